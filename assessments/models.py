@@ -1,0 +1,566 @@
+"""Who is assessed, when, and what was decided.
+
+SHAs and PCTs are the organisations of 2008-10, named by ODS code. A round is one yearly
+cycle scored under one framework version. Each PCT has one assessment per round, which
+moves through the stages of ``Assessment.Stage``; the stage changes only through
+``assessments.services.assessment_advance`` (one service, so that every change writes its
+history row).
+
+Ratings: the PCT's own view (``SelfAssessmentRating``), and the agreed view
+(``AgreedRating``) that panels write through this app's services. An agreed rating keeps
+the panel's value beside the current one; every moderation change is a
+``ModerationAdjustment`` with its reason, and every change to any rating is a
+``RatingChange`` row (who, when, old, new).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from competencies.models import (
+    Competency,
+    FrameworkVersion,
+    ItemRating,
+    Light,
+    item_unique_constraints,
+    item_value_required_constraint,
+)
+
+
+class StrategicHealthAuthority(models.Model):
+    ods_code = models.CharField("ODS code", max_length=3, unique=True)
+    name = models.CharField(max_length=100)
+    ons_code = models.CharField("ONS code (2012)", max_length=9, blank=True)
+
+    class Meta:
+        ordering = ["ods_code"]
+        verbose_name = "strategic health authority"
+        verbose_name_plural = "strategic health authorities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ods_code__regex=r"^[A-Z0-9]{3}$"), name="sha_ods_code_upper_3"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PrimaryCareTrust(models.Model):
+    class OrgType(models.TextChoices):
+        PCT = "pct", "Primary care trust"
+        CARE_TRUST = "care_trust", "Care trust"
+        CARE_TRUST_PLUS = "care_trust_plus", "Care trust plus"
+
+    ods_code = models.CharField("ODS code", max_length=3, unique=True)
+    name = models.CharField(max_length=100)
+    org_type = models.CharField("type", max_length=20, choices=OrgType.choices)
+    sha = models.ForeignKey(
+        StrategicHealthAuthority, on_delete=models.PROTECT, related_name="pcts", verbose_name="SHA"
+    )
+    ons_code = models.CharField("ONS code (2012)", max_length=9, blank=True)
+    code_confidence = models.CharField(
+        max_length=20, default="confirmed", help_text="Whether the ODS code is sourced."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "primary care trust"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ods_code__regex=r"^[A-Z0-9]{3}$"), name="pct_ods_code_upper_3"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.Model):
+    """What a user may do: the national team, staff of one SHA, or the board of one PCT.
+
+    Panel members are not a role here: a person's seats say which panels they sit on.
+    """
+
+    class Kind(models.TextChoices):
+        NATIONAL = "national", "National assurance team"
+        SHA_STAFF = "sha_staff", "SHA staff"
+        PCT_BOARD = "pct_board", "PCT board"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sha = models.ForeignKey(
+        StrategicHealthAuthority, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    pct = models.ForeignKey(
+        PrimaryCareTrust, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="national", sha__isnull=True, pct__isnull=True)
+                    | Q(kind="sha_staff", sha__isnull=False, pct__isnull=True)
+                    | Q(kind="pct_board", sha__isnull=True, pct__isnull=False)
+                ),
+                name="role_scope_fits_kind",
+            ),
+            models.UniqueConstraint(fields=["user", "kind", "sha", "pct"], name="role_unique"),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.sha or self.pct
+        return f"{self.user} — {self.get_kind_display()}" + (f" ({scope})" if scope else "")
+
+
+class AssessmentRound(models.Model):
+    """One yearly cycle, named by its slug (``2008-09``), scored under one framework."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    framework = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="rounds")
+    previous = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="next_round"
+    )
+    self_assessment_due = models.DateField(null=True, blank=True)
+    panel_formation_due = models.DateField(null=True, blank=True)
+    scoring_due = models.DateField(null=True, blank=True)
+    consensus_due = models.DateField(null=True, blank=True)
+    moderation_due = models.DateField(null=True, blank=True)
+    cross_check_due = models.DateField(null=True, blank=True)
+    factual_accuracy_working_days = models.PositiveSmallIntegerField(default=10)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="Results are embargoed until this time."
+    )
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_published(self, now=None) -> bool:
+        """Publication is on the clock: no job has to run for results to appear."""
+        return self.published_at is not None and self.published_at <= (now or timezone.now())
+
+
+class Stage(models.IntegerChoices):
+    """The stages of an assessment, in order (the values sort as the cycle runs)."""
+
+    SELF_ASSESSMENT = 10, "Self-assessment"
+    PANEL_FORMATION = 20, "Panel formation"
+    SCORING = 30, "Scoring"
+    CONSENSUS = 40, "Panel consensus"
+    MODERATION = 50, "Regional moderation"
+    CROSS_CHECK = 60, "National cross-check"
+    FACTUAL_ACCURACY = 70, "Factual-accuracy check"
+    PUBLISHED = 80, "Published"
+
+
+class Assessment(models.Model):
+    """One PCT in one round. Change ``stage`` only through ``assessment_advance``."""
+
+    Stage = Stage
+
+    round = models.ForeignKey(AssessmentRound, on_delete=models.PROTECT, related_name="assessments")
+    pct = models.ForeignKey(PrimaryCareTrust, on_delete=models.PROTECT, related_name="assessments")
+    stage = models.PositiveSmallIntegerField(choices=Stage.choices, default=Stage.SELF_ASSESSMENT)
+    panel_day = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock.")
+
+    class Meta:
+        ordering = ["round", "pct__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "pct"], name="assessment_one_per_pct_round"),
+            models.CheckConstraint(
+                condition=Q(stage__in=Stage.values), name="assessment_stage_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pct} — {self.round.slug}"
+
+
+class StageChange(models.Model):
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    from_stage = models.PositiveSmallIntegerField(choices=Assessment.Stage.choices)
+    to_stage = models.PositiveSmallIntegerField(choices=Assessment.Stage.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.get_from_stage_display()} → {self.get_to_stage_display()}"
+
+
+class SelfAssessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, related_name="self_assessment"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    commentary = models.TextField(blank=True, help_text="The board's overall commentary.")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                name="self_assessment_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Self-assessment of {self.assessment}"
+
+
+class SelfAssessmentRating(ItemRating):
+    self_assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="ratings"
+    )
+    commentary = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            *ItemRating.Meta.constraints,
+            *item_unique_constraints("self_assessment", "self_rating"),
+        ]
+
+
+class EvidenceDocument(models.Model):
+    class DocType(models.TextChoices):
+        STRATEGIC_PLAN = "strategic_plan", "Five-year strategic plan"
+        OD_PLAN = "od_plan", "Organisational development plan"
+        FINANCIAL_STRATEGY = "financial_strategy", "Financial strategy"
+        COMMUNICATIONS_STRATEGY = "communications_strategy", "Communications strategy"
+        OTHER = "other", "Other"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence")
+    doc_type = models.CharField("type", max_length=30, choices=DocType.choices)
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to="evidence/%Y/")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["doc_type", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AgreedRating(ItemRating):
+    """The panel's agreed level or light for one item, with the rationale the board reads.
+
+    ``level``/``light`` is the current value; ``panel_level``/``panel_light`` is what the
+    panel agreed at consensus and never changes afterwards, so that moderation keeps it.
+    Written only through ``assessments.services``.
+    """
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="agreed_ratings"
+    )
+    panel_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    panel_light = models.CharField(max_length=5, choices=Light.choices, blank=True)
+    rationale = models.TextField()
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock.")
+
+    class Meta:
+        ordering = ["assessment", "competency__number", "area__position", "sub_indicator__number"]
+        constraints = [
+            *ItemRating.Meta.constraints,
+            *item_unique_constraints("assessment", "agreed"),
+            item_value_required_constraint("agreed"),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        competency__isnull=False,
+                        panel_level__gte=1,
+                        panel_level__lte=4,
+                        panel_light="",
+                    )
+                    | Q(
+                        competency__isnull=True,
+                        panel_level__isnull=True,
+                        panel_light__in=Light.values,
+                    )
+                ),
+                name="agreed_panel_value_fits_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.item} = {self.value}"
+
+    @property
+    def panel_value(self) -> int | str:
+        return self.panel_level if self.competency_id else self.panel_light
+
+    @property
+    def is_moderated(self) -> bool:
+        return self.value != self.panel_value
+
+
+class RatingChange(models.Model):
+    """History: every change to a self-assessment, member score or agreed rating."""
+
+    class Source(models.TextChoices):
+        SELF_ASSESSMENT = "self_assessment", "Self-assessment"
+        MEMBER_SCORE = "member_score", "Panel member's score"
+        CONSENSUS = "consensus", "Panel consensus"
+        MODERATION = "moderation", "Regional moderation"
+        CROSS_CHECK = "cross_check", "National cross-check"
+        FACTUAL_ACCURACY = "factual_accuracy", "Factual-accuracy check"
+        IMPORT = "import", "Import"
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="rating_changes"
+    )
+    source = models.CharField(max_length=20, choices=Source.choices)
+    competency = models.ForeignKey(
+        Competency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    area = models.ForeignKey(
+        "competencies.GovernanceArea",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sub_indicator = models.ForeignKey(
+        "competencies.SubIndicator",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    old_value = models.CharField(max_length=10, blank=True)
+    new_value = models.CharField(max_length=10, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["assessment", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.old_value or '—'} → {self.new_value or '—'}"
+
+
+class ModerationAdjustment(models.Model):
+    """A change to an agreed rating after consensus, always with a reason."""
+
+    rating = models.ForeignKey(AgreedRating, on_delete=models.CASCADE, related_name="adjustments")
+    stage = models.PositiveSmallIntegerField(choices=Assessment.Stage.choices)
+    old_value = models.CharField(max_length=10)
+    new_value = models.CharField(max_length=10)
+    reason = models.TextField()
+    adjusted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    adjusted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["adjusted_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="adjustment_reason_required"),
+            models.CheckConstraint(
+                condition=~Q(old_value=models.F("new_value")), name="adjustment_changes_value"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}: {self.old_value} → {self.new_value}"
+
+
+class RegionReview(models.Model):
+    """One SHA's moderation of one round, and the national team's decision on it."""
+
+    class Status(models.TextChoices):
+        MODERATING = "moderating", "Regional moderation"
+        SIGNED_OFF = "signed_off", "Signed off, awaiting national cross-check"
+        SENT_BACK = "sent_back", "Sent back by the national team"
+        CONFIRMED = "confirmed", "Confirmed nationally"
+
+    round = models.ForeignKey(
+        AssessmentRound, on_delete=models.CASCADE, related_name="region_reviews"
+    )
+    sha = models.ForeignKey(StrategicHealthAuthority, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.MODERATING)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    national_comment = models.TextField(blank=True)
+    factual_accuracy_closes = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "sha"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "sha"], name="region_review_one_per_sha_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sha} — {self.round.slug}: {self.get_status_display()}"
+
+
+class FactualAccuracyComment(models.Model):
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="factual_accuracy_comments"
+    )
+    rating = models.ForeignKey(
+        AgreedRating, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    comment = models.TextField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    response = models.TextField(blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Comment on {self.assessment}"
+
+
+class OutcomeIndicator(models.Model):
+    """A health outcome a PCT may choose as a local priority (reference data)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=50)
+    higher_is_better = models.BooleanField()
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LocalOutcomePriority(models.Model):
+    """A PCT's chosen outcome with its baseline and five-year trajectory."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="outcome_priorities"
+    )
+    indicator = models.ForeignKey(OutcomeIndicator, on_delete=models.PROTECT, related_name="+")
+    baseline_year = models.CharField(max_length=7, help_text="For example 2007-08.")
+    baseline = models.DecimalField(max_digits=10, decimal_places=2)
+    year1 = models.DecimalField(max_digits=10, decimal_places=2)
+    year2 = models.DecimalField(max_digits=10, decimal_places=2)
+    year3 = models.DecimalField(max_digits=10, decimal_places=2)
+    year4 = models.DecimalField(max_digits=10, decimal_places=2)
+    year5 = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["assessment", "indicator__name"]
+        verbose_name_plural = "local outcome priorities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "indicator"], name="outcome_priority_unique_indicator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.indicator}"
+
+    @property
+    def trajectory(self) -> list:
+        return [self.year1, self.year2, self.year3, self.year4, self.year5]
+
+
+class Supplier(models.Model):
+    """A pre-qualified development-support supplier ("buy" in share, learn or buy)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    services = models.JSONField(default=list)
+    description = models.TextField(blank=True)
+    illustrative = models.BooleanField(default=True, help_text="Invented for the demo.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DevelopmentPlan(models.Model):
+    class Reason(models.TextChoices):
+        RED_ALL_THREE = "red_all_three", "Red on all three governance areas"
+        SHA_FLAGGED = "sha_flagged", "Flagged by the SHA"
+
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, related_name="development_plan"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    owner = models.CharField(max_length=200)
+    review_date = models.DateField()
+    summary = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Development plan for {self.assessment}"
+
+
+class DevelopmentPriority(models.Model):
+    class Support(models.TextChoices):
+        SHARE = "share", "Share: peer support"
+        LEARN = "learn", "Learn: a development programme"
+        BUY = "buy", "Buy: a supplier from the framework"
+
+    plan = models.ForeignKey(DevelopmentPlan, on_delete=models.CASCADE, related_name="priorities")
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
+    support = models.CharField(max_length=10, choices=Support.choices)
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.TextField()
+
+    class Meta:
+        ordering = ["plan", "competency__number"]
+        verbose_name_plural = "development priorities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(support="buy", supplier__isnull=False) | ~Q(support="buy"),
+                name="priority_buy_names_supplier",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.competency}"

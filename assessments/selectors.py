@@ -1,0 +1,2 @@
+def user_scope(user):
+    return None

@@ -1,0 +1,228 @@
+"""The assessment framework: what is scored, and what each score means.
+
+A framework version belongs to one or more assessment rounds; it knows nothing of who is
+assessed. Each version lists the competencies it scores (year one scored 1-10, year two
+1-11), a descriptor for each level 1-4 of each competency, and the governance areas rated
+green/amber/red, with what each light means and optional sub-indicators.
+
+The abstract ``ItemRating`` is the shape every rating shares (a PCT's self-assessment, a
+panel member's score, an agreed rating): one *item* of a framework (a competency, a
+governance area or a sub-indicator) with a level for a competency or a light otherwise.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+LEVELS = (1, 2, 3, 4)
+LEVEL_CHOICES = [(1, "Level 1"), (2, "Level 2"), (3, "Level 3"), (4, "Level 4")]
+
+
+class Light(models.TextChoices):
+    GREEN = "green", "Green"
+    AMBER = "amber", "Amber"
+    RED = "red", "Red"
+
+    @property
+    def points(self) -> int:
+        """Governance points used by the league table: green 2, amber 1, red 0."""
+        return LIGHT_POINTS[self.value]
+
+    @classmethod
+    def parse(cls, raw: str) -> "Light":
+        """A light from user input, case-insensitive; ``ValueError`` names the choices."""
+        try:
+            return cls(str(raw).strip().lower())
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a light: use green, amber or red") from None
+
+
+LIGHT_POINTS = {"green": 2, "amber": 1, "red": 0}
+
+
+class FrameworkVersion(models.Model):
+    slug = models.SlugField(unique=True, help_text="For example 2008-09.")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Competency(models.Model):
+    framework = models.ForeignKey(
+        FrameworkVersion, on_delete=models.CASCADE, related_name="competencies"
+    )
+    number = models.PositiveSmallIntegerField(help_text="Position in the official order, from 1.")
+    short_name = models.CharField(max_length=100)
+    statement = models.TextField(help_text="The full competency statement.")
+
+    class Meta:
+        ordering = ["framework", "number"]
+        verbose_name_plural = "competencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "number"], name="competency_unique_number_in_framework"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="competency_number_from_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.short_name}"
+
+    @property
+    def code(self) -> str:
+        """Column name in files: ``c1`` … ``cN``."""
+        return f"c{self.number}"
+
+
+class LevelDescriptor(models.Model):
+    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="levels")
+    level = models.PositiveSmallIntegerField(choices=LEVEL_CHOICES)
+    descriptor = models.TextField()
+
+    class Meta:
+        ordering = ["competency", "level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competency", "level"], name="descriptor_unique_level_per_competency"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=4), name="descriptor_level_1_to_4"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competency} — level {self.level}"
+
+
+class GovernanceArea(models.Model):
+    class Code(models.TextChoices):
+        STRATEGY = "strategy", "Strategy"
+        FINANCE = "finance", "Financial management"
+        BOARD = "board", "Board governance"
+
+    framework = models.ForeignKey(
+        FrameworkVersion, on_delete=models.CASCADE, related_name="governance_areas"
+    )
+    code = models.CharField(max_length=20, choices=Code.choices)
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    green_meaning = models.TextField()
+    amber_meaning = models.TextField()
+    red_meaning = models.TextField()
+
+    class Meta:
+        ordering = ["framework", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "code"], name="area_unique_code_in_framework"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def meaning(self, light: str) -> str:
+        return {
+            Light.GREEN: self.green_meaning,
+            Light.AMBER: self.amber_meaning,
+            Light.RED: self.red_meaning,
+        }[Light(light)]
+
+
+class SubIndicator(models.Model):
+    """A red/amber/green factor inside a governance area (for example, five finance factors)."""
+
+    area = models.ForeignKey(
+        GovernanceArea, on_delete=models.CASCADE, related_name="sub_indicators"
+    )
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["area", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "number"], name="subindicator_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area.name}: {self.name}"
+
+
+class ItemRating(models.Model):
+    """One rated item: a competency with a level, or an area or sub-indicator with a light.
+
+    Exactly one of ``competency``, ``area`` and ``sub_indicator`` is set; a competency takes
+    a level (1-4) and no light, the others a light and no level. Subclasses add who rated
+    and unique constraints per item. A blank value is allowed where a subclass holds drafts
+    (``allow_blank_value``); the database still refuses a value of the wrong kind.
+    """
+
+    competency = models.ForeignKey(
+        Competency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    area = models.ForeignKey(
+        GovernanceArea, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sub_indicator = models.ForeignKey(
+        SubIndicator, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(choices=LEVEL_CHOICES, null=True, blank=True)
+    light = models.CharField(max_length=5, choices=Light.choices, blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(competency__isnull=False, area__isnull=True, sub_indicator__isnull=True)
+                    | Q(competency__isnull=True, area__isnull=False, sub_indicator__isnull=True)
+                    | Q(competency__isnull=True, area__isnull=True, sub_indicator__isnull=False)
+                ),
+                name="%(app_label)s_%(class)s_exactly_one_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__isnull=True) | Q(level__gte=1, level__lte=4),
+                name="%(app_label)s_%(class)s_level_1_to_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(light__in=["", *Light.values]),
+                name="%(app_label)s_%(class)s_light_known",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(competency__isnull=False, light="")
+                    | Q(competency__isnull=True, level__isnull=True)
+                ),
+                name="%(app_label)s_%(class)s_value_fits_item",
+            ),
+        ]
+
+    @property
+    def item(self) -> "Competency | GovernanceArea | SubIndicator":
+        return self.competency or self.area or self.sub_indicator
+
+    @property
+    def value(self) -> int | str | None:
+        return self.level if self.competency_id else (self.light or None)
+
+
+def item_unique_constraints(owner: str, prefix: str) -> list[models.UniqueConstraint]:
+    """One rating per owner and item, for each of the three kinds of item."""
+    return [
+        models.UniqueConstraint(fields=[owner, field], name=f"{prefix}_unique_{field}")
+        for field in ("competency", "area", "sub_indicator")
+    ]
+
+
+def item_value_required_constraint(prefix: str) -> models.CheckConstraint:
+    """For final ratings: a competency has a level, any other item a light."""
+    return models.CheckConstraint(
+        condition=Q(competency__isnull=False, level__isnull=False) | ~Q(light=""),
+        name=f"{prefix}_value_required",
+    )

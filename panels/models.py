@@ -1,0 +1,194 @@
+"""Review panels: people, the five seats, and each member's own scores.
+
+A person is affiliated with exactly one organisation: an SHA, a PCT, or an organisation
+outside the NHS (with its sector and country). The five seat types carry their
+eligibility as data (which job roles, which kind of organisation relative to the assessed
+PCT); ``panels.services`` enforces it. Conflict rules are data too: an ``error`` refuses a
+seat, a ``warning`` is shown to SHA staff.
+
+Panels never write agreed ratings themselves: consensus goes through
+``assessments.services``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from assessments.models import Assessment, PrimaryCareTrust, StrategicHealthAuthority
+from competencies.models import ItemRating, item_unique_constraints
+
+
+class ExternalOrganisation(models.Model):
+    """An organisation outside the NHS: an international health system or another industry."""
+
+    name = models.CharField(max_length=200, unique=True)
+    sector = models.CharField(max_length=100)
+    country = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobRole(models.TextChoices):
+    SHA_DIRECTOR = "sha_director", "SHA director"
+    PEC_CHAIR = "pec_chair", "Professional executive committee chair"
+    MEDICAL_DIRECTOR = "medical_director", "Medical director"
+    DIRECTOR_ADULT_SERVICES = "director_adult_services", "Director of adult services"
+    DIRECTOR_CHILDRENS_SERVICES = "director_childrens_services", "Director of children's services"
+    CHIEF_EXECUTIVE = "chief_executive", "Chief executive"
+    EXTERNAL_EXECUTIVE = "external_executive", "Executive director (outside the NHS)"
+    OTHER = "other", "Other"
+
+
+class Person(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+    )
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    job_role = models.CharField(max_length=40, choices=JobRole.choices)
+    job_title = models.CharField(max_length=200, blank=True)
+    sha = models.ForeignKey(
+        StrategicHealthAuthority,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name="SHA",
+    )
+    pct = models.ForeignKey(
+        PrimaryCareTrust,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name="PCT",
+    )
+    external_organisation = models.ForeignKey(
+        ExternalOrganisation, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
+    )
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(sha__isnull=False, pct__isnull=True, external_organisation__isnull=True)
+                    | Q(sha__isnull=True, pct__isnull=False, external_organisation__isnull=True)
+                    | Q(sha__isnull=True, pct__isnull=True, external_organisation__isnull=False)
+                ),
+                name="person_exactly_one_affiliation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def organisation(self):
+        return self.sha or self.pct or self.external_organisation
+
+
+class SeatType(models.Model):
+    """One of the five seats, with who may fill it written as data."""
+
+    class Affiliation(models.TextChoices):
+        OWN_SHA = "own_sha", "The assessed PCT's own SHA"
+        OTHER_PCT = "other_pct", "Another PCT"
+        OTHER_SHA_PCT = "other_sha_pct", "A PCT in another SHA area"
+        OUTSIDE_NHS = "outside_nhs", "An organisation outside the NHS"
+
+    number = models.PositiveSmallIntegerField(unique=True)
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField()
+    eligible_roles = models.JSONField(help_text="Job roles that may fill the seat.")
+    affiliation = models.CharField(max_length=20, choices=Affiliation.choices)
+    is_chair = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__gte=1, number__lte=5), name="seat_type_number_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Seat {self.number}: {self.name}"
+
+
+class ConflictRule(models.Model):
+    class Severity(models.TextChoices):
+        ERROR = "error", "Refused"
+        WARNING = "warning", "Warning"
+
+    code = models.SlugField(max_length=40, unique=True)
+    description = models.TextField()
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+
+    class Meta:
+        ordering = ["severity", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Panel(models.Model):
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="panel")
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock.")
+
+    def __str__(self) -> str:
+        return f"Panel for {self.assessment}"
+
+
+class Seat(models.Model):
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="seats")
+    seat_type = models.ForeignKey(SeatType, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="seats"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    absence_reason = models.TextField(
+        blank=True, help_text="Recorded by the chair when the member could not take part."
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock.")
+
+    class Meta:
+        ordering = ["panel", "seat_type__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "seat_type"], name="seat_one_per_type"),
+            models.UniqueConstraint(fields=["panel", "person"], name="seat_one_person_one_seat"),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True) | Q(person__isnull=False),
+                name="seat_submitted_needs_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seat_type} on {self.panel}: {self.person or 'vacant'}"
+
+
+class MemberScore(ItemRating):
+    """A panel member's own level or light for one item (blank while a draft)."""
+
+    seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="scores")
+    notes_for_board = models.TextField(blank=True)
+    internal_notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            *ItemRating.Meta.constraints,
+            *item_unique_constraints("seat", "member_score"),
+        ]
