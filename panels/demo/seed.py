@@ -1,0 +1,651 @@
+"""``seed_demo``: a complete, deterministic demo of both rounds.
+
+State (CONTRACTS.md): 2008-09 is published; in 2009-10 the West Midlands (Q34) panels are
+still scoring, no member having submitted, and every other SHA's assessments wait at
+regional moderation. The agreed ratings come from ``panels.demo.ratings`` (shaped to the
+reported figures); around them this module builds what a real cycle leaves behind: users
+and roles, submitted self-assessments that sit above the panel's view (most on
+competencies 5 and 6), five seated members per panel whose own scores vary around the
+agreed ones, consensus history, a few moderation adjustments in year one, local outcome
+priorities and development plans for the PCTs red on all three.
+
+The demo replaces itself: running it again deletes the demo rounds, people and demo users
+and writes them anew in one transaction, so a given seed always gives the same state.
+Rows are written with ``bulk_create`` (tens of thousands of them); the services that
+users' actions go through are for one change at a time.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import Q
+
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    AssessmentRound,
+    DevelopmentPlan,
+    DevelopmentPriority,
+    LocalOutcomePriority,
+    ModerationAdjustment,
+    OutcomeIndicator,
+    PrimaryCareTrust,
+    RatingChange,
+    RegionReview,
+    Role,
+    SelfAssessment,
+    SelfAssessmentRating,
+    StageChange,
+    StrategicHealthAuthority,
+    Supplier,
+)
+from competencies.models import FrameworkVersion
+from panels.demo import ratings as shape
+from panels.demo.people import cast_panels
+from panels.demo.texts import Texts
+from panels.models import ExternalOrganisation, MemberScore, Panel, Person, Seat, SeatType
+from panels.reference import FIXTURES_DIR, reference_data_load
+
+Stage = Assessment.Stage
+LONDON = ZoneInfo("Europe/London")
+DEFAULT_SEED = 2009
+SCORING_SHA = "Q34"  # West Midlands: still scoring in 2009-10
+LIGHT_ORDER = ["red", "amber", "green"]
+
+ROUNDS = {
+    "2008-09": {
+        "name": "World Class Commissioning assurance 2008/09",
+        "self_assessment_due": date(2008, 9, 30),
+        "panel_formation_due": date(2008, 10, 10),
+        "scoring_due": date(2008, 11, 28),
+        "consensus_due": date(2008, 12, 12),
+        "moderation_due": date(2009, 1, 16),
+        "cross_check_due": date(2009, 1, 31),
+        "published_at": datetime(2009, 2, 17, 9, 30, tzinfo=LONDON),
+    },
+    "2009-10": {
+        "name": "World Class Commissioning assurance 2009/10",
+        "self_assessment_due": date(2009, 9, 30),
+        "panel_formation_due": date(2009, 10, 9),
+        "scoring_due": date(2009, 11, 27),
+        "consensus_due": date(2009, 12, 11),
+        "moderation_due": date(2010, 1, 15),
+        "cross_check_due": date(2010, 1, 29),
+        "published_at": None,
+    },
+}
+POPULAR_INDICATORS = {
+    "smoking": 0.8,
+    "alcohol_admissions": 0.7,
+    "circulatory_deaths": 0.6,
+    "deaths_at_home": 0.55,
+    "teenage_pregnancy": 0.5,
+}
+# Illustrative baselines (no per-PCT data was found in usable form): (low, high) by unit.
+BASELINE_RANGES = {"%": (10, 60), "per 100,000": (80, 1200), "per 1,000": (3, 60)}
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int]
+
+
+class _Builder:
+    def __init__(self, seed: int, password: str):
+        self.seed = seed
+        self.password_hash = make_password(password)  # hashed once: hundreds of users
+        self.texts = Texts()
+        self.rng = random.Random(f"demo-{seed}")
+
+    def rng_for(self, *parts) -> random.Random:
+        """A generator per PCT and item, so each text is stable whatever else changes."""
+        return random.Random("-".join(str(p) for p in (self.seed, *parts)))
+
+    # -- clearing --------------------------------------------------------------------
+    def clear(self) -> None:
+        demo_rounds = AssessmentRound.objects.filter(slug__in=ROUNDS)
+        Assessment.objects.filter(round__in=demo_rounds).delete()
+        RegionReview.objects.filter(round__in=demo_rounds).delete()
+        demo_rounds.update(previous=None)
+        demo_rounds.delete()
+        person_users = list(
+            Person.objects.filter(seats__isnull=True).values_list("user_id", flat=True)
+        )
+        Person.objects.filter(seats__isnull=True).delete()
+        ExternalOrganisation.objects.filter(people__isnull=True).delete()
+        get_user_model().objects.filter(
+            Q(pk__in=[pk for pk in person_users if pk])
+            | Q(username="national")
+            | Q(username__regex=r"^(moderator|chair)\.q3[0-9]$")
+            | Q(username__startswith="board.")
+        ).filter(is_superuser=False).delete()
+
+    # -- users and people --------------------------------------------------------------
+    def user(self, username: str, first: str, last: str, email: str):
+        return get_user_model()(
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=email,
+            password=self.password_hash,
+        )
+
+    def users_and_roles(self, shas, pcts) -> None:
+        User = get_user_model()
+        users = [self.user("national", "National", "Assurance Team", "national@example.nhs.uk")]
+        users += [
+            self.user(
+                f"moderator.{s.ods_code.lower()}",
+                "SHA",
+                f"Staff ({s.name})",
+                f"moderator.{s.ods_code.lower()}@example.nhs.uk",
+            )
+            for s in shas.values()
+        ]
+        users += [
+            self.user(
+                f"board.{p.ods_code.lower()}",
+                "Board",
+                f"of {p.name}",
+                f"board.{p.ods_code.lower()}@example.nhs.uk",
+            )
+            for p in pcts.values()
+        ]
+        User.objects.bulk_create(users, batch_size=500)
+        by_name = {
+            u.username: u for u in User.objects.filter(username__in=[u.username for u in users])
+        }
+        roles = [Role(user=by_name["national"], kind=Role.Kind.NATIONAL)]
+        roles += [
+            Role(user=by_name[f"moderator.{c.lower()}"], kind=Role.Kind.SHA_STAFF, sha=s)
+            for c, s in shas.items()
+        ]
+        roles += [
+            Role(user=by_name[f"board.{c.lower()}"], kind=Role.Kind.PCT_BOARD, pct=p)
+            for c, p in pcts.items()
+        ]
+        Role.objects.bulk_create(roles, batch_size=500)
+
+    def people(self, cast, shas, pcts) -> dict[str, Person]:
+        User = get_user_model()
+        orgs = {}
+        for spec in cast.people.values():
+            if spec.external and spec.external[0] not in orgs:
+                orgs[spec.external[0]] = ExternalOrganisation.objects.get_or_create(
+                    name=spec.external[0],
+                    defaults={"sector": spec.external[1], "country": spec.external[2]},
+                )[0]
+        specs = list(cast.people.values())
+        users = []
+        for spec in specs:
+            first, _, last = spec.full_name.partition(" ")
+            users.append(self.user(spec.username, first, last, f"{spec.username}@example.org"))
+        User.objects.bulk_create(users, batch_size=500)
+        by_name = {
+            u.username: u for u in User.objects.filter(username__in=[s.username for s in specs])
+        }
+        people = [
+            Person(
+                user=by_name[spec.username],
+                full_name=spec.full_name,
+                email=f"{spec.username}@example.org",
+                job_role=spec.job_role,
+                job_title=spec.job_title,
+                sha=shas.get(spec.sha) if spec.sha else None,
+                pct=pcts.get(spec.pct) if spec.pct else None,
+                external_organisation=orgs.get(spec.external[0]) if spec.external else None,
+            )
+            for spec in specs
+        ]
+        Person.objects.bulk_create(people, batch_size=500)
+        by_user = {p.user_id: p for p in Person.objects.filter(user__in=by_name.values())}
+        return {spec.key: by_user[by_name[spec.username].pk] for spec in specs}
+
+    # -- rounds and assessments ------------------------------------------------------
+    def rounds(self) -> dict[str, AssessmentRound]:
+        frameworks = {f.slug: f for f in FrameworkVersion.objects.filter(slug__in=ROUNDS)}
+        made: dict[str, AssessmentRound] = {}
+        previous = None
+        for slug, fields in ROUNDS.items():
+            made[slug] = AssessmentRound.objects.create(
+                slug=slug, framework=frameworks[slug], previous=previous, **fields
+            )
+            previous = made[slug]
+        return made
+
+
+def _stage_for(slug: str, sha_code: str) -> int:
+    if slug == "2008-09":
+        return Stage.PUBLISHED
+    return Stage.SCORING if sha_code == SCORING_SHA else Stage.MODERATION
+
+
+def _on(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=LONDON)
+
+
+def _shift_light(light: str, steps: int) -> str:
+    index = max(0, min(2, LIGHT_ORDER.index(light) + steps))
+    return LIGHT_ORDER[index]
+
+
+@transaction.atomic
+def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR) -> Summary:
+    """Replace the demo with the one ``seed`` gives; returns counts of what was written."""
+    reference_data_load(directory=fixtures)
+    b = _Builder(seed, password)
+    b.clear()
+
+    shas = {s.ods_code: s for s in StrategicHealthAuthority.objects.all()}
+    pcts = {p.ods_code: p for p in PrimaryCareTrust.objects.select_related("sha")}
+    b.users_and_roles(shas, pcts)
+    rounds = b.rounds()
+    cast = cast_panels(
+        seed=seed,
+        shas={c: s.name for c, s in shas.items()},
+        pcts={c: (p.name, p.sha.ods_code) for c, p in pcts.items()},
+        rounds=list(ROUNDS),
+    )
+    people = b.people(cast, shas, pcts)
+
+    codes = sorted(pcts)
+    agreed = {"2008-09": shape.year_one(codes, seed=seed)}
+    scored_codes = [c for c in codes if pcts[c].sha.ods_code != SCORING_SHA]
+    agreed["2009-10"] = shape.year_two(agreed["2008-09"], scored_codes, seed=seed)
+
+    # Assessments, with the history of the stages they passed through.
+    assessments: dict[tuple[str, str], Assessment] = {}
+    rows = [
+        Assessment(
+            round=rnd,
+            pct=pcts[code],
+            stage=_stage_for(slug, pcts[code].sha.ods_code),
+            panel_day=ROUNDS[slug]["scoring_due"] - timedelta(days=7 + index % 20),
+        )
+        for slug, rnd in rounds.items()
+        for index, code in enumerate(codes)
+    ]
+    Assessment.objects.bulk_create(rows, batch_size=500)
+    for a in Assessment.objects.filter(round__in=rounds.values()).select_related("round", "pct"):
+        assessments[(a.round.slug, a.pct.ods_code)] = a
+    stage_dates = {
+        Stage.PANEL_FORMATION: "self_assessment_due",
+        Stage.SCORING: "panel_formation_due",
+        Stage.CONSENSUS: "scoring_due",
+        Stage.MODERATION: "consensus_due",
+        Stage.CROSS_CHECK: "moderation_due",
+        Stage.FACTUAL_ACCURACY: "cross_check_due",
+    }
+    changes = []
+    for (slug, _code), a in assessments.items():
+        previous_stage = Stage.SELF_ASSESSMENT
+        for stage in Stage:
+            if stage <= Stage.SELF_ASSESSMENT or stage > a.stage:
+                continue
+            when = (
+                ROUNDS[slug]["published_at"]
+                if stage == Stage.PUBLISHED
+                else _on(ROUNDS[slug][stage_dates[stage]], 17)
+            )
+            changes.append(
+                StageChange(
+                    assessment=a, from_stage=previous_stage, to_stage=stage, changed_at=when
+                )
+            )
+            previous_stage = stage
+    StageChange.objects.bulk_create(changes, batch_size=1000)
+
+    _regions(rounds, shas, b)
+    frameworks = {slug: rnd.framework for slug, rnd in rounds.items()}
+    items = {
+        slug: {
+            "competencies": {c.number: c for c in fw.competencies.all()},
+            "areas": {a.code: a for a in fw.governance_areas.all()},
+        }
+        for slug, fw in frameworks.items()
+    }
+
+    counts = {"assessments": len(assessments)}
+    counts |= _self_assessments(b, assessments, agreed, items, pcts, shas)
+    counts |= _panels(b, cast, people, assessments, agreed, items, pcts)
+    counts |= _agreed(b, cast, people, assessments, agreed, items, pcts)
+    counts |= _outcomes(b, assessments, codes)
+    counts |= _development_plans(b, assessments, agreed, items)
+    counts["users"] = get_user_model().objects.count()
+    counts["people"] = len(people)
+    return Summary(counts=counts)
+
+
+def _regions(rounds, shas, b) -> None:
+    national = get_user_model().objects.get(username="national")
+    staff = {
+        u.username: u for u in get_user_model().objects.filter(username__startswith="moderator.")
+    }
+    reviews = []
+    for slug, rnd in rounds.items():
+        for code, sha in shas.items():
+            if slug == "2008-09":
+                reviews.append(
+                    RegionReview(
+                        round=rnd,
+                        sha=sha,
+                        status=RegionReview.Status.CONFIRMED,
+                        signed_off_by=staff[f"moderator.{code.lower()}"],
+                        signed_off_at=_on(date(2009, 1, 16), 16),
+                        decided_by=national,
+                        decided_at=_on(date(2009, 1, 31), 12),
+                        factual_accuracy_closes=_on(date(2009, 2, 13), 17),
+                    )
+                )
+            else:
+                reviews.append(
+                    RegionReview(round=rnd, sha=sha, status=RegionReview.Status.MODERATING)
+                )
+    RegionReview.objects.bulk_create(reviews)
+
+
+def _self_assessments(b, assessments, agreed, items, pcts, shas) -> dict[str, int]:
+    """Boards rate themselves above the panel's view, most of all on competencies 5 and 6."""
+    boards = {u.username: u for u in get_user_model().objects.filter(username__startswith="board.")}
+    sas = []
+    for (slug, code), a in assessments.items():
+        rng = b.rng_for("sa", slug, code)
+        sas.append(
+            SelfAssessment(
+                assessment=a,
+                status=SelfAssessment.Status.SUBMITTED,
+                commentary=b.texts.self_assessment_note(
+                    rng, kind="governance", pct=pcts[code].name, sha=pcts[code].sha.name
+                ),
+                submitted_at=_on(ROUNDS[slug]["self_assessment_due"], 15),
+                submitted_by=boards[f"board.{code.lower()}"],
+            )
+        )
+    SelfAssessment.objects.bulk_create(sas, batch_size=500)
+    ratings = []
+    for sa in sas:
+        slug, code = sa.assessment.round.slug, sa.assessment.pct.ods_code
+        rng = b.rng_for("sa-ratings", slug, code)
+        base = agreed[slug].get(code) or _likely_ratings(agreed, code, items[slug])
+        for number, competency in items[slug]["competencies"].items():
+            bump = rng.random()
+            extra = (
+                (1 if bump < 0.7 else 0) + (1 if bump < 0.12 else 0)
+                if number in (5, 6)
+                else (1 if bump < 0.3 else 0)
+            )
+            if bump > 0.96:
+                extra = -1
+            level = max(1, min(4, base.levels[number] + extra))
+            ratings.append(
+                SelfAssessmentRating(
+                    self_assessment=sa,
+                    competency=competency,
+                    level=level,
+                    commentary=b.texts.self_assessment_note(
+                        rng, kind="competency", pct=pcts[code].name, sha=pcts[code].sha.name
+                    ),
+                )
+            )
+        for area_code, area in items[slug]["areas"].items():
+            light = _shift_light(base.lights[area_code], 1 if rng.random() < 0.4 else 0)
+            ratings.append(SelfAssessmentRating(self_assessment=sa, area=area, light=light))
+    SelfAssessmentRating.objects.bulk_create(ratings, batch_size=1000)
+    return {"self-assessments": len(sas), "self-assessment ratings": len(ratings)}
+
+
+def _likely_ratings(agreed, code, items) -> shape.Ratings:
+    """Where no agreed rating exists yet (Q34 in 2009-10): last year's, a little better."""
+    before = agreed["2008-09"][code]
+    levels = {
+        n: min(4, before.levels.get(n, 1) + (1 if n % 3 == 0 else 0)) for n in items["competencies"]
+    }
+    return shape.Ratings(levels=levels, lights=dict(before.lights))
+
+
+def _panels(b, cast, people, assessments, agreed, items, pcts) -> dict[str, int]:
+    seat_types = {s.number: s for s in SeatType.objects.all()}
+    panels = [
+        Panel(assessment=a, created_at=_on(ROUNDS[slug]["panel_formation_due"], 9))
+        for (slug, _c), a in assessments.items()
+    ]
+    Panel.objects.bulk_create(panels, batch_size=500)
+    seats = []
+    for panel in panels:
+        slug, code = panel.assessment.round.slug, panel.assessment.pct.ods_code
+        submitted = code in agreed[slug]
+        for number, key in cast.seats[(slug, code)].items():
+            seats.append(
+                Seat(
+                    panel=panel,
+                    seat_type=seat_types[number],
+                    person=people[key],
+                    submitted_at=_on(ROUNDS[slug]["scoring_due"], 12) - timedelta(days=number)
+                    if submitted
+                    else None,
+                )
+            )
+    Seat.objects.bulk_create(seats, batch_size=1000)
+
+    # Members' own scores vary around the agreed value; in a few 2009-10 panels every member
+    # gave the same scores (moderation should notice that).
+    unanimous = set(b.rng_for("unanimous").sample(sorted(c for c in agreed["2009-10"]), 2))
+    scores = []
+    for seat in seats:
+        slug, code = seat.panel.assessment.round.slug, seat.panel.assessment.pct.ods_code
+        if seat.submitted_at is None:
+            continue
+        target = agreed[slug][code]
+        rng = b.rng_for("member", slug, code, seat.seat_type.number)
+        same = slug == "2009-10" and code in unanimous
+        for number, competency in items[slug]["competencies"].items():
+            roll = rng.random()
+            delta = 0 if same else (-1 if roll < 0.12 else 1 if roll > 0.88 else 0)
+            if not same and roll > 0.995:
+                delta = 2
+            scores.append(
+                MemberScore(
+                    seat=seat,
+                    competency=competency,
+                    level=max(1, min(4, target.levels[number] + delta)),
+                    notes_for_board=b.texts.member_note_for_board(
+                        rng, number=number, pct=pcts[code].name, sha=pcts[code].sha.name
+                    ),
+                    internal_notes=b.texts.internal_note(rng) if rng.random() < 0.3 else "",
+                    updated_at=seat.submitted_at,
+                )
+            )
+        for area_code, area in items[slug]["areas"].items():
+            roll = rng.random()
+            shift = 0 if same else (-1 if roll < 0.1 else 1 if roll > 0.9 else 0)
+            scores.append(
+                MemberScore(
+                    seat=seat,
+                    area=area,
+                    light=_shift_light(target.lights[area_code], shift),
+                    updated_at=seat.submitted_at,
+                )
+            )
+    MemberScore.objects.bulk_create(scores, batch_size=2000)
+    return {"panels": len(panels), "seats": len(seats), "member scores": len(scores)}
+
+
+def _agreed(b, cast, people, assessments, agreed, items, pcts) -> dict[str, int]:
+    """Agreed ratings with rationales; a few year-one ratings moderated, the panel's kept."""
+    rows, history = [], []
+    chairs = {key: person.user for key, person in people.items() if key.startswith("chair-")}
+    for (slug, code), a in assessments.items():
+        if code not in agreed[slug]:
+            continue
+        target = agreed[slug][code]
+        rng = b.rng_for("agreed", slug, code)
+        pct, sha = pcts[code].name, pcts[code].sha.name
+        chair = chairs[cast.seats[(slug, code)][1]]
+        when = _on(ROUNDS[slug]["consensus_due"], 11)
+        for number, competency in items[slug]["competencies"].items():
+            level = target.levels[number]
+            rationale = b.texts.competency_rationale(
+                rng, number=number, level=level, pct=pct, sha=sha
+            )
+            rows.append(
+                AgreedRating(
+                    assessment=a,
+                    competency=competency,
+                    level=level,
+                    panel_level=level,
+                    rationale=rationale,
+                )
+            )
+            history.append(
+                RatingChange(
+                    assessment=a,
+                    source=RatingChange.Source.CONSENSUS,
+                    competency=competency,
+                    new_value=str(level),
+                    changed_by=chair,
+                    changed_at=when,
+                )
+            )
+        for area_code, area in items[slug]["areas"].items():
+            light = target.lights[area_code]
+            rationale = b.texts.governance_rationale(
+                rng, area=area_code, light=light, pct=pct, sha=sha, competencies=list(target.levels)
+            )
+            rows.append(
+                AgreedRating(
+                    assessment=a, area=area, light=light, panel_light=light, rationale=rationale
+                )
+            )
+            history.append(
+                RatingChange(
+                    assessment=a,
+                    source=RatingChange.Source.CONSENSUS,
+                    area=area,
+                    new_value=light,
+                    changed_by=chair,
+                    changed_at=when,
+                )
+            )
+
+    # Year-one moderation: in some regions the panel's level was one above what moderation
+    # settled on (or one below); the current value is the published one, the panel's kept.
+    rng = b.rng_for("moderation")
+    moderated = rng.sample(
+        [r for r in rows if r.assessment.round.slug == "2008-09" and r.competency_id], 12
+    )
+    for rating in moderated:
+        steps = [step for step in (1, 1, 1, -1) if 1 <= rating.level + step <= 3]
+        rating.panel_level = rating.level + rng.choice(steps)
+    AgreedRating.objects.bulk_create(rows, batch_size=1000)
+    RatingChange.objects.bulk_create(history, batch_size=2000)
+
+    staff = {
+        u.username: u for u in get_user_model().objects.filter(username__startswith="moderator.")
+    }
+    adjustments, moderation_history = [], []
+    for rating in moderated:
+        sha = rating.assessment.pct.sha
+        by = staff[f"moderator.{sha.ods_code.lower()}"]
+        when = _on(ROUNDS["2008-09"]["moderation_due"], 14)
+        reason = b.texts.adjustment_reason(rng, sha=sha.name)
+        adjustments.append(
+            ModerationAdjustment(
+                rating=rating,
+                stage=Stage.MODERATION,
+                old_value=str(rating.panel_level),
+                new_value=str(rating.level),
+                reason=reason,
+                adjusted_by=by,
+                adjusted_at=when,
+            )
+        )
+        moderation_history.append(
+            RatingChange(
+                assessment=rating.assessment,
+                source=RatingChange.Source.MODERATION,
+                competency=rating.competency,
+                old_value=str(rating.panel_level),
+                new_value=str(rating.level),
+                changed_by=by,
+                changed_at=when,
+                note=reason,
+            )
+        )
+    ModerationAdjustment.objects.bulk_create(adjustments)
+    RatingChange.objects.bulk_create(moderation_history)
+    return {"agreed ratings": len(rows), "moderation adjustments": len(adjustments)}
+
+
+def _outcomes(b, assessments, codes) -> dict[str, int]:
+    """Each PCT's local outcome priorities: the five popular ones most often (illustrative)."""
+    indicators = list(OutcomeIndicator.objects.all())
+    rows = []
+    for code in codes:
+        rng = b.rng_for("outcomes", code)
+        chosen = [i for i in indicators if rng.random() < POPULAR_INDICATORS.get(i.code, 0.12)]
+        if len(chosen) < 3:
+            chosen += rng.sample([i for i in indicators if i not in chosen], 3 - len(chosen))
+        for indicator in chosen:
+            low, high = BASELINE_RANGES.get(indicator.unit, (10, 100))
+            baseline = Decimal(str(round(rng.uniform(low, high), 1)))
+            step = Decimal(str(round(rng.uniform(0.02, 0.06), 3))) * (
+                1 if indicator.higher_is_better else -1
+            )
+            path = [(baseline * (1 + step * year)).quantize(Decimal("0.1")) for year in range(1, 6)]
+            rows.extend(
+                LocalOutcomePriority(
+                    assessment=assessments[(slug, code)],
+                    indicator=indicator,
+                    baseline_year="2007-08",
+                    baseline=baseline,
+                    **{f"year{year}": value for year, value in enumerate(path, start=1)},
+                )
+                for slug in ROUNDS
+            )
+    LocalOutcomePriority.objects.bulk_create(rows, batch_size=1000)
+    return {"local outcome priorities": len(rows)}
+
+
+def _development_plans(b, assessments, agreed, items) -> dict[str, int]:
+    """Directed development for the PCTs red on all three areas in year one."""
+    suppliers = list(Supplier.objects.all())
+    plans, priorities = 0, []
+    for code, ratings in sorted(agreed["2008-09"].items()):
+        if any(light != "red" for light in ratings.lights.values()):
+            continue
+        rng = b.rng_for("plan", code)
+        a = assessments[("2008-09", code)]
+        plan = DevelopmentPlan.objects.create(
+            assessment=a,
+            reason=DevelopmentPlan.Reason.RED_ALL_THREE,
+            owner=f"Director of Commissioning, NHS {a.pct.sha.name}",
+            review_date=date(2009, 6, 30),
+            summary=(
+                f"{a.pct.name} was rated red on strategy, financial management and board governance. "
+                "The SHA directs its development, reviewed quarterly by the PCT board and the SHA."
+            ),
+        )
+        plans += 1
+        weakest = sorted(ratings.levels, key=lambda n: (ratings.levels[n], n))[:3]
+        for support, number in zip(("buy", "learn", "share"), weakest, strict=True):
+            priorities.append(
+                DevelopmentPriority(
+                    plan=plan,
+                    competency=items["2008-09"]["competencies"][number],
+                    support=support,
+                    supplier=rng.choice(suppliers) if support == "buy" else None,
+                    action={
+                        "buy": "Procure external support through a mini-competition on the framework.",
+                        "learn": "Join the national board development programme this year.",
+                        "share": "Pair with a PCT rated level 3 on this competency for peer support.",
+                    }[support],
+                )
+            )
+    DevelopmentPriority.objects.bulk_create(priorities)
+    return {"development plans": plans}

@@ -1,0 +1,79 @@
+"""Panel feedback for the demo, composed from the building blocks in ``fixtures/demo_texts.json``.
+
+Every sentence there was written for its competency or governance area; a rationale is an
+opener for the agreed level, then strengths and development points chosen by a seeded
+generator per PCT and item, so that no two PCTs read alike.
+"""
+
+import json
+import random
+from functools import cached_property
+from pathlib import Path
+
+# Competencies whose findings bear on each governance area.
+RELATED_COMPETENCIES = {"strategy": [1, 5, 6], "finance": [6, 10, 11], "board": [1, 8, 10]}
+TEXTS_PATH = Path(__file__).resolve().parents[2] / "fixtures" / "demo_texts.json"
+
+
+class Texts:
+    def __init__(self, path: Path = TEXTS_PATH):
+        self.path = path
+
+    @cached_property
+    def data(self) -> dict:
+        return json.loads(self.path.read_text(encoding="utf-8"))
+
+    def _fill(self, sentence: str, **values) -> str:
+        defaults = {
+            "pct": "the PCT",
+            "sha": "the region",
+            "evidence": "the evidence submitted",
+            "level": "",
+        }
+        return sentence.format_map(defaults | values)
+
+    def competency_rationale(
+        self, rng: random.Random, *, number: int, level: int, pct: str, sha: str
+    ) -> str:
+        blocks = self.data["competencies"][str(number)]
+        evidence = rng.choice(blocks["evidence"])
+        values = {"pct": pct, "sha": sha, "evidence": evidence, "level": level}
+        opener = rng.choice(self.data["level_openers"][str(level)])
+        strengths = rng.sample(blocks["strengths"], 2 if level >= 3 else rng.choice([1, 2]))
+        gaps = rng.sample(blocks["gaps"], 2 if level == 1 else rng.choice([1, 1, 2]))
+        return " ".join(self._fill(s, **values) for s in [opener, *strengths, *gaps])
+
+    def governance_rationale(
+        self,
+        rng: random.Random,
+        *,
+        area: str,
+        light: str,
+        pct: str,
+        sha: str,
+        competencies: list[int],
+    ) -> str:
+        """Two sentences on the light, then one from a related competency: a strength where
+        the light is green, a development point otherwise."""
+        sentences = rng.sample(self.data["governance"][area][light], 2)
+        related = [n for n in RELATED_COMPETENCIES[area] if n in competencies]
+        blocks = self.data["competencies"][str(rng.choice(related))]
+        sentences.append(rng.choice(blocks["strengths" if light == "green" else "gaps"]))
+        evidence = rng.choice(blocks["evidence"])
+        return " ".join(self._fill(s, pct=pct, sha=sha, evidence=evidence) for s in sentences)
+
+    def self_assessment_note(self, rng: random.Random, *, kind: str, pct: str, sha: str) -> str:
+        return self._fill(rng.choice(self.data["self_assessment"][kind]), pct=pct, sha=sha)
+
+    def member_note_for_board(self, rng: random.Random, *, number: int, pct: str, sha: str) -> str:
+        blocks = self.data["competencies"][str(number)]
+        sentence = rng.choice(blocks["strengths"] + blocks["gaps"])
+        return self._fill(
+            sentence, pct=pct, sha=sha, evidence=rng.choice(blocks["evidence"]), level=""
+        )
+
+    def internal_note(self, rng: random.Random) -> str:
+        return rng.choice(self.data["member_notes"])
+
+    def adjustment_reason(self, rng: random.Random, *, sha: str) -> str:
+        return self._fill(rng.choice(self.data["sha_adjustment_reasons"]), sha=sha, pct="")

@@ -1,0 +1,455 @@
+"""The demo reproduces what was reported of both years (DOMAIN.md), and keeps its own rules."""
+
+import io
+import statistics
+from collections import Counter, defaultdict
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    DevelopmentPlan,
+    LocalOutcomePriority,
+    ModerationAdjustment,
+    Role,
+    SelfAssessmentRating,
+)
+from competencies.models import LIGHT_POINTS
+from panels.demo.seed import demo_seed
+from panels.models import MemberScore, Seat
+from reports.ranking import rank_rows
+
+POPULAR = {
+    "smoking",
+    "alcohol_admissions",
+    "circulatory_deaths",
+    "deaths_at_home",
+    "teenage_pregnancy",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """Seed once for the module inside a transaction that is rolled back at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        summary = demo_seed(seed=2009, password="wcc-demo")
+        yield summary
+        transaction.set_rollback(True)
+
+
+def agreed_by_pct(slug: str) -> dict[str, dict]:
+    """{ods: {"name", "sha", "levels": {n: level}, "lights": {area: light}}} in one query."""
+    result: dict[str, dict] = defaultdict(lambda: {"levels": {}, "lights": {}})
+    rows = AgreedRating.objects.filter(assessment__round__slug=slug).values_list(
+        "assessment__pct__ods_code",
+        "assessment__pct__name",
+        "assessment__pct__sha__ods_code",
+        "competency__number",
+        "area__code",
+        "level",
+        "light",
+    )
+    for ods, name, sha, number, area, level, light in rows:
+        entry = result[ods]
+        entry["name"], entry["sha"] = name, sha
+        if number:
+            entry["levels"][number] = level
+        else:
+            entry["lights"][area] = light
+    return dict(result)
+
+
+def green_share(pcts: dict[str, dict], area: str) -> float:
+    return sum(p["lights"][area] == "green" for p in pcts.values()) / len(pcts)
+
+
+def triples(pcts: dict[str, dict], light: str) -> list[str]:
+    return sorted(code for code, p in pcts.items() if set(p["lights"].values()) == {light})
+
+
+def league(pcts: dict[str, dict]) -> list:
+    return rank_rows(
+        (
+            code,
+            p["name"],
+            sum(LIGHT_POINTS[light] for light in p["lights"].values()),
+            sum(p["levels"].values()),
+        )
+        for code, p in pcts.items()
+    )
+
+
+def means(pcts: dict[str, dict]) -> dict[int, float]:
+    numbers = next(iter(pcts.values()))["levels"].keys()
+    return {n: statistics.mean(p["levels"][n] for p in pcts.values()) for n in numbers}
+
+
+# --- Year one (2008-09) -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_year_one_every_pct_has_all_ten_competencies_and_three_lights(demo):
+    pcts = agreed_by_pct("2008-09")
+
+    assert len(pcts) == 152
+    assert {len(p["levels"]) for p in pcts.values()} == {10}
+    assert {len(p["lights"]) for p in pcts.values()} == {3}
+
+
+@pytest.mark.django_db
+def test_year_one_green_shares_match_reports(demo):
+    pcts = agreed_by_pct("2008-09")
+
+    assert green_share(pcts, "strategy") == pytest.approx(1 / 3, abs=0.02)
+    assert green_share(pcts, "finance") == pytest.approx(0.40, abs=0.02)
+    assert green_share(pcts, "board") == pytest.approx(0.47, abs=0.02)
+
+
+@pytest.mark.django_db
+def test_year_one_no_level_four_anywhere(demo):
+    levels = Counter(
+        AgreedRating.objects.filter(
+            assessment__round__slug="2008-09", competency__isnull=False
+        ).values_list("level", flat=True)
+    )
+
+    assert sorted(levels) == [1, 2, 3]
+
+
+@pytest.mark.django_db
+def test_year_one_competency_one_distribution_as_reported(demo):
+    pcts = agreed_by_pct("2008-09")
+
+    counts = Counter(p["levels"][1] for p in pcts.values())
+
+    assert counts == {1: 9, 2: 135, 3: 8}
+
+
+@pytest.mark.django_db
+def test_year_one_stimulating_the_market_has_the_lowest_mean(demo):
+    by_competency = means(agreed_by_pct("2008-09"))
+
+    assert min(by_competency, key=by_competency.get) == 7
+    assert by_competency[7] == pytest.approx(1.2, abs=0.05)
+
+
+@pytest.mark.django_db
+def test_year_one_competency_means_follow_the_reported_order(demo):
+    by_competency = means(agreed_by_pct("2008-09"))
+
+    strongest_first = sorted(by_competency, key=by_competency.get, reverse=True)
+
+    # HSJ: partners, local leadership, clinicians, ... procurement, stimulating the market.
+    assert strongest_first == [2, 1, 4, 8, 3, 5, 10, 6, 9, 7]
+
+
+@pytest.mark.django_db
+def test_year_one_only_three_pcts_at_level_three_on_competency_five(demo):
+    pcts = agreed_by_pct("2008-09")
+
+    assert sum(p["levels"][5] == 3 for p in pcts.values()) == 3
+
+
+@pytest.mark.django_db
+def test_year_one_leaders_rank_one_to_three(demo):
+    table = league(agreed_by_pct("2008-09"))
+
+    assert [(row.rank, row.key) for row in table[:4]] == [
+        (1, "5PG"),
+        (2, "5C4"),
+        (3, "5QL"),
+        (4, table[3].key),
+    ]
+    assert table[3].rank == 4
+
+
+@pytest.mark.django_db
+def test_year_one_exactly_24_others_green_on_all_three(demo):
+    green = triples(agreed_by_pct("2008-09"), "green")
+
+    assert len(green) == 27
+    assert {"5PG", "5C4", "5QL"} <= set(green)
+
+
+@pytest.mark.django_db
+def test_year_one_exactly_two_red_on_all_three_with_development_plans(demo):
+    red = triples(agreed_by_pct("2008-09"), "red")
+
+    planned = sorted(
+        DevelopmentPlan.objects.filter(assessment__round__slug="2008-09").values_list(
+            "assessment__pct__ods_code", flat=True
+        )
+    )
+
+    assert len(red) == 2
+    assert planned == red
+
+
+# --- Year two (2009-10) -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_year_two_agreed_ratings_everywhere_but_the_west_midlands(demo):
+    pcts = agreed_by_pct("2009-10")
+
+    assert len(pcts) == 135
+    assert "Q34" not in {p["sha"] for p in pcts.values()}
+    assert {len(p["levels"]) for p in pcts.values()} == {11}
+
+
+@pytest.mark.django_db
+def test_year_two_shape_as_reported(demo):
+    pcts = agreed_by_pct("2009-10")
+
+    assert green_share(pcts, "board") == pytest.approx(0.61, abs=0.02)
+    assert green_share(pcts, "finance") == pytest.approx(0.43, abs=0.02)
+    assert len(triples(pcts, "green")) / len(pcts) == pytest.approx(0.23, abs=0.02)
+    assert triples(pcts, "red") == []
+
+
+@pytest.mark.django_db
+def test_year_two_competency_eleven_is_the_weakest(demo):
+    by_competency = means(agreed_by_pct("2009-10"))
+
+    assert min(by_competency, key=by_competency.get) == 11
+    assert by_competency[11] == pytest.approx(1.46, abs=0.02)
+
+
+@pytest.mark.django_db
+def test_year_two_hull_salford_and_tower_hamlets_lead(demo):
+    table = league(agreed_by_pct("2009-10"))
+
+    assert [(row.rank, row.key) for row in table[:3]] == [(1, "5NX"), (2, "5F5"), (3, "5C4")]
+    assert table[3].rank == 4
+
+
+@pytest.mark.django_db
+def test_year_two_most_pcts_improve_but_not_all(demo):
+    before, after = agreed_by_pct("2008-09"), agreed_by_pct("2009-10")
+
+    change = Counter(
+        (sum(after[c]["levels"][n] for n in range(1, 11)) > sum(before[c]["levels"].values()))
+        - (sum(after[c]["levels"][n] for n in range(1, 11)) < sum(before[c]["levels"].values()))
+        for c in after
+    )
+
+    assert change[1] / len(after) > 0.6
+    assert change[-1] >= 1
+
+
+# --- The process around the ratings -------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_demo_stages_as_contracted(demo):
+    stages = Counter(Assessment.objects.values_list("round__slug", "stage"))
+    scoring_shas = set(
+        Assessment.objects.filter(stage=Assessment.Stage.SCORING).values_list(
+            "pct__sha__ods_code", flat=True
+        )
+    )
+
+    assert stages == {
+        ("2008-09", Assessment.Stage.PUBLISHED): 152,
+        ("2009-10", Assessment.Stage.SCORING): 17,
+        ("2009-10", Assessment.Stage.MODERATION): 135,
+    }
+    assert scoring_shas == {"Q34"}
+
+
+@pytest.mark.django_db
+def test_demo_west_midlands_panels_seated_and_nobody_submitted(demo):
+    seats = Seat.objects.filter(
+        panel__assessment__round__slug="2009-10", panel__assessment__pct__sha__ods_code="Q34"
+    )
+
+    assert seats.count() == 17 * 5
+    assert seats.filter(person__isnull=True).count() == 0
+    assert seats.filter(submitted_at__isnull=False).count() == 0
+    assert MemberScore.objects.filter(seat__in=seats).count() == 0
+
+
+@pytest.mark.django_db
+def test_demo_every_panel_fills_its_seats_within_the_rules(demo):
+    seats = Seat.objects.select_related(
+        "seat_type",
+        "person__pct__sha",
+        "person__sha",
+        "person__external_organisation",
+        "panel__assessment__pct__sha",
+    )
+    problems = []
+    for seat in seats:
+        person, assessed = seat.person, seat.panel.assessment.pct
+        rule = seat.seat_type
+        if person.job_role not in rule.eligible_roles:
+            problems.append((seat.pk, "role"))
+        if person.pct_id == assessed.pk:
+            problems.append((seat.pk, "own organisation"))
+        fits = {
+            "own_sha": person.sha_id == assessed.sha_id,
+            "other_pct": person.pct_id is not None and person.pct_id != assessed.pk,
+            "other_sha_pct": person.pct_id is not None and person.pct.sha_id != assessed.sha_id,
+            "outside_nhs": person.external_organisation_id is not None,
+        }[rule.affiliation]
+        if not fits:
+            problems.append((seat.pk, rule.affiliation))
+
+    assert problems == []
+    assert seats.count() == 304 * 5
+
+
+@pytest.mark.django_db
+def test_demo_no_two_chief_executives_assess_each_other_in_a_round(demo):
+    pairs = set(
+        Seat.objects.filter(seat_type__number=5).values_list(
+            "panel__assessment__round__slug",
+            "person__pct__ods_code",
+            "panel__assessment__pct__ods_code",
+        )
+    )
+
+    reciprocal = [(slug, a, b) for slug, a, b in pairs if (slug, b, a) in pairs]
+
+    assert reciprocal == []
+
+
+@pytest.mark.django_db
+def test_demo_year_one_international_reviewers_are_from_kaiser_permanente(demo):
+    organisations = set(
+        Seat.objects.filter(
+            seat_type__number=4, panel__assessment__round__slug="2008-09"
+        ).values_list("person__external_organisation__name", flat=True)
+    )
+
+    assert organisations == {"Kaiser Permanente"}
+
+
+@pytest.mark.django_db
+def test_demo_seat_holders_sit_on_several_panels(demo):
+    per_person = Counter(
+        Seat.objects.filter(panel__assessment__round__slug="2009-10")
+        .exclude(seat_type__number=1)
+        .values_list("person_id", flat=True)
+    )
+
+    assert statistics.mean(per_person.values()) >= 2
+
+
+@pytest.mark.django_db
+def test_demo_self_assessments_sit_above_the_panel_most_on_five_and_six(demo):
+    agreed = {
+        (a, c): level
+        for a, c, level in AgreedRating.objects.filter(competency__isnull=False).values_list(
+            "assessment_id", "competency__number", "level"
+        )
+    }
+    gaps = defaultdict(list)
+    for a, c, level in SelfAssessmentRating.objects.filter(competency__isnull=False).values_list(
+        "self_assessment__assessment_id", "competency__number", "level"
+    ):
+        if (a, c) in agreed:
+            gaps[c].append(level - agreed[(a, c)])
+    mean_gap = {c: statistics.mean(values) for c, values in gaps.items()}
+
+    assert min(mean_gap.values()) > 0
+    assert sorted(mean_gap, key=mean_gap.get, reverse=True)[:2] in ([5, 6], [6, 5])
+
+
+@pytest.mark.django_db
+def test_demo_member_scores_vary_around_the_agreed_level(demo):
+    agreed = {
+        (a, c): level
+        for a, c, level in AgreedRating.objects.filter(competency__isnull=False).values_list(
+            "assessment_id", "competency__number", "panel_level"
+        )
+    }
+    differences = Counter(
+        level - agreed[(a, c)]
+        for a, c, level in MemberScore.objects.filter(competency__isnull=False).values_list(
+            "seat__panel__assessment_id", "competency__number", "level"
+        )
+    )
+    total = sum(differences.values())
+
+    assert differences[0] / total == pytest.approx(0.75, abs=0.08)
+    assert differences[1] > 0 and differences[-1] > 0
+
+
+@pytest.mark.django_db
+def test_demo_rationales_are_varied_and_name_no_placeholder(demo):
+    rationales = list(AgreedRating.objects.values_list("rationale", flat=True))
+
+    assert len(set(rationales)) / len(rationales) > 0.95
+    assert not [r for r in rationales if "{" in r or "lorem" in r.lower()]
+
+
+@pytest.mark.django_db
+def test_demo_moderation_keeps_the_panels_value(demo):
+    adjustments = ModerationAdjustment.objects.select_related("rating")
+
+    assert adjustments.count() == 12
+    assert all(
+        a.old_value == str(a.rating.panel_level) and a.new_value == str(a.rating.level) and a.reason
+        for a in adjustments
+    )
+
+
+@pytest.mark.django_db
+def test_demo_popular_outcome_priorities_are_the_reported_five(demo):
+    chosen = Counter(
+        LocalOutcomePriority.objects.filter(assessment__round__slug="2008-09").values_list(
+            "indicator__code", flat=True
+        )
+    )
+
+    assert {code for code, _ in chosen.most_common(5)} == POPULAR
+
+
+@pytest.mark.django_db
+def test_demo_users_and_roles_as_contracted(demo):
+    users = get_user_model().objects
+
+    assert users.get(username="national").roles.get().kind == Role.Kind.NATIONAL
+    assert users.get(username="moderator.q34").roles.get().sha.name == "West Midlands"
+    assert users.get(username="board.5pg").roles.get().pct.name == "Birmingham East and North"
+    assert users.get(username="chair.q34").person.job_role == "sha_director"
+    assert users.filter(username__startswith="moderator.q3").count() == 10
+    assert users.filter(username__startswith="chair.q3").count() == 10
+    assert users.filter(username__startswith="board.").count() == 152
+    assert users.get(username="board.5pg").check_password("wcc-demo")
+
+
+@pytest.mark.django_db
+def test_demo_chair_q34_chairs_every_west_midlands_panel(demo):
+    chaired = Seat.objects.filter(person__user__username="chair.q34", seat_type__is_chair=True)
+
+    assert chaired.filter(panel__assessment__round__slug="2009-10").count() == 17
+    assert chaired.filter(panel__assessment__pct__ods_code="5PG").count() == 2
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_for_a_seed(demo):
+    def snapshot():
+        return sorted(
+            AgreedRating.objects.order_by("pk").values_list(
+                "assessment__round__slug",
+                "assessment__pct__ods_code",
+                "competency__number",
+                "area__code",
+                "level",
+                "light",
+                "rationale",
+            ),
+            key=str,
+        ), get_user_model().objects.count()
+
+    first = snapshot()
+
+    call_command("seed_demo", "--seed", "2009", stdout=io.StringIO())
+
+    assert snapshot() == first
