@@ -1,0 +1,328 @@
+"""Admin for organisations, rounds, assessments and their ratings.
+
+History (``StageChange``, ``RatingChange``, ``ModerationAdjustment``) is read-only here:
+history must not be rewritten. Agreed ratings are read-only too: they are written only
+through ``assessments.services``, which keeps the panel's value and writes the history. An
+assessment's stage is read-only; the "advance" action moves it through
+``assessment_advance``.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from assessments.exceptions import ConflictError, TransitionError
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    AssessmentRound,
+    DevelopmentPlan,
+    DevelopmentPriority,
+    EvidenceDocument,
+    FactualAccuracyComment,
+    LocalOutcomePriority,
+    ModerationAdjustment,
+    OutcomeIndicator,
+    PrimaryCareTrust,
+    RatingChange,
+    RegionReview,
+    Role,
+    SelfAssessment,
+    SelfAssessmentRating,
+    StageChange,
+    StrategicHealthAuthority,
+    Supplier,
+)
+from assessments.services import allowed_transitions, assessment_advance
+from competencies.admin import ItemRatingAdminMixin
+
+ASSESSMENT = ("assessment__pct", "assessment__round")
+
+
+class ReadOnlyAdminMixin:
+    """View only: no add, change or delete, for history and service-written rows."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- Organisations and people's roles ------------------------------------------------
+
+
+@admin.register(StrategicHealthAuthority)
+class StrategicHealthAuthorityAdmin(admin.ModelAdmin):
+    list_display = ["ods_code", "name", "ons_code"]
+    list_display_links = ["ods_code", "name"]
+    search_fields = ["ods_code", "name", "ons_code"]
+
+
+@admin.register(PrimaryCareTrust)
+class PrimaryCareTrustAdmin(admin.ModelAdmin):
+    list_display = ["ods_code", "name", "org_type", "sha", "code_confidence"]
+    list_display_links = ["ods_code", "name"]
+    list_filter = ["sha", "org_type", "code_confidence"]
+    list_select_related = ["sha"]
+    search_fields = ["ods_code", "name", "ons_code"]
+    autocomplete_fields = ["sha"]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "sha", "pct"]
+    list_filter = ["kind", "sha"]
+    list_select_related = ["user", "sha", "pct"]
+    search_fields = ["user__username", "user__email", "sha__ods_code", "pct__ods_code", "pct__name"]
+    autocomplete_fields = ["user", "sha", "pct"]
+
+
+# --- Rounds and assessments -------------------------------------------------------------
+
+
+@admin.register(AssessmentRound)
+class AssessmentRoundAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "framework", "published_at", "published"]
+    list_display_links = ["slug", "name"]
+    list_select_related = ["framework"]
+    search_fields = ["slug", "name"]
+    autocomplete_fields = ["framework", "previous"]
+
+    @admin.display(boolean=True, description="published")
+    def published(self, obj: AssessmentRound) -> bool:
+        return obj.is_published()
+
+
+class StageChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = StageChange
+    fields = ["changed_at", "from_stage", "to_stage", "changed_by", "note"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ["pct", "ods_code", "sha", "round", "stage", "panel_day"]
+    list_filter = ["round", "stage", "pct__sha"]
+    list_select_related = ["pct__sha", "round"]
+    search_fields = ["pct__ods_code", "pct__name"]
+    autocomplete_fields = ["round", "pct"]
+    readonly_fields = ["stage", "version"]
+    inlines = [StageChangeInline]
+    actions = ["advance"]
+
+    @admin.display(ordering="pct__ods_code", description="ODS code")
+    def ods_code(self, obj: Assessment) -> str:
+        return obj.pct.ods_code
+
+    @admin.display(ordering="pct__sha__ods_code", description="SHA")
+    def sha(self, obj: Assessment) -> StrategicHealthAuthority:
+        return obj.pct.sha
+
+    @admin.action(description="Advance to the next stage", permissions=["change"])
+    def advance(self, request, queryset) -> None:
+        for assessment in queryset.select_related("pct", "round"):
+            forward = [s for s in allowed_transitions(assessment.stage) if s > assessment.stage]
+            if not forward:
+                self.message_user(request, f"{assessment} is already published.", messages.WARNING)
+                continue
+            try:
+                assessment_advance(assessment=assessment, to_stage=forward[0], by=request.user)
+            except (TransitionError, ConflictError, ValidationError) as exc:
+                self.message_user(request, f"{assessment}: {exc}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{assessment} is now at {assessment.get_stage_display()}."
+                )
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["changed_at", "assessment", "from_stage", "to_stage", "changed_by"]
+    list_filter = ["to_stage", "assessment__round", "assessment__pct__sha"]
+    list_select_related = [*ASSESSMENT, "changed_by"]
+    search_fields = ["assessment__pct__ods_code", "assessment__pct__name", "note"]
+    date_hierarchy = "changed_at"
+
+
+# --- Self-assessment and evidence --------------------------------------------------------
+
+
+class SelfAssessmentRatingInline(admin.TabularInline):
+    model = SelfAssessmentRating
+    fields = ["competency", "area", "sub_indicator", "level", "light", "commentary"]
+    raw_id_fields = ["competency", "area", "sub_indicator"]
+    extra = 0
+
+
+@admin.register(SelfAssessment)
+class SelfAssessmentAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "status", "submitted_at", "submitted_by"]
+    list_filter = ["status", "assessment__round", "assessment__pct__sha"]
+    list_select_related = [*ASSESSMENT, "submitted_by"]
+    search_fields = ["assessment__pct__ods_code", "assessment__pct__name"]
+    autocomplete_fields = ["assessment", "submitted_by"]
+    readonly_fields = ["version"]
+    inlines = [SelfAssessmentRatingInline]
+
+
+@admin.register(SelfAssessmentRating)
+class SelfAssessmentRatingAdmin(ItemRatingAdminMixin, admin.ModelAdmin):
+    list_display = ["self_assessment", "item", "value"]
+    list_filter = ["self_assessment__assessment__round"]
+    list_select_related = [
+        "self_assessment__assessment__pct",
+        "self_assessment__assessment__round",
+        *ItemRatingAdminMixin.ITEM_SELECT_RELATED,
+    ]
+    search_fields = [
+        "self_assessment__assessment__pct__ods_code",
+        "self_assessment__assessment__pct__name",
+    ]
+    raw_id_fields = ["self_assessment", "competency", "area", "sub_indicator"]
+
+
+@admin.register(EvidenceDocument)
+class EvidenceDocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "doc_type", "assessment", "uploaded_by", "uploaded_at"]
+    list_filter = ["doc_type", "assessment__round"]
+    list_select_related = [*ASSESSMENT, "uploaded_by"]
+    search_fields = ["title", "assessment__pct__ods_code", "assessment__pct__name"]
+    autocomplete_fields = ["assessment", "uploaded_by"]
+
+
+# --- Agreed ratings and their history -----------------------------------------------------
+
+
+@admin.register(AgreedRating)
+class AgreedRatingAdmin(ReadOnlyAdminMixin, ItemRatingAdminMixin, admin.ModelAdmin):
+    list_display = ["assessment", "item", "value", "panel_value", "is_moderated", "version"]
+    list_filter = ["assessment__round", "assessment__pct__sha", "level", "light"]
+    list_select_related = [*ASSESSMENT, *ItemRatingAdminMixin.ITEM_SELECT_RELATED]
+    search_fields = ["assessment__pct__ods_code", "assessment__pct__name", "rationale"]
+
+    @admin.display(description="panel's value")
+    def panel_value(self, obj: AgreedRating) -> str:
+        return str(obj.panel_value)
+
+    @admin.display(boolean=True, description="moderated")
+    def is_moderated(self, obj: AgreedRating) -> bool:
+        return obj.is_moderated
+
+
+@admin.register(RatingChange)
+class RatingChangeAdmin(ReadOnlyAdminMixin, ItemRatingAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "changed_at",
+        "assessment",
+        "item",
+        "source",
+        "old_value",
+        "new_value",
+        "changed_by",
+    ]
+    list_filter = ["source", "assessment__round", "assessment__pct__sha"]
+    list_select_related = [*ASSESSMENT, *ItemRatingAdminMixin.ITEM_SELECT_RELATED, "changed_by"]
+    search_fields = ["assessment__pct__ods_code", "assessment__pct__name", "note"]
+    date_hierarchy = "changed_at"
+
+    @admin.display(description="item")
+    def item(self, obj: RatingChange) -> str:
+        return str(obj.competency or obj.area or obj.sub_indicator)
+
+
+@admin.register(ModerationAdjustment)
+class ModerationAdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["adjusted_at", "rating", "stage", "old_value", "new_value", "adjusted_by"]
+    list_filter = ["stage", "rating__assessment__round", "rating__assessment__pct__sha"]
+    list_select_related = [
+        "rating__assessment__pct",
+        "rating__assessment__round",
+        *(f"rating__{path}" for path in ItemRatingAdminMixin.ITEM_SELECT_RELATED),
+        "adjusted_by",
+    ]
+    search_fields = ["rating__assessment__pct__ods_code", "rating__assessment__pct__name", "reason"]
+    date_hierarchy = "adjusted_at"
+
+
+# --- Moderation, cross-check and factual accuracy ---------------------------------------
+
+
+@admin.register(RegionReview)
+class RegionReviewAdmin(admin.ModelAdmin):
+    list_display = ["sha", "round", "status", "signed_off_at", "decided_at"]
+    list_filter = ["round", "status", "sha"]
+    list_select_related = ["sha", "round"]
+    search_fields = ["sha__ods_code", "sha__name"]
+    autocomplete_fields = ["round", "sha", "signed_off_by", "decided_by"]
+
+
+@admin.register(FactualAccuracyComment)
+class FactualAccuracyCommentAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "raised_by", "raised_at", "responded_by", "responded_at"]
+    list_filter = ["assessment__round", "assessment__pct__sha"]
+    list_select_related = [*ASSESSMENT, "raised_by", "responded_by"]
+    search_fields = ["assessment__pct__ods_code", "assessment__pct__name", "comment"]
+    autocomplete_fields = ["assessment", "raised_by", "responded_by"]
+    raw_id_fields = ["rating"]
+
+
+# --- Local outcomes and development ------------------------------------------------------
+
+
+@admin.register(OutcomeIndicator)
+class OutcomeIndicatorAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "unit", "higher_is_better"]
+    list_filter = ["higher_is_better"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(LocalOutcomePriority)
+class LocalOutcomePriorityAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "indicator", "baseline_year", "baseline", "year5"]
+    list_filter = ["assessment__round", "indicator"]
+    list_select_related = [*ASSESSMENT, "indicator"]
+    search_fields = ["assessment__pct__ods_code", "assessment__pct__name", "indicator__name"]
+    autocomplete_fields = ["assessment", "indicator"]
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ["name", "illustrative"]
+    list_filter = ["illustrative"]
+    search_fields = ["name", "description"]
+
+
+class DevelopmentPriorityInline(admin.TabularInline):
+    model = DevelopmentPriority
+    fields = ["competency", "support", "supplier", "action"]
+    raw_id_fields = ["competency", "supplier"]
+    extra = 0
+
+
+@admin.register(DevelopmentPlan)
+class DevelopmentPlanAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "reason", "owner", "review_date"]
+    list_filter = ["reason", "assessment__round"]
+    list_select_related = ASSESSMENT
+    search_fields = ["assessment__pct__ods_code", "assessment__pct__name", "owner"]
+    autocomplete_fields = ["assessment"]
+    inlines = [DevelopmentPriorityInline]
+
+
+@admin.register(DevelopmentPriority)
+class DevelopmentPriorityAdmin(admin.ModelAdmin):
+    list_display = ["plan", "competency", "support", "supplier"]
+    list_filter = ["support"]
+    list_select_related = [
+        "plan__assessment__pct",
+        "plan__assessment__round",
+        "competency",
+        "supplier",
+    ]
+    search_fields = ["plan__assessment__pct__ods_code", "plan__assessment__pct__name", "action"]
+    autocomplete_fields = ["plan", "supplier"]
+    raw_id_fields = ["competency"]

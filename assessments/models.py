@@ -109,7 +109,17 @@ class Role(models.Model):
                 ),
                 name="role_scope_fits_kind",
             ),
-            models.UniqueConstraint(fields=["user", "kind", "sha", "pct"], name="role_unique"),
+            # One constraint per kind: a unique index treats NULLs as distinct, so a single
+            # (user, kind, sha, pct) constraint would never refuse a duplicate.
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(kind="national"), name="role_unique_national"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "sha"], condition=Q(kind="sha_staff"), name="role_unique_sha_staff"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "pct"], condition=Q(kind="pct_board"), name="role_unique_pct_board"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -295,6 +305,7 @@ class AgreedRating(ItemRating):
                 condition=(
                     Q(
                         competency__isnull=False,
+                        panel_level__isnull=False,
                         panel_level__gte=1,
                         panel_level__lte=4,
                         panel_light="",

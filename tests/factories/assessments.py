@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -5,11 +7,24 @@ from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
+    DevelopmentPlan,
+    DevelopmentPriority,
+    EvidenceDocument,
+    FactualAccuracyComment,
+    LocalOutcomePriority,
+    ModerationAdjustment,
+    OutcomeIndicator,
     PrimaryCareTrust,
+    RatingChange,
+    RegionReview,
     Role,
+    SelfAssessment,
+    SelfAssessmentRating,
+    StageChange,
     StrategicHealthAuthority,
+    Supplier,
 )
-from tests.factories.competencies import FrameworkFactory
+from tests.factories.competencies import CompetencyFactory, FrameworkFactory
 
 
 def _code(prefix: str, n: int) -> str:
@@ -81,8 +96,163 @@ class AgreedRatingFactory(factory.django.DjangoModelFactory):
         model = AgreedRating
 
     assessment = factory.SubFactory(AssessmentFactory)
+    competency = None
     level = factory.LazyAttribute(lambda o: 2 if o.competency else None)
     panel_level = factory.SelfAttribute("level")
     light = ""
     panel_light = factory.SelfAttribute("light")
     rationale = "The panel's rationale."
+
+
+class StageChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StageChange
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    from_stage = Assessment.Stage.SELF_ASSESSMENT
+    to_stage = Assessment.Stage.PANEL_FORMATION
+    changed_by = factory.SubFactory(UserFactory)
+
+
+class SelfAssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SelfAssessment
+
+    assessment = factory.SubFactory(AssessmentFactory)
+
+
+class SelfAssessmentRatingFactory(factory.django.DjangoModelFactory):
+    """The board's level for a competency of the round's framework; pass ``area=`` and
+    ``light=`` (with ``competency=None``) for a light."""
+
+    class Meta:
+        model = SelfAssessmentRating
+
+    self_assessment = factory.SubFactory(SelfAssessmentFactory)
+    competency = factory.SubFactory(
+        CompetencyFactory,
+        framework=factory.SelfAttribute("..self_assessment.assessment.round.framework"),
+    )
+    level = factory.LazyAttribute(lambda o: 2 if o.competency else None)
+    light = ""
+
+
+class EvidenceDocumentFactory(factory.django.DjangoModelFactory):
+    """A document row; the file name is stored, no file is written."""
+
+    class Meta:
+        model = EvidenceDocument
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    doc_type = EvidenceDocument.DocType.STRATEGIC_PLAN
+    title = factory.Sequence(lambda n: f"Strategic plan {n}")
+    file = factory.LazyAttribute(lambda o: f"evidence/2009/{o.title.replace(' ', '-')}.pdf")
+
+
+def _agreed_competency_rating():
+    return factory.SubFactory(
+        AgreedRatingFactory,
+        competency=factory.SubFactory(
+            CompetencyFactory, framework=factory.SelfAttribute("..assessment.round.framework")
+        ),
+    )
+
+
+class RatingChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RatingChange
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    source = RatingChange.Source.CONSENSUS
+    competency = factory.SubFactory(
+        CompetencyFactory, framework=factory.SelfAttribute("..assessment.round.framework")
+    )
+    old_value = ""
+    new_value = "2"
+    changed_by = factory.SubFactory(UserFactory)
+
+
+class ModerationAdjustmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ModerationAdjustment
+
+    rating = _agreed_competency_rating()
+    stage = Assessment.Stage.MODERATION
+    old_value = "2"
+    new_value = "3"
+    reason = "Out of line with the region's evidence."
+    adjusted_by = factory.SubFactory(UserFactory)
+
+
+class RegionReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegionReview
+
+    round = factory.SubFactory(AssessmentRoundFactory)
+    sha = factory.SubFactory(SHAFactory)
+
+
+class FactualAccuracyCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FactualAccuracyComment
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    comment = "The draft misstates our 2007-08 outturn."
+    raised_by = factory.SubFactory(UserFactory)
+
+
+class OutcomeIndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutcomeIndicator
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"indicator-{n}")
+    name = factory.LazyAttribute(lambda o: f"Indicator {o.code}")
+    unit = "per 100,000"
+    higher_is_better = False
+
+
+class LocalOutcomePriorityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LocalOutcomePriority
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    indicator = factory.SubFactory(OutcomeIndicatorFactory)
+    baseline_year = "2007-08"
+    baseline = 100
+    year1 = 98
+    year2 = 96
+    year3 = 94
+    year4 = 92
+    year5 = 90
+
+
+class SupplierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Supplier
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Supplier {n}")
+    services = factory.LazyFunction(lambda: ["procurement"])
+
+
+class DevelopmentPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DevelopmentPlan
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    reason = DevelopmentPlan.Reason.SHA_FLAGGED
+    owner = "Director of commissioning"
+    review_date = datetime.date(2009, 9, 30)
+
+
+class DevelopmentPriorityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DevelopmentPriority
+
+    plan = factory.SubFactory(DevelopmentPlanFactory)
+    competency = factory.SubFactory(
+        CompetencyFactory, framework=factory.SelfAttribute("..plan.assessment.round.framework")
+    )
+    support = DevelopmentPriority.Support.LEARN
+    action = "Join the regional procurement programme."

@@ -1,6 +1,12 @@
 import factory
 
-from competencies.models import Competency, FrameworkVersion, GovernanceArea, LevelDescriptor
+from competencies.models import (
+    Competency,
+    FrameworkVersion,
+    GovernanceArea,
+    LevelDescriptor,
+    SubIndicator,
+)
 
 
 class FrameworkFactory(factory.django.DjangoModelFactory):
@@ -15,6 +21,7 @@ class FrameworkFactory(factory.django.DjangoModelFactory):
 class CompetencyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Competency
+        skip_postgeneration_save = True
 
     framework = factory.SubFactory(FrameworkFactory)
     number = factory.Sequence(lambda n: n + 1)
@@ -41,3 +48,23 @@ class GovernanceAreaFactory(factory.django.DjangoModelFactory):
     green_meaning = "No concerns."
     amber_meaning = "Some concerns."
     red_meaning = "Serious concerns."
+
+
+class LevelDescriptorFactory(factory.django.DjangoModelFactory):
+    """A descriptor; its competency is made without the four standard descriptors."""
+
+    class Meta:
+        model = LevelDescriptor
+
+    competency = factory.SubFactory(CompetencyFactory, with_levels=False)
+    level = 1
+    descriptor = factory.LazyAttribute(lambda o: f"Level {o.level} of {o.competency}")
+
+
+class SubIndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubIndicator
+
+    area = factory.SubFactory(GovernanceAreaFactory, code="finance", position=2)
+    number = factory.Sequence(lambda n: n + 1)
+    name = factory.LazyAttribute(lambda o: f"Finance factor {o.number}")

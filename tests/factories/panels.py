@@ -1,6 +1,7 @@
 import factory
 
 from panels.models import (
+    ConflictRule,
     ExternalOrganisation,
     JobRole,
     MemberScore,
@@ -70,3 +71,13 @@ class MemberScoreFactory(factory.django.DjangoModelFactory):
     seat = factory.SubFactory(SeatFactory)
     level = factory.LazyAttribute(lambda o: 2 if o.competency else None)
     light = ""
+
+
+class ConflictRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConflictRule
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"rule-{n}")
+    description = "A conflict of interest."
+    severity = ConflictRule.Severity.WARNING

@@ -1,0 +1,21 @@
+"""Errors the write services raise, for views and commands to turn into messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ConflictError(Exception):
+    """Someone else saved first: the caller's copy is stale.
+
+    ``current`` is the object as it is now stored, so that a view can show the user what
+    changed and let them try again.
+    """
+
+    def __init__(self, message: str, *, current: Any) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class TransitionError(ValueError):
+    """The change is not allowed at the object's stage (or the stage change itself is not)."""

@@ -1,0 +1,332 @@
+"""Writes for assessments: stage changes and agreed ratings.
+
+Every function here runs in one transaction and writes its history row (``StageChange``,
+``RatingChange``, ``ModerationAdjustment``) in that same transaction, so a refusal leaves
+nothing half-written. Lost updates are prevented by an optimistic version check
+(``filter(pk=…, version=v).update(…, version=v + 1)``), which works on SQLite, where
+``select_for_update()`` does nothing, as well as on PostgreSQL.
+
+Refusals:
+- ``TransitionError`` (a ``ValueError``): not allowed at this stage;
+- ``ConflictError``: someone else saved first (carries the stored object);
+- ``django.core.exceptions.ValidationError``: bad input, keyed by argument name
+  (``item``, ``value``, ``rationale``, ``reason``).
+"""
+
+from __future__ import annotations
+
+import copy
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from assessments.exceptions import ConflictError, TransitionError
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    ModerationAdjustment,
+    RatingChange,
+    Stage,
+    StageChange,
+)
+from competencies.models import LEVELS, Competency, GovernanceArea, Light, SubIndicator
+
+__all__ = [
+    "ADJUSTABLE_STAGES",
+    "ConflictError",
+    "TransitionError",
+    "agreed_rating_adjust",
+    "agreed_rating_record",
+    "allowed_transitions",
+    "assessment_advance",
+]
+
+Item = Competency | GovernanceArea | SubIndicator
+
+# Stages at which an agreed rating may be changed after consensus, always with a reason.
+ADJUSTABLE_STAGES = frozenset({Stage.MODERATION, Stage.CROSS_CHECK, Stage.FACTUAL_ACCURACY})
+
+# Sources of a change after consensus (``RatingChange.Source``).
+_ADJUSTMENT_SOURCES = frozenset(
+    {
+        RatingChange.Source.MODERATION,
+        RatingChange.Source.CROSS_CHECK,
+        RatingChange.Source.FACTUAL_ACCURACY,
+        RatingChange.Source.IMPORT,
+    }
+)
+
+_ORDER = list(Stage)
+# The next stage in order, and one way back: the national team sends a region back from
+# cross-check to moderation. Nothing goes back from the factual-accuracy check.
+_TRANSITIONS: dict[Stage, frozenset[Stage]] = {
+    stage: frozenset(_ORDER[i + 1 : i + 2]) for i, stage in enumerate(_ORDER)
+}
+_TRANSITIONS[Stage.CROSS_CHECK] |= {Stage.MODERATION}
+
+
+def allowed_transitions(stage: int) -> list[Stage]:
+    """The stages an assessment at ``stage`` may move to, in the cycle's order."""
+    return sorted(_TRANSITIONS[Stage(stage)])
+
+
+def _stage_label(value: int) -> str:
+    try:
+        return Stage(value).label
+    except ValueError:
+        return f"unknown stage {value!r}"
+
+
+# --- Stage changes ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def assessment_advance(
+    *,
+    assessment: Assessment,
+    to_stage: int,
+    by: AbstractBaseUser | None,
+    note: str = "",
+) -> Assessment:
+    """Move ``assessment`` to ``to_stage`` and write a ``StageChange``.
+
+    The caller's copy must be current: its ``version`` is checked against the stored one
+    (``ConflictError`` if someone else changed the assessment first). Allowed: the next
+    stage in order, and cross-check back to moderation; anything else is a
+    ``TransitionError`` naming both stages.
+    """
+    from_stage = assessment.stage
+    if to_stage not in _TRANSITIONS.get(from_stage, frozenset()):
+        raise TransitionError(
+            f"An assessment cannot move from {_stage_label(from_stage)} to "
+            f"{_stage_label(to_stage)}."
+        )
+    to_stage = Stage(to_stage)
+
+    change = StageChange(
+        assessment=assessment, from_stage=from_stage, to_stage=to_stage, changed_by=by, note=note
+    )
+    change.full_clean()
+
+    version = assessment.version
+    updated = Assessment.objects.filter(pk=assessment.pk, version=version).update(
+        stage=to_stage, version=version + 1
+    )
+    if not updated:
+        current = Assessment.objects.select_related("pct", "round").get(pk=assessment.pk)
+        raise ConflictError(
+            f"{current} was changed by someone else (it is now at "
+            f"{current.get_stage_display()}); reload it and try again.",
+            current=current,
+        )
+    change.save()
+
+    assessment.stage = to_stage
+    assessment.version = version + 1
+    return assessment
+
+
+# --- Agreed ratings ---------------------------------------------------------------------
+
+
+def _item_field(item: Item) -> str:
+    if isinstance(item, Competency):
+        return "competency"
+    if isinstance(item, GovernanceArea):
+        return "area"
+    if isinstance(item, SubIndicator):
+        return "sub_indicator"
+    raise ValidationError(
+        {"item": f"{item!r} is not a competency, governance area or sub-indicator."}
+    )
+
+
+def _item_framework_id(item: Item) -> int:
+    if isinstance(item, SubIndicator):
+        return item.area.framework_id
+    return item.framework_id
+
+
+def _parse_value(item: Item, value: object) -> tuple[int | None, str]:
+    """``(level, light)`` for ``item``: a level 1-4 for a competency, a light otherwise."""
+    if isinstance(item, Competency):
+        try:
+            level = None if isinstance(value, bool) else int(str(value).strip())
+        except ValueError:
+            level = None
+        if level not in LEVELS:
+            raise ValidationError(
+                {"value": f"{value!r} is not a level: a competency takes a level from 1 to 4."}
+            )
+        return level, ""
+    try:
+        return None, Light.parse(value).value
+    except ValueError as exc:
+        raise ValidationError({"value": str(exc)}) from None
+
+
+def _as_text(level: int | None, light: str) -> str:
+    """A value as history stores it: ``"3"``, ``"amber"``, or ``""`` for none."""
+    return light if level is None else str(level)
+
+
+def _conflict(rating: AgreedRating) -> ConflictError:
+    current = AgreedRating.objects.select_related(
+        "assessment__pct", "assessment__round", "competency", "area", "sub_indicator__area"
+    ).get(pk=rating.pk)
+    return ConflictError(
+        f"The rating of {current.item} was changed by someone else (it is now "
+        f"{current.value}); reload it and try again.",
+        current=current,
+    )
+
+
+@transaction.atomic
+def agreed_rating_record(
+    *,
+    assessment: Assessment,
+    item: Item,
+    value: int | str,
+    rationale: str,
+    by: AbstractBaseUser | None,
+) -> AgreedRating:
+    """Record the panel's agreed level or light for one item, at panel consensus.
+
+    Creates the rating or updates it; the panel's value is set to the same value (the
+    panel agrees it now; moderation later changes only the current value). Writes a
+    ``RatingChange`` (source consensus) when anything changed.
+    """
+    stage = Assessment.objects.values_list("stage", flat=True).get(pk=assessment.pk)
+    if stage != Stage.CONSENSUS:
+        raise TransitionError(
+            f"Agreed ratings are recorded at {Stage.CONSENSUS.label} only; this assessment "
+            f"is at {_stage_label(stage)}."
+        )
+    field = _item_field(item)
+    if _item_framework_id(item) != assessment.round.framework_id:
+        raise ValidationError(
+            {"item": f"{item} is not part of the framework of {assessment.round}."}
+        )
+    level, light = _parse_value(item, value)
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise ValidationError({"rationale": "Write the rationale the PCT board will read."})
+
+    rating = AgreedRating.objects.filter(assessment=assessment, **{field: item}).first()
+    if rating is None:
+        old = ""
+        rating = AgreedRating(assessment=assessment, **{field: item})
+    else:
+        old = _as_text(rating.level, rating.light)
+        if (rating.level, rating.light, rating.rationale) == (level, light, rationale):
+            return rating
+    new = _as_text(level, light)
+
+    rating.level, rating.light = level, light
+    rating.panel_level, rating.panel_light = level, light
+    rating.rationale = rationale
+    if rating.pk is None:
+        rating.full_clean()
+        rating.save()
+    else:
+        version = rating.version
+        rating.version = version + 1
+        rating.full_clean()
+        updated = AgreedRating.objects.filter(pk=rating.pk, version=version).update(
+            level=level,
+            light=light,
+            panel_level=level,
+            panel_light=light,
+            rationale=rationale,
+            version=version + 1,
+        )
+        if not updated:  # pragma: no cover - only under a concurrent writer on PostgreSQL
+            raise _conflict(rating)
+
+    history = RatingChange(
+        assessment=assessment,
+        source=RatingChange.Source.CONSENSUS,
+        old_value=old,
+        new_value=new,
+        changed_by=by,
+        note="" if old != new else "Rationale changed.",
+        **{field: item},
+    )
+    history.full_clean()
+    history.save()
+    return rating
+
+
+@transaction.atomic
+def agreed_rating_adjust(
+    *,
+    rating: AgreedRating,
+    value: int | str,
+    reason: str,
+    by: AbstractBaseUser,
+    expected_version: int,
+    source: str = RatingChange.Source.MODERATION,
+) -> AgreedRating:
+    """Change the current value of an agreed rating after consensus, with a reason.
+
+    The panel's value is kept. Allowed at regional moderation, national cross-check and the
+    factual-accuracy check. ``expected_version`` is the version the user saw; if the stored
+    rating has moved on, ``ConflictError``. Writes a ``ModerationAdjustment`` and a
+    ``RatingChange``.
+    """
+    if source not in _ADJUSTMENT_SOURCES:
+        raise ValueError(f"{str(source)!r} is not a source of a change after consensus.")
+    stage = Assessment.objects.values_list("stage", flat=True).get(pk=rating.assessment_id)
+    if stage not in ADJUSTABLE_STAGES:
+        raise TransitionError(
+            "Agreed ratings are adjusted at regional moderation, national cross-check or "
+            f"the factual-accuracy check only; this assessment is at {_stage_label(stage)}."
+        )
+    level, light = _parse_value(rating.item, value)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for the change."})
+    if rating.version != expected_version:
+        raise _conflict(rating)
+    old = _as_text(rating.level, rating.light)
+    new = _as_text(level, light)
+    if old == new:
+        raise ValidationError({"value": f"The rating is already {new}: choose another value."})
+
+    candidate = copy.copy(rating)
+    candidate.level, candidate.light = level, light
+    candidate.version = expected_version + 1
+    candidate.full_clean()
+    adjustment = ModerationAdjustment(
+        rating=candidate,
+        stage=stage,
+        old_value=old,
+        new_value=new,
+        reason=reason,
+        adjusted_by=by,
+    )
+    adjustment.full_clean()
+    history = RatingChange(
+        assessment_id=rating.assessment_id,
+        source=source,
+        competency_id=rating.competency_id,
+        area_id=rating.area_id,
+        sub_indicator_id=rating.sub_indicator_id,
+        old_value=old,
+        new_value=new,
+        changed_by=by,
+        note=reason,
+    )
+    history.full_clean()
+
+    updated = AgreedRating.objects.filter(pk=rating.pk, version=expected_version).update(
+        level=level, light=light, version=expected_version + 1
+    )
+    if not updated:
+        raise _conflict(rating)
+    adjustment.save()
+    history.save()
+    # The caller's copy becomes current only once everything is stored.
+    rating.level, rating.light, rating.version = level, light, expected_version + 1
+    return rating

@@ -1,0 +1,253 @@
+"""The admin of competencies, assessments and panels: every page opens and lists its rows.
+
+Kept in one place (here) because it walks ``admin.site._registry`` for all three apps.
+"""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.urls import reverse
+
+from assessments.models import AgreedRating, Assessment, Stage, StageChange
+from tests.factories import (
+    AgreedRatingFactory,
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    CompetencyFactory,
+    ConflictRuleFactory,
+    DevelopmentPlanFactory,
+    DevelopmentPriorityFactory,
+    EvidenceDocumentFactory,
+    ExternalOrganisationFactory,
+    FactualAccuracyCommentFactory,
+    FrameworkFactory,
+    GovernanceAreaFactory,
+    LevelDescriptorFactory,
+    LocalOutcomePriorityFactory,
+    MemberScoreFactory,
+    ModerationAdjustmentFactory,
+    OutcomeIndicatorFactory,
+    PanelFactory,
+    PCTFactory,
+    PersonFactory,
+    RatingChangeFactory,
+    RegionReviewFactory,
+    RoleFactory,
+    SeatFactory,
+    SeatTypeFactory,
+    SelfAssessmentFactory,
+    SelfAssessmentRatingFactory,
+    SHAFactory,
+    StageChangeFactory,
+    SubIndicatorFactory,
+    SupplierFactory,
+)
+
+pytestmark = [
+    pytest.mark.django_db,
+]
+
+APPS = ("competencies", "assessments", "panels")
+
+
+def _agreed_rating():
+    assessment = AssessmentFactory()
+    competency = CompetencyFactory(framework=assessment.round.framework)
+    return AgreedRatingFactory(assessment=assessment, competency=competency)
+
+
+def _member_score():
+    seat = SeatFactory()
+    competency = CompetencyFactory(framework=seat.panel.assessment.round.framework)
+    return MemberScoreFactory(seat=seat, competency=competency)
+
+
+# One object of each model, made so that it is the only row of its own model.
+BUILDERS = {
+    "competencies.FrameworkVersion": FrameworkFactory,
+    "competencies.Competency": CompetencyFactory,
+    "competencies.LevelDescriptor": LevelDescriptorFactory,
+    "competencies.GovernanceArea": GovernanceAreaFactory,
+    "competencies.SubIndicator": SubIndicatorFactory,
+    "assessments.StrategicHealthAuthority": SHAFactory,
+    "assessments.PrimaryCareTrust": PCTFactory,
+    "assessments.Role": RoleFactory,
+    "assessments.AssessmentRound": AssessmentRoundFactory,
+    "assessments.Assessment": AssessmentFactory,
+    "assessments.StageChange": StageChangeFactory,
+    "assessments.SelfAssessment": SelfAssessmentFactory,
+    "assessments.SelfAssessmentRating": SelfAssessmentRatingFactory,
+    "assessments.EvidenceDocument": EvidenceDocumentFactory,
+    "assessments.AgreedRating": _agreed_rating,
+    "assessments.RatingChange": RatingChangeFactory,
+    "assessments.ModerationAdjustment": ModerationAdjustmentFactory,
+    "assessments.RegionReview": RegionReviewFactory,
+    "assessments.FactualAccuracyComment": FactualAccuracyCommentFactory,
+    "assessments.OutcomeIndicator": OutcomeIndicatorFactory,
+    "assessments.LocalOutcomePriority": LocalOutcomePriorityFactory,
+    "assessments.Supplier": SupplierFactory,
+    "assessments.DevelopmentPlan": DevelopmentPlanFactory,
+    "assessments.DevelopmentPriority": DevelopmentPriorityFactory,
+    "panels.ExternalOrganisation": ExternalOrganisationFactory,
+    "panels.Person": PersonFactory,
+    "panels.SeatType": SeatTypeFactory,
+    "panels.ConflictRule": ConflictRuleFactory,
+    "panels.Panel": PanelFactory,
+    "panels.Seat": SeatFactory,
+    "panels.MemberScore": _member_score,
+}
+
+REGISTERED = [
+    pytest.param(model, model_admin, id=model._meta.label)
+    for model, model_admin in admin.site._registry.items()
+    if model._meta.app_label in APPS
+]
+
+# History must not be rewritten; agreed ratings change only through the services.
+READ_ONLY = {
+    "assessments.StageChange",
+    "assessments.RatingChange",
+    "assessments.ModerationAdjustment",
+    "assessments.AgreedRating",
+}
+
+
+def _url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def test_admin_registers_every_model_of_the_three_apps():
+    models = {m._meta.label for app in APPS for m in apps.get_app_config(app).get_models()}
+
+    assert {m._meta.label for m in admin.site._registry if m._meta.app_label in APPS} == models
+    assert set(BUILDERS) == models
+
+
+@pytest.mark.parametrize(("model", "model_admin"), REGISTERED)
+def test_admin_changelist_lists_the_object(admin_client, model, model_admin):
+    obj = BUILDERS[model._meta.label]()
+
+    response = admin_client.get(_url(model, "changelist"))
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [obj]
+    assert _url(model, "change", obj.pk) in response.content.decode()
+
+
+@pytest.mark.parametrize(("model", "model_admin"), REGISTERED)
+def test_admin_change_page_shows_the_object(admin_client, model, model_admin):
+    obj = BUILDERS[model._meta.label]()
+
+    response = admin_client.get(_url(model, "change", obj.pk))
+
+    assert response.status_code == 200
+    assert response.context["original"] == obj
+    assert response.context["has_change_permission"] is (model._meta.label not in READ_ONLY)
+
+
+@pytest.mark.parametrize(("model", "model_admin"), REGISTERED)
+def test_admin_add_page_opens_where_adding_is_allowed(admin_client, model, model_admin):
+    response = admin_client.get(_url(model, "add"))
+
+    if model._meta.label in READ_ONLY:
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 200
+        assert response.context["add"] is True
+        assert response.context["adminform"].form.instance.pk is None
+
+
+@pytest.mark.parametrize("label", sorted(READ_ONLY))
+def test_admin_history_cannot_be_added_changed_or_deleted(admin_client, rf, admin_user, label):
+    model = apps.get_model(label)
+    request = rf.get("/")
+    request.user = admin_user
+    model_admin = admin.site._registry[model]
+    obj = BUILDERS[label]()
+
+    response = admin_client.post(_url(model, "delete", obj.pk), {"post": "yes"})
+
+    assert response.status_code == 403
+    assert list(model.objects.all()) == [obj]
+    assert (
+        model_admin.has_add_permission(request),
+        model_admin.has_change_permission(request, obj),
+        model_admin.has_delete_permission(request, obj),
+    ) == (False, False, False)
+
+
+def test_admin_assessment_stage_is_read_only(admin_client):
+    assessment = AssessmentFactory(stage=Stage.SCORING)
+
+    response = admin_client.post(
+        _url(Assessment, "change", assessment.pk),
+        {
+            "round": assessment.round_id,
+            "pct": assessment.pct_id,
+            "stage": Stage.PUBLISHED,
+            "panel_day": "",
+            "stage_changes-TOTAL_FORMS": "0",
+            "stage_changes-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    assert Assessment.objects.get(pk=assessment.pk).stage == Stage.SCORING
+    page = admin_client.get(_url(Assessment, "change", assessment.pk))
+    assert "stage" not in page.context["adminform"].form.fields
+    assert "stage" in page.context["adminform"].readonly_fields
+
+
+def test_admin_advance_action_moves_the_stage_through_the_service(admin_client, admin_user):
+    assessment = AssessmentFactory(stage=Stage.CONSENSUS)
+
+    response = admin_client.post(
+        _url(Assessment, "changelist"),
+        {"action": "advance", "_selected_action": [assessment.pk]},
+    )
+
+    assert response.status_code == 302
+    stored = Assessment.objects.get(pk=assessment.pk)
+    assert (stored.stage, stored.version) == (Stage.MODERATION, 2)
+    assert list(StageChange.objects.values_list("from_stage", "to_stage", "changed_by")) == [
+        (Stage.CONSENSUS, Stage.MODERATION, admin_user.pk)
+    ]
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_admin_assessment_changelist_query_count_does_not_grow(
+    admin_client, django_assert_num_queries, rows
+):
+    AssessmentFactory.create_batch(rows)
+    url = _url(Assessment, "changelist")
+
+    with django_assert_num_queries(7):
+        response = admin_client.get(url)
+
+    assert len(response.context["cl"].result_list) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_admin_agreed_rating_changelist_query_count_does_not_grow(
+    admin_client, django_assert_num_queries, rows
+):
+    ratings = [_agreed_rating() for _ in range(rows)]
+    url = _url(AgreedRating, "changelist")
+
+    with django_assert_num_queries(7):
+        response = admin_client.get(url)
+
+    assert sorted(response.context["cl"].result_list, key=lambda r: r.pk) == ratings
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_admin_seat_changelist_query_count_does_not_grow(
+    admin_client, django_assert_num_queries, rows
+):
+    seats = SeatFactory.create_batch(rows)
+    url = _url(seats[0], "changelist")
+
+    with django_assert_num_queries(8):
+        response = admin_client.get(url)
+
+    assert sorted(response.context["cl"].result_list, key=lambda s: s.pk) == seats
