@@ -1,9 +1,14 @@
-from assessments.selectors import user_scope
+from django.utils.functional import SimpleLazyObject
+
+from assessments.selectors import EMPTY_SCOPE, user_scope
 
 
 def roles(request):
-    """The signed-in user's scope, for navigation by role."""
+    """The signed-in user's scope (``scope``), for navigation by role and the header.
+
+    Lazy: a page that never shows it (the login page, the health check) runs no query.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
-    return {"scope": user_scope(user)}
+        return {"scope": EMPTY_SCOPE}
+    return {"scope": SimpleLazyObject(lambda: user_scope(user))}

@@ -1,2 +1,195 @@
-def user_scope(user):
-    return None
+"""Reads for the assessments app: querysets with their joins already applied.
+
+``user_scope`` says what a user may see through their roles (national team, staff of an
+SHA, board of a PCT). Panel seats are not part of it: they belong to ``panels``, which this
+app never imports (see ``panels.selectors.seats_for_user``).
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from assessments.models import Assessment, PrimaryCareTrust, Role, Stage
+
+_SCOPE_CACHE = "_wcc_scope"
+
+
+@dataclass(frozen=True)
+class UserScope:
+    """What a user's roles reach. Empty for anonymous users and users with no role."""
+
+    is_national: bool = False
+    sha_ids: frozenset[int] = frozenset()
+    pct_ids: frozenset[int] = frozenset()
+    labels: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_sha_staff(self) -> bool:
+        return bool(self.sha_ids)
+
+    @property
+    def is_pct_board(self) -> bool:
+        return bool(self.pct_ids)
+
+    @property
+    def has_role(self) -> bool:
+        return self.is_national or self.is_sha_staff or self.is_pct_board
+
+    def is_staff_of(self, sha_id: int | None) -> bool:
+        return sha_id is not None and sha_id in self.sha_ids
+
+    def is_board_of(self, pct_id: int | None) -> bool:
+        return pct_id is not None and pct_id in self.pct_ids
+
+
+EMPTY_SCOPE = UserScope()
+
+
+def _role_label(role: Role) -> str:
+    if role.kind == Role.Kind.SHA_STAFF:
+        return f"SHA staff: {role.sha.name}"
+    if role.kind == Role.Kind.PCT_BOARD:
+        return f"PCT board: {role.pct.name}"
+    return role.get_kind_display()
+
+
+def user_scope(user) -> UserScope:
+    """The user's scope from their roles, in one query, cached on the user object.
+
+    The cache lives as long as the user object (one request); an anonymous or inactive
+    user gets the empty scope without a query.
+    """
+    cached = getattr(user, _SCOPE_CACHE, None)
+    if cached is not None:
+        return cached
+    if user is None or not user.is_authenticated or not user.is_active:
+        return EMPTY_SCOPE
+    roles = list(
+        Role.objects.filter(user=user)
+        .select_related("sha", "pct")
+        .order_by("kind", "sha__name", "pct__name")
+    )
+    scope = UserScope(
+        is_national=any(role.kind == Role.Kind.NATIONAL for role in roles),
+        sha_ids=frozenset(r.sha_id for r in roles if r.kind == Role.Kind.SHA_STAFF),
+        pct_ids=frozenset(r.pct_id for r in roles if r.kind == Role.Kind.PCT_BOARD),
+        labels=tuple(_role_label(role) for role in roles),
+    )
+    setattr(user, _SCOPE_CACHE, scope)
+    return scope
+
+
+# --- Home page ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageCount:
+    stage: Stage
+    count: int
+
+
+@dataclass(frozen=True)
+class RegionRound:
+    """One SHA's assessments in one round: a count per stage and the list of PCTs."""
+
+    round_slug: str
+    round_name: str
+    sha_name: str
+    stage_counts: list[StageCount]
+    assessments: list[Assessment]
+
+
+def region_assessments(*, sha_ids: frozenset[int]) -> QuerySet[Assessment]:
+    """Assessments of the PCTs of these SHAs, newest round first, then SHA and PCT name."""
+    return (
+        Assessment.objects.filter(pct__sha_id__in=sha_ids)
+        .select_related("round", "pct", "pct__sha")
+        .order_by("-round__slug", "pct__sha__name", "pct__sha_id", "pct__name")
+    )
+
+
+def region_overview(*, sha_ids: frozenset[int]) -> list[RegionRound]:
+    """Per round (newest first) and SHA: stage counts and PCTs with their stage. One query."""
+    overview = []
+    rows = region_assessments(sha_ids=sha_ids)
+    for (_slug, _sha), group in groupby(rows, key=lambda a: (a.round.slug, a.pct.sha_id)):
+        assessments = list(group)
+        counts = Counter(a.stage for a in assessments)
+        first = assessments[0]
+        overview.append(
+            RegionRound(
+                round_slug=first.round.slug,
+                round_name=first.round.name,
+                sha_name=first.pct.sha.name,
+                stage_counts=[StageCount(Stage(s), counts[s]) for s in sorted(counts)],
+                assessments=assessments,
+            )
+        )
+    return overview
+
+
+def board_pcts(*, pct_ids: frozenset[int]) -> QuerySet[PrimaryCareTrust]:
+    """The PCTs with their SHA and their assessments (newest round first). Two queries."""
+    return (
+        PrimaryCareTrust.objects.filter(pk__in=pct_ids)
+        .select_related("sha")
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.select_related("round").order_by("-round__slug"),
+            )
+        )
+        .order_by("name")
+    )
+
+
+@dataclass(frozen=True)
+class ShaStageRow:
+    sha_code: str
+    sha_name: str
+    counts: list[int]  # one per stage of ``Stage``, in order
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True)
+class NationalRound:
+    round_slug: str
+    round_name: str
+    rows: list[ShaStageRow]
+
+    @property
+    def stage_totals(self) -> list[int]:
+        return [sum(column) for column in zip(*(row.counts for row in self.rows), strict=True)]
+
+    @property
+    def total(self) -> int:
+        return sum(row.total for row in self.rows)
+
+
+def national_overview() -> list[NationalRound]:
+    """England by SHA and stage, per round (newest first): one aggregate query in total."""
+    stages = list(Stage)
+    rows = (
+        Assessment.objects.values(
+            "round__slug", "round__name", "pct__sha__ods_code", "pct__sha__name", "stage"
+        )
+        .annotate(n=Count("pk"))
+        .order_by("-round__slug", "pct__sha__name", "pct__sha__ods_code", "stage")
+    )
+    overview = []
+    for (slug, name), round_rows in groupby(
+        rows, key=lambda r: (r["round__slug"], r["round__name"])
+    ):
+        table = []
+        for (code, sha_name), sha_rows in groupby(
+            round_rows, key=lambda r: (r["pct__sha__ods_code"], r["pct__sha__name"])
+        ):
+            by_stage = {r["stage"]: r["n"] for r in sha_rows}
+            table.append(ShaStageRow(code, sha_name, [by_stage.get(s, 0) for s in stages]))
+        overview.append(NationalRound(slug, name, table))
+    return overview

@@ -182,7 +182,7 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", default=False) else None
 )
@@ -210,6 +210,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Demo ---------------------------------------------------------------------------
 # Password given to every demo user by ``seed_demo`` (a local demo only).
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "wcc-demo")
+# Whether the login page lists the demo users and their password (on by default only
+# with DEBUG, as under ``make run``; never on a real deployment).
+SHOW_DEMO_LOGINS = env_bool("SHOW_DEMO_LOGINS", default=DEBUG)
 
 LOGGING = {
     "version": 1,

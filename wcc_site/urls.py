@@ -1,23 +1,20 @@
-"""
-URL configuration for wcc_site project.
+"""The project's URLs: the way in (login, home, health check), admin, then each app.
 
-The `urlpatterns` list routes URLs to views. For more information please see:
-    https://docs.djangoproject.com/en/5.2/topics/http/urls/
-Examples:
-Function views
-    1. Add an import:  from my_app import views
-    2. Add a URL to urlpatterns:  path('', views.home, name='home')
-Class-based views
-    1. Add an import:  from other_app.views import Home
-    2. Add a URL to urlpatterns:  path('', Home.as_view(), name='home')
-Including another URLconf
-    1. Import the include() function: from django.urls import include, path
-    2. Add a URL to urlpatterns:  path('blog/', include('blog.urls'))
+This module is the one place that sees every app, so the home page's panel section is
+plugged in here: ``assessments`` never imports ``panels``.
 """
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+
+from assessments.views import HomeView, WccLoginView, healthz
+from panels.selectors import seats_for_user
 
 urlpatterns = [
+    path("", HomeView.as_view(seats_for_user=seats_for_user), name="home"),
+    path("healthz/", healthz, name="healthz"),
+    path("accounts/login/", WccLoginView.as_view(), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("assessments.urls")),
 ]

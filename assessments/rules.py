@@ -1,0 +1,73 @@
+"""Who may see what in assessments: small predicates combined into permissions.
+
+Every predicate takes the user and, where it needs one, an object; with no object (or an
+object of another kind) it answers False, so a permission never opens by accident.
+Scopes come from ``assessments.selectors.user_scope`` (one query per request).
+"""
+
+import rules
+
+from assessments.models import (
+    Assessment,
+    AssessmentRound,
+    PrimaryCareTrust,
+    StrategicHealthAuthority,
+)
+from assessments.selectors import user_scope
+
+
+def sha_id_of(obj) -> int | None:
+    """The SHA an SHA, a PCT or an assessment belongs to (None for anything else)."""
+    if isinstance(obj, StrategicHealthAuthority):
+        return obj.pk
+    if isinstance(obj, PrimaryCareTrust):
+        return obj.sha_id
+    if isinstance(obj, Assessment):
+        return obj.pct.sha_id
+    return None
+
+
+def pct_id_of(obj) -> int | None:
+    """The PCT a PCT or an assessment belongs to (None for anything else)."""
+    if isinstance(obj, PrimaryCareTrust):
+        return obj.pk
+    if isinstance(obj, Assessment):
+        return obj.pct_id
+    return None
+
+
+@rules.predicate
+def is_national(user) -> bool:
+    return user_scope(user).is_national
+
+
+@rules.predicate
+def is_sha_staff(user) -> bool:
+    """Staff of any SHA (no object): for navigation, never for access to one region."""
+    return user_scope(user).is_sha_staff
+
+
+@rules.predicate
+def is_sha_staff_for(user, obj) -> bool:
+    """Staff of the SHA of ``obj``: an SHA, a PCT or an assessment."""
+    return user_scope(user).is_staff_of(sha_id_of(obj))
+
+
+@rules.predicate
+def is_board_of(user, obj) -> bool:
+    """The board of ``obj``: a PCT, or the PCT of an assessment."""
+    return user_scope(user).is_board_of(pct_id_of(obj))
+
+
+@rules.predicate
+def is_published(obj) -> bool:
+    """The round (or the assessment's round) is past its publication time."""
+    if isinstance(obj, AssessmentRound):
+        return obj.is_published()
+    if isinstance(obj, Assessment):
+        return obj.round.is_published()
+    return False
+
+
+rules.add_perm("assessments.view_region", is_national | is_sha_staff_for)
+rules.add_perm("assessments.view_pct", is_national | is_sha_staff_for | is_board_of)
