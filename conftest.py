@@ -1,7 +1,50 @@
-"""Project-wide pytest set-up."""
+"""Project-wide pytest set-up.
+
+The settings module is named here, not in pytest.ini: pytest-django loads the settings
+named in pytest.ini before any conftest runs, so the test-only environment below would
+come too late and start-up would stop on the missing SECRET_KEY.
+"""
 
 import os
+
+import pytest
 
 # Tests run with DEBUG off (as in production) but need a key: never used outside tests.
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wcc_site.settings")
+
+
+def pytest_configure(config):
+    """Adjust static files for tests, before pytest-django calls ``django.setup()``.
+
+    With DEBUG off the settings use WhiteNoise's manifest storage, which needs
+    ``collectstatic``; tests use plain storage instead so that ``{% static %}`` works
+    without a manifest. WhiteNoise serves from the finders and looks files up per request
+    (as with DEBUG on), so a missing ``STATIC_ROOT`` is not a warning (warnings are errors
+    here). ``live_server`` serves ``/static/`` through staticfiles' own handler.
+    """
+    from django.conf import settings
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip tests marked ``postgres`` unless the suite runs on PostgreSQL.
+
+    ``make test`` runs the suite on PostgreSQL too (``make test-postgres``), so they run
+    there; on SQLite the behaviour they test (row locks, for one) does not exist.
+    """
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: run it with make test-postgres")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)

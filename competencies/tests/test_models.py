@@ -57,11 +57,11 @@ ITEM_RATING_CASES = [
             "competency": None,
             "area": a,
             "level": None,
-            "light": "purple",
+            "light": "pink",
             "panel_level": None,
             "panel_light": "green",
         },
-        id="light-purple",
+        id="light-pink",
     ),
     pytest.param("value_fits_item", lambda c, a: {"light": "green"}, id="competency-with-light"),
     pytest.param(

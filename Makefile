@@ -1,0 +1,115 @@
+# WCC Assurance: everyday commands. GNU make; the virtualenv lives in .venv.
+#
+#   make run             the demo on http://127.0.0.1:8000 (SQLite, DEBUG on)
+#   make test            lint, then the suite on SQLite, on PostgreSQL and in Chromium
+#   make lint / format   ruff, checking / rewriting
+#   make clean           caches and generated files (keeps .venv and db.sqlite3)
+#
+# With CI=true, missing PostgreSQL binaries or Chromium fail `make test` instead of
+# skipping their part (.ci/run sets it).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST := $(VENV)/bin/pytest
+RUFF := $(VENV)/bin/ruff
+CHROMIUM := /usr/bin/chromium
+# Extra pytest options for every part of `make test`, e.g. `make test PYTEST_ARGS=-x`.
+PYTEST_ARGS ?=
+
+# Run the suite against the defaults, not whatever the calling shell points at.
+TEST_ENV := env -u DATABASE_URL -u DEBUG -u DJANGO_SETTINGS_MODULE
+
+heading = @printf '\n==== %s ====\n' $(1)
+
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+.PHONY: help venv run test lint format test-lint test-sqlite test-postgres test-browser clean distclean
+
+help:
+	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
+
+# --- Virtualenv: re-installs only when a requirements file changes ---------------------
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# --- The demo ---------------------------------------------------------------------------
+run: export DEBUG := 1
+run: venv
+	$(PY) manage.py migrate
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# --- Lint and format --------------------------------------------------------------------
+lint: venv
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+format: venv
+	$(RUFF) format .
+	$(RUFF) check --fix .
+
+# --- Tests ------------------------------------------------------------------------------
+# Every part runs even when an earlier one fails (-k), so one run shows all problems;
+# the exit status is non-zero if any part failed.
+test: venv
+	@$(MAKE) --no-print-directory -k test-lint test-sqlite test-postgres test-browser \
+	    || { printf '\n==== make test: FAILED (see the parts above) ====\n' >&2; exit 1; }
+	$(call heading,"make test: all parts passed")
+
+test-lint: venv
+	$(call heading,"1/4 Lint: ruff check and ruff format --check")
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+test-sqlite: venv
+	$(call heading,"2/4 Tests on SQLite (all but browser tests)")
+	$(TEST_ENV) $(PYTEST) -m "not browser" --create-db $(PYTEST_ARGS)
+
+# pg_virtualenv (Debian's postgresql-common) starts a throw-away cluster, runs the command
+# with PGHOST/PGPORT/PGUSER/PGPASSWORD set and drops the cluster afterwards. PGHOST is
+# "localhost" when run as root; a socket directory is percent-encoded for the URL.
+test-postgres: venv
+	$(call heading,"3/4 Tests on PostgreSQL (throw-away cluster via pg_virtualenv)")
+	@if ! command -v pg_virtualenv >/dev/null 2>&1 \
+	    || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+	    if [ "$${CI:-}" = true ]; then \
+	        echo "ERROR: PostgreSQL is not installed (need pg_virtualenv and /usr/lib/postgresql/*/bin/postgres); install postgresql and postgresql-common." >&2; \
+	        exit 1; \
+	    fi; \
+	    echo "SKIPPED: PostgreSQL is not installed (apt-get install postgresql postgresql-common); CI=true makes this an error."; \
+	    exit 0; \
+	fi; \
+	$(TEST_ENV) pg_virtualenv sh -c ' \
+	    host=$$PGHOST; \
+	    case $$host in /*) host=$$(printf %s "$$host" | sed "s,/,%2F,g");; esac; \
+	    export DATABASE_URL="postgres://$$PGUSER:$$PGPASSWORD@$$host:$$PGPORT/postgres"; \
+	    exec "$$@"' sh $(PYTEST) -m "not browser" --create-db $(PYTEST_ARGS)
+
+# Exit status 5 means "no tests collected": an error here, since browser tests exist.
+test-browser: venv
+	$(call heading,"4/4 Browser tests (Playwright driving $(CHROMIUM))")
+	@if [ ! -x $(CHROMIUM) ]; then \
+	    if [ "$${CI:-}" = true ]; then \
+	        echo "ERROR: $(CHROMIUM) is missing; install it with: apt-get install chromium" >&2; \
+	        exit 1; \
+	    fi; \
+	    echo "SKIPPED: $(CHROMIUM) is missing (apt-get install chromium); CI=true makes this an error."; \
+	    exit 0; \
+	fi; \
+	status=0; $(TEST_ENV) $(PYTEST) -m browser --create-db $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "ERROR: no browser tests were collected." >&2; fi; \
+	exit $$status
+
+# --- Housekeeping -----------------------------------------------------------------------
+clean:
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache staticfiles test-results
+
+distclean: clean
+	rm -rf $(VENV)
