@@ -60,8 +60,8 @@ def is_board_of(user, obj) -> bool:
 
 
 @rules.predicate
-def is_published(obj) -> bool:
-    """The round (or the assessment's round) is past its publication time."""
+def is_published(user, obj) -> bool:
+    """The round (or the assessment's round) is past its publication time (for anyone)."""
     if isinstance(obj, AssessmentRound):
         return obj.is_published()
     if isinstance(obj, Assessment):

@@ -49,3 +49,25 @@ def is_sha_staff_for_panel(user, obj) -> bool:
 
 
 rules.add_perm("panels.view_panel", is_national | is_sha_staff_for_panel | is_seat_holder)
+
+
+@rules.predicate
+def is_board_of_assessment(user, obj) -> bool:
+    assessment = _assessment_of(obj)
+    return assessment is not None and user_scope(user).is_board_of(assessment.pct_id)
+
+
+# SHA staff form the panels of their own PCTs; the national team may too.
+rules.add_perm("panels.form_panel", is_national | is_sha_staff_for_panel)
+# Seat holders score; only the chair records consensus.
+rules.add_perm("panels.score_panel", is_seat_holder)
+rules.add_perm("panels.record_consensus", is_panel_chair)
+# A PCT's self-assessment and evidence: its board, its panel, its SHA's staff and the
+# national team. Registered here, not in assessments.rules, because only panels knows who
+# sits on a panel (assessments never imports panels).
+rules.add_perm(
+    "assessments.view_evidence",
+    is_national | is_sha_staff_for_panel | is_board_of_assessment | is_seat_holder,
+)
+# History of ratings: SHA staff and the national team.
+rules.add_perm("panels.view_history", is_national | is_sha_staff_for_panel)

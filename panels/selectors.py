@@ -1,8 +1,24 @@
 """Reads for the panels app: querysets with their joins already applied."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from panels.models import Seat
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    AssessmentRound,
+    EvidenceDocument,
+    RatingChange,
+    SelfAssessment,
+    SelfAssessmentRating,
+    Stage,
+    StageChange,
+)
+from competencies.models import Competency, FrameworkVersion, GovernanceArea, LevelDescriptor
+from panels.eligibility import SEAT_CHANGE_STAGES, eligibility_q, reciprocal_chief_executives
+from panels.models import JobRole, MemberScore, Panel, Person, Seat, SeatType
 
 
 def seats_for_user(user) -> QuerySet[Seat]:
@@ -20,4 +36,469 @@ def seats_for_user(user) -> QuerySet[Seat]:
             "seat_type",
         )
         .order_by("-panel__assessment__round__slug", "panel__assessment__pct__name")
+    )
+
+
+# --- Panel formation --------------------------------------------------------------------
+
+
+def _people_with_organisation() -> QuerySet[Person]:
+    return Person.objects.select_related("sha", "pct", "external_organisation")
+
+
+def panel_counts(*, round: AssessmentRound) -> dict[int, int]:
+    """How many panels each person sits on in ``round``: one aggregate query."""
+    rows = (
+        Seat.objects.filter(panel__assessment__round=round, person__isnull=False)
+        .values("person_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["person_id"]: row["n"] for row in rows}
+
+
+def seats_with_people() -> QuerySet[Seat]:
+    """Seats with their seat type and person (and the person's organisation)."""
+    return Seat.objects.select_related(
+        "seat_type", "person__sha", "person__pct", "person__external_organisation"
+    ).order_by("seat_type__number")
+
+
+def formation_assessments(
+    *, round: AssessmentRound, sha_ids: Iterable[int] | None = None
+) -> QuerySet[Assessment]:
+    """Assessments of ``round`` (of these SHAs; all if None), by SHA then PCT name.
+
+    Each comes with its PCT, SHA, panel and the panel's seats with people: two queries.
+    """
+    assessments = Assessment.objects.filter(round=round)
+    if sha_ids is not None:
+        assessments = assessments.filter(pct__sha_id__in=list(sha_ids))
+    return (
+        assessments.select_related("round", "pct__sha", "panel")
+        .prefetch_related(Prefetch("panel__seats", queryset=seats_with_people()))
+        .order_by("pct__sha__name", "pct__sha_id", "pct__name")
+    )
+
+
+@dataclass(frozen=True)
+class ReciprocalWarning:
+    """Two PCT chief executives assessing each other's PCT in the same round."""
+
+    pct_ids: tuple[int, int]
+    message: str
+
+
+def reciprocal_warnings(
+    *,
+    round: AssessmentRound,
+    sha_ids: Iterable[int] | None = None,
+    pct_id: int | None = None,
+) -> list[ReciprocalWarning]:
+    """The round's reciprocal chief executives, from one ``values()`` query.
+
+    Kept are the pairs where either assessed PCT belongs to one of ``sha_ids`` (all pairs
+    if None), and, with ``pct_id``, only the pairs that PCT is part of.
+    """
+    rows = list(
+        Seat.objects.filter(
+            panel__assessment__round=round,
+            person__job_role=JobRole.CHIEF_EXECUTIVE,
+            person__pct__isnull=False,
+        )
+        .values(
+            "person__pct_id",
+            "panel__assessment__pct_id",
+            "person__job_role",
+            "person__full_name",
+            "person__pct__name",
+            "person__pct__sha_id",
+        )
+        .order_by("person__full_name", "pk")
+    )
+    pairs = reciprocal_chief_executives(
+        [(r["person__pct_id"], r["panel__assessment__pct_id"], r["person__job_role"]) for r in rows]
+    )
+    wanted_shas = None if sha_ids is None else set(sha_ids)
+    sitting = {(r["person__pct_id"], r["panel__assessment__pct_id"]): r for r in rows}
+    warnings = []
+    for a, b in sorted(pairs):
+        one, other = sitting[(a, b)], sitting[(b, a)]
+        if pct_id is not None and pct_id not in (a, b):
+            continue
+        if wanted_shas is not None and not (
+            {one["person__pct__sha_id"], other["person__pct__sha_id"]} & wanted_shas
+        ):
+            continue
+        warnings.append(
+            ReciprocalWarning(
+                pct_ids=(a, b),
+                message=(
+                    f"{one['person__full_name']} (chief executive of "
+                    f"{one['person__pct__name']}) sits on the panel of "
+                    f"{other['person__pct__name']}, whose chief executive "
+                    f"{other['person__full_name']} sits on the panel of "
+                    f"{one['person__pct__name']}: they assess each other's PCT this round."
+                ),
+            )
+        )
+    return warnings
+
+
+@dataclass
+class FormationRow:
+    """One PCT's assessment on the formation list: its seats (seat 1 first) and warnings."""
+
+    assessment: Assessment
+    seats: list[Seat]
+    warnings: list[str]
+
+    @property
+    def panel(self) -> Panel | None:
+        return getattr(self.assessment, "panel", None)
+
+    @property
+    def filled(self) -> int:
+        return sum(1 for seat in self.seats if seat.person_id is not None)
+
+    @property
+    def size(self) -> int:
+        return len(self.seats)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.seats) and self.filled == self.size
+
+    @property
+    def can_change_seats(self) -> bool:
+        return self.assessment.stage in SEAT_CHANGE_STAGES
+
+    @property
+    def can_open_scoring(self) -> bool:
+        return self.complete and self.assessment.stage == Stage.PANEL_FORMATION
+
+
+@dataclass
+class FormationOverview:
+    rows: list[FormationRow]
+    panel_counts: dict[int, int]  # person id -> panels this round
+    warnings: list[ReciprocalWarning]
+
+
+def formation_overview(
+    *, round: AssessmentRound, sha_ids: Iterable[int] | None = None
+) -> FormationOverview:
+    """Every assessment of the SHAs in the round with its panel, seats and people, the
+    per-person panel counts and the reciprocal warnings: four queries, whatever the size."""
+    sha_ids = None if sha_ids is None else list(sha_ids)
+    assessments = list(formation_assessments(round=round, sha_ids=sha_ids))
+    counts = panel_counts(round=round)
+    warnings = reciprocal_warnings(round=round, sha_ids=sha_ids)
+    by_pct: dict[int, list[str]] = {}
+    for warning in warnings:
+        for pct_id in warning.pct_ids:
+            by_pct.setdefault(pct_id, []).append(warning.message)
+    rows = []
+    for assessment in assessments:
+        panel = getattr(assessment, "panel", None)
+        seats = list(panel.seats.all()) if panel is not None else []
+        rows.append(FormationRow(assessment, seats, by_pct.get(assessment.pct_id, [])))
+    return FormationOverview(rows=rows, panel_counts=counts, warnings=warnings)
+
+
+def eligible_people(*, seat_type: SeatType, assessment: Assessment) -> QuerySet[Person]:
+    """People who may take ``seat_type`` on the panel of ``assessment``, filtered by the
+    database (role, affiliation, not of the assessed PCT), by name, each annotated with
+    ``panels_this_round``: the number of panels they sit on in the assessment's round."""
+    return (
+        _people_with_organisation()
+        .filter(eligibility_q(seat_type=seat_type, assessment=assessment))
+        .annotate(
+            panels_this_round=Count(
+                "seats", filter=Q(seats__panel__assessment__round_id=assessment.round_id)
+            )
+        )
+        .order_by("full_name", "pk")
+    )
+
+
+def assessment_for_panel(*, round_slug: str, ods: str) -> Assessment | None:
+    """The assessment of a round and PCT (ODS code case-insensitive), with its round's
+    framework and previous round, its PCT and SHA, and its panel."""
+    return (
+        Assessment.objects.select_related(
+            "round__framework", "round__previous", "pct__sha", "panel"
+        )
+        .filter(round__slug=round_slug, pct__ods_code=ods.upper())
+        .first()
+    )
+
+
+@dataclass
+class HistoryEntry:
+    when: object
+    who: object
+    item: str
+    old: str
+    new: str
+    source: str
+    note: str
+    kind: str  # "rating" or "stage"
+
+
+def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
+    """Every rating change and stage change of the assessment, newest first: two queries."""
+    entries = [
+        HistoryEntry(
+            when=change.changed_at,
+            who=change.changed_by,
+            item=str(change.competency or change.sub_indicator or change.area or ""),
+            old=change.old_value,
+            new=change.new_value,
+            source=change.get_source_display(),
+            note=change.note,
+            kind="rating",
+        )
+        for change in RatingChange.objects.filter(assessment=assessment).select_related(
+            "changed_by", "competency", "area", "sub_indicator__area"
+        )
+    ]
+    entries += [
+        HistoryEntry(
+            when=change.changed_at,
+            who=change.changed_by,
+            item="Stage",
+            old=change.get_from_stage_display(),
+            new=change.get_to_stage_display(),
+            source="Stage change",
+            note=change.note,
+            kind="stage",
+        )
+        for change in StageChange.objects.filter(assessment=assessment).select_related("changed_by")
+    ]
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+@dataclass
+class FormationPage:
+    """What the five-seat form of one panel needs: six to eight queries, whatever the size."""
+
+    seat_types: list[SeatType]
+    seats: dict[int, Seat]  # by seat number; empty when the panel does not exist yet
+    eligible: dict[int, list[Person]]  # by seat number, annotated with panels_this_round
+    warnings: list[ReciprocalWarning]
+    version: int
+
+
+def formation_page(*, assessment: Assessment) -> FormationPage:
+    seat_types = list(SeatType.objects.order_by("number"))
+    panel = Panel.objects.filter(assessment=assessment).first()
+    seats = {}
+    if panel is not None:
+        seats = {s.seat_type.number: s for s in seats_with_people().filter(panel=panel)}
+    eligible = {
+        t.number: list(eligible_people(seat_type=t, assessment=assessment)) for t in seat_types
+    }
+    return FormationPage(
+        seat_types=seat_types,
+        seats=seats,
+        eligible=eligible,
+        warnings=reciprocal_warnings(round=assessment.round, pct_id=assessment.pct_id),
+        version=panel.version if panel is not None else Panel._meta.get_field("version").default,
+    )
+
+
+# --- Scoring and consensus -----------------------------------------------------------
+
+LIGHT_RANK = {"red": 0, "amber": 1, "green": 2}
+
+
+def framework_items(framework: FrameworkVersion) -> list:
+    """Competencies (with their level descriptors) then governance areas: two queries."""
+    competencies = list(
+        Competency.objects.filter(framework=framework).prefetch_related(
+            Prefetch("levels", queryset=LevelDescriptor.objects.order_by("level"))
+        )
+    )
+    areas = list(GovernanceArea.objects.filter(framework=framework))
+    return [*competencies, *areas]
+
+
+def item_label(item) -> str:
+    """How pages and messages name an item: "5. Managing knowledge…" or "Strategy"."""
+    return str(item) if isinstance(item, Competency) else item.name
+
+
+def item_key(item) -> tuple[int | None, int | None]:
+    return (item.pk, None) if isinstance(item, Competency) else (None, item.pk)
+
+
+def rating_key(rating) -> tuple[int | None, int | None]:
+    return (rating.competency_id, rating.area_id)
+
+
+@dataclass
+class SeatProgress:
+    seat: Seat
+    scored: int
+    items: int
+
+    @property
+    def left(self) -> int:
+        return self.items - self.scored
+
+
+def my_seats(*, user) -> list[SeatProgress]:
+    """The user's seats, newest round first, with how many items each has scored. 2 queries."""
+    seats = list(
+        Seat.objects.filter(person__user=user)
+        .select_related("seat_type", "panel__assessment__round", "panel__assessment__pct__sha")
+        .annotate(
+            scored=Count(
+                "scores",
+                filter=Q(scores__sub_indicator__isnull=True)
+                & (Q(scores__level__isnull=False) | ~Q(scores__light="")),
+            )
+        )
+        .order_by("-panel__assessment__round__slug", "panel__assessment__pct__name")
+    )
+    sizes = {
+        f.pk: f.n_competencies + f.n_areas
+        for f in FrameworkVersion.objects.annotate(
+            n_competencies=Count("competencies", distinct=True),
+            n_areas=Count("governance_areas", distinct=True),
+        )
+    }
+    return [
+        SeatProgress(seat=s, scored=s.scored, items=sizes[s.panel.assessment.round.framework_id])
+        for s in seats
+    ]
+
+
+@dataclass
+class ItemRow:
+    """One item across everyone: the members' scores, the self-assessment, the agreed value."""
+
+    item: object
+    mine: MemberScore | None = None
+    members: list = field(default_factory=list)  # (seat, score or None), seat order
+    self_rating: SelfAssessmentRating | None = None
+    agreed: AgreedRating | None = None
+
+    @property
+    def is_competency(self) -> bool:
+        return isinstance(self.item, Competency)
+
+    @property
+    def code(self) -> str:
+        return f"c{self.item.number}" if self.is_competency else self.item.code
+
+    @property
+    def submitted_values(self) -> list:
+        return [
+            score.value
+            for seat, score in self.members
+            if seat.submitted_at is not None and score is not None and score.value is not None
+        ]
+
+    @property
+    def spread(self) -> int | None:
+        """Highest minus lowest of the submitted values (lights ranked red 0, amber 1, green 2)."""
+        values = self.submitted_values
+        if not values:
+            return None
+        ranks = values if self.is_competency else [LIGHT_RANK[v] for v in values]
+        return max(ranks) - min(ranks)
+
+    @property
+    def divided(self) -> bool:
+        """Members differ by two levels (or red against green) or more."""
+        return (self.spread or 0) >= 2
+
+
+@dataclass
+class PanelView:
+    assessment: Assessment
+    seats: list[Seat]
+    rows: list[ItemRow]
+    self_assessment: SelfAssessment | None
+    evidence: list[EvidenceDocument]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for s in self.seats if s.submitted_at is not None or s.absence_reason)
+
+    @property
+    def consensus_gaps(self) -> list[str]:
+        """Why consensus cannot close yet: items not agreed, members neither done nor excused."""
+        gaps = [
+            f"{item_label(row.item)}: no agreed value yet."
+            if row.agreed is None
+            else f"{item_label(row.item)}: no rationale yet."
+            for row in self.rows
+            if row.agreed is None or not row.agreed.rationale.strip()
+        ]
+        gaps.extend(
+            f"Seat {seat.seat_type.number} ({seat.person or 'vacant'}) has not submitted; "
+            "record a reason if they could not take part."
+            for seat in self.seats
+            if seat.submitted_at is None and not seat.absence_reason
+        )
+        return gaps
+
+
+def panel_view(*, assessment: Assessment, seat: Seat | None = None) -> PanelView:
+    """Everything the scoring and consensus pages show, in a fixed number of queries.
+
+    ``seat`` is the viewer's own seat: its scores fill ``ItemRow.mine``.
+    """
+    items = framework_items(assessment.round.framework)
+    seats = list(
+        Seat.objects.filter(panel__assessment=assessment)
+        .select_related(
+            "seat_type",
+            "person__user",
+            "person__pct",
+            "person__sha",
+            "person__external_organisation",
+        )
+        .prefetch_related(
+            Prefetch("scores", queryset=MemberScore.objects.filter(sub_indicator__isnull=True))
+        )
+        .order_by("seat_type__number")
+    )
+    self_ratings = {
+        rating_key(r): r
+        for r in SelfAssessmentRating.objects.filter(
+            self_assessment__assessment=assessment, sub_indicator__isnull=True
+        )
+    }
+    self_assessment = SelfAssessment.objects.filter(
+        assessment=assessment, status=SelfAssessment.Status.SUBMITTED
+    ).first()
+    evidence = list(EvidenceDocument.objects.filter(assessment=assessment))
+    agreed = {
+        rating_key(r): r
+        for r in AgreedRating.objects.filter(assessment=assessment, sub_indicator__isnull=True)
+    }
+    by_seat = {s.pk: {rating_key(score): score for score in s.scores.all()} for s in seats}
+    rows = []
+    for item in items:
+        key = item_key(item)
+        rows.append(
+            ItemRow(
+                item=item,
+                mine=by_seat[seat.pk].get(key) if seat else None,
+                members=[(s, by_seat[s.pk].get(key)) for s in seats],
+                self_rating=self_ratings.get(key) if self_assessment else None,
+                agreed=agreed.get(key),
+            )
+        )
+    return PanelView(
+        assessment=assessment,
+        seats=seats,
+        rows=rows,
+        self_assessment=self_assessment,
+        evidence=evidence,
     )

@@ -6,6 +6,7 @@ plugged in here: ``assessments`` never imports ``panels``.
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from assessments.views import HomeView, WccLoginView, healthz
 from panels.selectors import seats_for_user
@@ -13,8 +14,10 @@ from panels.selectors import seats_for_user
 urlpatterns = [
     path("", HomeView.as_view(seats_for_user=seats_for_user), name="home"),
     path("healthz/", healthz, name="healthz"),
+    path("help/", TemplateView.as_view(template_name="help.html"), name="help"),
     path("accounts/login/", WccLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("panels/", include("panels.urls")),
     path("", include("assessments.urls")),
 ]

@@ -117,11 +117,14 @@ def test_is_published_follows_the_round_clock(published_at, expected):
     when = timezone.now() + published_at if published_at is not None else None
     round_ = AssessmentRoundFactory(published_at=when)
     assessment = AssessmentFactory(round=round_)
-    assert (is_published(round_), is_published(assessment)) == (expected, expected)
+    assert (is_published(None, round_), is_published(UserFactory(), assessment)) == (
+        expected,
+        expected,
+    )
 
 
 def test_is_published_false_for_other_objects(pct):
-    assert is_published(pct) is False
+    assert is_published(None, pct) is False
 
 
 def test_view_region_allows_national_team(pct):

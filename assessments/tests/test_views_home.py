@@ -296,7 +296,7 @@ def test_home_lists_seats_newest_round_first_then_by_pct(client):
         [
             "Tower Hamlets PCT 5C4",
             "Round 2009-10",
-            "Seat 1 (chair)",
+            "Seat 1 (chair)Consensus for Tower Hamlets PCT",
             "Self-assessment",
             "30 November 2009",
             "Not submitted",

@@ -360,9 +360,7 @@ def _self_assessments(b, assessments, agreed, items, pcts, shas) -> dict[str, in
             SelfAssessment(
                 assessment=a,
                 status=SelfAssessment.Status.SUBMITTED,
-                commentary=b.texts.self_assessment_note(
-                    rng, kind="governance", pct=pcts[code].name, sha=pcts[code].sha.name
-                ),
+                commentary=b.texts.board_commentary(rng, pct=pcts[code].name),
                 submitted_at=_on(ROUNDS[slug]["self_assessment_due"], 15),
                 submitted_by=boards[f"board.{code.lower()}"],
             )
@@ -388,9 +386,7 @@ def _self_assessments(b, assessments, agreed, items, pcts, shas) -> dict[str, in
                     self_assessment=sa,
                     competency=competency,
                     level=level,
-                    commentary=b.texts.self_assessment_note(
-                        rng, kind="competency", pct=pcts[code].name, sha=pcts[code].sha.name
-                    ),
+                    commentary=b.texts.board_item_note(rng, number=number, pct=pcts[code].name),
                 )
             )
         for area_code, area in items[slug]["areas"].items():

@@ -62,8 +62,15 @@ class Texts:
         evidence = rng.choice(blocks["evidence"])
         return " ".join(self._fill(s, pct=pct, sha=sha, evidence=evidence) for s in sentences)
 
-    def self_assessment_note(self, rng: random.Random, *, kind: str, pct: str, sha: str) -> str:
-        return self._fill(rng.choice(self.data["self_assessment"][kind]), pct=pct, sha=sha)
+    def board_commentary(self, rng: random.Random, *, pct: str) -> str:
+        """The board's overall commentary on its self-assessment (in the board's voice)."""
+        return self._fill(rng.choice(self.data["board_commentary"]), pct=pct)
+
+    def board_item_note(self, rng: random.Random, *, number: int, pct: str) -> str:
+        """The board's note on one competency: a strength it claims, in its own words."""
+        blocks = self.data["competencies"][str(number)]
+        own_voice = [s for s in blocks["strengths"] if "panel" not in s.lower()]
+        return self._fill(rng.choice(own_voice), pct=pct, evidence=rng.choice(blocks["evidence"]))
 
     def member_note_for_board(self, rng: random.Random, *, number: int, pct: str, sha: str) -> str:
         blocks = self.data["competencies"][str(number)]

@@ -90,3 +90,15 @@ def demo_data(transactional_db):
     """
     call_command("load_reference_data", verbosity=0)
     call_command("seed_demo", verbosity=0)
+
+
+def log_in(page, username: str) -> None:
+    """Log in through the login page as a demo user and wait for the home page."""
+    from django.conf import settings
+
+    page.goto("/accounts/login/")
+    form = page.locator("form", has=page.locator("input[name=username]"))
+    form.locator("input[name=username]").fill(username)
+    form.locator("input[name=password]").fill(settings.DEMO_PASSWORD)
+    form.locator("[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/$"))

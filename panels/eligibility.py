@@ -1,0 +1,141 @@
+"""Who may sit in which seat: the seat rules (data on ``SeatType``) and the conflict rules.
+
+``seat_refusals`` answers with sentences a member of SHA staff can act on, each naming the
+seat and the rule; an empty list means the person may take the seat. ``eligibility_q``
+is the same seat rule as a database filter, so that each seat offers only eligible people.
+``reciprocal_chief_executives`` finds what is allowed but worth a second look: two chief
+executives assessing each other's PCT in the same round (``panels.selectors`` turns it
+into warnings).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from assessments.models import Assessment, Stage
+from panels.models import JobRole, Person, Seat, SeatType
+
+# Seats may be changed until scoring opens; after that the server refuses.
+SEAT_CHANGE_STAGES = frozenset({Stage.SELF_ASSESSMENT, Stage.PANEL_FORMATION})
+
+
+@dataclass(frozen=True)
+class Refusal:
+    rule: str  # a ConflictRule code
+    message: str
+
+
+def _lower_first(label: str) -> str:
+    """Lower-case the first letter ("medical director"), but not an acronym ("SHA ...")."""
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def _with_article(text: str) -> str:
+    """ "an executive director", "an SHA director", "a medical director"."""
+    vowel_sound = text[:1].lower() in "aeiou" or text.startswith(("SHA", "NHS"))
+    return f"{'an' if vowel_sound else 'a'} {text}"
+
+
+def _roles(codes: list[str]) -> str:
+    labels = [_lower_first(JobRole(code).label) for code in codes]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+def _where(person: Person) -> str:
+    organisation = person.organisation
+    return f"{person.full_name} ({_lower_first(person.get_job_role_display())}, {organisation})"
+
+
+def affiliation_fits(seat_type: SeatType, person: Person, assessment: Assessment) -> bool:
+    pct = assessment.pct
+    if seat_type.affiliation == SeatType.Affiliation.OWN_SHA:
+        return person.sha_id is not None and person.sha_id == pct.sha_id
+    if seat_type.affiliation == SeatType.Affiliation.OTHER_PCT:
+        return person.pct_id is not None and person.pct_id != pct.pk
+    if seat_type.affiliation == SeatType.Affiliation.OTHER_SHA_PCT:
+        return person.pct_id is not None and person.pct.sha_id != pct.sha_id
+    if seat_type.affiliation == SeatType.Affiliation.OUTSIDE_NHS:
+        return person.external_organisation_id is not None
+    return False
+
+
+def eligibility_q(*, seat_type: SeatType, assessment: Assessment) -> Q:
+    """The people who may take ``seat_type`` on the panel of ``assessment``, as a filter.
+
+    The database form of the role, affiliation and own-organisation rules of
+    ``seat_refusals`` (one person, one seat depends on the panel and is not included).
+    """
+    pct = assessment.pct
+    fits = {
+        SeatType.Affiliation.OWN_SHA: Q(sha_id=pct.sha_id),
+        SeatType.Affiliation.OTHER_PCT: Q(pct__isnull=False),
+        SeatType.Affiliation.OTHER_SHA_PCT: Q(pct__isnull=False) & ~Q(pct__sha_id=pct.sha_id),
+        SeatType.Affiliation.OUTSIDE_NHS: Q(external_organisation__isnull=False),
+    }.get(seat_type.affiliation)
+    if fits is None:
+        return Q(pk__in=[])
+    own_pct = Q(pct_id=assessment.pct_id)
+    return Q(job_role__in=list(seat_type.eligible_roles)) & fits & ~own_pct
+
+
+def seat_refusals(
+    *, seat_type: SeatType, person: Person, assessment: Assessment, other_seats: list[Seat]
+) -> list[Refusal]:
+    """Why ``person`` may not take ``seat_type`` on the panel of ``assessment``.
+
+    ``other_seats`` are the panel's other seats (with ``person`` loaded), to apply
+    "one person, one seat".
+    """
+    seat = f"Seat {seat_type.number} ({seat_type.name})"
+    refusals: list[Refusal] = []
+    own_organisation = person.pct_id is not None and person.pct_id == assessment.pct_id
+    if own_organisation:
+        refusals.append(
+            Refusal(
+                "own-organisation",
+                f"{seat}: {person.full_name} works for {assessment.pct}, the PCT under "
+                "assessment; nobody may sit on the panel of their own organisation.",
+            )
+        )
+    if person.job_role not in seat_type.eligible_roles:
+        refusals.append(
+            Refusal(
+                "seat-eligibility",
+                f"{seat}: {_where(person)} is not eligible; this seat takes "
+                f"{_with_article(_roles(seat_type.eligible_roles))}.",
+            )
+        )
+    if not own_organisation and not affiliation_fits(seat_type, person, assessment):
+        refusals.append(
+            Refusal(
+                "seat-eligibility",
+                f"{seat}: {_where(person)} is not eligible; this seat takes someone from "
+                f"{_lower_first(seat_type.get_affiliation_display())}.",
+            )
+        )
+    taken = [s for s in other_seats if s.person_id == person.pk and s.seat_type_id != seat_type.pk]
+    if taken:
+        refusals.append(
+            Refusal(
+                "one-person-one-seat",
+                f"{seat}: {person.full_name} already holds seat {taken[0].seat_type.number} "
+                "on this panel; one person holds one seat.",
+            )
+        )
+    return refusals
+
+
+def reciprocal_chief_executives(round_seats: list[tuple[int, int, int]]) -> set[tuple[int, int]]:
+    """Pairs of PCTs whose chief executives sit on each other's panels.
+
+    ``round_seats`` are ``(person's PCT id, assessed PCT id, person's job role)``
+    for the round; the answer holds each pair once, as (smaller id, larger id).
+    """
+    edges = {
+        (own, assessed)
+        for own, assessed, role in round_seats
+        if role == JobRole.CHIEF_EXECUTIVE and own is not None
+    }
+    return {(min(a, b), max(a, b)) for a, b in edges if (b, a) in edges}

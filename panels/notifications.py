@@ -1,0 +1,107 @@
+"""E-mail to panel members: scoring has opened, a reminder before the deadline, and the
+chair's notice that every member has submitted.
+
+Messages are plain text rendered from ``templates/email/`` (``<name>_subject.txt`` and
+``<name>.txt``) and sent through Django's mail framework (the console backend unless
+``EMAIL_BACKEND`` says otherwise). Links are absolute, built from ``SITE_URL``. Services
+call these functions in ``transaction.on_commit`` so that nobody is told of a change that
+was rolled back. Each returns the number of messages sent; a member with no e-mail
+address is skipped (and logged).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from assessments.models import Assessment
+from panels.models import Seat
+
+logger = logging.getLogger("wcc.panels")
+
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+
+
+def absolute_url(path: str) -> str:
+    return getattr(settings, "SITE_URL", DEFAULT_SITE_URL).rstrip("/") + path
+
+
+def recipient(seat: Seat) -> str | None:
+    """The seat holder's address: the person's own, else their user account's."""
+    person = seat.person
+    if person is None:
+        return None
+    address = person.email or (person.user.email if person.user_id else "")
+    return address or None
+
+
+def _panel_url(name: str, assessment: Assessment) -> str:
+    return absolute_url(reverse(name, args=[assessment.round.slug, assessment.pct.ods_code]))
+
+
+def _message(template: str, context: dict, to: str) -> tuple[str, str, None, list[str]]:
+    subject = " ".join(render_to_string(f"email/{template}_subject.txt", context).split())
+    body = render_to_string(f"email/{template}.txt", context)
+    return subject, body, None, [to]
+
+
+def _context(seat: Seat, assessment: Assessment) -> dict:
+    return {
+        "seat": seat,
+        "person": seat.person,
+        "assessment": assessment,
+        "pct": assessment.pct,
+        "round": assessment.round,
+        "deadline": assessment.round.scoring_due,
+        "score_url": _panel_url("panels:score", assessment),
+        "panel_url": _panel_url("panels:panel_detail", assessment),
+        "consensus_url": _panel_url("panels:consensus", assessment),
+    }
+
+
+def _send(template: str, seats: list[Seat], assessment: Assessment) -> int:
+    messages = []
+    for seat in seats:
+        to = recipient(seat)
+        if to is None:
+            logger.warning("No e-mail address for %s (%s): not told", seat.person, template)
+            continue
+        messages.append(_message(template, _context(seat, assessment), to))
+    return send_mass_mail(messages, fail_silently=False) if messages else 0
+
+
+def _held_seats(assessment: Assessment):
+    return (
+        Seat.objects.filter(panel__assessment=assessment, person__isnull=False)
+        .select_related("seat_type", "person__user")
+        .order_by("seat_type__number")
+    )
+
+
+def _with_round(assessment: Assessment) -> Assessment:
+    return Assessment.objects.select_related("round", "pct__sha").get(pk=assessment.pk)
+
+
+def notify_scoring_opened(*, assessment: Assessment) -> int:
+    """Tell every seat holder that scoring is open: the PCT, the deadline, the link."""
+    assessment = _with_round(assessment)
+    return _send("scoring_opened", list(_held_seats(assessment)), assessment)
+
+
+def notify_scoring_reminder(*, seat: Seat) -> int:
+    """Remind one seat holder who has not submitted that the scoring deadline is near."""
+    seat = Seat.objects.select_related(
+        "seat_type", "person__user", "panel__assessment__round", "panel__assessment__pct__sha"
+    ).get(pk=seat.pk)
+    return _send("scoring_reminder", [seat], seat.panel.assessment)
+
+
+def notify_all_submitted(*, assessment: Assessment) -> int:
+    """Tell the chair that every member has submitted: consensus can start."""
+    assessment = _with_round(assessment)
+    chairs = list(_held_seats(assessment).filter(seat_type__is_chair=True))
+    return _send("all_submitted", chairs, assessment)

@@ -1,0 +1,1 @@
+"""Writes of the panels app, one module per journey (formation; scoring and consensus)."""

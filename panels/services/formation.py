@@ -1,0 +1,301 @@
+"""Panel formation: SHA staff fill the five seats of each of their PCTs' panels.
+
+Who may take which seat is data (``SeatType``) applied by ``panels.eligibility``: every
+save checks every seat and refuses all of it, with every reason, if any seat is refused
+(all or nothing). Seats may change while the assessment is at self-assessment or panel
+formation; once scoring opens they are fixed, and the server refuses a change.
+
+Lost updates are refused by an optimistic check on ``Panel.version`` (the version the
+user saw travels with the form): two people saving the same panel at once, the second is
+told it changed and sees the current seats. Each seat's ``version`` moves on with a change
+of holder too, so that a member's scoring page opened before the change goes stale.
+
+History: opening scoring writes a ``StageChange`` (through ``assessment_advance``). Seat
+changes are not ratings; they move the panel's version and are logged (``wcc.panels``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from assessments.exceptions import ConflictError, TransitionError
+from assessments.models import Assessment, Stage
+from assessments.services import assessment_advance
+from panels.eligibility import SEAT_CHANGE_STAGES, Refusal, seat_refusals
+from panels.models import Panel, Person, Seat, SeatType
+from panels.notifications import notify_scoring_opened
+
+__all__ = [
+    "CopyResult",
+    "SeatRefused",
+    "panel_copy_previous",
+    "panel_ensure",
+    "panel_open_scoring",
+    "panel_seats_set",
+]
+
+logger = logging.getLogger("wcc.panels")
+
+
+class SeatRefused(ValidationError):
+    """One or more seats refused; ``refusals`` maps each seat number to its reasons.
+
+    The error is keyed by form field (``seat_<number>``), so a form can show each reason
+    beside its seat; ``messages`` lists every reason.
+    """
+
+    def __init__(self, refusals: dict[int, list[Refusal]]):
+        self.refusals = refusals
+        super().__init__(
+            {
+                f"seat_{number}": [r.message for r in reasons]
+                for number, reasons in sorted(refusals.items())
+            }
+        )
+
+
+@dataclass
+class CopyResult:
+    copied: list[Seat] = field(default_factory=list)  # seats now held by last year's holder
+    skipped: list[str] = field(default_factory=list)  # why each other holder was not copied
+
+
+def _stage_label(value: int) -> str:
+    return Stage(value).label
+
+
+def _current_stage(assessment: Assessment) -> int:
+    return Assessment.objects.values_list("stage", flat=True).get(pk=assessment.pk)
+
+
+def _check_seats_may_change(assessment: Assessment) -> None:
+    stage = _current_stage(assessment)
+    if stage not in SEAT_CHANGE_STAGES:
+        raise TransitionError(
+            "Seats can be changed only at self-assessment or panel formation; the "
+            f"assessment of {assessment.pct} is at {_stage_label(stage)}, so its panel is "
+            "fixed."
+        )
+
+
+def _seats(panel: Panel) -> list[Seat]:
+    return list(
+        Seat.objects.filter(panel=panel)
+        .select_related("seat_type", "person__pct")
+        .order_by("seat_type__number")
+    )
+
+
+@transaction.atomic
+def panel_ensure(*, assessment: Assessment) -> Panel:
+    """The assessment's panel, created with one empty seat per seat type if missing.
+
+    A panel missing some seats (seat types added later) gets the missing ones.
+    """
+    panel, _created = Panel.objects.get_or_create(assessment=assessment)
+    have = set(Seat.objects.filter(panel=panel).values_list("seat_type_id", flat=True))
+    missing = [Seat(panel=panel, seat_type=t) for t in SeatType.objects.exclude(pk__in=have)]
+    for seat in missing:
+        seat.full_clean()
+    Seat.objects.bulk_create(missing)
+    assessment.panel = panel
+    return panel
+
+
+def _refusals_for(
+    *, assessment: Assessment, seats: list[Seat], wanted: dict[int, Person | None]
+) -> dict[int, list[Refusal]]:
+    """Every refusal of the panel as it would be, keyed by seat number."""
+    planned = [
+        Seat(
+            pk=seat.pk,
+            panel_id=seat.panel_id,
+            seat_type=seat.seat_type,
+            person=wanted.get(seat.seat_type.number, seat.person),
+        )
+        for seat in seats
+    ]
+    refusals = {}
+    for seat in planned:
+        if seat.person is None:
+            continue
+        reasons = seat_refusals(
+            seat_type=seat.seat_type,
+            person=seat.person,
+            assessment=assessment,
+            other_seats=[s for s in planned if s is not seat],
+        )
+        if reasons:
+            refusals[seat.seat_type.number] = reasons
+    return refusals
+
+
+def _conflict(panel: Panel) -> None:
+    raise ConflictError(
+        "This panel was changed by someone else since you opened it. The seats shown are "
+        "the current ones; your changes were not saved.",
+        current=Panel.objects.get(pk=panel.pk),
+    )
+
+
+def _claim_panel(panel: Panel, expected_version: int) -> None:
+    updated = Panel.objects.filter(pk=panel.pk, version=expected_version).update(
+        version=expected_version + 1
+    )
+    if not updated:  # pragma: no cover - only under a concurrent writer
+        _conflict(panel)
+    panel.version = expected_version + 1
+
+
+@transaction.atomic
+def panel_seats_set(
+    *,
+    panel: Panel,
+    people: dict[int, Person | None],
+    by: AbstractBaseUser | None,
+    expected_version: int,
+) -> Panel:
+    """Fill the panel's seats at once: ``people`` maps seat numbers to a person or None.
+
+    Seats not named in ``people`` keep their holder. All or nothing: if any seat is
+    refused, ``SeatRefused`` lists every refusal and nothing is written. Refused too:
+    ``TransitionError`` once scoring has opened, ``ConflictError`` if the panel's version
+    is no longer ``expected_version``.
+    """
+    assessment = Assessment.objects.select_related("pct__sha", "round").get(pk=panel.assessment_id)
+    _check_seats_may_change(assessment)
+    seats = _seats(panel)
+    numbers = {seat.seat_type.number for seat in seats}
+    unknown = sorted(set(people) - numbers)
+    if unknown:
+        raise ValidationError(f"This panel has no seat {', '.join(map(str, unknown))}.")
+    if not Panel.objects.filter(pk=panel.pk, version=expected_version).exists():
+        _conflict(panel)
+    refusals = _refusals_for(assessment=assessment, seats=seats, wanted=people)
+    if refusals:
+        raise SeatRefused(refusals)
+
+    _claim_panel(panel, expected_version)
+    changed = [
+        (seat, people[seat.seat_type.number])
+        for seat in seats
+        if seat.seat_type.number in people
+        and seat.person_id != getattr(people[seat.seat_type.number], "pk", None)
+    ]
+    # Vacate first so that two people may swap seats without tripping "one person, one seat".
+    Seat.objects.filter(pk__in=[seat.pk for seat, _ in changed]).update(person=None)
+    for seat, person in changed:
+        old = seat.person
+        seat.person = person
+        seat.submitted_at = None
+        seat.version += 1
+        seat.full_clean()
+        seat.save(update_fields=["person", "submitted_at", "version"])
+        logger.info(
+            "Panel %s seat %s: %s -> %s (by %s)",
+            assessment,
+            seat.seat_type.number,
+            old or "vacant",
+            person or "vacant",
+            by,
+        )
+    return panel
+
+
+@transaction.atomic
+def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) -> CopyResult:
+    """Seat last round's panel of the same PCT again, as a starting point.
+
+    Each previous holder who is still eligible is copied into the same seat; the others
+    are reported in ``skipped`` (with the reason) and their seats keep their current
+    holder. Refused (``ValidationError``) when there is no previous round or panel;
+    ``TransitionError`` once scoring has opened.
+    """
+    _check_seats_may_change(assessment)
+    round_ = assessment.round
+    if round_.previous_id is None:
+        raise ValidationError(f"{round_} has no previous round to copy from.")
+    previous_seats = list(
+        Seat.objects.filter(
+            panel__assessment__round_id=round_.previous_id,
+            panel__assessment__pct_id=assessment.pct_id,
+            person__isnull=False,
+        )
+        .select_related("seat_type", "person__pct", "panel__assessment__round")
+        .order_by("seat_type__number")
+    )
+    if not previous_seats:
+        raise ValidationError(f"{assessment.pct} had no panel in {round_.previous} to copy from.")
+    panel = panel_ensure(assessment=assessment)
+    panel.refresh_from_db(fields=["version"])
+    seats = _seats(panel)
+    current = {seat.seat_type.number: seat.person for seat in seats}
+    numbers = set(current)
+
+    wanted: dict[int, Person | None] = {}
+    skipped: list[str] = []
+    candidates = [s for s in previous_seats if s.seat_type.number in numbers]
+    for previous in candidates:
+        number = previous.seat_type.number
+        reasons = seat_refusals(
+            seat_type=previous.seat_type,
+            person=previous.person,
+            assessment=assessment,
+            other_seats=[],  # the same person held one seat last year too
+        )
+        if reasons:
+            skipped.extend(r.message for r in reasons)
+        else:
+            wanted[number] = previous.person
+    # A seat not copied keeps its holder, unless the copy seats that person elsewhere.
+    copied_ids = {p.pk for p in wanted.values() if p is not None}
+    for number, person in current.items():
+        if number not in wanted and person is not None and person.pk in copied_ids:
+            wanted[number] = None
+    panel_seats_set(panel=panel, people=wanted, by=by, expected_version=panel.version)
+    copied_numbers = {n for n, p in wanted.items() if p is not None}
+    copied = [s for s in _seats(panel) if s.seat_type.number in copied_numbers]
+    return CopyResult(copied=copied, skipped=skipped)
+
+
+@transaction.atomic
+def panel_open_scoring(*, assessment: Assessment, by: AbstractBaseUser | None) -> Assessment:
+    """Open scoring: PANEL_FORMATION -> SCORING, once every seat is filled and eligible.
+
+    Every seat holder is told by e-mail after the transaction commits. Refused with a
+    ``ValidationError`` naming the empty (or no longer eligible) seats, a
+    ``TransitionError`` at any other stage, a ``ConflictError`` if the assessment changed.
+    """
+    assessment = Assessment.objects.select_related("pct__sha", "round").get(pk=assessment.pk)
+    if assessment.stage != Stage.PANEL_FORMATION:
+        raise TransitionError(
+            f"Scoring opens from {Stage.PANEL_FORMATION.label}; the assessment of "
+            f"{assessment.pct} is at {assessment.get_stage_display()}."
+        )
+    panel = Panel.objects.filter(assessment=assessment).first()
+    seats = _seats(panel) if panel is not None else []
+    seat_types = list(SeatType.objects.order_by("number"))
+    held = {seat.seat_type_id for seat in seats if seat.person_id is not None}
+    empty = [t for t in seat_types if t.pk not in held]
+    if empty:
+        raise ValidationError(
+            "Scoring opens only when every seat is filled; empty: "
+            + "; ".join(f"seat {t.number} ({t.name})" for t in empty)
+            + "."
+        )
+    refusals = _refusals_for(assessment=assessment, seats=seats, wanted={})
+    if refusals:
+        raise SeatRefused(refusals)
+    assessment_advance(
+        assessment=assessment,
+        to_stage=Stage.SCORING,
+        by=by,
+        note="Scoring opened: every seat is filled.",
+    )
+    transaction.on_commit(lambda: notify_scoring_opened(assessment=assessment))
+    return assessment

@@ -1,0 +1,292 @@
+"""Scoring by the five members, and the chair's consensus.
+
+Each member scores on their own: a level for every competency of the round's framework and
+a light for every governance area, with notes for the board and internal notes. Drafts may
+be saved at any point; submitting needs every item. When every seat has submitted (or the
+chair has recorded that a member could not take part) the assessment moves to panel
+consensus and the chair is told.
+
+The chair records the agreed value and rationale of each item through
+``assessments.services.agreed_rating_record`` (panels never write agreed ratings
+themselves) and closes consensus, which moves the assessment to regional moderation.
+
+Every function runs in one transaction; lost updates are refused by an optimistic version
+check on the seat (a member's scores) or the panel (consensus), so two browser tabs or two
+people can never silently overwrite each other.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.exceptions import ConflictError, TransitionError
+from assessments.models import Assessment, RatingChange, Stage
+from assessments.services import agreed_rating_record, assessment_advance
+from competencies.models import Competency, GovernanceArea, Light
+from panels.models import MemberScore, Panel, Seat
+from panels.selectors import framework_items, item_label, panel_view
+
+Item = Competency | GovernanceArea
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    """What a member entered for one item: a level (competency) or light (area), blank in a draft."""
+
+    value: int | str | None
+    notes_for_board: str = ""
+    internal_notes: str = ""
+
+
+@dataclass(frozen=True)
+class AgreedInput:
+    value: int | str | None
+    rationale: str = ""
+
+
+def _item_key(item: Item) -> dict:
+    return {"competency": item} if isinstance(item, Competency) else {"area": item}
+
+
+def _value_fields(item: Item, value) -> dict:
+    """``level``/``light`` for ``item``, checked; a blank value clears both."""
+    if value in (None, ""):
+        return {"level": None, "light": ""}
+    if isinstance(item, Competency):
+        try:
+            level = int(value)
+        except (TypeError, ValueError):
+            level = 0
+        if level not in (1, 2, 3, 4):
+            raise ValidationError(f"{item_label(item)}: {value!r} is not a level from 1 to 4.")
+        return {"level": level, "light": ""}
+    try:
+        return {"level": None, "light": Light.parse(value).value}
+    except ValueError:
+        raise ValidationError(
+            f"{item_label(item)}: {value!r} is not green, amber or red."
+        ) from None
+
+
+def _as_text(level: int | None, light: str) -> str:
+    return str(level) if level is not None else light
+
+
+def _claim(model, obj, expected_version: int, what: str):
+    """Bump ``obj.version`` if it is still ``expected_version``; else ``ConflictError``."""
+    updated = model.objects.filter(pk=obj.pk, version=expected_version).update(
+        version=expected_version + 1
+    )
+    if not updated:
+        current = model.objects.get(pk=obj.pk)
+        raise ConflictError(
+            f"{what} changed since you opened it (someone saved in another window or "
+            "browser). The values shown are the current ones; your changes were not saved.",
+            current=current,
+        )
+    obj.version = expected_version + 1
+
+
+def _seat_done(seat: Seat) -> bool:
+    return seat.submitted_at is not None or bool(seat.absence_reason)
+
+
+def _move_to_consensus_if_ready(*, assessment: Assessment, by: AbstractBaseUser) -> bool:
+    """All seats submitted or excused: on to consensus, and the chair is told (after commit)."""
+    seats = list(Seat.objects.filter(panel__assessment=assessment))
+    if assessment.stage != Stage.SCORING or not seats or not all(_seat_done(s) for s in seats):
+        return False
+    assessment_advance(
+        assessment=assessment,
+        to_stage=Stage.CONSENSUS,
+        by=by,
+        note="Every member has submitted (or was excused by the chair).",
+    )
+    from panels.notifications import notify_all_submitted
+
+    transaction.on_commit(lambda: notify_all_submitted(assessment=assessment))
+    return True
+
+
+@transaction.atomic
+def member_scores_save(
+    *,
+    seat: Seat,
+    values: dict[Item, MemberInput],
+    by: AbstractBaseUser,
+    expected_version: int,
+    submit: bool = False,
+) -> Seat:
+    """Save a member's scores as a draft, or submit them (``submit=True``: every item needed).
+
+    Refused: another person's seat, a seat already submitted, an assessment not at scoring
+    (``TransitionError``); a stale copy (``ConflictError``); a bad or, on submit, a missing
+    value (``ValidationError`` listing every item).
+    """
+    assessment = seat.panel.assessment
+    if seat.person is None or seat.person.user_id != by.pk:
+        raise TransitionError("Only the member who holds this seat may score in it.")
+    if assessment.stage != Stage.SCORING:
+        raise TransitionError(
+            f"Scoring is closed: this assessment is at {assessment.get_stage_display()}."
+        )
+    if seat.submitted_at is not None:
+        raise TransitionError("You have submitted your scores; they can no longer be changed.")
+    if seat.absence_reason:
+        raise TransitionError(
+            "The chair recorded that you could not take part in this panel, so scoring is closed "
+            "for your seat."
+        )
+
+    items = framework_items(assessment.round.framework)
+    errors, cleaned = [], {}
+    for item in items:
+        entry = values.get(item, MemberInput(None))
+        try:
+            cleaned[item] = (_value_fields(item, entry.value), entry)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if submit:
+        errors += [
+            f"{item_label(item)}: choose a {'level' if isinstance(item, Competency) else 'light'}."
+            for item, (fields, _entry) in cleaned.items()
+            if fields["level"] is None and not fields["light"]
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+    _claim(Seat, seat, expected_version, "Your scores")
+    existing = {
+        (score.competency_id, score.area_id): score
+        for score in MemberScore.objects.filter(seat=seat, sub_indicator__isnull=True)
+    }
+    now = timezone.now()
+    history = []
+    for item, (fields, entry) in cleaned.items():
+        key = (item.pk, None) if isinstance(item, Competency) else (None, item.pk)
+        score = existing.get(key) or MemberScore(seat=seat, **_item_key(item))
+        old = _as_text(score.level, score.light) if score.pk else ""
+        new = _as_text(fields["level"], fields["light"])
+        unchanged = (
+            old == new
+            and score.notes_for_board == entry.notes_for_board
+            and score.internal_notes == entry.internal_notes
+        )
+        if score.pk and unchanged:
+            continue
+        score.level, score.light = fields["level"], fields["light"]
+        score.notes_for_board, score.internal_notes = entry.notes_for_board, entry.internal_notes
+        score.updated_at = now
+        score.full_clean()
+        score.save()
+        if old != new:
+            history.append(
+                RatingChange(
+                    assessment=assessment,
+                    source=RatingChange.Source.MEMBER_SCORE,
+                    **_item_key(item),
+                    old_value=old,
+                    new_value=new,
+                    changed_by=by,
+                    changed_at=now,
+                    note=f"Seat {seat.seat_type.number}",
+                )
+            )
+    RatingChange.objects.bulk_create(history)
+
+    if submit:
+        seat.submitted_at = now
+        Seat.objects.filter(pk=seat.pk).update(submitted_at=now)
+        _move_to_consensus_if_ready(assessment=assessment, by=by)
+    return seat
+
+
+@transaction.atomic
+def seat_mark_absent(*, seat: Seat, reason: str, by: AbstractBaseUser) -> Seat:
+    """The chair records that a member could not take part (with a reason)."""
+    assessment = seat.panel.assessment
+    if assessment.stage != Stage.SCORING:
+        raise TransitionError(
+            f"Members can be excused only during scoring; this assessment is at "
+            f"{assessment.get_stage_display()}."
+        )
+    if seat.seat_type.is_chair:
+        raise ValidationError(
+            "The chair cannot be excused: the chair must score and record consensus."
+        )
+    if seat.submitted_at is not None:
+        raise ValidationError(f"{seat.person} has already submitted their scores.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Give the reason the member could not take part.")
+    seat.absence_reason = reason
+    Seat.objects.filter(pk=seat.pk).update(absence_reason=reason, version=seat.version + 1)
+    seat.version += 1
+    _move_to_consensus_if_ready(assessment=assessment, by=by)
+    return seat
+
+
+@transaction.atomic
+def consensus_record(
+    *,
+    panel: Panel,
+    values: dict[Item, AgreedInput],
+    by: AbstractBaseUser,
+    expected_version: int,
+) -> Panel:
+    """Record the agreed value and rationale of the items given (others are left as they are).
+
+    An item with a value needs a rationale and the other way round; an item left wholly
+    blank is skipped (a draft). Refused unless the assessment is at panel consensus.
+    """
+    assessment = panel.assessment
+    if assessment.stage != Stage.CONSENSUS:
+        raise TransitionError(
+            f"Consensus can be recorded only at panel consensus; this assessment is at "
+            f"{assessment.get_stage_display()}."
+        )
+    errors, todo = [], []
+    for item, entry in values.items():
+        has_value, has_rationale = entry.value not in (None, ""), bool(entry.rationale.strip())
+        if not has_value and not has_rationale:
+            continue
+        if not has_value:
+            errors.append(f"{item_label(item)}: choose the agreed value for this rationale.")
+        elif not has_rationale:
+            errors.append(f"{item_label(item)}: write the rationale the board will read.")
+        else:
+            todo.append((item, entry))
+    if errors:
+        raise ValidationError(errors)
+    _claim(Panel, panel, expected_version, "The panel's consensus")
+    for item, entry in todo:
+        agreed_rating_record(
+            assessment=assessment,
+            item=item,
+            value=entry.value,
+            rationale=entry.rationale.strip(),
+            by=by,
+        )
+    return panel
+
+
+@transaction.atomic
+def consensus_close(*, assessment: Assessment, by: AbstractBaseUser) -> Assessment:
+    """Close consensus: every item agreed with a rationale, every member done; on to moderation."""
+    if assessment.stage != Stage.CONSENSUS:
+        raise TransitionError(
+            f"Consensus can be closed only at panel consensus; this assessment is at "
+            f"{assessment.get_stage_display()}."
+        )
+    gaps = panel_view(assessment=assessment).consensus_gaps
+    if gaps:
+        raise ValidationError(gaps)
+    return assessment_advance(
+        assessment=assessment,
+        to_stage=Stage.MODERATION,
+        by=by,
+        note="Consensus closed by the chair.",
+    )

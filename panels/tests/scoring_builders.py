@@ -1,0 +1,71 @@
+"""A small, complete panel for scoring tests: two competencies, three areas, five seats."""
+
+from dataclasses import dataclass
+
+from assessments.models import Assessment, Stage
+from competencies.models import Competency, GovernanceArea
+from panels.models import Panel, Seat
+from panels.services.scoring import AgreedInput, MemberInput
+from tests.factories import (
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    CompetencyFactory,
+    FrameworkFactory,
+    GovernanceAreaFactory,
+    PanelFactory,
+    PCTFactory,
+    PersonFactory,
+    SeatFactory,
+    SeatTypeFactory,
+    UserFactory,
+)
+
+
+@dataclass
+class ScoringPanel:
+    assessment: Assessment
+    panel: Panel
+    seats: list[Seat]  # seat 1 (chair) first
+    competencies: list[Competency]
+    areas: list[GovernanceArea]
+
+    @property
+    def chair(self) -> Seat:
+        return self.seats[0]
+
+    @property
+    def items(self) -> list:
+        return [*self.competencies, *self.areas]
+
+    def full_scores(self, level: int = 2, light: str = "amber") -> dict:
+        values = {c: MemberInput(level, f"Notes on {c.short_name}") for c in self.competencies}
+        values |= {a: MemberInput(light) for a in self.areas}
+        return values
+
+    def agreed(self, level: int = 2, light: str = "amber", rationale: str = "Because.") -> dict:
+        values = {c: AgreedInput(level, rationale) for c in self.competencies}
+        values |= {a: AgreedInput(light, rationale) for a in self.areas}
+        return values
+
+
+def build_scoring_panel(
+    *, stage: int = Stage.SCORING, slug: str = "2009-10", pct=None
+) -> ScoringPanel:
+    framework = FrameworkFactory(slug=f"fw-{slug}")
+    competencies = [
+        CompetencyFactory(framework=framework, number=n, short_name=name)
+        for n, name in [(1, "Locally leading the NHS"), (2, "Working with community partners")]
+    ]
+    areas = [
+        GovernanceAreaFactory(framework=framework, code=code, position=position)
+        for position, code in enumerate(["strategy", "finance", "board"], start=1)
+    ]
+    round_ = AssessmentRoundFactory(slug=slug, framework=framework)
+    assessment = AssessmentFactory(round=round_, pct=pct or PCTFactory(), stage=stage)
+    panel = PanelFactory(assessment=assessment)
+    seats = []
+    for number in range(1, 6):
+        seat_type = SeatTypeFactory(number=number, is_chair=number == 1, name=f"Seat {number}")
+        person = PersonFactory(user=UserFactory(), full_name=f"Member {number}")
+        seats.append(SeatFactory(panel=panel, seat_type=seat_type, person=person))
+    return ScoringPanel(assessment, panel, seats, competencies, areas)

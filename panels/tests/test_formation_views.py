@@ -1,0 +1,471 @@
+"""Panel formation pages, the panel's page and its history: personas, refusals, queries."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from assessments.models import Role, Stage
+from panels.models import JobRole, Panel, Seat
+from panels.tests.formation_builders import build_region, person
+from tests.factories import (
+    AssessmentRoundFactory,
+    PCTFactory,
+    RatingChangeFactory,
+    RoleFactory,
+    StageChangeFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def staff_of(sha):
+    return RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user
+
+
+def national():
+    return RoleFactory(kind=Role.Kind.NATIONAL).user
+
+
+def url(region, page=""):
+    base = f"/panels/{region.round.slug}/{region.pct.ods_code}/"
+    return base + (f"{page}/" if page else "")
+
+
+def holders(region):
+    return {
+        s.seat_type.number: s.person
+        for s in Seat.objects.filter(panel__assessment=region.assessment).select_related(
+            "seat_type", "person"
+        )
+    }
+
+
+def seats_post(region, version=1, **overrides):
+    data = {"version": str(version)}
+    data |= {f"seat_{n}": str(p.pk) for n, p in region.people.items()}
+    return data | overrides
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+# --- Who may open the formation pages ------------------------------------------------------
+
+
+def test_formation_panel_for_staff_of_the_pcts_sha_offers_only_eligible_people(client):
+    region = build_region()
+    person(JobRole.MEDICAL_DIRECTOR, pct=region.pct, name="Own Medic")  # own PCT: never offered
+    client.force_login(staff_of(region.sha_a))
+
+    response = client.get(url(region, "formation"))
+
+    assert response.status_code == 200
+    choices = response.context["form"].fields["seat_2"].widget.choices
+    assert choices == [
+        ("", "— Nobody yet —"),
+        (region.people[2].pk, "Bob Medic — Medical Director, Neighbour PCT (0 panels this round)"),
+    ]
+    assert [c[1] for c in response.context["form"].fields["seat_5"].widget.choices] == [
+        "— Nobody yet —",
+        "Eve Chief — Chief Executive, Far PCT (0 panels this round)",
+    ]
+
+
+def test_formation_panel_is_404_for_staff_of_another_sha_and_outsiders(client):
+    region = build_region()
+    for user in (staff_of(region.sha_b), UserFactory(), region.people[1].user):
+        client.force_login(user)
+        assert client.get(url(region, "formation")).status_code == 404
+
+
+def test_formation_panel_for_the_national_team_accepts_a_lower_case_code(client):
+    region = build_region()
+    client.force_login(national())
+
+    response = client.get(f"/panels/{region.round.slug}/{region.pct.ods_code.lower()}/formation/")
+
+    assert response.context["assessment"] == region.assessment
+
+
+def test_formation_panel_saves_all_five_seats(client):
+    region = build_region()
+    client.force_login(staff_of(region.sha_a))
+
+    response = client.post(url(region, "formation"), seats_post(region))
+
+    assert response.status_code == 302
+    assert response["Location"] == url(region, "formation")
+    assert holders(region) == region.people
+    assert Panel.objects.get(assessment=region.assessment).version == 2
+
+
+def test_formation_panel_refuses_an_ineligible_person_posted_directly(client):
+    region = build_region()
+    chief = person(JobRole.CHIEF_EXECUTIVE, pct=region.other_pct_a, name="Yan Chief")
+    client.force_login(staff_of(region.sha_a))
+
+    response = client.post(url(region, "formation"), seats_post(region, seat_2=str(chief.pk)))
+
+    assert response.status_code == 200
+    message = (
+        "Seat 2 (PEC chair or medical director of another PCT): Yan Chief (chief executive, "
+        "Neighbour PCT) is not eligible; this seat takes a professional executive committee "
+        "chair or medical director."
+    )
+    assert response.context["form"].errors == {"seat_2": [message]}
+    page = text(response)
+    escaped = message.replace("'", "&#x27;")
+    assert page.count(escaped) == 2  # in the summary at the top and beside the field
+    assert holders(region) == {n: None for n in range(1, 6)}  # nothing saved
+
+
+def test_formation_panel_second_of_two_saves_sees_the_current_seats(client):
+    region = build_region()
+    client.force_login(staff_of(region.sha_a))
+    colleague = Client()
+    colleague.force_login(staff_of(region.sha_a))
+    # Both open the form at version 1; the colleague saves first.
+    assert client.get(url(region, "formation")).context["form"].initial["version"] == 1
+    colleague.post(url(region, "formation"), seats_post(region))
+    other = person(JobRole.PEC_CHAIR, pct=region.other_pct_a)
+
+    response = client.post(url(region, "formation"), seats_post(region, seat_2=str(other.pk)))
+
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "This panel was changed by someone else since you opened it. The seats shown are "
+        "the current ones; your changes were not saved."
+    ]
+    form = response.context["form"]
+    assert form.initial == {"version": 2} | {f"seat_{n}": p.pk for n, p in region.people.items()}
+    assert holders(region) == region.people
+
+
+def test_formation_panel_refuses_changes_once_scoring_has_opened(client):
+    region = build_region(stage=Stage.SCORING)
+    region.seated()
+    other = person(JobRole.PEC_CHAIR, pct=region.other_pct_a)
+    client.force_login(staff_of(region.sha_a))
+
+    page = client.get(url(region, "formation"))
+    response = client.post(
+        url(region, "formation"), seats_post(region, seat_2=str(other.pk)), follow=True
+    )
+
+    assert page.context["editable"] is False
+    assert [str(m) for m in response.context["messages"]] == [
+        "Seats can be changed only at self-assessment or panel formation; the assessment of "
+        "Assessed PCT is at Scoring, so its panel is fixed."
+    ]
+    assert holders(region) == region.people
+
+
+def test_formation_panel_shows_the_reciprocal_warning(client):
+    region = build_region()
+    region.seated()
+    far = region.assessment_in(region.round, pct=region.pct_b)
+    Seat.objects.create(
+        panel=Panel.objects.create(assessment=far),
+        seat_type=region.seat_types[5],
+        person=person(JobRole.CHIEF_EXECUTIVE, pct=region.pct, name="Gus Home"),
+    )
+    client.force_login(staff_of(region.sha_a))
+
+    response = client.get(url(region, "formation"))
+
+    assert [w.message for w in response.context["page"].warnings] == [
+        "Gus Home (chief executive of Assessed PCT) sits on the panel of Far PCT, whose chief "
+        "executive Eve Chief sits on the panel of Assessed PCT: they assess each other's PCT "
+        "this round."
+    ]
+    assert "Gus Home (chief executive of Assessed PCT) sits on the panel" in text(response)
+
+
+# --- The region list ------------------------------------------------------------------------
+
+
+def region_url(region, query=""):
+    return f"/panels/{region.round.slug}/formation/{query}"
+
+
+def test_formation_region_lists_the_staffs_own_pcts(client):
+    region = build_region()
+    region.seated()
+    second = region.assessment_in(region.round, pct=PCTFactory(sha=region.sha_a, name="B PCT"))
+    region.assessment_in(region.round, pct=region.pct_b)  # another region
+    client.force_login(staff_of(region.sha_a))
+
+    response = client.get(region_url(region))
+
+    rows = response.context["overview"].rows
+    assert [(r.assessment, r.filled, r.can_open_scoring) for r in rows] == [
+        (region.assessment, 5, True),
+        (second, 0, False),
+    ]
+    assert 'data-test="filled">5/5<' in response.content.decode()
+
+
+def test_formation_region_national_sees_all_and_filters_by_sha(client):
+    region = build_region()
+    far = region.assessment_in(region.round, pct=region.pct_b)
+    client.force_login(national())
+
+    everything = client.get(region_url(region))
+    filtered = client.get(region_url(region, f"?sha={region.sha_b.ods_code.lower()}"))
+
+    assert [r.assessment for r in everything.context["overview"].rows] == [
+        region.assessment,
+        far,
+    ]
+    assert [r.assessment for r in filtered.context["overview"].rows] == [far]
+
+
+def test_formation_region_is_404_outside_the_users_scope(client):
+    region = build_region()
+    client.force_login(staff_of(region.sha_a))
+    assert client.get(region_url(region, f"?sha={region.sha_b.ods_code}")).status_code == 404
+    assert client.get(region_url(region, "?sha=ZZZ")).status_code == 404
+    assert client.get("/panels/1999-00/formation/").status_code == 404
+    client.force_login(UserFactory())
+    assert client.get(region_url(region)).status_code == 404
+
+
+def test_formation_region_staff_may_name_their_own_sha(client):
+    region = build_region()
+    client.force_login(staff_of(region.sha_a))
+
+    response = client.get(region_url(region, f"?sha={region.sha_a.ods_code}"))
+
+    assert [r.assessment for r in response.context["overview"].rows] == [region.assessment]
+
+
+def test_formation_region_shows_the_reciprocal_warning(client):
+    region = build_region()
+    region.seated()
+    far = region.assessment_in(region.round, pct=region.pct_b)
+    Seat.objects.create(
+        panel=Panel.objects.create(assessment=far),
+        seat_type=region.seat_types[5],
+        person=person(JobRole.CHIEF_EXECUTIVE, pct=region.pct, name="Gus Home"),
+    )
+    client.force_login(staff_of(region.sha_a))
+
+    response = client.get(region_url(region))
+
+    assert response.context["overview"].rows[0].warnings == [
+        "Gus Home (chief executive of Assessed PCT) sits on the panel of Far PCT, whose chief "
+        "executive Eve Chief sits on the panel of Assessed PCT: they assess each other's PCT "
+        "this round."
+    ]
+    assert text(response).count('data-test="row-warning"') == 1
+
+
+# --- Copy from the previous round and open scoring ------------------------------------------
+
+
+def test_copy_previous_seats_last_years_panel(client):
+    region = build_region()
+    previous = AssessmentRoundFactory(slug="2008-09")
+    region.round.previous = previous
+    region.round.save(update_fields=["previous"])
+    last_year = region.assessment_in(previous, pct=region.pct, stage=Stage.PUBLISHED)
+    panel = Panel.objects.create(assessment=last_year)
+    for number, seat_type in region.seat_types.items():
+        Seat.objects.create(panel=panel, seat_type=seat_type, person=region.people[number])
+    region.people[4].job_role = JobRole.OTHER
+    region.people[4].save(update_fields=["job_role"])
+    client.force_login(staff_of(region.sha_a))
+
+    response = client.post(url(region, "copy-previous"), follow=True)
+
+    assert holders(region) == region.people | {4: None}
+    assert [str(m) for m in response.context["messages"]] == [
+        "Copied 4 member(s) from 2008-09: check the seats, then save any change.",
+        "Not copied: Seat 4 (International reviewer): Dan Outside (other, Kaiser Permanente) "
+        "is not eligible; this seat takes an executive director (outside the NHS).",
+    ]
+
+
+def test_copy_previous_is_404_for_staff_of_another_sha(client):
+    region = build_region()
+    client.force_login(staff_of(region.sha_b))
+
+    assert client.post(url(region, "copy-previous")).status_code == 404
+
+
+def test_open_scoring_advances_and_mails_every_member(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    region = build_region()
+    region.seated()
+    client.force_login(staff_of(region.sha_a))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(region, "open-scoring"), {"next": region_url(region)})
+
+    assert response["Location"] == region_url(region)
+    region.assessment.refresh_from_db()
+    assert region.assessment.stage == Stage.SCORING
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in region.people.values())
+
+
+def test_open_scoring_refused_while_a_seat_is_empty(client, mailoutbox):
+    region = build_region()
+    panel = region.seated()
+    Seat.objects.filter(panel=panel, seat_type__number=4).update(person=None)
+    client.force_login(staff_of(region.sha_a))
+
+    response = client.post(url(region, "open-scoring"), follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Scoring opens only when every seat is filled; empty: seat 4 (International reviewer)."
+    ]
+    region.assessment.refresh_from_db()
+    assert region.assessment.stage == Stage.PANEL_FORMATION
+    assert mailoutbox == []
+
+
+def test_open_scoring_ignores_a_next_url_on_another_site(client):
+    region = build_region()
+    region.seated()
+    client.force_login(national())
+
+    response = client.post(url(region, "open-scoring"), {"next": "https://evil.example/"})
+
+    assert response["Location"] == url(region, "formation")
+
+
+def test_open_scoring_is_404_for_outsiders_and_get_is_refused(client):
+    region = build_region()
+    region.seated()
+    client.force_login(UserFactory())
+    assert client.post(url(region, "open-scoring")).status_code == 404
+    client.force_login(staff_of(region.sha_a))
+    assert client.get(url(region, "open-scoring")).status_code == 405
+
+
+# --- The panel's page and its history ----------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["seat holder", "staff", "national"])
+def test_panel_detail_lists_members_and_who_submitted(client, who):
+    region = build_region(stage=Stage.SCORING)
+    region.seated()
+    Seat.objects.filter(panel__assessment=region.assessment, seat_type__number=2).update(
+        submitted_at=timezone.now()
+    )
+    user = {
+        "seat holder": region.people[3].user,
+        "staff": staff_of(region.sha_a),
+        "national": national(),
+    }[who]
+    client.force_login(user)
+
+    response = client.get(url(region))
+
+    seats = response.context["seats"]
+    assert [(s.seat_type.number, s.person) for s in seats] == sorted(region.people.items())
+    assert response.context["submitted"] == 1
+    page = text(response)
+    assert "Bob Medic" in page and "Medical Director" in page and "Kaiser Permanente" in page
+    assert page.count("Not submitted") == 4
+    assert response.context["may_see_history"] is (who != "seat holder")
+
+
+def test_panel_detail_is_404_for_staff_of_another_sha_and_outsiders(client):
+    region = build_region()
+    region.seated()
+    for user in (staff_of(region.sha_b), UserFactory()):
+        client.force_login(user)
+        assert client.get(url(region)).status_code == 404
+
+
+def test_history_lists_rating_and_stage_changes_newest_first(client):
+    region = build_region(stage=Stage.SCORING)
+    now = timezone.now()
+    staff = staff_of(region.sha_a)
+    staff.first_name, staff.last_name = "Sam", "Staff"
+    staff.save()
+    stage = StageChangeFactory(
+        assessment=region.assessment,
+        from_stage=Stage.PANEL_FORMATION,
+        to_stage=Stage.SCORING,
+        changed_by=staff,
+        changed_at=now - timedelta(days=2),
+        note="Scoring opened.",
+    )
+    rating = RatingChangeFactory(
+        assessment=region.assessment, changed_at=now - timedelta(days=1), note="Why."
+    )
+    client.force_login(staff)
+
+    response = client.get(url(region, "history"))
+
+    entries = response.context["entries"]
+    assert [(e.kind, e.item, e.old, e.new, e.source, e.note) for e in entries] == [
+        ("rating", str(rating.competency), "", "2", "Panel consensus", "Why."),
+        ("stage", "Stage", "Panel formation", "Scoring", "Stage change", "Scoring opened."),
+    ]
+    assert entries[1].who == stage.changed_by
+    assert "Sam Staff" in text(response)
+
+
+def test_history_is_404_for_seat_holders_other_staff_and_outsiders(client):
+    region = build_region()
+    region.seated()
+    for user in (region.people[2].user, staff_of(region.sha_b), UserFactory()):
+        client.force_login(user)
+        assert client.get(url(region, "history")).status_code == 404
+
+
+def test_history_for_the_national_team(client):
+    region = build_region()
+    StageChangeFactory(assessment=region.assessment)
+    client.force_login(national())
+
+    response = client.get(url(region, "history"))
+
+    assert [e.kind for e in response.context["entries"]] == ["stage"]
+
+
+# --- Query counts ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pcts", [1, 3])
+def test_formation_region_queries_do_not_grow_with_pcts(client, django_assert_num_queries, pcts):
+    region = build_region()
+    region.seated()
+    for i in range(pcts - 1):
+        extra = region.assessment_in(region.round, pct=PCTFactory(sha=region.sha_a))
+        panel = Panel.objects.create(assessment=extra)
+        for number, seat_type in region.seat_types.items():
+            Seat.objects.create(
+                panel=panel, seat_type=seat_type, person=region.people[number] if i else None
+            )
+    client.force_login(staff_of(region.sha_a))
+
+    with django_assert_num_queries(9):
+        response = client.get(region_url(region))
+
+    assert len(response.context["overview"].rows) == pcts
+
+
+@pytest.mark.parametrize("people", [1, 3])
+def test_formation_panel_queries_do_not_grow_with_people(client, django_assert_num_queries, people):
+    region = build_region()
+    region.seated()
+    for _ in range(people - 1):
+        for p in region.people.values():
+            where = {"sha": p.sha, "external": p.external_organisation, "pct": p.pct}
+            person(p.job_role, **{k: v for k, v in where.items() if v is not None})
+    client.force_login(staff_of(region.sha_a))
+
+    with django_assert_num_queries(13):
+        response = client.get(url(region, "formation"))
+
+    assert [len(v) for v in response.context["page"].eligible.values()] == [people] * 5

@@ -1,0 +1,108 @@
+"""E-mail to panel members: scoring opened, reminders, all submitted."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from panels.models import Seat
+from panels.notifications import (
+    notify_all_submitted,
+    notify_scoring_opened,
+    notify_scoring_reminder,
+)
+from panels.services.formation import panel_open_scoring
+from panels.tests.formation_builders import build_region
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def region():
+    region = build_region()
+    region.round.scoring_due = datetime.date(2009, 11, 27)
+    region.round.save(update_fields=["scoring_due"])
+    region.seated()
+    return region
+
+
+def test_notify_scoring_opened_writes_to_every_seat_holder(region, mailoutbox, settings):
+    settings.SITE_URL = "https://wcc.example.nhs.uk"
+
+    sent = notify_scoring_opened(assessment=region.assessment)
+
+    ods = region.pct.ods_code
+    assert sent == 5
+    assert [m.to for m in mailoutbox] == [[p.email] for p in region.people.values()]
+    first = mailoutbox[0]
+    assert first.subject == (f"Scoring is open: Assessed PCT ({ods}), {region.round.name}")
+    assert "Dear Ann Chair," in first.body
+    assert "by Friday 27 November 2009" in first.body
+    assert f"https://wcc.example.nhs.uk/panels/{region.round.slug}/{ods}/score/" in first.body
+    assert "seat 1: Local SHA director (chair) (you chair the panel)" in first.body
+    assert "(you chair the panel)" not in mailoutbox[1].body
+
+
+def test_notify_scoring_opened_skips_a_member_without_an_address(region, mailoutbox):
+    person = region.people[4]
+    person.email = ""
+    person.save(update_fields=["email"])
+    person.user.email = ""
+    person.user.save(update_fields=["email"])
+
+    sent = notify_scoring_opened(assessment=region.assessment)
+
+    assert sent == 4
+    assert [m.to for m in mailoutbox] == [[region.people[n].email] for n in (1, 2, 3, 5)]
+
+
+def test_notify_scoring_opened_falls_back_to_the_users_address(region, mailoutbox):
+    person = region.people[2]
+    person.email = ""
+    person.save(update_fields=["email"])
+
+    notify_scoring_opened(assessment=region.assessment)
+
+    assert mailoutbox[1].to == [person.user.email]
+
+
+def test_panel_open_scoring_sends_the_mail_after_commit(
+    region, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        panel_open_scoring(assessment=region.assessment, by=None)
+
+    assert len(mailoutbox) == 5
+    assert {m.subject for m in mailoutbox} == {
+        f"Scoring is open: Assessed PCT ({region.pct.ods_code}), {region.round.name}"
+    }
+
+
+def test_notify_scoring_reminder_writes_to_one_member(region, mailoutbox):
+    seat = Seat.objects.get(panel__assessment=region.assessment, seat_type__number=3)
+
+    sent = notify_scoring_reminder(seat=seat)
+
+    assert sent == 1
+    assert [m.to for m in mailoutbox] == [[region.people[3].email]]
+    assert mailoutbox[0].subject == (
+        f"Reminder: scores for Assessed PCT ({region.pct.ods_code}) are due 27 November 2009"
+    )
+    assert "Dear Cat Services," in mailoutbox[0].body
+    assert (
+        f"http://127.0.0.1:8000/panels/{region.round.slug}/{region.pct.ods_code}/score/"
+        in mailoutbox[0].body
+    )
+
+
+def test_notify_all_submitted_writes_to_the_chair_only(region, mailoutbox):
+    Seat.objects.filter(panel__assessment=region.assessment).update(submitted_at=timezone.now())
+
+    sent = notify_all_submitted(assessment=region.assessment)
+
+    assert sent == 1
+    assert [m.to for m in mailoutbox] == [[region.people[1].email]]
+    assert mailoutbox[0].subject == (
+        f"All members have submitted: Assessed PCT ({region.pct.ods_code}), {region.round.name}"
+    )
+    assert f"/panels/{region.round.slug}/{region.pct.ods_code}/consensus/" in mailoutbox[0].body

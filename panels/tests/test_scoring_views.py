@@ -1,0 +1,340 @@
+"""The scoring, "my panels" and consensus pages: who may, what they see, what the server refuses."""
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from assessments.models import AgreedRating, Assessment, Role, Stage
+from panels.models import MemberScore, Seat
+from panels.services.scoring import MemberInput, member_scores_save
+from panels.tests.scoring_builders import build_scoring_panel
+from tests.factories import PCTFactory, RoleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(panel, page):
+    a = panel.assessment
+    return f"/panels/{a.round.slug}/{a.pct.ods_code}/{page}/"
+
+
+def submit(panel, seat, level=2, light="amber", notes="Board note"):
+    seat = Seat.objects.select_related(
+        "panel__assessment__round__framework", "person", "seat_type"
+    ).get(pk=seat.pk)
+    values = {c: MemberInput(level, f"{notes} {seat.seat_type.number}") for c in panel.competencies}
+    values |= {a: MemberInput(light) for a in panel.areas}
+    member_scores_save(
+        seat=seat, values=values, by=seat.person.user, expected_version=seat.version, submit=True
+    )
+
+
+def scoring_post(panel, action="save", level="3", version=1, **extra):
+    data = {"version": str(version), "action": action}
+    for c in panel.competencies:
+        data[f"c{c.number}"] = level
+        data[f"c{c.number}_notes"] = "Clear plan."
+    for a in panel.areas:
+        data[a.code] = "green"
+    return data | extra
+
+
+# --- Who may open the scoring page ---------------------------------------------------
+
+
+def test_score_page_for_the_seat_holder_shows_descriptors(client):
+    panel = build_scoring_panel()
+    client.force_login(panel.seats[1].person.user)
+
+    response = client.get(url(panel, "score"))
+
+    assert response.status_code == 200
+    assert response.context["seat"] == panel.seats[1]
+    assert "Level 3: Level 3 of 1. Locally leading the NHS" in response.content.decode()
+    assert [row.code for row in response.context["view"].rows] == [
+        "c1",
+        "c2",
+        "strategy",
+        "finance",
+        "board",
+    ]
+
+
+def test_score_page_is_404_for_a_member_of_another_panel(client):
+    panel = build_scoring_panel()
+    other = build_scoring_panel(slug="2008-09", pct=PCTFactory())
+    client.force_login(other.seats[1].person.user)
+
+    assert client.get(url(panel, "score")).status_code == 404
+
+
+def test_score_page_is_404_for_an_outsider_and_unknown_panels(client):
+    panel = build_scoring_panel()
+    client.force_login(UserFactory())
+
+    assert client.get(url(panel, "score")).status_code == 404
+    assert client.get("/panels/2009-10/ZZZ/score/").status_code == 404
+
+
+def test_score_page_accepts_a_lower_case_ods_code(client):
+    panel = build_scoring_panel()
+    client.force_login(panel.chair.person.user)
+
+    response = client.get(f"/panels/2009-10/{panel.assessment.pct.ods_code.lower()}/score/")
+
+    assert response.context["assessment"] == panel.assessment
+
+
+# --- Saving, resuming, submitting ------------------------------------------------------
+
+
+def test_draft_saved_then_the_page_shows_the_values_again(client):
+    panel = build_scoring_panel()
+    client.force_login(panel.chair.person.user)
+
+    response = client.post(url(panel, "score"), scoring_post(panel, level="3"), follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Draft saved. You can come back and finish at any time."
+    ]
+    form = response.context["form"]
+    assert (form.initial["c1"], form.initial["c1_notes"], form.initial["strategy"]) == (
+        "3",
+        "Clear plan.",
+        "green",
+    )
+    assert Seat.objects.get(pk=panel.chair.pk).submitted_at is None
+
+
+def test_submit_with_missing_items_shows_the_errors_and_writes_nothing(client):
+    panel = build_scoring_panel()
+    client.force_login(panel.chair.person.user)
+    data = scoring_post(panel, action="submit")
+    data["board"] = ""
+
+    response = client.post(url(panel, "score"), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == ["Board governance: choose a light."]
+    assert 'id="error-summary"' in response.content.decode()
+    assert MemberScore.objects.count() == 0
+
+
+def test_an_invalid_level_is_refused_beside_the_field(client):
+    panel = build_scoring_panel()
+    client.force_login(panel.chair.person.user)
+
+    response = client.post(url(panel, "score"), scoring_post(panel, level="7"))
+
+    assert response.context["form"].errors["c1"] == [
+        "Select a valid choice. 7 is not one of the available choices."
+    ]
+    assert MemberScore.objects.count() == 0
+
+
+def test_stale_form_is_refused_and_current_values_shown(client):
+    panel = build_scoring_panel()
+    client.force_login(panel.chair.person.user)
+    client.post(url(panel, "score"), scoring_post(panel, level="3", version=1), follow=True)
+
+    response = client.post(url(panel, "score"), scoring_post(panel, level="1", version=1))
+
+    assert "changed since you opened it" in next(str(m) for m in response.context["messages"])
+    assert response.context["form"].initial["c1"] == "3"
+    assert set(
+        MemberScore.objects.filter(competency__isnull=False).values_list("level", flat=True)
+    ) == {3}
+
+
+def test_others_scores_hidden_until_the_member_submits(client):
+    panel = build_scoring_panel()
+    submit(panel, panel.seats[2], notes="Secret view of seat")
+    client.force_login(panel.seats[1].person.user)
+
+    before = client.get(url(panel, "score")).content.decode()
+    client.post(url(panel, "score"), scoring_post(panel, action="submit"))
+    after = client.get(url(panel, "score")).content.decode()
+
+    assert "Secret view of seat 3" not in before
+    assert 'data-test="panel-scores"' not in before
+    assert "Secret view of seat 3" in after
+
+
+def test_scoring_refused_by_the_server_once_the_stage_has_moved_on(client):
+    panel = build_scoring_panel(stage=Stage.CONSENSUS)
+    client.force_login(panel.chair.person.user)
+
+    response = client.post(url(panel, "score"), scoring_post(panel), follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Scoring is closed: this assessment is at Panel consensus."
+    ]
+    assert MemberScore.objects.count() == 0
+
+
+# --- My panels ------------------------------------------------------------------------
+
+
+def test_my_panels_lists_only_the_users_panels_with_what_is_left(client):
+    panel = build_scoring_panel()
+    build_scoring_panel(slug="2008-09", pct=PCTFactory())
+    user = panel.seats[3].person.user
+    seat = Seat.objects.select_related(
+        "panel__assessment__round__framework", "person", "seat_type"
+    ).get(pk=panel.seats[3].pk)
+    member_scores_save(
+        seat=seat, values={panel.competencies[0]: MemberInput(2)}, by=user, expected_version=1
+    )
+    client.force_login(user)
+
+    response = client.get("/panels/mine/")
+
+    rows = [(p.seat.panel.assessment, p.left, p.items) for p in response.context["progress"]]
+    assert rows == [(panel.assessment, 4, 5)]
+
+
+@pytest.mark.parametrize("panels", [1, 3])
+def test_my_panels_query_count_does_not_grow(client, django_assert_num_queries, panels):
+    built = [
+        build_scoring_panel(slug=f"20{10 + n}-{11 + n}", pct=PCTFactory()) for n in range(panels)
+    ]
+    user = built[0].seats[1].person.user
+    for extra in built[1:]:
+        Seat.objects.filter(pk=extra.seats[1].pk).update(person=built[0].seats[1].person)
+    client.force_login(user)
+
+    with django_assert_num_queries(5):
+        response = client.get("/panels/mine/")
+
+    assert len(response.context["progress"]) == panels
+
+
+# --- Consensus ------------------------------------------------------------------------
+
+
+def test_consensus_page_for_the_chair_before_submitting_hides_scores(client):
+    panel = build_scoring_panel()
+    submit(panel, panel.seats[1], notes="Hidden from an unsubmitted chair")
+    client.force_login(panel.chair.person.user)
+
+    response = client.get(url(panel, "consensus"))
+
+    assert response.context["show_scores"] is False
+    assert "Hidden from an unsubmitted chair" not in response.content.decode()
+
+
+def test_consensus_page_is_404_for_other_members_and_outsiders(client):
+    panel = build_scoring_panel()
+
+    for user in [panel.seats[1].person.user, UserFactory()]:
+        client.force_login(user)
+        assert client.get(url(panel, "consensus")).status_code == 404
+
+
+def test_consensus_page_read_only_for_staff_of_the_sha_and_404_for_another_sha(client):
+    panel = build_scoring_panel()
+    staff = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=panel.assessment.pct.sha).user
+    other = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=PCTFactory().sha).user
+
+    client.force_login(staff)
+    response = client.get(url(panel, "consensus"))
+    posted = client.post(url(panel, "consensus"), {"version": "1"})
+    client.force_login(other)
+
+    assert (response.status_code, response.context["is_chair"], response.context["editable"]) == (
+        200,
+        False,
+        False,
+    )
+    assert posted.status_code == 404
+    assert client.get(url(panel, "consensus")).status_code == 404
+
+
+def test_chair_records_consensus_then_closes_it(client):
+    panel = build_scoring_panel()
+    for seat in panel.seats:
+        submit(panel, seat)
+    client.force_login(panel.chair.person.user)
+    data = {"version": "1"}
+    for c in panel.competencies:
+        data |= {f"c{c.number}": "2", f"c{c.number}_rationale": f"Rationale for {c.short_name}."}
+    for a in panel.areas:
+        data |= {a.code: "amber", f"{a.code}_rationale": f"Rationale for {a.name}."}
+
+    client.post(url(panel, "consensus"), data)
+    response = client.post(url(panel, "consensus") + "close/", follow=True)
+
+    assert [str(m) for m in response.context["messages"]][
+        -1
+    ] == "Consensus closed: the assessment has gone to regional moderation."
+    assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.MODERATION
+    assert AgreedRating.objects.count() == 5
+
+
+def test_close_consensus_refused_with_the_reasons(client):
+    panel = build_scoring_panel(stage=Stage.CONSENSUS)
+    client.force_login(panel.chair.person.user)
+
+    response = client.post(url(panel, "consensus") + "close/", follow=True)
+
+    message = next(str(m) for m in response.context["messages"])
+    assert message.startswith(
+        "Consensus cannot close yet: 1. Locally leading the NHS: no agreed value yet."
+    )
+    assert "Seat 2 (Member 2) has not submitted" in message
+    assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
+
+
+def test_chair_excuses_a_member_from_the_consensus_page(client):
+    panel = build_scoring_panel()
+    client.force_login(panel.chair.person.user)
+
+    client.post(url(panel, "seats/3/absent"), {"reason": "On leave."})
+
+    assert Seat.objects.get(pk=panel.seats[2].pk).absence_reason == "On leave."
+
+
+def test_a_member_cannot_excuse_another(client):
+    panel = build_scoring_panel()
+    client.force_login(panel.seats[1].person.user)
+
+    assert client.post(url(panel, "seats/3/absent"), {"reason": "No."}).status_code == 404
+    assert Seat.objects.get(pk=panel.seats[2].pk).absence_reason == ""
+
+
+def test_consensus_highlights_items_where_members_differ_by_two(client):
+    panel = build_scoring_panel()
+    submit(panel, panel.chair, level=2)
+    submit(panel, panel.seats[1], level=4)
+    client.force_login(panel.chair.person.user)
+
+    response = client.get(url(panel, "consensus"))
+
+    divided = [row.code for row in response.context["view"].rows if row.divided]
+    assert divided == ["c1", "c2"]
+    assert len(re.findall(r'data-test="divided"', response.content.decode())) == 2
+
+
+@pytest.mark.parametrize("submitted", [1, 3])
+def test_consensus_page_query_count_does_not_grow(client, django_assert_num_queries, submitted):
+    panel = build_scoring_panel()
+    for seat in panel.seats[:submitted]:
+        submit(panel, seat)
+    Assessment.objects.filter(pk=panel.assessment.pk).update(stage=Stage.CONSENSUS)
+    Seat.objects.filter(panel=panel.panel).update(submitted_at=timezone.now())
+    client.force_login(panel.chair.person.user)
+
+    with django_assert_num_queries(16):
+        client.get(url(panel, "consensus"))
+
+
+@pytest.mark.parametrize("submitted", [1, 3])
+def test_score_page_query_count_does_not_grow(client, django_assert_num_queries, submitted):
+    panel = build_scoring_panel()
+    for seat in panel.seats[1 : 1 + submitted]:
+        submit(panel, seat)
+    client.force_login(panel.chair.person.user)
+
+    with django_assert_num_queries(15):
+        client.get(url(panel, "score"))

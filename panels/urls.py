@@ -1,0 +1,12 @@
+"""URLs of the panels app: each view module lists its own routes (``urlpatterns``).
+
+Panel formation (SHA staff) lives in ``panels.views.formation``; scoring and consensus
+(seat holders and the chair) in ``panels.views.scoring``. Rounds are named by slug and
+PCTs by ODS code, as everywhere else (CONTRACTS.md).
+"""
+
+from panels.views import formation, scoring
+
+app_name = "panels"
+
+urlpatterns = [*scoring.urlpatterns, *formation.urlpatterns]

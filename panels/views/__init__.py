@@ -1,0 +1,1 @@
+"""Views of the panels app, one module per journey (formation; scoring and consensus)."""

@@ -1,0 +1,231 @@
+"""Panel formation by SHA staff, the panel's page and its history.
+
+SHA staff see their region's PCTs in a round, fill each panel's five seats, copy last
+round's panel as a starting point and open scoring. The national team may do the same for
+every SHA. Everything outside the user's scope answers 404, so nothing leaks; the
+services refuse what the stage or the seat rules do not allow, and the page says why.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import re_path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assessments.exceptions import ConflictError, TransitionError
+from assessments.models import AssessmentRound, Stage, StrategicHealthAuthority
+from assessments.selectors import user_scope
+from panels.eligibility import SEAT_CHANGE_STAGES
+from panels.forms.formation import PanelSeatsForm
+from panels.selectors import (
+    assessment_for_panel,
+    assessment_history,
+    formation_overview,
+    formation_page,
+    seats_with_people,
+)
+from panels.services.formation import (
+    panel_copy_previous,
+    panel_ensure,
+    panel_open_scoring,
+    panel_seats_set,
+)
+
+ODS = r"(?P<ods>[A-Za-z0-9]{3})"
+ROUND = r"(?P<round_slug>[-a-zA-Z0-9_]+)"
+
+
+def _assessment_or_404(user, round_slug: str, ods: str, perm: str):
+    """The assessment if the user holds ``perm`` on it; 404 otherwise (nothing leaks)."""
+    assessment = assessment_for_panel(round_slug=round_slug, ods=ods)
+    if assessment is None or not user.has_perm(perm, assessment):
+        raise Http404("No such panel.")
+    return assessment
+
+
+def _url(name: str, assessment) -> str:
+    return reverse(name, args=[assessment.round.slug, assessment.pct.ods_code])
+
+
+def _back(request, default: str) -> str:
+    """Where a POST action returns: the page it came from (``next``), if it is ours."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _messages_of(exc: Exception) -> list[str]:
+    return list(getattr(exc, "messages", None) or [str(exc)])
+
+
+@require_http_methods(["GET"])
+def formation_region(request, round_slug: str):
+    """A region's PCTs in a round: stage, seats filled, warnings and actions."""
+    scope = user_scope(request.user)
+    if not (scope.is_national or scope.is_sha_staff):
+        raise Http404("No such page.")
+    round_ = get_object_or_404(AssessmentRound, slug=round_slug)
+    code = request.GET.get("sha", "").strip().upper()
+    sha = None
+    if code:
+        sha = StrategicHealthAuthority.objects.filter(ods_code=code).first()
+        if sha is None or not request.user.has_perm("assessments.view_region", sha):
+            raise Http404("No such region.")
+        sha_ids = [sha.pk]
+    else:
+        sha_ids = None if scope.is_national else sorted(scope.sha_ids)
+    overview = formation_overview(round=round_, sha_ids=sha_ids)
+    shas = (
+        list(StrategicHealthAuthority.objects.order_by("name"))
+        if scope.is_national
+        else list(StrategicHealthAuthority.objects.filter(pk__in=scope.sha_ids).order_by("name"))
+    )
+    return render(
+        request,
+        "panels/formation_region.html",
+        {
+            "round": round_,
+            "overview": overview,
+            "sha": sha,
+            "shas": shas,
+            "is_national": scope.is_national,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def formation_panel(request, round_slug: str, ods: str):
+    """The five-seat form of one PCT's panel."""
+    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.form_panel")
+    page = formation_page(assessment=assessment)
+    editable = assessment.stage in SEAT_CHANGE_STAGES
+
+    def blank_form(page):
+        return PanelSeatsForm(
+            seat_types=page.seat_types,
+            eligible=page.eligible,
+            current=page.seats,
+            initial={"version": page.version},
+        )
+
+    form = blank_form(page)
+    if request.method == "POST":
+        posted = PanelSeatsForm(
+            request.POST, seat_types=page.seat_types, eligible=page.eligible, current=page.seats
+        )
+        if posted.is_valid():
+            try:
+                panel = panel_ensure(assessment=assessment)
+                panel_seats_set(
+                    panel=panel,
+                    people=posted.cleaned_data["people"],
+                    by=request.user,
+                    expected_version=posted.cleaned_data["version"],
+                )
+            except TransitionError as exc:
+                messages.error(request, str(exc))
+                return redirect(_url("panels:formation_panel", assessment))
+            except ConflictError as exc:
+                messages.error(request, str(exc))
+                page = formation_page(assessment=assessment)
+                form = blank_form(page)
+            except ValidationError as exc:  # SeatRefused: keyed by seat, shown beside each
+                posted.add_error(None, exc)
+                form = posted
+            else:
+                messages.success(request, f"Seats saved for {assessment.pct.name}.")
+                return redirect(_url("panels:formation_panel", assessment))
+        else:
+            form = posted
+    return render(
+        request,
+        "panels/formation_panel.html",
+        {
+            "assessment": assessment,
+            "page": page,
+            "form": form,
+            "editable": editable,
+            "filled": sum(1 for s in page.seats.values() if s.person_id is not None),
+            "can_open_scoring": assessment.stage == Stage.PANEL_FORMATION,
+        },
+    )
+
+
+@require_POST
+def copy_previous(request, round_slug: str, ods: str):
+    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.form_panel")
+    try:
+        result = panel_copy_previous(assessment=assessment, by=request.user)
+    except (TransitionError, ConflictError, ValidationError) as exc:
+        for message in _messages_of(exc):
+            messages.error(request, message)
+    else:
+        previous = assessment.round.previous
+        messages.success(
+            request,
+            f"Copied {len(result.copied)} member(s) from {previous.slug}: check the seats, then "
+            "save any change.",
+        )
+        for message in result.skipped:
+            messages.warning(request, f"Not copied: {message}")
+    return redirect(_back(request, _url("panels:formation_panel", assessment)))
+
+
+@require_POST
+def open_scoring(request, round_slug: str, ods: str):
+    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.form_panel")
+    try:
+        panel_open_scoring(assessment=assessment, by=request.user)
+    except (TransitionError, ConflictError, ValidationError) as exc:
+        for message in _messages_of(exc):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            f"Scoring is open for {assessment.pct.name}; every member has been sent an e-mail.",
+        )
+    return redirect(_back(request, _url("panels:formation_panel", assessment)))
+
+
+@require_http_methods(["GET"])
+def panel_detail(request, round_slug: str, ods: str):
+    """The panel's members by seat, the stage and who has submitted (never their scores)."""
+    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.view_panel")
+    seats = list(seats_with_people().filter(panel__assessment=assessment))
+    return render(
+        request,
+        "panels/panel_detail.html",
+        {
+            "assessment": assessment,
+            "seats": seats,
+            "submitted": sum(1 for s in seats if s.submitted_at is not None),
+            "may_form": request.user.has_perm("panels.form_panel", assessment),
+            "may_see_history": request.user.has_perm("panels.view_history", assessment),
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def history(request, round_slug: str, ods: str):
+    """Every rating change and stage change of the assessment, newest first."""
+    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.view_history")
+    return render(
+        request,
+        "panels/history.html",
+        {"assessment": assessment, "entries": assessment_history(assessment=assessment)},
+    )
+
+
+urlpatterns = [
+    re_path(rf"^{ROUND}/formation/$", formation_region, name="formation_region"),
+    re_path(rf"^{ROUND}/{ODS}/formation/$", formation_panel, name="formation_panel"),
+    re_path(rf"^{ROUND}/{ODS}/copy-previous/$", copy_previous, name="copy_previous"),
+    re_path(rf"^{ROUND}/{ODS}/open-scoring/$", open_scoring, name="open_scoring"),
+    re_path(rf"^{ROUND}/{ODS}/history/$", history, name="history"),
+    re_path(rf"^{ROUND}/{ODS}/$", panel_detail, name="panel_detail"),
+]

@@ -1,0 +1,212 @@
+"""Scoring by seat holders and consensus by the chair.
+
+Each view: the access-checked fetch (404 outside the user's scope), the form, one service
+call, then a redirect with a message; refusals from the services (stage, conflict, bad
+input) are shown on the page, and nothing is written.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assessments.exceptions import ConflictError, TransitionError
+from assessments.models import Stage
+from panels.forms.scoring import AbsenceForm, ConsensusForm, ScoringForm
+from panels.models import Seat
+from panels.selectors import assessment_for_panel, my_seats, panel_view
+from panels.services.scoring import (
+    consensus_close,
+    consensus_record,
+    member_scores_save,
+    seat_mark_absent,
+)
+
+
+def _assessment_or_404(user, round_slug: str, ods: str, *perms: str):
+    """The assessment if the user holds any of ``perms`` on it; 404 otherwise (nothing leaks)."""
+    assessment = assessment_for_panel(round_slug=round_slug, ods=ods)
+    if assessment is None or not any(user.has_perm(p, assessment) for p in perms):
+        raise Http404("No such panel.")
+    return assessment
+
+
+def _own_seat(user, assessment) -> Seat | None:
+    return (
+        Seat.objects.select_related("seat_type", "person", "panel")
+        .filter(panel__assessment=assessment, person__user=user)
+        .first()
+    )
+
+
+def _url(name: str, assessment) -> str:
+    return reverse(name, args=[assessment.round.slug, assessment.pct.ods_code])
+
+
+def my_panels(request):
+    return render(request, "panels/my_panels.html", {"progress": my_seats(user=request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+def score(request, round_slug: str, ods: str):
+    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.score_panel")
+    seat = _own_seat(request.user, assessment)
+    view = panel_view(assessment=assessment, seat=seat)
+    editable = (
+        assessment.stage == Stage.SCORING and seat.submitted_at is None and not seat.absence_reason
+    )
+    form = ScoringForm(rows=view.rows, initial={"version": seat.version})
+    if request.method == "POST":
+        posted = ScoringForm(request.POST, rows=view.rows)
+        if posted.is_valid():
+            try:
+                member_scores_save(
+                    seat=seat,
+                    values=posted.inputs(),
+                    by=request.user,
+                    expected_version=posted.cleaned_data["version"],
+                    submit=posted.submitting,
+                )
+            except TransitionError as exc:
+                messages.error(request, str(exc))
+                return redirect(_url("panels:score", assessment))
+            except ConflictError as exc:
+                messages.error(request, str(exc))
+                seat = _own_seat(request.user, assessment)
+                view = panel_view(assessment=assessment, seat=seat)
+                form = ScoringForm(rows=view.rows, initial={"version": seat.version})
+            except ValidationError as exc:
+                posted.add_error(None, exc)
+                form = posted
+            else:
+                if posted.submitting:
+                    messages.success(
+                        request, "Your scores are submitted. The panel's scores are shown below."
+                    )
+                else:
+                    messages.success(
+                        request, "Draft saved. You can come back and finish at any time."
+                    )
+                return redirect(_url("panels:score", assessment))
+        else:
+            form = posted
+    return render(
+        request,
+        "panels/scoring.html",
+        {
+            "assessment": assessment,
+            "seat": seat,
+            "view": view,
+            "form": form,
+            "editable": editable,
+            "show_panel": seat.submitted_at is not None,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consensus(request, round_slug: str, ods: str):
+    assessment = _assessment_or_404(
+        request.user, round_slug, ods, "panels.record_consensus", "panels.view_history"
+    )
+    is_chair = request.user.has_perm("panels.record_consensus", assessment)
+    seat = _own_seat(request.user, assessment) if is_chair else None
+    view = panel_view(assessment=assessment, seat=seat)
+    panel = assessment.panel
+    editable = is_chair and assessment.stage == Stage.CONSENSUS
+    form = ConsensusForm(rows=view.rows, initial={"version": panel.version})
+    if request.method == "POST":
+        if not is_chair:
+            raise Http404("No such panel.")
+        posted = ConsensusForm(request.POST, rows=view.rows)
+        if posted.is_valid():
+            try:
+                consensus_record(
+                    panel=panel,
+                    values=posted.inputs(),
+                    by=request.user,
+                    expected_version=posted.cleaned_data["version"],
+                )
+            except TransitionError as exc:
+                messages.error(request, str(exc))
+                return redirect(_url("panels:consensus", assessment))
+            except ConflictError as exc:
+                messages.error(request, str(exc))
+                view = panel_view(assessment=assessment, seat=seat)
+                panel.refresh_from_db()
+                form = ConsensusForm(rows=view.rows, initial={"version": panel.version})
+            except ValidationError as exc:
+                posted.add_error(None, exc)
+                form = posted
+            else:
+                messages.success(request, "Consensus saved.")
+                return redirect(_url("panels:consensus", assessment))
+        else:
+            form = posted
+    # The chair sees members' scores only once they have submitted their own.
+    show_scores = not is_chair or (seat is not None and seat.submitted_at is not None)
+    return render(
+        request,
+        "panels/consensus.html",
+        {
+            "assessment": assessment,
+            "view": view,
+            "form": form,
+            "is_chair": is_chair,
+            "editable": editable,
+            "show_scores": show_scores,
+            "gaps": view.consensus_gaps if editable else [],
+            "absence_form": AbsenceForm(),
+            "can_excuse": is_chair and assessment.stage == Stage.SCORING,
+        },
+    )
+
+
+@require_POST
+def close_consensus(request, round_slug: str, ods: str):
+    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.record_consensus")
+    try:
+        consensus_close(assessment=assessment, by=request.user)
+    except (TransitionError, ConflictError) as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, "Consensus cannot close yet: " + " ".join(exc.messages))
+    else:
+        messages.success(
+            request, "Consensus closed: the assessment has gone to regional moderation."
+        )
+    return redirect(_url("panels:consensus", assessment))
+
+
+@require_POST
+def mark_absent(request, round_slug: str, ods: str, number: int):
+    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.record_consensus")
+    seat = (
+        Seat.objects.select_related("seat_type", "person", "panel__assessment")
+        .filter(panel__assessment=assessment, seat_type__number=number)
+        .first()
+    )
+    if seat is None:
+        raise Http404("No such seat.")
+    form = AbsenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the reason the member could not take part.")
+        return redirect(_url("panels:consensus", assessment))
+    try:
+        seat_mark_absent(seat=seat, reason=form.cleaned_data["reason"], by=request.user)
+    except (TransitionError, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, f"Recorded that {seat.person} could not take part.")
+    return redirect(_url("panels:consensus", assessment))
+
+
+urlpatterns = [
+    path("mine/", my_panels, name="my_panels"),
+    path("<slug:round_slug>/<str:ods>/score/", score, name="score"),
+    path("<slug:round_slug>/<str:ods>/consensus/", consensus, name="consensus"),
+    path("<slug:round_slug>/<str:ods>/consensus/close/", close_consensus, name="close_consensus"),
+    path("<slug:round_slug>/<str:ods>/seats/<int:number>/absent/", mark_absent, name="mark_absent"),
+]

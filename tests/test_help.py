@@ -1,0 +1,31 @@
+"""The in-app help: one page saying how each role does its part."""
+
+import re
+
+import pytest
+
+from tests.factories import UserFactory
+
+
+@pytest.mark.django_db
+def test_help_page_covers_every_role(client):
+    client.force_login(UserFactory())
+
+    response = client.get("/help/")
+
+    headings = re.findall(r'<h2 class="mt-0">([^<]+)</h2>', response.content.decode())
+    assert headings == [
+        "The yearly cycle",
+        "PCT boards: the self-assessment",
+        "SHA staff: forming panels",
+        "Panel members: scoring",
+        "The chair: consensus",
+        "Nothing lost, nothing overwritten",
+    ]
+
+
+@pytest.mark.django_db
+def test_help_page_needs_login(client):
+    response = client.get("/help/")
+
+    assert (response.status_code, response.url) == (302, "/accounts/login/?next=/help/")
