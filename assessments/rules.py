@@ -71,3 +71,8 @@ def is_published(user, obj) -> bool:
 
 rules.add_perm("assessments.view_region", is_national | is_sha_staff_for)
 rules.add_perm("assessments.view_pct", is_national | is_sha_staff_for | is_board_of)
+
+# Only the PCT's own board writes its self-assessment and uploads its evidence (object:
+# the assessment). Who may read them is ``assessments.view_evidence``, registered by
+# ``panels.rules`` because it includes the PCT's panel.
+rules.add_perm("assessments.edit_self_assessment", is_board_of)

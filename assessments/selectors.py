@@ -11,7 +11,15 @@ from itertools import groupby
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from assessments.models import Assessment, PrimaryCareTrust, Role, Stage
+from assessments.models import (
+    Assessment,
+    EvidenceDocument,
+    PrimaryCareTrust,
+    Role,
+    SelfAssessment,
+    SelfAssessmentRating,
+    Stage,
+)
 
 _SCOPE_CACHE = "_wcc_scope"
 
@@ -131,14 +139,17 @@ def region_overview(*, sha_ids: frozenset[int]) -> list[RegionRound]:
 
 
 def board_pcts(*, pct_ids: frozenset[int]) -> QuerySet[PrimaryCareTrust]:
-    """The PCTs with their SHA and their assessments (newest round first). Two queries."""
+    """The PCTs with their SHA and their assessments (newest round first) with their
+    self-assessments. Two queries."""
     return (
         PrimaryCareTrust.objects.filter(pk__in=pct_ids)
         .select_related("sha")
         .prefetch_related(
             Prefetch(
                 "assessments",
-                queryset=Assessment.objects.select_related("round").order_by("-round__slug"),
+                queryset=Assessment.objects.select_related("round", "self_assessment").order_by(
+                    "-round__slug"
+                ),
             )
         )
         .order_by("name")
@@ -193,3 +204,46 @@ def national_overview() -> list[NationalRound]:
             table.append(ShaStageRow(code, sha_name, [by_stage.get(s, 0) for s in stages]))
         overview.append(NationalRound(slug, name, table))
     return overview
+
+
+# --- Self-assessment ------------------------------------------------------------------------
+
+
+def assessment_for_pct(*, round_slug: str, ods: str) -> Assessment | None:
+    """The assessment of a round and PCT (ODS code case-insensitive), with what pages show."""
+    return (
+        Assessment.objects.select_related("round__framework", "pct__sha")
+        .filter(round__slug=round_slug, pct__ods_code=ods.upper())
+        .first()
+    )
+
+
+@dataclass
+class SelfAssessmentDetail:
+    """A PCT's self-assessment (None before the first save), its ratings by item code
+    (``c5``, ``strategy``) and its evidence documents."""
+
+    self_assessment: SelfAssessment | None
+    ratings: dict[str, SelfAssessmentRating]
+    evidence: list[EvidenceDocument]
+
+    @property
+    def version(self) -> int:
+        return self.self_assessment.version if self.self_assessment else 0
+
+    @property
+    def submitted(self) -> bool:
+        return bool(self.self_assessment) and self.self_assessment.status == "submitted"
+
+
+def self_assessment_detail(*, assessment: Assessment) -> SelfAssessmentDetail:
+    """Three queries, whatever the number of items or documents."""
+    self_assessment = SelfAssessment.objects.filter(assessment=assessment).first()
+    ratings = {}
+    if self_assessment is not None:
+        for rating in SelfAssessmentRating.objects.filter(
+            self_assessment=self_assessment, sub_indicator__isnull=True
+        ).select_related("competency", "area"):
+            ratings[rating.item.code] = rating
+    evidence = list(EvidenceDocument.objects.filter(assessment=assessment))
+    return SelfAssessmentDetail(self_assessment, ratings, evidence)

@@ -16,17 +16,22 @@ Refusals:
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import (
     AgreedRating,
     Assessment,
+    EvidenceDocument,
     ModerationAdjustment,
     RatingChange,
+    SelfAssessment,
+    SelfAssessmentRating,
     Stage,
     StageChange,
 )
@@ -40,6 +45,11 @@ __all__ = [
     "agreed_rating_record",
     "allowed_transitions",
     "assessment_advance",
+    "evidence_delete",
+    "evidence_file_check",
+    "evidence_upload",
+    "self_assessment_save",
+    "self_assessment_submit",
 ]
 
 Item = Competency | GovernanceArea | SubIndicator
@@ -330,3 +340,234 @@ def agreed_rating_adjust(
     # The caller's copy becomes current only once everything is stored.
     rating.level, rating.light, rating.version = level, light, expected_version + 1
     return rating
+
+
+# --- The board's self-assessment and evidence ---------------------------------------------
+
+# Evidence files the panel can open: extension -> the first bytes the file must start with
+# (None: plain text, which must decode and hold no NUL bytes).
+EVIDENCE_TYPES: dict[str, bytes | None] = {
+    ".pdf": b"%PDF-",
+    ".docx": b"PK\x03\x04",
+    ".xlsx": b"PK\x03\x04",
+    ".pptx": b"PK\x03\x04",
+    ".odt": b"PK\x03\x04",
+    ".csv": None,
+    ".txt": None,
+}
+
+
+def _self_assessment_open(assessment: Assessment, self_assessment: SelfAssessment | None) -> None:
+    stage = Assessment.objects.values_list("stage", flat=True).get(pk=assessment.pk)
+    if stage != Stage.SELF_ASSESSMENT:
+        raise TransitionError(
+            f"The self-assessment is closed: this assessment is at {_stage_label(stage)}."
+        )
+    if self_assessment is not None and self_assessment.status == SelfAssessment.Status.SUBMITTED:
+        raise TransitionError("The self-assessment has been submitted and can no longer change.")
+
+
+def _claim_self_assessment(assessment: Assessment, expected_version: int) -> SelfAssessment:
+    """The draft, its version bumped, if nobody saved since ``expected_version`` (0: none yet)."""
+    current = SelfAssessment.objects.filter(assessment=assessment).first()
+    if current is None and expected_version == 0:
+        try:
+            with transaction.atomic():
+                return SelfAssessment.objects.create(assessment=assessment)
+        except IntegrityError:
+            current = SelfAssessment.objects.get(assessment=assessment)
+    elif current is not None and SelfAssessment.objects.filter(
+        pk=current.pk, version=expected_version
+    ).update(version=expected_version + 1):
+        current.version = expected_version + 1
+        return current
+    raise ConflictError(
+        "Someone else saved this self-assessment since you opened it: the values shown are "
+        "the current ones, and your changes were not saved.",
+        current=current,
+    )
+
+
+@transaction.atomic
+def self_assessment_save(
+    *,
+    assessment: Assessment,
+    values: dict[Item, tuple[int | str | None, str]],
+    commentary: str,
+    by: AbstractBaseUser,
+    expected_version: int,
+    submit: bool = False,
+) -> SelfAssessment:
+    """Save the board's draft: ``values`` maps items of the round's framework to
+    ``(value or None, commentary)``. Blank values are allowed in a draft; each changed value
+    writes a ``RatingChange``. ``expected_version`` is the version the board saw (0 when
+    there was no draft yet); a stale one is a ``ConflictError``. With ``submit``, the saved
+    draft is then submitted in the same transaction (so a refusal writes nothing).
+    """
+    _self_assessment_open(assessment, SelfAssessment.objects.filter(assessment=assessment).first())
+    errors, parsed = [], {}
+    for item, (value, note) in values.items():
+        if _item_framework_id(item) != assessment.round.framework_id:
+            errors.append(f"{item} is not part of the framework of {assessment.round}.")
+            continue
+        if value in (None, ""):
+            parsed[item] = (None, "", (note or "").strip())
+            continue
+        try:
+            level, light = _parse_value(item, value)
+        except ValidationError as exc:
+            errors.extend(f"{item}: {message}" for message in exc.messages)
+            continue
+        parsed[item] = (level, light, (note or "").strip())
+    if errors:
+        raise ValidationError(errors)
+
+    self_assessment = _claim_self_assessment(assessment, expected_version)
+    self_assessment.commentary = (commentary or "").strip()
+    SelfAssessment.objects.filter(pk=self_assessment.pk).update(
+        commentary=self_assessment.commentary
+    )
+    existing = {
+        (r.competency_id, r.area_id, r.sub_indicator_id): r
+        for r in SelfAssessmentRating.objects.filter(self_assessment=self_assessment)
+    }
+    history = []
+    for item, (level, light, note) in parsed.items():
+        field = _item_field(item)
+        key = tuple(
+            item.pk if f == field else None for f in ("competency", "area", "sub_indicator")
+        )
+        rating = existing.get(key) or SelfAssessmentRating(
+            self_assessment=self_assessment, **{field: item}
+        )
+        old, new = (
+            (_as_text(rating.level, rating.light) if rating.pk else ""),
+            _as_text(level, light),
+        )
+        if rating.pk and old == new and rating.commentary == note:
+            continue
+        rating.level, rating.light, rating.commentary = level, light, note
+        rating.full_clean()
+        rating.save()
+        if old != new:
+            history.append(
+                RatingChange(
+                    assessment=assessment,
+                    source=RatingChange.Source.SELF_ASSESSMENT,
+                    old_value=old,
+                    new_value=new,
+                    changed_by=by,
+                    **{field: item},
+                )
+            )
+    RatingChange.objects.bulk_create(history)
+    if submit:
+        return self_assessment_submit(
+            assessment=assessment, by=by, expected_version=self_assessment.version
+        )
+    return self_assessment
+
+
+@transaction.atomic
+def self_assessment_submit(
+    *, assessment: Assessment, by: AbstractBaseUser, expected_version: int
+) -> SelfAssessment:
+    """Submit the board's self-assessment: every competency needs a level and every area a
+    light (a ``ValidationError`` names each one missing). The assessment then moves on to
+    panel formation, and the self-assessment is read-only."""
+    current = SelfAssessment.objects.filter(assessment=assessment).first()
+    _self_assessment_open(assessment, current)
+    framework = assessment.round.framework
+    rated = set()
+    if current is not None:
+        rated = {
+            (r.competency_id, r.area_id)
+            for r in current.ratings.filter(sub_indicator__isnull=True)
+            if r.value is not None
+        }
+    missing = [
+        f"{c}: choose a level." for c in framework.competencies.all() if (c.pk, None) not in rated
+    ] + [
+        f"{a.name}: choose a light."
+        for a in framework.governance_areas.all()
+        if (None, a.pk) not in rated
+    ]
+    if missing:
+        raise ValidationError(missing)
+    self_assessment = _claim_self_assessment(assessment, expected_version)
+    now = timezone.now()
+    SelfAssessment.objects.filter(pk=self_assessment.pk).update(
+        status=SelfAssessment.Status.SUBMITTED, submitted_at=now, submitted_by=by
+    )
+    self_assessment.status, self_assessment.submitted_at, self_assessment.submitted_by = (
+        SelfAssessment.Status.SUBMITTED,
+        now,
+        by,
+    )
+    fresh = Assessment.objects.select_related("round").get(pk=assessment.pk)
+    assessment_advance(
+        assessment=fresh, to_stage=Stage.PANEL_FORMATION, by=by, note="Self-assessment submitted."
+    )
+    assessment.stage, assessment.version = fresh.stage, fresh.version
+    return self_assessment
+
+
+def evidence_file_check(file, *, max_bytes: int) -> None:
+    """Refuse a file of a type the panel cannot open, or too large, naming the file and rule."""
+    name = getattr(file, "name", "") or "the file"
+    suffix = Path(name).suffix.lower()
+    if suffix not in EVIDENCE_TYPES:
+        raise ValidationError(
+            f"{name}: files of type {suffix or '(none)'} are not accepted; upload "
+            f"{', '.join(s.lstrip('.').upper() for s in EVIDENCE_TYPES)}."
+        )
+    if file.size > max_bytes:
+        raise ValidationError(
+            f"{name}: the file is {file.size / 1_048_576:.1f} MB; the limit is "
+            f"{max_bytes / 1_048_576:.0f} MB."
+        )
+    file.seek(0)
+    head = file.read(2048)
+    file.seek(0)
+    magic = EVIDENCE_TYPES[suffix]
+    if magic is not None and not head.startswith(magic):
+        raise ValidationError(f"{name}: the content is not a {suffix.lstrip('.').upper()} file.")
+    if magic is None and (b"\x00" in head or not _decodes(head)):
+        raise ValidationError(f"{name}: the content is not plain text.")
+
+
+def _decodes(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # a character cut at the end of the sample
+    return True
+
+
+@transaction.atomic
+def evidence_upload(
+    *, assessment: Assessment, doc_type: str, title: str, file, by: AbstractBaseUser, max_bytes: int
+) -> EvidenceDocument:
+    """Add an evidence document while the self-assessment is open."""
+    _self_assessment_open(assessment, SelfAssessment.objects.filter(assessment=assessment).first())
+    evidence_file_check(file, max_bytes=max_bytes)
+    document = EvidenceDocument(
+        assessment=assessment,
+        doc_type=doc_type,
+        title=(title or "").strip() or Path(file.name).stem,
+        file=file,
+        uploaded_by=by,
+    )
+    document.full_clean()
+    document.save()
+    return document
+
+
+@transaction.atomic
+def evidence_delete(*, document: EvidenceDocument, by: AbstractBaseUser) -> None:
+    """Remove an evidence document while the self-assessment is open (file and row)."""
+    assessment = document.assessment
+    _self_assessment_open(assessment, SelfAssessment.objects.filter(assessment=assessment).first())
+    stored = document.file
+    document.delete()
+    transaction.on_commit(lambda: stored.delete(save=False))

@@ -16,7 +16,8 @@ from assessments.models import (
     Stage,
     StageChange,
 )
-from competencies.models import Competency, FrameworkVersion, GovernanceArea, LevelDescriptor
+from competencies.models import Competency, FrameworkVersion
+from competencies.selectors import framework_items, item_label
 from panels.eligibility import SEAT_CHANGE_STAGES, eligibility_q, reciprocal_chief_executives
 from panels.models import JobRole, MemberScore, Panel, Person, Seat, SeatType
 
@@ -312,22 +313,6 @@ def formation_page(*, assessment: Assessment) -> FormationPage:
 # --- Scoring and consensus -----------------------------------------------------------
 
 LIGHT_RANK = {"red": 0, "amber": 1, "green": 2}
-
-
-def framework_items(framework: FrameworkVersion) -> list:
-    """Competencies (with their level descriptors) then governance areas: two queries."""
-    competencies = list(
-        Competency.objects.filter(framework=framework).prefetch_related(
-            Prefetch("levels", queryset=LevelDescriptor.objects.order_by("level"))
-        )
-    )
-    areas = list(GovernanceArea.objects.filter(framework=framework))
-    return [*competencies, *areas]
-
-
-def item_label(item) -> str:
-    """How pages and messages name an item: "5. Managing knowledge…" or "Strategy"."""
-    return str(item) if isinstance(item, Competency) else item.name
 
 
 def item_key(item) -> tuple[int | None, int | None]:

@@ -174,6 +174,8 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Evidence documents: the largest upload accepted, in bytes (default 20 MiB).
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 MEDIA_URL = "/media/"  # never served directly: files go through access-checked views
 
 # --- Security -----------------------------------------------------------------------

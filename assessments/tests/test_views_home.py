@@ -400,8 +400,8 @@ def test_home_shows_board_its_pct_and_assessments(client):
         "health authority."
     )
     assert rows(response, "board") == [
-        ["Round 2009-10", "Scoring"],
-        ["Round 2008-09", "Published"],
+        ["Round 2009-10", "Scoring", "View the 2009-10 self-assessment"],
+        ["Round 2008-09", "Published", "View the 2008-09 self-assessment"],
     ]
 
 

@@ -10,23 +10,9 @@ off crispy's own ``<form>`` tag and error summary, which the pages draw once at 
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from competencies.models import Competency, Light
+from competencies.forms import level_choices, light_choices
 from panels.selectors import ItemRow
 from panels.services.scoring import AgreedInput, MemberInput
-
-LIGHTS = [Light.GREEN, Light.AMBER, Light.RED]
-
-
-def level_choices(item: Competency, *, with_descriptors: bool = True) -> list[tuple[str, str]]:
-    if not with_descriptors:
-        return [(str(d.level), f"Level {d.level}") for d in item.levels.all()]
-    return [(str(d.level), f"Level {d.level}: {d.descriptor}") for d in item.levels.all()]
-
-
-def light_choices(area, *, with_meanings: bool = True) -> list[tuple[str, str]]:
-    if not with_meanings:
-        return [(light.value, light.label) for light in LIGHTS]
-    return [(light.value, f"{light.label}: {area.meaning(light)}") for light in LIGHTS]
 
 
 class _ItemForm(forms.Form):

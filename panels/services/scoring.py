@@ -26,8 +26,9 @@ from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, RatingChange, Stage
 from assessments.services import agreed_rating_record, assessment_advance
 from competencies.models import Competency, GovernanceArea, Light
+from competencies.selectors import framework_items, item_label
 from panels.models import MemberScore, Panel, Seat
-from panels.selectors import framework_items, item_label, panel_view
+from panels.selectors import panel_view
 
 Item = Competency | GovernanceArea
 

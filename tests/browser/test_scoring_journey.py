@@ -5,8 +5,8 @@ import re
 from playwright.sync_api import expect
 
 from assessments.models import AgreedRating, Assessment, Stage
+from competencies.selectors import framework_items
 from panels.models import Seat
-from panels.selectors import framework_items
 from panels.services.scoring import MemberInput, member_scores_save
 from tests.browser.conftest import log_in
 

@@ -1,0 +1,87 @@
+"""The board's self-assessment and evidence upload."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.conf import settings
+
+from assessments.models import EvidenceDocument
+from competencies.forms import value_choices
+from competencies.models import Competency
+
+
+class SelfAssessmentForm(forms.Form):
+    """A level (with the framework's descriptors) or light (with its meanings) for every item
+    of the round's framework, each with the board's commentary; blank allowed in a draft."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    commentary = forms.CharField(
+        label="The board's overall commentary",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    confirm = forms.BooleanField(
+        label="We confirm this is the board's agreed self-assessment.",
+        required=False,
+    )
+
+    def __init__(self, *args, items: list, ratings: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items_ = items
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        for item in items:
+            kind = "level" if isinstance(item, Competency) else "light"
+            self.fields[item.code] = forms.ChoiceField(
+                label=f"Our {kind} for {item if kind == 'level' else item.name}",
+                choices=value_choices(item),
+                widget=forms.RadioSelect,
+                required=False,
+            )
+            self.fields[f"{item.code}_commentary"] = forms.CharField(
+                label="Why: the evidence behind this rating",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+            )
+            rating = ratings.get(item.code)
+            if not self.is_bound and rating is not None:
+                self.initial[item.code] = "" if rating.value is None else str(rating.value)
+                self.initial[f"{item.code}_commentary"] = rating.commentary
+
+    @property
+    def submitting(self) -> bool:
+        return self.data.get("action") == "submit"
+
+    @property
+    def items(self) -> list[tuple]:
+        return [(item, self[item.code], self[f"{item.code}_commentary"]) for item in self.items_]
+
+    def clean(self):
+        data = super().clean()
+        if self.submitting and not data.get("confirm"):
+            self.add_error("confirm", "Tick this box to submit: the board must have agreed it.")
+        return data
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            item: (data.get(item.code) or None, data.get(f"{item.code}_commentary", ""))
+            for item in self.items_
+        }
+
+
+class EvidenceForm(forms.Form):
+    doc_type = forms.ChoiceField(label="Type of document", choices=EvidenceDocument.DocType.choices)
+    title = forms.CharField(label="Title", max_length=200, required=False)
+    file = forms.FileField(
+        label="File",
+        help_text="PDF, Word (DOCX), Excel (XLSX), PowerPoint (PPTX), ODT, CSV or text.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = settings.EVIDENCE_MAX_BYTES / 1_048_576
+        self.fields["file"].help_text += f" Up to {limit:.0f} MB."
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
