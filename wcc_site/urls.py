@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("panels/", include("panels.urls")),
+    path("", include("reports.urls")),
     path("", include("assessments.urls")),
 ]

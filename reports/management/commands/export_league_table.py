@@ -1,0 +1,49 @@
+"""``export_league_table --round SLUG [--sha CODE] --format csv|xlsx -o FILE``."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from assessments.models import AssessmentRound, StrategicHealthAuthority
+
+FILE_COLUMNS = ["rank", "ods_code", "pct", "sha", "strategy", "finance", "board"]
+
+
+class Command(BaseCommand):
+    help = (
+        "Write a round's league table (the full England ranking, or one SHA's rows of it) "
+        "as CSV or XLSX in the columns of the league-table file."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--round", required=True, help="The round's slug, e.g. 2008-09.")
+        parser.add_argument("--sha", help="Only this SHA's rows (ODS code, e.g. Q34).")
+        parser.add_argument("--format", required=True, choices=["csv", "xlsx"])
+        parser.add_argument("-o", "--output", required=True, type=Path, help="The file to write.")
+
+    def handle(self, *args, **options):
+        from reports.exports import table_csv, table_xlsx
+        from reports.tables import competency_columns, league_frame
+
+        round_ = (
+            AssessmentRound.objects.select_related("framework", "previous")
+            .filter(slug=options["round"])
+            .first()
+        )
+        if round_ is None:
+            known = ", ".join(AssessmentRound.objects.values_list("slug", flat=True)) or "none"
+            raise CommandError(f"Unknown round {options['round']!r} (known rounds: {known}).")
+        sha = (options["sha"] or "").strip().upper() or None
+        if sha and not StrategicHealthAuthority.objects.filter(ods_code=sha).exists():
+            raise CommandError(f"Unknown SHA {options['sha']!r}: use an ODS code from Q30 to Q39.")
+        output: Path = options["output"]
+        if not output.parent.is_dir():
+            raise CommandError(f"Cannot write {output}: the folder {output.parent} does not exist.")
+        frame, _previous = league_frame(round_=round_, sha_codes=[sha] if sha else None)
+        table = frame[[*FILE_COLUMNS, *competency_columns(round_), "governance", "total"]]
+        content = table_csv(table) if options["format"] == "csv" else table_xlsx(table)
+        try:
+            output.write_bytes(content)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {output}: {exc.strerror}.") from None
+        self.stdout.write(self.style.SUCCESS(f"Wrote {len(table)} rows to {output}."))

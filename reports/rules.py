@@ -1,0 +1,33 @@
+"""Who may see a round's results, and when (the embargo).
+
+Before a round's publication time its results exist only for the people running the
+process: the national team (everything) and SHA staff (their own region, which the league
+table view applies). Everyone else gets 404, so that not even the existence of results
+leaks. From the publication time, on the clock and with no job having to run, the results
+are public.
+"""
+
+import rules
+
+from assessments.models import Assessment, AssessmentRound
+from assessments.rules import is_national, is_published
+
+
+def _round_of(obj) -> AssessmentRound | None:
+    if isinstance(obj, AssessmentRound):
+        return obj
+    if isinstance(obj, Assessment):
+        return obj.round
+    return None
+
+
+@rules.predicate
+def round_is_published(user, obj) -> bool:
+    return is_published(user, _round_of(obj))
+
+
+# The whole league table of a round (object: the round): public once published; before,
+# the national team. SHA staff see their own region's rows (reports.views.league).
+rules.add_perm("reports.view_league_table", round_is_published | is_national)
+# Open data (object: the round): public once published, 404 before, for everyone.
+rules.add_perm("reports.view_open_data", round_is_published)

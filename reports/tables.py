@@ -1,0 +1,230 @@
+"""A round's agreed ratings as one pandas table, and the league table built on it.
+
+One ``.values()`` query fetches every agreed rating of the round (one row per PCT and
+item); one pivot turns it into one row per PCT. Everything the reports show about a round
+(the league table, means by SHA and England, a PCT's place) starts from this frame, so the
+number of queries never depends on the number of PCTs.
+
+The ranking rule is ``reports.ranking`` (CONTRACTS.md): governance points first, then the
+competency total; equal PCTs share a rank and the next rank skips; only PCTs with an agreed
+rating for every item are ranked.
+"""
+
+import pandas as pd
+
+from assessments.models import AgreedRating, AssessmentRound
+from competencies.models import LIGHT_POINTS
+from reports.ranking import rank_rows
+
+AREAS = ["strategy", "finance", "board"]
+
+
+def competency_columns(round_: AssessmentRound) -> list[str]:
+    """``c1`` … ``cN`` for the competencies the round's framework scores."""
+    numbers = round_.framework.competencies.order_by("number").values_list("number", flat=True)
+    return [f"c{n}" for n in numbers]
+
+
+def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None) -> pd.DataFrame:
+    """One row per PCT with agreed ratings in the round (two queries, whatever the size).
+
+    Columns: ``ods_code, pct, sha, sha_name, strategy, finance, board, c1 … cN,
+    governance, total, complete, rank`` (rank is None where ``complete`` is False),
+    ordered as the league table lists them.
+    """
+    columns = competency_columns(round_)
+    rows = AgreedRating.objects.filter(
+        assessment__round=round_, sub_indicator__isnull=True
+    ).values_list(
+        "assessment__pct__ods_code",
+        "assessment__pct__name",
+        "assessment__pct__sha__ods_code",
+        "assessment__pct__sha__name",
+        "competency__number",
+        "area__code",
+        "level",
+        "light",
+    )
+    if sha_codes is not None:
+        rows = rows.filter(assessment__pct__sha__ods_code__in=sha_codes)
+    long = pd.DataFrame(
+        list(rows),
+        columns=["ods_code", "pct", "sha", "sha_name", "number", "area", "level", "light"],
+    )
+    index = ["ods_code", "pct", "sha", "sha_name"]
+    if long.empty:
+        return pd.DataFrame(
+            columns=[*index, *AREAS, *columns, "governance", "total", "complete", "rank"]
+        )
+    long["item"] = long["area"].where(
+        long["number"].isna(), "c" + long["number"].astype("Int64").astype(str)
+    )
+    long["value"] = long["light"].where(long["number"].isna(), long["level"])
+    wide = long.pivot(index=index, columns="item", values="value").reset_index()
+    wide.columns.name = None
+    for column in [*AREAS, *columns]:
+        if column not in wide:
+            wide[column] = None
+    wide = wide[[*index, *AREAS, *columns]]
+    levels = wide[columns].apply(pd.to_numeric)
+    wide[columns] = levels.astype("Int64")
+    wide["complete"] = wide[[*AREAS, *columns]].notna().all(axis=1)
+    wide["governance"] = sum(wide[area].map(LIGHT_POINTS) for area in AREAS).astype("Int64")
+    wide["total"] = levels.sum(axis=1, min_count=1).astype("Int64")
+
+    complete = wide[wide["complete"]]
+    ranked = rank_rows(
+        zip(
+            complete["ods_code"],
+            complete["pct"],
+            complete["governance"].astype(int),
+            complete["total"].astype(int),
+            strict=True,
+        )
+    )
+    order = {row.key: position for position, row in enumerate(ranked)}
+    wide["rank"] = wide["ods_code"].map({row.key: row.rank for row in ranked}).astype("Int64")
+    wide["_order"] = wide["ods_code"].map(order)
+    wide = wide.sort_values(["_order", "pct"], na_position="last").drop(columns="_order")
+    return wide.reset_index(drop=True)
+
+
+def league_table(*, round_: AssessmentRound, sha_codes: list[str] | None = None) -> pd.DataFrame:
+    """The ranked PCTs in the CONTRACTS.md columns: ``rank, ods_code, pct, sha, strategy,
+    finance, board, c1 … cN, governance, total`` (``sha`` is the SHA's ODS code)."""
+    frame = ratings_frame(round_=round_, sha_codes=sha_codes)
+    frame = frame[frame["complete"]]
+    return frame[
+        [
+            "rank",
+            "ods_code",
+            "pct",
+            "sha",
+            *AREAS,
+            *competency_columns(round_),
+            "governance",
+            "total",
+        ]
+    ]
+
+
+def rationale_columns(*, round_: AssessmentRound, ods_codes: list[str]) -> pd.DataFrame:
+    """``strategy_rationale … cN_rationale`` for the given PCTs (one query)."""
+    rows = AgreedRating.objects.filter(
+        assessment__round=round_,
+        assessment__pct__ods_code__in=ods_codes,
+        sub_indicator__isnull=True,
+    ).values_list("assessment__pct__ods_code", "competency__number", "area__code", "rationale")
+    long = pd.DataFrame(list(rows), columns=["ods_code", "number", "area", "rationale"])
+    columns = [f"{c}_rationale" for c in [*AREAS, *competency_columns(round_)]]
+    if long.empty:
+        return pd.DataFrame(columns=["ods_code", *columns])
+    long["item"] = long["area"].where(
+        long["number"].isna(), "c" + long["number"].astype("Int64").astype(str)
+    )
+    wide = long.pivot(index="ods_code", columns="item", values="rationale")
+    wide.columns = [f"{c}_rationale" for c in wide.columns]
+    return wide.reindex(columns=columns).reset_index()
+
+
+PATTERNS = {
+    "green3": ("Green on all three", lambda f: (f[AREAS] == "green").all(axis=1)),
+    "red3": ("Red on all three", lambda f: (f[AREAS] == "red").all(axis=1)),
+    "no-red": ("No red", lambda f: (f[AREAS] != "red").all(axis=1)),
+    "any-red": ("At least one red", lambda f: (f[AREAS] == "red").any(axis=1)),
+}
+
+
+def with_progress(frame: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Add the change since the previous round and the distance to the next rank up.
+
+    ``rank_change``: places gained (positive) or lost; ``total_change``: the change of the
+    total over the competencies both rounds score, so that a competency new this year does
+    not count as progress; ``to_next_rank``: what it takes to reach the next rank up.
+    """
+    frame = frame.copy()
+    if previous is not None and not previous.empty:
+        common = [
+            c for c in frame.columns if c.startswith("c") and c[1:].isdigit() and c in previous
+        ]
+        before = previous.set_index("ods_code")
+        now_common = frame[common].apply(pd.to_numeric).sum(axis=1, min_count=1)
+        then_common = frame["ods_code"].map(
+            before[common].apply(pd.to_numeric).sum(axis=1, min_count=1)
+        )
+        frame["previous_rank"] = frame["ods_code"].map(before["rank"]).astype("Int64")
+        frame["rank_change"] = (frame["previous_rank"] - frame["rank"]).astype("Int64")
+        frame["total_change"] = (now_common - then_common).astype("Int64")
+    else:
+        frame["previous_rank"] = pd.array([None] * len(frame), dtype="Int64")
+        frame["rank_change"] = pd.array([None] * len(frame), dtype="Int64")
+        frame["total_change"] = pd.array([None] * len(frame), dtype="Int64")
+    frame["to_next_rank"] = _distances(frame)
+    return frame
+
+
+def _distances(frame: pd.DataFrame) -> list[str]:
+    """For each ranked row, what separates it from the group ranked just above it."""
+    keys = list(zip(frame["governance"], frame["total"], strict=True))
+    better = sorted({k for k in keys if not pd.isna(k[0])}, reverse=True)
+    above = {k: better[i - 1] for i, k in enumerate(better) if i > 0}
+    out = []
+    for key in keys:
+        if key not in above:
+            out.append("")
+            continue
+        governance, total = above[key]
+        if governance > key[0]:
+            points = int(governance - key[0])
+            out.append(f"{points} governance point{'s' if points != 1 else ''}")
+        else:
+            levels = int(total - key[1])
+            out.append(f"{levels} level{'s' if levels != 1 else ''}")
+    return out
+
+
+SORTS = {
+    "rank": "rank",
+    "pct": "pct",
+    "governance": "governance",
+    "total": "total",
+    "change": "rank_change",
+}
+
+
+def league_frame(
+    *,
+    round_: AssessmentRound,
+    sha_codes: list[str] | None = None,
+    within_region: bool = False,
+    pattern: str = "",
+    sort: str = "rank",
+) -> tuple[pd.DataFrame, bool]:
+    """The ranked rows of a league table, with progress, filtered and sorted; and whether a
+    published previous round was compared.
+
+    ``within_region``: rank among ``sha_codes`` only (before publication, for SHA staff:
+    nothing of other regions is read). Otherwise the England ranking, filtered to
+    ``sha_codes`` when given.
+    """
+    frame = ratings_frame(round_=round_, sha_codes=sha_codes if within_region else None)
+    frame = frame[frame["complete"]]
+    previous = None
+    if round_.previous is not None and round_.previous.is_published():
+        # Like for like: within a region, last year's rank within the region.
+        previous = ratings_frame(
+            round_=round_.previous, sha_codes=sha_codes if within_region else None
+        )
+        previous = previous[previous["complete"]]
+    frame = with_progress(frame, previous)
+    if sha_codes and not within_region:
+        frame = frame[frame["sha"].isin(sha_codes)]
+    if pattern in PATTERNS and not frame.empty:
+        frame = frame[PATTERNS[pattern][1](frame)]
+    key = SORTS.get(sort) or (sort if sort in competency_columns(round_) else "rank")
+    if not frame.empty:
+        descending = key not in ("rank", "pct")
+        frame = frame.sort_values(
+            [key, "rank", "pct"], ascending=[not descending, True, True], na_position="last"
+        )
+    return frame, previous is not None

@@ -1,0 +1,221 @@
+"""The league table page, its CSV and XLSX, the open data, and the embargo on each."""
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from assessments.models import (
+    AgreedRating,
+    AssessmentRound,
+)
+from panels.demo.seed import demo_seed
+
+URL = "/reports/league-table/{}/"
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo_seed(seed=2009, password="wcc-demo")
+        yield
+        transaction.set_rollback(True)
+
+
+def login(client, username):
+    client.force_login(get_user_model().objects.get(username=username))
+
+
+def page_rows(response):
+    return [
+        (r["rank"], r["ods_code"], r["governance"], r["total"]) for r in response.context["rows"]
+    ]
+
+
+def csv_rows(content: bytes):
+    return list(csv.DictReader(io.StringIO(content.decode())))
+
+
+# --- The published round, seen by anyone -------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_published_table_is_public_and_ranks_the_leaders_first(client, demo):
+    response = client.get(URL.format("2008-09"))
+
+    assert response.status_code == 200
+    assert page_rows(response)[:3] == [(1, "5PG", 6, 30), (2, "5C4", 6, 29), (3, "5QL", 6, 28)]
+    assert len(response.context["rows"]) == 152
+
+
+@pytest.mark.django_db
+def test_page_csv_xlsx_and_json_agree_row_for_row(client, demo):
+    page = page_rows(client.get(URL.format("2008-09")))
+    file_csv = csv_rows(client.get(URL.format("2008-09") + "?format=csv").content)
+    workbook = load_workbook(io.BytesIO(client.get(URL.format("2008-09") + "?format=xlsx").content))
+    sheet = list(workbook.active.iter_rows(values_only=True))
+    data = json.loads(client.get("/api/results/2008-09.json").content)
+
+    assert list(file_csv[0]) == [
+        "rank",
+        "ods_code",
+        "pct",
+        "sha",
+        "strategy",
+        "finance",
+        "board",
+        *[f"c{n}" for n in range(1, 11)],
+        "governance",
+        "total",
+    ]
+    assert [
+        (int(r["rank"]), r["ods_code"], int(r["governance"]), int(r["total"])) for r in file_csv
+    ] == page
+    assert [(r[0], r[1], r[-2], r[-1]) for r in sheet[1:]] == page
+    assert [
+        (r["rank"], r["ods_code"], r["governance"], r["total"]) for r in data["results"]
+    ] == page
+    assert workbook.active.freeze_panes == "D2"
+    assert data["results"][0]["competencies"] == {str(n): 3 for n in range(1, 11)}
+
+
+@pytest.mark.django_db
+def test_sha_filter_keeps_england_ranks_after_publication(client, demo):
+    response = client.get(URL.format("2008-09") + "?sha=q34")
+
+    rows = page_rows(response)
+    assert rows[0] == (1, "5PG", 6, 30)
+    assert {r["sha"] for r in response.context["rows"]} == {"Q34"}
+    assert len(rows) == 17
+
+
+@pytest.mark.django_db
+def test_pattern_filter_green_on_all_three(client, demo):
+    response = client.get(URL.format("2008-09") + "?pattern=green3")
+
+    assert len(response.context["rows"]) == 27
+
+
+@pytest.mark.django_db
+def test_unknown_round_sha_or_format_is_404(client, demo):
+    assert client.get(URL.format("2001-02")).status_code == 404
+    assert client.get(URL.format("2008-09") + "?sha=Q99").status_code == 404
+    assert client.get(URL.format("2008-09") + "?format=pdf").status_code == 404
+
+
+# --- The embargo on an unpublished round -------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", [None, "board.5nd", "chair.q30"])
+def test_unpublished_table_is_404_outside_the_process(client, demo, username):
+    if username:
+        login(client, username)
+
+    assert client.get(URL.format("2009-10")).status_code == 404
+    assert client.get(URL.format("2009-10") + "?format=csv").status_code == 404
+    assert client.get("/api/results/2009-10.json").status_code == 404
+
+
+@pytest.mark.django_db
+def test_unpublished_table_for_sha_staff_is_their_region_ranked_within_it(client, demo):
+    login(client, "moderator.q30")
+
+    response = client.get(URL.format("2009-10"))
+    other_region = client.get(URL.format("2009-10") + "?sha=Q31")
+    as_csv = csv_rows(client.get(URL.format("2009-10") + "?format=csv").content)
+
+    assert {r["sha"] for r in response.context["rows"]} == {"Q30"}
+    assert next(r["rank"] for r in response.context["rows"]) == 1
+    assert response.context["within_region"] is True
+    assert other_region.status_code == 404
+    assert {r["sha"] for r in as_csv} == {"Q30"}
+
+
+@pytest.mark.django_db
+def test_unpublished_table_for_the_national_team_has_every_region(client, demo):
+    login(client, "national")
+
+    response = client.get(URL.format("2009-10"))
+
+    assert len(response.context["rows"]) == 135
+    assert client.get("/api/results/2009-10.json").status_code == 404  # open data waits
+
+
+@pytest.mark.django_db
+def test_publication_is_on_the_clock(client, demo):
+    round_ = AssessmentRound.objects.get(slug="2009-10")
+    round_.published_at = timezone.now() + timedelta(hours=1)
+    round_.save(update_fields=["published_at"])
+
+    before = client.get(URL.format("2009-10")).status_code
+    import time_machine
+
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        after = client.get(URL.format("2009-10"))
+        api = client.get("/api/results/2009-10.json")
+
+    assert before == 404
+    assert (after.status_code, api.status_code) == (200, 200)
+    assert len(after.context["rows"]) == 135
+
+
+@pytest.mark.django_db
+def test_staff_may_add_rationale_columns_and_the_public_may_not(client, demo):
+    anonymous = csv_rows(client.get(URL.format("2008-09") + "?format=csv&rationales=1").content)
+    login(client, "national")
+    staff = csv_rows(client.get(URL.format("2008-09") + "?format=csv&rationales=1").content)
+
+    assert "c1_rationale" not in anonymous[0]
+    assert (
+        staff[0]["c1_rationale"]
+        == AgreedRating.objects.get(
+            assessment__round__slug="2008-09", assessment__pct__ods_code="5PG", competency__number=1
+        ).rationale
+    )
+
+
+# --- The command --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_export_command_writes_the_page_csv(client, demo, tmp_path):
+    target = tmp_path / "table.csv"
+
+    call_command(
+        "export_league_table",
+        "--round",
+        "2008-09",
+        "--format",
+        "csv",
+        "-o",
+        str(target),
+        stdout=io.StringIO(),
+    )
+
+    assert target.read_bytes() == client.get(URL.format("2008-09") + "?format=csv").content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--round", "1999-00", "--format", "csv"], "Unknown round '1999-00'"),
+        (["--round", "2008-09", "--sha", "Q99", "--format", "csv"], "Unknown SHA 'Q99'"),
+    ],
+)
+def test_export_command_refuses_bad_input_and_writes_nothing(demo, tmp_path, args, message):
+    target = tmp_path / "table.csv"
+
+    with pytest.raises(CommandError, match=message):
+        call_command("export_league_table", *args, "-o", str(target))
+
+    assert not target.exists()

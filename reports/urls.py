@@ -1,0 +1,11 @@
+"""URLs of the reports app; each view module lists its own routes (``urlpatterns``).
+
+Mounted at the site's root, because the contracted addresses (CONTRACTS.md) start with
+both ``reports/`` and ``api/``.
+"""
+
+from reports.views import league
+
+app_name = "reports"
+
+urlpatterns = [*league.urlpatterns]

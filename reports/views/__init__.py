@@ -1,0 +1,1 @@
+"""Views of the reports app, one module per output (league table, PCT page, PDF, import)."""
