@@ -9,8 +9,8 @@ are public.
 
 import rules
 
-from assessments.models import Assessment, AssessmentRound
-from assessments.rules import is_national, is_published
+from assessments.models import Assessment, AssessmentRound, Stage
+from assessments.rules import is_board_of, is_national, is_published, is_sha_staff_for
 
 
 def _round_of(obj) -> AssessmentRound | None:
@@ -31,3 +31,21 @@ def round_is_published(user, obj) -> bool:
 rules.add_perm("reports.view_league_table", round_is_published | is_national)
 # Open data (object: the round): public once published, 404 before, for everyone.
 rules.add_perm("reports.view_open_data", round_is_published)
+
+
+@rules.predicate
+def is_in_factual_accuracy_check(user, obj) -> bool:
+    """The assessment is at its factual-accuracy check (its board may see its draft)."""
+    return isinstance(obj, Assessment) and obj.stage == Stage.FACTUAL_ACCURACY
+
+
+# A PCT's feedback report (object: the assessment): the national team and the PCT's SHA
+# staff at any time; its board after publication, or its own draft during its
+# factual-accuracy check; nobody else.
+rules.add_perm(
+    "reports.view_pct_report",
+    is_national
+    | is_sha_staff_for
+    | (is_board_of & round_is_published)
+    | (is_board_of & is_in_factual_accuracy_check),
+)

@@ -4,8 +4,8 @@ Mounted at the site's root, because the contracted addresses (CONTRACTS.md) star
 both ``reports/`` and ``api/``.
 """
 
-from reports.views import league
+from reports.views import league, pdf
 
 app_name = "reports"
 
-urlpatterns = [*league.urlpatterns]
+urlpatterns = [*league.urlpatterns, *pdf.urlpatterns]

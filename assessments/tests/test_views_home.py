@@ -2,6 +2,7 @@ import datetime
 from html.parser import HTMLParser
 
 import pytest
+from django.utils import timezone
 
 from assessments.models import Role, Stage
 from tests.factories import (
@@ -387,7 +388,10 @@ def test_home_sha_staff_query_count(client, django_assert_num_queries, n):
 def test_home_shows_board_its_pct_and_assessments(client):
     sha = SHAFactory(name="West Midlands")
     pct = PCTFactory(name="Birmingham East and North PCT", ods_code="5PG", sha=sha)
-    AssessmentFactory(pct=pct, round=AssessmentRoundFactory(slug="2008-09"), stage=Stage.PUBLISHED)
+    published = AssessmentRoundFactory(
+        slug="2008-09", published_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    AssessmentFactory(pct=pct, round=published, stage=Stage.PUBLISHED)
     AssessmentFactory(pct=pct, round=AssessmentRoundFactory(slug="2009-10"), stage=Stage.SCORING)
     AssessmentFactory(pct=PCTFactory(sha=sha))  # a neighbour
     client.force_login(board_of(pct))
@@ -400,8 +404,13 @@ def test_home_shows_board_its_pct_and_assessments(client):
         "health authority."
     )
     assert rows(response, "board") == [
-        ["Round 2009-10", "Scoring", "View the 2009-10 self-assessment"],
-        ["Round 2008-09", "Published", "View the 2008-09 self-assessment"],
+        ["Round 2009-10", "Scoring", "View the 2009-10 self-assessment", "After publication"],
+        [
+            "Round 2008-09",
+            "Published",
+            "View the 2008-09 self-assessment",
+            "Download (PDF) for 2008-09",
+        ],
     ]
 
 

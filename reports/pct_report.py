@@ -1,0 +1,239 @@
+"""Everything a PCT's feedback report shows, gathered in a fixed number of queries.
+
+The PDF (``reports.pdf``) renders a ``PctReport``; nothing here depends on how it is shown.
+Comparisons use the data the application has: the PCT against the mean of England and of
+its SHA (its peer group here, for want of population or deprivation data to group PCTs
+by), and against its own previous round. A level counts as "better" or "worse" than a
+mean when it differs from it by more than a quarter of a level, "similar" otherwise.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    DevelopmentPlan,
+    DevelopmentPriority,
+    LocalOutcomePriority,
+    ModerationAdjustment,
+    SelfAssessmentRating,
+)
+from competencies.models import LIGHT_POINTS, Competency
+from competencies.selectors import framework_items
+from panels.models import Seat
+
+SIMILAR_WITHIN = 0.25
+
+
+def compare(value: float | None, mean: float | None) -> str:
+    """``better``, ``similar`` or ``worse`` than a mean (within ±0.25 is similar)."""
+    if value is None or mean is None:
+        return ""
+    if value > mean + SIMILAR_WITHIN:
+        return "better"
+    if value < mean - SIMILAR_WITHIN:
+        return "worse"
+    return "similar"
+
+
+@dataclass
+class ReportItem:
+    item: object
+    rating: AgreedRating | None
+    meaning: str = ""  # the level's descriptor, or what the light means for the area
+    self_value: int | str | None = None
+    adjustments: list[ModerationAdjustment] = field(default_factory=list)
+    england_mean: float | None = None
+    sha_mean: float | None = None
+    previous_value: int | str | None = None
+    has_previous: bool = False  # this item was rated last year
+    compared: bool = False  # the PCT was assessed last year at all
+
+    @property
+    def is_competency(self) -> bool:
+        return isinstance(self.item, Competency)
+
+    @property
+    def value(self):
+        return self.rating.value if self.rating else None
+
+    @property
+    def label(self) -> str:
+        return (
+            f"{self.item.number}. {self.item.short_name}" if self.is_competency else self.item.name
+        )
+
+    @property
+    def versus_england(self) -> str:
+        return compare(self.value, self.england_mean) if self.is_competency else ""
+
+    @property
+    def versus_sha(self) -> str:
+        return compare(self.value, self.sha_mean) if self.is_competency else ""
+
+    @property
+    def change(self) -> str:
+        """Against the previous round: better, same or worse; "new" for a new competency."""
+        if not self.compared:
+            return ""
+        if not self.has_previous:
+            return "new this year" if self.is_competency else ""
+        if self.value is None or self.previous_value is None:
+            return ""
+        now, before = (
+            (self.value, self.previous_value)
+            if self.is_competency
+            else (LIGHT_POINTS[self.value], LIGHT_POINTS[self.previous_value])
+        )
+        return "better" if now > before else "worse" if now < before else "same"
+
+
+@dataclass
+class PctReport:
+    assessment: Assessment
+    items: list[ReportItem]
+    rank: int | None
+    ranked: int
+    governance: int | None
+    total: int | None
+    previous_rank: int | None
+    outcome_priorities: list[LocalOutcomePriority]
+    plan: DevelopmentPlan | None
+    seats: list
+
+    @property
+    def is_draft(self) -> bool:
+        return not self.assessment.round.is_published()
+
+    @property
+    def lights(self) -> list[ReportItem]:
+        return [i for i in self.items if not i.is_competency]
+
+    @property
+    def competencies(self) -> list[ReportItem]:
+        return [i for i in self.items if i.is_competency]
+
+    @property
+    def competency_groups(self) -> list[list[ReportItem]]:
+        """Competencies in pages of three, so each page holds whole sections."""
+        items = self.competencies
+        return [items[i : i + 3] for i in range(0, len(items), 3)]
+
+
+def _means(frame, sha: str) -> tuple[dict[str, float], dict[str, float]]:
+    columns = [c for c in frame.columns if c.startswith("c") and c[1:].isdigit()]
+    complete = frame[frame["complete"]]
+    england = complete[columns].apply(lambda s: s.astype(float)).mean().to_dict()
+    region = (
+        complete[complete["sha"] == sha][columns].apply(lambda s: s.astype(float)).mean().to_dict()
+    )
+    return england, region
+
+
+def pct_report(*, assessment: Assessment) -> PctReport:
+    """The report of ``assessment`` (with ``round__framework``, ``round__previous`` and
+    ``pct__sha`` loaded). A fixed number of queries, whatever the size of the round."""
+    import pandas as pd  # only when a report is built, not at start-up
+
+    from reports.tables import ratings_frame
+
+    def number(value) -> int | None:
+        return None if value is None or pd.isna(value) else int(value)
+
+    round_ = assessment.round
+    items = framework_items(round_.framework)
+    ratings = {
+        (r.competency_id, r.area_id): r
+        for r in AgreedRating.objects.filter(assessment=assessment, sub_indicator__isnull=True)
+        .select_related("competency", "area")
+        .prefetch_related(
+            Prefetch("adjustments", queryset=ModerationAdjustment.objects.order_by("adjusted_at"))
+        )
+    }
+    self_values = {
+        (r.competency_id, r.area_id): r.value
+        for r in SelfAssessmentRating.objects.filter(
+            self_assessment__assessment=assessment,
+            self_assessment__status="submitted",
+            sub_indicator__isnull=True,
+        )
+    }
+    frame = ratings_frame(round_=round_)
+    england, region = _means(frame, assessment.pct.sha.ods_code)
+    row = frame[frame["ods_code"] == assessment.pct.ods_code]
+    row = row.iloc[0] if len(row) else None
+
+    previous_values: dict = {}
+    previous_rank = None
+    if round_.previous is not None:
+        previous_frame = ratings_frame(round_=round_.previous)
+        match = previous_frame[previous_frame["ods_code"] == assessment.pct.ods_code]
+        if len(match):
+            before = match.iloc[0]
+            previous_rank = number(before["rank"])
+            previous_values = {
+                column: value
+                for column, value in before.items()
+                if (column in ("strategy", "finance", "board") or column[1:].isdigit())
+                and not pd.isna(value)
+            }
+
+    report_items = []
+    for item in items:
+        is_competency = isinstance(item, Competency)
+        key = (item.pk, None) if is_competency else (None, item.pk)
+        rating = ratings.get(key)
+        meaning = ""
+        if rating is not None:
+            if is_competency:
+                meaning = next(
+                    (d.descriptor for d in item.levels.all() if d.level == rating.level), ""
+                )
+            else:
+                meaning = item.meaning(rating.light)
+        report_items.append(
+            ReportItem(
+                item=item,
+                rating=rating,
+                meaning=meaning,
+                self_value=self_values.get(key),
+                adjustments=list(rating.adjustments.all()) if rating else [],
+                england_mean=england.get(item.code) if is_competency else None,
+                sha_mean=region.get(item.code) if is_competency else None,
+                previous_value=previous_values.get(item.code),
+                has_previous=item.code in previous_values,
+                compared=bool(previous_values),
+            )
+        )
+
+    plan = (
+        DevelopmentPlan.objects.filter(assessment=assessment)
+        .prefetch_related(
+            Prefetch(
+                "priorities",
+                queryset=DevelopmentPriority.objects.select_related("competency", "supplier"),
+            )
+        )
+        .first()
+    )
+    seats = list(
+        Seat.objects.filter(panel__assessment=assessment)
+        .select_related("seat_type", "person__pct", "person__sha", "person__external_organisation")
+        .order_by("seat_type__number")
+    )
+    return PctReport(
+        assessment=assessment,
+        items=report_items,
+        rank=None if row is None else number(row["rank"]),
+        ranked=int(frame["complete"].sum()),
+        governance=None if row is None else number(row["governance"]),
+        total=None if row is None else number(row["total"]),
+        previous_rank=previous_rank,
+        outcome_priorities=list(
+            LocalOutcomePriority.objects.filter(assessment=assessment).select_related("indicator")
+        ),
+        plan=plan,
+        seats=seats,
+    )

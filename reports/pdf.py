@@ -1,0 +1,74 @@
+"""PDF feedback reports (WeasyPrint).
+
+Measured on these machines (PITFALLS.md): one ``FontConfiguration`` per process keeps
+memory flat and small documents fast, and a small stylesheet of our own (not Bootstrap)
+keeps the cascade cheap. Text typed by users reaches the PDF, so WeasyPrint gets a
+fetcher that serves only our own static files and ``data:`` URLs and refuses everything
+else (``file:``, ``http:``, ``https:``); the templates escape that text as well.
+"""
+
+import base64
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
+
+from reports.charts import competency_profile_svg
+from reports.pct_report import PctReport
+
+STATIC_BASE = "https://static.invalid/static/"  # never fetched: mapped to our static files
+STYLESHEET = "reports/pdf.css"
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves our static files (through the staticfiles finders) and ``data:`` URLs."""
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith(STATIC_BASE):
+            relative = urlsplit(url).path.removeprefix("/static/")
+            found = finders.find(relative) if ".." not in relative.split("/") else None
+            if found:
+                return URLFetcherResponse(url, body=Path(found).read_bytes())
+        raise URLFetchingError(f"refused to fetch {url!r}: only our static files and data: URLs")
+
+
+@cache
+def _font_config() -> FontConfiguration:
+    return FontConfiguration()
+
+
+@cache
+def _stylesheet() -> CSS:
+    path = finders.find(STYLESHEET)
+    return CSS(string=Path(path).read_text(encoding="utf-8"), font_config=_font_config())
+
+
+def profile_chart(report: PctReport) -> str:
+    """The competency profile chart of the report (the same SVG the pages show)."""
+    items = report.competencies
+    return competency_profile_svg(
+        labels=tuple(f"C{i.item.number}" for i in items),
+        pct=tuple(i.value for i in items),
+        sha=tuple(i.sha_mean for i in items),
+        england=tuple(i.england_mean for i in items),
+        title=f"{report.assessment.pct.name}: competency levels against SHA and England means",
+        pct_name=report.assessment.pct.name,
+        sha_name=f"{report.assessment.pct.sha.name} mean",
+    )
+
+
+def render_pct_pdf(report: PctReport) -> bytes:
+    """The board's feedback report as PDF bytes."""
+    # As an image: WeasyPrint draws it with its SVG renderer (text stays text), instead of
+    # reading the SVG's presentation attributes as HTML CSS.
+    chart = "data:image/svg+xml;base64," + base64.b64encode(profile_chart(report).encode()).decode()
+    html = render_to_string("reports/pdf/feedback.html", {"report": report, "chart": chart})
+    document = HTML(string=html, base_url=STATIC_BASE, url_fetcher=StaticOnlyFetcher())
+    return document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())

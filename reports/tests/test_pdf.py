@@ -1,0 +1,125 @@
+"""The PDF feedback report: its text, the draft mark, who may download it, the fetcher."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from pypdf import PdfReader
+from weasyprint.urls import URLFetchingError
+
+from assessments.models import AgreedRating, Assessment, Stage
+from panels.demo.seed import demo_seed
+from reports.pdf import StaticOnlyFetcher
+
+URL = "/reports/pct/{}/{}.pdf"
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo_seed(seed=2009, password="wcc-demo")
+        yield
+        transaction.set_rollback(True)
+
+
+def login(client, username):
+    client.force_login(get_user_model().objects.get(username=username))
+
+
+def pdf_text(response) -> str:
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.django_db
+def test_board_downloads_its_published_report_with_every_rating(client, demo):
+    login(client, "board.5pg")
+
+    response = client.get(URL.format("5pg", "2008-09"))
+
+    text = squash(pdf_text(response))
+    ratings = AgreedRating.objects.filter(
+        assessment__round__slug="2008-09", assessment__pct__ods_code="5PG"
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="wcc-5PG-2008-09.pdf"'
+    assert "Birmingham East and North" in text
+    assert "DRAFT" not in text
+    assert text.count("Green") >= 3
+    assert "Rank 1 of 152" in text
+    for rating in ratings.filter(competency__isnull=False):
+        assert (
+            f"{rating.competency.number}. {rating.competency.short_name} — level {rating.level}"
+            in text
+        )
+    for rating in ratings:
+        assert squash(rating.rationale)[:60] in text
+
+
+@pytest.mark.django_db
+def test_staff_get_a_draft_of_an_unpublished_round_marked_on_every_page(client, demo):
+    login(client, "moderator.q30")
+
+    response = client.get(URL.format("5ND", "2009-10"))
+
+    reader = PdfReader(io.BytesIO(response.content))
+    assert all("DRAFT — EMBARGOED" in squash(page.extract_text()) for page in reader.pages)
+    assert response["Content-Disposition"] == 'attachment; filename="wcc-5ND-2009-10-draft.pdf"'
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("username", "ods", "slug"),
+    [
+        ("board.5pg", "5PG", "2009-10"),  # its own, but not published and not in its check
+        ("board.5c4", "5PG", "2008-09"),  # another PCT's board
+        ("moderator.q31", "5ND", "2009-10"),  # staff of another SHA
+        ("chair.q30", "5ND", "2009-10"),  # an outsider to reports
+        ("national", "5ND", "1999-00"),  # no such round
+    ],
+)
+def test_report_is_404_outside_its_readers(client, demo, username, ods, slug):
+    login(client, username)
+
+    assert client.get(URL.format(ods, slug)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_board_sees_its_draft_during_its_factual_accuracy_check(client, demo):
+    Assessment.objects.filter(round__slug="2009-10", pct__ods_code="5ND").update(
+        stage=Stage.FACTUAL_ACCURACY
+    )
+    login(client, "board.5nd")
+
+    response = client.get(URL.format("5nd", "2009-10"))
+
+    assert response.status_code == 200
+    assert "DRAFT — EMBARGOED" in pdf_text(response)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://example.org/tracker.png",
+        "https://example.org/style.css",
+        "https://static.invalid/static/../../settings.py",
+        "https://static.invalid/static/not-there.css",
+    ],
+)
+def test_fetcher_refuses_anything_but_our_static_files_and_data(url):
+    with pytest.raises(URLFetchingError):
+        StaticOnlyFetcher().fetch(url)
+
+
+def test_fetcher_serves_our_static_files_and_data_urls():
+    css = StaticOnlyFetcher().fetch("https://static.invalid/static/reports/pdf.css")
+    data = StaticOnlyFetcher().fetch("data:text/plain;base64,V0ND")
+
+    assert b"@page" in css.read()
+    assert data.read() == b"WCC"

@@ -1,0 +1,33 @@
+"""A PCT's feedback report as PDF, to those who may read it (404 to everyone else)."""
+
+from django.http import Http404, HttpResponse
+from django.urls import path
+from django.views.decorators.http import require_safe
+
+from assessments.models import Assessment
+
+
+@require_safe
+def pct_pdf(request, ods: str, round_slug: str):
+    assessment = (
+        Assessment.objects.select_related("round__framework", "round__previous", "pct__sha")
+        .filter(round__slug=round_slug, pct__ods_code=ods.upper())
+        .first()
+    )
+    if assessment is None or not request.user.has_perm("reports.view_pct_report", assessment):
+        raise Http404("No such report.")
+    from reports.pct_report import pct_report  # pandas and WeasyPrint load on first use
+    from reports.pdf import render_pct_pdf
+
+    report = pct_report(assessment=assessment)
+    suffix = "-draft" if report.is_draft else ""
+    response = HttpResponse(render_pct_pdf(report), content_type="application/pdf")
+    filename = f"wcc-{assessment.pct.ods_code}-{assessment.round.slug}{suffix}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+urlpatterns = [
+    path("reports/pct/<str:ods>/<slug:round_slug>.pdf", pct_pdf, name="pct_pdf"),
+]
