@@ -49,3 +49,7 @@ rules.add_perm(
     | (is_board_of & round_is_published)
     | (is_board_of & is_in_factual_accuracy_check),
 )
+
+# Regional moderation of one SHA's assessments (object: the SHA): its staff, and the
+# national team.
+rules.add_perm("reports.moderate_region", is_national | is_sha_staff_for)

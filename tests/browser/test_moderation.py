@@ -1,0 +1,38 @@
+"""moderator.q30 adjusts a rating with a reason and signs off North East."""
+
+from playwright.sync_api import expect
+
+from assessments.models import AgreedRating, Assessment, ModerationAdjustment, Stage
+from tests.browser.conftest import log_in
+
+
+def test_moderator_adjusts_a_rating_and_signs_off_the_region(page, live_server, demo_data):
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5ND", competency__number=7
+    )
+    new_level = "2" if rating.level != 2 else "3"
+    log_in(page, "moderator.q30")
+
+    page.get_by_role("link", name="Regional moderation").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Regional moderation: North East")
+    row = page.locator(f"#rating-{rating.pk}")
+    row.get_by_text("Adjust").click()
+    row.locator("select[name=value]").select_option(new_level)
+    row.locator("input[name=reason]").fill(
+        "Consistent with the region's evidence on market development."
+    )
+    row.get_by_role("button", name="Save").click()
+    expect(page.locator(f"#rating-{rating.pk} [data-test=value]")).to_contain_text(
+        f"(panel: {rating.level})"
+    )
+
+    page.get_by_role("button", name="Sign off North East").click()
+    expect(page.get_by_text("North East signed off")).to_be_visible()
+
+    adjustment = ModerationAdjustment.objects.get(rating=rating)
+    assert (adjustment.old_value, adjustment.new_value) == (str(rating.level), new_level)
+    assert set(
+        Assessment.objects.filter(round__slug="2009-10", pct__sha__ods_code="Q30").values_list(
+            "stage", flat=True
+        )
+    ) == {Stage.CROSS_CHECK}
