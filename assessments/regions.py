@@ -1,4 +1,7 @@
-"""Writes for a region's review of a round: the SHA's sign-off of its moderation."""
+"""Writes for a region's review of a round: the SHA's sign-off of its moderation, and the
+national team's confirmation (or sending back) at the cross-check."""
+
+from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -52,4 +55,70 @@ def region_sign_off(
     review.signed_off_by, review.signed_off_at = by, timezone.now()
     review.full_clean()
     review.save(update_fields=["status", "signed_off_by", "signed_off_at"])
+    return review
+
+
+def add_working_days(start, days: int):
+    """``start`` plus ``days`` working days (Monday to Friday), keeping the time of day."""
+    current, left = start, days
+    while left > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            left -= 1
+    return current
+
+
+@transaction.atomic
+def region_confirm(
+    *, round_: AssessmentRound, sha: StrategicHealthAuthority, by: AbstractBaseUser
+) -> RegionReview:
+    """The national team confirms a signed-off region: its assessments move to the
+    factual-accuracy check, whose window closes after the round's number of working days."""
+    review = region_review_for(round_=round_, sha=sha)
+    if review.status != RegionReview.Status.SIGNED_OFF:
+        raise TransitionError(
+            f"Only a signed-off region can be confirmed; {sha.name} is at "
+            f"{review.get_status_display().lower()}."
+        )
+    for assessment in Assessment.objects.filter(
+        round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK
+    ).select_related("round"):
+        assessment_advance(
+            assessment=assessment, to_stage=Stage.FACTUAL_ACCURACY, by=by, note="Region confirmed."
+        )
+    now = timezone.now()
+    review.status = RegionReview.Status.CONFIRMED
+    review.decided_by, review.decided_at = by, now
+    review.factual_accuracy_closes = add_working_days(now, round_.factual_accuracy_working_days)
+    review.full_clean()
+    review.save(update_fields=["status", "decided_by", "decided_at", "factual_accuracy_closes"])
+    return review
+
+
+@transaction.atomic
+def region_send_back(
+    *, round_: AssessmentRound, sha: StrategicHealthAuthority, by: AbstractBaseUser, comment: str
+) -> RegionReview:
+    """The national team sends a signed-off region back to moderation, with a comment its
+    staff will see."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError("Say why the region is sent back: its staff read the comment.")
+    review = region_review_for(round_=round_, sha=sha)
+    if review.status != RegionReview.Status.SIGNED_OFF:
+        raise TransitionError(
+            f"Only a signed-off region can be sent back; {sha.name} is at "
+            f"{review.get_status_display().lower()}."
+        )
+    for assessment in Assessment.objects.filter(
+        round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK
+    ).select_related("round"):
+        assessment_advance(
+            assessment=assessment, to_stage=Stage.MODERATION, by=by, note=f"Sent back: {comment}"
+        )
+    review.status = RegionReview.Status.SENT_BACK
+    review.national_comment = comment
+    review.decided_by, review.decided_at = by, timezone.now()
+    review.full_clean()
+    review.save(update_fields=["status", "national_comment", "decided_by", "decided_at"])
     return review

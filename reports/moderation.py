@@ -282,3 +282,56 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
         .order_by("pct__name")
     )
     return Moderation(round_, sha, region, competency_stats, area_stats, flags, assessments)
+
+
+@dataclass
+class ShaRow:
+    sha: StrategicHealthAuthority
+    means: list[tuple[str, float | None, str]]  # (column, mean, "above"/"below"/"")
+    review: object
+    moved_up: int
+    moved_down: int
+    pcts: int
+
+
+def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float], list[ShaRow]]:
+    """SHA x competency means against England, each region's review and the effect of its
+    moderation (ratings moved up and down). A fixed number of queries."""
+    from assessments.models import ModerationAdjustment, RegionReview
+
+    columns = competency_columns(round_)
+    frame = ratings_frame(round_=round_)
+    frame = frame[frame["complete"]]
+    levels = frame[columns].astype(float)
+    england = levels.mean().to_dict()
+    by_sha = levels.groupby(frame["sha"]).mean()
+    sd = levels.std(ddof=0)
+    counts = frame.groupby("sha").size()
+    moves = pd.DataFrame(
+        list(
+            ModerationAdjustment.objects.filter(rating__assessment__round=round_).values_list(
+                "rating__assessment__pct__sha__ods_code", "old_value", "new_value"
+            )
+        ),
+        columns=["sha", "old", "new"],
+    )
+    reviews = {r.sha_id: r for r in RegionReview.objects.filter(round=round_)}
+    rows = []
+    for sha in StrategicHealthAuthority.objects.order_by("name"):
+        means = []
+        n = int(counts.get(sha.ods_code, 0))
+        for column in columns:
+            mean = by_sha.at[sha.ods_code, column] if sha.ods_code in by_sha.index else None
+            direction = ""
+            if mean is not None and n >= 2 and sd[column] > 0:
+                z = (mean - england[column]) / (sd[column] / math.sqrt(n))
+                direction = "above" if z >= Z_THRESHOLD else "below" if z <= -Z_THRESHOLD else ""
+            means.append((column, mean, direction))
+        mine = moves[moves["sha"] == sha.ods_code]
+        up = sum(_rank(new) > _rank(old) for old, new in zip(mine["old"], mine["new"], strict=True))
+        rows.append(ShaRow(sha, means, reviews.get(sha.pk), up, len(mine) - up, n))
+    return columns, england, rows
+
+
+def _rank(value: str) -> int:
+    return LIGHT_POINTS[value] if value in LIGHT_POINTS else int(value)

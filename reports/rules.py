@@ -53,3 +53,5 @@ rules.add_perm(
 # Regional moderation of one SHA's assessments (object: the SHA): its staff, and the
 # national team.
 rules.add_perm("reports.moderate_region", is_national | is_sha_staff_for)
+# The national cross-check (object: the round): the national team only.
+rules.add_perm("reports.cross_check", is_national)

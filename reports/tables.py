@@ -53,9 +53,11 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
     )
     index = ["ods_code", "pct", "sha", "sha_name"]
     if long.empty:
-        return pd.DataFrame(
+        empty = pd.DataFrame(
             columns=[*index, *AREAS, *columns, "governance", "total", "complete", "rank"]
         )
+        # A boolean column, so that frame[frame["complete"]] filters rows, not columns.
+        return empty.astype({"complete": bool})
     long["item"] = long["area"].where(
         long["number"].isna(), "c" + long["number"].astype("Int64").astype(str)
     )

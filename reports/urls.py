@@ -4,8 +4,13 @@ Mounted at the site's root, because the contracted addresses (CONTRACTS.md) star
 both ``reports/`` and ``api/``.
 """
 
-from reports.views import league, moderation, pdf
+from reports.views import crosscheck, league, moderation, pdf
 
 app_name = "reports"
 
-urlpatterns = [*league.urlpatterns, *pdf.urlpatterns, *moderation.urlpatterns]
+urlpatterns = [
+    *league.urlpatterns,
+    *pdf.urlpatterns,
+    *moderation.urlpatterns,
+    *crosscheck.urlpatterns,
+]

@@ -36,3 +36,21 @@ def test_moderator_adjusts_a_rating_and_signs_off_the_region(page, live_server, 
             "stage", flat=True
         )
     ) == {Stage.CROSS_CHECK}
+
+    # The national team confirms North East at the cross-check.
+    page.context.clear_cookies()
+    log_in(page, "national")
+    page.goto("/reports/cross-check/2009-10/")
+    page.get_by_role("button", name="Confirm North East").click()
+    expect(page.get_by_text("North East confirmed")).to_be_visible()
+
+    # A North East board now sees its own draft; Birmingham's board sees nothing of 2009-10.
+    page.context.clear_cookies()
+    log_in(page, "board.5nd")
+    with page.expect_download() as draft:
+        page.get_by_role("link", name="Download (PDF): draft for 2009-10").click()
+    assert draft.value.suggested_filename == "wcc-5ND-2009-10-draft.pdf"
+    page.context.clear_cookies()
+    log_in(page, "board.5pg")
+    assert page.goto("/reports/pct/5pg/2009-10.pdf").status == 404
+    assert page.goto("/reports/league-table/2009-10/").status == 404
