@@ -146,6 +146,9 @@ class AssessmentRound(models.Model):
     published_at = models.DateTimeField(
         null=True, blank=True, help_text="Results are embargoed until this time."
     )
+    publication_notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the boards were told their results are out."
+    )
 
     class Meta:
         ordering = ["slug"]

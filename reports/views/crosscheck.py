@@ -1,14 +1,19 @@
-"""The national cross-check: all SHAs side by side, then confirm a region or send it back."""
+"""The national team's pages: the cross-check (all SHAs side by side; confirm a region or send
+it back) and the round's publication time."""
+
+from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST, require_safe
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.exceptions import TransitionError
 from assessments.models import AssessmentRound, StrategicHealthAuthority
+from assessments.publication import round_set_publication
 from assessments.regions import region_confirm, region_send_back
 
 
@@ -59,4 +64,34 @@ urlpatterns = [
     path(
         "reports/cross-check/<slug:round_slug>/<str:sha_code>/", decide, name="cross_check_decide"
     ),
+]
+
+
+@require_http_methods(["GET", "POST"])
+def publication(request, round_slug: str):
+    """The national team sets the round's publication time (Europe/London)."""
+    round_ = _round_or_404(request.user, round_slug)
+    if request.method == "POST":
+        raw = request.POST.get("published_at", "")
+        try:
+            when = timezone.make_aware(datetime.fromisoformat(raw))
+        except ValueError:
+            messages.error(
+                request, f"{raw!r} is not a date and time: use the picker, e.g. 2010-02-17 09:30."
+            )
+        else:
+            try:
+                round_set_publication(round_=round_, published_at=when, by=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(
+                    request, f"{round_.name} will be published on {when:%d %B %Y at %H:%M}."
+                )
+        return redirect(reverse("reports:publication", args=[round_.slug]))
+    return render(request, "reports/publication.html", {"round": round_, "now": timezone.now()})
+
+
+urlpatterns += [
+    path("reports/publication/<slug:round_slug>/", publication, name="publication"),
 ]
