@@ -1,0 +1,250 @@
+"""Importing agreed ratings from a league-table file (CSV or XLSX), all or nothing.
+
+The file has the league table's columns (CONTRACTS.md); ``rank``, ``pct``, ``sha``,
+``governance`` and ``total`` are not read as data, though totals that disagree with the
+levels refuse the file. ``plan_import`` reads and checks everything first and returns
+either the exact changes or every error (each naming the row as a spreadsheet shows it,
+the column, the value and the rule); ``apply_import`` then writes the changes through
+assessments' services in one transaction. Exporting a round and importing the file back
+changes nothing.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from django.db import transaction
+
+from assessments.models import AgreedRating, Assessment, AssessmentRound, RatingChange, Stage
+from assessments.services import agreed_rating_adjust, agreed_rating_record
+from competencies.models import LIGHT_POINTS, Light
+from competencies.selectors import framework_items
+
+AREAS = ["strategy", "finance", "board"]
+NOT_DATA = {"rank", "pct", "sha", "governance", "total"}
+CHANGEABLE = {Stage.CONSENSUS, Stage.MODERATION, Stage.CROSS_CHECK, Stage.FACTUAL_ACCURACY}
+
+
+class ImportRefused(Exception):
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Change:
+    assessment: Assessment
+    item: object
+    old: str
+    new: str
+    rationale: str | None  # None: keep the current rationale
+
+    def __str__(self) -> str:
+        what = f"{self.old or '(none)'} → {self.new}" if self.old != self.new else "rationale"
+        return (
+            f"{self.assessment.pct.ods_code} {self.assessment.pct.name}, {self.item.code}: {what}"
+        )
+
+
+def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and rows of a CSV or XLSX file, every cell as text."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".csv":
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportRefused([f"{filename}: not a UTF-8 CSV file."]) from None
+        reader = csv.reader(io.StringIO(text))
+        rows = list(reader)
+        if not rows:
+            raise ImportRefused([f"{filename}: the file is empty."])
+        header, body = [h.strip() for h in rows[0]], rows[1:]
+    elif suffix == ".xlsx":
+        try:
+            sheet = pd.read_excel(
+                io.BytesIO(content), header=None, dtype=str, keep_default_na=False
+            )
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise ImportRefused(
+                [f"{filename}: not a readable XLSX file ({exc.__class__.__name__})."]
+            ) from None
+        if sheet.empty:
+            raise ImportRefused([f"{filename}: the file is empty."])
+        header = [str(h).strip() for h in sheet.iloc[0].tolist()]
+        body = sheet.iloc[1:].values.tolist()
+    else:
+        raise ImportRefused([f"{filename}: use a .csv or .xlsx file."])
+    records = [
+        {column: str(cell).strip() for column, cell in zip(header, row, strict=False)}
+        for row in body
+        if any(str(cell).strip() for cell in row)
+    ]
+    return header, records
+
+
+def plan_import(
+    *,
+    round_: AssessmentRound,
+    header: list[str],
+    rows: list[dict[str, str]],
+    filename: str,
+    sha_ids: set[int] | None = None,
+) -> list[Change]:
+    """The changes the file asks for, or ``ImportRefused`` with every error found."""
+    items = framework_items(round_.framework)
+    by_code = {item.code: item for item in items}
+    codes = [item.code for item in items]
+    errors: list[str] = []
+
+    def error(row: int | None, column: str, value: str, rule: str) -> None:
+        where = f"row {row}, column {column}" if row else f"column {column}"
+        errors.append(f"{filename}: {where}: {value!r} — {rule}")
+
+    seen = set()
+    for column in header:
+        if column in seen:
+            error(None, column, column, "the column appears twice")
+        seen.add(column)
+    for code in ["ods_code", *codes]:
+        if code not in header:
+            error(None, code, "", "the column is missing")
+    for column in header:
+        base = column.removesuffix("_rationale")
+        if column in NOT_DATA or column == "ods_code" or base in by_code:
+            continue
+        if base.startswith("c") and base[1:].isdigit():
+            error(
+                None,
+                column,
+                column,
+                f"the {round_.slug} framework does not score competency {base[1:]}",
+            )
+        else:
+            error(None, column, column, "not a column of the league-table file")
+    if errors:
+        raise ImportRefused(errors)
+
+    assessments = {
+        a.pct.ods_code: a
+        for a in Assessment.objects.filter(round=round_).select_related("pct", "round__framework")
+    }
+    current = {
+        (r.assessment_id, r.item.code): r
+        for r in AgreedRating.objects.filter(
+            assessment__round=round_, sub_indicator__isnull=True
+        ).select_related("competency", "area")
+    }
+    changes: list[Change] = []
+    rows_of: dict[str, int] = {}
+    for number, row in enumerate(rows, start=2):
+        ods = row.get("ods_code", "").upper()
+        assessment = assessments.get(ods)
+        if assessment is None:
+            error(
+                number,
+                "ods_code",
+                row.get("ods_code", ""),
+                f"no PCT with this ODS code is assessed in {round_.slug}",
+            )
+            continue
+        if ods in rows_of:
+            error(number, "ods_code", ods, f"the PCT already appears in row {rows_of[ods]}")
+            continue
+        rows_of[ods] = number
+        if sha_ids is not None and assessment.pct.sha_id not in sha_ids:
+            error(number, "ods_code", ods, "the PCT is outside your region")
+            continue
+        values, levels, points = {}, 0, 0
+        for code in codes:
+            raw = row.get(code, "")
+            if code in AREAS:
+                try:
+                    values[code] = Light.parse(raw).value
+                    points += LIGHT_POINTS[values[code]]
+                except ValueError:
+                    error(number, code, raw, "a light is green, amber or red")
+            else:
+                level = int(raw) if raw.isdigit() else None
+                if level not in (1, 2, 3, 4):
+                    error(number, code, raw, "a level is a whole number from 1 to 4")
+                else:
+                    values[code] = str(level)
+                    levels += level
+        if len(values) != len(codes):
+            continue
+        for column, expected in (("total", levels), ("governance", points)):
+            given = row.get(column, "")
+            if given and given != str(expected):
+                error(number, column, given, f"disagrees with the ratings in the row ({expected})")
+        row_changes = []
+        for code in codes:
+            rating = current.get((assessment.pk, code))
+            old = "" if rating is None else str(rating.value)
+            rationale = row.get(f"{code}_rationale") or None
+            if old == values[code] and (rationale is None or rationale == rating.rationale):
+                continue
+            if rating is None and not rationale:
+                error(number, f"{code}_rationale", "", "a new agreed rating needs its rationale")
+                continue
+            row_changes.append(Change(assessment, by_code[code], old, values[code], rationale))
+        if row_changes and assessment.stage not in CHANGEABLE:
+            error(
+                number,
+                "ods_code",
+                ods,
+                f"the assessment is at {assessment.get_stage_display()}: its ratings can no longer change",
+            )
+            continue
+        changes.extend(row_changes)
+    if errors:
+        raise ImportRefused(errors)
+    return changes
+
+
+@transaction.atomic
+def apply_import(*, changes: list[Change], by, filename: str) -> int:
+    """Write the planned changes through assessments' services; returns how many."""
+    for change in changes:
+        assessment = change.assessment
+        if assessment.stage == Stage.CONSENSUS:
+            rating = AgreedRating.objects.filter(
+                assessment=assessment, **{_field(change.item): change.item}
+            ).first()
+            agreed_rating_record(
+                assessment=assessment,
+                item=change.item,
+                value=change.new,
+                rationale=change.rationale or (rating.rationale if rating else ""),
+                by=by,
+            )
+            continue
+        rating = AgreedRating.objects.get(
+            assessment=assessment, **{_field(change.item): change.item}
+        )
+        if change.old != change.new:
+            agreed_rating_adjust(
+                rating=rating,
+                value=change.new,
+                reason=f"Imported from {filename}",
+                by=by,
+                expected_version=rating.version,
+                source=RatingChange.Source.IMPORT,
+            )
+        if change.rationale is not None and change.rationale != rating.rationale:
+            AgreedRating.objects.filter(pk=rating.pk).update(rationale=change.rationale)
+            RatingChange.objects.create(
+                assessment=assessment,
+                source=RatingChange.Source.IMPORT,
+                **{_field(change.item): change.item},
+                old_value=change.new,
+                new_value=change.new,
+                changed_by=by,
+                note=f"Rationale imported from {filename}",
+            )
+    return len(changes)
+
+
+def _field(item) -> str:
+    return "competency" if item.code.startswith("c") and item.code[1:].isdigit() else "area"

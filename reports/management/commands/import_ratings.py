@@ -1,0 +1,58 @@
+"""``import_ratings FILE --round SLUG [--dry-run]``: agreed ratings from CSV or XLSX."""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from assessments.models import AssessmentRound
+
+
+class Command(BaseCommand):
+    help = (
+        "Import agreed ratings from a CSV or XLSX file in the league-table columns; all or "
+        "nothing. Each error names the row, the column, the value and the rule."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--round", required=True, help="The round's slug, e.g. 2009-10.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="List the changes, write nothing."
+        )
+
+    def handle(self, *args, **options):
+        from reports.imports import ImportRefused, apply_import, plan_import, read_table
+
+        path: Path = options["file"]
+        round_ = (
+            AssessmentRound.objects.select_related("framework")
+            .filter(slug=options["round"])
+            .first()
+        )
+        if round_ is None:
+            raise CommandError(f"Unknown round {options['round']!r}.")
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
+        try:
+            header, rows = read_table(content, path.name)
+            changes = plan_import(round_=round_, header=header, rows=rows, filename=path.name)
+        except ImportRefused as exc:
+            raise CommandError("Nothing was imported.\n" + "\n".join(exc.errors)) from None
+        for change in changes:
+            self.stdout.write(f"  {change}")
+        if options["dry_run"]:
+            self.stdout.write(
+                f"Dry run: {len(changes)} change(s) would be made; nothing was written."
+            )
+            return
+        # History names who changed a rating: from the command line, an inactive account
+        # standing for the import itself.
+        by, _created = get_user_model().objects.get_or_create(
+            username="import.command",
+            defaults={"first_name": "Command-line", "last_name": "import", "is_active": False},
+        )
+        applied = apply_import(changes=changes, by=by, filename=path.name)
+        self.stdout.write(self.style.SUCCESS(f"Imported {applied} change(s) from {path.name}."))

@@ -1,0 +1,164 @@
+"""import_ratings: the round trip changes nothing; every error names row, column, value, rule."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from assessments.models import AgreedRating, ModerationAdjustment, RatingChange
+from panels.demo.seed import demo_seed
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo_seed(seed=2009, password="wcc-demo")
+        yield
+        transaction.set_rollback(True)
+
+
+def export(tmp_path, slug, name="table.csv"):
+    target = tmp_path / name
+    call_command(
+        "export_league_table",
+        "--round",
+        slug,
+        "--format",
+        target.suffix[1:],
+        "-o",
+        str(target),
+        stdout=io.StringIO(),
+    )
+    return target
+
+
+def run(path, slug, *extra):
+    out = io.StringIO()
+    call_command("import_ratings", str(path), "--round", slug, *extra, stdout=out)
+    return out.getvalue()
+
+
+def edit(path, row: int, replace: tuple[str, str]):
+    lines = path.read_text().splitlines()
+    lines[row - 1] = lines[row - 1].replace(*replace, 1)
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("slug", "name"), [("2008-09", "t.csv"), ("2009-10", "t.csv"), ("2009-10", "t.xlsx")]
+)
+def test_export_then_import_changes_nothing(demo, tmp_path, slug, name):
+    before = list(
+        AgreedRating.objects.order_by("pk").values_list("level", "light", "rationale", "version")
+    )
+
+    output = run(export(tmp_path, slug, name), slug)
+
+    assert "Imported 0 change(s)" in output
+    assert (
+        list(
+            AgreedRating.objects.order_by("pk").values_list(
+                "level", "light", "rationale", "version"
+            )
+        )
+        == before
+    )
+
+
+@pytest.mark.django_db
+def test_a_change_at_moderation_goes_through_the_adjust_path(demo, tmp_path):
+    path = export(tmp_path, "2009-10")
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5NX", competency__number=4
+    )
+    edit(path, 2, (",6,33", ",6,32"))
+    edit(path, 2, ("green,green,green,3,3,3,3", "green,green,green,3,3,3,2"))
+
+    dry = run(path, "2009-10", "--dry-run")
+    assert AgreedRating.objects.get(pk=rating.pk).level == 3
+    run(path, "2009-10")
+
+    rating.refresh_from_db()
+    assert "5NX Hull Teaching, c4: 3 → 2" in dry
+    assert (rating.level, rating.panel_level) == (2, 3)
+    assert ModerationAdjustment.objects.get(rating=rating).reason == "Imported from table.csv"
+    assert RatingChange.objects.filter(source="import", assessment=rating.assessment).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("slug", "row", "replace", "message"),
+    [
+        (
+            "2009-10",
+            2,
+            ("5NX", "ZZZ"),
+            "row 2, column ods_code: 'ZZZ' — no PCT with this ODS code is assessed in 2009-10",
+        ),
+        (
+            "2009-10",
+            2,
+            ("green,green,green,3,3,3", "green,green,green,3,3,7"),
+            "row 2, column c3: '7' — a level is a whole number from 1 to 4",
+        ),
+        (
+            "2009-10",
+            2,
+            ("green,green,green", "purple,green,green"),
+            "row 2, column strategy: 'purple' — a light is green, amber or red",
+        ),
+        (
+            "2009-10",
+            3,
+            ("5F5", "5NX"),
+            "row 3, column ods_code: '5NX' — the PCT already appears in row 2",
+        ),
+        (
+            "2009-10",
+            2,
+            (",6,33", ",6,31"),
+            "row 2, column total: '31' — disagrees with the ratings in the row (33)",
+        ),
+        ("2009-10", 1, (",c11,", ",c1,"), "column c1: 'c1' — the column appears twice"),
+        ("2009-10", 1, (",board,", ",boards,"), "column board: '' — the column is missing"),
+        (
+            "2008-09",
+            1,
+            (",c10,", ",c11,"),
+            "column c11: 'c11' — the 2008-09 framework does not score competency 11",
+        ),
+        (
+            "2008-09",
+            2,
+            ("green,green,green,3", "green,green,green,2"),
+            "row 2, column ods_code: '5PG' — the assessment is at Published: its ratings can no longer change",
+        ),
+    ],
+)
+def test_bad_files_are_refused_whole_with_the_rule(demo, tmp_path, slug, row, replace, message):
+    path = export(tmp_path, slug)
+    edit(path, row, replace)
+    if replace == ("green,green,green,3", "green,green,green,2"):
+        edit(path, 2, (",6,30", ",6,29"))
+    before = list(AgreedRating.objects.order_by("pk").values_list("level", "light", "version"))
+
+    with pytest.raises(CommandError) as excinfo:
+        run(path, slug)
+
+    assert f"table.csv: {message}" in str(excinfo.value).splitlines()
+    assert (
+        list(AgreedRating.objects.order_by("pk").values_list("level", "light", "version")) == before
+    )
+
+
+@pytest.mark.django_db
+def test_unknown_round_and_unreadable_file(demo, tmp_path):
+    with pytest.raises(CommandError, match="Unknown round '1999-00'"):
+        run(tmp_path / "x.csv", "1999-00")
+    with pytest.raises(CommandError, match="Cannot read"):
+        run(tmp_path / "missing.csv", "2009-10")
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(CommandError, match=r"notes.txt: use a .csv or .xlsx file."):
+        run(tmp_path / "notes.txt", "2009-10")
