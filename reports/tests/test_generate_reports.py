@@ -1,0 +1,75 @@
+"""generate_reports: files for the PCTs asked for, and clear refusals."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from pypdf import PdfReader
+
+from assessments.models import Stage
+from tests.factories import (
+    AgreedRatingFactory,
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    CompetencyFactory,
+    GovernanceAreaFactory,
+    PCTFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def round_with_two_pcts(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    round_ = AssessmentRoundFactory(slug="2009-10")
+    competency = CompetencyFactory(framework=round_.framework, number=1)
+    areas = [
+        GovernanceAreaFactory(framework=round_.framework, code=c, position=i)
+        for i, c in enumerate(["strategy", "finance", "board"], 1)
+    ]
+    for name in ("Alpha", "Beta"):
+        assessment = AssessmentFactory(
+            round=round_, pct=PCTFactory(name=name), stage=Stage.MODERATION
+        )
+        AgreedRatingFactory(assessment=assessment, competency=competency, level=2)
+        for area in areas:
+            AgreedRatingFactory(assessment=assessment, area=area, light="amber")
+    AssessmentFactory(
+        round=round_, pct=PCTFactory(name="Gamma"), stage=Stage.SCORING
+    )  # nothing agreed
+    return round_, tmp_path
+
+
+def test_generate_reports_writes_a_draft_per_pct_with_agreed_ratings(round_with_two_pcts):
+    round_, media = round_with_two_pcts
+    err = io.StringIO()
+
+    call_command(
+        "generate_reports",
+        "--round",
+        round_.slug,
+        "--workers",
+        "1",
+        stdout=io.StringIO(),
+        stderr=err,
+    )
+
+    files = sorted(p.name for p in (media / "reports" / round_.slug).iterdir())
+    assert len(files) == 2 and all(name.endswith("-draft.pdf") for name in files)
+    text = PdfReader(media / "reports" / round_.slug / files[0]).pages[0].extract_text()
+    assert "DRAFT" in text
+    assert err.getvalue().endswith("[##############################] 2/2\n")
+
+
+def test_generate_reports_refuses_an_unknown_round_or_pct(round_with_two_pcts):
+    round_, media = round_with_two_pcts
+
+    with pytest.raises(CommandError, match="Unknown round '1999-00'"):
+        call_command("generate_reports", "--round", "1999-00", "--workers", "1")
+    gamma = round_.assessments.get(pct__name="Gamma").pct.ods_code
+    with pytest.raises(CommandError, match=f"for: {gamma}, ZZZ"):
+        call_command(
+            "generate_reports", "--round", round_.slug, "--pct", gamma, "zzz", "--workers", "1"
+        )
+    assert not (media / "reports").exists()
