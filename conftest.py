@@ -50,3 +50,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgres"):
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The seeded demo (seed 2009), written once for a test module inside a transaction
+    that is rolled back when the module ends, so other modules never see it."""
+    from django.db import transaction
+
+    from panels.demo.seed import demo_seed
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield demo_seed(seed=2009, password="wcc-demo")
+        transaction.set_rollback(True)

@@ -7,7 +7,6 @@ from collections import Counter, defaultdict
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
 
 from assessments.models import (
     AgreedRating,
@@ -19,7 +18,6 @@ from assessments.models import (
     SelfAssessmentRating,
 )
 from competencies.models import LIGHT_POINTS
-from panels.demo.seed import demo_seed
 from panels.models import MemberScore, Seat
 from reports.ranking import rank_rows
 
@@ -30,15 +28,6 @@ POPULAR = {
     "deaths_at_home",
     "teenage_pregnancy",
 }
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Seed once for the module inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        summary = demo_seed(seed=2009, password="wcc-demo")
-        yield summary
-        transaction.set_rollback(True)
 
 
 def agreed_by_pct(slug: str) -> dict[str, dict]:

@@ -4,18 +4,8 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 
 from assessments.models import AgreedRating, ModerationAdjustment, RatingChange
-from panels.demo.seed import demo_seed
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        demo_seed(seed=2009, password="wcc-demo")
-        yield
-        transaction.set_rollback(True)
 
 
 def export(tmp_path, slug, name="table.csv"):

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -16,18 +15,9 @@ from assessments.models import (
     AgreedRating,
     AssessmentRound,
 )
-from panels.demo.seed import demo_seed
 
 URL = "/reports/league-table/{}/"
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        demo_seed(seed=2009, password="wcc-demo")
-        yield
-        transaction.set_rollback(True)
 
 
 def login(client, username):

@@ -4,23 +4,13 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from pypdf import PdfReader
 from weasyprint.urls import URLFetchingError
 
 from assessments.models import AgreedRating, Assessment, Stage
-from panels.demo.seed import demo_seed
 from reports.pdf import StaticOnlyFetcher
 
 URL = "/reports/pct/{}/{}.pdf"
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        demo_seed(seed=2009, password="wcc-demo")
-        yield
-        transaction.set_rollback(True)
 
 
 def login(client, username):
