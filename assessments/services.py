@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -382,8 +383,8 @@ def _claim_self_assessment(assessment: Assessment, expected_version: int) -> Sel
         current.version = expected_version + 1
         return current
     raise ConflictError(
-        "Someone else saved this self-assessment since you opened it: the values shown are "
-        "the current ones, and your changes were not saved.",
+        "Someone else saved this self-assessment since you opened it: the values below are "
+        "the current ones; your changes were not saved.",
         current=current,
     )
 
@@ -485,13 +486,17 @@ def self_assessment_submit(
             for r in current.ratings.filter(sub_indicator__isnull=True)
             if r.value is not None
         }
-    missing = [
-        f"{c}: choose a level." for c in framework.competencies.all() if (c.pk, None) not in rated
-    ] + [
-        f"{a.name}: choose a light."
+    # Keyed by the item's code (``c5``, ``strategy``), the name of its form field, so that
+    # each message can stand beside its item as well as in the list at the top.
+    missing = {
+        c.code: f"{c}: choose a level."
+        for c in framework.competencies.all()
+        if (c.pk, None) not in rated
+    } | {
+        a.code: f"{a.name}: choose a light."
         for a in framework.governance_areas.all()
         if (None, a.pk) not in rated
-    ]
+    }
     if missing:
         raise ValidationError(missing)
     self_assessment = _claim_self_assessment(assessment, expected_version)
@@ -523,8 +528,7 @@ def evidence_file_check(file, *, max_bytes: int) -> None:
         )
     if file.size > max_bytes:
         raise ValidationError(
-            f"{name}: the file is {file.size / 1_048_576:.1f} MB; the limit is "
-            f"{max_bytes / 1_048_576:.0f} MB."
+            f"{name}: the file is {_size(file.size)}; the limit is {_size(max_bytes)}."
         )
     file.seek(0)
     head = file.read(2048)
@@ -534,6 +538,14 @@ def evidence_file_check(file, *, max_bytes: int) -> None:
         raise ValidationError(f"{name}: the content is not a {suffix.lstrip('.').upper()} file.")
     if magic is None and (b"\x00" in head or not _decodes(head)):
         raise ValidationError(f"{name}: the content is not plain text.")
+
+
+def _size(n: int) -> str:
+    """A size as people read it: ``2.9 MB``, ``20 MB``, ``12 KB``, ``10 bytes``."""
+    for unit, scale in (("MB", 1_048_576), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} bytes"
 
 
 def _decodes(head: bytes) -> bool:
@@ -546,10 +558,19 @@ def _decodes(head: bytes) -> bool:
 
 @transaction.atomic
 def evidence_upload(
-    *, assessment: Assessment, doc_type: str, title: str, file, by: AbstractBaseUser, max_bytes: int
+    *,
+    assessment: Assessment,
+    doc_type: str,
+    title: str,
+    file,
+    by: AbstractBaseUser,
+    max_bytes: int | None = None,
 ) -> EvidenceDocument:
-    """Add an evidence document while the self-assessment is open."""
+    """Add an evidence document while the self-assessment is open. ``max_bytes`` defaults to
+    ``settings.EVIDENCE_MAX_BYTES`` (read at call time)."""
     _self_assessment_open(assessment, SelfAssessment.objects.filter(assessment=assessment).first())
+    if max_bytes is None:
+        max_bytes = settings.EVIDENCE_MAX_BYTES
     evidence_file_check(file, max_bytes=max_bytes)
     document = EvidenceDocument(
         assessment=assessment,

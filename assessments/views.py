@@ -151,7 +151,9 @@ def self_assessment(request, round_slug: str, ods: str):
                     ratings=detail.ratings,
                     initial={
                         "version": detail.version,
-                        "commentary": detail.self_assessment.commentary,
+                        "commentary": (
+                            detail.self_assessment.commentary if detail.self_assessment else ""
+                        ),
                     },
                 )
             except ValidationError as exc:

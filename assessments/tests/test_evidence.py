@@ -1,0 +1,351 @@
+"""Evidence documents: what may be uploaded, by whom, and who may download them."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from assessments.models import EvidenceDocument, Role, Stage
+from assessments.services import evidence_upload, self_assessment_save
+from tests.factories import (
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    CompetencyFactory,
+    FrameworkFactory,
+    GovernanceAreaFactory,
+    PCTFactory,
+    PersonFactory,
+    RoleFactory,
+    SeatFactory,
+    SeatTypeFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def assessment():
+    framework = FrameworkFactory(slug="fw-evidence")
+    CompetencyFactory(framework=framework, number=1)
+    GovernanceAreaFactory(framework=framework, code="strategy", position=1)
+    return AssessmentFactory(
+        round=AssessmentRoundFactory(slug="2009-10", framework=framework),
+        pct=PCTFactory(ods_code="5PG"),
+        stage=Stage.SELF_ASSESSMENT,
+    )
+
+
+@pytest.fixture
+def board(assessment):
+    return RoleFactory(kind=Role.Kind.PCT_BOARD, pct=assessment.pct).user
+
+
+@pytest.fixture
+def document(assessment, board):
+    return evidence_upload(
+        assessment=assessment,
+        doc_type="strategic_plan",
+        title="Five-year plan: 2009/14",
+        file=SimpleUploadedFile("plan.pdf", PDF),
+        by=board,
+    )
+
+
+def upload_url(assessment, ods=None) -> str:
+    return f"/assessments/{assessment.round.slug}/{ods or assessment.pct.ods_code}/evidence/"
+
+
+def post_file(client, assessment, name, content, doc_type="other", title=""):
+    return client.post(
+        upload_url(assessment),
+        {"doc_type": doc_type, "title": title, "file": SimpleUploadedFile(name, content)},
+        follow=True,
+    )
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def submit(assessment, board):
+    framework = assessment.round.framework
+    values = {c: (2, "") for c in framework.competencies.all()}
+    values |= {a: ("amber", "") for a in framework.governance_areas.all()}
+    self_assessment_save(
+        assessment=assessment,
+        values=values,
+        commentary="",
+        by=board,
+        expected_version=0,
+        submit=True,
+    )
+
+
+# --- Uploading ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("plan.pdf", PDF), ("od-plan.DOCX", docx_bytes()), ("budget.csv", b"year,spend\n2009,1\n")],
+)
+def test_board_uploads_an_accepted_file(client, assessment, board, media, name, content):
+    client.force_login(board)
+
+    response = client.post(
+        upload_url(assessment, ods="5pg"),
+        {"doc_type": "od_plan", "title": "", "file": SimpleUploadedFile(name, content)},
+        follow=True,
+    )
+
+    document = EvidenceDocument.objects.get()
+    assert (document.doc_type, document.uploaded_by, document.assessment) == (
+        "od_plan",
+        board,
+        assessment,
+    )
+    assert messages_of(response) == [f"Uploaded {document.title}."]
+    assert (media / document.file.name).read_bytes() == content
+    assert list(response.context["detail"].evidence) == [document]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "minutes.exe",
+            b"MZ\x90\x00",
+            "minutes.exe: files of type .exe are not accepted; upload PDF, DOCX, XLSX, PPTX, "
+            "ODT, CSV, TXT.",
+        ),
+        ("plan.pdf", b"<html><script></script></html>", "plan.pdf: the content is not a PDF file."),
+        ("finance.xlsx", PDF, "finance.xlsx: the content is not a XLSX file."),
+        (
+            "notes",
+            b"text",
+            "notes: files of type (none) are not accepted; upload PDF, DOCX, XLSX, "
+            "PPTX, ODT, CSV, TXT.",
+        ),
+    ],
+)
+def test_wrong_type_refused_naming_the_file_and_the_rule(
+    client, assessment, board, media, name, content, message
+):
+    client.force_login(board)
+
+    response = post_file(client, assessment, name, content)
+
+    assert messages_of(response) == [f"The document was not uploaded. {message}"]
+    assert EvidenceDocument.objects.count() == 0
+    assert [p for p in media.rglob("*") if p.is_file()] == []
+
+
+def test_too_big_refused_naming_the_file_and_the_limit(client, assessment, board, settings, media):
+    settings.EVIDENCE_MAX_BYTES = 2048
+    client.force_login(board)
+
+    response = post_file(client, assessment, "plan.pdf", PDF + b"0" * 4096)
+
+    assert messages_of(response) == [
+        "The document was not uploaded. plan.pdf: the file is 4 KB; the limit is 2 KB."
+    ]
+    assert EvidenceDocument.objects.count() == 0
+    assert [p for p in media.rglob("*") if p.is_file()] == []
+
+
+def test_upload_without_a_file_says_so(client, assessment, board):
+    client.force_login(board)
+
+    response = client.post(upload_url(assessment), {"doc_type": "other"}, follow=True)
+
+    assert messages_of(response) == ["The document was not uploaded. File: This field is required."]
+
+
+def test_upload_refused_after_submission(client, assessment, board):
+    submit(assessment, board)
+    client.force_login(board)
+
+    response = post_file(client, assessment, "late.pdf", PDF)
+
+    assert messages_of(response) == [
+        "The document was not uploaded. The self-assessment is closed: this assessment is at "
+        "Panel formation."
+    ]
+    assert EvidenceDocument.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["other board", "staff of the SHA", "outsider"])
+def test_only_the_board_uploads_everyone_else_404(client, assessment, who):
+    user = {
+        "other board": lambda: RoleFactory(kind=Role.Kind.PCT_BOARD, pct=PCTFactory()).user,
+        "staff of the SHA": lambda: (
+            RoleFactory(kind=Role.Kind.SHA_STAFF, sha=assessment.pct.sha).user
+        ),
+        "outsider": UserFactory,
+    }[who]()
+    client.force_login(user)
+
+    response = client.post(
+        upload_url(assessment),
+        {"doc_type": "other", "file": SimpleUploadedFile("plan.pdf", PDF)},
+    )
+
+    assert response.status_code == 404
+    assert EvidenceDocument.objects.count() == 0
+
+
+# --- Downloading ----------------------------------------------------------------------------
+
+
+def seat_holder_of(assessment):
+    user = UserFactory()
+    SeatFactory(
+        panel__assessment=assessment,
+        seat_type=SeatTypeFactory(number=3),
+        person=PersonFactory(user=user, pct=PCTFactory()),
+    )
+    return user
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("board", 200),
+        ("seat holder", 200),
+        ("staff of the SHA", 200),
+        ("national", 200),
+        ("other board", 404),
+        ("seat holder of another panel", 404),
+        ("staff of another SHA", 404),
+        ("outsider", 404),
+    ],
+)
+def test_download_only_to_those_who_may_see_the_evidence(
+    client, assessment, board, document, who, status
+):
+    user = {
+        "board": lambda: board,
+        "seat holder": lambda: seat_holder_of(assessment),
+        "staff of the SHA": lambda: (
+            RoleFactory(kind=Role.Kind.SHA_STAFF, sha=assessment.pct.sha).user
+        ),
+        "national": lambda: RoleFactory(kind=Role.Kind.NATIONAL).user,
+        "other board": lambda: RoleFactory(kind=Role.Kind.PCT_BOARD, pct=PCTFactory()).user,
+        "seat holder of another panel": lambda: seat_holder_of(AssessmentFactory()),
+        "staff of another SHA": lambda: (
+            RoleFactory(kind=Role.Kind.SHA_STAFF, sha=PCTFactory().sha).user
+        ),
+        "outsider": UserFactory,
+    }[who]()
+    client.force_login(user)
+
+    response = client.get(f"/assessments/evidence/{document.pk}/")
+    content = b"".join(response.streaming_content) if status == 200 else None
+    response.close()
+
+    assert (response.status_code, content) == (status, PDF if status == 200 else None)
+
+
+def test_download_is_an_attachment_with_a_safe_name_and_nosniff(client, board, document):
+    client.force_login(board)
+
+    response = client.get(f"/assessments/evidence/{document.pk}/")
+
+    content = b"".join(response.streaming_content)
+    response.close()
+
+    assert content == PDF
+    assert response["Content-Disposition"] == (
+        'attachment; filename="5PG-five-year-plan-200914.pdf"'
+    )
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_download_of_a_missing_file_is_404(client, board, document, media):
+    (media / document.file.name).unlink()
+    client.force_login(board)
+
+    assert client.get(f"/assessments/evidence/{document.pk}/").status_code == 404
+
+
+def test_download_needs_a_login(client, document):
+    response = client.get(f"/assessments/evidence/{document.pk}/")
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"/accounts/login/?next=/assessments/evidence/{document.pk}/",
+    )
+
+
+# --- Deleting -------------------------------------------------------------------------------
+
+
+def test_board_deletes_a_document_before_submission(
+    client, board, document, media, django_capture_on_commit_callbacks
+):
+    stored = media / document.file.name
+    client.force_login(board)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/assessments/evidence/{document.pk}/delete/", follow=True)
+
+    assert messages_of(response) == ["Removed Five-year plan: 2009/14."]
+    assert EvidenceDocument.objects.count() == 0
+    assert not stored.exists()
+
+
+def test_delete_refused_after_submission(client, assessment, board, document, media):
+    submit(assessment, board)
+    client.force_login(board)
+
+    response = client.post(f"/assessments/evidence/{document.pk}/delete/", follow=True)
+
+    assert messages_of(response) == [
+        "The self-assessment is closed: this assessment is at Panel formation."
+    ]
+    assert list(EvidenceDocument.objects.all()) == [document]
+    assert (media / document.file.name).read_bytes() == PDF
+
+
+@pytest.mark.parametrize("who", ["other board", "staff of the SHA", "outsider"])
+def test_only_the_board_deletes_everyone_else_404(client, assessment, document, who):
+    user = {
+        "other board": lambda: RoleFactory(kind=Role.Kind.PCT_BOARD, pct=PCTFactory()).user,
+        "staff of the SHA": lambda: (
+            RoleFactory(kind=Role.Kind.SHA_STAFF, sha=assessment.pct.sha).user
+        ),
+        "outsider": UserFactory,
+    }[who]()
+    client.force_login(user)
+
+    response = client.post(f"/assessments/evidence/{document.pk}/delete/")
+
+    assert response.status_code == 404
+    assert list(EvidenceDocument.objects.all()) == [document]
+
+
+def test_delete_by_get_is_not_allowed(client, board, document):
+    client.force_login(board)
+
+    response = client.get(f"/assessments/evidence/{document.pk}/delete/")
+
+    assert response.status_code == 405
+    assert list(EvidenceDocument.objects.all()) == [document]

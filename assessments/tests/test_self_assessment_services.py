@@ -1,0 +1,411 @@
+"""The board's self-assessment services: every rule, its history, and nothing half-written."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from assessments.exceptions import ConflictError, TransitionError
+from assessments.models import (
+    Assessment,
+    EvidenceDocument,
+    RatingChange,
+    Role,
+    SelfAssessment,
+    SelfAssessmentRating,
+    Stage,
+    StageChange,
+)
+from assessments.services import (
+    evidence_delete,
+    evidence_upload,
+    self_assessment_save,
+    self_assessment_submit,
+)
+from tests.factories import (
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    CompetencyFactory,
+    FrameworkFactory,
+    GovernanceAreaFactory,
+    RoleFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def framework():
+    framework = FrameworkFactory(slug="fw-services")
+    CompetencyFactory(framework=framework, number=1, short_name="Locally leading the NHS")
+    CompetencyFactory(
+        framework=framework, number=2, short_name="Managing knowledge and assessing need"
+    )
+    for position, code in enumerate(["strategy", "finance", "board"], start=1):
+        GovernanceAreaFactory(framework=framework, code=code, position=position)
+    return framework
+
+
+@pytest.fixture
+def assessment(framework):
+    return AssessmentFactory(
+        round=AssessmentRoundFactory(slug="2009-10", framework=framework),
+        stage=Stage.SELF_ASSESSMENT,
+    )
+
+
+@pytest.fixture
+def board(assessment):
+    return RoleFactory(kind=Role.Kind.PCT_BOARD, pct=assessment.pct).user
+
+
+def items(framework):
+    competencies = list(framework.competencies.order_by("number"))
+    areas = list(framework.governance_areas.order_by("position"))
+    return competencies, areas
+
+
+def complete(framework, level=2, light="amber"):
+    competencies, areas = items(framework)
+    return {c: (level, "") for c in competencies} | {a: (light, "") for a in areas}
+
+
+def history(assessment):
+    return list(
+        RatingChange.objects.filter(assessment=assessment)
+        .order_by("pk")
+        .values_list("source", "competency__number", "area__code", "old_value", "new_value")
+    )
+
+
+# --- Saving a draft ----------------------------------------------------------------------------
+
+
+def test_save_writes_history_only_for_changed_values(assessment, board, framework):
+    (c1, c2), (strategy, *_) = items(framework)
+    first = self_assessment_save(
+        assessment=assessment,
+        values={c1: (2, "Draft note."), strategy: ("amber", "")},
+        commentary="",
+        by=board,
+        expected_version=0,
+    )
+
+    second = self_assessment_save(
+        assessment=assessment,
+        values={c1: (3, "Draft note."), strategy: ("amber", "Commentary only."), c2: (None, "")},
+        commentary="Overall.",
+        by=board,
+        expected_version=first.version,
+    )
+
+    assert history(assessment) == [
+        ("self_assessment", 1, None, "", "2"),
+        ("self_assessment", None, "strategy", "", "amber"),
+        ("self_assessment", 1, None, "2", "3"),
+    ]
+    assert set(RatingChange.objects.values_list("changed_by", flat=True)) == {board.pk}
+    assert (second.version, SelfAssessment.objects.get().commentary) == (2, "Overall.")
+    assert SelfAssessmentRating.objects.get(area=strategy).commentary == "Commentary only."
+
+
+def test_save_with_one_bad_value_writes_nothing(assessment, board, framework):
+    (c1, c2), (strategy, *_) = items(framework)
+
+    with pytest.raises(ValidationError) as excinfo:
+        self_assessment_save(
+            assessment=assessment,
+            values={c1: (3, ""), c2: (5, ""), strategy: ("green", "")},
+            commentary="",
+            by=board,
+            expected_version=0,
+        )
+
+    assert excinfo.value.messages == [
+        "2. Managing knowledge and assessing need: 5 is not a level: a competency takes a "
+        "level from 1 to 4."
+    ]
+    assert (SelfAssessment.objects.count(), SelfAssessmentRating.objects.count()) == (0, 0)
+    assert RatingChange.objects.count() == 0
+
+
+def test_save_refuses_an_item_of_another_framework(assessment, board):
+    stranger = CompetencyFactory(framework=FrameworkFactory(slug="fw-other"), number=1)
+
+    with pytest.raises(ValidationError) as excinfo:
+        self_assessment_save(
+            assessment=assessment,
+            values={stranger: (2, "")},
+            commentary="",
+            by=board,
+            expected_version=0,
+        )
+
+    assert excinfo.value.messages == [
+        f"1. Competency 1 is not part of the framework of {assessment.round}."
+    ]
+    assert SelfAssessment.objects.count() == 0
+
+
+def test_save_refused_once_the_assessment_has_moved_on(framework, board):
+    assessment = AssessmentFactory(
+        round=AssessmentRoundFactory(slug="2009-10", framework=framework),
+        stage=Stage.PANEL_FORMATION,
+    )
+
+    with pytest.raises(TransitionError) as excinfo:
+        self_assessment_save(
+            assessment=assessment,
+            values=complete(framework),
+            commentary="",
+            by=board,
+            expected_version=0,
+        )
+
+    assert str(excinfo.value) == (
+        "The self-assessment is closed: this assessment is at Panel formation."
+    )
+    assert SelfAssessment.objects.count() == 0
+
+
+def test_two_stale_copies_the_second_save_is_refused_and_the_first_kept(
+    assessment, board, framework
+):
+    (c1, _), _ = items(framework)
+    opened = self_assessment_save(
+        assessment=assessment, values={c1: (1, "")}, commentary="", by=board, expected_version=0
+    )
+    alice_sees = bob_sees = opened.version  # both open the page at version 1
+
+    self_assessment_save(
+        assessment=assessment,
+        values={c1: (3, "Alice.")},
+        commentary="Alice's view.",
+        by=board,
+        expected_version=alice_sees,
+    )
+    with pytest.raises(ConflictError) as excinfo:
+        self_assessment_save(
+            assessment=assessment,
+            values={c1: (4, "Bob.")},
+            commentary="Bob's view.",
+            by=board,
+            expected_version=bob_sees,
+        )
+
+    stored = SelfAssessment.objects.get()
+    assert str(excinfo.value) == (
+        "Someone else saved this self-assessment since you opened it: the values below are the "
+        "current ones; your changes were not saved."
+    )
+    assert excinfo.value.current == stored
+    assert (stored.version, stored.commentary) == (2, "Alice's view.")
+    assert SelfAssessmentRating.objects.get(competency=c1).level == 3
+    assert [row[3:] for row in history(assessment)] == [("", "1"), ("1", "3")]
+
+
+def test_two_first_saves_the_second_is_refused(assessment, board, framework):
+    (c1, _), _ = items(framework)
+    self_assessment_save(
+        assessment=assessment, values={c1: (2, "")}, commentary="", by=board, expected_version=0
+    )
+
+    with pytest.raises(ConflictError):
+        self_assessment_save(
+            assessment=assessment,
+            values={c1: (4, "")},
+            commentary="",
+            by=board,
+            expected_version=0,
+        )
+
+    assert list(SelfAssessmentRating.objects.values_list("level", flat=True)) == [2]
+
+
+# --- Submitting --------------------------------------------------------------------------------
+
+
+def test_submit_names_every_missing_item_beside_its_field(assessment, board, framework):
+    (c1, _), _ = items(framework)
+    draft = self_assessment_save(
+        assessment=assessment, values={c1: (2, "")}, commentary="", by=board, expected_version=0
+    )
+
+    with pytest.raises(ValidationError) as excinfo:
+        self_assessment_submit(assessment=assessment, by=board, expected_version=draft.version)
+
+    assert excinfo.value.message_dict == {
+        "c2": ["2. Managing knowledge and assessing need: choose a level."],
+        "strategy": ["Strategy: choose a light."],
+        "finance": ["Financial management: choose a light."],
+        "board": ["Board governance: choose a light."],
+    }
+    assert SelfAssessment.objects.get().status == "draft"
+    assert Assessment.objects.get().stage == Stage.SELF_ASSESSMENT
+    assert StageChange.objects.count() == 0
+
+
+def test_submit_with_no_draft_names_every_item(assessment, board):
+    with pytest.raises(ValidationError) as excinfo:
+        self_assessment_submit(assessment=assessment, by=board, expected_version=0)
+
+    assert list(excinfo.value.message_dict) == ["c1", "c2", "strategy", "finance", "board"]
+    assert SelfAssessment.objects.count() == 0
+
+
+def test_submit_records_who_and_moves_to_panel_formation(assessment, board, framework):
+    draft = self_assessment_save(
+        assessment=assessment,
+        values=complete(framework),
+        commentary="",
+        by=board,
+        expected_version=0,
+    )
+
+    submitted = self_assessment_submit(
+        assessment=assessment, by=board, expected_version=draft.version
+    )
+
+    stored = SelfAssessment.objects.get()
+    assert (stored.status, stored.submitted_by, stored.version) == ("submitted", board, 2)
+    assert stored.submitted_at is not None
+    assert submitted.status == "submitted"
+    assert list(
+        StageChange.objects.values_list("from_stage", "to_stage", "changed_by", "note")
+    ) == [(Stage.SELF_ASSESSMENT, Stage.PANEL_FORMATION, board.pk, "Self-assessment submitted.")]
+    assert (assessment.stage, Assessment.objects.get().stage) == (
+        Stage.PANEL_FORMATION,
+        Stage.PANEL_FORMATION,
+    )
+
+
+def test_submit_with_a_stale_version_is_refused_and_nothing_moves(assessment, board, framework):
+    draft = self_assessment_save(
+        assessment=assessment,
+        values=complete(framework),
+        commentary="",
+        by=board,
+        expected_version=0,
+    )
+    self_assessment_save(
+        assessment=assessment,
+        values=complete(framework, level=3),
+        commentary="",
+        by=board,
+        expected_version=draft.version,
+    )
+
+    with pytest.raises(ConflictError):
+        self_assessment_submit(assessment=assessment, by=board, expected_version=1)
+
+    assert SelfAssessment.objects.get().status == "draft"
+    assert Assessment.objects.get().stage == Stage.SELF_ASSESSMENT
+
+
+def test_save_after_submission_is_refused(assessment, board, framework):
+    submitted = self_assessment_save(
+        assessment=assessment,
+        values=complete(framework),
+        commentary="",
+        by=board,
+        expected_version=0,
+        submit=True,
+    )
+    # The assessment is back at self-assessment (say, by an administrator); the submitted
+    # self-assessment still does not change.
+    Assessment.objects.filter(pk=assessment.pk).update(stage=Stage.SELF_ASSESSMENT)
+
+    with pytest.raises(TransitionError) as excinfo:
+        self_assessment_save(
+            assessment=Assessment.objects.get(),
+            values=complete(framework, level=4),
+            commentary="",
+            by=board,
+            expected_version=submitted.version,
+        )
+
+    assert str(excinfo.value) == (
+        "The self-assessment has been submitted and can no longer change."
+    )
+    assert set(
+        SelfAssessmentRating.objects.exclude(level=None).values_list("level", flat=True)
+    ) == {2}
+
+
+# --- Evidence ----------------------------------------------------------------------------------
+
+
+def upload(assessment, board, name="plan.pdf", content=PDF, **kwargs):
+    return evidence_upload(
+        assessment=assessment,
+        doc_type="strategic_plan",
+        title="Five-year plan",
+        file=SimpleUploadedFile(name, content),
+        by=board,
+        **kwargs,
+    )
+
+
+def test_upload_limit_defaults_to_the_setting(assessment, board, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.EVIDENCE_MAX_BYTES = 10
+
+    with pytest.raises(ValidationError) as excinfo:
+        upload(assessment, board)
+
+    assert excinfo.value.messages == ["plan.pdf: the file is 45 bytes; the limit is 10 bytes."]
+    assert EvidenceDocument.objects.count() == 0
+
+
+def test_upload_refused_once_submitted(assessment, board, framework, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    self_assessment_save(
+        assessment=assessment,
+        values=complete(framework),
+        commentary="",
+        by=board,
+        expected_version=0,
+        submit=True,
+    )
+
+    with pytest.raises(TransitionError):
+        upload(assessment, board)
+
+    assert EvidenceDocument.objects.count() == 0
+    assert list(tmp_path.rglob("*.pdf")) == []
+
+
+def test_delete_removes_the_row_and_then_the_file(
+    assessment, board, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    document = upload(assessment, board)
+    stored = tmp_path / document.file.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        evidence_delete(document=document, by=board)
+
+    assert EvidenceDocument.objects.count() == 0
+    assert not stored.exists()
+
+
+def test_delete_refused_once_submitted_and_the_file_kept(
+    assessment, board, framework, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    document = upload(assessment, board)
+    self_assessment_save(
+        assessment=assessment,
+        values=complete(framework),
+        commentary="",
+        by=board,
+        expected_version=0,
+        submit=True,
+    )
+
+    with pytest.raises(TransitionError):
+        evidence_delete(document=EvidenceDocument.objects.get(), by=board)
+
+    assert list(EvidenceDocument.objects.all()) == [document]
+    assert (tmp_path / document.file.name).read_bytes() == PDF

@@ -1,0 +1,363 @@
+"""The self-assessment page: who sees it, what it shows, and what the server refuses."""
+
+import re
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils.html import escape
+
+from assessments.models import Assessment, Role, SelfAssessment, SelfAssessmentRating, Stage
+from assessments.services import evidence_upload, self_assessment_save
+from competencies.models import FrameworkVersion
+from competencies.reference import frameworks_load
+from tests.factories import (
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    PCTFactory,
+    PersonFactory,
+    RoleFactory,
+    SeatFactory,
+    SeatTypeFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def frameworks() -> dict[str, FrameworkVersion]:
+    """The real framework versions of both years, from the reference data."""
+    frameworks_load(path=django_settings.BASE_DIR / "fixtures" / "frameworks.json")
+    return {f.slug: f for f in FrameworkVersion.objects.all()}
+
+
+def assessment_in(framework: FrameworkVersion, **kwargs) -> Assessment:
+    return AssessmentFactory(
+        round=AssessmentRoundFactory(slug=framework.slug, framework=framework),
+        stage=kwargs.pop("stage", Stage.SELF_ASSESSMENT),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def assessment(frameworks) -> Assessment:
+    return assessment_in(frameworks["2009-10"], pct=PCTFactory(ods_code="5PG"))
+
+
+def board_of(pct):
+    return RoleFactory(kind=Role.Kind.PCT_BOARD, pct=pct).user
+
+
+def url(assessment, ods=None) -> str:
+    return f"/assessments/{assessment.round.slug}/{ods or assessment.pct.ods_code}/self-assessment/"
+
+
+def complete_post(framework, version, action="save", level="2", light="amber") -> dict:
+    data = {"version": str(version), "action": action, "commentary": ""}
+    data |= {c.code: level for c in framework.competencies.all()}
+    data |= {a.code: light for a in framework.governance_areas.all()}
+    return data
+
+
+def complete_values(framework, level=2, light="amber") -> dict:
+    return {c: (level, "") for c in framework.competencies.all()} | {
+        a: (light, "") for a in framework.governance_areas.all()
+    }
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+# --- What the page shows -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("slug", "codes"),
+    [
+        ("2008-09", [f"c{n}" for n in range(1, 11)]),
+        ("2009-10", [f"c{n}" for n in range(1, 12)]),
+    ],
+)
+def test_page_offers_the_items_and_descriptors_of_the_rounds_framework(
+    client, frameworks, slug, codes
+):
+    framework = frameworks[slug]
+    assessment = assessment_in(framework)
+    client.force_login(board_of(assessment.pct))
+    c5 = framework.competencies.get(number=5)
+    finance = framework.governance_areas.get(code="finance")
+
+    response = client.get(url(assessment))
+
+    form = response.context["form"]
+    assert [item.code for item, *_ in form.items] == [*codes, "strategy", "finance", "board"]
+    assert form.fields["c5"].choices == [
+        (str(d.level), f"Level {d.level}: {d.descriptor}") for d in c5.levels.order_by("level")
+    ]
+    assert form.fields["finance"].choices == [
+        ("green", f"Green: {finance.green_meaning}"),
+        ("amber", f"Amber: {finance.amber_meaning}"),
+        ("red", f"Red: {finance.red_meaning}"),
+    ]
+    page = response.content.decode()
+    assert escape(c5.levels.get(level=2).descriptor) in page
+    assert page.count('type="radio"') == 4 * len(codes) + 3 * 3
+    assert page.count("<legend") == len(codes) + 3
+
+
+def test_page_does_not_show_the_other_years_descriptors(client, frameworks):
+    assessment = assessment_in(frameworks["2009-10"])
+    client.force_login(board_of(assessment.pct))
+    year_one = frameworks["2008-09"].competencies.get(number=5).levels.get(level=2)
+
+    response = client.get(url(assessment))
+
+    assert escape(year_one.descriptor) not in response.content.decode()
+
+
+def test_ods_code_is_case_insensitive(client, assessment):
+    client.force_login(board_of(assessment.pct))
+
+    response = client.get(url(assessment, ods="5pg"))
+
+    assert (response.status_code, response.context["assessment"]) == (200, assessment)
+
+
+# --- Who may see and change it ---------------------------------------------------------------
+
+
+def test_board_edits_another_board_and_an_outsider_get_404(client, assessment):
+    users = {
+        "board": board_of(assessment.pct),
+        "other board": board_of(PCTFactory(sha=assessment.pct.sha)),
+        "outsider": UserFactory(),
+    }
+    seen = {}
+
+    for name, user in users.items():
+        client.force_login(user)
+        page = client.get(url(assessment))
+        posted = client.post(url(assessment), {"version": "0", "action": "save", "c1": "4"})
+        seen[name] = (page.status_code, page.context.get("editable"), posted.status_code)
+
+    assert seen == {
+        "board": (200, True, 302),
+        "other board": (404, None, 404),
+        "outsider": (404, None, 404),
+    }
+    assert SelfAssessmentRating.objects.get(competency__number=1).level == 4
+
+
+def test_sha_staff_read_only_and_staff_of_another_sha_404(client, assessment, frameworks):
+    self_assessment_save(
+        assessment=assessment,
+        values={frameworks["2009-10"].competencies.get(number=1): (3, "Strong.")},
+        commentary="",
+        by=board_of(assessment.pct),
+        expected_version=0,
+    )
+    staff = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=assessment.pct.sha).user
+    other = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=PCTFactory().sha).user
+
+    client.force_login(staff)
+    page = client.get(url(assessment))
+    posted = client.post(url(assessment), {"version": "1", "action": "save", "c1": "4"})
+    client.force_login(other)
+    elsewhere = client.get(url(assessment))
+
+    assert (page.status_code, page.context["editable"]) == (200, False)
+    assert "Save draft" not in page.content.decode()
+    assert page.context["form"]["c1"].value() == "3"
+    assert posted.status_code == 404
+    assert elsewhere.status_code == 404
+    assert SelfAssessmentRating.objects.get().level == 3
+
+
+@pytest.mark.parametrize("who", ["national", "seat holder"])
+def test_national_team_and_seat_holders_read_only(client, assessment, who):
+    if who == "national":
+        user = RoleFactory(kind=Role.Kind.NATIONAL).user
+    else:
+        user = UserFactory()
+        SeatFactory(
+            panel__assessment=assessment,
+            seat_type=SeatTypeFactory(number=2),
+            person=PersonFactory(user=user, pct=PCTFactory()),
+        )
+    client.force_login(user)
+
+    response = client.get(url(assessment))
+
+    assert (response.status_code, response.context["editable"]) == (200, False)
+
+
+# --- Saving and submitting -------------------------------------------------------------------
+
+
+def test_conflict_shows_the_current_values_and_keeps_them(client, assessment, frameworks):
+    framework = frameworks["2009-10"]
+    alice, bob = board_of(assessment.pct), UserFactory()
+    RoleFactory(user=bob, kind=Role.Kind.PCT_BOARD, pct=assessment.pct)
+    client.force_login(alice)
+    client.post(url(assessment), complete_post(framework, 0, level="1"))
+    # Both open the page at version 1; Alice saves first.
+    client.post(url(assessment), complete_post(framework, 1, level="3") | {"commentary": "A."})
+    other_client = Client()
+    other_client.force_login(bob)
+
+    response = other_client.post(
+        url(assessment), complete_post(framework, 1, level="4") | {"commentary": "B."}
+    )
+
+    assert response.status_code == 200
+    assert messages_of(response) == [
+        "Someone else saved this self-assessment since you opened it: the values below are the "
+        "current ones; your changes were not saved."
+    ]
+    form = response.context["form"]
+    assert (form["c1"].value(), form["commentary"].value(), form["version"].value()) == (
+        "3",
+        "A.",
+        2,
+    )
+    assert set(
+        SelfAssessmentRating.objects.exclude(level=None).values_list("level", flat=True)
+    ) == {3}
+
+
+def test_submit_with_missing_items_names_each_beside_its_field_and_at_the_top(
+    client, assessment, frameworks
+):
+    framework = frameworks["2009-10"]
+    client.force_login(board_of(assessment.pct))
+    data = complete_post(framework, 0, action="submit") | {"confirm": "on"}
+    del data["c5"], data["finance"]
+
+    response = client.post(url(assessment), data)
+
+    form = response.context["form"]
+    assert form.errors == {
+        "c5": ["5. Managing knowledge and assessing need: choose a level."],
+        "finance": ["Financial management: choose a light."],
+    }
+    page = response.content.decode()
+    summary = page[page.index('data-test="error-summary"') :]
+    assert re.findall(r'<a href="#(id_\w+)">', summary[: summary.index("</div>")]) == [
+        "id_c5",
+        "id_finance",
+    ]
+    assert 'id="id_c5"' in page
+    assert 'id="id_finance"' in page
+    assert form["c1"].value() == "2"  # what the board chose is still on the page
+    assert SelfAssessment.objects.count() == 0
+    assert Assessment.objects.get().stage == Stage.SELF_ASSESSMENT
+
+
+def test_submit_needs_the_confirmation_but_a_draft_does_not(client, assessment, frameworks):
+    framework = frameworks["2009-10"]
+    client.force_login(board_of(assessment.pct))
+
+    refused = client.post(url(assessment), complete_post(framework, 0, action="submit"))
+    saved = client.post(url(assessment), complete_post(framework, 0, action="save"), follow=True)
+
+    assert refused.context["form"].errors == {
+        "confirm": ["Tick this box to submit: the board must have agreed it."]
+    }
+    assert messages_of(saved) == ["Draft saved. You can come back and finish at any time."]
+    assert SelfAssessment.objects.get().status == "draft"
+
+
+def test_submitted_page_is_read_only_and_a_post_is_refused(client, assessment, frameworks):
+    framework = frameworks["2009-10"]
+    board = board_of(assessment.pct)
+    client.force_login(board)
+    submitted = client.post(
+        url(assessment),
+        complete_post(framework, 0, action="submit") | {"confirm": "on"},
+        follow=True,
+    )
+
+    refused = client.post(url(assessment), complete_post(framework, 2, level="4"), follow=True)
+
+    assert messages_of(submitted) == ["Self-assessment submitted: it now goes to your panel."]
+    assert submitted.context["editable"] is False
+    assert "Save draft" not in submitted.content.decode()
+    assert messages_of(refused) == [
+        "The self-assessment is closed: this assessment is at Panel formation."
+    ]
+    assert set(
+        SelfAssessmentRating.objects.exclude(level=None).values_list("level", flat=True)
+    ) == {2}
+    assert Assessment.objects.get().stage == Stage.PANEL_FORMATION
+
+
+@pytest.mark.parametrize("documents", [1, 3])
+def test_read_only_page_query_count_does_not_grow_with_documents(
+    client, assessment, frameworks, django_assert_num_queries, settings, tmp_path, documents
+):
+    settings.MEDIA_ROOT = tmp_path
+    board = board_of(assessment.pct)
+    for n in range(documents):
+        evidence_upload(
+            assessment=assessment,
+            doc_type="other",
+            title=f"Document {n}",
+            file=SimpleUploadedFile(f"d{n}.pdf", PDF),
+            by=board,
+        )
+    self_assessment_save(
+        assessment=assessment,
+        values=complete_values(frameworks["2009-10"]),
+        commentary="Agreed.",
+        by=board,
+        expected_version=0,
+        submit=True,
+    )
+    client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=assessment.pct.sha).user)
+
+    with django_assert_num_queries(10):
+        response = client.get(url(assessment))
+
+    assert len(response.context["detail"].evidence) == documents
+
+
+# --- The home page ----------------------------------------------------------------------------
+
+
+def test_home_links_the_board_to_its_self_assessment_with_its_status(
+    client, assessment, frameworks
+):
+    framework = frameworks["2009-10"]
+    board = board_of(assessment.pct)
+    client.force_login(board)
+
+    def cell() -> str:
+        page = client.get("/").content.decode()
+        found = re.search(r'<td data-test="self-assessment">(.*?)</td>', page, re.S)
+        return re.sub(r"<[^>]+>", "", found.group(1)).strip()
+
+    before = cell()
+    self_assessment_save(
+        assessment=assessment, values={}, commentary="", by=board, expected_version=0
+    )
+    draft = cell()
+    self_assessment_save(
+        assessment=assessment,
+        values=complete_values(framework),
+        commentary="",
+        by=board,
+        expected_version=1,
+        submit=True,
+    )
+
+    assert [before, draft, cell()] == [
+        "Not started: start the 2009-10 self-assessment",
+        "Draft: continue the 2009-10 self-assessment",
+        "Submitted the 2009-10 self-assessment",
+    ]
+    assert f'href="{url(assessment)}"' in client.get("/").content.decode()
