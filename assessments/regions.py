@@ -1,5 +1,11 @@
-"""Writes for a region's review of a round: the SHA's sign-off of its moderation, and the
-national team's confirmation (or sending back) at the cross-check."""
+"""Writes for a region's review of a round: the SHA staff's changes to agreed ratings and
+their sign-off of the region's moderation, and the national team's confirmation (or sending
+back) at the cross-check.
+
+Refusals follow ``assessments.services``: ``TransitionError`` (not at this stage),
+``ConflictError`` (someone else saved first), ``ValidationError`` (bad input, or a sign-off
+while PCTs are behind, naming them).
+"""
 
 from datetime import timedelta
 
@@ -10,18 +16,52 @@ from django.utils import timezone
 
 from assessments.exceptions import TransitionError
 from assessments.models import (
+    AgreedRating,
     Assessment,
     AssessmentRound,
+    RatingChange,
     RegionReview,
     Stage,
     StrategicHealthAuthority,
 )
-from assessments.services import assessment_advance
+from assessments.services import agreed_rating_adjust, assessment_advance
 
 
 def region_review_for(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> RegionReview:
+    """The region's review of the round, created (status: moderating) on first use."""
     review, _created = RegionReview.objects.get_or_create(round=round_, sha=sha)
     return review
+
+
+@transaction.atomic
+def agreed_rating_moderate(
+    *,
+    rating: AgreedRating,
+    value: int | str,
+    reason: str,
+    by: AbstractBaseUser,
+    expected_version: int,
+) -> AgreedRating:
+    """Regional moderation's change to an agreed rating, with its reason.
+
+    Allowed only while the rating's assessment is at regional moderation (the general
+    ``agreed_rating_adjust`` also serves the later stages). The panel's value is kept; a
+    ``ModerationAdjustment`` and a ``RatingChange`` (source: moderation) are written.
+    """
+    stage = Assessment.objects.values_list("stage", flat=True).get(pk=rating.assessment_id)
+    if stage != Stage.MODERATION:
+        raise TransitionError(
+            "Regional moderation changes a rating only while its assessment is at regional "
+            f"moderation; this one is at {Stage(stage).label}."
+        )
+    return agreed_rating_adjust(
+        rating=rating,
+        value=value,
+        reason=reason,
+        by=by,
+        expected_version=expected_version,
+        source=RatingChange.Source.MODERATION,
+    )
 
 
 @transaction.atomic
@@ -40,6 +80,8 @@ def region_sign_off(
         .select_related("pct", "round")
         .order_by("pct__name")
     )
+    if not assessments:
+        raise ValidationError(f"{sha.name} has no assessments in {round_}: nothing to sign off.")
     early = [a for a in assessments if a.stage < Stage.MODERATION]
     if early:
         raise ValidationError(

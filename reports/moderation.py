@@ -12,17 +12,21 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from assessments.models import (
+    AgreedRating,
     Assessment,
     AssessmentRound,
     SelfAssessmentRating,
+    Stage,
     StrategicHealthAuthority,
 )
-from competencies.models import LIGHT_POINTS
+from competencies.models import LIGHT_POINTS, GovernanceArea
 from panels.models import MemberScore
 from reports.tables import AREAS, competency_columns, ratings_frame
 
-Z_THRESHOLD = 2.0
-GAP_SDS = 2.0
+Z_THRESHOLD = 2.0  # |z| for a regional mean (about 1 in 20 by chance)
+GAP_SDS = 2.0  # standard deviations from the national mean gap to the self-assessment
+MEDIAN_LEVELS = 2  # levels between an agreed level and the members' median
+MIN_IDENTICAL_MEMBERS = 3  # submitted members needed before unanimity means anything
 
 RULES = {
     "region-mean": (
@@ -31,23 +35,32 @@ RULES = {
         "or more: z = (regional mean - England mean) ÷ (England's standard deviation ÷ √n), n "
         "being the region's number of PCTs. A z-score, not a raw difference, because a gap of "
         "0.2 levels means little in a region of 8 PCTs and much in one of 31; |z| ≥ 2 is "
-        "unlikely (about 1 in 20) if the region's PCTs were like England's.",
+        "unlikely (about 1 in 20) if the region's PCTs were like England's. England's mean "
+        "and standard deviation are taken over every PCT of England with an agreed level, "
+        "the region's included; a region with fewer than two rated PCTs is not tested.",
     ),
     "panel-median": (
         "Agreed level far from the members' scores",
-        "An agreed level two or more levels away from the median of the panel members' own "
-        "(submitted) scores for that item.",
+        f"An agreed competency level {MEDIAN_LEVELS} or more levels away from the median of "
+        "the panel members' own scores for that competency (members who submitted their "
+        "scores; a member excused by the chair is left out).",
     ),
     "identical-panel": (
         "Every member gave the same scores",
-        "A panel whose submitted members (at least three) gave identical scores on every item: "
-        "independent scoring rarely agrees on everything.",
+        "A panel whose submitted members all gave the same level or light on every item "
+        "(every competency and governance area), with at least "
+        f"{MIN_IDENTICAL_MEMBERS} members counted; members excused by the chair are left out. "
+        "Five people scoring on their own rarely agree on everything: check that the scores "
+        "were independent.",
     ),
     "self-assessment-gap": (
         "Far from the self-assessment",
-        f"A PCT whose mean gap between the agreed levels and its own self-assessed levels lies "
-        f"more than {GAP_SDS:g} standard deviations from the national mean gap (panels usually "
-        "score somewhat below self-assessments; this flags the unusual ones, in either direction).",
+        "A PCT whose mean gap (agreed level - self-assessed level, averaged over the "
+        "competencies it self-assessed) lies more than "
+        f"{GAP_SDS:g} standard deviations from the national mean of that gap, computed over "
+        "every PCT of England with a submitted self-assessment. Panels usually score somewhat "
+        "below self-assessments, so the rule compares each PCT with that usual gap rather than "
+        "with zero, and flags the unusual ones in either direction.",
     ),
     "red-all-three": (
         "Red on all three governance areas",
@@ -62,10 +75,23 @@ class Flag:
     rule: str
     subject: str  # the PCT (or competency, for a regional flag)
     detail: str
+    ods_code: str = ""  # the PCT flagged, if the flag is about one
+    item: str = ""  # the item flagged (``c5``, ``strategy``), if the flag is about one
 
     @property
     def title(self) -> str:
         return RULES[self.rule][0]
+
+
+def z_score(england: pd.Series, ours: pd.Series) -> float | None:
+    """(regional mean - England mean) / (England sd / sqrt(n)); None where it cannot be
+    computed (fewer than two regional values, or no spread in England)."""
+    england = england.dropna().astype(float)
+    ours = ours.dropna().astype(float)
+    sd = england.std(ddof=0)
+    if len(ours) < 2 or math.isnan(sd) or sd == 0:
+        return None
+    return (ours.mean() - england.mean()) / (sd / math.sqrt(len(ours)))
 
 
 def region_mean_flags(levels: pd.DataFrame, region: pd.Series) -> list[Flag]:
@@ -74,16 +100,16 @@ def region_mean_flags(levels: pd.DataFrame, region: pd.Series) -> list[Flag]:
     for column in levels.columns:
         england = levels[column].dropna().astype(float)
         ours = levels.loc[region, column].dropna().astype(float)
+        z = z_score(england, ours)
         sd = england.std(ddof=0)
-        if len(ours) < 2 or sd == 0 or math.isnan(sd):
-            continue
-        z = (ours.mean() - england.mean()) / (sd / math.sqrt(len(ours)))
-        if abs(z) >= Z_THRESHOLD:
+        if z is not None and abs(z) >= Z_THRESHOLD:
             flags.append(
                 Flag(
                     "region-mean",
                     f"Competency {column[1:]}",
-                    f"region mean {ours.mean():.2f} against England {england.mean():.2f} (z = {z:+.1f})",
+                    f"region mean {ours.mean():.2f} (n = {len(ours)}) against England "
+                    f"{england.mean():.2f} (sd {sd:.2f}): z = {z:+.1f}",
+                    item=column,
                 )
             )
     return flags
@@ -95,29 +121,40 @@ def panel_median_flags(agreed: pd.DataFrame, members: pd.DataFrame) -> list[Flag
         return []
     medians = members.groupby(["ods_code", "item"])["level"].median().rename("median")
     joined = agreed.join(medians, on=["ods_code", "item"]).dropna(subset=["median", "level"])
-    far = joined[(joined["level"] - joined["median"]).abs() >= 2]
+    far = joined[(joined["level"] - joined["median"]).abs() >= MEDIAN_LEVELS]
     return [
         Flag(
             "panel-median",
             row.pct,
             f"{row.item}: agreed {int(row.level)}, members' median {row.median:g}",
+            ods_code=row.ods_code,
+            item=row.item,
         )
         for row in far.itertuples()
     ]
 
 
 def identical_panel_flags(members: pd.DataFrame, names: dict[str, str]) -> list[Flag]:
-    """``members``: ods_code, seat, item, value (submitted seats only)."""
+    """``members``: ods_code, seat, item, value (submitted, not excused seats only).
+
+    A panel is flagged when every member gave a value for every item and, item by item,
+    all the values are the same.
+    """
     flags = []
-    for ods, scores in members.groupby("ods_code"):
-        if scores["seat"].nunique() < 3:
+    if members.empty:
+        return flags
+    for ods, scores in members.dropna(subset=["value"]).groupby("ods_code"):
+        seats = scores["seat"].nunique()
+        if seats < MIN_IDENTICAL_MEMBERS:
             continue
-        if (scores.groupby("item")["value"].nunique() == 1).all():
+        per_item = scores.groupby("item")["value"].agg(["nunique", "size"])
+        if (per_item["nunique"] == 1).all() and (per_item["size"] == seats).all():
             flags.append(
                 Flag(
                     "identical-panel",
                     names.get(ods, ods),
-                    f"{scores['seat'].nunique()} members, {scores['item'].nunique()} items",
+                    f"all {seats} members gave the same value on each of {len(per_item)} items",
+                    ods_code=ods,
                 )
             )
     return flags
@@ -136,7 +173,9 @@ def self_assessment_gap_flags(
         Flag(
             "self-assessment-gap",
             names.get(ods, ods),
-            f"mean gap {gap:+.2f} levels against a national mean of {mean:+.2f} (sd {sd:.2f})",
+            f"mean gap {gap:+.2f} levels against a national mean of {mean:+.2f} (sd {sd:.2f}): "
+            f"{(gap - mean) / sd:+.1f} sd",
+            ods_code=ods,
         )
         for ods, gap in gaps.items()
         if ods in region_codes and abs(gap - mean) > GAP_SDS * sd
@@ -146,16 +185,22 @@ def self_assessment_gap_flags(
 def red_all_three_flags(frame: pd.DataFrame) -> list[Flag]:
     red = frame[(frame[AREAS] == "red").all(axis=1)]
     return [
-        Flag("red-all-three", row.pct, "red on strategy, finance and board")
+        Flag("red-all-three", row.pct, "red on strategy, finance and board", ods_code=row.ods_code)
         for row in red.itertuples()
     ]
 
 
 @dataclass
 class ItemStats:
+    code: str  # c5, strategy
     label: str
     region: dict
     england: dict
+    z: float | None = None  # competencies only: the z-score of the regional mean
+
+    @property
+    def flagged(self) -> bool:
+        return self.z is not None and abs(self.z) >= Z_THRESHOLD
 
 
 @dataclass
@@ -167,43 +212,93 @@ class Moderation:
     area_stats: list[ItemStats]
     flags: list[Flag]
     assessments: list[Assessment] = field(default_factory=list)
+    items: list[tuple[str, str, str]] = field(default_factory=list)  # (code, short, name)
+
+    @property
+    def columns(self) -> list[str]:
+        """The round's competency columns, c1 … cN."""
+        return [code for code, _short, _name in self.items if code not in AREAS]
+
+    @property
+    def stage_counts(self) -> list[tuple[Stage, int]]:
+        return [(stage, sum(a.stage == stage for a in self.assessments)) for stage in Stage]
 
     @property
     def flags_by_rule(self) -> dict[str, list[Flag]]:
         return {rule: [f for f in self.flags if f.rule == rule] for rule in RULES}
+
+    @property
+    def rules(self) -> list[tuple[str, str, str, int]]:
+        """``(code, title, rule, number of flags)`` for the "How flags are raised" list."""
+        return [
+            (code, title, text, sum(f.rule == code for f in self.flags))
+            for code, (title, text) in RULES.items()
+        ]
+
+    @property
+    def before_moderation(self) -> list[Assessment]:
+        """The region's assessments not yet at regional moderation (they hold up sign-off)."""
+        return [a for a in self.assessments if a.stage < Stage.MODERATION]
 
 
 def _describe(values: pd.Series) -> dict:
     values = values.dropna().astype(float)
     counts = {level: int((values == level).sum()) for level in (1, 2, 3, 4)}
     if values.empty:
-        return {"n": 0, "counts": counts, "mean": None, "median": None, "sd": None}
+        return {"n": 0, "counts": counts, "shares": _shares(counts, 0)} | dict.fromkeys(
+            ("mean", "median", "sd", "iqr")
+        )
     return {
         "n": len(values),
         "counts": counts,
+        "shares": _shares(counts, len(values)),
         "mean": values.mean(),
         "median": values.median(),
         "sd": values.std(ddof=0),
+        "iqr": values.quantile(0.75) - values.quantile(0.25),
     }
+
+
+def _shares(counts: dict, n: int) -> list[tuple[object, float, float]]:
+    """The segments of a 100-wide stacked bar: ``(key, x, width)`` per non-zero count."""
+    segments, x = [], 0.0
+    for key, count in counts.items():
+        if n and count:
+            width = 100 * count / n
+            segments.append((key, round(x, 2), round(width, 2)))
+            x += width
+    return segments
 
 
 def _describe_lights(values: pd.Series) -> dict:
     values = values.dropna()
     points = values.map(LIGHT_POINTS).astype(float)
+    counts = {light: int((values == light).sum()) for light in ("green", "amber", "red")}
     return {
         "n": len(values),
-        "counts": {light: int((values == light).sum()) for light in ("green", "amber", "red")},
+        "counts": counts,
+        "shares": _shares(counts, len(values)),
         "mean": points.mean() if len(points) else None,
+        "median": points.median() if len(points) else None,
+        "sd": points.std(ddof=0) if len(points) else None,
     }
 
 
 def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Moderation:
-    """Everything the regional moderation page shows (a fixed number of queries)."""
-    columns = competency_columns(round_)
+    """Everything the regional moderation page shows (a fixed number of queries: the round's
+    competencies, then one ``values()`` query per data set: agreed ratings of England,
+    members' scores of the region, self-assessments of England; and the assessments)."""
+    numbered = list(
+        round_.framework.competencies.order_by("number").values_list("number", "short_name")
+    )
+    columns = [f"c{number}" for number, _name in numbered]
+    names = {f"c{number}": name for number, name in numbered} | {
+        a: GovernanceArea.Code(a).label for a in AREAS
+    }
     england = ratings_frame(round_=round_)
     in_region = england["sha"] == sha.ods_code
     region = england[in_region]
-    names = dict(zip(england["ods_code"], england["pct"], strict=True))
+    pct_names = dict(zip(england["ods_code"], england["pct"], strict=True))
 
     member_rows = pd.DataFrame(
         list(
@@ -211,6 +306,7 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
                 seat__panel__assessment__round=round_,
                 seat__panel__assessment__pct__sha=sha,
                 seat__submitted_at__isnull=False,
+                seat__absence_reason="",
                 sub_indicator__isnull=True,
             ).values_list(
                 "seat__panel__assessment__pct__ods_code",
@@ -237,6 +333,7 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
                 self_assessment__assessment__round=round_,
                 self_assessment__status="submitted",
                 competency__isnull=False,
+                level__isnull=False,
             ).values_list(
                 "self_assessment__assessment__pct__ods_code", "competency__number", "level"
             )
@@ -257,7 +354,7 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
             level=pd.to_numeric(competency_members["level"])
         )
     flags += panel_median_flags(agreed_long, competency_members)
-    flags += identical_panel_flags(member_rows, names) if not member_rows.empty else []
+    flags += identical_panel_flags(member_rows, pct_names)
     if not self_rows.empty:
         agreed_all = england.melt(
             id_vars=["ods_code"], value_vars=columns, var_name="item", value_name="agreed"
@@ -266,22 +363,88 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
         merged = self_rows.merge(agreed_all, on=["ods_code", "item"])
         merged["gap"] = pd.to_numeric(merged["agreed"]) - merged["level"]
         flags += self_assessment_gap_flags(
-            merged.groupby("ods_code")["gap"].mean(), set(region["ods_code"]), names
+            merged.groupby("ods_code")["gap"].mean(), set(region["ods_code"]), pct_names
         )
     flags += red_all_three_flags(region)
 
     competency_stats = [
-        ItemStats(c.upper(), _describe(region[c]), _describe(england[c])) for c in columns
+        ItemStats(
+            c,
+            f"{c[1:]}. {names[c]}",
+            _describe(region[c]),
+            _describe(england[c]),
+            z_score(england[c], region[c]),
+        )
+        for c in columns
     ]
     area_stats = [
-        ItemStats(a, _describe_lights(region[a]), _describe_lights(england[a])) for a in AREAS
+        ItemStats(a, names[a], _describe_lights(region[a]), _describe_lights(england[a]))
+        for a in AREAS
     ]
     assessments = list(
         Assessment.objects.filter(round=round_, pct__sha=sha)
         .select_related("pct")
         .order_by("pct__name")
     )
-    return Moderation(round_, sha, region, competency_stats, area_stats, flags, assessments)
+    items = [
+        (code, code.upper() if code in columns else names[code], names[code])
+        for code in [*AREAS, *columns]
+    ]
+    return Moderation(round_, sha, region, competency_stats, area_stats, flags, assessments, items)
+
+
+@dataclass
+class Cell:
+    """One agreed rating in the compact table (``rating`` is None where none is agreed)."""
+
+    item: str  # c5, strategy
+    label: str  # 5. Prioritising investment, Strategy
+    rating: AgreedRating | None
+    flags: list[Flag]
+
+
+@dataclass
+class RatingRow:
+    assessment: Assessment
+    cells: list[Cell]
+    flags: list[Flag]  # every flag about this PCT
+
+    @property
+    def adjustable(self) -> bool:
+        return self.assessment.stage == Stage.MODERATION
+
+
+def rating_rows(
+    *,
+    assessments: list[Assessment],
+    ratings: list[AgreedRating],
+    items: list[tuple[str, str, str]],
+    flags: list[Flag],
+) -> list[RatingRow]:
+    """The compact table: one row per PCT, one cell per item (``items``: areas, then
+    competencies, as ``Moderation.items``), each cell with the flags raised about it. No
+    queries: ``ratings`` (with competency and area) is already fetched."""
+    by_key = {}
+    for rating in ratings:
+        item = f"c{rating.competency.number}" if rating.competency_id else rating.area.code
+        by_key[(rating.assessment_id, item)] = rating
+    labels = {
+        code: (f"{code[1:]}. {name}" if code not in AREAS else name) for code, _short, name in items
+    }
+    rows = []
+    for assessment in assessments:
+        mine = [f for f in flags if f.ods_code == assessment.pct.ods_code]
+        cells = [
+            Cell(
+                code,
+                labels[code],
+                by_key.get((assessment.pk, code)),
+                [f for f in mine if f.item == code],
+            )
+            for code, _short, _name in items
+        ]
+        rows.append(RatingRow(assessment, cells, mine))
+    return rows
 
 
 @dataclass

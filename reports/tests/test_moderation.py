@@ -1,10 +1,12 @@
-"""Regional moderation: each flag on constructed data, sign-off, adjustments and access."""
+"""Regional moderation: each flag on constructed data (the pure rules, and the same rules
+through ``moderation()`` on factory-made regions), the page, adjustments and sign-off."""
+
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from assessments.exceptions import TransitionError
 from assessments.models import (
     AgreedRating,
     Assessment,
@@ -14,95 +16,286 @@ from assessments.models import (
     Role,
     Stage,
 )
-from assessments.regions import region_sign_off
 from reports.moderation import (
     identical_panel_flags,
+    moderation,
     panel_median_flags,
     red_all_three_flags,
     region_mean_flags,
     self_assessment_gap_flags,
 )
+from reports.tables import AREAS
 from tests.factories import (
     AgreedRatingFactory,
     AssessmentFactory,
     AssessmentRoundFactory,
     CompetencyFactory,
+    GovernanceAreaFactory,
     PCTFactory,
+    RegionReviewFactory,
     RoleFactory,
+    SelfAssessmentFactory,
+    SelfAssessmentRatingFactory,
     SHAFactory,
     UserFactory,
 )
+from tests.factories.panels import MemberScoreFactory, PanelFactory, SeatFactory, SeatTypeFactory
 
-# --- Flags, on constructed tables ----------------------------------------------------------
-
-
-def england(region_levels: list[int], others: list[int]) -> tuple[pd.DataFrame, pd.Series]:
-    levels = pd.DataFrame({"c1": region_levels + others})
-    return levels, pd.Series([True] * len(region_levels) + [False] * len(others))
+# --- Builders -------------------------------------------------------------------------------
 
 
-def test_region_mean_flag_raised_when_the_z_score_reaches_two():
-    levels, region = england([3, 3, 3, 3], [2] * 20 + [1] * 4 + [3] * 4)
+@pytest.fixture
+def world(db):
+    """A round whose framework scores three competencies and the three areas."""
+    round_ = AssessmentRoundFactory(slug="2009-10")
+    framework = round_.framework
+    return SimpleNamespace(
+        round=round_,
+        competencies=[
+            CompetencyFactory(framework=framework, number=n, with_levels=False) for n in (1, 2, 3)
+        ],
+        areas=[
+            GovernanceAreaFactory(framework=framework, code=code, position=n)
+            for n, code in enumerate(AREAS, start=1)
+        ],
+    )
 
-    flags = region_mean_flags(levels, region)
 
-    assert [(f.rule, f.subject) for f in flags] == [("region-mean", "Competency 1")]
-    assert "z = +" in flags[0].detail
+def add_pct(world, sha, *, levels=(2, 2, 2), lights=("amber",) * 3, name=None, stage=None):
+    """A PCT of ``sha`` with an assessment at ``stage`` (moderation) and agreed ratings."""
+    pct = PCTFactory(sha=sha, **({"name": name} if name else {}))
+    assessment = AssessmentFactory(round=world.round, pct=pct, stage=stage or Stage.MODERATION)
+    for competency, level in zip(world.competencies, levels, strict=True):
+        AgreedRatingFactory(assessment=assessment, competency=competency, level=level)
+    for area, light in zip(world.areas, lights, strict=True):
+        AgreedRatingFactory(assessment=assessment, area=area, light=light)
+    return assessment
 
 
-def test_region_mean_flag_not_raised_for_a_region_like_england():
-    levels, region = england([2, 2, 3, 1], [2] * 20 + [1] * 4 + [3] * 4)
+def add_panel(world, assessment, members, *, excused=()):
+    """Submitted members' scores: ``members`` is a list of (levels, lights); ``excused``
+    members have an absence reason (and a draft that must not count)."""
+    panel = PanelFactory(assessment=assessment)
+    seats = []
+    for number, (levels, lights) in enumerate([*members, *excused], start=1):
+        is_excused = number > len(members)
+        seat = SeatFactory(
+            panel=panel,
+            seat_type=SeatTypeFactory(number=number),
+            submitted_at=None if is_excused else timezone.now(),
+            absence_reason="Unwell on the panel day." if is_excused else "",
+        )
+        for competency, level in zip(world.competencies, levels, strict=True):
+            MemberScoreFactory(seat=seat, competency=competency, level=level)
+        for area, light in zip(world.areas, lights, strict=True):
+            MemberScoreFactory(seat=seat, area=area, level=None, light=light)
+        seats.append(seat)
+    return seats
 
-    assert region_mean_flags(levels, region) == []
+
+def add_self_assessment(world, assessment, levels):
+    self_assessment = SelfAssessmentFactory(
+        assessment=assessment, status="submitted", submitted_at=timezone.now()
+    )
+    for competency, level in zip(world.competencies, levels, strict=True):
+        SelfAssessmentRatingFactory(
+            self_assessment=self_assessment, competency=competency, level=level
+        )
 
 
-def test_panel_median_flag_when_agreed_is_two_from_the_members_median():
+def flags_of(world, sha, rule):
+    return [
+        (f.subject, f.item) for f in moderation(round_=world.round, sha=sha).flags if f.rule == rule
+    ]
+
+
+# --- Flag 1: a regional mean far from England's (z-score) -------------------------------------
+
+
+def test_region_mean_flag_raised_when_the_z_score_reaches_two(world):
+    region, elsewhere = SHAFactory(), SHAFactory()
+    for _n in range(3):
+        add_pct(world, region, levels=(3, 2, 2))
+    for level in [2] * 8 + [1, 3]:
+        add_pct(world, elsewhere, levels=(level, 2, 2))
+
+    flags = moderation(round_=world.round, sha=region).flags
+
+    # England c1: 3,3,3 + eight 2s, 1, 3 → mean 2.23, sd 0.58; z = 0.77 / (0.58 / √3) = 2.3
+    assert [(f.rule, f.subject, f.item) for f in flags] == [("region-mean", "Competency 1", "c1")]
+    assert flags[0].detail.endswith("z = +2.3")
+
+
+def test_region_mean_flag_not_raised_for_a_region_like_england(world):
+    region, elsewhere = SHAFactory(), SHAFactory()
+    for level in (2, 2, 3):
+        add_pct(world, region, levels=(level, 2, 2))
+    for level in [2] * 8 + [1, 3]:
+        add_pct(world, elsewhere, levels=(level, 2, 2))
+
+    assert flags_of(world, region, "region-mean") == []
+
+
+def test_region_mean_rule_uses_the_z_score_not_the_raw_difference():
+    # The same raw difference (+0.5) is flagged in a region of 16 PCTs, not in one of 2.
+    # England: the region's PCTs and 40 others at 2, 1, 3, 2, … (z = 0.96 against 2.24).
+    small = pd.DataFrame({"c1": [2.5, 2.5] + [2, 1, 3, 2] * 10})
+    large = pd.DataFrame({"c1": [2.5] * 16 + [2, 1, 3, 2] * 10})
+
+    flagged_small = region_mean_flags(small, pd.Series([True] * 2 + [False] * 40))
+    flagged_large = region_mean_flags(large, pd.Series([True] * 16 + [False] * 40))
+
+    assert ([f.subject for f in flagged_small], [f.subject for f in flagged_large]) == (
+        [],
+        ["Competency 1"],
+    )
+
+
+# --- Flag 2: an agreed level two from the members' median -------------------------------------
+
+
+def test_panel_median_flag_raised_two_levels_from_the_members_median(world):
+    sha = SHAFactory()
+    assessment = add_pct(world, sha, name="Alpha", levels=(4, 2, 2))
+    lights = ("amber",) * 3
+    add_panel(world, assessment, [((level, 2, 2), lights) for level in (2, 2, 2, 1, 3)])
+
+    flags = moderation(round_=world.round, sha=sha).flags
+
+    assert [(f.rule, f.subject, f.item, f.detail) for f in flags] == [
+        ("panel-median", "Alpha", "c1", "c1: agreed 4, members' median 2")
+    ]
+
+
+def test_panel_median_flag_not_raised_one_level_from_the_median(world):
+    sha = SHAFactory()
+    assessment = add_pct(world, sha, name="Alpha", levels=(3, 2, 2))
+    add_panel(world, assessment, [((level, 2, 2), ("amber",) * 3) for level in (2, 2, 2, 1, 3)])
+
+    assert flags_of(world, sha, "panel-median") == []
+
+
+def test_panel_median_flag_on_a_plain_table():
     agreed = pd.DataFrame(
         {"ods_code": ["A", "B"], "pct": ["Alpha", "Beta"], "item": ["c1", "c1"], "level": [4, 2]}
     )
     members = pd.DataFrame(
-        {
-            "ods_code": ["A"] * 5 + ["B"] * 5,
-            "item": ["c1"] * 10,
-            "level": [2, 2, 2, 1, 3, 2, 3, 2, 2, 1],
-        }
+        {"ods_code": ["A"] * 5 + ["B"] * 5, "item": ["c1"] * 10, "level": [2, 2, 2, 1, 3] * 2}
     )
 
-    flags = panel_median_flags(agreed, members)
-
-    assert [(f.subject, f.detail) for f in flags] == [("Alpha", "c1: agreed 4, members' median 2")]
+    assert [f.subject for f in panel_median_flags(agreed, members)] == ["Alpha"]
 
 
-def test_identical_panel_flag_only_when_every_item_agrees():
-    members = pd.DataFrame(
-        {
-            "ods_code": ["A"] * 6 + ["B"] * 6,
-            "seat": [1, 2, 3, 1, 2, 3] * 2,
-            "item": ["c1", "c1", "c1", "strategy", "strategy", "strategy"] * 2,
-            "value": [2, 2, 2, "amber", "amber", "amber", 2, 2, 3, "amber", "amber", "amber"],
-        }
-    )
-
-    flags = identical_panel_flags(members, {"A": "Alpha", "B": "Beta"})
-
-    assert [f.subject for f in flags] == ["Alpha"]
+# --- Flag 3: every member gave identical scores -------------------------------------------------
 
 
-def test_self_assessment_gap_flag_for_the_unusual_pct_of_the_region_only():
-    gaps = pd.Series({"A": -0.5, "B": -0.4, "C": -0.6, "D": -0.5, "E": -0.45, "F": 1.5, "G": 1.6})
+def test_identical_panel_flag_raised_when_all_five_members_agree_on_every_item(world):
+    sha = SHAFactory()
+    assessment = add_pct(world, sha, name="Alpha")
+    add_panel(world, assessment, [((2, 3, 1), ("green", "amber", "red"))] * 5)
 
-    flags = self_assessment_gap_flags(gaps, {"A", "F"}, {"A": "Alpha", "F": "Phi"})
+    flags = moderation(round_=world.round, sha=sha).flags
 
-    assert [f.subject for f in flags] == []  # two outliers widen the spread: nothing beyond 2 sd
-    gaps = pd.Series({**{c: -0.5 for c in "ABCDEFGHIJ"}, "K": 1.5})
-    assert [f.subject for f in self_assessment_gap_flags(gaps, {"A", "K"}, {"K": "Kappa"})] == [
-        "Kappa"
+    assert [(f.rule, f.subject, f.detail) for f in flags] == [
+        ("identical-panel", "Alpha", "all 5 members gave the same value on each of 6 items")
     ]
 
 
-def test_red_all_three_flag():
+def test_identical_panel_flag_not_raised_when_one_member_differs_on_one_light(world):
+    sha = SHAFactory()
+    assessment = add_pct(world, sha, name="Alpha")
+    same = ((2, 3, 1), ("green", "amber", "red"))
+    add_panel(world, assessment, [same] * 4 + [((2, 3, 1), ("green", "amber", "amber"))])
+
+    assert flags_of(world, sha, "identical-panel") == []
+
+
+def test_identical_panel_flag_ignores_an_excused_member(world):
+    sha = SHAFactory()
+    assessment = add_pct(world, sha, name="Alpha")
+    same = ((2, 3, 1), ("green", "amber", "red"))
+    add_panel(world, assessment, [same] * 4, excused=[((4, 4, 4), ("red",) * 3)])
+
+    assert flags_of(world, sha, "identical-panel") == [("Alpha", "")]
+
+
+def test_identical_panel_flag_needs_every_member_to_score_every_item():
+    members = pd.DataFrame(
+        {
+            "ods_code": ["A"] * 5,
+            "seat": [1, 2, 3, 1, 2],  # seat 3 gave no light
+            "item": ["c1", "c1", "c1", "strategy", "strategy"],
+            "value": [2, 2, 2, "amber", "amber"],
+        }
+    )
+
+    assert identical_panel_flags(members, {"A": "Alpha"}) == []
+
+
+# --- Flag 4: far from the self-assessment, against the national gap -----------------------
+
+
+def test_self_assessment_gap_flag_raised_beyond_two_sd_of_the_national_gap(world):
+    region, elsewhere = SHAFactory(), SHAFactory()
+    outlier = add_pct(world, region, name="Alpha", levels=(3, 3, 3))
+    add_self_assessment(world, outlier, (2, 2, 2))  # gap +1
+    for n in range(8):
+        usual = add_pct(world, elsewhere, levels=(2, 2, 2))
+        add_self_assessment(world, usual, (3, 2, 2) if n % 2 else (3, 3, 2))  # gap -1/3, -2/3
+
+    flags = moderation(round_=world.round, sha=region).flags
+
+    # National gaps: mean -0.33, sd 0.50; Alpha's +1.00 is 2.7 sd away.
+    assert [(f.rule, f.subject, f.detail) for f in flags] == [
+        (
+            "self-assessment-gap",
+            "Alpha",
+            "mean gap +1.00 levels against a national mean of -0.33 (sd 0.50): +2.7 sd",
+        )
+    ]
+
+
+def test_self_assessment_gap_flag_not_raised_for_the_usual_gap(world):
+    region, elsewhere = SHAFactory(), SHAFactory()
+    usual_here = add_pct(world, region, name="Alpha", levels=(2, 2, 2))
+    add_self_assessment(world, usual_here, (3, 2, 2))
+    for n in range(8):
+        usual = add_pct(world, elsewhere, levels=(2, 2, 2))
+        add_self_assessment(world, usual, (3, 2, 2) if n % 2 else (3, 3, 2))
+
+    assert flags_of(world, region, "self-assessment-gap") == []
+
+
+def test_self_assessment_gap_flag_only_for_the_region_on_a_plain_series():
+    gaps = pd.Series({**{c: -0.5 for c in "ABCDEFGHIJ"}, "K": 1.5})
+
+    assert [f.subject for f in self_assessment_gap_flags(gaps, {"A", "K"}, {"K": "Kappa"})] == [
+        "Kappa"
+    ]
+    assert self_assessment_gap_flags(gaps, {"A"}, {}) == []
+
+
+# --- Flag 5: red on all three ------------------------------------------------------------------
+
+
+def test_red_all_three_flag_raised(world):
+    sha = SHAFactory()
+    add_pct(world, sha, name="Alpha", lights=("red", "red", "red"))
+
+    assert flags_of(world, sha, "red-all-three") == [("Alpha", "")]
+
+
+def test_red_all_three_flag_not_raised_with_one_amber(world):
+    sha = SHAFactory()
+    add_pct(world, sha, name="Alpha", lights=("red", "red", "amber"))
+
+    assert flags_of(world, sha, "red-all-three") == []
+
+
+def test_red_all_three_flag_on_a_plain_table():
     frame = pd.DataFrame(
         {
+            "ods_code": ["A", "B"],
             "pct": ["Alpha", "Beta"],
             "strategy": ["red", "red"],
             "finance": ["red", "amber"],
@@ -113,153 +306,318 @@ def test_red_all_three_flag():
     assert [f.subject for f in red_all_three_flags(frame)] == ["Alpha"]
 
 
-# --- Sign-off ----------------------------------------------------------------------------------
+# --- Statistics -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def region(db):
-    sha = SHAFactory(name="North East")
-    round_ = AssessmentRoundFactory(slug="2009-10")
-    assessments = [
-        AssessmentFactory(
-            round=round_, pct=PCTFactory(sha=sha, name=f"PCT {n}"), stage=Stage.MODERATION
-        )
-        for n in range(3)
-    ]
-    return round_, sha, assessments
+def test_statistics_put_the_region_beside_england(world):
+    region, elsewhere = SHAFactory(), SHAFactory()
+    for level in (1, 3):
+        add_pct(world, region, levels=(level, 2, 2), lights=("green", "amber", "red"))
+    for level in (2, 2, 4):
+        add_pct(world, elsewhere, levels=(level, 2, 2), lights=("red", "amber", "red"))
+
+    data = moderation(round_=world.round, sha=region)
+
+    c1, strategy = data.competency_stats[0], data.area_stats[0]
+    assert (c1.label, c1.region["counts"], c1.region["mean"], c1.region["median"]) == (
+        "1. Competency 1",
+        {1: 1, 2: 0, 3: 1, 4: 0},
+        2.0,
+        2.0,
+    )
+    assert (c1.england["n"], c1.england["counts"], c1.england["mean"], c1.england["iqr"]) == (
+        5,
+        {1: 1, 2: 2, 3: 1, 4: 1},
+        2.4,
+        1.0,
+    )
+    assert (strategy.label, strategy.region["counts"], strategy.england["counts"]) == (
+        "Strategy",
+        {"green": 2, "amber": 0, "red": 0},
+        {"green": 2, "amber": 0, "red": 3},
+    )
 
 
-def test_sign_off_refused_while_a_pct_is_before_moderation(region):
-    round_, sha, assessments = region
-    Assessment.objects.filter(pk=assessments[1].pk).update(stage=Stage.SCORING)
-
-    with pytest.raises(ValidationError) as excinfo:
-        region_sign_off(round_=round_, sha=sha, by=UserFactory())
-
-    assert excinfo.value.messages == [
-        "North East cannot be signed off while these PCTs are before regional moderation:",
-        "PCT 1 (Scoring)",
-    ]
-    assert set(Assessment.objects.values_list("stage", flat=True)) == {
-        Stage.MODERATION,
-        Stage.SCORING,
-    }
-
-
-def test_sign_off_moves_the_region_to_cross_check_once(region):
-    round_, sha, _assessments = region
-    user = UserFactory()
-
-    review = region_sign_off(round_=round_, sha=sha, by=user)
-
-    assert review.status == RegionReview.Status.SIGNED_OFF
-    assert set(Assessment.objects.values_list("stage", flat=True)) == {Stage.CROSS_CHECK}
-    with pytest.raises(TransitionError):
-        region_sign_off(round_=round_, sha=sha, by=user)
-
-
-# --- The page and its forms ----------------------------------------------------------------
+# --- The page ------------------------------------------------------------------------------------
 
 
 def url(round_, sha, tail=""):
     return f"/reports/moderation/{round_.slug}/{sha.ods_code.lower()}/{tail}"
 
 
-def test_page_for_staff_of_the_region_and_404_for_other_staff_and_outsiders(client, region):
-    round_, sha, _assessments = region
-    staff = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user
-    other = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=SHAFactory()).user
-    board = RoleFactory(kind=Role.Kind.PCT_BOARD, pct=PCTFactory(sha=sha)).user
-
-    client.force_login(staff)
-    page = client.get(url(round_, sha))
-    responses = []
-    for user in (other, board, UserFactory()):
-        client.force_login(user)
-        responses.append(
-            (
-                client.get(url(round_, sha)).status_code,
-                client.post(url(round_, sha, "sign-off/")).status_code,
-            )
-        )
-
-    assert page.status_code == 200
-    assert [a.pct.name for a in page.context["data"].assessments] == ["PCT 0", "PCT 1", "PCT 2"]
-    assert responses == [(404, 404)] * 3
-    assert set(Assessment.objects.values_list("stage", flat=True)) == {Stage.MODERATION}
+def staff_of(sha):
+    return RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user
 
 
-def test_staff_adjust_a_rating_with_a_reason_and_the_panel_value_is_kept(client, region):
-    round_, sha, assessments = region
-    competency = CompetencyFactory(framework=round_.framework, number=1)
-    rating = AgreedRatingFactory(assessment=assessments[0], competency=competency, level=3)
-    client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user)
+@pytest.fixture
+def region(world):
+    sha = SHAFactory(name="North East")
+    assessments = [add_pct(world, sha, name=f"PCT {n}") for n in range(3)]
+    return SimpleNamespace(round=world.round, sha=sha, assessments=assessments, world=world)
 
-    client.post(
-        url(round_, sha, f"adjust/{rating.pk}/"),
-        {"value": "2", "reason": "In line with the region.", "version": "1"},
-    )
 
-    rating.refresh_from_db()
-    assert (rating.level, rating.panel_level) == (2, 3)
-    assert list(ModerationAdjustment.objects.values_list("old_value", "new_value", "reason")) == [
-        ("3", "2", "In line with the region.")
+def outsiders(sha):
+    """Staff of another SHA, the board of one of the region's PCTs, a user with no role."""
+    return [
+        staff_of(SHAFactory()),
+        RoleFactory(kind=Role.Kind.PCT_BOARD, pct=PCTFactory(sha=sha)).user,
+        UserFactory(),
     ]
-    assert RatingChange.objects.get().source == "moderation"
 
 
-def test_adjustment_without_a_reason_is_refused_with_a_message(client, region):
-    round_, sha, assessments = region
-    rating = AgreedRatingFactory(
-        assessment=assessments[0],
-        competency=CompetencyFactory(framework=round_.framework, number=1),
-        level=3,
+def test_page_shows_the_region_to_its_staff(client, region):
+    client.force_login(staff_of(region.sha))
+
+    response = client.get(url(region.round, region.sha))
+
+    page = response.content.decode()
+    assert [a.pct.name for a in response.context["data"].assessments] == [
+        "PCT 0",
+        "PCT 1",
+        "PCT 2",
+    ]
+    assert [row.assessment.pct.name for row in response.context["rows"]] == [
+        "PCT 0",
+        "PCT 1",
+        "PCT 2",
+    ]
+    assert page.count('class="mod-adjust"') == 3 * 6
+    assert "How flags are raised" in page
+    assert "z-score of 2 or more" in page
+    assert "Sign off North East" in page
+
+
+def test_page_is_404_for_other_staff_boards_and_outsiders(client, region):
+    statuses = []
+    for user in outsiders(region.sha):
+        client.force_login(user)
+        statuses.append(client.get(url(region.round, region.sha)).status_code)
+
+    assert statuses == [404, 404, 404]
+
+
+def test_page_lets_the_national_team_view_without_forms(client, region):
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.get(url(region.round, region.sha))
+
+    page = response.content.decode()
+    assert (response.status_code, page.count('class="mod-adjust"'), "Sign off North" in page) == (
+        200,
+        0,
+        False,
     )
-    client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user)
+
+
+def test_page_is_404_for_an_unknown_round_or_sha(client, region):
+    client.force_login(staff_of(region.sha))
+
+    assert [
+        client.get(f"/reports/moderation/1999-00/{region.sha.ods_code}/").status_code,
+        client.get(f"/reports/moderation/{region.round.slug}/ZZZ/").status_code,
+    ] == [404, 404]
+
+
+def test_page_shows_the_national_teams_comment_when_sent_back(client, region):
+    RegionReviewFactory(
+        round=region.round,
+        sha=region.sha,
+        status=RegionReview.Status.SENT_BACK,
+        national_comment="Competency 6 looks generous in three PCTs.",
+    )
+    client.force_login(staff_of(region.sha))
+
+    page = client.get(url(region.round, region.sha)).content.decode()
+
+    assert 'data-test="sent-back"' in page
+    assert "Competency 6 looks generous in three PCTs." in page
+    assert "Sign off North East" in page
+
+
+def test_page_lists_the_pcts_that_hold_up_sign_off(client, region):
+    Assessment.objects.filter(pk=region.assessments[1].pk).update(stage=Stage.SCORING)
+    client.force_login(staff_of(region.sha))
+
+    response = client.get(url(region.round, region.sha))
+
+    assert [a.pct.name for a in response.context["data"].before_moderation] == ["PCT 1"]
+    assert "<li>PCT 1 (Scoring)</li>" in response.content.decode()
+
+
+@pytest.mark.parametrize(("shas", "pcts"), [(1, 1), (1, 3), (3, 1), (3, 3)])
+def test_page_query_count_does_not_grow_with_pcts_or_shas(
+    client, django_assert_num_queries, world, shas, pcts
+):
+    regions = [SHAFactory() for _n in range(shas)]
+    for sha in regions:
+        for _n in range(pcts):
+            assessment = add_pct(world, sha)
+            add_panel(world, assessment, [((2, 2, 3), ("amber", "green", "red"))] * 2)
+            add_self_assessment(world, assessment, (3, 2, 2))
+    RegionReviewFactory(round=world.round, sha=regions[0])
+    client.force_login(staff_of(regions[0]))
+
+    with django_assert_num_queries(13):
+        response = client.get(url(world.round, regions[0]))
+
+    assert len(response.context["rows"]) == pcts
+
+
+# --- Adjusting a rating --------------------------------------------------------------------------
+
+
+def c1_rating(assessment):
+    return AgreedRating.objects.get(assessment=assessment, competency__number=1)
+
+
+def test_staff_adjust_a_rating_with_a_reason_and_both_values_show(client, region):
+    rating = c1_rating(region.assessments[0])  # level 2
+    staff = staff_of(region.sha)
+    client.force_login(staff)
 
     response = client.post(
-        url(round_, sha, f"adjust/{rating.pk}/"),
-        {"value": "2", "reason": " ", "version": "1"},
+        url(region.round, region.sha, f"adjust/{rating.pk}/"),
+        {"value": "3", "reason": "Evidence of clinical leadership.", "version": "1"},
         follow=True,
     )
 
-    assert next(str(m) for m in response.context["messages"]).endswith(
-        "Give the reason for the change."
-    )
-    assert AgreedRating.objects.get(pk=rating.pk).level == 3
+    rating.refresh_from_db()
+    assert (rating.level, rating.panel_level, rating.version) == (3, 2, 2)
+    assert list(
+        ModerationAdjustment.objects.values_list(
+            "old_value", "new_value", "reason", "stage", "adjusted_by"
+        )
+    ) == [("2", "3", "Evidence of clinical leadership.", Stage.MODERATION, staff.pk)]
+    assert list(
+        RatingChange.objects.values_list("source", "old_value", "new_value", "note", "changed_by")
+    ) == [("moderation", "2", "3", "Evidence of clinical leadership.", staff.pk)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "PCT 0, 1. Competency 1: now 3 (the panel's 2 is kept)."
+    ]
+    page = response.content.decode()
+    assert '<span class="wcc-level">3</span> <span class="mod-panel">(panel: 2)</span>' in page
 
 
-def test_staff_of_another_region_cannot_adjust(client, region):
-    round_, sha, assessments = region
-    rating = AgreedRatingFactory(
-        assessment=assessments[0],
-        competency=CompetencyFactory(framework=round_.framework, number=1),
-        level=3,
-    )
-    client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=SHAFactory()).user)
+def test_adjustment_without_a_reason_is_refused_with_a_message(client, region):
+    rating = c1_rating(region.assessments[0])
+    client.force_login(staff_of(region.sha))
 
     response = client.post(
-        url(round_, sha, f"adjust/{rating.pk}/"), {"value": "2", "reason": "x", "version": "1"}
+        url(region.round, region.sha, f"adjust/{rating.pk}/"),
+        {"value": "3", "reason": "  ", "version": "1"},
+        follow=True,
     )
 
-    assert response.status_code == 404
-    assert AgreedRating.objects.get(pk=rating.pk).level == 3
+    assert [str(m) for m in response.context["messages"]] == [
+        "PCT 0, 1. Competency 1: not changed. Give the reason for the change."
+    ]
+    assert (c1_rating(region.assessments[0]).level, ModerationAdjustment.objects.count()) == (2, 0)
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("pcts", [1, 3])
-def test_page_query_count_does_not_grow(client, django_assert_num_queries, pcts):
-    sha = SHAFactory()
-    round_ = AssessmentRoundFactory(slug="2009-10")
-    competency = CompetencyFactory(framework=round_.framework, number=1)
-    for _n in range(pcts):
-        AgreedRatingFactory(
-            assessment=AssessmentFactory(
-                round=round_, pct=PCTFactory(sha=sha), stage=Stage.MODERATION
-            ),
-            competency=competency,
+def test_adjustment_on_a_stale_version_says_what_the_value_is_now(client, region):
+    rating = c1_rating(region.assessments[0])
+    client.force_login(staff_of(region.sha))
+    first = {"value": "3", "reason": "First look.", "version": "1"}
+    client.post(url(region.round, region.sha, f"adjust/{rating.pk}/"), first, follow=True)
+
+    response = client.post(
+        url(region.round, region.sha, f"adjust/{rating.pk}/"),
+        {"value": "1", "reason": "Second look, on an old page.", "version": "1"},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "PCT 0, 1. Competency 1: not changed. The rating of 1. Competency 1 was changed by "
+        "someone else (it is now 3); reload it and try again."
+    ]
+    assert c1_rating(region.assessments[0]).level == 3
+
+
+def test_adjustment_refused_once_the_assessment_has_left_moderation(client, region):
+    Assessment.objects.filter(pk=region.assessments[0].pk).update(stage=Stage.CROSS_CHECK)
+    rating = c1_rating(region.assessments[0])
+    client.force_login(staff_of(region.sha))
+
+    response = client.post(
+        url(region.round, region.sha, f"adjust/{rating.pk}/"),
+        {"value": "3", "reason": "Too late.", "version": "1"},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "PCT 0, 1. Competency 1: not changed. Regional moderation changes a rating only while "
+        "its assessment is at regional moderation; this one is at National cross-check."
+    ]
+    assert c1_rating(region.assessments[0]).level == 2
+
+
+def test_adjust_is_404_for_other_staff_boards_and_outsiders_and_403_for_national(client, region):
+    rating = c1_rating(region.assessments[0])
+    data = {"value": "3", "reason": "x", "version": "1"}
+    statuses = []
+    for user in [*outsiders(region.sha), RoleFactory(kind=Role.Kind.NATIONAL).user]:
+        client.force_login(user)
+        statuses.append(
+            client.post(url(region.round, region.sha, f"adjust/{rating.pk}/"), data).status_code
         )
-    client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user)
 
-    with django_assert_num_queries(13):
-        client.get(url(round_, sha))
+    assert statuses == [404, 404, 404, 403]
+    assert c1_rating(region.assessments[0]).level == 2
+
+
+def test_adjust_is_404_for_a_rating_of_another_region(client, region):
+    other = add_pct(region.world, SHAFactory())
+    client.force_login(staff_of(region.sha))
+
+    response = client.post(
+        url(region.round, region.sha, f"adjust/{c1_rating(other).pk}/"),
+        {"value": "3", "reason": "x", "version": "1"},
+    )
+
+    assert (response.status_code, c1_rating(other).level) == (404, 2)
+
+
+# --- Signing off -------------------------------------------------------------------------------
+
+
+def test_sign_off_moves_the_region_to_cross_check_and_the_page_says_so(client, region):
+    client.force_login(staff_of(region.sha))
+
+    response = client.post(url(region.round, region.sha, "sign-off/"), follow=True)
+
+    assert set(Assessment.objects.values_list("stage", flat=True)) == {Stage.CROSS_CHECK}
+    assert RegionReview.objects.get().status == RegionReview.Status.SIGNED_OFF
+    assert [str(m) for m in response.context["messages"]] == [
+        "North East signed off: its assessments go to the national cross-check."
+    ]
+    page = response.content.decode()
+    assert 'data-test="signed-off"' in page
+    assert (page.count('class="mod-adjust"'), "Sign off North East" in page) == (0, False)
+
+
+def test_sign_off_refused_with_the_list_of_pcts_still_behind(client, region):
+    Assessment.objects.filter(pk=region.assessments[1].pk).update(stage=Stage.CONSENSUS)
+    client.force_login(staff_of(region.sha))
+
+    response = client.post(url(region.round, region.sha, "sign-off/"), follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "North East cannot be signed off while these PCTs are before regional moderation: "
+        "PCT 1 (Panel consensus)"
+    ]
+    assert sorted(Assessment.objects.values_list("stage", flat=True)) == [
+        Stage.CONSENSUS,
+        Stage.MODERATION,
+        Stage.MODERATION,
+    ]
+
+
+def test_sign_off_is_404_for_other_staff_boards_and_outsiders_and_403_for_national(client, region):
+    statuses = []
+    for user in [*outsiders(region.sha), RoleFactory(kind=Role.Kind.NATIONAL).user]:
+        client.force_login(user)
+        statuses.append(client.post(url(region.round, region.sha, "sign-off/")).status_code)
+
+    assert statuses == [404, 404, 404, 403]
+    assert set(Assessment.objects.values_list("stage", flat=True)) == {Stage.MODERATION}
+    assert RegionReview.objects.count() == 0

@@ -1,67 +1,90 @@
-"""Regional moderation for SHA staff: statistics, flags with their rules, adjustments, sign-off."""
+"""Regional moderation for SHA staff: statistics, flags with their rules, adjustments, sign-off.
+
+Who: the region's SHA staff moderate (page and forms); the national team may view every
+region (its POSTs answer 403: it may see but not change); anyone else gets 404.
+"""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.exceptions import ConflictError, TransitionError
-from assessments.models import (
-    AgreedRating,
-    AssessmentRound,
-    RegionReview,
-    Stage,
-    StrategicHealthAuthority,
-)
-from assessments.regions import region_sign_off
-from assessments.services import agreed_rating_adjust
+from assessments.models import AgreedRating, AssessmentRound, RegionReview, Stage
+from assessments.models import StrategicHealthAuthority as SHA
+from assessments.regions import agreed_rating_moderate, region_sign_off
+from assessments.rules import is_sha_staff_for
 
 
-def _region_or_404(user, round_slug: str, sha_code: str):
+def _region_or_404(user, round_slug: str, sha_code: str) -> tuple[AssessmentRound, SHA]:
     round_ = AssessmentRound.objects.select_related("framework").filter(slug=round_slug).first()
-    sha = StrategicHealthAuthority.objects.filter(ods_code=sha_code.upper()).first()
+    sha = SHA.objects.filter(ods_code=sha_code.upper()).first()
     if round_ is None or sha is None or not user.has_perm("reports.moderate_region", sha):
         raise Http404("No such region.")
     return round_, sha
 
 
-def _page(round_, sha) -> str:
+def _region_to_change(user, round_slug: str, sha_code: str) -> tuple[AssessmentRound, SHA]:
+    """The region, for its own staff only: 404 outside the process, 403 for the national
+    team (who may view the region but not moderate it)."""
+    round_, sha = _region_or_404(user, round_slug, sha_code)
+    if not is_sha_staff_for(user, sha):
+        raise PermissionDenied("Only the region's SHA staff moderate it.")
+    return round_, sha
+
+
+def _page(round_: AssessmentRound, sha: SHA) -> str:
     return reverse("reports:moderation", args=[round_.slug, sha.ods_code])
+
+
+def _problems(exc: Exception) -> str:
+    return " ".join(getattr(exc, "messages", None) or [str(exc)])
 
 
 @require_safe
 def moderation_page(request, round_slug: str, sha_code: str):
     round_, sha = _region_or_404(request.user, round_slug, sha_code)
-    from reports.moderation import RULES, moderation  # pandas on first use
+    from reports.moderation import moderation, rating_rows  # pandas on first use
 
     data = moderation(round_=round_, sha=sha)
-    ratings = (
+    ratings = list(
         AgreedRating.objects.filter(
             assessment__round=round_, assessment__pct__sha=sha, sub_indicator__isnull=True
-        )
-        .select_related("assessment__pct", "competency", "area")
-        .order_by("assessment__pct__name", "competency__number", "area__position")
+        ).select_related("competency", "area")
     )
-    review = RegionReview.objects.filter(round=round_, sha=sha).first()
+    review = (
+        RegionReview.objects.filter(round=round_, sha=sha)
+        .select_related("signed_off_by", "decided_by")
+        .first()
+    )
+    can_moderate = is_sha_staff_for(request.user, sha)
+    status = review.status if review else RegionReview.Status.MODERATING
     return render(
         request,
         "reports/moderation.html",
         {
             "data": data,
-            "rules": RULES,
-            "ratings": ratings,
+            "rows": rating_rows(
+                assessments=data.assessments,
+                ratings=ratings,
+                items=data.items,
+                flags=data.flags,
+            ),
             "review": review,
+            "status": status,
             "stages": list(Stage),
-            "can_sign_off": not review or review.status in ("moderating", "sent_back"),
+            "can_moderate": can_moderate,
+            "can_sign_off": can_moderate
+            and status in (RegionReview.Status.MODERATING, RegionReview.Status.SENT_BACK),
         },
     )
 
 
 @require_POST
 def adjust(request, round_slug: str, sha_code: str, rating_id: int):
-    round_, sha = _region_or_404(request.user, round_slug, sha_code)
+    round_, sha = _region_to_change(request.user, round_slug, sha_code)
     rating = (
         AgreedRating.objects.select_related("assessment__pct", "competency", "area")
         .filter(pk=rating_id, assessment__round=round_, assessment__pct__sha=sha)
@@ -69,35 +92,36 @@ def adjust(request, round_slug: str, sha_code: str, rating_id: int):
     )
     if rating is None:
         raise Http404("No such rating.")
+    where = f"{rating.assessment.pct.name}, {rating.item}"
     try:
-        agreed_rating_adjust(
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = 0  # a stale or missing version: the service answers with the current value
+    panel_value = rating.panel_value
+    try:
+        agreed_rating_moderate(
             rating=rating,
             value=request.POST.get("value", ""),
             reason=request.POST.get("reason", ""),
             by=request.user,
-            expected_version=int(request.POST.get("version") or 0),
+            expected_version=version,
         )
     except (ValidationError, TransitionError, ConflictError) as exc:
-        problems = getattr(exc, "messages", None) or [str(exc)]
-        messages.error(
-            request, f"{rating.assessment.pct.name}, {rating.item}: " + " ".join(problems)
-        )
+        messages.error(request, f"{where}: not changed. {_problems(exc)}")
     else:
         messages.success(
-            request,
-            f"{rating.assessment.pct.name}, {rating.item}: now {rating.value} "
-            f"(the panel's {rating.panel_value} is kept).",
+            request, f"{where}: now {rating.value} (the panel's {panel_value} is kept)."
         )
     return redirect(_page(round_, sha) + f"#rating-{rating.pk}")
 
 
 @require_POST
 def sign_off(request, round_slug: str, sha_code: str):
-    round_, sha = _region_or_404(request.user, round_slug, sha_code)
+    round_, sha = _region_to_change(request.user, round_slug, sha_code)
     try:
         region_sign_off(round_=round_, sha=sha, by=request.user)
-    except (ValidationError, TransitionError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+    except (ValidationError, TransitionError, ConflictError) as exc:
+        messages.error(request, _problems(exc))
     else:
         messages.success(
             request, f"{sha.name} signed off: its assessments go to the national cross-check."

@@ -1,0 +1,206 @@
+"""Region reviews: the SHA staff's sign-off of a region's moderation and their changes to
+agreed ratings (``assessments.regions``)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from assessments.exceptions import TransitionError
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    ModerationAdjustment,
+    RatingChange,
+    RegionReview,
+    Stage,
+    StageChange,
+)
+from assessments.regions import (
+    agreed_rating_moderate,
+    region_review_for,
+    region_sign_off,
+)
+from tests.factories import (
+    AgreedRatingFactory,
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    CompetencyFactory,
+    PCTFactory,
+    RegionReviewFactory,
+    SHAFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def region(db):
+    sha = SHAFactory(name="North East")
+    round_ = AssessmentRoundFactory(slug="2009-10")
+    assessments = [
+        AssessmentFactory(
+            round=round_, pct=PCTFactory(sha=sha, name=f"PCT {n}"), stage=Stage.MODERATION
+        )
+        for n in range(3)
+    ]
+    return round_, sha, assessments
+
+
+def stages():
+    return list(Assessment.objects.order_by("pct__name").values_list("stage", flat=True))
+
+
+# --- region_review_for -----------------------------------------------------------------------
+
+
+def test_region_review_for_creates_the_review_once(region):
+    round_, sha, _assessments = region
+
+    first = region_review_for(round_=round_, sha=sha)
+    second = region_review_for(round_=round_, sha=sha)
+
+    assert (first, first.status, RegionReview.objects.count()) == (
+        second,
+        RegionReview.Status.MODERATING,
+        1,
+    )
+
+
+# --- region_sign_off -------------------------------------------------------------------------
+
+
+def test_sign_off_refused_while_pcts_are_before_moderation_listing_them(region):
+    round_, sha, assessments = region
+    Assessment.objects.filter(pk=assessments[0].pk).update(stage=Stage.SCORING)
+    Assessment.objects.filter(pk=assessments[2].pk).update(stage=Stage.CONSENSUS)
+
+    with pytest.raises(ValidationError) as excinfo:
+        region_sign_off(round_=round_, sha=sha, by=UserFactory())
+
+    assert excinfo.value.messages == [
+        "North East cannot be signed off while these PCTs are before regional moderation:",
+        "PCT 0 (Scoring)",
+        "PCT 2 (Panel consensus)",
+    ]
+    assert stages() == [Stage.SCORING, Stage.MODERATION, Stage.CONSENSUS]
+    assert list(RegionReview.objects.values_list("status", flat=True)) == []
+    assert StageChange.objects.count() == 0
+
+
+def test_sign_off_moves_every_assessment_to_cross_check(region):
+    round_, sha, _assessments = region
+    user = UserFactory()
+
+    review = region_sign_off(round_=round_, sha=sha, by=user)
+
+    assert (review.status, review.signed_off_by, review.signed_off_at is not None) == (
+        RegionReview.Status.SIGNED_OFF,
+        user,
+        True,
+    )
+    assert stages() == [Stage.CROSS_CHECK] * 3
+    assert (
+        list(StageChange.objects.values_list("from_stage", "to_stage", "changed_by", "note"))
+        == [(Stage.MODERATION, Stage.CROSS_CHECK, user.pk, "Region signed off.")] * 3
+    )
+
+
+def test_sign_off_refused_a_second_time(region):
+    round_, sha, _assessments = region
+    region_sign_off(round_=round_, sha=sha, by=UserFactory())
+
+    with pytest.raises(TransitionError) as excinfo:
+        region_sign_off(round_=round_, sha=sha, by=UserFactory())
+
+    assert str(excinfo.value) == (
+        "North East is already signed off, awaiting national cross-check."
+    )
+    assert StageChange.objects.count() == 3
+
+
+def test_sign_off_allowed_again_after_the_region_was_sent_back(region):
+    round_, sha, _assessments = region
+    RegionReviewFactory(
+        round=round_, sha=sha, status=RegionReview.Status.SENT_BACK, national_comment="Look again."
+    )
+
+    review = region_sign_off(round_=round_, sha=sha, by=UserFactory())
+
+    assert (review.status, review.national_comment, stages()) == (
+        RegionReview.Status.SIGNED_OFF,
+        "Look again.",
+        [Stage.CROSS_CHECK] * 3,
+    )
+
+
+def test_sign_off_refused_for_a_region_without_assessments(db):
+    sha, round_ = SHAFactory(name="Nowhere"), AssessmentRoundFactory(slug="2009-10")
+
+    with pytest.raises(ValidationError) as excinfo:
+        region_sign_off(round_=round_, sha=sha, by=UserFactory())
+
+    assert excinfo.value.messages == [
+        f"Nowhere has no assessments in {round_}: nothing to sign off."
+    ]
+
+
+def test_sign_off_leaves_other_regions_alone(region):
+    round_, sha, _assessments = region
+    elsewhere = AssessmentFactory(round=round_, pct=PCTFactory(), stage=Stage.MODERATION)
+
+    region_sign_off(round_=round_, sha=sha, by=UserFactory())
+
+    assert Assessment.objects.get(pk=elsewhere.pk).stage == Stage.MODERATION
+
+
+# --- agreed_rating_moderate ------------------------------------------------------------------
+
+
+@pytest.fixture
+def rating(region):
+    round_, _sha, assessments = region
+    competency = CompetencyFactory(framework=round_.framework, number=1, with_levels=False)
+    return AgreedRatingFactory(assessment=assessments[0], competency=competency, level=2)
+
+
+def test_moderate_changes_the_value_keeps_the_panels_and_writes_history(rating):
+    user = UserFactory()
+
+    agreed_rating_moderate(
+        rating=rating, value="3", reason="Strong evidence.", by=user, expected_version=1
+    )
+
+    stored = AgreedRating.objects.get(pk=rating.pk)
+    assert (stored.level, stored.panel_level, stored.is_moderated) == (3, 2, True)
+    assert list(
+        ModerationAdjustment.objects.values_list("old_value", "new_value", "reason", "stage")
+    ) == [("2", "3", "Strong evidence.", Stage.MODERATION)]
+    assert list(RatingChange.objects.values_list("source", "old_value", "new_value")) == [
+        (RatingChange.Source.MODERATION, "2", "3")
+    ]
+
+
+def test_moderate_refused_after_moderation(rating):
+    Assessment.objects.filter(pk=rating.assessment_id).update(stage=Stage.CROSS_CHECK)
+
+    with pytest.raises(TransitionError) as excinfo:
+        agreed_rating_moderate(
+            rating=rating, value="3", reason="Too late.", by=UserFactory(), expected_version=1
+        )
+
+    assert str(excinfo.value) == (
+        "Regional moderation changes a rating only while its assessment is at regional "
+        "moderation; this one is at National cross-check."
+    )
+    assert (AgreedRating.objects.get(pk=rating.pk).level, ModerationAdjustment.objects.count()) == (
+        2,
+        0,
+    )
+
+
+def test_moderate_refused_without_a_reason(rating):
+    with pytest.raises(ValidationError) as excinfo:
+        agreed_rating_moderate(
+            rating=rating, value="3", reason=" ", by=UserFactory(), expected_version=1
+        )
+
+    assert excinfo.value.message_dict == {"reason": ["Give the reason for the change."]}
+    assert RatingChange.objects.count() == 0
