@@ -188,6 +188,19 @@ def plan_import(
             if rating is None and not rationale:
                 error(number, f"{code}_rationale", "", "a new agreed rating needs its rationale")
                 continue
+            rewording = (
+                rationale is not None and rating is not None and rationale != rating.rationale
+            )
+            if rewording and assessment.stage in CHANGEABLE - {Stage.CONSENSUS}:
+                # After consensus a rating changes only with a reason (an adjustment); the
+                # panel's rationale is not rewritten.
+                error(
+                    number,
+                    f"{code}_rationale",
+                    rationale[:40],
+                    "a rationale can be changed only at panel consensus",
+                )
+                continue
             row_changes.append(Change(assessment, by_code[code], old, values[code], rationale))
         if row_changes and assessment.stage not in CHANGEABLE:
             error(
@@ -231,17 +244,6 @@ def apply_import(*, changes: list[Change], by, filename: str) -> int:
                 by=by,
                 expected_version=rating.version,
                 source=RatingChange.Source.IMPORT,
-            )
-        if change.rationale is not None and change.rationale != rating.rationale:
-            AgreedRating.objects.filter(pk=rating.pk).update(rationale=change.rationale)
-            RatingChange.objects.create(
-                assessment=assessment,
-                source=RatingChange.Source.IMPORT,
-                **{_field(change.item): change.item},
-                old_value=change.new,
-                new_value=change.new,
-                changed_by=by,
-                note=f"Rationale imported from {filename}",
             )
     return len(changes)
 

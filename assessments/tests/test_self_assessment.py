@@ -273,9 +273,9 @@ def test_a_post_after_submission_is_refused_by_the_server(client, case):
 
     response = client.post(case.url, {"version": "3", "action": "save", "c1": "4"}, follow=True)
 
-    assert "can no longer change" in next(
-        str(m) for m in response.context["messages"]
-    ) or "closed" in next(str(m) for m in response.context["messages"])
+    assert [str(m) for m in response.context["messages"]] == [
+        "The self-assessment is closed: this assessment is at Panel formation."
+    ]
     assert set(
         SelfAssessmentRating.objects.filter(competency__isnull=False).values_list(
             "level", flat=True

@@ -152,3 +152,31 @@ def test_unknown_round_and_unreadable_file(demo, tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(CommandError, match=r"notes.txt: use a .csv or .xlsx file."):
         run(tmp_path / "notes.txt", "2009-10")
+
+
+@pytest.mark.django_db
+def test_a_rationale_is_not_rewritten_after_consensus(demo, tmp_path):
+    path = tmp_path / "table.csv"
+    call_command(
+        "export_league_table",
+        "--round",
+        "2009-10",
+        "--format",
+        "csv",
+        "-o",
+        str(path),
+        stdout=io.StringIO(),
+    )
+    lines = path.read_text().splitlines()
+    lines[0] += ",c1_rationale"
+    lines[1] += ",Rewritten by hand."
+    lines[2:] = [line + "," for line in lines[2:]]
+    path.write_text("\n".join(lines) + "\n")
+
+    with pytest.raises(CommandError) as excinfo:
+        run(path, "2009-10")
+
+    assert (
+        "table.csv: row 2, column c1_rationale: 'Rewritten by hand.' — a rationale can be "
+        "changed only at panel consensus"
+    ) in str(excinfo.value).splitlines()
