@@ -85,3 +85,52 @@ class EvidenceForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+
+class FactualAccuracyCommentForm(forms.Form):
+    """The board's comment on one item of its draft results."""
+
+    rating = forms.TypedChoiceField(
+        label="Item", coerce=int, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    comment = forms.CharField(
+        label="What is factually inaccurate, and what the evidence shows",
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        max_length=4000,
+    )
+
+    def __init__(self, *args, ratings: list[tuple], **kwargs):
+        """``ratings``: ``(agreed rating, label)`` for each item the board may comment on."""
+        super().__init__(*args, **kwargs)
+        self.ratings_ = {rating.pk: rating for rating, _label in ratings}
+        self.fields["rating"].choices = [("", "Choose the item…")] + [
+            (rating.pk, label) for rating, label in ratings
+        ]
+
+    def clean_rating(self):
+        return self.ratings_[self.cleaned_data["rating"]]
+
+
+class FactualAccuracyAnswerForm(forms.Form):
+    """SHA staff's answer to a comment, and optionally a changed rating (the answer is the
+    reason for it)."""
+
+    response = forms.CharField(
+        label="Answer",
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        max_length=4000,
+    )
+    value = forms.ChoiceField(
+        label="Change the rating to",
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm d-inline-block w-auto"}),
+    )
+
+    def __init__(self, *args, rating=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if rating is None:
+            del self.fields["value"]
+        else:
+            self.fields["value"].choices = [("", "Keep it unchanged")] + [
+                (key, label.split(":")[0]) for key, label in value_choices(rating.item)
+            ]

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentRound, Role, Stage
+from assessments.factual_accuracy import held_back_assessments
+from assessments.models import Assessment, AssessmentRound, RegionReview, Role, Stage
 
 
 @transaction.atomic
@@ -39,6 +40,18 @@ def round_set_publication(
             + ", ".join(names)
             + (f" and {more} more." if more > 0 else ".")
         )
+    last_window = (
+        RegionReview.objects.filter(round=round_, factual_accuracy_closes__isnull=False)
+        .select_related("sha")
+        .order_by("-factual_accuracy_closes")
+        .first()
+    )
+    if last_window is not None and published_at < last_window.factual_accuracy_closes:
+        closes = timezone.localtime(last_window.factual_accuracy_closes)
+        raise ValidationError(
+            "Choose a publication time after every board's factual-accuracy window has closed; "
+            f"the last, {last_window.sha.name}'s, closes on {closes:%d %B %Y at %H:%M}."
+        )
     round_.published_at = published_at
     round_.full_clean()
     round_.save(update_fields=["published_at"])
@@ -52,24 +65,44 @@ def publication_notices_send(*, round_: AssessmentRound, now: datetime | None = 
     locked = AssessmentRound.objects.select_for_update().get(pk=round_.pk)
     if not locked.is_published(now) or locked.publication_notified_at is not None:
         return 0
-    roles = Role.objects.filter(
-        kind=Role.Kind.PCT_BOARD, pct__assessments__round=locked
-    ).select_related("user", "pct")
-    messages = [
-        (
-            f"{locked.name}: your results are published",
-            f"The results of {locked.name} were published on "
-            f"{timezone.localtime(locked.published_at):%d %B %Y at %H:%M}.\n\n"
-            f"Your feedback report for {role.pct.name}: "
-            f"{settings.SITE_URL}{reverse('reports:pct_pdf', args=[role.pct.ods_code, locked.slug])}\n"
-            f"The league table: {settings.SITE_URL}{reverse('reports:league_table', args=[locked.slug])}\n",
-            settings.DEFAULT_FROM_EMAIL,
-            [role.user.email],
-        )
-        for role in roles
-        if role.user.email
-    ]
+    # A PCT held back by an unanswered factual-accuracy comment is not published yet: its
+    # board is not told (``comment_answer`` tells it once the last comment is answered).
+    held_back = held_back_assessments(round_=locked).values("pct_id")
+    roles = (
+        Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct__assessments__round=locked)
+        .exclude(pct_id__in=held_back)
+        .select_related("user", "pct")
+    )
+    messages = [_notice(locked, role) for role in roles if role.user.email]
     locked.publication_notified_at = now
     locked.save(update_fields=["publication_notified_at"])
     transaction.on_commit(lambda: send_mass_mail(messages))
     return len(messages)
+
+
+def released_notice_send(*, assessment: Assessment) -> int:
+    """Tell a held-back PCT's board that its results are out, once its last factual-accuracy
+    comment is answered after the round's notices went (``comment_answer`` calls it)."""
+    round_ = assessment.round
+    if round_.publication_notified_at is None or not round_.is_published():
+        return 0  # the round's own notices will include it
+    roles = Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct_id=assessment.pct_id).select_related(
+        "user", "pct"
+    )
+    messages = [_notice(round_, role) for role in roles if role.user.email]
+    transaction.on_commit(lambda: send_mass_mail(messages))
+    return len(messages)
+
+
+def _notice(round_: AssessmentRound, role: Role) -> tuple[str, str, str, list[str]]:
+    pdf = reverse("reports:pct_pdf", args=[role.pct.ods_code, round_.slug])
+    table = reverse("reports:league_table", args=[round_.slug])
+    return (
+        f"{round_.name}: your results are published",
+        f"The results of {round_.name} were published on "
+        f"{timezone.localtime(round_.published_at):%d %B %Y at %H:%M}.\n\n"
+        f"Your feedback report for {role.pct.name}: {settings.SITE_URL}{pdf}\n"
+        f"The league table: {settings.SITE_URL}{table}\n",
+        settings.DEFAULT_FROM_EMAIL,
+        [role.user.email],
+    )

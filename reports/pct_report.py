@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from assessments.factual_accuracy import is_held_back
 from assessments.models import (
     AgreedRating,
     Assessment,
@@ -89,6 +90,17 @@ class ReportItem:
         )
         return "better" if now > before else "worse" if now < before else "same"
 
+    @property
+    def year_flag(self) -> str:
+        """A year-on-year warning: the item got worse, or stayed at the bottom (level 1 or
+        red) without improving."""
+        change = self.change
+        if change == "worse":
+            return "Got worse since last year"
+        if change == "same" and self.previous_value in (1, "red"):
+            return f"No improvement: still {'level 1' if self.is_competency else 'red'}"
+        return ""
+
 
 @dataclass
 class PctReport:
@@ -102,10 +114,19 @@ class PctReport:
     outcome_priorities: list[LocalOutcomePriority]
     plan: DevelopmentPlan | None
     seats: list
+    held_back: bool = False  # an unanswered factual-accuracy comment holds it back
 
     @property
     def is_draft(self) -> bool:
-        return not self.assessment.round.is_published()
+        """Before publication, or while held back: the board's draft. A draft shows no rank
+        and no comparison with England or the SHA, which would reveal other PCTs' results
+        before they are published."""
+        return self.held_back or not self.assessment.round.is_published()
+
+    @property
+    def flags(self) -> list[ReportItem]:
+        """The items with a year-on-year warning."""
+        return [i for i in self.items if i.year_flag]
 
     @property
     def lights(self) -> list[ReportItem]:
@@ -143,6 +164,8 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         return None if value is None or pd.isna(value) else int(value)
 
     round_ = assessment.round
+    held_back = is_held_back(assessment)
+    draft = held_back or not round_.is_published()
     items = framework_items(round_.framework)
     ratings = {
         (r.competency_id, r.area_id): r
@@ -161,7 +184,7 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         )
     }
     frame = ratings_frame(round_=round_)
-    england, region = _means(frame, assessment.pct.sha.ods_code)
+    england, region = ({}, {}) if draft else _means(frame, assessment.pct.sha.ods_code)
     row = frame[frame["ods_code"] == assessment.pct.ods_code]
     row = row.iloc[0] if len(row) else None
 
@@ -226,8 +249,8 @@ def pct_report(*, assessment: Assessment) -> PctReport:
     return PctReport(
         assessment=assessment,
         items=report_items,
-        rank=None if row is None else number(row["rank"]),
-        ranked=int(frame["complete"].sum()),
+        rank=None if row is None or draft else number(row["rank"]),
+        ranked=0 if draft else int(frame["complete"].sum()),
         governance=None if row is None else number(row["governance"]),
         total=None if row is None else number(row["total"]),
         previous_rank=previous_rank,
@@ -236,4 +259,22 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         ),
         plan=plan,
         seats=seats,
+        held_back=held_back,
+    )
+
+
+def profile_chart_svg(report: PctReport) -> str:
+    """The competency profile chart of a published report (the same SVG in page and PDF)."""
+    from reports.charts import competency_profile_svg  # matplotlib on first use
+
+    items = report.competencies
+    pct = report.assessment.pct
+    return competency_profile_svg(
+        labels=tuple(f"C{i.item.number}" for i in items),
+        pct=tuple(i.value for i in items),
+        sha=tuple(i.sha_mean for i in items),
+        england=tuple(i.england_mean for i in items),
+        title=f"{pct.name}: competency levels against SHA and England means",
+        pct_name=pct.name,
+        sha_name=f"{pct.sha.name} mean",
     )

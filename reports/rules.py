@@ -9,6 +9,8 @@ are public.
 
 import rules
 
+from assessments.factual_accuracy import is_held_back as assessment_is_held_back
+from assessments.factual_accuracy import window_for
 from assessments.models import Assessment, AssessmentRound, Stage
 from assessments.rules import is_board_of, is_national, is_published, is_sha_staff_for
 
@@ -34,21 +36,41 @@ rules.add_perm("reports.view_open_data", round_is_published)
 
 
 @rules.predicate
-def is_in_factual_accuracy_check(user, obj) -> bool:
-    """The assessment is at its factual-accuracy check (its board may see its draft)."""
-    return isinstance(obj, Assessment) and obj.stage == Stage.FACTUAL_ACCURACY
+def may_see_own_draft(user, obj) -> bool:
+    """The assessment is at its factual-accuracy check and its window is open, or an
+    unanswered comment holds it back (its board still sees the draft it commented on)."""
+    if not isinstance(obj, Assessment) or obj.stage != Stage.FACTUAL_ACCURACY:
+        return False
+    window = window_for(obj)
+    return window.is_open() or window.held_back
 
 
-# A PCT's feedback report (object: the assessment): the national team and the PCT's SHA
-# staff at any time; its board after publication, or its own draft during its
-# factual-accuracy check; nobody else.
-rules.add_perm(
-    "reports.view_pct_report",
+@rules.predicate
+def is_held_back(user, obj) -> bool:
+    return isinstance(obj, Assessment) and assessment_is_held_back(obj)
+
+
+# A PCT's feedback report and page (object: the assessment): the national team and the
+# PCT's SHA staff at any time; its board after publication (unless held back by an
+# unanswered factual-accuracy comment), or its own draft during its factual-accuracy
+# window (and while held back); nobody else.
+may_read_pct_report = (
     is_national
     | is_sha_staff_for
-    | (is_board_of & round_is_published)
-    | (is_board_of & is_in_factual_accuracy_check),
+    | (is_board_of & round_is_published & ~is_held_back)
+    | (is_board_of & may_see_own_draft)
 )
+rules.add_perm("reports.view_pct_report", may_read_pct_report)
+# A PCT's results page (object: the assessment): whoever may read its report, and after
+# publication everyone (like the league table that links to it), unless held back.
+rules.add_perm(
+    "reports.view_pct_page",
+    may_read_pct_report | (round_is_published & ~is_held_back),
+)
+# Factual-accuracy comments (object: the assessment): the board comments during its
+# window (the service checks the clock); the PCT's SHA staff answer.
+rules.add_perm("reports.comment_on_draft", is_board_of & may_see_own_draft)
+rules.add_perm("reports.answer_comments", is_sha_staff_for)
 
 # Regional moderation of one SHA's assessments (object: the SHA): its staff, and the
 # national team.

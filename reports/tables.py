@@ -12,6 +12,7 @@ rating for every item are ranked.
 
 import pandas as pd
 
+from assessments.factual_accuracy import not_held_back
 from assessments.models import AgreedRating, AssessmentRound
 from competencies.models import LIGHT_POINTS
 from reports.ranking import rank_rows
@@ -27,6 +28,10 @@ def competency_columns(round_: AssessmentRound) -> list[str]:
 
 def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None) -> pd.DataFrame:
     """One row per PCT with agreed ratings in the round (two queries, whatever the size).
+
+    Once the round is published, PCTs held back by an unanswered factual-accuracy comment
+    are left out (``assessments.factual_accuracy``), so that every published output omits
+    them and ranks the others without them.
 
     Columns: ``ods_code, pct, sha, sha_name, strategy, finance, board, c1 … cN,
     governance, total, complete, rank`` (rank is None where ``complete`` is False),
@@ -47,6 +52,9 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
     )
     if sha_codes is not None:
         rows = rows.filter(assessment__pct__sha__ods_code__in=sha_codes)
+    if round_.is_published():
+        # A PCT held back by an unanswered factual-accuracy comment is not published yet.
+        rows = rows.filter(not_held_back("assessment_id"))
     long = pd.DataFrame(
         list(rows),
         columns=["ods_code", "pct", "sha", "sha_name", "number", "area", "level", "light"],

@@ -4,13 +4,14 @@ Mounted at the site's root, because the contracted addresses (CONTRACTS.md) star
 both ``reports/`` and ``api/``.
 """
 
-from reports.views import crosscheck, league, moderation, pdf
+from reports.views import crosscheck, league, moderation, pct, pdf
 
 app_name = "reports"
 
 urlpatterns = [
     *league.urlpatterns,
     *pdf.urlpatterns,
+    *pct.urlpatterns,
     *moderation.urlpatterns,
     *crosscheck.urlpatterns,
 ]

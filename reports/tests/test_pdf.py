@@ -1,13 +1,22 @@
 """The PDF feedback report: its text, the draft mark, who may download it, the fetcher."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from pypdf import PdfReader
 from weasyprint.urls import URLFetchingError
 
-from assessments.models import AgreedRating, Assessment, Stage
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    AssessmentRound,
+    RegionReview,
+    Stage,
+    StrategicHealthAuthority,
+)
 from reports.pdf import StaticOnlyFetcher
 
 URL = "/reports/pct/{}/{}.pdf"
@@ -83,6 +92,14 @@ def test_report_is_404_outside_its_readers(client, demo, username, ods, slug):
 def test_board_sees_its_draft_during_its_factual_accuracy_check(client, demo):
     Assessment.objects.filter(round__slug="2009-10", pct__ods_code="5ND").update(
         stage=Stage.FACTUAL_ACCURACY
+    )
+    RegionReview.objects.update_or_create(
+        round=AssessmentRound.objects.get(slug="2009-10"),
+        sha=StrategicHealthAuthority.objects.get(ods_code="Q30"),
+        defaults={
+            "status": "confirmed",
+            "factual_accuracy_closes": timezone.now() + timedelta(days=3),
+        },
     )
     login(client, "board.5nd")
 

@@ -1,0 +1,178 @@
+"""The factual-accuracy check: a board's comments on its draft results, and the answers.
+
+After the national team confirms a region, each of its PCTs' boards sees its own draft
+results for a window (``RegionReview.factual_accuracy_closes``, by default ten working days)
+and may comment on any item. SHA staff of the region answer every comment; a change of
+rating goes through the same adjust-with-reason path as moderation
+(``agreed_rating_adjust``, source: factual-accuracy check), with the answer as the reason.
+
+A comment still unanswered when the window has closed *holds back* that PCT: after the
+round's publication time it stays out of every published output (league table, open data,
+summaries, its board's final report) until the comment is answered. Nothing has to run for
+it to appear then: the check is on the data, as publication is on the clock.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from assessments.exceptions import TransitionError
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    AssessmentRound,
+    FactualAccuracyComment,
+    RatingChange,
+    RegionReview,
+    Stage,
+)
+from assessments.services import agreed_rating_adjust
+
+COMMENT_MAX_CHARS = 4000
+
+
+def unanswered_comments() -> QuerySet[FactualAccuracyComment]:
+    return FactualAccuracyComment.objects.filter(response="")
+
+
+def not_held_back(outer: str = "pk") -> Q:
+    """A filter keeping assessments (or, with ``outer="assessment_id"``, rows pointing at
+    one) that no unanswered comment holds back."""
+    return ~Q(Exists(unanswered_comments().filter(assessment=OuterRef(outer))))
+
+
+def held_back_assessments(*, round_: AssessmentRound) -> QuerySet[Assessment]:
+    """The round's assessments held back by an unanswered comment (once published)."""
+    return (
+        Assessment.objects.filter(round=round_)
+        .filter(Exists(unanswered_comments().filter(assessment=OuterRef("pk"))))
+        .select_related("pct__sha")
+        .order_by("pct__name")
+    )
+
+
+@dataclass(frozen=True)
+class Window:
+    """An assessment's factual-accuracy window as its board and staff see it."""
+
+    closes: datetime | None
+    at_check: bool  # the assessment is at the factual-accuracy check
+    unanswered: int
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        return self.at_check and self.closes is not None and (now or timezone.now()) < self.closes
+
+    @property
+    def held_back(self) -> bool:
+        return self.at_check and self.unanswered > 0
+
+
+def window_for(assessment: Assessment) -> Window:
+    """The window of ``assessment`` (two queries)."""
+    closes = (
+        RegionReview.objects.filter(round_id=assessment.round_id, sha_id=assessment.pct.sha_id)
+        .values_list("factual_accuracy_closes", flat=True)
+        .first()
+    )
+    return Window(
+        closes=closes,
+        at_check=assessment.stage == Stage.FACTUAL_ACCURACY,
+        unanswered=unanswered_comments().filter(assessment=assessment).count(),
+    )
+
+
+def is_held_back(assessment: Assessment) -> bool:
+    """Whether an unanswered comment holds back this assessment's results (one query)."""
+    return unanswered_comments().filter(assessment=assessment).exists()
+
+
+def comments_for(assessment: Assessment) -> QuerySet[FactualAccuracyComment]:
+    return (
+        FactualAccuracyComment.objects.filter(assessment=assessment)
+        .select_related("rating__competency", "rating__area", "raised_by", "responded_by")
+        .prefetch_related("rating__competency__levels")
+        .order_by("raised_at", "pk")
+    )
+
+
+@transaction.atomic
+def comment_raise(
+    *, rating: AgreedRating, comment: str, by: AbstractBaseUser, now: datetime | None = None
+) -> FactualAccuracyComment:
+    """The board's comment on one item of its draft, while its window is open."""
+    assessment = Assessment.objects.select_related("pct").get(pk=rating.assessment_id)
+    window = window_for(assessment)
+    if not window.is_open(now):
+        raise TransitionError(
+            "Comments are taken only while the factual-accuracy window is open"
+            + (
+                f"; it closed on {timezone.localtime(window.closes):%d %B %Y at %H:%M}."
+                if window.closes and window.at_check
+                else "."
+            )
+        )
+    text = (comment or "").strip()
+    if not text:
+        raise ValidationError({"comment": "Write the comment: what is factually wrong, and why."})
+    if len(text) > COMMENT_MAX_CHARS:
+        raise ValidationError(
+            {"comment": f"Keep the comment under {COMMENT_MAX_CHARS} characters."}
+        )
+    raised = FactualAccuracyComment(
+        assessment=assessment, rating=rating, comment=text, raised_by=by
+    )
+    raised.full_clean()
+    raised.save()
+    return raised
+
+
+@transaction.atomic
+def comment_answer(
+    *,
+    comment: FactualAccuracyComment,
+    response: str,
+    by: AbstractBaseUser,
+    value: int | str | None = None,
+    expected_version: int | None = None,
+) -> FactualAccuracyComment:
+    """SHA staff's answer to a comment; with ``value``, the rating changes too (the answer
+    is the reason). Once answered, a comment no longer holds its PCT back."""
+    locked = FactualAccuracyComment.objects.select_for_update().get(pk=comment.pk)
+    if locked.response:
+        raise TransitionError("This comment has already been answered.")
+    stage = Assessment.objects.values_list("stage", flat=True).get(pk=locked.assessment_id)
+    if stage != Stage.FACTUAL_ACCURACY:
+        raise TransitionError(
+            "Comments are answered during the factual-accuracy check; this assessment is at "
+            f"{Stage(stage).label}."
+        )
+    text = (response or "").strip()
+    if not text:
+        raise ValidationError({"response": "Write the answer: the board reads it."})
+    if value not in (None, "") and locked.rating is not None:
+        rating = AgreedRating.objects.get(pk=locked.rating_id)
+        if str(value) != str(rating.value):
+            agreed_rating_adjust(
+                rating=rating,
+                value=value,
+                reason=text,
+                by=by,
+                expected_version=rating.version if expected_version is None else expected_version,
+                source=RatingChange.Source.FACTUAL_ACCURACY,
+            )
+    locked.response = text
+    locked.responded_by = by
+    locked.responded_at = timezone.now()
+    locked.full_clean()
+    locked.save(update_fields=["response", "responded_by", "responded_at"])
+    assessment = Assessment.objects.select_related("round", "pct").get(pk=locked.assessment_id)
+    if not is_held_back(assessment):
+        from assessments.publication import released_notice_send  # it imports this module
+
+        released_notice_send(assessment=assessment)
+    return locked

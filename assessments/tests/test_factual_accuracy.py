@@ -1,0 +1,181 @@
+"""The factual-accuracy check: comments in the window, answers, holding back, notices."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from assessments.exceptions import TransitionError
+from assessments.factual_accuracy import (
+    comment_answer,
+    comment_raise,
+    held_back_assessments,
+    window_for,
+)
+from assessments.models import (
+    FactualAccuracyComment,
+    ModerationAdjustment,
+    RatingChange,
+    Role,
+    Stage,
+)
+from assessments.publication import publication_notices_send, round_set_publication
+from tests.factories import (
+    AgreedRatingFactory,
+    AssessmentFactory,
+    CompetencyFactory,
+    FactualAccuracyCommentFactory,
+    RegionReviewFactory,
+    RoleFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2009, 9, 1, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def at_check():
+    """An assessment at its factual-accuracy check, its window open for three more days."""
+    assessment = AssessmentFactory(stage=Stage.FACTUAL_ACCURACY)
+    RegionReviewFactory(
+        round=assessment.round,
+        sha=assessment.pct.sha,
+        status="confirmed",
+        factual_accuracy_closes=NOW + datetime.timedelta(days=3),
+    )
+    competency = CompetencyFactory(framework=assessment.round.framework, number=1)
+    return AgreedRatingFactory(assessment=assessment, competency=competency, level=2)
+
+
+def test_board_comments_while_the_window_is_open(at_check):
+    board = UserFactory()
+
+    comment = comment_raise(rating=at_check, comment="  Wrong year.  ", by=board, now=NOW)
+
+    assert (comment.assessment, comment.rating, comment.comment, comment.raised_by) == (
+        at_check.assessment,
+        at_check,
+        "Wrong year.",
+        board,
+    )
+    assert window_for(at_check.assessment).held_back is True
+
+
+def test_comment_refused_once_the_window_has_closed(at_check):
+    with pytest.raises(TransitionError, match="closed on 04 September 2009"):
+        comment_raise(
+            rating=at_check,
+            comment="Late.",
+            by=UserFactory(),
+            now=NOW + datetime.timedelta(days=3),
+        )
+    assert FactualAccuracyComment.objects.count() == 0
+
+
+def test_comment_refused_before_the_check(at_check):
+    type(at_check.assessment).objects.filter(pk=at_check.assessment_id).update(
+        stage=Stage.CROSS_CHECK
+    )
+
+    with pytest.raises(TransitionError, match="only while the factual-accuracy window is open"):
+        comment_raise(rating=at_check, comment="Early.", by=UserFactory(), now=NOW)
+
+
+def test_empty_comment_refused(at_check):
+    with pytest.raises(ValidationError) as excinfo:
+        comment_raise(rating=at_check, comment="   ", by=UserFactory(), now=NOW)
+    assert excinfo.value.message_dict == {
+        "comment": ["Write the comment: what is factually wrong, and why."]
+    }
+
+
+def test_answer_without_a_change_leaves_the_rating(at_check):
+    comment = FactualAccuracyCommentFactory(assessment=at_check.assessment, rating=at_check)
+    staff = UserFactory()
+
+    comment_answer(comment=comment, response="The rating stands.", by=staff)
+
+    comment.refresh_from_db()
+    at_check.refresh_from_db()
+    assert (comment.response, comment.responded_by, at_check.level) == (
+        "The rating stands.",
+        staff,
+        2,
+    )
+    assert RatingChange.objects.count() == 0
+    assert held_back_assessments(round_=at_check.assessment.round).count() == 0
+
+
+def test_answer_with_a_change_adjusts_the_rating_with_the_answer_as_reason(at_check):
+    comment = FactualAccuracyCommentFactory(assessment=at_check.assessment, rating=at_check)
+
+    comment_answer(comment=comment, response="Agreed: level 3.", value="3", by=UserFactory())
+
+    at_check.refresh_from_db()
+    assert (at_check.level, at_check.panel_level) == (3, 2)
+    adjustment = ModerationAdjustment.objects.get()
+    assert (adjustment.stage, adjustment.old_value, adjustment.new_value, adjustment.reason) == (
+        Stage.FACTUAL_ACCURACY,
+        "2",
+        "3",
+        "Agreed: level 3.",
+    )
+    assert RatingChange.objects.get().source == RatingChange.Source.FACTUAL_ACCURACY
+
+
+def test_bad_answer_writes_nothing(at_check):
+    comment = FactualAccuracyCommentFactory(assessment=at_check.assessment, rating=at_check)
+
+    with pytest.raises(ValidationError):
+        comment_answer(comment=comment, response="Level 7.", value="7", by=UserFactory())
+
+    comment.refresh_from_db()
+    at_check.refresh_from_db()
+    assert (comment.response, at_check.level, RatingChange.objects.count()) == ("", 2, 0)
+
+
+def test_a_comment_is_answered_once(at_check):
+    comment = FactualAccuracyCommentFactory(assessment=at_check.assessment, rating=at_check)
+    comment_answer(comment=comment, response="First.", by=UserFactory())
+
+    with pytest.raises(TransitionError, match="already been answered"):
+        comment_answer(comment=comment, response="Second.", by=UserFactory())
+
+
+def test_publication_time_must_follow_the_last_window(at_check):
+    with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError) as excinfo:
+        round_set_publication(
+            round_=at_check.assessment.round,
+            published_at=NOW + datetime.timedelta(days=1),
+            by=UserFactory(),
+        )
+
+    assert "closes on 04 September 2009 at 13:00" in excinfo.value.messages[0]
+
+
+def test_held_back_board_is_told_when_its_last_comment_is_answered(
+    at_check, django_capture_on_commit_callbacks
+):
+    assessment = at_check.assessment
+    RoleFactory(
+        kind=Role.Kind.PCT_BOARD, pct=assessment.pct, user=UserFactory(email="board@example.org")
+    )
+    comment = FactualAccuracyCommentFactory(assessment=assessment, rating=at_check)
+    assessment.round.published_at = timezone.now() - datetime.timedelta(hours=1)
+    assessment.round.save(update_fields=["published_at"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publication_notices_send(round_=assessment.round)
+    assert mail.outbox == []  # held back: not told with the others
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_answer(comment=comment, response="Checked.", by=UserFactory())
+
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["board@example.org"], f"{assessment.round.name}: your results are published")
+    ]

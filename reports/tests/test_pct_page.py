@@ -1,0 +1,296 @@
+"""A PCT's results page, and the factual-accuracy check on it (on the demo data).
+
+In the demo, 2008-09 is published and 2009-10 is not; North East (Q30) is at regional
+moderation in 2009-10. ``confirmed_north_east`` takes it through sign-off and the national
+confirmation, so its boards are in their factual-accuracy window.
+"""
+
+import datetime
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    AssessmentRound,
+    FactualAccuracyComment,
+    ModerationAdjustment,
+    RatingChange,
+    StrategicHealthAuthority,
+)
+from assessments.regions import region_confirm, region_sign_off
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/reports/pct/{}/{}/"
+
+
+def user(username):
+    return get_user_model().objects.get(username=username)
+
+
+def login(client, username):
+    client.force_login(user(username))
+
+
+@pytest.fixture
+def confirmed_north_east(demo):
+    round_ = AssessmentRound.objects.get(slug="2009-10")
+    sha = StrategicHealthAuthority.objects.get(ods_code="Q30")
+    region_sign_off(round_=round_, sha=sha, by=user("moderator.q30"))
+    return region_confirm(round_=round_, sha=sha, by=user("national"))
+
+
+def rating(ods, slug, number):
+    return AgreedRating.objects.get(
+        assessment__pct__ods_code=ods, assessment__round__slug=slug, competency__number=number
+    )
+
+
+def test_board_reads_its_published_page_with_every_rating_and_the_chart(client, demo):
+    login(client, "board.5pg")
+
+    response = client.get(PAGE.format("5pg", "2008-09"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    report = response.context["report"]
+    assert report.assessment.pct.ods_code == "5PG"
+    assert report.is_draft is False
+    assert report.rank == 1
+    for agreed in AgreedRating.objects.filter(
+        assessment__pct__ods_code="5PG", assessment__round__slug="2008-09"
+    ):
+        assert str(agreed.rationale).replace("'", "&#x27;") in page
+    assert "<title>" in response.context["chart"]
+    assert 'data-test="draft"' not in page
+
+
+def test_page_shows_last_year_and_a_competency_new_this_year(client, demo):
+    login(client, "moderator.q30")
+
+    response = client.get(PAGE.format("5nd", "2009-10"))
+
+    items = {i.item.code: i for i in response.context["report"].items}
+    assert items["c11"].change == "new this year"
+    assert items["c1"].has_previous is True
+    assert items["c1"].change in ("better", "same", "worse")
+    assert "new this year: no previous value" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [
+        ("national", 200),
+        ("moderator.q30", 200),  # staff of the PCT's SHA
+        ("moderator.q31", 404),  # staff of another SHA
+        ("board.5nd", 404),  # its board, before its window
+        ("board.5pg", 404),  # another PCT's board
+    ],
+)
+def test_unpublished_page_personas(client, demo, username, status):
+    login(client, username)
+
+    assert client.get(PAGE.format("5nd", "2009-10")).status_code == status
+
+
+def test_published_page_is_public_without_the_pdf_or_the_panel(client, demo):
+    response = client.get(PAGE.format("5pg", "2008-09"))  # anonymous
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (response.context["inside"], response.context["report"].rank) == (False, 1)
+    assert 'data-test="pdf"' not in page
+    assert "The review panel" not in page
+    login(client, "board.5pg")
+    page = client.get(PAGE.format("5pg", "2008-09")).content.decode()
+    assert 'data-test="pdf"' in page
+    assert "The review panel" in page
+
+
+def test_unpublished_page_is_404_for_the_public(client, demo):
+    assert client.get(PAGE.format("5nd", "2009-10")).status_code == 404
+
+
+def test_board_sees_its_draft_in_its_window_without_rank_or_comparisons(
+    client, confirmed_north_east
+):
+    login(client, "board.5nd")
+
+    response = client.get(PAGE.format("5nd", "2009-10"))
+
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert (report.is_draft, report.rank, response.context["chart"]) == (True, None, None)
+    assert {i.england_mean for i in report.competencies} == {None}
+    page = response.content.decode()
+    assert "Draft — embargoed." in page
+    assert 'data-test="comment-form"' in page
+
+
+def test_board_comments_and_staff_answer_with_a_changed_rating(client, confirmed_north_east):
+    target = rating("5ND", "2009-10", 3)
+    new_level = 2 if target.level != 2 else 3
+    login(client, "board.5nd")
+
+    client.post(
+        PAGE.format("5nd", "2009-10") + "comments/",
+        {"rating": target.pk, "comment": "Our market review was published in March."},
+    )
+
+    comment = FactualAccuracyComment.objects.get()
+    assert (comment.rating, comment.comment, comment.response) == (
+        target,
+        "Our market review was published in March.",
+        "",
+    )
+    client.force_login(user("moderator.q30"))
+    page = client.get(PAGE.format("5nd", "2009-10"))
+    assert f'action="/reports/pct/5ND/2009-10/comments/{comment.pk}/answer/"' in (
+        page.content.decode()
+    )
+
+    client.post(
+        PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/",
+        {
+            f"c{comment.pk}-response": "Agreed: the review is in the evidence.",
+            f"c{comment.pk}-value": str(new_level),
+        },
+    )
+
+    comment.refresh_from_db()
+    target.refresh_from_db()
+    assert comment.response == "Agreed: the review is in the evidence."
+    assert target.level == new_level
+    adjustment = ModerationAdjustment.objects.get(rating=target)
+    assert (adjustment.new_value, adjustment.reason) == (
+        str(new_level),
+        "Agreed: the review is in the evidence.",
+    )
+    assert (
+        RatingChange.objects.filter(
+            source=RatingChange.Source.FACTUAL_ACCURACY, competency=target.competency
+        ).count()
+        == 1
+    )
+
+
+def test_staff_of_another_region_cannot_answer(client, confirmed_north_east):
+    comment = FactualAccuracyComment.objects.create(
+        assessment=Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10"),
+        rating=rating("5ND", "2009-10", 1),
+        comment="Wrong.",
+        raised_by=user("board.5nd"),
+    )
+    login(client, "moderator.q31")
+
+    response = client.post(
+        PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/",
+        {f"c{comment.pk}-response": "No."},
+    )
+
+    assert response.status_code == 404
+    comment.refresh_from_db()
+    assert comment.response == ""
+
+
+def test_board_may_not_answer_and_national_may_not_comment(client, confirmed_north_east):
+    comment = FactualAccuracyComment.objects.create(
+        assessment=Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10"),
+        rating=rating("5ND", "2009-10", 1),
+        comment="Wrong.",
+        raised_by=user("board.5nd"),
+    )
+    login(client, "board.5nd")
+    assert (
+        client.post(
+            PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/",
+            {f"c{comment.pk}-response": "Fine."},
+        ).status_code
+        == 403
+    )
+    login(client, "national")
+    assert (
+        client.post(
+            PAGE.format("5nd", "2009-10") + "comments/",
+            {"rating": comment.rating_id, "comment": "Hm."},
+        ).status_code
+        == 403
+    )
+    assert FactualAccuracyComment.objects.count() == 1
+
+
+def test_comment_after_the_window_is_refused_with_the_closing_date(client, confirmed_north_east):
+    target = rating("5ND", "2009-10", 2)
+    login(client, "board.5nd")
+
+    with time_machine.travel(confirmed_north_east.factual_accuracy_closes, tick=False):
+        response = client.post(
+            PAGE.format("5nd", "2009-10") + "comments/",
+            {"rating": target.pk, "comment": "Late."},
+            follow=True,
+        )
+
+    assert FactualAccuracyComment.objects.count() == 0
+    assert response.status_code == 404  # the window is closed and nothing holds it back
+
+
+def test_unanswered_comment_holds_back_only_that_pct_after_publication(
+    client, confirmed_north_east
+):
+    assessment = Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10")
+    comment = FactualAccuracyComment.objects.create(
+        assessment=assessment,
+        rating=rating("5ND", "2009-10", 1),
+        comment="Wrong.",
+        raised_by=user("board.5nd"),
+    )
+    round_ = AssessmentRound.objects.get(slug="2009-10")
+    round_.published_at = timezone.now() - datetime.timedelta(hours=1)
+    round_.save(update_fields=["published_at"])
+
+    def published_codes():
+        client.logout()
+        rows = client.get("/api/results/2009-10.json").json()["results"]
+        return {r["ods_code"] for r in rows}
+
+    assert "5ND" not in published_codes()
+    assert "5NF" in published_codes()  # another North East PCT is out
+    login(client, "board.5nd")
+    response = client.get(PAGE.format("5nd", "2009-10"))
+    assert (response.status_code, response.context["report"].is_draft) == (200, True)
+    assert "held back from publication" in response.content.decode()
+    login(client, "board.5nf")
+    assert client.get(PAGE.format("5nd", "2009-10")).status_code == 404
+
+    FactualAccuracyComment.objects.filter(pk=comment.pk).update(
+        response="Checked: the rating stands.", responded_by=user("moderator.q30")
+    )
+
+    assert "5ND" in published_codes()
+    login(client, "board.5nd")
+    assert client.get(PAGE.format("5nd", "2009-10")).context["report"].is_draft is False
+
+
+@pytest.mark.parametrize("comments", [1, 3])
+def test_page_queries_do_not_grow_with_comments(
+    client, confirmed_north_east, django_assert_num_queries, comments
+):
+    assessment = Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10")
+    for number in range(1, comments + 1):
+        FactualAccuracyComment.objects.create(
+            assessment=assessment,
+            rating=rating("5ND", "2009-10", number),
+            comment=f"Comment {number}",
+            raised_by=user("board.5nd"),
+        )
+    login(client, "moderator.q30")
+    client.get(PAGE.format("5nd", "2009-10"))  # warm caches (framework items)
+
+    with django_assert_num_queries(23):
+        response = client.get(PAGE.format("5nd", "2009-10"))
+
+    assert len(response.context["comments"]) == comments

@@ -1,0 +1,160 @@
+"""A PCT's results page, and the factual-accuracy check on it.
+
+After publication the page is public, like the league table that links to it. Before, and
+for the PDF, the panel and the factual-accuracy check, the PDF's rule applies
+(``reports.view_pct_report``, CONTRACTS.md): the national team and the PCT's SHA staff at
+any time; its board after publication, and its own draft during its factual-accuracy
+window; everyone else 404. During the window the board comments
+on items here, and the region's SHA staff answer (403 for those who may see but not act).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from assessments.exceptions import ConflictError, TransitionError
+from assessments.factual_accuracy import comment_answer, comment_raise, comments_for, window_for
+from assessments.forms import FactualAccuracyAnswerForm, FactualAccuracyCommentForm
+from assessments.models import AgreedRating, Assessment, FactualAccuracyComment
+
+
+def assessment_or_404(
+    user, ods: str, round_slug: str, perm: str = "reports.view_pct_report"
+) -> Assessment:
+    """The assessment whose report (or page, with ``perm``) ``user`` may see, or 404."""
+    assessment = (
+        Assessment.objects.select_related("round__framework", "round__previous", "pct__sha")
+        .filter(round__slug=round_slug, pct__ods_code=ods.upper())
+        .first()
+    )
+    if assessment is None or not user.has_perm(perm, assessment):
+        raise Http404("No such report.")
+    return assessment
+
+
+def _page(assessment: Assessment) -> str:
+    return reverse("reports:pct_page", args=[assessment.pct.ods_code, assessment.round.slug])
+
+
+def _problems(exc: Exception) -> str:
+    return " ".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+@login_not_required
+@require_safe
+def pct_page(request, ods: str, round_slug: str):
+    assessment = assessment_or_404(request.user, ods, round_slug, "reports.view_pct_page")
+    from reports.pct_report import pct_report, profile_chart_svg  # pandas on first use
+
+    report = pct_report(assessment=assessment)
+    # The process (national team, the region's staff, the board) also sees the PDF, the
+    # panel and the factual-accuracy check; the public sees the published results.
+    inside = request.user.has_perm("reports.view_pct_report", assessment)
+    window = window_for(assessment)
+    comments = list(comments_for(assessment)) if inside else []
+    may_comment = window.is_open() and request.user.has_perm("reports.comment_on_draft", assessment)
+    may_answer = window.at_check and request.user.has_perm("reports.answer_comments", assessment)
+    rated = [(i.rating, i.label) for i in report.items if i.rating is not None]
+    return render(
+        request,
+        "reports/pct.html",
+        {
+            "report": report,
+            "assessment": assessment,
+            "chart": None if report.is_draft else profile_chart_svg(report),
+            "window": window,
+            "comments": [
+                (
+                    c,
+                    FactualAccuracyAnswerForm(rating=c.rating, prefix=f"c{c.pk}")
+                    if may_answer and not c.response
+                    else None,
+                )
+                for c in comments
+            ],
+            "comment_form": FactualAccuracyCommentForm(ratings=rated) if may_comment else None,
+            "may_answer": may_answer,
+            "inside": inside,
+        },
+    )
+
+
+@require_POST
+def comment(request, ods: str, round_slug: str):
+    assessment = assessment_or_404(request.user, ods, round_slug)
+    if not request.user.has_perm("reports.comment_on_draft", assessment):
+        raise PermissionDenied("Only the PCT's board comments on its draft.")
+    ratings = AgreedRating.objects.filter(
+        assessment=assessment, sub_indicator__isnull=True
+    ).select_related("competency", "area")
+    rated = [
+        (r, f"{r.competency.number}. {r.competency.short_name}" if r.competency else r.area.name)
+        for r in ratings
+    ]
+    form = FactualAccuracyCommentForm(request.POST, ratings=rated)
+    if not form.is_valid():
+        problems = "; ".join(f"{form[f].label}: {' '.join(e)}" for f, e in form.errors.items())
+        messages.error(request, f"Comment not sent. {problems}")
+        return redirect(_page(assessment) + "#factual-accuracy")
+    try:
+        comment_raise(
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+            by=request.user,
+        )
+    except (ValidationError, TransitionError) as exc:
+        messages.error(request, f"Comment not sent. {_problems(exc)}")
+    else:
+        messages.success(
+            request,
+            "Comment sent: SHA staff will answer it. Until they do, your results are held back "
+            "from publication.",
+        )
+    return redirect(_page(assessment) + "#factual-accuracy")
+
+
+@require_POST
+def answer(request, ods: str, round_slug: str, comment_id: int):
+    assessment = assessment_or_404(request.user, ods, round_slug)
+    if not request.user.has_perm("reports.answer_comments", assessment):
+        raise PermissionDenied("Only the region's SHA staff answer comments.")
+    raised = (
+        FactualAccuracyComment.objects.select_related("rating__competency", "rating__area")
+        .prefetch_related("rating__competency__levels")
+        .filter(pk=comment_id, assessment=assessment)
+        .first()
+    )
+    if raised is None:
+        raise Http404("No such comment.")
+    form = FactualAccuracyAnswerForm(request.POST, rating=raised.rating, prefix=f"c{raised.pk}")
+    if not form.is_valid():
+        problems = "; ".join(f"{form[f].label}: {' '.join(e)}" for f, e in form.errors.items())
+        messages.error(request, f"Answer not saved. {problems}")
+        return redirect(_page(assessment) + f"#comment-{raised.pk}")
+    try:
+        comment_answer(
+            comment=raised,
+            response=form.cleaned_data["response"],
+            value=form.cleaned_data.get("value") or None,
+            by=request.user,
+        )
+    except (ValidationError, TransitionError, ConflictError) as exc:
+        messages.error(request, f"Answer not saved. {_problems(exc)}")
+    else:
+        messages.success(request, "Answer saved: the board sees it on this page.")
+    return redirect(_page(assessment) + f"#comment-{raised.pk}")
+
+
+urlpatterns = [
+    path("reports/pct/<str:ods>/<slug:round_slug>/", pct_page, name="pct_page"),
+    path("reports/pct/<str:ods>/<slug:round_slug>/comments/", comment, name="pct_comment"),
+    path(
+        "reports/pct/<str:ods>/<slug:round_slug>/comments/<int:comment_id>/answer/",
+        answer,
+        name="pct_comment_answer",
+    ),
+]
