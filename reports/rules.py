@@ -12,7 +12,13 @@ import rules
 from assessments.factual_accuracy import is_held_back as assessment_is_held_back
 from assessments.factual_accuracy import window_for
 from assessments.models import Assessment, AssessmentRound, Stage
-from assessments.rules import is_board_of, is_national, is_published, is_sha_staff_for
+from assessments.rules import (
+    is_board_of,
+    is_national,
+    is_published,
+    is_sha_staff,
+    is_sha_staff_for,
+)
 
 
 def _round_of(obj) -> AssessmentRound | None:
@@ -77,3 +83,7 @@ rules.add_perm("reports.answer_comments", is_sha_staff_for)
 rules.add_perm("reports.moderate_region", is_national | is_sha_staff_for)
 # The national cross-check (object: the round): the national team only.
 rules.add_perm("reports.cross_check", is_national)
+# Importing agreed ratings from a file (object: the round): the national team (any PCT)
+# and staff of any SHA (their own region's PCTs only, which reports.views.imports passes
+# to the import as its scope); anyone else gets 404.
+rules.add_perm("reports.import_ratings", is_national | is_sha_staff)

@@ -4,7 +4,7 @@ Mounted at the site's root, because the contracted addresses (CONTRACTS.md) star
 both ``reports/`` and ``api/``.
 """
 
-from reports.views import crosscheck, league, moderation, pct, pdf
+from reports.views import crosscheck, imports, league, moderation, pct, pdf
 
 app_name = "reports"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     *pct.urlpatterns,
     *moderation.urlpatterns,
     *crosscheck.urlpatterns,
+    *imports.urlpatterns,
 ]

@@ -1,0 +1,59 @@
+"""Forms of the reports app: the file of agreed ratings to import."""
+
+from pathlib import Path
+
+from crispy_forms.helper import FormHelper
+from django import forms
+
+# A whole round's league table with every rationale is about 0.9 MB (the 2009-10 demo); the
+# file waits in the session between preview and confirm, so the limit is kept small.
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+IMPORT_SUFFIXES = (".csv", ".xlsx")
+
+
+class RatingsImportForm(forms.Form):
+    """A CSV or XLSX file in the league-table columns, checked to be readable as a table.
+
+    ``cleaned_data`` then holds ``filename`` (the name without any path), ``content`` (the
+    bytes), and ``header`` and ``rows`` as ``reports.imports.read_table`` reads them.
+    """
+
+    file = forms.FileField(
+        label="File of agreed ratings",
+        help_text="CSV or XLSX in the league table's columns (as the league table downloads it),",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text += f" up to {_size(IMPORT_MAX_BYTES)}."
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean_file(self):
+        from reports.imports import ImportRefused, read_table  # pandas on first use
+
+        upload = self.cleaned_data["file"]
+        filename = Path(upload.name).name
+        if Path(filename).suffix.lower() not in IMPORT_SUFFIXES:
+            raise forms.ValidationError(f"{filename}: use a .csv or .xlsx file.", code="file_type")
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"{filename} is {_size(upload.size)}; the limit is {_size(IMPORT_MAX_BYTES)}.",
+                code="file_size",
+            )
+        content = upload.read()
+        try:
+            header, rows = read_table(content, filename)
+        except ImportRefused as exc:
+            raise forms.ValidationError(exc.errors, code="unreadable") from None
+        self.cleaned_data.update(filename=filename, content=content, header=header, rows=rows)
+        return upload
+
+
+def _size(n: int) -> str:
+    """A size as people read it: "2 MB", "3.4 MB", "512 KB", "90 bytes"."""
+    for unit, factor in (("MB", 1_048_576), ("KB", 1024)):
+        if n >= factor:
+            return f"{n / factor:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} bytes"

@@ -1,0 +1,226 @@
+"""Importing agreed ratings through the web: upload, preview, confirm; all or nothing.
+
+Who (``reports.import_ratings``): the national team, for any PCT, and SHA staff, for their
+own region's PCTs only (a row of another region is an error, "the PCT is outside your
+region"). Anyone else gets 404.
+
+How: the uploaded file is read and planned by ``reports.imports`` (the engine behind the
+``import_ratings`` command), and the page lists exactly what would change, or every error
+naming the row, the column, the value and the rule; nothing is written. The file's content
+waits in the session (base64, with its SHA-256, the plan shown and the time of upload) for
+at most ``STASH_MAX_AGE``. Confirming re-reads and re-plans that content against the
+database as it is then: only a plan identical to the one previewed is applied (through
+``apply_import``, in one transaction); otherwise the new preview is shown to be confirmed
+again. A confirmation that does not match the stash (expired, another upload since, or
+tampered with) is refused and nothing is written.
+"""
+
+import base64
+import binascii
+import hashlib
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assessments.exceptions import ConflictError, TransitionError
+from assessments.models import AssessmentRound
+from assessments.selectors import user_scope
+from reports.forms import RatingsImportForm
+
+# reports.imports (and with it pandas) is imported inside the functions, not at start-up.
+STASH_KEY = "reports.ratings_import"
+STASH_MAX_AGE = timedelta(hours=1)
+
+
+def _round_or_404(user, round_slug: str) -> AssessmentRound:
+    round_ = AssessmentRound.objects.select_related("framework").filter(slug=round_slug).first()
+    if round_ is None or not user.has_perm("reports.import_ratings", round_):
+        raise Http404("No such page.")
+    return round_
+
+
+def _sha_ids(user) -> set[int] | None:
+    """The regions the user may import for: None (all) for the national team."""
+    scope = user_scope(user)
+    return None if scope.is_national else set(scope.sha_ids)
+
+
+def _plan(*, round_: AssessmentRound, user, filename: str, content: bytes, table=None):
+    """``(changes, errors)``: the changes the file asks for, or every error found.
+    ``table`` is ``(header, rows)`` when already read from ``content``."""
+    from reports.imports import ImportRefused, plan_import, read_table
+
+    try:
+        header, rows = table or read_table(content, filename)
+        changes = plan_import(
+            round_=round_, header=header, rows=rows, filename=filename, sha_ids=_sha_ids(user)
+        )
+    except ImportRefused as exc:
+        return [], exc.errors
+    return changes, []
+
+
+def _signature(changes) -> list[list]:
+    """The plan as JSON-safe values, to tell whether a re-plan is still the one previewed."""
+    return [[c.assessment.pct.ods_code, c.item.code, c.old, c.new, c.rationale] for c in changes]
+
+
+def _stash(request, *, round_: AssessmentRound, filename: str, content: bytes, changes) -> str:
+    digest = hashlib.sha256(content).hexdigest()
+    request.session[STASH_KEY] = {
+        "round": round_.slug,
+        "filename": filename,
+        "content": base64.b64encode(content).decode("ascii"),
+        "sha256": digest,
+        "uploaded_at": timezone.now().isoformat(),
+        "plan": _signature(changes),
+    }
+    return digest
+
+
+def _unstash(request, *, round_: AssessmentRound) -> tuple[str, bytes, list] | None:
+    """``(filename, content, plan)`` of the previewed upload this confirmation names, or
+    None when it is missing, expired, of another round or does not match its hash."""
+    stash = request.session.get(STASH_KEY)
+    if not isinstance(stash, dict) or stash.get("round") != round_.slug:
+        return None
+    token = request.POST.get("token", "")
+    try:
+        age = timezone.now() - datetime.fromisoformat(stash["uploaded_at"])
+        content = base64.b64decode(stash["content"], validate=True)
+        filename, plan, digest = stash["filename"], stash["plan"], stash["sha256"]
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return None
+    if (
+        not token
+        or token != digest
+        or hashlib.sha256(content).hexdigest() != digest
+        or not timedelta(0) <= age <= STASH_MAX_AGE
+    ):
+        return None
+    return filename, content, plan
+
+
+def _page(request, round_: AssessmentRound, form, **preview):
+    return render(
+        request,
+        "reports/import.html",
+        {
+            "round": round_,
+            "form": form,
+            "own_region_only": _sha_ids(request.user) is not None,
+            **preview,
+        },
+    )
+
+
+def _preview(request, round_: AssessmentRound, *, filename: str, changes, errors, token: str):
+    return _page(
+        request,
+        round_,
+        RatingsImportForm(),
+        previewed=True,
+        filename=filename,
+        changes=changes,
+        errors=errors,
+        token=token,
+        pcts=len({c.assessment.pk for c in changes}),
+    )
+
+
+def _url(round_: AssessmentRound) -> str:
+    return reverse("reports:import_ratings", args=[round_.slug])
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def import_ratings(request, round_slug: str):
+    """The upload form (GET); the preview of an uploaded file (POST). Writes no rating."""
+    round_ = _round_or_404(request.user, round_slug)
+    if request.method != "POST":
+        return _page(request, round_, RatingsImportForm())
+    form = RatingsImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, round_, form)
+    data = form.cleaned_data
+    filename, content = data["filename"], data["content"]
+    changes, errors = _plan(
+        round_=round_,
+        user=request.user,
+        filename=filename,
+        content=content,
+        table=(data["header"], data["rows"]),
+    )
+    # Only the latest upload can be confirmed, and only if it would change something.
+    request.session.pop(STASH_KEY, None)
+    token = ""
+    if changes:
+        token = _stash(request, round_=round_, filename=filename, content=content, changes=changes)
+    return _preview(request, round_, filename=filename, changes=changes, errors=errors, token=token)
+
+
+@require_POST
+def import_ratings_confirm(request, round_slug: str):
+    """Apply the previewed upload, re-planned from its stored content; or cancel it."""
+    from reports.imports import apply_import
+
+    round_ = _round_or_404(request.user, round_slug)
+    if "cancel" in request.POST:
+        request.session.pop(STASH_KEY, None)
+        messages.info(request, "Nothing was imported.")
+        return redirect(_url(round_))
+    stashed = _unstash(request, round_=round_)
+    if stashed is None:
+        request.session.pop(STASH_KEY, None)
+        messages.error(
+            request,
+            "Nothing was imported: this preview has expired or is no longer the latest"
+            " upload. Upload the file again.",
+        )
+        return redirect(_url(round_))
+    filename, content, previewed_plan = stashed
+    changes, errors = _plan(round_=round_, user=request.user, content=content, filename=filename)
+    if errors or _signature(changes) != previewed_plan:
+        token = ""
+        if errors:
+            request.session.pop(STASH_KEY, None)
+        else:
+            token = _stash(
+                request, round_=round_, filename=filename, content=content, changes=changes
+            )
+        messages.error(
+            request,
+            "Nothing was imported: the ratings have changed since the preview. Check the"
+            " new preview below" + (" and confirm again." if token else "."),
+        )
+        return _preview(
+            request, round_, filename=filename, changes=changes, errors=errors, token=token
+        )
+    request.session.pop(STASH_KEY, None)
+    try:
+        applied = apply_import(changes=changes, by=request.user, filename=filename)
+    except (ValidationError, TransitionError, ConflictError) as exc:
+        # A change made at the same moment: the transaction is rolled back whole.
+        problems = " ".join(getattr(exc, "messages", None) or [str(exc)])
+        messages.error(request, f"Nothing was imported: {problems} Upload the file again.")
+        return redirect(_url(round_))
+    messages.success(
+        request,
+        f"Imported {filename}: {applied} rating{'s' if applied != 1 else ''} changed.",
+    )
+    return redirect(_url(round_))
+
+
+urlpatterns = [
+    path("reports/import/<slug:round_slug>/", import_ratings, name="import_ratings"),
+    path(
+        "reports/import/<slug:round_slug>/confirm/",
+        import_ratings_confirm,
+        name="import_ratings_confirm",
+    ),
+]
