@@ -284,31 +284,22 @@ def _describe_lights(values: pd.Series) -> dict:
     }
 
 
-def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Moderation:
-    """Everything the regional moderation page shows (a fixed number of queries: the round's
-    competencies, then one ``values()`` query per data set: agreed ratings of England,
-    members' scores of the region, self-assessments of England; and the assessments)."""
-    numbered = list(
-        round_.framework.competencies.order_by("number").values_list("number", "short_name")
+def _member_rows(
+    *, round_: AssessmentRound, sha: StrategicHealthAuthority | None = None
+) -> pd.DataFrame:
+    """Submitted members' scores (excused members left out) of the region, or of England:
+    ``ods_code, seat, number, area, level, light, item, value`` (one query)."""
+    scores = MemberScore.objects.filter(
+        seat__panel__assessment__round=round_,
+        seat__submitted_at__isnull=False,
+        seat__absence_reason="",
+        sub_indicator__isnull=True,
     )
-    columns = [f"c{number}" for number, _name in numbered]
-    names = {f"c{number}": name for number, name in numbered} | {
-        a: GovernanceArea.Code(a).label for a in AREAS
-    }
-    england = ratings_frame(round_=round_)
-    in_region = england["sha"] == sha.ods_code
-    region = england[in_region]
-    pct_names = dict(zip(england["ods_code"], england["pct"], strict=True))
-
-    member_rows = pd.DataFrame(
+    if sha is not None:
+        scores = scores.filter(seat__panel__assessment__pct__sha=sha)
+    rows = pd.DataFrame(
         list(
-            MemberScore.objects.filter(
-                seat__panel__assessment__round=round_,
-                seat__panel__assessment__pct__sha=sha,
-                seat__submitted_at__isnull=False,
-                seat__absence_reason="",
-                sub_indicator__isnull=True,
-            ).values_list(
+            scores.values_list(
                 "seat__panel__assessment__pct__ods_code",
                 "seat_id",
                 "competency__number",
@@ -319,15 +310,17 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
         ),
         columns=["ods_code", "seat", "number", "area", "level", "light"],
     )
-    if not member_rows.empty:
-        member_rows["item"] = member_rows["area"].where(
-            member_rows["number"].isna(), "c" + member_rows["number"].astype("Int64").astype(str)
+    if not rows.empty:
+        rows["item"] = rows["area"].where(
+            rows["number"].isna(), "c" + rows["number"].astype("Int64").astype(str)
         )
-        member_rows["value"] = member_rows["light"].where(
-            member_rows["number"].isna(), member_rows["level"]
-        )
+        rows["value"] = rows["light"].where(rows["number"].isna(), rows["level"])
+    return rows
 
-    self_rows = pd.DataFrame(
+
+def _self_rows(*, round_: AssessmentRound) -> pd.DataFrame:
+    """Submitted self-assessed competency levels of England: ``ods_code, number, level``."""
+    return pd.DataFrame(
         list(
             SelfAssessmentRating.objects.filter(
                 self_assessment__assessment__round=round_,
@@ -340,10 +333,27 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
         ),
         columns=["ods_code", "number", "level"],
     )
+
+
+def _flags(
+    *,
+    england: pd.DataFrame,
+    in_region: pd.Series,
+    member_rows: pd.DataFrame,
+    self_rows: pd.DataFrame,
+    columns: list[str],
+) -> list[Flag]:
+    """Every flag of the region (``in_region``: True for its rows of ``england``);
+    ``member_rows`` may hold more than the region's PCTs."""
+    region = england[in_region]
+    region_codes = set(region["ods_code"])
+    pct_names = dict(zip(england["ods_code"], england["pct"], strict=True))
     agreed_long = region.melt(
         id_vars=["ods_code", "pct"], value_vars=columns, var_name="item", value_name="level"
     )
     agreed_long["level"] = pd.to_numeric(agreed_long["level"])
+    if not member_rows.empty:
+        member_rows = member_rows[member_rows["ods_code"].isin(region_codes)]
 
     flags = region_mean_flags(england[columns], in_region)
     competency_members = (
@@ -359,13 +369,60 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
         agreed_all = england.melt(
             id_vars=["ods_code"], value_vars=columns, var_name="item", value_name="agreed"
         )
-        self_rows["item"] = "c" + self_rows["number"].astype(int).astype(str)
+        self_rows = self_rows.assign(item="c" + self_rows["number"].astype(int).astype(str))
         merged = self_rows.merge(agreed_all, on=["ods_code", "item"])
         merged["gap"] = pd.to_numeric(merged["agreed"]) - merged["level"]
         flags += self_assessment_gap_flags(
-            merged.groupby("ods_code")["gap"].mean(), set(region["ods_code"]), pct_names
+            merged.groupby("ods_code")["gap"].mean(), region_codes, pct_names
         )
     flags += red_all_three_flags(region)
+    return flags
+
+
+def round_flags(
+    *, round_: AssessmentRound, england: pd.DataFrame | None = None
+) -> dict[str, list[Flag]]:
+    """The flags of every region of the round, by SHA code, in three queries (England's
+    agreed ratings, unless given as ``england``; members' scores; self-assessments): the
+    cross-check's view of them."""
+    columns = competency_columns(round_)
+    if england is None:
+        england = ratings_frame(round_=round_)
+    member_rows = _member_rows(round_=round_)
+    self_rows = _self_rows(round_=round_)
+    return {
+        sha: _flags(
+            england=england,
+            in_region=england["sha"] == sha,
+            member_rows=member_rows,
+            self_rows=self_rows,
+            columns=columns,
+        )
+        for sha in sorted(set(england["sha"]))
+    }
+
+
+def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Moderation:
+    """Everything the regional moderation page shows (a fixed number of queries: the round's
+    competencies, then one ``values()`` query per data set: agreed ratings of England,
+    members' scores of the region, self-assessments of England; and the assessments)."""
+    numbered = list(
+        round_.framework.competencies.order_by("number").values_list("number", "short_name")
+    )
+    columns = [f"c{number}" for number, _name in numbered]
+    names = {f"c{number}": name for number, name in numbered} | {
+        a: GovernanceArea.Code(a).label for a in AREAS
+    }
+    england = ratings_frame(round_=round_)
+    in_region = england["sha"] == sha.ods_code
+    region = england[in_region]
+    flags = _flags(
+        england=england,
+        in_region=in_region,
+        member_rows=_member_rows(round_=round_, sha=sha),
+        self_rows=_self_rows(round_=round_),
+        columns=columns,
+    )
 
     competency_stats = [
         ItemStats(
@@ -455,6 +512,11 @@ class ShaRow:
     moved_up: int
     moved_down: int
     pcts: int
+    flags: dict[str, int] = field(default_factory=dict)  # rule -> number of flags
+
+    @property
+    def flag_total(self) -> int:
+        return sum(self.flags.values())
 
 
 def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float], list[ShaRow]]:
@@ -463,8 +525,9 @@ def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float]
     from assessments.models import ModerationAdjustment, RegionReview
 
     columns = competency_columns(round_)
-    frame = ratings_frame(round_=round_)
-    frame = frame[frame["complete"]]
+    everything = ratings_frame(round_=round_)
+    flags = round_flags(round_=round_, england=everything)
+    frame = everything[everything["complete"]]
     levels = frame[columns].astype(float)
     england = levels.mean().to_dict()
     by_sha = levels.groupby(frame["sha"]).mean()
@@ -492,7 +555,10 @@ def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float]
             means.append((column, mean, direction))
         mine = moves[moves["sha"] == sha.ods_code]
         up = sum(_rank(new) > _rank(old) for old, new in zip(mine["old"], mine["new"], strict=True))
-        rows.append(ShaRow(sha, means, reviews.get(sha.pk), up, len(mine) - up, n))
+        counts_by_rule = {
+            rule: sum(f.rule == rule for f in flags.get(sha.ods_code, [])) for rule in RULES
+        }
+        rows.append(ShaRow(sha, means, reviews.get(sha.pk), up, len(mine) - up, n, counts_by_rule))
     return columns, england, rows
 
 

@@ -111,5 +111,25 @@ def test_page_query_count_does_not_grow(client, django_assert_num_queries, shas)
         AgreedRatingFactory(assessment=assessment, competency=competency)
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(13):
         client.get(f"/reports/cross-check/{round_.slug}/")
+
+
+@pytest.mark.django_db
+def test_cross_check_counts_the_flags_each_region_page_shows(client, demo):
+    from assessments.models import AssessmentRound, StrategicHealthAuthority
+    from reports.moderation import moderation, round_flags
+
+    round_ = AssessmentRound.objects.get(slug="2009-10")
+    by_sha = round_flags(round_=round_)
+    client.force_login(UserFactory._meta.model.objects.get(username="national"))
+
+    response = client.get("/reports/cross-check/2009-10/")
+
+    rows = {row.sha.ods_code: row for row in response.context["rows"]}
+    for sha in StrategicHealthAuthority.objects.filter(ods_code__in=["Q30", "Q31", "Q36"]):
+        page_flags = moderation(round_=round_, sha=sha).flags
+        assert set(by_sha[sha.ods_code]) == set(page_flags)
+        assert rows[sha.ods_code].flag_total == len(page_flags)
+    assert sum(row.flag_total for row in rows.values()) > 0
+    assert 'data-test="flags-Q30-red-all-three"' in response.content.decode()

@@ -27,13 +27,20 @@ def _round_or_404(user, round_slug: str) -> AssessmentRound:
 @require_safe
 def cross_check_page(request, round_slug: str):
     round_ = _round_or_404(request.user, round_slug)
-    from reports.moderation import Z_THRESHOLD, cross_check
+    from reports.moderation import RULES, Z_THRESHOLD, cross_check
 
     columns, england, rows = cross_check(round_=round_)
     return render(
         request,
         "reports/cross_check.html",
-        {"round": round_, "columns": columns, "england": england, "rows": rows, "z": Z_THRESHOLD},
+        {
+            "round": round_,
+            "columns": columns,
+            "england": england,
+            "rows": rows,
+            "z": Z_THRESHOLD,
+            "rules": RULES,
+        },
     )
 
 
