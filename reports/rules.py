@@ -7,10 +7,13 @@ leaks. From the publication time, on the clock and with no job having to run, th
 are public.
 """
 
+from dataclasses import dataclass
+
 import rules
 
-from assessments.models import Assessment, AssessmentRound, Stage
+from assessments.models import Assessment, AssessmentRound, Stage, StrategicHealthAuthority
 from assessments.rules import is_board_of, is_national, is_published, is_sha_staff_for
+from assessments.selectors import user_scope
 
 
 def _round_of(obj) -> AssessmentRound | None:
@@ -55,3 +58,35 @@ rules.add_perm(
 rules.add_perm("reports.moderate_region", is_national | is_sha_staff_for)
 # The national cross-check (object: the round): the national team only.
 rules.add_perm("reports.cross_check", is_national)
+
+
+# --- England and SHA summaries (reports.views.summaries) ---------------------------------
+
+
+@dataclass(frozen=True)
+class RegionRound:
+    """One SHA in one round: the object of ``reports.view_region_summary``."""
+
+    round: AssessmentRound
+    sha: StrategicHealthAuthority
+
+
+@rules.predicate
+def region_round_is_published(user, obj) -> bool:
+    return isinstance(obj, RegionRound) and obj.round.is_published()
+
+
+@rules.predicate
+def is_sha_staff_of_region(user, obj) -> bool:
+    return isinstance(obj, RegionRound) and user_scope(user).is_staff_of(obj.sha.pk)
+
+
+# England's summary of a round (object: the round): public once published; before, the
+# national team only (SHA staff see their own region's summary, not England's).
+rules.add_perm("reports.view_england_summary", round_is_published | is_national)
+# One SHA's summary, beside England's (object: a RegionRound): public once published;
+# before, the national team and that SHA's staff.
+rules.add_perm(
+    "reports.view_region_summary",
+    region_round_is_published | is_national | is_sha_staff_of_region,
+)
