@@ -8,6 +8,7 @@ cached, so it is not rebuilt when nothing changed.
 """
 
 import io
+import textwrap
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
@@ -67,6 +68,95 @@ def competency_profile_svg(
         f"{label}: {p if p is not None else 'none'} (SHA {s:.2f}, England {e:.2f})"
         for label, p, s, e in zip(labels, pct, sha, england, strict=True)
         if s is not None and e is not None
+    )
+    head = f'<svg role="img" aria-label="{escape(title)}"'
+    return svg.replace("<svg", head, 1).replace(
+        ">", f"><title>{escape(title)}</title><desc>{escape(description)}</desc>", 1
+    )
+
+
+# Series of a distribution chart, in order: colour (Okabe-Ito) and hatching, so that the
+# bars differ in greyscale and for colour-blind readers too.
+SERIES_STYLES = (
+    (BLUE, ""),
+    (ORANGE, "///"),
+    ("#009E73", "..."),
+    (GREY, "xx"),
+)
+
+
+@lru_cache(maxsize=512)
+def distribution_svg(
+    *,
+    title: str,
+    categories: tuple[str, ...],
+    series: tuple[tuple[str, tuple[float, ...]], ...],
+    size: tuple[float, float] = (3.6, 2.5),
+) -> str:
+    """Grouped bars: the share (%) of PCTs at each category (a level, a light) for each series
+    (a region, England). Each bar is labelled with its share; ``<title>`` and ``<desc>`` carry
+    the chart's title and every number, for screen readers and for search."""
+    if not 1 <= len(series) <= len(SERIES_STYLES):
+        raise ValueError(f"distribution_svg draws 1 to {len(SERIES_STYLES)} series")
+    positions = list(range(len(categories)))
+    width = 0.8 / len(series)
+    figure = Figure(figsize=size, dpi=100)
+    axes = figure.add_subplot()
+    for index, ((name, shares), (colour, hatch)) in enumerate(
+        zip(series, SERIES_STYLES, strict=False)
+    ):
+        offset = (index - (len(series) - 1) / 2) * width
+        bars = axes.bar(
+            [p + offset for p in positions],
+            shares,
+            width=width * 0.95,
+            color=colour,
+            hatch=hatch,
+            edgecolor="white" if not hatch else "#222222",
+            linewidth=0.4,
+            label=name,
+        )
+        axes.bar_label(bars, labels=[f"{s:.0f}%" for s in shares], fontsize=6.5, padding=1)
+    axes.set_xticks(positions, categories, fontsize=8)
+    axes.set_ylim(0, 115)
+    axes.set_yticks([0, 50, 100], ["0%", "50%", "100%"], fontsize=7)
+    lines = textwrap.wrap(title, 46) or [""]
+    axes.set_title("\n".join(lines), fontsize=8.5, loc="left")
+    axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    axes.set_axisbelow(True)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    if len(series) > 1:
+        axes.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.14),
+            ncol=len(series),
+            frameon=False,
+            fontsize=7,
+        )
+    # Fixed margins rather than tight_layout(), which measures every text twice: a page
+    # draws a dozen of these charts.
+    figure.subplots_adjust(
+        left=0.13,
+        right=0.98,
+        top=0.94 - 0.055 * len(lines),
+        bottom=0.22 if len(series) > 1 else 0.12,
+    )
+    buffer = io.StringIO()
+    with matplotlib.rc_context(
+        {
+            "svg.fonttype": "none",
+            "font.family": "DejaVu Sans",
+            "svg.hashsalt": "wcc",
+            "hatch.linewidth": 0.6,
+        }
+    ):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype, to inline it
+    description = "; ".join(
+        f"{category}: " + ", ".join(f"{name} {shares[i]:.1f}%" for name, shares in series)
+        for i, category in enumerate(categories)
     )
     head = f'<svg role="img" aria-label="{escape(title)}"'
     return svg.replace("<svg", head, 1).replace(

@@ -7,11 +7,13 @@ leaks. From the publication time, on the clock and with no job having to run, th
 are public.
 """
 
+from dataclasses import dataclass
+
 import rules
 
 from assessments.factual_accuracy import is_held_back as assessment_is_held_back
 from assessments.factual_accuracy import window_for
-from assessments.models import Assessment, AssessmentRound, Stage
+from assessments.models import Assessment, AssessmentRound, Stage, StrategicHealthAuthority
 from assessments.rules import (
     is_board_of,
     is_national,
@@ -19,6 +21,7 @@ from assessments.rules import (
     is_sha_staff,
     is_sha_staff_for,
 )
+from assessments.selectors import user_scope
 
 
 def _round_of(obj) -> AssessmentRound | None:
@@ -87,3 +90,35 @@ rules.add_perm("reports.cross_check", is_national)
 # and staff of any SHA (their own region's PCTs only, which reports.views.imports passes
 # to the import as its scope); anyone else gets 404.
 rules.add_perm("reports.import_ratings", is_national | is_sha_staff)
+
+
+# --- England and SHA summaries (reports.views.summaries) ---------------------------------
+
+
+@dataclass(frozen=True)
+class RegionRound:
+    """One SHA in one round: the object of ``reports.view_region_summary``."""
+
+    round: AssessmentRound
+    sha: StrategicHealthAuthority
+
+
+@rules.predicate
+def region_round_is_published(user, obj) -> bool:
+    return isinstance(obj, RegionRound) and obj.round.is_published()
+
+
+@rules.predicate
+def is_sha_staff_of_region(user, obj) -> bool:
+    return isinstance(obj, RegionRound) and user_scope(user).is_staff_of(obj.sha.pk)
+
+
+# England's summary of a round (object: the round): public once published; before, the
+# national team only (SHA staff see their own region's summary, not England's).
+rules.add_perm("reports.view_england_summary", round_is_published | is_national)
+# One SHA's summary, beside England's (object: a RegionRound): public once published;
+# before, the national team and that SHA's staff.
+rules.add_perm(
+    "reports.view_region_summary",
+    region_round_is_published | is_national | is_sha_staff_of_region,
+)

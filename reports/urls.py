@@ -4,7 +4,7 @@ Mounted at the site's root, because the contracted addresses (CONTRACTS.md) star
 both ``reports/`` and ``api/``.
 """
 
-from reports.views import crosscheck, imports, league, moderation, pct, pdf
+from reports.views import crosscheck, imports, league, moderation, pct, pdf, summaries
 
 app_name = "reports"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     *moderation.urlpatterns,
     *crosscheck.urlpatterns,
     *imports.urlpatterns,
+    *summaries.urlpatterns,
 ]
