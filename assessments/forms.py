@@ -4,7 +4,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 
-from assessments.models import EvidenceDocument
+from assessments.models import DevelopmentPriority, EvidenceDocument, Supplier
 from competencies.forms import value_choices
 from competencies.models import Competency
 
@@ -134,3 +134,72 @@ class FactualAccuracyAnswerForm(forms.Form):
             self.fields["value"].choices = [("", "Keep it unchanged")] + [
                 (key, label.split(":")[0]) for key, label in value_choices(rating.item)
             ]
+
+
+class DevelopmentPlanForm(forms.Form):
+    """The plan's owner, review date and summary; its priorities are a formset."""
+
+    owner = forms.CharField(
+        label="Owner", max_length=200, help_text="Who answers for the plan, e.g. a director."
+    )
+    review_date = forms.DateField(
+        label="Review date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    summary = forms.CharField(
+        label="Why the SHA directs this PCT's development",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class DevelopmentPriorityForm(forms.Form):
+    """One competency to develop, with the support chosen: share, learn or buy."""
+
+    competency = forms.ModelChoiceField(
+        queryset=Competency.objects.none(),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    support = forms.ChoiceField(
+        choices=[("", "—"), *DevelopmentPriority.Support.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    supplier = forms.ModelChoiceField(
+        queryset=Supplier.objects.all(),
+        required=False,
+        empty_label="No supplier",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    action = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"class": "form-control form-control-sm"})
+    )
+
+    def __init__(self, *args, competencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if competencies is not None:
+            self.fields["competency"].queryset = competencies
+
+    def clean(self):
+        data = super().clean()
+        filled = [name for name in ("competency", "support", "action") if data.get(name)]
+        if filled and len(filled) < 3:
+            for name in ("competency", "support", "action"):
+                if not data.get(name):
+                    self.add_error(name, "Needed for this priority.")
+        return data
+
+    @property
+    def is_blank(self) -> bool:
+        return not any(self.cleaned_data.get(n) for n in ("competency", "support", "action"))
+
+
+DevelopmentPriorityFormSet = forms.formset_factory(
+    DevelopmentPriorityForm, extra=0, min_num=0, max_num=12, validate_max=True
+)

@@ -80,6 +80,8 @@ rules.add_perm(
 # window (the service checks the clock); the PCT's SHA staff answer.
 rules.add_perm("reports.comment_on_draft", is_board_of & may_see_own_draft)
 rules.add_perm("reports.answer_comments", is_sha_staff_for)
+# A PCT's development plan (object: the assessment): written by its SHA's staff.
+rules.add_perm("reports.plan_development", is_sha_staff_for)
 
 # Regional moderation of one SHA's assessments (object: the SHA): its staff, and the
 # national team.

@@ -4,7 +4,7 @@ Mounted at the site's root, because the contracted addresses (CONTRACTS.md) star
 both ``reports/`` and ``api/``.
 """
 
-from reports.views import crosscheck, imports, league, moderation, pct, pdf, summaries
+from reports.views import crosscheck, development, imports, league, moderation, pct, pdf, summaries
 
 app_name = "reports"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     *crosscheck.urlpatterns,
     *imports.urlpatterns,
     *summaries.urlpatterns,
+    *development.urlpatterns,
 ]

@@ -409,7 +409,7 @@ def test_home_shows_board_its_pct_and_assessments(client):
             "Round 2008-09",
             "Published",
             "View the 2008-09 self-assessment",
-            "Download (PDF) for 2008-09",
+            "Results for 2008-09 · Download (PDF) for 2008-09",
         ],
     ]
 

@@ -610,22 +610,39 @@ def _outcomes(b, assessments, codes) -> dict[str, int]:
 
 
 def _development_plans(b, assessments, agreed, items) -> dict[str, int]:
-    """Directed development for the PCTs red on all three areas in year one."""
+    """Directed development in year one (about ten PCTs were expected to face it): the
+    PCTs red on all three areas, and the eight others with two reds and the lowest
+    competency totals, which their SHAs flag."""
     suppliers = list(Supplier.objects.all())
+    year_one = agreed["2008-09"]
+
+    def reds(code):
+        return sum(light == "red" for light in year_one[code].lights.values())
+
+    red_all = sorted(code for code in year_one if reds(code) == 3)
+    flagged = sorted(
+        (code for code in year_one if reds(code) == 2),
+        key=lambda code: (sum(year_one[code].levels.values()), code),
+    )[:8]
     plans, priorities = 0, []
-    for code, ratings in sorted(agreed["2008-09"].items()):
-        if any(light != "red" for light in ratings.lights.values()):
-            continue
+    for code in [*red_all, *sorted(flagged)]:
+        ratings = year_one[code]
         rng = b.rng_for("plan", code)
         a = assessments[("2008-09", code)]
+        red = code in red_all
         plan = DevelopmentPlan.objects.create(
             assessment=a,
-            reason=DevelopmentPlan.Reason.RED_ALL_THREE,
+            reason=DevelopmentPlan.Reason.RED_ALL_THREE
+            if red
+            else DevelopmentPlan.Reason.SHA_FLAGGED,
             owner=f"Director of Commissioning, NHS {a.pct.sha.name}",
             review_date=date(2009, 6, 30),
             summary=(
                 f"{a.pct.name} was rated red on strategy, financial management and board governance. "
                 "The SHA directs its development, reviewed quarterly by the PCT board and the SHA."
+                if red
+                else f"{a.pct.name} was rated red on two governance areas with low competency levels. "
+                "The SHA has flagged it for directed development, reviewed at six months."
             ),
         )
         plans += 1

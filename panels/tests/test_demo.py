@@ -168,14 +168,16 @@ def test_year_one_exactly_24_others_green_on_all_three(demo):
 def test_year_one_exactly_two_red_on_all_three_with_development_plans(demo):
     red = triples(agreed_by_pct("2008-09"), "red")
 
-    planned = sorted(
+    plans = dict(
         DevelopmentPlan.objects.filter(assessment__round__slug="2008-09").values_list(
-            "assessment__pct__ods_code", flat=True
+            "assessment__pct__ods_code", "reason"
         )
     )
 
     assert len(red) == 2
-    assert planned == red
+    assert sorted(code for code, reason in plans.items() if reason == "red_all_three") == red
+    # About ten PCTs faced directed development: the SHAs flag eight more.
+    assert list(plans.values()).count("sha_flagged") == 8
 
 
 # --- Year two (2009-10) -------------------------------------------------------------

@@ -1,0 +1,138 @@
+"""Directed development: the SHA's plan for a PCT that is failing.
+
+A PCT red on all three governance areas is a candidate by rule; the SHA may flag others.
+Each plan names its owner and review date and, for each competency to develop, the support
+chosen ("share, learn or buy": peer support, a development programme, or a supplier from
+the framework list). SHA staff of the PCT's region write plans, from regional moderation
+on; the plan is shown to the PCT's board with its results.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from assessments.exceptions import TransitionError
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    DevelopmentPlan,
+    DevelopmentPriority,
+    Stage,
+    Supplier,
+)
+from competencies.models import Competency, GovernanceArea
+
+__all__ = ["PriorityInput", "development_plan_delete", "development_plan_save"]
+
+# Plans are written once the ratings are agreed: from regional moderation on.
+PLANNING_STAGES = frozenset(
+    {Stage.MODERATION, Stage.CROSS_CHECK, Stage.FACTUAL_ACCURACY, Stage.PUBLISHED}
+)
+
+
+@dataclass(frozen=True)
+class PriorityInput:
+    competency: Competency
+    support: str
+    action: str
+    supplier: Supplier | None = None
+
+
+def _check_stage(assessment: Assessment) -> None:
+    if assessment.stage not in PLANNING_STAGES:
+        raise TransitionError(
+            "A development plan is written once the ratings are agreed (from regional "
+            f"moderation on); {assessment.pct.name} is at {assessment.get_stage_display()}."
+        )
+
+
+def plan_reason(assessment: Assessment) -> str:
+    """Red on all three governance areas, or else flagged by the SHA (one query)."""
+    lights = list(
+        AgreedRating.objects.filter(assessment=assessment, area__isnull=False).values_list(
+            "light", flat=True
+        )
+    )
+    if len(lights) == len(GovernanceArea.Code) and set(lights) == {"red"}:
+        return DevelopmentPlan.Reason.RED_ALL_THREE
+    return DevelopmentPlan.Reason.SHA_FLAGGED
+
+
+@transaction.atomic
+def development_plan_save(
+    *,
+    assessment: Assessment,
+    owner: str,
+    review_date: date,
+    summary: str,
+    priorities: list[PriorityInput],
+    by: AbstractBaseUser,
+) -> DevelopmentPlan:
+    """Create or replace the plan of ``assessment`` with its priorities, all or nothing.
+    Its reason follows from the agreed lights: red on all three, or flagged by the SHA."""
+    _check_stage(assessment)
+    errors: dict[str, list[str]] = {}
+    if not priorities:
+        errors["priorities"] = ["Add at least one competency to develop."]
+    framework_id = assessment.round.framework_id
+    seen: set[int] = set()
+    for number, priority in enumerate(priorities, start=1):
+        where = f"Priority {number} ({priority.competency})"
+        if priority.competency.framework_id != framework_id:
+            errors.setdefault("priorities", []).append(
+                f"{where}: the competency is not in this round's framework."
+            )
+        if priority.competency.pk in seen:
+            errors.setdefault("priorities", []).append(
+                f"{where}: this competency is already in the plan; give it once."
+            )
+        seen.add(priority.competency.pk)
+        if priority.support == DevelopmentPriority.Support.BUY and priority.supplier is None:
+            errors.setdefault("priorities", []).append(
+                f"{where}: choose the supplier from the framework list when the support is to buy."
+            )
+        if priority.support != DevelopmentPriority.Support.BUY and priority.supplier is not None:
+            errors.setdefault("priorities", []).append(
+                f"{where}: a supplier is named only when the support is to buy."
+            )
+        if not priority.action.strip():
+            errors.setdefault("priorities", []).append(f"{where}: say what will be done.")
+    if errors:
+        raise ValidationError(errors)
+
+    plan = DevelopmentPlan.objects.filter(assessment=assessment).first() or DevelopmentPlan(
+        assessment=assessment
+    )
+    plan.reason, plan.owner, plan.review_date, plan.summary = (
+        plan_reason(assessment),
+        owner.strip(),
+        review_date,
+        summary.strip(),
+    )
+    plan.full_clean()
+    plan.save()
+    plan.priorities.all().delete()
+    rows = [
+        DevelopmentPriority(
+            plan=plan,
+            competency=p.competency,
+            support=p.support,
+            supplier=p.supplier,
+            action=p.action.strip(),
+        )
+        for p in priorities
+    ]
+    for row in rows:
+        row.full_clean()
+    DevelopmentPriority.objects.bulk_create(rows)
+    return plan
+
+
+@transaction.atomic
+def development_plan_delete(*, assessment: Assessment, by: AbstractBaseUser) -> None:
+    """Withdraw the plan of ``assessment`` (the SHA no longer directs its development)."""
+    _check_stage(assessment)
+    DevelopmentPlan.objects.filter(assessment=assessment).delete()

@@ -1,0 +1,297 @@
+"""Directed development: the plans, the list page, the SHA staff's form, and who may."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from assessments.development import PriorityInput, development_plan_save
+from assessments.exceptions import TransitionError
+from assessments.models import Assessment, DevelopmentPlan, DevelopmentPriority, Stage, Supplier
+from competencies.models import Competency
+from tests.factories import (
+    AgreedRatingFactory,
+    AssessmentFactory,
+    CompetencyFactory,
+    GovernanceAreaFactory,
+    SupplierFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/reports/development/{}/"
+PLAN = "/reports/development/{}/{}/"
+
+
+def user(username):
+    return get_user_model().objects.get(username=username)
+
+
+@pytest.fixture
+def at_moderation():
+    assessment = AssessmentFactory(stage=Stage.MODERATION)
+    framework = assessment.round.framework
+    for code in ("strategy", "finance", "board"):
+        AgreedRatingFactory(
+            assessment=assessment,
+            area=GovernanceAreaFactory(framework=framework, code=code),
+            light="red",
+        )
+    return assessment, [CompetencyFactory(framework=framework, number=n) for n in (1, 2)]
+
+
+def test_plan_for_a_pct_red_on_all_three_says_so(at_moderation):
+    assessment, (c1, c2) = at_moderation
+    supplier = SupplierFactory()
+
+    plan = development_plan_save(
+        assessment=assessment,
+        owner=" Director of Commissioning ",
+        review_date=datetime.date(2009, 6, 30),
+        summary="Directed.",
+        priorities=[
+            PriorityInput(competency=c1, support="buy", action="Procure.", supplier=supplier),
+            PriorityInput(competency=c2, support="share", action="Pair with a peer."),
+        ],
+        by=UserFactory(),
+    )
+
+    assert (plan.reason, plan.owner) == (
+        DevelopmentPlan.Reason.RED_ALL_THREE,
+        "Director of Commissioning",
+    )
+    assert list(plan.priorities.values_list("competency__number", "support", "supplier")) == [
+        (1, "buy", supplier.pk),
+        (2, "share", None),
+    ]
+
+
+def test_saving_again_replaces_the_priorities(at_moderation):
+    assessment, (c1, c2) = at_moderation
+    for competency in (c1, c2):
+        development_plan_save(
+            assessment=assessment,
+            owner="Owner",
+            review_date=datetime.date(2009, 6, 30),
+            summary="",
+            priorities=[PriorityInput(competency=competency, support="learn", action="Learn.")],
+            by=UserFactory(),
+        )
+
+    assert list(DevelopmentPriority.objects.values_list("competency__number", flat=True)) == [2]
+    assert DevelopmentPlan.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("priority", "message"),
+    [
+        (
+            {"support": "buy"},
+            "choose the supplier from the framework list when the support is to buy.",
+        ),
+        ({"support": "learn", "supplier": True}, "a supplier is named only when the support"),
+        ({"support": "learn", "action": "  "}, "say what will be done."),
+    ],
+)
+def test_bad_priorities_are_refused_and_nothing_is_written(at_moderation, priority, message):
+    assessment, (c1, _c2) = at_moderation
+    given = {"competency": c1, "action": "Act.", **priority}
+    if given.pop("supplier", None):
+        given["supplier"] = SupplierFactory()
+
+    with pytest.raises(ValidationError) as excinfo:
+        development_plan_save(
+            assessment=assessment,
+            owner="Owner",
+            review_date=datetime.date(2009, 6, 30),
+            summary="",
+            priorities=[PriorityInput(**given)],
+            by=UserFactory(),
+        )
+
+    assert message in excinfo.value.message_dict["priorities"][0]
+    assert DevelopmentPlan.objects.count() == 0
+
+
+def test_competency_of_another_framework_and_twice_are_refused(at_moderation):
+    assessment, (c1, _c2) = at_moderation
+    other = CompetencyFactory(number=1)
+
+    with pytest.raises(ValidationError) as excinfo:
+        development_plan_save(
+            assessment=assessment,
+            owner="Owner",
+            review_date=datetime.date(2009, 6, 30),
+            summary="",
+            priorities=[
+                PriorityInput(competency=other, support="learn", action="A."),
+                PriorityInput(competency=c1, support="learn", action="B."),
+                PriorityInput(competency=c1, support="share", action="C."),
+            ],
+            by=UserFactory(),
+        )
+
+    assert [m.split(": ", 1)[1] for m in excinfo.value.message_dict["priorities"]] == [
+        "the competency is not in this round's framework.",
+        "this competency is already in the plan; give it once.",
+    ]
+
+
+def test_no_plan_before_the_ratings_are_agreed(at_moderation):
+    assessment, (c1, _c2) = at_moderation
+    Assessment.objects.filter(pk=assessment.pk).update(stage=Stage.CONSENSUS)
+    assessment.refresh_from_db()
+
+    with pytest.raises(TransitionError, match="once the ratings are agreed"):
+        development_plan_save(
+            assessment=assessment,
+            owner="Owner",
+            review_date=datetime.date(2009, 6, 30),
+            summary="",
+            priorities=[PriorityInput(competency=c1, support="learn", action="A.")],
+            by=UserFactory(),
+        )
+
+
+# --- The pages, on the demo -------------------------------------------------------------
+
+
+def test_published_list_shows_every_planned_pct_to_everyone(client, demo):
+    response = client.get(LIST.format("2008-09"))  # anonymous, after publication
+
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    plans = dict(
+        DevelopmentPlan.objects.filter(assessment__round__slug="2008-09").values_list(
+            "assessment__pct__ods_code", "reason"
+        )
+    )
+    assert {r["assessment"].pct.ods_code: r["plan"].reason for r in rows} == plans
+    assert sorted(r["assessment"].pct.ods_code for r in rows if r["red_all_three"]) == sorted(
+        code for code, reason in plans.items() if reason == "red_all_three"
+    )
+    assert not any(r["may_plan"] for r in rows)
+    page = response.content.decode()
+    assert "Buy: a supplier from the framework" in page
+    assert page.count('data-test="development-row"') == 10
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [("national", 200), ("moderator.q30", 200), ("board.5nd", 404), ("chair.q34", 404)],
+)
+def test_unpublished_list_is_for_the_process_only(client, demo, username, status):
+    client.force_login(user(username))
+
+    assert client.get(LIST.format("2009-10")).status_code == status
+
+
+def test_sha_staff_see_only_their_region_before_publication(client, demo):
+    assessment = Assessment.objects.get(round__slug="2009-10", pct__ods_code="5PG")
+    DevelopmentPlan.objects.create(
+        assessment=assessment, reason="sha_flagged", owner="X", review_date="2010-06-30"
+    )
+    client.force_login(user("moderator.q30"))
+
+    rows = client.get(LIST.format("2009-10")).context["rows"]
+
+    assert "5PG" not in {r["assessment"].pct.ods_code for r in rows}
+    client.force_login(user("national"))
+    rows = client.get(LIST.format("2009-10")).context["rows"]
+    assert "5PG" in {r["assessment"].pct.ods_code for r in rows}
+
+
+def test_sha_staff_flag_a_pct_with_a_plan_through_the_form(client, demo):
+    client.force_login(user("moderator.q30"))
+    competencies = Competency.objects.filter(framework__rounds__slug="2009-10")
+    c5, c10 = competencies.get(number=5), competencies.get(number=10)
+    supplier = Supplier.objects.first()
+    url = PLAN.format("2009-10", "5nd")
+    assert client.get(url).status_code == 200
+
+    response = client.post(
+        url,
+        {
+            "owner": "Director of Commissioning, NHS North East",
+            "review_date": "2010-06-30",
+            "summary": "Weak on procurement.",
+            "p-TOTAL_FORMS": "3",
+            "p-INITIAL_FORMS": "0",
+            "p-0-competency": c5.pk,
+            "p-0-support": "buy",
+            "p-0-supplier": supplier.pk,
+            "p-0-action": "Procure support.",
+            "p-1-competency": c10.pk,
+            "p-1-support": "learn",
+            "p-1-action": "Board programme.",
+        },
+    )
+
+    assert response.status_code == 302
+    plan = DevelopmentPlan.objects.get(
+        assessment__pct__ods_code="5ND", assessment__round__slug="2009-10"
+    )
+    assert (plan.reason, plan.owner) == ("sha_flagged", "Director of Commissioning, NHS North East")
+    assert list(plan.priorities.values_list("competency__number", "support")) == [
+        (5, "buy"),
+        (10, "learn"),
+    ]
+
+
+def test_half_filled_priority_row_shows_errors_and_saves_nothing(client, demo):
+    client.force_login(user("moderator.q30"))
+
+    response = client.post(
+        PLAN.format("2009-10", "5nd"),
+        {
+            "owner": "Owner",
+            "review_date": "2010-06-30",
+            "p-TOTAL_FORMS": "1",
+            "p-INITIAL_FORMS": "0",
+            "p-0-support": "learn",
+        },
+    )
+
+    assert response.status_code == 200
+    errors = response.context["formset"][0].errors
+    assert errors == {
+        "competency": ["Needed for this priority."],
+        "action": ["Needed for this priority."],
+    }
+    assert not DevelopmentPlan.objects.filter(assessment__round__slug="2009-10").exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [("moderator.q31", 404), ("board.5nd", 404), ("national", 403)],
+)
+def test_only_the_pcts_sha_staff_write_its_plan(client, demo, username, status):
+    client.force_login(user(username))
+
+    assert client.get(PLAN.format("2009-10", "5nd")).status_code == status
+    assert client.post(PLAN.format("2009-10", "5nd"), {"owner": "X"}).status_code == status
+
+
+@pytest.mark.parametrize("plans", [1, 3])
+def test_list_queries_do_not_grow_with_plans(client, demo, django_assert_num_queries, plans):
+    for assessment in Assessment.objects.filter(round__slug="2009-10", pct__sha__ods_code="Q30")[
+        :plans
+    ]:
+        plan = DevelopmentPlan.objects.create(
+            assessment=assessment, reason="sha_flagged", owner="X", review_date="2010-06-30"
+        )
+        DevelopmentPriority.objects.create(
+            plan=plan,
+            competency=Competency.objects.get(framework__rounds__slug="2009-10", number=1),
+            support="learn",
+            action="Learn.",
+        )
+    client.force_login(user("national"))
+    client.get(LIST.format("2009-10"))
+
+    with django_assert_num_queries(9):
+        response = client.get(LIST.format("2009-10"))
+
+    assert len(response.context["rows"]) == plans

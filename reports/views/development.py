@@ -1,0 +1,201 @@
+"""Directed development: the PCTs red on all three areas and those their SHA flags, with
+their plans; and the SHA staff's form to write a plan.
+
+Who sees the list: before publication, the national team (every region) and SHA staff
+(their own region's PCTs); after it, everyone (PCTs held back by an unanswered
+factual-accuracy comment stay out until answered). Anyone else gets 404. Only the PCT's SHA
+staff write its plan (the national team, who may see it, gets 403); its board reads it on
+its results page and in its report.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from assessments.development import (
+    PLANNING_STAGES,
+    PriorityInput,
+    development_plan_delete,
+    development_plan_save,
+)
+from assessments.exceptions import TransitionError
+from assessments.factual_accuracy import not_held_back
+from assessments.forms import DevelopmentPlanForm, DevelopmentPriorityFormSet
+from assessments.models import (
+    Assessment,
+    AssessmentRound,
+    DevelopmentPlan,
+    DevelopmentPriority,
+)
+from assessments.selectors import user_scope
+
+
+def _scope(user, round_: AssessmentRound) -> tuple[bool, frozenset[int] | None]:
+    """``(published, SHA ids to restrict to or None for all)``; 404 outside the process
+    before publication."""
+    if round_.is_published():
+        return True, None
+    scope = user_scope(user)
+    if scope.is_national:
+        return False, None
+    if scope.is_sha_staff:
+        return False, scope.sha_ids
+    raise Http404("No such page.")
+
+
+@login_not_required
+@require_safe
+def development_list(request, round_slug: str):
+    from django.db.models import Prefetch
+
+    from reports.tables import PATTERNS, ratings_frame  # pandas on first use
+
+    round_ = get_object_or_404(AssessmentRound.objects.select_related("framework"), slug=round_slug)
+    published, sha_ids = _scope(request.user, round_)
+    plans = (
+        DevelopmentPlan.objects.filter(assessment__round=round_)
+        .select_related("assessment__pct__sha")
+        .prefetch_related(
+            Prefetch(
+                "priorities",
+                queryset=DevelopmentPriority.objects.select_related("competency", "supplier"),
+            )
+        )
+        .order_by("assessment__pct__name")
+    )
+    if published:
+        plans = plans.filter(not_held_back("assessment_id"))
+    if sha_ids is not None:
+        plans = plans.filter(assessment__pct__sha_id__in=sha_ids)
+    plans = {plan.assessment.pct.ods_code: plan for plan in plans}
+
+    frame = ratings_frame(round_=round_)
+    red = frame[frame["complete"]]
+    red = red[PATTERNS["red3"][1](red)] if not red.empty else red
+    assessments = Assessment.objects.filter(round=round_).select_related("pct__sha")
+    if sha_ids is not None:
+        assessments = assessments.filter(pct__sha_id__in=sha_ids)
+    by_code = {
+        a.pct.ods_code: a for a in assessments.filter(pct__ods_code__in=[*red["ods_code"], *plans])
+    }
+    scope = user_scope(request.user)
+    rows = [
+        {
+            "assessment": assessment,
+            "red_all_three": code in set(red["ods_code"]),
+            "plan": plans.get(code),
+            "may_plan": scope.is_staff_of(assessment.pct.sha_id)
+            and assessment.stage in PLANNING_STAGES,
+        }
+        for code, assessment in sorted(by_code.items(), key=lambda kv: kv[1].pct.name)
+    ]
+    return render(
+        request,
+        "reports/development.html",
+        {"round": round_, "rows": rows, "published": published, "regional": sha_ids is not None},
+    )
+
+
+def _assessment_to_plan(user, round_slug: str, ods: str) -> Assessment:
+    assessment = (
+        Assessment.objects.select_related("round__framework", "pct__sha")
+        .filter(round__slug=round_slug, pct__ods_code=ods.upper())
+        .first()
+    )
+    if assessment is None or not user.has_perm("assessments.view_region", assessment.pct.sha):
+        raise Http404("No such PCT.")
+    if not user.has_perm("reports.plan_development", assessment):
+        raise PermissionDenied("Only the PCT's SHA staff write its development plan.")
+    return assessment
+
+
+def _initial(plan: DevelopmentPlan | None) -> tuple[dict, list[dict]]:
+    if plan is None:
+        return {}, []
+    return (
+        {"owner": plan.owner, "review_date": plan.review_date, "summary": plan.summary},
+        [
+            {
+                "competency": p.competency,
+                "support": p.support,
+                "supplier": p.supplier,
+                "action": p.action,
+            }
+            for p in plan.priorities.all()
+        ],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def development_plan(request, round_slug: str, ods: str):
+    assessment = _assessment_to_plan(request.user, round_slug, ods)
+    plan = (
+        DevelopmentPlan.objects.filter(assessment=assessment)
+        .prefetch_related("priorities__competency", "priorities__supplier")
+        .first()
+    )
+    competencies = assessment.round.framework.competencies.order_by("number")
+    back = reverse("reports:development", args=[assessment.round.slug])
+    initial, priorities = _initial(plan)
+    if request.method == "POST" and "delete" in request.POST:
+        try:
+            development_plan_delete(assessment=assessment, by=request.user)
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{assessment.pct.name}: development plan withdrawn.")
+        return redirect(back)
+    if request.method == "POST":
+        form = DevelopmentPlanForm(request.POST)
+        formset = DevelopmentPriorityFormSet(
+            request.POST, prefix="p", form_kwargs={"competencies": competencies}
+        )
+        if form.is_valid() and formset.is_valid():
+            try:
+                development_plan_save(
+                    assessment=assessment,
+                    priorities=[
+                        PriorityInput(
+                            competency=f.cleaned_data["competency"],
+                            support=f.cleaned_data["support"],
+                            supplier=f.cleaned_data["supplier"],
+                            action=f.cleaned_data["action"],
+                        )
+                        for f in formset
+                        if not f.is_blank
+                    ],
+                    by=request.user,
+                    **form.cleaned_data,
+                )
+            except (ValidationError, TransitionError) as exc:
+                problems = getattr(exc, "messages", None) or [str(exc)]
+                form.add_error(None, problems)
+            else:
+                messages.success(request, f"{assessment.pct.name}: development plan saved.")
+                return redirect(back + f"#pct-{assessment.pct.ods_code}")
+    else:
+        form = DevelopmentPlanForm(initial=initial)
+        formset = DevelopmentPriorityFormSet(
+            initial=priorities + [{}] * max(3 - len(priorities), 1),
+            prefix="p",
+            form_kwargs={"competencies": competencies},
+        )
+    return render(
+        request,
+        "reports/development_plan.html",
+        {"assessment": assessment, "plan": plan, "form": form, "formset": formset},
+    )
+
+
+urlpatterns = [
+    path("reports/development/<slug:round_slug>/", development_list, name="development"),
+    path(
+        "reports/development/<slug:round_slug>/<str:ods>/",
+        development_plan,
+        name="development_plan",
+    ),
+]
