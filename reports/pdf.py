@@ -44,12 +44,6 @@ def _font_config() -> FontConfiguration:
     return FontConfiguration()
 
 
-@cache
-def _stylesheet() -> CSS:
-    path = finders.find(STYLESHEET)
-    return CSS(string=Path(path).read_text(encoding="utf-8"), font_config=_font_config())
-
-
 def profile_chart(report: PctReport) -> str:
     """The competency profile chart of the report (the same SVG the pages show)."""
     items = report.competencies
@@ -64,11 +58,31 @@ def profile_chart(report: PctReport) -> str:
     )
 
 
-def render_pct_pdf(report: PctReport) -> bytes:
-    """The board's feedback report as PDF bytes."""
+@cache
+def stylesheet_text() -> str:
+    """The PDF's own stylesheet, as text (part of a stored report's fingerprint)."""
+    return Path(finders.find(STYLESHEET)).read_text(encoding="utf-8")
+
+
+@cache
+def _stylesheet() -> CSS:
+    return CSS(string=stylesheet_text(), font_config=_font_config())
+
+
+def render_pct_html(report: PctReport) -> str:
+    """The board's feedback report as the HTML WeasyPrint lays out (chart included)."""
     # As an image: WeasyPrint draws it with its SVG renderer (text stays text), instead of
     # reading the SVG's presentation attributes as HTML CSS.
     chart = "data:image/svg+xml;base64," + base64.b64encode(profile_chart(report).encode()).decode()
-    html = render_to_string("reports/pdf/feedback.html", {"report": report, "chart": chart})
+    return render_to_string("reports/pdf/feedback.html", {"report": report, "chart": chart})
+
+
+def html_to_pdf(html: str) -> bytes:
+    """PDF bytes of a report's HTML, with our stylesheet and the restrictive fetcher."""
     document = HTML(string=html, base_url=STATIC_BASE, url_fetcher=StaticOnlyFetcher())
     return document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
+
+
+def render_pct_pdf(report: PctReport) -> bytes:
+    """The board's feedback report as PDF bytes."""
+    return html_to_pdf(render_pct_html(report))
