@@ -55,3 +55,6 @@ rules.add_perm(
 rules.add_perm("reports.moderate_region", is_national | is_sha_staff_for)
 # The national cross-check (object: the round): the national team only.
 rules.add_perm("reports.cross_check", is_national)
+# Generating a round's PDF reports in the background (object: the round): the national
+# team only.
+rules.add_perm("reports.generate_reports", is_national)

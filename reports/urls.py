@@ -4,7 +4,7 @@ Mounted at the site's root, because the contracted addresses (CONTRACTS.md) star
 both ``reports/`` and ``api/``.
 """
 
-from reports.views import crosscheck, league, moderation, pdf
+from reports.views import batch, crosscheck, league, moderation, pdf
 
 app_name = "reports"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     *pdf.urlpatterns,
     *moderation.urlpatterns,
     *crosscheck.urlpatterns,
+    *batch.urlpatterns,
 ]
