@@ -1,6 +1,7 @@
 # WCC Assurance: everyday commands. GNU make; the virtualenv lives in .venv.
 #
-#   make run             the demo on http://127.0.0.1:8000 (SQLite, DEBUG on)
+#   make run             the demo on http://127.0.0.1:8000 (SQLite, DEBUG on), with a
+#                        background worker
 #   make test            lint, then the suite on SQLite, on PostgreSQL and in Chromium
 #   make lint / format   ruff, checking / rewriting
 #   make clean           caches and generated files (keeps .venv and db.sqlite3)
@@ -14,6 +15,8 @@ PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 RUFF := $(VENV)/bin/ruff
 CHROMIUM := /usr/bin/chromium
+# Where `make run` serves the demo.
+RUN_ADDRESS ?= 127.0.0.1:8000
 # Extra pytest options for every part of `make test`, e.g. `make test PYTEST_ARGS=-x`.
 PYTEST_ARGS ?=
 
@@ -27,7 +30,7 @@ heading = @printf '\n==== %s ====\n' $(1)
 .PHONY: help venv run test lint format test-lint test-sqlite test-postgres test-browser clean distclean
 
 help:
-	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- Virtualenv: re-installs only when a requirements file changes ---------------------
 venv: $(VENV)/.installed
@@ -38,12 +41,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 # --- The demo ---------------------------------------------------------------------------
+# The background worker (PDF batches) runs beside the server. Ctrl-C reaches both (one
+# process group); the trap stops the worker also when the server exits on its own.
 run: export DEBUG := 1
 run: venv
 	$(PY) manage.py migrate
 	$(PY) manage.py load_reference_data
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(RUN_ADDRESS)
 
 # --- Lint and format --------------------------------------------------------------------
 lint: venv

@@ -1,1 +1,105 @@
-# Create your models here.
+"""Generated feedback reports: the stored PDF files and the batches that make them.
+
+The reports app mostly reads other apps' data. What it owns is the output: a
+``StoredReport`` per PCT, round and kind (draft or final) points at a PDF under
+``MEDIA_ROOT`` together with the fingerprint of what it was rendered from, so an unchanged
+report is served again rather than rendered again (``reports.storage``). The files are
+never served as media, only through the access-checked report URL. A ``ReportBatch``
+records one background run over a round (``reports.tasks``) and its progress; it
+changes only through the functions there.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from assessments.models import Assessment, AssessmentRound
+
+
+class StoredReport(models.Model):
+    """The latest rendered PDF of one assessment's report, draft or final."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="stored_reports"
+    )
+    draft = models.BooleanField(help_text="Rendered before the round's publication time.")
+    path = models.CharField(max_length=255, help_text="Relative to MEDIA_ROOT.")
+    fingerprint = models.CharField(
+        max_length=64,
+        help_text="SHA-256 of the report's HTML, the PDF stylesheet and the draft flag.",
+    )
+    generated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "draft"], name="reports_storedreport_one_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class ReportBatch(models.Model):
+    """One background run generating a round's reports, with its progress.
+
+    At most one batch per round is queued or running at a time (a database constraint);
+    ``reports.tasks.report_batch_start`` creates them and the task updates them.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    round = models.ForeignKey(
+        AssessmentRound, on_delete=models.CASCADE, related_name="report_batches"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    task_id = models.CharField(max_length=64, blank=True, help_text="The django-tasks result.")
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    rendered = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(
+        default=timezone.now, help_text="Last sign of life: creation, start or a report done."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "report batches"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round"],
+                condition=Q(status__in=["queued", "running"]),
+                name="reports_reportbatch_one_active_per_round",
+            ),
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total")), name="reports_reportbatch_done_le_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round.slug} reports ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return 100 * self.done // self.total if self.total else 0

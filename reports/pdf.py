@@ -18,8 +18,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
-from reports.charts import competency_profile_svg
-from reports.pct_report import PctReport
+from reports.pct_report import PctReport, profile_chart_svg
 
 STATIC_BASE = "https://static.invalid/static/"  # never fetched: mapped to our static files
 STYLESHEET = "reports/pdf.css"
@@ -45,30 +44,36 @@ def _font_config() -> FontConfiguration:
 
 
 @cache
+def stylesheet_text() -> str:
+    """The PDF's own stylesheet, as text (part of a stored report's fingerprint)."""
+    return Path(finders.find(STYLESHEET)).read_text(encoding="utf-8")
+
+
+@cache
 def _stylesheet() -> CSS:
-    path = finders.find(STYLESHEET)
-    return CSS(string=Path(path).read_text(encoding="utf-8"), font_config=_font_config())
+    return CSS(string=stylesheet_text(), font_config=_font_config())
 
 
-def profile_chart(report: PctReport) -> str:
-    """The competency profile chart of the report (the same SVG the pages show)."""
-    items = report.competencies
-    return competency_profile_svg(
-        labels=tuple(f"C{i.item.number}" for i in items),
-        pct=tuple(i.value for i in items),
-        sha=tuple(i.sha_mean for i in items),
-        england=tuple(i.england_mean for i in items),
-        title=f"{report.assessment.pct.name}: competency levels against SHA and England means",
-        pct_name=report.assessment.pct.name,
-        sha_name=f"{report.assessment.pct.sha.name} mean",
+def render_pct_html(report: PctReport) -> str:
+    """The board's feedback report as the HTML WeasyPrint lays out (chart included)."""
+    # As an image: WeasyPrint draws it with its SVG renderer (text stays text), instead of
+    # reading the SVG's presentation attributes as HTML CSS.
+    # A draft has no comparison to chart (it would reveal other PCTs' results).
+    chart = (
+        None
+        if report.is_draft
+        else "data:image/svg+xml;base64,"
+        + base64.b64encode(profile_chart_svg(report).encode()).decode()
     )
+    return render_to_string("reports/pdf/feedback.html", {"report": report, "chart": chart})
+
+
+def html_to_pdf(html: str) -> bytes:
+    """PDF bytes of a report's HTML, with our stylesheet and the restrictive fetcher."""
+    document = HTML(string=html, base_url=STATIC_BASE, url_fetcher=StaticOnlyFetcher())
+    return document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
 
 
 def render_pct_pdf(report: PctReport) -> bytes:
     """The board's feedback report as PDF bytes."""
-    # As an image: WeasyPrint draws it with its SVG renderer (text stays text), instead of
-    # reading the SVG's presentation attributes as HTML CSS.
-    chart = "data:image/svg+xml;base64," + base64.b64encode(profile_chart(report).encode()).decode()
-    html = render_to_string("reports/pdf/feedback.html", {"report": report, "chart": chart})
-    document = HTML(string=html, base_url=STATIC_BASE, url_fetcher=StaticOnlyFetcher())
-    return document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
+    return html_to_pdf(render_pct_html(report))

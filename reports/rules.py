@@ -124,3 +124,6 @@ rules.add_perm(
     "reports.view_region_summary",
     region_round_is_published | is_national | is_sha_staff_of_region,
 )
+# Generating a round's PDF reports in the background (object: the round): the national
+# team only.
+rules.add_perm("reports.generate_reports", is_national)

@@ -4,7 +4,17 @@ Mounted at the site's root, because the contracted addresses (CONTRACTS.md) star
 both ``reports/`` and ``api/``.
 """
 
-from reports.views import crosscheck, development, imports, league, moderation, pct, pdf, summaries
+from reports.views import (
+    batch,
+    crosscheck,
+    development,
+    imports,
+    league,
+    moderation,
+    pct,
+    pdf,
+    summaries,
+)
 
 app_name = "reports"
 
@@ -17,4 +27,5 @@ urlpatterns = [
     *imports.urlpatterns,
     *summaries.urlpatterns,
     *development.urlpatterns,
+    *batch.urlpatterns,
 ]

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 
-from assessments.models import Stage
+from assessments.models import AgreedRating, Stage
 from tests.factories import (
     AgreedRatingFactory,
     AssessmentFactory,
@@ -73,3 +73,40 @@ def test_generate_reports_refuses_an_unknown_round_or_pct(round_with_two_pcts):
             "generate_reports", "--round", round_.slug, "--pct", gamma, "zzz", "--workers", "1"
         )
     assert not (media / "reports").exists()
+
+
+def test_generate_reports_skips_reports_whose_data_did_not_change(round_with_two_pcts):
+    round_, media = round_with_two_pcts
+    folder = media / "reports" / round_.slug
+    call_command(
+        "generate_reports",
+        "--round",
+        round_.slug,
+        "--workers",
+        "1",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    mtimes = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    beta = round_.assessments.get(pct__name="Beta")
+    # Beta's own text only: a level would move England's mean, which Alpha's report shows.
+    AgreedRating.objects.filter(assessment=beta, competency__isnull=False).update(
+        rationale="A rationale corrected at moderation."
+    )
+    out = io.StringIO()
+
+    call_command(
+        "generate_reports",
+        "--round",
+        round_.slug,
+        "--workers",
+        "1",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+
+    alpha_file = f"{round_.assessments.get(pct__name='Alpha').pct.ods_code}-draft.pdf"
+    beta_file = f"{beta.pct.ods_code}-draft.pdf"
+    assert out.getvalue() == f"2 report(s) in {folder}: 1 rendered, 1 already up to date.\n"
+    assert (folder / alpha_file).stat().st_mtime_ns == mtimes[alpha_file]
+    assert (folder / beta_file).stat().st_mtime_ns != mtimes[beta_file]

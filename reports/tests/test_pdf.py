@@ -1,4 +1,5 @@
-"""The PDF feedback report: its text, the draft mark, who may download it, the fetcher."""
+"""The PDF feedback report: its text, the draft mark, who may download it, the stored file,
+the fetcher."""
 
 import io
 from datetime import timedelta
@@ -17,9 +18,17 @@ from assessments.models import (
     Stage,
     StrategicHealthAuthority,
 )
+from reports.models import StoredReport
 from reports.pdf import StaticOnlyFetcher
 
 URL = "/reports/pct/{}/{}.pdf"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Stored reports go to a fresh folder for each test, never the project's media."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 def login(client, username):
@@ -28,7 +37,7 @@ def login(client, username):
 
 def pdf_text(response) -> str:
     assert response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.content))
+    reader = PdfReader(io.BytesIO(response.getvalue()))
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
@@ -66,7 +75,7 @@ def test_staff_get_a_draft_of_an_unpublished_round_marked_on_every_page(client, 
 
     response = client.get(URL.format("5ND", "2009-10"))
 
-    reader = PdfReader(io.BytesIO(response.content))
+    reader = PdfReader(io.BytesIO(response.getvalue()))
     assert all("DRAFT — EMBARGOED" in squash(page.extract_text()) for page in reader.pages)
     assert response["Content-Disposition"] == 'attachment; filename="wcc-5ND-2009-10-draft.pdf"'
 
@@ -82,10 +91,41 @@ def test_staff_get_a_draft_of_an_unpublished_round_marked_on_every_page(client, 
         ("national", "5ND", "1999-00"),  # no such round
     ],
 )
-def test_report_is_404_outside_its_readers(client, demo, username, ods, slug):
+def test_report_is_404_outside_its_readers(client, demo, media, username, ods, slug):
     login(client, username)
 
     assert client.get(URL.format(ods, slug)).status_code == 404
+    assert not (media / "reports").exists()  # nothing rendered or stored for them
+
+
+@pytest.mark.django_db
+def test_report_is_served_from_its_stored_file_and_not_rendered_again(client, demo, media):
+    login(client, "board.5pg")
+    first = client.get(URL.format("5PG", "2008-09"))
+    first_content = first.getvalue()
+    stored = StoredReport.objects.get(
+        assessment__round__slug="2008-09", assessment__pct__ods_code="5PG"
+    )
+    path = media / "reports" / "2008-09" / "5PG.pdf"
+    mtime = path.stat().st_mtime_ns
+
+    second = client.get(URL.format("5PG", "2008-09"))
+
+    assert (stored.path, stored.draft) == ("reports/2008-09/5PG.pdf", False)
+    assert second.getvalue() == first_content == path.read_bytes()
+    assert path.stat().st_mtime_ns == mtime
+    assert StoredReport.objects.get(pk=stored.pk).generated_at == stored.generated_at
+    assert second["Content-Disposition"] == 'attachment; filename="wcc-5PG-2008-09.pdf"'
+    assert second["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.django_db
+def test_stored_reports_are_not_served_as_media(client, demo, media):
+    login(client, "national")
+    client.get(URL.format("5PG", "2008-09")).getvalue()
+
+    assert (media / "reports" / "2008-09" / "5PG.pdf").is_file()
+    assert client.get("/media/reports/2008-09/5PG.pdf").status_code == 404
 
 
 @pytest.mark.django_db

@@ -1,6 +1,10 @@
-"""A PCT's feedback report as PDF, to those who may read it (404 to everyone else)."""
+"""A PCT's feedback report as PDF, to those who may read it (404 to everyone else).
 
-from django.http import Http404, HttpResponse
+The file comes from ``reports.storage``: rendered on first request or when the report's
+data changed, otherwise the stored file. This view is the only way to the stored files.
+"""
+
+from django.http import FileResponse, Http404
 from django.urls import path
 from django.views.decorators.http import require_safe
 
@@ -16,12 +20,11 @@ def pct_pdf(request, ods: str, round_slug: str):
     )
     if assessment is None or not request.user.has_perm("reports.view_pct_report", assessment):
         raise Http404("No such report.")
-    from reports.pct_report import pct_report  # pandas and WeasyPrint load on first use
-    from reports.pdf import render_pct_pdf
+    from reports.storage import stored_report_pdf  # pandas and WeasyPrint load on first use
 
-    report = pct_report(assessment=assessment)
-    suffix = "-draft" if report.is_draft else ""
-    response = HttpResponse(render_pct_pdf(report), content_type="application/pdf")
+    stored = stored_report_pdf(assessment=assessment)
+    suffix = "-draft" if stored.draft else ""
+    response = FileResponse(stored.path.open("rb"), content_type="application/pdf")
     filename = f"wcc-{assessment.pct.ods_code}-{assessment.round.slug}{suffix}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"

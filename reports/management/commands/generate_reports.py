@@ -1,9 +1,11 @@
 """``generate_reports --round SLUG [--pct CODE …] [--workers N]``: every board's PDF, with progress.
 
-Each report is rendered from its data and stored as
-``MEDIA_ROOT/reports/<round>/<ODS>.pdf`` (``-draft`` before publication), rewritten on
-each run. With more than one worker a pool of processes renders them (each sets up Django
-and reuses one font configuration); with one, this process does.
+Each report is stored as ``MEDIA_ROOT/reports/<round>/<ODS>.pdf`` (``-draft`` before
+publication) through ``reports.storage``, the same code the report URL and the
+background batches use: a report whose data have not changed since its file was
+written is not rendered again. With more than one worker a pool of processes renders
+them (each sets up Django and reuses one font configuration); with one, this process
+does.
 """
 
 import os
@@ -12,26 +14,21 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
 from assessments.models import Assessment, AssessmentRound
+from reports.storage import reportable_assessments
 
 
-def render_one(assessment_id: int) -> tuple[str, int]:
-    """Render and store one report; returns (its path, its size). Runs in a worker."""
-    from reports.pct_report import pct_report
-    from reports.pdf import render_pct_pdf
+def render_one(assessment_id: int) -> tuple[str, bool]:
+    """Store one report; returns (its path, whether it was rendered). Runs in a worker."""
+    from reports.storage import stored_report_pdf
 
     assessment = Assessment.objects.select_related(
         "round__framework", "round__previous", "pct__sha"
     ).get(pk=assessment_id)
-    report = pct_report(assessment=assessment)
-    folder = Path(settings.MEDIA_ROOT) / "reports" / assessment.round.slug
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = "-draft" if report.is_draft else ""
-    path = folder / f"{assessment.pct.ods_code}{suffix}.pdf"
-    content = render_pct_pdf(report)
-    path.write_bytes(content)
-    return str(path), len(content)
+    stored = stored_report_pdf(assessment=assessment)
+    return str(stored.path), stored.rendered
 
 
 def _worker_setup() -> None:
@@ -59,9 +56,7 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown round {options['round']!r}.")
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1.")
-        assessments = Assessment.objects.filter(
-            round=round_, agreed_ratings__isnull=False
-        ).distinct()
+        assessments = reportable_assessments(round_=round_)
         wanted = [code.upper() for code in options["pct"]]
         if wanted:
             found = set(
@@ -75,24 +70,30 @@ class Command(BaseCommand):
             assessments = assessments.filter(pct__ods_code__in=wanted)
         ids = list(assessments.order_by("pct__name").values_list("pk", flat=True))
         total = len(ids)
-        done = 0
+        done = rendered = 0
         self._progress(0, total)
         if options["workers"] == 1:
             for assessment_id in ids:
-                render_one(assessment_id)
+                rendered += render_one(assessment_id)[1]
                 done += 1
                 self._progress(done, total)
         else:
+            connections.close_all()  # forked workers must not share this process's connection
             with ProcessPoolExecutor(
                 max_workers=options["workers"], initializer=_worker_setup
             ) as pool:
                 for future in as_completed(pool.submit(render_one, pk) for pk in ids):
-                    future.result()
+                    rendered += future.result()[1]
                     done += 1
                     self._progress(done, total)
         self.stderr.write("")
         folder = Path(settings.MEDIA_ROOT) / "reports" / round_.slug
-        self.stdout.write(self.style.SUCCESS(f"{done} report(s) written to {folder}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{done} report(s) in {folder}: {rendered} rendered, "
+                f"{done - rendered} already up to date."
+            )
+        )
 
     def _progress(self, done: int, total: int) -> None:
         width = 30

@@ -1,0 +1,275 @@
+"""Background batches: the national team starts a round's reports and watches them."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from assessments.models import Role, Stage
+from reports.models import ReportBatch, StoredReport
+from reports.tasks import report_batch_generate, report_batch_start
+from tests.factories import (
+    AgreedRatingFactory,
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    CompetencyFactory,
+    GovernanceAreaFactory,
+    PCTFactory,
+    RoleFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/reports/batches/2009-10/"
+PROGRESS = "/reports/batches/2009-10/progress.json"
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def round_(settings, tmp_path):
+    """Round 2009-10 with two PCTs at moderation with agreed ratings, and one without."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = IMMEDIATE
+    round_ = AssessmentRoundFactory(slug="2009-10")
+    competency = CompetencyFactory(framework=round_.framework, number=1)
+    areas = [
+        GovernanceAreaFactory(framework=round_.framework, code=code, position=position)
+        for position, code in enumerate(["strategy", "finance", "board"], 1)
+    ]
+    for ods, name in (("5PG", "Alpha"), ("5ND", "Beta")):
+        assessment = AssessmentFactory(
+            round=round_, pct=PCTFactory(ods_code=ods, name=name), stage=Stage.MODERATION
+        )
+        AgreedRatingFactory(assessment=assessment, competency=competency, level=2)
+        for area in areas:
+            AgreedRatingFactory(assessment=assessment, area=area, light="amber")
+    AssessmentFactory(round=round_, pct=PCTFactory(name="Gamma"), stage=Stage.SCORING)
+    return round_
+
+
+@pytest.fixture
+def national():
+    return RoleFactory(kind=Role.Kind.NATIONAL, user=UserFactory(username="national")).user
+
+
+def running_batch(round_, **fields) -> ReportBatch:
+    return ReportBatch.objects.create(
+        round=round_, status=ReportBatch.Status.RUNNING, total=2, **fields
+    )
+
+
+def test_batch_task_stores_every_report_and_records_its_progress(round_, national):
+    batch = ReportBatch.objects.create(round=round_, requested_by=national)
+
+    result = report_batch_generate.enqueue(batch_id=batch.pk)
+
+    batch.refresh_from_db()
+    assert result.return_value == {"total": 2, "rendered": 2, "unchanged": 0}
+    assert (batch.status, batch.total, batch.done, batch.rendered, batch.unchanged) == (
+        ReportBatch.Status.DONE,
+        2,
+        2,
+        2,
+        0,
+    )
+    assert batch.error == ""
+    assert batch.started_at <= batch.finished_at
+    assert sorted(StoredReport.objects.values_list("path", flat=True)) == [
+        "reports/2009-10/5ND-draft.pdf",
+        "reports/2009-10/5PG-draft.pdf",
+    ]
+
+
+def test_second_batch_renders_nothing_when_nothing_changed(
+    round_, national, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report_batch_start(round_=round_, by=national)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = report_batch_start(round_=round_, by=national)
+
+    second.refresh_from_db()
+    assert (second.status, second.done, second.rendered, second.unchanged) == (
+        ReportBatch.Status.DONE,
+        2,
+        0,
+        2,
+    )
+    assert second.task_id != ""
+
+
+def test_batch_that_fails_records_the_error(round_, national, settings, tmp_path):
+    (tmp_path / "not-a-folder").write_text("a file where the media folder should be")
+    settings.MEDIA_ROOT = tmp_path / "not-a-folder"
+    batch = ReportBatch.objects.create(round=round_, requested_by=national)
+
+    result = report_batch_generate.enqueue(batch_id=batch.pk)
+
+    batch.refresh_from_db()
+    assert result.status == "FAILED"
+    assert (batch.status, batch.done, batch.total) == (ReportBatch.Status.FAILED, 0, 2)
+    assert batch.error.startswith("NotADirectoryError: ")
+    assert batch.finished_at is not None
+
+
+def test_batch_page_shows_the_latest_batches_to_the_national_team(client, round_, national):
+    ReportBatch.objects.create(
+        round=round_,
+        requested_by=national,
+        status=ReportBatch.Status.DONE,
+        total=2,
+        done=2,
+        rendered=1,
+        unchanged=1,
+    )
+    client.force_login(national)
+
+    response = client.get(PAGE)
+
+    text = response.content.decode()
+    assert response.templates[0].name == "reports/batches.html"
+    assert "<h1>PDF reports: Round 2009-10</h1>" in text
+    assert "Generate the reports of 2009-10</button>" in text
+    assert [(b.done, b.rendered, b.unchanged) for b in response.context["batches"]] == [(2, 1, 1)]
+    assert response.context["active"] is None
+    assert '<td class="num">2 / 2</td>' in text
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        Role.Kind.SHA_STAFF,  # staff of these PCTs' own region
+        Role.Kind.PCT_BOARD,  # a board of this round
+        None,  # an outsider with no role
+    ],
+)
+@pytest.mark.parametrize(("method", "url"), [("get", PAGE), ("post", PAGE), ("get", PROGRESS)])
+def test_batch_pages_are_404_to_everyone_but_the_national_team(
+    client, round_, kind, method, url, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    pct = round_.assessments.get(pct__ods_code="5PG").pct
+    if kind == Role.Kind.SHA_STAFF:
+        RoleFactory(user=user, kind=kind, sha=pct.sha)
+    elif kind == Role.Kind.PCT_BOARD:
+        RoleFactory(user=user, kind=kind, pct=pct)
+    client.force_login(user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = getattr(client, method)(url)
+
+    assert response.status_code == 404
+    assert ReportBatch.objects.count() == 0
+
+
+def test_batch_page_is_404_for_an_unknown_round(client, national):
+    client.force_login(national)
+
+    assert client.get("/reports/batches/1999-00/").status_code == 404
+
+
+def test_posting_starts_a_batch_that_the_worker_runs(
+    client, round_, national, django_capture_on_commit_callbacks
+):
+    client.force_login(national)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(PAGE, follow=True)
+
+    batch = ReportBatch.objects.get()
+    assert response.redirect_chain == [(PAGE, 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "The reports of 2009-10 are queued: a background worker generates them."
+    ]
+    assert (batch.requested_by, batch.status, batch.done, batch.rendered) == (
+        national,
+        ReportBatch.Status.DONE,
+        2,
+        2,
+    )
+
+
+def test_second_batch_is_refused_while_one_is_running(client, round_, national):
+    running = running_batch(round_, done=1)
+    client.force_login(national)
+
+    response = client.post(PAGE, follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "The reports of 2009-10 are already being generated: wait for that batch to finish."
+    ]
+    assert list(ReportBatch.objects.all()) == [running]
+    assert response.context["active"] == running
+    assert 'data-progress-url="/reports/batches/2009-10/progress.json"' in response.content.decode()
+    assert "reports/batches.js" in response.content.decode()
+
+
+def test_a_stalled_batch_no_longer_blocks_a_new_one(round_, national):
+    stalled = running_batch(round_, updated_at=timezone.now() - datetime.timedelta(minutes=11))
+
+    batch = report_batch_start(round_=round_, by=national)
+
+    stalled.refresh_from_db()
+    assert stalled.status == ReportBatch.Status.FAILED
+    assert stalled.error.startswith("Stopped without finishing")
+    assert batch.status == ReportBatch.Status.QUEUED
+
+
+def test_progress_endpoint_answers_the_latest_batch(client, round_, national):
+    ReportBatch.objects.create(round=round_, status=ReportBatch.Status.DONE, total=2, done=2)
+    latest = running_batch(round_, done=1, rendered=1)
+    client.force_login(national)
+
+    response = client.get(PROGRESS)
+
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "private, no-store"
+    assert response.json() == {
+        "batch": {
+            "id": latest.pk,
+            "status": "running",
+            "status_label": "Running",
+            "active": True,
+            "total": 2,
+            "done": 1,
+            "rendered": 1,
+            "unchanged": 0,
+            "percent": 50,
+            "error": "",
+        }
+    }
+
+
+def test_progress_endpoint_answers_null_before_any_batch(client, round_, national):
+    client.force_login(national)
+
+    assert client.get(PROGRESS).json() == {"batch": None}
+
+
+@pytest.mark.parametrize("batches", [1, 3])
+def test_batch_page_queries_do_not_grow_with_the_batches(
+    client, round_, national, batches, django_assert_num_queries
+):
+    for n in range(batches):
+        ReportBatch.objects.create(
+            round=round_,
+            requested_by=UserFactory(username=f"requester{n}"),
+            status=ReportBatch.Status.DONE,
+        )
+    client.force_login(national)
+
+    with django_assert_num_queries(5):
+        response = client.get(PAGE)
+
+    assert len(response.context["batches"]) == batches
+
+
+def test_publication_page_links_to_the_batch_page(client, round_, national):
+    client.force_login(national)
+
+    response = client.get("/reports/publication/2009-10/")
+
+    assert (
+        '<a href="/reports/batches/2009-10/" data-test="batches-link">' in response.content.decode()
+    )

@@ -1,0 +1,89 @@
+"""The national team's batch page: generate a round's PDF reports in the background.
+
+GET lists the round's latest batches with their progress; POST starts one (refused while
+one is queued or running). ``progress.json`` answers the latest batch's progress for the
+page's script (``static/reports/batches.js``) to poll. Everyone else: 404.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from assessments.models import AssessmentRound
+from reports.models import ReportBatch
+from reports.tasks import report_batch_start
+
+LATEST = 10  # batches shown on the page
+
+
+def _round_or_404(user, round_slug: str) -> AssessmentRound:
+    round_ = AssessmentRound.objects.filter(slug=round_slug).first()
+    if round_ is None or not user.has_perm("reports.generate_reports", round_):
+        raise Http404("No such round.")
+    return round_
+
+
+def _latest(round_: AssessmentRound):
+    return ReportBatch.objects.filter(round=round_).select_related("requested_by")
+
+
+def _progress(batch: ReportBatch | None) -> dict:
+    if batch is None:
+        return {"batch": None}
+    return {
+        "batch": {
+            "id": batch.pk,
+            "status": batch.status,
+            "status_label": batch.get_status_display(),
+            "active": batch.is_active,
+            "total": batch.total,
+            "done": batch.done,
+            "rendered": batch.rendered,
+            "unchanged": batch.unchanged,
+            "percent": batch.percent,
+            "error": batch.error,
+        }
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def batches(request, round_slug: str):
+    round_ = _round_or_404(request.user, round_slug)
+    if request.method == "POST":
+        try:
+            report_batch_start(round_=round_, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                f"The reports of {round_.slug} are queued: a background worker generates them.",
+            )
+        return redirect(reverse("reports:report_batches", args=[round_.slug]))
+    latest = list(_latest(round_)[:LATEST])
+    return render(
+        request,
+        "reports/batches.html",
+        {
+            "round": round_,
+            "batches": latest,
+            "active": next((b for b in latest if b.is_active), None),
+        },
+    )
+
+
+@require_safe
+def progress(request, round_slug: str):
+    round_ = _round_or_404(request.user, round_slug)
+    response = JsonResponse(_progress(_latest(round_).first()))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+urlpatterns = [
+    path("reports/batches/<slug:round_slug>/", batches, name="report_batches"),
+    path("reports/batches/<slug:round_slug>/progress.json", progress, name="report_batch_progress"),
+]
