@@ -6,6 +6,8 @@ come too late and start-up would stop on the missing SECRET_KEY.
 """
 
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -34,6 +36,16 @@ def pytest_configure(config):
     settings.WHITENOISE_AUTOREFRESH = True
     # Password hashing is deliberately slow; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Files the code stores (evidence, PDF reports) go to a throwaway folder, never to the
+    # project's media/; tests that look at the files set their own ``tmp_path``.
+    config._wcc_media = tempfile.mkdtemp(prefix="wcc-test-media-")
+    settings.MEDIA_ROOT = config._wcc_media
+
+
+def pytest_unconfigure(config):
+    media = getattr(config, "_wcc_media", None)
+    if media:
+        shutil.rmtree(media, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

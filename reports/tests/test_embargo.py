@@ -66,7 +66,12 @@ def statuses(client, role) -> dict[str, int]:
     client.logout()
     if role != "anonymous":
         client.force_login(user(role))
-    return {name: client.get(url).status_code for name, url in OUTPUTS.items()}
+    got = {}
+    for name, url in OUTPUTS.items():
+        response = client.get(url)
+        response.close()  # the PDF is a file response
+        got[name] = response.status_code
+    return got
 
 
 def confirm_north_east():
