@@ -136,12 +136,6 @@ class PctReport:
     def competencies(self) -> list[ReportItem]:
         return [i for i in self.items if i.is_competency]
 
-    @property
-    def competency_groups(self) -> list[list[ReportItem]]:
-        """Competencies in pages of three, so each page holds whole sections."""
-        items = self.competencies
-        return [items[i : i + 3] for i in range(0, len(items), 3)]
-
 
 def _means(frame, sha: str) -> tuple[dict[str, float], dict[str, float]]:
     columns = [c for c in frame.columns if c.startswith("c") and c[1:].isdigit()]

@@ -1,6 +1,6 @@
 """The embargo: every output of a round, for every role, at every point of the process.
 
-On the demo's 2009-10 round (unpublished), for North East's Sunderland Teaching PCT (5ND):
+On the demo's 2009-10 round (unpublished), for North East's County Durham PCT (5ND):
 - ``before``: North East is at regional moderation, before the cross-check;
 - ``window``: the national team has confirmed North East; 5ND's board is in its window;
 - ``published``: the clock is frozen an hour after the round's publication time.

@@ -110,3 +110,22 @@ def test_generate_reports_skips_reports_whose_data_did_not_change(round_with_two
     assert out.getvalue() == f"2 report(s) in {folder}: 1 rendered, 1 already up to date.\n"
     assert (folder / alpha_file).stat().st_mtime_ns == mtimes[alpha_file]
     assert (folder / beta_file).stat().st_mtime_ns != mtimes[beta_file]
+
+
+def test_generate_reports_takes_pcts_after_one_flag_or_repeated(round_with_two_pcts):
+    round_, _media = round_with_two_pcts
+    alpha, beta = (round_.assessments.get(pct__name=n).pct.ods_code for n in ("Alpha", "Beta"))
+
+    for args in (["--pct", alpha, beta], ["--pct", alpha, "--pct", beta]):
+        out = io.StringIO()
+        call_command(
+            "generate_reports",
+            "--round",
+            round_.slug,
+            *args,
+            "--workers",
+            "1",
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+        assert out.getvalue().startswith("2 report(s) in "), args

@@ -16,6 +16,7 @@ from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
+    DevelopmentPlan,
     FactualAccuracyComment,
     ModerationAdjustment,
     RatingChange,
@@ -294,3 +295,16 @@ def test_page_queries_do_not_grow_with_comments(
         response = client.get(PAGE.format("5nd", "2009-10"))
 
     assert len(response.context["comments"]) == comments
+
+
+def test_red_on_all_three_shows_zero_governance_points_not_a_dash(client, demo):
+    red = sorted(
+        DevelopmentPlan.objects.filter(
+            assessment__round__slug="2008-09", reason="red_all_three"
+        ).values_list("assessment__pct__ods_code", flat=True)
+    )[0]
+
+    response = client.get(PAGE.format(red, "2008-09"))
+
+    assert response.context["report"].governance == 0
+    assert '<dd class="col-sm-9">0 of 6</dd>' in response.content.decode()

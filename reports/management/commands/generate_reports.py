@@ -42,7 +42,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--round", required=True, help="The round's slug, e.g. 2008-09.")
-        parser.add_argument("--pct", nargs="*", default=[], help="Only these PCTs (ODS codes).")
+        parser.add_argument(
+            "--pct",
+            nargs="+",
+            action="extend",
+            default=[],
+            help="Only these PCTs (ODS codes): --pct 5PG 5C4, or --pct 5PG --pct 5C4.",
+        )
         parser.add_argument(
             "--workers",
             type=int,
