@@ -50,6 +50,34 @@ def test_moderator_adjusts_a_rating_and_signs_off_the_region(page, live_server, 
     with page.expect_download() as draft:
         page.get_by_role("link", name="Download (PDF): draft for 2009-10").click()
     assert draft.value.suggested_filename == "wcc-5ND-2009-10-draft.pdf"
+
+    # It comments on an item of its draft; North East's staff answer, changing the rating.
+    c9 = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5ND", competency__number=9
+    )
+    corrected = 2 if c9.level != 2 else 3
+    page.get_by_role("link", name="Results (draft) for 2009-10").click()
+    expect(page.locator("[data-test=draft]")).to_be_visible()
+    form = page.locator("[data-test=comment-form]")
+    form.get_by_label("Item").select_option(label="9. Securing procurement skills")
+    form.get_by_label("What is factually inaccurate").fill(
+        "Our procurement capability review was completed in March."
+    )
+    form.get_by_role("button", name="Send the comment").click()
+    expect(page.get_by_text("Comment sent")).to_be_visible()
+    page.context.clear_cookies()
+    log_in(page, "moderator.q30")
+    page.goto("/reports/pct/5ND/2009-10/#factual-accuracy")
+    comment = page.locator("[data-test=comment]")
+    comment.get_by_label("Answer").fill("Agreed: the review is in the evidence.")
+    comment.get_by_label("Change the rating to").select_option(str(corrected))
+    comment.get_by_role("button", name="Answer").click()
+    expect(page.locator("[data-test=answer]")).to_contain_text(
+        "Agreed: the review is in the evidence."
+    )
+    c9.refresh_from_db()
+    assert c9.level == corrected
+
     page.context.clear_cookies()
     log_in(page, "board.5pg")
     assert page.goto("/reports/pct/5pg/2009-10.pdf").status == 404
