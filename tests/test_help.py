@@ -20,6 +20,9 @@ def test_help_page_covers_every_role(client):
         "SHA staff: forming panels",
         "Panel members: scoring",
         "The chair: consensus",
+        "SHA staff and the national team: moderation and cross-check",
+        "PCT boards: checking your draft results",
+        "Everyone: the published results",
         "Nothing lost, nothing overwritten",
     ]
 
