@@ -69,7 +69,8 @@ def statuses(client, role) -> dict[str, int]:
     got = {}
     for name, url in OUTPUTS.items():
         response = client.get(url)
-        response.close()  # the PDF is a file response
+        if response.streaming:  # the PDF: read it to the end, which closes the file
+            b"".join(response.streaming_content)
         got[name] = response.status_code
     return got
 
