@@ -9,12 +9,17 @@ Run on a seeded demo database (make run, or load_reference_data and seed_demo):
    page, not against an almost empty document).
 2. League table page (all 152 PCTs) against a minimal Django view, in the same run,
    through the test client (no network).
+3. A stored report: serving the stored PDF when nothing changed (its HTML is built and
+   fingerprinted) against rendering it again (``reports/storage.py``).
+4. The PCT results page and the England summary page, through the same client (charts
+   cached after the first request, as on a running site).
 """
 
 import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +41,7 @@ from weasyprint import HTML  # noqa: E402
 from assessments.models import Assessment  # noqa: E402
 from reports.pct_report import pct_report  # noqa: E402
 from reports.pdf import _font_config, _stylesheet, render_pct_pdf  # noqa: E402
+from reports.storage import stored_report_pdf  # noqa: E402
 
 
 def timed(function, repeat: int) -> tuple[float, object]:
@@ -92,6 +98,23 @@ def main() -> None:
     print(
         f"League table (152 PCTs): {table * 1000:.0f} ms against a minimal view {base * 1000:.1f} ms"
     )
+
+    with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+        first, stored = timed(lambda: stored_report_pdf(assessment=assessment), 1)
+        again, stored_again = timed(lambda: stored_report_pdf(assessment=assessment), repeat)
+    assert stored.rendered and not stored_again.rendered
+    print(
+        f"Stored PDF of 5PG: first request (render and store) {first * 1000:.0f} ms, "
+        f"unchanged (fingerprint, reuse the file) {again * 1000:.0f} ms"
+    )
+
+    client.get("/reports/pct/5PG/2008-09/")  # draw the chart once
+    page, response = timed(lambda: client.get("/reports/pct/5PG/2008-09/"), repeat)
+    assert response.status_code == 200
+    client.get("/reports/summary/2008-09/")
+    summary, response = timed(lambda: client.get("/reports/summary/2008-09/"), repeat)
+    assert response.status_code == 200
+    print(f"PCT results page: {page * 1000:.0f} ms; England summary page: {summary * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
