@@ -91,6 +91,16 @@ class ReportItem:
         return "better" if now > before else "worse" if now < before else "same"
 
     @property
+    def change_text(self) -> str:
+        """The change as a phrase: "Better than last year", "Same as last year"…"""
+        change = self.change
+        if change == "new this year":
+            return "New this year"
+        if change == "same":
+            return "Same as last year"
+        return f"{change.capitalize()} than last year" if change else ""
+
+    @property
     def year_flag(self) -> str:
         """A year-on-year warning: the item got worse, or stayed at the bottom (level 1 or
         red) without improving."""

@@ -170,3 +170,18 @@ def test_fetcher_serves_our_static_files_and_data_urls():
 
     assert b"@page" in css.read()
     assert data.read() == b"WCC"
+
+
+@pytest.mark.django_db
+def test_staff_draft_has_year_on_year_flags_and_no_comparison(client, demo):
+    login(client, "moderator.q30")
+
+    text = squash(pdf_text(client.get(URL.format("5nd", "2009-10"))))
+
+    assert "DRAFT — EMBARGOED" in text
+    assert "Rank: at publication" in text
+    assert "England mean" not in text
+    assert "Year on year: items to watch" in text
+    assert "7. Stimulating the market: No improvement: still level 1" in text
+    assert "Same as last year" in text
+    assert "Same than" not in text
