@@ -621,3 +621,40 @@ def test_sign_off_is_404_for_other_staff_boards_and_outsiders_and_403_for_nation
     assert statuses == [404, 404, 404, 403]
     assert set(Assessment.objects.values_list("stage", flat=True)) == {Stage.MODERATION}
     assert RegionReview.objects.count() == 0
+
+
+# --- The live progress grid -----------------------------------------------------------------------
+
+
+def test_progress_json_gives_each_pcts_stage_to_staff_and_national(client, region):
+    Assessment.objects.filter(pk=region.assessments[0].pk).update(stage=Stage.CROSS_CHECK)
+    expected = {
+        "round": region.round.slug,
+        "sha": region.sha.ods_code,
+        "assessments": [
+            {"ods_code": a.pct.ods_code, "stage": Stage.CROSS_CHECK if n == 0 else a.stage}
+            for n, a in enumerate(region.assessments)
+        ],
+    }
+    for user in (staff_of(region.sha), RoleFactory(kind=Role.Kind.NATIONAL).user):
+        client.force_login(user)
+        assert client.get(url(region.round, region.sha, "progress.json")).json() == expected
+
+
+def test_progress_json_is_404_outside_the_region(client, region):
+    statuses = []
+    for user in outsiders(region.sha):
+        client.force_login(user)
+        statuses.append(client.get(url(region.round, region.sha, "progress.json")).status_code)
+
+    assert statuses == [404, 404, 404]
+
+
+def test_page_wires_the_grid_to_its_progress_url(client, region):
+    client.force_login(staff_of(region.sha))
+
+    page = client.get(url(region.round, region.sha)).content.decode()
+
+    progress = f"/reports/moderation/{region.round.slug}/{region.sha.ods_code}/progress.json"
+    assert f'data-progress-url="{progress}"' in page
+    assert "reports/progress-grid.js" in page

@@ -6,13 +6,13 @@ region (its POSTs answer 403: it may see but not change); anyone else gets 404.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.exceptions import ConflictError, TransitionError
-from assessments.models import AgreedRating, AssessmentRound, RegionReview, Stage
+from assessments.models import AgreedRating, Assessment, AssessmentRound, RegionReview, Stage
 from assessments.models import StrategicHealthAuthority as SHA
 from assessments.regions import agreed_rating_moderate, region_sign_off
 from assessments.rules import is_sha_staff_for
@@ -82,6 +82,24 @@ def moderation_page(request, round_slug: str, sha_code: str):
     )
 
 
+@require_safe
+def moderation_progress(request, round_slug: str, sha_code: str):
+    """The region's PCTs and their stages, for the live progress grid (one query)."""
+    round_, sha = _region_or_404(request.user, round_slug, sha_code)
+    rows = (
+        Assessment.objects.filter(round=round_, pct__sha=sha)
+        .order_by("pct__name")
+        .values_list("pct__ods_code", "stage")
+    )
+    return JsonResponse(
+        {
+            "round": round_.slug,
+            "sha": sha.ods_code,
+            "assessments": [{"ods_code": ods, "stage": stage} for ods, stage in rows],
+        }
+    )
+
+
 @require_POST
 def adjust(request, round_slug: str, sha_code: str, rating_id: int):
     round_, sha = _region_to_change(request.user, round_slug, sha_code)
@@ -132,6 +150,11 @@ def sign_off(request, round_slug: str, sha_code: str):
 urlpatterns = [
     path(
         "reports/moderation/<slug:round_slug>/<str:sha_code>/", moderation_page, name="moderation"
+    ),
+    path(
+        "reports/moderation/<slug:round_slug>/<str:sha_code>/progress.json",
+        moderation_progress,
+        name="moderation_progress",
     ),
     path(
         "reports/moderation/<slug:round_slug>/<str:sha_code>/adjust/<int:rating_id>/",

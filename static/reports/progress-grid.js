@@ -1,0 +1,55 @@
+// The moderation page's progress grid (PCT x stage): fetch the region's stages every 30
+// seconds and redraw the rows and the counts, so the grid stays live while staff work.
+(function () {
+  "use strict";
+  var grid = document.getElementById("progress-grid");
+  if (!grid || !window.fetch) return;
+  var stages = grid.dataset.stages.split(",").map(Number);
+  var labels = Array.prototype.map.call(grid.querySelectorAll("thead th"), function (th) {
+    return th.textContent;
+  }).slice(1);
+  var note = document.getElementById("grid-updated");
+
+  function draw(row, stage) {
+    var cells = row.querySelectorAll("td");
+    stages.forEach(function (value, i) {
+      var cell = cells[i];
+      cell.className = "text-center";
+      cell.removeAttribute("data-test");
+      if (stage === value) {
+        cell.className += " mod-stage--current";
+        cell.setAttribute("data-test", "current");
+        cell.textContent = labels[i];
+      } else if (stage > value) {
+        cell.className += " mod-stage--done";
+        cell.innerHTML = '<span aria-hidden="true">✓</span><span class="visually-hidden">done</span>';
+      } else {
+        cell.textContent = "";
+      }
+    });
+  }
+
+  function refresh() {
+    fetch(grid.dataset.progressUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+      .then(function (data) {
+        var counts = {};
+        data.assessments.forEach(function (a) {
+          counts[a.stage] = (counts[a.stage] || 0) + 1;
+          var row = grid.querySelector('tr[data-ods="' + a.ods_code + '"]');
+          if (row) draw(row, a.stage);
+        });
+        stages.forEach(function (value) {
+          var cell = grid.querySelector('td[data-count="' + value + '"]');
+          if (cell) {
+            cell.textContent = counts[value] || 0;
+            cell.classList.toggle("zero", !counts[value]);
+          }
+        });
+        if (note) note.textContent = "Updated at " + new Date().toLocaleTimeString("en-GB") + "; the grid updates itself every 30 seconds.";
+      })
+      .catch(function () { if (note) note.textContent = "Could not update the grid; reload the page."; })
+      .then(function () { window.setTimeout(refresh, 30000); });
+  }
+  window.setTimeout(refresh, 30000);
+})();
