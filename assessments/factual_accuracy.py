@@ -176,3 +176,23 @@ def comment_answer(
 
         released_notice_send(assessment=assessment)
     return locked
+
+
+WINDOW_DAYS_MAX = 30
+
+
+@transaction.atomic
+def round_set_window(
+    *, round_: AssessmentRound, working_days: int, by: AbstractBaseUser
+) -> AssessmentRound:
+    """The national team sets how many working days a board's window lasts. It applies to
+    the regions confirmed from now on; windows already open keep their closing time, so
+    that no board loses days it was promised."""
+    if not 1 <= working_days <= WINDOW_DAYS_MAX:
+        raise ValidationError(
+            {"working_days": f"Give between 1 and {WINDOW_DAYS_MAX} working days."}
+        )
+    round_.factual_accuracy_working_days = working_days
+    round_.full_clean()
+    round_.save(update_fields=["factual_accuracy_working_days"])
+    return round_

@@ -100,6 +100,46 @@ def test_page_and_decisions_for_the_national_team_only(client, signed_off):
     assert RegionReview.objects.get().status == "confirmed"
 
 
+@pytest.mark.parametrize(
+    ("given", "days", "message"),
+    [
+        ("15", 15, "Boards of the regions confirmed from now on have 15 working days"),
+        ("0", 10, "Working days: Give between 1 and 30 working days."),
+        ("ten", 10, "Working days: 'ten' is not a whole number."),
+    ],
+)
+def test_national_team_sets_the_window_for_regions_confirmed_later(
+    client, signed_off, given, days, message
+):
+    round_, sha = signed_off
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.post(
+        f"/reports/cross-check/{round_.slug}/window/", {"working_days": given}, follow=True
+    )
+
+    round_.refresh_from_db()
+    assert round_.factual_accuracy_working_days == days
+    (shown,) = [str(m) for m in response.context["messages"]]
+    assert shown.startswith(message)
+    with time_machine.travel(datetime.datetime(2010, 2, 5, 12, 0, tzinfo=datetime.UTC), tick=False):
+        review = region_confirm(round_=round_, sha=sha, by=UserFactory())
+    assert review.factual_accuracy_closes == add_working_days(
+        datetime.datetime(2010, 2, 5, 12, 0, tzinfo=datetime.UTC), days
+    )
+
+
+def test_window_is_404_for_sha_staff(client, signed_off):
+    round_, sha = signed_off
+    client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user)
+
+    response = client.post(f"/reports/cross-check/{round_.slug}/window/", {"working_days": "3"})
+
+    assert response.status_code == 404
+    round_.refresh_from_db()
+    assert round_.factual_accuracy_working_days == 10
+
+
 @pytest.mark.parametrize("shas", [1, 3])
 def test_page_query_count_does_not_grow(client, django_assert_num_queries, shas):
     round_ = AssessmentRoundFactory(slug="2009-10")

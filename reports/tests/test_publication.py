@@ -14,7 +14,9 @@ from assessments.publication import round_set_publication
 from tests.factories import (
     AssessmentFactory,
     AssessmentRoundFactory,
+    FactualAccuracyCommentFactory,
     PCTFactory,
+    RegionReviewFactory,
     RoleFactory,
     UserFactory,
 )
@@ -101,3 +103,22 @@ def test_publication_page_for_the_national_team_only(client, ready_round):
         )
         == when
     )
+
+
+def test_publication_page_lists_windows_and_pcts_held_back(client, ready_round):
+    held = ready_round.assessments.order_by("pct__name").first()
+    RegionReviewFactory(
+        round=ready_round,
+        sha=held.pct.sha,
+        status="confirmed",
+        factual_accuracy_closes=timezone.now() + datetime.timedelta(days=3),
+    )
+    FactualAccuracyCommentFactory(assessment=held)
+    FactualAccuracyCommentFactory(assessment=held, response="Answered.")
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.get("/reports/publication/2009-10/")
+
+    assert [(a.pct, a.unanswered) for a in response.context["held_back"]] == [(held.pct, 1)]
+    assert "1 unanswered comment</li>" in response.content.decode()
+    assert [r.sha for r in response.context["reviews"]] == [held.pct.sha]

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -12,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.exceptions import TransitionError
-from assessments.models import AssessmentRound, StrategicHealthAuthority
+from assessments.factual_accuracy import held_back_assessments, round_set_window
+from assessments.models import AssessmentRound, RegionReview, StrategicHealthAuthority
 from assessments.publication import round_set_publication
 from assessments.regions import region_confirm, region_send_back
 
@@ -66,8 +68,32 @@ def decide(request, round_slug: str, sha_code: str):
     return redirect(reverse("reports:cross_check", args=[round_.slug]))
 
 
+@require_POST
+def window(request, round_slug: str):
+    """The national team sets the length of the boards' factual-accuracy window."""
+    round_ = _round_or_404(request.user, round_slug)
+    raw = request.POST.get("working_days", "").strip()
+    try:
+        days = int(raw)
+    except ValueError:
+        messages.error(request, f"Working days: {raw!r} is not a whole number.")
+    else:
+        try:
+            round_set_window(round_=round_, working_days=days, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, "Working days: " + " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                f"Boards of the regions confirmed from now on have {days} working days to "
+                "check their drafts.",
+            )
+    return redirect(reverse("reports:cross_check", args=[round_.slug]))
+
+
 urlpatterns = [
     path("reports/cross-check/<slug:round_slug>/", cross_check_page, name="cross_check"),
+    path("reports/cross-check/<slug:round_slug>/window/", window, name="cross_check_window"),
     path(
         "reports/cross-check/<slug:round_slug>/<str:sha_code>/", decide, name="cross_check_decide"
     ),
@@ -96,7 +122,23 @@ def publication(request, round_slug: str):
                     request, f"{round_.name} will be published on {when:%d %B %Y at %H:%M}."
                 )
         return redirect(reverse("reports:publication", args=[round_.slug]))
-    return render(request, "reports/publication.html", {"round": round_, "now": timezone.now()})
+    held_back = held_back_assessments(round_=round_).annotate(
+        unanswered=Count(
+            "factual_accuracy_comments", filter=Q(factual_accuracy_comments__response="")
+        )
+    )
+    return render(
+        request,
+        "reports/publication.html",
+        {
+            "round": round_,
+            "now": timezone.now(),
+            "reviews": RegionReview.objects.filter(round=round_)
+            .select_related("sha")
+            .order_by("sha__name"),
+            "held_back": held_back,
+        },
+    )
 
 
 urlpatterns += [
