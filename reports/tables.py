@@ -34,7 +34,8 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
     them and ranks the others without them.
 
     Columns: ``ods_code, pct, sha, sha_name, strategy, finance, board, c1 … cN,
-    governance, total, complete, rank`` (rank is None where ``complete`` is False),
+    governance, total, complete, rank, moderated`` (rank is None where ``complete`` is
+    False; ``moderated`` maps each item changed after consensus to the panel's value),
     ordered as the league table lists them.
     """
     columns = competency_columns(round_)
@@ -49,6 +50,8 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
         "area__code",
         "level",
         "light",
+        "panel_level",
+        "panel_light",
     )
     if sha_codes is not None:
         rows = rows.filter(assessment__pct__sha__ods_code__in=sha_codes)
@@ -57,12 +60,19 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
         rows = rows.filter(not_held_back("assessment_id"))
     long = pd.DataFrame(
         list(rows),
-        columns=["ods_code", "pct", "sha", "sha_name", "number", "area", "level", "light"],
+        columns=[
+            "ods_code",
+            *["pct", "sha", "sha_name", "number", "area", "level", "light"],
+            *["panel_level", "panel_light"],
+        ],
     )
     index = ["ods_code", "pct", "sha", "sha_name"]
     if long.empty:
         empty = pd.DataFrame(
-            columns=[*index, *AREAS, *columns, "governance", "total", "complete", "rank"]
+            columns=[
+                *[*index, *AREAS, *columns],
+                *["governance", "total", "complete", "rank", "moderated"],
+            ]
         )
         # A boolean column, so that frame[frame["complete"]] filters rows, not columns.
         return empty.astype({"complete": bool})
@@ -70,6 +80,17 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
         long["number"].isna(), "c" + long["number"].astype("Int64").astype(str)
     )
     long["value"] = long["light"].where(long["number"].isna(), long["level"])
+    long["panel"] = long["panel_light"].where(long["number"].isna(), long["panel_level"])
+    known = long["panel"].notna() & (long["panel"] != "")
+    changed = long[known & (long["value"].astype(str) != long["panel"].astype(str))]
+    # {item: the panel's value} for the ratings changed after consensus, per PCT.
+    moderated = {
+        ods: {
+            item: str(int(panel)) if isinstance(panel, float) else str(panel)
+            for item, panel in zip(group["item"], group["panel"], strict=True)
+        }
+        for ods, group in changed.groupby("ods_code")
+    }
     wide = long.pivot(index=index, columns="item", values="value").reset_index()
     wide.columns.name = None
     for column in [*AREAS, *columns]:
@@ -81,6 +102,7 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
     wide["complete"] = wide[[*AREAS, *columns]].notna().all(axis=1)
     wide["governance"] = sum(wide[area].map(LIGHT_POINTS) for area in AREAS).astype("Int64")
     wide["total"] = levels.sum(axis=1, min_count=1).astype("Int64")
+    wide["moderated"] = [moderated.get(ods, {}) for ods in wide["ods_code"]]
 
     complete = wide[wide["complete"]]
     ranked = rank_rows(

@@ -209,3 +209,31 @@ def test_export_command_refuses_bad_input_and_writes_nothing(demo, tmp_path, arg
         call_command("export_league_table", *args, "-o", str(target))
 
     assert not target.exists()
+
+
+@pytest.mark.django_db
+def test_a_rating_changed_after_consensus_is_marked_with_the_panels_value(client, demo):
+    from django.db.models import F, Q
+
+    from assessments.models import AgreedRating
+
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2008-09", assessment__pct__ods_code="5PG", competency__number=3
+    )
+    AgreedRating.objects.filter(pk=rating.pk).update(level=rating.level - 1)
+
+    response = client.get("/reports/league-table/2008-09/")
+
+    rows = {row["ods_code"]: row for row in response.context["rows"]}
+    assert rows["5PG"]["moderated"] == {"c3": str(rating.level)}
+    assert rows["5PG"]["levels"][2] == (rating.level - 1, str(rating.level))
+    ratings = AgreedRating.objects.filter(
+        assessment__round__slug="2008-09", sub_indicator__isnull=True
+    )
+    changed = ratings.filter(
+        Q(competency__isnull=False) & ~Q(level=F("panel_level"))
+        | Q(area__isnull=False) & ~Q(light=F("panel_light"))
+    )
+    assert changed.count() > 1
+    assert sum(len(row["moderated"]) for row in rows.values()) == changed.count()
+    assert response.content.decode().count('data-test="moderated"') == changed.count()

@@ -123,7 +123,11 @@ def league_table(request, round_slug: str):
         {
             "round": round_,
             "rows": [
-                {**row, "levels": [row[c] for c in info["columns"]]}
+                {
+                    **row,
+                    "lights": [(row[a], row["moderated"].get(a)) for a in AREAS],
+                    "levels": [(row[c], row["moderated"].get(c)) for c in info["columns"]],
+                }
                 for row in frame.to_dict("records")
             ],
             "published": round_.is_published(),
