@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from assessments.models import AgreedRating, Assessment, Stage, StageChange
+from reports.models import ReportBatch, StoredReport
 from tests.factories import (
     AgreedRatingFactory,
     AssessmentFactory,
@@ -41,13 +42,14 @@ from tests.factories import (
     StageChangeFactory,
     SubIndicatorFactory,
     SupplierFactory,
+    UserFactory,
 )
 
 pytestmark = [
     pytest.mark.django_db,
 ]
 
-APPS = ("competencies", "assessments", "panels")
+APPS = ("competencies", "assessments", "panels", "reports")
 
 
 def _agreed_rating():
@@ -95,6 +97,12 @@ BUILDERS = {
     "panels.Panel": PanelFactory,
     "panels.Seat": SeatFactory,
     "panels.MemberScore": _member_score,
+    "reports.StoredReport": lambda: StoredReport.objects.create(
+        assessment=AssessmentFactory(), draft=True, path="reports/x.pdf", fingerprint="0" * 64
+    ),
+    "reports.ReportBatch": lambda: ReportBatch.objects.create(
+        round=AssessmentRoundFactory(), requested_by=UserFactory()
+    ),
 }
 
 REGISTERED = [
@@ -109,6 +117,8 @@ READ_ONLY = {
     "assessments.RatingChange",
     "assessments.ModerationAdjustment",
     "assessments.AgreedRating",
+    "reports.StoredReport",
+    "reports.ReportBatch",
 }
 
 
