@@ -10,6 +10,7 @@ from tests.factories import (
     AssessmentRoundFactory,
     PCTFactory,
     PersonFactory,
+    RegionReviewFactory,
     RoleFactory,
     SeatFactory,
     SeatTypeFactory,
@@ -412,6 +413,33 @@ def test_home_shows_board_its_pct_and_assessments(client):
             "Results for 2008-09 · Download (PDF) for 2008-09",
         ],
     ]
+
+
+@pytest.mark.parametrize(
+    ("closes_in", "report"),
+    [
+        (
+            datetime.timedelta(days=2),
+            "Results (draft) for 2009-10 · Download (PDF): draft for 2009-10",
+        ),
+        (-datetime.timedelta(minutes=1), "After publication"),
+    ],
+)
+def test_home_links_the_boards_draft_only_while_its_window_is_open(client, closes_in, report):
+    pct = PCTFactory(ods_code="5ND")
+    round_ = AssessmentRoundFactory(slug="2009-10")
+    AssessmentFactory(pct=pct, round=round_, stage=Stage.FACTUAL_ACCURACY)
+    RegionReviewFactory(
+        round=round_,
+        sha=pct.sha,
+        status="confirmed",
+        factual_accuracy_closes=timezone.now() + closes_in,
+    )
+    client.force_login(board_of(pct))
+
+    response = client.get("/")
+
+    assert rows(response, "board")[0][3] == report
 
 
 @pytest.mark.parametrize("n", [1, 3])
