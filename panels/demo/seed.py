@@ -32,6 +32,7 @@ from assessments.models import (
     AssessmentRound,
     DevelopmentPlan,
     DevelopmentPriority,
+    FactualAccuracyComment,
     LocalOutcomePriority,
     ModerationAdjustment,
     OutcomeIndicator,
@@ -318,6 +319,7 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
     counts |= _agreed(b, cast, people, assessments, agreed, items, pcts)
     counts |= _outcomes(b, assessments, codes)
     counts |= _development_plans(b, assessments, agreed, items)
+    counts |= _factual_accuracy_comments(assessments)
     counts["users"] = get_user_model().objects.count()
     counts["people"] = len(people)
     return Summary(counts=counts)
@@ -663,3 +665,56 @@ def _development_plans(b, assessments, agreed, items) -> dict[str, int]:
             )
     DevelopmentPriority.objects.bulk_create(priorities)
     return {"development plans": plans}
+
+
+# Year one's factual-accuracy check: three boards commented, and their SHAs answered each
+# without changing a rating (so the published figures stay those of the articles).
+FACTUAL_ACCURACY_2008 = [
+    (
+        "5PG",
+        3,
+        "The rationale says our public engagement strategy was not yet agreed; the board "
+        "approved it on 14 January 2009, before the panel day (board minutes, item 7).",
+        "Thank you: the strategy was approved before the panel day, and the panel saw it. "
+        "The level reflects how far it has been put into practice, so it stands; the "
+        "rationale is read with that date in mind.",
+    ),
+    (
+        "5C4",
+        9,
+        "The draft says procurement capacity is shared with a neighbouring PCT; since "
+        "December 2008 we have our own procurement team of four.",
+        "Checked with the evidence log: the team was in post at the panel day. The level "
+        "stands because the panel weighed the contracts let, not the team's size.",
+    ),
+    (
+        "5QL",
+        None,
+        "Our name is misspelt on the cover of the draft report.",
+        "Corrected in the final report: the name is taken from the ODS record.",
+    ),
+]
+
+
+def _factual_accuracy_comments(assessments) -> dict[str, int]:
+    users = get_user_model().objects
+    rows = []
+    for code, number, comment, response in FACTUAL_ACCURACY_2008:
+        a = assessments[("2008-09", code)]
+        rating = (
+            AgreedRating.objects.get(assessment=a, competency__number=number) if number else None
+        )
+        rows.append(
+            FactualAccuracyComment(
+                assessment=a,
+                rating=rating,
+                comment=comment,
+                raised_by=users.get(username=f"board.{code.lower()}"),
+                raised_at=_on(date(2009, 2, 5), 11),
+                response=response,
+                responded_by=users.get(username=f"moderator.{a.pct.sha.ods_code.lower()}"),
+                responded_at=_on(date(2009, 2, 10), 15),
+            )
+        )
+    FactualAccuracyComment.objects.bulk_create(rows)
+    return {"factual-accuracy comments": len(rows)}

@@ -142,7 +142,7 @@ def test_board_comments_and_staff_answer_with_a_changed_rating(client, confirmed
         {"rating": target.pk, "comment": "Our market review was published in March."},
     )
 
-    comment = FactualAccuracyComment.objects.get()
+    comment = FactualAccuracyComment.objects.get(assessment__round__slug="2009-10")
     assert (comment.rating, comment.comment, comment.response) == (
         target,
         "Our market review was published in March.",
@@ -221,7 +221,7 @@ def test_board_may_not_answer_and_national_may_not_comment(client, confirmed_nor
         ).status_code
         == 403
     )
-    assert FactualAccuracyComment.objects.count() == 1
+    assert FactualAccuracyComment.objects.filter(assessment__round__slug="2009-10").count() == 1
 
 
 def test_comment_after_the_window_is_refused_with_the_closing_date(client, confirmed_north_east):
@@ -235,7 +235,7 @@ def test_comment_after_the_window_is_refused_with_the_closing_date(client, confi
             follow=True,
         )
 
-    assert FactualAccuracyComment.objects.count() == 0
+    assert not FactualAccuracyComment.objects.filter(assessment__round__slug="2009-10").exists()
     assert response.status_code == 404  # the window is closed and nothing holds it back
 
 
@@ -308,3 +308,14 @@ def test_red_on_all_three_shows_zero_governance_points_not_a_dash(client, demo):
 
     assert response.context["report"].governance == 0
     assert '<dd class="col-sm-9">0 of 6</dd>' in response.content.decode()
+
+
+def test_demo_board_reads_its_answered_comment_and_the_public_does_not(client, demo):
+    login(client, "board.5pg")
+
+    page = client.get(PAGE.format("5pg", "2008-09")).content.decode()
+
+    assert "the board approved it on 14 January 2009" in page
+    assert 'data-test="answer"' in page
+    client.logout()
+    assert "14 January 2009" not in client.get(PAGE.format("5pg", "2008-09")).content.decode()
