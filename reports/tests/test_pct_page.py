@@ -68,6 +68,10 @@ def test_board_reads_its_published_page_with_every_rating_and_the_chart(client, 
         assert str(agreed.rationale).replace("'", "&#x27;") in page
     assert "<title>" in response.context["chart"]
     assert 'data-test="draft"' not in page
+    # Each of the 10 competencies against England and against its SHA, as shape and word.
+    shown = [(i.versus_england, i.versus_sha) for i in report.competencies]
+    assert page.count('class="wcc-compare wcc-compare--') == 2 * len(shown) == 20
+    assert all(a in ("better", "similar", "worse") for pair in shown for a in pair)
 
 
 def test_page_shows_last_year_and_a_competency_new_this_year(client, demo):
