@@ -295,3 +295,24 @@ def test_list_queries_do_not_grow_with_plans(client, demo, django_assert_num_que
         response = client.get(LIST.format("2009-10"))
 
     assert len(response.context["rows"]) == plans
+
+
+def test_sha_staff_flag_any_pct_of_their_region_from_the_list(client, demo):
+    client.force_login(user("moderator.q30"))
+
+    response = client.get(LIST.format("2009-10"))
+
+    north_east = Assessment.objects.filter(round__slug="2009-10", pct__sha__ods_code="Q30")
+    assert [a.pct.ods_code for a in response.context["flaggable"]] == list(
+        north_east.order_by("pct__name").values_list("pct__ods_code", flat=True)
+    )
+    flag = client.get(LIST.format("2009-10") + "flag/", {"pct": "5nd"})
+    assert flag.status_code == 302
+    assert flag["Location"] == PLAN.format("2009-10", "5ND")
+
+
+@pytest.mark.parametrize(("username", "status"), [("moderator.q31", 404), ("national", 403)])
+def test_flagging_a_pct_outside_your_region_is_refused(client, demo, username, status):
+    client.force_login(user(username))
+
+    assert client.get(LIST.format("2009-10") + "flag/", {"pct": "5nd"}).status_code == status

@@ -93,11 +93,38 @@ def development_list(request, round_slug: str):
         }
         for code, assessment in sorted(by_code.items(), key=lambda kv: kv[1].pct.name)
     ]
+    # SHA staff may flag any other PCT of their region whose ratings are agreed.
+    flaggable = (
+        Assessment.objects.filter(
+            round=round_, pct__sha_id__in=scope.sha_ids, stage__in=PLANNING_STAGES
+        )
+        .exclude(pct__ods_code__in=by_code)
+        .select_related("pct")
+        .order_by("pct__name")
+        if scope.is_sha_staff
+        else Assessment.objects.none()
+    )
     return render(
         request,
         "reports/development.html",
-        {"round": round_, "rows": rows, "published": published, "regional": sha_ids is not None},
+        {
+            "round": round_,
+            "rows": rows,
+            "published": published,
+            "regional": sha_ids is not None,
+            "flaggable": list(flaggable),
+        },
     )
+
+
+@require_safe
+def development_flag(request, round_slug: str):
+    """The "flag a PCT" form's target: on to the plan of the PCT chosen."""
+    ods = request.GET.get("pct", "").strip()
+    if not ods:
+        return redirect(reverse("reports:development", args=[round_slug]))
+    assessment = _assessment_to_plan(request.user, round_slug, ods)
+    return redirect(reverse("reports:development_plan", args=[round_slug, assessment.pct.ods_code]))
 
 
 def _assessment_to_plan(user, round_slug: str, ods: str) -> Assessment:
@@ -193,6 +220,7 @@ def development_plan(request, round_slug: str, ods: str):
 
 urlpatterns = [
     path("reports/development/<slug:round_slug>/", development_list, name="development"),
+    path("reports/development/<slug:round_slug>/flag/", development_flag, name="development_flag"),
     path(
         "reports/development/<slug:round_slug>/<str:ods>/",
         development_plan,
