@@ -174,7 +174,7 @@ def comment_answer(
     if not is_held_back(assessment):
         from assessments.publication import released_notice_send  # it imports this module
 
-        released_notice_send(assessment=assessment)
+        released_notice_send(assessment=assessment, by=by)
     return locked
 
 

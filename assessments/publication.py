@@ -2,7 +2,9 @@
 
 Publication itself is on the clock (``AssessmentRound.is_published``): at the time every
 PCT's results appear at once, with no job having to run. ``publication_notices_send``
-only tells the boards afterwards, once.
+only tells the boards afterwards, once, and moves the assessments' stage to published
+(for the record: visibility never depends on it). A PCT held back by an unanswered
+factual-accuracy comment is left out of both until the comment is answered.
 """
 
 from datetime import datetime
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from assessments.factual_accuracy import held_back_assessments
 from assessments.models import Assessment, AssessmentRound, RegionReview, Role, Stage
+from assessments.services import assessment_advance
 
 
 @transaction.atomic
@@ -67,25 +70,41 @@ def publication_notices_send(*, round_: AssessmentRound, now: datetime | None = 
         return 0
     # A PCT held back by an unanswered factual-accuracy comment is not published yet: its
     # board is not told (``comment_answer`` tells it once the last comment is answered).
-    held_back = held_back_assessments(round_=locked).values("pct_id")
+    held_back = held_back_assessments(round_=locked)
     roles = (
         Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct__assessments__round=locked)
-        .exclude(pct_id__in=held_back)
+        .exclude(pct_id__in=held_back.values("pct_id"))
         .select_related("user", "pct")
     )
     messages = [_notice(locked, role) for role in roles if role.user.email]
     locked.publication_notified_at = now
     locked.save(update_fields=["publication_notified_at"])
+    # The results are public already (on the clock); the stages now say so too.
+    for assessment in (
+        Assessment.objects.filter(round=locked, stage=Stage.FACTUAL_ACCURACY)
+        .exclude(pk__in=held_back.values("pk"))
+        .select_related("round")
+    ):
+        assessment_advance(
+            assessment=assessment, to_stage=Stage.PUBLISHED, by=None, note="Round published."
+        )
     transaction.on_commit(lambda: send_mass_mail(messages))
     return len(messages)
 
 
-def released_notice_send(*, assessment: Assessment) -> int:
-    """Tell a held-back PCT's board that its results are out, once its last factual-accuracy
-    comment is answered after the round's notices went (``comment_answer`` calls it)."""
+def released_notice_send(*, assessment: Assessment, by: AbstractBaseUser) -> int:
+    """Publish a held-back PCT once its last factual-accuracy comment is answered after the
+    round's notices went (``comment_answer`` calls it): its stage moves to published and
+    its board is told."""
     round_ = assessment.round
     if round_.publication_notified_at is None or not round_.is_published():
         return 0  # the round's own notices will include it
+    assessment_advance(
+        assessment=assessment,
+        to_stage=Stage.PUBLISHED,
+        by=by,
+        note="Published: the last factual-accuracy comment was answered.",
+    )
     roles = Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct_id=assessment.pct_id).select_related(
         "user", "pct"
     )

@@ -172,6 +172,8 @@ def test_held_back_board_is_told_when_its_last_comment_is_answered(
     with django_capture_on_commit_callbacks(execute=True):
         publication_notices_send(round_=assessment.round)
     assert mail.outbox == []  # held back: not told with the others
+    assessment.refresh_from_db()
+    assert assessment.stage == Stage.FACTUAL_ACCURACY
 
     with django_capture_on_commit_callbacks(execute=True):
         comment_answer(comment=comment, response="Checked.", by=UserFactory())
@@ -179,3 +181,5 @@ def test_held_back_board_is_told_when_its_last_comment_is_answered(
     assert [(m.to, m.subject) for m in mail.outbox] == [
         (["board@example.org"], f"{assessment.round.name}: your results are published")
     ]
+    assessment.refresh_from_db()
+    assert assessment.stage == Stage.PUBLISHED

@@ -84,6 +84,7 @@ def test_boards_are_told_once_after_the_publication_time(
         r.user.email for r in Role.objects.filter(kind="pct_board")
     )
     assert "/reports/pct/" in mailoutbox[0].body
+    assert set(ready_round.assessments.values_list("stage", flat=True)) == {Stage.PUBLISHED}
 
 
 def test_publication_page_for_the_national_team_only(client, ready_round):
