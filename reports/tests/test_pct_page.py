@@ -323,3 +323,14 @@ def test_demo_board_reads_its_answered_comment_and_the_public_does_not(client, d
     assert 'data-test="answer"' in page
     client.logout()
     assert "14 January 2009" not in client.get(PAGE.format("5pg", "2008-09")).content.decode()
+
+
+def test_page_before_the_panel_has_agreed_says_so(client, demo):
+    login(client, "moderator.q34")  # West Midlands is still scoring in 2009-10
+
+    response = client.get(PAGE.format("5pg", "2009-10"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The panel has not agreed its ratings yet: the assessment is at scoring." in page
+    assert "()" not in page
