@@ -16,6 +16,7 @@ from assessments.models import (
     Assessment,
     AssessmentRound,
     DevelopmentPlan,
+    DevelopmentPlanChange,
     DevelopmentPriority,
     EvidenceDocument,
     FactualAccuracyComment,
@@ -326,3 +327,12 @@ class DevelopmentPriorityAdmin(admin.ModelAdmin):
     search_fields = ["plan__assessment__pct__ods_code", "plan__assessment__pct__name", "action"]
     autocomplete_fields = ["plan", "supplier"]
     raw_id_fields = ["competency"]
+
+
+@admin.register(DevelopmentPlanChange)
+class DevelopmentPlanChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["changed_at", "assessment", "action", "changed_by"]
+    list_filter = ["action", "assessment__round", "assessment__pct__sha"]
+    list_select_related = [*ASSESSMENT, "changed_by"]
+    search_fields = ["assessment__pct__ods_code", "assessment__pct__name", "summary"]
+    date_hierarchy = "changed_at"

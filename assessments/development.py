@@ -4,7 +4,9 @@ A PCT red on all three governance areas is a candidate by rule; the SHA may flag
 Each plan names its owner and review date and, for each competency to develop, the support
 chosen ("share, learn or buy": peer support, a development programme, or a supplier from
 the framework list). SHA staff of the PCT's region write plans, from regional moderation
-on; the plan is shown to the PCT's board with its results.
+on; the plan is shown to the PCT's board with its results. Every save and withdrawal
+writes a ``DevelopmentPlanChange`` (who, when, what the plan said) in the same
+transaction.
 """
 
 from dataclasses import dataclass
@@ -19,13 +21,19 @@ from assessments.models import (
     AgreedRating,
     Assessment,
     DevelopmentPlan,
+    DevelopmentPlanChange,
     DevelopmentPriority,
     Stage,
     Supplier,
 )
 from competencies.models import Competency, GovernanceArea
 
-__all__ = ["PriorityInput", "development_plan_delete", "development_plan_save"]
+__all__ = [
+    "PriorityInput",
+    "development_plan_delete",
+    "development_plan_save",
+    "plan_description",
+]
 
 # Plans are written once the ratings are agreed: from regional moderation on.
 PLANNING_STAGES = frozenset(
@@ -128,11 +136,38 @@ def development_plan_save(
     for row in rows:
         row.full_clean()
     DevelopmentPriority.objects.bulk_create(rows)
+    _history(assessment, DevelopmentPlanChange.Action.SAVED, plan_description(plan, rows), by)
     return plan
+
+
+def plan_description(plan: DevelopmentPlan, priorities: list[DevelopmentPriority]) -> str:
+    """The plan in words, as its history keeps it."""
+    lines = [
+        f"{plan.get_reason_display()}. Owner: {plan.owner}; review by {plan.review_date:%d %B %Y}."
+    ]
+    if plan.summary:
+        lines.append(plan.summary)
+    lines += [
+        f"- {p.competency}: {p.get_support_display()}"
+        + (f" ({p.supplier})" if p.supplier else "")
+        + f": {p.action}"
+        for p in priorities
+    ]
+    return "\n".join(lines)
+
+
+def _history(assessment: Assessment, action: str, summary: str, by: AbstractBaseUser) -> None:
+    change = DevelopmentPlanChange(
+        assessment=assessment, action=action, summary=summary, changed_by=by
+    )
+    change.full_clean()
+    change.save()
 
 
 @transaction.atomic
 def development_plan_delete(*, assessment: Assessment, by: AbstractBaseUser) -> None:
     """Withdraw the plan of ``assessment`` (the SHA no longer directs its development)."""
     _check_stage(assessment)
-    DevelopmentPlan.objects.filter(assessment=assessment).delete()
+    deleted, _by_model = DevelopmentPlan.objects.filter(assessment=assessment).delete()
+    if deleted:
+        _history(assessment, DevelopmentPlanChange.Action.WITHDRAWN, "Plan withdrawn.", by)

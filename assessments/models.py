@@ -578,3 +578,28 @@ class DevelopmentPriority(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan}: {self.competency}"
+
+
+class DevelopmentPlanChange(models.Model):
+    """History: each time SHA staff save or withdraw a PCT's development plan, with what the
+    plan said then (the plan itself keeps only its current priorities)."""
+
+    class Action(models.TextChoices):
+        SAVED = "saved", "Saved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="development_plan_changes"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    summary = models.TextField(help_text="The plan as saved: owner, review date, priorities.")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: plan {self.get_action_display().lower()}"

@@ -16,6 +16,7 @@ from tests.factories import (
     AssessmentRoundFactory,
     CompetencyFactory,
     ConflictRuleFactory,
+    DevelopmentPlanChangeFactory,
     DevelopmentPlanFactory,
     DevelopmentPriorityFactory,
     EvidenceDocumentFactory,
@@ -90,6 +91,7 @@ BUILDERS = {
     "assessments.Supplier": SupplierFactory,
     "assessments.DevelopmentPlan": DevelopmentPlanFactory,
     "assessments.DevelopmentPriority": DevelopmentPriorityFactory,
+    "assessments.DevelopmentPlanChange": DevelopmentPlanChangeFactory,
     "panels.ExternalOrganisation": ExternalOrganisationFactory,
     "panels.Person": PersonFactory,
     "panels.SeatType": SeatTypeFactory,
@@ -117,6 +119,7 @@ READ_ONLY = {
     "assessments.RatingChange",
     "assessments.ModerationAdjustment",
     "assessments.AgreedRating",
+    "assessments.DevelopmentPlanChange",
     "reports.StoredReport",
     "reports.ReportBatch",
 }

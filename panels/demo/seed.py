@@ -26,11 +26,13 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
 
+from assessments.development import plan_description
 from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
     DevelopmentPlan,
+    DevelopmentPlanChange,
     DevelopmentPriority,
     FactualAccuracyComment,
     LocalOutcomePriority,
@@ -664,6 +666,25 @@ def _development_plans(b, assessments, agreed, items) -> dict[str, int]:
                 )
             )
     DevelopmentPriority.objects.bulk_create(priorities)
+    # Each plan's history: saved by its SHA's staff after the national confirmation.
+    users = {
+        u.username: u for u in get_user_model().objects.filter(username__startswith="moderator.")
+    }
+    by_plan: dict[int, list] = {}
+    for priority in priorities:
+        by_plan.setdefault(priority.plan_id, []).append(priority)
+    DevelopmentPlanChange.objects.bulk_create(
+        DevelopmentPlanChange(
+            assessment=plan.assessment,
+            action=DevelopmentPlanChange.Action.SAVED,
+            summary=plan_description(plan, by_plan[plan.pk]),
+            changed_by=users[f"moderator.{plan.assessment.pct.sha.ods_code.lower()}"],
+            changed_at=_on(date(2009, 2, 20), 14),
+        )
+        for plan in DevelopmentPlan.objects.filter(
+            assessment__round__slug="2008-09"
+        ).select_related("assessment__pct__sha")
+    )
     return {"development plans": plans}
 
 

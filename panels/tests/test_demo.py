@@ -12,6 +12,7 @@ from assessments.models import (
     AgreedRating,
     Assessment,
     DevelopmentPlan,
+    DevelopmentPlanChange,
     LocalOutcomePriority,
     ModerationAdjustment,
     Role,
@@ -178,6 +179,10 @@ def test_year_one_exactly_two_red_on_all_three_with_development_plans(demo):
     assert sorted(code for code, reason in plans.items() if reason == "red_all_three") == red
     # About ten PCTs faced directed development: the SHAs flag eight more.
     assert list(plans.values()).count("sha_flagged") == 8
+    # Each plan's history says who saved it and what it said.
+    history = DevelopmentPlanChange.objects.filter(assessment__round__slug="2008-09")
+    assert sorted(history.values_list("assessment__pct__ods_code", flat=True)) == sorted(plans)
+    assert all(c.summary.count("\n- ") == 3 for c in history)
 
 
 # --- Year two (2009-10) -------------------------------------------------------------

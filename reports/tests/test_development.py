@@ -8,7 +8,14 @@ from django.core.exceptions import ValidationError
 
 from assessments.development import PriorityInput, development_plan_save
 from assessments.exceptions import TransitionError
-from assessments.models import Assessment, DevelopmentPlan, DevelopmentPriority, Stage, Supplier
+from assessments.models import (
+    Assessment,
+    DevelopmentPlan,
+    DevelopmentPlanChange,
+    DevelopmentPriority,
+    Stage,
+    Supplier,
+)
 from competencies.models import Competency
 from tests.factories import (
     AgreedRatingFactory,
@@ -238,6 +245,27 @@ def test_sha_staff_flag_a_pct_with_a_plan_through_the_form(client, demo):
         (5, "buy"),
         (10, "learn"),
     ]
+    (change,) = DevelopmentPlanChange.objects.filter(assessment=plan.assessment)
+    assert (change.action, change.changed_by.username) == ("saved", "moderator.q30")
+    assert change.summary.splitlines() == [
+        "Flagged by the SHA. Owner: Director of Commissioning, NHS North East; "
+        "review by 30 June 2010.",
+        "Weak on procurement.",
+        f"- {c5}: Buy: a supplier from the framework ({supplier}): Procure support.",
+        f"- {c10}: Learn: a development programme: Board programme.",
+    ]
+
+    response = client.post(url, {"delete": "1"})
+
+    assert response.status_code == 302
+    assert not DevelopmentPlan.objects.filter(pk=plan.pk).exists()
+    assert list(
+        DevelopmentPlanChange.objects.filter(assessment=plan.assessment).values_list(
+            "action", flat=True
+        )
+    ) == ["saved", "withdrawn"]
+    page = client.get(url).content.decode()
+    assert (page.count(": saved by "), page.count(": withdrawn by ")) == (1, 1)
 
 
 def test_half_filled_priority_row_shows_errors_and_saves_nothing(client, demo):

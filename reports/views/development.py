@@ -29,6 +29,7 @@ from assessments.models import (
     Assessment,
     AssessmentRound,
     DevelopmentPlan,
+    DevelopmentPlanChange,
     DevelopmentPriority,
 )
 from assessments.selectors import user_scope
@@ -214,7 +215,15 @@ def development_plan(request, round_slug: str, ods: str):
     return render(
         request,
         "reports/development_plan.html",
-        {"assessment": assessment, "plan": plan, "form": form, "formset": formset},
+        {
+            "assessment": assessment,
+            "plan": plan,
+            "form": form,
+            "formset": formset,
+            "changes": DevelopmentPlanChange.objects.filter(assessment=assessment)
+            .select_related("changed_by")
+            .order_by("-changed_at", "-pk"),
+        },
     )
 
 

@@ -4,6 +4,7 @@ from tests.factories.assessments import (  # noqa: F401
     AgreedRatingFactory,
     AssessmentFactory,
     AssessmentRoundFactory,
+    DevelopmentPlanChangeFactory,
     DevelopmentPlanFactory,
     DevelopmentPriorityFactory,
     EvidenceDocumentFactory,

@@ -8,6 +8,7 @@ from assessments.models import (
     Assessment,
     AssessmentRound,
     DevelopmentPlan,
+    DevelopmentPlanChange,
     DevelopmentPriority,
     EvidenceDocument,
     FactualAccuracyComment,
@@ -256,3 +257,13 @@ class DevelopmentPriorityFactory(factory.django.DjangoModelFactory):
     )
     support = DevelopmentPriority.Support.LEARN
     action = "Join the regional procurement programme."
+
+
+class DevelopmentPlanChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DevelopmentPlanChange
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    action = DevelopmentPlanChange.Action.SAVED
+    summary = "Owner: Director of Commissioning; review by 30 June 2009."
+    changed_by = factory.SubFactory(UserFactory)
