@@ -27,6 +27,7 @@ from assessments.models import (
     RatingChange,
     RegionReview,
     Role,
+    RoundChange,
     SelfAssessment,
     SelfAssessmentRating,
     StageChange,
@@ -336,3 +337,10 @@ class DevelopmentPlanChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = [*ASSESSMENT, "changed_by"]
     search_fields = ["assessment__pct__ods_code", "assessment__pct__name", "summary"]
     date_hierarchy = "changed_at"
+
+
+@admin.register(RoundChange)
+class RoundChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["changed_at", "round", "field", "old_value", "new_value", "changed_by"]
+    list_filter = ["round", "field"]
+    list_select_related = ["round", "changed_by"]

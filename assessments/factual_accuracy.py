@@ -192,7 +192,13 @@ def round_set_window(
         raise ValidationError(
             {"working_days": f"Give between 1 and {WINDOW_DAYS_MAX} working days."}
         )
+    from assessments.publication import round_change_record  # it imports this module
+
+    old = round_.factual_accuracy_working_days
     round_.factual_accuracy_working_days = working_days
     round_.full_clean()
     round_.save(update_fields=["factual_accuracy_working_days"])
+    round_change_record(
+        round_=round_, field="factual_accuracy_working_days", old=old, new=working_days, by=by
+    )
     return round_

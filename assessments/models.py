@@ -603,3 +603,23 @@ class DevelopmentPlanChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment}: plan {self.get_action_display().lower()}"
+
+
+class RoundChange(models.Model):
+    """History: the national team's changes to a round's settings (its publication time, the
+    length of the boards' factual-accuracy window)."""
+
+    round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=50)
+    old_value = models.CharField(max_length=100, blank=True)
+    new_value = models.CharField(max_length=100)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.round.slug}: {self.field} {self.old_value or '—'} → {self.new_value}"

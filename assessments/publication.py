@@ -18,7 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.factual_accuracy import held_back_assessments
-from assessments.models import Assessment, AssessmentRound, RegionReview, Role, Stage
+from assessments.models import (
+    Assessment,
+    AssessmentRound,
+    RegionReview,
+    Role,
+    RoundChange,
+    Stage,
+)
 from assessments.services import assessment_advance
 
 
@@ -55,10 +62,28 @@ def round_set_publication(
             "Choose a publication time after every board's factual-accuracy window has closed; "
             f"the last, {last_window.sha.name}'s, closes on {closes:%d %B %Y at %H:%M}."
         )
+    old = round_.published_at
     round_.published_at = published_at
     round_.full_clean()
     round_.save(update_fields=["published_at"])
+    round_change_record(round_=round_, field="published_at", old=old, new=published_at, by=by)
     return round_
+
+
+def round_change_record(*, round_: AssessmentRound, field: str, old, new, by) -> RoundChange:
+    """The history row of a change to a round's setting (in the caller's transaction)."""
+
+    def text(value) -> str:
+        if isinstance(value, datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return "" if value is None else str(value)
+
+    change = RoundChange(
+        round=round_, field=field, old_value=text(old), new_value=text(new), changed_by=by
+    )
+    change.full_clean()
+    change.save()
+    return change
 
 
 @transaction.atomic

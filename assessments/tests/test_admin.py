@@ -35,6 +35,7 @@ from tests.factories import (
     RatingChangeFactory,
     RegionReviewFactory,
     RoleFactory,
+    RoundChangeFactory,
     SeatFactory,
     SeatTypeFactory,
     SelfAssessmentFactory,
@@ -92,6 +93,7 @@ BUILDERS = {
     "assessments.DevelopmentPlan": DevelopmentPlanFactory,
     "assessments.DevelopmentPriority": DevelopmentPriorityFactory,
     "assessments.DevelopmentPlanChange": DevelopmentPlanChangeFactory,
+    "assessments.RoundChange": RoundChangeFactory,
     "panels.ExternalOrganisation": ExternalOrganisationFactory,
     "panels.Person": PersonFactory,
     "panels.SeatType": SeatTypeFactory,
@@ -120,6 +122,7 @@ READ_ONLY = {
     "assessments.ModerationAdjustment",
     "assessments.AgreedRating",
     "assessments.DevelopmentPlanChange",
+    "assessments.RoundChange",
     "reports.StoredReport",
     "reports.ReportBatch",
 }

@@ -122,6 +122,9 @@ def test_national_team_sets_the_window_for_regions_confirmed_later(
     assert round_.factual_accuracy_working_days == days
     (shown,) = [str(m) for m in response.context["messages"]]
     assert shown.startswith(message)
+    assert list(round_.changes.values_list("field", "old_value", "new_value")) == (
+        [("factual_accuracy_working_days", "10", given)] if days != 10 else []
+    )
     with time_machine.travel(datetime.datetime(2010, 2, 5, 12, 0, tzinfo=datetime.UTC), tick=False):
         review = region_confirm(round_=round_, sha=sha, by=UserFactory())
     assert review.factual_accuracy_closes == add_working_days(

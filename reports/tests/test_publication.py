@@ -104,6 +104,9 @@ def test_publication_page_for_the_national_team_only(client, ready_round):
         )
         == when
     )
+    assert list(ready_round.changes.values_list("field", "old_value", "new_value")) == [
+        ("published_at", "", when.replace("T", " "))
+    ]
 
 
 def test_publication_page_lists_windows_and_pcts_held_back(client, ready_round):

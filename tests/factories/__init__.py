@@ -16,6 +16,7 @@ from tests.factories.assessments import (  # noqa: F401
     RatingChangeFactory,
     RegionReviewFactory,
     RoleFactory,
+    RoundChangeFactory,
     SelfAssessmentFactory,
     SelfAssessmentRatingFactory,
     SHAFactory,

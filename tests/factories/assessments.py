@@ -19,6 +19,7 @@ from assessments.models import (
     RatingChange,
     RegionReview,
     Role,
+    RoundChange,
     SelfAssessment,
     SelfAssessmentRating,
     StageChange,
@@ -266,4 +267,15 @@ class DevelopmentPlanChangeFactory(factory.django.DjangoModelFactory):
     assessment = factory.SubFactory(AssessmentFactory)
     action = DevelopmentPlanChange.Action.SAVED
     summary = "Owner: Director of Commissioning; review by 30 June 2009."
+    changed_by = factory.SubFactory(UserFactory)
+
+
+class RoundChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoundChange
+
+    round = factory.SubFactory(AssessmentRoundFactory)
+    field = "factual_accuracy_working_days"
+    old_value = "10"
+    new_value = "15"
     changed_by = factory.SubFactory(UserFactory)
