@@ -4,7 +4,9 @@ Before a round's publication time its results exist only for the people running 
 process: the national team (everything) and SHA staff (their own region, which the league
 table view applies). Everyone else gets 404, so that not even the existence of results
 leaks. From the publication time, on the clock and with no job having to run, the results
-are public.
+are public, except a PCT held back by an unanswered factual-accuracy comment
+(``assessments.factual_accuracy``): its board keeps its draft, and nobody outside the
+process sees its results until the comment is answered.
 """
 
 from dataclasses import dataclass
