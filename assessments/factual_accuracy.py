@@ -102,10 +102,18 @@ def comments_for(assessment: Assessment) -> QuerySet[FactualAccuracyComment]:
 
 @transaction.atomic
 def comment_raise(
-    *, rating: AgreedRating, comment: str, by: AbstractBaseUser, now: datetime | None = None
+    *,
+    assessment: Assessment,
+    rating: AgreedRating | None,
+    comment: str,
+    by: AbstractBaseUser,
+    now: datetime | None = None,
 ) -> FactualAccuracyComment:
-    """The board's comment on one item of its draft, while its window is open."""
-    assessment = Assessment.objects.select_related("pct").get(pk=rating.assessment_id)
+    """The board's comment on one item of its draft (``rating``), or on the draft as a whole
+    (``rating=None``), while its window is open."""
+    assessment = Assessment.objects.select_related("pct").get(pk=assessment.pk)
+    if rating is not None and rating.assessment_id != assessment.pk:
+        raise ValidationError({"rating": "Choose an item of this PCT's own results."})
     window = window_for(assessment)
     if not window.is_open(now):
         raise TransitionError(

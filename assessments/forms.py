@@ -90,6 +90,8 @@ class EvidenceForm(forms.Form):
 class FactualAccuracyCommentForm(forms.Form):
     """The board's comment on one item of its draft results."""
 
+    GENERAL = 0  # the choice for a comment on the draft as a whole
+
     rating = forms.TypedChoiceField(
         label="Item", coerce=int, widget=forms.Select(attrs={"class": "form-select"})
     )
@@ -103,12 +105,15 @@ class FactualAccuracyCommentForm(forms.Form):
         """``ratings``: ``(agreed rating, label)`` for each item the board may comment on."""
         super().__init__(*args, **kwargs)
         self.ratings_ = {rating.pk: rating for rating, _label in ratings}
-        self.fields["rating"].choices = [("", "Choose the item…")] + [
-            (rating.pk, label) for rating, label in ratings
-        ]
+        self.fields["rating"].choices = [
+            ("", "Choose the item…"),
+            (self.GENERAL, "The draft as a whole (not one item)"),
+        ] + [(rating.pk, label) for rating, label in ratings]
 
     def clean_rating(self):
-        return self.ratings_[self.cleaned_data["rating"]]
+        """The agreed rating commented on, or None for the draft as a whole."""
+        chosen = self.cleaned_data["rating"]
+        return None if chosen == self.GENERAL else self.ratings_[chosen]
 
 
 class FactualAccuracyAnswerForm(forms.Form):

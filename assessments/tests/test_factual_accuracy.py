@@ -55,7 +55,13 @@ def at_check():
 def test_board_comments_while_the_window_is_open(at_check):
     board = UserFactory()
 
-    comment = comment_raise(rating=at_check, comment="  Wrong year.  ", by=board, now=NOW)
+    comment = comment_raise(
+        assessment=at_check.assessment,
+        rating=at_check,
+        comment="  Wrong year.  ",
+        by=board,
+        now=NOW,
+    )
 
     assert (comment.assessment, comment.rating, comment.comment, comment.raised_by) == (
         at_check.assessment,
@@ -66,9 +72,34 @@ def test_board_comments_while_the_window_is_open(at_check):
     assert window_for(at_check.assessment).held_back is True
 
 
+def test_board_comments_on_the_draft_as_a_whole(at_check):
+    comment = comment_raise(
+        assessment=at_check.assessment,
+        rating=None,
+        comment="Our name is misspelt on the cover.",
+        by=UserFactory(),
+        now=NOW,
+    )
+
+    assert (comment.rating, comment.comment) == (None, "Our name is misspelt on the cover.")
+
+
+def test_comment_on_another_pcts_rating_is_refused(at_check):
+    other = AgreedRatingFactory(competency=CompetencyFactory(number=2), level=3)
+
+    with pytest.raises(ValidationError) as excinfo:
+        comment_raise(
+            assessment=at_check.assessment, rating=other, comment="X", by=UserFactory(), now=NOW
+        )
+
+    assert excinfo.value.message_dict == {"rating": ["Choose an item of this PCT's own results."]}
+    assert FactualAccuracyComment.objects.count() == 0
+
+
 def test_comment_refused_once_the_window_has_closed(at_check):
     with pytest.raises(TransitionError, match="closed on 04 September 2009"):
         comment_raise(
+            assessment=at_check.assessment,
             rating=at_check,
             comment="Late.",
             by=UserFactory(),
@@ -83,12 +114,24 @@ def test_comment_refused_before_the_check(at_check):
     )
 
     with pytest.raises(TransitionError, match="only while the factual-accuracy window is open"):
-        comment_raise(rating=at_check, comment="Early.", by=UserFactory(), now=NOW)
+        comment_raise(
+            assessment=at_check.assessment,
+            rating=at_check,
+            comment="Early.",
+            by=UserFactory(),
+            now=NOW,
+        )
 
 
 def test_empty_comment_refused(at_check):
     with pytest.raises(ValidationError) as excinfo:
-        comment_raise(rating=at_check, comment="   ", by=UserFactory(), now=NOW)
+        comment_raise(
+            assessment=at_check.assessment,
+            rating=at_check,
+            comment="   ",
+            by=UserFactory(),
+            now=NOW,
+        )
     assert excinfo.value.message_dict == {
         "comment": ["Write the comment: what is factually wrong, and why."]
     }

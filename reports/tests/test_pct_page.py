@@ -334,3 +334,19 @@ def test_page_before_the_panel_has_agreed_says_so(client, demo):
     assert response.status_code == 200
     assert "The panel has not agreed its ratings yet: the assessment is at scoring." in page
     assert "()" not in page
+
+
+def test_board_comments_on_its_draft_as_a_whole(client, confirmed_north_east):
+    login(client, "board.5nd")
+
+    client.post(
+        PAGE.format("5nd", "2009-10") + "comments/",
+        {"rating": "0", "comment": "Our name is misspelt on the cover."},
+    )
+
+    comment = FactualAccuracyComment.objects.get(assessment__round__slug="2009-10")
+    assert (comment.rating, comment.assessment.pct.ods_code) == (None, "5ND")
+    login(client, "moderator.q30")
+    page = client.get(PAGE.format("5nd", "2009-10")).content.decode()
+    assert "<strong>General</strong>" in page
+    assert f"c{comment.pk}-value" not in page  # nothing to re-rate: an answer only

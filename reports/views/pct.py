@@ -102,6 +102,7 @@ def comment(request, ods: str, round_slug: str):
         return redirect(_page(assessment) + "#factual-accuracy")
     try:
         comment_raise(
+            assessment=assessment,
             rating=form.cleaned_data["rating"],
             comment=form.cleaned_data["comment"],
             by=request.user,
