@@ -19,3 +19,9 @@ class ConflictError(Exception):
 
 class TransitionError(ValueError):
     """The change is not allowed at the object's stage (or the stage change itself is not)."""
+
+
+def refusal_messages(exc: Exception) -> list[str]:
+    """What a refused write says, as messages for the user: a ``ValidationError``'s
+    messages, or the text of any other refusal."""
+    return list(getattr(exc, "messages", None) or [str(exc)])

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import TemplateView
 
-from assessments.exceptions import ConflictError, TransitionError
+from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.forms import EvidenceForm, SelfAssessmentForm
 from assessments.models import Assessment, EvidenceDocument, Stage
 from assessments.selectors import (
@@ -202,14 +202,10 @@ def evidence_upload_view(request, round_slug: str, ods: str):
             max_bytes=settings.EVIDENCE_MAX_BYTES,
         )
     except (TransitionError, ValidationError) as exc:
-        messages.error(request, "The document was not uploaded. " + " ".join(_messages(exc)))
+        messages.error(request, "The document was not uploaded. " + " ".join(refusal_messages(exc)))
     else:
         messages.success(request, f"Uploaded {document.title}.")
     return redirect(_self_assessment_url(assessment))
-
-
-def _messages(exc: Exception) -> list[str]:
-    return getattr(exc, "messages", None) or [str(exc)]
 
 
 def _document_or_404(user, pk: int, perm: str) -> EvidenceDocument:

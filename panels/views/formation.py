@@ -14,7 +14,7 @@ from django.urls import re_path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments.exceptions import ConflictError, TransitionError
+from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.models import AssessmentRound, Stage, StrategicHealthAuthority
 from assessments.selectors import user_scope
 from panels.eligibility import SEAT_CHANGE_STAGES
@@ -57,10 +57,6 @@ def _back(request, default: str) -> str:
     ):
         return target
     return default
-
-
-def _messages_of(exc: Exception) -> list[str]:
-    return list(getattr(exc, "messages", None) or [str(exc)])
 
 
 @require_http_methods(["GET"])
@@ -162,7 +158,7 @@ def copy_previous(request, round_slug: str, ods: str):
     try:
         result = panel_copy_previous(assessment=assessment, by=request.user)
     except (TransitionError, ConflictError, ValidationError) as exc:
-        for message in _messages_of(exc):
+        for message in refusal_messages(exc):
             messages.error(request, message)
     else:
         previous = assessment.round.previous
@@ -182,7 +178,7 @@ def open_scoring(request, round_slug: str, ods: str):
     try:
         panel_open_scoring(assessment=assessment, by=request.user)
     except (TransitionError, ConflictError, ValidationError) as exc:
-        for message in _messages_of(exc):
+        for message in refusal_messages(exc):
             messages.error(request, message)
     else:
         messages.success(

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments.exceptions import ConflictError, TransitionError
+from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.models import Stage
 from panels.forms.scoring import AbsenceForm, ConsensusForm, ScoringForm
 from panels.models import Seat
@@ -197,7 +197,7 @@ def mark_absent(request, round_slug: str, ods: str, number: int):
     try:
         seat_mark_absent(seat=seat, reason=form.cleaned_data["reason"], by=request.user)
     except (TransitionError, ValidationError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, " ".join(refusal_messages(exc)))
     else:
         messages.success(request, f"Recorded that {seat.person} could not take part.")
     return redirect(_url("panels:consensus", assessment))

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments.exceptions import TransitionError
+from assessments.exceptions import TransitionError, refusal_messages
 from assessments.factual_accuracy import held_back_assessments, round_set_window
 from assessments.models import AssessmentRound, RegionReview, StrategicHealthAuthority
 from assessments.publication import round_set_publication
@@ -64,7 +64,7 @@ def decide(request, round_slug: str, sha_code: str):
             )
             messages.success(request, f"{sha.name} sent back to regional moderation.")
     except (ValidationError, TransitionError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        messages.error(request, " ".join(refusal_messages(exc)))
     return redirect(reverse("reports:cross_check", args=[round_.slug]))
 
 

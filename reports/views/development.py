@@ -22,7 +22,7 @@ from assessments.development import (
     development_plan_delete,
     development_plan_save,
 )
-from assessments.exceptions import TransitionError
+from assessments.exceptions import TransitionError, refusal_messages
 from assessments.factual_accuracy import not_held_back
 from assessments.forms import DevelopmentPlanForm, DevelopmentPriorityFormSet
 from assessments.models import (
@@ -200,7 +200,7 @@ def development_plan(request, round_slug: str, ods: str):
                     **form.cleaned_data,
                 )
             except (ValidationError, TransitionError) as exc:
-                problems = getattr(exc, "messages", None) or [str(exc)]
+                problems = refusal_messages(exc)
                 form.add_error(None, problems)
             else:
                 messages.success(request, f"{assessment.pct.name}: development plan saved.")

@@ -28,7 +28,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments.exceptions import ConflictError, TransitionError
+from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.models import AssessmentRound
 from assessments.selectors import user_scope
 from reports.forms import RatingsImportForm
@@ -206,7 +206,7 @@ def import_ratings_confirm(request, round_slug: str):
         applied = apply_import(changes=changes, by=request.user, filename=filename)
     except (ValidationError, TransitionError, ConflictError) as exc:
         # A change made at the same moment: the transaction is rolled back whole.
-        problems = " ".join(getattr(exc, "messages", None) or [str(exc)])
+        problems = " ".join(refusal_messages(exc))
         messages.error(request, f"Nothing was imported: {problems} Upload the file again.")
         return redirect(_url(round_))
     messages.success(

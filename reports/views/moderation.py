@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from assessments.exceptions import ConflictError, TransitionError
+from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.models import AgreedRating, Assessment, AssessmentRound, RegionReview, Stage
 from assessments.models import StrategicHealthAuthority as SHA
 from assessments.regions import agreed_rating_moderate, region_sign_off
@@ -37,10 +37,6 @@ def _region_to_change(user, round_slug: str, sha_code: str) -> tuple[AssessmentR
 
 def _page(round_: AssessmentRound, sha: SHA) -> str:
     return reverse("reports:moderation", args=[round_.slug, sha.ods_code])
-
-
-def _problems(exc: Exception) -> str:
-    return " ".join(getattr(exc, "messages", None) or [str(exc)])
 
 
 @require_safe
@@ -125,7 +121,7 @@ def adjust(request, round_slug: str, sha_code: str, rating_id: int):
             expected_version=version,
         )
     except (ValidationError, TransitionError, ConflictError) as exc:
-        messages.error(request, f"{where}: not changed. {_problems(exc)}")
+        messages.error(request, f"{where}: not changed. {' '.join(refusal_messages(exc))}")
     else:
         messages.success(
             request, f"{where}: now {rating.value} (the panel's {panel_value} is kept)."
@@ -139,7 +135,7 @@ def sign_off(request, round_slug: str, sha_code: str):
     try:
         region_sign_off(round_=round_, sha=sha, by=request.user)
     except (ValidationError, TransitionError, ConflictError) as exc:
-        messages.error(request, _problems(exc))
+        messages.error(request, " ".join(refusal_messages(exc)))
     else:
         messages.success(
             request, f"{sha.name} signed off: its assessments go to the national cross-check."

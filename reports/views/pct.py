@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from assessments.exceptions import ConflictError, TransitionError
+from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.factual_accuracy import comment_answer, comment_raise, comments_for, window_for
 from assessments.forms import FactualAccuracyAnswerForm, FactualAccuracyCommentForm
 from assessments.models import AgreedRating, Assessment, FactualAccuracyComment
@@ -38,10 +38,6 @@ def assessment_or_404(
 
 def _page(assessment: Assessment) -> str:
     return reverse("reports:pct_page", args=[assessment.pct.ods_code, assessment.round.slug])
-
-
-def _problems(exc: Exception) -> str:
-    return " ".join(getattr(exc, "messages", None) or [str(exc)])
 
 
 @login_not_required
@@ -108,7 +104,7 @@ def comment(request, ods: str, round_slug: str):
             by=request.user,
         )
     except (ValidationError, TransitionError) as exc:
-        messages.error(request, f"Comment not sent. {_problems(exc)}")
+        messages.error(request, f"Comment not sent. {' '.join(refusal_messages(exc))}")
     else:
         messages.success(
             request,
@@ -144,7 +140,7 @@ def answer(request, ods: str, round_slug: str, comment_id: int):
             by=request.user,
         )
     except (ValidationError, TransitionError, ConflictError) as exc:
-        messages.error(request, f"Answer not saved. {_problems(exc)}")
+        messages.error(request, f"Answer not saved. {' '.join(refusal_messages(exc))}")
     else:
         messages.success(request, "Answer saved: the board sees it on this page.")
     return redirect(_page(assessment) + f"#comment-{raised.pk}")
