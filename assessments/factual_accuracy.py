@@ -31,9 +31,10 @@ from assessments.models import (
     RegionReview,
     Stage,
 )
-from assessments.services import agreed_rating_adjust
+from assessments.services import agreed_rating_adjust, round_change_record
 
 COMMENT_MAX_CHARS = 4000
+_WINDOW_CACHE = "_factual_accuracy_window"
 
 
 def unanswered_comments() -> QuerySet[FactualAccuracyComment]:
@@ -73,22 +74,28 @@ class Window:
 
 
 def window_for(assessment: Assessment) -> Window:
-    """The window of ``assessment`` (two queries)."""
+    """The window of ``assessment``: two queries the first time, then kept on the object,
+    since one request asks several times (its permissions, the page, the report)."""
+    cached = getattr(assessment, _WINDOW_CACHE, None)
+    if cached is not None:
+        return cached
     closes = (
         RegionReview.objects.filter(round_id=assessment.round_id, sha_id=assessment.pct.sha_id)
         .values_list("factual_accuracy_closes", flat=True)
         .first()
     )
-    return Window(
+    window = Window(
         closes=closes,
         at_check=assessment.stage == Stage.FACTUAL_ACCURACY,
         unanswered=unanswered_comments().filter(assessment=assessment).count(),
     )
+    setattr(assessment, _WINDOW_CACHE, window)
+    return window
 
 
 def is_held_back(assessment: Assessment) -> bool:
-    """Whether an unanswered comment holds back this assessment's results (one query)."""
-    return unanswered_comments().filter(assessment=assessment).exists()
+    """Whether an unanswered comment holds back this assessment's results."""
+    return window_for(assessment).unanswered > 0
 
 
 def comments_for(assessment: Assessment) -> QuerySet[FactualAccuracyComment]:
@@ -200,8 +207,6 @@ def round_set_window(
         raise ValidationError(
             {"working_days": f"Give between 1 and {WINDOW_DAYS_MAX} working days."}
         )
-    from assessments.publication import round_change_record  # it imports this module
-
     old = round_.factual_accuracy_working_days
     round_.factual_accuracy_working_days = working_days
     round_.full_clean()

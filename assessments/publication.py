@@ -23,10 +23,9 @@ from assessments.models import (
     AssessmentRound,
     RegionReview,
     Role,
-    RoundChange,
     Stage,
 )
-from assessments.services import assessment_advance
+from assessments.services import assessment_advance, round_change_record
 
 
 @transaction.atomic
@@ -68,22 +67,6 @@ def round_set_publication(
     round_.save(update_fields=["published_at"])
     round_change_record(round_=round_, field="published_at", old=old, new=published_at, by=by)
     return round_
-
-
-def round_change_record(*, round_: AssessmentRound, field: str, old, new, by) -> RoundChange:
-    """The history row of a change to a round's setting (in the caller's transaction)."""
-
-    def text(value) -> str:
-        if isinstance(value, datetime):
-            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-        return "" if value is None else str(value)
-
-    change = RoundChange(
-        round=round_, field=field, old_value=text(old), new_value=text(new), changed_by=by
-    )
-    change.full_clean()
-    change.save()
-    return change
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ Refusals:
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -28,9 +29,11 @@ from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import (
     AgreedRating,
     Assessment,
+    AssessmentRound,
     EvidenceDocument,
     ModerationAdjustment,
     RatingChange,
+    RoundChange,
     SelfAssessment,
     SelfAssessmentRating,
     Stage,
@@ -49,6 +52,7 @@ __all__ = [
     "evidence_delete",
     "evidence_file_check",
     "evidence_upload",
+    "round_change_record",
     "self_assessment_save",
     "self_assessment_submit",
 ]
@@ -592,3 +596,21 @@ def evidence_delete(*, document: EvidenceDocument, by: AbstractBaseUser) -> None
     stored = document.file
     document.delete()
     transaction.on_commit(lambda: stored.delete(save=False))
+
+
+def round_change_record(
+    *, round_: AssessmentRound, field: str, old, new, by: AbstractBaseUser
+) -> RoundChange:
+    """The history row of a change to a round's setting (in the caller's transaction)."""
+
+    def text(value) -> str:
+        if isinstance(value, datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return "" if value is None else str(value)
+
+    change = RoundChange(
+        round=round_, field=field, old_value=text(old), new_value=text(new), changed_by=by
+    )
+    change.full_clean()
+    change.save()
+    return change
