@@ -76,18 +76,16 @@ def development_list(request, round_slug: str):
 
     frame = ratings_frame(round_=round_)
     red = frame[frame["complete"]]
-    red = red[PATTERNS["red3"][1](red)] if not red.empty else red
+    red = set(red[PATTERNS["red3"][1](red)]["ods_code"]) if not red.empty else set()
     assessments = Assessment.objects.filter(round=round_).select_related("pct__sha")
     if sha_ids is not None:
         assessments = assessments.filter(pct__sha_id__in=sha_ids)
-    by_code = {
-        a.pct.ods_code: a for a in assessments.filter(pct__ods_code__in=[*red["ods_code"], *plans])
-    }
+    by_code = {a.pct.ods_code: a for a in assessments.filter(pct__ods_code__in=[*red, *plans])}
     scope = user_scope(request.user)
     rows = [
         {
             "assessment": assessment,
-            "red_all_three": code in set(red["ods_code"]),
+            "red_all_three": code in red,
             "plan": plans.get(code),
             "may_plan": scope.is_staff_of(assessment.pct.sha_id)
             and assessment.stage in PLANNING_STAGES,
