@@ -7,9 +7,11 @@ Scopes come from ``assessments.selectors.user_scope`` (one query per request).
 
 import rules
 
+from assessments.access import RegionRound
 from assessments.models import (
     Assessment,
     AssessmentRound,
+    EvidenceDocument,
     PrimaryCareTrust,
     StrategicHealthAuthority,
 )
@@ -17,22 +19,29 @@ from assessments.selectors import user_scope
 
 
 def sha_id_of(obj) -> int | None:
-    """The SHA an SHA, a PCT or an assessment belongs to (None for anything else)."""
+    """The SHA an SHA, a region in a round, a PCT, an assessment or its evidence belongs to
+    (None for anything else)."""
     if isinstance(obj, StrategicHealthAuthority):
         return obj.pk
+    if isinstance(obj, RegionRound):
+        return obj.sha.pk
     if isinstance(obj, PrimaryCareTrust):
         return obj.sha_id
     if isinstance(obj, Assessment):
         return obj.pct.sha_id
+    if isinstance(obj, EvidenceDocument):
+        return obj.assessment.pct.sha_id
     return None
 
 
 def pct_id_of(obj) -> int | None:
-    """The PCT a PCT or an assessment belongs to (None for anything else)."""
+    """The PCT a PCT, an assessment or its evidence belongs to (None for anything else)."""
     if isinstance(obj, PrimaryCareTrust):
         return obj.pk
     if isinstance(obj, Assessment):
         return obj.pct_id
+    if isinstance(obj, EvidenceDocument):
+        return obj.assessment.pct_id
     return None
 
 
@@ -64,7 +73,7 @@ def is_published(user, obj) -> bool:
     """The round (or the assessment's round) is past its publication time (for anyone)."""
     if isinstance(obj, AssessmentRound):
         return obj.is_published()
-    if isinstance(obj, Assessment):
+    if isinstance(obj, Assessment | RegionRound):
         return obj.round.is_published()
     return False
 
@@ -73,6 +82,12 @@ rules.add_perm("assessments.view_region", is_national | is_sha_staff_for)
 rules.add_perm("assessments.view_pct", is_national | is_sha_staff_for | is_board_of)
 
 # Only the PCT's own board writes its self-assessment and uploads its evidence (object:
-# the assessment). Who may read them is ``assessments.view_evidence``, registered by
-# ``panels.rules`` because it includes the PCT's panel.
+# the assessment); its SHA's staff and the national team read them too. The PCT's panel
+# reads them through the panel's own pages (``panels.views.scoring``), whose permission
+# ``panels`` defines: this app never needs to know who sits on a panel.
 rules.add_perm("assessments.edit_self_assessment", is_board_of)
+rules.add_perm("assessments.view_evidence", is_national | is_sha_staff_for | is_board_of)
+# Pages for any signed-in user that list only their own work (no object), and pages for
+# everyone (login, help, the health check).
+rules.add_perm("assessments.signed_in", rules.is_authenticated)
+rules.add_perm("assessments.anyone", rules.always_allow)

@@ -99,7 +99,7 @@ class StageCount:
 
 
 @dataclass(frozen=True)
-class RegionRound:
+class RegionProgress:
     """One SHA's assessments in one round: a count per stage and the list of PCTs."""
 
     round_slug: str
@@ -118,7 +118,7 @@ def region_assessments(*, sha_ids: frozenset[int]) -> QuerySet[Assessment]:
     )
 
 
-def region_overview(*, sha_ids: frozenset[int]) -> list[RegionRound]:
+def region_overview(*, sha_ids: frozenset[int]) -> list[RegionProgress]:
     """Per round (newest first) and SHA: stage counts and PCTs with their stage. One query."""
     overview = []
     rows = region_assessments(sha_ids=sha_ids)
@@ -127,7 +127,7 @@ def region_overview(*, sha_ids: frozenset[int]) -> list[RegionRound]:
         counts = Counter(a.stage for a in assessments)
         first = assessments[0]
         overview.append(
-            RegionRound(
+            RegionProgress(
                 round_slug=first.round.slug,
                 round_name=first.round.name,
                 sha_name=first.pct.sha.name,

@@ -1,33 +1,26 @@
-"""The way in: the home page per role, the login page and the health check."""
+"""The board's self-assessment and its evidence documents.
 
-from collections.abc import Callable, Iterable
+Each view declares its permission with ``assessments.access.view_access``: the PCT's board
+edits; its SHA's staff and the national team read; everyone else gets 404. The PCT's
+panel reads the self-assessment and evidence on its own pages (``panels``).
+"""
+
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django.views.generic import TemplateView
 
+from assessments.access import assessment_by_pct, document_by_pk, view_access
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.forms import EvidenceForm, SelfAssessmentForm
 from assessments.models import Assessment, EvidenceDocument, Stage
-from assessments.selectors import (
-    assessment_for_pct,
-    board_pcts,
-    national_overview,
-    region_overview,
-    self_assessment_detail,
-    user_scope,
-)
+from assessments.selectors import self_assessment_detail
 from assessments.services import (
     evidence_delete,
     evidence_upload,
@@ -35,73 +28,7 @@ from assessments.services import (
 )
 from competencies.selectors import framework_items
 
-# The demo users ``seed_demo`` creates (CONTRACTS.md), named on the login page.
-DEMO_USERS = (
-    ("national", "the national assurance team"),
-    ("moderator.q34", "staff of the West Midlands SHA"),
-    ("chair.q34", "chair of the West Midlands panels"),
-    ("board.5pg", "the board of Birmingham East and North PCT"),
-)
-
-
-class HomeView(TemplateView):
-    """One section per role the user holds; a friendly page for a user with none.
-
-    ``seats_for_user`` is given by the project's URLconf (``panels.selectors``): this app
-    never imports ``panels``, so the panel section is plugged in from outside.
-    """
-
-    template_name = "home.html"
-    seats_for_user: Callable[..., Iterable] | None = None
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        scope = user_scope(user)
-        seats = list(self.seats_for_user(user)) if self.seats_for_user else []
-        context.update(
-            scope=scope,
-            seats=seats,
-            stages=list(Stage),
-            region=region_overview(sha_ids=scope.sha_ids) if scope.is_sha_staff else [],
-            board=list(board_pcts(pct_ids=scope.pct_ids)) if scope.is_pct_board else [],
-            national=national_overview() if scope.is_national else [],
-            has_work=scope.has_role or bool(seats),
-        )
-        return context
-
-
-class WccLoginView(LoginView):
-    """Django's login; on a demo site (``SHOW_DEMO_LOGINS``) the demo users are named."""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if settings.SHOW_DEMO_LOGINS:
-            context["demo_users"] = DEMO_USERS
-            context["demo_password"] = settings.DEMO_PASSWORD
-        return context
-
-
-@login_not_required
-@never_cache
-@require_safe
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Public liveness check: answers "ok" once the database answers one query."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
-
-
 # --- The board's self-assessment and evidence ------------------------------------------------
-
-
-def _assessment_or_404(user, round_slug: str, ods: str, perm: str) -> Assessment:
-    """The assessment if ``user`` holds ``perm`` on it; 404 otherwise, so nothing leaks."""
-    assessment = assessment_for_pct(round_slug=round_slug, ods=ods)
-    if assessment is None or not user.has_perm(perm, assessment):
-        raise Http404("No such assessment.")
-    return assessment
 
 
 def _self_assessment_url(assessment: Assessment) -> str:
@@ -111,8 +38,12 @@ def _self_assessment_url(assessment: Assessment) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def self_assessment(request, round_slug: str, ods: str):
-    assessment = _assessment_or_404(request.user, round_slug, ods, "assessments.view_evidence")
+@view_access(
+    "assessments.view_evidence",
+    lookup=assessment_by_pct,
+    change="assessments.edit_self_assessment",
+)
+def self_assessment(request, assessment: Assessment):
     can_edit = request.user.has_perm("assessments.edit_self_assessment", assessment)
     detail = self_assessment_detail(assessment=assessment)
     items = framework_items(assessment.round.framework)
@@ -126,8 +57,6 @@ def self_assessment(request, round_slug: str, ods: str):
         },
     )
     if request.method == "POST":
-        if not can_edit:
-            raise Http404("No such assessment.")
         posted = SelfAssessmentForm(request.POST, items=items, ratings=detail.ratings)
         if posted.is_valid():
             version = posted.cleaned_data["version"]
@@ -183,10 +112,8 @@ def self_assessment(request, round_slug: str, ods: str):
 
 
 @require_POST
-def evidence_upload_view(request, round_slug: str, ods: str):
-    assessment = _assessment_or_404(
-        request.user, round_slug, ods, "assessments.edit_self_assessment"
-    )
+@view_access("assessments.edit_self_assessment", lookup=assessment_by_pct)
+def evidence_upload_view(request, assessment: Assessment):
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         problems = [f"{form[name].label}: {' '.join(errs)}" for name, errs in form.errors.items()]
@@ -208,20 +135,9 @@ def evidence_upload_view(request, round_slug: str, ods: str):
     return redirect(_self_assessment_url(assessment))
 
 
-def _document_or_404(user, pk: int, perm: str) -> EvidenceDocument:
-    document = (
-        EvidenceDocument.objects.select_related("assessment__round", "assessment__pct")
-        .filter(pk=pk)
-        .first()
-    )
-    if document is None or not user.has_perm(perm, document.assessment):
-        raise Http404("No such document.")
-    return document
-
-
 @require_POST
-def evidence_delete_view(request, pk: int):
-    document = _document_or_404(request.user, pk, "assessments.edit_self_assessment")
+@view_access("assessments.edit_self_assessment", lookup=document_by_pk)
+def evidence_delete_view(request, document: EvidenceDocument):
     try:
         evidence_delete(document=document, by=request.user)
     except TransitionError as exc:
@@ -231,10 +147,9 @@ def evidence_delete_view(request, pk: int):
     return redirect(_self_assessment_url(document.assessment))
 
 
-@require_safe
-def evidence_download(request, pk: int):
-    """The file, to those who may see the PCT's evidence; 404 to everyone else."""
-    document = _document_or_404(request.user, pk, "assessments.view_evidence")
+def evidence_file_response(document: EvidenceDocument) -> FileResponse:
+    """The document as a download (also served to the panel by ``panels``); 404 when the
+    stored file is missing."""
     suffix = Path(document.file.name).suffix.lower()
     filename = f"{document.assessment.pct.ods_code}-{slugify(document.title) or 'evidence'}{suffix}"
     try:
@@ -244,3 +159,10 @@ def evidence_download(request, pk: int):
     response = FileResponse(handle, as_attachment=True, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_safe
+@view_access("assessments.view_evidence", lookup=document_by_pk)
+def evidence_download(request, document: EvidenceDocument):
+    """The file, to those who may see the PCT's evidence; 404 to everyone else."""
+    return evidence_file_response(document)

@@ -9,13 +9,12 @@ are public, except a PCT held back by an unanswered factual-accuracy comment
 process sees its results until the comment is answered.
 """
 
-from dataclasses import dataclass
-
 import rules
 
+from assessments.access import RegionRound
 from assessments.factual_accuracy import is_held_back as assessment_is_held_back
 from assessments.factual_accuracy import window_for
-from assessments.models import Assessment, AssessmentRound, Stage, StrategicHealthAuthority
+from assessments.models import Assessment, AssessmentRound, Stage
 from assessments.rules import (
     is_board_of,
     is_national,
@@ -23,13 +22,12 @@ from assessments.rules import (
     is_sha_staff,
     is_sha_staff_for,
 )
-from assessments.selectors import user_scope
 
 
 def _round_of(obj) -> AssessmentRound | None:
     if isinstance(obj, AssessmentRound):
         return obj
-    if isinstance(obj, Assessment):
+    if isinstance(obj, Assessment | RegionRound):
         return obj.round
     return None
 
@@ -42,6 +40,10 @@ def round_is_published(user, obj) -> bool:
 # The whole league table of a round (object: the round): public once published; before,
 # the national team. SHA staff see their own region's rows (reports.views.league).
 rules.add_perm("reports.view_league_table", round_is_published | is_national)
+# The league table page and its files (object: the round): the whole table as above, and
+# before publication SHA staff too, who see their own region's rows only
+# (``reports.views.league``).
+rules.add_perm("reports.view_league_rows", round_is_published | is_national | is_sha_staff)
 # Open data (object: the round): public once published, 404 before, for everyone.
 rules.add_perm("reports.view_open_data", round_is_published)
 
@@ -85,9 +87,10 @@ rules.add_perm("reports.answer_comments", is_sha_staff_for)
 # A PCT's development plan (object: the assessment): written by its SHA's staff.
 rules.add_perm("reports.plan_development", is_sha_staff_for)
 
-# Regional moderation of one SHA's assessments (object: the SHA): its staff, and the
-# national team.
+# Regional moderation of one SHA's assessments (object: the SHA in the round): its staff,
+# and the national team, who may look but not change (403).
 rules.add_perm("reports.moderate_region", is_national | is_sha_staff_for)
+rules.add_perm("reports.change_moderation", is_sha_staff_for)
 # The national cross-check (object: the round): the national team only.
 rules.add_perm("reports.cross_check", is_national)
 # Importing agreed ratings from a file (object: the round): the national team (any PCT)
@@ -96,36 +99,18 @@ rules.add_perm("reports.cross_check", is_national)
 rules.add_perm("reports.import_ratings", is_national | is_sha_staff)
 
 
+# Directed development (object: the round): public once published; before, the national
+# team (every region) and SHA staff (their own region's PCTs, ``reports.views.development``).
+rules.add_perm("reports.view_development", round_is_published | is_national | is_sha_staff)
+
 # --- England and SHA summaries (reports.views.summaries) ---------------------------------
-
-
-@dataclass(frozen=True)
-class RegionRound:
-    """One SHA in one round: the object of ``reports.view_region_summary``."""
-
-    round: AssessmentRound
-    sha: StrategicHealthAuthority
-
-
-@rules.predicate
-def region_round_is_published(user, obj) -> bool:
-    return isinstance(obj, RegionRound) and obj.round.is_published()
-
-
-@rules.predicate
-def is_sha_staff_of_region(user, obj) -> bool:
-    return isinstance(obj, RegionRound) and user_scope(user).is_staff_of(obj.sha.pk)
-
 
 # England's summary of a round (object: the round): public once published; before, the
 # national team only (SHA staff see their own region's summary, not England's).
 rules.add_perm("reports.view_england_summary", round_is_published | is_national)
 # One SHA's summary, beside England's (object: a RegionRound): public once published;
 # before, the national team and that SHA's staff.
-rules.add_perm(
-    "reports.view_region_summary",
-    region_round_is_published | is_national | is_sha_staff_of_region,
-)
+rules.add_perm("reports.view_region_summary", round_is_published | is_national | is_sha_staff_for)
 # Generating a round's PDF reports in the background (object: the round): the national
 # team only.
 rules.add_perm("reports.generate_reports", is_national)

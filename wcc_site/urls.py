@@ -1,20 +1,17 @@
-"""The project's URLs: the way in (login, home, health check), admin, then each app.
+"""The project's URLs: the way in (login, home, help, health check), admin, then each app.
 
-This module is the one place that sees every app, so the home page's panel section is
-plugged in here: ``assessments`` never imports ``panels``.
+The site's own pages are in ``wcc_site.views``, the one place that sees every app.
 """
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 
-from assessments.views import HomeView, WccLoginView, healthz
-from panels.selectors import seats_for_user
+from wcc_site.views import HelpView, HomeView, WccLoginView, healthz
 
 urlpatterns = [
-    path("", HomeView.as_view(seats_for_user=seats_for_user), name="home"),
+    path("", HomeView.as_view(), name="home"),
     path("healthz/", healthz, name="healthz"),
-    path("help/", TemplateView.as_view(template_name="help.html"), name="help"),
+    path("help/", HelpView.as_view(), name="help"),
     path("accounts/login/", WccLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

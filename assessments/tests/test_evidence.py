@@ -224,21 +224,23 @@ def seat_holder_of(assessment):
     return user
 
 
+# Two ways to a document: the board's own page (assessments) and the panel's pages
+# (panels), each answering to its own permission.
 @pytest.mark.parametrize(
-    ("who", "status"),
+    ("who", "status", "panel_status"),
     [
-        ("board", 200),
-        ("seat holder", 200),
-        ("staff of the SHA", 200),
-        ("national", 200),
-        ("other board", 404),
-        ("seat holder of another panel", 404),
-        ("staff of another SHA", 404),
-        ("outsider", 404),
+        ("board", 200, 404),
+        ("seat holder", 404, 200),
+        ("staff of the SHA", 200, 200),
+        ("national", 200, 200),
+        ("other board", 404, 404),
+        ("seat holder of another panel", 404, 404),
+        ("staff of another SHA", 404, 404),
+        ("outsider", 404, 404),
     ],
 )
 def test_download_only_to_those_who_may_see_the_evidence(
-    client, assessment, board, document, who, status
+    client, assessment, board, document, who, status, panel_status
 ):
     user = {
         "board": lambda: board,
@@ -256,11 +258,31 @@ def test_download_only_to_those_who_may_see_the_evidence(
     }[who]()
     client.force_login(user)
 
-    response = client.get(f"/assessments/evidence/{document.pk}/")
-    content = b"".join(response.streaming_content) if status == 200 else None
-    response.close()
+    answers = []
+    for url in (
+        f"/assessments/evidence/{document.pk}/",
+        f"/panels/{assessment.round.slug}/{assessment.pct.ods_code}/evidence/{document.pk}/",
+    ):
+        response = client.get(url)
+        content = b"".join(response.streaming_content) if response.status_code == 200 else None
+        response.close()
+        answers.append((response.status_code, content))
 
-    assert (response.status_code, content) == (status, PDF if status == 200 else None)
+    assert answers == [
+        (status, PDF if status == 200 else None),
+        (panel_status, PDF if panel_status == 200 else None),
+    ]
+
+
+def test_panel_download_refuses_another_pcts_document(client, assessment, document):
+    other = AssessmentFactory(round=assessment.round)
+    client.force_login(seat_holder_of(other))
+
+    response = client.get(
+        f"/panels/{other.round.slug}/{other.pct.ods_code}/evidence/{document.pk}/"
+    )
+
+    assert response.status_code == 404
 
 
 def test_download_is_an_attachment_with_a_safe_name_and_nosniff(client, board, document):

@@ -9,18 +9,19 @@ services refuse what the stage or the seat rules do not allow, and the page says
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import re_path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assessments.access import regions_visible_to, round_by_slug, view_access
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
-from assessments.models import AssessmentRound, Stage, StrategicHealthAuthority
+from assessments.models import Assessment, AssessmentRound, Stage
 from assessments.selectors import user_scope
+from panels.access import panel_assessment
 from panels.eligibility import SEAT_CHANGE_STAGES
 from panels.forms.formation import PanelSeatsForm
 from panels.selectors import (
-    assessment_for_panel,
     assessment_history,
     formation_overview,
     formation_page,
@@ -35,14 +36,6 @@ from panels.services.formation import (
 
 ODS = r"(?P<ods>[A-Za-z0-9]{3})"
 ROUND = r"(?P<round_slug>[-a-zA-Z0-9_]+)"
-
-
-def _assessment_or_404(user, round_slug: str, ods: str, perm: str):
-    """The assessment if the user holds ``perm`` on it; 404 otherwise (nothing leaks)."""
-    assessment = assessment_for_panel(round_slug=round_slug, ods=ods)
-    if assessment is None or not user.has_perm(perm, assessment):
-        raise Http404("No such panel.")
-    return assessment
 
 
 def _url(name: str, assessment) -> str:
@@ -60,27 +53,21 @@ def _back(request, default: str) -> str:
 
 
 @require_http_methods(["GET"])
-def formation_region(request, round_slug: str):
+@view_access("panels.view_formation", lookup=round_by_slug)
+def formation_region(request, round_: AssessmentRound):
     """A region's PCTs in a round: stage, seats filled, warnings and actions."""
     scope = user_scope(request.user)
-    if not (scope.is_national or scope.is_sha_staff):
-        raise Http404("No such page.")
-    round_ = get_object_or_404(AssessmentRound, slug=round_slug)
+    shas = list(regions_visible_to(request.user))
     code = request.GET.get("sha", "").strip().upper()
     sha = None
     if code:
-        sha = StrategicHealthAuthority.objects.filter(ods_code=code).first()
-        if sha is None or not request.user.has_perm("assessments.view_region", sha):
+        sha = next((s for s in shas if s.ods_code == code), None)
+        if sha is None:
             raise Http404("No such region.")
         sha_ids = [sha.pk]
     else:
-        sha_ids = None if scope.is_national else sorted(scope.sha_ids)
+        sha_ids = None if scope.is_national else [s.pk for s in shas]
     overview = formation_overview(round=round_, sha_ids=sha_ids)
-    shas = (
-        list(StrategicHealthAuthority.objects.order_by("name"))
-        if scope.is_national
-        else list(StrategicHealthAuthority.objects.filter(pk__in=scope.sha_ids).order_by("name"))
-    )
     return render(
         request,
         "panels/formation_region.html",
@@ -95,9 +82,9 @@ def formation_region(request, round_slug: str):
 
 
 @require_http_methods(["GET", "POST"])
-def formation_panel(request, round_slug: str, ods: str):
+@view_access("panels.form_panel", lookup=panel_assessment)
+def formation_panel(request, assessment: Assessment):
     """The five-seat form of one PCT's panel."""
-    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.form_panel")
     page = formation_page(assessment=assessment)
     editable = assessment.stage in SEAT_CHANGE_STAGES
 
@@ -153,8 +140,8 @@ def formation_panel(request, round_slug: str, ods: str):
 
 
 @require_POST
-def copy_previous(request, round_slug: str, ods: str):
-    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.form_panel")
+@view_access("panels.form_panel", lookup=panel_assessment)
+def copy_previous(request, assessment: Assessment):
     try:
         result = panel_copy_previous(assessment=assessment, by=request.user)
     except (TransitionError, ConflictError, ValidationError) as exc:
@@ -173,8 +160,8 @@ def copy_previous(request, round_slug: str, ods: str):
 
 
 @require_POST
-def open_scoring(request, round_slug: str, ods: str):
-    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.form_panel")
+@view_access("panels.form_panel", lookup=panel_assessment)
+def open_scoring(request, assessment: Assessment):
     try:
         panel_open_scoring(assessment=assessment, by=request.user)
     except (TransitionError, ConflictError, ValidationError) as exc:
@@ -189,9 +176,9 @@ def open_scoring(request, round_slug: str, ods: str):
 
 
 @require_http_methods(["GET"])
-def panel_detail(request, round_slug: str, ods: str):
+@view_access("panels.view_panel", lookup=panel_assessment)
+def panel_detail(request, assessment: Assessment):
     """The panel's members by seat, the stage and who has submitted (never their scores)."""
-    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.view_panel")
     seats = list(seats_with_people().filter(panel__assessment=assessment))
     return render(
         request,
@@ -207,9 +194,9 @@ def panel_detail(request, round_slug: str, ods: str):
 
 
 @require_http_methods(["GET"])
-def history(request, round_slug: str, ods: str):
+@view_access("panels.view_history", lookup=panel_assessment)
+def history(request, assessment: Assessment):
     """Every rating change and stage change of the assessment, newest first."""
-    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.view_history")
     return render(
         request,
         "panels/history.html",

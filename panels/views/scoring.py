@@ -10,27 +10,22 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from assessments.access import view_access
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
-from assessments.models import Stage
+from assessments.models import Assessment, EvidenceDocument, Stage
+from assessments.views import evidence_file_response
+from panels.access import panel_assessment, panel_document
 from panels.forms.scoring import AbsenceForm, ConsensusForm, ScoringForm
 from panels.models import Seat
-from panels.selectors import assessment_for_panel, my_seats, panel_view
+from panels.selectors import my_seats, panel_view
 from panels.services.scoring import (
     consensus_close,
     consensus_record,
     member_scores_save,
     seat_mark_absent,
 )
-
-
-def _assessment_or_404(user, round_slug: str, ods: str, *perms: str):
-    """The assessment if the user holds any of ``perms`` on it; 404 otherwise (nothing leaks)."""
-    assessment = assessment_for_panel(round_slug=round_slug, ods=ods)
-    if assessment is None or not any(user.has_perm(p, assessment) for p in perms):
-        raise Http404("No such panel.")
-    return assessment
 
 
 def _own_seat(user, assessment) -> Seat | None:
@@ -45,13 +40,15 @@ def _url(name: str, assessment) -> str:
     return reverse(name, args=[assessment.round.slug, assessment.pct.ods_code])
 
 
+@require_safe
+@view_access("assessments.signed_in")
 def my_panels(request):
     return render(request, "panels/my_panels.html", {"progress": my_seats(user=request.user)})
 
 
 @require_http_methods(["GET", "POST"])
-def score(request, round_slug: str, ods: str):
-    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.score_panel")
+@view_access("panels.score_panel", lookup=panel_assessment)
+def score(request, assessment: Assessment):
     seat = _own_seat(request.user, assessment)
     view = panel_view(assessment=assessment, seat=seat)
     editable = (
@@ -107,10 +104,8 @@ def score(request, round_slug: str, ods: str):
 
 
 @require_http_methods(["GET", "POST"])
-def consensus(request, round_slug: str, ods: str):
-    assessment = _assessment_or_404(
-        request.user, round_slug, ods, "panels.record_consensus", "panels.view_history"
-    )
+@view_access("panels.view_consensus", lookup=panel_assessment, change="panels.record_consensus")
+def consensus(request, assessment: Assessment):
     is_chair = request.user.has_perm("panels.record_consensus", assessment)
     seat = _own_seat(request.user, assessment) if is_chair else None
     view = panel_view(assessment=assessment, seat=seat)
@@ -118,8 +113,6 @@ def consensus(request, round_slug: str, ods: str):
     editable = is_chair and assessment.stage == Stage.CONSENSUS
     form = ConsensusForm(rows=view.rows, initial={"version": panel.version})
     if request.method == "POST":
-        if not is_chair:
-            raise Http404("No such panel.")
         posted = ConsensusForm(request.POST, rows=view.rows)
         if posted.is_valid():
             try:
@@ -165,8 +158,8 @@ def consensus(request, round_slug: str, ods: str):
 
 
 @require_POST
-def close_consensus(request, round_slug: str, ods: str):
-    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.record_consensus")
+@view_access("panels.record_consensus", lookup=panel_assessment)
+def close_consensus(request, assessment: Assessment):
     try:
         consensus_close(assessment=assessment, by=request.user)
     except (TransitionError, ConflictError) as exc:
@@ -181,8 +174,8 @@ def close_consensus(request, round_slug: str, ods: str):
 
 
 @require_POST
-def mark_absent(request, round_slug: str, ods: str, number: int):
-    assessment = _assessment_or_404(request.user, round_slug, ods, "panels.record_consensus")
+@view_access("panels.record_consensus", lookup=panel_assessment)
+def mark_absent(request, assessment: Assessment, number: int):
     seat = (
         Seat.objects.select_related("seat_type", "person", "panel__assessment")
         .filter(panel__assessment=assessment, seat_type__number=number)
@@ -203,10 +196,22 @@ def mark_absent(request, round_slug: str, ods: str, number: int):
     return redirect(_url("panels:consensus", assessment))
 
 
+@require_safe
+@view_access("panels.view_panel", lookup=panel_document)
+def evidence_download(request, document: EvidenceDocument):
+    """An evidence document of the PCT, for its panel (and those who oversee it)."""
+    return evidence_file_response(document)
+
+
 urlpatterns = [
     path("mine/", my_panels, name="my_panels"),
     path("<slug:round_slug>/<str:ods>/score/", score, name="score"),
     path("<slug:round_slug>/<str:ods>/consensus/", consensus, name="consensus"),
     path("<slug:round_slug>/<str:ods>/consensus/close/", close_consensus, name="close_consensus"),
     path("<slug:round_slug>/<str:ods>/seats/<int:number>/absent/", mark_absent, name="mark_absent"),
+    path(
+        "<slug:round_slug>/<str:ods>/evidence/<int:pk>/",
+        evidence_download,
+        name="evidence_download",
+    ),
 ]

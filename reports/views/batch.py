@@ -7,11 +7,12 @@ page's script (``static/reports/batches.js``) to poll. Everyone else: 404.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from assessments.access import round_by_slug, view_access
 from assessments.models import AssessmentRound
 from reports.models import ReportBatch
 from reports.tasks import report_batch_start
@@ -19,11 +20,8 @@ from reports.tasks import report_batch_start
 LATEST = 10  # batches shown on the page
 
 
-def _round_or_404(user, round_slug: str) -> AssessmentRound:
-    round_ = AssessmentRound.objects.filter(slug=round_slug).first()
-    if round_ is None or not user.has_perm("reports.generate_reports", round_):
-        raise Http404("No such round.")
-    return round_
+# The national team only; anyone else 404.
+batch_access = view_access("reports.generate_reports", lookup=round_by_slug)
 
 
 def _latest(round_: AssessmentRound):
@@ -50,8 +48,8 @@ def _progress(batch: ReportBatch | None) -> dict:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def batches(request, round_slug: str):
-    round_ = _round_or_404(request.user, round_slug)
+@batch_access
+def batches(request, round_: AssessmentRound):
     if request.method == "POST":
         try:
             report_batch_start(round_=round_, by=request.user)
@@ -76,8 +74,8 @@ def batches(request, round_slug: str):
 
 
 @require_safe
-def progress(request, round_slug: str):
-    round_ = _round_or_404(request.user, round_slug)
+@batch_access
+def progress(request, round_: AssessmentRound):
     response = JsonResponse(_progress(_latest(round_).first()))
     response["Cache-Control"] = "private, no-store"
     return response

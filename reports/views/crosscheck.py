@@ -6,29 +6,25 @@ from datetime import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from assessments.access import RegionRound, region_round, round_by_slug, view_access
 from assessments.exceptions import TransitionError, refusal_messages
 from assessments.factual_accuracy import held_back_assessments, round_set_window
-from assessments.models import AssessmentRound, RegionReview, StrategicHealthAuthority
+from assessments.models import AssessmentRound, RegionReview
 from assessments.publication import round_set_publication
 from assessments.regions import region_confirm, region_send_back
 
-
-def _round_or_404(user, round_slug: str) -> AssessmentRound:
-    round_ = AssessmentRound.objects.select_related("framework").filter(slug=round_slug).first()
-    if round_ is None or not user.has_perm("reports.cross_check", round_):
-        raise Http404("No such round.")
-    return round_
+# The national team only; anyone else 404.
+national_round = view_access("reports.cross_check", lookup=round_by_slug)
 
 
 @require_safe
-def cross_check_page(request, round_slug: str):
-    round_ = _round_or_404(request.user, round_slug)
+@national_round
+def cross_check_page(request, round_: AssessmentRound):
     from reports.moderation import RULES, Z_THRESHOLD, cross_check
 
     columns, england, rows = cross_check(round_=round_)
@@ -47,11 +43,9 @@ def cross_check_page(request, round_slug: str):
 
 
 @require_POST
-def decide(request, round_slug: str, sha_code: str):
-    round_ = _round_or_404(request.user, round_slug)
-    sha = StrategicHealthAuthority.objects.filter(ods_code=sha_code.upper()).first()
-    if sha is None:
-        raise Http404("No such SHA.")
+@view_access("reports.cross_check", lookup=region_round)
+def decide(request, region: RegionRound):
+    round_, sha = region.round, region.sha
     try:
         if request.POST.get("decision") == "confirm":
             region_confirm(round_=round_, sha=sha, by=request.user)
@@ -69,9 +63,9 @@ def decide(request, round_slug: str, sha_code: str):
 
 
 @require_POST
-def window(request, round_slug: str):
+@national_round
+def window(request, round_: AssessmentRound):
     """The national team sets the length of the boards' factual-accuracy window."""
-    round_ = _round_or_404(request.user, round_slug)
     raw = request.POST.get("working_days", "").strip()
     try:
         days = int(raw)
@@ -101,9 +95,9 @@ urlpatterns = [
 
 
 @require_http_methods(["GET", "POST"])
-def publication(request, round_slug: str):
+@national_round
+def publication(request, round_: AssessmentRound):
     """The national team sets the round's publication time (Europe/London)."""
-    round_ = _round_or_404(request.user, round_slug)
     if request.method == "POST":
         raw = request.POST.get("published_at", "")
         try:

@@ -9,13 +9,12 @@ its results page and in its report.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from assessments.access import assessment_by_pct, round_by_slug, view_access
 from assessments.development import (
     PLANNING_STAGES,
     PriorityInput,
@@ -36,26 +35,21 @@ from assessments.selectors import user_scope
 
 
 def _scope(user, round_: AssessmentRound) -> tuple[bool, frozenset[int] | None]:
-    """``(published, SHA ids to restrict to or None for all)``; 404 outside the process
-    before publication."""
+    """``(published, SHA ids to restrict to or None for all)``: before publication, SHA
+    staff see only their own region's PCTs (``reports.view_development`` let them in)."""
     if round_.is_published():
         return True, None
     scope = user_scope(user)
-    if scope.is_national:
-        return False, None
-    if scope.is_sha_staff:
-        return False, scope.sha_ids
-    raise Http404("No such page.")
+    return False, None if scope.is_national else scope.sha_ids
 
 
-@login_not_required
 @require_safe
-def development_list(request, round_slug: str):
+@view_access("reports.view_development", lookup=round_by_slug, public=True)
+def development_list(request, round_: AssessmentRound):
     from django.db.models import Prefetch
 
     from reports.tables import PATTERNS, ratings_frame  # pandas on first use
 
-    round_ = get_object_or_404(AssessmentRound.objects.select_related("framework"), slug=round_slug)
     published, sha_ids = _scope(request.user, round_)
     plans = (
         DevelopmentPlan.objects.filter(assessment__round=round_)
@@ -116,27 +110,32 @@ def development_list(request, round_slug: str):
     )
 
 
+# Writing a PCT's plan: its SHA's staff; the national team may look but not write (403).
+plan_access = view_access(
+    "assessments.view_region",
+    lookup=assessment_by_pct,
+    change="reports.plan_development",
+    change_always=True,
+)
+
+
 @require_safe
-def development_flag(request, round_slug: str):
-    """The "flag a PCT" form's target: on to the plan of the PCT chosen."""
+@plan_access
+def _flag_target(request, assessment: Assessment):
+    return redirect(
+        reverse("reports:development_plan", args=[assessment.round.slug, assessment.pct.ods_code])
+    )
+
+
+@require_safe
+@view_access("reports.view_development", lookup=round_by_slug)
+def development_flag(request, round_: AssessmentRound):
+    """The "flag a PCT" form's target: on to the plan of the PCT chosen (404 for a PCT
+    whose plan the user may not write)."""
     ods = request.GET.get("pct", "").strip()
     if not ods:
-        return redirect(reverse("reports:development", args=[round_slug]))
-    assessment = _assessment_to_plan(request.user, round_slug, ods)
-    return redirect(reverse("reports:development_plan", args=[round_slug, assessment.pct.ods_code]))
-
-
-def _assessment_to_plan(user, round_slug: str, ods: str) -> Assessment:
-    assessment = (
-        Assessment.objects.select_related("round__framework", "pct__sha")
-        .filter(round__slug=round_slug, pct__ods_code=ods.upper())
-        .first()
-    )
-    if assessment is None or not user.has_perm("assessments.view_region", assessment.pct.sha):
-        raise Http404("No such PCT.")
-    if not user.has_perm("reports.plan_development", assessment):
-        raise PermissionDenied("Only the PCT's SHA staff write its development plan.")
-    return assessment
+        return redirect(reverse("reports:development", args=[round_.slug]))
+    return _flag_target(request, round_slug=round_.slug, ods=ods)
 
 
 def _initial(plan: DevelopmentPlan | None) -> tuple[dict, list[dict]]:
@@ -157,8 +156,8 @@ def _initial(plan: DevelopmentPlan | None) -> tuple[dict, list[dict]]:
 
 
 @require_http_methods(["GET", "POST"])
-def development_plan(request, round_slug: str, ods: str):
-    assessment = _assessment_to_plan(request.user, round_slug, ods)
+@plan_access
+def development_plan(request, assessment: Assessment):
     plan = (
         DevelopmentPlan.objects.filter(assessment=assessment)
         .prefetch_related("priorities__competency", "priorities__supplier")

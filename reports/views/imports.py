@@ -22,12 +22,12 @@ from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assessments.access import round_by_slug, view_access
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.models import AssessmentRound
 from assessments.selectors import user_scope
@@ -38,11 +38,8 @@ STASH_KEY = "reports.ratings_import"
 STASH_MAX_AGE = timedelta(hours=1)
 
 
-def _round_or_404(user, round_slug: str) -> AssessmentRound:
-    round_ = AssessmentRound.objects.select_related("framework").filter(slug=round_slug).first()
-    if round_ is None or not user.has_perm("reports.import_ratings", round_):
-        raise Http404("No such page.")
-    return round_
+# The national team and SHA staff (their own region's PCTs); anyone else 404.
+import_access = view_access("reports.import_ratings", lookup=round_by_slug)
 
 
 def _sha_ids(user) -> set[int] | None:
@@ -139,9 +136,9 @@ def _url(round_: AssessmentRound) -> str:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def import_ratings(request, round_slug: str):
+@import_access
+def import_ratings(request, round_: AssessmentRound):
     """The upload form (GET); the preview of an uploaded file (POST). Writes no rating."""
-    round_ = _round_or_404(request.user, round_slug)
     if request.method != "POST":
         return _page(request, round_, RatingsImportForm())
     form = RatingsImportForm(request.POST, request.FILES)
@@ -165,11 +162,11 @@ def import_ratings(request, round_slug: str):
 
 
 @require_POST
-def import_ratings_confirm(request, round_slug: str):
+@import_access
+def import_ratings_confirm(request, round_: AssessmentRound):
     """Apply the previewed upload, re-planned from its stored content; or cancel it."""
     from reports.imports import apply_import
 
-    round_ = _round_or_404(request.user, round_slug)
     if "cancel" in request.POST:
         request.session.pop(STASH_KEY, None)
         messages.info(request, "Nothing was imported.")

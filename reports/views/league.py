@@ -7,13 +7,13 @@ everyone else gets 404. The open data is public after publication and 404 before
 everyone.
 """
 
-from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
+from assessments.access import regions_visible_to, round_by_slug, view_access
 from assessments.models import AssessmentRound, StrategicHealthAuthority
 from assessments.selectors import user_scope
 
@@ -29,12 +29,6 @@ SORTS = {
 }
 
 
-def _round_or_404(round_slug: str) -> AssessmentRound:
-    return get_object_or_404(
-        AssessmentRound.objects.select_related("framework", "previous__framework"), slug=round_slug
-    )
-
-
 def _scope(request, round_: AssessmentRound) -> tuple[list[str] | None, bool, bool]:
     """``(sha codes to restrict to or None, rank within the region, may see rationales)``;
     404 when the user may not see this round's table (or the region asked for)."""
@@ -46,11 +40,7 @@ def _scope(request, round_: AssessmentRound) -> tuple[list[str] | None, bool, bo
     if round_.is_published() or user.has_perm("reports.view_league_table", round_):
         staff_rationales = scope.is_national or scope.is_sha_staff
         return ([requested] if requested else None), False, staff_rationales
-    own = sorted(
-        StrategicHealthAuthority.objects.filter(pk__in=scope.sha_ids).values_list(
-            "ods_code", flat=True
-        )
-    )
+    own = sorted(regions_visible_to(user).values_list("ods_code", flat=True))
     if not own or (requested and requested not in own):
         raise Http404("No such league table.")
     return ([requested] if requested else own), True, True
@@ -102,12 +92,11 @@ def _file(frame, round_, columns, fmt, request, info) -> HttpResponse:
     return response
 
 
-@login_not_required
 @require_safe
-def league_table(request, round_slug: str):
+@view_access("reports.view_league_rows", lookup=round_by_slug, public=True)
+def league_table(request, round_: AssessmentRound):
     from reports.tables import PATTERNS
 
-    round_ = _round_or_404(round_slug)
     frame, info = league_rows(request, round_)
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
@@ -138,14 +127,11 @@ def league_table(request, round_slug: str):
     )
 
 
-@login_not_required
 @require_safe
-def open_data(request, round_slug: str):
+@view_access("reports.view_open_data", lookup=round_by_slug, public=True)
+def open_data(request, round_: AssessmentRound):
     from reports.tables import competency_columns, ratings_frame
 
-    round_ = _round_or_404(round_slug)
-    if not request.user.has_perm("reports.view_open_data", round_):
-        raise Http404("No such results.")
     frame = ratings_frame(round_=round_)
     frame = frame[frame["complete"]]
     columns = competency_columns(round_)

@@ -5,34 +5,23 @@ region (its POSTs answer 403: it may see but not change); anyone else gets 404.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from assessments.access import RegionRound, region_round, view_access
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.models import AgreedRating, Assessment, AssessmentRound, RegionReview, Stage
 from assessments.models import StrategicHealthAuthority as SHA
 from assessments.regions import agreed_rating_moderate, region_sign_off
-from assessments.rules import is_sha_staff_for
 
-
-def _region_or_404(user, round_slug: str, sha_code: str) -> tuple[AssessmentRound, SHA]:
-    round_ = AssessmentRound.objects.select_related("framework").filter(slug=round_slug).first()
-    sha = SHA.objects.filter(ods_code=sha_code.upper()).first()
-    if round_ is None or sha is None or not user.has_perm("reports.moderate_region", sha):
-        raise Http404("No such region.")
-    return round_, sha
-
-
-def _region_to_change(user, round_slug: str, sha_code: str) -> tuple[AssessmentRound, SHA]:
-    """The region, for its own staff only: 404 outside the process, 403 for the national
-    team (who may view the region but not moderate it)."""
-    round_, sha = _region_or_404(user, round_slug, sha_code)
-    if not is_sha_staff_for(user, sha):
-        raise PermissionDenied("Only the region's SHA staff moderate it.")
-    return round_, sha
+# Looking at a region: its staff and the national team; changing it: its staff only (the
+# national team gets 403); anyone else 404.
+moderation_access = view_access(
+    "reports.moderate_region", lookup=region_round, change="reports.change_moderation"
+)
 
 
 def _page(round_: AssessmentRound, sha: SHA) -> str:
@@ -40,8 +29,9 @@ def _page(round_: AssessmentRound, sha: SHA) -> str:
 
 
 @require_safe
-def moderation_page(request, round_slug: str, sha_code: str):
-    round_, sha = _region_or_404(request.user, round_slug, sha_code)
+@moderation_access
+def moderation_page(request, region: RegionRound):
+    round_, sha = region.round, region.sha
     from reports.moderation import moderation, rating_rows  # pandas on first use
 
     data = moderation(round_=round_, sha=sha)
@@ -55,7 +45,7 @@ def moderation_page(request, round_slug: str, sha_code: str):
         .select_related("signed_off_by", "decided_by")
         .first()
     )
-    can_moderate = is_sha_staff_for(request.user, sha)
+    can_moderate = request.user.has_perm("reports.change_moderation", region)
     status = review.status if review else RegionReview.Status.MODERATING
     return render(
         request,
@@ -79,9 +69,10 @@ def moderation_page(request, round_slug: str, sha_code: str):
 
 
 @require_safe
-def moderation_progress(request, round_slug: str, sha_code: str):
+@moderation_access
+def moderation_progress(request, region: RegionRound):
     """The region's PCTs and their stages, for the live progress grid (one query)."""
-    round_, sha = _region_or_404(request.user, round_slug, sha_code)
+    round_, sha = region.round, region.sha
     rows = (
         Assessment.objects.filter(round=round_, pct__sha=sha)
         .order_by("pct__name")
@@ -97,8 +88,9 @@ def moderation_progress(request, round_slug: str, sha_code: str):
 
 
 @require_POST
-def adjust(request, round_slug: str, sha_code: str, rating_id: int):
-    round_, sha = _region_to_change(request.user, round_slug, sha_code)
+@moderation_access
+def adjust(request, region: RegionRound, rating_id: int):
+    round_, sha = region.round, region.sha
     rating = (
         AgreedRating.objects.select_related("assessment__pct", "competency", "area")
         .filter(pk=rating_id, assessment__round=round_, assessment__pct__sha=sha)
@@ -130,8 +122,9 @@ def adjust(request, round_slug: str, sha_code: str, rating_id: int):
 
 
 @require_POST
-def sign_off(request, round_slug: str, sha_code: str):
-    round_, sha = _region_to_change(request.user, round_slug, sha_code)
+@moderation_access
+def sign_off(request, region: RegionRound):
+    round_, sha = region.round, region.sha
     try:
         region_sign_off(round_=round_, sha=sha, by=request.user)
     except (ValidationError, TransitionError, ConflictError) as exc:

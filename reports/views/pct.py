@@ -9,41 +9,26 @@ on items here, and the region's SHA staff answer (403 for those who may see but 
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from assessments.access import assessment_by_pct, view_access
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.factual_accuracy import comment_answer, comment_raise, comments_for, window_for
 from assessments.forms import FactualAccuracyAnswerForm, FactualAccuracyCommentForm
 from assessments.models import AgreedRating, Assessment, FactualAccuracyComment
 
 
-def assessment_or_404(
-    user, ods: str, round_slug: str, perm: str = "reports.view_pct_report"
-) -> Assessment:
-    """The assessment whose report (or page, with ``perm``) ``user`` may see, or 404."""
-    assessment = (
-        Assessment.objects.select_related("round__framework", "round__previous", "pct__sha")
-        .filter(round__slug=round_slug, pct__ods_code=ods.upper())
-        .first()
-    )
-    if assessment is None or not user.has_perm(perm, assessment):
-        raise Http404("No such report.")
-    return assessment
-
-
 def _page(assessment: Assessment) -> str:
     return reverse("reports:pct_page", args=[assessment.pct.ods_code, assessment.round.slug])
 
 
-@login_not_required
 @require_safe
-def pct_page(request, ods: str, round_slug: str):
-    assessment = assessment_or_404(request.user, ods, round_slug, "reports.view_pct_page")
+@view_access("reports.view_pct_page", lookup=assessment_by_pct, public=True)
+def pct_page(request, assessment: Assessment):
     from reports.pct_report import pct_report, profile_chart_svg  # pandas on first use
 
     report = pct_report(assessment=assessment)
@@ -80,10 +65,8 @@ def pct_page(request, ods: str, round_slug: str):
 
 
 @require_POST
-def comment(request, ods: str, round_slug: str):
-    assessment = assessment_or_404(request.user, ods, round_slug)
-    if not request.user.has_perm("reports.comment_on_draft", assessment):
-        raise PermissionDenied("Only the PCT's board comments on its draft.")
+@view_access("reports.view_pct_report", lookup=assessment_by_pct, change="reports.comment_on_draft")
+def comment(request, assessment: Assessment):
     ratings = AgreedRating.objects.filter(
         assessment=assessment, sub_indicator__isnull=True
     ).select_related("competency", "area")
@@ -115,10 +98,8 @@ def comment(request, ods: str, round_slug: str):
 
 
 @require_POST
-def answer(request, ods: str, round_slug: str, comment_id: int):
-    assessment = assessment_or_404(request.user, ods, round_slug)
-    if not request.user.has_perm("reports.answer_comments", assessment):
-        raise PermissionDenied("Only the region's SHA staff answer comments.")
+@view_access("reports.view_pct_report", lookup=assessment_by_pct, change="reports.answer_comments")
+def answer(request, assessment: Assessment, comment_id: int):
     raised = (
         FactualAccuracyComment.objects.select_related("rating__competency", "rating__area")
         .prefetch_related("rating__competency__levels")

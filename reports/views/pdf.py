@@ -4,22 +4,17 @@ The file comes from ``reports.storage``: rendered on first request or when the r
 data changed, otherwise the stored file. This view is the only way to the stored files.
 """
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.urls import path
 from django.views.decorators.http import require_safe
 
+from assessments.access import assessment_by_pct, view_access
 from assessments.models import Assessment
 
 
 @require_safe
-def pct_pdf(request, ods: str, round_slug: str):
-    assessment = (
-        Assessment.objects.select_related("round__framework", "round__previous", "pct__sha")
-        .filter(round__slug=round_slug, pct__ods_code=ods.upper())
-        .first()
-    )
-    if assessment is None or not request.user.has_perm("reports.view_pct_report", assessment):
-        raise Http404("No such report.")
+@view_access("reports.view_pct_report", lookup=assessment_by_pct)
+def pct_pdf(request, assessment: Assessment):
     from reports.storage import stored_report_pdf  # pandas and WeasyPrint load on first use
 
     stored = stored_report_pdf(assessment=assessment)

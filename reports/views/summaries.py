@@ -6,20 +6,14 @@ in or not, sees every summary; before it, the national team sees all of them and
 only their own region's (England's and other regions' answer 404); everyone else gets 404.
 """
 
-from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_safe
 
+from assessments.access import RegionRound, region_round, round_by_slug, view_access
 from assessments.models import AssessmentRound, StrategicHealthAuthority
-from reports.rules import RegionRound
 
 # pandas and matplotlib (through reports.summaries) are imported inside the views.
-
-
-def _round_or_404(round_slug: str) -> AssessmentRound:
-    return get_object_or_404(AssessmentRound.objects.select_related("framework"), slug=round_slug)
 
 
 def _render(request, round_: AssessmentRound, sha: StrategicHealthAuthority | None):
@@ -39,25 +33,16 @@ def _render(request, round_: AssessmentRound, sha: StrategicHealthAuthority | No
     )
 
 
-@login_not_required
 @require_safe
-def england_summary(request, round_slug: str):
-    round_ = _round_or_404(round_slug)
-    if not request.user.has_perm("reports.view_england_summary", round_):
-        raise Http404("No such summary.")
+@view_access("reports.view_england_summary", lookup=round_by_slug, public=True)
+def england_summary(request, round_: AssessmentRound):
     return _render(request, round_, None)
 
 
-@login_not_required
 @require_safe
-def sha_summary(request, round_slug: str, sha_code: str):
-    round_ = _round_or_404(round_slug)
-    sha = StrategicHealthAuthority.objects.filter(ods_code=sha_code.upper()).first()
-    if sha is None or not request.user.has_perm(
-        "reports.view_region_summary", RegionRound(round_, sha)
-    ):
-        raise Http404("No such summary.")
-    return _render(request, round_, sha)
+@view_access("reports.view_region_summary", lookup=region_round, public=True)
+def sha_summary(request, region: RegionRound):
+    return _render(request, region.round, region.sha)
 
 
 urlpatterns = [
