@@ -297,5 +297,5 @@ def panel_open_scoring(*, assessment: Assessment, by: AbstractBaseUser | None) -
         by=by,
         note="Scoring opened: every seat is filled.",
     )
-    transaction.on_commit(lambda: notify_scoring_opened(assessment=assessment))
+    notify_scoring_opened(assessment=assessment)  # queued once this commits
     return assessment
