@@ -66,8 +66,17 @@ def mail_enqueue(*, messages: Iterable[Message]) -> int:
 
 def mail_sent_at_once() -> bool:
     """Whether tasks run in the caller's process (the immediate backend): then "queued"
-    messages have been sent, or tried, by the time ``mail_enqueue``'s transaction ends."""
+    messages have been sent, or tried and retried, by the time ``mail_enqueue``'s
+    transaction ends. Commands use it to say "queued" or "sent"."""
     return isinstance(mail_send.get_backend(), ImmediateBackend)
+
+
+def mail_outcome(count: int, what: str) -> str:
+    """How a command reports ``count`` messages (``what``: "reminder(s)"): queued for the
+    worker, or, with the immediate backend, sent (tried) at once, a failure in the log."""
+    if mail_sent_at_once():
+        return f"{count} {what} sent at once; any that failed are in the log."
+    return f"{count} {what} queued for the worker."
 
 
 def _enqueue_all(queued: list[dict]) -> None:

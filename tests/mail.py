@@ -5,6 +5,7 @@ refuses the next ``FlakyBackend.failures`` messages, then delivers to ``mail.out
 Django's locmem backend; the ``flaky_mail`` fixture resets it.
 """
 
+import logging
 from smtplib import SMTPServerDisconnected
 
 from django.core.mail.backends.base import BaseEmailBackend
@@ -24,3 +25,10 @@ class FlakyBackend(LocmemBackend):
             FlakyBackend.failures -= 1
             raise SMTPServerDisconnected("Connection unexpectedly closed (test: flaky server)")
         return super().send_messages(messages)
+
+
+def given_up(caplog) -> list[str]:
+    """The recipients ``assessments.mail`` gave up on (its error log lines), sorted."""
+    return sorted(
+        r.args[1] for r in caplog.records if r.name == "wcc.mail" and r.levelno == logging.ERROR
+    )

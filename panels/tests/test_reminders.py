@@ -6,10 +6,12 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from assessments.models import Stage
 from panels.models import Seat
 from panels.tests.formation_builders import build_region
+from tests.mail import given_up
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +56,7 @@ def test_reminders_go_to_members_who_have_not_submitted(run, mailoutbox):
         "Reminder sent for Cat Services",
         "Reminder sent for Eve Chief",
     ]
-    assert lines[-1] == "3 reminder(s) sent."
+    assert lines[-1] == "3 reminder(s) sent at once; any that failed are in the log."
 
 
 @pytest.mark.parametrize("days", [-1, 4])
@@ -64,7 +66,7 @@ def test_reminders_skip_a_deadline_past_or_too_far(run, mailoutbox, days):
     output = run()
 
     assert mailoutbox == []
-    assert output == "0 reminder(s) sent.\n"
+    assert output == "0 reminder(s) sent at once; any that failed are in the log.\n"
 
 
 def test_reminders_days_option_widens_the_window(run, mailoutbox):
@@ -108,3 +110,29 @@ def test_reminders_round_option_filters(run, mailoutbox):
 def test_reminders_unknown_round_is_an_error(run):
     with pytest.raises(CommandError, match="No round '1999-00'"):
         run("--round", "1999-00")
+
+
+def test_reminders_run_to_the_end_when_the_mail_server_fails(run, settings, mailoutbox, caplog):
+    settings.EMAIL_BACKEND = "tests.mail.BrokenBackend"
+    region = region_due_in(1)
+
+    output = run()
+
+    assert output.splitlines()[-1] == "5 reminder(s) sent at once; any that failed are in the log."
+    assert mailoutbox == []
+    assert given_up(caplog) == sorted(p.email for p in region.people.values())
+
+
+def test_reminders_say_queued_with_the_database_queue(run, settings, mailoutbox):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    region = region_due_in(1)
+
+    output = run()
+
+    lines = output.splitlines()
+    assert lines[0].startswith(f"Reminder queued for Ann Chair <{region.people[1].email}>")
+    assert lines[-1] == "5 reminder(s) queued for the worker."
+    assert DBTaskResult.objects.count() == 5
+    assert mailoutbox == []

@@ -7,7 +7,7 @@ immediate backend).
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.mail import mail_sent_at_once
+from assessments.mail import mail_outcome
 from assessments.models import AssessmentRound
 from assessments.publication import publication_notices_send
 
@@ -27,7 +27,6 @@ class Command(BaseCommand):
             rounds = rounds.filter(slug=options["round"])
             if not rounds.exists():
                 raise CommandError(f"No round {options['round']!r} with a publication time.")
-        done = "sent" if mail_sent_at_once() else "queued"
         for round_ in rounds:
             count = publication_notices_send(round_=round_)
-            self.stdout.write(f"{round_.slug}: {count} notice(s) to boards {done}")
+            self.stdout.write(f"{round_.slug}: {mail_outcome(count, 'notice(s) to boards')}")

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from assessments.mail import mail_sent_at_once
+from assessments.mail import mail_outcome, mail_sent_at_once
 from assessments.models import AssessmentRound, Stage
 from panels.models import Seat
 from panels.notifications import notify_scoring_reminder, recipient
@@ -86,4 +86,4 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(self.style.SUCCESS(f"{reminded} member(s) would be reminded."))
         else:
-            self.stdout.write(self.style.SUCCESS(f"{reminded} reminder(s) {done}."))
+            self.stdout.write(self.style.SUCCESS(mail_outcome(reminded, "reminder(s)")))
