@@ -3,6 +3,12 @@
 The settings module is named here, not in pytest.ini: pytest-django loads the settings
 named in pytest.ini before any conftest runs, so the test-only environment below would
 come too late and start-up would stop on the missing SECRET_KEY.
+
+Tasks (e-mail, report batches) run with django-tasks' immediate backend in tests: a task
+runs as soon as it is enqueued, so a test that runs a service's on-commit callbacks
+(``django_capture_on_commit_callbacks(execute=True)``) finds its mail in
+``mail.outbox``. A test of the database queue itself sets ``settings.TASKS`` to the
+database backend (see ``assessments/tests/test_mail.py``).
 """
 
 import os
@@ -36,6 +42,13 @@ def pytest_configure(config):
     settings.WHITENOISE_AUTOREFRESH = True
     # Password hashing is deliberately slow; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run when enqueued (see the module docstring); production queues them.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default"],
+        }
+    }
     # Files the code stores (evidence, PDF reports) go to a throwaway folder, never to the
     # project's media/; tests that look at the files set their own ``tmp_path``.
     config._wcc_media = tempfile.mkdtemp(prefix="wcc-test-media-")

@@ -12,12 +12,12 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.factual_accuracy import held_back_assessments
+from assessments.mail import Message, mail_enqueue
 from assessments.models import (
     Assessment,
     AssessmentRound,
@@ -71,7 +71,8 @@ def round_set_publication(
 
 @transaction.atomic
 def publication_notices_send(*, round_: AssessmentRound, now: datetime | None = None) -> int:
-    """After the publication time, e-mail each PCT board once; returns how many were sent."""
+    """After the publication time, e-mail each PCT board once (queued for the worker once
+    this commits); returns how many messages were queued."""
     now = now or timezone.now()
     locked = AssessmentRound.objects.select_for_update().get(pk=round_.pk)
     if not locked.is_published(now) or locked.publication_notified_at is not None:
@@ -96,14 +97,14 @@ def publication_notices_send(*, round_: AssessmentRound, now: datetime | None = 
         assessment_advance(
             assessment=assessment, to_stage=Stage.PUBLISHED, by=None, note="Round published."
         )
-    transaction.on_commit(lambda: send_mass_mail(messages))
-    return len(messages)
+    return mail_enqueue(messages=messages)
 
 
 def released_notice_send(*, assessment: Assessment, by: AbstractBaseUser) -> int:
     """Publish a held-back PCT once its last factual-accuracy comment is answered after the
     round's notices went (``comment_answer`` calls it): its stage moves to published and
-    its board is told."""
+    its board is told (queued for the worker once the answer commits). Returns how many
+    messages were queued."""
     round_ = assessment.round
     if round_.publication_notified_at is None or not round_.is_published():
         return 0  # the round's own notices will include it
@@ -117,11 +118,10 @@ def released_notice_send(*, assessment: Assessment, by: AbstractBaseUser) -> int
         "user", "pct"
     )
     messages = [_notice(round_, role) for role in roles if role.user.email]
-    transaction.on_commit(lambda: send_mass_mail(messages))
-    return len(messages)
+    return mail_enqueue(messages=messages)
 
 
-def _notice(round_: AssessmentRound, role: Role) -> tuple[str, str, str, list[str]]:
+def _notice(round_: AssessmentRound, role: Role) -> Message:
     pdf = reverse("reports:pct_pdf", args=[role.pct.ods_code, round_.slug])
     table = reverse("reports:league_table", args=[round_.slug])
     return (

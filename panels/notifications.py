@@ -1,11 +1,12 @@
 """E-mail to panel members: scoring has opened, a reminder before the deadline, and the
 chair's notice that every member has submitted.
 
-Messages are plain text rendered from ``templates/email/`` (``<name>_subject.txt`` and
-``<name>.txt``) and sent through Django's mail framework (the console backend unless
-``EMAIL_BACKEND`` says otherwise). Links are absolute, built from ``SITE_URL``. Services
-call these functions in ``transaction.on_commit`` so that nobody is told of a change that
-was rolled back. Each returns the number of messages sent; a member with no e-mail
+Messages are plain text rendered here from ``templates/email/`` (``<name>_subject.txt``
+and ``<name>.txt``); ``assessments.mail.mail_enqueue`` queues each one for the task worker
+once the caller's transaction commits, so that nobody is told of a change that was rolled
+back and a failing mail server never fails the change (the worker retries: see that
+module). Links are absolute, built from ``SITE_URL``. Services call these functions inside
+their transaction. Each returns the number of messages queued; a member with no e-mail
 address is skipped (and logged).
 """
 
@@ -14,10 +15,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from assessments.mail import Message, mail_enqueue
 from assessments.models import Assessment
 from panels.models import Seat
 
@@ -43,7 +44,7 @@ def _panel_url(name: str, assessment: Assessment) -> str:
     return absolute_url(reverse(name, args=[assessment.round.slug, assessment.pct.ods_code]))
 
 
-def _message(template: str, context: dict, to: str) -> tuple[str, str, None, list[str]]:
+def _message(template: str, context: dict, to: str) -> Message:
     subject = " ".join(render_to_string(f"email/{template}_subject.txt", context).split())
     body = render_to_string(f"email/{template}.txt", context)
     return subject, body, None, [to]
@@ -71,7 +72,7 @@ def _send(template: str, seats: list[Seat], assessment: Assessment) -> int:
             logger.warning("No e-mail address for %s (%s): not told", seat.person, template)
             continue
         messages.append(_message(template, _context(seat, assessment), to))
-    return send_mass_mail(messages, fail_silently=False) if messages else 0
+    return mail_enqueue(messages=messages)
 
 
 def _held_seats(assessment: Assessment):

@@ -267,8 +267,8 @@ def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) 
 def panel_open_scoring(*, assessment: Assessment, by: AbstractBaseUser | None) -> Assessment:
     """Open scoring: PANEL_FORMATION -> SCORING, once every seat is filled and eligible.
 
-    Every seat holder is told by e-mail after the transaction commits. Refused with a
-    ``ValidationError`` naming the empty (or no longer eligible) seats, a
+    Every seat holder is told by e-mail, queued for the worker once this commits. Refused
+    with a ``ValidationError`` naming the empty (or no longer eligible) seats, a
     ``TransitionError`` at any other stage, a ``ConflictError`` if the assessment changed.
     """
     assessment = Assessment.objects.select_related("pct__sha", "round").get(pk=assessment.pk)
@@ -297,5 +297,5 @@ def panel_open_scoring(*, assessment: Assessment, by: AbstractBaseUser | None) -
         by=by,
         note="Scoring opened: every seat is filled.",
     )
-    transaction.on_commit(lambda: notify_scoring_opened(assessment=assessment))
+    notify_scoring_opened(assessment=assessment)  # queued once this commits
     return assessment

@@ -96,7 +96,7 @@ def _seat_done(seat: Seat) -> bool:
 
 
 def _move_to_consensus_if_ready(*, assessment: Assessment, by: AbstractBaseUser) -> bool:
-    """All seats submitted or excused: on to consensus, and the chair is told (after commit)."""
+    """All seats submitted or excused: on to consensus, and the chair is told (queued for the worker after commit)."""
     seats = list(Seat.objects.filter(panel__assessment=assessment))
     if assessment.stage != Stage.SCORING or not seats or not all(_seat_done(s) for s in seats):
         return False
@@ -108,7 +108,7 @@ def _move_to_consensus_if_ready(*, assessment: Assessment, by: AbstractBaseUser)
     )
     from panels.notifications import notify_all_submitted
 
-    transaction.on_commit(lambda: notify_all_submitted(assessment=assessment))
+    notify_all_submitted(assessment=assessment)  # queued once this commits
     return True
 
 

@@ -18,6 +18,7 @@ from tests.factories import (
     StageChangeFactory,
     UserFactory,
 )
+from tests.mail import given_up
 
 pytestmark = pytest.mark.django_db
 
@@ -469,3 +470,23 @@ def test_formation_panel_queries_do_not_grow_with_people(client, django_assert_n
         response = client.get(url(region, "formation"))
 
     assert [len(v) for v in response.context["page"].eligible.values()] == [people] * 5
+
+
+def test_open_scoring_is_saved_and_redirects_when_the_mail_server_fails(
+    client, settings, mailoutbox, caplog, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.mail.BrokenBackend"
+    region = build_region()
+    region.seated()
+    client.force_login(staff_of(region.sha_a))
+
+    # The on-commit callbacks (queueing, and with the tests' immediate backend, sending)
+    # run on leaving the block: a failure there would escape as the request's error.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(region, "open-scoring"), {"next": region_url(region)})
+
+    assert (response.status_code, response["Location"]) == (302, region_url(region))
+    region.assessment.refresh_from_db()
+    assert region.assessment.stage == Stage.SCORING
+    assert mailoutbox == []
+    assert given_up(caplog) == sorted(p.email for p in region.people.values())

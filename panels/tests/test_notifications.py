@@ -26,10 +26,13 @@ def region():
     return region
 
 
-def test_notify_scoring_opened_writes_to_every_seat_holder(region, mailoutbox, settings):
+def test_notify_scoring_opened_writes_to_every_seat_holder(
+    region, mailoutbox, settings, django_capture_on_commit_callbacks
+):
     settings.SITE_URL = "https://wcc.example.nhs.uk"
 
-    sent = notify_scoring_opened(assessment=region.assessment)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = notify_scoring_opened(assessment=region.assessment)
 
     ods = region.pct.ods_code
     assert sent == 5
@@ -43,25 +46,31 @@ def test_notify_scoring_opened_writes_to_every_seat_holder(region, mailoutbox, s
     assert "(you chair the panel)" not in mailoutbox[1].body
 
 
-def test_notify_scoring_opened_skips_a_member_without_an_address(region, mailoutbox):
+def test_notify_scoring_opened_skips_a_member_without_an_address(
+    region, mailoutbox, django_capture_on_commit_callbacks
+):
     person = region.people[4]
     person.email = ""
     person.save(update_fields=["email"])
     person.user.email = ""
     person.user.save(update_fields=["email"])
 
-    sent = notify_scoring_opened(assessment=region.assessment)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = notify_scoring_opened(assessment=region.assessment)
 
     assert sent == 4
     assert [m.to for m in mailoutbox] == [[region.people[n].email] for n in (1, 2, 3, 5)]
 
 
-def test_notify_scoring_opened_falls_back_to_the_users_address(region, mailoutbox):
+def test_notify_scoring_opened_falls_back_to_the_users_address(
+    region, mailoutbox, django_capture_on_commit_callbacks
+):
     person = region.people[2]
     person.email = ""
     person.save(update_fields=["email"])
 
-    notify_scoring_opened(assessment=region.assessment)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_scoring_opened(assessment=region.assessment)
 
     assert mailoutbox[1].to == [person.user.email]
 
@@ -78,10 +87,13 @@ def test_panel_open_scoring_sends_the_mail_after_commit(
     }
 
 
-def test_notify_scoring_reminder_writes_to_one_member(region, mailoutbox):
+def test_notify_scoring_reminder_writes_to_one_member(
+    region, mailoutbox, django_capture_on_commit_callbacks
+):
     seat = Seat.objects.get(panel__assessment=region.assessment, seat_type__number=3)
 
-    sent = notify_scoring_reminder(seat=seat)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = notify_scoring_reminder(seat=seat)
 
     assert sent == 1
     assert [m.to for m in mailoutbox] == [[region.people[3].email]]
@@ -95,10 +107,13 @@ def test_notify_scoring_reminder_writes_to_one_member(region, mailoutbox):
     )
 
 
-def test_notify_all_submitted_writes_to_the_chair_only(region, mailoutbox):
+def test_notify_all_submitted_writes_to_the_chair_only(
+    region, mailoutbox, django_capture_on_commit_callbacks
+):
     Seat.objects.filter(panel__assessment=region.assessment).update(submitted_at=timezone.now())
 
-    sent = notify_all_submitted(assessment=region.assessment)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = notify_all_submitted(assessment=region.assessment)
 
     assert sent == 1
     assert [m.to for m in mailoutbox] == [[region.people[1].email]]

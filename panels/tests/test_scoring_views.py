@@ -10,6 +10,7 @@ from panels.models import MemberScore, Seat
 from panels.services.scoring import MemberInput, member_scores_save
 from panels.tests.scoring_builders import build_scoring_panel
 from tests.factories import PCTFactory, RoleFactory, UserFactory
+from tests.mail import given_up
 
 pytestmark = pytest.mark.django_db
 
@@ -338,3 +339,24 @@ def test_score_page_query_count_does_not_grow(client, django_assert_num_queries,
 
     with django_assert_num_queries(15):
         client.get(url(panel, "score"))
+
+
+def test_last_member_submitting_is_saved_when_the_mail_server_fails(
+    client, settings, mailoutbox, caplog, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.mail.BrokenBackend"
+    panel = build_scoring_panel()
+    for seat in panel.seats[1:]:
+        submit(panel, seat)
+    client.force_login(panel.chair.person.user)
+
+    # The on-commit callbacks (queueing, and with the tests' immediate backend, sending)
+    # run on leaving the block: a failure there would escape as the request's error.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(panel, "score"), scoring_post(panel, action="submit"))
+
+    assert (response.status_code, response["Location"]) == (302, url(panel, "score"))
+    assert Seat.objects.get(pk=panel.chair.pk).submitted_at is not None
+    assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
+    assert mailoutbox == []
+    assert given_up(caplog) == [panel.chair.person.user.email]

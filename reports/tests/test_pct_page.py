@@ -20,9 +20,11 @@ from assessments.models import (
     FactualAccuracyComment,
     ModerationAdjustment,
     RatingChange,
+    Stage,
     StrategicHealthAuthority,
 )
 from assessments.regions import region_confirm, region_sign_off
+from tests.mail import given_up
 
 pytestmark = pytest.mark.django_db
 
@@ -351,3 +353,40 @@ def test_board_comments_on_its_draft_as_a_whole(client, confirmed_north_east):
     page = client.get(PAGE.format("5nd", "2009-10")).content.decode()
     assert "<strong>General</strong>" in page
     assert f"c{comment.pk}-value" not in page  # nothing to re-rate: an answer only
+
+
+def test_answer_that_releases_a_held_back_pct_is_saved_when_the_mail_server_fails(
+    client, confirmed_north_east, settings, mailoutbox, caplog, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.mail.BrokenBackend"
+    assessment = Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10")
+    comment = FactualAccuracyComment.objects.create(
+        assessment=assessment,
+        rating=rating("5ND", "2009-10", 1),
+        comment="Wrong.",
+        raised_by=user("board.5nd"),
+    )
+    # The round's notices went while 5ND was held back by the comment.
+    AssessmentRound.objects.filter(slug="2009-10").update(
+        published_at=timezone.now() - datetime.timedelta(hours=1),
+        publication_notified_at=timezone.now(),
+    )
+    login(client, "moderator.q30")
+
+    # The on-commit callbacks (queueing, and with the tests' immediate backend, sending)
+    # run on leaving the block: a failure there would escape as the request's error.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/",
+            {f"c{comment.pk}-response": "Checked: the rating stands."},
+        )
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        PAGE.format("5ND", "2009-10") + f"#comment-{comment.pk}",
+    )
+    comment.refresh_from_db()
+    assessment.refresh_from_db()
+    assert (comment.response, assessment.stage) == ("Checked: the rating stands.", Stage.PUBLISHED)
+    assert mailoutbox == []
+    assert given_up(caplog) == [user("board.5nd").email]

@@ -8,6 +8,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from assessments.models import AssessmentRound, Role, Stage
 from assessments.publication import round_set_publication
@@ -126,3 +128,31 @@ def test_publication_page_lists_windows_and_pcts_held_back(client, ready_round):
     assert [(a.pct, a.unanswered) for a in response.context["held_back"]] == [(held.pct, 1)]
     assert "1 unanswered comment</li>" in response.content.decode()
     assert [r.sha for r in response.context["reviews"]] == [held.pct.sha]
+
+
+def test_notices_are_queued_and_the_round_published_when_the_mail_server_fails(
+    ready_round, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.mail.BrokenBackend"
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    when = timezone.now() + datetime.timedelta(hours=1)
+    round_set_publication(round_=ready_round, published_at=when, by=UserFactory())
+    out = io.StringIO()
+
+    with (
+        time_machine.travel(when + datetime.timedelta(minutes=5)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        call_command("send_publication_notices", stdout=out)
+
+    assert out.getvalue() == "2009-10: 2 notice(s) to boards queued for the worker.\n"
+    ready_round.refresh_from_db()
+    assert ready_round.publication_notified_at is not None
+    assert set(ready_round.assessments.values_list("stage", flat=True)) == {Stage.PUBLISHED}
+    assert sorted(
+        r.args_kwargs["kwargs"]["to"][0]
+        for r in DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    ) == sorted(r.user.email for r in Role.objects.filter(kind="pct_board"))
+    assert mailoutbox == []

@@ -1,7 +1,13 @@
-"""``send_publication_notices [--round SLUG]``: tell the boards once their results are out."""
+"""``send_publication_notices [--round SLUG]``: tell the boards once their results are out.
+
+The notices are queued for the task worker (``assessments.mail``), which sends them and
+retries a failed send; the counts say "queued", or "sent" when tasks run at once (the
+immediate backend).
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from assessments.mail import mail_outcome
 from assessments.models import AssessmentRound
 from assessments.publication import publication_notices_send
 
@@ -22,5 +28,5 @@ class Command(BaseCommand):
             if not rounds.exists():
                 raise CommandError(f"No round {options['round']!r} with a publication time.")
         for round_ in rounds:
-            sent = publication_notices_send(round_=round_)
-            self.stdout.write(f"{round_.slug}: {sent} board(s) told")
+            count = publication_notices_send(round_=round_)
+            self.stdout.write(f"{round_.slug}: {mail_outcome(count, 'notice(s) to boards')}")

@@ -1,7 +1,9 @@
 """``send_scoring_reminders``: e-mail panel members whose scores are due soon.
 
 A scheduler (cron, a systemd timer) runs it once a day. It is not idempotent within a day:
-run twice, it reminds twice.
+run twice, it reminds twice. The reminders are queued for the task worker
+(``assessments.mail``), which sends them and retries a failed send; the counts say
+"queued", or "sent" when tasks run at once (the immediate backend).
 """
 
 from datetime import timedelta
@@ -9,6 +11,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from assessments.mail import mail_outcome, mail_sent_at_once
 from assessments.models import AssessmentRound, Stage
 from panels.models import Seat
 from panels.notifications import notify_scoring_reminder, recipient
@@ -61,6 +64,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No round {round_slug!r}.")
             seats = seats.filter(panel__assessment__round__slug=round_slug)
 
+        done = "sent" if mail_sent_at_once() else "queued"
         reminded = 0
         for seat in seats:
             assessment = seat.panel.assessment
@@ -77,7 +81,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"Would remind {who}")
             else:
                 notify_scoring_reminder(seat=seat)
-                self.stdout.write(f"Reminded {who}")
+                self.stdout.write(f"Reminder {done} for {who}")
             reminded += 1
-        verb = "would be reminded" if dry_run else "reminded"
-        self.stdout.write(self.style.SUCCESS(f"{reminded} member(s) {verb}."))
+        if dry_run:
+            self.stdout.write(self.style.SUCCESS(f"{reminded} member(s) would be reminded."))
+        else:
+            self.stdout.write(self.style.SUCCESS(mail_outcome(reminded, "reminder(s)")))
