@@ -23,6 +23,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, Stage
 from assessments.services import assessment_advance
@@ -135,21 +136,12 @@ def _refusals_for(
     return refusals
 
 
-def _conflict(panel: Panel) -> None:
-    raise ConflictError(
+def _conflict(panel: Panel) -> ConflictError:
+    return ConflictError(
         "This panel was changed by someone else since you opened it. The seats shown are "
         "the current ones; your changes were not saved.",
         current=Panel.objects.get(pk=panel.pk),
     )
-
-
-def _claim_panel(panel: Panel, expected_version: int) -> None:
-    updated = Panel.objects.filter(pk=panel.pk, version=expected_version).update(
-        version=expected_version + 1
-    )
-    if not updated:  # pragma: no cover - only under a concurrent writer
-        _conflict(panel)
-    panel.version = expected_version + 1
 
 
 @transaction.atomic
@@ -175,12 +167,14 @@ def panel_seats_set(
     if unknown:
         raise ValidationError(f"This panel has no seat {', '.join(map(str, unknown))}.")
     if not Panel.objects.filter(pk=panel.pk, version=expected_version).exists():
-        _conflict(panel)
+        raise _conflict(panel)
     refusals = _refusals_for(assessment=assessment, seats=seats, wanted=people)
     if refusals:
         raise SeatRefused(refusals)
 
-    _claim_panel(panel, expected_version)
+    panel.version = claim(
+        Panel, pk=panel.pk, expected_version=expected_version, conflict=lambda: _conflict(panel)
+    )
     changed = [
         (seat, people[seat.seat_type.number])
         for seat in seats

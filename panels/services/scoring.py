@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, RatingChange, Stage
 from assessments.services import agreed_rating_record, assessment_advance
@@ -78,17 +79,15 @@ def _as_text(level: int | None, light: str) -> str:
 
 def _claim(model, obj, expected_version: int, what: str):
     """Bump ``obj.version`` if it is still ``expected_version``; else ``ConflictError``."""
-    updated = model.objects.filter(pk=obj.pk, version=expected_version).update(
-        version=expected_version + 1
-    )
-    if not updated:
-        current = model.objects.get(pk=obj.pk)
-        raise ConflictError(
+
+    def conflict() -> ConflictError:
+        return ConflictError(
             f"{what} changed since you opened it (someone saved in another window or "
             "browser). The values shown are the current ones; your changes were not saved.",
-            current=current,
+            current=model.objects.get(pk=obj.pk),
         )
-    obj.version = expected_version + 1
+
+    obj.version = claim(model, pk=obj.pk, expected_version=expected_version, conflict=conflict)
 
 
 def _seat_done(seat: Seat) -> bool:
