@@ -10,8 +10,10 @@ user saw travels with the form): two people saving the same panel at once, the s
 told it changed and sees the current seats. Each seat's ``version`` moves on with a change
 of holder too, so that a member's scoring page opened before the change goes stale.
 
-History: opening scoring writes a ``StageChange`` (through ``assessment_advance``). Seat
-changes are not ratings; they move the panel's version and are logged (``wcc.panels``).
+History: opening scoring writes a ``StageChange`` (through ``assessment_advance``). Each
+change of a seat's holder writes a ``SeatChange`` (who, when, before and after, and how:
+formation or copied from last year) in the same transaction; it moves the panel's version
+and is logged (``wcc.panels``) too.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, Stage
 from assessments.services import assessment_advance
 from panels.eligibility import SEAT_CHANGE_STAGES, Refusal, seat_refusals
-from panels.models import Panel, Person, Seat, SeatType
+from panels.models import Panel, Person, Seat, SeatChange, SeatType
 from panels.notifications import notify_scoring_opened
+from panels.services.history import seat_change_row
 
 __all__ = [
     "CopyResult",
@@ -157,8 +160,26 @@ def panel_seats_set(
     Seats not named in ``people`` keep their holder. All or nothing: if any seat is
     refused, ``SeatRefused`` lists every refusal and nothing is written. Refused too:
     ``TransitionError`` once scoring has opened, ``ConflictError`` if the panel's version
-    is no longer ``expected_version``.
+    is no longer ``expected_version``. Each seat that changes holder writes a
+    ``SeatChange`` (how: formation).
     """
+    return _seats_set(
+        panel=panel,
+        people=people,
+        by=by,
+        expected_version=expected_version,
+        how=SeatChange.How.FORMATION,
+    )
+
+
+def _seats_set(
+    *,
+    panel: Panel,
+    people: dict[int, Person | None],
+    by: AbstractBaseUser | None,
+    expected_version: int,
+    how: str,
+) -> Panel:
     assessment = Assessment.objects.select_related("pct__sha", "round").get(pk=panel.assessment_id)
     _check_seats_may_change(assessment)
     seats = _seats(panel)
@@ -190,6 +211,9 @@ def panel_seats_set(
         seat.version += 1
         seat.full_clean()
         seat.save(update_fields=["person", "submitted_at", "version"])
+        history = seat_change_row(seat=seat, how=how, old_person=old, new_person=person, by=by)
+        history.full_clean()
+        history.save()
         logger.info(
             "Panel %s seat %s: %s -> %s (by %s)",
             assessment,
@@ -251,7 +275,13 @@ def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) 
     for number, person in current.items():
         if number not in wanted and person is not None and person.pk in copied_ids:
             wanted[number] = None
-    panel_seats_set(panel=panel, people=wanted, by=by, expected_version=panel.version)
+    _seats_set(
+        panel=panel,
+        people=wanted,
+        by=by,
+        expected_version=panel.version,
+        how=SeatChange.How.COPIED,
+    )
     copied_numbers = {n for n, p in wanted.items() if p is not None}
     copied = [s for s in _seats(panel) if s.seat_type.number in copied_numbers]
     return CopyResult(copied=copied, skipped=skipped)

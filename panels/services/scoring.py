@@ -28,8 +28,9 @@ from assessments.models import Assessment, RatingChange, Stage
 from assessments.services import agreed_rating_record, assessment_advance
 from competencies.models import Competency, GovernanceArea, Light
 from competencies.selectors import framework_items, item_label
-from panels.models import MemberScore, Panel, Seat
+from panels.models import MemberScore, Panel, Seat, SeatChange
 from panels.selectors import panel_view
+from panels.services.history import seat_change_row
 
 Item = Competency | GovernanceArea
 
@@ -225,6 +226,16 @@ def seat_mark_absent(*, seat: Seat, reason: str, by: AbstractBaseUser) -> Seat:
     seat.absence_reason = reason
     Seat.objects.filter(pk=seat.pk).update(absence_reason=reason, version=seat.version + 1)
     seat.version += 1
+    history = seat_change_row(
+        seat=seat,
+        how=SeatChange.How.EXCUSED,
+        old_person=seat.person,
+        new_person=seat.person,
+        by=by,
+        note=reason,
+    )
+    history.full_clean()
+    history.save()
     _move_to_consensus_if_ready(assessment=assessment, by=by)
     return seat
 

@@ -208,7 +208,7 @@ def panel_detail(request, round_slug: str, ods: str):
 
 @require_http_methods(["GET"])
 def history(request, round_slug: str, ods: str):
-    """Every rating change and stage change of the assessment, newest first."""
+    """Every rating change, stage change and seat change of the assessment, newest first."""
     assessment = _assessment_or_404(request.user, round_slug, ods, "panels.view_history")
     return render(
         request,

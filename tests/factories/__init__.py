@@ -37,6 +37,7 @@ from tests.factories.panels import (  # noqa: F401
     MemberScoreFactory,
     PanelFactory,
     PersonFactory,
+    SeatChangeFactory,
     SeatFactory,
     SeatTypeFactory,
 )
