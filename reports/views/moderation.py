@@ -6,13 +6,21 @@ region (its POSTs answer 403: it may see but not change); anyone else gets 404.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
-from assessments.models import AgreedRating, Assessment, AssessmentRound, RegionReview, Stage
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    AssessmentRound,
+    RegionReview,
+    RegionReviewChange,
+    Stage,
+)
 from assessments.models import StrategicHealthAuthority as SHA
 from assessments.regions import agreed_rating_moderate, region_sign_off
 from assessments.rules import is_sha_staff_for
@@ -53,6 +61,9 @@ def moderation_page(request, round_slug: str, sha_code: str):
     review = (
         RegionReview.objects.filter(round=round_, sha=sha)
         .select_related("signed_off_by", "decided_by")
+        .prefetch_related(
+            Prefetch("changes", queryset=RegionReviewChange.objects.select_related("decided_by"))
+        )
         .first()
     )
     can_moderate = is_sha_staff_for(request.user, sha)

@@ -14,6 +14,7 @@ from tests.factories.assessments import (  # noqa: F401
     OutcomeIndicatorFactory,
     PCTFactory,
     RatingChangeFactory,
+    RegionReviewChangeFactory,
     RegionReviewFactory,
     RoleFactory,
     RoundChangeFactory,
