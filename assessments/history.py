@@ -13,7 +13,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 
 from assessments.models import (
+    AgreedRating,
     Assessment,
+    ModerationAdjustment,
     RatingChange,
     RegionReview,
     RegionReviewChange,
@@ -43,26 +45,47 @@ def stage_change_row(
 
 def rating_change_row(
     *,
-    assessment: Assessment,
     source: str,
     old_value: str,
     new_value: str,
     by: AbstractBaseUser | None,
     note: str = "",
     changed_at: datetime | None = None,
-    **item,
+    **keys,
 ) -> RatingChange:
-    """An unsaved ``RatingChange`` of one item, named as ``competency=``, ``area=`` or
-    ``sub_indicator=`` (an object or, with an ``_id`` suffix, its key)."""
+    """An unsaved ``RatingChange``. ``keys`` name the assessment (``assessment=`` or
+    ``assessment_id=``) and the item (``competency``, ``area`` or ``sub_indicator``, an
+    object or, with an ``_id`` suffix, its key)."""
     return RatingChange(
-        assessment=assessment,
         source=source,
         old_value=old_value,
         new_value=new_value,
         changed_by=by,
         changed_at=changed_at or timezone.now(),
         note=note,
-        **item,
+        **keys,
+    )
+
+
+def moderation_adjustment_row(
+    *,
+    rating: AgreedRating,
+    stage: int,
+    old_value: str,
+    new_value: str,
+    reason: str,
+    by: AbstractBaseUser,
+    adjusted_at: datetime | None = None,
+) -> ModerationAdjustment:
+    """An unsaved ``ModerationAdjustment`` of ``rating`` after consensus, with its reason."""
+    return ModerationAdjustment(
+        rating=rating,
+        stage=stage,
+        old_value=old_value,
+        new_value=new_value,
+        reason=reason,
+        adjusted_by=by,
+        adjusted_at=adjusted_at or timezone.now(),
     )
 
 

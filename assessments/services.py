@@ -27,18 +27,21 @@ from django.utils import timezone
 
 from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
+from assessments.history import (
+    moderation_adjustment_row,
+    rating_change_row,
+    stage_change_row,
+)
 from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
     EvidenceDocument,
-    ModerationAdjustment,
     RatingChange,
     RoundChange,
     SelfAssessment,
     SelfAssessmentRating,
     Stage,
-    StageChange,
 )
 from competencies.models import LEVELS, Competency, GovernanceArea, Light, SubIndicator
 
@@ -120,8 +123,8 @@ def assessment_advance(
         )
     to_stage = Stage(to_stage)
 
-    change = StageChange(
-        assessment=assessment, from_stage=from_stage, to_stage=to_stage, changed_by=by, note=note
+    change = stage_change_row(
+        assessment=assessment, from_stage=from_stage, to_stage=to_stage, by=by, note=note
     )
     change.full_clean()
 
@@ -265,12 +268,12 @@ def agreed_rating_record(
             rationale=rationale,
         )
 
-    history = RatingChange(
+    history = rating_change_row(
         assessment=assessment,
         source=RatingChange.Source.CONSENSUS,
         old_value=old,
         new_value=new,
-        changed_by=by,
+        by=by,
         note="" if old != new else "Rationale changed.",
         **{field: item},
     )
@@ -319,16 +322,11 @@ def agreed_rating_adjust(
     candidate.level, candidate.light = level, light
     candidate.version = expected_version + 1
     candidate.full_clean()
-    adjustment = ModerationAdjustment(
-        rating=candidate,
-        stage=stage,
-        old_value=old,
-        new_value=new,
-        reason=reason,
-        adjusted_by=by,
+    adjustment = moderation_adjustment_row(
+        rating=candidate, stage=stage, old_value=old, new_value=new, reason=reason, by=by
     )
     adjustment.full_clean()
-    history = RatingChange(
+    history = rating_change_row(
         assessment_id=rating.assessment_id,
         source=source,
         competency_id=rating.competency_id,
@@ -336,7 +334,7 @@ def agreed_rating_adjust(
         sub_indicator_id=rating.sub_indicator_id,
         old_value=old,
         new_value=new,
-        changed_by=by,
+        by=by,
         note=reason,
     )
     history.full_clean()
@@ -469,12 +467,12 @@ def self_assessment_save(
         rating.save()
         if old != new:
             history.append(
-                RatingChange(
+                rating_change_row(
                     assessment=assessment,
                     source=RatingChange.Source.SELF_ASSESSMENT,
                     old_value=old,
                     new_value=new,
-                    changed_by=by,
+                    by=by,
                     **{field: item},
                 )
             )

@@ -1,8 +1,8 @@
 """The history rows the panel services write, built in one place.
 
 The services build a row here, ``full_clean()`` it and save it in the transaction of the
-change; the demo seed builds its rows with the same functions and writes them with
-``bulk_create``, so that the seed's history looks exactly like the services'.
+change. (The demo seed seats its panels as they stand and writes no seat history; a seed
+that did would build its rows here too, as it does with ``assessments.history``.)
 """
 
 from __future__ import annotations

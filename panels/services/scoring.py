@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
+from assessments.history import rating_change_row
 from assessments.models import Assessment, RatingChange, Stage
 from assessments.services import agreed_rating_record, assessment_advance
 from competencies.models import Competency, GovernanceArea, Light
@@ -185,13 +186,13 @@ def member_scores_save(
         score.save()
         if old != new:
             history.append(
-                RatingChange(
+                rating_change_row(
                     assessment=assessment,
                     source=RatingChange.Source.MEMBER_SCORE,
                     **_item_key(item),
                     old_value=old,
                     new_value=new,
-                    changed_by=by,
+                    by=by,
                     changed_at=now,
                     note=f"Seat {seat.seat_type.number}",
                 )
