@@ -411,7 +411,9 @@ class ModerationAdjustment(models.Model):
 
 
 class RegionReview(models.Model):
-    """One SHA's moderation of one round, and the national team's decision on it."""
+    """One SHA's moderation of one round, and the national team's decision on it: the
+    current state only, written by ``assessments.regions``; each decision is kept in
+    ``RegionReviewChange``."""
 
     class Status(models.TextChoices):
         MODERATING = "moderating", "Regional moderation"

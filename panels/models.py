@@ -153,6 +153,9 @@ class Panel(models.Model):
 
 
 class Seat(models.Model):
+    """Who holds one of a panel's five seats now; written only by ``panels.services``, which
+    keeps each change of holder (and each excused member) in ``SeatChange``."""
+
     panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="seats")
     seat_type = models.ForeignKey(SeatType, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(
