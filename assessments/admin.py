@@ -1,10 +1,27 @@
 """Admin for organisations, rounds, assessments and their ratings.
 
-History (``StageChange``, ``RatingChange``, ``ModerationAdjustment``) is read-only here:
-history must not be rewritten. Agreed ratings are read-only too: they are written only
-through ``assessments.services``, which keeps the panel's value and writes the history. An
-assessment's stage is read-only; the "advance" action moves it through
-``assessment_advance``.
+The rule: what a service owns, the admin only shows. A service validates a change,
+checks the stage and the optimistic lock, and writes the history row in the same
+transaction; an admin form would do none of that. So:
+
+- History (``StageChange``, ``RatingChange``, ``ModerationAdjustment``,
+  ``RegionReviewChange``, ``DevelopmentPlanChange``, ``RoundChange``) is read-only: history
+  must not be rewritten.
+- Rows written only by services are read-only (``ReadOnlyAdminMixin``, defined here once
+  and used by ``panels.admin`` too): agreed ratings (``assessments.services``), region
+  reviews (``assessments.regions``), factual-accuracy comments
+  (``assessments.factual_accuracy``), self-assessments with their ratings and evidence
+  (``assessments.services``), development plans with their priorities
+  (``assessments.development``).
+- A round's ``published_at`` and ``publication_notified_at`` (``assessments.publication``)
+  and its factual-accuracy window (``round_set_window``) are read-only fields; the rest of
+  a round (name, framework, previous round, due dates) is reference data that no service
+  owns, loaded by ``load_reference_data``, so it stays editable here.
+- An assessment's stage is read-only; the "advance" action moves it through
+  ``assessment_advance``. Its round, PCT and panel day are reference data and stay
+  editable.
+- Organisations, roles, outcome indicators, local outcome priorities and suppliers are
+  reference data with no service: editable.
 """
 
 from django.contrib import admin, messages
@@ -26,6 +43,7 @@ from assessments.models import (
     PrimaryCareTrust,
     RatingChange,
     RegionReview,
+    RegionReviewChange,
     Role,
     RoundChange,
     SelfAssessment,
@@ -41,7 +59,10 @@ ASSESSMENT = ("assessment__pct", "assessment__round")
 
 
 class ReadOnlyAdminMixin:
-    """View only: no add, change or delete, for history and service-written rows."""
+    """View only: no add, change or delete, for history and service-written rows.
+
+    Used by every app's admin (``panels.admin`` imports it), so that the rule lives once.
+    """
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -92,6 +113,8 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
     list_select_related = ["framework"]
     search_fields = ["slug", "name"]
     autocomplete_fields = ["framework", "previous"]
+    # Owned by round_set_publication, publication_notices_send and round_set_window.
+    readonly_fields = ["published_at", "publication_notified_at", "factual_accuracy_working_days"]
 
     @admin.display(boolean=True, description="published")
     def published(self, obj: AssessmentRound) -> bool:
@@ -153,7 +176,7 @@ class StageChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 # --- Self-assessment and evidence --------------------------------------------------------
 
 
-class SelfAssessmentRatingInline(admin.TabularInline):
+class SelfAssessmentRatingInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SelfAssessmentRating
     fields = ["competency", "area", "sub_indicator", "level", "light", "commentary"]
     raw_id_fields = ["competency", "area", "sub_indicator"]
@@ -161,7 +184,7 @@ class SelfAssessmentRatingInline(admin.TabularInline):
 
 
 @admin.register(SelfAssessment)
-class SelfAssessmentAdmin(admin.ModelAdmin):
+class SelfAssessmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["assessment", "status", "submitted_at", "submitted_by"]
     list_filter = ["status", "assessment__round", "assessment__pct__sha"]
     list_select_related = [*ASSESSMENT, "submitted_by"]
@@ -172,7 +195,7 @@ class SelfAssessmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(SelfAssessmentRating)
-class SelfAssessmentRatingAdmin(ItemRatingAdminMixin, admin.ModelAdmin):
+class SelfAssessmentRatingAdmin(ReadOnlyAdminMixin, ItemRatingAdminMixin, admin.ModelAdmin):
     list_display = ["self_assessment", "item", "value"]
     list_filter = ["self_assessment__assessment__round"]
     list_select_related = [
@@ -188,7 +211,7 @@ class SelfAssessmentRatingAdmin(ItemRatingAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(EvidenceDocument)
-class EvidenceDocumentAdmin(admin.ModelAdmin):
+class EvidenceDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "doc_type", "assessment", "uploaded_by", "uploaded_at"]
     list_filter = ["doc_type", "assessment__round"]
     list_select_related = [*ASSESSMENT, "uploaded_by"]
@@ -254,7 +277,7 @@ class ModerationAdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RegionReview)
-class RegionReviewAdmin(admin.ModelAdmin):
+class RegionReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["sha", "round", "status", "signed_off_at", "decided_at"]
     list_filter = ["round", "status", "sha"]
     list_select_related = ["sha", "round"]
@@ -263,13 +286,22 @@ class RegionReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(FactualAccuracyComment)
-class FactualAccuracyCommentAdmin(admin.ModelAdmin):
+class FactualAccuracyCommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["assessment", "raised_by", "raised_at", "responded_by", "responded_at"]
     list_filter = ["assessment__round", "assessment__pct__sha"]
     list_select_related = [*ASSESSMENT, "raised_by", "responded_by"]
     search_fields = ["assessment__pct__ods_code", "assessment__pct__name", "comment"]
     autocomplete_fields = ["assessment", "raised_by", "responded_by"]
     raw_id_fields = ["rating"]
+
+
+@admin.register(RegionReviewChange)
+class RegionReviewChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["decided_at", "review", "decision", "decided_by"]
+    list_filter = ["decision", "review__round", "review__sha"]
+    list_select_related = ["review__round", "review__sha", "decided_by"]
+    search_fields = ["review__sha__ods_code", "review__sha__name", "comment"]
+    date_hierarchy = "decided_at"
 
 
 # --- Local outcomes and development ------------------------------------------------------
@@ -298,7 +330,7 @@ class SupplierAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
 
 
-class DevelopmentPriorityInline(admin.TabularInline):
+class DevelopmentPriorityInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DevelopmentPriority
     fields = ["competency", "support", "supplier", "action"]
     raw_id_fields = ["competency", "supplier"]
@@ -306,7 +338,7 @@ class DevelopmentPriorityInline(admin.TabularInline):
 
 
 @admin.register(DevelopmentPlan)
-class DevelopmentPlanAdmin(admin.ModelAdmin):
+class DevelopmentPlanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["assessment", "reason", "owner", "review_date"]
     list_filter = ["reason", "assessment__round"]
     list_select_related = ASSESSMENT
@@ -316,7 +348,7 @@ class DevelopmentPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(DevelopmentPriority)
-class DevelopmentPriorityAdmin(admin.ModelAdmin):
+class DevelopmentPriorityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["plan", "competency", "support", "supplier"]
     list_filter = ["support"]
     list_select_related = [

@@ -411,7 +411,9 @@ class ModerationAdjustment(models.Model):
 
 
 class RegionReview(models.Model):
-    """One SHA's moderation of one round, and the national team's decision on it."""
+    """One SHA's moderation of one round, and the national team's decision on it: the
+    current state only, written by ``assessments.regions``; each decision is kept in
+    ``RegionReviewChange``."""
 
     class Status(models.TextChoices):
         MODERATING = "moderating", "Regional moderation"
@@ -445,6 +447,32 @@ class RegionReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sha} — {self.round.slug}: {self.get_status_display()}"
+
+
+class RegionReviewChange(models.Model):
+    """History: each decision on a region's review (signed off by its staff, confirmed or sent
+    back by the national team), with who, when and the comment. ``RegionReview`` keeps only
+    the current state; these rows are written by ``assessments.regions`` with the decision.
+    """
+
+    class Decision(models.TextChoices):
+        SIGNED_OFF = "signed_off", "Signed off"
+        CONFIRMED = "confirmed", "Confirmed"
+        SENT_BACK = "sent_back", "Sent back"
+
+    review = models.ForeignKey(RegionReview, on_delete=models.CASCADE, related_name="changes")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.review}: {self.get_decision_display().lower()}"
 
 
 class FactualAccuracyComment(models.Model):

@@ -5,6 +5,10 @@ back) at the cross-check.
 Refusals follow ``assessments.services``: ``TransitionError`` (not at this stage),
 ``ConflictError`` (someone else saved first), ``ValidationError`` (bad input, or a sign-off
 while PCTs are behind, naming them).
+
+``RegionReview`` holds the region's current state; every sign-off, confirmation and
+send-back also writes a ``RegionReviewChange`` in the same transaction, so that earlier
+send-backs (and their comments) stay visible after the region is signed off again.
 """
 
 from datetime import timedelta
@@ -15,12 +19,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.exceptions import TransitionError
+from assessments.history import region_review_change_row
 from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
     RatingChange,
     RegionReview,
+    RegionReviewChange,
     Stage,
     StrategicHealthAuthority,
 )
@@ -93,11 +99,24 @@ def region_sign_off(
             assessment_advance(
                 assessment=assessment, to_stage=Stage.CROSS_CHECK, by=by, note="Region signed off."
             )
+    now = timezone.now()
     review.status = RegionReview.Status.SIGNED_OFF
-    review.signed_off_by, review.signed_off_at = by, timezone.now()
+    review.signed_off_by, review.signed_off_at = by, now
     review.full_clean()
     review.save(update_fields=["status", "signed_off_by", "signed_off_at"])
+    _record(review, RegionReviewChange.Decision.SIGNED_OFF, by=by, at=now)
     return review
+
+
+def _record(
+    review: RegionReview, decision: str, *, by: AbstractBaseUser, at, comment: str = ""
+) -> None:
+    """Keep the decision in the review's history (the review itself keeps only the last)."""
+    change = region_review_change_row(
+        review=review, decision=decision, by=by, comment=comment, decided_at=at
+    )
+    change.full_clean()
+    change.save()
 
 
 def add_working_days(start, days: int):
@@ -134,6 +153,7 @@ def region_confirm(
     review.factual_accuracy_closes = add_working_days(now, round_.factual_accuracy_working_days)
     review.full_clean()
     review.save(update_fields=["status", "decided_by", "decided_at", "factual_accuracy_closes"])
+    _record(review, RegionReviewChange.Decision.CONFIRMED, by=by, at=now)
     return review
 
 
@@ -158,9 +178,11 @@ def region_send_back(
         assessment_advance(
             assessment=assessment, to_stage=Stage.MODERATION, by=by, note=f"Sent back: {comment}"
         )
+    now = timezone.now()
     review.status = RegionReview.Status.SENT_BACK
     review.national_comment = comment
-    review.decided_by, review.decided_at = by, timezone.now()
+    review.decided_by, review.decided_at = by, now
     review.full_clean()
     review.save(update_fields=["status", "national_comment", "decided_by", "decided_at"])
+    _record(review, RegionReviewChange.Decision.SENT_BACK, by=by, at=now, comment=comment)
     return review

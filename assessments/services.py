@@ -3,7 +3,7 @@
 Every function here runs in one transaction and writes its history row (``StageChange``,
 ``RatingChange``, ``ModerationAdjustment``) in that same transaction, so a refusal leaves
 nothing half-written. Lost updates are prevented by an optimistic version check
-(``filter(pk=…, version=v).update(…, version=v + 1)``), which works on SQLite, where
+(``assessments.concurrency.claim``), which works on SQLite, where
 ``select_for_update()`` does nothing, as well as on PostgreSQL.
 
 Refusals:
@@ -25,19 +25,23 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
+from assessments.history import (
+    moderation_adjustment_row,
+    rating_change_row,
+    stage_change_row,
+)
 from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
     EvidenceDocument,
-    ModerationAdjustment,
     RatingChange,
     RoundChange,
     SelfAssessment,
     SelfAssessmentRating,
     Stage,
-    StageChange,
 )
 from competencies.models import LEVELS, Competency, GovernanceArea, Light, SubIndicator
 
@@ -119,26 +123,30 @@ def assessment_advance(
         )
     to_stage = Stage(to_stage)
 
-    change = StageChange(
-        assessment=assessment, from_stage=from_stage, to_stage=to_stage, changed_by=by, note=note
+    change = stage_change_row(
+        assessment=assessment, from_stage=from_stage, to_stage=to_stage, by=by, note=note
     )
     change.full_clean()
 
-    version = assessment.version
-    updated = Assessment.objects.filter(pk=assessment.pk, version=version).update(
-        stage=to_stage, version=version + 1
-    )
-    if not updated:
+    def conflict() -> ConflictError:
         current = Assessment.objects.select_related("pct", "round").get(pk=assessment.pk)
-        raise ConflictError(
+        return ConflictError(
             f"{current} was changed by someone else (it is now at "
             f"{current.get_stage_display()}); reload it and try again.",
             current=current,
         )
+
+    new_version = claim(
+        Assessment,
+        pk=assessment.pk,
+        expected_version=assessment.version,
+        conflict=conflict,
+        stage=to_stage,
+    )
     change.save()
 
     assessment.stage = to_stage
-    assessment.version = version + 1
+    assessment.version = new_version
     return assessment
 
 
@@ -248,23 +256,24 @@ def agreed_rating_record(
         version = rating.version
         rating.version = version + 1
         rating.full_clean()
-        updated = AgreedRating.objects.filter(pk=rating.pk, version=version).update(
+        claim(
+            AgreedRating,
+            pk=rating.pk,
+            expected_version=version,
+            conflict=lambda: _conflict(rating),
             level=level,
             light=light,
             panel_level=level,
             panel_light=light,
             rationale=rationale,
-            version=version + 1,
         )
-        if not updated:  # pragma: no cover - only under a concurrent writer on PostgreSQL
-            raise _conflict(rating)
 
-    history = RatingChange(
+    history = rating_change_row(
         assessment=assessment,
         source=RatingChange.Source.CONSENSUS,
         old_value=old,
         new_value=new,
-        changed_by=by,
+        by=by,
         note="" if old != new else "Rationale changed.",
         **{field: item},
     )
@@ -313,16 +322,11 @@ def agreed_rating_adjust(
     candidate.level, candidate.light = level, light
     candidate.version = expected_version + 1
     candidate.full_clean()
-    adjustment = ModerationAdjustment(
-        rating=candidate,
-        stage=stage,
-        old_value=old,
-        new_value=new,
-        reason=reason,
-        adjusted_by=by,
+    adjustment = moderation_adjustment_row(
+        rating=candidate, stage=stage, old_value=old, new_value=new, reason=reason, by=by
     )
     adjustment.full_clean()
-    history = RatingChange(
+    history = rating_change_row(
         assessment_id=rating.assessment_id,
         source=source,
         competency_id=rating.competency_id,
@@ -330,20 +334,23 @@ def agreed_rating_adjust(
         sub_indicator_id=rating.sub_indicator_id,
         old_value=old,
         new_value=new,
-        changed_by=by,
+        by=by,
         note=reason,
     )
     history.full_clean()
 
-    updated = AgreedRating.objects.filter(pk=rating.pk, version=expected_version).update(
-        level=level, light=light, version=expected_version + 1
+    new_version = claim(
+        AgreedRating,
+        pk=rating.pk,
+        expected_version=expected_version,
+        conflict=lambda: _conflict(rating),
+        level=level,
+        light=light,
     )
-    if not updated:
-        raise _conflict(rating)
     adjustment.save()
     history.save()
     # The caller's copy becomes current only once everything is stored.
-    rating.level, rating.light, rating.version = level, light, expected_version + 1
+    rating.level, rating.light, rating.version = level, light, new_version
     return rating
 
 
@@ -381,16 +388,20 @@ def _claim_self_assessment(assessment: Assessment, expected_version: int) -> Sel
                 return SelfAssessment.objects.create(assessment=assessment)
         except IntegrityError:
             current = SelfAssessment.objects.get(assessment=assessment)
-    elif current is not None and SelfAssessment.objects.filter(
-        pk=current.pk, version=expected_version
-    ).update(version=expected_version + 1):
-        current.version = expected_version + 1
-        return current
-    raise ConflictError(
-        "Someone else saved this self-assessment since you opened it: the values below are "
-        "the current ones; your changes were not saved.",
-        current=current,
+
+    def conflict() -> ConflictError:
+        return ConflictError(
+            "Someone else saved this self-assessment since you opened it: the values below "
+            "are the current ones; your changes were not saved.",
+            current=current,
+        )
+
+    if current is None:
+        raise conflict()
+    current.version = claim(
+        SelfAssessment, pk=current.pk, expected_version=expected_version, conflict=conflict
     )
+    return current
 
 
 @transaction.atomic
@@ -456,12 +467,12 @@ def self_assessment_save(
         rating.save()
         if old != new:
             history.append(
-                RatingChange(
+                rating_change_row(
                     assessment=assessment,
                     source=RatingChange.Source.SELF_ASSESSMENT,
                     old_value=old,
                     new_value=new,
-                    changed_by=by,
+                    by=by,
                     **{field: item},
                 )
             )

@@ -1,8 +1,16 @@
 """Admin for review panels: people, seat types, conflict rules, panels with their seats,
-and members' scores."""
+and members' scores.
+
+People, seat types and conflict rules are reference data: editable. Panels, seats and
+members' scores are written only by ``panels.services`` (eligibility, the stage, the
+optimistic lock and the ``SeatChange`` history go with every change), and seat history
+must not be rewritten: all of them are read-only here (``ReadOnlyAdminMixin``, defined
+once in ``assessments.admin``).
+"""
 
 from django.contrib import admin
 
+from assessments.admin import ReadOnlyAdminMixin
 from competencies.admin import ItemRatingAdminMixin
 from panels.models import (
     ConflictRule,
@@ -11,6 +19,7 @@ from panels.models import (
     Panel,
     Person,
     Seat,
+    SeatChange,
     SeatType,
 )
 
@@ -60,7 +69,7 @@ class ConflictRuleAdmin(admin.ModelAdmin):
     search_fields = ["code", "description"]
 
 
-class SeatInline(admin.TabularInline):
+class SeatInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Seat
     fields = ["seat_type", "person", "submitted_at", "absence_reason"]
     autocomplete_fields = ["person"]
@@ -69,7 +78,7 @@ class SeatInline(admin.TabularInline):
 
 
 @admin.register(Panel)
-class PanelAdmin(admin.ModelAdmin):
+class PanelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["assessment", "sha", "created_at"]
     list_filter = ["assessment__round", "assessment__pct__sha"]
     list_select_related = ["assessment__pct__sha", "assessment__round"]
@@ -84,7 +93,7 @@ class PanelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Seat)
-class SeatAdmin(admin.ModelAdmin):
+class SeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["panel", "seat_type", "person", "submitted_at"]
     list_filter = ["seat_type", "panel__assessment__round", "panel__assessment__pct__sha"]
     list_select_related = [*PANEL_ASSESSMENT, "seat_type", "person"]
@@ -98,7 +107,7 @@ class SeatAdmin(admin.ModelAdmin):
 
 
 @admin.register(MemberScore)
-class MemberScoreAdmin(ItemRatingAdminMixin, admin.ModelAdmin):
+class MemberScoreAdmin(ReadOnlyAdminMixin, ItemRatingAdminMixin, admin.ModelAdmin):
     list_display = ["seat", "item", "value", "updated_at"]
     list_filter = ["seat__seat_type", "seat__panel__assessment__round"]
     list_select_related = [
@@ -109,3 +118,24 @@ class MemberScoreAdmin(ItemRatingAdminMixin, admin.ModelAdmin):
     ]
     search_fields = ["seat__person__full_name", "seat__panel__assessment__pct__ods_code"]
     raw_id_fields = ["seat", "competency", "area", "sub_indicator"]
+
+
+@admin.register(SeatChange)
+class SeatChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["changed_at", "seat", "how", "old_person", "new_person", "changed_by"]
+    list_filter = ["how", "seat__panel__assessment__round"]
+    list_select_related = [
+        *(f"seat__{path}" for path in PANEL_ASSESSMENT),
+        "seat__seat_type",
+        "seat__person",
+        "old_person",
+        "new_person",
+        "changed_by",
+    ]
+    search_fields = [
+        "old_person__full_name",
+        "new_person__full_name",
+        "seat__panel__assessment__pct__ods_code",
+        "note",
+    ]
+    date_hierarchy = "changed_at"

@@ -153,6 +153,9 @@ class Panel(models.Model):
 
 
 class Seat(models.Model):
+    """Who holds one of a panel's five seats now; written only by ``panels.services``, which
+    keeps each change of holder (and each excused member) in ``SeatChange``."""
+
     panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="seats")
     seat_type = models.ForeignKey(SeatType, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(
@@ -192,3 +195,36 @@ class MemberScore(ItemRating):
             *ItemRating.Meta.constraints,
             *item_unique_constraints("seat", "member_score"),
         ]
+
+
+class SeatChange(models.Model):
+    """History: each change of who holds a seat, or of whether they take part.
+
+    Written only by ``panels.services`` (formation, copying last year's panel, the chair
+    excusing a member), in the transaction of the change; ``Seat`` keeps the current state.
+    """
+
+    class How(models.TextChoices):
+        FORMATION = "formation", "Set by panel formation"
+        COPIED = "copied", "Copied from last year's panel"
+        EXCUSED = "excused", "Excused by the chair"
+
+    seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="changes")
+    how = models.CharField(max_length=20, choices=How.choices)
+    old_person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    new_person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.seat}: {self.old_person or 'vacant'} → {self.new_person or 'vacant'}"

@@ -19,7 +19,7 @@ from assessments.models import (
 from competencies.models import Competency, FrameworkVersion
 from competencies.selectors import framework_items, item_label
 from panels.eligibility import SEAT_CHANGE_STAGES, eligibility_q, reciprocal_chief_executives
-from panels.models import JobRole, MemberScore, Panel, Person, Seat, SeatType
+from panels.models import JobRole, MemberScore, Panel, Person, Seat, SeatChange, SeatType
 
 
 def seats_for_user(user) -> QuerySet[Seat]:
@@ -244,11 +244,12 @@ class HistoryEntry:
     new: str
     source: str
     note: str
-    kind: str  # "rating" or "stage"
+    kind: str  # "rating", "stage" or "seat"
 
 
 def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
-    """Every rating change and stage change of the assessment, newest first: two queries."""
+    """Every rating change, stage change and seat change of the assessment, newest first:
+    three queries."""
     entries = [
         HistoryEntry(
             when=change.changed_at,
@@ -276,6 +277,21 @@ def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
             kind="stage",
         )
         for change in StageChange.objects.filter(assessment=assessment).select_related("changed_by")
+    ]
+    entries += [
+        HistoryEntry(
+            when=change.changed_at,
+            who=change.changed_by,
+            item=str(change.seat.seat_type),
+            old=str(change.old_person or ""),
+            new=str(change.new_person or ""),
+            source=change.get_how_display(),
+            note=change.note,
+            kind="seat",
+        )
+        for change in SeatChange.objects.filter(seat__panel__assessment=assessment).select_related(
+            "changed_by", "seat__seat_type", "old_person", "new_person"
+        )
     ]
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries

@@ -3,12 +3,22 @@
 Kept in one place (here) because it walks ``admin.site._registry`` for all three apps.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
-from assessments.models import AgreedRating, Assessment, Stage, StageChange
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    AssessmentRound,
+    RoundChange,
+    Stage,
+    StageChange,
+)
 from reports.models import ReportBatch, StoredReport
 from tests.factories import (
     AgreedRatingFactory,
@@ -33,9 +43,11 @@ from tests.factories import (
     PCTFactory,
     PersonFactory,
     RatingChangeFactory,
+    RegionReviewChangeFactory,
     RegionReviewFactory,
     RoleFactory,
     RoundChangeFactory,
+    SeatChangeFactory,
     SeatFactory,
     SeatTypeFactory,
     SelfAssessmentFactory,
@@ -86,6 +98,7 @@ BUILDERS = {
     "assessments.RatingChange": RatingChangeFactory,
     "assessments.ModerationAdjustment": ModerationAdjustmentFactory,
     "assessments.RegionReview": RegionReviewFactory,
+    "assessments.RegionReviewChange": RegionReviewChangeFactory,
     "assessments.FactualAccuracyComment": FactualAccuracyCommentFactory,
     "assessments.OutcomeIndicator": OutcomeIndicatorFactory,
     "assessments.LocalOutcomePriority": LocalOutcomePriorityFactory,
@@ -101,6 +114,7 @@ BUILDERS = {
     "panels.Panel": PanelFactory,
     "panels.Seat": SeatFactory,
     "panels.MemberScore": _member_score,
+    "panels.SeatChange": SeatChangeFactory,
     "reports.StoredReport": lambda: StoredReport.objects.create(
         assessment=AssessmentFactory(), draft=True, path="reports/x.pdf", fingerprint="0" * 64
     ),
@@ -115,14 +129,26 @@ REGISTERED = [
     if model._meta.app_label in APPS
 ]
 
-# History must not be rewritten; agreed ratings change only through the services.
+# History must not be rewritten; rows a service owns change only through the service.
 READ_ONLY = {
     "assessments.StageChange",
     "assessments.RatingChange",
     "assessments.ModerationAdjustment",
-    "assessments.AgreedRating",
+    "assessments.RegionReviewChange",
     "assessments.DevelopmentPlanChange",
     "assessments.RoundChange",
+    "assessments.AgreedRating",
+    "assessments.RegionReview",
+    "assessments.FactualAccuracyComment",
+    "assessments.SelfAssessment",
+    "assessments.SelfAssessmentRating",
+    "assessments.EvidenceDocument",
+    "assessments.DevelopmentPlan",
+    "assessments.DevelopmentPriority",
+    "panels.Panel",
+    "panels.Seat",
+    "panels.SeatChange",
+    "panels.MemberScore",
     "reports.StoredReport",
     "reports.ReportBatch",
 }
@@ -190,6 +216,55 @@ def test_admin_history_cannot_be_added_changed_or_deleted(admin_client, rf, admi
         model_admin.has_change_permission(request, obj),
         model_admin.has_delete_permission(request, obj),
     ) == (False, False, False)
+
+
+@pytest.mark.parametrize("label", sorted(READ_ONLY))
+def test_admin_change_post_to_a_read_only_model_is_403_and_changes_nothing(admin_client, label):
+    model = apps.get_model(label)
+    obj = BUILDERS[label]()
+    before = model.objects.filter(pk=obj.pk).values().get()
+    # Every concrete field posted blank: a form that accepted it would change the row.
+    data = {f.attname: "" for f in model._meta.concrete_fields if not f.primary_key}
+
+    response = admin_client.post(_url(model, "change", obj.pk), data)
+
+    assert response.status_code == 403
+    assert model.objects.filter(pk=obj.pk).values().get() == before
+
+
+def test_admin_round_publication_and_window_are_read_only(admin_client):
+    published = timezone.now() + timedelta(days=30)
+    round_ = AssessmentRoundFactory(published_at=published, factual_accuracy_working_days=10)
+    form = admin_client.get(_url(AssessmentRound, "change", round_.pk)).context["adminform"]
+
+    response = admin_client.post(
+        _url(AssessmentRound, "change", round_.pk),
+        {
+            "slug": round_.slug,
+            "name": "Renamed round",
+            "framework": round_.framework_id,
+            "published_at_0": "2001-01-01",
+            "published_at_1": "00:00:00",
+            "publication_notified_at_0": "2001-01-01",
+            "publication_notified_at_1": "00:00:00",
+            "factual_accuracy_working_days": "25",
+        },
+    )
+
+    assert response.status_code == 302
+    stored = AssessmentRound.objects.get(pk=round_.pk)
+    assert (
+        stored.name,
+        stored.published_at,
+        stored.publication_notified_at,
+        stored.factual_accuracy_working_days,
+    ) == ("Renamed round", published, None, 10)
+    assert sorted(form.readonly_fields) == [
+        "factual_accuracy_working_days",
+        "publication_notified_at",
+        "published_at",
+    ]
+    assert RoundChange.objects.count() == 0
 
 
 def test_admin_assessment_stage_is_read_only(admin_client):

@@ -11,12 +11,15 @@ from assessments.models import (
     ModerationAdjustment,
     RatingChange,
     RegionReview,
+    RegionReviewChange,
     Stage,
     StageChange,
 )
 from assessments.regions import (
     agreed_rating_moderate,
+    region_confirm,
     region_review_for,
+    region_send_back,
     region_sign_off,
 )
 from tests.factories import (
@@ -204,3 +207,45 @@ def test_moderate_refused_without_a_reason(rating):
 
     assert excinfo.value.message_dict == {"reason": ["Give the reason for the change."]}
     assert RatingChange.objects.count() == 0
+
+
+# --- The history of a region's decisions ------------------------------------------------------
+
+
+def decisions():
+    return list(
+        RegionReviewChange.objects.order_by("pk").values_list("decision", "decided_by", "comment")
+    )
+
+
+def test_region_decisions_each_write_a_change_and_keep_earlier_send_backs(region):
+    round_, sha, _assessments = region
+    staff, national = UserFactory(), UserFactory()
+
+    region_sign_off(round_=round_, sha=sha, by=staff)
+    region_send_back(round_=round_, sha=sha, by=national, comment="Competency 5 looks generous.")
+    region_sign_off(round_=round_, sha=sha, by=staff)
+    review = region_confirm(round_=round_, sha=sha, by=national)
+
+    assert decisions() == [
+        (RegionReviewChange.Decision.SIGNED_OFF, staff.pk, ""),
+        (RegionReviewChange.Decision.SENT_BACK, national.pk, "Competency 5 looks generous."),
+        (RegionReviewChange.Decision.SIGNED_OFF, staff.pk, ""),
+        (RegionReviewChange.Decision.CONFIRMED, national.pk, ""),
+    ]
+    assert set(RegionReviewChange.objects.values_list("review", flat=True)) == {review.pk}
+    assert review.status == RegionReview.Status.CONFIRMED
+
+
+def test_region_decision_refused_writes_no_change(region):
+    round_, sha, _assessments = region
+
+    with pytest.raises(TransitionError):
+        region_confirm(round_=round_, sha=sha, by=UserFactory())
+    with pytest.raises(TransitionError):
+        region_send_back(round_=round_, sha=sha, by=UserFactory(), comment="Why?")
+    Assessment.objects.filter(round=round_).update(stage=Stage.SCORING)
+    with pytest.raises(ValidationError):
+        region_sign_off(round_=round_, sha=sha, by=UserFactory())
+
+    assert decisions() == []

@@ -12,7 +12,9 @@ priorities and development plans for the PCTs red on all three.
 The demo replaces itself: running it again deletes the demo rounds, people and demo users
 and writes them anew in one transaction, so a given seed always gives the same state.
 Rows are written with ``bulk_create`` (tens of thousands of them); the services that
-users' actions go through are for one change at a time.
+users' actions go through are for one change at a time. History rows are built by the
+same functions the services use (``assessments.history``), so that seeded history has the
+services' shape.
 """
 
 import random
@@ -27,6 +29,11 @@ from django.db import transaction
 from django.db.models import Q
 
 from assessments.development import plan_description
+from assessments.history import (
+    moderation_adjustment_row,
+    rating_change_row,
+    stage_change_row,
+)
 from assessments.models import (
     AgreedRating,
     Assessment,
@@ -298,8 +305,12 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
                 else _on(ROUNDS[slug][stage_dates[stage]], 17)
             )
             changes.append(
-                StageChange(
-                    assessment=a, from_stage=previous_stage, to_stage=stage, changed_at=when
+                stage_change_row(
+                    assessment=a,
+                    from_stage=previous_stage,
+                    to_stage=stage,
+                    by=None,
+                    changed_at=when,
                 )
             )
             previous_stage = stage
@@ -504,12 +515,13 @@ def _agreed(b, cast, people, assessments, agreed, items, pcts) -> dict[str, int]
                 )
             )
             history.append(
-                RatingChange(
+                rating_change_row(
                     assessment=a,
                     source=RatingChange.Source.CONSENSUS,
                     competency=competency,
+                    old_value="",
                     new_value=str(level),
-                    changed_by=chair,
+                    by=chair,
                     changed_at=when,
                 )
             )
@@ -524,12 +536,13 @@ def _agreed(b, cast, people, assessments, agreed, items, pcts) -> dict[str, int]
                 )
             )
             history.append(
-                RatingChange(
+                rating_change_row(
                     assessment=a,
                     source=RatingChange.Source.CONSENSUS,
                     area=area,
+                    old_value="",
                     new_value=light,
-                    changed_by=chair,
+                    by=chair,
                     changed_at=when,
                 )
             )
@@ -556,24 +569,24 @@ def _agreed(b, cast, people, assessments, agreed, items, pcts) -> dict[str, int]
         when = _on(ROUNDS["2008-09"]["moderation_due"], 14)
         reason = b.texts.adjustment_reason(rng, sha=sha.name)
         adjustments.append(
-            ModerationAdjustment(
+            moderation_adjustment_row(
                 rating=rating,
                 stage=Stage.MODERATION,
                 old_value=str(rating.panel_level),
                 new_value=str(rating.level),
                 reason=reason,
-                adjusted_by=by,
+                by=by,
                 adjusted_at=when,
             )
         )
         moderation_history.append(
-            RatingChange(
+            rating_change_row(
                 assessment=rating.assessment,
                 source=RatingChange.Source.MODERATION,
                 competency=rating.competency,
                 old_value=str(rating.panel_level),
                 new_value=str(rating.level),
-                changed_by=by,
+                by=by,
                 changed_at=when,
                 note=reason,
             )

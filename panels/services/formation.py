@@ -10,8 +10,10 @@ user saw travels with the form): two people saving the same panel at once, the s
 told it changed and sees the current seats. Each seat's ``version`` moves on with a change
 of holder too, so that a member's scoring page opened before the change goes stale.
 
-History: opening scoring writes a ``StageChange`` (through ``assessment_advance``). Seat
-changes are not ratings; they move the panel's version and are logged (``wcc.panels``).
+History: opening scoring writes a ``StageChange`` (through ``assessment_advance``). Each
+change of a seat's holder writes a ``SeatChange`` (who, when, before and after, and how:
+formation or copied from last year) in the same transaction; it moves the panel's version
+and is logged (``wcc.panels``) too.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, Stage
 from assessments.services import assessment_advance
 from panels.eligibility import SEAT_CHANGE_STAGES, Refusal, seat_refusals
-from panels.models import Panel, Person, Seat, SeatType
+from panels.models import Panel, Person, Seat, SeatChange, SeatType
 from panels.notifications import notify_scoring_opened
+from panels.services.history import seat_change_row
 
 __all__ = [
     "CopyResult",
@@ -135,21 +139,12 @@ def _refusals_for(
     return refusals
 
 
-def _conflict(panel: Panel) -> None:
-    raise ConflictError(
+def _conflict(panel: Panel) -> ConflictError:
+    return ConflictError(
         "This panel was changed by someone else since you opened it. The seats shown are "
         "the current ones; your changes were not saved.",
         current=Panel.objects.get(pk=panel.pk),
     )
-
-
-def _claim_panel(panel: Panel, expected_version: int) -> None:
-    updated = Panel.objects.filter(pk=panel.pk, version=expected_version).update(
-        version=expected_version + 1
-    )
-    if not updated:  # pragma: no cover - only under a concurrent writer
-        _conflict(panel)
-    panel.version = expected_version + 1
 
 
 @transaction.atomic
@@ -165,8 +160,26 @@ def panel_seats_set(
     Seats not named in ``people`` keep their holder. All or nothing: if any seat is
     refused, ``SeatRefused`` lists every refusal and nothing is written. Refused too:
     ``TransitionError`` once scoring has opened, ``ConflictError`` if the panel's version
-    is no longer ``expected_version``.
+    is no longer ``expected_version``. Each seat that changes holder writes a
+    ``SeatChange`` (how: formation).
     """
+    return _seats_set(
+        panel=panel,
+        people=people,
+        by=by,
+        expected_version=expected_version,
+        how=SeatChange.How.FORMATION,
+    )
+
+
+def _seats_set(
+    *,
+    panel: Panel,
+    people: dict[int, Person | None],
+    by: AbstractBaseUser | None,
+    expected_version: int,
+    how: str,
+) -> Panel:
     assessment = Assessment.objects.select_related("pct__sha", "round").get(pk=panel.assessment_id)
     _check_seats_may_change(assessment)
     seats = _seats(panel)
@@ -175,12 +188,14 @@ def panel_seats_set(
     if unknown:
         raise ValidationError(f"This panel has no seat {', '.join(map(str, unknown))}.")
     if not Panel.objects.filter(pk=panel.pk, version=expected_version).exists():
-        _conflict(panel)
+        raise _conflict(panel)
     refusals = _refusals_for(assessment=assessment, seats=seats, wanted=people)
     if refusals:
         raise SeatRefused(refusals)
 
-    _claim_panel(panel, expected_version)
+    panel.version = claim(
+        Panel, pk=panel.pk, expected_version=expected_version, conflict=lambda: _conflict(panel)
+    )
     changed = [
         (seat, people[seat.seat_type.number])
         for seat in seats
@@ -196,6 +211,9 @@ def panel_seats_set(
         seat.version += 1
         seat.full_clean()
         seat.save(update_fields=["person", "submitted_at", "version"])
+        history = seat_change_row(seat=seat, how=how, old_person=old, new_person=person, by=by)
+        history.full_clean()
+        history.save()
         logger.info(
             "Panel %s seat %s: %s -> %s (by %s)",
             assessment,
@@ -257,7 +275,13 @@ def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) 
     for number, person in current.items():
         if number not in wanted and person is not None and person.pk in copied_ids:
             wanted[number] = None
-    panel_seats_set(panel=panel, people=wanted, by=by, expected_version=panel.version)
+    _seats_set(
+        panel=panel,
+        people=wanted,
+        by=by,
+        expected_version=panel.version,
+        how=SeatChange.How.COPIED,
+    )
     copied_numbers = {n for n, p in wanted.items() if p is not None}
     copied = [s for s in _seats(panel) if s.seat_type.number in copied_numbers]
     return CopyResult(copied=copied, skipped=skipped)

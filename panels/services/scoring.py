@@ -22,13 +22,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
+from assessments.history import rating_change_row
 from assessments.models import Assessment, RatingChange, Stage
 from assessments.services import agreed_rating_record, assessment_advance
 from competencies.models import Competency, GovernanceArea, Light
 from competencies.selectors import framework_items, item_label
-from panels.models import MemberScore, Panel, Seat
+from panels.models import MemberScore, Panel, Seat, SeatChange
 from panels.selectors import panel_view
+from panels.services.history import seat_change_row
 
 Item = Competency | GovernanceArea
 
@@ -78,17 +81,15 @@ def _as_text(level: int | None, light: str) -> str:
 
 def _claim(model, obj, expected_version: int, what: str):
     """Bump ``obj.version`` if it is still ``expected_version``; else ``ConflictError``."""
-    updated = model.objects.filter(pk=obj.pk, version=expected_version).update(
-        version=expected_version + 1
-    )
-    if not updated:
-        current = model.objects.get(pk=obj.pk)
-        raise ConflictError(
+
+    def conflict() -> ConflictError:
+        return ConflictError(
             f"{what} changed since you opened it (someone saved in another window or "
             "browser). The values shown are the current ones; your changes were not saved.",
-            current=current,
+            current=model.objects.get(pk=obj.pk),
         )
-    obj.version = expected_version + 1
+
+    obj.version = claim(model, pk=obj.pk, expected_version=expected_version, conflict=conflict)
 
 
 def _seat_done(seat: Seat) -> bool:
@@ -185,13 +186,13 @@ def member_scores_save(
         score.save()
         if old != new:
             history.append(
-                RatingChange(
+                rating_change_row(
                     assessment=assessment,
                     source=RatingChange.Source.MEMBER_SCORE,
                     **_item_key(item),
                     old_value=old,
                     new_value=new,
-                    changed_by=by,
+                    by=by,
                     changed_at=now,
                     note=f"Seat {seat.seat_type.number}",
                 )
@@ -226,6 +227,16 @@ def seat_mark_absent(*, seat: Seat, reason: str, by: AbstractBaseUser) -> Seat:
     seat.absence_reason = reason
     Seat.objects.filter(pk=seat.pk).update(absence_reason=reason, version=seat.version + 1)
     seat.version += 1
+    history = seat_change_row(
+        seat=seat,
+        how=SeatChange.How.EXCUSED,
+        old_person=seat.person,
+        new_person=seat.person,
+        by=by,
+        note=reason,
+    )
+    history.full_clean()
+    history.save()
     _move_to_consensus_if_ready(assessment=assessment, by=by)
     return seat
 

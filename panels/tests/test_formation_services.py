@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Stage, StageChange
-from panels.models import JobRole, Panel, Seat
+from panels.models import JobRole, Panel, Seat, SeatChange
 from panels.services.formation import (
     SeatRefused,
     panel_copy_previous,
@@ -311,3 +311,71 @@ def test_panel_open_scoring_refused_at_self_assessment():
     assert str(caught.value) == (
         "Scoring opens from Panel formation; the assessment of Assessed PCT is at Self-assessment."
     )
+
+
+# --- Seat history ------------------------------------------------------------------------
+
+
+def seat_history(panel) -> list[tuple]:
+    return list(
+        SeatChange.objects.filter(seat__panel=panel)
+        .order_by("seat__seat_type__number", "pk")
+        .values_list("seat__seat_type__number", "how", "old_person", "new_person", "changed_by")
+    )
+
+
+def test_panel_seats_set_writes_a_seat_change_per_changed_seat():
+    region = build_region()
+    panel = region.seated()
+    user = UserFactory()
+    pec = person(JobRole.PEC_CHAIR, pct=region.other_pct_a)
+
+    panel_seats_set(
+        panel=panel,
+        people={1: region.people[1], 2: pec, 4: None},
+        by=user,
+        expected_version=1,
+    )
+
+    assert seat_history(panel) == [
+        (2, SeatChange.How.FORMATION, region.people[2].pk, pec.pk, user.pk),
+        (4, SeatChange.How.FORMATION, region.people[4].pk, None, user.pk),
+    ]
+
+
+def test_panel_seats_set_refused_writes_no_seat_change():
+    region = build_region()
+    panel = panel_ensure(assessment=region.assessment)
+    own = person(JobRole.MEDICAL_DIRECTOR, pct=region.pct, name="Vic Own")
+
+    with pytest.raises(SeatRefused):
+        panel_seats_set(
+            panel=panel, people=region.people | {2: own}, by=UserFactory(), expected_version=1
+        )
+
+    assert seat_history(panel) == []
+
+
+def test_panel_seats_set_stale_version_writes_no_seat_change():
+    region = build_region()
+    panel = panel_ensure(assessment=region.assessment)
+    Panel.objects.filter(pk=panel.pk).update(version=2)
+
+    with pytest.raises(ConflictError):
+        panel_seats_set(panel=panel, people=region.people, by=UserFactory(), expected_version=1)
+
+    assert seat_history(panel) == []
+
+
+def test_panel_copy_previous_writes_seat_changes_as_copied():
+    region = build_region()
+    previous_round_panel(region)
+    user = UserFactory()
+
+    panel_copy_previous(assessment=region.assessment, by=user)
+
+    panel = Panel.objects.get(assessment=region.assessment)
+    assert seat_history(panel) == [
+        (number, SeatChange.How.COPIED, None, region.people[number].pk, user.pk)
+        for number in (1, 2, 3, 4, 5)
+    ]

@@ -8,13 +8,14 @@ from django.test import Client
 from django.utils import timezone
 
 from assessments.models import Role, Stage
-from panels.models import JobRole, Panel, Seat
+from panels.models import JobRole, Panel, Seat, SeatChange
 from panels.tests.formation_builders import build_region, person
 from tests.factories import (
     AssessmentRoundFactory,
     PCTFactory,
     RatingChangeFactory,
     RoleFactory,
+    SeatChangeFactory,
     StageChangeFactory,
     UserFactory,
 )
@@ -416,6 +417,31 @@ def test_history_lists_rating_and_stage_changes_newest_first(client):
     assert "Sam Staff" in text(response)
 
 
+def test_history_lists_seat_changes_beside_rating_changes(client):
+    region = build_region(stage=Stage.SCORING)
+    panel = region.seated()
+    now = timezone.now()
+    seat = Seat.objects.get(panel=panel, seat_type__number=2)
+    SeatChangeFactory(
+        seat=seat,
+        how=SeatChange.How.FORMATION,
+        old_person=region.people[3],
+        new_person=region.people[2],
+        changed_at=now - timedelta(days=2),
+    )
+    rating = RatingChangeFactory(assessment=region.assessment, changed_at=now - timedelta(days=1))
+    client.force_login(staff_of(region.sha_a))
+
+    response = client.get(url(region, "history"))
+
+    entries = response.context["entries"]
+    assert [(e.kind, e.item, e.old, e.new, e.source) for e in entries] == [
+        ("rating", str(rating.competency), "", "2", "Panel consensus"),
+        ("seat", str(seat.seat_type), "Cat Services", "Bob Medic", "Set by panel formation"),
+    ]
+    assert "Cat Services → Bob Medic" in text(response)
+
+
 def test_history_is_404_for_seat_holders_other_staff_and_outsiders(client):
     region = build_region()
     region.seated()
@@ -490,3 +516,20 @@ def test_open_scoring_is_saved_and_redirects_when_the_mail_server_fails(
     assert region.assessment.stage == Stage.SCORING
     assert mailoutbox == []
     assert given_up(caplog) == sorted(p.email for p in region.people.values())
+
+
+@pytest.mark.parametrize("changes", [1, 3])
+def test_history_queries_do_not_grow_with_changes(client, django_assert_num_queries, changes):
+    region = build_region()
+    panel = region.seated()
+    seats = list(Seat.objects.filter(panel=panel).order_by("seat_type__number"))
+    for i in range(changes):
+        RatingChangeFactory(assessment=region.assessment)
+        StageChangeFactory(assessment=region.assessment)
+        SeatChangeFactory(seat=seats[i], old_person=None, new_person=region.people[i + 1])
+    client.force_login(staff_of(region.sha_a))
+
+    with django_assert_num_queries(7):
+        response = client.get(url(region, "history"))
+
+    assert len(response.context["entries"]) == 3 * changes

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import AgreedRating, Assessment, RatingChange, Stage
-from panels.models import MemberScore, Seat
+from panels.models import MemberScore, Seat, SeatChange
 from panels.services.scoring import (
     AgreedInput,
     MemberInput,
@@ -199,6 +199,30 @@ def test_excusing_refused(seat_index, reason, message):
         seat_mark_absent(seat=panel.seats[seat_index], reason=reason, by=panel.chair.person.user)
 
     assert list(Seat.objects.exclude(absence_reason="")) == []
+    assert list(SeatChange.objects.all()) == []
+
+
+def test_excusing_a_member_writes_a_seat_change():
+    panel = build_scoring_panel()
+    seat = panel.seats[2]
+    chair = panel.chair.person.user
+
+    seat_mark_absent(seat=seat, reason="Conflict of interest found.", by=chair)
+
+    assert list(
+        SeatChange.objects.values_list(
+            "seat", "how", "old_person", "new_person", "changed_by", "note"
+        )
+    ) == [
+        (
+            seat.pk,
+            SeatChange.How.EXCUSED,
+            seat.person_id,
+            seat.person_id,
+            chair.pk,
+            "Conflict of interest found.",
+        )
+    ]
 
 
 def test_excused_member_can_no_longer_score():

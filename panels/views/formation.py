@@ -196,7 +196,7 @@ def panel_detail(request, assessment: Assessment):
 @require_http_methods(["GET"])
 @view_access("panels.view_history", lookup=panel_assessment)
 def history(request, assessment: Assessment):
-    """Every rating change and stage change of the assessment, newest first."""
+    """Every rating change, stage change and seat change of the assessment, newest first."""
     return render(
         request,
         "panels/history.html",

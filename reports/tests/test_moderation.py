@@ -13,6 +13,7 @@ from assessments.models import (
     ModerationAdjustment,
     RatingChange,
     RegionReview,
+    RegionReviewChange,
     Role,
     Stage,
 )
@@ -32,6 +33,7 @@ from tests.factories import (
     CompetencyFactory,
     GovernanceAreaFactory,
     PCTFactory,
+    RegionReviewChangeFactory,
     RegionReviewFactory,
     RoleFactory,
     SelfAssessmentFactory,
@@ -434,6 +436,35 @@ def test_page_shows_the_national_teams_comment_when_sent_back(client, region):
     assert "Sign off North East" in page
 
 
+def test_page_lists_earlier_decisions_on_the_region(client, region):
+    review = RegionReviewFactory(
+        round=region.round, sha=region.sha, status=RegionReview.Status.SIGNED_OFF
+    )
+    national = UserFactory(username="nat", first_name="Nia", last_name="National")
+    RegionReviewChangeFactory(review=review, decision=RegionReviewChange.Decision.SIGNED_OFF)
+    RegionReviewChangeFactory(
+        review=review,
+        decision=RegionReviewChange.Decision.SENT_BACK,
+        decided_by=national,
+        comment="Competency 6 looks generous.",
+    )
+    RegionReviewChangeFactory(review=review, decision=RegionReviewChange.Decision.SIGNED_OFF)
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.get(url(region.round, region.sha))
+
+    decisions = list(response.context["review"].changes.all())
+    assert [(c.decision, c.comment) for c in decisions] == [
+        (RegionReviewChange.Decision.SIGNED_OFF, ""),
+        (RegionReviewChange.Decision.SENT_BACK, "Competency 6 looks generous."),
+        (RegionReviewChange.Decision.SIGNED_OFF, ""),
+    ]
+    page = response.content.decode()
+    assert page.count('data-test="decision"') == 3
+    assert '<th scope="row">Sent back</th>' in page
+    assert "Nia National" in page
+
+
 def test_page_lists_the_pcts_that_hold_up_sign_off(client, region):
     Assessment.objects.filter(pk=region.assessments[1].pk).update(stage=Stage.SCORING)
     client.force_login(staff_of(region.sha))
@@ -457,10 +488,25 @@ def test_page_query_count_does_not_grow_with_pcts_or_shas(
     RegionReviewFactory(round=world.round, sha=regions[0])
     client.force_login(staff_of(regions[0]))
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(url(world.round, regions[0]))
 
     assert len(response.context["rows"]) == pcts
+
+
+@pytest.mark.parametrize("decisions", [1, 3])
+def test_page_query_count_does_not_grow_with_decisions(
+    client, django_assert_num_queries, region, decisions
+):
+    review = RegionReviewFactory(round=region.round, sha=region.sha)
+    for _n in range(decisions):
+        RegionReviewChangeFactory(review=review)
+    client.force_login(staff_of(region.sha))
+
+    with django_assert_num_queries(14):
+        response = client.get(url(region.round, region.sha))
+
+    assert len(response.context["review"].changes.all()) == decisions
 
 
 # --- Adjusting a rating --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ region (its POSTs answer 403: it may see but not change); anyone else gets 404.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -13,7 +14,14 @@ from django.views.decorators.http import require_POST, require_safe
 
 from assessments.access import RegionRound, region_round, view_access
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
-from assessments.models import AgreedRating, Assessment, AssessmentRound, RegionReview, Stage
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    AssessmentRound,
+    RegionReview,
+    RegionReviewChange,
+    Stage,
+)
 from assessments.models import StrategicHealthAuthority as SHA
 from assessments.regions import agreed_rating_moderate, region_sign_off
 
@@ -43,6 +51,9 @@ def moderation_page(request, region: RegionRound):
     review = (
         RegionReview.objects.filter(round=round_, sha=sha)
         .select_related("signed_off_by", "decided_by")
+        .prefetch_related(
+            Prefetch("changes", queryset=RegionReviewChange.objects.select_related("decided_by"))
+        )
         .first()
     )
     can_moderate = request.user.has_perm("reports.change_moderation", region)

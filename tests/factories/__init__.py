@@ -14,6 +14,7 @@ from tests.factories.assessments import (  # noqa: F401
     OutcomeIndicatorFactory,
     PCTFactory,
     RatingChangeFactory,
+    RegionReviewChangeFactory,
     RegionReviewFactory,
     RoleFactory,
     RoundChangeFactory,
@@ -37,6 +38,7 @@ from tests.factories.panels import (  # noqa: F401
     MemberScoreFactory,
     PanelFactory,
     PersonFactory,
+    SeatChangeFactory,
     SeatFactory,
     SeatTypeFactory,
 )

@@ -18,6 +18,7 @@ from assessments.models import (
     PrimaryCareTrust,
     RatingChange,
     RegionReview,
+    RegionReviewChange,
     Role,
     RoundChange,
     SelfAssessment,
@@ -192,6 +193,15 @@ class RegionReviewFactory(factory.django.DjangoModelFactory):
 
     round = factory.SubFactory(AssessmentRoundFactory)
     sha = factory.SubFactory(SHAFactory)
+
+
+class RegionReviewChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegionReviewChange
+
+    review = factory.SubFactory(RegionReviewFactory)
+    decision = RegionReviewChange.Decision.SIGNED_OFF
+    decided_by = factory.SubFactory(UserFactory)
 
 
 class FactualAccuracyCommentFactory(factory.django.DjangoModelFactory):

@@ -8,9 +8,10 @@ from panels.models import (
     Panel,
     Person,
     Seat,
+    SeatChange,
     SeatType,
 )
-from tests.factories.assessments import AssessmentFactory, PCTFactory
+from tests.factories.assessments import AssessmentFactory, PCTFactory, UserFactory
 
 
 class ExternalOrganisationFactory(factory.django.DjangoModelFactory):
@@ -81,3 +82,14 @@ class ConflictRuleFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"rule-{n}")
     description = "A conflict of interest."
     severity = ConflictRule.Severity.WARNING
+
+
+class SeatChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SeatChange
+
+    seat = factory.SubFactory(SeatFactory)
+    how = SeatChange.How.FORMATION
+    old_person = None
+    new_person = factory.SelfAttribute("seat.person")
+    changed_by = factory.SubFactory(UserFactory)

@@ -1,0 +1,107 @@
+"""The history rows the assessment services write, built in one place.
+
+A service builds its row here, ``full_clean()``s it and saves it in the transaction of the
+change. The demo seed (``panels.demo.seed``) builds its rows with the same functions and
+writes them with ``bulk_create``, so that seeded history cannot drift from the services'.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils import timezone
+
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    ModerationAdjustment,
+    RatingChange,
+    RegionReview,
+    RegionReviewChange,
+    StageChange,
+)
+
+
+def stage_change_row(
+    *,
+    assessment: Assessment,
+    from_stage: int,
+    to_stage: int,
+    by: AbstractBaseUser | None,
+    note: str = "",
+    changed_at: datetime | None = None,
+) -> StageChange:
+    """An unsaved ``StageChange``: ``assessment`` moved from ``from_stage`` to ``to_stage``."""
+    return StageChange(
+        assessment=assessment,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        changed_by=by,
+        changed_at=changed_at or timezone.now(),
+        note=note,
+    )
+
+
+def rating_change_row(
+    *,
+    source: str,
+    old_value: str,
+    new_value: str,
+    by: AbstractBaseUser | None,
+    note: str = "",
+    changed_at: datetime | None = None,
+    **keys,
+) -> RatingChange:
+    """An unsaved ``RatingChange``. ``keys`` name the assessment (``assessment=`` or
+    ``assessment_id=``) and the item (``competency``, ``area`` or ``sub_indicator``, an
+    object or, with an ``_id`` suffix, its key)."""
+    return RatingChange(
+        source=source,
+        old_value=old_value,
+        new_value=new_value,
+        changed_by=by,
+        changed_at=changed_at or timezone.now(),
+        note=note,
+        **keys,
+    )
+
+
+def moderation_adjustment_row(
+    *,
+    rating: AgreedRating,
+    stage: int,
+    old_value: str,
+    new_value: str,
+    reason: str,
+    by: AbstractBaseUser,
+    adjusted_at: datetime | None = None,
+) -> ModerationAdjustment:
+    """An unsaved ``ModerationAdjustment`` of ``rating`` after consensus, with its reason."""
+    return ModerationAdjustment(
+        rating=rating,
+        stage=stage,
+        old_value=old_value,
+        new_value=new_value,
+        reason=reason,
+        adjusted_by=by,
+        adjusted_at=adjusted_at or timezone.now(),
+    )
+
+
+def region_review_change_row(
+    *,
+    review: RegionReview,
+    decision: str,
+    by: AbstractBaseUser,
+    comment: str = "",
+    decided_at: datetime | None = None,
+) -> RegionReviewChange:
+    """An unsaved ``RegionReviewChange``: ``by`` took ``decision`` on ``review``."""
+    return RegionReviewChange(
+        review=review,
+        decision=decision,
+        decided_by=by,
+        decided_at=decided_at or timezone.now(),
+        comment=comment,
+    )
