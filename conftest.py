@@ -64,6 +64,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture
+def media(settings, tmp_path):
+    """A fresh MEDIA_ROOT for the test, for tests that look at the files stored."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """The seeded demo (seed 2009), written once for a test module inside a transaction
