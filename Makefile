@@ -19,6 +19,11 @@ CHROMIUM := /usr/bin/chromium
 RUN_ADDRESS ?= 127.0.0.1:8000
 # Extra pytest options for every part of `make test`, e.g. `make test PYTEST_ARGS=-x`.
 PYTEST_ARGS ?=
+# pytest-xdist workers for the SQLite and PostgreSQL parts (the browser part runs serially).
+# --dist loadfile keeps a test module on one worker, so a module-scoped fixture (the demo)
+# is built once per module. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 
 # Run the suite against the defaults, not whatever the calling shell points at.
 TEST_ENV := env -u DATABASE_URL -u DEBUG -u DJANGO_SETTINGS_MODULE
@@ -62,12 +67,25 @@ format: venv
 	$(RUFF) check --fix .
 
 # --- Tests ------------------------------------------------------------------------------
-# Every part runs even when an earlier one fails (-k), so one run shows all problems;
-# the exit status is non-zero if any part failed.
+# Every part runs even when an earlier one fails, so one run shows all problems; the exit
+# status is non-zero if any part failed. Each part's duration is printed at the end
+# (docs/testing.md records the figures measured on the project's 2-core machines).
+TEST_PARTS := test-lint test-sqlite test-postgres test-browser
+
 test: venv
-	@$(MAKE) --no-print-directory -k test-lint test-sqlite test-postgres test-browser \
-	    || { printf '\n==== make test: FAILED (see the parts above) ====\n' >&2; exit 1; }
-	$(call heading,"make test: all parts passed")
+	@start=$$(date +%s); failed=""; summary=""; \
+	for part in $(TEST_PARTS); do \
+	    t=$$(date +%s); result=ok; \
+	    $(MAKE) --no-print-directory $$part || { result=FAILED; failed="$$failed $$part"; }; \
+	    summary="$$summary$$(printf '  %-14s %5ss  %s' $$part $$(( $$(date +%s) - t )) $$result)\n"; \
+	done; \
+	printf '\n==== make test: duration of each part ====\n'; \
+	printf "$$summary"; \
+	printf '  %-14s %5ss\n' total $$(( $$(date +%s) - start )); \
+	if [ -n "$$failed" ]; then \
+	    printf '\n==== make test: FAILED:%s (see the parts above) ====\n' "$$failed" >&2; exit 1; \
+	fi; \
+	printf '\n==== make test: all parts passed ====\n'
 
 test-lint: venv
 	$(call heading,"1/4 Lint: ruff check and ruff format --check")
@@ -76,7 +94,7 @@ test-lint: venv
 
 test-sqlite: venv
 	$(call heading,"2/4 Tests on SQLite (all but browser tests)")
-	$(TEST_ENV) $(PYTEST) -m "not browser" --create-db $(PYTEST_ARGS)
+	$(TEST_ENV) $(PYTEST) -m "not browser" --create-db $(PARALLEL) $(PYTEST_ARGS)
 
 # pg_virtualenv (Debian's postgresql-common) starts a throw-away cluster, runs the command
 # with PGHOST/PGPORT/PGUSER/PGPASSWORD set and drops the cluster afterwards. PGHOST is
@@ -96,7 +114,7 @@ test-postgres: venv
 	    host=$$PGHOST; \
 	    case $$host in /*) host=$$(printf %s "$$host" | sed "s,/,%2F,g");; esac; \
 	    export DATABASE_URL="postgres://$$PGUSER:$$PGPASSWORD@$$host:$$PGPORT/postgres"; \
-	    exec "$$@"' sh $(PYTEST) -m "not browser" --create-db $(PYTEST_ARGS)
+	    exec "$$@"' sh $(PYTEST) -m "not browser" --create-db $(PARALLEL) $(PYTEST_ARGS)
 
 # Exit status 5 means "no tests collected": an error here, since browser tests exist.
 test-browser: venv

@@ -77,14 +77,28 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture
+def media(settings, tmp_path):
+    """A fresh MEDIA_ROOT for the test, for tests that look at the files stored."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """The seeded demo (seed 2009), written once for a test module inside a transaction
-    that is rolled back when the module ends, so other modules never see it."""
+    that is rolled back when the module ends, so other modules never see it.
+
+    On PostgreSQL the tables are analysed once the demo is written (``tests.database``):
+    without statistics the planner treated them as empty.
+    """
     from django.db import transaction
 
     from panels.demo.seed import demo_seed
+    from tests.database import analyze
 
     with django_db_blocker.unblock(), transaction.atomic():
-        yield demo_seed(seed=2009, password="wcc-demo")
+        seeded = demo_seed(seed=2009, password="wcc-demo")
+        analyze()
+        yield seeded
         transaction.set_rollback(True)

@@ -1,4 +1,5 @@
-"""Evidence documents: what may be uploaded, by whom, and who may download them."""
+"""Evidence documents through the pages: what may be uploaded, by whom, and who may download
+them. (The upload and delete services are tested in test_self_assessment_services.py.)"""
 
 import io
 import zipfile
@@ -6,14 +7,10 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from assessments.models import EvidenceDocument, Role, Stage
+from assessments.models import EvidenceDocument, Role
 from assessments.services import evidence_upload, self_assessment_save
 from tests.factories import (
     AssessmentFactory,
-    AssessmentRoundFactory,
-    CompetencyFactory,
-    FrameworkFactory,
-    GovernanceAreaFactory,
     PCTFactory,
     PersonFactory,
     RoleFactory,
@@ -22,7 +19,9 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
+# Stored files go to a fresh folder for each test (the root conftest's ``media``); the
+# assessment (5PG, at self-assessment) and its board come from assessments/tests/conftest.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -33,29 +32,6 @@ def docx_bytes() -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<w:document/>")
     return buffer.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def assessment():
-    framework = FrameworkFactory(slug="fw-evidence")
-    CompetencyFactory(framework=framework, number=1)
-    GovernanceAreaFactory(framework=framework, code="strategy", position=1)
-    return AssessmentFactory(
-        round=AssessmentRoundFactory(slug="2009-10", framework=framework),
-        pct=PCTFactory(ods_code="5PG"),
-        stage=Stage.SELF_ASSESSMENT,
-    )
-
-
-@pytest.fixture
-def board(assessment):
-    return RoleFactory(kind=Role.Kind.PCT_BOARD, pct=assessment.pct).user
 
 
 @pytest.fixture
@@ -137,6 +113,12 @@ def test_board_uploads_an_accepted_file(client, assessment, board, media, name, 
         ),
         ("plan.pdf", b"<html><script></script></html>", "plan.pdf: the content is not a PDF file."),
         ("finance.xlsx", PDF, "finance.xlsx: the content is not a XLSX file."),
+        (
+            "macro.xlsm",
+            b"PK\x03\x04",
+            "macro.xlsm: files of type .xlsm are not accepted; upload PDF, DOCX, XLSX, PPTX, "
+            "ODT, CSV, TXT.",
+        ),
         (
             "notes",
             b"text",

@@ -1,4 +1,5 @@
-"""The board's self-assessment services: every rule, its history, and nothing half-written."""
+"""The board's self-assessment and evidence services: every rule, its history, and nothing
+half-written. (The pages are in test_self_assessment_views.py and test_evidence.py.)"""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,7 +10,6 @@ from assessments.models import (
     Assessment,
     EvidenceDocument,
     RatingChange,
-    Role,
     SelfAssessment,
     SelfAssessmentRating,
     Stage,
@@ -26,38 +26,11 @@ from tests.factories import (
     AssessmentRoundFactory,
     CompetencyFactory,
     FrameworkFactory,
-    GovernanceAreaFactory,
-    RoleFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def framework():
-    framework = FrameworkFactory(slug="fw-services")
-    CompetencyFactory(framework=framework, number=1, short_name="Locally leading the NHS")
-    CompetencyFactory(
-        framework=framework, number=2, short_name="Managing knowledge and assessing need"
-    )
-    for position, code in enumerate(["strategy", "finance", "board"], start=1):
-        GovernanceAreaFactory(framework=framework, code=code, position=position)
-    return framework
-
-
-@pytest.fixture
-def assessment(framework):
-    return AssessmentFactory(
-        round=AssessmentRoundFactory(slug="2009-10", framework=framework),
-        stage=Stage.SELF_ASSESSMENT,
-    )
-
-
-@pytest.fixture
-def board(assessment):
-    return RoleFactory(kind=Role.Kind.PCT_BOARD, pct=assessment.pct).user
 
 
 def items(framework):
@@ -128,6 +101,38 @@ def test_save_with_one_bad_value_writes_nothing(assessment, board, framework):
     ]
     assert (SelfAssessment.objects.count(), SelfAssessmentRating.objects.count()) == (0, 0)
     assert RatingChange.objects.count() == 0
+
+
+def test_draft_saves_blank_items_and_history_only_for_values(assessment, board, framework):
+    (c1, c2), _ = items(framework)
+
+    sa = self_assessment_save(
+        assessment=assessment,
+        values={c1: (3, "Strong partnerships."), c2: (None, "")},
+        commentary="",
+        by=board,
+        expected_version=0,
+    )
+
+    ratings = list(SelfAssessmentRating.objects.values_list("competency_id", "level", "commentary"))
+    assert (sa.status, sa.version) == ("draft", 1)
+    assert sorted(ratings) == sorted([(c1.pk, 3, "Strong partnerships."), (c2.pk, None, "")])
+    assert history(assessment) == [("self_assessment", 1, None, "", "3")]
+
+
+def test_save_with_a_bad_light_names_the_item(assessment, board, framework):
+    _, (strategy, *_) = items(framework)
+
+    with pytest.raises(ValidationError) as excinfo:
+        self_assessment_save(
+            assessment=assessment,
+            values={strategy: ("purple", "")},
+            commentary="",
+            by=board,
+            expected_version=0,
+        )
+
+    assert excinfo.value.messages == ["Strategy: 'purple' is not a light: use green, amber or red"]
 
 
 def test_save_refuses_an_item_of_another_framework(assessment, board):
@@ -254,6 +259,71 @@ def test_submit_with_no_draft_names_every_item(assessment, board):
     assert SelfAssessment.objects.count() == 0
 
 
+def test_save_and_submit_with_missing_items_names_each_and_writes_nothing(
+    assessment, board, framework
+):
+    (c1, _), _ = items(framework)
+
+    with pytest.raises(ValidationError) as excinfo:
+        self_assessment_save(
+            assessment=assessment,
+            values={c1: (2, "")},
+            commentary="",
+            by=board,
+            expected_version=0,
+            submit=True,
+        )
+
+    assert excinfo.value.messages == [
+        "2. Managing knowledge and assessing need: choose a level.",
+        "Strategy: choose a light.",
+        "Financial management: choose a light.",
+        "Board governance: choose a light.",
+    ]
+    assert SelfAssessment.objects.count() == 0
+    assert Assessment.objects.get().stage == Stage.SELF_ASSESSMENT
+
+
+def test_save_and_submit_moves_to_panel_formation_and_then_nothing_changes(
+    assessment, board, framework
+):
+    sa = self_assessment_save(
+        assessment=assessment,
+        values=complete(framework),
+        commentary="",
+        by=board,
+        expected_version=0,
+        submit=True,
+    )
+
+    assert (sa.status, Assessment.objects.get().stage) == ("submitted", Stage.PANEL_FORMATION)
+    with pytest.raises(TransitionError):
+        self_assessment_save(
+            assessment=assessment,
+            values=complete(framework, level=3),
+            commentary="",
+            by=board,
+            expected_version=sa.version,
+        )
+    assert set(
+        SelfAssessmentRating.objects.exclude(level=None).values_list("level", flat=True)
+    ) == {2}
+
+
+def test_submit_twice_is_refused(assessment, board, framework):
+    sa = self_assessment_save(
+        assessment=assessment,
+        values=complete(framework),
+        commentary="",
+        by=board,
+        expected_version=0,
+        submit=True,
+    )
+
+    with pytest.raises(TransitionError):
+        self_assessment_submit(assessment=assessment, by=board, expected_version=sa.version)
+
+
 def test_submit_records_who_and_moves_to_panel_formation(assessment, board, framework):
     draft = self_assessment_save(
         assessment=assessment,
@@ -347,8 +417,7 @@ def upload(assessment, board, name="plan.pdf", content=PDF, **kwargs):
     )
 
 
-def test_upload_limit_defaults_to_the_setting(assessment, board, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_upload_limit_defaults_to_the_setting(assessment, board, settings, media):
     settings.EVIDENCE_MAX_BYTES = 10
 
     with pytest.raises(ValidationError) as excinfo:
@@ -358,8 +427,31 @@ def test_upload_limit_defaults_to_the_setting(assessment, board, settings, tmp_p
     assert EvidenceDocument.objects.count() == 0
 
 
-def test_upload_refused_once_submitted(assessment, board, framework, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("plan.exe", b"MZ", "plan.exe: files of type .exe are not accepted"),
+        ("plan.pdf", b"<html>not a pdf</html>", "plan.pdf: the content is not a PDF file."),
+        ("notes.txt", b"\x00\x01binary", "notes.txt: the content is not plain text."),
+        ("plan.docx", b"%PDF-", "plan.docx: the content is not a DOCX file."),
+    ],
+)
+def test_upload_of_the_wrong_type_is_refused(assessment, board, media, name, content, message):
+    with pytest.raises(ValidationError) as excinfo:
+        upload(assessment, board, name=name, content=content, max_bytes=1_000_000)
+
+    assert excinfo.value.messages[0].startswith(message)
+    assert EvidenceDocument.objects.count() == 0
+
+
+def test_upload_too_large_is_refused(assessment, board, media):
+    with pytest.raises(ValidationError) as excinfo:
+        upload(assessment, board, content=PDF + b"x" * 3_000_000, max_bytes=2 * 1_048_576)
+
+    assert excinfo.value.messages == ["plan.pdf: the file is 2.9 MB; the limit is 2 MB."]
+
+
+def test_upload_refused_once_submitted(assessment, board, framework, media):
     self_assessment_save(
         assessment=assessment,
         values=complete(framework),
@@ -373,15 +465,14 @@ def test_upload_refused_once_submitted(assessment, board, framework, settings, t
         upload(assessment, board)
 
     assert EvidenceDocument.objects.count() == 0
-    assert list(tmp_path.rglob("*.pdf")) == []
+    assert list(media.rglob("*.pdf")) == []
 
 
 def test_delete_removes_the_row_and_then_the_file(
-    assessment, board, settings, tmp_path, django_capture_on_commit_callbacks
+    assessment, board, media, django_capture_on_commit_callbacks
 ):
-    settings.MEDIA_ROOT = tmp_path
     document = upload(assessment, board)
-    stored = tmp_path / document.file.name
+    stored = media / document.file.name
 
     with django_capture_on_commit_callbacks(execute=True):
         evidence_delete(document=document, by=board)
@@ -390,10 +481,7 @@ def test_delete_removes_the_row_and_then_the_file(
     assert not stored.exists()
 
 
-def test_delete_refused_once_submitted_and_the_file_kept(
-    assessment, board, framework, settings, tmp_path
-):
-    settings.MEDIA_ROOT = tmp_path
+def test_delete_refused_once_submitted_and_the_file_kept(assessment, board, framework, media):
     document = upload(assessment, board)
     self_assessment_save(
         assessment=assessment,
@@ -408,4 +496,4 @@ def test_delete_refused_once_submitted_and_the_file_kept(
         evidence_delete(document=EvidenceDocument.objects.get(), by=board)
 
     assert list(EvidenceDocument.objects.all()) == [document]
-    assert (tmp_path / document.file.name).read_bytes() == PDF
+    assert (media / document.file.name).read_bytes() == PDF

@@ -1,4 +1,6 @@
-"""The self-assessment page: who sees it, what it shows, and what the server refuses."""
+"""The self-assessment page: who sees it, what it shows, and what the server refuses.
+
+On the real frameworks of both years (the services' tests use a small one)."""
 
 import re
 
@@ -44,8 +46,9 @@ def assessment_in(framework: FrameworkVersion, **kwargs) -> Assessment:
 
 
 @pytest.fixture
-def assessment(frameworks) -> Assessment:
-    return assessment_in(frameworks["2009-10"], pct=PCTFactory(ods_code="5PG"))
+def framework(frameworks) -> FrameworkVersion:
+    """The real 2009-10 framework for conftest's ``assessment`` (5PG, 2009-10 round)."""
+    return frameworks["2009-10"]
 
 
 def board_of(pct):
@@ -298,11 +301,51 @@ def test_submitted_page_is_read_only_and_a_post_is_refused(client, assessment, f
     assert Assessment.objects.get().stage == Stage.PANEL_FORMATION
 
 
+def test_board_saves_a_draft_with_item_commentary_then_submits(client, assessment, framework):
+    client.force_login(board_of(assessment.pct))
+    data = complete_post(framework, 0, level="3") | {
+        "commentary": "Agreed by the board.",
+        "c1_commentary": "JSNA in use.",
+    }
+
+    client.post(url(assessment), data, follow=True)
+    response = client.post(
+        url(assessment), data | {"version": "1", "action": "submit", "confirm": "on"}, follow=True
+    )
+
+    assert messages_of(response) == ["Self-assessment submitted: it now goes to your panel."]
+    stored = SelfAssessment.objects.get()
+    assert (stored.status, stored.commentary) == ("submitted", "Agreed by the board.")
+    assert SelfAssessmentRating.objects.get(competency__number=1).commentary == "JSNA in use."
+    assert response.context["editable"] is False
+
+
+@pytest.mark.parametrize("documents", [1, 3])
+def test_board_page_query_count_does_not_grow_with_documents(
+    client, assessment, django_assert_num_queries, media, documents
+):
+    board = board_of(assessment.pct)
+    for n in range(documents):
+        evidence_upload(
+            assessment=assessment,
+            doc_type="other",
+            title=f"Document {n}",
+            file=SimpleUploadedFile(f"d{n}.pdf", PDF),
+            by=board,
+        )
+    client.force_login(board)
+
+    with django_assert_num_queries(9):
+        response = client.get(url(assessment))
+
+    assert response.context["editable"] is True
+    assert len(response.context["detail"].evidence) == documents
+
+
 @pytest.mark.parametrize("documents", [1, 3])
 def test_read_only_page_query_count_does_not_grow_with_documents(
-    client, assessment, frameworks, django_assert_num_queries, settings, tmp_path, documents
+    client, assessment, frameworks, django_assert_num_queries, media, documents
 ):
-    settings.MEDIA_ROOT = tmp_path
     board = board_of(assessment.pct)
     for n in range(documents):
         evidence_upload(

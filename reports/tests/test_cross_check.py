@@ -7,15 +7,22 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from assessments.exceptions import TransitionError
-from assessments.models import Assessment, RegionReview, Role, Stage
+from assessments.models import Assessment, RegionReview, Role, Stage, StrategicHealthAuthority
 from assessments.regions import add_working_days, region_confirm, region_send_back, region_sign_off
+from reports.moderation import Flag, moderation, round_flags
 from tests.factories import (
     AgreedRatingFactory,
     AssessmentFactory,
     AssessmentRoundFactory,
     CompetencyFactory,
+    GovernanceAreaFactory,
+    MemberScoreFactory,
+    PanelFactory,
     PCTFactory,
+    PersonFactory,
     RoleFactory,
+    SeatFactory,
+    SeatTypeFactory,
     SHAFactory,
     UserFactory,
 )
@@ -158,21 +165,87 @@ def test_page_query_count_does_not_grow(client, django_assert_num_queries, shas)
         client.get(f"/reports/cross-check/{round_.slug}/")
 
 
-@pytest.mark.django_db
-def test_cross_check_counts_the_flags_each_region_page_shows(client, demo):
-    from assessments.models import AssessmentRound, StrategicHealthAuthority
-    from reports.moderation import moderation, round_flags
+@pytest.fixture
+def flagged_round():
+    """A small round whose flags can be worked out by hand (one competency, three areas).
 
-    round_ = AssessmentRound.objects.get(slug="2009-10")
-    by_sha = round_flags(round_=round_)
-    client.force_login(UserFactory._meta.model.objects.get(username="national"))
+    North (Q40): 5AA and 5AB, both level 4 on c1; 5AA red on all three areas; 5AB's three
+    submitted members (of South's SHA, so that no other SHA exists) scored c1 1, 1 and 2.
+    South (Q41): six PCTs, level 1, amber.
 
-    response = client.get("/reports/cross-check/2009-10/")
+    England's c1 levels are 4, 4 and six 1s: mean 1.75, sd (population) √1.6875 = 1.30.
+    North: z = (4 - 1.75) / (1.30 / √2) = +2.4, flagged; South: z = (1 - 1.75) / (1.30 / √6)
+    = -1.4, not. 5AB's members' median is 1, three levels from its agreed 4: flagged. The
+    members differ on c1, so the panel is not "identical"; nobody self-assessed.
+    """
+    round_ = AssessmentRoundFactory(slug="2030-31")
+    framework = round_.framework
+    c1 = CompetencyFactory(framework=framework, number=1)
+    areas = [
+        GovernanceAreaFactory(framework=framework, code=code, position=position)
+        for position, code in enumerate(["strategy", "finance", "board"], start=1)
+    ]
+    north, south = SHAFactory(ods_code="Q40"), SHAFactory(ods_code="Q41")
+    pcts = [("5AA", north, 4, "red"), ("5AB", north, 4, "green")]
+    pcts += [(f"5B{n}", south, 1, "amber") for n in range(6)]
+    for ods, sha, level, light in pcts:
+        assessment = AssessmentFactory(
+            round=round_, pct=PCTFactory(ods_code=ods, sha=sha), stage=Stage.MODERATION
+        )
+        AgreedRatingFactory(assessment=assessment, competency=c1, level=level)
+        for area in areas:
+            AgreedRatingFactory(assessment=assessment, area=area, light=light)
+        if ods == "5AB":
+            panel = PanelFactory(assessment=assessment)
+            for number, member_level in enumerate([1, 1, 2], start=1):
+                seat = SeatFactory(
+                    panel=panel,
+                    seat_type=SeatTypeFactory(number=number),
+                    person=PersonFactory(pct=None, sha=south),
+                    submitted_at=datetime.datetime(2031, 1, 5, tzinfo=datetime.UTC),
+                )
+                MemberScoreFactory(seat=seat, competency=c1, level=member_level)
+    return round_
+
+
+EXPECTED_FLAGS = {
+    "Q40": [
+        Flag(
+            "region-mean",
+            "Competency 1",
+            "region mean 4.00 (n = 2) against England 1.75 (sd 1.30): z = +2.4",
+            item="c1",
+        ),
+        Flag("panel-median", "PCT 5AB", "c1: agreed 4, members' median 1", "5AB", "c1"),
+        Flag("red-all-three", "PCT 5AA", "red on strategy, finance and board", "5AA"),
+    ],
+    "Q41": [],
+}
+
+
+def test_round_flags_are_the_hand_computed_ones(flagged_round):
+    assert round_flags(round_=flagged_round) == EXPECTED_FLAGS
+
+
+def test_each_region_page_shows_the_same_flags_as_the_cross_check(flagged_round):
+    shown = {
+        sha.ods_code: moderation(round_=flagged_round, sha=sha).flags
+        for sha in StrategicHealthAuthority.objects.order_by("ods_code")
+    }
+
+    assert shown == EXPECTED_FLAGS
+
+
+def test_cross_check_page_counts_each_regions_flags_by_rule(client, flagged_round):
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.get(f"/reports/cross-check/{flagged_round.slug}/")
 
     rows = {row.sha.ods_code: row for row in response.context["rows"]}
-    for sha in StrategicHealthAuthority.objects.filter(ods_code__in=["Q30", "Q31", "Q36"]):
-        page_flags = moderation(round_=round_, sha=sha).flags
-        assert set(by_sha[sha.ods_code]) == set(page_flags)
-        assert rows[sha.ods_code].flag_total == len(page_flags)
-    assert sum(row.flag_total for row in rows.values()) > 0
-    assert 'data-test="flags-Q30-red-all-three"' in response.content.decode()
+    assert {code: row.flag_total for code, row in rows.items()} == {"Q40": 3, "Q41": 0}
+    assert {rule: n for rule, n in rows["Q40"].flags.items() if n} == {
+        "region-mean": 1,
+        "panel-median": 1,
+        "red-all-three": 1,
+    }
+    assert 'data-test="flags-Q40-red-all-three"' in response.content.decode()

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from assessments.development import PriorityInput, development_plan_save
@@ -25,15 +24,12 @@ from tests.factories import (
     SupplierFactory,
     UserFactory,
 )
+from tests.users import demo_user
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/reports/development/{}/"
 PLAN = "/reports/development/{}/{}/"
-
-
-def user(username):
-    return get_user_model().objects.get(username=username)
 
 
 @pytest.fixture
@@ -190,7 +186,7 @@ def test_published_list_shows_every_planned_pct_to_everyone(client, demo):
     [("national", 200), ("moderator.q30", 200), ("board.5nd", 404), ("chair.q34", 404)],
 )
 def test_unpublished_list_is_for_the_process_only(client, demo, username, status):
-    client.force_login(user(username))
+    client.force_login(demo_user(username))
 
     assert client.get(LIST.format("2009-10")).status_code == status
 
@@ -200,18 +196,18 @@ def test_sha_staff_see_only_their_region_before_publication(client, demo):
     DevelopmentPlan.objects.create(
         assessment=assessment, reason="sha_flagged", owner="X", review_date="2010-06-30"
     )
-    client.force_login(user("moderator.q30"))
+    client.force_login(demo_user("moderator.q30"))
 
     rows = client.get(LIST.format("2009-10")).context["rows"]
 
     assert "5PG" not in {r["assessment"].pct.ods_code for r in rows}
-    client.force_login(user("national"))
+    client.force_login(demo_user("national"))
     rows = client.get(LIST.format("2009-10")).context["rows"]
     assert "5PG" in {r["assessment"].pct.ods_code for r in rows}
 
 
 def test_sha_staff_flag_a_pct_with_a_plan_through_the_form(client, demo):
-    client.force_login(user("moderator.q30"))
+    client.force_login(demo_user("moderator.q30"))
     competencies = Competency.objects.filter(framework__rounds__slug="2009-10")
     c5, c10 = competencies.get(number=5), competencies.get(number=10)
     supplier = Supplier.objects.first()
@@ -269,7 +265,7 @@ def test_sha_staff_flag_a_pct_with_a_plan_through_the_form(client, demo):
 
 
 def test_half_filled_priority_row_shows_errors_and_saves_nothing(client, demo):
-    client.force_login(user("moderator.q30"))
+    client.force_login(demo_user("moderator.q30"))
 
     response = client.post(
         PLAN.format("2009-10", "5nd"),
@@ -296,7 +292,7 @@ def test_half_filled_priority_row_shows_errors_and_saves_nothing(client, demo):
     [("moderator.q31", 404), ("board.5nd", 404), ("national", 403)],
 )
 def test_only_the_pcts_sha_staff_write_its_plan(client, demo, username, status):
-    client.force_login(user(username))
+    client.force_login(demo_user(username))
 
     assert client.get(PLAN.format("2009-10", "5nd")).status_code == status
     assert client.post(PLAN.format("2009-10", "5nd"), {"owner": "X"}).status_code == status
@@ -316,7 +312,7 @@ def test_list_queries_do_not_grow_with_plans(client, demo, django_assert_num_que
             support="learn",
             action="Learn.",
         )
-    client.force_login(user("national"))
+    client.force_login(demo_user("national"))
     client.get(LIST.format("2009-10"))
 
     with django_assert_num_queries(9):
@@ -326,7 +322,7 @@ def test_list_queries_do_not_grow_with_plans(client, demo, django_assert_num_que
 
 
 def test_sha_staff_flag_any_pct_of_their_region_from_the_list(client, demo):
-    client.force_login(user("moderator.q30"))
+    client.force_login(demo_user("moderator.q30"))
 
     response = client.get(LIST.format("2009-10"))
 
@@ -341,6 +337,6 @@ def test_sha_staff_flag_any_pct_of_their_region_from_the_list(client, demo):
 
 @pytest.mark.parametrize(("username", "status"), [("moderator.q31", 404), ("national", 403)])
 def test_flagging_a_pct_outside_your_region_is_refused(client, demo, username, status):
-    client.force_login(user(username))
+    client.force_login(demo_user(username))
 
     assert client.get(LIST.format("2009-10") + "flag/", {"pct": "5nd"}).status_code == status

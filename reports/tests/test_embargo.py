@@ -13,10 +13,10 @@ import datetime
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 
 from assessments.models import AssessmentRound, StrategicHealthAuthority
 from assessments.regions import region_confirm, region_sign_off
+from tests.users import demo_user
 
 pytestmark = pytest.mark.django_db
 
@@ -58,14 +58,10 @@ PUBLISHED = {
 }
 
 
-def user(username):
-    return get_user_model().objects.get(username=username)
-
-
 def statuses(client, role) -> dict[str, int]:
     client.logout()
     if role != "anonymous":
-        client.force_login(user(role))
+        client.force_login(demo_user(role))
     got = {}
     for name, url in OUTPUTS.items():
         response = client.get(url)
@@ -78,8 +74,8 @@ def statuses(client, role) -> dict[str, int]:
 def confirm_north_east():
     round_ = AssessmentRound.objects.get(slug="2009-10")
     sha = StrategicHealthAuthority.objects.get(ods_code="Q30")
-    region_sign_off(round_=round_, sha=sha, by=user("moderator.q30"))
-    return region_confirm(round_=round_, sha=sha, by=user("national"))
+    region_sign_off(round_=round_, sha=sha, by=demo_user("moderator.q30"))
+    return region_confirm(round_=round_, sha=sha, by=demo_user("national"))
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -118,7 +114,7 @@ def test_a_minute_before_publication_nothing_is_public(client, demo):
 
 
 def test_staff_of_another_region_see_nothing_of_north_east(client, demo):
-    client.force_login(user("moderator.q31"))
+    client.force_login(demo_user("moderator.q31"))
 
     for name in ("league", "csv", "development"):
         body = client.get(OUTPUTS[name]).content

@@ -10,20 +10,16 @@ import base64
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from assessments.models import AgreedRating, AssessmentRound, ModerationAdjustment, RatingChange
 from competencies.selectors import framework_items
 from reports.views.imports import STASH_KEY
+from tests.users import demo_user
 
 URL = "/reports/import/2009-10/"
 CONFIRM = "/reports/import/2009-10/confirm/"
-
-
-def user(username: str):
-    return get_user_model().objects.get(username=username)
 
 
 def other_value(value):
@@ -86,7 +82,7 @@ def test_upload_previews_exactly_the_changes_and_writes_nothing(demo, client):
         {("5NX", "c4"): other_value(c4.level), ("5N1", "strategy"): other_value(strategy.light)},
     )
     before = snapshot()
-    client.force_login(user("national"))
+    client.force_login(demo_user("national"))
 
     response = upload(client, content)
 
@@ -110,7 +106,7 @@ def test_confirm_applies_the_previewed_changes_through_the_services(demo, client
         ["5NX", "5N1"],
         {("5NX", "c4"): other_value(c4.level), ("5N1", "strategy"): other_value(strategy.light)},
     )
-    national = user("national")
+    national = demo_user("national")
     client.force_login(national)
     token = upload(client, content).context["token"]
     changes_before = RatingChange.objects.count()
@@ -139,7 +135,7 @@ def test_confirm_applies_the_previewed_changes_through_the_services(demo, client
 
 @pytest.mark.django_db
 def test_exported_xlsx_uploaded_back_changes_nothing(demo, client):
-    client.force_login(user("national"))
+    client.force_login(demo_user("national"))
     exported = client.get("/reports/league-table/2009-10/?format=xlsx").content
     upload(client, table(["5NX"], {("5NX", "c4"): other_value(current("5NX", "c4").level)}))
 
@@ -161,7 +157,7 @@ def test_exported_xlsx_uploaded_back_changes_nothing(demo, client):
 )
 def test_an_unreadable_file_is_refused_beside_the_field(demo, client, name, content, field_error):
     before = snapshot()
-    client.force_login(user("national"))
+    client.force_login(demo_user("national"))
 
     response = upload(client, content, name=name)
 
@@ -175,7 +171,7 @@ def test_an_unreadable_file_is_refused_beside_the_field(demo, client, name, cont
 def test_a_file_over_the_size_limit_is_refused(demo, client, monkeypatch):
     monkeypatch.setattr("reports.forms.IMPORT_MAX_BYTES", 100)
     content = table(["5NX"])
-    client.force_login(user("national"))
+    client.force_login(demo_user("national"))
 
     response = upload(client, content)
 
@@ -189,7 +185,7 @@ def test_a_file_with_errors_lists_them_all_and_writes_nothing(demo, client):
     content = table(["5NX", "ZZZ", "5N1"], {("5NX", "c3"): 7, ("5N1", "finance"): "purple"})
     content += table(["5NX"]).split(b"\n", 1)[1]
     before = snapshot()
-    client.force_login(user("national"))
+    client.force_login(demo_user("national"))
 
     response = upload(client, content)
 
@@ -213,7 +209,7 @@ def test_sha_staff_import_their_own_region_only(demo, client):
         {("5NX", "c4"): other_value(c4.level), ("5F5", "c1"): other_value(salford.level)},
     )
     before = snapshot()
-    client.force_login(user("moderator.q32"))
+    client.force_login(demo_user("moderator.q32"))
 
     response = upload(client, content)
 
@@ -241,7 +237,7 @@ def test_sha_staff_import_their_own_region_only(demo, client):
     ],
 )
 def test_who_may_open_the_import_page(demo, client, username, allowed):
-    client.force_login(user(username))
+    client.force_login(demo_user(username))
     before = snapshot()
 
     page = client.get(URL)
@@ -270,7 +266,7 @@ def test_anonymous_is_sent_to_log_in(demo, client):
 
 @pytest.mark.django_db
 def test_an_unknown_round_is_404(demo, client):
-    client.force_login(user("national"))
+    client.force_login(demo_user("national"))
 
     assert client.get("/reports/import/1999-00/").status_code == 404
 
@@ -309,7 +305,7 @@ def _garbled(session):
 )
 def test_a_stale_or_tampered_confirmation_is_refused(demo, client, tamper):
     c4 = current("5NX", "c4")
-    client.force_login(user("national"))
+    client.force_login(demo_user("national"))
     token = upload(client, table(["5NX"], {("5NX", "c4"): other_value(c4.level)})).context["token"]
     if tamper is None:
         token = "0" * 64  # a confirmation of another (older) preview
@@ -334,7 +330,7 @@ def test_a_stale_or_tampered_confirmation_is_refused(demo, client, tamper):
 def test_confirm_refuses_a_plan_that_changed_since_the_preview(demo, client):
     c4 = current("5NX", "c4")
     wanted = other_value(c4.level)
-    client.force_login(user("national"))
+    client.force_login(demo_user("national"))
     token = upload(client, table(["5NX"], {("5NX", "c4"): wanted})).context["token"]
     # Meanwhile someone else moves the rating (a direct write stands for their change).
     meanwhile = 4 if wanted != 4 and c4.level != 4 else 3
@@ -358,7 +354,7 @@ def test_confirm_refuses_a_plan_that_changed_since_the_preview(demo, client):
 
 @pytest.mark.django_db
 def test_cancel_forgets_the_upload(demo, client):
-    client.force_login(user("national"))
+    client.force_login(demo_user("national"))
     upload(client, table(["5NX"], {("5NX", "c4"): other_value(current("5NX", "c4").level)}))
 
     response = client.post(CONFIRM, {"cancel": "1"}, follow=True)
@@ -374,7 +370,7 @@ def test_preview_query_count_does_not_grow(demo, client, django_assert_num_queri
     content = table(
         ods_codes, {(ods, "c1"): other_value(current(ods, "c1").level) for ods in ods_codes}
     )
-    client.force_login(user("national"))
+    client.force_login(demo_user("national"))
     file = SimpleUploadedFile("t.csv", content)
 
     with django_assert_num_queries(12):

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from assessments.models import AgreedRating, Assessment, AssessmentRound, PrimaryCareTrust
+from tests.database import analyze
 from tests.factories import (
     AssessmentRoundFactory,
     CompetencyFactory,
@@ -59,6 +60,7 @@ def build_round(pcts: int) -> AssessmentRound:
             for ar in areas
         ]
     AgreedRating.objects.bulk_create(ratings)
+    analyze()
     return round_
 
 

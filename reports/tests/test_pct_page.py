@@ -9,7 +9,6 @@ import datetime
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from assessments.models import (
@@ -25,26 +24,23 @@ from assessments.models import (
 )
 from assessments.regions import region_confirm, region_sign_off
 from tests.mail import given_up
+from tests.users import demo_user
 
 pytestmark = pytest.mark.django_db
 
 PAGE = "/reports/pct/{}/{}/"
 
 
-def user(username):
-    return get_user_model().objects.get(username=username)
-
-
 def login(client, username):
-    client.force_login(user(username))
+    client.force_login(demo_user(username))
 
 
 @pytest.fixture
 def confirmed_north_east(demo):
     round_ = AssessmentRound.objects.get(slug="2009-10")
     sha = StrategicHealthAuthority.objects.get(ods_code="Q30")
-    region_sign_off(round_=round_, sha=sha, by=user("moderator.q30"))
-    return region_confirm(round_=round_, sha=sha, by=user("national"))
+    region_sign_off(round_=round_, sha=sha, by=demo_user("moderator.q30"))
+    return region_confirm(round_=round_, sha=sha, by=demo_user("national"))
 
 
 def rating(ods, slug, number):
@@ -154,7 +150,7 @@ def test_board_comments_and_staff_answer_with_a_changed_rating(client, confirmed
         "Our market review was published in March.",
         "",
     )
-    client.force_login(user("moderator.q30"))
+    client.force_login(demo_user("moderator.q30"))
     page = client.get(PAGE.format("5nd", "2009-10"))
     assert f'action="/reports/pct/5ND/2009-10/comments/{comment.pk}/answer/"' in (
         page.content.decode()
@@ -190,7 +186,7 @@ def test_staff_of_another_region_cannot_answer(client, confirmed_north_east):
         assessment=Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10"),
         rating=rating("5ND", "2009-10", 1),
         comment="Wrong.",
-        raised_by=user("board.5nd"),
+        raised_by=demo_user("board.5nd"),
     )
     login(client, "moderator.q31")
 
@@ -209,7 +205,7 @@ def test_board_may_not_answer_and_national_may_not_comment(client, confirmed_nor
         assessment=Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10"),
         rating=rating("5ND", "2009-10", 1),
         comment="Wrong.",
-        raised_by=user("board.5nd"),
+        raised_by=demo_user("board.5nd"),
     )
     login(client, "board.5nd")
     assert (
@@ -253,7 +249,7 @@ def test_unanswered_comment_holds_back_only_that_pct_after_publication(
         assessment=assessment,
         rating=rating("5ND", "2009-10", 1),
         comment="Wrong.",
-        raised_by=user("board.5nd"),
+        raised_by=demo_user("board.5nd"),
     )
     round_ = AssessmentRound.objects.get(slug="2009-10")
     round_.published_at = timezone.now() - datetime.timedelta(hours=1)
@@ -274,7 +270,7 @@ def test_unanswered_comment_holds_back_only_that_pct_after_publication(
     assert client.get(PAGE.format("5nd", "2009-10")).status_code == 404
 
     FactualAccuracyComment.objects.filter(pk=comment.pk).update(
-        response="Checked: the rating stands.", responded_by=user("moderator.q30")
+        response="Checked: the rating stands.", responded_by=demo_user("moderator.q30")
     )
 
     assert "5ND" in published_codes()
@@ -293,7 +289,7 @@ def test_page_queries_do_not_grow_with_comments(
             assessment=assessment,
             rating=rating("5ND", "2009-10", number),
             comment=f"Comment {number}",
-            raised_by=user("board.5nd"),
+            raised_by=demo_user("board.5nd"),
         )
     login(client, username)
     client.get(PAGE.format("5nd", "2009-10"))  # warm caches (framework items)
@@ -364,7 +360,7 @@ def test_answer_that_releases_a_held_back_pct_is_saved_when_the_mail_server_fail
         assessment=assessment,
         rating=rating("5ND", "2009-10", 1),
         comment="Wrong.",
-        raised_by=user("board.5nd"),
+        raised_by=demo_user("board.5nd"),
     )
     # The round's notices went while 5ND was held back by the comment.
     AssessmentRound.objects.filter(slug="2009-10").update(
@@ -389,4 +385,4 @@ def test_answer_that_releases_a_held_back_pct_is_saved_when_the_mail_server_fail
     assessment.refresh_from_db()
     assert (comment.response, assessment.stage) == ("Checked: the rating stands.", Stage.PUBLISHED)
     assert mailoutbox == []
-    assert given_up(caplog) == [user("board.5nd").email]
+    assert given_up(caplog) == [demo_user("board.5nd").email]

@@ -23,12 +23,8 @@ from reports.pdf import StaticOnlyFetcher
 
 URL = "/reports/pct/{}/{}.pdf"
 
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """Stored reports go to a fresh folder for each test, never the project's media."""
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+# Stored reports go to a fresh folder for each test, never the project's media.
+pytestmark = pytest.mark.usefixtures("media")
 
 
 def login(client, username):

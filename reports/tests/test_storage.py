@@ -25,29 +25,28 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def assessment(settings, tmp_path):
-    """An assessment at regional moderation with agreed ratings, files under tmp_path."""
-    settings.MEDIA_ROOT = tmp_path
+def moderated(media):
+    """An assessment at regional moderation with agreed ratings; files go to ``media``."""
     round_ = AssessmentRoundFactory(slug="2009-10")
     competency = CompetencyFactory(framework=round_.framework, number=1)
-    assessment = AssessmentFactory(
+    moderated = AssessmentFactory(
         round=round_, pct=PCTFactory(ods_code="5PG", name="Alpha"), stage=Stage.MODERATION
     )
-    AgreedRatingFactory(assessment=assessment, competency=competency, level=2)
+    AgreedRatingFactory(assessment=moderated, competency=competency, level=2)
     for position, code in enumerate(["strategy", "finance", "board"], 1):
         area = GovernanceAreaFactory(framework=round_.framework, code=code, position=position)
-        AgreedRatingFactory(assessment=assessment, area=area, light="amber")
-    return assessment
+        AgreedRatingFactory(assessment=moderated, area=area, light="amber")
+    return moderated
 
 
-def test_stored_report_is_written_under_media_root_and_recorded(assessment, tmp_path):
-    stored = stored_report_pdf(assessment=assessment)
+def test_stored_report_is_written_under_media_root_and_recorded(moderated, media):
+    stored = stored_report_pdf(assessment=moderated)
 
     row = StoredReport.objects.get()
-    assert stored.path == tmp_path / "reports" / "2009-10" / "5PG-draft.pdf"
+    assert stored.path == media / "reports" / "2009-10" / "5PG-draft.pdf"
     assert (stored.rendered, stored.draft) == (True, True)
     assert (row.assessment, row.draft, row.path) == (
-        assessment,
+        moderated,
         True,
         "reports/2009-10/5PG-draft.pdf",
     )
@@ -56,13 +55,13 @@ def test_stored_report_is_written_under_media_root_and_recorded(assessment, tmp_
     assert sorted(p.name for p in stored.path.parent.iterdir()) == ["5PG-draft.pdf"]  # no temp file
 
 
-def test_stored_report_and_chart_are_reused_when_nothing_changed(assessment):
-    first = stored_report_pdf(assessment=assessment)
+def test_stored_report_and_chart_are_reused_when_nothing_changed(moderated):
+    first = stored_report_pdf(assessment=moderated)
     row = StoredReport.objects.get()
     mtime = first.path.stat().st_mtime_ns
     charts_drawn = competency_profile_svg.cache_info().misses
 
-    second = stored_report_pdf(assessment=assessment)
+    second = stored_report_pdf(assessment=moderated)
 
     assert second.rendered is False
     assert second.path == first.path
@@ -72,10 +71,10 @@ def test_stored_report_and_chart_are_reused_when_nothing_changed(assessment):
     assert competency_profile_svg.cache_info().misses == charts_drawn
 
 
-def test_stored_report_is_regenerated_after_an_agreed_rating_changes(assessment):
-    first = stored_report_pdf(assessment=assessment)
+def test_stored_report_is_regenerated_after_an_agreed_rating_changes(moderated):
+    first = stored_report_pdf(assessment=moderated)
     before = StoredReport.objects.get()
-    rating = AgreedRating.objects.get(assessment=assessment, competency__isnull=False)
+    rating = AgreedRating.objects.get(assessment=moderated, competency__isnull=False)
 
     agreed_rating_adjust(
         rating=rating,
@@ -84,7 +83,7 @@ def test_stored_report_is_regenerated_after_an_agreed_rating_changes(assessment)
         by=UserFactory(),
         expected_version=rating.version,
     )
-    second = stored_report_pdf(assessment=assessment)
+    second = stored_report_pdf(assessment=moderated)
 
     after = StoredReport.objects.get()
     assert second.rendered is True
@@ -94,26 +93,26 @@ def test_stored_report_is_regenerated_after_an_agreed_rating_changes(assessment)
     assert "level 4" in " ".join(p.extract_text() for p in PdfReader(second.path).pages)
 
 
-def test_stored_report_is_rendered_again_when_its_file_is_missing(assessment):
-    first = stored_report_pdf(assessment=assessment)
+def test_stored_report_is_rendered_again_when_its_file_is_missing(moderated):
+    first = stored_report_pdf(assessment=moderated)
     first.path.unlink()
 
-    second = stored_report_pdf(assessment=assessment)
+    second = stored_report_pdf(assessment=moderated)
 
     assert second.rendered is True
     assert second.path.is_file()
 
 
-def test_draft_and_final_reports_are_stored_separately(assessment, tmp_path):
-    draft = stored_report_pdf(assessment=assessment)
-    type(assessment.round).objects.filter(pk=assessment.round_id).update(
+def test_draft_and_final_reports_are_stored_separately(moderated, media):
+    draft = stored_report_pdf(assessment=moderated)
+    type(moderated.round).objects.filter(pk=moderated.round_id).update(
         published_at=timezone.now() - datetime.timedelta(minutes=1)
     )
-    assessment.round.refresh_from_db()
+    moderated.round.refresh_from_db()
 
-    final = stored_report_pdf(assessment=assessment)
+    final = stored_report_pdf(assessment=moderated)
 
-    folder = tmp_path / "reports" / "2009-10"
+    folder = media / "reports" / "2009-10"
     assert (draft.path, final.path) == (folder / "5PG-draft.pdf", folder / "5PG.pdf")
     assert (draft.rendered, final.rendered, final.draft) == (True, True, False)
     assert sorted(StoredReport.objects.values_list("draft", "path")) == [

@@ -1,6 +1,8 @@
-"""The admin of competencies, assessments and panels: every page opens and lists its rows.
+"""The admin of every app (competencies, assessments, panels, reports): every page opens and
+lists its rows.
 
-Kept in one place (here) because it walks ``admin.site._registry`` for all three apps.
+Kept in one place (here, with the cross-app tests) because it walks ``admin.site._registry``
+for all four apps.
 """
 
 from datetime import timedelta
