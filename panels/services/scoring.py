@@ -25,7 +25,7 @@ from django.utils import timezone
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, RatingChange, Stage
 from assessments.services import agreed_rating_record, assessment_advance
-from competencies.models import Competency, GovernanceArea, Light
+from competencies.models import Competency, GovernanceArea, item_field, item_value, value_field
 from competencies.selectors import framework_items, item_label
 from panels.models import MemberScore, Panel, Seat
 from panels.selectors import panel_view
@@ -49,27 +49,17 @@ class AgreedInput:
 
 
 def _item_key(item: Item) -> dict:
-    return {"competency": item} if isinstance(item, Competency) else {"area": item}
+    return {item_field(item): item}
 
 
 def _value_fields(item: Item, value) -> dict:
     """``level``/``light`` for ``item``, checked; a blank value clears both."""
     if value in (None, ""):
         return {"level": None, "light": ""}
-    if isinstance(item, Competency):
-        try:
-            level = int(value)
-        except (TypeError, ValueError):
-            level = 0
-        if level not in (1, 2, 3, 4):
-            raise ValidationError(f"{item_label(item)}: {value!r} is not a level from 1 to 4.")
-        return {"level": level, "light": ""}
     try:
-        return {"level": None, "light": Light.parse(value).value}
-    except ValueError:
-        raise ValidationError(
-            f"{item_label(item)}: {value!r} is not green, amber or red."
-        ) from None
+        return item_value(item, value)
+    except ValidationError as exc:
+        raise ValidationError(f"{item_label(item)}: {exc.messages[0]}") from None
 
 
 def _as_text(level: int | None, light: str) -> str:
@@ -152,7 +142,7 @@ def member_scores_save(
             errors.extend(exc.messages)
     if submit:
         errors += [
-            f"{item_label(item)}: choose a {'level' if isinstance(item, Competency) else 'light'}."
+            f"{item_label(item)}: choose a {value_field(item)}."
             for item, (fields, _entry) in cleaned.items()
             if fields["level"] is None and not fields["light"]
         ]
