@@ -19,9 +19,10 @@ from assessments.models import (
     Stage,
     StrategicHealthAuthority,
 )
-from competencies.models import LIGHT_POINTS, GovernanceArea
+from competencies.models import GovernanceArea
+from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, parse_level
 from panels.models import MemberScore
-from reports.tables import AREAS, competency_columns, ratings_frame
+from reports.tables import AREAS, competency_columns, ratings_frame, red_on_all_three
 
 Z_THRESHOLD = 2.0  # |z| for a regional mean (about 1 in 20 by chance)
 GAP_SDS = 2.0  # standard deviations from the national mean gap to the self-assessment
@@ -183,7 +184,7 @@ def self_assessment_gap_flags(
 
 
 def red_all_three_flags(frame: pd.DataFrame) -> list[Flag]:
-    red = frame[(frame[AREAS] == "red").all(axis=1)]
+    red = frame[red_on_all_three(frame)]
     return [
         Flag("red-all-three", row.pct, "red on strategy, finance and board", ods_code=row.ods_code)
         for row in red.itertuples()
@@ -243,7 +244,7 @@ class Moderation:
 
 def _describe(values: pd.Series) -> dict:
     values = values.dropna().astype(float)
-    counts = {level: int((values == level).sum()) for level in (1, 2, 3, 4)}
+    counts = {level: int((values == level).sum()) for level in LEVELS}
     if values.empty:
         return {"n": 0, "counts": counts, "shares": _shares(counts, 0)} | dict.fromkeys(
             ("mean", "median", "sd", "iqr")
@@ -273,7 +274,7 @@ def _shares(counts: dict, n: int) -> list[tuple[object, float, float]]:
 def _describe_lights(values: pd.Series) -> dict:
     values = values.dropna()
     points = values.map(LIGHT_POINTS).astype(float)
-    counts = {light: int((values == light).sum()) for light in ("green", "amber", "red")}
+    counts = {light: int((values == light).sum()) for light in Light.values}
     return {
         "n": len(values),
         "counts": counts,
@@ -563,4 +564,4 @@ def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float]
 
 
 def _rank(value: str) -> int:
-    return LIGHT_POINTS[value] if value in LIGHT_POINTS else int(value)
+    return LIGHT_POINTS[value] if value in LIGHT_POINTS else parse_level(value)

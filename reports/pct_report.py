@@ -23,6 +23,7 @@ from assessments.models import (
 )
 from competencies.models import LIGHT_POINTS, Competency
 from competencies.selectors import framework_items
+from competencies.vocabulary import AREA_CODES, is_competency_code
 from panels.models import Seat
 
 SIMILAR_WITHIN = 0.25
@@ -148,7 +149,7 @@ class PctReport:
 
 
 def _means(frame, sha: str) -> tuple[dict[str, float], dict[str, float]]:
-    columns = [c for c in frame.columns if c.startswith("c") and c[1:].isdigit()]
+    columns = [c for c in frame.columns if is_competency_code(c)]
     complete = frame[frame["complete"]]
     england = complete[columns].apply(lambda s: s.astype(float)).mean().to_dict()
     region = (
@@ -203,8 +204,7 @@ def pct_report(*, assessment: Assessment) -> PctReport:
             previous_values = {
                 column: value
                 for column, value in before.items()
-                if (column in ("strategy", "finance", "board") or column[1:].isdigit())
-                and not pd.isna(value)
+                if (column in AREA_CODES or is_competency_code(column)) and not pd.isna(value)
             }
 
     report_items = []

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from assessments.models import AssessmentRound, LocalOutcomePriority, StrategicHealthAuthority
-from competencies.models import LIGHT_POINTS, GovernanceArea
+from competencies.models import GovernanceArea
+from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light
 from reports.tables import AREAS, ratings_frame
 
-LEVELS = (1, 2, 3, 4)
-LIGHTS = ("green", "amber", "red")
+LIGHTS = tuple(Light.values)
 TOP_PRIORITIES = 10  # how many outcome priorities the summary lists
 
 

@@ -14,10 +14,16 @@ import pandas as pd
 
 from assessments.factual_accuracy import not_held_back
 from assessments.models import AgreedRating, AssessmentRound
-from competencies.models import LIGHT_POINTS
+from competencies.vocabulary import (
+    AREA_CODES,
+    LIGHT_POINTS,
+    RED_ON_ALL_THREE,
+    Light,
+    is_competency_code,
+)
 from reports.ranking import rank_rows
 
-AREAS = ["strategy", "finance", "board"]
+AREAS = list(AREA_CODES)  # pandas selects columns by a list
 
 
 def competency_columns(round_: AssessmentRound) -> list[str]:
@@ -159,11 +165,20 @@ def rationale_columns(*, round_: AssessmentRound, ods_codes: list[str]) -> pd.Da
     return wide.reindex(columns=columns).reset_index()
 
 
+def red_on_all_three(frame: pd.DataFrame) -> pd.Series:
+    """Rows red on all three governance areas: ``competencies.vocabulary.RED_ON_ALL_THREE``
+    (the rule ``is_red_on_all_three`` applies) compared column by column."""
+    if frame.empty:
+        return pd.Series(False, index=frame.index, dtype=bool)
+    pattern = pd.Series(RED_ON_ALL_THREE)
+    return frame[list(pattern.index)].eq(pattern).all(axis=1)
+
+
 PATTERNS = {
-    "green3": ("Green on all three", lambda f: (f[AREAS] == "green").all(axis=1)),
-    "red3": ("Red on all three", lambda f: (f[AREAS] == "red").all(axis=1)),
-    "no-red": ("No red", lambda f: (f[AREAS] != "red").all(axis=1)),
-    "any-red": ("At least one red", lambda f: (f[AREAS] == "red").any(axis=1)),
+    "green3": ("Green on all three", lambda f: (f[AREAS] == Light.GREEN).all(axis=1)),
+    "red3": ("Red on all three", red_on_all_three),
+    "no-red": ("No red", lambda f: (f[AREAS] != Light.RED).all(axis=1)),
+    "any-red": ("At least one red", lambda f: (f[AREAS] == Light.RED).any(axis=1)),
 }
 
 
@@ -176,9 +191,7 @@ def with_progress(frame: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Data
     """
     frame = frame.copy()
     if previous is not None and not previous.empty:
-        common = [
-            c for c in frame.columns if c.startswith("c") and c[1:].isdigit() and c in previous
-        ]
+        common = [c for c in frame.columns if is_competency_code(c) and c in previous]
         before = previous.set_index("ods_code")
         now_common = frame[common].apply(pd.to_numeric).sum(axis=1, min_count=1)
         then_common = frame["ods_code"].map(
