@@ -1,5 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
+from assessments.models import Stage
 from assessments.selectors import EMPTY_SCOPE, user_scope
 
 
@@ -12,3 +13,9 @@ def roles(request):
     if user is None or not user.is_authenticated:
         return {"scope": EMPTY_SCOPE}
     return {"scope": SimpleLazyObject(lambda: user_scope(user))}
+
+
+def stages(request):
+    """``Stage`` for templates, which compare with its members (``Stage.SCORING``), never
+    with the numbers behind them."""
+    return {"Stage": Stage}
