@@ -2,6 +2,7 @@ from django.utils.functional import SimpleLazyObject
 
 from assessments.models import Stage
 from assessments.selectors import EMPTY_SCOPE, user_scope
+from competencies.vocabulary import LEVELS, Light
 
 
 def roles(request):
@@ -15,7 +16,8 @@ def roles(request):
     return {"scope": SimpleLazyObject(lambda: user_scope(user))}
 
 
-def stages(request):
-    """``Stage`` for templates, which compare with its members (``Stage.SCORING``), never
-    with the numbers behind them."""
-    return {"Stage": Stage}
+def vocabulary(request):
+    """The domain's names for templates: ``Stage`` (compare ``assessment.stage`` with
+    ``Stage.SCORING``, never with the number behind it), ``Light`` and ``LEVELS`` (offer
+    ``Light.choices`` and ``LEVELS``, never a hand-written list)."""
+    return {"Stage": Stage, "Light": Light, "LEVELS": LEVELS}

@@ -23,7 +23,7 @@ from assessments.models import (
 )
 from competencies.models import LIGHT_POINTS, Competency
 from competencies.selectors import framework_items
-from competencies.vocabulary import AREA_CODES, is_competency_code
+from competencies.vocabulary import AREA_CODES, LEVELS, Light, is_competency_code
 from panels.models import Seat
 
 SIMILAR_WITHIN = 0.25
@@ -108,8 +108,9 @@ class ReportItem:
         change = self.change
         if change == "worse":
             return "Got worse since last year"
-        if change == "same" and self.previous_value in (1, "red"):
-            return f"No improvement: still {'level 1' if self.is_competency else 'red'}"
+        if change == "same" and self.previous_value in (LEVELS[0], Light.RED):
+            bottom = f"level {LEVELS[0]}" if self.is_competency else Light.RED.value
+            return f"No improvement: still {bottom}"
         return ""
 
 
