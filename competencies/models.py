@@ -221,6 +221,12 @@ def item_field(item: "Competency | GovernanceArea | SubIndicator") -> str:
     )
 
 
+def item_key(item: "Competency | GovernanceArea") -> tuple[int | None, int | None]:
+    """``(competency_id, area_id)`` of a competency or governance area: how ratings of
+    either are looked up together."""
+    return (item.pk, None) if item_field(item) == "competency" else (None, item.pk)
+
+
 def value_field(item: "Competency | GovernanceArea | SubIndicator") -> str:
     """The ``ItemRating`` field that holds ``item``'s value: level or light."""
     return "level" if isinstance(item, Competency) else "light"

@@ -16,7 +16,7 @@ from assessments.models import (
     Stage,
     StageChange,
 )
-from competencies.models import Competency, FrameworkVersion, value_field
+from competencies.models import FrameworkVersion, item_key, value_field
 from competencies.selectors import framework_items, item_label
 from competencies.vocabulary import LIGHT_POINTS
 from panels.eligibility import SEAT_CHANGE_STAGES, eligibility_q, reciprocal_chief_executives
@@ -312,10 +312,6 @@ def formation_page(*, assessment: Assessment) -> FormationPage:
 
 
 # --- Scoring and consensus -----------------------------------------------------------
-
-
-def item_key(item) -> tuple[int | None, int | None]:
-    return (item.pk, None) if isinstance(item, Competency) else (None, item.pk)
 
 
 def rating_key(rating) -> tuple[int | None, int | None]:

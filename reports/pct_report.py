@@ -21,7 +21,7 @@ from assessments.models import (
     ModerationAdjustment,
     SelfAssessmentRating,
 )
-from competencies.models import LIGHT_POINTS, Competency
+from competencies.models import LIGHT_POINTS, Competency, item_key, value_field
 from competencies.selectors import framework_items
 from competencies.vocabulary import AREA_CODES, LEVELS, Light, is_competency_code
 from panels.models import Seat
@@ -210,8 +210,8 @@ def pct_report(*, assessment: Assessment) -> PctReport:
 
     report_items = []
     for item in items:
-        is_competency = isinstance(item, Competency)
-        key = (item.pk, None) if is_competency else (None, item.pk)
+        is_competency = value_field(item) == "level"
+        key = item_key(item)
         rating = ratings.get(key)
         meaning = ""
         if rating is not None:

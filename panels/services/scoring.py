@@ -25,7 +25,14 @@ from django.utils import timezone
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, RatingChange, Stage
 from assessments.services import agreed_rating_record, assessment_advance
-from competencies.models import Competency, GovernanceArea, item_field, item_value, value_field
+from competencies.models import (
+    Competency,
+    GovernanceArea,
+    item_field,
+    item_key,
+    item_value,
+    value_field,
+)
 from competencies.selectors import framework_items, item_label
 from panels.models import MemberScore, Panel, Seat
 from panels.selectors import panel_view
@@ -157,7 +164,7 @@ def member_scores_save(
     now = timezone.now()
     history = []
     for item, (fields, entry) in cleaned.items():
-        key = (item.pk, None) if isinstance(item, Competency) else (None, item.pk)
+        key = item_key(item)
         score = existing.get(key) or MemberScore(seat=seat, **_item_key(item))
         old = _as_text(score.level, score.light) if score.pk else ""
         new = _as_text(fields["level"], fields["light"])
