@@ -14,7 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from competencies.vocabulary import LEVEL_CHOICES, AreaCode, Light, parse_level, parse_light
+from competencies.vocabulary import (
+    LEVEL_CHOICES,
+    AreaCode,
+    Light,
+    competency_code,
+    parse_level,
+    parse_light,
+)
 
 # The rating vocabulary lives in ``competencies.vocabulary``; these names stay importable
 # from here too, where the models that use them are.
@@ -58,7 +65,7 @@ class Competency(models.Model):
     @property
     def code(self) -> str:
         """Column name in files: ``c1`` … ``cN``."""
-        return f"c{self.number}"
+        return competency_code(self.number)
 
 
 class LevelDescriptor(models.Model):

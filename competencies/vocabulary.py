@@ -97,6 +97,11 @@ def parse_light(raw: object) -> Light:
     return light
 
 
+def competency_code(number: int) -> str:
+    """A competency's code in files and tables: ``c1`` … ``cN``."""
+    return f"c{number}"
+
+
 def is_competency_code(column: str) -> bool:
     """Whether ``column`` is a competency's code in files (``c1`` … ``cN``, ASCII digits)."""
     return re.fullmatch(r"c[0-9]+", column) is not None

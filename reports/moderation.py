@@ -20,9 +20,15 @@ from assessments.models import (
     StrategicHealthAuthority,
 )
 from competencies.models import GovernanceArea
-from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, parse_level
+from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, competency_code, parse_level
 from panels.models import MemberScore
-from reports.tables import AREAS, competency_columns, ratings_frame, red_on_all_three
+from reports.tables import (
+    AREAS,
+    competency_columns,
+    ratings_frame,
+    red_on_all_three,
+    with_item_and_value,
+)
 
 Z_THRESHOLD = 2.0  # |z| for a regional mean (about 1 in 20 by chance)
 GAP_SDS = 2.0  # standard deviations from the national mean gap to the self-assessment
@@ -312,10 +318,7 @@ def _member_rows(
         columns=["ods_code", "seat", "number", "area", "level", "light"],
     )
     if not rows.empty:
-        rows["item"] = rows["area"].where(
-            rows["number"].isna(), "c" + rows["number"].astype("Int64").astype(str)
-        )
-        rows["value"] = rows["light"].where(rows["number"].isna(), rows["level"])
+        rows = with_item_and_value(rows)
     return rows
 
 
@@ -370,7 +373,7 @@ def _flags(
         agreed_all = england.melt(
             id_vars=["ods_code"], value_vars=columns, var_name="item", value_name="agreed"
         )
-        self_rows = self_rows.assign(item="c" + self_rows["number"].astype(int).astype(str))
+        self_rows = self_rows.assign(item=self_rows["number"].astype(int).map(competency_code))
         merged = self_rows.merge(agreed_all, on=["ods_code", "item"])
         merged["gap"] = pd.to_numeric(merged["agreed"]) - merged["level"]
         flags += self_assessment_gap_flags(
@@ -410,8 +413,8 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
     numbered = list(
         round_.framework.competencies.order_by("number").values_list("number", "short_name")
     )
-    columns = [f"c{number}" for number, _name in numbered]
-    names = {f"c{number}": name for number, name in numbered} | {
+    columns = [competency_code(number) for number, _name in numbered]
+    names = {competency_code(number): name for number, name in numbered} | {
         a: GovernanceArea.Code(a).label for a in AREAS
     }
     england = ratings_frame(round_=round_)
@@ -484,7 +487,7 @@ def rating_rows(
     queries: ``ratings`` (with competency and area) is already fetched."""
     by_key = {}
     for rating in ratings:
-        item = f"c{rating.competency.number}" if rating.competency_id else rating.area.code
+        item = rating.item.code
         by_key[(rating.assessment_id, item)] = rating
     labels = {
         code: (f"{code[1:]}. {name}" if code not in AREAS else name) for code, _short, name in items

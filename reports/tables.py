@@ -19,6 +19,7 @@ from competencies.vocabulary import (
     LIGHT_POINTS,
     RED_ON_ALL_THREE,
     Light,
+    competency_code,
     is_competency_code,
 )
 from reports.ranking import rank_rows
@@ -26,10 +27,25 @@ from reports.ranking import rank_rows
 AREAS = list(AREA_CODES)  # pandas selects columns by a list
 
 
+def _item_codes(long: pd.DataFrame) -> pd.Series:
+    """Each row's item code: ``competency_code(number)`` or the area code."""
+    codes = long["number"].astype("Int64").map(competency_code, na_action="ignore")
+    return long["area"].where(long["number"].isna(), codes)
+
+
+def with_item_and_value(long: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``number, area, level, light`` (one item each) with ``item`` (its code) and
+    ``value`` (the level of a competency, the light of an area) added."""
+    long = long.copy()
+    long["item"] = _item_codes(long)
+    long["value"] = long["light"].where(long["number"].isna(), long["level"])
+    return long
+
+
 def competency_columns(round_: AssessmentRound) -> list[str]:
     """``c1`` … ``cN`` for the competencies the round's framework scores."""
     numbers = round_.framework.competencies.order_by("number").values_list("number", flat=True)
-    return [f"c{n}" for n in numbers]
+    return [competency_code(n) for n in numbers]
 
 
 def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None) -> pd.DataFrame:
@@ -82,10 +98,7 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
         )
         # A boolean column, so that frame[frame["complete"]] filters rows, not columns.
         return empty.astype({"complete": bool})
-    long["item"] = long["area"].where(
-        long["number"].isna(), "c" + long["number"].astype("Int64").astype(str)
-    )
-    long["value"] = long["light"].where(long["number"].isna(), long["level"])
+    long = with_item_and_value(long)
     long["panel"] = long["panel_light"].where(long["number"].isna(), long["panel_level"])
     known = long["panel"].notna() & (long["panel"] != "")
     changed = long[known & (long["value"].astype(str) != long["panel"].astype(str))]
@@ -157,9 +170,7 @@ def rationale_columns(*, round_: AssessmentRound, ods_codes: list[str]) -> pd.Da
     columns = [f"{c}_rationale" for c in [*AREAS, *competency_columns(round_)]]
     if long.empty:
         return pd.DataFrame(columns=["ods_code", *columns])
-    long["item"] = long["area"].where(
-        long["number"].isna(), "c" + long["number"].astype("Int64").astype(str)
-    )
+    long["item"] = _item_codes(long)
     wide = long.pivot(index="ods_code", columns="item", values="rationale")
     wide.columns = [f"{c}_rationale" for c in wide.columns]
     return wide.reindex(columns=columns).reset_index()
