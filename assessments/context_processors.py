@@ -1,6 +1,8 @@
 from django.utils.functional import SimpleLazyObject
 
+from assessments.models import Stage
 from assessments.selectors import EMPTY_SCOPE, user_scope
+from competencies.vocabulary import LEVELS, Light
 
 
 def roles(request):
@@ -12,3 +14,10 @@ def roles(request):
     if user is None or not user.is_authenticated:
         return {"scope": EMPTY_SCOPE}
     return {"scope": SimpleLazyObject(lambda: user_scope(user))}
+
+
+def vocabulary(request):
+    """The domain's names for templates: ``Stage`` (compare ``assessment.stage`` with
+    ``Stage.SCORING``, never with the number behind it), ``Light`` and ``LEVELS`` (offer
+    ``Light.choices`` and ``LEVELS``, never a hand-written list)."""
+    return {"Stage": Stage, "Light": Light, "LEVELS": LEVELS}

@@ -26,7 +26,8 @@ from assessments.models import (
     Stage,
     Supplier,
 )
-from competencies.models import Competency, GovernanceArea
+from competencies.models import Competency
+from competencies.vocabulary import is_red_on_all_three
 
 __all__ = [
     "PriorityInput",
@@ -59,12 +60,12 @@ def _check_stage(assessment: Assessment) -> None:
 
 def plan_reason(assessment: Assessment) -> str:
     """Red on all three governance areas, or else flagged by the SHA (one query)."""
-    lights = list(
+    lights = dict(
         AgreedRating.objects.filter(assessment=assessment, area__isnull=False).values_list(
-            "light", flat=True
+            "area__code", "light"
         )
     )
-    if len(lights) == len(GovernanceArea.Code) and set(lights) == {"red"}:
+    if is_red_on_all_three(lights):
         return DevelopmentPlan.Reason.RED_ALL_THREE
     return DevelopmentPlan.Reason.SHA_FLAGGED
 

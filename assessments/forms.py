@@ -6,7 +6,7 @@ from django.conf import settings
 
 from assessments.models import DevelopmentPriority, EvidenceDocument, Supplier
 from competencies.forms import value_choices
-from competencies.models import Competency
+from competencies.models import Competency, value_field
 
 
 class SelfAssessmentForm(forms.Form):
@@ -31,7 +31,7 @@ class SelfAssessmentForm(forms.Form):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         for item in items:
-            kind = "level" if isinstance(item, Competency) else "light"
+            kind = value_field(item)
             self.fields[item.code] = forms.ChoiceField(
                 label=f"Our {kind} for {item if kind == 'level' else item.name}",
                 choices=value_choices(item),

@@ -43,7 +43,7 @@ from assessments.models import (
     SelfAssessmentRating,
     Stage,
 )
-from competencies.models import LEVELS, Competency, GovernanceArea, Light, SubIndicator
+from competencies.models import Competency, GovernanceArea, SubIndicator, item_field, item_value
 
 __all__ = [
     "ADJUSTABLE_STAGES",
@@ -153,18 +153,6 @@ def assessment_advance(
 # --- Agreed ratings ---------------------------------------------------------------------
 
 
-def _item_field(item: Item) -> str:
-    if isinstance(item, Competency):
-        return "competency"
-    if isinstance(item, GovernanceArea):
-        return "area"
-    if isinstance(item, SubIndicator):
-        return "sub_indicator"
-    raise ValidationError(
-        {"item": f"{item!r} is not a competency, governance area or sub-indicator."}
-    )
-
-
 def _item_framework_id(item: Item) -> int:
     if isinstance(item, SubIndicator):
         return item.area.framework_id
@@ -172,21 +160,13 @@ def _item_framework_id(item: Item) -> int:
 
 
 def _parse_value(item: Item, value: object) -> tuple[int | None, str]:
-    """``(level, light)`` for ``item``: a level 1-4 for a competency, a light otherwise."""
-    if isinstance(item, Competency):
-        try:
-            level = None if isinstance(value, bool) else int(str(value).strip())
-        except ValueError:
-            level = None
-        if level not in LEVELS:
-            raise ValidationError(
-                {"value": f"{value!r} is not a level: a competency takes a level from 1 to 4."}
-            )
-        return level, ""
+    """``(level, light)`` for ``item`` (``competencies.models.item_value``); a refusal is
+    keyed ``value``."""
     try:
-        return None, Light.parse(value).value
-    except ValueError as exc:
-        raise ValidationError({"value": str(exc)}) from None
+        fields = item_value(item, value)
+    except ValidationError as exc:
+        raise ValidationError({"value": exc.messages}) from None
+    return fields["level"], fields["light"]
 
 
 def _as_text(level: int | None, light: str) -> str:
@@ -226,7 +206,7 @@ def agreed_rating_record(
             f"Agreed ratings are recorded at {Stage.CONSENSUS.label} only; this assessment "
             f"is at {_stage_label(stage)}."
         )
-    field = _item_field(item)
+    field = item_field(item)
     if _item_framework_id(item) != assessment.round.framework_id:
         raise ValidationError(
             {"item": f"{item} is not part of the framework of {assessment.round}."}
@@ -449,7 +429,7 @@ def self_assessment_save(
     }
     history = []
     for item, (level, light, note) in parsed.items():
-        field = _item_field(item)
+        field = item_field(item)
         key = tuple(
             item.pk if f == field else None for f in ("competency", "area", "sub_indicator")
         )

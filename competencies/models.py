@@ -10,33 +10,23 @@ panel member's score, an agreed rating): one *item* of a framework (a competency
 governance area or a sub-indicator) with a level for a competency or a light otherwise.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-LEVELS = (1, 2, 3, 4)
-LEVEL_CHOICES = [(1, "Level 1"), (2, "Level 2"), (3, "Level 3"), (4, "Level 4")]
+from competencies.vocabulary import (
+    LEVEL_CHOICES,
+    AreaCode,
+    Light,
+    competency_code,
+    parse_level,
+    parse_light,
+)
 
-
-class Light(models.TextChoices):
-    GREEN = "green", "Green"
-    AMBER = "amber", "Amber"
-    RED = "red", "Red"
-
-    @property
-    def points(self) -> int:
-        """Governance points used by the league table: green 2, amber 1, red 0."""
-        return LIGHT_POINTS[self.value]
-
-    @classmethod
-    def parse(cls, raw: str) -> "Light":
-        """A light from user input, case-insensitive; ``ValueError`` names the choices."""
-        try:
-            return cls(str(raw).strip().lower())
-        except ValueError:
-            raise ValueError(f"{raw!r} is not a light: use green, amber or red") from None
-
-
-LIGHT_POINTS = {"green": 2, "amber": 1, "red": 0}
+# The rating vocabulary lives in ``competencies.vocabulary``; these names stay importable
+# from here too, where the models that use them are.
+from competencies.vocabulary import LEVELS as LEVELS
+from competencies.vocabulary import LIGHT_POINTS as LIGHT_POINTS
 
 
 class FrameworkVersion(models.Model):
@@ -75,7 +65,7 @@ class Competency(models.Model):
     @property
     def code(self) -> str:
         """Column name in files: ``c1`` … ``cN``."""
-        return f"c{self.number}"
+        return competency_code(self.number)
 
 
 class LevelDescriptor(models.Model):
@@ -99,10 +89,7 @@ class LevelDescriptor(models.Model):
 
 
 class GovernanceArea(models.Model):
-    class Code(models.TextChoices):
-        STRATEGY = "strategy", "Strategy"
-        FINANCE = "finance", "Financial management"
-        BOARD = "board", "Board governance"
+    Code = AreaCode
 
     framework = models.ForeignKey(
         FrameworkVersion, on_delete=models.CASCADE, related_name="governance_areas"
@@ -226,3 +213,37 @@ def item_value_required_constraint(prefix: str) -> models.CheckConstraint:
         condition=Q(competency__isnull=False, level__isnull=False) | ~Q(light=""),
         name=f"{prefix}_value_required",
     )
+
+
+def item_field(item: "Competency | GovernanceArea | SubIndicator") -> str:
+    """The ``ItemRating`` field that holds ``item``: competency, area or sub_indicator."""
+    if isinstance(item, Competency):
+        return "competency"
+    if isinstance(item, GovernanceArea):
+        return "area"
+    if isinstance(item, SubIndicator):
+        return "sub_indicator"
+    raise ValidationError(
+        {"item": f"{item!r} is not a competency, governance area or sub-indicator."}
+    )
+
+
+def item_key(item: "Competency | GovernanceArea") -> tuple[int | None, int | None]:
+    """``(competency_id, area_id)`` of a competency or governance area: how ratings of
+    either are looked up together."""
+    return (item.pk, None) if item_field(item) == "competency" else (None, item.pk)
+
+
+def value_field(item: "Competency | GovernanceArea | SubIndicator") -> str:
+    """The ``ItemRating`` field that holds ``item``'s value: level or light."""
+    return "level" if isinstance(item, Competency) else "light"
+
+
+def item_value(
+    item: "Competency | GovernanceArea | SubIndicator", raw: object
+) -> dict[str, int | str | None]:
+    """``{"level": …, "light": …}`` for ``raw`` given for ``item``, parsed strictly (a level
+    for a competency, a light otherwise); a ``ValidationError`` names what is allowed."""
+    if value_field(item) == "level":
+        return {"level": parse_level(raw), "light": ""}
+    return {"level": None, "light": parse_light(raw).value}

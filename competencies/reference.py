@@ -12,6 +12,7 @@ from competencies.models import (
     FrameworkVersion,
     GovernanceArea,
     LevelDescriptor,
+    Light,
     SubIndicator,
 )
 
@@ -110,9 +111,10 @@ def frameworks_load(*, path: Path) -> dict[str, int]:
                     "position": position,
                     "name": _require(area_entry, "name", path, a_where),
                     "description": area_entry.get("description", ""),
-                    "green_meaning": _require(area_entry, "green", path, a_where),
-                    "amber_meaning": _require(area_entry, "amber", path, a_where),
-                    "red_meaning": _require(area_entry, "red", path, a_where),
+                    **{
+                        f"{light}_meaning": _require(area_entry, light, path, a_where)
+                        for light in Light.values
+                    },
                 },
             )
             counts["governance areas"] += 1

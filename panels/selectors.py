@@ -16,8 +16,9 @@ from assessments.models import (
     Stage,
     StageChange,
 )
-from competencies.models import Competency, FrameworkVersion
+from competencies.models import FrameworkVersion, item_key, value_field
 from competencies.selectors import framework_items, item_label
+from competencies.vocabulary import LIGHT_POINTS
 from panels.eligibility import SEAT_CHANGE_STAGES, eligibility_q, reciprocal_chief_executives
 from panels.models import JobRole, MemberScore, Panel, Person, Seat, SeatChange, SeatType
 
@@ -328,12 +329,6 @@ def formation_page(*, assessment: Assessment) -> FormationPage:
 
 # --- Scoring and consensus -----------------------------------------------------------
 
-LIGHT_RANK = {"red": 0, "amber": 1, "green": 2}
-
-
-def item_key(item) -> tuple[int | None, int | None]:
-    return (item.pk, None) if isinstance(item, Competency) else (None, item.pk)
-
 
 def rating_key(rating) -> tuple[int | None, int | None]:
     return (rating.competency_id, rating.area_id)
@@ -389,11 +384,11 @@ class ItemRow:
 
     @property
     def is_competency(self) -> bool:
-        return isinstance(self.item, Competency)
+        return value_field(self.item) == "level"
 
     @property
     def code(self) -> str:
-        return f"c{self.item.number}" if self.is_competency else self.item.code
+        return self.item.code
 
     @property
     def submitted_values(self) -> list:
@@ -409,7 +404,7 @@ class ItemRow:
         values = self.submitted_values
         if not values:
             return None
-        ranks = values if self.is_competency else [LIGHT_RANK[v] for v in values]
+        ranks = values if self.is_competency else [LIGHT_POINTS[v] for v in values]
         return max(ranks) - min(ranks)
 
     @property

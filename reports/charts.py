@@ -18,6 +18,8 @@ matplotlib.use("Agg")  # no display; never pyplot's global state
 
 from matplotlib.figure import Figure
 
+from competencies.vocabulary import LEVELS
+
 BLUE, ORANGE, GREY = "#0072B2", "#E69F00", "#555555"
 
 
@@ -48,8 +50,8 @@ def competency_profile_svg(
         label="England mean",
     )
     axes.set_xticks(positions, labels)
-    axes.set_ylim(0, 4.2)
-    axes.set_yticks([1, 2, 3, 4])
+    axes.set_ylim(0, LEVELS[-1] + 0.2)
+    axes.set_yticks(list(LEVELS))
     axes.set_ylabel("Level")
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.set_axisbelow(True)

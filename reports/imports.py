@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from assessments.models import AgreedRating, Assessment, AssessmentRound, RatingChange, Stage
 from assessments.services import agreed_rating_adjust, agreed_rating_record
-from competencies.models import LIGHT_POINTS, Light
+from competencies.models import item_field, item_value, value_field
 from competencies.selectors import framework_items
+from competencies.vocabulary import LIGHT_POINTS, is_competency_code
 
-AREAS = ["strategy", "finance", "board"]
 NOT_DATA = {"rank", "pct", "sha", "governance", "total"}
 CHANGEABLE = {Stage.CONSENSUS, Stage.MODERATION, Stage.CROSS_CHECK, Stage.FACTUAL_ACCURACY}
 
@@ -114,7 +115,7 @@ def plan_import(
         base = column.removesuffix("_rationale")
         if column in NOT_DATA or column == "ods_code" or base in by_code:
             continue
-        if base.startswith("c") and base[1:].isdigit():
+        if is_competency_code(base):
             error(
                 None,
                 column,
@@ -159,19 +160,22 @@ def plan_import(
         values, levels, points = {}, 0, 0
         for code in codes:
             raw = row.get(code, "")
-            if code in AREAS:
-                try:
-                    values[code] = Light.parse(raw).value
-                    points += LIGHT_POINTS[values[code]]
-                except ValueError:
-                    error(number, code, raw, "a light is green, amber or red")
+            try:
+                fields = item_value(by_code[code], raw)
+            except ValidationError:
+                rule = (
+                    "a level is a whole number from 1 to 4"
+                    if value_field(by_code[code]) == "level"
+                    else "a light is green, amber or red"
+                )
+                error(number, code, raw, rule)
+                continue
+            if fields["level"] is None:
+                values[code] = fields["light"]
+                points += LIGHT_POINTS[fields["light"]]
             else:
-                level = int(raw) if raw.isdigit() else None
-                if level not in (1, 2, 3, 4):
-                    error(number, code, raw, "a level is a whole number from 1 to 4")
-                else:
-                    values[code] = str(level)
-                    levels += level
+                values[code] = str(fields["level"])
+                levels += fields["level"]
         if len(values) != len(codes):
             continue
         for column, expected in (("total", levels), ("governance", points)):
@@ -223,7 +227,7 @@ def apply_import(*, changes: list[Change], by, filename: str) -> int:
         assessment = change.assessment
         if assessment.stage == Stage.CONSENSUS:
             rating = AgreedRating.objects.filter(
-                assessment=assessment, **{_field(change.item): change.item}
+                assessment=assessment, **{item_field(change.item): change.item}
             ).first()
             agreed_rating_record(
                 assessment=assessment,
@@ -234,7 +238,7 @@ def apply_import(*, changes: list[Change], by, filename: str) -> int:
             )
             continue
         rating = AgreedRating.objects.get(
-            assessment=assessment, **{_field(change.item): change.item}
+            assessment=assessment, **{item_field(change.item): change.item}
         )
         if change.old != change.new:
             agreed_rating_adjust(
@@ -246,7 +250,3 @@ def apply_import(*, changes: list[Change], by, filename: str) -> int:
                 source=RatingChange.Source.IMPORT,
             )
     return len(changes)
-
-
-def _field(item) -> str:
-    return "competency" if item.code.startswith("c") and item.code[1:].isdigit() else "area"

@@ -19,9 +19,16 @@ from assessments.models import (
     Stage,
     StrategicHealthAuthority,
 )
-from competencies.models import LIGHT_POINTS, GovernanceArea
+from competencies.models import GovernanceArea
+from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, competency_code, parse_level
 from panels.models import MemberScore
-from reports.tables import AREAS, competency_columns, ratings_frame
+from reports.tables import (
+    AREAS,
+    competency_columns,
+    ratings_frame,
+    red_on_all_three,
+    with_item_and_value,
+)
 
 Z_THRESHOLD = 2.0  # |z| for a regional mean (about 1 in 20 by chance)
 GAP_SDS = 2.0  # standard deviations from the national mean gap to the self-assessment
@@ -183,7 +190,7 @@ def self_assessment_gap_flags(
 
 
 def red_all_three_flags(frame: pd.DataFrame) -> list[Flag]:
-    red = frame[(frame[AREAS] == "red").all(axis=1)]
+    red = frame[red_on_all_three(frame)]
     return [
         Flag("red-all-three", row.pct, "red on strategy, finance and board", ods_code=row.ods_code)
         for row in red.itertuples()
@@ -243,7 +250,7 @@ class Moderation:
 
 def _describe(values: pd.Series) -> dict:
     values = values.dropna().astype(float)
-    counts = {level: int((values == level).sum()) for level in (1, 2, 3, 4)}
+    counts = {level: int((values == level).sum()) for level in LEVELS}
     if values.empty:
         return {"n": 0, "counts": counts, "shares": _shares(counts, 0)} | dict.fromkeys(
             ("mean", "median", "sd", "iqr")
@@ -273,7 +280,7 @@ def _shares(counts: dict, n: int) -> list[tuple[object, float, float]]:
 def _describe_lights(values: pd.Series) -> dict:
     values = values.dropna()
     points = values.map(LIGHT_POINTS).astype(float)
-    counts = {light: int((values == light).sum()) for light in ("green", "amber", "red")}
+    counts = {light: int((values == light).sum()) for light in Light.values}
     return {
         "n": len(values),
         "counts": counts,
@@ -311,10 +318,7 @@ def _member_rows(
         columns=["ods_code", "seat", "number", "area", "level", "light"],
     )
     if not rows.empty:
-        rows["item"] = rows["area"].where(
-            rows["number"].isna(), "c" + rows["number"].astype("Int64").astype(str)
-        )
-        rows["value"] = rows["light"].where(rows["number"].isna(), rows["level"])
+        rows = with_item_and_value(rows)
     return rows
 
 
@@ -369,7 +373,7 @@ def _flags(
         agreed_all = england.melt(
             id_vars=["ods_code"], value_vars=columns, var_name="item", value_name="agreed"
         )
-        self_rows = self_rows.assign(item="c" + self_rows["number"].astype(int).astype(str))
+        self_rows = self_rows.assign(item=self_rows["number"].astype(int).map(competency_code))
         merged = self_rows.merge(agreed_all, on=["ods_code", "item"])
         merged["gap"] = pd.to_numeric(merged["agreed"]) - merged["level"]
         flags += self_assessment_gap_flags(
@@ -409,8 +413,8 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
     numbered = list(
         round_.framework.competencies.order_by("number").values_list("number", "short_name")
     )
-    columns = [f"c{number}" for number, _name in numbered]
-    names = {f"c{number}": name for number, name in numbered} | {
+    columns = [competency_code(number) for number, _name in numbered]
+    names = {competency_code(number): name for number, name in numbered} | {
         a: GovernanceArea.Code(a).label for a in AREAS
     }
     england = ratings_frame(round_=round_)
@@ -483,7 +487,7 @@ def rating_rows(
     queries: ``ratings`` (with competency and area) is already fetched."""
     by_key = {}
     for rating in ratings:
-        item = f"c{rating.competency.number}" if rating.competency_id else rating.area.code
+        item = rating.item.code
         by_key[(rating.assessment_id, item)] = rating
     labels = {
         code: (f"{code[1:]}. {name}" if code not in AREAS else name) for code, _short, name in items
@@ -563,4 +567,4 @@ def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float]
 
 
 def _rank(value: str) -> int:
-    return LIGHT_POINTS[value] if value in LIGHT_POINTS else int(value)
+    return LIGHT_POINTS[value] if value in LIGHT_POINTS else parse_level(value)

@@ -21,8 +21,9 @@ from assessments.models import (
     ModerationAdjustment,
     SelfAssessmentRating,
 )
-from competencies.models import LIGHT_POINTS, Competency
+from competencies.models import LIGHT_POINTS, Competency, item_key, value_field
 from competencies.selectors import framework_items
+from competencies.vocabulary import AREA_CODES, LEVELS, Light, is_competency_code
 from panels.models import Seat
 
 SIMILAR_WITHIN = 0.25
@@ -107,8 +108,9 @@ class ReportItem:
         change = self.change
         if change == "worse":
             return "Got worse since last year"
-        if change == "same" and self.previous_value in (1, "red"):
-            return f"No improvement: still {'level 1' if self.is_competency else 'red'}"
+        if change == "same" and self.previous_value in (LEVELS[0], Light.RED):
+            bottom = f"level {LEVELS[0]}" if self.is_competency else Light.RED.value
+            return f"No improvement: still {bottom}"
         return ""
 
 
@@ -148,7 +150,7 @@ class PctReport:
 
 
 def _means(frame, sha: str) -> tuple[dict[str, float], dict[str, float]]:
-    columns = [c for c in frame.columns if c.startswith("c") and c[1:].isdigit()]
+    columns = [c for c in frame.columns if is_competency_code(c)]
     complete = frame[frame["complete"]]
     england = complete[columns].apply(lambda s: s.astype(float)).mean().to_dict()
     region = (
@@ -203,14 +205,13 @@ def pct_report(*, assessment: Assessment) -> PctReport:
             previous_values = {
                 column: value
                 for column, value in before.items()
-                if (column in ("strategy", "finance", "board") or column[1:].isdigit())
-                and not pd.isna(value)
+                if (column in AREA_CODES or is_competency_code(column)) and not pd.isna(value)
             }
 
     report_items = []
     for item in items:
-        is_competency = isinstance(item, Competency)
-        key = (item.pk, None) if is_competency else (None, item.pk)
+        is_competency = value_field(item) == "level"
+        key = item_key(item)
         rating = ratings.get(key)
         meaning = ""
         if rating is not None:

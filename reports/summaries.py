@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from assessments.models import AssessmentRound, LocalOutcomePriority, StrategicHealthAuthority
-from competencies.models import LIGHT_POINTS, GovernanceArea
+from competencies.models import GovernanceArea
+from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, competency_code
 from reports.tables import AREAS, ratings_frame
 
-LEVELS = (1, 2, 3, 4)
-LIGHTS = ("green", "amber", "red")
+LIGHTS = tuple(Light.values)
 TOP_PRIORITIES = 10  # how many outcome priorities the summary lists
 
 
@@ -183,8 +183,8 @@ def round_summary(
     numbered = list(
         round_.framework.competencies.order_by("number").values_list("number", "short_name")
     )
-    columns = [f"c{number}" for number, _name in numbered]
-    names = {f"c{number}": f"{number}. {name}" for number, name in numbered}
+    columns = [competency_code(number) for number, _name in numbered]
+    names = {competency_code(number): f"{number}. {name}" for number, name in numbered}
 
     frame = ratings_frame(round_=round_)
     england = frame[frame["complete"]]

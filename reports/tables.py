@@ -14,16 +14,38 @@ import pandas as pd
 
 from assessments.factual_accuracy import not_held_back
 from assessments.models import AgreedRating, AssessmentRound
-from competencies.models import LIGHT_POINTS
+from competencies.vocabulary import (
+    AREA_CODES,
+    LIGHT_POINTS,
+    RED_ON_ALL_THREE,
+    Light,
+    competency_code,
+    is_competency_code,
+)
 from reports.ranking import rank_rows
 
-AREAS = ["strategy", "finance", "board"]
+AREAS = list(AREA_CODES)  # pandas selects columns by a list
+
+
+def _item_codes(long: pd.DataFrame) -> pd.Series:
+    """Each row's item code: ``competency_code(number)`` or the area code."""
+    codes = long["number"].astype("Int64").map(competency_code, na_action="ignore")
+    return long["area"].where(long["number"].isna(), codes)
+
+
+def with_item_and_value(long: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``number, area, level, light`` (one item each) with ``item`` (its code) and
+    ``value`` (the level of a competency, the light of an area) added."""
+    long = long.copy()
+    long["item"] = _item_codes(long)
+    long["value"] = long["light"].where(long["number"].isna(), long["level"])
+    return long
 
 
 def competency_columns(round_: AssessmentRound) -> list[str]:
     """``c1`` … ``cN`` for the competencies the round's framework scores."""
     numbers = round_.framework.competencies.order_by("number").values_list("number", flat=True)
-    return [f"c{n}" for n in numbers]
+    return [competency_code(n) for n in numbers]
 
 
 def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None) -> pd.DataFrame:
@@ -76,10 +98,7 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
         )
         # A boolean column, so that frame[frame["complete"]] filters rows, not columns.
         return empty.astype({"complete": bool})
-    long["item"] = long["area"].where(
-        long["number"].isna(), "c" + long["number"].astype("Int64").astype(str)
-    )
-    long["value"] = long["light"].where(long["number"].isna(), long["level"])
+    long = with_item_and_value(long)
     long["panel"] = long["panel_light"].where(long["number"].isna(), long["panel_level"])
     known = long["panel"].notna() & (long["panel"] != "")
     changed = long[known & (long["value"].astype(str) != long["panel"].astype(str))]
@@ -151,19 +170,26 @@ def rationale_columns(*, round_: AssessmentRound, ods_codes: list[str]) -> pd.Da
     columns = [f"{c}_rationale" for c in [*AREAS, *competency_columns(round_)]]
     if long.empty:
         return pd.DataFrame(columns=["ods_code", *columns])
-    long["item"] = long["area"].where(
-        long["number"].isna(), "c" + long["number"].astype("Int64").astype(str)
-    )
+    long["item"] = _item_codes(long)
     wide = long.pivot(index="ods_code", columns="item", values="rationale")
     wide.columns = [f"{c}_rationale" for c in wide.columns]
     return wide.reindex(columns=columns).reset_index()
 
 
+def red_on_all_three(frame: pd.DataFrame) -> pd.Series:
+    """Rows red on all three governance areas: ``competencies.vocabulary.RED_ON_ALL_THREE``
+    (the rule ``is_red_on_all_three`` applies) compared column by column."""
+    if frame.empty:
+        return pd.Series(False, index=frame.index, dtype=bool)
+    pattern = pd.Series(RED_ON_ALL_THREE)
+    return frame[list(pattern.index)].eq(pattern).all(axis=1)
+
+
 PATTERNS = {
-    "green3": ("Green on all three", lambda f: (f[AREAS] == "green").all(axis=1)),
-    "red3": ("Red on all three", lambda f: (f[AREAS] == "red").all(axis=1)),
-    "no-red": ("No red", lambda f: (f[AREAS] != "red").all(axis=1)),
-    "any-red": ("At least one red", lambda f: (f[AREAS] == "red").any(axis=1)),
+    "green3": ("Green on all three", lambda f: (f[AREAS] == Light.GREEN).all(axis=1)),
+    "red3": ("Red on all three", red_on_all_three),
+    "no-red": ("No red", lambda f: (f[AREAS] != Light.RED).all(axis=1)),
+    "any-red": ("At least one red", lambda f: (f[AREAS] == Light.RED).any(axis=1)),
 }
 
 
@@ -176,9 +202,7 @@ def with_progress(frame: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Data
     """
     frame = frame.copy()
     if previous is not None and not previous.empty:
-        common = [
-            c for c in frame.columns if c.startswith("c") and c[1:].isdigit() and c in previous
-        ]
+        common = [c for c in frame.columns if is_competency_code(c) and c in previous]
         before = previous.set_index("ods_code")
         now_common = frame[common].apply(pd.to_numeric).sum(axis=1, min_count=1)
         then_common = frame["ods_code"].map(

@@ -102,22 +102,6 @@ def test_constraints_of_competencies_all_have_tests():
 # --- Light ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("raw", "light"),
-    [("green", Light.GREEN), ("AMBER", Light.AMBER), (" Red\n", Light.RED), ("gReEn", Light.GREEN)],
-)
-def test_light_parse_is_case_insensitive(raw, light):
-    assert Light.parse(raw) is light
-
-
-@pytest.mark.parametrize("raw", ["purple", "", "g", "green-ish", 2])
-def test_light_parse_refuses_other_values_naming_the_choices(raw):
-    with pytest.raises(ValueError) as exc:
-        Light.parse(raw)
-
-    assert str(exc.value) == f"{raw!r} is not a light: use green, amber or red"
-
-
 def test_light_points_are_green_2_amber_1_red_0():
     assert [(light, light.points) for light in Light] == [
         (Light.GREEN, 2),

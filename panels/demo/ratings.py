@@ -16,7 +16,9 @@ Year two ranks PCTs by their year-one level plus noise, so most improve and some
 import random
 from dataclasses import dataclass, field
 
-AREAS = ("strategy", "finance", "board")
+from competencies.vocabulary import AREA_CODES, LIGHT_POINTS, AreaCode, Light
+
+AREAS = AREA_CODES
 
 # Year one (2008-09), 152 PCTs: (level 1, level 2, level 3) per competency; no level 4.
 # Competency 1 is as reported (9/135/8); the order of the means follows HSJ's list from
@@ -35,7 +37,11 @@ YEAR_ONE_LEVELS: dict[int, tuple[int, int, int]] = {
     10: (55, 92, 5),
 }
 # Green / amber / red per area: strategy a third green, finance 40%, board 47%.
-YEAR_ONE_LIGHTS = {"strategy": (51, 76, 25), "finance": (61, 71, 20), "board": (71, 69, 12)}
+YEAR_ONE_LIGHTS = {
+    AreaCode.STRATEGY: (51, 76, 25),
+    AreaCode.FINANCE: (61, 71, 20),
+    AreaCode.BOARD: (71, 69, 12),
+}
 YEAR_ONE_ALL_GREEN = 27  # the three leaders and "another 24"
 YEAR_ONE_ALL_RED = 2
 YEAR_ONE_LEADERS = ("5PG", "5C4", "5QL")  # Birmingham East and North, Tower Hamlets, Somerset
@@ -56,7 +62,11 @@ YEAR_TWO_LEVELS: dict[int, tuple[int, int, int]] = {
     11: (76, 56, 3),
 }
 # Board green 61%, finance about 43%, green on all three about 23%, none red on all three.
-YEAR_TWO_LIGHTS = {"strategy": (55, 68, 12), "finance": (58, 63, 14), "board": (82, 48, 5)}
+YEAR_TWO_LIGHTS = {
+    AreaCode.STRATEGY: (55, 68, 12),
+    AreaCode.FINANCE: (58, 63, 14),
+    AreaCode.BOARD: (82, 48, 5),
+}
 YEAR_TWO_ALL_GREEN = 31
 YEAR_TWO_ALL_RED = 0
 YEAR_TWO_LEADERS = ("5NX", "5F5", "5C4")  # Hull, Salford, Tower Hamlets
@@ -69,7 +79,7 @@ class Ratings:
 
     @property
     def governance(self) -> int:
-        return sum({"green": 2, "amber": 1, "red": 0}[light] for light in self.lights.values())
+        return sum(LIGHT_POINTS[light] for light in self.lights.values())
 
     @property
     def total(self) -> int:
@@ -113,8 +123,8 @@ def _assign_lights(
     all_red: list[str],
 ) -> dict[str, dict[str, str]]:
     """Lights with exact counts per area and exactly ``all_green``/``all_red`` triples."""
-    lights = {code: dict.fromkeys(AREAS, "green") for code in all_green}
-    lights |= {code: dict.fromkeys(AREAS, "red") for code in all_red}
+    lights = {code: dict.fromkeys(AREAS, Light.GREEN) for code in all_green}
+    lights |= {code: dict.fromkeys(AREAS, Light.RED) for code in all_red}
     rest = [code for code in strength if code not in lights]
     for code in rest:
         lights[code] = {}
@@ -125,16 +135,16 @@ def _assign_lights(
         ordered = sorted(rest, key=lambda c: strength[c] + rng.gauss(0, 1.0), reverse=True)
         for index, code in enumerate(ordered):
             if index < green:
-                lights[code][area] = "green"
+                lights[code][area] = Light.GREEN
             elif index >= len(ordered) - red:
-                lights[code][area] = "red"
+                lights[code][area] = Light.RED
             else:
-                lights[code][area] = "amber"
+                lights[code][area] = Light.AMBER
 
     # Repair: nobody outside the chosen sets may be green (or red) on all three. Swap the
     # offending light with an amber of another PCT for whom it creates no new triple.
-    for colour in ("green", "red"):
-        for code in sorted(rest, key=lambda c: strength[c], reverse=colour == "green"):
+    for colour in (Light.GREEN, Light.RED):
+        for code in sorted(rest, key=lambda c: strength[c], reverse=colour == Light.GREEN):
             area_index = 0
             while all(lights[code][a] == colour for a in AREAS):
                 area = AREAS[area_index % 3]
@@ -142,15 +152,17 @@ def _assign_lights(
                 candidates = [
                     other
                     for other in rest
-                    if lights[other][area] == "amber"
+                    if lights[other][area] == Light.AMBER
                     and sum(lights[other][a] == colour for a in AREAS if a != area) < 2
                 ]
                 if not candidates:
                     if area_index > 6:
                         raise ShapeError(f"cannot avoid a {colour} triple for {code}")
                     continue
-                pick = max(candidates, key=lambda c: strength[c] * (1 if colour == "green" else -1))
-                lights[pick][area], lights[code][area] = colour, "amber"
+                pick = max(
+                    candidates, key=lambda c: strength[c] * (1 if colour == Light.GREEN else -1)
+                )
+                lights[pick][area], lights[code][area] = colour, Light.AMBER
     return lights
 
 

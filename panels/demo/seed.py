@@ -56,6 +56,7 @@ from assessments.models import (
     Supplier,
 )
 from competencies.models import FrameworkVersion
+from competencies.vocabulary import Light, is_red_on_all_three
 from panels.demo import ratings as shape
 from panels.demo.people import cast_panels
 from panels.demo.texts import Texts
@@ -66,7 +67,7 @@ Stage = Assessment.Stage
 LONDON = ZoneInfo("Europe/London")
 DEFAULT_SEED = 2009
 SCORING_SHA = "Q34"  # West Midlands: still scoring in 2009-10
-LIGHT_ORDER = ["red", "amber", "green"]
+LIGHT_ORDER = [Light.RED, Light.AMBER, Light.GREEN]
 
 ROUNDS = {
     "2008-09": {
@@ -634,9 +635,9 @@ def _development_plans(b, assessments, agreed, items) -> dict[str, int]:
     year_one = agreed["2008-09"]
 
     def reds(code):
-        return sum(light == "red" for light in year_one[code].lights.values())
+        return sum(light == Light.RED for light in year_one[code].lights.values())
 
-    red_all = sorted(code for code in year_one if reds(code) == 3)
+    red_all = sorted(code for code in year_one if is_red_on_all_three(year_one[code].lights))
     flagged = sorted(
         (code for code in year_one if reds(code) == 2),
         key=lambda code: (sum(year_one[code].levels.values()), code),

@@ -10,8 +10,14 @@ import random
 from functools import cached_property
 from pathlib import Path
 
+from competencies.vocabulary import AreaCode, Light
+
 # Competencies whose findings bear on each governance area.
-RELATED_COMPETENCIES = {"strategy": [1, 5, 6], "finance": [6, 10, 11], "board": [1, 8, 10]}
+RELATED_COMPETENCIES = {
+    AreaCode.STRATEGY: [1, 5, 6],
+    AreaCode.FINANCE: [6, 10, 11],
+    AreaCode.BOARD: [1, 8, 10],
+}
 TEXTS_PATH = Path(__file__).resolve().parents[2] / "fixtures" / "demo_texts.json"
 
 
@@ -58,7 +64,7 @@ class Texts:
         sentences = rng.sample(self.data["governance"][area][light], 2)
         related = [n for n in RELATED_COMPETENCIES[area] if n in competencies]
         blocks = self.data["competencies"][str(rng.choice(related))]
-        sentences.append(rng.choice(blocks["strengths" if light == "green" else "gaps"]))
+        sentences.append(rng.choice(blocks["strengths" if light == Light.GREEN else "gaps"]))
         evidence = rng.choice(blocks["evidence"])
         return " ".join(self._fill(s, pct=pct, sha=sha, evidence=evidence) for s in sentences)
 

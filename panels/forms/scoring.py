@@ -11,6 +11,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 
 from competencies.forms import level_choices, light_choices
+from competencies.models import value_field
 from panels.selectors import ItemRow
 from panels.services.scoring import AgreedInput, MemberInput
 
@@ -49,7 +50,7 @@ class ScoringForm(_ItemForm):
             item = row.item
             choices = level_choices(item) if row.is_competency else light_choices(item)
             self.fields[row.code] = forms.ChoiceField(
-                label=f"Your {'level' if row.is_competency else 'light'} for {item}",
+                label=f"Your {value_field(item)} for {item}",
                 choices=choices,
                 widget=forms.RadioSelect,
                 required=False,
@@ -101,7 +102,7 @@ class ConsensusForm(_ItemForm):
                 else light_choices(item, with_meanings=False)
             )
             self.fields[row.code] = forms.ChoiceField(
-                label=f"Agreed {'level' if row.is_competency else 'light'}",
+                label=f"Agreed {value_field(item)}",
                 choices=choices,
                 widget=forms.RadioSelect,
                 required=False,

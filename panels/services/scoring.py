@@ -27,7 +27,14 @@ from assessments.exceptions import ConflictError, TransitionError
 from assessments.history import rating_change_row
 from assessments.models import Assessment, RatingChange, Stage
 from assessments.services import agreed_rating_record, assessment_advance
-from competencies.models import Competency, GovernanceArea, Light
+from competencies.models import (
+    Competency,
+    GovernanceArea,
+    item_field,
+    item_key,
+    item_value,
+    value_field,
+)
 from competencies.selectors import framework_items, item_label
 from panels.models import MemberScore, Panel, Seat, SeatChange
 from panels.selectors import panel_view
@@ -52,27 +59,17 @@ class AgreedInput:
 
 
 def _item_key(item: Item) -> dict:
-    return {"competency": item} if isinstance(item, Competency) else {"area": item}
+    return {item_field(item): item}
 
 
 def _value_fields(item: Item, value) -> dict:
     """``level``/``light`` for ``item``, checked; a blank value clears both."""
     if value in (None, ""):
         return {"level": None, "light": ""}
-    if isinstance(item, Competency):
-        try:
-            level = int(value)
-        except (TypeError, ValueError):
-            level = 0
-        if level not in (1, 2, 3, 4):
-            raise ValidationError(f"{item_label(item)}: {value!r} is not a level from 1 to 4.")
-        return {"level": level, "light": ""}
     try:
-        return {"level": None, "light": Light.parse(value).value}
-    except ValueError:
-        raise ValidationError(
-            f"{item_label(item)}: {value!r} is not green, amber or red."
-        ) from None
+        return item_value(item, value)
+    except ValidationError as exc:
+        raise ValidationError(f"{item_label(item)}: {exc.messages[0]}") from None
 
 
 def _as_text(level: int | None, light: str) -> str:
@@ -153,7 +150,7 @@ def member_scores_save(
             errors.extend(exc.messages)
     if submit:
         errors += [
-            f"{item_label(item)}: choose a {'level' if isinstance(item, Competency) else 'light'}."
+            f"{item_label(item)}: choose a {value_field(item)}."
             for item, (fields, _entry) in cleaned.items()
             if fields["level"] is None and not fields["light"]
         ]
@@ -168,7 +165,7 @@ def member_scores_save(
     now = timezone.now()
     history = []
     for item, (fields, entry) in cleaned.items():
-        key = (item.pk, None) if isinstance(item, Competency) else (None, item.pk)
+        key = item_key(item)
         score = existing.get(key) or MemberScore(seat=seat, **_item_key(item))
         old = _as_text(score.level, score.light) if score.pk else ""
         new = _as_text(fields["level"], fields["light"])

@@ -88,8 +88,12 @@ def test_member_submit_refused_listing_every_missing_item_and_nothing_written():
 @pytest.mark.parametrize(
     ("item_index", "value", "message"),
     [
-        (0, 5, "1. Locally leading the NHS: 5 is not a level from 1 to 4."),
-        (2, "purple", "Strategy: 'purple' is not green, amber or red."),
+        (
+            0,
+            5,
+            "1. Locally leading the NHS: 5 is not a level: a competency takes a level from 1 to 4.",
+        ),
+        (2, "purple", "Strategy: 'purple' is not a light: use green, amber or red"),
     ],
 )
 def test_member_bad_value_refused(item_index, value, message):

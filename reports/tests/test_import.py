@@ -96,6 +96,18 @@ def test_a_change_at_moderation_goes_through_the_adjust_path(demo, tmp_path):
         (
             "2009-10",
             2,
+            ("green,green,green,3,3,3", "green,green,green,3,3,\u00b3"),
+            "row 2, column c3: '\u00b3' — a level is a whole number from 1 to 4",
+        ),
+        (
+            "2009-10",
+            2,
+            ("green,green,green,3,3,3", "green,green,green,3,3,3.0"),
+            "row 2, column c3: '3.0' — a level is a whole number from 1 to 4",
+        ),
+        (
+            "2009-10",
+            2,
             ("green,green,green", "purple,green,green"),
             "row 2, column strategy: 'purple' — a light is green, amber or red",
         ),

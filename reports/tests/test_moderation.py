@@ -1,6 +1,7 @@
 """Regional moderation: each flag on constructed data (the pure rules, and the same rules
 through ``moderation()`` on factory-made regions), the page, adjustments and sign-off."""
 
+import re
 from types import SimpleNamespace
 
 import pandas as pd
@@ -704,3 +705,20 @@ def test_page_wires_the_grid_to_its_progress_url(client, region):
     progress = f"/reports/moderation/{region.round.slug}/{region.sha.ods_code}/progress.json"
     assert f'data-progress-url="{progress}"' in page
     assert "reports/progress-grid.js" in page
+
+
+def test_page_offers_the_vocabulary_with_each_current_value_selected(client, region):
+    client.force_login(staff_of(region.sha))
+
+    page = client.get(url(region.round, region.sha)).content.decode()
+
+    selects = re.findall(r'<select [^>]*name="value">(.*?)</select>', page)
+    options = [
+        re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', s) for s in selects
+    ]
+    assert len(selects) == 3 * 6
+    assert [sum(bool(chosen) for _v, chosen, _l in o) for o in options] == [1] * (3 * 6)
+    assert sorted({tuple((v, label) for v, _c, label in o) for o in options}) == [
+        (("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3"), ("4", "Level 4")),
+        (("green", "Green"), ("amber", "Amber"), ("red", "Red")),
+    ]

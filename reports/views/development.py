@@ -48,7 +48,7 @@ def _scope(user, round_: AssessmentRound) -> tuple[bool, frozenset[int] | None]:
 def development_list(request, round_: AssessmentRound):
     from django.db.models import Prefetch
 
-    from reports.tables import PATTERNS, ratings_frame  # pandas on first use
+    from reports.tables import ratings_frame, red_on_all_three  # pandas on first use
 
     published, sha_ids = _scope(request.user, round_)
     plans = (
@@ -70,7 +70,7 @@ def development_list(request, round_: AssessmentRound):
 
     frame = ratings_frame(round_=round_)
     red = frame[frame["complete"]]
-    red = set(red[PATTERNS["red3"][1](red)]["ods_code"]) if not red.empty else set()
+    red = set(red[red_on_all_three(red)]["ods_code"])
     assessments = Assessment.objects.filter(round=round_).select_related("pct__sha")
     if sha_ids is not None:
         assessments = assessments.filter(pct__sha_id__in=sha_ids)

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_safe
 from assessments.access import regions_visible_to, round_by_slug, view_access
 from assessments.models import AssessmentRound, StrategicHealthAuthority
 from assessments.selectors import user_scope
+from competencies.vocabulary import AREA_CODES
 
 # pandas (through reports.tables) is imported inside the views, not at start-up.
-AREAS = ["strategy", "finance", "board"]
+AREAS = list(AREA_CODES)
 FILE_COLUMNS = ["rank", "ods_code", "pct", "sha", *AREAS]
 SORTS = {
     "rank": "rank",
@@ -141,9 +142,7 @@ def open_data(request, round_: AssessmentRound):
             "pct": row["pct"],
             "sha": row["sha"],
             "rank": int(row["rank"]),
-            "strategy": row["strategy"],
-            "finance": row["finance"],
-            "board": row["board"],
+            **{area: row[area] for area in AREAS},
             "competencies": {c[1:]: int(row[c]) for c in columns},
             "governance": int(row["governance"]),
             "total": int(row["total"]),

@@ -5,8 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import AssessmentRound, StrategicHealthAuthority
+from competencies.vocabulary import AREA_CODES
 
-FILE_COLUMNS = ["rank", "ods_code", "pct", "sha", "strategy", "finance", "board"]
+FILE_COLUMNS = ["rank", "ods_code", "pct", "sha", *AREA_CODES]
 
 
 class Command(BaseCommand):
