@@ -246,8 +246,10 @@ def test_download_only_to_those_who_may_see_the_evidence(
         f"/panels/{assessment.round.slug}/{assessment.pct.ods_code}/evidence/{document.pk}/",
     ):
         response = client.get(url)
+        # Reading a file response to its end closes it, as a WSGI server would; closing it
+        # again would fire request_finished, which on PostgreSQL closes the test's
+        # connection before the next request.
         content = b"".join(response.streaming_content) if response.status_code == 200 else None
-        response.close()
         answers.append((response.status_code, content))
 
     assert answers == [
