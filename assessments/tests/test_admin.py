@@ -21,6 +21,7 @@ from assessments.models import (
 )
 from reports.models import ReportBatch, StoredReport
 from tests.factories import (
+    AccountChangeFactory,
     AgreedRatingFactory,
     AssessmentFactory,
     AssessmentRoundFactory,
@@ -41,10 +42,12 @@ from tests.factories import (
     OutcomeIndicatorFactory,
     PanelFactory,
     PCTFactory,
+    PersonChangeFactory,
     PersonFactory,
     RatingChangeFactory,
     RegionReviewChangeFactory,
     RegionReviewFactory,
+    RoleChangeFactory,
     RoleFactory,
     RoundChangeFactory,
     SeatChangeFactory,
@@ -88,6 +91,8 @@ BUILDERS = {
     "assessments.StrategicHealthAuthority": SHAFactory,
     "assessments.PrimaryCareTrust": PCTFactory,
     "assessments.Role": RoleFactory,
+    "assessments.RoleChange": RoleChangeFactory,
+    "assessments.AccountChange": AccountChangeFactory,
     "assessments.AssessmentRound": AssessmentRoundFactory,
     "assessments.Assessment": AssessmentFactory,
     "assessments.StageChange": StageChangeFactory,
@@ -109,6 +114,7 @@ BUILDERS = {
     "assessments.RoundChange": RoundChangeFactory,
     "panels.ExternalOrganisation": ExternalOrganisationFactory,
     "panels.Person": PersonFactory,
+    "panels.PersonChange": PersonChangeFactory,
     "panels.SeatType": SeatTypeFactory,
     "panels.ConflictRule": ConflictRuleFactory,
     "panels.Panel": PanelFactory,
@@ -131,6 +137,10 @@ REGISTERED = [
 
 # History must not be rewritten; rows a service owns change only through the service.
 READ_ONLY = {
+    "assessments.Role",
+    "assessments.RoleChange",
+    "assessments.AccountChange",
+    "panels.PersonChange",
     "assessments.StageChange",
     "assessments.RatingChange",
     "assessments.ModerationAdjustment",
