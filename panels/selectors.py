@@ -208,12 +208,12 @@ def formation_overview(
 
 
 def eligible_people(*, seat_type: SeatType, assessment: Assessment) -> QuerySet[Person]:
-    """People who may take ``seat_type`` on the panel of ``assessment``, filtered by the
-    database (role, affiliation, not of the assessed PCT), by name, each annotated with
+    """Active people who may take ``seat_type`` on the panel of ``assessment``, filtered by
+    the database (role, affiliation, not of the assessed PCT), by name, each annotated with
     ``panels_this_round``: the number of panels they sit on in the assessment's round."""
     return (
         _people_with_organisation()
-        .filter(eligibility_q(seat_type=seat_type, assessment=assessment))
+        .filter(eligibility_q(seat_type=seat_type, assessment=assessment), is_active=True)
         .annotate(
             panels_this_round=Count(
                 "seats", filter=Q(seats__panel__assessment__round_id=assessment.round_id)
