@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("panels/", include("panels.urls")),
+    path("people/", include("panels.people_urls")),
     path("", include("reports.urls")),
     path("", include("assessments.urls")),
 ]
