@@ -177,14 +177,14 @@ def person_invite(
     """
     if not person.is_active:
         raise ValidationError(f"{person.full_name} is deactivated: reactivate them first.")
-    if not person.email:
-        raise ValidationError(
-            {"email": [f"{person.full_name} has no e-mail address: add one first."]}
-        )
     if person.user_id is not None:
         invitation = account_reinvite(user=person.user, by=by)
         note = "Sent a new link to set a password."
     else:
+        if not person.email:
+            raise ValidationError(
+                {"email": [f"{person.full_name} has no e-mail address: add one first."]}
+            )
         words = person.full_name.split()
         invitation = account_invite(
             username=username or username_for(person.full_name),
