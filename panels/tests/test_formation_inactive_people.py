@@ -4,6 +4,7 @@ they hold stay theirs."""
 import pytest
 
 from assessments.models import Stage
+from panels.eligibility import seat_types_open_to
 from panels.models import Panel, Seat, SeatChange
 from panels.selectors import eligible_people
 from panels.services.formation import (
@@ -82,3 +83,15 @@ def test_panel_copy_previous_skips_a_deactivated_holder():
         f"Seat 4 ({region.seat_types[4].name}): {region.people[4].full_name} has been "
         "deactivated and can no longer be given a seat."
     ]
+
+
+def test_seat_types_open_to_follows_job_role_and_kind_of_organisation():
+    region = build_region()
+    seat_types = list(region.seat_types.values())
+
+    open_to = {
+        number: [t.number for t in seat_types_open_to(person, seat_types)]
+        for number, person in region.people.items()
+    }
+
+    assert open_to == {1: [1], 2: [2], 3: [3], 4: [4], 5: [5]}
