@@ -20,7 +20,9 @@ transaction; an admin form would do none of that. So:
 - An assessment's stage is read-only; the "advance" action moves it through
   ``assessment_advance``. Its round, PCT and panel day are reference data and stay
   editable.
-- Organisations, roles, outcome indicators, local outcome priorities and suppliers are
+- Roles change only through ``assessments.accounts.role_grant``/``role_revoke`` (which
+  write ``RoleChange``): read-only, as are ``RoleChange`` and ``AccountChange``.
+- Organisations, outcome indicators, local outcome priorities and suppliers are
   reference data with no service: editable.
 """
 
@@ -29,6 +31,7 @@ from django.core.exceptions import ValidationError
 
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import (
+    AccountChange,
     AgreedRating,
     Assessment,
     AssessmentRound,
@@ -45,6 +48,7 @@ from assessments.models import (
     RegionReview,
     RegionReviewChange,
     Role,
+    RoleChange,
     RoundChange,
     SelfAssessment,
     SelfAssessmentRating,
@@ -95,12 +99,29 @@ class PrimaryCareTrustAdmin(admin.ModelAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: roles are given and taken away by ``assessments.accounts`` (history)."""
+
     list_display = ["user", "kind", "sha", "pct"]
     list_filter = ["kind", "sha"]
     list_select_related = ["user", "sha", "pct"]
     search_fields = ["user__username", "user__email", "sha__ods_code", "pct__ods_code", "pct__name"]
-    autocomplete_fields = ["user", "sha", "pct"]
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["changed_at", "user", "action", "kind", "sha", "pct", "changed_by"]
+    list_filter = ["action", "kind", "sha"]
+    list_select_related = ["user", "sha", "pct", "changed_by"]
+    search_fields = ["user__username", "user__email"]
+
+
+@admin.register(AccountChange)
+class AccountChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["changed_at", "user", "action", "changed_by"]
+    list_filter = ["action"]
+    list_select_related = ["user", "changed_by"]
+    search_fields = ["user__username", "user__email"]
 
 
 # --- Rounds and assessments -------------------------------------------------------------

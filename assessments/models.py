@@ -651,3 +651,71 @@ class RoundChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round.slug}: {self.field} {self.old_value or '—'} → {self.new_value}"
+
+
+class RoleChange(models.Model):
+    """History: who was given or lost which role, by whom and when.
+
+    Written only by ``assessments.accounts.role_grant`` and ``role_revoke``, in the
+    transaction of the change; ``Role`` keeps the current state. The role's scope is copied
+    here (kind, SHA, PCT), so the row outlives the role it describes.
+    """
+
+    class Action(models.TextChoices):
+        GRANTED = "granted", "Given"
+        REVOKED = "revoked", "Taken away"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_changes"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    kind = models.CharField(max_length=20, choices=Role.Kind.choices)
+    sha = models.ForeignKey(
+        StrategicHealthAuthority, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    pct = models.ForeignKey(
+        PrimaryCareTrust, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        scope = self.sha or self.pct
+        return (
+            f"{self.user}: {self.get_kind_display()}"
+            + (f" ({scope})" if scope else "")
+            + f" {self.get_action_display().lower()}"
+        )
+
+
+class AccountChange(models.Model):
+    """History: an account invited (or invited again), deactivated or reactivated.
+
+    Written only by ``assessments.accounts``, in the transaction of the change.
+    """
+
+    class Action(models.TextChoices):
+        INVITED = "invited", "Invited"
+        REINVITED = "reinvited", "Invited again"
+        DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_changes"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_action_display().lower()}"

@@ -7,8 +7,8 @@ from django.db.models import Q, QuerySet
 
 from assessments.models import EvidenceDocument
 from assessments.selectors import user_scope
-from panels.models import Panel
-from panels.selectors import assessment_for_panel
+from panels.models import Panel, Person
+from panels.selectors import assessment_for_panel, people_with_organisation
 
 
 def panel_assessment(*, round_slug: str, ods: str):
@@ -22,6 +22,28 @@ def panel_document(*, round_slug: str, ods: str, pk: int) -> EvidenceDocument | 
         EvidenceDocument.objects.select_related("assessment__round", "assessment__pct__sha")
         .filter(pk=pk, assessment__round__slug=round_slug, assessment__pct__ods_code=ods.upper())
         .first()
+    )
+
+
+def person_by_pk(*, pk: int) -> Person | None:
+    """A person (with their organisation, its SHA, and their account), or None."""
+    return people_with_organisation().filter(pk=pk).first()
+
+
+def people_visible_to(user) -> QuerySet[Person]:
+    """The people whose page the user may open (``panels.view_person``): everyone for the
+    national team; for SHA staff, their region's people (of the SHA or its PCTs) and every
+    person from an organisation outside the NHS (shared by all SHAs)."""
+    scope = user_scope(user)
+    people = people_with_organisation()
+    if scope.is_national:
+        return people.all()
+    if not scope.is_sha_staff:
+        return people.none()
+    return people.filter(
+        Q(sha_id__in=scope.sha_ids)
+        | Q(pct__sha_id__in=scope.sha_ids)
+        | Q(external_organisation__isnull=False)
     )
 
 

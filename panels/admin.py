@@ -1,7 +1,9 @@
 """Admin for review panels: people, seat types, conflict rules, panels with their seats,
 and members' scores.
 
-People, seat types and conflict rules are reference data: editable. Panels, seats and
+Seat types and conflict rules are reference data: editable. A person's details are
+editable too, but not whether they are active nor their account: those change only through
+``panels.services.people`` (the people pages), which writes ``PersonChange`` (read-only). Panels, seats and
 members' scores are written only by ``panels.services`` (eligibility, the stage, the
 optimistic lock and the ``SeatChange`` history go with every change), and seat history
 must not be rewritten: all of them are read-only here (``ReadOnlyAdminMixin``, defined
@@ -18,6 +20,7 @@ from panels.models import (
     MemberScore,
     Panel,
     Person,
+    PersonChange,
     Seat,
     SeatChange,
     SeatType,
@@ -35,8 +38,9 @@ class ExternalOrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "job_role", "job_title", "organisation", "user"]
-    list_filter = ["job_role", "sha"]
+    list_display = ["full_name", "job_role", "job_title", "organisation", "user", "is_active"]
+    list_filter = ["job_role", "sha", "is_active"]
+    readonly_fields = ["user", "is_active"]
     list_select_related = ["sha", "pct", "external_organisation", "user"]
     search_fields = [
         "full_name",
@@ -48,11 +52,19 @@ class PersonAdmin(admin.ModelAdmin):
         "pct__name",
         "external_organisation__name",
     ]
-    autocomplete_fields = ["user", "sha", "pct", "external_organisation"]
+    autocomplete_fields = ["sha", "pct", "external_organisation"]
 
     @admin.display(description="organisation")
     def organisation(self, obj: Person) -> str:
         return str(obj.organisation)
+
+
+@admin.register(PersonChange)
+class PersonChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["changed_at", "person", "action", "changed_by", "note"]
+    list_filter = ["action"]
+    list_select_related = ["person", "changed_by"]
+    search_fields = ["person__full_name", "person__email"]
 
 
 @admin.register(SeatType)

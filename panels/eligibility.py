@@ -3,7 +3,9 @@
 ``seat_refusals`` answers with sentences a member of SHA staff can act on, each naming the
 seat and the rule; an empty list means the person may take the seat. ``eligibility_q``
 is the same seat rule as a database filter, so that each seat offers only eligible people.
-``reciprocal_chief_executives`` finds what is allowed but worth a second look: two chief
+``inactive_refusal`` refuses a deactivated person for a seat they do not hold yet (the
+seats they hold stay theirs). ``seat_types_open_to`` says which seats a person may ever
+hold, whatever the panel (the people list shows it). ``reciprocal_chief_executives`` finds what is allowed but worth a second look: two chief
 executives assessing each other's PCT in the same round (``panels.selectors`` turns it
 into warnings).
 """
@@ -78,6 +80,36 @@ def eligibility_q(*, seat_type: SeatType, assessment: Assessment) -> Q:
         return Q(pk__in=[])
     own_pct = Q(pct_id=assessment.pct_id)
     return Q(job_role__in=list(seat_type.eligible_roles)) & fits & ~own_pct
+
+
+def inactive_refusal(*, seat_type: SeatType, person: Person) -> Refusal | None:
+    """A deactivated person is no longer offered for new seats (``Person.is_active``)."""
+    if person.is_active:
+        return None
+    return Refusal(
+        "inactive-person",
+        f"Seat {seat_type.number} ({seat_type.name}): {person.full_name} has been "
+        "deactivated and can no longer be given a seat.",
+    )
+
+
+def seat_types_open_to(person: Person, seat_types: list[SeatType]) -> list[SeatType]:
+    """The seat types ``person`` may hold on some panel: their job role is one the seat
+    takes, and their kind of organisation is the one it takes from (an SHA for the SHA's
+    own seat, a PCT for another PCT's or another SHA area's, an organisation outside the
+    NHS for the international reviewer). Which panel is another matter: see
+    ``seat_refusals``."""
+    kinds = {
+        SeatType.Affiliation.OWN_SHA: person.sha_id is not None,
+        SeatType.Affiliation.OTHER_PCT: person.pct_id is not None,
+        SeatType.Affiliation.OTHER_SHA_PCT: person.pct_id is not None,
+        SeatType.Affiliation.OUTSIDE_NHS: person.external_organisation_id is not None,
+    }
+    return [
+        t
+        for t in seat_types
+        if person.job_role in t.eligible_roles and kinds.get(t.affiliation, False)
+    ]
 
 
 def seat_refusals(

@@ -75,6 +75,11 @@ class Person(models.Model):
     external_organisation = models.ForeignKey(
         ExternalOrganisation, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
     )
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Offered for new seats; changed only by panels.services.people.",
+    )
 
     class Meta:
         ordering = ["full_name"]
@@ -96,6 +101,16 @@ class Person(models.Model):
     @property
     def organisation(self):
         return self.sha or self.pct or self.external_organisation
+
+    @property
+    def region_id(self) -> int | None:
+        """The SHA whose staff look after this person (None for an outside organisation:
+        shared by every SHA). Needs ``pct`` loaded for a PCT's person."""
+        if self.sha_id is not None:
+            return self.sha_id
+        if self.pct_id is not None:
+            return self.pct.sha_id
+        return None
 
 
 class SeatType(models.Model):
@@ -228,3 +243,31 @@ class SeatChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seat}: {self.old_person or 'vacant'} → {self.new_person or 'vacant'}"
+
+
+class PersonChange(models.Model):
+    """History: a person added, edited, invited, deactivated or reactivated.
+
+    Written only by ``panels.services.people``, in the transaction of the change.
+    """
+
+    class Action(models.TextChoices):
+        ADDED = "added", "Added"
+        EDITED = "edited", "Edited"
+        INVITED = "invited", "Invited"
+        DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="changes")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.get_action_display().lower()}"

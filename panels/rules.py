@@ -5,7 +5,7 @@ import rules
 from assessments.models import Assessment, EvidenceDocument
 from assessments.rules import is_national, is_sha_staff, sha_id_of
 from assessments.selectors import user_scope
-from panels.models import Panel, Seat
+from panels.models import Panel, Person, Seat
 
 
 def _assessment_of(obj) -> Assessment | None:
@@ -66,3 +66,37 @@ rules.add_perm("panels.view_history", is_national | is_sha_staff_for_panel)
 rules.add_perm("panels.view_consensus", is_panel_chair | is_national | is_sha_staff_for_panel)
 # The region's list of panels to form (no object; the page lists the user's regions).
 rules.add_perm("panels.view_formation", is_national | is_sha_staff)
+
+
+# --- People (``panels.views.people``) ----------------------------------------------------
+
+
+@rules.predicate
+def is_sha_staff_for_person(user, obj) -> bool:
+    """Staff of the SHA a person belongs to: the SHA itself or the SHA of their PCT."""
+    return isinstance(obj, Person) and user_scope(user).is_staff_of(obj.region_id)
+
+
+@rules.predicate
+def is_shared_person(user, obj) -> bool:
+    """A person from an organisation outside the NHS (the international reviewer seat): no
+    SHA owns them, every SHA may choose them."""
+    return isinstance(obj, Person) and obj.external_organisation_id is not None
+
+
+# The list and the "add a person" form (no object): SHA staff (their region's people and
+# the shared ones) and the national team (everyone).
+rules.add_perm("panels.view_people", is_national | is_sha_staff)
+rules.add_perm("panels.add_person", is_national | is_sha_staff)
+# One person: SHA staff see their region's people and every shared one, and may invite
+# them (a reviewer chosen by any SHA needs an account to score). Editing, deactivating and
+# reactivating a shared person changes them for every SHA, so only the national team does
+# it; SHA staff may change only their own region's people.
+rules.add_perm(
+    "panels.view_person", is_national | is_sha_staff_for_person | (is_sha_staff & is_shared_person)
+)
+rules.add_perm(
+    "panels.invite_person",
+    is_national | is_sha_staff_for_person | (is_sha_staff & is_shared_person),
+)
+rules.add_perm("panels.change_person", is_national | is_sha_staff_for_person)

@@ -10,17 +10,34 @@ from assessments.models import (
     Assessment,
     AssessmentRound,
     EvidenceDocument,
+    PrimaryCareTrust,
     RatingChange,
     SelfAssessment,
     SelfAssessmentRating,
     Stage,
     StageChange,
+    StrategicHealthAuthority,
 )
 from competencies.models import FrameworkVersion, item_key, value_field
 from competencies.selectors import framework_items, item_label
 from competencies.vocabulary import LIGHT_POINTS
-from panels.eligibility import SEAT_CHANGE_STAGES, eligibility_q, reciprocal_chief_executives
-from panels.models import JobRole, MemberScore, Panel, Person, Seat, SeatChange, SeatType
+from panels.eligibility import (
+    SEAT_CHANGE_STAGES,
+    eligibility_q,
+    reciprocal_chief_executives,
+    seat_types_open_to,
+)
+from panels.models import (
+    ExternalOrganisation,
+    JobRole,
+    MemberScore,
+    Panel,
+    Person,
+    PersonChange,
+    Seat,
+    SeatChange,
+    SeatType,
+)
 
 
 def seats_for_user(user) -> QuerySet[Seat]:
@@ -46,6 +63,13 @@ def seats_for_user(user) -> QuerySet[Seat]:
 
 def _people_with_organisation() -> QuerySet[Person]:
     return Person.objects.select_related("sha", "pct", "external_organisation")
+
+
+def people_with_organisation() -> QuerySet[Person]:
+    """People with their organisation (and its SHA) and their account, by name."""
+    return Person.objects.select_related(
+        "sha", "pct__sha", "external_organisation", "user"
+    ).order_by("full_name", "pk")
 
 
 def panel_counts(*, round: AssessmentRound) -> dict[int, int]:
@@ -209,12 +233,12 @@ def formation_overview(
 
 
 def eligible_people(*, seat_type: SeatType, assessment: Assessment) -> QuerySet[Person]:
-    """People who may take ``seat_type`` on the panel of ``assessment``, filtered by the
-    database (role, affiliation, not of the assessed PCT), by name, each annotated with
+    """Active people who may take ``seat_type`` on the panel of ``assessment``, filtered by
+    the database (role, affiliation, not of the assessed PCT), by name, each annotated with
     ``panels_this_round``: the number of panels they sit on in the assessment's round."""
     return (
         _people_with_organisation()
-        .filter(eligibility_q(seat_type=seat_type, assessment=assessment))
+        .filter(eligibility_q(seat_type=seat_type, assessment=assessment), is_active=True)
         .annotate(
             panels_this_round=Count(
                 "seats", filter=Q(seats__panel__assessment__round_id=assessment.round_id)
@@ -324,6 +348,88 @@ def formation_page(*, assessment: Assessment) -> FormationPage:
         eligible=eligible,
         warnings=reciprocal_warnings(round=assessment.round, pct_id=assessment.pct_id),
         version=panel.version if panel is not None else Panel._meta.get_field("version").default,
+    )
+
+
+# --- People ------------------------------------------------------------------------------
+
+
+class AccountStatus:
+    """Where a person's account stands, as the people pages say it."""
+
+    NOT_INVITED = "Not invited"
+    INVITED = "Invited"  # an account whose password has not been set yet
+    ACTIVE = "Account active"
+    DEACTIVATED = "Deactivated"
+
+
+def account_status(person: Person) -> str:
+    """``AccountStatus`` of ``person`` (needs ``user`` loaded)."""
+    if not person.is_active:
+        return AccountStatus.DEACTIVATED
+    if person.user is None:
+        return AccountStatus.NOT_INVITED
+    if not person.user.has_usable_password():
+        return AccountStatus.INVITED
+    return AccountStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    person: Person
+    seat_types: list[SeatType]  # the seats they may hold on some panel
+    status: str
+
+    @property
+    def invitable(self) -> bool:
+        """Not invited yet, or invited without having set a password (a new link)."""
+        return self.status in (AccountStatus.NOT_INVITED, AccountStatus.INVITED)
+
+
+def people_rows(people: QuerySet[Person]) -> list[PersonRow]:
+    """Each person with the seat types open to them and their account status: two
+    queries (the people with their organisation and account, the seat types)."""
+    seat_types = list(SeatType.objects.order_by("number"))
+    return [
+        PersonRow(person=p, seat_types=seat_types_open_to(p, seat_types), status=account_status(p))
+        for p in people
+    ]
+
+
+def person_row(person: Person) -> PersonRow:
+    """One person (with ``user`` loaded) as ``people_rows`` shows them: one query."""
+    seat_types = list(SeatType.objects.order_by("number"))
+    return PersonRow(
+        person=person,
+        seat_types=seat_types_open_to(person, seat_types),
+        status=account_status(person),
+    )
+
+
+def person_history(*, person: Person) -> QuerySet[PersonChange]:
+    return PersonChange.objects.filter(person=person).select_related("changed_by")
+
+
+@dataclass(frozen=True)
+class Organisations:
+    """The organisations a user may give a person: their region's SHA and PCTs (every SHA's
+    for the national team) and every organisation outside the NHS."""
+
+    shas: list
+    pcts: list
+    external: list[ExternalOrganisation]
+
+
+def organisations_for(*, sha_ids: Iterable[int] | None) -> Organisations:
+    """``sha_ids``: the user's SHAs; None for every SHA (the national team). Three queries."""
+    shas = StrategicHealthAuthority.objects.order_by("name")
+    pcts = PrimaryCareTrust.objects.select_related("sha").order_by("name")
+    if sha_ids is not None:
+        sha_ids = list(sha_ids)
+        shas = shas.filter(pk__in=sha_ids)
+        pcts = pcts.filter(sha_id__in=sha_ids)
+    return Organisations(
+        shas=list(shas), pcts=list(pcts), external=list(ExternalOrganisation.objects.all())
     )
 
 

@@ -14,8 +14,8 @@ from assessments.access import (
     rounds_visible_to,
 )
 from assessments.models import Assessment, AssessmentRound, StrategicHealthAuthority
-from panels.access import panels_visible_to
-from panels.models import Panel
+from panels.access import panels_visible_to, people_visible_to
+from panels.models import Panel, Person
 
 # URLs whose views are Django's own, with their own access rules: the admin (its URL
 # namespace: staff only, with the admin's own permissions) and the password pages of
@@ -158,6 +158,19 @@ def test_panels_visible_to_matches_view_panel(demo, username):
     assert set(panels_visible_to(user).values_list("pk", flat=True)) == expected
     if username in ("chair.q34", "moderator.q34", "national"):
         assert expected  # the persona reaches some panels: the comparison means something
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", PERSONAS)
+def test_people_visible_to_matches_view_person(demo, username):
+    user = _user(username)
+    expected = {
+        p.pk for p in Person.objects.select_related("pct") if user.has_perm("panels.view_person", p)
+    }
+
+    assert set(people_visible_to(user).values_list("pk", flat=True)) == expected
+    if username in ("moderator.q34", "national"):
+        assert expected  # the persona reaches some people: the comparison means something
 
 
 @pytest.mark.django_db

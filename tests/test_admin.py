@@ -23,6 +23,7 @@ from assessments.models import (
 )
 from reports.models import ReportBatch, StoredReport
 from tests.factories import (
+    AccountChangeFactory,
     AgreedRatingFactory,
     AssessmentFactory,
     AssessmentRoundFactory,
@@ -43,10 +44,12 @@ from tests.factories import (
     OutcomeIndicatorFactory,
     PanelFactory,
     PCTFactory,
+    PersonChangeFactory,
     PersonFactory,
     RatingChangeFactory,
     RegionReviewChangeFactory,
     RegionReviewFactory,
+    RoleChangeFactory,
     RoleFactory,
     RoundChangeFactory,
     SeatChangeFactory,
@@ -90,6 +93,8 @@ BUILDERS = {
     "assessments.StrategicHealthAuthority": SHAFactory,
     "assessments.PrimaryCareTrust": PCTFactory,
     "assessments.Role": RoleFactory,
+    "assessments.RoleChange": RoleChangeFactory,
+    "assessments.AccountChange": AccountChangeFactory,
     "assessments.AssessmentRound": AssessmentRoundFactory,
     "assessments.Assessment": AssessmentFactory,
     "assessments.StageChange": StageChangeFactory,
@@ -111,6 +116,7 @@ BUILDERS = {
     "assessments.RoundChange": RoundChangeFactory,
     "panels.ExternalOrganisation": ExternalOrganisationFactory,
     "panels.Person": PersonFactory,
+    "panels.PersonChange": PersonChangeFactory,
     "panels.SeatType": SeatTypeFactory,
     "panels.ConflictRule": ConflictRuleFactory,
     "panels.Panel": PanelFactory,
@@ -133,6 +139,10 @@ REGISTERED = [
 
 # History must not be rewritten; rows a service owns change only through the service.
 READ_ONLY = {
+    "assessments.Role",
+    "assessments.RoleChange",
+    "assessments.AccountChange",
+    "panels.PersonChange",
     "assessments.StageChange",
     "assessments.RatingChange",
     "assessments.ModerationAdjustment",

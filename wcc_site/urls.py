@@ -6,16 +6,18 @@ The site's own pages are in ``wcc_site.views``, the one place that sees every ap
 from django.contrib import admin
 from django.urls import include, path
 
-from wcc_site.views import HelpView, HomeView, WccLoginView, healthz
+from wcc_site.views import HelpView, HomeView, WccLoginView, WccPasswordResetView, healthz
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz/", healthz, name="healthz"),
     path("help/", HelpView.as_view(), name="help"),
     path("accounts/login/", WccLoginView.as_view(), name="login"),
+    path("accounts/password_reset/", WccPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("panels/", include("panels.urls")),
+    path("people/", include("panels.people_urls")),
     path("", include("reports.urls")),
     path("", include("assessments.urls")),
 ]

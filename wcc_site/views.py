@@ -7,7 +7,7 @@ reach to an app to their right).
 """
 
 from django.conf import settings
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
@@ -19,6 +19,7 @@ from assessments.access import view_access
 from assessments.models import Stage
 from assessments.selectors import board_pcts, national_overview, region_overview, user_scope
 from panels.selectors import seats_for_user
+from wcc_site.forms import WccPasswordResetForm
 
 # The demo users ``seed_demo`` creates (CONTRACTS.md), named on the login page.
 DEMO_USERS = (
@@ -62,6 +63,17 @@ class WccLoginView(LoginView):
             context["demo_users"] = DEMO_USERS
             context["demo_password"] = settings.DEMO_PASSWORD
         return context
+
+
+@method_decorator(view_access("assessments.anyone", public=True), name="dispatch")
+class WccPasswordResetView(PasswordResetView):
+    """Django's "forgotten your password?" page; the e-mail goes through the task queue and
+    reaches invited accounts that never set a password (``WccPasswordResetForm``). The
+    other password pages are Django's own, with this site's templates."""
+
+    form_class = WccPasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
 
 
 @method_decorator(view_access("assessments.signed_in"), name="dispatch")

@@ -17,6 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 APPS = ["competencies", "assessments", "panels", "reports"]
 HOME = Path("competencies/vocabulary.py")
 COMPARISONS = r"(==|!=|<=|>=|<|>)"
+# Words that are spelled like a fact but mean something else, each with where and why.
+NOT_THE_FACT = {
+    # ``create_user --role board`` (CONTRACTS.md): the PCT board's role, not the area.
+    ("panels/management/commands/create_user.py", "board"),
+}
 
 
 def _app_files(pattern: str) -> list[Path]:
@@ -80,7 +85,13 @@ def test_scan_sees_the_app_code_and_templates():
 
 
 def test_area_codes_are_spelled_only_in_the_vocabulary():
-    assert _constants(set(AREA_CODES)) + _quoted_in_templates(AREA_CODES) == []
+    found = [
+        hit
+        for hit in _constants(set(AREA_CODES))
+        if (hit.split(":")[0], hit.rsplit("'", 2)[1]) not in NOT_THE_FACT
+    ]
+
+    assert found + _quoted_in_templates(AREA_CODES) == []
 
 
 def test_light_words_are_spelled_only_in_the_vocabulary():

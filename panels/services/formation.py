@@ -2,7 +2,8 @@
 
 Who may take which seat is data (``SeatType``) applied by ``panels.eligibility``: every
 save checks every seat and refuses all of it, with every reason, if any seat is refused
-(all or nothing). Seats may change while the assessment is at self-assessment or panel
+(all or nothing). A deactivated person (``panels.services.people``) is refused for a seat
+they do not already hold; the seats they hold stay theirs. Seats may change while the assessment is at self-assessment or panel
 formation; once scoring opens they are fixed, and the server refuses a change.
 
 Lost updates are refused by an optimistic check on ``Panel.version`` (the version the
@@ -29,7 +30,7 @@ from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, Stage
 from assessments.services import assessment_advance
-from panels.eligibility import SEAT_CHANGE_STAGES, Refusal, seat_refusals
+from panels.eligibility import SEAT_CHANGE_STAGES, Refusal, inactive_refusal, seat_refusals
 from panels.models import Panel, Person, Seat, SeatChange, SeatType
 from panels.notifications import notify_scoring_opened
 from panels.services.history import seat_change_row
@@ -190,6 +191,13 @@ def _seats_set(
     if not Panel.objects.filter(pk=panel.pk, version=expected_version).exists():
         raise _conflict(panel)
     refusals = _refusals_for(assessment=assessment, seats=seats, wanted=people)
+    # A deactivated person keeps the seats they hold, but is given no new one.
+    for seat in seats:
+        person = people.get(seat.seat_type.number)
+        if person is not None and person.pk != seat.person_id:
+            refusal = inactive_refusal(seat_type=seat.seat_type, person=person)
+            if refusal is not None:
+                refusals.setdefault(seat.seat_type.number, []).append(refusal)
     if refusals:
         raise SeatRefused(refusals)
 
@@ -266,6 +274,9 @@ def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) 
             assessment=assessment,
             other_seats=[],  # the same person held one seat last year too
         )
+        inactive = inactive_refusal(seat_type=previous.seat_type, person=previous.person)
+        if inactive is not None and current.get(number) != previous.person:
+            reasons.append(inactive)
         if reasons:
             skipped.extend(r.message for r in reasons)
         else:

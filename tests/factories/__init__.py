@@ -1,6 +1,7 @@
 """factory-boy factories for the whole domain; tests import them from here."""
 
 from tests.factories.assessments import (  # noqa: F401
+    AccountChangeFactory,
     AgreedRatingFactory,
     AssessmentFactory,
     AssessmentRoundFactory,
@@ -16,6 +17,7 @@ from tests.factories.assessments import (  # noqa: F401
     RatingChangeFactory,
     RegionReviewChangeFactory,
     RegionReviewFactory,
+    RoleChangeFactory,
     RoleFactory,
     RoundChangeFactory,
     SelfAssessmentFactory,
@@ -37,6 +39,7 @@ from tests.factories.panels import (  # noqa: F401
     ExternalOrganisationFactory,
     MemberScoreFactory,
     PanelFactory,
+    PersonChangeFactory,
     PersonFactory,
     SeatChangeFactory,
     SeatFactory,

@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from assessments.models import (
+    AccountChange,
     AgreedRating,
     Assessment,
     AssessmentRound,
@@ -20,6 +21,7 @@ from assessments.models import (
     RegionReview,
     RegionReviewChange,
     Role,
+    RoleChange,
     RoundChange,
     SelfAssessment,
     SelfAssessmentRating,
@@ -72,6 +74,23 @@ class RoleFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     kind = Role.Kind.NATIONAL
+
+
+class RoleChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleChange
+
+    user = factory.SubFactory(UserFactory)
+    action = RoleChange.Action.GRANTED
+    kind = Role.Kind.NATIONAL
+
+
+class AccountChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountChange
+
+    user = factory.SubFactory(UserFactory)
+    action = AccountChange.Action.INVITED
 
 
 class AssessmentRoundFactory(factory.django.DjangoModelFactory):

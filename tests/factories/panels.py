@@ -7,6 +7,7 @@ from panels.models import (
     MemberScore,
     Panel,
     Person,
+    PersonChange,
     Seat,
     SeatChange,
     SeatType,
@@ -93,3 +94,11 @@ class SeatChangeFactory(factory.django.DjangoModelFactory):
     old_person = None
     new_person = factory.SelfAttribute("seat.person")
     changed_by = factory.SubFactory(UserFactory)
+
+
+class PersonChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PersonChange
+
+    person = factory.SubFactory(PersonFactory)
+    action = PersonChange.Action.ADDED

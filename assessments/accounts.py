@@ -1,0 +1,221 @@
+"""Accounts by invitation, and the roles that say what an account may do.
+
+Nobody is given a password. Every account is made by :func:`account_invite` (the
+``create_user`` command for the first national account; the people pages of
+``panels.views.people`` for everyone after), without a usable password; its owner is
+e-mailed a link to Django's own set-password page (``password_reset_confirm``), built with
+the password-reset token machinery (``default_token_generator``) and ``SITE_URL``. The
+link works until the password is set or ``PASSWORD_RESET_TIMEOUT`` passes (three days by
+default); inviting the person again sends a fresh one. The e-mail leaves through
+``assessments.mail.mail_enqueue``, once the transaction commits.
+
+Roles change only through :func:`role_grant` and :func:`role_revoke`, each writing a
+``RoleChange`` row (the admin shows roles read-only). Accounts are invited, deactivated
+and reactivated here too, each writing an ``AccountChange`` row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from assessments.mail import mail_enqueue
+from assessments.models import (
+    AccountChange,
+    PrimaryCareTrust,
+    Role,
+    RoleChange,
+    StrategicHealthAuthority,
+)
+
+__all__ = [
+    "Invitation",
+    "account_deactivate",
+    "account_invite",
+    "account_reactivate",
+    "account_reinvite",
+    "email_in_use",
+    "invitation_link",
+    "role_grant",
+    "role_revoke",
+]
+
+
+@dataclass(frozen=True)
+class Invitation:
+    user: AbstractBaseUser
+    link: str
+
+
+def invitation_link(user: AbstractBaseUser) -> str:
+    """The absolute address of the user's set-password page (Django's reset confirm)."""
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def email_in_use(email: str, *, exclude_pk: int | None = None):
+    """The account (other than ``exclude_pk``) that already uses ``email``, or None."""
+    others = get_user_model().objects.filter(email__iexact=email.strip())
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    return others.order_by("pk").first()
+
+
+def _history(*, user, action: str, by) -> None:
+    row = AccountChange(user=user, action=action, changed_by=by)
+    row.full_clean()
+    row.save()
+
+
+def _send_invitation(*, user, by, again: bool) -> Invitation:
+    link = invitation_link(user)
+    context = {
+        "user": user,
+        "link": link,
+        "site_url": settings.SITE_URL,
+        "by": by,
+        "again": again,
+        "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    subject = render_to_string("email/invitation_subject.txt", context).strip()
+    body = render_to_string("email/invitation.txt", context)
+    mail_enqueue(messages=[(subject, body, None, [user.email])])
+    return Invitation(user=user, link=link)
+
+
+@transaction.atomic
+def account_invite(
+    *,
+    username: str,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    by: AbstractBaseUser | None,
+) -> Invitation:
+    """Create an account without a usable password and e-mail its owner a set-password link.
+
+    Refused (``ValidationError`` keyed by ``username`` or ``email``) when the username is
+    taken (in any case), the e-mail address is invalid or already used by another account.
+    Writes an ``AccountChange`` (invited).
+    """
+    user_model = get_user_model()
+    username = username.strip()
+    email = email.strip()
+    errors: dict[str, list[str]] = {}
+    if not username:
+        errors["username"] = ["Enter a username."]
+    elif user_model.objects.filter(username__iexact=username).exists():
+        errors["username"] = [f"The username “{username}” is already taken."]
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [f"“{email}” is not a valid e-mail address."]
+    else:
+        other = email_in_use(email)
+        if other is not None:
+            errors["email"] = [
+                f"The e-mail address {email} is already used by another account "
+                f"({other.get_username()})."
+            ]
+    if errors:
+        raise ValidationError(errors)
+    user = user_model(username=username, email=email, first_name=first_name, last_name=last_name)
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    _history(user=user, action=AccountChange.Action.INVITED, by=by)
+    return _send_invitation(user=user, by=by, again=False)
+
+
+@transaction.atomic
+def account_reinvite(*, user: AbstractBaseUser, by: AbstractBaseUser | None) -> Invitation:
+    """Send a fresh set-password link to an account whose password was never set.
+
+    Refused when the account already has a password (its owner uses "Forgotten your
+    password?") or is deactivated. Writes an ``AccountChange`` (invited again).
+    """
+    if user.has_usable_password():
+        raise ValidationError(
+            f"{user.get_username()} has already set a password; they can use “Forgotten "
+            "your password?” on the login page."
+        )
+    if not user.is_active:
+        raise ValidationError(f"The account {user.get_username()} is deactivated.")
+    _history(user=user, action=AccountChange.Action.REINVITED, by=by)
+    return _send_invitation(user=user, by=by, again=True)
+
+
+@transaction.atomic
+def account_deactivate(*, user: AbstractBaseUser, by: AbstractBaseUser | None) -> None:
+    """The account can no longer log in (its roles and history stay)."""
+    if not user.is_active:
+        return
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    _history(user=user, action=AccountChange.Action.DEACTIVATED, by=by)
+
+
+@transaction.atomic
+def account_reactivate(*, user: AbstractBaseUser, by: AbstractBaseUser | None) -> None:
+    """The account can log in again."""
+    if user.is_active:
+        return
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    _history(user=user, action=AccountChange.Action.REACTIVATED, by=by)
+
+
+def _role_history(*, role: Role, action: str, by) -> None:
+    row = RoleChange(
+        user_id=role.user_id,
+        action=action,
+        kind=role.kind,
+        sha_id=role.sha_id,
+        pct_id=role.pct_id,
+        changed_by=by,
+    )
+    row.full_clean()
+    row.save()
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    user: AbstractBaseUser,
+    kind: str,
+    sha: StrategicHealthAuthority | None = None,
+    pct: PrimaryCareTrust | None = None,
+    by: AbstractBaseUser | None,
+) -> Role:
+    """Give ``user`` a role: the national team (no scope), staff of ``sha``, or the board
+    of ``pct``. Refused (``ValidationError``) when the scope does not fit the kind or the
+    user holds the role already. Writes a ``RoleChange`` (given)."""
+    role = Role(user=user, kind=kind, sha=sha, pct=pct)
+    role.full_clean()  # the kind, its scope and the one-role-per-scope constraints
+    role.save()
+    _role_history(role=role, action=RoleChange.Action.GRANTED, by=by)
+    return role
+
+
+@transaction.atomic
+def role_revoke(*, role: Role, by: AbstractBaseUser | None) -> None:
+    """Take a role away. Writes a ``RoleChange`` (taken away) before deleting the role."""
+    _role_history(role=role, action=RoleChange.Action.REVOKED, by=by)
+    role.delete()

@@ -1,0 +1,119 @@
+"""Accounts by invitation and the roles' history (``assessments.accounts``)."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from assessments.accounts import (
+    account_deactivate,
+    account_invite,
+    account_reinvite,
+    role_grant,
+    role_revoke,
+)
+from assessments.models import AccountChange, Role, RoleChange
+from tests.factories import SHAFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_account_invite_makes_an_account_without_a_password_and_mails_the_link(
+    django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://wcc.example.org"
+    by = UserFactory(username="national")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = account_invite(
+            username="jane.smith", email="jane@example.org", first_name="Jane", by=by
+        )
+
+    user = User.objects.get(username="jane.smith")
+    assert invitation.user == user
+    assert user.has_usable_password() is False
+    assert invitation.link.startswith("https://wcc.example.org/accounts/reset/")
+    assert [m.to for m in mail.outbox] == [["jane@example.org"]]
+    assert invitation.link in mail.outbox[0].body
+    assert list(AccountChange.objects.values_list("user__username", "action", "changed_by")) == [
+        ("jane.smith", "invited", by.pk)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "key", "message"),
+    [
+        ("Taken", "new@example.org", "username", "The username “Taken” is already taken."),
+        ("new", "TAKEN@example.org", "email", "already used by another account (taken)"),
+        ("new", "not-an-address", "email", "“not-an-address” is not a valid e-mail address."),
+    ],
+)
+def test_account_invite_refuses_bad_input_and_writes_nothing(
+    django_capture_on_commit_callbacks, username, email, key, message
+):
+    UserFactory(username="taken", email="taken@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as exc:
+        account_invite(username=username, email=email, by=None)
+
+    assert list(exc.value.message_dict) == [key]
+    assert message in exc.value.message_dict[key][0]
+    assert User.objects.count() == 1
+    assert AccountChange.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_account_reinvite_refuses_an_account_with_a_password():
+    user = UserFactory(username="has.password")
+
+    with pytest.raises(ValidationError) as exc:
+        account_reinvite(user=user, by=None)
+
+    assert "has already set a password" in exc.value.messages[0]
+    assert AccountChange.objects.count() == 0
+
+
+def test_account_deactivate_closes_the_account_with_a_history_row():
+    user, by = UserFactory(), UserFactory()
+
+    account_deactivate(user=user, by=by)
+
+    user.refresh_from_db()
+    assert user.is_active is False
+    assert list(AccountChange.objects.values_list("action", flat=True)) == ["deactivated"]
+
+
+def test_role_grant_and_revoke_write_the_roles_history():
+    user, by = UserFactory(username="staff"), UserFactory(username="boss")
+    sha = SHAFactory(ods_code="Q34")
+
+    role = role_grant(user=user, kind=Role.Kind.SHA_STAFF, sha=sha, by=by)
+    role_revoke(role=role, by=by)
+
+    assert Role.objects.filter(user=user).count() == 0
+    rows = RoleChange.objects.order_by("pk").values_list(
+        "user__username", "action", "kind", "sha__ods_code", "changed_by__username"
+    )
+    assert list(rows) == [
+        ("staff", "granted", "sha_staff", "Q34", "boss"),
+        ("staff", "revoked", "sha_staff", "Q34", "boss"),
+    ]
+
+
+def test_role_grant_refuses_a_scope_that_does_not_fit_and_writes_nothing():
+    user = UserFactory()
+
+    with pytest.raises(ValidationError):
+        role_grant(user=user, kind=Role.Kind.SHA_STAFF, by=None)
+
+    assert Role.objects.count() == 0
+    assert RoleChange.objects.count() == 0
+
+
+def test_role_grant_refuses_a_role_held_already():
+    role = role_grant(user=UserFactory(), kind=Role.Kind.NATIONAL, by=None)
+
+    with pytest.raises(ValidationError):
+        role_grant(user=role.user, kind=Role.Kind.NATIONAL, by=None)
+
+    assert RoleChange.objects.count() == 1

@@ -1,0 +1,174 @@
+"""``create_user``: an account by invitation, with a role or as a panel member.
+
+    manage.py create_user --username U --email E [--role national|sha_staff|board]
+                          [--sha CODE] [--pct CODE] [--full-name NAME]
+                          [--job-role ROLE] [--organisation NAME] [--job-title TITLE]
+
+The account has no usable password: the command prints the link to set one and e-mails
+it (``assessments.accounts.account_invite``). With ``--role``: the national team, staff of
+``--sha`` or the board of ``--pct``. Without: a panel member, i.e. a person (affiliated
+with ``--sha``, ``--pct`` or the outside ``--organisation``) whose account this is.
+
+Bad input: a message naming the argument, a non-zero exit status, and nothing written
+(one transaction). It lives in ``panels`` because a panel member is a ``Person``.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from assessments.accounts import account_invite, role_grant
+from assessments.mail import mail_sent_at_once
+from assessments.models import PrimaryCareTrust, Role, StrategicHealthAuthority
+from panels.models import ExternalOrganisation, JobRole
+from panels.services.people import person_create, person_invite
+
+ROLES = {
+    "national": Role.Kind.NATIONAL,
+    "sha_staff": Role.Kind.SHA_STAFF,
+    "board": Role.Kind.PCT_BOARD,
+}
+# Service error keys -> the command's arguments, so that each message names its argument.
+ARGUMENTS = {
+    "username": "--username",
+    "email": "--email",
+    "full_name": "--full-name",
+    "job_role": "--job-role",
+    "job_title": "--job-title",
+}
+
+
+def _refusal(exc: ValidationError) -> CommandError:
+    if hasattr(exc, "error_dict"):
+        lines = [
+            f"{ARGUMENTS.get(key, key)}: {message}"
+            for key, errors in exc.message_dict.items()
+            for message in errors
+        ]
+    else:
+        lines = exc.messages
+    return CommandError("\n".join(lines))
+
+
+class Command(BaseCommand):
+    help = "Create an account without a usable password and send its owner a set-password link."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--email", required=True)
+        parser.add_argument(
+            "--role",
+            help="national, sha_staff (with --sha) or board (with --pct); "
+            "none: a panel member (a person on the people list)",
+        )
+        parser.add_argument("--sha", help="ODS code of the SHA (Q30 to Q39), any case")
+        parser.add_argument("--pct", help="ODS code of the PCT, any case")
+        parser.add_argument("--full-name", help="the person's name (default: the username)")
+        parser.add_argument(
+            "--job-role",
+            default=JobRole.OTHER.value,
+            help="a panel member's job role: " + ", ".join(JobRole.values),
+        )
+        parser.add_argument("--job-title", default="")
+        parser.add_argument(
+            "--organisation",
+            help="a panel member's organisation outside the NHS (its name, as listed)",
+        )
+
+    def handle(self, *args, **options):
+        role = options["role"]
+        if role is not None and role not in ROLES:
+            raise CommandError(
+                f"--role: unknown role “{role}”; use one of: {', '.join(ROLES)} "
+                "(or none, for a panel member)."
+            )
+        sha = self._sha(options["sha"])
+        pct = self._pct(options["pct"])
+        try:
+            with transaction.atomic():
+                if role is None:
+                    invitation = self._panel_member(options, sha=sha, pct=pct)
+                else:
+                    invitation = self._with_role(options, ROLES[role], sha=sha, pct=pct)
+        except ValidationError as exc:
+            raise _refusal(exc) from exc
+        user = invitation.user
+        self.stdout.write(f"Created {user.get_username()} <{user.email}> without a password.")
+        self.stdout.write("Link to set the password:")
+        self.stdout.write(invitation.link)
+        sent = "sent" if mail_sent_at_once() else "queued for the worker"
+        self.stdout.write(f"The same link has been e-mailed to {user.email} ({sent}).")
+
+    # --- Arguments -------------------------------------------------------------------
+
+    def _sha(self, code):
+        if code is None:
+            return None
+        sha = StrategicHealthAuthority.objects.filter(ods_code=code.strip().upper()).first()
+        if sha is None:
+            raise CommandError(f"--sha: no SHA has the ODS code “{code}”.")
+        return sha
+
+    def _pct(self, code):
+        if code is None:
+            return None
+        pct = PrimaryCareTrust.objects.filter(ods_code=code.strip().upper()).first()
+        if pct is None:
+            raise CommandError(f"--pct: no PCT has the ODS code “{code}”.")
+        return pct
+
+    def _with_role(self, options, kind, *, sha, pct):
+        needs = {Role.Kind.SHA_STAFF: "--sha", Role.Kind.PCT_BOARD: "--pct"}.get(kind)
+        given = [name for name, value in (("--sha", sha), ("--pct", pct)) if value is not None]
+        if needs and needs not in given:
+            raise CommandError(f"{needs}: --role {options['role']} needs {needs} CODE.")
+        extra = [name for name in given if name != needs]
+        if extra:
+            raise CommandError(f"{extra[0]}: not used with --role {options['role']}.")
+        if options["organisation"]:
+            raise CommandError(f"--organisation: not used with --role {options['role']}.")
+        name = (options["full_name"] or "").split()
+        invitation = account_invite(
+            username=options["username"],
+            email=options["email"],
+            first_name=" ".join(name[:-1]) if len(name) > 1 else " ".join(name),
+            last_name=name[-1] if len(name) > 1 else "",
+            by=None,
+        )
+        role_grant(user=invitation.user, kind=kind, sha=sha, pct=pct, by=None)
+        return invitation
+
+    def _panel_member(self, options, *, sha, pct):
+        organisation = None
+        if options["organisation"]:
+            organisation = ExternalOrganisation.objects.filter(
+                name__iexact=options["organisation"].strip()
+            ).first()
+            if organisation is None:
+                raise CommandError(
+                    f"--organisation: no organisation outside the NHS is called "
+                    f"“{options['organisation']}” (add it in the admin first)."
+                )
+        given = [v for v in (sha, pct, organisation) if v is not None]
+        if len(given) != 1:
+            raise CommandError(
+                "--sha, --pct or --organisation: a panel member belongs to exactly one "
+                "organisation; give one of them."
+            )
+        if options["job_role"] not in JobRole.values:
+            raise CommandError(
+                f"--job-role: unknown job role “{options['job_role']}”; use one of: "
+                + ", ".join(JobRole.values)
+                + "."
+            )
+        person = person_create(
+            full_name=options["full_name"] or options["username"],
+            email=options["email"],
+            job_role=options["job_role"],
+            job_title=options["job_title"],
+            sha=sha,
+            pct=pct,
+            external_organisation=organisation,
+            by=None,
+        )
+        return person_invite(person=person, by=None, username=options["username"])

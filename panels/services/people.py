@@ -1,0 +1,227 @@
+"""The people who may sit on panels: added, edited, invited, deactivated, reactivated.
+
+Each service writes a ``PersonChange`` in its transaction. Inviting makes the person's
+account through ``assessments.accounts.account_invite`` (the one way any account is
+made), so the person is e-mailed a link to set their password. Deactivating closes the
+account and stops the person being offered for new seats (``panels.selectors``) or
+accepted into one (``panels.services.formation``); the seats they hold stay theirs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from assessments.accounts import (
+    Invitation,
+    account_deactivate,
+    account_invite,
+    account_reactivate,
+    account_reinvite,
+    email_in_use,
+)
+from assessments.models import PrimaryCareTrust, StrategicHealthAuthority
+from panels.models import ExternalOrganisation, Person, PersonChange
+
+__all__ = [
+    "person_create",
+    "person_deactivate",
+    "person_invite",
+    "person_reactivate",
+    "person_update",
+    "username_for",
+]
+
+
+def _history(*, person: Person, action: str, by, note: str = "") -> None:
+    row = PersonChange(person=person, action=action, changed_by=by, note=note)
+    row.full_clean()
+    row.save()
+
+
+def _email_free(*, email: str, person: Person) -> None:
+    """Refuse an e-mail address another account already uses (the person's own is fine)."""
+    if not email:
+        return
+    other = email_in_use(email, exclude_pk=person.user_id)
+    if other is not None:
+        raise ValidationError(
+            {"email": [f"The e-mail address {email} is already used by another account."]}
+        )
+
+
+@transaction.atomic
+def person_create(
+    *,
+    full_name: str,
+    email: str,
+    job_role: str,
+    job_title: str = "",
+    sha: StrategicHealthAuthority | None = None,
+    pct: PrimaryCareTrust | None = None,
+    external_organisation: ExternalOrganisation | None = None,
+    by: AbstractBaseUser | None,
+) -> Person:
+    """Add a person, affiliated with exactly one organisation. Writes a ``PersonChange``."""
+    person = Person(
+        full_name=full_name.strip(),
+        email=email.strip(),
+        job_role=job_role,
+        job_title=job_title.strip(),
+        sha=sha,
+        pct=pct,
+        external_organisation=external_organisation,
+    )
+    _email_free(email=person.email, person=person)
+    person.full_clean()
+    person.save()
+    _history(person=person, action=PersonChange.Action.ADDED, by=by)
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *,
+    person: Person,
+    full_name: str,
+    email: str,
+    job_role: str,
+    job_title: str = "",
+    sha: StrategicHealthAuthority | None = None,
+    pct: PrimaryCareTrust | None = None,
+    external_organisation: ExternalOrganisation | None = None,
+    by: AbstractBaseUser | None,
+) -> Person:
+    """Change a person's details; their account's e-mail address follows theirs. Writes a
+    ``PersonChange`` naming the fields that changed (nothing when none did)."""
+    new = {
+        "full_name": full_name.strip(),
+        "email": email.strip(),
+        "job_role": job_role,
+        "job_title": job_title.strip(),
+        "sha": sha,
+        "pct": pct,
+        "external_organisation": external_organisation,
+    }
+    changed = [name for name, value in new.items() if getattr(person, name) != value]
+    if not changed:
+        return person
+    for name, value in new.items():
+        setattr(person, name, value)
+    if "email" in changed:
+        if person.user_id is not None and not person.email:
+            raise ValidationError(
+                {"email": ["This person has an account: their e-mail address is needed."]}
+            )
+        _email_free(email=person.email, person=person)
+    person.full_clean()
+    person.save(
+        update_fields=[
+            "full_name",
+            "email",
+            "job_role",
+            "job_title",
+            "sha",
+            "pct",
+            "external_organisation",
+        ]
+    )
+    if person.user_id is not None and "email" in changed:
+        user = person.user
+        user.email = person.email
+        user.save(update_fields=["email"])
+    labels = [str(Person._meta.get_field(name).verbose_name) for name in changed]
+    _history(
+        person=person,
+        action=PersonChange.Action.EDITED,
+        by=by,
+        note="Changed: " + ", ".join(labels) + ".",
+    )
+    return person
+
+
+def username_for(full_name: str) -> str:
+    """A free username from a name: ``firstname.lastname`` in plain lower-case letters,
+    with a number added if it is taken (``jane.smith2``)."""
+    plain = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", plain.lower())
+    base = ".".join(words[:1] + words[-1:] if len(words) > 1 else words) or "member"
+    taken = set(
+        get_user_model()
+        .objects.filter(username__istartswith=base)
+        .values_list("username", flat=True)
+    )
+    taken = {name.lower() for name in taken}
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+@transaction.atomic
+def person_invite(
+    *, person: Person, by: AbstractBaseUser | None, username: str | None = None
+) -> Invitation:
+    """Make the person's account and e-mail them the link to set their password; a person
+    invited before who never set a password gets a fresh link.
+
+    Refused (``ValidationError``) for a deactivated person, a person with no e-mail
+    address, one who already has a working account, or an e-mail address another account
+    uses (the message names it). Writes a ``PersonChange`` (invited).
+    """
+    if not person.is_active:
+        raise ValidationError(f"{person.full_name} is deactivated: reactivate them first.")
+    if person.user_id is not None:
+        invitation = account_reinvite(user=person.user, by=by)
+        note = "Sent a new link to set a password."
+    else:
+        if not person.email:
+            raise ValidationError(
+                {"email": [f"{person.full_name} has no e-mail address: add one first."]}
+            )
+        words = person.full_name.split()
+        invitation = account_invite(
+            username=username or username_for(person.full_name),
+            email=person.email,
+            first_name=" ".join(words[:-1]) if len(words) > 1 else person.full_name,
+            last_name=words[-1] if len(words) > 1 else "",
+            by=by,
+        )
+        person.user = invitation.user
+        person.save(update_fields=["user"])
+        note = f"Account {invitation.user.get_username()} made."
+    _history(person=person, action=PersonChange.Action.INVITED, by=by, note=note)
+    return invitation
+
+
+@transaction.atomic
+def person_deactivate(*, person: Person, by: AbstractBaseUser | None) -> Person:
+    """No longer offered for new seats, and their account (if any) can no longer log in.
+    The seats they hold stay theirs. Refused if already deactivated."""
+    if not person.is_active:
+        raise ValidationError(f"{person.full_name} is already deactivated.")
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    if person.user_id is not None:
+        account_deactivate(user=person.user, by=by)
+    _history(person=person, action=PersonChange.Action.DEACTIVATED, by=by)
+    return person
+
+
+@transaction.atomic
+def person_reactivate(*, person: Person, by: AbstractBaseUser | None) -> Person:
+    """Offered for seats again, and their account can log in again."""
+    if person.is_active:
+        raise ValidationError(f"{person.full_name} is already active.")
+    person.is_active = True
+    person.save(update_fields=["is_active"])
+    if person.user_id is not None:
+        account_reactivate(user=person.user, by=by)
+    _history(person=person, action=PersonChange.Action.REACTIVATED, by=by)
+    return person

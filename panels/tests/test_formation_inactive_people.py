@@ -1,0 +1,97 @@
+"""Panel formation and deactivated people: never offered or given a new seat; the seats
+they hold stay theirs."""
+
+import pytest
+
+from assessments.models import Stage
+from panels.eligibility import seat_types_open_to
+from panels.models import Panel, Seat, SeatChange
+from panels.selectors import eligible_people
+from panels.services.formation import (
+    SeatRefused,
+    panel_copy_previous,
+    panel_ensure,
+    panel_open_scoring,
+    panel_seats_set,
+)
+from panels.tests.formation_builders import build_region
+from tests.factories import AssessmentRoundFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _deactivate(person):
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+
+
+def test_eligible_people_leaves_out_a_deactivated_person():
+    region = build_region()
+    _deactivate(region.people[4])
+
+    offered = eligible_people(seat_type=region.seat_types[4], assessment=region.assessment)
+
+    assert list(offered) == []
+
+
+def test_panel_seats_set_refuses_a_deactivated_person_naming_them_and_writes_nothing():
+    region = build_region()
+    panel = panel_ensure(assessment=region.assessment)
+    _deactivate(region.people[4])
+
+    with pytest.raises(SeatRefused) as caught:
+        panel_seats_set(panel=panel, people=region.people, by=UserFactory(), expected_version=1)
+
+    assert caught.value.message_dict == {
+        "seat_4": [
+            f"Seat 4 ({region.seat_types[4].name}): {region.people[4].full_name} has been "
+            "deactivated and can no longer be given a seat."
+        ]
+    }
+    assert set(Seat.objects.filter(panel=panel).values_list("person", flat=True)) == {None}
+    assert SeatChange.objects.count() == 0
+
+
+def test_a_deactivated_holder_keeps_their_seat_and_scoring_still_opens():
+    region = build_region()
+    panel = region.seated()
+    _deactivate(region.people[4])
+
+    panel_seats_set(panel=panel, people={1: region.people[1]}, by=UserFactory(), expected_version=1)
+    panel_open_scoring(assessment=region.assessment, by=UserFactory())
+
+    region.assessment.refresh_from_db()
+    assert region.assessment.stage == Stage.SCORING
+    assert Seat.objects.get(panel=panel, seat_type__number=4).person == region.people[4]
+
+
+def test_panel_copy_previous_skips_a_deactivated_holder():
+    region = build_region()
+    previous = AssessmentRoundFactory(slug="2008-09")
+    region.round.previous = previous
+    region.round.save(update_fields=["previous"])
+    last_year = region.assessment_in(previous, pct=region.pct, stage=Stage.PUBLISHED)
+    old_panel = Panel.objects.create(assessment=last_year)
+    for number, seat_type in region.seat_types.items():
+        Seat.objects.create(panel=old_panel, seat_type=seat_type, person=region.people[number])
+    _deactivate(region.people[4])
+
+    result = panel_copy_previous(assessment=region.assessment, by=UserFactory())
+
+    assert [s.seat_type.number for s in result.copied] == [1, 2, 3, 5]
+    assert result.skipped == [
+        f"Seat 4 ({region.seat_types[4].name}): {region.people[4].full_name} has been "
+        "deactivated and can no longer be given a seat."
+    ]
+
+
+def test_seat_types_open_to_follows_job_role_and_kind_of_organisation():
+    region = build_region()
+    seat_types = list(region.seat_types.values())
+
+    open_to = {
+        number: [t.number for t in seat_types_open_to(person, seat_types)]
+        for number, person in region.people.items()
+    }
+
+    assert open_to == {1: [1], 2: [2], 3: [3], 4: [4], 5: [5]}

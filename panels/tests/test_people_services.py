@@ -1,0 +1,118 @@
+"""The people services (``panels.services.people``)."""
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from assessments.models import AccountChange
+from panels.models import PersonChange, Seat
+from panels.services.people import (
+    person_create,
+    person_deactivate,
+    person_invite,
+    person_update,
+    username_for,
+)
+from tests.factories import PCTFactory, PersonFactory, SeatFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_person_create_refuses_two_organisations_and_writes_nothing():
+    pct = PCTFactory()
+
+    with pytest.raises(ValidationError):
+        person_create(
+            full_name="Two Hats",
+            email="",
+            job_role="chief_executive",
+            sha=pct.sha,
+            pct=pct,
+            by=None,
+        )
+
+    assert PersonChange.objects.count() == 0
+
+
+def test_username_for_is_plain_and_free():
+    UserFactory(username="jose.nunez")
+
+    assert username_for("José Núñez") == "jose.nunez2"
+    assert username_for("Cher") == "cher"
+
+
+def test_person_update_carries_the_email_to_the_account():
+    person = PersonFactory(email="old@example.org", user=UserFactory(email="old@example.org"))
+
+    person_update(
+        person=person,
+        full_name=person.full_name,
+        email="new@example.org",
+        job_role=person.job_role,
+        pct=person.pct,
+        by=None,
+    )
+
+    person.user.refresh_from_db()
+    assert person.user.email == "new@example.org"
+    assert list(person.changes.values_list("note", flat=True)) == ["Changed: email."]
+
+
+def test_person_update_with_nothing_changed_writes_no_history():
+    person = PersonFactory(email="same@example.org")
+
+    person_update(
+        person=person,
+        full_name=person.full_name,
+        email="same@example.org",
+        job_role=person.job_role,
+        pct=person.pct,
+        by=None,
+    )
+
+    assert PersonChange.objects.count() == 0
+
+
+def test_person_invite_again_sends_a_fresh_link_to_the_same_account(
+    django_capture_on_commit_callbacks,
+):
+    person = PersonFactory(full_name="Ida Invite", email="ida@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = person_invite(person=person, by=None)
+        second = person_invite(person=person, by=None)
+
+    assert first.user == second.user
+    assert [m.to for m in mail.outbox] == [["ida@example.org"], ["ida@example.org"]]
+    assert list(AccountChange.objects.order_by("pk").values_list("action", flat=True)) == [
+        "invited",
+        "reinvited",
+    ]
+
+
+def test_person_invite_refused_without_an_email_address():
+    person = PersonFactory(full_name="No Mail", email="")
+
+    with pytest.raises(ValidationError) as exc:
+        person_invite(person=person, by=None)
+
+    assert exc.value.message_dict == {"email": ["No Mail has no e-mail address: add one first."]}
+
+
+def test_person_invite_refused_once_the_password_is_set():
+    person = PersonFactory(user=UserFactory(username="set.up"))
+
+    with pytest.raises(ValidationError) as exc:
+        person_invite(person=person, by=None)
+
+    assert "set.up has already set a password" in exc.value.messages[0]
+
+
+def test_person_deactivate_keeps_the_seats_they_hold():
+    seat = SeatFactory()
+
+    person_deactivate(person=seat.person, by=None)
+
+    assert Seat.objects.get(pk=seat.pk).person == seat.person
+    seat.person.refresh_from_db()
+    assert seat.person.is_active is False

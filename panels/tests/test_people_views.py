@@ -1,0 +1,329 @@
+"""The people pages (``/people/``): list, add, edit, invite, deactivate, reactivate.
+
+Personas: staff of SHA Alpha (may), staff of SHA Beta (same role, other region), the
+national team, and a panel member with no role (an outsider)."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from assessments.models import AccountChange, Role
+from panels.models import JobRole, Person, PersonChange
+from tests.factories import (
+    ExternalOrganisationFactory,
+    PCTFactory,
+    PersonFactory,
+    RoleFactory,
+    SeatTypeFactory,
+    SHAFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    alpha = SHAFactory(ods_code="Q34", name="SHA Alpha")
+    beta = SHAFactory(ods_code="Q35", name="SHA Beta")
+    SeatTypeFactory(
+        number=5,
+        name="PCT chief executive from another SHA area",
+        eligible_roles=[JobRole.CHIEF_EXECUTIVE],
+        affiliation="other_sha_pct",
+    )
+    SeatTypeFactory(
+        number=4,
+        name="International reviewer",
+        eligible_roles=[JobRole.EXTERNAL_EXECUTIVE],
+        affiliation="outside_nhs",
+    )
+    kaiser = ExternalOrganisationFactory(name="Kaiser Permanente", country="United States")
+    pct_a = PCTFactory(sha=alpha, name="Alpha PCT", ods_code="5AA")
+    pct_b = PCTFactory(sha=beta, name="Beta PCT", ods_code="5BB")
+    return {
+        "alpha": alpha,
+        "beta": beta,
+        "pct_a": pct_a,
+        "pct_b": pct_b,
+        "kaiser": kaiser,
+        "ann": PersonFactory(full_name="Ann Alpha", pct=pct_a, email="ann@example.nhs.uk"),
+        "bob": PersonFactory(full_name="Bob Beta", pct=pct_b),
+        "kim": PersonFactory(
+            full_name="Kim Kaiser",
+            pct=None,
+            external_organisation=kaiser,
+            job_role=JobRole.EXTERNAL_EXECUTIVE,
+            email="kim@kp.example.org",
+        ),
+        "staff_a": RoleFactory(kind=Role.Kind.SHA_STAFF, sha=alpha).user,
+        "staff_b": RoleFactory(kind=Role.Kind.SHA_STAFF, sha=beta).user,
+        "national": RoleFactory(kind=Role.Kind.NATIONAL).user,
+        "member": PersonFactory(full_name="Meg Member", pct=pct_a, user=UserFactory()).user,
+    }
+
+
+def _names(response) -> list[str]:
+    return [row.person.full_name for row in response.context["rows"]]
+
+
+def test_people_list_for_staff_shows_their_region_and_shared_reviewers(client, world):
+    client.force_login(world["staff_a"])
+
+    response = client.get("/people/")
+
+    assert response.status_code == 200
+    assert _names(response) == ["Ann Alpha", "Kim Kaiser", "Meg Member"]
+    rows = {row.person.full_name: row for row in response.context["rows"]}
+    assert [t.number for t in rows["Ann Alpha"].seat_types] == [5]
+    assert [t.number for t in rows["Kim Kaiser"].seat_types] == [4]
+    assert [r.status for r in response.context["rows"]] == [
+        "Not invited",
+        "Not invited",
+        "Account active",
+    ]
+
+
+def test_people_list_for_the_national_team_shows_everyone(client, world):
+    client.force_login(world["national"])
+
+    response = client.get("/people/")
+
+    assert _names(response) == ["Ann Alpha", "Bob Beta", "Kim Kaiser", "Meg Member"]
+
+
+def test_people_list_is_404_for_a_panel_member_and_login_for_anonymous(client, world):
+    client.force_login(world["member"])
+
+    assert client.get("/people/").status_code == 404
+    client.logout()
+    assert client.get("/people/")["Location"] == "/accounts/login/?next=/people/"
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_people_list_queries_do_not_grow_with_people(
+    client, django_assert_num_queries, world, count
+):
+    for n in range(count):
+        PersonFactory(pct=world["pct_a"], user=UserFactory(username=f"extra{n}"))
+    client.force_login(world["staff_a"])
+
+    with django_assert_num_queries(5):  # session, user, roles, people, seat types
+        response = client.get("/people/")
+
+    assert len(response.context["rows"]) == 3 + count
+
+
+def test_person_add_for_staff_adds_a_person_of_their_region_with_history(client, world):
+    client.force_login(world["staff_a"])
+
+    response = client.post(
+        "/people/add/",
+        {
+            "full_name": " Dee Doctor ",
+            "email": "dee@example.nhs.uk",
+            "organisation": f"pct-{world['pct_a'].pk}",
+            "job_role": JobRole.MEDICAL_DIRECTOR,
+            "job_title": "Medical Director",
+        },
+    )
+
+    person = Person.objects.get(full_name="Dee Doctor")
+    assert response["Location"] == f"/people/{person.pk}/"
+    assert (person.pct, person.job_role, person.is_active) == (
+        world["pct_a"],
+        "medical_director",
+        True,
+    )
+    assert list(person.changes.values_list("action", "changed_by")) == [
+        ("added", world["staff_a"].pk)
+    ]
+
+
+def test_person_add_offers_staff_only_their_regions_organisations(client, world):
+    client.force_login(world["staff_a"])
+
+    response = client.post(
+        "/people/add/",
+        {
+            "full_name": "Sly",
+            "organisation": f"pct-{world['pct_b'].pk}",
+            "job_role": JobRole.CHIEF_EXECUTIVE,
+        },
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["organisation"]
+    assert '<a href="#id_organisation">Organisation: Select a valid choice.' in page
+    assert "<title>Error: Add a person" in page
+    assert Person.objects.filter(full_name="Sly").count() == 0
+
+
+def test_person_add_refuses_an_email_another_account_uses(client, world):
+    UserFactory(username="taken", email="taken@example.org")
+    client.force_login(world["staff_a"])
+
+    response = client.post(
+        "/people/add/",
+        {
+            "full_name": "Copy Cat",
+            "email": "TAKEN@example.org",
+            "organisation": f"sha-{world['alpha'].pk}",
+            "job_role": JobRole.SHA_DIRECTOR,
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "email": ["The e-mail address TAKEN@example.org is already used by another account."]
+    }
+    assert Person.objects.filter(full_name="Copy Cat").count() == 0
+
+
+def test_person_edit_saves_and_writes_what_changed(client, world):
+    ann = world["ann"]
+    client.force_login(world["staff_a"])
+
+    response = client.post(
+        f"/people/{ann.pk}/edit/",
+        {
+            "full_name": "Ann Alpha",
+            "email": "ann@example.nhs.uk",
+            "organisation": f"pct-{world['pct_a'].pk}",
+            "job_role": JobRole.PEC_CHAIR,
+            "job_title": "PEC chair",
+        },
+    )
+
+    ann.refresh_from_db()
+    assert response["Location"] == f"/people/{ann.pk}/"
+    assert (ann.job_role, ann.job_title) == ("pec_chair", "PEC chair")
+    assert list(ann.changes.values_list("action", "note")) == [
+        ("edited", "Changed: job role, job title.")
+    ]
+
+
+@pytest.mark.parametrize("url", ["/people/{pk}/", "/people/{pk}/edit/"])
+def test_person_pages_are_404_for_other_regions_staff_and_a_panel_member(client, world, url):
+    for user in (world["staff_b"], world["member"]):
+        client.force_login(user)
+
+        assert client.get(url.format(pk=world["ann"].pk)).status_code == 404
+
+
+@pytest.mark.parametrize("action", ["edit", "invite", "deactivate", "reactivate"])
+def test_person_writes_are_404_for_other_regions_staff(client, world, action):
+    client.force_login(world["staff_b"])
+
+    response = client.post(f"/people/{world['ann'].pk}/{action}/")
+
+    assert response.status_code == 404
+    assert PersonChange.objects.count() == 0
+
+
+def test_shared_reviewer_is_seen_and_invited_by_any_sha_but_changed_by_national_only(
+    client, world, django_capture_on_commit_callbacks
+):
+    kim = world["kim"]
+    client.force_login(world["staff_b"])
+
+    assert client.get(f"/people/{kim.pk}/").status_code == 200
+    assert client.get(f"/people/{kim.pk}/edit/").status_code == 403
+    assert client.post(f"/people/{kim.pk}/deactivate/").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = client.post(f"/people/{kim.pk}/invite/")
+    kim.refresh_from_db()
+    assert invited.status_code == 302
+    assert (kim.is_active, kim.user.username) == (True, "kim.kaiser")
+    client.force_login(world["national"])
+    assert client.get(f"/people/{kim.pk}/edit/").status_code == 200
+
+
+def test_person_invite_makes_the_account_and_mails_a_link_that_works(
+    client, world, django_capture_on_commit_callbacks
+):
+    ann = world["ann"]
+    client.force_login(world["staff_a"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/people/{ann.pk}/invite/", follow=True)
+
+    ann.refresh_from_db()
+    assert ann.user.username == "ann.alpha"
+    assert ann.user.has_usable_password() is False
+    assert response.context["row"].status == "Invited"
+    assert [m.to for m in mail.outbox] == [["ann@example.nhs.uk"]]
+    assert list(ann.changes.values_list("action", flat=True)) == ["invited"]
+    assert list(AccountChange.objects.values_list("action", "changed_by")) == [
+        ("invited", world["staff_a"].pk)
+    ]
+    link = re.search(r"https?://[^/\s]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    client.logout()
+    landing = client.get(link, follow=True)
+    client.post(
+        landing.redirect_chain[-1][0],
+        {"new_password1": "plum tree harbour 9", "new_password2": "plum tree harbour 9"},
+    )
+    assert client.login(username="ann.alpha", password="plum tree harbour 9") is True
+
+
+def test_person_invite_refused_when_the_email_is_another_accounts(client, world):
+    UserFactory(username="someone", email="ann@example.nhs.uk")
+    client.force_login(world["staff_a"])
+
+    response = client.post(f"/people/{world['ann'].pk}/invite/", follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "The e-mail address ann@example.nhs.uk is already used by another account (someone)."
+    ]
+    world["ann"].refresh_from_db()
+    assert world["ann"].user is None
+    assert PersonChange.objects.count() == 0
+
+
+def test_person_deactivate_and_reactivate_close_and_open_the_account(client, world):
+    meg = Person.objects.get(full_name="Meg Member")
+    client.force_login(world["national"])
+
+    client.post(f"/people/{meg.pk}/deactivate/")
+    meg.refresh_from_db()
+    meg.user.refresh_from_db()
+    assert (meg.is_active, meg.user.is_active) == (False, False)
+
+    client.post(f"/people/{meg.pk}/reactivate/")
+    meg.refresh_from_db()
+    meg.user.refresh_from_db()
+    assert (meg.is_active, meg.user.is_active) == (True, True)
+    assert list(meg.changes.order_by("pk").values_list("action", flat=True)) == [
+        "deactivated",
+        "reactivated",
+    ]
+
+
+def test_person_invite_refused_for_a_deactivated_person(client, world):
+    ann = world["ann"]
+    client.force_login(world["staff_a"])
+    client.post(f"/people/{ann.pk}/deactivate/")
+
+    response = client.post(f"/people/{ann.pk}/invite/", follow=True)
+
+    assert [str(m) for m in response.context["messages"]][-1] == (
+        "Ann Alpha is deactivated: reactivate them first."
+    )
+    ann.refresh_from_db()
+    assert ann.user is None
+
+
+def test_home_links_to_people_for_staff_and_national_only(client, world):
+    for user, shown in (
+        (world["staff_a"], True),
+        (world["national"], True),
+        (world["member"], False),
+    ):
+        client.force_login(user)
+
+        page = client.get("/").content.decode()
+
+        assert ('href="/people/"' in page) is shown

@@ -1,0 +1,176 @@
+"""The people who may sit on panels, and their invitations (``/people/``).
+
+SHA staff see their region's people (of the SHA and its PCTs) and every person from an
+organisation outside the NHS: international reviewers are shared, so every SHA may see,
+choose and invite them. Staff change (edit, deactivate, reactivate) only their own
+region's people; a shared person is changed by the national team, since a change reaches
+every SHA's panels (``panels.rules``). The national team sees and changes everyone. Any
+other person: 404.
+
+Every write is one service of ``panels.services.people``; inviting makes the account
+through ``assessments.accounts.account_invite``, which e-mails the set-password link.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assessments.access import view_access
+from assessments.exceptions import refusal_messages
+from assessments.selectors import user_scope
+from panels.access import people_visible_to, person_by_pk
+from panels.forms.people import PersonForm
+from panels.models import Person
+from panels.selectors import organisations_for, people_rows, person_history, person_row
+from panels.services.people import (
+    person_create,
+    person_deactivate,
+    person_invite,
+    person_reactivate,
+    person_update,
+)
+
+
+def _organisations(request):
+    scope = user_scope(request.user)
+    return organisations_for(sha_ids=None if scope.is_national else scope.sha_ids)
+
+
+def _detail(person: Person) -> str:
+    return reverse("people:detail", args=[person.pk])
+
+
+@require_http_methods(["GET"])
+@view_access("panels.view_people")
+def people_list(request):
+    """Everyone the user may see, with the seats they may hold and their account."""
+    return render(
+        request,
+        "panels/people.html",
+        {
+            "rows": people_rows(people_visible_to(request.user)),
+            "is_national": user_scope(request.user).is_national,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access("panels.add_person")
+def person_add(request):
+    organisations = _organisations(request)
+    form = PersonForm(request.POST or None, organisations=organisations, submit="Add person")
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = person_create(**form.service_arguments(), by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"{person.full_name} has been added. Invite them to give them an account.",
+            )
+            return redirect(_detail(person))
+    return render(request, "panels/person_form.html", {"form": form, "person": None})
+
+
+@require_http_methods(["GET"])
+@view_access("panels.view_person", lookup=person_by_pk)
+def person_detail(request, person: Person):
+    row = person_row(person)
+    return render(
+        request,
+        "panels/person_detail.html",
+        {
+            "person": person,
+            "row": row,
+            "history": list(person_history(person=person)),
+            "may_change": request.user.has_perm("panels.change_person", person),
+            "may_invite": request.user.has_perm("panels.invite_person", person),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(
+    "panels.view_person",
+    lookup=person_by_pk,
+    change="panels.change_person",
+    change_always=True,
+)
+def person_edit(request, person: Person):
+    organisations = _organisations(request)
+    form = PersonForm(
+        request.POST or None,
+        organisations=organisations,
+        submit="Save changes",
+        initial=PersonForm.initial_for(person),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_update(person=person, **form.service_arguments(), by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Changes to {person.full_name} saved.")
+            return redirect(_detail(person))
+    return render(request, "panels/person_form.html", {"form": form, "person": person})
+
+
+@require_POST
+@view_access("panels.view_person", lookup=person_by_pk, change="panels.invite_person")
+def person_invite_view(request, person: Person):
+    try:
+        invitation = person_invite(person=person, by=request.user)
+    except ValidationError as exc:
+        for message in refusal_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            f"Invitation sent to {person.full_name} at {invitation.user.email}, with a link "
+            f"to set a password. Their username is {invitation.user.get_username()}.",
+        )
+    return redirect(_detail(person))
+
+
+@require_POST
+@view_access("panels.view_person", lookup=person_by_pk, change="panels.change_person")
+def person_deactivate_view(request, person: Person):
+    try:
+        person_deactivate(person=person, by=request.user)
+    except ValidationError as exc:
+        for message in refusal_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            f"{person.full_name} is deactivated: they can no longer log in or be given a new "
+            "seat. The seats they hold are unchanged.",
+        )
+    return redirect(_detail(person))
+
+
+@require_POST
+@view_access("panels.view_person", lookup=person_by_pk, change="panels.change_person")
+def person_reactivate_view(request, person: Person):
+    try:
+        person_reactivate(person=person, by=request.user)
+    except ValidationError as exc:
+        for message in refusal_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, f"{person.full_name} is active again.")
+    return redirect(_detail(person))
+
+
+urlpatterns = [
+    path("", people_list, name="list"),
+    path("add/", person_add, name="add"),
+    path("<int:pk>/", person_detail, name="detail"),
+    path("<int:pk>/edit/", person_edit, name="edit"),
+    path("<int:pk>/invite/", person_invite_view, name="invite"),
+    path("<int:pk>/deactivate/", person_deactivate_view, name="deactivate"),
+    path("<int:pk>/reactivate/", person_reactivate_view, name="reactivate"),
+]

@@ -1,0 +1,109 @@
+"""Django's password pages with the site's look: forgotten password and set password."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _link(body: str) -> str:
+    return re.search(r"http://testserver(/accounts/reset/\S+)", body).group(1)
+
+
+def test_login_page_links_to_forgotten_password(client):
+    response = client.get("/accounts/login/")
+
+    assert response.status_code == 200
+    assert 'href="/accounts/password_reset/" data-test="forgotten-password"' in (
+        response.content.decode()
+    )
+
+
+def test_password_reset_page_is_the_sites_own(client):
+    response = client.get("/accounts/password_reset/")
+
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][:2] == [
+        "registration/password_reset_form.html",
+        "base.html",
+    ]
+    assert "<h1>Forgotten your password?</h1>" in response.content.decode()
+
+
+def test_password_reset_mails_a_link_through_the_queue_and_the_link_sets_the_password(
+    client, django_capture_on_commit_callbacks
+):
+    UserFactory(username="jo", email="jo@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post("/accounts/password_reset/", {"email": "JO@example.org"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/password_reset/done/"
+    assert len(callbacks) == 1  # mail_enqueue's on-commit hook
+    assert [m.to for m in mail.outbox] == [["jo@example.org"]]
+    assert mail.outbox[0].subject == "Set your WCC Assurance password"
+    landing = client.get(_link(mail.outbox[0].body), follow=True)
+    assert "<h1>Set your password</h1>" in landing.content.decode()
+    client.post(
+        landing.redirect_chain[-1][0],
+        {"new_password1": "quiet harbour lamp 7", "new_password2": "quiet harbour lamp 7"},
+    )
+    assert client.login(username="jo", password="quiet harbour lamp 7") is True
+
+
+def test_password_reset_reaches_an_invited_account_without_a_password(
+    client, django_capture_on_commit_callbacks
+):
+    user = User.objects.create_user(username="invited", email="inv@example.org")
+    assert user.has_usable_password() is False
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password_reset/", {"email": "inv@example.org"})
+
+    assert [m.to for m in mail.outbox] == [["inv@example.org"]]
+
+
+def test_password_reset_sends_nothing_to_a_deactivated_account(
+    client, django_capture_on_commit_callbacks
+):
+    UserFactory(username="gone", email="gone@example.org", is_active=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password_reset/", {"email": "gone@example.org"})
+
+    assert response["Location"] == "/accounts/password_reset/done/"
+    assert mail.outbox == []
+
+
+def test_set_password_shows_errors_in_a_summary_linked_to_the_field(
+    client, django_capture_on_commit_callbacks
+):
+    UserFactory(username="jo", email="jo@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password_reset/", {"email": "jo@example.org"})
+    landing = client.get(_link(mail.outbox[0].body), follow=True)
+
+    response = client.post(
+        landing.redirect_chain[-1][0], {"new_password1": "123", "new_password2": "123"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: Set your password " in page
+    assert 'data-test="error-summary"' in page
+    assert '<a href="#id_new_password2">New password confirmation: This password is too short.' in (
+        page
+    )
+
+
+def test_a_used_link_says_so(client):
+    response = client.get("/accounts/reset/MQ/bad-token/", follow=True)
+
+    assert response.status_code == 200
+    assert "<h1>This link does not work</h1>" in response.content.decode()

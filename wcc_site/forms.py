@@ -1,0 +1,38 @@
+"""Forms of the site's own pages: Django's password reset, sending through the task queue."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
+from django.template import loader
+
+from assessments.mail import mail_enqueue
+
+
+class WccPasswordResetForm(PasswordResetForm):
+    """Django's "forgotten your password?" form, with two changes:
+
+    - the e-mail goes through ``assessments.mail.mail_enqueue`` like every other message,
+      so a mail server that is down never turns the request into an error page;
+    - an invited account that never set a password gets a link too (Django leaves out
+      accounts without a usable password, which here means exactly "invited, link lost").
+      Deactivated accounts still get nothing.
+    """
+
+    def get_users(self, email):
+        user_model = get_user_model()
+        email_field = user_model.get_email_field_name()
+        return user_model._default_manager.filter(
+            **{f"{email_field}__iexact": email, "is_active": True}
+        )
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        mail_enqueue(messages=[(subject, body, from_email, [to_email])])
