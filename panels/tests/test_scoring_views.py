@@ -264,11 +264,16 @@ def test_chair_records_consensus_then_closes_it(client):
         data |= {a.code: "amber", f"{a.code}_rationale": f"Rationale for {a.name}."}
 
     client.post(url(panel, "consensus"), data)
-    response = client.post(url(panel, "consensus") + "close/", follow=True)
+    check = client.post(url(panel, "consensus") + "close/")
 
-    assert [str(m) for m in response.context["messages"]][
-        -1
-    ] == "Consensus closed: the assessment has gone to regional moderation."
+    assert check.context["button"] == "Confirm and close consensus"
+    assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
+    response = client.post(url(panel, "consensus") + "close/", {"confirm": "1"}, follow=True)
+
+    assert [str(m) for m in response.context["messages"]][-1] == (
+        "Consensus closed: the assessment has gone to regional moderation. Nobody was "
+        f"e-mailed; {panel.assessment.pct.sha.name}'s staff see it on their moderation page."
+    )
     assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.MODERATION
     assert AgreedRating.objects.count() == 5
 
@@ -291,7 +296,11 @@ def test_chair_excuses_a_member_from_the_consensus_page(client):
     panel = build_scoring_panel()
     client.force_login(panel.chair.person.user)
 
-    client.post(url(panel, "seats/3/absent"), {"reason": "On leave."})
+    check = client.post(url(panel, "seats/3/absent"), {"reason": "On leave."})
+
+    assert check.context["carry"] == [("reason", "On leave.")]
+    assert Seat.objects.get(pk=panel.seats[2].pk).absence_reason == ""
+    client.post(url(panel, "seats/3/absent"), {"reason": "On leave.", "confirm": "1"})
 
     assert Seat.objects.get(pk=panel.seats[2].pk).absence_reason == "On leave."
 
@@ -300,7 +309,10 @@ def test_a_member_cannot_excuse_another(client):
     panel = build_scoring_panel()
     client.force_login(panel.seats[1].person.user)
 
-    assert client.post(url(panel, "seats/3/absent"), {"reason": "No."}).status_code == 404
+    assert (
+        client.post(url(panel, "seats/3/absent"), {"reason": "No.", "confirm": "1"}).status_code
+        == 404
+    )
     assert Seat.objects.get(pk=panel.seats[2].pk).absence_reason == ""
 
 

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import view_access
+from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.models import Assessment, EvidenceDocument, Stage
 from assessments.views import evidence_file_response
@@ -160,6 +161,29 @@ def consensus(request, assessment: Assessment):
 @require_POST
 @view_access("panels.record_consensus", lookup=panel_assessment)
 def close_consensus(request, assessment: Assessment):
+    """Close consensus: the first POST shows what will happen (or what is missing); the
+    confirming one (``confirm``) closes it."""
+    back = _url("panels:consensus", assessment)
+    if not confirmed(request):
+        if assessment.stage == Stage.CONSENSUS:
+            gaps = panel_view(assessment=assessment).consensus_gaps
+            if gaps:
+                messages.error(request, "Consensus cannot close yet: " + " ".join(gaps))
+                return redirect(back)
+        sha = assessment.pct.sha.name
+        return confirmation_page(
+            request,
+            title=f"Close consensus for {assessment.pct.name}?",
+            happens=[
+                "The agreed levels, lights and rationales are final for the panel: they can "
+                "no longer be changed here.",
+                f"The assessment goes to regional moderation by {sha}'s staff.",
+            ],
+            told=f"Nobody is e-mailed. {sha}'s staff see the assessment on their regional "
+            "moderation page.",
+            button="Confirm and close consensus",
+            back=back,
+        )
     try:
         consensus_close(assessment=assessment, by=request.user)
     except (TransitionError, ConflictError) as exc:
@@ -168,14 +192,18 @@ def close_consensus(request, assessment: Assessment):
         messages.error(request, "Consensus cannot close yet: " + " ".join(exc.messages))
     else:
         messages.success(
-            request, "Consensus closed: the assessment has gone to regional moderation."
+            request,
+            "Consensus closed: the assessment has gone to regional moderation. Nobody was "
+            f"e-mailed; {assessment.pct.sha.name}'s staff see it on their moderation page.",
         )
-    return redirect(_url("panels:consensus", assessment))
+    return redirect(back)
 
 
 @require_POST
 @view_access("panels.record_consensus", lookup=panel_assessment)
 def mark_absent(request, assessment: Assessment, number: int):
+    """Excuse a member, with a reason: the first POST shows what will happen; the
+    confirming one (``confirm``) records it."""
     seat = (
         Seat.objects.select_related("seat_type", "person", "panel__assessment")
         .filter(panel__assessment=assessment, seat_type__number=number)
@@ -183,17 +211,46 @@ def mark_absent(request, assessment: Assessment, number: int):
     )
     if seat is None:
         raise Http404("No such seat.")
+    back = _url("panels:consensus", assessment)
     form = AbsenceForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the reason the member could not take part.")
-        return redirect(_url("panels:consensus", assessment))
+        return redirect(back)
+    reason = form.cleaned_data["reason"]
+    if not confirmed(request):
+        return confirmation_page(
+            request,
+            title=f"Excuse {seat.person} from the panel of {assessment.pct.name}?",
+            happens=[
+                f"{seat.person} ({seat.seat_type.name}) is recorded as not taking part, with "
+                f"the reason: {reason}",
+                "Their scores are no longer needed, and they can no longer submit any.",
+                "If every other member has submitted (or been excused), the panel moves to "
+                "consensus.",
+            ],
+            told=f"{seat.person} is not e-mailed. If the panel moves to consensus, you (the "
+            "chair) are e-mailed that every member is done.",
+            button=f"Confirm and excuse {seat.person}",
+            back=back,
+            carry={"reason": reason},
+        )
     try:
-        seat_mark_absent(seat=seat, reason=form.cleaned_data["reason"], by=request.user)
+        seat_mark_absent(seat=seat, reason=reason, by=request.user)
     except (TransitionError, ValidationError) as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
     else:
-        messages.success(request, f"Recorded that {seat.person} could not take part.")
-    return redirect(_url("panels:consensus", assessment))
+        assessment.refresh_from_db(fields=["stage"])
+        moved = assessment.stage == Stage.CONSENSUS
+        messages.success(
+            request,
+            f"Recorded that {seat.person} could not take part ({seat.person} was not e-mailed)."
+            + (
+                " Every member is now done: the panel is at consensus, and you were e-mailed."
+                if moved
+                else ""
+            ),
+        )
+    return redirect(back)
 
 
 @require_safe

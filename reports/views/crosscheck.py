@@ -15,7 +15,7 @@ from assessments.access import RegionRound, region_round, round_by_slug, view_ac
 from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import TransitionError, refusal_messages
 from assessments.factual_accuracy import held_back_assessments, round_set_window
-from assessments.models import AssessmentRound, RegionReview, RoundChange
+from assessments.models import Assessment, AssessmentRound, RegionReview, RoundChange, Stage
 from assessments.publication import (
     publication_withdraw,
     round_publication_check,
@@ -51,21 +51,69 @@ def cross_check_page(request, round_: AssessmentRound):
 @require_POST
 @view_access("reports.cross_check", lookup=region_round)
 def decide(request, region: RegionRound):
+    """Confirm a signed-off region or send it back: the first POST shows what will happen;
+    the confirming one (``confirm``) acts."""
     round_, sha = region.round, region.sha
+    back = reverse("reports:cross_check", args=[round_.slug])
+    confirming = request.POST.get("decision") == "confirm"
+    comment = request.POST.get("comment", "").strip()
+    if not confirmed(request):
+        if not confirming and not comment:
+            messages.error(request, f"Say why {sha.name} is sent back: its staff read the comment.")
+            return redirect(back)
+        pcts = Assessment.objects.filter(
+            round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK
+        ).count()
+        if confirming:
+            days = round_.factual_accuracy_working_days
+            return confirmation_page(
+                request,
+                title=f"Confirm {sha.name} for {round_.name}?",
+                happens=[
+                    f"The {pcts} assessment{'s' if pcts != 1 else ''} of {sha.name} at the "
+                    "national cross-check go to the factual-accuracy check.",
+                    f"Each of their boards may then see its own draft results and comment on "
+                    f"them for {days} working days.",
+                ],
+                told="Nobody is e-mailed. Each board finds its draft results on its home "
+                f"page; {sha.name}'s staff see the region as confirmed.",
+                button=f"Confirm {sha.name}",
+                back=back,
+                carry={"decision": "confirm"},
+            )
+        return confirmation_page(
+            request,
+            title=f"Send {sha.name} back to regional moderation?",
+            happens=[
+                f"The {pcts} assessment{'s' if pcts != 1 else ''} of {sha.name} go back to "
+                "regional moderation, where its staff may adjust ratings and sign off again.",
+                f"Your comment: {comment}",
+            ],
+            told=f"Nobody is e-mailed. {sha.name}'s staff read your comment on their "
+            "moderation page.",
+            button=f"Confirm and send {sha.name} back",
+            back=back,
+            carry={"decision": "send_back", "comment": comment},
+            danger=True,
+        )
     try:
-        if request.POST.get("decision") == "confirm":
+        if confirming:
             region_confirm(round_=round_, sha=sha, by=request.user)
             messages.success(
-                request, f"{sha.name} confirmed: its boards may now check their drafts."
+                request,
+                f"{sha.name} confirmed: its boards may now check their drafts. Nobody was "
+                "e-mailed; each board sees its draft on its home page.",
             )
         else:
-            region_send_back(
-                round_=round_, sha=sha, by=request.user, comment=request.POST.get("comment", "")
+            region_send_back(round_=round_, sha=sha, by=request.user, comment=comment)
+            messages.success(
+                request,
+                f"{sha.name} sent back to regional moderation. Its staff see your comment on "
+                "their moderation page (nobody was e-mailed).",
             )
-            messages.success(request, f"{sha.name} sent back to regional moderation.")
     except (ValidationError, TransitionError) as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
-    return redirect(reverse("reports:cross_check", args=[round_.slug]))
+    return redirect(back)
 
 
 @require_POST
