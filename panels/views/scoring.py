@@ -58,14 +58,21 @@ def score(request, assessment: Assessment):
     form = ScoringForm(rows=view.rows, initial={"version": seat.version})
     if request.method == "POST":
         posted = ScoringForm(request.POST, rows=view.rows)
+        # Submit first saves the draft and shows the scores to check; the confirming POST
+        # (``confirm``, from that page) submits.
+        # With an item left blank the service refuses the submission at once, naming each
+        # (and writes nothing), so there is nothing to check yet.
+        checking = posted.submitting and not confirmed(request)
         if posted.is_valid():
+            if checking and any(i.value in (None, "") for i in posted.inputs().values()):
+                checking = False
             try:
-                member_scores_save(
+                saved = member_scores_save(
                     seat=seat,
                     values=posted.inputs(),
                     by=request.user,
                     expected_version=posted.cleaned_data["version"],
-                    submit=posted.submitting,
+                    submit=posted.submitting and not checking,
                 )
             except TransitionError as exc:
                 messages.error(request, str(exc))
@@ -79,9 +86,19 @@ def score(request, assessment: Assessment):
                 posted.add_error(None, exc)
                 form = posted
             else:
+                if checking:
+                    return _scores_check_page(request, assessment, seat=saved, form=posted)
                 if posted.submitting:
+                    assessment.refresh_from_db(fields=["stage"])
                     messages.success(
-                        request, "Your scores are submitted. The panel's scores are shown below."
+                        request,
+                        "Your scores are submitted. The panel's scores are shown below. "
+                        + (
+                            "You were the last member: the panel is now at consensus, and the "
+                            "chair has been e-mailed."
+                            if assessment.stage == Stage.CONSENSUS
+                            else "Nobody was e-mailed: the chair is told once every member is done."
+                        ),
                     )
                 else:
                     messages.success(
@@ -100,6 +117,37 @@ def score(request, assessment: Assessment):
             "form": form,
             "editable": editable,
             "show_panel": seat.submitted_at is not None,
+        },
+    )
+
+
+def _scores_check_page(request, assessment: Assessment, *, seat: Seat, form: ScoringForm):
+    """Check your scores (already saved as a draft) before submitting them."""
+    data = form.cleaned_data
+    answers = [
+        (row, data.get(row.code) or None, data.get(f"{row.code}_notes", "")) for row in form.rows
+    ]
+    missing = [str(row.item) for row, value, _notes in answers if value is None]
+    carry = [(name, request.POST.get(name, "")) for name in form.fields if name != "version"]
+    return confirmation_page(
+        request,
+        title=f"Submit your scores for {assessment.pct.name}?",
+        happens=[
+            "Your scores and notes are submitted as they are listed below; after that they "
+            "cannot change.",
+            "You will then see the rest of the panel's scores.",
+        ],
+        told="Nobody, unless you are the last member to submit: then the panel moves to "
+        "consensus and the chair is e-mailed.",
+        button="Confirm and submit my scores",
+        back=_url("panels:score", assessment),
+        carry=[*carry, ("version", str(seat.version)), ("action", "submit")],
+        template="panels/scoring_confirm.html",
+        context={
+            "assessment": assessment,
+            "answers": answers,
+            "missing": missing,
+            "blocked": bool(missing),
         },
     )
 
