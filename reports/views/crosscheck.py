@@ -179,13 +179,13 @@ def publication(request, round_: AssessmentRound):
                         "summaries, PCT pages and each board's final report.",
                         "Once that time has passed, publication is final: the time can no "
                         "longer be moved; only Withdraw publication takes the results offline.",
-                        "Until then you can still change the time here.",
                     ],
                     told="Nobody now. After the publication time, send_publication_notices "
                     "e-mails each PCT board once with its links.",
                     button="Confirm and set the publication time",
                     back=_publication_url(round_),
                     carry={"published_at": raw},
+                    context={"undo_note": "Until that time you can still change it here."},
                 )
             round_set_publication(round_=round_, published_at=when, by=request.user)
         except ValidationError as exc:
