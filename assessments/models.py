@@ -635,12 +635,14 @@ class DevelopmentPlanChange(models.Model):
 
 class RoundChange(models.Model):
     """History: the national team's changes to a round's settings (its publication time, the
-    length of the boards' factual-accuracy window)."""
+    length of the boards' factual-accuracy window), and the withdrawal of its publication
+    (``new_value`` "withdrawn", with its ``reason``)."""
 
     round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=50)
     old_value = models.CharField(max_length=100, blank=True)
     new_value = models.CharField(max_length=100)
+    reason = models.TextField(blank=True, help_text="Why, where the action needs a reason.")
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

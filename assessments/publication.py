@@ -1,4 +1,10 @@
-"""Writes for publication: the national team sets a round's publication time.
+"""Writes for publication: the national team sets a round's publication time, and may
+withdraw a published round.
+
+Publication, once reached, is final: the time cannot be moved (to the future, which would
+put the results back under embargo, or anywhere else) once it has passed. Taking published
+results offline is its own named action, ``publication_withdraw``, with a mandatory
+reason, a history row and an e-mail to the boards.
 
 Publication itself is on the clock (``AssessmentRound.is_published``): at the time every
 PCT's results appear at once, with no job having to run. ``publication_notices_send``
@@ -13,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,26 +35,37 @@ from assessments.models import (
 from assessments.services import assessment_advance, round_change_record
 
 
-@transaction.atomic
-def round_set_publication(
-    *, round_: AssessmentRound, published_at: datetime, by: AbstractBaseUser
-) -> AssessmentRound:
-    """Set when the round's results are published. Refused for a time in the past, or while
-    any assessment of the round has not reached its factual-accuracy check."""
-    if published_at <= timezone.now():
+def _when(value: datetime) -> str:
+    return f"{timezone.localtime(value):%d %B %Y at %H:%M}"
+
+
+def round_publication_check(
+    *, round_: AssessmentRound, published_at: datetime, now: datetime | None = None
+) -> None:
+    """Raise the ``ValidationError`` that ``round_set_publication`` would raise for this
+    time, writing nothing (the confirmation page asks it before offering to confirm)."""
+    now = now or timezone.now()
+    if round_.is_published(now):
+        raise ValidationError(
+            f"{round_.slug} was published on {_when(round_.published_at)}: publication is "
+            "final. To withdraw it, use Withdraw publication."
+        )
+    if published_at <= now:
         raise ValidationError("Choose a publication time in the future.")
     behind = (
         Assessment.objects.filter(round=round_, stage__lt=Stage.FACTUAL_ACCURACY)
-        .select_related("pct")
-        .order_by("pct__name")
+        .values("pct__sha__name")
+        .annotate(pcts=Count("pk"))
+        .order_by("pct__sha__name")
     )
-    if behind.exists():
-        names = [a.pct.name for a in behind[:5]]
-        more = behind.count() - len(names)
+    if behind:
+        regions = [
+            f"{row['pct__sha__name']} ({row['pcts']} PCT{'s' if row['pcts'] != 1 else ''})"
+            for row in behind
+        ]
         raise ValidationError(
-            "Every region must be confirmed at the national cross-check first; not yet: "
-            + ", ".join(names)
-            + (f" and {more} more." if more > 0 else ".")
+            "Every region must be confirmed at the national cross-check first; not yet "
+            f"confirmed: {', '.join(regions)}."
         )
     last_window = (
         RegionReview.objects.filter(round=round_, factual_accuracy_closes__isnull=False)
@@ -56,17 +74,97 @@ def round_set_publication(
         .first()
     )
     if last_window is not None and published_at < last_window.factual_accuracy_closes:
-        closes = timezone.localtime(last_window.factual_accuracy_closes)
         raise ValidationError(
             "Choose a publication time after every board's factual-accuracy window has closed; "
-            f"the last, {last_window.sha.name}'s, closes on {closes:%d %B %Y at %H:%M}."
+            f"the last, {last_window.sha.name}'s, closes on "
+            f"{_when(last_window.factual_accuracy_closes)}."
         )
+
+
+@transaction.atomic
+def round_set_publication(
+    *, round_: AssessmentRound, published_at: datetime, by: AbstractBaseUser
+) -> AssessmentRound:
+    """Set when the round's results are published. Refused once the round is published
+    (publication is final: see ``publication_withdraw``), for a time in the past, or while
+    any assessment of the round has not reached its factual-accuracy check."""
+    # Check against the stored row, not the caller's copy: a page opened before the
+    # publication time must not move it once it has passed.
+    round_ = AssessmentRound.objects.select_for_update().get(pk=round_.pk)
+    round_publication_check(round_=round_, published_at=published_at)
     old = round_.published_at
     round_.published_at = published_at
     round_.full_clean()
     round_.save(update_fields=["published_at"])
     round_change_record(round_=round_, field="published_at", old=old, new=published_at, by=by)
     return round_
+
+
+def withdrawal_board_roles(*, round_: AssessmentRound):
+    """The board accounts told when ``round_``'s publication is withdrawn (with an e-mail)."""
+    return (
+        Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct__assessments__round=round_)
+        .exclude(user__email="")
+        .select_related("user", "pct")
+        .order_by("pct__name", "pk")
+    )
+
+
+def withdrawal_pct_count(*, round_: AssessmentRound) -> int:
+    """How many PCTs' boards ``publication_withdraw`` e-mails (for its confirmation page)."""
+    return withdrawal_board_roles(round_=round_).values("pct_id").distinct().count()
+
+
+@transaction.atomic
+def publication_withdraw(*, round_: AssessmentRound, reason: str, by: AbstractBaseUser) -> int:
+    """Take a published round offline: its publication time is cleared (every output is
+    embargoed again, until a new time is set), its published assessments go back to the
+    factual-accuracy check, the change is kept with its reason, and each board is e-mailed
+    (queued once this commits). Returns how many messages were queued."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the publication is withdrawn: the boards are told.")
+    round_ = AssessmentRound.objects.select_for_update().get(pk=round_.pk)
+    if not round_.is_published():
+        raise ValidationError(f"{round_.slug} is not published: there is nothing to withdraw.")
+    old = round_.published_at
+    round_.published_at = None
+    round_.publication_notified_at = None
+    round_.full_clean()
+    round_.save(update_fields=["published_at", "publication_notified_at"])
+    change = round_change_record(
+        round_=round_, field="published_at", old=old, new="withdrawn", by=by, reason=reason
+    )
+    for assessment in Assessment.objects.filter(round=round_, stage=Stage.PUBLISHED).select_related(
+        "round"
+    ):
+        assessment_advance(
+            assessment=assessment,
+            to_stage=Stage.FACTUAL_ACCURACY,
+            by=by,
+            note=f"Publication withdrawn: {reason}",
+        )
+    messages = [
+        _withdrawal_notice(round_, role, old=old, reason=reason, when=change.changed_at)
+        for role in withdrawal_board_roles(round_=round_)
+    ]
+    return mail_enqueue(messages=messages)
+
+
+def _withdrawal_notice(
+    round_: AssessmentRound, role: Role, *, old: datetime, reason: str, when: datetime
+) -> Message:
+    return (
+        f"{round_.name}: the published results are withdrawn",
+        f"The results of {round_.name}, published on {_when(old)}, were withdrawn by the "
+        f"national assurance team on {_when(when)}.\n\n"
+        f"Reason: {reason}\n\n"
+        f"The league table, open data, PCT pages and feedback reports of {round_.name}, "
+        f"including {role.pct.name}'s, are offline until the round is published again; "
+        "you will be e-mailed then.\n",
+        settings.DEFAULT_FROM_EMAIL,
+        [role.user.email],
+    )
 
 
 @transaction.atomic

@@ -70,16 +70,17 @@ def agreed_rating_moderate(
     )
 
 
-@transaction.atomic
-def region_sign_off(
-    *, round_: AssessmentRound, sha: StrategicHealthAuthority, by: AbstractBaseUser
-) -> RegionReview:
-    """Sign off the region's moderation: every assessment at regional moderation moves to the
-    national cross-check. Refused (``ValidationError`` naming them) while any of the
-    region's assessments is at an earlier stage, or once the region is already signed off
-    or confirmed."""
-    review = region_review_for(round_=round_, sha=sha)
-    if review.status in (RegionReview.Status.SIGNED_OFF, RegionReview.Status.CONFIRMED):
+def region_sign_off_check(
+    *, round_: AssessmentRound, sha: StrategicHealthAuthority, review: RegionReview | None = None
+) -> list[Assessment]:
+    """Raise what ``region_sign_off`` would refuse with, writing nothing; else return the
+    region's assessments (the confirmation page counts them)."""
+    if review is None:
+        review = RegionReview.objects.filter(round=round_, sha=sha).first()
+    if review is not None and review.status in (
+        RegionReview.Status.SIGNED_OFF,
+        RegionReview.Status.CONFIRMED,
+    ):
         raise TransitionError(f"{sha.name} is already {review.get_status_display().lower()}.")
     assessments = list(
         Assessment.objects.filter(round=round_, pct__sha=sha)
@@ -94,6 +95,19 @@ def region_sign_off(
             [f"{sha.name} cannot be signed off while these PCTs are before regional moderation:"]
             + [f"{a.pct.name} ({a.get_stage_display()})" for a in early]
         )
+    return assessments
+
+
+@transaction.atomic
+def region_sign_off(
+    *, round_: AssessmentRound, sha: StrategicHealthAuthority, by: AbstractBaseUser
+) -> RegionReview:
+    """Sign off the region's moderation: every assessment at regional moderation moves to the
+    national cross-check. Refused (``ValidationError`` naming them) while any of the
+    region's assessments is at an earlier stage, or once the region is already signed off
+    or confirmed."""
+    review = region_review_for(round_=round_, sha=sha)
+    assessments = region_sign_off_check(round_=round_, sha=sha, review=review)
     for assessment in assessments:
         if assessment.stage == Stage.MODERATION:
             assessment_advance(

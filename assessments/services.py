@@ -83,6 +83,8 @@ _TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     stage: frozenset(_ORDER[i + 1 : i + 2]) for i, stage in enumerate(_ORDER)
 }
 _TRANSITIONS[Stage.CROSS_CHECK] |= {Stage.MODERATION}
+# Withdrawing a round's publication (``assessments.publication.publication_withdraw``).
+_TRANSITIONS[Stage.PUBLISHED] |= {Stage.FACTUAL_ACCURACY}
 
 
 def allowed_transitions(stage: int) -> list[Stage]:
@@ -590,7 +592,7 @@ def evidence_delete(*, document: EvidenceDocument, by: AbstractBaseUser) -> None
 
 
 def round_change_record(
-    *, round_: AssessmentRound, field: str, old, new, by: AbstractBaseUser
+    *, round_: AssessmentRound, field: str, old, new, by: AbstractBaseUser, reason: str = ""
 ) -> RoundChange:
     """The history row of a change to a round's setting (in the caller's transaction)."""
 
@@ -600,7 +602,12 @@ def round_change_record(
         return "" if value is None else str(value)
 
     change = RoundChange(
-        round=round_, field=field, old_value=text(old), new_value=text(new), changed_by=by
+        round=round_,
+        field=field,
+        old_value=text(old),
+        new_value=text(new),
+        changed_by=by,
+        reason=reason,
     )
     change.full_clean()
     change.save()

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import assessment_by_pct, document_by_pk, view_access
+from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.forms import EvidenceForm, SelfAssessmentForm
 from assessments.models import Assessment, EvidenceDocument, Stage
@@ -26,7 +27,12 @@ from assessments.services import (
     evidence_upload,
     self_assessment_save,
 )
+from competencies.models import Competency, GovernanceArea
 from competencies.selectors import framework_items
+
+# The self-assessment form's own ``confirm`` field is the board's tick ("the board has
+# agreed it"), so the check-your-answers page marks its confirming POST with this one.
+CONFIRMED_FIELD = "confirmed"
 
 # --- The board's self-assessment and evidence ------------------------------------------------
 
@@ -58,16 +64,27 @@ def self_assessment(request, assessment: Assessment):
     )
     if request.method == "POST":
         posted = SelfAssessmentForm(request.POST, items=items, ratings=detail.ratings)
+        # Submit first saves the draft and shows the answers to check; the confirming POST
+        # (``confirmed``, from that page: the form's own ``confirm`` is the board's tick)
+        # submits.
+        # With a competency or area left blank the service refuses the submission at once,
+        # naming each (and writes nothing), so there is nothing to check yet.
+        checking = posted.submitting and not confirmed(request, CONFIRMED_FIELD)
         if posted.is_valid():
+            if checking and any(
+                value in (None, "") and isinstance(item, Competency | GovernanceArea)
+                for item, (value, _note) in posted.values().items()
+            ):
+                checking = False
             version = posted.cleaned_data["version"]
             try:
-                self_assessment_save(
+                saved = self_assessment_save(
                     assessment=assessment,
                     values=posted.values(),
                     commentary=posted.cleaned_data["commentary"],
                     by=request.user,
                     expected_version=version,
-                    submit=posted.submitting,
+                    submit=posted.submitting and not checking,
                 )
             except TransitionError as exc:
                 messages.error(request, str(exc))
@@ -89,9 +106,14 @@ def self_assessment(request, assessment: Assessment):
                 posted.add_error(None, exc)
                 form = posted
             else:
+                if checking:
+                    return _self_assessment_check_page(
+                        request, assessment, version=saved.version, form=posted
+                    )
                 messages.success(
                     request,
-                    "Self-assessment submitted: it now goes to your panel."
+                    "Self-assessment submitted: it now goes to your panel. Nobody was "
+                    f"e-mailed; {assessment.pct.sha.name}'s staff see it at panel formation."
                     if posted.submitting
                     else "Draft saved. You can come back and finish at any time.",
                 )
@@ -108,6 +130,48 @@ def self_assessment(request, assessment: Assessment):
             "editable": editable,
             "evidence_form": EvidenceForm() if editable else None,
         },
+    )
+
+
+def _self_assessment_check_page(
+    request, assessment: Assessment, *, version: int, form: SelfAssessmentForm
+):
+    """Check the board's answers (already saved as a draft) before submitting them."""
+    data = form.cleaned_data
+    answers = [
+        (item, data.get(item.code) or None, data.get(f"{item.code}_commentary", ""))
+        for item in form.items_
+    ]
+    missing = [
+        str(item) if isinstance(item, Competency) else item.name
+        for item, value, _note in answers
+        if value is None and isinstance(item, Competency | GovernanceArea)
+    ]
+    carry = [(name, request.POST.get(name, "")) for name in form.fields if name != "version"]
+    sha = assessment.pct.sha.name
+    return confirmation_page(
+        request,
+        title=f"Submit {assessment.pct.name}'s self-assessment for {assessment.round.name}?",
+        happens=[
+            "The board's self-assessment is submitted as listed below: it becomes read-only "
+            "and cannot change.",
+            f"The assessment moves on to panel formation: {sha}'s staff form the panel, "
+            "which reads it with your evidence.",
+        ],
+        told=f"Nobody is e-mailed. {sha}'s staff see it at panel formation; your panel sees "
+        "it when scoring opens.",
+        button="Confirm and submit the self-assessment",
+        back=_self_assessment_url(assessment),
+        carry=[*carry, ("version", str(version)), ("action", "submit")],
+        template="assessments/self_assessment_confirm.html",
+        context={
+            "assessment": assessment,
+            "answers": answers,
+            "missing": missing,
+            "blocked": bool(missing),
+            "overall": data.get("commentary", ""),
+        },
+        field=CONFIRMED_FIELD,
     )
 
 

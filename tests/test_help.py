@@ -23,12 +23,15 @@ def test_help_page_covers_every_role(client):
         "SHA staff and the national team: moderation and cross-check",
         "PCT boards: checking your draft results",
         "Everyone: the published results",
+        "Check before you confirm",
         "Nothing lost, nothing overwritten",
     ]
 
 
 @pytest.mark.django_db
-def test_help_page_needs_login(client):
+def test_help_page_is_public_and_says_publication_is_final(client):
     response = client.get("/help/")
 
-    assert (response.status_code, response.url) == (302, "/accounts/login/?next=/help/")
+    assert response.status_code == 200
+    assert "publication is final" in response.content.decode()
+    assert b'data-test="login-link"' in response.content

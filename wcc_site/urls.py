@@ -6,11 +6,19 @@ The site's own pages are in ``wcc_site.views``, the one place that sees every ap
 from django.contrib import admin
 from django.urls import include, path
 
-from wcc_site.views import HelpView, HomeView, WccLoginView, WccPasswordResetView, healthz
+from wcc_site.views import (
+    HelpView,
+    HomeView,
+    WccLoginView,
+    WccPasswordResetView,
+    favicon,
+    healthz,
+)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz/", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("help/", HelpView.as_view(), name="help"),
     path("accounts/login/", WccLoginView.as_view(), name="login"),
     path("accounts/password_reset/", WccPasswordResetView.as_view(), name="password_reset"),

@@ -1,5 +1,5 @@
-"""The site's own pages: the home page of each role, the login page, help and the health
-check.
+"""The site's own pages: the public front page and each role's home page, the login page,
+help, the favicon and the health check.
 
 This module composes the apps: the home page lists each role's work from every app
 (assessments, panels, reports), which is why it lives here and not in an app (apps never
@@ -9,13 +9,14 @@ reach to an app to their right).
 from django.conf import settings
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
-from assessments.access import view_access
+from assessments.access import rounds_visible_to, view_access
 from assessments.models import Stage
 from assessments.selectors import board_pcts, national_overview, region_overview, user_scope
 from panels.selectors import seats_for_user
@@ -30,15 +31,26 @@ DEMO_USERS = (
 )
 
 
-@method_decorator(view_access("assessments.signed_in"), name="dispatch")
+@method_decorator(view_access("assessments.anyone", public=True), name="dispatch")
 class HomeView(TemplateView):
-    """One section per role the user holds; a friendly page for a user with none."""
+    """Logged out: the public front page (the published rounds, their league tables,
+    summaries and open data; CONTRACTS.md). Logged in: one section per role the user
+    holds; a friendly page for a user with none."""
 
     template_name = "home.html"
+
+    def get_template_names(self):
+        if not self.request.user.is_authenticated:
+            return ["public_home.html"]
+        return [self.template_name]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        if not user.is_authenticated:
+            # Only what everyone may see: the published rounds (nothing under embargo).
+            context["rounds"] = list(rounds_visible_to(user))
+            return context
         scope = user_scope(user)
         seats = list(seats_for_user(user))
         context.update(
@@ -76,9 +88,18 @@ class WccPasswordResetView(PasswordResetView):
     subject_template_name = "registration/password_reset_subject.txt"
 
 
-@method_decorator(view_access("assessments.signed_in"), name="dispatch")
+@method_decorator(view_access("assessments.anyone", public=True), name="dispatch")
 class HelpView(TemplateView):
+    """How it works: public, since it explains the method behind the published results."""
+
     template_name = "help.html"
+
+
+@require_safe
+@view_access("assessments.anyone", public=True)
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for ``/favicon.ico`` whatever the page says: send them to the static one."""
+    return HttpResponseRedirect(static("favicon.ico"))
 
 
 @never_cache

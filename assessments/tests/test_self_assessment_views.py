@@ -281,15 +281,26 @@ def test_submitted_page_is_read_only_and_a_post_is_refused(client, assessment, f
     framework = frameworks["2009-10"]
     board = board_of(assessment.pct)
     client.force_login(board)
+    check = client.post(
+        url(assessment), complete_post(framework, 0, action="submit") | {"confirm": "on"}
+    )
+
+    assert check.templates[0].name == "assessments/self_assessment_confirm.html"
+    assert (SelfAssessment.objects.get().status, Assessment.objects.get().stage) == (
+        "draft",
+        Stage.SELF_ASSESSMENT,
+    )
+    assert check.context["blocked"] is False
     submitted = client.post(
-        url(assessment),
-        complete_post(framework, 0, action="submit") | {"confirm": "on"},
-        follow=True,
+        url(assessment), dict(check.context["carry"]) | {"confirmed": "1"}, follow=True
     )
 
     refused = client.post(url(assessment), complete_post(framework, 2, level="4"), follow=True)
 
-    assert messages_of(submitted) == ["Self-assessment submitted: it now goes to your panel."]
+    assert messages_of(submitted) == [
+        "Self-assessment submitted: it now goes to your panel. Nobody was e-mailed; "
+        f"{assessment.pct.sha.name}'s staff see it at panel formation."
+    ]
     assert submitted.context["editable"] is False
     assert "Save draft" not in submitted.content.decode()
     assert messages_of(refused) == [
@@ -309,11 +320,17 @@ def test_board_saves_a_draft_with_item_commentary_then_submits(client, assessmen
     }
 
     client.post(url(assessment), data, follow=True)
+    check = client.post(
+        url(assessment), data | {"version": "1", "action": "submit", "confirm": "on"}
+    )
     response = client.post(
-        url(assessment), data | {"version": "1", "action": "submit", "confirm": "on"}, follow=True
+        url(assessment), dict(check.context["carry"]) | {"confirmed": "1"}, follow=True
     )
 
-    assert messages_of(response) == ["Self-assessment submitted: it now goes to your panel."]
+    assert messages_of(response) == [
+        "Self-assessment submitted: it now goes to your panel. Nobody was e-mailed; "
+        f"{assessment.pct.sha.name}'s staff see it at panel formation."
+    ]
     stored = SelfAssessment.objects.get()
     assert (stored.status, stored.commentary) == ("submitted", "Agreed by the board.")
     assert SelfAssessmentRating.objects.get(competency__number=1).commentary == "JSNA in use."

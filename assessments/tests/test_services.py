@@ -110,7 +110,7 @@ def test_assessment_advance_sends_cross_check_back_to_moderation(user):
         (Stage.SELF_ASSESSMENT, Stage.SCORING),
         (Stage.SCORING, Stage.SCORING),
         (Stage.MODERATION, Stage.CONSENSUS),
-        (Stage.PUBLISHED, Stage.FACTUAL_ACCURACY),
+        (Stage.PUBLISHED, Stage.MODERATION),
         (Stage.CROSS_CHECK, Stage.PUBLISHED),
     ],
     ids=_name,
@@ -160,7 +160,8 @@ def test_assessment_advance_refuses_a_stale_copy_with_conflict(user):
 def test_allowed_transitions_lists_next_stage_and_the_way_back():
     assert allowed_transitions(Stage.CROSS_CHECK) == [Stage.MODERATION, Stage.FACTUAL_ACCURACY]
     assert allowed_transitions(Stage.FACTUAL_ACCURACY) == [Stage.PUBLISHED]
-    assert allowed_transitions(Stage.PUBLISHED) == []
+    # Withdrawing a round's publication takes its assessments back to the check.
+    assert allowed_transitions(Stage.PUBLISHED) == [Stage.FACTUAL_ACCURACY]
 
 
 # --- agreed_rating_record ----------------------------------------------------------------

@@ -128,7 +128,12 @@ def seat(user, assessment, *, number=2, is_chair=False, submitted_at=None):
     person = getattr(user, "person", None) or PersonFactory(user=user, pct=PCTFactory())
     return SeatFactory(
         panel__assessment=assessment,
-        seat_type=SeatTypeFactory(number=number, is_chair=is_chair),
+        seat_type=SeatTypeFactory(
+            number=number,
+            is_chair=is_chair,
+            # As in fixtures/seat_types.json: the chair's seat says so in its name.
+            name="Local SHA director (chair)" if is_chair else f"Seat {number}",
+        ),
         person=person,
         submitted_at=submitted_at,
     )
@@ -137,10 +142,60 @@ def seat(user, assessment, *, number=2, is_chair=False, submitted_at=None):
 # --- Access ---------------------------------------------------------------------------
 
 
-def test_home_redirects_anonymous_to_login_with_next(client):
+def test_home_logged_out_is_the_public_front_page_with_published_rounds_only(
+    client, django_assert_num_queries
+):
+    past = timezone.now() - datetime.timedelta(days=1)
+    AssessmentRoundFactory(slug="2008-09", name="Round 2008-09", published_at=past)
+    AssessmentRoundFactory(slug="2009-10", name="Round 2009-10", published_at=None)
+    AssessmentRoundFactory(slug="2010-11", published_at=timezone.now() + datetime.timedelta(days=1))
+
+    with django_assert_num_queries(1):
+        response = client.get("/")
+
+    assert texts(response, "published-round") == [
+        f"Round 2008-09 Published on {timezone.localtime(past):%-d %B %Y}. "
+        "League table 2008-09 : every PCT ranked by governance, then by competencies; also "
+        "as CSV or Excel. Summary for England 2008-09 : the share of PCTs at each level and "
+        "light, and each SHA beside England. Directed development 2008-09 : the PCTs given a "
+        "development plan. Open data 2008-09 (JSON) : every PCT's published results."
+    ]
+    body = response.content.decode()
+    for url in (
+        "/reports/league-table/2008-09/",
+        "/reports/summary/2008-09/",
+        "/api/results/2008-09.json",
+        "/help/",
+        "/accounts/login/",
+    ):
+        assert f'href="{url}"' in body
+    assert "2009-10" not in body and "2010-11" not in body
+    assert texts(response, "login-link") == ["Log in"]
+
+
+def test_home_logged_out_with_nothing_published_says_so(client):
+    AssessmentRoundFactory(slug="2009-10", published_at=None)
+
     response = client.get("/")
 
-    assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/")
+    assert texts(response, "published-round") == []
+    assert texts(response, "no-published-rounds") != []
+
+
+def test_home_logged_in_keeps_the_users_work_and_no_login_link(client):
+    client.force_login(national_user())
+
+    response = client.get("/")
+
+    assert response.templates[0].name == "home.html"
+    assert texts(response, "login-link") == []
+    assert b">Log out</button>" in response.content
+
+
+def test_favicon_redirects_to_the_static_file(client):
+    response = client.get("/favicon.ico")
+
+    assert (response.status_code, response["Location"]) == (302, "/static/favicon.ico")
 
 
 def test_unknown_page_answers_404_with_our_page(client):
@@ -217,7 +272,7 @@ def test_logout_by_post_goes_to_login(client):
     response = client.post("/accounts/logout/")
 
     assert (response.status_code, response["Location"]) == (302, "/accounts/login/")
-    assert client.get("/").status_code == 302
+    assert client.get("/").templates[0].name == "public_home.html"
 
 
 # --- Layout ---------------------------------------------------------------------------
@@ -298,7 +353,7 @@ def test_home_lists_seats_newest_round_first_then_by_pct(client):
         [
             "Tower Hamlets PCT 5C4",
             "Round 2009-10",
-            "Seat 1 (chair)Consensus for Tower Hamlets PCT",
+            "Local SHA director (chair)Consensus for Tower Hamlets PCT",
             "Self-assessment",
             "30 November 2009",
             "Not submitted",

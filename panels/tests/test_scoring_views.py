@@ -31,6 +31,12 @@ def submit(panel, seat, level=2, light="amber", notes="Board note"):
     )
 
 
+def post_and_confirm(client, address, data):
+    """Submit in the page's two steps: the check page, then its confirming POST."""
+    check = client.post(address, data)
+    return client.post(address, dict(check.context["carry"]) | {"confirm": "1"})
+
+
 def scoring_post(panel, action="save", level="3", version=1, **extra):
     data = {"version": str(version), "action": action}
     for c in panel.competencies:
@@ -122,6 +128,34 @@ def test_submit_with_missing_items_shows_the_errors_and_writes_nothing(client):
     assert MemberScore.objects.count() == 0
 
 
+def test_submit_first_saves_the_draft_and_lists_the_scores_to_check(client):
+    panel = build_scoring_panel()
+    client.force_login(panel.seats[1].person.user)
+
+    check = client.post(url(panel, "score"), scoring_post(panel, action="submit"))
+
+    assert check.templates[0].name == "panels/scoring_confirm.html"
+    assert [(row.code, value) for row, value, _notes in check.context["answers"]] == [
+        *[(f"c{c.number}", "3") for c in panel.competencies],
+        *[(a.code, "green") for a in panel.areas],
+    ]
+    assert check.context["told"].startswith("Nobody, unless you are the last member")
+    seat = Seat.objects.get(pk=panel.seats[1].pk)
+    assert (seat.submitted_at, seat.version) == (None, 2)
+    assert MemberScore.objects.filter(seat=seat).count() == len(check.context["answers"])
+    assert ("version", "2") in check.context["carry"]
+
+    response = client.post(
+        url(panel, "score"), dict(check.context["carry"]) | {"confirm": "1"}, follow=True
+    )
+
+    assert Seat.objects.get(pk=seat.pk).submitted_at is not None
+    assert [str(m) for m in response.context["messages"]] == [
+        "Your scores are submitted. The panel's scores are shown below. Nobody was e-mailed: "
+        "the chair is told once every member is done."
+    ]
+
+
 def test_an_invalid_level_is_refused_beside_the_field(client):
     panel = build_scoring_panel()
     client.force_login(panel.chair.person.user)
@@ -154,7 +188,7 @@ def test_others_scores_hidden_until_the_member_submits(client):
     client.force_login(panel.seats[1].person.user)
 
     before = client.get(url(panel, "score")).content.decode()
-    client.post(url(panel, "score"), scoring_post(panel, action="submit"))
+    post_and_confirm(client, url(panel, "score"), scoring_post(panel, action="submit"))
     after = client.get(url(panel, "score")).content.decode()
 
     assert "Secret view of seat 3" not in before
@@ -264,11 +298,16 @@ def test_chair_records_consensus_then_closes_it(client):
         data |= {a.code: "amber", f"{a.code}_rationale": f"Rationale for {a.name}."}
 
     client.post(url(panel, "consensus"), data)
-    response = client.post(url(panel, "consensus") + "close/", follow=True)
+    check = client.post(url(panel, "consensus") + "close/")
 
-    assert [str(m) for m in response.context["messages"]][
-        -1
-    ] == "Consensus closed: the assessment has gone to regional moderation."
+    assert check.context["button"] == "Confirm and close consensus"
+    assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
+    response = client.post(url(panel, "consensus") + "close/", {"confirm": "1"}, follow=True)
+
+    assert [str(m) for m in response.context["messages"]][-1] == (
+        "Consensus closed: the assessment has gone to regional moderation. Nobody was "
+        f"e-mailed; {panel.assessment.pct.sha.name}'s staff see it on their moderation page."
+    )
     assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.MODERATION
     assert AgreedRating.objects.count() == 5
 
@@ -291,7 +330,11 @@ def test_chair_excuses_a_member_from_the_consensus_page(client):
     panel = build_scoring_panel()
     client.force_login(panel.chair.person.user)
 
-    client.post(url(panel, "seats/3/absent"), {"reason": "On leave."})
+    check = client.post(url(panel, "seats/3/absent"), {"reason": "On leave."})
+
+    assert check.context["carry"] == [("reason", "On leave.")]
+    assert Seat.objects.get(pk=panel.seats[2].pk).absence_reason == ""
+    client.post(url(panel, "seats/3/absent"), {"reason": "On leave.", "confirm": "1"})
 
     assert Seat.objects.get(pk=panel.seats[2].pk).absence_reason == "On leave."
 
@@ -300,7 +343,10 @@ def test_a_member_cannot_excuse_another(client):
     panel = build_scoring_panel()
     client.force_login(panel.seats[1].person.user)
 
-    assert client.post(url(panel, "seats/3/absent"), {"reason": "No."}).status_code == 404
+    assert (
+        client.post(url(panel, "seats/3/absent"), {"reason": "No.", "confirm": "1"}).status_code
+        == 404
+    )
     assert Seat.objects.get(pk=panel.seats[2].pk).absence_reason == ""
 
 
@@ -353,7 +399,9 @@ def test_last_member_submitting_is_saved_when_the_mail_server_fails(
     # The on-commit callbacks (queueing, and with the tests' immediate backend, sending)
     # run on leaving the block: a failure there would escape as the request's error.
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url(panel, "score"), scoring_post(panel, action="submit"))
+        response = post_and_confirm(
+            client, url(panel, "score"), scoring_post(panel, action="submit")
+        )
 
     assert (response.status_code, response["Location"]) == (302, url(panel, "score"))
     assert Seat.objects.get(pk=panel.chair.pk).submitted_at is not None

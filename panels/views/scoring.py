@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import view_access
+from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.models import Assessment, EvidenceDocument, Stage
 from assessments.views import evidence_file_response
@@ -57,14 +58,21 @@ def score(request, assessment: Assessment):
     form = ScoringForm(rows=view.rows, initial={"version": seat.version})
     if request.method == "POST":
         posted = ScoringForm(request.POST, rows=view.rows)
+        # Submit first saves the draft and shows the scores to check; the confirming POST
+        # (``confirm``, from that page) submits.
+        # With an item left blank the service refuses the submission at once, naming each
+        # (and writes nothing), so there is nothing to check yet.
+        checking = posted.submitting and not confirmed(request)
         if posted.is_valid():
+            if checking and any(i.value in (None, "") for i in posted.inputs().values()):
+                checking = False
             try:
-                member_scores_save(
+                saved = member_scores_save(
                     seat=seat,
                     values=posted.inputs(),
                     by=request.user,
                     expected_version=posted.cleaned_data["version"],
-                    submit=posted.submitting,
+                    submit=posted.submitting and not checking,
                 )
             except TransitionError as exc:
                 messages.error(request, str(exc))
@@ -78,9 +86,19 @@ def score(request, assessment: Assessment):
                 posted.add_error(None, exc)
                 form = posted
             else:
+                if checking:
+                    return _scores_check_page(request, assessment, seat=saved, form=posted)
                 if posted.submitting:
+                    assessment.refresh_from_db(fields=["stage"])
                     messages.success(
-                        request, "Your scores are submitted. The panel's scores are shown below."
+                        request,
+                        "Your scores are submitted. The panel's scores are shown below. "
+                        + (
+                            "You were the last member: the panel is now at consensus, and the "
+                            "chair has been e-mailed."
+                            if assessment.stage == Stage.CONSENSUS
+                            else "Nobody was e-mailed: the chair is told once every member is done."
+                        ),
                     )
                 else:
                     messages.success(
@@ -99,6 +117,37 @@ def score(request, assessment: Assessment):
             "form": form,
             "editable": editable,
             "show_panel": seat.submitted_at is not None,
+        },
+    )
+
+
+def _scores_check_page(request, assessment: Assessment, *, seat: Seat, form: ScoringForm):
+    """Check your scores (already saved as a draft) before submitting them."""
+    data = form.cleaned_data
+    answers = [
+        (row, data.get(row.code) or None, data.get(f"{row.code}_notes", "")) for row in form.rows
+    ]
+    missing = [str(row.item) for row, value, _notes in answers if value is None]
+    carry = [(name, request.POST.get(name, "")) for name in form.fields if name != "version"]
+    return confirmation_page(
+        request,
+        title=f"Submit your scores for {assessment.pct.name}?",
+        happens=[
+            "Your scores and notes are submitted as they are listed below; after that they "
+            "cannot change.",
+            "You will then see the rest of the panel's scores.",
+        ],
+        told="Nobody, unless you are the last member to submit: then the panel moves to "
+        "consensus and the chair is e-mailed.",
+        button="Confirm and submit my scores",
+        back=_url("panels:score", assessment),
+        carry=[*carry, ("version", str(seat.version)), ("action", "submit")],
+        template="panels/scoring_confirm.html",
+        context={
+            "assessment": assessment,
+            "answers": answers,
+            "missing": missing,
+            "blocked": bool(missing),
         },
     )
 
@@ -160,6 +209,29 @@ def consensus(request, assessment: Assessment):
 @require_POST
 @view_access("panels.record_consensus", lookup=panel_assessment)
 def close_consensus(request, assessment: Assessment):
+    """Close consensus: the first POST shows what will happen (or what is missing); the
+    confirming one (``confirm``) closes it."""
+    back = _url("panels:consensus", assessment)
+    if not confirmed(request):
+        if assessment.stage == Stage.CONSENSUS:
+            gaps = panel_view(assessment=assessment).consensus_gaps
+            if gaps:
+                messages.error(request, "Consensus cannot close yet: " + " ".join(gaps))
+                return redirect(back)
+        sha = assessment.pct.sha.name
+        return confirmation_page(
+            request,
+            title=f"Close consensus for {assessment.pct.name}?",
+            happens=[
+                "The agreed levels, lights and rationales are final for the panel: they can "
+                "no longer be changed here.",
+                f"The assessment goes to regional moderation by {sha}'s staff.",
+            ],
+            told=f"Nobody is e-mailed. {sha}'s staff see the assessment on their regional "
+            "moderation page.",
+            button="Confirm and close consensus",
+            back=back,
+        )
     try:
         consensus_close(assessment=assessment, by=request.user)
     except (TransitionError, ConflictError) as exc:
@@ -168,14 +240,18 @@ def close_consensus(request, assessment: Assessment):
         messages.error(request, "Consensus cannot close yet: " + " ".join(exc.messages))
     else:
         messages.success(
-            request, "Consensus closed: the assessment has gone to regional moderation."
+            request,
+            "Consensus closed: the assessment has gone to regional moderation. Nobody was "
+            f"e-mailed; {assessment.pct.sha.name}'s staff see it on their moderation page.",
         )
-    return redirect(_url("panels:consensus", assessment))
+    return redirect(back)
 
 
 @require_POST
 @view_access("panels.record_consensus", lookup=panel_assessment)
 def mark_absent(request, assessment: Assessment, number: int):
+    """Excuse a member, with a reason: the first POST shows what will happen; the
+    confirming one (``confirm``) records it."""
     seat = (
         Seat.objects.select_related("seat_type", "person", "panel__assessment")
         .filter(panel__assessment=assessment, seat_type__number=number)
@@ -183,17 +259,46 @@ def mark_absent(request, assessment: Assessment, number: int):
     )
     if seat is None:
         raise Http404("No such seat.")
+    back = _url("panels:consensus", assessment)
     form = AbsenceForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the reason the member could not take part.")
-        return redirect(_url("panels:consensus", assessment))
+        return redirect(back)
+    reason = form.cleaned_data["reason"]
+    if not confirmed(request):
+        return confirmation_page(
+            request,
+            title=f"Excuse {seat.person} from the panel of {assessment.pct.name}?",
+            happens=[
+                f"{seat.person} ({seat.seat_type.name}) is recorded as not taking part, with "
+                f"the reason: {reason}",
+                "Their scores are no longer needed, and they can no longer submit any.",
+                "If every other member has submitted (or been excused), the panel moves to "
+                "consensus.",
+            ],
+            told=f"{seat.person} is not e-mailed. If the panel moves to consensus, you (the "
+            "chair) are e-mailed that every member is done.",
+            button=f"Confirm and excuse {seat.person}",
+            back=back,
+            carry={"reason": reason},
+        )
     try:
-        seat_mark_absent(seat=seat, reason=form.cleaned_data["reason"], by=request.user)
+        seat_mark_absent(seat=seat, reason=reason, by=request.user)
     except (TransitionError, ValidationError) as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
     else:
-        messages.success(request, f"Recorded that {seat.person} could not take part.")
-    return redirect(_url("panels:consensus", assessment))
+        assessment.refresh_from_db(fields=["stage"])
+        moved = assessment.stage == Stage.CONSENSUS
+        messages.success(
+            request,
+            f"Recorded that {seat.person} could not take part ({seat.person} was not e-mailed)."
+            + (
+                " Every member is now done: the panel is at consensus, and you were e-mailed."
+                if moved
+                else ""
+            ),
+        )
+    return redirect(back)
 
 
 @require_safe

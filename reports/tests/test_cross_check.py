@@ -95,16 +95,44 @@ def test_page_and_decisions_for_the_national_team_only(client, signed_off):
         assert client.get(f"/reports/cross-check/{round_.slug}/").status_code == 404
         assert (
             client.post(
-                f"/reports/cross-check/{round_.slug}/{sha.ods_code}/", {"decision": "confirm"}
+                f"/reports/cross-check/{round_.slug}/{sha.ods_code}/",
+                {"decision": "confirm", "confirm": "1"},
             ).status_code
             == 404
         )
     client.force_login(national)
     page = client.get(f"/reports/cross-check/{round_.slug}/")
-    client.post(f"/reports/cross-check/{round_.slug}/{sha.ods_code}/", {"decision": "confirm"})
+    check = client.post(
+        f"/reports/cross-check/{round_.slug}/{sha.ods_code}/", {"decision": "confirm"}
+    )
 
-    assert page.status_code == 200
+    assert (page.status_code, check.templates[0].name) == (200, "confirm.html")
+    assert RegionReview.objects.get().status == "signed_off"
+    client.post(
+        f"/reports/cross-check/{round_.slug}/{sha.ods_code}/",
+        {"decision": "confirm", "confirm": "1"},
+    )
+
     assert RegionReview.objects.get().status == "confirmed"
+
+
+def test_send_back_shows_the_comment_first_then_acts_on_confirm(client, signed_off):
+    round_, sha = signed_off
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    decide = f"/reports/cross-check/{round_.slug}/{sha.ods_code}/"
+
+    empty = client.post(decide, {"decision": "send_back", "comment": " "}, follow=True)
+    check = client.post(decide, {"decision": "send_back", "comment": "C5 looks generous."})
+
+    assert [str(m) for m in empty.context["messages"]] == [
+        f"Say why {sha.name} is sent back: its staff read the comment."
+    ]
+    assert check.context["carry"] == [("decision", "send_back"), ("comment", "C5 looks generous.")]
+    assert RegionReview.objects.get().status == "signed_off"
+    client.post(decide, {"decision": "send_back", "comment": "C5 looks generous.", "confirm": "1"})
+
+    review = RegionReview.objects.get()
+    assert (review.status, review.national_comment) == ("sent_back", "C5 looks generous.")
 
 
 @pytest.mark.parametrize(

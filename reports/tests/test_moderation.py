@@ -630,16 +630,33 @@ def test_adjust_is_404_for_a_rating_of_another_region(client, region):
 def test_sign_off_moves_the_region_to_cross_check_and_the_page_says_so(client, region):
     client.force_login(staff_of(region.sha))
 
-    response = client.post(url(region.round, region.sha, "sign-off/"), follow=True)
+    response = client.post(
+        url(region.round, region.sha, "sign-off/"), {"confirm": "1"}, follow=True
+    )
 
     assert set(Assessment.objects.values_list("stage", flat=True)) == {Stage.CROSS_CHECK}
     assert RegionReview.objects.get().status == RegionReview.Status.SIGNED_OFF
     assert [str(m) for m in response.context["messages"]] == [
-        "North East signed off: its assessments go to the national cross-check."
+        "North East signed off: its assessments have gone to the national cross-check. "
+        "Nobody was e-mailed; the national team sees it on the cross-check page."
     ]
     page = response.content.decode()
     assert 'data-test="signed-off"' in page
     assert (page.count('class="mod-adjust"'), "Sign off North East" in page) == (0, False)
+
+
+def test_sign_off_first_shows_what_will_happen_and_changes_nothing(client, region):
+    client.force_login(staff_of(region.sha))
+
+    response = client.post(url(region.round, region.sha, "sign-off/"))
+
+    assert response.templates[0].name == "confirm.html"
+    assert response.context["happens"][0] == (
+        "The 3 assessments of North East at regional moderation go to the national cross-check."
+    )
+    assert response.context["button"] == "Confirm and sign off North East"
+    assert set(Assessment.objects.values_list("stage", flat=True)) == {Stage.MODERATION}
+    assert RegionReview.objects.count() == 0
 
 
 def test_sign_off_refused_with_the_list_of_pcts_still_behind(client, region):
@@ -663,7 +680,9 @@ def test_sign_off_is_404_for_other_staff_boards_and_outsiders_and_403_for_nation
     statuses = []
     for user in [*outsiders(region.sha), RoleFactory(kind=Role.Kind.NATIONAL).user]:
         client.force_login(user)
-        statuses.append(client.post(url(region.round, region.sha, "sign-off/")).status_code)
+        statuses.append(
+            client.post(url(region.round, region.sha, "sign-off/"), {"confirm": "1"}).status_code
+        )
 
     assert statuses == [404, 404, 404, 403]
     assert set(Assessment.objects.values_list("stage", flat=True)) == {Stage.MODERATION}

@@ -20,6 +20,7 @@ from tests.factories import (
     PCTFactory,
     RegionReviewFactory,
     RoleFactory,
+    SHAFactory,
     UserFactory,
 )
 
@@ -50,7 +51,18 @@ def test_publication_time_must_be_in_the_future(ready_round):
 
 
 def test_publication_refused_while_a_pct_is_before_its_factual_accuracy_check(ready_round):
-    AssessmentFactory(round=ready_round, pct=PCTFactory(name="Late PCT"), stage=Stage.MODERATION)
+    late = SHAFactory(name="Late SHA")
+    for n in range(2):
+        AssessmentFactory(
+            round=ready_round,
+            pct=PCTFactory(name=f"Late PCT {n}", sha=late),
+            stage=Stage.MODERATION,
+        )
+    AssessmentFactory(
+        round=ready_round,
+        pct=PCTFactory(name="Later PCT", sha=SHAFactory(name="Later SHA")),
+        stage=Stage.CROSS_CHECK,
+    )
 
     with pytest.raises(ValidationError) as excinfo:
         round_set_publication(
@@ -60,7 +72,8 @@ def test_publication_refused_while_a_pct_is_before_its_factual_accuracy_check(re
         )
 
     assert excinfo.value.messages == [
-        "Every region must be confirmed at the national cross-check first; not yet: Late PCT."
+        "Every region must be confirmed at the national cross-check first; not yet confirmed: "
+        "Late SHA (2 PCTs), Later SHA (1 PCT)."
     ]
     assert AssessmentRound.objects.get(pk=ready_round.pk).published_at is None
 
@@ -98,7 +111,7 @@ def test_publication_page_for_the_national_team_only(client, ready_round):
         "%Y-%m-%dT%H:%M"
     )
 
-    client.post("/reports/publication/2009-10/", {"published_at": when})
+    client.post("/reports/publication/2009-10/", {"published_at": when, "confirm": "1"})
 
     assert (
         timezone.localtime(AssessmentRound.objects.get(pk=ready_round.pk).published_at).strftime(
@@ -156,3 +169,133 @@ def test_notices_are_queued_and_the_round_published_when_the_mail_server_fails(
         for r in DBTaskResult.objects.filter(status=TaskResultStatus.READY)
     ) == sorted(r.user.email for r in Role.objects.filter(kind="pct_board"))
     assert mailoutbox == []
+
+
+# --- Publication is final; withdrawal is its own action -------------------------------------
+
+
+def _publish(round_, *, hours_ago=1):
+    when = timezone.now() - datetime.timedelta(hours=hours_ago)
+    AssessmentRound.objects.filter(pk=round_.pk).update(published_at=when)
+    round_.refresh_from_db()
+    return when
+
+
+@pytest.mark.parametrize("days", [-3, 1, 30])
+def test_publication_time_cannot_move_once_published(ready_round, days):
+    published = _publish(ready_round)
+
+    with pytest.raises(ValidationError) as excinfo:
+        round_set_publication(
+            round_=ready_round,
+            published_at=timezone.now() + datetime.timedelta(days=days),
+            by=UserFactory(),
+        )
+
+    assert excinfo.value.messages == [
+        f"2009-10 was published on {timezone.localtime(published):%d %B %Y at %H:%M}: "
+        "publication is final. To withdraw it, use Withdraw publication."
+    ]
+    assert AssessmentRound.objects.get(pk=ready_round.pk).published_at == published
+    assert list(ready_round.changes.all()) == []
+
+
+def test_publication_time_cannot_move_from_a_stale_copy(ready_round):
+    stale = AssessmentRound.objects.get(pk=ready_round.pk)  # opened before publication
+    published = _publish(ready_round)
+
+    with pytest.raises(ValidationError, match="publication is final"):
+        round_set_publication(
+            round_=stale, published_at=timezone.now() + datetime.timedelta(days=1), by=UserFactory()
+        )
+
+    assert AssessmentRound.objects.get(pk=ready_round.pk).published_at == published
+
+
+NATIONAL_POSTS = [
+    {"published_at": "2031-01-01T09:00"},
+    {"published_at": "2031-01-01T09:00", "confirm": "1"},
+    {"published_at": "2001-01-01T09:00", "confirm": "1"},
+    {"published_at": "not a date", "confirm": "1"},
+    {"published_at": "", "confirm": "1"},
+    {},
+]
+
+
+@pytest.mark.parametrize("data", NATIONAL_POSTS)
+def test_league_table_stays_public_after_any_publication_post(client, ready_round, data):
+    published = _publish(ready_round)
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    client.post("/reports/publication/2009-10/", data)
+    client.post("/reports/publication/2009-10/withdraw/", {"reason": "Typo."})  # unconfirmed
+    client.post("/reports/publication/2009-10/withdraw/", {"confirm": "1"})  # no reason
+    client.logout()
+
+    assert client.get("/reports/league-table/2009-10/").status_code == 200
+    assert AssessmentRound.objects.get(pk=ready_round.pk).published_at == published
+    assert list(ready_round.changes.all()) == []
+
+
+def test_setting_the_time_asks_for_confirmation_first(client, ready_round):
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    when = timezone.localtime(timezone.now() + datetime.timedelta(days=2))
+
+    response = client.post(
+        "/reports/publication/2009-10/", {"published_at": when.strftime("%Y-%m-%dT%H:%M")}
+    )
+
+    assert response.templates[0].name == "confirm.html"
+    assert response.context["button"] == "Confirm and set the publication time"
+    assert response.context["carry"] == [("published_at", when.strftime("%Y-%m-%dT%H:%M"))]
+    assert AssessmentRound.objects.get(pk=ready_round.pk).published_at is None
+
+
+def test_a_refused_time_shows_the_refusal_not_a_confirmation(client, ready_round):
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.post(
+        "/reports/publication/2009-10/", {"published_at": "2001-01-01T09:00"}, follow=True
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Choose a publication time in the future."
+    ]
+
+
+def test_withdrawal_takes_the_round_offline_and_tells_the_boards(
+    client, ready_round, mailoutbox, django_capture_on_commit_callbacks
+):
+    published = _publish(ready_round)
+    ready_round.assessments.update(stage=Stage.PUBLISHED)
+    national = RoleFactory(kind=Role.Kind.NATIONAL).user
+    client.force_login(national)
+
+    first = client.post("/reports/publication/2009-10/withdraw/", {"reason": "Wrong file."})
+
+    assert first.context["told"] == "The boards of 2 PCTs will be e-mailed, with the reason."
+    assert AssessmentRound.objects.get(pk=ready_round.pk).published_at == published
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/reports/publication/2009-10/withdraw/", {"reason": "Wrong file.", "confirm": "1"}
+        )
+
+    ready_round.refresh_from_db()
+    assert (ready_round.published_at, ready_round.publication_notified_at) == (None, None)
+    assert list(ready_round.changes.values_list("field", "new_value", "reason", "changed_by")) == [
+        ("published_at", "withdrawn", "Wrong file.", national.pk)
+    ]
+    assert set(ready_round.assessments.values_list("stage", flat=True)) == {Stage.FACTUAL_ACCURACY}
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        Role.objects.filter(kind=Role.Kind.PCT_BOARD).values_list("user__email", flat=True)
+    )
+    assert "Reason: Wrong file." in mailoutbox[0].body
+    client.logout()
+    assert client.get("/reports/league-table/2009-10/").status_code == 404
+
+
+def test_withdrawal_of_an_unpublished_round_is_refused(ready_round):
+    from assessments.publication import publication_withdraw
+
+    with pytest.raises(ValidationError, match="not published"):
+        publication_withdraw(round_=ready_round, reason="Why not.", by=UserFactory())

@@ -12,10 +12,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import RegionRound, region_round, round_by_slug, view_access
+from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import TransitionError, refusal_messages
 from assessments.factual_accuracy import held_back_assessments, round_set_window
-from assessments.models import AssessmentRound, RegionReview
-from assessments.publication import round_set_publication
+from assessments.models import Assessment, AssessmentRound, RegionReview, RoundChange, Stage
+from assessments.publication import (
+    publication_withdraw,
+    round_publication_check,
+    round_set_publication,
+    withdrawal_pct_count,
+)
 from assessments.regions import region_confirm, region_send_back
 
 # The national team only; anyone else 404.
@@ -45,21 +51,69 @@ def cross_check_page(request, round_: AssessmentRound):
 @require_POST
 @view_access("reports.cross_check", lookup=region_round)
 def decide(request, region: RegionRound):
+    """Confirm a signed-off region or send it back: the first POST shows what will happen;
+    the confirming one (``confirm``) acts."""
     round_, sha = region.round, region.sha
+    back = reverse("reports:cross_check", args=[round_.slug])
+    confirming = request.POST.get("decision") == "confirm"
+    comment = request.POST.get("comment", "").strip()
+    if not confirmed(request):
+        if not confirming and not comment:
+            messages.error(request, f"Say why {sha.name} is sent back: its staff read the comment.")
+            return redirect(back)
+        pcts = Assessment.objects.filter(
+            round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK
+        ).count()
+        if confirming:
+            days = round_.factual_accuracy_working_days
+            return confirmation_page(
+                request,
+                title=f"Confirm {sha.name} for {round_.name}?",
+                happens=[
+                    f"The {pcts} assessment{'s' if pcts != 1 else ''} of {sha.name} at the "
+                    "national cross-check go to the factual-accuracy check.",
+                    f"Each of their boards may then see its own draft results and comment on "
+                    f"them for {days} working days.",
+                ],
+                told="Nobody is e-mailed. Each board finds its draft results on its home "
+                f"page; {sha.name}'s staff see the region as confirmed.",
+                button=f"Confirm {sha.name}",
+                back=back,
+                carry={"decision": "confirm"},
+            )
+        return confirmation_page(
+            request,
+            title=f"Send {sha.name} back to regional moderation?",
+            happens=[
+                f"The {pcts} assessment{'s' if pcts != 1 else ''} of {sha.name} go back to "
+                "regional moderation, where its staff may adjust ratings and sign off again.",
+                f"Your comment: {comment}",
+            ],
+            told=f"Nobody is e-mailed. {sha.name}'s staff read your comment on their "
+            "moderation page.",
+            button=f"Confirm and send {sha.name} back",
+            back=back,
+            carry={"decision": "send_back", "comment": comment},
+            danger=True,
+        )
     try:
-        if request.POST.get("decision") == "confirm":
+        if confirming:
             region_confirm(round_=round_, sha=sha, by=request.user)
             messages.success(
-                request, f"{sha.name} confirmed: its boards may now check their drafts."
+                request,
+                f"{sha.name} confirmed: its boards may now check their drafts. Nobody was "
+                "e-mailed; each board sees its draft on its home page.",
             )
         else:
-            region_send_back(
-                round_=round_, sha=sha, by=request.user, comment=request.POST.get("comment", "")
+            region_send_back(round_=round_, sha=sha, by=request.user, comment=comment)
+            messages.success(
+                request,
+                f"{sha.name} sent back to regional moderation. Its staff see your comment on "
+                "their moderation page (nobody was e-mailed).",
             )
-            messages.success(request, f"{sha.name} sent back to regional moderation.")
     except (ValidationError, TransitionError) as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
-    return redirect(reverse("reports:cross_check", args=[round_.slug]))
+    return redirect(back)
 
 
 @require_POST
@@ -94,10 +148,16 @@ urlpatterns = [
 ]
 
 
+def _publication_url(round_: AssessmentRound) -> str:
+    return reverse("reports:publication", args=[round_.slug])
+
+
 @require_http_methods(["GET", "POST"])
 @national_round
 def publication(request, round_: AssessmentRound):
-    """The national team sets the round's publication time (Europe/London)."""
+    """The national team sets the round's publication time (Europe/London): the first POST
+    shows what will happen, the confirming one (``confirm``) sets it. Refused, with the
+    reason, once the round is published: publication is final."""
     if request.method == "POST":
         raw = request.POST.get("published_at", "")
         try:
@@ -106,16 +166,37 @@ def publication(request, round_: AssessmentRound):
             messages.error(
                 request, f"{raw!r} is not a date and time: use the picker, e.g. 2010-02-17 09:30."
             )
-        else:
-            try:
-                round_set_publication(round_=round_, published_at=when, by=request.user)
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            else:
-                messages.success(
-                    request, f"{round_.name} will be published on {when:%d %B %Y at %H:%M}."
+            return redirect(_publication_url(round_))
+        try:
+            if not confirmed(request):
+                round_publication_check(round_=round_, published_at=when)
+                return confirmation_page(
+                    request,
+                    title=f"Publish {round_.name} on {when:%d %B %Y at %H:%M}?",
+                    happens=[
+                        f"At {when:%H:%M} on {when:%d %B %Y} (UK time) every PCT's results of "
+                        f"{round_.name} become public at once: the league table, open data, "
+                        "summaries, PCT pages and each board's final report.",
+                        "Once that time has passed, publication is final: the time can no "
+                        "longer be moved; only Withdraw publication takes the results offline.",
+                    ],
+                    told="Nobody now. After the publication time, send_publication_notices "
+                    "e-mails each PCT board once with its links.",
+                    button="Confirm and set the publication time",
+                    back=_publication_url(round_),
+                    carry={"published_at": raw},
+                    context={"undo_note": "Until that time you can still change it here."},
                 )
-        return redirect(reverse("reports:publication", args=[round_.slug]))
+            round_set_publication(round_=round_, published_at=when, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                f"{round_.name} will be published on {when:%d %B %Y at %H:%M}. Nobody has been "
+                "told yet: the boards are e-mailed after that time.",
+            )
+        return redirect(_publication_url(round_))
     held_back = held_back_assessments(round_=round_).annotate(
         unanswered=Count(
             "factual_accuracy_comments", filter=Q(factual_accuracy_comments__response="")
@@ -127,14 +208,67 @@ def publication(request, round_: AssessmentRound):
         {
             "round": round_,
             "now": timezone.now(),
+            "published": round_.is_published(),
             "reviews": RegionReview.objects.filter(round=round_)
             .select_related("sha")
             .order_by("sha__name"),
             "held_back": held_back,
+            "withdrawals": RoundChange.objects.filter(
+                round=round_, field="published_at", new_value="withdrawn"
+            ).select_related("changed_by"),
         },
     )
 
 
+@require_POST
+@national_round
+def withdraw(request, round_: AssessmentRound):
+    """Withdraw a published round, with a reason: the first POST shows what will happen and
+    who will be told; the confirming one (``confirm``) acts."""
+    reason = request.POST.get("reason", "").strip()
+    if not round_.is_published():
+        messages.error(request, f"{round_.slug} is not published: there is nothing to withdraw.")
+        return redirect(_publication_url(round_))
+    if not reason:
+        messages.error(request, "Withdraw publication: say why. The boards are told the reason.")
+        return redirect(_publication_url(round_))
+    if not confirmed(request):
+        boards = withdrawal_pct_count(round_=round_)
+        return confirmation_page(
+            request,
+            title=f"Withdraw the publication of {round_.name}?",
+            happens=[
+                f"The league table, open data, PCT pages and reports of {round_.slug} will be "
+                "taken offline at once: everyone outside the national team and SHA staff "
+                "gets 404, as before publication.",
+                "The publication time is cleared; to publish again, set a new one.",
+                f"The withdrawal and its reason are kept in the round's history: {reason}",
+            ],
+            told=f"The boards of {boards} PCT{'s' if boards != 1 else ''} will be e-mailed, "
+            "with the reason.",
+            button="Confirm and withdraw publication",
+            back=_publication_url(round_),
+            carry={"reason": reason},
+            danger=True,
+        )
+    try:
+        sent = publication_withdraw(round_=round_, reason=reason, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"The publication of {round_.name} is withdrawn: its results are offline. "
+            f"{sent} board e-mail{'s' if sent != 1 else ''} queued.",
+        )
+    return redirect(_publication_url(round_))
+
+
 urlpatterns += [
     path("reports/publication/<slug:round_slug>/", publication, name="publication"),
+    path(
+        "reports/publication/<slug:round_slug>/withdraw/",
+        withdraw,
+        name="publication_withdraw",
+    ),
 ]

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.access import RegionRound, region_round, view_access
+from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.models import (
     AgreedRating,
@@ -23,7 +24,7 @@ from assessments.models import (
     Stage,
 )
 from assessments.models import StrategicHealthAuthority as SHA
-from assessments.regions import agreed_rating_moderate, region_sign_off
+from assessments.regions import agreed_rating_moderate, region_sign_off, region_sign_off_check
 
 # Looking at a region: its staff and the national team; changing it: its staff only (the
 # national team gets 403); anyone else 404.
@@ -135,14 +136,35 @@ def adjust(request, region: RegionRound, rating_id: int):
 @require_POST
 @moderation_access
 def sign_off(request, region: RegionRound):
+    """Sign off the region: the first POST shows what will happen (or why it cannot); the
+    confirming one (``confirm``) signs off."""
     round_, sha = region.round, region.sha
     try:
+        if not confirmed(request):
+            assessments = region_sign_off_check(round_=round_, sha=sha)
+            moving = sum(1 for a in assessments if a.stage == Stage.MODERATION)
+            return confirmation_page(
+                request,
+                title=f"Sign off {sha.name} for {round_.name}?",
+                happens=[
+                    f"The {moving} assessment{'s' if moving != 1 else ''} of {sha.name} at "
+                    "regional moderation go to the national cross-check.",
+                    "Ratings can no longer be adjusted here, unless the national team sends "
+                    "the region back.",
+                ],
+                told="Nobody is e-mailed. The national team sees the region as signed off "
+                "on its cross-check page.",
+                button=f"Confirm and sign off {sha.name}",
+                back=_page(round_, sha) + "#sign-off-heading",
+            )
         region_sign_off(round_=round_, sha=sha, by=request.user)
     except (ValidationError, TransitionError, ConflictError) as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
     else:
         messages.success(
-            request, f"{sha.name} signed off: its assessments go to the national cross-check."
+            request,
+            f"{sha.name} signed off: its assessments have gone to the national cross-check. "
+            "Nobody was e-mailed; the national team sees it on the cross-check page.",
         )
     return redirect(_page(round_, sha))
 

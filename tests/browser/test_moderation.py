@@ -27,6 +27,7 @@ def test_moderator_adjusts_a_rating_and_signs_off_the_region(page, live_server, 
     )
 
     page.get_by_role("button", name="Sign off North East").click()
+    page.get_by_role("button", name="Confirm and sign off North East").click()
     expect(page.get_by_text("North East signed off")).to_be_visible()
 
     adjustment = ModerationAdjustment.objects.get(rating=rating)
@@ -41,6 +42,10 @@ def test_moderator_adjusts_a_rating_and_signs_off_the_region(page, live_server, 
     page.context.clear_cookies()
     log_in(page, "national")
     page.goto("/reports/cross-check/2009-10/")
+    page.get_by_role("button", name="Confirm North East").click()
+    expect(page.locator("[data-test=confirmation] h1")).to_have_text(
+        "Confirm North East for World Class Commissioning assurance 2009/10?"
+    )
     page.get_by_role("button", name="Confirm North East").click()
     expect(page.get_by_text("North East confirmed")).to_be_visible()
 

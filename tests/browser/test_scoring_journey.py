@@ -42,6 +42,10 @@ def test_chair_scores_resumes_submits_and_closes_consensus(page, live_server, de
     )
 
     page.get_by_role("button", name="Submit my scores").click()
+    expect(page.locator("[data-test=answers]")).to_contain_text(
+        "Clear local leadership, seen by partners."
+    )
+    page.get_by_role("button", name="Confirm and submit my scores").click()
     expect(page.get_by_text("Your scores are submitted.")).to_be_visible()
 
     # The other four members submit (acting as them through the same service).
@@ -76,6 +80,7 @@ def test_chair_scores_resumes_submits_and_closes_consensus(page, live_server, de
     page.get_by_role("button", name="Save consensus").click()
     expect(page.get_by_text("Consensus saved.")).to_be_visible()
     page.get_by_role("button", name="Close consensus").click()
+    page.get_by_role("button", name="Confirm and close consensus").click()
     expect(page.get_by_text(re.compile("Consensus closed"))).to_be_visible()
 
     assert Assessment.objects.get(pk=assessment.pk).stage == Stage.MODERATION

@@ -1,0 +1,60 @@
+"""The check-your-answers step before an action that cannot be undone (GOV.UK pattern).
+
+A view's first POST (the user's choice) renders :func:`confirmation_page`: it says what
+will happen and who will be told, and carries the choice in hidden fields with
+``confirm=1`` to the same URL; only that confirming POST acts (:func:`confirmed`). "Go
+back" returns to the page the choice was made on, and nothing has changed.
+
+The page is ``templates/confirm.html``; a page that lists answers (a long form's) extends
+it and fills its ``answers`` block.
+"""
+
+from collections.abc import Iterable, Mapping
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+CONFIRM_FIELD = "confirm"
+
+
+def confirmed(request: HttpRequest, field: str = CONFIRM_FIELD) -> bool:
+    """Whether this POST is the confirming one (sent from the confirmation page)."""
+    return request.POST.get(field, "") not in ("", "0")
+
+
+def confirmation_page(
+    request: HttpRequest,
+    *,
+    title: str,
+    happens: Iterable[str],
+    told: str,
+    button: str,
+    back: str,
+    action: str = "",
+    carry: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    danger: bool = False,
+    template: str = "confirm.html",
+    context: Mapping | None = None,
+    field: str = CONFIRM_FIELD,
+) -> HttpResponse:
+    """The page that asks for confirmation. ``happens``: sentences saying what will happen;
+    ``told``: who will be told, and how; ``button``: "Confirm and …"; ``back``: the URL of
+    the page the choice was made on; ``action``: where the confirming POST goes (default:
+    the same URL); ``carry``: the choice, re-sent as hidden fields."""
+    items = list(carry.items()) if isinstance(carry, Mapping) else list(carry)
+    return render(
+        request,
+        template,
+        {
+            "title": title,
+            "happens": list(happens),
+            "told": told,
+            "button": button,
+            "back": back,
+            "action": action or request.path,
+            "carry": items,
+            "danger": danger,
+            "confirm_field": field,
+            **(context or {}),
+        },
+    )
