@@ -63,6 +63,12 @@ class PrimaryCareTrust(models.Model):
     code_confidence = models.CharField(
         max_length=20, default="confirmed", help_text="Whether the ODS code is sourced."
     )
+    closed_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Closed (e.g. merged into another PCT) from this day: it keeps its history "
+        "and published results, and gets no assessment in rounds opened afterwards.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -75,6 +81,10 @@ class PrimaryCareTrust(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_open(self, on=None) -> bool:
+        """Not closed on ``on`` (today by default)."""
+        return self.closed_on is None or self.closed_on > (on or timezone.localdate())
 
 
 class Role(models.Model):
@@ -142,6 +152,19 @@ class AssessmentRound(models.Model):
     consensus_due = models.DateField(null=True, blank=True)
     moderation_due = models.DateField(null=True, blank=True)
     cross_check_due = models.DateField(null=True, blank=True)
+    publication_due = models.DateField(
+        "target publication date",
+        null=True,
+        blank=True,
+        help_text="The date the results are planned for; the publication time itself is set "
+        "once every region is confirmed.",
+    )
+    opened_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When self-assessment first opened (``assessments.rounds.round_open``); its "
+        "framework is fixed from then on.",
+    )
     factual_accuracy_working_days = models.PositiveSmallIntegerField(default=10)
     published_at = models.DateTimeField(
         null=True, blank=True, help_text="Results are embargoed until this time."
@@ -634,15 +657,21 @@ class DevelopmentPlanChange(models.Model):
 
 
 class RoundChange(models.Model):
-    """History: the national team's changes to a round's settings (its publication time, the
-    length of the boards' factual-accuracy window)."""
+    """History: the national team's changes to a round: its creation, its timetable, each
+    edit of its framework before it opens, each opening for a set of SHAs, its publication
+    time and the length of the boards' factual-accuracy window."""
 
     round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=50)
     old_value = models.CharField(max_length=100, blank=True)
     new_value = models.CharField(max_length=100)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for a change made from the command line (``open_round``).",
     )
     changed_at = models.DateTimeField(default=timezone.now)
 
@@ -651,3 +680,25 @@ class RoundChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round.slug}: {self.field} {self.old_value or '—'} → {self.new_value}"
+
+
+class PCTChange(models.Model):
+    """History: the national team's changes to a PCT (added, renamed, moved to another SHA,
+    its type changed, closed or reopened), written by ``assessments.organisations``."""
+
+    pct = models.ForeignKey(PrimaryCareTrust, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=50)
+    old_value = models.CharField(max_length=100, blank=True)
+    new_value = models.CharField(max_length=100, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = "PCT change"
+
+    def __str__(self) -> str:
+        return f"{self.pct.ods_code}: {self.field} {self.old_value or '—'} → {self.new_value}"
