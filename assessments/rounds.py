@@ -393,6 +393,33 @@ def round_open(*, round_: AssessmentRound, shas, by: AbstractBaseUser | None) ->
     return Opened(assessments=len(pcts), shas=len(codes), messages=queued)
 
 
+def shas_by_codes(codes) -> list[StrategicHealthAuthority]:
+    """The SHAs named by ``codes`` (case-insensitive), in the order given; ``ValidationError``
+    (key ``shas``) naming every unknown code."""
+    wanted = [code.strip().upper() for code in codes]
+    found = {s.ods_code: s for s in StrategicHealthAuthority.objects.filter(ods_code__in=wanted)}
+    unknown = [code for code in wanted if code not in found]
+    if unknown:
+        raise ValidationError(
+            {"shas": f"Unknown SHA code(s): {', '.join(unknown)} (SHAs are Q30 to Q39)."}
+        )
+    return [found[code] for code in dict.fromkeys(wanted)]
+
+
+@transaction.atomic
+def round_create_and_open(
+    *,
+    slug: str,
+    name: str,
+    source: FrameworkSource,
+    shas: list[StrategicHealthAuthority],
+    by: AbstractBaseUser | None,
+) -> tuple[AssessmentRound, Opened]:
+    """``round_create`` then ``round_open``, all or nothing (the ``open_round`` command)."""
+    round_ = round_create(slug=slug, name=name, source=source, by=by)
+    return round_, round_open(round_=round_, shas=shas, by=by)
+
+
 # --- Reads ----------------------------------------------------------------------------
 
 
