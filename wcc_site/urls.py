@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("panels/", include("panels.urls")),
+    path("rounds/", include("assessments.rounds_urls")),
+    path("organisations/", include("assessments.organisations_views")),
     path("", include("reports.urls")),
     path("", include("assessments.urls")),
 ]
