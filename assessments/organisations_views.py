@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import pct_by_code, view_access
+from assessments.exceptions import form_add_refusal
 from assessments.models import PrimaryCareTrust
 from assessments.organisations import (
     PlanChangedError,
@@ -24,7 +25,6 @@ from assessments.organisations import (
     pcts_file_plan,
 )
 from assessments.organisations_forms import PctFileForm, PctForm
-from assessments.rounds_views import _add_errors
 
 MANAGE = "assessments.manage_organisations"
 
@@ -54,7 +54,7 @@ def pct_new(request):
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_refusal(form, exc)
         else:
             messages.success(request, f"Added {pct.name} ({pct.ods_code}) to {pct.sha.name}.")
             return redirect(reverse("organisations:list"))
@@ -77,7 +77,7 @@ def pct_edit(request, pct: PrimaryCareTrust):
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_refusal(form, exc)
         else:
             messages.success(request, f"Saved {pct.name} ({pct.ods_code}): {changed} change(s).")
             return redirect(reverse("organisations:list"))

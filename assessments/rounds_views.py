@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.access import RoundItem, round_area, round_by_slug, round_competency, view_access
-from assessments.exceptions import TransitionError, refusal_messages
+from assessments.exceptions import TransitionError, form_add_refusal, refusal_messages
 from assessments.models import AssessmentRound, Stage
 from assessments.rounds import (
     TIMETABLE_FIELDS,
@@ -50,15 +50,6 @@ def _detail_url(round_: AssessmentRound) -> str:
     return reverse("rounds:detail", args=[round_.slug])
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    """A service's refusal on the form: keyed messages on their fields, others at the top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @require_safe
 @view_access(VIEW)
 def round_list(request):
@@ -83,7 +74,7 @@ def round_new(request):
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_refusal(form, exc)
         else:
             messages.success(
                 request,
@@ -129,7 +120,7 @@ def round_timetable(request, round_: AssessmentRound):
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_refusal(form, exc)
         else:
             messages.success(request, f"Saved the timetable of {round_.slug}.")
             return redirect(_detail_url(round_))
@@ -217,7 +208,7 @@ def _item_page(request, found: RoundItem, form, save, template: str):
                 messages.error(request, str(exc))
                 return redirect(_framework_url(round_))
             except ValidationError as exc:
-                _add_errors(form, exc)
+                form_add_refusal(form, exc)
             else:
                 messages.success(request, f"Saved {found.item}: {changed} change(s).")
                 return redirect(_framework_url(round_))
