@@ -82,10 +82,6 @@ class PrimaryCareTrust(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def is_open(self, on=None) -> bool:
-        """Not closed on ``on`` (today by default)."""
-        return self.closed_on is None or self.closed_on > (on or timezone.localdate())
-
 
 class Role(models.Model):
     """What a user may do: the national team, staff of one SHA, or the board of one PCT.

@@ -31,7 +31,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -364,9 +364,16 @@ def round_open(*, round_: AssessmentRound, shas, by: AbstractBaseUser | None) ->
     pcts = list(pcts_to_open(round_=round_, shas=shas))
     if not pcts:
         return Opened(assessments=0, shas=0, messages=0)
-    Assessment.objects.bulk_create(
-        [Assessment(round=round_, pct=pct, stage=Stage.SELF_ASSESSMENT) for pct in pcts]
-    )
+    try:
+        with transaction.atomic():
+            Assessment.objects.bulk_create(
+                [Assessment(round=round_, pct=pct, stage=Stage.SELF_ASSESSMENT) for pct in pcts]
+            )
+    except IntegrityError:  # someone opened some of these PCTs at the same moment
+        raise TransitionError(
+            f"Someone else opened {round_.slug} for some of these PCTs at the same time: "
+            "nothing was changed. Reload the page and check again."
+        ) from None
     now = timezone.now()
     if round_.opened_at is None:
         round_.opened_at = now

@@ -28,10 +28,16 @@ class FrameworkLockedError(ValueError):
 
 
 def framework_check_editable(framework: FrameworkVersion) -> None:
-    """Raise ``FrameworkLockedError`` if ``framework`` may no longer change (re-read from
-    the database, so that a stale copy cannot slip an edit past a lock)."""
+    """Raise ``FrameworkLockedError`` if ``framework`` may no longer change. Re-read from
+    the database, so that a stale copy cannot slip an edit past a lock; in the caller's
+    transaction the row is locked on PostgreSQL, so an edit and the round's opening
+    (``framework_lock`` updates the same row) cannot interleave (SQLite's IMMEDIATE
+    transactions serialise them anyway)."""
     locked_at = (
-        FrameworkVersion.objects.filter(pk=framework.pk).values_list("locked_at", flat=True).get()
+        FrameworkVersion.objects.select_for_update()
+        .filter(pk=framework.pk)
+        .values_list("locked_at", flat=True)
+        .get()
     )
     if locked_at is not None:
         raise FrameworkLockedError(
