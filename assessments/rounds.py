@@ -304,6 +304,26 @@ def pcts_to_open(*, round_: AssessmentRound, shas) -> QuerySet[PrimaryCareTrust]
     )
 
 
+def sha_open_counts(*, round_: AssessmentRound) -> dict[int, tuple[int, int]]:
+    """Per SHA id: ``(PCTs opening would start, PCTs already in the round)``; two queries."""
+    started = dict(
+        Assessment.objects.filter(round=round_)
+        .values_list("pct__sha_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    waiting = dict(
+        pcts_to_open(round_=round_, shas=StrategicHealthAuthority.objects.all())
+        .values_list("sha_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        sha_id: (waiting.get(sha_id, 0), started.get(sha_id, 0))
+        for sha_id in set(started) | set(waiting)
+    }
+
+
 @dataclass(frozen=True)
 class OpenPlan:
     """What opening ``round`` for ``shas`` would do: shown on the check page."""

@@ -67,12 +67,29 @@ class TimetableForm(_Form):
 
 
 class OpenRoundForm(_Form):
+    """The SHAs to open; with ``counts`` (``assessments.rounds.sha_open_counts``) each SHA
+    says how many PCTs would start and how many already have."""
+
     shas = forms.ModelMultipleChoiceField(
         label="Open for these SHAs",
         queryset=StrategicHealthAuthority.objects.order_by("ods_code"),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one SHA."},
     )
+
+    def __init__(self, *args, counts: dict[int, tuple[int, int]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if counts is not None:
+            field = self.fields["shas"]
+
+            def label(sha) -> str:
+                waiting, started = counts.get(sha.pk, (0, 0))
+                return (
+                    f"{sha.name} ({sha.ods_code}): {waiting} PCT{'s' * (waiting != 1)} to "
+                    f"start, {started} already started"
+                )
+
+            field.label_from_instance = label
 
 
 class CompetencyForm(_Form):

@@ -29,6 +29,7 @@ from assessments.rounds import (
     round_progress,
     round_set_timetable,
     rounds_overview,
+    sha_open_counts,
 )
 from assessments.rounds_forms import (
     CompetencyForm,
@@ -131,8 +132,11 @@ def round_timetable(request, round_: AssessmentRound):
 @view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
 def round_open_view(request, round_: AssessmentRound):
     """Choose the SHAs, check what will happen, then confirm (GOV.UK check answers)."""
+    counts = sha_open_counts(round_=round_)
     form = OpenRoundForm(
-        request.POST or None, initial={"shas": list(OpenRoundForm.base_fields["shas"].queryset)}
+        request.POST or None,
+        counts=counts,
+        initial={"shas": [sha_id for sha_id, (waiting, _n) in counts.items() if waiting]},
     )
     if request.method == "POST" and form.is_valid():
         shas = form.cleaned_data["shas"]

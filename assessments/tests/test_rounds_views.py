@@ -192,6 +192,28 @@ def test_round_open_checks_then_opens_and_confirms(
     ]
 
 
+def test_round_open_page_says_per_sha_what_would_start(client, new_round, national):
+    north, west = SHAFactory(ods_code="Q30", name="North East"), SHAFactory(ods_code="Q34")
+    PCTFactory(sha=north)
+    PCTFactory(sha=north)
+    AssessmentFactory(round=new_round, pct=PCTFactory(sha=west))
+    client.force_login(national)
+
+    response = client.get("/rounds/2010-11/open/")
+
+    assert "North East (Q30): 2 PCTs to start, 0 already started" in response.text
+    assert response.context["form"].initial == {"shas": [north.pk]}
+
+
+def test_round_open_without_a_sha_is_refused_on_the_form(client, new_round, national):
+    client.force_login(national)
+
+    response = client.post("/rounds/2010-11/open/", {"action": "check"})
+
+    assert response.context["form"].errors == {"shas": ["Choose at least one SHA."]}
+    assert response.text.count("<title>Error: ") == 1
+
+
 def test_competency_edit_saves_before_the_round_opens(client, new_round, national):
     client.force_login(national)
 
