@@ -8,7 +8,7 @@ framework until it opens, and open it for some or all SHAs.
 - **The previous round** (``AssessmentRound.previous``, what reports compare with as "last
   year") is the round of the year before the new slug (``2009-10`` for ``2010-11``) when it
   exists and no other round already follows it; failing that, the round whose framework
-  was copied, if no round follows it yet; otherwise none. ``previous`` is one-to-one, so a
+  was copied, if it is earlier and no round follows it yet; otherwise none. ``previous`` is one-to-one, so a
   round that already has a successor is never taken from it.
 - The framework is edited (``round_competency_edit``, ``round_area_edit``) only until the
   round opens; ``round_open`` fixes it for good (``competencies.services.framework_lock``).
@@ -123,7 +123,7 @@ def framework_sources() -> list[tuple[str, str]]:
 def _previous_for(slug: str, source: FrameworkSource) -> AssessmentRound | None:
     start = int(slug[:4]) - 1
     year_before = f"{start}-{(start + 1) % 100:02d}"
-    free = AssessmentRound.objects.filter(next_round__isnull=True)
+    free = AssessmentRound.objects.filter(next_round__isnull=True, slug__lt=slug)
     return free.filter(slug=year_before).first() or (
         free.filter(pk=source.round.pk).first() if source.round else None
     )

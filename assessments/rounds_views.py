@@ -39,7 +39,6 @@ from assessments.rounds_forms import (
     TimetableForm,
 )
 from competencies.models import Competency, GovernanceArea
-from competencies.selectors import framework_items
 from competencies.services import FrameworkLockedError
 
 VIEW = "assessments.view_rounds"
@@ -174,13 +173,14 @@ def round_opened(request, round_: AssessmentRound):
 @require_safe
 @view_access(VIEW, lookup=round_by_slug)
 def round_framework(request, round_: AssessmentRound):
-    items = framework_items(round_.framework)
     return render(
         request,
         "rounds/framework.html",
         {
             "round": round_,
-            "competencies": [i for i in items if isinstance(i, Competency)],
+            "competencies": Competency.objects.filter(framework=round_.framework).prefetch_related(
+                "levels"
+            ),
             "areas": GovernanceArea.objects.filter(framework=round_.framework).prefetch_related(
                 "sub_indicators"
             ),

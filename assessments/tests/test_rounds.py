@@ -119,6 +119,24 @@ def test_round_create_does_not_take_a_previous_round_that_already_has_a_successo
     assert round_.previous is None
 
 
+def test_round_create_never_takes_a_later_round_as_previous(last_year, national):
+    round_ = round_create(
+        slug="2008-09", name="WCC 2008/09", source=framework_source("2009-10"), by=national
+    )
+
+    assert round_.previous is None
+
+
+def test_round_create_prefers_the_year_before_to_the_round_copied(last_year, national):
+    year_before = AssessmentRoundFactory(slug="2010-11")
+
+    round_ = round_create(
+        slug="2011-12", name="WCC 2011/12", source=framework_source("2009-10"), by=national
+    )
+
+    assert round_.previous == year_before
+
+
 def test_round_set_timetable_refuses_dates_out_of_order(last_year, national):
     with pytest.raises(ValidationError) as excinfo:
         round_set_timetable(

@@ -279,3 +279,21 @@ def test_round_list_queries_do_not_grow_with_rounds(
         response = client.get("/rounds/")
 
     assert len(response.context["rounds"]) == rounds
+
+
+@pytest.mark.parametrize("items", [1, 3])
+def test_round_framework_page_queries_do_not_grow_with_items(
+    client, national, django_assert_num_queries, items
+):
+    framework = FrameworkFactory(slug="2010-11")
+    for n in range(1, items + 1):
+        CompetencyFactory(framework=framework, number=n)
+    for position, code in enumerate(["strategy", "finance", "board"][:items], start=1):
+        GovernanceAreaFactory(framework=framework, code=code, position=position)
+    AssessmentRoundFactory(slug="2010-11", framework=framework)
+    client.force_login(national)
+
+    with django_assert_num_queries(9):
+        response = client.get("/rounds/2010-11/framework/")
+
+    assert len(response.context["competencies"]) == items
