@@ -168,10 +168,6 @@ def round_create(
     return round_
 
 
-def round_is_open(round_: AssessmentRound) -> bool:
-    return round_.opened_at is not None or round_.assessments.exists()
-
-
 def framework_is_used(framework: FrameworkVersion) -> bool:
     """Fixed for good: locked, or used by an opened round or one with assessments."""
     return (
@@ -397,6 +393,7 @@ def round_open(*, round_: AssessmentRound, shas, by: AbstractBaseUser | None) ->
     now = timezone.now()
     if round_.opened_at is None:
         round_.opened_at = now
+        round_.full_clean()
         round_.save(update_fields=["opened_at"])
     framework_lock(framework=round_.framework)
     codes = sorted({p.sha.ods_code for p in pcts})
