@@ -81,7 +81,11 @@ def pct_edit(request, pct: PrimaryCareTrust):
         else:
             messages.success(request, f"Saved {pct.name} ({pct.ods_code}): {changed} change(s).")
             return redirect(reverse("organisations:list"))
-    return render(request, "organisations/pct.html", {"form": form, "pct": pct})
+    return render(
+        request,
+        "organisations/pct.html",
+        {"form": form, "pct": pct, "history": pct.changes.select_related("changed_by")},
+    )
 
 
 @require_POST

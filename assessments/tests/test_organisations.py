@@ -198,6 +198,11 @@ def test_pct_page_renames_and_closes(client, shas, national):
     assert response.status_code == 302
     pct = PrimaryCareTrust.objects.get(ods_code="5ND")
     assert (pct.name, pct.closed_on) == ("County Durham", datetime.date(2011, 4, 1))
+    page = client.get("/organisations/5ND/")
+    assert [(c.field, c.new_value) for c in page.context["history"]] == [
+        ("name", "County Durham"),
+        ("closed_on", "2011-04-01"),
+    ]
 
 
 def test_file_preview_then_confirm(client, shas, national):
