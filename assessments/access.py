@@ -38,9 +38,11 @@ from assessments.models import (
     Assessment,
     AssessmentRound,
     EvidenceDocument,
+    PrimaryCareTrust,
     StrategicHealthAuthority,
 )
 from assessments.selectors import user_scope
+from competencies.models import Competency, GovernanceArea
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -125,6 +127,42 @@ def round_by_slug(*, round_slug: str) -> AssessmentRound | None:
         .filter(slug=round_slug)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class RoundItem:
+    """A competency or governance area of a round's framework: the object of its edit page."""
+
+    round: AssessmentRound
+    item: Competency | GovernanceArea
+
+
+def round_competency(*, round_slug: str, number: int) -> RoundItem | None:
+    round_ = round_by_slug(round_slug=round_slug)
+    if round_ is None:
+        return None
+    competency = (
+        Competency.objects.filter(framework_id=round_.framework_id, number=number)
+        .prefetch_related("levels")
+        .first()
+    )
+    return None if competency is None else RoundItem(round=round_, item=competency)
+
+
+def round_area(*, round_slug: str, area_code: str) -> RoundItem | None:
+    round_ = round_by_slug(round_slug=round_slug)
+    if round_ is None:
+        return None
+    area = (
+        GovernanceArea.objects.filter(framework_id=round_.framework_id, code=area_code)
+        .prefetch_related("sub_indicators")
+        .first()
+    )
+    return None if area is None else RoundItem(round=round_, item=area)
+
+
+def pct_by_code(*, ods: str) -> PrimaryCareTrust | None:
+    return PrimaryCareTrust.objects.select_related("sha").filter(ods_code=ods.upper()).first()
 
 
 def sha_by_code(*, sha_code: str) -> StrategicHealthAuthority | None:

@@ -43,6 +43,7 @@ from assessments.models import (
     LocalOutcomePriority,
     ModerationAdjustment,
     OutcomeIndicator,
+    PCTChange,
     PrimaryCareTrust,
     RatingChange,
     RegionReview,
@@ -90,9 +91,9 @@ class StrategicHealthAuthorityAdmin(admin.ModelAdmin):
 
 @admin.register(PrimaryCareTrust)
 class PrimaryCareTrustAdmin(admin.ModelAdmin):
-    list_display = ["ods_code", "name", "org_type", "sha", "code_confidence"]
+    list_display = ["ods_code", "name", "org_type", "sha", "closed_on", "code_confidence"]
     list_display_links = ["ods_code", "name"]
-    list_filter = ["sha", "org_type", "code_confidence"]
+    list_filter = ["sha", "org_type", "code_confidence", "closed_on"]
     list_select_related = ["sha"]
     search_fields = ["ods_code", "name", "ons_code"]
     autocomplete_fields = ["sha"]
@@ -397,3 +398,12 @@ class RoundChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["changed_at", "round", "field", "old_value", "new_value", "changed_by"]
     list_filter = ["round", "field"]
     list_select_related = ["round", "changed_by"]
+
+
+@admin.register(PCTChange)
+class PCTChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["changed_at", "pct", "field", "old_value", "new_value", "changed_by", "note"]
+    list_filter = ["field", "pct__sha"]
+    list_select_related = ["pct", "changed_by"]
+    search_fields = ["pct__ods_code", "pct__name", "note"]
+    date_hierarchy = "changed_at"

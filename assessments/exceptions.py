@@ -25,3 +25,13 @@ def refusal_messages(exc: Exception) -> list[str]:
     """What a refused write says, as messages for the user: a ``ValidationError``'s
     messages, or the text of any other refusal."""
     return list(getattr(exc, "messages", None) or [str(exc)])
+
+
+def form_add_refusal(form, exc) -> None:
+    """A service's ``ValidationError`` on a form: messages keyed by a field of the form on
+    that field (so the error summary links to it), any others at the top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

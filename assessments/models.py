@@ -63,6 +63,12 @@ class PrimaryCareTrust(models.Model):
     code_confidence = models.CharField(
         max_length=20, default="confirmed", help_text="Whether the ODS code is sourced."
     )
+    closed_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Closed (e.g. merged into another PCT) from this day: it keeps its history "
+        "and published results, and gets no assessment in rounds opened afterwards.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -142,6 +148,19 @@ class AssessmentRound(models.Model):
     consensus_due = models.DateField(null=True, blank=True)
     moderation_due = models.DateField(null=True, blank=True)
     cross_check_due = models.DateField(null=True, blank=True)
+    publication_due = models.DateField(
+        "target publication date",
+        null=True,
+        blank=True,
+        help_text="The date the results are planned for; the publication time itself is set "
+        "once every region is confirmed.",
+    )
+    opened_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When self-assessment first opened (``assessments.rounds.round_open``); its "
+        "framework is fixed from then on.",
+    )
     factual_accuracy_working_days = models.PositiveSmallIntegerField(default=10)
     published_at = models.DateTimeField(
         null=True, blank=True, help_text="Results are embargoed until this time."
@@ -634,9 +653,10 @@ class DevelopmentPlanChange(models.Model):
 
 
 class RoundChange(models.Model):
-    """History: the national team's changes to a round's settings (its publication time, the
-    length of the boards' factual-accuracy window), and the withdrawal of its publication
-    (``new_value`` "withdrawn", with its ``reason``)."""
+    """History: the national team's changes to a round: its creation, its timetable, each
+    edit of its framework before it opens, each opening for a set of SHAs, its publication
+    time, the length of the boards' factual-accuracy window, and the withdrawal of its
+    publication (``new_value`` "withdrawn", with its ``reason``)."""
 
     round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=50)
@@ -644,7 +664,12 @@ class RoundChange(models.Model):
     new_value = models.CharField(max_length=100)
     reason = models.TextField(blank=True, help_text="Why, where the action needs a reason.")
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for a change made from the command line (``open_round``).",
     )
     changed_at = models.DateTimeField(default=timezone.now)
 
@@ -721,3 +746,25 @@ class AccountChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.get_action_display().lower()}"
+
+
+class PCTChange(models.Model):
+    """History: the national team's changes to a PCT (added, renamed, moved to another SHA,
+    its type changed, closed or reopened), written by ``assessments.organisations``."""
+
+    pct = models.ForeignKey(PrimaryCareTrust, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=50)
+    old_value = models.CharField(max_length=100, blank=True)
+    new_value = models.CharField(max_length=100, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = "PCT change"
+
+    def __str__(self) -> str:
+        return f"{self.pct.ods_code}: {self.field} {self.old_value or '—'} → {self.new_value}"

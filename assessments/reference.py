@@ -1,6 +1,8 @@
 """Loading SHAs, PCTs, outcome indicators and suppliers from ``fixtures/`` (idempotent)."""
 
 import csv
+import io
+from datetime import date
 from pathlib import Path
 
 from django.db import transaction
@@ -20,26 +22,47 @@ ORG_TYPES = {
 }
 
 
-def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
-    """Rows numbered as a spreadsheet shows them (the header is row 1)."""
+# The columns of a PCT file (``fixtures/pcts_2009.csv``); the others are optional.
+PCT_COLUMNS = ["ods_code", "name", "org_type", "sha_ods_code"]
+
+
+def read_csv_text(text: str, *, source, required: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows numbered as a spreadsheet shows them (the header is row 1); the one CSV reader
+    of reference files and of the organisations page's upload."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ReferenceDataError(source, "header", f"missing column(s): {', '.join(missing)}")
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in required if c not in (reader.fieldnames or [])]
-            if missing:
-                raise ReferenceDataError(path, "header", f"missing column(s): {', '.join(missing)}")
-            return [(number, row) for number, row in enumerate(reader, start=2)]
+        return [(number, row) for number, row in enumerate(reader, start=2)]
+    except csv.Error as exc:
+        raise ReferenceDataError(
+            source, f"row {reader.line_num}", f"not valid CSV ({exc})"
+        ) from None
+
+
+def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
+    try:
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ReferenceDataError(path, "file", "not found") from None
+    return read_csv_text(text, source=path, required=required)
 
 
-def _ods(path: Path, number: int, column: str, raw: str) -> str:
+def ods_code_parse(raw: str) -> str:
+    """An ODS code from input: three letters or digits, upper-cased; ``ValueError`` naming
+    the value and the rule otherwise."""
     code = (raw or "").strip().upper()
-    if len(code) != 3 or not code.isalnum():
-        raise ReferenceDataError(
-            path, f"row {number}, column {column}", f"{raw!r} is not a three-character ODS code"
-        )
+    if len(code) != 3 or not code.isascii() or not code.isalnum():
+        raise ValueError(f"{raw!r} is not an ODS code: three letters or digits, such as 5PG")
     return code
+
+
+def _ods(path, number: int, column: str, raw: str) -> str:
+    try:
+        return ods_code_parse(raw)
+    except ValueError as exc:
+        raise ReferenceDataError(path, f"row {number}, column {column}", str(exc)) from None
 
 
 @transaction.atomic
@@ -56,13 +79,58 @@ def shas_load(*, path: Path) -> int:
     return len(rows)
 
 
+def pct_row_parse(
+    source, number: int, row: dict[str, str], shas: dict[str, StrategicHealthAuthority]
+) -> dict:
+    """One row of a PCT file as model values (plus ``closed_on`` when the optional column
+    has a date); ``ReferenceDataError`` naming the row, the column, the value and the rule."""
+    code = _ods(source, number, "ods_code", row["ods_code"])
+    name = (row["name"] or "").strip()
+    if not name:
+        raise ReferenceDataError(source, f"row {number}, column name", "the name is empty")
+    sha_code = _ods(source, number, "sha_ods_code", row["sha_ods_code"])
+    if sha_code not in shas:
+        raise ReferenceDataError(
+            source,
+            f"row {number}, column sha_ods_code",
+            f"unknown SHA {sha_code} (load SHAs first)",
+        )
+    org_type = ORG_TYPES.get((row["org_type"] or "").strip())
+    if org_type is None:
+        raise ReferenceDataError(
+            source,
+            f"row {number}, column org_type",
+            f"{row['org_type']!r} is not one of {', '.join(ORG_TYPES)}",
+        )
+    values = {
+        "ods_code": code,
+        "name": name,
+        "org_type": org_type,
+        "sha": shas[sha_code],
+        "ons_code": (row.get("ons_code_2012") or "").strip(),
+        "code_confidence": (row.get("code_confidence") or "confirmed").strip(),
+    }
+    raw_closed = (row.get("closed_on") or "").strip()
+    if raw_closed:
+        try:
+            values["closed_on"] = date.fromisoformat(raw_closed)
+        except ValueError:
+            raise ReferenceDataError(
+                source,
+                f"row {number}, column closed_on",
+                f"{raw_closed!r} is not a date: write it as YYYY-MM-DD, e.g. 2011-03-31",
+            ) from None
+    return values
+
+
 @transaction.atomic
 def pcts_load(*, path: Path) -> int:
-    rows = _read_csv(path, ["ods_code", "name", "org_type", "sha_ods_code"])
+    rows = _read_csv(path, PCT_COLUMNS)
     shas = {sha.ods_code: sha for sha in StrategicHealthAuthority.objects.all()}
     seen: dict[str, int] = {}
     for number, row in rows:
-        code = _ods(path, number, "ods_code", row["ods_code"])
+        values = pct_row_parse(path, number, row, shas)
+        code = values.pop("ods_code")
         if code in seen:
             raise ReferenceDataError(
                 path,
@@ -70,30 +138,8 @@ def pcts_load(*, path: Path) -> int:
                 f"{code} already appears in row {seen[code]}",
             )
         seen[code] = number
-        sha_code = _ods(path, number, "sha_ods_code", row["sha_ods_code"])
-        if sha_code not in shas:
-            raise ReferenceDataError(
-                path,
-                f"row {number}, column sha_ods_code",
-                f"unknown SHA {sha_code} (load SHAs first)",
-            )
-        org_type = ORG_TYPES.get((row["org_type"] or "").strip())
-        if org_type is None:
-            raise ReferenceDataError(
-                path,
-                f"row {number}, column org_type",
-                f"{row['org_type']!r} is not one of {', '.join(ORG_TYPES)}",
-            )
-        PrimaryCareTrust.objects.update_or_create(
-            ods_code=code,
-            defaults={
-                "name": (row["name"] or "").strip(),
-                "org_type": org_type,
-                "sha": shas[sha_code],
-                "ons_code": (row.get("ons_code_2012") or "").strip(),
-                "code_confidence": (row.get("code_confidence") or "confirmed").strip(),
-            },
-        )
+        values.pop("closed_on", None)  # closing a PCT is the organisations page's work
+        PrimaryCareTrust.objects.update_or_create(ods_code=code, defaults=values)
     return len(rows)
 
 

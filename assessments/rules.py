@@ -91,3 +91,11 @@ rules.add_perm("assessments.view_evidence", is_national | is_sha_staff_for | is_
 # everyone (login, help, the health check).
 rules.add_perm("assessments.signed_in", rules.is_authenticated)
 rules.add_perm("assessments.anyone", rules.always_allow)
+
+# Rounds and organisations (``assessments.rounds``, ``assessments.organisations``): the
+# national team creates rounds, sets their timetables, edits their frameworks until they
+# open, opens them, and keeps the list of PCTs; SHA staff read the rounds (every region's
+# progress: only counts of PCTs per stage). Object: a round, a round's item, or none.
+rules.add_perm("assessments.view_rounds", is_national | is_sha_staff)
+rules.add_perm("assessments.manage_rounds", is_national)
+rules.add_perm("assessments.manage_organisations", is_national)

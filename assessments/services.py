@@ -592,9 +592,16 @@ def evidence_delete(*, document: EvidenceDocument, by: AbstractBaseUser) -> None
 
 
 def round_change_record(
-    *, round_: AssessmentRound, field: str, old, new, by: AbstractBaseUser, reason: str = ""
+    *,
+    round_: AssessmentRound,
+    field: str,
+    old,
+    new,
+    by: AbstractBaseUser | None,
+    reason: str = "",
 ) -> RoundChange:
-    """The history row of a change to a round's setting (in the caller's transaction)."""
+    """The history row of a change to a round's setting (in the caller's transaction);
+    ``by`` is None for a change made from the command line."""
 
     def text(value) -> str:
         if isinstance(value, datetime):

@@ -33,6 +33,11 @@ class FrameworkVersion(models.Model):
     slug = models.SlugField(unique=True, help_text="For example 2008-09.")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    locked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a round using this framework opened: never changed from then on.",
+    )
 
     class Meta:
         ordering = ["slug"]

@@ -26,6 +26,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("panels/", include("panels.urls")),
     path("people/", include("panels.people_urls")),
+    path("rounds/", include("assessments.rounds_urls")),
+    path("organisations/", include("assessments.organisations_views")),
     path("", include("reports.urls")),
     path("", include("assessments.urls")),
 ]

@@ -13,6 +13,7 @@ from tests.factories.assessments import (  # noqa: F401
     LocalOutcomePriorityFactory,
     ModerationAdjustmentFactory,
     OutcomeIndicatorFactory,
+    PCTChangeFactory,
     PCTFactory,
     RatingChangeFactory,
     RegionReviewChangeFactory,

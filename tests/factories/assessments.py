@@ -16,6 +16,7 @@ from assessments.models import (
     LocalOutcomePriority,
     ModerationAdjustment,
     OutcomeIndicator,
+    PCTChange,
     PrimaryCareTrust,
     RatingChange,
     RegionReview,
@@ -307,4 +308,15 @@ class RoundChangeFactory(factory.django.DjangoModelFactory):
     field = "factual_accuracy_working_days"
     old_value = "10"
     new_value = "15"
+    changed_by = factory.SubFactory(UserFactory)
+
+
+class PCTChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PCTChange
+
+    pct = factory.SubFactory(PCTFactory)
+    field = "name"
+    old_value = "Old name"
+    new_value = factory.SelfAttribute("pct.name")
     changed_by = factory.SubFactory(UserFactory)

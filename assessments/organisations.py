@@ -1,0 +1,268 @@
+"""Keeping the list of PCTs: add one, rename it, move it to another SHA, change its type,
+close it; or load a file of them, previewed and then applied all or nothing.
+
+PCTs merged between years are common. A closed PCT (``closed_on``) is never deleted: it
+keeps its assessments, history and published results, and gets no assessment in rounds
+opened after that day (``assessments.rounds.pcts_to_open``).
+
+**A PCT file** has the columns of ``fixtures/pcts_2009.csv`` (``ods_code``, ``name``,
+``org_type``, ``sha_ods_code``; the others optional), read by the same reader and row rules
+as ``load_reference_data`` (``assessments.reference``). A row with a new code adds a PCT;
+a known code with another name, SHA or type renames, moves or retypes it. A PCT missing
+from the file is left alone: a file is not assumed to be complete, so nothing is closed by
+absence. To close a PCT through a file, give it a date in an optional ``closed_on`` column
+(YYYY-MM-DD); the preview lists every closure. Every bad row is named (row as a spreadsheet
+numbers it, column, value, rule) and a file with any error changes nothing.
+
+Every change writes a ``PCTChange`` row in its transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from assessments.models import PCTChange, PrimaryCareTrust, StrategicHealthAuthority
+from assessments.reference import (
+    PCT_COLUMNS,
+    ReferenceDataError,
+    ods_code_parse,
+    pct_row_parse,
+    read_csv_text,
+)
+
+OrgType = PrimaryCareTrust.OrgType
+
+
+def _record(pct, field, old, new, by, note="") -> None:
+    change = PCTChange(
+        pct=pct,
+        field=field,
+        old_value="" if old is None else str(old)[:100],
+        new_value="" if new is None else str(new)[:100],
+        changed_by=by,
+        note=note[:200],
+    )
+    change.full_clean()
+    change.save()
+
+
+def _name(raw: str) -> str:
+    name = " ".join((raw or "").split())
+    if not name:
+        raise ValidationError({"name": "Give the PCT's name."})
+    return name
+
+
+@transaction.atomic
+def pct_create(
+    *,
+    ods_code: str,
+    name: str,
+    sha: StrategicHealthAuthority,
+    org_type: str,
+    by: AbstractBaseUser | None,
+    note: str = "",
+) -> PrimaryCareTrust:
+    """A new PCT. ``ods_code``: three letters or digits, upper-cased, not already used."""
+    try:
+        code = ods_code_parse(ods_code)
+    except ValueError as exc:
+        raise ValidationError({"ods_code": str(exc)}) from None
+    existing = PrimaryCareTrust.objects.filter(ods_code=code).first()
+    if existing is not None:
+        raise ValidationError({"ods_code": f"{code} is already {existing.name}'s ODS code."})
+    pct = PrimaryCareTrust(ods_code=code, name=_name(name), sha=sha, org_type=org_type)
+    pct.full_clean()
+    pct.save()
+    _record(pct, "added", "", f"{pct.name} ({sha.ods_code})", by, note)
+    return pct
+
+
+@transaction.atomic
+def pct_update(
+    *,
+    pct: PrimaryCareTrust,
+    name: str,
+    sha: StrategicHealthAuthority,
+    org_type: str,
+    closed_on: date | None,
+    by: AbstractBaseUser | None,
+    note: str = "",
+) -> int:
+    """Rename, move, retype, close (``closed_on``: the first day it is closed) or reopen
+    (``closed_on=None``) a PCT; returns how many fields changed, each with its history row.
+    Its assessments in rounds already open are kept as they are."""
+    new = {"name": _name(name), "sha": sha, "org_type": org_type, "closed_on": closed_on}
+    changed = []
+    for field, value in new.items():
+        old = getattr(pct, field)
+        if old != value:
+            changed.append(field)
+            label = {"sha": "sha", "closed_on": "closed_on"}.get(field, field)
+            old_text = old.ods_code if field == "sha" else old
+            new_text = value.ods_code if field == "sha" else value
+            setattr(pct, field, value)
+            _record(pct, label, old_text, new_text, by, note)
+    if changed:
+        pct.full_clean()
+        pct.save(update_fields=changed)
+    return len(changed)
+
+
+# --- A file of PCTs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    row: int
+    ods_code: str
+    kind: str  # "add", "rename", "move", "type", "close", "reopen"
+    old: str
+    new: str
+
+    @property
+    def label(self) -> str:
+        return {
+            "add": "Add",
+            "rename": "Rename",
+            "move": "Move to another SHA",
+            "type": "Change type",
+            "close": "Close",
+            "reopen": "Reopen",
+        }[self.kind]
+
+
+@dataclass(frozen=True)
+class PctFilePlan:
+    changes: list[PlannedChange]
+    errors: list[str]
+    rows: dict[str, dict]  # ODS code → the row's values, for the rows that change anything
+
+    @property
+    def signature(self) -> str:
+        """A digest of the changes, so that a confirmation applies only what was previewed."""
+        data = [[c.row, c.ods_code, c.kind, c.old, c.new] for c in self.changes]
+        return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+def pcts_file_plan(*, text: str, filename: str) -> PctFilePlan:
+    """What loading ``text`` would change, or every error in it; writes nothing."""
+    try:
+        rows = read_csv_text(text, source=filename, required=PCT_COLUMNS)
+    except ReferenceDataError as exc:
+        return PctFilePlan(changes=[], errors=[str(exc)], rows={})
+    shas = {sha.ods_code: sha for sha in StrategicHealthAuthority.objects.all()}
+    existing = {p.ods_code: p for p in PrimaryCareTrust.objects.select_related("sha")}
+    errors: list[str] = []
+    changes: list[PlannedChange] = []
+    wanted: dict[str, dict] = {}
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        try:
+            values = pct_row_parse(filename, number, row, shas)
+        except ReferenceDataError as exc:
+            errors.append(str(exc))
+            continue
+        code = values["ods_code"]
+        if code in seen:
+            errors.append(
+                f"{filename}: row {number}, column ods_code: {code} already appears in row "
+                f"{seen[code]}"
+            )
+            continue
+        seen[code] = number
+        pct = existing.get(code)
+        found: list[PlannedChange] = []
+        if pct is None:
+            found.append(
+                PlannedChange(number, code, "add", "", f"{values['name']} ({values['sha']})")
+            )
+            if values.get("closed_on"):
+                found.append(
+                    PlannedChange(number, code, "close", "", values["closed_on"].isoformat())
+                )
+        else:
+            if pct.name != values["name"]:
+                found.append(PlannedChange(number, code, "rename", pct.name, values["name"]))
+            if pct.sha_id != values["sha"].pk:
+                found.append(PlannedChange(number, code, "move", pct.sha.name, values["sha"].name))
+            if pct.org_type != values["org_type"]:
+                found.append(
+                    PlannedChange(
+                        number,
+                        code,
+                        "type",
+                        pct.get_org_type_display(),
+                        OrgType(values["org_type"]).label,
+                    )
+                )
+            closed_on = values.get("closed_on")
+            if closed_on and pct.closed_on != closed_on:
+                old = pct.closed_on.isoformat() if pct.closed_on else ""
+                found.append(PlannedChange(number, code, "close", old, closed_on.isoformat()))
+        if found:
+            changes.extend(found)
+            wanted[code] = values
+    if errors:
+        return PctFilePlan(changes=[], errors=errors, rows={})
+    return PctFilePlan(changes=changes, errors=[], rows=wanted)
+
+
+class PlanChangedError(ValueError):
+    """The file would now change something other than what was previewed."""
+
+
+@transaction.atomic
+def pcts_file_apply(
+    *, text: str, filename: str, signature: str, by: AbstractBaseUser
+) -> PctFilePlan:
+    """Apply a previewed file, all or nothing: re-planned against the PCTs as they are now,
+    and refused (``PlanChangedError``) unless the plan is still the one previewed
+    (``signature``), or (``ValidationError``) if the file has errors."""
+    plan = pcts_file_plan(text=text, filename=filename)
+    if plan.errors:
+        raise ValidationError(plan.errors)
+    if plan.signature != signature:
+        raise PlanChangedError(
+            "The PCTs have changed since the preview: nothing was written. Check the new "
+            "preview and confirm again."
+        )
+    note = f"Loaded from {filename}"
+    existing = {p.ods_code: p for p in PrimaryCareTrust.objects.filter(ods_code__in=plan.rows)}
+    for code, values in plan.rows.items():
+        pct = existing.get(code)
+        if pct is None:
+            pct = pct_create(
+                ods_code=code,
+                name=values["name"],
+                sha=values["sha"],
+                org_type=values["org_type"],
+                by=by,
+                note=note,
+            )
+            if values["ons_code"] or values["code_confidence"] != pct.code_confidence:
+                pct.ons_code, pct.code_confidence = values["ons_code"], values["code_confidence"]
+                pct.full_clean()
+                pct.save(update_fields=["ons_code", "code_confidence"])
+        pct_update(
+            pct=pct,
+            name=values["name"],
+            sha=values["sha"],
+            org_type=values["org_type"],
+            closed_on=values.get("closed_on") or pct.closed_on,
+            by=by,
+            note=note,
+        )
+    return plan
+
+
+def organisations_overview():
+    """Every PCT with its SHA, by SHA then name (one query)."""
+    return PrimaryCareTrust.objects.select_related("sha").order_by("sha__name", "name")

@@ -1,0 +1,144 @@
+"""The organisations pages (the national team only; everyone else 404): the PCTs by SHA,
+add one, change one (rename, move, retype, close), and load a file of them with a preview
+of every change, applied on confirmation (``assessments.organisations``).
+
+The file's text travels back with the confirmation (a hidden field) together with the
+digest of the plan previewed; confirming re-reads it against the PCTs as they are and
+applies it only if the plan is unchanged, so what is written is exactly what was shown.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from assessments.access import pct_by_code, view_access
+from assessments.exceptions import form_add_refusal
+from assessments.models import PrimaryCareTrust
+from assessments.organisations import (
+    PlanChangedError,
+    organisations_overview,
+    pct_create,
+    pct_update,
+    pcts_file_apply,
+    pcts_file_plan,
+)
+from assessments.organisations_forms import PctFileForm, PctForm
+
+MANAGE = "assessments.manage_organisations"
+
+
+@require_safe
+@view_access(MANAGE)
+def organisation_list(request):
+    return render(
+        request,
+        "organisations/list.html",
+        {"pcts": organisations_overview(), "file_form": PctFileForm()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(MANAGE)
+def pct_new(request):
+    form = PctForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pct = pct_create(
+                ods_code=data["ods_code"],
+                name=data["name"],
+                sha=data["sha"],
+                org_type=data["org_type"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form_add_refusal(form, exc)
+        else:
+            messages.success(request, f"Added {pct.name} ({pct.ods_code}) to {pct.sha.name}.")
+            return redirect(reverse("organisations:list"))
+    return render(request, "organisations/pct.html", {"form": form, "pct": None})
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(MANAGE, lookup=pct_by_code)
+def pct_edit(request, pct: PrimaryCareTrust):
+    form = PctForm(request.POST or None, pct=pct)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = pct_update(
+                pct=pct,
+                name=data["name"],
+                sha=data["sha"],
+                org_type=data["org_type"],
+                closed_on=data["closed_on"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form_add_refusal(form, exc)
+        else:
+            messages.success(request, f"Saved {pct.name} ({pct.ods_code}): {changed} change(s).")
+            return redirect(reverse("organisations:list"))
+    return render(
+        request,
+        "organisations/pct.html",
+        {"form": form, "pct": pct, "history": pct.changes.select_related("changed_by")},
+    )
+
+
+@require_POST
+@view_access(MANAGE)
+def pcts_file_preview(request):
+    form = PctFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(
+            request,
+            "organisations/list.html",
+            {"pcts": organisations_overview(), "file_form": form},
+        )
+    filename, text = form.cleaned_data["file"]
+    plan = pcts_file_plan(text=text, filename=filename)
+    return render(
+        request,
+        "organisations/preview.html",
+        {"plan": plan, "filename": filename, "text": text},
+    )
+
+
+@require_POST
+@view_access(MANAGE)
+def pcts_file_confirm(request):
+    filename = request.POST.get("filename", "")
+    text = request.POST.get("text", "")
+    try:
+        plan = pcts_file_apply(
+            text=text, filename=filename, signature=request.POST.get("signature", ""),
+            by=request.user,
+        )  # fmt: skip
+    except PlanChangedError as exc:
+        messages.error(request, str(exc))
+        return render(
+            request,
+            "organisations/preview.html",
+            {"plan": pcts_file_plan(text=text, filename=filename), "filename": filename,
+             "text": text},
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, "Nothing was written: " + " ".join(exc.messages))
+        return redirect(reverse("organisations:list"))
+    messages.success(
+        request, f"Loaded {filename}: {len(plan.changes)} change(s) to {len(plan.rows)} PCT(s)."
+    )
+    return redirect(reverse("organisations:list"))
+
+
+app_name = "organisations"
+urlpatterns = [
+    path("", organisation_list, name="list"),
+    path("new/", pct_new, name="new"),
+    path("file/", pcts_file_preview, name="file_preview"),
+    path("file/confirm/", pcts_file_confirm, name="file_confirm"),
+    path("<str:ods>/", pct_edit, name="edit"),
+]

@@ -1,0 +1,489 @@
+"""Writes and reads for running a year: create a round, set its timetable, edit its
+framework until it opens, and open it for some or all SHAs.
+
+- ``round_create`` makes the round with a deep copy of an earlier framework
+  (``competencies.services.framework_copy``): the source is named by a round's slug or,
+  on a fresh deployment with no rounds yet, by a framework version's slug (``2009-10``
+  after ``load_reference_data``).
+- **The previous round** (``AssessmentRound.previous``, what reports compare with as "last
+  year") is the round of the year before the new slug (``2009-10`` for ``2010-11``) when it
+  exists and no other round already follows it; failing that, the round whose framework
+  was copied, if it is earlier and no round follows it yet; otherwise none. ``previous`` is one-to-one, so a
+  round that already has a successor is never taken from it.
+- The framework is edited (``round_competency_edit``, ``round_area_edit``) only until the
+  round opens; ``round_open`` fixes it for good (``competencies.services.framework_lock``).
+  A framework already used by any opened round, or by a round that has assessments (rounds
+  older than ``opened_at``), is refused too.
+- ``round_open`` gives every open PCT of the SHAs named its assessment at self-assessment
+  and e-mails each PCT's board once the transaction commits. Run again for more SHAs, it
+  adds only what is missing: a PCT never gets two assessments in one round.
+
+Every change writes its ``RoundChange`` row in the same transaction. Refusals are
+``ValidationError`` keyed by field (bad input) or ``TransitionError`` (too late).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.exceptions import TransitionError
+from assessments.mail import Message, mail_enqueue
+from assessments.models import (
+    Assessment,
+    AssessmentRound,
+    PrimaryCareTrust,
+    Role,
+    RoundChange,
+    Stage,
+    StrategicHealthAuthority,
+)
+from assessments.services import round_change_record
+from competencies.models import Competency, FrameworkVersion, GovernanceArea, SubIndicator
+from competencies.services import (
+    FrameworkLockedError,
+    competency_update,
+    framework_copy,
+    framework_lock,
+    governance_area_update,
+)
+
+SLUG_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+# The timetable, in the order the year runs: each date on or after the one before it.
+TIMETABLE_FIELDS = {
+    "self_assessment_due": "self-assessment deadline",
+    "panel_formation_due": "panels formed by",
+    "scoring_due": "scoring deadline",
+    "consensus_due": "consensus deadline",
+    "moderation_due": "regional moderation deadline",
+    "cross_check_due": "national cross-check deadline",
+    "publication_due": "target publication date",
+}
+
+
+def round_slug_clean(raw: str) -> str:
+    """A round's slug, ``YYYY-YY`` with consecutive years (``2010-11``); ``ValidationError``
+    (key ``slug``) naming the value otherwise."""
+    slug = (raw or "").strip()
+    match = SLUG_RE.match(slug)
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise ValidationError(
+            {
+                "slug": f"{slug!r} is not a round: write two consecutive years as YYYY-YY, "
+                "for example 2010-11."
+            }
+        )
+    return slug
+
+
+@dataclass(frozen=True)
+class FrameworkSource:
+    """What a new round's framework is copied from: a round's, or a framework version."""
+
+    framework: FrameworkVersion
+    round: AssessmentRound | None
+
+    @property
+    def label(self) -> str:
+        return f"round {self.round.slug}" if self.round else f"framework {self.framework.slug}"
+
+
+def framework_source(slug: str) -> FrameworkSource | None:
+    """The round named ``slug`` (its framework), else the framework version named ``slug``."""
+    round_ = AssessmentRound.objects.select_related("framework").filter(slug=slug).first()
+    if round_ is not None:
+        return FrameworkSource(framework=round_.framework, round=round_)
+    framework = FrameworkVersion.objects.filter(slug=slug).first()
+    return None if framework is None else FrameworkSource(framework=framework, round=None)
+
+
+def framework_sources() -> list[tuple[str, str]]:
+    """Choices for "copy the framework of": every round, then frameworks no round uses."""
+    rounds = list(AssessmentRound.objects.select_related("framework").order_by("-slug"))
+    used = {r.framework_id for r in rounds}
+    choices = [(r.slug, f"Round {r.slug}: {r.framework.name}") for r in rounds]
+    choices += [
+        (f.slug, f"Framework {f.slug}: {f.name} (no round yet)")
+        for f in FrameworkVersion.objects.exclude(pk__in=used).order_by("-slug")
+    ]
+    return choices
+
+
+def _previous_for(slug: str, source: FrameworkSource) -> AssessmentRound | None:
+    start = int(slug[:4]) - 1
+    year_before = f"{start}-{(start + 1) % 100:02d}"
+    free = AssessmentRound.objects.filter(next_round__isnull=True, slug__lt=slug)
+    return free.filter(slug=year_before).first() or (
+        free.filter(pk=source.round.pk).first() if source.round else None
+    )
+
+
+def _framework_slug(slug: str) -> str:
+    taken = set(
+        FrameworkVersion.objects.filter(slug__startswith=slug).values_list("slug", flat=True)
+    )
+    if slug not in taken:
+        return slug
+    n = 2
+    while f"{slug}-{n}" in taken:
+        n += 1
+    return f"{slug}-{n}"
+
+
+@transaction.atomic
+def round_create(
+    *, slug: str, name: str, source: FrameworkSource, by: AbstractBaseUser | None
+) -> AssessmentRound:
+    """A new round, not yet open, with its own copy of ``source``'s framework."""
+    slug = round_slug_clean(slug)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(
+            {"name": "Give the round a name, e.g. World Class Commissioning assurance 2010/11."}
+        )
+    if AssessmentRound.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"A round {slug} already exists: choose another year."})
+    framework = framework_copy(
+        source=source.framework, slug=_framework_slug(slug), name=f"Framework {slug}"
+    )
+    round_ = AssessmentRound(
+        slug=slug, name=name, framework=framework, previous=_previous_for(slug, source)
+    )
+    round_.full_clean()
+    round_.save()
+    round_change_record(
+        round_=round_, field="created", old="", new=f"copy of {source.label}", by=by
+    )
+    return round_
+
+
+def framework_is_used(framework: FrameworkVersion) -> bool:
+    """Fixed for good: locked, or used by an opened round or one with assessments."""
+    return (
+        framework.locked_at is not None
+        or AssessmentRound.objects.filter(framework=framework)
+        .filter(Q(opened_at__isnull=False) | Q(assessments__isnull=False))
+        .exists()
+    )
+
+
+def _check_framework_editable(round_: AssessmentRound) -> None:
+    if framework_is_used(round_.framework):
+        raise FrameworkLockedError(
+            f"The framework of {round_.slug} has been used by an opened round: it can no "
+            "longer be changed. Create a new round to change its wording."
+        )
+
+
+def _short(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+def _record_framework_changes(round_, changes, by) -> None:
+    for what, old, new in changes:
+        round_change_record(
+            round_=round_, field=f"framework {what}"[:50], old=_short(old), new=_short(new), by=by
+        )
+
+
+@transaction.atomic
+def round_competency_edit(
+    *,
+    round_: AssessmentRound,
+    competency: Competency,
+    short_name: str,
+    statement: str,
+    levels: dict[int, str],
+    by: AbstractBaseUser,
+) -> int:
+    """Change a competency of the round's framework before it opens; returns how many
+    things changed (each with its ``RoundChange``)."""
+    _check_framework_editable(round_)
+    if competency.framework_id != round_.framework_id:
+        raise ValidationError(f"{competency} is not part of the framework of {round_.slug}.")
+    changes = competency_update(
+        competency=competency, short_name=short_name, statement=statement, levels=levels
+    )
+    _record_framework_changes(round_, changes, by)
+    return len(changes)
+
+
+@transaction.atomic
+def round_area_edit(
+    *,
+    round_: AssessmentRound,
+    area: GovernanceArea,
+    values: dict[str, str],
+    sub_indicators: list[tuple[SubIndicator | None, str, str]],
+    by: AbstractBaseUser,
+) -> int:
+    """Change a governance area's meanings and sub-indicators before the round opens."""
+    _check_framework_editable(round_)
+    if area.framework_id != round_.framework_id:
+        raise ValidationError(f"{area} is not part of the framework of {round_.slug}.")
+    changes = governance_area_update(area=area, values=values, sub_indicators=sub_indicators)
+    _record_framework_changes(round_, changes, by)
+    return len(changes)
+
+
+@transaction.atomic
+def round_set_timetable(
+    *, round_: AssessmentRound, dates: dict[str, date | None], working_days: int, by
+) -> AssessmentRound:
+    """Set the round's deadlines (``TIMETABLE_FIELDS``; each on or after the one before)
+    and the boards' factual-accuracy working days; one ``RoundChange`` per changed value."""
+    from assessments.factual_accuracy import WINDOW_DAYS_MAX
+
+    errors: dict[str, str] = {}
+    if not 1 <= working_days <= WINDOW_DAYS_MAX:
+        errors["factual_accuracy_working_days"] = (
+            f"Give between 1 and {WINDOW_DAYS_MAX} working days."
+        )
+    last_field, last = None, None
+    for field in TIMETABLE_FIELDS:
+        value = dates.get(field)
+        if value is None:
+            continue
+        if last is not None and value < last:
+            errors[field] = (
+                f"{value:%d %B %Y} is before the {TIMETABLE_FIELDS[last_field]} "
+                f"({last:%d %B %Y}): each date must follow the one before it."
+            )
+        last_field, last = field, value
+    if errors:
+        raise ValidationError(errors)
+    changed = []
+    for field in TIMETABLE_FIELDS:
+        old, new = getattr(round_, field), dates.get(field)
+        if old != new:
+            setattr(round_, field, new)
+            changed.append((field, old, new))
+    if round_.factual_accuracy_working_days != working_days:
+        changed.append(
+            ("factual_accuracy_working_days", round_.factual_accuracy_working_days, working_days)
+        )
+        round_.factual_accuracy_working_days = working_days
+    if not changed:
+        return round_
+    round_.full_clean()
+    round_.save(update_fields=[field for field, _old, _new in changed])
+    for field, old, new in changed:
+        round_change_record(round_=round_, field=field, old=old, new=new, by=by)
+    return round_
+
+
+# --- Opening --------------------------------------------------------------------------
+
+
+def pcts_to_open(*, round_: AssessmentRound, shas) -> QuerySet[PrimaryCareTrust]:
+    """The PCTs of ``shas`` that opening would start: open today, and with no assessment
+    in ``round_`` yet."""
+    today = timezone.localdate()
+    return (
+        PrimaryCareTrust.objects.filter(sha__in=shas)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))
+        .exclude(assessments__round=round_)
+        .select_related("sha")
+        .order_by("sha__name", "name")
+    )
+
+
+def sha_open_counts(*, round_: AssessmentRound) -> dict[int, tuple[int, int]]:
+    """Per SHA id: ``(PCTs opening would start, PCTs already in the round)``; two queries."""
+    started = dict(
+        Assessment.objects.filter(round=round_)
+        .values_list("pct__sha_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    waiting = dict(
+        pcts_to_open(round_=round_, shas=StrategicHealthAuthority.objects.all())
+        .values_list("sha_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        sha_id: (waiting.get(sha_id, 0), started.get(sha_id, 0))
+        for sha_id in set(started) | set(waiting)
+    }
+
+
+@dataclass(frozen=True)
+class OpenPlan:
+    """What opening ``round`` for ``shas`` would do: shown on the check page."""
+
+    round: AssessmentRound
+    shas: list[StrategicHealthAuthority]
+    pcts: list[PrimaryCareTrust]
+    boards: int
+
+    @property
+    def sha_count(self) -> int:
+        return len({p.sha_id for p in self.pcts})
+
+
+def round_open_plan(*, round_: AssessmentRound, shas) -> OpenPlan:
+    pcts = list(pcts_to_open(round_=round_, shas=shas))
+    boards = (
+        Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct__in=pcts)
+        .exclude(user__email="")
+        .values("pct_id")
+        .distinct()
+        .count()
+    )
+    return OpenPlan(round=round_, shas=list(shas), pcts=pcts, boards=boards)
+
+
+@dataclass(frozen=True)
+class Opened:
+    assessments: int
+    shas: int
+    messages: int
+
+
+def _board_message(round_: AssessmentRound, pct: PrimaryCareTrust, to: list[str]) -> Message:
+    context = {
+        "round": round_,
+        "pct": pct,
+        "url": settings.SITE_URL
+        + reverse("assessments:self_assessment", args=[round_.slug, pct.ods_code]),
+    }
+    subject = " ".join(render_to_string("email/round_opened_subject.txt", context).split())
+    return (subject, render_to_string("email/round_opened.txt", context), None, to)
+
+
+@transaction.atomic
+def round_open(*, round_: AssessmentRound, shas, by: AbstractBaseUser | None) -> Opened:
+    """Start self-assessment for every open PCT of ``shas`` that has no assessment in the
+    round yet, fix the round's framework, and e-mail each such PCT's board (one message per
+    PCT, to its board members, queued once this commits). Idempotent: a second call for the
+    same SHAs changes nothing and sends nothing."""
+    if round_.published_at is not None:
+        raise TransitionError(
+            f"{round_.name} has a publication time: it cannot open for more SHAs."
+        )
+    shas = list(shas)
+    if not shas:
+        raise ValidationError({"shas": "Choose at least one SHA."})
+    pcts = list(pcts_to_open(round_=round_, shas=shas))
+    if not pcts:
+        return Opened(assessments=0, shas=0, messages=0)
+    try:
+        with transaction.atomic():
+            Assessment.objects.bulk_create(
+                [Assessment(round=round_, pct=pct, stage=Stage.SELF_ASSESSMENT) for pct in pcts]
+            )
+    except IntegrityError:  # someone opened some of these PCTs at the same moment
+        raise TransitionError(
+            f"Someone else opened {round_.slug} for some of these PCTs at the same time: "
+            "nothing was changed. Reload the page and check again."
+        ) from None
+    now = timezone.now()
+    if round_.opened_at is None:
+        round_.opened_at = now
+        round_.full_clean()
+        round_.save(update_fields=["opened_at"])
+    framework_lock(framework=round_.framework)
+    codes = sorted({p.sha.ods_code for p in pcts})
+    round_change_record(
+        round_=round_,
+        field="opened",
+        old="",
+        new=_short(f"{len(pcts)} PCTs in {', '.join(codes)}"),
+        by=by,
+    )
+    recipients: dict[int, list[str]] = {}
+    for role in Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct__in=pcts).select_related("user"):
+        if role.user.email:
+            recipients.setdefault(role.pct_id, []).append(role.user.email)
+    messages = [
+        _board_message(round_, pct, sorted(set(recipients[pct.pk])))
+        for pct in pcts
+        if pct.pk in recipients
+    ]
+    queued = mail_enqueue(messages=messages)
+    return Opened(assessments=len(pcts), shas=len(codes), messages=queued)
+
+
+def shas_by_codes(codes) -> list[StrategicHealthAuthority]:
+    """The SHAs named by ``codes`` (case-insensitive), in the order given; ``ValidationError``
+    (key ``shas``) naming every unknown code."""
+    wanted = [code.strip().upper() for code in codes]
+    found = {s.ods_code: s for s in StrategicHealthAuthority.objects.filter(ods_code__in=wanted)}
+    unknown = [code for code in wanted if code not in found]
+    if unknown:
+        raise ValidationError(
+            {"shas": f"Unknown SHA code(s): {', '.join(unknown)} (SHAs are Q30 to Q39)."}
+        )
+    return [found[code] for code in dict.fromkeys(wanted)]
+
+
+@transaction.atomic
+def round_create_and_open(
+    *,
+    slug: str,
+    name: str,
+    source: FrameworkSource,
+    shas: list[StrategicHealthAuthority],
+    by: AbstractBaseUser | None,
+) -> tuple[AssessmentRound, Opened]:
+    """``round_create`` then ``round_open``, all or nothing (the ``open_round`` command)."""
+    round_ = round_create(slug=slug, name=name, source=source, by=by)
+    return round_, round_open(round_=round_, shas=shas, by=by)
+
+
+# --- Reads ----------------------------------------------------------------------------
+
+
+def rounds_overview() -> QuerySet[AssessmentRound]:
+    """Every round, newest first, with its framework and how many assessments it has."""
+    return (
+        AssessmentRound.objects.select_related("framework")
+        .annotate(assessment_count=Count("assessments"))
+        .order_by("-slug")
+    )
+
+
+@dataclass(frozen=True)
+class RegionProgress:
+    sha_code: str
+    sha_name: str
+    counts: list[int]  # one per ``Stage``, in order
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+def round_progress(*, round_: AssessmentRound) -> list[RegionProgress]:
+    """How many of the round's PCTs stand at each stage, per SHA: one aggregate query."""
+    rows = (
+        Assessment.objects.filter(round=round_)
+        .values("pct__sha__ods_code", "pct__sha__name", "stage")
+        .annotate(n=Count("pk"))
+        .order_by("pct__sha__name", "stage")
+    )
+    stages = list(Stage)
+    regions: dict[str, RegionProgress] = {}
+    for row in rows:
+        code = row["pct__sha__ods_code"]
+        if code not in regions:
+            regions[code] = RegionProgress(code, row["pct__sha__name"], [0] * len(stages))
+        regions[code].counts[stages.index(Stage(row["stage"]))] += row["n"]
+    return list(regions.values())
+
+
+def round_history(*, round_: AssessmentRound) -> QuerySet[RoundChange]:
+    return RoundChange.objects.filter(round=round_).select_related("changed_by")

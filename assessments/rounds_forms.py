@@ -1,0 +1,164 @@
+"""Forms of the rounds pages: create a round, its timetable, what to open, the framework's
+wording. Each validates and converts input; the services (``assessments.rounds``) decide."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+
+from assessments.factual_accuracy import WINDOW_DAYS_MAX
+from assessments.models import StrategicHealthAuthority
+from assessments.rounds import TIMETABLE_FIELDS, framework_sources
+from competencies.models import LEVELS, Competency, GovernanceArea
+
+
+class _Form(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class RoundCreateForm(_Form):
+    slug = forms.CharField(
+        label="Round",
+        max_length=7,
+        help_text="Two consecutive years, as YYYY-YY: for example 2010-11.",
+    )
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="As boards and the public will read it: World Class Commissioning "
+        "assurance 2010/11.",
+    )
+    source = forms.ChoiceField(
+        label="Copy the framework of",
+        help_text="Its competencies, level descriptors, governance areas and sub-indicators "
+        "are copied; you can change the copy's wording until the round opens.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = framework_sources()
+
+
+class TimetableForm(_Form):
+    factual_accuracy_working_days = forms.IntegerField(
+        label="Factual-accuracy check (working days)",
+        min_value=1,
+        max_value=WINDOW_DAYS_MAX,
+        help_text="How long each board has to comment on its draft results.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        dates = {
+            field: forms.DateField(
+                label=label[0].upper() + label[1:],
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
+            for field, label in TIMETABLE_FIELDS.items()
+        }
+        self.fields = {**dates, **self.fields}
+
+    @property
+    def dates(self) -> dict:
+        return {field: self.cleaned_data.get(field) for field in TIMETABLE_FIELDS}
+
+
+class OpenRoundForm(_Form):
+    """The SHAs to open; with ``counts`` (``assessments.rounds.sha_open_counts``) each SHA
+    says how many PCTs would start and how many already have."""
+
+    shas = forms.ModelMultipleChoiceField(
+        label="Open for these SHAs",
+        queryset=StrategicHealthAuthority.objects.order_by("ods_code"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one SHA."},
+    )
+
+    def __init__(self, *args, counts: dict[int, tuple[int, int]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if counts is not None:
+            field = self.fields["shas"]
+
+            def label(sha) -> str:
+                waiting, started = counts.get(sha.pk, (0, 0))
+                return (
+                    f"{sha.name} ({sha.ods_code}): {waiting} PCT{'s' * (waiting != 1)} to "
+                    f"start, {started} already started"
+                )
+
+            field.label_from_instance = label
+
+
+class CompetencyForm(_Form):
+    short_name = forms.CharField(label="Short name", max_length=100)
+    statement = forms.CharField(
+        label="Competency statement", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, competency: Competency, **kwargs):
+        super().__init__(*args, **kwargs)
+        descriptors = {d.level: d.descriptor for d in competency.levels.all()}
+        for level in LEVELS:
+            self.fields[f"level_{level}"] = forms.CharField(
+                label=f"Level {level}" + (" (world class)" if level == 4 else ""),
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=descriptors.get(level, ""),
+            )
+        self.initial.setdefault("short_name", competency.short_name)
+        self.initial.setdefault("statement", competency.statement)
+
+    @property
+    def levels(self) -> dict[int, str]:
+        return {level: self.cleaned_data[f"level_{level}"] for level in LEVELS}
+
+
+class GovernanceAreaForm(_Form):
+    description = forms.CharField(
+        label="Description", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    green_meaning = forms.CharField(label="Green means", widget=forms.Textarea(attrs={"rows": 2}))
+    amber_meaning = forms.CharField(label="Amber means", widget=forms.Textarea(attrs={"rows": 2}))
+    red_meaning = forms.CharField(label="Red means", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, area: GovernanceArea, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subs_ = list(area.sub_indicators.all())
+        for field in ("description", "green_meaning", "amber_meaning", "red_meaning"):
+            self.initial.setdefault(field, getattr(area, field))
+        for sub in self.subs_:
+            self.fields[f"sub_{sub.number}_name"] = forms.CharField(
+                label=f"Sub-indicator {sub.number}", max_length=200, initial=sub.name
+            )
+            self.fields[f"sub_{sub.number}_description"] = forms.CharField(
+                label=f"Sub-indicator {sub.number}: description",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=sub.description,
+            )
+        self.fields["new_name"] = forms.CharField(
+            label="Add a sub-indicator", max_length=200, required=False
+        )
+        self.fields["new_description"] = forms.CharField(
+            label="The new sub-indicator's description",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+
+    @property
+    def values(self) -> dict[str, str]:
+        return {
+            f: self.cleaned_data[f]
+            for f in ("description", "green_meaning", "amber_meaning", "red_meaning")
+        }
+
+    @property
+    def sub_indicators(self) -> list[tuple]:
+        data = self.cleaned_data
+        rows = [
+            (sub, data[f"sub_{sub.number}_name"], data[f"sub_{sub.number}_description"])
+            for sub in self.subs_
+        ]
+        return [*rows, (None, data["new_name"], data["new_description"])]

@@ -1,0 +1,260 @@
+"""The rounds pages (CONTRACTS.md ``/rounds/``): list, create, timetable and progress,
+the framework's wording until the round opens, and opening it for some or all SHAs.
+
+Who: the national team does everything; SHA staff read the list, a round's timetable and
+progress and its framework (``assessments.view_rounds``), and get 403 on any change;
+everyone else gets 404. Each view checks access, validates a form, calls one service of
+``assessments.rounds`` and redirects or renders.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from assessments.access import RoundItem, round_area, round_by_slug, round_competency, view_access
+from assessments.exceptions import TransitionError, form_add_refusal, refusal_messages
+from assessments.models import AssessmentRound, Stage
+from assessments.rounds import (
+    TIMETABLE_FIELDS,
+    framework_is_used,
+    framework_source,
+    round_area_edit,
+    round_competency_edit,
+    round_create,
+    round_history,
+    round_open,
+    round_open_plan,
+    round_progress,
+    round_set_timetable,
+    rounds_overview,
+    sha_open_counts,
+)
+from assessments.rounds_forms import (
+    CompetencyForm,
+    GovernanceAreaForm,
+    OpenRoundForm,
+    RoundCreateForm,
+    TimetableForm,
+)
+from competencies.models import Competency, GovernanceArea
+from competencies.services import FrameworkLockedError
+
+VIEW = "assessments.view_rounds"
+MANAGE = "assessments.manage_rounds"
+OPENED_KEY = "assessments.round_opened"
+
+
+def _detail_url(round_: AssessmentRound) -> str:
+    return reverse("rounds:detail", args=[round_.slug])
+
+
+@require_safe
+@view_access(VIEW)
+def round_list(request):
+    return render(
+        request,
+        "rounds/list.html",
+        {"rounds": rounds_overview(), "can_manage": request.user.has_perm(MANAGE)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(VIEW, change=MANAGE, change_always=True)
+def round_new(request):
+    form = RoundCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        source = framework_source(form.cleaned_data["source"])
+        try:
+            round_ = round_create(
+                slug=form.cleaned_data["slug"],
+                name=form.cleaned_data["name"],
+                source=source,
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form_add_refusal(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Created {round_.slug} with a copy of the framework of {source.label}. "
+                "Check its wording and set its timetable, then open it.",
+            )
+            return redirect(_detail_url(round_))
+    return render(request, "rounds/new.html", {"form": form})
+
+
+@require_safe
+@view_access(VIEW, lookup=round_by_slug)
+def round_detail(request, round_: AssessmentRound):
+    progress = round_progress(round_=round_)
+    return render(
+        request,
+        "rounds/detail.html",
+        {
+            "round": round_,
+            "timetable": [(label, getattr(round_, f)) for f, label in TIMETABLE_FIELDS.items()],
+            "stages": list(Stage),
+            "progress": progress,
+            "total": sum(region.total for region in progress),
+            "history": round_history(round_=round_),
+            "can_manage": request.user.has_perm(MANAGE, round_),
+            "opened": round_.opened_at is not None or bool(progress),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
+def round_timetable(request, round_: AssessmentRound):
+    initial = {f: getattr(round_, f) for f in TIMETABLE_FIELDS}
+    initial["factual_accuracy_working_days"] = round_.factual_accuracy_working_days
+    form = TimetableForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            round_set_timetable(
+                round_=round_,
+                dates=form.dates,
+                working_days=form.cleaned_data["factual_accuracy_working_days"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form_add_refusal(form, exc)
+        else:
+            messages.success(request, f"Saved the timetable of {round_.slug}.")
+            return redirect(_detail_url(round_))
+    return render(request, "rounds/timetable.html", {"round": round_, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
+def round_open_view(request, round_: AssessmentRound):
+    """Choose the SHAs, check what will happen, then confirm (GOV.UK check answers)."""
+    counts = sha_open_counts(round_=round_)
+    form = OpenRoundForm(
+        request.POST or None,
+        counts=counts,
+        initial={"shas": [sha_id for sha_id, (waiting, _n) in counts.items() if waiting]},
+    )
+    if request.method == "POST" and form.is_valid():
+        shas = form.cleaned_data["shas"]
+        if request.POST.get("action") == "confirm":
+            try:
+                opened = round_open(round_=round_, shas=shas, by=request.user)
+            except (ValidationError, TransitionError) as exc:
+                messages.error(request, " ".join(refusal_messages(exc)))
+                return redirect(reverse("rounds:open", args=[round_.slug]))
+            request.session[OPENED_KEY] = {
+                "round": round_.slug,
+                "assessments": opened.assessments,
+                "shas": opened.shas,
+                "messages": opened.messages,
+            }
+            return redirect(reverse("rounds:opened", args=[round_.slug]))
+        return render(
+            request,
+            "rounds/open_check.html",
+            {"round": round_, "plan": round_open_plan(round_=round_, shas=shas)},
+        )
+    return render(request, "rounds/open.html", {"round": round_, "form": form})
+
+
+@require_safe
+@view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
+def round_opened(request, round_: AssessmentRound):
+    """The confirmation page: what happened and who was told."""
+    outcome = request.session.get(OPENED_KEY)
+    if not isinstance(outcome, dict) or outcome.get("round") != round_.slug:
+        return redirect(_detail_url(round_))
+    return render(request, "rounds/opened.html", {"round": round_, "outcome": outcome})
+
+
+@require_safe
+@view_access(VIEW, lookup=round_by_slug)
+def round_framework(request, round_: AssessmentRound):
+    return render(
+        request,
+        "rounds/framework.html",
+        {
+            "round": round_,
+            "competencies": Competency.objects.filter(framework=round_.framework).prefetch_related(
+                "levels"
+            ),
+            "areas": GovernanceArea.objects.filter(framework=round_.framework).prefetch_related(
+                "sub_indicators"
+            ),
+            "editable": request.user.has_perm(MANAGE, round_)
+            and not framework_is_used(round_.framework),
+        },
+    )
+
+
+def _framework_url(round_: AssessmentRound) -> str:
+    return reverse("rounds:framework", args=[round_.slug])
+
+
+def _item_page(request, found: RoundItem, form, save, template: str):
+    round_ = found.round
+    editable = request.user.has_perm(MANAGE, round_) and not framework_is_used(round_.framework)
+    if request.method == "POST":
+        if not editable:
+            messages.error(
+                request,
+                f"The framework of {round_.slug} has been used by an opened round: it can no "
+                "longer be changed.",
+            )
+            return redirect(_framework_url(round_))
+        if form.is_valid():
+            try:
+                changed = save()
+            except FrameworkLockedError as exc:
+                messages.error(request, str(exc))
+                return redirect(_framework_url(round_))
+            except ValidationError as exc:
+                form_add_refusal(form, exc)
+            else:
+                messages.success(request, f"Saved {found.item}: {changed} change(s).")
+                return redirect(_framework_url(round_))
+    return render(
+        request, template, {"round": round_, "item": found.item, "form": form, "editable": editable}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(VIEW, lookup=round_competency, change=MANAGE)
+def competency_edit(request, found: RoundItem):
+    form = CompetencyForm(request.POST or None, competency=found.item)
+    return _item_page(
+        request,
+        found,
+        form,
+        lambda: round_competency_edit(
+            round_=found.round,
+            competency=found.item,
+            short_name=form.cleaned_data["short_name"],
+            statement=form.cleaned_data["statement"],
+            levels=form.levels,
+            by=request.user,
+        ),
+        "rounds/competency.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(VIEW, lookup=round_area, change=MANAGE)
+def area_edit(request, found: RoundItem):
+    form = GovernanceAreaForm(request.POST or None, area=found.item)
+    return _item_page(
+        request,
+        found,
+        form,
+        lambda: round_area_edit(
+            round_=found.round,
+            area=found.item,
+            values=form.values,
+            sub_indicators=form.sub_indicators,
+            by=request.user,
+        ),
+        "rounds/area.html",
+    )

@@ -1,0 +1,254 @@
+"""Keeping the PCTs: add, rename, move, close, and a CSV file previewed then applied."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from assessments.models import Assessment, PCTChange, PrimaryCareTrust, Role
+from assessments.organisations import (
+    PlanChangedError,
+    pct_create,
+    pct_update,
+    pcts_file_apply,
+    pcts_file_plan,
+)
+from assessments.rounds import round_open
+from tests.factories import (
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    PCTFactory,
+    RoleFactory,
+    SHAFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "ods_code,name,org_type,sha_ods_code,sha_name\n"
+
+
+@pytest.fixture
+def shas():
+    return SHAFactory(ods_code="Q30", name="North East"), SHAFactory(ods_code="Q34", name="WM")
+
+
+@pytest.fixture
+def national():
+    return RoleFactory(kind=Role.Kind.NATIONAL).user
+
+
+def test_pct_create_upper_cases_the_code_and_records_it(shas, national):
+    pct = pct_create(ods_code=" 5zz ", name="New PCT", sha=shas[0], org_type="pct", by=national)
+
+    assert pct.ods_code == "5ZZ"
+    assert list(PCTChange.objects.values_list("pct__ods_code", "field", "new_value")) == [
+        ("5ZZ", "added", "New PCT (Q30)")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("5Z", "'5Z' is not an ODS code: three letters or digits, such as 5PG"),
+        ("5Z!", "'5Z!' is not an ODS code: three letters or digits, such as 5PG"),
+        ("5pg", "5PG is already Birmingham East and North's ODS code."),
+    ],
+)
+def test_pct_create_refuses_a_bad_or_taken_code_naming_it(shas, national, code, message):
+    PCTFactory(ods_code="5PG", name="Birmingham East and North")
+
+    with pytest.raises(ValidationError) as excinfo:
+        pct_create(ods_code=code, name="X", sha=shas[0], org_type="pct", by=national)
+
+    assert excinfo.value.message_dict == {"ods_code": [message]}
+    assert PrimaryCareTrust.objects.count() == 1
+
+
+def test_a_closed_pct_keeps_its_history_and_gets_no_new_assessment(shas, national):
+    closing, staying = PCTFactory(sha=shas[0]), PCTFactory(sha=shas[0])
+    old = AssessmentFactory(pct=closing, round=AssessmentRoundFactory(slug="2009-10"))
+
+    pct_update(
+        pct=closing,
+        name=closing.name,
+        sha=closing.sha,
+        org_type=closing.org_type,
+        closed_on=datetime.date(2010, 4, 1),
+        by=national,
+    )
+    round_open(round_=AssessmentRoundFactory(slug="2010-11"), shas=[shas[0]], by=national)
+
+    assert list(Assessment.objects.filter(round__slug="2010-11").values_list("pct", flat=True)) == [
+        staying.pk
+    ]
+    assert Assessment.objects.filter(pk=old.pk).exists()
+    assert list(PCTChange.objects.values_list("field", "new_value")) == [
+        ("closed_on", "2010-04-01")
+    ]
+
+
+def test_file_plan_lists_adds_renames_moves_and_marked_closures(shas):
+    PCTFactory(ods_code="5ND", name="Durham", sha=shas[0])
+    PCTFactory(ods_code="5J9", name="Darlington", sha=shas[0])
+    PCTFactory(ods_code="5KF", name="Gateshead", sha=shas[0])  # absent: left alone
+    text = (
+        "ods_code,name,org_type,sha_ods_code,closed_on\n"
+        "5ND,County Durham,PCT,Q30,\n"
+        "5j9,Darlington,PCT,Q34,\n"
+        "5ZZ,Newtown,Care Trust,Q30,\n"
+        "5KG,Old PCT,PCT,Q30,2010-03-31\n"
+    )
+
+    plan = pcts_file_plan(text=text, filename="pcts.csv")
+
+    assert plan.errors == []
+    assert [(c.row, c.ods_code, c.kind, c.old, c.new) for c in plan.changes] == [
+        (2, "5ND", "rename", "Durham", "County Durham"),
+        (3, "5J9", "move", "North East", "WM"),
+        (4, "5ZZ", "add", "", "Newtown (North East)"),
+        (5, "5KG", "add", "", "Old PCT (North East)"),
+        (5, "5KG", "close", "", "2010-03-31"),
+    ]
+
+
+def test_file_plan_names_every_bad_row(shas):
+    text = HEADER + (
+        "5ND,County Durham,PCT,Q30,North East\n"
+        "5N,Short,PCT,Q30,North East\n"
+        "5ND,Again,PCT,Q30,North East\n"
+        "5ZZ,Unknown SHA,PCT,Q99,Nowhere\n"
+        "5ZY,Bad type,Trust,Q30,North East\n"
+    )
+
+    plan = pcts_file_plan(text=text, filename="pcts.csv")
+
+    assert plan.errors == [
+        "pcts.csv: row 3, column ods_code: '5N' is not an ODS code: three letters or digits, "
+        "such as 5PG",
+        "pcts.csv: row 4, column ods_code: 5ND already appears in row 2",
+        "pcts.csv: row 5, column sha_ods_code: unknown SHA Q99 (load SHAs first)",
+        "pcts.csv: row 6, column org_type: 'Trust' is not one of PCT, Care Trust, Care Trust Plus",
+    ]
+    assert plan.changes == []
+
+
+def test_file_apply_is_all_or_nothing_and_checks_the_preview(shas, national):
+    PCTFactory(ods_code="5ND", name="Durham", sha=shas[0])
+    text = HEADER + "5ND,County Durham,PCT,Q30,\n5ZZ,Newtown,PCT,Q34,\n"
+    plan = pcts_file_plan(text=text, filename="pcts.csv")
+    PrimaryCareTrust.objects.filter(ods_code="5ND").update(name="Renamed meanwhile")
+
+    with pytest.raises(PlanChangedError):
+        pcts_file_apply(text=text, filename="pcts.csv", signature=plan.signature, by=national)
+    assert not PrimaryCareTrust.objects.filter(ods_code="5ZZ").exists()
+
+    fresh = pcts_file_plan(text=text, filename="pcts.csv")
+    pcts_file_apply(text=text, filename="pcts.csv", signature=fresh.signature, by=national)
+
+    assert list(PrimaryCareTrust.objects.values_list("ods_code", "name", "sha__ods_code")) == [
+        ("5ND", "County Durham", "Q30"),
+        ("5ZZ", "Newtown", "Q34"),
+    ]
+    assert set(PCTChange.objects.values_list("note", flat=True)) == {"Loaded from pcts.csv"}
+
+
+# --- The pages -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/organisations/", "/organisations/new/", "/organisations/5nd/"])
+def test_organisations_pages_are_for_the_national_team_only(client, shas, national, url):
+    PCTFactory(ods_code="5ND", sha=shas[0])
+    outsiders = [
+        RoleFactory(kind=Role.Kind.SHA_STAFF, sha=shas[0]).user,
+        RoleFactory(kind=Role.Kind.PCT_BOARD, pct=PCTFactory()).user,
+        UserFactory(),
+    ]
+    client.force_login(national)
+    assert client.get(url).status_code == 200
+    for user in outsiders:
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+
+
+def test_add_pct_page_refuses_an_invalid_code_naming_it(client, shas, national):
+    client.force_login(national)
+
+    response = client.post(
+        "/organisations/new/",
+        {"ods_code": "5-Z", "name": "X", "sha": shas[0].pk, "org_type": "pct"},
+    )
+
+    assert response.context["form"].errors == {
+        "ods_code": ["'5-Z' is not an ODS code: three letters or digits, such as 5PG"]
+    }
+    assert PrimaryCareTrust.objects.count() == 0
+
+
+def test_pct_page_renames_and_closes(client, shas, national):
+    PCTFactory(ods_code="5ND", name="Durham", sha=shas[0])
+    client.force_login(national)
+
+    response = client.post(
+        "/organisations/5nd/",
+        {"name": "County Durham", "sha": shas[0].pk, "org_type": "pct", "closed_on": "2011-04-01"},
+    )
+
+    assert response.status_code == 302
+    pct = PrimaryCareTrust.objects.get(ods_code="5ND")
+    assert (pct.name, pct.closed_on) == ("County Durham", datetime.date(2011, 4, 1))
+    page = client.get("/organisations/5ND/")
+    assert [(c.field, c.new_value) for c in page.context["history"]] == [
+        ("name", "County Durham"),
+        ("closed_on", "2011-04-01"),
+    ]
+
+
+def test_file_preview_then_confirm(client, shas, national):
+    PCTFactory(ods_code="5ND", name="Durham", sha=shas[0])
+    client.force_login(national)
+    upload = SimpleUploadedFile("pcts.csv", (HEADER + "5ND,County Durham,PCT,Q30,\n").encode())
+
+    preview = client.post("/organisations/file/", {"file": upload})
+    assert PrimaryCareTrust.objects.get(ods_code="5ND").name == "Durham"
+    confirm = client.post(
+        "/organisations/file/confirm/",
+        {
+            "filename": "pcts.csv",
+            "text": preview.context["text"].replace("\n", "\r\n"),  # as a browser posts it
+            "signature": preview.context["plan"].signature,
+        },
+    )
+
+    assert [c.kind for c in preview.context["plan"].changes] == ["rename"]
+    assert "1 change to 1 PCT. Nothing has been written yet." in preview.text
+    assert confirm.status_code == 302
+    assert PrimaryCareTrust.objects.get(ods_code="5ND").name == "County Durham"
+
+
+def test_file_preview_names_an_unknown_sha_and_writes_nothing(client, shas, national):
+    client.force_login(national)
+    upload = SimpleUploadedFile("pcts.csv", (HEADER + "5ZZ,New,PCT,Q99,\n").encode())
+
+    response = client.post("/organisations/file/", {"file": upload})
+
+    assert "pcts.csv: row 2, column sha_ods_code: unknown SHA Q99 (load SHAs first)" in (
+        response.text
+    )
+    assert 'data-test="confirm"' not in response.text
+    assert PrimaryCareTrust.objects.count() == 0
+
+
+@pytest.mark.parametrize("pcts", [1, 3])
+def test_organisations_list_queries_do_not_grow(
+    client, shas, national, django_assert_num_queries, pcts
+):
+    for _ in range(pcts):
+        PCTFactory(sha=shas[0])
+    client.force_login(national)
+
+    with django_assert_num_queries(4):
+        response = client.get("/organisations/")
+
+    assert len(response.context["pcts"]) == pcts

@@ -1,0 +1,284 @@
+"""Creating a round with a copied framework, its timetable, and opening it."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from assessments.models import Assessment, AssessmentRound, Role, RoundChange, Stage
+from assessments.rounds import (
+    framework_source,
+    round_area_edit,
+    round_competency_edit,
+    round_create,
+    round_open,
+    round_open_plan,
+    round_set_timetable,
+)
+from competencies.models import Competency, FrameworkVersion, GovernanceArea
+from competencies.services import FrameworkLockedError
+from tests.factories import (
+    AssessmentRoundFactory,
+    CompetencyFactory,
+    FrameworkFactory,
+    GovernanceAreaFactory,
+    PCTFactory,
+    RoleFactory,
+    SHAFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def last_year():
+    framework = FrameworkFactory(slug="2009-10")
+    for number in (1, 2, 3):
+        CompetencyFactory(framework=framework, number=number)
+    GovernanceAreaFactory(framework=framework)
+    return AssessmentRoundFactory(slug="2009-10", framework=framework)
+
+
+@pytest.fixture
+def national():
+    return RoleFactory(kind=Role.Kind.NATIONAL).user
+
+
+def _board(pct, email):
+    return RoleFactory(kind=Role.Kind.PCT_BOARD, pct=pct, user=UserFactory(email=email)).user
+
+
+def test_round_create_copies_the_framework_and_links_the_previous_round(last_year, national):
+    round_ = round_create(
+        slug="2010-11", name="WCC 2010/11", source=framework_source("2009-10"), by=national
+    )
+
+    assert round_.framework != last_year.framework
+    assert round_.framework.slug == "2010-11"
+    assert Competency.objects.filter(framework=round_.framework).count() == 3
+    assert round_.previous == last_year
+    assert list(RoundChange.objects.values_list("field", "new_value", "changed_by")) == [
+        ("created", "copy of round 2009-10", national.pk)
+    ]
+
+
+def test_round_create_refuses_a_duplicate_slug_naming_it(last_year, national):
+    frameworks = FrameworkVersion.objects.count()
+
+    with pytest.raises(ValidationError) as excinfo:
+        round_create(slug="2009-10", name="Again", source=framework_source("2009-10"), by=national)
+
+    assert excinfo.value.message_dict == {
+        "slug": ["A round 2009-10 already exists: choose another year."]
+    }
+    assert AssessmentRound.objects.count() == 1
+    assert FrameworkVersion.objects.count() == frameworks
+    assert RoundChange.objects.count() == 0
+
+
+@pytest.mark.parametrize("slug", ["2010-12", "2010", "10-11", "2010-1", "2099-00x"])
+def test_round_create_refuses_a_slug_that_is_not_two_consecutive_years(last_year, slug):
+    with pytest.raises(ValidationError) as excinfo:
+        round_create(slug=slug, name="X", source=framework_source("2009-10"), by=None)
+
+    assert list(excinfo.value.message_dict) == ["slug"]
+    assert AssessmentRound.objects.count() == 1
+
+
+def test_round_create_names_its_framework_apart_from_a_loaded_one(last_year, national):
+    FrameworkFactory(slug="2010-11")
+
+    round_ = round_create(
+        slug="2010-11", name="WCC 2010/11", source=framework_source("2009-10"), by=national
+    )
+
+    assert round_.framework.slug == "2010-11-2"
+
+
+def test_round_create_from_a_framework_when_no_round_exists(national):
+    framework = FrameworkFactory(slug="2009-10")
+    CompetencyFactory(framework=framework, number=1)
+
+    round_ = round_create(
+        slug="2010-11", name="WCC 2010/11", source=framework_source("2009-10"), by=national
+    )
+
+    assert (round_.previous, round_.framework.slug) == (None, "2010-11")
+
+
+def test_round_create_does_not_take_a_previous_round_that_already_has_a_successor(
+    last_year, national
+):
+    AssessmentRoundFactory(slug="2010-11", previous=last_year)
+
+    round_ = round_create(
+        slug="2012-13", name="WCC 2012/13", source=framework_source("2009-10"), by=national
+    )
+
+    assert round_.previous is None
+
+
+def test_round_create_never_takes_a_later_round_as_previous(last_year, national):
+    round_ = round_create(
+        slug="2008-09", name="WCC 2008/09", source=framework_source("2009-10"), by=national
+    )
+
+    assert round_.previous is None
+
+
+def test_round_create_prefers_the_year_before_to_the_round_copied(last_year, national):
+    year_before = AssessmentRoundFactory(slug="2010-11")
+
+    round_ = round_create(
+        slug="2011-12", name="WCC 2011/12", source=framework_source("2009-10"), by=national
+    )
+
+    assert round_.previous == year_before
+
+
+def test_round_set_timetable_refuses_dates_out_of_order(last_year, national):
+    with pytest.raises(ValidationError) as excinfo:
+        round_set_timetable(
+            round_=last_year,
+            dates={
+                "self_assessment_due": datetime.date(2010, 9, 30),
+                "panel_formation_due": datetime.date(2010, 9, 1),
+            },
+            working_days=10,
+            by=national,
+        )
+
+    assert excinfo.value.message_dict == {
+        "panel_formation_due": [
+            "01 September 2010 is before the self-assessment deadline (30 September 2010): "
+            "each date must follow the one before it."
+        ]
+    }
+
+
+def test_round_set_timetable_writes_a_change_per_value(last_year, national):
+    round_set_timetable(
+        round_=last_year,
+        dates={
+            "self_assessment_due": datetime.date(2010, 9, 30),
+            "publication_due": datetime.date(2011, 2, 15),
+        },
+        working_days=12,
+        by=national,
+    )
+
+    assert list(RoundChange.objects.values_list("field", "old_value", "new_value")) == [
+        ("self_assessment_due", "", "2010-09-30"),
+        ("publication_due", "", "2011-02-15"),
+        ("factual_accuracy_working_days", "10", "12"),
+    ]
+
+
+@pytest.fixture
+def new_round(last_year, national):
+    return round_create(
+        slug="2010-11", name="WCC 2010/11", source=framework_source("2009-10"), by=national
+    )
+
+
+def test_round_open_for_chosen_shas_creates_exactly_those_assessments_and_mails_each_board(
+    new_round, national, mailoutbox, django_capture_on_commit_callbacks
+):
+    north, south = SHAFactory(ods_code="Q30"), SHAFactory(ods_code="Q39")
+    a, b = PCTFactory(sha=north, name="A"), PCTFactory(sha=north, name="B")
+    PCTFactory(sha=north, name="Closed", closed_on=datetime.date(2010, 3, 31))
+    PCTFactory(sha=south, name="Elsewhere")
+    _board(a, "board-a@example.org")
+    _board(b, "board-b@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        opened = round_open(round_=new_round, shas=[north], by=national)
+
+    assert (opened.assessments, opened.shas, opened.messages) == (2, 1, 2)
+    assert list(Assessment.objects.filter(round=new_round).values_list("pct__name", "stage")) == [
+        ("A", Stage.SELF_ASSESSMENT),
+        ("B", Stage.SELF_ASSESSMENT),
+    ]
+    assert sorted(m.to[0] for m in mailoutbox) == ["board-a@example.org", "board-b@example.org"]
+    assert "/assessments/2010-11/" in mailoutbox[0].body
+    new_round.refresh_from_db()
+    assert new_round.opened_at is not None
+    assert new_round.framework.locked_at is not None
+
+
+def test_round_open_again_adds_only_the_new_shas(
+    new_round, national, mailoutbox, django_capture_on_commit_callbacks
+):
+    north, south = SHAFactory(ods_code="Q30"), SHAFactory(ods_code="Q39")
+    _board(PCTFactory(sha=north), "n@example.org")
+    _board(PCTFactory(sha=south), "s@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        round_open(round_=new_round, shas=[north], by=national)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = round_open(round_=new_round, shas=[north, south], by=national)
+        twice = round_open(round_=new_round, shas=[north, south], by=national)
+
+    assert (again.assessments, twice.assessments) == (1, 0)
+    assert Assessment.objects.filter(round=new_round).count() == 2
+    assert [m.to for m in mailoutbox] == [["n@example.org"], ["s@example.org"]]
+
+
+def test_round_open_plan_counts_pcts_shas_and_boards(new_round):
+    north = SHAFactory(ods_code="Q30")
+    pct = PCTFactory(sha=north)
+    PCTFactory(sha=north)
+    _board(pct, "b@example.org")
+
+    plan = round_open_plan(round_=new_round, shas=[north])
+
+    assert (len(plan.pcts), plan.sha_count, plan.boards) == (2, 1, 1)
+
+
+def test_editing_the_framework_is_refused_once_the_round_has_opened(new_round, national):
+    round_open(round_=new_round, shas=[PCTFactory().sha], by=national)
+    competency = Competency.objects.get(framework=new_round.framework, number=1)
+
+    with pytest.raises(FrameworkLockedError, match="can no longer be changed"):
+        round_competency_edit(
+            round_=new_round,
+            competency=competency,
+            short_name="New",
+            statement="New.",
+            levels={1: "a", 2: "b", 3: "c", 4: "d"},
+            by=national,
+        )
+
+    assert Competency.objects.get(pk=competency.pk).short_name == "Competency 1"
+
+
+def test_editing_a_framework_used_by_a_round_with_assessments_is_refused(last_year, national):
+    PCTFactory().assessments.create(round=last_year)
+    area = GovernanceArea.objects.get(framework=last_year.framework)
+
+    with pytest.raises(FrameworkLockedError):
+        round_area_edit(round_=last_year, area=area, values={}, sub_indicators=[], by=national)
+
+
+def test_round_competency_edit_records_each_change(new_round, national):
+    competency = Competency.objects.get(framework=new_round.framework, number=2)
+
+    changed = round_competency_edit(
+        round_=new_round,
+        competency=competency,
+        short_name="Working with partners",
+        statement=competency.statement,
+        levels={level: f"Level {level} of {competency}" for level in (1, 2, 3)} | {4: "Best."},
+        by=national,
+    )
+
+    assert changed == 2
+    assert list(
+        RoundChange.objects.filter(field__startswith="framework").values_list(
+            "field", "old_value", "new_value"
+        )
+    ) == [
+        ("framework c2 short_name", "Competency 2", "Working with partners"),
+        ("framework c2 level 4", "Level 4 of 2. Competency 2", "Best."),
+    ]

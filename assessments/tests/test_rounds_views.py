@@ -1,0 +1,299 @@
+"""The rounds pages: who may do what, creating, the timetable, opening, the framework."""
+
+import pytest
+from django.utils.html import escape
+
+from assessments.models import Assessment, AssessmentRound, Role, Stage
+from assessments.rounds import framework_source, round_create, round_open
+from competencies.models import Competency, FrameworkVersion
+from tests.factories import (
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    CompetencyFactory,
+    FrameworkFactory,
+    GovernanceAreaFactory,
+    PCTFactory,
+    RoleFactory,
+    SHAFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def last_year():
+    framework = FrameworkFactory(slug="2009-10")
+    for number in (1, 2):
+        CompetencyFactory(framework=framework, number=number)
+    GovernanceAreaFactory(framework=framework, code="finance", position=2)
+    return AssessmentRoundFactory(slug="2009-10", framework=framework)
+
+
+@pytest.fixture
+def national():
+    return RoleFactory(kind=Role.Kind.NATIONAL).user
+
+
+@pytest.fixture
+def new_round(last_year, national):
+    return round_create(
+        slug="2010-11", name="WCC 2010/11", source=framework_source("2009-10"), by=national
+    )
+
+
+def sha_staff():
+    return RoleFactory(kind=Role.Kind.SHA_STAFF, sha=SHAFactory()).user
+
+
+def board():
+    return RoleFactory(kind=Role.Kind.PCT_BOARD, pct=PCTFactory()).user
+
+
+GET_URLS = [
+    "/rounds/",
+    "/rounds/new/",
+    "/rounds/2010-11/",
+    "/rounds/2010-11/timetable/",
+    "/rounds/2010-11/open/",
+    "/rounds/2010-11/framework/",
+    "/rounds/2010-11/framework/c1/",
+    "/rounds/2010-11/framework/finance/",
+]
+
+POST_URLS = {
+    "/rounds/new/",
+    "/rounds/2010-11/timetable/",
+    "/rounds/2010-11/open/",
+    "/rounds/2010-11/framework/c1/",
+    "/rounds/2010-11/framework/finance/",
+}
+
+
+@pytest.mark.parametrize("url", GET_URLS)
+def test_rounds_pages_answer_the_national_team(client, new_round, national, url):
+    client.force_login(national)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response.templates[0].name.startswith("rounds/")
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/rounds/", 200),
+        ("/rounds/2010-11/", 200),
+        ("/rounds/2010-11/framework/", 200),
+        ("/rounds/2010-11/framework/c1/", 200),
+        ("/rounds/2010-11/framework/finance/", 200),
+        ("/rounds/new/", 403),
+        ("/rounds/2010-11/timetable/", 403),
+        ("/rounds/2010-11/open/", 403),
+    ],
+)
+def test_sha_staff_read_rounds_but_change_nothing(client, new_round, url, status):
+    client.force_login(sha_staff())
+
+    assert client.get(url).status_code == status
+    if url in POST_URLS:
+        assert client.post(url, {"name": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("url", GET_URLS)
+def test_boards_and_outsiders_get_404_on_rounds_pages(client, new_round, url):
+    for user in (board(), UserFactory()):
+        client.force_login(user)
+
+        assert client.get(url).status_code == 404
+        if url in POST_URLS:
+            assert client.post(url).status_code == 404
+
+
+def test_round_new_creates_the_round_with_a_copy(client, last_year, national):
+    client.force_login(national)
+
+    response = client.post(
+        "/rounds/new/", {"slug": "2010-11", "name": "WCC 2010/11", "source": "2009-10"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/rounds/2010-11/"
+    created = AssessmentRound.objects.get(slug="2010-11")
+    assert created.framework != last_year.framework
+    assert Competency.objects.filter(framework=created.framework).count() == 2
+
+
+def test_round_new_refuses_a_duplicate_slug_naming_it(client, last_year, national):
+    client.force_login(national)
+    frameworks = FrameworkVersion.objects.count()
+
+    response = client.post("/rounds/new/", {"slug": "2009-10", "name": "X", "source": "2009-10"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "slug": ["A round 2009-10 already exists: choose another year."]
+    }
+    assert '<a href="#id_slug">Round: A round 2009-10 already exists' in response.text
+    assert response.text.count("<title>Error: ") == 1
+    assert (AssessmentRound.objects.count(), FrameworkVersion.objects.count()) == (1, frameworks)
+
+
+def test_round_timetable_saves_dates_in_order(client, new_round, national):
+    client.force_login(national)
+
+    response = client.post(
+        "/rounds/2010-11/timetable/",
+        {
+            "self_assessment_due": "2010-09-30",
+            "scoring_due": "2010-11-26",
+            "publication_due": "2011-02-15",
+            "factual_accuracy_working_days": "10",
+        },
+    )
+
+    assert response.status_code == 302
+    new_round.refresh_from_db()
+    assert [str(new_round.self_assessment_due), str(new_round.publication_due)] == [
+        "2010-09-30",
+        "2011-02-15",
+    ]
+
+
+def test_round_open_checks_then_opens_and_confirms(
+    client, new_round, national, mailoutbox, django_capture_on_commit_callbacks
+):
+    north, other = SHAFactory(ods_code="Q30"), SHAFactory(ods_code="Q31")
+    for name in ("A", "B"):
+        pct = PCTFactory(sha=north, name=name)
+        RoleFactory(kind=Role.Kind.PCT_BOARD, pct=pct, user=UserFactory(email=f"{name}@x.org"))
+    PCTFactory(sha=other)
+    client.force_login(national)
+
+    check = client.post("/rounds/2010-11/open/", {"shas": [north.pk], "action": "check"})
+    assert Assessment.objects.filter(round=new_round).count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            "/rounds/2010-11/open/", {"shas": [north.pk], "action": "confirm"}, follow=True
+        )
+
+    assert (
+        "2 PCTs in 1 SHA will start their self-assessment; their boards will be e-mailed"
+        in check.text
+    )
+    assert done.redirect_chain == [("/rounds/2010-11/opened/", 302)]
+    assert "2 PCTs in 1 SHA started their self-assessment." in done.text
+    assert "2 e-mails to PCT boards were queued" in done.text
+    assert sorted(m.to[0] for m in mailoutbox) == ["A@x.org", "B@x.org"]
+    assert list(Assessment.objects.filter(round=new_round).values_list("pct__name", "stage")) == [
+        ("A", Stage.SELF_ASSESSMENT),
+        ("B", Stage.SELF_ASSESSMENT),
+    ]
+
+
+def test_round_open_page_says_per_sha_what_would_start(client, new_round, national):
+    north, west = SHAFactory(ods_code="Q30", name="North East"), SHAFactory(ods_code="Q34")
+    PCTFactory(sha=north)
+    PCTFactory(sha=north)
+    AssessmentFactory(round=new_round, pct=PCTFactory(sha=west))
+    client.force_login(national)
+
+    response = client.get("/rounds/2010-11/open/")
+
+    assert "North East (Q30): 2 PCTs to start, 0 already started" in response.text
+    assert response.context["form"].initial == {"shas": [north.pk]}
+
+
+def test_round_open_without_a_sha_is_refused_on_the_form(client, new_round, national):
+    client.force_login(national)
+
+    response = client.post("/rounds/2010-11/open/", {"action": "check"})
+
+    assert response.context["form"].errors == {"shas": ["Choose at least one SHA."]}
+    assert response.text.count("<title>Error: ") == 1
+
+
+def test_competency_edit_saves_before_the_round_opens(client, new_round, national):
+    client.force_login(national)
+
+    response = client.post(
+        "/rounds/2010-11/framework/c1/",
+        {
+            "short_name": "Locally leading",
+            "statement": "Leads locally.",
+            **{f"level_{n}": f"Descriptor {n}" for n in (1, 2, 3, 4)},
+        },
+    )
+
+    assert response.status_code == 302
+    assert Competency.objects.get(framework=new_round.framework, number=1).short_name == (
+        "Locally leading"
+    )
+
+
+def test_framework_pages_are_read_only_once_the_round_has_opened(client, new_round, national):
+    round_open(round_=new_round, shas=[PCTFactory().sha], by=national)
+    client.force_login(national)
+
+    page = client.get("/rounds/2010-11/framework/c1/")
+    refused = client.post(
+        "/rounds/2010-11/framework/c1/",
+        {"short_name": "X", "statement": "X", **{f"level_{n}": "X" for n in (1, 2, 3, 4)}},
+        follow=True,
+    )
+
+    assert 'data-test="read-only"' in page.text
+    assert 'data-test="item-form"' not in page.text
+    assert escape("it can no longer be changed") in refused.text
+    assert Competency.objects.get(framework=new_round.framework, number=1).short_name == (
+        "Competency 1"
+    )
+
+
+@pytest.mark.parametrize("shas", [1, 3])
+def test_round_detail_queries_do_not_grow_with_shas(
+    client, new_round, national, django_assert_num_queries, shas
+):
+    for _ in range(shas):
+        for stage in (Stage.SELF_ASSESSMENT, Stage.SCORING):
+            AssessmentFactory(round=new_round, pct=PCTFactory(sha=SHAFactory()), stage=stage)
+    client.force_login(national)
+
+    with django_assert_num_queries(6):
+        response = client.get("/rounds/2010-11/")
+
+    assert len(response.context["progress"]) == 2 * shas
+    assert response.context["total"] == 2 * shas
+
+
+@pytest.mark.parametrize("rounds", [1, 3])
+def test_round_list_queries_do_not_grow_with_rounds(
+    client, national, django_assert_num_queries, rounds
+):
+    for n in range(rounds):
+        AssessmentFactory(round=AssessmentRoundFactory(slug=f"20{10 + n}-{11 + n}"))
+    client.force_login(national)
+
+    with django_assert_num_queries(4):
+        response = client.get("/rounds/")
+
+    assert len(response.context["rounds"]) == rounds
+
+
+@pytest.mark.parametrize("items", [1, 3])
+def test_round_framework_page_queries_do_not_grow_with_items(
+    client, national, django_assert_num_queries, items
+):
+    framework = FrameworkFactory(slug="2010-11")
+    for n in range(1, items + 1):
+        CompetencyFactory(framework=framework, number=n)
+    for position, code in enumerate(["strategy", "finance", "board"][:items], start=1):
+        GovernanceAreaFactory(framework=framework, code=code, position=position)
+    AssessmentRoundFactory(slug="2010-11", framework=framework)
+    client.force_login(national)
+
+    with django_assert_num_queries(9):
+        response = client.get("/rounds/2010-11/framework/")
+
+    assert len(response.context["competencies"]) == items
