@@ -436,6 +436,11 @@ class RegionReview(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     national_comment = models.TextField(blank=True)
     factual_accuracy_closes = models.DateTimeField(null=True, blank=True)
+    closed_notice_sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the boards were told that their factual-accuracy window had closed.",
+    )
 
     class Meta:
         ordering = ["round", "sha"]

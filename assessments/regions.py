@@ -9,6 +9,9 @@ while PCTs are behind, naming them).
 ``RegionReview`` holds the region's current state; every sign-off, confirmation and
 send-back also writes a ``RegionReviewChange`` in the same transaction, so that earlier
 send-backs (and their comments) stay visible after the region is signed off again.
+
+A confirmation e-mails the region's boards that their window is open; a send-back e-mails
+the region's SHA staff with the comment (``assessments.notices``, queued on commit).
 """
 
 from datetime import timedelta
@@ -30,6 +33,7 @@ from assessments.models import (
     Stage,
     StrategicHealthAuthority,
 )
+from assessments.notices import sent_back_notices, window_opened_notices
 from assessments.services import agreed_rating_adjust, assessment_advance
 
 
@@ -154,6 +158,7 @@ def region_confirm(
     review.full_clean()
     review.save(update_fields=["status", "decided_by", "decided_at", "factual_accuracy_closes"])
     _record(review, RegionReviewChange.Decision.CONFIRMED, by=by, at=now)
+    window_opened_notices(review=review)  # the boards, queued once this commits
     return review
 
 
@@ -185,4 +190,5 @@ def region_send_back(
     review.full_clean()
     review.save(update_fields=["status", "national_comment", "decided_by", "decided_at"])
     _record(review, RegionReviewChange.Decision.SENT_BACK, by=by, at=now, comment=comment)
+    sent_back_notices(review=review)  # the region's staff, queued once this commits
     return review

@@ -45,6 +45,7 @@ from tests.factories import (
     RatingChangeFactory,
     RegionReviewChangeFactory,
     RegionReviewFactory,
+    ReminderSentFactory,
     RoleFactory,
     RoundChangeFactory,
     SeatChangeFactory,
@@ -115,6 +116,7 @@ BUILDERS = {
     "panels.Seat": SeatFactory,
     "panels.MemberScore": _member_score,
     "panels.SeatChange": SeatChangeFactory,
+    "panels.ReminderSent": ReminderSentFactory,
     "reports.StoredReport": lambda: StoredReport.objects.create(
         assessment=AssessmentFactory(), draft=True, path="reports/x.pdf", fingerprint="0" * 64
     ),
@@ -148,6 +150,7 @@ READ_ONLY = {
     "panels.Panel",
     "panels.Seat",
     "panels.SeatChange",
+    "panels.ReminderSent",
     "panels.MemberScore",
     "reports.StoredReport",
     "reports.ReportBatch",

@@ -38,6 +38,7 @@ from tests.factories.panels import (  # noqa: F401
     MemberScoreFactory,
     PanelFactory,
     PersonFactory,
+    ReminderSentFactory,
     SeatChangeFactory,
     SeatFactory,
     SeatTypeFactory,

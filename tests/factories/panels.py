@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 
 from panels.models import (
@@ -7,6 +9,7 @@ from panels.models import (
     MemberScore,
     Panel,
     Person,
+    ReminderSent,
     Seat,
     SeatChange,
     SeatType,
@@ -93,3 +96,13 @@ class SeatChangeFactory(factory.django.DjangoModelFactory):
     old_person = None
     new_person = factory.SelfAttribute("seat.person")
     changed_by = factory.SubFactory(UserFactory)
+
+
+class ReminderSentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReminderSent
+
+    person = factory.SubFactory(PersonFactory)
+    kind = ReminderSent.Kind.SCORING
+    day = datetime.date(2009, 11, 30)
+    summary = "overdue: 5PG"
