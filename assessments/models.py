@@ -149,6 +149,11 @@ class AssessmentRound(models.Model):
     publication_notified_at = models.DateTimeField(
         null=True, blank=True, help_text="When the boards were told their results are out."
     )
+    illustrative = models.BooleanField(
+        default=False,
+        help_text="The round's per-PCT ratings are invented (the demo): every page and report "
+        "that shows them says so.",
+    )
 
     class Meta:
         ordering = ["slug"]
@@ -464,6 +469,7 @@ class RegionReviewChange(models.Model):
         SIGNED_OFF = "signed_off", "Signed off"
         CONFIRMED = "confirmed", "Confirmed"
         SENT_BACK = "sent_back", "Sent back"
+        WINDOW_CLOSED = "window_closed", "Factual-accuracy window closed early"
 
     review = models.ForeignKey(RegionReview, on_delete=models.CASCADE, related_name="changes")
     decision = models.CharField(max_length=20, choices=Decision.choices)

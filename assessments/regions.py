@@ -192,3 +192,36 @@ def region_send_back(
     _record(review, RegionReviewChange.Decision.SENT_BACK, by=by, at=now, comment=comment)
     sent_back_notices(review=review)  # the region's staff, queued once this commits
     return review
+
+
+@transaction.atomic
+def region_window_close(
+    *,
+    round_: AssessmentRound,
+    sha: StrategicHealthAuthority,
+    by: AbstractBaseUser,
+    reason: str,
+    now=None,
+) -> RegionReview:
+    """Close a confirmed region's factual-accuracy window now, before its time (its boards
+    lose the rest of it, so a reason is required and kept in the review's history). The
+    demo's ``demo_advance`` uses it; the page never offers it to the national team. Refused
+    unless the region is confirmed with its window still open. The boards are told by the
+    next daily ``send_reminders``, as for a window that closed on time."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the window closes early: the boards lose days.")
+    now = now or timezone.now()
+    review = region_review_for(round_=round_, sha=sha)
+    if review.status != RegionReview.Status.CONFIRMED or review.factual_accuracy_closes is None:
+        raise TransitionError(
+            f"Only a confirmed region has a factual-accuracy window; {sha.name} is at "
+            f"{review.get_status_display().lower()}."
+        )
+    if review.factual_accuracy_closes <= now:
+        raise TransitionError(f"{sha.name}'s factual-accuracy window has already closed.")
+    review.factual_accuracy_closes = now
+    review.full_clean()
+    review.save(update_fields=["factual_accuracy_closes"])
+    _record(review, RegionReviewChange.Decision.WINDOW_CLOSED, by=by, at=now, comment=reason)
+    return review

@@ -230,8 +230,13 @@ class _Builder:
         made: dict[str, AssessmentRound] = {}
         previous = None
         for slug, fields in ROUNDS.items():
+            # Every per-PCT rating of the demo is invented (DOMAIN.md): the pages say so.
             made[slug] = AssessmentRound.objects.create(
-                slug=slug, framework=frameworks[slug], previous=previous, **fields
+                slug=slug,
+                framework=frameworks[slug],
+                previous=previous,
+                illustrative=True,
+                **fields,
             )
             previous = made[slug]
         return made
