@@ -28,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from assessments.factual_accuracy import held_back_assessments
 from assessments.models import (
     AgreedRating,
     Assessment,
@@ -202,6 +203,15 @@ def demo_advance(*, round_slug: str, now: datetime | None = None) -> Outcome:
                 "Nothing to do yet.",
                 f"{slug} will be published at "
                 f"{timezone.localtime(round_.published_at):%d %B %Y %H:%M:%S}; call again after it.",
+            )
+        if round_.publication_notified_at is not None:
+            # Published, but some PCTs wait at the check: unanswered comments hold them back.
+            held = list(held_back_assessments(round_=round_))
+            return Outcome(
+                f"{slug} is published; {_names(held)} held back by unanswered factual-accuracy "
+                "comments: their SHA staff answer them on the PCT's page, which publishes it.",
+                "nothing.",
+                finished=True,
             )
         sent = publication_notices_send(round_=round_, now=now)
         return Outcome(
