@@ -168,6 +168,11 @@ class AssessmentRound(models.Model):
     publication_notified_at = models.DateTimeField(
         null=True, blank=True, help_text="When the boards were told their results are out."
     )
+    illustrative = models.BooleanField(
+        default=False,
+        help_text="The round's per-PCT ratings are invented (the demo): every page and report "
+        "that shows them says so.",
+    )
 
     class Meta:
         ordering = ["slug"]
@@ -455,6 +460,11 @@ class RegionReview(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     national_comment = models.TextField(blank=True)
     factual_accuracy_closes = models.DateTimeField(null=True, blank=True)
+    closed_notice_sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the boards were told that their factual-accuracy window had closed.",
+    )
 
     class Meta:
         ordering = ["round", "sha"]
@@ -478,6 +488,7 @@ class RegionReviewChange(models.Model):
         SIGNED_OFF = "signed_off", "Signed off"
         CONFIRMED = "confirmed", "Confirmed"
         SENT_BACK = "sent_back", "Sent back"
+        WINDOW_CLOSED = "window_closed", "Factual-accuracy window closed early"
 
     review = models.ForeignKey(RegionReview, on_delete=models.CASCADE, related_name="changes")
     decision = models.CharField(max_length=20, choices=Decision.choices)

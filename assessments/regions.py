@@ -9,6 +9,9 @@ while PCTs are behind, naming them).
 ``RegionReview`` holds the region's current state; every sign-off, confirmation and
 send-back also writes a ``RegionReviewChange`` in the same transaction, so that earlier
 send-backs (and their comments) stay visible after the region is signed off again.
+
+A confirmation e-mails the region's boards that their window is open; a send-back e-mails
+the region's SHA staff with the comment (``assessments.notices``, queued on commit).
 """
 
 from datetime import timedelta
@@ -30,6 +33,7 @@ from assessments.models import (
     Stage,
     StrategicHealthAuthority,
 )
+from assessments.notices import sent_back_notices, window_opened_notices
 from assessments.services import agreed_rating_adjust, assessment_advance
 
 
@@ -168,6 +172,7 @@ def region_confirm(
     review.full_clean()
     review.save(update_fields=["status", "decided_by", "decided_at", "factual_accuracy_closes"])
     _record(review, RegionReviewChange.Decision.CONFIRMED, by=by, at=now)
+    window_opened_notices(review=review)  # the boards, queued once this commits
     return review
 
 
@@ -199,4 +204,38 @@ def region_send_back(
     review.full_clean()
     review.save(update_fields=["status", "national_comment", "decided_by", "decided_at"])
     _record(review, RegionReviewChange.Decision.SENT_BACK, by=by, at=now, comment=comment)
+    sent_back_notices(review=review)  # the region's staff, queued once this commits
+    return review
+
+
+@transaction.atomic
+def region_window_close(
+    *,
+    round_: AssessmentRound,
+    sha: StrategicHealthAuthority,
+    by: AbstractBaseUser,
+    reason: str,
+    now=None,
+) -> RegionReview:
+    """Close a confirmed region's factual-accuracy window now, before its time (its boards
+    lose the rest of it, so a reason is required and kept in the review's history). The
+    demo's ``demo_advance`` uses it; the page never offers it to the national team. Refused
+    unless the region is confirmed with its window still open. The boards are told by the
+    next daily ``send_reminders``, as for a window that closed on time."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the window closes early: the boards lose days.")
+    now = now or timezone.now()
+    review = region_review_for(round_=round_, sha=sha)
+    if review.status != RegionReview.Status.CONFIRMED or review.factual_accuracy_closes is None:
+        raise TransitionError(
+            f"Only a confirmed region has a factual-accuracy window; {sha.name} is at "
+            f"{review.get_status_display().lower()}."
+        )
+    if review.factual_accuracy_closes <= now:
+        raise TransitionError(f"{sha.name}'s factual-accuracy window has already closed.")
+    review.factual_accuracy_closes = now
+    review.full_clean()
+    review.save(update_fields=["factual_accuracy_closes"])
+    _record(review, RegionReviewChange.Decision.WINDOW_CLOSED, by=by, at=now, comment=reason)
     return review

@@ -21,6 +21,7 @@ from panels.models import (
     Panel,
     Person,
     PersonChange,
+    ReminderSent,
     Seat,
     SeatChange,
     SeatType,
@@ -151,3 +152,13 @@ class SeatChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "note",
     ]
     date_hierarchy = "changed_at"
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What the daily reminders sent, to whom and when (written by ``panels.reminders``)."""
+
+    list_display = ["day", "kind", "person", "summary", "sent_at"]
+    list_filter = ["kind", "day"]
+    list_select_related = ["person"]
+    search_fields = ["person__full_name", "summary"]

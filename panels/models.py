@@ -271,3 +271,29 @@ class PersonChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}: {self.get_action_display().lower()}"
+
+
+class ReminderSent(models.Model):
+    """A daily reminder that went to one person, so that nobody gets two of a kind in one day
+    (``panels.reminders``: one digest per person per day, however many panels it lists).
+    Written in the transaction that queues the message."""
+
+    class Kind(models.TextChoices):
+        SCORING = "scoring", "Scoring reminder (digest)"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reminders_sent")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    day = models.DateField(help_text="The local day it was sent for.")
+    sent_at = models.DateTimeField(default=timezone.now)
+    summary = models.TextField(blank=True, help_text="What the reminder listed.")
+
+    class Meta:
+        ordering = ["-day", "person"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "day"], name="reminder_one_per_person_kind_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.person} on {self.day}"

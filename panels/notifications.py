@@ -1,4 +1,5 @@
-"""E-mail to panel members: scoring has opened, a reminder before the deadline, and the
+"""E-mail to panel members: scoring has opened, the daily reminder (a digest of the scores
+due and overdue, and for a chair the members who are late: ``panels.reminders``), and the
 chair's notice that every member has submitted.
 
 Messages are plain text rendered here from ``templates/email/`` (``<name>_subject.txt``
@@ -33,9 +34,11 @@ def absolute_url(path: str) -> str:
 
 def recipient(seat: Seat) -> str | None:
     """The seat holder's address: the person's own, else their user account's."""
-    person = seat.person
-    if person is None:
-        return None
+    return person_address(seat.person) if seat.person is not None else None
+
+
+def person_address(person) -> str | None:
+    """A person's address: their own, else their user account's."""
     address = person.email or (person.user.email if person.user_id else "")
     return address or None
 
@@ -93,12 +96,42 @@ def notify_scoring_opened(*, assessment: Assessment) -> int:
     return _send("scoring_opened", list(_held_seats(assessment)), assessment)
 
 
-def notify_scoring_reminder(*, seat: Seat) -> int:
-    """Remind one seat holder who has not submitted that the scoring deadline is near."""
-    seat = Seat.objects.select_related(
-        "seat_type", "person__user", "panel__assessment__round", "panel__assessment__pct__sha"
-    ).get(pk=seat.pk)
-    return _send("scoring_reminder", [seat], seat.panel.assessment)
+def notify_scoring_digest(*, digest, today) -> int:
+    """One person's daily reminder (``panels.reminders.Digest``): their scores due soon and
+    overdue, and, for a chair, the members of their panels who are late."""
+    person = digest.person
+    to = person_address(person)
+    if to is None:
+        logger.warning("No e-mail address for %s (scoring_digest): not told", person)
+        return 0
+
+    def entry(seat: Seat) -> dict:
+        assessment = seat.panel.assessment
+        return {
+            "seat": seat,
+            "pct": assessment.pct,
+            "round": assessment.round,
+            "deadline": assessment.round.scoring_due,
+            "days_late": (today - assessment.round.scoring_due).days,
+            "score_url": _panel_url("panels:score", assessment),
+        }
+
+    context = {
+        "person": person,
+        "today": today,
+        "overdue": [entry(seat) for seat in digest.overdue],
+        "due": [entry(seat) for seat in digest.due],
+        "late": [
+            {
+                "pct": assessment.pct,
+                "round": assessment.round,
+                "members": seats,
+                "consensus_url": _panel_url("panels:consensus", assessment),
+            }
+            for assessment, seats in digest.late
+        ],
+    }
+    return mail_enqueue(messages=[_message("scoring_digest", context, to)])
 
 
 def notify_all_submitted(*, assessment: Assessment) -> int:

@@ -248,6 +248,21 @@ def eligible_people(*, seat_type: SeatType, assessment: Assessment) -> QuerySet[
     )
 
 
+def panel_members_with_accounts(*, round_slug: str, ods: str) -> QuerySet[Seat]:
+    """The seats of a PCT's panel held by someone with an account, the chair's excepted,
+    in seat order (the login page of the demo names them)."""
+    return (
+        Seat.objects.filter(
+            panel__assessment__round__slug=round_slug,
+            panel__assessment__pct__ods_code=ods.upper(),
+            seat_type__is_chair=False,
+            person__user__isnull=False,
+        )
+        .select_related("seat_type", "person__user", "panel__assessment__pct")
+        .order_by("seat_type__number")
+    )
+
+
 def assessment_for_panel(*, round_slug: str, ods: str) -> Assessment | None:
     """The assessment of a round and PCT (ODS code case-insensitive), with its round's
     framework and previous round, its PCT and SHA, and its panel."""

@@ -50,6 +50,7 @@ from tests.factories import (
     RatingChangeFactory,
     RegionReviewChangeFactory,
     RegionReviewFactory,
+    ReminderSentFactory,
     RoleChangeFactory,
     RoleFactory,
     RoundChangeFactory,
@@ -125,6 +126,7 @@ BUILDERS = {
     "panels.Seat": SeatFactory,
     "panels.MemberScore": _member_score,
     "panels.SeatChange": SeatChangeFactory,
+    "panels.ReminderSent": ReminderSentFactory,
     "reports.StoredReport": lambda: StoredReport.objects.create(
         assessment=AssessmentFactory(), draft=True, path="reports/x.pdf", fingerprint="0" * 64
     ),
@@ -163,6 +165,7 @@ READ_ONLY = {
     "panels.Panel",
     "panels.Seat",
     "panels.SeatChange",
+    "panels.ReminderSent",
     "panels.MemberScore",
     "reports.StoredReport",
     "reports.ReportBatch",

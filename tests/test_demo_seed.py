@@ -16,10 +16,11 @@ from assessments.models import (
     LocalOutcomePriority,
     ModerationAdjustment,
     Role,
+    SelfAssessment,
     SelfAssessmentRating,
 )
 from competencies.models import LIGHT_POINTS
-from panels.models import MemberScore, Seat
+from panels.models import MemberScore, Panel, Seat
 from reports.ranking import rank_rows
 
 POPULAR = {
@@ -251,10 +252,44 @@ def test_demo_stages_as_contracted(demo):
 
     assert stages == {
         ("2008-09", Assessment.Stage.PUBLISHED): 152,
-        ("2009-10", Assessment.Stage.SCORING): 17,
+        ("2009-10", Assessment.Stage.SELF_ASSESSMENT): 1,
+        ("2009-10", Assessment.Stage.PANEL_FORMATION): 1,
+        ("2009-10", Assessment.Stage.SCORING): 15,
         ("2009-10", Assessment.Stage.MODERATION): 135,
     }
     assert scoring_shas == {"Q34"}
+    early = dict(
+        Assessment.objects.filter(
+            round__slug="2009-10", stage__lt=Assessment.Stage.SCORING
+        ).values_list("pct__ods_code", "stage")
+    )
+    assert early == {
+        "5PE": Assessment.Stage.SELF_ASSESSMENT,
+        "5MD": Assessment.Stage.PANEL_FORMATION,
+    }
+
+
+@pytest.mark.django_db
+def test_demo_dudley_self_assessment_is_a_complete_draft_without_a_panel(demo):
+    dudley = Assessment.objects.get(round__slug="2009-10", pct__ods_code="5PE")
+
+    assert dudley.self_assessment.status == SelfAssessment.Status.DRAFT
+    assert dudley.self_assessment.submitted_at is None
+    assert dudley.self_assessment.ratings.count() == 11 + 3
+    assert not Panel.objects.filter(assessment=dudley).exists()
+
+
+@pytest.mark.django_db
+def test_demo_coventry_panel_half_formed(demo):
+    seats = Seat.objects.filter(
+        panel__assessment__round__slug="2009-10", panel__assessment__pct__ods_code="5MD"
+    )
+
+    assert list(seats.filter(person__isnull=True).values_list("seat_type__number", flat=True)) == [
+        4,
+        5,
+    ]
+    assert seats.filter(person__isnull=False).count() == 3
 
 
 @pytest.mark.django_db
@@ -263,15 +298,16 @@ def test_demo_west_midlands_panels_seated_and_nobody_submitted(demo):
         panel__assessment__round__slug="2009-10", panel__assessment__pct__sha__ods_code="Q34"
     )
 
-    assert seats.count() == 17 * 5
-    assert seats.filter(person__isnull=True).count() == 0
+    # Dudley has no panel yet; Coventry's seats 4 and 5 are empty.
+    assert seats.count() == 16 * 5
+    assert seats.filter(person__isnull=True).count() == 2
     assert seats.filter(submitted_at__isnull=False).count() == 0
     assert MemberScore.objects.filter(seat__in=seats).count() == 0
 
 
 @pytest.mark.django_db
 def test_demo_every_panel_fills_its_seats_within_the_rules(demo):
-    seats = Seat.objects.select_related(
+    seats = Seat.objects.filter(person__isnull=False).select_related(
         "seat_type",
         "person__pct__sha",
         "person__sha",
@@ -296,7 +332,7 @@ def test_demo_every_panel_fills_its_seats_within_the_rules(demo):
             problems.append((seat.pk, rule.affiliation))
 
     assert problems == []
-    assert seats.count() == 304 * 5
+    assert seats.count() == 303 * 5 - 2
 
 
 @pytest.mark.django_db
@@ -421,10 +457,34 @@ def test_demo_users_and_roles_as_contracted(demo):
 
 
 @pytest.mark.django_db
+def test_demo_login_page_lists_the_other_seat_holders_of_5pg(demo, client, settings):
+    settings.SHOW_DEMO_LOGINS = True
+    expected = list(
+        Seat.objects.filter(
+            panel__assessment__round__slug="2009-10",
+            panel__assessment__pct__ods_code="5PG",
+            seat_type__number__gt=1,
+        )
+        .order_by("seat_type__number")
+        .values_list("person__user__username", flat=True)
+    )
+
+    listed = [username for username, _who in client.get("/accounts/login/").context["demo_users"]]
+
+    assert listed == ["national", "moderator.q34", "chair.q34", "board.5pg", "board.5pe", *expected]
+    # The README names them for the default seed.
+    assert expected == ["janet.richards", "mark.taylor", "jonathan.cooper", "rachel.kelly"]
+    assert all(
+        get_user_model().objects.get(username=u).check_password("wcc-demo") for u in expected
+    )
+    assert client.login(username=expected[0], password="wcc-demo")
+
+
+@pytest.mark.django_db
 def test_demo_chair_q34_chairs_every_west_midlands_panel(demo):
     chaired = Seat.objects.filter(person__user__username="chair.q34", seat_type__is_chair=True)
 
-    assert chaired.filter(panel__assessment__round__slug="2009-10").count() == 17
+    assert chaired.filter(panel__assessment__round__slug="2009-10").count() == 16
     assert chaired.filter(panel__assessment__pct__ods_code="5PG").count() == 2
 
 

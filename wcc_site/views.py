@@ -19,7 +19,7 @@ from django.views.generic import TemplateView
 from assessments.access import rounds_visible_to, view_access
 from assessments.models import Stage
 from assessments.selectors import board_pcts, national_overview, region_overview, user_scope
-from panels.selectors import seats_for_user
+from panels.selectors import panel_members_with_accounts, seats_for_user
 from wcc_site.forms import WccPasswordResetForm
 
 # The demo users ``seed_demo`` creates (CONTRACTS.md), named on the login page.
@@ -28,7 +28,22 @@ DEMO_USERS = (
     ("moderator.q34", "staff of the West Midlands SHA"),
     ("chair.q34", "chair of the West Midlands panels"),
     ("board.5pg", "the board of Birmingham East and North PCT"),
+    ("board.5pe", "the board of Dudley PCT (its 2009-10 self-assessment is not submitted yet)"),
 )
+# The other seat holders of this panel are listed too (``firstname.lastname``, chosen by
+# ``seed_demo``'s seed, so read from the database rather than written here).
+DEMO_PANEL = ("2009-10", "5PG")
+
+
+def demo_panel_members() -> list[tuple[str, str]]:
+    """(username, who) of the demo panel's seat holders other than the chair, by seat."""
+    return [
+        (
+            seat.person.user.username,
+            f"seat {seat.seat_type.number} on the {seat.panel.assessment.pct.name} panel ({seat.person.job_title})",
+        )
+        for seat in panel_members_with_accounts(round_slug=DEMO_PANEL[0], ods=DEMO_PANEL[1])
+    ]
 
 
 @method_decorator(view_access("assessments.anyone", public=True), name="dispatch")
@@ -72,7 +87,7 @@ class WccLoginView(LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if settings.SHOW_DEMO_LOGINS:
-            context["demo_users"] = DEMO_USERS
+            context["demo_users"] = [*DEMO_USERS, *demo_panel_members()]
             context["demo_password"] = settings.DEMO_PASSWORD
         return context
 

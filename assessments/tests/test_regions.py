@@ -3,6 +3,7 @@ agreed ratings (``assessments.regions``)."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from assessments.exceptions import TransitionError
 from assessments.models import (
@@ -21,6 +22,7 @@ from assessments.regions import (
     region_review_for,
     region_send_back,
     region_sign_off,
+    region_window_close,
 )
 from tests.factories import (
     AgreedRatingFactory,
@@ -249,3 +251,30 @@ def test_region_decision_refused_writes_no_change(region):
         region_sign_off(round_=round_, sha=sha, by=UserFactory())
 
     assert decisions() == []
+
+
+# --- region_window_close ---------------------------------------------------------------------
+
+
+def test_window_close_moves_the_close_to_now_and_keeps_the_reason(region):
+    round_, sha, _assessments = region
+    region_sign_off(round_=round_, sha=sha, by=UserFactory())
+    region_confirm(round_=round_, sha=sha, by=UserFactory())
+
+    review = region_window_close(round_=round_, sha=sha, by=UserFactory(), reason="Demo.")
+
+    assert review.factual_accuracy_closes <= timezone.now()
+    change = RegionReviewChange.objects.filter(review=review).order_by("pk").last()
+    assert (change.decision, change.comment) == (
+        RegionReviewChange.Decision.WINDOW_CLOSED,
+        "Demo.",
+    )
+
+
+def test_window_close_refused_without_reason_or_open_window(region):
+    round_, sha, _assessments = region
+
+    with pytest.raises(ValidationError, match="Say why"):
+        region_window_close(round_=round_, sha=sha, by=UserFactory(), reason=" ")
+    with pytest.raises(TransitionError, match="Only a confirmed region"):
+        region_window_close(round_=round_, sha=sha, by=UserFactory(), reason="Demo.")

@@ -230,12 +230,12 @@ def test_login_page_names_demo_users_and_password_from_settings(client, settings
 
     assert texts(response, "demo-password") == ["another-demo-pass"]
     assert [t.split(" — ")[0] for t in texts(response, "demo-users")[0:1]] == ["national"]
-    assert response.context["demo_users"][:4] == (
+    assert response.context["demo_users"][:4] == [
         ("national", "the national assurance team"),
         ("moderator.q34", "staff of the West Midlands SHA"),
         ("chair.q34", "chair of the West Midlands panels"),
         ("board.5pg", "the board of Birmingham East and North PCT"),
-    )
+    ]
 
 
 def test_login_page_names_no_demo_users_on_a_real_site(client, settings):

@@ -1,8 +1,11 @@
 """``seed_demo``: a complete, deterministic demo of both rounds.
 
 State (CONTRACTS.md): 2008-09 is published; in 2009-10 the West Midlands (Q34) panels are
-still scoring, no member having submitted, and every other SHA's assessments wait at
-regional moderation. The agreed ratings come from ``panels.demo.ratings`` (shaped to the
+still scoring, no member having submitted, except Dudley (still at self-assessment: its
+board's draft is saved, not submitted, and it has no panel yet) and Coventry (at panel
+formation: seats 1 to 3 filled, 4 and 5 empty); every other SHA's assessments wait at
+regional moderation. ``demo_advance`` (``panels.demo.advance``) takes 2009-10 on from
+there through the services, one stage per call. The agreed ratings come from ``panels.demo.ratings`` (shaped to the
 reported figures); around them this module builds what a real cycle leaves behind: users
 and roles, submitted self-assessments that sit above the panel's view (most on
 competencies 5 and 6), five seated members per panel whose own scores vary around the
@@ -67,6 +70,9 @@ Stage = Assessment.Stage
 LONDON = ZoneInfo("Europe/London")
 DEFAULT_SEED = 2009
 SCORING_SHA = "Q34"  # West Midlands: still scoring in 2009-10
+SELF_ASSESSMENT_PCT = "5PE"  # Dudley: its board has not submitted its 2009-10 self-assessment
+PANEL_FORMATION_PCT = "5MD"  # Coventry: its 2009-10 panel is half formed
+FORMED_SEATS = (1, 2, 3)  # Coventry's seats filled so far; 4 and 5 are empty
 LIGHT_ORDER = [Light.RED, Light.AMBER, Light.GREEN]
 
 ROUNDS = {
@@ -225,16 +231,25 @@ class _Builder:
         made: dict[str, AssessmentRound] = {}
         previous = None
         for slug, fields in ROUNDS.items():
+            # Every per-PCT rating of the demo is invented (DOMAIN.md): the pages say so.
             made[slug] = AssessmentRound.objects.create(
-                slug=slug, framework=frameworks[slug], previous=previous, **fields
+                slug=slug,
+                framework=frameworks[slug],
+                previous=previous,
+                illustrative=True,
+                **fields,
             )
             previous = made[slug]
         return made
 
 
-def _stage_for(slug: str, sha_code: str) -> int:
+def _stage_for(slug: str, sha_code: str, code: str) -> int:
     if slug == "2008-09":
         return Stage.PUBLISHED
+    if code == SELF_ASSESSMENT_PCT:
+        return Stage.SELF_ASSESSMENT
+    if code == PANEL_FORMATION_PCT:
+        return Stage.PANEL_FORMATION
     return Stage.SCORING if sha_code == SCORING_SHA else Stage.MODERATION
 
 
@@ -277,7 +292,7 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
         Assessment(
             round=rnd,
             pct=pcts[code],
-            stage=_stage_for(slug, pcts[code].sha.ods_code),
+            stage=_stage_for(slug, pcts[code].sha.ods_code, code),
             panel_day=ROUNDS[slug]["scoring_due"] - timedelta(days=7 + index % 20),
         )
         for slug, rnd in rounds.items()
@@ -373,13 +388,14 @@ def _self_assessments(b, assessments, agreed, items, pcts, shas) -> dict[str, in
     sas = []
     for (slug, code), a in assessments.items():
         rng = b.rng_for("sa", slug, code)
+        draft = a.stage == Stage.SELF_ASSESSMENT  # Dudley: complete, but not yet submitted
         sas.append(
             SelfAssessment(
                 assessment=a,
-                status=SelfAssessment.Status.SUBMITTED,
+                status=SelfAssessment.Status.DRAFT if draft else SelfAssessment.Status.SUBMITTED,
                 commentary=b.texts.board_commentary(rng, pct=pcts[code].name),
-                submitted_at=_on(ROUNDS[slug]["self_assessment_due"], 15),
-                submitted_by=boards[f"board.{code.lower()}"],
+                submitted_at=None if draft else _on(ROUNDS[slug]["self_assessment_due"], 15),
+                submitted_by=None if draft else boards[f"board.{code.lower()}"],
             )
         )
     SelfAssessment.objects.bulk_create(sas, batch_size=500)
@@ -424,21 +440,24 @@ def _likely_ratings(agreed, code, items) -> shape.Ratings:
 
 def _panels(b, cast, people, assessments, agreed, items, pcts) -> dict[str, int]:
     seat_types = {s.number: s for s in SeatType.objects.all()}
+    # No panel before panel formation (Dudley in 2009-10).
     panels = [
         Panel(assessment=a, created_at=_on(ROUNDS[slug]["panel_formation_due"], 9))
         for (slug, _c), a in assessments.items()
+        if a.stage >= Stage.PANEL_FORMATION
     ]
     Panel.objects.bulk_create(panels, batch_size=500)
     seats = []
     for panel in panels:
         slug, code = panel.assessment.round.slug, panel.assessment.pct.ods_code
         submitted = code in agreed[slug]
+        forming = panel.assessment.stage == Stage.PANEL_FORMATION
         for number, key in cast.seats[(slug, code)].items():
             seats.append(
                 Seat(
                     panel=panel,
                     seat_type=seat_types[number],
-                    person=people[key],
+                    person=None if forming and number not in FORMED_SEATS else people[key],
                     submitted_at=_on(ROUNDS[slug]["scoring_due"], 12) - timedelta(days=number)
                     if submitted
                     else None,

@@ -8,9 +8,10 @@ import datetime
 
 import pytest
 from django.apps import apps
+from django.db import IntegrityError, transaction
 
 from competencies.tests.test_models import ITEM_RATING_CASES, refused
-from panels.models import MemberScore, Person, Seat, SeatType
+from panels.models import MemberScore, Person, ReminderSent, Seat, SeatType
 from tests.factories import (
     CompetencyFactory,
     ExternalOrganisationFactory,
@@ -18,6 +19,7 @@ from tests.factories import (
     PanelFactory,
     PCTFactory,
     PersonFactory,
+    ReminderSentFactory,
     SeatFactory,
     SeatTypeFactory,
     SubIndicatorFactory,
@@ -41,6 +43,7 @@ TESTED_CONSTRAINTS = {
         for suffix in ("exactly_one_item", "level_1_to_4", "light_known", "value_fits_item")
     ),
     *(f"member_score_unique_{item}" for item in ITEMS),
+    "reminder_one_per_person_kind_day",
 }
 
 
@@ -52,6 +55,19 @@ def test_constraints_of_panels_all_have_tests():
     }
 
     assert names == TESTED_CONSTRAINTS
+
+
+# --- ReminderSent -------------------------------------------------------------------------
+
+
+def test_reminder_sent_once_per_person_kind_and_day():
+    first = ReminderSentFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReminderSentFactory(person=first.person, kind=first.kind, day=first.day)
+    ReminderSentFactory(person=first.person, kind=first.kind, day=first.day.replace(day=29))
+
+    assert ReminderSent.objects.count() == 2
 
 
 # --- Person -------------------------------------------------------------------------------

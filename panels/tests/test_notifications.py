@@ -9,7 +9,6 @@ from panels.models import Seat
 from panels.notifications import (
     notify_all_submitted,
     notify_scoring_opened,
-    notify_scoring_reminder,
 )
 from panels.services.formation import panel_open_scoring
 from panels.tests.formation_builders import build_region
@@ -85,26 +84,6 @@ def test_panel_open_scoring_sends_the_mail_after_commit(
     assert {m.subject for m in mailoutbox} == {
         f"Scoring is open: Assessed PCT ({region.pct.ods_code}), {region.round.name}"
     }
-
-
-def test_notify_scoring_reminder_writes_to_one_member(
-    region, mailoutbox, django_capture_on_commit_callbacks
-):
-    seat = Seat.objects.get(panel__assessment=region.assessment, seat_type__number=3)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        sent = notify_scoring_reminder(seat=seat)
-
-    assert sent == 1
-    assert [m.to for m in mailoutbox] == [[region.people[3].email]]
-    assert mailoutbox[0].subject == (
-        f"Reminder: scores for Assessed PCT ({region.pct.ods_code}) are due 27 November 2009"
-    )
-    assert "Dear Cat Services," in mailoutbox[0].body
-    assert (
-        f"http://127.0.0.1:8000/panels/{region.round.slug}/{region.pct.ods_code}/score/"
-        in mailoutbox[0].body
-    )
 
 
 def test_notify_all_submitted_writes_to_the_chair_only(

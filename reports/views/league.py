@@ -149,10 +149,10 @@ def open_data(request, round_: AssessmentRound):
         }
         for row in frame.to_dict("records")
     ]
-    return JsonResponse(
-        {"round": round_.slug, "published_at": round_.published_at.isoformat(), "results": results},
-        json_dumps_params={"indent": 1},
-    )
+    body = {"round": round_.slug, "published_at": round_.published_at.isoformat()}
+    if round_.illustrative:  # invented for the demo: say so in the data too (DOMAIN.md)
+        body["illustrative"] = "Illustrative data: invented for the demo."
+    return JsonResponse({**body, "results": results}, json_dumps_params={"indent": 1})
 
 
 urlpatterns = [

@@ -42,6 +42,7 @@ from tests.factories.panels import (  # noqa: F401
     PanelFactory,
     PersonChangeFactory,
     PersonFactory,
+    ReminderSentFactory,
     SeatChangeFactory,
     SeatFactory,
     SeatTypeFactory,

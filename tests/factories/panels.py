@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 
 from panels.models import (
@@ -8,6 +10,7 @@ from panels.models import (
     Panel,
     Person,
     PersonChange,
+    ReminderSent,
     Seat,
     SeatChange,
     SeatType,
@@ -102,3 +105,13 @@ class PersonChangeFactory(factory.django.DjangoModelFactory):
 
     person = factory.SubFactory(PersonFactory)
     action = PersonChange.Action.ADDED
+
+
+class ReminderSentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReminderSent
+
+    person = factory.SubFactory(PersonFactory)
+    kind = ReminderSent.Kind.SCORING
+    day = datetime.date(2009, 11, 30)
+    summary = "overdue: 5PG"

@@ -36,6 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready (seed {options['seed']}) in {time.perf_counter() - started:.1f} s. "
-                "Log in as national, moderator.q34, chair.q34 or board.5pg."
+                "Log in as national, moderator.q34, chair.q34 or board.5pg; "
+                "`manage.py demo_advance --round 2009-10` moves 2009-10 on one stage."
             )
         )

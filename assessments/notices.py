@@ -1,0 +1,137 @@
+"""E-mail about a region's review: its boards' factual-accuracy window opening and closing,
+and the national team sending the region back to its SHA staff.
+
+``region_confirm`` and ``region_send_back`` (``assessments.regions``) call these inside
+their transaction; ``window_closed_notices_send`` is run daily by ``send_reminders``,
+which finds the windows that closed since its last run (``RegionReview.
+closed_notice_sent_at`` records that the boards were told). Messages are rendered from
+``templates/email/`` and queued through ``assessments.mail.mail_enqueue``, so nothing is
+sent for a change that is rolled back. A user without an e-mail address is skipped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.factual_accuracy import unanswered_comments
+from assessments.mail import Message, mail_enqueue
+from assessments.models import Assessment, RegionReview, Role, Stage
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _render(template: str, context: dict, to: str) -> Message:
+    subject = " ".join(render_to_string(f"email/{template}_subject.txt", context).split())
+    return subject, render_to_string(f"email/{template}.txt", context), None, [to]
+
+
+def _board_messages(template: str, review: RegionReview, assessments) -> list[Message]:
+    by_pct = {a.pct_id: a for a in assessments}
+    roles = (
+        Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct_id__in=by_pct)
+        .select_related("user", "pct")
+        .order_by("pct__name", "user__username")
+    )
+    unanswered = Counter(
+        unanswered_comments()
+        .filter(assessment__in=list(by_pct.values()))
+        .values_list("assessment__pct_id", flat=True)
+    )
+    messages = []
+    for role in roles:
+        if not role.user.email:
+            continue
+        slug, ods = review.round.slug, role.pct.ods_code
+        context = {
+            "review": review,
+            "round": review.round,
+            "sha": review.sha,
+            "pct": role.pct,
+            "user": role.user,
+            "closes": timezone.localtime(review.factual_accuracy_closes)
+            if review.factual_accuracy_closes
+            else None,
+            "unanswered": unanswered[role.pct_id],
+            "results_url": _absolute(reverse("reports:pct_page", args=[ods, slug])),
+            "pdf_url": _absolute(reverse("reports:pct_pdf", args=[ods, slug])),
+        }
+        messages.append(_render(template, context, role.user.email))
+    return messages
+
+
+def _region_assessments(review: RegionReview):
+    return list(
+        Assessment.objects.filter(
+            round=review.round, pct__sha=review.sha, stage=Stage.FACTUAL_ACCURACY
+        ).select_related("pct")
+    )
+
+
+def window_opened_notices(*, review: RegionReview) -> int:
+    """Tell each board of the confirmed region that its draft is ready and until when it may
+    comment. Call inside the confirming transaction."""
+    return mail_enqueue(
+        messages=_board_messages("window_opened", review, _region_assessments(review))
+    )
+
+
+def sent_back_notices(*, review: RegionReview) -> int:
+    """Tell the region's SHA staff that the national team sent it back, with the comment."""
+    roles = Role.objects.filter(kind=Role.Kind.SHA_STAFF, sha=review.sha).select_related("user")
+    url = _absolute(reverse("reports:moderation", args=[review.round.slug, review.sha.ods_code]))
+    messages = [
+        _render(
+            "region_sent_back",
+            {
+                "review": review,
+                "round": review.round,
+                "sha": review.sha,
+                "user": role.user,
+                "moderation_url": url,
+            },
+            role.user.email,
+        )
+        for role in roles.order_by("user__username")
+        if role.user.email
+    ]
+    return mail_enqueue(messages=messages)
+
+
+def closed_windows(*, now: datetime) -> list[RegionReview]:
+    """Confirmed regions whose window has closed and whose boards were not told yet (rounds
+    whose publication notices went are left alone: their boards know)."""
+    return list(
+        RegionReview.objects.filter(
+            status=RegionReview.Status.CONFIRMED,
+            factual_accuracy_closes__lte=now,
+            closed_notice_sent_at__isnull=True,
+            round__publication_notified_at__isnull=True,
+        )
+        .select_related("round", "sha")
+        .order_by("round__slug", "sha__name")
+    )
+
+
+@transaction.atomic
+def window_closed_notices_send(*, review: RegionReview, now: datetime | None = None) -> int:
+    """Tell the region's boards that their window has closed (once: the review records it).
+    Returns how many messages were queued; 0 if another run told them first."""
+    now = now or timezone.now()
+    claimed = RegionReview.objects.filter(pk=review.pk, closed_notice_sent_at__isnull=True).update(
+        closed_notice_sent_at=now
+    )
+    if not claimed:
+        return 0
+    review.closed_notice_sent_at = now
+    return mail_enqueue(
+        messages=_board_messages("window_closed", review, _region_assessments(review))
+    )
