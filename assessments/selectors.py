@@ -14,6 +14,8 @@ from django.db.models import Count, Prefetch, QuerySet
 from assessments.models import (
     Assessment,
     EvidenceDocument,
+    LocalOutcomePriority,
+    OutcomeIndicator,
     PrimaryCareTrust,
     Role,
     SelfAssessment,
@@ -226,6 +228,7 @@ class SelfAssessmentDetail:
     self_assessment: SelfAssessment | None
     ratings: dict[str, SelfAssessmentRating]
     evidence: list[EvidenceDocument]
+    priorities: list[LocalOutcomePriority] = field(default_factory=list)
 
     @property
     def version(self) -> int:
@@ -236,8 +239,13 @@ class SelfAssessmentDetail:
         return bool(self.self_assessment) and self.self_assessment.status == "submitted"
 
 
+def outcome_indicators() -> list[OutcomeIndicator]:
+    """The framework's list of outcome indicators a board may choose from (one query)."""
+    return list(OutcomeIndicator.objects.order_by("name"))
+
+
 def self_assessment_detail(*, assessment: Assessment) -> SelfAssessmentDetail:
-    """Three queries, whatever the number of items or documents."""
+    """Four queries, whatever the number of items, documents or priorities."""
     self_assessment = SelfAssessment.objects.filter(assessment=assessment).first()
     ratings = {}
     if self_assessment is not None:
@@ -246,4 +254,7 @@ def self_assessment_detail(*, assessment: Assessment) -> SelfAssessmentDetail:
         ).select_related("competency", "area"):
             ratings[rating.item.code] = rating
     evidence = list(EvidenceDocument.objects.filter(assessment=assessment))
-    return SelfAssessmentDetail(self_assessment, ratings, evidence)
+    priorities = list(
+        LocalOutcomePriority.objects.filter(assessment=assessment).select_related("indicator")
+    )
+    return SelfAssessmentDetail(self_assessment, ratings, evidence, priorities)

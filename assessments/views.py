@@ -20,7 +20,7 @@ from assessments.access import assessment_by_pct, document_by_pk, view_access
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.forms import EvidenceForm, SelfAssessmentForm
 from assessments.models import Assessment, EvidenceDocument, Stage
-from assessments.selectors import self_assessment_detail
+from assessments.selectors import outcome_indicators, self_assessment_detail
 from assessments.services import (
     evidence_delete,
     evidence_upload,
@@ -48,16 +48,21 @@ def self_assessment(request, assessment: Assessment):
     detail = self_assessment_detail(assessment=assessment)
     items = framework_items(assessment.round.framework)
     editable = can_edit and assessment.stage == Stage.SELF_ASSESSMENT and not detail.submitted
+    indicators = outcome_indicators() if editable or request.method == "POST" else []
     form = SelfAssessmentForm(
         items=items,
         ratings=detail.ratings,
+        indicators=indicators,
+        priorities=detail.priorities,
         initial={
             "version": detail.version,
             "commentary": detail.self_assessment.commentary if detail.self_assessment else "",
         },
     )
     if request.method == "POST":
-        posted = SelfAssessmentForm(request.POST, items=items, ratings=detail.ratings)
+        posted = SelfAssessmentForm(
+            request.POST, items=items, ratings=detail.ratings, indicators=indicators
+        )
         if posted.is_valid():
             version = posted.cleaned_data["version"]
             try:
@@ -68,6 +73,7 @@ def self_assessment(request, assessment: Assessment):
                     by=request.user,
                     expected_version=version,
                     submit=posted.submitting,
+                    priorities=posted.priorities(),
                 )
             except TransitionError as exc:
                 messages.error(request, str(exc))
@@ -78,6 +84,8 @@ def self_assessment(request, assessment: Assessment):
                 form = SelfAssessmentForm(
                     items=items,
                     ratings=detail.ratings,
+                    indicators=indicators,
+                    priorities=detail.priorities,
                     initial={
                         "version": detail.version,
                         "commentary": (

@@ -322,7 +322,7 @@ def test_read_only_page_query_count_does_not_grow_with_documents(
     )
     client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=assessment.pct.sha).user)
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(url(assessment))
 
     assert len(response.context["detail"].evidence) == documents

@@ -618,6 +618,8 @@ def _outcomes(b, assessments, codes) -> dict[str, int]:
                     indicator=indicator,
                     baseline_year="2007-08",
                     baseline=baseline,
+                    target_year="2012-13",
+                    target=path[-1],
                     **{f"year{year}": value for year, value in enumerate(path, start=1)},
                 )
                 for slug in ROUNDS
