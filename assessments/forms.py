@@ -12,7 +12,14 @@ from assessments.models import (
 )
 from assessments.services import PriorityInput
 from competencies.forms import value_choices
-from competencies.models import Competency
+from competencies.models import Competency, SubIndicator
+from competencies.selectors import item_label
+
+
+def _kind(item) -> str:
+    if isinstance(item, Competency):
+        return "competency"
+    return "sub_indicator" if isinstance(item, SubIndicator) else "area"
 
 
 class SelfAssessmentForm(forms.Form):
@@ -57,7 +64,7 @@ class SelfAssessmentForm(forms.Form):
         for item in items:
             kind = "level" if isinstance(item, Competency) else "light"
             self.fields[item.code] = forms.ChoiceField(
-                label=f"Our {kind} for {item if kind == 'level' else item.name}",
+                label=f"Our {kind} for {item_label(item)}",
                 choices=value_choices(item),
                 widget=forms.RadioSelect,
                 required=False,
@@ -124,7 +131,12 @@ class SelfAssessmentForm(forms.Form):
 
     @property
     def items(self) -> list[tuple]:
-        return [(item, self[item.code], self[f"{item.code}_commentary"]) for item in self.items_]
+        """``(item, value field, commentary field, kind)``, kind being ``competency``,
+        ``area`` or ``sub_indicator``."""
+        return [
+            (item, self[item.code], self[f"{item.code}_commentary"], _kind(item))
+            for item in self.items_
+        ]
 
     def clean(self):
         data = super().clean()

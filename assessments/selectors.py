@@ -223,7 +223,8 @@ def assessment_for_pct(*, round_slug: str, ods: str) -> Assessment | None:
 @dataclass
 class SelfAssessmentDetail:
     """A PCT's self-assessment (None before the first save), its ratings by item code
-    (``c5``, ``strategy``) and its evidence documents."""
+    (``c5``, ``strategy``, ``strategy_1``), its evidence documents and its local outcome
+    priorities."""
 
     self_assessment: SelfAssessment | None
     ratings: dict[str, SelfAssessmentRating]
@@ -250,8 +251,8 @@ def self_assessment_detail(*, assessment: Assessment) -> SelfAssessmentDetail:
     ratings = {}
     if self_assessment is not None:
         for rating in SelfAssessmentRating.objects.filter(
-            self_assessment=self_assessment, sub_indicator__isnull=True
-        ).select_related("competency", "area"):
+            self_assessment=self_assessment
+        ).select_related("competency", "area", "sub_indicator__area"):
             ratings[rating.item.code] = rating
     evidence = list(EvidenceDocument.objects.filter(assessment=assessment))
     priorities = list(

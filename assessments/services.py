@@ -654,30 +654,39 @@ def self_assessment_save(
 def self_assessment_submit(
     *, assessment: Assessment, by: AbstractBaseUser, expected_version: int
 ) -> SelfAssessment:
-    """Submit the board's self-assessment: every competency needs a level and every area a
-    light (a ``ValidationError`` names each one missing). The assessment then moves on to
-    panel formation, and the self-assessment is read-only."""
+    """Submit the board's self-assessment: every competency needs a level, and every area
+    and sub-indicator of the framework a light (a ``ValidationError`` names each one
+    missing). The assessment then moves on to panel formation, and the self-assessment and
+    local outcome priorities are read-only."""
     current = SelfAssessment.objects.filter(assessment=assessment).first()
     _self_assessment_open(assessment, current)
     framework = assessment.round.framework
     rated = set()
     if current is not None:
         rated = {
-            (r.competency_id, r.area_id)
-            for r in current.ratings.filter(sub_indicator__isnull=True)
+            (r.competency_id, r.area_id, r.sub_indicator_id)
+            for r in current.ratings.all()
             if r.value is not None
         }
-    # Keyed by the item's code (``c5``, ``strategy``), the name of its form field, so that
-    # each message can stand beside its item as well as in the list at the top.
-    missing = {
-        c.code: f"{c}: choose a level."
-        for c in framework.competencies.all()
-        if (c.pk, None) not in rated
-    } | {
-        a.code: f"{a.name}: choose a light."
-        for a in framework.governance_areas.all()
-        if (None, a.pk) not in rated
-    }
+    # Keyed by the item's code (``c5``, ``strategy``, ``strategy_1``), the name of its form
+    # field, so that each message can stand beside its item as well as in the list at the top.
+    missing = (
+        {
+            c.code: f"{c}: choose a level."
+            for c in framework.competencies.all()
+            if (c.pk, None, None) not in rated
+        }
+        | {
+            s.code: f"{s}: choose a light."
+            for s in SubIndicator.objects.filter(area__framework=framework).select_related("area")
+            if (None, None, s.pk) not in rated
+        }
+        | {
+            a.code: f"{a.name}: choose a light."
+            for a in framework.governance_areas.all()
+            if (None, a.pk, None) not in rated
+        }
+    )
     if missing:
         raise ValidationError(missing)
     self_assessment = _claim_self_assessment(assessment, expected_version)

@@ -26,7 +26,7 @@ from assessments.services import (
     evidence_upload,
     self_assessment_save,
 )
-from competencies.selectors import framework_items
+from competencies.selectors import rated_items
 
 # --- The board's self-assessment and evidence ------------------------------------------------
 
@@ -46,7 +46,7 @@ def _self_assessment_url(assessment: Assessment) -> str:
 def self_assessment(request, assessment: Assessment):
     can_edit = request.user.has_perm("assessments.edit_self_assessment", assessment)
     detail = self_assessment_detail(assessment=assessment)
-    items = framework_items(assessment.round.framework)
+    items = rated_items(assessment.round.framework)
     editable = can_edit and assessment.stage == Stage.SELF_ASSESSMENT and not detail.submitted
     indicators = outcome_indicators() if editable or request.method == "POST" else []
     form = SelfAssessmentForm(

@@ -153,6 +153,22 @@ class SubIndicator(models.Model):
     def __str__(self) -> str:
         return f"{self.area.name}: {self.name}"
 
+    @property
+    def code(self) -> str:
+        """Its name in forms and files: the area's code and its number (``finance_3``)."""
+        return f"{self.area.code}_{self.number}"
+
+    def meaning(self, light: str) -> str:
+        """What a light means for a sub-indicator (the framework words only the areas')."""
+        return SUB_INDICATOR_MEANINGS[Light(light)]
+
+
+SUB_INDICATOR_MEANINGS = {
+    Light.GREEN: "No concerns",
+    Light.AMBER: "Some concerns",
+    Light.RED: "Serious concerns",
+}
+
 
 class ItemRating(models.Model):
     """One rated item: a competency with a level, or an area or sub-indicator with a light.

@@ -322,7 +322,7 @@ def test_page_query_count_does_not_grow_with_documents(
         )
     client.force_login(case.board)
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get(case.url)
 
 
