@@ -16,8 +16,8 @@ from assessments.models import (
     Stage,
     StageChange,
 )
-from competencies.models import Competency, FrameworkVersion
-from competencies.selectors import framework_items, item_label
+from competencies.models import Competency, FrameworkVersion, GovernanceArea, SubIndicator
+from competencies.selectors import item_key, item_label, rated_items, rating_key
 from panels.eligibility import SEAT_CHANGE_STAGES, eligibility_q, reciprocal_chief_executives
 from panels.models import JobRole, MemberScore, Panel, Person, Seat, SeatChange, SeatType
 
@@ -331,14 +331,6 @@ def formation_page(*, assessment: Assessment) -> FormationPage:
 LIGHT_RANK = {"red": 0, "amber": 1, "green": 2}
 
 
-def item_key(item) -> tuple[int | None, int | None]:
-    return (item.pk, None) if isinstance(item, Competency) else (None, item.pk)
-
-
-def rating_key(rating) -> tuple[int | None, int | None]:
-    return (rating.competency_id, rating.area_id)
-
-
 @dataclass
 class SeatProgress:
     seat: Seat
@@ -358,17 +350,17 @@ def my_seats(*, user) -> list[SeatProgress]:
         .annotate(
             scored=Count(
                 "scores",
-                filter=Q(scores__sub_indicator__isnull=True)
-                & (Q(scores__level__isnull=False) | ~Q(scores__light="")),
+                filter=Q(scores__level__isnull=False) | ~Q(scores__light=""),
             )
         )
         .order_by("-panel__assessment__round__slug", "panel__assessment__pct__name")
     )
     sizes = {
-        f.pk: f.n_competencies + f.n_areas
+        f.pk: f.n_competencies + f.n_areas + f.n_subs
         for f in FrameworkVersion.objects.annotate(
             n_competencies=Count("competencies", distinct=True),
             n_areas=Count("governance_areas", distinct=True),
+            n_subs=Count("governance_areas__sub_indicators", distinct=True),
         )
     }
     return [
@@ -386,14 +378,23 @@ class ItemRow:
     members: list = field(default_factory=list)  # (seat, score or None), seat order
     self_rating: SelfAssessmentRating | None = None
     agreed: AgreedRating | None = None
+    subs: list["ItemRow"] = field(default_factory=list)  # an area's sub-indicator rows
 
     @property
     def is_competency(self) -> bool:
         return isinstance(self.item, Competency)
 
     @property
+    def is_sub_indicator(self) -> bool:
+        return isinstance(self.item, SubIndicator)
+
+    @property
     def code(self) -> str:
-        return f"c{self.item.number}" if self.is_competency else self.item.code
+        return self.item.code
+
+    @property
+    def heading(self) -> str:
+        return item_label(self.item)
 
     @property
     def submitted_values(self) -> list:
@@ -454,7 +455,7 @@ def panel_view(*, assessment: Assessment, seat: Seat | None = None) -> PanelView
 
     ``seat`` is the viewer's own seat: its scores fill ``ItemRow.mine``.
     """
-    items = framework_items(assessment.round.framework)
+    items = rated_items(assessment.round.framework)
     seats = list(
         Seat.objects.filter(panel__assessment=assessment)
         .select_related(
@@ -464,27 +465,20 @@ def panel_view(*, assessment: Assessment, seat: Seat | None = None) -> PanelView
             "person__sha",
             "person__external_organisation",
         )
-        .prefetch_related(
-            Prefetch("scores", queryset=MemberScore.objects.filter(sub_indicator__isnull=True))
-        )
+        .prefetch_related("scores")
         .order_by("seat_type__number")
     )
     self_ratings = {
         rating_key(r): r
-        for r in SelfAssessmentRating.objects.filter(
-            self_assessment__assessment=assessment, sub_indicator__isnull=True
-        )
+        for r in SelfAssessmentRating.objects.filter(self_assessment__assessment=assessment)
     }
     self_assessment = SelfAssessment.objects.filter(
         assessment=assessment, status=SelfAssessment.Status.SUBMITTED
     ).first()
     evidence = list(EvidenceDocument.objects.filter(assessment=assessment))
-    agreed = {
-        rating_key(r): r
-        for r in AgreedRating.objects.filter(assessment=assessment, sub_indicator__isnull=True)
-    }
+    agreed = {rating_key(r): r for r in AgreedRating.objects.filter(assessment=assessment)}
     by_seat = {s.pk: {rating_key(score): score for score in s.scores.all()} for s in seats}
-    rows = []
+    rows, subs = [], []
     for item in items:
         key = item_key(item)
         rows.append(
@@ -496,6 +490,11 @@ def panel_view(*, assessment: Assessment, seat: Seat | None = None) -> PanelView
                 agreed=agreed.get(key),
             )
         )
+        # Sub-indicators come just before their area: the area's row shows them again.
+        if isinstance(item, SubIndicator):
+            subs.append(rows[-1])
+        elif isinstance(item, GovernanceArea):
+            rows[-1].subs, subs = subs, []
     return PanelView(
         assessment=assessment,
         seats=seats,

@@ -1,7 +1,7 @@
 """Scoring by the five members, and the chair's consensus.
 
 Each member scores on their own: a level for every competency of the round's framework and
-a light for every governance area, with notes for the board and internal notes. Drafts may
+a light for every governance area and sub-indicator, with notes for the board and internal notes. Drafts may
 be saved at any point; submitting needs every item. When every seat has submitted (or the
 chair has recorded that a member could not take part) the assessment moves to panel
 consensus and the chair is told.
@@ -27,13 +27,13 @@ from assessments.exceptions import ConflictError, TransitionError
 from assessments.history import rating_change_row
 from assessments.models import Assessment, RatingChange, Stage
 from assessments.services import agreed_rating_record, assessment_advance
-from competencies.models import Competency, GovernanceArea, Light
-from competencies.selectors import framework_items, item_label
+from competencies.models import Competency, GovernanceArea, Light, SubIndicator
+from competencies.selectors import item_key, item_label, rated_items
 from panels.models import MemberScore, Panel, Seat, SeatChange
 from panels.selectors import panel_view
 from panels.services.history import seat_change_row
 
-Item = Competency | GovernanceArea
+Item = Competency | GovernanceArea | SubIndicator
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class AgreedInput:
 
 
 def _item_key(item: Item) -> dict:
+    if isinstance(item, SubIndicator):
+        return {"sub_indicator": item}
     return {"competency": item} if isinstance(item, Competency) else {"area": item}
 
 
@@ -143,7 +145,7 @@ def member_scores_save(
             "for your seat."
         )
 
-    items = framework_items(assessment.round.framework)
+    items = rated_items(assessment.round.framework)
     errors, cleaned = [], {}
     for item in items:
         entry = values.get(item, MemberInput(None))
@@ -162,13 +164,13 @@ def member_scores_save(
 
     _claim(Seat, seat, expected_version, "Your scores")
     existing = {
-        (score.competency_id, score.area_id): score
-        for score in MemberScore.objects.filter(seat=seat, sub_indicator__isnull=True)
+        (score.competency_id, score.area_id, score.sub_indicator_id): score
+        for score in MemberScore.objects.filter(seat=seat)
     }
     now = timezone.now()
     history = []
     for item, (fields, entry) in cleaned.items():
-        key = (item.pk, None) if isinstance(item, Competency) else (None, item.pk)
+        key = item_key(item)
         score = existing.get(key) or MemberScore(seat=seat, **_item_key(item))
         old = _as_text(score.level, score.light) if score.pk else ""
         new = _as_text(fields["level"], fields["light"])
