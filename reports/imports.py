@@ -21,6 +21,7 @@ from assessments.models import AgreedRating, Assessment, AssessmentRound, Rating
 from assessments.services import agreed_rating_adjust, agreed_rating_record
 from competencies.models import LIGHT_POINTS, Light
 from competencies.selectors import framework_items
+from reports.tables import sub_indicator_columns
 
 AREAS = ["strategy", "finance", "board"]
 NOT_DATA = {"rank", "pct", "sha", "governance", "total"}
@@ -110,9 +111,12 @@ def plan_import(
     for code in ["ods_code", *codes]:
         if code not in header:
             error(None, code, "", "the column is missing")
+    # Sub-indicator columns (``export_league_table --sub-indicators``) are accepted and not
+    # read: sub-indicator lights are agreed at consensus, not imported.
+    ignored = set(sub_indicator_columns(round_))
     for column in header:
         base = column.removesuffix("_rationale")
-        if column in NOT_DATA or column == "ods_code" or base in by_code:
+        if column in NOT_DATA or column in ignored or column == "ods_code" or base in by_code:
             continue
         if base.startswith("c") and base[1:].isdigit():
             error(

@@ -14,7 +14,7 @@ import pandas as pd
 
 from assessments.factual_accuracy import not_held_back
 from assessments.models import AgreedRating, AssessmentRound
-from competencies.models import LIGHT_POINTS
+from competencies.models import LIGHT_POINTS, SubIndicator
 from reports.ranking import rank_rows
 
 AREAS = ["strategy", "finance", "board"]
@@ -157,6 +157,38 @@ def rationale_columns(*, round_: AssessmentRound, ods_codes: list[str]) -> pd.Da
     wide = long.pivot(index="ods_code", columns="item", values="rationale")
     wide.columns = [f"{c}_rationale" for c in wide.columns]
     return wide.reindex(columns=columns).reset_index()
+
+
+def sub_indicator_columns(round_: AssessmentRound) -> list[str]:
+    """``strategy_1 … board_5``: the round's sub-indicators, area by area (one query; empty
+    for a framework without them)."""
+    rows = (
+        SubIndicator.objects.filter(area__framework_id=round_.framework_id)
+        .order_by("area__position", "number")
+        .values_list("area__code", "number")
+    )
+    return [f"{code}_{number}" for code, number in rows]
+
+
+def sub_indicator_table(*, round_: AssessmentRound, ods_codes: list[str]) -> pd.DataFrame:
+    """``ods_code`` and one column per sub-indicator (``sub_indicator_columns``) with the
+    agreed light, blank where none was agreed, for the given PCTs (two queries)."""
+    columns = sub_indicator_columns(round_)
+    rows = AgreedRating.objects.filter(
+        assessment__round=round_,
+        assessment__pct__ods_code__in=ods_codes,
+        sub_indicator__isnull=False,
+    ).values_list(
+        "assessment__pct__ods_code", "sub_indicator__area__code", "sub_indicator__number", "light"
+    )
+    long = pd.DataFrame(list(rows), columns=["ods_code", "area", "number", "light"])
+    if long.empty:
+        return pd.DataFrame(
+            {"ods_code": ods_codes, **{c: [None] * len(ods_codes) for c in columns}}
+        )
+    long["item"] = long["area"] + "_" + long["number"].astype(str)
+    wide = long.pivot(index="ods_code", columns="item", values="light")
+    return wide.reindex(index=ods_codes, columns=columns).rename_axis("ods_code").reset_index()
 
 
 PATTERNS = {

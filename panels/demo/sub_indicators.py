@@ -1,0 +1,130 @@
+"""The demo's agreed governance sub-indicator ratings (year two's sixteen), illustrative.
+
+Called by ``panels.demo.seed.demo_seed`` after the agreed ratings: wherever a PCT has agreed
+ratings in a round whose framework has sub-indicators *and* that the demo shapes with them
+(``ROUNDS``: 2009-10 only; year one's published figures and its panels' ratings stay as they
+were), each sub-indicator gets an agreed light consistent with the area's headline light,
+with a rationale and its consensus history row. Deterministic: one generator per PCT and
+area, seeded from the demo's seed.
+"""
+
+import random
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+
+from assessments.history import rating_change_row
+from assessments.models import AgreedRating, Assessment, RatingChange
+from competencies.models import SubIndicator
+from panels.models import Seat
+
+ROUNDS = ("2009-10",)
+
+# Headline light -> the lights its sub-indicators are drawn from (weights in order green,
+# amber, red); the headline's own light is then forced onto at least one sub-indicator, so
+# that the area's light is always explained by something the board can read.
+_DRAW = {
+    "green": (0.8, 0.2, 0.0),
+    "amber": (0.35, 0.5, 0.15),
+    "red": (0.0, 0.45, 0.55),
+}
+_LIGHTS = ("green", "amber", "red")
+
+_SAYS = {
+    "green": (
+        "the evidence seen on the panel day gives no concerns",
+        "the panel found this sound and well evidenced",
+        "the board showed a clear, tested position",
+    ),
+    "amber": (
+        "the panel has some concerns and expects action within the year",
+        "parts of the evidence were general or not yet tested",
+        "progress is real but not yet consistent",
+    ),
+    "red": (
+        "the panel has serious concerns that need a plan agreed with the SHA",
+        "the evidence did not support the board's own view",
+        "the position is not credible without substantial change",
+    ),
+}
+
+
+def _lights(rng: random.Random, headline: str, count: int) -> list[str]:
+    lights = [rng.choices(_LIGHTS, weights=_DRAW[headline])[0] for _ in range(count)]
+    if headline not in lights:
+        lights[rng.randrange(count)] = headline
+    return lights
+
+
+def seed_sub_indicator_ratings(
+    *,
+    seed: int,
+    assessments: dict[tuple[str, str], Assessment],
+    agreed: dict[str, dict],
+    pct_names: dict[str, str],
+    when: dict[str, datetime],
+) -> dict[str, int]:
+    """Write the agreed sub-indicator ratings of ``ROUNDS``; returns how many.
+
+    ``agreed``: the shaped ratings by round and ODS code (``panels.demo.ratings``);
+    ``when``: the consensus time per round, for the history rows.
+    """
+    rows, history = [], []
+    chairs = _chairs(ROUNDS)
+    for slug in ROUNDS:
+        codes = sorted(code for (s, code) in assessments if s == slug and code in agreed[slug])
+        if not codes:
+            continue
+        framework_id = assessments[(slug, codes[0])].round.framework_id
+        subs: dict[str, list[SubIndicator]] = {}
+        for sub in SubIndicator.objects.filter(area__framework_id=framework_id).select_related(
+            "area"
+        ):
+            subs.setdefault(sub.area.code, []).append(sub)
+        for code in codes:
+            assessment = assessments[(slug, code)]
+            target = agreed[slug][code]
+            for area_code, area_subs in sorted(subs.items()):
+                area_subs.sort(key=lambda s: s.number)
+                rng = random.Random(f"{seed}-sub-indicators-{slug}-{code}-{area_code}")
+                lights = _lights(rng, target.lights[area_code], len(area_subs))
+                for sub, light in zip(area_subs, lights, strict=True):
+                    rationale = (
+                        f"{sub.name}, {pct_names[code]}: {rng.choice(_SAYS[light])} (illustrative)."
+                    )
+                    rows.append(
+                        AgreedRating(
+                            assessment=assessment,
+                            sub_indicator=sub,
+                            light=light,
+                            panel_light=light,
+                            rationale=rationale,
+                        )
+                    )
+                    history.append(
+                        rating_change_row(
+                            assessment=assessment,
+                            source=RatingChange.Source.CONSENSUS,
+                            sub_indicator=sub,
+                            old_value="",
+                            new_value=light,
+                            by=chairs.get(assessment.pk),
+                            changed_at=when[slug],
+                        )
+                    )
+    AgreedRating.objects.bulk_create(rows, batch_size=1000)
+    RatingChange.objects.bulk_create(history, batch_size=2000)
+    return {"agreed sub-indicator ratings": len(rows)}
+
+
+def _chairs(slugs) -> dict[int, object]:
+    """The chair's user per assessment (seat 1), in two queries."""
+    pairs = dict(
+        Seat.objects.filter(
+            panel__assessment__round__slug__in=slugs,
+            seat_type__number=1,
+            person__user__isnull=False,
+        ).values_list("panel__assessment_id", "person__user_id")
+    )
+    users = get_user_model().objects.in_bulk(set(pairs.values()))
+    return {assessment_id: users[user_id] for assessment_id, user_id in pairs.items()}
