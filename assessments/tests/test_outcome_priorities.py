@@ -286,3 +286,31 @@ def test_self_assessment_page_query_count_does_not_grow_with_priorities(
     assert [p.indicator.code for p in response.context["detail"].priorities] == [
         f"ind-{k}" for k in range(n)
     ]
+
+
+# --- Where the priorities are shown -------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_pct_page_shows_the_priorities_the_board_entered(
+    client, assessment, board, indicators, django_assert_num_queries, n
+):
+    outcome_priorities_save(
+        assessment=assessment,
+        priorities=[row(i, baseline="40", target="31.5") for i in indicators[:n]],
+        by=board,
+        expected_version=0,
+    )
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    page = f"/reports/pct/{assessment.pct.ods_code}/{assessment.round.slug}/"
+    client.get(page)  # warm caches
+
+    with django_assert_num_queries(17):
+        response = client.get(page)
+
+    html = response.content.decode()
+    assert [p.indicator.code for p in response.context["report"].outcome_priorities] == [
+        f"ind-{k}" for k in range(n)
+    ]
+    assert html.count('data-test="priority"') == n
+    assert "<td>40.00 (2007-08)</td><td>31.50 (2012-13)</td><td>—</td>" in html
