@@ -1,11 +1,14 @@
-"""The demo's agreed governance sub-indicator ratings (year two's sixteen), illustrative.
+"""The demo's governance sub-indicator ratings (year two's sixteen), illustrative.
 
-Called by ``panels.demo.seed.demo_seed`` after the agreed ratings: wherever a PCT has agreed
+``seed_sub_indicator_ratings`` is called by ``panels.demo.seed.demo_seed`` after the agreed
+ratings, and ``seed_sub_indicator_self_ratings`` after it: wherever a PCT has agreed
 ratings in a round whose framework has sub-indicators *and* that the demo shapes with them
 (``ROUNDS``: 2009-10 only; year one's published figures and its panels' ratings stay as they
 were), each sub-indicator gets an agreed light consistent with the area's headline light,
-with a rationale and its consensus history row. Deterministic: one generator per PCT and
-area, seeded from the demo's seed.
+with a rationale and its consensus history row; and each submitted self-assessment of
+those rounds rates the sub-indicators too, a little above the panel's view (or, where the
+panel has not agreed yet, around the board's own headline light). Deterministic: one
+generator per PCT and area, seeded from the demo's seed.
 """
 
 import random
@@ -14,7 +17,13 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 
 from assessments.history import rating_change_row
-from assessments.models import AgreedRating, Assessment, RatingChange
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    RatingChange,
+    SelfAssessment,
+    SelfAssessmentRating,
+)
 from competencies.models import SubIndicator
 from panels.models import Seat
 
@@ -128,3 +137,48 @@ def _chairs(slugs) -> dict[int, object]:
     )
     users = get_user_model().objects.in_bulk(set(pairs.values()))
     return {assessment_id: users[user_id] for assessment_id, user_id in pairs.items()}
+
+
+def seed_sub_indicator_self_ratings(*, seed: int) -> dict[str, int]:
+    """The submitted self-assessments of ``ROUNDS`` rate every sub-indicator: the agreed
+    light, one step greener now and then (boards rate themselves above the panel), or the
+    board's own headline light where nothing is agreed yet. Four queries."""
+    self_assessments = list(
+        SelfAssessment.objects.filter(
+            assessment__round__slug__in=ROUNDS, status=SelfAssessment.Status.SUBMITTED
+        ).select_related("assessment__round", "assessment__pct")
+    )
+    headline = {
+        (sa_id, code): light
+        for sa_id, code, light in SelfAssessmentRating.objects.filter(
+            self_assessment__in=self_assessments, area__isnull=False
+        ).values_list("self_assessment_id", "area__code", "light")
+    }
+    agreed = {
+        (a_id, sub_id): light
+        for a_id, sub_id, light in AgreedRating.objects.filter(
+            assessment__round__slug__in=ROUNDS, sub_indicator__isnull=False
+        ).values_list("assessment_id", "sub_indicator_id", "light")
+    }
+    subs = list(
+        SubIndicator.objects.filter(area__framework__rounds__slug__in=ROUNDS)
+        .select_related("area")
+        .order_by("area__position", "number")
+    )
+    rows = []
+    for sa in sorted(
+        self_assessments, key=lambda s: (s.assessment.round.slug, s.assessment.pct.ods_code)
+    ):
+        a = sa.assessment
+        rng = random.Random(f"{seed}-sub-indicator-self-{a.round.slug}-{a.pct.ods_code}")
+        for sub in subs:
+            if sub.area.framework_id != a.round.framework_id:
+                continue
+            base = agreed.get((a.pk, sub.pk)) or headline.get((sa.pk, sub.area.code))
+            if not base:
+                continue
+            step = 1 if rng.random() < 0.3 else 0
+            light = _LIGHTS[max(0, _LIGHTS.index(base) - step)]
+            rows.append(SelfAssessmentRating(self_assessment=sa, sub_indicator=sub, light=light))
+    SelfAssessmentRating.objects.bulk_create(rows, batch_size=1000)
+    return {"self-assessed sub-indicator ratings": len(rows)}

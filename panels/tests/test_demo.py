@@ -476,3 +476,14 @@ def test_demo_sub_indicators_agreed_in_year_two_only_beside_their_headline(demo)
     assert {slug for slug, *_ in rows} == {"2009-10"}
     assert len(rows) == 135 * 16
     assert all(headline[key] in lights for key, lights in by_area.items())
+
+
+@pytest.mark.django_db
+def test_demo_year_two_self_assessments_rate_every_sub_indicator(demo):
+    counts = Counter(
+        SelfAssessmentRating.objects.filter(sub_indicator__isnull=False).values_list(
+            "self_assessment__assessment__round__slug", flat=True
+        )
+    )
+
+    assert counts == {"2009-10": 152 * 16}

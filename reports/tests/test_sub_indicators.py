@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from assessments.models import AgreedRating, AssessmentRound
+from assessments.models import AgreedRating, AssessmentRound, SelfAssessmentRating
 from reports.imports import plan_import, read_table
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +58,14 @@ def test_pct_page_shows_each_agreed_sub_indicator_under_its_area(client, demo):
         row = page.split(f'data-test="item-{rating.sub_indicator.code}"')[1].split("</tr>")[0]
         assert f'<span class="light-{rating.light}">{rating.light.capitalize()}</span>' in row
         assert rating.rationale in row
+    self_rated = SelfAssessmentRating.objects.get(
+        self_assessment__assessment__pct__ods_code="5ND",
+        self_assessment__assessment__round__slug="2009-10",
+        sub_indicator__area__code="board",
+        sub_indicator__number=2,
+    )
+    board_2 = next(s for a in report.lights for s in a.subs if s.item.code == "board_2")
+    assert board_2.self_value == self_rated.light
 
 
 def test_pct_page_of_year_one_shows_no_sub_indicator_rows(client, demo):
@@ -75,6 +83,11 @@ def test_pct_page_queries_do_not_grow_with_sub_indicators(
 ):
     keep = list(sub_ratings("5ND").order_by("pk").values_list("pk", flat=True)[:kept])
     sub_ratings("5ND").exclude(pk__in=keep).delete()
+    SelfAssessmentRating.objects.filter(
+        self_assessment__assessment__pct__ods_code="5ND",
+        self_assessment__assessment__round__slug="2009-10",
+        sub_indicator__isnull=False,
+    ).delete()
     login(client, "moderator.q30")
     client.get(PAGE.format("5nd", "2009-10"))  # warm caches
 
