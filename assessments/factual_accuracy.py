@@ -116,7 +116,13 @@ def is_held_back(assessment: Assessment) -> bool:
 def comments_for(assessment: Assessment) -> QuerySet[FactualAccuracyComment]:
     return (
         FactualAccuracyComment.objects.filter(assessment=assessment)
-        .select_related("rating__competency", "rating__area", "raised_by", "responded_by")
+        .select_related(
+            "rating__competency",
+            "rating__area",
+            "rating__sub_indicator__area",
+            "raised_by",
+            "responded_by",
+        )
         .prefetch_related("rating__competency__levels")
         .order_by("raised_at", "pk")
     )

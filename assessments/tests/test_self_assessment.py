@@ -32,6 +32,7 @@ from tests.factories import (
     RoleFactory,
     SeatFactory,
     SeatTypeFactory,
+    SubIndicatorFactory,
     UserFactory,
 )
 
@@ -377,3 +378,24 @@ def test_upload_of_a_wrong_type_shows_the_reason(client, case, settings, tmp_pat
         "The document was not uploaded. macro.xlsm: files of type .xlsm are not accepted"
     )
     assert EvidenceDocument.objects.count() == 0
+
+
+@pytest.mark.parametrize("subs", [1, 3])
+def test_page_query_count_does_not_grow_with_sub_indicators(
+    client, case, django_assert_num_queries, subs
+):
+    finance = case.areas[1]
+    rated = [SubIndicatorFactory(area=finance, number=n) for n in range(1, subs + 1)]
+    save(case, case.full() | {sub: ("amber", "Why") for sub in rated})
+    client.force_login(case.board)
+
+    with django_assert_num_queries(13):
+        response = client.get(case.url)
+
+    codes = [item.code for item, *_ in response.context["form"].items]
+    assert codes[-(subs + 2) :] == [
+        *(f"finance_{n}" for n in range(1, subs + 1)),
+        "finance",
+        "board",
+    ]
+    assert response.context["form"].initial["finance_1"] == "amber"

@@ -167,3 +167,45 @@ def test_league_table_csv_adds_sub_indicators_when_asked(client, demo):
 
     header = next(csv.reader(io.StringIO(response.content.decode())))
     assert header[header.index("total") + 1 :] == YEAR_TWO_SUBS
+
+
+@pytest.fixture
+def confirmed_north_east(demo):
+    from assessments.models import StrategicHealthAuthority
+    from assessments.regions import region_confirm, region_sign_off
+
+    users = get_user_model().objects
+    round_ = AssessmentRound.objects.get(slug="2009-10")
+    sha = StrategicHealthAuthority.objects.get(ods_code="Q30")
+    region_sign_off(round_=round_, sha=sha, by=users.get(username="moderator.q30"))
+    return region_confirm(round_=round_, sha=sha, by=users.get(username="national"))
+
+
+def test_board_comments_on_a_sub_indicator_and_staff_change_it(client, confirmed_north_east):
+    target = sub_ratings("5ND").get(sub_indicator__area__code="finance", sub_indicator__number=3)
+    new_light = "green" if target.light != "green" else "amber"
+    login(client, "board.5nd")
+    choices = dict(
+        client.get(PAGE.format("5nd", "2009-10")).context["comment_form"].fields["rating"].choices
+    )
+    assert choices[target.pk] == "Financial management: A sustainable base-case position"
+
+    client.post(
+        PAGE.format("5nd", "2009-10") + "comments/",
+        {"rating": target.pk, "comment": "Our base case was balanced in the March plan."},
+    )
+    comment = target.assessment.factual_accuracy_comments.get()
+    login(client, "moderator.q30")
+    client.post(
+        PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/",
+        {
+            f"c{comment.pk}-response": "Agreed: see the March plan.",
+            f"c{comment.pk}-value": new_light,
+        },
+    )
+
+    target.refresh_from_db()
+    assert (target.light, target.panel_light != new_light) == (new_light, True)
+    assert list(target.adjustments.values_list("new_value", "reason")) == [
+        (new_light, "Agreed: see the March plan.")
+    ]

@@ -26,6 +26,7 @@ from assessments.factual_accuracy import (
 )
 from assessments.forms import FactualAccuracyAnswerForm, FactualAccuracyCommentForm
 from assessments.models import AgreedRating, Assessment, FactualAccuracyComment
+from competencies.selectors import item_label
 
 
 def _page(assessment: Assessment) -> str:
@@ -45,7 +46,12 @@ def pct_page(request, assessment: Assessment):
     comments = list(comments_for(assessment)) if inside else []
     may_comment = window.is_open() and request.user.has_perm("reports.comment_on_draft", assessment)
     may_answer = window.at_check and request.user.has_perm("reports.answer_comments", assessment)
-    rated = [(i.rating, i.label) for i in report.items if i.rating is not None]
+    rated = [(i.rating, i.label) for i in report.items if i.rating is not None] + [
+        (sub.rating, f"{i.label}: {sub.item.name}")
+        for i in report.lights
+        for sub in i.subs
+        if sub.rating is not None
+    ]
     return render(
         request,
         "reports/pct.html",
@@ -73,13 +79,10 @@ def pct_page(request, assessment: Assessment):
 @require_POST
 @view_access("reports.view_pct_report", lookup=assessment_by_pct, change="reports.comment_on_draft")
 def comment(request, assessment: Assessment):
-    ratings = AgreedRating.objects.filter(
-        assessment=assessment, sub_indicator__isnull=True
-    ).select_related("competency", "area")
-    rated = [
-        (r, f"{r.competency.number}. {r.competency.short_name}" if r.competency else r.area.name)
-        for r in ratings
-    ]
+    ratings = AgreedRating.objects.filter(assessment=assessment).select_related(
+        "competency", "area", "sub_indicator__area"
+    )
+    rated = [(r, item_label(r.item)) for r in ratings]
     form = FactualAccuracyCommentForm(request.POST, ratings=rated)
     if not form.is_valid():
         problems = "; ".join(f"{form[f].label}: {' '.join(e)}" for f, e in form.errors.items())
@@ -107,7 +110,9 @@ def comment(request, assessment: Assessment):
 @view_access("reports.view_pct_report", lookup=assessment_by_pct, change="reports.answer_comments")
 def answer(request, assessment: Assessment, comment_id: int):
     raised = (
-        FactualAccuracyComment.objects.select_related("rating__competency", "rating__area")
+        FactualAccuracyComment.objects.select_related(
+            "rating__competency", "rating__area", "rating__sub_indicator__area"
+        )
         .prefetch_related("rating__competency__levels")
         .filter(pk=comment_id, assessment=assessment)
         .first()
