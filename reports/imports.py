@@ -112,11 +112,16 @@ def plan_import(
         if code not in header:
             error(None, code, "", "the column is missing")
     # Sub-indicator columns (``export_league_table --sub-indicators``) are accepted and not
-    # read: sub-indicator lights are agreed at consensus, not imported.
-    ignored = set(sub_indicator_columns(round_))
+    # read: sub-indicator lights are agreed at consensus, not imported. (Looked up only
+    # when the file has columns beyond the league table's.)
+    ignored: set[str] | None = None
     for column in header:
         base = column.removesuffix("_rationale")
-        if column in NOT_DATA or column in ignored or column == "ods_code" or base in by_code:
+        if column in NOT_DATA or column == "ods_code" or base in by_code:
+            continue
+        if ignored is None:
+            ignored = set(sub_indicator_columns(round_))
+        if column in ignored:
             continue
         if base.startswith("c") and base[1:].isdigit():
             error(

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from assessments.models import AgreedRating, AssessmentRound, SelfAssessmentRating
-from reports.imports import plan_import, read_table
+from reports.imports import ImportRefused, plan_import, read_table
 
 pytestmark = pytest.mark.django_db
 
@@ -208,4 +208,21 @@ def test_board_comments_on_a_sub_indicator_and_staff_change_it(client, confirmed
     assert (target.light, target.panel_light != new_light) == (new_light, True)
     assert list(target.adjustments.values_list("new_value", "reason")) == [
         (new_light, "Agreed: see the March plan.")
+    ]
+
+
+def test_import_refuses_a_sub_indicator_the_framework_does_not_have(demo, tmp_path):
+    _export(tmp_path, "--sub-indicators")
+    header, rows = read_table((tmp_path / "table.csv").read_bytes(), "table.csv")
+
+    with pytest.raises(ImportRefused) as refused:
+        plan_import(
+            round_=AssessmentRound.objects.get(slug="2009-10"),
+            header=[*header, "finance_9"],
+            rows=rows,
+            filename="table.csv",
+        )
+
+    assert refused.value.errors == [
+        "table.csv: column finance_9: 'finance_9' — not a column of the league-table file"
     ]
