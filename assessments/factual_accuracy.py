@@ -198,7 +198,6 @@ def factual_accuracy_confirm(
     )
     confirmation.full_clean()
     confirmation.save()
-    setattr(assessment, _WINDOW_CACHE, None)
     return confirmation
 
 
