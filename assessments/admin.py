@@ -5,13 +5,15 @@ checks the stage and the optimistic lock, and writes the history row in the same
 transaction; an admin form would do none of that. So:
 
 - History (``StageChange``, ``RatingChange``, ``ModerationAdjustment``,
-  ``RegionReviewChange``, ``DevelopmentPlanChange``, ``RoundChange``) is read-only: history
-  must not be rewritten.
+  ``RegionReviewChange``, ``DevelopmentPlanChange``, ``RoundChange``,
+  ``OutcomePriorityChange``) is read-only: history must not be rewritten.
 - Rows written only by services are read-only (``ReadOnlyAdminMixin``, defined here once
   and used by ``panels.admin`` too): agreed ratings (``assessments.services``), region
   reviews (``assessments.regions``), factual-accuracy comments
   (``assessments.factual_accuracy``), self-assessments with their ratings and evidence
-  (``assessments.services``), development plans with their priorities
+  (``assessments.services``), the board's local outcome priorities
+  (``outcome_priorities_save``) and its "no comments" confirmation
+  (``assessments.factual_accuracy``), development plans with their priorities
   (``assessments.development``).
 - A round's ``published_at`` and ``publication_notified_at`` (``assessments.publication``)
   and its factual-accuracy window (``round_set_window``) are read-only fields; the rest of
@@ -22,8 +24,9 @@ transaction; an admin form would do none of that. So:
   editable.
 - Roles change only through ``assessments.accounts.role_grant``/``role_revoke`` (which
   write ``RoleChange``): read-only, as are ``RoleChange`` and ``AccountChange``.
-- Organisations, outcome indicators, local outcome priorities and suppliers are
-  reference data with no service: editable.
+- Organisations, outcome indicators and suppliers are reference data with no service:
+  editable. Local outcome priorities are the board's, saved by
+  ``outcome_priorities_save`` (with ``OutcomePriorityChange``): read-only.
 """
 
 from django.contrib import admin, messages
@@ -40,9 +43,11 @@ from assessments.models import (
     DevelopmentPriority,
     EvidenceDocument,
     FactualAccuracyComment,
+    FactualAccuracyConfirmation,
     LocalOutcomePriority,
     ModerationAdjustment,
     OutcomeIndicator,
+    OutcomePriorityChange,
     PCTChange,
     PrimaryCareTrust,
     RatingChange,
@@ -337,8 +342,8 @@ class OutcomeIndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(LocalOutcomePriority)
-class LocalOutcomePriorityAdmin(admin.ModelAdmin):
-    list_display = ["assessment", "indicator", "baseline_year", "baseline", "year5"]
+class LocalOutcomePriorityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["assessment", "indicator", "baseline_year", "baseline", "target_year", "target"]
     list_filter = ["assessment__round", "indicator"]
     list_select_related = [*ASSESSMENT, "indicator"]
     search_fields = ["assessment__pct__ods_code", "assessment__pct__name", "indicator__name"]
@@ -407,3 +412,20 @@ class PCTChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["pct", "changed_by"]
     search_fields = ["pct__ods_code", "pct__name", "note"]
     date_hierarchy = "changed_at"
+
+
+@admin.register(OutcomePriorityChange)
+class OutcomePriorityChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["changed_at", "assessment", "changed_by"]
+    list_filter = ["assessment__round", "assessment__pct__sha"]
+    list_select_related = [*ASSESSMENT, "changed_by"]
+    search_fields = ["assessment__pct__ods_code", "assessment__pct__name", "summary"]
+    date_hierarchy = "changed_at"
+
+
+@admin.register(FactualAccuracyConfirmation)
+class FactualAccuracyConfirmationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["confirmed_at", "assessment", "confirmed_by"]
+    list_filter = ["assessment__round", "assessment__pct__sha"]
+    list_select_related = [*ASSESSMENT, "confirmed_by"]
+    search_fields = ["assessment__pct__ods_code", "assessment__pct__name"]

@@ -6,6 +6,11 @@ and may comment on any item. SHA staff of the region answer every comment; a cha
 rating goes through the same adjust-with-reason path as moderation
 (``agreed_rating_adjust``, source: factual-accuracy check), with the answer as the reason.
 
+A board with nothing to say confirms "no comments" (``factual_accuracy_confirm``), which
+closes its own window early: it can no longer comment (``Window.is_open`` is false), it
+still reads its draft until the region's closing time (``Window.draft_visible``), and,
+having no unanswered comment, it is never held back.
+
 A comment still unanswered when the window has closed *holds back* that PCT: after the
 round's publication time it stays out of every published output (league table, open data,
 summaries, its board's final report) until the comment is answered. Nothing has to run for
@@ -18,7 +23,7 @@ from datetime import datetime
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from assessments.exceptions import TransitionError
@@ -27,6 +32,7 @@ from assessments.models import (
     Assessment,
     AssessmentRound,
     FactualAccuracyComment,
+    FactualAccuracyConfirmation,
     RatingChange,
     RegionReview,
     Stage,
@@ -64,9 +70,15 @@ class Window:
     closes: datetime | None
     at_check: bool  # the assessment is at the factual-accuracy check
     unanswered: int
+    confirmed_at: datetime | None = None  # the board confirmed it has no comments
+
+    def draft_visible(self, now: datetime | None = None) -> bool:
+        """The region's window runs: the board reads its draft (even after "no comments")."""
+        return self.at_check and self.closes is not None and (now or timezone.now()) < self.closes
 
     def is_open(self, now: datetime | None = None) -> bool:
-        return self.at_check and self.closes is not None and (now or timezone.now()) < self.closes
+        """The board may comment: the window runs and the board has not closed it early."""
+        return self.confirmed_at is None and self.draft_visible(now)
 
     @property
     def held_back(self) -> bool:
@@ -79,15 +91,18 @@ def window_for(assessment: Assessment) -> Window:
     cached = getattr(assessment, _WINDOW_CACHE, None)
     if cached is not None:
         return cached
-    closes = (
+    confirmed = FactualAccuracyConfirmation.objects.filter(assessment_id=assessment.pk)
+    closes, confirmed_at = (
         RegionReview.objects.filter(round_id=assessment.round_id, sha_id=assessment.pct.sha_id)
-        .values_list("factual_accuracy_closes", flat=True)
+        .annotate(confirmed_at=Subquery(confirmed.values("confirmed_at")[:1]))
+        .values_list("factual_accuracy_closes", "confirmed_at")
         .first()
-    )
+    ) or (None, None)
     window = Window(
         closes=closes,
         at_check=assessment.stage == Stage.FACTUAL_ACCURACY,
         unanswered=unanswered_comments().filter(assessment=assessment).count(),
+        confirmed_at=confirmed_at,
     )
     setattr(assessment, _WINDOW_CACHE, window)
     return window
@@ -101,7 +116,13 @@ def is_held_back(assessment: Assessment) -> bool:
 def comments_for(assessment: Assessment) -> QuerySet[FactualAccuracyComment]:
     return (
         FactualAccuracyComment.objects.filter(assessment=assessment)
-        .select_related("rating__competency", "rating__area", "raised_by", "responded_by")
+        .select_related(
+            "rating__competency",
+            "rating__area",
+            "rating__sub_indicator__area",
+            "raised_by",
+            "responded_by",
+        )
         .prefetch_related("rating__competency__levels")
         .order_by("raised_at", "pk")
     )
@@ -144,6 +165,40 @@ def comment_raise(
     raised.full_clean()
     raised.save()
     return raised
+
+
+@transaction.atomic
+def factual_accuracy_confirm(
+    *, assessment: Assessment, by: AbstractBaseUser, now: datetime | None = None
+) -> FactualAccuracyConfirmation:
+    """The board confirms it has no (more) comments on its draft: its window closes now.
+
+    Refused outside the window (also once confirmed) and while a comment of the board is
+    unanswered (the answer may still change the results). Records who and when.
+    """
+    assessment = Assessment.objects.select_related("pct").get(pk=assessment.pk)
+    window = window_for(assessment)
+    if window.confirmed_at is not None:
+        raise TransitionError(
+            "The board already confirmed it has no comments on "
+            f"{timezone.localtime(window.confirmed_at):%d %B %Y at %H:%M}."
+        )
+    if not window.is_open(now):
+        raise TransitionError(
+            "The board can confirm it has no comments only while its factual-accuracy "
+            "window is open."
+        )
+    if window.unanswered:
+        raise TransitionError(
+            f"{window.unanswered} comment{'s' if window.unanswered != 1 else ''} of the board "
+            "still wait for an answer: confirm once SHA staff have answered."
+        )
+    confirmation = FactualAccuracyConfirmation(
+        assessment=assessment, confirmed_by=by, confirmed_at=now or timezone.now()
+    )
+    confirmation.full_clean()
+    confirmation.save()
+    return confirmation
 
 
 @transaction.atomic

@@ -4,9 +4,22 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 
-from assessments.models import DevelopmentPriority, EvidenceDocument, Supplier
+from assessments.models import (
+    DevelopmentPriority,
+    EvidenceDocument,
+    LocalOutcomePriority,
+    Supplier,
+)
+from assessments.services import PriorityInput
 from competencies.forms import value_choices
-from competencies.models import Competency, value_field
+from competencies.models import Competency, SubIndicator, value_field
+from competencies.selectors import item_label
+
+
+def _kind(item) -> str:
+    if isinstance(item, Competency):
+        return "competency"
+    return "sub_indicator" if isinstance(item, SubIndicator) else "area"
 
 
 class SelfAssessmentForm(forms.Form):
@@ -24,16 +37,34 @@ class SelfAssessmentForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, items: list, ratings: dict, **kwargs):
+    PRIORITY_ROWS = LocalOutcomePriority.MAX_PER_ASSESSMENT
+    PRIORITY_FIELDS = (
+        ("baseline_year", "Baseline year", "2007-08"),
+        ("baseline", "Baseline", ""),
+        ("target_year", "Target year", "2012-13"),
+        ("target", "Target", ""),
+    )
+
+    def __init__(
+        self,
+        *args,
+        items: list,
+        ratings: dict,
+        indicators: list | None = None,
+        priorities: list | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.items_ = items
+        self.indicators_ = {str(i.pk): i for i in indicators or []}
+        self._priority_fields(priorities or [])
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         for item in items:
             kind = value_field(item)
             self.fields[item.code] = forms.ChoiceField(
-                label=f"Our {kind} for {item if kind == 'level' else item.name}",
+                label=f"Our {kind} for {item_label(item)}",
                 choices=value_choices(item),
                 widget=forms.RadioSelect,
                 required=False,
@@ -48,13 +79,64 @@ class SelfAssessmentForm(forms.Form):
                 self.initial[item.code] = "" if rating.value is None else str(rating.value)
                 self.initial[f"{item.code}_commentary"] = rating.commentary
 
+    def _priority_fields(self, priorities: list) -> None:
+        """Ten rows of an indicator with its baseline and target: text as typed, checked
+        by the service (which names each bad row)."""
+        choices = [("", "No priority")] + [(k, i.name) for k, i in self.indicators_.items()]
+        for row in range(1, self.PRIORITY_ROWS + 1):
+            self.fields[f"p{row}_indicator"] = forms.ChoiceField(
+                label=f"Priority {row}: outcome indicator", choices=choices, required=False
+            )
+            for name, label, placeholder in self.PRIORITY_FIELDS:
+                self.fields[f"p{row}_{name}"] = forms.CharField(
+                    label=f"Priority {row}: {label.lower()}",
+                    max_length=20,
+                    required=False,
+                    widget=forms.TextInput(
+                        attrs={"class": "form-control form-control-sm", "placeholder": placeholder}
+                    ),
+                )
+            self.fields[f"p{row}_indicator"].widget.attrs["class"] = "form-select form-select-sm"
+        if not self.is_bound:
+            for row, priority in enumerate(priorities, start=1):
+                self.initial[f"p{row}_indicator"] = str(priority.indicator_id)
+                for name, _label, _placeholder in self.PRIORITY_FIELDS:
+                    value = getattr(priority, name)
+                    self.initial[f"p{row}_{name}"] = "" if value is None else str(value)
+
+    @property
+    def priority_rows(self) -> list[list]:
+        """Each row's bound fields: the indicator, then baseline year, baseline, target year
+        and target."""
+        return [
+            [self[f"p{row}_indicator"]]
+            + [self[f"p{row}_{name}"] for name, _l, _p in self.PRIORITY_FIELDS]
+            for row in range(1, self.PRIORITY_ROWS + 1)
+        ]
+
+    def priorities(self) -> list[PriorityInput]:
+        """The rows the board filled in (wholly blank rows are dropped), in order."""
+        data, rows = self.cleaned_data, []
+        for row in range(1, self.PRIORITY_ROWS + 1):
+            texts = {name: data.get(f"p{row}_{name}", "") for name, _l, _p in self.PRIORITY_FIELDS}
+            chosen = data.get(f"p{row}_indicator") or ""
+            if not chosen and not any(t.strip() for t in texts.values()):
+                continue
+            rows.append(PriorityInput(indicator=self.indicators_.get(chosen), number=row, **texts))
+        return rows
+
     @property
     def submitting(self) -> bool:
         return self.data.get("action") == "submit"
 
     @property
     def items(self) -> list[tuple]:
-        return [(item, self[item.code], self[f"{item.code}_commentary"]) for item in self.items_]
+        """``(item, value field, commentary field, kind)``, kind being ``competency``,
+        ``area`` or ``sub_indicator``."""
+        return [
+            (item, self[item.code], self[f"{item.code}_commentary"], _kind(item))
+            for item in self.items_
+        ]
 
     def clean(self):
         data = super().clean()

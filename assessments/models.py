@@ -530,6 +530,23 @@ class FactualAccuracyComment(models.Model):
         return f"Comment on {self.assessment}"
 
 
+class FactualAccuracyConfirmation(models.Model):
+    """The board's statement that it has no factual-accuracy comments: it closes that PCT's
+    window early (``assessments.factual_accuracy.factual_accuracy_confirm``). The row is its
+    own record of who confirmed and when."""
+
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, related_name="factual_accuracy_confirmation"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"No factual-accuracy comments on {self.assessment}"
+
+
 class OutcomeIndicator(models.Model):
     """A health outcome a PCT may choose as a local priority (reference data)."""
 
@@ -547,7 +564,12 @@ class OutcomeIndicator(models.Model):
 
 
 class LocalOutcomePriority(models.Model):
-    """A PCT's chosen outcome with its baseline and five-year trajectory."""
+    """A PCT's chosen outcome with its baseline and target (and, optionally, a five-year
+    trajectory). The board enters up to ``MAX_PER_ASSESSMENT`` with its self-assessment,
+    only through ``assessments.services.outcome_priorities_save`` (or
+    ``self_assessment_save``); each save writes an ``OutcomePriorityChange``."""
+
+    MAX_PER_ASSESSMENT = 10
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="outcome_priorities"
@@ -555,11 +577,13 @@ class LocalOutcomePriority(models.Model):
     indicator = models.ForeignKey(OutcomeIndicator, on_delete=models.PROTECT, related_name="+")
     baseline_year = models.CharField(max_length=7, help_text="For example 2007-08.")
     baseline = models.DecimalField(max_digits=10, decimal_places=2)
-    year1 = models.DecimalField(max_digits=10, decimal_places=2)
-    year2 = models.DecimalField(max_digits=10, decimal_places=2)
-    year3 = models.DecimalField(max_digits=10, decimal_places=2)
-    year4 = models.DecimalField(max_digits=10, decimal_places=2)
-    year5 = models.DecimalField(max_digits=10, decimal_places=2)
+    target_year = models.CharField(max_length=7, blank=True, help_text="For example 2012-13.")
+    target = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    year1 = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    year2 = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    year3 = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    year4 = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    year5 = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["assessment", "indicator__name"]
@@ -575,7 +599,28 @@ class LocalOutcomePriority(models.Model):
 
     @property
     def trajectory(self) -> list:
-        return [self.year1, self.year2, self.year3, self.year4, self.year5]
+        """Years 1 to 5, or an empty list where none was given (the board enters a target)."""
+        years = [self.year1, self.year2, self.year3, self.year4, self.year5]
+        return [] if all(v is None for v in years) else years
+
+
+class OutcomePriorityChange(models.Model):
+    """History: each save of a board's local outcome priorities, with the list as saved."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="outcome_priority_changes"
+    )
+    summary = models.TextField(help_text="The priorities as saved, one a line.")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: outcome priorities saved"
 
 
 class Supplier(models.Model):

@@ -14,6 +14,8 @@ from django.db.models import Count, Prefetch, QuerySet
 from assessments.models import (
     Assessment,
     EvidenceDocument,
+    LocalOutcomePriority,
+    OutcomeIndicator,
     PrimaryCareTrust,
     Role,
     SelfAssessment,
@@ -221,11 +223,13 @@ def assessment_for_pct(*, round_slug: str, ods: str) -> Assessment | None:
 @dataclass
 class SelfAssessmentDetail:
     """A PCT's self-assessment (None before the first save), its ratings by item code
-    (``c5``, ``strategy``) and its evidence documents."""
+    (``c5``, ``strategy``, ``strategy_1``), its evidence documents and its local outcome
+    priorities."""
 
     self_assessment: SelfAssessment | None
     ratings: dict[str, SelfAssessmentRating]
     evidence: list[EvidenceDocument]
+    priorities: list[LocalOutcomePriority] = field(default_factory=list)
 
     @property
     def version(self) -> int:
@@ -236,14 +240,22 @@ class SelfAssessmentDetail:
         return bool(self.self_assessment) and self.self_assessment.status == "submitted"
 
 
+def outcome_indicators() -> list[OutcomeIndicator]:
+    """The framework's list of outcome indicators a board may choose from (one query)."""
+    return list(OutcomeIndicator.objects.order_by("name"))
+
+
 def self_assessment_detail(*, assessment: Assessment) -> SelfAssessmentDetail:
-    """Three queries, whatever the number of items or documents."""
+    """Four queries, whatever the number of items, documents or priorities."""
     self_assessment = SelfAssessment.objects.filter(assessment=assessment).first()
     ratings = {}
     if self_assessment is not None:
         for rating in SelfAssessmentRating.objects.filter(
-            self_assessment=self_assessment, sub_indicator__isnull=True
-        ).select_related("competency", "area"):
+            self_assessment=self_assessment
+        ).select_related("competency", "area", "sub_indicator__area"):
             ratings[rating.item.code] = rating
     evidence = list(EvidenceDocument.objects.filter(assessment=assessment))
-    return SelfAssessmentDetail(self_assessment, ratings, evidence)
+    priorities = list(
+        LocalOutcomePriority.objects.filter(assessment=assessment).select_related("indicator")
+    )
+    return SelfAssessmentDetail(self_assessment, ratings, evidence, priorities)

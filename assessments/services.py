@@ -16,7 +16,10 @@ Refusals:
 from __future__ import annotations
 
 import copy
+import re
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
@@ -37,6 +40,9 @@ from assessments.models import (
     Assessment,
     AssessmentRound,
     EvidenceDocument,
+    LocalOutcomePriority,
+    OutcomeIndicator,
+    OutcomePriorityChange,
     RatingChange,
     RoundChange,
     SelfAssessment,
@@ -56,6 +62,7 @@ __all__ = [
     "evidence_delete",
     "evidence_file_check",
     "evidence_upload",
+    "outcome_priorities_save",
     "round_change_record",
     "self_assessment_save",
     "self_assessment_submit",
@@ -386,6 +393,154 @@ def _claim_self_assessment(assessment: Assessment, expected_version: int) -> Sel
     return current
 
 
+# --- The board's local outcome priorities --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriorityInput:
+    """One local outcome priority as the board entered it (text as typed; parsed here)."""
+
+    indicator: OutcomeIndicator | None
+    baseline_year: str = ""
+    baseline: str = ""
+    target_year: str = ""
+    target: str = ""
+    number: int = 0  # the row's number on the page (0: its position in the list)
+
+
+_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
+_PRIORITY_FIELDS = ("baseline_year", "baseline", "target_year", "target")
+
+
+def _financial_year(raw: str) -> str | None:
+    """``2007-08`` (a financial year: the second part is the year after the first), or None."""
+    match = _YEAR.match((raw or "").strip())
+    if not match or (int(match[1]) + 1) % 100 != int(match[2]):
+        return None
+    return match[0]
+
+
+def _number(raw: str) -> Decimal | None:
+    """A plain decimal number with at most two decimals and ten digits, or None."""
+    try:
+        value = Decimal((raw or "").strip())
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value.as_tuple().exponent < -2 or abs(value) >= 10**8:
+        return None
+    return value
+
+
+def _priorities_parse(priorities: list[PriorityInput]) -> list[dict]:
+    """The rows as model fields, or a ``ValidationError`` naming every bad row."""
+    errors, parsed, seen = [], [], {}
+    limit = LocalOutcomePriority.MAX_PER_ASSESSMENT
+    if len(priorities) > limit:
+        errors.append(
+            f"{len(priorities)} local outcome priorities given: a board chooses up to {limit}."
+        )
+    for position, row in enumerate(priorities, start=1):
+        number = row.number or position
+        where = f"Priority {number}" + (f" ({row.indicator.name})" if row.indicator else "")
+        if row.indicator is None:
+            errors.append(f"{where}: choose the outcome indicator.")
+            continue
+        if row.indicator.pk in seen:
+            errors.append(
+                f"{where}: the indicator is already priority {seen[row.indicator.pk]}; "
+                "choose each indicator once."
+            )
+            continue
+        seen[row.indicator.pk] = number
+        baseline_year = _financial_year(row.baseline_year)
+        target_year = _financial_year(row.target_year)
+        baseline, target = _number(row.baseline), _number(row.target)
+        problems = []
+        if baseline_year is None:
+            problems.append(
+                f"the baseline year {row.baseline_year!r} is not a year such as 2007-08"
+            )
+        if baseline is None:
+            problems.append(f"the baseline {row.baseline!r} is not a number")
+        if target_year is None:
+            problems.append(f"the target year {row.target_year!r} is not a year such as 2012-13")
+        elif baseline_year is not None and target_year <= baseline_year:
+            problems.append(f"the target year {target_year} is not after the baseline year")
+        if target is None:
+            problems.append(f"the target {row.target!r} is not a number")
+        if problems:
+            errors.append(f"{where}: " + "; ".join(problems) + ".")
+            continue
+        parsed.append(
+            {
+                "indicator": row.indicator,
+                "baseline_year": baseline_year,
+                "baseline": baseline,
+                "target_year": target_year,
+                "target": target,
+            }
+        )
+    if errors:
+        raise ValidationError(errors)
+    return parsed
+
+
+def _priority_line(fields: dict) -> str:
+    return (
+        f"{fields['indicator'].name}: {fields['baseline']} ({fields['baseline_year']}) "
+        f"to {fields['target']} ({fields['target_year']})"
+    )
+
+
+def _priorities_write(*, assessment: Assessment, parsed: list[dict], by: AbstractBaseUser) -> bool:
+    """Replace the assessment's priorities with ``parsed``; a history row when they changed."""
+
+    def key(fields: dict) -> tuple:
+        return (fields["indicator"].pk, *(fields[f] for f in _PRIORITY_FIELDS))
+
+    current = LocalOutcomePriority.objects.filter(assessment=assessment).select_related("indicator")
+    before = sorted(
+        key({f: getattr(p, f) for f in ("indicator", *_PRIORITY_FIELDS)}) for p in current
+    )
+    if before == sorted(key(fields) for fields in parsed):
+        return False
+    rows = [LocalOutcomePriority(assessment=assessment, **fields) for fields in parsed]
+    for row in rows:
+        row.full_clean(validate_unique=False, validate_constraints=False)
+    LocalOutcomePriority.objects.filter(assessment=assessment).delete()
+    LocalOutcomePriority.objects.bulk_create(rows)
+    change = OutcomePriorityChange(
+        assessment=assessment,
+        summary="\n".join(_priority_line(fields) for fields in parsed) or "(none)",
+        changed_by=by,
+    )
+    change.full_clean()
+    change.save()
+    return True
+
+
+@transaction.atomic
+def outcome_priorities_save(
+    *,
+    assessment: Assessment,
+    priorities: list[PriorityInput],
+    by: AbstractBaseUser,
+    expected_version: int,
+) -> list[LocalOutcomePriority]:
+    """Replace the board's local outcome priorities (up to ten, each indicator once, with a
+    baseline and a target), while its self-assessment is a draft. All or nothing: a
+    ``ValidationError`` names every bad row. Writes an ``OutcomePriorityChange`` when the
+    list changed. ``expected_version`` is the self-assessment's, as in
+    ``self_assessment_save``."""
+    _self_assessment_open(assessment, SelfAssessment.objects.filter(assessment=assessment).first())
+    parsed = _priorities_parse(priorities)
+    _claim_self_assessment(assessment, expected_version)
+    _priorities_write(assessment=assessment, parsed=parsed, by=by)
+    return list(
+        LocalOutcomePriority.objects.filter(assessment=assessment).select_related("indicator")
+    )
+
+
 @transaction.atomic
 def self_assessment_save(
     *,
@@ -395,12 +550,15 @@ def self_assessment_save(
     by: AbstractBaseUser,
     expected_version: int,
     submit: bool = False,
+    priorities: list[PriorityInput] | None = None,
 ) -> SelfAssessment:
     """Save the board's draft: ``values`` maps items of the round's framework to
     ``(value or None, commentary)``. Blank values are allowed in a draft; each changed value
-    writes a ``RatingChange``. ``expected_version`` is the version the board saw (0 when
-    there was no draft yet); a stale one is a ``ConflictError``. With ``submit``, the saved
-    draft is then submitted in the same transaction (so a refusal writes nothing).
+    writes a ``RatingChange``. ``priorities``, when given, replace the board's local outcome
+    priorities (as ``outcome_priorities_save``) in the same save. ``expected_version`` is
+    the version the board saw (0 when there was no draft yet); a stale one is a
+    ``ConflictError``. With ``submit``, the saved draft is then submitted in the same
+    transaction (so a refusal writes nothing).
     """
     _self_assessment_open(assessment, SelfAssessment.objects.filter(assessment=assessment).first())
     errors, parsed = [], {}
@@ -417,10 +575,18 @@ def self_assessment_save(
             errors.extend(f"{item}: {message}" for message in exc.messages)
             continue
         parsed[item] = (level, light, (note or "").strip())
+    parsed_priorities = None
+    if priorities is not None:
+        try:
+            parsed_priorities = _priorities_parse(priorities)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
     if errors:
         raise ValidationError(errors)
 
     self_assessment = _claim_self_assessment(assessment, expected_version)
+    if parsed_priorities is not None:
+        _priorities_write(assessment=assessment, parsed=parsed_priorities, by=by)
     self_assessment.commentary = (commentary or "").strip()
     SelfAssessment.objects.filter(pk=self_assessment.pk).update(
         commentary=self_assessment.commentary
@@ -470,30 +636,39 @@ def self_assessment_save(
 def self_assessment_submit(
     *, assessment: Assessment, by: AbstractBaseUser, expected_version: int
 ) -> SelfAssessment:
-    """Submit the board's self-assessment: every competency needs a level and every area a
-    light (a ``ValidationError`` names each one missing). The assessment then moves on to
-    panel formation, and the self-assessment is read-only."""
+    """Submit the board's self-assessment: every competency needs a level, and every area
+    and sub-indicator of the framework a light (a ``ValidationError`` names each one
+    missing). The assessment then moves on to panel formation, and the self-assessment and
+    local outcome priorities are read-only."""
     current = SelfAssessment.objects.filter(assessment=assessment).first()
     _self_assessment_open(assessment, current)
     framework = assessment.round.framework
     rated = set()
     if current is not None:
         rated = {
-            (r.competency_id, r.area_id)
-            for r in current.ratings.filter(sub_indicator__isnull=True)
+            (r.competency_id, r.area_id, r.sub_indicator_id)
+            for r in current.ratings.all()
             if r.value is not None
         }
-    # Keyed by the item's code (``c5``, ``strategy``), the name of its form field, so that
-    # each message can stand beside its item as well as in the list at the top.
-    missing = {
-        c.code: f"{c}: choose a level."
-        for c in framework.competencies.all()
-        if (c.pk, None) not in rated
-    } | {
-        a.code: f"{a.name}: choose a light."
-        for a in framework.governance_areas.all()
-        if (None, a.pk) not in rated
-    }
+    # Keyed by the item's code (``c5``, ``strategy``, ``strategy_1``), the name of its form
+    # field, so that each message can stand beside its item as well as in the list at the top.
+    missing = (
+        {
+            c.code: f"{c}: choose a level."
+            for c in framework.competencies.all()
+            if (c.pk, None, None) not in rated
+        }
+        | {
+            s.code: f"{s}: choose a light."
+            for s in SubIndicator.objects.filter(area__framework=framework).select_related("area")
+            if (None, None, s.pk) not in rated
+        }
+        | {
+            a.code: f"{a.name}: choose a light."
+            for a in framework.governance_areas.all()
+            if (None, a.pk, None) not in rated
+        }
+    )
     if missing:
         raise ValidationError(missing)
     self_assessment = _claim_self_assessment(assessment, expected_version)

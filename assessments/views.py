@@ -21,14 +21,13 @@ from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.forms import EvidenceForm, SelfAssessmentForm
 from assessments.models import Assessment, EvidenceDocument, Stage
-from assessments.selectors import self_assessment_detail
+from assessments.selectors import outcome_indicators, self_assessment_detail
 from assessments.services import (
     evidence_delete,
     evidence_upload,
     self_assessment_save,
 )
-from competencies.models import Competency, GovernanceArea
-from competencies.selectors import framework_items
+from competencies.selectors import item_label, rated_items
 
 # The self-assessment form's own ``confirm`` field is the board's tick ("the board has
 # agreed it"), so the check-your-answers page marks its confirming POST with this one.
@@ -52,29 +51,31 @@ def _self_assessment_url(assessment: Assessment) -> str:
 def self_assessment(request, assessment: Assessment):
     can_edit = request.user.has_perm("assessments.edit_self_assessment", assessment)
     detail = self_assessment_detail(assessment=assessment)
-    items = framework_items(assessment.round.framework)
+    items = rated_items(assessment.round.framework)
     editable = can_edit and assessment.stage == Stage.SELF_ASSESSMENT and not detail.submitted
+    indicators = outcome_indicators() if editable or request.method == "POST" else []
     form = SelfAssessmentForm(
         items=items,
         ratings=detail.ratings,
+        indicators=indicators,
+        priorities=detail.priorities,
         initial={
             "version": detail.version,
             "commentary": detail.self_assessment.commentary if detail.self_assessment else "",
         },
     )
     if request.method == "POST":
-        posted = SelfAssessmentForm(request.POST, items=items, ratings=detail.ratings)
+        posted = SelfAssessmentForm(
+            request.POST, items=items, ratings=detail.ratings, indicators=indicators
+        )
         # Submit first saves the draft and shows the answers to check; the confirming POST
         # (``confirmed``, from that page: the form's own ``confirm`` is the board's tick)
         # submits.
-        # With a competency or area left blank the service refuses the submission at once,
-        # naming each (and writes nothing), so there is nothing to check yet.
+        # With an item left blank the service refuses the submission at once, naming each
+        # (and writes nothing), so there is nothing to check yet.
         checking = posted.submitting and not confirmed(request, CONFIRMED_FIELD)
         if posted.is_valid():
-            if checking and any(
-                value in (None, "") and isinstance(item, Competency | GovernanceArea)
-                for item, (value, _note) in posted.values().items()
-            ):
+            if checking and any(value in (None, "") for value, _note in posted.values().values()):
                 checking = False
             version = posted.cleaned_data["version"]
             try:
@@ -85,6 +86,7 @@ def self_assessment(request, assessment: Assessment):
                     by=request.user,
                     expected_version=version,
                     submit=posted.submitting and not checking,
+                    priorities=posted.priorities(),
                 )
             except TransitionError as exc:
                 messages.error(request, str(exc))
@@ -95,6 +97,8 @@ def self_assessment(request, assessment: Assessment):
                 form = SelfAssessmentForm(
                     items=items,
                     ratings=detail.ratings,
+                    indicators=indicators,
+                    priorities=detail.priorities,
                     initial={
                         "version": detail.version,
                         "commentary": (
@@ -142,11 +146,7 @@ def _self_assessment_check_page(
         (item, data.get(item.code) or None, data.get(f"{item.code}_commentary", ""))
         for item in form.items_
     ]
-    missing = [
-        str(item) if isinstance(item, Competency) else item.name
-        for item, value, _note in answers
-        if value is None and isinstance(item, Competency | GovernanceArea)
-    ]
+    missing = [item_label(item) for item, value, _note in answers if value is None]
     carry = [(name, request.POST.get(name, "")) for name in form.fields if name != "version"]
     sha = assessment.pct.sha.name
     return confirmation_page(

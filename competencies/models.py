@@ -145,6 +145,22 @@ class SubIndicator(models.Model):
     def __str__(self) -> str:
         return f"{self.area.name}: {self.name}"
 
+    @property
+    def code(self) -> str:
+        """Its name in forms and files: the area's code and its number (``finance_3``)."""
+        return f"{self.area.code}_{self.number}"
+
+    def meaning(self, light: str) -> str:
+        """What a light means for a sub-indicator (the framework words only the areas')."""
+        return SUB_INDICATOR_MEANINGS[Light(light)]
+
+
+SUB_INDICATOR_MEANINGS = {
+    Light.GREEN: "No concerns",
+    Light.AMBER: "Some concerns",
+    Light.RED: "Serious concerns",
+}
+
 
 class ItemRating(models.Model):
     """One rated item: a competency with a level, or an area or sub-indicator with a light.
@@ -233,10 +249,22 @@ def item_field(item: "Competency | GovernanceArea | SubIndicator") -> str:
     )
 
 
-def item_key(item: "Competency | GovernanceArea") -> tuple[int | None, int | None]:
-    """``(competency_id, area_id)`` of a competency or governance area: how ratings of
-    either are looked up together."""
-    return (item.pk, None) if item_field(item) == "competency" else (None, item.pk)
+def item_key(
+    item: "Competency | GovernanceArea | SubIndicator",
+) -> tuple[int | None, int | None, int | None]:
+    """``(competency id, area id, sub-indicator id)`` of an item, one of them set: how
+    ratings of any item are looked up together (``rating_key`` is the rating's side)."""
+    field = item_field(item)
+    return (
+        item.pk if field == "competency" else None,
+        item.pk if field == "area" else None,
+        item.pk if field == "sub_indicator" else None,
+    )
+
+
+def rating_key(rating: "ItemRating") -> tuple[int | None, int | None, int | None]:
+    """The ``item_key`` of the item a rating (self, member's or agreed) is about."""
+    return (rating.competency_id, rating.area_id, rating.sub_indicator_id)
 
 
 def value_field(item: "Competency | GovernanceArea | SubIndicator") -> str:

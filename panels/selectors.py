@@ -18,8 +18,15 @@ from assessments.models import (
     StageChange,
     StrategicHealthAuthority,
 )
-from competencies.models import FrameworkVersion, item_key, value_field
-from competencies.selectors import framework_items, item_label
+from competencies.models import (
+    FrameworkVersion,
+    GovernanceArea,
+    SubIndicator,
+    item_key,
+    rating_key,
+    value_field,
+)
+from competencies.selectors import item_label, rated_items
 from competencies.vocabulary import LIGHT_POINTS
 from panels.eligibility import (
     SEAT_CHANGE_STAGES,
@@ -451,10 +458,6 @@ def organisations_for(*, sha_ids: Iterable[int] | None) -> Organisations:
 # --- Scoring and consensus -----------------------------------------------------------
 
 
-def rating_key(rating) -> tuple[int | None, int | None]:
-    return (rating.competency_id, rating.area_id)
-
-
 @dataclass
 class SeatProgress:
     seat: Seat
@@ -474,17 +477,17 @@ def my_seats(*, user) -> list[SeatProgress]:
         .annotate(
             scored=Count(
                 "scores",
-                filter=Q(scores__sub_indicator__isnull=True)
-                & (Q(scores__level__isnull=False) | ~Q(scores__light="")),
+                filter=Q(scores__level__isnull=False) | ~Q(scores__light=""),
             )
         )
         .order_by("-panel__assessment__round__slug", "panel__assessment__pct__name")
     )
     sizes = {
-        f.pk: f.n_competencies + f.n_areas
+        f.pk: f.n_competencies + f.n_areas + f.n_subs
         for f in FrameworkVersion.objects.annotate(
             n_competencies=Count("competencies", distinct=True),
             n_areas=Count("governance_areas", distinct=True),
+            n_subs=Count("governance_areas__sub_indicators", distinct=True),
         )
     }
     return [
@@ -502,14 +505,23 @@ class ItemRow:
     members: list = field(default_factory=list)  # (seat, score or None), seat order
     self_rating: SelfAssessmentRating | None = None
     agreed: AgreedRating | None = None
+    subs: list["ItemRow"] = field(default_factory=list)  # an area's sub-indicator rows
 
     @property
     def is_competency(self) -> bool:
         return value_field(self.item) == "level"
 
     @property
+    def is_sub_indicator(self) -> bool:
+        return isinstance(self.item, SubIndicator)
+
+    @property
     def code(self) -> str:
         return self.item.code
+
+    @property
+    def heading(self) -> str:
+        return item_label(self.item)
 
     @property
     def submitted_values(self) -> list:
@@ -570,7 +582,7 @@ def panel_view(*, assessment: Assessment, seat: Seat | None = None) -> PanelView
 
     ``seat`` is the viewer's own seat: its scores fill ``ItemRow.mine``.
     """
-    items = framework_items(assessment.round.framework)
+    items = rated_items(assessment.round.framework)
     seats = list(
         Seat.objects.filter(panel__assessment=assessment)
         .select_related(
@@ -580,27 +592,20 @@ def panel_view(*, assessment: Assessment, seat: Seat | None = None) -> PanelView
             "person__sha",
             "person__external_organisation",
         )
-        .prefetch_related(
-            Prefetch("scores", queryset=MemberScore.objects.filter(sub_indicator__isnull=True))
-        )
+        .prefetch_related("scores")
         .order_by("seat_type__number")
     )
     self_ratings = {
         rating_key(r): r
-        for r in SelfAssessmentRating.objects.filter(
-            self_assessment__assessment=assessment, sub_indicator__isnull=True
-        )
+        for r in SelfAssessmentRating.objects.filter(self_assessment__assessment=assessment)
     }
     self_assessment = SelfAssessment.objects.filter(
         assessment=assessment, status=SelfAssessment.Status.SUBMITTED
     ).first()
     evidence = list(EvidenceDocument.objects.filter(assessment=assessment))
-    agreed = {
-        rating_key(r): r
-        for r in AgreedRating.objects.filter(assessment=assessment, sub_indicator__isnull=True)
-    }
+    agreed = {rating_key(r): r for r in AgreedRating.objects.filter(assessment=assessment)}
     by_seat = {s.pk: {rating_key(score): score for score in s.scores.all()} for s in seats}
-    rows = []
+    rows, subs = [], []
     for item in items:
         key = item_key(item)
         rows.append(
@@ -612,6 +617,11 @@ def panel_view(*, assessment: Assessment, seat: Seat | None = None) -> PanelView
                 agreed=agreed.get(key),
             )
         )
+        # Sub-indicators come just before their area: the area's row shows them again.
+        if isinstance(item, SubIndicator):
+            subs.append(rows[-1])
+        elif isinstance(item, GovernanceArea):
+            rows[-1].subs, subs = subs, []
     return PanelView(
         assessment=assessment,
         seats=seats,

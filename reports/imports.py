@@ -23,6 +23,7 @@ from assessments.services import agreed_rating_adjust, agreed_rating_record
 from competencies.models import item_field, item_value, value_field
 from competencies.selectors import framework_items
 from competencies.vocabulary import LIGHT_POINTS, is_competency_code
+from reports.tables import sub_indicator_columns
 
 NOT_DATA = {"rank", "pct", "sha", "governance", "total"}
 CHANGEABLE = {Stage.CONSENSUS, Stage.MODERATION, Stage.CROSS_CHECK, Stage.FACTUAL_ACCURACY}
@@ -111,9 +112,17 @@ def plan_import(
     for code in ["ods_code", *codes]:
         if code not in header:
             error(None, code, "", "the column is missing")
+    # Sub-indicator columns (``export_league_table --sub-indicators``) are accepted and not
+    # read: sub-indicator lights are agreed at consensus, not imported. (Looked up only
+    # when the file has columns beyond the league table's.)
+    ignored: set[str] | None = None
     for column in header:
         base = column.removesuffix("_rationale")
         if column in NOT_DATA or column == "ods_code" or base in by_code:
+            continue
+        if ignored is None:
+            ignored = set(sub_indicator_columns(round_))
+        if column in ignored:
             continue
         if is_competency_code(base):
             error(

@@ -21,7 +21,14 @@ from assessments.models import (
     ModerationAdjustment,
     SelfAssessmentRating,
 )
-from competencies.models import LIGHT_POINTS, Competency, item_key, value_field
+from competencies.models import (
+    LIGHT_POINTS,
+    Competency,
+    SubIndicator,
+    item_key,
+    rating_key,
+    value_field,
+)
 from competencies.selectors import framework_items
 from competencies.vocabulary import AREA_CODES, LEVELS, Light, is_competency_code
 from panels.models import Seat
@@ -52,6 +59,7 @@ class ReportItem:
     previous_value: int | str | None = None
     has_previous: bool = False  # this item was rated last year
     compared: bool = False  # the PCT was assessed last year at all
+    subs: list["ReportItem"] = field(default_factory=list)  # an area's rated sub-indicators
 
     @property
     def is_competency(self) -> bool:
@@ -63,6 +71,8 @@ class ReportItem:
 
     @property
     def label(self) -> str:
+        if isinstance(self.item, SubIndicator):
+            return f"{self.item.number}. {self.item.name}"
         return (
             f"{self.item.number}. {self.item.short_name}" if self.is_competency else self.item.name
         )
@@ -174,21 +184,28 @@ def pct_report(*, assessment: Assessment) -> PctReport:
     draft = held_back or not round_.is_published()
     items = framework_items(round_.framework)
     ratings = {
-        (r.competency_id, r.area_id): r
-        for r in AgreedRating.objects.filter(assessment=assessment, sub_indicator__isnull=True)
-        .select_related("competency", "area")
+        rating_key(r): r
+        for r in AgreedRating.objects.filter(assessment=assessment)
+        .select_related("competency", "area", "sub_indicator__area")
         .prefetch_related(
             Prefetch("adjustments", queryset=ModerationAdjustment.objects.order_by("adjusted_at"))
         )
     }
-    self_values = {
-        (r.competency_id, r.area_id): r.value
+    self_ratings = {
+        rating_key(r): r
         for r in SelfAssessmentRating.objects.filter(
-            self_assessment__assessment=assessment,
-            self_assessment__status="submitted",
-            sub_indicator__isnull=True,
-        )
+            self_assessment__assessment=assessment, self_assessment__status="submitted"
+        ).select_related("sub_indicator__area")
     }
+    self_values = {key: r.value for key, r in self_ratings.items()}
+    # The sub-indicators rated for this PCT (agreed or self-assessed), by area: read from
+    # the ratings themselves, so that a framework's unrated sub-indicators (year one's
+    # finance factors, which its panels did not rate) add neither rows nor queries.
+    subs_by_area: dict[int, dict[int, SubIndicator]] = {}
+    for rating in [*ratings.values(), *self_ratings.values()]:
+        if rating.sub_indicator_id:
+            sub = rating.sub_indicator
+            subs_by_area.setdefault(sub.area_id, {})[sub.pk] = sub
     frame = ratings_frame(round_=round_)
     england, region = ({}, {}) if draft else _means(frame, assessment.pct.sha.ods_code)
     row = frame[frame["ods_code"] == assessment.pct.ods_code]
@@ -233,6 +250,7 @@ def pct_report(*, assessment: Assessment) -> PctReport:
                 previous_value=previous_values.get(item.code),
                 has_previous=item.code in previous_values,
                 compared=bool(previous_values),
+                subs=[] if is_competency else _sub_items(subs_by_area, item, ratings, self_values),
             )
         )
 
@@ -266,6 +284,24 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         seats=seats,
         held_back=held_back,
     )
+
+
+def _sub_items(subs_by_area, area, ratings, self_values) -> list[ReportItem]:
+    """The area's rated sub-indicators in their order, each with its light and meaning."""
+    out = []
+    for sub in sorted(subs_by_area.get(area.pk, {}).values(), key=lambda s: s.number):
+        key = (None, None, sub.pk)
+        rating = ratings.get(key)
+        out.append(
+            ReportItem(
+                item=sub,
+                rating=rating,
+                meaning=sub.meaning(rating.light) if rating else "",
+                self_value=self_values.get(key),
+                adjustments=list(rating.adjustments.all()) if rating else [],
+            )
+        )
+    return out
 
 
 def profile_chart_svg(report: PctReport) -> str:

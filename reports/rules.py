@@ -50,12 +50,13 @@ rules.add_perm("reports.view_open_data", round_is_published)
 
 @rules.predicate
 def may_see_own_draft(user, obj) -> bool:
-    """The assessment is at its factual-accuracy check and its window is open, or an
-    unanswered comment holds it back (its board still sees the draft it commented on)."""
+    """The assessment is at its factual-accuracy check and its region's window runs (even
+    if the board closed its own early with "no comments"), or an unanswered comment holds
+    it back (its board still sees the draft it commented on)."""
     if not isinstance(obj, Assessment) or obj.stage != Stage.FACTUAL_ACCURACY:
         return False
     window = window_for(obj)
-    return window.is_open() or window.held_back
+    return window.draft_visible() or window.held_back
 
 
 @rules.predicate

@@ -14,6 +14,7 @@ import pandas as pd
 
 from assessments.factual_accuracy import not_held_back
 from assessments.models import AgreedRating, AssessmentRound
+from competencies.models import SubIndicator
 from competencies.vocabulary import (
     AREA_CODES,
     LIGHT_POINTS,
@@ -183,6 +184,38 @@ def red_on_all_three(frame: pd.DataFrame) -> pd.Series:
         return pd.Series(False, index=frame.index, dtype=bool)
     pattern = pd.Series(RED_ON_ALL_THREE)
     return frame[list(pattern.index)].eq(pattern).all(axis=1)
+
+
+def sub_indicator_columns(round_: AssessmentRound) -> list[str]:
+    """``strategy_1 … board_5``: the round's sub-indicators, area by area (one query; empty
+    for a framework without them)."""
+    rows = (
+        SubIndicator.objects.filter(area__framework_id=round_.framework_id)
+        .order_by("area__position", "number")
+        .values_list("area__code", "number")
+    )
+    return [f"{code}_{number}" for code, number in rows]
+
+
+def sub_indicator_table(*, round_: AssessmentRound, ods_codes: list[str]) -> pd.DataFrame:
+    """``ods_code`` and one column per sub-indicator (``sub_indicator_columns``) with the
+    agreed light, blank where none was agreed, for the given PCTs (two queries)."""
+    columns = sub_indicator_columns(round_)
+    rows = AgreedRating.objects.filter(
+        assessment__round=round_,
+        assessment__pct__ods_code__in=ods_codes,
+        sub_indicator__isnull=False,
+    ).values_list(
+        "assessment__pct__ods_code", "sub_indicator__area__code", "sub_indicator__number", "light"
+    )
+    long = pd.DataFrame(list(rows), columns=["ods_code", "area", "number", "light"])
+    if long.empty:
+        return pd.DataFrame(
+            {"ods_code": ods_codes, **{c: [None] * len(ods_codes) for c in columns}}
+        )
+    long["item"] = long["area"] + "_" + long["number"].astype(str)
+    wide = long.pivot(index="ods_code", columns="item", values="light")
+    return wide.reindex(index=ods_codes, columns=columns).rename_axis("ods_code").reset_index()
 
 
 PATTERNS = {

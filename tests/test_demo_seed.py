@@ -33,9 +33,12 @@ POPULAR = {
 
 
 def agreed_by_pct(slug: str) -> dict[str, dict]:
-    """{ods: {"name", "sha", "levels": {n: level}, "lights": {area: light}}} in one query."""
+    """{ods: {"name", "sha", "levels": {n: level}, "lights": {area: light}}} in one query
+    (the headline lights: sub-indicator ratings are not part of the published figures)."""
     result: dict[str, dict] = defaultdict(lambda: {"levels": {}, "lights": {}})
-    rows = AgreedRating.objects.filter(assessment__round__slug=slug).values_list(
+    rows = AgreedRating.objects.filter(
+        assessment__round__slug=slug, sub_indicator__isnull=True
+    ).values_list(
         "assessment__pct__ods_code",
         "assessment__pct__name",
         "assessment__pct__sha__ods_code",
@@ -275,7 +278,9 @@ def test_demo_dudley_self_assessment_is_a_complete_draft_without_a_panel(demo):
 
     assert dudley.self_assessment.status == SelfAssessment.Status.DRAFT
     assert dudley.self_assessment.submitted_at is None
-    assert dudley.self_assessment.ratings.count() == 11 + 3
+    assert (
+        dudley.self_assessment.ratings.count() == 11 + 3 + 16
+    )  # competencies, areas, sub-indicators
     assert not Panel.objects.filter(assessment=dudley).exists()
 
 
@@ -509,3 +514,38 @@ def test_seed_demo_is_idempotent_for_a_seed(demo):
     call_command("seed_demo", "--seed", "2009", stdout=io.StringIO())
 
     assert snapshot() == first
+
+
+@pytest.mark.django_db
+def test_demo_sub_indicators_agreed_in_year_two_only_beside_their_headline(demo):
+    rows = list(
+        AgreedRating.objects.filter(sub_indicator__isnull=False).values_list(
+            "assessment__round__slug",
+            "assessment__pct__ods_code",
+            "sub_indicator__area__code",
+            "light",
+        )
+    )
+    headline = {
+        (ods, area): light
+        for ods, p in agreed_by_pct("2009-10").items()
+        for area, light in p["lights"].items()
+    }
+    by_area = defaultdict(set)
+    for _slug, ods, area, light in rows:
+        by_area[(ods, area)].add(light)
+
+    assert {slug for slug, *_ in rows} == {"2009-10"}
+    assert len(rows) == 135 * 16
+    assert all(headline[key] in lights for key, lights in by_area.items())
+
+
+@pytest.mark.django_db
+def test_demo_year_two_self_assessments_rate_every_sub_indicator(demo):
+    counts = Counter(
+        SelfAssessmentRating.objects.filter(sub_indicator__isnull=False).values_list(
+            "self_assessment__assessment__round__slug", flat=True
+        )
+    )
+
+    assert counts == {"2009-10": 152 * 16}

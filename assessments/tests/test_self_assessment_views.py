@@ -12,7 +12,7 @@ from django.utils.html import escape
 
 from assessments.models import Assessment, Role, SelfAssessment, SelfAssessmentRating, Stage
 from assessments.services import evidence_upload, self_assessment_save
-from competencies.models import FrameworkVersion
+from competencies.models import FrameworkVersion, SubIndicator
 from competencies.reference import frameworks_load
 from tests.factories import (
     AssessmentFactory,
@@ -63,13 +63,20 @@ def complete_post(framework, version, action="save", level="2", light="amber") -
     data = {"version": str(version), "action": action, "commentary": ""}
     data |= {c.code: level for c in framework.competencies.all()}
     data |= {a.code: light for a in framework.governance_areas.all()}
+    data |= {s.code: light for s in sub_indicators(framework)}
     return data
 
 
+def sub_indicators(framework) -> list:
+    return list(SubIndicator.objects.filter(area__framework=framework).select_related("area"))
+
+
 def complete_values(framework, level=2, light="amber") -> dict:
-    return {c: (level, "") for c in framework.competencies.all()} | {
-        a: (light, "") for a in framework.governance_areas.all()
-    }
+    return (
+        {c: (level, "") for c in framework.competencies.all()}
+        | {a: (light, "") for a in framework.governance_areas.all()}
+        | {s: (light, "") for s in sub_indicators(framework)}
+    )
 
 
 def messages_of(response) -> list[str]:
@@ -79,15 +86,29 @@ def messages_of(response) -> list[str]:
 # --- What the page shows -------------------------------------------------------------------
 
 
+YEAR_TWO_AREAS = [
+    *[f"strategy_{n}" for n in range(1, 7)],
+    "strategy",
+    *[f"finance_{n}" for n in range(1, 6)],
+    "finance",
+    *[f"board_{n}" for n in range(1, 6)],
+    "board",
+]
+
+
 @pytest.mark.parametrize(
-    ("slug", "codes"),
+    ("slug", "codes", "area_codes"),
     [
-        ("2008-09", [f"c{n}" for n in range(1, 11)]),
-        ("2009-10", [f"c{n}" for n in range(1, 12)]),
+        (
+            "2008-09",
+            [f"c{n}" for n in range(1, 11)],
+            ["strategy", "finance_1", "finance_2", "finance_3", "finance", "board"],
+        ),
+        ("2009-10", [f"c{n}" for n in range(1, 12)], YEAR_TWO_AREAS),
     ],
 )
 def test_page_offers_the_items_and_descriptors_of_the_rounds_framework(
-    client, frameworks, slug, codes
+    client, frameworks, slug, codes, area_codes
 ):
     framework = frameworks[slug]
     assessment = assessment_in(framework)
@@ -98,7 +119,7 @@ def test_page_offers_the_items_and_descriptors_of_the_rounds_framework(
     response = client.get(url(assessment))
 
     form = response.context["form"]
-    assert [item.code for item, *_ in form.items] == [*codes, "strategy", "finance", "board"]
+    assert [item.code for item, *_ in form.items] == [*codes, *area_codes]
     assert form.fields["c5"].choices == [
         (str(d.level), f"Level {d.level}: {d.descriptor}") for d in c5.levels.order_by("level")
     ]
@@ -109,8 +130,13 @@ def test_page_offers_the_items_and_descriptors_of_the_rounds_framework(
     ]
     page = response.content.decode()
     assert escape(c5.levels.get(level=2).descriptor) in page
-    assert page.count('type="radio"') == 4 * len(codes) + 3 * 3
-    assert page.count("<legend") == len(codes) + 3
+    assert form.fields["finance_1"].choices == [
+        ("green", "Green: No concerns"),
+        ("amber", "Amber: Some concerns"),
+        ("red", "Red: Serious concerns"),
+    ]
+    assert page.count('type="radio"') == 4 * len(codes) + 3 * len(area_codes)
+    assert page.count("<legend") == len(codes) + len(area_codes)
 
 
 def test_page_does_not_show_the_other_years_descriptors(client, frameworks):
@@ -352,7 +378,7 @@ def test_board_page_query_count_does_not_grow_with_documents(
         )
     client.force_login(board)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(12):
         response = client.get(url(assessment))
 
     assert response.context["editable"] is True
@@ -382,7 +408,7 @@ def test_read_only_page_query_count_does_not_grow_with_documents(
     )
     client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=assessment.pct.sha).user)
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         response = client.get(url(assessment))
 
     assert len(response.context["detail"].evidence) == documents
@@ -423,3 +449,70 @@ def test_home_links_the_board_to_its_self_assessment_with_its_status(
         "Submitted the 2009-10 self-assessment",
     ]
     assert f'href="{url(assessment)}"' in client.get("/").content.decode()
+
+
+# --- Governance sub-indicators ------------------------------------------------------------
+
+
+def test_submit_needs_every_sub_indicator_of_the_framework(client, assessment, frameworks):
+    framework = frameworks["2009-10"]
+    client.force_login(board_of(assessment.pct))
+    data = complete_post(framework, 0, action="submit") | {"confirm": "on"}
+    del data["board_5"]
+
+    response = client.post(url(assessment), data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["board_5"] == [
+        "Board governance: Accountability and transparency: choose a light."
+    ]
+    assert Assessment.objects.get(pk=assessment.pk).stage == Stage.SELF_ASSESSMENT
+
+
+def test_sub_indicator_lights_are_saved_and_shown_read_only(client, assessment, frameworks):
+    framework = frameworks["2009-10"]
+    board = board_of(assessment.pct)
+    client.force_login(board)
+    data = complete_post(framework, 0, action="submit") | {
+        "confirm": "on",
+        "finance_3": "red",
+        "finance_3_commentary": "Relies on unidentified savings.",
+    }
+
+    check = client.post(url(assessment), data)
+    client.post(url(assessment), dict(check.context["carry"]) | {"confirmed": "1"})
+    response = client.get(url(assessment))
+
+    rating = SelfAssessmentRating.objects.get(
+        self_assessment__assessment=assessment,
+        sub_indicator__area__code="finance",
+        sub_indicator__number=3,
+    )
+    assert (rating.light, rating.commentary) == ("red", "Relies on unidentified savings.")
+    assert Assessment.objects.get(pk=assessment.pk).stage == Stage.PANEL_FORMATION
+    assert response.context["detail"].ratings["finance_3"] == rating
+
+
+@pytest.mark.parametrize("rated", [1, 3])
+def test_board_page_query_count_does_not_grow_with_rated_sub_indicators(
+    client, assessment, frameworks, django_assert_num_queries, rated
+):
+    board = board_of(assessment.pct)
+    subs = SubIndicator.objects.filter(area__framework=frameworks["2009-10"]).order_by(
+        "area__position", "number"
+    )[:rated]
+    self_assessment_save(
+        assessment=assessment,
+        values={sub: ("amber", "Why") for sub in subs},
+        commentary="",
+        by=board,
+        expected_version=0,
+    )
+    client.force_login(board)
+
+    with django_assert_num_queries(13):
+        response = client.get(url(assessment))
+
+    assert [
+        code for code, r in response.context["detail"].ratings.items() if r.sub_indicator_id
+    ] == [sub.code for sub in subs]

@@ -42,8 +42,8 @@ from assessments.notices import window_closed_notices_send
 from assessments.publication import publication_notices_send, round_set_publication
 from assessments.regions import region_confirm, region_sign_off, region_window_close
 from assessments.services import self_assessment_submit
-from competencies.models import Competency
-from competencies.selectors import framework_items
+from competencies.models import Competency, GovernanceArea, SubIndicator, item_key, rating_key
+from competencies.selectors import rated_items
 from competencies.vocabulary import Light
 from panels.demo.texts import Texts
 from panels.models import MemberScore, Panel, Seat, SeatType
@@ -272,14 +272,18 @@ def _pattern(assessment: Assessment, items) -> dict:
             last = before.get(("c", item.number))
             level = rng.choice([1, 2, 2]) if last is None else int(last) + (item.number % 3 == 0)
             pattern[item] = max(1, min(3, level))
-        else:
+        elif isinstance(item, GovernanceArea):
             pattern[item] = before.get(("a", item.code)) or Light.AMBER
+    # A sub-indicator settles near its area's light (``rated_items`` loads its area).
+    for item in items:
+        if isinstance(item, SubIndicator):
+            pattern[item] = pattern[item.area]
     return pattern
 
 
 def _score(assessments: list[Assessment], round_: AssessmentRound) -> int:
     texts = Texts()
-    items = framework_items(round_.framework)
+    items = rated_items(round_.framework)
     count = 0
     for assessment in assessments:
         pattern = _pattern(assessment, items)
@@ -320,7 +324,7 @@ def _score(assessments: list[Assessment], round_: AssessmentRound) -> int:
 
 def _agree(assessments: list[Assessment], round_: AssessmentRound) -> None:
     texts = Texts()
-    items = framework_items(round_.framework)
+    items = rated_items(round_.framework)
     numbers = [i.number for i in items if isinstance(i, Competency)]
     for assessment in assessments:
         panel = Panel.objects.get(assessment=assessment)
@@ -331,25 +335,30 @@ def _agree(assessments: list[Assessment], round_: AssessmentRound) -> None:
             .person.user
         )
         scores = defaultdict(list)
-        for score in MemberScore.objects.filter(seat__panel=panel, sub_indicator__isnull=True):
-            key = score.competency_id or -score.area_id
-            scores[key].append(score.level if score.competency_id else score.light)
+        for score in MemberScore.objects.filter(seat__panel=panel):
+            scores[rating_key(score)].append(score.value)
         rng = random.Random(f"demo-advance-agreed-{round_.slug}-{assessment.pct.ods_code}")
         pct, sha = assessment.pct.name, assessment.pct.sha.name
         values = {}
         for item in items:
             if isinstance(item, Competency):
-                level = int(statistics.median_low(scores[item.pk]))
+                level = int(statistics.median_low(scores[item_key(item)]))
                 rationale = texts.competency_rationale(
                     rng, number=item.number, level=level, pct=pct, sha=sha
                 )
                 values[item] = AgreedInput(level, rationale)
             else:
-                lights = sorted(scores[-item.pk], key=LIGHTS.index)
+                lights = sorted(scores[item_key(item)], key=LIGHTS.index)
                 light = lights[len(lights) // 2]
-                rationale = texts.governance_rationale(
-                    rng, area=item.code, light=light, pct=pct, sha=sha, competencies=numbers
-                )
+                if isinstance(item, SubIndicator):
+                    rationale = (
+                        f"The panel agreed {light} on {item.name.lower()} from the members' "
+                        "scores and the evidence seen on the panel day."
+                    )
+                else:
+                    rationale = texts.governance_rationale(
+                        rng, area=item.code, light=light, pct=pct, sha=sha, competencies=numbers
+                    )
                 values[item] = AgreedInput(light, rationale)
         consensus_record(panel=panel, values=values, by=chair, expected_version=panel.version)
         consensus_close(assessment=Assessment.objects.get(pk=assessment.pk), by=chair)

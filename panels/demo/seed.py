@@ -9,7 +9,9 @@ there through the services, one stage per call. The agreed ratings come from ``p
 reported figures); around them this module builds what a real cycle leaves behind: users
 and roles, submitted self-assessments that sit above the panel's view (most on
 competencies 5 and 6), five seated members per panel whose own scores vary around the
-agreed ones, consensus history, a few moderation adjustments in year one, local outcome
+agreed ones, consensus history, a few moderation adjustments in year one, agreed and
+self-assessed governance sub-indicator lights in 2009-10 (``panels.demo.sub_indicators``),
+local outcome
 priorities and development plans for the PCTs red on all three.
 
 The demo replaces itself: running it again deletes the demo rounds, people and demo users
@@ -62,6 +64,10 @@ from competencies.models import FrameworkVersion
 from competencies.vocabulary import Light, is_red_on_all_three
 from panels.demo import ratings as shape
 from panels.demo.people import cast_panels
+from panels.demo.sub_indicators import (
+    seed_sub_indicator_ratings,
+    seed_sub_indicator_self_ratings,
+)
 from panels.demo.texts import Texts
 from panels.models import ExternalOrganisation, MemberScore, Panel, Person, Seat, SeatType
 from panels.reference import FIXTURES_DIR, reference_data_load
@@ -346,6 +352,14 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
     counts |= _self_assessments(b, assessments, agreed, items, pcts, shas)
     counts |= _panels(b, cast, people, assessments, agreed, items, pcts)
     counts |= _agreed(b, cast, people, assessments, agreed, items, pcts)
+    counts |= seed_sub_indicator_ratings(
+        seed=seed,
+        assessments=assessments,
+        agreed=agreed,
+        pct_names={code: pct.name for code, pct in pcts.items()},
+        when={slug: _on(ROUNDS[slug]["consensus_due"], 11) for slug in ROUNDS},
+    )
+    counts |= seed_sub_indicator_self_ratings(seed=seed)
     counts |= _outcomes(b, assessments, codes)
     counts |= _development_plans(b, assessments, agreed, items)
     counts |= _factual_accuracy_comments(assessments)
@@ -638,6 +652,8 @@ def _outcomes(b, assessments, codes) -> dict[str, int]:
                     indicator=indicator,
                     baseline_year="2007-08",
                     baseline=baseline,
+                    target_year="2012-13",
+                    target=path[-1],
                     **{f"year{year}": value for year, value in enumerate(path, start=1)},
                 )
                 for slug in ROUNDS

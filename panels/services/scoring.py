@@ -1,7 +1,7 @@
 """Scoring by the five members, and the chair's consensus.
 
 Each member scores on their own: a level for every competency of the round's framework and
-a light for every governance area, with notes for the board and internal notes. Drafts may
+a light for every governance area and sub-indicator, with notes for the board and internal notes. Drafts may
 be saved at any point; submitting needs every item. When every seat has submitted (or the
 chair has recorded that a member could not take part) the assessment moves to panel
 consensus and the chair is told.
@@ -30,17 +30,18 @@ from assessments.services import agreed_rating_record, assessment_advance
 from competencies.models import (
     Competency,
     GovernanceArea,
+    SubIndicator,
     item_field,
     item_key,
     item_value,
     value_field,
 )
-from competencies.selectors import framework_items, item_label
+from competencies.selectors import item_label, rated_items
 from panels.models import MemberScore, Panel, Seat, SeatChange
 from panels.selectors import panel_view
 from panels.services.history import seat_change_row
 
-Item = Competency | GovernanceArea
+Item = Competency | GovernanceArea | SubIndicator
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def member_scores_save(
             "for your seat."
         )
 
-    items = framework_items(assessment.round.framework)
+    items = rated_items(assessment.round.framework)
     errors, cleaned = [], {}
     for item in items:
         entry = values.get(item, MemberInput(None))
@@ -159,8 +160,8 @@ def member_scores_save(
 
     _claim(Seat, seat, expected_version, "Your scores")
     existing = {
-        (score.competency_id, score.area_id): score
-        for score in MemberScore.objects.filter(seat=seat, sub_indicator__isnull=True)
+        (score.competency_id, score.area_id, score.sub_indicator_id): score
+        for score in MemberScore.objects.filter(seat=seat)
     }
     now = timezone.now()
     history = []

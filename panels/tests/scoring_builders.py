@@ -1,9 +1,10 @@
-"""A small, complete panel for scoring tests: two competencies, three areas, five seats."""
+"""A small, complete panel for scoring tests: two competencies, three areas (optionally
+with sub-indicators in finance), five seats."""
 
 from dataclasses import dataclass
 
 from assessments.models import Assessment, Stage
-from competencies.models import Competency, GovernanceArea
+from competencies.models import Competency, GovernanceArea, SubIndicator
 from panels.models import Panel, Seat
 from panels.services.scoring import AgreedInput, MemberInput
 from tests.factories import (
@@ -17,6 +18,7 @@ from tests.factories import (
     PersonFactory,
     SeatFactory,
     SeatTypeFactory,
+    SubIndicatorFactory,
     UserFactory,
 )
 
@@ -28,6 +30,7 @@ class ScoringPanel:
     seats: list[Seat]  # seat 1 (chair) first
     competencies: list[Competency]
     areas: list[GovernanceArea]
+    subs: list[SubIndicator] = None
 
     @property
     def chair(self) -> Seat:
@@ -35,21 +38,21 @@ class ScoringPanel:
 
     @property
     def items(self) -> list:
-        return [*self.competencies, *self.areas]
+        return [*self.competencies, *self.areas, *(self.subs or [])]
 
     def full_scores(self, level: int = 2, light: str = "amber") -> dict:
         values = {c: MemberInput(level, f"Notes on {c.short_name}") for c in self.competencies}
-        values |= {a: MemberInput(light) for a in self.areas}
+        values |= {a: MemberInput(light) for a in [*self.areas, *(self.subs or [])]}
         return values
 
     def agreed(self, level: int = 2, light: str = "amber", rationale: str = "Because.") -> dict:
         values = {c: AgreedInput(level, rationale) for c in self.competencies}
-        values |= {a: AgreedInput(light, rationale) for a in self.areas}
+        values |= {a: AgreedInput(light, rationale) for a in [*self.areas, *(self.subs or [])]}
         return values
 
 
 def build_scoring_panel(
-    *, stage: int = Stage.SCORING, slug: str = "2009-10", pct=None
+    *, stage: int = Stage.SCORING, slug: str = "2009-10", pct=None, sub_indicators: int = 0
 ) -> ScoringPanel:
     framework = FrameworkFactory(slug=f"fw-{slug}")
     competencies = [
@@ -60,6 +63,10 @@ def build_scoring_panel(
         GovernanceAreaFactory(framework=framework, code=code, position=position)
         for position, code in enumerate(["strategy", "finance", "board"], start=1)
     ]
+    subs = [
+        SubIndicatorFactory(area=areas[1], number=n, name=f"Finance factor {n}")
+        for n in range(1, sub_indicators + 1)
+    ]
     round_ = AssessmentRoundFactory(slug=slug, framework=framework)
     assessment = AssessmentFactory(round=round_, pct=pct or PCTFactory(), stage=stage)
     panel = PanelFactory(assessment=assessment)
@@ -68,4 +75,4 @@ def build_scoring_panel(
         seat_type = SeatTypeFactory(number=number, is_chair=number == 1, name=f"Seat {number}")
         person = PersonFactory(user=UserFactory(), full_name=f"Member {number}")
         seats.append(SeatFactory(panel=panel, seat_type=seat_type, person=person))
-    return ScoringPanel(assessment, panel, seats, competencies, areas)
+    return ScoringPanel(assessment, panel, seats, competencies, areas, subs)

@@ -84,8 +84,9 @@ def test_demo_advance_reaches_publication_then_does_nothing(demo, client, mailou
         panel__assessment__round__slug="2009-10", panel__assessment__pct__sha__ods_code="Q34"
     )
     assert west_midlands.filter(submitted_at__isnull=True).count() == 0
-    assert MemberScore.objects.filter(seat__in=west_midlands).count() == 17 * 5 * 14
-    assert AgreedRating.objects.filter(assessment__round__slug="2009-10").count() == 152 * 14
+    # Each item: 11 competencies, 3 areas and the 16 governance sub-indicators of 2009-10.
+    assert MemberScore.objects.filter(seat__in=west_midlands).count() == 17 * 5 * (14 + 16)
+    assert AgreedRating.objects.filter(assessment__round__slug="2009-10").count() == 152 * (14 + 16)
     assert set(
         RegionReview.objects.filter(round__slug="2009-10").values_list("status", flat=True)
     ) == {RegionReview.Status.CONFIRMED}

@@ -372,7 +372,7 @@ def test_consensus_page_query_count_does_not_grow(client, django_assert_num_quer
     Seat.objects.filter(panel=panel.panel).update(submitted_at=timezone.now())
     client.force_login(panel.chair.person.user)
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         client.get(url(panel, "consensus"))
 
 
@@ -383,7 +383,7 @@ def test_score_page_query_count_does_not_grow(client, django_assert_num_queries,
         submit(panel, seat)
     client.force_login(panel.chair.person.user)
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         client.get(url(panel, "score"))
 
 

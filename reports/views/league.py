@@ -71,9 +71,15 @@ def league_rows(request, round_: AssessmentRound):
 
 def _file(frame, round_, columns, fmt, request, info) -> HttpResponse:
     from reports.exports import table_csv, table_xlsx
-    from reports.tables import rationale_columns
+    from reports.tables import rationale_columns, sub_indicator_table
 
     table = frame[[*FILE_COLUMNS, *columns, "governance", "total"]]
+    if request.GET.get("sub_indicators") == "1":
+        table = table.merge(
+            sub_indicator_table(round_=round_, ods_codes=list(table["ods_code"])),
+            on="ods_code",
+            how="left",
+        )
     if request.GET.get("rationales") == "1" and info["may_see_rationales"]:
         table = table.merge(
             rationale_columns(round_=round_, ods_codes=list(table["ods_code"])),

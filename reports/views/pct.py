@@ -13,13 +13,20 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import assessment_by_pct, view_access
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
-from assessments.factual_accuracy import comment_answer, comment_raise, comments_for, window_for
+from assessments.factual_accuracy import (
+    comment_answer,
+    comment_raise,
+    comments_for,
+    factual_accuracy_confirm,
+    window_for,
+)
 from assessments.forms import FactualAccuracyAnswerForm, FactualAccuracyCommentForm
 from assessments.models import AgreedRating, Assessment, FactualAccuracyComment
+from competencies.selectors import item_label
 
 
 def _page(assessment: Assessment) -> str:
@@ -39,7 +46,12 @@ def pct_page(request, assessment: Assessment):
     comments = list(comments_for(assessment)) if inside else []
     may_comment = window.is_open() and request.user.has_perm("reports.comment_on_draft", assessment)
     may_answer = window.at_check and request.user.has_perm("reports.answer_comments", assessment)
-    rated = [(i.rating, i.label) for i in report.items if i.rating is not None]
+    rated = [(i.rating, i.label) for i in report.items if i.rating is not None] + [
+        (sub.rating, f"{i.label}: {sub.item.name}")
+        for i in report.lights
+        for sub in i.subs
+        if sub.rating is not None
+    ]
     return render(
         request,
         "reports/pct.html",
@@ -67,13 +79,10 @@ def pct_page(request, assessment: Assessment):
 @require_POST
 @view_access("reports.view_pct_report", lookup=assessment_by_pct, change="reports.comment_on_draft")
 def comment(request, assessment: Assessment):
-    ratings = AgreedRating.objects.filter(
-        assessment=assessment, sub_indicator__isnull=True
-    ).select_related("competency", "area")
-    rated = [
-        (r, f"{r.competency.number}. {r.competency.short_name}" if r.competency else r.area.name)
-        for r in ratings
-    ]
+    ratings = AgreedRating.objects.filter(assessment=assessment).select_related(
+        "competency", "area", "sub_indicator__area"
+    )
+    rated = [(r, item_label(r.item)) for r in ratings]
     form = FactualAccuracyCommentForm(request.POST, ratings=rated)
     if not form.is_valid():
         problems = "; ".join(f"{form[f].label}: {' '.join(e)}" for f, e in form.errors.items())
@@ -101,7 +110,9 @@ def comment(request, assessment: Assessment):
 @view_access("reports.view_pct_report", lookup=assessment_by_pct, change="reports.answer_comments")
 def answer(request, assessment: Assessment, comment_id: int):
     raised = (
-        FactualAccuracyComment.objects.select_related("rating__competency", "rating__area")
+        FactualAccuracyComment.objects.select_related(
+            "rating__competency", "rating__area", "rating__sub_indicator__area"
+        )
         .prefetch_related("rating__competency__levels")
         .filter(pk=comment_id, assessment=assessment)
         .first()
@@ -127,9 +138,43 @@ def answer(request, assessment: Assessment, comment_id: int):
     return redirect(_page(assessment) + f"#comment-{raised.pk}")
 
 
+@require_http_methods(["GET", "POST"])
+@view_access(
+    "reports.view_pct_report",
+    lookup=assessment_by_pct,
+    change="reports.comment_on_draft",
+    change_always=True,
+)
+def no_comments(request, assessment: Assessment):
+    """The board confirms it has no comments: a page that says what follows, then the
+    confirmation itself (POST), which closes the board's window."""
+    window = window_for(assessment)
+    if request.method == "POST":
+        try:
+            factual_accuracy_confirm(assessment=assessment, by=request.user)
+        except TransitionError as exc:
+            messages.error(request, f"Not confirmed. {exc}")
+        else:
+            messages.success(
+                request,
+                "Confirmed: the board has no factual-accuracy comments. The window is closed "
+                "for your PCT; your SHA staff and the national team see this on the results "
+                "page. Your results are published at the publication time.",
+            )
+        return redirect(_page(assessment) + "#factual-accuracy")
+    return render(
+        request, "reports/pct_no_comments.html", {"assessment": assessment, "window": window}
+    )
+
+
 urlpatterns = [
     path("reports/pct/<str:ods>/<slug:round_slug>/", pct_page, name="pct_page"),
     path("reports/pct/<str:ods>/<slug:round_slug>/comments/", comment, name="pct_comment"),
+    path(
+        "reports/pct/<str:ods>/<slug:round_slug>/no-comments/",
+        no_comments,
+        name="pct_no_comments",
+    ),
     path(
         "reports/pct/<str:ods>/<slug:round_slug>/comments/<int:comment_id>/answer/",
         answer,

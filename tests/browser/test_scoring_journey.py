@@ -1,11 +1,13 @@
-"""The chair of the 5PG panel scores, saves a draft, resumes, submits, and records consensus."""
+"""The chair of the 5PG panel scores, saves a draft, resumes, submits, and records consensus
+(year two: eleven competencies, three areas and their sixteen sub-indicators)."""
 
 import re
 
 from playwright.sync_api import expect
 
 from assessments.models import AgreedRating, Assessment, Stage
-from competencies.selectors import framework_items
+from competencies.models import Competency
+from competencies.selectors import rated_items
 from panels.models import Seat
 from panels.services.scoring import MemberInput, member_scores_save
 from tests.browser.conftest import log_in
@@ -13,6 +15,11 @@ from tests.browser.conftest import log_in
 SCORE_URL = "/panels/2009-10/5pg/score/"
 CONSENSUS_URL = "/panels/2009-10/5pg/consensus/"
 AREAS = ("strategy", "finance", "board")
+SUB_INDICATORS = (
+    *(f"strategy_{n}" for n in range(1, 7)),
+    *(f"finance_{n}" for n in range(1, 6)),
+    *(f"board_{n}" for n in range(1, 6)),
+)
 
 
 def test_chair_scores_resumes_submits_and_closes_consensus(page, live_server, demo_data):
@@ -27,6 +34,8 @@ def test_chair_scores_resumes_submits_and_closes_consensus(page, live_server, de
         page.locator(
             f"input[name={area}][value='{'green' if area == 'board' else 'amber'}']"
         ).check()
+    for code in SUB_INDICATORS:
+        page.locator(f"input[name={code}][value='amber']").check()
     page.locator("textarea[name=c1_notes]").fill("Clear local leadership, seen by partners.")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Draft saved.")).to_be_visible()
@@ -52,11 +61,13 @@ def test_chair_scores_resumes_submits_and_closes_consensus(page, live_server, de
     assessment = Assessment.objects.select_related("round__framework").get(
         round__slug="2009-10", pct__ods_code="5PG"
     )
-    items = framework_items(assessment.round.framework)
+    items = rated_items(assessment.round.framework)
     for seat in Seat.objects.filter(
         panel__assessment=assessment, submitted_at__isnull=True
     ).select_related("person__user", "panel__assessment__round__framework", "seat_type"):
-        values = {item: MemberInput(2 if hasattr(item, "number") else "amber") for item in items}
+        values = {
+            item: MemberInput(2 if isinstance(item, Competency) else "amber") for item in items
+        }
         member_scores_save(
             seat=seat,
             values=values,
@@ -77,6 +88,9 @@ def test_chair_scores_resumes_submits_and_closes_consensus(page, live_server, de
     for area in AREAS:
         page.locator(f"input[name={area}][value='amber']").check()
         page.locator(f"textarea[name={area}_rationale]").fill(f"Some concerns on {area}.")
+    for code in SUB_INDICATORS:
+        page.locator(f"input[name={code}][value='amber']").check()
+        page.locator(f"textarea[name={code}_rationale]").fill(f"Some concerns on {code}.")
     page.get_by_role("button", name="Save consensus").click()
     expect(page.get_by_text("Consensus saved.")).to_be_visible()
     page.get_by_role("button", name="Close consensus").click()
@@ -84,4 +98,4 @@ def test_chair_scores_resumes_submits_and_closes_consensus(page, live_server, de
     expect(page.get_by_text(re.compile("Consensus closed"))).to_be_visible()
 
     assert Assessment.objects.get(pk=assessment.pk).stage == Stage.MODERATION
-    assert AgreedRating.objects.filter(assessment=assessment).count() == 14
+    assert AgreedRating.objects.filter(assessment=assessment).count() == 14 + 16

@@ -13,9 +13,11 @@ from assessments.models import (
     DevelopmentPriority,
     EvidenceDocument,
     FactualAccuracyComment,
+    FactualAccuracyConfirmation,
     LocalOutcomePriority,
     ModerationAdjustment,
     OutcomeIndicator,
+    OutcomePriorityChange,
     PCTChange,
     PrimaryCareTrust,
     RatingChange,
@@ -257,6 +259,23 @@ class LocalOutcomePriorityFactory(factory.django.DjangoModelFactory):
     year3 = 94
     year4 = 92
     year5 = 90
+
+
+class OutcomePriorityChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutcomePriorityChange
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    summary = "Indicator: 100 (2007-08) to 90 (2012-13)"
+    changed_by = factory.SubFactory(UserFactory)
+
+
+class FactualAccuracyConfirmationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FactualAccuracyConfirmation
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    confirmed_by = factory.SubFactory(UserFactory)
 
 
 class SupplierFactory(factory.django.DjangoModelFactory):

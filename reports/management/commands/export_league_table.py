@@ -1,4 +1,9 @@
-"""``export_league_table --round SLUG [--sha CODE] --format csv|xlsx -o FILE``."""
+"""``export_league_table --round SLUG [--sha CODE] [--sub-indicators] --format csv|xlsx -o FILE``.
+
+``--sub-indicators`` adds one column per governance sub-indicator of the round's framework
+after ``total`` (``strategy_1`` … ``board_5``: the area's code and the sub-indicator's
+number), holding the agreed light; ``import_ratings`` accepts these columns and ignores
+them, so that exporting and importing back still changes nothing."""
 
 from pathlib import Path
 
@@ -21,10 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--sha", help="Only this SHA's rows (ODS code, e.g. Q34).")
         parser.add_argument("--format", required=True, choices=["csv", "xlsx"])
         parser.add_argument("-o", "--output", required=True, type=Path, help="The file to write.")
+        parser.add_argument(
+            "--sub-indicators",
+            action="store_true",
+            help="Add the agreed governance sub-indicator lights (strategy_1 … board_5).",
+        )
 
     def handle(self, *args, **options):
         from reports.exports import table_csv, table_xlsx
-        from reports.tables import competency_columns, league_frame
+        from reports.tables import competency_columns, league_frame, sub_indicator_table
 
         round_ = (
             AssessmentRound.objects.select_related("framework", "previous")
@@ -42,6 +52,12 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot write {output}: the folder {output.parent} does not exist.")
         frame, _previous = league_frame(round_=round_, sha_codes=[sha] if sha else None)
         table = frame[[*FILE_COLUMNS, *competency_columns(round_), "governance", "total"]]
+        if options["sub_indicators"]:
+            table = table.merge(
+                sub_indicator_table(round_=round_, ods_codes=list(table["ods_code"])),
+                on="ods_code",
+                how="left",
+            )
         content = table_csv(table) if options["format"] == "csv" else table_xlsx(table)
         try:
             output.write_bytes(content)
