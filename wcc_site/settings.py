@@ -231,5 +231,8 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # pypdf logs each repair it makes while reading an uploaded PDF; the upload check
+        # (assessments.evidence_files) says what matters.
+        "pypdf": {"level": "ERROR"},
     },
 }

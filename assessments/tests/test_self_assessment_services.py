@@ -29,10 +29,9 @@ from tests.factories import (
     GovernanceAreaFactory,
     RoleFactory,
 )
+from tests.factories.files import PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -354,7 +353,9 @@ def test_upload_limit_defaults_to_the_setting(assessment, board, settings, tmp_p
     with pytest.raises(ValidationError) as excinfo:
         upload(assessment, board)
 
-    assert excinfo.value.messages == ["plan.pdf: the file is 45 bytes; the limit is 10 bytes."]
+    assert excinfo.value.messages == [
+        f"plan.pdf: the file is {len(PDF)} bytes; the limit is 10 bytes."
+    ]
     assert EvidenceDocument.objects.count() == 0
 
 
