@@ -10,9 +10,9 @@ def test_summary_charts_render_under_the_content_security_policy(page, live_serv
     violations = []
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     log_in(page, "national")
 
