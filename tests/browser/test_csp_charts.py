@@ -30,3 +30,24 @@ def test_summary_charts_render_under_the_content_security_policy(page, live_serv
     # presentation attributes, which the policy allows.
     assert box["width"] > 250
     assert bar.evaluate("e => getComputedStyle(e).fill") == "rgb(0, 114, 178)"
+
+
+def test_pct_profile_chart_renders_under_the_content_security_policy(page, live_server, demo_data):
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    log_in(page, "national")
+
+    page.goto("/reports/pct/5PG/2008-09/")
+    chart = page.locator("#compare figure svg")
+    expect(chart).to_be_visible()
+    RESULTS_DIR.mkdir(exist_ok=True)
+    chart.screenshot(path=str(RESULTS_DIR / "csp-pct-profile-chart.png"))
+
+    dashed = chart.locator("path[stroke-dasharray]").first
+    assert violations == []
+    assert dashed.evaluate("e => getComputedStyle(e).stroke") == "rgb(85, 85, 85)"
