@@ -4,6 +4,7 @@
 #                        background worker
 #   make test            lint, then the suite on SQLite, on PostgreSQL and in Chromium
 #   make lint / format   ruff, checking / rewriting
+#   make audit           pip-audit (known vulnerabilities, needs PyPI) and bandit
 #   make clean           caches and generated files (keeps .venv and db.sqlite3)
 #
 # With CI=true, missing PostgreSQL binaries or Chromium fail `make test` instead of
@@ -32,10 +33,10 @@ heading = @printf '\n==== %s ====\n' $(1)
 
 .DEFAULT_GOAL := help
 .NOTPARALLEL:
-.PHONY: help venv run test lint format test-lint test-sqlite test-postgres test-browser clean distclean
+.PHONY: help venv run test lint format audit test-lint test-sqlite test-postgres test-browser clean distclean
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- Virtualenv: re-installs only when a requirements file changes ---------------------
 venv: $(VENV)/.installed
@@ -65,6 +66,17 @@ lint: venv
 format: venv
 	$(RUFF) format .
 	$(RUFF) check --fix .
+
+# --- Security audit (not part of `make test`: pip-audit needs PyPI's advisory data) ------
+# pip-audit checks every package installed in the virtualenv (what requirements*.txt
+# resolved to); --strict fails when a package could not be audited, rather than passing
+# quietly. bandit reports medium and high findings; each accepted one carries a `# nosec`
+# comment saying why (settings in pyproject.toml).
+audit: venv
+	$(call heading,"Audit 1/2: pip-audit (known vulnerabilities of installed packages)")
+	$(VENV)/bin/pip-audit --strict --progress-spinner off
+	$(call heading,"Audit 2/2: bandit (medium and high findings)")
+	$(VENV)/bin/bandit -c pyproject.toml -r . -ll -q
 
 # --- Tests ------------------------------------------------------------------------------
 # Every part runs even when an earlier one fails, so one run shows all problems; the exit

@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assessments.concurrency import claim
+from assessments.evidence_files import check_evidence_content
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.history import (
     moderation_adjustment_row,
@@ -346,7 +347,7 @@ def agreed_rating_adjust(
 # --- The board's self-assessment and evidence ---------------------------------------------
 
 # Evidence files the panel can open: extension -> the first bytes the file must start with
-# (None: plain text, which must decode and hold no NUL bytes).
+# (None: plain text). ``assessments.evidence_files`` then checks the whole content.
 EVIDENCE_TYPES: dict[str, bytes | None] = {
     ".pdf": b"%PDF-",
     ".docx": b"PK\x03\x04",
@@ -703,13 +704,12 @@ def evidence_file_check(file, *, max_bytes: int) -> None:
             f"{name}: the file is {_size(file.size)}; the limit is {_size(max_bytes)}."
         )
     file.seek(0)
-    head = file.read(2048)
+    content = file.read()
     file.seek(0)
     magic = EVIDENCE_TYPES[suffix]
-    if magic is not None and not head.startswith(magic):
+    if magic is not None and not content.startswith(magic):
         raise ValidationError(f"{name}: the content is not a {suffix.lstrip('.').upper()} file.")
-    if magic is None and (b"\x00" in head or not _decodes(head)):
-        raise ValidationError(f"{name}: the content is not plain text.")
+    check_evidence_content(name, suffix, content)
 
 
 def _size(n: int) -> str:
@@ -718,14 +718,6 @@ def _size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
     return f"{n} bytes"
-
-
-def _decodes(head: bytes) -> bool:
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start >= len(head) - 3  # a character cut at the end of the sample
-    return True
 
 
 @transaction.atomic

@@ -8,9 +8,10 @@ cached, so it is not rebuilt when nothing changed.
 """
 
 import io
+import re
 import textwrap
 from functools import lru_cache
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
 
@@ -21,6 +22,65 @@ from matplotlib.figure import Figure
 from competencies.vocabulary import LEVELS
 
 BLUE, ORANGE, GREY = "#0072B2", "#E69F00", "#555555"
+
+# The pages' Content-Security-Policy allows no inline style (``style-src 'self'``), which
+# blocks matplotlib's ``<style>`` element and ``style=""`` attributes in an inline SVG. Every
+# property matplotlib writes has an SVG presentation attribute of the same name and
+# meaning, so ``_without_inline_styles`` turns each declaration into that attribute. An
+# unknown property stops with an error rather than being dropped silently.
+PRESENTATION_ATTRIBUTES = frozenset(
+    {
+        "clip-path",
+        "fill",
+        "fill-opacity",
+        "fill-rule",
+        "font-family",
+        "font-size",
+        "font-style",
+        "font-weight",
+        "opacity",
+        "stroke",
+        "stroke-dasharray",
+        "stroke-dashoffset",
+        "stroke-linecap",
+        "stroke-linejoin",
+        "stroke-miterlimit",
+        "stroke-opacity",
+        "stroke-width",
+        "text-anchor",
+    }
+)
+# matplotlib's one style sheet: ``*{stroke-linejoin: round; stroke-linecap: butt}``; as
+# attributes of the root ``<svg>`` these are inherited by every shape without its own.
+_STYLE_ELEMENT = re.compile(r"\s*<style[^>]*>\*\{([^}]*)\}</style>")
+# A style attribute inside a tag (text content cannot hold "<" or an unescaped quote).
+_STYLE_ATTRIBUTE = re.compile(r'(<[A-Za-z][^<>]*?) style="([^"]*)"')
+
+
+def _attributes(declarations: str) -> str:
+    attributes = []
+    for declaration in declarations.split(";"):
+        if not declaration.strip():
+            continue
+        name, _colon, value = (part.strip() for part in declaration.partition(":"))
+        if name not in PRESENTATION_ATTRIBUTES:
+            raise ValueError(f"matplotlib wrote the style {name!r}, which has no attribute here")
+        attributes.append(f" {name}={quoteattr(value)}")
+    return "".join(attributes)
+
+
+def _without_inline_styles(svg: str) -> str:
+    """The SVG with matplotlib's style sheet and style attributes as presentation
+    attributes, so that it draws the same under ``style-src 'self'``."""
+    sheet = _STYLE_ELEMENT.search(svg)
+    if sheet:
+        svg = svg[: sheet.start()] + svg[sheet.end() :]
+        svg = svg.replace("<svg", "<svg" + _attributes(sheet.group(1)), 1)
+    svg = _STYLE_ATTRIBUTE.sub(lambda m: m.group(1) + _attributes(m.group(2)), svg)
+    svg = svg.replace("<defs>\n </defs>", "")
+    if "<style" in svg or " style=" in svg:
+        raise ValueError("the chart still holds an inline style")
+    return svg
 
 
 @lru_cache(maxsize=512)
@@ -66,12 +126,13 @@ def competency_profile_svg(
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype, to inline it
+    svg = _without_inline_styles(svg)
     description = "; ".join(
         f"{label}: {p if p is not None else 'none'} (SHA {s:.2f}, England {e:.2f})"
         for label, p, s, e in zip(labels, pct, sha, england, strict=True)
         if s is not None and e is not None
     )
-    head = f'<svg role="img" aria-label="{escape(title)}"'
+    head = f'<svg role="img" aria-label={quoteattr(title)}'
     return svg.replace("<svg", head, 1).replace(
         ">", f"><title>{escape(title)}</title><desc>{escape(description)}</desc>", 1
     )
@@ -156,11 +217,12 @@ def distribution_svg(
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype, to inline it
+    svg = _without_inline_styles(svg)
     description = "; ".join(
         f"{category}: " + ", ".join(f"{name} {shares[i]:.1f}%" for name, shares in series)
         for i, category in enumerate(categories)
     )
-    head = f'<svg role="img" aria-label="{escape(title)}"'
+    head = f'<svg role="img" aria-label={quoteattr(title)}'
     return svg.replace("<svg", head, 1).replace(
         ">", f"><title>{escape(title)}</title><desc>{escape(description)}</desc>", 1
     )

@@ -23,6 +23,7 @@ from assessments.services import agreed_rating_adjust, agreed_rating_record
 from competencies.models import item_field, item_value, value_field
 from competencies.selectors import framework_items
 from competencies.vocabulary import LIGHT_POINTS, is_competency_code
+from reports.exports import csv_unescape, spreadsheet_text
 from reports.tables import sub_indicator_columns
 
 NOT_DATA = {"rank", "pct", "sha", "governance", "total"}
@@ -51,8 +52,10 @@ class Change:
 
 
 def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
-    """The header and rows of a CSV or XLSX file, every cell as text."""
+    """The header and rows of a CSV or XLSX file, every cell as text, without the
+    apostrophe ``reports.exports`` puts before a CSV cell that looks like a formula."""
     suffix = Path(filename).suffix.lower()
+    unescape = csv_unescape if suffix == ".csv" else str
     if suffix == ".csv":
         try:
             text = content.decode("utf-8-sig")
@@ -79,7 +82,7 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
     else:
         raise ImportRefused([f"{filename}: use a .csv or .xlsx file."])
     records = [
-        {column: str(cell).strip() for column, cell in zip(header, row, strict=False)}
+        {column: unescape(str(cell)).strip() for column, cell in zip(header, row, strict=False)}
         for row in body
         if any(str(cell).strip() for cell in row)
     ]
@@ -196,14 +199,15 @@ def plan_import(
             rating = current.get((assessment.pk, code))
             old = "" if rating is None else str(rating.value)
             rationale = row.get(f"{code}_rationale") or None
-            if old == values[code] and (rationale is None or rationale == rating.rationale):
+            # The files carry rationales as ``spreadsheet_text`` (line breaks as \n, no
+            # control characters): compare like with like, so a round trip changes nothing.
+            kept = rating is not None and rationale == spreadsheet_text(rating.rationale).strip()
+            if old == values[code] and (rationale is None or kept):
                 continue
             if rating is None and not rationale:
                 error(number, f"{code}_rationale", "", "a new agreed rating needs its rationale")
                 continue
-            rewording = (
-                rationale is not None and rating is not None and rationale != rating.rationale
-            )
+            rewording = rationale is not None and rating is not None and not kept
             if rewording and assessment.stage in CHANGEABLE - {Stage.CONSENSUS}:
                 # After consensus a rating changes only with a reason (an adjustment); the
                 # panel's rationale is not rewritten.

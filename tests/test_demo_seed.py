@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from assessments.models import (
     AgreedRating,
@@ -482,7 +483,7 @@ def test_demo_login_page_lists_the_other_seat_holders_of_5pg(demo, client, setti
     assert all(
         get_user_model().objects.get(username=u).check_password("wcc-demo") for u in expected
     )
-    assert client.login(username=expected[0], password="wcc-demo")
+    assert client.login(request=HttpRequest(), username=expected[0], password="wcc-demo")
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.http import HttpRequest
 
 from tests.factories import UserFactory
 
@@ -54,7 +55,9 @@ def test_password_reset_mails_a_link_through_the_queue_and_the_link_sets_the_pas
         landing.redirect_chain[-1][0],
         {"new_password1": "quiet harbour lamp 7", "new_password2": "quiet harbour lamp 7"},
     )
-    assert client.login(username="jo", password="quiet harbour lamp 7") is True
+    assert (
+        client.login(request=HttpRequest(), username="jo", password="quiet harbour lamp 7") is True
+    )
 
 
 def test_password_reset_reaches_an_invited_account_without_a_password(

@@ -9,9 +9,11 @@ set-up; ``DATABASE_URL`` selects PostgreSQL (or another SQLite file).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -80,6 +82,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "competencies",
     "assessments",
     "panels",
@@ -93,9 +96,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wcc_site.middleware.SessionIdleMiddleware",
+    "wcc_site.middleware.PrivateCacheMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # As django-axes asks, near the end: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+    # Last: it runs the view itself (again, when SQLite was busy), after every other
+    # middleware's process_view (LoginRequiredMiddleware's above all).
+    "wcc_site.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "wcc_site.urls"
@@ -141,6 +152,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -----------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: django-axes refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -150,6 +163,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that username is locked from that address for AXES_COOLOFF_TIME. The
+# lock is on the combination, so an attacker cannot lock a user out everywhere (nor lock
+# out everyone sharing an NHS proxy's address); a successful login resets the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "wcc_site.views.login_locked_out"
+# The client's address: REMOTE_ADDR, or behind the HTTPS proxy the last X-Forwarded-For
+# entry (the one our proxy appended; earlier entries are whatever the client sent).
+AXES_CLIENT_IP_CALLABLE = "wcc_site.middleware.client_ip"
+AXES_VERBOSE = False  # no banner on every start-up (manage.py check stays quiet)
+# Sessions end after SESSION_COOKIE_AGE of inactivity: SessionIdleMiddleware renews the
+# session at most every SESSION_RENEW_SECONDS (not on every request, which would make
+# every page view a database write).
+SESSION_ENGINE = "wcc_site.sessions"
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 2 * 60 * 60)
+SESSION_RENEW_SECONDS = 5 * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -189,13 +221,28 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 # so it is opt-in; check --deploy's reminder about it (W021) is silenced for that reason.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", default=False) else None
-)
+# Behind the reverse proxy: trust its X-Forwarded-Proto, and its X-Forwarded-For (last hop
+# only) for the client's address (login throttling).
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp 4): our own files only, no inline script or style
+# (charts are SVG with presentation attributes, see reports/charts.py), never framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # --- E-mail -------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -232,5 +279,8 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # pypdf logs each repair it makes while reading an uploaded PDF; the upload check
+        # (assessments.evidence_files) says what matters.
+        "pypdf": {"level": "ERROR"},
     },
 }

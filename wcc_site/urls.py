@@ -31,3 +31,6 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("assessments.urls")),
 ]
+
+# "database is locked" that escapes the retry becomes a 503 busy page, not a 500.
+handler500 = "wcc_site.middleware.busy_or_server_error"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -101,6 +102,28 @@ class WccPasswordResetView(PasswordResetView):
     form_class = WccPasswordResetForm
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout answer (``AXES_LOCKOUT_CALLABLE``): the login page again, with
+    the reason and what to do, as 429 Too Many Requests."""
+    from django.contrib.auth.forms import AuthenticationForm
+
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    form = AuthenticationForm(request, initial={"username": username})
+    return render(
+        request,
+        "registration/login.html",
+        {
+            "form": form,
+            "locked_out": (
+                f"Too many failed attempts: try again in {minutes} minutes or reset your password."
+            ),
+            "next": request.POST.get("next", ""),
+        },
+        status=429,
+    )
 
 
 @method_decorator(view_access("assessments.anyone", public=True), name="dispatch")

@@ -5,6 +5,7 @@ import io
 import zipfile
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assessments.models import EvidenceDocument, Role
@@ -18,12 +19,11 @@ from tests.factories import (
     SeatTypeFactory,
     UserFactory,
 )
+from tests.factories.files import PDF
 
 # Stored files go to a fresh folder for each test (the root conftest's ``media``); the
 # assessment (5PG, at self-assessment) and its board come from assessments/tests/conftest.py.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def docx_bytes() -> bytes:
@@ -143,7 +143,7 @@ def test_too_big_refused_naming_the_file_and_the_limit(client, assessment, board
     settings.EVIDENCE_MAX_BYTES = 2048
     client.force_login(board)
 
-    response = post_file(client, assessment, "plan.pdf", PDF + b"0" * 4096)
+    response = post_file(client, assessment, "plan.pdf", PDF + b"0" * (4096 - len(PDF)))
 
     assert messages_of(response) == [
         "The document was not uploaded. plan.pdf: the file is 4 KB; the limit is 2 KB."
@@ -355,3 +355,163 @@ def test_delete_by_get_is_not_allowed(client, board, document):
 
     assert response.status_code == 405
     assert list(EvidenceDocument.objects.all()) == [document]
+
+
+# --- The content is what the name says (issue 12) -------------------------------------------
+
+
+def office_bytes(parts: dict[str, bytes], *, stored_first: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            kind = zipfile.ZIP_STORED if name == stored_first else zipfile.ZIP_DEFLATED
+            archive.writestr(name, content, compress_type=kind)
+    return buffer.getvalue()
+
+
+def xlsx_bytes() -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["year", "spend"])
+    workbook.active.append([2009, 1.5])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def zip_bomb(suffix: str) -> bytes:
+    """A valid Office zip whose one extra part unpacks to 101 MiB of zeros (about 100 KB
+    packed)."""
+    folder = {".docx": "word/", ".xlsx": "xl/"}[suffix]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open(f"{folder}media/bomb.bin", "w", force_zip64=True) as stream:
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(101):
+                stream.write(chunk)
+    return buffer.getvalue()
+
+
+ODT = office_bytes(
+    {"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office/>"},
+    stored_first="mimetype",
+)
+WINDOWS_1252_CSV = "organisation,note\nSt Helen\u2019s PCT,café £5 \u2013 ok\n".encode("cp1252")
+LATIN_1_TEXT = "Réunion du conseil: £2 m, naïve".encode("latin-1")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("budget.xlsx", xlsx_bytes()),
+        ("od-plan.docx", docx_bytes()),
+        ("slides.pptx", office_bytes({"[Content_Types].xml": b"<Types/>", "ppt/p.xml": b"<p/>"})),
+        ("minutes.odt", ODT),
+        ("budget.csv", WINDOWS_1252_CSV),
+        ("notes.txt", LATIN_1_TEXT),
+        ("notes.txt", "\ufeffUTF-8 with a byte-order mark: ✓".encode()),
+    ],
+)
+def test_real_files_of_each_type_are_accepted(assessment, board, name, content):
+    document = evidence_upload(
+        assessment=assessment,
+        doc_type="other",
+        title="",
+        file=SimpleUploadedFile(name, content),
+        by=board,
+    )
+
+    with document.file.open("rb") as stored:
+        assert (stored.read(), EvidenceDocument.objects.count()) == (content, 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "plan.pdf",
+            b"%PDF-1.4\n<html><script>alert(1)</script></html>",
+            "plan.pdf: the file starts like a PDF but is not a readable PDF document.",
+        ),
+        (
+            "notes.txt",
+            b"  <!DOCTYPE html><html><script>alert(1)</script></html>",
+            "notes.txt: the content is a web page (HTML), not plain text; upload it as PDF.",
+        ),
+        (
+            "budget.csv",
+            b"\n<html><body>x</body></html>",
+            "budget.csv: the content is a web page (HTML), not plain text; upload it as PDF.",
+        ),
+        (
+            "budget.xlsx",
+            zip_bomb(".xlsx"),
+            "budget.xlsx: a part of the file unpacks to more than 200 times its packed size; "
+            "it is refused as a possible zip bomb.",
+        ),
+        (
+            "plan.docx",
+            zip_bomb(".docx"),
+            "plan.docx: a part of the file unpacks to more than 200 times its packed size; "
+            "it is refused as a possible zip bomb.",
+        ),
+        (
+            "plan.docx",
+            xlsx_bytes(),
+            "plan.docx: the content is not a Word document (DOCX): its word/ parts are missing.",
+        ),
+        (
+            "minutes.odt",
+            office_bytes({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}),
+            "minutes.odt: the content is not an ODT text document (its mimetype is not "
+            "application/vnd.oasis.opendocument.text).",
+        ),
+        (
+            "budget.xlsx",
+            b"PK\x03\x04 not really a zip",
+            "budget.xlsx: the content is not a XLSX file.",
+        ),
+        (
+            "notes.txt",
+            b"\x81\x8d\x8f\x90\x9d undefined in Windows-1252 \xff\xfe",
+            "notes.txt: the content is not plain text (neither UTF-8 nor Windows-1252); "
+            "save it from your spreadsheet or editor as CSV UTF-8.",
+        ),
+    ],
+)
+def test_files_that_are_not_what_they_say_are_refused(assessment, board, name, content, message):
+    with pytest.raises(ValidationError) as excinfo:
+        evidence_upload(
+            assessment=assessment,
+            doc_type="other",
+            title="",
+            file=SimpleUploadedFile(name, content),
+            by=board,
+            max_bytes=50 * 1024 * 1024,
+        )
+
+    assert (excinfo.value.messages, EvidenceDocument.objects.count()) == ([message], 0)
+
+
+def test_zip_bomb_with_a_modest_ratio_is_refused_by_total_size(assessment, board, monkeypatch):
+    # Many parts, each within the ratio limit, together over the unpacked limit.
+    from assessments import evidence_files
+
+    monkeypatch.setattr(evidence_files, "OFFICE_MAX_UNPACKED", 3 * 1024 * 1024)
+    parts = {"[Content_Types].xml": b"<Types/>"}
+    parts |= {f"word/p{i}.xml": bytes(range(256)) * 4096 for i in range(4)}  # 1 MiB each
+
+    with pytest.raises(ValidationError) as excinfo:
+        evidence_upload(
+            assessment=assessment,
+            doc_type="other",
+            title="",
+            file=SimpleUploadedFile("plan.docx", office_bytes(parts)),
+            by=board,
+        )
+
+    assert excinfo.value.messages == [
+        "plan.docx: the file unpacks to more than 3 MB; it is refused as a possible zip bomb."
+    ]

@@ -27,10 +27,9 @@ from tests.factories import (
     CompetencyFactory,
     FrameworkFactory,
 )
+from tests.factories.files import PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def items(framework):
@@ -423,7 +422,9 @@ def test_upload_limit_defaults_to_the_setting(assessment, board, settings, media
     with pytest.raises(ValidationError) as excinfo:
         upload(assessment, board)
 
-    assert excinfo.value.messages == ["plan.pdf: the file is 45 bytes; the limit is 10 bytes."]
+    assert excinfo.value.messages == [
+        f"plan.pdf: the file is {len(PDF)} bytes; the limit is 10 bytes."
+    ]
     assert EvidenceDocument.objects.count() == 0
 
 

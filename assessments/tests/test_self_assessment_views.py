@@ -24,10 +24,9 @@ from tests.factories import (
     SeatTypeFactory,
     UserFactory,
 )
+from tests.factories.files import PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import HttpRequest
 
 from assessments.models import AccountChange, Role, RoleChange
 from panels.models import Person, PersonChange
@@ -53,7 +54,9 @@ def test_create_user_national_prints_a_link_that_sets_the_password(
         follow=True,
     )
     assert done.templates[0].name == "registration/password_reset_complete.html"
-    assert client.login(username="nat", password="a long passphrase 42") is True
+    assert (
+        client.login(request=HttpRequest(), username="nat", password="a long passphrase 42") is True
+    )
 
 
 def test_create_user_sha_staff_takes_the_ods_code_in_any_case():

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.http import HttpRequest
 
 from assessments.models import AccountChange, Role
 from panels.models import JobRole, Person, PersonChange
@@ -266,7 +267,10 @@ def test_person_invite_makes_the_account_and_mails_a_link_that_works(
         landing.redirect_chain[-1][0],
         {"new_password1": "plum tree harbour 9", "new_password2": "plum tree harbour 9"},
     )
-    assert client.login(username="ann.alpha", password="plum tree harbour 9") is True
+    assert (
+        client.login(request=HttpRequest(), username="ann.alpha", password="plum tree harbour 9")
+        is True
+    )
 
 
 def test_person_invite_refused_when_the_email_is_another_accounts(client, world):

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from assessments.models import AgreedRating, ModerationAdjustment, RatingChange
@@ -192,3 +193,40 @@ def test_a_rationale_is_not_rewritten_after_consensus(demo, tmp_path):
         "table.csv: row 2, column c1_rationale: 'Rewritten by hand.' — a rationale can be "
         "changed only at panel consensus"
     ) in str(excinfo.value).splitlines()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["t.csv", "t.xlsx"])
+def test_rationales_that_look_like_formulas_round_trip(client, demo, tmp_path, name):
+    # Issue 12: the CSV escapes them with an apostrophe and the XLSX stores them as strings;
+    # the importer strips exactly that escape, so nothing changes.
+    hostile = ['=HYPERLINK("http://x.example","Click")', "-1+2", "@SUM(1)", "a\r\nb", "'q"]
+    ratings = list(
+        AgreedRating.objects.filter(
+            assessment__round__slug="2009-10", sub_indicator__isnull=True
+        ).order_by("pk")[: len(hostile)]
+    )
+    for rating, text in zip(ratings, hostile, strict=True):
+        rating.rationale = text
+        rating.save(update_fields=["rationale"])
+    before = list(
+        AgreedRating.objects.order_by("pk").values_list("level", "light", "rationale", "version")
+    )
+
+    client.force_login(get_user_model().objects.get(username="national"))
+    path = tmp_path / name
+    path.write_bytes(
+        client.get(f"/reports/league-table/2009-10/?format={name[2:]}&rationales=1").content
+    )
+
+    output = run(path, "2009-10")
+
+    assert "Imported 0 change(s)" in output
+    assert (
+        list(
+            AgreedRating.objects.order_by("pk").values_list(
+                "level", "light", "rationale", "version"
+            )
+        )
+        == before
+    )

@@ -228,9 +228,9 @@ def test_board_may_not_answer_and_national_may_not_comment(client, confirmed_nor
 
 def test_comment_after_the_window_is_refused_with_the_closing_date(client, confirmed_north_east):
     target = rating("5ND", "2009-10", 2)
-    login(client, "board.5nd")
 
     with time_machine.travel(confirmed_north_east.factual_accuracy_closes, tick=False):
+        login(client, "board.5nd")  # sessions end after two idle hours
         response = client.post(
             PAGE.format("5nd", "2009-10") + "comments/",
             {"rating": target.pk, "comment": "Late."},

@@ -10,6 +10,7 @@ everyone.
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils.cache import patch_cache_control
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
@@ -107,7 +108,12 @@ def league_table(request, round_: AssessmentRound):
     frame, info = league_rows(request, round_)
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
-        return _file(frame, round_, info["columns"], fmt, request, info)
+        response = _file(frame, round_, info["columns"], fmt, request, info)
+        if not round_.is_published():
+            # Embargoed results: no cache may keep the file, whoever asked for it
+            # (wcc_site's PrivateCacheMiddleware also covers every signed-in answer).
+            patch_cache_control(response, private=True, no_store=True)
+        return response
     if fmt:
         raise Http404("Unknown format: use csv or xlsx.")
     shas = StrategicHealthAuthority.objects.order_by("name")

@@ -1,0 +1,132 @@
+"""Site-wide request handling: private caching, idle sessions, the client's address, and
+what happens when the embedded SQLite database is busy.
+
+- ``PrivateCacheMiddleware``: every answer to a signed-in user says ``Cache-Control:
+  private, no-store`` unless the view set its own ``Cache-Control``: no shared cache or
+  browser history keeps a copy of a signed-in page. Embargoed results are only ever shown
+  to signed-in users; the views of embargoed files say ``private, no-store`` themselves too
+  (the league table's CSV/XLSX before publication, the PDFs).
+- ``SessionIdleMiddleware``: a session ends after ``SESSION_COOKIE_AGE`` seconds without a
+  request. It is renewed at most every ``SESSION_RENEW_SECONDS`` rather than on every
+  request (``SESSION_SAVE_EVERY_REQUEST``), so reading pages does not write to the database.
+- ``client_ip``: the address django-axes locks; behind the HTTPS proxy the last
+  ``X-Forwarded-For`` entry (the one our proxy appended), since a client can send any
+  earlier entries it likes.
+- ``DatabaseBusyMiddleware`` (SQLite only): a view whose write fails with "database is
+  locked" before it wrote anything is run again, a bounded number of times; if it still
+  fails, or failed after writing, the answer is 503 with a page that says the changes were
+  not saved (``busy_or_server_error``, the 500 handler, turns any "database is locked" that
+  escapes into the same 503 page).
+"""
+
+import random
+import sys
+import time
+
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.shortcuts import render
+from django.utils import timezone
+
+PRIVATE = "private, no-store"
+# How often a view is tried again after "database is locked", and the pause before each
+# try (seconds, randomised so that the waiting requests do not all come back together).
+BUSY_RETRIES = 3
+BUSY_PAUSE = (0.05, 0.5)
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class PrivateCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = PRIVATE
+        return response
+
+
+class SessionIdleMiddleware:
+    """Renews a signed-in session once it is ``SESSION_RENEW_SECONDS`` old (needs
+    ``wcc_site.sessions``, which remembers the stored expiry)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            expiry = getattr(request.session, "stored_expiry", None)
+            renew_after = settings.SESSION_COOKIE_AGE - settings.SESSION_RENEW_SECONDS
+            if expiry is not None and (expiry - timezone.now()).total_seconds() < renew_after:
+                request.session.modified = True  # saved with a fresh expiry
+        return self.get_response(request)
+
+
+def client_ip(request) -> str | None:
+    """The client's address for login throttling (``AXES_CLIENT_IP_CALLABLE``)."""
+    if settings.BEHIND_HTTPS_PROXY:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if forwarded[-1]:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR")
+
+
+def is_database_locked(error: BaseException | None) -> bool:
+    return isinstance(error, OperationalError) and "locked" in str(error)
+
+
+class _WriteTracker:
+    """An execute wrapper that notes whether a write statement succeeded."""
+
+    def __init__(self):
+        self.wrote = False
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.lstrip()[:7].upper().startswith(_WRITES):
+            self.wrote = True
+        return result
+
+
+class DatabaseBusyMiddleware:
+    """Runs the view (as the last ``process_view``), again when SQLite was busy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if connection.vendor != "sqlite":
+            return None
+        for attempt in range(BUSY_RETRIES + 1):
+            tracker = _WriteTracker()
+            try:
+                with connection.execute_wrapper(tracker):
+                    return view_func(request, *view_args, **view_kwargs)
+            except OperationalError as error:
+                if not is_database_locked(error):
+                    raise
+                if tracker.wrote or attempt == BUSY_RETRIES:
+                    return busy_response(request)
+                time.sleep(random.uniform(*BUSY_PAUSE))  # noqa: S311 (jitter, not secrets)
+        return None  # pragma: no cover: the loop always returns
+
+
+def busy_response(request):
+    response = render(request, "503.html", status=503)
+    response["Retry-After"] = "5"
+    return response
+
+
+def busy_or_server_error(request):
+    """The 500 handler: 503 (busy) when the error was "database is locked", else Django's."""
+    from django.views.defaults import server_error
+
+    if is_database_locked(sys.exc_info()[1]):
+        return busy_response(request)
+    return server_error(request)
