@@ -42,6 +42,19 @@ class StoredReport(models.Model):
         return self.path
 
 
+def duration_label(seconds: int | None) -> str:
+    """``75`` -> "1 min 15 s", ``3700`` -> "1 h 1 min"; "" for None."""
+    if seconds is None:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s"
+    return f"{secs} s"
+
+
 class ReportBatch(models.Model):
     """One background run generating a round's reports, with its progress.
 
@@ -103,3 +116,27 @@ class ReportBatch(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return 100 * self.done // self.total if self.total else 0
+
+    def elapsed_seconds(self, now=None) -> int | None:
+        """Seconds since a worker picked the batch up (to its end once finished)."""
+        if self.started_at is None:
+            return None
+        end = self.finished_at or now or timezone.now()
+        return max(0, int((end - self.started_at).total_seconds()))
+
+    def remaining_seconds(self, now=None) -> int | None:
+        """An estimate of the time left while running: the time per report so far times
+        the reports left. None until a report is done (nothing to estimate from)."""
+        elapsed = self.elapsed_seconds(now)
+        if self.status != self.Status.RUNNING or elapsed is None or not self.done:
+            return None
+        return round(elapsed / self.done * (self.total - self.done))
+
+    @property
+    def summary(self) -> str:
+        """What the batch page says of it: who is doing what."""
+        if self.status == self.Status.QUEUED:
+            return "Queued: waiting for a background worker (manage.py db_worker) to pick it up"
+        if self.status == self.Status.RUNNING:
+            return f"Running: {self.done} of {self.total} reports done"
+        return f"{self.get_status_display()}: {self.done} of {self.total} reports"

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from assessments.models import Role, Stage
@@ -133,7 +134,7 @@ def test_batch_page_shows_the_latest_batches_to_the_national_team(client, round_
     assert "Generate the reports of 2009-10</button>" in text
     assert [(b.done, b.rendered, b.unchanged) for b in response.context["batches"]] == [(2, 1, 1)]
     assert response.context["active"] is None
-    assert '<td class="num">2 / 2</td>' in text
+    assert '<td class="num" data-cell="done_total">2 / 2</td>' in text
 
 
 @pytest.mark.parametrize(
@@ -237,8 +238,51 @@ def test_progress_endpoint_answers_the_latest_batch(client, round_, national):
             "unchanged": 0,
             "percent": 50,
             "error": "",
+            "summary": "Running: 1 of 2 reports done",
+            "elapsed_seconds": None,
+            "elapsed": "",
+            "remaining_seconds": None,
+            "remaining": "",
         }
     }
+
+
+def test_progress_endpoint_gives_elapsed_time_and_an_estimate_of_the_time_left(
+    client, round_, national
+):
+    started = timezone.now() - datetime.timedelta(seconds=90)
+    running_batch(round_, done=1, rendered=1, started_at=started)
+    client.force_login(national)
+
+    with time_machine.travel(started + datetime.timedelta(seconds=90), tick=False):
+        batch = client.get(PROGRESS).json()["batch"]
+
+    assert (batch["summary"], batch["elapsed_seconds"], batch["elapsed"]) == (
+        "Running: 1 of 2 reports done",
+        90,
+        "1 min 30 s",
+    )
+    assert (batch["remaining_seconds"], batch["remaining"]) == (90, "1 min 30 s")
+
+
+def test_batch_page_says_how_far_a_running_batch_is_not_waiting_for_a_worker(
+    client, round_, national
+):
+    batch = running_batch(
+        round_, done=1, rendered=1, started_at=timezone.now() - datetime.timedelta(minutes=2)
+    )
+    client.force_login(national)
+
+    page = client.get(PAGE).content.decode()
+
+    assert (
+        '<strong data-field="summary" data-test="summary">Running: 1 of 2 reports done</strong>'
+        in page
+    )
+    assert "waiting for a background worker" not in page
+    assert f'<tr data-batch="{batch.pk}">' in page
+    assert '<td class="num" data-cell="done_total">1 / 2</td>' in page
+    assert 'About <span data-field="remaining">2 min 0 s</span> left.' in page
 
 
 def test_progress_endpoint_answers_null_before_any_batch(client, round_, national):

@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.access import round_by_slug, view_access
 from assessments.models import AssessmentRound
-from reports.models import ReportBatch
+from reports.models import ReportBatch, duration_label
 from reports.tasks import report_batch_start
 
 LATEST = 10  # batches shown on the page
@@ -29,8 +30,12 @@ def _latest(round_: AssessmentRound):
 
 
 def _progress(batch: ReportBatch | None) -> dict:
+    """The batch's progress for the page's script: counts, the status line, the time since
+    a worker picked it up and an estimate of the time left (from done/total and elapsed)."""
     if batch is None:
         return {"batch": None}
+    now = timezone.now()
+    elapsed, remaining = batch.elapsed_seconds(now), batch.remaining_seconds(now)
     return {
         "batch": {
             "id": batch.pk,
@@ -43,6 +48,11 @@ def _progress(batch: ReportBatch | None) -> dict:
             "unchanged": batch.unchanged,
             "percent": batch.percent,
             "error": batch.error,
+            "summary": batch.summary,
+            "elapsed_seconds": elapsed,
+            "elapsed": duration_label(elapsed),
+            "remaining_seconds": remaining,
+            "remaining": duration_label(remaining),
         }
     }
 
@@ -62,13 +72,15 @@ def batches(request, round_: AssessmentRound):
             )
         return redirect(reverse("reports:report_batches", args=[round_.slug]))
     latest = list(_latest(round_)[:LATEST])
+    active = next((b for b in latest if b.is_active), None)
     return render(
         request,
         "reports/batches.html",
         {
             "round": round_,
             "batches": latest,
-            "active": next((b for b in latest if b.is_active), None),
+            "active": active,
+            "progress": _progress(active)["batch"],
         },
     )
 
