@@ -17,6 +17,7 @@ summaries, its board's final report) until the comment is answered. Nothing has 
 it to appear then: the check is on the data, as publication is on the clock.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,6 +46,23 @@ _WINDOW_CACHE = "_factual_accuracy_window"
 
 def unanswered_comments() -> QuerySet[FactualAccuracyComment]:
     return FactualAccuracyComment.objects.filter(response="")
+
+
+def unanswered_comments_of_regions(
+    *, sha_ids: Iterable[int], round_: AssessmentRound | None = None
+) -> QuerySet[FactualAccuracyComment]:
+    """The unanswered comments of the PCTs of these SHAs (of one round, if given), oldest
+    first, with the PCT, round and item their links and labels need: one query."""
+    comments = unanswered_comments().filter(assessment__pct__sha_id__in=list(sha_ids))
+    if round_ is not None:
+        comments = comments.filter(assessment__round=round_)
+    return comments.select_related(
+        "assessment__pct",
+        "assessment__round",
+        "rating__competency",
+        "rating__area",
+        "rating__sub_indicator__area",
+    ).order_by("raised_at", "pk")
 
 
 def not_held_back(outer: str = "pk") -> Q:

@@ -32,6 +32,7 @@ from tests.factories import (
     AssessmentFactory,
     AssessmentRoundFactory,
     CompetencyFactory,
+    FactualAccuracyCommentFactory,
     GovernanceAreaFactory,
     PCTFactory,
     RegionReviewChangeFactory,
@@ -489,7 +490,7 @@ def test_page_query_count_does_not_grow_with_pcts_or_shas(
     RegionReviewFactory(round=world.round, sha=regions[0])
     client.force_login(staff_of(regions[0]))
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):  # 14 + the unanswered comments
         response = client.get(url(world.round, regions[0]))
 
     assert len(response.context["rows"]) == pcts
@@ -504,7 +505,7 @@ def test_page_query_count_does_not_grow_with_decisions(
         RegionReviewChangeFactory(review=review)
     client.force_login(staff_of(region.sha))
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):  # 14 + the unanswered comments
         response = client.get(url(region.round, region.sha))
 
     assert len(response.context["review"].changes.all()) == decisions
@@ -741,3 +742,161 @@ def test_page_offers_the_vocabulary_with_each_current_value_selected(client, reg
         (("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3"), ("4", "Level 4")),
         (("green", "Green"), ("amber", "Amber"), ("red", "Red")),
     ]
+
+
+# --- Links, unanswered comments, adjusting in place ---------------------------------------------
+
+
+def test_page_links_each_pct_to_its_page_and_its_panels_consensus(client, region):
+    client.force_login(staff_of(region.sha))
+
+    page = client.get(url(region.round, region.sha)).content.decode()
+
+    ods = region.assessments[0].pct.ods_code
+    assert (
+        f'<a href="/reports/pct/{ods}/2009-10/" data-test="pct-link">PCT 0</a>' in page,
+        f'<a class="small" href="/panels/2009-10/{ods}/consensus/" data-test="consensus-link">'
+        in page,
+        page.count('data-test="pct-link"'),
+    ) == (True, True, 3)
+
+
+def test_page_lists_the_regions_unanswered_comments_with_links(client, region):
+    first, second = region.assessments[0], region.assessments[1]
+    Assessment.objects.filter(pk__in=[first.pk, second.pk]).update(stage=Stage.FACTUAL_ACCURACY)
+    on_item = FactualAccuracyCommentFactory(assessment=first, rating=c1_rating(first))
+    whole = FactualAccuracyCommentFactory(assessment=second)
+    FactualAccuracyCommentFactory(assessment=second, response="Answered.")  # not listed
+    FactualAccuracyCommentFactory(assessment=add_pct(region.world, SHAFactory()))  # elsewhere
+    client.force_login(staff_of(region.sha))
+
+    response = client.get(url(region.round, region.sha))
+
+    assert response.context["unanswered"] == [on_item, whole]
+    page = response.content.decode()
+    assert "2 factual-accuracy comments to answer" in page
+    assert (
+        f'<a href="/reports/pct/{first.pct.ods_code}/2009-10/#comment-{on_item.pk}">'
+        "PCT 0: 1. Competency 1</a>" in page
+    )
+    assert (
+        f'<a href="/reports/pct/{second.pct.ods_code}/2009-10/#comment-{whole.pk}">'
+        "PCT 1: the draft as a whole</a>" in page
+    )
+
+
+def test_page_has_no_comment_notice_when_all_are_answered(client, region):
+    FactualAccuracyCommentFactory(assessment=region.assessments[0], response="Answered.")
+    client.force_login(staff_of(region.sha))
+
+    page = client.get(url(region.round, region.sha)).content.decode()
+
+    assert 'data-test="unanswered"' not in page
+
+
+@pytest.mark.parametrize("comments", [1, 3])
+def test_page_query_count_does_not_grow_with_comments(
+    client, django_assert_num_queries, region, comments
+):
+    for assessment in region.assessments[:comments]:
+        FactualAccuracyCommentFactory(assessment=assessment, rating=c1_rating(assessment))
+    client.force_login(staff_of(region.sha))
+
+    with django_assert_num_queries(14):  # no review yet, so no decisions to prefetch
+        response = client.get(url(region.round, region.sha))
+
+    assert len(response.context["unanswered"]) == comments
+
+
+def test_adjust_in_place_answers_the_changed_cell_and_saves_with_history(client, region):
+    rating = c1_rating(region.assessments[0])  # level 2
+    staff = staff_of(region.sha)
+    client.force_login(staff)
+
+    response = client.post(
+        url(region.round, region.sha, f"adjust/{rating.pk}/") + "?inplace=1",
+        {"value": "3", "reason": "Evidence of clinical leadership.", "version": "1"},
+        headers={"accept": "application/json"},
+    )
+
+    assert (response.status_code, response["Content-Type"]) == (200, "application/json")
+    assert response.json() == {
+        "ok": True,
+        "message": "PCT 0, 1. Competency 1: now 3 (the panel's 2 is kept).",
+        "rating": {
+            "id": rating.pk,
+            "version": 2,
+            "value": 3,
+            "panel_value": 2,
+            "moderated": True,
+            "html": '<span class="wcc-level">3</span> <span class="mod-panel">(panel: 2)</span>',
+        },
+    }
+    rating.refresh_from_db()
+    assert (rating.level, rating.panel_level, rating.version) == (3, 2, 2)
+    assert list(
+        RatingChange.objects.values_list("source", "old_value", "new_value", "note", "changed_by")
+    ) == [("moderation", "2", "3", "Evidence of clinical leadership.", staff.pk)]
+    # Nothing is left for the next page load: the message was shown in place.
+    assert list(client.get(url(region.round, region.sha)).context["messages"]) == []
+
+
+def test_adjust_in_place_refuses_a_stale_version_with_the_current_value(client, region):
+    rating = c1_rating(region.assessments[0])
+    client.force_login(staff_of(region.sha))
+    adjust_url = url(region.round, region.sha, f"adjust/{rating.pk}/")
+    client.post(adjust_url, {"value": "3", "reason": "First look.", "version": "1"})
+
+    response = client.post(
+        adjust_url,
+        {"value": "1", "reason": "Second look, on an old page.", "version": "1"},
+        headers={"accept": "application/json"},
+    )
+
+    data = response.json()
+    assert (response.status_code, data["ok"], data["message"]) == (
+        409,
+        False,
+        "PCT 0, 1. Competency 1: not changed. The rating of 1. Competency 1 was changed by "
+        "someone else (it is now 3); reload it and try again.",
+    )
+    assert (data["rating"]["value"], data["rating"]["version"]) == (3, 2)
+    assert (c1_rating(region.assessments[0]).level, RatingChange.objects.count()) == (3, 1)
+
+
+def test_adjust_in_place_refuses_a_missing_reason(client, region):
+    rating = c1_rating(region.assessments[0])
+    client.force_login(staff_of(region.sha))
+
+    response = client.post(
+        url(region.round, region.sha, f"adjust/{rating.pk}/") + "?inplace=1",
+        {"value": "3", "reason": "", "version": "1"},
+    )
+
+    assert (response.status_code, response.json()["ok"], response.json()["message"]) == (
+        422,
+        False,
+        "PCT 0, 1. Competency 1: not changed. Give the reason for the change.",
+    )
+    assert c1_rating(region.assessments[0]).level == 2
+
+
+def test_adjust_without_script_comes_back_at_the_rating_with_the_message_beside_it(client, region):
+    rating = c1_rating(region.assessments[0])
+    client.force_login(staff_of(region.sha))
+
+    response = client.post(
+        url(region.round, region.sha, f"adjust/{rating.pk}/"),
+        {"value": "3", "reason": "Evidence.", "version": "1"},
+    )
+    assert response["Location"] == (
+        f"/reports/moderation/2009-10/{region.sha.ods_code}/?adjusted={rating.pk}#rating-{rating.pk}"
+    )
+    page = client.get(response["Location"]).content.decode()
+
+    message = "PCT 0, 1. Competency 1: now 3 (the panel&#x27;s 2 is kept)."
+    assert page.count(message) == 2  # at the top, and beside the rating
+    assert (
+        f'<span class="mod-live mod-live--success" role="status" id="live-{rating.pk}" '
+        f'data-test="live">{message}</span>' in page
+    )

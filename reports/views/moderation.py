@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.access import RegionRound, region_round, view_access
 from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
+from assessments.factual_accuracy import unanswered_comments_of_regions
 from assessments.models import (
     AgreedRating,
     Assessment,
@@ -58,6 +60,7 @@ def moderation_page(request, region: RegionRound):
         .first()
     )
     can_moderate = request.user.has_perm("reports.change_moderation", region)
+    unanswered = list(unanswered_comments_of_regions(sha_ids=[sha.pk], round_=round_))
     status = review.status if review else RegionReview.Status.MODERATING
     return render(
         request,
@@ -71,6 +74,8 @@ def moderation_page(request, region: RegionRound):
                 flags=data.flags,
             ),
             "review": review,
+            "unanswered": unanswered,
+            "adjusted": _adjusted(request),
             "status": status,
             "stages": list(Stage),
             "can_moderate": can_moderate,
@@ -78,6 +83,22 @@ def moderation_page(request, region: RegionRound):
             and status in (RegionReview.Status.MODERATING, RegionReview.Status.SENT_BACK),
         },
     )
+
+
+def _adjusted(request) -> dict | None:
+    """After an adjustment without script (``?adjusted=<rating id>``): the message, to
+    repeat beside that rating as well as at the top of the page."""
+    try:
+        rating_id = int(request.GET.get("adjusted", ""))
+    except ValueError:
+        return None
+    # Reading the messages here leaves them for the page's own list (same request).
+    last = None
+    for message in messages.get_messages(request):
+        last = message
+    if last is None:
+        return None
+    return {"id": rating_id, "message": str(last), "level": last.level_tag}
 
 
 @require_safe
@@ -99,15 +120,49 @@ def moderation_progress(request, region: RegionRound):
     )
 
 
+def _region_rating(region: RegionRound, rating_id: int) -> AgreedRating | None:
+    return (
+        AgreedRating.objects.select_related("assessment__pct", "competency", "area")
+        .filter(pk=rating_id, assessment__round=region.round, assessment__pct__sha=region.sha)
+        .first()
+    )
+
+
+def _wants_fragment(request) -> bool:
+    """The page's script adjusts in place: it asks for JSON (or marks ``?inplace=1``)."""
+    return request.GET.get("inplace") == "1" or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def _fragment(rating: AgreedRating, *, ok: bool, message: str, status: int) -> JsonResponse:
+    """The changed cell for the page's script: its value (with the panel's kept value and
+    the "changed" mark) as HTML, its new version, and the message to show beside it."""
+    return JsonResponse(
+        {
+            "ok": ok,
+            "message": message,
+            "rating": {
+                "id": rating.pk,
+                "version": rating.version,
+                "value": rating.value,
+                "panel_value": rating.panel_value,
+                "moderated": rating.is_moderated,
+                "html": render_to_string("reports/moderation_value.html", {"r": rating}).strip(),
+            },
+        },
+        status=status,
+    )
+
+
 @require_POST
 @moderation_access
 def adjust(request, region: RegionRound, rating_id: int):
+    """Adjust one rating with a reason. Without script: POST, then back to the page at the
+    rating (``?adjusted=`` repeats the message beside it). The page's script asks for a
+    fragment instead and puts it in place (``static/reports/moderation-adjust.js``)."""
     round_, sha = region.round, region.sha
-    rating = (
-        AgreedRating.objects.select_related("assessment__pct", "competency", "area")
-        .filter(pk=rating_id, assessment__round=round_, assessment__pct__sha=sha)
-        .first()
-    )
+    rating = _region_rating(region, rating_id)
     if rating is None:
         raise Http404("No such rating.")
     where = f"{rating.assessment.pct.name}, {rating.item}"
@@ -125,12 +180,16 @@ def adjust(request, region: RegionRound, rating_id: int):
             expected_version=version,
         )
     except (ValidationError, TransitionError, ConflictError) as exc:
-        messages.error(request, f"{where}: not changed. {' '.join(refusal_messages(exc))}")
+        ok, status = False, 409 if isinstance(exc, ConflictError) else 422
+        message = f"{where}: not changed. {' '.join(refusal_messages(exc))}"
+        rating = _region_rating(region, rating_id)  # as it is now
     else:
-        messages.success(
-            request, f"{where}: now {rating.value} (the panel's {panel_value} is kept)."
-        )
-    return redirect(_page(round_, sha) + f"#rating-{rating.pk}")
+        ok, status = True, 200
+        message = f"{where}: now {rating.value} (the panel's {panel_value} is kept)."
+    if _wants_fragment(request):
+        return _fragment(rating, ok=ok, message=message, status=status)
+    (messages.success if ok else messages.error)(request, message)
+    return redirect(_page(round_, sha) + f"?adjusted={rating.pk}#rating-{rating.pk}")
 
 
 @require_POST

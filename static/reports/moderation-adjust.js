@@ -1,0 +1,60 @@
+// The moderation page's adjust forms, in place: each form posts with fetch and asks for
+// JSON; the answer (the cell's new value with the panel's kept value, its version and the
+// message) replaces the cell's value and the message is shown in the cell's live region,
+// where the moderator is looking. Without this script the form posts and the page comes
+// back at the rating with the message beside it.
+(function () {
+  "use strict";
+  if (!window.fetch || !window.FormData) return;
+
+  function update(cell, form, data) {
+    var rating = data.rating;
+    var value = cell.querySelector("[data-value]");
+    if (value && rating) value.innerHTML = rating.html;  // rendered (escaped) by the server
+    if (rating) {
+      form.querySelector('input[name="version"]').value = rating.version;
+      cell.classList.toggle("mod-cell--moderated", rating.moderated);
+      var select = form.querySelector('select[name="value"]');
+      if (select) select.value = String(rating.value);
+    }
+  }
+
+  function say(live, text, ok) {
+    live.textContent = text;
+    live.classList.toggle("mod-live--success", ok);
+    live.classList.toggle("mod-live--error", !ok);
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-inplace]")) return;
+    event.preventDefault();
+    var cell = form.closest("td");
+    var live = document.getElementById("live-" + form.dataset.inplace);
+    var button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    say(live, "Saving…", true);
+    fetch(form.action + "?inplace=1", {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    })
+      .then(function (response) {
+        return response.json().then(function (data) { return data; }, function () {
+          return { ok: false, message: "Not saved: the server answered " + response.status + ". Reload the page and try again." };
+        });
+      })
+      .then(function (data) {
+        update(cell, form, data);
+        say(live, data.message, data.ok);
+        if (data.ok) {
+          form.querySelector('input[name="reason"]').value = "";
+          var details = form.closest("details");
+          if (details) { details.open = false; details.querySelector("summary").focus(); }
+        }
+      })
+      .catch(function () { say(live, "Not saved: no answer from the server. Check the connection and try again.", false); })
+      .then(function () { button.disabled = false; });
+  });
+})();
