@@ -22,6 +22,32 @@ from assessments.models import Stage
 from assessments.selectors import board_pcts, national_overview, region_overview, user_scope
 from panels.selectors import panel_members_with_accounts, seats_for_user
 from wcc_site.forms import WccPasswordResetForm
+from wcc_site.selectors import (
+    Queue,
+    board_queues,
+    chair_queues,
+    member_queues,
+    national_queues,
+    sha_staff_queues,
+)
+
+
+def work_queues(*, user, scope, seats) -> list[Queue]:
+    """What waits for the user in every role they hold, non-empty queues only, in the
+    order of the roles (SHA staff, panel member, chair, national, board)."""
+    queues: list[Queue] = []
+    if scope.is_sha_staff:
+        queues += sha_staff_queues(sha_ids=scope.sha_ids)
+    if seats:
+        queues += member_queues(user=user)
+        if any(seat.seat_type.is_chair for seat in seats):
+            queues += chair_queues(user=user)
+    if scope.is_national:
+        queues += national_queues()
+    if scope.is_pct_board:
+        queues += board_queues(pct_ids=scope.pct_ids)
+    return [queue for queue in queues if queue.items]
+
 
 # The demo users ``seed_demo`` creates (CONTRACTS.md), named on the login page.
 DEMO_USERS = (
@@ -50,8 +76,9 @@ def demo_panel_members() -> list[tuple[str, str]]:
 @method_decorator(view_access("assessments.anyone", public=True), name="dispatch")
 class HomeView(TemplateView):
     """Logged out: the public front page (the published rounds, their league tables,
-    summaries and open data; CONTRACTS.md). Logged in: one section per role the user
-    holds; a friendly page for a user with none."""
+    summaries and open data; CONTRACTS.md). Logged in: "Waiting for you" (the work queues
+    of every role the user holds, ``wcc_site.selectors``), then one section per role; a
+    friendly page for a user with none."""
 
     template_name = "home.html"
 
@@ -77,6 +104,7 @@ class HomeView(TemplateView):
             board=list(board_pcts(pct_ids=scope.pct_ids)) if scope.is_pct_board else [],
             national=national_overview() if scope.is_national else [],
             has_work=scope.has_role or bool(seats),
+            queues=work_queues(user=user, scope=scope, seats=seats),
         )
         return context
 
