@@ -1,0 +1,443 @@
+"""Work queues on the home page: what waits for each role, with counts, links and deadlines,
+in a number of queries that does not grow with the work."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from assessments.models import FactualAccuracyConfirmation, RegionReview, Role, Stage
+from assessments.selectors import user_scope
+from tests.factories import (
+    AgreedRatingFactory,
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    CompetencyFactory,
+    FactualAccuracyCommentFactory,
+    PCTFactory,
+    PersonFactory,
+    RegionReviewFactory,
+    RoleFactory,
+    SelfAssessmentFactory,
+    SHAFactory,
+    UserFactory,
+)
+from tests.factories.panels import PanelFactory, SeatFactory, SeatTypeFactory
+from wcc_site.selectors import board_queues
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+def queues(response) -> dict[str, list[tuple[str, str, str, bool]]]:
+    """The page's queues: key -> [(label, url, detail, overdue)]."""
+    return {
+        queue.key: [(i.label, i.url, i.detail, i.overdue) for i in queue.items]
+        for queue in response.context["queues"]
+    }
+
+
+def staff_of(sha):
+    return RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user
+
+
+def seat(user, assessment, *, number=2, is_chair=False, **fields):
+    person = getattr(user, "person", None) or PersonFactory(user=user)
+    return SeatFactory(
+        panel__assessment=assessment,
+        seat_type=SeatTypeFactory(number=number, is_chair=is_chair),
+        person=person,
+        **fields,
+    )
+
+
+# --- SHA staff -------------------------------------------------------------------------------
+
+
+def sha_work(sha, round_, n: int) -> None:
+    """``n`` items of each kind of SHA staff work in ``sha``."""
+    competency = CompetencyFactory(framework=round_.framework, number=1)
+    for i in range(n):
+        at_check = AssessmentFactory(
+            round=round_, pct=PCTFactory(sha=sha), stage=Stage.FACTUAL_ACCURACY
+        )
+        rating = AgreedRatingFactory(assessment=at_check, competency=competency, level=2)
+        FactualAccuracyCommentFactory(assessment=at_check, rating=rating if i % 2 else None)
+        AssessmentFactory(round=round_, pct=PCTFactory(sha=sha), stage=Stage.MODERATION)
+        SeatFactory(
+            panel__assessment=AssessmentFactory(
+                round=round_, pct=PCTFactory(sha=sha), stage=Stage.PANEL_FORMATION
+            ),
+            seat_type=SeatTypeFactory(number=1),
+            person=None,
+        )
+    other_round = AssessmentRoundFactory()
+    for _i in range(n):
+        RegionReviewFactory(round=other_round, sha=sha, status=RegionReview.Status.SENT_BACK)
+        other_round = AssessmentRoundFactory()
+
+
+def test_sha_staff_see_each_kind_of_waiting_work_with_links(client):
+    sha = SHAFactory(name="West Midlands", ods_code="Q34")
+    round_ = AssessmentRoundFactory(
+        slug="2009-10", name="Round 2009-10", panel_formation_due=TODAY - datetime.timedelta(1)
+    )
+    competency = CompetencyFactory(framework=round_.framework, number=1)
+    at_check = AssessmentFactory(
+        round=round_,
+        pct=PCTFactory(sha=sha, name="Dudley PCT", ods_code="5PE"),
+        stage=Stage.FACTUAL_ACCURACY,
+    )
+    rating = AgreedRatingFactory(assessment=at_check, competency=competency, level=2)
+    comment = FactualAccuracyCommentFactory(assessment=at_check, rating=rating)
+    FactualAccuracyCommentFactory(assessment=at_check, response="Answered.")
+    for name in ("Coventry PCT", "Solihull PCT"):
+        AssessmentFactory(round=round_, pct=PCTFactory(sha=sha, name=name), stage=Stage.MODERATION)
+    AssessmentFactory(
+        round=round_,
+        pct=PCTFactory(sha=sha, name="Walsall PCT", ods_code="5M1"),
+        stage=Stage.PANEL_FORMATION,
+    )  # no panel yet
+    full = AssessmentFactory(round=round_, pct=PCTFactory(sha=sha), stage=Stage.PANEL_FORMATION)
+    SeatFactory(panel__assessment=full, seat_type=SeatTypeFactory(number=1))  # nothing missing
+    RegionReviewFactory(round=round_, sha=sha, status=RegionReview.Status.SENT_BACK)
+    elsewhere = PCTFactory(name="Elsewhere PCT")  # another SHA's work is not listed
+    AssessmentFactory(round=round_, pct=elsewhere, stage=Stage.MODERATION)
+    client.force_login(staff_of(sha))
+
+    response = client.get("/")
+
+    assert queues(response) == {
+        "comments": [
+            (
+                "Dudley PCT: 1. Competency 1",
+                f"/reports/pct/5PE/2009-10/#comment-{comment.pk}",
+                f"Round 2009-10, raised {timezone.localdate():%d %B %Y}",
+                False,
+            )
+        ],
+        "moderate": [
+            (
+                "West Midlands: Round 2009-10",
+                "/reports/moderation/2009-10/Q34/",
+                "2 PCTs at regional moderation",
+                False,
+            )
+        ],
+        "form": [
+            ("Walsall PCT", "/panels/2009-10/5M1/formation/", "Round 2009-10: no panel yet", True)
+        ],
+        "sent-back": [
+            (
+                "West Midlands: Round 2009-10",
+                "/reports/moderation/2009-10/Q34/",
+                "sent back by the national team",
+                False,
+            )
+        ],
+    }
+    page = response.content.decode()
+    assert '<h2 id="waiting-heading" class="mt-0">Waiting for you</h2>' in page
+    assert 'PCTs to moderate <span class="badge text-bg-primary" data-test="count">1</span>' in page
+    assert page.index("Waiting for you") < page.index('id="region-heading"')
+    assert page.count('data-test="overdue"') == 1
+
+
+def test_panel_with_an_empty_seat_is_listed_with_the_seats_to_fill(client):
+    sha = SHAFactory()
+    round_ = AssessmentRoundFactory(slug="2009-10", name="Round 2009-10")
+    assessment = AssessmentFactory(
+        round=round_, pct=PCTFactory(sha=sha, name="Walsall PCT"), stage=Stage.PANEL_FORMATION
+    )
+    panel = PanelFactory(assessment=assessment)
+    for number in (1, 2, 3):
+        SeatFactory(panel=panel, seat_type=SeatTypeFactory(number=number), person=None)
+    SeatFactory(panel=panel, seat_type=SeatTypeFactory(number=4))
+    client.force_login(staff_of(sha))
+
+    response = client.get("/")
+
+    assert [item[2] for item in queues(response)["form"]] == ["Round 2009-10: 3 seats to fill"]
+
+
+def test_nothing_waiting_says_so(client):
+    client.force_login(staff_of(SHAFactory()))
+
+    response = client.get("/")
+
+    assert (
+        response.context["queues"],
+        "Nothing is waiting for you just now." in str(response.content),
+    ) == (
+        [],
+        True,
+    )
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_sha_staff_queues_query_count(client, django_assert_num_queries, n):
+    sha = SHAFactory()
+    sha_work(sha, AssessmentRoundFactory(), n)
+    client.force_login(staff_of(sha))
+
+    with django_assert_num_queries(9):
+        response = client.get("/")
+
+    counts = {queue.key: queue.count for queue in response.context["queues"]}
+    assert counts == {"comments": n, "moderate": 1, "form": n, "sent-back": n}
+
+
+# --- Panel members and chairs ------------------------------------------------------------------
+
+
+def test_member_sees_scores_due_with_the_deadline_and_overdue_marked(client):
+    user = UserFactory()
+    late = AssessmentRoundFactory(
+        slug="2009-10", name="Round 2009-10", scoring_due=TODAY - datetime.timedelta(days=2)
+    )
+    soon = AssessmentRoundFactory(
+        slug="2010-11", name="Round 2010-11", scoring_due=TODAY + datetime.timedelta(days=5)
+    )
+    seat(
+        user,
+        AssessmentFactory(
+            round=late, pct=PCTFactory(name="Dudley PCT", ods_code="5PE"), stage=Stage.SCORING
+        ),
+    )
+    seat(
+        user,
+        AssessmentFactory(
+            round=soon, pct=PCTFactory(name="Walsall PCT", ods_code="5M1"), stage=Stage.SCORING
+        ),
+    )
+    seat(
+        user,
+        AssessmentFactory(round=soon, pct=PCTFactory(), stage=Stage.SCORING),
+        submitted_at=timezone.now(),
+    )  # done
+    seat(user, AssessmentFactory(round=soon, pct=PCTFactory(), stage=Stage.CONSENSUS))
+    client.force_login(user)
+
+    response = client.get("/")
+
+    assert queues(response) == {
+        "scores": [
+            ("Dudley PCT", "/panels/2009-10/5PE/score/", "Round 2009-10, Seat 2", True),
+            ("Walsall PCT", "/panels/2010-11/5M1/score/", "Round 2010-11, Seat 2", False),
+        ]
+    }
+    page = response.content.decode()
+    assert f'due <time datetime="{late.scoring_due:%Y-%m-%d}">' in page
+    assert page.count('data-test="overdue"') == 1
+
+
+def test_chair_sees_consensus_to_hold(client):
+    user = UserFactory()
+    round_ = AssessmentRoundFactory(slug="2009-10", name="Round 2009-10")
+    seat(
+        user,
+        AssessmentFactory(
+            round=round_, pct=PCTFactory(name="Dudley PCT", ods_code="5PE"), stage=Stage.CONSENSUS
+        ),
+        number=1,
+        is_chair=True,
+    )
+    other = UserFactory()  # a member, not the chair, of a panel at consensus
+    seat(other, AssessmentFactory(round=round_, stage=Stage.CONSENSUS))
+    client.force_login(user)
+
+    response = client.get("/")
+
+    assert queues(response) == {
+        "consensus": [("Dudley PCT", "/panels/2009-10/5PE/consensus/", "Round 2009-10", False)]
+    }
+    client.force_login(other)
+    assert queues(client.get("/")) == {}
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_member_and_chair_queues_query_count(client, django_assert_num_queries, n):
+    user = UserFactory()
+    for _i in range(n):
+        seat(user, AssessmentFactory(stage=Stage.SCORING), number=2)
+        seat(user, AssessmentFactory(stage=Stage.CONSENSUS), number=1, is_chair=True)
+    client.force_login(user)
+
+    with django_assert_num_queries(6):
+        response = client.get("/")
+
+    assert {q.key: q.count for q in response.context["queues"]} == {"scores": n, "consensus": n}
+
+
+# --- National team ---------------------------------------------------------------------------
+
+
+def national_user():
+    return RoleFactory(kind=Role.Kind.NATIONAL).user
+
+
+def test_national_sees_regions_to_cross_check_windows_closing_and_rounds_to_publish(client):
+    round_ = AssessmentRoundFactory(slug="2009-10", name="Round 2009-10")
+    north = SHAFactory(name="North West")
+    west = SHAFactory(name="West Midlands")
+    RegionReviewFactory(round=round_, sha=north, status=RegionReview.Status.SIGNED_OFF)
+    closes = timezone.now() + datetime.timedelta(days=1)
+    RegionReviewFactory(
+        round=round_, sha=west, status=RegionReview.Status.CONFIRMED, factual_accuracy_closes=closes
+    )
+    RegionReviewFactory(  # closes in three weeks: not yet
+        round=AssessmentRoundFactory(),
+        sha=west,
+        status=RegionReview.Status.CONFIRMED,
+        factual_accuracy_closes=timezone.now() + datetime.timedelta(days=21),
+    )
+    ready = AssessmentRoundFactory(slug="2008-09", name="Round 2008-09")
+    for _i in range(2):
+        AssessmentFactory(round=ready, stage=Stage.FACTUAL_ACCURACY)
+    AssessmentFactory(round=round_, stage=Stage.MODERATION)  # 2009-10 is not ready
+    client.force_login(national_user())
+
+    response = client.get("/")
+
+    assert queues(response) == {
+        "cross-check": [
+            ("North West: Round 2009-10", "/reports/cross-check/2009-10/", "signed off", False)
+        ],
+        "closing": [
+            (
+                "West Midlands: Round 2009-10",
+                "/reports/publication/2009-10/",
+                f"closes {timezone.localtime(closes):%d %B %Y at %H:%M}",
+                False,
+            )
+        ],
+        "publish": [
+            (
+                "Round 2008-09",
+                "/reports/publication/2008-09/",
+                "2 PCTs at the factual-accuracy check; no publication time set",
+                False,
+            )
+        ],
+    }
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_national_queues_query_count(client, django_assert_num_queries, n):
+    for _i in range(n):
+        round_ = AssessmentRoundFactory()
+        AssessmentFactory(round=round_, stage=Stage.FACTUAL_ACCURACY)
+        RegionReviewFactory(round=round_, status=RegionReview.Status.SIGNED_OFF)
+        RegionReviewFactory(
+            round=round_, factual_accuracy_closes=timezone.now() + datetime.timedelta(hours=2)
+        )
+    client.force_login(national_user())
+
+    with django_assert_num_queries(8):
+        response = client.get("/")
+
+    assert {q.key: q.count for q in response.context["queues"]} == {
+        "cross-check": n,
+        "closing": n,
+        "publish": n,
+    }
+
+
+# --- PCT boards ------------------------------------------------------------------------------
+
+
+def test_board_sees_self_assessment_due_draft_to_check_and_comments_awaiting(client):
+    sha = SHAFactory()
+    pct = PCTFactory(sha=sha, name="Dudley PCT", ods_code="5PE")
+    due = TODAY + datetime.timedelta(days=3)
+    current = AssessmentRoundFactory(slug="2010-11", name="Round 2010-11", self_assessment_due=due)
+    AssessmentFactory(round=current, pct=pct, stage=Stage.SELF_ASSESSMENT)
+    checked = AssessmentRoundFactory(slug="2009-10", name="Round 2009-10")
+    at_check = AssessmentFactory(round=checked, pct=pct, stage=Stage.FACTUAL_ACCURACY)
+    closes = timezone.now() + datetime.timedelta(days=4)
+    RegionReviewFactory(round=checked, sha=sha, factual_accuracy_closes=closes)
+    comment = FactualAccuracyCommentFactory(assessment=at_check)
+    user = RoleFactory(kind=Role.Kind.PCT_BOARD, pct=pct).user
+    client.force_login(user)
+
+    response = client.get("/")
+
+    assert queues(response) == {
+        "self-assessment": [
+            (
+                "Dudley PCT: Round 2010-11",
+                "/assessments/2010-11/5PE/self-assessment/",
+                "self-assessment to submit",
+                False,
+            )
+        ],
+        "draft": [
+            (
+                "Dudley PCT: Round 2009-10",
+                "/reports/pct/5PE/2009-10/",
+                "draft results to check; the window closes on "
+                f"{timezone.localtime(closes):%d %B %Y at %H:%M}",
+                False,
+            )
+        ],
+        "board-comments": [
+            (
+                "Dudley PCT: the draft as a whole",
+                f"/reports/pct/5PE/2009-10/#comment-{comment.pk}",
+                f"Round 2009-10, raised {timezone.localdate():%d %B %Y}",
+                False,
+            )
+        ],
+    }
+
+
+def test_board_draft_leaves_the_queue_once_submitted_or_confirmed(client):
+    sha = SHAFactory()
+    pct = PCTFactory(sha=sha)
+    SelfAssessmentFactory(
+        assessment=AssessmentFactory(pct=pct, stage=Stage.SELF_ASSESSMENT),
+        status="submitted",
+        submitted_at=timezone.now(),
+    )
+    at_check = AssessmentFactory(pct=pct, stage=Stage.FACTUAL_ACCURACY)
+    RegionReviewFactory(
+        round=at_check.round,
+        sha=sha,
+        factual_accuracy_closes=timezone.now() + datetime.timedelta(days=4),
+    )
+    user = RoleFactory(kind=Role.Kind.PCT_BOARD, pct=pct).user
+    FactualAccuracyConfirmation.objects.create(
+        assessment=at_check, confirmed_by=user, confirmed_at=timezone.now()
+    )
+    client.force_login(user)
+
+    assert queues(client.get("/")) == {}
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_board_queues_query_count(django_assert_num_queries, n):
+    user = UserFactory()
+    for _i in range(n):
+        pct = PCTFactory()
+        RoleFactory(user=user, kind=Role.Kind.PCT_BOARD, pct=pct)
+        AssessmentFactory(pct=pct, stage=Stage.SELF_ASSESSMENT)
+        at_check = AssessmentFactory(pct=pct, stage=Stage.FACTUAL_ACCURACY)
+        RegionReviewFactory(
+            round=at_check.round,
+            sha=pct.sha,
+            factual_accuracy_closes=timezone.now() + datetime.timedelta(days=2),
+        )
+        FactualAccuracyCommentFactory(assessment=at_check)
+    pct_ids = user_scope(user).pct_ids
+
+    # The selector itself: the board section below it on the page asks each assessment at
+    # the factual-accuracy check for its window (two queries each), which is not the queue's.
+    with django_assert_num_queries(3):
+        board = board_queues(pct_ids=pct_ids)
+
+    assert {q.key: q.count for q in board} == {
+        "self-assessment": n,
+        "draft": n,
+        "board-comments": n,
+    }
