@@ -1,0 +1,56 @@
+"""moderator.q30 adjusts ratings in place: no page load, the new value and the message
+appear in the rating's cell; a stale version is refused beside the rating."""
+
+from playwright.sync_api import expect
+
+from assessments.models import AgreedRating, RatingChange
+from tests.browser.conftest import log_in
+
+
+def test_moderator_adjusts_a_rating_in_place_without_a_page_load(page, live_server, demo_data):
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5ND", competency__number=7
+    )
+    new_level = "2" if rating.level != 2 else "3"
+    log_in(page, "moderator.q30")
+    page.goto("/reports/moderation/2009-10/Q30/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Regional moderation: North East")
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    page.evaluate("window.wccSamePage = true")
+
+    cell = page.locator(f"#rating-{rating.pk}")
+    cell.get_by_text("Adjust").click()
+    cell.locator("select[name=value]").select_option(new_level)
+    cell.locator("input[name=reason]").fill("Consistent with the region's evidence.")
+    cell.get_by_role("button", name="Save the change").click()
+
+    live = page.locator(f"#live-{rating.pk}")
+    expect(live).to_have_text(
+        f"{rating.assessment.pct.name}, {rating.item}: now {new_level} "
+        f"(the panel's {rating.level} is kept)."
+    )
+    expect(live).to_have_attribute("role", "status")
+    expect(cell.locator("[data-test=value]")).to_have_text(f"{new_level} (panel: {rating.level})")
+    expect(cell).to_have_class("mod-cell mod-cell--moderated")
+    expect(cell.locator("input[name=version]")).to_have_value(str(rating.version + 1))
+    assert (navigations, page.evaluate("window.wccSamePage")) == ([], True)
+    latest = (
+        RatingChange.objects.filter(assessment=rating.assessment, competency=rating.competency)
+        .order_by("-pk")
+        .values_list("source", "old_value", "new_value")
+        .first()
+    )
+    assert latest == ("moderation", str(rating.level), new_level)
+
+    # The same form on an out-of-date version (another moderator's change): refused beside it.
+    cell.locator("input[name=version]").evaluate("input => { input.value = '1'; }")
+    cell.get_by_text("Adjust").click()
+    cell.locator("select[name=value]").select_option(str(rating.level))
+    cell.locator("input[name=reason]").fill("Back to the panel's value.")
+    cell.get_by_role("button", name="Save the change").click()
+
+    expect(live).to_contain_text("not changed.")
+    expect(live).to_have_class("mod-live mod-live--error")
+    expect(cell.locator("[data-test=value]")).to_have_text(f"{new_level} (panel: {rating.level})")
+    assert (navigations, page.evaluate("window.wccSamePage")) == ([], True)
