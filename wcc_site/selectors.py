@@ -82,22 +82,18 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
 
     moderate = [
         QueueItem(
-            label=f"{row['pct__sha__name']}: {row['round__name']}",
-            url=reverse("reports:moderation", args=[row["round__slug"], row["pct__sha__ods_code"]]),
-            detail=f"{_plural(row['n'], 'PCT')} at regional moderation",
-            due=row["round__moderation_due"],
-            overdue=_is_overdue(row["round__moderation_due"]),
+            label=assessment.pct.name,
+            url=reverse(
+                "reports:moderation", args=[assessment.round.slug, assessment.pct.sha.ods_code]
+            )
+            + f"#pct-{assessment.pct.ods_code}",
+            detail=f"{assessment.round.name}, at regional moderation",
+            due=assessment.round.moderation_due,
+            overdue=_is_overdue(assessment.round.moderation_due),
         )
-        for row in Assessment.objects.filter(pct__sha_id__in=sha_ids, stage=Stage.MODERATION)
-        .values(
-            "round__slug",
-            "round__name",
-            "round__moderation_due",
-            "pct__sha__ods_code",
-            "pct__sha__name",
-        )
-        .annotate(n=Count("pk"))
-        .order_by("-round__slug", "pct__sha__name")
+        for assessment in Assessment.objects.filter(pct__sha_id__in=sha_ids, stage=Stage.MODERATION)
+        .select_related("round", "pct__sha")
+        .order_by("-round__slug", "pct__sha__name", "pct__name")
     ]
 
     form = [

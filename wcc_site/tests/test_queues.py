@@ -92,8 +92,10 @@ def test_sha_staff_see_each_kind_of_waiting_work_with_links(client):
     rating = AgreedRatingFactory(assessment=at_check, competency=competency, level=2)
     comment = FactualAccuracyCommentFactory(assessment=at_check, rating=rating)
     FactualAccuracyCommentFactory(assessment=at_check, response="Answered.")
-    for name in ("Coventry PCT", "Solihull PCT"):
-        AssessmentFactory(round=round_, pct=PCTFactory(sha=sha, name=name), stage=Stage.MODERATION)
+    for name, ods in (("Coventry PCT", "5CV"), ("Solihull PCT", "5QW")):
+        AssessmentFactory(
+            round=round_, pct=PCTFactory(sha=sha, name=name, ods_code=ods), stage=Stage.MODERATION
+        )
     AssessmentFactory(
         round=round_,
         pct=PCTFactory(sha=sha, name="Walsall PCT", ods_code="5M1"),
@@ -119,11 +121,12 @@ def test_sha_staff_see_each_kind_of_waiting_work_with_links(client):
         ],
         "moderate": [
             (
-                "West Midlands: Round 2009-10",
-                "/reports/moderation/2009-10/Q34/",
-                "2 PCTs at regional moderation",
+                name,
+                f"/reports/moderation/2009-10/Q34/#pct-{ods}",
+                "Round 2009-10, at regional moderation",
                 False,
             )
+            for name, ods in (("Coventry PCT", "5CV"), ("Solihull PCT", "5QW"))
         ],
         "form": [
             ("Walsall PCT", "/panels/2009-10/5M1/formation/", "Round 2009-10: no panel yet", True)
@@ -139,7 +142,7 @@ def test_sha_staff_see_each_kind_of_waiting_work_with_links(client):
     }
     page = response.content.decode()
     assert '<h2 id="waiting-heading" class="mt-0">Waiting for you</h2>' in page
-    assert 'PCTs to moderate <span class="badge text-bg-primary" data-test="count">1</span>' in page
+    assert 'PCTs to moderate <span class="badge text-bg-primary" data-test="count">2</span>' in page
     assert page.index("Waiting for you") < page.index('id="region-heading"')
     assert page.count('data-test="overdue"') == 1
 
@@ -185,7 +188,7 @@ def test_sha_staff_queues_query_count(client, django_assert_num_queries, n):
         response = client.get("/")
 
     counts = {queue.key: queue.count for queue in response.context["queues"]}
-    assert counts == {"comments": n, "moderate": 1, "form": n, "sent-back": n}
+    assert counts == {"comments": n, "moderate": n, "form": n, "sent-back": n}
 
 
 # --- Panel members and chairs ------------------------------------------------------------------
