@@ -361,6 +361,11 @@ def test_board_sees_self_assessment_due_draft_to_check_and_comments_awaiting(cli
     closes = timezone.now() + datetime.timedelta(days=4)
     RegionReviewFactory(round=checked, sha=sha, factual_accuracy_closes=closes)
     comment = FactualAccuracyCommentFactory(assessment=at_check)
+    neighbour = PCTFactory(sha=sha)  # its board's work is not listed here
+    AssessmentFactory(round=current, pct=neighbour, stage=Stage.SELF_ASSESSMENT)
+    FactualAccuracyCommentFactory(
+        assessment=AssessmentFactory(round=checked, pct=neighbour, stage=Stage.FACTUAL_ACCURACY)
+    )
     user = RoleFactory(kind=Role.Kind.PCT_BOARD, pct=pct).user
     client.force_login(user)
 
