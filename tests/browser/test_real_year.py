@@ -21,11 +21,10 @@ from assessments.models import (
     Assessment,
     PrimaryCareTrust,
     Role,
-    SelfAssessment,
     Stage,
     StrategicHealthAuthority,
 )
-from assessments.services import self_assessment_submit
+from assessments.services import self_assessment_save
 from competencies.models import Competency, SubIndicator
 from competencies.selectors import rated_items
 from panels.models import ExternalOrganisation, JobRole, Panel, Person, Seat, SeatType
@@ -113,9 +112,14 @@ def _move_neighbours_to_moderation(round_slug, people, staff, boards):
         .exclude(pct__ods_code=PCT)
         .select_related("pct", "round__framework")
     ):
-        sa = SelfAssessment.objects.get(assessment=assessment)
-        self_assessment_submit(
-            assessment=assessment, by=boards[assessment.pct.ods_code], expected_version=sa.version
+        items = rated_items(assessment.round.framework)
+        self_assessment_save(
+            assessment=assessment,
+            values={i: (2 if isinstance(i, Competency) else "amber", "") for i in items},
+            commentary="",
+            by=boards[assessment.pct.ods_code],
+            expected_version=0,
+            submit=True,
         )
         panel = Panel.objects.get(
             pk=panel_ensure(assessment=Assessment.objects.get(pk=assessment.pk)).pk
@@ -126,7 +130,6 @@ def _move_neighbours_to_moderation(round_slug, people, staff, boards):
         }
         panel_seats_set(panel=panel, people=seated, by=staff, expected_version=panel.version)
         panel_open_scoring(assessment=Assessment.objects.get(pk=assessment.pk), by=staff)
-        items = rated_items(assessment.round.framework)
         for seat in Seat.objects.filter(panel=panel).select_related(
             "person__user", "panel__assessment__round__framework", "seat_type"
         ):
