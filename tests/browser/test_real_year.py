@@ -166,9 +166,10 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
 
     # 2. Create 2010-11 at /rounds/new/: on a fresh install there is no round to copy, so
     # the 2009-10 framework version is offered instead.
-    page.goto("/rounds/")
+    page.goto("/")
+    page.locator("[data-test=rounds-link]").get_by_role("link", name="Rounds").click()
     _shot(page, "01-rounds-empty")
-    page.goto("/rounds/new/")
+    page.get_by_role("link", name="Create a round").click()
     page.locator("input[name=slug]").fill(ROUND)
     page.locator("input[name=name]").fill("World Class Commissioning assurance 2010/11")
     page.locator("select[name=source]").select_option("2009-10")
@@ -176,7 +177,7 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
     expect(page).to_have_url(re.compile(rf"/rounds/{ROUND}/$"))
 
     # The timetable: each deadline a week after the one before.
-    page.goto(f"/rounds/{ROUND}/timetable/")
+    page.get_by_role("link", name="Set the timetable").click()
     day = timezone.localdate()
     for n, field in enumerate(
         [
@@ -210,7 +211,7 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
         boards[pct.ods_code] = Role.objects.get(pct=pct, kind=Role.Kind.PCT_BOARD).user
 
     # 3. Open the round for South East Coast only.
-    page.goto(f"/rounds/{ROUND}/open/")
+    page.locator("[data-test=open-link]").click()
     sha = StrategicHealthAuthority.objects.get(ods_code=SHA)
     # Every SHA with PCTs to start is ticked to begin with: untick all but one.
     for box in page.locator("input[name=shas]").all():
@@ -228,7 +229,7 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
 
     # 4. Brighton and Hove's board sets its password, fills every item and submits.
     _set_password_and_log_in(page, mailoutbox, "board.5lq@example.nhs.uk", "board.5lq")
-    page.goto(f"/assessments/{ROUND}/{PCT}/self-assessment/")
+    page.locator("[data-test=self-assessment] a").click()
     _check_every_radio_group(page, "form:has([name=commentary])", ["2", "amber"])
     page.locator("textarea[name=commentary]").fill("Our board's agreed view of 2010-11.")
     page.locator("input[name=confirm]").check()
@@ -266,7 +267,9 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
     ]
 
     def add_and_invite(full_name, email, organisation, job_role):
-        page.goto("/people/add/")
+        page.goto("/")
+        page.locator("[data-test=people-link] a").click()
+        page.get_by_role("link", name="Add a person").first.click()
         page.locator("input[name=full_name]").fill(full_name)
         page.locator("input[name=email]").fill(email)
         page.locator("select[name=organisation]").select_option(organisation)
@@ -299,7 +302,8 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
 
     # 6. SHA staff form Brighton and Hove's panel and open scoring.
     _log_in(page, "sam.staff")
-    page.goto(f"/panels/{ROUND}/{PCT.lower()}/formation/")
+    page.locator("[data-test=formation-link]").first.click()
+    page.get_by_role("link", name="Brighton and Hove City", exact=True).click()
     order = ["Helen Ward", "Ravi Patel", "Claire Dunn", "Marie Tremblay", "Alan Foster"]
     for number, full_name in enumerate(order, start=1):
         person = Person.objects.get(full_name=full_name)
@@ -335,7 +339,7 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
     assert sub_indicators == 16
     for number, full_name in enumerate(order, start=1):
         _log_in(page, usernames[full_name])
-        page.goto(f"/panels/{ROUND}/{PCT.lower()}/score/")
+        page.get_by_role("link", name="Brighton and Hove City", exact=True).click()
         _check_every_radio_group(page, "form:has(button:text('Submit my scores'))", ["2", "amber"])
         page.get_by_role("button", name="Submit my scores").click()
         if number == 1:
@@ -346,7 +350,7 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
 
     # 8. The chair records the consensus and closes it.
     _log_in(page, usernames["Helen Ward"])
-    page.goto(f"/panels/{ROUND}/{PCT.lower()}/consensus/")
+    page.get_by_role("link", name="Consensus for Brighton and Hove City").click()
     expect(page.locator("[data-test=done]")).to_have_text("5 of 5")
     _check_every_radio_group(page, "form:has(button:text('Save consensus'))", ["2", "amber"])
     page.locator("form:has(button:text('Save consensus')) textarea[name$=_rationale]").evaluate_all(
@@ -363,7 +367,7 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
 
     # 9. SHA staff sign off the region.
     _log_in(page, "sam.staff")
-    page.goto(f"/reports/moderation/{ROUND}/{SHA}/")
+    page.locator("[data-test=moderation-link]").click()
     _shot(page, "08-moderation")
     page.get_by_role("button", name="Sign off South East Coast").click()
     page.get_by_role("button", name="Confirm and sign off South East Coast").click()
@@ -371,7 +375,7 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
 
     # 10. The national team confirms it: the boards' factual-accuracy window opens.
     _log_in(page, "jo.bloggs")
-    page.goto(f"/reports/cross-check/{ROUND}/")
+    page.get_by_role("link", name="National cross-check").click()
     _shot(page, "09-cross-check")
     page.get_by_role("button", name="Confirm South East Coast").click()
     page.locator("[data-test=confirm]").click()
@@ -381,7 +385,8 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
 
     # 11. Brighton and Hove's board has no comments.
     _log_in(page, "board.5lq")
-    page.goto(f"/reports/pct/{PCT}/{ROUND}/no-comments/")
+    page.locator("[data-test=report-page]").click()
+    page.locator("[data-test=no-comments] a").click()
     page.get_by_role("button", name="Confirm: no comments").click()
     _shot(page, "10-no-comments")
 
@@ -393,7 +398,7 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
     closes = RegionReview.objects.get(round__slug=ROUND, sha=sha).factual_accuracy_closes
     with time_machine.travel(closes + timedelta(hours=1), tick=True):
         _log_in(page, "jo.bloggs")
-        page.goto(f"/reports/publication/{ROUND}/")
+        page.get_by_role("link", name="Publication").click()
         when = timezone.localtime() + timedelta(minutes=5)
         page.locator("input[name=published_at]").fill(when.strftime("%Y-%m-%dT%H:%M"))
         page.get_by_role("button", name="Set the publication time").click()
@@ -403,7 +408,8 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
     # 13. After it, the league table answers an anonymous visitor, with the PCT in it.
     with time_machine.travel(closes + timedelta(hours=2), tick=True):
         page.context.clear_cookies()
-        page.goto(f"/reports/league-table/{ROUND}/")
+        page.goto("/")
+        page.get_by_role("link", name=f"League table {ROUND}").click()
         expect(page.locator("table").first).to_contain_text("Brighton and Hove City")
         _shot(page, "12-league-table")
     print(f"whole test: {time.monotonic() - started:.1f}s")
