@@ -241,13 +241,19 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
         Stage.PANEL_FORMATION
     )
 
-    # 5. SHA staff add and invite four of the panel at /people/.
+    # 5. The international reviewer's organisation: outside the NHS, shared by every SHA,
+    # so the national team adds it (a fresh install lists none).
+    _log_in(page, "jo.bloggs")
+    page.locator("[data-test=people-link] a").click()
+    page.locator("[data-test=organisation-add]").click()
+    page.locator("input[name=name]").fill("Vancouver Coastal Health")
+    page.locator("input[name=sector]").fill("Health system")
+    page.locator("input[name=country]").fill("Canada")
+    page.get_by_role("button", name="Add the organisation").click()
+    expect(page.get_by_text("Vancouver Coastal Health has been added")).to_be_visible()
+
+    # SHA staff add and invite four of the panel at /people/.
     _set_password_and_log_in(page, mailoutbox, "sam.staff@secoast.nhs.uk", "sam.staff")
-    # The international reviewer's organisation: organisations outside the NHS are added
-    # only in the admin (create_user says so), which a fresh install gives nobody.
-    ExternalOrganisation.objects.create(
-        name="Vancouver Coastal Health", sector="Health system", country="Canada"
-    )
     surrey = PrimaryCareTrust.objects.get(ods_code="5P5")
     members = [
         ("Helen Ward", "helen.ward@secoast.nhs.uk", f"sha-{sha.pk}", JobRole.SHA_DIRECTOR),
