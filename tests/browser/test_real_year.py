@@ -397,8 +397,10 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
     _shot(page, "10-no-comments")
 
     # 12. The region's window closes after its working days (the board's confirmation
-    # closes the board's own window, not the region's): go past it, then the national team
-    # sets the publication time a few minutes ahead.
+    # closes the board's own window, not the region's, and no page closes a region's
+    # window early: only the service ``region_window_close``, which demo_advance calls): go
+    # past it with time_machine, then the national team sets the publication time a few
+    # minutes ahead.
     from assessments.models import RegionReview
 
     closes = RegionReview.objects.get(round__slug=ROUND, sha=sha).factual_accuracy_closes
