@@ -27,6 +27,7 @@ from assessments.services import (
     evidence_upload,
     self_assessment_save,
 )
+from competencies.models import Competency
 from competencies.selectors import item_label, rated_items
 
 # The self-assessment form's own ``confirm`` field is the board's tick ("the board has
@@ -142,11 +143,18 @@ def _self_assessment_check_page(
 ):
     """Check the board's answers (already saved as a draft) before submitting them."""
     data = form.cleaned_data
+    # (label, value, commentary, is_competency): a sub-indicator has a number too, so the
+    # template cannot tell a competency by it.
     answers = [
-        (item, data.get(item.code) or None, data.get(f"{item.code}_commentary", ""))
+        (
+            item_label(item),
+            data.get(item.code) or None,
+            data.get(f"{item.code}_commentary", ""),
+            isinstance(item, Competency),
+        )
         for item in form.items_
     ]
-    missing = [item_label(item) for item, value, _note in answers if value is None]
+    missing = [label for label, value, _note, _c in answers if value is None]
     carry = [(name, request.POST.get(name, "")) for name in form.fields if name != "version"]
     sha = assessment.pct.sha.name
     return confirmation_page(

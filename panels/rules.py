@@ -88,6 +88,8 @@ def is_shared_person(user, obj) -> bool:
 # the shared ones) and the national team (everyone).
 rules.add_perm("panels.view_people", is_national | is_sha_staff)
 rules.add_perm("panels.add_person", is_national | is_sha_staff)
+# An organisation outside the NHS is shared by every SHA: only the national team adds one.
+rules.add_perm("panels.add_externalorganisation", is_national)
 # One person: SHA staff see their region's people and every shared one, and may invite
 # them (a reviewer chosen by any SHA needs an account to score). Editing, deactivating and
 # reactivating a shared person changes them for every SHA, so only the national team does

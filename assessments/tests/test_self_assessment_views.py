@@ -515,3 +515,20 @@ def test_board_page_query_count_does_not_grow_with_rated_sub_indicators(
     assert [
         code for code, r in response.context["detail"].ratings.items() if r.sub_indicator_id
     ] == [sub.code for sub in subs]
+
+
+def test_check_page_names_each_sub_indicator_and_shows_its_light(client, assessment, frameworks):
+    # A sub-indicator has a number too: the check page used to take it for a competency,
+    # showing "1." with no name and its light as a bare level.
+    framework = frameworks["2009-10"]
+    client.force_login(board_of(assessment.pct))
+    data = complete_post(framework, 0, action="submit") | {"confirm": "on", "finance_3": "red"}
+
+    check = client.post(url(assessment), data)
+
+    html = check.content.decode()
+    assert "<dt>Financial management: " in html
+    assert '<span class="light-red">Red</span>' in html
+    assert "<dt>1. Locally leading the NHS</dt>" in html
+    assert '<span class="wcc-level">2</span>' in html
+    assert "<dt>1. </dt>" not in html

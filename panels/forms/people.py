@@ -109,3 +109,25 @@ class PersonForm(forms.Form):
                 "external_organisation",
             )
         }
+
+
+class ExternalOrganisationForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+    sector = forms.CharField(
+        label="Sector",
+        max_length=100,
+        help_text="An international health system, or another industry.",
+    )
+    country = forms.CharField(label="Country", max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "name",
+            "sector",
+            "country",
+            Div(Submit("save", "Add the organisation"), css_class="mt-3"),
+        )

@@ -29,6 +29,7 @@ from assessments.models import PrimaryCareTrust, StrategicHealthAuthority
 from panels.models import ExternalOrganisation, Person, PersonChange
 
 __all__ = [
+    "external_organisation_create",
     "person_create",
     "person_deactivate",
     "person_invite",
@@ -36,6 +37,20 @@ __all__ = [
     "person_update",
     "username_for",
 ]
+
+
+def external_organisation_create(*, name: str, sector: str, country: str) -> ExternalOrganisation:
+    """Add an organisation outside the NHS (an international reviewer's health system or
+    another industry), which every SHA may then give its people. A name already listed, in
+    any case, is refused and named."""
+    name, sector, country = (v.strip() for v in (name, sector, country))
+    taken = ExternalOrganisation.objects.filter(name__iexact=name).first()
+    if taken is not None:
+        raise ValidationError({"name": [f"{taken.name} is already listed."]})
+    organisation = ExternalOrganisation(name=name, sector=sector, country=country)
+    organisation.full_clean()
+    organisation.save()
+    return organisation
 
 
 def _history(*, person: Person, action: str, by, note: str = "") -> None:

@@ -331,3 +331,56 @@ def test_home_links_to_people_for_staff_and_national_only(client, world):
         page = client.get("/").content.decode()
 
         assert ('href="/people/"' in page) is shown
+
+
+# --- Organisations outside the NHS ---------------------------------------------------------
+
+
+def test_national_team_adds_an_organisation_outside_the_nhs_then_staff_offer_it(client, world):
+    # On a fresh install there is none, and seat 4 (international reviewer) takes only their
+    # people: without this page only the Django admin could add one.
+    from panels.models import ExternalOrganisation
+
+    client.force_login(world["national"])
+    listed = client.get("/people/")
+    response = client.post(
+        "/people/organisations/add/",
+        {"name": " Vancouver Coastal Health ", "sector": "Health system", "country": "Canada"},
+        follow=True,
+    )
+
+    assert 'data-test="organisation-add"' in listed.content.decode()
+    organisation = ExternalOrganisation.objects.get(name="Vancouver Coastal Health")
+    assert (organisation.sector, organisation.country) == ("Health system", "Canada")
+    assert response.redirect_chain[-1][0] == "/people/add/"
+    assert "Vancouver Coastal Health has been added" in response.content.decode()
+    client.force_login(world["staff_a"])
+    offered = client.get("/people/add/").content.decode()
+    assert f'value="ext-{organisation.pk}"' in offered
+
+
+def test_an_organisation_already_listed_is_refused_by_name(client, world):
+    client.force_login(world["national"])
+
+    response = client.post(
+        "/people/organisations/add/",
+        {"name": "kaiser permanente", "sector": "Health system", "country": "United States"},
+    )
+
+    assert response.status_code == 200
+    assert "Kaiser Permanente is already listed." in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["staff_a", "member"])
+def test_only_the_national_team_adds_an_organisation_outside_the_nhs(client, world, who):
+    from panels.models import ExternalOrganisation
+
+    client.force_login(world[who])
+
+    response = client.post(
+        "/people/organisations/add/", {"name": "X", "sector": "Y", "country": "Z"}
+    )
+
+    assert response.status_code in (403, 404)
+    assert not ExternalOrganisation.objects.filter(name="X").exists()
+    assert 'data-test="organisation-add"' not in client.get("/people/").content.decode()

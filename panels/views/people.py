@@ -21,10 +21,11 @@ from assessments.access import view_access
 from assessments.exceptions import refusal_messages
 from assessments.selectors import user_scope
 from panels.access import people_visible_to, person_by_pk
-from panels.forms.people import PersonForm
+from panels.forms.people import ExternalOrganisationForm, PersonForm
 from panels.models import Person
 from panels.selectors import organisations_for, people_rows, person_history, person_row
 from panels.services.people import (
+    external_organisation_create,
     person_create,
     person_deactivate,
     person_invite,
@@ -73,6 +74,26 @@ def person_add(request):
             )
             return redirect(_detail(person))
     return render(request, "panels/person_form.html", {"form": form, "person": None})
+
+
+@require_http_methods(["GET", "POST"])
+@view_access("panels.add_externalorganisation")
+def organisation_add(request):
+    """The national team adds an organisation outside the NHS, so that its people (the
+    international reviewers) can be added and chosen for seat 4 by every SHA."""
+    form = ExternalOrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = external_organisation_create(**form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"{organisation.name} has been added: every SHA can now add its people.",
+            )
+            return redirect(reverse("people:add"))
+    return render(request, "panels/organisation_form.html", {"form": form})
 
 
 @require_http_methods(["GET"])
@@ -168,6 +189,7 @@ def person_reactivate_view(request, person: Person):
 urlpatterns = [
     path("", people_list, name="list"),
     path("add/", person_add, name="add"),
+    path("organisations/add/", organisation_add, name="organisation_add"),
     path("<int:pk>/", person_detail, name="detail"),
     path("<int:pk>/edit/", person_edit, name="edit"),
     path("<int:pk>/invite/", person_invite_view, name="invite"),
