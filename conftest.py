@@ -62,19 +62,22 @@ def pytest_unconfigure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip tests marked ``postgres`` unless the suite runs on PostgreSQL.
+    """Skip tests marked ``postgres`` unless the suite runs on PostgreSQL, and those marked
+    ``sqlite`` when it does.
 
     ``make test`` runs the suite on PostgreSQL too (``make test-postgres``), so they run
     there; on SQLite the behaviour they test (row locks, for one) does not exist.
     """
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: run it with make test-postgres")
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    skip_postgres = pytest.mark.skip(reason="needs PostgreSQL: run it with make test-postgres")
+    skip_sqlite = pytest.mark.skip(reason="SQLite's behaviour: run it with make test-sqlite")
     for item in items:
-        if item.get_closest_marker("postgres"):
-            item.add_marker(skip)
+        if item.get_closest_marker("postgres") and not on_postgres:
+            item.add_marker(skip_postgres)
+        if item.get_closest_marker("sqlite") and on_postgres:
+            item.add_marker(skip_sqlite)
 
 
 @pytest.fixture

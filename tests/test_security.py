@@ -258,6 +258,7 @@ def upload(db, settings, tmp_path):
     return post
 
 
+@pytest.mark.sqlite  # the retry is SQLite's; PostgreSQL has row locks, not a locked file
 def test_a_write_locked_for_a_moment_is_tried_again_and_saved(upload):
     with connection.execute_wrapper(locked_on_writes(2)):
         response = upload()

@@ -30,6 +30,13 @@ def flaky(settings):
     FlakyBackend.failures = 0
 
 
+# The worker closes the database connection between tasks (``close_old_connections``), as a
+# long-running process should. Inside a test's transaction that would end the transaction
+# on PostgreSQL (SQLite's in-memory database ignores it), so the tests that run the worker
+# are transactional.
+runs_the_worker = pytest.mark.django_db(transaction=True)
+
+
 def run_worker() -> None:
     """What ``manage.py db_worker --batch`` does: run every task that is due, then stop
     (without the command's signal handlers and logging set-up, which would outlive it)."""
@@ -45,6 +52,7 @@ def run_worker() -> None:
     ).run()
 
 
+@runs_the_worker
 def test_mail_is_queued_on_commit_and_sent_by_the_worker(
     settings, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -72,6 +80,7 @@ def test_mail_of_a_rolled_back_change_is_never_queued(settings, django_capture_o
     assert (callbacks, DBTaskResult.objects.count()) == ([], 0)
 
 
+@runs_the_worker
 def test_worker_retries_a_failed_send_later_and_it_arrives_once(
     settings, flaky, mailoutbox, caplog, django_capture_on_commit_callbacks
 ):
