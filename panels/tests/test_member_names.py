@@ -23,7 +23,7 @@ def test_consensus_columns_name_the_members_with_their_seats(client, demo):
     for seat in seats:
         assert (
             f'<th scope="col" data-test="member-col">{seat.person.full_name}<br>'
-            f'<span class="wcc-muted small">Seat {seat.seat_type.number}: '
+            f'<span class="wcc-muted small fw-normal">Seat {seat.seat_type.number}: '
             f"{seat.seat_type.name}</span></th>"
         ) in page
     assert '<th scope="col">Seat 1</th>' not in page
