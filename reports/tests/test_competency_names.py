@@ -67,3 +67,13 @@ def test_pdf_chart_has_a_key_naming_each_axis_label(client, demo, media):
     assert "Key to the chart" in text
     for number, name in names("2008-09"):
         assert f"C{number} {name}" in text
+
+
+@pytest.mark.django_db
+def test_pct_page_chart_has_a_key_naming_each_axis_label(client, demo):
+    html = client.get("/reports/pct/5PG/2008-09/").content.decode()
+
+    key = html[html.index('data-test="chart-key"') :]
+    key = key[: key.index("</table>")]
+    for number, name in names("2008-09"):
+        assert f'<th scope="row">C{number}</th><td>{name}</td>' in key
