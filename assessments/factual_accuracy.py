@@ -41,6 +41,12 @@ from assessments.models import (
 from assessments.services import agreed_rating_adjust, round_change_record
 
 COMMENT_MAX_CHARS = 4000
+# The rule as boards read it (the flash after a comment and the page's section say the same).
+HOLD_BACK_RULE = (
+    "A comment still unanswered at the round's publication time holds the results back "
+    "from every published output until it is answered; answered before then, they are "
+    "published with the others."
+)
 _WINDOW_CACHE = "_factual_accuracy_window"
 
 

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
+from django.db.models import Count
 
 from assessments.models import (
     AgreedRating,
@@ -517,10 +518,37 @@ class ShaRow:
     moved_down: int
     pcts: int
     flags: dict[str, int] = field(default_factory=dict)  # rule -> number of flags
+    stages: dict[int, int] = field(default_factory=dict)  # stage -> number of PCTs
+
+    @property
+    def status(self) -> str:
+        """The region's review status, or, before any review is decided, where its PCTs
+        are (``region_stage``): never "Regional moderation" while PCTs are still scoring."""
+        from assessments.models import RegionReview
+
+        if self.review is not None and self.review.status != RegionReview.Status.MODERATING:
+            return self.review.get_status_display()
+        return region_stage(self.stages)
 
     @property
     def flag_total(self) -> int:
         return sum(self.flags.values())
+
+
+def region_stage(stages: dict[int, int]) -> str:
+    """A region's stage told honestly from its PCTs' stages (``{stage: count}``).
+
+    All at one stage: that stage ("Regional moderation"). Otherwise the earliest stage
+    first, each with how many PCTs are there, e.g. "Self-assessment (1 of 17), Panel
+    formation (1 of 17), Scoring (15 of 17)". No PCT: "No assessments".
+    """
+    present = sorted((stage, n) for stage, n in stages.items() if n)
+    if not present:
+        return "No assessments"
+    if len(present) == 1:
+        return Stage(present[0][0]).label
+    total = sum(n for _stage, n in present)
+    return ", ".join(f"{Stage(stage).label} ({n} of {total})" for stage, n in present)
 
 
 def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float], list[ShaRow]]:
@@ -546,6 +574,13 @@ def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float]
         columns=["sha", "old", "new"],
     )
     reviews = {r.sha_id: r for r in RegionReview.objects.filter(round=round_)}
+    stages: dict[str, dict[int, int]] = {}
+    for row in (
+        Assessment.objects.filter(round=round_)
+        .values("pct__sha__ods_code", "stage")
+        .annotate(n=Count("pk"))
+    ):
+        stages.setdefault(row["pct__sha__ods_code"], {})[row["stage"]] = row["n"]
     rows = []
     for sha in StrategicHealthAuthority.objects.order_by("name"):
         means = []
@@ -562,7 +597,18 @@ def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float]
         counts_by_rule = {
             rule: sum(f.rule == rule for f in flags.get(sha.ods_code, [])) for rule in RULES
         }
-        rows.append(ShaRow(sha, means, reviews.get(sha.pk), up, len(mine) - up, n, counts_by_rule))
+        rows.append(
+            ShaRow(
+                sha,
+                means,
+                reviews.get(sha.pk),
+                up,
+                len(mine) - up,
+                n,
+                counts_by_rule,
+                stages.get(sha.ods_code, {}),
+            )
+        )
     return columns, england, rows
 
 

@@ -49,6 +49,14 @@ def competency_columns(round_: AssessmentRound) -> list[str]:
     return [competency_code(n) for n in numbers]
 
 
+def competency_key(round_: AssessmentRound) -> list[tuple[str, str]]:
+    """``(code, short name)`` of the round's competencies, in column order (``c1`` …):
+    the full names behind the short C1 … CN headers, for their visually-hidden text and
+    the key under each table or chart."""
+    competencies = round_.framework.competencies.order_by("number")
+    return [(competency_code(c.number), c.short_name) for c in competencies]
+
+
 def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None) -> pd.DataFrame:
     """One row per PCT with agreed ratings in the round (two queries, whatever the size).
 

@@ -32,6 +32,7 @@ national_round = view_access("reports.cross_check", lookup=round_by_slug)
 @national_round
 def cross_check_page(request, round_: AssessmentRound):
     from reports.moderation import RULES, Z_THRESHOLD, cross_check
+    from reports.tables import competency_key
 
     columns, england, rows = cross_check(round_=round_)
     return render(
@@ -40,6 +41,7 @@ def cross_check_page(request, round_: AssessmentRound):
         {
             "round": round_,
             "columns": columns,
+            "competency_key": competency_key(round_),
             "england": england,
             "rows": rows,
             "z": Z_THRESHOLD,

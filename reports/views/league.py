@@ -100,10 +100,24 @@ def _file(frame, round_, columns, fmt, request, info) -> HttpResponse:
     return response
 
 
+SORT_LABELS = {
+    "rank": "rank",
+    "pct": "PCT name",
+    "governance": "governance points",
+    "total": "total",
+    "change": "change since the previous round",
+}
+
+
+def _sort_label(sort: str, key: list[tuple[str, str]]) -> str:
+    names = {code: f"{code.upper()} {name}" for code, name in key}
+    return SORT_LABELS.get(sort) or names.get(sort, sort)
+
+
 @require_safe
 @view_access("reports.view_league_rows", lookup=round_by_slug, public=True)
 def league_table(request, round_: AssessmentRound):
-    from reports.tables import PATTERNS
+    from reports.tables import PATTERNS, competency_key
 
     frame, info = league_rows(request, round_)
     fmt = request.GET.get("format", "")
@@ -116,6 +130,7 @@ def league_table(request, round_: AssessmentRound):
         return response
     if fmt:
         raise Http404("Unknown format: use csv or xlsx.")
+    key = competency_key(round_)
     shas = StrategicHealthAuthority.objects.order_by("name")
     if info["within_region"]:
         shas = shas.filter(ods_code__in=info["sha_codes"])
@@ -135,6 +150,9 @@ def league_table(request, round_: AssessmentRound):
             "published": round_.is_published(),
             "shas": list(shas),
             "patterns": [(code, label) for code, (label, _test) in PATTERNS.items()],
+            "pattern_label": PATTERNS[info["pattern"]][0] if info["pattern"] else "",
+            "competency_key": key,
+            "sort_label": _sort_label(info["sort"], key),
             **info,
         },
     )

@@ -43,7 +43,7 @@ def _page(round_: AssessmentRound, sha: SHA) -> str:
 @moderation_access
 def moderation_page(request, region: RegionRound):
     round_, sha = region.round, region.sha
-    from reports.moderation import moderation, rating_rows  # pandas on first use
+    from reports.moderation import moderation, rating_rows, region_stage  # pandas on first use
 
     data = moderation(round_=round_, sha=sha)
     ratings = list(
@@ -77,6 +77,11 @@ def moderation_page(request, region: RegionRound):
             "unanswered": unanswered,
             "adjusted": _adjusted(request),
             "status": status,
+            "status_text": (
+                review.get_status_display()
+                if review and status != RegionReview.Status.MODERATING
+                else region_stage({stage.value: n for stage, n in data.stage_counts})
+            ),
             "stages": list(Stage),
             "can_moderate": can_moderate,
             "can_sign_off": can_moderate

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from assessments.access import assessment_by_pct, view_access
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.factual_accuracy import (
+    HOLD_BACK_RULE,
     comment_answer,
     comment_raise,
     comments_for,
@@ -60,6 +61,7 @@ def pct_page(request, assessment: Assessment):
             "assessment": assessment,
             "chart": None if report.is_draft else profile_chart_svg(report),
             "window": window,
+            "hold_back_rule": HOLD_BACK_RULE,
             "comments": [
                 (
                     c,
@@ -100,8 +102,7 @@ def comment(request, assessment: Assessment):
     else:
         messages.success(
             request,
-            "Comment sent: SHA staff will answer it. Until they do, your results are held back "
-            "from publication.",
+            f"Comment sent: SHA staff will answer it. {HOLD_BACK_RULE}",
         )
     return redirect(_page(assessment) + "#factual-accuracy")
 
