@@ -1,25 +1,15 @@
 """The server half of the GOV.UK error pattern, shared by every form of the site.
 
-``add_service_errors`` puts a service's refusal on the fields it is about: services raise
-``ValidationError`` keyed by the form field's name (an item's code such as ``c5``, or
-``c5_rationale``), so each message stands beside its item as well as in the summary.
-``summary_entries`` lists the summary's links: one per message, to the field (to an item's
+``assessments.exceptions.form_add_refusal`` puts a service's refusal on the fields it is
+about: services raise ``ValidationError`` keyed by the form field's name (an item's code
+such as ``c5``, or ``c5_rationale``), so each message stands beside its item as well as in
+the summary. ``summary_entries`` lists the summary's links: one per message, to the field (to an item's
 first radio), each message reading once. A field may set ``summary_name`` (say the item's
 label) when its label alone does not say which item it is, and ``summary_item`` (the item's
 label) so that a message already naming the item is not prefixed again.
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Add ``exc``'s messages to ``form``: keys naming a field go on it, the rest on top."""
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.error_dict.items():
-            form.add_error(key if key in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def field_anchor(bound_field: forms.BoundField) -> str:

@@ -14,8 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments.access import view_access
 from assessments.confirmation import confirmation_page, confirmed
-from assessments.exceptions import ConflictError, TransitionError, refusal_messages
-from assessments.form_errors import add_service_errors
+from assessments.exceptions import (
+    ConflictError,
+    TransitionError,
+    form_add_refusal,
+    refusal_messages,
+)
 from assessments.models import Assessment, EvidenceDocument, Stage
 from assessments.views import evidence_file_response
 from panels.access import panel_assessment, panel_document
@@ -84,7 +88,7 @@ def score(request, assessment: Assessment):
                 view = panel_view(assessment=assessment, seat=seat)
                 form = ScoringForm(rows=view.rows, initial={"version": seat.version})
             except ValidationError as exc:
-                add_service_errors(posted, exc)
+                form_add_refusal(posted, exc)
                 form = posted
             else:
                 if checking:
@@ -182,7 +186,7 @@ def consensus(request, assessment: Assessment):
                 panel.refresh_from_db()
                 form = ConsensusForm(rows=view.rows, initial={"version": panel.version})
             except ValidationError as exc:
-                add_service_errors(posted, exc)
+                form_add_refusal(posted, exc)
                 form = posted
             else:
                 messages.success(
@@ -232,7 +236,7 @@ def _close_refused(request, assessment: Assessment, exc: ValidationError):
             data[f"{row.code}_rationale"] = row.agreed.rationale
     form = ConsensusForm(data, rows=view.rows)
     form.is_valid()
-    add_service_errors(form, exc)
+    form_add_refusal(form, exc)
     return _consensus_page(
         request,
         assessment,
