@@ -191,8 +191,8 @@ def consensus(request, assessment: Assessment):
             else:
                 messages.success(
                     request,
-                    "Consensus saved as a draft. Close consensus once every item has its "
-                    "agreed value and rationale.",
+                    "Consensus saved. It stays a draft until you close consensus, which "
+                    "needs every item's agreed value and rationale.",
                 )
                 return redirect(_url("panels:consensus", assessment))
         else:
