@@ -31,12 +31,14 @@ def _reads_once(name: str, message: str, item: str = "") -> str:
     return f"{name}: {message}"
 
 
-def summary_entries(form: forms.Form) -> list[tuple[str, str]]:
+def summary_entries(form: forms.Form, *, row: int | None = None) -> list[tuple[str, str]]:
     """``(href, message)`` for each error of ``form`` in page order; href is empty for an
-    error about the form as a whole."""
+    error about the form as a whole. ``row``: the form's number in a formset, named first."""
     entries = [("", str(message)) for message in form.non_field_errors()]
     for bound_field in form:
         name = str(getattr(bound_field.field, "summary_name", "") or bound_field.label or "")
+        if row is not None:
+            name = f"Row {row}, {name[:1].lower()}{name[1:]}"
         item = str(getattr(bound_field.field, "summary_item", ""))
         entries.extend(
             (f"#{field_anchor(bound_field)}", _reads_once(name, str(message), item))
