@@ -11,7 +11,7 @@
  *    them. localStorage rather than a periodic server save: a server draft would write
  *    history rows for half-typed answers and bump the version the optimistic lock checks,
  *    turning a colleague's concurrent save into a conflict. "Save draft" stays the way to
- *    keep a draft on the server.
+ *    keep a draft on the server. Logging out clears them (computers may be shared).
  */
 (function () {
   "use strict";
@@ -113,7 +113,19 @@
     });
   }
 
+  // Unsaved answers stay in this browser only until its user logs out (a shared computer).
+  function clearOnLogout() {
+    document.querySelectorAll("form[action$='/logout/']").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        Object.keys(window.localStorage).forEach(function (key) {
+          if (key.indexOf("wcc-draft:") === 0) { window.localStorage.removeItem(key); }
+        });
+      });
+    });
+  }
+
   function start() {
+    clearOnLogout();
     var summary = errorSummary();
     document.querySelectorAll("form[data-autosave]").forEach(function (form) {
       autosave(form, summary !== null);

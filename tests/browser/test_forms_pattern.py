@@ -62,3 +62,16 @@ def test_unsaved_scores_warn_before_leaving_and_are_restored_until_saved(page, d
     expect(page.locator("textarea[name=c1_notes]")).to_have_value("Typed, never saved.")
     expect(page.locator("[data-test=restored]")).to_have_count(0)
     assert page.evaluate("() => Object.keys(localStorage)") == []
+
+
+def test_logging_out_clears_answers_kept_in_the_browser(page, demo_data):
+    log_in(page, "chair.q34")
+    page.goto(SCORE_URL)
+    page.locator("textarea[name=c1_notes]").fill("Typed on a shared computer.")
+    assert len(page.evaluate("() => Object.keys(localStorage)")) == 1
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_load_state()
+
+    assert page.evaluate("() => Object.keys(localStorage)") == []
