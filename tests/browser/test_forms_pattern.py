@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
+from tests.factories.files import PDF
 
 SCORE_URL = "/panels/2009-10/5pg/score/"
 ACTIVE_ID = "() => document.activeElement && document.activeElement.id"
@@ -75,3 +76,22 @@ def test_logging_out_clears_answers_kept_in_the_browser(page, demo_data):
     page.wait_for_load_state()
 
     assert page.evaluate("() => Object.keys(localStorage)") == []
+
+
+def test_uploading_evidence_keeps_what_the_board_typed(page, demo_data, tmp_path):
+    document = tmp_path / "minutes.pdf"
+    document.write_bytes(PDF)
+    log_in(page, "board.5pe")
+    page.goto("/assessments/2009-10/5PE/self-assessment/")
+    page.locator("textarea[name=c1_commentary]").fill("Typed before uploading.")
+    expect(page.locator("select[name=doc_type]")).to_have_value("")  # no default: asks
+
+    page.locator("select[name=doc_type]").select_option("other")
+    page.locator("input[name=file]").set_input_files(str(document))
+    page.get_by_role("button", name="Upload").click()
+
+    expect(
+        page.get_by_text("Your answers were saved as a draft and the document uploaded")
+    ).to_be_visible()
+    expect(page.locator("textarea[name=c1_commentary]")).to_have_value("Typed before uploading.")
+    expect(page.locator("[data-test=evidence]")).to_contain_text("minutes")
