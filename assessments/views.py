@@ -150,6 +150,8 @@ def _self_assessment_page(request, assessment, *, detail, form, editable, eviden
             "form": form,
             "editable": editable,
             "evidence_form": evidence_form,
+            # One error summary at the top, in page order: the upload, then the answers.
+            "summary_forms": [f for f in (evidence_form, form) if f is not None],
         },
     )
 

@@ -537,6 +537,10 @@ def test_submit_reports_the_missing_items_and_the_tick_together(client, assessme
         ("id_finance_0", "Financial management: choose a light."),
         ("id_confirm", "Tick this box to submit: the board must have agreed it."),
     ]
+    page = response.content.decode()
+    assert page.count('data-test="error-summary"') == 1
+    assert page.index('data-test="error-summary"') < page.index('id="evidence-heading"')
+    assert "Our level for" not in page[: page.index('id="evidence-heading"')]
     assert SelfAssessment.objects.count() == 0
 
 

@@ -127,7 +127,12 @@ def test_submit_with_missing_items_shows_the_errors_and_writes_nothing(client):
     assert response.context["form"].errors == {"board": ["Board governance: choose a light."]}
     html = response.content.decode()
     assert html.count('<a href="#id_board_0">Board governance: choose a light.</a>') == 1
+    assert "Your light for Board governance:" not in html  # the label is not repeated
     assert "<title>Error: Scoring:" in html
+    # the item itself is marked: its radios invalid, its message beside them
+    assert html.count('class="form-check-input is-invalid"') == 3
+    # at the top: above the self-assessment card, not below it
+    assert html.index('id="error-summary"') < html.index('id="sa-heading"')
     assert MemberScore.objects.count() == 0
 
 
