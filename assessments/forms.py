@@ -74,10 +74,21 @@ class SelfAssessmentForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 2}),
                 required=False,
             )
+            # The error summary names the item once (see assessments.form_errors).
+            label = item_label(item)
+            self.fields[item.code].summary_name = label
+            self.fields[f"{item.code}_commentary"].summary_name = f"{label}, why"
+            self.fields[item.code].summary_item = label
+            self.fields[f"{item.code}_commentary"].summary_item = label
             rating = ratings.get(item.code)
             if not self.is_bound and rating is not None:
                 self.initial[item.code] = "" if rating.value is None else str(rating.value)
                 self.initial[f"{item.code}_commentary"] = rating.commentary
+        # In page order, so that the error summary lists problems as the page shows them.
+        for name in ("commentary", "confirm"):
+            self.fields[name] = self.fields.pop(name)
+        # Its message says what to do ("Tick this box…"): no label before it in the summary.
+        self.fields["confirm"].summary_item = "Tick this box"
 
     def _priority_fields(self, priorities: list) -> None:
         """Ten rows of an indicator with its baseline and target: text as typed, checked
@@ -139,9 +150,15 @@ class SelfAssessmentForm(forms.Form):
         ]
 
     def clean(self):
+        """On submit, every problem at once: each item left blank (in the words of
+        ``self_assessment_submit``, which still checks) and the board's tick."""
         data = super().clean()
-        if self.submitting and not data.get("confirm"):
-            self.add_error("confirm", "Tick this box to submit: the board must have agreed it.")
+        if self.submitting:
+            for item in self.items_:
+                if item.code in data and not data[item.code]:
+                    self.add_error(item.code, f"{item_label(item)}: choose a {value_field(item)}.")
+            if not data.get("confirm"):
+                self.add_error("confirm", "Tick this box to submit: the board must have agreed it.")
         return data
 
     def values(self) -> dict:
@@ -153,7 +170,14 @@ class SelfAssessmentForm(forms.Form):
 
 
 class EvidenceForm(forms.Form):
-    doc_type = forms.ChoiceField(label="Type of document", choices=EvidenceDocument.DocType.choices)
+    """A document of evidence. Its fields sit outside the self-assessment's ``<form>`` but
+    post with it (``form="self-assessment"``), so an upload saves the typed answers first."""
+
+    doc_type = forms.ChoiceField(
+        label="Type of document",
+        choices=[("", "Choose the type of document"), *EvidenceDocument.DocType.choices],
+        error_messages={"required": "Choose the type of document."},
+    )
     title = forms.CharField(label="Title", max_length=200, required=False)
     file = forms.FileField(
         label="File",
@@ -164,6 +188,8 @@ class EvidenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         limit = settings.EVIDENCE_MAX_BYTES / 1_048_576
         self.fields["file"].help_text += f" Up to {limit:.0f} MB."
+        for field in self.fields.values():
+            field.widget.attrs["form"] = "self-assessment"
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

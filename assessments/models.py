@@ -319,7 +319,9 @@ class AgreedRating(ItemRating):
     )
     panel_level = models.PositiveSmallIntegerField(null=True, blank=True)
     panel_light = models.CharField(max_length=5, choices=Light.choices, blank=True)
-    rationale = models.TextField()
+    # Blank while the chair has agreed the value but not yet written why (a draft);
+    # closing consensus needs every rationale.
+    rationale = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock.")
 
     class Meta:

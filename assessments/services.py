@@ -203,8 +203,12 @@ def agreed_rating_record(
     value: int | str,
     rationale: str,
     by: AbstractBaseUser | None,
+    rationale_required: bool = True,
 ) -> AgreedRating:
     """Record the panel's agreed level or light for one item, at panel consensus.
+
+    ``rationale_required=False`` stores a value agreed before its rationale is written (the
+    chair's draft); ``consensus_close`` checks that every rationale is there.
 
     Creates the rating or updates it; the panel's value is set to the same value (the
     panel agrees it now; moderation later changes only the current value). Writes a
@@ -223,7 +227,7 @@ def agreed_rating_record(
         )
     level, light = _parse_value(item, value)
     rationale = (rationale or "").strip()
-    if not rationale:
+    if not rationale and rationale_required:
         raise ValidationError({"rationale": "Write the rationale the PCT board will read."})
 
     rating = AgreedRating.objects.filter(assessment=assessment, **{field: item}).first()

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +19,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments.access import assessment_by_pct, document_by_pk, view_access
 from assessments.confirmation import confirmation_page, confirmed
-from assessments.exceptions import ConflictError, TransitionError, refusal_messages
+from assessments.exceptions import (
+    ConflictError,
+    TransitionError,
+    form_add_refusal,
+    refusal_messages,
+)
 from assessments.forms import EvidenceForm, SelfAssessmentForm
 from assessments.models import Assessment, EvidenceDocument, Stage
 from assessments.selectors import outcome_indicators, self_assessment_detail
@@ -108,7 +114,7 @@ def self_assessment(request, assessment: Assessment):
                     },
                 )
             except ValidationError as exc:
-                posted.add_error(None, exc)
+                form_add_refusal(posted, exc)
                 form = posted
             else:
                 if checking:
@@ -125,6 +131,17 @@ def self_assessment(request, assessment: Assessment):
                 return redirect(_self_assessment_url(assessment))
         else:
             form = posted
+    return _self_assessment_page(
+        request,
+        assessment,
+        detail=detail,
+        form=form,
+        editable=editable,
+        evidence_form=EvidenceForm() if editable else None,
+    )
+
+
+def _self_assessment_page(request, assessment, *, detail, form, editable, evidence_form):
     return render(
         request,
         "assessments/self_assessment.html",
@@ -133,7 +150,9 @@ def self_assessment(request, assessment: Assessment):
             "detail": detail,
             "form": form,
             "editable": editable,
-            "evidence_form": EvidenceForm() if editable else None,
+            "evidence_form": evidence_form,
+            # One error summary at the top, in page order: the upload, then the answers.
+            "summary_forms": [f for f in (evidence_form, form) if f is not None],
         },
     )
 
@@ -186,25 +205,91 @@ def _self_assessment_check_page(
 @require_POST
 @view_access("assessments.edit_self_assessment", lookup=assessment_by_pct)
 def evidence_upload_view(request, assessment: Assessment):
-    form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        problems = [f"{form[name].label}: {' '.join(errs)}" for name, errs in form.errors.items()]
-        messages.error(request, "The document was not uploaded. " + " ".join(problems))
-        return redirect(_self_assessment_url(assessment))
-    try:
-        document = evidence_upload(
-            assessment=assessment,
-            doc_type=form.cleaned_data["doc_type"],
-            title=form.cleaned_data["title"],
-            file=form.cleaned_data["file"],
-            by=request.user,
-            max_bytes=settings.EVIDENCE_MAX_BYTES,
+    """Upload a document without losing what was typed: the Upload button posts the whole
+    self-assessment form here (``formaction``), so its answers are saved as a draft first,
+    then the document is stored. Either refusal shows the page again with everything as
+    typed and the problems in the error summary. A post without the self-assessment's
+    fields (an older page) only uploads."""
+    evidence_form = EvidenceForm(request.POST, request.FILES)
+    draft = None
+    if "version" in request.POST:
+        detail = self_assessment_detail(assessment=assessment)
+        draft = SelfAssessmentForm(
+            request.POST,
+            items=rated_items(assessment.round.framework),
+            ratings=detail.ratings,
+            indicators=outcome_indicators(),
         )
-    except (TransitionError, ValidationError) as exc:
-        messages.error(request, "The document was not uploaded. " + " ".join(refusal_messages(exc)))
-    else:
-        messages.success(request, f"Uploaded {document.title}.")
+    if not evidence_form.is_valid() or (draft is not None and not draft.is_valid()):
+        return _upload_refused(request, assessment, draft=draft, evidence_form=evidence_form)
+    # One transaction: a refused upload leaves the draft unsaved too (the page shows both
+    # as typed), so the version on the page stays the one the next save expects.
+    failed = draft
+    try:
+        with transaction.atomic():
+            if draft is not None:
+                self_assessment_save(
+                    assessment=assessment,
+                    values=draft.values(),
+                    commentary=draft.cleaned_data["commentary"],
+                    by=request.user,
+                    expected_version=draft.cleaned_data["version"],
+                    priorities=draft.priorities(),
+                )
+            failed = evidence_form
+            document = evidence_upload(
+                assessment=assessment,
+                doc_type=evidence_form.cleaned_data["doc_type"],
+                title=evidence_form.cleaned_data["title"],
+                file=evidence_form.cleaned_data["file"],
+                by=request.user,
+                max_bytes=settings.EVIDENCE_MAX_BYTES,
+            )
+    except TransitionError as exc:
+        messages.error(request, "The document was not uploaded. " + str(exc))
+        return redirect(_self_assessment_url(assessment))
+    except ConflictError as exc:
+        draft.add_error(None, str(exc))
+        return _upload_refused(request, assessment, draft=draft, evidence_form=evidence_form)
+    except ValidationError as exc:
+        if failed is evidence_form:
+            for message in refusal_messages(exc):
+                evidence_form.add_error("file", message)
+        else:
+            form_add_refusal(draft, exc)
+        return _upload_refused(request, assessment, draft=draft, evidence_form=evidence_form)
+    saved_draft = draft is not None
+    messages.success(
+        request,
+        f"Your answers were saved as a draft and the document uploaded: {document.title}."
+        if saved_draft
+        else f"Uploaded {document.title}.",
+    )
     return redirect(_self_assessment_url(assessment))
+
+
+def _upload_refused(request, assessment, *, draft, evidence_form):
+    """The self-assessment page again, as typed, with the upload's problems at the top."""
+    detail = self_assessment_detail(assessment=assessment)
+    if draft is None:
+        draft = SelfAssessmentForm(
+            items=rated_items(assessment.round.framework),
+            ratings=detail.ratings,
+            indicators=outcome_indicators(),
+            priorities=detail.priorities,
+            initial={
+                "version": detail.version,
+                "commentary": detail.self_assessment.commentary if detail.self_assessment else "",
+            },
+        )
+    return _self_assessment_page(
+        request,
+        assessment,
+        detail=detail,
+        form=draft,
+        editable=assessment.stage == Stage.SELF_ASSESSMENT and not detail.submitted,
+        evidence_form=evidence_form,
+    )
 
 
 @require_POST

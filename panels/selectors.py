@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from assessments.models import (
@@ -561,19 +562,26 @@ class PanelView:
     @property
     def consensus_gaps(self) -> list[str]:
         """Why consensus cannot close yet: items not agreed, members neither done nor excused."""
-        gaps = [
-            f"{item_label(row.item)}: no agreed value yet."
-            if row.agreed is None
-            else f"{item_label(row.item)}: no rationale yet."
-            for row in self.rows
-            if row.agreed is None or not row.agreed.rationale.strip()
-        ]
-        gaps.extend(
+        return [message for messages in self.consensus_gap_fields.values() for message in messages]
+
+    @property
+    def consensus_gap_fields(self) -> dict[str, list[str]]:
+        """``consensus_gaps`` keyed by the consensus form's field each is about: ``c5`` (no
+        agreed value), ``c5_rationale`` (no rationale); members not done under ``__all__``."""
+        gaps: dict[str, list[str]] = {}
+        for row in self.rows:
+            if row.agreed is None:
+                gaps[row.code] = [f"{item_label(row.item)}: no agreed value yet."]
+            elif not row.agreed.rationale.strip():
+                gaps[f"{row.code}_rationale"] = [f"{item_label(row.item)}: no rationale yet."]
+        seats = [
             f"Seat {seat.seat_type.number} ({seat.person or 'vacant'}) has not submitted; "
             "record a reason if they could not take part."
             for seat in self.seats
             if seat.submitted_at is None and not seat.absence_reason
-        )
+        ]
+        if seats:
+            gaps[NON_FIELD_ERRORS] = seats
         return gaps
 
 

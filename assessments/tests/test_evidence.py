@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from assessments.form_errors import summary_entries
 from assessments.models import EvidenceDocument, Role
 from assessments.services import evidence_upload, self_assessment_save
 from tests.factories import (
@@ -59,6 +60,11 @@ def post_file(client, assessment, name, content, doc_type="other", title=""):
 
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
+
+
+def upload_errors(response) -> list[tuple[str, str]]:
+    """The upload's error summary: ``(link, message)`` for each problem."""
+    return summary_entries(response.context["evidence_form"])
 
 
 def submit(assessment, board):
@@ -134,7 +140,7 @@ def test_wrong_type_refused_naming_the_file_and_the_rule(
 
     response = post_file(client, assessment, name, content)
 
-    assert messages_of(response) == [f"The document was not uploaded. {message}"]
+    assert upload_errors(response) == [("#id_file", f"File: {message}")]
     assert EvidenceDocument.objects.count() == 0
     assert [p for p in media.rglob("*") if p.is_file()] == []
 
@@ -145,8 +151,8 @@ def test_too_big_refused_naming_the_file_and_the_limit(client, assessment, board
 
     response = post_file(client, assessment, "plan.pdf", PDF + b"0" * (4096 - len(PDF)))
 
-    assert messages_of(response) == [
-        "The document was not uploaded. plan.pdf: the file is 4 KB; the limit is 2 KB."
+    assert upload_errors(response) == [
+        ("#id_file", "File: plan.pdf: the file is 4 KB; the limit is 2 KB.")
     ]
     assert EvidenceDocument.objects.count() == 0
     assert [p for p in media.rglob("*") if p.is_file()] == []
@@ -157,7 +163,7 @@ def test_upload_without_a_file_says_so(client, assessment, board):
 
     response = client.post(upload_url(assessment), {"doc_type": "other"}, follow=True)
 
-    assert messages_of(response) == ["The document was not uploaded. File: This field is required."]
+    assert upload_errors(response) == [("#id_file", "File: This field is required.")]
 
 
 def test_upload_refused_after_submission(client, assessment, board):

@@ -278,9 +278,10 @@ def test_submit_with_missing_items_names_each_beside_its_field_and_at_the_top(
     page = response.content.decode()
     summary = page[page.index('data-test="error-summary"') :]
     assert re.findall(r'<a href="#(id_\w+)">', summary[: summary.index("</div>")]) == [
-        "id_c5",
-        "id_finance",
+        "id_c5_0",
+        "id_finance_0",
     ]
+    assert "<title>Error: Self-assessment:" in page
     assert 'id="id_c5"' in page
     assert 'id="id_finance"' in page
     assert form["c1"].value() == "2"  # what the board chose is still on the page
@@ -300,6 +301,86 @@ def test_submit_needs_the_confirmation_but_a_draft_does_not(client, assessment, 
     }
     assert messages_of(saved) == ["Draft saved. You can come back and finish at any time."]
     assert SelfAssessment.objects.get().status == "draft"
+
+
+def test_submit_reports_the_missing_items_and_the_tick_together(client, assessment, frameworks):
+    framework = frameworks["2009-10"]
+    client.force_login(board_of(assessment.pct))
+    data = complete_post(framework, 0, action="submit")
+    del data["c1"], data["finance"]
+
+    response = client.post(url(assessment), data)
+
+    links = [
+        (href, message)
+        for href, message in re.findall(
+            r'<li><a href="#(\w+)">([^<]+)</a></li>', response.content.decode()
+        )
+    ]
+    assert links == [
+        ("id_c1_0", "1. Locally leading the NHS: choose a level."),
+        ("id_finance_0", "Financial management: choose a light."),
+        ("id_confirm", "Tick this box to submit: the board must have agreed it."),
+    ]
+    page = response.content.decode()
+    assert page.count('data-test="error-summary"') == 1
+    assert page.index('data-test="error-summary"') < page.index('id="evidence-heading"')
+    assert "Our level for" not in page[: page.index('id="evidence-heading"')]
+    assert SelfAssessment.objects.count() == 0
+
+
+def test_upload_saves_the_typed_answers_as_a_draft_first(client, assessment, frameworks, media):
+    framework = frameworks["2009-10"]
+    client.force_login(board_of(assessment.pct))
+    data = complete_post(framework, 0, action="upload", level="3") | {
+        "c1_commentary": "Typed before uploading.",
+        "doc_type": "other",
+        "title": "Board minutes",
+        "file": SimpleUploadedFile("minutes.pdf", PDF),
+    }
+
+    response = client.post(
+        f"/assessments/{assessment.round.slug}/{assessment.pct.ods_code}/evidence/",
+        data,
+        follow=True,
+    )
+
+    assert messages_of(response) == [
+        "Your answers were saved as a draft and the document uploaded: Board minutes."
+    ]
+    rating = SelfAssessmentRating.objects.get(competency__number=1)
+    assert (rating.level, rating.commentary) == (3, "Typed before uploading.")
+    assert SelfAssessment.objects.get().status == "draft"
+    assert response.context["form"]["c1_commentary"].value() == "Typed before uploading."
+
+
+def test_upload_without_a_type_keeps_the_typed_answers_and_asks_for_it(
+    client, assessment, frameworks, media
+):
+    framework = frameworks["2009-10"]
+    client.force_login(board_of(assessment.pct))
+    data = complete_post(framework, 0, action="upload") | {
+        "c1_commentary": "Typed before uploading.",
+        "file": SimpleUploadedFile("minutes.pdf", PDF),
+    }
+
+    response = client.post(
+        f"/assessments/{assessment.round.slug}/{assessment.pct.ods_code}/evidence/", data
+    )
+
+    page = response.content.decode()
+    assert '<a href="#id_doc_type">Type of document: Choose the type of document.</a>' in page
+    assert "<title>Error: Self-assessment:" in page
+    assert response.context["form"]["c1_commentary"].value() == "Typed before uploading."
+    assert SelfAssessment.objects.count() == 0
+
+
+def test_evidence_type_has_no_default(client, assessment, frameworks):
+    client.force_login(board_of(assessment.pct))
+
+    page = client.get(url(assessment)).content.decode()
+
+    assert '<option value="" selected>Choose the type of document</option>' in page
 
 
 def test_submitted_page_is_read_only_and_a_post_is_refused(client, assessment, frameworks):

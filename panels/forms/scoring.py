@@ -12,6 +12,7 @@ from django import forms
 
 from competencies.forms import level_choices, light_choices
 from competencies.models import value_field
+from competencies.selectors import item_label
 from panels.selectors import ItemRow
 from panels.services.scoring import AgreedInput, MemberInput
 
@@ -30,6 +31,16 @@ class _ItemForm(forms.Form):
         self.helper.disable_csrf = True
 
     suffixes: tuple[str, ...] = ()
+
+    def _name_fields(self, row: ItemRow) -> None:
+        """Say which item each field is about in the error summary (its labels repeat)."""
+        label = item_label(row.item)
+        for suffix in self.suffixes:
+            field = self.fields[f"{row.code}{suffix}"]
+            field.summary_item = label
+            field.summary_name = (
+                label if not suffix else f"{label}, {field.label[0].lower()}{field.label[1:]}"
+            )
 
     @property
     def items(self) -> list[tuple]:
@@ -70,6 +81,7 @@ class ScoringForm(_ItemForm):
                 self.initial[row.code] = str(row.mine.value) if row.mine.value is not None else ""
                 self.initial[f"{row.code}_notes"] = row.mine.notes_for_board
                 self.initial[f"{row.code}_internal"] = row.mine.internal_notes
+            self._name_fields(row)
 
     @property
     def submitting(self) -> bool:
@@ -115,6 +127,7 @@ class ConsensusForm(_ItemForm):
             if not self.is_bound and row.agreed is not None:
                 self.initial[row.code] = str(row.agreed.value)
                 self.initial[f"{row.code}_rationale"] = row.agreed.rationale
+            self._name_fields(row)
 
     def inputs(self) -> dict:
         data = self.cleaned_data

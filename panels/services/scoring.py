@@ -142,19 +142,20 @@ def member_scores_save(
         )
 
     items = rated_items(assessment.round.framework)
-    errors, cleaned = [], {}
+    # Keyed by the item's code, the name of its form field (see assessments.form_errors).
+    errors, cleaned = {}, {}
     for item in items:
         entry = values.get(item, MemberInput(None))
         try:
             cleaned[item] = (_value_fields(item, entry.value), entry)
         except ValidationError as exc:
-            errors.extend(exc.messages)
+            errors[item.code] = exc.messages
     if submit:
-        errors += [
-            f"{item_label(item)}: choose a {value_field(item)}."
+        errors |= {
+            item.code: [f"{item_label(item)}: choose a {value_field(item)}."]
             for item, (fields, _entry) in cleaned.items()
             if fields["level"] is None and not fields["light"]
-        ]
+        }
     if errors:
         raise ValidationError(errors)
 
@@ -247,10 +248,14 @@ def consensus_record(
     by: AbstractBaseUser,
     expected_version: int,
 ) -> Panel:
-    """Record the agreed value and rationale of the items given (others are left as they are).
+    """Record, as a draft, the agreed value and rationale of the items given (others are left
+    as they are).
 
-    An item with a value needs a rationale and the other way round; an item left wholly
-    blank is skipped (a draft). Refused unless the assessment is at panel consensus.
+    The chair may store values agreed in the meeting before their rationales are written:
+    an item with a value and no rationale is saved; an item left wholly blank is skipped.
+    A rationale without a value is refused (``ValidationError`` keyed by the item's code).
+    Completeness (every item valued, every rationale written) is checked only by
+    ``consensus_close``. Refused unless the assessment is at panel consensus.
     """
     assessment = panel.assessment
     if assessment.stage != Stage.CONSENSUS:
@@ -258,15 +263,13 @@ def consensus_record(
             f"Consensus can be recorded only at panel consensus; this assessment is at "
             f"{assessment.get_stage_display()}."
         )
-    errors, todo = [], []
+    errors, todo = {}, []
     for item, entry in values.items():
         has_value, has_rationale = entry.value not in (None, ""), bool(entry.rationale.strip())
         if not has_value and not has_rationale:
             continue
         if not has_value:
-            errors.append(f"{item_label(item)}: choose the agreed value for this rationale.")
-        elif not has_rationale:
-            errors.append(f"{item_label(item)}: write the rationale the board will read.")
+            errors[item.code] = f"{item_label(item)}: choose the agreed value for this rationale."
         else:
             todo.append((item, entry))
     if errors:
@@ -279,6 +282,7 @@ def consensus_record(
             value=entry.value,
             rationale=entry.rationale.strip(),
             by=by,
+            rationale_required=False,
         )
     return panel
 
@@ -291,8 +295,10 @@ def consensus_close(*, assessment: Assessment, by: AbstractBaseUser) -> Assessme
             f"Consensus can be closed only at panel consensus; this assessment is at "
             f"{assessment.get_stage_display()}."
         )
-    gaps = panel_view(assessment=assessment).consensus_gaps
+    gaps = panel_view(assessment=assessment).consensus_gap_fields
     if gaps:
+        # Keyed by the consensus form's field (``c5`` for a value, ``c5_rationale`` for a
+        # rationale), so that each missing thing is its own message, linked to its item.
         raise ValidationError(gaps)
     return assessment_advance(
         assessment=assessment,

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from assessments.form_errors import summary_entries
 from assessments.models import Role, Stage
 from panels.models import JobRole, Panel, Seat, SeatChange
 from panels.tests.formation_builders import build_region, person
@@ -123,6 +124,9 @@ def test_formation_panel_refuses_an_ineligible_person_posted_directly(client):
     page = text(response)
     escaped = message.replace("'", "&#x27;")
     assert page.count(escaped) == 2  # in the summary at the top and beside the field
+    # the seat is named once in the summary, not as its label and again in the message
+    assert summary_entries(response.context["form"]) == [("#id_seat_2", message)]
+    assert "<title>Error: " in page
     assert holders(region) == {n: None for n in range(1, 6)}  # nothing saved
 
 

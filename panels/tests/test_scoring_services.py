@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import AgreedRating, Assessment, RatingChange, Stage
-from panels.models import MemberScore, Seat, SeatChange
+from panels.models import MemberScore, Panel, Seat, SeatChange
 from panels.services.scoring import (
     AgreedInput,
     MemberInput,
@@ -262,7 +262,27 @@ def test_consensus_record_writes_agreed_ratings_through_assessments():
     assert RatingChange.objects.filter(source="consensus").count() == 5
 
 
-def test_consensus_record_refuses_value_without_rationale_and_writes_nothing():
+def test_consensus_record_saves_a_value_without_its_rationale_as_a_draft():
+    panel = build_scoring_panel()
+    submit_all(panel)
+    first, second = panel.competencies
+
+    consensus_record(
+        panel=panel.panel,
+        values={first: AgreedInput(2, "Fine."), second: AgreedInput(3, "")},
+        by=panel.chair.person.user,
+        expected_version=1,
+    )
+
+    assert [(r.level, r.rationale) for r in AgreedRating.objects.order_by("competency")] == [
+        (2, "Fine."),
+        (3, ""),
+    ]
+    assert RatingChange.objects.filter(source="consensus").count() == 2
+    assert Panel.objects.get(pk=panel.panel.pk).version == 2
+
+
+def test_consensus_record_refuses_a_rationale_without_a_value_keyed_by_item():
     panel = build_scoring_panel()
     submit_all(panel)
     first, second = panel.competencies
@@ -270,14 +290,16 @@ def test_consensus_record_refuses_value_without_rationale_and_writes_nothing():
     with pytest.raises(ValidationError) as excinfo:
         consensus_record(
             panel=panel.panel,
-            values={first: AgreedInput(2, "Fine."), second: AgreedInput(3, "")},
+            values={first: AgreedInput(2, "Fine."), second: AgreedInput(None, "Why.")},
             by=panel.chair.person.user,
             expected_version=1,
         )
 
-    assert excinfo.value.messages == [
-        "2. Working with community partners: write the rationale the board will read."
-    ]
+    assert excinfo.value.message_dict == {
+        f"c{second.number}": [
+            "2. Working with community partners: choose the agreed value for this rationale."
+        ]
+    }
     assert AgreedRating.objects.count() == 0
 
 

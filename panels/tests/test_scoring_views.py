@@ -5,6 +5,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from assessments.form_errors import summary_entries
 from assessments.models import AgreedRating, Assessment, Role, Stage
 from panels.models import MemberScore, Seat
 from panels.services.scoring import MemberInput, member_scores_save
@@ -123,8 +124,15 @@ def test_submit_with_missing_items_shows_the_errors_and_writes_nothing(client):
     response = client.post(url(panel, "score"), data)
 
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == ["Board governance: choose a light."]
-    assert 'id="error-summary"' in response.content.decode()
+    assert response.context["form"].errors == {"board": ["Board governance: choose a light."]}
+    html = response.content.decode()
+    assert html.count('<a href="#id_board_0">Board governance: choose a light.</a>') == 1
+    assert "Your light for Board governance:" not in html  # the label is not repeated
+    assert "<title>Error: Scoring:" in html
+    # the item itself is marked: its radios invalid, its message beside them
+    assert html.count('class="form-check-input is-invalid"') == 3
+    # at the top: above the self-assessment card, not below it
+    assert html.index('id="error-summary"') < html.index('id="sa-heading"')
     assert MemberScore.objects.count() == 0
 
 
@@ -316,14 +324,58 @@ def test_close_consensus_refused_with_the_reasons(client):
     panel = build_scoring_panel(stage=Stage.CONSENSUS)
     client.force_login(panel.chair.person.user)
 
-    response = client.post(url(panel, "consensus") + "close/", follow=True)
+    response = client.post(url(panel, "consensus") + "close/")
 
-    message = next(str(m) for m in response.context["messages"])
-    assert message.startswith(
-        "Consensus cannot close yet: 1. Locally leading the NHS: no agreed value yet."
+    html = response.content.decode()
+    assert "<title>Error: Consensus:" in html
+    assert '<h2 class="h5" id="error-summary-title">There is a problem</h2>' in html
+    assert (
+        '<li><a href="#id_c1_0">1. Locally leading the NHS: no agreed value yet.</a></li>' in html
     )
-    assert "Seat 2 (Member 2) has not submitted" in message
+    # the members table comes first on the page, then the items
+    assert _summary(response)[1][1].startswith("Seat 2 (Member 2) has not submitted")
     assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
+
+
+def _summary(response) -> list[tuple[str, str]]:
+    return summary_entries(response.context["form"])
+
+
+def test_close_consensus_lists_each_missing_rationale_as_its_own_linked_message(client):
+    panel = build_scoring_panel()
+    for seat in panel.seats:
+        submit(panel, seat)
+    client.force_login(panel.chair.person.user)
+    data = {"version": "1"}
+    for c in panel.competencies:
+        data[f"c{c.number}"] = "2"
+    for a in panel.areas:
+        data[a.code] = "amber"
+    client.post(url(panel, "consensus"), data)
+
+    response = client.post(url(panel, "consensus") + "close/")
+
+    hrefs = [href for href, _message in _summary(response)]
+    assert hrefs == [f"#id_c{c.number}_rationale" for c in panel.competencies] + [
+        f"#id_{a.code}_rationale" for a in panel.areas
+    ]
+    assert _summary(response)[0][1] == "1. Locally leading the NHS: no rationale yet."
+    assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
+
+
+def test_chair_saves_agreed_values_without_rationales_as_a_draft(client):
+    panel = build_scoring_panel()
+    for seat in panel.seats:
+        submit(panel, seat)
+    client.force_login(panel.chair.person.user)
+    first = panel.competencies[0]
+
+    response = client.post(url(panel, "consensus"), {"version": "1", f"c{first.number}": "3"})
+
+    assert response.status_code == 302
+    assert [(r.competency_id, r.level, r.rationale) for r in AgreedRating.objects.all()] == [
+        (first.pk, 3, "")
+    ]
 
 
 def test_chair_excuses_a_member_from_the_consensus_page(client):

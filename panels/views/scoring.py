@@ -14,7 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments.access import view_access
 from assessments.confirmation import confirmation_page, confirmed
-from assessments.exceptions import ConflictError, TransitionError, refusal_messages
+from assessments.exceptions import (
+    ConflictError,
+    TransitionError,
+    form_add_refusal,
+    refusal_messages,
+)
 from assessments.models import Assessment, EvidenceDocument, Stage
 from assessments.views import evidence_file_response
 from panels.access import panel_assessment, panel_document
@@ -83,7 +88,7 @@ def score(request, assessment: Assessment):
                 view = panel_view(assessment=assessment, seat=seat)
                 form = ScoringForm(rows=view.rows, initial={"version": seat.version})
             except ValidationError as exc:
-                posted.add_error(None, exc)
+                form_add_refusal(posted, exc)
                 form = posted
             else:
                 if checking:
@@ -155,11 +160,12 @@ def _scores_check_page(request, assessment: Assessment, *, seat: Seat, form: Sco
 @require_http_methods(["GET", "POST"])
 @view_access("panels.view_consensus", lookup=panel_assessment, change="panels.record_consensus")
 def consensus(request, assessment: Assessment):
+    """The chair saves agreed values and rationales as a draft, in any order and part by part;
+    completeness is checked when closing (``close_consensus``)."""
     is_chair = request.user.has_perm("panels.record_consensus", assessment)
     seat = _own_seat(request.user, assessment) if is_chair else None
     view = panel_view(assessment=assessment, seat=seat)
     panel = assessment.panel
-    editable = is_chair and assessment.stage == Stage.CONSENSUS
     form = ConsensusForm(rows=view.rows, initial={"version": panel.version})
     if request.method == "POST":
         posted = ConsensusForm(request.POST, rows=view.rows)
@@ -180,13 +186,24 @@ def consensus(request, assessment: Assessment):
                 panel.refresh_from_db()
                 form = ConsensusForm(rows=view.rows, initial={"version": panel.version})
             except ValidationError as exc:
-                posted.add_error(None, exc)
+                form_add_refusal(posted, exc)
                 form = posted
             else:
-                messages.success(request, "Consensus saved.")
+                messages.success(
+                    request,
+                    "Consensus saved. It stays a draft until you close consensus, which "
+                    "needs every item's agreed value and rationale.",
+                )
                 return redirect(_url("panels:consensus", assessment))
         else:
             form = posted
+    return _consensus_page(request, assessment, view=view, form=form, seat=seat, is_chair=is_chair)
+
+
+def _consensus_page(
+    request, assessment: Assessment, *, view, form, seat, is_chair: bool, summary_title=""
+):
+    editable = is_chair and assessment.stage == Stage.CONSENSUS
     # The chair sees members' scores only once they have submitted their own.
     show_scores = not is_chair or (seat is not None and seat.submitted_at is not None)
     return render(
@@ -202,7 +219,32 @@ def consensus(request, assessment: Assessment):
             "gaps": view.consensus_gaps if editable else [],
             "absence_form": AbsenceForm(),
             "can_excuse": is_chair and assessment.stage == Stage.SCORING,
+            "summary_title": summary_title or "Nothing was saved",
         },
+    )
+
+
+def _close_refused(request, assessment: Assessment, exc: ValidationError):
+    """The consensus page with each missing value, rationale or member as its own message,
+    linked to its item: the saved consensus as a form, with the refusal on its fields."""
+    seat = _own_seat(request.user, assessment)
+    view = panel_view(assessment=assessment, seat=seat)
+    data = {"version": assessment.panel.version}
+    for row in view.rows:
+        if row.agreed is not None:
+            data[row.code] = str(row.agreed.value)
+            data[f"{row.code}_rationale"] = row.agreed.rationale
+    form = ConsensusForm(data, rows=view.rows)
+    form.is_valid()
+    form_add_refusal(form, exc)
+    return _consensus_page(
+        request,
+        assessment,
+        view=view,
+        form=form,
+        seat=seat,
+        is_chair=True,
+        summary_title="Consensus cannot close yet",
     )
 
 
@@ -214,10 +256,9 @@ def close_consensus(request, assessment: Assessment):
     back = _url("panels:consensus", assessment)
     if not confirmed(request):
         if assessment.stage == Stage.CONSENSUS:
-            gaps = panel_view(assessment=assessment).consensus_gaps
+            gaps = panel_view(assessment=assessment).consensus_gap_fields
             if gaps:
-                messages.error(request, "Consensus cannot close yet: " + " ".join(gaps))
-                return redirect(back)
+                return _close_refused(request, assessment, ValidationError(gaps))
         sha = assessment.pct.sha.name
         return confirmation_page(
             request,
@@ -237,7 +278,7 @@ def close_consensus(request, assessment: Assessment):
     except (TransitionError, ConflictError) as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, "Consensus cannot close yet: " + " ".join(exc.messages))
+        return _close_refused(request, assessment, exc)
     else:
         messages.success(
             request,

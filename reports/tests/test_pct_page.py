@@ -386,3 +386,22 @@ def test_answer_that_releases_a_held_back_pct_is_saved_when_the_mail_server_fail
     assert (comment.response, assessment.stage) == ("Checked: the rating stands.", Stage.PUBLISHED)
     assert mailoutbox == []
     assert given_up(caplog) == [demo_user("board.5nd").email]
+
+
+def test_comment_without_an_item_is_shown_again_with_the_error_summary(
+    client, confirmed_north_east
+):
+    login(client, "board.5nd")
+    before = FactualAccuracyComment.objects.count()
+
+    response = client.post(
+        PAGE.format("5nd", "2009-10") + "comments/",
+        {"rating": "", "comment": "Typed, and kept."},
+    )
+
+    page = response.content.decode()
+    assert "<title>Error: " in page
+    assert '<li><a href="#id_rating">Item: This field is required.</a></li>' in page
+    assert 'aria-invalid="true"' in page
+    assert response.context["comment_form"]["comment"].value() == "Typed, and kept."
+    assert FactualAccuracyComment.objects.count() == before

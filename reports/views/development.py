@@ -216,6 +216,7 @@ def development_plan(request, assessment: Assessment):
             "assessment": assessment,
             "plan": plan,
             "form": form,
+            "plan_forms": [form, formset],  # the error summary's, in page order
             "formset": formset,
             "changes": DevelopmentPlanChange.objects.filter(assessment=assessment)
             .select_related("changed_by")

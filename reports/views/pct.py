@@ -16,7 +16,12 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import assessment_by_pct, view_access
-from assessments.exceptions import ConflictError, TransitionError, refusal_messages
+from assessments.exceptions import (
+    ConflictError,
+    TransitionError,
+    form_add_refusal,
+    refusal_messages,
+)
 from assessments.factual_accuracy import (
     HOLD_BACK_RULE,
     comment_answer,
@@ -37,6 +42,12 @@ def _page(assessment: Assessment) -> str:
 @require_safe
 @view_access("reports.view_pct_page", lookup=assessment_by_pct, public=True)
 def pct_page(request, assessment: Assessment):
+    return _pct_page(request, assessment)
+
+
+def _pct_page(request, assessment: Assessment, *, comment_form=None, answer=None):
+    """The page; ``comment_form`` or ``answer`` (``(comment pk, form)``) is a refused form,
+    shown again as typed with its error summary."""
     from reports.pct_report import pct_report, profile_chart_svg  # pandas on first use
 
     report = pct_report(assessment=assessment)
@@ -65,13 +76,23 @@ def pct_page(request, assessment: Assessment):
             "comments": [
                 (
                     c,
-                    FactualAccuracyAnswerForm(rating=c.rating, prefix=f"c{c.pk}")
+                    (
+                        answer[1]
+                        if answer is not None and answer[0] == c.pk
+                        else FactualAccuracyAnswerForm(rating=c.rating, prefix=f"c{c.pk}")
+                    )
                     if may_answer and not c.response
                     else None,
                 )
                 for c in comments
             ],
-            "comment_form": FactualAccuracyCommentForm(ratings=rated) if may_comment else None,
+            "comment_form": (comment_form or FactualAccuracyCommentForm(ratings=rated))
+            if may_comment
+            else None,
+            "page_has_errors": bool(
+                (comment_form is not None and comment_form.errors)
+                or (answer is not None and answer[1].errors)
+            ),
             "may_answer": may_answer,
             "inside": inside,
         },
@@ -87,9 +108,7 @@ def comment(request, assessment: Assessment):
     rated = [(r, item_label(r.item)) for r in ratings]
     form = FactualAccuracyCommentForm(request.POST, ratings=rated)
     if not form.is_valid():
-        problems = "; ".join(f"{form[f].label}: {' '.join(e)}" for f, e in form.errors.items())
-        messages.error(request, f"Comment not sent. {problems}")
-        return redirect(_page(assessment) + "#factual-accuracy")
+        return _pct_page(request, assessment, comment_form=form)
     try:
         comment_raise(
             assessment=assessment,
@@ -97,7 +116,10 @@ def comment(request, assessment: Assessment):
             comment=form.cleaned_data["comment"],
             by=request.user,
         )
-    except (ValidationError, TransitionError) as exc:
+    except ValidationError as exc:
+        form_add_refusal(form, exc)
+        return _pct_page(request, assessment, comment_form=form)
+    except TransitionError as exc:
         messages.error(request, f"Comment not sent. {' '.join(refusal_messages(exc))}")
     else:
         messages.success(
@@ -122,9 +144,7 @@ def answer(request, assessment: Assessment, comment_id: int):
         raise Http404("No such comment.")
     form = FactualAccuracyAnswerForm(request.POST, rating=raised.rating, prefix=f"c{raised.pk}")
     if not form.is_valid():
-        problems = "; ".join(f"{form[f].label}: {' '.join(e)}" for f, e in form.errors.items())
-        messages.error(request, f"Answer not saved. {problems}")
-        return redirect(_page(assessment) + f"#comment-{raised.pk}")
+        return _pct_page(request, assessment, answer=(raised.pk, form))
     try:
         comment_answer(
             comment=raised,

@@ -1,0 +1,47 @@
+"""The server half of the GOV.UK error pattern, shared by every form of the site.
+
+``assessments.exceptions.form_add_refusal`` puts a service's refusal on the fields it is
+about: services raise ``ValidationError`` keyed by the form field's name (an item's code
+such as ``c5``, or ``c5_rationale``), so each message stands beside its item as well as in
+the summary. ``summary_entries`` lists the summary's links: one per message, to the field (to an item's
+first radio), each message reading once. A field may set ``summary_name`` (say the item's
+label) when its label alone does not say which item it is, and ``summary_item`` (the item's
+label) so that a message already naming the item is not prefixed again.
+"""
+
+from django import forms
+
+
+def field_anchor(bound_field: forms.BoundField) -> str:
+    """The id an error links to: the input, or for radios and tick lists the first option."""
+    widget = bound_field.field.widget
+    if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return f"{bound_field.auto_id}_0"
+    return bound_field.auto_id
+
+
+def _reads_once(name: str, message: str, item: str = "") -> str:
+    """``name: message``, unless the message already names the field (``Seat 3: …``) or
+    the item it belongs to."""
+    head = name.split(":")[0].strip()
+    if not name or name in message or (head and message.startswith(head)):
+        return message
+    if item and item in message:
+        return message
+    return f"{name}: {message}"
+
+
+def summary_entries(form: forms.Form, *, row: int | None = None) -> list[tuple[str, str]]:
+    """``(href, message)`` for each error of ``form`` in page order; href is empty for an
+    error about the form as a whole. ``row``: the form's number in a formset, named first."""
+    entries = [("", str(message)) for message in form.non_field_errors()]
+    for bound_field in form:
+        name = str(getattr(bound_field.field, "summary_name", "") or bound_field.label or "")
+        if row is not None:
+            name = f"Row {row}, {name[:1].lower()}{name[1:]}"
+        item = str(getattr(bound_field.field, "summary_item", ""))
+        entries.extend(
+            (f"#{field_anchor(bound_field)}", _reads_once(name, str(message), item))
+            for message in bound_field.errors
+        )
+    return entries

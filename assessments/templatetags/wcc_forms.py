@@ -1,0 +1,23 @@
+"""Template filters of the error pattern (see ``assessments.form_errors``)."""
+
+from django import template
+
+from assessments.form_errors import summary_entries
+
+register = template.Library()
+
+
+@register.filter
+def error_summary(form) -> list[tuple[str, str]]:
+    """The error summary's ``(href, message)`` entries for ``form``: a form, a formset, or
+    a list of them in page order (a form and the formset below it)."""
+    if form is None:
+        return []
+    if isinstance(form, list | tuple):
+        return [entry for each in form for entry in error_summary(each)]
+    if hasattr(form, "forms"):  # a formset: its own errors, then each form's, by row
+        entries = [("", str(m)) for m in form.non_form_errors()]
+        for number, each in enumerate(form.forms, start=1):
+            entries += summary_entries(each, row=number)
+        return entries
+    return summary_entries(form)

@@ -1,0 +1,140 @@
+/* The browser half of the GOV.UK form pattern (no inline script: the CSP forbids it).
+ *
+ * 1. An error summary (.wcc-error-summary or [data-error-summary]) takes focus when the page
+ *    loads, and each of its links moves focus to its field (scrolling its legend or label
+ *    into view), as the GOV.UK error summary does.
+ * 2. Work is never lost on long forms (form[data-autosave]): the page warns before leaving
+ *    with unsaved changes (beforeunload, switched off while the form submits), and every
+ *    change is kept in this browser's localStorage. Coming back to the page with answers
+ *    that were never saved restores them with a notice ("We restored answers you had not
+ *    saved"); a save that succeeds (the page comes back without an error summary) clears
+ *    them. localStorage rather than a periodic server save: a server draft would write
+ *    history rows for half-typed answers and bump the version the optimistic lock checks,
+ *    turning a colleague's concurrent save into a conflict. "Save draft" stays the way to
+ *    keep a draft on the server. Logging out clears them (computers may be shared).
+ */
+(function () {
+  "use strict";
+
+  function focusField(id) {
+    var field = document.getElementById(id);
+    if (!field) { return false; }
+    var group = field.closest("fieldset") || field.closest(".mb-3") || field;
+    group.scrollIntoView();
+    field.focus({ preventScroll: true });
+    return true;
+  }
+
+  function errorSummary() {
+    var summary = document.querySelector(".wcc-error-summary, [data-error-summary]");
+    if (!summary) { return null; }
+    if (!summary.hasAttribute("tabindex")) { summary.setAttribute("tabindex", "-1"); }
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      if (link && focusField(link.getAttribute("href").slice(1))) { event.preventDefault(); }
+    });
+    return summary;
+  }
+
+  function fieldsOf(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrfmiddlewaretoken" && el.name !== "version" &&
+        el.type !== "submit" && el.type !== "button" && el.type !== "file" &&
+        el.type !== "hidden" && el.type !== "password";
+    });
+  }
+
+  function snapshot(form) {
+    var data = {};
+    fieldsOf(form).forEach(function (el) {
+      if (el.type === "radio") {
+        if (el.checked) { data[el.name] = el.value; } else if (!(el.name in data)) { data[el.name] = ""; }
+      } else if (el.type === "checkbox") {
+        data[el.name] = el.checked ? "on" : "";
+      } else {
+        data[el.name] = el.value;
+      }
+    });
+    return data;
+  }
+
+  function apply(form, data) {
+    fieldsOf(form).forEach(function (el) {
+      if (!(el.name in data)) { return; }
+      if (el.type === "radio") { el.checked = el.value === data[el.name]; }
+      else if (el.type === "checkbox") { el.checked = data[el.name] === "on"; }
+      else { el.value = data[el.name]; }
+    });
+  }
+
+  function same(a, b) {
+    return Object.keys(a).every(function (key) { return !(key in b) || a[key] === b[key]; });
+  }
+
+  function autosave(form, hasErrors) {
+    var key = "wcc-draft:" + form.getAttribute("data-autosave");
+    var submittedKey = "wcc-submitted:" + form.getAttribute("data-autosave");
+    var store = window.localStorage;
+    var dirty = false;
+    var submitted = window.sessionStorage.getItem(submittedKey);
+    window.sessionStorage.removeItem(submittedKey);
+    if (submitted && !hasErrors) {
+      store.removeItem(key);  // the save succeeded
+    }
+    var stored = store.getItem(key);
+    if (stored && !hasErrors) {
+      var data = JSON.parse(stored);
+      if (!same(data, snapshot(form))) {
+        apply(form, data);
+        dirty = true;
+        var notice = document.createElement("div");
+        notice.className = "alert alert-info";
+        notice.setAttribute("role", "status");
+        notice.setAttribute("data-test", "restored");
+        notice.textContent = "We restored answers you had not saved. Save a draft to keep them.";
+        form.insertBefore(notice, form.firstChild);
+      }
+    }
+    function keep() {
+      dirty = true;
+      store.setItem(key, JSON.stringify(snapshot(form)));
+    }
+    form.addEventListener("input", keep);
+    form.addEventListener("change", keep);
+    form.addEventListener("submit", function () {
+      dirty = false;
+      window.sessionStorage.setItem(submittedKey, "1");
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (!dirty) { return; }
+      event.preventDefault();
+      event.returnValue = "";
+    });
+  }
+
+  // Unsaved answers stay in this browser only until its user logs out (a shared computer).
+  function clearOnLogout() {
+    document.querySelectorAll("form[action$='/logout/']").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        Object.keys(window.localStorage).forEach(function (key) {
+          if (key.indexOf("wcc-draft:") === 0) { window.localStorage.removeItem(key); }
+        });
+      });
+    });
+  }
+
+  function start() {
+    clearOnLogout();
+    var summary = errorSummary();
+    document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+      autosave(form, summary !== null);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

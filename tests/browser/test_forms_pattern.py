@@ -1,0 +1,97 @@
+"""The GOV.UK form pattern and "work is never lost", in Chromium under the site's CSP: the
+error summary takes focus and its links move to the fields; the scoring page warns before
+leaving with unsaved changes, and keeps them in the browser until they are saved."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in
+from tests.factories.files import PDF
+
+SCORE_URL = "/panels/2009-10/5pg/score/"
+ACTIVE_ID = "() => document.activeElement && document.activeElement.id"
+
+
+def test_scoring_errors_take_focus_and_each_link_moves_to_its_item(page, demo_data):
+    log_in(page, "chair.q34")
+    page.goto(SCORE_URL)
+    page.locator("input[name=c1][value='3']").check()
+
+    page.get_by_role("button", name="Submit my scores").click()
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_contain_text("There is a problem")
+    expect(page).to_have_title(re.compile(r"^Error: Scoring:"))
+    assert page.evaluate(ACTIVE_ID) == "error-summary"
+    link = summary.get_by_role("link", name=re.compile(r"^2\. .*: choose a level\.$"))
+    assert link.get_attribute("href") == "#id_c2_0"
+    link.click()
+    assert page.evaluate(ACTIVE_ID) == "id_c2_0"
+    expect(page.locator("#id_c2_0")).to_be_in_viewport()
+    expect(page.locator("input[name=c1][value='3']")).to_be_checked()  # kept as chosen
+
+
+def test_unsaved_scores_warn_before_leaving_and_are_restored_until_saved(page, demo_data):
+    log_in(page, "chair.q34")
+    page.goto(SCORE_URL)
+    leave_warning = (
+        "() => { const e = new Event('beforeunload', {cancelable: true});"
+        " window.dispatchEvent(e); return e.defaultPrevented; }"
+    )
+    assert page.evaluate(leave_warning) is False  # nothing typed yet
+
+    page.locator("input[name=c1][value='3']").check()
+    page.locator("textarea[name=c1_notes]").fill("Typed, never saved.")
+    assert page.evaluate(leave_warning) is True
+
+    # Leave without saving (accepting the browser's warning), then come back.
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto("/")
+    page.goto(SCORE_URL)
+    expect(page.locator("[data-test=restored]")).to_have_text(
+        "We restored answers you had not saved. Save a draft to keep them."
+    )
+    expect(page.locator("input[name=c1][value='3']")).to_be_checked()
+    expect(page.locator("textarea[name=c1_notes]")).to_have_value("Typed, never saved.")
+
+    # Saving clears the browser's copy: coming back shows the saved draft, no notice.
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved.")).to_be_visible()
+    page.goto("/")
+    page.goto(SCORE_URL)
+    expect(page.locator("textarea[name=c1_notes]")).to_have_value("Typed, never saved.")
+    expect(page.locator("[data-test=restored]")).to_have_count(0)
+    assert page.evaluate("() => Object.keys(localStorage)") == []
+
+
+def test_logging_out_clears_answers_kept_in_the_browser(page, demo_data):
+    log_in(page, "chair.q34")
+    page.goto(SCORE_URL)
+    page.locator("textarea[name=c1_notes]").fill("Typed on a shared computer.")
+    assert len(page.evaluate("() => Object.keys(localStorage)")) == 1
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_load_state()
+
+    assert page.evaluate("() => Object.keys(localStorage)") == []
+
+
+def test_uploading_evidence_keeps_what_the_board_typed(page, demo_data, tmp_path):
+    document = tmp_path / "minutes.pdf"
+    document.write_bytes(PDF)
+    log_in(page, "board.5pe")
+    page.goto("/assessments/2009-10/5PE/self-assessment/")
+    page.locator("textarea[name=c1_commentary]").fill("Typed before uploading.")
+    expect(page.locator("select[name=doc_type]")).to_have_value("")  # no default: asks
+
+    page.locator("select[name=doc_type]").select_option("other")
+    page.locator("input[name=file]").set_input_files(str(document))
+    page.get_by_role("button", name="Upload").click()
+
+    expect(
+        page.get_by_text("Your answers were saved as a draft and the document uploaded")
+    ).to_be_visible()
+    expect(page.locator("textarea[name=c1_commentary]")).to_have_value("Typed before uploading.")
+    expect(page.locator("[data-test=evidence]")).to_contain_text("minutes")
