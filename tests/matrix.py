@@ -20,6 +20,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,16 @@ def build_subject(round_slug: str = "2009-10", ods: str = "5ND") -> Subject:
     )
     rating = AgreedRating.objects.filter(assessment=assessment).order_by("pk").first()
     assert rating is not None, f"{ods} {round_slug} has no agreed ratings: choose another subject"
+    # Answered: an unanswered comment would hold the PCT back from every published output.
     comment = assessment.factual_accuracy_comments.first() or (
         FactualAccuracyComment.objects.create(
-            assessment=assessment, rating=rating, comment="Matrix comment.", raised_by=board
+            assessment=assessment,
+            rating=rating,
+            comment="Matrix comment.",
+            raised_by=board,
+            response="Matrix answer.",
+            responded_by=get_user_model().objects.get(username=f"moderator.{sha.ods_code.lower()}"),
+            responded_at=timezone.now(),
         )
     )
     person = Person.objects.filter(pct__sha=sha).order_by("pk").first()

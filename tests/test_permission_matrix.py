@@ -28,9 +28,12 @@ of answers in the order of :data:`OUTSIDERS` (then, for GET, ``|`` and the insid
 
 from __future__ import annotations
 
+import datetime
+import io
 import os
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 
 from tests.matrix import FORGED, build_subject, every_url, path_of, snapshot
@@ -291,3 +294,209 @@ def _record(persona, got):  # pragma: no cover - MATRIX_RECORD=DIR: what each UR
         for method, answers in got.items():
             for name, status in answers.items():
                 out.write(f"{method} {name} {status}\n")
+
+
+# --- The embargo: every output, on a frozen clock, at three points of the process ----------
+#
+# The subject's outputs are requested with the clock frozen (time_machine) before the
+# cross-check (North East at regional moderation), during 5ND's factual-accuracy window
+# (the national team confirmed North East on the frozen clock) and an hour after
+# publication. Nothing of the unpublished round reaches anyone outside the process, and
+# no 200 body of an outsider's names the subject before publication; everything
+# published reaches anonymous visitors (but the PDF and the evidence, which stay the
+# board's, its SHA staff's and the national team's). No demo user is staff: the admin's
+# pages of the result models send everyone to log in.
+
+EMBARGO_PERSONAS = [*OUTSIDERS, "moderator.q30", "board.5nd"]
+
+
+def outputs(subject) -> dict[str, str]:
+    from assessments.models import Assessment
+
+    assessment = Assessment.objects.get(round__slug=subject.round_slug, pct__ods_code=subject.ods)
+    round_, ods, sha = subject.round_slug, subject.ods, subject.sha_code
+    return {
+        "league": f"/reports/league-table/{round_}/",
+        "csv": f"/reports/league-table/{round_}/?format=csv",
+        "xlsx": f"/reports/league-table/{round_}/?format=xlsx",
+        "sub-csv": f"/reports/league-table/{round_}/?format=csv&sub_indicators=1",
+        "json": f"/api/results/{round_}.json",
+        "page": f"/reports/pct/{ods}/{round_}/",
+        "pdf": f"/reports/pct/{ods}/{round_}.pdf",
+        "england": f"/reports/summary/{round_}/",
+        "region": f"/reports/summary/{round_}/{sha}/",
+        "development": f"/reports/development/{round_}/",
+        "evidence": f"/assessments/evidence/{subject.evidence_pk}/",
+        "panel-evidence": f"/panels/{round_}/{ods}/evidence/{subject.evidence_pk}/",
+        "admin-ratings": "/admin/assessments/agreedrating/",
+        "admin-rating": f"/admin/assessments/agreedrating/{subject.rating_id}/change/",
+        "admin-assessment": f"/admin/assessments/assessment/{assessment.pk}/change/",
+        "admin-comments": "/admin/assessments/factualaccuracycomment/",
+    }
+
+
+def answers(*codes: str) -> dict[str, int]:
+    """An output's answers, in the order of EMBARGO_PERSONAS (the outsiders, then
+    moderator.q30 and board.5nd)."""
+    (line,) = codes
+    return dict(zip(EMBARGO_PERSONAS, map(int, line.split()), strict=True))
+
+
+ADMIN_ANSWERS = answers("302 302 302 302 302 302 302 302")
+# fmt: off
+BEFORE = {
+    #                    anon mem  ch34 mod34 b5pg nat  mod30 b5nd
+    "league":    answers("404 404 404 200 404 200 200 404"),  # q34: its own rows only
+    "csv":       answers("404 404 404 200 404 200 200 404"),
+    "xlsx":      answers("404 404 404 200 404 200 200 404"),
+    "sub-csv":   answers("404 404 404 200 404 200 200 404"),
+    "json":      answers("404 404 404 404 404 404 404 404"),
+    "page":      answers("404 404 404 404 404 200 200 404"),
+    "pdf":       answers("302 404 404 404 404 200 200 404"),
+    "england":   answers("404 404 404 404 404 200 404 404"),
+    "region":    answers("404 404 404 404 404 200 200 404"),
+    "development": answers("404 404 404 200 404 200 200 404"),
+    "evidence":  answers("302 404 404 404 404 200 200 200"),
+    "panel-evidence": answers("302 404 404 404 404 200 200 404"),
+}
+# During its window 5ND's board sees its own draft, page and PDF, and nothing else.
+WINDOW = BEFORE | {
+    "page":      answers("404 404 404 404 404 200 200 200"),
+    "pdf":       answers("302 404 404 404 404 200 200 200"),
+}
+# A minute before publication the boards' windows have closed: as before the cross-check.
+CLOSED = BEFORE
+PUBLISHED = {
+    "league":    answers("200 200 200 200 200 200 200 200"),
+    "csv":       answers("200 200 200 200 200 200 200 200"),
+    "xlsx":      answers("200 200 200 200 200 200 200 200"),
+    "sub-csv":   answers("200 200 200 200 200 200 200 200"),
+    "json":      answers("200 200 200 200 200 200 200 200"),
+    "page":      answers("200 200 200 200 200 200 200 200"),
+    "pdf":       answers("302 404 404 404 404 200 200 200"),
+    "england":   answers("200 200 200 200 200 200 200 200"),
+    "region":    answers("200 200 200 200 200 200 200 200"),
+    "development": answers("200 200 200 200 200 200 200 200"),
+    "evidence":  answers("302 404 404 404 404 200 200 200"),
+    "panel-evidence": answers("302 404 404 404 404 200 200 404"),
+}
+# fmt: on
+for _table in (BEFORE, WINDOW, PUBLISHED):
+    _table.update(
+        dict.fromkeys(("admin-ratings", "admin-rating", "admin-assessment"), ADMIN_ANSWERS)
+    )
+    _table["admin-comments"] = ADMIN_ANSWERS
+
+# The clock: a working day in spring 2010, North East confirmed then; its window open a
+# day later; publication the day after the window closes, the clock an hour after it.
+T0 = datetime.datetime(2010, 4, 20, 10, 0, tzinfo=datetime.UTC)
+
+
+def _text(response) -> bytes:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+        cells = (c for sheet in book for r in sheet.iter_rows(values_only=True) for c in r)
+        return " ".join(str(c) for c in cells if c is not None).encode()
+    return body
+
+
+def embargo_answers(client, subject, persona, *, published: bool) -> list[str]:
+    """What each output answers the persona, as ``name status``; before publication an
+    outsider's 200 that names the subject is reported too."""
+    login(client, persona)
+    got = []
+    for name, path in outputs(subject).items():
+        try:
+            response = client.get(path)
+        except Exception as error:  # the test client re-raises the view's exception
+            got.append(f"{name} 500 {type(error).__name__}: {error}")
+            continue
+        body = _text(response)
+        got.append(f"{name} {response.status_code}")
+        outsider = persona in OUTSIDERS[:-1]
+        if response.status_code == 200 and outsider and not published and SUBJECT_NAME in body:
+            got.append(f"{name}: {persona} sees {SUBJECT_NAME.decode()} before publication")
+    return got
+
+
+def want(table, persona) -> list[str]:
+    return [f"{name} {table[name][persona]}" for name in table]
+
+
+def diff(got: list[str], wanted: list[str]) -> str:
+    return (
+        "got "
+        + "; ".join(sorted(set(got) - set(wanted)))
+        + " | wanted "
+        + "; ".join(sorted(set(wanted) - set(got)))
+    )
+
+
+def confirm_region(subject):
+    from assessments.models import AssessmentRound, StrategicHealthAuthority
+    from assessments.regions import region_confirm, region_sign_off
+
+    round_ = AssessmentRound.objects.get(slug=subject.round_slug)
+    sha = StrategicHealthAuthority.objects.get(ods_code=subject.sha_code)
+    region_sign_off(
+        round_=round_, sha=sha, by=get_user_model().objects.get(username="moderator.q30")
+    )
+    return region_confirm(
+        round_=round_, sha=sha, by=get_user_model().objects.get(username="national")
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", EMBARGO_PERSONAS)
+def test_embargo_before_the_cross_check(client, subject, persona):
+    with time_machine.travel(T0, tick=False):
+        got = embargo_answers(client, subject, persona, published=False)
+
+    assert got == want(BEFORE, persona), diff(got, want(BEFORE, persona))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", EMBARGO_PERSONAS)
+def test_embargo_during_the_boards_window(client, subject, persona):
+    with time_machine.travel(T0, tick=False):
+        review = confirm_region(subject)
+    assert review.factual_accuracy_closes > T0 + datetime.timedelta(days=1)
+
+    with time_machine.travel(T0 + datetime.timedelta(days=1), tick=False):
+        got = embargo_answers(client, subject, persona, published=False)
+
+    assert got == want(WINDOW, persona), diff(got, want(WINDOW, persona))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", EMBARGO_PERSONAS)
+def test_embargo_after_publication(client, subject, persona):
+    from assessments.models import AssessmentRound
+
+    with time_machine.travel(T0, tick=False):
+        review = confirm_region(subject)
+    publication = review.factual_accuracy_closes + datetime.timedelta(days=1)
+    AssessmentRound.objects.filter(slug=subject.round_slug).update(published_at=publication)
+
+    with time_machine.travel(publication - datetime.timedelta(minutes=1), tick=False):
+        early = embargo_answers(client, subject, persona, published=False)
+        assert early == want(CLOSED, persona), diff(early, want(CLOSED, persona))
+    with time_machine.travel(publication + datetime.timedelta(hours=1), tick=False):
+        got = embargo_answers(client, subject, persona, published=True)
+
+    assert got == want(PUBLISHED, persona), diff(got, want(PUBLISHED, persona))
+
+
+@pytest.mark.django_db
+def test_the_name_check_can_fire(client, subject):
+    """The subject's name is on its region's league table for its own SHA staff, so the
+    checks above that no outsider reads it would notice a row that leaked."""
+    login(client, "moderator.q30")
+
+    with time_machine.travel(T0, tick=False):
+        body = client.get(outputs(subject)["league"]).content
+
+    assert SUBJECT_NAME in body
