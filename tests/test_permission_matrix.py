@@ -210,6 +210,7 @@ def answer(client, method: str, path: str) -> tuple[int, str, bytes]:
     return response.status_code, response.get("Location", ""), body
 
 
+@pytest.mark.django_db
 def test_every_url_has_an_entry_and_every_argument_a_filler(subject):
     missing = [u.name for u in URLS if expected(u.name) is None]
     unfillable = []
