@@ -218,8 +218,13 @@ def sub_indicator_table(*, round_: AssessmentRound, ods_codes: list[str]) -> pd.
     )
     long = pd.DataFrame(list(rows), columns=["ods_code", "area", "number", "light"])
     if long.empty:
+        # ``dtype=object``: with no PCT at all (a region none of whose PCTs is ranked yet)
+        # an empty list would make a float column, which the league table cannot merge on.
         return pd.DataFrame(
-            {"ods_code": ods_codes, **{c: [None] * len(ods_codes) for c in columns}}
+            {
+                "ods_code": pd.Series(ods_codes, dtype=object),
+                **{c: [None] * len(ods_codes) for c in columns},
+            }
         )
     long["item"] = long["area"] + "_" + long["number"].astype(str)
     wide = long.pivot(index="ods_code", columns="item", values="light")
