@@ -2,11 +2,17 @@
 
 Run by ``loadtest/run.py`` (``make loadtest``), which starts the site and gives this file:
 
-- ``LOADTEST_ACCOUNTS``: a JSON file of ``{"username", "path"}``, one per seat at scoring
-  (the demo's West Midlands panels of 2009-10). Simulated member *i* takes seat
-  ``i mod len(accounts)``: with 200 simulated members and ~85 seats, two or three
-  browsers share each seat account (a member with a laptop, a phone and a tablet), so the
-  optimistic lock on the seat is exercised too: a stale save is refused, not acknowledged.
+- ``LOADTEST_ACCOUNTS``: a JSON file of ``{"username", "path", "session"}``, one per
+  simulated member: member *i* takes seat ``i mod seats`` of the seats at scoring (the
+  demo's West Midlands panels of 2009-10): with 200 simulated members and 75 seats, two
+  or three browsers share each seat account (a member with a laptop, a phone and a
+  tablet), so the optimistic lock on the seat is exercised too: a stale save is refused,
+  not acknowledged.
+- ``LOADTEST_FORM_LOGINS``: the first N members log in through the login form (GET for
+  the CSRF cookie, POST the demo password); the others start with the session made for
+  them beforehand (``session``), since each form login costs about half a second of CPU
+  (PBKDF2) and 200 of them at once keep a 2-core machine busy for minutes
+  (docs/reliability.md).
 - ``LOADTEST_RESULTS``: the JSON-lines file written here, one line per write attempt
   (``"sent"``) and per acknowledged write (``"ack"``), read by ``loadtest/check.py``.
 
@@ -43,6 +49,7 @@ ACCOUNTS = json.loads(open(os.environ["LOADTEST_ACCOUNTS"]).read())  # noqa: SIM
 PASSWORD = os.environ.get("LOADTEST_PASSWORD", "wcc-demo")
 UNAVAILABLE = "The service is unavailable, try again shortly."
 SUBMIT_SHARE = float(os.environ.get("LOADTEST_SUBMIT_SHARE", "0.1"))
+FORM_LOGINS = int(os.environ.get("LOADTEST_FORM_LOGINS", "20"))
 
 _next_account = itertools.count()
 _lock = threading.Lock()
@@ -82,11 +89,16 @@ class PanelMember(HttpUser):
     wait_time = between(1, 3)
 
     def on_start(self):
-        account = ACCOUNTS[next(_next_account) % len(ACCOUNTS)]
+        number = next(_next_account)
+        account = ACCOUNTS[number % len(ACCOUNTS)]
         self.username, self.path = account["username"], account["path"]
         self.signed_in = False
         self.done = False
-        self.sign_in()
+        if number < FORM_LOGINS:
+            self.sign_in()
+        else:
+            self.client.cookies.set("sessionid", account["session"])
+            self.signed_in = True
 
     # --- helpers ---------------------------------------------------------------------
 

@@ -143,31 +143,42 @@ class Site:
         ):
             self.manage(*command)
 
-    def accounts(self, path: Path) -> int:
+    def accounts(self, path: Path, users: int) -> int:
+        """One entry per simulated member: a seat at scoring (member *i* takes seat
+        ``i mod seats``) and a session made beforehand (``Client.force_login``, no password
+        hashing), for the members who do not log in through the form. Returns the number
+        of seats."""
         code = """
-import json, django
+import json, sys, django
 django.setup()
+from django.test import Client
 from assessments.models import Stage
 from panels.models import Seat
-seats = (Seat.objects.filter(panel__assessment__stage=Stage.SCORING, submitted_at__isnull=True,
+seats = list(Seat.objects.filter(panel__assessment__stage=Stage.SCORING, submitted_at__isnull=True,
          absence_reason="", person__user__isnull=False)
          .select_related("person__user", "panel__assessment__round", "panel__assessment__pct")
          .order_by("pk"))
-print(json.dumps([{"username": s.person.user.username,
-                   "path": f"/panels/{s.panel.assessment.round.slug}/"
-                           f"{s.panel.assessment.pct.ods_code}/score/"} for s in seats]))
+out = []
+for i in range(int(sys.argv[1]) if seats else 0):
+    s = seats[i % len(seats)]
+    client = Client()
+    client.force_login(s.person.user)
+    a = s.panel.assessment
+    out.append({"username": s.person.user.username, "session": client.cookies["sessionid"].value,
+                "path": f"/panels/{a.round.slug}/{a.pct.ods_code}/score/"})
+print(json.dumps({"seats": len(seats), "members": out}))
 """
         out = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", code],
+            [sys.executable, "-c", code, str(users)],
             cwd=ROOT,
             env=self.env,
             check=True,
             capture_output=True,
             text=True,
         ).stdout
-        accounts = json.loads(out.strip().splitlines()[-1])
-        path.write_text(json.dumps(accounts))
-        return len(accounts)
+        data = json.loads(out.strip().splitlines()[-1])
+        path.write_text(json.dumps(data["members"]))
+        return data["seats"]
 
     def start(self) -> None:
         self.server = subprocess.Popen(  # noqa: S603
@@ -178,6 +189,7 @@ print(json.dumps([{"username": s.person.user.username,
                 "--threads=4",
                 f"--bind=127.0.0.1:{self.port}",
                 "--timeout=60",
+                "--graceful-timeout=5",
                 "--log-level=warning",
                 "--error-logfile",
                 str(self.folder / "gunicorn.log"),
@@ -304,11 +316,12 @@ def scenario(kind: str, args) -> tuple[dict, list[str]]:
             for _ in range(3):
                 site.manage("demo_advance", "--round", "2009-10")
         accounts, results = folder / "accounts.json", folder / "results.jsonl"
-        seats = site.accounts(accounts)
+        seats = site.accounts(accounts, args.users)
         site.locust_env = {
             **site.env,
             "LOADTEST_ACCOUNTS": str(accounts),
             "LOADTEST_RESULTS": str(results),
+            "LOADTEST_FORM_LOGINS": str(args.form_logins),
         }
         site.start()
         say(f"{kind}: gunicorn on {site.base} (2 workers x 4 threads); {seats} seats at scoring")
@@ -368,7 +381,9 @@ def scenario(kind: str, args) -> tuple[dict, list[str]]:
                 name=kind,
             )
         )
-        figures.update(users=args.users, run_time_s=run_time, seats=seats)
+        figures.update(
+            users=args.users, form_logins=args.form_logins, run_time_s=run_time, seats=seats
+        )
         if kind == "outage":
             figures["outage"] = outage
             if outage.get("recovered_s") is None:
@@ -411,6 +426,13 @@ def main() -> int:
     parser.add_argument("--outage-run-time", type=int, default=45)
     parser.add_argument("--outage-at", type=int, default=15)
     parser.add_argument("--outage-for", type=int, default=10)
+    parser.add_argument(
+        "--form-logins",
+        type=int,
+        default=20,
+        help="how many simulated members log in through the login form (the others start "
+        "with a session made beforehand: each form login costs ~0.5 s of CPU for PBKDF2)",
+    )
     parser.add_argument("--race-rounds", type=int, default=50)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = parser.parse_args()
@@ -422,6 +444,8 @@ def main() -> int:
     for kind in args.runs:
         figures, problems = scenario(kind, args)
         summary.append(figures)
+        short = {k: v for k, v in figures.items() if k not in ("per_request", "failures_by_kind")}
+        say(f"{kind}: {json.dumps(short)}")
         say(f"{kind}: {'FAILED: ' + '; '.join(problems) if problems else 'passed'}")
         failed |= bool(problems)
     print("\n==== make loadtest: figures ====")
