@@ -112,7 +112,14 @@ class PanelMember(HttpUser):
             response.failure("503 unavailable page (database down)")
         else:
             response.failure(f"unexpected {response.status_code} on {name}")
-            record(kind="bad", status=response.status_code, name=name, user=self.username)
+            error = getattr(response, "error", None)
+            record(
+                kind="bad",
+                status=response.status_code,
+                name=name,
+                user=self.username,
+                error=repr(error)[:300] if error else response.text[:300],
+            )
         return False
 
     def sign_in(self):

@@ -316,7 +316,8 @@ def scenario(kind: str, args) -> tuple[dict, list[str]]:
             for _ in range(3):
                 site.manage("demo_advance", "--round", "2009-10")
         accounts, results = folder / "accounts.json", folder / "results.jsonl"
-        seats = site.accounts(accounts, args.users)
+        users = args.outage_users if kind == "outage" else args.users
+        seats = site.accounts(accounts, users)
         site.locust_env = {
             **site.env,
             "LOADTEST_ACCOUNTS": str(accounts),
@@ -375,15 +376,13 @@ def scenario(kind: str, args) -> tuple[dict, list[str]]:
             locust(
                 site,
                 folder,
-                users=args.users,
+                users=users,
                 spawn_rate=args.spawn_rate,
                 run_time=run_time,
                 name=kind,
             )
         )
-        figures.update(
-            users=args.users, form_logins=args.form_logins, run_time_s=run_time, seats=seats
-        )
+        figures.update(users=users, form_logins=args.form_logins, run_time_s=run_time, seats=seats)
         if kind == "outage":
             figures["outage"] = outage
             if outage.get("recovered_s") is None:
@@ -394,6 +393,10 @@ def scenario(kind: str, args) -> tuple[dict, list[str]]:
                 if '"ack"' in line and json.loads(line)["t"] > outage.get("started", 1e12)
             ]
             figures["acknowledged_after_restart"] = len(after)
+            bad = [json.loads(line) for line in results.read_text().splitlines() if '"bad"' in line]
+            figures["unexpected_answers_sample"] = [
+                {k: b.get(k) for k in ("status", "name", "error")} for b in bad[:3]
+            ]
             if not after:
                 problems.append("no save was acknowledged after PostgreSQL came back")
             if not any("503 unavailable page" in k for k in figures["failures_by_kind"]):
@@ -424,6 +427,13 @@ def main() -> int:
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--run-time", type=int, default=60)
     parser.add_argument("--outage-run-time", type=int, default=45)
+    parser.add_argument(
+        "--outage-users",
+        type=int,
+        default=50,
+        help="simulated members in the outage run (fewer than --users, so that saves are "
+        "acknowledged again within the seconds after the restart)",
+    )
     parser.add_argument("--outage-at", type=int, default=15)
     parser.add_argument("--outage-for", type=int, default=10)
     parser.add_argument(
@@ -437,6 +447,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = parser.parse_args()
     args.users = min(args.users, MAX_USERS)
+    args.outage_users = min(args.outage_users, MAX_USERS)
     args.run_time = min(args.run_time, MAX_SECONDS)
     args.outage_run_time = min(args.outage_run_time, MAX_SECONDS)
     failed = False
