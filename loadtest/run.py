@@ -104,6 +104,7 @@ class Site:
     def __init__(self, folder: Path, pg: Postgres):
         self.folder, self.pg, self.port = folder, pg, free_port()
         self.server = None
+        self.keep_alive = 2  # gunicorn's default; --keep-alive changes it
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG")},
             "DATABASE_URL": pg.url,
@@ -190,6 +191,7 @@ print(json.dumps({"seats": len(seats), "members": out}))
                 f"--bind=127.0.0.1:{self.port}",
                 "--timeout=60",
                 "--graceful-timeout=5",
+                f"--keep-alive={self.keep_alive}",
                 "--log-level=warning",
                 "--error-logfile",
                 str(self.folder / "gunicorn.log"),
@@ -310,6 +312,7 @@ def scenario(kind: str, args) -> tuple[dict, list[str]]:
         pg = Postgres(folder)
         pg.start()
         site = Site(folder, pg)
+        site.keep_alive = args.keep_alive
         say(f"{kind}: PostgreSQL on 127.0.0.1:{pg.port}; migrating and seeding the demo")
         site.prepare()
         if kind == "race":
@@ -442,6 +445,9 @@ def main() -> int:
         default=20,
         help="how many simulated members log in through the login form (the others start "
         "with a session made beforehand: each form login costs ~0.5 s of CPU for PBKDF2)",
+    )
+    parser.add_argument(
+        "--keep-alive", type=int, default=2, help="gunicorn's --keep-alive (seconds; default 2)"
     )
     parser.add_argument("--race-rounds", type=int, default=50)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
