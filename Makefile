@@ -5,6 +5,7 @@
 #   make test            lint, then the suite on SQLite, on PostgreSQL and in Chromium
 #   make lint / format   ruff, checking / rewriting
 #   make audit           pip-audit (known vulnerabilities, needs PyPI) and bandit
+#   make loadtest        locust and fault runs on PostgreSQL + gunicorn (docs/reliability.md)
 #   make clean           caches and generated files (keeps .venv and db.sqlite3)
 #
 # With CI=true, missing PostgreSQL binaries or Chromium fail `make test` instead of
@@ -33,10 +34,10 @@ heading = @printf '\n==== %s ====\n' $(1)
 
 .DEFAULT_GOAL := help
 .NOTPARALLEL:
-.PHONY: help venv run test lint format audit test-lint test-sqlite test-postgres test-browser clean distclean
+.PHONY: help venv run test lint format audit loadtest test-lint test-sqlite test-postgres test-browser clean distclean
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- Virtualenv: re-installs only when a requirements file changes ---------------------
 venv: $(VENV)/.installed
@@ -77,6 +78,15 @@ audit: venv
 	$(VENV)/bin/pip-audit --strict --progress-spinner off
 	$(call heading,"Audit 2/2: bandit (medium and high findings)")
 	$(VENV)/bin/bandit -c pyproject.toml -r . -ll -q
+
+# --- Load and fault runs (not part of `make test`; docs/reliability.md) ------------------
+# Each run starts its own PostgreSQL cluster and gunicorn on 127.0.0.1; bounded in users,
+# time and requests. LOADTEST_ARGS passes options, e.g. LOADTEST_ARGS="load --users 50".
+LOADTEST_ARGS ?=
+
+loadtest: venv
+	$(PY) -m pip install --quiet -r loadtest/requirements.txt
+	$(TEST_ENV) $(PY) loadtest/run.py $(LOADTEST_ARGS)
 
 # --- Tests ------------------------------------------------------------------------------
 # Every part runs even when an earlier one fails, so one run shows all problems; the exit

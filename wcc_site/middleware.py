@@ -17,6 +17,13 @@ what happens when the embedded SQLite database is busy.
   fails, or failed after writing, the answer is 503 with a page that says the changes were
   not saved (``busy_or_server_error``, the 500 handler, turns any "database is locked" that
   escapes into the same 503 page).
+- ``busy_or_server_error`` also answers 503 "The service is unavailable, try again shortly"
+  when the database cannot be reached (PostgreSQL restarting or down: any
+  ``OperationalError`` or ``InterfaceError`` that reaches the 500 handler). That page is
+  rendered without the request's context, since the signed-in user and the session live in
+  the unreachable database. The next request opens a new connection (``CONN_MAX_AGE`` 0 by
+  default; ``CONN_HEALTH_CHECKS`` for persistent ones), so the site recovers by itself.
+  Measured with PostgreSQL stopped mid-run: ``docs/reliability.md``.
 """
 
 import random
@@ -24,8 +31,10 @@ import sys
 import time
 
 from django.conf import settings
-from django.db import OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 PRIVATE = "private, no-store"
@@ -123,10 +132,27 @@ def busy_response(request):
     return response
 
 
+def is_database_unavailable(error: BaseException | None) -> bool:
+    """The database could not be reached or dropped the connection (not "locked")."""
+    return isinstance(error, InterfaceError | OperationalError) and not is_database_locked(error)
+
+
+def unavailable_response() -> HttpResponse:
+    """503 without touching the database: no request context (user, session, messages)."""
+    response = HttpResponse(render_to_string("503_unavailable.html"), status=503)
+    response["Retry-After"] = "10"
+    response["Cache-Control"] = PRIVATE
+    return response
+
+
 def busy_or_server_error(request):
-    """The 500 handler: 503 (busy) when the error was "database is locked", else Django's."""
+    """The 500 handler: 503 (busy) when the error was "database is locked", 503
+    (unavailable) when the database could not be reached, else Django's 500."""
     from django.views.defaults import server_error
 
-    if is_database_locked(sys.exc_info()[1]):
+    error = sys.exc_info()[1]
+    if is_database_locked(error):
         return busy_response(request)
+    if is_database_unavailable(error):
+        return unavailable_response()
     return server_error(request)
