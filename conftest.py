@@ -42,6 +42,8 @@ def pytest_configure(config):
     settings.WHITENOISE_AUTOREFRESH = True
     # Password hashing is deliberately slow; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # django-axes logs every login to the console; the browser tests log in hundreds of times.
+    settings.AXES_VERBOSE = False
     # Tasks run when enqueued (see the module docstring); production queues them.
     settings.TASKS = {
         "default": {
