@@ -107,7 +107,10 @@ rules.add_perm("reports.view_development", round_is_published | is_national | is
 # --- England and SHA summaries (reports.views.summaries) ---------------------------------
 
 # England's summary of a round (object: the round): public once published; before, the
-# national team only (SHA staff see their own region's summary, not England's).
+# national team only. The rule for SHA staff before publication (README): their own region
+# beside England's aggregate figures (their region's summary and the moderation page show
+# those), never anything that names another region or PCT; England's page lists every
+# SHA's means, so it is not theirs until publication.
 rules.add_perm("reports.view_england_summary", round_is_published | is_national)
 # One SHA's summary, beside England's (object: a RegionRound): public once published;
 # before, the national team and that SHA's staff.

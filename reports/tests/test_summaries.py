@@ -394,6 +394,13 @@ def test_demo_unpublished_round_sha_staff_see_their_region_only(client, demo):
 
     assert (own.status_code, england.status_code, other.status_code) == (200, 404, 404)
     assert own.context["summary"].sha.ods_code == "Q30"
+    # The rule (README, "Before publication"): their region beside England's aggregate
+    # figures, as on the moderation page; no other region's figures.
+    assert [(row.code, row.name) for row in own.context["summary"].sha_means] == [
+        ("Q30", "North East"),
+        ("", "England"),
+    ]
+    assert all(item.england is not None for item in own.context["summary"].competencies)
     assert 'href="/reports/summary/2009-10/Q30/">Summary and charts for the region</a>' in (
         table.content.decode()
     )
