@@ -237,7 +237,7 @@ def competency_edit(request, found: RoundItem):
             levels=form.levels,
             by=request.user,
         ),
-        "rounds/competency.html",
+        "rounds/framework_item.html",
     )
 
 
@@ -256,5 +256,5 @@ def area_edit(request, found: RoundItem):
             sub_indicators=form.sub_indicators,
             by=request.user,
         ),
-        "rounds/area.html",
+        "rounds/framework_item.html",
     )
