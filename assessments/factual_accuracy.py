@@ -24,7 +24,7 @@ from datetime import datetime
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from assessments.exceptions import TransitionError
@@ -130,6 +130,45 @@ def window_for(assessment: Assessment) -> Window:
     )
     setattr(assessment, _WINDOW_CACHE, window)
     return window
+
+
+def windows_prefetch(assessments: Iterable[Assessment]) -> None:
+    """``window_for`` of many assessments at once, for a page that lists them (a board's
+    home page asks each one's report permission): three queries in all instead of two per
+    assessment. Each window is kept on its assessment as ``window_for`` keeps it."""
+    pending = [a for a in assessments if getattr(a, _WINDOW_CACHE, None) is None]
+    if not pending:
+        return
+    closes = {
+        (round_id, sha_id): when
+        for round_id, sha_id, when in RegionReview.objects.filter(
+            round_id__in={a.round_id for a in pending},
+            sha_id__in={a.pct.sha_id for a in pending},
+        ).values_list("round_id", "sha_id", "factual_accuracy_closes")
+    }
+    confirmed = dict(
+        FactualAccuracyConfirmation.objects.filter(assessment__in=pending).values_list(
+            "assessment_id", "confirmed_at"
+        )
+    )
+    unanswered = dict(
+        unanswered_comments()
+        .filter(assessment__in=pending)
+        .values("assessment_id")
+        .annotate(n=Count("pk"))
+        .values_list("assessment_id", "n")
+    )
+    for assessment in pending:
+        setattr(
+            assessment,
+            _WINDOW_CACHE,
+            Window(
+                closes=closes.get((assessment.round_id, assessment.pct.sha_id)),
+                at_check=assessment.stage == Stage.FACTUAL_ACCURACY,
+                unanswered=unanswered.get(assessment.pk, 0),
+                confirmed_at=confirmed.get(assessment.pk),
+            ),
+        )
 
 
 def is_held_back(assessment: Assessment) -> bool:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from assessments.access import rounds_visible_to, view_access
+from assessments.factual_accuracy import windows_prefetch
 from assessments.models import Stage
 from assessments.selectors import board_pcts, national_overview, region_overview, user_scope
 from panels.selectors import panel_members_with_accounts, seats_for_user
@@ -96,12 +97,21 @@ class HomeView(TemplateView):
             return context
         scope = user_scope(user)
         seats = list(seats_for_user(user))
+        board = list(board_pcts(pct_ids=scope.pct_ids)) if scope.is_pct_board else []
+        # The board's section asks each assessment's report permission, which reads the
+        # factual-accuracy window of those at the check or published: read them at once.
+        windows_prefetch(
+            a
+            for pct in board
+            for a in pct.assessments.all()
+            if a.stage == Stage.FACTUAL_ACCURACY or a.round.is_published()
+        )
         context.update(
             scope=scope,
             seats=seats,
             stages=list(Stage),
             region=region_overview(sha_ids=scope.sha_ids) if scope.is_sha_staff else [],
-            board=list(board_pcts(pct_ids=scope.pct_ids)) if scope.is_pct_board else [],
+            board=board,
             national=national_overview() if scope.is_national else [],
             has_work=scope.has_role or bool(seats),
             queues=work_queues(user=user, scope=scope, seats=seats),

@@ -1,4 +1,5 @@
 import datetime
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -510,6 +511,28 @@ def test_home_board_query_count(client, django_assert_num_queries, n):
         response = client.get("/")
 
     assert len(texts(response, "board-pct")) == n
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_home_board_query_count_at_the_factual_accuracy_check(client, django_assert_num_queries, n):
+    """Each assessment's report link asks its factual-accuracy window: read all at once."""
+    user = UserFactory()
+    for _ in range(n):
+        pct = PCTFactory()
+        RoleFactory(user=user, kind=Role.Kind.PCT_BOARD, pct=pct)
+        assessment = AssessmentFactory(pct=pct, stage=Stage.FACTUAL_ACCURACY)
+        RegionReviewFactory(
+            round=assessment.round,
+            sha=pct.sha,
+            factual_accuracy_closes=timezone.now() + timedelta(days=5),
+        )
+    client.force_login(user)
+
+    with django_assert_num_queries(12):  # the page as above, and the windows in three
+        response = client.get("/")
+
+    assert len(texts(response, "board-pct")) == n
+    assert response.content.decode().count('data-test="report-pdf"') == n
 
 
 # --- National team --------------------------------------------------------------------
