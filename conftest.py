@@ -107,3 +107,14 @@ def demo(django_db_setup, django_db_blocker):
         analyze()
         yield seeded
         transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _forget_kept_frames():
+    """Frames a process keeps under a round's figures version (``reports.tables``) are
+    dropped between tests: a rolled-back test may give the next one the same primary keys."""
+    from reports.tables import forget_frames
+
+    forget_frames()
+    yield
+    forget_frames()

@@ -44,6 +44,7 @@ from assessments.models import (
     EvidenceDocument,
     FactualAccuracyComment,
     FactualAccuracyConfirmation,
+    FiguresVersion,
     LocalOutcomePriority,
     ModerationAdjustment,
     OutcomeIndicator,
@@ -59,6 +60,7 @@ from assessments.models import (
     SelfAssessment,
     SelfAssessmentRating,
     StageChange,
+    Standing,
     StrategicHealthAuthority,
     Supplier,
 )
@@ -429,3 +431,18 @@ class FactualAccuracyConfirmationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["assessment__round", "assessment__pct__sha"]
     list_select_related = [*ASSESSMENT, "confirmed_by"]
     search_fields = ["assessment__pct__ods_code", "assessment__pct__name"]
+
+
+@admin.register(Standing)
+class StandingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The reports' read model (``assessments.standings``), to look at, never to edit."""
+
+    list_display = ["assessment", "governance", "total", "complete"]
+    list_filter = ["round", "complete"]
+    list_select_related = ["assessment__pct", "assessment__round"]
+    search_fields = ["assessment__pct__ods_code", "assessment__pct__name"]
+
+
+@admin.register(FiguresVersion)
+class FiguresVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["round", "value"]

@@ -39,6 +39,7 @@ from assessments.models import (
     Stage,
 )
 from assessments.services import agreed_rating_adjust, round_change_record
+from assessments.standings import figures_changed
 
 COMMENT_MAX_CHARS = 4000
 # The rule as boards read it (the flash after a comment and the page's section say the same).
@@ -227,6 +228,7 @@ def comment_raise(
     )
     raised.full_clean()
     raised.save()
+    figures_changed(round_ids=[assessment.round_id])  # once published, it holds the PCT back
     return raised
 
 
@@ -304,6 +306,7 @@ def comment_answer(
     locked.full_clean()
     locked.save(update_fields=["response", "responded_by", "responded_at"])
     assessment = Assessment.objects.select_related("round", "pct").get(pk=locked.assessment_id)
+    figures_changed(round_ids=[assessment.round_id])  # it may no longer hold the PCT back
     if not is_held_back(assessment):
         from assessments.publication import released_notice_send  # it imports this module
 

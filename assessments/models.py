@@ -826,3 +826,50 @@ class PCTChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pct.ods_code}: {self.field} {self.old_value or '—'} → {self.new_value}"
+
+
+# --- The read model: what the reports read of a round's agreed ratings ---------------------
+
+
+class Standing(models.Model):
+    """One assessment's agreed ratings (sub-indicators aside) as the reports read them.
+
+    Derived data, not a record: ``assessments.standings`` rewrites the row in the same
+    transaction as every change of an agreed rating, so the league table, the PCT pages and
+    moderation read one row per PCT instead of pivoting every rating of the round. No
+    history of its own: the ``RatingChange`` rows are the history.
+    """
+
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, primary_key=True, related_name="standing"
+    )
+    round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="+")
+    # {item code: level (int) or light (str)}: the current agreed values.
+    values = models.JSONField(default=dict)
+    # {item code: the panel's value as text} for the items changed after consensus.
+    moderated = models.JSONField(default=dict)
+    governance = models.PositiveSmallIntegerField(null=True)
+    total = models.PositiveSmallIntegerField(null=True)  # null while no competency is rated
+    complete = models.BooleanField(default=False)  # every item of the framework agreed
+
+    class Meta:
+        indexes = [models.Index(fields=["round", "complete"], name="standing_round_complete")]
+
+    def __str__(self) -> str:
+        return f"Standing of assessment {self.assessment_id}"
+
+
+class FiguresVersion(models.Model):
+    """A value changed, in the same transaction, by every change that alters what a round's
+    reports show (a rating, a comment holding a PCT back, a PCT's name or SHA, publication).
+    Figures computed from the round are kept under ``(round, value)``, so a change is seen on
+    the next request (``assessments.standings``). Its own table, so that saving the round
+    never writes it back stale."""
+
+    round = models.OneToOneField(
+        AssessmentRound, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Figures of round {self.round_id}: version {self.value}"

@@ -28,7 +28,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from assessments.models import PCTChange, PrimaryCareTrust, StrategicHealthAuthority
+from assessments.models import PCTChange, PrimaryCareTrust, Standing, StrategicHealthAuthority
 from assessments.reference import (
     PCT_COLUMNS,
     ReferenceDataError,
@@ -36,6 +36,7 @@ from assessments.reference import (
     pct_row_parse,
     read_csv_text,
 )
+from assessments.standings import figures_changed
 
 OrgType = PrimaryCareTrust.OrgType
 
@@ -113,6 +114,12 @@ def pct_update(
     if changed:
         pct.full_clean()
         pct.save(update_fields=changed)
+        # The reports of every round the PCT is in name it and its SHA.
+        figures_changed(
+            round_ids=Standing.objects.filter(assessment__pct=pct).values_list(
+                "round_id", flat=True
+            )
+        )
     return len(changed)
 
 

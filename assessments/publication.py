@@ -33,6 +33,7 @@ from assessments.models import (
     Stage,
 )
 from assessments.services import assessment_advance, round_change_record
+from assessments.standings import figures_changed
 
 
 def _when(value: datetime) -> str:
@@ -97,6 +98,7 @@ def round_set_publication(
     round_.full_clean()
     round_.save(update_fields=["published_at"])
     round_change_record(round_=round_, field="published_at", old=old, new=published_at, by=by)
+    figures_changed(round_ids=[round_.pk])
     return round_
 
 
@@ -132,6 +134,7 @@ def publication_withdraw(*, round_: AssessmentRound, reason: str, by: AbstractBa
     round_.publication_notified_at = None
     round_.full_clean()
     round_.save(update_fields=["published_at", "publication_notified_at"])
+    figures_changed(round_ids=[round_.pk])
     change = round_change_record(
         round_=round_, field="published_at", old=old, new="withdrawn", by=by, reason=reason
     )

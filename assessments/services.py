@@ -50,6 +50,7 @@ from assessments.models import (
     SelfAssessmentRating,
     Stage,
 )
+from assessments.standings import rating_changed
 from competencies.models import Competency, GovernanceArea, SubIndicator, item_field, item_value
 
 __all__ = [
@@ -273,6 +274,8 @@ def agreed_rating_record(
     )
     history.full_clean()
     history.save()
+    if rating.sub_indicator_id is None:  # sub-indicators are not in the league table
+        rating_changed(assessment_id=assessment.pk)
     return rating
 
 
@@ -343,6 +346,8 @@ def agreed_rating_adjust(
     )
     adjustment.save()
     history.save()
+    if rating.sub_indicator_id is None:  # sub-indicators are not in the league table
+        rating_changed(assessment_id=rating.assessment_id)
     # The caller's copy becomes current only once everything is stored.
     rating.level, rating.light, rating.version = level, light, new_version
     return rating

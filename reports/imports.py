@@ -20,6 +20,7 @@ from django.db import transaction
 
 from assessments.models import AgreedRating, Assessment, AssessmentRound, RatingChange, Stage
 from assessments.services import agreed_rating_adjust, agreed_rating_record
+from assessments.standings import standings_deferred
 from competencies.models import item_field, item_value, value_field
 from competencies.selectors import framework_items
 from competencies.vocabulary import LIGHT_POINTS, is_competency_code
@@ -236,6 +237,12 @@ def plan_import(
 @transaction.atomic
 def apply_import(*, changes: list[Change], by, filename: str) -> int:
     """Write the planned changes through assessments' services; returns how many."""
+    with standings_deferred():  # each PCT's standing rewritten once, after its changes
+        _apply(changes, by=by, filename=filename)
+    return len(changes)
+
+
+def _apply(changes: list[Change], *, by, filename: str) -> None:
     for change in changes:
         assessment = change.assessment
         if assessment.stage == Stage.CONSENSUS:
@@ -262,4 +269,3 @@ def apply_import(*, changes: list[Change], by, filename: str) -> int:
                 expected_version=rating.version,
                 source=RatingChange.Source.IMPORT,
             )
-    return len(changes)

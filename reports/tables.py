@@ -1,7 +1,8 @@
 """A round's agreed ratings as one pandas table, and the league table built on it.
 
-One ``.values()`` query fetches every agreed rating of the round (one row per PCT and
-item); one pivot turns it into one row per PCT. Everything the reports show about a round
+One query reads the round's standings (``assessments.standings``: one row per PCT with its
+agreed values, points and total, kept up to date by the services that change a rating),
+and the frame is kept under the round's figures version until something changes. Everything the reports show about a round
 (the league table, means by SHA and England, a PCT's place) starts from this frame, so the
 number of queries never depends on the number of PCTs.
 
@@ -10,14 +11,16 @@ competency total; equal PCTs share a rank and the next rank skips; only PCTs wit
 rating for every item are ranked.
 """
 
+from collections import OrderedDict
+
 import pandas as pd
 
 from assessments.factual_accuracy import not_held_back
-from assessments.models import AgreedRating, AssessmentRound
+from assessments.models import AgreedRating, AssessmentRound, Standing
+from assessments.standings import figures_versions
 from competencies.models import SubIndicator
 from competencies.vocabulary import (
     AREA_CODES,
-    LIGHT_POINTS,
     RED_ON_ALL_THREE,
     Light,
     competency_code,
@@ -57,8 +60,21 @@ def competency_key(round_: AssessmentRound) -> list[tuple[str, str]]:
     return [(competency_code(c.number), c.short_name) for c in competencies]
 
 
+# Frames computed from a round, kept under the round's figures version (``assessments.
+# standings``): a change of what they show gives the round a new version, so the next
+# request computes them again; every other request reuses them. Per process, a few rounds.
+_FRAMES: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_FRAMES_KEPT = 16
+
+
+def forget_frames() -> None:
+    """Drop every kept frame (tests that roll back and reuse primary keys)."""
+    _FRAMES.clear()
+
+
 def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None) -> pd.DataFrame:
-    """One row per PCT with agreed ratings in the round (two queries, whatever the size).
+    """One row per PCT with agreed ratings in the round: two queries when the round's
+    figures changed since this process last read them, one otherwise, whatever the size.
 
     Once the round is published, PCTs held back by an unanswered factual-accuracy comment
     are left out (``assessments.factual_accuracy``), so that every published output omits
@@ -67,38 +83,58 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
     Columns: ``ods_code, pct, sha, sha_name, strategy, finance, board, c1 … cN,
     governance, total, complete, rank, moderated`` (rank is None where ``complete`` is
     False; ``moderated`` maps each item changed after consensus to the panel's value),
-    ordered as the league table lists them.
+    ordered as the league table lists them. The caller gets its own copy.
     """
+    published = round_.is_published()
+    version = figures_versions([round_.pk])[round_.pk]
+    key = (round_.pk, version, published, None if sha_codes is None else tuple(sha_codes))
+    frame = _FRAMES.get(key)
+    if frame is None:
+        frame = _ratings_frame(round_=round_, sha_codes=sha_codes, published=published)
+        _FRAMES[key] = frame
+        while len(_FRAMES) > _FRAMES_KEPT:
+            _FRAMES.popitem(last=False)
+    else:
+        _FRAMES.move_to_end(key)
+    return frame.copy()
+
+
+def _ratings_frame(
+    *, round_: AssessmentRound, sha_codes: list[str] | None, published: bool
+) -> pd.DataFrame:
     columns = competency_columns(round_)
-    rows = AgreedRating.objects.filter(
-        assessment__round=round_, sub_indicator__isnull=True
-    ).values_list(
+    index = ["ods_code", "pct", "sha", "sha_name"]
+    rows = Standing.objects.filter(round=round_).values_list(
         "assessment__pct__ods_code",
         "assessment__pct__name",
         "assessment__pct__sha__ods_code",
         "assessment__pct__sha__name",
-        "competency__number",
-        "area__code",
-        "level",
-        "light",
-        "panel_level",
-        "panel_light",
+        "values",
+        "moderated",
+        "governance",
+        "total",
+        "complete",
     )
     if sha_codes is not None:
         rows = rows.filter(assessment__pct__sha__ods_code__in=sha_codes)
-    if round_.is_published():
+    if published:
         # A PCT held back by an unanswered factual-accuracy comment is not published yet.
         rows = rows.filter(not_held_back("assessment_id"))
-    long = pd.DataFrame(
-        list(rows),
-        columns=[
-            "ods_code",
-            *["pct", "sha", "sha_name", "number", "area", "level", "light"],
-            *["panel_level", "panel_light"],
-        ],
-    )
-    index = ["ods_code", "pct", "sha", "sha_name"]
-    if long.empty:
+    records = [
+        {
+            "ods_code": ods,
+            "pct": pct,
+            "sha": sha,
+            "sha_name": sha_name,
+            **{item: values.get(item) for item in [*AREAS, *columns]},
+            "governance": governance,
+            "total": total,
+            "complete": complete,
+            "moderated": moderated,
+        }
+        for ods, pct, sha, sha_name, values, moderated, governance, total, complete in rows
+    ]
+    if not records:
         empty = pd.DataFrame(
             columns=[
                 *[*index, *AREAS, *columns],
@@ -107,30 +143,13 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
         )
         # A boolean column, so that frame[frame["complete"]] filters rows, not columns.
         return empty.astype({"complete": bool})
-    long = with_item_and_value(long)
-    long["panel"] = long["panel_light"].where(long["number"].isna(), long["panel_level"])
-    known = long["panel"].notna() & (long["panel"] != "")
-    changed = long[known & (long["value"].astype(str) != long["panel"].astype(str))]
-    # {item: the panel's value} for the ratings changed after consensus, per PCT.
-    moderated = {
-        ods: {
-            item: str(int(panel)) if isinstance(panel, float) else str(panel)
-            for item, panel in zip(group["item"], group["panel"], strict=True)
-        }
-        for ods, group in changed.groupby("ods_code")
-    }
-    wide = long.pivot(index=index, columns="item", values="value").reset_index()
-    wide.columns.name = None
-    for column in [*AREAS, *columns]:
-        if column not in wide:
-            wide[column] = None
-    wide = wide[[*index, *AREAS, *columns]]
-    levels = wide[columns].apply(pd.to_numeric)
-    wide[columns] = levels.astype("Int64")
-    wide["complete"] = wide[[*AREAS, *columns]].notna().all(axis=1)
-    wide["governance"] = sum(wide[area].map(LIGHT_POINTS) for area in AREAS).astype("Int64")
-    wide["total"] = levels.sum(axis=1, min_count=1).astype("Int64")
-    wide["moderated"] = [moderated.get(ods, {}) for ods in wide["ods_code"]]
+    wide = pd.DataFrame.from_records(
+        records,
+        columns=[*index, *AREAS, *columns, "governance", "total", "complete", "moderated"],
+    )
+    for column in [*columns, "governance", "total"]:
+        wide[column] = wide[column].astype("Int64")
+    wide = wide[[*index, *AREAS, *columns, "governance", "total", "complete", "moderated"]]
 
     complete = wide[wide["complete"]]
     ranked = rank_rows(

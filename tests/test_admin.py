@@ -17,6 +17,7 @@ from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
+    FiguresVersion,
     RoundChange,
     Stage,
     StageChange,
@@ -106,6 +107,10 @@ BUILDERS = {
     "assessments.SelfAssessmentRating": SelfAssessmentRatingFactory,
     "assessments.EvidenceDocument": EvidenceDocumentFactory,
     "assessments.AgreedRating": _agreed_rating,
+    "assessments.Standing": lambda: _agreed_rating().assessment.standing,
+    "assessments.FiguresVersion": lambda: FiguresVersion.objects.get(
+        round=_agreed_rating().assessment.round
+    ),
     "assessments.RatingChange": RatingChangeFactory,
     "assessments.ModerationAdjustment": ModerationAdjustmentFactory,
     "assessments.RegionReview": RegionReviewFactory,
@@ -159,6 +164,8 @@ READ_ONLY = {
     "assessments.RoundChange",
     "assessments.PCTChange",
     "assessments.AgreedRating",
+    "assessments.Standing",
+    "assessments.FiguresVersion",
     "assessments.RegionReview",
     "assessments.FactualAccuracyComment",
     "assessments.SelfAssessment",

@@ -305,7 +305,7 @@ def test_pct_page_shows_the_priorities_the_board_entered(
     page = f"/reports/pct/{assessment.pct.ods_code}/{assessment.round.slug}/"
     client.get(page)  # warm caches
 
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         response = client.get(page)
 
     html = response.content.decode()

@@ -60,6 +60,7 @@ from assessments.models import (
     StrategicHealthAuthority,
     Supplier,
 )
+from assessments.standings import standings_rebuild
 from competencies.models import FrameworkVersion
 from competencies.vocabulary import Light, is_red_on_all_three
 from panels.demo import ratings as shape
@@ -363,6 +364,8 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
     counts |= _outcomes(b, assessments, codes)
     counts |= _development_plans(b, assessments, agreed, items)
     counts |= _factual_accuracy_comments(assessments)
+    # The ratings were bulk-inserted, past the services: write the reports' read model.
+    standings_rebuild(rounds=AssessmentRound.objects.filter(slug__in=ROUNDS).order_by("pk"))
     counts["users"] = get_user_model().objects.count()
     counts["people"] = len(people)
     return Summary(counts=counts)

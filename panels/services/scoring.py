@@ -27,6 +27,7 @@ from assessments.exceptions import ConflictError, TransitionError
 from assessments.history import rating_change_row
 from assessments.models import Assessment, RatingChange, Stage
 from assessments.services import agreed_rating_record, assessment_advance
+from assessments.standings import standings_deferred
 from competencies.models import (
     Competency,
     GovernanceArea,
@@ -275,15 +276,16 @@ def consensus_record(
     if errors:
         raise ValidationError(errors)
     _claim(Panel, panel, expected_version, "The panel's consensus")
-    for item, entry in todo:
-        agreed_rating_record(
-            assessment=assessment,
-            item=item,
-            value=entry.value,
-            rationale=entry.rationale.strip(),
-            by=by,
-            rationale_required=False,
-        )
+    with standings_deferred():  # the PCT's standing rewritten once, not once per item
+        for item, entry in todo:
+            agreed_rating_record(
+                assessment=assessment,
+                item=item,
+                value=entry.value,
+                rationale=entry.rationale.strip(),
+                by=by,
+                rationale_required=False,
+            )
     return panel
 
 

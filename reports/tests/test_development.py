@@ -322,7 +322,7 @@ def test_list_queries_do_not_grow_with_plans(client, demo, django_assert_num_que
     client.force_login(demo_user("national"))
     client.get(LIST.format("2009-10"))
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(LIST.format("2009-10"))
 
     assert len(response.context["rows"]) == plans

@@ -216,11 +216,13 @@ def test_a_rating_changed_after_consensus_is_marked_with_the_panels_value(client
     from django.db.models import F, Q
 
     from assessments.models import AgreedRating
+    from assessments.standings import rating_changed
 
     rating = AgreedRating.objects.get(
         assessment__round__slug="2008-09", assessment__pct__ods_code="5PG", competency__number=3
     )
     AgreedRating.objects.filter(pk=rating.pk).update(level=rating.level - 1)
+    rating_changed(assessment_id=rating.assessment_id)  # as the services do
 
     response = client.get("/reports/league-table/2008-09/")
 

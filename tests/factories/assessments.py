@@ -32,6 +32,7 @@ from assessments.models import (
     StrategicHealthAuthority,
     Supplier,
 )
+from assessments.standings import rating_changed
 from tests.factories.competencies import CompetencyFactory, FrameworkFactory
 
 
@@ -127,6 +128,14 @@ class AgreedRatingFactory(factory.django.DjangoModelFactory):
     light = ""
     panel_light = factory.SelfAttribute("light")
     rationale = "The panel's rationale."
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # As the services do: the assessment's standing (the reports' read model) follows.
+        rating = super()._create(model_class, *args, **kwargs)
+        if rating.sub_indicator_id is None:
+            rating_changed(assessment_id=rating.assessment_id)
+        return rating
 
 
 class StageChangeFactory(factory.django.DjangoModelFactory):
