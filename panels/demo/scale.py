@@ -274,13 +274,20 @@ def add_synthetic_pcts(*, count: int, seed: int) -> dict[str, int]:
             "PCTs already use codes of the synthetic scheme: "
             + ", ".join(f"{code} ({name})" for code, name in taken)
         )
-    shas = list(StrategicHealthAuthority.objects.order_by("ods_code"))
-    first_pcts: dict[int, list] = {sha.pk: [] for sha in shas}
+    # The SHAs with at least two real PCTs (the demo's ten), whose first two PCTs lend
+    # their names to the seat pool.
+    first_pcts: dict[int, list] = {}
     for pct in PrimaryCareTrust.objects.exclude(code_confidence=SYNTHETIC).order_by("ods_code"):
+        first_pcts.setdefault(pct.sha_id, [])
         if len(first_pcts[pct.sha_id]) < 2:
             first_pcts[pct.sha_id].append(pct)
-    if any(len(pcts) < 2 for pcts in first_pcts.values()):
-        raise ScaleError("Every SHA needs two PCTs for the synthetic seat pool.")
+    shas = [
+        sha
+        for sha in StrategicHealthAuthority.objects.order_by("ods_code")
+        if len(first_pcts.get(sha.pk, [])) == 2
+    ]
+    if len(shas) < 2:
+        raise ScaleError("Synthetic PCTs need the demo's SHAs and PCTs: run `seed_demo` first.")
     items = {
         slug: {
             "competencies": {c.number: c.pk for c in rnd.framework.competencies.all()},
