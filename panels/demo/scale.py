@@ -385,9 +385,9 @@ def _write_chunk(chunk, *, seed, shas, pool, rounds, items, seat_types, texts) -
             panel = panels[(slug, pct.ods_code)]
             for number, person in holders.items():
                 seat = Seat(
-                    panel=panel,
+                    panel_id=panel.pk,
                     seat_type_id=seat_types[number],
-                    person=person,
+                    person_id=person.pk,
                     submitted_at=_on(ROUNDS[slug]["scoring_due"], 12) - timedelta(days=number),
                 )
                 seats.append((slug, pct.ods_code, number, seat))
@@ -402,7 +402,7 @@ def _write_chunk(chunk, *, seed, shas, pool, rounds, items, seat_types, texts) -
             delta = -1 if roll < 0.12 else 1 if roll > 0.88 else 0
             scores.append(
                 MemberScore(
-                    seat=seat,
+                    seat_id=seat.pk,
                     competency_id=competency_id,
                     level=max(1, min(4, target.levels[n] + delta)),
                     updated_at=seat.submitted_at,
@@ -413,7 +413,7 @@ def _write_chunk(chunk, *, seed, shas, pool, rounds, items, seat_types, texts) -
             shift = -1 if roll < 0.1 else 1 if roll > 0.9 else 0
             scores.append(
                 MemberScore(
-                    seat=seat,
+                    seat_id=seat.pk,
                     area_id=area_id,
                     light=_shift_light(target.lights[area_code], shift),
                     updated_at=seat.submitted_at,
@@ -435,7 +435,7 @@ def _write_chunk(chunk, *, seed, shas, pool, rounds, items, seat_types, texts) -
                 level = target.levels[n]
                 rows.append(
                     AgreedRating(
-                        assessment=a,
+                        assessment_id=a.pk,
                         competency_id=competency_id,
                         level=level,
                         panel_level=level,
@@ -446,7 +446,7 @@ def _write_chunk(chunk, *, seed, shas, pool, rounds, items, seat_types, texts) -
                 )
                 history.append(
                     rating_change_row(
-                        assessment=a,
+                        assessment_id=a.pk,
                         source=RatingChange.Source.CONSENSUS,
                         competency_id=competency_id,
                         old_value="",
@@ -459,7 +459,7 @@ def _write_chunk(chunk, *, seed, shas, pool, rounds, items, seat_types, texts) -
                 light = target.lights[area_code]
                 rows.append(
                     AgreedRating(
-                        assessment=a,
+                        assessment_id=a.pk,
                         area_id=area_id,
                         light=light,
                         panel_light=light,
@@ -475,7 +475,7 @@ def _write_chunk(chunk, *, seed, shas, pool, rounds, items, seat_types, texts) -
                 )
                 history.append(
                     rating_change_row(
-                        assessment=a,
+                        assessment_id=a.pk,
                         source=RatingChange.Source.CONSENSUS,
                         area_id=area_id,
                         old_value="",
