@@ -27,7 +27,9 @@ Seats are filled from a small pool of synthetic people (``synthetic.*`` users, p
 directors (seats 2 and 3) of the SHA's first two real PCTs, two chief executives of the
 same PCTs (seat 5, on panels of the *next* SHA's PCTs, so always another SHA), and four
 outside executives of one synthetic outside organisation (seat 4). The demo's own people
-and their pages are untouched.
+and their pages are untouched. The pool's people are inactive (``Person.is_active``): they
+keep their seats but are never offered for a real panel's empty seat, so ``demo_advance``
+and SHA staff fill the demo's panels as without them.
 
 ODS codes: three characters ``[A-Z0-9]`` (the PCT model's check constraint). Every real
 PCT and care-trust code begins with ``5`` or ``T`` (``fixtures/pcts_2009.csv``), SHA codes
@@ -226,6 +228,7 @@ class _Pool:
                 email=user.email,
                 job_role=role,
                 job_title=title,
+                is_active=False,  # never offered for a real panel's empty seat
                 **affiliation,
             )
             for user, (key, role, title, affiliation) in zip(users, specs, strict=True)

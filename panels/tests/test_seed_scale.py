@@ -29,7 +29,8 @@ from panels.demo.scale import (
     add_synthetic_pcts,
     synthetic_code,
 )
-from panels.models import ExternalOrganisation, MemberScore, Panel, Person, Seat
+from panels.models import ExternalOrganisation, MemberScore, Panel, Person, Seat, SeatType
+from panels.selectors import eligible_people
 from tests.factories import PCTFactory
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +153,7 @@ def test_add_synthetic_pcts_seats_five_distinct_people_from_a_small_pool(demo):
     people = set(seats.values_list("person__user__username", flat=True))
     assert all(name.startswith("synthetic.") for name in people)
     assert len(people) <= 74
+    assert not Person.objects.filter(user__username__in=people, is_active=True).exists()
     assert not seats.filter(submitted_at__isnull=True).exists()
     # Seat 5: a chief executive from another SHA's PCT.
     assert not seats.filter(
@@ -268,3 +270,14 @@ def test_seed_demo_without_scale_removes_earlier_synthetic_pcts(demo):
     assert not PrimaryCareTrust.objects.filter(code_confidence=SYNTHETIC).exists()
     assert PrimaryCareTrust.objects.count() == 152
     assert not Person.objects.filter(user__username__startswith="synthetic.").exists()
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 4, 5])
+def test_add_synthetic_pcts_pool_is_never_offered_for_a_real_panel(demo, number):
+    add_synthetic_pcts(count=20, seed=7)
+    dudley = Assessment.objects.get(round__slug="2009-10", pct__ods_code="5PE")
+
+    offered = eligible_people(seat_type=SeatType.objects.get(number=number), assessment=dudley)
+
+    assert offered.exists()
+    assert not offered.filter(user__username__startswith="synthetic.").exists()
