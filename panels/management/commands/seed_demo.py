@@ -1,12 +1,22 @@
-"""``seed_demo [--seed N]``: the complete, deterministic demo (see panels/demo/seed.py)."""
+"""``seed_demo [--seed N] [--scale N]``: the complete, deterministic demo (see
+panels/demo/seed.py), and with ``--scale`` N synthetic PCTs on top for benchmarks (see
+panels/demo/scale.py)."""
 
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from competencies.reference import ReferenceDataError
 from panels.demo.ratings import ShapeError
+from panels.demo.scale import (
+    MAX_COUNT,
+    ScaleError,
+    add_synthetic_pcts,
+    check_count,
+    remove_synthetic_pcts,
+)
 from panels.demo.seed import DEFAULT_SEED, demo_seed
 
 
@@ -14,7 +24,8 @@ class Command(BaseCommand):
     help = (
         "Replace the demo data with a complete, deterministic demo: reference data, both "
         "rounds (2008-09 published, 2009-10 in progress), panels, scores, moderation and "
-        "the demo users (password: DEMO_PASSWORD, default wcc-demo)."
+        "the demo users (password: DEMO_PASSWORD, default wcc-demo). With --scale N, add N "
+        "synthetic PCTs with complete ratings in both rounds, for benchmarks."
     )
 
     def add_arguments(self, parser):
@@ -24,18 +35,39 @@ class Command(BaseCommand):
             default=DEFAULT_SEED,
             help=f"Random seed; the same seed always gives the same demo (default {DEFAULT_SEED}).",
         )
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=0,
+            help=(
+                "Also add this many synthetic PCTs ('Synthetic PCT 00001', codes 000, 001 …), "
+                f"spread over the ten SHAs; 0 to {MAX_COUNT:,} (default 0: the demo alone)."
+            ),
+        )
 
     def handle(self, *args, **options):
         started = time.perf_counter()
+        scale = options["scale"]
         try:
-            summary = demo_seed(seed=options["seed"], password=settings.DEMO_PASSWORD)
-        except (ReferenceDataError, ShapeError) as exc:
+            check_count(scale)
+            with transaction.atomic():
+                # The demo's ratings are shaped for the real PCTs: earlier synthetic ones go first.
+                remove_synthetic_pcts()
+                summary = demo_seed(seed=options["seed"], password=settings.DEMO_PASSWORD)
+                synthetic = add_synthetic_pcts(count=scale, seed=options["seed"]) if scale else {}
+        except (ReferenceDataError, ShapeError, ScaleError) as exc:
             raise CommandError(f"Nothing was written. {exc}") from None
         for kind, count in summary.counts.items():
             self.stdout.write(f"{count:>7} {kind}")
+        if synthetic:
+            self.stdout.write("Synthetic organisations added (--scale):")
+            for kind, count in synthetic.items():
+                self.stdout.write(f"{count:>9} {kind}")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo ready (seed {options['seed']}) in {time.perf_counter() - started:.1f} s. "
+                f"Demo ready (seed {options['seed']}"
+                + (f", {scale} synthetic PCTs" if scale else "")
+                + f") in {time.perf_counter() - started:.1f} s. "
                 "Log in as national, moderator.q34, chair.q34 or board.5pg; "
                 "`manage.py demo_advance --round 2009-10` moves 2009-10 on one stage."
             )
