@@ -68,6 +68,7 @@ from assessments.models import (
     StageChange,
     StrategicHealthAuthority,
 )
+from assessments.standings import standings_rebuild
 from competencies.vocabulary import Light
 from panels.demo import ratings as shape
 from panels.demo.seed import ROUNDS, _on, _shift_light
@@ -520,5 +521,6 @@ def _analyze() -> None:
 
 
 def _after_bulk_load(rounds: list[AssessmentRound]) -> None:
-    """Called once the synthetic rows are written, inside the same transaction."""
-    # read model refresh goes here
+    """Called once the synthetic rows are written, inside the same transaction: the ratings
+    went past the services, so the reports' read model is written here."""
+    standings_rebuild(rounds=rounds)
