@@ -1,8 +1,9 @@
 """``seed_demo --scale N``: N synthetic PCTs on top of the demo, for benchmarks (issue 13).
 
-``add_synthetic_pcts(count=N, seed=S)`` adds N PCTs, spread evenly over the ten SHAs in
-ODS-code order, named ``Synthetic PCT 00001`` … and marked ``code_confidence="synthetic"``
-(which is how ``remove_synthetic_pcts`` finds them again). Each gets, in both demo rounds:
+``add_synthetic_pcts(count=N, seed=S)`` adds N PCTs, spread evenly (round robin, in
+ODS-code order) over the SHAs that have at least two real PCTs: the demo's ten. They are
+named ``Synthetic PCT 00001`` … and marked ``code_confidence="synthetic"`` (which is how
+``remove_synthetic_pcts`` finds them again). Each gets, in both demo rounds:
 
 * an assessment with its stage history (``assessments.history.stage_change_row``):
   2008-09 published; 2009-10 at regional moderation, where the demo's PCTs of nine SHAs
