@@ -317,8 +317,8 @@ def add_synthetic_pcts(*, count: int, seed: int) -> dict[str, int]:
         counts.setdefault(kind, 0)
     for kind in ("agreed ratings", "agreed sub-indicator ratings", "rating changes"):
         counts.setdefault(kind, 0)
-    _analyze()
     _after_bulk_load(list(rounds.values()))
+    _analyze()  # after the read model too: the planner needs statistics for every table
     return counts
 
 
