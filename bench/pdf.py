@@ -51,7 +51,7 @@ def main() -> int:
     if args.db:
         os.environ["DATABASE_URL"] = f"sqlite:///{args.db.resolve()}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wcc_site.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-pdf-not-secret")  # noqa: S105  (nothing is signed)
+    os.environ.setdefault("SECRET_KEY", "bench-pdf-not-secret")  # nothing is signed here
     import django
 
     django.setup()
