@@ -35,7 +35,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.timing import load_average, median_ms, p95_ms  # noqa: E402
 from loadtest.forms import Forms  # noqa: E402
+from loadtest.run import free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PASSWORD = os.environ.get("DEMO_PASSWORD", "wcc-demo")
@@ -68,12 +68,6 @@ class Unprepared(Exception):
 
 def say(text: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {text}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def site_env(db: Path, folder: Path) -> dict:
