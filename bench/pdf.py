@@ -5,7 +5,8 @@
 
 Both are rendered in this process, with the same fonts (one ``FontConfiguration``) and the
 report's own stylesheet, interleaved (plain, report, plain, report, …) so that both see
-the same load; the report's data is gathered once beforehand (it is not WeasyPrint's
+the same load (a third render, a full page of plain paragraphs, is interleaved too and
+printed for information); the report's data is gathered once beforehand (it is not WeasyPrint's
 work). Prints the medians and 95th percentiles, the report's page count (pypdf) and the
 ratio per page: (report / pages) / plain, by medians and by p95 of the wall-clock time,
 and by the median CPU time of this process (less disturbed by other load). The plain page is a page
@@ -37,6 +38,15 @@ from bench.timing import load_average, median_ms, p95_ms  # noqa: E402
 PLAIN_PAGE = "<h1>Baseline</h1>" + "".join(
     f"<p>Paragraph {n} of plain text for the baseline page.</p>" for n in range(12)
 )
+# For information beside it: a page as full of plain paragraphs as a report page is of
+# text (the plain page above fills about half a page with short lines); eight paragraphs
+# fill an A4 page in the report's stylesheet, nine would not fit.
+FULL_PAGE = "<h1>Baseline</h1>" + "".join(
+    f"<p>Paragraph {n}. "
+    + "The panel found that the board had set out its commissioning intentions clearly, "
+    "and that it had begun to measure the outcomes that matter to its population. " * 3 + "</p>"
+    for n in range(8)
+)
 
 
 def main() -> int:
@@ -67,24 +77,26 @@ def main() -> int:
     ).get(round__slug=args.round, pct__ods_code=args.pct.upper())
     report = pct_report(assessment=assessment)
 
-    def plain() -> bytes:
-        return HTML(string=PLAIN_PAGE).write_pdf(
-            stylesheets=[_stylesheet()], font_config=_font_config()
-        )
+    def plain(page: str = PLAIN_PAGE) -> bytes:
+        return HTML(string=page).write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
+
+    def full_page() -> bytes:
+        return plain(FULL_PAGE)
 
     def full() -> bytes:
         return render_pct_pdf(report)
 
-    plain_pages = len(PdfReader(io.BytesIO(plain())).pages)
     pages = len(PdfReader(io.BytesIO(full())).pages)  # also warms fonts and caches
-    if plain_pages != 1:
-        print(f"bench/pdf.py: the plain page made {plain_pages} pages", file=sys.stderr)
-        return 1
+    for name, render in (("plain", plain), ("full page", full_page)):
+        if (made := len(PdfReader(io.BytesIO(render())).pages)) != 1:
+            print(f"bench/pdf.py: the {name} baseline made {made} pages", file=sys.stderr)
+            return 1
     before = load_average()
-    times: dict[str, list[float]] = {"plain": [], "report": []}
-    cpu: dict[str, list[float]] = {"plain": [], "report": []}
+    renders = (("plain", plain), ("report", full), ("full page", full_page))
+    times: dict[str, list[float]] = {name: [] for name, _ in renders}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in renders}
     for _ in range(args.repeat):
-        for name, render in (("plain", plain), ("report", full)):
+        for name, render in renders:
             start, start_cpu = time.perf_counter(), time.process_time()
             render()
             times[name].append(time.perf_counter() - start)
@@ -109,6 +121,8 @@ def main() -> int:
         "ratio_per_page": round(report_ms / pages / plain_ms, 2),
         "ratio_per_page_p95": round(report95 / pages / plain95, 2),
         "ratio_per_page_cpu": round(median_ms(cpu["report"]) / pages / median_ms(cpu["plain"]), 2),
+        "full_page_median_ms": round(median_ms(times["full page"]), 1),
+        "ratio_per_page_to_full_page": round(report_ms / pages / median_ms(times["full page"]), 2),
     }
     print(
         f"{figures['date']}, {args.repeat} interleaved pairs, load average {before} (before) "
@@ -118,7 +132,10 @@ def main() -> int:
         f"median {report_ms:6.1f} ms, p95 {report95:6.1f} ms\n"
         f"per page: {report_ms / pages:.1f} ms = {figures['ratio_per_page']:.2f}x the plain "
         f"page (at p95: {figures['ratio_per_page_p95']:.2f}x; by CPU time of this process, "
-        f"less disturbed by other load: {figures['ratio_per_page_cpu']:.2f}x)"
+        f"less disturbed by other load: {figures['ratio_per_page_cpu']:.2f}x)\n"
+        f"for information, a full page of plain paragraphs: median "
+        f"{figures['full_page_median_ms']:.1f} ms; per page the report is "
+        f"{figures['ratio_per_page_to_full_page']:.2f}x that"
     )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
