@@ -168,16 +168,22 @@ def find_targets() -> Targets:
     from assessments.models import AgreedRating, Assessment, Stage
     from panels.models import Seat
 
-    region = (
+    # The region at moderation with the most PCTs whose moderator is a demo user (the
+    # synthetic organisations of --scale may belong to regions without one).
+    regions = (
         Assessment.objects.filter(round__slug=OPEN, stage=Stage.MODERATION)
-        .values("pct__sha__ods_code")
+        .values_list("pct__sha__ods_code", flat=True)
         .annotate(n=Count("pk"))
         .order_by("-n", "pct__sha__ods_code")
-        .first()
     )
-    if region is None:
-        raise Unprepared(f"no region of {OPEN} is at regional moderation")
-    sha = region["pct__sha__ods_code"]
+    moderators = set(
+        get_user_model()
+        .objects.filter(username__startswith="moderator.")
+        .values_list("username", flat=True)
+    )
+    sha = next((code for code in regions if f"moderator.{code.lower()}" in moderators), None)
+    if sha is None:
+        raise Unprepared(f"no region of {OPEN} with a demo moderator is at regional moderation")
     rating = (
         AgreedRating.objects.filter(
             assessment__round__slug=OPEN,
@@ -203,11 +209,9 @@ def find_targets() -> Targets:
     )
     if rating is None or seat is None:
         raise Unprepared("the demo has no rating at moderation or no open seat")
-    moderator = f"moderator.{sha.lower()}"
-    get_user_model().objects.get(username=moderator)
     return Targets(
         region=sha,
-        moderator=moderator,
+        moderator=f"moderator.{sha.lower()}",
         rating_id=rating.pk,
         rating_version=rating.version,
         rating_value=rating.level,
@@ -595,7 +599,7 @@ def main() -> int:
         count_queries(pages, targets)
         after = load_average()
         header = (
-            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {targets.pcts} PCTs, "
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {targets.pcts} PCTs in {PUBLISHED}, "
             f"{args.repeat} pairs per page, load average {before} (before) / {after} (after)"
         )
         rows = print_table(pages, header)
