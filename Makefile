@@ -6,6 +6,8 @@
 #   make lint / format   ruff, checking / rewriting
 #   make audit           pip-audit (known vulnerabilities, needs PyPI) and bandit
 #   make loadtest        locust and fault runs on PostgreSQL + gunicorn (docs/reliability.md)
+#   make bench           pages against /healthz/ (gunicorn) and the PDF per page, at the
+#                        demo's 152 PCTs; SCALE=10000 adds synthetic PCTs (docs/performance.md)
 #   make clean           caches and generated files (keeps .venv and db.sqlite3)
 #
 # With CI=true, missing PostgreSQL binaries or Chromium fail `make test` instead of
@@ -34,10 +36,10 @@ heading = @printf '\n==== %s ====\n' $(1)
 
 .DEFAULT_GOAL := help
 .NOTPARALLEL:
-.PHONY: help venv run test lint format audit loadtest test-lint test-sqlite test-postgres test-browser clean distclean
+.PHONY: help venv run test lint format audit loadtest bench test-lint test-sqlite test-postgres test-browser clean distclean
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- Virtualenv: re-installs only when a requirements file changes ---------------------
 venv: $(VENV)/.installed
@@ -87,6 +89,22 @@ LOADTEST_ARGS ?=
 loadtest: venv
 	$(PY) -m pip install --quiet -r loadtest/requirements.txt
 	$(TEST_ENV) $(PY) loadtest/run.py $(LOADTEST_ARGS)
+
+# --- Benchmarks (not part of `make test`; docs/performance.md) ---------------------------
+# They print figures and assert nothing about speed. The database is prepared once per
+# scale in BENCH_DIR and reused (the 10,000-PCT seed is slow); delete the file to rebuild
+# it. BENCH_ARGS passes options to bench/pages.py, e.g. BENCH_ARGS="--repeat 50".
+SCALE ?= 0
+REPEAT ?= 20
+BENCH_DIR ?= bench/results
+BENCH_ARGS ?=
+
+bench: venv
+	mkdir -p $(BENCH_DIR)
+	$(TEST_ENV) $(PY) bench/pages.py --scale $(SCALE) --repeat $(REPEAT) \
+	    --db $(BENCH_DIR)/scale-$(SCALE).sqlite3 --json $(BENCH_DIR)/pages-$(SCALE).json $(BENCH_ARGS)
+	$(TEST_ENV) $(PY) bench/pdf.py --repeat $(REPEAT) \
+	    --db $(BENCH_DIR)/scale-$(SCALE).sqlite3 --json $(BENCH_DIR)/pdf-$(SCALE).json
 
 # --- Tests ------------------------------------------------------------------------------
 # Every part runs even when an earlier one fails, so one run shows all problems; the exit
