@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/pages.py [--scale N] [--repeat 20] [--db PATH] [--json FILE]
 
-1. Prepares a SQLite database file: ``migrate``, ``load_reference_data``, ``seed_demo`` and,
-   when ``--scale N`` is above 0, ``seed_demo --scale N`` (N synthetic PCTs). With
-   ``--db PATH`` the file is kept, and reused by later runs with the same ``--scale`` (so
-   a 10,000-PCT seed is paid once); without it, a temporary file is used and removed.
+1. Prepares a SQLite database file: ``migrate``, ``load_reference_data`` and
+   ``seed_demo --scale N`` (the demo, plus N synthetic PCTs when N is above 0). With
+   ``--db PATH`` the file is kept, and reused (after ``migrate``) by later runs with the
+   same ``--scale``, so a 10,000-PCT seed is paid once; without it, a temporary file is
+   used and removed.
 2. Starts gunicorn (2 workers, DEBUG off) on 127.0.0.1 on a free port, with the repository's
    ``gunicorn.conf.py`` when there is one, and logs in through the login form as the demo
    users who see each page (CONTRACTS.md): nobody for the published league table and open
@@ -128,15 +129,15 @@ def prepare(db: Path, scale: int, env_for) -> None:
                 f"{db} exists but was not prepared by this benchmark with "
                 f"--scale {scale} ({marker.name}: {prepared or 'missing'}); give another --db."
             )
-        say(f"reusing {db} (prepared with --scale {scale})")
+        say(f"reusing {db} (prepared with --scale {scale}); applying any new migrations")
+        manage(env_for(db), "migrate")
         return
     partial = db.with_name(db.name + ".partial")
     partial.unlink(missing_ok=True)
     env = env_for(partial)
     started = time.monotonic()
-    commands = [["migrate"], ["load_reference_data"], ["seed_demo"]]
-    if scale:
-        commands.append(["seed_demo", "--scale", str(scale)])
+    # seed_demo --scale builds the demo itself first, then adds the synthetic PCTs.
+    commands = [["migrate"], ["load_reference_data"], ["seed_demo", "--scale", str(scale)]]
     for command in commands:
         say(f"preparing {db.name}: manage.py {' '.join(command)}")
         manage(env, *command)
