@@ -11,8 +11,6 @@ competency total; equal PCTs share a rank and the next rank skips; only PCTs wit
 rating for every item are ranked.
 """
 
-from collections import OrderedDict
-
 import pandas as pd
 
 from assessments.factual_accuracy import not_held_back
@@ -26,6 +24,7 @@ from competencies.vocabulary import (
     competency_code,
     is_competency_code,
 )
+from reports.kept import Kept, forget_kept
 from reports.ranking import rank_rows
 
 AREAS = list(AREA_CODES)  # pandas selects columns by a list
@@ -60,16 +59,13 @@ def competency_key(round_: AssessmentRound) -> list[tuple[str, str]]:
     return [(competency_code(c.number), c.short_name) for c in competencies]
 
 
-# Frames computed from a round, kept under the round's figures version (``assessments.
-# standings``): a change of what they show gives the round a new version, so the next
-# request computes them again; every other request reuses them. Per process, a few rounds.
-_FRAMES: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-_FRAMES_KEPT = 16
+# Frames computed from a round, kept under the round's figures version (``reports.kept``).
+_FRAMES: Kept = Kept("ratings frames", size=16)
 
 
 def forget_frames() -> None:
-    """Drop every kept frame (tests that roll back and reuse primary keys)."""
-    _FRAMES.clear()
+    """Drop every kept value (tests that roll back and reuse primary keys)."""
+    forget_kept()
 
 
 def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None) -> pd.DataFrame:
@@ -88,14 +84,9 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
     published = round_.is_published()
     version = figures_versions([round_.pk])[round_.pk]
     key = (round_.pk, version, published, None if sha_codes is None else tuple(sha_codes))
-    frame = _FRAMES.get(key)
-    if frame is None:
-        frame = _ratings_frame(round_=round_, sha_codes=sha_codes, published=published)
-        _FRAMES[key] = frame
-        while len(_FRAMES) > _FRAMES_KEPT:
-            _FRAMES.popitem(last=False)
-    else:
-        _FRAMES.move_to_end(key)
+    frame = _FRAMES.get(
+        key, lambda: _ratings_frame(round_=round_, sha_codes=sha_codes, published=published)
+    )
     return frame.copy()
 
 
