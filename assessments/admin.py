@@ -44,6 +44,7 @@ from assessments.models import (
     EvidenceDocument,
     FactualAccuracyComment,
     FactualAccuracyConfirmation,
+    FiguresChange,
     FiguresVersion,
     LocalOutcomePriority,
     ModerationAdjustment,
@@ -446,3 +447,11 @@ class StandingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(FiguresVersion)
 class FiguresVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["round", "value"]
+
+
+@admin.register(FiguresChange)
+class FiguresChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The recorded steps of the rounds' figures versions (``assessments.standings``)."""
+
+    list_display = ["round", "previous", "value", "assessments"]
+    list_filter = ["round"]

@@ -228,7 +228,10 @@ def comment_raise(
     )
     raised.full_clean()
     raised.save()
-    figures_changed(round_ids=[assessment.round_id])  # once published, it holds the PCT back
+    # Once published, it holds the PCT back.
+    figures_changed(
+        round_ids=[assessment.round_id], assessments={assessment.round_id: [assessment.pk]}
+    )
     return raised
 
 
@@ -306,7 +309,10 @@ def comment_answer(
     locked.full_clean()
     locked.save(update_fields=["response", "responded_by", "responded_at"])
     assessment = Assessment.objects.select_related("round", "pct").get(pk=locked.assessment_id)
-    figures_changed(round_ids=[assessment.round_id])  # it may no longer hold the PCT back
+    # It may no longer hold the PCT back.
+    figures_changed(
+        round_ids=[assessment.round_id], assessments={assessment.round_id: [assessment.pk]}
+    )
     if not is_held_back(assessment):
         from assessments.publication import released_notice_send  # it imports this module
 

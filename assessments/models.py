@@ -873,3 +873,27 @@ class FiguresVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Figures of round {self.round_id}: version {self.value}"
+
+
+class FiguresChange(models.Model):
+    """One step of a round's ``FiguresVersion``: from ``previous`` to ``value``, and the
+    assessments whose rows it changed (null when it may have changed anything, such as a
+    bulk load or publication).
+
+    A process that keeps a round's figures at one version can follow these steps to the
+    current one and recompute only the assessments they name, instead of the whole round
+    (``reports.tables``): what keeps the league table cheap right after a moderator's
+    adjustment at 10,000 PCTs. Written in the same transaction as the version, after
+    locking it, so the steps form one chain. Old steps are pruned as new ones are written.
+    """
+
+    round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="+")
+    value = models.PositiveBigIntegerField()
+    previous = models.PositiveBigIntegerField()
+    assessments = models.JSONField(null=True)  # [assessment id, …], or null: anything
+
+    class Meta:
+        indexes = [models.Index(fields=["round", "-id"], name="figureschange_round_latest")]
+
+    def __str__(self) -> str:
+        return f"Figures of round {self.round_id}: {self.previous} to {self.value}"

@@ -4,14 +4,18 @@ The reports show, for each PCT, its agreed values, which of them moderation chan
 governance points, its competency total and whether every item is agreed. Pivoting every
 agreed rating of the round on each request made a page's cost grow with the number of
 PCTs; instead, every service that changes an agreed rating calls ``rating_changed`` in
-its own transaction, which rewrites that assessment's one row, and raises the round's
-``FiguresVersion`` (a new random value). Anything else that changes what the reports show (a comment holding a
-PCT back, a PCT renamed or moved, the publication time) calls ``figures_changed``.
+its own transaction, which rewrites that assessment's one row, and gives the round's
+``FiguresVersion`` a new random value. Anything else that changes what the reports show
+(a comment holding a PCT back, a PCT renamed or moved, the publication time) calls
+``figures_changed``.
 
-Figures computed from a round (``reports.figures``) are kept under the round's version,
+Figures computed from a round (``reports.kept``) are kept under the round's version,
 so the next request after a change computes them again and every other request reuses
-them. ``standings_rebuild`` writes a whole round's rows at once (the demo seed, and
-``manage.py refresh_standings`` after a bulk load).
+them. Each change also records its step (``FiguresChange``: from which version, and which
+assessments' rows it rewrote), so that a process can bring a kept round up to date by
+recomputing only those rows (``changed_between``). ``standings_rebuild`` writes a whole
+round's rows at once (the demo seed, and ``manage.py refresh_standings`` after a bulk
+load).
 """
 
 import secrets
@@ -21,7 +25,14 @@ from contextvars import ContextVar
 
 from django.db import IntegrityError, transaction
 
-from assessments.models import AgreedRating, Assessment, AssessmentRound, FiguresVersion, Standing
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    AssessmentRound,
+    FiguresChange,
+    FiguresVersion,
+    Standing,
+)
 from competencies.models import Competency
 from competencies.vocabulary import AREA_CODES, LIGHT_POINTS, competency_code
 
@@ -144,7 +155,10 @@ def standings_refresh(*, assessment_ids: Iterable[int]) -> None:
     round_of = {pk: round_id for pk, round_id, _f in rows}
     framework_of = {pk: framework_id for pk, _r, framework_id in rows}
     _write(list(round_of), round_of, framework_of)
-    figures_changed(round_ids=set(round_of.values()))
+    changed: dict[int, list[int]] = {}
+    for assessment_id, round_id in round_of.items():
+        changed.setdefault(round_id, []).append(assessment_id)
+    figures_changed(round_ids=changed, assessments=changed)
 
 
 @transaction.atomic
@@ -172,24 +186,81 @@ def _new_version() -> int:
     return secrets.randbits(62) + 1
 
 
-def figures_changed(*, round_ids: Iterable[int]) -> None:
-    """Give these rounds' figures a new version (in the caller's transaction)."""
-    ids = set(round_ids)
+# The steps kept in all (``FiguresChange``); older ones are pruned as new ones are written.
+# A process whose figures are further behind than this recomputes the round.
+STEPS_KEPT = 1000
+# The steps a reader follows back from the current version before it gives up.
+STEPS_FOLLOWED = 100
+
+
+@transaction.atomic
+def figures_changed(
+    *, round_ids: Iterable[int], assessments: dict[int, Iterable[int]] | None = None
+) -> None:
+    """Give these rounds' figures a new version (in the caller's transaction), and record
+    the step. ``assessments``: ``{round id: [assessment id, …]}`` when only those
+    assessments' rows changed (a rating, a comment holding one PCT back), so that a process
+    keeping the round's figures recomputes only them; otherwise anything may have changed.
+    """
+    ids = sorted(set(round_ids))
     if not ids:
         return
-    new = _new_version()
-    changed = FiguresVersion.objects.filter(round_id__in=ids).update(value=new)
-    if changed == len(ids):
-        return
-    missing = ids - set(
-        FiguresVersion.objects.filter(round_id__in=ids).values_list("round_id", flat=True)
+    # Locked first: two changes of one round then step one after the other, and each
+    # records the version it stepped from (on SQLite, writers are serial anyway).
+    current = dict(
+        FiguresVersion.objects.select_for_update()
+        .filter(round_id__in=ids)
+        .values_list("round_id", "value")
     )
-    for round_id in missing:
-        try:
-            with transaction.atomic():
-                FiguresVersion.objects.create(round_id=round_id, value=new)
-        except IntegrityError:  # created by a concurrent change: change it instead
-            FiguresVersion.objects.filter(round_id=round_id).update(value=_new_version())
+    steps = []
+    for round_id in ids:
+        new = _new_version()
+        previous = current.get(round_id)
+        if previous is not None:
+            FiguresVersion.objects.filter(round_id=round_id).update(value=new)
+        else:
+            try:
+                with transaction.atomic():
+                    FiguresVersion.objects.create(round_id=round_id, value=new)
+                previous = 0
+            except IntegrityError:  # created by a concurrent change: step from its value
+                locked = FiguresVersion.objects.select_for_update().get(round_id=round_id)
+                previous = locked.value
+                FiguresVersion.objects.filter(round_id=round_id).update(value=new)
+        changed = None if assessments is None else sorted(set(assessments.get(round_id, ())))
+        steps.append(
+            FiguresChange(round_id=round_id, value=new, previous=previous, assessments=changed)
+        )
+    written = FiguresChange.objects.bulk_create(steps)
+    newest = max((step.pk for step in written if step.pk is not None), default=None)
+    if newest is not None and newest > STEPS_KEPT:
+        FiguresChange.objects.filter(pk__lte=newest - STEPS_KEPT).delete()
+
+
+def changed_between(*, round_id: int, since: int, until: int) -> set[int] | None:
+    """The assessments whose rows changed from version ``since`` to version ``until`` of
+    the round, following the recorded steps back from ``until`` (one query); None when the
+    steps do not lead back to ``since`` (pruned, too far behind, or a change of anything).
+    """
+    if since == until:
+        return set()
+    recent = (
+        FiguresChange.objects.filter(round_id=round_id)
+        .order_by("-id")
+        .values_list("value", "previous", "assessments")[:STEPS_FOLLOWED]
+    )
+    step_to = {value: (previous, assessments) for value, previous, assessments in recent}
+    changed: set[int] = set()
+    at = until
+    for _ in range(STEPS_FOLLOWED):
+        if at == since:
+            return changed
+        step = step_to.get(at)
+        if step is None or step[1] is None:
+            return None
+        changed.update(step[1])
+        at = step[0]
+    return changed if at == since else None
 
 
 def figures_versions(round_ids: Iterable[int]) -> dict[int, int]:

@@ -40,12 +40,23 @@ class Kept(Generic[Value]):
                 return self._values[key]
         # Made outside the lock: two threads may both make it once, with the same result.
         value = make()
+        self.put(key, value)
+        return value
+
+    def peek(self, key: Hashable) -> Value | None:
+        """The value kept under ``key``, or None (nothing is made)."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+            return self._values.get(key)
+
+    def put(self, key: Hashable, value: Value) -> None:
+        """Keep ``value`` under ``key``, replacing what was kept there."""
         with self._lock:
             self._values[key] = value
             self._values.move_to_end(key)
             while len(self._values) > self.size:
                 self._values.popitem(last=False)
-        return value
 
     def clear(self) -> None:
         with self._lock:

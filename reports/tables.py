@@ -11,11 +11,12 @@ competency total; equal PCTs share a rank and the next rank skips; only PCTs wit
 rating for every item are ranked.
 """
 
+import numpy as np
 import pandas as pd
 
 from assessments.factual_accuracy import not_held_back
-from assessments.models import AgreedRating, AssessmentRound, Standing
-from assessments.standings import figures_versions
+from assessments.models import AgreedRating, Assessment, AssessmentRound, Standing
+from assessments.standings import changed_between, figures_versions
 from competencies.models import SubIndicator
 from competencies.vocabulary import (
     AREA_CODES,
@@ -25,7 +26,6 @@ from competencies.vocabulary import (
     is_competency_code,
 )
 from reports.kept import Kept, forget_kept
-from reports.ranking import rank_rows
 
 AREAS = list(AREA_CODES)  # pandas selects columns by a list
 
@@ -59,8 +59,13 @@ def competency_key(round_: AssessmentRound) -> list[tuple[str, str]]:
     return [(competency_code(c.number), c.short_name) for c in competencies]
 
 
-# Frames computed from a round, kept under the round's figures version (``reports.kept``).
+# The latest frame of each round and scope, with the figures version it was computed at
+# (``reports.kept``). A request at another version brings it up to date: by recomputing
+# only the rows of the assessments changed since (``changed_between``), when the recorded
+# steps say which, or else the whole round.
 _FRAMES: Kept = Kept("ratings frames", size=16)
+# Beyond this many changed assessments, reading the whole round again is as quick.
+PATCH_LIMIT = 200
 
 
 def forget_frames() -> None:
@@ -69,8 +74,10 @@ def forget_frames() -> None:
 
 
 def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None) -> pd.DataFrame:
-    """One row per PCT with agreed ratings in the round: two queries when the round's
-    figures changed since this process last read them, one otherwise, whatever the size.
+    """One row per PCT with agreed ratings in the round, whatever the size: one query
+    when the round's figures have not changed since this process last read them, three
+    when a few assessments changed (their rows are read again, the rest kept), two when
+    the whole round must be read.
 
     Once the round is published, PCTs held back by an unanswered factual-accuracy comment
     are left out (``assessments.factual_accuracy``), so that every published output omits
@@ -79,22 +86,33 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
     Columns: ``ods_code, pct, sha, sha_name, strategy, finance, board, c1 … cN,
     governance, total, complete, rank, moderated`` (rank is None where ``complete`` is
     False; ``moderated`` maps each item changed after consensus to the panel's value),
-    ordered as the league table lists them. The caller gets its own copy.
+    ordered as the league table lists them. The caller may change it: pandas copies on
+    write, so the kept frame stays as it was.
     """
     published = round_.is_published()
     version = figures_versions([round_.pk])[round_.pk]
-    key = (round_.pk, version, published, None if sha_codes is None else tuple(sha_codes))
-    frame = _FRAMES.get(
-        key, lambda: _ratings_frame(round_=round_, sha_codes=sha_codes, published=published)
-    )
-    return frame.copy()
+    scope = (round_.pk, published, None if sha_codes is None else tuple(sha_codes))
+    kept = _FRAMES.peek(scope)
+    if kept is not None and kept[0] == version:
+        return kept[1].copy(deep=False)  # copy-on-write: the caller's changes stay its own
+    frame = None
+    if kept is not None:
+        changed = changed_between(round_id=round_.pk, since=kept[0], until=version)
+        if changed is not None and len(changed) <= PATCH_LIMIT:
+            frame = _patched(
+                kept[1], changed, round_=round_, sha_codes=sha_codes, published=published
+            )
+    if frame is None:
+        rows = _standing_rows(round_=round_, sha_codes=sha_codes, published=published)
+        frame = _ranked(_frame_of(rows, competency_columns(round_)))
+    _FRAMES.put(scope, (version, frame))
+    return frame.copy(deep=False)
 
 
-def _ratings_frame(
-    *, round_: AssessmentRound, sha_codes: list[str] | None, published: bool
-) -> pd.DataFrame:
-    columns = competency_columns(round_)
-    index = ["ods_code", "pct", "sha", "sha_name"]
+_INDEX = ["ods_code", "pct", "sha", "sha_name"]
+
+
+def _standing_rows(*, round_: AssessmentRound, sha_codes: list[str] | None, published: bool):
     rows = Standing.objects.filter(round=round_).values_list(
         "assessment__pct__ods_code",
         "assessment__pct__name",
@@ -111,52 +129,79 @@ def _ratings_frame(
     if published:
         # A PCT held back by an unanswered factual-accuracy comment is not published yet.
         rows = rows.filter(not_held_back("assessment_id"))
-    records = [
-        {
-            "ods_code": ods,
-            "pct": pct,
-            "sha": sha,
-            "sha_name": sha_name,
-            **{item: values.get(item) for item in [*AREAS, *columns]},
-            "governance": governance,
-            "total": total,
-            "complete": complete,
-            "moderated": moderated,
-        }
-        for ods, pct, sha, sha_name, values, moderated, governance, total, complete in rows
-    ]
-    if not records:
-        empty = pd.DataFrame(
-            columns=[
-                *[*index, *AREAS, *columns],
-                *["governance", "total", "complete", "rank", "moderated"],
-            ]
-        )
-        # A boolean column, so that frame[frame["complete"]] filters rows, not columns.
-        return empty.astype({"complete": bool})
-    wide = pd.DataFrame.from_records(
-        records,
-        columns=[*index, *AREAS, *columns, "governance", "total", "complete", "moderated"],
-    )
-    for column in [*columns, "governance", "total"]:
-        wide[column] = wide[column].astype("Int64")
-    wide = wide[[*index, *AREAS, *columns, "governance", "total", "complete", "moderated"]]
+    return rows
 
-    complete = wide[wide["complete"]]
-    ranked = rank_rows(
-        zip(
-            complete["ods_code"],
-            complete["pct"],
-            complete["governance"].astype(int),
-            complete["total"].astype(int),
-            strict=True,
+
+def _frame_of(rows, columns: list[str]) -> pd.DataFrame:
+    """The unranked frame of rows of ``_standing_rows`` (``columns``: c1 … cN), built
+    column by column with its types (text, nullable integers, a boolean ``complete``, so
+    that ``frame[frame["complete"]]`` filters rows), also where no row has a value."""
+    rows = list(rows)
+    data = {
+        name: pd.array([row[position] for row in rows], dtype="str")
+        for position, name in enumerate(_INDEX)
+    }
+    for item in [*AREAS, *columns]:
+        dtype = "str" if item in AREAS else "Int64"
+        data[item] = pd.array([row[4].get(item) for row in rows], dtype=dtype)
+    data["governance"] = pd.array([row[6] for row in rows], dtype="Int64")
+    data["total"] = pd.array([row[7] for row in rows], dtype="Int64")
+    data["complete"] = np.array([row[8] for row in rows], dtype=bool)
+    data["moderated"] = pd.Series([row[5] for row in rows], dtype=object)
+    return pd.DataFrame(data)
+
+
+def _ranked(wide: pd.DataFrame) -> pd.DataFrame:
+    """``wide`` with its ``rank``, in league-table order: the rule of ``reports.ranking``
+    (governance points, then total, down; equal PCTs share a rank and the next rank skips;
+    equal ranks by PCT name), on whole columns, since a round has up to 10,000 rows and
+    this runs after every change. The complete rows come first, the others after them by
+    name, unranked."""
+    wide = wide.drop(columns="rank", errors="ignore")
+    complete = wide["complete"].to_numpy(dtype=bool)
+    governance = np.where(complete, wide["governance"].to_numpy("int64", na_value=-1), -1)
+    total = np.where(complete, wide["total"].to_numpy("int64", na_value=-1), -1)
+    order = np.lexsort(
+        (
+            wide["ods_code"].to_numpy(dtype=object),
+            wide["pct"].to_numpy(dtype=object),
+            -total,
+            -governance,
+            ~complete,
         )
     )
-    order = {row.key: position for position, row in enumerate(ranked)}
-    wide["rank"] = wide["ods_code"].map({row.key: row.rank for row in ranked}).astype("Int64")
-    wide["_order"] = wide["ods_code"].map(order)
-    wide = wide.sort_values(["_order", "pct"], na_position="last").drop(columns="_order")
-    return wide.reset_index(drop=True)
+    governance, total, complete = governance[order], total[order], complete[order]
+    starts = np.ones(len(order), dtype=bool)  # a row unlike the one above starts a rank
+    starts[1:] = (governance[1:] != governance[:-1]) | (total[1:] != total[:-1])
+    positions = np.arange(1, len(order) + 1)
+    ranks = np.maximum.accumulate(np.where(starts, positions, 0)) if len(order) else positions
+    ordered = wide.take(order).reset_index(drop=True)
+    ordered["rank"] = pd.Series(ranks, dtype="Int64").mask(~complete)
+    return ordered
+
+
+def _patched(
+    frame: pd.DataFrame,
+    changed: set[int],
+    *,
+    round_: AssessmentRound,
+    sha_codes: list[str] | None,
+    published: bool,
+) -> pd.DataFrame:
+    """``frame`` with the rows of the ``changed`` assessments read again (two queries),
+    ranked again."""
+    if not changed:
+        return frame
+    codes = set(Assessment.objects.filter(pk__in=changed).values_list("pct__ods_code", flat=True))
+    rows = _standing_rows(round_=round_, sha_codes=sha_codes, published=published).filter(
+        assessment_id__in=changed
+    )
+    fresh = _frame_of(rows, [c for c in frame.columns if is_competency_code(c)])
+    kept = frame[~frame["ods_code"].isin(codes)].drop(columns="rank")
+    parts = [part for part in (kept, fresh) if not part.empty]
+    if not parts:
+        return _ranked(fresh)
+    return _ranked(pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0])
 
 
 def league_table(*, round_: AssessmentRound, sha_codes: list[str] | None = None) -> pd.DataFrame:

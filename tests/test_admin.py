@@ -17,6 +17,7 @@ from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
+    FiguresChange,
     FiguresVersion,
     RoundChange,
     Stage,
@@ -111,6 +112,9 @@ BUILDERS = {
     "assessments.FiguresVersion": lambda: FiguresVersion.objects.get(
         round=_agreed_rating().assessment.round
     ),
+    "assessments.FiguresChange": lambda: FiguresChange.objects.filter(
+        round=_agreed_rating().assessment.round
+    ).latest("pk"),
     "assessments.RatingChange": RatingChangeFactory,
     "assessments.ModerationAdjustment": ModerationAdjustmentFactory,
     "assessments.RegionReview": RegionReviewFactory,
@@ -166,6 +170,7 @@ READ_ONLY = {
     "assessments.AgreedRating",
     "assessments.Standing",
     "assessments.FiguresVersion",
+    "assessments.FiguresChange",
     "assessments.RegionReview",
     "assessments.FactualAccuracyComment",
     "assessments.SelfAssessment",

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from assessments.models import (
     AgreedRating,
     Assessment,
+    FiguresChange,
     PrimaryCareTrust,
     RatingChange,
     Stage,
@@ -191,7 +192,10 @@ def test_add_synthetic_pcts_queries_do_not_grow_with_count(demo):
     statement, and no table written has more than 12 columns), never one row or one PCT."""
     # The read model is rewritten for the whole of each round afterwards (``Standing``): a
     # fixed number of statements whatever the count, checked below.
-    tables = {model._meta.db_table: model for model in (*WRITTEN, Standing, get_user_model())}
+    tables = {
+        model._meta.db_table: model
+        for model in (*WRITTEN, Standing, FiguresChange, get_user_model())
+    }
     captured, inserts, added = {}, {}, {}
     for count in (10, 40):
         with transaction.atomic():
