@@ -217,9 +217,9 @@ def member_scores_save(
                     note=f"Seat {seat.seat_type.number}",
                 )
             )
-    # One INSERT, one UPDATE and one INSERT of history, however many items changed: cleaned
-    # and saved one by one, each score cost about sixteen queries (267 for a first draft of
-    # ten competencies, three areas and two sub-indicators; 28 now, for eleven as well).
+    # One INSERT, one UPDATE and one INSERT of history, however many items changed. Cleaned
+    # and saved one by one, each score cost about sixteen queries: a first draft of ten
+    # competencies, three areas and two sub-indicators was 267, of eleven 283.
     MemberScore.objects.bulk_create(created)
     MemberScore.objects.bulk_update(updated, fields=_SCORE_FIELDS)
     RatingChange.objects.bulk_create(history)
