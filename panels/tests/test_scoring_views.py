@@ -530,6 +530,7 @@ def test_changed_draft_save_query_count_is_the_same_for_ten_and_eleven_competenc
         response = client.post(url(panel, "score"), scoring_post(panel, level="2", version=2))
 
     assert (response.status_code, response["Location"]) == (302, url(panel, "score"))
+    assert MemberScore.objects.filter(seat=panel.seats[1]).count() == competencies + 3 + 2
     assert set(
         MemberScore.objects.filter(competency__isnull=False).values_list("level", flat=True)
     ) == {2}
