@@ -25,7 +25,7 @@ from assessments.views import evidence_file_response
 from panels.access import panel_assessment, panel_document
 from panels.forms.scoring import AbsenceForm, ConsensusForm, ScoringForm
 from panels.models import Seat
-from panels.selectors import my_seats, panel_view, scoring_form_rows
+from panels.selectors import my_seats, panel_view, scoring_form_rows, scoring_view
 from panels.services.scoring import (
     consensus_close,
     consensus_record,
@@ -64,9 +64,9 @@ def score(request, assessment: Assessment):
     seat = _own_seat(request.user, assessment)
     if request.method != "POST":
         return _scoring_page(request, assessment, seat=seat)
-    # The POST reads the form on the framework's items alone: everyone's scores, the
-    # self-assessment and the evidence (``panel_view``) are read only if the page is shown
-    # again.
+    # The POST reads the form on the framework's items alone: the scores, the
+    # self-assessment and the evidence (``scoring_view``) are read only if the page is
+    # shown again.
     posted = ScoringForm(request.POST, rows=scoring_form_rows(assessment=assessment))
     if not posted.is_valid():
         return _scoring_page(request, assessment, seat=seat, data=request.POST)
@@ -117,7 +117,7 @@ def _scoring_page(
 ):
     """The scoring page: the saved scores, or (``data``) what was posted, with its errors
     and the service's ``refusal`` beside the fields they are about."""
-    view = panel_view(assessment=assessment, seat=seat)
+    view = scoring_view(assessment=assessment, seat=seat)
     if data is None:
         form = ScoringForm(rows=view.rows, initial={"version": seat.version})
     else:
