@@ -64,6 +64,10 @@ def _item_key(item: Item) -> dict:
     return {item_field(item): item}
 
 
+def _framework_id(item: Item) -> int:
+    return item.area.framework_id if isinstance(item, SubIndicator) else item.framework_id
+
+
 def _value_fields(item: Item, value) -> dict:
     """``level``/``light`` for ``item``, checked; a blank value clears both."""
     if value in (None, ""):
@@ -137,12 +141,17 @@ def member_scores_save(
     by: AbstractBaseUser,
     expected_version: int,
     submit: bool = False,
+    items: list[Item] | None = None,
 ) -> Seat:
     """Save a member's scores as a draft, or submit them (``submit=True``: every item needed).
 
     Refused: another person's seat, a seat already submitted, an assessment not at scoring
     (``TransitionError``); a stale copy (``ConflictError``); a bad or, on submit, a missing
     value (``ValidationError`` listing every item).
+
+    ``items``: the framework's ``rated_items`` when the caller has just read them (the
+    scoring view, for its form), so that a save does not read them twice (a quarter of its
+    time); read here otherwise. Items of another framework are a programming error.
     """
     assessment = seat.panel.assessment
     if seat.person is None or seat.person.user_id != by.pk:
@@ -159,7 +168,11 @@ def member_scores_save(
             "for your seat."
         )
 
-    items = rated_items(assessment.round.framework)
+    framework = assessment.round.framework
+    if items is None:
+        items = rated_items(framework)
+    elif any(_framework_id(item) != framework.pk for item in items):
+        raise ValueError(f"The items given are not all of {framework}.")
     # Keyed by the item's code, the name of its form field (see assessments.form_errors).
     errors, cleaned = {}, {}
     for item in items:

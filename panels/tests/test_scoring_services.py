@@ -148,6 +148,25 @@ def test_member_bad_value_refused(item_index, value, message):
     assert MemberScore.objects.count() == 0
 
 
+def test_member_save_refuses_items_of_another_framework():
+    panel = build_scoring_panel()
+    other = build_scoring_panel(slug="2008-09")
+    seat = Seat.objects.select_related(
+        "panel__assessment__round__framework", "person", "seat_type"
+    ).get(pk=panel.chair.pk)
+
+    with pytest.raises(ValueError, match="not all of"):
+        member_scores_save(
+            seat=seat,
+            values={},
+            by=seat.person.user,
+            expected_version=seat.version,
+            items=other.items,
+        )
+
+    assert MemberScore.objects.count() == 0
+
+
 def test_member_cannot_score_in_someone_elses_seat():
     panel = build_scoring_panel()
     seat = Seat.objects.select_related("panel__assessment__round__framework", "person").get(

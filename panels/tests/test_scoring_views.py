@@ -525,10 +525,10 @@ def test_first_draft_save_query_count_is_the_same_for_ten_and_eleven_competencie
     panel = build_scoring_panel(competencies=competencies, sub_indicators=2)
     client.force_login(panel.seats[1].person.user)
 
-    # Session, user, assessment, access, seat; the form's items (4); in the transaction
-    # (2): the service's items (4), the claim, the seat's scores, one INSERT of scores and
-    # one of history. Nothing once per item.
-    with django_assert_num_queries(19):
+    # Session, user, assessment, access, seat; the items (4), read once for the form and
+    # the service; in the transaction (2): the claim, the seat's scores, one INSERT of
+    # scores and one of history. Nothing once per item.
+    with django_assert_num_queries(15):
         response = client.post(url(panel, "score"), scoring_post(panel, level="3"))
 
     assert (response.status_code, response["Location"]) == (302, url(panel, "score"))
@@ -544,7 +544,7 @@ def test_changed_draft_save_query_count_is_the_same_for_ten_and_eleven_competenc
     client.force_login(panel.seats[1].person.user)
     client.post(url(panel, "score"), scoring_post(panel, level="3"))
 
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(15):
         response = client.post(url(panel, "score"), scoring_post(panel, level="2", version=2))
 
     assert (response.status_code, response["Location"]) == (302, url(panel, "score"))

@@ -67,7 +67,8 @@ def score(request, assessment: Assessment):
     # The POST reads the form on the framework's items alone: the scores, the
     # self-assessment and the evidence (``scoring_view``) are read only if the page is
     # shown again.
-    posted = ScoringForm(request.POST, rows=scoring_form_rows(assessment=assessment))
+    rows = scoring_form_rows(assessment=assessment)
+    posted = ScoringForm(request.POST, rows=rows)
     if not posted.is_valid():
         return _scoring_page(request, assessment, seat=seat, data=request.POST)
     # Submit first saves the draft and shows the scores to check; the confirming POST
@@ -84,6 +85,7 @@ def score(request, assessment: Assessment):
             by=request.user,
             expected_version=posted.cleaned_data["version"],
             submit=posted.submitting and not checking,
+            items=[row.item for row in rows],
         )
     except TransitionError as exc:
         messages.error(request, str(exc))
