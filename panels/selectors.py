@@ -588,7 +588,7 @@ class PanelView:
 def scoring_form_rows(*, assessment: Assessment) -> list[ItemRow]:
     """The rows a scoring form needs to read a POST: every rated item of the assessment's
     framework (level descriptors prefetched), without anyone's scores, which a bound form
-    does not show. Four queries (``rated_items``), against ``panel_view``'s ten: a save that
+    does not show. Four queries (``rated_items``), against ``scoring_view``'s nine: a save that
     succeeds redirects, so the rest of the page is never read."""
     return [ItemRow(item=item) for item in rated_items(assessment.round.framework)]
 
