@@ -329,12 +329,17 @@ def timed(call) -> tuple[float, requests.Response]:
     return time.perf_counter() - start, response
 
 
-def measure(page: Page, session: requests.Session, base: str, repeat: int, request=None) -> None:
+def measure(
+    page: Page, session: requests.Session, base: str, repeat: int, request=None, after=None
+) -> None:
     """``repeat`` pairs of ``/healthz/`` then the page (``request`` makes the page's
-    request; by default a GET of its URL), after two untimed warm-ups."""
+    request; by default a GET of its URL), after two untimed warm-ups. ``after`` is given
+    each answer once its timing is taken, and is not timed (the save's acknowledgement)."""
     request = request or (lambda: session.get(base + page.url, timeout=120))
     for _ in range(2):
-        expect(request(), page.name)
+        response = expect(request(), page.name)
+        if after:
+            after(response)
     for _ in range(repeat):
         seconds, response = timed(lambda: session.get(f"{base}/healthz/", timeout=30))
         expect(response, "/healthz/")
@@ -342,6 +347,8 @@ def measure(page: Page, session: requests.Session, base: str, repeat: int, reque
         seconds, response = timed(request)
         page.times.append(seconds)
         page.size = len(expect(response, page.name).content)
+        if after:
+            after(response)
 
 
 class Adjuster:
@@ -463,21 +470,12 @@ def benchmark(server: Server, targets: Targets, repeat: int) -> list[Page]:
     measure(changed, national, base, repeat, change_then_get)
     pages.append(changed)
 
-    # The score save: the POST is timed; its acknowledgement is checked after the timing.
+    # The score save: the POST is timed; its acknowledgement (following the redirect to
+    # the scoring page) is checked after the timing.
     saver = ScoreSaver(sessions[targets.member], base + targets.scoring_path)
     save = Page("score save (POST)", targets.member, targets.scoring_path)
-    last = []
-
-    def save_and_remember():
-        if last:
-            saver.check(last.pop())
-        response = saver.post()
-        last.append(response)
-        return response
-
     say(f"{save.name}: {targets.scoring_path} as {targets.member}")
-    measure(save, sessions[targets.member], base, repeat, save_and_remember)
-    saver.check(last.pop())
+    measure(save, sessions[targets.member], base, repeat, saver.post, saver.check)
     pages.append(save)
     return pages
 

@@ -585,24 +585,59 @@ class PanelView:
         return gaps
 
 
+def scoring_form_rows(*, assessment: Assessment) -> list[ItemRow]:
+    """The rows a scoring form needs to read a POST: every rated item of the assessment's
+    framework (level descriptors prefetched), without anyone's scores, which a bound form
+    does not show. Four queries (``rated_items``), against ``scoring_view``'s nine: a save that
+    succeeds redirects, so the rest of the page is never read."""
+    return [ItemRow(item=item) for item in rated_items(assessment.round.framework)]
+
+
 def panel_view(*, assessment: Assessment, seat: Seat | None = None) -> PanelView:
-    """Everything the scoring and consensus pages show, in a fixed number of queries.
+    """Everything the consensus page shows, in a fixed number of queries (ten): every
+    member's scores, the self-assessment, the evidence, the agreed ratings.
 
     ``seat`` is the viewer's own seat: its scores fill ``ItemRow.mine``.
     """
-    items = rated_items(assessment.round.framework)
-    seats = list(
-        Seat.objects.filter(panel__assessment=assessment)
-        .select_related(
-            "seat_type",
-            "person__user",
-            "person__pct",
-            "person__sha",
-            "person__external_organisation",
-        )
-        .prefetch_related("scores")
-        .order_by("seat_type__number")
+    return _panel_view(assessment=assessment, seat=seat, everyone=True, agreed=True)
+
+
+def scoring_view(*, assessment: Assessment, seat: Seat) -> PanelView:
+    """What the scoring page shows the member in ``seat``, in nine queries whatever the
+    number of items.
+
+    Unlike ``panel_view``, the other members' scores are read only once this member has
+    submitted (the page shows them then, and never before), and the agreed ratings not at
+    all (the consensus page's): each ``ItemRow.members`` is empty until then, and
+    ``ItemRow.agreed`` always None. Most of the page's rows are the member's own.
+    """
+    return _panel_view(
+        assessment=assessment, seat=seat, everyone=seat.submitted_at is not None, agreed=False
     )
+
+
+def _panel_view(
+    *, assessment: Assessment, seat: Seat | None, everyone: bool, agreed: bool
+) -> PanelView:
+    """``panel_view`` and ``scoring_view``: ``everyone``, every seat's scores (with the
+    people's organisations) rather than ``seat``'s alone; ``agreed``, the agreed ratings."""
+    items = rated_items(assessment.round.framework)
+    seats = Seat.objects.filter(panel__assessment=assessment).order_by("seat_type__number")
+    if everyone:
+        seats = list(
+            seats.select_related(
+                "seat_type",
+                "person__user",
+                "person__pct",
+                "person__sha",
+                "person__external_organisation",
+            ).prefetch_related("scores")
+        )
+        by_seat = {s.pk: {rating_key(score): score for score in s.scores.all()} for s in seats}
+    else:
+        seats = list(seats.select_related("seat_type", "person"))
+        mine = MemberScore.objects.filter(seat=seat) if seat else []
+        by_seat = {seat.pk: {rating_key(score): score for score in mine}} if seat else {}
     self_ratings = {
         rating_key(r): r
         for r in SelfAssessmentRating.objects.filter(self_assessment__assessment=assessment)
@@ -611,8 +646,11 @@ def panel_view(*, assessment: Assessment, seat: Seat | None = None) -> PanelView
         assessment=assessment, status=SelfAssessment.Status.SUBMITTED
     ).first()
     evidence = list(EvidenceDocument.objects.filter(assessment=assessment))
-    agreed = {rating_key(r): r for r in AgreedRating.objects.filter(assessment=assessment)}
-    by_seat = {s.pk: {rating_key(score): score for score in s.scores.all()} for s in seats}
+    agreed_ratings = (
+        {rating_key(r): r for r in AgreedRating.objects.filter(assessment=assessment)}
+        if agreed
+        else {}
+    )
     rows, subs = [], []
     for item in items:
         key = item_key(item)
@@ -620,9 +658,9 @@ def panel_view(*, assessment: Assessment, seat: Seat | None = None) -> PanelView
             ItemRow(
                 item=item,
                 mine=by_seat[seat.pk].get(key) if seat else None,
-                members=[(s, by_seat[s.pk].get(key)) for s in seats],
+                members=[(s, by_seat[s.pk].get(key)) for s in seats] if everyone else [],
                 self_rating=self_ratings.get(key) if self_assessment else None,
-                agreed=agreed.get(key),
+                agreed=agreed_ratings.get(key),
             )
         )
         # Sub-indicators come just before their area: the area's row shows them again.

@@ -52,12 +52,23 @@ class ScoringPanel:
 
 
 def build_scoring_panel(
-    *, stage: int = Stage.SCORING, slug: str = "2009-10", pct=None, sub_indicators: int = 0
+    *,
+    stage: int = Stage.SCORING,
+    slug: str = "2009-10",
+    pct=None,
+    sub_indicators: int = 0,
+    competencies: int = 2,
 ) -> ScoringPanel:
+    """``competencies``: how many (a round has ten or eleven); the first two are named."""
     framework = FrameworkFactory(slug=f"fw-{slug}")
+    names = ["Locally leading the NHS", "Working with community partners"]
     competencies = [
-        CompetencyFactory(framework=framework, number=n, short_name=name)
-        for n, name in [(1, "Locally leading the NHS"), (2, "Working with community partners")]
+        CompetencyFactory(
+            framework=framework,
+            number=n,
+            short_name=names[n - 1] if n <= len(names) else f"Competency {n}",
+        )
+        for n in range(1, competencies + 1)
     ]
     areas = [
         GovernanceAreaFactory(framework=framework, code=code, position=position)

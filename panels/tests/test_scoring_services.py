@@ -69,6 +69,48 @@ def test_member_changing_a_value_records_old_and_new():
     assert history == [("", "2"), ("2", "3")]
 
 
+def test_member_save_writes_history_only_for_the_values_that_changed():
+    panel = build_scoring_panel(sub_indicators=1)
+    first, second = panel.competencies
+    save(panel, panel.chair, panel.full_scores(level=2, light="amber"))
+    before = {s.pk: s.updated_at for s in MemberScore.objects.filter(seat=panel.chair)}
+    values = panel.full_scores(level=2, light="amber")
+    values[first] = MemberInput(3, values[first].notes_for_board)
+    values[second] = MemberInput(2, "Notes rewritten, level kept.")
+
+    save(panel, panel.chair, values)
+
+    assert RatingChange.objects.count() == len(panel.items) + 1
+    assert list(
+        RatingChange.objects.order_by("-pk").values_list("competency_id", "old_value", "new_value")
+    )[:1] == [(first.pk, "2", "3")]
+    scores = {s.competency_id: s for s in MemberScore.objects.filter(seat=panel.chair)}
+    assert (scores[first.pk].level, scores[second.pk].notes_for_board) == (
+        3,
+        "Notes rewritten, level kept.",
+    )
+    touched = {
+        pk
+        for pk, updated_at in MemberScore.objects.filter(seat=panel.chair).values_list(
+            "pk", "updated_at"
+        )
+        if updated_at != before[pk]
+    }
+    assert touched == {scores[first.pk].pk, scores[second.pk].pk}
+
+
+def test_member_save_with_one_bad_value_writes_nothing():
+    panel = build_scoring_panel()
+    values = panel.full_scores(level=2, light="amber")
+    values[panel.areas[0]] = MemberInput("purple", "Typed.")
+
+    with pytest.raises(ValidationError):
+        save(panel, panel.chair, values)
+
+    assert (MemberScore.objects.count(), RatingChange.objects.count()) == (0, 0)
+    assert Seat.objects.get(pk=panel.chair.pk).version == panel.chair.version
+
+
 def test_member_submit_refused_listing_every_missing_item_and_nothing_written():
     panel = build_scoring_panel()
 
@@ -103,6 +145,25 @@ def test_member_bad_value_refused(item_index, value, message):
         save(panel, panel.chair, {panel.items[item_index]: MemberInput(value)})
 
     assert excinfo.value.messages == [message]
+    assert MemberScore.objects.count() == 0
+
+
+def test_member_save_refuses_items_of_another_framework():
+    panel = build_scoring_panel()
+    other = build_scoring_panel(slug="2008-09")
+    seat = Seat.objects.select_related(
+        "panel__assessment__round__framework", "person", "seat_type"
+    ).get(pk=panel.chair.pk)
+
+    with pytest.raises(ValueError, match="not all of"):
+        member_scores_save(
+            seat=seat,
+            values={},
+            by=seat.person.user,
+            expected_version=seat.version,
+            items=other.items,
+        )
+
     assert MemberScore.objects.count() == 0
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from assessments.form_errors import summary_entries
-from assessments.models import AgreedRating, Assessment, Role, Stage
+from assessments.models import AgreedRating, Assessment, RatingChange, Role, Stage
 from panels.models import MemberScore, Seat
 from panels.services.scoring import MemberInput, member_scores_save
 from panels.tests.scoring_builders import build_scoring_panel
@@ -174,6 +174,28 @@ def test_an_invalid_level_is_refused_beside_the_field(client):
         "Select a valid choice. 7 is not one of the available choices."
     ]
     assert MemberScore.objects.count() == 0
+
+
+def test_a_refused_save_writes_nothing_and_keeps_what_was_typed(client):
+    panel = build_scoring_panel()
+    client.force_login(panel.chair.person.user)
+    data = scoring_post(panel, level="2") | {"c1": "7", "c2_notes": "Typed <before> the error"}
+
+    response = client.post(url(panel, "score"), data)
+
+    assert response.status_code == 200
+    assert summary_entries(response.context["form"]) == [
+        (
+            "#id_c1_0",
+            "1. Locally leading the NHS: Select a valid choice. 7 is not one of the available "
+            "choices.",
+        )
+    ]
+    html = response.content.decode()
+    assert ">\nTyped &lt;before&gt; the error</textarea>" in html
+    assert re.search(r'<input [^>]*name="c2" value="2"[^>]* checked', html)
+    assert (MemberScore.objects.count(), RatingChange.objects.count()) == (0, 0)
+    assert Seat.objects.get(pk=panel.chair.pk).version == 1
 
 
 def test_stale_form_is_refused_and_current_values_shown(client):
@@ -435,8 +457,26 @@ def test_score_page_query_count_does_not_grow(client, django_assert_num_queries,
         submit(panel, seat)
     client.force_login(panel.chair.person.user)
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         client.get(url(panel, "score"))
+
+
+@pytest.mark.parametrize("others", [1, 3])
+def test_score_page_after_submitting_shows_the_panel_in_as_many_queries(
+    client, django_assert_num_queries, others
+):
+    panel = build_scoring_panel()
+    for seat in panel.seats[: 1 + others]:
+        submit(panel, seat)
+    client.force_login(panel.chair.person.user)
+
+    with django_assert_num_queries(15):
+        response = client.get(url(panel, "score"))
+
+    first = response.context["view"].rows[0]
+    assert [score is not None for _seat, score in first.members] == [True] * (1 + others) + [
+        False
+    ] * (4 - others)
 
 
 def test_last_member_submitting_is_saved_when_the_mail_server_fails(
@@ -460,3 +500,56 @@ def test_last_member_submitting_is_saved_when_the_mail_server_fails(
     assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
     assert mailoutbox == []
     assert given_up(caplog) == [panel.chair.person.user.email]
+
+
+# --- Query counts of the page and of a save, for a round of ten and of eleven -----------
+
+
+@pytest.mark.parametrize("competencies", [10, 11])
+def test_score_page_query_count_is_the_same_for_ten_and_eleven_competencies(
+    client, django_assert_num_queries, competencies
+):
+    panel = build_scoring_panel(competencies=competencies, sub_indicators=2)
+    client.force_login(panel.seats[1].person.user)
+
+    with django_assert_num_queries(15):
+        response = client.get(url(panel, "score"))
+
+    assert len(response.context["form"].rows) == competencies + 3 + 2
+
+
+@pytest.mark.parametrize("competencies", [10, 11])
+def test_first_draft_save_query_count_is_the_same_for_ten_and_eleven_competencies(
+    client, django_assert_num_queries, competencies
+):
+    panel = build_scoring_panel(competencies=competencies, sub_indicators=2)
+    client.force_login(panel.seats[1].person.user)
+
+    # Session, user, assessment, access, seat; the items (4), read once for the form and
+    # the service; in the transaction (2): the claim, the seat's scores, one INSERT of
+    # scores and one of history. Nothing once per item.
+    with django_assert_num_queries(15):
+        response = client.post(url(panel, "score"), scoring_post(panel, level="3"))
+
+    assert (response.status_code, response["Location"]) == (302, url(panel, "score"))
+    assert MemberScore.objects.filter(seat=panel.seats[1]).count() == competencies + 3 + 2
+    assert RatingChange.objects.count() == competencies + 3
+
+
+@pytest.mark.parametrize("competencies", [10, 11])
+def test_changed_draft_save_query_count_is_the_same_for_ten_and_eleven_competencies(
+    client, django_assert_num_queries, competencies
+):
+    panel = build_scoring_panel(competencies=competencies, sub_indicators=2)
+    client.force_login(panel.seats[1].person.user)
+    client.post(url(panel, "score"), scoring_post(panel, level="3"))
+
+    with django_assert_num_queries(15):
+        response = client.post(url(panel, "score"), scoring_post(panel, level="2", version=2))
+
+    assert (response.status_code, response["Location"]) == (302, url(panel, "score"))
+    assert MemberScore.objects.filter(seat=panel.seats[1]).count() == competencies + 3 + 2
+    assert set(
+        MemberScore.objects.filter(competency__isnull=False).values_list("level", flat=True)
+    ) == {2}
+    assert RatingChange.objects.filter(old_value="3", new_value="2").count() == competencies

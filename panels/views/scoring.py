@@ -25,7 +25,7 @@ from assessments.views import evidence_file_response
 from panels.access import panel_assessment, panel_document
 from panels.forms.scoring import AbsenceForm, ConsensusForm, ScoringForm
 from panels.models import Seat
-from panels.selectors import my_seats, panel_view
+from panels.selectors import my_seats, panel_view, scoring_form_rows, scoring_view
 from panels.services.scoring import (
     consensus_close,
     consensus_record,
@@ -35,11 +35,17 @@ from panels.services.scoring import (
 
 
 def _own_seat(user, assessment) -> Seat | None:
-    return (
+    """The user's seat on the assessment's panel, its ``panel.assessment`` the one the view
+    already holds (with its round and framework), so that the services reading it do not
+    fetch them again."""
+    seat = (
         Seat.objects.select_related("seat_type", "person", "panel")
         .filter(panel__assessment=assessment, person__user=user)
         .first()
     )
+    if seat is not None:
+        seat.panel.assessment = assessment
+    return seat
 
 
 def _url(name: str, assessment) -> str:
@@ -56,62 +62,74 @@ def my_panels(request):
 @view_access("panels.score_panel", lookup=panel_assessment)
 def score(request, assessment: Assessment):
     seat = _own_seat(request.user, assessment)
-    view = panel_view(assessment=assessment, seat=seat)
+    if request.method != "POST":
+        return _scoring_page(request, assessment, seat=seat)
+    # The POST reads the form on the framework's items alone: the scores, the
+    # self-assessment and the evidence (``scoring_view``) are read only if the page is
+    # shown again.
+    rows = scoring_form_rows(assessment=assessment)
+    posted = ScoringForm(request.POST, rows=rows)
+    if not posted.is_valid():
+        return _scoring_page(request, assessment, seat=seat, data=request.POST)
+    # Submit first saves the draft and shows the scores to check; the confirming POST
+    # (``confirm``, from that page) submits.
+    # With an item left blank the service refuses the submission at once, naming each
+    # (and writes nothing), so there is nothing to check yet.
+    checking = posted.submitting and not confirmed(request)
+    if checking and any(i.value in (None, "") for i in posted.inputs().values()):
+        checking = False
+    try:
+        saved = member_scores_save(
+            seat=seat,
+            values=posted.inputs(),
+            by=request.user,
+            expected_version=posted.cleaned_data["version"],
+            submit=posted.submitting and not checking,
+            items=[row.item for row in rows],
+        )
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(_url("panels:score", assessment))
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+        return _scoring_page(request, assessment, seat=_own_seat(request.user, assessment))
+    except ValidationError as exc:
+        return _scoring_page(request, assessment, seat=seat, data=request.POST, refusal=exc)
+    if checking:
+        return _scores_check_page(request, assessment, seat=saved, form=posted)
+    if posted.submitting:
+        assessment.refresh_from_db(fields=["stage"])
+        messages.success(
+            request,
+            "Your scores are submitted. The panel's scores are shown below. "
+            + (
+                "You were the last member: the panel is now at consensus, and the "
+                "chair has been e-mailed."
+                if assessment.stage == Stage.CONSENSUS
+                else "Nobody was e-mailed: the chair is told once every member is done."
+            ),
+        )
+    else:
+        messages.success(request, "Draft saved. You can come back and finish at any time.")
+    return redirect(_url("panels:score", assessment))
+
+
+def _scoring_page(
+    request, assessment: Assessment, *, seat: Seat, data=None, refusal: ValidationError = None
+):
+    """The scoring page: the saved scores, or (``data``) what was posted, with its errors
+    and the service's ``refusal`` beside the fields they are about."""
+    view = scoring_view(assessment=assessment, seat=seat)
+    if data is None:
+        form = ScoringForm(rows=view.rows, initial={"version": seat.version})
+    else:
+        form = ScoringForm(data, rows=view.rows)
+        form.is_valid()
+        if refusal is not None:
+            form_add_refusal(form, refusal)
     editable = (
         assessment.stage == Stage.SCORING and seat.submitted_at is None and not seat.absence_reason
     )
-    form = ScoringForm(rows=view.rows, initial={"version": seat.version})
-    if request.method == "POST":
-        posted = ScoringForm(request.POST, rows=view.rows)
-        # Submit first saves the draft and shows the scores to check; the confirming POST
-        # (``confirm``, from that page) submits.
-        # With an item left blank the service refuses the submission at once, naming each
-        # (and writes nothing), so there is nothing to check yet.
-        checking = posted.submitting and not confirmed(request)
-        if posted.is_valid():
-            if checking and any(i.value in (None, "") for i in posted.inputs().values()):
-                checking = False
-            try:
-                saved = member_scores_save(
-                    seat=seat,
-                    values=posted.inputs(),
-                    by=request.user,
-                    expected_version=posted.cleaned_data["version"],
-                    submit=posted.submitting and not checking,
-                )
-            except TransitionError as exc:
-                messages.error(request, str(exc))
-                return redirect(_url("panels:score", assessment))
-            except ConflictError as exc:
-                messages.error(request, str(exc))
-                seat = _own_seat(request.user, assessment)
-                view = panel_view(assessment=assessment, seat=seat)
-                form = ScoringForm(rows=view.rows, initial={"version": seat.version})
-            except ValidationError as exc:
-                form_add_refusal(posted, exc)
-                form = posted
-            else:
-                if checking:
-                    return _scores_check_page(request, assessment, seat=saved, form=posted)
-                if posted.submitting:
-                    assessment.refresh_from_db(fields=["stage"])
-                    messages.success(
-                        request,
-                        "Your scores are submitted. The panel's scores are shown below. "
-                        + (
-                            "You were the last member: the panel is now at consensus, and the "
-                            "chair has been e-mailed."
-                            if assessment.stage == Stage.CONSENSUS
-                            else "Nobody was e-mailed: the chair is told once every member is done."
-                        ),
-                    )
-                else:
-                    messages.success(
-                        request, "Draft saved. You can come back and finish at any time."
-                    )
-                return redirect(_url("panels:score", assessment))
-        else:
-            form = posted
     return render(
         request,
         "panels/scoring.html",
