@@ -15,7 +15,9 @@
 3. For each page, ``--repeat`` times: ``/healthz/`` then the page, on the same kept-alive
    session (interleaved, so that both see the same load). "League table right after a
    rating changed" is: a real change through the moderation adjust POST (the page's
-   script's JSON form), then the national team's league table of that round. "Score save"
+   script's JSON form, untimed), then the national team's league table of that round;
+   "moderation page after a change" the same change, then the moderator's reload; the
+   adjust POST is a row of its own. "Score save"
    is the scoring form's "save draft" POST; each answer must be the redirect to the form,
    which then says "Draft saved.".
 4. Queries per request: each page once more through Django's test client in this process,
@@ -330,17 +332,28 @@ def timed(call) -> tuple[float, requests.Response]:
 
 
 def measure(
-    page: Page, session: requests.Session, base: str, repeat: int, request=None, after=None
+    page: Page,
+    session: requests.Session,
+    base: str,
+    repeat: int,
+    request=None,
+    after=None,
+    before=None,
 ) -> None:
     """``repeat`` pairs of ``/healthz/`` then the page (``request`` makes the page's
     request; by default a GET of its URL), after two untimed warm-ups. ``after`` is given
-    each answer once its timing is taken, and is not timed (the save's acknowledgement)."""
+    each answer once its timing is taken, and is not timed (the save's acknowledgement);
+    ``before`` runs, untimed, before each pair (the change the page must then show)."""
     request = request or (lambda: session.get(base + page.url, timeout=120))
     for _ in range(2):
+        if before:
+            before()
         response = expect(request(), page.name)
         if after:
             after(response)
     for _ in range(repeat):
+        if before:
+            before()
         seconds, response = timed(lambda: session.get(f"{base}/healthz/", timeout=30))
         expect(response, "/healthz/")
         page.health.append(seconds)
@@ -360,7 +373,7 @@ class Adjuster:
         self.url = f"{base}/reports/moderation/{OPEN}/{targets.region}/adjust/{targets.rating_id}/"
         self.version, self.value = targets.rating_version, targets.rating_value
 
-    def __call__(self) -> None:
+    def __call__(self) -> requests.Response:
         value = self.value % 4 + 1
         answer = self.post(
             self.url,
@@ -376,6 +389,7 @@ class Adjuster:
         if answer.status_code != 200 or not body.get("ok"):
             raise Failed(f"moderation adjust: HTTP {answer.status_code} {body.get('message')}")
         self.version, self.value = body["rating"]["version"], body["rating"]["value"]
+        return answer
 
 
 class ScoreSaver:
@@ -460,15 +474,23 @@ def benchmark(server: Server, targets: Targets, repeat: int) -> list[Page]:
         base,
     )
     changed = Page(f"league table {OPEN} after a change", "national", pages[3].url)
-    national = sessions["national"]
-
-    def change_then_get():
-        adjust()
-        return national.get(base + changed.url, timeout=120)
-
     say(f"{changed.name}: adjust rating {targets.rating_id} of {targets.region}, then GET")
-    measure(changed, national, base, repeat, change_then_get)
+    measure(changed, sessions["national"], base, repeat, before=adjust)
     pages.append(changed)
+
+    # The moderator's reload after each adjustment (only the GET is timed).
+    reload = Page(f"moderation page ({targets.region}) after a change", targets.moderator, "")
+    reload.url = pages[5].url
+    say(f"{reload.name}: adjust rating {targets.rating_id}, then GET")
+    measure(reload, moderator, base, repeat, before=adjust)
+    pages.append(reload)
+
+    # The adjustment itself: the page's script's POST, answered with the cell as JSON.
+    adjusted = Page(f"moderation adjust ({targets.region}, POST)", targets.moderator, "")
+    adjusted.url = adjust.url.removeprefix(base)
+    say(f"{adjusted.name}: {adjusted.url} as {targets.moderator}")
+    measure(adjusted, moderator, base, repeat, adjust)
+    pages.append(adjusted)
 
     # The score save: the POST is timed; its acknowledgement (following the redirect to
     # the scoring page) is checked after the timing.
@@ -511,7 +533,12 @@ def count_queries(pages: list[Page], targets: Targets) -> None:
             if saver:
                 saver.read_form()  # not counted: the form, then the save
             with CaptureQueriesContext(connection) as queries:
-                response = saver.save() if saver else client.get(page.url)
+                if saver:
+                    response = saver.save()
+                elif page.name.startswith("moderation adjust"):
+                    response = adjust()
+                else:
+                    response = client.get(page.url)
             if not 200 <= response.status_code < 400:
                 raise Failed(f"{page.name} (test client): HTTP {response.status_code}")
             if attempt == 1:
