@@ -19,7 +19,9 @@ from django.core.files.storage import FileSystemStorage
 class AtomicFileSystemStorage(FileSystemStorage):
     """``FileSystemStorage`` under ``MEDIA_ROOT`` that overwrites a name atomically."""
 
-    # mkstemp makes 0600; the web server's group must be able to read what a worker wrote.
+    # mkstemp makes 0600; the web server's group must be able to read what a worker wrote,
+    # and nobody else (Django's FILE_UPLOAD_PERMISSIONS default, 0644, is for uploads).
+    # ``OPTIONS={"file_permissions_mode": …}`` in STORAGES chooses otherwise.
     default_file_mode = 0o640
 
     def __init__(self, **kwargs):
@@ -41,7 +43,8 @@ class AtomicFileSystemStorage(FileSystemStorage):
                     content.seek(0)
                 for chunk in content.chunks():
                     file.write(chunk.encode() if isinstance(chunk, str) else chunk)
-            os.chmod(temporary, self.file_permissions_mode or self.default_file_mode)
+            mode = self._file_permissions_mode
+            os.chmod(temporary, self.default_file_mode if mode is None else mode)
             os.replace(temporary, full_path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
