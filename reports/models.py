@@ -1,8 +1,8 @@
 """Generated feedback reports: the stored PDF files and the batches that make them.
 
 The reports app mostly reads other apps' data. What it owns is the output: a
-``StoredReport`` per PCT, round and kind (draft or final) points at a PDF under
-``MEDIA_ROOT`` together with the fingerprint of what it was rendered from, so an unchanged
+``StoredReport`` per PCT, round and kind (draft or final) points at a PDF in the
+``reports`` file storage (``MEDIA_ROOT`` or the S3 bucket) together with the fingerprint of what it was rendered from, so an unchanged
 report is served again rather than rendered again (``reports.storage``). The files are
 never served as media, only through the access-checked report URL. A ``ReportBatch``
 records one background run over a round (``reports.tasks``) and its progress, and a
@@ -25,7 +25,9 @@ class StoredReport(models.Model):
         Assessment, on_delete=models.CASCADE, related_name="stored_reports"
     )
     draft = models.BooleanField(help_text="Rendered before the round's publication time.")
-    path = models.CharField(max_length=255, help_text="Relative to MEDIA_ROOT.")
+    path = models.CharField(
+        max_length=255, help_text='Its name in the reports storage (STORAGES["reports"]).'
+    )
     fingerprint = models.CharField(
         max_length=64,
         help_text="SHA-256 of the report's HTML, the PDF stylesheet and the draft flag.",
