@@ -18,9 +18,11 @@ does) and moto's S3 server, both on 127.0.0.1; ``migrate``, ``load_reference_dat
     through B.
 
 Unless ``--skip-timing``: the same batch again (stored reports forgotten so that every
-report is rendered again) with worker B stopped, and the two times and their ratio, and
-the workers' memory (RSS) before and after. Exits 1 if a check failed; every process it
-started is stopped and every file removed, whatever happens.
+report is rendered again) with worker B stopped: the two times, their ratio (judged
+against 0.6 only when the two workers got about two cores between them: on a machine
+busy with other jobs the ratio measures those), the CPU the workers used, and their memory
+(RSS) before and after. Exits 1 if a check failed; every process it started is stopped and
+every file removed, whatever happens.
 """
 
 import argparse
@@ -247,7 +249,7 @@ def timed_batch(session, a: str, b: str, timeout: float, workers: dict):
         f"{load:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)",
         flush=True,
     )
-    return batch, seconds
+    return batch, seconds, sum(used.values()) / max(seconds, 1)
 
 
 def main() -> int:
@@ -413,7 +415,7 @@ def main() -> int:
 
         print(f"\n(a) a batch of {ROUND} started on A, made by the two workers", flush=True)
         rss_before = {n: rss_mib(p.pid) for n, p in workers.items()}
-        batch, two = timed_batch(national, a, b, args.batch_timeout, workers)
+        batch, two, cores_two = timed_batch(national, a, b, args.batch_timeout, workers)
         rss_after = {n: rss_mib(p.pid) for n, p in workers.items()}
         check_batch(check, batch, s3, workers)
         from reports.models import StoredReport
@@ -433,7 +435,7 @@ def main() -> int:
             processes.stop("worker-worker 2")
             StoredReport.objects.filter(assessment__round=batch.round).delete()
             alone = {"worker 1": workers["worker 1"]}
-            single, one = timed_batch(national, a, b, args.batch_timeout, alone)
+            single, one, _ = timed_batch(national, a, b, args.batch_timeout, alone)
             rss_single = rss_mib(workers["worker 1"].pid)
             check(
                 single.status == "done" and single.rendered == single.total,
@@ -445,7 +447,15 @@ def main() -> int:
                 f"ratio {ratio:.2f}",
                 flush=True,
             )
-            check(ratio <= 0.6, f"2 workers take at most 0.6x the time of one ({ratio:.2f})")
+            if cores_two >= 1.5:
+                check(ratio <= 0.6, f"2 workers take at most 0.6x the time of one ({ratio:.2f})")
+            else:  # the figure measures the machine's other jobs, not the code
+                print(
+                    f"  [not judged] 2 workers at most 0.6x the time of one ({ratio:.2f}): "
+                    f"the two workers had {cores_two:.2f} cores between them, not two "
+                    "(see the load average): run it again on a quiet machine",
+                    flush=True,
+                )
             rss_after["worker 1 after the 1-worker batch"] = rss_single
             check(
                 rss_single <= rss_after["worker 1"] * 1.1,

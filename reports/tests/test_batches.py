@@ -2,9 +2,11 @@
 reports are made by one task per report, exactly once, whichever worker runs it."""
 
 import datetime
+import threading
 
 import pytest
 import time_machine
+from django.db import connections
 from django.utils import timezone
 
 from assessments.models import Role, Stage
@@ -392,3 +394,31 @@ def test_publication_page_links_to_the_batch_page(client, round_, national):
     assert (
         '<a href="/reports/batches/2009-10/" data-test="batches-link">' in response.content.decode()
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_item_claimed_by_several_workers_at_once_goes_to_exactly_one(round_):
+    from reports.tasks import _claim
+
+    batch = ReportBatch.objects.create(round=round_, total=1)
+    item = ReportBatchItem.objects.create(batch=batch, assessment=round_.assessments.first())
+    start = threading.Barrier(4)
+    claims: list[bool] = []
+
+    def claim():
+        try:
+            start.wait()
+            claims.append(_claim(item.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    item.refresh_from_db()
+    assert sorted(claims) == [False, False, False, True]
+    assert item.status == ReportBatchItem.Status.RUNNING
