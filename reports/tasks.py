@@ -8,7 +8,9 @@ running; the one that changes the row wins), so a report is made once even if it
 is delivered twice. Each finished item adds to the batch's counters with F() expressions
 (no lost update between workers), and the item that brings ``done`` to ``total`` marks
 the batch done; a failed item marks it failed, and the items not yet claimed are then left
-alone. Unchanged reports are not rendered again (``reports.storage``).
+alone. Unchanged reports are not rendered again (``reports.storage``). The old
+whole-batch task ``report_batch_generate`` remains only to split a batch queued before
+this change.
 
 One batch per round at a time: the database refuses a second queued or running batch. A
 running batch that has shown no progress for ``STALLED_AFTER`` (its workers were killed,
@@ -65,26 +67,38 @@ def report_batch_start(*, round_: AssessmentRound, by: AbstractBaseUser) -> Repo
     _mark_stalled(round_=round_)
     if ReportBatch.objects.filter(round=round_, status__in=ReportBatch.ACTIVE).exists():
         raise _already_running(round_)
-    assessment_ids = list(
-        reportable_assessments(round_=round_).order_by("pct__name").values_list("pk", flat=True)
-    )
-    batch = ReportBatch(round=round_, requested_by=by, total=len(assessment_ids))
-    if not assessment_ids:  # nothing to make: done at once, no worker needed
-        now = timezone.now()
-        batch.status, batch.started_at, batch.finished_at = ReportBatch.Status.DONE, now, now
+    batch = ReportBatch(round=round_, requested_by=by)
     batch.full_clean()
     try:
         with transaction.atomic():
             batch.save()
     except IntegrityError as exc:  # another request started one at the same moment
         raise _already_running(round_) from exc
+    _queue_items(batch)
+    batch.refresh_from_db()
+    return batch
+
+
+def _queue_items(batch: ReportBatch) -> None:
+    """Give a new batch one item per report and enqueue them once committed; a round
+    without reports is done at once (no worker needed)."""
+    assessment_ids = list(
+        reportable_assessments(round_=batch.round)
+        .order_by("pct__name")
+        .values_list("pk", flat=True)
+    )
     items = ReportBatchItem.objects.bulk_create(
         ReportBatchItem(batch=batch, assessment_id=pk) for pk in assessment_ids
     )
+    if not items:
+        now = timezone.now()
+        ReportBatch.objects.filter(pk=batch.pk).update(
+            status=ReportBatch.Status.DONE, started_at=now, finished_at=now, updated_at=now
+        )
+        return
+    ReportBatch.objects.filter(pk=batch.pk).update(total=len(items))
     item_ids = [item.pk for item in items]
-    if item_ids:
-        transaction.on_commit(lambda: _enqueue(batch.pk, item_ids))
-    return batch
+    transaction.on_commit(lambda: _enqueue(batch.pk, item_ids))
 
 
 def _enqueue(batch_id: int, item_ids: list[int]) -> None:
@@ -161,3 +175,15 @@ def report_batch_item_generate(item_id: int) -> dict[str, object]:
         pk=item.batch_id, status=ReportBatch.Status.RUNNING, done=F("total")
     ).update(status=ReportBatch.Status.DONE, finished_at=now, updated_at=now)
     return {"item": item_id, "claimed": True, "rendered": stored.rendered}
+
+
+@task()
+def report_batch_generate(batch_id: int) -> dict[str, int]:
+    """A batch queued by the code before items existed (a deployment came in between):
+    give it its items and queue them, so that it finishes instead of waiting for ever."""
+    with transaction.atomic():
+        batch = ReportBatch.objects.select_related("round").get(pk=batch_id)
+        if batch.status == ReportBatch.Status.QUEUED and not batch.items.exists():
+            _queue_items(batch)
+    batch.refresh_from_db()
+    return {"total": batch.total, "items": batch.items.count()}

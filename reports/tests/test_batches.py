@@ -11,7 +11,11 @@ from django.utils import timezone
 
 from assessments.models import Role, Stage
 from reports.models import ReportBatch, ReportBatchItem, StoredReport
-from reports.tasks import report_batch_item_generate, report_batch_start
+from reports.tasks import (
+    report_batch_generate,
+    report_batch_item_generate,
+    report_batch_start,
+)
 from tests.factories import (
     AgreedRatingFactory,
     AssessmentFactory,
@@ -422,3 +426,17 @@ def test_item_claimed_by_several_workers_at_once_goes_to_exactly_one(round_):
     item.refresh_from_db()
     assert sorted(claims) == [False, False, False, True]
     assert item.status == ReportBatchItem.Status.RUNNING
+
+
+def test_batch_queued_before_items_existed_is_split_and_finished(
+    round_, national, django_capture_on_commit_callbacks
+):
+    batch = ReportBatch.objects.create(round=round_, requested_by=national)  # as before
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = report_batch_generate.enqueue(batch_id=batch.pk)
+
+    batch.refresh_from_db()
+    assert result.return_value == {"total": 2, "items": 2}
+    assert (batch.status, batch.done, batch.rendered) == (ReportBatch.Status.DONE, 2, 2)
+    assert StoredReport.objects.count() == 2
