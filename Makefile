@@ -8,6 +8,7 @@
 #   make loadtest        locust and fault runs on PostgreSQL + gunicorn (docs/reliability.md)
 #   make bench           pages against /healthz/ (gunicorn) and the PDF per page, at the
 #                        demo's 152 PCTs; SCALE=10000 adds synthetic PCTs (docs/performance.md)
+#   make two-servers     2 gunicorns + 2 workers sharing PostgreSQL and S3 (docs/deployment.md)
 #   make clean           caches and generated files (keeps .venv and db.sqlite3)
 #
 # With CI=true, missing PostgreSQL binaries or Chromium fail `make test` instead of
@@ -39,7 +40,7 @@ heading = @printf '\n==== %s ====\n' $(1)
 .PHONY: help venv run test lint format audit loadtest bench test-lint test-sqlite test-postgres test-browser clean distclean
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- Virtualenv: re-installs only when a requirements file changes ---------------------
 venv: $(VENV)/.installed
@@ -105,6 +106,14 @@ bench: venv
 	    --db $(BENCH_DIR)/scale-$(SCALE).sqlite3 --json $(BENCH_DIR)/pages-$(SCALE).json $(BENCH_ARGS)
 	$(TEST_ENV) $(PY) bench/pdf.py --repeat $(REPEAT) \
 	    --db $(BENCH_DIR)/scale-$(SCALE).sqlite3 --json $(BENCH_DIR)/pdf-$(SCALE).json
+
+# --- Two servers (not part of `make test`; docs/deployment.md) -------------------------
+# Two gunicorn servers and two db_workers sharing a throw-away PostgreSQL and moto's S3
+# server on 127.0.0.1: a batch shared by the workers, a session and an evidence file
+# across the servers, and the batch time with one worker and with two.
+.PHONY: two-servers
+two-servers: venv
+	$(TEST_ENV) $(PY) deploy/two_servers.py
 
 # --- Tests ------------------------------------------------------------------------------
 # Every part runs even when an earlier one fails, so one run shows all problems; the exit

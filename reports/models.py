@@ -1,12 +1,13 @@
 """Generated feedback reports: the stored PDF files and the batches that make them.
 
 The reports app mostly reads other apps' data. What it owns is the output: a
-``StoredReport`` per PCT, round and kind (draft or final) points at a PDF under
-``MEDIA_ROOT`` together with the fingerprint of what it was rendered from, so an unchanged
+``StoredReport`` per PCT, round and kind (draft or final) points at a PDF in the
+``reports`` file storage (``MEDIA_ROOT`` or the S3 bucket) together with the fingerprint of what it was rendered from, so an unchanged
 report is served again rather than rendered again (``reports.storage``). The files are
 never served as media, only through the access-checked report URL. A ``ReportBatch``
-records one background run over a round (``reports.tasks``) and its progress; it
-changes only through the functions there.
+records one background run over a round (``reports.tasks``) and its progress, and a
+``ReportBatchItem`` each report of it, so that several workers share a batch; both change
+only through the functions there.
 """
 
 from django.conf import settings
@@ -24,7 +25,9 @@ class StoredReport(models.Model):
         Assessment, on_delete=models.CASCADE, related_name="stored_reports"
     )
     draft = models.BooleanField(help_text="Rendered before the round's publication time.")
-    path = models.CharField(max_length=255, help_text="Relative to MEDIA_ROOT.")
+    path = models.CharField(
+        max_length=255, help_text='Its name in the reports storage (STORAGES["reports"]).'
+    )
     fingerprint = models.CharField(
         max_length=64,
         help_text="SHA-256 of the report's HTML, the PDF stylesheet and the draft flag.",
@@ -77,7 +80,11 @@ class ReportBatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    task_id = models.CharField(max_length=64, blank=True, help_text="The django-tasks result.")
+    task_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The django-tasks result of batches made before items (now on each item).",
+    )
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     rendered = models.PositiveIntegerField(default=0)
@@ -140,3 +147,43 @@ class ReportBatch(models.Model):
         if self.status == self.Status.RUNNING:
             return f"Running: {self.done} of {self.total} reports done"
         return f"{self.get_status_display()}: {self.done} of {self.total} reports"
+
+
+class ReportBatchItem(models.Model):
+    """One report of a batch: its own task, so that any worker may make it, exactly once.
+
+    A worker claims the row (queued to running) with a conditional UPDATE before it
+    renders; a second delivery of the same task finds it claimed and does nothing.
+    Created and changed by ``reports.tasks`` only.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    batch = models.ForeignKey(ReportBatch, on_delete=models.CASCADE, related_name="items")
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rendered = models.BooleanField(
+        null=True, help_text="Done: whether it was rendered (no: the stored file was current)."
+    )
+    error = models.TextField(blank=True)
+    worker = models.CharField(
+        max_length=100, blank=True, help_text="host:pid of the worker that claimed it."
+    )
+    task_id = models.CharField(max_length=64, blank=True, help_text="The django-tasks result.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "assessment"], name="reports_reportbatchitem_one_per_report"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.assessment_id} ({self.get_status_display()})"

@@ -3,19 +3,17 @@
 A report's fingerprint is the SHA-256 of its HTML (which holds every value it shows and
 its chart), the PDF stylesheet and the draft flag. Building the HTML is cheap (a fixed
 number of queries and a cached chart); laying it out as PDF is not, so the PDF is
-rendered only when no stored file has the same fingerprint. Files live under
-``MEDIA_ROOT/reports/<round>/<ODS>[-draft].pdf``, are written atomically (a temporary file
-in the same folder, then ``os.replace``), and are served only by the access-checked view
-``reports.views.pdf``, never as media.
+rendered only when no stored file has the same fingerprint. Files are named
+``reports/<round>/<ODS>[-draft].pdf`` in Django's ``reports`` storage (``STORAGES``:
+under ``MEDIA_ROOT``, written atomically, or in the S3 bucket shared by every server), and
+are served only by the access-checked view ``reports.views.pdf``, never as media.
 """
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -26,9 +24,14 @@ from reports.models import StoredReport
 
 @dataclass(frozen=True)
 class StoredPdf:
-    path: Path  # absolute
+    name: str  # in report_storage()
     draft: bool
     rendered: bool  # False: the stored file was already up to date
+
+
+def report_storage() -> Storage:
+    """Where the PDFs live: looked up on each use, so that a changed setting is seen."""
+    return storages["reports"]
 
 
 def reportable_assessments(*, round_: AssessmentRound) -> QuerySet[Assessment]:
@@ -50,19 +53,6 @@ def report_fingerprint(*, html: str, stylesheet: str, draft: bool) -> str:
 def stored_report_relative_path(*, assessment: Assessment, draft: bool) -> str:
     suffix = "-draft" if draft else ""
     return f"reports/{assessment.round.slug}/{assessment.pct.ods_code}{suffix}.pdf"
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.chmod(temporary, 0o640)  # mkstemp makes 0600; the web server's group may read
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _record(*, assessment: Assessment, draft: bool, path: str, fingerprint: str) -> None:
@@ -88,18 +78,20 @@ def stored_report_pdf(*, assessment: Assessment) -> StoredPdf:
     draft = report.is_draft
     html = render_pct_html(report)
     fingerprint = report_fingerprint(html=html, stylesheet=stylesheet_text(), draft=draft)
-    relative = stored_report_relative_path(assessment=assessment, draft=draft)
-    path = Path(settings.MEDIA_ROOT) / relative
+    name = stored_report_relative_path(assessment=assessment, draft=draft)
+    storage = report_storage()
 
     stored = StoredReport.objects.filter(assessment=assessment, draft=draft).first()
     if (
         stored is not None
         and stored.fingerprint == fingerprint
-        and stored.path == relative
-        and path.is_file()
+        and stored.path == name
+        and storage.exists(name)
     ):
-        return StoredPdf(path=path, draft=draft, rendered=False)
+        return StoredPdf(name=name, draft=draft, rendered=False)
 
-    _write_atomically(path, html_to_pdf(html))
-    _record(assessment=assessment, draft=draft, path=relative, fingerprint=fingerprint)
-    return StoredPdf(path=path, draft=draft, rendered=True)
+    saved = storage.save(name, ContentFile(html_to_pdf(html)))
+    if saved != name:  # a storage that renames instead of overwriting is misconfigured
+        raise RuntimeError(f"The reports storage saved {name} as {saved}: it must overwrite.")
+    _record(assessment=assessment, draft=draft, path=name, fingerprint=fingerprint)
+    return StoredPdf(name=name, draft=draft, rendered=True)

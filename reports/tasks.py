@@ -1,15 +1,25 @@
-"""Generating a round's reports in the background (django-tasks).
+"""Generating a round's reports in the background (django-tasks), shared by workers.
 
-``report_batch_start`` records a ``ReportBatch`` and, once that is committed, enqueues
-``report_batch_generate``. A worker (``manage.py db_worker``, see the README) runs it:
-it stores each report through ``reports.storage.stored_report_pdf`` one after the other
-(unchanged reports are not rendered again) and records the progress on the batch as it
-goes, so the batch page can show it. One batch per round at a time: the database refuses
-a second queued or running batch. A running batch that has shown no progress for
-``STALLED_AFTER`` (its worker was killed, say) no longer blocks a new one.
+``report_batch_start`` records a ``ReportBatch`` with one ``ReportBatchItem`` per report
+and, once that is committed, enqueues one ``report_batch_item_generate`` task per item.
+Any number of workers (``manage.py db_worker`` on any machine, see docs/deployment.md)
+take items from the queue. Each task claims its item with a conditional UPDATE (queued to
+running; the one that changes the row wins), so a report is made once even if its task
+is delivered twice. Each finished item adds to the batch's counters with F() expressions
+(no lost update between workers), and the item that brings ``done`` to ``total`` marks
+the batch done; a failed item marks it failed, and the items not yet claimed are then left
+alone. Unchanged reports are not rendered again (``reports.storage``). The old
+whole-batch task ``report_batch_generate`` remains only to split a batch queued before
+this change.
+
+One batch per round at a time: the database refuses a second queued or running batch. A
+running batch that has shown no progress for ``STALLED_AFTER`` (its workers were killed,
+say) no longer blocks a new one.
 """
 
 import logging
+import os
+import socket
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,8 +29,9 @@ from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
-from assessments.models import AssessmentRound
-from reports.models import ReportBatch
+from assessments.models import Assessment, AssessmentRound
+from reports.models import ReportBatch, ReportBatchItem
+from reports.storage import reportable_assessments
 
 logger = logging.getLogger(__name__)
 
@@ -40,75 +51,139 @@ def _mark_stalled(*, round_: AssessmentRound) -> None:
     )
 
 
+def _already_running(round_: AssessmentRound) -> ValidationError:
+    return ValidationError(
+        f"The reports of {round_.slug} are already being generated: wait for that batch to finish."
+    )
+
+
 @transaction.atomic
 def report_batch_start(*, round_: AssessmentRound, by: AbstractBaseUser) -> ReportBatch:
-    """Queue the generation of every report of ``round_``; refused while one is pending."""
+    """Queue the generation of every report of ``round_``; refused while one is pending.
+
+    The batch and all its items are written in one transaction and the tasks enqueued
+    only after it commits, so a worker never picks up an item that is not there yet.
+    """
     _mark_stalled(round_=round_)
     if ReportBatch.objects.filter(round=round_, status__in=ReportBatch.ACTIVE).exists():
-        raise ValidationError(
-            f"The reports of {round_.slug} are already being generated: "
-            "wait for that batch to finish."
-        )
+        raise _already_running(round_)
     batch = ReportBatch(round=round_, requested_by=by)
     batch.full_clean()
     try:
         with transaction.atomic():
             batch.save()
     except IntegrityError as exc:  # another request started one at the same moment
-        raise ValidationError(
-            f"The reports of {round_.slug} are already being generated: "
-            "wait for that batch to finish."
-        ) from exc
-    transaction.on_commit(lambda: _enqueue(batch.pk))
+        raise _already_running(round_) from exc
+    _queue_items(batch)
+    batch.refresh_from_db()
     return batch
 
 
-def _enqueue(batch_id: int) -> None:
-    try:
-        result = report_batch_generate.enqueue(batch_id=batch_id)
-    except Exception as exc:
-        ReportBatch.objects.filter(pk=batch_id).update(
-            status=ReportBatch.Status.FAILED,
-            error=f"Could not be queued: {exc}",
-            finished_at=timezone.now(),
+def _queue_items(batch: ReportBatch) -> None:
+    """Give a new batch one item per report and enqueue them once committed; a round
+    without reports is done at once (no worker needed)."""
+    assessment_ids = list(
+        reportable_assessments(round_=batch.round)
+        .order_by("pct__name")
+        .values_list("pk", flat=True)
+    )
+    items = ReportBatchItem.objects.bulk_create(
+        ReportBatchItem(batch=batch, assessment_id=pk) for pk in assessment_ids
+    )
+    if not items:
+        now = timezone.now()
+        ReportBatch.objects.filter(pk=batch.pk).update(
+            status=ReportBatch.Status.DONE, started_at=now, finished_at=now, updated_at=now
         )
+        return
+    ReportBatch.objects.filter(pk=batch.pk).update(total=len(items))
+    item_ids = [item.pk for item in items]
+    transaction.on_commit(lambda: _enqueue(batch.pk, item_ids))
+
+
+def _enqueue(batch_id: int, item_ids: list[int]) -> None:
+    for item_id in item_ids:
+        try:
+            result = report_batch_item_generate.enqueue(item_id=item_id)
+        except Exception as exc:
+            _fail(batch_id=batch_id, error=f"Could not be queued: {exc}")
+            raise
+        # The immediate backend has run it by now; the row may already be done.
+        ReportBatchItem.objects.filter(pk=item_id).update(task_id=str(result.id))
+
+
+def _fail(*, batch_id: int, error: str) -> None:
+    now = timezone.now()
+    ReportBatch.objects.filter(pk=batch_id, status__in=ReportBatch.ACTIVE).update(
+        status=ReportBatch.Status.FAILED, error=error, finished_at=now, updated_at=now
+    )
+
+
+def _claim(item_id: int) -> bool:
+    """Mark the item running if it is still queued and its batch still active; True for
+    the one caller whose UPDATE changed the row (on PostgreSQL a concurrent claimant
+    waits for the row lock, then finds it no longer queued)."""
+    active_batches = ReportBatch.objects.filter(status__in=ReportBatch.ACTIVE)
+    return (
+        ReportBatchItem.objects.filter(
+            pk=item_id, status=ReportBatchItem.Status.QUEUED, batch__in=active_batches
+        ).update(
+            status=ReportBatchItem.Status.RUNNING,
+            started_at=timezone.now(),
+            worker=f"{socket.gethostname()}:{os.getpid()}"[:100],
+        )
+        == 1
+    )
+
+
+@task()
+def report_batch_item_generate(item_id: int) -> dict[str, object]:
+    """Store one report of a batch, unless another delivery of this task already has."""
+    from reports.storage import stored_report_pdf
+
+    if not _claim(item_id):
+        return {"item": item_id, "claimed": False}
+    item = ReportBatchItem.objects.get(pk=item_id)
+    now = timezone.now()
+    ReportBatch.objects.filter(pk=item.batch_id, status=ReportBatch.Status.QUEUED).update(
+        status=ReportBatch.Status.RUNNING, started_at=now, updated_at=now
+    )
+    assessment = Assessment.objects.select_related(
+        "round__framework", "round__previous", "pct__sha"
+    ).get(pk=item.assessment_id)
+    try:
+        stored = stored_report_pdf(assessment=assessment)
+    except Exception as exc:
+        logger.exception("Report batch item %s failed", item_id)  # the traceback, for the log
+        error = f"{assessment.pct.ods_code}: {type(exc).__name__}: {exc}"
+        ReportBatchItem.objects.filter(pk=item_id).update(
+            status=ReportBatchItem.Status.FAILED, error=error, finished_at=timezone.now()
+        )
+        _fail(batch_id=item.batch_id, error=error)
         raise
-    # The immediate backend has run it by now; the row may already be done.
-    ReportBatch.objects.filter(pk=batch_id).update(task_id=str(result.id))
+    counter = "rendered" if stored.rendered else "unchanged"
+    now = timezone.now()
+    with transaction.atomic():
+        ReportBatchItem.objects.filter(pk=item_id).update(
+            status=ReportBatchItem.Status.DONE, rendered=stored.rendered, finished_at=now
+        )
+        ReportBatch.objects.filter(pk=item.batch_id).update(
+            done=F("done") + 1, **{counter: F(counter) + 1}, updated_at=now
+        )
+    # Whoever sees done reach total closes the batch; the status condition makes it once.
+    ReportBatch.objects.filter(
+        pk=item.batch_id, status=ReportBatch.Status.RUNNING, done=F("total")
+    ).update(status=ReportBatch.Status.DONE, finished_at=now, updated_at=now)
+    return {"item": item_id, "claimed": True, "rendered": stored.rendered}
 
 
 @task()
 def report_batch_generate(batch_id: int) -> dict[str, int]:
-    """Store every report of the batch's round; returns the batch's counts."""
-    from reports.storage import reportable_assessments, stored_report_pdf
-
-    batch = ReportBatch.objects.select_related("round").get(pk=batch_id)
-    if batch.status != ReportBatch.Status.QUEUED:
-        return {"total": batch.total, "rendered": batch.rendered, "unchanged": batch.unchanged}
-    assessments = list(reportable_assessments(round_=batch.round).order_by("pct__name"))
-    now = timezone.now()
-    ReportBatch.objects.filter(pk=batch_id).update(
-        status=ReportBatch.Status.RUNNING, total=len(assessments), started_at=now, updated_at=now
-    )
-    try:
-        for assessment in assessments:
-            stored = stored_report_pdf(assessment=assessment)
-            counter = "rendered" if stored.rendered else "unchanged"
-            ReportBatch.objects.filter(pk=batch_id).update(
-                done=F("done") + 1, **{counter: F(counter) + 1}, updated_at=timezone.now()
-            )
-    except Exception as exc:
-        logger.exception("Report batch %s failed", batch_id)  # the traceback, for the log
-        ReportBatch.objects.filter(pk=batch_id).update(
-            status=ReportBatch.Status.FAILED,
-            error=f"{type(exc).__name__}: {exc}",
-            finished_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-        raise
-    now = timezone.now()
-    ReportBatch.objects.filter(pk=batch_id).update(
-        status=ReportBatch.Status.DONE, finished_at=now, updated_at=now
-    )
+    """A batch queued by the code before items existed (a deployment came in between):
+    give it its items and queue them, so that it finishes instead of waiting for ever."""
+    with transaction.atomic():
+        batch = ReportBatch.objects.select_related("round").get(pk=batch_id)
+        if batch.status == ReportBatch.Status.QUEUED and not batch.items.exists():
+            _queue_items(batch)
     batch.refresh_from_db()
-    return {"total": batch.total, "rendered": batch.rendered, "unchanged": batch.unchanged}
+    return {"total": batch.total, "items": batch.items.count()}

@@ -23,7 +23,7 @@ from assessments.models import (
     Stage,
     StageChange,
 )
-from reports.models import ReportBatch, StoredReport
+from reports.models import ReportBatch, ReportBatchItem, StoredReport
 from tests.factories import (
     AccountChangeFactory,
     AgreedRatingFactory,
@@ -146,6 +146,10 @@ BUILDERS = {
     "reports.ReportBatch": lambda: ReportBatch.objects.create(
         round=AssessmentRoundFactory(), requested_by=UserFactory()
     ),
+    "reports.ReportBatchItem": lambda: ReportBatchItem.objects.create(
+        batch=ReportBatch.objects.create(round=AssessmentRoundFactory(), total=1),
+        assessment=AssessmentFactory(),
+    ),
 }
 
 REGISTERED = [
@@ -188,6 +192,7 @@ READ_ONLY = {
     "panels.MemberScore",
     "reports.StoredReport",
     "reports.ReportBatch",
+    "reports.ReportBatchItem",
 }
 
 

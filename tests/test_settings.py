@@ -9,9 +9,17 @@ import sys
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import StorageHandler
 from django.db import connection
 
-from wcc_site.settings import BASE_DIR, env_bool, env_int, env_list
+from wcc_site.settings import (
+    BASE_DIR,
+    cache_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    file_storages,
+)
 
 # A clean environment for start-up checks: nothing from the developer's shell or from
 # the test run (the root conftest sets a SECRET_KEY for tests).
@@ -127,3 +135,93 @@ def test_database_vendor_matches_database_url():
         expected,
         "postgresql" if expected == "postgresql" else "sqlite3",
     )
+
+
+def test_file_storages_default_to_the_file_system_with_atomic_reports():
+    storages = StorageHandler(file_storages("filesystem"))
+
+    assert (type(storages["default"]).__name__, type(storages["reports"]).__name__) == (
+        "FileSystemStorage",
+        "AtomicFileSystemStorage",
+    )
+
+
+def test_file_storages_s3_puts_evidence_and_reports_in_one_private_bucket(monkeypatch):
+    monkeypatch.setenv("AWS_STORAGE_BUCKET_NAME", "wcc-files")
+    monkeypatch.setenv("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9000")
+    monkeypatch.setenv("AWS_S3_REGION_NAME", "eu-west-2")
+    from storages.backends.s3 import S3Storage
+
+    storages = StorageHandler(file_storages("s3"))
+    default, reports = storages["default"], storages["reports"]
+
+    assert (type(default), type(reports)) == (S3Storage, S3Storage)
+    assert {(s.bucket_name, s.endpoint_url, s.region_name) for s in (default, reports)} == {
+        ("wcc-files", "http://127.0.0.1:9000", "eu-west-2")
+    }
+    assert (default.default_acl, default.querystring_auth) == (None, True)
+    # Evidence uploads with the same name both survive; a report replaces its fixed name.
+    assert (default.file_overwrite, reports.file_overwrite) == (False, True)
+
+
+def test_file_storages_s3_without_a_bucket_is_refused(monkeypatch):
+    monkeypatch.delenv("AWS_STORAGE_BUCKET_NAME", raising=False)
+
+    with pytest.raises(ImproperlyConfigured, match=r"^STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCK"):
+        file_storages("s3")
+
+
+def test_file_storages_s3_with_a_malformed_endpoint_is_refused(monkeypatch):
+    monkeypatch.setenv("AWS_STORAGE_BUCKET_NAME", "wcc-files")
+    monkeypatch.setenv("AWS_S3_ENDPOINT_URL", "127.0.0.1:9000")
+
+    with pytest.raises(ImproperlyConfigured, match=r"^AWS_S3_ENDPOINT_URL must start with http"):
+        file_storages("s3")
+
+
+def test_file_storages_unknown_backend_is_refused():
+    with pytest.raises(
+        ImproperlyConfigured, match=r"^STORAGE_BACKEND must be filesystem or s3; got 'S3 '\.$"
+    ):
+        file_storages("S3 ")
+
+
+def test_startup_with_an_unknown_storage_backend_is_refused():
+    result = run_python("manage.py", "check", env={"DEBUG": "true", "STORAGE_BACKEND": "ftp"})
+
+    assert result.returncode == 1
+    assert (
+        "ImproperlyConfigured: STORAGE_BACKEND must be filesystem or s3; got 'ftp'."
+        in result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("locmem://", {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}),
+        (
+            "redis://cache.internal:6379/1",
+            {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://cache.internal:6379/1",
+            },
+        ),
+    ],
+)
+def test_cache_from_url(url, expected):
+    config = cache_from_url(url)
+
+    assert {k: v for k, v in config.items() if v} == expected
+
+
+def test_cache_from_url_unknown_scheme_is_refused_without_echoing_a_password():
+    with pytest.raises(ImproperlyConfigured) as refused:
+        cache_from_url("memcache2://user:secret@host:11211")
+
+    assert str(refused.value).startswith("CACHE_URL must be a cache URL such as locmem://")
+    assert "secret" not in str(refused.value)
+
+
+def test_default_cache_is_local_memory():
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_cache_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -199,8 +200,55 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def file_storages(backend: str | None) -> dict[str, dict]:
+    """``STORAGES["default"]`` (evidence uploads) and ``STORAGES["reports"]`` (generated
+    PDFs) for ``STORAGE_BACKEND``.
+
+    ``filesystem`` (the default): both under ``MEDIA_ROOT``, enough for one machine.
+    ``s3``: both in one S3 bucket (or an S3-compatible store), so that every web server and
+    worker sees the same files. Credentials come from boto3's usual sources (the
+    ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` variables, a profile or an instance
+    role), never from here. Files are never public: no ACL is set and the views stream
+    them from ``storage.open()`` after checking access, so nobody needs a URL to the bucket.
+    Evidence keeps Django's "add a suffix" rule (two uploads named alike must both
+    survive); a report overwrites its fixed name.
+    """
+    if backend == "filesystem":
+        return {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "reports": {"BACKEND": "wcc_site.storage.AtomicFileSystemStorage"},
+        }
+    if backend == "s3":
+        bucket = env_str("AWS_STORAGE_BUCKET_NAME")
+        if not bucket:
+            raise ImproperlyConfigured(
+                "STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME (the bucket that holds "
+                "evidence and reports)."
+            )
+        endpoint = env_str("AWS_S3_ENDPOINT_URL")
+        if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+            raise ImproperlyConfigured(
+                f"AWS_S3_ENDPOINT_URL must start with http:// or https://; got {endpoint!r}."
+            )
+        s3 = {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint,
+            "region_name": env_str("AWS_S3_REGION_NAME"),
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,  # a URL, if ever asked for, is signed and expires
+        }
+        backend_path = "storages.backends.s3.S3Storage"
+        return {
+            "default": {"BACKEND": backend_path, "OPTIONS": {**s3, "file_overwrite": False}},
+            "reports": {"BACKEND": backend_path, "OPTIONS": {**s3, "file_overwrite": True}},
+        }
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be filesystem or s3; got {backend!r}.")
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **file_storages(env_str("STORAGE_BACKEND", "filesystem")),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -213,6 +261,24 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Evidence documents: the largest upload accepted, in bytes (default 20 MiB).
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 MEDIA_URL = "/media/"  # never served directly: files go through access-checked views
+
+# --- Cache --------------------------------------------------------------------------
+# CACHE_URL (django-cache-url, the cache sibling of dj-database-url): ``locmem://`` by
+# default (one process's memory: fine for one server), ``redis://host:6379/0`` to share
+# one cache between servers. Nothing relies on the cache for correctness.
+
+
+def cache_from_url(url: str) -> dict:
+    try:
+        return django_cache_url.parse(url)
+    except Exception as exc:  # the parser raises a bare Exception for an unknown scheme
+        raise ImproperlyConfigured(
+            "CACHE_URL must be a cache URL such as locmem:// or redis://host:6379/0; "
+            f"got one starting {url.split(':', 1)[0]!r}:// ({exc})."  # no password echoed
+        ) from None
+
+
+CACHES = {"default": cache_from_url(env_str("CACHE_URL", "locmem://"))}
 
 # --- Security -----------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -1,14 +1,21 @@
-"""Background batches: the national team starts a round's reports and watches them."""
+"""Background batches: the national team starts a round's reports and watches them; the
+reports are made by one task per report, exactly once, whichever worker runs it."""
 
 import datetime
+import threading
 
 import pytest
 import time_machine
+from django.db import connections
 from django.utils import timezone
 
 from assessments.models import Role, Stage
-from reports.models import ReportBatch, StoredReport
-from reports.tasks import report_batch_generate, report_batch_start
+from reports.models import ReportBatch, ReportBatchItem, StoredReport
+from reports.tasks import (
+    report_batch_generate,
+    report_batch_item_generate,
+    report_batch_start,
+)
 from tests.factories import (
     AgreedRatingFactory,
     AssessmentFactory,
@@ -60,13 +67,27 @@ def running_batch(round_, **fields) -> ReportBatch:
     )
 
 
-def test_batch_task_stores_every_report_and_records_its_progress(round_, national):
-    batch = ReportBatch.objects.create(round=round_, requested_by=national)
+def test_batch_start_records_one_queued_item_per_report_and_enqueues_them_after_commit(
+    round_, national, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        batch = report_batch_start(round_=round_, by=national)
 
-    result = report_batch_generate.enqueue(batch_id=batch.pk)
+    assert (batch.status, batch.total, batch.done) == (ReportBatch.Status.QUEUED, 2, 0)
+    assert sorted(
+        ReportBatchItem.objects.values_list("assessment__pct__ods_code", "status", "task_id")
+    ) == [("5ND", "queued", ""), ("5PG", "queued", "")]
+    assert StoredReport.objects.count() == 0  # nothing runs before the commit
+    assert len(callbacks) == 1
+
+
+def test_batch_items_store_every_report_and_the_last_one_finishes_the_batch(
+    round_, national, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = report_batch_start(round_=round_, by=national)
 
     batch.refresh_from_db()
-    assert result.return_value == {"total": 2, "rendered": 2, "unchanged": 0}
     assert (batch.status, batch.total, batch.done, batch.rendered, batch.unchanged) == (
         ReportBatch.Status.DONE,
         2,
@@ -80,6 +101,61 @@ def test_batch_task_stores_every_report_and_records_its_progress(round_, nationa
         "reports/2009-10/5ND-draft.pdf",
         "reports/2009-10/5PG-draft.pdf",
     ]
+    items = list(ReportBatchItem.objects.all())
+    assert [(i.status, i.rendered) for i in items] == [("done", True), ("done", True)]
+    assert all(i.task_id and i.worker and i.finished_at for i in items)
+
+
+def test_item_task_delivered_twice_makes_its_report_once(
+    round_, national, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = report_batch_start(round_=round_, by=national)
+    first, second = ReportBatchItem.objects.order_by("pk")
+
+    results = [
+        report_batch_item_generate.enqueue(item_id=item.pk).return_value
+        for item in (first, first, second, second)
+    ]
+
+    batch.refresh_from_db()
+    assert results == [
+        {"item": first.pk, "claimed": True, "rendered": True},
+        {"item": first.pk, "claimed": False},
+        {"item": second.pk, "claimed": True, "rendered": True},
+        {"item": second.pk, "claimed": False},
+    ]
+    assert (batch.status, batch.done, batch.rendered, batch.unchanged) == (
+        ReportBatch.Status.DONE,
+        2,
+        2,
+        0,
+    )
+    assert StoredReport.objects.count() == 2
+
+
+def test_item_of_a_batch_that_is_no_longer_active_is_not_made(
+    round_, national, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = report_batch_start(round_=round_, by=national)
+    ReportBatch.objects.filter(pk=batch.pk).update(status=ReportBatch.Status.FAILED)
+    item = ReportBatchItem.objects.first()
+
+    result = report_batch_item_generate.enqueue(item_id=item.pk)
+
+    item.refresh_from_db()
+    assert result.return_value == {"item": item.pk, "claimed": False}
+    assert (item.status, StoredReport.objects.count()) == (ReportBatchItem.Status.QUEUED, 0)
+
+
+def test_batch_of_a_round_without_reports_is_done_at_once(national):
+    empty = AssessmentRoundFactory(slug="2010-11")
+
+    batch = report_batch_start(round_=empty, by=national)
+
+    assert (batch.status, batch.total, batch.done, batch.percent) == ("done", 0, 0, 100)
+    assert ReportBatchItem.objects.count() == 0
 
 
 def test_second_batch_renders_nothing_when_nothing_changed(
@@ -97,21 +173,26 @@ def test_second_batch_renders_nothing_when_nothing_changed(
         0,
         2,
     )
-    assert second.task_id != ""
+    assert list(second.items.values_list("rendered", flat=True)) == [False, False]
 
 
-def test_batch_that_fails_records_the_error(round_, national, settings, tmp_path):
+def test_batch_whose_item_fails_records_the_error_and_makes_no_more(
+    round_, national, settings, tmp_path, django_capture_on_commit_callbacks
+):
     (tmp_path / "not-a-folder").write_text("a file where the media folder should be")
     settings.MEDIA_ROOT = tmp_path / "not-a-folder"
-    batch = ReportBatch.objects.create(round=round_, requested_by=national)
 
-    result = report_batch_generate.enqueue(batch_id=batch.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = report_batch_start(round_=round_, by=national)
 
     batch.refresh_from_db()
-    assert result.status == "FAILED"
+    first, second = ReportBatchItem.objects.order_by("pk")
     assert (batch.status, batch.done, batch.total) == (ReportBatch.Status.FAILED, 0, 2)
-    assert batch.error.startswith("NotADirectoryError: ")
+    assert batch.error.startswith("5PG: NotADirectoryError: ")  # Alpha first
     assert batch.finished_at is not None
+    assert (first.status, first.error) == (ReportBatchItem.Status.FAILED, batch.error)
+    assert second.status == ReportBatchItem.Status.QUEUED  # not claimed: its batch had failed
+    assert StoredReport.objects.count() == 0
 
 
 def test_batch_page_shows_the_latest_batches_to_the_national_team(client, round_, national):
@@ -317,3 +398,45 @@ def test_publication_page_links_to_the_batch_page(client, round_, national):
     assert (
         '<a href="/reports/batches/2009-10/" data-test="batches-link">' in response.content.decode()
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_item_claimed_by_several_workers_at_once_goes_to_exactly_one(round_):
+    from reports.tasks import _claim
+
+    batch = ReportBatch.objects.create(round=round_, total=1)
+    item = ReportBatchItem.objects.create(batch=batch, assessment=round_.assessments.first())
+    start = threading.Barrier(4)
+    claims: list[bool] = []
+
+    def claim():
+        try:
+            start.wait()
+            claims.append(_claim(item.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    item.refresh_from_db()
+    assert sorted(claims) == [False, False, False, True]
+    assert item.status == ReportBatchItem.Status.RUNNING
+
+
+def test_batch_queued_before_items_existed_is_split_and_finished(
+    round_, national, django_capture_on_commit_callbacks
+):
+    batch = ReportBatch.objects.create(round=round_, requested_by=national)  # as before
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = report_batch_generate.enqueue(batch_id=batch.pk)
+
+    batch.refresh_from_db()
+    assert result.return_value == {"total": 2, "items": 2}
+    assert (batch.status, batch.done, batch.rendered) == (ReportBatch.Status.DONE, 2, 2)
+    assert StoredReport.objects.count() == 2

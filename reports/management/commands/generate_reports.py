@@ -21,14 +21,15 @@ from reports.storage import reportable_assessments
 
 
 def render_one(assessment_id: int) -> tuple[str, bool]:
-    """Store one report; returns (its path, whether it was rendered). Runs in a worker."""
+    """Store one report; returns (its storage name, whether it was rendered). Runs in a
+    worker."""
     from reports.storage import stored_report_pdf
 
     assessment = Assessment.objects.select_related(
         "round__framework", "round__previous", "pct__sha"
     ).get(pk=assessment_id)
     stored = stored_report_pdf(assessment=assessment)
-    return str(stored.path), stored.rendered
+    return stored.name, stored.rendered
 
 
 def _worker_setup() -> None:
