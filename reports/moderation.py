@@ -4,25 +4,36 @@ Each flag is a pure function of small pandas tables, so its rule can be read her
 on constructed data and written on the page (``RULES``). The page's data comes from three
 ``values()`` queries (agreed ratings, members' scores, self-assessments), whatever the
 number of PCTs.
+
+Computing them took most of the page's time at 10,000 PCTs, and they change only when a
+rating, a member's scores or a self-assessment changes, so the statistics and flags of a
+region are kept per process (``reports.kept``) under the round's figures version (every
+agreed-rating change) plus a fingerprint of the panels' seats and the self-assessments
+(``inputs_fingerprint``), which the version does not cover: the next request after any of
+these changes computes them again.
 """
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pandas as pd
-from django.db.models import Count
+from django.db.models import Count, Max, Q, Subquery, Sum
 
 from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
+    SelfAssessment,
     SelfAssessmentRating,
     Stage,
     StrategicHealthAuthority,
 )
+from assessments.standings import figures_versions
 from competencies.models import GovernanceArea
 from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, competency_code, parse_level
-from panels.models import MemberScore
+from panels.models import MemberScore, Seat
+from reports.kept import Kept
 from reports.tables import (
     AREAS,
     competency_columns,
@@ -211,16 +222,52 @@ class ItemStats:
         return self.z is not None and abs(self.z) >= Z_THRESHOLD
 
 
+class PctEntry(NamedTuple):
+    """One PCT of the region in the round: enough to order, count and find it without
+    loading every assessment of a large region as an object."""
+
+    assessment_id: int
+    ods_code: str
+    name: str
+    stage: int
+
+    @property
+    def stage_label(self) -> str:
+        return Stage(self.stage).label
+
+
+@dataclass(frozen=True)
+class RegionFigures:
+    """What the page derives from the round's figures, the region's members' scores and
+    England's self-assessments: kept per process (``region_figures``) and shared by every
+    request that sees the same inputs, so never changed once made."""
+
+    competency_stats: list[ItemStats]
+    area_stats: list[ItemStats]
+    flags: list[Flag]
+    pct_flags: dict[str, list[Flag]]  # ODS code -> the flags about that PCT
+    adjusted: frozenset[str]  # ODS codes of the PCTs with a rating changed by moderation
+
+
 @dataclass
 class Moderation:
     round: AssessmentRound
     sha: StrategicHealthAuthority
-    frame: pd.DataFrame  # the region's rows
-    competency_stats: list[ItemStats]
-    area_stats: list[ItemStats]
-    flags: list[Flag]
-    assessments: list[Assessment] = field(default_factory=list)
+    figures: RegionFigures
+    pcts: list[PctEntry]  # the region's assessments, by PCT name
     items: list[tuple[str, str, str]] = field(default_factory=list)  # (code, short, name)
+
+    @property
+    def competency_stats(self) -> list[ItemStats]:
+        return self.figures.competency_stats
+
+    @property
+    def area_stats(self) -> list[ItemStats]:
+        return self.figures.area_stats
+
+    @property
+    def flags(self) -> list[Flag]:
+        return self.figures.flags
 
     @property
     def columns(self) -> list[str]:
@@ -228,8 +275,25 @@ class Moderation:
         return [code for code, _short, _name in self.items if code not in AREAS]
 
     @property
+    def ordered(self) -> list[PctEntry]:
+        """The grid's order: PCTs with a flag first, then the others, each by name, so that
+        the first page holds what most needs a look."""
+        flagged = self.figures.pct_flags
+        return sorted(self.pcts, key=lambda pct: pct.ods_code not in flagged)  # stable
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The whole region's numbers shown above the grid, whichever page is shown."""
+        codes = {pct.ods_code for pct in self.pcts}
+        return {
+            "total": len(self.pcts),
+            "flagged": len(codes & self.figures.pct_flags.keys()),
+            "adjusted": len(codes & self.figures.adjusted),
+        }
+
+    @property
     def stage_counts(self) -> list[tuple[Stage, int]]:
-        return [(stage, sum(a.stage == stage for a in self.assessments)) for stage in Stage]
+        return [(stage, sum(p.stage == stage for p in self.pcts)) for stage in Stage]
 
     @property
     def flags_by_rule(self) -> dict[str, list[Flag]]:
@@ -244,9 +308,9 @@ class Moderation:
         ]
 
     @property
-    def before_moderation(self) -> list[Assessment]:
+    def before_moderation(self) -> list[PctEntry]:
         """The region's assessments not yet at regional moderation (they hold up sign-off)."""
-        return [a for a in self.assessments if a.stage < Stage.MODERATION]
+        return [p for p in self.pcts if p.stage < Stage.MODERATION]
 
 
 def _describe(values: pd.Series) -> dict:
@@ -407,17 +471,92 @@ def round_flags(
     }
 
 
-def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Moderation:
-    """Everything the regional moderation page shows (a fixed number of queries: the round's
-    competencies, then one ``values()`` query per data set: agreed ratings of England,
-    members' scores of the region, self-assessments of England; and the assessments)."""
-    numbered = list(
-        round_.framework.competencies.order_by("number").values_list("number", "short_name")
-    )
-    columns = [competency_code(number) for number, _name in numbered]
-    names = {competency_code(number): name for number, name in numbered} | {
-        a: GovernanceArea.Code(a).label for a in AREAS
+def _aggregate(queryset, group: str, **aggregates) -> dict[str, Subquery]:
+    """Each aggregate of ``queryset`` (grouped on ``group``, which the filter fixes to one
+    value) as a scalar subquery (NULL when there are no rows)."""
+    grouped = queryset.order_by().values(group)
+    return {
+        name: Subquery(grouped.annotate(v=aggregate).values("v")[:1])
+        for name, aggregate in aggregates.items()
     }
+
+
+def inputs_fingerprint(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> tuple:
+    """One query that changes whenever the flags' inputs outside the figures version do:
+    the region's panel seats (every save of a member's scores claims its seat's version;
+    submitting and excusing change the counts) and England's self-assessments (every save
+    and submission claims its version). Sums and counts over the parent rows, not over
+    every score, so that it stays cheap at 10,000 PCTs."""
+    seats = Seat.objects.filter(panel__assessment__round=round_, panel__assessment__pct__sha=sha)
+    selves = SelfAssessment.objects.filter(assessment__round=round_)
+    counted = Q(submitted_at__isnull=False, absence_reason="")
+    row = (
+        AssessmentRound.objects.filter(pk=round_.pk)
+        .annotate(
+            **_aggregate(
+                seats,
+                "panel__assessment__round",
+                seats_n=Count("pk"),
+                seats_counted=Count("pk", filter=counted),
+                seats_version=Sum("version"),
+                seats_last=Max("submitted_at"),
+            ),
+            **_aggregate(
+                selves,
+                "assessment__round",
+                selves_n=Count("pk"),
+                selves_submitted=Count("pk", filter=Q(status=SelfAssessment.Status.SUBMITTED)),
+                selves_version=Sum("version"),
+                selves_last=Max("submitted_at"),
+            ),
+        )
+        .values_list(
+            "seats_n",
+            "seats_counted",
+            "seats_version",
+            "seats_last",
+            "selves_n",
+            "selves_submitted",
+            "selves_version",
+            "selves_last",
+        )
+    )
+    return tuple(row.first() or ())
+
+
+# A region's statistics and flags, kept under the round's figures version and the inputs'
+# fingerprint (a handful of regions are moderated at a time; each value is small).
+_FIGURES: Kept[RegionFigures] = Kept("moderation figures", size=32)
+
+
+def region_figures(
+    *,
+    round_: AssessmentRound,
+    sha: StrategicHealthAuthority,
+    numbered: list[tuple[int, str]],
+) -> RegionFigures:
+    """The region's statistics and flags: two queries (version, fingerprint) when this
+    process has them for the same inputs, five more otherwise. ``numbered``: the round's
+    competencies as ``(number, short name)``, part of the key too (a framework is editable
+    until its round opens)."""
+    version = figures_versions([round_.pk])[round_.pk]
+    published = round_.is_published()  # published figures leave held-back PCTs out
+    key = (
+        round_.pk,
+        sha.pk,
+        version,
+        published,
+        tuple(numbered),
+        inputs_fingerprint(round_=round_, sha=sha),
+    )
+    return _FIGURES.get(key, lambda: _region_figures(round_=round_, sha=sha, numbered=numbered))
+
+
+def _region_figures(
+    *, round_: AssessmentRound, sha: StrategicHealthAuthority, numbered: list[tuple[int, str]]
+) -> RegionFigures:
+    columns = [competency_code(number) for number, _name in numbered]
+    names = {competency_code(number): name for number, name in numbered}
     england = ratings_frame(round_=round_)
     in_region = england["sha"] == sha.ods_code
     region = england[in_region]
@@ -428,7 +567,6 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
         self_rows=_self_rows(round_=round_),
         columns=columns,
     )
-
     competency_stats = [
         ItemStats(
             c,
@@ -440,19 +578,50 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
         for c in columns
     ]
     area_stats = [
-        ItemStats(a, names[a], _describe_lights(region[a]), _describe_lights(england[a]))
+        ItemStats(
+            a,
+            GovernanceArea.Code(a).label,
+            _describe_lights(region[a]),
+            _describe_lights(england[a]),
+        )
         for a in AREAS
     ]
-    assessments = list(
-        Assessment.objects.filter(round=round_, pct__sha=sha)
-        .select_related("pct")
-        .order_by("pct__name")
+    pct_flags: dict[str, list[Flag]] = {}
+    for flag in flags:
+        if flag.ods_code:
+            pct_flags.setdefault(flag.ods_code, []).append(flag)
+    adjusted = frozenset(
+        ods
+        for ods, moderated in zip(region["ods_code"], region["moderated"], strict=True)
+        if moderated
     )
+    return RegionFigures(competency_stats, area_stats, flags, pct_flags, adjusted)
+
+
+def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Moderation:
+    """Everything the regional moderation page shows about the whole region: four queries
+    (the round's competencies, the figures version, the inputs' fingerprint, the region's
+    PCTs and stages) when the statistics and flags are kept, five more when they are
+    computed (``region_figures``), whatever the number of PCTs."""
+    numbered = list(
+        round_.framework.competencies.order_by("number").values_list("number", "short_name")
+    )
+    columns = [competency_code(number) for number, _name in numbered]
+    names = {competency_code(number): name for number, name in numbered} | {
+        a: GovernanceArea.Code(a).label for a in AREAS
+    }
+    figures = region_figures(round_=round_, sha=sha, numbered=numbered)
+    pcts = [
+        PctEntry(*row)
+        for row in Assessment.objects.filter(round=round_, pct__sha=sha)
+        .order_by("pct__name", "pk")
+        .values_list("pk", "pct__ods_code", "pct__name", "stage")
+    ]
     items = [
         (code, code.upper() if code in columns else names[code], names[code])
         for code in [*AREAS, *columns]
     ]
-    return Moderation(round_, sha, region, competency_stats, area_stats, flags, assessments, items)
+    return Moderation(round_, sha, figures, pcts, items)
 
 
 @dataclass
@@ -481,11 +650,12 @@ def rating_rows(
     assessments: list[Assessment],
     ratings: list[AgreedRating],
     items: list[tuple[str, str, str]],
-    flags: list[Flag],
+    pct_flags: dict[str, list[Flag]],
 ) -> list[RatingRow]:
-    """The compact table: one row per PCT, one cell per item (``items``: areas, then
-    competencies, as ``Moderation.items``), each cell with the flags raised about it. No
-    queries: ``ratings`` (with competency and area) is already fetched."""
+    """The compact table: one row per PCT of ``assessments`` (a page of the grid), one cell
+    per item (``items``: areas, then competencies, as ``Moderation.items``), each cell with
+    the flags raised about it. No queries: ``ratings`` (with competency and area) is
+    already fetched."""
     by_key = {}
     for rating in ratings:
         item = rating.item.code
@@ -495,7 +665,7 @@ def rating_rows(
     }
     rows = []
     for assessment in assessments:
-        mine = [f for f in flags if f.ods_code == assessment.pct.ods_code]
+        mine = pct_flags.get(assessment.pct.ods_code, [])
         cells = [
             Cell(
                 code,

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from assessments.models import (
@@ -18,6 +19,7 @@ from assessments.models import (
     Role,
     Stage,
 )
+from panels.models import MemberScore, Seat
 from reports.moderation import (
     identical_panel_flags,
     moderation,
@@ -375,7 +377,7 @@ def test_page_shows_the_region_to_its_staff(client, region):
     response = client.get(url(region.round, region.sha))
 
     page = response.content.decode()
-    assert [a.pct.name for a in response.context["data"].assessments] == [
+    assert [pct.name for pct in response.context["data"].pcts] == [
         "PCT 0",
         "PCT 1",
         "PCT 2",
@@ -473,7 +475,7 @@ def test_page_lists_the_pcts_that_hold_up_sign_off(client, region):
 
     response = client.get(url(region.round, region.sha))
 
-    assert [a.pct.name for a in response.context["data"].before_moderation] == ["PCT 1"]
+    assert [pct.name for pct in response.context["data"].before_moderation] == ["PCT 1"]
     assert "<li>PCT 1 (Scoring)</li>" in response.content.decode()
 
 
@@ -490,7 +492,7 @@ def test_page_query_count_does_not_grow_with_pcts_or_shas(
     RegionReviewFactory(round=world.round, sha=regions[0])
     client.force_login(staff_of(regions[0]))
 
-    with django_assert_num_queries(16):  # 14 + the unanswered comments
+    with django_assert_num_queries(19):  # 17 + the review's decisions + unanswered comments
         response = client.get(url(world.round, regions[0]))
 
     assert len(response.context["rows"]) == pcts
@@ -505,7 +507,7 @@ def test_page_query_count_does_not_grow_with_decisions(
         RegionReviewChangeFactory(review=review)
     client.force_login(staff_of(region.sha))
 
-    with django_assert_num_queries(16):  # 14 + the unanswered comments
+    with django_assert_num_queries(19):  # 17 + the review's decisions + unanswered comments
         response = client.get(url(region.round, region.sha))
 
     assert len(response.context["review"].changes.all()) == decisions
@@ -802,7 +804,7 @@ def test_page_query_count_does_not_grow_with_comments(
         FactualAccuracyCommentFactory(assessment=assessment, rating=c1_rating(assessment))
     client.force_login(staff_of(region.sha))
 
-    with django_assert_num_queries(15):  # no review yet, so no decisions to prefetch
+    with django_assert_num_queries(18):  # no review yet, so no decisions to prefetch
         response = client.get(url(region.round, region.sha))
 
     assert len(response.context["unanswered"]) == comments
@@ -900,3 +902,69 @@ def test_adjust_without_script_comes_back_at_the_rating_with_the_message_beside_
         f'<span class="mod-live mod-live--success" role="status" id="live-{rating.pk}" '
         f'data-test="live">{message}</span>' in page
     )
+
+
+# --- Statistics and flags kept per process, never stale -------------------------------------
+
+
+def test_kept_flags_show_a_panel_submitted_after_they_were_computed(world):
+    sha = SHAFactory()
+    assessment = add_pct(world, sha, name="Alpha")
+    assert moderation(round_=world.round, sha=sha).flags == []  # computed and kept
+
+    add_panel(world, assessment, [((2, 3, 1), ("green", "amber", "red"))] * 5)
+
+    assert [f.rule for f in moderation(round_=world.round, sha=sha).flags] == ["identical-panel"]
+
+
+def test_kept_flags_show_a_members_scores_saved_again_after_they_were_computed(world):
+    sha = SHAFactory()
+    assessment = add_pct(world, sha, name="Alpha")
+    seats = add_panel(world, assessment, [((2, 3, 1), ("green", "amber", "red"))] * 5)
+    assert [f.rule for f in moderation(round_=world.round, sha=sha).flags] == ["identical-panel"]
+
+    # As ``member_scores_save`` does: the score changes and the seat's version is claimed.
+    MemberScore.objects.filter(seat=seats[0], competency__number=1).update(level=4)
+    Seat.objects.filter(pk=seats[0].pk).update(version=F("version") + 1)
+
+    assert moderation(round_=world.round, sha=sha).flags == []
+
+
+def test_kept_flags_show_a_self_assessment_submitted_after_they_were_computed(world):
+    region, elsewhere = SHAFactory(), SHAFactory()
+    outlier = add_pct(world, region, name="Alpha", levels=(3, 3, 3))
+    for n in range(8):
+        usual = add_pct(world, elsewhere, levels=(2, 2, 2))
+        add_self_assessment(world, usual, (3, 2, 2) if n % 2 else (3, 3, 2))
+    assert moderation(round_=world.round, sha=region).flags == []
+
+    add_self_assessment(world, outlier, (2, 2, 2))
+
+    assert [f.rule for f in moderation(round_=world.round, sha=region).flags] == [
+        "self-assessment-gap"
+    ]
+
+
+def test_page_shows_an_adjustment_in_statistics_and_cell_on_the_next_request(client, region):
+    rating = c1_rating(region.assessments[0])  # level 2, as every PCT's c1
+    client.force_login(staff_of(region.sha))
+    before = client.get(url(region.round, region.sha)).context["data"].competency_stats[0]
+
+    client.post(
+        url(region.round, region.sha, f"adjust/{rating.pk}/"),
+        {"value": "4", "reason": "Evidence of clinical leadership.", "version": "1"},
+        headers={"accept": "application/json"},
+    )
+    response = client.get(url(region.round, region.sha))
+
+    after = response.context["data"].competency_stats[0]
+    assert (before.region["counts"], after.region["counts"]) == (
+        {1: 0, 2: 3, 3: 0, 4: 0},
+        {1: 0, 2: 2, 3: 0, 4: 1},
+    )
+    assert response.context["data"].counts["adjusted"] == 1
+    assert (
+        f'id="rating-{rating.pk}" data-test="cell-c1">'
+        '<span data-test="value" data-value><span class="wcc-level">4</span> '
+        '<span class="mod-panel">(panel: 2)</span></span>'
+    ) in response.content.decode().replace("\n", "").replace("          ", "")

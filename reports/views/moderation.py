@@ -46,9 +46,12 @@ def moderation_page(request, region: RegionRound):
     from reports.moderation import moderation, rating_rows, region_stage  # pandas on first use
 
     data = moderation(round_=round_, sha=sha)
+    shown = data.pcts
+    ids = [pct.assessment_id for pct in shown]
+    by_id = Assessment.objects.select_related("pct").in_bulk(ids)
     ratings = list(
         AgreedRating.objects.filter(
-            assessment__round=round_, assessment__pct__sha=sha, sub_indicator__isnull=True
+            assessment_id__in=ids, sub_indicator__isnull=True
         ).select_related("competency", "area")
     )
     review = (
@@ -68,10 +71,10 @@ def moderation_page(request, region: RegionRound):
         {
             "data": data,
             "rows": rating_rows(
-                assessments=data.assessments,
+                assessments=[by_id[i] for i in ids],
                 ratings=ratings,
                 items=data.items,
-                flags=data.flags,
+                pct_flags=data.figures.pct_flags,
             ),
             "review": review,
             "unanswered": unanswered,
