@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import pandas as pd
-from django.db.models import Count, Max, Q, Subquery, Sum
+from django.db.models import Count, Max, Sum, Value
 
 from assessments.models import (
     AgreedRating,
@@ -247,6 +247,7 @@ class RegionFigures:
     flags: list[Flag]
     pct_flags: dict[str, list[Flag]]  # ODS code -> the flags about that PCT
     adjusted: frozenset[str]  # ODS codes of the PCTs with a rating changed by moderation
+    key: tuple = ()  # what they were kept under: parts of the page made from them use it too
 
 
 @dataclass
@@ -471,57 +472,44 @@ def round_flags(
     }
 
 
-def _aggregate(queryset, group: str, **aggregates) -> dict[str, Subquery]:
-    """Each aggregate of ``queryset`` (grouped on ``group``, which the filter fixes to one
-    value) as a scalar subquery (NULL when there are no rows)."""
-    grouped = queryset.order_by().values(group)
-    return {
-        name: Subquery(grouped.annotate(v=aggregate).values("v")[:1])
-        for name, aggregate in aggregates.items()
-    }
-
-
 def inputs_fingerprint(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> tuple:
-    """One query that changes whenever the flags' inputs outside the figures version do:
-    the region's panel seats (every save of a member's scores claims its seat's version;
-    submitting and excusing change the counts) and England's self-assessments (every save
-    and submission claims its version). Sums and counts over the parent rows, not over
-    every score, so that it stays cheap at 10,000 PCTs."""
-    seats = Seat.objects.filter(panel__assessment__round=round_, panel__assessment__pct__sha=sha)
-    selves = SelfAssessment.objects.filter(assessment__round=round_)
-    counted = Q(submitted_at__isnull=False, absence_reason="")
-    row = (
-        AssessmentRound.objects.filter(pk=round_.pk)
-        .annotate(
-            **_aggregate(
-                seats,
-                "panel__assessment__round",
-                seats_n=Count("pk"),
-                seats_counted=Count("pk", filter=counted),
-                seats_version=Sum("version"),
-                seats_last=Max("submitted_at"),
-            ),
-            **_aggregate(
-                selves,
-                "assessment__round",
-                selves_n=Count("pk"),
-                selves_submitted=Count("pk", filter=Q(status=SelfAssessment.Status.SUBMITTED)),
-                selves_version=Sum("version"),
-                selves_last=Max("submitted_at"),
-            ),
-        )
-        .values_list(
-            "seats_n",
-            "seats_counted",
-            "seats_version",
-            "seats_last",
-            "selves_n",
-            "selves_submitted",
-            "selves_version",
-            "selves_last",
-        )
+    """One query whose answer changes whenever an input of the flags that the figures
+    version does not cover changes: the members' scores of the region and the submitted
+    self-assessments of England.
+
+    Only the rows that can still change are read, so that it stays cheap at 10,000 PCTs
+    (reading every seat of a large region took 10 ms): members' scores change only while
+    their assessment is at scoring (``member_scores_save`` and ``seat_mark_absent`` refuse
+    otherwise), and a self-assessment only while its assessment is at self-assessment. Each
+    save claims the seat's or self-assessment's version and each submission sets its time,
+    so the sums change; when the last member submits or the board submits, the assessment
+    moves on and its rows leave the set, so the counts and sums of ids change too.
+    """
+    seats = Seat.objects.filter(
+        panel__assessment__round=round_,
+        panel__assessment__pct__sha=sha,
+        panel__assessment__stage=Stage.SCORING,
     )
-    return tuple(row.first() or ())
+    selves = SelfAssessment.objects.filter(
+        assessment__round=round_, assessment__stage=Stage.SELF_ASSESSMENT
+    )
+    aggregates = {
+        "n": Count("pk"),
+        "ids": Sum("pk"),
+        "version": Sum("version"),
+        "last": Max("submitted_at"),
+    }
+    parts = [
+        queryset.order_by()
+        .values(group)
+        .annotate(kind=Value(kind), **aggregates)
+        .values_list("kind", *aggregates)
+        for kind, queryset, group in (
+            ("seats", seats, "panel__assessment__round"),
+            ("self-assessments", selves, "assessment__round"),
+        )
+    ]
+    return tuple(sorted(parts[0].union(parts[1], all=True)))
 
 
 # A region's statistics and flags, kept under the round's figures version and the inputs'
@@ -549,11 +537,17 @@ def region_figures(
         tuple(numbered),
         inputs_fingerprint(round_=round_, sha=sha),
     )
-    return _FIGURES.get(key, lambda: _region_figures(round_=round_, sha=sha, numbered=numbered))
+    return _FIGURES.get(
+        key, lambda: _region_figures(round_=round_, sha=sha, numbered=numbered, key=key)
+    )
 
 
 def _region_figures(
-    *, round_: AssessmentRound, sha: StrategicHealthAuthority, numbered: list[tuple[int, str]]
+    *,
+    round_: AssessmentRound,
+    sha: StrategicHealthAuthority,
+    numbered: list[tuple[int, str]],
+    key: tuple,
 ) -> RegionFigures:
     columns = [competency_code(number) for number, _name in numbered]
     names = {competency_code(number): name for number, name in numbered}
@@ -595,7 +589,7 @@ def _region_figures(
         for ods, moderated in zip(region["ods_code"], region["moderated"], strict=True)
         if moderated
     )
-    return RegionFigures(competency_stats, area_stats, flags, pct_flags, adjusted)
+    return RegionFigures(competency_stats, area_stats, flags, pct_flags, adjusted, key)
 
 
 def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Moderation:
@@ -624,13 +618,63 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
     return Moderation(round_, sha, figures, pcts, items)
 
 
+class GridRating(NamedTuple):
+    """An agreed rating as the grid shows it (its value, the panel's, its version for the
+    adjust form's optimistic lock): a tuple, not a model instance with its competency and
+    area, since a page has 350 of them."""
+
+    pk: int
+    assessment_id: int
+    item: str  # c5, strategy
+    competency_id: int | None
+    level: int | None
+    light: str
+    panel_level: int | None
+    panel_light: str
+    version: int
+
+    @property
+    def value(self) -> int | str:
+        return self.level if self.competency_id else self.light
+
+    @property
+    def panel_value(self) -> int | str:
+        return self.panel_level if self.competency_id else self.panel_light
+
+    @property
+    def is_moderated(self) -> bool:
+        return self.value != self.panel_value
+
+
+def grid_ratings(*, assessment_ids: list[int]) -> list[GridRating]:
+    """The agreed ratings (sub-indicators left out) of a page of the grid, in one query."""
+    rows = AgreedRating.objects.filter(
+        assessment_id__in=assessment_ids, sub_indicator__isnull=True
+    ).values_list(
+        "pk",
+        "assessment_id",
+        "competency__number",
+        "area__code",
+        "competency_id",
+        "level",
+        "light",
+        "panel_level",
+        "panel_light",
+        "version",
+    )
+    return [
+        GridRating(pk, assessment, competency_code(number) if number else area, *rest)
+        for pk, assessment, number, area, *rest in rows
+    ]
+
+
 @dataclass
 class Cell:
     """One agreed rating in the compact table (``rating`` is None where none is agreed)."""
 
     item: str  # c5, strategy
     label: str  # 5. Prioritising investment, Strategy
-    rating: AgreedRating | None
+    rating: GridRating | None
     flags: list[Flag]
 
 
@@ -648,18 +692,15 @@ class RatingRow:
 def rating_rows(
     *,
     assessments: list[Assessment],
-    ratings: list[AgreedRating],
+    ratings: list[GridRating],
     items: list[tuple[str, str, str]],
     pct_flags: dict[str, list[Flag]],
 ) -> list[RatingRow]:
     """The compact table: one row per PCT of ``assessments`` (a page of the grid), one cell
     per item (``items``: areas, then competencies, as ``Moderation.items``), each cell with
-    the flags raised about it. No queries: ``ratings`` (with competency and area) is
-    already fetched."""
-    by_key = {}
-    for rating in ratings:
-        item = rating.item.code
-        by_key[(rating.assessment_id, item)] = rating
+    the flags raised about it. No queries: ``ratings`` (``grid_ratings``) are already
+    fetched."""
+    by_key = {(rating.assessment_id, rating.item): rating for rating in ratings}
     labels = {
         code: (f"{code[1:]}. {name}" if code not in AREAS else name) for code, _short, name in items
     }

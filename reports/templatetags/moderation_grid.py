@@ -7,10 +7,11 @@ rely on its ids, classes and ``data-`` attributes), built here once per cell wit
 user-supplied text escaped.
 """
 
+from html import escape  # the standard library's, as Django's escape uses, without its lazy wrapper
+
 from django import template
 from django.middleware.csrf import get_token
 from django.urls import reverse
-from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from competencies.vocabulary import LEVELS, Light
@@ -20,18 +21,18 @@ register = template.Library()
 
 def rating_value_html(rating) -> SafeString:
     """A rating's value, with the panel's kept value once moderation changed it: the grid's
-    cell and the in-place answer (``reports.views.moderation``) show the same HTML."""
+    cell and the in-place answer (``reports.views.moderation``) show the same HTML.
+    ``rating``: an ``AgreedRating`` or a ``reports.moderation.GridRating``."""
     if rating.competency_id:
-        html = format_html('<span class="wcc-level">{}</span>', rating.level)
+        html = f'<span class="wcc-level">{escape(str(rating.level))}</span>'
         panel = rating.panel_level
     else:
-        html = format_html(
-            '<span class="light-{}">{}</span>', rating.light, str(rating.light).capitalize()
-        )
+        light = str(rating.light)
+        html = f'<span class="light-{escape(light)}">{escape(light.capitalize())}</span>'
         panel = str(rating.panel_light).capitalize()
     if rating.is_moderated:
-        html += format_html(' <span class="mod-panel">(panel: {})</span>', panel)
-    return html
+        html += f' <span class="mod-panel">(panel: {escape(str(panel))})</span>'
+    return mark_safe(html)  # noqa: S308 (each value escaped above)
 
 
 def _options(values: list[tuple[str, str]], chosen: str) -> str:
@@ -42,7 +43,21 @@ def _options(values: list[tuple[str, str]], chosen: str) -> str:
     )
 
 
-_LEVEL_CHOICES = [(str(level), f"Level {level}") for level in LEVELS]
+# The <option>s of each choice with each value selected: a handful, made once per process.
+_LEVEL_OPTIONS = {
+    str(chosen): _options([(str(level), f"Level {level}") for level in LEVELS], str(chosen))
+    for chosen in LEVELS
+}
+_LIGHT_OPTIONS = {chosen: _options(Light.choices, chosen) for chosen in Light.values}
+
+
+def _select_options(rating) -> str:
+    if rating.competency_id:
+        chosen = str(rating.level)
+        return _LEVEL_OPTIONS.get(chosen) or _options(
+            [(str(level), f"Level {level}") for level in LEVELS], chosen
+        )
+    return _LIGHT_OPTIONS.get(rating.light) or _options(Light.choices, rating.light)
 
 
 def _flag_mark(flags) -> str:
@@ -66,9 +81,7 @@ class _Grid:
         self.adjusted = context.get("adjusted") or {}
         request = context.get("request")
         token = get_token(request) if request is not None else ""
-        self.csrf = format_html(
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token
-        )
+        self.csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
         # One reverse for the page; each form's action differs only by the rating's id.
         sample = reverse("reports:moderation_adjust", args=[self.slug, self.sha_code, 0])
         self.adjust_head, _zero, self.adjust_tail = sample.rpartition("/0/")
@@ -120,10 +133,7 @@ class _Grid:
             html.append(_flag_mark(cell.flags))
         if adjustable:
             label = escape(cell.label)
-            if r.competency_id:
-                options = _options(_LEVEL_CHOICES, str(r.level))
-            else:
-                options = _options(Light.choices, r.light)
+            options = _select_options(r)
             mine = self.adjusted.get("id") == r.pk
             live_class = f" mod-live--{escape(self.adjusted['level'])}" if mine else ""
             message = escape(self.adjusted["message"]) if mine else ""

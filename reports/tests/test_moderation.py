@@ -17,6 +17,7 @@ from assessments.models import (
     RegionReview,
     RegionReviewChange,
     Role,
+    SelfAssessment,
     Stage,
 )
 from panels.models import MemberScore, Seat
@@ -910,7 +911,7 @@ def test_adjust_without_script_comes_back_at_the_rating_with_the_message_beside_
 
 def test_kept_flags_show_a_panel_submitted_after_they_were_computed(world):
     sha = SHAFactory()
-    assessment = add_pct(world, sha, name="Alpha")
+    assessment = add_pct(world, sha, name="Alpha", stage=Stage.SCORING)
     assert moderation(round_=world.round, sha=sha).flags == []  # computed and kept
 
     add_panel(world, assessment, [((2, 3, 1), ("green", "amber", "red"))] * 5)
@@ -920,7 +921,7 @@ def test_kept_flags_show_a_panel_submitted_after_they_were_computed(world):
 
 def test_kept_flags_show_a_members_scores_saved_again_after_they_were_computed(world):
     sha = SHAFactory()
-    assessment = add_pct(world, sha, name="Alpha")
+    assessment = add_pct(world, sha, name="Alpha", stage=Stage.SCORING)
     seats = add_panel(world, assessment, [((2, 3, 1), ("green", "amber", "red"))] * 5)
     assert [f.rule for f in moderation(round_=world.round, sha=sha).flags] == ["identical-panel"]
 
@@ -933,13 +934,20 @@ def test_kept_flags_show_a_members_scores_saved_again_after_they_were_computed(w
 
 def test_kept_flags_show_a_self_assessment_submitted_after_they_were_computed(world):
     region, elsewhere = SHAFactory(), SHAFactory()
-    outlier = add_pct(world, region, name="Alpha", levels=(3, 3, 3))
+    outlier = add_pct(world, region, name="Alpha", levels=(3, 3, 3), stage=Stage.SELF_ASSESSMENT)
     for n in range(8):
         usual = add_pct(world, elsewhere, levels=(2, 2, 2))
         add_self_assessment(world, usual, (3, 2, 2) if n % 2 else (3, 3, 2))
+    draft = SelfAssessmentFactory(assessment=outlier, status="draft")
+    for competency in world.competencies:
+        SelfAssessmentRatingFactory(self_assessment=draft, competency=competency, level=2)
     assert moderation(round_=world.round, sha=region).flags == []
 
-    add_self_assessment(world, outlier, (2, 2, 2))
+    # As ``self_assessment_submit`` does: the version claimed, submitted, the stage moved on.
+    SelfAssessment.objects.filter(pk=draft.pk).update(
+        status="submitted", submitted_at=timezone.now(), version=F("version") + 1
+    )
+    Assessment.objects.filter(pk=outlier.pk).update(stage=Stage.PANEL_FORMATION)
 
     assert [f.rule for f in moderation(round_=world.round, sha=region).flags] == [
         "self-assessment-gap"

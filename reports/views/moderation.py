@@ -14,6 +14,7 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST, require_safe
 
@@ -32,9 +33,14 @@ from assessments.models import (
 from assessments.models import StrategicHealthAuthority as SHA
 from assessments.regions import agreed_rating_moderate, region_sign_off, region_sign_off_check
 from reports.forms import PctLookupForm
+from reports.kept import Kept
 from reports.templatetags.moderation_grid import rating_value_html
 
 PAGE_SIZE = 25  # PCTs per page of the ratings grid: a screenful or two, 350 cells at most
+
+# The flags and the region-against-England tables depend only on the region's kept figures
+# and took a third of the page's rendering: their HTML is kept under the figures' own key.
+_PARTS: Kept[dict] = Kept("moderation page parts", size=32)
 
 # Looking at a region: its staff and the national team; changing it: its staff only (the
 # national team gets 403); anyone else 404.
@@ -56,7 +62,7 @@ def _page_number(position: int) -> int:
 @moderation_access
 def moderation_page(request, region: RegionRound):
     round_, sha = region.round, region.sha
-    from reports.moderation import rating_rows, region_stage  # pandas on first use
+    from reports.moderation import grid_ratings, rating_rows, region_stage  # pandas on first use
 
     data = _moderation(region)
     ordered = data.ordered
@@ -80,11 +86,7 @@ def moderation_page(request, region: RegionRound):
         raise Http404("No such page of the grid.") from None
     ids = [pct.assessment_id for pct in page.object_list]
     by_id = Assessment.objects.select_related("pct").in_bulk(ids)
-    ratings = list(
-        AgreedRating.objects.filter(
-            assessment_id__in=ids, sub_indicator__isnull=True
-        ).select_related("competency", "area")
-    )
+    ratings = grid_ratings(assessment_ids=ids)
     review = (
         RegionReview.objects.filter(round=round_, sha=sha)
         .select_related("signed_off_by", "decided_by")
@@ -101,6 +103,7 @@ def moderation_page(request, region: RegionRound):
         "reports/moderation.html",
         {
             "data": data,
+            "kept_html": _kept_parts(data),
             "page": page,
             "page_numbers": list(page.paginator.get_elided_page_range(page.number)),
             "ellipsis": Paginator.ELLIPSIS,
@@ -126,6 +129,18 @@ def moderation_page(request, region: RegionRound):
             and status in (RegionReview.Status.MODERATING, RegionReview.Status.SENT_BACK),
         },
     )
+
+
+def _kept_parts(data) -> dict:
+    """The page's parts made from the kept figures alone, rendered once per figures key."""
+
+    def render_parts() -> dict:
+        return {
+            part: render_to_string(f"reports/moderation_{part}.html", {"data": data})
+            for part in ("flags", "stats")
+        }
+
+    return _PARTS.get((data.figures.key, data.round.slug, data.sha.ods_code), render_parts)
 
 
 def _moderation(region: RegionRound):
