@@ -594,17 +594,19 @@ def region_figures(
     until its round opens)."""
     version = figures_versions([round_.pk])[round_.pk]
     published = round_.is_published()  # published figures leave held-back PCTs out
-    key = (
-        round_.pk,
-        sha.pk,
-        version,
-        published,
-        tuple(numbered),
-        inputs_fingerprint(round_=round_, sha=sha),
-    )
+    fingerprint = inputs_fingerprint(round_=round_, sha=sha)
+    key = (round_.pk, sha.pk, version, published, tuple(numbered), fingerprint)
+    seats = tuple(row for row in fingerprint if row[0] == "seats")
     return _FIGURES.get(
-        key, lambda: _region_figures(round_=round_, sha=sha, numbered=numbered, key=key)
+        key,
+        lambda: _region_figures(round_=round_, sha=sha, numbered=numbered, key=key, seats=seats),
     )
+
+
+# The members' facts of a region, kept under the seats' part of the fingerprint alone: an
+# adjustment changes the figures version but not them (reading and grouping a large
+# region's scores is most of the time it takes to compute its flags).
+_PANELS: Kept[PanelFacts] = Kept("moderation panels", size=32)
 
 
 def _region_figures(
@@ -613,16 +615,22 @@ def _region_figures(
     sha: StrategicHealthAuthority,
     numbered: list[tuple[int, str]],
     key: tuple,
+    seats: tuple,
 ) -> RegionFigures:
     columns = [competency_code(number) for number, _name in numbered]
     names = {competency_code(number): name for number, name in numbered}
     england = ratings_frame(round_=round_)
     in_region = england["sha"] == sha.ods_code
     region = england[in_region]
-    flags = _flags(
+    # The region's PCTs are in the key too: one moved in or out changes its panels.
+    panels = _PANELS.get(
+        (round_.pk, sha.pk, seats, frozenset(region["ods_code"])),
+        lambda: panel_facts(_member_rows(round_=round_, sha=sha)),
+    )
+    flags = _flags_from(
         england=england,
         in_region=in_region,
-        member_rows=_member_rows(round_=round_, sha=sha),
+        panels=panels,
         self_rows=_self_rows(round_=round_),
         columns=columns,
     )

@@ -954,7 +954,9 @@ def test_kept_flags_show_a_self_assessment_submitted_after_they_were_computed(wo
     ]
 
 
-def test_page_shows_an_adjustment_in_statistics_and_cell_on_the_next_request(client, region):
+def test_page_shows_an_adjustment_in_statistics_and_cell_on_the_next_request(
+    client, django_assert_num_queries, region
+):
     rating = c1_rating(region.assessments[0])  # level 2, as every PCT's c1
     client.force_login(staff_of(region.sha))
     before = client.get(url(region.round, region.sha)).context["data"].competency_stats[0]
@@ -964,7 +966,8 @@ def test_page_shows_an_adjustment_in_statistics_and_cell_on_the_next_request(cli
         {"value": "4", "reason": "Evidence of clinical leadership.", "version": "1"},
         headers={"accept": "application/json"},
     )
-    response = client.get(url(region.round, region.sha))
+    with django_assert_num_queries(17):  # computed again, but not the members' scores
+        response = client.get(url(region.round, region.sha))
 
     after = response.context["data"].competency_stats[0]
     assert (before.region["counts"], after.region["counts"]) == (
