@@ -57,3 +57,50 @@ def _size(n: int) -> str:
         if n >= factor:
             return f"{n / factor:.1f}".removesuffix(".0") + f" {unit}"
     return f"{n} bytes"
+
+
+class PctLookupForm(forms.Form):
+    """ "Find a PCT" on the moderation page: an ODS code, a name or part of one, resolved
+    against the region's PCTs in the grid's order (``pcts``: entries with ``ods_code`` and
+    ``name``), so that the page can jump to the grid page holding it.
+
+    ``cleaned_data["pct"]`` is the PCT's position in ``pcts``; ``matches`` is how many PCTs
+    matched (the first in the grid's order is taken: an ODS code or a whole name before a
+    part of a name).
+    """
+
+    pct = forms.CharField(
+        label="Find a PCT",
+        max_length=100,
+        help_text="Its ODS code (such as 5ND) or part of its name.",
+        error_messages={"required": "Enter the ODS code or part of the name of a PCT."},
+    )
+
+    def __init__(self, *args, pcts, region: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pcts = pcts
+        self.region = region
+        self.matches = 0
+        self.fields["pct"].widget.attrs.update(
+            {"class": "form-control", "autocomplete": "off", "spellcheck": "false"}
+        )
+        if self.is_bound and self.errors:
+            self.fields["pct"].widget.attrs["class"] += " is-invalid"
+
+    def clean_pct(self) -> int:
+        text = self.cleaned_data["pct"].strip()
+        wanted = text.casefold()
+        whole = [
+            n
+            for n, pct in enumerate(self.pcts)
+            if pct.ods_code.casefold() == wanted or pct.name.casefold() == wanted
+        ]
+        found = whole or [n for n, pct in enumerate(self.pcts) if wanted in pct.name.casefold()]
+        if not found:
+            raise forms.ValidationError(
+                f"No PCT of {self.region} matches “{text}”: enter its ODS code (such as "
+                f"{self.pcts[0].ods_code if self.pcts else '5ND'}) or part of its name.",
+                code="no_match",
+            )
+        self.matches = len(found)
+        return found[0]

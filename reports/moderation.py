@@ -4,25 +4,36 @@ Each flag is a pure function of small pandas tables, so its rule can be read her
 on constructed data and written on the page (``RULES``). The page's data comes from three
 ``values()`` queries (agreed ratings, members' scores, self-assessments), whatever the
 number of PCTs.
+
+Computing them took most of the page's time at 10,000 PCTs, and they change only when a
+rating, a member's scores or a self-assessment changes, so the statistics and flags of a
+region are kept per process (``reports.kept``) under the round's figures version (every
+agreed-rating change) plus a fingerprint of the panels' seats and the self-assessments
+(``inputs_fingerprint``), which the version does not cover: the next request after any of
+these changes computes them again.
 """
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pandas as pd
-from django.db.models import Count
+from django.db.models import Count, Max, Sum, Value
 
 from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
+    SelfAssessment,
     SelfAssessmentRating,
     Stage,
     StrategicHealthAuthority,
 )
+from assessments.standings import figures_versions
 from competencies.models import GovernanceArea
 from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, competency_code, parse_level
-from panels.models import MemberScore
+from panels.models import MemberScore, Seat
+from reports.kept import Kept
 from reports.tables import (
     AREAS,
     competency_columns,
@@ -127,7 +138,19 @@ def panel_median_flags(agreed: pd.DataFrame, members: pd.DataFrame) -> list[Flag
     """``agreed``: ods_code, pct, item, level; ``members``: ods_code, item, level (submitted)."""
     if agreed.empty or members.empty:
         return []
-    medians = members.groupby(["ods_code", "item"])["level"].median().rename("median")
+    return panel_median_flags_from(agreed, member_medians(members))
+
+
+def member_medians(members: pd.DataFrame) -> pd.Series:
+    """The members' median level per ``(ods_code, item)`` (``members``: ods_code, item,
+    level, competencies only)."""
+    return members.groupby(["ods_code", "item"])["level"].median().rename("median")
+
+
+def panel_median_flags_from(agreed: pd.DataFrame, medians: pd.Series) -> list[Flag]:
+    """``panel_median_flags`` from medians already taken (``member_medians``)."""
+    if agreed.empty or medians.empty:
+        return []
     joined = agreed.join(medians, on=["ods_code", "item"]).dropna(subset=["median", "level"])
     far = joined[(joined["level"] - joined["median"]).abs() >= MEDIAN_LEVELS]
     return [
@@ -148,24 +171,37 @@ def identical_panel_flags(members: pd.DataFrame, names: dict[str, str]) -> list[
     A panel is flagged when every member gave a value for every item and, item by item,
     all the values are the same.
     """
-    flags = []
+    return [_identical_flag(*panel, names) for panel in identical_panels(members)]
+
+
+def _identical_flag(ods: str, seats: int, items: int, names: dict[str, str]) -> Flag:
+    return Flag(
+        "identical-panel",
+        names.get(ods, ods),
+        f"all {seats} members gave the same value on each of {items} items",
+        ods_code=ods,
+    )
+
+
+def identical_panels(members: pd.DataFrame) -> list[tuple[str, int, int]]:
+    """``(ods_code, members, items)`` of each panel whose members all gave the same value on
+    every item (the rule of ``identical_panel_flags``), in a few grouped passes rather than
+    a loop over panels: 1,000 panels took seconds one by one."""
     if members.empty:
-        return flags
-    for ods, scores in members.dropna(subset=["value"]).groupby("ods_code"):
-        seats = scores["seat"].nunique()
-        if seats < MIN_IDENTICAL_MEMBERS:
-            continue
-        per_item = scores.groupby("item")["value"].agg(["nunique", "size"])
-        if (per_item["nunique"] == 1).all() and (per_item["size"] == seats).all():
-            flags.append(
-                Flag(
-                    "identical-panel",
-                    names.get(ods, ods),
-                    f"all {seats} members gave the same value on each of {len(per_item)} items",
-                    ods_code=ods,
-                )
-            )
-    return flags
+        return []
+    scores = members.dropna(subset=["value"])
+    if scores.empty:
+        return []
+    seats = scores.groupby("ods_code")["seat"].nunique().rename("seats")
+    per_item = scores.groupby(["ods_code", "item"])["value"].agg(["nunique", "size"])
+    per_item = per_item.join(seats, on="ods_code")
+    same = (per_item["nunique"] == 1) & (per_item["size"] == per_item["seats"])
+    by_panel = same.groupby(level="ods_code").agg(["all", "size"]).join(seats)
+    found = by_panel[by_panel["all"] & (by_panel["seats"] >= MIN_IDENTICAL_MEMBERS)]
+    return [
+        (ods, int(seats), int(items))
+        for ods, seats, items in zip(found.index, found["seats"], found["size"], strict=True)
+    ]
 
 
 def self_assessment_gap_flags(
@@ -211,16 +247,53 @@ class ItemStats:
         return self.z is not None and abs(self.z) >= Z_THRESHOLD
 
 
+class PctEntry(NamedTuple):
+    """One PCT of the region in the round: enough to order, count and find it without
+    loading every assessment of a large region as an object."""
+
+    assessment_id: int
+    ods_code: str
+    name: str
+    stage: int
+
+    @property
+    def stage_label(self) -> str:
+        return Stage(self.stage).label
+
+
+@dataclass(frozen=True)
+class RegionFigures:
+    """What the page derives from the round's figures, the region's members' scores and
+    England's self-assessments: kept per process (``region_figures``) and shared by every
+    request that sees the same inputs, so never changed once made."""
+
+    competency_stats: list[ItemStats]
+    area_stats: list[ItemStats]
+    flags: list[Flag]
+    pct_flags: dict[str, list[Flag]]  # ODS code -> the flags about that PCT
+    adjusted: frozenset[str]  # ODS codes of the PCTs with a rating changed by moderation
+    key: tuple = ()  # what they were kept under: parts of the page made from them use it too
+
+
 @dataclass
 class Moderation:
     round: AssessmentRound
     sha: StrategicHealthAuthority
-    frame: pd.DataFrame  # the region's rows
-    competency_stats: list[ItemStats]
-    area_stats: list[ItemStats]
-    flags: list[Flag]
-    assessments: list[Assessment] = field(default_factory=list)
+    figures: RegionFigures
+    pcts: list[PctEntry]  # the region's assessments, by PCT name
     items: list[tuple[str, str, str]] = field(default_factory=list)  # (code, short, name)
+
+    @property
+    def competency_stats(self) -> list[ItemStats]:
+        return self.figures.competency_stats
+
+    @property
+    def area_stats(self) -> list[ItemStats]:
+        return self.figures.area_stats
+
+    @property
+    def flags(self) -> list[Flag]:
+        return self.figures.flags
 
     @property
     def columns(self) -> list[str]:
@@ -228,8 +301,25 @@ class Moderation:
         return [code for code, _short, _name in self.items if code not in AREAS]
 
     @property
+    def ordered(self) -> list[PctEntry]:
+        """The grid's order: PCTs with a flag first, then the others, each by name, so that
+        the first page holds what most needs a look."""
+        flagged = self.figures.pct_flags
+        return sorted(self.pcts, key=lambda pct: pct.ods_code not in flagged)  # stable
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The whole region's numbers shown above the grid, whichever page is shown."""
+        codes = {pct.ods_code for pct in self.pcts}
+        return {
+            "total": len(self.pcts),
+            "flagged": len(codes & self.figures.pct_flags.keys()),
+            "adjusted": len(codes & self.figures.adjusted),
+        }
+
+    @property
     def stage_counts(self) -> list[tuple[Stage, int]]:
-        return [(stage, sum(a.stage == stage for a in self.assessments)) for stage in Stage]
+        return [(stage, sum(p.stage == stage for p in self.pcts)) for stage in Stage]
 
     @property
     def flags_by_rule(self) -> dict[str, list[Flag]]:
@@ -244,9 +334,9 @@ class Moderation:
         ]
 
     @property
-    def before_moderation(self) -> list[Assessment]:
+    def before_moderation(self) -> list[PctEntry]:
         """The region's assessments not yet at regional moderation (they hold up sign-off)."""
-        return [a for a in self.assessments if a.stage < Stage.MODERATION]
+        return [p for p in self.pcts if p.stage < Stage.MODERATION]
 
 
 def _describe(values: pd.Series) -> dict:
@@ -340,6 +430,30 @@ def _self_rows(*, round_: AssessmentRound) -> pd.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class PanelFacts:
+    """What a region's submitted members' scores say, whatever the agreed ratings: kept
+    apart (``region_figures``) so that an adjustment, which changes only agreed ratings,
+    does not read and group every member's score again."""
+
+    medians: pd.Series  # members' median level per (ods_code, item), competencies
+    identical: list[tuple[str, int, int]]  # ``identical_panels``
+
+
+def panel_facts(member_rows: pd.DataFrame) -> PanelFacts:
+    """``member_rows``: as ``_member_rows`` reads them."""
+    competency_members = (
+        member_rows[member_rows["number"].notna()] if not member_rows.empty else member_rows
+    )
+    if competency_members.empty:
+        medians = pd.Series(dtype=float, name="median")
+    else:
+        medians = member_medians(
+            competency_members.assign(level=pd.to_numeric(competency_members["level"]))
+        )
+    return PanelFacts(medians, identical_panels(member_rows))
+
+
 def _flags(
     *,
     england: pd.DataFrame,
@@ -350,6 +464,27 @@ def _flags(
 ) -> list[Flag]:
     """Every flag of the region (``in_region``: True for its rows of ``england``);
     ``member_rows`` may hold more than the region's PCTs."""
+    if not member_rows.empty:
+        member_rows = member_rows[member_rows["ods_code"].isin(set(england[in_region]["ods_code"]))]
+    return _flags_from(
+        england=england,
+        in_region=in_region,
+        panels=panel_facts(member_rows),
+        self_rows=self_rows,
+        columns=columns,
+    )
+
+
+def _flags_from(
+    *,
+    england: pd.DataFrame,
+    in_region: pd.Series,
+    panels: PanelFacts,
+    self_rows: pd.DataFrame,
+    columns: list[str],
+) -> list[Flag]:
+    """``_flags`` from the region's ``PanelFacts`` (PCTs outside ``in_region``'s rows, e.g.
+    without agreed ratings yet, are left out)."""
     region = england[in_region]
     region_codes = set(region["ods_code"])
     pct_names = dict(zip(england["ods_code"], england["pct"], strict=True))
@@ -357,19 +492,14 @@ def _flags(
         id_vars=["ods_code", "pct"], value_vars=columns, var_name="item", value_name="level"
     )
     agreed_long["level"] = pd.to_numeric(agreed_long["level"])
-    if not member_rows.empty:
-        member_rows = member_rows[member_rows["ods_code"].isin(region_codes)]
 
     flags = region_mean_flags(england[columns], in_region)
-    competency_members = (
-        member_rows[member_rows["number"].notna()] if not member_rows.empty else member_rows
-    )
-    if not competency_members.empty:
-        competency_members = competency_members.assign(
-            level=pd.to_numeric(competency_members["level"])
-        )
-    flags += panel_median_flags(agreed_long, competency_members)
-    flags += identical_panel_flags(member_rows, pct_names)
+    flags += panel_median_flags_from(agreed_long, panels.medians)
+    flags += [
+        _identical_flag(ods, seats, items, pct_names)
+        for ods, seats, items in panels.identical
+        if ods in region_codes
+    ]
     if not self_rows.empty:
         agreed_all = england.melt(
             id_vars=["ods_code"], value_vars=columns, var_name="item", value_name="agreed"
@@ -407,28 +537,103 @@ def round_flags(
     }
 
 
-def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Moderation:
-    """Everything the regional moderation page shows (a fixed number of queries: the round's
-    competencies, then one ``values()`` query per data set: agreed ratings of England,
-    members' scores of the region, self-assessments of England; and the assessments)."""
-    numbered = list(
-        round_.framework.competencies.order_by("number").values_list("number", "short_name")
+def inputs_fingerprint(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> tuple:
+    """One query whose answer changes whenever an input of the flags that the figures
+    version does not cover changes: the members' scores of the region and the submitted
+    self-assessments of England.
+
+    Only the rows that can still change are read, so that it stays cheap at 10,000 PCTs
+    (reading every seat of a large region took 10 ms): members' scores change only while
+    their assessment is at scoring (``member_scores_save`` and ``seat_mark_absent`` refuse
+    otherwise), and a self-assessment only while its assessment is at self-assessment. Each
+    save claims the seat's or self-assessment's version and each submission sets its time,
+    so the sums change; when the last member submits or the board submits, the assessment
+    moves on and its rows leave the set, so the counts and sums of ids change too.
+    """
+    seats = Seat.objects.filter(
+        panel__assessment__round=round_,
+        panel__assessment__pct__sha=sha,
+        panel__assessment__stage=Stage.SCORING,
     )
-    columns = [competency_code(number) for number, _name in numbered]
-    names = {competency_code(number): name for number, name in numbered} | {
-        a: GovernanceArea.Code(a).label for a in AREAS
+    selves = SelfAssessment.objects.filter(
+        assessment__round=round_, assessment__stage=Stage.SELF_ASSESSMENT
+    )
+    aggregates = {
+        "n": Count("pk"),
+        "ids": Sum("pk"),
+        "version": Sum("version"),
+        "last": Max("submitted_at"),
     }
+    parts = [
+        queryset.order_by()
+        .values(group)
+        .annotate(kind=Value(kind), **aggregates)
+        .values_list("kind", *aggregates)
+        for kind, queryset, group in (
+            ("seats", seats, "panel__assessment__round"),
+            ("self-assessments", selves, "assessment__round"),
+        )
+    ]
+    return tuple(sorted(parts[0].union(parts[1], all=True)))
+
+
+# A region's statistics and flags, kept under the round's figures version and the inputs'
+# fingerprint (a handful of regions are moderated at a time; each value is small).
+_FIGURES: Kept[RegionFigures] = Kept("moderation figures", size=32)
+
+
+def region_figures(
+    *,
+    round_: AssessmentRound,
+    sha: StrategicHealthAuthority,
+    numbered: list[tuple[int, str]],
+) -> RegionFigures:
+    """The region's statistics and flags: two queries (version, fingerprint) when this
+    process has them for the same inputs, five more otherwise. ``numbered``: the round's
+    competencies as ``(number, short name)``, part of the key too (a framework is editable
+    until its round opens)."""
+    version = figures_versions([round_.pk])[round_.pk]
+    published = round_.is_published()  # published figures leave held-back PCTs out
+    fingerprint = inputs_fingerprint(round_=round_, sha=sha)
+    key = (round_.pk, sha.pk, version, published, tuple(numbered), fingerprint)
+    seats = tuple(row for row in fingerprint if row[0] == "seats")
+    return _FIGURES.get(
+        key,
+        lambda: _region_figures(round_=round_, sha=sha, numbered=numbered, key=key, seats=seats),
+    )
+
+
+# The members' facts of a region, kept under the seats' part of the fingerprint alone: an
+# adjustment changes the figures version but not them (reading and grouping a large
+# region's scores is most of the time it takes to compute its flags).
+_PANELS: Kept[PanelFacts] = Kept("moderation panels", size=32)
+
+
+def _region_figures(
+    *,
+    round_: AssessmentRound,
+    sha: StrategicHealthAuthority,
+    numbered: list[tuple[int, str]],
+    key: tuple,
+    seats: tuple,
+) -> RegionFigures:
+    columns = [competency_code(number) for number, _name in numbered]
+    names = {competency_code(number): name for number, name in numbered}
     england = ratings_frame(round_=round_)
     in_region = england["sha"] == sha.ods_code
     region = england[in_region]
-    flags = _flags(
+    # The region's PCTs are in the key too: one moved in or out changes its panels.
+    panels = _PANELS.get(
+        (round_.pk, sha.pk, seats, frozenset(region["ods_code"])),
+        lambda: panel_facts(_member_rows(round_=round_, sha=sha)),
+    )
+    flags = _flags_from(
         england=england,
         in_region=in_region,
-        member_rows=_member_rows(round_=round_, sha=sha),
+        panels=panels,
         self_rows=_self_rows(round_=round_),
         columns=columns,
     )
-
     competency_stats = [
         ItemStats(
             c,
@@ -440,19 +645,100 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
         for c in columns
     ]
     area_stats = [
-        ItemStats(a, names[a], _describe_lights(region[a]), _describe_lights(england[a]))
+        ItemStats(
+            a,
+            GovernanceArea.Code(a).label,
+            _describe_lights(region[a]),
+            _describe_lights(england[a]),
+        )
         for a in AREAS
     ]
-    assessments = list(
-        Assessment.objects.filter(round=round_, pct__sha=sha)
-        .select_related("pct")
-        .order_by("pct__name")
+    pct_flags: dict[str, list[Flag]] = {}
+    for flag in flags:
+        if flag.ods_code:
+            pct_flags.setdefault(flag.ods_code, []).append(flag)
+    adjusted = frozenset(
+        ods
+        for ods, moderated in zip(region["ods_code"], region["moderated"], strict=True)
+        if moderated
     )
+    return RegionFigures(competency_stats, area_stats, flags, pct_flags, adjusted, key)
+
+
+def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Moderation:
+    """Everything the regional moderation page shows about the whole region: four queries
+    (the round's competencies, the figures version, the inputs' fingerprint, the region's
+    PCTs and stages) when the statistics and flags are kept, five more when they are
+    computed (``region_figures``), whatever the number of PCTs."""
+    numbered = list(
+        round_.framework.competencies.order_by("number").values_list("number", "short_name")
+    )
+    columns = [competency_code(number) for number, _name in numbered]
+    names = {competency_code(number): name for number, name in numbered} | {
+        a: GovernanceArea.Code(a).label for a in AREAS
+    }
+    figures = region_figures(round_=round_, sha=sha, numbered=numbered)
+    pcts = [
+        PctEntry(*row)
+        for row in Assessment.objects.filter(round=round_, pct__sha=sha)
+        .order_by("pct__name", "pk")
+        .values_list("pk", "pct__ods_code", "pct__name", "stage")
+    ]
     items = [
         (code, code.upper() if code in columns else names[code], names[code])
         for code in [*AREAS, *columns]
     ]
-    return Moderation(round_, sha, region, competency_stats, area_stats, flags, assessments, items)
+    return Moderation(round_, sha, figures, pcts, items)
+
+
+class GridRating(NamedTuple):
+    """An agreed rating as the grid shows it (its value, the panel's, its version for the
+    adjust form's optimistic lock): a tuple, not a model instance with its competency and
+    area, since a page has 350 of them."""
+
+    pk: int
+    assessment_id: int
+    item: str  # c5, strategy
+    competency_id: int | None
+    level: int | None
+    light: str
+    panel_level: int | None
+    panel_light: str
+    version: int
+
+    @property
+    def value(self) -> int | str:
+        return self.level if self.competency_id else self.light
+
+    @property
+    def panel_value(self) -> int | str:
+        return self.panel_level if self.competency_id else self.panel_light
+
+    @property
+    def is_moderated(self) -> bool:
+        return self.value != self.panel_value
+
+
+def grid_ratings(*, assessment_ids: list[int]) -> list[GridRating]:
+    """The agreed ratings (sub-indicators left out) of a page of the grid, in one query."""
+    rows = AgreedRating.objects.filter(
+        assessment_id__in=assessment_ids, sub_indicator__isnull=True
+    ).values_list(
+        "pk",
+        "assessment_id",
+        "competency__number",
+        "area__code",
+        "competency_id",
+        "level",
+        "light",
+        "panel_level",
+        "panel_light",
+        "version",
+    )
+    return [
+        GridRating(pk, assessment, competency_code(number) if number else area, *rest)
+        for pk, assessment, number, area, *rest in rows
+    ]
 
 
 @dataclass
@@ -461,7 +747,7 @@ class Cell:
 
     item: str  # c5, strategy
     label: str  # 5. Prioritising investment, Strategy
-    rating: AgreedRating | None
+    rating: GridRating | None
     flags: list[Flag]
 
 
@@ -479,23 +765,21 @@ class RatingRow:
 def rating_rows(
     *,
     assessments: list[Assessment],
-    ratings: list[AgreedRating],
+    ratings: list[GridRating],
     items: list[tuple[str, str, str]],
-    flags: list[Flag],
+    pct_flags: dict[str, list[Flag]],
 ) -> list[RatingRow]:
-    """The compact table: one row per PCT, one cell per item (``items``: areas, then
-    competencies, as ``Moderation.items``), each cell with the flags raised about it. No
-    queries: ``ratings`` (with competency and area) is already fetched."""
-    by_key = {}
-    for rating in ratings:
-        item = rating.item.code
-        by_key[(rating.assessment_id, item)] = rating
+    """The compact table: one row per PCT of ``assessments`` (a page of the grid), one cell
+    per item (``items``: areas, then competencies, as ``Moderation.items``), each cell with
+    the flags raised about it. No queries: ``ratings`` (``grid_ratings``) are already
+    fetched."""
+    by_key = {(rating.assessment_id, rating.item): rating for rating in ratings}
     labels = {
         code: (f"{code[1:]}. {name}" if code not in AREAS else name) for code, _short, name in items
     }
     rows = []
     for assessment in assessments:
-        mine = [f for f in flags if f.ods_code == assessment.pct.ods_code]
+        mine = pct_flags.get(assessment.pct.ods_code, [])
         cells = [
             Cell(
                 code,

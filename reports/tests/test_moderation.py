@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from assessments.models import (
@@ -16,8 +17,10 @@ from assessments.models import (
     RegionReview,
     RegionReviewChange,
     Role,
+    SelfAssessment,
     Stage,
 )
+from panels.models import MemberScore, Seat
 from reports.moderation import (
     identical_panel_flags,
     moderation,
@@ -375,7 +378,7 @@ def test_page_shows_the_region_to_its_staff(client, region):
     response = client.get(url(region.round, region.sha))
 
     page = response.content.decode()
-    assert [a.pct.name for a in response.context["data"].assessments] == [
+    assert [pct.name for pct in response.context["data"].pcts] == [
         "PCT 0",
         "PCT 1",
         "PCT 2",
@@ -473,7 +476,7 @@ def test_page_lists_the_pcts_that_hold_up_sign_off(client, region):
 
     response = client.get(url(region.round, region.sha))
 
-    assert [a.pct.name for a in response.context["data"].before_moderation] == ["PCT 1"]
+    assert [pct.name for pct in response.context["data"].before_moderation] == ["PCT 1"]
     assert "<li>PCT 1 (Scoring)</li>" in response.content.decode()
 
 
@@ -490,7 +493,7 @@ def test_page_query_count_does_not_grow_with_pcts_or_shas(
     RegionReviewFactory(round=world.round, sha=regions[0])
     client.force_login(staff_of(regions[0]))
 
-    with django_assert_num_queries(16):  # 14 + the unanswered comments
+    with django_assert_num_queries(19):  # 17 + the review's decisions + unanswered comments
         response = client.get(url(world.round, regions[0]))
 
     assert len(response.context["rows"]) == pcts
@@ -505,7 +508,7 @@ def test_page_query_count_does_not_grow_with_decisions(
         RegionReviewChangeFactory(review=review)
     client.force_login(staff_of(region.sha))
 
-    with django_assert_num_queries(16):  # 14 + the unanswered comments
+    with django_assert_num_queries(19):  # 17 + the review's decisions + unanswered comments
         response = client.get(url(region.round, region.sha))
 
     assert len(response.context["review"].changes.all()) == decisions
@@ -802,7 +805,7 @@ def test_page_query_count_does_not_grow_with_comments(
         FactualAccuracyCommentFactory(assessment=assessment, rating=c1_rating(assessment))
     client.force_login(staff_of(region.sha))
 
-    with django_assert_num_queries(15):  # no review yet, so no decisions to prefetch
+    with django_assert_num_queries(18):  # no review yet, so no decisions to prefetch
         response = client.get(url(region.round, region.sha))
 
     assert len(response.context["unanswered"]) == comments
@@ -890,7 +893,8 @@ def test_adjust_without_script_comes_back_at_the_rating_with_the_message_beside_
         {"value": "3", "reason": "Evidence.", "version": "1"},
     )
     assert response["Location"] == (
-        f"/reports/moderation/2009-10/{region.sha.ods_code}/?adjusted={rating.pk}#rating-{rating.pk}"
+        f"/reports/moderation/2009-10/{region.sha.ods_code}/?page=1&adjusted={rating.pk}"
+        f"#rating-{rating.pk}"
     )
     page = client.get(response["Location"]).content.decode()
 
@@ -900,3 +904,253 @@ def test_adjust_without_script_comes_back_at_the_rating_with_the_message_beside_
         f'<span class="mod-live mod-live--success" role="status" id="live-{rating.pk}" '
         f'data-test="live">{message}</span>' in page
     )
+
+
+# --- Statistics and flags kept per process, never stale -------------------------------------
+
+
+def test_kept_flags_show_a_panel_submitted_after_they_were_computed(world):
+    sha = SHAFactory()
+    assessment = add_pct(world, sha, name="Alpha", stage=Stage.SCORING)
+    assert moderation(round_=world.round, sha=sha).flags == []  # computed and kept
+
+    add_panel(world, assessment, [((2, 3, 1), ("green", "amber", "red"))] * 5)
+
+    assert [f.rule for f in moderation(round_=world.round, sha=sha).flags] == ["identical-panel"]
+
+
+def test_kept_flags_show_a_members_scores_saved_again_after_they_were_computed(world):
+    sha = SHAFactory()
+    assessment = add_pct(world, sha, name="Alpha", stage=Stage.SCORING)
+    seats = add_panel(world, assessment, [((2, 3, 1), ("green", "amber", "red"))] * 5)
+    assert [f.rule for f in moderation(round_=world.round, sha=sha).flags] == ["identical-panel"]
+
+    # As ``member_scores_save`` does: the score changes and the seat's version is claimed.
+    MemberScore.objects.filter(seat=seats[0], competency__number=1).update(level=4)
+    Seat.objects.filter(pk=seats[0].pk).update(version=F("version") + 1)
+
+    assert moderation(round_=world.round, sha=sha).flags == []
+
+
+def test_kept_flags_show_a_self_assessment_submitted_after_they_were_computed(world):
+    region, elsewhere = SHAFactory(), SHAFactory()
+    outlier = add_pct(world, region, name="Alpha", levels=(3, 3, 3), stage=Stage.SELF_ASSESSMENT)
+    for n in range(8):
+        usual = add_pct(world, elsewhere, levels=(2, 2, 2))
+        add_self_assessment(world, usual, (3, 2, 2) if n % 2 else (3, 3, 2))
+    draft = SelfAssessmentFactory(assessment=outlier, status="draft")
+    for competency in world.competencies:
+        SelfAssessmentRatingFactory(self_assessment=draft, competency=competency, level=2)
+    assert moderation(round_=world.round, sha=region).flags == []
+
+    # As ``self_assessment_submit`` does: the version claimed, submitted, the stage moved on.
+    SelfAssessment.objects.filter(pk=draft.pk).update(
+        status="submitted", submitted_at=timezone.now(), version=F("version") + 1
+    )
+    Assessment.objects.filter(pk=outlier.pk).update(stage=Stage.PANEL_FORMATION)
+
+    assert [f.rule for f in moderation(round_=world.round, sha=region).flags] == [
+        "self-assessment-gap"
+    ]
+
+
+def test_page_shows_an_adjustment_in_statistics_and_cell_on_the_next_request(
+    client, django_assert_num_queries, region
+):
+    rating = c1_rating(region.assessments[0])  # level 2, as every PCT's c1
+    client.force_login(staff_of(region.sha))
+    before = client.get(url(region.round, region.sha)).context["data"].competency_stats[0]
+
+    client.post(
+        url(region.round, region.sha, f"adjust/{rating.pk}/"),
+        {"value": "4", "reason": "Evidence of clinical leadership.", "version": "1"},
+        headers={"accept": "application/json"},
+    )
+    with django_assert_num_queries(17):  # computed again, but not the members' scores
+        response = client.get(url(region.round, region.sha))
+
+    after = response.context["data"].competency_stats[0]
+    assert (before.region["counts"], after.region["counts"]) == (
+        {1: 0, 2: 3, 3: 0, 4: 0},
+        {1: 0, 2: 2, 3: 0, 4: 1},
+    )
+    assert response.context["data"].counts["adjusted"] == 1
+    assert (
+        f'id="rating-{rating.pk}" data-test="cell-c1">'
+        '<span data-test="value" data-value><span class="wcc-level">4</span> '
+        '<span class="mod-panel">(panel: 2)</span></span>'
+    ) in response.content.decode().replace("\n", "").replace("          ", "")
+
+
+# --- The grid by pages, flagged PCTs first; finding a PCT ----------------------------------------
+
+
+def red_pct(world, sha, name):
+    """A PCT red on all three governance areas: flagged."""
+    return add_pct(world, sha, name=name, lights=("red", "red", "red"))
+
+
+def grid_names(response):
+    return [row.assessment.pct.name for row in response.context["rows"]]
+
+
+def test_grid_lists_flagged_pcts_first_then_the_others_by_name(client, region):
+    red_pct(region.world, region.sha, "PCT 9")
+    red_pct(region.world, region.sha, "PCT 5")
+    client.force_login(staff_of(region.sha))
+
+    response = client.get(url(region.round, region.sha))
+
+    assert grid_names(response) == ["PCT 5", "PCT 9", "PCT 0", "PCT 1", "PCT 2"]
+    assert response.context["data"].counts == {"total": 5, "flagged": 2, "adjusted": 0}
+
+
+@pytest.fixture
+def big_region(world):
+    """A region of 27 PCTs (two pages of the grid), the last two by name flagged."""
+    sha = SHAFactory(name="London")
+    for n in range(25):
+        add_pct(world, sha, name=f"PCT {n:02}")
+    flagged = [red_pct(world, sha, "PCT 98"), red_pct(world, sha, "PCT 99")]
+    return SimpleNamespace(round=world.round, sha=sha, flagged=flagged, world=world)
+
+
+def test_grid_shows_25_pcts_a_page_and_the_whole_regions_counts(client, big_region):
+    client.force_login(staff_of(big_region.sha))
+
+    first = client.get(url(big_region.round, big_region.sha))
+    second = client.get(url(big_region.round, big_region.sha) + "?page=2")
+
+    assert grid_names(first) == ["PCT 98", "PCT 99", *[f"PCT {n:02}" for n in range(23)]]
+    assert grid_names(second) == ["PCT 23", "PCT 24"]
+    page = second.content.decode()
+    assert re.findall(r'data-test="count-(\w+)">(\d+)<', page) == [
+        ("total", "27"),
+        ("flagged", "2"),
+        ("adjusted", "0"),
+    ]
+    assert "PCTs 26 to 27 of 27 (page 2 of 2)" in page
+    assert '<a class="wcc-pagination__link" href="?page=1#ratings-heading" rel="prev">' in page
+    assert (
+        '<a class="wcc-pagination__link" href="?page=2#ratings-heading" aria-label="Page 2" '
+        'aria-current="page">2</a>'
+    ) in page
+    assert page.count('data-test="grid-row"') == 2  # the progress grid follows the page
+
+
+@pytest.mark.parametrize("page", ["3", "0", "-1", "two", "", "1.5"])
+def test_grid_page_out_of_range_or_not_a_number_is_404(client, big_region, page):
+    client.force_login(staff_of(big_region.sha))
+
+    response = client.get(url(big_region.round, big_region.sha), {"page": page})
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("wanted", "found"), [("pct 24", "PCT 24"), ("99", "PCT 99"), ("PCT 0", "PCT 00")]
+)
+def test_lookup_jumps_to_the_grid_page_holding_the_pct(client, big_region, wanted, found):
+    client.force_login(staff_of(big_region.sha))
+    ods = PCTFactory._meta.model.objects.get(name=found).ods_code
+
+    response = client.get(url(big_region.round, big_region.sha), {"pct": wanted})
+
+    page = 2 if found == "PCT 24" else 1
+    assert response["Location"] == (
+        f"/reports/moderation/2009-10/{big_region.sha.ods_code}/?page={page}#pct-{ods}"
+    )
+    assert f'id="pct-{ods}"' in client.get(response["Location"]).content.decode()
+
+
+def test_lookup_finds_a_pct_by_its_ods_code_in_any_case(client, big_region):
+    ods = big_region.flagged[1].pct.ods_code
+    client.force_login(staff_of(big_region.sha))
+
+    response = client.get(url(big_region.round, big_region.sha), {"pct": f" {ods.lower()} "})
+
+    assert response["Location"].endswith(f"?page=1#pct-{ods}")
+
+
+def test_lookup_of_a_part_shared_by_several_names_says_which_one_it_shows(client, big_region):
+    client.force_login(staff_of(big_region.sha))
+
+    response = client.get(url(big_region.round, big_region.sha), {"pct": "PCT 2"}, follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        f"5 PCTs match “PCT 2”: this is PCT 20 "
+        f"({PCTFactory._meta.model.objects.get(name='PCT 20').ods_code}). "
+        "Enter an ODS code to find another."
+    ]
+
+
+def test_lookup_with_no_match_says_so_on_the_page(client, big_region):
+    client.force_login(staff_of(big_region.sha))
+
+    response = client.get(url(big_region.round, big_region.sha), {"pct": "Barsetshire"})
+
+    page = response.content.decode()
+    assert (response.status_code, grid_names(response)[:2]) == (200, ["PCT 98", "PCT 99"])
+    assert "<title>Error: Moderation: London" in page
+    assert 'data-test="error-summary"' in page
+    assert response.context["lookup"].errors == {
+        "pct": [
+            "No PCT of London matches “Barsetshire”: enter its ODS code (such as "
+            f"{big_region.flagged[0].pct.ods_code}) or part of its name."
+        ]
+    }
+    assert 'aria-invalid="true"' in page
+
+
+def test_lookup_with_nothing_entered_asks_for_a_code_or_name(client, region):
+    client.force_login(staff_of(region.sha))
+
+    response = client.get(url(region.round, region.sha), {"pct": " "})
+
+    assert response.context["lookup"].errors == {
+        "pct": ["Enter the ODS code or part of the name of a PCT."]
+    }
+
+
+def test_lookup_and_pages_are_404_outside_the_region(client, big_region):
+    statuses = []
+    for user in outsiders(big_region.sha):
+        client.force_login(user)
+        statuses += [
+            client.get(url(big_region.round, big_region.sha), query).status_code
+            for query in ({"page": "2"}, {"pct": "PCT 24"})
+        ]
+
+    assert statuses == [404] * 6
+
+
+def test_adjust_without_script_comes_back_at_the_grid_page_of_the_rating(client, big_region):
+    rating = c1_rating(Assessment.objects.get(pct__name="PCT 24"))
+    client.force_login(staff_of(big_region.sha))
+
+    response = client.post(
+        url(big_region.round, big_region.sha, f"adjust/{rating.pk}/"),
+        {"value": "3", "reason": "Evidence.", "version": "1"},
+    )
+
+    assert response["Location"].endswith(f"/?page=2&adjusted={rating.pk}#rating-{rating.pk}")
+    assert f'id="rating-{rating.pk}"' in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("pcts", [2, 30])
+def test_page_query_count_is_the_same_for_a_small_and_a_larger_region(
+    client, django_assert_num_queries, world, pcts
+):
+    sha = SHAFactory()
+    for n in range(pcts):
+        assessment = add_pct(world, sha, lights=("red",) * 3 if n % 3 == 0 else ("amber",) * 3)
+        add_panel(world, assessment, [((2, 2, 3), ("amber", "green", "red"))] * 2)
+        add_self_assessment(world, assessment, (3, 2, 2))
+    client.force_login(staff_of(sha))
+
+    with django_assert_num_queries(18):  # statistics and flags computed
+        client.get(url(world.round, sha))
+    with django_assert_num_queries(13):  # kept: five fewer
+        response = client.get(url(world.round, sha) + "?page=1")
+
+    assert len(response.context["rows"]) == min(pcts, 25)

@@ -2,10 +2,15 @@
 
 Who: the region's SHA staff moderate (page and forms); the national team may view every
 region (its POSTs answer 403: it may see but not change); anyone else gets 404.
+
+The ratings grid shows a page of ``PAGE_SIZE`` PCTs (``?page=N``; flagged PCTs first), so
+that a region of hundreds of PCTs loads as fast as a small one; ``?pct=<ODS code or name>``
+jumps to the page holding a PCT, and the counts above the grid are the whole region's.
 """
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -27,6 +32,15 @@ from assessments.models import (
 )
 from assessments.models import StrategicHealthAuthority as SHA
 from assessments.regions import agreed_rating_moderate, region_sign_off, region_sign_off_check
+from reports.forms import PctLookupForm
+from reports.kept import Kept
+from reports.templatetags.moderation_grid import rating_value_html
+
+PAGE_SIZE = 25  # PCTs per page of the ratings grid: a screenful or two, 350 cells at most
+
+# The flags and the region-against-England tables depend only on the region's kept figures
+# and took a third of the page's rendering: their HTML is kept under the figures' own key.
+_PARTS: Kept[dict] = Kept("moderation page parts", size=32)
 
 # Looking at a region: its staff and the national team; changing it: its staff only (the
 # national team gets 403); anyone else 404.
@@ -39,18 +53,40 @@ def _page(round_: AssessmentRound, sha: SHA) -> str:
     return reverse("reports:moderation", args=[round_.slug, sha.ods_code])
 
 
+def _page_number(position: int) -> int:
+    """The grid page (from 1) that holds the PCT at ``position`` of the grid's order."""
+    return position // PAGE_SIZE + 1
+
+
 @require_safe
 @moderation_access
 def moderation_page(request, region: RegionRound):
     round_, sha = region.round, region.sha
-    from reports.moderation import moderation, rating_rows, region_stage  # pandas on first use
+    from reports.moderation import grid_ratings, rating_rows, region_stage  # pandas on first use
 
-    data = moderation(round_=round_, sha=sha)
-    ratings = list(
-        AgreedRating.objects.filter(
-            assessment__round=round_, assessment__pct__sha=sha, sub_indicator__isnull=True
-        ).select_related("competency", "area")
+    data = _moderation(region)
+    ordered = data.ordered
+    lookup = PctLookupForm(
+        request.GET if "pct" in request.GET else None, pcts=ordered, region=sha.name
     )
+    if lookup.is_bound and lookup.is_valid():
+        position = lookup.cleaned_data["pct"]
+        found = ordered[position]
+        if lookup.matches > 1:
+            messages.info(
+                request,
+                f"{lookup.matches} PCTs match “{request.GET['pct'].strip()}”: this is "
+                f"{found.name} ({found.ods_code}). Enter an ODS code to find another.",
+            )
+        return redirect(f"{_page(round_, sha)}?page={_page_number(position)}#pct-{found.ods_code}")
+    paginator = Paginator(ordered, PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page", "1"))
+    except InvalidPage:
+        raise Http404("No such page of the grid.") from None
+    ids = [pct.assessment_id for pct in page.object_list]
+    by_id = Assessment.objects.select_related("pct").in_bulk(ids)
+    ratings = grid_ratings(assessment_ids=ids)
     review = (
         RegionReview.objects.filter(round=round_, sha=sha)
         .select_related("signed_off_by", "decided_by")
@@ -67,11 +103,16 @@ def moderation_page(request, region: RegionRound):
         "reports/moderation.html",
         {
             "data": data,
+            "kept_html": _kept_parts(data),
+            "page": page,
+            "page_numbers": list(page.paginator.get_elided_page_range(page.number)),
+            "ellipsis": Paginator.ELLIPSIS,
+            "lookup": lookup,
             "rows": rating_rows(
-                assessments=data.assessments,
+                assessments=[by_id[i] for i in ids],
                 ratings=ratings,
                 items=data.items,
-                flags=data.flags,
+                pct_flags=data.figures.pct_flags,
             ),
             "review": review,
             "unanswered": unanswered,
@@ -88,6 +129,24 @@ def moderation_page(request, region: RegionRound):
             and status in (RegionReview.Status.MODERATING, RegionReview.Status.SENT_BACK),
         },
     )
+
+
+def _kept_parts(data) -> dict:
+    """The page's parts made from the kept figures alone, rendered once per figures key."""
+
+    def render_parts() -> dict:
+        return {
+            part: render_to_string(f"reports/moderation_{part}.html", {"data": data})
+            for part in ("flags", "stats")
+        }
+
+    return _PARTS.get((data.figures.key, data.round.slug, data.sha.ods_code), render_parts)
+
+
+def _moderation(region: RegionRound):
+    from reports.moderation import moderation  # pandas on first use
+
+    return moderation(round_=region.round, sha=region.sha)
 
 
 def _adjusted(request) -> dict | None:
@@ -153,7 +212,7 @@ def _fragment(rating: AgreedRating, *, ok: bool, message: str, status: int) -> J
                 "value": rating.value,
                 "panel_value": rating.panel_value,
                 "moderated": rating.is_moderated,
-                "html": render_to_string("reports/moderation_value.html", {"r": rating}).strip(),
+                "html": rating_value_html(rating),
             },
         },
         status=status,
@@ -194,7 +253,10 @@ def adjust(request, region: RegionRound, rating_id: int):
     if _wants_fragment(request):
         return _fragment(rating, ok=ok, message=message, status=status)
     (messages.success if ok else messages.error)(request, message)
-    return redirect(_page(round_, sha) + f"?adjusted={rating.pk}#rating-{rating.pk}")
+    ods = rating.assessment.pct.ods_code
+    codes = [pct.ods_code for pct in _moderation(region).ordered]
+    number = _page_number(codes.index(ods)) if ods in codes else 1
+    return redirect(_page(round_, sha) + f"?page={number}&adjusted={rating.pk}#rating-{rating.pk}")
 
 
 @require_POST

@@ -1,0 +1,166 @@
+"""The moderation grid's rows, rendered in Python.
+
+A page of the grid has up to 25 PCTs x 14 items, each cell with its value, flags and an
+adjust form; as template includes and loops that was thousands of node renders per page
+and most of its time. The HTML is the one the template wrote (the page's script and tests
+rely on its ids, classes and ``data-`` attributes), built here once per cell with every
+user-supplied text escaped.
+"""
+
+from html import escape  # the standard library's, as Django's escape uses, without its lazy wrapper
+
+from django import template
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from competencies.vocabulary import LEVELS, Light
+
+register = template.Library()
+
+
+def rating_value_html(rating) -> SafeString:
+    """A rating's value, with the panel's kept value once moderation changed it: the grid's
+    cell and the in-place answer (``reports.views.moderation``) show the same HTML.
+    ``rating``: an ``AgreedRating`` or a ``reports.moderation.GridRating``."""
+    if rating.competency_id:
+        html = f'<span class="wcc-level">{escape(str(rating.level))}</span>'
+        panel = rating.panel_level
+    else:
+        light = str(rating.light)
+        html = f'<span class="light-{escape(light)}">{escape(light.capitalize())}</span>'
+        panel = str(rating.panel_light).capitalize()
+    if rating.is_moderated:
+        html += f' <span class="mod-panel">(panel: {escape(str(panel))})</span>'
+    return mark_safe(html)  # noqa: S308 (each value escaped above)
+
+
+def _options(values: list[tuple[str, str]], chosen: str) -> str:
+    return "".join(
+        f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>'
+        f"{escape(label)}</option>"
+        for value, label in values
+    )
+
+
+# The <option>s of each choice with each value selected: a handful, made once per process.
+_LEVEL_OPTIONS = {
+    str(chosen): _options([(str(level), f"Level {level}") for level in LEVELS], str(chosen))
+    for chosen in LEVELS
+}
+_LIGHT_OPTIONS = {chosen: _options(Light.choices, chosen) for chosen in Light.values}
+
+
+def _select_options(rating) -> str:
+    if rating.competency_id:
+        chosen = str(rating.level)
+        return _LEVEL_OPTIONS.get(chosen) or _options(
+            [(str(level), f"Level {level}") for level in LEVELS], chosen
+        )
+    return _LIGHT_OPTIONS.get(rating.light) or _options(Light.choices, rating.light)
+
+
+def _flag_mark(flags) -> str:
+    """The ⚑ of a flagged cell: every flag's title and detail, as a tooltip and for screen
+    readers (separated, so that they are not read as one run-on sentence)."""
+    text = "; ".join(f"{flag.title}: {flag.detail}" for flag in flags)
+    return (
+        f'<span class="mod-flag-mark" title="{escape(text)}">⚑'
+        f'<span class="visually-hidden">{escape(text)}</span></span>'
+    )
+
+
+class _Grid:
+    """What every cell of a page shares: computed once per render, not once per cell."""
+
+    def __init__(self, context):
+        data = context["data"]
+        self.slug = data.round.slug
+        self.sha_code = data.sha.ods_code
+        self.can_moderate = bool(context.get("can_moderate"))
+        self.adjusted = context.get("adjusted") or {}
+        request = context.get("request")
+        token = get_token(request) if request is not None else ""
+        self.csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
+        # One reverse for the page; each form's action differs only by the rating's id.
+        sample = reverse("reports:moderation_adjust", args=[self.slug, self.sha_code, 0])
+        self.adjust_head, _zero, self.adjust_tail = sample.rpartition("/0/")
+
+    def adjust_url(self, rating_id: int) -> str:
+        return f"{self.adjust_head}/{rating_id}/{self.adjust_tail}"
+
+    def row(self, row) -> str:
+        pct = row.assessment.pct
+        name = escape(pct.name)
+        flags = ""
+        if row.flags:
+            n = len(row.flags)
+            count = f"{n} flag{'s' if n != 1 else ''}"
+            flags = (
+                f' <span class="mod-flag-mark" title="{count}">⚑'
+                f'<span class="visually-hidden">{count}</span></span>'
+            )
+        head = (
+            f'<tr id="pct-{escape(pct.ods_code)}" data-test="rating-row">'
+            f'<th scope="row"><a href="{reverse("reports:pct_page", args=[pct.ods_code, self.slug])}"'
+            f' data-test="pct-link">{name}</a> <span class="wcc-muted small">{escape(pct.ods_code)}'
+            f'</span> <a class="small" href="'
+            f'{reverse("panels:consensus", args=[self.slug, pct.ods_code])}"'
+            ' data-test="consensus-link">consensus<span class="visually-hidden">'
+            f" of {name}'s panel</span></a>{flags}</th>"
+        )
+        adjustable = self.can_moderate and row.adjustable
+        cells = "".join(self.cell(cell, name, adjustable) for cell in row.cells)
+        return f"{head}{cells}</tr>"
+
+    def cell(self, cell, name: str, adjustable: bool) -> str:
+        r = cell.rating
+        classes = "mod-cell"
+        if cell.flags:
+            classes += " mod-cell--flagged"
+        if r is None:
+            return (
+                f'<td class="{classes}" data-test="cell-{cell.item}">'
+                '<span class="wcc-muted" title="No agreed rating yet">—</span></td>'
+            )
+        if r.is_moderated:
+            classes += " mod-cell--moderated"
+        html = [
+            f'<td class="{classes}" id="rating-{r.pk}" data-test="cell-{cell.item}">'
+            f'<span data-test="value" data-value>{rating_value_html(r)}</span>'
+        ]
+        if cell.flags:
+            html.append(_flag_mark(cell.flags))
+        if adjustable:
+            label = escape(cell.label)
+            options = _select_options(r)
+            mine = self.adjusted.get("id") == r.pk
+            live_class = f" mod-live--{escape(self.adjusted['level'])}" if mine else ""
+            message = escape(self.adjusted["message"]) if mine else ""
+            html.append(
+                ' <details class="mod-adjust"><summary title="Adjust"><span aria-hidden="true">✎'
+                f'</span><span class="mod-adjust__label">Adjust {name}: {label}</span></summary>'
+                f'<form method="post" action="{self.adjust_url(r.pk)}" class="mod-adjust__form"'
+                f' data-inplace="{r.pk}">{self.csrf}'
+                f'<input type="hidden" name="version" value="{r.version}">'
+                f'<p class="small mb-1"><strong>{name}</strong>: {label}</p>'
+                f'<label class="form-label small mb-0" for="v{r.pk}">New value</label>'
+                f'<select class="form-select form-select-sm mb-1" id="v{r.pk}" name="value">'
+                f"{options}</select>"
+                f'<label class="form-label small mb-0" for="r{r.pk}">Reason (required)</label>'
+                f'<input class="form-control form-control-sm mb-1" id="r{r.pk}" name="reason"'
+                " required>"
+                '<button type="submit" class="btn btn-sm btn-primary">Save the change</button>'
+                "</form></details>"
+                f' <span class="mod-live{live_class}" role="status" id="live-{r.pk}"'
+                f' data-test="live">{message}</span>'
+            )
+        html.append("</td>")
+        return "".join(html)
+
+
+@register.simple_tag(takes_context=True)
+def moderation_grid_rows(context, rows) -> SafeString:
+    """The ``<tr>`` of each row of the page (``reports.moderation.RatingRow``)."""
+    grid = _Grid(context)
+    return mark_safe("".join(grid.row(row) for row in rows))  # noqa: S308 (escaped above)
