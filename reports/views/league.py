@@ -215,6 +215,10 @@ def league_table(request, round_: AssessmentRound):
             "rows": page.object_list,
             "tbody": _tbody(league, page),
             "count": len(league.rows),
+            # "10,152", as the GOV.UK style writes numbers over 999.
+            "count_text": f"{len(league.rows):,}",
+            "first_text": f"{page.start_index():,}",
+            "last_text": f"{page.end_index():,}",
             "page": page,
             "paginated": page.paginator.num_pages > 1,
             "page_numbers": list(page.paginator.get_elided_page_range(page.number)),
