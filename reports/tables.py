@@ -358,19 +358,19 @@ class League:
     """A league table as one request asked for it (scope, filter, sort), made once per
     version of the rounds it reads. Shared by every request of the process: read-only.
 
-    ``frame``: the rows in page order, in ``league_frame``'s columns (the files start from
-    it); ``rows``: the same rows for the page, each a dict with the raw values and the
-    ready-made strings and link the template prints; ``previous``: a published previous
-    round was compared; ``key``: the versions and request it was made for (the files kept
-    from it extend this key)."""
+    ``frame``: the rows in page order, in ``league_frame``'s columns (the files and the
+    page's rows, ``page_rows``, start from it); ``previous``: a published previous round
+    was compared; ``key``: the versions and request it was made for (what is kept from it,
+    files and pages, extends this key)."""
 
     frame: pd.DataFrame
-    rows: list[dict]
     previous: bool
     key: tuple
 
 
-_LEAGUES: Kept[League] = Kept("league tables", size=32)
+# A few MB each at 10,000 PCTs (a filtered, sorted frame); one per scope, filter and sort
+# asked for since the figures last changed.
+_LEAGUES: Kept[League] = Kept("league tables", size=16)
 
 
 def league_sort(sort: str, columns: list[str]) -> str:
@@ -387,12 +387,12 @@ def kept_league(
     pattern: str,
     sort: str,
 ) -> League:
-    """``league_frame`` and the page's rows, kept per (versions of the round and of its
-    previous round, their publication, scope, filter, sort): one query when nothing changed.
+    """``league_frame``, kept per (versions of the round and of its previous round, their
+    publication, scope, filter, sort): one query when nothing changed.
 
     ``columns`` are the round's competency columns (``competency_columns``), read by the
     caller for its headers; they are part of the key, so a framework edited before the
-    round opens is never shown with rows made for the old one.
+    round opens is never shown with a table made for the old one.
     """
     previous = round_.previous
     ids = [round_.pk] + ([previous.pk] if previous is not None else [])
@@ -419,12 +419,7 @@ def kept_league(
             pattern=pattern,
             sort=sort,
         )
-        return League(
-            frame=frame,
-            rows=_page_rows(frame, round_=round_, columns=columns),
-            previous=has_previous,
-            key=key,
-        )
+        return League(frame=frame, previous=has_previous, key=key)
 
     return _LEAGUES.get(key, make)
 
@@ -438,10 +433,13 @@ def _native(value):
     return int(value) if hasattr(value, "__index__") else value
 
 
-def _page_rows(frame: pd.DataFrame, *, round_: AssessmentRound, columns: list[str]) -> list[dict]:
-    """The rows of the league table page: each row's raw values (for tests and the files'
-    agreement with the page) and the strings the template prints as they are, so that
-    rendering a page does no number formatting and no URL reversing per cell."""
+def page_rows(frame: pd.DataFrame, *, round_: AssessmentRound, columns: list[str]) -> list[dict]:
+    """The rows of a page of the league table (``frame``: a ``League.frame`` or a slice of
+    it): each row's raw values (for tests and the files' agreement with the page) and the
+    strings the template prints as they are, so that rendering does no number formatting
+    and no URL reversing per cell. Made for one page at a time, not the whole table: at
+    10,000 PCTs the whole table's dicts took 38 MB and seconds after every change, for
+    pages of 50 rows."""
     from django.urls import reverse  # tables is a leaf module; Django's URLconf is loaded late
 
     # One reverse for the whole table: every PCT's page differs only by its ODS code.

@@ -146,33 +146,38 @@ PER_PAGE = 50
 PAGINATE_OVER = 200
 
 
-def _page(request, rows: list[dict]) -> Page:
-    """The page of rows ``?page=N`` asks for (the first without it); 404 for a page that is
-    not a number or does not exist, as for any other URL that names nothing."""
-    per_page = PER_PAGE if len(rows) > PAGINATE_OVER else max(len(rows), 1)
+def _page(request, frame) -> Page:
+    """The page of ``frame``'s rows ``?page=N`` asks for (the first without it); 404 for a
+    page that is not a number or does not exist, as for any other URL that names nothing."""
+    per_page = PER_PAGE if len(frame) > PAGINATE_OVER else max(len(frame), 1)
     number = request.GET.get("page", "1")
     if not number.isdigit():
         raise Http404("No such page.")
     try:
-        return Paginator(rows, per_page).page(int(number))
+        return Paginator(frame, per_page).page(int(number))
     except InvalidPage as exc:
         raise Http404("No such page.") from exc
 
 
-# The HTML of a page's rows, per (the table's key: versions, scope, filter, sort; page).
-# Rendering a cell costs the same whoever asks, and 152 rows of 20 cells were most of a
-# warm page's time; the rows hold nothing that depends on the user, so one rendering
-# serves every request until the figures change.
-_ROWS_HTML: Kept[str] = Kept("league table rows", size=64)
+# A page's rows and their HTML, per (the table's key: versions, scope, filter, sort; page
+# number and size). Rendering a cell costs the same whoever asks, and 152 rows of 20 cells
+# were most of a warm page's time; the rows hold nothing that depends on the user, so one
+# rendering serves every request until the figures change.
+_PAGES: Kept[tuple[list[dict], str]] = Kept("league table pages", size=64)
 
 
-def _tbody(league, page: Page) -> str:
-    return _ROWS_HTML.get(
-        (*league.key, page.number),
-        lambda: render_to_string(
-            "reports/league_rows.html", {"rows": page.object_list, "previous": league.previous}
-        ),
-    )
+def _page_rows(league, page: Page, round_: AssessmentRound, columns: list[str]):
+    """``(rows, their HTML)`` of this page of the table, made once per version."""
+    from reports.tables import page_rows
+
+    def make():
+        rows = page_rows(page.object_list, round_=round_, columns=columns)
+        html = render_to_string(
+            "reports/league_rows.html", {"rows": rows, "previous": league.previous}
+        )
+        return rows, html
+
+    return _PAGES.get((*league.key, page.number, page.paginator.per_page), make)
 
 
 def _query(info) -> str:
@@ -203,7 +208,8 @@ def league_table(request, round_: AssessmentRound):
             # (wcc_site's PrivateCacheMiddleware also covers every signed-in answer).
             patch_cache_control(response, private=True, no_store=True)
         return response
-    page = _page(request, league.rows)
+    page = _page(request, league.frame)
+    rows, tbody = _page_rows(league, page, round_, info["columns"])
     shas = StrategicHealthAuthority.objects.order_by("name")
     if info["within_region"]:
         shas = shas.filter(ods_code__in=info["sha_codes"])
@@ -212,11 +218,11 @@ def league_table(request, round_: AssessmentRound):
         "reports/league_table.html",
         {
             "round": round_,
-            "rows": page.object_list,
-            "tbody": _tbody(league, page),
-            "count": len(league.rows),
+            "rows": rows,
+            "tbody": tbody,
+            "count": len(league.frame),
             # "10,152", as the GOV.UK style writes numbers over 999.
-            "count_text": f"{len(league.rows):,}",
+            "count_text": f"{len(league.frame):,}",
             "first_text": f"{page.start_index():,}",
             "last_text": f"{page.end_index():,}",
             "page": page,
