@@ -180,15 +180,15 @@ def _page_rows(league, page: Page, round_: AssessmentRound, columns: list[str]):
     return _PAGES.get((*league.key, page.number, page.paginator.per_page), make)
 
 
-def _query(info) -> str:
-    """The filters and sort of the page, as a query string for its page links."""
+def _filter_query(info) -> str:
+    """The page's filters as the start of a query string (``sha=Q34&pattern=no-red&``, or
+    empty), for links that add a sort, a page or a format."""
     params = {}
     if info["sha_codes"] is not None and len(info["sha_codes"]) == 1:
         params["sha"] = info["sha_codes"][0]
     if info["pattern"]:
         params["pattern"] = info["pattern"]
-    params["sort"] = info["sort"]
-    return urlencode(params)
+    return urlencode(params) + "&" if params else ""
 
 
 @require_safe
@@ -228,7 +228,9 @@ def league_table(request, round_: AssessmentRound):
             "page": page,
             "paginated": page.paginator.num_pages > 1,
             "page_numbers": list(page.paginator.get_elided_page_range(page.number)),
-            "query": _query(info),
+            "filter_query": _filter_query(info),
+            # The filters and sort: the page links keep them.
+            "query": _filter_query(info) + urlencode({"sort": info["sort"]}),
             "published": round_.is_published(),
             "shas": list(shas),
             "patterns": [(code, label) for code, (label, _test) in PATTERNS.items()],
