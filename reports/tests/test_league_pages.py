@@ -116,6 +116,10 @@ def test_league_table_over_200_rows_shows_50_a_page_and_page_2_continues(client)
     assert ranks_and_codes(last) == everything[200:]
     html = second.content.decode()
     assert "Showing PCTs 51 to 100 of 230" in html
+    # The whole table is one click away, said above the table.
+    assert html.index('<a href="?sort=rank&amp;format=csv">download it as CSV</a>') < html.index(
+        "<table"
+    )
     assert "230 PCTs; sorted by rank; page 2 of 5</caption>" in html
     assert page_links(html) == [
         "?sort=rank&amp;page=1",
