@@ -210,7 +210,8 @@ def league_table(request, round_: AssessmentRound):
         return response
     page = _page(request, league.frame)
     rows, tbody = _page_rows(league, page, round_, info["columns"])
-    shas = StrategicHealthAuthority.objects.order_by("name")
+    # The filter's options: two columns of each SHA, read on every request.
+    shas = StrategicHealthAuthority.objects.order_by("name").values("ods_code", "name")
     if info["within_region"]:
         shas = shas.filter(ods_code__in=info["sha_codes"])
     return render(
