@@ -58,9 +58,7 @@ def competency_key(round_: AssessmentRound) -> list[tuple[str, str]]:
     the full names behind the short C1 … CN headers, for their visually-hidden text and
     the key under each table or chart."""
     competencies = round_.framework.competencies.order_by("number")
-    # Two columns, not the competencies: a page asks for this on every request.
-    names = competencies.values_list("number", "short_name")
-    return [(competency_code(number), short_name) for number, short_name in names]
+    return [(competency_code(c.number), c.short_name) for c in competencies]
 
 
 # Frames computed from a round, kept under the round's figures version (``reports.kept``).
