@@ -159,25 +159,12 @@ class PctReport:
         return [i for i in self.items if i.is_competency]
 
 
-def _means(frame, sha: str) -> tuple[dict[str, float], dict[str, float]]:
-    columns = [c for c in frame.columns if is_competency_code(c)]
-    complete = frame[frame["complete"]]
-    england = complete[columns].apply(lambda s: s.astype(float)).mean().to_dict()
-    region = (
-        complete[complete["sha"] == sha][columns].apply(lambda s: s.astype(float)).mean().to_dict()
-    )
-    return england, region
-
-
 def pct_report(*, assessment: Assessment) -> PctReport:
     """The report of ``assessment`` (with ``round__framework``, ``round__previous`` and
-    ``pct__sha`` loaded). A fixed number of queries, whatever the size of the round."""
-    import pandas as pd  # only when a report is built, not at start-up
-
-    from reports.tables import ratings_frame
-
-    def number(value) -> int | None:
-        return None if value is None or pd.isna(value) else int(value)
+    ``pct__sha`` loaded). A fixed number of queries, whatever the size of the round: what
+    it needs of the whole round (ranks, means of England and of the SHA, last year's row)
+    is read from ``round_figures``, kept per version, not computed for each report."""
+    from reports.tables import round_figures  # pandas only when a report is built
 
     round_ = assessment.round
     held_back = is_held_back(assessment)
@@ -206,23 +193,22 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         if rating.sub_indicator_id:
             sub = rating.sub_indicator
             subs_by_area.setdefault(sub.area_id, {})[sub.pk] = sub
-    frame = ratings_frame(round_=round_)
-    england, region = ({}, {}) if draft else _means(frame, assessment.pct.sha.ods_code)
-    row = frame[frame["ods_code"] == assessment.pct.ods_code]
-    row = row.iloc[0] if len(row) else None
+    figures = round_figures(round_=round_)
+    england, region = (
+        ({}, {}) if draft else (figures.england, figures.region(assessment.pct.sha.ods_code))
+    )
+    row = figures.rows.get(assessment.pct.ods_code)
 
     previous_values: dict = {}
     previous_rank = None
     if round_.previous is not None:
-        previous_frame = ratings_frame(round_=round_.previous)
-        match = previous_frame[previous_frame["ods_code"] == assessment.pct.ods_code]
-        if len(match):
-            before = match.iloc[0]
-            previous_rank = number(before["rank"])
+        before = round_figures(round_=round_.previous).rows.get(assessment.pct.ods_code)
+        if before is not None:
+            previous_rank = before["rank"]
             previous_values = {
                 column: value
                 for column, value in before.items()
-                if (column in AREA_CODES or is_competency_code(column)) and not pd.isna(value)
+                if (column in AREA_CODES or is_competency_code(column)) and value is not None
             }
 
     report_items = []
@@ -272,10 +258,10 @@ def pct_report(*, assessment: Assessment) -> PctReport:
     return PctReport(
         assessment=assessment,
         items=report_items,
-        rank=None if row is None or draft else number(row["rank"]),
-        ranked=0 if draft else int(frame["complete"].sum()),
-        governance=None if row is None else number(row["governance"]),
-        total=None if row is None else number(row["total"]),
+        rank=None if row is None or draft else row["rank"],
+        ranked=0 if draft else figures.ranked,
+        governance=None if row is None else row["governance"],
+        total=None if row is None else row["total"],
         previous_rank=previous_rank,
         outcome_priorities=list(
             LocalOutcomePriority.objects.filter(assessment=assessment).select_related("indicator")

@@ -11,6 +11,8 @@ competency total; equal PCTs share a rank and the next rank skips; only PCTs wit
 rating for every item are ranked.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -385,3 +387,214 @@ def league_frame(
             [key, "rank", "pct"], ascending=[not descending, True, True], na_position="last"
         )
     return frame, previous is not None
+
+
+# --- Kept per version: the league table's rows and files, a round's figures (issue 13) ---
+#
+# ``ratings_frame`` keeps the round's frame, but a league table then still compared it with
+# last year, filtered, sorted and turned 10,000 rows into the page's cells on every request,
+# and a PCT's page computed the means of England and of every region to show one PCT. What
+# follows keeps those results too, under the versions of every round they read, so that a
+# warm request reads the versions (one query) and slices what is kept.
+
+
+@dataclass(frozen=True)
+class League:
+    """A league table as one request asked for it (scope, filter, sort), made once per
+    version of the rounds it reads. Shared by every request of the process: read-only.
+
+    ``frame``: the rows in page order, in ``league_frame``'s columns (the files and the
+    page's rows, ``page_rows``, start from it); ``previous``: a published previous round
+    was compared; ``key``: the versions and request it was made for (what is kept from it,
+    files and pages, extends this key)."""
+
+    frame: pd.DataFrame
+    previous: bool
+    key: tuple
+
+
+# A few MB each at 10,000 PCTs (a filtered, sorted frame); one per scope, filter and sort
+# asked for since the figures last changed.
+_LEAGUES: Kept[League] = Kept("league tables", size=16)
+
+
+def league_sort(sort: str, columns: list[str]) -> str:
+    """The sort a request asked for, or ``rank`` for anything the table cannot sort by."""
+    return sort if (sort in SORTS or sort in columns) else "rank"
+
+
+def kept_league(
+    *,
+    round_: AssessmentRound,
+    columns: list[str],
+    sha_codes: list[str] | None,
+    within_region: bool,
+    pattern: str,
+    sort: str,
+) -> League:
+    """``league_frame``, kept per (versions of the round and of its previous round, their
+    publication, scope, filter, sort): one query when nothing changed.
+
+    ``columns`` are the round's competency columns (``competency_columns``), read by the
+    caller for its headers; they are part of the key, so a framework edited before the
+    round opens is never shown with a table made for the old one.
+    """
+    previous = round_.previous
+    ids = [round_.pk] + ([previous.pk] if previous is not None else [])
+    versions = figures_versions(ids)
+    pattern = pattern if pattern in PATTERNS else ""
+    sort = league_sort(sort, columns)
+    key = (
+        round_.pk,
+        versions[round_.pk],
+        round_.is_published(),
+        None if previous is None else (previous.pk, versions[previous.pk], previous.is_published()),
+        tuple(columns),
+        None if sha_codes is None else tuple(sha_codes),
+        within_region,
+        pattern,
+        sort,
+    )
+
+    def make() -> League:
+        frame, has_previous = league_frame(
+            round_=round_,
+            sha_codes=sha_codes,
+            within_region=within_region,
+            pattern=pattern,
+            sort=sort,
+        )
+        return League(frame=frame, previous=has_previous, key=key)
+
+    return _LEAGUES.get(key, make)
+
+
+def _native(value):
+    """A frame cell as Python: ``None`` for a missing value, ``int`` for a pandas number."""
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, bool) or type(value).__name__ == "bool_":  # numpy's bool too
+        return bool(value)
+    return int(value) if hasattr(value, "__index__") else value
+
+
+def page_rows(frame: pd.DataFrame, *, round_: AssessmentRound, columns: list[str]) -> list[dict]:
+    """The rows of a page of the league table (``frame``: a ``League.frame`` or a slice of
+    it): each row's raw values (for tests and the files' agreement with the page) and the
+    strings the template prints as they are, so that rendering does no number formatting
+    and no URL reversing per cell. Made for one page at a time, not the whole table: at
+    10,000 PCTs the whole table's dicts took 38 MB and seconds after every change, for
+    pages of 50 rows."""
+    from django.urls import reverse  # tables is a leaf module; Django's URLconf is loaded late
+
+    # One reverse for the whole table: every PCT's page differs only by its ODS code.
+    marker = "ODSCODE"
+    link = reverse("reports:pct_page", args=[marker, round_.slug])
+    rows = []
+    for record in frame.to_dict("records"):
+        row = {name: _native(value) for name, value in record.items() if name != "moderated"}
+        moderated = record["moderated"] or {}
+        change = row.get("rank_change")
+        total_change = row.get("total_change")
+        row.update(
+            {
+                "moderated": moderated,
+                "url": link.replace(marker, row["ods_code"]),
+                "rank_text": "" if row["rank"] is None else str(row["rank"]),
+                "governance_text": str(row["governance"]),
+                "total_text": str(row["total"]),
+                "lights": [
+                    (row[a], (row[a] or "").capitalize(), moderated.get(a) or "") for a in AREAS
+                ],
+                "levels": [
+                    ("" if row[c] is None else str(row[c]), moderated.get(c) or "") for c in columns
+                ],
+                "is_new": row.get("previous_rank") is None,
+                "change_text": (
+                    ""
+                    if change is None
+                    else f"▲{change}"
+                    if change > 0
+                    else f"▼{-change}"
+                    if change < 0
+                    else "="
+                ),
+                "total_change_text": (
+                    ""
+                    if total_change is None
+                    else f"(+{total_change})"
+                    if total_change > 0
+                    else f"({total_change})"
+                ),
+                "to_next_rank_text": row.get("to_next_rank") or "—",
+            }
+        )
+        rows.append(row)
+    return rows
+
+
+_FILES: Kept[bytes] = Kept("league table files", size=16)
+
+
+def kept_file(league: League, fmt: str, make) -> bytes:
+    """The bytes of ``league``'s file in ``fmt`` (``csv`` or ``xlsx``), made once per
+    version: a published round's file never changes unless its figures do."""
+    return _FILES.get((*league.key, fmt), make)
+
+
+@dataclass(frozen=True)
+class RoundFigures:
+    """What a PCT's page needs of the whole round, made once per version.
+
+    ``rows``: ``{ods code: {rank, governance, total, complete, strategy … cN}}`` (``None``
+    where missing) for every PCT of ``ratings_frame``; ``ranked``: how many are ranked;
+    ``england`` and ``regions`` (by SHA code): the mean level of each competency over the
+    ranked PCTs.
+    """
+
+    rows: dict[str, dict]
+    ranked: int
+    england: dict[str, float]
+    regions: dict[str, dict[str, float]]
+
+    def region(self, sha: str) -> dict[str, float]:
+        """The region's means; NaN for each competency when none of its PCTs is ranked,
+        as a mean over no rows is."""
+        if sha in self.regions:
+            return self.regions[sha]
+        return {c: float("nan") for c in self.england}
+
+
+_ROUND_FIGURES: Kept[RoundFigures] = Kept("round figures", size=16)
+
+
+def round_figures(*, round_: AssessmentRound) -> RoundFigures:
+    """The round's ``RoundFigures``: one query (the version) when nothing changed."""
+    published = round_.is_published()
+    version = figures_versions([round_.pk])[round_.pk]
+    return _ROUND_FIGURES.get(
+        (round_.pk, version, published), lambda: _round_figures(round_=round_)
+    )
+
+
+def _round_figures(*, round_: AssessmentRound) -> RoundFigures:
+    frame = ratings_frame(round_=round_)
+    items = [c for c in frame.columns if c in AREAS or is_competency_code(c)]
+    columns = [c for c in items if is_competency_code(c)]
+    rows = {
+        record["ods_code"]: {
+            name: _native(record[name])
+            for name in ["rank", "governance", "total", "complete", "sha", *items]
+        }
+        for record in frame.to_dict("records")
+    }
+    complete = frame[frame["complete"]]
+    levels = complete[["sha", *columns]].astype({c: float for c in columns})
+    return RoundFigures(
+        rows=rows,
+        ranked=len(complete),
+        england=levels[columns].mean().to_dict(),
+        regions={
+            sha: means.to_dict() for sha, means in levels.groupby("sha")[columns].mean().iterrows()
+        },
+    )

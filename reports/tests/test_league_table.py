@@ -228,7 +228,9 @@ def test_a_rating_changed_after_consensus_is_marked_with_the_panels_value(client
 
     rows = {row["ods_code"]: row for row in response.context["rows"]}
     assert rows["5PG"]["moderated"] == {"c3": str(rating.level)}
-    assert rows["5PG"]["levels"][2] == (rating.level - 1, str(rating.level))
+    # The cell as the page prints it: the agreed level, then the panel's (strings made once
+    # per figures version).
+    assert rows["5PG"]["levels"][2] == (str(rating.level - 1), str(rating.level))
     ratings = AgreedRating.objects.filter(
         assessment__round__slug="2008-09", sub_indicator__isnull=True
     )

@@ -7,8 +7,14 @@ everyone else gets 404. The open data is public after publication and 404 before
 everyone.
 """
 
-from django.http import Http404, HttpResponse, JsonResponse
+import json
+from urllib.parse import urlencode
+
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.cache import patch_cache_control
 from django.utils.text import slugify
@@ -17,7 +23,9 @@ from django.views.decorators.http import require_safe
 from assessments.access import regions_visible_to, round_by_slug, view_access
 from assessments.models import AssessmentRound, StrategicHealthAuthority
 from assessments.selectors import user_scope
+from assessments.standings import figures_versions
 from competencies.vocabulary import AREA_CODES
+from reports.kept import Kept
 
 # pandas (through reports.tables) is imported inside the views, not at start-up.
 AREAS = list(AREA_CODES)
@@ -48,52 +56,69 @@ def _scope(request, round_: AssessmentRound) -> tuple[list[str] | None, bool, bo
     return ([requested] if requested else own), True, True
 
 
-def league_rows(request, round_: AssessmentRound):
-    """The rows of the page for this request, in page order, and what the page says of them."""
-    from reports.tables import PATTERNS, SORTS, competency_columns, league_frame
+def league_rows(request, round_: AssessmentRound, columns: list[str]):
+    """The table this request asks for (``reports.tables.League``: kept per version, scope,
+    filter and sort) and what the page says of it; 404 outside the user's scope."""
+    from reports.tables import PATTERNS, kept_league, league_sort
 
     sha_codes, within_region, may_see_rationales = _scope(request, round_)
     pattern = request.GET.get("pattern", "")
-    sort = request.GET.get("sort", "rank")
-    columns = competency_columns(round_)
-    frame, has_previous = league_frame(
-        round_=round_, sha_codes=sha_codes, within_region=within_region, pattern=pattern, sort=sort
+    pattern = pattern if pattern in PATTERNS else ""
+    sort = league_sort(request.GET.get("sort", "rank"), columns)
+    league = kept_league(
+        round_=round_,
+        columns=columns,
+        sha_codes=sha_codes,
+        within_region=within_region,
+        pattern=pattern,
+        sort=sort,
     )
-    return frame, {
+    return league, {
         "sha_codes": sha_codes,
         "within_region": within_region,
         "may_see_rationales": may_see_rationales,
-        "pattern": pattern if pattern in PATTERNS else "",
-        "sort": sort if (sort in SORTS or sort in columns) else "rank",
+        "pattern": pattern,
+        "sort": sort,
         "columns": columns,
-        "previous": has_previous,
+        "previous": league.previous,
     }
 
 
-def _file(frame, round_, columns, fmt, request, info) -> HttpResponse:
+def _file(league, round_, columns, fmt, request, info) -> HttpResponse:
+    """The table as a CSV or XLSX file. The plain file (the CONTRACTS.md columns, the one
+    the public downloads) is kept per version (``reports.tables.kept_file``); a file with
+    sub-indicators or rationales, for staff, is made on each request, since those are
+    read from the ratings themselves, not from the versioned standings."""
     from reports.exports import table_csv, table_xlsx
-    from reports.tables import rationale_columns, sub_indicator_table
+    from reports.tables import kept_file, rationale_columns, sub_indicator_table
 
-    table = frame[[*FILE_COLUMNS, *columns, "governance", "total"]]
+    def make() -> bytes:
+        return (table_csv if fmt == "csv" else table_xlsx)(table)
+
+    table = league.frame[[*FILE_COLUMNS, *columns, "governance", "total"]]
+    extras = False
     if request.GET.get("sub_indicators") == "1":
+        extras = True
         table = table.merge(
             sub_indicator_table(round_=round_, ods_codes=list(table["ods_code"])),
             on="ods_code",
             how="left",
         )
     if request.GET.get("rationales") == "1" and info["may_see_rationales"]:
+        extras = True
         table = table.merge(
             rationale_columns(round_=round_, ods_codes=list(table["ods_code"])),
             on="ods_code",
             how="left",
         )
+    content = make() if extras else kept_file(league, fmt, make)
     name = "league-table-" + slugify("-".join([round_.slug, *(info["sha_codes"] or [])]))
     if fmt == "csv":
-        response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     else:
         response = HttpResponse(
-            table_xlsx(table),
+            content,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
@@ -114,24 +139,79 @@ def _sort_label(sort: str, key: list[tuple[str, str]]) -> str:
     return SORT_LABELS.get(sort) or names.get(sort, sort)
 
 
+# A table of more than PAGINATE_OVER rows is shown PER_PAGE rows a page (the whole of it
+# stays one click away as CSV or XLSX): 10,000 rows make a page no one reads and that
+# takes seconds to send and lay out, while a region's or England's 152 fit on one page.
+PER_PAGE = 50
+PAGINATE_OVER = 200
+
+
+def _page(request, frame) -> Page:
+    """The page of ``frame``'s rows ``?page=N`` asks for (the first without it); 404 for a
+    page that is not a number or does not exist, as for any other URL that names nothing."""
+    per_page = PER_PAGE if len(frame) > PAGINATE_OVER else max(len(frame), 1)
+    number = request.GET.get("page", "1")
+    if not number.isdigit():
+        raise Http404("No such page.")
+    try:
+        return Paginator(frame, per_page).page(int(number))
+    except InvalidPage as exc:
+        raise Http404("No such page.") from exc
+
+
+# A page's rows and their HTML, per (the table's key: versions, scope, filter, sort; page
+# number and size). Rendering a cell costs the same whoever asks, and 152 rows of 20 cells
+# were most of a warm page's time; the rows hold nothing that depends on the user, so one
+# rendering serves every request until the figures change.
+_PAGES: Kept[tuple[list[dict], str]] = Kept("league table pages", size=64)
+
+
+def _page_rows(league, page: Page, round_: AssessmentRound, columns: list[str]):
+    """``(rows, their HTML)`` of this page of the table, made once per version."""
+    from reports.tables import page_rows
+
+    def make():
+        rows = page_rows(page.object_list, round_=round_, columns=columns)
+        html = render_to_string(
+            "reports/league_rows.html", {"rows": rows, "previous": league.previous}
+        )
+        return rows, html
+
+    return _PAGES.get((*league.key, page.number, page.paginator.per_page), make)
+
+
+def _filter_query(info) -> str:
+    """The page's filters as the start of a query string (``sha=Q34&pattern=no-red&``, or
+    empty), for links that add a sort, a page or a format."""
+    params = {}
+    if info["sha_codes"] is not None and len(info["sha_codes"]) == 1:
+        params["sha"] = info["sha_codes"][0]
+    if info["pattern"]:
+        params["pattern"] = info["pattern"]
+    return urlencode(params) + "&" if params else ""
+
+
 @require_safe
 @view_access("reports.view_league_rows", lookup=round_by_slug, public=True)
 def league_table(request, round_: AssessmentRound):
     from reports.tables import PATTERNS, competency_key
 
-    frame, info = league_rows(request, round_)
     fmt = request.GET.get("format", "")
-    if fmt in ("csv", "xlsx"):
-        response = _file(frame, round_, info["columns"], fmt, request, info)
+    if fmt and fmt not in ("csv", "xlsx"):
+        raise Http404("Unknown format: use csv or xlsx.")
+    key = competency_key(round_)
+    league, info = league_rows(request, round_, [code for code, _name in key])
+    if fmt:
+        response = _file(league, round_, info["columns"], fmt, request, info)
         if not round_.is_published():
             # Embargoed results: no cache may keep the file, whoever asked for it
             # (wcc_site's PrivateCacheMiddleware also covers every signed-in answer).
             patch_cache_control(response, private=True, no_store=True)
         return response
-    if fmt:
-        raise Http404("Unknown format: use csv or xlsx.")
-    key = competency_key(round_)
-    shas = StrategicHealthAuthority.objects.order_by("name")
+    page = _page(request, league.frame)
+    rows, tbody = _page_rows(league, page, round_, info["columns"])
+    # The filter's options: two columns of each SHA, read on every request.
+    shas = StrategicHealthAuthority.objects.order_by("name").values("ods_code", "name")
     if info["within_region"]:
         shas = shas.filter(ods_code__in=info["sha_codes"])
     return render(
@@ -139,14 +219,19 @@ def league_table(request, round_: AssessmentRound):
         "reports/league_table.html",
         {
             "round": round_,
-            "rows": [
-                {
-                    **row,
-                    "lights": [(row[a], row["moderated"].get(a)) for a in AREAS],
-                    "levels": [(row[c], row["moderated"].get(c)) for c in info["columns"]],
-                }
-                for row in frame.to_dict("records")
-            ],
+            "rows": rows,
+            "tbody": tbody,
+            "count": len(league.frame),
+            # "10,152", as the GOV.UK style writes numbers over 999.
+            "count_text": f"{len(league.frame):,}",
+            "first_text": f"{page.start_index():,}",
+            "last_text": f"{page.end_index():,}",
+            "page": page,
+            "paginated": page.paginator.num_pages > 1,
+            "page_numbers": list(page.paginator.get_elided_page_range(page.number)),
+            "filter_query": _filter_query(info),
+            # The filters and sort: the page links keep them.
+            "query": _filter_query(info) + urlencode({"sort": info["sort"]}),
             "published": round_.is_published(),
             "shas": list(shas),
             "patterns": [(code, label) for code, (label, _test) in PATTERNS.items()],
@@ -158,9 +243,24 @@ def league_table(request, round_: AssessmentRound):
     )
 
 
+# The open data's bytes, per (round, figures version, published): a warm request reads
+# the version and sends them. Nothing else goes into the file, so nothing else can make
+# kept bytes stale.
+_OPEN_DATA: Kept[bytes] = Kept("open data", size=8)
+
+
 @require_safe
 @view_access("reports.view_open_data", lookup=round_by_slug, public=True)
 def open_data(request, round_: AssessmentRound):
+    version = figures_versions([round_.pk])[round_.pk]
+    key = (round_.pk, version, round_.is_published(), round_.published_at, round_.illustrative)
+    content = _OPEN_DATA.get(key, lambda: _open_data(round_))
+    return HttpResponse(content, content_type="application/json")
+
+
+def _open_data(round_: AssessmentRound) -> bytes:
+    """The file as ``JsonResponse`` wrote it before it was kept (one-space indent, Django's
+    encoder), so that scripts reading it see the same bytes."""
     from reports.tables import competency_columns, ratings_frame
 
     frame = ratings_frame(round_=round_)
@@ -182,7 +282,7 @@ def open_data(request, round_: AssessmentRound):
     body = {"round": round_.slug, "published_at": round_.published_at.isoformat()}
     if round_.illustrative:  # invented for the demo: say so in the data too (DOMAIN.md)
         body["illustrative"] = "Illustrative data: invented for the demo."
-    return JsonResponse({**body, "results": results}, json_dumps_params={"indent": 1})
+    return json.dumps({**body, "results": results}, cls=DjangoJSONEncoder, indent=1).encode()
 
 
 urlpatterns = [
