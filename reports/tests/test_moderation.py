@@ -966,7 +966,9 @@ def test_page_shows_an_adjustment_in_statistics_and_cell_on_the_next_request(
         {"value": "4", "reason": "Evidence of clinical leadership.", "version": "1"},
         headers={"accept": "application/json"},
     )
-    with django_assert_num_queries(17):  # computed again, but not the members' scores
+    # Computed again, but not the members' scores; the round's frame reads only the changed
+    # assessment's row again (its step, its ODS code, its row).
+    with django_assert_num_queries(18):
         response = client.get(url(region.round, region.sha))
 
     after = response.context["data"].competency_stats[0]

@@ -150,11 +150,8 @@ def _page(request, frame) -> Page:
     """The page of ``frame``'s rows ``?page=N`` asks for (the first without it); 404 for a
     page that is not a number or does not exist, as for any other URL that names nothing."""
     per_page = PER_PAGE if len(frame) > PAGINATE_OVER else max(len(frame), 1)
-    number = request.GET.get("page", "1")
-    if not number.isdigit():
-        raise Http404("No such page.")
-    try:
-        return Paginator(frame, per_page).page(int(number))
+    try:  # Paginator refuses what is not a whole number (PageNotAnInteger: InvalidPage)
+        return Paginator(frame, per_page).page(request.GET.get("page", "1"))
     except InvalidPage as exc:
         raise Http404("No such page.") from exc
 
