@@ -1,16 +1,16 @@
 """Generating a round's reports in the background (django-tasks), shared by workers.
 
 ``report_batch_start`` records a ``ReportBatch`` with one ``ReportBatchItem`` per report
-and, once that is committed, enqueues one ``report_batch_item_generate`` task per item.
-Any number of workers (``manage.py db_worker`` on any machine, see docs/deployment.md)
+and, once that is committed, enqueues ``report_batch_generate``, which a worker runs to
+enqueue one ``report_batch_item_generate`` task per item (so the request that starts a
+batch of 10,000 reports writes its items and one task, not 10,000). Any number of workers (``manage.py db_worker`` on any machine, see docs/deployment.md)
 take items from the queue. Each task claims its item with a conditional UPDATE (queued to
 running; the one that changes the row wins), so a report is made once even if its task
 is delivered twice. Each finished item adds to the batch's counters with F() expressions
 (no lost update between workers), and the item that brings ``done`` to ``total`` marks
 the batch done; a failed item marks it failed, and the items not yet claimed are then left
-alone. Unchanged reports are not rendered again (``reports.storage``). The old
-whole-batch task ``report_batch_generate`` remains only to split a batch queued before
-this change.
+alone. Unchanged reports are not rendered again (``reports.storage``). A batch queued by
+an earlier release, without items, is given them by ``report_batch_generate``.
 
 One batch per round at a time: the database refuses a second queued or running batch. A
 running batch that has shown no progress for ``STALLED_AFTER`` (its workers were killed,
@@ -79,9 +79,10 @@ def report_batch_start(*, round_: AssessmentRound, by: AbstractBaseUser) -> Repo
     return batch
 
 
-def _queue_items(batch: ReportBatch) -> None:
-    """Give a new batch one item per report and enqueue them once committed; a round
-    without reports is done at once (no worker needed)."""
+def _queue_items(batch: ReportBatch, *, enqueue: bool = True) -> None:
+    """Give a new batch one item per report and, once committed, queue the task that
+    queues them (``enqueue``); a round without reports is done at once (no worker
+    needed)."""
     assessment_ids = list(
         reportable_assessments(round_=batch.round)
         .order_by("pct__name")
@@ -97,12 +98,27 @@ def _queue_items(batch: ReportBatch) -> None:
         )
         return
     ReportBatch.objects.filter(pk=batch.pk).update(total=len(items))
-    item_ids = [item.pk for item in items]
-    transaction.on_commit(lambda: _enqueue(batch.pk, item_ids))
+    if enqueue:
+        transaction.on_commit(lambda: _enqueue_batch(batch.pk))
 
 
-def _enqueue(batch_id: int, item_ids: list[int]) -> None:
-    for item_id in item_ids:
+def _enqueue_batch(batch_id: int) -> None:
+    """Queue the task that queues the items: one task from the request, so that starting
+    a batch of 10,000 reports does not write 20,000 rows before the page answers."""
+    try:
+        report_batch_generate.enqueue(batch_id=batch_id)
+    except Exception as exc:
+        _fail(batch_id=batch_id, error=f"Could not be queued: {exc}")
+        raise
+
+
+def _enqueue_items(batch_id: int) -> None:
+    """One task per item not queued yet (a second delivery of the batch's task queues
+    nothing twice)."""
+    waiting = ReportBatchItem.objects.filter(
+        batch_id=batch_id, task_id="", status=ReportBatchItem.Status.QUEUED
+    ).values_list("pk", flat=True)
+    for item_id in list(waiting):
         try:
             result = report_batch_item_generate.enqueue(item_id=item_id)
         except Exception as exc:
@@ -179,11 +195,13 @@ def report_batch_item_generate(item_id: int) -> dict[str, object]:
 
 @task()
 def report_batch_generate(batch_id: int) -> dict[str, int]:
-    """A batch queued by the code before items existed (a deployment came in between):
-    give it its items and queue them, so that it finishes instead of waiting for ever."""
+    """Queue one task per item of the batch, in a worker rather than in the request that
+    started it. A batch queued before items existed (by the code of an earlier release)
+    is given its items first."""
     with transaction.atomic():
         batch = ReportBatch.objects.select_related("round").get(pk=batch_id)
         if batch.status == ReportBatch.Status.QUEUED and not batch.items.exists():
-            _queue_items(batch)
+            _queue_items(batch, enqueue=False)
+    _enqueue_items(batch_id)
     batch.refresh_from_db()
     return {"total": batch.total, "items": batch.items.count()}

@@ -440,3 +440,19 @@ def test_batch_queued_before_items_existed_is_split_and_finished(
     assert result.return_value == {"total": 2, "items": 2}
     assert (batch.status, batch.done, batch.rendered) == (ReportBatch.Status.DONE, 2, 2)
     assert StoredReport.objects.count() == 2
+
+
+def test_the_request_queues_one_task_and_a_second_delivery_queues_no_item_twice(
+    round_, national, django_capture_on_commit_callbacks
+):
+    """Starting a batch queues the batch's task alone; the worker running it queues the
+    items, and running it again queues none of them a second time."""
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = report_batch_start(round_=round_, by=national)
+    tasks = set(ReportBatchItem.objects.values_list("task_id", flat=True))
+
+    result = report_batch_generate.enqueue(batch_id=batch.pk)  # delivered again
+
+    assert result.return_value == {"total": 2, "items": 2}
+    assert set(ReportBatchItem.objects.values_list("task_id", flat=True)) == tasks
+    assert StoredReport.objects.count() == 2
