@@ -77,9 +77,10 @@ def forget_frames() -> None:
 
 def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None) -> pd.DataFrame:
     """One row per PCT with agreed ratings in the round, whatever the size: one query
-    when the round's figures have not changed since this process last read them, three
-    when a few assessments changed (their rows are read again, the rest kept), two when
-    the whole round must be read.
+    when the round's figures have not changed since this process last read them; four
+    when a few assessments changed (the version, its steps, their ODS codes and their
+    rows: only those are read again, the rest kept); three when the whole round must be
+    read (the version, the competencies, the rows).
 
     Once the round is published, PCTs held back by an unanswered factual-accuracy comment
     are left out (``assessments.factual_accuracy``), so that every published output omits
