@@ -14,9 +14,11 @@ these changes computes them again.
 """
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 from django.db.models import Count, Max, Sum, Value
 
@@ -102,26 +104,41 @@ class Flag:
         return RULES[self.rule][0]
 
 
+def _floats(values: pd.Series) -> np.ndarray:
+    """A column's values that are not missing, as floats. The statistics below work on
+    numpy arrays: pandas' methods on England's 10,000-row nullable columns took most of
+    the time of the moderation page's first request after an adjustment."""
+    array = values.to_numpy(dtype=float, na_value=np.nan)
+    return array[~np.isnan(array)]
+
+
 def z_score(england: pd.Series, ours: pd.Series) -> float | None:
     """(regional mean - England mean) / (England sd / sqrt(n)); None where it cannot be
     computed (fewer than two regional values, or no spread in England)."""
-    england = england.dropna().astype(float)
-    ours = ours.dropna().astype(float)
-    sd = england.std(ddof=0)
-    if len(ours) < 2 or math.isnan(sd) or sd == 0:
+    return _z_score(_floats(england), _floats(ours))
+
+
+def _z_score(england: np.ndarray, ours: np.ndarray) -> float | None:
+    """``z_score`` of arrays without missing values."""
+    if len(ours) < 2 or not len(england):
+        return None
+    sd = england.std()  # population standard deviation (ddof=0)
+    if sd == 0:
         return None
     return (ours.mean() - england.mean()) / (sd / math.sqrt(len(ours)))
 
 
 def region_mean_flags(levels: pd.DataFrame, region: pd.Series) -> list[Flag]:
     """``levels``: one row per PCT, columns c1…cN; ``region``: True for the region's rows."""
+    in_region = region.reindex(levels.index, fill_value=False).to_numpy(dtype=bool)
     flags = []
     for column in levels.columns:
-        england = levels[column].dropna().astype(float)
-        ours = levels.loc[region, column].dropna().astype(float)
-        z = z_score(england, ours)
-        sd = england.std(ddof=0)
+        values = levels[column].to_numpy(dtype=float, na_value=np.nan)
+        rated = ~np.isnan(values)
+        england, ours = values[rated], values[rated & in_region]
+        z = _z_score(england, ours)
         if z is not None and abs(z) >= Z_THRESHOLD:
+            sd = england.std()
             flags.append(
                 Flag(
                     "region-mean",
@@ -213,6 +230,7 @@ def self_assessment_gap_flags(
     if len(gaps) < 3 or sd == 0 or math.isnan(sd):
         return []
     mean = gaps.mean()
+    gaps = gaps[gaps.index.isin(region_codes)]  # the loop below only over the region
     return [
         Flag(
             "self-assessment-gap",
@@ -339,21 +357,25 @@ class Moderation:
         return [p for p in self.pcts if p.stage < Stage.MODERATION]
 
 
-def _describe(values: pd.Series) -> dict:
-    values = values.dropna().astype(float)
+def describe_levels(values: pd.Series) -> dict:
+    """Counts of each level, and the mean, median, standard deviation (population) and
+    interquartile range of the levels given."""
+    values = _floats(values)
     counts = {level: int((values == level).sum()) for level in LEVELS}
-    if values.empty:
+    if not len(values):
         return {"n": 0, "counts": counts, "shares": _shares(counts, 0)} | dict.fromkeys(
             ("mean", "median", "sd", "iqr")
         )
+    # Linear interpolation between the closest values, as pandas' median and quantile.
+    lower, median, upper = np.percentile(values, [25, 50, 75])
     return {
         "n": len(values),
         "counts": counts,
         "shares": _shares(counts, len(values)),
         "mean": values.mean(),
-        "median": values.median(),
-        "sd": values.std(ddof=0),
-        "iqr": values.quantile(0.75) - values.quantile(0.25),
+        "median": median,
+        "sd": values.std(),  # population standard deviation (ddof=0)
+        "iqr": upper - lower,
     }
 
 
@@ -368,17 +390,21 @@ def _shares(counts: dict, n: int) -> list[tuple[object, float, float]]:
     return segments
 
 
-def _describe_lights(values: pd.Series) -> dict:
-    values = values.dropna()
-    points = values.map(LIGHT_POINTS).astype(float)
-    counts = {light: int((values == light).sum()) for light in Light.values}
+def describe_lights(values: pd.Series) -> dict:
+    """Counts of each light, and the statistics of their points (green 2, amber 1, red 0)."""
+    given = Counter(values.dropna().to_numpy(dtype=object))
+    counts = {light: given[light] for light in Light.values}
+    points = np.repeat(
+        [float(LIGHT_POINTS[light]) for light in counts], [counts[light] for light in counts]
+    )
+    n = sum(given.values())
     return {
-        "n": len(values),
+        "n": n,
         "counts": counts,
-        "shares": _shares(counts, len(values)),
+        "shares": _shares(counts, n),
         "mean": points.mean() if len(points) else None,
-        "median": points.median() if len(points) else None,
-        "sd": points.std(ddof=0) if len(points) else None,
+        "median": np.median(points) if len(points) else None,
+        "sd": points.std() if len(points) else None,
     }
 
 
@@ -411,6 +437,40 @@ def _member_rows(
     if not rows.empty:
         rows = with_item_and_value(rows)
     return rows
+
+
+def _self_levels(*, round_: AssessmentRound) -> pd.DataFrame:
+    """Submitted self-assessed competency levels of England (one query): one row per PCT
+    (indexed by ODS code), one column per competency (``c1`` … ``cN``)."""
+    return self_levels(_self_rows(round_=round_))
+
+
+def self_levels(self_rows: pd.DataFrame) -> pd.DataFrame:
+    """``_self_rows``' long table as one row per PCT and one column per competency (a
+    self-assessment rates each competency once)."""
+    if self_rows.empty:
+        return pd.DataFrame(index=pd.Index([], name="ods_code"))
+    items = self_rows["number"].astype(int).map(competency_code)
+    return self_rows.assign(item=items).pivot(index="ods_code", columns="item", values="level")
+
+
+def self_assessment_gaps(
+    england: pd.DataFrame, levels: pd.DataFrame, columns: list[str]
+) -> pd.Series:
+    """The mean gap (agreed - self-assessed level) of each PCT of ``england`` that
+    self-assessed (``levels``: ``self_levels``), over the competencies both rated; NaN for
+    a PCT with none. Indexed by ODS code."""
+    agreed = england.set_index("ods_code")
+    common = levels.index.intersection(agreed.index)
+    gaps = agreed.loc[common, columns].to_numpy(dtype=float, na_value=np.nan) - levels.reindex(
+        index=common, columns=columns
+    ).to_numpy(dtype=float, na_value=np.nan)
+    both = ~np.isnan(gaps)
+    counts = both.sum(axis=1)
+    sums = np.where(both, gaps, 0.0).sum(axis=1)
+    return pd.Series(
+        np.divide(sums, counts, out=np.full(len(common), np.nan), where=counts > 0), index=common
+    )
 
 
 def _self_rows(*, round_: AssessmentRound) -> pd.DataFrame:
@@ -459,7 +519,7 @@ def _flags(
     england: pd.DataFrame,
     in_region: pd.Series,
     member_rows: pd.DataFrame,
-    self_rows: pd.DataFrame,
+    self_levels: pd.DataFrame,
     columns: list[str],
 ) -> list[Flag]:
     """Every flag of the region (``in_region``: True for its rows of ``england``);
@@ -470,7 +530,7 @@ def _flags(
         england=england,
         in_region=in_region,
         panels=panel_facts(member_rows),
-        self_rows=self_rows,
+        self_levels=self_levels,
         columns=columns,
     )
 
@@ -480,14 +540,14 @@ def _flags_from(
     england: pd.DataFrame,
     in_region: pd.Series,
     panels: PanelFacts,
-    self_rows: pd.DataFrame,
+    self_levels: pd.DataFrame,
     columns: list[str],
 ) -> list[Flag]:
-    """``_flags`` from the region's ``PanelFacts`` (PCTs outside ``in_region``'s rows, e.g.
-    without agreed ratings yet, are left out)."""
+    """``_flags`` from the region's ``PanelFacts`` and England's ``self_levels`` (PCTs
+    outside ``in_region``'s rows, e.g. without agreed ratings yet, are left out)."""
     region = england[in_region]
     region_codes = set(region["ods_code"])
-    pct_names = dict(zip(england["ods_code"], england["pct"], strict=True))
+    pct_names = dict(zip(region["ods_code"], region["pct"], strict=True))
     agreed_long = region.melt(
         id_vars=["ods_code", "pct"], value_vars=columns, var_name="item", value_name="level"
     )
@@ -500,15 +560,9 @@ def _flags_from(
         for ods, seats, items in panels.identical
         if ods in region_codes
     ]
-    if not self_rows.empty:
-        agreed_all = england.melt(
-            id_vars=["ods_code"], value_vars=columns, var_name="item", value_name="agreed"
-        )
-        self_rows = self_rows.assign(item=self_rows["number"].astype(int).map(competency_code))
-        merged = self_rows.merge(agreed_all, on=["ods_code", "item"])
-        merged["gap"] = pd.to_numeric(merged["agreed"]) - merged["level"]
+    if not self_levels.empty:
         flags += self_assessment_gap_flags(
-            merged.groupby("ods_code")["gap"].mean(), region_codes, pct_names
+            self_assessment_gaps(england, self_levels, columns), region_codes, pct_names
         )
     flags += red_all_three_flags(region)
     return flags
@@ -524,13 +578,13 @@ def round_flags(
     if england is None:
         england = ratings_frame(round_=round_)
     member_rows = _member_rows(round_=round_)
-    self_rows = _self_rows(round_=round_)
+    levels = _self_levels(round_=round_)
     return {
         sha: _flags(
             england=england,
             in_region=england["sha"] == sha,
             member_rows=member_rows,
-            self_rows=self_rows,
+            self_levels=levels,
             columns=columns,
         )
         for sha in sorted(set(england["sha"]))
@@ -631,15 +685,15 @@ def _region_figures(
         england=england,
         in_region=in_region,
         panels=panels,
-        self_rows=_self_rows(round_=round_),
+        self_levels=_self_levels(round_=round_),
         columns=columns,
     )
     competency_stats = [
         ItemStats(
             c,
             f"{c[1:]}. {names[c]}",
-            _describe(region[c]),
-            _describe(england[c]),
+            describe_levels(region[c]),
+            describe_levels(england[c]),
             z_score(england[c], region[c]),
         )
         for c in columns
@@ -648,8 +702,8 @@ def _region_figures(
         ItemStats(
             a,
             GovernanceArea.Code(a).label,
-            _describe_lights(region[a]),
-            _describe_lights(england[a]),
+            describe_lights(region[a]),
+            describe_lights(england[a]),
         )
         for a in AREAS
     ]
