@@ -519,7 +519,7 @@ def _flags(
     england: pd.DataFrame,
     in_region: pd.Series,
     member_rows: pd.DataFrame,
-    self_levels: pd.DataFrame,
+    self_assessed: pd.DataFrame,
     columns: list[str],
 ) -> list[Flag]:
     """Every flag of the region (``in_region``: True for its rows of ``england``);
@@ -530,7 +530,7 @@ def _flags(
         england=england,
         in_region=in_region,
         panels=panel_facts(member_rows),
-        self_levels=self_levels,
+        self_assessed=self_assessed,
         columns=columns,
     )
 
@@ -540,11 +540,12 @@ def _flags_from(
     england: pd.DataFrame,
     in_region: pd.Series,
     panels: PanelFacts,
-    self_levels: pd.DataFrame,
+    self_assessed: pd.DataFrame,
     columns: list[str],
 ) -> list[Flag]:
-    """``_flags`` from the region's ``PanelFacts`` and England's ``self_levels`` (PCTs
-    outside ``in_region``'s rows, e.g. without agreed ratings yet, are left out)."""
+    """``_flags`` from the region's ``PanelFacts`` and England's self-assessed levels
+    (``self_levels``); PCTs outside ``in_region``'s rows, e.g. without agreed ratings yet,
+    are left out."""
     region = england[in_region]
     region_codes = set(region["ods_code"])
     pct_names = dict(zip(region["ods_code"], region["pct"], strict=True))
@@ -560,9 +561,9 @@ def _flags_from(
         for ods, seats, items in panels.identical
         if ods in region_codes
     ]
-    if not self_levels.empty:
+    if not self_assessed.empty:
         flags += self_assessment_gap_flags(
-            self_assessment_gaps(england, self_levels, columns), region_codes, pct_names
+            self_assessment_gaps(england, self_assessed, columns), region_codes, pct_names
         )
     flags += red_all_three_flags(region)
     return flags
@@ -584,7 +585,7 @@ def round_flags(
             england=england,
             in_region=england["sha"] == sha,
             member_rows=member_rows,
-            self_levels=levels,
+            self_assessed=levels,
             columns=columns,
         )
         for sha in sorted(set(england["sha"]))
@@ -685,7 +686,7 @@ def _region_figures(
         england=england,
         in_region=in_region,
         panels=panels,
-        self_levels=_self_levels(round_=round_),
+        self_assessed=_self_levels(round_=round_),
         columns=columns,
     )
     competency_stats = [
