@@ -106,7 +106,6 @@ def moderation_page(request, region: RegionRound):
             "kept_html": _kept_parts(data),
             "page": page,
             "page_numbers": list(page.paginator.get_elided_page_range(page.number)),
-            "ellipsis": Paginator.ELLIPSIS,
             "lookup": lookup,
             "rows": rating_rows(
                 assessments=[by_id[i] for i in ids],
