@@ -98,6 +98,7 @@ def formation_region(request, round_: AssessmentRound):
     context = {
         "round": round_,
         "sha": sha,
+        "region": sha or (shas[0] if len(shas) == 1 and not summary else None),
         "shas": shas,
         "is_national": scope.is_national,
         "summary": summary,
