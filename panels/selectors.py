@@ -99,15 +99,21 @@ def seats_with_people() -> QuerySet[Seat]:
 
 
 def formation_assessments(
-    *, round: AssessmentRound, sha_ids: Iterable[int] | None = None
+    *,
+    round: AssessmentRound,
+    sha_ids: Iterable[int] | None = None,
+    assessment_ids: Iterable[int] | None = None,
 ) -> QuerySet[Assessment]:
-    """Assessments of ``round`` (of these SHAs; all if None), by SHA then PCT name.
+    """Assessments of ``round`` (of these SHAs, or with these ids; all if None), by SHA then
+    PCT name.
 
     Each comes with its PCT, SHA, panel and the panel's seats with people: two queries.
     """
     assessments = Assessment.objects.filter(round=round)
     if sha_ids is not None:
         assessments = assessments.filter(pct__sha_id__in=list(sha_ids))
+    if assessment_ids is not None:
+        assessments = assessments.filter(pk__in=list(assessment_ids))
     return (
         assessments.select_related("round", "pct__sha", "panel")
         .prefetch_related(Prefetch("panel__seats", queryset=seats_with_people()))
@@ -116,11 +122,38 @@ def formation_assessments(
 
 
 @dataclass(frozen=True)
+class FormationEntry:
+    """One PCT of the formation list, as little as its order, lookup and page need."""
+
+    assessment_id: int
+    ods_code: str
+    name: str
+    sha_id: int
+
+
+def formation_index(
+    *, round: AssessmentRound, sha_ids: Iterable[int] | None = None
+) -> list[FormationEntry]:
+    """The round's PCTs (of these SHAs; all if None) in the list's order, by SHA then PCT
+    name: one ``values()`` query, so that a page of the list and a lookup need no more."""
+    assessments = Assessment.objects.filter(round=round)
+    if sha_ids is not None:
+        assessments = assessments.filter(pct__sha_id__in=list(sha_ids))
+    return [
+        FormationEntry(*row)
+        for row in assessments.order_by("pct__sha__name", "pct__sha_id", "pct__name").values_list(
+            "pk", "pct__ods_code", "pct__name", "pct__sha_id"
+        )
+    ]
+
+
+@dataclass(frozen=True)
 class ReciprocalWarning:
     """Two PCT chief executives assessing each other's PCT in the same round."""
 
     pct_ids: tuple[int, int]
     message: str
+    sha_ids: tuple[int, int] = (0, 0)  # the SHAs of ``pct_ids``, in the same order
 
 
 def reciprocal_warnings(
@@ -134,21 +167,25 @@ def reciprocal_warnings(
     Kept are the pairs where either assessed PCT belongs to one of ``sha_ids`` (all pairs
     if None), and, with ``pct_id``, only the pairs that PCT is part of.
     """
-    rows = list(
-        Seat.objects.filter(
-            panel__assessment__round=round,
-            person__job_role=JobRole.CHIEF_EXECUTIVE,
-            person__pct__isnull=False,
+    seats = Seat.objects.filter(
+        panel__assessment__round=round,
+        person__job_role=JobRole.CHIEF_EXECUTIVE,
+        person__pct__isnull=False,
+    )
+    if sha_ids is not None:  # both seats of a pair touching a region: one way or the other
+        sha_ids = list(sha_ids)
+        seats = seats.filter(
+            Q(person__pct__sha_id__in=sha_ids) | Q(panel__assessment__pct__sha_id__in=sha_ids)
         )
-        .values(
+    rows = list(
+        seats.values(
             "person__pct_id",
             "panel__assessment__pct_id",
             "person__job_role",
             "person__full_name",
             "person__pct__name",
             "person__pct__sha_id",
-        )
-        .order_by("person__full_name", "pk")
+        ).order_by("person__full_name", "pk")
     )
     pairs = reciprocal_chief_executives(
         [(r["person__pct_id"], r["panel__assessment__pct_id"], r["person__job_role"]) for r in rows]
@@ -174,6 +211,7 @@ def reciprocal_warnings(
                     f"{other['person__full_name']} sits on the panel of "
                     f"{one['person__pct__name']}: they assess each other's PCT this round."
                 ),
+                sha_ids=(one["person__pct__sha_id"], other["person__pct__sha_id"]),
             )
         )
     return warnings
@@ -214,20 +252,29 @@ class FormationRow:
 
 @dataclass
 class FormationOverview:
+    """The rows of one page of the list and the warnings that concern them."""
+
     rows: list[FormationRow]
-    panel_counts: dict[int, int]  # person id -> panels this round
     warnings: list[ReciprocalWarning]
 
 
 def formation_overview(
-    *, round: AssessmentRound, sha_ids: Iterable[int] | None = None
+    *,
+    round: AssessmentRound,
+    sha_ids: Iterable[int] | None = None,
+    assessment_ids: Iterable[int] | None = None,
+    warnings: list[ReciprocalWarning] | None = None,
 ) -> FormationOverview:
-    """Every assessment of the SHAs in the round with its panel, seats and people, the
-    per-person panel counts and the reciprocal warnings: four queries, whatever the size."""
+    """The assessments of the SHAs in the round (or only those of ``assessment_ids``, one
+    page of the list) with their panel, seats and people, and the reciprocal warnings that
+    concern them: three queries whatever the size (two when ``warnings`` are given, as
+    :func:`reciprocal_warnings` of the same round and SHAs)."""
     sha_ids = None if sha_ids is None else list(sha_ids)
-    assessments = list(formation_assessments(round=round, sha_ids=sha_ids))
-    counts = panel_counts(round=round)
-    warnings = reciprocal_warnings(round=round, sha_ids=sha_ids)
+    assessments = list(
+        formation_assessments(round=round, sha_ids=sha_ids, assessment_ids=assessment_ids)
+    )
+    if warnings is None:
+        warnings = reciprocal_warnings(round=round, sha_ids=sha_ids)
     by_pct: dict[int, list[str]] = {}
     for warning in warnings:
         for pct_id in warning.pct_ids:
@@ -237,7 +284,94 @@ def formation_overview(
         panel = getattr(assessment, "panel", None)
         seats = list(panel.seats.all()) if panel is not None else []
         rows.append(FormationRow(assessment, seats, by_pct.get(assessment.pct_id, [])))
-    return FormationOverview(rows=rows, panel_counts=counts, warnings=warnings)
+    shown = {a.pct_id for a in assessments}
+    return FormationOverview(
+        rows=rows, warnings=[w for w in warnings if shown.intersection(w.pct_ids)]
+    )
+
+
+#: The stages the formation counts name one by one; every later stage counts as "later".
+FORMATION_STAGES = (Stage.SELF_ASSESSMENT, Stage.PANEL_FORMATION, Stage.SCORING)
+
+
+@dataclass
+class FormationCounts:
+    """How far panel formation has come in one region (or several, added up)."""
+
+    pcts: int = 0
+    stages: dict[int, int] = field(default_factory=dict)  # stage value -> PCTs
+    seats: int = 0
+    filled: int = 0
+    panels_complete: int = 0  # panels whose every seat is filled
+    ready: int = 0  # complete panels still at panel formation: scoring may open
+    warned: int = 0  # PCTs with a reciprocal warning
+
+    @property
+    def by_stage(self) -> list[tuple[str, int]]:
+        """(label, PCTs) for each of FORMATION_STAGES, then every later stage together."""
+        named = [(stage.label, self.stages.get(stage.value, 0)) for stage in FORMATION_STAGES]
+        later = sum(n for value, n in self.stages.items() if value > FORMATION_STAGES[-1])
+        return [*named, ("Later stages", later)]
+
+    def add(self, other: "FormationCounts") -> None:
+        self.pcts += other.pcts
+        for value, n in other.stages.items():
+            self.stages[value] = self.stages.get(value, 0) + n
+        self.seats += other.seats
+        self.filled += other.filled
+        self.panels_complete += other.panels_complete
+        self.ready += other.ready
+        self.warned += other.warned
+
+
+def formation_counts(
+    *,
+    round: AssessmentRound,
+    sha_ids: Iterable[int] | None = None,
+    warnings: list[ReciprocalWarning] | None = None,
+) -> dict[int, FormationCounts]:
+    """Each SHA's :class:`FormationCounts` in the round (of these SHAs; all if None), by
+    SHA id, counted by the database: two grouped queries whatever the number of PCTs, and
+    one more unless ``warnings`` (:func:`reciprocal_warnings` of the round) are given."""
+    sha_ids = None if sha_ids is None else list(sha_ids)
+    assessments = Assessment.objects.filter(round=round)
+    seats = Seat.objects.filter(panel__assessment__round=round)
+    if sha_ids is not None:
+        assessments = assessments.filter(pct__sha_id__in=sha_ids)
+        seats = seats.filter(panel__assessment__pct__sha_id__in=sha_ids)
+    counts: dict[int, FormationCounts] = {}
+    for row in assessments.values("pct__sha_id", "stage").annotate(n=Count("pk")).order_by():
+        region = counts.setdefault(row["pct__sha_id"], FormationCounts())
+        region.pcts += row["n"]
+        region.stages[row["stage"]] = region.stages.get(row["stage"], 0) + row["n"]
+    seat_rows = (
+        seats.values("panel__assessment__pct__sha_id", "panel__assessment__stage")
+        .annotate(
+            seats=Count("pk"),
+            filled=Count("pk", filter=Q(person__isnull=False)),
+            panels=Count("panel_id", distinct=True),
+            open_panels=Count("panel_id", distinct=True, filter=Q(person__isnull=True)),
+        )
+        .order_by()
+    )
+    for row in seat_rows:
+        region = counts.setdefault(row["panel__assessment__pct__sha_id"], FormationCounts())
+        complete = row["panels"] - row["open_panels"]
+        region.seats += row["seats"]
+        region.filled += row["filled"]
+        region.panels_complete += complete
+        if row["panel__assessment__stage"] == Stage.PANEL_FORMATION:
+            region.ready += complete
+    if warnings is None:
+        warnings = reciprocal_warnings(round=round, sha_ids=sha_ids)
+    warned: dict[int, set[int]] = {}
+    for warning in warnings:
+        for pct_id, sha_id in zip(warning.pct_ids, warning.sha_ids, strict=True):
+            warned.setdefault(sha_id, set()).add(pct_id)
+    for sha_id, pct_ids in warned.items():
+        if sha_id in counts and (sha_ids is None or sha_id in sha_ids):
+            counts[sha_id].warned = len(pct_ids)
+    return counts
 
 
 def eligible_people(*, seat_type: SeatType, assessment: Assessment) -> QuerySet[Person]:

@@ -8,10 +8,11 @@ services refuse what the stage or the seat rules do not allow, and the page says
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import re_path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import regions_visible_to, round_by_slug, view_access
@@ -21,10 +22,15 @@ from assessments.selectors import user_scope
 from panels.access import panel_assessment
 from panels.eligibility import SEAT_CHANGE_STAGES
 from panels.forms.formation import PanelSeatsForm
+from panels.forms.lookup import PctLookupForm
 from panels.selectors import (
+    FormationCounts,
     assessment_history,
+    formation_counts,
+    formation_index,
     formation_overview,
     formation_page,
+    reciprocal_warnings,
     seats_with_people,
 )
 from panels.services.formation import (
@@ -52,10 +58,16 @@ def _back(request, default: str) -> str:
     return default
 
 
+PAGE_SIZE = 50  # PCTs to a page of the formation list
+
+
 @require_http_methods(["GET"])
 @view_access("panels.view_formation", lookup=round_by_slug)
 def formation_region(request, round_: AssessmentRound):
-    """A region's PCTs in a round: stage, seats filled, warnings and actions."""
+    """A region's PCTs in a round, 50 to a page: stage, seats filled, warnings and actions,
+    below the whole region's counts. The national team, until it names a region
+    (``?sha=``), sees one row of counts per SHA instead of every PCT of England.
+    ``?pct=`` (an ODS code or a name) jumps to the page holding that PCT."""
     scope = user_scope(request.user)
     shas = list(regions_visible_to(request.user))
     code = request.GET.get("sha", "").strip().upper()
@@ -67,18 +79,81 @@ def formation_region(request, round_: AssessmentRound):
         sha_ids = [sha.pk]
     else:
         sha_ids = None if scope.is_national else [s.pk for s in shas]
-    overview = formation_overview(round=round_, sha_ids=sha_ids)
-    return render(
-        request,
-        "panels/formation_region.html",
-        {
-            "round": round_,
-            "overview": overview,
-            "sha": sha,
-            "shas": shas,
-            "is_national": scope.is_national,
-        },
-    )
+    summary = scope.is_national and sha is None
+    if sha is not None:
+        where = f"of {sha.name}"
+    elif summary:
+        where = "in England"
+    else:
+        where = f"of {shas[0].name}" if len(shas) == 1 else "in your regions"
+
+    index = None
+    lookup = PctLookupForm(request.GET if "pct" in request.GET else None, pcts=(), where=where)
+    if lookup.is_bound:
+        index = formation_index(round=round_, sha_ids=sha_ids)
+        lookup = PctLookupForm(request.GET, pcts=index, where=where)
+        if lookup.is_valid():
+            return _found(request, round_, index, lookup, sha=sha, by_region=summary, shas=shas)
+
+    context = {
+        "round": round_,
+        "sha": sha,
+        "region": sha or (shas[0] if len(shas) == 1 and not summary else None),
+        "shas": shas,
+        "is_national": scope.is_national,
+        "summary": summary,
+        "lookup": lookup,
+    }
+    warnings = reciprocal_warnings(round=round_, sha_ids=sha_ids)
+    counts = formation_counts(round=round_, sha_ids=sha_ids, warnings=warnings)
+    total = FormationCounts()
+    for region_counts in counts.values():
+        total.add(region_counts)
+    context["total"] = total
+    if summary:
+        context["regions"] = [(s, counts.get(s.pk, FormationCounts())) for s in shas]
+        return render(request, "panels/formation_region.html", context)
+
+    if index is None:
+        index = formation_index(round=round_, sha_ids=sha_ids)
+    try:
+        page = Paginator(index, PAGE_SIZE).page(request.GET.get("page", "1"))
+    except InvalidPage:
+        raise Http404("No such page of the list.") from None
+    context |= {
+        "page": page,
+        "page_numbers": list(page.paginator.get_elided_page_range(page.number)),
+        "query": urlencode({"sha": sha.ods_code}) if sha else "",
+        "overview": formation_overview(
+            round=round_,
+            assessment_ids=[entry.assessment_id for entry in page.object_list],
+            warnings=warnings,
+        ),
+    }
+    return render(request, "panels/formation_region.html", context)
+
+
+def _found(request, round_, index, lookup, *, sha, by_region: bool, shas) -> HttpResponse:
+    """Redirect to the page of the list holding the PCT the lookup found: for the national
+    team's summary, the page of that PCT's region."""
+    position = lookup.cleaned_data["pct"]
+    found = index[position]
+    if lookup.matches > 1:
+        messages.info(
+            request,
+            f"{lookup.matches} PCTs match “{request.GET['pct'].strip()}”: this is "
+            f"{found.name} ({found.ods_code}). Enter an ODS code to find another.",
+        )
+    query = {}
+    if by_region:  # the index runs region by region: count from the region's first PCT
+        first = next(n for n, entry in enumerate(index) if entry.sha_id == found.sha_id)
+        position -= first
+        query["sha"] = next(s.ods_code for s in shas if s.pk == found.sha_id)
+    elif sha is not None:
+        query["sha"] = sha.ods_code
+    query["page"] = position // PAGE_SIZE + 1
+    url = reverse("panels:formation_region", args=[round_.slug])
+    return redirect(f"{url}?{urlencode(query)}#pct-{found.ods_code}")
 
 
 @require_http_methods(["GET", "POST"])

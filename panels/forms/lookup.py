@@ -1,0 +1,53 @@
+""" "Find a PCT" on the panel formation list: an ODS code, a whole name or part of one.
+
+The same idea as the moderation grid's lookup (reports depend on panels, not the other way
+round, so the form is written again here rather than imported).
+"""
+
+from django import forms
+
+
+class PctLookupForm(forms.Form):
+    """Resolves the text against ``pcts`` (entries with ``ods_code`` and ``name``, in the
+    list's order) so that the page can jump to the page of the list holding it.
+
+    ``cleaned_data["pct"]`` is the PCT's position in ``pcts``; ``matches`` is how many PCTs
+    matched (the first in the list's order is taken: an ODS code or a whole name before a
+    part of a name).
+    """
+
+    pct = forms.CharField(
+        label="Find a PCT",
+        max_length=100,
+        help_text="Its ODS code (such as 5ND) or part of its name.",
+        error_messages={"required": "Enter the ODS code or part of the name of a PCT."},
+    )
+
+    def __init__(self, *args, pcts, where: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pcts = pcts
+        self.where = where
+        self.matches = 0
+        self.fields["pct"].widget.attrs.update(
+            {"class": "form-control", "autocomplete": "off", "spellcheck": "false"}
+        )
+        if self.is_bound and self.errors:
+            self.fields["pct"].widget.attrs["class"] += " is-invalid"
+
+    def clean_pct(self) -> int:
+        text = self.cleaned_data["pct"].strip()
+        wanted = text.casefold()
+        whole = [
+            n
+            for n, pct in enumerate(self.pcts)
+            if pct.ods_code.casefold() == wanted or pct.name.casefold() == wanted
+        ]
+        found = whole or [n for n, pct in enumerate(self.pcts) if wanted in pct.name.casefold()]
+        if not found:
+            raise forms.ValidationError(
+                f"No PCT {self.where} matches “{text}”: enter its ODS code (such as "
+                f"{self.pcts[0].ods_code if self.pcts else '5ND'}) or part of its name.",
+                code="no_match",
+            )
+        self.matches = len(found)
+        return found[0]
