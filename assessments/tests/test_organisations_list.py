@@ -199,3 +199,14 @@ def test_file_preview_refuses_a_file_that_is_not_utf8_showing_the_list(national_
     }
     assert "<strong>No organisations</strong> in England." in response.text
     assert "There are no PCTs yet" in response.text
+
+
+def test_organisation_list_refuses_a_search_over_100_characters(national_client, shas):
+    PCTFactory(ods_code="5ND", sha=shas[0])
+    PCTFactory(ods_code="5PG", sha=shas[1])
+
+    response = national_client.get(URL, {"sha": "Q30", "q": "x" * 101})
+
+    assert response.context["filter_form"].errors == {"q": ["Enter at most 100 characters."]}
+    assert '<a href="#id_q">ODS code or name: Enter at most 100 characters.</a>' in (response.text)
+    assert _codes(response) == ["5ND"]  # the region still applies
