@@ -27,6 +27,7 @@ from datetime import date
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from assessments.models import PCTChange, PrimaryCareTrust, Standing, StrategicHealthAuthority
 from assessments.reference import (
@@ -270,6 +271,20 @@ def pcts_file_apply(
     return plan
 
 
-def organisations_overview():
-    """Every PCT with its SHA, by SHA then name (one query)."""
-    return PrimaryCareTrust.objects.select_related("sha").order_by("sha__name", "name")
+def organisations_overview(
+    *, sha: StrategicHealthAuthority | None = None, search: str = ""
+) -> QuerySet[PrimaryCareTrust]:
+    """The PCTs with their SHA, by SHA then name: all of them, or those of ``sha``, and
+    those whose ODS code is ``search`` or whose name contains it (either case). A lazy
+    queryset: page it (one query for the count, one for a page)."""
+    pcts = PrimaryCareTrust.objects.select_related("sha").order_by("sha__name", "name")
+    if sha is not None:
+        pcts = pcts.filter(sha=sha)
+    if search := search.strip():
+        pcts = pcts.filter(Q(ods_code__iexact=search) | Q(name__icontains=search))
+    return pcts
+
+
+def sha_options() -> list[StrategicHealthAuthority]:
+    """The SHAs by name, for a filter's select (one query)."""
+    return list(StrategicHealthAuthority.objects.order_by("name"))

@@ -1,4 +1,6 @@
-"""Forms of the organisations pages: a PCT, and a file of PCTs."""
+"""Forms of the organisations pages: a PCT, a file of PCTs, and the list's filters."""
+
+from urllib.parse import urlencode
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -65,3 +67,64 @@ class PctFileForm(_Form):
             raise forms.ValidationError(
                 "The file is not UTF-8 text: save it as CSV (UTF-8) and try again."
             ) from None
+
+
+class PctFilterForm(forms.Form):
+    """The filters of the PCT list (GET): one SHA by its ODS code (empty: every region) and
+    an ODS code or part of a name. ``shas``: the SHAs for the select, read once by the view,
+    so that checking the choice reads nothing more. A lower-case code (``q36``) is taken.
+
+    ``filters()`` gives the selector's arguments from what is valid (an invalid SHA filters
+    nothing, and the page shows why in its error summary); ``query()`` the same filters as
+    a query string for the page links.
+    """
+
+    sha = forms.ChoiceField(
+        label="Region (SHA)",
+        required=False,
+        error_messages={
+            "invalid_choice": "There is no SHA with the code “%(value)s”. Choose a region "
+            "from the list."
+        },
+    )
+    q = forms.CharField(
+        label="ODS code or name",
+        required=False,
+        max_length=100,
+        help_text="Such as 5PG, or part of a name.",
+        error_messages={"max_length": "Enter at most %(limit_value)d characters."},
+    )
+
+    def __init__(self, data=None, *, shas: list[StrategicHealthAuthority], **kwargs):
+        if data is not None and "sha" in data:
+            data = data.copy()
+            data["sha"] = data["sha"].strip().upper()
+        super().__init__(data, **kwargs)
+        self.shas = {sha.ods_code: sha for sha in shas}
+        self.fields["sha"].choices = [("", "All regions")] + [
+            (sha.ods_code, sha.name) for sha in shas
+        ]
+        self.fields["sha"].widget.attrs.update({"class": "form-select"})
+        self.fields["q"].widget.attrs.update(
+            {"class": "form-control", "autocomplete": "off", "spellcheck": "false"}
+        )
+        for name in self.errors:  # an unbound form has none
+            self.fields[name].widget.attrs["class"] += " is-invalid"
+
+    def filters(self) -> dict:
+        """``{"sha": an SHA or None, "search": text}`` from the valid fields."""
+        data = getattr(self, "cleaned_data", {})  # set once a bound form is checked
+        return {
+            "sha": self.shas.get(data.get("sha") or ""),
+            "search": (data.get("q") or "").strip(),
+        }
+
+    def query(self) -> str:
+        """The valid filters as a query string (``sha=Q36&q=north``, or empty)."""
+        filters = self.filters()
+        params = {}
+        if filters["sha"] is not None:
+            params["sha"] = filters["sha"].ods_code
+        if filters["search"]:
+            params["q"] = filters["search"]
+        return urlencode(params)
