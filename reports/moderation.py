@@ -595,9 +595,86 @@ _ENGLAND_PANELS: Kept[PanelFacts] = Kept("cross-check panels", size=4)
 
 def england_panel_facts(*, round_: AssessmentRound, fingerprint: tuple) -> PanelFacts:
     """``PanelFacts`` of every submitted member of the round (``fingerprint``:
-    ``round_inputs_fingerprint``): one query when they are not kept, none otherwise."""
+    ``round_inputs_fingerprint``): no query when they are kept; otherwise the assessments
+    past scoring, their members' scores and those assessments again unless their facts
+    are kept (``_SETTLED_PANELS``), and the members' scores of the assessments not past
+    scoring."""
     seats = tuple(row for row in fingerprint if row[0] == "seats")
-    return _ENGLAND_PANELS.get((round_.pk, seats), lambda: panel_facts(_member_rows(round_=round_)))
+    return _ENGLAND_PANELS.get((round_.pk, seats), lambda: _england_panel_facts(round_=round_))
+
+
+# The members' facts of the assessments past scoring, kept under the set of those
+# assessments: their scores can no longer change (``member_scores_save``,
+# ``member_scores_submit`` and ``seat_mark_absent`` refuse after scoring), so a member who
+# saves elsewhere makes only the few panels still scoring be read again, not England's.
+_SETTLED_PANELS: Kept[PanelFacts] = Kept("cross-check settled panels", size=4)
+
+
+def _england_panel_facts(*, round_: AssessmentRound) -> PanelFacts:
+    def settled_ids() -> frozenset[int]:
+        return frozenset(
+            Assessment.objects.filter(round=round_, stage__gt=Stage.SCORING).values_list(
+                "pk", flat=True
+            )
+        )
+
+    settled = settled_ids()
+    key = (round_.pk, settled)
+    past = _SETTLED_PANELS.peek(key)
+    if past is None:
+        past = panel_facts(_stage_member_rows(round_=round_))
+        if settled_ids() == settled:  # kept only if no assessment moved while they were read
+            _SETTLED_PANELS.put(key, past)
+    live_rows = _stage_member_rows(round_=round_, settled=False)
+    live = panel_facts(live_rows)
+    # A PCT's facts depend on its own members' scores alone; one that moved between the two
+    # reads counts as the later read found it.
+    moved = set(live_rows["ods_code"]) if not live_rows.empty else set()
+    medians = past.medians
+    if moved and not medians.empty:
+        medians = medians[~medians.index.get_level_values(0).isin(moved)]
+    return PanelFacts(
+        _joined(medians, live.medians),
+        sorted([p for p in past.identical if p[0] not in moved] + live.identical),
+    )
+
+
+def _joined(*medians: pd.Series) -> pd.Series:
+    """Members' medians of disjoint sets of PCTs as one series (an empty one, whose index
+    has no levels, left out)."""
+    given = [part for part in medians if not part.empty]
+    if not given:
+        return medians[0]
+    return pd.concat(given).rename("median") if len(given) > 1 else given[0]
+
+
+def _stage_member_rows(*, round_: AssessmentRound, settled: bool = True) -> pd.DataFrame:
+    """``_member_rows`` of England's assessments past scoring, or (not ``settled``) of the
+    others (one query)."""
+    scores = MemberScore.objects.filter(
+        seat__panel__assessment__round=round_,
+        seat__submitted_at__isnull=False,
+        seat__absence_reason="",
+        sub_indicator__isnull=True,
+    )
+    past = {"seat__panel__assessment__stage__gt": Stage.SCORING}
+    scores = scores.filter(**past) if settled else scores.exclude(**past)
+    rows = pd.DataFrame(
+        list(
+            scores.values_list(
+                "seat__panel__assessment__pct__ods_code",
+                "seat_id",
+                "competency__number",
+                "area__code",
+                "level",
+                "light",
+            )
+        ),
+        columns=["ods_code", "seat", "number", "area", "level", "light"],
+    )
+    if not rows.empty:
+        rows = with_item_and_value(rows)
+    return rows
 
 
 def round_inputs_fingerprint(*, round_: AssessmentRound) -> tuple:

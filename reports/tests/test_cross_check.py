@@ -191,9 +191,10 @@ def test_page_query_count_does_not_grow(client, django_assert_num_queries, shas)
 
     # Computed: the session and user (2), the round, the competency key, the competencies,
     # the figures version, the inputs' fingerprint, the round's frame (version, competencies,
-    # rows), the members' scores, the self-assessments, the moves, the reviews, the
-    # regions' stages (region_stage), the SHAs.
-    with django_assert_num_queries(17):
+    # rows), the assessments past scoring (twice) and their members' scores, the others'
+    # members' scores, the self-assessments, the moves, the reviews, the regions' stages
+    # (region_stage), the SHAs.
+    with django_assert_num_queries(20):
         client.get(f"/reports/cross-check/{round_.slug}/")
     # Kept: neither the frame nor the members' scores nor the self-assessments are read.
     with django_assert_num_queries(12):

@@ -158,3 +158,39 @@ def test_kept_page_shows_a_self_assessment_submitted_on_the_next_request(nationa
     Assessment.objects.filter(pk=outlier.pk).update(stage=Stage.PANEL_FORMATION)
 
     assert page(national, world)[region.ods_code].flags["self-assessment-gap"] == 1
+
+
+def test_kept_page_reads_again_only_the_panels_still_scoring(
+    national, django_assert_num_queries, world
+):
+    sha = SHAFactory()
+    settled = PanelFactory(assessment=add_pct(world, sha))  # at moderation
+    scoring = PanelFactory(assessment=add_pct(world, sha, stage=Stage.SCORING))
+    for panel in (settled, scoring):
+        for number in (1, 2, 3):
+            add_seat(world, panel, number)
+    assert page(national, world)[sha.ods_code].flags["identical-panel"] == 2
+    seat = scoring.seats.first()
+
+    MemberScore.objects.filter(seat=seat, competency__number=1).update(level=4)
+    Seat.objects.filter(pk=seat.pk).update(version=F("version") + 1)
+    # The kept page's 12, the round's frame (kept: its version), the assessments past
+    # scoring, the members' scores of the others, the self-assessments.
+    with django_assert_num_queries(16):
+        after = page(national, world)[sha.ods_code]
+
+    assert after.flags["identical-panel"] == 1
+
+
+def test_kept_page_shows_a_panel_sent_back_to_scoring_and_changed(national, world):
+    sha = SHAFactory()
+    assessment = add_pct(world, sha)  # at moderation: its members' facts are kept
+    panel = PanelFactory(assessment=assessment)
+    seats = [add_seat(world, panel, number) for number in (1, 2, 3)]
+    assert page(national, world)[sha.ods_code].flags["identical-panel"] == 1
+
+    Assessment.objects.filter(pk=assessment.pk).update(stage=Stage.SCORING)
+    MemberScore.objects.filter(seat=seats[0], competency__number=1).update(level=4)
+    Seat.objects.filter(pk=seats[0].pk).update(version=F("version") + 1)
+
+    assert page(national, world)[sha.ods_code].flags["identical-panel"] == 0
