@@ -514,27 +514,6 @@ def panel_facts(member_rows: pd.DataFrame) -> PanelFacts:
     return PanelFacts(medians, identical_panels(member_rows))
 
 
-def _flags(
-    *,
-    england: pd.DataFrame,
-    in_region: pd.Series,
-    member_rows: pd.DataFrame,
-    self_assessed: pd.DataFrame,
-    columns: list[str],
-) -> list[Flag]:
-    """Every flag of the region (``in_region``: True for its rows of ``england``);
-    ``member_rows`` may hold more than the region's PCTs."""
-    if not member_rows.empty:
-        member_rows = member_rows[member_rows["ods_code"].isin(set(england[in_region]["ods_code"]))]
-    return _flags_from(
-        england=england,
-        in_region=in_region,
-        panels=panel_facts(member_rows),
-        self_assessed=self_assessed,
-        columns=columns,
-    )
-
-
 def _flags_from(
     *,
     england: pd.DataFrame,
@@ -543,7 +522,8 @@ def _flags_from(
     self_assessed: pd.DataFrame,
     columns: list[str],
 ) -> list[Flag]:
-    """``_flags`` from the region's ``PanelFacts`` and England's self-assessed levels
+    """Every flag of the region (``in_region``: True for its rows of ``england``) from its
+    ``PanelFacts`` (England's do as well) and England's self-assessed levels
     (``self_levels``); PCTs outside ``in_region``'s rows, e.g. without agreed ratings yet,
     are left out."""
     region = england[in_region]
@@ -570,26 +550,171 @@ def _flags_from(
 
 
 def round_flags(
-    *, round_: AssessmentRound, england: pd.DataFrame | None = None
+    *,
+    round_: AssessmentRound,
+    england: pd.DataFrame | None = None,
+    columns: list[str] | None = None,
+    fingerprint: tuple | None = None,
 ) -> dict[str, list[Flag]]:
-    """The flags of every region of the round, by SHA code, in three queries (England's
-    agreed ratings, unless given as ``england``; members' scores; self-assessments): the
-    cross-check's view of them."""
-    columns = competency_columns(round_)
+    """The flags of every region of the round, by SHA code: the cross-check's view of them.
+
+    The members' facts (medians per PCT and item, identical panels) are taken once for
+    England, in one grouped pass over every submitted member's score, and kept under the
+    seats' part of ``round_inputs_fingerprint`` (``fingerprint``, read if not given); each
+    region's flags are then ``_flags_from`` with England's facts, which leaves out the
+    PCTs of other regions itself (a median joins only the region's agreed ratings; an
+    identical panel counts only if its PCT is the region's). Queries: England's agreed
+    ratings unless given as ``england`` (``ratings_frame``), the competencies unless given
+    as ``columns``, the fingerprint unless given, the members' scores unless their facts
+    are kept, the self-assessments."""
+    if columns is None:
+        columns = competency_columns(round_)
     if england is None:
         england = ratings_frame(round_=round_)
-    member_rows = _member_rows(round_=round_)
+    if fingerprint is None:
+        fingerprint = round_inputs_fingerprint(round_=round_)
+    panels = england_panel_facts(round_=round_, fingerprint=fingerprint)
     levels = _self_levels(round_=round_)
     return {
-        sha: _flags(
+        sha: _flags_from(
             england=england,
             in_region=england["sha"] == sha,
-            member_rows=member_rows,
+            panels=panels,
             self_assessed=levels,
             columns=columns,
         )
         for sha in sorted(set(england["sha"]))
     }
+
+
+# England's members' facts, kept under the round's seats' fingerprint alone: an adjustment
+# changes the figures version but not them, and reading and grouping every member's score
+# of England is most of the time the round's flags take to compute.
+_ENGLAND_PANELS: Kept[PanelFacts] = Kept("cross-check panels", size=4)
+
+
+def england_panel_facts(*, round_: AssessmentRound, fingerprint: tuple) -> PanelFacts:
+    """``PanelFacts`` of every submitted member of the round (``fingerprint``:
+    ``round_inputs_fingerprint``): no query when they are kept; otherwise the assessments
+    past scoring, their members' scores and those assessments again unless their facts
+    are kept (``_SETTLED_PANELS``), and the members' scores of the assessments not past
+    scoring."""
+    seats = tuple(row for row in fingerprint if row[0] == "seats")
+    return _ENGLAND_PANELS.get((round_.pk, seats), lambda: _england_panel_facts(round_=round_))
+
+
+# The members' facts of the assessments past scoring, kept under the set of those
+# assessments: their scores can no longer change (``member_scores_save``,
+# ``member_scores_submit`` and ``seat_mark_absent`` refuse after scoring), so a member who
+# saves elsewhere makes only the few panels still scoring be read again, not England's.
+_SETTLED_PANELS: Kept[PanelFacts] = Kept("cross-check settled panels", size=4)
+
+
+def _england_panel_facts(*, round_: AssessmentRound) -> PanelFacts:
+    def settled_ids() -> frozenset[int]:
+        return frozenset(
+            Assessment.objects.filter(round=round_, stage__gt=Stage.SCORING).values_list(
+                "pk", flat=True
+            )
+        )
+
+    settled = settled_ids()
+    key = (round_.pk, settled)
+    past = _SETTLED_PANELS.peek(key)
+    if past is None:
+        past = panel_facts(_stage_member_rows(round_=round_))
+        if settled_ids() == settled:  # kept only if no assessment moved while they were read
+            _SETTLED_PANELS.put(key, past)
+    live_rows = _stage_member_rows(round_=round_, settled=False)
+    live = panel_facts(live_rows)
+    # A PCT's facts depend on its own members' scores alone; one that moved between the two
+    # reads counts as the later read found it.
+    moved = set(live_rows["ods_code"]) if not live_rows.empty else set()
+    medians = past.medians
+    if moved and not medians.empty:
+        medians = medians[~medians.index.get_level_values(0).isin(moved)]
+    return PanelFacts(
+        _joined(medians, live.medians),
+        sorted([p for p in past.identical if p[0] not in moved] + live.identical),
+    )
+
+
+def _joined(*medians: pd.Series) -> pd.Series:
+    """Members' medians of disjoint sets of PCTs as one series (an empty one, whose index
+    has no levels, left out)."""
+    given = [part for part in medians if not part.empty]
+    if not given:
+        return medians[0]
+    return pd.concat(given).rename("median") if len(given) > 1 else given[0]
+
+
+def _stage_member_rows(*, round_: AssessmentRound, settled: bool = True) -> pd.DataFrame:
+    """``_member_rows`` of England's assessments past scoring, or (not ``settled``) of the
+    others (one query)."""
+    scores = MemberScore.objects.filter(
+        seat__panel__assessment__round=round_,
+        seat__submitted_at__isnull=False,
+        seat__absence_reason="",
+        sub_indicator__isnull=True,
+    )
+    past = {"seat__panel__assessment__stage__gt": Stage.SCORING}
+    scores = scores.filter(**past) if settled else scores.exclude(**past)
+    rows = pd.DataFrame(
+        list(
+            scores.values_list(
+                "seat__panel__assessment__pct__ods_code",
+                "seat_id",
+                "competency__number",
+                "area__code",
+                "level",
+                "light",
+            )
+        ),
+        columns=["ods_code", "seat", "number", "area", "level", "light"],
+    )
+    if not rows.empty:
+        rows = with_item_and_value(rows)
+    return rows
+
+
+def round_inputs_fingerprint(*, round_: AssessmentRound) -> tuple:
+    """``inputs_fingerprint`` for every region at once: one query whose answer changes
+    whenever an input of the round's flags that the figures version does not cover changes,
+    i.e. the members' scores of every region and the submitted self-assessments of England.
+
+    The same reasoning as ``inputs_fingerprint``'s, without the region's filter: members'
+    scores change only while their assessment is at scoring (``member_scores_save`` and
+    ``seat_mark_absent`` refuse otherwise), and a self-assessment only while its
+    assessment is at self-assessment, so only those rows are read. Each save claims the
+    seat's or self-assessment's version and each submission sets its time, so the sums
+    change; when the last member of a panel submits, or a board submits, the assessment
+    moves on and its rows leave the set, so the counts and sums of ids change too. What a
+    region is made of (each PCT's SHA) comes from ``ratings_frame``, covered by the
+    figures version.
+    """
+    seats = Seat.objects.filter(
+        panel__assessment__round=round_, panel__assessment__stage=Stage.SCORING
+    )
+    selves = SelfAssessment.objects.filter(
+        assessment__round=round_, assessment__stage=Stage.SELF_ASSESSMENT
+    )
+    aggregates = {
+        "n": Count("pk"),
+        "ids": Sum("pk"),
+        "version": Sum("version"),
+        "last": Max("submitted_at"),
+    }
+    parts = [
+        queryset.order_by()
+        .values(group)
+        .annotate(kind=Value(kind), **aggregates)
+        .values_list("kind", *aggregates)
+        for kind, queryset, group in (
+            ("seats", seats, "panel__assessment__round"),
+            ("self-assessments", selves, "assessment__round"),
+        )
+    ]
+    return tuple(sorted(parts[0].union(parts[1], all=True)))
 
 
 def inputs_fingerprint(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> tuple:
@@ -890,20 +1015,86 @@ def region_stage(stages: dict[int, int]) -> str:
     return ", ".join(f"{Stage(stage).label} ({n} of {total})" for stage, n in present)
 
 
-def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float], list[ShaRow]]:
-    """SHA x competency means against England, each region's review and the effect of its
-    moderation (ratings moved up and down). A fixed number of queries."""
-    from assessments.models import ModerationAdjustment, RegionReview
+@dataclass(frozen=True)
+class CrossCheckFigures:
+    """What the cross-check derives from the round's figures, every member's scores and
+    England's self-assessments: kept per process (``cross_check_figures``) and shared by
+    every request that sees the same inputs, so never changed once made."""
 
-    columns = competency_columns(round_)
+    england: dict[str, float]  # column -> England's mean level
+    means: dict[str, list[tuple[str, float | None, str]]]  # SHA code -> ShaRow.means
+    pcts: dict[str, int]  # SHA code -> PCTs with complete ratings
+    flags: dict[str, dict[str, int]]  # SHA code -> rule -> number of flags
+
+
+# The round's cross-check figures, kept under the figures version and the round's inputs'
+# fingerprint (one value per round and publication state; each is small).
+_CROSS_CHECK: Kept[CrossCheckFigures] = Kept("cross-check figures", size=8)
+
+
+def cross_check_figures(*, round_: AssessmentRound, columns: list[str]) -> CrossCheckFigures:
+    """The means and flag counts of every region: two queries (the figures version, the
+    inputs' fingerprint) when this process has them for the same inputs; when not, the
+    ``ratings_frame`` queries, the members' scores unless their facts are kept
+    (``england_panel_facts``) and the self-assessments.
+
+    The key covers every input: the agreed ratings and each PCT's region come from
+    ``ratings_frame``, itself kept under the figures version and whether the round is
+    published; the members' scores and self-assessments are covered by
+    ``round_inputs_fingerprint``; ``columns`` (the framework is editable until its round
+    opens) is in the key too.
+    """
+    version = figures_versions([round_.pk])[round_.pk]
+    published = round_.is_published()  # published figures leave held-back PCTs out
+    fingerprint = round_inputs_fingerprint(round_=round_)
+    key = (round_.pk, version, published, tuple(columns), fingerprint)
+    return _CROSS_CHECK.get(
+        key,
+        lambda: _cross_check_figures(round_=round_, columns=columns, fingerprint=fingerprint),
+    )
+
+
+def _cross_check_figures(
+    *, round_: AssessmentRound, columns: list[str], fingerprint: tuple
+) -> CrossCheckFigures:
     everything = ratings_frame(round_=round_)
-    flags = round_flags(round_=round_, england=everything)
+    flags = round_flags(round_=round_, england=everything, columns=columns, fingerprint=fingerprint)
     frame = everything[everything["complete"]]
     levels = frame[columns].astype(float)
     england = levels.mean().to_dict()
     by_sha = levels.groupby(frame["sha"]).mean()
     sd = levels.std(ddof=0)
     counts = frame.groupby("sha").size()
+    means: dict[str, list[tuple[str, float | None, str]]] = {}
+    for sha in by_sha.index:
+        n = int(counts.get(sha, 0))
+        means[sha] = []
+        for column in columns:
+            mean = by_sha.at[sha, column]
+            direction = ""
+            if n >= 2 and sd[column] > 0:
+                z = (mean - england[column]) / (sd[column] / math.sqrt(n))
+                direction = "above" if z >= Z_THRESHOLD else "below" if z <= -Z_THRESHOLD else ""
+            means[sha].append((column, mean, direction))
+    return CrossCheckFigures(
+        england,
+        means,
+        {sha: int(n) for sha, n in counts.items()},
+        {
+            sha: {rule: sum(f.rule == rule for f in found) for rule in RULES}
+            for sha, found in flags.items()
+        },
+    )
+
+
+def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float], list[ShaRow]]:
+    """SHA x competency means against England, each region's review and the effect of its
+    moderation (ratings moved up and down). A fixed number of queries: the means and flags
+    are kept (``cross_check_figures``); the reviews, stages and moves are read each time."""
+    from assessments.models import ModerationAdjustment, RegionReview
+
+    columns = competency_columns(round_)
+    figures = cross_check_figures(round_=round_, columns=columns)
     moves = pd.DataFrame(
         list(
             ModerationAdjustment.objects.filter(rating__assessment__round=round_).values_list(
@@ -920,35 +1111,25 @@ def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float]
         .annotate(n=Count("pk"))
     ):
         stages.setdefault(row["pct__sha__ods_code"], {})[row["stage"]] = row["n"]
+    no_means = [(column, None, "") for column in columns]
+    no_flags = dict.fromkeys(RULES, 0)
     rows = []
     for sha in StrategicHealthAuthority.objects.order_by("name"):
-        means = []
-        n = int(counts.get(sha.ods_code, 0))
-        for column in columns:
-            mean = by_sha.at[sha.ods_code, column] if sha.ods_code in by_sha.index else None
-            direction = ""
-            if mean is not None and n >= 2 and sd[column] > 0:
-                z = (mean - england[column]) / (sd[column] / math.sqrt(n))
-                direction = "above" if z >= Z_THRESHOLD else "below" if z <= -Z_THRESHOLD else ""
-            means.append((column, mean, direction))
         mine = moves[moves["sha"] == sha.ods_code]
         up = sum(_rank(new) > _rank(old) for old, new in zip(mine["old"], mine["new"], strict=True))
-        counts_by_rule = {
-            rule: sum(f.rule == rule for f in flags.get(sha.ods_code, [])) for rule in RULES
-        }
         rows.append(
             ShaRow(
                 sha,
-                means,
+                figures.means.get(sha.ods_code, no_means),
                 reviews.get(sha.pk),
                 up,
                 len(mine) - up,
-                n,
-                counts_by_rule,
+                figures.pcts.get(sha.ods_code, 0),
+                figures.flags.get(sha.ods_code, no_flags),
                 stages.get(sha.ods_code, {}),
             )
         )
-    return columns, england, rows
+    return columns, figures.england, rows
 
 
 def _rank(value: str) -> int:
