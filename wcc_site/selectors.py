@@ -55,7 +55,7 @@ class More:
     them all."""
 
     count: int
-    label: str  # e.g. "West Midlands, Round 2009-10"
+    label: str  # the link's text, e.g. "All 1,031 on the moderation grid of London, 2009-10"
     url: str
 
     @property
@@ -112,7 +112,8 @@ def _order(path: str):
 
 def _shortened(rows: list, *, key, more_label, more_url) -> tuple[int, list[More]]:
     """The whole count of rows read by :func:`first_of_each`, and what each group leaves
-    off (``key`` names a row's group; ``more_label``/``more_url`` its link)."""
+    off (``key`` names a row's group; ``more_label(row, group_total)`` and
+    ``more_url(row)`` its link)."""
     total = 0
     more = []
     shown: dict = {}
@@ -124,7 +125,9 @@ def _shortened(rows: list, *, key, more_label, more_url) -> tuple[int, list[More
     for k, row in first.items():
         total += row.group_total
         if row.group_total > shown[k]:
-            more.append(More(row.group_total - shown[k], more_label(row), more_url(row)))
+            more.append(
+                More(row.group_total - shown[k], more_label(row, row.group_total), more_url(row))
+            )
     return total, more
 
 
@@ -163,7 +166,9 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
     comments_total, comments_more = _shortened(
         comment_rows,
         key=lambda c: (c.assessment.round_id, c.assessment.pct.sha_id),
-        more_label=lambda c: _region_round(c.assessment),
+        more_label=lambda c, n: (
+            f"All {n:,} on the moderation page of {_region_round(c.assessment)}"
+        ),
         more_url=lambda c: (
             reverse(
                 "reports:moderation", args=[c.assessment.round.slug, c.assessment.pct.sha.ods_code]
@@ -195,7 +200,7 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
     moderate_total, moderate_more = _shortened(
         moderate_rows,
         key=lambda a: (a.round_id, a.pct.sha_id),
-        more_label=_region_round,
+        more_label=lambda a, n: f"All {n:,} on the moderation grid of {_region_round(a)}",
         more_url=_moderation_url,
     )
 
@@ -234,7 +239,7 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
     form_total, form_more = _shortened(
         form_rows,
         key=lambda a: (a.round_id, a.pct.sha_id),
-        more_label=_region_round,
+        more_label=lambda a, n: f"All {n:,} on panel formation for {_region_round(a)}",
         more_url=lambda a: (
             reverse("panels:formation_region", args=[a.round.slug]) + f"?sha={a.pct.sha.ods_code}"
         ),
