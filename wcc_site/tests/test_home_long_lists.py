@@ -146,7 +146,7 @@ def test_region_lists_the_first_pcts_furthest_behind_first_with_counts_of_the_wh
 
     assert (
         [(c.stage, c.count) for c in block.stage_counts],
-        [a.pct.name for a in block.assessments],
+        [pct.name for pct in block.pcts],
         block.total,
         block.more,
     ) == (
