@@ -227,6 +227,35 @@ def test_home_board_query_count_is_the_same_for_a_small_and_a_larger_country(
     assert [q.count for q in response.context["queues"]] == [1]
 
 
+@pytest.mark.parametrize("n", [1, LIST_LIMIT + 3])
+def test_home_chair_query_count_is_the_same_for_a_small_and_a_larger_region(
+    client, django_assert_num_queries, n
+):
+    sha = SHAFactory()
+    round_ = AssessmentRoundFactory()
+    user = UserFactory()
+    SeatFactory(
+        panel__assessment=AssessmentFactory(
+            round=round_, pct=PCTFactory(sha=sha), stage=Stage.CONSENSUS
+        ),
+        seat_type=SeatTypeFactory(number=1, is_chair=True),
+        person__user=user,
+    )
+    for _ in range(n):  # the region's other panels are not the chair's
+        SeatFactory(
+            panel__assessment=AssessmentFactory(
+                round=round_, pct=PCTFactory(sha=sha), stage=Stage.CONSENSUS
+            ),
+            seat_type=SeatTypeFactory(number=1, is_chair=True),
+        )
+    client.force_login(user)
+
+    with django_assert_num_queries(6):
+        response = client.get("/")
+
+    assert {q.key: q.count for q in response.context["queues"]} == {"consensus": 1}
+
+
 def test_home_without_work_makes_no_list(client):
     client.force_login(UserFactory())
 
