@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 from assessments.access import rounds_visible_to, view_access
 from assessments.factual_accuracy import windows_prefetch
 from assessments.models import Stage
-from assessments.selectors import board_pcts, national_overview, region_overview, user_scope
+from assessments.selectors import board_pcts, national_overview, user_scope
 from panels.selectors import panel_members_with_accounts, seats_for_user
 from wcc_site.forms import WccPasswordResetForm
 from wcc_site.selectors import (
@@ -29,6 +29,7 @@ from wcc_site.selectors import (
     chair_queues,
     member_queues,
     national_queues,
+    region_rounds,
     sha_staff_queues,
 )
 
@@ -79,7 +80,8 @@ class HomeView(TemplateView):
     """Logged out: the public front page (the published rounds, their league tables,
     summaries and open data; CONTRACTS.md). Logged in: "Waiting for you" (the work queues
     of every role the user holds, ``wcc_site.selectors``), then one section per role; a
-    friendly page for a user with none."""
+    friendly page for a user with none. A list that grows with the number of PCTs shows
+    its first few items, the whole count and a link to the page that lists them all."""
 
     template_name = "home.html"
 
@@ -110,7 +112,7 @@ class HomeView(TemplateView):
             scope=scope,
             seats=seats,
             stages=list(Stage),
-            region=region_overview(sha_ids=scope.sha_ids) if scope.is_sha_staff else [],
+            region=region_rounds(sha_ids=scope.sha_ids) if scope.is_sha_staff else [],
             board=board,
             national=national_overview() if scope.is_national else [],
             has_work=scope.has_role or bool(seats),
