@@ -409,10 +409,14 @@ def describe_lights(values: pd.Series) -> dict:
 
 
 def _member_rows(
-    *, round_: AssessmentRound, sha: StrategicHealthAuthority | None = None
+    *,
+    round_: AssessmentRound,
+    sha: StrategicHealthAuthority | None = None,
+    settled: bool | None = None,
 ) -> pd.DataFrame:
     """Submitted members' scores (excused members left out) of the region, or of England:
-    ``ods_code, seat, number, area, level, light, item, value`` (one query)."""
+    ``ods_code, seat, number, area, level, light, item, value`` (one query). ``settled``:
+    only those of assessments past scoring (True), or only the others (False)."""
     scores = MemberScore.objects.filter(
         seat__panel__assessment__round=round_,
         seat__submitted_at__isnull=False,
@@ -421,6 +425,9 @@ def _member_rows(
     )
     if sha is not None:
         scores = scores.filter(seat__panel__assessment__pct__sha=sha)
+    if settled is not None:
+        past = {"seat__panel__assessment__stage__gt": Stage.SCORING}
+        scores = scores.filter(**past) if settled else scores.exclude(**past)
     rows = pd.DataFrame(
         list(
             scores.values_list(
@@ -560,7 +567,7 @@ def round_flags(
 
     The members' facts (medians per PCT and item, identical panels) are taken once for
     England, in one grouped pass over every submitted member's score, and kept under the
-    seats' part of ``round_inputs_fingerprint`` (``fingerprint``, read if not given); each
+    seats' part of ``inputs_fingerprint`` of the round (``fingerprint``, read if not given); each
     region's flags are then ``_flags_from`` with England's facts, which leaves out the
     PCTs of other regions itself (a median joins only the region's agreed ratings; an
     identical panel counts only if its PCT is the region's). Queries: England's agreed
@@ -572,7 +579,7 @@ def round_flags(
     if england is None:
         england = ratings_frame(round_=round_)
     if fingerprint is None:
-        fingerprint = round_inputs_fingerprint(round_=round_)
+        fingerprint = inputs_fingerprint(round_=round_)
     panels = england_panel_facts(round_=round_, fingerprint=fingerprint)
     levels = _self_levels(round_=round_)
     return {
@@ -595,7 +602,7 @@ _ENGLAND_PANELS: Kept[PanelFacts] = Kept("cross-check panels", size=4)
 
 def england_panel_facts(*, round_: AssessmentRound, fingerprint: tuple) -> PanelFacts:
     """``PanelFacts`` of every submitted member of the round (``fingerprint``:
-    ``round_inputs_fingerprint``): no query when they are kept; otherwise the assessments
+    ``inputs_fingerprint`` of the round): no query when they are kept; otherwise the assessments
     past scoring, their members' scores and those assessments again unless their facts
     are kept (``_SETTLED_PANELS``), and the members' scores of the assessments not past
     scoring."""
@@ -622,10 +629,10 @@ def _england_panel_facts(*, round_: AssessmentRound) -> PanelFacts:
     key = (round_.pk, settled)
     past = _SETTLED_PANELS.peek(key)
     if past is None:
-        past = panel_facts(_stage_member_rows(round_=round_))
+        past = panel_facts(_member_rows(round_=round_, settled=True))
         if settled_ids() == settled:  # kept only if no assessment moved while they were read
             _SETTLED_PANELS.put(key, past)
-    live_rows = _stage_member_rows(round_=round_, settled=False)
+    live_rows = _member_rows(round_=round_, settled=False)
     live = panel_facts(live_rows)
     # A PCT's facts depend on its own members' scores alone; one that moved between the two
     # reads counts as the later read found it.
@@ -648,79 +655,14 @@ def _joined(*medians: pd.Series) -> pd.Series:
     return pd.concat(given).rename("median") if len(given) > 1 else given[0]
 
 
-def _stage_member_rows(*, round_: AssessmentRound, settled: bool = True) -> pd.DataFrame:
-    """``_member_rows`` of England's assessments past scoring, or (not ``settled``) of the
-    others (one query)."""
-    scores = MemberScore.objects.filter(
-        seat__panel__assessment__round=round_,
-        seat__submitted_at__isnull=False,
-        seat__absence_reason="",
-        sub_indicator__isnull=True,
-    )
-    past = {"seat__panel__assessment__stage__gt": Stage.SCORING}
-    scores = scores.filter(**past) if settled else scores.exclude(**past)
-    rows = pd.DataFrame(
-        list(
-            scores.values_list(
-                "seat__panel__assessment__pct__ods_code",
-                "seat_id",
-                "competency__number",
-                "area__code",
-                "level",
-                "light",
-            )
-        ),
-        columns=["ods_code", "seat", "number", "area", "level", "light"],
-    )
-    if not rows.empty:
-        rows = with_item_and_value(rows)
-    return rows
-
-
-def round_inputs_fingerprint(*, round_: AssessmentRound) -> tuple:
-    """``inputs_fingerprint`` for every region at once: one query whose answer changes
-    whenever an input of the round's flags that the figures version does not cover changes,
-    i.e. the members' scores of every region and the submitted self-assessments of England.
-
-    The same reasoning as ``inputs_fingerprint``'s, without the region's filter: members'
-    scores change only while their assessment is at scoring (``member_scores_save`` and
-    ``seat_mark_absent`` refuse otherwise), and a self-assessment only while its
-    assessment is at self-assessment, so only those rows are read. Each save claims the
-    seat's or self-assessment's version and each submission sets its time, so the sums
-    change; when the last member of a panel submits, or a board submits, the assessment
-    moves on and its rows leave the set, so the counts and sums of ids change too. What a
-    region is made of (each PCT's SHA) comes from ``ratings_frame``, covered by the
-    figures version.
-    """
-    seats = Seat.objects.filter(
-        panel__assessment__round=round_, panel__assessment__stage=Stage.SCORING
-    )
-    selves = SelfAssessment.objects.filter(
-        assessment__round=round_, assessment__stage=Stage.SELF_ASSESSMENT
-    )
-    aggregates = {
-        "n": Count("pk"),
-        "ids": Sum("pk"),
-        "version": Sum("version"),
-        "last": Max("submitted_at"),
-    }
-    parts = [
-        queryset.order_by()
-        .values(group)
-        .annotate(kind=Value(kind), **aggregates)
-        .values_list("kind", *aggregates)
-        for kind, queryset, group in (
-            ("seats", seats, "panel__assessment__round"),
-            ("self-assessments", selves, "assessment__round"),
-        )
-    ]
-    return tuple(sorted(parts[0].union(parts[1], all=True)))
-
-
-def inputs_fingerprint(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> tuple:
+def inputs_fingerprint(
+    *, round_: AssessmentRound, sha: StrategicHealthAuthority | None = None
+) -> tuple:
     """One query whose answer changes whenever an input of the flags that the figures
-    version does not cover changes: the members' scores of the region and the submitted
-    self-assessments of England.
+    version does not cover changes: the members' scores of the region (of every region
+    without ``sha``, for the cross-check) and the submitted self-assessments of England.
+    What a region is made of (each PCT's SHA) comes from ``ratings_frame``, covered by the
+    figures version.
 
     Only the rows that can still change are read, so that it stays cheap at 10,000 PCTs
     (reading every seat of a large region took 10 ms): members' scores change only while
@@ -731,10 +673,10 @@ def inputs_fingerprint(*, round_: AssessmentRound, sha: StrategicHealthAuthority
     moves on and its rows leave the set, so the counts and sums of ids change too.
     """
     seats = Seat.objects.filter(
-        panel__assessment__round=round_,
-        panel__assessment__pct__sha=sha,
-        panel__assessment__stage=Stage.SCORING,
+        panel__assessment__round=round_, panel__assessment__stage=Stage.SCORING
     )
+    if sha is not None:
+        seats = seats.filter(panel__assessment__pct__sha=sha)
     selves = SelfAssessment.objects.filter(
         assessment__round=round_, assessment__stage=Stage.SELF_ASSESSMENT
     )
@@ -1041,12 +983,12 @@ def cross_check_figures(*, round_: AssessmentRound, columns: list[str]) -> Cross
     The key covers every input: the agreed ratings and each PCT's region come from
     ``ratings_frame``, itself kept under the figures version and whether the round is
     published; the members' scores and self-assessments are covered by
-    ``round_inputs_fingerprint``; ``columns`` (the framework is editable until its round
+    ``inputs_fingerprint`` of the round; ``columns`` (the framework is editable until its round
     opens) is in the key too.
     """
     version = figures_versions([round_.pk])[round_.pk]
     published = round_.is_published()  # published figures leave held-back PCTs out
-    fingerprint = round_inputs_fingerprint(round_=round_)
+    fingerprint = inputs_fingerprint(round_=round_)
     key = (round_.pk, version, published, tuple(columns), fingerprint)
     return _CROSS_CHECK.get(
         key,
