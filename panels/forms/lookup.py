@@ -1,8 +1,5 @@
-""" "Find a PCT" on the panel formation list: an ODS code, a whole name or part of one.
-
-The same idea as the moderation grid's lookup (reports depend on panels, not the other way
-round, so the form is written again here rather than imported).
-"""
+""" "Find a PCT" on the panel formation list and the moderation grid: an ODS code, a whole
+name or part of one (here in panels, which reports may import)."""
 
 from django import forms
 
@@ -24,6 +21,7 @@ class PctLookupForm(forms.Form):
     )
 
     def __init__(self, *args, pcts, where: str, **kwargs):
+        """``where``: the list's scope in the no-match message ("of London", "in England")."""
         super().__init__(*args, **kwargs)
         self.pcts = pcts
         self.where = where

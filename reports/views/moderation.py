@@ -32,7 +32,7 @@ from assessments.models import (
 )
 from assessments.models import StrategicHealthAuthority as SHA
 from assessments.regions import agreed_rating_moderate, region_sign_off, region_sign_off_check
-from reports.forms import PctLookupForm
+from panels.forms.lookup import PctLookupForm
 from reports.kept import Kept
 from reports.templatetags.moderation_grid import rating_value_html
 
@@ -67,7 +67,7 @@ def moderation_page(request, region: RegionRound):
     data = _moderation(region)
     ordered = data.ordered
     lookup = PctLookupForm(
-        request.GET if "pct" in request.GET else None, pcts=ordered, region=sha.name
+        request.GET if "pct" in request.GET else None, pcts=ordered, where=f"of {sha.name}"
     )
     if lookup.is_bound and lookup.is_valid():
         position = lookup.cleaned_data["pct"]
