@@ -49,3 +49,18 @@ class PctLookupForm(forms.Form):
             )
         self.matches = len(found)
         return found[0]
+
+    @property
+    def found(self):
+        """The entry of ``pcts`` found (once the form is valid)."""
+        return self.pcts[self.cleaned_data["pct"]]
+
+    def several_matched(self) -> str:
+        """What to tell the user when more than one PCT matched and the first was taken
+        (empty when only one matched)."""
+        if self.matches < 2:
+            return ""
+        return (
+            f"{self.matches} PCTs match “{self.data['pct'].strip()}”: this is "
+            f"{self.found.name} ({self.found.ods_code}). Enter an ODS code to find another."
+        )

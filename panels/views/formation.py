@@ -88,8 +88,8 @@ def formation_region(request, round_: AssessmentRound):
         where = f"of {shas[0].name}" if len(shas) == 1 else "in your regions"
 
     index = None
-    lookup = PctLookupForm(request.GET if "pct" in request.GET else None, pcts=(), where=where)
-    if lookup.is_bound:
+    lookup = PctLookupForm(pcts=(), where=where)
+    if "pct" in request.GET:
         index = formation_index(round=round_, sha_ids=sha_ids)
         lookup = PctLookupForm(request.GET, pcts=index, where=where)
         if lookup.is_valid():
@@ -136,14 +136,9 @@ def formation_region(request, round_: AssessmentRound):
 def _found(request, round_, index, lookup, *, sha, by_region: bool, shas) -> HttpResponse:
     """Redirect to the page of the list holding the PCT the lookup found: for the national
     team's summary, the page of that PCT's region."""
-    position = lookup.cleaned_data["pct"]
-    found = index[position]
-    if lookup.matches > 1:
-        messages.info(
-            request,
-            f"{lookup.matches} PCTs match “{request.GET['pct'].strip()}”: this is "
-            f"{found.name} ({found.ods_code}). Enter an ODS code to find another.",
-        )
+    position, found = lookup.cleaned_data["pct"], lookup.found
+    if note := lookup.several_matched():
+        messages.info(request, note)
     query = {}
     if by_region:  # the index runs region by region: count from the region's first PCT
         first = next(n for n, entry in enumerate(index) if entry.sha_id == found.sha_id)

@@ -1,8 +1,6 @@
 """The cross-check's figures are kept per process (``reports.moderation.cross_check_figures``):
 the next request after any of their inputs changes must show the change."""
 
-from types import SimpleNamespace
-
 import pytest
 from django.db.models import F
 from django.utils import timezone
@@ -10,14 +8,8 @@ from django.utils import timezone
 from assessments.models import AgreedRating, Assessment, Role, SelfAssessment, Stage
 from assessments.services import agreed_rating_adjust
 from panels.models import MemberScore, Seat
-from reports.tables import AREAS
+from reports.tests.test_moderation import add_pct  # the same regions as moderation's tests
 from tests.factories import (
-    AgreedRatingFactory,
-    AssessmentFactory,
-    AssessmentRoundFactory,
-    CompetencyFactory,
-    GovernanceAreaFactory,
-    PCTFactory,
     RoleFactory,
     SelfAssessmentFactory,
     SelfAssessmentRatingFactory,
@@ -26,32 +18,6 @@ from tests.factories import (
 from tests.factories.panels import MemberScoreFactory, PanelFactory, SeatFactory, SeatTypeFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    """A round whose framework scores three competencies and the three areas."""
-    round_ = AssessmentRoundFactory(slug="2009-10")
-    framework = round_.framework
-    return SimpleNamespace(
-        round=round_,
-        competencies=[
-            CompetencyFactory(framework=framework, number=n, with_levels=False) for n in (1, 2, 3)
-        ],
-        areas=[
-            GovernanceAreaFactory(framework=framework, code=code, position=n)
-            for n, code in enumerate(AREAS, start=1)
-        ],
-    )
-
-
-def add_pct(world, sha, *, levels=(2, 2, 2), lights=("amber",) * 3, stage=Stage.MODERATION):
-    assessment = AssessmentFactory(round=world.round, pct=PCTFactory(sha=sha), stage=stage)
-    for competency, level in zip(world.competencies, levels, strict=True):
-        AgreedRatingFactory(assessment=assessment, competency=competency, level=level)
-    for area, light in zip(world.areas, lights, strict=True):
-        AgreedRatingFactory(assessment=assessment, area=area, light=light)
-    return assessment
 
 
 def add_seat(world, panel, number, *, levels=(2, 3, 1), submitted=True):

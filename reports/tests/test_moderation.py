@@ -29,14 +29,10 @@ from reports.moderation import (
     region_mean_flags,
     self_assessment_gap_flags,
 )
-from reports.tables import AREAS
 from tests.factories import (
     AgreedRatingFactory,
     AssessmentFactory,
-    AssessmentRoundFactory,
-    CompetencyFactory,
     FactualAccuracyCommentFactory,
-    GovernanceAreaFactory,
     PCTFactory,
     RegionReviewChangeFactory,
     RegionReviewFactory,
@@ -49,23 +45,6 @@ from tests.factories import (
 from tests.factories.panels import MemberScoreFactory, PanelFactory, SeatFactory, SeatTypeFactory
 
 # --- Builders -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world(db):
-    """A round whose framework scores three competencies and the three areas."""
-    round_ = AssessmentRoundFactory(slug="2009-10")
-    framework = round_.framework
-    return SimpleNamespace(
-        round=round_,
-        competencies=[
-            CompetencyFactory(framework=framework, number=n, with_levels=False) for n in (1, 2, 3)
-        ],
-        areas=[
-            GovernanceAreaFactory(framework=framework, code=code, position=n)
-            for n, code in enumerate(AREAS, start=1)
-        ],
-    )
 
 
 def add_pct(world, sha, *, levels=(2, 2, 2), lights=("amber",) * 3, name=None, stage=None):

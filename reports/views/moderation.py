@@ -70,14 +70,9 @@ def moderation_page(request, region: RegionRound):
         request.GET if "pct" in request.GET else None, pcts=ordered, where=f"of {sha.name}"
     )
     if lookup.is_bound and lookup.is_valid():
-        position = lookup.cleaned_data["pct"]
-        found = ordered[position]
-        if lookup.matches > 1:
-            messages.info(
-                request,
-                f"{lookup.matches} PCTs match “{request.GET['pct'].strip()}”: this is "
-                f"{found.name} ({found.ods_code}). Enter an ODS code to find another.",
-            )
+        position, found = lookup.cleaned_data["pct"], lookup.found
+        if note := lookup.several_matched():
+            messages.info(request, note)
         return redirect(f"{_page(round_, sha)}?page={_page_number(position)}#pct-{found.ods_code}")
     paginator = Paginator(ordered, PAGE_SIZE)
     try:
