@@ -14,7 +14,9 @@ of ordinary paragraphs, not an almost empty document (PITFALLS.md). ``--profile 
 renders the report once more under cProfile and prints its N costliest functions.
 
 Runs on a seeded demo database: ``--db`` names a SQLite file (bench/pages.py prepares
-one), otherwise the settings' database (``make run``'s ``db.sqlite3``). Asserts nothing.
+one), otherwise the settings' database (``make run``'s ``db.sqlite3``). Asserts nothing
+about speed; exits 2 without measuring if WeasyPrint cannot load HarfBuzz's font subsetter
+(reports.W001), whose fontTools fallback would swamp the figures.
 """
 
 import argparse
@@ -65,6 +67,18 @@ def main() -> int:
     import django
 
     django.setup()
+    from reports.checks import harfbuzz_subset_loaded
+
+    if not harfbuzz_subset_loaded():
+        # Without it WeasyPrint subsets fonts with fontTools, ~200 ms per document, which
+        # swamps the one-page baseline: the ratio would read 0.3x and mean nothing.
+        print(
+            "bench/pdf.py: WeasyPrint cannot load libharfbuzz-subset (4.1.0 or later), so "
+            "its figures would not compare with docs/performance.md's; install it "
+            "(apt-get install libharfbuzz-subset0) and run again.",
+            file=sys.stderr,
+        )
+        return 2
     from pypdf import PdfReader
     from weasyprint import HTML
 
