@@ -159,6 +159,17 @@ test-postgres: venv
 	    echo "SKIPPED: PostgreSQL is not installed (apt-get install postgresql postgresql-common); CI=true makes this an error."; \
 	    exit 0; \
 	fi; \
+	for conf in /etc/postgresql/*/regress; do \
+	    [ -f "$$conf/.by_pg_virtualenv" ] || continue; \
+	    v=$$(basename $$(dirname "$$conf")); \
+	    if pg_lsclusters -h "$$v" regress 2>/dev/null | grep -q online; then \
+	        echo "ERROR: a throw-away cluster $$v/regress is running (another make test?); wait for it or stop it with: pg_dropcluster --stop $$v regress" >&2; \
+	        exit 1; \
+	    fi; \
+	    echo "Dropping the stopped throw-away cluster $$v/regress that an interrupted run left behind"; \
+	    rm -f "$$conf/.by_pg_virtualenv"; \
+	    pg_dropcluster "$$v" regress || exit 1; \
+	done; \
 	$(TEST_ENV) pg_virtualenv sh -c ' \
 	    host=$$PGHOST; \
 	    case $$host in /*) host=$$(printf %s "$$host" | sed "s,/,%2F,g");; esac; \
