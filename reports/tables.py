@@ -32,7 +32,7 @@ from reports.kept import Kept, forget_kept
 AREAS = list(AREA_CODES)  # pandas selects columns by a list
 
 
-def _item_codes(long: pd.DataFrame) -> pd.Series:
+def item_codes(long: pd.DataFrame) -> pd.Series:
     """Each row's item code: ``competency_code(number)`` or the area code."""
     codes = long["number"].astype("Int64").map(competency_code, na_action="ignore")
     return long["area"].where(long["number"].isna(), codes)
@@ -42,7 +42,7 @@ def with_item_and_value(long: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``number, area, level, light`` (one item each) with ``item`` (its code) and
     ``value`` (the level of a competency, the light of an area) added."""
     long = long.copy()
-    long["item"] = _item_codes(long)
+    long["item"] = item_codes(long)
     long["value"] = long["light"].where(long["number"].isna(), long["level"])
     return long
 
@@ -237,7 +237,7 @@ def rationale_columns(*, round_: AssessmentRound, ods_codes: list[str]) -> pd.Da
     columns = [f"{c}_rationale" for c in [*AREAS, *competency_columns(round_)]]
     if long.empty:
         return pd.DataFrame(columns=["ods_code", *columns])
-    long["item"] = _item_codes(long)
+    long["item"] = item_codes(long)
     wide = long.pivot(index="ods_code", columns="item", values="rationale")
     wide.columns = [f"{c}_rationale" for c in wide.columns]
     return wide.reindex(columns=columns).reset_index()

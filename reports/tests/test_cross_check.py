@@ -5,6 +5,7 @@ import datetime
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from assessments.exceptions import TransitionError
 from assessments.models import Assessment, RegionReview, Role, Stage, StrategicHealthAuthority
@@ -187,14 +188,16 @@ def test_page_query_count_does_not_grow(client, django_assert_num_queries, shas)
             round=round_, pct=PCTFactory(sha=SHAFactory()), stage=Stage.MODERATION
         )
         AgreedRatingFactory(assessment=assessment, competency=competency)
+        seat = SeatFactory(panel=PanelFactory(assessment=assessment), submitted_at=timezone.now())
+        MemberScoreFactory(seat=seat, competency=competency, level=3)
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
 
     # Computed: the session and user (2), the round, the competency key, the competencies,
     # the figures version, the inputs' fingerprint, the round's frame (version, competencies,
-    # rows), the assessments past scoring (twice) and their members' scores, the others'
-    # members' scores, the self-assessments, the moves, the reviews, the regions' stages
-    # (region_stage), the SHAs.
-    with django_assert_num_queries(20):
+    # rows), the assessments past scoring (twice), their members' scores by item and their
+    # panels' sizes, the others' members' scores, the self-assessments, the moves, the
+    # reviews, the regions' stages (region_stage), the SHAs.
+    with django_assert_num_queries(21):
         client.get(f"/reports/cross-check/{round_.slug}/")
     # Kept: neither the frame nor the members' scores nor the self-assessments are read.
     with django_assert_num_queries(12):
