@@ -40,9 +40,10 @@ from bench.timing import load_average, median_ms, p95_ms  # noqa: E402
 PLAIN_PAGE = "<h1>Baseline</h1>" + "".join(
     f"<p>Paragraph {n} of plain text for the baseline page.</p>" for n in range(12)
 )
-# For information beside it: a page as full of plain paragraphs as a report page is of
-# text (the plain page above fills about half a page with short lines); eight paragraphs
-# fill an A4 page in the report's stylesheet, nine would not fit.
+# For information beside it: a page full of plain paragraphs (the plain page above fills
+# about half a page with short lines); eight paragraphs fill an A4 page in the report's
+# stylesheet, nine would not fit. It holds about twice the text of an average report page
+# (docs/performance.md, "The PDF: where the time goes").
 FULL_PAGE = "<h1>Baseline</h1>" + "".join(
     f"<p>Paragraph {n}. "
     + "The panel found that the board had set out its commissioning intentions clearly, "

@@ -265,7 +265,8 @@ MEDIA_URL = "/media/"  # never served directly: files go through access-checked 
 # --- Cache --------------------------------------------------------------------------
 # CACHE_URL (django-cache-url, the cache sibling of dj-database-url): ``locmem://`` by
 # default (one process's memory: fine for one server), ``redis://host:6379/0`` to share
-# one cache between servers. Nothing relies on the cache for correctness.
+# one cache between servers. Nothing in the project uses the cache today (docs/deployment.md,
+# "Cache", says why figures are kept per process instead).
 
 
 def cache_from_url(url: str) -> dict:
