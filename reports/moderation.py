@@ -519,6 +519,21 @@ class PanelFacts:
     medians: pd.Series  # members' median level per (ods_code, item), competencies
     identical: list[tuple[str, int, int]]  # ``identical_panels``
 
+    def without(self, ods_codes: set[str]) -> "PanelFacts":
+        """These facts with the PCTs of ``ods_codes`` left out."""
+        if not ods_codes:
+            return self
+        medians = self.medians
+        if not medians.empty:
+            medians = medians[~medians.index.get_level_values(0).isin(ods_codes)]
+        return PanelFacts(medians, [p for p in self.identical if p[0] not in ods_codes])
+
+    def joined(self, other: "PanelFacts") -> "PanelFacts":
+        """These facts and ``other``'s, of other PCTs, as one."""
+        return PanelFacts(
+            _joined(self.medians, other.medians), sorted(self.identical + other.identical)
+        )
+
 
 def panel_facts(member_rows: pd.DataFrame) -> PanelFacts:
     """``member_rows``: as ``_member_rows`` reads them."""
@@ -623,11 +638,21 @@ def england_panel_facts(*, round_: AssessmentRound, fingerprint: tuple) -> Panel
     return _ENGLAND_PANELS.get((round_.pk, seats), lambda: _england_panel_facts(round_=round_))
 
 
-# The members' facts of the assessments past scoring, kept under the set of those
+# The members' facts of the assessments past scoring, kept per round with the set of those
 # assessments: their scores can no longer change (``member_scores_save``,
 # ``member_scores_submit`` and ``seat_mark_absent`` refuse after scoring), so a member who
-# saves elsewhere makes only the few panels still scoring be read again, not England's.
-_SETTLED_PANELS: Kept[PanelFacts] = Kept("cross-check settled panels", size=4)
+# saves elsewhere makes only the few panels still scoring be read again, not England's; and
+# when a panel's scoring closes, only that assessment's scores are read and added.
+class _Settled(NamedTuple):
+    ids: frozenset[int]  # the assessments past scoring
+    facts: PanelFacts  # their members' facts
+
+
+_SETTLED_PANELS: Kept[_Settled] = Kept("cross-check settled panels", size=4)
+
+# Up to this many assessments are read by their ids (``IN (…)``); for more, every settled
+# score of the round is read and grouped.
+_BY_IDS = 500
 
 
 def _england_panel_facts(*, round_: AssessmentRound) -> PanelFacts:
@@ -639,24 +664,40 @@ def _england_panel_facts(*, round_: AssessmentRound) -> PanelFacts:
         )
 
     settled = settled_ids()
-    key = (round_.pk, settled)
-    past = _SETTLED_PANELS.peek(key)
-    if past is None:
-        past = settled_panel_facts(round_=round_, settled=settled)
+    kept = _SETTLED_PANELS.peek(round_.pk)
+    if kept is not None and kept.ids == settled:
+        past = kept.facts
+    else:
+        past = _settled_facts(round_=round_, settled=settled, kept=kept)
         if settled_ids() == settled:  # kept only if no assessment moved while they were read
-            _SETTLED_PANELS.put(key, past)
+            _SETTLED_PANELS.put(round_.pk, _Settled(settled, past))
     live_rows = _member_rows(round_=round_, settled=False)
     live = panel_facts(live_rows)
     # A PCT's facts depend on its own members' scores alone; one that moved between the two
     # reads counts as the later read found it.
     moved = set(live_rows["ods_code"]) if not live_rows.empty else set()
-    medians = past.medians
-    if moved and not medians.empty:
-        medians = medians[~medians.index.get_level_values(0).isin(moved)]
-    return PanelFacts(
-        _joined(medians, live.medians),
-        sorted([p for p in past.identical if p[0] not in moved] + live.identical),
-    )
+    return past.without(moved).joined(live)
+
+
+def _settled_facts(
+    *, round_: AssessmentRound, settled: frozenset[int], kept: _Settled | None
+) -> PanelFacts:
+    """The members' facts of ``settled``: those ``kept`` (of another set), less the
+    assessments no longer settled (sent back to scoring) and plus those newly settled, when
+    few changed; otherwise all read again."""
+    added = settled - kept.ids if kept is not None else settled
+    removed = kept.ids - settled if kept is not None else frozenset()
+    if kept is None or len(added) > _BY_IDS or len(removed) > _BY_IDS:
+        return settled_panel_facts(round_=round_, settled=settled)
+    facts = kept.facts
+    if removed:
+        gone = dict(Assessment.objects.filter(pk__in=removed).values_list("pk", "pct__ods_code"))
+        if len(gone) < len(removed):  # deleted (the demo seeded again): their PCTs unknown
+            return settled_panel_facts(round_=round_, settled=settled)
+        facts = facts.without(set(gone.values()))
+    if added:  # not among those kept, which are of ``kept.ids`` alone
+        facts = facts.joined(settled_panel_facts(round_=round_, settled=added))
+    return facts
 
 
 def settled_panel_facts(*, round_: AssessmentRound, settled: frozenset[int]) -> PanelFacts:
@@ -668,8 +709,11 @@ def settled_panel_facts(*, round_: AssessmentRound, settled: frozenset[int]) -> 
     facts as ``panel_facts(_member_rows(..., settled=True))``
     (reports/tests/test_settled_facts.py).
     Assessments that moved past scoring after ``settled`` was read are left out (the caller
-    reads them with the live ones)."""
+    reads them with the live ones). Up to ``_BY_IDS`` assessments are read by their ids,
+    so that adding a newly settled panel to those kept reads that panel's scores alone."""
     scores = _submitted_scores(round_=round_, settled=True)
+    if len(settled) <= _BY_IDS:
+        scores = scores.filter(seat__panel__assessment__in=settled)
     # Counts of each value the database allows (a level 1-4; a light or blank), not
     # COUNT(DISTINCT …), which SQLite answers with a sorted temporary table per group.
     by_level = {f"l{level}": Count("pk", filter=Q(level=level)) for level in LEVELS}

@@ -8,7 +8,17 @@ import pytest
 from django.utils import timezone
 
 from assessments.models import Assessment, Stage
-from reports.moderation import _member_rows, panel_facts, settled_panel_facts
+from panels.models import Seat
+from reports.kept import forget_kept
+from reports.moderation import (
+    PanelFacts,
+    _england_panel_facts,
+    _member_rows,
+    _Settled,
+    _settled_facts,
+    panel_facts,
+    settled_panel_facts,
+)
 from reports.tests.test_moderation import add_pct
 from tests.factories import SHAFactory
 from tests.factories.panels import MemberScoreFactory, PanelFactory, SeatFactory, SeatTypeFactory
@@ -100,3 +110,81 @@ def test_an_assessment_not_in_the_settled_set_is_left_out(world):
     facts = settled_panel_facts(round_=world.round, settled=frozenset())
 
     assert facts.medians.empty and facts.identical == []
+
+
+def england_facts(world):
+    facts = _england_panel_facts(round_=world.round)
+    return facts.medians.sort_index(), facts.identical
+
+
+def test_kept_facts_follow_panels_moving_in_and_out_of_scoring(world, monkeypatch):
+    """After each move, the facts made from those kept (newly settled panels read by their
+    ids, those sent back left out) are those made from nothing."""
+    rng = random.Random(7)
+    shas = [SHAFactory(), SHAFactory()]
+    assessments = []
+    for _n in range(10):
+        assessment = add_pct(world, rng.choice(shas), stage=Stage.MODERATION)
+        add_random_panel(world, assessment, rng)
+        assessments.append(assessment)
+    england_facts(world)  # kept from now on
+    read = []
+    spy = settled_panel_facts
+
+    def reading(*, round_, settled):
+        read.append(settled)
+        return spy(round_=round_, settled=settled)
+
+    monkeypatch.setattr("reports.moderation.settled_panel_facts", reading)
+
+    for step in range(6):
+        moved = rng.sample(assessments, 2)
+        for assessment in moved:
+            stage = Stage.SCORING if assessment.stage > Stage.SCORING else Stage.MODERATION
+            Assessment.objects.filter(pk=assessment.pk).update(stage=stage)
+            assessment.stage = stage
+            if stage == Stage.SCORING:  # sent back: its members' scores reopened, or not
+                Seat.objects.filter(panel__assessment=assessment).update(
+                    submitted_at=None if rng.random() < 0.5 else timezone.now()
+                )
+        newly_settled = {a.pk for a in moved if a.stage > Stage.SCORING}
+        read.clear()
+
+        kept = england_facts(world)
+
+        assert read == ([newly_settled] if newly_settled else []), step
+        forget_kept()
+        fresh = england_facts(world)
+        pd.testing.assert_series_equal(kept[0], fresh[0])
+        assert kept[1] == fresh[1]
+        assert not fresh[0].empty
+
+
+def test_a_settled_panel_is_read_by_its_id(world, django_assert_num_queries):
+    assessment = add_pct(world, SHAFactory())
+    add_random_panel(world, assessment, random.Random(2))
+    other = add_pct(world, SHAFactory())
+    add_random_panel(world, other, random.Random(3))
+
+    with django_assert_num_queries(2):  # its scores by item, its panel's size
+        facts = settled_panel_facts(round_=world.round, settled=frozenset({assessment.pk}))
+
+    assert set(facts.medians.index.get_level_values(0)) == {assessment.pct.ods_code}
+
+
+def test_kept_facts_of_a_deleted_assessment_are_all_read_again(world):
+    """Its PCT is unknown once it is gone (the demo seeded again), so nothing kept is used."""
+    assessment = add_pct(world, SHAFactory())
+    add_random_panel(world, assessment, random.Random(4))
+    stale = PanelFacts(
+        pd.Series([3.0], index=pd.MultiIndex.from_tuples([("ZZZ", "c1")]), name="median"),
+        [("ZZZ", 5, 12)],
+    )
+    kept = _Settled(frozenset({assessment.pk, assessment.pk + 1000}), stale)
+
+    facts = _settled_facts(round_=world.round, settled=frozenset({assessment.pk}), kept=kept)
+
+    fresh = settled_panel_facts(round_=world.round, settled=frozenset({assessment.pk}))
+    pd.testing.assert_series_equal(facts.medians, fresh.medians)
+    assert facts.identical == fresh.identical
+    assert "ZZZ" not in facts.medians.index.get_level_values(0)
