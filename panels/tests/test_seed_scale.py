@@ -269,6 +269,24 @@ def test_seed_demo_with_scale_rebuilds_the_demo_and_adds_them(demo):
     assert re.search(r"^\s+20 synthetic PCTs$", text, re.MULTILINE)
     assert re.search(r"^\s+2700 member scores$", text, re.MULTILINE)
     assert "20 synthetic PCTs) in" in text
+    # The planner's statistics count what was written.
+    assert planned_rows("panels_memberscore") == MemberScore.objects.count()
+
+
+def planned_rows(table: str) -> int | None:
+    """The rows the query planner's statistics give ``table`` (None: it has none)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            (rows,) = cursor.fetchone()
+            return int(rows) if rows >= 0 else None  # -1: never analysed
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return None
+        # One row per index (or one for the table): each begins with the table's rows.
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s LIMIT 1", [table])
+        found = cursor.fetchone()
+        return int(found[0].split()[0]) if found else None
 
 
 def test_seed_demo_without_scale_removes_earlier_synthetic_pcts(demo):
