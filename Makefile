@@ -6,8 +6,9 @@
 #   make lint / format   ruff, checking / rewriting
 #   make audit           pip-audit (known vulnerabilities, needs PyPI) and bandit
 #   make loadtest        locust and fault runs on PostgreSQL + gunicorn (docs/reliability.md)
-#   make bench           pages against /healthz/ (gunicorn) and the PDF per page, at the
-#                        demo's 152 PCTs; SCALE=10000 adds synthetic PCTs (docs/performance.md)
+#   make bench           pages against /healthz/ (gunicorn), the PDF per page and the
+#                        cross-check's kept figures, at the demo's 152 PCTs; SCALE=10000
+#                        adds synthetic PCTs (docs/performance.md)
 #   make two-servers     2 gunicorns + 2 workers sharing PostgreSQL and S3 (docs/deployment.md)
 #   make clean           caches and generated files (keeps .venv and db.sqlite3)
 #
@@ -106,6 +107,7 @@ bench: venv
 	    --db $(BENCH_DIR)/scale-$(SCALE).sqlite3 --json $(BENCH_DIR)/pages-$(SCALE).json $(BENCH_ARGS)
 	$(TEST_ENV) $(PY) bench/pdf.py --repeat $(REPEAT) \
 	    --db $(BENCH_DIR)/scale-$(SCALE).sqlite3 --json $(BENCH_DIR)/pdf-$(SCALE).json
+	$(TEST_ENV) $(PY) bench/cross_check.py --db $(BENCH_DIR)/scale-$(SCALE).sqlite3
 
 # --- Two servers (not part of `make test`; docs/deployment.md) -------------------------
 # Two gunicorn servers and two db_workers sharing a throw-away PostgreSQL and moto's S3

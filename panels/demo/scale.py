@@ -514,8 +514,9 @@ def _write_chunk(chunk, *, seed, shas, pool, rounds, items, seat_types, texts) -
 
 
 def _analyze() -> None:
-    """Refresh PostgreSQL's planner statistics after the bulk load (nothing on SQLite):
-    without them the planner takes the new tables for nearly empty."""
+    """Refresh PostgreSQL's planner statistics after the bulk load, inside the transaction:
+    without them the planner takes the new tables for nearly empty. (``seed_demo`` runs
+    ``ANALYZE`` again once committed, for SQLite too; this is for other callers.)"""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

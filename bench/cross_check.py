@@ -1,0 +1,120 @@
+"""The national cross-check page as its kept figures are made, kept and brought up to date;
+prints figures, asserts nothing.
+
+    .venv/bin/python bench/cross_check.py --db bench/results/scale-10000.sqlite3 [--repeat 5]
+
+(`make bench SCALE=10000` builds that file.) It works on a copy of the file, through
+Django's test client in one process, as the national user on round 2009-10. Each
+repetition forgets what the process keeps (``forget_kept``), then takes the page three
+times: **first** (everything computed, as a new worker does), **kept** (nothing changed),
+and **after a panel's scoring closed** (one assessment at scoring moved to panel consensus
+through ``assessment_advance``, so the settled members' facts grow by that panel). Each
+request is paired with ``/healthz/`` through the same client, and the ratio is the page's
+median over healthz's. Figures in docs/performance.md ("The national cross-check at
+10,000 PCTs").
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.timing import load_average, median_ms, p95_ms
+
+STEPS = ("first", "kept", "after a panel's scoring closed")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, required=True, help="SQLite file of a seeded demo")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--round", default="2009-10")
+    args = parser.parse_args()
+    if not args.db.is_file():
+        print(f"bench/cross_check.py: no database at {args.db}", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "cross-check.sqlite3"
+        shutil.copyfile(args.db, copy)  # the moves below are not written to the file given
+        os.environ["DATABASE_URL"] = f"sqlite:///{copy}"
+        os.environ["DJANGO_SETTINGS_MODULE"] = "wcc_site.settings"
+        os.environ.setdefault("SECRET_KEY", "bench-cross-check-not-secret")
+        os.environ["DEBUG"] = "1"  # the test client's host and no HTTPS redirect
+        return measure(args)
+
+
+def measure(args) -> int:
+    import django
+
+    django.setup()
+    import pandas  # noqa: F401  (as gunicorn preloads it: no request pays for the import)
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.models import Assessment, PrimaryCareTrust, Stage
+    from assessments.services import assessment_advance
+    from reports.kept import forget_kept
+
+    scoring = list(
+        Assessment.objects.filter(round__slug=args.round, stage=Stage.SCORING).order_by("pk")
+    )
+    if len(scoring) < args.repeat:
+        print(
+            f"bench/cross_check.py: {args.round} has {len(scoring)} assessments at scoring; "
+            f"--repeat {args.repeat} needs one each",
+            file=sys.stderr,
+        )
+        return 1
+    national = get_user_model().objects.get(username="national")
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(national)
+    url = f"/reports/cross-check/{args.round}/"
+    times = {step: [] for step in (*STEPS, "healthz")}
+    queries = {}
+
+    def take(step: str) -> None:
+        start = time.perf_counter()
+        health = client.get("/healthz/")
+        times["healthz"].append(time.perf_counter() - start)
+        if health.status_code != 200:
+            raise SystemExit(f"bench/cross_check.py: /healthz/ answered {health.status_code}")
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get(url)
+            times[step].append(time.perf_counter() - start)
+        if response.status_code != 200:
+            raise SystemExit(f"bench/cross_check.py: {url} answered {response.status_code}")
+        queries[step] = len(captured.captured_queries)
+
+    before = load_average()
+    for assessment in scoring[: args.repeat]:
+        forget_kept()
+        take("first")
+        take("kept")
+        assessment_advance(assessment=assessment, to_stage=Stage.CONSENSUS, by=national)
+        take("after a panel's scoring closed")
+    healthz = median_ms(times["healthz"])
+    print(
+        f"{PrimaryCareTrust.objects.count()} PCTs, round {args.round}, {args.repeat} "
+        f"repetitions, load average {before} (before) / {load_average()} (after); "
+        f"/healthz/ median {healthz:.2f} ms through the same client"
+    )
+    print(f"{'request':34} {'median ms':>10} {'p95 ms':>9} {'ratio':>9} {'queries':>8}")
+    for step in STEPS:
+        ms = median_ms(times[step])
+        print(
+            f"{step:34} {ms:10.1f} {p95_ms(times[step]):9.1f} {ms / healthz:8.0f}x "
+            f"{queries[step]:8}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
