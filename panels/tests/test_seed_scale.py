@@ -269,8 +269,9 @@ def test_seed_demo_with_scale_rebuilds_the_demo_and_adds_them(demo):
     assert re.search(r"^\s+20 synthetic PCTs$", text, re.MULTILINE)
     assert re.search(r"^\s+2700 member scores$", text, re.MULTILINE)
     assert "20 synthetic PCTs) in" in text
-    # The planner's statistics count what was written.
-    assert planned_rows("panels_memberscore") == MemberScore.objects.count()
+    # The planner's statistics count what was written (PostgreSQL estimates from a sample
+    # above 30,000 rows).
+    assert planned_rows("panels_memberscore") == pytest.approx(MemberScore.objects.count(), 0.1)
 
 
 def planned_rows(table: str) -> int | None:
