@@ -52,6 +52,9 @@ def measure(args) -> int:
     import django
 
     django.setup()
+    import logging
+
+    logging.getLogger("axes").setLevel(logging.WARNING)  # not a line per force_login
     import pandas  # noqa: F401  (as gunicorn preloads it: no request pays for the import)
     from django.contrib.auth import get_user_model
     from django.db import connection
