@@ -35,6 +35,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--round", default="2009-10")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
     if not args.db.is_file():
         print(f"bench/cross_check.py: no database at {args.db}", file=sys.stderr)
         return 1

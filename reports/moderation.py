@@ -535,13 +535,19 @@ class PanelFacts:
         )
 
 
+def _no_medians() -> pd.Series:
+    """Members' medians of no PCT (a new one each time: a kept series is never changed,
+    but a caller's copy may be)."""
+    return pd.Series(dtype=float, name="median")
+
+
 def panel_facts(member_rows: pd.DataFrame) -> PanelFacts:
     """``member_rows``: as ``_member_rows`` reads them."""
     competency_members = (
         member_rows[member_rows["number"].notna()] if not member_rows.empty else member_rows
     )
     if competency_members.empty:
-        medians = pd.Series(dtype=float, name="median")
+        medians = _no_medians()
     else:
         medians = member_medians(
             competency_members.assign(level=pd.to_numeric(competency_members["level"]))
@@ -742,7 +748,7 @@ def settled_panel_facts(*, round_: AssessmentRound, settled: frozenset[int]) -> 
     )
     items = items[items["assessment"].isin(settled)]
     if items.empty:
-        return PanelFacts(pd.Series(dtype=float, name="median"), [])
+        return PanelFacts(_no_medians(), [])
     # A member counts towards a panel's size if they gave a value on some item (a light is
     # never null; a competency's level may be), as ``identical_panels`` counts them.
     seats = dict(
@@ -772,7 +778,7 @@ def _medians_from_counts(items: pd.DataFrame, counts: np.ndarray, given: np.ndar
     item, one column per level of ``LEVELS``): the middle value, or the mean of the two
     middle values, of the sorted levels; NaN where no member gave a level."""
     if items.empty:
-        return pd.Series(dtype=float, name="median")
+        return _no_medians()
     below = counts.cumsum(axis=1)  # members at or below each level
 
     def level_at(position: np.ndarray) -> np.ndarray:  # 0-based position in sorted order

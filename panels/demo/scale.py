@@ -57,7 +57,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import transaction
 
 from assessments.history import rating_change_row, stage_change_row
 from assessments.models import (
@@ -318,7 +318,8 @@ def add_synthetic_pcts(*, count: int, seed: int) -> dict[str, int]:
     for kind in ("agreed ratings", "agreed sub-indicator ratings", "rating changes"):
         counts.setdefault(kind, 0)
     _after_bulk_load(list(rounds.values()))
-    _analyze()  # after the read model too: the planner needs statistics for every table
+    # The planner's statistics are the caller's to refresh, once everything is written
+    # (``seed_demo`` runs ANALYZE after committing; the tests' fixtures ``tests.database``).
     return counts
 
 
@@ -511,15 +512,6 @@ def _write_chunk(chunk, *, seed, shas, pool, rounds, items, seat_types, texts) -
         "agreed sub-indicator ratings": n_subs,
         "rating changes": len(history) + n_subs,
     }
-
-
-def _analyze() -> None:
-    """Refresh PostgreSQL's planner statistics after the bulk load, inside the transaction:
-    without them the planner takes the new tables for nearly empty. (``seed_demo`` runs
-    ``ANALYZE`` again once committed, for SQLite too; this is for other callers.)"""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 def _after_bulk_load(rounds: list[AssessmentRound]) -> None:

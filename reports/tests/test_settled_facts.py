@@ -129,11 +129,10 @@ def test_kept_facts_follow_panels_moving_in_and_out_of_scoring(world, monkeypatc
         assessments.append(assessment)
     england_facts(world)  # kept from now on
     read = []
-    spy = settled_panel_facts
 
-    def reading(*, round_, settled):
+    def reading(*, round_, settled):  # settled_panel_facts, noting what it was asked for
         read.append(settled)
-        return spy(round_=round_, settled=settled)
+        return settled_panel_facts(round_=round_, settled=settled)
 
     monkeypatch.setattr("reports.moderation.settled_panel_facts", reading)
 
