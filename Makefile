@@ -108,6 +108,7 @@ bench: venv
 	$(TEST_ENV) $(PY) bench/pdf.py --repeat $(REPEAT) \
 	    --db $(BENCH_DIR)/scale-$(SCALE).sqlite3 --json $(BENCH_DIR)/pdf-$(SCALE).json
 	$(TEST_ENV) $(PY) bench/cross_check.py --db $(BENCH_DIR)/scale-$(SCALE).sqlite3
+	$(TEST_ENV) $(PY) bench/shared_figures.py --db $(BENCH_DIR)/scale-$(SCALE).sqlite3
 
 # --- Two servers (not part of `make test`; docs/deployment.md) -------------------------
 # Two gunicorn servers and two db_workers sharing a throw-away PostgreSQL and moto's S3

@@ -866,7 +866,7 @@ def inputs_fingerprint(
 
 # A region's statistics and flags, kept under the round's figures version and the inputs'
 # fingerprint (a handful of regions are moderated at a time; each value is small).
-_FIGURES: Kept[RegionFigures] = Kept("moderation figures", size=32)
+_FIGURES: Kept[RegionFigures] = Kept("moderation figures", size=32, shared=True)
 
 
 def region_figures(
@@ -887,6 +887,7 @@ def region_figures(
     return _FIGURES.get(
         key,
         lambda: _region_figures(round_=round_, sha=sha, numbered=numbered, key=key, seats=seats),
+        versions=(version,),
     )
 
 
@@ -1136,7 +1137,7 @@ class CrossCheckFigures:
 
 # The round's cross-check figures, kept under the figures version and the round's inputs'
 # fingerprint (one value per round and publication state; each is small).
-_CROSS_CHECK: Kept[CrossCheckFigures] = Kept("cross-check figures", size=8)
+_CROSS_CHECK: Kept[CrossCheckFigures] = Kept("cross-check figures", size=8, shared=True)
 
 
 def cross_check_figures(*, round_: AssessmentRound, columns: list[str]) -> CrossCheckFigures:
@@ -1158,6 +1159,7 @@ def cross_check_figures(*, round_: AssessmentRound, columns: list[str]) -> Cross
     return _CROSS_CHECK.get(
         key,
         lambda: _cross_check_figures(round_=round_, columns=columns, fingerprint=fingerprint),
+        versions=(version,),
     )
 
 

@@ -65,7 +65,7 @@ def competency_key(round_: AssessmentRound) -> list[tuple[str, str]]:
 # (``reports.kept``). A request at another version brings it up to date: by recomputing
 # only the rows of the assessments changed since (``changed_between``), when the recorded
 # steps say which, or else the whole round.
-_FRAMES: Kept = Kept("ratings frames", size=16)
+_FRAMES: Kept = Kept("ratings frames", size=16, shared=True)
 # Beyond this many changed assessments, reading the whole round again is as quick.
 PATCH_LIMIT = 200
 
@@ -106,8 +106,12 @@ def ratings_frame(*, round_: AssessmentRound, sha_codes: list[str] | None = None
                 kept[1], changed, round_=round_, sha_codes=sha_codes, published=published
             )
     if frame is None:
-        rows = _standing_rows(round_=round_, sha_codes=sha_codes, published=published)
-        frame = _ranked(_frame_of(rows, competency_columns(round_)))
+
+        def read() -> pd.DataFrame:
+            rows = _standing_rows(round_=round_, sha_codes=sha_codes, published=published)
+            return _ranked(_frame_of(rows, competency_columns(round_)))
+
+        frame = _FRAMES.made((*scope, version), read, versions=(version,))
     _FRAMES.put(scope, (version, frame))
     return frame.copy(deep=False)
 
@@ -407,16 +411,17 @@ class League:
     ``frame``: the rows in page order, in ``league_frame``'s columns (the files and the
     page's rows, ``page_rows``, start from it); ``previous``: a published previous round
     was compared; ``key``: the versions and request it was made for (what is kept from it,
-    files and pages, extends this key)."""
+    files and pages, extends this key); ``versions``: the figures versions in ``key``."""
 
     frame: pd.DataFrame
     previous: bool
     key: tuple
+    versions: tuple[int, ...]
 
 
 # A few MB each at 10,000 PCTs (a filtered, sorted frame); one per scope, filter and sort
 # asked for since the figures last changed.
-_LEAGUES: Kept[League] = Kept("league tables", size=16)
+_LEAGUES: Kept[League] = Kept("league tables", size=16, shared=True)
 
 
 def league_sort(sort: str, columns: list[str]) -> str:
@@ -465,9 +470,11 @@ def kept_league(
             pattern=pattern,
             sort=sort,
         )
-        return League(frame=frame, previous=has_previous, key=key)
+        return League(
+            frame=frame, previous=has_previous, key=key, versions=tuple(versions.values())
+        )
 
-    return _LEAGUES.get(key, make)
+    return _LEAGUES.get(key, make, versions=tuple(versions.values()))
 
 
 def _native(value):
@@ -534,13 +541,13 @@ def page_rows(frame: pd.DataFrame, *, round_: AssessmentRound, columns: list[str
     return rows
 
 
-_FILES: Kept[bytes] = Kept("league table files", size=16)
+_FILES: Kept[bytes] = Kept("league table files", size=16, shared=True)
 
 
 def kept_file(league: League, fmt: str, make) -> bytes:
     """The bytes of ``league``'s file in ``fmt`` (``csv`` or ``xlsx``), made once per
     version: a published round's file never changes unless its figures do."""
-    return _FILES.get((*league.key, fmt), make)
+    return _FILES.get((*league.key, fmt), make, versions=league.versions)
 
 
 @dataclass(frozen=True)
@@ -566,7 +573,7 @@ class RoundFigures:
         return {c: float("nan") for c in self.england}
 
 
-_ROUND_FIGURES: Kept[RoundFigures] = Kept("round figures", size=16)
+_ROUND_FIGURES: Kept[RoundFigures] = Kept("round figures", size=16, shared=True)
 
 
 def round_figures(*, round_: AssessmentRound) -> RoundFigures:
@@ -574,7 +581,9 @@ def round_figures(*, round_: AssessmentRound) -> RoundFigures:
     published = round_.is_published()
     version = figures_versions([round_.pk])[round_.pk]
     return _ROUND_FIGURES.get(
-        (round_.pk, version, published), lambda: _round_figures(round_=round_)
+        (round_.pk, version, published),
+        lambda: _round_figures(round_=round_),
+        versions=(version,),
     )
 
 

@@ -205,6 +205,8 @@ def test_startup_with_an_unknown_storage_backend_is_refused():
             {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": "redis://cache.internal:6379/1",
+                # Seconds: an unreachable cache must not hold a request for minutes.
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
             },
         ),
     ],

@@ -265,18 +265,26 @@ MEDIA_URL = "/media/"  # never served directly: files go through access-checked 
 # --- Cache --------------------------------------------------------------------------
 # CACHE_URL (django-cache-url, the cache sibling of dj-database-url): ``locmem://`` by
 # default (one process's memory: fine for one server), ``redis://host:6379/0`` to share
-# one cache between servers. Nothing in the project uses the cache today (docs/deployment.md,
-# "Cache", says why figures are kept per process instead).
+# one cache between workers and servers. A shared cache holds the figures computed from
+# each round's version, so that a new worker reads them instead of computing them again
+# (``reports.kept``; docs/deployment.md, "Cache").
 
 
 def cache_from_url(url: str) -> dict:
     try:
-        return django_cache_url.parse(url)
+        config = django_cache_url.parse(url)
     except Exception as exc:  # the parser raises a bare Exception for an unknown scheme
         raise ImproperlyConfigured(
             "CACHE_URL must be a cache URL such as locmem:// or redis://host:6379/0; "
             f"got one starting {url.split(':', 1)[0]!r}:// ({exc})."  # no password echoed
         ) from None
+    if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        # A Redis that cannot be reached costs a request a second or two (the figures are
+        # then computed: reports.kept), not the minutes of TCP's own timeouts.
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("socket_connect_timeout", 1)
+        options.setdefault("socket_timeout", 2)
+    return config
 
 
 CACHES = {"default": cache_from_url(env_str("CACHE_URL", "locmem://"))}

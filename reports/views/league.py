@@ -243,7 +243,7 @@ def league_table(request, round_: AssessmentRound):
 # The open data's bytes, per (round, figures version, published): a warm request reads
 # the version and sends them. Nothing else goes into the file, so nothing else can make
 # kept bytes stale.
-_OPEN_DATA: Kept[bytes] = Kept("open data", size=8)
+_OPEN_DATA: Kept[bytes] = Kept("open data", size=8, shared=True)
 
 
 @require_safe
@@ -251,7 +251,7 @@ _OPEN_DATA: Kept[bytes] = Kept("open data", size=8)
 def open_data(request, round_: AssessmentRound):
     version = figures_versions([round_.pk])[round_.pk]
     key = (round_.pk, version, round_.is_published(), round_.published_at, round_.illustrative)
-    content = _OPEN_DATA.get(key, lambda: _open_data(round_))
+    content = _OPEN_DATA.get(key, lambda: _open_data(round_), versions=(version,))
     return HttpResponse(content, content_type="application/json")
 
 

@@ -1,0 +1,216 @@
+"""Figures shared between processes through Django's cache (``reports.kept.shared_value``).
+
+A new worker (a restart, ``max_requests``, another server) reads what another computed
+under the same figures version instead of computing it again, and still sees every change
+on the next request. A file-based cache stands for Redis here: it is shared between
+processes as Redis is, and needs no server. "Another process" is this one with everything
+it keeps forgotten (``forget_kept``), which is all a new worker lacks.
+"""
+
+import logging
+import re
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessments.models import AgreedRating, Stage
+from assessments.services import agreed_rating_adjust
+from reports.kept import Kept, code_token, forget_kept, shared_cache, shared_key
+from tests.users import demo_user
+
+LEAGUE = "/reports/league-table/{}/"
+
+
+@pytest.fixture
+def shared(settings, tmp_path):
+    """A cache that processes share, in a directory of the test's own."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    return caches["default"]
+
+
+def counted(name="test", shared=True):
+    """A ``Kept`` and a list of the values its ``make`` made."""
+    made = []
+
+    def make(value):
+        def _make():
+            made.append(value)
+            return value
+
+        return _make
+
+    return Kept(name, shared=shared), make, made
+
+
+def test_a_value_made_by_one_process_is_read_by_another(shared):
+    first, make, made = counted()
+    second = Kept("test", shared=True)  # the same Kept in a new worker
+
+    assert first.get(("round", 1, 77), make("computed"), versions=(77,)) == "computed"
+    assert second.get(("round", 1, 77), make("again"), versions=(77,)) == "computed"
+    assert made == ["computed"]
+
+
+def test_a_new_version_is_computed_again(shared):
+    kept, make, made = counted()
+    kept.get(("round", 1, 77), make("old"), versions=(77,))
+    forget_kept()
+
+    assert kept.get(("round", 1, 78), make("new"), versions=(78,)) == "new"
+    assert made == ["old", "new"]
+
+
+def test_version_0_is_never_shared(shared):
+    # 0 is every database's version of a round nothing has changed yet: it does not say
+    # which figures are behind it.
+    kept, make, made = counted()
+    kept.get(("round", 1, 0), make("here"), versions=(0,))
+    forget_kept()
+
+    assert kept.get(("round", 1, 0), make("there"), versions=(0,)) == "there"
+    assert kept.get(("league", 1, 5, 2, 0), make("with previous"), versions=(5, 0)) == (
+        "with previous"
+    )
+    assert made == ["here", "there", "with previous"]
+    assert shared.get(shared_key("test", ("round", 1, 0))) is None
+
+
+def test_keys_without_versions_and_kepts_not_shared_stay_in_the_process(shared):
+    kept, make, made = counted()
+    local, make_local, made_local = counted("local", shared=False)
+    kept.get("no version", make("a"))
+    local.get(("round", 1, 77), make_local("b"), versions=(77,))
+    forget_kept()
+
+    kept.get("no version", make("a again"))
+    local.get(("round", 1, 77), make_local("b again"), versions=(77,))
+    assert (made, made_local) == (["a", "a again"], ["b", "b again"])
+
+
+def test_local_memory_is_not_a_shared_cache(settings):
+    # The default (CACHE_URL=locmem://) is one process's memory: Kept already does that.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert shared_cache() is None
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    assert shared_cache() is None
+
+
+def test_a_cache_that_cannot_be_reached_costs_a_warning_not_an_error(settings, caplog):
+    settings.CACHES = {  # nothing listens on port 1
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    kept, make, made = counted()
+
+    with caplog.at_level(logging.WARNING, logger="reports.kept"):
+        assert kept.get(("round", 1, 77), make("computed"), versions=(77,)) == "computed"
+
+    assert made == ["computed"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "Shared cache: could not read test; computing it.",
+        "Shared cache: could not keep test.",
+    ]
+
+
+def test_keys_name_the_code_that_computed_the_value():
+    key = shared_key("ratings frames", (3, 77, True, None))
+    assert key == shared_key("ratings frames", (3, 77, True, None))
+    assert key != shared_key("ratings frames", (3, 78, True, None))
+    assert key != shared_key("league tables", (3, 77, True, None))
+    assert len(code_token()) == 20 and key.startswith("wcc-kept:")
+
+
+def _moderation_rating() -> AgreedRating:
+    return (
+        AgreedRating.objects.filter(
+            assessment__round__slug="2009-10",
+            assessment__stage=Stage.MODERATION,
+            competency__isnull=False,
+        )
+        .select_related("assessment__pct__sha", "competency")
+        .order_by("assessment__pct__name", "competency__number")
+        .first()
+    )
+
+
+def _standing_read(queries) -> bool:
+    return any('"assessments_standing"' in q["sql"] for q in queries)
+
+
+@pytest.mark.django_db
+def test_a_new_worker_reads_the_round_from_the_shared_cache_and_sees_a_change(client, demo, shared):
+    client.force_login(demo_user("national"))
+    first = client.get(LEAGUE.format("2009-10"))
+    forget_kept()  # a new worker
+
+    with CaptureQueriesContext(connection) as new_worker:
+        second = client.get(LEAGUE.format("2009-10"))
+    rating = _moderation_rating()
+    new = next(n for n in (1, 2, 3, 4) if n not in (rating.level, rating.panel_level))
+    agreed_rating_adjust(
+        rating=rating,
+        value=new,
+        reason="Moderated.",
+        by=demo_user("national"),
+        expected_version=rating.version,
+    )
+    forget_kept()  # and another one, after the change
+    with CaptureQueriesContext(connection) as after_change:
+        third = client.get(LEAGUE.format("2009-10"))
+
+    assert not _standing_read(new_worker.captured_queries)
+    assert second.context["rows"] == first.context["rows"]
+    assert _standing_read(after_change.captured_queries)
+    row = next(r for r in third.context["rows"] if r["ods_code"] == rating.assessment.pct.ods_code)
+    assert row[f"c{rating.competency.number}"] == new
+
+
+def _page(response) -> bytes:
+    """The page less what differs on every request (the CSP nonce, the CSRF token)."""
+    return re.sub(rb'(nonce|csrfmiddlewaretoken" value)="[^"]*"', rb'\1=""', response.content)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("moderator.{sha}", "/reports/moderation/2009-10/{sha}/"),
+        ("national", "/reports/cross-check/2009-10/"),
+        ("national", "/reports/league-table/2009-10/?format=csv"),
+        ("board.5pg", "/reports/pct/5PG/2008-09/"),
+        (None, "/api/results/2008-09.json"),
+    ],
+)
+def test_each_shared_page_is_the_same_from_a_new_worker_with_fewer_queries(
+    client, demo, shared, who, url
+):
+    sha = _moderation_rating().assessment.pct.sha.ods_code
+    if who:
+        client.force_login(demo_user(who.format(sha=sha.lower())))
+    url = url.format(sha=sha)
+    computing = client.get(url)  # the first worker computes and shares
+    forget_kept()
+
+    with CaptureQueriesContext(connection) as computed_queries:
+        client.get(url)  # (a warm-up of this process's own queries, such as the session)
+    forget_kept()
+    shared.clear()
+    with CaptureQueriesContext(connection) as cold:
+        client.get(url)  # computed again, nothing shared
+    forget_kept()
+    with CaptureQueriesContext(connection) as from_cache:
+        reading = client.get(url)
+
+    assert reading.status_code == computing.status_code == 200
+    assert _page(reading) == _page(computing)
+    assert len(from_cache.captured_queries) < len(cold.captured_queries)
+    assert len(computed_queries.captured_queries) == len(from_cache.captured_queries)
