@@ -1,5 +1,6 @@
 """gunicorn.conf.py: the app and the heavy libraries preloaded, workers from the env."""
 
+import gc
 import os
 import runpy
 import subprocess
@@ -21,6 +22,17 @@ def test_gunicorn_conf_preloads_the_app_with_two_workers_of_four_threads(monkeyp
     assert (conf["preload_app"], conf["workers"], conf["threads"]) == (True, 2, 4)
     assert conf["wsgi_app"] == "wcc_site.wsgi:application"
     assert {"pandas", "weasyprint", "matplotlib.figure"} <= set(sys.modules)
+
+
+def test_gunicorn_conf_freezes_the_masters_objects_before_each_fork():
+    conf = runpy.run_path(str(CONF))
+    gc.unfreeze()
+    try:
+        conf["pre_fork"](server=None, worker=None)
+
+        assert gc.get_freeze_count() > 10_000  # Django, pandas, WeasyPrint and the site
+    finally:
+        gc.unfreeze()  # this test process goes on collecting as usual
 
 
 def test_gunicorn_conf_reads_workers_and_threads_from_the_environment(monkeypatch):
