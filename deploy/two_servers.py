@@ -15,7 +15,12 @@ does) and moto's S3 server, both on 127.0.0.1; ``migrate``, ``load_reference_dat
     through B is the S3 object byte for byte;
 (b) a session started by logging in on A shows a logged-in page on B (same cookie);
 (c) an evidence file uploaded through A (as ``board.5pe``) downloads byte-identical
-    through B.
+    through B;
+(d) the figures A computed for the league table's XLSX and the cross-check are read by B
+    from the shared cache (``CACHE_URL``): a Redis server on 127.0.0.1 when
+    ``redis-server`` is installed (``apt-get install redis-server``), else a directory both
+    servers share. B's answers are A's, B writes nothing to the cache, and Redis counts B's
+    reads as hits.
 
 Unless ``--skip-timing``: the same batch again (stored reports forgotten so that every
 report is rendered again) with worker B stopped: the two times, their ratio (judged
@@ -252,6 +257,82 @@ def timed_batch(session, a: str, b: str, timeout: float, workers: dict):
     return batch, seconds, sum(used.values()) / max(seconds, 1)
 
 
+class SharedCache:
+    """The cache both servers share: Redis when ``redis-server`` is installed, else a
+    directory. ``writes()`` changes whenever anything is written to it."""
+
+    def __init__(self, folder: Path, processes: Processes):
+        self.redis = None
+        self.directory = folder / "cache"
+        if shutil.which("redis-server"):
+            port = free_port()
+            process = processes.start(
+                "redis",
+                [
+                    *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),
+                    *("--save", "", "--appendonly", "no"),  # a cache: nothing on disk
+                ],
+                env={**os.environ},
+            )
+            import redis
+
+            self.redis = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    self.redis.ping()
+                    break
+                except redis.RedisError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("redis-server did not answer") from None
+                    time.sleep(0.2)
+            self.url = f"redis://127.0.0.1:{port}/0"
+        else:
+            self.url = f"file://{self.directory}"
+
+    @property
+    def name(self) -> str:
+        return "Redis" if self.redis is not None else f"the directory {self.directory}"
+
+    def writes(self):
+        """Redis: how many SETs it has run; a directory: each file's name and time."""
+        if self.redis is not None:
+            return self.redis.info("commandstats").get("cmdstat_set", {}).get("calls", 0)
+        return sorted((p.name, p.stat().st_mtime_ns) for p in self.directory.glob("*"))
+
+    def hits(self) -> int | None:
+        return self.redis.info("stats")["keyspace_hits"] if self.redis is not None else None
+
+
+def check_shared_figures(check: Checks, cache: SharedCache, national, a: str, b: str) -> None:
+    """(d): what A computed is what B answers, read from the shared cache."""
+    on_b = same_session_on(national)
+    for what, path in (
+        ("the league table's XLSX", f"/reports/league-table/{ROUND}/?format=xlsx"),
+        ("the cross-check", f"/reports/cross-check/{ROUND}/"),
+    ):
+        start = time.perf_counter()
+        from_a = national.get(f"{a}{path}", timeout=120)
+        took_a = time.perf_counter() - start
+        writes, hits = cache.writes(), cache.hits()
+        start = time.perf_counter()
+        from_b = on_b.get(f"{b}{path}", timeout=120)
+        took_b = time.perf_counter() - start
+        same = (
+            from_a.content == from_b.content
+            if path.endswith("xlsx")
+            else from_a.text.count("<tr") == from_b.text.count("<tr") > 1
+        )
+        check(
+            from_a.status_code == from_b.status_code == 200 and same,
+            f"{what}: A computed it in {took_a * 1000:.0f} ms; B, whose worker had not "
+            f"computed it, answered the same in {took_b * 1000:.0f} ms",
+        )
+        check(cache.writes() == writes, f"{what}: B wrote nothing to {cache.name}")
+        if hits is not None:
+            check(cache.hits() > hits, f"{what}: Redis counted B's reads as hits")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -277,6 +358,8 @@ def main() -> int:
         )
         endpoint = f"http://127.0.0.1:{s3_port}"
         wait_for(endpoint, moto, "moto's S3 server")
+        cache = SharedCache(folder, processes)
+        say(f"the shared cache: {cache.name} ({cache.url})")
         env = {
             **{
                 k: v
@@ -289,6 +372,7 @@ def main() -> int:
             "STATIC_ROOT": str(folder / "static"),
             "MEDIA_ROOT": str(folder / "media-unused"),  # S3 holds every file
             "STORAGE_BACKEND": "s3",
+            "CACHE_URL": cache.url,
             "AWS_STORAGE_BUCKET_NAME": BUCKET,
             "AWS_S3_ENDPOINT_URL": endpoint,
             "AWS_S3_REGION_NAME": "us-east-1",
@@ -412,6 +496,9 @@ def main() -> int:
                 downloaded.status_code == 200 and downloaded.content == content,
                 f"B serves it byte-identical ({len(downloaded.content)} of {len(content)} bytes)",
             )
+
+        print(f"\n(d) figures computed through A are read by B from {cache.name}", flush=True)
+        check_shared_figures(check, cache, national, a, b)
 
         print(f"\n(a) a batch of {ROUND} started on A, made by the two workers", flush=True)
         rss_before = {n: rss_mib(p.pid) for n, p in workers.items()}
