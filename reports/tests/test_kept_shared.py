@@ -199,18 +199,18 @@ def test_each_shared_page_is_the_same_from_a_new_worker_with_fewer_queries(
     url = url.format(sha=sha)
     computing = client.get(url)  # the first worker computes and shares
     forget_kept()
-
-    with CaptureQueriesContext(connection) as computed_queries:
-        client.get(url)  # (a warm-up of this process's own queries, such as the session)
+    with CaptureQueriesContext(connection) as first_read:
+        client.get(url)  # a new worker reads what the first shared
     forget_kept()
     shared.clear()
     with CaptureQueriesContext(connection) as cold:
-        client.get(url)  # computed again, nothing shared
+        client.get(url)  # a new worker with nothing shared computes it all again
     forget_kept()
-    with CaptureQueriesContext(connection) as from_cache:
-        reading = client.get(url)
+
+    with CaptureQueriesContext(connection) as second_read:
+        reading = client.get(url)  # and the next new worker reads what that one shared
 
     assert reading.status_code == computing.status_code == 200
     assert _page(reading) == _page(computing)
-    assert len(from_cache.captured_queries) < len(cold.captured_queries)
-    assert len(computed_queries.captured_queries) == len(from_cache.captured_queries)
+    assert len(second_read.captured_queries) < len(cold.captured_queries)
+    assert len(first_read.captured_queries) == len(second_read.captured_queries)
