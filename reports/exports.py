@@ -18,10 +18,18 @@ Both files are safe to open in a spreadsheet (OWASP "CSV injection"): no text a 
   ``spreadsheet_text(text).strip()``.
 """
 
-import io
+import math
 import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import IO
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 # What a spreadsheet reads as the start of a formula (OWASP), and the escape itself.
 # A line feed is not on OWASP's list; it is escaped too, since a carriage return becomes one.
@@ -58,26 +66,86 @@ def _texts(frame: pd.DataFrame, convert) -> pd.DataFrame:
 
 def table_csv(frame: pd.DataFrame) -> bytes:
     """UTF-8 CSV with a header row; blank cells for missing values; text cells escaped."""
-    return _texts(frame, csv_escape).to_csv(index=False).encode("utf-8")
+    return b"".join(csv_pieces([frame]))
+
+
+def csv_pieces(chunks: Iterable[pd.DataFrame]) -> Iterator[bytes]:
+    """``table_csv`` of the chunks one after the other, a piece of bytes per chunk (the
+    header with the first), for a file sent as it is made. Give at least one chunk (an
+    empty one for an empty table), or there is no header."""
+    header = True
+    for chunk in chunks:
+        yield _texts(chunk, csv_escape).to_csv(index=False, header=header).encode("utf-8")
+        header = False
+
+
+def column_widths(frame: pd.DataFrame) -> dict[str, int]:
+    """Each column's width in characters: its longest value or header, plus 2, at most 60."""
+    widths = {}
+    for column in frame.columns:
+        texts = [str(column), *(str(v) for v in frame[column].tolist() if not _blank(v))]
+        widths[str(column)] = min(max(map(len, texts)) + 2, 60)
+    return widths
 
 
 def table_xlsx(frame: pd.DataFrame, *, sheet: str = "League table") -> bytes:
     """An XLSX workbook: a bold header row, frozen panes below it and beside the PCT
     name, and columns wide enough for their contents; every text cell a string."""
-    frame = _texts(frame, spreadsheet_text)
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name=sheet)
-        worksheet = writer.sheets[sheet]
-        for row in worksheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # openpyxl makes "=…" a formula ("f"): never
-        worksheet.freeze_panes = "D2"  # keep rank, ODS code and PCT name in view
-        for index, column in enumerate(frame.columns, start=1):
-            values = [str(column), *(str(v) for v in frame[column].tolist() if not pd.isna(v))]
-            width = min(max(len(v) for v in values) + 2, 60)
-            worksheet.column_dimensions[
-                worksheet.cell(row=1, column=index).column_letter
-            ].width = width
-    return buffer.getvalue()
+    with xlsx_file([frame], widths=column_widths(frame), sheet=sheet) as file:
+        return file.read()
+
+
+def xlsx_file(
+    chunks: Iterable[pd.DataFrame], *, widths: dict[str, int], sheet: str = "League table"
+) -> IO[bytes]:
+    """``table_xlsx`` of the chunks one after the other (the columns of the first), written
+    row by row in openpyxl's write-only mode into a temporary file, returned at its start:
+    a workbook of 10,000 rows is never held whole in memory as cells. ``widths``: the
+    columns' widths (``column_widths``); a column it lacks takes the first chunk's.
+    Give at least one chunk (an empty one for an empty table), or there is no header."""
+    book = Workbook(write_only=True)
+    worksheet = book.create_sheet(sheet)
+    worksheet.freeze_panes = "D2"  # keep rank, ODS code and PCT name in view
+    bold = Font(bold=True)
+    first = True
+    for chunk in chunks:
+        if first:
+            first = False
+            missing = [c for c in chunk.columns if str(c) not in widths]
+            widths = {**column_widths(chunk[missing]), **widths}
+            for index, column in enumerate(chunk.columns, start=1):
+                worksheet.column_dimensions[get_column_letter(index)].width = widths[str(column)]
+            worksheet.append([_text_cell(worksheet, str(c), font=bold) for c in chunk.columns])
+        chunk = _texts(chunk, spreadsheet_text)
+        for row in zip(*(chunk[c].tolist() for c in chunk.columns), strict=True):
+            worksheet.append([_xlsx_value(worksheet, v) for v in row])
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (returned open: the caller closes it)
+    try:
+        book.save(file)
+    except BaseException:
+        file.close()
+        raise
+    file.seek(0)
+    return file
+
+
+def _blank(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _text_cell(worksheet, text: str, font: Font | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(worksheet, value=text)
+    cell.data_type = "s"  # openpyxl makes "=…" a formula ("f"): never
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _xlsx_value(worksheet, value):
+    if _blank(value):
+        return None
+    if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+        # What openpyxl would store as a formula or an error: made a string cell here.
+        # Other text is passed as it is, a string either way, and a cell is not made twice.
+        return _text_cell(worksheet, value)
+    return value

@@ -216,7 +216,7 @@ def test_rationales_that_look_like_formulas_round_trip(client, demo, tmp_path, n
     client.force_login(get_user_model().objects.get(username="national"))
     path = tmp_path / name
     path.write_bytes(
-        client.get(f"/reports/league-table/2009-10/?format={name[2:]}&rationales=1").content
+        client.get(f"/reports/league-table/2009-10/?format={name[2:]}&rationales=1").getvalue()
     )
 
     output = run(path, "2009-10")

@@ -162,7 +162,7 @@ def test_publication_is_on_the_clock(client, demo):
 def test_staff_may_add_rationale_columns_and_the_public_may_not(client, demo):
     anonymous = csv_rows(client.get(URL.format("2008-09") + "?format=csv&rationales=1").content)
     login(client, "national")
-    staff = csv_rows(client.get(URL.format("2008-09") + "?format=csv&rationales=1").content)
+    staff = csv_rows(client.get(URL.format("2008-09") + "?format=csv&rationales=1").getvalue())
 
     assert "c1_rationale" not in anonymous[0]
     assert (
@@ -192,6 +192,37 @@ def test_export_command_writes_the_page_csv(client, demo, tmp_path):
     )
 
     assert target.read_bytes() == client.get(URL.format("2008-09") + "?format=csv").content
+
+
+@pytest.mark.django_db
+def test_export_command_writes_the_page_xlsx_with_sub_indicators(client, demo, tmp_path):
+    target = tmp_path / "table.xlsx"
+    client.force_login(get_user_model().objects.get(username="national"))
+
+    call_command(
+        "export_league_table",
+        *("--round", "2009-10", "--format", "xlsx", "--sub-indicators", "-o", str(target)),
+        stdout=io.StringIO(),
+    )
+
+    page = client.get(URL.format("2009-10") + "?format=xlsx&sub_indicators=1").getvalue()
+    written = list(load_workbook(target).active.iter_rows(values_only=True))
+    assert written == list(load_workbook(io.BytesIO(page)).active.iter_rows(values_only=True))
+    assert written[0][-1] == "board_5" and len(written) == 136  # the header and 135 PCTs
+    assert [p.name for p in tmp_path.iterdir()] == ["table.xlsx"]  # no partial file left
+
+
+@pytest.mark.django_db
+def test_export_command_that_cannot_write_leaves_nothing_behind(demo, tmp_path):
+    target = tmp_path / "table.csv"
+    target.mkdir()  # a folder where the file should go
+
+    with pytest.raises(CommandError, match=r"^Cannot write .*table\.csv: Is a directory\.$"):
+        call_command(
+            "export_league_table", "--round", "2008-09", "--format", "csv", "-o", str(target)
+        )
+
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"] and target.is_dir()
 
 
 @pytest.mark.django_db

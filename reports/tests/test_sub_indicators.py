@@ -165,7 +165,7 @@ def test_league_table_csv_adds_sub_indicators_when_asked(client, demo):
 
     response = client.get("/reports/league-table/2009-10/?format=csv&sha=Q30&sub_indicators=1")
 
-    header = next(csv.reader(io.StringIO(response.content.decode())))
+    header = next(csv.reader(io.StringIO(response.getvalue().decode())))
     assert header[header.index("total") + 1 :] == YEAR_TWO_SUBS
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path
@@ -86,43 +86,40 @@ def league_rows(request, round_: AssessmentRound, columns: list[str]):
 
 def _file(league, round_, columns, fmt, request, info) -> HttpResponse:
     """The table as a CSV or XLSX file. The plain file (the CONTRACTS.md columns, the one
-    the public downloads) is kept per version (``reports.tables.kept_file``); a file with
-    sub-indicators or rationales, for staff, is made on each request, since those are
-    read from the ratings themselves, not from the versioned standings."""
-    from reports.exports import table_csv, table_xlsx
-    from reports.tables import kept_file, rationale_columns, sub_indicator_table
-
-    def make() -> bytes:
-        return (table_csv if fmt == "csv" else table_xlsx)(table)
+    the public downloads) is kept per version (``reports.tables.kept_file``). A file with
+    sub-indicators or rationales, for staff, is read from the ratings themselves (not from
+    the versioned standings) on each request, a chunk of rows at a time
+    (``reports.tables.with_extras``): the CSV is sent as it is read, the XLSX written row
+    by row into a temporary file and sent from it, so neither is held whole in memory."""
+    from reports.exports import column_widths, csv_pieces, table_csv, table_xlsx, xlsx_file
+    from reports.tables import kept_file, with_extras
 
     table = league.frame[[*FILE_COLUMNS, *columns, "governance", "total"]]
-    extras = False
-    if request.GET.get("sub_indicators") == "1":
-        extras = True
-        table = table.merge(
-            sub_indicator_table(round_=round_, ods_codes=list(table["ods_code"])),
-            on="ods_code",
-            how="left",
-        )
-    if request.GET.get("rationales") == "1" and info["may_see_rationales"]:
-        extras = True
-        table = table.merge(
-            rationale_columns(round_=round_, ods_codes=list(table["ods_code"])),
-            on="ods_code",
-            how="left",
-        )
-    content = make() if extras else kept_file(league, fmt, make)
+    sub_indicators = request.GET.get("sub_indicators") == "1"
+    rationales = request.GET.get("rationales") == "1" and info["may_see_rationales"]
     name = "league-table-" + slugify("-".join([round_.slug, *(info["sha_codes"] or [])]))
-    if fmt == "csv":
-        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    else:
+    filename = f"{name}.{fmt}"
+    content_type = CONTENT_TYPES[fmt]
+    if not (sub_indicators or rationales):
+        make = table_csv if fmt == "csv" else table_xlsx
         response = HttpResponse(
-            content,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            kept_file(league, fmt, lambda: make(table)), content_type=content_type
         )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    chunks = with_extras(table, round_=round_, sub_indicators=sub_indicators, rationales=rationales)
+    if fmt == "csv":
+        response = StreamingHttpResponse(csv_pieces(chunks), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    file = xlsx_file(chunks, widths=column_widths(table))
+    return FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 SORT_LABELS = {

@@ -5,6 +5,7 @@ after ``total`` (``strategy_1`` … ``board_5``: the area's code and the sub-ind
 number), holding the agreed light; ``import_ratings`` accepts these columns and ignores
 them, so that exporting and importing back still changes nothing."""
 
+import shutil
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -33,8 +34,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from reports.exports import table_csv, table_xlsx
-        from reports.tables import competency_columns, league_frame, sub_indicator_table
+        from reports.exports import column_widths, csv_pieces, xlsx_file
+        from reports.tables import competency_columns, league_frame, with_extras
 
         round_ = (
             AssessmentRound.objects.select_related("framework", "previous")
@@ -52,15 +53,22 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot write {output}: the folder {output.parent} does not exist.")
         frame, _previous = league_frame(round_=round_, sha_codes=[sha] if sha else None)
         table = frame[[*FILE_COLUMNS, *competency_columns(round_), "governance", "total"]]
-        if options["sub_indicators"]:
-            table = table.merge(
-                sub_indicator_table(round_=round_, ods_codes=list(table["ods_code"])),
-                on="ods_code",
-                how="left",
-            )
-        content = table_csv(table) if options["format"] == "csv" else table_xlsx(table)
+        # A chunk of rows at a time, as the page's files (reports.tables.with_extras), into
+        # a file beside the output that replaces it only when whole: never half a table.
+        chunks = with_extras(
+            table, round_=round_, sub_indicators=options["sub_indicators"], rationales=False
+        )
+        partial = output.with_name(f".{output.name}.part")
         try:
-            output.write_bytes(content)
+            with partial.open("wb") as file:
+                if options["format"] == "csv":
+                    for piece in csv_pieces(chunks):
+                        file.write(piece)
+                else:
+                    with xlsx_file(chunks, widths=column_widths(table)) as workbook:
+                        shutil.copyfileobj(workbook, file)
+            partial.replace(output)
         except OSError as exc:
+            partial.unlink(missing_ok=True)
             raise CommandError(f"Cannot write {output}: {exc.strerror}.") from None
         self.stdout.write(self.style.SUCCESS(f"Wrote {len(table)} rows to {output}."))
