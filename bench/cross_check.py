@@ -15,16 +15,13 @@ median over healthz's. Figures in docs/performance.md ("The national cross-check
 """
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.timing import load_average, median_ms, p95_ms
+from bench.timing import django_for_the_test_client, load_average, median_ms, on_a_copy, p95_ms
 
 STEPS = ("first", "kept", "after a panel's scoring closed")
 
@@ -40,24 +37,12 @@ def main() -> int:
     if not args.db.is_file():
         print(f"bench/cross_check.py: no database at {args.db}", file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / "cross-check.sqlite3"
-        shutil.copyfile(args.db, copy)  # the moves below are not written to the file given
-        os.environ["DATABASE_URL"] = f"sqlite:///{copy}"
-        os.environ["DJANGO_SETTINGS_MODULE"] = "wcc_site.settings"
-        os.environ.setdefault("SECRET_KEY", "bench-cross-check-not-secret")
-        os.environ["DEBUG"] = "1"  # the test client's host and no HTTPS redirect
+    with on_a_copy(args.db, "cross-check"):  # the moves below stay out of the file given
         return measure(args)
 
 
 def measure(args) -> int:
-    import django
-
-    django.setup()
-    import logging
-
-    logging.getLogger("axes").setLevel(logging.WARNING)  # not a line per force_login
-    import pandas  # noqa: F401  (as gunicorn preloads it: no request pays for the import)
+    django_for_the_test_client()
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client

@@ -19,15 +19,13 @@ docs/performance.md ("Figures shared between workers").
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.timing import load_average, median_ms, p95_ms
+from bench.timing import django_for_the_test_client, load_average, median_ms, on_a_copy, p95_ms
 
 STEPS = ("new worker, nothing shared", "new worker, shared", "kept")
 # (label, user or None, URL); {sha}: the region at moderation with the most PCTs.
@@ -53,25 +51,13 @@ def main() -> int:
     if not args.db.is_file():
         print(f"bench/shared_figures.py: no database at {args.db}", file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / "shared-figures.sqlite3"
-        shutil.copyfile(args.db, copy)  # logging in writes sessions: not to the file given
-        os.environ["DATABASE_URL"] = f"sqlite:///{copy}"
+    with on_a_copy(args.db, "shared-figures") as scratch:  # logging in writes sessions
         os.environ["CACHE_URL"] = args.cache_url or f"file://{scratch}/cache"
-        os.environ["DJANGO_SETTINGS_MODULE"] = "wcc_site.settings"
-        os.environ.setdefault("SECRET_KEY", "bench-shared-figures-not-secret")
-        os.environ["DEBUG"] = "1"  # the test client's host and no HTTPS redirect
         return measure(args)
 
 
 def measure(args) -> int:
-    import django
-
-    django.setup()
-    import logging
-
-    logging.getLogger("axes").setLevel(logging.WARNING)  # not a line per force_login
-    import pandas  # noqa: F401  (as gunicorn preloads it: no request pays for the import)
+    django_for_the_test_client()
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.db.models import Count

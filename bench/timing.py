@@ -1,6 +1,12 @@
-"""Figures shared by the benchmarks: medians, 95th percentiles, the load average."""
+"""Figures shared by the benchmarks: medians, 95th percentiles, the load average; and the
+set-up of the scripts that measure through Django's test client on a copy of a database."""
 
+import os
+import shutil
 import statistics
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -21,3 +27,31 @@ def load_average() -> str:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "unknown"
+
+
+@contextmanager
+def on_a_copy(db: Path, name: str) -> Iterator[Path]:
+    """The environment for Django's test client on a copy of the SQLite file ``db``, in a
+    temporary folder (yielded) removed afterwards: what the benchmark writes (sessions,
+    the changes it makes) never reaches the file given. Set anything else (``CACHE_URL``)
+    before ``django_for_the_test_client``."""
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / f"{name}.sqlite3"
+        shutil.copyfile(db, copy)
+        os.environ["DATABASE_URL"] = f"sqlite:///{copy}"
+        os.environ["DJANGO_SETTINGS_MODULE"] = "wcc_site.settings"
+        os.environ.setdefault("SECRET_KEY", f"bench-{name}-not-secret")  # nothing kept signed
+        os.environ["DEBUG"] = "1"  # the test client's host and no HTTPS redirect
+        yield Path(scratch)
+
+
+def django_for_the_test_client() -> None:
+    """``django.setup()``, django-axes quiet (not a line per ``force_login``), and pandas
+    imported, as gunicorn preloads it: no request measured pays for the import."""
+    import logging
+
+    import django
+
+    django.setup()
+    logging.getLogger("axes").setLevel(logging.WARNING)
+    import pandas  # noqa: F401

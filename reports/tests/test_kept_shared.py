@@ -15,9 +15,9 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assessments.models import AgreedRating, Stage
 from assessments.services import agreed_rating_adjust
 from reports.kept import Kept, code_token, forget_kept, shared_cache, shared_key
+from reports.tests.test_fresh_figures import _moderation_rating, _standing_table_read
 from tests.users import demo_user
 
 LEAGUE = "/reports/league-table/{}/"
@@ -129,23 +129,6 @@ def test_keys_name_the_code_that_computed_the_value():
     assert len(code_token()) == 20 and key.startswith("wcc-kept:")
 
 
-def _moderation_rating() -> AgreedRating:
-    return (
-        AgreedRating.objects.filter(
-            assessment__round__slug="2009-10",
-            assessment__stage=Stage.MODERATION,
-            competency__isnull=False,
-        )
-        .select_related("assessment__pct__sha", "competency")
-        .order_by("assessment__pct__name", "competency__number")
-        .first()
-    )
-
-
-def _standing_read(queries) -> bool:
-    return any('"assessments_standing"' in q["sql"] for q in queries)
-
-
 @pytest.mark.django_db
 def test_a_new_worker_reads_the_round_from_the_shared_cache_and_sees_a_change(client, demo, shared):
     client.force_login(demo_user("national"))
@@ -167,9 +150,9 @@ def test_a_new_worker_reads_the_round_from_the_shared_cache_and_sees_a_change(cl
     with CaptureQueriesContext(connection) as after_change:
         third = client.get(LEAGUE.format("2009-10"))
 
-    assert not _standing_read(new_worker.captured_queries)
+    assert not _standing_table_read(new_worker.captured_queries)
     assert second.context["rows"] == first.context["rows"]
-    assert _standing_read(after_change.captured_queries)
+    assert _standing_table_read(after_change.captured_queries)
     row = next(r for r in third.context["rows"] if r["ods_code"] == rating.assessment.pct.ods_code)
     assert row[f"c{rating.competency.number}"] == new
 
