@@ -567,26 +567,46 @@ def person_history(*, person: Person) -> QuerySet[PersonChange]:
     return PersonChange.objects.filter(person=person).select_related("changed_by")
 
 
+# Up to this many PCTs are offered in the organisation list of the person form; beyond it
+# (a region or England at 10,000 organisations) the form asks for a PCT's ODS code instead:
+# a list of 10,152 options took 2.4 s to render and 614 kB, and no one scrolls it.
+PCT_CHOICES = 300
+
+
 @dataclass(frozen=True)
 class Organisations:
     """The organisations a user may give a person: their region's SHA and PCTs (every SHA's
-    for the national team) and every organisation outside the NHS."""
+    for the national team) and every organisation outside the NHS. ``pcts`` is None when
+    there are more than ``PCT_CHOICES``: a PCT is then found by its code (``pct_by_code``)."""
 
     shas: list
-    pcts: list
+    pcts: list | None
     external: list[ExternalOrganisation]
+    sha_ids: tuple[int, ...] | None = None  # the user's SHAs; None for every SHA
+
+    def pct_by_code(self, code: str) -> PrimaryCareTrust | None:
+        """The PCT of this ODS code (any case) among the user's, or None. One query."""
+        pcts = PrimaryCareTrust.objects.select_related("sha").filter(ods_code=code.upper())
+        if self.sha_ids is not None:
+            pcts = pcts.filter(sha_id__in=self.sha_ids)
+        return pcts.first()
 
 
 def organisations_for(*, sha_ids: Iterable[int] | None) -> Organisations:
-    """``sha_ids``: the user's SHAs; None for every SHA (the national team). Three queries."""
+    """``sha_ids``: the user's SHAs; None for every SHA (the national team). Three queries,
+    whatever the number of PCTs (at most ``PCT_CHOICES`` + 1 are read)."""
     shas = StrategicHealthAuthority.objects.order_by("name")
     pcts = PrimaryCareTrust.objects.select_related("sha").order_by("name")
     if sha_ids is not None:
-        sha_ids = list(sha_ids)
+        sha_ids = tuple(sha_ids)
         shas = shas.filter(pk__in=sha_ids)
         pcts = pcts.filter(sha_id__in=sha_ids)
+    first = list(pcts[: PCT_CHOICES + 1])
     return Organisations(
-        shas=list(shas), pcts=list(pcts), external=list(ExternalOrganisation.objects.all())
+        shas=list(shas),
+        pcts=first if len(first) <= PCT_CHOICES else None,
+        external=list(ExternalOrganisation.objects.all()),
+        sha_ids=sha_ids,
     )
 
 

@@ -2,7 +2,9 @@
 
 The organisation is one choice among the user's region's SHA and PCTs (every SHA's for
 the national team) and the organisations outside the NHS, grouped; it is turned into the
-person's one affiliation (``sha``, ``pct`` or ``external_organisation``).
+person's one affiliation (``sha``, ``pct`` or ``external_organisation``). Where the user has
+more PCTs than a list can sensibly hold (``panels.selectors.PCT_CHOICES``), the list offers
+"A PCT" and the PCT is given by its ODS code in a field of its own.
 """
 
 from crispy_forms.helper import FormHelper
@@ -11,6 +13,9 @@ from django import forms
 
 from panels.models import JobRole, Person
 from panels.selectors import Organisations
+
+# The list's one PCT option when the PCTs are too many to list (``Organisations.pcts`` None).
+PCT_BY_CODE = "pct-by-code"
 
 
 def organisation_key(person: Person) -> str:
@@ -33,6 +38,13 @@ class PersonForm(forms.Form):
         help_text="Their own SHA or PCT, or an organisation outside the NHS (an "
         "international reviewer's health system, another industry).",
     )
+    pct_code = forms.CharField(
+        label="ODS code of the PCT",
+        max_length=3,
+        required=False,
+        help_text="Only when the organisation is a PCT: its ODS code, for example 5PG "
+        "(Organisations lists them).",
+    )
     job_role = forms.ChoiceField(
         label="Job role",
         choices=[("", "— Choose —"), *JobRole.choices],
@@ -42,15 +54,21 @@ class PersonForm(forms.Form):
 
     def __init__(self, *args, organisations: Organisations, submit: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self._scope = organisations
+        by_code = organisations.pcts is None
         self._organisations = {
             **{f"sha-{s.pk}": ("sha", s) for s in organisations.shas},
-            **{f"pct-{p.pk}": ("pct", p) for p in organisations.pcts},
+            **{f"pct-{p.pk}": ("pct", p) for p in organisations.pcts or []},
             **{f"ext-{e.pk}": ("external_organisation", e) for e in organisations.external},
         }
         choices = [("", "— Choose —")]
         if organisations.shas:
             choices.append(("SHAs", [(f"sha-{s.pk}", s.name) for s in organisations.shas]))
-        if organisations.pcts:
+        if by_code:
+            choices.append(("PCTs", [(PCT_BY_CODE, "A PCT: give its ODS code below")]))
+            if str(self.initial.get("organisation", "")).startswith("pct-"):
+                self.initial["organisation"] = PCT_BY_CODE
+        elif organisations.pcts:
             choices.append(
                 ("PCTs", [(f"pct-{p.pk}", f"{p.name} ({p.ods_code})") for p in organisations.pcts])
             )
@@ -65,10 +83,13 @@ class PersonForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        if not by_code:
+            del self.fields["pct_code"]
         self.helper.layout = Layout(
             "full_name",
             "email",
             "organisation",
+            *(["pct_code"] if by_code else []),
             "job_role",
             "job_title",
             Div(Submit("save", submit), css_class="mt-3"),
@@ -80,6 +101,7 @@ class PersonForm(forms.Form):
             "full_name": person.full_name,
             "email": person.email,
             "organisation": organisation_key(person),
+            "pct_code": person.pct.ods_code if person.pct_id is not None else "",
             "job_role": person.job_role,
             "job_title": person.job_title,
         }
@@ -88,7 +110,16 @@ class PersonForm(forms.Form):
         cleaned = super().clean()
         affiliation = {"sha": None, "pct": None, "external_organisation": None}
         key = cleaned.get("organisation")
-        if key:
+        if key == PCT_BY_CODE:
+            code = (cleaned.get("pct_code") or "").strip()
+            pct = self._scope.pct_by_code(code) if code else None
+            if not code:
+                self.add_error("pct_code", "Enter the ODS code of their PCT, for example 5PG.")
+            elif pct is None:
+                where = "England" if self._scope.sha_ids is None else "your region"
+                self.add_error("pct_code", f"No PCT of {where} has the ODS code {code.upper()}.")
+            affiliation["pct"] = pct
+        elif key:
             name, organisation = self._organisations[key]
             affiliation[name] = organisation
         cleaned.update(affiliation)
