@@ -20,12 +20,15 @@ class PctLookupForm(forms.Form):
         error_messages={"required": "Enter the ODS code or part of the name of a PCT."},
     )
 
-    def __init__(self, *args, pcts, where: str, **kwargs):
-        """``where``: the list's scope in the no-match message ("of London", "in England")."""
+    def __init__(self, *args, pcts, where: str, label: str = "", **kwargs):
+        """``where``: the list's scope in the no-match message ("of London", "in England");
+        ``label``: the field's, for a page that finds a PCT to do something with it."""
         super().__init__(*args, **kwargs)
         self.pcts = pcts
         self.where = where
         self.matches = 0
+        if label:
+            self.fields["pct"].label = label
         self.fields["pct"].widget.attrs.update(
             {"class": "form-control", "autocomplete": "off", "spellcheck": "false"}
         )

@@ -8,6 +8,8 @@ staff write its plan (the national team, who may see it, gets 403); its board re
 its results page and in its report.
 """
 
+from typing import NamedTuple
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -32,6 +34,8 @@ from assessments.models import (
     DevelopmentPriority,
 )
 from assessments.selectors import user_scope
+from panels.forms.lookup import PctLookupForm
+from panels.selectors import PCT_CHOICES
 
 
 def _scope(user, round_: AssessmentRound) -> tuple[bool, frozenset[int] | None]:
@@ -86,17 +90,31 @@ def development_list(request, round_: AssessmentRound):
         }
         for code, assessment in sorted(by_code.items(), key=lambda kv: kv[1].pct.name)
     ]
-    # SHA staff may flag any other PCT of their region whose ratings are agreed.
-    flaggable = (
+    # SHA staff may flag any other PCT of their region whose ratings are agreed: from a list
+    # of them, or, when there are more than a list holds (a region at 10,000 organisations),
+    # by its ODS code or name (``?pct=``, as the moderation grid's "Find a PCT").
+    others = (
         Assessment.objects.filter(
             round=round_, pct__sha_id__in=scope.sha_ids, stage__in=PLANNING_STAGES
         )
         .exclude(pct__ods_code__in=by_code)
-        .select_related("pct")
         .order_by("pct__name")
         if scope.is_sha_staff
         else Assessment.objects.none()
     )
+    asked = scope.is_sha_staff and "pct" in request.GET
+    entries = others.values_list("pct__ods_code", "pct__name") if asked else []
+    lookup = PctLookupForm(
+        request.GET if asked else None,
+        pcts=[_Pct(*entry) for entry in entries],
+        where="of your region ready for a plan",
+        label="Flag another PCT of your region for directed development",
+    )
+    if lookup.is_bound and lookup.is_valid():
+        return redirect(
+            reverse("reports:development_plan", args=[round_.slug, lookup.found.ods_code])
+        )
+    flaggable = list(others.select_related("pct")[: PCT_CHOICES + 1])
     return render(
         request,
         "reports/development.html",
@@ -105,9 +123,18 @@ def development_list(request, round_: AssessmentRound):
             "rows": rows,
             "published": published,
             "regional": sha_ids is not None,
-            "flaggable": list(flaggable),
+            "flaggable": flaggable if len(flaggable) <= PCT_CHOICES else [],
+            "flag_by_lookup": len(flaggable) > PCT_CHOICES or lookup.is_bound,
+            "lookup": lookup,
         },
     )
+
+
+class _Pct(NamedTuple):
+    """A PCT as ``PctLookupForm`` matches it."""
+
+    ods_code: str
+    name: str
 
 
 # Writing a PCT's plan: its SHA's staff; the national team may look but not write (403).
