@@ -35,6 +35,17 @@ def test_gunicorn_conf_freezes_the_masters_objects_before_each_fork():
         gc.unfreeze()  # this test process goes on collecting as usual
 
 
+def test_gunicorn_conf_makes_the_code_token_before_forking():
+    from reports.kept import code_token
+
+    conf = runpy.run_path(str(CONF))
+    code_token.cache_clear()
+
+    conf["when_ready"](server=None)
+
+    assert code_token.cache_info().currsize == 1
+
+
 def test_gunicorn_conf_reads_workers_and_threads_from_the_environment(monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     monkeypatch.setenv("GUNICORN_THREADS", "8")
