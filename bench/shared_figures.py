@@ -7,10 +7,11 @@ nothing.
 
 (`make bench SCALE=10000` builds that file.) It works on a copy of the file, through
 Django's test client in one process. A "new worker" is this process with everything it
-keeps forgotten (``forget_kept``), which is all a restarted or added worker lacks. For
-each page and repetition: **new worker, nothing shared** (the shared cache emptied too:
-everything computed, as every new worker did before), **new worker, shared** (another
-worker computed the same version: read from the cache) and **kept** (this worker's own).
+keeps forgotten (``forget_kept`` and the charts' caches), which is all a restarted or
+added worker lacks. For each page and repetition: **new worker, nothing shared** (the
+shared cache emptied too: everything computed, as every new worker did before), **new
+worker, shared** (another worker computed the same version: read from the cache) and
+**kept** (this worker's own).
 Each request is paired with ``/healthz/`` through the same client; the ratio is the page's
 median over healthz's. The cache is a directory of a temporary folder unless
 ``--cache-url`` names another (a Redis database it may empty: use a spare one). Figures in
@@ -37,6 +38,7 @@ PAGES = (
     ("PCT results page", "board.5pg", "/reports/pct/5PG/2008-09/"),
     ("moderation page", "moderator.{sha}", "/reports/moderation/2009-10/{SHA}/"),
     ("national cross-check", "national", "/reports/cross-check/2009-10/"),
+    ("summary of the region", "national", "/reports/summary/2009-10/{SHA}/"),
 )
 
 
@@ -65,7 +67,14 @@ def measure(args) -> int:
     from django.test.utils import CaptureQueriesContext
 
     from assessments.models import Assessment, PrimaryCareTrust, Stage
+    from reports import charts
     from reports.kept import forget_kept, shared_cache
+
+    def new_worker() -> None:
+        """Forget all a worker keeps: figures and charts."""
+        forget_kept()
+        charts.distribution_svg.cache_clear()
+        charts.competency_profile_svg.cache_clear()
 
     cache = shared_cache()
     if cache is None:
@@ -99,7 +108,7 @@ def measure(args) -> int:
             client = client_of(who)
             for step in STEPS:
                 if step != "kept":
-                    forget_kept()
+                    new_worker()
                 if step == "new worker, nothing shared":
                     cache.clear()
                 start = time.perf_counter()

@@ -141,18 +141,22 @@ def shared_key(name: str, key: Hashable) -> str:
     return "wcc-kept:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def shared_value(name: str, key: Hashable, make: Callable[[], Value], *, versions: tuple) -> Value:
+def shared_value(
+    name: str, key: Hashable, make: Callable[[], Value], *, versions: tuple | None
+) -> Value:
     """The value under ``key`` in the shared cache, else ``make()``'s, left there for the
     other processes.
 
-    Only for keys whose ``versions`` (the figures versions they include) are all set: a
+    ``versions``: the figures versions ``key`` includes, all of which must be set: a
     version is a random number given in the same transaction as the change it marks, so
     two databases (a copy restored from a backup, say) meet the same version only with the
     same figures behind it; version 0 (a round nothing has changed yet) would be the same
-    in any database, so it is never shared. A cache that cannot be reached or answers
-    something unreadable costs a warning and the computation, never an error page."""
+    in any database, so it is never shared. None when ``key`` holds everything the value
+    is made from (a chart's numbers and labels): shared whatever the database. A cache
+    that cannot be reached or answers something unreadable costs a warning and the
+    computation, never an error page."""
     cache_ = shared_cache()
-    if cache_ is None or not versions or not all(versions):
+    if cache_ is None or (versions is not None and not (versions and all(versions))):
         return make()
     cache_key = shared_key(name, key)
     try:

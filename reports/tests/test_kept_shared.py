@@ -197,3 +197,32 @@ def test_each_shared_page_is_the_same_from_a_new_worker_with_fewer_queries(
     assert _page(reading) == _page(computing)
     assert len(second_read.captured_queries) < len(cold.captured_queries)
     assert len(first_read.captured_queries) == len(second_read.captured_queries)
+
+
+def test_a_key_that_holds_everything_is_shared_without_versions(shared):
+    kept, make, made = counted()
+    kept.made(("chart", "title", (1, 2)), make("drawn"), versions=None)
+    forget_kept()
+
+    assert kept.made(("chart", "title", (1, 2)), make("again"), versions=None) == "drawn"
+    assert made == ["drawn"]
+
+
+def test_a_chart_drawn_by_one_worker_is_read_by_another(shared):
+    from reports.charts import distribution_svg
+
+    arguments = {
+        "title": "1. Locally leading the NHS: share of PCTs at each level",
+        "categories": ("Level 1", "Level 2"),
+        "series": (("England", (40.0, 60.0)),),
+    }
+    distribution_svg.cache_clear()
+    drawn = distribution_svg(**arguments)
+    key = shared_key("distribution_svg", tuple(sorted(arguments.items())))
+    assert shared.get(key) == drawn and drawn.startswith("<svg")
+
+    shared.set(key, "<svg>as another worker left it</svg>")
+    distribution_svg.cache_clear()  # a new worker
+
+    assert distribution_svg(**arguments) == "<svg>as another worker left it</svg>"
+    distribution_svg.cache_clear()
