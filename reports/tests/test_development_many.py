@@ -62,6 +62,20 @@ def test_a_pct_found_by_code_or_name_goes_to_its_plan(client, world, text, ods):
     assert response["Location"] == f"/reports/development/2009-10/{ods}/"
 
 
+def test_a_pct_already_listed_is_found_too(client, world):
+    from assessments.models import DevelopmentPlan
+
+    listed = Assessment.objects.get(round=world["round"], pct__ods_code="XAC")
+    DevelopmentPlan.objects.create(
+        assessment=listed, reason="sha_flagged", owner="X", review_date="2010-06-30"
+    )
+    client.force_login(world["staff"])
+
+    response = client.get(LIST.format("2009-10"), {"pct": "xac"})
+
+    assert response["Location"] == "/reports/development/2009-10/XAC/"
+
+
 def test_a_pct_not_found_is_an_error_summary_linked_to_the_field(client, world):
     client.force_login(world["staff"])
 

@@ -93,17 +93,17 @@ def development_list(request, round_: AssessmentRound):
     # SHA staff may flag any other PCT of their region whose ratings are agreed: from a list
     # of them, or, when there are more than a list holds (a region at 10,000 organisations),
     # by its ODS code or name (``?pct=``, as the moderation grid's "Find a PCT").
-    others = (
+    ready = (
         Assessment.objects.filter(
             round=round_, pct__sha_id__in=scope.sha_ids, stage__in=PLANNING_STAGES
-        )
-        .exclude(pct__ods_code__in=by_code)
-        .order_by("pct__name")
+        ).order_by("pct__name")
         if scope.is_sha_staff
         else Assessment.objects.none()
     )
+    others = ready.exclude(pct__ods_code__in=by_code)
     asked = scope.is_sha_staff and "pct" in request.GET
-    entries = others.values_list("pct__ods_code", "pct__name") if asked else []
+    # Any of the region's PCTs ready for a plan is found, one listed below as well.
+    entries = ready.values_list("pct__ods_code", "pct__name") if asked else []
     lookup = PctLookupForm(
         request.GET if asked else None,
         pcts=[_Pct(*entry) for entry in entries],
