@@ -14,29 +14,28 @@ median over healthz's. Figures in docs/performance.md ("The national cross-check
 10,000 PCTs").
 """
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.timing import django_for_the_test_client, load_average, median_ms, on_a_copy, p95_ms
+from bench.timing import (
+    client_bench_parser,
+    django_for_the_test_client,
+    load_average,
+    median_ms,
+    on_a_copy,
+    p95_ms,
+)
 
 STEPS = ("first", "kept", "after a panel's scoring closed")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, required=True, help="SQLite file of a seeded demo")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser = client_bench_parser(__doc__.splitlines()[0])
     parser.add_argument("--round", default="2009-10")
     args = parser.parse_args()
-    if args.repeat < 1:
-        parser.error("--repeat must be 1 or more")
-    if not args.db.is_file():
-        print(f"bench/cross_check.py: no database at {args.db}", file=sys.stderr)
-        return 1
     with on_a_copy(args.db, "cross-check"):  # the moves below stay out of the file given
         return measure(args)
 

@@ -18,7 +18,6 @@ median over healthz's. The cache is a directory of a temporary folder unless
 docs/performance.md ("Figures shared between workers").
 """
 
-import argparse
 import os
 import sys
 import time
@@ -26,7 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.timing import django_for_the_test_client, load_average, median_ms, on_a_copy, p95_ms
+from bench.timing import (
+    client_bench_parser,
+    django_for_the_test_client,
+    load_average,
+    median_ms,
+    on_a_copy,
+    p95_ms,
+)
 
 STEPS = ("new worker, nothing shared", "new worker, shared", "kept")
 # (label, user or None, URL); {sha}: the region at moderation with the most PCTs.
@@ -43,16 +49,9 @@ PAGES = (
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, required=True, help="SQLite file of a seeded demo")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser = client_bench_parser(__doc__.splitlines()[0])
     parser.add_argument("--cache-url", help="a shared cache (default: a temporary directory)")
     args = parser.parse_args()
-    if args.repeat < 1:
-        parser.error("--repeat must be 1 or more")
-    if not args.db.is_file():
-        print(f"bench/shared_figures.py: no database at {args.db}", file=sys.stderr)
-        return 1
     with on_a_copy(args.db, "shared-figures") as scratch:  # logging in writes sessions
         os.environ["CACHE_URL"] = args.cache_url or f"file://{scratch}/cache"
         return measure(args)

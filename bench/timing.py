@@ -1,6 +1,7 @@
 """Figures shared by the benchmarks: medians, 95th percentiles, the load average; and the
 set-up of the scripts that measure through Django's test client on a copy of a database."""
 
+import argparse
 import os
 import shutil
 import statistics
@@ -55,3 +56,26 @@ def django_for_the_test_client() -> None:
     django.setup()
     logging.getLogger("axes").setLevel(logging.WARNING)
     import pandas  # noqa: F401
+
+
+def client_bench_parser(description: str, *, repeat: int = 5) -> argparse.ArgumentParser:
+    """The options of a script measuring through the test client on a copy of a database:
+    ``--db`` (a SQLite file that exists) and ``--repeat`` (1 or more); argparse stops with
+    a usage message naming the option for anything else."""
+
+    def existing_file(text: str) -> Path:
+        if not Path(text).is_file():
+            raise argparse.ArgumentTypeError(f"no database at {text}")
+        return Path(text)
+
+    def at_least_one(text: str) -> int:
+        if not text.isdigit() or int(text) < 1:
+            raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text!r}")
+        return int(text)
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--db", type=existing_file, required=True, help="SQLite file of a seeded demo"
+    )
+    parser.add_argument("--repeat", type=at_least_one, default=repeat)
+    return parser

@@ -5,8 +5,9 @@ import threading
 from reports.kept import Kept, forget_kept
 
 
-def test_a_value_is_made_once_per_key():
-    kept = Kept("test", size=4)
+def recorded_makers():
+    """``(make, made)``: ``make(value)`` is a maker of ``value`` that records it in ``made``
+    when called, so that a test sees which values were made and which were kept."""
     made = []
 
     def make(value):
@@ -15,6 +16,13 @@ def test_a_value_is_made_once_per_key():
             return value
 
         return _make
+
+    return make, made
+
+
+def test_a_value_is_made_once_per_key():
+    kept = Kept("test", size=4)
+    make, made = recorded_makers()
 
     assert kept.get(("round", 1), make("a")) == "a"
     assert kept.get(("round", 1), make("b")) == "a"  # same key: the kept value

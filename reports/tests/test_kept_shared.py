@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from assessments.services import agreed_rating_adjust
 from reports.kept import Kept, code_token, forget_kept, shared_cache, shared_key
 from reports.tests.test_fresh_figures import _moderation_rating, _standing_table_read
+from reports.tests.test_kept import recorded_makers
 from tests.users import demo_user
 
 LEAGUE = "/reports/league-table/{}/"
@@ -36,17 +37,8 @@ def shared(settings, tmp_path):
 
 
 def counted(name="test", shared=True):
-    """A ``Kept`` and a list of the values its ``make`` made."""
-    made = []
-
-    def make(value):
-        def _make():
-            made.append(value)
-            return value
-
-        return _make
-
-    return Kept(name, shared=shared), make, made
+    """A ``Kept`` and ``recorded_makers``' maker and list of what it made."""
+    return Kept(name, shared=shared), *recorded_makers()
 
 
 def test_a_value_made_by_one_process_is_read_by_another(shared):
