@@ -12,6 +12,9 @@ from typing import NamedTuple
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -47,48 +50,94 @@ def _scope(user, round_: AssessmentRound) -> tuple[bool, frozenset[int] | None]:
     return False, None if scope.is_national else scope.sha_ids
 
 
+# The list is paged: at 10,152 PCTs a published round lists 317 of them (150 kB on one page).
+PAGE_SIZE = 50
+
+
+class _Listed(NamedTuple):
+    """A PCT on the list: red on all three areas, or with a plan (flagged by its SHA)."""
+
+    assessment: Assessment
+    red_all_three: bool
+
+
+def _plans(round_: AssessmentRound, *, published: bool, sha_ids: frozenset[int] | None):
+    """The round's development plans the viewer may see (not the held-back ones once
+    published; their own region's before, for SHA staff)."""
+    plans = DevelopmentPlan.objects.filter(assessment__round=round_)
+    if published:
+        plans = plans.filter(not_held_back("assessment_id"))
+    if sha_ids is not None:
+        plans = plans.filter(assessment__pct__sha_id__in=sha_ids)
+    return plans
+
+
+def _listed(
+    round_: AssessmentRound, *, published: bool, sha_ids: frozenset[int] | None
+) -> list[_Listed]:
+    """Every PCT on the list, by name: one query and the round's ratings frame (kept)."""
+    from reports.tables import ratings_frame, red_on_all_three  # pandas on first use
+
+    frame = ratings_frame(round_=round_)
+    red = frame[frame["complete"]]
+    red = set(red[red_on_all_three(red)]["ods_code"])
+    planned = _plans(round_, published=published, sha_ids=sha_ids).values("assessment_id")
+    assessments = Assessment.objects.filter(
+        Q(pct__ods_code__in=red) | Q(pk__in=planned), round=round_
+    )
+    if sha_ids is not None:
+        assessments = assessments.filter(pct__sha_id__in=sha_ids)
+    return [
+        _Listed(assessment, assessment.pct.ods_code in red)
+        for assessment in assessments.select_related("pct__sha").order_by("pct__name", "pk")
+    ]
+
+
+def development_page_of(assessment: Assessment, user) -> str:
+    """The list's URL at the page that shows ``assessment``, and its anchor (where saving
+    its plan leads back to)."""
+    round_ = assessment.round
+    published, sha_ids = _scope(user, round_)
+    ids = [listed.assessment.pk for listed in _listed(round_, published=published, sha_ids=sha_ids)]
+    page = ids.index(assessment.pk) // PAGE_SIZE + 1 if assessment.pk in ids else 1
+    query = f"?page={page}" if page > 1 else ""
+    return (
+        reverse("reports:development", args=[round_.slug])
+        + f"{query}#pct-{assessment.pct.ods_code}"
+    )
+
+
 @require_safe
 @view_access("reports.view_development", lookup=round_by_slug, public=True)
 def development_list(request, round_: AssessmentRound):
-    from django.db.models import Prefetch
-
-    from reports.tables import ratings_frame, red_on_all_three  # pandas on first use
-
     published, sha_ids = _scope(request.user, round_)
-    plans = (
-        DevelopmentPlan.objects.filter(assessment__round=round_)
-        .select_related("assessment__pct__sha")
+    listed = _listed(round_, published=published, sha_ids=sha_ids)
+    try:  # Paginator refuses what is not a whole number (PageNotAnInteger: InvalidPage)
+        page = Paginator(listed, PAGE_SIZE).page(request.GET.get("page", "1"))
+    except InvalidPage as exc:
+        raise Http404("No such page of the directed development list.") from exc
+    # The plans and their priorities of this page's PCTs only.
+    plans = {
+        plan.assessment_id: plan
+        for plan in _plans(round_, published=published, sha_ids=sha_ids)
+        .filter(assessment_id__in=[row.assessment.pk for row in page.object_list])
         .prefetch_related(
             Prefetch(
                 "priorities",
                 queryset=DevelopmentPriority.objects.select_related("competency", "supplier"),
             )
         )
-        .order_by("assessment__pct__name")
-    )
-    if published:
-        plans = plans.filter(not_held_back("assessment_id"))
-    if sha_ids is not None:
-        plans = plans.filter(assessment__pct__sha_id__in=sha_ids)
-    plans = {plan.assessment.pct.ods_code: plan for plan in plans}
-
-    frame = ratings_frame(round_=round_)
-    red = frame[frame["complete"]]
-    red = set(red[red_on_all_three(red)]["ods_code"])
-    assessments = Assessment.objects.filter(round=round_).select_related("pct__sha")
-    if sha_ids is not None:
-        assessments = assessments.filter(pct__sha_id__in=sha_ids)
-    by_code = {a.pct.ods_code: a for a in assessments.filter(pct__ods_code__in=[*red, *plans])}
+    }
     scope = user_scope(request.user)
     rows = [
         {
-            "assessment": assessment,
-            "red_all_three": code in red,
-            "plan": plans.get(code),
-            "may_plan": scope.is_staff_of(assessment.pct.sha_id)
-            and assessment.stage in PLANNING_STAGES,
+            "assessment": row.assessment,
+            "red_all_three": row.red_all_three,
+            "plan": plans.get(row.assessment.pk),
+            "may_plan": scope.is_staff_of(row.assessment.pct.sha_id)
+            and row.assessment.stage in PLANNING_STAGES,
         }
-        for code, assessment in sorted(by_code.items(), key=lambda kv: kv[1].pct.name)
+        for row in page.object_list
     ]
     # SHA staff may flag any other PCT of their region whose ratings are agreed: from a list
     # of them, or, when there are more than a list holds (a region at 10,000 organisations),
@@ -100,7 +149,7 @@ def development_list(request, round_: AssessmentRound):
         if scope.is_sha_staff
         else Assessment.objects.none()
     )
-    others = ready.exclude(pct__ods_code__in=by_code)
+    others = ready.exclude(pk__in=[row.assessment.pk for row in listed])
     asked = scope.is_sha_staff and "pct" in request.GET
     # Any of the region's PCTs ready for a plan is found, one listed below as well.
     entries = ready.values_list("pct__ods_code", "pct__name") if asked else []
@@ -121,6 +170,12 @@ def development_list(request, round_: AssessmentRound):
         {
             "round": round_,
             "rows": rows,
+            "page": page,
+            "page_numbers": list(page.paginator.get_elided_page_range(page.number)),
+            # "1,031", as the GOV.UK style writes numbers over 999.
+            "count_text": f"{page.paginator.count:,}",
+            "first_text": f"{page.start_index():,}",
+            "last_text": f"{page.end_index():,}",
             "published": published,
             "regional": sha_ids is not None,
             "flaggable": flaggable if len(flaggable) <= PCT_CHOICES else [],
@@ -228,7 +283,7 @@ def development_plan(request, assessment: Assessment):
                 form.add_error(None, problems)
             else:
                 messages.success(request, f"{assessment.pct.name}: development plan saved.")
-                return redirect(back + f"#pct-{assessment.pct.ods_code}")
+                return redirect(development_page_of(assessment, request.user))
     else:
         form = DevelopmentPlanForm(initial=initial)
         formset = DevelopmentPriorityFormSet(
