@@ -50,7 +50,7 @@ from assessments.models import (
     SelfAssessmentRating,
     Stage,
 )
-from assessments.standings import rating_changed
+from assessments.standings import figures_changed, rating_changed
 from competencies.models import Competency, GovernanceArea, SubIndicator, item_field, item_value
 
 __all__ = [
@@ -519,6 +519,10 @@ def _priorities_write(*, assessment: Assessment, parsed: list[dict], by: Abstrac
         row.full_clean(validate_unique=False, validate_constraints=False)
     LocalOutcomePriority.objects.filter(assessment=assessment).delete()
     LocalOutcomePriority.objects.bulk_create(rows)
+    # The round's summaries count the PCTs choosing each priority (``reports.summaries``).
+    figures_changed(
+        round_ids=[assessment.round_id], assessments={assessment.round_id: [assessment.pk]}
+    )
     change = OutcomePriorityChange(
         assessment=assessment,
         summary="\n".join(_priority_line(fields) for fields in parsed) or "(none)",

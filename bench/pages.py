@@ -9,8 +9,8 @@
    used and removed.
 2. Starts gunicorn (2 workers, DEBUG off) on 127.0.0.1 on a free port, with the repository's
    ``gunicorn.conf.py`` when there is one, and logs in through the login form as the demo
-   users who see each page (CONTRACTS.md): nobody for the published league table and open
-   data, ``national``, the moderator of the region at moderation with the most PCTs, a
+   users who see each page (CONTRACTS.md): nobody for the published league table, open
+   data, England's summary and the directed development list, ``national``, the moderator of the region at moderation with the most PCTs, a
    panel member of a 2009-10 panel at scoring, ``board.5pg``.
 3. For each page, ``--repeat`` times: ``/healthz/`` then the page, on the same kept-alive
    session (interleaved, so that both see the same load). "League table right after a
@@ -453,6 +453,8 @@ def benchmark(server: Server, targets: Targets, repeat: int) -> list[Page]:
         Page("open data (JSON)", None, f"/api/results/{PUBLISHED}.json"),
         Page(f"league table {OPEN} (national)", "national", f"/reports/league-table/{OPEN}/"),
         Page("PCT results page", "board.5pg", f"/reports/pct/5PG/{PUBLISHED}/"),
+        Page("England summary", None, f"/reports/summary/{PUBLISHED}/"),
+        Page("directed development", None, f"/reports/development/{PUBLISHED}/"),
         Page(
             f"moderation page ({targets.region})",
             targets.moderator,

@@ -2,19 +2,24 @@
 
 Everything comes from one pandas pass over ``reports.tables.ratings_frame`` (the round's
 agreed ratings, one row per PCT) plus one ``values()`` query for the local outcome
-priorities, so the number of queries never depends on the number of PCTs or SHAs.
+priorities, so the number of queries never depends on the number of PCTs or SHAs. A
+summary is kept under the round's figures version (``reports.kept``; saving a PCT's
+outcome priorities gives the round a new version, as a rating does): a page asking again
+costs two queries and no pandas.
 
 Only PCTs with an agreed rating for every item count (the league table's rule: a PCT
 still being scored or moderated would skew the picture); the page says how many.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from assessments.models import AssessmentRound, LocalOutcomePriority, StrategicHealthAuthority
+from assessments.standings import figures_versions
 from competencies.models import GovernanceArea
 from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, competency_code
+from reports.kept import Kept
 from reports.tables import AREAS, ratings_frame
 
 LIGHTS = tuple(Light.values)
@@ -175,14 +180,35 @@ def popular_priorities(
     )
 
 
+_SUMMARIES: Kept[RoundSummary] = Kept("round summaries", size=32, shared=True)
+
+
 def round_summary(
     *, round_: AssessmentRound, sha: StrategicHealthAuthority | None = None
 ) -> RoundSummary:
-    """England's summary of the round, or one SHA's beside England's (four queries: the
-    round's competencies, then ``ratings_frame``'s two, then the outcome priorities)."""
-    numbered = list(
+    """England's summary of the round, or one SHA's beside England's: two queries (the
+    round's competencies and its figures version) when it was computed before at this
+    version, in this process or in the shared cache; otherwise also ``ratings_frame``'s and
+    the outcome priorities' (saving a PCT's priorities gives the round a new version)."""
+    numbered = tuple(
         round_.framework.competencies.order_by("number").values_list("number", "short_name")
     )
+    version = figures_versions([round_.pk])[round_.pk]
+    # The competencies' names are in the key: they are not part of the figures' version.
+    key = (round_.pk, version, round_.is_published(), sha.pk if sha else None, numbered)
+    summary = _SUMMARIES.get(
+        key, lambda: _round_summary(round_=round_, sha=sha, numbered=numbered), versions=(version,)
+    )
+    # The kept summary's round and SHA are those of the request that computed it.
+    return replace(summary, round=round_, sha=sha)
+
+
+def _round_summary(
+    *,
+    round_: AssessmentRound,
+    sha: StrategicHealthAuthority | None,
+    numbered: tuple[tuple[int, str], ...],
+) -> RoundSummary:
     columns = [competency_code(number) for number, _name in numbered]
     names = {competency_code(number): f"{number}. {name}" for number, name in numbered}
 

@@ -19,6 +19,7 @@ from assessments.services import (
     outcome_priorities_save,
     self_assessment_save,
 )
+from assessments.standings import changed_between, figures_versions
 from tests.factories import (
     AssessmentFactory,
     AssessmentRoundFactory,
@@ -102,6 +103,23 @@ def test_outcome_priorities_save_unchanged_writes_no_history(assessment, board, 
     )
 
     assert OutcomePriorityChange.objects.filter(assessment=assessment).count() == 1
+
+
+def test_changed_priorities_give_the_round_a_new_figures_version(assessment, board, indicators):
+    """The round's summaries count the PCTs choosing each priority, kept under the version."""
+    round_id = assessment.round_id
+    before = figures_versions([round_id])[round_id]
+    outcome_priorities_save(
+        assessment=assessment, priorities=[row(indicators[0])], by=board, expected_version=0
+    )
+    changed = figures_versions([round_id])[round_id]
+
+    outcome_priorities_save(
+        assessment=assessment, priorities=[row(indicators[0])], by=board, expected_version=1
+    )
+
+    assert before != changed == figures_versions([round_id])[round_id]  # unchanged: no step
+    assert changed_between(round_id=round_id, since=before, until=changed) == {assessment.pk}
 
 
 def test_outcome_priorities_save_replaces_the_list(assessment, board, indicators):
