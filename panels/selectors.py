@@ -80,6 +80,21 @@ def people_with_organisation() -> QuerySet[Person]:
     ).order_by("full_name", "pk")
 
 
+def people_matching(people: QuerySet[Person], search: str) -> QuerySet[Person]:
+    """Those of ``people`` whose name, e-mail address or organisation's name contains
+    ``search`` (either case), or whose PCT has it as its ODS code; all of them for ""."""
+    if not (search := search.strip()):
+        return people
+    return people.filter(
+        Q(full_name__icontains=search)
+        | Q(email__icontains=search)
+        | Q(sha__name__icontains=search)
+        | Q(pct__name__icontains=search)
+        | Q(pct__ods_code__iexact=search)
+        | Q(external_organisation__name__icontains=search)
+    )
+
+
 def panel_counts(*, round: AssessmentRound) -> dict[int, int]:
     """How many panels each person sits on in ``round``: one aggregate query."""
     rows = (

@@ -7,6 +7,8 @@ more PCTs than a list can sensibly hold (``panels.selectors.PCT_CHOICES``), the 
 "A PCT" and the PCT is given by its ODS code in a field of its own.
 """
 
+from urllib.parse import urlencode
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Submit
 from django import forms
@@ -162,3 +164,31 @@ class ExternalOrganisationForm(forms.Form):
             "country",
             Div(Submit("save", "Add the organisation"), css_class="mt-3"),
         )
+
+
+class PeopleFilterForm(forms.Form):
+    """The people list's search (GET): part of a name, an e-mail address, an organisation's
+    name or a PCT's ODS code. ``search()`` is what is valid (too long a text searches for
+    nothing, and the page shows why in its error summary); ``query()`` the same as a query
+    string for the page links."""
+
+    q = forms.CharField(
+        label="Name, e-mail or organisation",
+        required=False,
+        max_length=100,
+        help_text="Part of a name, an e-mail address or an organisation, or a PCT's ODS code.",
+        error_messages={"max_length": "Enter at most %(limit_value)d characters."},
+    )
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        attrs = {"class": "form-control", "autocomplete": "off", "spellcheck": "false"}
+        self.fields["q"].widget.attrs.update(attrs)
+        for name in self.errors:  # an unbound form has none
+            self.fields[name].widget.attrs["class"] += " is-invalid"
+
+    def search(self) -> str:
+        return (getattr(self, "cleaned_data", {}).get("q") or "").strip()
+
+    def query(self) -> str:
+        return urlencode({"q": search}) if (search := self.search()) else ""

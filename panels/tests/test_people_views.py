@@ -110,7 +110,7 @@ def test_people_list_queries_do_not_grow_with_people(
         PersonFactory(pct=world["pct_a"], user=UserFactory(username=f"extra{n}"))
     client.force_login(world["staff_a"])
 
-    with django_assert_num_queries(5):  # session, user, roles, people, seat types
+    with django_assert_num_queries(6):  # session, user, roles, the count, people, seat types
         response = client.get("/people/")
 
     assert len(response.context["rows"]) == 3 + count

@@ -13,6 +13,8 @@ through ``assessments.accounts.account_invite``, which e-mails the set-password 
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,9 +23,15 @@ from assessments.access import view_access
 from assessments.exceptions import refusal_messages
 from assessments.selectors import user_scope
 from panels.access import people_visible_to, person_by_pk
-from panels.forms.people import ExternalOrganisationForm, PersonForm
+from panels.forms.people import ExternalOrganisationForm, PeopleFilterForm, PersonForm
 from panels.models import Person
-from panels.selectors import organisations_for, people_rows, person_history, person_row
+from panels.selectors import (
+    organisations_for,
+    people_matching,
+    people_rows,
+    person_history,
+    person_row,
+)
 from panels.services.people import (
     external_organisation_create,
     person_create,
@@ -43,16 +51,41 @@ def _detail(person: Person) -> str:
     return reverse("people:detail", args=[person.pk])
 
 
+# The list is paged and searchable: people grow with the organisations (a region of 10,000
+# PCTs has thousands of board members and clinicians who may sit on panels).
+PAGE_SIZE = 50
+
+
 @require_http_methods(["GET"])
 @view_access("panels.view_people")
 def people_list(request):
-    """Everyone the user may see, with the seats they may hold and their account."""
+    """Everyone the user may see, with the seats they may hold and their account, by name,
+    a page at a time, ``?q=`` narrowing them (``people_matching``); 404 for a page that is
+    not a number or does not exist. Six queries whatever the number of people."""
+    filter_form = PeopleFilterForm(request.GET)
+    filter_form.is_valid()
+    search = filter_form.search()
+    paginator = Paginator(people_matching(people_visible_to(request.user), search), PAGE_SIZE)
+    try:  # Paginator refuses what is not a whole number (PageNotAnInteger: InvalidPage)
+        page = paginator.page(request.GET.get("page", "1"))
+    except InvalidPage as exc:
+        raise Http404("No such page of the people.") from exc
     return render(
         request,
         "panels/people.html",
         {
-            "rows": people_rows(people_visible_to(request.user)),
+            "rows": people_rows(page.object_list),
             "is_national": user_scope(request.user).is_national,
+            "filter_form": filter_form,
+            "search": search,
+            "filtered": bool(search or filter_form.errors),
+            "page": page,
+            "page_numbers": list(paginator.get_elided_page_range(page.number)),
+            "query": filter_form.query(),
+            # "1,031", as the GOV.UK style writes numbers over 999.
+            "count_text": f"{paginator.count:,}",
+            "first_text": f"{page.start_index():,}",
+            "last_text": f"{page.end_index():,}",
         },
     )
 

@@ -5,11 +5,13 @@ so that five PCTs with a plan make three pages.
 Personas: staff of SHA Alpha (write plans), the national team (reads every region)."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assessments.models import Assessment, DevelopmentPlan, Role, Stage
+from assessments.models import AgreedRating, Assessment, DevelopmentPlan, Role, Stage
+from assessments.services import agreed_rating_adjust
 from reports.views import development
 from tests.factories import (
     AssessmentFactory,
@@ -18,9 +20,12 @@ from tests.factories import (
     RoleFactory,
     SHAFactory,
 )
+from tests.users import demo_user
 
 pytestmark = pytest.mark.django_db
 LIST = "/reports/development/2009-10/"
+DEMO_LIST = "/reports/development/2009-10/"
+User = get_user_model()
 NAMES = ["Eden", "Bure", "Avon", "Dart", "Cam"]  # listed by name: Avon, Bure, Cam, Dart, Eden
 
 
@@ -137,3 +142,38 @@ def test_a_plan_on_the_first_page_leads_back_to_the_list_itself(client, world):
     location = development.development_page_of(assessment, world["staff"])
 
     assert location == f"{LIST}#pct-{assessment.pct.ods_code}"
+
+
+def test_a_pct_moderated_to_red_on_all_three_is_listed_on_the_next_request(client, demo):
+    """Who is red on all three is kept under the round's figures version: a moderator's
+    change gives the round a new one."""
+    client.force_login(demo_user("national"))
+    listed = client.get(DEMO_LIST)
+    target = next(
+        a
+        for a in Assessment.objects.filter(round__slug="2009-10", stage=Stage.MODERATION)
+        .select_related("pct")
+        .order_by("pct__ods_code")
+        if a.pct.ods_code not in _codes(listed)
+    )
+    moderator = User.objects.get(username=f"moderator.{target.pct.sha.ods_code.lower()}")
+
+    for rating in AgreedRating.objects.filter(assessment=target, area__isnull=False):
+        if rating.value != "red":
+            agreed_rating_adjust(
+                rating=rating,
+                value="red",
+                reason="Moderated to red.",
+                by=moderator,
+                expected_version=rating.version,
+            )
+
+    assert target.pct.ods_code in _codes(client.get(DEMO_LIST))
+
+
+def _codes(response) -> set[str]:
+    codes = set()
+    for page in range(1, response.context["page"].paginator.num_pages + 1):
+        rows = response.client.get(DEMO_LIST, {"page": page}).context["rows"]
+        codes |= {row["assessment"].pct.ods_code for row in rows}
+    return codes

@@ -37,8 +37,10 @@ from assessments.models import (
     DevelopmentPriority,
 )
 from assessments.selectors import user_scope
+from assessments.standings import figures_versions
 from panels.forms.lookup import PctLookupForm
 from panels.selectors import PCT_CHOICES
+from reports.kept import Kept
 
 
 def _scope(user, round_: AssessmentRound) -> tuple[bool, frozenset[int] | None]:
@@ -57,8 +59,25 @@ PAGE_SIZE = 50
 class _Listed(NamedTuple):
     """A PCT on the list: red on all three areas, or with a plan (flagged by its SHA)."""
 
-    assessment: Assessment
+    assessment_id: int
     red_all_three: bool
+
+
+_RED: Kept[frozenset[str]] = Kept("red on all three", size=16, shared=True)
+
+
+def _red_on_all_three(round_: AssessmentRound) -> frozenset[str]:
+    """The ODS codes of the round's complete PCTs red on all three areas, kept under the
+    round's figures version (one query when kept)."""
+    from reports.tables import ratings_frame, red_on_all_three  # pandas on first use
+
+    def make() -> frozenset[str]:
+        frame = ratings_frame(round_=round_)
+        complete = frame[frame["complete"]]
+        return frozenset(complete[red_on_all_three(complete)]["ods_code"])
+
+    version = figures_versions([round_.pk])[round_.pk]
+    return _RED.get((round_.pk, version, round_.is_published()), make, versions=(version,))
 
 
 def _plans(round_: AssessmentRound, *, published: bool, sha_ids: frozenset[int] | None):
@@ -75,12 +94,8 @@ def _plans(round_: AssessmentRound, *, published: bool, sha_ids: frozenset[int] 
 def _listed(
     round_: AssessmentRound, *, published: bool, sha_ids: frozenset[int] | None
 ) -> list[_Listed]:
-    """Every PCT on the list, by name: one query and the round's ratings frame (kept)."""
-    from reports.tables import ratings_frame, red_on_all_three  # pandas on first use
-
-    frame = ratings_frame(round_=round_)
-    red = frame[frame["complete"]]
-    red = set(red[red_on_all_three(red)]["ods_code"])
+    """Every PCT on the list, by name: two queries (the round's version, the PCTs' ids)."""
+    red = _red_on_all_three(round_)
     planned = _plans(round_, published=published, sha_ids=sha_ids).values("assessment_id")
     assessments = Assessment.objects.filter(
         Q(pct__ods_code__in=red) | Q(pk__in=planned), round=round_
@@ -88,8 +103,8 @@ def _listed(
     if sha_ids is not None:
         assessments = assessments.filter(pct__sha_id__in=sha_ids)
     return [
-        _Listed(assessment, assessment.pct.ods_code in red)
-        for assessment in assessments.select_related("pct__sha").order_by("pct__name", "pk")
+        _Listed(pk, code in red)
+        for pk, code in assessments.order_by("pct__name", "pk").values_list("pk", "pct__ods_code")
     ]
 
 
@@ -98,7 +113,7 @@ def development_page_of(assessment: Assessment, user) -> str:
     its plan leads back to)."""
     round_ = assessment.round
     published, sha_ids = _scope(user, round_)
-    ids = [listed.assessment.pk for listed in _listed(round_, published=published, sha_ids=sha_ids)]
+    ids = [row.assessment_id for row in _listed(round_, published=published, sha_ids=sha_ids)]
     page = ids.index(assessment.pk) // PAGE_SIZE + 1 if assessment.pk in ids else 1
     query = f"?page={page}" if page > 1 else ""
     return (
@@ -116,11 +131,13 @@ def development_list(request, round_: AssessmentRound):
         page = Paginator(listed, PAGE_SIZE).page(request.GET.get("page", "1"))
     except InvalidPage as exc:
         raise Http404("No such page of the directed development list.") from exc
-    # The plans and their priorities of this page's PCTs only.
+    # The assessments, plans and priorities of this page's PCTs only.
+    ids = [row.assessment_id for row in page.object_list]
+    assessments = Assessment.objects.select_related("pct__sha").in_bulk(ids)
     plans = {
         plan.assessment_id: plan
         for plan in _plans(round_, published=published, sha_ids=sha_ids)
-        .filter(assessment_id__in=[row.assessment.pk for row in page.object_list])
+        .filter(assessment_id__in=ids)
         .prefetch_related(
             Prefetch(
                 "priorities",
@@ -131,13 +148,14 @@ def development_list(request, round_: AssessmentRound):
     scope = user_scope(request.user)
     rows = [
         {
-            "assessment": row.assessment,
+            "assessment": assessment,
             "red_all_three": row.red_all_three,
-            "plan": plans.get(row.assessment.pk),
-            "may_plan": scope.is_staff_of(row.assessment.pct.sha_id)
-            and row.assessment.stage in PLANNING_STAGES,
+            "plan": plans.get(assessment.pk),
+            "may_plan": scope.is_staff_of(assessment.pct.sha_id)
+            and assessment.stage in PLANNING_STAGES,
         }
         for row in page.object_list
+        if (assessment := assessments[row.assessment_id])
     ]
     # SHA staff may flag any other PCT of their region whose ratings are agreed: from a list
     # of them, or, when there are more than a list holds (a region at 10,000 organisations),
@@ -149,7 +167,7 @@ def development_list(request, round_: AssessmentRound):
         if scope.is_sha_staff
         else Assessment.objects.none()
     )
-    others = ready.exclude(pk__in=[row.assessment.pk for row in listed])
+    others = ready.exclude(pk__in=[row.assessment_id for row in listed])
     asked = scope.is_sha_staff and "pct" in request.GET
     # Any of the region's PCTs ready for a plan is found, one listed below as well.
     entries = ready.values_list("pct__ods_code", "pct__name") if asked else []
