@@ -10,8 +10,6 @@ applies it only if the plan is unchanged, so what is written is exactly what was
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -29,6 +27,7 @@ from assessments.organisations import (
     sha_options,
 )
 from assessments.organisations_forms import PctFileForm, PctFilterForm, PctForm
+from assessments.paging import page_of, paging_context
 
 MANAGE = "assessments.manage_organisations"
 
@@ -43,11 +42,9 @@ def _list_page(request, *, file_form: PctFileForm):
     whatever the number of PCTs: session, user, role, the SHAs, the count, the page."""
     filter_form = PctFilterForm(request.GET, shas=sha_options())
     filters = filter_form.filters()
-    paginator = Paginator(organisations_overview(**filters), PER_PAGE)
-    try:  # Paginator refuses what is not a whole number (PageNotAnInteger: InvalidPage)
-        page = paginator.page(request.GET.get("page", "1"))
-    except InvalidPage as exc:
-        raise Http404("No such page of the PCTs.") from exc
+    page = page_of(
+        organisations_overview(**filters), PER_PAGE, request.GET.get("page"), what="the PCTs"
+    )
     return render(
         request,
         "organisations/list.html",
@@ -57,13 +54,8 @@ def _list_page(request, *, file_form: PctFileForm):
             "filters": filters,
             "filtered": bool(filters["sha"] or filters["search"] or filter_form.errors),
             "pcts": page.object_list,
-            "page": page,
-            "page_numbers": list(paginator.get_elided_page_range(page.number)),
             "query": filter_form.query(),
-            # "1,031", as the GOV.UK style writes numbers over 999.
-            "count_text": f"{paginator.count:,}",
-            "first_text": f"{page.start_index():,}",
-            "last_text": f"{page.end_index():,}",
+            **paging_context(page),
         },
     )
 

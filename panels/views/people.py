@@ -13,14 +13,13 @@ through ``assessments.accounts.account_invite``, which e-mails the set-password 
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import view_access
 from assessments.exceptions import refusal_messages
+from assessments.paging import page_of, paging_context
 from assessments.selectors import user_scope
 from panels.access import people_visible_to, person_by_pk
 from panels.forms.people import ExternalOrganisationForm, PeopleFilterForm, PersonForm
@@ -65,11 +64,8 @@ def people_list(request):
     filter_form = PeopleFilterForm(request.GET)
     filter_form.is_valid()
     search = filter_form.search()
-    paginator = Paginator(people_matching(people_visible_to(request.user), search), PAGE_SIZE)
-    try:  # Paginator refuses what is not a whole number (PageNotAnInteger: InvalidPage)
-        page = paginator.page(request.GET.get("page", "1"))
-    except InvalidPage as exc:
-        raise Http404("No such page of the people.") from exc
+    people = people_matching(people_visible_to(request.user), search)
+    page = page_of(people, PAGE_SIZE, request.GET.get("page"), what="the people")
     return render(
         request,
         "panels/people.html",
@@ -79,13 +75,8 @@ def people_list(request):
             "filter_form": filter_form,
             "search": search,
             "filtered": bool(search or filter_form.errors),
-            "page": page,
-            "page_numbers": list(paginator.get_elided_page_range(page.number)),
             "query": filter_form.query(),
-            # "1,031", as the GOV.UK style writes numbers over 999.
-            "count_text": f"{paginator.count:,}",
-            "first_text": f"{page.start_index():,}",
-            "last_text": f"{page.end_index():,}",
+            **paging_context(page),
         },
     )
 

@@ -12,9 +12,7 @@ from typing import NamedTuple
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -36,6 +34,7 @@ from assessments.models import (
     DevelopmentPlanChange,
     DevelopmentPriority,
 )
+from assessments.paging import page_of, paging_context
 from assessments.selectors import user_scope
 from assessments.standings import figures_versions
 from panels.forms.lookup import PctLookupForm
@@ -127,10 +126,7 @@ def development_page_of(assessment: Assessment, user) -> str:
 def development_list(request, round_: AssessmentRound):
     published, sha_ids = _scope(request.user, round_)
     listed = _listed(round_, published=published, sha_ids=sha_ids)
-    try:  # Paginator refuses what is not a whole number (PageNotAnInteger: InvalidPage)
-        page = Paginator(listed, PAGE_SIZE).page(request.GET.get("page", "1"))
-    except InvalidPage as exc:
-        raise Http404("No such page of the directed development list.") from exc
+    page = page_of(listed, PAGE_SIZE, request.GET.get("page"), what="the directed development list")
     # The assessments, plans and priorities of this page's PCTs only.
     ids = [row.assessment_id for row in page.object_list]
     assessments = Assessment.objects.select_related("pct__sha").in_bulk(ids)
@@ -188,12 +184,7 @@ def development_list(request, round_: AssessmentRound):
         {
             "round": round_,
             "rows": rows,
-            "page": page,
-            "page_numbers": list(page.paginator.get_elided_page_range(page.number)),
-            # "1,031", as the GOV.UK style writes numbers over 999.
-            "count_text": f"{page.paginator.count:,}",
-            "first_text": f"{page.start_index():,}",
-            "last_text": f"{page.end_index():,}",
+            **paging_context(page),
             "published": published,
             "regional": sha_ids is not None,
             "flaggable": flaggable if len(flaggable) <= PCT_CHOICES else [],
