@@ -151,7 +151,8 @@ def development_list(request, round_: AssessmentRound):
             and assessment.stage in PLANNING_STAGES,
         }
         for row in page.object_list
-        if (assessment := assessments[row.assessment_id])
+        # (one deleted since the list was read is left out)
+        if (assessment := assessments.get(row.assessment_id)) is not None
     ]
     # SHA staff may flag any other PCT of their region whose ratings are agreed: from a list
     # of them, or, when there are more than a list holds (a region at 10,000 organisations),
