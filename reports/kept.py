@@ -33,6 +33,8 @@ from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 
+from assessments.standings import figures_versions
+
 logger = logging.getLogger(__name__)
 
 Value = TypeVar("Value")
@@ -62,6 +64,15 @@ class Kept(Generic[Value]):
         value = self.made(key, make, versions=versions)
         self.put(key, value)
         return value
+
+    def for_round(self, round_, make: Callable[[], Value], *extra: Hashable) -> Value:
+        """``get`` for a value computed from ``round_``'s figures as they stand: kept under
+        the round, its figures version (one query) and whether it is published (an embargo
+        lifts at its time, with no change to mark it), then ``extra`` (whatever else the
+        value is made from: an SHA, the competencies' names, a fingerprint)."""
+        version = figures_versions([round_.pk])[round_.pk]
+        key = (round_.pk, version, round_.is_published(), *extra)
+        return self.get(key, make, versions=(version,))
 
     def made(self, key: Hashable, make: Callable[[], Value], *, versions: tuple = ()) -> Value:
         """``make()``'s value; for a shared ``Kept``, the one another process made under the

@@ -1152,14 +1152,12 @@ def cross_check_figures(*, round_: AssessmentRound, columns: list[str]) -> Cross
     ``inputs_fingerprint`` of the round; ``columns`` (the framework is editable until its round
     opens) is in the key too.
     """
-    version = figures_versions([round_.pk])[round_.pk]
-    published = round_.is_published()  # published figures leave held-back PCTs out
     fingerprint = inputs_fingerprint(round_=round_)
-    key = (round_.pk, version, published, tuple(columns), fingerprint)
-    return _CROSS_CHECK.get(
-        key,
+    return _CROSS_CHECK.for_round(
+        round_,
         lambda: _cross_check_figures(round_=round_, columns=columns, fingerprint=fingerprint),
-        versions=(version,),
+        tuple(columns),
+        fingerprint,
     )
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from assessments.models import AssessmentRound, LocalOutcomePriority, StrategicHealthAuthority
-from assessments.standings import figures_versions
 from competencies.models import GovernanceArea
 from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, competency_code
 from reports.kept import Kept
@@ -193,11 +192,12 @@ def round_summary(
     numbered = tuple(
         round_.framework.competencies.order_by("number").values_list("number", "short_name")
     )
-    version = figures_versions([round_.pk])[round_.pk]
     # The competencies' names are in the key: they are not part of the figures' version.
-    key = (round_.pk, version, round_.is_published(), sha.pk if sha else None, numbered)
-    summary = _SUMMARIES.get(
-        key, lambda: _round_summary(round_=round_, sha=sha, numbered=numbered), versions=(version,)
+    summary = _SUMMARIES.for_round(
+        round_,
+        lambda: _round_summary(round_=round_, sha=sha, numbered=numbered),
+        sha.pk if sha else None,
+        numbered,
     )
     # The kept summary's round and SHA are those of the request that computed it.
     return replace(summary, round=round_, sha=sha)

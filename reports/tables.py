@@ -620,13 +620,7 @@ _ROUND_FIGURES: Kept[RoundFigures] = Kept("round figures", size=16, shared=True)
 
 def round_figures(*, round_: AssessmentRound) -> RoundFigures:
     """The round's ``RoundFigures``: one query (the version) when nothing changed."""
-    published = round_.is_published()
-    version = figures_versions([round_.pk])[round_.pk]
-    return _ROUND_FIGURES.get(
-        (round_.pk, version, published),
-        lambda: _round_figures(round_=round_),
-        versions=(version,),
-    )
+    return _ROUND_FIGURES.for_round(round_, lambda: _round_figures(round_=round_))
 
 
 def _round_figures(*, round_: AssessmentRound) -> RoundFigures:

@@ -1,8 +1,14 @@
 """``reports.kept``: values kept under their key, the oldest dropped, all forgotten at once."""
 
 import threading
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from assessments.standings import figures_changed
 from reports.kept import Kept, forget_kept
+from tests.factories import AssessmentRoundFactory
 
 
 def recorded_makers():
@@ -63,3 +69,20 @@ def test_threads_share_the_values():
     for thread in threads:
         thread.join()
     assert results == ["shared"] * 8
+
+
+@pytest.mark.django_db
+def test_for_round_makes_again_after_a_change_at_publication_and_for_other_extras():
+    round_ = AssessmentRoundFactory(published_at=timezone.now() + timedelta(days=1))
+    kept = Kept("test", size=8)
+    make, made = recorded_makers()
+
+    kept.for_round(round_, make("a"), "x")
+    kept.for_round(round_, make("kept"), "x")
+    kept.for_round(round_, make("b"), "y")  # another extra
+    figures_changed(round_ids=[round_.pk])
+    kept.for_round(round_, make("c"), "x")  # a new version
+    round_.published_at = timezone.now() - timedelta(seconds=1)  # the embargo lifted
+    kept.for_round(round_, make("d"), "x")
+
+    assert made == ["a", "b", "c", "d"]

@@ -36,7 +36,6 @@ from assessments.models import (
 )
 from assessments.paging import page_of, paging_context
 from assessments.selectors import user_scope
-from assessments.standings import figures_versions
 from panels.forms.lookup import PctLookupForm
 from panels.selectors import PCT_CHOICES
 from reports.kept import Kept
@@ -75,8 +74,7 @@ def _red_on_all_three(round_: AssessmentRound) -> frozenset[str]:
         complete = frame[frame["complete"]]
         return frozenset(complete[red_on_all_three(complete)]["ods_code"])
 
-    version = figures_versions([round_.pk])[round_.pk]
-    return _RED.get((round_.pk, version, round_.is_published()), make, versions=(version,))
+    return _RED.for_round(round_, make)
 
 
 def _plans(round_: AssessmentRound, *, published: bool, sha_ids: frozenset[int] | None):

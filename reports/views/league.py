@@ -23,7 +23,6 @@ from django.views.decorators.http import require_safe
 from assessments.access import regions_visible_to, round_by_slug, view_access
 from assessments.models import AssessmentRound, StrategicHealthAuthority
 from assessments.selectors import user_scope
-from assessments.standings import figures_versions
 from competencies.vocabulary import AREA_CODES
 from reports.kept import Kept
 
@@ -246,9 +245,9 @@ _OPEN_DATA: Kept[bytes] = Kept("open data", size=8, shared=True)
 @require_safe
 @view_access("reports.view_open_data", lookup=round_by_slug, public=True)
 def open_data(request, round_: AssessmentRound):
-    version = figures_versions([round_.pk])[round_.pk]
-    key = (round_.pk, version, round_.is_published(), round_.published_at, round_.illustrative)
-    content = _OPEN_DATA.get(key, lambda: _open_data(round_), versions=(version,))
+    content = _OPEN_DATA.for_round(
+        round_, lambda: _open_data(round_), round_.published_at, round_.illustrative
+    )
     return HttpResponse(content, content_type="application/json")
 
 
