@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -223,6 +224,31 @@ def test_export_command_that_cannot_write_leaves_nothing_behind(demo, tmp_path):
         )
 
     assert [p.name for p in tmp_path.iterdir()] == ["table.csv"] and target.is_dir()
+
+
+@pytest.mark.django_db
+def test_export_command_stopped_half_way_leaves_no_partial_file(demo, tmp_path, monkeypatch):
+    """Whatever stops it once the file is open (here the database, reading the rows'
+    sub-indicators): the file already there is kept whole and no ``.part`` file is left."""
+    from reports import tables
+
+    target = tmp_path / "table.csv"
+    target.write_text("the previous export")
+
+    def failing(**kwargs):
+        raise DatabaseError("the connection was lost")
+
+    monkeypatch.setattr(tables, "sub_indicator_table", failing)
+
+    with pytest.raises(DatabaseError):
+        call_command(
+            "export_league_table",
+            *("--round", "2009-10", "--format", "csv", "--sub-indicators", "-o", str(target)),
+            stdout=io.StringIO(),
+        )
+
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+    assert target.read_text() == "the previous export"
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
@@ -99,18 +100,15 @@ def _file(league, round_, columns, fmt, request, info) -> HttpResponse:
     name = "league-table-" + slugify("-".join([round_.slug, *(info["sha_codes"] or [])]))
     filename = f"{name}.{fmt}"
     content_type = CONTENT_TYPES[fmt]
+    headers = {"Content-Disposition": content_disposition_header(True, filename)}
     if not (sub_indicators or rationales):
         make = table_csv if fmt == "csv" else table_xlsx
-        response = HttpResponse(
-            kept_file(league, fmt, lambda: make(table)), content_type=content_type
+        return HttpResponse(
+            kept_file(league, fmt, lambda: make(table)), content_type=content_type, headers=headers
         )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
     chunks = with_extras(table, round_=round_, sub_indicators=sub_indicators, rationales=rationales)
     if fmt == "csv":
-        response = StreamingHttpResponse(csv_pieces(chunks), content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return StreamingHttpResponse(csv_pieces(chunks), content_type=content_type, headers=headers)
     file = xlsx_file(chunks, widths=column_widths(table))
     return FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
 

@@ -69,6 +69,7 @@ class Command(BaseCommand):
                         shutil.copyfileobj(workbook, file)
             partial.replace(output)
         except OSError as exc:
-            partial.unlink(missing_ok=True)
             raise CommandError(f"Cannot write {output}: {exc.strerror}.") from None
+        finally:  # whatever stopped it (the database, Ctrl-C): no half-written file left
+            partial.unlink(missing_ok=True)
         self.stdout.write(self.style.SUCCESS(f"Wrote {len(table)} rows to {output}."))
