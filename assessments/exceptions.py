@@ -35,3 +35,22 @@ def form_add_refusal(form, exc) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def kept_on_conflict(form_class, data, *, version: int, what: str, **kwargs):
+    """A form of ``form_class`` bound to what the user posted after a ``ConflictError``, so
+    that nothing they typed is lost: ``version`` (the stored one now) replaces the stale
+    version posted, so that saving again knowingly replaces the colleague's save, and a
+    form-wide error (the page's error summary) says that nothing was saved and why.
+    ``kwargs`` go to the form as they would on any POST."""
+    data = data.copy()
+    data["version"] = str(version)
+    form = form_class(data, **kwargs)
+    form.is_valid()
+    form.add_error(
+        None,
+        f"{what} changed since you opened this page (someone saved in another window or "
+        "browser). Your answers are still below. Save again to replace what was saved with "
+        "them, or reload the page to see what was saved instead.",
+    )
+    return form

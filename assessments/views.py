@@ -23,6 +23,7 @@ from assessments.exceptions import (
     ConflictError,
     TransitionError,
     form_add_refusal,
+    kept_on_conflict,
     refusal_messages,
 )
 from assessments.forms import EvidenceForm, SelfAssessmentForm
@@ -98,20 +99,16 @@ def self_assessment(request, assessment: Assessment):
             except TransitionError as exc:
                 messages.error(request, str(exc))
                 return redirect(_self_assessment_url(assessment))
-            except ConflictError as exc:
-                messages.error(request, str(exc))
+            except ConflictError:
                 detail = self_assessment_detail(assessment=assessment)
-                form = SelfAssessmentForm(
+                form = kept_on_conflict(
+                    SelfAssessmentForm,
+                    request.POST,
+                    version=detail.version,
+                    what="This self-assessment",
                     items=items,
                     ratings=detail.ratings,
                     indicators=indicators,
-                    priorities=detail.priorities,
-                    initial={
-                        "version": detail.version,
-                        "commentary": (
-                            detail.self_assessment.commentary if detail.self_assessment else ""
-                        ),
-                    },
                 )
             except ValidationError as exc:
                 form_add_refusal(posted, exc)
@@ -248,8 +245,20 @@ def evidence_upload_view(request, assessment: Assessment):
     except TransitionError as exc:
         messages.error(request, "The document was not uploaded. " + str(exc))
         return redirect(_self_assessment_url(assessment))
-    except ConflictError as exc:
-        draft.add_error(None, str(exc))
+    except ConflictError:
+        detail = self_assessment_detail(assessment=assessment)
+        draft = kept_on_conflict(
+            SelfAssessmentForm,
+            request.POST,
+            version=detail.version,
+            what="This self-assessment",
+            items=rated_items(assessment.round.framework),
+            ratings=detail.ratings,
+            indicators=outcome_indicators(),
+        )
+        evidence_form.add_error(
+            "file", "Not uploaded: the answers above could not be saved first. Choose it again."
+        )
         return _upload_refused(request, assessment, draft=draft, evidence_form=evidence_form)
     except ValidationError as exc:
         if failed is evidence_form:

@@ -264,7 +264,7 @@ class PanelMember(HttpUser):
             if r.status_code == 200:
                 # The page again: refused, because another browser of the same seat saved
                 # since the check page was shown (its version is stale). Not submitted.
-                if "changed since you opened it" in r.text:
+                if "changed since you opened" in r.text:
                     r.success()
                 else:
                     self.expect(r, (), name="confirm submit")

@@ -34,7 +34,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wcc_site.settings")
 from loadtest.forms import Forms
 
 TIMEOUT = 30
-CONFLICT = "changed since you opened it"
+CONFLICT = "changed since you opened"  # this page (the views) or it (the services)
 CHAIR, ODS, ROUND = "chair.q34", "5PG", "2009-10"
 
 

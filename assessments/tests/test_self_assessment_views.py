@@ -10,7 +10,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils.html import escape
 
-from assessments.models import Assessment, Role, SelfAssessment, SelfAssessmentRating, Stage
+from assessments.models import (
+    Assessment,
+    EvidenceDocument,
+    Role,
+    SelfAssessment,
+    SelfAssessmentRating,
+    Stage,
+)
 from assessments.services import evidence_upload, self_assessment_save
 from competencies.models import FrameworkVersion, SubIndicator
 from competencies.reference import frameworks_load
@@ -229,7 +236,7 @@ def test_seat_holders_read_the_self_assessment_on_their_scoring_page_not_here(cl
 # --- Saving and submitting -------------------------------------------------------------------
 
 
-def test_conflict_shows_the_current_values_and_keeps_them(client, assessment, frameworks):
+def test_conflict_keeps_what_was_typed_and_saving_again_replaces(client, assessment, frameworks):
     framework = frameworks["2009-10"]
     alice, bob = board_of(assessment.pct), UserFactory()
     RoleFactory(user=bob, kind=Role.Kind.PCT_BOARD, pct=assessment.pct)
@@ -245,19 +252,26 @@ def test_conflict_shows_the_current_values_and_keeps_them(client, assessment, fr
     )
 
     assert response.status_code == 200
-    assert messages_of(response) == [
-        "Someone else saved this self-assessment since you opened it: the values below are the "
-        "current ones; your changes were not saved."
-    ]
     form = response.context["form"]
+    assert form.non_field_errors() == [
+        "This self-assessment changed since you opened this page (someone saved in another "
+        "window or browser). Your answers are still below. Save again to replace what was "
+        "saved with them, or reload the page to see what was saved instead."
+    ]
     assert (form["c1"].value(), form["commentary"].value(), form["version"].value()) == (
-        "3",
-        "A.",
-        2,
+        "4",
+        "B.",
+        "2",
     )
     assert set(
         SelfAssessmentRating.objects.exclude(level=None).values_list("level", flat=True)
     ) == {3}
+
+    other_client.post(url(assessment), complete_post(framework, 2, level="4"))
+
+    assert set(
+        SelfAssessmentRating.objects.exclude(level=None).values_list("level", flat=True)
+    ) == {4}
 
 
 def test_submit_with_missing_items_names_each_beside_its_field_and_at_the_top(
@@ -373,6 +387,37 @@ def test_upload_without_a_type_keeps_the_typed_answers_and_asks_for_it(
     assert "<title>Error: Self-assessment:" in page
     assert response.context["form"]["c1_commentary"].value() == "Typed before uploading."
     assert SelfAssessment.objects.count() == 0
+
+
+def test_upload_on_a_stale_page_keeps_the_typed_answers_and_uploads_nothing(
+    client, assessment, frameworks, media
+):
+    framework = frameworks["2009-10"]
+    client.force_login(board_of(assessment.pct))
+    client.post(url(assessment), complete_post(framework, 0, level="2"))  # version 1
+    client.post(url(assessment), complete_post(framework, 1, level="3"))  # another window
+    data = complete_post(framework, 1, action="upload", level="4") | {
+        "c1_commentary": "Typed on the stale page.",
+        "doc_type": "other",
+        "title": "Board minutes",
+        "file": SimpleUploadedFile("minutes.pdf", PDF),
+    }
+
+    response = client.post(
+        f"/assessments/{assessment.round.slug}/{assessment.pct.ods_code}/evidence/", data
+    )
+
+    page = response.content.decode()
+    assert "This self-assessment changed since you opened this page" in page
+    assert "Not uploaded: the answers above could not be saved first. Choose it again." in page
+    form = response.context["form"]
+    assert (form["c1_commentary"].value(), form["c1"].value(), form["version"].value()) == (
+        "Typed on the stale page.",
+        "4",
+        "2",
+    )
+    assert EvidenceDocument.objects.count() == 0
+    assert SelfAssessmentRating.objects.get(competency__number=1).level == 3
 
 
 def test_evidence_type_has_no_default(client, assessment, frameworks):

@@ -198,18 +198,34 @@ def test_a_refused_save_writes_nothing_and_keeps_what_was_typed(client):
     assert Seat.objects.get(pk=panel.chair.pk).version == 1
 
 
-def test_stale_form_is_refused_and_current_values_shown(client):
+def test_stale_form_is_refused_keeping_what_was_typed_and_saving_again_replaces(client):
     panel = build_scoring_panel()
     client.force_login(panel.chair.person.user)
     client.post(url(panel, "score"), scoring_post(panel, level="3", version=1), follow=True)
 
     response = client.post(url(panel, "score"), scoring_post(panel, level="1", version=1))
 
-    assert "changed since you opened it" in next(str(m) for m in response.context["messages"])
-    assert response.context["form"].initial["c1"] == "3"
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.non_field_errors() == [
+        "Your scores changed since you opened this page (someone saved in another window "
+        "or browser). Your answers are still below. Save again to replace what was saved "
+        "with them, or reload the page to see what was saved instead."
+    ]
+    summary = response.content.decode().split('data-test="error-summary"')[1]
+    assert summary.index("Nothing was saved.") < summary.index("Your scores changed since")
+    # What the member typed, not what was saved, at the version now stored.
+    assert (form["c1"].value(), form["version"].value()) == ("1", "2")
+    assert '<input type="hidden" name="version" value="2"' in response.content.decode()
     assert set(
         MemberScore.objects.filter(competency__isnull=False).values_list("level", flat=True)
     ) == {3}
+
+    client.post(url(panel, "score"), scoring_post(panel, level="1", version=2))
+
+    assert set(
+        MemberScore.objects.filter(competency__isnull=False).values_list("level", flat=True)
+    ) == {1}
 
 
 def test_others_scores_hidden_until_the_member_submits(client):
@@ -340,6 +356,35 @@ def test_chair_records_consensus_then_closes_it(client):
     )
     assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.MODERATION
     assert AgreedRating.objects.count() == 5
+
+
+def test_stale_consensus_keeps_what_the_chair_typed(client):
+    panel = build_scoring_panel()
+    for seat in panel.seats:
+        submit(panel, seat)
+    client.force_login(panel.chair.person.user)
+
+    def consensus_post(level, rationale):
+        data = {"version": "1"}
+        for c in panel.competencies:
+            data |= {f"c{c.number}": level, f"c{c.number}_rationale": rationale}
+        return data
+
+    client.post(url(panel, "consensus"), consensus_post("2", "Saved in another window."))
+    response = client.post(url(panel, "consensus"), consensus_post("3", "Typed here."))
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.non_field_errors()[0].startswith(
+        "The panel's consensus changed since you opened this page"
+    )
+    c1 = f"c{panel.competencies[0].number}"
+    assert (form[c1].value(), form[f"{c1}_rationale"].value(), form["version"].value()) == (
+        "3",
+        "Typed here.",
+        "2",
+    )
+    assert set(AgreedRating.objects.values_list("level", flat=True)) - {None} == {2}
 
 
 def test_close_consensus_refused_with_the_reasons(client):

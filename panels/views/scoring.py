@@ -18,6 +18,7 @@ from assessments.exceptions import (
     ConflictError,
     TransitionError,
     form_add_refusal,
+    kept_on_conflict,
     refusal_messages,
 )
 from assessments.models import Assessment, EvidenceDocument, Stage
@@ -90,9 +91,11 @@ def score(request, assessment: Assessment):
     except TransitionError as exc:
         messages.error(request, str(exc))
         return redirect(_url("panels:score", assessment))
-    except ConflictError as exc:
-        messages.error(request, str(exc))
-        return _scoring_page(request, assessment, seat=_own_seat(request.user, assessment))
+    except ConflictError:
+        seat = _own_seat(request.user, assessment)
+        return _scoring_page(
+            request, assessment, seat=seat, data=request.POST, stale_since=seat.version
+        )
     except ValidationError as exc:
         return _scoring_page(request, assessment, seat=seat, data=request.POST, refusal=exc)
     if checking:
@@ -115,13 +118,24 @@ def score(request, assessment: Assessment):
 
 
 def _scoring_page(
-    request, assessment: Assessment, *, seat: Seat, data=None, refusal: ValidationError = None
+    request,
+    assessment: Assessment,
+    *,
+    seat: Seat,
+    data=None,
+    refusal: ValidationError = None,
+    stale_since: int | None = None,
 ):
     """The scoring page: the saved scores, or (``data``) what was posted, with its errors
-    and the service's ``refusal`` beside the fields they are about."""
+    and the service's ``refusal`` beside the fields they are about; ``stale_since``: the
+    version saved since the member opened the page (``kept_on_conflict``)."""
     view = scoring_view(assessment=assessment, seat=seat)
     if data is None:
         form = ScoringForm(rows=view.rows, initial={"version": seat.version})
+    elif stale_since is not None:
+        form = kept_on_conflict(
+            ScoringForm, data, version=stale_since, what="Your scores", rows=view.rows
+        )
     else:
         form = ScoringForm(data, rows=view.rows)
         form.is_valid()
@@ -198,11 +212,16 @@ def consensus(request, assessment: Assessment):
             except TransitionError as exc:
                 messages.error(request, str(exc))
                 return redirect(_url("panels:consensus", assessment))
-            except ConflictError as exc:
-                messages.error(request, str(exc))
+            except ConflictError:
                 view = panel_view(assessment=assessment, seat=seat)
                 panel.refresh_from_db()
-                form = ConsensusForm(rows=view.rows, initial={"version": panel.version})
+                form = kept_on_conflict(
+                    ConsensusForm,
+                    request.POST,
+                    version=panel.version,
+                    what="The panel's consensus",
+                    rows=view.rows,
+                )
             except ValidationError as exc:
                 form_add_refusal(posted, exc)
                 form = posted

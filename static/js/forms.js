@@ -7,8 +7,12 @@
  *    with unsaved changes (beforeunload, switched off while the form submits), and every
  *    change is kept in this browser's localStorage. Coming back to the page with answers
  *    that were never saved restores them with a notice ("We restored answers you had not
- *    saved"); a save that succeeds (the page comes back without an error summary) clears
- *    them. localStorage rather than a periodic server save: a server draft would write
+ *    saved"); they are cleared once the page comes back from the server with them saved:
+ *    after this form was posted, the form's version has moved on from the one they were
+ *    typed on, or the page shows them (not merely "no error summary": a save whose session
+ *    had expired comes back through the login page showing the old answers at the old
+ *    version, and those typed must then be restored). A page with an error summary shows what was posted, so the browser's copy
+ *    is left as it is. localStorage rather than a periodic server save: a server draft would write
  *    history rows for half-typed answers and bump the version the optimistic lock checks,
  *    turning a colleague's concurrent save into a conflict. "Save draft" stays the way to
  *    keep a draft on the server. Logging out clears them (computers may be shared).
@@ -68,8 +72,13 @@
     });
   }
 
+  // The server trims texts and writes line ends as it pleases: compare what they say.
+  function normal(value) { return String(value).replace(/\r\n?/g, "\n").trim(); }
+
   function same(a, b) {
-    return Object.keys(a).every(function (key) { return !(key in b) || a[key] === b[key]; });
+    return Object.keys(a).every(function (key) {
+      return !(key in b) || normal(a[key]) === normal(b[key]);
+    });
   }
 
   function autosave(form, hasErrors) {
@@ -77,15 +86,19 @@
     var submittedKey = "wcc-submitted:" + form.getAttribute("data-autosave");
     var store = window.localStorage;
     var dirty = false;
+    var versionField = form.querySelector("input[name='version']");
+    function version() { return versionField ? versionField.value : ""; }
     var submitted = window.sessionStorage.getItem(submittedKey);
     window.sessionStorage.removeItem(submittedKey);
-    if (submitted && !hasErrors) {
-      store.removeItem(key);  // the save succeeded
-    }
     var stored = store.getItem(key);
     if (stored && !hasErrors) {
       var data = JSON.parse(stored);
-      if (!same(data, snapshot(form))) {
+      // Saved: this form was just posted and the server's version moved on from the one
+      // the answers were typed on, or the page shows the answers kept here.
+      var savedSince = submitted && "__version" in data && data.__version !== version();
+      if (savedSince || same(data, snapshot(form))) {
+        store.removeItem(key);
+      } else {
         apply(form, data);
         dirty = true;
         var notice = document.createElement("div");
@@ -98,7 +111,9 @@
     }
     function keep() {
       dirty = true;
-      store.setItem(key, JSON.stringify(snapshot(form)));
+      var data = snapshot(form);
+      data.__version = version();
+      store.setItem(key, JSON.stringify(data));
     }
     form.addEventListener("input", keep);
     form.addEventListener("change", keep);

@@ -4,6 +4,7 @@ leaving with unsaved changes, and keeps them in the browser until they are saved
 
 import re
 
+from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
@@ -62,6 +63,55 @@ def test_unsaved_scores_warn_before_leaving_and_are_restored_until_saved(page, d
     page.goto(SCORE_URL)
     expect(page.locator("textarea[name=c1_notes]")).to_have_value("Typed, never saved.")
     expect(page.locator("[data-test=restored]")).to_have_count(0)
+    assert page.evaluate("() => Object.keys(localStorage)") == []
+
+
+def test_answers_typed_before_the_session_expired_come_back_after_logging_in(page, demo_data):
+    log_in(page, "chair.q34")
+    page.goto(SCORE_URL)
+    page.locator("input[name=c1][value='2']").check()
+    page.locator("textarea[name=c1_notes]").fill("Typed while the session ran out.")
+    page.context.clear_cookies(name="sessionid")  # the session expires
+
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url(re.compile(r".*/accounts/login/\?next="))
+    form = page.locator("form", has=page.locator("input[name=username]"))
+    form.locator("input[name=username]").fill("chair.q34")
+    form.locator("input[name=password]").fill(settings.DEMO_PASSWORD)
+    form.locator("[type=submit]").click()
+
+    page.wait_for_url(re.compile(r".*/score/$"))
+    expect(page.locator("[data-test=restored]")).to_be_visible()
+    expect(page.locator("input[name=c1][value='2']")).to_be_checked()
+    expect(page.locator("textarea[name=c1_notes]")).to_have_value(
+        "Typed while the session ran out."
+    )
+
+
+def test_a_save_from_a_stale_page_keeps_what_was_typed(page, demo_data):
+    log_in(page, "chair.q34")
+    page.goto(SCORE_URL)
+    other = page.context.new_page()  # the same member, in a second tab
+    other.goto(SCORE_URL)
+    other.locator("textarea[name=c1_notes]").fill("Saved in the other tab.")
+    other.get_by_role("button", name="Save draft").click()
+    expect(other.get_by_text("Draft saved.")).to_be_visible()
+    other.close()
+
+    page.locator("input[name=c2][value='4']").check()
+    page.locator("textarea[name=c2_notes]").fill("Typed on the stale tab.")
+    page.get_by_role("button", name="Save draft").click()
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_contain_text("Your scores changed since you opened this page")
+    assert page.evaluate(ACTIVE_ID) == "error-summary"
+    expect(page.locator("input[name=c2][value='4']")).to_be_checked()
+    expect(page.locator("textarea[name=c2_notes]")).to_have_value("Typed on the stale tab.")
+    assert len(page.evaluate("() => Object.keys(localStorage)")) == 1  # still kept
+
+    page.get_by_role("button", name="Save draft").click()  # knowingly, again
+    expect(page.get_by_text("Draft saved.")).to_be_visible()
+    expect(page.locator("textarea[name=c2_notes]")).to_have_value("Typed on the stale tab.")
     assert page.evaluate("() => Object.keys(localStorage)") == []
 
 
