@@ -98,6 +98,13 @@ class FrameworkSource:
     def label(self) -> str:
         return f"round {self.round.slug}" if self.round else f"framework {self.framework.slug}"
 
+    @property
+    def copy_label(self) -> str:
+        """What a new round's framework was copied from, as a sentence names it."""
+        if self.round:
+            return f"the framework of round {self.round.slug}"
+        return f"framework {self.framework.slug}"
+
 
 def framework_source(slug: str) -> FrameworkSource | None:
     """The round named ``slug`` (its framework), else the framework version named ``slug``."""
@@ -351,6 +358,8 @@ class Opened:
     assessments: int
     shas: int
     messages: int
+    # The PCTs whose board was not told: no board member of theirs has an e-mail address.
+    untold: tuple[str, ...] = ()
 
 
 def _board_message(round_: AssessmentRound, pct: PrimaryCareTrust, to: list[str]) -> Message:
@@ -414,7 +423,8 @@ def round_open(*, round_: AssessmentRound, shas, by: AbstractBaseUser | None) ->
         if pct.pk in recipients
     ]
     queued = mail_enqueue(messages=messages)
-    return Opened(assessments=len(pcts), shas=len(codes), messages=queued)
+    untold = tuple(sorted(pct.name for pct in pcts if pct.pk not in recipients))
+    return Opened(assessments=len(pcts), shas=len(codes), messages=queued, untold=untold)
 
 
 def shas_by_codes(codes) -> list[StrategicHealthAuthority]:

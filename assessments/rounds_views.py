@@ -78,7 +78,7 @@ def round_new(request):
         else:
             messages.success(
                 request,
-                f"Created {round_.slug} with a copy of the framework of {source.label}. "
+                f"Created {round_.slug} with a copy of {source.copy_label}. "
                 "Check its wording and set its timetable, then open it.",
             )
             return redirect(_detail_url(round_))
@@ -150,6 +150,7 @@ def round_open_view(request, round_: AssessmentRound):
                 "assessments": opened.assessments,
                 "shas": opened.shas,
                 "messages": opened.messages,
+                "untold": list(opened.untold),
             }
             return redirect(reverse("rounds:opened", args=[round_.slug]))
         return render(

@@ -123,6 +123,8 @@ def test_round_new_creates_the_round_with_a_copy(client, last_year, national):
     created = AssessmentRound.objects.get(slug="2010-11")
     assert created.framework != last_year.framework
     assert Competency.objects.filter(framework=created.framework).count() == 2
+    page = client.get(response["Location"]).content.decode()
+    assert "Created 2010-11 with a copy of the framework of round 2009-10." in page
 
 
 def test_round_new_refuses_a_duplicate_slug_naming_it(client, last_year, national):
@@ -168,6 +170,10 @@ def test_round_open_checks_then_opens_and_confirms(
     for name in ("A", "B"):
         pct = PCTFactory(sha=north, name=name)
         RoleFactory(kind=Role.Kind.PCT_BOARD, pct=pct, user=UserFactory(email=f"{name}@x.org"))
+    PCTFactory(sha=north, name="C, no board account")
+    RoleFactory(
+        kind=Role.Kind.PCT_BOARD, pct=PCTFactory(sha=north, name="D"), user=UserFactory(email="")
+    )
     PCTFactory(sha=other)
     client.force_login(national)
 
@@ -179,16 +185,20 @@ def test_round_open_checks_then_opens_and_confirms(
         )
 
     assert (
-        "2 PCTs in 1 SHA will start their self-assessment; their boards will be e-mailed"
-        in check.text
+        "4 PCTs in 1 SHA will start their self-assessment; their boards will be e-mailed "
+        "(2 boards with an e-mail address)" in check.text
     )
     assert done.redirect_chain == [("/rounds/2010-11/opened/", 302)]
-    assert "2 PCTs in 1 SHA started their self-assessment." in done.text
+    assert "4 PCTs in 1 SHA started their self-assessment." in done.text
     assert "2 e-mails to PCT boards were queued" in done.text
+    assert "2 PCTs were not told: no board member of theirs has an account" in done.text
+    assert "<li>C, no board account</li><li>D</li>" in done.text
     assert sorted(m.to[0] for m in mailoutbox) == ["A@x.org", "B@x.org"]
-    assert list(Assessment.objects.filter(round=new_round).values_list("pct__name", "stage")) == [
+    assert sorted(Assessment.objects.filter(round=new_round).values_list("pct__name", "stage")) == [
         ("A", Stage.SELF_ASSESSMENT),
         ("B", Stage.SELF_ASSESSMENT),
+        ("C, no board account", Stage.SELF_ASSESSMENT),
+        ("D", Stage.SELF_ASSESSMENT),
     ]
 
 

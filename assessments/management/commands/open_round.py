@@ -61,7 +61,7 @@ class Command(BaseCommand):
             )
             raise CommandError(f"{problems} Nothing was written.") from None
         self.stdout.write(
-            f"Created {round_.slug} ({round_.name}) with a copy of the framework of {source.label}."
+            f"Created {round_.slug} ({round_.name}) with a copy of {source.copy_label}."
         )
         self.stdout.write(
             f"Opened self-assessment for {opened.assessments} PCT(s) in {opened.shas} SHA(s); "
