@@ -51,13 +51,16 @@ _LEVEL_OPTIONS = {
 _LIGHT_OPTIONS = {chosen: _options(Light.choices, chosen) for chosen in Light.values}
 
 
-def _select_options(rating) -> str:
+def _select_options(rating, typed: str = "") -> str:
+    """The choice's options, the rating's value selected (or ``typed``, a value the
+    moderator chose in a refused adjustment)."""
     if rating.competency_id:
-        chosen = str(rating.level)
+        chosen = typed if typed in _LEVEL_OPTIONS else str(rating.level)
         return _LEVEL_OPTIONS.get(chosen) or _options(
             [(str(level), f"Level {level}") for level in LEVELS], chosen
         )
-    return _LIGHT_OPTIONS.get(rating.light) or _options(Light.choices, rating.light)
+    chosen = typed if typed in _LIGHT_OPTIONS else rating.light
+    return _LIGHT_OPTIONS.get(chosen) or _options(Light.choices, chosen)
 
 
 def _flag_mark(flags) -> str:
@@ -133,12 +136,18 @@ class _Grid:
             html.append(_flag_mark(cell.flags))
         if adjustable:
             label = escape(cell.label)
-            options = _select_options(r)
             mine = self.adjusted.get("id") == r.pk
             live_class = f" mod-live--{escape(self.adjusted['level'])}" if mine else ""
             message = escape(self.adjusted["message"]) if mine else ""
+            # A refused adjustment comes back open, as typed (at the version now stored).
+            typed_value = self.adjusted.get("value", "") if mine else ""
+            typed_reason = self.adjusted.get("reason", "") if mine else ""
+            options = _select_options(r, typed_value)
+            is_open = " open" if typed_value or typed_reason else ""
+            reason = f' value="{escape(typed_reason)}"' if typed_reason else ""
             html.append(
-                ' <details class="mod-adjust"><summary title="Adjust"><span aria-hidden="true">✎'
+                f' <details class="mod-adjust"{is_open}><summary title="Adjust">'
+                '<span aria-hidden="true">✎'
                 f'</span><span class="mod-adjust__label">Adjust {name}: {label}</span></summary>'
                 f'<form method="post" action="{self.adjust_url(r.pk)}" class="mod-adjust__form"'
                 f' data-inplace="{r.pk}">{self.csrf}'
@@ -149,7 +158,7 @@ class _Grid:
                 f"{options}</select>"
                 f'<label class="form-label small mb-0" for="r{r.pk}">Reason (required)</label>'
                 f'<input class="form-control form-control-sm mb-1" id="r{r.pk}" name="reason"'
-                " required>"
+                f"{reason} required>"
                 '<button type="submit" class="btn btn-sm btn-primary">Save the change</button>'
                 "</form></details>"
                 f' <span class="mod-live{live_class}" role="status" id="live-{r.pk}"'

@@ -885,6 +885,32 @@ def test_adjust_without_script_comes_back_at_the_rating_with_the_message_beside_
     )
 
 
+def test_adjust_refused_without_script_comes_back_open_as_typed(client, region):
+    rating = c1_rating(region.assessments[0])
+    client.force_login(staff_of(region.sha))
+    adjust = url(region.round, region.sha, f"adjust/{rating.pk}/")
+    client.post(adjust, {"value": "3", "reason": "From another tab.", "version": "1"})
+
+    stale = client.post(adjust, {"value": "4", "reason": "Typed <here>.", "version": "1"})
+    page = client.get(stale["Location"]).content.decode()
+
+    cell = page.split(f'id="rating-{rating.pk}"')[1].split("</td>")[0]
+    assert '<details class="mod-adjust" open>' in cell
+    assert '<option value="4" selected>Level 4</option>' in cell
+    assert 'name="reason" value="Typed &lt;here&gt;." required>' in cell
+    assert '<input type="hidden" name="version" value="2">' in cell  # the stored one now
+    assert "changed by someone else" in cell
+    # Once shown, it is not shown again: a reload has the form closed and empty.
+    again = client.get(stale["Location"]).content.decode()
+    cell = again.split(f'id="rating-{rating.pk}"')[1].split("</td>")[0]
+    assert '<details class="mod-adjust">' in cell and "Typed" not in cell
+
+    client.post(adjust, {"value": "2", "reason": "", "version": "2"})  # no reason given
+    cell = client.get(stale["Location"]).content.decode().split(f'id="rating-{rating.pk}"')[1]
+    assert '<details class="mod-adjust" open>' in cell.split("</td>")[0]
+    assert '<option value="2" selected>Level 2</option>' in cell.split("</td>")[0]
+
+
 # --- Statistics and flags kept per process, never stale -------------------------------------
 
 

@@ -143,9 +143,15 @@ def _moderation(region: RegionRound):
     return moderation(round_=region.round, sha=region.sha)
 
 
+# A refused adjustment without script: what was typed, for the page it redirects to.
+TYPED_KEY = "moderation_adjust_typed"
+TYPED_REASON_MAX = 4000
+
+
 def _adjusted(request) -> dict | None:
     """After an adjustment without script (``?adjusted=<rating id>``): the message, to
-    repeat beside that rating as well as at the top of the page."""
+    repeat beside that rating as well as at the top of the page, and after a refusal the
+    value and reason typed (``TYPED_KEY``), for its form to show again."""
     try:
         rating_id = int(request.GET.get("adjusted", ""))
     except ValueError:
@@ -156,7 +162,16 @@ def _adjusted(request) -> dict | None:
         last = message
     if last is None:
         return None
-    return {"id": rating_id, "message": str(last), "level": last.level_tag}
+    typed = request.session.pop(TYPED_KEY, None)
+    if not isinstance(typed, dict) or typed.get("id") != rating_id:
+        typed = {}
+    return {
+        "id": rating_id,
+        "message": str(last),
+        "level": last.level_tag,
+        "value": str(typed.get("value", "")),
+        "reason": str(typed.get("reason", "")),
+    }
 
 
 @require_safe
@@ -247,6 +262,13 @@ def adjust(request, region: RegionRound, rating_id: int):
     if _wants_fragment(request):
         return _fragment(rating, ok=ok, message=message, status=status)
     (messages.success if ok else messages.error)(request, message)
+    if not ok:
+        # Nothing typed is lost: the page shows this cell's form open again, as typed.
+        request.session[TYPED_KEY] = {
+            "id": rating.pk,
+            "value": request.POST.get("value", "")[:20],
+            "reason": request.POST.get("reason", "")[:TYPED_REASON_MAX],
+        }
     ods = rating.assessment.pct.ods_code
     codes = [pct.ods_code for pct in _moderation(region).ordered]
     number = _page_number(codes.index(ods)) if ods in codes else 1
