@@ -245,6 +245,24 @@ def round_area_edit(
     return len(changes)
 
 
+def timetable_order_errors(dates: dict[str, date | None]) -> dict[str, str]:
+    """A message for each date of ``dates`` (``TIMETABLE_FIELDS``) that comes before the
+    last given date above it; dates not given are skipped."""
+    errors: dict[str, str] = {}
+    last_field, last = None, None
+    for field in TIMETABLE_FIELDS:
+        value = dates.get(field)
+        if value is None:
+            continue
+        if last is not None and value < last:
+            errors[field] = (
+                f"{value:%d %B %Y} is before the {TIMETABLE_FIELDS[last_field]} "
+                f"({last:%d %B %Y}): each date must follow the one before it."
+            )
+        last_field, last = field, value
+    return errors
+
+
 @transaction.atomic
 def round_set_timetable(
     *, round_: AssessmentRound, dates: dict[str, date | None], working_days: int, by
@@ -258,17 +276,7 @@ def round_set_timetable(
         errors["factual_accuracy_working_days"] = (
             f"Give between 1 and {WINDOW_DAYS_MAX} working days."
         )
-    last_field, last = None, None
-    for field in TIMETABLE_FIELDS:
-        value = dates.get(field)
-        if value is None:
-            continue
-        if last is not None and value < last:
-            errors[field] = (
-                f"{value:%d %B %Y} is before the {TIMETABLE_FIELDS[last_field]} "
-                f"({last:%d %B %Y}): each date must follow the one before it."
-            )
-        last_field, last = field, value
+    errors |= timetable_order_errors(dates)
     if errors:
         raise ValidationError(errors)
     changed = []

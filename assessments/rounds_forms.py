@@ -6,7 +6,7 @@ from django import forms
 
 from assessments.factual_accuracy import WINDOW_DAYS_MAX
 from assessments.models import StrategicHealthAuthority
-from assessments.rounds import TIMETABLE_FIELDS, framework_sources
+from assessments.rounds import TIMETABLE_FIELDS, framework_sources, timetable_order_errors
 from competencies.models import LEVELS, Competency, GovernanceArea
 
 
@@ -64,6 +64,14 @@ class TimetableForm(_Form):
     @property
     def dates(self) -> dict:
         return {field: self.cleaned_data.get(field) for field in TIMETABLE_FIELDS}
+
+    def clean(self):
+        # The dates' order beside the fields' own errors, all in one error summary (the
+        # service checks it again); a date refused by its field is left out.
+        cleaned = super().clean()
+        for field, message in timetable_order_errors(self.dates).items():
+            self.add_error(field, message)
+        return cleaned
 
 
 class OpenRoundForm(_Form):

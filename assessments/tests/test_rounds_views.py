@@ -163,6 +163,34 @@ def test_round_timetable_saves_dates_in_order(client, new_round, national):
     ]
 
 
+def test_round_timetable_lists_every_problem_at_once(client, new_round, national):
+    client.force_login(national)
+
+    response = client.post(
+        "/rounds/2010-11/timetable/",
+        {
+            "self_assessment_due": "2010-09-30",
+            "panel_formation_due": "2010-09-01",
+            "scoring_due": "not a date",
+            "factual_accuracy_working_days": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) == {
+        "panel_formation_due",
+        "scoring_due",
+        "factual_accuracy_working_days",
+    }
+    assert form.errors["panel_formation_due"] == [
+        "01 September 2010 is before the self-assessment deadline (30 September 2010): each "
+        "date must follow the one before it."
+    ]
+    new_round.refresh_from_db()
+    assert new_round.self_assessment_due is None
+
+
 def test_round_open_checks_then_opens_and_confirms(
     client, new_round, national, mailoutbox, django_capture_on_commit_callbacks
 ):
