@@ -711,7 +711,7 @@ class DevelopmentPlanChange(models.Model):
 
 
 class RoundChange(models.Model):
-    """History: the national team's changes to a round: its creation, its timetable, each
+    """History: the national team's changes to a round: its creation, its name, its timetable, each
     edit of its framework before it opens, each opening for a set of SHAs, its publication
     time, the length of the boards' factual-accuracy window, and the withdrawal of its
     publication (``new_value`` "withdrawn", with its ``reason``)."""

@@ -49,6 +49,7 @@ from assessments.models import (
     StrategicHealthAuthority,
 )
 from assessments.services import round_change_record
+from assessments.standings import figures_changed
 from competencies.models import Competency, FrameworkVersion, GovernanceArea, SubIndicator
 from competencies.services import (
     FrameworkLockedError,
@@ -156,9 +157,7 @@ def round_create(
     slug = round_slug_clean(slug)
     name = (name or "").strip()
     if not name:
-        raise ValidationError(
-            {"name": "Give the round a name, e.g. World Class Commissioning assurance 2010/11."}
-        )
+        raise ValidationError({"name": NAME_REQUIRED})
     if AssessmentRound.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"A round {slug} already exists: choose another year."})
     framework = framework_copy(
@@ -243,6 +242,31 @@ def round_area_edit(
     changes = governance_area_update(area=area, values=values, sub_indicators=sub_indicators)
     _record_framework_changes(round_, changes, by)
     return len(changes)
+
+
+NAME_REQUIRED = "Give the round a name, e.g. World Class Commissioning assurance 2010/11."
+
+
+@transaction.atomic
+def round_rename(*, round_: AssessmentRound, name: str, by) -> AssessmentRound:
+    """The round's name as boards and the public read it, with its history row; refused
+    once the round has a publication time (the published reports carry the name). Its
+    figures get a new version: kept pages and reports show the new name."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": NAME_REQUIRED})
+    if round_.published_at is not None:
+        raise TransitionError(
+            f"{round_.name} has a publication time: its name can no longer change."
+        )
+    if name == round_.name:
+        return round_
+    old, round_.name = round_.name, name
+    round_.full_clean()
+    round_.save(update_fields=["name"])
+    round_change_record(round_=round_, field="name", old=old, new=name, by=by)
+    figures_changed(round_ids=[round_.pk])
+    return round_
 
 
 def timetable_order_errors(dates: dict[str, date | None]) -> dict[str, str]:

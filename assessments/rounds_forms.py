@@ -41,6 +41,15 @@ class RoundCreateForm(_Form):
         self.fields["source"].choices = framework_sources()
 
 
+class RoundNameForm(_Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="As boards and the public will read it: World Class Commissioning "
+        "assurance 2010/11.",
+    )
+
+
 class TimetableForm(_Form):
     factual_accuracy_working_days = forms.IntegerField(
         label="Factual-accuracy check (working days)",

@@ -27,6 +27,7 @@ from assessments.rounds import (
     round_open,
     round_open_plan,
     round_progress,
+    round_rename,
     round_set_timetable,
     rounds_overview,
     sha_open_counts,
@@ -36,6 +37,7 @@ from assessments.rounds_forms import (
     GovernanceAreaForm,
     OpenRoundForm,
     RoundCreateForm,
+    RoundNameForm,
     TimetableForm,
 )
 from competencies.models import Competency, GovernanceArea
@@ -103,6 +105,32 @@ def round_detail(request, round_: AssessmentRound):
             "opened": round_.opened_at is not None or bool(progress),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
+def round_name(request, round_: AssessmentRound):
+    """Correct the round's name until it has a publication time."""
+    if round_.published_at is not None:
+        messages.error(
+            request, f"{round_.name} has a publication time: its name can no longer change."
+        )
+        return redirect(_detail_url(round_))
+    form = RoundNameForm(request.POST or None, initial={"name": round_.name})
+    if request.method == "POST" and form.is_valid():
+        old = round_.name
+        try:
+            round_rename(round_=round_, name=form.cleaned_data["name"], by=request.user)
+        except ValidationError as exc:
+            form_add_refusal(form, exc)
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+            return redirect(_detail_url(round_))
+        else:
+            if round_.name != old:
+                messages.success(request, f"Renamed {round_.slug}: {round_.name}.")
+            return redirect(_detail_url(round_))
+    return render(request, "rounds/name.html", {"round": round_, "form": form})
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,10 +1,12 @@
 """The rounds pages: who may do what, creating, the timetable, opening, the framework."""
 
 import pytest
+from django.utils import timezone
 from django.utils.html import escape
 
-from assessments.models import Assessment, AssessmentRound, Role, Stage
-from assessments.rounds import framework_source, round_create, round_open
+from assessments.exceptions import TransitionError
+from assessments.models import Assessment, AssessmentRound, Role, RoundChange, Stage
+from assessments.rounds import framework_source, round_create, round_open, round_rename
 from competencies.models import Competency, FrameworkVersion
 from tests.factories import (
     AssessmentFactory,
@@ -140,6 +142,46 @@ def test_round_new_refuses_a_duplicate_slug_naming_it(client, last_year, nationa
     assert '<a href="#id_slug">Round: A round 2009-10 already exists' in response.text
     assert response.text.count("<title>Error: ") == 1
     assert (AssessmentRound.objects.count(), FrameworkVersion.objects.count()) == (1, frameworks)
+
+
+def test_round_name_is_corrected_with_its_history_row(client, new_round, national):
+    client.force_login(national)
+    assert 'href="/rounds/2010-11/name/"' in client.get("/rounds/2010-11/").text
+
+    blank = client.post("/rounds/2010-11/name/", {"name": "  "})
+    response = client.post(
+        "/rounds/2010-11/name/", {"name": " World Class Commissioning assurance 2010/11 "}
+    )
+
+    assert blank.status_code == 200
+    assert blank.context["form"].errors["name"] == ["This field is required."]
+    assert "<title>Error: Name of 2010-11" in blank.text
+    assert response["Location"] == "/rounds/2010-11/"
+    new_round.refresh_from_db()
+    assert new_round.name == "World Class Commissioning assurance 2010/11"
+    change = RoundChange.objects.filter(round=new_round, field="name").get()
+    assert (change.old_value, change.new_value, change.changed_by) == (
+        "WCC 2010/11",
+        "World Class Commissioning assurance 2010/11",
+        national,
+    )
+    page = client.get("/rounds/2010-11/").text
+    assert "Renamed 2010-11: World Class Commissioning assurance 2010/11." in page
+
+
+def test_round_name_is_fixed_once_the_round_has_a_publication_time(client, new_round, national):
+    new_round.published_at = timezone.now()
+    new_round.save(update_fields=["published_at"])
+    client.force_login(national)
+
+    response = client.post("/rounds/2010-11/name/", {"name": "Another name"}, follow=True)
+
+    assert "has a publication time: its name can no longer change." in response.text
+    assert 'href="/rounds/2010-11/name/"' not in response.text
+    new_round.refresh_from_db()
+    assert new_round.name == "WCC 2010/11"
+    with pytest.raises(TransitionError):
+        round_rename(round_=new_round, name="Another name", by=national)
 
 
 def test_round_timetable_saves_dates_in_order(client, new_round, national):
