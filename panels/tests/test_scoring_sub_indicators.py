@@ -155,6 +155,20 @@ def test_scoring_form_post_saves_sub_indicator_lights(client):
     assert (score.light, score.notes_for_board) == ("red", "Overspent.")
 
 
+def test_submit_check_page_names_each_sub_indicator_with_its_area(client):
+    panel = build_scoring_panel(sub_indicators=1)
+    client.force_login(panel.chair.person.user)
+    data = {"version": "1", "action": "submit"}
+    data |= {f"c{c.number}": "3" for c in panel.competencies}
+    data |= {item.code: "green" for item in (*panel.areas, *panel.subs)}
+
+    check = client.post(url(panel, "score"), data)
+
+    assert check.templates[0].name == "panels/scoring_confirm.html"
+    assert f"<dt>{panel.subs[0]}</dt>" in check.text
+    assert f"<dt>{panel.subs[0].area.name}: {panel.subs[0].name}</dt>" in check.text
+
+
 def test_consensus_page_shows_sub_indicator_lights_beside_the_area(client):
     panel = build_scoring_panel(sub_indicators=2)
     _at_consensus(panel)
