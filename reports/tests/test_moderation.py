@@ -557,8 +557,8 @@ def test_adjustment_on_a_stale_version_says_what_the_value_is_now(client, region
     )
 
     assert [str(m) for m in response.context["messages"]] == [
-        "PCT 0, 1. Competency 1: not changed. The rating of 1. Competency 1 was changed by "
-        "someone else (it is now 3); reload it and try again."
+        "PCT 0, 1. Competency 1: not changed. Someone else changed it since you opened the "
+        "page (it is now 3). Your choice and reason are kept: save again to replace it."
     ]
     assert c1_rating(region.assessments[0]).level == 3
 
@@ -839,8 +839,8 @@ def test_adjust_in_place_refuses_a_stale_version_with_the_current_value(client, 
     assert (response.status_code, data["ok"], data["message"]) == (
         409,
         False,
-        "PCT 0, 1. Competency 1: not changed. The rating of 1. Competency 1 was changed by "
-        "someone else (it is now 3); reload it and try again.",
+        "PCT 0, 1. Competency 1: not changed. Someone else changed it since you opened the "
+        "page (it is now 3). Your choice and reason are kept: save again to replace it.",
     )
     assert (data["rating"]["value"], data["rating"]["version"]) == (3, 2)
     assert (c1_rating(region.assessments[0]).level, RatingChange.objects.count()) == (3, 1)
@@ -899,7 +899,7 @@ def test_adjust_refused_without_script_comes_back_open_as_typed(client, region):
     assert '<option value="4" selected>Level 4</option>' in cell
     assert 'name="reason" value="Typed &lt;here&gt;." required>' in cell
     assert '<input type="hidden" name="version" value="2">' in cell  # the stored one now
-    assert "changed by someone else" in cell
+    assert "Someone else changed it since you opened the page (it is now 3)" in cell
     # Once shown, it is not shown again: a reload has the form closed and empty.
     again = client.get(stale["Location"]).content.decode()
     cell = again.split(f'id="rating-{rating.pk}"')[1].split("</td>")[0]

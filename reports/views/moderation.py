@@ -252,8 +252,18 @@ def adjust(request, region: RegionRound, rating_id: int):
             by=request.user,
             expected_version=version,
         )
-    except (ValidationError, TransitionError, ConflictError) as exc:
-        ok, status = False, 409 if isinstance(exc, ConflictError) else 422
+    except ConflictError:
+        ok, status = False, 409
+        rating = _region_rating(region, rating_id)  # as it is now
+        # Both ways (script or not) the form keeps the value and reason, at the version
+        # now stored: saving again replaces the other change knowingly.
+        message = (
+            f"{where}: not changed. Someone else changed it since you opened the page (it "
+            f"is now {rating.value}). Your choice and reason are kept: save again to "
+            "replace it."
+        )
+    except (ValidationError, TransitionError) as exc:
+        ok, status = False, 422
         message = f"{where}: not changed. {' '.join(refusal_messages(exc))}"
         rating = _region_rating(region, rating_id)  # as it is now
     else:
