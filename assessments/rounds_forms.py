@@ -6,7 +6,12 @@ from django import forms
 
 from assessments.factual_accuracy import WINDOW_DAYS_MAX
 from assessments.models import StrategicHealthAuthority
-from assessments.rounds import TIMETABLE_FIELDS, framework_sources, timetable_order_errors
+from assessments.rounds import (
+    NAME_REQUIRED,
+    TIMETABLE_FIELDS,
+    framework_sources,
+    timetable_order_errors,
+)
 from competencies.models import LEVELS, Competency, GovernanceArea
 
 
@@ -45,6 +50,7 @@ class RoundNameForm(_Form):
     name = forms.CharField(
         label="Name",
         max_length=100,
+        error_messages={"required": NAME_REQUIRED},
         help_text="As boards and the public will read it: World Class Commissioning "
         "assurance 2010/11.",
     )

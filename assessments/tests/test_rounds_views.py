@@ -154,7 +154,9 @@ def test_round_name_is_corrected_with_its_history_row(client, new_round, nationa
     )
 
     assert blank.status_code == 200
-    assert blank.context["form"].errors["name"] == ["This field is required."]
+    assert blank.context["form"].errors["name"] == [
+        "Give the round a name, e.g. World Class Commissioning assurance 2010/11."
+    ]
     assert "<title>Error: Name of 2010-11" in blank.text
     assert response["Location"] == "/rounds/2010-11/"
     new_round.refresh_from_db()
