@@ -289,8 +289,10 @@ def test_national_sees_regions_to_cross_check_windows_closing_and_rounds_to_publ
     RegionReviewFactory(
         round=round_, sha=west, status=RegionReview.Status.CONFIRMED, factual_accuracy_closes=closes
     )
+    later = AssessmentRoundFactory()
+    AssessmentFactory(round=later, stage=Stage.MODERATION)  # open: not a round to open
     RegionReviewFactory(  # closes in three weeks: not yet
-        round=AssessmentRoundFactory(),
+        round=later,
         sha=west,
         status=RegionReview.Status.CONFIRMED,
         factual_accuracy_closes=timezone.now() + datetime.timedelta(days=21),
@@ -326,6 +328,36 @@ def test_national_sees_regions_to_cross_check_windows_closing_and_rounds_to_publ
     }
 
 
+def test_national_team_is_asked_to_create_the_first_round_then_to_open_it(client):
+    client.force_login(national_user())
+
+    first = queues(client.get("/"))
+    AssessmentRoundFactory(slug="2010-11", name="Round 2010-11")
+    created = queues(client.get("/"))
+
+    assert first == {
+        "to-open": [
+            (
+                "Create the first round",
+                "/rounds/new/",
+                "no round exists yet: create one, check its framework and timetable, then "
+                "open it for the SHAs",
+                False,
+            )
+        ]
+    }
+    assert created == {
+        "to-open": [
+            (
+                "Round 2010-11",
+                "/rounds/2010-11/",
+                "created, not yet open: check its framework and timetable, then open it",
+                False,
+            )
+        ]
+    }
+
+
 @pytest.mark.parametrize("n", [1, 3])
 def test_national_queues_query_count(client, django_assert_num_queries, n):
     for _i in range(n):
@@ -337,10 +369,12 @@ def test_national_queues_query_count(client, django_assert_num_queries, n):
         )
     client.force_login(national_user())
 
-    with django_assert_num_queries(8):
+    AssessmentRoundFactory(slug="2099-00")  # created, not opened
+    with django_assert_num_queries(9):
         response = client.get("/")
 
     assert {q.key: q.count for q in response.context["queues"]} == {
+        "to-open": 1,
         "cross-check": n,
         "closing": n,
         "publish": n,

@@ -367,9 +367,10 @@ def chair_queues(*, user) -> list[Queue]:
 
 
 def national_queues(*, now: datetime.datetime | None = None) -> list[Queue]:
-    """Regions to cross-check (signed off, awaiting a decision), factual-accuracy windows
-    closing in the next five working days, and rounds ready to publish (every assessment at
-    the factual-accuracy check, no publication time set). Three queries."""
+    """Rounds to open (created, no PCT started; or the first round to create), regions to
+    cross-check (signed off, awaiting a decision), factual-accuracy windows closing in the
+    next five working days, and rounds ready to publish (every assessment at the
+    factual-accuracy check, no publication time set). Four queries."""
     now = now or timezone.now()
     cross_check = [
         QueueItem(
@@ -415,9 +416,38 @@ def national_queues(*, now: datetime.datetime | None = None) -> list[Queue]:
         .order_by("-slug")
     ]
     return [
+        Queue("to-open", "Rounds to open", _rounds_to_open()),
         Queue("cross-check", "Regions to cross-check", cross_check),
         Queue("closing", "Windows closing in the next 5 working days", closing),
         Queue("publish", "Rounds to publish", publish),
+    ]
+
+
+def _rounds_to_open() -> list[QueueItem]:
+    """Rounds created but not opened (no PCT started), or on a new installation the first
+    round to create. One query: the rounds are a handful, one a year."""
+    rounds = list(
+        AssessmentRound.objects.annotate(pcts=Count("assessments"))
+        .order_by("slug")
+        .values_list("slug", "name", "opened_at", "pcts")
+    )
+    if not rounds:
+        return [
+            QueueItem(
+                label="Create the first round",
+                url=reverse("rounds:new"),
+                detail="no round exists yet: create one, check its framework and timetable, "
+                "then open it for the SHAs",
+            )
+        ]
+    return [
+        QueueItem(
+            label=name,
+            url=reverse("rounds:detail", args=[slug]),
+            detail="created, not yet open: check its framework and timetable, then open it",
+        )
+        for slug, name, opened_at, pcts in rounds
+        if opened_at is None and not pcts
     ]
 
 

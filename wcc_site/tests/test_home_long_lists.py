@@ -204,7 +204,7 @@ def test_home_national_query_count_is_the_same_for_few_and_many_pcts(
         AssessmentFactory(round=round_, pct=PCTFactory(sha=SHAFactory()))
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get("/")
 
     assert sum(row.total for block in response.context["national"] for row in block.rows) == n
