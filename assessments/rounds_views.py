@@ -46,6 +46,7 @@ from competencies.services import FrameworkLockedError
 VIEW = "assessments.view_rounds"
 MANAGE = "assessments.manage_rounds"
 OPENED_KEY = "assessments.round_opened"
+UNTOLD_NAMED = 50
 
 
 def _detail_url(round_: AssessmentRound) -> str:
@@ -178,7 +179,10 @@ def round_open_view(request, round_: AssessmentRound):
                 "assessments": opened.assessments,
                 "shas": opened.shas,
                 "messages": opened.messages,
-                "untold": list(opened.untold),
+                # Named up to a screenful (a new installation may have no board accounts
+                # at all: 152 PCTs, or thousands); counted in full.
+                "untold": list(opened.untold[:UNTOLD_NAMED]),
+                "untold_count": len(opened.untold),
             }
             return redirect(reverse("rounds:opened", args=[round_.slug]))
         return render(

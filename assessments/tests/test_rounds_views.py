@@ -274,6 +274,24 @@ def test_round_open_checks_then_opens_and_confirms(
     ]
 
 
+def test_round_opened_names_the_first_untold_pcts_and_counts_them_all(
+    client, new_round, national, monkeypatch
+):
+    monkeypatch.setattr("assessments.rounds_views.UNTOLD_NAMED", 2)
+    north = SHAFactory(ods_code="Q30")
+    for name in ("A", "B", "C"):
+        PCTFactory(sha=north, name=name)  # no board account
+    client.force_login(national)
+
+    done = client.post(
+        "/rounds/2010-11/open/", {"shas": [north.pk], "action": "confirm"}, follow=True
+    )
+
+    assert "3 PCTs were not told" in done.text
+    assert "<li>A</li><li>B</li></ul>" in done.text
+    assert "The first 2 of the 3, by name." in done.text
+
+
 def test_round_open_page_says_per_sha_what_would_start(client, new_round, national):
     north, west = SHAFactory(ods_code="Q30", name="North East"), SHAFactory(ods_code="Q34")
     PCTFactory(sha=north)
