@@ -72,6 +72,8 @@ TIMETABLE_FIELDS = {
     "publication_due": "target publication date",
 }
 
+NAME_REQUIRED = "Give the round a name, e.g. World Class Commissioning assurance 2010/11."
+
 
 def round_slug_clean(raw: str) -> str:
     """A round's slug, ``YYYY-YY`` with consecutive years (``2010-11``); ``ValidationError``
@@ -242,9 +244,6 @@ def round_area_edit(
     changes = governance_area_update(area=area, values=values, sub_indicators=sub_indicators)
     _record_framework_changes(round_, changes, by)
     return len(changes)
-
-
-NAME_REQUIRED = "Give the round a name, e.g. World Class Commissioning assurance 2010/11."
 
 
 @transaction.atomic
