@@ -100,16 +100,7 @@ def self_assessment(request, assessment: Assessment):
                 messages.error(request, str(exc))
                 return redirect(_self_assessment_url(assessment))
             except ConflictError:
-                detail = self_assessment_detail(assessment=assessment)
-                form = kept_on_conflict(
-                    SelfAssessmentForm,
-                    request.POST,
-                    version=detail.version,
-                    what="This self-assessment",
-                    items=items,
-                    ratings=detail.ratings,
-                    indicators=indicators,
-                )
+                detail, form = _kept_on_conflict(request, assessment, items, indicators)
             except ValidationError as exc:
                 form_add_refusal(posted, exc)
                 form = posted
@@ -199,6 +190,22 @@ def _self_assessment_check_page(
     )
 
 
+def _kept_on_conflict(request, assessment: Assessment, items, indicators):
+    """The self-assessment as it is stored now, and the form as the board posted it at that
+    version, after a ``ConflictError`` (``kept_on_conflict``)."""
+    detail = self_assessment_detail(assessment=assessment)
+    form = kept_on_conflict(
+        SelfAssessmentForm,
+        request.POST,
+        version=detail.version,
+        what="This self-assessment",
+        items=items,
+        ratings=detail.ratings,
+        indicators=indicators,
+    )
+    return detail, form
+
+
 @require_POST
 @view_access("assessments.edit_self_assessment", lookup=assessment_by_pct)
 def evidence_upload_view(request, assessment: Assessment):
@@ -246,15 +253,8 @@ def evidence_upload_view(request, assessment: Assessment):
         messages.error(request, "The document was not uploaded. " + str(exc))
         return redirect(_self_assessment_url(assessment))
     except ConflictError:
-        detail = self_assessment_detail(assessment=assessment)
-        draft = kept_on_conflict(
-            SelfAssessmentForm,
-            request.POST,
-            version=detail.version,
-            what="This self-assessment",
-            items=rated_items(assessment.round.framework),
-            ratings=detail.ratings,
-            indicators=outcome_indicators(),
+        _detail, draft = _kept_on_conflict(
+            request, assessment, rated_items(assessment.round.framework), outcome_indicators()
         )
         evidence_form.add_error(
             "file", "Not uploaded: the answers above could not be saved first. Choose it again."
