@@ -564,7 +564,7 @@ def test_home_national_query_count(client, django_assert_num_queries, n):
         AssessmentFactory(pct=PCTFactory(sha=SHAFactory()))
     client.force_login(national_user())
 
-    with django_assert_num_queries(8):  # 5 + three national queues
+    with django_assert_num_queries(9):  # 5 + four national queues
         response = client.get("/")
 
     assert len(texts(response, "sha-row", within="national")) == n
