@@ -39,6 +39,7 @@ from assessments.models import (
     AssessmentRound,
     EvidenceDocument,
     PrimaryCareTrust,
+    Role,
     StrategicHealthAuthority,
 )
 from assessments.selectors import user_scope
@@ -167,6 +168,12 @@ def pct_by_code(*, ods: str) -> PrimaryCareTrust | None:
 
 def sha_by_code(*, sha_code: str) -> StrategicHealthAuthority | None:
     return StrategicHealthAuthority.objects.filter(ods_code=sha_code.upper()).first()
+
+
+def board_role(*, ods: str, pk: int) -> Role | None:
+    """The board role of account ``pk`` for the PCT ``ods``."""
+    roles = Role.objects.select_related("user", "pct__sha")
+    return roles.filter(kind=Role.Kind.PCT_BOARD, pct__ods_code=ods.upper(), user_id=pk).first()
 
 
 def assessment_by_pct(*, round_slug: str, ods: str) -> Assessment | None:

@@ -16,6 +16,8 @@ and reactivated here too, each writing an ``AccountChange`` row.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -49,6 +51,7 @@ __all__ = [
     "invitation_link",
     "role_grant",
     "role_revoke",
+    "username_for",
 ]
 
 
@@ -76,6 +79,25 @@ def email_in_use(email: str, *, exclude_pk: int | None = None):
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     return others.order_by("pk").first()
+
+
+def username_for(full_name: str) -> str:
+    """A free username from a name: ``firstname.lastname`` in plain lower-case letters,
+    with a number added if it is taken (``jane.smith2``)."""
+    plain = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", plain.lower())
+    base = ".".join(words[:1] + words[-1:] if len(words) > 1 else words) or "member"
+    taken = set(
+        get_user_model()
+        .objects.filter(username__istartswith=base)
+        .values_list("username", flat=True)
+    )
+    taken = {name.lower() for name in taken}
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
 
 
 def _history(*, user, action: str, by) -> None:

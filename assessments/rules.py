@@ -13,14 +13,15 @@ from assessments.models import (
     AssessmentRound,
     EvidenceDocument,
     PrimaryCareTrust,
+    Role,
     StrategicHealthAuthority,
 )
 from assessments.selectors import user_scope
 
 
 def sha_id_of(obj) -> int | None:
-    """The SHA an SHA, a region in a round, a PCT, an assessment or its evidence belongs to
-    (None for anything else)."""
+    """The SHA an SHA, a region in a round, a PCT, an assessment, its evidence or a board's
+    role belongs to (None for anything else)."""
     if isinstance(obj, StrategicHealthAuthority):
         return obj.pk
     if isinstance(obj, RegionRound):
@@ -31,6 +32,8 @@ def sha_id_of(obj) -> int | None:
         return obj.pct.sha_id
     if isinstance(obj, EvidenceDocument):
         return obj.assessment.pct.sha_id
+    if isinstance(obj, Role) and obj.pct_id is not None:
+        return obj.pct.sha_id
     return None
 
 
@@ -99,3 +102,9 @@ rules.add_perm("assessments.anyone", rules.always_allow)
 rules.add_perm("assessments.view_rounds", is_national | is_sha_staff)
 rules.add_perm("assessments.manage_rounds", is_national)
 rules.add_perm("assessments.manage_organisations", is_national)
+
+# Board accounts (``assessments.boards``): SHA staff give and take away access to their
+# region's PCTs' board pages, the national team to any PCT's. Object: a PCT, or a board's
+# role; the list of PCTs has none.
+rules.add_perm("assessments.view_board_accounts", is_national | is_sha_staff)
+rules.add_perm("assessments.manage_board_accounts", is_national | is_sha_staff_for)

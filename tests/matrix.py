@@ -68,6 +68,7 @@ class Subject:
     comment_id: int
     area_code: str
     seat_number: int
+    board_pk: int  # the account of the PCT's board (``board.<ods>``)
 
 
 def build_subject(round_slug: str = "2009-10", ods: str = "5ND") -> Subject:
@@ -121,14 +122,18 @@ def build_subject(round_slug: str = "2009-10", ods: str = "5ND") -> Subject:
         comment_id=comment.pk,
         area_code=area.code,
         seat_number=2,
+        board_pk=board.pk,
     )
 
 
 def _pk(subject: Subject, url: Url):
-    """``pk`` names a person on the people pages and an evidence document elsewhere."""
+    """``pk`` names a person on the people pages, the board's account on the board
+    accounts pages and an evidence document elsewhere."""
     lookup = getattr(getattr(url.callback, "access", None), "lookup", None)
     if getattr(lookup, "__name__", "") == "person_by_pk":
         return subject.person_pk
+    if getattr(lookup, "__name__", "") == "board_role":
+        return subject.board_pk
     if getattr(lookup, "__name__", "") in ("document_by_pk", "panel_document"):
         return subject.evidence_pk
     raise LookupError(f"{url.name}: which object does its `pk` name? Teach tests/matrix._pk")

@@ -28,6 +28,7 @@ urlpatterns = [
     path("people/", include("panels.people_urls")),
     path("rounds/", include("assessments.rounds_urls")),
     path("organisations/", include("assessments.organisations_views")),
+    path("boards/", include("assessments.boards_views")),
     path("", include("reports.urls")),
     path("", include("assessments.urls")),
 ]

@@ -9,10 +9,6 @@ accepted into one (``panels.services.formation``); the seats they hold stay thei
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
-from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,6 +20,7 @@ from assessments.accounts import (
     account_reactivate,
     account_reinvite,
     email_in_use,
+    username_for,
 )
 from assessments.models import PrimaryCareTrust, StrategicHealthAuthority
 from panels.models import ExternalOrganisation, Person, PersonChange
@@ -158,25 +155,6 @@ def person_update(
         note="Changed: " + ", ".join(labels) + ".",
     )
     return person
-
-
-def username_for(full_name: str) -> str:
-    """A free username from a name: ``firstname.lastname`` in plain lower-case letters,
-    with a number added if it is taken (``jane.smith2``)."""
-    plain = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", plain.lower())
-    base = ".".join(words[:1] + words[-1:] if len(words) > 1 else words) or "member"
-    taken = set(
-        get_user_model()
-        .objects.filter(username__istartswith=base)
-        .values_list("username", flat=True)
-    )
-    taken = {name.lower() for name in taken}
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base}{n}"
-    return candidate
 
 
 @transaction.atomic

@@ -1,0 +1,60 @@
+"""Forms of the board accounts pages (``assessments.boards_views``): the list's filters and
+the invitation. Each validates and converts input; ``assessments.boards`` decides."""
+
+from urllib.parse import urlencode
+
+from crispy_forms.helper import FormHelper
+from django import forms
+
+from assessments.boards import FULL_NAME_MAX
+from assessments.organisations_forms import PctFilterForm
+
+
+class BoardsFilterForm(PctFilterForm):
+    """The PCT list's filters (region, ODS code or name) and "only PCTs with no board
+    account", the list of work to do after a round opens."""
+
+    without = forms.BooleanField(label="Only PCTs with no board account", required=False)
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["without"].widget.attrs.update({"class": "form-check-input"})
+
+    def filters(self) -> dict:
+        data = getattr(self, "cleaned_data", {})
+        return {**super().filters(), "without": bool(data.get("without"))}
+
+    def query(self) -> str:
+        query = super().query()
+        if self.filters()["without"]:
+            query = f"{query}&" if query else ""
+            query += urlencode({"without": "on"})
+        return query
+
+
+class BoardMemberForm(forms.Form):
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=FULL_NAME_MAX,
+        error_messages={
+            "required": "Enter their full name.",
+            "max_length": "Enter a name of at most %(limit_value)d characters.",
+        },
+    )
+    email = forms.EmailField(
+        label="E-mail address",
+        help_text="Their link to set a password is sent here. If an account already uses "
+        "it (someone who sits on panels, or on another board), that account is given access.",
+        error_messages={
+            "required": "Enter their e-mail address.",
+            "invalid": "Enter an e-mail address in the right form, like name@example.nhs.uk.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.fields["email"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True

@@ -1,0 +1,271 @@
+"""Board accounts (``assessments.boards`` and the ``/boards/`` pages): who may act for each
+PCT's board, given and taken away by SHA staff for their region and by the national team.
+
+Personas: staff of SHA Alpha (may, for Alpha's PCTs), staff of SHA Beta (same role, other
+region), the national team, and the board of an Alpha PCT (may not)."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from assessments.boards import board_access_remove, board_member_invite
+from assessments.models import AccountChange, Role, RoleChange
+from assessments.selectors import user_scope
+from tests.factories import PCTFactory, RoleFactory, SHAFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+BOARD = Role.Kind.PCT_BOARD
+
+
+@pytest.fixture
+def world():
+    alpha = SHAFactory(ods_code="Q34", name="SHA Alpha")
+    beta = SHAFactory(ods_code="Q35", name="SHA Beta")
+    pct_a = PCTFactory(sha=alpha, name="Alpha PCT", ods_code="5AA")
+    pct_a2 = PCTFactory(sha=alpha, name="Another Alpha PCT", ods_code="5AB")
+    pct_b = PCTFactory(sha=beta, name="Beta PCT", ods_code="5BB")
+    board_a = RoleFactory(kind=BOARD, pct=pct_a, user=UserFactory(username="board.5aa")).user
+    return {
+        "alpha": alpha,
+        "pct_a": pct_a,
+        "pct_a2": pct_a2,
+        "pct_b": pct_b,
+        "board_a": board_a,
+        "staff_a": RoleFactory(kind=Role.Kind.SHA_STAFF, sha=alpha).user,
+        "staff_b": RoleFactory(kind=Role.Kind.SHA_STAFF, sha=beta).user,
+        "national": RoleFactory(kind=Role.Kind.NATIONAL).user,
+    }
+
+
+def _invite(pct, by, full_name="Dana Director", email="dana@example.nhs.uk", **kwargs):
+    return board_member_invite(pct=pct, full_name=full_name, email=email, by=by, **kwargs)
+
+
+# --- The service --------------------------------------------------------------------------
+
+
+def test_inviting_someone_new_makes_an_account_with_the_board_role_and_mails_the_link(
+    django_capture_on_commit_callbacks, world, settings
+):
+    settings.SITE_URL = "https://wcc.example.org"
+    by = world["staff_a"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        access = _invite(world["pct_a2"], by, full_name="  Dana   Director ")
+
+    user = User.objects.get(email="dana@example.nhs.uk")
+    assert (access.user, access.made, access.link_sent) == (user, True, True)
+    assert (user.username, user.first_name, user.last_name) == ("dana.director", "Dana", "Director")
+    assert user.has_usable_password() is False
+    assert user_scope(user).pct_ids == {world["pct_a2"].pk}
+    assert list(RoleChange.objects.values_list("user", "action", "kind", "pct", "changed_by")) == [
+        (user.pk, "granted", BOARD, world["pct_a2"].pk, by.pk)
+    ]
+    assert list(AccountChange.objects.values_list("user", "action")) == [(user.pk, "invited")]
+    assert [m.to for m in mail.outbox] == [["dana@example.nhs.uk"]]
+    assert "https://wcc.example.org/accounts/reset/" in mail.outbox[0].body
+
+
+def test_an_existing_account_is_given_the_role_and_told_not_duplicated(
+    django_capture_on_commit_callbacks, world
+):
+    clinician = UserFactory(username="cli", email="cli@example.nhs.uk", first_name="Cy")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        access = _invite(world["pct_a"], world["national"], email="CLI@example.nhs.uk")
+
+    assert (access.user, access.made, access.link_sent) == (clinician, False, False)
+    assert Role.objects.filter(user=clinician, kind=BOARD, pct=world["pct_a"]).exists()
+    assert User.objects.filter(email__iexact="cli@example.nhs.uk").count() == 1
+    assert [m.subject for m in mail.outbox] == [
+        "You now have access to the board pages of Alpha PCT in WCC Assurance"
+    ]
+    assert "/accounts/reset/" not in mail.outbox[0].body
+
+
+def test_an_existing_account_without_a_password_gets_a_fresh_link(
+    django_capture_on_commit_callbacks, world
+):
+    waiting = UserFactory(username="wait", email="wait@example.nhs.uk")
+    waiting.set_unusable_password()
+    waiting.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        access = _invite(world["pct_a"], world["staff_a"], email="wait@example.nhs.uk")
+
+    assert (access.made, access.link_sent) == (False, True)
+    assert "/accounts/reset/" in mail.outbox[0].body
+    assert AccountChange.objects.get(user=waiting).action == "reinvited"
+
+
+@pytest.mark.parametrize(
+    ("full_name", "email", "key", "message"),
+    [
+        (" ", "x@example.nhs.uk", "full_name", "Enter their full name."),
+        ("A" * 151, "x@example.nhs.uk", "full_name", "at most 150 characters"),
+        ("Dana", "", "email", "Enter their e-mail address."),
+        ("Dana", "not-an-address", "email", "Enter an e-mail address in the right form"),
+        ("Dana", "board.5aa@example.org", "email", "already has access to the board of Alpha"),
+        ("Dana", "gone@example.nhs.uk", "email", "(gone) is deactivated"),
+    ],
+)
+def test_refusals_name_the_field_and_write_nothing(
+    django_capture_on_commit_callbacks, world, full_name, email, key, message
+):
+    world["board_a"].email = "board.5aa@example.org"
+    world["board_a"].save()
+    UserFactory(username="gone", email="gone@example.nhs.uk", is_active=False)
+    users, roles = User.objects.count(), Role.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as exc:
+        _invite(world["pct_a"], world["staff_a"], full_name=full_name, email=email)
+
+    assert list(exc.value.message_dict) == [key]
+    assert message in exc.value.message_dict[key][0]
+    assert (User.objects.count(), Role.objects.count()) == (users, roles)
+    assert RoleChange.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_a_closed_pct_has_no_board_to_give_access_to(world):
+    world["pct_a2"].closed_on = datetime.date(2010, 3, 31)
+    world["pct_a2"].save()
+
+    with pytest.raises(ValidationError, match="closed on 31 March 2010"):
+        _invite(world["pct_a2"], world["national"])
+
+    assert not User.objects.filter(email="dana@example.nhs.uk").exists()
+
+
+def test_removing_access_takes_the_role_and_keeps_the_account(world):
+    role = Role.objects.get(user=world["board_a"], kind=BOARD)
+
+    board_access_remove(role=role, by=world["staff_a"])
+
+    assert not Role.objects.filter(pk=role.pk).exists()
+    world["board_a"].refresh_from_db()
+    assert world["board_a"].is_active
+    assert list(RoleChange.objects.values_list("action", "pct", "changed_by")) == [
+        ("revoked", world["pct_a"].pk, world["staff_a"].pk)
+    ]
+    with pytest.raises(ValidationError, match="Only a board's access"):
+        board_access_remove(role=Role.objects.get(user=world["staff_a"]), by=world["national"])
+
+
+# --- The pages ----------------------------------------------------------------------------
+
+
+def _codes(response) -> list[str]:
+    return [pct.ods_code for pct, _counts in response.context["rows"]]
+
+
+def test_the_list_shows_staff_their_region_and_the_national_team_every_pct(client, world):
+    client.force_login(world["staff_a"])
+    response = client.get("/boards/")
+    assert _codes(response) == ["5AA", "5AB"]
+    assert response.context["one_region"] is True
+    counts = dict(response.context["rows"])
+    assert (counts[world["pct_a"]].active, counts.get(world["pct_a2"])) == (1, None)
+
+    client.force_login(world["national"])
+    assert _codes(client.get("/boards/")) == ["5AA", "5AB", "5BB"]
+
+
+def test_the_list_filters_the_pcts_with_no_board_account(client, world):
+    client.force_login(world["national"])
+
+    response = client.get("/boards/", {"without": "on"})
+
+    assert _codes(response) == ["5AB", "5BB"]
+    assert "with no board account" in response.content.decode()
+    assert _codes(client.get("/boards/", {"without": "on", "sha": "q35"})) == ["5BB"]
+
+
+def test_the_list_is_404_for_a_board_and_sends_the_anonymous_to_log_in(client, world):
+    client.force_login(world["board_a"])
+    assert client.get("/boards/").status_code == 404
+    assert client.get("/boards/5AA/").status_code == 404
+    client.logout()
+    assert client.get("/boards/")["Location"] == "/accounts/login/?next=/boards/"
+
+
+@pytest.mark.parametrize("extra", [1, 4])
+def test_the_list_queries_do_not_grow_with_the_pcts(
+    client, django_assert_num_queries, world, extra
+):
+    for n in range(extra):
+        pct = PCTFactory(sha=world["alpha"], ods_code=f"5C{n}")
+        RoleFactory(kind=BOARD, pct=pct)
+    client.force_login(world["staff_a"])
+
+    # session, user, roles, the SHAs, the count, the page of PCTs, their accounts
+    with django_assert_num_queries(7):
+        client.get("/boards/")
+
+
+def test_a_pct_page_is_404_to_staff_of_another_region(client, world):
+    client.force_login(world["staff_b"])
+
+    assert client.get("/boards/5AA/").status_code == 404
+    assert client.post("/boards/5AA/", {"full_name": "X", "email": "x@e.org"}).status_code == 404
+    assert client.get(f"/boards/5AA/{world['board_a'].pk}/remove/").status_code == 404
+    assert not User.objects.filter(email="x@e.org").exists()
+
+
+def test_inviting_on_the_pct_page_redirects_with_what_was_done(
+    client, world, django_capture_on_commit_callbacks
+):
+    client.force_login(world["staff_a"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/boards/5ab/", {"full_name": "Dana Director", "email": "dana@example.nhs.uk"}
+        )
+
+    assert response["Location"] == "/boards/5AB/"
+    page = client.get("/boards/5AB/").content.decode()
+    assert "Dana Director has been invited: an account (dana.director) was made" in page
+    assert "Invited: has not set a password yet" in page
+    assert "Given" in page  # the history
+
+
+def test_a_refused_invitation_keeps_what_was_typed_with_the_error_summary(client, world):
+    client.force_login(world["staff_a"])
+
+    response = client.post("/boards/5AA/", {"full_name": "Dana Director", "email": "dana@"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page and "Nobody was invited" in page
+    assert 'href="#id_email"' in page
+    assert 'value="Dana Director"' in page and 'value="dana@"' in page
+    assert "<title>Error: " in page
+
+
+def test_a_new_link_and_removing_access_from_the_pct_page(
+    client, world, django_capture_on_commit_callbacks
+):
+    waiting = RoleFactory(kind=BOARD, pct=world["pct_a"], user=UserFactory(username="w")).user
+    waiting.set_unusable_password()
+    waiting.save()
+    client.force_login(world["staff_a"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/boards/5AA/{waiting.pk}/new-link/")
+    assert response["Location"] == "/boards/5AA/"
+    assert len(mail.outbox) == 1
+    # board_a has set a password: no link, a message saying why
+    client.post(f"/boards/5AA/{world['board_a'].pk}/new-link/")
+    assert "has already set a password" in client.get("/boards/5AA/").content.decode()
+
+    confirm = client.get(f"/boards/5AA/{waiting.pk}/remove/")
+    assert "Remove access" in confirm.content.decode()
+    assert Role.objects.filter(user=waiting, kind=BOARD).exists()  # asking changes nothing
+    response = client.post(f"/boards/5AA/{waiting.pk}/remove/")
+    assert response["Location"] == "/boards/5AA/"
+    assert not Role.objects.filter(user=waiting, kind=BOARD).exists()
+    assert client.get(f"/boards/5AA/{waiting.pk}/remove/").status_code == 404
