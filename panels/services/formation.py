@@ -41,6 +41,7 @@ __all__ = [
     "panel_copy_previous",
     "panel_ensure",
     "panel_open_scoring",
+    "panel_open_scoring_check",
     "panel_seats_set",
 ]
 
@@ -298,15 +299,12 @@ def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) 
     return CopyResult(copied=copied, skipped=skipped)
 
 
-@transaction.atomic
-def panel_open_scoring(*, assessment: Assessment, by: AbstractBaseUser | None) -> Assessment:
-    """Open scoring: PANEL_FORMATION -> SCORING, once every seat is filled and eligible.
-
-    Every seat holder is told by e-mail, queued for the worker once this commits. Refused
-    with a ``ValidationError`` naming the empty (or no longer eligible) seats, a
-    ``TransitionError`` at any other stage, a ``ConflictError`` if the assessment changed.
-    """
-    assessment = Assessment.objects.select_related("pct__sha", "round").get(pk=assessment.pk)
+def panel_open_scoring_check(*, assessment: Assessment) -> list[Seat]:
+    """Whether scoring may open now: the panel's seats (with their people), or refused
+    with a ``ValidationError`` naming the empty seats, a ``SeatRefused`` naming each seat
+    whose holder is no longer eligible or has been deactivated (they could not log in to
+    score), a ``TransitionError`` at any stage but panel formation. Writes nothing: the
+    check-your-answers page asks it before ``panel_open_scoring`` asks it again."""
     if assessment.stage != Stage.PANEL_FORMATION:
         raise TransitionError(
             f"Scoring opens from {Stage.PANEL_FORMATION.label}; the assessment of "
@@ -324,8 +322,31 @@ def panel_open_scoring(*, assessment: Assessment, by: AbstractBaseUser | None) -
             + "."
         )
     refusals = _refusals_for(assessment=assessment, seats=seats, wanted={})
+    for seat in seats:
+        if seat.person is not None and not seat.person.is_active:
+            refusals.setdefault(seat.seat_type.number, []).append(
+                Refusal(
+                    "inactive-person",
+                    f"Seat {seat.seat_type.number} ({seat.seat_type.name}): "
+                    f"{seat.person.full_name} has been deactivated and could not log in to "
+                    "score; choose someone else for the seat.",
+                )
+            )
     if refusals:
         raise SeatRefused(refusals)
+    return seats
+
+
+@transaction.atomic
+def panel_open_scoring(*, assessment: Assessment, by: AbstractBaseUser | None) -> Assessment:
+    """Open scoring: PANEL_FORMATION -> SCORING, once every seat is filled and eligible
+    (``panel_open_scoring_check``, whose refusals it raises).
+
+    Every seat holder is told by e-mail, queued for the worker once this commits. Refused
+    too with a ``ConflictError`` if the assessment changed.
+    """
+    assessment = Assessment.objects.select_related("pct__sha", "round").get(pk=assessment.pk)
+    panel_open_scoring_check(assessment=assessment)
     assessment_advance(
         assessment=assessment,
         to_stage=Stage.SCORING,

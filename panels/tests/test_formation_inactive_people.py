@@ -52,16 +52,25 @@ def test_panel_seats_set_refuses_a_deactivated_person_naming_them_and_writes_not
     assert SeatChange.objects.count() == 0
 
 
-def test_a_deactivated_holder_keeps_their_seat_and_scoring_still_opens():
+def test_a_deactivated_holder_keeps_their_seat_but_scoring_does_not_open():
+    """They could not log in to score: the panel would wait for them until the chair
+    excused them. The seat is theirs until someone else is chosen."""
     region = build_region()
     panel = region.seated()
     _deactivate(region.people[4])
 
     panel_seats_set(panel=panel, people={1: region.people[1]}, by=UserFactory(), expected_version=1)
-    panel_open_scoring(assessment=region.assessment, by=UserFactory())
+    with pytest.raises(SeatRefused) as caught:
+        panel_open_scoring(assessment=region.assessment, by=UserFactory())
 
+    assert caught.value.message_dict == {
+        "seat_4": [
+            f"Seat 4 ({region.seat_types[4].name}): {region.people[4].full_name} has been "
+            "deactivated and could not log in to score; choose someone else for the seat."
+        ]
+    }
     region.assessment.refresh_from_db()
-    assert region.assessment.stage == Stage.SCORING
+    assert region.assessment.stage == Stage.PANEL_FORMATION
     assert Seat.objects.get(panel=panel, seat_type__number=4).person == region.people[4]
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from assessments.form_errors import summary_entries
 from assessments.models import Role, Stage
@@ -313,12 +314,34 @@ def test_open_scoring_advances_and_mails_every_member(
     client.force_login(staff_of(region.sha_a))
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url(region, "open-scoring"), {"next": region_url(region)})
+        response = client.post(
+            url(region, "open-scoring"), {"next": region_url(region), "confirm": "1"}
+        )
 
     assert response["Location"] == region_url(region)
     region.assessment.refresh_from_db()
     assert region.assessment.stage == Stage.SCORING
     assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in region.people.values())
+
+
+def test_open_scoring_first_shows_the_panel_and_who_is_told(client, mailoutbox):
+    region = build_region()
+    region.seated()
+    client.force_login(staff_of(region.sha_a))
+
+    response = client.post(url(region, "open-scoring"), {"next": region_url(region)})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"Open scoring for {region.pct.name}?" in page
+    for number, holder in region.people.items():
+        seat = f"seat {number} ({region.seat_types[number].name}): {holder.full_name}"
+        assert escape(seat) in page
+    assert "Every member is e-mailed the deadline" in page
+    assert f'name="next" value="{region_url(region)}"' in page  # "Go back" and the confirm
+    region.assessment.refresh_from_db()
+    assert region.assessment.stage == Stage.PANEL_FORMATION
+    assert mailoutbox == []
 
 
 def test_open_scoring_refused_while_a_seat_is_empty(client, mailoutbox):
@@ -342,7 +365,9 @@ def test_open_scoring_ignores_a_next_url_on_another_site(client):
     region.seated()
     client.force_login(national())
 
-    response = client.post(url(region, "open-scoring"), {"next": "https://evil.example/"})
+    response = client.post(
+        url(region, "open-scoring"), {"next": "https://evil.example/", "confirm": "1"}
+    )
 
     assert response["Location"] == url(region, "formation")
 
@@ -514,7 +539,9 @@ def test_open_scoring_is_saved_and_redirects_when_the_mail_server_fails(
     # The on-commit callbacks (queueing, and with the tests' immediate backend, sending)
     # run on leaving the block: a failure there would escape as the request's error.
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url(region, "open-scoring"), {"next": region_url(region)})
+        response = client.post(
+            url(region, "open-scoring"), {"next": region_url(region), "confirm": "1"}
+        )
 
     assert (response.status_code, response["Location"]) == (302, region_url(region))
     region.assessment.refresh_from_db()

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import regions_visible_to, round_by_slug, view_access
+from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.models import Assessment, AssessmentRound, Stage
 from assessments.selectors import user_scope
@@ -37,6 +38,7 @@ from panels.services.formation import (
     panel_copy_previous,
     panel_ensure,
     panel_open_scoring,
+    panel_open_scoring_check,
     panel_seats_set,
 )
 
@@ -232,6 +234,36 @@ def copy_previous(request, assessment: Assessment):
 @require_POST
 @view_access("panels.form_panel", lookup=panel_assessment)
 def open_scoring(request, assessment: Assessment):
+    """Open scoring: the first POST shows who sits on the panel and will be e-mailed (or
+    why scoring cannot open yet); the confirming one (``confirm``) opens it."""
+    back = _back(request, _url("panels:formation_panel", assessment))
+    if not confirmed(request):
+        try:
+            seats = panel_open_scoring_check(assessment=assessment)
+        except (TransitionError, ValidationError) as exc:
+            for message in refusal_messages(exc):
+                messages.error(request, message)
+            return redirect(back)
+        due = assessment.round.scoring_due
+        return confirmation_page(
+            request,
+            title=f"Open scoring for {assessment.pct.name}?",
+            happens=[
+                "The panel is fixed: "
+                + "; ".join(
+                    f"seat {seat.seat_type.number} ({seat.seat_type.name}): {seat.person.full_name}"
+                    for seat in seats
+                )
+                + ".",
+                "Each member can then score "
+                f"{assessment.pct.name} on their home page"
+                + (f", by {due:%-d %B %Y}." if due else "."),
+            ],
+            told="Every member is e-mailed the deadline and the link to their scoring page.",
+            button="Confirm and open scoring",
+            back=back,
+            carry={"next": request.POST.get("next", "")},
+        )
     try:
         panel_open_scoring(assessment=assessment, by=request.user)
     except (TransitionError, ConflictError, ValidationError) as exc:
@@ -242,7 +274,7 @@ def open_scoring(request, assessment: Assessment):
             request,
             f"Scoring is open for {assessment.pct.name}; every member has been sent an e-mail.",
         )
-    return redirect(_back(request, _url("panels:formation_panel", assessment)))
+    return redirect(back)
 
 
 @require_http_methods(["GET"])
