@@ -352,10 +352,58 @@ def test_chair_records_consensus_then_closes_it(client):
 
     assert [str(m) for m in response.context["messages"]][-1] == (
         "Consensus closed: the assessment has gone to regional moderation. Nobody was "
-        f"e-mailed; {panel.assessment.pct.sha.name}'s staff see it on their moderation page."
+        f"e-mailed; the staff of {panel.assessment.pct.sha.name} see it on their moderation page."
     )
     assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.MODERATION
     assert AgreedRating.objects.count() == 5
+
+
+def test_save_and_close_saves_what_was_typed_then_lists_it_to_check(client):
+    """The chair's last edits are saved before the check page, which lists every agreed
+    value and rationale as they will be final; nothing closes until they confirm."""
+    panel = build_scoring_panel()
+    for seat in panel.seats:
+        submit(panel, seat)
+    client.force_login(panel.chair.person.user)
+    data = {"version": "1", "action": "close"}
+    for c in panel.competencies:
+        data |= {f"c{c.number}": "3", f"c{c.number}_rationale": f"Typed for {c.short_name}."}
+    for a in panel.areas:
+        data |= {a.code: "green", f"{a.code}_rationale": f"Typed for {a.name}."}
+
+    check = client.post(url(panel, "consensus"), data)
+
+    page = check.content.decode()
+    assert check.status_code == 200
+    assert check.context["button"] == "Confirm and close consensus"
+    assert check.context["action"] == url(panel, "consensus") + "close/"
+    first = panel.competencies[0]
+    assert f"Typed for {first.short_name}." in page
+    assert {r.level for r in AgreedRating.objects.filter(competency__isnull=False)} == {3}
+    assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
+
+
+def test_save_and_close_with_a_gap_saves_the_rest_and_lists_the_gap(client):
+    panel = build_scoring_panel()
+    for seat in panel.seats:
+        submit(panel, seat)
+    client.force_login(panel.chair.person.user)
+    data = {"version": "1", "action": "close"}
+    for c in panel.competencies:
+        data |= {f"c{c.number}": "2", f"c{c.number}_rationale": "Agreed."}
+    for a in panel.areas:
+        data |= {a.code: "amber"}  # no rationale
+
+    response = client.post(url(panel, "consensus"), data)
+
+    assert [href for href, _ in _summary(response)] == [
+        f"#id_{a.code}_rationale" for a in panel.areas
+    ]
+    assert response.context["form"][f"c{panel.competencies[0].number}_rationale"].value() == (
+        "Agreed."
+    )
+    assert AgreedRating.objects.filter(rationale="Agreed.").count() == len(panel.competencies)
+    assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
 
 
 def test_stale_consensus_keeps_what_the_chair_typed(client):

@@ -226,6 +226,9 @@ def consensus(request, assessment: Assessment):
                 form_add_refusal(posted, exc)
                 form = posted
             else:
+                if request.POST.get("action") == "close":  # saved first: nothing typed is lost
+                    assessment.refresh_from_db()
+                    return _close_check(request, assessment)
                 messages.success(
                     request,
                     "Consensus saved. It stays a draft until you close consensus, which "
@@ -285,6 +288,34 @@ def _close_refused(request, assessment: Assessment, exc: ValidationError):
     )
 
 
+def _close_check(request, assessment: Assessment):
+    """Before closing: what is missing (the consensus page, each gap linked to its item),
+    or the check page listing every agreed value and rationale as they will be final."""
+    view = panel_view(assessment=assessment)
+    if assessment.stage == Stage.CONSENSUS and view.consensus_gap_fields:
+        return _close_refused(request, assessment, ValidationError(view.consensus_gap_fields))
+    sha = assessment.pct.sha.name
+    return confirmation_page(
+        request,
+        title=f"Close consensus for {assessment.pct.name}?",
+        happens=[
+            "The agreed levels, lights and rationales below are final for the panel: they "
+            "can no longer be changed here.",
+            f"The assessment goes to regional moderation by the staff of {sha}.",
+        ],
+        told=f"Nobody is e-mailed. The staff of {sha} see the assessment on their regional "
+        "moderation page.",
+        button="Confirm and close consensus",
+        back=_url("panels:consensus", assessment),
+        action=_url("panels:close_consensus", assessment),
+        template="panels/consensus_confirm.html",
+        context={
+            "assessment": assessment,
+            "answers": [row for row in view.rows if not row.is_sub_indicator],
+        },
+    )
+
+
 @require_POST
 @view_access("panels.record_consensus", lookup=panel_assessment)
 def close_consensus(request, assessment: Assessment):
@@ -292,24 +323,7 @@ def close_consensus(request, assessment: Assessment):
     confirming one (``confirm``) closes it."""
     back = _url("panels:consensus", assessment)
     if not confirmed(request):
-        if assessment.stage == Stage.CONSENSUS:
-            gaps = panel_view(assessment=assessment).consensus_gap_fields
-            if gaps:
-                return _close_refused(request, assessment, ValidationError(gaps))
-        sha = assessment.pct.sha.name
-        return confirmation_page(
-            request,
-            title=f"Close consensus for {assessment.pct.name}?",
-            happens=[
-                "The agreed levels, lights and rationales are final for the panel: they can "
-                "no longer be changed here.",
-                f"The assessment goes to regional moderation by {sha}'s staff.",
-            ],
-            told=f"Nobody is e-mailed. {sha}'s staff see the assessment on their regional "
-            "moderation page.",
-            button="Confirm and close consensus",
-            back=back,
-        )
+        return _close_check(request, assessment)
     try:
         consensus_close(assessment=assessment, by=request.user)
     except (TransitionError, ConflictError) as exc:
@@ -320,7 +334,7 @@ def close_consensus(request, assessment: Assessment):
         messages.success(
             request,
             "Consensus closed: the assessment has gone to regional moderation. Nobody was "
-            f"e-mailed; {assessment.pct.sha.name}'s staff see it on their moderation page.",
+            f"e-mailed; the staff of {assessment.pct.sha.name} see it on their moderation page.",
         )
     return redirect(back)
 
