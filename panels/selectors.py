@@ -578,6 +578,18 @@ def person_row(person: Person) -> PersonRow:
     )
 
 
+def seats_at_work(person: Person) -> list[Seat]:
+    """The seats ``person`` holds on panels still forming, scoring or at consensus (by
+    round, then PCT): where their deactivation holds a panel up. One query."""
+    stages = [Stage.PANEL_FORMATION, Stage.SCORING, Stage.CONSENSUS]
+    seats = Seat.objects.filter(person=person, panel__assessment__stage__in=stages)
+    return list(
+        seats.select_related(
+            "seat_type", "panel__assessment__pct", "panel__assessment__round"
+        ).order_by("panel__assessment__round__slug", "panel__assessment__pct__name")
+    )
+
+
 def person_history(*, person: Person) -> QuerySet[PersonChange]:
     return PersonChange.objects.filter(person=person).select_related("changed_by")
 

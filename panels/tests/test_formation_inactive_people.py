@@ -3,7 +3,7 @@ they hold stay theirs."""
 
 import pytest
 
-from assessments.models import Stage
+from assessments.models import Role, Stage
 from panels.eligibility import seat_types_open_to
 from panels.models import Panel, Seat, SeatChange
 from panels.selectors import eligible_people
@@ -15,7 +15,7 @@ from panels.services.formation import (
     panel_seats_set,
 )
 from panels.tests.formation_builders import build_region
-from tests.factories import AssessmentRoundFactory, UserFactory
+from tests.factories import AssessmentRoundFactory, RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +104,27 @@ def test_seat_types_open_to_follows_job_role_and_kind_of_organisation():
     }
 
     assert open_to == {1: [1], 2: [2], 3: [3], 4: [4], 5: [5]}
+
+
+def test_deactivating_a_seat_holder_names_the_panels_it_holds_up(client):
+    region = build_region(stage=Stage.SCORING)
+    region.seated()
+    person = region.people[2]
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.post(f"/people/{person.pk}/deactivate/", follow=True)
+
+    warning = [str(m) for m in response.context["messages"]][-1]
+    assert warning.startswith(f"{person.full_name} sits on panels still at work: ")
+    assert f"{region.pct.name} 2009-10 (seat 2, scoring)" in warning
+    assert "until its chair excuses them" in warning
+
+
+def test_deactivating_someone_with_no_panel_at_work_says_nothing_more(client):
+    region = build_region(stage=Stage.MODERATION)
+    region.seated()
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.post(f"/people/{region.people[2].pk}/deactivate/", follow=True)
+
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]

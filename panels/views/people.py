@@ -30,6 +30,7 @@ from panels.selectors import (
     people_rows,
     person_history,
     person_row,
+    seats_at_work,
 )
 from panels.services.people import (
     external_organisation_create,
@@ -194,7 +195,25 @@ def person_deactivate_view(request, person: Person):
             f"{person.full_name} is deactivated: they can no longer log in or be given a new "
             "seat. The seats they hold are unchanged.",
         )
+        at_work = seats_at_work(person)
+        if at_work:
+            messages.warning(request, _held_up(person, at_work))
     return redirect(_detail(person))
+
+
+def _held_up(person: Person, seats) -> str:
+    """What a deactivation holds up: the panels still at work where the person sits."""
+    panels = "; ".join(
+        f"{seat.panel.assessment.pct.name} {seat.panel.assessment.round.slug} (seat "
+        f"{seat.seat_type.number}, "
+        f"{seat.panel.assessment.get_stage_display().lower()})"
+        for seat in seats
+    )
+    return (
+        f"{person.full_name} sits on panels still at work: {panels}. A panel being formed "
+        "cannot open scoring until someone else takes the seat; a panel scoring or at "
+        "consensus waits for them until its chair excuses them."
+    )
 
 
 @require_POST
