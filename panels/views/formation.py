@@ -17,7 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import regions_visible_to, round_by_slug, view_access
 from assessments.confirmation import confirmation_page, confirmed
-from assessments.exceptions import ConflictError, TransitionError, refusal_messages
+from assessments.exceptions import (
+    ConflictError,
+    TransitionError,
+    kept_on_conflict,
+    refusal_messages,
+)
 from assessments.models import Assessment, AssessmentRound, Stage
 from assessments.selectors import user_scope
 from panels.access import panel_assessment
@@ -185,10 +190,17 @@ def formation_panel(request, assessment: Assessment):
             except TransitionError as exc:
                 messages.error(request, str(exc))
                 return redirect(_url("panels:formation_panel", assessment))
-            except ConflictError as exc:
-                messages.error(request, str(exc))
+            except ConflictError:  # the seats chosen here stay chosen: save again to keep them
                 page = formation_page(assessment=assessment)
-                form = blank_form(page)
+                form = kept_on_conflict(
+                    PanelSeatsForm,
+                    request.POST,
+                    version=page.version,
+                    what="The panel's seats",
+                    seat_types=page.seat_types,
+                    eligible=page.eligible,
+                    current=page.seats,
+                )
             except ValidationError as exc:  # SeatRefused: keyed by seat, shown beside each
                 posted.add_error(None, exc)
                 form = posted
