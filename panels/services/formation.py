@@ -301,7 +301,7 @@ def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) 
 
 def panel_open_scoring_check(*, assessment: Assessment) -> list[Seat]:
     """Whether scoring may open now: the panel's seats (with their people), or refused
-    with a ``ValidationError`` naming the empty seats, a ``SeatRefused`` naming each seat
+    with a ``ValidationError`` naming each empty seat (keyed by its form field), a ``SeatRefused`` naming each seat
     whose holder is no longer eligible or has been deactivated (they could not log in to
     score), a ``TransitionError`` at any stage but panel formation. Writes nothing: the
     check-your-answers page asks it before ``panel_open_scoring`` asks it again."""
@@ -317,9 +317,13 @@ def panel_open_scoring_check(*, assessment: Assessment) -> list[Seat]:
     empty = [t for t in seat_types if t.pk not in held]
     if empty:
         raise ValidationError(
-            "Scoring opens only when every seat is filled; empty: "
-            + "; ".join(f"seat {t.number} ({t.name})" for t in empty)
-            + "."
+            {
+                f"seat_{t.number}": [
+                    f"Seat {t.number} ({t.name}): choose someone. Scoring opens only when "
+                    "every seat is filled."
+                ]
+                for t in empty
+            }
         )
     refusals = _refusals_for(assessment=assessment, seats=seats, wanted={})
     for seat in seats:

@@ -273,11 +273,16 @@ def test_panel_open_scoring_refused_while_a_seat_is_empty():
     with pytest.raises(ValidationError) as caught:
         panel_open_scoring(assessment=region.assessment, by=None)
 
-    assert caught.value.messages == [
-        "Scoring opens only when every seat is filled; empty: seat 3 (Director of adult or "
-        "children's services of another PCT); seat 5 (PCT chief executive from another SHA "
-        "area)."
-    ]
+    assert caught.value.message_dict == {
+        "seat_3": [
+            "Seat 3 (Director of adult or children's services of another PCT): choose "
+            "someone. Scoring opens only when every seat is filled."
+        ],
+        "seat_5": [
+            "Seat 5 (PCT chief executive from another SHA area): choose someone. Scoring "
+            "opens only when every seat is filled."
+        ],
+    }
     region.assessment.refresh_from_db()
     assert region.assessment.stage == Stage.PANEL_FORMATION
 

@@ -354,11 +354,20 @@ def test_open_scoring_refused_while_a_seat_is_empty(client, mailoutbox):
     Seat.objects.filter(panel=panel, seat_type__number=4).update(person=None)
     client.force_login(staff_of(region.sha_a))
 
-    response = client.post(url(region, "open-scoring"), follow=True)
+    response = client.post(url(region, "open-scoring"))
 
-    assert [str(m) for m in response.context["messages"]] == [
-        "Scoring opens only when every seat is filled; empty: seat 4 (International reviewer)."
+    # The panel's page, the refusal on the empty seat and linked from the error summary.
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: " in page and "Scoring did not open" in page
+    assert summary_entries(response.context["form"]) == [
+        (
+            "#id_seat_4",
+            "Seat 4 (International reviewer): choose someone. Scoring opens only when every "
+            "seat is filled.",
+        )
     ]
+    assert response.context["form"]["seat_1"].value() == str(region.people[1].pk)
     region.assessment.refresh_from_db()
     assert region.assessment.stage == Stage.PANEL_FORMATION
     assert mailoutbox == []

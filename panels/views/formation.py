@@ -20,6 +20,7 @@ from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import (
     ConflictError,
     TransitionError,
+    form_add_refusal,
     kept_on_conflict,
     refusal_messages,
 )
@@ -27,7 +28,7 @@ from assessments.models import Assessment, AssessmentRound, Stage
 from assessments.selectors import user_scope
 from panels.access import panel_assessment
 from panels.eligibility import SEAT_CHANGE_STAGES
-from panels.forms.formation import PanelSeatsForm
+from panels.forms.formation import PanelSeatsForm, seat_field_name
 from panels.forms.lookup import PctLookupForm
 from panels.selectors import (
     FormationCounts,
@@ -163,7 +164,6 @@ def _found(request, round_, index, lookup, *, sha, by_region: bool, shas) -> Htt
 def formation_panel(request, assessment: Assessment):
     """The five-seat form of one PCT's panel."""
     page = formation_page(assessment=assessment)
-    editable = assessment.stage in SEAT_CHANGE_STAGES
 
     def blank_form(page):
         return PanelSeatsForm(
@@ -209,6 +209,12 @@ def formation_panel(request, assessment: Assessment):
                 return redirect(_url("panels:formation_panel", assessment))
         else:
             form = posted
+    return _formation_response(request, assessment, page, form)
+
+
+def _formation_response(
+    request, assessment: Assessment, page, form, *, summary_title="The seats were not saved"
+):
     return render(
         request,
         "panels/formation_panel.html",
@@ -216,10 +222,30 @@ def formation_panel(request, assessment: Assessment):
             "assessment": assessment,
             "page": page,
             "form": form,
-            "editable": editable,
+            "editable": assessment.stage in SEAT_CHANGE_STAGES,
             "filled": sum(1 for s in page.seats.values() if s.person_id is not None),
             "can_open_scoring": assessment.stage == Stage.PANEL_FORMATION,
+            "summary_title": summary_title,
         },
+    )
+
+
+def _open_refused(request, assessment: Assessment, exc: ValidationError):
+    """The panel's page with why scoring cannot open, each reason on its seat (linked from
+    the error summary), the seats as they are saved."""
+    page = formation_page(assessment=assessment)
+    data = {"version": str(page.version)}
+    for seat_type in page.seat_types:
+        holder = page.seats.get(seat_type.number)
+        if holder is not None and holder.person_id is not None:
+            data[seat_field_name(seat_type)] = str(holder.person_id)
+    form = PanelSeatsForm(
+        data, seat_types=page.seat_types, eligible=page.eligible, current=page.seats
+    )
+    form.is_valid()
+    form_add_refusal(form, exc)
+    return _formation_response(
+        request, assessment, page, form, summary_title="Scoring did not open"
     )
 
 
@@ -252,10 +278,11 @@ def open_scoring(request, assessment: Assessment):
     if not confirmed(request):
         try:
             seats = panel_open_scoring_check(assessment=assessment)
-        except (TransitionError, ValidationError) as exc:
-            for message in refusal_messages(exc):
-                messages.error(request, message)
+        except TransitionError as exc:
+            messages.error(request, str(exc))
             return redirect(back)
+        except ValidationError as exc:
+            return _open_refused(request, assessment, exc)
         due = assessment.round.scoring_due
         return confirmation_page(
             request,
