@@ -442,6 +442,7 @@ class HistoryEntry:
     source: str
     note: str
     kind: str  # "rating", "stage" or "seat"
+    change: str = ""  # said in words where "old → new" would not say it (an excused member)
 
 
 def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
@@ -485,6 +486,11 @@ def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
             source=change.get_how_display(),
             note=change.note,
             kind="seat",
+            change=(
+                f"{change.new_person} excused"
+                if change.how == SeatChange.How.EXCUSED and change.new_person is not None
+                else ""
+            ),
         )
         for change in SeatChange.objects.filter(seat__panel__assessment=assessment).select_related(
             "changed_by", "seat__seat_type", "old_person", "new_person"

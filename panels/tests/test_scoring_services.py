@@ -7,6 +7,7 @@ from django.utils import timezone
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import AgreedRating, Assessment, RatingChange, Stage
 from panels.models import MemberScore, Panel, Seat, SeatChange
+from panels.selectors import assessment_history
 from panels.services.scoring import (
     AgreedInput,
     MemberInput,
@@ -288,6 +289,9 @@ def test_excusing_a_member_writes_a_seat_change():
             "Conflict of interest found.",
         )
     ]
+    # The panel's history says it in words, not "Name → Name".
+    [entry] = [e for e in assessment_history(assessment=panel.assessment) if e.kind == "seat"]
+    assert entry.change == f"{seat.person.full_name} excused"
 
 
 def test_excused_member_can_no_longer_score():
