@@ -176,6 +176,19 @@ def board_role(*, ods: str, pk: int) -> Role | None:
     return roles.filter(kind=Role.Kind.PCT_BOARD, pct__ods_code=ods.upper(), user_id=pk).first()
 
 
+def staff_role(*, sha_code: str, pk: int) -> Role | None:
+    """The SHA staff role of account ``pk`` for the SHA ``sha_code``."""
+    roles = Role.objects.select_related("user", "sha")
+    return roles.filter(
+        kind=Role.Kind.SHA_STAFF, sha__ods_code=sha_code.upper(), user_id=pk
+    ).first()
+
+
+def national_role(*, pk: int) -> Role | None:
+    """The national team role of account ``pk``."""
+    return Role.objects.select_related("user").filter(kind=Role.Kind.NATIONAL, user_id=pk).first()
+
+
 def assessment_by_pct(*, round_slug: str, ods: str) -> Assessment | None:
     """A round's assessment of a PCT (ODS code case-insensitive), with what pages show."""
     return (

@@ -1,13 +1,14 @@
-"""Forms of the board accounts pages (``assessments.boards_views``): the list's filters and
-the invitation. Each validates and converts input; ``assessments.boards`` decides."""
+"""Forms of the board and staff accounts pages (``assessments.boards_views``,
+``assessments.staff_views``): the board list's filters and the invitation. Each validates
+and converts input; ``assessments.role_accounts`` decides."""
 
 from urllib.parse import urlencode
 
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from assessments.boards import FULL_NAME_MAX
 from assessments.organisations_forms import PctFilterForm
+from assessments.role_accounts import FULL_NAME_MAX
 
 
 class BoardsFilterForm(PctFilterForm):
@@ -32,7 +33,9 @@ class BoardsFilterForm(PctFilterForm):
         return query
 
 
-class BoardMemberForm(forms.Form):
+class RoleMemberForm(forms.Form):
+    """Someone to give a role: their name and e-mail address (``role_invite``)."""
+
     full_name = forms.CharField(
         label="Full name",
         max_length=FULL_NAME_MAX,
@@ -44,7 +47,7 @@ class BoardMemberForm(forms.Form):
     email = forms.EmailField(
         label="E-mail address",
         help_text="Their link to set a password is sent here. If an account already uses "
-        "it (someone who sits on panels, or on another board), that account is given access.",
+        "it (someone who sits on panels, say), that account is given access.",
         error_messages={
             "required": "Enter their e-mail address.",
             "invalid": "Enter an e-mail address in the right form, like name@example.nhs.uk.",

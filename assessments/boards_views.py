@@ -5,32 +5,22 @@ anyone else gets 404, as does a PCT outside the user's region. The list shows th
 PCTs 50 a page with how many board accounts each has, filtered by region, ODS code or
 name and "only PCTs with no board account" (the work left after a round opens: those
 boards were not told). A PCT's page lists its accounts and their state, invites someone
-(``assessments.boards.board_member_invite``), sends a new link to someone who has not set
+(``assessments.role_accounts.role_invite``), sends a new link to someone who has not set
 a password yet, and takes access away after a confirmation page; its history says who
 gave or took away access, and when.
 """
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import board_role, pct_by_code, view_access
-from assessments.accounts import account_reinvite
-from assessments.boards import (
-    board_access_history,
-    board_access_remove,
-    board_accounts,
-    board_counts,
-    board_member_invite,
-    board_pcts,
-    board_shas,
-)
-from assessments.boards_forms import BoardMemberForm, BoardsFilterForm
-from assessments.exceptions import form_add_refusal, refusal_messages
+from assessments.boards import board_counts, board_pcts, board_shas
+from assessments.boards_forms import BoardsFilterForm
 from assessments.models import PrimaryCareTrust, Role
 from assessments.paging import page_of, paging_context
+from assessments.role_accounts import RoleScope
+from assessments.role_views import group_page, new_link, remove
 
 app_name = "boards"
 
@@ -67,18 +57,13 @@ def board_list(request):
     )
 
 
-def _pct_page(request, pct: PrimaryCareTrust, form: BoardMemberForm, *, status=200):
-    return render(
-        request,
-        "boards/pct.html",
-        {
-            "pct": pct,
-            "accounts": board_accounts(pct),
-            "history": board_access_history(pct),
-            "form": form,
-        },
-        status=status,
-    )
+def _crumbs() -> list[tuple[str, str]]:
+    return [("Board accounts", reverse("boards:list"))]
+
+
+def _links(role: Role) -> tuple[str, str]:
+    args = [role.pct.ods_code, role.user_id]
+    return reverse("boards:reinvite", args=args), reverse("boards:remove", args=args)
 
 
 def _pct_url(pct: PrimaryCareTrust) -> str:
@@ -89,69 +74,36 @@ def _pct_url(pct: PrimaryCareTrust) -> str:
 @view_access(MANAGE, lookup=pct_by_code)
 def board_pct(request, pct: PrimaryCareTrust):
     """One PCT's board accounts, and the form that gives someone access."""
-    form = BoardMemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            access = board_member_invite(pct=pct, **form.cleaned_data, by=request.user)
-        except ValidationError as exc:
-            form_add_refusal(form, exc)
-        else:
-            user = access.user
-            name = user.get_full_name() or user.get_username()
-            if access.made:
-                text = (
-                    f"{name} has been invited: an account ({user.get_username()}) was made and "
-                    f"a link to set a password e-mailed to {user.email}."
-                )
-            elif access.link_sent:
-                text = (
-                    f"{name} already had an account ({user.get_username()}) and now has access "
-                    f"to the board of {pct.name}. They had not set a password, so a new link "
-                    f"was e-mailed to {user.email}."
-                )
-            else:
-                text = (
-                    f"{name} already had an account ({user.get_username()}) and now has access "
-                    f"to the board of {pct.name}; they were told by e-mail at {user.email}."
-                )
-            messages.success(request, text)
-            return redirect(_pct_url(pct))
-    return _pct_page(request, pct, form)
+    return group_page(
+        request,
+        RoleScope.board(pct),
+        here=_pct_url(pct),
+        links=_links,
+        context={
+            "heading": f"Board accounts of {pct.name}",
+            "lead": f"{pct.sha.name}. These accounts fill in the board's self-assessment, "
+            "check its draft results and download its reports; they are e-mailed when a "
+            "round opens.",
+            "crumbs": _crumbs(),
+            "current": pct.name,
+            "invite_hint": "A board member or the person who co-ordinates the board's assessment.",
+        },
+    )
 
 
 @require_POST
 @view_access(MANAGE, lookup=board_role)
 def board_reinvite(request, role: Role):
     """A new set-password link for a board account whose owner has not set a password."""
-    user = role.user
-    try:
-        account_reinvite(user=user, by=request.user)
-    except ValidationError as exc:
-        for message in refusal_messages(exc):
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            f"A new link to set a password was e-mailed to {user.get_full_name() or user} at "
-            f"{user.email}.",
-        )
-    return redirect(_pct_url(role.pct))
+    return new_link(request, role, back=_pct_url(role.pct))
 
 
 @require_http_methods(["GET", "POST"])
 @view_access(MANAGE, lookup=board_role)
 def board_remove(request, role: Role):
     """Check, then take the board role away (GET asks, POST does it)."""
-    if request.method == "POST":
-        board_access_remove(role=role, by=request.user)
-        user = role.user
-        messages.success(
-            request,
-            f"{user.get_full_name() or user.get_username()} no longer has access to the board "
-            f"of {role.pct.name}.",
-        )
-        return redirect(_pct_url(role.pct))
-    return render(request, "boards/remove.html", {"role": role, "pct": role.pct})
+    crumbs = [*_crumbs(), (role.pct.name, _pct_url(role.pct))]
+    return remove(request, role, back=_pct_url(role.pct), context={"crumbs": crumbs})
 
 
 urlpatterns = [

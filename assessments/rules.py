@@ -108,3 +108,6 @@ rules.add_perm("assessments.manage_organisations", is_national)
 # role; the list of PCTs has none.
 rules.add_perm("assessments.view_board_accounts", is_national | is_sha_staff)
 rules.add_perm("assessments.manage_board_accounts", is_national | is_sha_staff_for)
+# Staff accounts (``assessments.staff_views``): the national team gives and takes away the
+# national team's and every SHA's staff roles.
+rules.add_perm("assessments.manage_staff_accounts", is_national)

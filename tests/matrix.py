@@ -69,6 +69,8 @@ class Subject:
     area_code: str
     seat_number: int
     board_pk: int  # the account of the PCT's board (``board.<ods>``)
+    staff_pk: int  # the account of the SHA's staff (``moderator.<sha>``)
+    national_pk: int  # the national team's account (``national``)
 
 
 def build_subject(round_slug: str = "2009-10", ods: str = "5ND") -> Subject:
@@ -123,6 +125,8 @@ def build_subject(round_slug: str = "2009-10", ods: str = "5ND") -> Subject:
         area_code=area.code,
         seat_number=2,
         board_pk=board.pk,
+        staff_pk=get_user_model().objects.get(username=f"moderator.{sha.ods_code.lower()}").pk,
+        national_pk=get_user_model().objects.get(username="national").pk,
     )
 
 
@@ -134,6 +138,10 @@ def _pk(subject: Subject, url: Url):
         return subject.person_pk
     if getattr(lookup, "__name__", "") == "board_role":
         return subject.board_pk
+    if getattr(lookup, "__name__", "") == "staff_role":
+        return subject.staff_pk
+    if getattr(lookup, "__name__", "") == "national_role":
+        return subject.national_pk
     if getattr(lookup, "__name__", "") in ("document_by_pk", "panel_document"):
         return subject.evidence_pk
     raise LookupError(f"{url.name}: which object does its `pk` name? Teach tests/matrix._pk")

@@ -29,6 +29,7 @@ urlpatterns = [
     path("rounds/", include("assessments.rounds_urls")),
     path("organisations/", include("assessments.organisations_views")),
     path("boards/", include("assessments.boards_views")),
+    path("staff/", include("assessments.staff_views")),
     path("", include("reports.urls")),
     path("", include("assessments.urls")),
 ]

@@ -11,8 +11,8 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from assessments.boards import board_access_remove, board_member_invite
 from assessments.models import AccountChange, Role, RoleChange
+from assessments.role_accounts import RoleScope, role_invite, role_remove
 from assessments.selectors import user_scope
 from tests.factories import PCTFactory, RoleFactory, SHAFactory, UserFactory
 
@@ -41,8 +41,8 @@ def world():
     }
 
 
-def _invite(pct, by, full_name="Dana Director", email="dana@example.nhs.uk", **kwargs):
-    return board_member_invite(pct=pct, full_name=full_name, email=email, by=by, **kwargs)
+def _invite(pct, by, full_name="Dana Director", email="dana@example.nhs.uk"):
+    return role_invite(scope=RoleScope.board(pct), full_name=full_name, email=email, by=by)
 
 
 # --- The service --------------------------------------------------------------------------
@@ -82,7 +82,7 @@ def test_an_existing_account_is_given_the_role_and_told_not_duplicated(
     assert Role.objects.filter(user=clinician, kind=BOARD, pct=world["pct_a"]).exists()
     assert User.objects.filter(email__iexact="cli@example.nhs.uk").count() == 1
     assert [m.subject for m in mail.outbox] == [
-        "You now have access to the board pages of Alpha PCT in WCC Assurance"
+        "You are now one of the board of Alpha PCT in WCC Assurance"
     ]
     assert "/accounts/reset/" not in mail.outbox[0].body
 
@@ -109,7 +109,7 @@ def test_an_existing_account_without_a_password_gets_a_fresh_link(
         ("A" * 151, "x@example.nhs.uk", "full_name", "at most 150 characters"),
         ("Dana", "", "email", "Enter their e-mail address."),
         ("Dana", "not-an-address", "email", "Enter an e-mail address in the right form"),
-        ("Dana", "board.5aa@example.org", "email", "already has access to the board of Alpha"),
+        ("Dana", "board.5aa@example.org", "email", "is already one of the board of Alpha PCT"),
         ("Dana", "gone@example.nhs.uk", "email", "(gone) is deactivated"),
     ],
 )
@@ -144,7 +144,7 @@ def test_a_closed_pct_has_no_board_to_give_access_to(world):
 def test_removing_access_takes_the_role_and_keeps_the_account(world):
     role = Role.objects.get(user=world["board_a"], kind=BOARD)
 
-    board_access_remove(role=role, by=world["staff_a"])
+    role_remove(role=role, by=world["staff_a"])
 
     assert not Role.objects.filter(pk=role.pk).exists()
     world["board_a"].refresh_from_db()
@@ -152,8 +152,8 @@ def test_removing_access_takes_the_role_and_keeps_the_account(world):
     assert list(RoleChange.objects.values_list("action", "pct", "changed_by")) == [
         ("revoked", world["pct_a"].pk, world["staff_a"].pk)
     ]
-    with pytest.raises(ValidationError, match="Only a board's access"):
-        board_access_remove(role=Role.objects.get(user=world["staff_a"]), by=world["national"])
+    with pytest.raises(ValidationError, match="cannot take away your own access"):
+        role_remove(role=Role.objects.get(user=world["staff_a"]), by=world["staff_a"])
 
 
 # --- The pages ----------------------------------------------------------------------------

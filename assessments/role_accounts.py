@@ -1,0 +1,314 @@
+"""Who holds a role, given and taken away from the web: the board of a PCT (``/boards/``),
+the staff of an SHA and the national assurance team (``/staff/``).
+
+A :class:`RoleScope` names one such group. :func:`role_invite` gives someone its role:
+when no account uses their e-mail address, an account is made by invitation
+(``assessments.accounts.account_invite``, the one way any account is made, which e-mails
+the link to set a password); when an active account uses it (a clinician who sits on
+panels, a member of two boards), that account is given the role and its owner told by
+e-mail, with a fresh link if they never set a password. :func:`role_remove` takes the role
+away; the account stays with whatever else it holds. Both write their history through
+``role_grant``/``role_revoke`` (``RoleChange``).
+
+The selectors read a group's accounts with their state and its history of access given
+and taken away, in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+
+from assessments.accounts import (
+    account_invite,
+    account_reinvite,
+    email_in_use,
+    role_grant,
+    role_revoke,
+    username_for,
+)
+from assessments.mail import mail_enqueue
+from assessments.models import (
+    AccountChange,
+    PrimaryCareTrust,
+    Role,
+    RoleChange,
+    StrategicHealthAuthority,
+)
+
+__all__ = [
+    "FULL_NAME_MAX",
+    "RoleAccess",
+    "RoleAccount",
+    "RoleScope",
+    "role_accounts",
+    "role_history",
+    "role_invite",
+    "role_remove",
+    "role_remove_refusal",
+]
+
+FULL_NAME_MAX = 150  # first and last name together, as Django's user model holds them
+HISTORY_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class RoleScope:
+    """One group of role holders: a PCT's board, an SHA's staff or the national team."""
+
+    kind: str
+    sha: StrategicHealthAuthority | None = None
+    pct: PrimaryCareTrust | None = None
+
+    @classmethod
+    def board(cls, pct: PrimaryCareTrust) -> RoleScope:
+        return cls(Role.Kind.PCT_BOARD, pct=pct)
+
+    @classmethod
+    def staff(cls, sha: StrategicHealthAuthority) -> RoleScope:
+        return cls(Role.Kind.SHA_STAFF, sha=sha)
+
+    @classmethod
+    def national(cls) -> RoleScope:
+        return cls(Role.Kind.NATIONAL)
+
+    @classmethod
+    def of(cls, role: Role) -> RoleScope:
+        return cls(role.kind, sha=role.sha, pct=role.pct)
+
+    @property
+    def group(self) -> str:
+        """ "the board of Sandwell", "the staff of West Midlands", "the national team"."""
+        if self.pct is not None:
+            return f"the board of {self.pct.name}"
+        if self.sha is not None:
+            return f"the staff of {self.sha.name}"
+        return "the national assurance team"
+
+    @property
+    def does(self) -> str:
+        """What the role's pages are for, as the e-mail and the pages say it."""
+        if self.pct is not None:
+            return "its self-assessment, its factual-accuracy check and its rating reports"
+        if self.sha is not None:
+            return (
+                "its panel formation, regional moderation, factual-accuracy answers and the "
+                "region's people and board accounts"
+            )
+        return "rounds, organisations, the national cross-check and publication"
+
+    def _filter(self) -> dict:
+        return {"kind": self.kind, "sha": self.sha, "pct": self.pct}
+
+    def roles(self) -> QuerySet[Role]:
+        return Role.objects.filter(**self._filter())
+
+    def changes(self) -> QuerySet[RoleChange]:
+        return RoleChange.objects.filter(**self._filter())
+
+
+@dataclass(frozen=True)
+class RoleAccess:
+    """What :func:`role_invite` did: ``made`` a new account (its owner was e-mailed a link
+    to set a password), or gave an existing one the role (``link_sent``: the owner had
+    never set a password, so a fresh link went with the news)."""
+
+    user: AbstractBaseUser
+    made: bool
+    link_sent: bool
+
+
+def _split_name(full_name: str) -> tuple[str, str]:
+    words = full_name.split()
+    if len(words) == 1:
+        return full_name, ""
+    return " ".join(words[:-1]), words[-1]
+
+
+def _tell_of_access(*, user, scope: RoleScope, by) -> None:
+    context = {"user": user, "scope": scope, "by": by, "site_url": settings.SITE_URL}
+    subject = render_to_string("email/role_access_subject.txt", context).strip()
+    body = render_to_string("email/role_access.txt", context)
+    mail_enqueue(messages=[(subject, body, None, [user.email])])
+
+
+def _checked(full_name: str, email: str) -> tuple[str, str]:
+    full_name = " ".join(full_name.split())
+    email = email.strip()
+    errors: dict[str, list[str]] = {}
+    if not full_name:
+        errors["full_name"] = ["Enter their full name."]
+    elif len(full_name) > FULL_NAME_MAX:
+        errors["full_name"] = [f"Enter a name of at most {FULL_NAME_MAX} characters."]
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [
+            "Enter an e-mail address in the right form, like name@example.nhs.uk."
+            if email
+            else "Enter their e-mail address."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return full_name, email
+
+
+@transaction.atomic
+def role_invite(
+    *, scope: RoleScope, full_name: str, email: str, by: AbstractBaseUser | None
+) -> RoleAccess:
+    """Give the person with ``email`` the role of ``scope``.
+
+    No account uses the address: one is made (username from the name) and its owner is
+    e-mailed the link to set a password. An active account uses it: that account is given
+    the role and its owner told by e-mail (with a fresh link if they never set a
+    password). Refused (``ValidationError`` keyed by ``full_name`` or ``email``, nothing
+    written) for an empty or too long name, an invalid address, a closed PCT, an account
+    that already has the role, or a deactivated account. Writes ``AccountChange`` (a new
+    account) and ``RoleChange`` rows.
+    """
+    full_name, email = _checked(full_name, email)
+    pct = scope.pct
+    if pct is not None and pct.closed_on is not None:
+        raise ValidationError(
+            f"{pct.name} closed on {pct.closed_on:%-d %B %Y}: a closed PCT has no board to "
+            "give access to."
+        )
+    user = email_in_use(email)
+    if user is None:
+        first_name, last_name = _split_name(full_name)
+        invitation = account_invite(
+            username=username_for(full_name),
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            by=by,
+        )
+        role_grant(user=invitation.user, kind=scope.kind, sha=scope.sha, pct=pct, by=by)
+        return RoleAccess(user=invitation.user, made=True, link_sent=True)
+    if scope.roles().filter(user=user).exists():
+        raise ValidationError(
+            {"email": [f"{email} is already one of {scope.group} ({user.get_username()})."]}
+        )
+    if not user.is_active:
+        raise ValidationError(
+            {
+                "email": [
+                    f"The account that uses {email} ({user.get_username()}) is "
+                    "deactivated. Reactivate it on the people pages first, or use "
+                    "another address."
+                ]
+            }
+        )
+    role_grant(user=user, kind=scope.kind, sha=scope.sha, pct=pct, by=by)
+    if user.has_usable_password():
+        _tell_of_access(user=user, scope=scope, by=by)
+        return RoleAccess(user=user, made=False, link_sent=False)
+    account_reinvite(user=user, by=by)  # they never set a password: a fresh link
+    return RoleAccess(user=user, made=False, link_sent=True)
+
+
+def role_remove_refusal(*, role: Role, by: AbstractBaseUser | None) -> str | None:
+    """Why ``by`` may not take ``role`` away, or None: not one's own role (a colleague does
+    it), nor the last active account of the national team (no one could give it back from
+    the web)."""
+    if by is not None and role.user_id == by.pk:
+        return (
+            f"You cannot take away your own access as one of {RoleScope.of(role).group}: "
+            "ask a colleague."
+        )
+    if role.kind == Role.Kind.NATIONAL:
+        others = RoleScope.national().roles().exclude(pk=role.pk).filter(user__is_active=True)
+        if not others.exists():
+            return (
+                "This is the national assurance team's last active account: invite someone "
+                "else to the team first."
+            )
+    return None
+
+
+@transaction.atomic
+def role_remove(*, role: Role, by: AbstractBaseUser | None) -> None:
+    """Take ``role`` away (its account, other roles and seats stay); refused
+    (``ValidationError``) as ``role_remove_refusal`` says. Writes a ``RoleChange`` (taken
+    away)."""
+    refusal = role_remove_refusal(role=role, by=by)
+    if refusal is not None:
+        raise ValidationError(refusal)
+    role_revoke(role=role, by=by)
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def _usable(password: str) -> bool:
+    # Django marks an unusable password with a leading "!" (``set_unusable_password``).
+    return bool(password) and not password.startswith("!")
+
+
+@dataclass(frozen=True)
+class RoleAccount:
+    role: Role
+    user: AbstractBaseUser
+    invited_at: datetime | None  # the latest invitation (or new link) sent
+
+    @property
+    def waiting(self) -> bool:
+        return self.user.is_active and not self.user.has_usable_password()
+
+    @property
+    def state(self) -> str:
+        if not self.user.is_active:
+            return "Deactivated"
+        if self.waiting:
+            return "Invited: has not set a password yet"
+        return "Active"
+
+
+def role_accounts(scope: RoleScope) -> list[RoleAccount]:
+    """The accounts holding the role of ``scope``, by name, each with when it was last
+    invited. Two queries."""
+    roles = list(
+        scope.roles()
+        .select_related("user", "sha", "pct")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+    sent = AccountChange.objects.filter(
+        user_id__in=[role.user_id for role in roles],
+        action__in=[AccountChange.Action.INVITED, AccountChange.Action.REINVITED],
+    ).order_by("changed_at")
+    # In time order, so the latest invitation of each account wins.
+    invited: dict[int, datetime] = dict(sent.values_list("user_id", "changed_at"))
+    return [RoleAccount(role=r, user=r.user, invited_at=invited.get(r.user_id)) for r in roles]
+
+
+def role_history(scope: RoleScope) -> list[RoleChange]:
+    """The latest access given and taken away for ``scope`` (at most ``HISTORY_SHOWN``),
+    newest first, with whose and by whom. One query."""
+    changes = scope.changes().select_related("user", "changed_by")
+    return list(changes.order_by("-changed_at", "-pk")[:HISTORY_SHOWN])
+
+
+@dataclass(frozen=True)
+class Counts:
+    active: int = 0  # has set a password and may log in
+    waiting: int = 0  # invited, has not set a password yet
+
+
+def role_counts(roles: QuerySet[Role], key: str) -> dict[int, Counts]:
+    """Per value of ``key`` (``pct_id``, ``sha_id``) among ``roles``: the accounts in use
+    and those still waiting for their owner to set a password (deactivated accounts are
+    not counted). One query."""
+    tally: dict[int, list[int]] = {}
+    for group, password in roles.filter(user__is_active=True).values_list(key, "user__password"):
+        counts = tally.setdefault(group, [0, 0])
+        counts[0 if _usable(password) else 1] += 1
+    return {group: Counts(*counts) for group, counts in tally.items()}

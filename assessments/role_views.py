@@ -1,0 +1,105 @@
+"""What the board accounts pages (``assessments.boards_views``) and the staff accounts pages
+(``assessments.staff_views``) share: one group's page (its accounts, the invitation form,
+its history), a new link, and taking access away after a check page. Each URL module
+states its own permissions and lookups; these take the group (``RoleScope``) it found."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+
+from assessments.accounts import account_reinvite
+from assessments.boards_forms import RoleMemberForm
+from assessments.exceptions import form_add_refusal, refusal_messages
+from assessments.models import Role
+from assessments.role_accounts import (
+    RoleScope,
+    role_accounts,
+    role_history,
+    role_invite,
+    role_remove,
+    role_remove_refusal,
+)
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def group_page(request, scope: RoleScope, *, here: str, links, context: dict):
+    """The group's page (``roles/group.html``): its accounts, each with the addresses of its
+    new link and its removal (``links(role)``), the invitation form and the history. A
+    valid POST invites and redirects to ``here`` saying what was done; a refused one shows
+    the form again with its errors. ``context``: the page's heading, lead and crumbs."""
+    form = RoleMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            access = role_invite(scope=scope, **form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            form_add_refusal(form, exc)
+        else:
+            user = access.user
+            username = user.get_username()
+            if access.made:
+                text = (
+                    f"{_name(user)} has been invited: an account ({username}) was made and a "
+                    f"link to set a password e-mailed to {user.email}."
+                )
+            else:
+                text = f"{_name(user)} already had an account ({username}) and is now one of {scope.group}"
+                text += (
+                    f". They had not set a password, so a new link was e-mailed to {user.email}."
+                    if access.link_sent
+                    else f"; they were told by e-mail at {user.email}."
+                )
+            messages.success(request, text)
+            return redirect(here)
+    return render(
+        request,
+        "roles/group.html",
+        {
+            "scope": scope,
+            "rows": [(account, *links(account.role)) for account in role_accounts(scope)],
+            "history": role_history(scope),
+            "form": form,
+            "here": here,
+            **context,
+        },
+    )
+
+
+def new_link(request, role: Role, *, back: str):
+    """A new set-password link for an account whose owner has not set a password."""
+    user = role.user
+    try:
+        account_reinvite(user=user, by=request.user)
+    except ValidationError as exc:
+        for message in refusal_messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, f"A new link to set a password was e-mailed to {_name(user)} at {user.email}."
+        )
+    return redirect(back)
+
+
+def remove(request, role: Role, *, back: str, context: dict):
+    """GET asks (a check page), POST takes the role away (``role_remove``)."""
+    scope = RoleScope.of(role)
+    refusal = role_remove_refusal(role=role, by=request.user)
+    if refusal is not None:  # said before asking, not after
+        messages.error(request, refusal)
+        return redirect(back)
+    if request.method == "POST":
+        try:
+            role_remove(role=role, by=request.user)
+        except ValidationError as exc:
+            for message in refusal_messages(exc):
+                messages.error(request, message)
+        else:
+            messages.success(request, f"{_name(role.user)} is no longer one of {scope.group}.")
+        return redirect(back)
+    return render(
+        request,
+        "roles/remove.html",
+        {"role": role, "scope": scope, "back": back, **context},
+    )

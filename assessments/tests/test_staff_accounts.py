@@ -1,0 +1,122 @@
+"""Staff accounts (``/staff/``): the national team gives and takes away the national team's
+and each SHA's staff roles; everyone else gets 404."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from assessments.models import Role, RoleChange
+from assessments.role_accounts import RoleScope, role_invite, role_remove
+from assessments.selectors import user_scope
+from tests.factories import RoleFactory, SHAFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    alpha = SHAFactory(ods_code="Q34", name="SHA Alpha")
+    beta = SHAFactory(ods_code="Q35", name="SHA Beta")
+    return {
+        "alpha": alpha,
+        "beta": beta,
+        "staff_a": RoleFactory(kind=Role.Kind.SHA_STAFF, sha=alpha).user,
+        "national": RoleFactory(kind=Role.Kind.NATIONAL, user=UserFactory(username="nat")).user,
+    }
+
+
+def test_the_national_team_invites_staff_of_an_sha(
+    client, world, django_capture_on_commit_callbacks
+):
+    client.force_login(world["national"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/staff/q35/", {"full_name": "Sam Staff", "email": "sam@beta.nhs.uk"}
+        )
+
+    assert response["Location"] == "/staff/Q35/"
+    sam = User.objects.get(email="sam@beta.nhs.uk")
+    assert user_scope(sam).sha_ids == {world["beta"].pk}
+    assert [m.to for m in mail.outbox] == [["sam@beta.nhs.uk"]]
+    page = client.get("/staff/Q35/").content.decode()
+    assert "Sam Staff has been invited" in page
+    assert "Invited: has not set a password yet" in page
+
+
+def test_an_existing_account_joins_the_national_team_and_is_told(
+    client, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        role_invite(
+            scope=RoleScope.national(),
+            full_name="Whoever",
+            email=world["staff_a"].email,
+            by=world["national"],
+        )
+
+    assert user_scope(User.objects.get(pk=world["staff_a"].pk)).is_national
+    assert [m.subject for m in mail.outbox] == [
+        "You are now one of the national assurance team in WCC Assurance"
+    ]
+    assert "rounds, organisations, the national cross-check and publication" in (
+        mail.outbox[0].body
+    )
+
+
+def test_the_list_counts_each_group(client, world):
+    client.force_login(world["national"])
+
+    response = client.get("/staff/")
+
+    assert response.context["national"].active == 1
+    assert [
+        (sha.ods_code, counts and counts.active) for sha, counts in response.context["rows"]
+    ] == [
+        ("Q34", 1),
+        ("Q35", None),
+    ]
+
+
+@pytest.mark.parametrize("path", ["/staff/", "/staff/national/", "/staff/Q34/"])
+def test_staff_pages_are_404_to_sha_staff(client, world, path):
+    client.force_login(world["staff_a"])
+
+    assert client.get(path).status_code == 404
+    posted = client.post(path, {"full_name": "X", "email": "x@e.org"}).status_code
+    assert posted == (405 if path == "/staff/" else 404)  # the list takes no POST at all
+    assert not User.objects.filter(email="x@e.org").exists()
+
+
+def test_nobody_removes_their_own_access_nor_the_last_national_account(client, world):
+    me = Role.objects.get(user=world["national"])
+    with pytest.raises(ValidationError, match="cannot take away your own access"):
+        role_remove(role=me, by=world["national"])
+    with pytest.raises(ValidationError, match="last active account"):
+        role_remove(role=me, by=None)
+
+    client.force_login(world["national"])
+    response = client.get(f"/staff/national/{world['national'].pk}/remove/", follow=True)
+    assert "cannot take away your own access" in response.content.decode()
+    assert Role.objects.filter(pk=me.pk).exists()
+    assert RoleChange.objects.count() == 0
+
+
+def test_removing_an_sha_staff_role_after_the_check_page(client, world):
+    client.force_login(world["national"])
+    path = f"/staff/Q34/{world['staff_a'].pk}/remove/"
+
+    assert "Remove" in client.get(path).content.decode()
+    response = client.post(path)
+
+    assert response["Location"] == "/staff/Q34/"
+    assert not Role.objects.filter(user=world["staff_a"]).exists()
+    assert RoleChange.objects.get().action == RoleChange.Action.REVOKED
+    assert client.get(path).status_code == 404  # the role is gone
+
+
+def test_a_staff_role_of_another_sha_is_404_under_this_one(client, world):
+    client.force_login(world["national"])
+
+    assert client.get(f"/staff/Q35/{world['staff_a'].pk}/remove/").status_code == 404
