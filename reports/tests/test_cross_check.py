@@ -108,6 +108,8 @@ def test_page_and_decisions_for_the_national_team_only(client, signed_off):
     )
 
     assert (page.status_code, check.templates[0].name) == (200, "confirm.html")
+    # Says who will be e-mailed (window_opened_notices tells each board), never "nobody".
+    assert check.context["told"].startswith("Each board with an account is e-mailed")
     assert RegionReview.objects.get().status == "signed_off"
     client.post(
         f"/reports/cross-check/{round_.slug}/{sha.ods_code}/",
@@ -129,6 +131,7 @@ def test_send_back_shows_the_comment_first_then_acts_on_confirm(client, signed_o
         f"Say why {sha.name} is sent back: its staff read the comment."
     ]
     assert check.context["carry"] == [("decision", "send_back"), ("comment", "C5 looks generous.")]
+    assert check.context["told"].startswith(f"The staff of {sha.name} are e-mailed your comment")
     assert RegionReview.objects.get().status == "signed_off"
     client.post(decide, {"decision": "send_back", "comment": "C5 looks generous.", "confirm": "1"})
 

@@ -181,3 +181,37 @@ def test_staff_draft_has_year_on_year_flags_and_no_comparison(client, demo):
     assert "7. Stimulating the market: No improvement: still level 1" in text
     assert "Same as last year" in text
     assert "Same than" not in text
+
+
+@pytest.mark.django_db
+def test_only_the_first_change_after_consensus_is_from_the_panels_value(client, demo):
+    """A rating changed twice reads "From 3 (the panel's) to 1", then "From 1 to 2": the
+    second change starts from the first's value, not the panel's."""
+    from assessments.services import agreed_rating_adjust
+
+    staff = get_user_model().objects.get(username="moderator.q30")
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5ND", competency__number=4
+    )
+    panel = rating.level
+    first, second = (1, 2) if panel != 1 else (3, 2)
+    rating = agreed_rating_adjust(
+        rating=rating,
+        value=first,
+        reason="First look.",
+        by=staff,
+        expected_version=rating.version,
+    )
+    agreed_rating_adjust(
+        rating=rating,
+        value=second,
+        reason="Second look.",
+        by=staff,
+        expected_version=rating.version,
+    )
+    login(client, "moderator.q30")
+
+    text = squash(pdf_text(client.get(URL.format("5ND", "2009-10"))))
+
+    assert f"From {panel} (the panel's) to {first}: First look." in text
+    assert f"From {first} to {second}: Second look." in text

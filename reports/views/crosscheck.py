@@ -77,8 +77,9 @@ def decide(request, region: RegionRound):
                     f"Each of their boards may then see its own draft results and comment on "
                     f"them for {days} working days.",
                 ],
-                told="Nobody is e-mailed. Each board finds its draft results on its home "
-                f"page; {sha.name}'s staff see the region as confirmed.",
+                told="Each board with an account is e-mailed that its draft results are "
+                "ready and until when it may comment; it also finds them on its home page. "
+                f"The staff of {sha.name} see the region as confirmed.",
                 button=f"Confirm {sha.name}",
                 back=back,
                 carry={"decision": "confirm"},
@@ -91,8 +92,8 @@ def decide(request, region: RegionRound):
                 "regional moderation, where its staff may adjust ratings and sign off again.",
                 f"Your comment: {comment}",
             ],
-            told=f"Nobody is e-mailed. {sha.name}'s staff read your comment on their "
-            "moderation page.",
+            told=f"The staff of {sha.name} are e-mailed your comment, which they also read "
+            "on their moderation page.",
             button=f"Confirm and send {sha.name} back",
             back=back,
             carry={"decision": "send_back", "comment": comment},
@@ -103,15 +104,15 @@ def decide(request, region: RegionRound):
             region_confirm(round_=round_, sha=sha, by=request.user)
             messages.success(
                 request,
-                f"{sha.name} confirmed: its boards may now check their drafts. Nobody was "
-                "e-mailed; each board sees its draft on its home page.",
+                f"{sha.name} confirmed: its boards may now check their drafts. Each board "
+                "with an account has been e-mailed, and sees its draft on its home page.",
             )
         else:
             region_send_back(round_=round_, sha=sha, by=request.user, comment=comment)
             messages.success(
                 request,
-                f"{sha.name} sent back to regional moderation. Its staff see your comment on "
-                "their moderation page (nobody was e-mailed).",
+                f"{sha.name} sent back to regional moderation. Its staff have been e-mailed "
+                "your comment and see it on their moderation page.",
             )
     except (ValidationError, TransitionError) as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
