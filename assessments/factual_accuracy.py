@@ -259,7 +259,8 @@ def factual_accuracy_confirm(
     if window.unanswered:
         raise TransitionError(
             f"{window.unanswered} comment{'s' if window.unanswered != 1 else ''} of the board "
-            "still wait for an answer: confirm once SHA staff have answered."
+            f"still {'wait' if window.unanswered != 1 else 'waits'} for an answer: confirm "
+            "once SHA staff have answered."
         )
     confirmation = FactualAccuracyConfirmation(
         assessment=assessment, confirmed_by=by, confirmed_at=now or timezone.now()

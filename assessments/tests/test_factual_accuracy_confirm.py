@@ -84,7 +84,7 @@ def test_factual_accuracy_confirm_refused_with_an_unanswered_comment(assessment,
         factual_accuracy_confirm(assessment=assessment, by=board)
 
     assert str(refused.value) == (
-        "1 comment of the board still wait for an answer: confirm once SHA staff have answered."
+        "1 comment of the board still waits for an answer: confirm once SHA staff have answered."
     )
     assert FactualAccuracyConfirmation.objects.count() == 0
 
@@ -143,6 +143,16 @@ def test_no_comments_page_warns_before_confirming(client, assessment, board):
     assert response.status_code == 200
     assert "You will not be able to comment after this." in response.content.decode()
     assert FactualAccuracyConfirmation.objects.count() == 0
+
+
+def test_no_comments_page_says_first_that_a_comment_still_waits(client, assessment, board):
+    FactualAccuracyCommentFactory(assessment=assessment, raised_by=board)
+    client.force_login(board)
+
+    page = client.get(_url(assessment, "no-comments/")).content.decode()
+
+    assert "1 comment of the board is still waiting for an answer" in page
+    assert "Confirm: no comments" not in page
 
 
 def test_no_comments_post_closes_the_window_and_says_so(client, assessment, board):
