@@ -144,7 +144,7 @@ def development_plan_save(
 def plan_description(plan: DevelopmentPlan, priorities: list[DevelopmentPriority]) -> str:
     """The plan in words, as its history keeps it."""
     lines = [
-        f"{plan.get_reason_display()}. Owner: {plan.owner}; review by {plan.review_date:%d %B %Y}."
+        f"{plan.get_reason_display()}. Owner: {plan.owner}; review by {plan.review_date:%-d %B %Y}."
     ]
     if plan.summary:
         lines.append(plan.summary)

@@ -211,7 +211,7 @@ def comment_raise(
         raise TransitionError(
             "Comments are taken only while the factual-accuracy window is open"
             + (
-                f"; it closed on {timezone.localtime(window.closes):%d %B %Y at %H:%M}."
+                f"; it closed on {timezone.localtime(window.closes):%-d %B %Y at %H:%M}."
                 if window.closes and window.at_check
                 else "."
             )
@@ -249,7 +249,7 @@ def factual_accuracy_confirm(
     if window.confirmed_at is not None:
         raise TransitionError(
             "The board already confirmed it has no comments on "
-            f"{timezone.localtime(window.confirmed_at):%d %B %Y at %H:%M}."
+            f"{timezone.localtime(window.confirmed_at):%-d %B %Y at %H:%M}."
         )
     if not window.is_open(now):
         raise TransitionError(

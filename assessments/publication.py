@@ -13,7 +13,7 @@ only tells the boards afterwards, once, and moves the assessments' stage to publ
 factual-accuracy comment is left out of both until the comment is answered.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -37,7 +37,14 @@ from assessments.standings import figures_changed
 
 
 def _when(value: datetime) -> str:
-    return f"{timezone.localtime(value):%d %B %Y at %H:%M}"
+    return f"{timezone.localtime(value):%-d %B %Y at %H:%M}"
+
+
+def _next_minute(value: datetime) -> datetime:
+    """``value`` if it falls on a whole minute, else the next whole minute: the earliest
+    time the publication form (which takes minutes) can give that is not before it."""
+    whole = value.replace(second=0, microsecond=0)
+    return whole if whole == value else whole + timedelta(minutes=1)
 
 
 def round_publication_check(
@@ -75,10 +82,11 @@ def round_publication_check(
         .first()
     )
     if last_window is not None and published_at < last_window.factual_accuracy_closes:
+        closes = last_window.factual_accuracy_closes
         raise ValidationError(
             "Choose a publication time after every board's factual-accuracy window has closed; "
-            f"the last, {last_window.sha.name}'s, closes on "
-            f"{_when(last_window.factual_accuracy_closes)}."
+            f"the last, that of {last_window.sha.name}, closes on {_when(closes)}, so the "
+            f"earliest publication time is {_when(_next_minute(closes))}."
         )
 
 
@@ -228,7 +236,7 @@ def _notice(round_: AssessmentRound, role: Role) -> Message:
     return (
         f"{round_.name}: your results are published",
         f"The results of {round_.name} were published on "
-        f"{timezone.localtime(round_.published_at):%d %B %Y at %H:%M}.\n\n"
+        f"{timezone.localtime(round_.published_at):%-d %B %Y at %H:%M}.\n\n"
         f"Your feedback report for {role.pct.name}: {settings.SITE_URL}{pdf}\n"
         f"The league table: {settings.SITE_URL}{table}\n",
         settings.DEFAULT_FROM_EMAIL,

@@ -279,8 +279,8 @@ def timetable_order_errors(dates: dict[str, date | None]) -> dict[str, str]:
             continue
         if last is not None and value < last:
             errors[field] = (
-                f"{value:%d %B %Y} is before the {TIMETABLE_FIELDS[last_field]} "
-                f"({last:%d %B %Y}): each date must follow the one before it."
+                f"{value:%-d %B %Y} is before the {TIMETABLE_FIELDS[last_field]} "
+                f"({last:%-d %B %Y}): each date must follow the one before it."
             )
         last_field, last = field, value
     return errors

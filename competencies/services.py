@@ -42,7 +42,7 @@ def framework_check_editable(framework: FrameworkVersion) -> None:
     if locked_at is not None:
         raise FrameworkLockedError(
             f"The framework {framework.name} has been used by a round since "
-            f"{timezone.localtime(locked_at):%d %B %Y}: it can no longer be changed. "
+            f"{timezone.localtime(locked_at):%-d %B %Y}: it can no longer be changed. "
             "Copy it into a new round to change its wording."
         )
 

@@ -115,7 +115,7 @@ def test_sha_staff_see_each_kind_of_waiting_work_with_links(client):
             (
                 "Dudley PCT: 1. Competency 1",
                 f"/reports/pct/5PE/2009-10/#comment-{comment.pk}",
-                f"Round 2009-10, raised {timezone.localdate():%d %B %Y}",
+                f"Round 2009-10, raised {timezone.localdate():%-d %B %Y}",
                 False,
             )
         ],
@@ -313,7 +313,7 @@ def test_national_sees_regions_to_cross_check_windows_closing_and_rounds_to_publ
             (
                 "West Midlands: Round 2009-10",
                 "/reports/publication/2009-10/",
-                f"closes {timezone.localtime(closes):%d %B %Y at %H:%M}",
+                f"closes {timezone.localtime(closes):%-d %B %Y at %H:%M}",
                 False,
             )
         ],
@@ -419,7 +419,7 @@ def test_board_sees_self_assessment_due_draft_to_check_and_comments_awaiting(cli
                 "Dudley PCT: Round 2009-10",
                 "/reports/pct/5PE/2009-10/",
                 "draft results to check; the window closes on "
-                f"{timezone.localtime(closes):%d %B %Y at %H:%M}",
+                f"{timezone.localtime(closes):%-d %B %Y at %H:%M}",
                 False,
             )
         ],
@@ -427,7 +427,7 @@ def test_board_sees_self_assessment_due_draft_to_check_and_comments_awaiting(cli
             (
                 "Dudley PCT: the draft as a whole",
                 f"/reports/pct/5PE/2009-10/#comment-{comment.pk}",
-                f"Round 2009-10, raised {timezone.localdate():%d %B %Y}",
+                f"Round 2009-10, raised {timezone.localdate():%-d %B %Y}",
                 False,
             )
         ],

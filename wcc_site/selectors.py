@@ -142,7 +142,7 @@ def _comment_item(comment: FactualAccuracyComment) -> QueueItem:
         label=f"{assessment.pct.name}: {about}",
         url=reverse("reports:pct_page", args=[assessment.pct.ods_code, assessment.round.slug])
         + f"#comment-{comment.pk}",
-        detail=f"{assessment.round.name}, raised {timezone.localtime(comment.raised_at):%d %B %Y}",
+        detail=f"{assessment.round.name}, raised {timezone.localtime(comment.raised_at):%-d %B %Y}",
     )
 
 
@@ -253,7 +253,9 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
             url=reverse("reports:moderation", args=[review.round.slug, review.sha.ods_code]),
             detail="sent back by the national team"
             + (
-                f" on {timezone.localtime(review.decided_at):%d %B %Y}" if review.decided_at else ""
+                f" on {timezone.localtime(review.decided_at):%-d %B %Y}"
+                if review.decided_at
+                else ""
             ),
         )
         for review in RegionReview.objects.filter(
@@ -378,7 +380,7 @@ def national_queues(*, now: datetime.datetime | None = None) -> list[Queue]:
             url=reverse("reports:cross_check", args=[review.round.slug]),
             detail="signed off"
             + (
-                f" on {timezone.localtime(review.signed_off_at):%d %B %Y}"
+                f" on {timezone.localtime(review.signed_off_at):%-d %B %Y}"
                 if review.signed_off_at
                 else ""
             ),
@@ -391,7 +393,7 @@ def national_queues(*, now: datetime.datetime | None = None) -> list[Queue]:
         QueueItem(
             label=f"{review.sha.name}: {review.round.name}",
             url=reverse("reports:publication", args=[review.round.slug]),
-            detail=f"closes {timezone.localtime(review.factual_accuracy_closes):%d %B %Y at %H:%M}",
+            detail=f"closes {timezone.localtime(review.factual_accuracy_closes):%-d %B %Y at %H:%M}",
             due=review.factual_accuracy_closes,
         )
         for review in RegionReview.objects.filter(
@@ -488,7 +490,7 @@ def board_queues(*, pct_ids: Iterable[int], now: datetime.datetime | None = None
             label=f"{assessment.pct.name}: {assessment.round.name}",
             url=reverse("reports:pct_page", args=[assessment.pct.ods_code, assessment.round.slug]),
             detail=f"draft results to check; the window closes on "
-            f"{timezone.localtime(assessment.closes):%d %B %Y at %H:%M}",
+            f"{timezone.localtime(assessment.closes):%-d %B %Y at %H:%M}",
             due=assessment.closes,
         )
         for assessment in Assessment.objects.filter(

@@ -19,6 +19,7 @@ from assessments.models import (
     FactualAccuracyComment,
     ModerationAdjustment,
     RatingChange,
+    RegionReview,
     Role,
     Stage,
 )
@@ -97,7 +98,7 @@ def test_comment_on_another_pcts_rating_is_refused(at_check):
 
 
 def test_comment_refused_once_the_window_has_closed(at_check):
-    with pytest.raises(TransitionError, match="closed on 04 September 2009"):
+    with pytest.raises(TransitionError, match="closed on 4 September 2009"):
         comment_raise(
             assessment=at_check.assessment,
             rating=at_check,
@@ -198,7 +199,34 @@ def test_publication_time_must_follow_the_last_window(at_check):
             by=UserFactory(),
         )
 
-    assert "closes on 04 September 2009 at 13:00" in excinfo.value.messages[0]
+    assert "closes on 4 September 2009 at 13:00" in excinfo.value.messages[0]
+    assert "earliest publication time is 4 September 2009 at 13:00." in excinfo.value.messages[0]
+
+
+def test_the_earliest_publication_time_named_is_accepted_when_the_window_ends_mid_minute(
+    at_check,
+):
+    """A window closing at 13:00:30 names 13:01 as the earliest time, and 13:01 is taken
+    (the form gives whole minutes: naming 13:00 would name a time it then refuses)."""
+    review = RegionReview.objects.get(round=at_check.assessment.round)
+    review.factual_accuracy_closes += datetime.timedelta(seconds=30)
+    review.save(update_fields=["factual_accuracy_closes"])
+    round_ = at_check.assessment.round
+    closes = timezone.localtime(review.factual_accuracy_closes)
+    with time_machine.travel(NOW, tick=False):
+        with pytest.raises(ValidationError) as excinfo:
+            round_set_publication(
+                round_=round_, published_at=closes.replace(second=0), by=UserFactory()
+            )
+        assert (
+            f"earliest publication time is {closes:%-d %B %Y} at 13:01."
+            in (excinfo.value.messages[0])
+        )
+        round_set_publication(
+            round_=round_,
+            published_at=closes.replace(second=0) + datetime.timedelta(minutes=1),
+            by=UserFactory(),
+        )
 
 
 def test_held_back_board_is_told_when_its_last_comment_is_answered(

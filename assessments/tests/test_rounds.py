@@ -151,7 +151,7 @@ def test_round_set_timetable_refuses_dates_out_of_order(last_year, national):
 
     assert excinfo.value.message_dict == {
         "panel_formation_due": [
-            "01 September 2010 is before the self-assessment deadline (30 September 2010): "
+            "1 September 2010 is before the self-assessment deadline (30 September 2010): "
             "each date must follow the one before it."
         ]
     }

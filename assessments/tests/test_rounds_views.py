@@ -228,7 +228,7 @@ def test_round_timetable_lists_every_problem_at_once(client, new_round, national
         "factual_accuracy_working_days",
     }
     assert form.errors["panel_formation_due"] == [
-        "01 September 2010 is before the self-assessment deadline (30 September 2010): each "
+        "1 September 2010 is before the self-assessment deadline (30 September 2010): each "
         "date must follow the one before it."
     ]
     new_round.refresh_from_db()

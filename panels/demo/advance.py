@@ -203,7 +203,7 @@ def demo_advance(*, round_slug: str, now: datetime | None = None) -> Outcome:
             return Outcome(
                 "Nothing to do yet.",
                 f"{slug} will be published at "
-                f"{timezone.localtime(round_.published_at):%d %B %Y %H:%M:%S}; call again after it.",
+                f"{timezone.localtime(round_.published_at):%-d %B %Y %H:%M:%S}; call again after it.",
             )
         if round_.publication_notified_at is not None:
             # Published, but some PCTs wait at the check: unanswered comments hold them back.

@@ -193,7 +193,7 @@ def test_publication_time_cannot_move_once_published(ready_round, days):
         )
 
     assert excinfo.value.messages == [
-        f"2009-10 was published on {timezone.localtime(published):%d %B %Y at %H:%M}: "
+        f"2009-10 was published on {timezone.localtime(published):%-d %B %Y at %H:%M}: "
         "publication is final. To withdraw it, use Withdraw publication."
     ]
     assert AssessmentRound.objects.get(pk=ready_round.pk).published_at == published

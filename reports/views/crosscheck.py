@@ -175,9 +175,9 @@ def publication(request, round_: AssessmentRound):
                 round_publication_check(round_=round_, published_at=when)
                 return confirmation_page(
                     request,
-                    title=f"Publish {round_.name} on {when:%d %B %Y at %H:%M}?",
+                    title=f"Publish {round_.name} on {when:%-d %B %Y at %H:%M}?",
                     happens=[
-                        f"At {when:%H:%M} on {when:%d %B %Y} (UK time) every PCT's results of "
+                        f"At {when:%H:%M} on {when:%-d %B %Y} (UK time) every PCT's results of "
                         f"{round_.name} become public at once: the league table, open data, "
                         "summaries, PCT pages and each board's final report.",
                         "Once that time has passed, publication is final: the time can no "
@@ -196,7 +196,7 @@ def publication(request, round_: AssessmentRound):
         else:
             messages.success(
                 request,
-                f"{round_.name} will be published on {when:%d %B %Y at %H:%M}. Nobody has been "
+                f"{round_.name} will be published on {when:%-d %B %Y at %H:%M}. Nobody has been "
                 "told yet: the boards are e-mailed after that time.",
             )
         return redirect(_publication_url(round_))
