@@ -9,6 +9,7 @@ from assessments.models import Role, Stage
 from tests.factories import (
     AssessmentFactory,
     AssessmentRoundFactory,
+    FactualAccuracyCommentFactory,
     PCTFactory,
     PersonFactory,
     RegionReviewFactory,
@@ -496,6 +497,30 @@ def test_home_links_the_boards_draft_only_while_its_window_is_open(client, close
     response = client.get("/")
 
     assert rows(response, "board")[0][3] == report
+
+
+def test_home_calls_a_held_back_report_a_draft_after_publication(client):
+    """An unanswered comment holds the PCT back: the board's report is still its draft."""
+    pct = PCTFactory(ods_code="5PG")
+    round_ = AssessmentRoundFactory(
+        slug="2009-10", published_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assessment = AssessmentFactory(pct=pct, round=round_, stage=Stage.FACTUAL_ACCURACY)
+    RegionReviewFactory(
+        round=round_,
+        sha=pct.sha,
+        status="confirmed",
+        factual_accuracy_closes=timezone.now() - datetime.timedelta(days=1),
+    )
+    board = board_of(pct)
+    FactualAccuracyCommentFactory(assessment=assessment, raised_by=board)
+    client.force_login(board)
+
+    response = client.get("/")
+
+    assert rows(response, "board")[0][3] == (
+        "Results (draft) for 2009-10 · Download (PDF): draft for 2009-10"
+    )
 
 
 @pytest.mark.parametrize("n", [1, 3])
