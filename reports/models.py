@@ -10,6 +10,8 @@ records one background run over a round (``reports.tasks``) and its progress, an
 only through the functions there.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -56,6 +58,10 @@ def duration_label(seconds: int | None) -> str:
     if minutes:
         return f"{minutes} min {secs} s"
     return f"{secs} s"
+
+
+# One report takes well under a second; five minutes without one means the workers are gone.
+STALLED_AFTER = timedelta(minutes=5)
 
 
 class ReportBatch(models.Model):
@@ -118,6 +124,12 @@ class ReportBatch(models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
 
+    def is_stalled(self, now=None) -> bool:
+        """Running, but no report finished for ``STALLED_AFTER``: its workers were stopped
+        (a restart, a deployment) and nothing will finish it. A new batch may start."""
+        now = now or timezone.now()
+        return self.status == self.Status.RUNNING and self.updated_at < now - STALLED_AFTER
+
     @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:
@@ -136,6 +148,8 @@ class ReportBatch(models.Model):
         the reports left. None until a report is done (nothing to estimate from)."""
         elapsed = self.elapsed_seconds(now)
         if self.status != self.Status.RUNNING or elapsed is None or not self.done:
+            return None
+        if self.is_stalled(now):
             return None
         return round(elapsed / self.done * (self.total - self.done))
 

@@ -14,13 +14,12 @@ an earlier release, without items, is given them by ``report_batch_generate``.
 
 One batch per round at a time: the database refuses a second queued or running batch. A
 running batch that has shown no progress for ``STALLED_AFTER`` (its workers were killed,
-say) no longer blocks a new one.
+say) no longer blocks a new one: the batch page says so and offers to start again.
 """
 
 import logging
 import os
 import socket
-from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -30,13 +29,10 @@ from django.utils import timezone
 from django_tasks import task
 
 from assessments.models import Assessment, AssessmentRound
-from reports.models import ReportBatch, ReportBatchItem
+from reports.models import STALLED_AFTER, ReportBatch, ReportBatchItem
 from reports.storage import reportable_assessments
 
 logger = logging.getLogger(__name__)
-
-# One report takes well under a second; ten minutes without one means the worker is gone.
-STALLED_AFTER = timedelta(minutes=10)
 
 
 def _mark_stalled(*, round_: AssessmentRound) -> None:
@@ -46,7 +42,8 @@ def _mark_stalled(*, round_: AssessmentRound) -> None:
         updated_at__lt=timezone.now() - STALLED_AFTER,
     ).update(
         status=ReportBatch.Status.FAILED,
-        error="Stopped without finishing: no progress for ten minutes (was the worker stopped?).",
+        error="Stopped without finishing: no report done for "
+        f"{STALLED_AFTER.seconds // 60} minutes (were its workers stopped?).",
         finished_at=timezone.now(),
     )
 

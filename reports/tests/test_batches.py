@@ -10,7 +10,7 @@ from django.db import connections
 from django.utils import timezone
 
 from assessments.models import Role, Stage
-from reports.models import ReportBatch, ReportBatchItem, StoredReport
+from reports.models import STALLED_AFTER, ReportBatch, ReportBatchItem, StoredReport
 from reports.tasks import (
     report_batch_generate,
     report_batch_item_generate,
@@ -298,6 +298,34 @@ def test_a_stalled_batch_no_longer_blocks_a_new_one(round_, national):
     assert batch.status == ReportBatch.Status.QUEUED
 
 
+def test_the_page_says_a_stalled_batch_stopped_and_offers_to_start_again(client, round_, national):
+    """A batch whose workers were stopped stays running in the database: after
+    ``STALLED_AFTER`` without a report done, the page stops following it, says so and
+    shows the button again (the progress answer tells the page's script to reload)."""
+    quiet = timezone.now() - STALLED_AFTER - datetime.timedelta(seconds=1)
+    running_batch(round_, done=1, updated_at=quiet)
+    client.force_login(national)
+
+    page = client.get(PAGE)
+    progress = client.get(PROGRESS).json()["batch"]
+
+    text = page.content.decode()
+    assert page.context["active"] is None
+    assert "stopped at 1 of 2 reports" in text
+    assert "Start again: generate the reports of 2009-10" in text
+    assert (progress["active"], progress["stalled"], progress["remaining"]) == (False, True, "")
+    client.post(PAGE)
+    assert ReportBatch.objects.filter(status=ReportBatch.Status.QUEUED).count() == 1
+
+
+def test_a_quiet_batch_not_yet_stalled_is_still_followed(client, round_, national):
+    running_batch(round_, done=1, updated_at=timezone.now() - datetime.timedelta(minutes=4))
+    client.force_login(national)
+
+    assert client.get(PAGE).context["active"] is not None
+    assert client.get(PROGRESS).json()["batch"]["active"] is True
+
+
 def test_progress_endpoint_answers_the_latest_batch(client, round_, national):
     ReportBatch.objects.create(round=round_, status=ReportBatch.Status.DONE, total=2, done=2)
     latest = running_batch(round_, done=1, rendered=1)
@@ -313,6 +341,7 @@ def test_progress_endpoint_answers_the_latest_batch(client, round_, national):
             "status": "running",
             "status_label": "Running",
             "active": True,
+            "stalled": False,
             "total": 2,
             "done": 1,
             "rendered": 1,

@@ -41,7 +41,9 @@ def _progress(batch: ReportBatch | None) -> dict:
             "id": batch.pk,
             "status": batch.status,
             "status_label": batch.get_status_display(),
-            "active": batch.is_active,
+            # A stalled batch is not followed any longer: the page reloads to offer a new one.
+            "active": batch.is_active and not batch.is_stalled(now),
+            "stalled": batch.is_stalled(now),
             "total": batch.total,
             "done": batch.done,
             "rendered": batch.rendered,
@@ -72,7 +74,8 @@ def batches(request, round_: AssessmentRound):
             )
         return redirect(reverse("reports:report_batches", args=[round_.slug]))
     latest = list(_latest(round_)[:LATEST])
-    active = next((b for b in latest if b.is_active), None)
+    now = timezone.now()
+    active = next((b for b in latest if b.is_active and not b.is_stalled(now)), None)
     return render(
         request,
         "reports/batches.html",
@@ -80,6 +83,7 @@ def batches(request, round_: AssessmentRound):
             "round": round_,
             "batches": latest,
             "active": active,
+            "stalled": next((b for b in latest if b.is_stalled(now)), None),
             "progress": _progress(active)["batch"],
         },
     )
