@@ -7,6 +7,9 @@
   "use strict";
   if (!window.fetch || !window.FormData) return;
 
+  // The cell shows the stored rating; the form takes its version, so that saving again
+  // knowingly replaces a colleague's change. The moderator's own choice stays chosen unless
+  // it was saved: a refusal (someone else changed it) keeps what they chose and typed.
   function update(cell, form, data) {
     var rating = data.rating;
     var value = cell.querySelector("[data-value]");
@@ -15,7 +18,7 @@
       form.querySelector('input[name="version"]').value = rating.version;
       cell.classList.toggle("mod-cell--moderated", rating.moderated);
       var select = form.querySelector('select[name="value"]');
-      if (select) select.value = String(rating.value);
+      if (select && data.ok) select.value = String(rating.value);
     }
   }
 
@@ -48,10 +51,12 @@
       .then(function (data) {
         update(cell, form, data);
         say(live, data.message, data.ok);
+        var details = form.closest("details");
         if (data.ok) {
           form.querySelector('input[name="reason"]').value = "";
-          var details = form.closest("details");
           if (details) { details.open = false; details.querySelector("summary").focus(); }
+        } else if (details) {
+          details.open = true;  // the choice and the reason stay in view, to save again
         }
       })
       .catch(function () { say(live, "Not saved: no answer from the server. Check the connection and try again.", false); })

@@ -54,3 +54,10 @@ def test_moderator_adjusts_a_rating_in_place_without_a_page_load(page, live_serv
     expect(live).to_have_class("mod-live mod-live--error")
     expect(cell.locator("[data-test=value]")).to_have_text(f"{new_level} (panel: {rating.level})")
     assert (navigations, page.evaluate("window.wccSamePage")) == ([], True)
+    # What the moderator chose and typed is kept, in view; saving again replaces the change.
+    expect(cell.locator("select[name=value]")).to_have_value(str(rating.level))
+    expect(cell.locator("input[name=reason]")).to_have_value("Back to the panel's value.")
+    expect(cell.locator("details")).to_have_attribute("open", "")
+    cell.get_by_role("button", name="Save the change").click()
+    expect(live).to_have_class("mod-live mod-live--success")
+    expect(cell.locator("[data-test=value]")).to_have_text(str(rating.level))
