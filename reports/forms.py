@@ -1,4 +1,5 @@
-"""Forms of the reports app: the file of agreed ratings to import."""
+"""Forms of the reports app: the file of agreed ratings to import, the publication time and
+the withdrawal of a publication."""
 
 from pathlib import Path
 
@@ -57,3 +58,46 @@ def _size(n: int) -> str:
         if n >= factor:
             return f"{n / factor:.1f}".removesuffix(".0") + f" {unit}"
     return f"{n} bytes"
+
+
+class _MarksInvalid(forms.Form):
+    """A form laid out by hand (``includes/field_error.html``): each field with an error,
+    from validation or from a service's refusal, is marked ``is-invalid``."""
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                classes = widget.attrs.get("class", "")
+                if "is-invalid" not in classes.split():
+                    widget.attrs["class"] = f"{classes} is-invalid".strip()
+
+
+class PublicationForm(_MarksInvalid):
+    """The round's publication time, in UK time, to the minute (the browser's picker)."""
+
+    published_at = forms.DateTimeField(
+        label="Publication time (UK time)",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"
+        ),
+        error_messages={
+            "required": "Enter a date and a time, such as 17 February 2010 at 09:30.",
+            "invalid": "Enter a date and a time, such as 17 February 2010 at 09:30, with "
+            "the date and time picker.",
+        },
+    )
+
+
+class WithdrawForm(_MarksInvalid):
+    reason = forms.CharField(
+        label="Why the publication is withdrawn (the boards read this)",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        error_messages={
+            "required": "Enter the reason: the boards are told it.",
+            "max_length": "Keep the reason to %(limit_value)d characters.",
+        },
+    )

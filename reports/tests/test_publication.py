@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from assessments.form_errors import summary_entries
 from assessments.models import AssessmentRound, Role, Stage
 from assessments.publication import round_set_publication
 from tests.factories import (
@@ -254,13 +255,66 @@ def test_setting_the_time_asks_for_confirmation_first(client, ready_round):
 def test_a_refused_time_shows_the_refusal_not_a_confirmation(client, ready_round):
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
 
-    response = client.post(
-        "/reports/publication/2009-10/", {"published_at": "2001-01-01T09:00"}, follow=True
+    response = client.post("/reports/publication/2009-10/", {"published_at": "2001-01-01T09:00"})
+
+    # The GOV.UK error pattern: the summary links to the field, the time typed stays.
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: " in page and "The publication time was not set" in page
+    assert summary_entries(response.context["form"]) == [
+        ("#id_published_at", "Publication time (UK time): Choose a publication time in the future.")
+    ]
+    assert 'value="2001-01-01T09:00"' in page
+    assert "is-invalid" in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Publication time (UK time): Enter a date and a time, such as"),
+        ("next tuesday", "Publication time (UK time): Enter a date and a time, such as"),
+    ],
+)
+def test_a_time_that_is_not_one_is_refused_on_the_field(client, ready_round, typed, message):
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.post("/reports/publication/2009-10/", {"published_at": typed})
+
+    [(href, text)] = summary_entries(response.context["form"])
+    assert (href, text.startswith(message)) == ("#id_published_at", True)
+    assert AssessmentRound.objects.get(pk=ready_round.pk).published_at is None
+
+
+def test_go_back_from_the_check_page_keeps_the_time_typed(client, ready_round):
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    when = timezone.localtime(timezone.now() + datetime.timedelta(days=2)).strftime(
+        "%Y-%m-%dT%H:%M"
     )
 
-    assert [str(m) for m in response.context["messages"]] == [
-        "Choose a publication time in the future."
+    check = client.post("/reports/publication/2009-10/", {"published_at": when})
+    back = client.get(check.context["back"])
+
+    assert f'value="{when}"' in back.content.decode()
+
+
+def test_withdrawal_without_a_reason_is_refused_on_its_field_and_go_back_keeps_it(
+    client, ready_round
+):
+    _publish(ready_round)
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    empty = client.post("/reports/publication/2009-10/withdraw/", {"reason": "  "})
+    check = client.post("/reports/publication/2009-10/withdraw/", {"reason": "Wrong file."})
+
+    assert summary_entries(empty.context["form"]) == [
+        (
+            "#id_reason",
+            "Why the publication is withdrawn (the boards read this): Enter the reason: the "
+            "boards are told it.",
+        )
     ]
+    assert "The publication was not withdrawn" in empty.content.decode()
+    assert "Wrong file.</textarea>" in client.get(check.context["back"]).content.decode()
 
 
 def test_withdrawal_takes_the_round_offline_and_tells_the_boards(

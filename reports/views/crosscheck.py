@@ -1,19 +1,18 @@
 """The national team's pages: the cross-check (all SHAs side by side; confirm a region or send
 it back) and the round's publication time."""
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import RegionRound, region_round, round_by_slug, view_access
 from assessments.confirmation import confirmation_page, confirmed
-from assessments.exceptions import TransitionError, refusal_messages
+from assessments.exceptions import TransitionError, form_add_refusal, refusal_messages
 from assessments.factual_accuracy import held_back_assessments, round_set_window
 from assessments.models import Assessment, AssessmentRound, RegionReview, RoundChange, Stage
 from assessments.publication import (
@@ -23,6 +22,7 @@ from assessments.publication import (
     withdrawal_pct_count,
 )
 from assessments.regions import region_confirm, region_send_back
+from reports.forms import PublicationForm, WithdrawForm
 
 # The national team only; anyone else 404.
 national_round = view_access("reports.cross_check", lookup=round_by_slug)
@@ -155,51 +155,18 @@ def _publication_url(round_: AssessmentRound) -> str:
     return reverse("reports:publication", args=[round_.slug])
 
 
-@require_http_methods(["GET", "POST"])
-@national_round
-def publication(request, round_: AssessmentRound):
-    """The national team sets the round's publication time (Europe/London): the first POST
-    shows what will happen, the confirming one (``confirm``) sets it. Refused, with the
-    reason, once the round is published: publication is final."""
-    if request.method == "POST":
-        raw = request.POST.get("published_at", "")
-        try:
-            when = timezone.make_aware(datetime.fromisoformat(raw))
-        except ValueError:
-            messages.error(
-                request, f"{raw!r} is not a date and time: use the picker, e.g. 2010-02-17 09:30."
-            )
-            return redirect(_publication_url(round_))
-        try:
-            if not confirmed(request):
-                round_publication_check(round_=round_, published_at=when)
-                return confirmation_page(
-                    request,
-                    title=f"Publish {round_.name} on {when:%-d %B %Y at %H:%M}?",
-                    happens=[
-                        f"At {when:%H:%M} on {when:%-d %B %Y} (UK time) every PCT's results of "
-                        f"{round_.name} become public at once: the league table, open data, "
-                        "summaries, PCT pages and each board's final report.",
-                        "Once that time has passed, publication is final: the time can no "
-                        "longer be moved; only Withdraw publication takes the results offline.",
-                    ],
-                    told="Nobody now. After the publication time, send_publication_notices "
-                    "e-mails each PCT board once with its links.",
-                    button="Confirm and set the publication time",
-                    back=_publication_url(round_),
-                    carry={"published_at": raw},
-                    context={"undo_note": "Until that time you can still change it here."},
-                )
-            round_set_publication(round_=round_, published_at=when, by=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request,
-                f"{round_.name} will be published on {when:%-d %B %Y at %H:%M}. Nobody has been "
-                "told yet: the boards are e-mailed after that time.",
-            )
-        return redirect(_publication_url(round_))
+def _publication_page(request, round_: AssessmentRound, *, form=None, withdraw_form=None):
+    """The publication page, with the time form (or the withdrawal form once published)
+    as posted when it was refused: the error summary links to the field, what was typed
+    stays. ``?published_at=`` / ``?reason=`` (from a check page's "Go back") fill them."""
+    published = round_.is_published()
+    if form is None:
+        initial = request.GET.get("published_at") or (
+            round_.published_at and timezone.localtime(round_.published_at)
+        )
+        form = PublicationForm(initial={"published_at": initial} if initial else None)
+    if withdraw_form is None:
+        withdraw_form = WithdrawForm(initial={"reason": request.GET.get("reason", "")})
     held_back = held_back_assessments(round_=round_).annotate(
         unanswered=Count(
             "factual_accuracy_comments", filter=Q(factual_accuracy_comments__response="")
@@ -211,7 +178,8 @@ def publication(request, round_: AssessmentRound):
         {
             "round": round_,
             "now": timezone.now(),
-            "published": round_.is_published(),
+            "published": published,
+            "form": withdraw_form if published else form,
             "reviews": RegionReview.objects.filter(round=round_)
             .select_related("sha")
             .order_by("sha__name"),
@@ -223,18 +191,68 @@ def publication(request, round_: AssessmentRound):
     )
 
 
+def _back_with(round_: AssessmentRound, **typed) -> str:
+    """The publication page's address that fills its form with what was typed."""
+    return f"{_publication_url(round_)}?{urlencode(typed)}"
+
+
+@require_http_methods(["GET", "POST"])
+@national_round
+def publication(request, round_: AssessmentRound):
+    """The national team sets the round's publication time (Europe/London): the first POST
+    shows what will happen, the confirming one (``confirm``) sets it. Refused, with the
+    reason, once the round is published: publication is final."""
+    if request.method == "GET":
+        return _publication_page(request, round_)
+    form = PublicationForm(request.POST)
+    if not form.is_valid():
+        return _publication_page(request, round_, form=form)
+    when = form.cleaned_data["published_at"]
+    raw = f"{timezone.localtime(when):%Y-%m-%dT%H:%M}"
+    try:
+        if not confirmed(request):
+            round_publication_check(round_=round_, published_at=when)
+            return confirmation_page(
+                request,
+                title=f"Publish {round_.name} on {when:%-d %B %Y at %H:%M}?",
+                happens=[
+                    f"At {when:%H:%M} on {when:%-d %B %Y} (UK time) every PCT's results of "
+                    f"{round_.name} become public at once: the league table, open data, "
+                    "summaries, PCT pages and each board's final report.",
+                    "Once that time has passed, publication is final: the time can no "
+                    "longer be moved; only Withdraw publication takes the results offline.",
+                ],
+                told="Nobody now. After the publication time, send_publication_notices "
+                "e-mails each PCT board once with its links.",
+                button="Confirm and set the publication time",
+                back=_back_with(round_, published_at=raw),
+                carry={"published_at": raw},
+                context={"undo_note": "Until that time you can still change it here."},
+            )
+        round_set_publication(round_=round_, published_at=when, by=request.user)
+    except ValidationError as exc:
+        form_add_refusal(form, ValidationError({"published_at": exc.messages}))
+        return _publication_page(request, round_, form=form)
+    messages.success(
+        request,
+        f"{round_.name} will be published on {when:%-d %B %Y at %H:%M}. Nobody has been "
+        "told yet: the boards are e-mailed after that time.",
+    )
+    return redirect(_publication_url(round_))
+
+
 @require_POST
 @national_round
 def withdraw(request, round_: AssessmentRound):
     """Withdraw a published round, with a reason: the first POST shows what will happen and
     who will be told; the confirming one (``confirm``) acts."""
-    reason = request.POST.get("reason", "").strip()
     if not round_.is_published():
         messages.error(request, f"{round_.slug} is not published: there is nothing to withdraw.")
         return redirect(_publication_url(round_))
-    if not reason:
-        messages.error(request, "Withdraw publication: say why. The boards are told the reason.")
-        return redirect(_publication_url(round_))
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _publication_page(request, round_, withdraw_form=form)
+    reason = form.cleaned_data["reason"].strip()
     if not confirmed(request):
         boards = withdrawal_pct_count(round_=round_)
         return confirmation_page(
@@ -250,20 +268,20 @@ def withdraw(request, round_: AssessmentRound):
             told=f"The boards of {boards} PCT{'s' if boards != 1 else ''} will be e-mailed, "
             "with the reason.",
             button="Confirm and withdraw publication",
-            back=_publication_url(round_),
+            back=_back_with(round_, reason=reason),
             carry={"reason": reason},
             danger=True,
         )
     try:
         sent = publication_withdraw(round_=round_, reason=reason, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            f"The publication of {round_.name} is withdrawn: its results are offline. "
-            f"{sent} board e-mail{'s' if sent != 1 else ''} queued.",
-        )
+        form_add_refusal(form, ValidationError({"reason": exc.messages}))
+        return _publication_page(request, round_, withdraw_form=form)
+    messages.success(
+        request,
+        f"The publication of {round_.name} is withdrawn: its results are offline. "
+        f"{sent} board e-mail{'s' if sent != 1 else ''} queued.",
+    )
     return redirect(_publication_url(round_))
 
 
