@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from assessments.form_errors import summary_entries
 from assessments.models import AgreedRating, Assessment, RatingChange, Role, Stage
@@ -504,6 +505,24 @@ def test_chair_excuses_a_member_from_the_consensus_page(client):
     client.post(url(panel, "seats/3/absent"), {"reason": "On leave.", "confirm": "1"})
 
     assert Seat.objects.get(pk=panel.seats[2].pk).absence_reason == "On leave."
+
+
+def test_excusing_without_a_reason_names_the_member_and_returns_to_their_field(client):
+    panel = build_scoring_panel()
+    client.force_login(panel.chair.person.user)
+    seat = panel.seats[2]
+
+    response = client.post(url(panel, "seats/3/absent"), {"reason": "  "})
+
+    assert response["Location"] == url(panel, "consensus") + "#reason-3"
+    page = client.get(response["Location"]).content.decode()
+    assert (
+        escape(
+            f"Seat 3 ({seat.seat_type.name}): give the reason {seat.person} could not take part."
+        )
+        in page
+    )
+    assert Seat.objects.get(pk=seat.pk).absence_reason == ""
 
 
 def test_a_member_cannot_excuse_another(client):

@@ -353,9 +353,13 @@ def mark_absent(request, assessment: Assessment, number: int):
         raise Http404("No such seat.")
     back = _url("panels:consensus", assessment)
     form = AbsenceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Give the reason the member could not take part.")
-        return redirect(back)
+    if not form.is_valid():  # back at the member's reason field, the message naming them
+        messages.error(
+            request,
+            f"Seat {seat.seat_type.number} ({seat.seat_type.name}): give the reason "
+            f"{seat.person} could not take part.",
+        )
+        return redirect(f"{back}#reason-{seat.seat_type.number}")
     reason = form.cleaned_data["reason"]
     if not confirmed(request):
         return confirmation_page(
