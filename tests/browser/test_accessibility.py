@@ -70,6 +70,18 @@ def _pages(q30_ods):
                 "/rounds/2009-10/",
                 "/people/",
                 "/reports/league-table/2009-10/",
+                "/staff/",
+                "/staff/Q30/",
+                (
+                    "staff invite form, empty",
+                    "/staff/national/",
+                    _submit_form("[data-test=invite-form]"),
+                ),
+                (
+                    "publication time, refused",
+                    "/reports/publication/2009-10/",
+                    _submit_form("[data-test=publication-form]"),
+                ),
             ],
         ),
         (
@@ -81,6 +93,14 @@ def _pages(q30_ods):
                 "/people/",
                 "/people/add/",
                 ("people add form, empty", "/people/add/", _submit_form("[data-test=person-form]")),
+                "/boards/",
+                "/boards/?without=on",
+                "/boards/5PG/",
+                (
+                    "board invite form, empty",
+                    "/boards/5PG/",
+                    _submit_form("[data-test=invite-form]"),
+                ),
             ],
         ),
         (
