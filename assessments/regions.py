@@ -233,7 +233,7 @@ def region_window_close(
             f"{review.get_status_display().lower()}."
         )
     if review.factual_accuracy_closes <= now:
-        raise TransitionError(f"{sha.name}'s factual-accuracy window has already closed.")
+        raise TransitionError(f"The factual-accuracy window of {sha.name} has already closed.")
     review.factual_accuracy_closes = now
     review.full_clean()
     review.save(update_fields=["factual_accuracy_closes"])

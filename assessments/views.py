@@ -112,7 +112,7 @@ def self_assessment(request, assessment: Assessment):
                 messages.success(
                     request,
                     "Self-assessment submitted: it now goes to your panel. Nobody was "
-                    f"e-mailed; {assessment.pct.sha.name}'s staff see it at panel formation."
+                    f"e-mailed; the staff of {assessment.pct.sha.name} see it at panel formation."
                     if posted.submitting
                     else "Draft saved. You can come back and finish at any time.",
                 )
@@ -170,10 +170,10 @@ def _self_assessment_check_page(
         happens=[
             "The board's self-assessment is submitted as listed below: it becomes read-only "
             "and cannot change.",
-            f"The assessment moves on to panel formation: {sha}'s staff form the panel, "
+            f"The assessment moves on to panel formation: the staff of {sha} form the panel, "
             "which reads it with your evidence.",
         ],
-        told=f"Nobody is e-mailed. {sha}'s staff see it at panel formation; your panel sees "
+        told=f"Nobody is e-mailed. The staff of {sha} see it at panel formation; your panel sees "
         "it when scoring opens.",
         button="Confirm and submit the self-assessment",
         back=_self_assessment_url(assessment),

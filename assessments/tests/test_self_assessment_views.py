@@ -450,7 +450,7 @@ def test_submitted_page_is_read_only_and_a_post_is_refused(client, assessment, f
 
     assert messages_of(submitted) == [
         "Self-assessment submitted: it now goes to your panel. Nobody was e-mailed; "
-        f"{assessment.pct.sha.name}'s staff see it at panel formation."
+        f"the staff of {assessment.pct.sha.name} see it at panel formation."
     ]
     assert submitted.context["editable"] is False
     assert "Save draft" not in submitted.content.decode()
@@ -480,7 +480,7 @@ def test_board_saves_a_draft_with_item_commentary_then_submits(client, assessmen
 
     assert messages_of(response) == [
         "Self-assessment submitted: it now goes to your panel. Nobody was e-mailed; "
-        f"{assessment.pct.sha.name}'s staff see it at panel formation."
+        f"the staff of {assessment.pct.sha.name} see it at panel formation."
     ]
     stored = SelfAssessment.objects.get()
     assert (stored.status, stored.commentary) == ("submitted", "Agreed by the board.")
