@@ -802,9 +802,12 @@ def test_adjust_in_place_answers_the_changed_cell_and_saves_with_history(client,
     )
 
     assert (response.status_code, response["Content-Type"]) == (200, "application/json")
+    counts = client.get(url(region.round, region.sha)).context["data"].counts
+    assert counts["adjusted"] == 1  # the page's counts above the grid, updated in place
     assert response.json() == {
         "ok": True,
         "message": "PCT 0, 1. Competency 1: now 3 (the panel's 2 is kept).",
+        "counts": counts,
         "rating": {
             "id": rating.pk,
             "version": 2,

@@ -208,13 +208,17 @@ def _wants_fragment(request) -> bool:
     )
 
 
-def _fragment(rating: AgreedRating, *, ok: bool, message: str, status: int) -> JsonResponse:
+def _fragment(
+    rating: AgreedRating, *, ok: bool, message: str, status: int, counts: dict | None = None
+) -> JsonResponse:
     """The changed cell for the page's script: its value (with the panel's kept value and
-    the "changed" mark) as HTML, its new version, and the message to show beside it."""
+    the "changed" mark) as HTML, its new version, and the message to show beside it; after
+    a change, the region's counts above the grid (PCTs flagged, PCTs adjusted)."""
     return JsonResponse(
         {
             "ok": ok,
             "message": message,
+            "counts": counts,
             "rating": {
                 "id": rating.pk,
                 "version": rating.version,
@@ -270,7 +274,8 @@ def adjust(request, region: RegionRound, rating_id: int):
         ok, status = True, 200
         message = f"{where}: now {rating.value} (the panel's {panel_value} is kept)."
     if _wants_fragment(request):
-        return _fragment(rating, ok=ok, message=message, status=status)
+        counts = _moderation(region).counts if ok else None  # the figures of the new version
+        return _fragment(rating, ok=ok, message=message, status=status, counts=counts)
     (messages.success if ok else messages.error)(request, message)
     if not ok:
         # Nothing typed is lost: the page shows this cell's form open again, as typed.

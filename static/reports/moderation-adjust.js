@@ -22,6 +22,15 @@
     }
   }
 
+  // After a change, the region's counts above the grid (flagged, adjusted) as they now are.
+  function recount(counts) {
+    if (!counts) return;
+    ["total", "flagged", "adjusted"].forEach(function (name) {
+      var el = document.querySelector('[data-test="count-' + name + '"]');
+      if (el && counts[name] !== undefined) el.textContent = counts[name];
+    });
+  }
+
   function say(live, text, ok) {
     live.textContent = text;
     live.classList.toggle("mod-live--success", ok);
@@ -50,6 +59,7 @@
       })
       .then(function (data) {
         update(cell, form, data);
+        recount(data.counts);
         say(live, data.message, data.ok);
         var details = form.closest("details");
         if (data.ok) {
