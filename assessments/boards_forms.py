@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from assessments.organisations_forms import PctFilterForm
+from assessments.organisations_forms import PctFileForm, PctFilterForm
 from assessments.role_accounts import FULL_NAME_MAX
 
 
@@ -61,3 +61,14 @@ class RoleMemberForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+
+class BoardFileForm(PctFileForm):
+    """A CSV of board members: ``ods_code, full_name, email``, a row per person."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            "Columns ods_code, full_name, email: a row per person (a board may have several). "
+            "UTF-8 CSV, up to 2,000 rows."
+        )

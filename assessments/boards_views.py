@@ -10,13 +10,22 @@ a password yet, and takes access away after a confirmation page; its history say
 gave or took away access, and when.
 """
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import board_role, pct_by_code, view_access
-from assessments.boards import board_counts, board_pcts, board_shas
-from assessments.boards_forms import BoardsFilterForm
+from assessments.boards import (
+    PlanChangedError,
+    board_counts,
+    board_file_apply,
+    board_file_plan,
+    board_pcts,
+    board_shas,
+)
+from assessments.boards_forms import BoardFileForm, BoardsFilterForm
 from assessments.models import PrimaryCareTrust, Role
 from assessments.paging import page_of, paging_context
 from assessments.role_accounts import RoleScope
@@ -27,6 +36,7 @@ app_name = "boards"
 VIEW = "assessments.view_board_accounts"
 MANAGE = "assessments.manage_board_accounts"
 PER_PAGE = 50
+PREVIEW_ROWS = 500  # rows of a file's preview shown on the page (all are counted)
 
 
 @require_safe
@@ -34,6 +44,10 @@ PER_PAGE = 50
 def board_list(request):
     """The PCTs in the user's scope, a page at a time, each with its board accounts in use
     and waiting. Seven queries whatever the number of PCTs."""
+    return _list_page(request, file_form=BoardFileForm())
+
+
+def _list_page(request, *, file_form: BoardFileForm):
     shas = board_shas(request.user)
     filter_form = BoardsFilterForm(request.GET, shas=shas)
     filters = filter_form.filters()
@@ -52,9 +66,57 @@ def board_list(request):
                 filters["sha"] or filters["search"] or filters["without"] or filter_form.errors
             ),
             "query": filter_form.query(),
+            "file_form": file_form,
             **paging_context(page),
         },
     )
+
+
+@require_POST
+@view_access(VIEW)
+def board_file_preview(request):
+    """What a file of board members would do, row by row (or every error in it)."""
+    form = BoardFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _list_page(request, file_form=form)
+    filename, text = form.cleaned_data["file"]
+    plan = board_file_plan(user=request.user, text=text, filename=filename)
+    return _preview(request, plan, filename, text)
+
+
+def _preview(request, plan, filename: str, text: str):
+    return render(
+        request,
+        "boards/preview.html",
+        {"plan": plan, "filename": filename, "text": text, "shown": plan.invites[:PREVIEW_ROWS]},
+    )
+
+
+@require_POST
+@view_access(VIEW)
+def board_file_confirm(request):
+    """Do what the preview showed, all or nothing, if it is still what the file would do."""
+    filename = request.POST.get("filename", "")
+    text = request.POST.get("text", "")
+    try:
+        plan = board_file_apply(
+            user=request.user, text=text, filename=filename,
+            signature=request.POST.get("signature", ""),
+        )  # fmt: skip
+    except PlanChangedError as exc:
+        messages.error(request, str(exc))
+        return _preview(request, board_file_plan(user=request.user, text=text, filename=filename), filename, text)  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, "Nothing was done: " + " ".join(exc.messages))
+        return redirect(reverse("boards:list"))
+    done = len(plan.to_do)
+    messages.success(
+        request,
+        f"Loaded {filename}: {done} board account{'s' if done != 1 else ''} given"
+        + (f" ({len(plan.invites) - done} already had access)" if done < len(plan.invites) else "")
+        + ". Each new account was e-mailed a link to set a password.",
+    )
+    return redirect(reverse("boards:list"))
 
 
 def _crumbs() -> list[tuple[str, str]]:
@@ -108,6 +170,8 @@ def board_remove(request, role: Role):
 
 urlpatterns = [
     path("", board_list, name="list"),
+    path("file/", board_file_preview, name="file_preview"),
+    path("file/confirm/", board_file_confirm, name="file_confirm"),
     path("<str:ods>/", board_pct, name="pct"),
     path("<str:ods>/<int:pk>/new-link/", board_reinvite, name="reinvite"),
     path("<str:ods>/<int:pk>/remove/", board_remove, name="remove"),

@@ -49,6 +49,7 @@ __all__ = [
     "RoleAccess",
     "RoleAccount",
     "RoleScope",
+    "name_and_email_checked",
     "role_accounts",
     "role_history",
     "role_invite",
@@ -140,7 +141,9 @@ def _tell_of_access(*, user, scope: RoleScope, by) -> None:
     mail_enqueue(messages=[(subject, body, None, [user.email])])
 
 
-def _checked(full_name: str, email: str) -> tuple[str, str]:
+def name_and_email_checked(full_name: str, email: str) -> tuple[str, str]:
+    """The name (spaces collapsed) and the address, or ``ValidationError`` keyed by
+    ``full_name`` and ``email`` saying what is wrong with each."""
     full_name = " ".join(full_name.split())
     email = email.strip()
     errors: dict[str, list[str]] = {}
@@ -175,7 +178,7 @@ def role_invite(
     that already has the role, or a deactivated account. Writes ``AccountChange`` (a new
     account) and ``RoleChange`` rows.
     """
-    full_name, email = _checked(full_name, email)
+    full_name, email = name_and_email_checked(full_name, email)
     pct = scope.pct
     if pct is not None and pct.closed_on is not None:
         raise ValidationError(

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assessments.models import AccountChange, Role, RoleChange
 from assessments.role_accounts import RoleScope, role_invite, role_remove
@@ -269,3 +270,132 @@ def test_a_new_link_and_removing_access_from_the_pct_page(
     assert response["Location"] == "/boards/5AA/"
     assert not Role.objects.filter(user=waiting, kind=BOARD).exists()
     assert client.get(f"/boards/5AA/{waiting.pk}/remove/").status_code == 404
+
+
+# --- A file of board members --------------------------------------------------------------
+
+
+def _upload(client, text: str, name: str = "boards.csv"):
+    return client.post(
+        "/boards/file/", {"file": SimpleUploadedFile(name, text.encode(), "text/csv")}
+    )
+
+
+def test_a_file_is_previewed_row_by_row_then_done_on_confirming(
+    client, world, django_capture_on_commit_callbacks
+):
+    UserFactory(username="cli", email="cli@example.nhs.uk")
+    world["board_a"].email = "b@example.nhs.uk"
+    world["board_a"].save()
+    client.force_login(world["staff_a"])
+    text = (
+        "ods_code,full_name,email\n"
+        "5ab,Dana Director,dana@example.nhs.uk\n"
+        "5AB,Cy Clinician,CLI@example.nhs.uk\n"
+        "5AA,Board Member,b@example.nhs.uk\n"
+    )
+
+    preview = _upload(client, text)
+
+    plan = preview.context["plan"]
+    assert [(i.row, i.pct.ods_code, i.what) for i in plan.invites] == [
+        (2, "5AB", "A new account, and a link to set a password"),
+        (3, "5AB", "Their account cli is given access and told"),
+        (4, "5AA", "Already has access (board.5aa): nothing to do"),
+    ]
+    assert not User.objects.filter(email="dana@example.nhs.uk").exists()  # nothing yet
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            "/boards/file/confirm/",
+            {"filename": "boards.csv", "text": text, "signature": plan.signature},
+            follow=True,
+        )
+
+    assert "Loaded boards.csv: 2 board accounts given (1 already had access)" in (
+        done.content.decode()
+    )
+    assert set(
+        Role.objects.filter(kind=BOARD, pct=world["pct_a2"]).values_list("user__email", flat=True)
+    ) == {"dana@example.nhs.uk", "cli@example.nhs.uk"}
+    assert sorted(m.to[0] for m in mail.outbox) == ["cli@example.nhs.uk", "dana@example.nhs.uk"]
+
+
+def test_a_file_with_any_error_does_nothing_and_names_each_row_and_column(client, world):
+    client.force_login(world["staff_a"])
+    text = (
+        "ods_code,full_name,email\n"
+        "5AB,Dana Director,dana@example.nhs.uk\n"
+        "5BB,Other Region,o@example.nhs.uk\n"
+        "ZZZ,Nobody Knows,z@\n"
+        "5AB,,not-an-address\n"
+        "5ab,Dana Again,DANA@example.nhs.uk\n"
+    )
+
+    preview = _upload(client, text)
+
+    assert preview.context["plan"].errors == [
+        "boards.csv: row 3, column ods_code: 5BB: not one of your region's open PCTs",
+        "boards.csv: row 4, column ods_code: ZZZ: no PCT has this ODS code",
+        "boards.csv: row 4, column email: Enter an e-mail address in the right form, like "
+        "name@example.nhs.uk.",
+        "boards.csv: row 5, column full_name: Enter their full name.",
+        "boards.csv: row 5, column email: Enter an e-mail address in the right form, like "
+        "name@example.nhs.uk.",
+        "boards.csv: row 6, column email: DANA@example.nhs.uk for 5AB is already in row 2",
+    ]
+    assert "<title>Error: " in preview.content.decode()
+    refused = client.post(
+        "/boards/file/confirm/",
+        {"filename": "boards.csv", "text": text, "signature": "x"},
+        follow=True,
+    )
+    assert "Nothing was done" in refused.content.decode()
+    assert not User.objects.filter(email="dana@example.nhs.uk").exists()
+
+
+def test_a_file_whose_plan_changed_since_the_preview_does_nothing(client, world):
+    client.force_login(world["staff_a"])
+    text = "ods_code,full_name,email\n5AB,Dana Director,dana@example.nhs.uk\n"
+    signature = _upload(client, text).context["plan"].signature
+    UserFactory(username="dana", email="dana@example.nhs.uk")  # meanwhile
+
+    response = client.post(
+        "/boards/file/confirm/", {"filename": "boards.csv", "text": text, "signature": signature}
+    )
+
+    assert "have changed since the preview" in response.content.decode()
+    assert not Role.objects.filter(kind=BOARD, pct=world["pct_a2"]).exists()
+
+
+def test_a_file_that_is_not_one_is_refused_on_the_list_page(client, world):
+    client.force_login(world["staff_a"])
+
+    response = _upload(client, "ods_code,name\n5AB,X\n")
+    missing = response.context["plan"].errors
+    latin1 = client.post(
+        "/boards/file/",
+        {
+            "file": SimpleUploadedFile(
+                "b.csv", "ods_code,full_name,email\n5AB,Zoë,z@e.org\n".encode("latin-1")
+            )
+        },
+    )
+
+    assert missing == ["boards.csv: header: missing column(s): full_name, email"]
+    assert latin1.status_code == 200 and "not UTF-8 text" in latin1.content.decode()
+    assert "The file was not read" in latin1.content.decode()
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_a_files_preview_reads_the_same_queries_whatever_its_rows(
+    client, django_assert_num_queries, world, rows
+):
+    client.force_login(world["staff_a"])
+    text = "ods_code,full_name,email\n" + "".join(
+        f"5AB,Person {n},p{n}@example.nhs.uk\n" for n in range(rows)
+    )
+
+    # session, user, roles, the PCTs in scope, the PCTs known, the accounts using the
+    # addresses (none here, so their roles need no query)
+    with django_assert_num_queries(6):
+        _upload(client, text)
