@@ -184,7 +184,7 @@ def test_sha_staff_queues_query_count(client, django_assert_num_queries, n):
     sha_work(sha, AssessmentRoundFactory(), n)
     client.force_login(staff_of(sha))
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):  # 5 + five SHA staff queues
         response = client.get("/")
 
     counts = {queue.key: queue.count for queue in response.context["queues"]}
@@ -483,3 +483,23 @@ def test_board_queues_query_count(django_assert_num_queries, n):
         "draft": n,
         "board-comments": n,
     }
+
+
+def test_sha_staff_are_asked_to_give_boards_nobody_can_act_for_an_account(client):
+    """A PCT at self-assessment with no active board account was not told the round opened
+    and cannot start: its SHA's staff see it as work, linked to its board accounts page."""
+    sha = SHAFactory(ods_code="Q37")
+    round_ = AssessmentRoundFactory(slug="2010-11")
+    orphan = AssessmentFactory(round=round_, pct=PCTFactory(sha=sha, name="Alone PCT"))
+    told = AssessmentFactory(round=round_, pct=PCTFactory(sha=sha, name="Told PCT"))
+    RoleFactory(kind=Role.Kind.PCT_BOARD, pct=told.pct)
+    gone = AssessmentFactory(round=round_, pct=PCTFactory(sha=sha, name="Gone PCT"))
+    RoleFactory(kind=Role.Kind.PCT_BOARD, pct=gone.pct, user=UserFactory(is_active=False))
+    client.force_login(staff_of(sha))
+
+    queues = {q.key: q for q in client.get("/").context["queues"]}
+
+    assert [(i.label, i.url) for i in queues["boards"].items] == [
+        ("Alone PCT", f"/boards/{orphan.pct.ods_code}/"),
+        ("Gone PCT", f"/boards/{gone.pct.ods_code}/"),
+    ]

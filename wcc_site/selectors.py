@@ -29,6 +29,7 @@ from assessments.models import (
     FactualAccuracyComment,
     FactualAccuracyConfirmation,
     RegionReview,
+    Role,
     Stage,
 )
 from assessments.regions import add_working_days
@@ -150,9 +151,10 @@ def _comment_item(comment: FactualAccuracyComment) -> QueueItem:
 
 
 def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
-    """Comments to answer, PCTs to moderate, panels to form and regions sent back, for
-    the staff of these SHAs: the first ``LIST_LIMIT`` of each round and region, the whole
-    count, and links to the rest. Four queries."""
+    """Comments to answer, PCTs to moderate, panels to form, boards to give an account (at
+    self-assessment with nobody to act for them) and regions sent back, for the staff of
+    these SHAs: the first ``LIST_LIMIT`` of each round and region, the whole count, and
+    links to the rest. Five queries."""
     sha_ids = list(sha_ids)
     comment_rows = list(
         first_of_each(
@@ -246,6 +248,39 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
         ),
     )
 
+    # A PCT at self-assessment whose board nobody can act for: its board was not told
+    # that the round opened and cannot start. Give it an account.
+    no_board = ~Exists(
+        Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct=OuterRef("pct"), user__is_active=True)
+    )
+    board_rows = list(
+        first_of_each(
+            Assessment.objects.filter(pct__sha_id__in=sha_ids, stage=Stage.SELF_ASSESSMENT)
+            .filter(no_board)
+            .select_related("round", "pct__sha")
+            .only(*_ITEM_FIELDS, "round__self_assessment_due"),
+            partition=["round_id", "pct__sha_id"],
+            order_by=["pct__name", "pk"],
+            group_order=["-round__slug", "pct__sha__name"],
+        )
+    )
+    boards = [
+        QueueItem(
+            label=assessment.pct.name,
+            url=reverse("boards:pct", args=[assessment.pct.ods_code]),
+            detail=f"{assessment.round.name}: nobody can act for its board yet",
+            due=assessment.round.self_assessment_due,
+            overdue=_is_overdue(assessment.round.self_assessment_due),
+        )
+        for assessment in board_rows
+    ]
+    boards_total, boards_more = _shortened(
+        board_rows,
+        key=lambda a: (a.round_id, a.pct.sha_id),
+        more_label=lambda a, n: f"All {n:,} of {a.pct.sha.name} with no board account",
+        more_url=lambda a: reverse("boards:list") + f"?without=on&sha={a.pct.sha.ods_code}",
+    )
+
     # One per round and region: grows with the rounds, not with the PCTs.
     sent_back = [
         QueueItem(
@@ -268,6 +303,7 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
         Queue("comments", "Comments to answer", comments, comments_total, comments_more),
         Queue("moderate", "PCTs to moderate", moderate, moderate_total, moderate_more),
         Queue("form", "Panels to form", form, form_total, form_more),
+        Queue("boards", "Boards to give an account", boards, boards_total, boards_more),
         Queue("sent-back", "Regions sent back", sent_back),
     ]
 
