@@ -145,6 +145,26 @@ def test_page_offers_the_items_and_descriptors_of_the_rounds_framework(
     assert page.count("<legend") == len(codes) + len(area_codes)
 
 
+def test_every_id_on_the_page_is_unique_and_each_headline_light_has_its_label(
+    client, frameworks
+):
+    """A sub-indicator's code (strategy_1) once gave its radios' container the id of its
+    area's amber radio (id_strategy_1): the label "Amber" then chose nothing."""
+    import collections
+    import re
+
+    assessment = assessment_in(frameworks["2009-10"])
+    client.force_login(board_of(assessment.pct))
+
+    page = client.get(url(assessment)).content.decode()
+
+    ids = collections.Counter(re.findall(r'\sid="([^"]+)"', page))
+    assert [name for name, n in ids.items() if n > 1] == []
+    for area in ("strategy", "finance", "board"):  # "Amber" is the label of the amber radio
+        assert re.search(rf'name="{area}" value="amber"\s+id="id_{area}_1"', page)
+        assert f'<label for="id_{area}_1"' in page
+
+
 def test_page_does_not_show_the_other_years_descriptors(client, frameworks):
     assessment = assessment_in(frameworks["2009-10"])
     client.force_login(board_of(assessment.pct))
@@ -296,8 +316,8 @@ def test_submit_with_missing_items_names_each_beside_its_field_and_at_the_top(
         "id_finance_0",
     ]
     assert "<title>Error: Self-assessment:" in page
-    assert 'id="id_c5"' in page
-    assert 'id="id_finance"' in page
+    assert 'id="id_c5_0"' in page  # where the summary's link leads
+    assert 'id="id_finance_0"' in page
     assert form["c1"].value() == "2"  # what the board chose is still on the page
     assert SelfAssessment.objects.count() == 0
     assert Assessment.objects.get().stage == Stage.SELF_ASSESSMENT
@@ -387,6 +407,10 @@ def test_upload_without_a_type_keeps_the_typed_answers_and_asks_for_it(
     assert "<title>Error: Self-assessment:" in page
     assert response.context["form"]["c1_commentary"].value() == "Typed before uploading."
     assert SelfAssessment.objects.count() == 0
+    # The page came back at the upload's address: Save draft and Submit must still post to
+    # the self-assessment, not to the upload again.
+    sa_url = f"/assessments/{assessment.round.slug}/{assessment.pct.ods_code}/self-assessment/"
+    assert f'<form method="post" action="{sa_url}" novalidate id="self-assessment"' in page
 
 
 def test_upload_on_a_stale_page_keeps_the_typed_answers_and_uploads_nothing(
