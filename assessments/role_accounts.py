@@ -164,6 +164,31 @@ def name_and_email_checked(full_name: str, email: str) -> tuple[str, str]:
     return full_name, email
 
 
+ASSESSORS = (Role.Kind.NATIONAL, Role.Kind.SHA_STAFF)
+
+
+def _separation_refusal(*, user, email: str, scope: RoleScope) -> str | None:
+    """Those who assess PCTs (the national team, SHA staff) and those who answer for one (its
+    board) are kept apart: one account is never both. Why ``user`` may not join ``scope``,
+    or None."""
+    held = list(Role.objects.filter(user=user).select_related("sha", "pct"))
+    if scope.kind == Role.Kind.PCT_BOARD:
+        assessing = [role for role in held if role.kind in ASSESSORS]
+        if assessing:
+            return (
+                f"{email} ({user.get_username()}) is one of {RoleScope.of(assessing[0]).group}, "
+                "who assess PCTs: the same account cannot also act for a PCT's board. Use the "
+                "person's other address, or take that access away first."
+            )
+    elif boards := [role for role in held if role.kind == Role.Kind.PCT_BOARD]:
+        return (
+            f"{email} ({user.get_username()}) acts for {RoleScope.of(boards[0]).group}: the "
+            "same account cannot also assess PCTs. Use the person's other address, or take "
+            "that access away first."
+        )
+    return None
+
+
 @transaction.atomic
 def role_invite(
     *, scope: RoleScope, full_name: str, email: str, by: AbstractBaseUser | None
@@ -175,8 +200,9 @@ def role_invite(
     the role and its owner told by e-mail (with a fresh link if they never set a
     password). Refused (``ValidationError`` keyed by ``full_name`` or ``email``, nothing
     written) for an empty or too long name, an invalid address, a closed PCT, an account
-    that already has the role, or a deactivated account. Writes ``AccountChange`` (a new
-    account) and ``RoleChange`` rows.
+    that already has the role, a deactivated account, or an account on the other side of
+    the assessment (a board's for staff, staff's or the national team's for a board).
+    Writes ``AccountChange`` (a new account) and ``RoleChange`` rows.
     """
     full_name, email = name_and_email_checked(full_name, email)
     pct = scope.pct
@@ -211,6 +237,9 @@ def role_invite(
                 ]
             }
         )
+    separation = _separation_refusal(user=user, email=email, scope=scope)
+    if separation is not None:
+        raise ValidationError({"email": [separation]})
     role_grant(user=user, kind=scope.kind, sha=scope.sha, pct=pct, by=by)
     if user.has_usable_password():
         _tell_of_access(user=user, scope=scope, by=by)

@@ -12,9 +12,9 @@ into warnings).
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from assessments.models import Assessment, Stage
+from assessments.models import Assessment, Role, Stage
 from panels.models import JobRole, Person, Seat, SeatType
 
 # Seats may be changed until scoring opens; after that the server refuses.
@@ -79,7 +79,12 @@ def eligibility_q(*, seat_type: SeatType, assessment: Assessment) -> Q:
     if fits is None:
         return Q(pk__in=[])
     own_pct = Q(pct_id=assessment.pct_id)
-    return Q(job_role__in=list(seat_type.eligible_roles)) & fits & ~own_pct
+    board = Exists(
+        Role.objects.filter(
+            user_id=OuterRef("user_id"), kind=Role.Kind.PCT_BOARD, pct_id=assessment.pct_id
+        )
+    )
+    return Q(job_role__in=list(seat_type.eligible_roles)) & fits & ~own_pct & ~board
 
 
 def inactive_refusal(*, seat_type: SeatType, person: Person) -> Refusal | None:
@@ -110,6 +115,15 @@ def seat_types_open_to(person: Person, seat_types: list[SeatType]) -> list[SeatT
         for t in seat_types
         if person.job_role in t.eligible_roles and kinds.get(t.affiliation, False)
     ]
+
+
+def acts_for_board(person: Person, assessment: Assessment) -> bool:
+    """Whether the person's account holds the board role of the assessed PCT (one query)."""
+    if person.user_id is None:
+        return False
+    return Role.objects.filter(
+        user_id=person.user_id, kind=Role.Kind.PCT_BOARD, pct_id=assessment.pct_id
+    ).exists()
 
 
 def seat_refusals(
@@ -145,6 +159,14 @@ def seat_refusals(
                 "seat-eligibility",
                 f"{seat}: {_where(person)} is not eligible; this seat takes someone from "
                 f"{_lower_first(seat_type.get_affiliation_display())}.",
+            )
+        )
+    if acts_for_board(person, assessment):
+        refusals.append(
+            Refusal(
+                "own-organisation",
+                f"{seat}: {person.full_name} acts for the board of {assessment.pct}; nobody "
+                "may sit on the panel of a PCT whose board they act for.",
             )
         )
     taken = [s for s in other_seats if s.person_id == person.pk and s.seat_type_id != seat_type.pk]

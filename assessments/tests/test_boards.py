@@ -399,3 +399,31 @@ def test_a_files_preview_reads_the_same_queries_whatever_its_rows(
     # addresses (none here, so their roles need no query)
     with django_assert_num_queries(6):
         _upload(client, text)
+
+
+def test_those_who_assess_and_those_assessed_are_kept_apart(world):
+    """One account is never both a board's and SHA staff's or the national team's."""
+    world["staff_a"].email = "staff@alpha.nhs.uk"
+    world["staff_a"].save()
+    world["board_a"].email = "board@alpha.nhs.uk"
+    world["board_a"].save()
+
+    with pytest.raises(ValidationError) as as_board:
+        _invite(world["pct_a2"], world["national"], email="staff@alpha.nhs.uk")
+    with pytest.raises(ValidationError) as as_staff:
+        role_invite(
+            scope=RoleScope.staff(world["alpha"]),
+            full_name="B",
+            email="board@alpha.nhs.uk",
+            by=world["national"],
+        )
+
+    assert (
+        "who assess PCTs: the same account cannot also act for a PCT's board"
+        in (as_board.value.message_dict["email"][0])
+    )
+    assert (
+        "acts for the board of Alpha PCT: the same account cannot also assess PCTs"
+        in (as_staff.value.message_dict["email"][0])
+    )
+    assert RoleChange.objects.count() == 0

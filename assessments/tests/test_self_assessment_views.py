@@ -145,9 +145,7 @@ def test_page_offers_the_items_and_descriptors_of_the_rounds_framework(
     assert page.count("<legend") == len(codes) + len(area_codes)
 
 
-def test_every_id_on_the_page_is_unique_and_each_headline_light_has_its_label(
-    client, frameworks
-):
+def test_every_id_on_the_page_is_unique_and_each_headline_light_has_its_label(client, frameworks):
     """A sub-indicator's code (strategy_1) once gave its radios' container the id of its
     area's amber radio (id_strategy_1): the label "Amber" then chose nothing."""
     import collections

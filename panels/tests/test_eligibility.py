@@ -2,6 +2,7 @@
 
 import pytest
 
+from assessments.models import Role
 from panels.eligibility import (
     eligibility_q,
     reciprocal_chief_executives,
@@ -10,7 +11,12 @@ from panels.eligibility import (
 from panels.models import JobRole, Panel, Person, Seat
 from panels.selectors import eligible_people, reciprocal_warnings
 from panels.tests.formation_builders import build_region, person
-from tests.factories import AssessmentFactory, ExternalOrganisationFactory, SHAFactory
+from tests.factories import (
+    AssessmentFactory,
+    ExternalOrganisationFactory,
+    RoleFactory,
+    SHAFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +145,24 @@ def test_seat_refusals_refuses_the_assessed_pcts_own_people_once():
             "organisation.",
         )
     ]
+
+
+def test_seat_refusals_refuse_someone_who_acts_for_the_assessed_pcts_board():
+    """A clinician of another PCT given access to the assessed PCT's board pages would
+    score the PCT they answer for: refused, and not offered."""
+    region = build_region()
+    janet = region.people[2]
+    RoleFactory(kind=Role.Kind.PCT_BOARD, pct=region.pct, user=janet.user)
+
+    result = refusals(region, 2, janet)
+    offered = eligible_people(seat_type=region.seat_types[2], assessment=region.assessment)
+
+    assert [r.message for r in result] == [
+        f"Seat 2 (PEC chair or medical director of another PCT): {janet.full_name} acts for "
+        "the board of Assessed PCT; nobody may sit on the panel of a PCT whose board they "
+        "act for."
+    ]
+    assert janet not in offered
 
 
 def test_seat_refusals_one_person_one_seat():
