@@ -22,6 +22,17 @@ def confirmed(request: HttpRequest, field: str = CONFIRM_FIELD) -> bool:
     return request.POST.get(field, "") not in ("", "0")
 
 
+def checked_version(request: HttpRequest) -> int:
+    """The version of what the check page showed, carried back by its confirmation (the
+    ``version`` field), for the service to compare with the stored one: confirming acts on
+    exactly what was checked. 0 when missing or not a number (no stored version is 0, so
+    the check page comes again)."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return 0
+
+
 def confirmation_page(
     request: HttpRequest,
     *,

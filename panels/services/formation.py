@@ -92,7 +92,7 @@ def _check_seats_may_change(assessment: Assessment) -> None:
 def _seats(panel: Panel) -> list[Seat]:
     return list(
         Seat.objects.filter(panel=panel)
-        .select_related("seat_type", "person__pct")
+        .select_related("panel", "seat_type", "person__pct")
         .order_by("seat_type__number")
     )
 
@@ -342,14 +342,28 @@ def panel_open_scoring_check(*, assessment: Assessment) -> list[Seat]:
 
 
 @transaction.atomic
-def panel_open_scoring(*, assessment: Assessment, by: AbstractBaseUser | None) -> Assessment:
+def panel_open_scoring(
+    *,
+    assessment: Assessment,
+    by: AbstractBaseUser | None,
+    expected_version: int | None = None,
+) -> Assessment:
     """Open scoring: PANEL_FORMATION -> SCORING, once every seat is filled and eligible
     (``panel_open_scoring_check``, whose refusals it raises).
 
     Every seat holder is told by e-mail, queued for the worker once this commits. Refused
-    too with a ``ConflictError`` if the assessment changed.
+    too with a ``ConflictError`` if the assessment changed, or if the panel is no longer at
+    ``expected_version`` (the one its check page listed: its seats changed since).
     """
     assessment = Assessment.objects.select_related("pct__sha", "round").get(pk=assessment.pk)
+    if expected_version is not None:
+        panel = Panel.objects.select_for_update().filter(assessment=assessment).first()
+        if panel is not None and panel.version != expected_version:
+            raise ConflictError(
+                "The panel changed since you checked it (its seats were saved in another "
+                "window): scoring did not open. Check the panel below again.",
+                current=panel,
+            )
     panel_open_scoring_check(assessment=assessment)
     assessment_advance(
         assessment=assessment,

@@ -332,13 +332,25 @@ def consensus_record(
 
 
 @transaction.atomic
-def consensus_close(*, assessment: Assessment, by: AbstractBaseUser) -> Assessment:
-    """Close consensus: every item agreed with a rationale, every member done; on to moderation."""
+def consensus_close(
+    *, assessment: Assessment, by: AbstractBaseUser, expected_version: int | None = None
+) -> Assessment:
+    """Close consensus: every item agreed with a rationale, every member done; on to
+    moderation. Refused (``ConflictError``) if the panel is no longer at
+    ``expected_version``, the one whose ratings its check page listed."""
     if assessment.stage != Stage.CONSENSUS:
         raise TransitionError(
             f"Consensus can be closed only at panel consensus; this assessment is at "
             f"{assessment.get_stage_display()}."
         )
+    if expected_version is not None:
+        panel = Panel.objects.select_for_update().get(assessment=assessment)
+        if panel.version != expected_version:
+            raise ConflictError(
+                "The agreed ratings changed since you checked them (saved in another "
+                "window): consensus is not closed. Check them below again.",
+                current=panel,
+            )
     gaps = panel_view(assessment=assessment).consensus_gap_fields
     if gaps:
         # Keyed by the consensus form's field (``c5`` for a value, ``c5_rationale`` for a

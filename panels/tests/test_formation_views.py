@@ -200,6 +200,10 @@ def test_formation_panel_shows_the_reciprocal_warning(client):
 # --- The region list ------------------------------------------------------------------------
 
 
+def panel_version(region) -> int:
+    return Panel.objects.get(assessment=region.assessment).version
+
+
 def region_url(region, query=""):
     return f"/panels/{region.round.slug}/formation/{query}"
 
@@ -319,7 +323,8 @@ def test_open_scoring_advances_and_mails_every_member(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            url(region, "open-scoring"), {"next": region_url(region), "confirm": "1"}
+            url(region, "open-scoring"),
+            {"next": region_url(region), "confirm": "1", "version": str(panel_version(region))},
         )
 
     assert response["Location"] == region_url(region)
@@ -343,6 +348,33 @@ def test_open_scoring_first_shows_the_panel_and_who_is_told(client, mailoutbox):
         assert escape(seat) in page
     assert "Every member is e-mailed the deadline" in page
     assert f'name="next" value="{region_url(region)}"' in page  # "Go back" and the confirm
+    region.assessment.refresh_from_db()
+    assert region.assessment.stage == Stage.PANEL_FORMATION
+    assert mailoutbox == []
+
+
+def test_open_scoring_confirmed_after_the_seats_changed_shows_the_check_again(client, mailoutbox):
+    """The check page listed one panel; another window saved other seats before the
+    confirmation: scoring does not open, and the check page lists the panel as it is."""
+    region = build_region()
+    region.seated()
+    client.force_login(staff_of(region.sha_a))
+    check = client.post(url(region, "open-scoring"))
+    seen = dict(check.context["carry"])["version"]
+    other = person(JobRole.PEC_CHAIR, pct=region.other_pct_a, name="Olive Other")
+    colleague = Client()
+    colleague.force_login(staff_of(region.sha_a))
+    colleague.post(url(region, "formation"), seats_post(region, seat_2=str(other.pk)))
+
+    response = client.post(
+        url(region, "open-scoring"), {"confirm": "1", "version": seen, "next": ""}
+    )
+
+    assert response.status_code == 200
+    assert next(str(m) for m in response.context["messages"]).startswith(
+        "The panel changed since you checked it"
+    )
+    assert "Olive Other" in response.content.decode()  # the check as the panel now is
     region.assessment.refresh_from_db()
     assert region.assessment.stage == Stage.PANEL_FORMATION
     assert mailoutbox == []
@@ -379,7 +411,8 @@ def test_open_scoring_ignores_a_next_url_on_another_site(client):
     client.force_login(national())
 
     response = client.post(
-        url(region, "open-scoring"), {"next": "https://evil.example/", "confirm": "1"}
+        url(region, "open-scoring"),
+        {"next": "https://evil.example/", "confirm": "1", "version": str(panel_version(region))},
     )
 
     assert response["Location"] == url(region, "formation")
@@ -553,7 +586,8 @@ def test_open_scoring_is_saved_and_redirects_when_the_mail_server_fails(
     # run on leaving the block: a failure there would escape as the request's error.
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            url(region, "open-scoring"), {"next": region_url(region), "confirm": "1"}
+            url(region, "open-scoring"),
+            {"next": region_url(region), "confirm": "1", "version": str(panel_version(region))},
         )
 
     assert (response.status_code, response["Location"]) == (302, region_url(region))

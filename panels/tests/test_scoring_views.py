@@ -349,7 +349,11 @@ def test_chair_records_consensus_then_closes_it(client):
 
     assert check.context["button"] == "Confirm and close consensus"
     assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
-    response = client.post(url(panel, "consensus") + "close/", {"confirm": "1"}, follow=True)
+    response = client.post(
+        url(panel, "consensus") + "close/",
+        dict(check.context["carry"]) | {"confirm": "1"},
+        follow=True,
+    )
 
     assert [str(m) for m in response.context["messages"]][-1] == (
         "Consensus closed: the assessment has gone to regional moderation. Nobody was "
@@ -381,6 +385,33 @@ def test_save_and_close_saves_what_was_typed_then_lists_it_to_check(client):
     first = panel.competencies[0]
     assert f"Typed for {first.short_name}." in page
     assert {r.level for r in AgreedRating.objects.filter(competency__isnull=False)} == {3}
+    assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
+
+
+def test_closing_after_the_ratings_changed_in_another_window_shows_them_again(client):
+    """The check page listed one set of ratings; another window saved others before the
+    confirmation: consensus stays open and the check page lists the ratings as they are."""
+    panel = build_scoring_panel()
+    for seat in panel.seats:
+        submit(panel, seat)
+    client.force_login(panel.chair.person.user)
+    data = {"version": "1", "action": "close"}
+    for c in panel.competencies:
+        data |= {f"c{c.number}": "2", f"c{c.number}_rationale": "Checked."}
+    for a in panel.areas:
+        data |= {a.code: "amber", f"{a.code}_rationale": "Checked."}
+    check = client.post(url(panel, "consensus"), data)
+    elsewhere = data | {"version": "2", "action": "", "c1_rationale": "Changed elsewhere."}
+    client.post(url(panel, "consensus"), elsewhere)
+
+    response = client.post(
+        url(panel, "consensus") + "close/", dict(check.context["carry"]) | {"confirm": "1"}
+    )
+
+    assert response.status_code == 200
+    said = [str(m) for m in response.context["messages"]]  # the other save's, then this
+    assert said[-1].startswith("The agreed ratings changed since you checked them")
+    assert "Changed elsewhere." in response.content.decode()
     assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
 
 

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import regions_visible_to, round_by_slug, view_access
-from assessments.confirmation import confirmation_page, confirmed
+from assessments.confirmation import checked_version, confirmation_page, confirmed
 from assessments.exceptions import (
     ConflictError,
     TransitionError,
@@ -275,45 +275,58 @@ def open_scoring(request, assessment: Assessment):
     """Open scoring: the first POST shows who sits on the panel and will be e-mailed (or
     why scoring cannot open yet); the confirming one (``confirm``) opens it."""
     back = _back(request, _url("panels:formation_panel", assessment))
-    if not confirmed(request):
+    if confirmed(request):
         try:
-            seats = panel_open_scoring_check(assessment=assessment)
+            panel_open_scoring(
+                assessment=assessment,
+                by=request.user,
+                expected_version=checked_version(request),
+            )
         except TransitionError as exc:
             messages.error(request, str(exc))
             return redirect(back)
+        except ConflictError as exc:  # the panel changed since its check: check it again
+            messages.error(request, str(exc))
         except ValidationError as exc:
             return _open_refused(request, assessment, exc)
-        due = assessment.round.scoring_due
-        return confirmation_page(
-            request,
-            title=f"Open scoring for {assessment.pct.name}?",
-            happens=[
-                "The panel is fixed: "
-                + "; ".join(
-                    f"seat {seat.seat_type.number} ({seat.seat_type.name}): {seat.person.full_name}"
-                    for seat in seats
-                )
-                + ".",
-                "Each member can then score "
-                f"{assessment.pct.name} on their home page"
-                + (f", by {due:%-d %B %Y}." if due else "."),
-            ],
-            told="Every member is e-mailed the deadline and the link to their scoring page.",
-            button="Confirm and open scoring",
-            back=back,
-            carry={"next": request.POST.get("next", "")},
-        )
+        else:
+            messages.success(
+                request,
+                f"Scoring is open for {assessment.pct.name}; every member has been sent an e-mail.",
+            )
+            return redirect(back)
+    return _open_check(request, assessment, back=back)
+
+
+def _open_check(request, assessment: Assessment, *, back: str):
+    """The check page listing the panel as it is now, carrying its version so that the
+    confirmation opens scoring only for this panel; or why scoring cannot open yet."""
     try:
-        panel_open_scoring(assessment=assessment, by=request.user)
-    except (TransitionError, ConflictError, ValidationError) as exc:
-        for message in refusal_messages(exc):
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            f"Scoring is open for {assessment.pct.name}; every member has been sent an e-mail.",
-        )
-    return redirect(back)
+        seats = panel_open_scoring_check(assessment=assessment)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    except ValidationError as exc:
+        return _open_refused(request, assessment, exc)
+    due = assessment.round.scoring_due
+    return confirmation_page(
+        request,
+        title=f"Open scoring for {assessment.pct.name}?",
+        happens=[
+            "The panel is fixed: "
+            + "; ".join(
+                f"seat {seat.seat_type.number} ({seat.seat_type.name}): {seat.person.full_name}"
+                for seat in seats
+            )
+            + ".",
+            f"Each member can then score {assessment.pct.name} on their home page"
+            + (f", by {due:%-d %B %Y}." if due else "."),
+        ],
+        told="Every member is e-mailed the deadline and the link to their scoring page.",
+        button="Confirm and open scoring",
+        back=back,
+        carry={"next": request.POST.get("next", ""), "version": str(seats[0].panel.version)},
+    )
 
 
 @require_http_methods(["GET"])

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import view_access
-from assessments.confirmation import confirmation_page, confirmed
+from assessments.confirmation import checked_version, confirmation_page, confirmed
 from assessments.exceptions import (
     ConflictError,
     TransitionError,
@@ -308,6 +308,7 @@ def _close_check(request, assessment: Assessment):
         button="Confirm and close consensus",
         back=_url("panels:consensus", assessment),
         action=_url("panels:close_consensus", assessment),
+        carry={"version": str(assessment.panel.version)},
         template="panels/consensus_confirm.html",
         context={
             "assessment": assessment,
@@ -325,8 +326,16 @@ def close_consensus(request, assessment: Assessment):
     if not confirmed(request):
         return _close_check(request, assessment)
     try:
-        consensus_close(assessment=assessment, by=request.user)
-    except (TransitionError, ConflictError) as exc:
+        consensus_close(
+            assessment=assessment,
+            by=request.user,
+            expected_version=checked_version(request),
+        )
+    except ConflictError as exc:  # changed since the check page: check again
+        messages.error(request, str(exc))
+        assessment.panel.refresh_from_db()
+        return _close_check(request, assessment)
+    except TransitionError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
         return _close_refused(request, assessment, exc)
