@@ -380,6 +380,24 @@ def test_open_scoring_confirmed_after_the_seats_changed_shows_the_check_again(cl
     assert mailoutbox == []
 
 
+def test_save_the_seats_and_open_scoring_saves_what_was_chosen_then_checks(client, mailoutbox):
+    """Seats chosen but not saved are saved first (nothing chosen is lost), then the check
+    page lists them; nothing is sent until the confirmation."""
+    region = build_region()
+    client.force_login(staff_of(region.sha_a))
+
+    check = client.post(url(region, "formation"), seats_post(region) | {"action": "open"})
+
+    assert check.context["button"] == "Confirm and open scoring"
+    assert holders(region) == region.people
+    region.assessment.refresh_from_db()
+    assert region.assessment.stage == Stage.PANEL_FORMATION
+    assert mailoutbox == []
+    client.post(url(region, "open-scoring"), dict(check.context["carry"]) | {"confirm": "1"})
+    region.assessment.refresh_from_db()
+    assert region.assessment.stage == Stage.SCORING
+
+
 def test_open_scoring_refused_while_a_seat_is_empty(client, mailoutbox):
     region = build_region()
     panel = region.seated()

@@ -205,6 +205,11 @@ def formation_panel(request, assessment: Assessment):
                 posted.add_error(None, exc)
                 form = posted
             else:
+                if request.POST.get("action") == "open":  # saved first: nothing chosen is lost
+                    assessment.refresh_from_db()
+                    return _open_check(
+                        request, assessment, back=_url("panels:formation_panel", assessment)
+                    )
                 messages.success(request, f"Seats saved for {assessment.pct.name}.")
                 return redirect(_url("panels:formation_panel", assessment))
         else:
