@@ -301,10 +301,11 @@ def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) 
 
 def panel_open_scoring_check(*, assessment: Assessment) -> list[Seat]:
     """Whether scoring may open now: the panel's seats (with their people), or refused
-    with a ``ValidationError`` naming each empty seat (keyed by its form field), a ``SeatRefused`` naming each seat
-    whose holder is no longer eligible or has been deactivated (they could not log in to
-    score), a ``TransitionError`` at any stage but panel formation. Writes nothing: the
-    check-your-answers page asks it before ``panel_open_scoring`` asks it again."""
+    with a ``ValidationError`` naming each empty seat (keyed by its form field), a
+    ``SeatRefused`` naming each seat whose holder is no longer eligible, has no account or
+    has been deactivated (they could not log in to score), a ``TransitionError`` at any
+    stage but panel formation. Writes nothing: the check-your-answers page asks it before
+    ``panel_open_scoring`` asks it again."""
     if assessment.stage != Stage.PANEL_FORMATION:
         raise TransitionError(
             f"Scoring opens from {Stage.PANEL_FORMATION.label}; the assessment of "
@@ -327,6 +328,15 @@ def panel_open_scoring_check(*, assessment: Assessment) -> list[Seat]:
         )
     refusals = _refusals_for(assessment=assessment, seats=seats, wanted={})
     for seat in seats:
+        if seat.person is not None and seat.person.user_id is None:
+            refusals.setdefault(seat.seat_type.number, []).append(
+                Refusal(
+                    "no-account",
+                    f"Seat {seat.seat_type.number} ({seat.seat_type.name}): "
+                    f"{seat.person.full_name} has no account yet and could not log in to "
+                    "score; invite them on the people pages first.",
+                )
+            )
         if seat.person is not None and not seat.person.is_active:
             refusals.setdefault(seat.seat_type.number, []).append(
                 Refusal(

@@ -57,11 +57,19 @@ def _history(*, person: Person, action: str, by, note: str = "") -> None:
 
 
 def _email_free(*, email: str, person: Person) -> None:
-    """Refuse an e-mail address another account already uses (the person's own is fine)."""
+    """Refuse an e-mail address another person on the list already has, or that an account
+    belonging to another person uses (the person's own is fine). An account of nobody on
+    the list (a board member's, SHA staff's) is fine: inviting links the person to it."""
     if not email:
         return
-    other = email_in_use(email, exclude_pk=person.user_id)
-    if other is not None:
+    others = Person.objects.exclude(pk=person.pk) if person.pk else Person.objects.all()
+    twin = others.filter(email__iexact=email).first()
+    if twin is not None:
+        raise ValidationError(
+            {"email": [f"{email} is already the address of {twin.full_name} on the people list."]}
+        )
+    account = email_in_use(email, exclude_pk=person.user_id)
+    if account is not None and others.filter(user=account).exists():
         raise ValidationError(
             {"email": [f"The e-mail address {email} is already used by another account."]}
         )
@@ -164,15 +172,33 @@ def person_invite(
     """Make the person's account and e-mail them the link to set their password; a person
     invited before who never set a password gets a fresh link.
 
-    Refused (``ValidationError``) for a deactivated person, a person with no e-mail
-    address, one who already has a working account, or an e-mail address another account
-    uses (the message names it). Writes a ``PersonChange`` (invited).
+    When an account already uses the person's address (a board member's, SHA staff's), the
+    person is linked to it instead (a fresh link too if it never set a password). Refused
+    (``ValidationError``) for a deactivated person or account, a person with no e-mail
+    address, one who already has a working account, or an address another person's
+    account uses (the message names it). Writes a ``PersonChange`` (invited).
     """
     if not person.is_active:
         raise ValidationError(f"{person.full_name} is deactivated: reactivate them first.")
+    account = email_in_use(person.email) if person.user_id is None and person.email else None
     if person.user_id is not None:
         invitation = account_reinvite(user=person.user, by=by)
         note = "Sent a new link to set a password."
+    elif account is not None:
+        # Their address already has an account (a board member's, say): it becomes theirs
+        # here too, rather than a second account for the same person.
+        _email_free(email=person.email, person=person)
+        if not account.is_active:
+            raise ValidationError(
+                {"email": [f"The account that uses {person.email} is deactivated."]}
+            )
+        person.user = account
+        person.save(update_fields=["user"])
+        if account.has_usable_password():
+            invitation = Invitation(user=account, link="")
+        else:
+            invitation = account_reinvite(user=account, by=by)
+        note = f"Linked to the existing account {account.get_username()}."
     else:
         if not person.email:
             raise ValidationError(

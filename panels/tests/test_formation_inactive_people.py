@@ -128,3 +128,20 @@ def test_deactivating_someone_with_no_panel_at_work_says_nothing_more(client):
     response = client.post(f"/people/{region.people[2].pk}/deactivate/", follow=True)
 
     assert [m.level_tag for m in response.context["messages"]] == ["success"]
+
+
+def test_scoring_does_not_open_with_a_member_who_has_no_account():
+    region = build_region()
+    panel = region.seated()
+    member = region.people[3]
+    member.user = None
+    member.save(update_fields=["user"])
+
+    with pytest.raises(SeatRefused) as caught:
+        panel_open_scoring(assessment=region.assessment, by=UserFactory())
+
+    assert caught.value.message_dict["seat_3"] == [
+        f"Seat 3 ({region.seat_types[3].name}): {member.full_name} has no account yet and "
+        "could not log in to score; invite them on the people pages first."
+    ]
+    assert Seat.objects.get(panel=panel, seat_type__number=3).person == member

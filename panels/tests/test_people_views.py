@@ -162,15 +162,15 @@ def test_person_add_offers_staff_only_their_regions_organisations(client, world)
     assert Person.objects.filter(full_name="Sly").count() == 0
 
 
-def test_person_add_refuses_an_email_another_account_uses(client, world):
-    UserFactory(username="taken", email="taken@example.org")
+def test_person_add_refuses_an_address_of_someone_else_on_the_list(client, world):
+    """Two people of one address could never both be invited: refused, naming the other."""
     client.force_login(world["staff_a"])
 
     response = client.post(
         "/people/add/",
         {
             "full_name": "Copy Cat",
-            "email": "TAKEN@example.org",
+            "email": "ANN@example.nhs.uk",
             "organisation": f"sha-{world['alpha'].pk}",
             "job_role": JobRole.SHA_DIRECTOR,
         },
@@ -178,9 +178,29 @@ def test_person_add_refuses_an_email_another_account_uses(client, world):
 
     assert response.status_code == 200
     assert response.context["form"].errors == {
-        "email": ["The e-mail address TAKEN@example.org is already used by another account."]
+        "email": ["ANN@example.nhs.uk is already the address of Ann Alpha on the people list."]
     }
     assert Person.objects.filter(full_name="Copy Cat").count() == 0
+
+
+def test_person_add_takes_the_address_of_an_account_of_nobody_on_the_list(client, world):
+    """A PCT's chief executive who acts for its board is the natural seat-5 member of
+    another SHA's panels: their board account's address is theirs on the list too."""
+    UserFactory(username="board.ceo", email="ceo@example.nhs.uk")
+    client.force_login(world["staff_a"])
+
+    response = client.post(
+        "/people/add/",
+        {
+            "full_name": "Cy Chief",
+            "email": "ceo@example.nhs.uk",
+            "organisation": f"pct-{world['pct_a'].pk}",
+            "job_role": JobRole.CHIEF_EXECUTIVE,
+        },
+    )
+
+    assert response.status_code == 302
+    assert Person.objects.filter(full_name="Cy Chief").exists()
 
 
 def test_person_edit_saves_and_writes_what_changed(client, world):
@@ -273,18 +293,23 @@ def test_person_invite_makes_the_account_and_mails_a_link_that_works(
     )
 
 
-def test_person_invite_refused_when_the_email_is_another_accounts(client, world):
-    UserFactory(username="someone", email="ann@example.nhs.uk")
+def test_person_invite_links_the_account_already_using_their_address(client, world):
+    """No second account for the same person: their place on the list joins the account
+    (a board member's, say) that already uses their address."""
+    someone = UserFactory(username="someone", email="ann@example.nhs.uk")
     client.force_login(world["staff_a"])
 
     response = client.post(f"/people/{world['ann'].pk}/invite/", follow=True)
 
     assert [str(m) for m in response.context["messages"]] == [
-        "The e-mail address ann@example.nhs.uk is already used by another account (someone)."
+        "Ann Alpha already has an account (someone), which now holds their place on the "
+        "people list: they log in as usual."
     ]
     world["ann"].refresh_from_db()
-    assert world["ann"].user is None
-    assert PersonChange.objects.count() == 0
+    assert world["ann"].user == someone
+    assert list(PersonChange.objects.values_list("action", "note")) == [
+        ("invited", "Linked to the existing account someone.")
+    ]
 
 
 def test_person_deactivate_and_reactivate_close_and_open_the_account(client, world):

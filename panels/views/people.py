@@ -173,10 +173,14 @@ def person_invite_view(request, person: Person):
         for message in refusal_messages(exc):
             messages.error(request, message)
     else:
+        username = invitation.user.get_username()
         messages.success(
             request,
             f"Invitation sent to {person.full_name} at {invitation.user.email}, with a link "
-            f"to set a password. Their username is {invitation.user.get_username()}.",
+            f"to set a password. Their username is {username}."
+            if invitation.link
+            else f"{person.full_name} already has an account ({username}), which now holds "
+            "their place on the people list: they log in as usual.",
         )
     return redirect(_detail(person))
 

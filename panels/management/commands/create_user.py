@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from assessments.accounts import account_invite, role_grant
+from assessments.accounts import account_invite, email_in_use, role_grant
 from assessments.mail import mail_sent_at_once
 from assessments.models import PrimaryCareTrust, Role, StrategicHealthAuthority
 from panels.models import ExternalOrganisation, JobRole
@@ -160,6 +160,12 @@ class Command(BaseCommand):
                 f"--job-role: unknown job role “{options['job_role']}”; use one of: "
                 + ", ".join(JobRole.values)
                 + "."
+            )
+        taken = email_in_use(options["email"])
+        if taken is not None:  # the command makes an account: it never links to another
+            raise CommandError(
+                f"--email: The e-mail address {options['email']} is already used by another "
+                f"account ({taken.get_username()}); the people pages can link a person to it."
             )
         person = person_create(
             full_name=options["full_name"] or options["username"],
