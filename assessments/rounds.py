@@ -407,8 +407,8 @@ def _board_message(round_: AssessmentRound, pct: PrimaryCareTrust, to: list[str]
 @transaction.atomic
 def round_open(*, round_: AssessmentRound, shas, by: AbstractBaseUser | None) -> Opened:
     """Start self-assessment for every open PCT of ``shas`` that has no assessment in the
-    round yet, fix the round's framework, and e-mail each such PCT's board (one message per
-    PCT, to its board members, queued once this commits). Idempotent: a second call for the
+    round yet, fix the round's framework, and e-mail each such PCT's board members (a
+    message to each, queued once this commits). Idempotent: a second call for the
     same SHAs changes nothing and sends nothing."""
     if round_.published_at is not None:
         raise TransitionError(
@@ -448,10 +448,11 @@ def round_open(*, round_: AssessmentRound, shas, by: AbstractBaseUser | None) ->
     for role in Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct__in=pcts).select_related("user"):
         if role.user.email:
             recipients.setdefault(role.pct_id, []).append(role.user.email)
+    # One message to each board member: nobody sees who else was written to.
     messages = [
-        _board_message(round_, pct, sorted(set(recipients[pct.pk])))
+        _board_message(round_, pct, [address])
         for pct in pcts
-        if pct.pk in recipients
+        for address in sorted(set(recipients.get(pct.pk, ())))
     ]
     queued = mail_enqueue(messages=messages)
     untold = tuple(sorted(pct.name for pct in pcts if pct.pk not in recipients))

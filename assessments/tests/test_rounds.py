@@ -182,6 +182,21 @@ def new_round(last_year, national):
     )
 
 
+def test_round_open_writes_to_each_board_member_on_their_own(
+    new_round, national, mailoutbox, django_capture_on_commit_callbacks
+):
+    north = SHAFactory(ods_code="Q30")
+    pct = PCTFactory(sha=north, name="A")
+    _board(pct, "chair@example.org")
+    _board(pct, "clerk@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        opened = round_open(round_=new_round, shas=[north], by=national)
+
+    assert opened.messages == 2
+    assert sorted(m.to for m in mailoutbox) == [["chair@example.org"], ["clerk@example.org"]]
+
+
 def test_round_open_for_chosen_shas_creates_exactly_those_assessments_and_mails_each_board(
     new_round, national, mailoutbox, django_capture_on_commit_callbacks
 ):
