@@ -389,6 +389,7 @@ def test_save_the_seats_and_open_scoring_saves_what_was_chosen_then_checks(clien
     check = client.post(url(region, "formation"), seats_post(region) | {"action": "open"})
 
     assert check.context["button"] == "Confirm and open scoring"
+    assert check.context["action"] == url(region, "open-scoring")  # not the seats form's
     assert holders(region) == region.people
     region.assessment.refresh_from_db()
     assert region.assessment.stage == Stage.PANEL_FORMATION

@@ -330,6 +330,8 @@ def _open_check(request, assessment: Assessment, *, back: str):
         told="Every member is e-mailed the deadline and the link to their scoring page.",
         button="Confirm and open scoring",
         back=back,
+        # Shown from the seats form too: the confirmation goes to open scoring, always.
+        action=_url("panels:open_scoring", assessment),
         carry={"next": request.POST.get("next", ""), "version": str(seats[0].panel.version)},
     )
 

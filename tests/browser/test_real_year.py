@@ -316,9 +316,12 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
         page.locator(f"select[name=seat_{number}]").select_option(str(person.pk))
     page.locator("[data-test=seats-form] [type=submit]").click()
     expect(page.locator("[data-test=filled]")).to_have_text("5/5")
-    page.locator("[data-test=open-scoring]").click()
-    if page.locator("[data-test=confirm]").count():
-        page.locator("[data-test=confirm]").click()
+    page.locator("[data-test=open-scoring]").click()  # saves the seats, then the check page
+    expect(page.locator("[data-test=confirmation] h1")).to_have_text(
+        "Open scoring for Brighton and Hove City?"
+    )
+    page.locator("[data-test=confirm]").click()
+    expect(page.get_by_text("Scoring is open for Brighton and Hove City")).to_be_visible()
     assert Assessment.objects.get(round__slug=ROUND, pct__ods_code=PCT).stage == Stage.SCORING
 
     # The other seven PCTs, through the same services (see the module's docstring).
