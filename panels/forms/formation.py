@@ -85,6 +85,8 @@ class PanelSeatsForm(forms.Form):
             name = seat_field_name(seat_type)
             if name not in cleaned:
                 continue  # the field's own error is shown
+            if self.is_bound and name not in self.data:
+                continue  # not posted at all (not "Nobody yet"): the seat keeps its holder
             pk = cleaned[name]
             if pk is not None and pk not in found:
                 self.add_error(name, f"Seat {seat_type.number}: there is no such person.")

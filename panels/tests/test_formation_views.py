@@ -631,3 +631,15 @@ def test_history_queries_do_not_grow_with_changes(client, django_assert_num_quer
         response = client.get(url(region, "history"))
 
     assert len(response.context["entries"]) == 3 * changes
+
+
+def test_a_post_without_the_seat_fields_leaves_the_seats_as_they_are(client):
+    """Only a seat posted as "Nobody yet" (empty) is emptied; one not posted at all keeps
+    its holder (a form posted from elsewhere must never empty a panel)."""
+    region = build_region()
+    region.seated()
+    client.force_login(staff_of(region.sha_a))
+
+    client.post(url(region, "formation"), {"version": "1", "seat_2": ""})
+
+    assert holders(region) == {**region.people, 2: None}
