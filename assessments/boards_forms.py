@@ -15,6 +15,15 @@ class BoardsFilterForm(PctFilterForm):
     """The PCT list's filters (region, ODS code or name) and "only PCTs with no board
     account", the list of work to do after a round opens."""
 
+    # The list offers only the regions whose boards the user keeps (one, for SHA staff).
+    sha = forms.ChoiceField(
+        label="Region (SHA)",
+        required=False,
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a region whose board accounts you keep. "
+            "Choose a region from the list."
+        },
+    )
     without = forms.BooleanField(label="Only PCTs with no board account", required=False)
 
     def __init__(self, data=None, **kwargs):

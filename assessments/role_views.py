@@ -98,8 +98,9 @@ def remove(request, role: Role, *, back: str, context: dict):
         else:
             messages.success(request, f"{_name(role.user)} is no longer one of {scope.group}.")
         return redirect(back)
+    others = scope.roles().exclude(pk=role.pk).filter(user__is_active=True)
     return render(
         request,
         "roles/remove.html",
-        {"role": role, "scope": scope, "back": back, **context},
+        {"role": role, "scope": scope, "back": back, "last": not others.exists(), **context},
     )

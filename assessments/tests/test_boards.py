@@ -427,3 +427,22 @@ def test_those_who_assess_and_those_assessed_are_kept_apart(world):
         in (as_staff.value.message_dict["email"][0])
     )
     assert RoleChange.objects.count() == 0
+
+
+def test_another_regions_code_in_the_filter_is_said_so_beside_a_list_to_choose_from(client, world):
+    client.force_login(world["staff_a"])
+
+    response = client.get("/boards/", {"sha": "q35"})
+
+    page = response.content.decode()
+    assert "“Q35” is not a region whose board accounts you keep." in page
+    assert 'id="id_sha"' in page  # the summary's link has its field
+    assert _codes(response) == ["5AA", "5AB"]
+
+
+def test_removing_the_last_account_of_a_board_says_what_follows(client, world):
+    client.force_login(world["staff_a"])
+
+    page = client.get(f"/boards/5AA/{world['board_a'].pk}/remove/").content.decode()
+
+    assert "They are the last account of the board of Alpha PCT." in page

@@ -98,7 +98,11 @@ def test_rounds_pages_answer_the_national_team(client, new_round, national, url)
 def test_sha_staff_read_rounds_but_change_nothing(client, new_round, url, status):
     client.force_login(sha_staff())
 
-    assert client.get(url).status_code == status
+    response = client.get(url)
+
+    assert response.status_code == status
+    if status == 403:  # the site's page, saying why, not the browser's bare "Forbidden"
+        assert "You cannot change this" in response.content.decode()
     if url in POST_URLS:
         assert client.post(url, {"name": "x"}).status_code == 403
 
