@@ -40,6 +40,11 @@ def _when(value: datetime) -> str:
     return f"{timezone.localtime(value):%-d %B %Y at %H:%M}"
 
 
+# A year's results are published within months of its cross-check: a time further off than
+# this is a typing slip (a year of 9999, say).
+PUBLICATION_HORIZON = timedelta(days=3 * 365)
+
+
 def _next_minute(value: datetime) -> datetime:
     """``value`` if it falls on a whole minute, else the next whole minute: the earliest
     time the publication form (which takes minutes) can give that is not before it."""
@@ -60,6 +65,11 @@ def round_publication_check(
         )
     if published_at <= now:
         raise ValidationError("Choose a publication time in the future.")
+    if published_at > now + PUBLICATION_HORIZON:
+        raise ValidationError(
+            f"Choose a publication time within {PUBLICATION_HORIZON.days // 365} years: "
+            f"{_when(published_at)} is further off than any round's results would wait."
+        )
     behind = (
         Assessment.objects.filter(round=round_, stage__lt=Stage.FACTUAL_ACCURACY)
         .values("pct__sha__name")

@@ -74,10 +74,27 @@ class _MarksInvalid(forms.Form):
                     widget.attrs["class"] = f"{classes} is-invalid".strip()
 
 
+class UkDateTimeField(forms.DateTimeField):
+    """A date and time in UK time that says, in words, when the clocks make it impossible
+    (a time skipped in March) or ambiguous (one that happens twice in October)."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            if getattr(exc, "code", None) == "ambiguous_timezone":
+                raise forms.ValidationError(
+                    "The clocks change that night: this time does not exist or happens twice "
+                    "in the UK. Choose another time, such as 09:00.",
+                    code="ambiguous_timezone",
+                ) from None
+            raise
+
+
 class PublicationForm(_MarksInvalid):
     """The round's publication time, in UK time, to the minute (the browser's picker)."""
 
-    published_at = forms.DateTimeField(
+    published_at = UkDateTimeField(
         label="Publication time (UK time)",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(

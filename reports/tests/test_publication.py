@@ -248,7 +248,10 @@ def test_setting_the_time_asks_for_confirmation_first(client, ready_round):
 
     assert response.templates[0].name == "confirm.html"
     assert response.context["button"] == "Confirm and set the publication time"
-    assert response.context["carry"] == [("published_at", when.strftime("%Y-%m-%dT%H:%M"))]
+    assert response.context["carry"] == [
+        ("published_at", when.strftime("%Y-%m-%dT%H:%M")),
+        ("was", ""),  # no time set yet: confirming replaces nothing unseen
+    ]
     assert AssessmentRound.objects.get(pk=ready_round.pk).published_at is None
 
 
@@ -353,3 +356,40 @@ def test_withdrawal_of_an_unpublished_round_is_refused(ready_round):
 
     with pytest.raises(ValidationError, match="not published"):
         publication_withdraw(round_=ready_round, reason="Why not.", by=UserFactory())
+
+
+def test_confirming_after_a_colleague_set_another_time_replaces_nothing_unseen(client, ready_round):
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    mine = timezone.localtime(timezone.now() + datetime.timedelta(days=2))
+    check = client.post(
+        "/reports/publication/2009-10/", {"published_at": mine.strftime("%Y-%m-%dT%H:%M")}
+    )
+    theirs = timezone.now() + datetime.timedelta(days=3)
+    round_set_publication(round_=ready_round, published_at=theirs, by=UserFactory())
+
+    response = client.post(
+        "/reports/publication/2009-10/", dict(check.context["carry"]) | {"confirm": "1"}
+    )
+
+    [(_href, message)] = summary_entries(response.context["form"])
+    assert "Someone else set the publication time since you checked it" in message
+    assert AssessmentRound.objects.get(pk=ready_round.pk).published_at == theirs
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("2030-03-31T01:30", "The clocks change that night"),
+        ("9999-12-31T23:59", "Choose a publication time within 3 years"),
+    ],
+)
+def test_a_time_the_clocks_skip_or_years_away_is_refused_in_words(
+    client, ready_round, typed, message
+):
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.post("/reports/publication/2009-10/", {"published_at": typed})
+
+    [(_href, said)] = summary_entries(response.context["form"])
+    assert message in said
+    assert AssessmentRound.objects.get(pk=ready_round.pk).published_at is None

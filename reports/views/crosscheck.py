@@ -191,6 +191,12 @@ def _publication_page(request, round_: AssessmentRound, *, form=None, withdraw_f
     )
 
 
+def _stored_time(round_: AssessmentRound) -> str:
+    """The stored publication time as the check page carries it, to be compared when it is
+    confirmed: a colleague's change in between is not replaced unseen."""
+    return round_.published_at.isoformat() if round_.published_at else ""
+
+
 def _back_with(round_: AssessmentRound, **typed) -> str:
     """The publication page's address that fills its form with what was typed."""
     return f"{_publication_url(round_)}?{urlencode(typed)}"
@@ -209,6 +215,19 @@ def publication(request, round_: AssessmentRound):
         return _publication_page(request, round_, form=form)
     when = form.cleaned_data["published_at"]
     raw = f"{timezone.localtime(when):%Y-%m-%dT%H:%M}"
+    was = _stored_time(round_)
+    if confirmed(request) and request.POST.get("was", "") != was:
+        form.add_error(
+            "published_at",
+            "Someone else set the publication time since you checked it (it is now "
+            + (
+                f"{timezone.localtime(round_.published_at):%-d %B %Y at %H:%M}"
+                if was
+                else "not set"
+            )
+            + "): nothing was changed. Set yours again to replace it.",
+        )
+        return _publication_page(request, round_, form=form)
     try:
         if not confirmed(request):
             round_publication_check(round_=round_, published_at=when)
@@ -226,7 +245,7 @@ def publication(request, round_: AssessmentRound):
                 "e-mails each PCT board once with its links.",
                 button="Confirm and set the publication time",
                 back=_back_with(round_, published_at=raw),
-                carry={"published_at": raw},
+                carry={"published_at": raw, "was": was},
                 context={"undo_note": "Until that time you can still change it here."},
             )
         round_set_publication(round_=round_, published_at=when, by=request.user)
