@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -266,6 +267,61 @@ def round_rename(*, round_: AssessmentRound, name: str, by) -> AssessmentRound:
     round_change_record(round_=round_, field="name", old=old, new=name, by=by)
     figures_changed(round_ids=[round_.pk])
     return round_
+
+
+def round_discard_refusal(round_: AssessmentRound) -> str | None:
+    """Why ``round_`` may not be discarded, or None: only a round that never opened (no
+    PCT has started, nobody was told) goes; an opened round keeps its history for good."""
+    if round_.opened_at is not None or Assessment.objects.filter(round=round_).exists():
+        return (
+            f"{round_.slug} has opened: a round that PCTs have started keeps its history and "
+            "cannot be discarded."
+        )
+    return None
+
+
+@transaction.atomic
+def round_discard(*, round_: AssessmentRound, by: AbstractBaseUser) -> AssessmentRound | None:
+    """Discard a round created by mistake (a wrong year, say) before it opened: the round,
+    its own copy of the framework and its history go. A round that followed it is compared
+    with the round of the year before it instead (or with none), its history saying why.
+    The discarding itself is kept in Django's admin log (who, when, which round). Refused
+    (``TransitionError``) once the round has opened. Returns the round that followed it."""
+    round_ = AssessmentRound.objects.select_for_update().get(pk=round_.pk)
+    refusal = round_discard_refusal(round_)
+    if refusal is not None:
+        raise TransitionError(refusal)
+    following = AssessmentRound.objects.filter(previous=round_).first()
+    framework = round_.framework
+    slug, label = round_.slug, str(round_)
+    LogEntry.objects.log_actions(
+        user_id=by.pk,
+        queryset=[round_],
+        action_flag=DELETION,
+        change_message=f"Discarded round {slug} (never opened), with its framework copy.",
+        single_object=True,
+    )
+    round_.delete()
+    if not framework.rounds.exists():  # its own copy: nobody else uses it
+        framework.delete()
+    if following is not None:
+        following.refresh_from_db()
+        year_before = f"{int(following.slug[:4]) - 1}-{int(following.slug[:4]) % 100:02d}"
+        replacement = AssessmentRound.objects.filter(
+            slug=year_before, next_round__isnull=True
+        ).first()
+        following.previous = replacement
+        following.save(update_fields=["previous"])
+        round_change_record(
+            round_=following,
+            field="previous",
+            old=slug,
+            new=replacement.slug if replacement else "",
+            by=by,
+            reason=f"{label} was discarded.",
+        )
+        figures_changed(round_ids=[following.pk])
+    return following
 
 
 def timetable_order_errors(dates: dict[str, date | None]) -> dict[str, str]:

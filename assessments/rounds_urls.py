@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.round_new, name="new"),
     path("<slug:round_slug>/", views.round_detail, name="detail"),
     path("<slug:round_slug>/name/", views.round_name, name="name"),
+    path("<slug:round_slug>/discard/", views.round_discard_view, name="discard"),
     path("<slug:round_slug>/timetable/", views.round_timetable, name="timetable"),
     path("<slug:round_slug>/open/", views.round_open_view, name="open"),
     path("<slug:round_slug>/opened/", views.round_opened, name="opened"),

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.access import RoundItem, round_area, round_by_slug, round_competency, view_access
+from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import TransitionError, form_add_refusal, refusal_messages
 from assessments.models import AssessmentRound, Stage
 from assessments.rounds import (
@@ -23,6 +24,8 @@ from assessments.rounds import (
     round_area_edit,
     round_competency_edit,
     round_create,
+    round_discard,
+    round_discard_refusal,
     round_history,
     round_open,
     round_open_plan,
@@ -132,6 +135,56 @@ def round_name(request, round_: AssessmentRound):
                 messages.success(request, f"Renamed {round_.slug}: {round_.name}.")
             return redirect(_detail_url(round_))
     return render(request, "rounds/name.html", {"round": round_, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
+def round_discard_view(request, round_: AssessmentRound):
+    """Discard a round created by mistake, before it opens: GET asks (a check page), the
+    confirming POST discards; an opened round says why it cannot go."""
+    refusal = round_discard_refusal(round_)
+    if refusal is not None:
+        messages.error(request, refusal)
+        return redirect(_detail_url(round_))
+    if request.method == "POST" and confirmed(request):
+        try:
+            following = round_discard(round_=round_, by=request.user)
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+            return redirect(_detail_url(round_))
+        messages.success(
+            request,
+            f"{round_.name} ({round_.slug}) is discarded, with its copy of the framework."
+            + (
+                f" {following.slug} is now compared with "
+                + (following.previous.slug if following.previous else "no earlier round")
+                + "."
+                if following is not None
+                else ""
+            ),
+        )
+        return redirect(reverse("rounds:list"))
+    following = AssessmentRound.objects.filter(previous=round_).first()
+    return confirmation_page(
+        request,
+        title=f"Discard {round_.name} ({round_.slug})?",
+        happens=[
+            f"The round {round_.slug}, its copy of the framework (with any wording changed in "
+            "it) and its timetable are deleted. No PCT has started it and nobody was told.",
+            *(
+                [
+                    f"{following.slug}, which is compared with {round_.slug}, is compared with the "
+                    "round of the year before it instead (or with none)."
+                ]
+                if following is not None
+                else []
+            ),
+        ],
+        told="Nobody. The discarding is kept in the admin's log: who, when and which round.",
+        button=f"Confirm and discard {round_.slug}",
+        back=_detail_url(round_),
+        danger=True,
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -401,3 +401,59 @@ def test_round_framework_page_queries_do_not_grow_with_items(
         response = client.get("/rounds/2010-11/framework/")
 
     assert len(response.context["competencies"]) == items
+
+
+# --- Discarding a round created by mistake -------------------------------------------------
+
+
+def test_a_round_created_by_mistake_is_discarded_after_a_check_page(client, last_year, national):
+    """1999-00 typed for 2010-11, then 2010-11 created from its framework: 2010-11 was
+    compared with the mistake. Discarding it leaves 2010-11 compared with 2009-10."""
+    from django.contrib.admin.models import DELETION, LogEntry
+
+    from competencies.models import FrameworkVersion
+
+    mistake = round_create(
+        slug="1999-00", name="Typo", source=framework_source("2009-10"), by=national
+    )
+    last_year.delete()  # a new installation: no 2009-10 round yet, only its framework
+    real = round_create(
+        slug="2010-11", name="WCC 2010/11", source=framework_source("1999-00"), by=national
+    )
+    assert real.previous == mistake
+    AssessmentRoundFactory(slug="2009-10", framework=FrameworkVersion.objects.get(slug="2009-10"))
+    client.force_login(national)
+
+    check = client.get("/rounds/1999-00/discard/")
+    done = client.post("/rounds/1999-00/discard/", {"confirm": "1"}, follow=True)
+
+    assert check.context["button"] == "Confirm and discard 1999-00"
+    assert "2010-11, which is compared with 1999-00" in check.content.decode()
+    assert "Typo (1999-00) is discarded" in done.content.decode()
+    assert not AssessmentRound.objects.filter(slug="1999-00").exists()
+    assert not FrameworkVersion.objects.filter(slug="1999-00").exists()
+    real.refresh_from_db()
+    assert real.previous.slug == "2009-10"
+    assert list(real.changes.filter(field="previous").values_list("old_value", "new_value")) == [
+        ("1999-00", "2009-10")
+    ]
+    assert LogEntry.objects.get().action_flag == DELETION
+
+
+def test_an_opened_round_cannot_be_discarded(client, new_round, national):
+    AssessmentFactory(round=new_round)
+    client.force_login(national)
+
+    response = client.post("/rounds/2010-11/discard/", {"confirm": "1"}, follow=True)
+
+    assert "has opened: a round that PCTs have started keeps its history" in (
+        response.content.decode()
+    )
+    assert AssessmentRound.objects.filter(slug="2010-11").exists()
+
+
+def test_sha_staff_cannot_discard_a_round(client, new_round):
+    client.force_login(sha_staff())
+
+    assert client.post("/rounds/2010-11/discard/", {"confirm": "1"}).status_code == 403
+    assert AssessmentRound.objects.filter(slug="2010-11").exists()
