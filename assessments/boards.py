@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from assessments.models import PrimaryCareTrust, Role, StrategicHealthAuthority
+from assessments.organisations import PlanChangedError
 from assessments.reference import read_csv_text
 from assessments.role_accounts import (
     Counts,
@@ -215,10 +216,6 @@ def board_file_plan(*, user, text: str, filename: str) -> BoardFilePlan:
     if errors:
         return BoardFilePlan(invites=[], errors=errors)
     return BoardFilePlan(invites=invites, errors=[])
-
-
-class PlanChangedError(ValueError):
-    """The file would now do something other than what was previewed."""
 
 
 @transaction.atomic

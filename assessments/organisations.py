@@ -224,7 +224,8 @@ def pcts_file_plan(*, text: str, filename: str) -> PctFilePlan:
 
 
 class PlanChangedError(ValueError):
-    """The file would now change something other than what was previewed."""
+    """A previewed file would now do something other than what was previewed (a file of
+    PCTs here, a file of board members in ``assessments.boards``)."""
 
 
 @transaction.atomic

@@ -45,8 +45,10 @@ def group_page(request, scope: RoleScope, *, here: str, links, context: dict):
                     f"link to set a password e-mailed to {user.email}."
                 )
             else:
-                text = f"{_name(user)} already had an account ({username}) and is now one of {scope.group}"
-                text += (
+                text = (
+                    f"{_name(user)} already had an account ({username}) and is now one of "
+                    f"{scope.group}"
+                ) + (
                     f". They had not set a password, so a new link was e-mailed to {user.email}."
                     if access.link_sent
                     else f"; they were told by e-mail at {user.email}."

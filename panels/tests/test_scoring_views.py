@@ -333,6 +333,17 @@ def test_consensus_page_read_only_for_staff_of_the_sha_and_404_for_another_sha(c
     assert client.get(url(panel, "consensus")).status_code == 404
 
 
+def agreed(panel, *, level="2", light="amber", why) -> dict:
+    """The consensus form as the chair posts it: every competency at ``level``, every area
+    ``light``, each with the rationale ``why(item)`` (the item's short name or name)."""
+    data = {"version": "1"}
+    for c in panel.competencies:
+        data |= {f"c{c.number}": level, f"c{c.number}_rationale": why(c.short_name)}
+    for a in panel.areas:
+        data |= {a.code: light, f"{a.code}_rationale": why(a.name)}
+    return data
+
+
 def test_chair_records_consensus_then_closes_it(client):
     panel = build_scoring_panel()
     for seat in panel.seats:
@@ -370,11 +381,8 @@ def test_save_and_close_saves_what_was_typed_then_lists_it_to_check(client):
     for seat in panel.seats:
         submit(panel, seat)
     client.force_login(panel.chair.person.user)
-    data = {"version": "1", "action": "close"}
-    for c in panel.competencies:
-        data |= {f"c{c.number}": "3", f"c{c.number}_rationale": f"Typed for {c.short_name}."}
-    for a in panel.areas:
-        data |= {a.code: "green", f"{a.code}_rationale": f"Typed for {a.name}."}
+    data = agreed(panel, level="3", light="green", why=lambda item: f"Typed for {item}.")
+    data["action"] = "close"
 
     check = client.post(url(panel, "consensus"), data)
 
@@ -395,11 +403,7 @@ def test_closing_after_the_ratings_changed_in_another_window_shows_them_again(cl
     for seat in panel.seats:
         submit(panel, seat)
     client.force_login(panel.chair.person.user)
-    data = {"version": "1", "action": "close"}
-    for c in panel.competencies:
-        data |= {f"c{c.number}": "2", f"c{c.number}_rationale": "Checked."}
-    for a in panel.areas:
-        data |= {a.code: "amber", f"{a.code}_rationale": "Checked."}
+    data = agreed(panel, why=lambda item: "Checked.") | {"action": "close"}
     check = client.post(url(panel, "consensus"), data)
     elsewhere = data | {"version": "2", "action": "", "c1_rationale": "Changed elsewhere."}
     client.post(url(panel, "consensus"), elsewhere)
@@ -420,11 +424,9 @@ def test_save_and_close_with_a_gap_saves_the_rest_and_lists_the_gap(client):
     for seat in panel.seats:
         submit(panel, seat)
     client.force_login(panel.chair.person.user)
-    data = {"version": "1", "action": "close"}
-    for c in panel.competencies:
-        data |= {f"c{c.number}": "2", f"c{c.number}_rationale": "Agreed."}
+    data = agreed(panel, why=lambda item: "Agreed.") | {"action": "close"}
     for a in panel.areas:
-        data |= {a.code: "amber"}  # no rationale
+        del data[f"{a.code}_rationale"]  # no rationale
 
     response = client.post(url(panel, "consensus"), data)
 
