@@ -29,16 +29,30 @@ def organisation_key(person: Person) -> str:
 
 
 class PersonForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=200)
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=200,
+        error_messages={
+            "required": "Enter their full name.",
+            "max_length": "Enter a name of at most %(limit_value)d characters.",
+        },
+    )
     email = forms.EmailField(
         label="E-mail address",
         required=False,
         help_text="Needed to invite them: their link to set a password is sent here.",
+        error_messages={
+            "invalid": "Enter an e-mail address in the right form, like name@example.nhs.uk."
+        },
     )
     organisation = forms.ChoiceField(
         label="Organisation",
         help_text="Their own SHA or PCT, or an organisation outside the NHS (an "
         "international reviewer's health system, another industry).",
+        error_messages={
+            "required": "Choose their organisation.",
+            "invalid_choice": "Choose their organisation from the list.",
+        },
     )
     pct_code = forms.CharField(
         label="ODS code of the PCT",
@@ -51,6 +65,10 @@ class PersonForm(forms.Form):
         label="Job role",
         choices=[("", "— Choose —"), *JobRole.choices],
         help_text="Which seats they may hold depends on it.",
+        error_messages={
+            "required": "Choose their job role.",
+            "invalid_choice": "Choose their job role from the list.",
+        },
     )
     job_title = forms.CharField(label="Job title", max_length=200, required=False)
 

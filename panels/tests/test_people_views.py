@@ -157,7 +157,9 @@ def test_person_add_offers_staff_only_their_regions_organisations(client, world)
     page = response.content.decode()
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["organisation"]
-    assert '<a href="#id_organisation">Organisation: Select a valid choice.' in page
+    assert (
+        '<a href="#id_organisation">Organisation: Choose their organisation from the list.' in page
+    )
     assert "<title>Error: Add a person" in page
     assert Person.objects.filter(full_name="Sly").count() == 0
 
@@ -409,3 +411,16 @@ def test_only_the_national_team_adds_an_organisation_outside_the_nhs(client, wor
     assert response.status_code in (403, 404)
     assert not ExternalOrganisation.objects.filter(name="X").exists()
     assert 'data-test="organisation-add"' not in client.get("/people/").content.decode()
+
+
+def test_person_add_says_what_is_missing_in_the_sites_words(client, world):
+    client.force_login(world["staff_a"])
+
+    response = client.post("/people/add/", {"email": "not-an-address"})
+
+    assert dict(response.context["form"].errors) == {
+        "full_name": ["Enter their full name."],
+        "email": ["Enter an e-mail address in the right form, like name@example.nhs.uk."],
+        "organisation": ["Choose their organisation."],
+        "job_role": ["Choose their job role."],
+    }
