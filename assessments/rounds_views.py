@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.access import RoundItem, round_area, round_by_slug, round_competency, view_access
@@ -205,6 +206,15 @@ def round_timetable(request, round_: AssessmentRound):
             form_add_refusal(form, exc)
         else:
             messages.success(request, f"Saved the timetable of {round_.slug}.")
+            today = timezone.localdate()
+            past = [label for field, label in TIMETABLE_FIELDS.items()
+                    if form.dates.get(field) and form.dates[field] < today]  # fmt: skip
+            if past:  # allowed (a round entered afterwards), but worth a second look
+                messages.warning(
+                    request,
+                    f"Already past on {today:%-d %B %Y}: the {', the '.join(past)}. Boards "
+                    "and panels would be overdue from the start: check the year.",
+                )
             return redirect(_detail_url(round_))
     return render(request, "rounds/timetable.html", {"round": round_, "form": form})
 

@@ -211,6 +211,30 @@ def test_round_timetable_saves_dates_in_order(client, new_round, national):
     ]
 
 
+def test_a_timetable_already_past_is_saved_with_a_warning_naming_the_dates(
+    client, new_round, national
+):
+    client.force_login(national)
+    next_year = timezone.localdate().year + 1
+
+    response = client.post(
+        "/rounds/2010-11/timetable/",
+        {
+            "self_assessment_due": "2010-09-30",
+            "scoring_due": "2010-11-26",
+            "publication_due": f"{next_year}-02-15",
+            "factual_accuracy_working_days": "10",
+        },
+        follow=True,
+    )
+
+    said = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert said[0] == ("success", "Saved the timetable of 2010-11.")
+    assert said[1][0] == "warning"
+    assert "the self-assessment deadline, the scoring deadline. Boards" in said[1][1]
+    assert "target publication date" not in said[1][1]
+
+
 def test_round_timetable_lists_every_problem_at_once(client, new_round, national):
     client.force_login(national)
 
