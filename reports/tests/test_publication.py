@@ -343,6 +343,9 @@ def test_withdrawal_takes_the_round_offline_and_tells_the_boards(
         ("published_at", "withdrawn", "Wrong file.", national.pk)
     ]
     assert set(ready_round.assessments.values_list("stage", flat=True)) == {Stage.FACTUAL_ACCURACY}
+    history = client.get("/reports/publication/2009-10/").content.decode()
+    was = timezone.localtime(published)
+    assert f"Published {was:%-d %B %Y, %H:%M}, withdrawn" in history  # as pages write times
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
         Role.objects.filter(kind=Role.Kind.PCT_BOARD).values_list("user__email", flat=True)
     )

@@ -1,6 +1,8 @@
 """The national team's pages: the cross-check (all SHAs side by side; confirm a region or send
 it back) and the round's publication time."""
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -184,11 +186,23 @@ def _publication_page(request, round_: AssessmentRound, *, form=None, withdraw_f
             .select_related("sha")
             .order_by("sha__name"),
             "held_back": held_back,
-            "withdrawals": RoundChange.objects.filter(
-                round=round_, field="published_at", new_value="withdrawn"
-            ).select_related("changed_by"),
+            "withdrawals": [
+                (change, _as_written(change.old_value))
+                for change in RoundChange.objects.filter(
+                    round=round_, field="published_at", new_value="withdrawn"
+                ).select_related("changed_by")
+            ],
         },
     )
+
+
+def _as_written(stored: str) -> str:
+    """A time the round's history keeps as text (``2026-12-06 21:08``, UK time) written as
+    the pages write times ("6 December 2026, 21:08"); anything else as it is."""
+    try:
+        return f"{datetime.fromisoformat(stored):%-d %B %Y, %H:%M}"
+    except ValueError:
+        return stored
 
 
 def _stored_time(round_: AssessmentRound) -> str:
