@@ -495,6 +495,13 @@ def _priorities_parse(priorities: list[PriorityInput]) -> list[dict]:
     return parsed
 
 
+def outcome_priorities_check(priorities: list[PriorityInput]) -> None:
+    """The refusal ``outcome_priorities_save`` would give these rows (a ``ValidationError``
+    naming every bad row), writing nothing: a page refusing other answers says these too,
+    so that the board corrects everything at once."""
+    _priorities_parse(priorities)
+
+
 def _priority_line(fields: dict) -> str:
     return (
         f"{fields['indicator'].name}: {fields['baseline']} ({fields['baseline_year']}) "

@@ -32,6 +32,7 @@ from assessments.selectors import outcome_indicators, self_assessment_detail
 from assessments.services import (
     evidence_delete,
     evidence_upload,
+    outcome_priorities_check,
     self_assessment_save,
 )
 from competencies.models import Competency
@@ -118,6 +119,10 @@ def self_assessment(request, assessment: Assessment):
                 )
                 return redirect(_self_assessment_url(assessment))
         else:
+            try:  # every problem at once: the priorities' too, not after another try
+                outcome_priorities_check(posted.priorities())
+            except ValidationError as exc:
+                form_add_refusal(posted, exc)
             form = posted
     return _self_assessment_page(
         request,

@@ -286,6 +286,35 @@ def test_self_assessment_page_names_a_bad_priority_row(client, assessment, board
     assert stored(assessment) == []
 
 
+def test_submitting_with_blank_items_names_a_bad_priority_row_at_once(
+    client, assessment, board, indicators
+):
+    """Every problem at once: the blank items and the tick, and the priority too, so that
+    the board does not correct the page twice."""
+    client.force_login(board)
+
+    response = client.post(
+        _url(assessment),
+        {
+            "version": 0,
+            "action": "submit",
+            "p1_indicator": str(indicators[4].pk),
+            "p1_baseline_year": "2009-10",
+            "p1_baseline": "12",
+            "p1_target_year": "2008-09",
+            "p1_target": "abc",
+        },
+    )
+
+    form = response.context["form"]
+    assert form.non_field_errors() == [
+        "Priority 1 (Indicator 04): the target year 2008-09 is not after the baseline year; "
+        "the target 'abc' is not a number."
+    ]
+    assert "confirm" in form.errors  # the rest of the refusal is still there
+    assert stored(assessment) == []
+
+
 @pytest.mark.parametrize("n", [1, 3])
 def test_self_assessment_page_query_count_does_not_grow_with_priorities(
     client, assessment, board, indicators, django_assert_num_queries, n
