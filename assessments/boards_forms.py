@@ -79,5 +79,5 @@ class BoardFileForm(PctFileForm):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = (
             "Columns ods_code, full_name, email: a row per person (a board may have several). "
-            "UTF-8 CSV, up to 2,000 rows."
+            "UTF-8 CSV, up to 1,000 rows."
         )

@@ -446,3 +446,15 @@ def test_removing_the_last_account_of_a_board_says_what_follows(client, world):
     page = client.get(f"/boards/5AA/{world['board_a'].pk}/remove/").content.decode()
 
     assert "They are the last account of the board of Alpha PCT." in page
+
+
+def test_a_file_of_too_many_rows_is_refused_saying_how_many_at_most(client, world, monkeypatch):
+    monkeypatch.setattr("assessments.boards.BOARD_FILE_MAX_ROWS", 2)
+    client.force_login(world["staff_a"])
+    text = "ods_code,full_name,email\n" + "".join(
+        f"5AB,Person {n},p{n}@example.nhs.uk\n" for n in range(3)
+    )
+
+    assert _upload(client, text).context["plan"].errors == [
+        "boards.csv: 3 rows; load at most 2 at a time (split the file, by region say)."
+    ]
