@@ -49,6 +49,7 @@ __all__ = [
     "account_reinvite",
     "email_in_use",
     "invitation_link",
+    "name_parts",
     "role_grant",
     "role_revoke",
     "username_for",
@@ -79,6 +80,15 @@ def email_in_use(email: str, *, exclude_pk: int | None = None):
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     return others.order_by("pk").first()
+
+
+def name_parts(full_name: str) -> tuple[str, str]:
+    """The first and last names an account keeps, from a full name: the last word is the
+    last name (``"Mary Ann Smith"`` -> ``("Mary Ann", "Smith")``; one word is a first name)."""
+    words = full_name.split()
+    if len(words) < 2:
+        return " ".join(words), ""
+    return " ".join(words[:-1]), words[-1]
 
 
 def username_for(full_name: str) -> str:

@@ -31,6 +31,7 @@ from assessments.accounts import (
     account_invite,
     account_reinvite,
     email_in_use,
+    name_parts,
     role_grant,
     role_revoke,
     username_for,
@@ -127,13 +128,6 @@ class RoleAccess:
     link_sent: bool
 
 
-def _split_name(full_name: str) -> tuple[str, str]:
-    words = full_name.split()
-    if len(words) == 1:
-        return full_name, ""
-    return " ".join(words[:-1]), words[-1]
-
-
 def _tell_of_access(*, user, scope: RoleScope, by) -> None:
     context = {"user": user, "scope": scope, "by": by, "site_url": settings.SITE_URL}
     subject = render_to_string("email/role_access_subject.txt", context).strip()
@@ -213,7 +207,7 @@ def role_invite(
         )
     user = email_in_use(email)
     if user is None:
-        first_name, last_name = _split_name(full_name)
+        first_name, last_name = name_parts(full_name)
         invitation = account_invite(
             username=username_for(full_name),
             email=email,

@@ -117,3 +117,17 @@ def test_role_grant_refuses_a_role_held_already():
         role_grant(user=role.user, kind=Role.Kind.NATIONAL, by=None)
 
     assert RoleChange.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("full_name", "parts"),
+    [
+        ("Mary Ann  Smith", ("Mary Ann", "Smith")),
+        ("Cher", ("Cher", "")),
+        ("  ", ("", "")),
+    ],
+)
+def test_name_parts_keeps_the_last_word_as_the_last_name(full_name, parts):
+    from assessments.accounts import name_parts
+
+    assert name_parts(full_name) == parts

@@ -20,6 +20,7 @@ from assessments.accounts import (
     account_reactivate,
     account_reinvite,
     email_in_use,
+    name_parts,
     username_for,
 )
 from assessments.models import PrimaryCareTrust, StrategicHealthAuthority
@@ -204,12 +205,12 @@ def person_invite(
             raise ValidationError(
                 {"email": [f"{person.full_name} has no e-mail address: add one first."]}
             )
-        words = person.full_name.split()
+        first_name, last_name = name_parts(person.full_name)
         invitation = account_invite(
             username=username or username_for(person.full_name),
             email=person.email,
-            first_name=" ".join(words[:-1]) if len(words) > 1 else person.full_name,
-            last_name=words[-1] if len(words) > 1 else "",
+            first_name=first_name,
+            last_name=last_name,
             by=by,
         )
         person.user = invitation.user

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from assessments.accounts import account_invite, email_in_use, role_grant
+from assessments.accounts import account_invite, email_in_use, name_parts, role_grant
 from assessments.mail import mail_sent_at_once
 from assessments.models import PrimaryCareTrust, Role, StrategicHealthAuthority
 from panels.models import ExternalOrganisation, JobRole
@@ -127,12 +127,12 @@ class Command(BaseCommand):
             raise CommandError(f"{extra[0]}: not used with --role {options['role']}.")
         if options["organisation"]:
             raise CommandError(f"--organisation: not used with --role {options['role']}.")
-        name = (options["full_name"] or "").split()
+        first_name, last_name = name_parts(options["full_name"] or "")
         invitation = account_invite(
             username=options["username"],
             email=options["email"],
-            first_name=" ".join(name[:-1]) if len(name) > 1 else " ".join(name),
-            last_name=name[-1] if len(name) > 1 else "",
+            first_name=first_name,
+            last_name=last_name,
             by=None,
         )
         role_grant(user=invitation.user, kind=kind, sha=sha, pct=pct, by=None)
