@@ -177,6 +177,13 @@ def is_held_back(assessment: Assessment) -> bool:
     return window_for(assessment).unanswered > 0
 
 
+def report_is_draft(assessment: Assessment) -> bool:
+    """Whether the assessment's report is still the board's draft: before its round's
+    publication, or after it while an unanswered comment holds it back. A draft shows no
+    rank and no comparison, which would reveal other PCTs' results."""
+    return not assessment.round.is_published() or is_held_back(assessment)
+
+
 def comments_for(assessment: Assessment) -> QuerySet[FactualAccuracyComment]:
     return (
         FactualAccuracyComment.objects.filter(assessment=assessment)

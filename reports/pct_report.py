@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from assessments.factual_accuracy import is_held_back
+from assessments.factual_accuracy import is_held_back, report_is_draft
 from assessments.models import (
     AgreedRating,
     Assessment,
@@ -140,10 +140,9 @@ class PctReport:
 
     @property
     def is_draft(self) -> bool:
-        """Before publication, or while held back: the board's draft. A draft shows no rank
-        and no comparison with England or the SHA, which would reveal other PCTs' results
-        before they are published."""
-        return self.held_back or not self.assessment.round.is_published()
+        """The board's draft (``report_is_draft``): no rank and no comparison with England
+        or the SHA, which would reveal other PCTs' results before they are published."""
+        return report_is_draft(self.assessment)
 
     @property
     def flags(self) -> list[ReportItem]:
@@ -168,7 +167,7 @@ def pct_report(*, assessment: Assessment) -> PctReport:
 
     round_ = assessment.round
     held_back = is_held_back(assessment)
-    draft = held_back or not round_.is_published()
+    draft = report_is_draft(assessment)
     items = framework_items(round_.framework)
     ratings = {
         rating_key(r): r

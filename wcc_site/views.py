@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from assessments.access import rounds_visible_to, view_access
-from assessments.factual_accuracy import window_for, windows_prefetch
+from assessments.factual_accuracy import report_is_draft, windows_prefetch
 from assessments.models import Stage
 from assessments.selectors import board_pcts, national_overview, user_scope
 from panels.selectors import panel_members_with_accounts, seats_for_user
@@ -108,9 +108,9 @@ class HomeView(TemplateView):
             for a in pct.assessments.all()
             if a.stage == Stage.FACTUAL_ACCURACY or a.round.is_published()
         )
-        for pct in board:  # the board reads its draft until published, or while held back
+        for pct in board:  # its report link says "draft" when the file served is one
             for a in pct.assessments.all():
-                a.report_is_draft = not a.round.is_published() or window_for(a).unanswered > 0
+                a.report_is_draft = report_is_draft(a)
         context.update(
             scope=scope,
             seats=seats,
