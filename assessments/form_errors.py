@@ -12,6 +12,23 @@ label) so that a message already naming the item is not prefixed again.
 from django import forms
 
 
+class MarksInvalid(forms.Form):
+    """A form whose fields are laid out by hand (``includes/field_error.html``; crispy marks
+    its own): each field with an error, from validation or from a service's refusal put on
+    it later (``form_add_refusal``), gets Bootstrap's ``is-invalid``. (The GET filter
+    forms validate in their ``__init__``, their filters being read from ``cleaned_data``
+    without ``is_valid``, and mark their fields there.)"""
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                classes = widget.attrs.get("class", "")
+                if "is-invalid" not in classes.split():
+                    widget.attrs["class"] = f"{classes} is-invalid".strip()
+
+
 def field_anchor(bound_field: forms.BoundField) -> str:
     """The id an error links to: the input, or for radios and tick lists the first option."""
     widget = bound_field.field.widget

@@ -6,6 +6,8 @@ from pathlib import Path
 from crispy_forms.helper import FormHelper
 from django import forms
 
+from assessments.form_errors import MarksInvalid
+
 # A whole round's league table with every rationale is about 0.9 MB (the 2009-10 demo); the
 # file waits in the session between preview and confirm, so the limit is kept small.
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
@@ -60,20 +62,6 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-class _MarksInvalid(forms.Form):
-    """A form laid out by hand (``includes/field_error.html``): each field with an error,
-    from validation or from a service's refusal, is marked ``is-invalid``."""
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                classes = widget.attrs.get("class", "")
-                if "is-invalid" not in classes.split():
-                    widget.attrs["class"] = f"{classes} is-invalid".strip()
-
-
 class UkDateTimeField(forms.DateTimeField):
     """A date and time in UK time that says, in words, when the clocks make it impossible
     (a time skipped in March) or ambiguous (one that happens twice in October)."""
@@ -91,7 +79,7 @@ class UkDateTimeField(forms.DateTimeField):
             raise
 
 
-class PublicationForm(_MarksInvalid):
+class PublicationForm(MarksInvalid):
     """The round's publication time, in UK time, to the minute (the browser's picker)."""
 
     published_at = UkDateTimeField(
@@ -108,7 +96,7 @@ class PublicationForm(_MarksInvalid):
     )
 
 
-class WithdrawForm(_MarksInvalid):
+class WithdrawForm(MarksInvalid):
     reason = forms.CharField(
         label="Why the publication is withdrawn (the boards read this)",
         max_length=2000,
