@@ -19,6 +19,7 @@ Both files are safe to open in a spreadsheet (OWASP "CSV injection"): no text a 
 """
 
 import math
+import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -108,25 +109,39 @@ def xlsx_file(
     worksheet.freeze_panes = "D2"  # keep rank, ODS code and PCT name in view
     bold = Font(bold=True)
     first = True
-    for chunk in chunks:
-        if first:
-            first = False
-            missing = [c for c in chunk.columns if str(c) not in widths]
-            widths = {**column_widths(chunk[missing]), **widths}
-            for index, column in enumerate(chunk.columns, start=1):
-                worksheet.column_dimensions[get_column_letter(index)].width = widths[str(column)]
-            worksheet.append([_text_cell(worksheet, str(c), font=bold) for c in chunk.columns])
-        chunk = _texts(chunk, spreadsheet_text)
-        for row in zip(*(chunk[c].tolist() for c in chunk.columns), strict=True):
-            worksheet.append([_xlsx_value(worksheet, v) for v in row])
     file = tempfile.TemporaryFile()  # noqa: SIM115 (returned open: the caller closes it)
     try:
+        for chunk in chunks:
+            if first:
+                first = False
+                missing = [c for c in chunk.columns if str(c) not in widths]
+                widths = {**column_widths(chunk[missing]), **widths}
+                for index, column in enumerate(chunk.columns, start=1):
+                    letter = get_column_letter(index)
+                    worksheet.column_dimensions[letter].width = widths[str(column)]
+                worksheet.append([_text_cell(worksheet, str(c), font=bold) for c in chunk.columns])
+            chunk = _texts(chunk, spreadsheet_text)
+            for row in zip(*(chunk[c].tolist() for c in chunk.columns), strict=True):
+                worksheet.append([_xlsx_value(worksheet, v) for v in row])
         book.save(file)
     except BaseException:
         file.close()
+        _discard_rows_written(worksheet)
         raise
     file.seek(0)
     return file
+
+
+def _discard_rows_written(worksheet) -> None:
+    """Remove the file openpyxl's write-only sheet streams its rows to. ``book.save``
+    removes it when the workbook is written, but a failure half-way (a chunk's query
+    failing) would leave it in the temporary folder until the worker process exits: a
+    long-lived web worker would gather one per failed download. openpyxl offers no public
+    way to abandon a write-only workbook, hence its ``_writer``."""
+    writer = getattr(worksheet, "_writer", None)
+    if writer is not None and isinstance(writer.out, str) and os.path.exists(writer.out):
+        worksheet.close()  # ends the XML it streams, closing the file
+        writer.cleanup()
 
 
 def _blank(value) -> bool:

@@ -6,6 +6,7 @@ in its order, with a header even when there are no rows.
 
 import csv
 import io
+import tempfile
 
 import pandas as pd
 import pytest
@@ -107,6 +108,23 @@ def test_a_column_the_widths_lack_takes_the_first_chunks():
 
     assert (sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width) == (30, 14)
     assert sheet["A1"].font.b and sheet.freeze_panes == "D2"
+
+
+def test_a_failure_half_way_leaves_no_temporary_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    frame = pd.DataFrame({"ods_code": ["5AA", "5AB"], "pct": ["A", "B"]})
+
+    def chunks():
+        yield frame
+        raise RuntimeError("the next chunk's query failed")
+
+    with pytest.raises(RuntimeError):
+        xlsx_file(chunks(), widths=column_widths(frame))
+
+    assert list(tmp_path.iterdir()) == []
+    with xlsx_file([frame], widths=column_widths(frame)) as file:
+        assert load_workbook(file).active["A2"].value == "5AA"
+    assert list(tmp_path.iterdir()) == []  # the returned file has no name on disk
 
 
 def test_the_rationales_csv_is_streamed_row_for_row(client, demo):
