@@ -171,22 +171,24 @@ def sha_by_code(*, sha_code: str) -> StrategicHealthAuthority | None:
 
 
 def board_role(*, ods: str, pk: int) -> Role | None:
-    """The board role of account ``pk`` for the PCT ``ods``."""
+    """The board role of account ``pk`` for the PCT ``ods``. (``user__pk``, here and below,
+    not ``user_id``: Django finds no row for a number too large for the column when the
+    lookup is on the key itself, where ``user_id`` raises ``OverflowError`` on SQLite.)"""
     roles = Role.objects.select_related("user", "pct__sha")
-    return roles.filter(kind=Role.Kind.PCT_BOARD, pct__ods_code=ods.upper(), user_id=pk).first()
+    return roles.filter(kind=Role.Kind.PCT_BOARD, pct__ods_code=ods.upper(), user__pk=pk).first()
 
 
 def staff_role(*, sha_code: str, pk: int) -> Role | None:
     """The SHA staff role of account ``pk`` for the SHA ``sha_code``."""
     roles = Role.objects.select_related("user", "sha")
     return roles.filter(
-        kind=Role.Kind.SHA_STAFF, sha__ods_code=sha_code.upper(), user_id=pk
+        kind=Role.Kind.SHA_STAFF, sha__ods_code=sha_code.upper(), user__pk=pk
     ).first()
 
 
 def national_role(*, pk: int) -> Role | None:
     """The national team role of account ``pk``."""
-    return Role.objects.select_related("user").filter(kind=Role.Kind.NATIONAL, user_id=pk).first()
+    return Role.objects.select_related("user").filter(kind=Role.Kind.NATIONAL, user__pk=pk).first()
 
 
 def assessment_by_pct(*, round_slug: str, ods: str) -> Assessment | None:

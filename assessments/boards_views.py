@@ -29,7 +29,7 @@ from assessments.boards_forms import BoardFileForm, BoardsFilterForm
 from assessments.models import PrimaryCareTrust, Role
 from assessments.paging import page_of, paging_context
 from assessments.role_accounts import RoleScope
-from assessments.role_views import group_page, new_link, remove
+from assessments.role_views import group_page, new_link, not_in_group, remove
 
 app_name = "boards"
 
@@ -154,18 +154,24 @@ def board_pct(request, pct: PrimaryCareTrust):
 
 
 @require_POST
-@view_access(MANAGE, lookup=board_role)
-def board_reinvite(request, role: Role):
+@view_access(MANAGE, lookup=pct_by_code)
+def board_reinvite(request, pct: PrimaryCareTrust, pk: int):
     """A new set-password link for a board account whose owner has not set a password."""
-    return new_link(request, role, back=_pct_url(role.pct))
+    role = board_role(ods=pct.ods_code, pk=pk)
+    if role is None:
+        return not_in_group(request, RoleScope.board(pct), back=_pct_url(pct))
+    return new_link(request, role, back=_pct_url(pct))
 
 
 @require_http_methods(["GET", "POST"])
-@view_access(MANAGE, lookup=board_role)
-def board_remove(request, role: Role):
+@view_access(MANAGE, lookup=pct_by_code)
+def board_remove(request, pct: PrimaryCareTrust, pk: int):
     """Check, then take the board role away (GET asks, POST does it)."""
-    crumbs = [*_crumbs(), (role.pct.name, _pct_url(role.pct))]
-    return remove(request, role, back=_pct_url(role.pct), context={"crumbs": crumbs})
+    role = board_role(ods=pct.ods_code, pk=pk)
+    if role is None:
+        return not_in_group(request, RoleScope.board(pct), back=_pct_url(pct))
+    crumbs = [*_crumbs(), (pct.name, _pct_url(pct))]
+    return remove(request, role, back=_pct_url(pct), context={"crumbs": crumbs})
 
 
 urlpatterns = [

@@ -69,6 +69,19 @@ def group_page(request, scope: RoleScope, *, here: str, links, context: dict):
     )
 
 
+def not_in_group(request, scope: RoleScope, *, back: str):
+    """A "new link" or "remove" for an account that is not (or no longer) one of the group,
+    typically from a page left open while a colleague took its access away: say so and go
+    back to the group's page, which shows it as it now is. Only reached by someone who may
+    manage the group; anyone else had 404 for the group itself."""
+    messages.info(
+        request,
+        f"That account is not one of {scope.group}: its access may have been taken away "
+        "since the page was loaded. Nothing was changed.",
+    )
+    return redirect(back)
+
+
 def new_link(request, role: Role, *, back: str):
     """A new set-password link for an account whose owner has not set a password."""
     user = role.user

@@ -136,12 +136,13 @@ def _pk(subject: Subject, url: Url):
     lookup = getattr(getattr(url.callback, "access", None), "lookup", None)
     if getattr(lookup, "__name__", "") == "person_by_pk":
         return subject.person_pk
-    if getattr(lookup, "__name__", "") == "board_role":
+    # The accounts pages look up their group (PCT, SHA) and then the account in it.
+    if url.name.startswith("boards:"):
         return subject.board_pk
-    if getattr(lookup, "__name__", "") == "staff_role":
-        return subject.staff_pk
-    if getattr(lookup, "__name__", "") == "national_role":
+    if url.name.startswith("staff:national_"):
         return subject.national_pk
+    if url.name.startswith("staff:"):
+        return subject.staff_pk
     if getattr(lookup, "__name__", "") in ("document_by_pk", "panel_document"):
         return subject.evidence_pk
     raise LookupError(f"{url.name}: which object does its `pk` name? Teach tests/matrix._pk")

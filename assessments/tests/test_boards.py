@@ -269,7 +269,23 @@ def test_a_new_link_and_removing_access_from_the_pct_page(
     response = client.post(f"/boards/5AA/{waiting.pk}/remove/")
     assert response["Location"] == "/boards/5AA/"
     assert not Role.objects.filter(user=waiting, kind=BOARD).exists()
-    assert client.get(f"/boards/5AA/{waiting.pk}/remove/").status_code == 404
+
+
+def test_a_stale_tabs_new_link_or_removal_of_an_account_already_removed_says_so(client, world):
+    """A colleague took the access away while this page was open: say so, change nothing."""
+    gone = world["board_a"]
+    Role.objects.filter(user=gone, kind=BOARD).delete()
+    client.force_login(world["staff_a"])
+
+    for response in (
+        client.get(f"/boards/5AA/{gone.pk}/remove/", follow=True),
+        client.post(f"/boards/5AA/{gone.pk}/remove/", follow=True),
+        client.post(f"/boards/5AA/{gone.pk}/new-link/", follow=True),
+        client.get("/boards/5AA/99999999999999999999/remove/", follow=True),
+    ):
+        assert response.redirect_chain == [("/boards/5AA/", 302)]
+        assert "That account is not one of the board of " in response.content.decode()
+    assert len(mail.outbox) == 0 and not RoleChange.objects.exists()
 
 
 # --- A file of board members --------------------------------------------------------------

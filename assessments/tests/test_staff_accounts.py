@@ -113,10 +113,19 @@ def test_removing_an_sha_staff_role_after_the_check_page(client, world):
     assert response["Location"] == "/staff/Q34/"
     assert not Role.objects.filter(user=world["staff_a"]).exists()
     assert RoleChange.objects.get().action == RoleChange.Action.REVOKED
-    assert client.get(path).status_code == 404  # the role is gone
+    again = client.get(path, follow=True)  # the role is gone: a stale tab's link says so
+    assert again.redirect_chain == [("/staff/Q34/", 302)]
+    assert "That account is not one of the staff of " in again.content.decode()
 
 
-def test_a_staff_role_of_another_sha_is_404_under_this_one(client, world):
+def test_a_staff_role_of_another_sha_is_not_one_of_this_ones(client, world):
     client.force_login(world["national"])
 
-    assert client.get(f"/staff/Q35/{world['staff_a'].pk}/remove/").status_code == 404
+    for path in (
+        f"/staff/Q35/{world['staff_a'].pk}/remove/",
+        f"/staff/national/{world['staff_a'].pk}/remove/",
+        "/staff/national/99999999999999999999/remove/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"] != path
+    assert Role.objects.filter(user=world["staff_a"]).exists()
