@@ -26,6 +26,7 @@ from assessments.reference import read_csv_text
 from assessments.role_accounts import (
     Counts,
     RoleScope,
+    board_refusals,
     name_and_email_checked,
     role_counts,
     role_invite,
@@ -98,6 +99,7 @@ class PlannedInvite:
     email: str
     account: str  # the username of the account already using the address, or ""
     already: bool  # that account already has the board's access: nothing to do
+    same_as: int | None = None  # a new address an earlier row gives an account: that row
 
     @property
     def what(self) -> str:
@@ -105,6 +107,8 @@ class PlannedInvite:
             return f"Already has access ({self.account}): nothing to do"
         if self.account:
             return f"Their account {self.account} is given access and told"
+        if self.same_as is not None:
+            return f"The new account of row {self.same_as} is given access too"
         return "A new account, and a link to set a password"
 
 
@@ -124,7 +128,9 @@ class BoardFilePlan:
     @property
     def signature(self) -> str:
         """A digest of what would be done, so that confirming does only what was previewed."""
-        data = [[i.row, i.pct.ods_code, i.full_name, i.email, i.account] for i in self.to_do]
+        data = [
+            [i.row, i.pct.ods_code, i.full_name, i.email, i.account, i.same_as] for i in self.to_do
+        ]
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()
 
 
@@ -162,9 +168,11 @@ def board_file_plan(*, user, text: str, filename: str) -> BoardFilePlan:
             kind=BOARD, user__in=accounts.values(), pct__in=pcts.values()
         ).values_list("user_id", "pct_id")
     )
+    refused = board_refusals(accounts.values(), pcts.values())
     errors: list[str] = []
     invites: list[PlannedInvite] = []
     seen: dict[tuple[str, str], int] = {}
+    new: dict[str, tuple[int, str]] = {}  # a new address: its first row and name
     for number, row in rows:
         where = f"{filename}: row {number}"
         code = (row.get("ods_code") or "").strip().upper()
@@ -206,6 +214,16 @@ def board_file_plan(*, user, text: str, filename: str) -> BoardFilePlan:
                 f"({account.get_username()}) is deactivated"
             )
             continue
+        if account is not None and (why := refused.get((account.pk, pct.pk))):
+            errors.append(f"{where}, column email: {email} ({account.get_username()}) {why}")
+            continue
+        first = new.setdefault(email.lower(), (number, full_name)) if account is None else None
+        if first is not None and first[0] != number and first[1].casefold() != full_name.casefold():
+            errors.append(
+                f"{where}, column full_name: {email} is {first[1]} in row {first[0]}; one "
+                "address is one person's account"
+            )
+            continue
         invites.append(
             PlannedInvite(
                 row=number,
@@ -214,6 +232,7 @@ def board_file_plan(*, user, text: str, filename: str) -> BoardFilePlan:
                 email=email,
                 account=account.get_username() if account else "",
                 already=account is not None and (account.pk, pct.pk) in holding,
+                same_as=first[0] if first is not None and first[0] != number else None,
             )
         )
     if errors:

@@ -52,6 +52,10 @@ class PctForm(_Form):
 class PctFileForm(_Form):
     file = forms.FileField(
         label="CSV file",
+        error_messages={
+            "required": "Choose a CSV file to upload.",
+            "empty": "The file is empty: choose the CSV file with the rows in it.",
+        },
         help_text="Columns as in fixtures/pcts_2009.csv: ods_code, name, org_type "
         "(PCT, Care Trust or Care Trust Plus), sha_ods_code; optionally closed_on "
         "(YYYY-MM-DD) to close a PCT.",

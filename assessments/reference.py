@@ -27,14 +27,22 @@ PCT_COLUMNS = ["ods_code", "name", "org_type", "sha_ods_code"]
 
 
 def read_csv_text(text: str, *, source, required: list[str]) -> list[tuple[int, dict[str, str]]]:
-    """Rows numbered as a spreadsheet shows them (the header is row 1); the one CSV reader
-    of reference files and of the organisations page's upload."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ReferenceDataError(source, "header", f"missing column(s): {', '.join(missing)}")
+    """Rows numbered as a spreadsheet shows them (the header is row 1, blank lines count),
+    each a dict by the header's names; the one CSV reader of reference files and of the
+    organisations and board members uploads."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
-        return [(number, row) for number, row in enumerate(reader, start=2)]
+        header = next(reader, [])
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise ReferenceDataError(source, "header", f"missing column(s): {', '.join(missing)}")
+        # A blank line is a blank row of the spreadsheet: counted, not read. A short row's
+        # missing cells are None, as csv.DictReader gives them.
+        return [
+            (number, {**dict.fromkeys(header), **dict(zip(header, values, strict=False))})
+            for number, values in enumerate(reader, start=2)
+            if values
+        ]
     except csv.Error as exc:
         raise ReferenceDataError(
             source, f"row {reader.line_num}", f"not valid CSV ({exc})"

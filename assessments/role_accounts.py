@@ -16,6 +16,8 @@ and taken away, in a fixed number of queries.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,12 +46,14 @@ from assessments.models import (
     RoleChange,
     StrategicHealthAuthority,
 )
+from assessments.separation import board_conflict_finders
 
 __all__ = [
     "FULL_NAME_MAX",
     "RoleAccess",
     "RoleAccount",
     "RoleScope",
+    "board_refusals",
     "name_and_email_checked",
     "role_accounts",
     "role_history",
@@ -143,6 +147,8 @@ def name_and_email_checked(full_name: str, email: str) -> tuple[str, str]:
     errors: dict[str, list[str]] = {}
     if not full_name:
         errors["full_name"] = ["Enter their full name."]
+    elif any(unicodedata.category(c) == "Cc" for c in full_name):
+        errors["full_name"] = ["Enter their name without control characters (such as NUL)."]
     elif len(full_name) > FULL_NAME_MAX:
         errors["full_name"] = [f"Enter a name of at most {FULL_NAME_MAX} characters."]
     try:
@@ -161,20 +167,40 @@ def name_and_email_checked(full_name: str, email: str) -> tuple[str, str]:
 ASSESSORS = (Role.Kind.NATIONAL, Role.Kind.SHA_STAFF)
 
 
-def _separation_refusal(*, user, email: str, scope: RoleScope) -> str | None:
-    """Those who assess PCTs (the national team, SHA staff) and those who answer for one (its
-    board) are kept apart: one account is never both. Why ``user`` may not join ``scope``,
-    or None."""
-    held = list(Role.objects.filter(user=user).select_related("sha", "pct"))
-    if scope.kind == Role.Kind.PCT_BOARD:
-        assessing = [role for role in held if role.kind in ASSESSORS]
-        if assessing:
-            return (
-                f"{email} ({user.get_username()}) is one of {RoleScope.of(assessing[0]).group}, "
-                "who assess PCTs: the same account cannot also act for a PCT's board. Use the "
-                "person's other address, or take that access away first."
+def board_refusals(
+    accounts: Collection[AbstractBaseUser], pcts: Collection[PrimaryCareTrust]
+) -> dict[tuple[int, int], str]:
+    """Why each of ``accounts`` may not act for each of ``pcts``' boards, for the pairs
+    refused, as {(account id, PCT id): why}. Those who assess PCTs (the national team, SHA
+    staff) and those who answer for one are kept apart: a staff or national account may
+    act for no board; and (``assessments.separation``, from the panels app) nobody acts
+    for the board of a PCT whose panel they sit on. One query, and one a finder, whatever the numbers."""
+    user_ids = [account.pk for account in accounts]
+    pct_ids = [pct.pk for pct in pcts]
+    refusals: dict[tuple[int, int], str] = {}
+    assessing = Role.objects.filter(user_id__in=user_ids, kind__in=ASSESSORS)
+    for role in assessing.select_related("sha").order_by("pk"):
+        for pct_id in pct_ids:
+            refusals.setdefault(
+                (role.user_id, pct_id),
+                f"is one of {RoleScope.of(role).group}, who assess PCTs: the same account "
+                "cannot also act for a PCT's board. Use the person's other address, or take "
+                "that access away first.",
             )
-    elif boards := [role for role in held if role.kind == Role.Kind.PCT_BOARD]:
+    for finder in board_conflict_finders:
+        for pair, why in finder(user_ids, pct_ids).items():
+            refusals.setdefault(pair, why)
+    return refusals
+
+
+def _separation_refusal(*, user, email: str, scope: RoleScope) -> str | None:
+    """Why ``user`` may not join ``scope``, or None: ``board_refusals`` for a board; for the
+    staff or the national team, an account that acts for a board."""
+    if scope.pct is not None:
+        why = board_refusals([user], [scope.pct]).get((user.pk, scope.pct.pk))
+        return None if why is None else f"{email} ({user.get_username()}) {why}"
+    held = Role.objects.filter(user=user).select_related("sha", "pct")
+    if boards := [role for role in held if role.kind == Role.Kind.PCT_BOARD]:
         return (
             f"{email} ({user.get_username()}) acts for {RoleScope.of(boards[0]).group}: the "
             "same account cannot also assess PCTs. Use the person's other address, or take "

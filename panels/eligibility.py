@@ -3,6 +3,7 @@
 ``seat_refusals`` answers with sentences a member of SHA staff can act on, each naming the
 seat and the rule; an empty list means the person may take the seat. ``eligibility_q``
 is the same seat rule as a database filter, so that each seat offers only eligible people.
+``seated_on_panels`` is the rule's other side, for the board accounts pages.
 ``inactive_refusal`` refuses a deactivated person for a seat they do not hold yet (the
 seats they hold stay theirs). ``seat_types_open_to`` says which seats a person may ever
 hold, whatever the panel (the people list shows it). ``reciprocal_chief_executives`` finds what is allowed but worth a second look: two chief
@@ -10,9 +11,11 @@ executives assessing each other's PCT in the same round (``panels.selectors`` tu
 into warnings).
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from assessments.models import Assessment, Role, Stage
 from panels.models import JobRole, Person, Seat, SeatType
@@ -124,6 +127,39 @@ def acts_for_board(person: Person, assessment: Assessment) -> bool:
     return Role.objects.filter(
         user_id=person.user_id, kind=Role.Kind.PCT_BOARD, pct_id=assessment.pct_id
     ).exists()
+
+
+def seated_on_panels(
+    user_ids: Collection[int], pct_ids: Collection[int]
+) -> dict[tuple[int, int], str]:
+    """The other side of ``acts_for_board``, for the board accounts pages
+    (``assessments.role_accounts.board_refusals``, registered by ``PanelsConfig.ready``):
+    which of the accounts sit on the panel of which of the PCTs in a round not yet
+    published, as {(account id, PCT id): why}. One query."""
+    if not user_ids or not pct_ids:
+        return {}
+    now = timezone.now()
+    seats = (
+        Seat.objects.filter(
+            person__user_id__in=list(user_ids), panel__assessment__pct_id__in=list(pct_ids)
+        )
+        .filter(
+            Q(panel__assessment__round__published_at__isnull=True)
+            | Q(panel__assessment__round__published_at__gt=now)
+        )
+        .select_related("seat_type", "panel__assessment__pct", "panel__assessment__round")
+        .order_by("panel__assessment__round__slug", "seat_type__number")
+    )
+    found: dict[tuple[int, int], str] = {}
+    for seat in seats:
+        assessment = seat.panel.assessment
+        found.setdefault(
+            (seat.person.user_id, assessment.pct_id),
+            f"sits on the panel of {assessment.pct.name} for {assessment.round.name} (seat "
+            f"{seat.seat_type.number}, {seat.seat_type.name}): nobody may act for the board of "
+            "a PCT whose panel they sit on.",
+        )
+    return found
 
 
 def seat_refusals(

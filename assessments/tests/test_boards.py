@@ -474,3 +474,83 @@ def test_a_file_of_too_many_rows_is_refused_saying_how_many_at_most(client, worl
     assert _upload(client, text).context["plan"].errors == [
         "boards.csv: 3 rows; load at most 2 at a time (split the file, by region say)."
     ]
+
+
+def test_a_file_refuses_at_the_preview_what_confirming_would_refuse(client, world):
+    """A staff account cannot act for a board, a NUL is no name, and one new address is one
+    person: each said at once with its row (blank lines count as a spreadsheet counts them)."""
+    world["staff_b"].email = "staff.b@example.nhs.uk"
+    world["staff_b"].save()
+    client.force_login(world["staff_a"])
+    text = (
+        "ods_code,full_name,email\n"
+        "\n"
+        "5AA,Sam Staff,staff.b@example.nhs.uk\n"
+        "5AA,Nul\x00Name,nul@example.nhs.uk\n"
+        "\n"
+        "5AA,Sam Same,same@example.nhs.uk\n"
+        "5AB,Samantha Other,SAME@example.nhs.uk\n"
+    )
+
+    errors = _upload(client, text).context["plan"].errors
+
+    assert errors == [
+        f"boards.csv: row 3, column email: staff.b@example.nhs.uk ({world['staff_b'].username}) "
+        "is one of the staff of SHA Beta, who assess PCTs: the same account cannot also act "
+        "for a PCT's board. Use the person's other address, or take that access away first.",
+        "boards.csv: row 4, column full_name: Enter their name without control characters "
+        "(such as NUL).",
+        "boards.csv: row 7, column full_name: SAME@example.nhs.uk is Sam Same in row 6; one "
+        "address is one person's account",
+    ]
+
+
+def test_a_new_address_on_two_rows_is_one_account_given_both_boards(
+    client, world, django_capture_on_commit_callbacks
+):
+    client.force_login(world["staff_a"])
+    text = (
+        "ods_code,full_name,email\n"
+        "5AA,Sam Same,same@example.nhs.uk\n"
+        "5AB,sam  same,SAME@example.nhs.uk\n"
+    )
+
+    plan = _upload(client, text).context["plan"]
+    assert [i.what for i in plan.invites] == [
+        "A new account, and a link to set a password",
+        "The new account of row 2 is given access too",
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/boards/file/confirm/",
+            {"filename": "boards.csv", "text": text, "signature": plan.signature},
+        )
+
+    same = User.objects.get(email__iexact="same@example.nhs.uk")
+    assert set(Role.objects.filter(user=same).values_list("pct__ods_code", flat=True)) == {
+        "5AA",
+        "5AB",
+    }
+
+
+def test_the_preview_confirms_as_multipart_and_says_when_the_file_has_no_rows(client, world):
+    """The file goes back with the confirmation: as multipart, 1 MB of accented text stays
+    1 MB, where a URL-encoded form would pass Django's 2.5 MB limit on request data."""
+    client.force_login(world["staff_a"])
+
+    page = _upload(client, "ods_code,full_name,email\n5AB,Zoë Ångström,z@example.nhs.uk\n")
+    assert 'enctype="multipart/form-data" data-test="confirm"' in page.content.decode()
+    empty = _upload(client, "ods_code,full_name,email\n").content.decode()
+    assert "The file has no rows under its header: nothing would change." in empty
+
+
+def test_a_refused_uploads_page_links_back_to_the_list(client, world):
+    """The refusal is the POST's answer at /boards/file/; its pages lead to /boards/."""
+    for n in range(50):
+        PCTFactory(sha=world["alpha"], ods_code=f"5{n:02d}", name=f"PCT {n:02d}")
+    client.force_login(world["staff_a"])
+
+    page = client.post("/boards/file/", {}).content.decode()
+
+    assert "Choose a CSV file to upload." in page
+    assert 'href="/boards/?page=2#pcts-h"' in page and 'href="?page=' not in page

@@ -67,7 +67,7 @@ def test_organisation_list_shows_50_a_page_by_sha_then_name(national_client, sha
     assert (
         "<strong>52 organisations</strong> in England: 51 to 52 below (page 2 of 2)." in second.text
     )
-    assert 'href="?page=1#pcts-h" rel="prev"' in second.text
+    assert 'href="/organisations/?page=1#pcts-h" rel="prev"' in second.text
 
 
 def test_organisation_list_filters_by_sha_and_keeps_filters_in_page_links(national_client, shas):
@@ -79,7 +79,7 @@ def test_organisation_list_filters_by_sha_and_keeps_filters_in_page_links(nation
     assert len(response.context["pcts"]) == 50
     assert {pct.sha.ods_code for pct in response.context["pcts"]} == {"Q30"}
     assert "<strong>60 organisations</strong> in North East matching “Town”" in response.text
-    assert 'href="?sha=Q30&amp;q=Town&amp;page=2#pcts-h" rel="next"' in response.text
+    assert 'href="/organisations/?sha=Q30&amp;q=Town&amp;page=2#pcts-h" rel="next"' in response.text
     assert '<option value="Q30" selected>North East</option>' in response.text
     assert 'href="/organisations/" data-test="clear-filters"' in response.text
 
@@ -184,7 +184,7 @@ def test_file_preview_without_a_file_shows_the_list_with_the_file_error(national
 
     response = national_client.post("/organisations/file/", {"file": ""})
 
-    assert response.context["file_form"].errors == {"file": ["This field is required."]}
+    assert response.context["file_form"].errors == {"file": ["Choose a CSV file to upload."]}
     assert "The file was not read." in response.text
     assert len(response.context["pcts"]) == 50
 
