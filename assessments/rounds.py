@@ -316,7 +316,7 @@ def round_discard(*, round_: AssessmentRound, by: AbstractBaseUser) -> Assessmen
             round_=following,
             field="previous",
             old=slug,
-            new=replacement.slug if replacement else "",
+            new=replacement.slug if replacement else "none",
             by=by,
             reason=f"{label} was discarded.",
         )

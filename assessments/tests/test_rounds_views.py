@@ -464,6 +464,30 @@ def test_a_round_created_by_mistake_is_discarded_after_a_check_page(client, last
     assert LogEntry.objects.get().action_flag == DELETION
 
 
+def test_discarding_the_round_the_next_year_follows_leaves_it_compared_with_none(
+    client, last_year, national
+):
+    """2010-11 and then 2011-12 created from it: the year before 2011-12 is the discarded
+    round itself, so 2011-12 is compared with no round (found by the attack walk: a 500)."""
+    mistake = round_create(
+        slug="2010-11", name="WCC 2010/11", source=framework_source("2009-10"), by=national
+    )
+    following = round_create(
+        slug="2011-12", name="WCC 2011/12", source=framework_source("2010-11"), by=national
+    )
+    assert following.previous == mistake
+    client.force_login(national)
+
+    done = client.post("/rounds/2010-11/discard/", {"confirm": "1"}, follow=True)
+
+    assert "2011-12 is now compared with no earlier round." in done.content.decode()
+    following.refresh_from_db()
+    assert following.previous is None
+    assert list(
+        following.changes.filter(field="previous").values_list("old_value", "new_value")
+    ) == [("2010-11", "none")]
+
+
 def test_an_opened_round_cannot_be_discarded(client, new_round, national):
     AssessmentFactory(round=new_round)
     client.force_login(national)
