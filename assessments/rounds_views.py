@@ -215,6 +215,15 @@ def round_timetable(request, round_: AssessmentRound):
                     f"Already past on {today:%-d %B %Y}: the {', the '.join(past)}. Boards "
                     "and panels would be overdue from the start: check the year.",
                 )
+            horizon = today.replace(year=today.year + 3, day=min(today.day, 28))
+            far = [label for field, label in TIMETABLE_FIELDS.items()
+                   if form.dates.get(field) and form.dates[field] > horizon]  # fmt: skip
+            if far:  # a mistyped year (2109 for 2010, say): saved, but said
+                messages.warning(
+                    request,
+                    f"More than three years ahead: the {', the '.join(far)}. Nobody would "
+                    "be reminded or overdue for years: check the year.",
+                )
             return redirect(_detail_url(round_))
     return render(request, "rounds/timetable.html", {"round": round_, "form": form})
 

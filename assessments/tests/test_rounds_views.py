@@ -1,5 +1,7 @@
 """The rounds pages: who may do what, creating, the timetable, opening, the framework."""
 
+import datetime
+
 import pytest
 from django.utils import timezone
 from django.utils.html import escape
@@ -233,6 +235,34 @@ def test_a_timetable_already_past_is_saved_with_a_warning_naming_the_dates(
     assert said[1][0] == "warning"
     assert "the self-assessment deadline, the scoring deadline. Boards" in said[1][1]
     assert "target publication date" not in said[1][1]
+
+
+def test_a_timetable_years_ahead_is_saved_with_a_warning_naming_the_dates(
+    client, new_round, national
+):
+    """9999-12-31 for a deadline (found by the attack walk): saved, but said."""
+    client.force_login(national)
+    year = timezone.localdate().year
+
+    response = client.post(
+        "/rounds/2010-11/timetable/",
+        {
+            "self_assessment_due": f"{year + 1}-09-30",
+            "publication_due": "9999-12-31",
+            "factual_accuracy_working_days": "10",
+        },
+        follow=True,
+    )
+
+    said = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert said == [
+        ("success", "Saved the timetable of 2010-11."),
+        (
+            "warning",
+            "More than three years ahead: the target publication date. Nobody would be "
+            "reminded or overdue for years: check the year.",
+        ),
+    ]
 
 
 def test_round_timetable_lists_every_problem_at_once(client, new_round, national):
@@ -505,3 +535,17 @@ def test_sha_staff_cannot_discard_a_round(client, new_round):
 
     assert client.post("/rounds/2010-11/discard/", {"confirm": "1"}).status_code == 403
     assert AssessmentRound.objects.filter(slug="2010-11").exists()
+
+
+def test_the_round_list_says_published_once_the_time_has_come(client, last_year, national):
+    client.force_login(national)
+    AssessmentRoundFactory(slug="2010-11", published_at=timezone.now() + datetime.timedelta(days=1))
+    last_year.published_at = timezone.now() - datetime.timedelta(days=1)
+    last_year.save()
+
+    states = {
+        row.split("</a>")[0].rsplit(">", 1)[1]: row.split("<td>")[3].split("</td>")[0]
+        for row in client.get("/rounds/").content.decode().split('data-test="round"')[1:]
+    }
+
+    assert states == {"2010-11": "Publication set", "2009-10": "Published"}
