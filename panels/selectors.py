@@ -11,6 +11,7 @@ from assessments.models import (
     Assessment,
     AssessmentRound,
     EvidenceDocument,
+    ModerationAdjustment,
     PrimaryCareTrust,
     RatingChange,
     SelfAssessment,
@@ -778,6 +779,22 @@ def scoring_form_rows(*, assessment: Assessment) -> list[ItemRow]:
     does not show. Four queries (``rated_items``), against ``scoring_view``'s nine: a save that
     succeeds redirects, so the rest of the page is never read."""
     return [ItemRow(item=item) for item in rated_items(assessment.round.framework)]
+
+
+def moderation_changes(view: PanelView) -> list[tuple[ItemRow, ModerationAdjustment]]:
+    """What regional moderation changed of the panel's agreed ratings, oldest first, each
+    with its item's row (``ItemRow.agreed`` keeps the panel's value beside the current
+    one). One query; nothing before moderation."""
+    rows = {
+        row.agreed.pk: row
+        for parent in view.rows
+        for row in (parent, *parent.subs)
+        if row.agreed is not None
+    }
+    if not rows:
+        return []
+    adjustments = ModerationAdjustment.objects.filter(rating_id__in=list(rows))
+    return [(rows[a.rating_id], a) for a in adjustments.order_by("adjusted_at", "pk")]
 
 
 def panel_view(*, assessment: Assessment, seat: Seat | None = None) -> PanelView:

@@ -698,3 +698,39 @@ def test_changed_draft_save_query_count_is_the_same_for_ten_and_eleven_competenc
         MemberScore.objects.filter(competency__isnull=False).values_list("level", flat=True)
     ) == {2}
     assert RatingChange.objects.filter(old_value="3", new_value="2").count() == competencies
+
+
+def test_after_moderation_the_chair_sees_the_panels_value_and_what_moderation_changed(client):
+    """The panel walk: the chair's page showed the moderated level as "Agreed", beside the
+    panel's rationale, with nothing saying moderation had changed it."""
+    from assessments.regions import agreed_rating_moderate
+    from panels.services.scoring import consensus_close, consensus_record
+
+    panel = build_scoring_panel()
+    for seat in panel.seats:
+        submit(panel, seat, level=2)
+    Assessment.objects.filter(pk=panel.assessment.pk).update(stage=Stage.CONSENSUS)
+    panel.panel.assessment.refresh_from_db()
+    chair = panel.chair.person.user
+    consensus_record(panel=panel.panel, values=panel.agreed(), by=chair, expected_version=1)
+    consensus_close(assessment=Assessment.objects.get(pk=panel.assessment.pk), by=chair)
+    rating = AgreedRating.objects.get(assessment=panel.assessment, competency__number=1)
+    panel_level = rating.level
+    moderator = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=panel.assessment.pct.sha).user
+    agreed_rating_moderate(
+        rating=rating,
+        value=panel_level % 4 + 1,
+        reason="Out of line with the region's evidence.",
+        by=moderator,
+        expected_version=rating.version,
+    )
+    client.force_login(chair)
+
+    page = client.get(url(panel, "consensus")).content.decode()
+
+    agreed = re.findall(r'<td data-test="agreed">(.*?)</td>', page, re.S)
+    assert f'<span class="wcc-level">{panel_level}</span>' in agreed[0]
+    assert f'moderated to <span class="wcc-level">{panel_level % 4 + 1}</span>' in agreed[0]
+    assert "moderated to" not in agreed[1]
+    assert 'data-test="moderation-changes"' in page
+    assert "Out of line with the region&#x27;s evidence." in page

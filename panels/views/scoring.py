@@ -26,7 +26,13 @@ from assessments.views import evidence_file_response
 from panels.access import panel_assessment, panel_document
 from panels.forms.scoring import AbsenceForm, ConsensusForm, ScoringForm
 from panels.models import Seat
-from panels.selectors import my_seats, panel_view, scoring_form_rows, scoring_view
+from panels.selectors import (
+    moderation_changes,
+    my_seats,
+    panel_view,
+    scoring_form_rows,
+    scoring_view,
+)
 from panels.services.scoring import (
     consensus_close,
     consensus_record,
@@ -257,6 +263,11 @@ def _consensus_page(
             "editable": editable,
             "show_scores": show_scores,
             "gaps": view.consensus_gaps if editable else [],
+            "moderated": (
+                moderation_changes(view)
+                if show_scores and assessment.stage > Stage.CONSENSUS
+                else []
+            ),
             "absence_form": AbsenceForm(),
             "can_excuse": is_chair and assessment.stage == Stage.SCORING,
             "summary_title": summary_title or "Nothing was saved",
