@@ -19,10 +19,15 @@ class MarksInvalid(forms.Form):
     forms validate in their ``__init__``, their filters being read from ``cleaned_data``
     without ``is_valid``, and mark their fields there.)"""
 
+    def marks(self, name: str) -> bool:
+        """Whether the form lays ``name`` out by hand: every field, unless a form that lets
+        crispy draw the others says which."""
+        return True
+
     def add_error(self, field, error):
         super().add_error(field, error)
         for name in self.errors:
-            if name in self.fields:
+            if name in self.fields and self.marks(name):
                 widget = self.fields[name].widget
                 classes = widget.attrs.get("class", "")
                 if "is-invalid" not in classes.split():

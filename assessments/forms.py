@@ -1,9 +1,12 @@
 """The board's self-assessment and evidence upload."""
 
+import re
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 
+from assessments.form_errors import MarksInvalid
 from assessments.models import (
     DevelopmentPriority,
     EvidenceDocument,
@@ -15,6 +18,8 @@ from competencies.forms import value_choices
 from competencies.models import Competency, SubIndicator, value_field
 from competencies.selectors import item_label
 
+PRIORITY_FIELD = re.compile(r"^p\d+_(indicator|baseline_year|baseline|target_year|target)$")
+
 
 def _kind(item) -> str:
     if isinstance(item, Competency):
@@ -22,7 +27,7 @@ def _kind(item) -> str:
     return "sub_indicator" if isinstance(item, SubIndicator) else "area"
 
 
-class SelfAssessmentForm(forms.Form):
+class SelfAssessmentForm(MarksInvalid):
     """A level (with the framework's descriptors) or light (with its meanings) for every item
     of the round's framework, each with the board's commentary; blank allowed in a draft."""
 
@@ -101,7 +106,7 @@ class SelfAssessmentForm(forms.Form):
             for name, label, placeholder in self.PRIORITY_FIELDS:
                 self.fields[f"p{row}_{name}"] = forms.CharField(
                     label=f"Priority {row}: {label.lower()}",
-                    max_length=20,
+                    max_length=40,  # the service says what is wrong with a long one
                     required=False,
                     widget=forms.TextInput(
                         attrs={"class": "form-control form-control-sm", "placeholder": placeholder}
@@ -115,13 +120,18 @@ class SelfAssessmentForm(forms.Form):
                     value = getattr(priority, name)
                     self.initial[f"p{row}_{name}"] = "" if value is None else str(value)
 
+    def marks(self, name: str) -> bool:
+        return bool(PRIORITY_FIELD.match(name))  # the priorities' table; crispy draws the rest
+
     @property
     def priority_rows(self) -> list[list]:
-        """Each row's bound fields: the indicator, then baseline year, baseline, target year
-        and target."""
+        """Each row's ``(column, bound field)``: the indicator, then baseline year, baseline,
+        target year and target (the column's name shows beside the field on a phone)."""
+        columns = [("indicator", "Outcome indicator")] + [
+            (name, label) for name, label, _p in self.PRIORITY_FIELDS
+        ]
         return [
-            [self[f"p{row}_indicator"]]
-            + [self[f"p{row}_{name}"] for name, _l, _p in self.PRIORITY_FIELDS]
+            [(label, self[f"p{row}_{name}"]) for name, label in columns]
             for row in range(1, self.PRIORITY_ROWS + 1)
         ]
 

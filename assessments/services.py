@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -430,56 +430,81 @@ def _financial_year(raw: str) -> str | None:
     return match[0]
 
 
-def _number(raw: str) -> Decimal | None:
-    """A plain decimal number with at most two decimals and ten digits, or None."""
+def _number(raw: str) -> tuple[Decimal | None, str]:
+    """A plain decimal number with at most two decimals, below 100 million, or None and
+    what is wrong with it ("is not a number", "has more than two decimal places"...)."""
+    text = (raw or "").strip()
     try:
-        value = Decimal((raw or "").strip())
+        value = Decimal(text)
     except InvalidOperation:
-        return None
-    if not value.is_finite() or value.as_tuple().exponent < -2 or abs(value) >= 10**8:
-        return None
-    return value
+        if "," in text:
+            return None, "is not a number: write it with a point and no commas, such as 12.5"
+        return None, "is not a number"
+    if not value.is_finite():
+        return None, "is not a number"
+    if value.as_tuple().exponent < -2:
+        return None, "has more than two decimal places"
+    if abs(value) >= 10**8:
+        return None, "is too large: at most 99999999.99"
+    return value, ""
+
+
+def _priority_problem(what: str, raw: str, wrong: str, example: str = "") -> str:
+    """ "enter the baseline year, such as 2007-08", or "the baseline '12,5' is not a
+    number"."""
+    if not (raw or "").strip():
+        return f"enter {what}" + (f", such as {example}" if example else "")
+    return f"{what} {raw.strip()!r} {wrong}"
 
 
 def _priorities_parse(priorities: list[PriorityInput]) -> list[dict]:
-    """The rows as model fields, or a ``ValidationError`` naming every bad row."""
-    errors, parsed, seen = [], [], {}
+    """The rows as model fields, or a ``ValidationError`` naming every problem of every
+    row, each keyed by its field (``p<row>_baseline``...) so that a form can mark it."""
+    errors: dict[str, list[str]] = {}
+    parsed, seen = [], {}
     limit = LocalOutcomePriority.MAX_PER_ASSESSMENT
     if len(priorities) > limit:
-        errors.append(
+        errors[NON_FIELD_ERRORS] = [
             f"{len(priorities)} local outcome priorities given: a board chooses up to {limit}."
-        )
+        ]
     for position, row in enumerate(priorities, start=1):
         number = row.number or position
-        where = f"Priority {number}" + (f" ({row.indicator.name})" if row.indicator else "")
+        where = f"Priority {number}"  # the row of the page's table, with its indicator
+        problems: dict[str, str] = {}
         if row.indicator is None:
-            errors.append(f"{where}: choose the outcome indicator.")
-            continue
-        if row.indicator.pk in seen:
-            errors.append(
-                f"{where}: the indicator is already priority {seen[row.indicator.pk]}; "
-                "choose each indicator once."
+            problems["indicator"] = "choose the outcome indicator"
+        elif row.indicator.pk in seen:
+            problems["indicator"] = (
+                f"the indicator is already priority {seen[row.indicator.pk]}; choose each "
+                "indicator once"
             )
-            continue
-        seen[row.indicator.pk] = number
+        else:
+            seen[row.indicator.pk] = number
         baseline_year = _financial_year(row.baseline_year)
         target_year = _financial_year(row.target_year)
-        baseline, target = _number(row.baseline), _number(row.target)
-        problems = []
+        (baseline, baseline_wrong), (target, target_wrong) = (
+            _number(row.baseline),
+            _number(row.target),
+        )
         if baseline_year is None:
-            problems.append(
-                f"the baseline year {row.baseline_year!r} is not a year such as 2007-08"
+            problems["baseline_year"] = _priority_problem(
+                "the baseline year", row.baseline_year, "is not a year such as 2007-08", "2007-08"
             )
         if baseline is None:
-            problems.append(f"the baseline {row.baseline!r} is not a number")
+            problems["baseline"] = _priority_problem("the baseline", row.baseline, baseline_wrong)
         if target_year is None:
-            problems.append(f"the target year {row.target_year!r} is not a year such as 2012-13")
+            problems["target_year"] = _priority_problem(
+                "the target year", row.target_year, "is not a year such as 2012-13", "2012-13"
+            )
         elif baseline_year is not None and target_year <= baseline_year:
-            problems.append(f"the target year {target_year} is not after the baseline year")
+            problems["target_year"] = (
+                f"the target year {target_year} is not after the baseline year"
+            )
         if target is None:
-            problems.append(f"the target {row.target!r} is not a number")
+            problems["target"] = _priority_problem("the target", row.target, target_wrong)
         if problems:
-            errors.append(f"{where}: " + "; ".join(problems) + ".")
+            for field, problem in problems.items():
+                errors[f"p{number}_{field}"] = [f"{where}: {problem}."]
             continue
         parsed.append(
             {
@@ -597,13 +622,17 @@ def self_assessment_save(
             continue
         parsed[item] = (level, light, (note or "").strip())
     parsed_priorities = None
+    refused_priorities: dict[str, list] = {}
     if priorities is not None:
         try:
             parsed_priorities = _priorities_parse(priorities)
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-    if errors:
-        raise ValidationError(errors)
+        except ValidationError as exc:  # keyed by the priorities' fields, for the form
+            refused_priorities = dict(exc.error_dict)
+            errors.extend(refused_priorities.pop(NON_FIELD_ERRORS, []))
+    if errors or refused_priorities:
+        raise ValidationError(
+            {**({NON_FIELD_ERRORS: errors} if errors else {}), **refused_priorities}
+        )
 
     self_assessment = _claim_self_assessment(assessment, expected_version)
     if parsed_priorities is not None:

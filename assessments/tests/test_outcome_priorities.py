@@ -147,8 +147,7 @@ def test_outcome_priorities_save_refuses_duplicates_naming_the_row(assessment, b
         )
 
     assert refused.value.messages == [
-        "Priority 3 (Indicator 00): the indicator is already priority 1; choose each "
-        "indicator once."
+        "Priority 3: the indicator is already priority 1; choose each indicator once."
     ]
     assert stored(assessment) == []
 
@@ -185,13 +184,13 @@ def test_outcome_priorities_save_refuses_bad_numbers_and_years_all_or_nothing(
             expected_version=0,
         )
 
-    assert refused.value.messages == [
-        "Priority 2 (Indicator 01): the baseline 'about 40' is not a number.",
-        "Priority 3 (Indicator 02): the baseline year '2007' is not a year such as 2007-08; "
-        "the target 'NaN' is not a number.",
-        "Priority 4 (Indicator 03): the target year 2006-07 is not after the baseline year.",
-        "Priority 5: choose the outcome indicator.",
-    ]
+    assert refused.value.message_dict == {
+        "p2_baseline": ["Priority 2: the baseline 'about 40' is not a number."],
+        "p3_baseline_year": ["Priority 3: the baseline year '2007' is not a year such as 2007-08."],
+        "p3_target": ["Priority 3: the target 'NaN' is not a number."],
+        "p4_target_year": ["Priority 4: the target year 2006-07 is not after the baseline year."],
+        "p5_indicator": ["Priority 5: choose the outcome indicator."],
+    }
     assert stored(assessment) == []
     assert OutcomePriorityChange.objects.count() == 0
 
@@ -229,9 +228,7 @@ def test_self_assessment_save_refuses_bad_priority_and_saves_nothing(assessment,
             priorities=[row(indicators[0], baseline="x")],
         )
 
-    assert refused.value.messages == [
-        "Priority 1 (Indicator 00): the baseline 'x' is not a number."
-    ]
+    assert refused.value.messages == ["Priority 1: the baseline 'x' is not a number."]
     assert list(LocalOutcomePriority.objects.all()) == []
 
 
@@ -280,9 +277,12 @@ def test_self_assessment_page_names_a_bad_priority_row(client, assessment, board
     )
 
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == [
-        "Priority 2 (Indicator 04): the baseline 'lots' is not a number."
-    ]
+    assert response.context["form"].errors == {
+        "p2_baseline": ["Priority 2: the baseline 'lots' is not a number."]
+    }
+    page = response.content.decode()
+    assert 'href="#id_p2_baseline"' in page  # the error summary links to the field
+    assert 'name="p2_baseline" value="lots"' in page and "is-invalid" in page
     assert stored(assessment) == []
 
 
@@ -307,10 +307,10 @@ def test_submitting_with_blank_items_names_a_bad_priority_row_at_once(
     )
 
     form = response.context["form"]
-    assert form.non_field_errors() == [
-        "Priority 1 (Indicator 04): the target year 2008-09 is not after the baseline year; "
-        "the target 'abc' is not a number."
+    assert form.errors["p1_target_year"] == [
+        "Priority 1: the target year 2008-09 is not after the baseline year."
     ]
+    assert form.errors["p1_target"] == ["Priority 1: the target 'abc' is not a number."]
     assert "confirm" in form.errors  # the rest of the refusal is still there
     assert stored(assessment) == []
 
@@ -361,3 +361,46 @@ def test_pct_page_shows_the_priorities_the_board_entered(
     ]
     assert html.count('data-test="priority"') == n
     assert "<td>40.00 (2007-08)</td><td>31.50 (2012-13)</td><td>—</td>" in html
+
+
+def test_every_problem_of_a_row_is_said_even_a_repeated_indicators(assessment, board, indicators):
+    """The board walk: priority 5 repeating priority 4's indicator was told only that,
+    not its bad year and target; 0.0000001 and 12,5 were "not a number"."""
+    with pytest.raises(ValidationError) as refused:
+        outcome_priorities_save(
+            assessment=assessment,
+            priorities=[
+                row(indicators[0], baseline="12,5", target="0.0000001"),
+                row(indicators[0], target_year="2008-10", target="123456789"),
+            ],
+            by=board,
+            expected_version=0,
+        )
+
+    assert refused.value.message_dict == {
+        "p1_baseline": [
+            "Priority 1: the baseline '12,5' is not a number: write it with a "
+            "point and no commas, such as 12.5."
+        ],
+        "p1_target": ["Priority 1: the target '0.0000001' has more than two decimal places."],
+        "p2_indicator": [
+            "Priority 2: the indicator is already priority 1; choose each indicator once."
+        ],
+        "p2_target_year": ["Priority 2: the target year '2008-10' is not a year such as 2012-13."],
+        "p2_target": ["Priority 2: the target '123456789' is too large: at most 99999999.99."],
+    }
+
+
+def test_a_blank_value_of_a_chosen_indicator_is_asked_for(assessment, board, indicators):
+    with pytest.raises(ValidationError) as refused:
+        outcome_priorities_save(
+            assessment=assessment,
+            priorities=[row(indicators[0], baseline_year=" ", baseline="")],
+            by=board,
+            expected_version=0,
+        )
+
+    assert refused.value.message_dict == {
+        "p1_baseline_year": ["Priority 1: enter the baseline year, such as 2007-08."],
+        "p1_baseline": ["Priority 1: enter the baseline."],
+    }
