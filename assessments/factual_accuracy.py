@@ -215,6 +215,12 @@ def comment_raise(
         raise ValidationError({"rating": "Choose an item of this PCT's own results."})
     window = window_for(assessment)
     if not window.is_open(now):
+        if window.confirmed_at is not None:  # the board closed its own window early
+            raise TransitionError(
+                "The board confirmed on "
+                f"{timezone.localtime(window.confirmed_at):%-d %B %Y at %H:%M} that it has no "
+                "comments, which closed its factual-accuracy window."
+            )
         raise TransitionError(
             "Comments are taken only while the factual-accuracy window is open"
             + (

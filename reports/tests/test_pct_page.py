@@ -407,3 +407,29 @@ def test_comment_without_an_item_is_shown_again_with_the_error_summary(
     assert 'aria-invalid="true"' in page
     assert response.context["comment_form"]["comment"].value() == "Typed, and kept."
     assert FactualAccuracyComment.objects.count() == before
+
+
+def test_a_stale_tabs_comment_after_no_comments_says_so_and_keeps_the_text(
+    client, confirmed_north_east
+):
+    """The board walk: tab A said "no comments"; tab B's comment was refused with a closing
+    date twelve days ahead, and the typed comment was thrown away."""
+    from assessments.factual_accuracy import factual_accuracy_confirm
+
+    board = demo_user("board.5nd")
+    assessment = Assessment.objects.get(round__slug="2009-10", pct__ods_code="5ND")
+    factual_accuracy_confirm(assessment=assessment, by=board)
+    login(client, "board.5nd")
+
+    response = client.post(
+        PAGE.format("5nd", "2009-10") + "comments/",
+        {"rating": rating("5ND", "2009-10", 2).pk, "comment": "Line one.\nThe 2008 figure."},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: " in page
+    assert "that it has no comments, which closed its factual-accuracy window." in page
+    assert "closed on" not in page.split('data-test="comment-unsent"')[1][:400]
+    assert "Line one.<br>The 2008 figure." in page
+    assert not FactualAccuracyComment.objects.filter(assessment=assessment).exists()

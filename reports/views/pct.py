@@ -45,9 +45,10 @@ def pct_page(request, assessment: Assessment):
     return _pct_page(request, assessment)
 
 
-def _pct_page(request, assessment: Assessment, *, comment_form=None, answer=None):
+def _pct_page(request, assessment: Assessment, *, comment_form=None, answer=None, unsent=None):
     """The page; ``comment_form`` or ``answer`` (``(comment pk, form)``) is a refused form,
-    shown again as typed with its error summary."""
+    shown again as typed with its error summary; ``unsent`` (``(text, why)``) a comment
+    refused because the window has closed, shown as typed since no form can take it now."""
     from reports.pct_report import pct_report, profile_chart_svg  # pandas on first use
 
     report = pct_report(assessment=assessment)
@@ -90,10 +91,12 @@ def _pct_page(request, assessment: Assessment, *, comment_form=None, answer=None
             if may_comment
             else None,
             "page_has_errors": bool(
-                (comment_form is not None and comment_form.errors)
+                unsent
+                or (comment_form is not None and comment_form.errors)
                 or (answer is not None and answer[1].errors)
             ),
             "may_answer": may_answer,
+            "unsent": unsent,
             "inside": inside,
         },
     )
@@ -119,8 +122,9 @@ def comment(request, assessment: Assessment):
     except ValidationError as exc:
         form_add_refusal(form, exc)
         return _pct_page(request, assessment, comment_form=form)
-    except TransitionError as exc:
-        messages.error(request, f"Comment not sent. {' '.join(refusal_messages(exc))}")
+    except TransitionError as exc:  # the window closed meanwhile: show what was typed
+        unsent = (form.cleaned_data["comment"], " ".join(refusal_messages(exc)))
+        return _pct_page(request, assessment, unsent=unsent)
     else:
         messages.success(
             request,
