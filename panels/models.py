@@ -196,6 +196,21 @@ class Seat(models.Model):
     def __str__(self) -> str:
         return f"{self.seat_type} on {self.panel}: {self.person or 'vacant'}"
 
+    @property
+    def scoring_overdue(self) -> bool:
+        """Its member still owes scores after the round's scoring deadline (not submitted,
+        not excused, the panel still scoring). Reads ``panel.assessment.round``: load them
+        with the seat."""
+        assessment = self.panel.assessment
+        due = assessment.round.scoring_due
+        return (
+            assessment.stage == Assessment.Stage.SCORING
+            and self.submitted_at is None
+            and not self.absence_reason
+            and due is not None
+            and due < timezone.localdate()
+        )
+
 
 class MemberScore(ItemRating):
     """A panel member's own level or light for one item (blank while a draft)."""

@@ -1,5 +1,6 @@
 """The scoring, "my panels" and consensus pages: who may, what they see, what the server refuses."""
 
+import datetime
 import re
 
 import pytest
@@ -734,3 +735,24 @@ def test_after_moderation_the_chair_sees_the_panels_value_and_what_moderation_ch
     assert "moderated to" not in agreed[1]
     assert 'data-test="moderation-changes"' in page
     assert "Out of line with the region&#x27;s evidence." in page
+
+
+def test_an_excused_member_reads_excused_and_a_late_one_overdue_on_their_pages(client):
+    """The panel walk: an excused member's home said "Not submitted"; the deadline was
+    marked overdue on the home page's queue only."""
+    from assessments.models import AssessmentRound
+
+    panel = build_scoring_panel()
+    AssessmentRound.objects.filter(pk=panel.assessment.round_id).update(
+        scoring_due=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    Seat.objects.filter(pk=panel.seats[2].pk).update(absence_reason="On leave.")
+    client.force_login(panel.seats[2].person.user)
+    excused = client.get("/").content.decode()
+    client.force_login(panel.seats[1].person.user)
+    late = [
+        client.get(path).content.decode() for path in ("/", "/panels/mine/", url(panel, "score"))
+    ]
+
+    assert "<td>Excused</td>" in excused and "Overdue" not in excused
+    assert all('data-test="overdue"' in page for page in late)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import view_access
@@ -263,6 +264,11 @@ def _consensus_page(
             "editable": editable,
             "show_scores": show_scores,
             "gaps": view.consensus_gaps if editable else [],
+            "consensus_overdue": (
+                assessment.stage <= Stage.CONSENSUS
+                and assessment.round.consensus_due is not None
+                and assessment.round.consensus_due < timezone.localdate()
+            ),
             "moderated": (
                 moderation_changes(view)
                 if show_scores and assessment.stage > Stage.CONSENSUS
