@@ -248,8 +248,18 @@ def consensus(request, assessment: Assessment):
 
 
 def _consensus_page(
-    request, assessment: Assessment, *, view, form, seat, is_chair: bool, summary_title=""
+    request,
+    assessment: Assessment,
+    *,
+    view,
+    form,
+    seat,
+    is_chair: bool,
+    summary_title="",
+    absence: tuple[int, str] | None = None,
 ):
+    """The consensus page; ``absence`` (``(seat number, message)``) is a refused excuse,
+    its message in an error summary linked to that seat's reason field."""
     editable = is_chair and assessment.stage == Stage.CONSENSUS
     # The chair sees members' scores only once they have submitted their own.
     show_scores = not is_chair or (seat is not None and seat.submitted_at is not None)
@@ -277,6 +287,8 @@ def _consensus_page(
             "absence_form": AbsenceForm(),
             "can_excuse": is_chair and assessment.stage == Stage.SCORING,
             "summary_title": summary_title or "Nothing was saved",
+            "absence": absence,
+            "page_has_errors": bool(absence or form.errors),
         },
     )
 
@@ -379,13 +391,22 @@ def mark_absent(request, assessment: Assessment, number: int):
         raise Http404("No such seat.")
     back = _url("panels:consensus", assessment)
     form = AbsenceForm(request.POST)
-    if not form.is_valid():  # back at the member's reason field, the message naming them
-        messages.error(
+    if not form.is_valid():  # the page again, its summary linked to the member's reason
+        own = _own_seat(request.user, assessment)
+        view = panel_view(assessment=assessment, seat=own)
+        return _consensus_page(
             request,
-            f"Seat {seat.seat_type.number} ({seat.seat_type.name}): give the reason "
-            f"{seat.person} could not take part.",
+            assessment,
+            view=view,
+            form=ConsensusForm(rows=view.rows, initial={"version": assessment.panel.version}),
+            seat=own,
+            is_chair=True,  # the permission above
+            absence=(
+                seat.seat_type.number,
+                f"Seat {seat.seat_type.number} ({seat.seat_type.name}): give the reason "
+                f"{seat.person} could not take part.",
+            ),
         )
-        return redirect(f"{back}#reason-{seat.seat_type.number}")
     reason = form.cleaned_data["reason"]
     if not confirmed(request):
         return confirmation_page(
