@@ -276,3 +276,16 @@ def test_a_write_locked_for_good_answers_503_with_a_friendly_page(upload):
         in response.content.decode()
     )
     assert EvidenceDocument.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_form_without_its_security_token_gets_the_sites_page_saying_what_to_do():
+    """The panel walk: clearing cookies mid-form gave Django's bare "CSRF verification
+    failed" page."""
+
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x"})
+
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "<h1>Your form was not sent</h1>" in page
+    assert "Use your browser's Back button" in page and "CSRF" not in page
