@@ -192,6 +192,10 @@ class EvidenceForm(forms.Form):
     file = forms.FileField(
         label="File",
         help_text="PDF, Word (DOCX), Excel (XLSX), PowerPoint (PPTX), ODT, CSV or text.",
+        error_messages={
+            "required": "Choose the file to upload.",
+            "empty": "The file is empty: choose the document itself.",
+        },
     )
 
     def __init__(self, *args, **kwargs):

@@ -749,9 +749,10 @@ def evidence_file_check(file, *, max_bytes: int) -> None:
             f"{', '.join(s.lstrip('.').upper() for s in EVIDENCE_TYPES)}."
         )
     if file.size > max_bytes:
-        raise ValidationError(
-            f"{name}: the file is {_size(file.size)}; the limit is {_size(max_bytes)}."
-        )
+        size, limit = _size(file.size), _size(max_bytes)
+        if size == limit:  # just over: rounded, the two would read the same
+            size, limit = f"{file.size:,} bytes", f"{max_bytes:,} bytes"
+        raise ValidationError(f"{name}: the file is {size}; the limit is {limit}.")
     file.seek(0)
     content = file.read()
     file.seek(0)
@@ -767,6 +768,11 @@ def _size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
     return f"{n} bytes"
+
+
+# An evidence file is stored as ``evidence/<year>/<name>`` in a column of 100 characters,
+# a suffix added by the storage if the name is taken: a longer name is cut to this.
+STORED_NAME_MAX = 80
 
 
 @transaction.atomic
@@ -785,10 +791,14 @@ def evidence_upload(
     if max_bytes is None:
         max_bytes = settings.EVIDENCE_MAX_BYTES
     evidence_file_check(file, max_bytes=max_bytes)
+    stem, suffix = Path(file.name).stem, Path(file.name).suffix
+    if len(file.name) > STORED_NAME_MAX:  # the stored name only: the title keeps it whole
+        file.name = stem[: STORED_NAME_MAX - len(suffix)] + suffix
+    title_max = EvidenceDocument._meta.get_field("title").max_length
     document = EvidenceDocument(
         assessment=assessment,
         doc_type=doc_type,
-        title=(title or "").strip() or Path(file.name).stem,
+        title=(title or "").strip() or stem[:title_max],
         file=file,
         uploaded_by=by,
     )

@@ -19,7 +19,7 @@ urlpatterns = [
     ),
     path("assessments/evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path(
-        "assessments/evidence/<int:pk>/delete/",
+        "assessments/<slug:round_slug>/<str:ods>/evidence/<int:pk>/delete/",
         views.evidence_delete_view,
         name="evidence_delete",
     ),

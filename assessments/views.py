@@ -262,7 +262,9 @@ def evidence_upload_view(request, assessment: Assessment):
             request, assessment, rated_items(assessment.round.framework), outcome_indicators()
         )
         evidence_form.add_error(
-            "file", "Not uploaded: the answers above could not be saved first. Choose it again."
+            "file",
+            "Not uploaded: your answers could not be saved first, since the self-assessment "
+            "was saved elsewhere meanwhile. Choose the file again.",
         )
         return _upload_refused(request, assessment, draft=draft, evidence_form=evidence_form)
     except ValidationError as exc:
@@ -307,15 +309,42 @@ def _upload_refused(request, assessment, *, draft, evidence_form):
 
 
 @require_POST
-@view_access("assessments.edit_self_assessment", lookup=document_by_pk)
-def evidence_delete_view(request, document: EvidenceDocument):
+@view_access("assessments.edit_self_assessment", lookup=assessment_by_pct)
+def evidence_delete_view(request, assessment: Assessment, pk: int):
+    """Remove a document of evidence: the first POST asks (a check page, since its file is
+    deleted for good), the confirming one removes it. A document no longer there (removed
+    from another window) is said so, not a 404."""
+    back = _self_assessment_url(assessment)
+    document = assessment.evidence.filter(pk=pk).first()
+    if document is None:
+        messages.info(
+            request,
+            "That document is no longer in the self-assessment: it was removed, perhaps in "
+            "another window. Nothing was changed.",
+        )
+        return redirect(back)
+    if not confirmed(request):
+        return confirmation_page(
+            request,
+            title=f"Remove {document.title}?",
+            happens=[
+                f"{document.title} ({document.get_doc_type_display()}, uploaded "
+                f"{document.uploaded_at:%-d %B %Y}) is removed from the self-assessment of "
+                f"{assessment.pct.name}, and its file is deleted. To have it back, upload it "
+                "again.",
+            ],
+            told="Nobody is told.",
+            button=f"Confirm and remove {document.title}",
+            back=back,
+            danger=True,
+        )
     try:
         evidence_delete(document=document, by=request.user)
     except TransitionError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Removed {document.title}.")
-    return redirect(_self_assessment_url(document.assessment))
+    return redirect(back)
 
 
 def evidence_file_response(document: EvidenceDocument) -> FileResponse:

@@ -136,6 +136,8 @@ def _pk(subject: Subject, url: Url):
     lookup = getattr(getattr(url.callback, "access", None), "lookup", None)
     if getattr(lookup, "__name__", "") == "person_by_pk":
         return subject.person_pk
+    if url.name == "assessments:evidence_delete":  # the assessment, then its document
+        return subject.evidence_pk
     # The accounts pages look up their group (PCT, SHA) and then the account in it.
     if url.name.startswith("boards:"):
         return subject.board_pk

@@ -163,7 +163,7 @@ def test_upload_without_a_file_says_so(client, assessment, board):
 
     response = client.post(upload_url(assessment), {"doc_type": "other"}, follow=True)
 
-    assert upload_errors(response) == [("#id_file", "File: This field is required.")]
+    assert upload_errors(response) == [("#id_file", "File: Choose the file to upload.")]
 
 
 def test_upload_refused_after_submission(client, assessment, board):
@@ -310,14 +310,22 @@ def test_download_needs_a_login(client, document):
 # --- Deleting -------------------------------------------------------------------------------
 
 
+def _delete_url(document) -> str:
+    a = document.assessment
+    return f"/assessments/{a.round.slug}/{a.pct.ods_code}/evidence/{document.pk}/delete/"
+
+
 def test_board_deletes_a_document_before_submission(
     client, board, document, media, django_capture_on_commit_callbacks
 ):
     stored = media / document.file.name
     client.force_login(board)
 
+    check = client.post(_delete_url(document))
+    assert check.context["button"] == "Confirm and remove Five-year plan: 2009/14"
+    assert EvidenceDocument.objects.count() == 1  # asking removes nothing
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/assessments/evidence/{document.pk}/delete/", follow=True)
+        response = client.post(_delete_url(document), {"confirm": "1"}, follow=True)
 
     assert messages_of(response) == ["Removed Five-year plan: 2009/14."]
     assert EvidenceDocument.objects.count() == 0
@@ -328,7 +336,7 @@ def test_delete_refused_after_submission(client, assessment, board, document, me
     submit(assessment, board)
     client.force_login(board)
 
-    response = client.post(f"/assessments/evidence/{document.pk}/delete/", follow=True)
+    response = client.post(_delete_url(document), {"confirm": "1"}, follow=True)
 
     assert messages_of(response) == [
         "The self-assessment is closed: this assessment is at Panel formation."
@@ -348,7 +356,7 @@ def test_only_the_board_deletes_everyone_else_404(client, assessment, document, 
     }[who]()
     client.force_login(user)
 
-    response = client.post(f"/assessments/evidence/{document.pk}/delete/")
+    response = client.post(_delete_url(document), {"confirm": "1"})
 
     assert response.status_code == 404
     assert list(EvidenceDocument.objects.all()) == [document]
@@ -357,7 +365,7 @@ def test_only_the_board_deletes_everyone_else_404(client, assessment, document, 
 def test_delete_by_get_is_not_allowed(client, board, document):
     client.force_login(board)
 
-    response = client.get(f"/assessments/evidence/{document.pk}/delete/")
+    response = client.get(_delete_url(document))
 
     assert response.status_code == 405
     assert list(EvidenceDocument.objects.all()) == [document]
@@ -520,4 +528,19 @@ def test_zip_bomb_with_a_modest_ratio_is_refused_by_total_size(assessment, board
 
     assert excinfo.value.messages == [
         "plan.docx: the file unpacks to more than 3 MB; it is refused as a possible zip bomb."
+    ]
+
+
+def test_a_stale_windows_remove_of_a_document_already_removed_says_so(client, board, document):
+    """The board walk: the second window's Remove answered 404."""
+    url = _delete_url(document)
+    EvidenceDocument.objects.filter(pk=document.pk).delete()
+    client.force_login(board)
+
+    response = client.post(url, {"confirm": "1"}, follow=True)
+
+    assert response.redirect_chain[-1][1] == 302
+    assert messages_of(response) == [
+        "That document is no longer in the self-assessment: it was removed, perhaps in "
+        "another window. Nothing was changed."
     ]

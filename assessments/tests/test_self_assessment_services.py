@@ -498,3 +498,36 @@ def test_delete_refused_once_submitted_and_the_file_kept(assessment, board, fram
 
     assert list(EvidenceDocument.objects.all()) == [document]
     assert (media / document.file.name).read_bytes() == PDF
+
+
+def test_a_file_just_over_the_limit_is_told_in_bytes_not_as_two_equal_sizes(
+    assessment, board, media
+):
+    """The board walk: 21,000,000 bytes against 20 MB read "the file is 20 MB; the limit is
+    20 MB"."""
+    content = PDF + b"x" * (20 * 1_048_576 + 10 - len(PDF))
+    with pytest.raises(ValidationError) as excinfo:
+        upload(assessment, board, content=content, max_bytes=20 * 1_048_576)
+
+    assert excinfo.value.messages == [
+        "plan.pdf: the file is 20,971,530 bytes; the limit is 20,971,520 bytes."
+    ]
+
+
+def test_a_very_long_file_name_is_stored_shortened_and_titled_by_its_start(
+    assessment, board, media
+):
+    """The board walk: a 304-character name was refused as "Ensure this value has at most
+    200 characters (it has 251)"."""
+    name = "Board minutes " + "x" * 286 + ".pdf"
+    document = evidence_upload(
+        assessment=assessment,
+        doc_type="strategic_plan",
+        title="",
+        file=SimpleUploadedFile(name, PDF),
+        by=board,
+    )
+
+    assert document.title == name[:200]
+    assert len(document.file.name) <= 100 and document.file.name.endswith(".pdf")
+    assert document.file.name.startswith("evidence/")

@@ -431,7 +431,10 @@ def test_upload_on_a_stale_page_keeps_the_typed_answers_and_uploads_nothing(
 
     page = response.content.decode()
     assert "This self-assessment changed since you opened this page" in page
-    assert "Not uploaded: the answers above could not be saved first. Choose it again." in page
+    assert (
+        "Not uploaded: your answers could not be saved first, since the self-assessment "
+        "was saved elsewhere meanwhile. Choose the file again." in page
+    )
     form = response.context["form"]
     assert (form["c1_commentary"].value(), form["c1"].value(), form["version"].value()) == (
         "Typed on the stale page.",
