@@ -1168,7 +1168,8 @@ def _cross_check_figures(
     flags = round_flags(round_=round_, england=everything, columns=columns, fingerprint=fingerprint)
     frame = everything[everything["complete"]]
     levels = frame[columns].astype(float)
-    england = levels.mean().to_dict()
+    # No PCT rated yet (a round at self-assessment): no mean, not NaN.
+    england = {c: None if math.isnan(m) else m for c, m in levels.mean().to_dict().items()}
     by_sha = levels.groupby(frame["sha"]).mean()
     sd = levels.std(ddof=0)
     counts = frame.groupby("sha").size()

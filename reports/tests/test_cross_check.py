@@ -127,9 +127,11 @@ def test_send_back_shows_the_comment_first_then_acts_on_confirm(client, signed_o
     empty = client.post(decide, {"decision": "send_back", "comment": " "}, follow=True)
     check = client.post(decide, {"decision": "send_back", "comment": "C5 looks generous."})
 
-    assert [str(m) for m in empty.context["messages"]] == [
-        f"Say why {sha.name} is sent back: its staff read the comment."
-    ]
+    message = f"Say why {sha.name} is sent back: its staff read the comment."
+    page = empty.content.decode()
+    assert (empty.status_code, empty.context["error"]["message"]) == (200, message)
+    assert f'<a href="#c-{sha.ods_code}">{message}</a>' in page and "<title>Error: " in page
+    assert f'aria-describedby="c-{sha.ods_code}_error"' in page
     assert check.context["carry"] == [("decision", "send_back"), ("comment", "C5 looks generous.")]
     assert check.context["told"].startswith(f"The staff of {sha.name} are e-mailed your comment")
     assert RegionReview.objects.get().status == "signed_off"
@@ -143,8 +145,8 @@ def test_send_back_shows_the_comment_first_then_acts_on_confirm(client, signed_o
     ("given", "days", "message"),
     [
         ("15", 15, "Boards of the regions confirmed from now on have 15 working days"),
-        ("0", 10, "Working days: Give between 1 and 30 working days."),
-        ("ten", 10, "Working days: 'ten' is not a whole number."),
+        ("0", 10, "Factual-accuracy window: Give between 1 and 30 working days."),
+        ("ten", 10, "Factual-accuracy window: 'ten' is not a whole number of working days."),
     ],
 )
 def test_national_team_sets_the_window_for_regions_confirmed_later(
@@ -159,7 +161,11 @@ def test_national_team_sets_the_window_for_regions_confirmed_later(
 
     round_.refresh_from_db()
     assert round_.factual_accuracy_working_days == days
-    (shown,) = [str(m) for m in response.context["messages"]]
+    if days == int(given if given.isdigit() else 0):
+        (shown,) = [str(m) for m in response.context["messages"]]
+    else:  # refused: the error summary, the field keeping what was typed
+        shown = response.context["error"]["message"]
+        assert f'value="{given}"' in response.content.decode()
     assert shown.startswith(message)
     assert list(round_.changes.values_list("field", "old_value", "new_value")) == (
         [("factual_accuracy_working_days", "10", given)] if days != 10 else []
@@ -291,3 +297,17 @@ def test_cross_check_page_counts_each_regions_flags_by_rule(client, flagged_roun
         "red-all-three": 1,
     }
     assert 'data-test="flags-Q40-red-all-three"' in response.content.decode()
+
+
+def test_a_round_with_no_pct_rated_yet_shows_no_mean_rather_than_nan(client):
+    """The national walk: a round just opened read "nan" for every competency of England."""
+    round_ = AssessmentRoundFactory(slug="2010-11")
+    CompetencyFactory(framework=round_.framework, number=1)
+    AssessmentFactory(round=round_, pct=PCTFactory(), stage=Stage.SELF_ASSESSMENT)
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.get(f"/reports/cross-check/{round_.slug}/")
+
+    england = response.content.decode().split('<th scope="row">England</th>')[1].split("</tr>")[0]
+    assert response.context["england"] == {"c1": None}
+    assert "nan" not in england and "—" in england

@@ -396,3 +396,23 @@ def test_a_time_the_clocks_skip_or_years_away_is_refused_in_words(
     [(_href, said)] = summary_entries(response.context["form"])
     assert message in said
     assert AssessmentRound.objects.get(pk=ready_round.pk).published_at is None
+
+
+def test_a_stale_tabs_time_after_publication_is_refused_with_a_message(client, ready_round):
+    """The national walk: the form posted from a tab opened before the time got the normal
+    page and no word at all."""
+    published = _publish(ready_round)
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.post(
+        f"/reports/publication/{ready_round.slug}/",
+        {"published_at": "2030-12-25T09:30", "confirm": "1", "was": ""},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        f"The publication time was not changed: {ready_round.name} was published on "
+        f"{timezone.localtime(published):%-d %B %Y at %H:%M}, and publication is final. To "
+        "take the results offline, withdraw the publication below."
+    ]
+    assert AssessmentRound.objects.get(pk=ready_round.pk).published_at == published

@@ -33,6 +33,14 @@ national_round = view_access("reports.cross_check", lookup=round_by_slug)
 @require_safe
 @national_round
 def cross_check_page(request, round_: AssessmentRound):
+    return _cross_check_page(request, round_)
+
+
+def _cross_check_page(request, round_: AssessmentRound, *, error: dict | None = None):
+    """The page; ``error`` is a refused form's problem, shown in an error summary linked to
+    its field (``field``: the field's id; ``message``; ``sha``: the region whose comment it
+    is, or ``typed``: the working days as typed), answered 200 rather than redirected so
+    that focus and what was typed stay."""
     from reports.moderation import RULES, Z_THRESHOLD, cross_check
     from reports.tables import competency_key
 
@@ -48,6 +56,8 @@ def cross_check_page(request, round_: AssessmentRound):
             "rows": rows,
             "z": Z_THRESHOLD,
             "rules": RULES,
+            "error": error,
+            "page_has_errors": error is not None,
         },
     )
 
@@ -63,8 +73,15 @@ def decide(request, region: RegionRound):
     comment = request.POST.get("comment", "").strip()
     if not confirmed(request):
         if not confirming and not comment:
-            messages.error(request, f"Say why {sha.name} is sent back: its staff read the comment.")
-            return redirect(back)
+            return _cross_check_page(
+                request,
+                round_,
+                error={
+                    "field": f"c-{sha.ods_code}",
+                    "sha": sha.ods_code,
+                    "message": f"Say why {sha.name} is sent back: its staff read the comment.",
+                },
+            )
         pcts = Assessment.objects.filter(
             round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK
         ).count()
@@ -126,21 +143,28 @@ def decide(request, region: RegionRound):
 def window(request, round_: AssessmentRound):
     """The national team sets the length of the boards' factual-accuracy window."""
     raw = request.POST.get("working_days", "").strip()
+
+    def refused(message: str):
+        error = {"field": "working_days", "typed": raw, "message": message}
+        return _cross_check_page(request, round_, error=error)
+
     try:
         days = int(raw)
     except ValueError:
-        messages.error(request, f"Working days: {raw!r} is not a whole number.")
-    else:
-        try:
-            round_set_window(round_=round_, working_days=days, by=request.user)
-        except ValidationError as exc:
-            messages.error(request, "Working days: " + " ".join(exc.messages))
-        else:
-            messages.success(
-                request,
-                f"Boards of the regions confirmed from now on have {days} working days to "
-                "check their drafts.",
-            )
+        return refused(
+            f"Factual-accuracy window: {raw!r} is not a whole number of working days."
+            if raw
+            else "Factual-accuracy window: enter a number of working days, from 1 to 30."
+        )
+    try:
+        round_set_window(round_=round_, working_days=days, by=request.user)
+    except ValidationError as exc:
+        return refused("Factual-accuracy window: " + " ".join(exc.messages))
+    messages.success(
+        request,
+        f"Boards of the regions confirmed from now on have {days} working days to "
+        "check their drafts.",
+    )
     return redirect(reverse("reports:cross_check", args=[round_.slug]))
 
 
@@ -224,6 +248,14 @@ def publication(request, round_: AssessmentRound):
     reason, once the round is published: publication is final."""
     if request.method == "GET":
         return _publication_page(request, round_)
+    if round_.is_published():  # a tab opened before the time: its form is gone from the page
+        messages.error(
+            request,
+            f"The publication time was not changed: {round_.name} was published on "
+            f"{timezone.localtime(round_.published_at):%-d %B %Y at %H:%M}, and publication "
+            "is final. To take the results offline, withdraw the publication below.",
+        )
+        return redirect(_publication_url(round_))
     form = PublicationForm(request.POST)
     if not form.is_valid():
         return _publication_page(request, round_, form=form)
