@@ -583,5 +583,19 @@ def round_progress(*, round_: AssessmentRound) -> list[RegionProgress]:
     return list(regions.values())
 
 
-def round_history(*, round_: AssessmentRound) -> QuerySet[RoundChange]:
-    return RoundChange.objects.filter(round=round_).select_related("changed_by")
+# What each ``RoundChange.field`` is called on the round's page.
+CHANGE_LABELS = {
+    "created": "Created",
+    "name": "Name",
+    "previous": "Compared with the round",
+    "opened": "Opened",
+    "published_at": "Publication time",
+    "factual_accuracy_working_days": "Factual-accuracy window (working days)",
+    **{field: label[0].upper() + label[1:] for field, label in TIMETABLE_FIELDS.items()},
+}
+
+
+def round_history(*, round_: AssessmentRound) -> list[tuple[RoundChange, str]]:
+    """The round's changes, oldest first, each with what its field is called."""
+    changes = RoundChange.objects.filter(round=round_).select_related("changed_by")
+    return [(change, CHANGE_LABELS.get(change.field, change.field)) for change in changes]

@@ -27,16 +27,25 @@ class RoundCreateForm(_Form):
     slug = forms.CharField(
         label="Round",
         max_length=7,
+        error_messages={
+            "required": "Enter the round's two years, such as 2010-11.",
+            "max_length": "Enter the round as two consecutive years, YYYY-YY, such as 2010-11.",
+        },
         help_text="Two consecutive years, as YYYY-YY: for example 2010-11.",
     )
     name = forms.CharField(
         label="Name",
         max_length=100,
+        error_messages={
+            "required": NAME_REQUIRED,
+            "max_length": "Keep the name to 100 characters or fewer.",
+        },
         help_text="As boards and the public will read it: World Class Commissioning "
         "assurance 2010/11.",
     )
     source = forms.ChoiceField(
         label="Copy the framework of",
+        error_messages={"required": "Choose the framework to copy."},
         help_text="Its competencies, level descriptors, governance areas and sub-indicators "
         "are copied; you can change the copy's wording until the round opens.",
     )
@@ -61,6 +70,10 @@ class TimetableForm(_Form):
         label="Factual-accuracy check (working days)",
         min_value=1,
         max_value=WINDOW_DAYS_MAX,
+        error_messages={
+            key: f"Enter a whole number of working days, from 1 to {WINDOW_DAYS_MAX}."
+            for key in ("required", "invalid", "min_value", "max_value")
+        },
         help_text="How long each board has to comment on its draft results.",
     )
 

@@ -211,6 +211,9 @@ def test_round_timetable_saves_dates_in_order(client, new_round, national):
         "2010-09-30",
         "2011-02-15",
     ]
+    history = client.get("/rounds/2010-11/").content.decode()  # in words, not field names
+    assert "Self-assessment deadline: — → 2010-09-30" in history
+    assert "self_assessment_due" not in history
 
 
 def test_a_timetable_already_past_is_saved_with_a_warning_naming_the_dates(
@@ -289,8 +292,23 @@ def test_round_timetable_lists_every_problem_at_once(client, new_round, national
         "1 September 2010 is before the self-assessment deadline (30 September 2010): each "
         "date must follow the one before it."
     ]
+    assert form.errors["factual_accuracy_working_days"] == [
+        "Enter a whole number of working days, from 1 to 30."
+    ]
     new_round.refresh_from_db()
     assert new_round.self_assessment_due is None
+
+
+def test_creating_a_round_with_nothing_typed_says_what_to_enter(client, last_year, national):
+    client.force_login(national)
+
+    form = client.post("/rounds/new/", {"slug": "", "name": "", "source": ""}).context["form"]
+
+    assert form.errors == {
+        "slug": ["Enter the round's two years, such as 2010-11."],
+        "name": ["Give the round a name, e.g. World Class Commissioning assurance 2010/11."],
+        "source": ["Choose the framework to copy."],
+    }
 
 
 def test_round_open_checks_then_opens_and_confirms(
@@ -318,6 +336,7 @@ def test_round_open_checks_then_opens_and_confirms(
         "4 PCTs in 1 SHA will start their self-assessment; their boards will be e-mailed "
         "(2 boards with an e-mail address)" in check.text
     )
+    assert "<strong>No self-assessment deadline is set:</strong> the e-mail" in check.text
     assert done.redirect_chain == [("/rounds/2010-11/opened/", 302)]
     assert "4 PCTs in 1 SHA started their self-assessment." in done.text
     assert "2 e-mails to PCT boards were queued" in done.text

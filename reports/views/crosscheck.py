@@ -336,6 +336,10 @@ def withdraw(request, round_: AssessmentRound):
             back=_back_with(round_, reason=reason),
             carry={"reason": reason},
             danger=True,
+            context={
+                "undo_note": "To publish again later, set a new publication time on this "
+                "page: the results come back at that time and the boards are told again."
+            },
         )
     try:
         sent = publication_withdraw(round_=round_, reason=reason, by=request.user)
