@@ -215,12 +215,22 @@ class FactualAccuracyCommentForm(forms.Form):
     GENERAL = 0  # the choice for a comment on the draft as a whole
 
     rating = forms.TypedChoiceField(
-        label="Item", coerce=int, widget=forms.Select(attrs={"class": "form-select"})
+        label="Item",
+        coerce=int,
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={
+            "required": "Choose the item the comment is about, or the draft as a whole.",
+            "invalid_choice": "Choose one of the items listed.",
+        },
     )
     comment = forms.CharField(
         label="What is factually inaccurate, and what the evidence shows",
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         max_length=4000,
+        error_messages={
+            "required": "Write the comment: what is factually wrong, and why.",
+            "max_length": "Keep the comment to 4,000 characters or fewer.",
+        },
     )
 
     def __init__(self, *args, ratings: list[tuple], **kwargs):
@@ -246,6 +256,10 @@ class FactualAccuracyAnswerForm(forms.Form):
         label="Answer",
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         max_length=4000,
+        error_messages={
+            "required": "Write the answer the board will read.",
+            "max_length": "Keep the answer to 4,000 characters or fewer.",
+        },
     )
     value = forms.ChoiceField(
         label="Change the rating to",

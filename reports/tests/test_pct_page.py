@@ -403,7 +403,10 @@ def test_comment_without_an_item_is_shown_again_with_the_error_summary(
 
     page = response.content.decode()
     assert "<title>Error: " in page
-    assert '<li><a href="#id_rating">Item: This field is required.</a></li>' in page
+    assert (
+        '<li><a href="#id_rating">Item: Choose the item the comment is about, or the draft as '
+        "a whole.</a></li>" in page
+    )
     assert 'aria-invalid="true"' in page
     assert response.context["comment_form"]["comment"].value() == "Typed, and kept."
     assert FactualAccuracyComment.objects.count() == before
