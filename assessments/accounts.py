@@ -92,10 +92,15 @@ def name_parts(full_name: str) -> tuple[str, str]:
 
 
 def username_for(full_name: str) -> str:
-    """A free username from a name: ``firstname.lastname`` in plain lower-case letters,
-    with a number added if it is taken (``jane.smith2``)."""
-    plain = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", plain.lower())
+    """A free username from a name: ``firstname.lastname`` in plain lower-case letters (a
+    double-barrelled last name keeps both parts: ``zoe.obrien-angstrom``), with a number
+    added if it is taken (``jane.smith2``)."""
+    def plain(word: str) -> str:  # "O’Brien-Ångström" → "obrien-angstrom"
+        ascii_word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+        parts = re.findall(r"[a-z0-9]+", re.sub(r"['’`]", "", ascii_word.lower()))
+        return "-".join(parts)
+
+    words = [w for w in (plain(word) for word in full_name.split()) if w]
     base = ".".join(words[:1] + words[-1:] if len(words) > 1 else words) or "member"
     taken = set(
         get_user_model()
