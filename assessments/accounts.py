@@ -95,9 +95,10 @@ def username_for(full_name: str) -> str:
     """A free username from a name: ``firstname.lastname`` in plain lower-case letters (a
     double-barrelled last name keeps both parts: ``zoe.obrien-angstrom``), with a number
     added if it is taken (``jane.smith2``)."""
-    def plain(word: str) -> str:  # "O’Brien-Ångström" → "obrien-angstrom"
+
+    def plain(word: str) -> str:  # "O'Brien-Ångström" (any apostrophe) → "obrien-angstrom"
         ascii_word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
-        parts = re.findall(r"[a-z0-9]+", re.sub(r"['’`]", "", ascii_word.lower()))
+        parts = re.findall(r"[a-z0-9]+", re.sub("['\u2019`]", "", ascii_word.lower()))
         return "-".join(parts)
 
     words = [w for w in (plain(word) for word in full_name.split()) if w]
