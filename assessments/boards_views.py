@@ -29,7 +29,7 @@ from assessments.boards_forms import BoardFileForm, BoardsFilterForm
 from assessments.models import PrimaryCareTrust, Role
 from assessments.paging import page_of, paging_context
 from assessments.role_accounts import RoleScope
-from assessments.role_views import group_page, new_link, not_in_group, remove
+from assessments.role_views import group_page, new_link, remove
 
 app_name = "boards"
 
@@ -158,9 +158,7 @@ def board_pct(request, pct: PrimaryCareTrust):
 def board_reinvite(request, pct: PrimaryCareTrust, pk: int):
     """A new set-password link for a board account whose owner has not set a password."""
     role = board_role(ods=pct.ods_code, pk=pk)
-    if role is None:
-        return not_in_group(request, RoleScope.board(pct), back=_pct_url(pct))
-    return new_link(request, role, back=_pct_url(pct))
+    return new_link(request, RoleScope.board(pct), role, back=_pct_url(pct))
 
 
 @require_http_methods(["GET", "POST"])
@@ -168,10 +166,10 @@ def board_reinvite(request, pct: PrimaryCareTrust, pk: int):
 def board_remove(request, pct: PrimaryCareTrust, pk: int):
     """Check, then take the board role away (GET asks, POST does it)."""
     role = board_role(ods=pct.ods_code, pk=pk)
-    if role is None:
-        return not_in_group(request, RoleScope.board(pct), back=_pct_url(pct))
     crumbs = [*_crumbs(), (pct.name, _pct_url(pct))]
-    return remove(request, role, back=_pct_url(pct), context={"crumbs": crumbs})
+    return remove(
+        request, RoleScope.board(pct), role, back=_pct_url(pct), context={"crumbs": crumbs}
+    )
 
 
 urlpatterns = [

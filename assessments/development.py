@@ -16,7 +16,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from assessments.exceptions import TransitionError
+from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import (
     AgreedRating,
     Assessment,
@@ -34,6 +34,7 @@ __all__ = [
     "development_plan_delete",
     "development_plan_save",
     "plan_description",
+    "plan_version",
 ]
 
 # Plans are written once the ratings are agreed: from regional moderation on.
@@ -70,6 +71,30 @@ def plan_reason(assessment: Assessment) -> str:
     return DevelopmentPlan.Reason.SHA_FLAGGED
 
 
+def plan_version(assessment: Assessment) -> int:
+    """The plan's version as a page shows it: its latest history row (every save and
+    withdrawal writes one), 0 before any. One query."""
+    latest = (
+        DevelopmentPlanChange.objects.filter(assessment=assessment)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return latest or 0
+
+
+def _claim(assessment: Assessment, expected_version: int | None) -> None:
+    """Refuse (``ConflictError``) a write from a page that showed another version of the
+    plan: a colleague saved or withdrew it meanwhile. The assessment's row is locked so
+    that two writes of one plan take turns. ``None``: no check (the command line)."""
+    Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+    if expected_version is not None and plan_version(assessment) != expected_version:
+        raise ConflictError(
+            "The development plan changed since the page showed it.",
+            current=DevelopmentPlan.objects.filter(assessment=assessment).first(),
+        )
+
+
 @transaction.atomic
 def development_plan_save(
     *,
@@ -79,10 +104,14 @@ def development_plan_save(
     summary: str,
     priorities: list[PriorityInput],
     by: AbstractBaseUser,
+    expected_version: int | None = None,
 ) -> DevelopmentPlan:
     """Create or replace the plan of ``assessment`` with its priorities, all or nothing.
-    Its reason follows from the agreed lights: red on all three, or flagged by the SHA."""
+    Its reason follows from the agreed lights: red on all three, or flagged by the SHA.
+    ``expected_version``: the ``plan_version`` the page showed (``ConflictError`` if it
+    has changed since)."""
     _check_stage(assessment)
+    _claim(assessment, expected_version)
     errors: dict[str, list[str]] = {}
     if not priorities:
         errors["priorities"] = ["Add at least one competency to develop."]
@@ -166,9 +195,13 @@ def _history(assessment: Assessment, action: str, summary: str, by: AbstractBase
 
 
 @transaction.atomic
-def development_plan_delete(*, assessment: Assessment, by: AbstractBaseUser) -> None:
-    """Withdraw the plan of ``assessment`` (the SHA no longer directs its development)."""
+def development_plan_delete(
+    *, assessment: Assessment, by: AbstractBaseUser, expected_version: int | None = None
+) -> None:
+    """Withdraw the plan of ``assessment`` (the SHA no longer directs its development);
+    ``expected_version`` as for ``development_plan_save``."""
     _check_stage(assessment)
+    _claim(assessment, expected_version)
     deleted, _by_model = DevelopmentPlan.objects.filter(assessment=assessment).delete()
     if deleted:
         _history(assessment, DevelopmentPlanChange.Action.WITHDRAWN, "Plan withdrawn.", by)

@@ -1,10 +1,12 @@
 """The board's self-assessment and evidence upload."""
 
 import re
+from datetime import date
 
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
 from assessments.form_errors import MarksInvalid
 from assessments.models import (
@@ -284,19 +286,43 @@ class DevelopmentPlanForm(forms.Form):
         label="Owner", max_length=200, help_text="Who answers for the plan, e.g. a director."
     )
     review_date = forms.DateField(
-        label="Review date", widget=forms.DateInput(attrs={"type": "date"})
+        label="Review date",
+        # ISO, the only form a date input reads: a saved date shows again when editing
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Enter the date the plan will be reviewed.",
+            "invalid": "Enter the review date as a real date, such as 30/06/2010.",
+        },
     )
     summary = forms.CharField(
         label="Why the SHA directs this PCT's development",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+    # The plan as the page showed it (``assessments.development.plan_version``): a save or
+    # withdrawal from a page that showed another is refused, what was typed kept.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+    def clean_review_date(self):
+        """From 2000 to ten years ahead: 1900 or 2109 is a slip of the keyboard."""
+        value = self.cleaned_data["review_date"]
+        latest = timezone.localdate().replace(year=timezone.localdate().year + 10, day=1)
+        if not date(2000, 1, 1) <= value <= latest:
+            raise forms.ValidationError(
+                f"Enter a review date from 1 January 2000 to {latest:%-d %B %Y}."
+            )
+        return value
+
+    def plan_fields(self) -> dict:
+        """What ``development_plan_save`` takes of the form."""
+        data = self.cleaned_data
+        return {k: data[k] for k in ("owner", "review_date", "summary")}
 
 
 class DevelopmentPriorityForm(forms.Form):

@@ -82,8 +82,11 @@ def not_in_group(request, scope: RoleScope, *, back: str):
     return redirect(back)
 
 
-def new_link(request, role: Role, *, back: str):
-    """A new set-password link for an account whose owner has not set a password."""
+def new_link(request, scope: RoleScope, role: Role | None, *, back: str):
+    """A new set-password link for an account whose owner has not set a password; ``role``
+    None: the account is not one of ``scope`` (``not_in_group``)."""
+    if role is None:
+        return not_in_group(request, scope, back=back)
     user = role.user
     try:
         account_reinvite(user=user, by=request.user)
@@ -97,9 +100,11 @@ def new_link(request, role: Role, *, back: str):
     return redirect(back)
 
 
-def remove(request, role: Role, *, back: str, context: dict):
-    """GET asks (a check page), POST takes the role away (``role_remove``)."""
-    scope = RoleScope.of(role)
+def remove(request, scope: RoleScope, role: Role | None, *, back: str, context: dict):
+    """GET asks (a check page), POST takes the role away (``role_remove``); ``role`` None:
+    the account is not one of ``scope`` (``not_in_group``)."""
+    if role is None:
+        return not_in_group(request, scope, back=back)
     refusal = role_remove_refusal(role=role, by=request.user)
     if refusal is not None:  # said before asking, not after
         messages.error(request, refusal)

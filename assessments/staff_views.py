@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from assessments.access import national_role, sha_by_code, staff_role, view_access
 from assessments.models import Role, StrategicHealthAuthority
 from assessments.role_accounts import RoleScope, role_counts
-from assessments.role_views import group_page, new_link, not_in_group, remove
+from assessments.role_views import group_page, new_link, remove
 
 app_name = "staff"
 
@@ -105,38 +105,33 @@ def staff_sha(request, sha: StrategicHealthAuthority):
 @view_access(MANAGE, lookup=sha_by_code)
 def staff_reinvite(request, sha: StrategicHealthAuthority, pk: int):
     role = staff_role(sha_code=sha.ods_code, pk=pk)
-    if role is None:
-        return not_in_group(request, RoleScope.staff(sha), back=_sha_url(sha))
-    return new_link(request, role, back=_sha_url(sha))
+    return new_link(request, RoleScope.staff(sha), role, back=_sha_url(sha))
 
 
 @require_http_methods(["GET", "POST"])
 @view_access(MANAGE, lookup=sha_by_code)
 def staff_remove(request, sha: StrategicHealthAuthority, pk: int):
     role = staff_role(sha_code=sha.ods_code, pk=pk)
-    if role is None:
-        return not_in_group(request, RoleScope.staff(sha), back=_sha_url(sha))
     crumbs = [*_crumbs(), (sha.name, _sha_url(sha))]
-    return remove(request, role, back=_sha_url(sha), context={"crumbs": crumbs})
+    return remove(
+        request, RoleScope.staff(sha), role, back=_sha_url(sha), context={"crumbs": crumbs}
+    )
 
 
 @require_POST
 @view_access(MANAGE)
 def national_reinvite(request, pk: int):
     role = national_role(pk=pk)
-    if role is None:
-        return not_in_group(request, RoleScope.national(), back=reverse("staff:national"))
-    return new_link(request, role, back=reverse("staff:national"))
+    return new_link(request, RoleScope.national(), role, back=reverse("staff:national"))
 
 
 @require_http_methods(["GET", "POST"])
 @view_access(MANAGE)
 def national_remove(request, pk: int):
     role = national_role(pk=pk)
-    if role is None:
-        return not_in_group(request, RoleScope.national(), back=reverse("staff:national"))
     crumbs = [*_crumbs(), ("National team", reverse("staff:national"))]
-    return remove(request, role, back=reverse("staff:national"), context={"crumbs": crumbs})
+    back = reverse("staff:national")
+    return remove(request, RoleScope.national(), role, back=back, context={"crumbs": crumbs})
 
 
 urlpatterns = [

@@ -252,7 +252,13 @@ def test_sha_staff_flag_a_pct_with_a_plan_through_the_form(client, demo):
         f"- {c10}: Learn: a development programme: Board programme.",
     ]
 
-    response = client.post(url, {"delete": "1"})
+    edit = client.get(url)  # the saved review date shows again, as a date input reads it
+    assert 'type="date" name="review_date" value="2010-06-30"' in edit.content.decode()
+    version = edit.context["form"].initial["version"]
+    check = client.post(url, {"delete": "1", "version": version})
+    assert check.context["button"] == "Confirm and withdraw the plan"
+    assert DevelopmentPlan.objects.filter(pk=plan.pk).exists()  # asking withdraws nothing
+    response = client.post(url, {"delete": "1", "version": version, "confirm": "1"})
 
     assert response.status_code == 302
     assert not DevelopmentPlan.objects.filter(pk=plan.pk).exists()
@@ -349,3 +355,53 @@ def test_flagging_a_pct_outside_your_region_is_refused(client, demo, username, s
     client.force_login(demo_user(username))
 
     assert client.get(LIST.format("2009-10") + "flag/", {"pct": "5nd"}).status_code == status
+
+
+def test_two_windows_on_one_plan_take_turns_and_the_later_keeps_its_typing(client, demo):
+    """The moderation walk: the second window's save silently undid the first's."""
+    client.force_login(demo_user("moderator.q30"))
+    c5 = Competency.objects.get(framework__rounds__slug="2009-10", number=5)
+    url = PLAN.format("2009-10", "5nd")
+    seen = client.get(url).context["form"].initial["version"]
+
+    def save(owner: str, version):
+        return client.post(
+            url,
+            {
+                "owner": owner,
+                "review_date": "2010-06-30",
+                "version": version,
+                "p-TOTAL_FORMS": "1",
+                "p-INITIAL_FORMS": "0",
+                "p-0-competency": c5.pk,
+                "p-0-support": "learn",
+                "p-0-action": "Board programme.",
+            },
+        )
+
+    assert save("Owner from window 1", seen).status_code == 302
+    stale = save("Owner from window 2", seen)
+
+    assert stale.status_code == 200
+    assert "changed since you opened this page" in stale.content.decode()
+    assert 'value="Owner from window 2"' in stale.content.decode()
+    assert DevelopmentPlan.objects.get(assessment__pct__ods_code="5ND").owner == (
+        "Owner from window 1"
+    )
+    again = save("Owner from window 2", stale.context["form"].data["version"])
+    assert again.status_code == 302
+
+
+def test_a_review_date_far_from_now_is_refused(client, demo):
+    client.force_login(demo_user("moderator.q30"))
+
+    response = client.post(
+        PLAN.format("2009-10", "5nd"),
+        {"owner": "O", "review_date": "1900-01-01", "p-TOTAL_FORMS": "0", "p-INITIAL_FORMS": "0"},
+    )
+
+    assert (
+        response.context["form"]
+        .errors["review_date"][0]
+        .startswith("Enter a review date from 1 January 2000 to ")
+    )

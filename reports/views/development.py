@@ -18,13 +18,20 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.access import assessment_by_pct, round_by_slug, view_access
+from assessments.confirmation import confirmation_page, confirmed
 from assessments.development import (
     PLANNING_STAGES,
     PriorityInput,
     development_plan_delete,
     development_plan_save,
+    plan_version,
 )
-from assessments.exceptions import TransitionError, refusal_messages
+from assessments.exceptions import (
+    ConflictError,
+    TransitionError,
+    kept_on_conflict,
+    refusal_messages,
+)
 from assessments.factual_accuracy import not_held_back
 from assessments.forms import DevelopmentPlanForm, DevelopmentPriorityFormSet
 from assessments.models import (
@@ -256,14 +263,11 @@ def development_plan(request, assessment: Assessment):
     competencies = assessment.round.framework.competencies.order_by("number")
     back = reverse("reports:development", args=[assessment.round.slug])
     initial, priorities = _initial(plan)
+    page = reverse(
+        "reports:development_plan", args=[assessment.round.slug, assessment.pct.ods_code]
+    )
     if request.method == "POST" and "delete" in request.POST:
-        try:
-            development_plan_delete(assessment=assessment, by=request.user)
-        except TransitionError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, f"{assessment.pct.name}: development plan withdrawn.")
-        return redirect(back)
+        return _withdraw(request, assessment, plan, back=back, page=page)
     if request.method == "POST":
         form = DevelopmentPlanForm(request.POST)
         formset = DevelopmentPriorityFormSet(
@@ -284,7 +288,15 @@ def development_plan(request, assessment: Assessment):
                         if not f.is_blank
                     ],
                     by=request.user,
-                    **form.cleaned_data,
+                    expected_version=form.cleaned_data["version"] or 0,
+                    **form.plan_fields(),
+                )
+            except ConflictError:  # a colleague saved or withdrew it: keep what was typed
+                form = kept_on_conflict(
+                    DevelopmentPlanForm,
+                    request.POST,
+                    version=plan_version(assessment),
+                    what="The development plan",
                 )
             except (ValidationError, TransitionError) as exc:
                 problems = refusal_messages(exc)
@@ -293,7 +305,7 @@ def development_plan(request, assessment: Assessment):
                 messages.success(request, f"{assessment.pct.name}: development plan saved.")
                 return redirect(development_page_of(assessment, request.user))
     else:
-        form = DevelopmentPlanForm(initial=initial)
+        form = DevelopmentPlanForm(initial={**initial, "version": plan_version(assessment)})
         formset = DevelopmentPriorityFormSet(
             initial=priorities + [{}] * max(3 - len(priorities), 1),
             prefix="p",
@@ -313,6 +325,51 @@ def development_plan(request, assessment: Assessment):
             .order_by("-changed_at", "-pk"),
         },
     )
+
+
+def _withdraw(request, assessment: Assessment, plan, *, back: str, page: str):
+    """Withdraw the plan: the first POST asks (its owner, date and priorities go), the
+    confirming one withdraws it if it is still the plan the page showed."""
+    try:
+        version = int(request.POST.get("version") or 0)
+    except ValueError:
+        version = -1  # not a version any page showed: refused as changed
+    if plan is None:
+        messages.info(
+            request, f"{assessment.pct.name} has no development plan: nothing to withdraw."
+        )
+        return redirect(back)
+    if not confirmed(request):
+        return confirmation_page(
+            request,
+            title=f"Withdraw the development plan of {assessment.pct.name}?",
+            happens=[
+                f"The plan (owner {plan.owner}, review by {plan.review_date:%-d %B %Y}) and "
+                f"its {plan.priorities.count()} priorit"
+                f"{'ies' if plan.priorities.count() != 1 else 'y'} are deleted: the SHA no "
+                "longer directs the PCT's development, and its board no longer sees a plan.",
+                "The plan's history keeps what it said and who withdrew it.",
+            ],
+            told="Nobody is e-mailed.",
+            button="Confirm and withdraw the plan",
+            back=page,
+            carry={"delete": "1", "version": str(version)},
+            danger=True,
+        )
+    try:
+        development_plan_delete(assessment=assessment, by=request.user, expected_version=version)
+    except ConflictError:
+        messages.error(
+            request,
+            "The plan was changed since you opened it (someone saved it in another window): "
+            "nothing was withdrawn. Check it as it is now.",
+        )
+        return redirect(page)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{assessment.pct.name}: development plan withdrawn.")
+    return redirect(back)
 
 
 urlpatterns = [
