@@ -757,3 +757,16 @@ def test_an_excused_member_reads_excused_and_a_late_one_overdue_on_their_pages(c
 
     assert "<td>Excused</td>" in excused and "Overdue" not in excused
     assert all('data-test="overdue"' in page for page in late)
+
+
+def test_the_consensus_page_of_a_pct_with_no_panel_yet_is_404_not_500(client):
+    """The phone walk: the moderation page linked Dudley's consensus page while Dudley was
+    still at self-assessment, and the page failed on the missing panel."""
+    from tests.factories import AssessmentFactory
+
+    assessment = AssessmentFactory(stage=Stage.SELF_ASSESSMENT)
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    response = client.get(f"/panels/{assessment.round.slug}/{assessment.pct.ods_code}/consensus/")
+
+    assert response.status_code == 404

@@ -201,6 +201,8 @@ def _scores_check_page(request, assessment: Assessment, *, seat: Seat, form: Sco
 def consensus(request, assessment: Assessment):
     """The chair saves agreed values and rationales as a draft, in any order and part by part;
     completeness is checked when closing (``close_consensus``)."""
+    if not hasattr(assessment, "panel"):  # none formed yet: a PCT still at self-assessment
+        raise Http404("This PCT has no panel yet.")
     is_chair = request.user.has_perm("panels.record_consensus", assessment)
     seat = _own_seat(request.user, assessment) if is_chair else None
     view = panel_view(assessment=assessment, seat=seat)

@@ -14,6 +14,7 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from assessments.models import Stage
 from competencies.vocabulary import LEVELS, Light
 
 register = template.Library()
@@ -107,10 +108,15 @@ class _Grid:
             f'<tr id="pct-{escape(pct.ods_code)}" data-test="rating-row">'
             f'<th scope="row"><a href="{reverse("reports:pct_page", args=[pct.ods_code, self.slug])}"'
             f' data-test="pct-link">{name}</a> <span class="wcc-muted small">{escape(pct.ods_code)}'
-            f'</span> <a class="small" href="'
-            f'{reverse("panels:consensus", args=[self.slug, pct.ods_code])}"'
-            ' data-test="consensus-link">consensus<span class="visually-hidden">'
-            f" of {name}'s panel</span></a>{flags}</th>"
+            "</span>"
+            + (  # a panel scores from scoring on; before, there is no consensus page
+                f' <a class="small" href="{reverse("panels:consensus", args=[self.slug, pct.ods_code])}"'
+                ' data-test="consensus-link">consensus<span class="visually-hidden">'
+                f" of {name}'s panel</span></a>"
+                if row.assessment.stage >= Stage.SCORING
+                else ""
+            )
+            + f"{flags}</th>"
         )
         adjustable = self.can_moderate and row.adjustable
         cells = "".join(self.cell(cell, name, adjustable) for cell in row.cells)
