@@ -16,6 +16,8 @@
  *    history rows for half-typed answers and bump the version the optimistic lock checks,
  *    turning a colleague's concurrent save into a conflict. "Save draft" stays the way to
  *    keep a draft on the server. Logging out clears them (computers may be shared).
+ * 3. A box that scrolls sideways with nothing focusable in it is made a focusable region,
+ *    so that keyboard users can scroll it (scrollRegions).
  */
 (function () {
   "use strict";
@@ -139,8 +141,32 @@
     });
   }
 
+  // A box that scrolls sideways (a wide table on a phone) must be reachable from the
+  // keyboard to be scrolled (WCAG 2.1.1): one that holds nothing focusable becomes a
+  // focusable region named by its table's caption or its heading. Checked again when the
+  // window is resized, since whether it scrolls depends on the width.
+  function scrollRegions() {
+    document.querySelectorAll(".table-responsive, .wcc-card, .wcc-scroll").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      var focusable = box.querySelector("a[href], button, input, select, textarea, [tabindex]");
+      if (scrolls && !focusable && !box.hasAttribute("tabindex")) {
+        var label = box.querySelector("caption, h2, h3");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (label ? label.textContent.trim() + ": " : "") + "scrolls sideways");
+        box.setAttribute("data-scroll-region", "");
+      } else if (!scrolls && box.hasAttribute("data-scroll-region")) {
+        ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (name) {
+          box.removeAttribute(name);
+        });
+      }
+    });
+  }
+
   function start() {
     clearOnLogout();
+    scrollRegions();
+    window.addEventListener("resize", scrollRegions);
     var summary = errorSummary();
     document.querySelectorAll("form[data-autosave]").forEach(function (form) {
       autosave(form, summary !== null);
