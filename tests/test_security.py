@@ -289,3 +289,17 @@ def test_a_form_without_its_security_token_gets_the_sites_page_saying_what_to_do
     assert response.status_code == 403
     assert "<h1>Your form was not sent</h1>" in page
     assert "Use your browser's Back button" in page and "CSRF" not in page
+
+
+@pytest.mark.django_db
+def test_opening_an_address_that_only_takes_a_form_says_what_to_do(client):
+    """The moderation walk: signing in again after the session ended mid-form sent the user
+    on, with a GET, to the address the form had been posted to: a blank 405 page."""
+    client.force_login(UserFactory())
+
+    response = client.get("/accounts/logout/")  # POST-only: Django's LogoutView
+
+    page = response.content.decode()
+    assert response.status_code == 405 and response["Allow"]
+    assert "<h1>This address takes a form, not a visit</h1>" in page
+    assert "That form was not saved." in page

@@ -1,6 +1,8 @@
 """Site-wide request handling: private caching, idle sessions, the client's address, and
 what happens when the embedded SQLite database is busy.
 
+- ``FormOnlyAddressMiddleware``: opening an address that only takes a form (405) shows
+  a page saying what to do (after signing in again, the form sent was not saved).
 - ``PrivateCacheMiddleware``: every answer to a signed-in user says ``Cache-Control:
   private, no-store`` unless the view set its own ``Cache-Control``: no shared cache or
   browser history keeps a copy of a signed-in page. Embargoed results are only ever shown
@@ -43,6 +45,24 @@ PRIVATE = "private, no-store"
 BUSY_RETRIES = 3
 BUSY_PAUSE = (0.05, 0.5)
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class FormOnlyAddressMiddleware:
+    """A browser that opens an address which only takes a form (a POST-only view answers
+    405 with an empty body) gets a page saying why and what to do, not a blank one. It
+    happens after signing in again: the login page sends the user on to the address the
+    expired form was posted to, with a GET."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and request.method == "GET" and not response.content:
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response.get("Allow", "")
+            return page
+        return response
 
 
 class PrivateCacheMiddleware:

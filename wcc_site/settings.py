@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "wcc_site.middleware.PrivateCacheMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "wcc_site.middleware.FormOnlyAddressMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # As django-axes asks, near the end: it turns a locked-out login into the lockout page.

@@ -46,14 +46,26 @@
     var button = form.querySelector('button[type="submit"]');
     button.disabled = true;
     say(live, "Saving…", true);
+    var body = new FormData(form);
+    // The browser's current security token: signing in again (in another tab, after the
+    // session ended) replaces the one the page was served with.
+    var token = (document.cookie.match(/(?:^|; )csrftoken=([^;]*)/) || [])[1];
+    if (token) body.set("csrfmiddlewaretoken", decodeURIComponent(token));
     fetch(form.action + "?inplace=1", {
       method: "POST",
-      body: new FormData(form),
+      body: body,
       credentials: "same-origin",
       headers: { Accept: "application/json" }
     })
       .then(function (response) {
         return response.json().then(function (data) { return data; }, function () {
+          if (response.redirected && response.url.indexOf("/accounts/login/") !== -1) {
+            // The session ended: fetch followed the redirect to the login page.
+            return { ok: false, message: "Not saved: you have been signed out. Sign in again in another tab, then press Save here again: your choice and reason are kept below." };
+          }
+          if (response.status === 403) {
+            return { ok: false, message: "Not saved: the page's security token has expired. Copy your reason, reload the page and save again." };
+          }
           return { ok: false, message: "Not saved: the server answered " + response.status + ". Reload the page and try again." };
         });
       })

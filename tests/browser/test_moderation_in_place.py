@@ -61,3 +61,34 @@ def test_moderator_adjusts_a_rating_in_place_without_a_page_load(page, live_serv
     cell.get_by_role("button", name="Save the change").click()
     expect(live).to_have_class("mod-live mod-live--success")
     expect(cell.locator("[data-test=value]")).to_have_text(str(rating.level))
+
+
+def test_a_save_after_the_session_ended_says_so_and_works_once_signed_in_again(
+    page, live_server, demo_data
+):
+    """The moderation walk: the cell said "the server answered 200" and the reason was lost
+    on reloading. Signed in again in another tab, the same Save now goes through."""
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5ND", competency__number=6
+    )
+    new_level = "2" if rating.level != 2 else "3"
+    log_in(page, "moderator.q30")
+    page.goto("/reports/moderation/2009-10/Q30/")
+    cell = page.locator(f"#rating-{rating.pk}")
+    cell.get_by_text("Adjust").click()
+    cell.locator("select[name=value]").select_option(new_level)
+    cell.locator("input[name=reason]").fill("Typed before the session ended.")
+    page.context.clear_cookies(name="sessionid")
+
+    cell.get_by_role("button", name="Save the change").click()
+
+    live = page.locator(f"#live-{rating.pk}")
+    expect(live).to_contain_text("Not saved: you have been signed out.")
+    expect(cell.locator("input[name=reason]")).to_have_value("Typed before the session ended.")
+    other = page.context.new_page()
+    log_in(other, "moderator.q30")
+    other.close()
+    cell.get_by_role("button", name="Save the change").click()
+    expect(live).to_have_class("mod-live mod-live--success")
+    rating.refresh_from_db()
+    assert str(rating.level) == new_level
