@@ -38,7 +38,7 @@ from assessments.models import (
     RegionReview,
     Stage,
 )
-from assessments.services import agreed_rating_adjust, round_change_record
+from assessments.services import agreed_rating_adjust, round_change_record, visible
 from assessments.standings import figures_changed
 
 COMMENT_MAX_CHARS = 4000
@@ -230,7 +230,7 @@ def comment_raise(
             )
         )
     text = (comment or "").strip()
-    if not text:
+    if not visible(text):
         raise ValidationError({"comment": "Write the comment: what is factually wrong, and why."})
     if len(text) > COMMENT_MAX_CHARS:
         raise ValidationError(
@@ -304,7 +304,7 @@ def comment_answer(
             f"{Stage(stage).label}."
         )
     text = (response or "").strip()
-    if not text:
+    if not visible(text):
         raise ValidationError({"response": "Write the answer: the board reads it."})
     if value not in (None, "") and locked.rating is not None:
         rating = AgreedRating.objects.get(pk=locked.rating_id)

@@ -32,7 +32,7 @@ from assessments.models import (
     Role,
     Stage,
 )
-from assessments.services import assessment_advance, round_change_record
+from assessments.services import assessment_advance, round_change_record, visible
 from assessments.standings import figures_changed
 
 
@@ -142,7 +142,7 @@ def publication_withdraw(*, round_: AssessmentRound, reason: str, by: AbstractBa
     factual-accuracy check, the change is kept with its reason, and each board is e-mailed
     (queued once this commits). Returns how many messages were queued."""
     reason = (reason or "").strip()
-    if not reason:
+    if not visible(reason):
         raise ValidationError("Say why the publication is withdrawn: the boards are told.")
     round_ = AssessmentRound.objects.select_for_update().get(pk=round_.pk)
     if not round_.is_published():

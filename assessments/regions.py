@@ -34,7 +34,7 @@ from assessments.models import (
     StrategicHealthAuthority,
 )
 from assessments.notices import sent_back_notices, window_opened_notices
-from assessments.services import agreed_rating_adjust, assessment_advance
+from assessments.services import agreed_rating_adjust, assessment_advance, visible
 
 
 def region_review_for(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> RegionReview:
@@ -183,7 +183,7 @@ def region_send_back(
     """The national team sends a signed-off region back to moderation, with a comment its
     staff will see."""
     comment = (comment or "").strip()
-    if not comment:
+    if not visible(comment):
         raise ValidationError("Say why the region is sent back: its staff read the comment.")
     review = region_review_for(round_=round_, sha=sha)
     if review.status != RegionReview.Status.SIGNED_OFF:
@@ -223,7 +223,7 @@ def region_window_close(
     unless the region is confirmed with its window still open. The boards are told by the
     next daily ``send_reminders``, as for a window that closed on time."""
     reason = (reason or "").strip()
-    if not reason:
+    if not visible(reason):
         raise ValidationError("Say why the window closes early: the boards lose days.")
     now = now or timezone.now()
     review = region_review_for(round_=round_, sha=sha)

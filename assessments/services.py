@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -228,7 +229,7 @@ def agreed_rating_record(
         )
     level, light = _parse_value(item, value)
     rationale = (rationale or "").strip()
-    if not rationale and rationale_required:
+    if not visible(rationale) and rationale_required:
         raise ValidationError({"rationale": "Write the rationale the PCT board will read."})
 
     rating = AgreedRating.objects.filter(assessment=assessment, **{field: item}).first()
@@ -306,8 +307,10 @@ def agreed_rating_adjust(
         )
     level, light = _parse_value(rating.item, value)
     reason = (reason or "").strip()
-    if not reason:
+    if not visible(reason):
         raise ValidationError({"reason": "Give the reason for the change."})
+    if "\x00" in reason:
+        raise ValidationError({"reason": "Write the reason without control characters."})
     if rating.version != expected_version:
         raise _conflict(rating)
     old = _as_text(rating.level, rating.light)
@@ -760,6 +763,12 @@ def evidence_file_check(file, *, max_bytes: int) -> None:
     if magic is not None and not content.startswith(magic):
         raise ValidationError(f"{name}: the content is not a {suffix.lstrip('.').upper()} file.")
     check_evidence_content(name, suffix, content)
+
+
+def visible(text: str) -> bool:
+    """Whether ``text`` holds something a reader can see: not only spaces, zero-width or
+    other invisible characters (a reason of a zero-width space reads as no reason)."""
+    return any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc", "Zs") for c in text)
 
 
 def _size(n: int) -> str:

@@ -413,7 +413,8 @@ def test_agreed_rating_adjust_refuses_outside_moderation_to_factual_accuracy(use
     assert AgreedRating.objects.get().level == 2
 
 
-@pytest.mark.parametrize("reason", ["", "  "], ids=repr)
+# "\u200b\u00a0": a zero-width and a non-breaking space, accepted before the moderation walk
+@pytest.mark.parametrize("reason", ["", "  ", "\u200b\u00a0", "\u2060\ufeff\t"], ids=repr)
 def test_agreed_rating_adjust_refuses_without_a_reason(user, reason):
     rating = _agreed(Stage.MODERATION)
     before = _rows()

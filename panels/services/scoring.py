@@ -26,7 +26,7 @@ from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.history import rating_change_row
 from assessments.models import Assessment, RatingChange, Stage
-from assessments.services import agreed_rating_record, assessment_advance
+from assessments.services import agreed_rating_record, assessment_advance, visible
 from assessments.standings import standings_deferred
 from competencies.models import (
     Competency,
@@ -264,7 +264,7 @@ def seat_mark_absent(*, seat: Seat, reason: str, by: AbstractBaseUser) -> Seat:
     if seat.submitted_at is not None:
         raise ValidationError(f"{seat.person} has already submitted their scores.")
     reason = reason.strip()
-    if not reason:
+    if not visible(reason):
         raise ValidationError("Give the reason the member could not take part.")
     seat.absence_reason = reason
     Seat.objects.filter(pk=seat.pk).update(absence_reason=reason, version=seat.version + 1)
