@@ -542,6 +542,14 @@ def test_adjustment_without_a_reason_is_refused_with_a_message(client, region):
         "PCT 0, 1. Competency 1: not changed. Give the reason for the change."
     ]
     assert (c1_rating(region.assessments[0]).level, ModerationAdjustment.objects.count()) == (2, 0)
+    # the GOV.UK error summary, linked to the rating's reason (the moderation walk found a
+    # plain alert that neither took focus nor linked anywhere)
+    page = response.content.decode()
+    assert "<title>Error: " in page
+    assert (
+        f'<a href="#r{rating.pk}">PCT 0, 1. Competency 1: not changed. Give the reason for the '
+        "change.</a>" in page
+    )
 
 
 def test_adjustment_on_a_stale_version_says_what_the_value_is_now(client, region):
