@@ -26,6 +26,7 @@ from assessments.models import (
     Stage,
     Supplier,
 )
+from assessments.services import visible
 from competencies.models import Competency
 from competencies.vocabulary import is_red_on_all_three
 
@@ -108,6 +109,8 @@ def development_plan_save(
 ) -> DevelopmentPlan:
     """Create or replace the plan of ``assessment`` with its priorities, all or nothing.
     Its reason follows from the agreed lights: red on all three, or flagged by the SHA.
+    Refused (``ValidationError``) with each problem keyed ``priority-<n>-<field>`` (the
+    n-th priority given, from 1), or ``priorities`` when there is none.
     ``expected_version``: the ``plan_version`` the page showed (``ConflictError`` if it
     has changed since)."""
     _check_stage(assessment)
@@ -117,27 +120,36 @@ def development_plan_save(
         errors["priorities"] = ["Add at least one competency to develop."]
     framework_id = assessment.round.framework_id
     seen: set[int] = set()
+
+    def refuse(number: int, field: str, message: str) -> None:
+        # keyed by the row (as given, from 1) and its field, so that a page marks it
+        errors.setdefault(f"priority-{number}-{field}", []).append(message)
+
     for number, priority in enumerate(priorities, start=1):
         where = f"Priority {number} ({priority.competency})"
         if priority.competency.framework_id != framework_id:
-            errors.setdefault("priorities", []).append(
-                f"{where}: the competency is not in this round's framework."
+            refuse(
+                number, "competency", f"{where}: the competency is not in this round's framework."
             )
         if priority.competency.pk in seen:
-            errors.setdefault("priorities", []).append(
-                f"{where}: this competency is already in the plan; give it once."
+            refuse(
+                number,
+                "competency",
+                f"{where}: this competency is already in the plan; give it once.",
             )
         seen.add(priority.competency.pk)
         if priority.support == DevelopmentPriority.Support.BUY and priority.supplier is None:
-            errors.setdefault("priorities", []).append(
-                f"{where}: choose the supplier from the framework list when the support is to buy."
+            refuse(
+                number,
+                "supplier",
+                f"{where}: choose the supplier from the framework list when the support is to buy.",
             )
         if priority.support != DevelopmentPriority.Support.BUY and priority.supplier is not None:
-            errors.setdefault("priorities", []).append(
-                f"{where}: a supplier is named only when the support is to buy."
+            refuse(
+                number, "supplier", f"{where}: a supplier is named only when the support is to buy."
             )
-        if not priority.action.strip():
-            errors.setdefault("priorities", []).append(f"{where}: say what will be done.")
+        if not visible(priority.action):
+            refuse(number, "action", f"{where}: say what will be done.")
     if errors:
         raise ValidationError(errors)
 

@@ -325,7 +325,7 @@ class DevelopmentPlanForm(forms.Form):
         return {k: data[k] for k in ("owner", "review_date", "summary")}
 
 
-class DevelopmentPriorityForm(forms.Form):
+class DevelopmentPriorityForm(MarksInvalid):
     """One competency to develop, with the support chosen: share, learn or buy."""
 
     competency = forms.ModelChoiceField(

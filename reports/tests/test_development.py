@@ -115,7 +115,8 @@ def test_bad_priorities_are_refused_and_nothing_is_written(at_moderation, priori
             by=UserFactory(),
         )
 
-    assert message in excinfo.value.message_dict["priorities"][0]
+    (messages,) = excinfo.value.message_dict.values()
+    assert message in messages[0]
     assert DevelopmentPlan.objects.count() == 0
 
 
@@ -137,10 +138,10 @@ def test_competency_of_another_framework_and_twice_are_refused(at_moderation):
             by=UserFactory(),
         )
 
-    assert [m.split(": ", 1)[1] for m in excinfo.value.message_dict["priorities"]] == [
-        "the competency is not in this round's framework.",
-        "this competency is already in the plan; give it once.",
-    ]
+    assert {k: [m.split(": ", 1)[1] for m in v] for k, v in excinfo.value.message_dict.items()} == {
+        "priority-1-competency": ["the competency is not in this round's framework."],
+        "priority-3-competency": ["this competency is already in the plan; give it once."],
+    }
 
 
 def test_no_plan_before_the_ratings_are_agreed(at_moderation):
@@ -405,3 +406,35 @@ def test_a_review_date_far_from_now_is_refused(client, demo):
         .errors["review_date"][0]
         .startswith("Enter a review date from 1 January 2000 to ")
     )
+
+
+def test_a_bad_priority_is_marked_on_its_row_and_linked_from_the_summary(client, demo):
+    """The moderation walk: "choose the supplier" and "already in the plan" were listed
+    unlinked, twice, with the rows unmarked."""
+    client.force_login(demo_user("moderator.q30"))
+    c5 = Competency.objects.get(framework__rounds__slug="2009-10", number=5)
+    url = PLAN.format("2009-10", "5nd")
+
+    response = client.post(
+        url,
+        {
+            "owner": "Owner",
+            "review_date": "2010-06-30",
+            "version": client.get(url).context["form"].initial["version"],
+            "p-TOTAL_FORMS": "3",
+            "p-INITIAL_FORMS": "0",
+            "p-0-competency": c5.pk,
+            "p-0-support": "buy",
+            "p-0-action": "Procure.",
+            "p-2-competency": c5.pk,
+            "p-2-support": "learn",
+            "p-2-action": "Learn.",
+        },
+    )
+
+    page = response.content.decode()
+    formset = response.context["formset"]
+    assert list(formset.forms[0].errors) == ["supplier"]
+    assert list(formset.forms[2].errors) == ["competency"]  # the second row filled
+    assert 'href="#id_p-0-supplier"' in page and 'href="#id_p-2-competency"' in page
+    assert not response.context["form"].non_field_errors()

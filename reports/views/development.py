@@ -30,7 +30,6 @@ from assessments.exceptions import (
     ConflictError,
     TransitionError,
     kept_on_conflict,
-    refusal_messages,
 )
 from assessments.factual_accuracy import not_held_back
 from assessments.forms import DevelopmentPlanForm, DevelopmentPriorityFormSet
@@ -274,6 +273,7 @@ def development_plan(request, assessment: Assessment):
             request.POST, prefix="p", form_kwargs={"competencies": competencies}
         )
         if form.is_valid() and formset.is_valid():
+            rows = [f for f in formset if not f.is_blank]  # the priorities, in page order
             try:
                 development_plan_save(
                     assessment=assessment,
@@ -284,8 +284,7 @@ def development_plan(request, assessment: Assessment):
                             supplier=f.cleaned_data["supplier"],
                             action=f.cleaned_data["action"],
                         )
-                        for f in formset
-                        if not f.is_blank
+                        for f in rows
                     ],
                     by=request.user,
                     expected_version=form.cleaned_data["version"] or 0,
@@ -298,9 +297,10 @@ def development_plan(request, assessment: Assessment):
                     version=plan_version(assessment),
                     what="The development plan",
                 )
-            except (ValidationError, TransitionError) as exc:
-                problems = refusal_messages(exc)
-                form.add_error(None, problems)
+            except ValidationError as exc:
+                _refusal_on_rows(exc, form, rows)
+            except TransitionError as exc:
+                form.add_error(None, str(exc))
             else:
                 messages.success(request, f"{assessment.pct.name}: development plan saved.")
                 return redirect(development_page_of(assessment, request.user))
@@ -325,6 +325,20 @@ def development_plan(request, assessment: Assessment):
             .order_by("-changed_at", "-pk"),
         },
     )
+
+
+def _refusal_on_rows(exc: ValidationError, form, rows) -> None:
+    """The service's refusal where it belongs: a priority's problem on its row's field
+    (``priority-<n>-<field>``, n counting the filled rows), marked there and linked from
+    the error summary; anything else at the top of the plan."""
+    for key, errors in exc.error_dict.items():
+        kind, number, field = [*key.split("-", 2), "", ""][:3]
+        if kind == "priority" and number.isdigit() and 0 < int(number) <= len(rows):
+            row = rows[int(number) - 1]
+            if field in row.fields:
+                row.add_error(field, errors)
+                continue
+        form.add_error(None, errors)
 
 
 def _withdraw(request, assessment: Assessment, plan, *, back: str, page: str):
