@@ -597,6 +597,16 @@ def seats_at_work(person: Person) -> list[Seat]:
     )
 
 
+def person_seats(*, person: Person) -> list[Seat]:
+    """The seats ``person`` holds, newest round first, with their panel's assessment,
+    round, PCT and SHA (one query)."""
+    return list(
+        Seat.objects.filter(person=person)
+        .select_related("seat_type", "panel__assessment__round", "panel__assessment__pct__sha")
+        .order_by("-panel__assessment__round__slug", "panel__assessment__pct__name")
+    )
+
+
 def person_history(*, person: Person) -> QuerySet[PersonChange]:
     return PersonChange.objects.filter(person=person).select_related("changed_by")
 

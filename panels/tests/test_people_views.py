@@ -424,3 +424,24 @@ def test_person_add_says_what_is_missing_in_the_sites_words(client, world):
         "organisation": ["Choose their organisation."],
         "job_role": ["Choose their job role."],
     }
+
+
+def test_a_persons_page_lists_the_panels_they_sit_on_linking_those_in_scope(client, world):
+    """The moderation walk: a chair of seventeen panels had a page that named none of them,
+    while its Deactivate text spoke of "the seats they hold"."""
+    from tests.factories import AssessmentFactory, PanelFactory, SeatFactory, SeatTypeFactory
+
+    ann = world["ann"]
+    own = AssessmentFactory(pct=PCTFactory(sha=world["alpha"], name="Gamma PCT"))
+    other = AssessmentFactory(pct=world["pct_b"], round=own.round)
+    chair = SeatTypeFactory(number=1, name="Chair")
+    SeatFactory(panel=PanelFactory(assessment=own), seat_type=chair, person=ann)
+    SeatFactory(panel=PanelFactory(assessment=other), seat_type=chair, person=ann)
+    client.force_login(world["staff_a"])
+
+    page = client.get(f"/people/{ann.pk}/").content.decode()
+
+    held = page.split('data-test="seats-held"')[1].split("</section>")[0]
+    assert f'<a href="/panels/{own.round.slug}/{own.pct.ods_code}/">Gamma PCT</a>' in held
+    assert "Beta PCT" in held and f"/panels/{own.round.slug}/5BB/" not in held  # another region's
+    assert held.count("1. Chair") == 2

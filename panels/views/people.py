@@ -30,6 +30,7 @@ from panels.selectors import (
     people_rows,
     person_history,
     person_row,
+    person_seats,
     seats_at_work,
 )
 from panels.services.people import (
@@ -132,6 +133,10 @@ def person_detail(request, person: Person):
             "person": person,
             "row": row,
             "history": list(person_history(person=person)),
+            "seats": [
+                (seat, request.user.has_perm("panels.view_panel", seat.panel.assessment))
+                for seat in person_seats(person=person)
+            ],
             "may_change": request.user.has_perm("panels.change_person", person),
             "may_invite": request.user.has_perm("panels.invite_person", person),
         },
