@@ -303,3 +303,14 @@ def test_opening_an_address_that_only_takes_a_form_says_what_to_do(client):
     assert response.status_code == 405 and response["Allow"]
     assert "<h1>This address takes a form, not a visit</h1>" in page
     assert "That form was not saved." in page
+
+
+@pytest.mark.django_db
+def test_a_form_posted_after_the_session_ended_is_said_not_saved_on_the_login_page(client):
+    """The panel walk: without JavaScript, the consensus typed before the session ended was
+    silently replaced by the stored one after signing in again."""
+    response = client.post("/panels/2009-10/5PG/consensus/", {"c1": "3"}, follow=True)
+
+    assert response.redirect_chain[0][0].startswith("/accounts/login/?next=")
+    assert "so the form you sent was not saved" in response.content.decode()
+    assert "not saved" not in client.get("/accounts/login/").content.decode()  # said once

@@ -1,6 +1,8 @@
 """Site-wide request handling: private caching, idle sessions, the client's address, and
 what happens when the embedded SQLite database is busy.
 
+- ``LoginRequiredMiddleware``: Django's, and a form posted after the session ended says
+  on the login page that it was not saved.
 - ``FormOnlyAddressMiddleware``: opening an address that only takes a form (405) shows
   a page saying what to do (after signing in again, the form sent was not saved).
 - ``PrivateCacheMiddleware``: every answer to a signed-in user says ``Cache-Control:
@@ -33,6 +35,8 @@ import sys
 import time
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import middleware as auth_middleware
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -45,6 +49,24 @@ PRIVATE = "private, no-store"
 BUSY_RETRIES = 3
 BUSY_PAUSE = (0.05, 0.5)
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's (every page needs a signed-in user unless marked otherwise), and a form
+    posted after the session ended says, on the login page, that it was not saved: the
+    login page then sends the user on to the form's address with a GET, which shows the
+    page as stored, not what was typed. (A script's request, which asks for JSON, says
+    so itself.)"""
+
+    def handle_no_permission(self, request, view_func):
+        if request.method == "POST" and "application/json" not in request.headers.get("Accept", ""):
+            messages.warning(
+                request,
+                "Your session had ended, so the form you sent was not saved. Sign in, then "
+                "send it again from its page (with JavaScript on, the page keeps what you "
+                "typed; otherwise the browser's Back button may still hold it).",
+            )
+        return super().handle_no_permission(request, view_func)
 
 
 class FormOnlyAddressMiddleware:

@@ -99,7 +99,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "wcc_site.middleware.SessionIdleMiddleware",
     "wcc_site.middleware.PrivateCacheMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "wcc_site.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "wcc_site.middleware.FormOnlyAddressMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
