@@ -215,3 +215,20 @@ def test_only_the_first_change_after_consensus_is_from_the_panels_value(client, 
 
     assert f"From {panel} (the panel's) to {first}: First look." in text
     assert f"From {first} to {second}: Second look." in text
+
+
+@pytest.mark.django_db
+def test_a_long_unbroken_word_wraps_and_typed_lines_are_kept(client, demo):
+    """The reports walk: a 300-character "word" in a rationale ran off the page's edge and
+    was cut off; typed paragraphs ran together."""
+    word = "x" * 300
+    AgreedRating.objects.filter(
+        assessment__round__slug="2008-09", assessment__pct__ods_code="5PG", competency__number=1
+    ).update(rationale=f"First paragraph.\n\nSee {word} for the detail.")
+    login(client, "board.5pg")
+
+    text = pdf_text(client.get(URL.format("5pg", "2008-09")))
+
+    assert word not in text  # broken over lines within the margins, not one clipped line
+    assert word in text.replace("\n", "")
+    assert "First paragraph.\n" in text  # the typed break is kept
