@@ -131,6 +131,13 @@ class ReportBatch(models.Model):
         return self.status == self.Status.RUNNING and self.updated_at < now - STALLED_AFTER
 
     @property
+    def status_label(self) -> str:
+        """The status as the pages write it: a stalled batch reads as stopped, not running."""
+        if self.is_stalled():
+            return "Stopped (no report finished for 5 minutes)"
+        return self.get_status_display()
+
+    @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100

@@ -314,6 +314,9 @@ def test_the_page_says_a_stalled_batch_stopped_and_offers_to_start_again(client,
     assert "stopped at 1 of 2 reports" in text
     assert "Start again: generate the reports of 2009-10" in text
     assert (progress["active"], progress["stalled"], progress["remaining"]) == (False, True, "")
+    # its row in the table says so too (the reports walk saw "Running" there)
+    assert '<td data-cell="status_label">Stopped (no report finished for 5 minutes)</td>' in text
+    assert progress["status_label"] == "Stopped (no report finished for 5 minutes)"
     client.post(PAGE)
     assert ReportBatch.objects.filter(status=ReportBatch.Status.QUEUED).count() == 1
 

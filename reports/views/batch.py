@@ -40,7 +40,7 @@ def _progress(batch: ReportBatch | None) -> dict:
         "batch": {
             "id": batch.pk,
             "status": batch.status,
-            "status_label": batch.get_status_display(),
+            "status_label": batch.status_label,
             # A stalled batch is not followed any longer: the page reloads to offer a new one.
             "active": batch.is_active and not batch.is_stalled(now),
             "stalled": batch.is_stalled(now),
