@@ -137,7 +137,9 @@ def test_the_rationales_csv_is_streamed_row_for_row(client, demo):
         assessment__round__slug="2008-09", assessment__pct__ods_code="5PG", competency__number=3
     )
     assert (response.streaming, response["Content-Type"]) == (True, "text/csv; charset=utf-8")
-    assert response["Content-Disposition"] == 'attachment; filename="league-table-2008-09.csv"'
+    assert response["Content-Disposition"] == (
+        'attachment; filename="league-table-2008-09-rationales.csv"'
+    )
     assert len(rows) == 152
     assert [r["rank"] for r in rows[:3]] == ["1", "2", "3"]
     assert next(r for r in rows if r["ods_code"] == "5PG")["c3_rationale"] == rating.rationale
@@ -152,6 +154,40 @@ def test_the_sub_indicators_xlsx_is_sent_from_a_file(client, demo):
     sheet = load_workbook(io.BytesIO(response.getvalue())).active
     header = [c.value for c in next(sheet.iter_rows())]
     assert response.streaming is True
-    assert response["Content-Disposition"] == 'attachment; filename="league-table-2009-10.xlsx"'
+    assert response["Content-Disposition"] == (
+        'attachment; filename="league-table-2009-10-sub-indicators.xlsx"'
+    )
     assert header[header.index("total") + 1 :] == sub_indicator_columns(round_)
     assert sheet.max_row == 1 + len(ratings_frame(round_=round_))
+
+
+@pytest.mark.parametrize(
+    ("username", "query", "name"),
+    [
+        ("national", "?format=csv&sha=q34", "league-table-2008-09-Q34.csv"),
+        ("national", "?format=csv&pattern=no-red", "league-table-2008-09-no-red.csv"),
+        (
+            "national",
+            "?format=xlsx&sha=Q34&sub_indicators=1&rationales=1",
+            "league-table-2008-09-Q34-sub-indicators-rationales.xlsx",
+        ),
+    ],
+)
+def test_a_files_name_says_what_it_holds(client, demo, username, query, name):
+    """The reports walk: `q34` in lower case, and filtered files named as the whole table."""
+    client.force_login(get_user_model().objects.get(username=username))
+
+    response = client.get(URL.format("2008-09") + query)
+    response.close()
+
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+
+
+def test_staff_files_before_publication_say_they_are_ranked_in_the_region(client, demo):
+    client.force_login(get_user_model().objects.get(username="moderator.q34"))
+
+    response = client.get(URL.format("2009-10") + "?format=csv")
+
+    assert response["Content-Disposition"] == (
+        'attachment; filename="league-table-2009-10-Q34-ranked-in-region.csv"'
+    )

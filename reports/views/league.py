@@ -84,6 +84,22 @@ def league_rows(request, round_: AssessmentRound, columns: list[str]):
     }
 
 
+def _file_name(round_, info, fmt: str, *, sub_indicators: bool, rationales: bool) -> str:
+    """``league-table-2009-10-Q34-no-red-sub-indicators.csv``: what the file holds, so that
+    two different downloads never share a name. SHA codes upper case, as CONTRACTS.md
+    writes codes; "ranked-in-region" when the ranks are the region's own."""
+    parts = ["league-table", round_.slug, *(info["sha_codes"] or [])]
+    if info["within_region"]:
+        parts.append("ranked-in-region")
+    if info["pattern"]:
+        parts.append(info["pattern"])
+    parts += ["sub-indicators"] * sub_indicators + ["rationales"] * rationales
+    return (
+        "-".join(slugify(p) if p not in (info["sha_codes"] or []) else p.upper() for p in parts)
+        + f".{fmt}"
+    )
+
+
 def _file(league, round_, columns, fmt, request, info) -> HttpResponse:
     """The table as a CSV or XLSX file. The plain file (the CONTRACTS.md columns, the one
     the public downloads) is kept per version (``reports.tables.kept_file``). A file with
@@ -97,8 +113,7 @@ def _file(league, round_, columns, fmt, request, info) -> HttpResponse:
     table = league.frame[[*FILE_COLUMNS, *columns, "governance", "total"]]
     sub_indicators = request.GET.get("sub_indicators") == "1"
     rationales = request.GET.get("rationales") == "1" and info["may_see_rationales"]
-    name = "league-table-" + slugify("-".join([round_.slug, *(info["sha_codes"] or [])]))
-    filename = f"{name}.{fmt}"
+    filename = _file_name(round_, info, fmt, sub_indicators=sub_indicators, rationales=rationales)
     content_type = CONTENT_TYPES[fmt]
     headers = {"Content-Disposition": content_disposition_header(True, filename)}
     if not (sub_indicators or rationales):
