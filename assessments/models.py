@@ -564,6 +564,14 @@ class OutcomeIndicator(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def name_with_unit(self) -> str:
+        """The name, with its unit unless the name already says it ("... per 100,000
+        population" is not followed by "(per 100,000)", nor "Percentage of ..." by "(%)")."""
+        name, unit = self.name.lower(), self.unit.strip().lower()
+        said = unit in name or (unit == "%" and ("percentage" in name or "per cent" in name))
+        return self.name if said or not unit else f"{self.name} ({self.unit})"
+
 
 class LocalOutcomePriority(models.Model):
     """A PCT's chosen outcome with its baseline and target (and, optionally, a five-year

@@ -404,3 +404,22 @@ def test_a_blank_value_of_a_chosen_indicator_is_asked_for(assessment, board, ind
         "p1_baseline_year": ["Priority 1: enter the baseline year, such as 2007-08."],
         "p1_baseline": ["Priority 1: enter the baseline."],
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "unit", "shown"),
+    [
+        ("Alcohol-related hospital admissions per 100,000 population", "per 100,000", None),
+        ("Percentage of all deaths that occur at home", "%", None),
+        (
+            "Mortality from all circulatory diseases, people aged under 75",
+            "per 100,000",
+            "Mortality from all circulatory diseases, people aged under 75 (per 100,000)",
+        ),
+    ],
+)
+def test_an_indicators_unit_is_not_said_twice(name, unit, shown):
+    """The reports walk: "... per 100,000 population (per 100,000)" in the PDF."""
+    from assessments.models import OutcomeIndicator
+
+    assert OutcomeIndicator(name=name, unit=unit).name_with_unit == (shown or name)
