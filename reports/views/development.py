@@ -8,6 +8,7 @@ staff write its plan (the national team, who may see it, gets 403); its board re
 its results page and in its report.
 """
 
+import re
 from typing import NamedTuple
 
 from django.contrib import messages
@@ -332,9 +333,9 @@ def _refusal_on_rows(exc: ValidationError, form, rows) -> None:
     (``priority-<n>-<field>``, n counting the filled rows), marked there and linked from
     the error summary; anything else at the top of the plan."""
     for key, errors in exc.error_dict.items():
-        kind, number, field = [*key.split("-", 2), "", ""][:3]
-        if kind == "priority" and number.isdigit() and 0 < int(number) <= len(rows):
-            row = rows[int(number) - 1]
+        match = re.fullmatch(r"priority-([0-9]+)-(\w+)", key)
+        if match and 0 < int(match[1]) <= len(rows):
+            row, field = rows[int(match[1]) - 1], match[2]
             if field in row.fields:
                 row.add_error(field, errors)
                 continue
