@@ -355,13 +355,13 @@ def _withdraw(request, assessment: Assessment, plan, *, back: str, page: str):
         )
         return redirect(back)
     if not confirmed(request):
+        n = len(plan.priorities.all())  # prefetched with the plan
         return confirmation_page(
             request,
             title=f"Withdraw the development plan of {assessment.pct.name}?",
             happens=[
                 f"The plan (owner {plan.owner}, review by {plan.review_date:%-d %B %Y}) and "
-                f"its {plan.priorities.count()} priorit"
-                f"{'ies' if plan.priorities.count() != 1 else 'y'} are deleted: the SHA no "
+                f"its {n} priorit{'ies' if n != 1 else 'y'} are deleted: the SHA no "
                 "longer directs the PCT's development, and its board no longer sees a plan.",
                 "The plan's history keeps what it said and who withdrew it.",
             ],
