@@ -174,7 +174,8 @@ def board_refusals(
     refused, as {(account id, PCT id): why}. Those who assess PCTs (the national team, SHA
     staff) and those who answer for one are kept apart: a staff or national account may
     act for no board; and (``assessments.separation``, from the panels app) nobody acts
-    for the board of a PCT whose panel they sit on. One query, and one a finder, whatever the numbers."""
+    for the board of a PCT whose panel they sit on. One query, and one a finder, whatever
+    the numbers."""
     user_ids = [account.pk for account in accounts]
     pct_ids = [pct.pk for pct in pcts]
     refusals: dict[tuple[int, int], str] = {}
