@@ -26,7 +26,7 @@ from assessments.models import (
     Stage,
     Supplier,
 )
-from assessments.services import visible
+from assessments.text import visible
 from competencies.models import Competency
 from competencies.vocabulary import is_red_on_all_three
 

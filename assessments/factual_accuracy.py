@@ -38,8 +38,9 @@ from assessments.models import (
     RegionReview,
     Stage,
 )
-from assessments.services import agreed_rating_adjust, round_change_record, visible
+from assessments.services import agreed_rating_adjust, round_change_record
 from assessments.standings import figures_changed
+from assessments.text import visible
 
 COMMENT_MAX_CHARS = 4000
 # The rule as boards read it (the flash after a comment and the page's section say the same).

@@ -11,6 +11,8 @@ label) so that a message already naming the item is not prefixed again.
 
 from django import forms
 
+from assessments.text import visible
+
 
 class MarksInvalid(forms.Form):
     """A form whose fields are laid out by hand (``includes/field_error.html``; crispy marks
@@ -32,6 +34,16 @@ class MarksInvalid(forms.Form):
                 classes = widget.attrs.get("class", "")
                 if "is-invalid" not in classes.split():
                     widget.attrs["class"] = f"{classes} is-invalid".strip()
+
+
+class VisibleTextField(forms.CharField):
+    """A text field for which text of invisible characters only (zero-width or no-break
+    spaces) is empty, as spaces are: ``required`` refuses it before any check page shows a
+    blank reason (``assessments.text.visible``, which the services apply too)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value if visible(value) else self.empty_value
 
 
 def field_anchor(bound_field: forms.BoundField) -> str:

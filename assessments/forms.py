@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from assessments.form_errors import MarksInvalid
+from assessments.form_errors import MarksInvalid, VisibleTextField
 from assessments.models import (
     DevelopmentPriority,
     EvidenceDocument,
@@ -225,7 +225,7 @@ class FactualAccuracyCommentForm(forms.Form):
             "invalid_choice": "Choose one of the items listed.",
         },
     )
-    comment = forms.CharField(
+    comment = VisibleTextField(
         label="What is factually inaccurate, and what the evidence shows",
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         max_length=4000,
@@ -254,7 +254,7 @@ class FactualAccuracyAnswerForm(forms.Form):
     """SHA staff's answer to a comment, and optionally a changed rating (the answer is the
     reason for it)."""
 
-    response = forms.CharField(
+    response = VisibleTextField(
         label="Answer",
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         max_length=4000,

@@ -32,8 +32,9 @@ from assessments.models import (
     Role,
     Stage,
 )
-from assessments.services import assessment_advance, round_change_record, visible
+from assessments.services import assessment_advance, round_change_record
 from assessments.standings import figures_changed
+from assessments.text import visible
 
 
 def _when(value: datetime) -> str:

@@ -34,7 +34,8 @@ from assessments.models import (
     StrategicHealthAuthority,
 )
 from assessments.notices import sent_back_notices, window_opened_notices
-from assessments.services import agreed_rating_adjust, assessment_advance, visible
+from assessments.services import agreed_rating_adjust, assessment_advance
+from assessments.text import visible
 
 
 def region_review_for(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> RegionReview:

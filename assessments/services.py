@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -52,6 +51,7 @@ from assessments.models import (
     Stage,
 )
 from assessments.standings import figures_changed, rating_changed
+from assessments.text import visible
 from competencies.models import Competency, GovernanceArea, SubIndicator, item_field, item_value
 
 __all__ = [
@@ -763,12 +763,6 @@ def evidence_file_check(file, *, max_bytes: int) -> None:
     if magic is not None and not content.startswith(magic):
         raise ValidationError(f"{name}: the content is not a {suffix.lstrip('.').upper()} file.")
     check_evidence_content(name, suffix, content)
-
-
-def visible(text: str) -> bool:
-    """Whether ``text`` holds something a reader can see: not only spaces, zero-width or
-    other invisible characters (a reason of a zero-width space reads as no reason)."""
-    return any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc", "Zs") for c in text)
 
 
 def _size(n: int) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from assessments.form_errors import MarksInvalid
+from assessments.form_errors import MarksInvalid, VisibleTextField
 
 # A whole round's league table with every rationale is about 0.9 MB (the 2009-10 demo); the
 # file waits in the session between preview and confirm, so the limit is kept small.
@@ -97,7 +97,7 @@ class PublicationForm(MarksInvalid):
 
 
 class WithdrawForm(MarksInvalid):
-    reason = forms.CharField(
+    reason = VisibleTextField(
         label="Why the publication is withdrawn (the boards read this)",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),

@@ -10,6 +10,7 @@ off crispy's own ``<form>`` tag and error summary, which the pages draw once at 
 from crispy_forms.helper import FormHelper
 from django import forms
 
+from assessments.form_errors import VisibleTextField
 from competencies.forms import level_choices, light_choices
 from competencies.models import value_field
 from competencies.selectors import item_label
@@ -141,7 +142,7 @@ class ConsensusForm(_ItemForm):
 
 
 class AbsenceForm(forms.Form):
-    reason = forms.CharField(
+    reason = VisibleTextField(
         label="Why the member could not take part",
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=1000,

@@ -26,8 +26,9 @@ from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.history import rating_change_row
 from assessments.models import Assessment, RatingChange, Stage
-from assessments.services import agreed_rating_record, assessment_advance, visible
+from assessments.services import agreed_rating_record, assessment_advance
 from assessments.standings import standings_deferred
+from assessments.text import visible
 from competencies.models import (
     Competency,
     GovernanceArea,

@@ -550,9 +550,11 @@ def test_excusing_without_a_reason_names_the_member_in_an_error_summary_linked_t
     seat = panel.seats[2]
 
     response = client.post(url(panel, "seats/3/absent"), {"reason": "  "})
+    invisible = client.post(url(panel, "seats/3/absent"), {"reason": "\u200b"})
 
     page = response.content.decode()
     assert response.status_code == 200
+    assert invisible.context["absence"] == response.context["absence"]  # no check page
     assert "<title>Error: " in page
     message = f"Seat 3 ({seat.seat_type.name}): give the reason {seat.person} could not take part."
     assert f'<a href="#reason-3">{escape(message)}</a>' in page

@@ -125,6 +125,9 @@ def test_send_back_shows_the_comment_first_then_acts_on_confirm(client, signed_o
     decide = f"/reports/cross-check/{round_.slug}/{sha.ods_code}/"
 
     empty = client.post(decide, {"decision": "send_back", "comment": " "}, follow=True)
+    # invisible characters only are no comment either (the verify walk: a blank check page)
+    invisible = client.post(decide, {"decision": "send_back", "comment": "\u200b\u00a0"})
+    assert invisible.context["error"]["field"] == f"c-{sha.ods_code}"
     check = client.post(decide, {"decision": "send_back", "comment": "C5 looks generous."})
 
     message = f"Say why {sha.name} is sent back: its staff read the comment."

@@ -24,6 +24,7 @@ from assessments.publication import (
     withdrawal_pct_count,
 )
 from assessments.regions import region_confirm, region_send_back
+from assessments.text import visible
 from reports.forms import PublicationForm, WithdrawForm
 
 # The national team only; anyone else 404.
@@ -72,7 +73,7 @@ def decide(request, region: RegionRound):
     confirming = request.POST.get("decision") == "confirm"
     comment = request.POST.get("comment", "").strip()
     if not confirmed(request):
-        if not confirming and not comment:
+        if not confirming and not visible(comment):
             return _cross_check_page(
                 request,
                 round_,
