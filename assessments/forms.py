@@ -345,7 +345,9 @@ class DevelopmentPriorityForm(MarksInvalid):
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     action = forms.CharField(
-        required=False, widget=forms.TextInput(attrs={"class": "form-control form-control-sm"})
+        label="What will be done",
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
     )
 
     def __init__(self, *args, competencies=None, **kwargs):

@@ -149,8 +149,12 @@ class _Grid:
             typed_value = self.adjusted.get("value", "") if mine else ""
             typed_reason = self.adjusted.get("reason", "") if mine else ""
             options = _select_options(r, typed_value)
-            is_open = " open" if typed_value or typed_reason else ""
+            refused = mine and self.adjusted.get("level") == "error"
+            is_open = " open" if typed_value or typed_reason or refused else ""
             reason = f' value="{escape(typed_reason)}"' if typed_reason else ""
+            if refused:  # the field the page's error summary links to, marked
+                reason += f' aria-invalid="true" aria-describedby="live-{r.pk}"'
+            invalid = " is-invalid" if refused else ""
             html.append(
                 f' <details class="mod-adjust"{is_open}><summary title="Adjust">'
                 '<span aria-hidden="true">✎'
@@ -163,7 +167,7 @@ class _Grid:
                 f'<select class="form-select form-select-sm mb-1" id="v{r.pk}" name="value">'
                 f"{options}</select>"
                 f'<label class="form-label small mb-0" for="r{r.pk}">Reason (required)</label>'
-                f'<input class="form-control form-control-sm mb-1" id="r{r.pk}" name="reason"'
+                f'<input class="form-control form-control-sm mb-1{invalid}" id="r{r.pk}" name="reason"'
                 f"{reason} required>"
                 '<button type="submit" class="btn btn-sm btn-primary">Save the change</button>'
                 "</form></details>"

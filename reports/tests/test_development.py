@@ -296,7 +296,7 @@ def test_half_filled_priority_row_shows_errors_and_saves_nothing(client, demo):
     assert "<title>Error: Development plan:" in page
     assert re.findall(r'<li><a href="#(id_p-0-\w+)">([^<]+)</a></li>', page) == [
         ("id_p-0-competency", "Row 1, competency: Needed for this priority."),
-        ("id_p-0-action", "Row 1, action: Needed for this priority."),
+        ("id_p-0-action", "Row 1, what will be done: Needed for this priority."),
     ]
     assert not DevelopmentPlan.objects.filter(assessment__round__slug="2009-10").exists()
 

@@ -550,6 +550,8 @@ def test_adjustment_without_a_reason_is_refused_with_a_message(client, region):
         f'<a href="#r{rating.pk}">PCT 0, 1. Competency 1: not changed. Give the reason for the '
         "change.</a>" in page
     )
+    assert page.count("Give the reason for the change.") == 2  # the summary, beside the cell
+    assert f'id="r{rating.pk}" name="reason" value="  " aria-invalid="true"' in page
 
 
 def test_adjustment_on_a_stale_version_says_what_the_value_is_now(client, region):
@@ -908,7 +910,7 @@ def test_adjust_refused_without_script_comes_back_open_as_typed(client, region):
     cell = page.split(f'id="rating-{rating.pk}"')[1].split("</td>")[0]
     assert '<details class="mod-adjust" open>' in cell
     assert '<option value="4" selected>Level 4</option>' in cell
-    assert 'name="reason" value="Typed &lt;here&gt;." required>' in cell
+    assert 'name="reason" value="Typed &lt;here&gt;." aria-invalid="true"' in cell
     assert '<input type="hidden" name="version" value="2">' in cell  # the stored one now
     assert "Someone else changed it since you opened the page (it is now 3)" in cell
     # Once shown, it is not shown again: a reload has the form closed and empty.

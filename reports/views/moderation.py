@@ -93,6 +93,7 @@ def moderation_page(request, region: RegionRound):
     can_moderate = request.user.has_perm("reports.change_moderation", region)
     unanswered = list(unanswered_comments_of_regions(sha_ids=[sha.pk], round_=round_))
     status = review.status if review else RegionReview.Status.MODERATING
+    adjusted = _adjusted(request)
     return render(
         request,
         "reports/moderation.html",
@@ -110,7 +111,9 @@ def moderation_page(request, region: RegionRound):
             ),
             "review": review,
             "unanswered": unanswered,
-            "adjusted": _adjusted(request),
+            "adjusted": adjusted,
+            # a refusal is said in the page's error summary: not again above it
+            "messages_in_summary": bool(adjusted and adjusted["level"] == "error"),
             "status": status,
             "status_text": (
                 review.get_status_display()

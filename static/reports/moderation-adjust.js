@@ -64,7 +64,10 @@
             return { ok: false, message: "Not saved: you have been signed out. Sign in again in another tab, then press Save here again: your choice and reason are kept below." };
           }
           if (response.status === 403) {
-            return { ok: false, message: "Not saved: the page's security token has expired. Copy your reason, reload the page and save again." };
+            return { ok: false, message: "Not saved: this browser's session has ended or its cookies were cleared. Sign in again in another tab, then press Save here again: your choice and reason are kept below." };
+          }
+          if (response.status === 404) {
+            return { ok: false, message: "Not saved: the account now signed in in this browser may not change this rating (did someone sign in as another user in another tab?)." };
           }
           return { ok: false, message: "Not saved: the server answered " + response.status + ". Reload the page and try again." };
         });
