@@ -196,7 +196,7 @@ def test_no_serious_or_critical_axe_violations(browser, live_server, demo_data):
 PHONE_PAGES = [
     (None, ["/reports/pct/5PG/2008-09/", "/reports/league-table/2008-09/"]),
     ("board.5pg", ["/"]),
-    ("national", ["/rounds/", "/boards/", "/organisations/"]),
+    ("national", ["/rounds/", "/boards/", "/boards/5PG/", "/staff/national/", "/organisations/"]),
     ("moderator.q34", ["/panels/2009-10/5MD/", "/reports/moderation/2009-10/Q34/"]),
     ("chair.q34", ["/panels/2009-10/5PG/consensus/", "/panels/mine/"]),
 ]
