@@ -178,7 +178,7 @@ def test_a_files_name_says_what_it_holds(client, demo, username, query, name):
     client.force_login(get_user_model().objects.get(username=username))
 
     response = client.get(URL.format("2008-09") + query)
-    response.close()
+    response.getvalue()  # read to its end, which closes a streamed file
 
     assert response["Content-Disposition"] == f'attachment; filename="{name}"'
 
