@@ -314,3 +314,6 @@ def test_a_form_posted_after_the_session_ended_is_said_not_saved_on_the_login_pa
     assert response.redirect_chain[0][0].startswith("/accounts/login/?next=")
     assert "so the form you sent was not saved" in response.content.decode()
     assert "not saved" not in client.get("/accounts/login/").content.decode()  # said once
+    # Logging out after the session ended is no lost form: nothing is said
+    out = client.post("/accounts/logout/", follow=True)
+    assert "not saved" not in out.content.decode()

@@ -37,6 +37,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.views import LogoutView
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -59,7 +60,12 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
     so itself.)"""
 
     def handle_no_permission(self, request, view_func):
-        if request.method == "POST" and "application/json" not in request.headers.get("Accept", ""):
+        logging_out = getattr(view_func, "view_class", None) is LogoutView  # nothing typed
+        if (
+            request.method == "POST"
+            and not logging_out
+            and "application/json" not in request.headers.get("Accept", "")
+        ):
             messages.warning(
                 request,
                 "Your session had ended, so the form you sent was not saved. Sign in, then "
@@ -80,7 +86,12 @@ class FormOnlyAddressMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code == 405 and request.method == "GET" and not response.content:
+        if (
+            response.status_code == 405
+            and request.method == "GET"
+            and not response.streaming
+            and not response.content
+        ):
             page = render(request, "405.html", status=405)
             page["Allow"] = response.get("Allow", "")
             return page
