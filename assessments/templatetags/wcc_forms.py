@@ -10,9 +10,12 @@ register = template.Library()
 @register.filter
 def error_summary(form) -> list[tuple[str, str]]:
     """The error summary's ``(href, message)`` entries for ``form``: a form, a formset, or
-    a list of them in page order (a form and the formset below it)."""
+    a list of them in page order (a form and the formset below it); or the entries
+    themselves, for a refusal that is no form's (a list of ``(href, message)`` pairs)."""
     if form is None:
         return []
+    if isinstance(form, tuple) and len(form) == 2 and all(isinstance(x, str) for x in form):
+        return [form]  # one ``(href, message)`` entry, from a view's own check
     if isinstance(form, list | tuple):
         return [entry for each in form for entry in error_summary(each)]
     if hasattr(form, "forms"):  # a formset: its own errors, then each form's, by row

@@ -290,6 +290,7 @@ def _consensus_page(
             "can_excuse": is_chair and assessment.stage == Stage.SCORING,
             "summary_title": summary_title or "Nothing was saved",
             "absence": absence,
+            "absence_entry": (f"#reason-{absence[0]}", absence[1]) if absence else None,
             "page_has_errors": bool(absence or form.errors),
         },
     )

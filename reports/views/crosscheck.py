@@ -58,6 +58,7 @@ def _cross_check_page(request, round_: AssessmentRound, *, error: dict | None = 
             "z": Z_THRESHOLD,
             "rules": RULES,
             "error": error,
+            "error_entry": (f"#{error['field']}", error["message"]) if error else None,
             "page_has_errors": error is not None,
         },
     )

@@ -94,6 +94,7 @@ def moderation_page(request, region: RegionRound):
     unanswered = list(unanswered_comments_of_regions(sha_ids=[sha.pk], round_=round_))
     status = review.status if review else RegionReview.Status.MODERATING
     adjusted = _adjusted(request)
+    refused = bool(adjusted and adjusted["level"] == "error")
     return render(
         request,
         "reports/moderation.html",
@@ -113,7 +114,8 @@ def moderation_page(request, region: RegionRound):
             "unanswered": unanswered,
             "adjusted": adjusted,
             # a refusal is said in the page's error summary: not again above it
-            "messages_in_summary": bool(adjusted and adjusted["level"] == "error"),
+            "messages_in_summary": refused,
+            "adjust_entry": (f"#r{adjusted['id']}", adjusted["message"]) if refused else None,
             "status": status,
             "status_text": (
                 review.get_status_display()
