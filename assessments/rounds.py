@@ -61,6 +61,10 @@ from competencies.services import (
 )
 
 SLUG_RE = re.compile(r"^(\d{4})-(\d{2})$")
+# A round's first year: from before World Class Commissioning (2008) to ten years ahead, so
+# that a typed 9999-00 or 0001-02 is refused rather than listed first or last for ever.
+FIRST_YEAR = 1990
+YEARS_AHEAD_MAX = 10
 
 # The timetable, in the order the year runs: each date on or after the one before it.
 TIMETABLE_FIELDS = {
@@ -86,6 +90,14 @@ def round_slug_clean(raw: str) -> str:
             {
                 "slug": f"{slug!r} is not a round: write two consecutive years as YYYY-YY, "
                 "for example 2010-11."
+            }
+        )
+    latest = timezone.localdate().year + YEARS_AHEAD_MAX
+    if not FIRST_YEAR <= int(match.group(1)) <= latest:
+        raise ValidationError(
+            {
+                "slug": f"{slug} is not a round this service can run: its first year must be "
+                f"from {FIRST_YEAR} to {latest}."
             }
         )
     return slug

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentRound, Role, RoundChange, Stage
 from assessments.rounds import (
@@ -84,6 +85,30 @@ def test_round_create_refuses_a_slug_that_is_not_two_consecutive_years(last_year
 
     assert list(excinfo.value.message_dict) == ["slug"]
     assert AssessmentRound.objects.count() == 1
+
+
+@pytest.mark.parametrize("slug", ["9999-00", "0001-02", "1989-90"])
+def test_round_create_refuses_consecutive_years_no_round_could_run_in(last_year, slug):
+    with pytest.raises(ValidationError) as excinfo:
+        round_create(slug=slug, name="X", source=framework_source("2009-10"), by=None)
+
+    latest = timezone.localdate().year + 10
+    assert excinfo.value.message_dict == {
+        "slug": [
+            f"{slug} is not a round this service can run: its first year must be from 1990 "
+            f"to {latest}."
+        ]
+    }
+    assert AssessmentRound.objects.count() == 1
+
+
+def test_round_create_takes_a_round_ten_years_ahead(last_year):
+    year = timezone.localdate().year + 10
+    slug = f"{year}-{(year + 1) % 100:02d}"
+
+    assert (
+        round_create(slug=slug, name="X", source=framework_source("2009-10"), by=None).slug == slug
+    )
 
 
 def test_round_create_names_its_framework_apart_from_a_loaded_one(last_year, national):
