@@ -230,7 +230,7 @@ def evidence_upload_view(request, assessment: Assessment):
             indicators=outcome_indicators(),
         )
     if not evidence_form.is_valid() or (draft is not None and not draft.is_valid()):
-        return _upload_refused(request, assessment, draft=draft, evidence_form=evidence_form)
+        return _page_as_typed(request, assessment, draft=draft, evidence_form=evidence_form)
     # One transaction: a refused upload leaves the draft unsaved too (the page shows both
     # as typed), so the version on the page stays the one the next save expects.
     failed = draft
@@ -266,14 +266,14 @@ def evidence_upload_view(request, assessment: Assessment):
             "Not uploaded: your answers could not be saved first, since the self-assessment "
             "was saved elsewhere meanwhile. Choose the file again.",
         )
-        return _upload_refused(request, assessment, draft=draft, evidence_form=evidence_form)
+        return _page_as_typed(request, assessment, draft=draft, evidence_form=evidence_form)
     except ValidationError as exc:
         if failed is evidence_form:
             for message in refusal_messages(exc):
                 evidence_form.add_error("file", message)
         else:
             form_add_refusal(draft, exc)
-        return _upload_refused(request, assessment, draft=draft, evidence_form=evidence_form)
+        return _page_as_typed(request, assessment, draft=draft, evidence_form=evidence_form)
     saved_draft = draft is not None
     messages.success(
         request,
@@ -284,7 +284,7 @@ def evidence_upload_view(request, assessment: Assessment):
     return redirect(_self_assessment_url(assessment))
 
 
-def _upload_refused(request, assessment, *, draft, evidence_form):
+def _page_as_typed(request, assessment, *, draft, evidence_form):
     """The self-assessment page again, as typed, with the upload's problems at the top."""
     detail = self_assessment_detail(assessment=assessment)
     if draft is None:
@@ -313,14 +313,27 @@ def _upload_refused(request, assessment, *, draft, evidence_form):
 def evidence_delete_view(request, assessment: Assessment, pk: int):
     """Remove a document of evidence: the first POST asks (a check page, since its file is
     deleted for good), the confirming one removes it. A document no longer there (removed
-    from another window) is said so, not a 404."""
+    from another window) is said so, not a 404.
+
+    Like Upload, *Remove* posts the whole self-assessment form here (``formaction``), so
+    what was typed is saved as a draft before the check page, with or without script; a
+    draft that cannot be saved shows the page again as typed, and nothing is removed."""
     back = _self_assessment_url(assessment)
     document = assessment.evidence.filter(pk=pk).first()
+    saved_draft = False
+    if "version" in request.POST and not confirmed(request):
+        refused = _draft_saved_or_refused(
+            request, assessment, refusal=f"{document.title} was not removed" if document else ""
+        )
+        if refused is not None:
+            return refused
+        saved_draft = True
+    draft_note = " Your answers were saved as a draft." if saved_draft else ""
     if document is None:
         messages.info(
             request,
             "That document is no longer in the self-assessment: it was removed, perhaps in "
-            "another window. Nothing was changed.",
+            "another window. Nothing was changed." + draft_note,
         )
         return redirect(back)
     if not confirmed(request):
@@ -328,6 +341,7 @@ def evidence_delete_view(request, assessment: Assessment, pk: int):
             request,
             title=f"Remove {document.title}?",
             happens=[
+                *(["Your answers were saved as a draft first."] if saved_draft else []),
                 f"{document.title} ({document.get_doc_type_display()}, uploaded "
                 f"{document.uploaded_at:%-d %B %Y}) is removed from the self-assessment of "
                 f"{assessment.pct.name}, and its file is deleted. To have it back, upload it "
@@ -345,6 +359,45 @@ def evidence_delete_view(request, assessment: Assessment, pk: int):
     else:
         messages.success(request, f"Removed {document.title}.")
     return redirect(back)
+
+
+def _draft_saved_or_refused(request, assessment: Assessment, *, refusal: str):
+    """Save the self-assessment posted with another action (Remove) as a draft: ``None``
+    once saved, else the response to give (the page as typed, its problems at the top and
+    ``refusal`` saying what was not done)."""
+    detail = self_assessment_detail(assessment=assessment)
+    items = rated_items(assessment.round.framework)
+    indicators = outcome_indicators()
+    draft = SelfAssessmentForm(
+        request.POST, items=items, ratings=detail.ratings, indicators=indicators
+    )
+    if not draft.is_valid():
+        try:  # every problem at once: the priorities' too
+            outcome_priorities_check(draft.priorities())
+        except ValidationError as exc:
+            form_add_refusal(draft, exc)
+    else:
+        try:
+            self_assessment_save(
+                assessment=assessment,
+                values=draft.values(),
+                commentary=draft.cleaned_data["commentary"],
+                by=request.user,
+                expected_version=draft.cleaned_data["version"],
+                priorities=draft.priorities(),
+            )
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+            return redirect(_self_assessment_url(assessment))
+        except ConflictError:
+            _detail, draft = _kept_on_conflict(request, assessment, items, indicators)
+        except ValidationError as exc:
+            form_add_refusal(draft, exc)
+        else:
+            return None
+    if refusal:
+        draft.add_error(None, f"{refusal}: your answers below could not be saved first.")
+    return _page_as_typed(request, assessment, draft=draft, evidence_form=EvidenceForm())
 
 
 def evidence_file_response(document: EvidenceDocument) -> FileResponse:

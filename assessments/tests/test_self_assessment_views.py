@@ -445,6 +445,102 @@ def test_upload_on_a_stale_page_keeps_the_typed_answers_and_uploads_nothing(
     assert SelfAssessmentRating.objects.get(competency__number=1).level == 3
 
 
+def _evidence(assessment) -> EvidenceDocument:
+    return evidence_upload(
+        assessment=assessment,
+        doc_type="other",
+        title="Board minutes",
+        file=SimpleUploadedFile("minutes.pdf", PDF),
+        by=board_of(assessment.pct),
+    )
+
+
+def _remove_url(document) -> str:
+    a = document.assessment
+    return f"/assessments/{a.round.slug}/{a.pct.ods_code}/evidence/{document.pk}/delete/"
+
+
+def test_remove_belongs_to_the_self_assessment_form(client, assessment, frameworks, media):
+    document = _evidence(assessment)
+    client.force_login(board_of(assessment.pct))
+
+    page = client.get(url(assessment)).content.decode()
+
+    assert (
+        f'<button type="submit" form="self-assessment" name="action" value="remove" '
+        f'formaction="{_remove_url(document)}"' in page
+    )
+
+
+def test_remove_without_script_saves_the_typed_answers_before_asking(
+    client, assessment, frameworks, media
+):
+    """The board walk: without JavaScript, Remove was a form of its own and lost what was
+    typed in the self-assessment below it."""
+    framework = frameworks["2009-10"]
+    document = _evidence(assessment)
+    client.force_login(board_of(assessment.pct))
+    data = complete_post(framework, 0, action="remove", level="3") | {
+        "c1_commentary": "Typed before removing."
+    }
+
+    check = client.post(_remove_url(document), data)
+
+    assert check.context["happens"][0] == "Your answers were saved as a draft first."
+    assert check.context["button"] == "Confirm and remove Board minutes"
+    rating = SelfAssessmentRating.objects.get(competency__number=1)
+    assert (rating.level, rating.commentary) == (3, "Typed before removing.")
+    assert EvidenceDocument.objects.count() == 1  # asking removes nothing
+    back = client.get(url(assessment))
+    assert back.context["form"]["c1_commentary"].value() == "Typed before removing."
+
+
+def test_remove_with_answers_that_cannot_be_saved_keeps_them_and_removes_nothing(
+    client, assessment, frameworks, media
+):
+    framework = frameworks["2009-10"]
+    document = _evidence(assessment)
+    client.force_login(board_of(assessment.pct))
+    data = complete_post(framework, 0, action="remove") | {
+        "c1_commentary": "Typed before removing.",
+        "p1_indicator": "",
+        "p1_baseline": "12,5",
+    }
+
+    response = client.post(_remove_url(document), data)
+
+    page = response.content.decode()
+    assert "<title>Error: Self-assessment:" in page
+    assert "Board minutes was not removed: your answers below could not be saved first." in page
+    assert response.context["form"]["c1_commentary"].value() == "Typed before removing."
+    assert EvidenceDocument.objects.count() == 1
+    assert SelfAssessment.objects.count() == 0
+
+
+def test_remove_on_a_stale_page_keeps_the_typed_answers_and_removes_nothing(
+    client, assessment, frameworks, media
+):
+    framework = frameworks["2009-10"]
+    document = _evidence(assessment)
+    client.force_login(board_of(assessment.pct))
+    client.post(url(assessment), complete_post(framework, 0, level="2"))  # version 1
+    data = complete_post(framework, 0, action="remove", level="4") | {
+        "c1_commentary": "Typed on the stale page."
+    }
+
+    response = client.post(_remove_url(document), data)
+
+    page = response.content.decode()
+    assert "This self-assessment changed since you opened this page" in page
+    form = response.context["form"]
+    assert (form["c1_commentary"].value(), form["version"].value()) == (
+        "Typed on the stale page.",
+        "1",
+    )
+    assert EvidenceDocument.objects.count() == 1
+    assert SelfAssessmentRating.objects.get(competency__number=1).level == 2
+
+
 def test_evidence_type_has_no_default(client, assessment, frameworks):
     client.force_login(board_of(assessment.pct))
 
