@@ -298,6 +298,9 @@ class EvidenceDocument(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # The content's SHA-256, so that the same file is not attached twice (blank on
+    # documents uploaded before it was kept).
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["doc_type", "title"]

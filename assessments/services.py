@@ -16,6 +16,7 @@ Refusals:
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -765,6 +766,15 @@ def evidence_file_check(file, *, max_bytes: int) -> None:
     check_evidence_content(name, suffix, content)
 
 
+def _sha256(file) -> str:
+    file.seek(0)
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
 def _size(n: int) -> str:
     """A size as people read it: ``2.9 MB``, ``20 MB``, ``12 KB``, ``10 bytes``."""
     for unit, scale in (("MB", 1_048_576), ("KB", 1024)):
@@ -794,6 +804,14 @@ def evidence_upload(
     if max_bytes is None:
         max_bytes = settings.EVIDENCE_MAX_BYTES
     evidence_file_check(file, max_bytes=max_bytes)
+    digest = _sha256(file)
+    same = assessment.evidence.filter(sha256=digest).first()
+    if same is not None:
+        raise ValidationError(
+            f"{file.name} is the same file as {same.title}, uploaded "
+            f"{timezone.localtime(same.uploaded_at):%-d %B %Y}: it is already in the "
+            "self-assessment, so it was not uploaded again."
+        )
     stem, suffix = Path(file.name).stem, Path(file.name).suffix
     if len(file.name) > STORED_NAME_MAX:  # the stored name only: the title keeps it whole
         file.name = stem[: STORED_NAME_MAX - len(suffix)] + suffix
@@ -804,6 +822,7 @@ def evidence_upload(
         title=(title or "").strip() or stem[:title_max],
         file=file,
         uploaded_by=by,
+        sha256=digest,
     )
     document.full_clean()
     document.save()

@@ -1,6 +1,8 @@
 """The board's self-assessment and evidence services: every rule, its history, and nothing
 half-written. (The pages are in test_self_assessment_views.py and test_evidence.py.)"""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,6 +12,7 @@ from assessments.models import (
     Assessment,
     EvidenceDocument,
     RatingChange,
+    Role,
     SelfAssessment,
     SelfAssessmentRating,
     Stage,
@@ -26,6 +29,7 @@ from tests.factories import (
     AssessmentRoundFactory,
     CompetencyFactory,
     FrameworkFactory,
+    RoleFactory,
 )
 from tests.factories.files import PDF
 
@@ -450,6 +454,32 @@ def test_upload_too_large_is_refused(assessment, board, media):
         upload(assessment, board, content=PDF + b"x" * 3_000_000, max_bytes=2 * 1_048_576)
 
     assert excinfo.value.messages == ["plan.pdf: the file is 2.9 MB; the limit is 2 MB."]
+
+
+def test_the_same_file_twice_is_refused_naming_the_one_already_there(assessment, board, media):
+    first = upload(assessment, board)
+    first.uploaded_at = datetime(2009, 6, 3, 12, tzinfo=UTC)
+    first.save()
+
+    with pytest.raises(ValidationError) as excinfo:
+        upload(assessment, board, name="plan copy.pdf")
+
+    assert excinfo.value.messages == [
+        "plan copy.pdf is the same file as Five-year plan, uploaded 3 June 2009: it is "
+        "already in the self-assessment, so it was not uploaded again."
+    ]
+    assert list(EvidenceDocument.objects.all()) == [first]
+    assert len(list(media.rglob("*.pdf"))) == 1
+
+
+def test_a_different_file_or_the_same_file_elsewhere_is_taken(assessment, board, media):
+    upload(assessment, board)
+    upload(assessment, board, content=PDF + b"\n% another version")
+    elsewhere = AssessmentFactory(round=assessment.round, stage=Stage.SELF_ASSESSMENT)
+    upload(elsewhere, RoleFactory(kind=Role.Kind.PCT_BOARD, pct=elsewhere.pct).user)
+
+    assert EvidenceDocument.objects.count() == 3
+    assert len(set(EvidenceDocument.objects.values_list("sha256", flat=True))) == 2
 
 
 def test_upload_refused_once_submitted(assessment, board, framework, media):
