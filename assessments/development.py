@@ -36,6 +36,7 @@ __all__ = [
     "development_plan_save",
     "plan_description",
     "plan_version",
+    "priority_errors",
 ]
 
 # Plans are written once the ratings are agreed: from regional moderation on.
@@ -46,7 +47,7 @@ PLANNING_STAGES = frozenset(
 
 @dataclass(frozen=True)
 class PriorityInput:
-    competency: Competency
+    competency: Competency | None  # None only in a page's row not complete yet
     support: str
     action: str
     supplier: Supplier | None = None
@@ -118,38 +119,7 @@ def development_plan_save(
     errors: dict[str, list[str]] = {}
     if not priorities:
         errors["priorities"] = ["Add at least one competency to develop."]
-    framework_id = assessment.round.framework_id
-    seen: set[int] = set()
-
-    def refuse(number: int, field: str, message: str) -> None:
-        # keyed by the row (as given, from 1) and its field, so that a page marks it
-        errors.setdefault(f"priority-{number}-{field}", []).append(message)
-
-    for number, priority in enumerate(priorities, start=1):
-        where = f"Priority {number} ({priority.competency})"
-        if priority.competency.framework_id != framework_id:
-            refuse(
-                number, "competency", f"{where}: the competency is not in this round's framework."
-            )
-        if priority.competency.pk in seen:
-            refuse(
-                number,
-                "competency",
-                f"{where}: this competency is already in the plan; give it once.",
-            )
-        seen.add(priority.competency.pk)
-        if priority.support == DevelopmentPriority.Support.BUY and priority.supplier is None:
-            refuse(
-                number,
-                "supplier",
-                f"{where}: choose the supplier from the framework list when the support is to buy.",
-            )
-        if priority.support != DevelopmentPriority.Support.BUY and priority.supplier is not None:
-            refuse(
-                number, "supplier", f"{where}: a supplier is named only when the support is to buy."
-            )
-        if not visible(priority.action):
-            refuse(number, "action", f"{where}: say what will be done.")
+    errors |= priority_errors(priorities, framework_id=assessment.round.framework_id)
     if errors:
         raise ValidationError(errors)
 
@@ -180,6 +150,50 @@ def development_plan_save(
     DevelopmentPriority.objects.bulk_create(rows)
     _history(assessment, DevelopmentPlanChange.Action.SAVED, plan_description(plan, rows), by)
     return plan
+
+
+def priority_errors(priorities: list[PriorityInput], *, framework_id: int) -> dict[str, list[str]]:
+    """Each priority's problems, keyed ``priority-<n>-<field>`` (the n-th priority given,
+    from 1). A page checks its rows with this before they are complete, so that all its
+    problems come at once: a competency or support not given yet (``None``, ``""``) is
+    left to the page's own "needed" message."""
+    errors: dict[str, list[str]] = {}
+    seen: set[int] = set()
+
+    def refuse(number: int, field: str, message: str) -> None:
+        errors.setdefault(f"priority-{number}-{field}", []).append(message)
+
+    for number, priority in enumerate(priorities, start=1):
+        competency = priority.competency
+        where = f"Priority {number}" + (f" ({competency})" if competency else "")
+        if competency is not None:
+            if competency.framework_id != framework_id:
+                refuse(
+                    number,
+                    "competency",
+                    f"{where}: the competency is not in this round's framework.",
+                )
+            if competency.pk in seen:
+                refuse(
+                    number,
+                    "competency",
+                    f"{where}: this competency is already in the plan; give it once.",
+                )
+            seen.add(competency.pk)
+        buying = priority.support == DevelopmentPriority.Support.BUY
+        if buying and priority.supplier is None:
+            refuse(
+                number,
+                "supplier",
+                f"{where}: choose the supplier from the framework list when the support is to buy.",
+            )
+        if priority.support and not buying and priority.supplier is not None:
+            refuse(
+                number, "supplier", f"{where}: a supplier is named only when the support is to buy."
+            )
+        if not visible(priority.action):
+            refuse(number, "action", f"{where}: say what will be done.")
+    return errors
 
 
 def plan_description(plan: DevelopmentPlan, priorities: list[DevelopmentPriority]) -> str:

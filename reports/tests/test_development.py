@@ -301,6 +301,49 @@ def test_half_filled_priority_row_shows_errors_and_saves_nothing(client, demo):
     assert not DevelopmentPlan.objects.filter(assessment__round__slug="2009-10").exists()
 
 
+def test_the_plans_rules_come_with_the_fields_errors_not_after_them(client, demo):
+    """The SHA walk: a repeated competency or a purchase without a supplier was only said
+    once every half-filled row and the plan's own fields were put right."""
+    c1 = Competency.objects.get(framework__rounds__slug="2009-10", number=1)
+    client.force_login(demo_user("moderator.q30"))
+
+    response = client.post(
+        PLAN.format("2009-10", "5nd"),
+        {
+            "owner": "",
+            "review_date": "2010-06-30",
+            "p-TOTAL_FORMS": "3",
+            "p-INITIAL_FORMS": "0",
+            "p-0-competency": c1.pk,
+            "p-0-support": "buy",
+            "p-0-action": "Procure support.",
+            "p-1-competency": c1.pk,
+            "p-1-support": "learn",
+            "p-2-support": "share",
+        },
+    )
+
+    page = response.content.decode()
+    assert re.findall(r'<li><a href="#(id_(?:owner|p-\d-\w+))">', page) == [
+        "id_owner",
+        "id_p-0-supplier",
+        "id_p-1-competency",
+        "id_p-1-action",
+        "id_p-2-competency",
+        "id_p-2-action",
+    ]
+    rows = response.context["formset"]
+    assert rows[0].errors["supplier"] == [
+        f"Priority 1 ({c1}): choose the supplier from the framework list when the support "
+        "is to buy."
+    ]
+    assert rows[1].errors["competency"] == [
+        f"Priority 2 ({c1}): this competency is already in the plan; give it once."
+    ]
+    assert rows[1].errors["action"] == ["Needed for this priority."]  # said once
+    assert not DevelopmentPlan.objects.filter(assessment__round__slug="2009-10").exists()
+
+
 @pytest.mark.parametrize(
     ("username", "status"),
     [("moderator.q31", 404), ("board.5nd", 404), ("national", 403)],

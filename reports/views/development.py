@@ -26,6 +26,7 @@ from assessments.development import (
     development_plan_delete,
     development_plan_save,
     plan_version,
+    priority_errors,
 )
 from assessments.exceptions import (
     ConflictError,
@@ -273,20 +274,27 @@ def development_plan(request, assessment: Assessment):
         formset = DevelopmentPriorityFormSet(
             request.POST, prefix="p", form_kwargs={"competencies": competencies}
         )
-        if form.is_valid() and formset.is_valid():
-            rows = [f for f in formset if not f.is_blank]  # the priorities, in page order
+        form_valid, formset_valid = form.is_valid(), formset.is_valid()
+        rows = [f for f in formset if not f.is_blank]  # the priorities, in page order
+        given = [
+            PriorityInput(
+                competency=f.cleaned_data.get("competency"),
+                support=f.cleaned_data.get("support") or "",
+                supplier=f.cleaned_data.get("supplier"),
+                action=f.cleaned_data.get("action") or "",
+            )
+            for f in rows
+        ]
+        if not (form_valid and formset_valid):
+            # Every problem at once: the plan's rules on the rows too (a supplier when
+            # buying, a competency given twice), not after the fields are put right.
+            refused = priority_errors(given, framework_id=assessment.round.framework_id)
+            _refusal_on_rows(ValidationError(refused), form, rows, only_unmarked=True)
+        else:
             try:
                 development_plan_save(
                     assessment=assessment,
-                    priorities=[
-                        PriorityInput(
-                            competency=f.cleaned_data["competency"],
-                            support=f.cleaned_data["support"],
-                            supplier=f.cleaned_data["supplier"],
-                            action=f.cleaned_data["action"],
-                        )
-                        for f in rows
-                    ],
+                    priorities=given,
                     by=request.user,
                     expected_version=form.cleaned_data["version"] or 0,
                     **form.plan_fields(),
@@ -328,16 +336,18 @@ def development_plan(request, assessment: Assessment):
     )
 
 
-def _refusal_on_rows(exc: ValidationError, form, rows) -> None:
+def _refusal_on_rows(exc: ValidationError, form, rows, *, only_unmarked: bool = False) -> None:
     """The service's refusal where it belongs: a priority's problem on its row's field
     (``priority-<n>-<field>``, n counting the filled rows), marked there and linked from
-    the error summary; anything else at the top of the plan."""
-    for key, errors in exc.error_dict.items():
+    the error summary; anything else at the top of the plan. ``only_unmarked``: leave a
+    field that has its own error already (a value not given yet) as it is."""
+    for key, errors in getattr(exc, "error_dict", {}).items():
         match = re.fullmatch(r"priority-([0-9]+)-(\w+)", key)
         if match and 0 < int(match[1]) <= len(rows):
             row, field = rows[int(match[1]) - 1], match[2]
             if field in row.fields:
-                row.add_error(field, errors)
+                if not (only_unmarked and row.has_error(field)):
+                    row.add_error(field, errors)
                 continue
         form.add_error(None, errors)
 
