@@ -38,7 +38,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.exceptions import TransitionError
+from assessments.exceptions import ConflictError, TransitionError
 from assessments.mail import Message, mail_enqueue
 from assessments.models import (
     Assessment,
@@ -219,6 +219,27 @@ def _record_framework_changes(round_, changes, by) -> None:
         )
 
 
+def framework_item_version(round_: AssessmentRound, item: Competency | GovernanceArea) -> int:
+    """A competency's or governance area's wording as a page showed it: its latest history
+    row in the round (every change writes one), 0 before any. One query."""
+    latest = (
+        RoundChange.objects.filter(round=round_, field__startswith=f"framework {item.code} ")
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return latest or 0
+
+
+def _claim_item(round_, item, expected_version: int | None) -> None:
+    """Refuse (``ConflictError``) an edit from a page that showed another version of the
+    item: a colleague saved it meanwhile. The round's row is locked so that two edits take
+    turns. ``None``: no check."""
+    AssessmentRound.objects.select_for_update().filter(pk=round_.pk).first()
+    if expected_version is not None and framework_item_version(round_, item) != expected_version:
+        raise ConflictError(f"{item} changed since the page showed it.", current=item)
+
+
 @transaction.atomic
 def round_competency_edit(
     *,
@@ -228,12 +249,15 @@ def round_competency_edit(
     statement: str,
     levels: dict[int, str],
     by: AbstractBaseUser,
+    expected_version: int | None = None,
 ) -> int:
     """Change a competency of the round's framework before it opens; returns how many
-    things changed (each with its ``RoundChange``)."""
+    things changed (each with its ``RoundChange``). ``expected_version``: the
+    ``framework_item_version`` the page showed (``ConflictError`` if it has changed)."""
     _check_framework_editable(round_)
     if competency.framework_id != round_.framework_id:
         raise ValidationError(f"{competency} is not part of the framework of {round_.slug}.")
+    _claim_item(round_, competency, expected_version)
     changes = competency_update(
         competency=competency, short_name=short_name, statement=statement, levels=levels
     )
@@ -249,11 +273,14 @@ def round_area_edit(
     values: dict[str, str],
     sub_indicators: list[tuple[SubIndicator | None, str, str]],
     by: AbstractBaseUser,
+    expected_version: int | None = None,
 ) -> int:
-    """Change a governance area's meanings and sub-indicators before the round opens."""
+    """Change a governance area's meanings and sub-indicators before the round opens;
+    ``expected_version`` as for ``round_competency_edit``."""
     _check_framework_editable(round_)
     if area.framework_id != round_.framework_id:
         raise ValidationError(f"{area} is not part of the framework of {round_.slug}.")
+    _claim_item(round_, area, expected_version)
     changes = governance_area_update(area=area, values=values, sub_indicators=sub_indicators)
     _record_framework_changes(round_, changes, by)
     return len(changes)

@@ -128,7 +128,13 @@ class OpenRoundForm(_Form):
             field.label_from_instance = label
 
 
-class CompetencyForm(_Form):
+class _ItemForm(_Form):
+    # The item as the page showed it (``assessments.rounds.framework_item_version``): an
+    # edit from a page that showed another is refused, what was typed kept.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+
+class CompetencyForm(_ItemForm):
     short_name = forms.CharField(label="Short name", max_length=100)
     statement = forms.CharField(
         label="Competency statement", widget=forms.Textarea(attrs={"rows": 3})
@@ -151,7 +157,7 @@ class CompetencyForm(_Form):
         return {level: self.cleaned_data[f"level_{level}"] for level in LEVELS}
 
 
-class GovernanceAreaForm(_Form):
+class GovernanceAreaForm(_ItemForm):
     description = forms.CharField(
         label="Description", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

@@ -16,11 +16,18 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.access import RoundItem, round_area, round_by_slug, round_competency, view_access
 from assessments.confirmation import confirmation_page, confirmed
-from assessments.exceptions import TransitionError, form_add_refusal, refusal_messages
+from assessments.exceptions import (
+    ConflictError,
+    TransitionError,
+    form_add_refusal,
+    kept_on_conflict,
+    refusal_messages,
+)
 from assessments.models import AssessmentRound, Stage
 from assessments.rounds import (
     TIMETABLE_FIELDS,
     framework_is_used,
+    framework_item_version,
     framework_source,
     round_area_edit,
     round_competency_edit,
@@ -289,6 +296,7 @@ def round_framework(request, round_: AssessmentRound):
             "areas": GovernanceArea.objects.filter(framework=round_.framework).prefetch_related(
                 "sub_indicators"
             ),
+            "may_manage": request.user.has_perm(MANAGE, round_),
             "editable": request.user.has_perm(MANAGE, round_)
             and not framework_is_used(round_.framework),
         },
@@ -299,10 +307,15 @@ def _framework_url(round_: AssessmentRound) -> str:
     return reverse("rounds:framework", args=[round_.slug])
 
 
-def _item_page(request, found: RoundItem, form, save, template: str):
+def _item_page(request, found: RoundItem, form_class, save, template: str, **form_kwargs):
+    """An item's edit page: ``save(form, expected_version)`` writes what ``form`` holds."""
     round_ = found.round
     editable = request.user.has_perm(MANAGE, round_) and not framework_is_used(round_.framework)
-    if request.method == "POST":
+    if request.method != "POST":
+        version = framework_item_version(round_, found.item)
+        form = form_class(initial={"version": version}, **form_kwargs)
+    else:
+        form = form_class(request.POST, **form_kwargs)
         if not editable:
             messages.error(
                 request,
@@ -312,10 +325,18 @@ def _item_page(request, found: RoundItem, form, save, template: str):
             return redirect(_framework_url(round_))
         if form.is_valid():
             try:
-                changed = save()
+                changed = save(form, form.cleaned_data["version"] or 0)
             except FrameworkLockedError as exc:
                 messages.error(request, str(exc))
                 return redirect(_framework_url(round_))
+            except ConflictError:  # a colleague saved it meanwhile: keep what was typed
+                form = kept_on_conflict(
+                    form_class,
+                    request.POST,
+                    version=framework_item_version(round_, found.item),
+                    what=str(found.item),
+                    **form_kwargs,
+                )
             except ValidationError as exc:
                 form_add_refusal(form, exc)
             else:
@@ -329,37 +350,39 @@ def _item_page(request, found: RoundItem, form, save, template: str):
 @require_http_methods(["GET", "POST"])
 @view_access(VIEW, lookup=round_competency, change=MANAGE)
 def competency_edit(request, found: RoundItem):
-    form = CompetencyForm(request.POST or None, competency=found.item)
     return _item_page(
         request,
         found,
-        form,
-        lambda: round_competency_edit(
+        CompetencyForm,
+        lambda form, version: round_competency_edit(
             round_=found.round,
             competency=found.item,
             short_name=form.cleaned_data["short_name"],
             statement=form.cleaned_data["statement"],
             levels=form.levels,
             by=request.user,
+            expected_version=version,
         ),
         "rounds/framework_item.html",
+        competency=found.item,
     )
 
 
 @require_http_methods(["GET", "POST"])
 @view_access(VIEW, lookup=round_area, change=MANAGE)
 def area_edit(request, found: RoundItem):
-    form = GovernanceAreaForm(request.POST or None, area=found.item)
     return _item_page(
         request,
         found,
-        form,
-        lambda: round_area_edit(
+        GovernanceAreaForm,
+        lambda form, version: round_area_edit(
             round_=found.round,
             area=found.item,
             values=form.values,
             sub_indicators=form.sub_indicators,
             by=request.user,
+            expected_version=version,
         ),
         "rounds/framework_item.html",
+        area=found.item,
     )

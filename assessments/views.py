@@ -86,16 +86,9 @@ def self_assessment(request, assessment: Assessment):
         if posted.is_valid():
             if checking and any(value in (None, "") for value, _note in posted.values().values()):
                 checking = False
-            version = posted.cleaned_data["version"]
             try:
-                saved = self_assessment_save(
-                    assessment=assessment,
-                    values=posted.values(),
-                    commentary=posted.cleaned_data["commentary"],
-                    by=request.user,
-                    expected_version=version,
-                    submit=posted.submitting and not checking,
-                    priorities=posted.priorities(),
+                saved = _save(
+                    request, assessment, posted, submit=posted.submitting and not checking
                 )
             except TransitionError as exc:
                 messages.error(request, str(exc))
@@ -119,10 +112,7 @@ def self_assessment(request, assessment: Assessment):
                 )
                 return redirect(_self_assessment_url(assessment))
         else:
-            try:  # every problem at once: the priorities' too, not after another try
-                outcome_priorities_check(posted.priorities())
-            except ValidationError as exc:
-                form_add_refusal(posted, exc)
+            _priorities_checked(posted)
             form = posted
     return _self_assessment_page(
         request,
@@ -132,6 +122,27 @@ def self_assessment(request, assessment: Assessment):
         editable=editable,
         evidence_form=EvidenceForm() if editable else None,
     )
+
+
+def _save(request, assessment: Assessment, form: SelfAssessmentForm, *, submit: bool = False):
+    """Save the self-assessment as ``form`` (valid) holds it, at the version it showed."""
+    return self_assessment_save(
+        assessment=assessment,
+        values=form.values(),
+        commentary=form.cleaned_data["commentary"],
+        by=request.user,
+        expected_version=form.cleaned_data["version"],
+        submit=submit,
+        priorities=form.priorities(),
+    )
+
+
+def _priorities_checked(form: SelfAssessmentForm) -> None:
+    """An invalid form's priorities checked too, so that every problem comes at once."""
+    try:
+        outcome_priorities_check(form.priorities())
+    except ValidationError as exc:
+        form_add_refusal(form, exc)
 
 
 def _self_assessment_page(request, assessment, *, detail, form, editable, evidence_form):
@@ -237,14 +248,7 @@ def evidence_upload_view(request, assessment: Assessment):
     try:
         with transaction.atomic():
             if draft is not None:
-                self_assessment_save(
-                    assessment=assessment,
-                    values=draft.values(),
-                    commentary=draft.cleaned_data["commentary"],
-                    by=request.user,
-                    expected_version=draft.cleaned_data["version"],
-                    priorities=draft.priorities(),
-                )
+                _save(request, assessment, draft)
             failed = evidence_form
             document = evidence_upload(
                 assessment=assessment,
@@ -372,20 +376,10 @@ def _draft_saved_or_refused(request, assessment: Assessment, *, refusal: str):
         request.POST, items=items, ratings=detail.ratings, indicators=indicators
     )
     if not draft.is_valid():
-        try:  # every problem at once: the priorities' too
-            outcome_priorities_check(draft.priorities())
-        except ValidationError as exc:
-            form_add_refusal(draft, exc)
+        _priorities_checked(draft)
     else:
         try:
-            self_assessment_save(
-                assessment=assessment,
-                values=draft.values(),
-                commentary=draft.cleaned_data["commentary"],
-                by=request.user,
-                expected_version=draft.cleaned_data["version"],
-                priorities=draft.priorities(),
-            )
+            _save(request, assessment, draft)
         except TransitionError as exc:
             messages.error(request, str(exc))
             return redirect(_self_assessment_url(assessment))

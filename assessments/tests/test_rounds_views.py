@@ -8,8 +8,14 @@ from django.utils.html import escape
 
 from assessments.exceptions import TransitionError
 from assessments.models import Assessment, AssessmentRound, Role, RoundChange, Stage
-from assessments.rounds import framework_source, round_create, round_open, round_rename
-from competencies.models import Competency, FrameworkVersion
+from assessments.rounds import (
+    framework_item_version,
+    framework_source,
+    round_create,
+    round_open,
+    round_rename,
+)
+from competencies.models import Competency, FrameworkVersion, GovernanceArea
 from tests.factories import (
     AssessmentFactory,
     AssessmentRoundFactory,
@@ -426,6 +432,73 @@ def test_framework_pages_are_read_only_once_the_round_has_opened(client, new_rou
     assert Competency.objects.get(framework=new_round.framework, number=1).short_name == (
         "Competency 1"
     )
+
+
+def test_a_second_windows_edit_of_a_competency_is_refused_with_its_typing_kept(
+    client, new_round, national
+):
+    """The year-two walk: the later of two windows silently undid the first's rename."""
+    client.force_login(national)
+    url = "/rounds/2010-11/framework/c1/"
+    shown = client.get(url).context["form"].initial["version"]
+    levels = {f"level_{n}": f"Descriptor {n}" for n in (1, 2, 3, 4)}
+    first = client.post(
+        url,
+        {"version": shown, "short_name": "Locally leading", "statement": "Leads.", **levels},
+    )
+    second = client.post(
+        url,
+        {
+            "version": shown,
+            "short_name": "Competency 1",
+            "statement": "Leads.",
+            **levels,
+            "level_1": "Typed in the second window.",
+        },
+    )
+
+    assert first.status_code == 302
+    assert second.status_code == 200
+    # named as it now reads, and said once: in the error summary, not again in the form
+    assert second.text.count("1. Locally leading changed since you opened this page") == 1
+    form = second.context["form"]
+    assert form["level_1"].value() == "Typed in the second window."
+    assert int(form["version"].value()) == framework_item_version(
+        new_round, Competency.objects.get(framework=new_round.framework, number=1)
+    )
+    competency = Competency.objects.get(framework=new_round.framework, number=1)
+    assert competency.short_name == "Locally leading"
+    assert competency.levels.get(level=1).descriptor == "Descriptor 1"
+    # Saving again from the page it came back on replaces the colleague's save, knowingly.
+    again = client.post(url, {k: form[k].value() for k in form.fields})
+    assert again.status_code == 302
+    assert competency.levels.get(level=1).descriptor == "Typed in the second window."
+
+
+def test_a_second_windows_edit_of_a_governance_area_is_refused(client, new_round, national):
+    client.force_login(national)
+    url = "/rounds/2010-11/framework/finance/"
+    page = client.get(url).context["form"]
+    data = {k: page[k].value() or "" for k in page.fields}
+    client.post(url, data | {"green_meaning": "Sound."})
+
+    refused = client.post(url, data | {"red_meaning": "Typed in the second window."})
+
+    assert "changed since you opened this page" in refused.text
+    assert refused.context["form"]["red_meaning"].value() == "Typed in the second window."
+    area = GovernanceArea.objects.get(framework=new_round.framework, code="finance")
+    assert area.green_meaning == "Sound."
+
+
+def test_the_national_team_is_told_why_a_used_framework_is_read_only(client, national):
+    framework = FrameworkFactory(slug="2009-10")
+    AssessmentFactory(round=AssessmentRoundFactory(slug="2009-10", framework=framework))
+    client.force_login(national)
+
+    page = client.get("/rounds/2009-10/framework/")
+
+    assert "a round has opened with this framework" in page.text
+    assert "only the national team edits" not in page.text
 
 
 @pytest.mark.parametrize("shas", [1, 3])

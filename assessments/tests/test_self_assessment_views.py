@@ -619,7 +619,7 @@ def test_board_page_query_count_does_not_grow_with_documents(
             assessment=assessment,
             doc_type="other",
             title=f"Document {n}",
-            file=SimpleUploadedFile(f"d{n}.pdf", PDF),
+            file=SimpleUploadedFile(f"d{n}.pdf", PDF + f"\n% document {n}".encode()),
             by=board,
         )
     client.force_login(board)
@@ -641,7 +641,7 @@ def test_read_only_page_query_count_does_not_grow_with_documents(
             assessment=assessment,
             doc_type="other",
             title=f"Document {n}",
-            file=SimpleUploadedFile(f"d{n}.pdf", PDF),
+            file=SimpleUploadedFile(f"d{n}.pdf", PDF + f"\n% document {n}".encode()),
             by=board,
         )
     self_assessment_save(

@@ -10,7 +10,9 @@ browser tests rely on:
 
 - radios in a ``<fieldset>`` with a ``<legend>``; the fieldset is described by the error
   (``aria-describedby``, Django's ``BoundField.aria_describedby``); each radio is marked
-  ``is-invalid`` and ``aria-invalid``, and the messages follow the last option;
+  ``is-invalid`` and ``aria-invalid``, and the messages come under the legend, before the
+  options, as GOV.UK places them (the site overrides crispy's
+  ``bootstrap5/layout/radio_checkbox_select.html`` to the same);
 - a text area under its ``<label>``, described by its hint and its error, then the error
   and the hint;
 - each message in an element with id ``<field id>_error``, the id the error summary's
@@ -74,8 +76,8 @@ def _help(field: forms.BoundField, auto_id: str) -> str:
 
 
 def _errors(errors, auto_id: str, *, tag: str) -> str:
-    """The messages, ``<p>`` each under radios and ``<span>`` each under a text area (as
-    crispy's block and inline error templates)."""
+    """The messages under a text area, ``<span>`` each (as crispy's inline error
+    template)."""
     if not errors:
         return ""
     auto_id = _e(auto_id)
@@ -98,22 +100,31 @@ def _radios(field: forms.BoundField) -> str:
         )
         for option in group_options
     ]
-    rows = []
-    for number, option in enumerate(options, start=1):
-        last = _errors(errors, auto_id, tag="p") if number == len(options) else ""
-        rows.append(
-            f'<div class="form-check"><input type="{_e(option["type"])}" class="{input_css}" '
-            f'name="{_e(name)}" value="{_e(option["value"])}"{_attrs(option["attrs"])}>'
-            f'<label for="{_e(option["attrs"].get("id", ""))}" class="form-check-label">'
-            f"{_e(option['label'])}</label>{last}</div>"
-        )
+    rows = [
+        f'<div class="form-check"><input type="{_e(option["type"])}" class="{input_css}" '
+        f'name="{_e(name)}" value="{_e(option["value"])}"{_attrs(option["attrs"])}>'
+        f'<label for="{_e(option["attrs"].get("id", ""))}" class="form-check-label">'
+        f"{_e(option['label'])}</label></div>"
+        for option in options
+    ]
     described = field.aria_describedby
     described = f' aria-describedby="{_e(described)}"' if described else ""
     return (
         f'<div id="div_{_e(auto_id)}" class="mb-3"><fieldset{described}>'
-        f"{_label(field, 'legend', 'form-label fs-6')}<div>{''.join(rows)}</div>"
-        f"{_help(field, auto_id)}</fieldset></div>"
+        f"{_label(field, 'legend', 'form-label fs-6')}{_radio_errors(errors, auto_id)}"
+        f"<div>{''.join(rows)}</div>{_help(field, auto_id)}</fieldset></div>"
     )
+
+
+def _radio_errors(errors, auto_id: str) -> str:
+    """Under the legend, before the options (templates/bootstrap5/layout/
+    radio_checkbox_select.html, through includes/field_error.html)."""
+    if not errors:
+        return ""
+    messages = "<br>".join(
+        f'<span class="visually-hidden">Error: </span>{_e(error)}' for error in errors
+    )
+    return f'<p class="invalid-feedback d-block mb-1" id="{_e(auto_id)}_error">{messages}</p>'
 
 
 def _textarea(field: forms.BoundField) -> str:

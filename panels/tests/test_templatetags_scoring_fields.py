@@ -60,7 +60,7 @@ def test_scoring_field_radios_without_error_are_a_fieldset_with_a_legend():
     )
 
 
-def test_scoring_field_radios_with_error_link_the_message_to_the_fieldset():
+def test_scoring_field_radios_with_error_put_the_message_under_the_legend():
     form = _Form({"light": "purple"})
     form.is_valid()
 
@@ -71,6 +71,9 @@ def test_scoring_field_radios_with_error_link_the_message_to_the_fieldset():
         """
         <div id="div_id_light" class="mb-3"><fieldset aria-describedby="id_light_error">
           <legend class="form-label fs-6">Your light for Finance</legend>
+          <p class="invalid-feedback d-block mb-1" id="id_light_error"><span
+            class="visually-hidden">Error: </span>Select a valid choice. purple is not one of
+            the available choices.</p>
           <div>
             <div class="form-check">
               <input type="radio" class="form-check-input is-invalid" name="light"
@@ -81,10 +84,6 @@ def test_scoring_field_radios_with_error_link_the_message_to_the_fieldset():
               <input type="radio" class="form-check-input is-invalid" name="light"
                      value="red" id="id_light_1" aria-invalid="true">
               <label for="id_light_1" class="form-check-label">Red: &lt;off&gt; plan</label>
-              <div id="id_light_error" class="invalid-feedback">
-                <p id="error_1_id_light"><strong>Select a valid choice. purple is not one of
-                the available choices.</strong></p>
-              </div>
             </div>
           </div>
         </fieldset></div>

@@ -144,6 +144,27 @@ def test_send_back_shows_the_comment_first_then_acts_on_confirm(client, signed_o
     assert (review.status, review.national_comment) == ("sent_back", "C5 looks generous.")
 
 
+def test_go_back_from_the_send_back_check_keeps_the_comment(client, signed_off):
+    """The keyboard walk: "Go back" came back to an empty comment box."""
+    round_, sha = signed_off
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    comment = "Please re-check <Gateshead> & C5."
+
+    check = client.post(
+        f"/reports/cross-check/{round_.slug}/{sha.ods_code}/",
+        {"decision": "send_back", "comment": comment},
+    )
+    back = client.get(check.context["back"])
+
+    assert check.context["back"].endswith(f"#c-{sha.ods_code}")
+    page = back.content.decode()
+    assert (
+        f'id="c-{sha.ods_code}" name="comment" rows="3" required>'
+        "Please re-check &lt;Gateshead&gt; &amp; C5.</textarea>" in page
+    )
+    assert RegionReview.objects.get().status == "signed_off"
+
+
 @pytest.mark.parametrize(
     ("given", "days", "message"),
     [

@@ -333,13 +333,11 @@ def test_the_plans_rules_come_with_the_fields_errors_not_after_them(client, demo
         "id_p-2-action",
     ]
     rows = response.context["formset"]
+    # named by the page's row, not again as "Priority 2 (…)" counted among the filled rows
     assert rows[0].errors["supplier"] == [
-        f"Priority 1 ({c1}): choose the supplier from the framework list when the support "
-        "is to buy."
+        "Choose the supplier from the framework list when the support is to buy."
     ]
-    assert rows[1].errors["competency"] == [
-        f"Priority 2 ({c1}): this competency is already in the plan; give it once."
-    ]
+    assert rows[1].errors["competency"] == ["This competency is already in the plan; give it once."]
     assert rows[1].errors["action"] == ["Needed for this priority."]  # said once
     assert not DevelopmentPlan.objects.filter(assessment__round__slug="2009-10").exists()
 

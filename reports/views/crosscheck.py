@@ -34,10 +34,15 @@ national_round = view_access("reports.cross_check", lookup=round_by_slug)
 @require_safe
 @national_round
 def cross_check_page(request, round_: AssessmentRound):
-    return _cross_check_page(request, round_)
+    """``?sha=CODE&comment=…`` (from the send-back check page's "Go back") fills that
+    region's comment box with what was typed."""
+    typed = {"sha": request.GET.get("sha", ""), "comment": request.GET.get("comment", "")}
+    return _cross_check_page(request, round_, typed=typed)
 
 
-def _cross_check_page(request, round_: AssessmentRound, *, error: dict | None = None):
+def _cross_check_page(
+    request, round_: AssessmentRound, *, error: dict | None = None, typed: dict | None = None
+):
     """The page; ``error`` is a refused form's problem, shown in an error summary linked to
     its field (``field``: the field's id; ``message``; ``sha``: the region whose comment it
     is, or ``typed``: the working days as typed), answered 200 rather than redirected so
@@ -58,6 +63,7 @@ def _cross_check_page(request, round_: AssessmentRound, *, error: dict | None = 
             "z": Z_THRESHOLD,
             "rules": RULES,
             "error": error,
+            "typed": typed or {},
             "error_entry": (f"#{error['field']}", error["message"]) if error else None,
             "page_has_errors": error is not None,
         },
@@ -116,7 +122,7 @@ def decide(request, region: RegionRound):
             told=f"The staff of {sha.name} are e-mailed your comment, which they also read "
             "on their moderation page.",
             button=f"Confirm and send {sha.name} back",
-            back=back,
+            back=f"{back}?{urlencode({'sha': sha.ods_code, 'comment': comment})}#c-{sha.ods_code}",
             carry={"decision": "send_back", "comment": comment},
             danger=True,
         )

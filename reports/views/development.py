@@ -347,9 +347,25 @@ def _refusal_on_rows(exc: ValidationError, form, rows, *, only_unmarked: bool = 
             row, field = rows[int(match[1]) - 1], match[2]
             if field in row.fields:
                 if not (only_unmarked and row.has_error(field)):
-                    row.add_error(field, errors)
+                    row.add_error(field, _on_row(errors, match[1], row))
                 continue
         form.add_error(None, errors)
+
+
+def _on_row(errors: list, number: str, row) -> list[str]:
+    """A priority's messages without the service's "Priority 2 (3. …): ", which names the
+    row by its place among the filled ones: the page names it by its own row already."""
+    competency = row.cleaned_data.get("competency")
+    prefixes = [f"Priority {number} ({competency}): ", f"Priority {number}: "]
+    shown = []
+    for message in ValidationError(errors).messages:
+        for prefix in prefixes:
+            if message.startswith(prefix):
+                message = message.removeprefix(prefix)
+                message = message[:1].upper() + message[1:]
+                break
+        shown.append(message)
+    return shown
 
 
 def _withdraw(request, assessment: Assessment, plan, *, back: str, page: str):
