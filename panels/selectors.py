@@ -14,6 +14,7 @@ from assessments.models import (
     ModerationAdjustment,
     PrimaryCareTrust,
     RatingChange,
+    Role,
     SelfAssessment,
     SelfAssessmentRating,
     Stage,
@@ -583,6 +584,15 @@ def person_row(person: Person) -> PersonRow:
         seat_types=seat_types_open_to(person, seat_types),
         status=account_status(person),
     )
+
+
+def account_serves_beyond_panels(person: Person) -> bool:
+    """The person's account is also the national team's, SHA staff's or a board's (or an
+    administrator's): the people list may not take its login away. One query."""
+    user = person.user
+    if user is None:
+        return False
+    return user.is_staff or user.is_superuser or Role.objects.filter(user=user).exists()
 
 
 def seats_at_work(person: Person) -> list[Seat]:

@@ -25,6 +25,7 @@ from assessments.accounts import (
 )
 from assessments.models import PrimaryCareTrust, StrategicHealthAuthority
 from panels.models import ExternalOrganisation, Person, PersonChange
+from panels.selectors import account_serves_beyond_panels
 
 __all__ = [
     "external_organisation_create",
@@ -222,26 +223,31 @@ def person_invite(
 
 @transaction.atomic
 def person_deactivate(*, person: Person, by: AbstractBaseUser | None) -> Person:
-    """No longer offered for new seats, and their account (if any) can no longer log in.
+    """No longer offered for new seats, and their account (if any) can no longer log in,
+    unless it is also the national team's, SHA staff's or a board's: the people list only
+    takes the person off it then (the account's roles are removed on their own pages).
     The seats they hold stay theirs. Refused if already deactivated."""
     if not person.is_active:
         raise ValidationError(f"{person.full_name} is already deactivated.")
     person.is_active = False
     person.save(update_fields=["is_active"])
-    if person.user_id is not None:
+    kept = account_serves_beyond_panels(person)
+    if person.user_id is not None and not kept:
         account_deactivate(user=person.user, by=by)
-    _history(person=person, action=PersonChange.Action.DEACTIVATED, by=by)
+    note = f"Account {person.user.get_username()} kept: it holds other roles." if kept else ""
+    _history(person=person, action=PersonChange.Action.DEACTIVATED, by=by, note=note)
     return person
 
 
 @transaction.atomic
 def person_reactivate(*, person: Person, by: AbstractBaseUser | None) -> Person:
-    """Offered for seats again, and their account can log in again."""
+    """Offered for seats again, and their account can log in again (an account with other
+    roles was never stopped here, and is left as it is)."""
     if person.is_active:
         raise ValidationError(f"{person.full_name} is already active.")
     person.is_active = True
     person.save(update_fields=["is_active"])
-    if person.user_id is not None:
+    if person.user_id is not None and not account_serves_beyond_panels(person):
         account_reactivate(user=person.user, by=by)
     _history(person=person, action=PersonChange.Action.REACTIVATED, by=by)
     return person

@@ -333,6 +333,42 @@ def test_person_deactivate_and_reactivate_close_and_open_the_account(client, wor
     ]
 
 
+@pytest.mark.parametrize("kind", ["national", "sha_staff", "pct_board"])
+def test_deactivating_a_person_never_locks_out_an_account_with_other_roles(client, world, kind):
+    """The real-year walk: SHA staff added the national lead's address to the people list,
+    pressed Invite (which links the existing account) then Deactivate, and the national
+    team could no longer log in."""
+    holder = {
+        "national": lambda: world["national"],
+        "sha_staff": lambda: world["staff_a"],
+        "pct_board": lambda: RoleFactory(kind=Role.Kind.PCT_BOARD, pct=world["pct_a"]).user,
+    }[kind]()
+    ann = world["ann"]
+    ann.user = holder
+    ann.save(update_fields=["user"])
+    client.force_login(world["staff_a"])
+
+    page = client.get(f"/people/{ann.pk}/")
+    response = client.post(f"/people/{ann.pk}/deactivate/", follow=True)
+
+    assert "their account keeps its other access and can still log in" in page.text
+    holder.refresh_from_db()
+    ann.refresh_from_db()
+    assert (ann.is_active, holder.is_active) == (False, True)
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Ann Alpha is deactivated: they can no longer be given a new seat. Their account "
+        f"({holder.get_username()}) can still log in, since it also holds the national "
+        "team's, SHA staff's or a board's access; that is removed on its own page. The seats "
+        "they hold are unchanged."
+    ]
+    assert PersonChange.objects.get(action="deactivated").note == (
+        f"Account {holder.get_username()} kept: it holds other roles."
+    )
+    client.post(f"/people/{ann.pk}/reactivate/")
+    holder.refresh_from_db()
+    assert holder.is_active
+
+
 def test_person_invite_refused_for_a_deactivated_person(client, world):
     ann = world["ann"]
     client.force_login(world["staff_a"])

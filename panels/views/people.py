@@ -25,6 +25,7 @@ from panels.access import people_visible_to, person_by_pk
 from panels.forms.people import ExternalOrganisationForm, PeopleFilterForm, PersonForm
 from panels.models import Person
 from panels.selectors import (
+    account_serves_beyond_panels,
     organisations_for,
     people_matching,
     people_rows,
@@ -139,6 +140,7 @@ def person_detail(request, person: Person):
             ],
             "may_change": request.user.has_perm("panels.change_person", person),
             "may_invite": request.user.has_perm("panels.invite_person", person),
+            "keeps_account": account_serves_beyond_panels(person),
         },
     )
 
@@ -201,8 +203,15 @@ def person_deactivate_view(request, person: Person):
     else:
         messages.success(
             request,
-            f"{person.full_name} is deactivated: they can no longer log in or be given a new "
-            "seat. The seats they hold are unchanged.",
+            f"{person.full_name} is deactivated: they can no longer be given a new seat. "
+            + (
+                f"Their account ({person.user.get_username()}) can still log in, since it also "
+                "holds the national team's, SHA staff's or a board's access; that is removed "
+                "on its own page. "
+                if account_serves_beyond_panels(person)
+                else "They can no longer log in. "
+            )
+            + "The seats they hold are unchanged.",
         )
         at_work = seats_at_work(person)
         if at_work:
