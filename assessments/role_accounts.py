@@ -16,7 +16,6 @@ and taken away, in a fixed number of queries.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +46,7 @@ from assessments.models import (
     StrategicHealthAuthority,
 )
 from assessments.separation import board_conflict_finders
+from assessments.text import has_controls
 
 __all__ = [
     "FULL_NAME_MAX",
@@ -147,8 +147,11 @@ def name_and_email_checked(full_name: str, email: str) -> tuple[str, str]:
     errors: dict[str, list[str]] = {}
     if not full_name:
         errors["full_name"] = ["Enter their full name."]
-    elif any(unicodedata.category(c) == "Cc" for c in full_name):
-        errors["full_name"] = ["Enter their name without control characters (such as NUL)."]
+    elif has_controls(full_name):
+        errors["full_name"] = [
+            "Enter their name without control characters or direction marks (such as NUL "
+            "or a right-to-left override)."
+        ]
     elif len(full_name) > FULL_NAME_MAX:
         errors["full_name"] = [f"Enter a name of at most {FULL_NAME_MAX} characters."]
     try:

@@ -51,6 +51,7 @@ from assessments.models import (
 )
 from assessments.services import round_change_record
 from assessments.standings import figures_changed
+from assessments.text import has_controls
 from competencies.models import Competency, FrameworkVersion, GovernanceArea, SubIndicator
 from competencies.services import (
     FrameworkLockedError,
@@ -78,6 +79,22 @@ TIMETABLE_FIELDS = {
 }
 
 NAME_REQUIRED = "Give the round a name, e.g. World Class Commissioning assurance 2010/11."
+
+
+def _name_checked(raw: str) -> str:
+    """The round's name as boards and the public read it, or ``ValidationError`` (key
+    ``name``)."""
+    name = (raw or "").strip()
+    if not name:
+        raise ValidationError({"name": NAME_REQUIRED})
+    if has_controls(name):
+        raise ValidationError(
+            {
+                "name": "Write the name without control characters or direction marks "
+                "(such as a bell or a right-to-left override)."
+            }
+        )
+    return name
 
 
 def round_slug_clean(raw: str) -> str:
@@ -170,9 +187,7 @@ def round_create(
 ) -> AssessmentRound:
     """A new round, not yet open, with its own copy of ``source``'s framework."""
     slug = round_slug_clean(slug)
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": NAME_REQUIRED})
+    name = _name_checked(name)
     if AssessmentRound.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"A round {slug} already exists: choose another year."})
     framework = framework_copy(
@@ -291,9 +306,7 @@ def round_rename(*, round_: AssessmentRound, name: str, by) -> AssessmentRound:
     """The round's name as boards and the public read it, with its history row; refused
     once the round has a publication time (the published reports carry the name). Its
     figures get a new version: kept pages and reports show the new name."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": NAME_REQUIRED})
+    name = _name_checked(name)
     if round_.published_at is not None:
         raise TransitionError(
             f"{round_.name} has a publication time: its name can no longer change."

@@ -8,3 +8,14 @@ def visible(text: str) -> bool:
     """Whether ``text`` holds something a reader can see: not only spaces, zero-width or
     other invisible characters (a reason of a zero-width space reads as no reason)."""
     return any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc", "Zs") for c in text)
+
+
+# Directional overrides and isolates: they reverse how the rest of a line reads, so a name
+# that others read (a round's, a person's) is refused with them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_controls(text: str) -> bool:
+    """Whether ``text`` holds control characters (NUL, a bell, a tab) or direction
+    overrides: nothing a one-line name shown to others should carry."""
+    return any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in text)

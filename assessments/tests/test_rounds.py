@@ -14,6 +14,7 @@ from assessments.rounds import (
     round_create,
     round_open,
     round_open_plan,
+    round_rename,
     round_set_timetable,
 )
 from competencies.models import Competency, FrameworkVersion, GovernanceArea
@@ -100,6 +101,24 @@ def test_round_create_refuses_consecutive_years_no_round_could_run_in(last_year,
         ]
     }
     assert AssessmentRound.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["A\x07bell", "WCC assurance\u202e 2010/11"])
+def test_round_names_refuse_control_characters_and_direction_marks(last_year, national, name):
+    """The real-year walk: a bell and a right-to-left override were stored as the name
+    boards and the public read."""
+    with pytest.raises(ValidationError) as created:
+        round_create(slug="2010-11", name=name, source=framework_source("2009-10"), by=None)
+    with pytest.raises(ValidationError) as renamed:
+        round_rename(round_=last_year, name=name, by=national)
+
+    message = (
+        "Write the name without control characters or direction marks (such as a bell or a "
+        "right-to-left override)."
+    )
+    assert created.value.message_dict == renamed.value.message_dict == {"name": [message]}
+    assert AssessmentRound.objects.count() == 1
+    assert RoundChange.objects.count() == 0
 
 
 def test_round_create_takes_a_round_ten_years_ahead(last_year):

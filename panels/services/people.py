@@ -24,6 +24,7 @@ from assessments.accounts import (
     username_for,
 )
 from assessments.models import PrimaryCareTrust, StrategicHealthAuthority
+from assessments.text import has_controls
 from panels.models import ExternalOrganisation, Person, PersonChange
 from panels.selectors import account_serves_beyond_panels
 
@@ -77,6 +78,18 @@ def _email_free(*, email: str, person: Person) -> None:
         )
 
 
+def _name_checked(full_name: str) -> str:
+    full_name = full_name.strip()
+    if has_controls(full_name):
+        raise ValidationError(
+            {
+                "full_name": "Enter their name without control characters or direction "
+                "marks (such as NUL or a right-to-left override)."
+            }
+        )
+    return full_name
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -91,7 +104,7 @@ def person_create(
 ) -> Person:
     """Add a person, affiliated with exactly one organisation. Writes a ``PersonChange``."""
     person = Person(
-        full_name=full_name.strip(),
+        full_name=_name_checked(full_name),
         email=email.strip(),
         job_role=job_role,
         job_title=job_title.strip(),
@@ -122,7 +135,7 @@ def person_update(
     """Change a person's details; their account's e-mail address follows theirs. Writes a
     ``PersonChange`` naming the fields that changed (nothing when none did)."""
     new = {
-        "full_name": full_name.strip(),
+        "full_name": _name_checked(full_name),
         "email": email.strip(),
         "job_role": job_role,
         "job_title": job_title.strip(),

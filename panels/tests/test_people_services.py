@@ -34,6 +34,33 @@ def test_person_create_refuses_two_organisations_and_writes_nothing():
     assert PersonChange.objects.count() == 0
 
 
+@pytest.mark.parametrize("name", ["Ann\x07 Bell", "Ann \u202eRight-to-left"])
+def test_person_create_and_update_refuse_control_characters_and_direction_marks(name):
+    pct = PCTFactory()
+    person = PersonFactory(full_name="Ann Plain", pct=pct)
+
+    for call in (
+        lambda: person_create(
+            full_name=name, email="", job_role="chief_executive", pct=pct, by=None
+        ),
+        lambda: person_update(
+            person=person, full_name=name, email="", job_role="chief_executive", pct=pct, by=None
+        ),
+    ):
+        with pytest.raises(ValidationError) as excinfo:
+            call()
+        assert excinfo.value.message_dict == {
+            "full_name": [
+                "Enter their name without control characters or direction marks (such as "
+                "NUL or a right-to-left override)."
+            ]
+        }
+
+    person.refresh_from_db()
+    assert person.full_name == "Ann Plain"
+    assert PersonChange.objects.count() == 0
+
+
 def test_username_for_is_plain_and_free():
     UserFactory(username="jose.nunez")
 
