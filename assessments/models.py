@@ -730,7 +730,8 @@ class RoundChange(models.Model):
     round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=50)
     old_value = models.CharField(max_length=100, blank=True)
-    new_value = models.CharField(max_length=100)
+    # Blank: a value taken away (a timetable date cleared).
+    new_value = models.CharField(max_length=100, blank=True)
     reason = models.TextField(blank=True, help_text="Why, where the action needs a reason.")
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -746,7 +747,7 @@ class RoundChange(models.Model):
         ordering = ["changed_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.round.slug}: {self.field} {self.old_value or '—'} → {self.new_value}"
+        return f"{self.round.slug}: {self.field} {self.old_value or '—'} → {self.new_value or '—'}"
 
 
 class RoleChange(models.Model):

@@ -219,6 +219,33 @@ def test_round_set_timetable_writes_a_change_per_value(last_year, national):
     ]
 
 
+def test_round_set_timetable_clears_a_date_set_before(last_year, national):
+    """The real-year walk: clearing dates already saved gave "This field cannot be blank."
+    with no field named, and saved nothing."""
+    dates = {
+        "self_assessment_due": datetime.date(2010, 9, 30),
+        "publication_due": datetime.date(2011, 2, 15),
+    }
+    round_set_timetable(round_=last_year, dates=dates, working_days=10, by=national)
+
+    round_set_timetable(
+        round_=last_year,
+        dates={"self_assessment_due": datetime.date(2010, 9, 30)},
+        working_days=10,
+        by=national,
+    )
+
+    last_year.refresh_from_db()
+    assert last_year.publication_due is None
+    change = RoundChange.objects.order_by("pk").last()
+    assert (change.field, change.old_value, change.new_value) == (
+        "publication_due",
+        "2011-02-15",
+        "",
+    )
+    assert str(change).endswith("publication_due 2011-02-15 → —")
+
+
 @pytest.fixture
 def new_round(last_year, national):
     return round_create(
