@@ -63,10 +63,23 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
         except UnicodeDecodeError:
             raise ImportRefused([f"{filename}: not a UTF-8 CSV file."]) from None
         reader = csv.reader(io.StringIO(text))
-        rows = list(reader)
+        try:
+            rows = list(reader)
+        except csv.Error as exc:  # an unclosed quote, a cell of more than 131,072 characters
+            raise ImportRefused(
+                [f"{filename}: row {reader.line_num}: not valid CSV ({exc})."]
+            ) from None
         if not rows:
             raise ImportRefused([f"{filename}: the file is empty."])
         header, body = [h.strip() for h in rows[0]], rows[1:]
+        longer = [
+            f"{filename}: row {number}: {len(row)} values under a header of {len(header)} "
+            "columns; the values past the header would be lost."
+            for number, row in enumerate(body, start=2)
+            if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :])
+        ]
+        if longer:
+            raise ImportRefused(longer)
     elif suffix == ".xlsx":
         try:
             sheet = pd.read_excel(
@@ -87,6 +100,8 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
         for row in body
         if any(str(cell).strip() for cell in row)
     ]
+    if not records:
+        raise ImportRefused([f"{filename}: no rows under the header: nothing to import."])
     return header, records
 
 

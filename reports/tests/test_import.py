@@ -157,6 +157,22 @@ def test_bad_files_are_refused_whole_with_the_rule(demo, tmp_path, slug, row, re
 
 
 @pytest.mark.django_db
+def test_a_file_of_many_bad_rows_lists_the_first_hundred(demo, tmp_path):
+    """The bad-input walk: 30,200 duplicated rows printed 30,249 lines."""
+    path = export(tmp_path, "2009-10")
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], *([lines[1]] * 150)]) + "\n")
+
+    with pytest.raises(CommandError) as excinfo:
+        run(path, "2009-10")
+
+    shown = str(excinfo.value).splitlines()
+    assert shown[0] == "Nothing was imported: 149 error(s)."
+    assert len(shown) == 1 + 100 + 1
+    assert shown[-1] == "… and 49 more, not shown."
+
+
+@pytest.mark.django_db
 def test_unknown_round_and_unreadable_file(demo, tmp_path):
     with pytest.raises(CommandError, match="Unknown round '1999-00'"):
         run(tmp_path / "x.csv", "1999-00")

@@ -153,6 +153,19 @@ def test_exported_xlsx_uploaded_back_changes_nothing(demo, client):
         ("notes.txt", b"ods_code\n5NX\n", "notes.txt: use a .csv or .xlsx file."),
         ("t.xlsx", b"not a spreadsheet", "t.xlsx: not a readable XLSX file (ValueError)."),
         ("t.csv", "ods_code\n\xe9\n".encode("latin-1"), "t.csv: not a UTF-8 CSV file."),
+        # The bad-input walk: a 500 (csv's field size limit) on a 150 kB file.
+        (
+            "t.csv",
+            b"ods_code,strategy_rationale\n5NX," + b"x" * 140_000 + b"\n",
+            "t.csv: row 2: not valid CSV (field larger than field limit (131072)).",
+        ),
+        ("t.csv", b"ods_code,c1\n\n", "t.csv: no rows under the header: nothing to import."),
+        (
+            "t.csv",
+            b"ods_code,c1\n5NX,3,extra,more\n",
+            "t.csv: row 2: 4 values under a header of 2 columns; the values past the header "
+            "would be lost.",
+        ),
     ],
 )
 def test_an_unreadable_file_is_refused_beside_the_field(demo, client, name, content, field_error):

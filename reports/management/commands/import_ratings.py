@@ -7,6 +7,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import AssessmentRound
 
+# A file of thousands of bad rows would print thousands of lines: the first are enough to
+# see what is wrong.
+ERRORS_SHOWN = 100
+
 
 class Command(BaseCommand):
     help = (
@@ -40,7 +44,13 @@ class Command(BaseCommand):
             header, rows = read_table(content, path.name)
             changes = plan_import(round_=round_, header=header, rows=rows, filename=path.name)
         except ImportRefused as exc:
-            raise CommandError("Nothing was imported.\n" + "\n".join(exc.errors)) from None
+            shown = exc.errors[:ERRORS_SHOWN]
+            more = len(exc.errors) - len(shown)
+            raise CommandError(
+                f"Nothing was imported: {len(exc.errors):,} error(s).\n"
+                + "\n".join(shown)
+                + (f"\n… and {more:,} more, not shown." if more else "")
+            ) from None
         for change in changes:
             self.stdout.write(f"  {change}")
         if options["dry_run"]:
