@@ -376,14 +376,20 @@ def round_discard(*, round_: AssessmentRound, by: AbstractBaseUser) -> Assessmen
     return following
 
 
-def timetable_order_errors(dates: dict[str, date | None]) -> dict[str, str]:
-    """A message for each date of ``dates`` (``TIMETABLE_FIELDS``) that comes before the
+def timetable_errors(dates: dict[str, date | None]) -> dict[str, str]:
+    """A message for each date of ``dates`` (``TIMETABLE_FIELDS``) outside the years a round
+    may run in (as for its slug: a typed 0001 or 9999 is a slip), else that comes before the
     last given date above it; dates not given are skipped."""
     errors: dict[str, str] = {}
+    first = date(FIRST_YEAR, 1, 1)
+    latest = date(timezone.localdate().year + YEARS_AHEAD_MAX, 12, 31)
     last_field, last = None, None
     for field in TIMETABLE_FIELDS:
         value = dates.get(field)
         if value is None:
+            continue
+        if not first <= value <= latest:
+            errors[field] = f"Enter a date from {first:%-d %B %Y} to {latest:%-d %B %Y}."
             continue
         if last is not None and value < last:
             errors[field] = (
@@ -407,7 +413,7 @@ def round_set_timetable(
         errors["factual_accuracy_working_days"] = (
             f"Give between 1 and {WINDOW_DAYS_MAX} working days."
         )
-    errors |= timetable_order_errors(dates)
+    errors |= timetable_errors(dates)
     if errors:
         raise ValidationError(errors)
     changed = []

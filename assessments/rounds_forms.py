@@ -10,7 +10,7 @@ from assessments.rounds import (
     NAME_REQUIRED,
     TIMETABLE_FIELDS,
     framework_sources,
-    timetable_order_errors,
+    timetable_errors,
 )
 from competencies.models import LEVELS, Competency, GovernanceArea
 
@@ -94,10 +94,10 @@ class TimetableForm(_Form):
         return {field: self.cleaned_data.get(field) for field in TIMETABLE_FIELDS}
 
     def clean(self):
-        # The dates' order beside the fields' own errors, all in one error summary (the
-        # service checks it again); a date refused by its field is left out.
+        # The dates' range and order beside the fields' own errors, all in one error
+        # summary (the service checks them again); a date refused by its field is left out.
         cleaned = super().clean()
-        for field, message in timetable_order_errors(self.dates).items():
+        for field, message in timetable_errors(self.dates).items():
             self.add_error(field, message)
         return cleaned
 

@@ -201,6 +201,32 @@ def test_round_set_timetable_refuses_dates_out_of_order(last_year, national):
     }
 
 
+def test_round_set_timetable_refuses_a_year_no_round_runs_in_on_its_own_field(
+    last_year, national
+):
+    """The bad-input walk: 0001-01-01 was saved (boards read "due 1 January 0001,
+    Overdue"), and 9999-12-31 was refused on the field after it."""
+    latest = timezone.localdate().year + 10
+    with pytest.raises(ValidationError) as excinfo:
+        round_set_timetable(
+            round_=last_year,
+            dates={
+                "self_assessment_due": datetime.date(1, 1, 1),
+                "panel_formation_due": datetime.date(9999, 12, 31),
+                "scoring_due": datetime.date(2010, 9, 1),
+            },
+            working_days=10,
+            by=national,
+        )
+
+    message = f"Enter a date from 1 January 1990 to 31 December {latest}."
+    assert excinfo.value.message_dict == {
+        "self_assessment_due": [message],
+        "panel_formation_due": [message],
+    }
+    assert RoundChange.objects.count() == 0
+
+
 def test_round_set_timetable_writes_a_change_per_value(last_year, national):
     round_set_timetable(
         round_=last_year,

@@ -118,6 +118,14 @@ def test_create_user_without_a_role_makes_a_panel_member():
         ([], "--sha, --pct or --organisation: a panel member belongs to exactly one"),
         (["--sha", "Q34", "--job-role", "cook"], "--job-role: unknown job role “cook”"),
         (["--organisation", "Nowhere"], "--organisation: no organisation outside the NHS"),
+        (
+            ["--role", "national", "--full-name", "a\x01b"],
+            "--full-name: write the name without control characters or direction marks",
+        ),
+        (
+            ["--sha", "Q34", "--full-name", "Ann \u202eBell"],
+            "--full-name: write the name without control characters or direction marks",
+        ),
     ],
 )
 def test_create_user_refuses_bad_arguments_and_writes_nothing(args, message):

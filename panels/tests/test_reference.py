@@ -201,6 +201,19 @@ def test_load_reference_data_bad_pct_row_names_file_row_column_and_writes_nothin
 
 
 @pytest.mark.django_db
+def test_load_reference_data_refuses_a_file_given_for_the_folder(fixtures_copy):
+    """The bad-input walk: ``--fixtures /etc/hostname`` ended in NotADirectoryError."""
+    with pytest.raises(CommandError) as excinfo:
+        load(fixtures=fixtures_copy / "shas.csv")
+
+    assert str(excinfo.value) == (
+        f"Nothing was loaded. --fixtures {fixtures_copy / 'shas.csv'}: not a folder; give the "
+        "folder that holds shas.csv, pcts_2009.csv and the other reference files."
+    )
+    assert snapshot() == dict.fromkeys(snapshot(), 0)
+
+
+@pytest.mark.django_db
 def test_load_reference_data_missing_descriptor_is_refused(fixtures_copy):
     path = fixtures_copy / "frameworks.json"
     path.write_text(path.read_text().replace('"4": "', '"5": "', 1))

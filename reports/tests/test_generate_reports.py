@@ -75,6 +75,16 @@ def test_generate_reports_refuses_an_unknown_round_or_pct(round_with_two_pcts):
     assert not (media / "reports").exists()
 
 
+@pytest.mark.parametrize("workers", ["0", "65", "99999999999999999999"])
+def test_generate_reports_refuses_workers_out_of_range(round_with_two_pcts, workers):
+    """The bad-input walk: a huge number gave an OverflowError, 100,000 hung."""
+    round_, media = round_with_two_pcts
+
+    with pytest.raises(CommandError, match=r"^--workers must be from 1 to 64\.$"):
+        call_command("generate_reports", "--round", round_.slug, "--workers", workers)
+    assert not (media / "reports").exists()
+
+
 def test_generate_reports_skips_reports_whose_data_did_not_change(round_with_two_pcts):
     round_, media = round_with_two_pcts
     folder = media / "reports" / round_.slug

@@ -20,6 +20,7 @@ from django.db import transaction
 from assessments.accounts import account_invite, email_in_use, name_parts, role_grant
 from assessments.mail import mail_sent_at_once
 from assessments.models import PrimaryCareTrust, Role, StrategicHealthAuthority
+from assessments.text import has_controls
 from panels.models import ExternalOrganisation, JobRole
 from panels.services.people import person_create, person_invite
 
@@ -81,6 +82,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--role: unknown role “{role}”; use one of: {', '.join(ROLES)} "
                 "(or none, for a panel member)."
+            )
+        if options["full_name"] and has_controls(options["full_name"]):
+            raise CommandError(
+                "--full-name: write the name without control characters or direction marks "
+                "(such as NUL or a right-to-left override)."
             )
         sha = self._sha(options["sha"])
         pct = self._pct(options["pct"])

@@ -25,6 +25,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         directory = options["fixtures"] or FIXTURES_DIR
+        if not directory.is_dir():
+            raise CommandError(
+                f"Nothing was loaded. --fixtures {directory}: not a folder; give the folder "
+                "that holds shas.csv, pcts_2009.csv and the other reference files."
+            )
         try:
             counts = reference_data_load(directory=directory)
         except ReferenceDataError as exc:

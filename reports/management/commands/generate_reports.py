@@ -19,6 +19,10 @@ from django.db import connections
 from assessments.models import Assessment, AssessmentRound
 from reports.storage import reportable_assessments
 
+# Each worker is a process of its own with Django loaded (about 150 MB): more than a machine
+# has cores only waits longer, and 100,000 asked for hung.
+WORKERS_MAX = 64
+
 
 def render_one(assessment_id: int) -> tuple[str, bool]:
     """Store one report; returns (its storage name, whether it was rendered). Runs in a
@@ -54,15 +58,15 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=os.cpu_count() or 1,
-            help="Processes (default: all cores).",
+            help=f"Processes, 1 to {WORKERS_MAX} (default: all cores).",
         )
 
     def handle(self, *args, **options):
         round_ = AssessmentRound.objects.filter(slug=options["round"]).first()
         if round_ is None:
             raise CommandError(f"Unknown round {options['round']!r}.")
-        if options["workers"] < 1:
-            raise CommandError("--workers must be at least 1.")
+        if not 1 <= options["workers"] <= WORKERS_MAX:
+            raise CommandError(f"--workers must be from 1 to {WORKERS_MAX}.")
         assessments = reportable_assessments(round_=round_)
         wanted = [code.upper() for code in options["pct"]]
         if wanted:
