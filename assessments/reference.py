@@ -30,23 +30,35 @@ def read_csv_text(text: str, *, source, required: list[str]) -> list[tuple[int, 
     """Rows numbered as a spreadsheet shows them (the header is row 1, blank lines count),
     each a dict by the header's names; the one CSV reader of reference files and of the
     organisations and board members uploads."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    # strict: a quote left open is an error, not the rest of the file read as one cell.
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
+    read = 0  # the lines read whole: a broken row starts on the next
     try:
         header = next(reader, [])
+        read = reader.line_num
         missing = [c for c in required if c not in header]
         if missing:
             raise ReferenceDataError(source, "header", f"missing column(s): {', '.join(missing)}")
         # A blank line is a blank row of the spreadsheet: counted, not read. A short row's
-        # missing cells are None, as csv.DictReader gives them.
-        return [
-            (number, {**dict.fromkeys(header), **dict(zip(header, values, strict=False))})
-            for number, values in enumerate(reader, start=2)
-            if values
-        ]
+        # missing cells are None, as csv.DictReader gives them; a long row's values past the
+        # header are refused rather than dropped.
+        rows = []
+        for number, values in enumerate(reader, start=2):
+            if any(value.strip() for value in values[len(header) :]):
+                raise ReferenceDataError(
+                    source,
+                    f"row {number}",
+                    f"{len(values)} values under a header of {len(header)} columns; the "
+                    "values past the header would be lost",
+                )
+            if values:
+                rows.append(
+                    (number, {**dict.fromkeys(header), **dict(zip(header, values, strict=False))})
+                )
+            read = reader.line_num
+        return rows
     except csv.Error as exc:
-        raise ReferenceDataError(
-            source, f"row {reader.line_num}", f"not valid CSV ({exc})"
-        ) from None
+        raise ReferenceDataError(source, f"row {read + 1}", f"not valid CSV ({exc})") from None
 
 
 def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:

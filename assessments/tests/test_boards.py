@@ -402,6 +402,29 @@ def test_a_file_that_is_not_one_is_refused_on_the_list_page(client, world):
     assert "The file was not read" in latin1.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            'ods_code,full_name,email\n5AA,"Ann Open,ann@example.org\n5AA,Bob,bob@example.org\n',
+            "boards.csv: row 2: not valid CSV (unexpected end of data)",
+        ),
+        (
+            "ods_code,full_name,email\n5AA,Ann,ann@example.org,extra,more\n",
+            "boards.csv: row 2: 5 values under a header of 3 columns; the values past the "
+            "header would be lost",
+        ),
+    ],
+)
+def test_a_file_of_broken_csv_says_so_not_a_column_it_misread(client, world, text, error):
+    """The real-year walk: an unclosed quote was reported as a missing e-mail address, and
+    values past the header were dropped without a word."""
+    client.force_login(world["staff_a"])
+
+    assert _upload(client, text).context["plan"].errors == [error]
+    assert not RoleChange.objects.exists()
+
+
 @pytest.mark.parametrize("rows", [1, 5])
 def test_a_files_preview_reads_the_same_queries_whatever_its_rows(
     client, django_assert_num_queries, world, rows

@@ -201,9 +201,7 @@ def test_round_set_timetable_refuses_dates_out_of_order(last_year, national):
     }
 
 
-def test_round_set_timetable_refuses_a_year_no_round_runs_in_on_its_own_field(
-    last_year, national
-):
+def test_round_set_timetable_refuses_a_year_no_round_runs_in_on_its_own_field(last_year, national):
     """The bad-input walk: 0001-01-01 was saved (boards read "due 1 January 0001,
     Overdue"), and 9999-12-31 was refused on the field after it."""
     latest = timezone.localdate().year + 10
