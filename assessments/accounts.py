@@ -17,7 +17,6 @@ and reactivated here too, each writing an ``AccountChange`` row.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -40,6 +39,7 @@ from assessments.models import (
     RoleChange,
     StrategicHealthAuthority,
 )
+from assessments.text import ascii_letters
 
 __all__ = [
     "Invitation",
@@ -96,8 +96,10 @@ def username_for(full_name: str) -> str:
     double-barrelled last name keeps both parts: ``zoe.obrien-angstrom``), with a number
     added if it is taken (``jane.smith2``)."""
 
-    def plain(word: str) -> str:  # "O'Brien-Ångström" (any apostrophe) → "obrien-angstrom"
-        ascii_word = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+    def plain(
+        word: str,
+    ) -> str:  # "O'Brien-Ångström" (any apostrophe) → "obrien-angstrom", "Łukasz" → "lukasz"
+        ascii_word = ascii_letters(word)
         parts = re.findall(r"[a-z0-9]+", re.sub("['\u2019`]", "", ascii_word.lower()))
         return "-".join(parts)
 

@@ -19,3 +19,21 @@ def has_controls(text: str) -> bool:
     """Whether ``text`` holds control characters (NUL, a bell, a tab) or direction
     overrides: nothing a one-line name shown to others should carry."""
     return any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in text)
+
+
+# Letters that Unicode does not decompose into a plain letter and a mark, so that NFKD and
+# an ASCII encoding would drop them ("Łukasz" -> "ukasz"): spelt as English writes them.
+_NOT_DECOMPOSED = str.maketrans(
+    {
+        "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d",
+        "Ħ": "H", "ħ": "h", "\u0131": "i", "ß": "ss", "Æ": "AE", "æ": "ae", "Œ": "OE",
+        "œ": "oe", "Þ": "Th", "þ": "th",
+    }
+)  # fmt: skip
+
+
+def ascii_letters(text: str) -> str:
+    """``text`` in plain ASCII for a username or a file name: accents taken off
+    ("Siân Ó Brádaigh-Łukasz" -> "Sian O Bradaigh-Lukasz"), anything else left out."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_NOT_DECOMPOSED))
+    return decomposed.encode("ascii", "ignore").decode()

@@ -35,6 +35,7 @@ from assessments.services import (
     outcome_priorities_check,
     self_assessment_save,
 )
+from assessments.text import ascii_letters
 from competencies.models import Competency
 from competencies.selectors import item_label, rated_items
 
@@ -398,7 +399,8 @@ def evidence_file_response(document: EvidenceDocument) -> FileResponse:
     """The document as a download (also served to the panel by ``panels``); 404 when the
     stored file is missing."""
     suffix = Path(document.file.name).suffix.lower()
-    filename = f"{document.assessment.pct.ods_code}-{slugify(document.title) or 'evidence'}{suffix}"
+    title = slugify(ascii_letters(document.title))
+    filename = f"{document.assessment.pct.ods_code}-{title or 'evidence'}{suffix}"
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:

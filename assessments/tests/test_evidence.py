@@ -275,6 +275,20 @@ def test_panel_download_refuses_another_pcts_document(client, assessment, docume
     assert response.status_code == 404
 
 
+def test_download_name_spells_letters_plainly(client, board, document):
+    document.title = "Łódź: Œuvre of Søren"
+    document.save()
+    client.force_login(board)
+
+    response = client.get(f"/assessments/evidence/{document.pk}/")
+    b"".join(response.streaming_content)
+    response.close()
+
+    assert response["Content-Disposition"] == (
+        'attachment; filename="5PG-lodz-oeuvre-of-soren.pdf"'
+    )
+
+
 def test_download_is_an_attachment_with_a_safe_name_and_nosniff(client, board, document):
     client.force_login(board)
 

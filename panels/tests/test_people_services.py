@@ -61,6 +61,12 @@ def test_person_create_and_update_refuse_control_characters_and_direction_marks(
     assert PersonChange.objects.count() == 0
 
 
+def test_username_for_spells_letters_that_do_not_decompose():
+    """The real-year walk: "Siân Ó Brádaigh-Łukasz" became sian.bradaigh-ukasz."""
+    assert username_for("Siân Ó Brádaigh-Łukasz") == "sian.bradaigh-lukasz"
+    assert username_for("Søren Straße") == "soren.strasse"
+
+
 def test_username_for_is_plain_and_free():
     UserFactory(username="jose.nunez")
 
