@@ -23,6 +23,7 @@ from assessments.standings import changed_between, figures_versions
 from competencies.models import SubIndicator
 from competencies.vocabulary import (
     AREA_CODES,
+    LIGHT_POINTS,
     RED_ON_ALL_THREE,
     Light,
     competency_code,
@@ -392,10 +393,25 @@ def _distances(frame: pd.DataFrame) -> list[str]:
 SORTS = {
     "rank": "rank",
     "pct": "pct",
+    "sha": "sha_name",
+    "strategy": "strategy",
+    "finance": "finance",
+    "board": "board",
     "governance": "governance",
     "total": "total",
     "change": "rank_change",
 }
+# First click: these from the first (rank 1, A to Z), the others from the best (the most
+# points, the highest level, the biggest rise). ``-`` before a sort turns it round.
+SORTED_UP = frozenset({"rank", "pct", "sha_name"})
+LIGHTS = frozenset({"strategy", "finance", "board"})
+
+
+def sort_ascending(sort: str) -> bool:
+    """Whether the rows of ``sort`` (a ``league_sort``) go from the lowest value (or
+    points, for a light) down."""
+    name = sort.removeprefix("-")
+    return (SORTS.get(name, name) in SORTED_UP) != sort.startswith("-")
 
 
 def league_frame(
@@ -427,12 +443,19 @@ def league_frame(
         frame = frame[frame["sha"].isin(sha_codes)]
     if pattern in PATTERNS and not frame.empty:
         frame = frame[PATTERNS[pattern][1](frame)]
-    key = SORTS.get(sort) or (sort if sort in competency_columns(round_) else "rank")
+    name = sort.removeprefix("-")
+    if name not in SORTS and name not in competency_columns(round_):  # read only if needed
+        sort = name = "rank"
+    key = SORTS.get(name, name)
     if not frame.empty:
-        descending = key not in ("rank", "pct")
+        ascending = sort_ascending(sort)
+        by = key
+        if key in LIGHTS:  # green first: by the light's points, not its name
+            by = "_points"
+            frame = frame.assign(_points=frame[key].map(LIGHT_POINTS))
         frame = frame.sort_values(
-            [key, "rank", "pct"], ascending=[not descending, True, True], na_position="last"
-        )
+            [by, "rank", "pct"], ascending=[ascending, True, True], na_position="last"
+        ).drop(columns=["_points"], errors="ignore")
     return frame, previous is not None
 
 
@@ -467,8 +490,10 @@ _LEAGUES: Kept[League] = Kept("league tables", size=16, shared=True)
 
 
 def league_sort(sort: str, columns: list[str]) -> str:
-    """The sort a request asked for, or ``rank`` for anything the table cannot sort by."""
-    return sort if (sort in SORTS or sort in columns) else "rank"
+    """The sort a request asked for (a column, or ``-`` and a column: the other way round),
+    or ``rank`` for anything the table cannot sort by."""
+    name = sort.removeprefix("-")
+    return sort if (name in SORTS or name in columns) else "rank"
 
 
 def kept_league(

@@ -48,6 +48,53 @@ def test_published_table_is_public_and_ranks_the_leaders_first(client, demo):
 
 
 @pytest.mark.django_db
+def test_a_second_click_on_a_header_turns_the_sort_round_and_says_which_way(client, demo):
+    """The year-two walk: both clicks on *Change* gave the same order (no way to list the
+    biggest fallers first), no header had aria-sort, and SHA and the lights did not sort."""
+    login(client, "national")  # 2009-10 is not published in the demo
+    first = client.get(URL.format("2009-10") + "?sort=change")
+    html = first.content.decode()
+    assert '<th scope="col" class="num" aria-sort="descending"><a href="?sort=-change">' in html
+    assert html.count("aria-sort=") == 1
+    risers = [r["rank_change"] for r in first.context["rows"]]
+
+    second = client.get(URL.format("2009-10") + "?sort=-change")
+
+    fallers = [r["rank_change"] for r in second.context["rows"]]
+    assert fallers[0] < 0 < risers[0]
+    assert fallers == sorted(fallers, key=lambda v: (v is None, v))
+    html = second.content.decode()
+    assert '<th scope="col" class="num" aria-sort="ascending"><a href="?sort=change">' in html
+    assert "sorted by change since the previous round, biggest fall first" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("sort", "first", "last"), [("sha", "East Midlands", "Yorkshire")])
+def test_the_table_sorts_by_region(client, demo, sort, first, last):
+    rows = client.get(URL.format("2008-09") + f"?sort={sort}").context["rows"]
+
+    names = [r["sha_name"] for r in rows]
+    assert names == sorted(names)
+    assert (names[0].startswith(first), names[-1].startswith(last)) == (True, True)
+
+
+@pytest.mark.django_db
+def test_a_light_sorts_green_first_then_red_first(client, demo):
+    points = {"green": 2, "amber": 1, "red": 0}
+    down = [
+        points[r["finance"]]
+        for r in client.get(URL.format("2008-09") + "?sort=finance").context["rows"]
+    ]
+    up = [
+        points[r["finance"]]
+        for r in client.get(URL.format("2008-09") + "?sort=-finance").context["rows"]
+    ]
+
+    assert down == sorted(down, reverse=True) and down[0] == 2
+    assert up == sorted(up) and up[0] == 0
+
+
+@pytest.mark.django_db
 def test_page_csv_xlsx_and_json_agree_row_for_row(client, demo):
     page = page_rows(client.get(URL.format("2008-09")))
     file_csv = csv_rows(client.get(URL.format("2008-09") + "?format=csv").content)

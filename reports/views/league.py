@@ -134,18 +134,45 @@ CONTENT_TYPES = {
 }
 
 
+# What the caption says a table is sorted by: the first click's order, then the other way
+# round (a ``-`` before the sort).
 SORT_LABELS = {
-    "rank": "rank",
-    "pct": "PCT name",
-    "governance": "governance points",
-    "total": "total",
-    "change": "change since the previous round",
+    "rank": ("rank", "rank, from the last"),
+    "pct": ("PCT name", "PCT name, Z to A"),
+    "sha": ("SHA", "SHA, Z to A"),
+    "strategy": ("strategy, green first", "strategy, red first"),
+    "finance": ("finance, green first", "finance, red first"),
+    "board": ("board governance, green first", "board governance, red first"),
+    "governance": ("governance points, most first", "governance points, fewest first"),
+    "total": ("total, highest first", "total, lowest first"),
+    "change": (
+        "change since the previous round, biggest rise first",
+        "change since the previous round, biggest fall first",
+    ),
 }
+SORT_LABELS_ALL = tuple(SORT_LABELS)
 
 
 def _sort_label(sort: str, key: list[tuple[str, str]]) -> str:
-    names = {code: f"{code.upper()} {name}" for code, name in key}
-    return SORT_LABELS.get(sort) or names.get(sort, sort)
+    name, reverse = sort.removeprefix("-"), sort.startswith("-")
+    names = {
+        code: (f"{code.upper()} {title}, highest first", f"{code.upper()} {title}, lowest first")
+        for code, title in key
+    }
+    return (SORT_LABELS.get(name) or names.get(name) or (name, name))[reverse]
+
+
+def _sort_header(sort: str, name: str) -> dict[str, str]:
+    """A sortable column's header: the sort its link asks for (the other way round when
+    the table is sorted by it already) and its ``aria-sort``."""
+    from reports.tables import sort_ascending
+
+    if sort.removeprefix("-") != name:
+        return {"link": name, "aria": ""}
+    return {
+        "link": name if sort.startswith("-") else f"-{name}",
+        "aria": "ascending" if sort_ascending(sort) else "descending",
+    }
 
 
 # A table of more than PAGINATE_OVER rows is shown PER_PAGE rows a page (the whole of it
@@ -244,6 +271,10 @@ def league_table(request, round_: AssessmentRound):
             "pattern_label": PATTERNS[info["pattern"]][0] if info["pattern"] else "",
             "competency_key": key,
             "sort_label": _sort_label(info["sort"], key),
+            "headers": {name: _sort_header(info["sort"], name) for name in SORT_LABELS_ALL},
+            "competency_headers": [
+                (code, name, _sort_header(info["sort"], code)) for code, name in key
+            ],
             **info,
         },
     )
