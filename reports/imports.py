@@ -29,6 +29,7 @@ from reports.tables import sub_indicator_columns
 
 NOT_DATA = {"rank", "pct", "sha", "governance", "total"}
 CHANGEABLE = {Stage.CONSENSUS, Stage.MODERATION, Stage.CROSS_CHECK, Stage.FACTUAL_ACCURACY}
+BEFORE_CONSENSUS = {Stage.SELF_ASSESSMENT, Stage.PANEL_FORMATION, Stage.SCORING}
 
 
 class ImportRefused(Exception):
@@ -210,7 +211,7 @@ def plan_import(
             given = row.get(column, "")
             if given and given != str(expected):
                 error(number, column, given, f"disagrees with the ratings in the row ({expected})")
-        row_changes = []
+        row_changes, mark = [], len(errors)
         for code in codes:
             rating = current.get((assessment.pk, code))
             old = "" if rating is None else str(rating.value)
@@ -235,12 +236,20 @@ def plan_import(
                 )
                 continue
             row_changes.append(Change(assessment, by_code[code], old, values[code], rationale))
-        if row_changes and assessment.stage not in CHANGEABLE:
+        if (row_changes or len(errors) > mark) and assessment.stage not in CHANGEABLE:
+            # The stage is the row's one problem: its cells' (a missing rationale, say)
+            # would only be fixed in vain.
+            del errors[mark:]
+            when = (
+                "its ratings are agreed at panel consensus, not yet"
+                if assessment.stage in BEFORE_CONSENSUS
+                else "its ratings can no longer change"
+            )
             error(
                 number,
                 "ods_code",
                 ods,
-                f"the assessment is at {assessment.get_stage_display()}: its ratings can no longer change",
+                f"the assessment is at {assessment.get_stage_display()}: {when}",
             )
             continue
         changes.extend(row_changes)

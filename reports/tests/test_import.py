@@ -1,5 +1,6 @@
 """import_ratings: the round trip changes nothing; every error names row, column, value, rule."""
 
+import csv
 import io
 
 import pytest
@@ -154,6 +155,33 @@ def test_bad_files_are_refused_whole_with_the_rule(demo, tmp_path, slug, row, re
     assert (
         list(AgreedRating.objects.order_by("pk").values_list("level", "light", "version")) == before
     )
+
+
+@pytest.mark.django_db
+def test_a_pct_still_scoring_is_refused_for_its_stage_alone(demo, tmp_path):
+    """The real-year walk: rows of PCTs at self-assessment were first refused for 224
+    missing rationales, and only then for their stage, said as "no longer"."""
+    from assessments.models import Assessment, Stage
+
+    scoring = (
+        Assessment.objects.filter(round__slug="2009-10", stage=Stage.SCORING)
+        .select_related("pct")
+        .first()
+    )
+    path = export(tmp_path, "2009-10")
+    header, first = list(csv.reader(io.StringIO(path.read_text())))[:2]
+    first[header.index("ods_code")] = scoring.pct.ods_code  # a complete row's ratings
+    out = io.StringIO()
+    csv.writer(out).writerows([header, first])
+    path.write_text(out.getvalue())
+
+    with pytest.raises(CommandError) as excinfo:
+        run(path, "2009-10")
+
+    assert str(excinfo.value).splitlines()[1:] == [
+        f"table.csv: row 2, column ods_code: '{scoring.pct.ods_code}' — the assessment is at "
+        "Scoring: its ratings are agreed at panel consensus, not yet"
+    ]
 
 
 @pytest.mark.django_db
