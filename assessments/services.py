@@ -448,8 +448,10 @@ def _number(raw: str) -> tuple[Decimal | None, str]:
         return None, "is not a number"
     if value.as_tuple().exponent < -2:
         return None, "has more than two decimal places"
-    if abs(value) >= 10**8:
+    if value >= 10**8:
         return None, "is too large: at most 99999999.99"
+    if value <= -(10**8):
+        return None, "is too small: at least -99999999.99"
     return value, ""
 
 

@@ -372,6 +372,7 @@ def test_every_problem_of_a_row_is_said_even_a_repeated_indicators(assessment, b
             priorities=[
                 row(indicators[0], baseline="12,5", target="0.0000001"),
                 row(indicators[0], target_year="2008-10", target="123456789"),
+                row(indicators[1], target="-1e308"),
             ],
             by=board,
             expected_version=0,
@@ -388,6 +389,8 @@ def test_every_problem_of_a_row_is_said_even_a_repeated_indicators(assessment, b
         ],
         "p2_target_year": ["Priority 2: the target year '2008-10' is not a year such as 2012-13."],
         "p2_target": ["Priority 2: the target '123456789' is too large: at most 99999999.99."],
+        # the bad-input walk: a negative number was called "too large"
+        "p3_target": ["Priority 3: the target '-1e308' is too small: at least -99999999.99."],
     }
 
 
