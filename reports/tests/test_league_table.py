@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -271,6 +272,25 @@ def test_export_command_that_cannot_write_leaves_nothing_behind(demo, tmp_path):
         )
 
     assert [p.name for p in tmp_path.iterdir()] == ["table.csv"] and target.is_dir()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fmt", "name", "message"),
+    [
+        ("xlsx", "x.csv", "an XLSX file's name ends in .xlsx (such as x.xlsx)"),
+        ("csv", "-", "a CSV file's name ends in .csv (such as table.csv)"),
+    ],
+)
+def test_export_command_refuses_a_name_that_is_not_its_format(demo, tmp_path, fmt, name, message):
+    """The bad-input walk: an XLSX file was written as x.csv, and ``-o -`` wrote a file
+    named "-"."""
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command(
+            "export_league_table", "--round", "2008-09", "--format", fmt, "-o", str(tmp_path / name)
+        )
+
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.django_db

@@ -49,6 +49,14 @@ class Command(BaseCommand):
         if sha and not StrategicHealthAuthority.objects.filter(ods_code=sha).exists():
             raise CommandError(f"Unknown SHA {options['sha']!r}: use an ODS code from Q30 to Q39.")
         output: Path = options["output"]
+        suffix = f".{options['format']}"
+        if output.suffix.lower() != suffix:
+            raise CommandError(
+                f"Cannot write {output}: {'an' if options['format'] == 'xlsx' else 'a'} "
+                f"{options['format'].upper()} file's name ends in "
+                f"{suffix} (such as {output.stem if output.stem not in ('', '-') else 'table'}"
+                f"{suffix}), so that it opens as what it is."
+            )
         if not output.parent.is_dir():
             raise CommandError(f"Cannot write {output}: the folder {output.parent} does not exist.")
         frame, _previous = league_frame(round_=round_, sha_codes=[sha] if sha else None)
