@@ -394,9 +394,7 @@ SORTS = {
     "rank": "rank",
     "pct": "pct",
     "sha": "sha_name",
-    "strategy": "strategy",
-    "finance": "finance",
-    "board": "board",
+    **{code: code for code in AREA_CODES},  # the three lights
     "governance": "governance",
     "total": "total",
     "change": "rank_change",
@@ -404,7 +402,7 @@ SORTS = {
 # First click: these from the first (rank 1, A to Z), the others from the best (the most
 # points, the highest level, the biggest rise). ``-`` before a sort turns it round.
 SORTED_UP = frozenset({"rank", "pct", "sha_name"})
-LIGHTS = frozenset({"strategy", "finance", "board"})
+LIGHTS = frozenset(AREA_CODES)
 
 
 def sort_ascending(sort: str) -> bool:

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from assessments.access import regions_visible_to, round_by_slug, view_access
 from assessments.models import AssessmentRound, StrategicHealthAuthority
 from assessments.selectors import user_scope
-from competencies.vocabulary import AREA_CODES
+from competencies.vocabulary import AREA_CODES, AreaCode
 from reports.kept import Kept
 
 # pandas (through reports.tables) is imported inside the views, not at start-up.
@@ -140,9 +140,10 @@ SORT_LABELS = {
     "rank": ("rank", "rank, from the last"),
     "pct": ("PCT name", "PCT name, Z to A"),
     "sha": ("SHA", "SHA, Z to A"),
-    "strategy": ("strategy, green first", "strategy, red first"),
-    "finance": ("finance, green first", "finance, red first"),
-    "board": ("board governance, green first", "board governance, red first"),
+    **{
+        code: (f"{name.lower()}, green first", f"{name.lower()}, red first")
+        for code, name in AreaCode.choices
+    },
     "governance": ("governance points, most first", "governance points, fewest first"),
     "total": ("total, highest first", "total, lowest first"),
     "change": (
