@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ from assessments.mail import Message, mail_enqueue
 from assessments.models import (
     Assessment,
     AssessmentRound,
+    FactualAccuracyConfirmation,
     RegionReview,
     Role,
     Stage,
@@ -86,19 +87,57 @@ def round_publication_check(
             "Every region must be confirmed at the national cross-check first; not yet "
             f"confirmed: {', '.join(regions)}."
         )
-    last_window = (
-        RegionReview.objects.filter(round=round_, factual_accuracy_closes__isnull=False)
-        .select_related("sha")
-        .order_by("-factual_accuracy_closes")
-        .first()
-    )
-    if last_window is not None and published_at < last_window.factual_accuracy_closes:
-        closes = last_window.factual_accuracy_closes
+    closing = [review for review in region_windows(round_) if review.windows_close]
+    last = max(closing, key=lambda review: review.windows_close, default=None)
+    if last is not None and published_at < last.windows_close:
+        closes, waiting = last.windows_close, last.waiting
         raise ValidationError(
             "Choose a publication time after every board's factual-accuracy window has closed; "
-            f"the last, that of {last_window.sha.name}, closes on {_when(closes)}, so the "
-            f"earliest publication time is {_when(_next_minute(closes))}."
+            f"the last, that of {last.sha.name}, closes on {_when(closes)}"
+            + (
+                f" ({waiting} of its boards {'has' if waiting == 1 else 'have'} not said "
+                f"{'it has' if waiting == 1 else 'they have'} no comments)"
+                if waiting
+                else ""
+            )
+            + f", so the earliest publication time is {_when(_next_minute(closes))}."
         )
+
+
+def region_windows(round_: AssessmentRound) -> list[RegionReview]:
+    """Each region's review of the round, by SHA name, with ``waiting`` (how many of its
+    boards have not said they have no comments) and ``windows_close`` (when its boards'
+    factual-accuracy windows close: the region's closing time, or earlier, once every
+    board has said it has no comments, which closes each board's window; ``None`` before
+    they open). One query."""
+    assessments = Assessment.objects.filter(round=round_, pct__sha=OuterRef("sha"))
+    reviews = list(
+        RegionReview.objects.filter(round=round_)
+        .select_related("sha")
+        .annotate(
+            unconfirmed=Subquery(
+                assessments.filter(factual_accuracy_confirmation__isnull=True)
+                .values("pct__sha")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            last_confirmed=Subquery(
+                FactualAccuracyConfirmation.objects.filter(
+                    assessment__round=round_, assessment__pct__sha=OuterRef("sha")
+                )
+                .order_by("-confirmed_at")
+                .values("confirmed_at")[:1]
+            ),
+        )
+        .order_by("sha__name")
+    )
+    for review in reviews:
+        review.waiting = review.unconfirmed or 0
+        closes = review.factual_accuracy_closes
+        if closes is not None and not review.waiting and review.last_confirmed is not None:
+            closes = min(closes, review.last_confirmed)
+        review.windows_close = closes
+    return reviews
 
 
 @transaction.atomic

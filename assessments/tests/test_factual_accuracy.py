@@ -12,6 +12,7 @@ from assessments.exceptions import TransitionError
 from assessments.factual_accuracy import (
     comment_answer,
     comment_raise,
+    factual_accuracy_confirm,
     held_back_assessments,
     window_for,
 )
@@ -23,7 +24,11 @@ from assessments.models import (
     Role,
     Stage,
 )
-from assessments.publication import publication_notices_send, round_set_publication
+from assessments.publication import (
+    publication_notices_send,
+    round_publication_check,
+    round_set_publication,
+)
 from tests.factories import (
     AgreedRatingFactory,
     AssessmentFactory,
@@ -201,6 +206,27 @@ def test_publication_time_must_follow_the_last_window(at_check):
 
     assert "closes on 4 September 2009 at 13:00" in excinfo.value.messages[0]
     assert "earliest publication time is 4 September 2009 at 13:00." in excinfo.value.messages[0]
+
+
+def test_publication_may_come_once_every_board_of_the_last_region_said_no_comments(at_check):
+    """The real-year walk: every board had said it had no comments, yet the publication
+    time was refused until the region's closing date, "the last ... closes on ..." (though
+    each board's window had closed)."""
+    assessment = at_check.assessment
+    board = RoleFactory(kind=Role.Kind.PCT_BOARD, pct=assessment.pct).user
+    round_ = assessment.round
+    with time_machine.travel(NOW, tick=False):
+        with pytest.raises(ValidationError) as waiting:
+            round_publication_check(round_=round_, published_at=NOW + datetime.timedelta(hours=1))
+        factual_accuracy_confirm(assessment=assessment, by=board)
+
+        round_set_publication(
+            round_=round_, published_at=NOW + datetime.timedelta(hours=1), by=UserFactory()
+        )
+
+    assert "(1 of its boards has not said it has no comments)" in waiting.value.messages[0]
+    round_.refresh_from_db()
+    assert round_.published_at == NOW + datetime.timedelta(hours=1)
 
 
 def test_the_earliest_publication_time_named_is_accepted_when_the_window_ends_mid_minute(

@@ -16,9 +16,10 @@ from assessments.access import RegionRound, region_round, round_by_slug, view_ac
 from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import TransitionError, form_add_refusal, refusal_messages
 from assessments.factual_accuracy import held_back_assessments, round_set_window
-from assessments.models import Assessment, AssessmentRound, RegionReview, RoundChange, Stage
+from assessments.models import Assessment, AssessmentRound, RoundChange, Stage
 from assessments.publication import (
     publication_withdraw,
+    region_windows,
     round_publication_check,
     round_set_publication,
     withdrawal_pct_count,
@@ -214,9 +215,7 @@ def _publication_page(request, round_: AssessmentRound, *, form=None, withdraw_f
             "now": timezone.now(),
             "published": published,
             "form": withdraw_form if published else form,
-            "reviews": RegionReview.objects.filter(round=round_)
-            .select_related("sha")
-            .order_by("sha__name"),
+            "reviews": region_windows(round_),
             "held_back": held_back,
             "withdrawals": [
                 (change, _as_written(change.old_value))
