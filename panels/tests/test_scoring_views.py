@@ -541,6 +541,22 @@ def test_chair_excuses_a_member_from_the_consensus_page(client):
     assert Seat.objects.get(pk=panel.seats[2].pk).absence_reason == "On leave."
 
 
+def test_go_back_from_the_excuse_check_keeps_the_reason_typed(client):
+    """As the send-back comment: "Go back" used to come back to an empty reason box."""
+    panel = build_scoring_panel()
+    client.force_login(panel.chair.person.user)
+
+    check = client.post(url(panel, "seats/3/absent"), {"reason": "On leave <until> May."})
+    page = client.get(check.context["back"]).content.decode()
+
+    assert check.context["back"].endswith("#reason-3")
+    assert (
+        'id="reason-3" name="reason" required placeholder="Reason" value="On leave &lt;until&gt; May."'
+        in page
+    )
+    assert 'id="reason-2" name="reason" required placeholder="Reason">' in page
+
+
 def test_excusing_without_a_reason_names_the_member_in_an_error_summary_linked_to_the_field(
     client,
 ):

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import view_access
@@ -288,6 +289,12 @@ def _consensus_page(
             ),
             "absence_form": AbsenceForm(),
             "can_excuse": is_chair and assessment.stage == Stage.SCORING,
+            # ``?excuse=N&reason=…`` (from the excuse check page's "Go back"): the reason
+            # typed for seat N, shown in its box again.
+            "typed_reason": (
+                request.GET.get("excuse", ""),
+                request.GET.get("reason", "") if request.method == "GET" else "",
+            ),
             "summary_title": summary_title or "Nothing was saved",
             "absence": absence,
             "absence_entry": (f"#reason-{absence[0]}", absence[1]) if absence else None,
@@ -425,7 +432,7 @@ def mark_absent(request, assessment: Assessment, number: int):
             told=f"{seat.person} is not e-mailed. If the panel moves to consensus, you (the "
             "chair) are e-mailed that every member is done.",
             button=f"Confirm and excuse {seat.person}",
-            back=back,
+            back=f"{back}?{urlencode({'excuse': number, 'reason': reason})}#reason-{number}",
             carry={"reason": reason},
         )
     try:
