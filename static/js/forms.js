@@ -18,6 +18,9 @@
  *    keep a draft on the server. Logging out clears them (computers may be shared).
  * 3. A box that scrolls sideways with nothing focusable in it is made a focusable region,
  *    so that keyboard users can scroll it (scrollRegions).
+ * 4. A form that takes a while (form[data-busy]: a file of a thousand board accounts, say)
+ *    says so once sent, in a status line with its data-busy text, and its buttons are
+ *    disabled so that it is not sent twice (busyForms).
  */
 (function () {
   "use strict";
@@ -163,9 +166,30 @@
     });
   }
 
+  function busyForms() {
+    document.querySelectorAll("form[data-busy]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        if (form.querySelector("[data-test='busy']")) { return; }
+        var status = document.createElement("p");
+        status.className = "wcc-busy mt-2 mb-0";
+        status.setAttribute("role", "status");
+        status.setAttribute("data-test", "busy");
+        status.textContent = form.getAttribute("data-busy");
+        form.appendChild(status);
+        // Once this submission has left: a button disabled before it would not be sent.
+        window.setTimeout(function () {
+          form.querySelectorAll("button[type='submit'], input[type='submit']").forEach(function (button) {
+            button.disabled = true;
+          });
+        }, 0);
+      });
+    });
+  }
+
   function start() {
     clearOnLogout();
     scrollRegions();
+    busyForms();
     window.addEventListener("resize", scrollRegions);
     var summary = errorSummary();
     document.querySelectorAll("form[data-autosave]").forEach(function (form) {

@@ -145,3 +145,57 @@ def test_uploading_evidence_keeps_what_the_board_typed(page, demo_data, tmp_path
     ).to_be_visible()
     expect(page.locator("textarea[name=c1_commentary]")).to_have_value("Typed before uploading.")
     expect(page.locator("[data-test=evidence]")).to_contain_text("minutes")
+
+
+def test_removing_evidence_without_script_keeps_what_the_board_typed(
+    page, browser, live_server, demo_data, tmp_path
+):
+    """Remove posts the whole page, as Upload does: without JavaScript the typing was lost."""
+    document = tmp_path / "minutes.pdf"
+    document.write_bytes(PDF)
+    log_in(page, "board.5pe")
+    page.goto("/assessments/2009-10/5PE/self-assessment/")
+    page.locator("select[name=doc_type]").select_option("other")
+    page.locator("input[name=file]").set_input_files(str(document))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("[data-test=evidence]")).to_contain_text("minutes")
+    context = browser.new_context(
+        base_url=live_server.url,
+        java_script_enabled=False,
+        storage_state=page.context.storage_state(),
+    )
+    nojs = context.new_page()
+    nojs.goto("/assessments/2009-10/5PE/self-assessment/")
+    nojs.locator("textarea[name=c1_commentary]").fill("Typed, then a document removed.")
+
+    nojs.get_by_role("button", name="Remove minutes").click()
+
+    expect(nojs.locator("[data-test=happens]")).to_contain_text(
+        "Your answers were saved as a draft first."
+    )
+    nojs.get_by_role("link", name="Go back").click()
+    expect(nojs.locator("textarea[name=c1_commentary]")).to_have_value(
+        "Typed, then a document removed."
+    )
+    context.close()
+
+
+def test_a_long_form_says_it_is_working_and_is_not_sent_twice(page, demo_data):
+    log_in(page, "moderator.q34")
+    page.goto("/boards/")
+    csv = "ods_code,full_name,email\n5PG,Ann Busy,ann.busy@example.nhs.uk\n"
+    page.locator("input[name=file]").set_input_files(
+        files=[{"name": "boards.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    page.locator("[data-test=file-form] [type=submit]").click()
+    confirm = page.locator("form[data-busy]")
+    # Keep the page here once the form's own handler has run, to look at it.
+    page.evaluate(
+        "document.querySelector('form[data-busy]')"
+        ".addEventListener('submit', (event) => event.preventDefault())"
+    )
+
+    confirm.get_by_role("button").first.click()
+
+    expect(confirm.locator("[data-test=busy]")).to_contain_text("Giving 1 board account")
+    expect(confirm.get_by_role("button").first).to_be_disabled()
