@@ -283,7 +283,13 @@ class DevelopmentPlanForm(forms.Form):
     """The plan's owner, review date and summary; its priorities are a formset."""
 
     owner = forms.CharField(
-        label="Owner", max_length=200, help_text="Who answers for the plan, e.g. a director."
+        label="Owner",
+        max_length=200,
+        help_text="Who answers for the plan, e.g. a director.",
+        error_messages={
+            "required": "Enter who answers for the plan, such as the director of commissioning.",
+            "max_length": "Keep the owner to 200 characters or fewer.",
+        },
     )
     review_date = forms.DateField(
         label="Review date",

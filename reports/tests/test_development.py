@@ -318,7 +318,7 @@ def test_the_plans_rules_come_with_the_fields_errors_not_after_them(client, demo
             "p-0-support": "buy",
             "p-0-action": "Procure support.",
             "p-1-competency": c1.pk,
-            "p-1-support": "learn",
+            "p-1-support": "buy",
             "p-2-support": "share",
         },
     )
@@ -328,6 +328,7 @@ def test_the_plans_rules_come_with_the_fields_errors_not_after_them(client, demo
         "id_owner",
         "id_p-0-supplier",
         "id_p-1-competency",
+        "id_p-1-supplier",
         "id_p-1-action",
         "id_p-2-competency",
         "id_p-2-action",
@@ -338,6 +339,11 @@ def test_the_plans_rules_come_with_the_fields_errors_not_after_them(client, demo
         "Choose the supplier from the framework list when the support is to buy."
     ]
     assert rows[1].errors["competency"] == ["This competency is already in the plan; give it once."]
+    # the verify walk: a row's second message kept its prefix once the first was marked
+    assert rows[1].errors["supplier"] == rows[0].errors["supplier"]
+    assert response.context["form"].errors["owner"] == [
+        "Enter who answers for the plan, such as the director of commissioning."
+    ]
     assert rows[1].errors["action"] == ["Needed for this priority."]  # said once
     assert not DevelopmentPlan.objects.filter(assessment__round__slug="2009-10").exists()
 

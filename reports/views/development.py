@@ -289,7 +289,7 @@ def development_plan(request, assessment: Assessment):
             # Every problem at once: the plan's rules on the rows too (a supplier when
             # buying, a competency given twice), not after the fields are put right.
             refused = priority_errors(given, framework_id=assessment.round.framework_id)
-            _refusal_on_rows(ValidationError(refused), form, rows, only_unmarked=True)
+            _refusal_on_rows(ValidationError(refused), form, rows, given, only_unmarked=True)
         else:
             try:
                 development_plan_save(
@@ -307,7 +307,7 @@ def development_plan(request, assessment: Assessment):
                     what="The development plan",
                 )
             except ValidationError as exc:
-                _refusal_on_rows(exc, form, rows)
+                _refusal_on_rows(exc, form, rows, given)
             except TransitionError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -336,7 +336,9 @@ def development_plan(request, assessment: Assessment):
     )
 
 
-def _refusal_on_rows(exc: ValidationError, form, rows, *, only_unmarked: bool = False) -> None:
+def _refusal_on_rows(
+    exc: ValidationError, form, rows, given: list[PriorityInput], *, only_unmarked: bool = False
+) -> None:
     """The service's refusal where it belongs: a priority's problem on its row's field
     (``priority-<n>-<field>``, n counting the filled rows), marked there and linked from
     the error summary; anything else at the top of the plan. ``only_unmarked``: leave a
@@ -347,15 +349,16 @@ def _refusal_on_rows(exc: ValidationError, form, rows, *, only_unmarked: bool = 
             row, field = rows[int(match[1]) - 1], match[2]
             if field in row.fields:
                 if not (only_unmarked and row.has_error(field)):
-                    row.add_error(field, _on_row(errors, match[1], row))
+                    row.add_error(field, _on_row(errors, match[1], given[int(match[1]) - 1]))
                 continue
         form.add_error(None, errors)
 
 
-def _on_row(errors: list, number: str, row) -> list[str]:
+def _on_row(errors: list, number: str, priority: PriorityInput) -> list[str]:
     """A priority's messages without the service's "Priority 2 (3. …): ", which names the
-    row by its place among the filled ones: the page names it by its own row already."""
-    competency = row.cleaned_data.get("competency")
+    row by its place among the filled ones: the page names it by its own row already.
+    (``priority`` is the row as given: its form loses a field's value once it is marked.)"""
+    competency = priority.competency
     prefixes = [f"Priority {number} ({competency}): ", f"Priority {number}: "]
     shown = []
     for message in ValidationError(errors).messages:

@@ -5,7 +5,8 @@
  *    into view), as the GOV.UK error summary does.
  * 2. Work is never lost on long forms (form[data-autosave]): the page warns before leaving
  *    with unsaved changes (beforeunload, switched off while the form submits), and every
- *    change is kept in this browser's localStorage. Coming back to the page with answers
+ *    change is kept in this browser's localStorage (what was typed over the page as it came,
+ *    not the whole form). Coming back to the page with answers
  *    that were never saved restores them with a notice ("We restored answers you had not
  *    saved"); they are cleared once the page comes back from the server with them saved:
  *    after this form was posted, the form's version has moved on from the one they were
@@ -95,6 +96,10 @@
     function version() { return versionField ? versionField.value : ""; }
     var submitted = window.sessionStorage.getItem(submittedKey);
     window.sessionStorage.removeItem(submittedKey);
+    // The page as the server sent it: only what is typed over it is kept, so that answers
+    // restored from another window's older copy of the page change what was typed there
+    // and nothing else (a value saved since in this window is not blanked by that copy).
+    var initial = snapshot(form);
     var stored = store.getItem(key);
     if (stored && !hasErrors) {
       var data = JSON.parse(stored);
@@ -115,8 +120,18 @@
       }
     }
     function keep() {
-      dirty = true;
-      var data = snapshot(form);
+      var now = snapshot(form);
+      var data = {};
+      var changed = false;
+      // A page with an error summary shows what was posted and not saved: all of it is kept.
+      Object.keys(now).forEach(function (name) {
+        if (hasErrors || normal(now[name]) !== normal(initial[name])) {
+          data[name] = now[name];
+          changed = true;
+        }
+      });
+      dirty = changed;
+      if (!changed) { store.removeItem(key); return; }
       data.__version = version();
       store.setItem(key, JSON.stringify(data));
     }

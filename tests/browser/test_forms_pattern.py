@@ -199,3 +199,22 @@ def test_a_long_form_says_it_is_working_and_is_not_sent_twice(page, demo_data):
 
     expect(confirm.locator("[data-test=busy]")).to_contain_text("Giving 1 board account")
     expect(confirm.get_by_role("button").first).to_be_disabled()
+
+
+def test_typing_in_an_older_window_does_not_blank_a_value_saved_in_this_one(page, demo_data):
+    """The chair walk: a second, older tab's typing was kept as the whole form, so this
+    tab, reloaded, "restored" that copy and showed a level it had just saved as blank."""
+    log_in(page, "chair.q34")
+    page.goto(SCORE_URL)
+    older = page.context.new_page()
+    older.goto(SCORE_URL)
+    page.locator("input[name=c1][value='3']").check()
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved")).to_be_visible()
+
+    older.locator("textarea[name=c2_notes]").fill("Typed in the older window.")
+    page.reload()
+
+    expect(page.locator("[data-test=restored]")).to_be_visible()
+    expect(page.locator("input[name=c1][value='3']")).to_be_checked()
+    expect(page.locator("textarea[name=c2_notes]")).to_have_value("Typed in the older window.")
