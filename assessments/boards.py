@@ -187,16 +187,23 @@ def board_file_plan(*, user, text: str, filename: str) -> BoardFilePlan:
                     else "no PCT has this ODS code"
                 )
             )
-        try:
-            full_name, email = name_and_email_checked(
-                row.get("full_name") or "", row.get("email") or ""
+        broken = [c for c in ("ods_code", "full_name", "email") if "\n" in (row.get(c) or "")]
+        if broken:  # valid CSV, but a quote left open ran on to the row after it
+            problems.append(
+                f"{where}, column {broken[0]}: the value runs over more than one line, so a "
+                'quote (") opened in it closes in a later row: close it in this row.'
             )
-        except ValidationError as exc:
-            problems += [
-                f"{where}, column {field}: {message}"
-                for field, messages in exc.message_dict.items()
-                for message in messages
-            ]
+        else:
+            try:
+                full_name, email = name_and_email_checked(
+                    row.get("full_name") or "", row.get("email") or ""
+                )
+            except ValidationError as exc:
+                problems += [
+                    f"{where}, column {field}: {message}"
+                    for field, messages in exc.message_dict.items()
+                    for message in messages
+                ]
         if problems:
             errors += problems
             continue

@@ -58,7 +58,22 @@ def read_csv_text(text: str, *, source, required: list[str]) -> list[tuple[int, 
             read = reader.line_num
         return rows
     except csv.Error as exc:
-        raise ReferenceDataError(source, f"row {read + 1}", f"not valid CSV ({exc})") from None
+        raise ReferenceDataError(source, f"row {read + 1}", csv_problem(exc)) from None
+
+
+def csv_problem(exc: csv.Error) -> str:
+    """What a ``csv.Error`` means, in words a spreadsheet user reads."""
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return 'not valid CSV: a quote (") opened in this row is never closed'
+    if "field larger than field limit" in text:
+        return f"not valid CSV: a value is longer than {csv.field_size_limit():,} characters"
+    if "expected after" in text:
+        return (
+            'not valid CSV: a quote (") ends in the middle of a value; put the whole value '
+            'in quotes and write a quote inside it as two ("")'
+        )
+    return f"not valid CSV ({text})"
 
 
 def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:

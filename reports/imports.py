@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from assessments.models import AgreedRating, Assessment, AssessmentRound, RatingChange, Stage
+from assessments.reference import csv_problem
 from assessments.services import agreed_rating_adjust, agreed_rating_record
 from assessments.standings import standings_deferred
 from competencies.models import item_field, item_value, value_field
@@ -63,13 +64,13 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ImportRefused([f"{filename}: not a UTF-8 CSV file."]) from None
-        reader = csv.reader(io.StringIO(text))
+        # strict: a quote left open is an error, not the rest of the file read as one cell
+        reader = csv.reader(io.StringIO(text), strict=True)
+        rows: list[list[str]] = []
         try:
-            rows = list(reader)
+            rows.extend(reader)  # row by row: the rows read before a broken one stay counted
         except csv.Error as exc:  # an unclosed quote, a cell of more than 131,072 characters
-            raise ImportRefused(
-                [f"{filename}: row {reader.line_num}: not valid CSV ({exc})."]
-            ) from None
+            raise ImportRefused([f"{filename}: row {len(rows) + 1}: {csv_problem(exc)}."]) from None
         if not rows:
             raise ImportRefused([f"{filename}: the file is empty."])
         header, body = [h.strip() for h in rows[0]], rows[1:]

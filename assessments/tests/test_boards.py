@@ -407,12 +407,17 @@ def test_a_file_that_is_not_one_is_refused_on_the_list_page(client, world):
     [
         (
             'ods_code,full_name,email\n5AA,"Ann Open,ann@example.org\n5AA,Bob,bob@example.org\n',
-            "boards.csv: row 2: not valid CSV (unexpected end of data)",
+            'boards.csv: row 2: not valid CSV: a quote (") opened in this row is never closed',
         ),
         (
             "ods_code,full_name,email\n5AA,Ann,ann@example.org,extra,more\n",
             "boards.csv: row 2: 5 values under a header of 3 columns; the values past the "
             "header would be lost",
+        ),
+        (
+            'ods_code,full_name,email\n5AA,"Bob Jones,bob@example.org\n5AB,Cat Lee",cat@example.org\n',
+            "boards.csv: row 2, column full_name: the value runs over more than one line, so a "
+            'quote (") opened in it closes in a later row: close it in this row.',
         ),
     ],
 )

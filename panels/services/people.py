@@ -23,7 +23,7 @@ from assessments.accounts import (
     name_parts,
     username_for,
 )
-from assessments.models import PrimaryCareTrust, StrategicHealthAuthority
+from assessments.models import PrimaryCareTrust, Role, StrategicHealthAuthority
 from assessments.text import has_controls
 from panels.models import ExternalOrganisation, Person, PersonChange
 from panels.selectors import account_serves_beyond_panels
@@ -207,6 +207,9 @@ def person_invite(
             raise ValidationError(
                 {"email": [f"The account that uses {person.email} is deactivated."]}
             )
+        refusal = _link_refusal(person, account)
+        if refusal:
+            raise ValidationError({"email": [refusal]})
         person.user = account
         person.save(update_fields=["user"])
         if account.has_usable_password():
@@ -232,6 +235,38 @@ def person_invite(
         note = f"Account {invitation.user.get_username()} made."
     _history(person=person, action=PersonChange.Action.INVITED, by=by, note=note)
     return invitation
+
+
+def _link_refusal(person: Person, account) -> str:
+    """Why ``person``'s place on the people list may not be held by ``account`` (the
+    account already using their address), or "": an account of the national team, who
+    cross-check the panels, never sits on one; SHA staff or a board's account is linked
+    only to a person of that same SHA or PCT, so that the list does not hand one
+    organisation's account to a person said to be of another."""
+    roles = list(Role.objects.filter(user=account).select_related("sha", "pct"))
+    username = account.get_username()
+    for role in roles:
+        if role.kind == Role.Kind.NATIONAL:
+            return (
+                f"{person.email} is the address of {username}, of the national assurance "
+                "team, who cross-check the panels: that account cannot sit on a panel. Use "
+                "the person's own address."
+            )
+        if role.kind == Role.Kind.SHA_STAFF and person.sha_id != role.sha_id:
+            return (
+                f"{person.email} is the address of {username}, one of the staff of "
+                f"{role.sha.name}, but {person.full_name} is listed with "
+                f"{person.organisation}: use the person's own address, or correct their "
+                "organisation."
+            )
+        if role.kind == Role.Kind.PCT_BOARD and person.pct_id != role.pct_id:
+            return (
+                f"{person.email} is the address of {username}, of the board of "
+                f"{role.pct.name}, but {person.full_name} is listed with "
+                f"{person.organisation}: use the person's own address, or correct their "
+                "organisation."
+            )
+    return ""
 
 
 @transaction.atomic

@@ -333,6 +333,48 @@ def test_person_deactivate_and_reactivate_close_and_open_the_account(client, wor
     ]
 
 
+@pytest.mark.parametrize(
+    ("holder", "linked", "message"),
+    [
+        ("national", False, "of the national assurance team, who cross-check the panels"),
+        ("staff_b", False, "one of the staff of SHA Beta, but Ann Alpha is listed with Alpha PCT"),
+        ("board_b", False, "of the board of Beta PCT, but Ann Alpha is listed with Alpha PCT"),
+        ("board_a", True, ""),
+    ],
+)
+def test_invite_links_an_existing_account_only_of_the_persons_own_organisation(
+    client, world, holder, linked, message
+):
+    """The SHA and verify walks: Invite linked the national team's account (which then sat
+    on a panel) and another SHA's staff account to a person said to be Dudley's."""
+    account = {
+        "national": lambda: world["national"],
+        "staff_b": lambda: RoleFactory(kind=Role.Kind.SHA_STAFF, sha=world["beta"]).user,
+        "board_b": lambda: RoleFactory(kind=Role.Kind.PCT_BOARD, pct=world["pct_b"]).user,
+        "board_a": lambda: RoleFactory(kind=Role.Kind.PCT_BOARD, pct=world["pct_a"]).user,
+    }[holder]()
+    ann = world["ann"]
+    ann.email = account.email = f"{holder}@example.nhs.uk"
+    ann.save(update_fields=["email"])
+    account.save(update_fields=["email"])
+    client.force_login(world["staff_a"])
+
+    response = client.post(f"/people/{ann.pk}/invite/", follow=True)
+
+    ann.refresh_from_db()
+    assert (ann.user == account) is linked
+    said = [str(m) for m in response.context["messages"]]
+    if linked:
+        assert said[0].startswith("Ann Alpha already has an account")
+    else:
+        assert message in said[0] and said[0].endswith(
+            "Use the person's own address."
+            if holder == "national"
+            else "correct their organisation."
+        )
+        assert not PersonChange.objects.filter(action="invited").exists()
+
+
 @pytest.mark.parametrize("kind", ["national", "sha_staff", "pct_board"])
 def test_deactivating_a_person_never_locks_out_an_account_with_other_roles(client, world, kind):
     """The real-year walk: SHA staff added the national lead's address to the people list,

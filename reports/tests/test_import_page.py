@@ -157,7 +157,12 @@ def test_exported_xlsx_uploaded_back_changes_nothing(demo, client):
         (
             "t.csv",
             b"ods_code,strategy_rationale\n5NX," + b"x" * 140_000 + b"\n",
-            "t.csv: row 2: not valid CSV (field larger than field limit (131072)).",
+            "t.csv: row 2: not valid CSV: a value is longer than 131,072 characters.",
+        ),
+        (
+            "t.csv",
+            b'ods_code,c1,c1_rationale\n5NX,3,"never closed\n5F5,2,x\n',
+            't.csv: row 2: not valid CSV: a quote (") opened in this row is never closed.',
         ),
         ("t.csv", b"ods_code,c1\n\n", "t.csv: no rows under the header: nothing to import."),
         (
