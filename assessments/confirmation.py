@@ -22,6 +22,19 @@ def confirmed(request: HttpRequest, field: str = CONFIRM_FIELD) -> bool:
     return request.POST.get(field, "") not in ("", "0")
 
 
+def keep_typed(request: HttpRequest, page: str, **typed: str) -> None:
+    """Keep what was typed on ``page`` (a key such as ``cross-check:2009-10``) for when the
+    check page's "Go back" returns there: in the session, not the address, since a comment
+    of a few thousand characters makes an address the server refuses (gunicorn's request
+    line stops at 4,094 bytes)."""
+    request.session[f"typed:{page}"] = typed
+
+
+def typed_back(request: HttpRequest, page: str) -> dict[str, str]:
+    """What ``keep_typed`` kept for ``page``, once: the page shows it again, then forgets."""
+    return request.session.pop(f"typed:{page}", {})
+
+
 def checked_version(request: HttpRequest) -> int:
     """The version of what the check page showed, carried back by its confirmation (the
     ``version`` field), for the service to compare with the stored one: confirming acts on

@@ -11,11 +11,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import view_access
-from assessments.confirmation import checked_version, confirmation_page, confirmed
+from assessments.confirmation import (
+    checked_version,
+    confirmation_page,
+    confirmed,
+    keep_typed,
+    typed_back,
+)
 from assessments.exceptions import (
     ConflictError,
     TransitionError,
@@ -289,12 +294,11 @@ def _consensus_page(
             ),
             "absence_form": AbsenceForm(),
             "can_excuse": is_chair and assessment.stage == Stage.SCORING,
-            # ``?excuse=N&reason=…`` (from the excuse check page's "Go back"): the reason
-            # typed for seat N, shown in its box again.
-            "typed_reason": (
-                request.GET.get("excuse", ""),
-                request.GET.get("reason", "") if request.method == "GET" else "",
-            ),
+            # After the excuse check page's "Go back": the reason typed for the seat, shown
+            # in its box again (``keep_typed``).
+            "typed_reason": typed_back(request, f"excuse:{assessment.pk}")
+            if request.method == "GET"
+            else {},
             "summary_title": summary_title or "Nothing was saved",
             "absence": absence,
             "absence_entry": (f"#reason-{absence[0]}", absence[1]) if absence else None,
@@ -419,6 +423,7 @@ def mark_absent(request, assessment: Assessment, number: int):
         )
     reason = form.cleaned_data["reason"]
     if not confirmed(request):
+        keep_typed(request, f"excuse:{assessment.pk}", seat=str(number), reason=reason)
         return confirmation_page(
             request,
             title=f"Excuse {seat.person} from the panel of {assessment.pct.name}?",
@@ -432,7 +437,7 @@ def mark_absent(request, assessment: Assessment, number: int):
             told=f"{seat.person} is not e-mailed. If the panel moves to consensus, you (the "
             "chair) are e-mailed that every member is done.",
             button=f"Confirm and excuse {seat.person}",
-            back=f"{back}?{urlencode({'excuse': number, 'reason': reason})}#reason-{number}",
+            back=f"{back}#reason-{number}",
             carry={"reason": reason},
         )
     try:

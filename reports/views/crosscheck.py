@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import RegionRound, region_round, round_by_slug, view_access
-from assessments.confirmation import confirmation_page, confirmed
+from assessments.confirmation import confirmation_page, confirmed, keep_typed, typed_back
 from assessments.exceptions import TransitionError, form_add_refusal, refusal_messages
 from assessments.factual_accuracy import held_back_assessments, round_set_window
 from assessments.models import Assessment, AssessmentRound, RoundChange, Stage
@@ -35,10 +35,11 @@ national_round = view_access("reports.cross_check", lookup=round_by_slug)
 @require_safe
 @national_round
 def cross_check_page(request, round_: AssessmentRound):
-    """``?sha=CODE&comment=…`` (from the send-back check page's "Go back") fills that
-    region's comment box with what was typed."""
-    typed = {"sha": request.GET.get("sha", ""), "comment": request.GET.get("comment", "")}
-    return _cross_check_page(request, round_, typed=typed)
+    """After the send-back check page's "Go back", the region's comment box shows what was
+    typed (``keep_typed``)."""
+    return _cross_check_page(
+        request, round_, typed=typed_back(request, f"cross-check:{round_.slug}")
+    )
 
 
 def _cross_check_page(
@@ -91,6 +92,8 @@ def decide(request, region: RegionRound):
                     "message": f"Say why {sha.name} is sent back: its staff read the comment.",
                 },
             )
+        if not confirming:
+            keep_typed(request, f"cross-check:{round_.slug}", sha=sha.ods_code, comment=comment)
         pcts = Assessment.objects.filter(
             round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK
         ).count()
@@ -123,7 +126,7 @@ def decide(request, region: RegionRound):
             told=f"The staff of {sha.name} are e-mailed your comment, which they also read "
             "on their moderation page.",
             button=f"Confirm and send {sha.name} back",
-            back=f"{back}?{urlencode({'sha': sha.ods_code, 'comment': comment})}#c-{sha.ods_code}",
+            back=f"{back}#c-{sha.ods_code}",
             carry={"decision": "send_back", "comment": comment},
             danger=True,
         )
@@ -193,7 +196,8 @@ def _publication_url(round_: AssessmentRound) -> str:
 def _publication_page(request, round_: AssessmentRound, *, form=None, withdraw_form=None):
     """The publication page, with the time form (or the withdrawal form once published)
     as posted when it was refused: the error summary links to the field, what was typed
-    stays. ``?published_at=`` / ``?reason=`` (from a check page's "Go back") fill them."""
+    stays. ``?published_at=`` (from the time's check page's "Go back") and the withdrawal
+    reason kept by ``keep_typed`` fill them again."""
     published = round_.is_published()
     if form is None:
         initial = request.GET.get("published_at") or (
@@ -201,7 +205,8 @@ def _publication_page(request, round_: AssessmentRound, *, form=None, withdraw_f
         )
         form = PublicationForm(initial={"published_at": initial} if initial else None)
     if withdraw_form is None:
-        withdraw_form = WithdrawForm(initial={"reason": request.GET.get("reason", "")})
+        typed = typed_back(request, f"withdraw:{round_.slug}") if request.method == "GET" else {}
+        withdraw_form = WithdrawForm(initial={"reason": typed.get("reason", "")})
     held_back = held_back_assessments(round_=round_).annotate(
         unanswered=Count(
             "factual_accuracy_comments", filter=Q(factual_accuracy_comments__response="")
@@ -326,6 +331,7 @@ def withdraw(request, round_: AssessmentRound):
         return _publication_page(request, round_, withdraw_form=form)
     reason = form.cleaned_data["reason"].strip()
     if not confirmed(request):
+        keep_typed(request, f"withdraw:{round_.slug}", reason=reason)
         boards = withdrawal_pct_count(round_=round_)
         return confirmation_page(
             request,
@@ -340,7 +346,7 @@ def withdraw(request, round_: AssessmentRound):
             told=f"The boards of {boards} PCT{'s' if boards != 1 else ''} will be e-mailed, "
             "with the reason.",
             button="Confirm and withdraw publication",
-            back=_back_with(round_, reason=reason),
+            back=_publication_url(round_),
             carry={"reason": reason},
             danger=True,
             context={
