@@ -28,7 +28,7 @@ def submit(panel, seat, level=2, light="amber", notes="Board note"):
         "panel__assessment__round__framework", "person", "seat_type"
     ).get(pk=seat.pk)
     values = {c: MemberInput(level, f"{notes} {seat.seat_type.number}") for c in panel.competencies}
-    values |= {a: MemberInput(light) for a in panel.areas}
+    values |= {a: MemberInput(light) for a in [*panel.areas, *(panel.subs or [])]}
     member_scores_save(
         seat=seat, values=values, by=seat.person.user, expected_version=seat.version, submit=True
     )
@@ -142,10 +142,16 @@ def test_submit_first_saves_the_draft_and_lists_the_scores_to_check(client):
     panel = build_scoring_panel()
     client.force_login(panel.seats[1].person.user)
 
-    check = client.post(url(panel, "score"), scoring_post(panel, action="submit"))
+    first = panel.competencies[0]
+    check = client.post(
+        url(panel, "score"),
+        scoring_post(panel, action="submit") | {f"c{first.number}_internal": "Ask about <A&E>."},
+    )
 
     assert check.templates[0].name == "panels/scoring_confirm.html"
-    assert [(row.code, value) for row, value, _notes in check.context["answers"]] == [
+    # the chair walk: internal notes are fixed by submitting too, so they are listed
+    assert "Internal notes (the panel only): Ask about &lt;A&amp;E&gt;." in check.content.decode()
+    assert [(row.code, value) for row, value, _notes, _internal in check.context["answers"]] == [
         *[(f"c{c.number}", "3") for c in panel.competencies],
         *[(a.code, "green") for a in panel.areas],
     ]
@@ -395,6 +401,26 @@ def test_save_and_close_saves_what_was_typed_then_lists_it_to_check(client):
     assert f"Typed for {first.short_name}." in page
     assert {r.level for r in AgreedRating.objects.filter(competency__isnull=False)} == {3}
     assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.CONSENSUS
+
+
+def test_the_close_check_lists_each_sub_indicators_rationale_too(client):
+    """The chair walk: closing needs every sub-indicator's rationale, yet the check page
+    listed only their lights, so 16 final texts were confirmed unseen."""
+    panel = build_scoring_panel(sub_indicators=1)
+    for seat in panel.seats:
+        submit(panel, seat)
+    client.force_login(panel.chair.person.user)
+    data = agreed(panel, level="3", light="green", why=lambda item: f"Typed for {item}.")
+    for sub in panel.subs:
+        data |= {sub.code: "amber", f"{sub.code}_rationale": f"Sub rationale of {sub.name}."}
+    data["action"] = "close"
+
+    check = client.post(url(panel, "consensus"), data)
+
+    page = check.content.decode()
+    assert check.context["button"] == "Confirm and close consensus"
+    for sub in panel.subs:
+        assert f"Sub rationale of {sub.name}." in page
 
 
 def test_closing_after_the_ratings_changed_in_another_window_shows_them_again(client):

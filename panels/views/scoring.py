@@ -174,10 +174,17 @@ def _scoring_page(
 def _scores_check_page(request, assessment: Assessment, *, seat: Seat, form: ScoringForm):
     """Check your scores (already saved as a draft) before submitting them."""
     data = form.cleaned_data
+    # (row, value, notes for the board, internal notes): everything the submission fixes
     answers = [
-        (row, data.get(row.code) or None, data.get(f"{row.code}_notes", "")) for row in form.rows
+        (
+            row,
+            data.get(row.code) or None,
+            data.get(f"{row.code}_notes", ""),
+            data.get(f"{row.code}_internal", ""),
+        )
+        for row in form.rows
     ]
-    missing = [str(row.item) for row, value, _notes in answers if value is None]
+    missing = [str(row.item) for row, value, _notes, _internal in answers if value is None]
     carry = [(name, request.POST.get(name, "")) for name in form.fields if name != "version"]
     return confirmation_page(
         request,
