@@ -239,6 +239,7 @@ def pct_report(*, assessment: Assessment) -> PctReport:
             )
         )
 
+    own_total, own_governance = _own_figures(items, ratings)
     plan = (
         DevelopmentPlan.objects.filter(assessment=assessment)
         .prefetch_related(
@@ -259,8 +260,10 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         items=report_items,
         rank=None if row is None or draft else row["rank"],
         ranked=0 if draft else figures.ranked,
-        governance=None if row is None else row["governance"],
-        total=None if row is None else row["total"],
+        # The round's figures leave out a PCT held back by an unanswered comment (and one
+        # not yet complete): its board's draft still shows its own points and total.
+        governance=own_governance if row is None else row["governance"],
+        total=own_total if row is None else row["total"],
         previous_rank=previous_rank,
         outcome_priorities=list(
             LocalOutcomePriority.objects.filter(assessment=assessment).select_related("indicator")
@@ -269,6 +272,21 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         seats=seats,
         held_back=held_back,
     )
+
+
+def _own_figures(items, ratings) -> tuple[int | None, int | None]:
+    """The competency total and governance points of an assessment's own agreed ratings,
+    each ``None`` until every item of its kind is agreed."""
+    levels, points = [], []
+    for item in items:
+        rating = ratings.get(item_key(item))
+        if value_field(item) == "level":
+            levels.append(None if rating is None else rating.level)
+        else:
+            points.append(None if rating is None else LIGHT_POINTS.get(rating.light))
+    total = sum(levels) if levels and None not in levels else None
+    governance = sum(points) if points and None not in points else None
+    return total, governance
 
 
 def _sub_items(subs_by_area, area, ratings, self_values) -> list[ReportItem]:

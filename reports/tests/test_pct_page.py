@@ -353,6 +353,50 @@ def test_board_comments_on_its_draft_as_a_whole(client, confirmed_north_east):
     assert f"c{comment.pk}-value" not in page  # nothing to re-rate: an answer only
 
 
+def test_a_held_back_boards_draft_after_publication_shows_its_own_points_and_total(
+    client, confirmed_north_east
+):
+    """The public walk: past the publication time, the held-back board's draft said "The
+    panel has not agreed its ratings yet" with "— of 6", and its PDF "To be published" on a
+    date gone by."""
+    from reports.pct_report import pct_report
+    from reports.pdf import render_pct_html
+
+    assessment = Assessment.objects.select_related(
+        "round__framework", "round__previous", "pct__sha"
+    ).get(pct__ods_code="5ND", round__slug="2009-10")
+    FactualAccuracyComment.objects.create(
+        assessment=assessment,
+        rating=rating("5ND", "2009-10", 1),
+        comment="Wrong.",
+        raised_by=demo_user("board.5nd"),
+    )
+    AssessmentRound.objects.filter(slug="2009-10").update(
+        published_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    agreed = AgreedRating.objects.filter(assessment=assessment)
+    total = sum(r.level for r in agreed.filter(competency__isnull=False))
+    points = sum(
+        {"green": 2, "amber": 1, "red": 0}[r.light] for r in agreed.filter(area__isnull=False)
+    )
+    login(client, "board.5nd")
+
+    response = client.get(PAGE.format("5nd", "2009-10"))
+
+    page = response.content.decode()
+    assert 'data-test="not-agreed"' not in page
+    assert (response.context["report"].total, response.context["report"].governance) == (
+        total,
+        points,
+    )
+    assessment.round.refresh_from_db()
+    cover = render_pct_html(pct_report(assessment=assessment))
+    assert (
+        "Held back from publication until the board's factual-accuracy comment is answered" in cover
+    )
+    assert "To be published" not in cover
+
+
 def test_answer_that_releases_a_held_back_pct_is_saved_when_the_mail_server_fails(
     client, confirmed_north_east, settings, mailoutbox, caplog, django_capture_on_commit_callbacks
 ):
