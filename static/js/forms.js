@@ -160,15 +160,17 @@
   }
 
   // A box that scrolls sideways (a wide table on a phone) must be reachable from the
-  // keyboard to be scrolled (WCAG 2.1.1): one that holds nothing focusable becomes a
-  // focusable region named by its table's caption or its heading. Checked again when the
-  // window is resized, since whether it scrolls depends on the width.
+  // keyboard to be scrolled (WCAG 2.1.1): it becomes a focusable region named by its table's
+  // caption or its heading, so that the arrow keys bring every column into view (links
+  // inside it reach only their own column). Checked again when the window is resized,
+  // since whether it scrolls depends on the width.
   function scrollRegions() {
     document.querySelectorAll(".table-responsive, .wcc-card, .wcc-scroll").forEach(function (box) {
       var scrolls = box.scrollWidth > box.clientWidth + 1;
-      var focusable = box.querySelector("a[href], button, input, select, textarea, [tabindex]");
-      if (scrolls && !focusable && !box.hasAttribute("tabindex")) {
-        var label = box.querySelector("caption, h2, h3");
+      var inner = box.querySelector(".table-responsive, .wcc-scroll");  // the inner box scrolls
+      if (scrolls && !inner && !box.hasAttribute("tabindex")) {
+        var section = box.parentElement && box.parentElement.closest("section, .wcc-card");
+        var label = box.querySelector("caption, h2, h3") || (section && section.querySelector("h2, h3"));
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
         box.setAttribute("aria-label", (label ? label.textContent.trim() + ": " : "") + "scrolls sideways");
