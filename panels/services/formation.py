@@ -235,35 +235,23 @@ def _seats_set(
 
 
 @transaction.atomic
-def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) -> CopyResult:
-    """Seat last round's panel of the same PCT again, as a starting point.
-
-    Each previous holder who is still eligible is copied into the same seat; the others
-    are reported in ``skipped`` (with the reason) and their seats keep their current
-    holder. Refused (``ValidationError``) when there is no previous round or panel;
-    ``TransitionError`` once scoring has opened.
-    """
-    _check_seats_may_change(assessment)
-    round_ = assessment.round
-    if round_.previous_id is None:
-        raise ValidationError(f"{round_} has no previous round to copy from.")
-    previous_seats = list(
+def _previous_seats(assessment: Assessment) -> list[Seat]:
+    """Last round's filled seats of the same PCT, by seat number."""
+    return list(
         Seat.objects.filter(
-            panel__assessment__round_id=round_.previous_id,
+            panel__assessment__round_id=assessment.round.previous_id,
             panel__assessment__pct_id=assessment.pct_id,
             person__isnull=False,
         )
         .select_related("seat_type", "person__pct", "panel__assessment__round")
         .order_by("seat_type__number")
     )
-    if not previous_seats:
-        raise ValidationError(f"{assessment.pct} had no panel in {round_.previous} to copy from.")
-    panel = panel_ensure(assessment=assessment)
-    panel.refresh_from_db(fields=["version"])
-    seats = _seats(panel)
-    current = {seat.seat_type.number: seat.person for seat in seats}
-    numbers = set(current)
 
+
+def _copy_plan(assessment, previous_seats, current) -> tuple[dict[int, Person | None], list[str]]:
+    """Who copying last year's panel seats where (a seat not named keeps its holder), and
+    why each holder not copied is not. Writes nothing."""
+    numbers = set(current)
     wanted: dict[int, Person | None] = {}
     skipped: list[str] = []
     candidates = [s for s in previous_seats if s.seat_type.number in numbers]
@@ -287,6 +275,49 @@ def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) 
     for number, person in current.items():
         if number not in wanted and person is not None and person.pk in copied_ids:
             wanted[number] = None
+    return wanted, skipped
+
+
+def copy_replacements(*, assessment: Assessment) -> list[tuple[Seat, Person | None]]:
+    """The seats copying last year's panel would take from the people holding them now,
+    each with who would hold it instead (``None``: nobody): the check page's list. Empty
+    when nothing saved would change (no panel yet, or empty seats only). Writes nothing."""
+    panel = Panel.objects.filter(assessment=assessment).first()
+    round_ = assessment.round
+    if panel is None or round_.previous_id is None:
+        return []
+    seats = _seats(panel)
+    current = {seat.seat_type.number: seat.person for seat in seats}
+    previous_seats = _previous_seats(assessment)
+    wanted, _skipped = _copy_plan(assessment, previous_seats, current)
+    return [
+        (seat, wanted[seat.seat_type.number])
+        for seat in seats
+        if seat.person is not None
+        and seat.seat_type.number in wanted
+        and wanted[seat.seat_type.number] != seat.person
+    ]
+
+
+def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) -> CopyResult:
+    """Seat last round's panel of the same PCT again, as a starting point.
+
+    Each previous holder who is still eligible is copied into the same seat; the others
+    are reported in ``skipped`` (with the reason) and their seats keep their current
+    holder. Refused (``ValidationError``) when there is no previous round or panel;
+    ``TransitionError`` once scoring has opened.
+    """
+    _check_seats_may_change(assessment)
+    round_ = assessment.round
+    if round_.previous_id is None:
+        raise ValidationError(f"{round_} has no previous round to copy from.")
+    previous_seats = _previous_seats(assessment)
+    if not previous_seats:
+        raise ValidationError(f"{assessment.pct} had no panel in {round_.previous} to copy from.")
+    panel = panel_ensure(assessment=assessment)
+    panel.refresh_from_db(fields=["version"])
+    current = {seat.seat_type.number: seat.person for seat in _seats(panel)}
+    wanted, skipped = _copy_plan(assessment, previous_seats, current)
     _seats_set(
         panel=panel,
         people=wanted,

@@ -301,10 +301,43 @@ def test_copy_previous_seats_last_years_panel(client):
 
     assert holders(region) == region.people | {4: None}
     assert [str(m) for m in response.context["messages"]] == [
-        "Copied 4 member(s) from 2008-09: check the seats, then save any change.",
+        "Seated 4 members of 2008-09's panel again; the seats are saved. Change any of them below.",
         "Not copied: Seat 4 (International reviewer): Dan Outside (other, Kaiser Permanente) "
         "is not eligible; this seat takes an executive director (outside the NHS).",
     ]
+
+
+def test_copy_previous_over_seats_already_saved_asks_first_naming_each(client):
+    """The SHA walk: Copy replaced three members chosen and saved a minute before, without
+    a word."""
+    region = build_region()
+    previous = AssessmentRoundFactory(slug="2008-09")
+    region.round.previous = previous
+    region.round.save(update_fields=["previous"])
+    last_year = region.assessment_in(previous, pct=region.pct, stage=Stage.PUBLISHED)
+    panel = Panel.objects.create(assessment=last_year)
+    for number, seat_type in region.seat_types.items():
+        Seat.objects.create(panel=panel, seat_type=seat_type, person=region.people[number])
+    chosen = person(
+        JobRole.MEDICAL_DIRECTOR,
+        pct=region.other_pct_a,
+        name="Zoe Chosen",
+        title="Medical Director",
+    )
+    now = Panel.objects.create(assessment=region.assessment)
+    Seat.objects.create(panel=now, seat_type=region.seat_types[2], person=chosen)
+    client.force_login(staff_of(region.sha_a))
+
+    check = client.post(url(region, "copy-previous"))
+
+    assert check.context["button"] == "Confirm and copy the panel of 2008-09"
+    assert check.context["happens"][0] == (
+        "Seat 2 (PEC chair or medical director of another PCT): Zoe Chosen is replaced by "
+        "Bob Medic."
+    )
+    assert holders(region)[2] == chosen  # asking changes nothing
+    client.post(url(region, "copy-previous"), {"confirm": "1"})
+    assert holders(region) == region.people
 
 
 def test_copy_previous_is_404_for_staff_of_another_sha(client):

@@ -41,6 +41,7 @@ from panels.selectors import (
     seats_with_people,
 )
 from panels.services.formation import (
+    copy_replacements,
     panel_copy_previous,
     panel_ensure,
     panel_open_scoring,
@@ -257,21 +258,41 @@ def _open_refused(request, assessment: Assessment, exc: ValidationError):
 @require_POST
 @view_access("panels.form_panel", lookup=panel_assessment)
 def copy_previous(request, assessment: Assessment):
+    """Seat last year's panel again. When that would take a seat from someone chosen and
+    saved already, a check page lists each such seat first."""
+    back = _back(request, _url("panels:formation_panel", assessment))
+    previous = assessment.round.previous
+    replaced = copy_replacements(assessment=assessment)
+    if replaced and not confirmed(request):
+        return confirmation_page(
+            request,
+            title=f"Copy the panel of {previous.slug} over the seats already chosen?",
+            happens=[
+                f"Seat {seat.seat_type.number} ({seat.seat_type.name}): {seat.person.full_name} "
+                + (f"is replaced by {new.full_name}." if new else "is left empty.")
+                for seat, new in replaced
+            ]
+            + ["The other seats keep their holders unless last year's panel fills them."],
+            told="Nobody is told: members are e-mailed when scoring opens.",
+            button=f"Confirm and copy the panel of {previous.slug}",
+            back=back,
+            carry={"next": request.POST.get("next", "")},
+        )
     try:
         result = panel_copy_previous(assessment=assessment, by=request.user)
     except (TransitionError, ConflictError, ValidationError) as exc:
         for message in refusal_messages(exc):
             messages.error(request, message)
     else:
-        previous = assessment.round.previous
+        count = len(result.copied)
         messages.success(
             request,
-            f"Copied {len(result.copied)} member(s) from {previous.slug}: check the seats, then "
-            "save any change.",
+            f"Seated {count} member{'s' if count != 1 else ''} of {previous.slug}'s panel "
+            "again; the seats are saved. Change any of them below.",
         )
         for message in result.skipped:
             messages.warning(request, f"Not copied: {message}")
-    return redirect(_back(request, _url("panels:formation_panel", assessment)))
+    return redirect(back)
 
 
 @require_POST
