@@ -248,7 +248,14 @@ class FormationRow:
 
     @property
     def filled(self) -> int:
-        return sum(1 for seat in self.seats if seat.person_id is not None)
+        """Seats held, less those of people deactivated while the panel is still forming
+        (they cannot score: the seat is to fill again), as ``formation_counts`` counts."""
+        forming = self.assessment.stage <= Stage.PANEL_FORMATION
+        return sum(
+            1
+            for seat in self.seats
+            if seat.person_id is not None and not (forming and not seat.person.is_active)
+        )
 
     @property
     def size(self) -> int:
@@ -361,13 +368,18 @@ def formation_counts(
         region = counts.setdefault(row["pct__sha_id"], FormationCounts())
         region.pcts += row["n"]
         region.stages[row["stage"]] = region.stages.get(row["stage"], 0) + row["n"]
+    # A seat to fill: empty, or, while the panel is still forming, held by someone
+    # deactivated since (scoring cannot open with them; once it has, the seat is theirs).
+    vacant = Q(person__isnull=True) | Q(
+        person__is_active=False, panel__assessment__stage__lte=Stage.PANEL_FORMATION
+    )
     seat_rows = (
         seats.values("panel__assessment__pct__sha_id", "panel__assessment__stage")
         .annotate(
             seats=Count("pk"),
-            filled=Count("pk", filter=Q(person__isnull=False)),
+            filled=Count("pk", filter=~vacant),
             panels=Count("panel_id", distinct=True),
-            open_panels=Count("panel_id", distinct=True, filter=Q(person__isnull=True)),
+            open_panels=Count("panel_id", distinct=True, filter=vacant),
         )
         .order_by()
     )

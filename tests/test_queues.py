@@ -101,8 +101,16 @@ def test_sha_staff_see_each_kind_of_waiting_work_with_links(client):
         pct=PCTFactory(sha=sha, name="Walsall PCT", ods_code="5M1"),
         stage=Stage.PANEL_FORMATION,
     )  # no panel yet
-    full = AssessmentFactory(round=round_, pct=PCTFactory(sha=sha), stage=Stage.PANEL_FORMATION)
-    SeatFactory(panel__assessment=full, seat_type=SeatTypeFactory(number=1))  # nothing missing
+    full = AssessmentFactory(
+        round=round_, pct=PCTFactory(sha=sha, name="Sandwell PCT"), stage=Stage.PANEL_FORMATION
+    )
+    SeatFactory(panel__assessment=full, seat_type=SeatTypeFactory(number=1))  # scoring to open
+    left = AssessmentFactory(
+        round=round_, pct=PCTFactory(sha=sha, name="Telford PCT"), stage=Stage.PANEL_FORMATION
+    )  # the SHA walk: a member deactivated after being seated left the seat to fill again
+    SeatFactory(
+        panel__assessment=left, seat_type=SeatTypeFactory(number=2), person__is_active=False
+    )
     RegionReviewFactory(round=round_, sha=sha, status=RegionReview.Status.SENT_BACK)
     elsewhere = PCTFactory(name="Elsewhere PCT")  # another SHA's work is not listed
     AssessmentFactory(round=round_, pct=elsewhere, stage=Stage.MODERATION)
@@ -129,7 +137,19 @@ def test_sha_staff_see_each_kind_of_waiting_work_with_links(client):
             for name, ods in (("Coventry PCT", "5CV"), ("Solihull PCT", "5QW"))
         ],
         "form": [
-            ("Walsall PCT", "/panels/2009-10/5M1/formation/", "Round 2009-10: no panel yet", True)
+            (
+                "Sandwell PCT",
+                f"/panels/2009-10/{full.pct.ods_code}/formation/",
+                "Round 2009-10: every seat filled: open scoring",
+                True,
+            ),
+            (
+                "Telford PCT",
+                f"/panels/2009-10/{left.pct.ods_code}/formation/",
+                "Round 2009-10: 1 seat to fill",
+                True,
+            ),
+            ("Walsall PCT", "/panels/2009-10/5M1/formation/", "Round 2009-10: no panel yet", True),
         ],
         "sent-back": [
             (
@@ -144,7 +164,7 @@ def test_sha_staff_see_each_kind_of_waiting_work_with_links(client):
     assert '<h2 id="waiting-heading" class="mt-0">Waiting for you</h2>' in page
     assert 'PCTs to moderate <span class="badge text-bg-primary" data-test="count">2</span>' in page
     assert page.index("Waiting for you") < page.index('id="region-heading"')
-    assert page.count('data-test="overdue"') == 1
+    assert page.count('data-test="overdue"') == 3  # the three panels to form
 
 
 def test_panel_with_an_empty_seat_is_listed_with_the_seats_to_fill(client):

@@ -206,12 +206,12 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
         more_url=_moderation_url,
     )
 
-    no_panel = ~Exists(Seat.objects.filter(panel__assessment=OuterRef("pk")))
-    empty_seat = Exists(Seat.objects.filter(panel__assessment=OuterRef("pk"), person__isnull=True))
+    # Every PCT at panel formation waits for its staff: seats to fill (a member deactivated
+    # since leaves one to fill again), or, once full, scoring to open.
+    to_fill = Q(person__isnull=True) | Q(person__is_active=False)
     form_rows = list(
         first_of_each(
             Assessment.objects.filter(pct__sha_id__in=sha_ids, stage=Stage.PANEL_FORMATION)
-            .filter(no_panel | empty_seat)
             .select_related("round", "pct__sha")
             .only(*_ITEM_FIELDS, "round__panel_formation_due"),
             partition=["round_id", "pct__sha_id"],
@@ -219,7 +219,7 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
             group_order=["-round__slug", "pct__sha__name"],
         ).annotate(
             seats=Subquery(_seat_count(), output_field=IntegerField()),
-            empty=Subquery(_seat_count(person__isnull=True), output_field=IntegerField()),
+            empty=Subquery(_seat_count(to_fill), output_field=IntegerField()),
         )
     )
     form = [
@@ -233,6 +233,8 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
                 "no panel yet"
                 if not assessment.seats
                 else f"{_plural(assessment.empty, 'seat')} to fill"
+                if assessment.empty
+                else "every seat filled: open scoring"
             ),
             due=assessment.round.panel_formation_due,
             overdue=_is_overdue(assessment.round.panel_formation_due),
@@ -328,10 +330,10 @@ def _moderation_url(assessment: Assessment) -> str:
     return reverse("reports:moderation", args=[assessment.round.slug, assessment.pct.sha.ods_code])
 
 
-def _seat_count(**filters) -> QuerySet:
-    """The number of seats (meeting ``filters``) of the outer assessment's panel."""
+def _seat_count(*conditions: Q) -> QuerySet:
+    """The number of seats (meeting ``conditions``) of the outer assessment's panel."""
     return (
-        Seat.objects.filter(panel__assessment=OuterRef("pk"), **filters)
+        Seat.objects.filter(*conditions, panel__assessment=OuterRef("pk"))
         .order_by()
         .values("panel__assessment")
         .annotate(n=Count("pk"))

@@ -145,3 +145,23 @@ def test_scoring_does_not_open_with_a_member_who_has_no_account():
         "could not log in to score; invite them on the people pages first."
     ]
     assert Seat.objects.get(panel=panel, seat_type__number=3).person == member
+
+
+def test_a_member_deactivated_while_the_panel_forms_leaves_their_seat_to_fill(client):
+    """The SHA walk: the formation list still counted the seat as filled (17 complete,
+    85 of 85) and showed the name unmarked."""
+    from panels.selectors import formation_counts
+
+    region = build_region()
+    region.seated()
+    person = region.people[2]
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=region.sha_a).user)
+
+    page = client.get(f"/panels/{region.round.slug}/formation/").content.decode()
+
+    counts = formation_counts(round=region.round)[region.sha_a.pk]
+    assert (counts.filled, counts.panels_complete, counts.ready) == (4, 0, 0)
+    assert 'data-test="filled">4/5<' in page
+    assert f"2. {person.full_name} " in page and 'data-test="deactivated"' in page
