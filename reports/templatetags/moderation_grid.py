@@ -64,7 +64,7 @@ def _select_options(rating, typed: str = "") -> str:
     return _LIGHT_OPTIONS.get(chosen) or _options(Light.choices, chosen)
 
 
-def _flag_mark(flags) -> str:
+def flag_mark_html(flags) -> str:
     """The ⚑ of a flagged cell: every flag's title and detail, as a tooltip and for screen
     readers (separated, so that they are not read as one run-on sentence)."""
     text = "; ".join(f"{flag.title}: {flag.detail}" for flag in flags)
@@ -139,7 +139,7 @@ class _Grid:
             f'<span data-test="value" data-value>{rating_value_html(r)}</span>'
         ]
         if cell.flags:
-            html.append(_flag_mark(cell.flags))
+            html.append(flag_mark_html(cell.flags))
         if adjustable:
             label = escape(cell.label)
             mine = self.adjusted.get("id") == r.pk

@@ -29,6 +29,7 @@ from reports.moderation import (
     region_mean_flags,
     self_assessment_gap_flags,
 )
+from reports.templatetags.moderation_grid import flag_mark_html
 from tests.factories import (
     AgreedRatingFactory,
     AssessmentFactory,
@@ -812,12 +813,15 @@ def test_adjust_in_place_answers_the_changed_cell_and_saves_with_history(client,
     )
 
     assert (response.status_code, response["Content-Type"]) == (200, "application/json")
-    counts = client.get(url(region.round, region.sha)).context["data"].counts
-    assert counts["adjusted"] == 1  # the page's counts above the grid, updated in place
+    data = client.get(url(region.round, region.sha)).context["data"]
+    assert data.counts["adjusted"] == 1  # the page's counts above the grid, updated in place
+    # the cell's flags as the page now shows them (the SHA walk: they stayed as before)
+    ods = region.assessments[0].pct.ods_code
+    cell_flags = [f for f in data.flags if f.ods_code == ods and f.item == "c1"]
     assert response.json() == {
         "ok": True,
         "message": "PCT 0, 1. Competency 1: now 3 (the panel's 2 is kept).",
-        "counts": counts,
+        "counts": {**data.counts, "flags": len(data.flags)},
         "rating": {
             "id": rating.pk,
             "version": 2,
@@ -825,6 +829,7 @@ def test_adjust_in_place_answers_the_changed_cell_and_saves_with_history(client,
             "panel_value": 2,
             "moderated": True,
             "html": '<span class="wcc-level">3</span> <span class="mod-panel">(panel: 2)</span>',
+            "flags_html": flag_mark_html(cell_flags) if cell_flags else "",
         },
     }
     rating.refresh_from_db()
@@ -1045,6 +1050,7 @@ def test_grid_shows_25_pcts_a_page_and_the_whole_regions_counts(client, big_regi
     assert grid_names(second) == ["PCT 23", "PCT 24"]
     page = second.content.decode()
     assert re.findall(r'data-test="count-(\w+)">(\d+)<', page) == [
+        ("flags", "2"),  # in the page's contents, above the counts
         ("total", "27"),
         ("flagged", "2"),
         ("adjusted", "0"),

@@ -34,7 +34,7 @@ from assessments.models import StrategicHealthAuthority as SHA
 from assessments.regions import agreed_rating_moderate, region_sign_off, region_sign_off_check
 from panels.forms.lookup import PctLookupForm
 from reports.kept import Kept
-from reports.templatetags.moderation_grid import rating_value_html
+from reports.templatetags.moderation_grid import flag_mark_html, rating_value_html
 
 PAGE_SIZE = 25  # PCTs per page of the ratings grid: a screenful or two, 350 cells at most
 
@@ -214,11 +214,18 @@ def _wants_fragment(request) -> bool:
 
 
 def _fragment(
-    rating: AgreedRating, *, ok: bool, message: str, status: int, counts: dict | None = None
+    rating: AgreedRating, *, ok: bool, message: str, status: int, data=None
 ) -> JsonResponse:
     """The changed cell for the page's script: its value (with the panel's kept value and
     the "changed" mark) as HTML, its new version, and the message to show beside it; after
-    a change, the region's counts above the grid (PCTs flagged, PCTs adjusted)."""
+    a change (``data``: the region's figures now), the cell's flags as they now are and the
+    region's counts above the grid (PCTs flagged, PCTs adjusted, flags)."""
+    counts = flag_html = None
+    if data is not None:
+        counts = {**data.counts, "flags": len(data.flags)}
+        ods, item = rating.assessment.pct.ods_code, rating.item.code
+        flags = [f for f in data.flags if f.ods_code == ods and f.item == item]
+        flag_html = flag_mark_html(flags) if flags else ""
     return JsonResponse(
         {
             "ok": ok,
@@ -231,6 +238,7 @@ def _fragment(
                 "panel_value": rating.panel_value,
                 "moderated": rating.is_moderated,
                 "html": rating_value_html(rating),
+                "flags_html": flag_html,  # None: unchanged (a refusal)
             },
         },
         status=status,
@@ -279,8 +287,8 @@ def adjust(request, region: RegionRound, rating_id: int):
         ok, status = True, 200
         message = f"{where}: now {rating.value} (the panel's {panel_value} is kept)."
     if _wants_fragment(request):
-        counts = _moderation(region).counts if ok else None  # the figures of the new version
-        return _fragment(rating, ok=ok, message=message, status=status, counts=counts)
+        data = _moderation(region) if ok else None  # the figures of the new version
+        return _fragment(rating, ok=ok, message=message, status=status, data=data)
     (messages.success if ok else messages.error)(request, message)
     if not ok:
         # Nothing typed is lost: the page shows this cell's form open again, as typed.

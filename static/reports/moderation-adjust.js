@@ -14,6 +14,14 @@
     var rating = data.rating;
     var value = cell.querySelector("[data-value]");
     if (value && rating) value.innerHTML = rating.html;  // rendered (escaped) by the server
+    if (rating && typeof rating.flags_html === "string") {
+      // The cell's flags as the saved change leaves them (a rating moved near or away
+      // from the members' scores gains or loses its flag).
+      var mark = cell.querySelector(":scope > .mod-flag-mark");
+      if (mark) mark.remove();
+      if (rating.flags_html && value) value.insertAdjacentHTML("afterend", rating.flags_html);
+      cell.classList.toggle("mod-cell--flagged", rating.flags_html !== "");
+    }
     if (rating) {
       form.querySelector('input[name="version"]').value = rating.version;
       cell.classList.toggle("mod-cell--moderated", rating.moderated);
@@ -25,7 +33,7 @@
   // After a change, the region's counts above the grid (flagged, adjusted) as they now are.
   function recount(counts) {
     if (!counts) return;
-    ["total", "flagged", "adjusted"].forEach(function (name) {
+    ["total", "flagged", "adjusted", "flags"].forEach(function (name) {
       var el = document.querySelector('[data-test="count-' + name + '"]');
       if (el && counts[name] !== undefined) el.textContent = counts[name];
     });

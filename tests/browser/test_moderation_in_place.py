@@ -92,3 +92,34 @@ def test_a_save_after_the_session_ended_says_so_and_works_once_signed_in_again(
     expect(live).to_have_class("mod-live mod-live--success")
     rating.refresh_from_db()
     assert str(rating.level) == new_level
+
+
+def test_an_adjustment_in_place_shows_the_flags_it_raises_as_a_reload_would(
+    page, live_server, demo_data
+):
+    """The SHA walk: a level moved far from the members' scores showed no flag until the
+    page was loaded again, and "Flags (N)" stayed as it was."""
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5ND", competency__number=7
+    )
+    far = "4" if rating.level <= 2 else "1"
+    log_in(page, "moderator.q30")
+    page.goto("/reports/moderation/2009-10/Q30/")
+    cell = page.locator(f"#rating-{rating.pk}")
+    cell.get_by_text("Adjust").click()
+    cell.locator("select[name=value]").select_option(far)
+    cell.locator("input[name=reason]").fill("Testing the flags.")
+    cell.get_by_role("button", name="Save the change").click()
+    expect(page.locator(f"#live-{rating.pk}")).to_contain_text(f": now {far} ")
+
+    in_place = (
+        cell.locator(":scope > .mod-flag-mark").count(),
+        page.locator("[data-test=count-flags]").inner_text(),
+    )
+    page.reload()
+
+    assert in_place == (
+        page.locator(f"#rating-{rating.pk} > .mod-flag-mark").count(),
+        page.locator("[data-test=count-flags]").inner_text(),
+    )
+    assert in_place[0] == 1  # moved far from the members' scores: flagged
