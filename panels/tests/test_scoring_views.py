@@ -117,7 +117,9 @@ def test_draft_saved_then_the_page_shows_the_values_again(client):
     assert Seat.objects.get(pk=panel.chair.pk).submitted_at is None
 
 
-def test_submit_with_missing_items_shows_the_errors_and_writes_nothing(client):
+def test_submit_with_missing_items_saves_a_draft_and_names_each_blank(client):
+    """The chair walk: Submit with items left blank saved nothing, not even the answers
+    given (README: Submit saves the draft first)."""
     panel = build_scoring_panel()
     client.force_login(panel.chair.person.user)
     data = scoring_post(panel, action="submit")
@@ -135,7 +137,17 @@ def test_submit_with_missing_items_shows_the_errors_and_writes_nothing(client):
     assert html.count('class="form-check-input is-invalid"') == 3
     # at the top: above the self-assessment card, not below it
     assert html.index('id="error-summary"') < html.index('id="sa-heading"')
-    assert MemberScore.objects.count() == 0
+    assert "Your scores were saved as a draft, but not submitted." in html
+    seat = Seat.objects.get(pk=panel.chair.pk)
+    assert (seat.submitted_at, seat.version) == (None, 2)
+    assert MemberScore.objects.filter(seat=seat).exclude(level=None, light="").count() == (
+        len(panel.items) - 1
+    )
+    # the page carries the saved version: saving again is not taken for a stale page
+    assert response.context["form"]["version"].value() == "2"
+    data["board"] = "green"
+    check = client.post(url(panel, "score"), data | {"version": "2"})
+    assert check.templates[0].name == "panels/scoring_confirm.html"
 
 
 def test_submit_first_saves_the_draft_and_lists_the_scores_to_check(client):

@@ -7,6 +7,7 @@ input) are shown on the page, and nothing is written.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -90,17 +91,20 @@ def score(request, assessment: Assessment):
     # With an item left blank the service refuses the submission at once, naming each
     # (and writes nothing), so there is nothing to check yet.
     checking = posted.submitting and not confirmed(request)
-    if checking and any(i.value in (None, "") for i in posted.inputs().values()):
-        checking = False
+    # With an item left blank, Submit saves what was given as a draft (nothing typed is
+    # lost, even leaving without script) and names each blank item.
+    blanks = posted.submitting and any(i.value in (None, "") for i in posted.inputs().values())
     try:
         saved = member_scores_save(
             seat=seat,
             values=posted.inputs(),
             by=request.user,
             expected_version=posted.cleaned_data["version"],
-            submit=posted.submitting and not checking,
+            submit=posted.submitting and not checking and not blanks,
             items=[row.item for row in rows],
         )
+        if blanks:
+            return _blanks_named(request, assessment, rows=rows, posted=posted, saved=saved)
     except TransitionError as exc:
         messages.error(request, str(exc))
         return redirect(_url("panels:score", assessment))
@@ -130,6 +134,34 @@ def score(request, assessment: Assessment):
     return redirect(_url("panels:score", assessment))
 
 
+def _blanks_named(request, assessment: Assessment, *, rows, posted, saved: Seat):
+    """The page again after Submit with items left blank: the scores given are saved as a
+    draft (at ``saved``'s version, which the page now carries), and the service's refusal
+    to submit names each blank item."""
+    try:
+        with transaction.atomic():
+            member_scores_save(
+                seat=saved,
+                values=posted.inputs(),
+                by=request.user,
+                expected_version=saved.version,
+                submit=True,
+                items=[row.item for row in rows],
+            )
+    except ValidationError as exc:
+        data = request.POST.copy()
+        data["version"] = str(saved.version)
+        return _scoring_page(
+            request,
+            assessment,
+            seat=saved,
+            data=data,
+            refusal=exc,
+            summary_title="Your scores were saved as a draft, but not submitted",
+        )
+    return redirect(_url("panels:score", assessment))  # the page shows what is stored
+
+
 def _scoring_page(
     request,
     assessment: Assessment,
@@ -138,6 +170,7 @@ def _scoring_page(
     data=None,
     refusal: ValidationError = None,
     stale_since: int | None = None,
+    summary_title: str = "",
 ):
     """The scoring page: the saved scores, or (``data``) what was posted, with its errors
     and the service's ``refusal`` beside the fields they are about; ``stale_since``: the
@@ -167,6 +200,7 @@ def _scoring_page(
             "form": form,
             "editable": editable,
             "show_panel": seat.submitted_at is not None,
+            "summary_title": summary_title or "Nothing was saved",
         },
     )
 
