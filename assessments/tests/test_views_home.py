@@ -521,6 +521,27 @@ def test_home_calls_a_held_back_report_a_draft_after_publication(client):
     assert rows(response, "board")[0][3] == (
         "Results (draft) for 2009-10 · Download (PDF): draft for 2009-10"
     )
+    # the public walk: the stage read "Factual-accuracy check", as if nothing were wrong
+    assert rows(response, "board")[0][1] == "Held back: a comment to answer"
+
+
+def test_home_calls_a_round_past_its_publication_time_published(client):
+    """Before the notices move the stage on, the results are out: the public walk read
+    "Factual-accuracy check" beside "Results · Download (PDF)"."""
+    pct = PCTFactory(ods_code="5PG")
+    round_ = AssessmentRoundFactory(
+        slug="2009-10", published_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    AssessmentFactory(pct=pct, round=round_, stage=Stage.FACTUAL_ACCURACY)
+    RegionReviewFactory(
+        round=round_,
+        sha=pct.sha,
+        status="confirmed",
+        factual_accuracy_closes=timezone.now() - datetime.timedelta(days=1),
+    )
+    client.force_login(board_of(pct))
+
+    assert rows(client.get("/"), "board")[0][1] == "Published"
 
 
 @pytest.mark.parametrize("n", [1, 3])
