@@ -80,6 +80,19 @@ def test_the_table_sorts_by_region(client, demo, sort, first, last):
 
 
 @pytest.mark.django_db
+def test_a_filtered_table_names_its_region_and_a_first_round_has_no_change_to_sort(client, demo):
+    """The public walk: "17 PCTs; sorted by rank" never said which region, and 2008-09's
+    caption claimed a sort by change, a column it does not have."""
+    filtered = client.get(URL.format("2008-09") + "?sha=Q34").content.decode()
+    change = client.get(URL.format("2008-09") + "?sort=-change")
+
+    assert "PCTs of West Midlands; sorted by rank</caption>" in filtered
+    assert change.context["sort"] == "rank"
+    assert "; sorted by rank</caption>" in change.content.decode()
+    assert '"Change" compares' not in change.content.decode()
+
+
+@pytest.mark.django_db
 def test_a_light_sorts_green_first_then_red_first(client, demo):
     points = {"green": 2, "amber": 1, "red": 0}
     down = [

@@ -65,6 +65,9 @@ def league_rows(request, round_: AssessmentRound, columns: list[str]):
     pattern = request.GET.get("pattern", "")
     pattern = pattern if pattern in PATTERNS else ""
     sort = league_sort(request.GET.get("sort", "rank"), columns)
+    previous = round_.previous
+    if sort.removeprefix("-") == "change" and not (previous and previous.is_published()):
+        sort = "rank"  # no previous round compared, no Change column to sort by
     league = kept_league(
         round_=round_,
         columns=columns,
@@ -271,6 +274,10 @@ def league_table(request, round_: AssessmentRound):
             "patterns": [(code, label) for code, (label, _test) in PATTERNS.items()],
             "pattern_label": PATTERNS[info["pattern"]][0] if info["pattern"] else "",
             "competency_key": key,
+            # One region's rows (filtered, or SHA staff's own before publication): named.
+            "region_name": next(
+                (sha["name"] for sha in shas if [sha["ods_code"]] == info["sha_codes"]), ""
+            ),
             "sort_label": _sort_label(info["sort"], key),
             "headers": {name: _sort_header(info["sort"], name) for name in SORT_LABELS_ALL},
             "competency_headers": [
