@@ -54,6 +54,16 @@ class Change:
         )
 
 
+def _column_letter(index: int) -> str:
+    """A spreadsheet's letters for the column at ``index`` (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
     """The header and rows of a CSV or XLSX file, every cell as text, without the
     apostrophe ``reports.exports`` puts before a CSV cell that looks like a formula."""
@@ -95,6 +105,20 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
             raise ImportRefused([f"{filename}: the file is empty."])
         header = [str(h).strip() for h in sheet.iloc[0].tolist()]
         body = sheet.iloc[1:].values.tolist()
+        # A sheet is as wide as its widest row: values under no header are refused, as
+        # in a CSV, rather than read as a column named "".
+        unnamed = [i for i, name in enumerate(header) if not name]
+        longer = [
+            f"{filename}: row {number}: a value in column "
+            f"{_column_letter(next(i for i in unnamed if str(row[i]).strip()))}, which has no "
+            "header; it would be lost."
+            for number, row in enumerate(body, start=2)
+            if unnamed and any(str(row[i]).strip() for i in unnamed)
+        ]
+        if longer:
+            raise ImportRefused(longer)
+        header = [name for name in header if name]
+        body = [[cell for i, cell in enumerate(row) if i not in unnamed] for row in body]
     else:
         raise ImportRefused([f"{filename}: use a .csv or .xlsx file."])
     records = [

@@ -186,6 +186,27 @@ def test_an_unreadable_file_is_refused_beside_the_field(demo, client, name, cont
 
 
 @pytest.mark.django_db
+def test_an_xlsx_with_values_under_no_header_names_the_row_and_column(demo, client):
+    """The verify walk: such a file got "column : '' — the column appears twice"."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["ods_code", "c1"])
+    book.active.append(["5NX", "3", None, "stray"])
+    content = io.BytesIO()
+    book.save(content)
+    client.force_login(demo_user("national"))
+
+    response = upload(client, content.getvalue(), name="t.xlsx")
+
+    assert response.context["form"].errors == {
+        "file": ["t.xlsx: row 2: a value in column D, which has no header; it would be lost."]
+    }
+
+
+@pytest.mark.django_db
 def test_a_file_over_the_size_limit_is_refused(demo, client, monkeypatch):
     monkeypatch.setattr("reports.forms.IMPORT_MAX_BYTES", 100)
     content = table(["5NX"])
