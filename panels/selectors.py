@@ -608,9 +608,11 @@ def account_serves_beyond_panels(person: Person) -> bool:
 
 
 def seats_at_work(person: Person) -> list[Seat]:
-    """The seats ``person`` holds on panels still forming, scoring or at consensus (by
+    """The seats ``person`` holds on panels still forming (from self-assessment on),
+    scoring or at consensus (by
     round, then PCT): where their deactivation holds a panel up. One query."""
-    stages = [Stage.PANEL_FORMATION, Stage.SCORING, Stage.CONSENSUS]
+    # a panel may be formed while its PCT is still at self-assessment
+    stages = [Stage.SELF_ASSESSMENT, Stage.PANEL_FORMATION, Stage.SCORING, Stage.CONSENSUS]
     seats = Seat.objects.filter(person=person, panel__assessment__stage__in=stages)
     return list(
         seats.select_related(

@@ -411,6 +411,19 @@ def test_deactivating_a_person_never_locks_out_an_account_with_other_roles(clien
     assert holder.is_active
 
 
+def test_a_person_without_an_address_is_told_to_add_one_not_offered_invite(client, world):
+    """The SHA walk: an *Invite* button that then refused, "has no e-mail address"."""
+    bob = world["bob"]  # no e-mail address
+    bob.email = ""
+    bob.save(update_fields=["email"])
+    client.force_login(world["national"])
+
+    page = client.get(f"/people/{bob.pk}/").content.decode()
+
+    assert 'data-test="no-email"' in page and f'href="/people/{bob.pk}/edit/">add one</a>' in page
+    assert f'action="/people/{bob.pk}/invite/"' not in page
+
+
 def test_person_invite_refused_for_a_deactivated_person(client, world):
     ann = world["ann"]
     client.force_login(world["staff_a"])

@@ -841,6 +841,22 @@ def test_adjust_in_place_answers_the_changed_cell_and_saves_with_history(client,
     assert list(client.get(url(region.round, region.sha)).context["messages"]) == []
 
 
+def test_setting_a_rating_back_to_the_panels_value_says_so(client, region):
+    """The SHA walk read "now 2 (the panel's 2 is kept)"."""
+    rating = c1_rating(region.assessments[0])  # level 2
+    client.force_login(staff_of(region.sha))
+    adjust_url = url(region.round, region.sha, f"adjust/{rating.pk}/")
+    client.post(adjust_url, {"value": "3", "reason": "First look.", "version": "1"})
+
+    back = client.post(
+        adjust_url,
+        {"value": "2", "reason": "On reflection.", "version": "2"},
+        headers={"accept": "application/json"},
+    )
+
+    assert back.json()["message"] == "PCT 0, 1. Competency 1: back to the panel's 2."
+
+
 def test_adjust_in_place_refuses_a_stale_version_with_the_current_value(client, region):
     rating = c1_rating(region.assessments[0])
     client.force_login(staff_of(region.sha))

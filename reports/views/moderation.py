@@ -285,7 +285,11 @@ def adjust(request, region: RegionRound, rating_id: int):
         rating = _region_rating(region, rating_id)  # as it is now
     else:
         ok, status = True, 200
-        message = f"{where}: now {rating.value} (the panel's {panel_value} is kept)."
+        message = (
+            f"{where}: back to the panel's {panel_value}."
+            if str(rating.value) == str(panel_value)
+            else f"{where}: now {rating.value} (the panel's {panel_value} is kept)."
+        )
     if _wants_fragment(request):
         data = _moderation(region) if ok else None  # the figures of the new version
         return _fragment(rating, ok=ok, message=message, status=status, data=data)
@@ -326,6 +330,10 @@ def sign_off(request, region: RegionRound):
                 "on its cross-check page.",
                 button=f"Confirm and sign off {sha.name}",
                 back=_page(round_, sha) + "#sign-off-heading",
+                context={
+                    "undo_note": "If something needs another look, the national team can "
+                    "send the region back to you."
+                },
             )
         region_sign_off(round_=round_, sha=sha, by=request.user)
     except (ValidationError, TransitionError, ConflictError) as exc:
