@@ -599,11 +599,26 @@ def page_rows(frame: pd.DataFrame, *, round_: AssessmentRound, columns: list[str
                     if total_change > 0
                     else f"({total_change})"
                 ),
+                # What "▲135 (+16)" says, for a screen reader.
+                "change_spoken": _change_spoken(change, total_change),
                 "to_next_rank_text": row.get("to_next_rank") or "—",
             }
         )
         rows.append(row)
     return rows
+
+
+def _change_spoken(change: int | None, total_change: int | None) -> str:
+    """``up 135 places, total up 16``; ``same place, total down 2``; "" with no change."""
+    if change is None:
+        return ""
+    places = f"{abs(change)} place{'s' if abs(change) != 1 else ''}"
+    text = f"up {places}" if change > 0 else f"down {places}" if change < 0 else "same place"
+    if total_change:
+        text += f", total {'up' if total_change > 0 else 'down'} {abs(total_change)}"
+    elif total_change == 0:
+        text += ", same total"
+    return text
 
 
 _FILES: Kept[bytes] = Kept("league table files", size=16, shared=True)

@@ -58,6 +58,11 @@ def test_a_second_click_on_a_header_turns_the_sort_round_and_says_which_way(clie
     assert '<th scope="col" class="num" aria-sort="descending"><a href="?sort=-change">' in html
     assert html.count("aria-sort=") == 1
     risers = [r["rank_change"] for r in first.context["rows"]]
+    # the public walk: "▲135 (+16)" had no words for a screen reader
+    top = first.context["rows"][0]
+    places = top["rank_change"]
+    assert top["change_spoken"].startswith(f"up {places} place{'s' if places != 1 else ''}")
+    assert f'<span class="visually-hidden">{top["change_spoken"]}</span>' in html
 
     second = client.get(URL.format("2009-10") + "?sort=-change")
 
@@ -378,3 +383,19 @@ def test_a_rating_changed_after_consensus_is_marked_with_the_panels_value(client
     assert changed.count() > 1
     assert sum(len(row["moderated"]) for row in rows.values()) == changed.count()
     assert response.content.decode().count('data-test="moderated"') == changed.count()
+
+
+@pytest.mark.parametrize(
+    ("change", "total", "spoken"),
+    [
+        (135, 16, "up 135 places, total up 16"),
+        (-1, -2, "down 1 place, total down 2"),
+        (0, 0, "same place, same total"),
+        (3, None, "up 3 places"),
+        (None, None, ""),
+    ],
+)
+def test_a_change_is_said_in_words(change, total, spoken):
+    from reports.tables import _change_spoken
+
+    assert _change_spoken(change, total) == spoken
