@@ -164,6 +164,30 @@ def test_person_add_offers_staff_only_their_regions_organisations(client, world)
     assert Person.objects.filter(full_name="Sly").count() == 0
 
 
+def test_adding_someone_who_may_sit_in_no_seat_warns_and_says_who_can_fix_it(client, world):
+    """The SHA walk: a Kaiser Permanente chief executive was saved with "Seats they may
+    hold: None", and staff may not edit a reviewer from outside the NHS."""
+    client.force_login(world["staff_a"])
+
+    response = client.post(
+        "/people/add/",
+        {
+            "full_name": "Kim Wrongrole",
+            "organisation": f"ext-{world['kaiser'].pk}",
+            "job_role": JobRole.CHIEF_EXECUTIVE,
+        },
+        follow=True,
+    )
+
+    said = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert said[-1] == (
+        "warning",
+        "Kim Wrongrole may sit in no seat as chief executive of Kaiser Permanente: each seat "
+        "takes certain roles. Check the job role: only the national team changes a reviewer "
+        "from outside the NHS, so ask them.",
+    )
+
+
 def test_person_add_refuses_an_address_of_someone_else_on_the_list(client, world):
     """Two people of one address could never both be invited: refused, naming the other."""
     client.force_login(world["staff_a"])

@@ -99,8 +99,27 @@ def person_add(request):
                 request,
                 f"{person.full_name} has been added. Invite them to give them an account.",
             )
+            _no_seat_warning(request, person)
             return redirect(_detail(person))
     return render(request, "panels/person_form.html", {"form": form, "person": None})
+
+
+def _no_seat_warning(request, person: Person) -> None:
+    """Said after a save when the person may hold no seat at all (a job role that fits none
+    of the five at their organisation): the list would offer them nowhere."""
+    if person_row(person).seat_types:
+        return
+    fix = (
+        "Check the job role: edit their details."
+        if request.user.has_perm("panels.change_person", person)
+        else "Check the job role: only the national team changes a reviewer from outside "
+        "the NHS, so ask them."
+    )
+    messages.warning(
+        request,
+        f"{person.full_name} may sit in no seat as {person.get_job_role_display().lower()} "
+        f"of {person.organisation}: each seat takes certain roles. {fix}",
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -167,6 +186,7 @@ def person_edit(request, person: Person):
             form.add_error(None, exc)
         else:
             messages.success(request, f"Changes to {person.full_name} saved.")
+            _no_seat_warning(request, person)
             return redirect(_detail(person))
     return render(request, "panels/person_form.html", {"form": form, "person": person})
 
