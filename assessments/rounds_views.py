@@ -323,7 +323,14 @@ def _item_page(request, found: RoundItem, form_class, save, template: str, **for
                 "longer be changed.",
             )
             return redirect(_framework_url(round_))
-        if form.is_valid():
+        current = framework_item_version(round_, found.item)
+        if not form.is_valid():
+            if (form.cleaned_data.get("version") or 0) != current:
+                # Said now with the fields' own errors, not after they are put right.
+                form = kept_on_conflict(
+                    form_class, request.POST, version=current, what=str(found.item), **form_kwargs
+                )
+        else:
             try:
                 changed = save(form, form.cleaned_data["version"] or 0)
             except FrameworkLockedError as exc:
@@ -340,7 +347,9 @@ def _item_page(request, found: RoundItem, form_class, save, template: str, **for
             except ValidationError as exc:
                 form_add_refusal(form, exc)
             else:
-                messages.success(request, f"Saved {found.item}: {changed} change(s).")
+                messages.success(
+                    request, f"Saved {found.item}: {changed} change{'s' if changed != 1 else ''}."
+                )
                 return redirect(_framework_url(round_))
     return render(
         request, template, {"round": round_, "item": found.item, "form": form, "editable": editable}

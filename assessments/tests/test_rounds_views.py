@@ -476,6 +476,26 @@ def test_a_second_windows_edit_of_a_competency_is_refused_with_its_typing_kept(
     assert competency.levels.get(level=1).descriptor == "Typed in the second window."
 
 
+def test_a_stale_edit_with_a_blank_field_says_both_at_once(client, new_round, national):
+    """The verify walk: the blank field was reported first, the stale page only on the
+    next save, and only the third save went through."""
+    client.force_login(national)
+    url = "/rounds/2010-11/framework/c1/"
+    shown = client.get(url).context["form"].initial["version"]
+    levels = {f"level_{n}": f"Descriptor {n}" for n in (1, 2, 3, 4)}
+    client.post(url, {"version": shown, "short_name": "Renamed", "statement": "S.", **levels})
+
+    refused = client.post(
+        url, {"version": shown, "short_name": "Competency 1", "statement": "", **levels}
+    )
+
+    form = refused.context["form"]
+    assert "statement" in form.errors
+    assert "changed since you opened this page" in " ".join(form.non_field_errors())
+    fixed = {k: form[k].value() for k in form.fields} | {"statement": "Filled in."}
+    assert client.post(url, fixed).status_code == 302  # the second save goes through
+
+
 def test_a_second_windows_edit_of_a_governance_area_is_refused(client, new_round, national):
     client.force_login(national)
     url = "/rounds/2010-11/framework/finance/"
