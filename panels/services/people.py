@@ -243,28 +243,23 @@ def _link_refusal(person: Person, account) -> str:
     cross-check the panels, never sits on one; SHA staff or a board's account is linked
     only to a person of that same SHA or PCT, so that the list does not hand one
     organisation's account to a person said to be of another."""
-    roles = list(Role.objects.filter(user=account).select_related("sha", "pct"))
     username = account.get_username()
-    for role in roles:
+    for role in Role.objects.filter(user=account).select_related("sha", "pct"):
         if role.kind == Role.Kind.NATIONAL:
             return (
                 f"{person.email} is the address of {username}, of the national assurance "
                 "team, who cross-check the panels: that account cannot sit on a panel. Use "
                 "the person's own address."
             )
-        if role.kind == Role.Kind.SHA_STAFF and person.sha_id != role.sha_id:
+        if role.kind == Role.Kind.SHA_STAFF:
+            held, same = f"one of the staff of {role.sha.name}", person.sha_id == role.sha_id
+        else:
+            held, same = f"of the board of {role.pct.name}", person.pct_id == role.pct_id
+        if not same:
             return (
-                f"{person.email} is the address of {username}, one of the staff of "
-                f"{role.sha.name}, but {person.full_name} is listed with "
-                f"{person.organisation}: use the person's own address, or correct their "
-                "organisation."
-            )
-        if role.kind == Role.Kind.PCT_BOARD and person.pct_id != role.pct_id:
-            return (
-                f"{person.email} is the address of {username}, of the board of "
-                f"{role.pct.name}, but {person.full_name} is listed with "
-                f"{person.organisation}: use the person's own address, or correct their "
-                "organisation."
+                f"{person.email} is the address of {username}, {held}, but "
+                f"{person.full_name} is listed with {person.organisation}: use the person's "
+                "own address, or correct their organisation."
             )
     return ""
 

@@ -68,6 +68,18 @@ class Region:
             Seat.objects.create(panel=panel, seat_type=seat_type, person=self.people[number])
         return panel
 
+    def last_years_panel(self, slug: str = "2008-09") -> AssessmentRound:
+        """A previous round (returned) whose panel of this PCT held ``people``: what *Copy
+        the panel* seats again."""
+        previous = AssessmentRoundFactory(slug=slug)
+        self.round.previous = previous
+        self.round.save(update_fields=["previous"])
+        last_year = self.assessment_in(previous, pct=self.pct, stage=Stage.PUBLISHED)
+        panel = Panel.objects.create(assessment=last_year)
+        for number, seat_type in self.seat_types.items():
+            Seat.objects.create(panel=panel, seat_type=seat_type, person=self.people[number])
+        return previous
+
     def assessment_in(self, round_, *, pct=None, stage=Stage.PANEL_FORMATION) -> Assessment:
         return AssessmentFactory(round=round_, pct=pct or PCTFactory(sha=self.sha_a), stage=stage)
 

@@ -165,20 +165,9 @@ def test_panel_seats_set_refuses_an_unknown_seat_number():
 # --- Copying from the previous round -----------------------------------------------------
 
 
-def previous_round_panel(region):
-    previous = AssessmentRoundFactory(slug="2008-09")
-    region.round.previous = previous
-    region.round.save(update_fields=["previous"])
-    last_year = region.assessment_in(previous, pct=region.pct, stage=Stage.PUBLISHED)
-    panel = Panel.objects.create(assessment=last_year)
-    for number, seat_type in region.seat_types.items():
-        Seat.objects.create(panel=panel, seat_type=seat_type, person=region.people[number])
-    return previous
-
-
 def test_panel_copy_previous_copies_the_eligible_and_reports_the_others():
     region = build_region()
-    previous_round_panel(region)
+    region.last_years_panel()
     # Since last year, seat 2's holder became a chief executive, and seat 5's moved to a
     # PCT in the assessed PCT's own SHA.
     region.people[2].job_role = JobRole.CHIEF_EXECUTIVE
@@ -230,7 +219,7 @@ def test_panel_copy_previous_refused_without_a_previous_panel():
 
 def test_panel_copy_previous_refused_once_scoring_has_opened():
     region = build_region(stage=Stage.SCORING)
-    previous_round_panel(region)
+    region.last_years_panel()
 
     with pytest.raises(TransitionError):
         panel_copy_previous(assessment=region.assessment, by=None)
@@ -374,7 +363,7 @@ def test_panel_seats_set_stale_version_writes_no_seat_change():
 
 def test_panel_copy_previous_writes_seat_changes_as_copied():
     region = build_region()
-    previous_round_panel(region)
+    region.last_years_panel()
     user = UserFactory()
 
     panel_copy_previous(assessment=region.assessment, by=user)

@@ -13,7 +13,6 @@ from assessments.models import Role, Stage
 from panels.models import JobRole, Panel, Seat, SeatChange
 from panels.tests.formation_builders import build_region, person
 from tests.factories import (
-    AssessmentRoundFactory,
     PCTFactory,
     RatingChangeFactory,
     RoleFactory,
@@ -286,13 +285,7 @@ def test_formation_region_shows_the_reciprocal_warning(client):
 
 def test_copy_previous_seats_last_years_panel(client):
     region = build_region()
-    previous = AssessmentRoundFactory(slug="2008-09")
-    region.round.previous = previous
-    region.round.save(update_fields=["previous"])
-    last_year = region.assessment_in(previous, pct=region.pct, stage=Stage.PUBLISHED)
-    panel = Panel.objects.create(assessment=last_year)
-    for number, seat_type in region.seat_types.items():
-        Seat.objects.create(panel=panel, seat_type=seat_type, person=region.people[number])
+    region.last_years_panel()
     region.people[4].job_role = JobRole.OTHER
     region.people[4].save(update_fields=["job_role"])
     client.force_login(staff_of(region.sha_a))
@@ -311,13 +304,7 @@ def test_copy_previous_over_seats_already_saved_asks_first_naming_each(client):
     """The SHA walk: Copy replaced three members chosen and saved a minute before, without
     a word."""
     region = build_region()
-    previous = AssessmentRoundFactory(slug="2008-09")
-    region.round.previous = previous
-    region.round.save(update_fields=["previous"])
-    last_year = region.assessment_in(previous, pct=region.pct, stage=Stage.PUBLISHED)
-    panel = Panel.objects.create(assessment=last_year)
-    for number, seat_type in region.seat_types.items():
-        Seat.objects.create(panel=panel, seat_type=seat_type, person=region.people[number])
+    region.last_years_panel()
     chosen = person(
         JobRole.MEDICAL_DIRECTOR,
         pct=region.other_pct_a,
