@@ -5,7 +5,7 @@ import pytest
 
 from assessments.models import Role, Stage
 from panels.eligibility import seat_types_open_to
-from panels.models import Panel, Seat, SeatChange
+from panels.models import Seat, SeatChange
 from panels.selectors import eligible_people
 from panels.services.formation import (
     SeatRefused,
@@ -15,7 +15,7 @@ from panels.services.formation import (
     panel_seats_set,
 )
 from panels.tests.formation_builders import build_region
-from tests.factories import AssessmentRoundFactory, RoleFactory, UserFactory
+from tests.factories import RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -76,13 +76,7 @@ def test_a_deactivated_holder_keeps_their_seat_but_scoring_does_not_open():
 
 def test_panel_copy_previous_skips_a_deactivated_holder():
     region = build_region()
-    previous = AssessmentRoundFactory(slug="2008-09")
-    region.round.previous = previous
-    region.round.save(update_fields=["previous"])
-    last_year = region.assessment_in(previous, pct=region.pct, stage=Stage.PUBLISHED)
-    old_panel = Panel.objects.create(assessment=last_year)
-    for number, seat_type in region.seat_types.items():
-        Seat.objects.create(panel=old_panel, seat_type=seat_type, person=region.people[number])
+    region.last_years_panel()
     _deactivate(region.people[4])
 
     result = panel_copy_previous(assessment=region.assessment, by=UserFactory())
