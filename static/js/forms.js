@@ -21,7 +21,8 @@
  *    so that keyboard users can scroll it (scrollRegions).
  * 4. A form that takes a while (form[data-busy]: a file of a thousand board accounts, say)
  *    says so once sent, in a status line with its data-busy text, and its buttons are
- *    disabled so that it is not sent twice (busyForms).
+ *    disabled so that it is not sent twice (busyForms). Brought back by the browser's Back
+ *    button from its cache, the form is ready to send again.
  */
 (function () {
   "use strict";
@@ -183,7 +184,21 @@
     });
   }
 
+  // A page restored from the browser's back-forward cache comes back as it was left: sent,
+  // with its buttons disabled. Going Back to it means starting again, so it is made ready.
+  function readyAgain(form) {
+    form.querySelectorAll("[data-test='busy']").forEach(function (status) { status.remove(); });
+    form.querySelectorAll("[data-busy-disabled]").forEach(function (button) {
+      button.disabled = false;
+      button.removeAttribute("data-busy-disabled");
+    });
+  }
+
   function busyForms() {
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) { return; }
+      document.querySelectorAll("form[data-busy]").forEach(readyAgain);
+    });
     document.querySelectorAll("form[data-busy]").forEach(function (form) {
       form.addEventListener("submit", function () {
         if (form.querySelector("[data-test='busy']")) { return; }
@@ -196,7 +211,9 @@
         // Once this submission has left: a button disabled before it would not be sent.
         window.setTimeout(function () {
           form.querySelectorAll("button[type='submit'], input[type='submit']").forEach(function (button) {
+            if (button.disabled) { return; }
             button.disabled = true;
+            button.setAttribute("data-busy-disabled", "");
           });
         }, 0);
       });

@@ -200,6 +200,13 @@ def test_a_long_form_says_it_is_working_and_is_not_sent_twice(page, demo_data):
     expect(confirm.locator("[data-test=busy]")).to_contain_text("Giving 1 board account")
     expect(confirm.get_by_role("button").first).to_be_disabled()
 
+    # The browser's Back button brings a page back from its cache as it was left: sent.
+    # (Playwright's Chromium keeps no such cache, so the event it fires is sent here.)
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+
+    expect(confirm.get_by_role("button").first).to_be_enabled()
+    expect(confirm.locator("[data-test=busy]")).to_have_count(0)
+
 
 def test_typing_in_an_older_window_does_not_blank_a_value_saved_in_this_one(page, demo_data):
     """The chair walk: a second, older tab's typing was kept as the whole form, so this
