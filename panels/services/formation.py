@@ -299,13 +299,20 @@ def copy_replacements(*, assessment: Assessment) -> list[tuple[Seat, Person | No
     ]
 
 
-def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) -> CopyResult:
+def panel_copy_previous(
+    *,
+    assessment: Assessment,
+    by: AbstractBaseUser | None,
+    expected_version: int | None = None,
+) -> CopyResult:
     """Seat last round's panel of the same PCT again, as a starting point.
 
     Each previous holder who is still eligible is copied into the same seat; the others
     are reported in ``skipped`` (with the reason) and their seats keep their current
     holder. Refused (``ValidationError``) when there is no previous round or panel;
-    ``TransitionError`` once scoring has opened.
+    ``TransitionError`` once scoring has opened; ``ConflictError`` when the panel is no
+    longer at ``expected_version`` (the one the check page listing the seats it replaces
+    was made from: they changed since).
     """
     _check_seats_may_change(assessment)
     round_ = assessment.round
@@ -316,6 +323,12 @@ def panel_copy_previous(*, assessment: Assessment, by: AbstractBaseUser | None) 
         raise ValidationError(f"{assessment.pct} had no panel in {round_.previous} to copy from.")
     panel = panel_ensure(assessment=assessment)
     panel.refresh_from_db(fields=["version"])
+    if expected_version is not None and panel.version != expected_version:
+        raise ConflictError(
+            "The panel changed since you checked it (its seats were saved in another "
+            "window): nothing was copied. Check what copying would replace again.",
+            current=panel,
+        )
     current = {seat.seat_type.number: seat.person for seat in _seats(panel)}
     wanted, skipped = _copy_plan(assessment, previous_seats, current)
     _seats_set(

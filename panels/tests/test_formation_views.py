@@ -11,6 +11,7 @@ from django.utils.html import escape
 from assessments.form_errors import summary_entries
 from assessments.models import Role, Stage
 from panels.models import JobRole, Panel, Seat, SeatChange
+from panels.services.formation import panel_seats_set
 from panels.tests.formation_builders import build_region, person
 from tests.factories import (
     PCTFactory,
@@ -323,7 +324,36 @@ def test_copy_previous_over_seats_already_saved_asks_first_naming_each(client):
         "Bob Medic."
     )
     assert holders(region)[2] == chosen  # asking changes nothing
-    client.post(url(region, "copy-previous"), {"confirm": "1"})
+    client.post(url(region, "copy-previous"), dict(check.context["carry"]) | {"confirm": "1"})
+    assert holders(region) == region.people
+
+
+def test_copy_previous_confirmed_after_a_colleague_changed_the_seats_asks_again(client):
+    """The confirmation carries the panel's version: a seat chosen in another window
+    between the check page and the confirmation is not copied over unseen."""
+    region = build_region()
+    region.last_years_panel()
+    chosen = person(JobRole.MEDICAL_DIRECTOR, pct=region.other_pct_a, name="Zoe Chosen")
+    later = person(JobRole.MEDICAL_DIRECTOR, pct=region.other_pct_a, name="Yan Later")
+    now = Panel.objects.create(assessment=region.assessment)
+    Seat.objects.create(panel=now, seat_type=region.seat_types[2], person=chosen)
+    client.force_login(staff_of(region.sha_a))
+    check = client.post(url(region, "copy-previous"))
+    panel_seats_set(panel=now, people={2: later}, by=None, expected_version=now.version)
+
+    again = client.post(
+        url(region, "copy-previous"), dict(check.context["carry"]) | {"confirm": "1"}
+    )
+
+    assert holders(region)[2] == later  # nothing copied
+    assert [str(m) for m in again.context["messages"]] == [
+        "The panel changed since you checked it (its seats were saved in another window): "
+        "nothing was copied. Check what copying would replace again."
+    ]
+    assert again.context["happens"][0] == (
+        "Seat 2 (PEC chair or medical director of another PCT): Yan Later is replaced by Bob Medic."
+    )
+    client.post(url(region, "copy-previous"), dict(again.context["carry"]) | {"confirm": "1"})
     assert holders(region) == region.people
 
 

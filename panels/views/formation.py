@@ -259,28 +259,28 @@ def _open_refused(request, assessment: Assessment, exc: ValidationError):
 @view_access("panels.form_panel", lookup=panel_assessment)
 def copy_previous(request, assessment: Assessment):
     """Seat last year's panel again. When that would take a seat from someone chosen and
-    saved already, a check page lists each such seat first."""
+    saved already, a check page lists each such seat first; it carries the panel's version,
+    so that confirming copies over exactly the seats it listed (a change since brings the
+    check page again)."""
     back = _back(request, _url("panels:formation_panel", assessment))
     previous = assessment.round.previous
-    replaced = copy_replacements(assessment=assessment)
-    if replaced and not confirmed(request):
-        return confirmation_page(
-            request,
-            title=f"Copy the panel of {previous.slug} over the seats already chosen?",
-            happens=[
-                f"Seat {seat.seat_type.number} ({seat.seat_type.name}): {seat.person.full_name} "
-                + (f"is replaced by {new.full_name}." if new else "is left empty.")
-                for seat, new in replaced
-            ]
-            + ["The other seats keep their holders unless last year's panel fills them."],
-            told="Nobody is told: members are e-mailed when scoring opens.",
-            button=f"Confirm and copy the panel of {previous.slug}",
-            back=back,
-            carry={"next": request.POST.get("next", "")},
-        )
+    expected = None
+    if confirmed(request):
+        expected = checked_version(request)
+    else:
+        replaced = copy_replacements(assessment=assessment)
+        if replaced:
+            return _copy_check(request, assessment, replaced, back=back)
     try:
-        result = panel_copy_previous(assessment=assessment, by=request.user)
-    except (TransitionError, ConflictError, ValidationError) as exc:
+        result = panel_copy_previous(
+            assessment=assessment, by=request.user, expected_version=expected
+        )
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+        replaced = copy_replacements(assessment=assessment)
+        if replaced:
+            return _copy_check(request, assessment, replaced, back=back)
+    except (TransitionError, ValidationError) as exc:
         for message in refusal_messages(exc):
             messages.error(request, message)
     else:
@@ -293,6 +293,25 @@ def copy_previous(request, assessment: Assessment):
         for message in result.skipped:
             messages.warning(request, f"Not copied: {message}")
     return redirect(back)
+
+
+def _copy_check(request, assessment: Assessment, replaced, *, back: str):
+    """The check page naming each saved seat that copying last year's panel would take."""
+    previous = assessment.round.previous
+    return confirmation_page(
+        request,
+        title=f"Copy the panel of {previous.slug} over the seats already chosen?",
+        happens=[
+            f"Seat {seat.seat_type.number} ({seat.seat_type.name}): {seat.person.full_name} "
+            + (f"is replaced by {new.full_name}." if new else "is left empty.")
+            for seat, new in replaced
+        ]
+        + ["The other seats keep their holders unless last year's panel fills them."],
+        told="Nobody is told: members are e-mailed when scoring opens.",
+        button=f"Confirm and copy the panel of {previous.slug}",
+        back=back,
+        carry={"next": request.POST.get("next", ""), "version": str(replaced[0][0].panel.version)},
+    )
 
 
 @require_POST
