@@ -149,8 +149,8 @@ def name_and_email_checked(full_name: str, email: str) -> tuple[str, str]:
         errors["full_name"] = ["Enter their full name."]
     elif has_controls(full_name):
         errors["full_name"] = [
-            "Enter their name without control characters or direction marks (such as NUL "
-            "or a right-to-left override)."
+            "Enter their name without control characters, direction marks or invisible "
+            "characters (such as NUL, a right-to-left override or a zero-width space)."
         ]
     elif len(full_name) > FULL_NAME_MAX:
         errors["full_name"] = [f"Enter a name of at most {FULL_NAME_MAX} characters."]

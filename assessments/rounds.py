@@ -90,8 +90,8 @@ def _name_checked(raw: str) -> str:
     if has_controls(name):
         raise ValidationError(
             {
-                "name": "Write the name without control characters or direction marks "
-                "(such as a bell or a right-to-left override)."
+                "name": "Write the name without control characters, direction marks or invisible "
+                "characters (such as a bell, a right-to-left override or a zero-width space)."
             }
         )
     return name

@@ -10,15 +10,20 @@ def visible(text: str) -> bool:
     return any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc", "Zs") for c in text)
 
 
-# Directional overrides and isolates: they reverse how the rest of a line reads, so a name
-# that others read (a round's, a person's) is refused with them.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# The two joiners are letters' business in Persian, the Indic scripts and emoji. Every other
+# invisible format character (a zero-width space, a byte-order mark, a direction mark or
+# override, which reverses how the rest of a line reads) only hides what a name really is.
+JOINERS = frozenset("\u200c\u200d")
 
 
 def has_controls(text: str) -> bool:
-    """Whether ``text`` holds control characters (NUL, a bell, a tab) or direction
-    overrides: nothing a one-line name shown to others should carry."""
-    return any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in text)
+    """Whether ``text`` holds control characters (NUL, a bell, a tab) or invisible format
+    characters other than the joiners (a right-to-left override, a zero-width space):
+    nothing a one-line name shown to others should carry."""
+    return any(
+        unicodedata.category(c) == "Cc" or (unicodedata.category(c) == "Cf" and c not in JOINERS)
+        for c in text
+    )
 
 
 # Letters that Unicode does not decompose into a plain letter and a mark, so that NFKD and

@@ -526,8 +526,9 @@ def test_a_file_refuses_at_the_preview_what_confirming_would_refuse(client, worl
         f"boards.csv: row 3, column email: staff.b@example.nhs.uk ({world['staff_b'].username}) "
         "is one of the staff of SHA Beta, who assess PCTs: the same account cannot also act "
         "for a PCT's board. Use the person's other address, or take that access away first.",
-        "boards.csv: row 4, column full_name: Enter their name without control characters "
-        "or direction marks (such as NUL or a right-to-left override).",
+        "boards.csv: row 4, column full_name: Enter their name without control characters, "
+        "direction marks or invisible characters (such as NUL, a right-to-left override or "
+        "a zero-width space).",
         "boards.csv: row 7, column full_name: SAME@example.nhs.uk is Sam Same in row 6; one "
         "address is one person's account",
     ]

@@ -103,7 +103,9 @@ def test_round_create_refuses_consecutive_years_no_round_could_run_in(last_year,
     assert AssessmentRound.objects.count() == 1
 
 
-@pytest.mark.parametrize("name", ["A\x07bell", "WCC assurance\u202e 2010/11"])
+@pytest.mark.parametrize(
+    "name", ["A\x07bell", "WCC assurance\u202e 2010/11", "WCC\u200b assurance 2010/11"]
+)
 def test_round_names_refuse_control_characters_and_direction_marks(last_year, national, name):
     """The real-year walk: a bell and a right-to-left override were stored as the name
     boards and the public read."""
@@ -113,8 +115,8 @@ def test_round_names_refuse_control_characters_and_direction_marks(last_year, na
         round_rename(round_=last_year, name=name, by=national)
 
     message = (
-        "Write the name without control characters or direction marks (such as a bell or a "
-        "right-to-left override)."
+        "Write the name without control characters, direction marks or invisible characters "
+        "(such as a bell, a right-to-left override or a zero-width space)."
     )
     assert created.value.message_dict == renamed.value.message_dict == {"name": [message]}
     assert AssessmentRound.objects.count() == 1

@@ -83,8 +83,9 @@ def _name_checked(full_name: str) -> str:
     if has_controls(full_name):
         raise ValidationError(
             {
-                "full_name": "Enter their name without control characters or direction "
-                "marks (such as NUL or a right-to-left override)."
+                "full_name": "Enter their name without control characters, direction marks "
+                "or invisible characters (such as NUL, a right-to-left override or a "
+                "zero-width space)."
             }
         )
     return full_name

@@ -120,11 +120,15 @@ def test_create_user_without_a_role_makes_a_panel_member():
         (["--organisation", "Nowhere"], "--organisation: no organisation outside the NHS"),
         (
             ["--role", "national", "--full-name", "a\x01b"],
-            "--full-name: write the name without control characters or direction marks",
+            "--full-name: write the name without control characters, direction marks or",
         ),
         (
             ["--sha", "Q34", "--full-name", "Ann \u202eBell"],
-            "--full-name: write the name without control characters or direction marks",
+            "--full-name: write the name without control characters, direction marks or",
+        ),
+        (
+            ["--sha", "Q34", "--full-name", "Ann\ufeffBell"],
+            "--full-name: write the name without control characters, direction marks or",
         ),
     ],
 )

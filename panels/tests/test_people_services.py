@@ -34,7 +34,7 @@ def test_person_create_refuses_two_organisations_and_writes_nothing():
     assert PersonChange.objects.count() == 0
 
 
-@pytest.mark.parametrize("name", ["Ann\x07 Bell", "Ann \u202eRight-to-left"])
+@pytest.mark.parametrize("name", ["Ann\x07 Bell", "Ann \u202eRight-to-left", "Ann\u200b"])
 def test_person_create_and_update_refuse_control_characters_and_direction_marks(name):
     pct = PCTFactory()
     person = PersonFactory(full_name="Ann Plain", pct=pct)
@@ -51,14 +51,26 @@ def test_person_create_and_update_refuse_control_characters_and_direction_marks(
             call()
         assert excinfo.value.message_dict == {
             "full_name": [
-                "Enter their name without control characters or direction marks (such as "
-                "NUL or a right-to-left override)."
+                "Enter their name without control characters, direction marks or invisible "
+                "characters (such as NUL, a right-to-left override or a zero-width space)."
             ]
         }
 
     person.refresh_from_db()
     assert person.full_name == "Ann Plain"
     assert PersonChange.objects.count() == 0
+
+
+def test_a_name_may_hold_the_joiners_that_scripts_write_it_with():
+    """The zero-width non-joiner is part of how Persian spells "Mehrdad"; only the other
+    invisible characters are refused."""
+    name = "\u0645\u0647\u0631\u200c\u062f\u0627\u062f Karimi"
+
+    person = person_create(
+        full_name=name, email="", job_role="chief_executive", pct=PCTFactory(), by=None
+    )
+
+    assert person.full_name == name
 
 
 def test_username_for_spells_letters_that_do_not_decompose():

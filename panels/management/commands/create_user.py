@@ -85,8 +85,9 @@ class Command(BaseCommand):
             )
         if options["full_name"] and has_controls(options["full_name"]):
             raise CommandError(
-                "--full-name: write the name without control characters or direction marks "
-                "(such as NUL or a right-to-left override)."
+                "--full-name: write the name without control characters, direction marks or "
+                "invisible characters (such as NUL, a right-to-left override or a zero-width "
+                "space)."
             )
         sha = self._sha(options["sha"])
         pct = self._pct(options["pct"])
