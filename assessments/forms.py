@@ -1,7 +1,6 @@
 """The board's self-assessment and evidence upload."""
 
 import re
-from datetime import date
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from assessments.form_errors import MarksInvalid, VisibleTextField
 from assessments.models import (
+    AssessmentRound,
     DevelopmentPriority,
     EvidenceDocument,
     LocalOutcomePriority,
@@ -309,19 +309,23 @@ class DevelopmentPlanForm(forms.Form):
     # withdrawal from a page that showed another is refused, what was typed kept.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, round_: AssessmentRound, **kwargs):
         super().__init__(*args, **kwargs)
+        self.round = round_
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
 
     def clean_review_date(self):
-        """From 2000 to ten years ahead: 1900 or 2109 is a slip of the keyboard."""
+        """From the start of the round's year to ten years ahead: a plan for 2009-10
+        reviewed in 2001, or in 2109, is a slip of the keyboard."""
         value = self.cleaned_data["review_date"]
+        earliest = self.round.begins
         latest = timezone.localdate().replace(year=timezone.localdate().year + 10, day=1)
-        if not date(2000, 1, 1) <= value <= latest:
+        if not earliest <= value <= latest:
             raise forms.ValidationError(
-                f"Enter a review date from 1 January 2000 to {latest:%-d %B %Y}."
+                f"Enter a review date from {earliest:%-d %B %Y}, when {self.round.slug} "
+                f"began, to {latest:%-d %B %Y}."
             )
         return value
 

@@ -13,6 +13,8 @@ the panel's value beside the current one; every moderation change is a
 ``RatingChange`` row (who, when, old, new).
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -179,6 +181,11 @@ class AssessmentRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def begins(self) -> date:
+        """1 April of its first year (``2009-10``: 1 April 2009), when the NHS's year began."""
+        return date(int(self.slug[:4]), 4, 1)
 
     def is_published(self, now=None) -> bool:
         """Publication is on the clock: no job has to run for results to appear."""

@@ -440,18 +440,20 @@ def test_two_windows_on_one_plan_take_turns_and_the_later_keeps_its_typing(clien
     assert again.status_code == 302
 
 
-def test_a_review_date_far_from_now_is_refused(client, demo):
+@pytest.mark.parametrize("typed", ["1900-01-01", "2001-06-30", "2009-03-31"])
+def test_a_review_date_far_from_now_or_before_the_round_is_refused(client, demo, typed):
+    """The bad-input walk: a 2009-10 plan to be reviewed in 2001 was accepted."""
     client.force_login(demo_user("moderator.q30"))
 
     response = client.post(
         PLAN.format("2009-10", "5nd"),
-        {"owner": "O", "review_date": "1900-01-01", "p-TOTAL_FORMS": "0", "p-INITIAL_FORMS": "0"},
+        {"owner": "O", "review_date": typed, "p-TOTAL_FORMS": "0", "p-INITIAL_FORMS": "0"},
     )
 
     assert (
         response.context["form"]
         .errors["review_date"][0]
-        .startswith("Enter a review date from 1 January 2000 to ")
+        .startswith("Enter a review date from 1 April 2009, when 2009-10 began, to ")
     )
 
 

@@ -270,7 +270,7 @@ def development_plan(request, assessment: Assessment):
     if request.method == "POST" and "delete" in request.POST:
         return _withdraw(request, assessment, plan, back=back, page=page)
     if request.method == "POST":
-        form = DevelopmentPlanForm(request.POST)
+        form = DevelopmentPlanForm(request.POST, round_=assessment.round)
         formset = DevelopmentPriorityFormSet(
             request.POST, prefix="p", form_kwargs={"competencies": competencies}
         )
@@ -305,6 +305,7 @@ def development_plan(request, assessment: Assessment):
                     request.POST,
                     version=plan_version(assessment),
                     what="The development plan",
+                    round_=assessment.round,
                 )
             except ValidationError as exc:
                 _refusal_on_rows(exc, form, rows, given)
@@ -314,7 +315,9 @@ def development_plan(request, assessment: Assessment):
                 messages.success(request, f"{assessment.pct.name}: development plan saved.")
                 return redirect(development_page_of(assessment, request.user))
     else:
-        form = DevelopmentPlanForm(initial={**initial, "version": plan_version(assessment)})
+        form = DevelopmentPlanForm(
+            initial={**initial, "version": plan_version(assessment)}, round_=assessment.round
+        )
         formset = DevelopmentPriorityFormSet(
             initial=priorities + [{}] * max(3 - len(priorities), 1),
             prefix="p",
