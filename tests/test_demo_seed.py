@@ -1,6 +1,7 @@
 """The demo reproduces what was reported of both years (DOMAIN.md), and keeps its own rules."""
 
 import io
+import json
 import statistics
 from collections import Counter, defaultdict
 
@@ -21,6 +22,7 @@ from assessments.models import (
     SelfAssessmentRating,
 )
 from competencies.models import LIGHT_POINTS
+from panels.demo.texts import TEXTS_PATH
 from panels.models import MemberScore, Panel, Seat
 from reports.ranking import rank_rows
 
@@ -435,6 +437,16 @@ def test_demo_moderation_keeps_the_panels_value(demo):
         a.old_value == str(a.rating.panel_level) and a.new_value == str(a.rating.level) and a.reason
         for a in adjustments
     )
+    # Each reason agrees with the way the level moved (the public walk read "Raised: ..." on
+    # a rating moderation had lowered).
+    texts = json.loads(TEXTS_PATH.read_text())
+    reasons = texts["sha_adjustment_reasons"]
+    for a in adjustments:
+        way = "raised" if int(a.new_value) > int(a.old_value) else "lowered"
+        fitting = [r.replace("{sha}", a.rating.assessment.pct.sha.name) for r in reasons[way]]
+        either = [r.replace("{sha}", a.rating.assessment.pct.sha.name) for r in reasons["either"]]
+        assert a.reason in fitting + either, (way, a.reason)
+    assert {a.new_value > a.old_value for a in adjustments} == {True, False}
 
 
 @pytest.mark.django_db

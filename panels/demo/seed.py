@@ -604,7 +604,9 @@ def _agreed(b, cast, people, assessments, agreed, items, pcts) -> dict[str, int]
         sha = rating.assessment.pct.sha
         by = staff[f"moderator.{sha.ods_code.lower()}"]
         when = _on(ROUNDS["2008-09"]["moderation_due"], 14)
-        reason = b.texts.adjustment_reason(rng, sha=sha.name)
+        reason = b.texts.adjustment_reason(
+            rng, sha=sha.name, raised=rating.level > rating.panel_level
+        )
         adjustments.append(
             moderation_adjustment_row(
                 rating=rating,

@@ -88,5 +88,9 @@ class Texts:
     def internal_note(self, rng: random.Random) -> str:
         return rng.choice(self.data["member_notes"])
 
-    def adjustment_reason(self, rng: random.Random, *, sha: str) -> str:
-        return self._fill(rng.choice(self.data["sha_adjustment_reasons"]), sha=sha, pct="")
+    def adjustment_reason(self, rng: random.Random, *, sha: str, raised: bool) -> str:
+        """A moderator's reason that agrees with the way the level moved ("Raised: ..." is
+        never the reason for lowering it)."""
+        reasons = self.data["sha_adjustment_reasons"]
+        pool = reasons["either"] + reasons["raised" if raised else "lowered"]
+        return self._fill(rng.choice(pool), sha=sha, pct="")
