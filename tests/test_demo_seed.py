@@ -17,12 +17,13 @@ from assessments.models import (
     DevelopmentPlanChange,
     LocalOutcomePriority,
     ModerationAdjustment,
+    RatingChange,
     Role,
     SelfAssessment,
     SelfAssessmentRating,
 )
 from competencies.models import LIGHT_POINTS
-from panels.demo.texts import TEXTS_PATH
+from panels.demo.texts import TEXTS_PATH, Texts
 from panels.models import MemberScore, Panel, Seat
 from reports.ranking import rank_rows
 
@@ -447,6 +448,20 @@ def test_demo_moderation_keeps_the_panels_value(demo):
         either = [r.replace("{sha}", a.rating.assessment.pct.sha.name) for r in reasons["either"]]
         assert a.reason in fitting + either, (way, a.reason)
     assert {a.new_value > a.old_value for a in adjustments} == {True, False}
+    # The panel's rationale and its consensus history row give the panel's level, not the
+    # one moderation settled on.
+    for a in adjustments:
+        openers = [
+            Texts()._fill(o, pct=a.rating.assessment.pct.name, level=a.old_value)
+            for o in texts["level_openers"][a.old_value]
+        ]
+        assert any(a.rating.rationale.startswith(o) for o in openers), a.rating.rationale
+        agreed = RatingChange.objects.get(
+            assessment=a.rating.assessment_id,
+            competency=a.rating.competency_id,
+            source=RatingChange.Source.CONSENSUS,
+        )
+        assert agreed.new_value == a.old_value
 
 
 @pytest.mark.django_db

@@ -593,6 +593,24 @@ def _agreed(b, cast, people, assessments, agreed, items, pcts) -> dict[str, int]
     for rating in moderated:
         steps = [step for step in (1, 1, 1, -1) if 1 <= rating.level + step <= 3]
         rating.panel_level = rating.level + rng.choice(steps)
+    # What the panel wrote and agreed is its own level, not the one moderation settled on:
+    # the rationale and the consensus history row say the panel's (from a generator of their
+    # own, so that nothing else drawn changes).
+    agreed_rows = {
+        (h.assessment_id, h.competency_id): h
+        for h in history
+        if h.competency_id is not None and h.source == RatingChange.Source.CONSENSUS
+    }
+    for rating in moderated:
+        a = rating.assessment
+        rating.rationale = b.texts.competency_rationale(
+            b.rng_for("moderated", a.round.slug, a.pct.ods_code, rating.competency.number),
+            number=rating.competency.number,
+            level=rating.panel_level,
+            pct=a.pct.name,
+            sha=a.pct.sha.name,
+        )
+        agreed_rows[(a.pk, rating.competency_id)].new_value = str(rating.panel_level)
     AgreedRating.objects.bulk_create(rows, batch_size=1000)
     RatingChange.objects.bulk_create(history, batch_size=2000)
 
