@@ -261,11 +261,12 @@ def publication_notices_send(*, round_: AssessmentRound, now: datetime | None = 
 
 def released_notice_send(*, assessment: Assessment, by: AbstractBaseUser) -> int:
     """Publish a held-back PCT once its last factual-accuracy comment is answered after the
-    round's notices went (``comment_answer`` calls it): its stage moves to published and
-    its board is told (queued for the worker once the answer commits). Returns how many
-    messages were queued."""
+    round's notices went (``comment_answer`` calls it): its stage moves to published, its
+    board is told, and so is the national team, since the published tables change (the PCT
+    takes its place; others' ranks move). Queued for the worker once the answer commits.
+    Returns how many messages were queued."""
     round_ = assessment.round
-    if round_.publication_notified_at is None or not round_.is_published():
+    if not released_on_answer(assessment):
         return 0  # the round's own notices will include it
     assessment_advance(
         assessment=assessment,
@@ -277,7 +278,38 @@ def released_notice_send(*, assessment: Assessment, by: AbstractBaseUser) -> int
         "user", "pct"
     )
     messages = [_notice(round_, role) for role in roles if role.user.email]
+    national = Role.objects.filter(kind=Role.Kind.NATIONAL, user__is_active=True).select_related(
+        "user"
+    )
+    messages += [
+        _joined_notice(round_, assessment, role.user.email) for role in national if role.user.email
+    ]
     return mail_enqueue(messages=messages)
+
+
+def released_on_answer(assessment: Assessment) -> bool:
+    """Whether answering the PCT's last unanswered comment would publish its results at
+    once: the round's results are out and its notices went (before that, the round's
+    publication includes it)."""
+    round_ = assessment.round
+    return round_.publication_notified_at is not None and round_.is_published()
+
+
+def _joined_notice(round_: AssessmentRound, assessment: Assessment, email: str) -> Message:
+    table = reverse("reports:league_table", args=[round_.slug])
+    page = reverse("reports:pct_page", args=[assessment.pct.ods_code, round_.slug])
+    return (
+        f"{round_.name}: {assessment.pct.name} joins the published results",
+        f"{assessment.pct.name} was held back from the results of {round_.name}, published on "
+        f"{timezone.localtime(round_.published_at):%-d %B %Y at %H:%M}, by a factual-accuracy "
+        "comment. Its SHA staff have answered the last one, so its results are now published:"
+        " the league table, England's figures and the ranks of other PCTs changed with "
+        "them.\n\n"
+        f"Its results: {settings.SITE_URL}{page}\n"
+        f"The league table: {settings.SITE_URL}{table}\n",
+        settings.DEFAULT_FROM_EMAIL,
+        [email],
+    )
 
 
 def _notice(round_: AssessmentRound, role: Role) -> Message:

@@ -24,3 +24,22 @@ def world(db):
             for n, code in enumerate(AREAS, start=1)
         ],
     )
+
+
+@pytest.fixture
+def send_answer():
+    """SHA staff's answer to a board's comment through its check page: the answer's POST
+    (the check page, returned first), then the confirming one (returned second)."""
+
+    def send(client, comment, fields: dict, **post):
+        address = (
+            f"/reports/pct/{comment.assessment.pct.ods_code}/{comment.assessment.round.slug}/"
+            f"comments/{comment.pk}/answer/"
+        )
+        data = {f"c{comment.pk}-{name}": value for name, value in fields.items()}
+        check = client.post(address, data, **post)
+        assert check.status_code == 200, check.status_code
+        assert check.context["button"] == "Confirm and send the answer"
+        return check, client.post(address, dict(check.context["carry"]) | {"confirm": "1"}, **post)
+
+    return send

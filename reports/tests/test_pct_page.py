@@ -135,7 +135,9 @@ def test_board_sees_its_draft_in_its_window_without_rank_or_comparisons(
     assert 'data-test="comment-form"' in page
 
 
-def test_board_comments_and_staff_answer_with_a_changed_rating(client, confirmed_north_east):
+def test_board_comments_and_staff_answer_with_a_changed_rating(
+    client, confirmed_north_east, send_answer
+):
     target = rating("5ND", "2009-10", 3)
     new_level = 2 if target.level != 2 else 3
     login(client, "board.5nd")
@@ -157,12 +159,10 @@ def test_board_comments_and_staff_answer_with_a_changed_rating(client, confirmed
         page.content.decode()
     )
 
-    client.post(
-        PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/",
-        {
-            f"c{comment.pk}-response": "Agreed: the review is in the evidence.",
-            f"c{comment.pk}-value": str(new_level),
-        },
+    send_answer(
+        client,
+        comment,
+        {"response": "Agreed: the review is in the evidence.", "value": str(new_level)},
     )
 
     comment.refresh_from_db()
@@ -398,7 +398,13 @@ def test_a_held_back_boards_draft_after_publication_shows_its_own_points_and_tot
 
 
 def test_answer_that_releases_a_held_back_pct_is_saved_when_the_mail_server_fails(
-    client, confirmed_north_east, settings, mailoutbox, caplog, django_capture_on_commit_callbacks
+    client,
+    confirmed_north_east,
+    settings,
+    mailoutbox,
+    caplog,
+    django_capture_on_commit_callbacks,
+    send_answer,
 ):
     settings.EMAIL_BACKEND = "tests.mail.BrokenBackend"
     assessment = Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10")
@@ -418,10 +424,7 @@ def test_answer_that_releases_a_held_back_pct_is_saved_when_the_mail_server_fail
     # The on-commit callbacks (queueing, and with the tests' immediate backend, sending)
     # run on leaving the block: a failure there would escape as the request's error.
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/",
-            {f"c{comment.pk}-response": "Checked: the rating stands."},
-        )
+        _check, response = send_answer(client, comment, {"response": "Checked: the rating stands."})
 
     assert (response.status_code, response["Location"]) == (
         302,
@@ -431,7 +434,9 @@ def test_answer_that_releases_a_held_back_pct_is_saved_when_the_mail_server_fail
     assessment.refresh_from_db()
     assert (comment.response, assessment.stage) == ("Checked: the rating stands.", Stage.PUBLISHED)
     assert mailoutbox == []
-    assert given_up(caplog) == [demo_user("board.5nd").email]
+    # The board is told its results are out; the national team that the published tables
+    # changed (both given up on here, the answer kept).
+    assert given_up(caplog) == [demo_user("board.5nd").email, demo_user("national").email]
 
 
 def test_comment_without_an_item_is_shown_again_with_the_error_summary(
@@ -480,3 +485,90 @@ def test_a_stale_tabs_comment_after_no_comments_says_so_and_keeps_the_text(
     assert "closed on" not in page.split('data-test="comment-unsent"')[1][:400]
     assert "Line one.<br>The 2008 figure." in page
     assert not FactualAccuracyComment.objects.filter(assessment=assessment).exists()
+
+
+def test_an_answer_that_would_publish_a_held_back_pct_says_so_first_and_tells_national(
+    client, confirmed_north_east, send_answer, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The national walk: an answer changing a held-back PCT's rating after publication put
+    it into the published tables (125 other PCTs' ranks moved) with no check page, and the
+    national team was not told."""
+    target = rating("5ND", "2009-10", 5)
+    comment = FactualAccuracyComment.objects.create(
+        assessment=target.assessment,
+        rating=target,
+        comment="Wrong.",
+        raised_by=demo_user("board.5nd"),
+    )
+    AssessmentRound.objects.filter(slug="2009-10").update(
+        published_at=timezone.now() - datetime.timedelta(hours=1),
+        publication_notified_at=timezone.now(),
+    )
+    login(client, "moderator.q30")
+    new_level = 3 if target.level != 3 else 2
+    typed = {"response": "Agreed: the plan was approved in March.", "value": str(new_level)}
+
+    check = client.post(
+        PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/",
+        {f"c{comment.pk}-{k}": v for k, v in typed.items()},
+    )
+
+    happens = check.context["happens"]
+    assert happens[0] == (
+        "The board of County Durham reads your answer on this page: "
+        "\u201cAgreed: the plan was approved in March.\u201d"
+    )
+    assert happens[1].endswith(
+        f"changes from Level {target.level} to Level {new_level}; your answer is the reason, "
+        "in its history."
+    )
+    assert (
+        "its results are published at once, and the league table, England's figures and "
+        "the ranks of other PCTs change with them." in happens[2]
+    )
+    assert "the national team" in check.context["told"]
+    comment.refresh_from_db()
+    assert comment.response == ""  # asking changes nothing
+    # "Go back": the answer as typed, on the page.
+    back = client.get(PAGE.format("5nd", "2009-10"))
+    (form,) = [f for c, f in back.context["comments"] if c.pk == comment.pk]
+    assert form["response"].value() == typed["response"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_answer(client, comment, typed)
+
+    target.refresh_from_db()
+    assert target.level == new_level
+    assert target.assessment.stage == Stage.PUBLISHED
+    national = [m for m in mailoutbox if m.to == [demo_user("national").email]]
+    assert [m.subject for m in national] == [
+        "World Class Commissioning assurance 2009/10: County Durham joins the published results"
+    ]
+
+
+def test_an_answer_confirmed_after_the_rating_changed_elsewhere_is_refused_as_typed(
+    client, confirmed_north_east
+):
+    target = rating("5ND", "2009-10", 5)
+    comment = FactualAccuracyComment.objects.create(
+        assessment=target.assessment,
+        rating=target,
+        comment="Wrong.",
+        raised_by=demo_user("board.5nd"),
+    )
+    login(client, "moderator.q30")
+    address = PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/"
+    new_level = 3 if target.level != 3 else 2
+    check = client.post(
+        address, {f"c{comment.pk}-response": "It stands.", f"c{comment.pk}-value": new_level}
+    )
+    AgreedRating.objects.filter(pk=target.pk).update(version=target.version + 1)
+
+    refused = client.post(address, dict(check.context["carry"]) | {"confirm": "1"})
+
+    assert refused.status_code == 200
+    assert next(str(m) for m in refused.context["messages"]).startswith("Answer not saved.")
+    (form,) = [f for c, f in refused.context["comments"] if c.pk == comment.pk]
+    assert form["response"].value() == "It stands."
+    comment.refresh_from_db()
+    assert comment.response == ""

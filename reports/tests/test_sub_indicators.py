@@ -181,7 +181,9 @@ def confirmed_north_east(demo):
     return region_confirm(round_=round_, sha=sha, by=users.get(username="national"))
 
 
-def test_board_comments_on_a_sub_indicator_and_staff_change_it(client, confirmed_north_east):
+def test_board_comments_on_a_sub_indicator_and_staff_change_it(
+    client, confirmed_north_east, send_answer
+):
     target = sub_ratings("5ND").get(sub_indicator__area__code="finance", sub_indicator__number=3)
     new_light = "green" if target.light != "green" else "amber"
     login(client, "board.5nd")
@@ -196,13 +198,7 @@ def test_board_comments_on_a_sub_indicator_and_staff_change_it(client, confirmed
     )
     comment = target.assessment.factual_accuracy_comments.get()
     login(client, "moderator.q30")
-    client.post(
-        PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/",
-        {
-            f"c{comment.pk}-response": "Agreed: see the March plan.",
-            f"c{comment.pk}-value": new_light,
-        },
-    )
+    send_answer(client, comment, {"response": "Agreed: see the March plan.", "value": new_light})
 
     target.refresh_from_db()
     assert (target.light, target.panel_light != new_light) == (new_light, True)

@@ -13,9 +13,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import assessment_by_pct, view_access
+from assessments.confirmation import (
+    checked_version,
+    confirmation_page,
+    confirmed,
+    keep_typed,
+    typed_back,
+)
 from assessments.exceptions import (
     ConflictError,
     TransitionError,
@@ -32,6 +40,7 @@ from assessments.factual_accuracy import (
 )
 from assessments.forms import FactualAccuracyAnswerForm, FactualAccuracyCommentForm
 from assessments.models import AgreedRating, Assessment, FactualAccuracyComment
+from assessments.publication import released_on_answer
 from competencies.selectors import item_label
 
 
@@ -80,7 +89,12 @@ def _pct_page(request, assessment: Assessment, *, comment_form=None, answer=None
                     (
                         answer[1]
                         if answer is not None and answer[0] == c.pk
-                        else FactualAccuracyAnswerForm(rating=c.rating, prefix=f"c{c.pk}")
+                        else FactualAccuracyAnswerForm(
+                            rating=c.rating,
+                            prefix=f"c{c.pk}",
+                            # Back from the answer's check page: the answer as typed.
+                            initial=typed_back(request, f"answer:{c.pk}"),
+                        )
                     )
                     if may_answer and not c.response
                     else None,
@@ -136,6 +150,9 @@ def comment(request, assessment: Assessment):
 @require_POST
 @view_access("reports.view_pct_report", lookup=assessment_by_pct, change="reports.answer_comments")
 def answer(request, assessment: Assessment, comment_id: int):
+    """SHA staff answer a board's comment: the first POST shows a check page (the answer is
+    final, and the last one may publish the PCT's results at once); the confirming one,
+    carrying the rating's version, saves it."""
     raised = (
         FactualAccuracyComment.objects.select_related(
             "rating__competency", "rating__area", "rating__sub_indicator__area"
@@ -149,18 +166,76 @@ def answer(request, assessment: Assessment, comment_id: int):
     form = FactualAccuracyAnswerForm(request.POST, rating=raised.rating, prefix=f"c{raised.pk}")
     if not form.is_valid():
         return _pct_page(request, assessment, answer=(raised.pk, form))
+    value = form.cleaned_data.get("value") or None
+    if not confirmed(request):
+        return _answer_check(request, assessment, raised, form)
     try:
         comment_answer(
             comment=raised,
             response=form.cleaned_data["response"],
-            value=form.cleaned_data.get("value") or None,
+            value=value,
             by=request.user,
+            expected_version=checked_version(request) if raised.rating is not None else None,
         )
     except (ValidationError, TransitionError, ConflictError) as exc:
         messages.error(request, f"Answer not saved. {' '.join(refusal_messages(exc))}")
-    else:
-        messages.success(request, "Answer saved: the board sees it on this page.")
+        return _pct_page(request, assessment, answer=(raised.pk, form))
+    messages.success(request, "Answer saved: the board sees it on this page.")
     return redirect(_page(assessment) + f"#comment-{raised.pk}")
+
+
+def _answer_check(request, assessment: Assessment, raised: FactualAccuracyComment, form):
+    """The check page of an answer: what the board will read, the rating's change, and,
+    for the board's last unanswered comment, that it no longer holds the PCT's results back
+    (published at once if the round's are out, changing the published tables)."""
+    pct, round_ = assessment.pct, assessment.round
+    response, value = form.cleaned_data["response"], form.cleaned_data.get("value") or ""
+    happens = [f"The board of {pct.name} reads your answer on this page: \u201c{response}\u201d"]
+    rating = raised.rating
+    if rating is not None and value and str(value) != str(rating.value):
+        labels = dict(form.fields["value"].choices)  # "Level 3", "Green"
+        happens.append(
+            f"{item_label(rating.item)} changes from {labels.get(str(rating.value), rating.value)}"
+            f" to {labels[value]}; your answer is the reason, in its history."
+        )
+    last = (
+        not FactualAccuracyComment.objects.filter(assessment=assessment, response="")
+        .exclude(pk=raised.pk)
+        .exists()
+    )
+    told = "The board sees the answer on its results page."
+    if last and released_on_answer(assessment):
+        published = timezone.localtime(round_.published_at)
+        happens.append(
+            f"This is the board's last unanswered comment. {round_.name} was published on "
+            f"{published:%-d %B %Y at %H:%M} without {pct.name}: its results are published at "
+            "once, and the league table, England's figures and the ranks of other PCTs change "
+            "with them."
+        )
+        told = (
+            f"The board is e-mailed that its results are published, and the national team "
+            f"that {pct.name} joined the published results."
+        )
+    elif last:
+        happens.append(
+            f"This is the board's last unanswered comment: it no longer holds back {pct.name}'s "
+            "results from publication."
+        )
+    prefix = f"c{raised.pk}"
+    keep_typed(request, f"answer:{raised.pk}", response=response, value=value)  # "Go back"
+    return confirmation_page(
+        request,
+        title=f"Send this answer to the board of {pct.name}?",
+        happens=happens,
+        told=told,
+        button="Confirm and send the answer",
+        back=_page(assessment) + f"#comment-{raised.pk}",
+        carry={
+            f"{prefix}-response": response,
+            f"{prefix}-value": value,
+            "version": str(rating.version) if rating is not None else "",
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
