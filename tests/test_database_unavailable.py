@@ -74,3 +74,9 @@ def test_other_errors_stay_500(member, monkeypatch):
     with connection.execute_wrapper(failing(ValueError("a bug"))):
         response = member.get("/panels/mine/")
     assert response.status_code == 500
+    # The site's own page (the ops walk: Django's bare "Server Error (500)"), rendered
+    # without the request's context: nothing on it may need the database.
+    page = response.content.decode()
+    assert "<title>Sorry, there is a problem with the service" in page
+    assert 'data-test="server-error"' in page
+    assert '<link rel="stylesheet"' in page
