@@ -309,3 +309,26 @@ def test_add_synthetic_pcts_pool_is_never_offered_for_a_real_panel(demo, number)
 
     assert offered.exists()
     assert not offered.filter(user__username__startswith="synthetic.").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_a_database_a_real_year_runs_on():
+    """The ops walk: seed_demo on a real site's database added 350 accounts with the
+    published password, a national one among them, and deleted the people not yet seated."""
+    from assessments.models import Role
+    from panels.models import Person
+    from tests.factories import PersonFactory, UserFactory
+
+    real = UserFactory(username="jo.bloggs")
+    Role.objects.create(user=real, kind=Role.Kind.NATIONAL)
+    waiting = PersonFactory(full_name="Not Yet Seated")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("seed_demo", stdout=io.StringIO())
+
+    assert str(refused.value).startswith(
+        "Nothing was written. This database has national team accounts that are not the "
+        "demo's (jo.bloggs): it looks like a real site."
+    )
+    assert Person.objects.filter(pk=waiting.pk).exists()
+    assert not get_user_model().objects.filter(username="national").exists()

@@ -48,6 +48,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.perf_counter()
         scale = options["scale"]
+        _refuse_a_real_site()
         try:
             check_count(scale)
             with transaction.atomic():
@@ -77,4 +78,28 @@ class Command(BaseCommand):
                 "Log in as national, moderator.q34, chair.q34 or board.5pg; "
                 "`manage.py demo_advance --round 2009-10` moves 2009-10 on one stage."
             )
+        )
+
+
+def _refuse_a_real_site() -> None:
+    """Refuse a database that a real year runs on, named by its national team accounts
+    other than the demo's ``national`` (a real year starts with ``create_user --role
+    national``): the demo replaces people who sit on no panel, with their accounts, and adds
+    some 350 accounts sharing a published password, one of them national."""
+    from assessments.models import Role
+
+    others = list(
+        Role.objects.filter(kind=Role.Kind.NATIONAL)
+        .exclude(user__username="national")
+        .order_by("user__username")
+        .values_list("user__username", flat=True)[:4]
+    )
+    if others:
+        named = ", ".join(others[:3]) + (" and others" if len(others) > 3 else "")
+        raise CommandError(
+            "Nothing was written. This database has national team accounts that are not the "
+            f"demo's ({named}): it looks like a real site. seed_demo deletes the people who "
+            "sit on no panel, with their accounts, and adds some 350 accounts that share a "
+            "published password (DEMO_PASSWORD), one of them national. Run it on a database "
+            "of its own (DATABASE_URL)."
         )
