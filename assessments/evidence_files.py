@@ -79,12 +79,21 @@ def _check_pdf(name: str, content: bytes) -> None:
         )
 
 
+def check_office_content(name: str, suffix: str, content: bytes) -> None:
+    """``ValidationError`` unless ``content`` is an office file of its kind (``.docx``,
+    ``.xlsx``, ``.pptx``, ``.odt``) that unpacks within the limits: what evidence uploads
+    and the ratings import check before anything opens it (a 1.5 MB XLSX may unpack to
+    gigabytes)."""
+    _check_office(name, suffix, content)
+
+
 def _check_office(name: str, suffix: str, content: bytes) -> None:
     kind = suffix.lstrip(".").upper()
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise ValidationError(f"{name}: the content is not a {kind} file.") from None
+        article = "an" if kind in ("XLSX", "ODT") else "a"  # "an ex-el-es-ex"
+        raise ValidationError(f"{name}: the content is not {article} {kind} file.") from None
     with archive:
         members = archive.infolist()
         names = {m.filename for m in members}

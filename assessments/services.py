@@ -764,7 +764,9 @@ def evidence_file_check(file, *, max_bytes: int) -> None:
     file.seek(0)
     magic = EVIDENCE_TYPES[suffix]
     if magic is not None and not content.startswith(magic):
-        raise ValidationError(f"{name}: the content is not a {suffix.lstrip('.').upper()} file.")
+        kind = suffix.lstrip(".").upper()
+        article = "an" if kind in ("XLSX", "ODT") else "a"  # "an ex-el-es-ex"
+        raise ValidationError(f"{name}: the content is not {article} {kind} file.")
     check_evidence_content(name, suffix, content)
 
 

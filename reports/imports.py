@@ -18,6 +18,7 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from assessments.evidence_files import check_office_content
 from assessments.models import AgreedRating, Assessment, AssessmentRound, RatingChange, Stage
 from assessments.reference import csv_problem
 from assessments.services import agreed_rating_adjust, agreed_rating_record
@@ -93,13 +94,20 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
         if longer:
             raise ImportRefused(longer)
     elif suffix == ".xlsx":
+        try:  # a zip bomb is refused before openpyxl unpacks it into memory
+            check_office_content(filename, suffix, content)
+        except ValidationError as exc:
+            raise ImportRefused(exc.messages) from None
         try:
             sheet = pd.read_excel(
                 io.BytesIO(content), header=None, dtype=str, keep_default_na=False
             )
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        except Exception:  # openpyxl raises many kinds for a damaged file
             raise ImportRefused(
-                [f"{filename}: not a readable XLSX file ({exc.__class__.__name__})."]
+                [
+                    f"{filename}: not a readable XLSX file. Open it in a spreadsheet and save "
+                    "it again as an Excel workbook (.xlsx), or use the CSV."
+                ]
             ) from None
         if sheet.empty:
             raise ImportRefused([f"{filename}: the file is empty."])

@@ -118,7 +118,7 @@ def test_board_uploads_an_accepted_file(client, assessment, board, media, name, 
             "ODT, CSV, TXT.",
         ),
         ("plan.pdf", b"<html><script></script></html>", "plan.pdf: the content is not a PDF file."),
-        ("finance.xlsx", PDF, "finance.xlsx: the content is not a XLSX file."),
+        ("finance.xlsx", PDF, "finance.xlsx: the content is not an XLSX file."),
         (
             "macro.xlsm",
             b"PK\x03\x04",
@@ -499,7 +499,7 @@ def test_real_files_of_each_type_are_accepted(assessment, board, name, content):
         (
             "budget.xlsx",
             b"PK\x03\x04 not really a zip",
-            "budget.xlsx: the content is not a XLSX file.",
+            "budget.xlsx: the content is not an XLSX file.",
         ),
         (
             "notes.txt",
