@@ -344,7 +344,13 @@ def round_set_window(
 ) -> AssessmentRound:
     """The national team sets how many working days a board's window lasts. It applies to
     the regions confirmed from now on; windows already open keep their closing time, so
-    that no board loses days it was promised."""
+    that no board loses days it was promised. Refused (``TransitionError``) once the round
+    has a publication time: every region has had its windows."""
+    if round_.published_at is not None:
+        raise TransitionError(
+            f"{round_.name} has a publication time: every region has had its windows, and "
+            "their length can no longer change."
+        )
     if not 1 <= working_days <= WINDOW_DAYS_MAX:
         raise ValidationError(
             {"working_days": f"Give between 1 and {WINDOW_DAYS_MAX} working days."}

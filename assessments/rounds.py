@@ -405,9 +405,15 @@ def round_set_timetable(
     *, round_: AssessmentRound, dates: dict[str, date | None], working_days: int, by
 ) -> AssessmentRound:
     """Set the round's deadlines (``TIMETABLE_FIELDS``; each on or after the one before)
-    and the boards' factual-accuracy working days; one ``RoundChange`` per changed value."""
+    and the boards' factual-accuracy working days; one ``RoundChange`` per changed value.
+    Refused (``TransitionError``) once the round has a publication time: the timetable is
+    then the record of the year, as the name is."""
     from assessments.factual_accuracy import WINDOW_DAYS_MAX
 
+    if round_.published_at is not None:
+        raise TransitionError(
+            f"{round_.name} has a publication time: its timetable can no longer change."
+        )
     errors: dict[str, str] = {}
     if not 1 <= working_days <= WINDOW_DAYS_MAX:
         errors["factual_accuracy_working_days"] = (

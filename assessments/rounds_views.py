@@ -198,6 +198,11 @@ def round_discard_view(request, round_: AssessmentRound):
 @require_http_methods(["GET", "POST"])
 @view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
 def round_timetable(request, round_: AssessmentRound):
+    if round_.published_at is not None:
+        messages.error(
+            request, f"{round_.name} has a publication time: its timetable can no longer change."
+        )
+        return redirect(_detail_url(round_))
     initial = {f: getattr(round_, f) for f in TIMETABLE_FIELDS}
     initial["factual_accuracy_working_days"] = round_.factual_accuracy_working_days
     form = TimetableForm(request.POST or None, initial=initial)
@@ -211,6 +216,9 @@ def round_timetable(request, round_: AssessmentRound):
             )
         except ValidationError as exc:
             form_add_refusal(form, exc)
+        except TransitionError as exc:  # published meanwhile
+            messages.error(request, str(exc))
+            return redirect(_detail_url(round_))
         else:
             messages.success(request, f"Saved the timetable of {round_.slug}.")
             today = timezone.localdate()

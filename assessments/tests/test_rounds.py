@@ -183,6 +183,34 @@ def test_round_create_prefers_the_year_before_to_the_round_copied(last_year, nat
     assert round_.previous == year_before
 
 
+def test_a_published_rounds_timetable_and_window_no_longer_change(last_year, national, client):
+    """The national walk: 2008-09's scoring deadline and window length were edited after
+    publication, with a warning that "boards and panels would be overdue"."""
+    from assessments.exceptions import TransitionError
+    from assessments.factual_accuracy import round_set_window
+
+    last_year.published_at = timezone.now()
+    last_year.save(update_fields=["published_at"])
+    dates = {"scoring_due": datetime.date(2009, 11, 29)}
+
+    with pytest.raises(TransitionError) as timetable:
+        round_set_timetable(round_=last_year, dates=dates, working_days=3, by=national)
+    with pytest.raises(TransitionError) as window:
+        round_set_window(round_=last_year, working_days=3, by=national)
+
+    assert str(timetable.value) == (
+        f"{last_year.name} has a publication time: its timetable can no longer change."
+    )
+    assert "their length can no longer change" in str(window.value)
+    last_year.refresh_from_db()
+    assert (last_year.scoring_due, last_year.factual_accuracy_working_days) == (None, 10)
+    assert not RoundChange.objects.exists()
+    client.force_login(national)
+    page = client.get("/rounds/2009-10/timetable/", follow=True)
+    assert page.redirect_chain == [("/rounds/2009-10/", 302)]
+    assert "its timetable can no longer change" in page.content.decode()
+
+
 def test_round_set_timetable_refuses_dates_out_of_order(last_year, national):
     with pytest.raises(ValidationError) as excinfo:
         round_set_timetable(

@@ -172,6 +172,9 @@ def window(request, round_: AssessmentRound):
         round_set_window(round_=round_, working_days=days, by=request.user)
     except ValidationError as exc:
         return refused("Factual-accuracy window: " + " ".join(exc.messages))
+    except TransitionError as exc:  # published: the form is no longer shown
+        messages.error(request, str(exc))
+        return redirect(reverse("reports:cross_check", args=[round_.slug]))
     messages.success(
         request,
         f"Boards of the regions confirmed from now on have {days} working days to "
