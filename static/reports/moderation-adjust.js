@@ -95,4 +95,22 @@
       .catch(function () { say(live, "Not saved: no answer from the server. Check the connection and try again.", false); })
       .then(function () { button.disabled = false; });
   });
+
+  // An open box floats over the cells below it. Escape closes it (focus back on its
+  // pencil), and so does focus leaving it, so that it never hides where the focus went
+  // (WCAG 2.4.11). What was chosen and typed in it stays, closed.
+  function openBox(node) {
+    return node && node.closest ? node.closest("details.mod-adjust[open]") : null;
+  }
+  document.addEventListener("keydown", function (event) {
+    var details = event.key === "Escape" ? openBox(event.target) : null;
+    if (!details) return;
+    details.open = false;
+    details.querySelector("summary").focus();
+  });
+  document.addEventListener("focusout", function (event) {
+    var details = openBox(event.target);
+    if (!details || !event.relatedTarget || details.contains(event.relatedTarget)) return;
+    details.open = false;
+  });
 })();

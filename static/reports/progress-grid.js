@@ -29,10 +29,27 @@
     });
   }
 
+  // Said aloud (the note is a polite live region) only when the grid changed: a note
+  // rewritten every 30 seconds would be read out every 30 seconds. "Stop updating" stops it
+  // (WCAG 2.2.2); "Start updating" fetches at once and carries on.
+  var pause = document.getElementById("grid-pause");
+  var timer = null;
+  var stopped = false;
+
+  function shown() {  // what the grid says, whatever the markup saying it
+    return grid.textContent.replace(/\s+/g, "");
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    if (!stopped) timer = window.setTimeout(refresh, 30000);
+  }
+
   function refresh() {
     fetch(grid.dataset.progressUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
       .then(function (data) {
+        var before = shown();
         var counts = {};
         data.assessments.forEach(function (a) {
           counts[a.stage] = (counts[a.stage] || 0) + 1;
@@ -46,10 +63,26 @@
             cell.classList.toggle("zero", !counts[value]);
           }
         });
-        if (note) note.textContent = "Updated at " + new Date().toLocaleTimeString("en-GB") + "; the grid updates itself every 30 seconds.";
+        if (note && shown() !== before) {
+          note.textContent = "Updated at " + new Date().toLocaleTimeString("en-GB") + ": the grid changed; it updates itself every 30 seconds.";
+        }
       })
       .catch(function () { if (note) note.textContent = "Could not update the grid; reload the page."; })
-      .then(function () { window.setTimeout(refresh, 30000); });
+      .then(schedule);
   }
-  window.setTimeout(refresh, 30000);
+
+  if (pause) {
+    pause.hidden = false;
+    pause.addEventListener("click", function () {
+      stopped = !stopped;
+      pause.textContent = stopped ? "Start updating" : "Stop updating";
+      if (note) {
+        note.textContent = stopped
+          ? "The grid no longer updates itself; reload the page to see the latest."
+          : "The grid updates itself every 30 seconds while this page is open.";
+      }
+      if (stopped) window.clearTimeout(timer); else refresh();
+    });
+  }
+  schedule();
 })();

@@ -123,3 +123,30 @@ def test_an_adjustment_in_place_shows_the_flags_it_raises_as_a_reload_would(
         page.locator("[data-test=count-flags]").inner_text(),
     )
     assert in_place[0] == 1  # moved far from the members' scores: flagged
+
+
+def test_an_open_adjust_box_closes_on_escape_and_when_focus_leaves_it(page, live_server, demo_data):
+    """The accessibility walk: an open box hid the next cells' controls as Tab reached them
+    (WCAG 2.4.11), and Escape left it open."""
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5ND", competency__number=5
+    )
+    log_in(page, "moderator.q30")
+    page.goto("/reports/moderation/2009-10/Q30/")
+    cell = page.locator(f"#rating-{rating.pk}")
+    box, pencil = cell.locator("details"), cell.locator("summary")
+
+    pencil.focus()
+    page.keyboard.press("Enter")
+    expect(box).to_have_attribute("open", "")
+    cell.locator("input[name=reason]").fill("Typed, then Escape.")
+    page.keyboard.press("Escape")
+
+    expect(box).not_to_have_attribute("open", "")
+    expect(pencil).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(cell.locator("input[name=reason]")).to_have_value("Typed, then Escape.")
+    cell.get_by_role("button", name="Save the change").focus()
+    page.keyboard.press("Tab")  # past the box's last control, to the next cell's
+
+    expect(box).not_to_have_attribute("open", "")
