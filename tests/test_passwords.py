@@ -110,3 +110,31 @@ def test_a_used_link_says_so(client):
 
     assert response.status_code == 200
     assert "<h1>This link does not work</h1>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_blank_login_links_each_error_to_its_field(client):
+    """The accessibility walk: the summary said only "Check the fields marked below", and
+    neither field was described by its error."""
+    response = client.post("/accounts/login/", {"username": "", "password": ""})
+
+    page = response.content.decode()
+    assert '<li><a href="#id_username">Username: Enter your username.</a></li>' in page
+    assert '<li><a href="#id_password">Password: Enter your password.</a></li>' in page
+    assert 'aria-invalid="true" aria-describedby="id_username_error"' in page
+    assert (
+        'id="id_password_error"><span class="visually-hidden">Error: </span>Enter your password.'
+        in page
+    )
+    assert "Check the fields marked below" not in page
+
+
+@pytest.mark.django_db
+def test_a_wrong_password_is_said_in_the_summary(client):
+    UserFactory(username="ann")
+
+    response = client.post("/accounts/login/", {"username": "ann", "password": "wrong"})
+
+    page = response.content.decode()
+    assert 'data-test="error-summary"' in page
+    assert "Please enter a correct username and password." in page

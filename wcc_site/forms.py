@@ -1,7 +1,8 @@
-"""Forms of the site's own pages: Django's password reset, sending through the task queue."""
+"""Forms of the site's own pages: Django's login, and its password reset sending through the
+task queue."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 
 from assessments.mail import mail_enqueue
@@ -36,3 +37,13 @@ class WccPasswordResetForm(PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         mail_enqueue(messages=[(subject, body, from_email, [to_email])])
+
+
+class WccAuthenticationForm(AuthenticationForm):
+    """Django's login form, saying what to do in each field (GOV.UK style) rather than
+    "This field is required."."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username."
+        self.fields["password"].error_messages["required"] = "Enter your password."

@@ -22,7 +22,7 @@ from assessments.factual_accuracy import report_is_draft, windows_prefetch
 from assessments.models import Stage
 from assessments.selectors import board_pcts, national_overview, user_scope
 from panels.selectors import panel_members_with_accounts, seats_for_user
-from wcc_site.forms import WccPasswordResetForm
+from wcc_site.forms import WccAuthenticationForm, WccPasswordResetForm
 from wcc_site.selectors import (
     Queue,
     board_queues,
@@ -128,6 +128,8 @@ class HomeView(TemplateView):
 class WccLoginView(LoginView):
     """Django's login; on a demo site (``SHOW_DEMO_LOGINS``) the demo users are named."""
 
+    authentication_form = WccAuthenticationForm
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if settings.SHOW_DEMO_LOGINS:
@@ -150,11 +152,9 @@ class WccPasswordResetView(PasswordResetView):
 def login_locked_out(request, original_response=None, credentials=None):
     """django-axes' lockout answer (``AXES_LOCKOUT_CALLABLE``): the login page again, with
     the reason and what to do, as 429 Too Many Requests."""
-    from django.contrib.auth.forms import AuthenticationForm
-
     minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
     username = (credentials or {}).get("username") or request.POST.get("username", "")
-    form = AuthenticationForm(request, initial={"username": username})
+    form = WccAuthenticationForm(request, initial={"username": username})
     return render(
         request,
         "registration/login.html",
