@@ -144,6 +144,27 @@ def test_send_back_shows_the_comment_first_then_acts_on_confirm(client, signed_o
     assert (review.status, review.national_comment) == ("sent_back", "C5 looks generous.")
 
 
+def test_a_stale_pages_decision_is_refused_before_any_check_page(client, signed_off):
+    """The national walk: a send-back from a tab opened before the region was confirmed got
+    a check page about "The 0 assessments of North East"; only confirming it refused."""
+    round_, sha = signed_off
+    national = RoleFactory(kind=Role.Kind.NATIONAL).user
+    client.force_login(national)
+    decide = f"/reports/cross-check/{round_.slug}/{sha.ods_code}/"
+    client.post(decide, {"decision": "confirm", "confirm": "1"}, follow=True)
+
+    for decision in ("send_back", "confirm"):
+        stale = client.post(decide, {"decision": decision, "comment": "Too late."}, follow=True)
+
+        assert "happens" not in stale.context
+        assert [str(m) for m in stale.context["messages"]] == [
+            f"Nothing was changed: no assessment of {sha.name} is at the national cross-check "
+            "now, so there is nothing to confirm or send back. The page shows where the region "
+            "is."
+        ]
+    assert RegionReview.objects.get().status == "confirmed"
+
+
 def test_go_back_from_the_send_back_check_keeps_the_comment(client, signed_off):
     """The keyboard walk: "Go back" came back to an empty comment box."""
     round_, sha = signed_off

@@ -97,6 +97,14 @@ def decide(request, region: RegionRound):
         pcts = Assessment.objects.filter(
             round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK
         ).count()
+        if not pcts:  # a page from before the region was confirmed (or sent back)
+            messages.error(
+                request,
+                f"Nothing was changed: no assessment of {sha.name} is at the national "
+                "cross-check now, so there is nothing to confirm or send back. The page shows "
+                "where the region is.",
+            )
+            return redirect(back)
         if confirming:
             days = round_.factual_accuracy_working_days
             return confirmation_page(
