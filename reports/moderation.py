@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from django.db.models import Count, Max, Q, Sum, Value
+from django.utils import timezone
 
 from assessments.models import (
     AgreedRating,
@@ -1105,6 +1106,13 @@ class ShaRow:
     @property
     def flag_total(self) -> int:
         return sum(self.flags.values())
+
+    @property
+    def window_closed(self) -> bool:
+        """Whether its boards' factual-accuracy window has closed (the cross-check's status
+        reads "closed" then, not "closes" on a past date)."""
+        closes = getattr(self.review, "factual_accuracy_closes", None)
+        return closes is not None and closes <= timezone.now()
 
 
 def region_stage(stages: dict[int, int]) -> str:

@@ -329,7 +329,12 @@ def test_national_sees_regions_to_cross_check_windows_closing_and_rounds_to_publ
 
     assert queues(response) == {
         "cross-check": [
-            ("North West: Round 2009-10", "/reports/cross-check/2009-10/", "signed off", False)
+            (
+                "North West: Round 2009-10",
+                f"/reports/cross-check/2009-10/#decide-{north.ods_code}",
+                "signed off",
+                False,
+            )
         ],
         "closing": [
             (

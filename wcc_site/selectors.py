@@ -415,7 +415,8 @@ def national_queues(*, now: datetime.datetime | None = None) -> list[Queue]:
     cross_check = [
         QueueItem(
             label=f"{review.sha.name}: {review.round.name}",
-            url=reverse("reports:cross_check", args=[review.round.slug]),
+            url=reverse("reports:cross_check", args=[review.round.slug])
+            + f"#decide-{review.sha.ods_code}",
             detail="signed off"
             + (
                 f" on {timezone.localtime(review.signed_off_at):%-d %B %Y}"

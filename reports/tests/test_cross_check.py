@@ -181,7 +181,7 @@ def test_go_back_from_the_send_back_check_keeps_the_comment(client, signed_off):
     assert check.context["back"] == f"/reports/cross-check/{round_.slug}/#c-{sha.ods_code}"
     page = back.content.decode()
     assert (
-        f'id="c-{sha.ods_code}" name="comment" rows="3" required>'
+        f'id="c-{sha.ods_code}" name="comment" rows="3">'
         f"Please re-check &lt;Gateshead&gt; &amp; C5. {'x' * 5000}</textarea>" in page
     )
     # shown once: a later visit has an empty box

@@ -62,6 +62,9 @@ def _cross_check_page(
             "competency_key": competency_key(round_),
             "england": england,
             "rows": rows,
+            # Signed off, waiting for the national team: each with its decision below the
+            # table (in it, two forms a region made the table wider than the page).
+            "awaiting": [r for r in rows if r.review and r.review.status == "signed_off"],
             "z": Z_THRESHOLD,
             "rules": RULES,
             "error": error,
