@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from assessments.factual_accuracy import held_back_assessments
 from assessments.models import AssessmentRound, LocalOutcomePriority, StrategicHealthAuthority
 from competencies.models import GovernanceArea
 from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, competency_code
@@ -93,6 +94,7 @@ class RoundSummary:
     sha: StrategicHealthAuthority | None  # None: England
     pcts: int  # PCTs counted: complete agreed ratings, in scope
     pcts_incomplete: int  # PCTs in scope with some agreed ratings, but not all
+    pcts_held_back: int  # published round: PCTs in scope left out by an unanswered comment
     columns: tuple[str, ...]  # c1 … cN
     competencies: tuple[ItemSummary, ...]
     areas: tuple[ItemSummary, ...]
@@ -262,6 +264,7 @@ def _round_summary(
         sha=sha,
         pcts=len(ours),
         pcts_incomplete=int((~in_scope["complete"]).sum()),
+        pcts_held_back=_held_back(round_, sha),
         columns=tuple(columns),
         competencies=competencies,
         areas=areas,
@@ -269,6 +272,16 @@ def _round_summary(
         priorities=priorities,
         patterns=governance_patterns(ours),
     )
+
+
+def _held_back(round_: AssessmentRound, sha: StrategicHealthAuthority | None) -> int:
+    """How many PCTs in scope an unanswered factual-accuracy comment keeps out of a
+    published round's figures (``ratings_frame`` leaves them out): the page says why they
+    are missing. None before publication, when the frame counts them."""
+    if not round_.is_published():
+        return 0
+    held = held_back_assessments(round_=round_)
+    return (held.filter(pct__sha=sha) if sha is not None else held).count()
 
 
 def summary_charts(summary: RoundSummary) -> dict[str, list[tuple[ItemSummary, str]]]:

@@ -572,3 +572,27 @@ def test_an_answer_confirmed_after_the_rating_changed_elsewhere_is_refused_as_ty
     assert form["response"].value() == "It stands."
     comment.refresh_from_db()
     assert comment.response == ""
+
+
+def test_the_summary_says_why_a_held_back_pct_is_not_counted(client, confirmed_north_east):
+    """The national walk: "151 PCTs counted: those with an agreed rating for every
+    competency", while County Durham had them all and was held back by a comment."""
+    FactualAccuracyComment.objects.create(
+        assessment=Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10"),
+        rating=rating("5ND", "2009-10", 1),
+        comment="Wrong.",
+        raised_by=demo_user("board.5nd"),
+    )
+    AssessmentRound.objects.filter(slug="2009-10").update(
+        published_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    login(client, "national")
+
+    england = client.get("/reports/summary/2009-10/").content.decode()
+    north_east = client.get("/reports/summary/2009-10/?sha=Q30").content.decode()
+
+    said = (
+        "1 PCT held back by a factual-accuracy comment still to answer is left out until it is "
+        "answered."
+    )
+    assert said in england and said in north_east
