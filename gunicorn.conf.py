@@ -31,7 +31,7 @@ threads = _whole_number("GUNICORN_THREADS", 4)
 keepalive = 5
 # A PDF rendered on request takes about a second; 30 s is far beyond any healthy request.
 timeout = 30
-# Recycle a worker now and then (WeasyPrint's memory, PITFALLS.md); preloaded, a new
+# Recycle a worker now and then (WeasyPrint's memory grows); preloaded, a new
 # worker is ready at once. The jitter keeps workers from restarting together.
 max_requests = 2000
 max_requests_jitter = 200
