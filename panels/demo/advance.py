@@ -45,6 +45,8 @@ from assessments.services import self_assessment_submit
 from competencies.models import Competency, GovernanceArea, SubIndicator, item_key, rating_key
 from competencies.selectors import rated_items
 from competencies.vocabulary import Light
+from panels.demo.ratings import Ratings, year_two_rest
+from panels.demo.seed import SCORING_SHA
 from panels.demo.texts import Texts
 from panels.models import MemberScore, Panel, Seat, SeatType
 from panels.selectors import eligible_people
@@ -254,10 +256,37 @@ def _form_panels(assessments: list[Assessment]) -> None:
         panel_open_scoring(assessment=assessment, by=staff)
 
 
-def _pattern(assessment: Assessment, items) -> dict:
-    """The level or light the panel will settle near: last year's agreed value, a level
-    higher on every third competency (year two improved), level 1 or 2 on a competency new
-    this year; last year's lights."""
+def _targets(round_: AssessmentRound) -> dict[str, Ratings]:
+    """What the panels of the PCTs still to agree settle on in the demo's 2009-10: the
+    seed's ``year_two_rest`` for the West Midlands (the same ratings as the seed's, from
+    last year's agreed ones), so that all 152 read as the published year two."""
+    if round_.slug != "2009-10" or round_.previous is None:
+        return {}
+    codes = sorted(
+        Assessment.objects.filter(round=round_, pct__sha__ods_code=SCORING_SHA).values_list(
+            "pct__ods_code", flat=True
+        )
+    )
+    previous = {code: Ratings() for code in codes}
+    for rating in AgreedRating.objects.filter(
+        assessment__round=round_.previous, assessment__pct__ods_code__in=codes
+    ).select_related("assessment__pct", "competency", "area"):
+        before = previous[rating.assessment.pct.ods_code]
+        if rating.competency_id and rating.level is not None:
+            before.levels[rating.competency.number] = rating.level
+        elif rating.area_id:
+            before.lights[rating.area.code] = rating.light
+    if not codes or any(not r.levels or len(r.lights) < 3 for r in previous.values()):
+        return {}  # not the demo as seeded: last year's pattern below
+    return year_two_rest(previous, codes)
+
+
+def _pattern(assessment: Assessment, items, targets: dict[str, Ratings]) -> dict:
+    """The level or light the panel will settle on: the demo's target for the PCT when it
+    has one (``_targets``); else last year's agreed value, a level higher on every third
+    competency (year two improved), level 1 or 2 on a competency new this year, and last
+    year's lights."""
+    target = targets.get(assessment.pct.ods_code)
     before = {}
     previous = assessment.round.previous_id
     for rating in AgreedRating.objects.filter(
@@ -271,9 +300,13 @@ def _pattern(assessment: Assessment, items) -> dict:
         if isinstance(item, Competency):
             last = before.get(("c", item.number))
             level = rng.choice([1, 2, 2]) if last is None else int(last) + (item.number % 3 == 0)
+            if target is not None and item.number in target.levels:
+                level = target.levels[item.number]
             pattern[item] = max(1, min(3, level))
         elif isinstance(item, GovernanceArea):
             pattern[item] = before.get(("a", item.code)) or Light.AMBER
+            if target is not None and item.code in target.lights:
+                pattern[item] = target.lights[item.code]
     # A sub-indicator settles near its area's light (``rated_items`` loads its area).
     for item in items:
         if isinstance(item, SubIndicator):
@@ -284,9 +317,10 @@ def _pattern(assessment: Assessment, items) -> dict:
 def _score(assessments: list[Assessment], round_: AssessmentRound) -> int:
     texts = Texts()
     items = rated_items(round_.framework)
+    targets = _targets(round_)
     count = 0
     for assessment in assessments:
-        pattern = _pattern(assessment, items)
+        pattern = _pattern(assessment, items, targets)
         seats = Seat.objects.filter(
             panel__assessment=assessment, submitted_at__isnull=True, absence_reason=""
         ).select_related("seat_type", "person__user", "panel__assessment__round__framework")
@@ -326,7 +360,12 @@ def _agree(assessments: list[Assessment], round_: AssessmentRound) -> None:
     texts = Texts()
     items = rated_items(round_.framework)
     numbers = [i.number for i in items if isinstance(i, Competency)]
+    targets = _targets(round_)
     for assessment in assessments:
+        # The demo's target, where it has one, is what the panel agrees after discussing
+        # the members' scores (near it); otherwise the members' median.
+        target = targets.get(assessment.pct.ods_code)
+        settled = _pattern(assessment, items, targets) if target is not None else {}
         panel = Panel.objects.get(assessment=assessment)
         chair = (
             Seat.objects.filter(panel=panel, seat_type__is_chair=True)
@@ -342,14 +381,14 @@ def _agree(assessments: list[Assessment], round_: AssessmentRound) -> None:
         values = {}
         for item in items:
             if isinstance(item, Competency):
-                level = int(statistics.median_low(scores[item_key(item)]))
+                level = settled.get(item) or int(statistics.median_low(scores[item_key(item)]))
                 rationale = texts.competency_rationale(
                     rng, number=item.number, level=level, pct=pct, sha=sha
                 )
                 values[item] = AgreedInput(level, rationale)
             else:
                 lights = sorted(scores[item_key(item)], key=LIGHTS.index)
-                light = lights[len(lights) // 2]
+                light = settled.get(item) or lights[len(lights) // 2]
                 if isinstance(item, SubIndicator):
                     rationale = (
                         f"The panel agreed {light} on {item.name.lower()} from the members' "

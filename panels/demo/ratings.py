@@ -233,6 +233,58 @@ def year_two(previous: dict[str, Ratings], codes: list[str], *, seed: int) -> di
     return ratings
 
 
+def _scaled(counts: tuple[int, ...], n: int) -> tuple[int, ...]:
+    """``counts`` scaled to ``n`` in all, rounded by largest remainder (same shares)."""
+    total = sum(counts)
+    exact = [c * n / total for c in counts]
+    scaled = [int(x) for x in exact]
+    by_remainder = sorted(range(len(counts)), key=lambda i: exact[i] - scaled[i], reverse=True)
+    for i in by_remainder[: n - sum(scaled)]:
+        scaled[i] += 1
+    return tuple(scaled)
+
+
+def year_two_rest(
+    previous: dict[str, Ratings],
+    codes: list[str],
+    *,
+    scored: dict[str, Ratings] | None = None,
+) -> dict[str, Ratings]:
+    """What the panels of ``codes`` (the West Midlands, still scoring when the demo is
+    seeded) agree in 2009-10, built on their year-one ratings with the shares of
+    ``year_two``: with them, all 152 read as the published year two (board green 61%,
+    finance about 43%, green on all three about 23%, none red on all three, competency 11
+    the weakest at 1.46). Deterministic for the same ratings, so that the seed (for the
+    self-assessments) and ``demo_advance`` (for the panels) agree. With ``scored`` (the
+    other PCTs' year two), the leaders are checked to stay 1, 2, 3."""
+    rng = random.Random("year-two-rest-" + ",".join(sorted(codes)))
+    strength = {
+        code: previous[code].total / 10 + previous[code].governance / 6 + rng.gauss(0, 0.35)
+        for code in sorted(codes)
+    }
+    ratings = {code: Ratings() for code in strength}
+    for number, counts in YEAR_TWO_LEVELS.items():
+        order = sorted(
+            strength,
+            key=lambda c, n=number: (
+                previous[c].levels.get(n, 1) + 0.4 * strength[c] + rng.gauss(0, 0.45)
+            ),
+            reverse=True,
+        )
+        for code, level in _assign_levels(order, _scaled(counts, len(codes)), {}).items():
+            ratings[code].levels[number] = level
+    share = len(codes) / sum(YEAR_TWO_LEVELS[1])
+    noisy = sorted(strength, key=lambda c: strength[c] + rng.gauss(0, 0.3), reverse=True)
+    # Green on all three, but not ahead of the leaders: from the second strongest down.
+    all_green = noisy[1 : 1 + round(YEAR_TWO_ALL_GREEN * share)]
+    counts = {area: _scaled(c, len(codes)) for area, c in YEAR_TWO_LIGHTS.items()}
+    for code, by_area in _assign_lights(rng, strength, counts, all_green, []).items():
+        ratings[code].lights = by_area
+    if scored is not None:
+        _check_leaders(scored | ratings, YEAR_TWO_LEADERS)
+    return ratings
+
+
 def _check_leaders(ratings: dict[str, Ratings], leaders: tuple[str, ...]) -> None:
     """The leaders must rank 1, 2, 3 outright: governance first, then total."""
     ranked = sorted(ratings, key=lambda c: (ratings[c].governance, ratings[c].total), reverse=True)

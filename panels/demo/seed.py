@@ -292,6 +292,13 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
     agreed = {"2008-09": shape.year_one(codes, seed=seed)}
     scored_codes = [c for c in codes if pcts[c].sha.ods_code != SCORING_SHA]
     agreed["2009-10"] = shape.year_two(agreed["2008-09"], scored_codes, seed=seed)
+    # What the West Midlands' panels will agree (demo_advance reaches the same): their
+    # self-assessments are written against it.
+    expected = shape.year_two_rest(
+        agreed["2008-09"],
+        [c for c in codes if c not in agreed["2009-10"]],
+        scored=agreed["2009-10"],
+    )
 
     # Assessments, with the history of the stages they passed through.
     assessments: dict[tuple[str, str], Assessment] = {}
@@ -350,7 +357,7 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
     }
 
     counts = {"assessments": len(assessments)}
-    counts |= _self_assessments(b, assessments, agreed, items, pcts, shas)
+    counts |= _self_assessments(b, assessments, agreed, expected, items, pcts, shas)
     counts |= _panels(b, cast, people, assessments, agreed, items, pcts)
     counts |= _agreed(b, cast, people, assessments, agreed, items, pcts)
     counts |= seed_sub_indicator_ratings(
@@ -399,7 +406,7 @@ def _regions(rounds, shas, b) -> None:
     RegionReview.objects.bulk_create(reviews)
 
 
-def _self_assessments(b, assessments, agreed, items, pcts, shas) -> dict[str, int]:
+def _self_assessments(b, assessments, agreed, expected, items, pcts, shas) -> dict[str, int]:
     """Boards rate themselves above the panel's view, most of all on competencies 5 and 6."""
     boards = {u.username: u for u in get_user_model().objects.filter(username__startswith="board.")}
     sas = []
@@ -420,7 +427,7 @@ def _self_assessments(b, assessments, agreed, items, pcts, shas) -> dict[str, in
     for sa in sas:
         slug, code = sa.assessment.round.slug, sa.assessment.pct.ods_code
         rng = b.rng_for("sa-ratings", slug, code)
-        base = agreed[slug].get(code) or _likely_ratings(agreed, code, items[slug])
+        base = agreed[slug].get(code) or expected[code]
         for number, competency in items[slug]["competencies"].items():
             bump = rng.random()
             extra = (
@@ -444,15 +451,6 @@ def _self_assessments(b, assessments, agreed, items, pcts, shas) -> dict[str, in
             ratings.append(SelfAssessmentRating(self_assessment=sa, area=area, light=light))
     SelfAssessmentRating.objects.bulk_create(ratings, batch_size=1000)
     return {"self-assessments": len(sas), "self-assessment ratings": len(ratings)}
-
-
-def _likely_ratings(agreed, code, items) -> shape.Ratings:
-    """Where no agreed rating exists yet (Q34 in 2009-10): last year's, a little better."""
-    before = agreed["2008-09"][code]
-    levels = {
-        n: min(4, before.levels.get(n, 1) + (1 if n % 3 == 0 else 0)) for n in items["competencies"]
-    }
-    return shape.Ratings(levels=levels, lights=dict(before.lights))
 
 
 def _panels(b, cast, people, assessments, agreed, items, pcts) -> dict[str, int]:

@@ -2,6 +2,7 @@
 per call, and nothing else is touched. (A module of its own: it changes the demo.)"""
 
 import io
+from collections import defaultdict
 from datetime import timedelta
 
 import pytest
@@ -106,3 +107,35 @@ def test_demo_advance_reaches_publication_then_does_nothing(demo, client, mailou
         == year_one
     )
     assert AssessmentRound.objects.get(slug="2009-10").illustrative is True
+    # All 152 read as the published year two (DOMAIN.md), the West Midlands included: the
+    # national walk found board green 58%, a PCT red on all three and Birmingham East and
+    # North tied third, the banner saying the shares follow the published figures.
+    levels, lights = defaultdict(dict), defaultdict(dict)
+    for code, number, area, level, light in AgreedRating.objects.filter(
+        assessment__round__slug="2009-10", sub_indicator__isnull=True
+    ).values_list(
+        "assessment__pct__ods_code", "competency__number", "area__code", "level", "light"
+    ):
+        if number:
+            levels[code][number] = level
+        else:
+            lights[code][area] = light
+    assert len(levels) == len(lights) == 152
+
+    def share(area):
+        return sum(by_area[area] == "green" for by_area in lights.values()) / 152
+
+    assert share("board") == pytest.approx(0.61, abs=0.02)
+    assert share("finance") == pytest.approx(0.43, abs=0.02)
+    triple = {code: set(by_area.values()) for code, by_area in lights.items()}
+    assert sum(t == {"green"} for t in triple.values()) / 152 == pytest.approx(0.23, abs=0.02)
+    assert not any(t == {"red"} for t in triple.values())
+    mean = {n: sum(by[n] for by in levels.values()) / 152 for n in range(1, 12)}
+    assert min(mean, key=mean.get) == 11 and mean[11] == pytest.approx(1.46, abs=0.02)
+    points = {"green": 2, "amber": 1, "red": 0}
+    key = {
+        code: (sum(points[light] for light in lights[code].values()), sum(levels[code].values()))
+        for code in levels
+    }
+    ranked = sorted(key, key=key.get, reverse=True)
+    assert ranked[:3] == ["5NX", "5F5", "5C4"] and key[ranked[2]] > key[ranked[3]]
