@@ -3,6 +3,7 @@ wording. Each validates and converts input; the services (``assessments.rounds``
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.exceptions import ValidationError
 
 from assessments.factual_accuracy import WINDOW_DAYS_MAX
 from assessments.models import StrategicHealthAuthority
@@ -10,6 +11,7 @@ from assessments.rounds import (
     NAME_REQUIRED,
     TIMETABLE_FIELDS,
     framework_sources,
+    round_slug_clean,
     timetable_errors,
 )
 from competencies.models import LEVELS, Competency, GovernanceArea
@@ -53,6 +55,14 @@ class RoundCreateForm(_Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = framework_sources()
+
+    def clean_slug(self) -> str:
+        """The service's rule for a round's years, said with the other fields' problems
+        (not on the next try, once they are put right)."""
+        try:
+            return round_slug_clean(self.cleaned_data["slug"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["slug"]) from None
 
 
 class RoundNameForm(_Form):

@@ -156,6 +156,19 @@ def test_round_new_refuses_a_duplicate_slug_naming_it(client, last_year, nationa
     assert (AssessmentRound.objects.count(), FrameworkVersion.objects.count()) == (1, frameworks)
 
 
+def test_round_new_says_a_bad_year_and_a_blank_name_at_once(client, last_year, national):
+    """The ops walk: 2010-12 with no name was told the name only; the years came next try."""
+    client.force_login(national)
+
+    response = client.post("/rounds/new/", {"slug": "2010-12", "name": "", "source": "2009-10"})
+
+    assert set(response.context["form"].errors) == {"slug", "name"}
+    assert response.context["form"].errors["slug"] == [
+        "'2010-12' is not a round: write two consecutive years as YYYY-YY, for example 2010-11."
+    ]
+    assert AssessmentRound.objects.count() == 1
+
+
 def test_round_name_is_corrected_with_its_history_row(client, new_round, national):
     client.force_login(national)
     assert 'href="/rounds/2010-11/name/"' in client.get("/rounds/2010-11/").text
