@@ -154,7 +154,9 @@ class Command(BaseCommand):
             if organisation is None:
                 raise CommandError(
                     f"--organisation: no organisation outside the NHS is called "
-                    f"“{options['organisation']}” (add it in the admin first)."
+                    f"“{options['organisation']}”. The national team adds one at "
+                    "/people/organisations/add/ (People, then Add an organisation outside "
+                    "the NHS)."
                 )
         given = [v for v in (sha, pct, organisation) if v is not None]
         if len(given) != 1:
