@@ -34,7 +34,7 @@ from assessments.reference import (
     PCT_COLUMNS,
     ReferenceDataError,
     ods_code_parse,
-    pct_row_parse,
+    pct_row_check,
     read_csv_text,
 )
 from assessments.standings import figures_changed
@@ -173,10 +173,9 @@ def pcts_file_plan(*, text: str, filename: str) -> PctFilePlan:
     wanted: dict[str, dict] = {}
     seen: dict[str, int] = {}
     for number, row in rows:
-        try:
-            values = pct_row_parse(filename, number, row, shas)
-        except ReferenceDataError as exc:
-            errors.append(str(exc))
+        values, problems = pct_row_check(filename, number, row, shas)
+        if problems:  # every problem of the row at once, not one per upload
+            errors.extend(str(problem) for problem in problems)
             continue
         code = values["ods_code"]
         if code in seen:

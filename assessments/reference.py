@@ -118,30 +118,47 @@ def pct_row_parse(
     source, number: int, row: dict[str, str], shas: dict[str, StrategicHealthAuthority]
 ) -> dict:
     """One row of a PCT file as model values (plus ``closed_on`` when the optional column
-    has a date); ``ReferenceDataError`` naming the row, the column, the value and the rule."""
-    code = _ods(source, number, "ods_code", row["ods_code"])
-    name = (row["name"] or "").strip()
-    if not name:
-        raise ReferenceDataError(source, f"row {number}, column name", "the name is empty")
-    sha_code = _ods(source, number, "sha_ods_code", row["sha_ods_code"])
-    if sha_code not in shas:
-        raise ReferenceDataError(
-            source,
-            f"row {number}, column sha_ods_code",
-            f"unknown SHA {sha_code} (load SHAs first)",
-        )
-    org_type = ORG_TYPES.get((row["org_type"] or "").strip())
+    has a date); ``ReferenceDataError`` naming the row, the column, the value and the rule
+    (the row's first problem: ``pct_row_check`` gives them all)."""
+    values, problems = pct_row_check(source, number, row, shas)
+    if problems:
+        raise problems[0]
+    return values
+
+
+def pct_row_check(
+    source, number: int, row: dict[str, str], shas: dict[str, StrategicHealthAuthority]
+) -> tuple[dict, list[ReferenceDataError]]:
+    """One row of a PCT file as model values, and every problem in it, column by column
+    (the values are only of use when there is none)."""
+    problems: list[ReferenceDataError] = []
+
+    def problem(column: str, message: str) -> None:
+        problems.append(ReferenceDataError(source, f"row {number}, column {column}", message))
+
+    values: dict = {}
+    try:
+        values["ods_code"] = ods_code_parse(row["ods_code"])
+    except ValueError as exc:
+        problem("ods_code", str(exc))
+    values["name"] = (row["name"] or "").strip()
+    if not values["name"]:
+        problem("name", "the name is empty")
+    try:
+        sha_code = ods_code_parse(row["sha_ods_code"])
+    except ValueError as exc:
+        problem("sha_ods_code", str(exc))
+    else:
+        if sha_code in shas:
+            values["sha"] = shas[sha_code]
+        else:
+            problem("sha_ods_code", f"no SHA has the ODS code {sha_code}")
+    raw_type = (row["org_type"] or "").strip()
+    org_type = {name.lower(): value for name, value in ORG_TYPES.items()}.get(raw_type.lower())
     if org_type is None:
-        raise ReferenceDataError(
-            source,
-            f"row {number}, column org_type",
-            f"{row['org_type']!r} is not one of {', '.join(ORG_TYPES)}",
-        )
-    values = {
-        "ods_code": code,
-        "name": name,
+        problem("org_type", f"{raw_type!r} is not one of {', '.join(ORG_TYPES)}")
+    values |= {
         "org_type": org_type,
-        "sha": shas[sha_code],
         "ons_code": (row.get("ons_code_2012") or "").strip(),
         "code_confidence": (row.get("code_confidence") or "confirmed").strip(),
     }
@@ -150,12 +167,11 @@ def pct_row_parse(
         try:
             values["closed_on"] = date.fromisoformat(raw_closed)
         except ValueError:
-            raise ReferenceDataError(
-                source,
-                f"row {number}, column closed_on",
+            problem(
+                "closed_on",
                 f"{raw_closed!r} is not a date: write it as YYYY-MM-DD, e.g. 2011-03-31",
-            ) from None
-    return values
+            )
+    return values, problems
 
 
 @transaction.atomic

@@ -128,10 +128,30 @@ def test_file_plan_names_every_bad_row(shas):
         "pcts.csv: row 3, column ods_code: '5N' is not an ODS code: three letters or digits, "
         "such as 5PG",
         "pcts.csv: row 4, column ods_code: 5ND already appears in row 2",
-        "pcts.csv: row 5, column sha_ods_code: unknown SHA Q99 (load SHAs first)",
+        "pcts.csv: row 5, column sha_ods_code: no SHA has the ODS code Q99",
         "pcts.csv: row 6, column org_type: 'Trust' is not one of PCT, Care Trust, Care Trust Plus",
     ]
     assert plan.changes == []
+
+
+def test_file_plan_names_every_problem_of_a_row_at_once(shas):
+    """The ops walk: a row with an empty name and SHA Q99 showed the name only, and Q99 once
+    the name was put right; a type in lower case was refused."""
+    text = HEADER + ",,Trust,Q99,Nowhere\n5ZY,Lower case,care trust,Q30,North East\n"
+
+    plan = pcts_file_plan(text=text, filename="pcts.csv")
+
+    assert plan.errors == [
+        "pcts.csv: row 2, column ods_code: '' is not an ODS code: three letters or digits, "
+        "such as 5PG",
+        "pcts.csv: row 2, column name: the name is empty",
+        "pcts.csv: row 2, column sha_ods_code: no SHA has the ODS code Q99",
+        "pcts.csv: row 2, column org_type: 'Trust' is not one of PCT, Care Trust, Care Trust Plus",
+    ]
+    lower = pcts_file_plan(
+        text=HEADER + "5ZY,Lower case,care trust,Q30,North East\n", filename="p.csv"
+    )
+    assert (lower.errors, [c.ods_code for c in lower.changes]) == ([], ["5ZY"])
 
 
 def test_file_apply_is_all_or_nothing_and_checks_the_preview(shas, national):
@@ -233,9 +253,7 @@ def test_file_preview_names_an_unknown_sha_and_writes_nothing(client, shas, nati
 
     response = client.post("/organisations/file/", {"file": upload})
 
-    assert "pcts.csv: row 2, column sha_ods_code: unknown SHA Q99 (load SHAs first)" in (
-        response.text
-    )
+    assert "pcts.csv: row 2, column sha_ods_code: no SHA has the ODS code Q99" in (response.text)
     assert 'data-test="confirm"' not in response.text
     assert PrimaryCareTrust.objects.count() == 0
 
