@@ -195,7 +195,7 @@ def test_load_reference_data_bad_pct_row_names_file_row_column_and_writes_nothin
         load(fixtures=fixtures_copy)
 
     message = str(excinfo.value)
-    assert "pcts_2009.csv: row 6, column sha_ods_code: unknown SHA Q99" in message
+    assert "pcts_2009.csv: row 6, column sha_ods_code: no SHA has the ODS code Q99" in message
     assert message.startswith("Nothing was loaded.")
     assert snapshot() == dict.fromkeys(snapshot(), 0)
 
