@@ -416,3 +416,13 @@ def test_a_stale_tabs_time_after_publication_is_refused_with_a_message(client, r
         "take the results offline, withdraw the publication below."
     ]
     assert AssessmentRound.objects.get(pk=ready_round.pk).published_at == published
+
+
+@pytest.mark.django_db
+def test_notices_say_so_when_no_round_has_a_publication_time():
+    """The ops walk: the command printed nothing, so a scheduler's log could not tell it ran."""
+    out = io.StringIO()
+
+    call_command("send_publication_notices", stdout=out)
+
+    assert out.getvalue() == "No round has a publication time: no notices to send.\n"

@@ -27,6 +27,8 @@ class Command(BaseCommand):
             rounds = rounds.filter(slug=options["round"])
             if not rounds.exists():
                 raise CommandError(f"No round {options['round']!r} with a publication time.")
+        if not rounds.exists():  # a scheduler's log shows it ran
+            self.stdout.write("No round has a publication time: no notices to send.")
         for round_ in rounds:
             count = publication_notices_send(round_=round_)
             self.stdout.write(f"{round_.slug}: {mail_outcome(count, 'notice(s) to boards')}")
