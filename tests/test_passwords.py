@@ -138,3 +138,26 @@ def test_a_wrong_password_is_said_in_the_summary(client):
     page = response.content.decode()
     assert 'data-test="error-summary"' in page
     assert "Please enter a correct username and password." in page
+
+
+@pytest.mark.django_db
+def test_an_address_gets_three_set_password_emails_an_hour(
+    client, django_capture_on_commit_callbacks
+):
+    """The outsider walk: twenty posts queued twenty e-mails to one person."""
+    from django.core.cache import cache
+
+    cache.clear()
+    UserFactory(username="rachel", email="rachel@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [
+            client.post("/accounts/password_reset/", {"email": "rachel@example.org"})
+            for _ in range(5)
+        ]
+
+    # The page reads the same each time: it tells nobody whether the address has an account.
+    assert {(a.status_code, a["Location"]) for a in answers} == {
+        (302, "/accounts/password_reset/done/")
+    }
+    assert [m.to for m in mail.outbox] == [["rachel@example.org"]] * 3

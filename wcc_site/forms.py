@@ -1,11 +1,21 @@
 """Forms of the site's own pages: Django's login, and its password reset sending through the
 task queue."""
 
+import hashlib
+import logging
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.cache import cache
 from django.template import loader
 
 from assessments.mail import mail_enqueue
+
+logger = logging.getLogger("wcc.accounts")
+
+# Set-password e-mails to one address per hour: enough for a link lost twice, not a flood
+# of someone's inbox by whoever types their address (the outsider walk queued 20).
+RESET_MAILS_PER_HOUR = 3
 
 
 class WccPasswordResetForm(PasswordResetForm):
@@ -15,7 +25,10 @@ class WccPasswordResetForm(PasswordResetForm):
       so a mail server that is down never turns the request into an error page;
     - an invited account that never set a password gets a link too (Django leaves out
       accounts without a usable password, which here means exactly "invited, link lost").
-      Deactivated accounts still get nothing.
+      Deactivated accounts still get nothing;
+    - an address gets at most ``RESET_MAILS_PER_HOUR`` of them an hour (counted in the
+      cache: shared between workers when ``CACHE_URL`` names a shared one). The page reads
+      the same either way, so it tells nobody whether the address has an account.
     """
 
     def get_users(self, email):
@@ -34,6 +47,17 @@ class WccPasswordResetForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
+        key = "password-reset:" + hashlib.sha256(to_email.lower().encode()).hexdigest()
+        cache.add(key, 0, timeout=3600)
+        try:
+            sent = cache.incr(key)
+        except ValueError:  # expired between the two calls: this is the hour's first
+            sent = 1
+            cache.set(key, sent, timeout=3600)
+        if sent > RESET_MAILS_PER_HOUR:
+            logger.warning("Set-password e-mail not sent: %s already had %s this hour.",
+                           key[-12:], RESET_MAILS_PER_HOUR)  # fmt: skip
+            return
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         mail_enqueue(messages=[(subject, body, from_email, [to_email])])
