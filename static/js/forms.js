@@ -194,6 +194,16 @@
     });
   }
 
+  // A message after an action ("Draft saved.") is read where it is: it takes focus, as the
+  // GOV.UK notification banner does (a status region already on the page when it loads is
+  // not announced). Not when the address names a place on the page to go to.
+  function messagesFocus() {
+    var box = document.querySelector(".wcc-messages");
+    if (!box || window.location.hash) { return; }
+    box.setAttribute("tabindex", "-1");
+    box.focus();
+  }
+
   function busyForms() {
     window.addEventListener("pageshow", function (event) {
       if (!event.persisted) { return; }
@@ -226,6 +236,7 @@
     busyForms();
     window.addEventListener("resize", scrollRegions);
     var summary = errorSummary();
+    if (!summary) { messagesFocus(); }
     document.querySelectorAll("form[data-autosave]").forEach(function (form) {
       autosave(form, summary !== null);
     });
