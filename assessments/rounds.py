@@ -191,7 +191,10 @@ def round_create(
     if AssessmentRound.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"A round {slug} already exists: choose another year."})
     framework = framework_copy(
-        source=source.framework, slug=_framework_slug(slug), name=f"Framework {slug}"
+        source=source.framework,
+        slug=_framework_slug(slug),
+        # Named as the loaded versions are ("... framework 2009/10").
+        name=f"World Class Commissioning assurance framework {slug[:4]}/{slug[5:]}",
     )
     round_ = AssessmentRound(
         slug=slug, name=name, framework=framework, previous=_previous_for(slug, source)

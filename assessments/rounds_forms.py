@@ -70,9 +70,16 @@ class RoundNameForm(_Form):
         label="Name",
         max_length=100,
         error_messages={"required": NAME_REQUIRED},
-        help_text="As boards and the public will read it: World Class Commissioning "
-        "assurance 2010/11.",
     )
+
+    def __init__(self, *args, slug: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        years = f"{slug[:4]}/{slug[5:]}"  # the round's own years, not another's
+        self.fields[
+            "name"
+        ].help_text = (
+            f"As boards and the public will read it: World Class Commissioning assurance {years}."
+        )
 
 
 class TimetableForm(_Form):

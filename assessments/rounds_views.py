@@ -128,7 +128,7 @@ def round_name(request, round_: AssessmentRound):
             request, f"{round_.name} has a publication time: its name can no longer change."
         )
         return redirect(_detail_url(round_))
-    form = RoundNameForm(request.POST or None, initial={"name": round_.name})
+    form = RoundNameForm(request.POST or None, initial={"name": round_.name}, slug=round_.slug)
     if request.method == "POST" and form.is_valid():
         old = round_.name
         try:

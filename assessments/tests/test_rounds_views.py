@@ -169,6 +169,19 @@ def test_round_new_says_a_bad_year_and_a_blank_name_at_once(client, last_year, n
     assert AssessmentRound.objects.count() == 1
 
 
+def test_a_rounds_name_page_hints_its_own_years_and_its_framework_is_named_like_the_others(
+    client, new_round, national
+):
+    """The national walk: 2009-10's name page hinted "...assurance 2010/11", and a new
+    round's framework was "Framework 2010-11" beside "... framework 2009/10"."""
+    client.force_login(national)
+
+    page = client.get("/rounds/2010-11/name/")
+
+    assert page.context["form"].fields["name"].help_text.endswith("assurance 2010/11.")
+    assert new_round.framework.name == "World Class Commissioning assurance framework 2010/11"
+
+
 def test_round_name_is_corrected_with_its_history_row(client, new_round, national):
     client.force_login(national)
     assert 'href="/rounds/2010-11/name/"' in client.get("/rounds/2010-11/").text
