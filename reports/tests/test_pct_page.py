@@ -50,6 +50,22 @@ def rating(ods, slug, number):
     )
 
 
+def held_back_after_publication(number: int) -> FactualAccuracyComment:
+    """board.5nd's comment on its competency ``number``, still to answer, and 2009-10
+    published an hour ago with its notices sent: County Durham is held back."""
+    comment = FactualAccuracyComment.objects.create(
+        assessment=Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10"),
+        rating=rating("5ND", "2009-10", number),
+        comment="Wrong.",
+        raised_by=demo_user("board.5nd"),
+    )
+    AssessmentRound.objects.filter(slug="2009-10").update(
+        published_at=timezone.now() - datetime.timedelta(hours=1),
+        publication_notified_at=timezone.now(),
+    )
+    return comment
+
+
 def test_board_reads_its_published_page_with_every_rating_and_the_chart(client, demo):
     login(client, "board.5pg")
 
@@ -407,18 +423,8 @@ def test_answer_that_releases_a_held_back_pct_is_saved_when_the_mail_server_fail
     send_answer,
 ):
     settings.EMAIL_BACKEND = "tests.mail.BrokenBackend"
-    assessment = Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10")
-    comment = FactualAccuracyComment.objects.create(
-        assessment=assessment,
-        rating=rating("5ND", "2009-10", 1),
-        comment="Wrong.",
-        raised_by=demo_user("board.5nd"),
-    )
-    # The round's notices went while 5ND was held back by the comment.
-    AssessmentRound.objects.filter(slug="2009-10").update(
-        published_at=timezone.now() - datetime.timedelta(hours=1),
-        publication_notified_at=timezone.now(),
-    )
+    comment = held_back_after_publication(1)
+    assessment = comment.assessment
     login(client, "moderator.q30")
 
     # The on-commit callbacks (queueing, and with the tests' immediate backend, sending)
@@ -493,17 +499,8 @@ def test_an_answer_that_would_publish_a_held_back_pct_says_so_first_and_tells_na
     """The national walk: an answer changing a held-back PCT's rating after publication put
     it into the published tables (125 other PCTs' ranks moved) with no check page, and the
     national team was not told."""
-    target = rating("5ND", "2009-10", 5)
-    comment = FactualAccuracyComment.objects.create(
-        assessment=target.assessment,
-        rating=target,
-        comment="Wrong.",
-        raised_by=demo_user("board.5nd"),
-    )
-    AssessmentRound.objects.filter(slug="2009-10").update(
-        published_at=timezone.now() - datetime.timedelta(hours=1),
-        publication_notified_at=timezone.now(),
-    )
+    comment = held_back_after_publication(5)
+    target = comment.rating
     login(client, "moderator.q30")
     new_level = 3 if target.level != 3 else 2
     typed = {"response": "Agreed: the plan was approved in March.", "value": str(new_level)}
@@ -577,15 +574,7 @@ def test_an_answer_confirmed_after_the_rating_changed_elsewhere_is_refused_as_ty
 def test_the_summary_says_why_a_held_back_pct_is_not_counted(client, confirmed_north_east):
     """The national walk: "151 PCTs counted: those with an agreed rating for every
     competency", while County Durham had them all and was held back by a comment."""
-    FactualAccuracyComment.objects.create(
-        assessment=Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10"),
-        rating=rating("5ND", "2009-10", 1),
-        comment="Wrong.",
-        raised_by=demo_user("board.5nd"),
-    )
-    AssessmentRound.objects.filter(slug="2009-10").update(
-        published_at=timezone.now() - datetime.timedelta(hours=1)
-    )
+    held_back_after_publication(1)
     login(client, "national")
 
     england = client.get("/reports/summary/2009-10/").content.decode()
