@@ -1,5 +1,7 @@
 """moderator.q30 adjusts a rating with a reason and signs off North East."""
 
+import re
+
 from playwright.sync_api import expect
 
 from assessments.models import AgreedRating, Assessment, ModerationAdjustment, Stage
@@ -68,8 +70,22 @@ def test_moderator_adjusts_a_rating_and_signs_off_the_region(page, live_server, 
     form.get_by_label("What is factually inaccurate").fill(
         "Our procurement capability review was completed in March."
     )
+    # The session ends before it is sent (the board walk lost the comment): once logged in
+    # again, the page has it back.
+    page.context.clear_cookies(name="sessionid")
+    form.get_by_role("button", name="Send the comment").click()
+    page.wait_for_url(re.compile(r".*/accounts/login/"))
+    log_in(page, "board.5nd")
+    page.goto("/reports/pct/5ND/2009-10/")
+    expect(page.locator("[data-test=restored]")).to_be_visible()
+    expect(form.get_by_label("What is factually inaccurate")).to_have_value(
+        "Our procurement capability review was completed in March."
+    )
     form.get_by_role("button", name="Send the comment").click()
     expect(page.get_by_text("Comment sent")).to_be_visible()
+    page.reload()  # sent: the browser's copy is dropped
+    expect(page.locator("[data-test=restored]")).to_have_count(0)
+    expect(form.get_by_label("What is factually inaccurate")).to_have_value("")
     page.context.clear_cookies()
     log_in(page, "moderator.q30")
     page.goto("/reports/pct/5ND/2009-10/#factual-accuracy")
@@ -77,6 +93,7 @@ def test_moderator_adjusts_a_rating_and_signs_off_the_region(page, live_server, 
     comment.get_by_label("Answer").fill("Agreed: the review is in the evidence.")
     comment.get_by_label("Change the rating to").select_option(str(corrected))
     comment.get_by_role("button", name="Answer").click()
+    page.get_by_role("button", name="Confirm and send the answer").click()
     expect(page.locator("[data-test=answer]")).to_contain_text(
         "Agreed: the review is in the evidence."
     )
