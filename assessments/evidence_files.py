@@ -105,8 +105,9 @@ def _check_office(name: str, suffix: str, content: bytes) -> None:
         else:
             folder, label = OFFICE_PARTS[suffix]
             if "[Content_Types].xml" not in names or not any(n.startswith(folder) for n in names):
+                article = "an" if label.startswith("Excel") else "a"
                 raise ValidationError(
-                    f"{name}: the content is not a {label}: its {folder} parts are missing."
+                    f"{name}: the content is not {article} {label}: its {folder} parts are missing."
                 )
         first = _unpack_within_limits(name, archive, members)
     if suffix == ".odt" and first.strip() != ODT_MIMETYPE:

@@ -240,10 +240,13 @@ def _form_panels(assessments: list[Assessment]) -> None:
         for seat_type in seat_types:
             if seats[seat_type.number].person_id is not None:
                 continue
-            # The eligible person who sits on the fewest panels this round, by name.
+            # The eligible person who sits on the fewest panels this round, by name, among
+            # those who can log in to score (scoring refuses to open with anyone else: a
+            # person added on the people list and not invited yet has no account).
             person = (
                 eligible_people(seat_type=seat_type, assessment=assessment)
                 .exclude(pk__in=taken)
+                .filter(user__isnull=False, user__is_active=True)
                 .order_by("panels_this_round", "full_name", "pk")
                 .first()
             )

@@ -14,12 +14,13 @@ from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
+    PrimaryCareTrust,
     RegionReview,
     RegionReviewChange,
     Stage,
     StageChange,
 )
-from panels.models import MemberScore, Seat
+from panels.models import JobRole, MemberScore, Person, Seat
 from tests.factories import AssessmentRoundFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,13 @@ def test_demo_advance_reaches_publication_then_does_nothing(demo, client, mailou
         AgreedRating.objects.filter(assessment__round__slug="2008-09").values_list(
             "pk", "level", "light", "version"
         )
+    )
+    # The verify walk: someone added on the people list and not invited (no account) was
+    # seated, scoring then refused to open with them, and every call stopped there.
+    not_invited = Person.objects.create(
+        full_name="Aaron Notinvited",
+        job_role=JobRole.MEDICAL_DIRECTOR,
+        pct=PrimaryCareTrust.objects.get(ods_code="5PG"),
     )
     said = []
     for _ in range(12):
@@ -85,6 +93,7 @@ def test_demo_advance_reaches_publication_then_does_nothing(demo, client, mailou
         panel__assessment__round__slug="2009-10", panel__assessment__pct__sha__ods_code="Q34"
     )
     assert west_midlands.filter(submitted_at__isnull=True).count() == 0
+    assert not west_midlands.filter(person=not_invited).exists()
     # Each item: 11 competencies, 3 areas and the 16 governance sub-indicators of 2009-10.
     assert MemberScore.objects.filter(seat__in=west_midlands).count() == 17 * 5 * (14 + 16)
     assert AgreedRating.objects.filter(assessment__round__slug="2009-10").count() == 152 * (14 + 16)

@@ -160,7 +160,7 @@ def test_a_stale_pages_decision_is_refused_before_any_check_page(client, signed_
         assert [str(m) for m in stale.context["messages"]] == [
             f"Nothing was changed: no assessment of {sha.name} is at the national cross-check "
             "now, so there is nothing to confirm or send back. The page shows where the region "
-            "is."
+            "is. Your comment, not sent: \u201cToo late.\u201d"
         ]
     assert RegionReview.objects.get().status == "confirmed"
 

@@ -105,7 +105,9 @@ def decide(request, region: RegionRound):
                 request,
                 f"Nothing was changed: no assessment of {sha.name} is at the national "
                 "cross-check now, so there is nothing to confirm or send back. The page shows "
-                "where the region is.",
+                "where the region is."
+                # The region has no comment box now: the comment is given back here.
+                + (f" Your comment, not sent: \u201c{comment}\u201d" if visible(comment) else ""),
             )
             return redirect(back)
         if confirming:
