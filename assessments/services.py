@@ -438,6 +438,8 @@ def _number(raw: str) -> tuple[Decimal | None, str]:
     """A plain decimal number with at most two decimals, below 100 million, or None and
     what is wrong with it ("is not a number", "has more than two decimal places"...)."""
     text = (raw or "").strip()
+    if "e" in text.lower():  # Decimal reads "1e3" as 1000: not what a board writes
+        return None, "is not a number: write it out in figures, such as 1000"
     try:
         value = Decimal(text)
     except InvalidOperation:

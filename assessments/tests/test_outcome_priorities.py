@@ -177,7 +177,7 @@ def test_outcome_priorities_save_refuses_bad_numbers_and_years_all_or_nothing(
                 row(indicators[0]),
                 row(indicators[1], baseline="about 40"),
                 row(indicators[2], baseline_year="2007", target="NaN"),
-                row(indicators[3], target_year="2006-07"),
+                row(indicators[3], target_year="2006-07", baseline="1e3"),
                 row(None),
             ],
             by=board,
@@ -185,6 +185,11 @@ def test_outcome_priorities_save_refuses_bad_numbers_and_years_all_or_nothing(
         )
 
     assert refused.value.message_dict == {
+        # The board walk: "1e3" was saved as 1000.
+        "p4_baseline": [
+            "Priority 4: the baseline '1e3' is not a number: write it out in figures, such "
+            "as 1000."
+        ],
         "p2_baseline": ["Priority 2: the baseline 'about 40' is not a number."],
         "p3_baseline_year": ["Priority 3: the baseline year '2007' is not a year such as 2007-08."],
         "p3_target": ["Priority 3: the target 'NaN' is not a number."],
@@ -372,7 +377,7 @@ def test_every_problem_of_a_row_is_said_even_a_repeated_indicators(assessment, b
             priorities=[
                 row(indicators[0], baseline="12,5", target="0.0000001"),
                 row(indicators[0], target_year="2008-10", target="123456789"),
-                row(indicators[1], target="-1e308"),
+                row(indicators[1], target="-123456789"),
             ],
             by=board,
             expected_version=0,
@@ -390,7 +395,7 @@ def test_every_problem_of_a_row_is_said_even_a_repeated_indicators(assessment, b
         "p2_target_year": ["Priority 2: the target year '2008-10' is not a year such as 2012-13."],
         "p2_target": ["Priority 2: the target '123456789' is too large: at most 99999999.99."],
         # the bad-input walk: a negative number was called "too large"
-        "p3_target": ["Priority 3: the target '-1e308' is too small: at least -99999999.99."],
+        "p3_target": ["Priority 3: the target '-123456789' is too small: at least -99999999.99."],
     }
 
 
