@@ -255,7 +255,15 @@ def self_assessment_detail(*, assessment: Assessment) -> SelfAssessmentDetail:
         ).select_related("competency", "area", "sub_indicator__area"):
             ratings[rating.item.code] = rating
     evidence = list(EvidenceDocument.objects.filter(assessment=assessment))
-    priorities = list(
-        LocalOutcomePriority.objects.filter(assessment=assessment).select_related("indicator")
-    )
+    priorities = list(priorities_in_order(assessment))
     return SelfAssessmentDetail(self_assessment, ratings, evidence, priorities)
+
+
+def priorities_in_order(assessment: Assessment) -> QuerySet[LocalOutcomePriority]:
+    """The board's local outcome priorities in the order it gave them (written in that
+    order, so by primary key; the model's own ordering is by indicator name)."""
+    return (
+        LocalOutcomePriority.objects.filter(assessment=assessment)
+        .select_related("indicator")
+        .order_by("pk")
+    )

@@ -51,6 +51,7 @@ from assessments.models import (
     SelfAssessmentRating,
     Stage,
 )
+from assessments.selectors import priorities_in_order
 from assessments.standings import figures_changed, rating_changed
 from assessments.text import visible
 from competencies.models import Competency, GovernanceArea, SubIndicator, item_field, item_value
@@ -548,11 +549,9 @@ def _priorities_write(*, assessment: Assessment, parsed: list[dict], by: Abstrac
     def key(fields: dict) -> tuple:
         return (fields["indicator"].pk, *(fields[f] for f in _PRIORITY_FIELDS))
 
-    current = LocalOutcomePriority.objects.filter(assessment=assessment).select_related("indicator")
-    before = sorted(
-        key({f: getattr(p, f) for f in ("indicator", *_PRIORITY_FIELDS)}) for p in current
-    )
-    if before == sorted(key(fields) for fields in parsed):
+    current = priorities_in_order(assessment)
+    before = [key({f: getattr(p, f) for f in ("indicator", *_PRIORITY_FIELDS)}) for p in current]
+    if before == [key(fields) for fields in parsed]:  # the board's order counts too
         return False
     rows = [LocalOutcomePriority(assessment=assessment, **fields) for fields in parsed]
     for row in rows:
@@ -590,9 +589,7 @@ def outcome_priorities_save(
     parsed = _priorities_parse(priorities)
     _claim_self_assessment(assessment, expected_version)
     _priorities_write(assessment=assessment, parsed=parsed, by=by)
-    return list(
-        LocalOutcomePriority.objects.filter(assessment=assessment).select_related("indicator")
-    )
+    return list(priorities_in_order(assessment))
 
 
 @transaction.atomic

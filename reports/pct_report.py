@@ -21,6 +21,7 @@ from assessments.models import (
     ModerationAdjustment,
     SelfAssessmentRating,
 )
+from assessments.selectors import priorities_in_order
 from competencies.models import (
     LIGHT_POINTS,
     Competency,
@@ -265,9 +266,7 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         governance=own_governance if row is None else row["governance"],
         total=own_total if row is None else row["total"],
         previous_rank=previous_rank,
-        outcome_priorities=list(
-            LocalOutcomePriority.objects.filter(assessment=assessment).select_related("indicator")
-        ),
+        outcome_priorities=list(priorities_in_order(assessment)),
         plan=plan,
         seats=seats,
         held_back=held_back,

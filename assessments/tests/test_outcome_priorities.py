@@ -14,6 +14,7 @@ from assessments.models import (
     Role,
     Stage,
 )
+from assessments.selectors import self_assessment_detail
 from assessments.services import (
     PriorityInput,
     outcome_priorities_save,
@@ -187,8 +188,7 @@ def test_outcome_priorities_save_refuses_bad_numbers_and_years_all_or_nothing(
     assert refused.value.message_dict == {
         # The board walk: "1e3" was saved as 1000.
         "p4_baseline": [
-            "Priority 4: the baseline '1e3' is not a number: write it out in figures, such "
-            "as 1000."
+            "Priority 4: the baseline '1e3' is not a number: write it out in figures, such as 1000."
         ],
         "p2_baseline": ["Priority 2: the baseline 'about 40' is not a number."],
         "p3_baseline_year": ["Priority 3: the baseline year '2007' is not a year such as 2007-08."],
@@ -431,3 +431,23 @@ def test_an_indicators_unit_is_not_said_twice(name, unit, shown):
     from assessments.models import OutcomeIndicator
 
     assert OutcomeIndicator(name=name, unit=unit).name_with_unit == (shown or name)
+
+
+def test_priorities_keep_the_order_the_board_gave_them(assessment, board, indicators):
+    """The board walk: a priority added in row 4 came back as priority 1, the rows sorted by
+    indicator name. A new order alone is a change, with its history row."""
+    given = [indicators[2], indicators[0], indicators[1]]
+    outcome_priorities_save(
+        assessment=assessment, priorities=[row(i) for i in given], by=board, expected_version=0
+    )
+
+    shown = self_assessment_detail(assessment=assessment).priorities
+    assert [p.indicator for p in shown] == given
+    saved = outcome_priorities_save(
+        assessment=assessment,
+        priorities=[row(i) for i in reversed(given)],
+        by=board,
+        expected_version=1,
+    )
+    assert [p.indicator for p in saved] == list(reversed(given))
+    assert OutcomePriorityChange.objects.filter(assessment=assessment).count() == 2
