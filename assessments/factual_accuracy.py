@@ -307,9 +307,15 @@ def comment_answer(
     text = (response or "").strip()
     if not visible(text):
         raise ValidationError({"response": "Write the answer: the board reads it."})
+    changed = ""
     if value not in (None, "") and locked.rating is not None:
         rating = AgreedRating.objects.get(pk=locked.rating_id)
         if str(value) != str(rating.value):
+            changed = (
+                f"from level {rating.value} to level {value}"
+                if rating.competency_id
+                else f"from {rating.value} to {value}"
+            )
             agreed_rating_adjust(
                 rating=rating,
                 value=value,
@@ -323,7 +329,11 @@ def comment_answer(
     locked.responded_at = timezone.now()
     locked.full_clean()
     locked.save(update_fields=["response", "responded_by", "responded_at"])
-    assessment = Assessment.objects.select_related("round", "pct").get(pk=locked.assessment_id)
+    assessment = Assessment.objects.select_related("round", "pct__sha").get(pk=locked.assessment_id)
+    from assessments.notices import comment_answered_send  # it imports this module
+
+    locked.assessment = assessment
+    comment_answered_send(comment=locked, changed=changed)
     # It may no longer hold the PCT back.
     figures_changed(
         round_ids=[assessment.round_id], assessments={assessment.round_id: [assessment.pk]}

@@ -135,3 +135,38 @@ def window_closed_notices_send(*, review: RegionReview, now: datetime | None = N
     return mail_enqueue(
         messages=_board_messages("window_closed", review, _region_assessments(review))
     )
+
+
+def comment_answered_send(*, comment, changed: str = "") -> int:
+    """Tell the board of the comment's PCT that SHA staff answered it (``comment_answer``
+    calls it in its transaction): the answer, and the rating's change if any (``changed``,
+    "from Level 2 to Level 3"). The board walk found it told nothing: the item left the
+    home page's list and the answer waited on the results page for a visit."""
+    from competencies.selectors import item_label
+
+    assessment = comment.assessment
+    item = item_label(comment.rating.item) if comment.rating_id else "the draft as a whole"
+    unanswered = unanswered_comments().filter(assessment=assessment).count()
+    results = _absolute(
+        reverse("reports:pct_page", args=[assessment.pct.ods_code, assessment.round.slug])
+    )
+    context = {
+        "round": assessment.round,
+        "sha": assessment.pct.sha,
+        "pct": assessment.pct,
+        "item": item,
+        "answer": comment.response,
+        "changed": changed,
+        "unanswered": unanswered,
+        "results_url": f"{results}#comment-{comment.pk}",
+    }
+    roles = Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct_id=assessment.pct_id).select_related(
+        "user"
+    )
+    return mail_enqueue(
+        messages=[
+            _render("comment_answered", context, role.user.email)
+            for role in roles
+            if role.user.email and role.user.is_active
+        ]
+    )

@@ -276,7 +276,9 @@ def test_held_back_board_is_told_when_its_last_comment_is_answered(
         comment_answer(comment=comment, response="Checked.", by=UserFactory())
 
     assert [(m.to, m.subject) for m in mail.outbox] == [
-        (["board@example.org"], f"{assessment.round.name}: your results are published")
-    ]
+        (["board@example.org"], f"{assessment.round.name}: your comment on {comment.rating.item} "
+         "has been answered"),
+        (["board@example.org"], f"{assessment.round.name}: your results are published"),
+    ]  # fmt: skip
     assessment.refresh_from_db()
     assert assessment.stage == Stage.PUBLISHED

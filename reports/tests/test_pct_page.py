@@ -440,9 +440,10 @@ def test_answer_that_releases_a_held_back_pct_is_saved_when_the_mail_server_fail
     assessment.refresh_from_db()
     assert (comment.response, assessment.stage) == ("Checked: the rating stands.", Stage.PUBLISHED)
     assert mailoutbox == []
-    # The board is told its results are out; the national team that the published tables
-    # changed (both given up on here, the answer kept).
-    assert given_up(caplog) == [demo_user("board.5nd").email, demo_user("national").email]
+    # The board is told the answer and that its results are out; the national team that
+    # the published tables changed (all given up on here, the answer kept).
+    board, national = demo_user("board.5nd").email, demo_user("national").email
+    assert given_up(caplog) == [board, board, national]
 
 
 def test_comment_without_an_item_is_shown_again_with_the_error_summary(
@@ -502,7 +503,8 @@ def test_an_answer_that_would_publish_a_held_back_pct_says_so_first_and_tells_na
     comment = held_back_after_publication(5)
     target = comment.rating
     login(client, "moderator.q30")
-    new_level = 3 if target.level != 3 else 2
+    old_level = target.level
+    new_level = 3 if old_level != 3 else 2
     typed = {"response": "Agreed: the plan was approved in March.", "value": str(new_level)}
 
     check = client.post(
@@ -537,6 +539,12 @@ def test_an_answer_that_would_publish_a_held_back_pct_says_so_first_and_tells_na
     target.refresh_from_db()
     assert target.level == new_level
     assert target.assessment.stage == Stage.PUBLISHED
+    (answered,) = [m for m in mailoutbox if "has been answered" in m.subject]
+    assert answered.to == [demo_user("board.5nd").email]
+    assert (
+        f"The rating changed with this answer: from level {old_level} to level {new_level}."
+        in answered.body
+    )
     national = [m for m in mailoutbox if m.to == [demo_user("national").email]]
     assert [m.subject for m in national] == [
         "World Class Commissioning assurance 2009/10: County Durham joins the published results"

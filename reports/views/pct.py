@@ -203,7 +203,7 @@ def _answer_check(request, assessment: Assessment, raised: FactualAccuracyCommen
         .exclude(pk=raised.pk)
         .exists()
     )
-    told = "The board sees the answer on its results page."
+    told = "The board is e-mailed the answer, and sees it on its results page."
     if last and released_on_answer(assessment):
         published = timezone.localtime(round_.published_at)
         happens.append(
@@ -213,8 +213,8 @@ def _answer_check(request, assessment: Assessment, raised: FactualAccuracyCommen
             "with them."
         )
         told = (
-            f"The board is e-mailed that its results are published, and the national team "
-            f"that {pct.name} joined the published results."
+            "The board is e-mailed the answer and that its results are published, and the "
+            f"national team that {pct.name} joined the published results."
         )
     elif last:
         happens.append(
