@@ -141,7 +141,7 @@ def test_no_comments_page_warns_before_confirming(client, assessment, board):
     response = client.get(_url(assessment, "no-comments/"))
 
     assert response.status_code == 200
-    assert "You will not be able to comment after this." in response.content.decode()
+    assert response.context["happens"][0].startswith("You will not be able to comment after this")
     assert FactualAccuracyConfirmation.objects.count() == 0
 
 

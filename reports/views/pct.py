@@ -262,6 +262,24 @@ def no_comments(request, assessment: Assessment):
                 "page. Your results are published at the publication time.",
             )
         return redirect(_page(assessment) + "#factual-accuracy")
+    if window.is_open() and not window.unanswered:  # the check page of the GOV.UK pattern
+        closes = timezone.localtime(window.closes)
+        pct = assessment.pct.name
+        return confirmation_page(
+            request,
+            title=f"Confirm that the board of {pct} has no factual-accuracy comments?",
+            happens=[
+                "You will not be able to comment after this: the board's window closes now, "
+                f"instead of at {closes:%-d %B %Y, %H:%M}.",
+                f"The board can still read its draft results until {closes:%-d %B %Y, %H:%M}, "
+                "when the region's windows close; its results are published with everyone "
+                "else's at the publication time.",
+            ],
+            told=f"SHA staff and the national team see on {pct}'s results page that the "
+            "board has no comments. Nobody is e-mailed.",
+            button="Confirm: no comments",
+            back=_page(assessment) + "#factual-accuracy",
+        )
     return render(
         request, "reports/pct_no_comments.html", {"assessment": assessment, "window": window}
     )
