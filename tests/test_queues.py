@@ -498,17 +498,28 @@ def test_board_queues_query_count(django_assert_num_queries, n):
             factual_accuracy_closes=timezone.now() + datetime.timedelta(days=2),
         )
         FactualAccuracyCommentFactory(assessment=at_check)
+        AssessmentFactory(
+            pct=pct,
+            stage=Stage.PUBLISHED,
+            round=AssessmentRoundFactory(published_at=timezone.now() - datetime.timedelta(days=1)),
+        )
+        AssessmentFactory(  # published long ago: no longer news
+            pct=pct,
+            stage=Stage.PUBLISHED,
+            round=AssessmentRoundFactory(published_at=timezone.now() - datetime.timedelta(days=90)),
+        )
     pct_ids = user_scope(user).pct_ids
 
     # The selector itself: the board section below it on the page asks each assessment at
     # the factual-accuracy check for its window (two queries each), which is not the queue's.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         board = board_queues(pct_ids=pct_ids)
 
     assert {q.key: q.count for q in board} == {
         "self-assessment": n,
         "draft": n,
         "board-comments": n,
+        "results": n,
     }
 
 

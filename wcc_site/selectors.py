@@ -495,9 +495,14 @@ def _rounds_to_open() -> list[QueueItem]:
 # --- PCT boards ---------------------------------------------------------------------------
 
 
+# How long a board's home page lists its newly published results.
+RESULTS_NEWS_FOR = datetime.timedelta(days=28)
+
+
 def board_queues(*, pct_ids: Iterable[int], now: datetime.datetime | None = None) -> list[Queue]:
     """Self-assessments due (with the deadline), drafts to check (window open: closes on
-    ...) and the board's comments awaiting an answer. Three queries."""
+    ...), the board's comments awaiting an answer, and results published in the last
+    ``RESULTS_NEWS_FOR``. Four queries."""
     now = now or timezone.now()
     pct_ids = list(pct_ids)
     due = []
@@ -554,10 +559,29 @@ def board_queues(*, pct_ids: Iterable[int], now: datetime.datetime | None = None
         )
         .order_by("raised_at", "pk")
     ]
+    # Results out in the last few weeks: the board's report to read (the board walk found
+    # "Nothing is waiting for you" the day its results were published).
+    published = [
+        QueueItem(
+            label=f"{assessment.pct.name}: {assessment.round.name}",
+            url=reverse("reports:pct_page", args=[assessment.pct.ods_code, assessment.round.slug]),
+            detail="results published on "
+            f"{timezone.localtime(assessment.round.published_at):%-d %B %Y}: your report",
+        )
+        for assessment in Assessment.objects.filter(
+            pct_id__in=pct_ids,
+            stage=Stage.PUBLISHED,
+            round__published_at__lte=now,
+            round__published_at__gt=now - RESULTS_NEWS_FOR,
+        )
+        .select_related("round", "pct")
+        .order_by("-round__published_at", "pct__name")
+    ]
     return [
         Queue("self-assessment", "Self-assessment due", due),
         Queue("draft", "Draft results to check", drafts),
         Queue("board-comments", "Comments awaiting an answer", comments),
+        Queue("results", "Results published", published),
     ]
 
 
