@@ -45,11 +45,13 @@ class SelfAssessmentForm(MarksInvalid):
     )
 
     PRIORITY_ROWS = LocalOutcomePriority.MAX_PER_ASSESSMENT
+    # No placeholders (GOV.UK: they read as values already typed; the board walk read a
+    # grey 2012-13 beside "enter the target year"): the section's hint gives the forms.
     PRIORITY_FIELDS = (
-        ("baseline_year", "Baseline year", "2007-08"),
-        ("baseline", "Baseline", ""),
-        ("target_year", "Target year", "2012-13"),
-        ("target", "Target", ""),
+        ("baseline_year", "Baseline year"),
+        ("baseline", "Baseline"),
+        ("target_year", "Target year"),
+        ("target", "Target"),
     )
 
     def __init__(
@@ -105,20 +107,18 @@ class SelfAssessmentForm(MarksInvalid):
             self.fields[f"p{row}_indicator"] = forms.ChoiceField(
                 label=f"Priority {row}: outcome indicator", choices=choices, required=False
             )
-            for name, label, placeholder in self.PRIORITY_FIELDS:
+            for name, label in self.PRIORITY_FIELDS:
                 self.fields[f"p{row}_{name}"] = forms.CharField(
                     label=f"Priority {row}: {label.lower()}",
                     max_length=40,  # the service says what is wrong with a long one
                     required=False,
-                    widget=forms.TextInput(
-                        attrs={"class": "form-control form-control-sm", "placeholder": placeholder}
-                    ),
+                    widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
                 )
             self.fields[f"p{row}_indicator"].widget.attrs["class"] = "form-select form-select-sm"
         if not self.is_bound:
             for row, priority in enumerate(priorities, start=1):
                 self.initial[f"p{row}_indicator"] = str(priority.indicator_id)
-                for name, _label, _placeholder in self.PRIORITY_FIELDS:
+                for name, _label in self.PRIORITY_FIELDS:
                     value = getattr(priority, name)
                     self.initial[f"p{row}_{name}"] = "" if value is None else str(value)
 
@@ -129,9 +129,7 @@ class SelfAssessmentForm(MarksInvalid):
     def priority_rows(self) -> list[list]:
         """Each row's ``(column, bound field)``: the indicator, then baseline year, baseline,
         target year and target (the column's name shows beside the field on a phone)."""
-        columns = [("indicator", "Outcome indicator")] + [
-            (name, label) for name, label, _p in self.PRIORITY_FIELDS
-        ]
+        columns = [("indicator", "Outcome indicator"), *self.PRIORITY_FIELDS]
         return [
             [(label, self[f"p{row}_{name}"]) for name, label in columns]
             for row in range(1, self.PRIORITY_ROWS + 1)
@@ -141,7 +139,7 @@ class SelfAssessmentForm(MarksInvalid):
         """The rows the board filled in (wholly blank rows are dropped), in order."""
         data, rows = self.cleaned_data, []
         for row in range(1, self.PRIORITY_ROWS + 1):
-            texts = {name: data.get(f"p{row}_{name}", "") for name, _l, _p in self.PRIORITY_FIELDS}
+            texts = {name: data.get(f"p{row}_{name}", "") for name, _l in self.PRIORITY_FIELDS}
             chosen = data.get(f"p{row}_indicator") or ""
             if not chosen and not any(t.strip() for t in texts.values()):
                 continue
