@@ -277,7 +277,7 @@ def released_notice_send(*, assessment: Assessment, by: AbstractBaseUser) -> int
     roles = Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct_id=assessment.pct_id).select_related(
         "user", "pct"
     )
-    messages = [_notice(round_, role) for role in roles if role.user.email]
+    messages = [_notice(round_, role, held_back=True) for role in roles if role.user.email]
     national = Role.objects.filter(kind=Role.Kind.NATIONAL, user__is_active=True).select_related(
         "user"
     )
@@ -312,15 +312,23 @@ def _joined_notice(round_: AssessmentRound, assessment: Assessment, email: str) 
     )
 
 
-def _notice(round_: AssessmentRound, role: Role) -> Message:
+def _notice(round_: AssessmentRound, role: Role, *, held_back: bool = False) -> Message:
+    """A board's "your results are published"; ``held_back``: they joined the published
+    results late, once the board's last factual-accuracy comment was answered."""
     pdf = reverse("reports:pct_pdf", args=[role.pct.ods_code, round_.slug])
     table = reverse("reports:league_table", args=[round_.slug])
+    published = timezone.localtime(round_.published_at)
+    when = f"The results of {round_.name} were published on {published:%-d %B %Y at %H:%M}."
+    if held_back:
+        when += (
+            f" Those of {role.pct.name} were held back by a factual-accuracy comment until "
+            "it was answered; they are published now."
+        )
     return (
         f"{round_.name}: your results are published",
-        f"The results of {round_.name} were published on "
-        f"{timezone.localtime(round_.published_at):%-d %B %Y at %H:%M}.\n\n"
+        f"Dear board of {role.pct.name},\n\n{when}\n\n"
         f"Your feedback report for {role.pct.name}: {settings.SITE_URL}{pdf}\n"
-        f"The league table: {settings.SITE_URL}{table}\n",
+        f"The league table: {settings.SITE_URL}{table}\n\nWCC Assurance\n",
         settings.DEFAULT_FROM_EMAIL,
         [role.user.email],
     )

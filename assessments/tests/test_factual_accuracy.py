@@ -280,5 +280,10 @@ def test_held_back_board_is_told_when_its_last_comment_is_answered(
          "has been answered"),
         (["board@example.org"], f"{assessment.round.name}: your results are published"),
     ]  # fmt: skip
+    # The board walk: it read like the others' and did not say the PCT joined late.
+    assert mail.outbox[1].body.startswith(f"Dear board of {assessment.pct.name},")
+    assert "were held back by a factual-accuracy comment until it was answered" in (
+        mail.outbox[1].body
+    )
     assessment.refresh_from_db()
     assert assessment.stage == Stage.PUBLISHED
