@@ -180,7 +180,7 @@ def answer(request, assessment: Assessment, comment_id: int):
     except (ValidationError, TransitionError, ConflictError) as exc:
         messages.error(request, f"Answer not saved. {' '.join(refusal_messages(exc))}")
         return _pct_page(request, assessment, answer=(raised.pk, form))
-    messages.success(request, "Answer saved: the board sees it on this page.")
+    messages.success(request, "Answer sent: the board is e-mailed it and sees it on this page.")
     return redirect(_page(assessment) + f"#comment-{raised.pk}")
 
 
