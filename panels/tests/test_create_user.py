@@ -143,6 +143,21 @@ def test_create_user_refuses_bad_arguments_and_writes_nothing(args, message):
     assert Person.objects.count() == 0
 
 
+def test_create_user_says_every_argument_wrong_on_its_own_at_once():
+    """The ops walk: a missing organisation was said, and the bad e-mail address only once
+    it was fixed."""
+    SHAFactory(ods_code="Q34")
+
+    with pytest.raises(CommandError) as exc:
+        _run("--username", "new", "--email", "bad", "--sha", "Q99", "--pct", "ZZZ")
+
+    assert str(exc.value).splitlines() == [
+        "--email: “bad” is not a valid e-mail address.",
+        "--sha: no SHA has the ODS code “Q99”.",
+        "--pct: no PCT has the ODS code “ZZZ”.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("username", "email", "role_args", "message"),
     [
@@ -150,7 +165,7 @@ def test_create_user_refuses_bad_arguments_and_writes_nothing(args, message):
         ("new", "taken@example.org", ["--role", "national"], "--email: The e-mail address"),
         ("new", "nonsense", ["--role", "national"], "--email: “nonsense” is not a valid"),
         ("new", "taken@example.org", ["--sha", "Q34"], "--email: The e-mail address"),
-        ("new", "nonsense", ["--sha", "Q34"], "--email: Enter a valid email address."),
+        ("new", "nonsense", ["--sha", "Q34"], "--email: “nonsense” is not a valid e-mail address."),
     ],
 )
 def test_create_user_refuses_a_taken_username_or_email_and_writes_nothing(

@@ -15,6 +15,7 @@ Bad input: a message naming the argument, a non-zero exit status, and nothing wr
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from assessments.accounts import account_invite, email_in_use, name_parts, role_grant
@@ -78,19 +79,35 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         role = options["role"]
+        # Every argument that is wrong on its own is said at once (the ops walk was told of
+        # a missing organisation, and of the bad e-mail address only once that was fixed).
+        problems = []
         if role is not None and role not in ROLES:
-            raise CommandError(
+            problems.append(
                 f"--role: unknown role “{role}”; use one of: {', '.join(ROLES)} "
                 "(or none, for a panel member)."
             )
         if options["full_name"] and has_controls(options["full_name"]):
-            raise CommandError(
+            problems.append(
                 "--full-name: write the name without control characters, direction marks or "
                 "invisible characters (such as NUL, a right-to-left override or a zero-width "
                 "space)."
             )
-        sha = self._sha(options["sha"])
-        pct = self._pct(options["pct"])
+        try:
+            validate_email(options["email"].strip())
+        except ValidationError:
+            problems.append(f"--email: “{options['email']}” is not a valid e-mail address.")
+        sha, pct = None, None
+        try:
+            sha = self._sha(options["sha"])
+        except CommandError as exc:
+            problems.append(str(exc))
+        try:
+            pct = self._pct(options["pct"])
+        except CommandError as exc:
+            problems.append(str(exc))
+        if problems:
+            raise CommandError("\n".join(problems))
         try:
             with transaction.atomic():
                 if role is None:
