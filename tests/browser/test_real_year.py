@@ -220,7 +220,7 @@ def test_a_real_year_from_a_fresh_install_to_publication(page, live_server, mail
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("[data-test=summary]")).to_contain_text("8 PCTs in 1 SHA")
     _shot(page, "02-open-check")
-    page.get_by_role("button", name="Open the round for these PCTs").click()
+    page.get_by_role("button", name="Confirm and open the round for these PCTs").click()
     assert Assessment.objects.filter(round__slug=ROUND).count() == 8
     assert set(Assessment.objects.filter(round__slug=ROUND).values_list("stage", flat=True)) == {
         Stage.SELF_ASSESSMENT
