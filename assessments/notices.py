@@ -140,7 +140,7 @@ def window_closed_notices_send(*, review: RegionReview, now: datetime | None = N
 def comment_answered_send(*, comment, changed: str = "") -> int:
     """Tell the board of the comment's PCT that SHA staff answered it (``comment_answer``
     calls it in its transaction): the answer, and the rating's change if any (``changed``,
-    "from Level 2 to Level 3"). The board walk found it told nothing: the item left the
+    "from level 2 to level 3"). The board walk found it told nothing: the item left the
     home page's list and the answer waited on the results page for a visit."""
     from competencies.selectors import item_label
 
