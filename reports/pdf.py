@@ -71,7 +71,9 @@ def render_pct_html(report: PctReport) -> str:
 def html_to_pdf(html: str) -> bytes:
     """PDF bytes of a report's HTML, with our stylesheet and the restrictive fetcher."""
     document = HTML(string=html, base_url=STATIC_BASE, url_fetcher=StaticOnlyFetcher())
-    return document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
+    return document.write_pdf(
+        stylesheets=[_stylesheet()], font_config=_font_config(), pdf_tags=True
+    )
 
 
 def render_pct_pdf(report: PctReport) -> bytes:

@@ -31,10 +31,13 @@ def login(client, username):
     client.force_login(get_user_model().objects.get(username=username))
 
 
-def pdf_text(response) -> str:
+def pdf_reader(response) -> PdfReader:
     assert response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.getvalue()))
-    return "\n".join(page.extract_text() for page in reader.pages)
+    return PdfReader(io.BytesIO(response.getvalue()))
+
+
+def pdf_text(response) -> str:
+    return "\n".join(page.extract_text() for page in pdf_reader(response).pages)
 
 
 def squash(text: str) -> str:
@@ -47,7 +50,8 @@ def test_board_downloads_its_published_report_with_every_rating(client, demo):
 
     response = client.get(URL.format("5pg", "2008-09"))
 
-    text = squash(pdf_text(response))
+    reader = pdf_reader(response)
+    text = squash("\n".join(page.extract_text() for page in reader.pages))
     ratings = AgreedRating.objects.filter(
         assessment__round__slug="2008-09", assessment__pct__ods_code="5PG"
     )
@@ -63,6 +67,10 @@ def test_board_downloads_its_published_report_with_every_rating(client, demo):
         )
     for rating in ratings:
         assert squash(rating.rationale)[:60] in text
+    # Tagged for screen readers (the accessibility walk: "Tagged: no"), in English.
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "en-GB"
 
 
 @pytest.mark.django_db
