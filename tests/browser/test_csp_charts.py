@@ -48,6 +48,9 @@ def test_pct_profile_chart_renders_under_the_content_security_policy(page, live_
     RESULTS_DIR.mkdir(exist_ok=True)
     chart.screenshot(path=str(RESULTS_DIR / "csp-pct-profile-chart.png"))
 
-    dashed = chart.locator("path[stroke-dasharray]").first
+    strokes = chart.locator("path[stroke-dasharray]").evaluate_all(
+        "paths => paths.map(e => getComputedStyle(e).stroke)"
+    )
     assert violations == []
-    assert dashed.evaluate("e => getComputedStyle(e).stroke") == "rgb(85, 85, 85)"
+    # England's dashed line keeps its near-black, drawn over its white edge.
+    assert "rgb(17, 17, 17)" in strokes
