@@ -160,7 +160,7 @@ class _Grid:
                 '<span aria-hidden="true">✎'
                 f'</span><span class="mod-adjust__label">Adjust {name}: {label}</span></summary>'
                 f'<form method="post" action="{self.adjust_url(r.pk)}" class="mod-adjust__form"'
-                f' data-inplace="{r.pk}">{self.csrf}'
+                f' data-inplace="{r.pk}" novalidate>{self.csrf}'
                 f'<input type="hidden" name="version" value="{r.version}">'
                 f'<p class="small mb-1"><strong>{name}</strong>: {label}</p>'
                 f'<label class="form-label small mb-0" for="v{r.pk}">New value</label>'
