@@ -34,7 +34,9 @@ class _ItemForm(forms.Form):
     suffixes: tuple[str, ...] = ()
 
     def _name_fields(self, row: ItemRow) -> None:
-        """Say which item each field is about in the error summary (its labels repeat)."""
+        """Say which item each field is about in the error summary (its labels repeat), and
+        to a screen reader moving from field to field: the accessibility walk heard thirty
+        "Notes for the board". The accessible name starts with the visible label."""
         label = item_label(row.item)
         for suffix in self.suffixes:
             field = self.fields[f"{row.code}{suffix}"]
@@ -42,6 +44,8 @@ class _ItemForm(forms.Form):
             field.summary_name = (
                 label if not suffix else f"{label}, {field.label[0].lower()}{field.label[1:]}"
             )
+            if suffix:  # a text box (the radios' legend names the item already)
+                field.widget.attrs["aria-label"] = f"{field.label}: {label}"
 
     @property
     def items(self) -> list[tuple]:

@@ -62,6 +62,11 @@ def test_score_page_for_the_seat_holder_shows_descriptors(client):
     assert response.status_code == 200
     assert response.context["seat"] == panel.seats[1]
     assert "Level 3: Level 3 of 1. Locally leading the NHS" in response.content.decode()
+    # Each text box's accessible name says its item (the accessibility walk heard thirty
+    # "Notes for the board").
+    assert 'aria-label="Notes for the board: 1. Locally leading the NHS"' in (
+        response.content.decode()
+    )
     assert [row.code for row in response.context["view"].rows] == [
         "c1",
         "c2",
