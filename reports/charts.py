@@ -19,7 +19,6 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display; never pyplot's global state
 
-from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 from competencies.vocabulary import LEVELS
@@ -27,11 +26,11 @@ from reports.kept import shared_value
 
 BLUE, ORANGE, GREY = "#0072B2", "#E69F00", "#555555"
 # The profile chart's two lines cross the bars: dark enough against white (4.7:1 and
-# 18.9:1) and drawn with a white edge, which sets them off the blue bars (WCAG 1.4.11; the
+# 18.9:1), each over a wider white line that sets it off the blue bars (WCAG 1.4.11; the
 # accessibility walk measured the light orange at 2.3:1 and the grey markers at 1.4:1 on
-# the bars).
-SHA_LINE, ENGLAND_LINE = "#B35C00", "#111111"
-_EDGE = [patheffects.withStroke(linewidth=4, foreground="white")]
+# the bars). The white is a line of its own, not a stroke round the series, so that the
+# markers keep their colour and the legend shows each series as drawn.
+SHA_LINE, ENGLAND_LINE, EDGE = "#B35C00", "#111111", "white"
 
 
 def chart(draw: Callable[..., str]) -> Callable[..., str]:
@@ -125,26 +124,32 @@ def competency_profile_svg(
     figure = Figure(figsize=(7.2, 3.4), dpi=100)
     axes = figure.add_subplot()
     axes.bar(positions, [v or 0 for v in pct], color=BLUE, width=0.6, label=pct_name)
-    axes.plot(
-        positions,
-        sha,
-        color=SHA_LINE,
-        marker="o",
-        markeredgecolor="white",
-        linewidth=1.8,
-        label=sha_name,
-        path_effects=_EDGE,
-    )
+    for values in (sha, england):  # the white under both lines, below them both
+        axes.plot(positions, values, color=EDGE, linewidth=4.5, solid_capstyle="round", zorder=2.5)
     axes.plot(
         positions,
         england,
         color=ENGLAND_LINE,
         marker="D",
-        markeredgecolor="white",
+        markersize=6,
+        markeredgecolor=EDGE,
+        markeredgewidth=0.8,
         linestyle="--",
         linewidth=1.4,
         label="England mean",
-        path_effects=_EDGE,
+        zorder=3,
+    )
+    axes.plot(  # on top: where the means meet, the SHA's line shows and England's diamonds
+        positions,
+        sha,
+        color=SHA_LINE,
+        marker="o",
+        markersize=5,
+        markeredgecolor=EDGE,
+        markeredgewidth=0.8,
+        linewidth=1.8,
+        label=sha_name,
+        zorder=4,
     )
     axes.set_xticks(positions, labels)
     axes.set_ylim(0, LEVELS[-1] + 0.2)

@@ -137,7 +137,12 @@ def test_a_wrong_password_is_said_in_the_summary(client):
 
     page = response.content.decode()
     assert 'data-test="error-summary"' in page
-    assert "Please enter a correct username and password." in page
+    # Linked to the username, which is marked (the accessibility walk: neither was).
+    assert (
+        '<li><a href="#id_username">Username: Enter the username and password of your '
+        "account: these do not match one. Both are case-sensitive.</a></li>" in page
+    )
+    assert 'aria-invalid="true" aria-describedby="id_username_error"' in page
 
 
 @pytest.mark.django_db

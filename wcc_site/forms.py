@@ -7,6 +7,7 @@ import logging
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.template import loader
 
 from assessments.mail import mail_enqueue
@@ -67,7 +68,24 @@ class WccAuthenticationForm(AuthenticationForm):
     """Django's login form, saying what to do in each field (GOV.UK style) rather than
     "This field is required."."""
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter the username and password of your account: these do not "
+        "match one. Both are case-sensitive.",
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages["required"] = "Enter your username."
         self.fields["password"].error_messages["required"] = "Enter your password."
+
+    def clean(self):
+        """A wrong username or password is said on the username, which the error summary
+        links to (the accessibility walk: an unlinked message, neither field marked)."""
+        try:
+            return super().clean()
+        except ValidationError as exc:
+            if exc.code != "invalid_login":
+                raise
+            self.add_error("username", exc)
+            return self.cleaned_data

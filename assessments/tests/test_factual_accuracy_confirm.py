@@ -145,6 +145,17 @@ def test_no_comments_page_warns_before_confirming(client, assessment, board):
     assert FactualAccuracyConfirmation.objects.count() == 0
 
 
+def test_a_board_that_commented_confirms_it_has_no_more_comments(client, assessment, board):
+    """The accessibility walk: after commenting, the board confirmed it had "no comments",
+    and its page said so above its own comment."""
+    FactualAccuracyCommentFactory(assessment=assessment, raised_by=board, response="Answered.")
+    client.force_login(board)
+
+    check = client.get(_url(assessment, "no-comments/"))
+
+    assert check.context["title"].endswith("has no more factual-accuracy comments?")
+
+
 def test_no_comments_page_says_first_that_a_comment_still_waits(client, assessment, board):
     FactualAccuracyCommentFactory(assessment=assessment, raised_by=board)
     client.force_login(board)

@@ -125,7 +125,7 @@ def decide(request, region: RegionRound):
                 "ready and until when it may comment; it also finds them on its home page. "
                 f"The staff of {sha.name} see the region as confirmed.",
                 button=f"Confirm {sha.name}",
-                back=back,
+                back=f"{back}#decide-{sha.ods_code}",
                 carry={"decision": "confirm"},
             )
         return confirmation_page(

@@ -265,9 +265,13 @@ def no_comments(request, assessment: Assessment):
     if window.is_open() and not window.unanswered:  # the check page of the GOV.UK pattern
         closes = timezone.localtime(window.closes)
         pct = assessment.pct.name
+        # A board that has commented (every comment answered) has no *more* to make.
+        more = (
+            "more " if FactualAccuracyComment.objects.filter(assessment=assessment).exists() else ""
+        )
         return confirmation_page(
             request,
-            title=f"Confirm that the board of {pct} has no factual-accuracy comments?",
+            title=f"Confirm that the board of {pct} has no {more}factual-accuracy comments?",
             happens=[
                 "You will not be able to comment after this: the board's window closes now, "
                 f"instead of at {closes:%-d %B %Y, %H:%M}.",
@@ -276,7 +280,7 @@ def no_comments(request, assessment: Assessment):
                 "else's at the publication time.",
             ],
             told=f"SHA staff and the national team see on {pct}'s results page that the "
-            "board has no comments. Nobody is e-mailed.",
+            f"board has no {more}comments. Nobody is e-mailed.",
             button="Confirm: no comments",
             back=_page(assessment) + "#factual-accuracy",
         )

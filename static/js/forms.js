@@ -196,10 +196,17 @@
 
   // A message after an action ("Draft saved.") is read where it is: it takes focus, as the
   // GOV.UK notification banner does (a status region already on the page when it loads is
-  // not announced). Not when the address names a place on the page to go to.
+  // not announced). When the address names a place on the page ("Comment sent" lands at
+  // #factual-accuracy, far down), the message moves there first, so that it is seen where
+  // the reader lands; not into a table, whose cell says its own message (moderation).
   function messagesFocus() {
     var box = document.querySelector(".wcc-messages");
-    if (!box || window.location.hash) { return; }
+    if (!box) { return; }
+    if (window.location.hash) {
+      var target = document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+      if (target && target.closest("table")) { return; }
+      if (target) { target.parentNode.insertBefore(box, target); }
+    }
     box.setAttribute("tabindex", "-1");
     box.focus();
   }
