@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 
 from assessments.development import plan_description
@@ -116,6 +116,28 @@ POPULAR_INDICATORS = {
 BASELINE_RANGES = {"%": (10, 60), "per 100,000": (80, 1200), "per 1,000": (3, 60)}
 
 
+def _release_history(user_ids: list[int]) -> None:
+    """Let the demo's users go: history rows that name one of them as who did something
+    outside the demo's rounds (a board account given from a file, a person's change) keep
+    the row without the name where the field allows it, and go where it does not; they
+    were made on this demo and it starts over. Without this, Django's PROTECT on "changed
+    by" refused the whole reset (the SHA walk: ProtectedError once boards had been given
+    from a file)."""
+    from django.apps import apps
+
+    user_model = get_user_model()
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.related_model is user_model:
+                if field.remote_field.on_delete is not models.PROTECT:
+                    continue
+                rows = model._default_manager.filter(**{f"{field.attname}__in": user_ids})
+                if field.null:
+                    rows.update(**{field.attname: None})
+                else:
+                    rows.delete()
+
+
 @dataclass
 class Summary:
     counts: dict[str, int]
@@ -144,12 +166,18 @@ class _Builder:
         )
         Person.objects.filter(seats__isnull=True).delete()
         ExternalOrganisation.objects.filter(people__isnull=True).delete()
-        get_user_model().objects.filter(
-            Q(pk__in=[pk for pk in person_users if pk])
-            | Q(username="national")
-            | Q(username__regex=r"^(moderator|chair)\.q3[0-9]$")
-            | Q(username__startswith="board.")
-        ).filter(is_superuser=False).delete()
+        users = (
+            get_user_model()
+            .objects.filter(
+                Q(pk__in=[pk for pk in person_users if pk])
+                | Q(username="national")
+                | Q(username__regex=r"^(moderator|chair)\.q3[0-9]$")
+                | Q(username__startswith="board.")
+            )
+            .filter(is_superuser=False)
+        )
+        _release_history(list(users.values_list("pk", flat=True)))
+        users.delete()
 
     # -- users and people --------------------------------------------------------------
     def user(self, username: str, first: str, last: str, email: str):
