@@ -157,6 +157,7 @@ def comment_answered_send(*, comment, changed: str = "") -> int:
         "item": item,
         "answer": comment.response,
         "changed": changed,
+        "rated": comment.rating_id is not None,
         "unanswered": unanswered,
         "results_url": f"{results}#comment-{comment.pk}",
     }

@@ -300,13 +300,14 @@ def _joined_notice(round_: AssessmentRound, assessment: Assessment, email: str) 
     page = reverse("reports:pct_page", args=[assessment.pct.ods_code, round_.slug])
     return (
         f"{round_.name}: {assessment.pct.name} joins the published results",
+        "Dear national assurance team,\n\n"
         f"{assessment.pct.name} was held back from the results of {round_.name}, published on "
         f"{timezone.localtime(round_.published_at):%-d %B %Y at %H:%M}, by a factual-accuracy "
         "comment. Its SHA staff have answered the last one, so its results are now published:"
         " the league table, England's figures and the ranks of other PCTs changed with "
         "them.\n\n"
         f"Its results: {settings.SITE_URL}{page}\n"
-        f"The league table: {settings.SITE_URL}{table}\n",
+        f"The league table: {settings.SITE_URL}{table}\n\nWCC Assurance\n",
         settings.DEFAULT_FROM_EMAIL,
         [email],
     )

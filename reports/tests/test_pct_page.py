@@ -536,6 +536,11 @@ def test_an_answer_that_would_publish_a_held_back_pct_says_so_first_and_tells_na
     with django_capture_on_commit_callbacks(execute=True):
         send_answer(client, comment, typed)
 
+    said = [str(m) for m in client.get(PAGE.format("5nd", "2009-10")).context["messages"]]
+    assert said == [
+        "Answer sent: the board is e-mailed it and sees it on this page. County Durham's "
+        "results are now published; the board and the national team have been e-mailed."
+    ]
     target.refresh_from_db()
     assert target.level == new_level
     assert target.assessment.stage == Stage.PUBLISHED

@@ -39,7 +39,7 @@ from assessments.factual_accuracy import (
     window_for,
 )
 from assessments.forms import FactualAccuracyAnswerForm, FactualAccuracyCommentForm
-from assessments.models import AgreedRating, Assessment, FactualAccuracyComment
+from assessments.models import AgreedRating, Assessment, FactualAccuracyComment, Stage
 from assessments.publication import released_on_answer
 from competencies.selectors import item_label
 
@@ -180,7 +180,20 @@ def answer(request, assessment: Assessment, comment_id: int):
     except (ValidationError, TransitionError, ConflictError) as exc:
         messages.error(request, f"Answer not saved. {' '.join(refusal_messages(exc))}")
         return _pct_page(request, assessment, answer=(raised.pk, form))
-    messages.success(request, "Answer sent: the board is e-mailed it and sees it on this page.")
+    published = (
+        Assessment.objects.filter(pk=assessment.pk, stage=Stage.PUBLISHED).exists()
+        and assessment.stage != Stage.PUBLISHED
+    )
+    messages.success(
+        request,
+        "Answer sent: the board is e-mailed it and sees it on this page."
+        + (
+            f" {assessment.pct.name}'s results are now published; the board and the national "
+            "team have been e-mailed."
+            if published
+            else ""
+        ),
+    )
     return redirect(_page(assessment) + f"#comment-{raised.pk}")
 
 

@@ -90,6 +90,9 @@
           if (details) { details.open = false; details.querySelector("summary").focus(); }
         } else if (details) {
           details.open = true;  // the choice and the reason stay in view, to save again
+          // Focus was on the Save button, disabled while it sent (so lost to the page):
+          // back on the reason, the field to put right or save again from.
+          form.querySelector('input[name="reason"]').focus();
         }
       })
       .catch(function () { say(live, "Not saved: no answer from the server. Check the connection and try again.", false); })
