@@ -278,10 +278,11 @@ def _copy_plan(assessment, previous_seats, current) -> tuple[dict[int, Person | 
     return wanted, skipped
 
 
-def copy_replacements(*, assessment: Assessment) -> list[tuple[Seat, Person | None]]:
-    """The seats copying last year's panel would take from the people holding them now,
-    each with who would hold it instead (``None``: nobody): the check page's list. Empty
-    when nothing saved would change (no panel yet, or empty seats only). Writes nothing."""
+def copy_changes(*, assessment: Assessment) -> list[tuple[Seat, Person | None]]:
+    """Each seat copying last year's panel would change, with who would hold it then
+    (``None``: nobody): a saved holder replaced or removed, or an empty seat filled. The
+    check page lists them all; it is needed when one takes a saved holder's seat. Empty
+    when nothing would change (no panel yet: the copy makes it). Writes nothing."""
     panel = Panel.objects.filter(assessment=assessment).first()
     round_ = assessment.round
     if panel is None or round_.previous_id is None:
@@ -293,9 +294,7 @@ def copy_replacements(*, assessment: Assessment) -> list[tuple[Seat, Person | No
     return [
         (seat, wanted[seat.seat_type.number])
         for seat in seats
-        if seat.person is not None
-        and seat.seat_type.number in wanted
-        and wanted[seat.seat_type.number] != seat.person
+        if seat.seat_type.number in wanted and wanted[seat.seat_type.number] != seat.person
     ]
 
 

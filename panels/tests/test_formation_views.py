@@ -350,9 +350,13 @@ def test_copy_previous_confirmed_after_a_colleague_changed_the_seats_asks_again(
         "The panel changed since you checked it (its seats were saved in another window): "
         "nothing was copied. Check what copying would replace again."
     ]
-    assert again.context["happens"][0] == (
-        "Seat 2 (PEC chair or medical director of another PCT): Yan Later is replaced by Bob Medic."
-    )
+    # Every seat that changes is named: the saved one replaced, and the empty ones filled
+    # (the SHA walk: seats filled from last year were never named).
+    assert again.context["happens"][:2] == [
+        "Seat 1 (Local SHA director (chair)): empty, is filled by Ann Chair.",
+        "Seat 2 (PEC chair or medical director of another PCT): Yan Later is replaced by "
+        "Bob Medic.",
+    ]
     client.post(url(region, "copy-previous"), dict(again.context["carry"]) | {"confirm": "1"})
     assert holders(region) == region.people
 

@@ -41,7 +41,7 @@ from panels.selectors import (
     seats_with_people,
 )
 from panels.services.formation import (
-    copy_replacements,
+    copy_changes,
     panel_copy_previous,
     panel_ensure,
     panel_open_scoring,
@@ -268,18 +268,18 @@ def copy_previous(request, assessment: Assessment):
     if confirmed(request):
         expected = checked_version(request)
     else:
-        replaced = copy_replacements(assessment=assessment)
-        if replaced:
-            return _copy_check(request, assessment, replaced, back=back)
+        changes = copy_changes(assessment=assessment)
+        if any(seat.person is not None for seat, _new in changes):  # a saved holder goes
+            return _copy_check(request, assessment, changes, back=back)
     try:
         result = panel_copy_previous(
             assessment=assessment, by=request.user, expected_version=expected
         )
     except ConflictError as exc:
         messages.error(request, str(exc))
-        replaced = copy_replacements(assessment=assessment)
-        if replaced:
-            return _copy_check(request, assessment, replaced, back=back)
+        changes = copy_changes(assessment=assessment)
+        if any(seat.person is not None for seat, _new in changes):
+            return _copy_check(request, assessment, changes, back=back)
     except (TransitionError, ValidationError) as exc:
         for message in refusal_messages(exc):
             messages.error(request, message)
@@ -295,22 +295,31 @@ def copy_previous(request, assessment: Assessment):
     return redirect(back)
 
 
-def _copy_check(request, assessment: Assessment, replaced, *, back: str):
-    """The check page naming each saved seat that copying last year's panel would take."""
+def _copy_check(request, assessment: Assessment, changes, *, back: str):
+    """The check page naming each seat that copying last year's panel would change: saved
+    holders replaced (or the seat left empty), and empty seats filled (the SHA walk: seats 4
+    and 5 were filled without being named)."""
     previous = assessment.round.previous
+
+    def said(seat, new) -> str:
+        where = f"Seat {seat.seat_type.number} ({seat.seat_type.name}): "
+        if seat.person is None:
+            return where + f"empty, is filled by {new.full_name}."
+        return (
+            where
+            + seat.person.full_name
+            + (f" is replaced by {new.full_name}." if new else " is left empty.")
+        )
+
     return confirmation_page(
         request,
         title=f"Copy the panel of {previous.slug} over the seats already chosen?",
-        happens=[
-            f"Seat {seat.seat_type.number} ({seat.seat_type.name}): {seat.person.full_name} "
-            + (f"is replaced by {new.full_name}." if new else "is left empty.")
-            for seat, new in replaced
-        ]
-        + ["The other seats keep their holders unless last year's panel fills them."],
+        happens=[said(seat, new) for seat, new in changes]
+        + ["The other seats keep their holders."],
         told="Nobody is told: members are e-mailed when scoring opens.",
         button=f"Confirm and copy the panel of {previous.slug}",
         back=back,
-        carry={"next": request.POST.get("next", ""), "version": str(replaced[0][0].panel.version)},
+        carry={"next": request.POST.get("next", ""), "version": str(changes[0][0].panel.version)},
     )
 
 
