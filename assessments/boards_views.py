@@ -88,7 +88,15 @@ def _preview(request, plan, filename: str, text: str):
     return render(
         request,
         "boards/preview.html",
-        {"plan": plan, "filename": filename, "text": text, "shown": plan.invites[:PREVIEW_ROWS]},
+        {
+            "plan": plan,
+            "filename": filename,
+            "text": text,
+            "shown": plan.invites[:PREVIEW_ROWS],
+            # A file with errors: the corrected one is chosen here (the SHA walk had to go
+            # back to the list to upload it again).
+            "file_form": BoardFileForm(),
+        },
     )
 
 

@@ -349,6 +349,8 @@ def test_a_file_with_any_error_does_nothing_and_names_each_row_and_column(client
 
     preview = _upload(client, text)
 
+    # The corrected file is chosen on this page (the SHA walk went back to the list for it).
+    assert 'data-test="file-form"' in preview.content.decode()
     assert preview.context["plan"].errors == [
         "boards.csv: row 3, column ods_code: 5BB: not one of your region's open PCTs",
         "boards.csv: row 4, column ods_code: ZZZ: no PCT has this ODS code",
