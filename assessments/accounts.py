@@ -82,10 +82,87 @@ def email_in_use(email: str, *, exclude_pk: int | None = None):
     return others.order_by("pk").first()
 
 
+# Words that are not a person's name, as people write them in a name field: titles
+# before it ("Dr Siobhan Reilly") or after a comma ("Siobhan Reilly, Dr"), and letters after
+# it written in capitals ("Siobhan Reilly OBE FRCP").
+_TITLES = frozenset(
+    [
+        "dr",
+        "prof",
+        "professor",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "rev",
+        "revd",
+        "reverend",
+    ]
+)
+_LETTERS_AFTER = frozenset(
+    [
+        "OBE",
+        "MBE",
+        "CBE",
+        "KBE",
+        "DBE",
+        "FRCP",
+        "FRCGP",
+        "FRCS",
+        "FRCN",
+        "MRCP",
+        "MRCGP",
+        "PHD",
+        "MD",
+        "MB",
+        "BS",
+        "MBBS",
+        "BSC",
+        "MSC",
+        "MA",
+        "MBA",
+        "RGN",
+        "RN",
+        "JP",
+        "QC",
+        "KC",
+    ]
+)
+
+
+def _name_words(full_name: str) -> list[str]:
+    """The words of a person's name, given names first, without titles and letters after
+    it: ``"Reilly, Dr Siobhan"`` and ``"Siobhan Reilly, Dr"`` give ``["Siobhan", "Reilly"]``.
+    A name written surname first (one word before a comma) is turned round."""
+
+    def title(word: str) -> bool:
+        return word.strip(".").lower() in _TITLES
+
+    def letters_after(word: str) -> bool:
+        bare = word.strip(".")
+        return (bare.isupper() or bare == "PhD") and bare.upper() in _LETTERS_AFTER
+
+    before, comma, after = full_name.partition(",")
+    head = before.split()
+    while len(head) > 1 and title(head[0]):
+        head = head[1:]
+    head = head[:1] + [w for w in head[1:] if not letters_after(w)]
+    tail = [w for w in after.replace(",", " ").split() if not (title(w) or letters_after(w))]
+    if comma and len(head) == 1 and tail:
+        return tail + head  # "Reilly, Siobhan"
+    return head or tail
+
+
 def name_parts(full_name: str) -> tuple[str, str]:
     """The first and last names an account keeps, from a full name: the last word is the
-    last name (``"Mary Ann Smith"`` -> ``("Mary Ann", "Smith")``; one word is a first name)."""
-    words = full_name.split()
+    last name (``"Mary Ann Smith"`` -> ``("Mary Ann", "Smith")``; one word is a first name;
+    titles and letters after the name are left out, see :func:`_name_words`)."""
+    words = _name_words(full_name)
     if len(words) < 2:
         return " ".join(words), ""
     return " ".join(words[:-1]), words[-1]
@@ -103,7 +180,7 @@ def username_for(full_name: str) -> str:
         parts = re.findall(r"[a-z0-9]+", re.sub("['\u2019`]", "", ascii_word.lower()))
         return "-".join(parts)
 
-    words = [w for w in (plain(word) for word in full_name.split()) if w]
+    words = [w for w in (plain(word) for word in _name_words(full_name)) if w]
     base = ".".join(words[:1] + words[-1:] if len(words) > 1 else words) or "member"
     taken = set(
         get_user_model()

@@ -131,3 +131,24 @@ def test_name_parts_keeps_the_last_word_as_the_last_name(full_name, parts):
     from assessments.accounts import name_parts
 
     assert name_parts(full_name) == parts
+
+
+@pytest.mark.parametrize(
+    ("full_name", "parts"),
+    [
+        # the SHA walk: "Siobhan Reilly, Dr" became the account siobhan.dr
+        ("Siobhan Reilly, Dr", ("Siobhan", "Reilly")),
+        ("Dr Siobhan Reilly", ("Siobhan", "Reilly")),
+        ("Reilly, Dr Siobhan", ("Siobhan", "Reilly")),
+        ("Prof. Ann Lee OBE FRCP", ("Ann", "Lee")),
+        ("Ann Lee, MBE", ("Ann", "Lee")),
+        ("Ma Long", ("Ma", "Long")),  # a name, not letters after one
+        ("Anna Ma", ("Anna", "Ma")),
+        ("Dr", ("Dr", "")),
+        ("Mary Ann Smith", ("Mary Ann", "Smith")),
+    ],
+)
+def test_name_parts_leave_out_titles_and_letters_after_the_name(full_name, parts):
+    from assessments.accounts import name_parts
+
+    assert name_parts(full_name) == parts

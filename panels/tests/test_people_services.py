@@ -88,6 +88,9 @@ def test_username_for_is_plain_and_free():
     assert username_for("Zoë O\u2019Brien-Ångström") == "zoe.obrien-angstrom"
     assert username_for("Mary Ann O'Neill") == "mary.oneill"
     assert username_for("  ***  ") == "member"
+    # the SHA walk: "Siobhan Reilly, Dr" became siobhan.dr
+    assert username_for("Siobhan Reilly, Dr") == "siobhan.reilly"
+    assert username_for("Dr. Ann Lee OBE") == "ann.lee"
 
 
 def test_person_update_carries_the_email_to_the_account():
