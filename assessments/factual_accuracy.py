@@ -194,6 +194,7 @@ def comments_for(assessment: Assessment) -> QuerySet[FactualAccuracyComment]:
             "rating__sub_indicator__area",
             "raised_by",
             "responded_by",
+            "rating_change",
         )
         .prefetch_related("rating__competency__levels")
         .order_by("raised_at", "pk")
@@ -324,11 +325,15 @@ def comment_answer(
                 expected_version=rating.version if expected_version is None else expected_version,
                 source=RatingChange.Source.FACTUAL_ACCURACY,
             )
+            # The history row just written, which the board reads with the answer.
+            locked.rating_change = RatingChange.objects.filter(
+                assessment_id=locked.assessment_id, source=RatingChange.Source.FACTUAL_ACCURACY
+            ).latest("pk")
     locked.response = text
     locked.responded_by = by
     locked.responded_at = timezone.now()
     locked.full_clean()
-    locked.save(update_fields=["response", "responded_by", "responded_at"])
+    locked.save(update_fields=["response", "responded_by", "responded_at", "rating_change"])
     assessment = Assessment.objects.select_related("round", "pct__sha").get(pk=locked.assessment_id)
     from assessments.notices import comment_answered_send  # it imports this module
 

@@ -534,6 +534,10 @@ class FactualAccuracyComment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     responded_at = models.DateTimeField(null=True, blank=True)
+    # The rating's change the answer made, if any (the board reads it with the answer).
+    rating_change = models.OneToOneField(
+        "RatingChange", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["raised_at", "pk"]

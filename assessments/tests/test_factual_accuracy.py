@@ -175,6 +175,8 @@ def test_answer_with_a_change_adjusts_the_rating_with_the_answer_as_reason(at_ch
         "Agreed: level 3.",
     )
     assert RatingChange.objects.get().source == RatingChange.Source.FACTUAL_ACCURACY
+    comment.refresh_from_db()
+    assert comment.rating_change == RatingChange.objects.get()
 
 
 def test_bad_answer_writes_nothing(at_check):

@@ -6,6 +6,7 @@ confirmation, so its boards are in their factual-accuracy window.
 """
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -155,7 +156,8 @@ def test_board_comments_and_staff_answer_with_a_changed_rating(
     client, confirmed_north_east, send_answer
 ):
     target = rating("5ND", "2009-10", 3)
-    new_level = 2 if target.level != 2 else 3
+    old_level = target.level
+    new_level = 2 if old_level != 2 else 3
     login(client, "board.5nd")
 
     client.post(
@@ -190,11 +192,16 @@ def test_board_comments_and_staff_answer_with_a_changed_rating(
         str(new_level),
         "Agreed: the review is in the evidence.",
     )
-    assert (
-        RatingChange.objects.filter(
-            source=RatingChange.Source.FACTUAL_ACCURACY, competency=target.competency
-        ).count()
-        == 1
+    change = RatingChange.objects.get(
+        source=RatingChange.Source.FACTUAL_ACCURACY, competency=target.competency
+    )
+    assert comment.rating_change == change
+    # The board reads the change with the answer (it read only the answer's words).
+    client.force_login(demo_user("board.5nd"))
+    page = client.get(PAGE.format("5nd", "2009-10")).content.decode()
+    shown = re.search(r'data-test="answer-change">(.*?)</strong>', page).group(1)
+    assert re.sub(r"<[^>]+>", "", shown) == (
+        f"The rating was changed from level {old_level} to level {new_level}."
     )
 
 
