@@ -62,7 +62,7 @@ class PanelSeatsForm(forms.Form):
                 widget=forms.Select(choices=choices),
             )
             if not self.is_bound and holder is not None:
-                self.initial[name] = holder.pk
+                self.initial.setdefault(name, holder.pk)  # unless given: chosen, not saved
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -328,6 +328,42 @@ def test_copy_previous_over_seats_already_saved_asks_first_naming_each(client):
     assert holders(region) == region.people
 
 
+def test_copy_previous_names_seats_chosen_and_not_saved_and_go_back_shows_them(client):
+    """The SHA walk: a seat chosen on the page and not saved was lost by Copy, then "Go
+    back". The Copy button belongs to the seats form, so the choices come with it."""
+    region = build_region()
+    region.last_years_panel()
+    chosen = person(JobRole.MEDICAL_DIRECTOR, pct=region.other_pct_a, name="Zoe Chosen")
+    typed = person(JobRole.MEDICAL_DIRECTOR, pct=region.other_pct_a, name="Yan Typed")
+    now = Panel.objects.create(assessment=region.assessment)
+    Seat.objects.create(panel=now, seat_type=region.seat_types[2], person=chosen)
+    client.force_login(staff_of(region.sha_a))
+    page = client.get(url(region, "formation"))
+    assert re.search(r'form="seats-form" formaction="[^"]*/copy-previous/"', text(page))
+    seat_2 = page.context["form"]["seat_2"].html_name
+
+    check = client.post(
+        url(region, "copy-previous"), {"version": str(now.version), seat_2: str(typed.pk)}
+    )
+
+    assert check.context["happens"][:2] == [
+        "Seat 2 (PEC chair or medical director of another PCT): Zoe Chosen is replaced by "
+        "Bob Medic.",
+        "Seat 2 (PEC chair or medical director of another PCT): your choice of Yan Typed, "
+        "not saved, is not kept.",
+    ]
+    assert holders(region)[2] == chosen  # asking changes nothing
+    back = client.get(url(region, "formation"))  # "Go back"
+    assert back.context["form"]["seat_2"].value() == str(typed.pk)
+    assert client.get(url(region, "formation")).context["form"]["seat_2"].value() == chosen.pk
+    # Confirmed, the copy replaces them: a later visit shows the copy, not the old choice.
+    client.post(url(region, "copy-previous"), {"version": str(now.version), seat_2: str(typed.pk)})
+    client.post(url(region, "copy-previous"), dict(check.context["carry"]) | {"confirm": "1"})
+    assert holders(region) == region.people
+    again = client.get(url(region, "formation"))
+    assert again.context["form"]["seat_2"].value() == region.people[2].pk
+
+
 def test_copy_previous_confirmed_after_a_colleague_changed_the_seats_asks_again(client):
     """The confirmation carries the panel's version: a seat chosen in another window
     between the check page and the confirmation is not copied over unseen."""

@@ -16,7 +16,13 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import regions_visible_to, round_by_slug, view_access
-from assessments.confirmation import checked_version, confirmation_page, confirmed
+from assessments.confirmation import (
+    checked_version,
+    confirmation_page,
+    confirmed,
+    keep_typed,
+    typed_back,
+)
 from assessments.exceptions import (
     ConflictError,
     TransitionError,
@@ -167,11 +173,13 @@ def formation_panel(request, assessment: Assessment):
     page = formation_page(assessment=assessment)
 
     def blank_form(page):
+        # Back from the copy's check page: the seats as chosen there and not saved.
+        typed = typed_back(request, _typed_seats_key(assessment)) if request.method == "GET" else {}
         return PanelSeatsForm(
             seat_types=page.seat_types,
             eligible=page.eligible,
             current=page.seats,
-            initial={"version": page.version},
+            initial={"version": page.version, **typed},
         )
 
     form = blank_form(page)
@@ -267,10 +275,13 @@ def copy_previous(request, assessment: Assessment):
     expected = None
     if confirmed(request):
         expected = checked_version(request)
+        typed_back(request, _typed_seats_key(assessment))  # the copy replaces them
     else:
         changes = copy_changes(assessment=assessment)
-        if any(seat.person is not None for seat, _new in changes):  # a saved holder goes
-            return _copy_check(request, assessment, changes, back=back)
+        unsaved = _unsaved_choices(request, assessment, changes)
+        # A saved holder goes, or a choice made on the page and not saved yet.
+        if unsaved or any(seat.person is not None for seat, _new in changes):
+            return _copy_check(request, assessment, changes, unsaved=unsaved, back=back)
     try:
         result = panel_copy_previous(
             assessment=assessment, by=request.user, expected_version=expected
@@ -295,10 +306,46 @@ def copy_previous(request, assessment: Assessment):
     return redirect(back)
 
 
-def _copy_check(request, assessment: Assessment, changes, *, back: str):
+def _pk(person) -> str:
+    return "" if person is None else str(person.pk)
+
+
+def _typed_seats_key(assessment: Assessment) -> str:
+    return f"seats:{assessment.pk}"
+
+
+def _unsaved_choices(request, assessment: Assessment, changes) -> list[str]:
+    """The seats chosen on the panel's page and not saved, posted with the copy (its button
+    belongs to the seats form), that the copy would not keep: one sentence each for the
+    check page. They are kept for its "Go back" (the SHA walk lost them there)."""
+    page = formation_page(assessment=assessment)
+    copied = {seat.seat_type.number: new for seat, new in changes}
+    typed, said = {}, []
+    for seat_type in page.seat_types:
+        name = seat_field_name(seat_type)
+        if name not in request.POST:
+            continue
+        typed[name] = value = request.POST[name].strip()
+        holder = page.seats.get(seat_type.number)
+        saved = holder.person if holder is not None else None
+        after = copied.get(seat_type.number, saved)
+        if value in (_pk(saved), _pk(after)):
+            continue  # not changed on the page, or changed to whom the copy seats
+        chosen = next((p for p in page.eligible.get(seat_type.number, []) if _pk(p) == value), None)
+        said.append(
+            f"Seat {seat_type.number} ({seat_type.name}): your choice of "
+            f"{chosen.full_name if chosen else 'nobody'}, not saved, is not kept."
+        )
+    if said:
+        keep_typed(request, _typed_seats_key(assessment), **typed)
+    return said
+
+
+def _copy_check(request, assessment: Assessment, changes, *, unsaved=(), back: str):
     """The check page naming each seat that copying last year's panel would change: saved
     holders replaced (or the seat left empty), and empty seats filled (the SHA walk: seats 4
-    and 5 were filled without being named)."""
+    and 5 were filled without being named); and each choice made on the page and not saved
+    that the copy would not keep."""
     previous = assessment.round.previous
 
     def said(seat, new) -> str:
@@ -315,11 +362,15 @@ def _copy_check(request, assessment: Assessment, changes, *, back: str):
         request,
         title=f"Copy the panel of {previous.slug} over the seats already chosen?",
         happens=[said(seat, new) for seat, new in changes]
+        + list(unsaved)
         + ["The other seats keep their holders."],
         told="Nobody is told: members are e-mailed when scoring opens.",
         button=f"Confirm and copy the panel of {previous.slug}",
         back=back,
-        carry={"next": request.POST.get("next", ""), "version": str(changes[0][0].panel.version)},
+        carry={
+            "next": request.POST.get("next", ""),
+            "version": str(formation_page(assessment=assessment).version),
+        },
     )
 
 
