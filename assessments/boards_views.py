@@ -26,6 +26,7 @@ from assessments.boards import (
     board_shas,
 )
 from assessments.boards_forms import BoardFileForm, BoardsFilterForm
+from assessments.kept_files import forget_file, keep_file, kept_file
 from assessments.models import PrimaryCareTrust, Role
 from assessments.paging import page_of, paging_context
 from assessments.role_accounts import RoleScope
@@ -37,6 +38,8 @@ VIEW = "assessments.view_board_accounts"
 MANAGE = "assessments.manage_board_accounts"
 PER_PAGE = 50
 PREVIEW_ROWS = 500  # rows of a file's preview shown on the page (all are counted)
+FILE = "boards"  # the kept file's kind (assessments.kept_files)
+NO_FILE = "No file of board accounts is waiting to be checked: choose one below."
 
 
 @require_safe
@@ -72,14 +75,23 @@ def _list_page(request, *, file_form: BoardFileForm):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @view_access(VIEW)
 def board_file_preview(request):
-    """What a file of board members would do, row by row (or every error in it)."""
-    form = BoardFileForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _list_page(request, file_form=form)
-    filename, text = form.cleaned_data["file"]
+    """What a file of board members would do, row by row (or every error in it): the
+    upload (POST) is kept in the session and shown by GET (``assessments.kept_files``)."""
+    if request.method == "POST":
+        form = BoardFileForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return _list_page(request, file_form=form)
+        filename, text = form.cleaned_data["file"]
+        keep_file(request, FILE, filename=filename, text=text)
+        return redirect(reverse("boards:file_preview"))
+    kept = kept_file(request, FILE)
+    if kept is None:
+        messages.info(request, NO_FILE)
+        return redirect(reverse("boards:list") + "#file-h")
+    filename, text = kept
     plan = board_file_plan(user=request.user, text=text, filename=filename)
     return _preview(request, plan, filename, text)
 
@@ -117,6 +129,7 @@ def board_file_confirm(request):
     except ValidationError as exc:
         messages.error(request, "Nothing was done: " + " ".join(exc.messages))
         return redirect(reverse("boards:list"))
+    forget_file(request, FILE)
     done = len(plan.to_do)
     messages.success(
         request,

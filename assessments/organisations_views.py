@@ -3,7 +3,9 @@
 retype, close), and load a file of them with a preview of every change, applied on
 confirmation (``assessments.organisations``).
 
-The file's text travels back with the confirmation (a hidden field) together with the
+The upload is kept in the session and previewed by GET (``assessments.kept_files``), so
+that Back and reload never send it again. The file's text travels back with the
+confirmation (a hidden field) together with the
 digest of the plan previewed; confirming re-reads it against the PCTs as they are and
 applies it only if the plan is unchanged, so what is written is exactly what was shown.
 """
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments.access import pct_by_code, view_access
 from assessments.exceptions import form_add_refusal
+from assessments.kept_files import forget_file, keep_file, kept_file
 from assessments.models import PrimaryCareTrust
 from assessments.organisations import (
     PlanChangedError,
@@ -30,6 +33,7 @@ from assessments.organisations_forms import PctFileForm, PctFilterForm, PctForm
 from assessments.paging import page_of, paging_context
 
 MANAGE = "assessments.manage_organisations"
+FILE = "organisations"  # the kept file's kind (assessments.kept_files)
 
 
 # The list is paged: 10,152 PCTs on one page took a second and 2.1 MB to send.
@@ -115,13 +119,23 @@ def pct_edit(request, pct: PrimaryCareTrust):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @view_access(MANAGE)
 def pcts_file_preview(request):
-    form = PctFileForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _list_page(request, file_form=form)
-    filename, text = form.cleaned_data["file"]
+    """The upload (POST) is kept in the session and previewed by GET
+    (``assessments.kept_files``): Back and reload never send the file again."""
+    if request.method == "POST":
+        form = PctFileForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return _list_page(request, file_form=form)
+        filename, text = form.cleaned_data["file"]
+        keep_file(request, FILE, filename=filename, text=text)
+        return redirect(reverse("organisations:file_preview"))
+    kept = kept_file(request, FILE)
+    if kept is None:
+        messages.info(request, "No file of PCTs is waiting to be checked: choose one below.")
+        return redirect(reverse("organisations:list") + "#file-h")
+    filename, text = kept
     plan = pcts_file_plan(text=text, filename=filename)
     return render(
         request,
@@ -151,6 +165,7 @@ def pcts_file_confirm(request):
     except ValidationError as exc:
         messages.error(request, "Nothing was written: " + " ".join(exc.messages))
         return redirect(reverse("organisations:list"))
+    forget_file(request, FILE)
     messages.success(
         request, f"Loaded {filename}: {len(plan.changes)} change(s) to {len(plan.rows)} PCT(s)."
     )

@@ -293,7 +293,9 @@ def test_a_stale_tabs_new_link_or_removal_of_an_account_already_removed_says_so(
 
 def _upload(client, text: str, name: str = "boards.csv"):
     return client.post(
-        "/boards/file/", {"file": SimpleUploadedFile(name, text.encode(), "text/csv")}
+        "/boards/file/",
+        {"file": SimpleUploadedFile(name, text.encode(), "text/csv")},
+        follow=True,  # kept in the session and shown by GET (assessments.kept_files)
     )
 
 
@@ -334,6 +336,32 @@ def test_a_file_is_previewed_row_by_row_then_done_on_confirming(
         Role.objects.filter(kind=BOARD, pct=world["pct_a2"]).values_list("user__email", flat=True)
     ) == {"dana@example.nhs.uk", "cli@example.nhs.uk"}
     assert sorted(m.to[0] for m in mail.outbox) == ["cli@example.nhs.uk", "dana@example.nhs.uk"]
+
+
+def test_the_preview_is_shown_by_get_so_that_back_and_reload_never_post_the_file(client, world):
+    """The SHA walk: Back after confirming showed Chromium's "Confirm Form Resubmission"
+    (the preview was the upload's POST answer). The upload is kept and redirected to."""
+    client.force_login(world["staff_a"])
+    text = "ods_code,full_name,email\n5AB,Dana Director,dana@example.nhs.uk\n"
+
+    upload = client.post(
+        "/boards/file/", {"file": SimpleUploadedFile("boards.csv", text.encode(), "text/csv")}
+    )
+
+    assert (upload.status_code, upload["Location"]) == (302, "/boards/file/")
+    preview = client.get("/boards/file/")
+    assert client.get("/boards/file/").context["plan"] == preview.context["plan"]  # reload
+    client.post(
+        "/boards/file/confirm/",
+        {"filename": "boards.csv", "text": text, "signature": preview.context["plan"].signature},
+        follow=True,
+    )
+    back = client.get("/boards/file/", follow=True)  # Back, after confirming
+    assert back.redirect_chain == [("/boards/#file-h", 302)]
+    assert [str(m) for m in back.context["messages"]] == [
+        "No file of board accounts is waiting to be checked: choose one below."
+    ]
+    assert User.objects.filter(email="dana@example.nhs.uk").count() == 1
 
 
 def test_a_file_with_any_error_does_nothing_and_names_each_row_and_column(client, world):
@@ -441,10 +469,14 @@ def test_a_files_preview_reads_the_same_queries_whatever_its_rows(
         f"5AB,Person {n},p{n}@example.nhs.uk\n" for n in range(rows)
     )
 
-    # session, user, roles, the PCTs in scope, the PCTs known, the accounts using the
-    # addresses (none here, so their roles need no query)
+    client.post(
+        "/boards/file/", {"file": SimpleUploadedFile("boards.csv", text.encode(), "text/csv")}
+    )
+
+    # The preview, by GET: session, user, roles, the PCTs in scope, the PCTs known, the
+    # accounts using the addresses (none here, so their roles need no query)
     with django_assert_num_queries(6):
-        _upload(client, text)
+        assert client.get("/boards/file/").context["plan"].invites
 
 
 def test_those_who_assess_and_those_assessed_are_kept_apart(world):

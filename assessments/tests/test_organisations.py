@@ -230,7 +230,7 @@ def test_file_preview_then_confirm(client, shas, national):
     client.force_login(national)
     upload = SimpleUploadedFile("pcts.csv", (HEADER + "5ND,County Durham,PCT,Q30,\n").encode())
 
-    preview = client.post("/organisations/file/", {"file": upload})
+    preview = client.post("/organisations/file/", {"file": upload}, follow=True)
     assert PrimaryCareTrust.objects.get(ods_code="5ND").name == "Durham"
     confirm = client.post(
         "/organisations/file/confirm/",
@@ -241,17 +241,24 @@ def test_file_preview_then_confirm(client, shas, national):
         },
     )
 
+    assert preview.redirect_chain == [("/organisations/file/", 302)]  # shown by GET
     assert [c.kind for c in preview.context["plan"].changes] == ["rename"]
     assert "1 change to 1 PCT. Nothing has been written yet." in preview.text
     assert confirm.status_code == 302
     assert PrimaryCareTrust.objects.get(ods_code="5ND").name == "County Durham"
+    back = client.get("/organisations/file/", follow=True)  # Back, after confirming
+    assert back.redirect_chain == [("/organisations/#file-h", 302)]
+    assert [str(m) for m in back.context["messages"]] == [
+        "Loaded pcts.csv: 1 change(s) to 1 PCT(s).",  # the confirmation's, not followed here
+        "No file of PCTs is waiting to be checked: choose one below.",
+    ]
 
 
 def test_file_preview_names_an_unknown_sha_and_writes_nothing(client, shas, national):
     client.force_login(national)
     upload = SimpleUploadedFile("pcts.csv", (HEADER + "5ZZ,New,PCT,Q99,\n").encode())
 
-    response = client.post("/organisations/file/", {"file": upload})
+    response = client.post("/organisations/file/", {"file": upload}, follow=True)
 
     assert "pcts.csv: row 2, column sha_ods_code: no SHA has the ODS code Q99" in (response.text)
     assert 'data-test="confirm"' not in response.text

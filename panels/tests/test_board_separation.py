@@ -75,7 +75,9 @@ def test_a_file_names_the_row_of_a_seated_member_and_does_nothing(client, seated
     text = "ods_code,full_name,email\n5AA,Dana Director,dana@example.org\n5AA,Janet,janet@example.org\n"
 
     preview = client.post(
-        "/boards/file/", {"file": SimpleUploadedFile("b.csv", text.encode(), "text/csv")}
+        "/boards/file/",
+        {"file": SimpleUploadedFile("b.csv", text.encode(), "text/csv")},
+        follow=True,
     )
 
     plan = preview.context["plan"]

@@ -208,6 +208,27 @@ def test_a_long_form_says_it_is_working_and_is_not_sent_twice(page, demo_data):
     expect(confirm.locator("[data-test=busy]")).to_have_count(0)
 
 
+def test_back_after_loading_a_file_says_it_was_dealt_with_not_resubmit(page, demo_data):
+    """The SHA walk: Back after confirming a file of board accounts showed Chromium's
+    "Confirm Form Resubmission". The preview is now a page of its own, shown by GET."""
+    log_in(page, "moderator.q34")
+    page.goto("/boards/")
+    csv = "ods_code,full_name,email\n5PG,Bea Back,bea.back@example.nhs.uk\n"
+    page.locator("input[name=file]").set_input_files(
+        files=[{"name": "boards.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    page.locator("[data-test=file-form] [type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/boards/file/$"))
+    page.reload()  # no resubmission: the same preview
+    page.locator("form[data-busy]").get_by_role("button").first.click()
+    expect(page.get_by_text("Loaded boards.csv: 1 board account given")).to_be_visible()
+
+    page.go_back()
+
+    expect(page.get_by_text("No file of board accounts is waiting to be checked")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/boards/#file-h$"))
+
+
 def test_typing_in_an_older_window_does_not_blank_a_value_saved_in_this_one(page, demo_data):
     """The chair walk: a second, older tab's typing was kept as the whole form, so this
     tab, reloaded, "restored" that copy and showed a level it had just saved as blank."""
