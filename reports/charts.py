@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from competencies.vocabulary import LEVELS
 from reports.kept import shared_value
+from reports.numbers import fixed
 
 BLUE, ORANGE, GREY = "#0072B2", "#E69F00", "#555555"
 # The profile chart's two lines cross the bars: dark enough against white (4.7:1 and
@@ -170,7 +171,7 @@ def competency_profile_svg(
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype, to inline it
     svg = _without_inline_styles(svg)
     description = "; ".join(
-        f"{label}: {p if p is not None else 'none'} (SHA {s:.2f}, England {e:.2f})"
+        f"{label}: {p if p is not None else 'none'} (SHA {fixed(s, 2)}, England {fixed(e, 2)})"
         for label, p, s, e in zip(labels, pct, sha, england, strict=True)
         if s is not None and e is not None
     )
@@ -221,7 +222,7 @@ def distribution_svg(
             linewidth=0.4,
             label=name,
         )
-        axes.bar_label(bars, labels=[f"{s:.0f}%" for s in shares], fontsize=6.5, padding=1)
+        axes.bar_label(bars, labels=[f"{fixed(s, 0)}%" for s in shares], fontsize=6.5, padding=1)
     axes.set_xticks(positions, categories, fontsize=8)
     axes.set_ylim(0, 115)
     axes.set_yticks([0, 50, 100], ["0%", "50%", "100%"], fontsize=7)
@@ -261,7 +262,7 @@ def distribution_svg(
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype, to inline it
     svg = _without_inline_styles(svg)
     description = "; ".join(
-        f"{category}: " + ", ".join(f"{name} {shares[i]:.1f}%" for name, shares in series)
+        f"{category}: " + ", ".join(f"{name} {fixed(shares[i], 0)}%" for name, shares in series)
         for i, category in enumerate(categories)
     )
     head = f'<svg role="img" aria-label={quoteattr(title)}'

@@ -37,6 +37,7 @@ from competencies.models import GovernanceArea
 from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, competency_code, parse_level
 from panels.models import MemberScore, Seat
 from reports.kept import Kept
+from reports.numbers import fixed, signed
 from reports.tables import (
     AREAS,
     competency_columns,
@@ -145,8 +146,8 @@ def region_mean_flags(levels: pd.DataFrame, region: pd.Series) -> list[Flag]:
                 Flag(
                     "region-mean",
                     f"Competency {column[1:]}",
-                    f"region mean {ours.mean():.2f} (n = {len(ours)}) against England "
-                    f"{england.mean():.2f} (sd {sd:.2f}): z = {z:+.1f}",
+                    f"region mean {fixed(ours.mean(), 2)} (n = {len(ours)}) against England "
+                    f"{fixed(england.mean(), 2)} (sd {fixed(sd, 2)}): z = {signed(z, 1)}",
                     item=column,
                 )
             )
@@ -237,8 +238,8 @@ def self_assessment_gap_flags(
         Flag(
             "self-assessment-gap",
             names.get(ods, ods),
-            f"mean gap {gap:+.2f} levels against a national mean of {mean:+.2f} (sd {sd:.2f}): "
-            f"{(gap - mean) / sd:+.1f} sd",
+            f"mean gap {signed(gap, 2)} levels against a national mean of {signed(mean, 2)} "
+            f"(sd {fixed(sd, 2)}): {signed((gap - mean) / sd, 1)} sd",
             ods_code=ods,
         )
         for ods, gap in gaps.items()

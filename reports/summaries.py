@@ -107,12 +107,15 @@ class RoundSummary:
         return self.sha.name if self.sha else "England"
 
 
+# Unrounded: each figure is rounded once, where it is shown (reports.numbers); rounding
+# here as well gave 22 of 152 PCTs as 15% in the table (14.47 → 14.5 → 15) and 14% in
+# the chart.
 def _share(count: int, n: int) -> float:
-    return round(100 * count / n, 1) if n else 0.0
+    return 100 * count / n if n else 0.0
 
 
 def _number(value) -> float | None:
-    return None if pd.isna(value) else round(float(value), 2)
+    return None if pd.isna(value) else float(value)
 
 
 def distribution(values: pd.Series, keys: tuple) -> Distribution:

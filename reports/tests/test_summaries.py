@@ -117,7 +117,7 @@ def test_england_summary_has_each_sha_mean_then_england(constructed):
     summary = round_summary(round_=round_)
 
     assert [(r.code, r.name, r.n, r.means) for r in summary.sha_means] == [
-        ("XAA", "Alpha", 3, (1.67, 2.67)),
+        ("XAA", "Alpha", 3, pytest.approx((5 / 3, 8 / 3))),  # unrounded: shown rounded
         ("XBB", "Beta", 1, (3.0, 1.0)),
         ("", "England", 4, (2.0, 2.25)),
     ]
@@ -201,22 +201,22 @@ def test_sha_summary_is_the_region_beside_england(constructed):
     c1 = alpha.competencies[0]
     assert (c1.ours.counts, c1.ours.mean, c1.england.counts, c1.england.mean) == (
         (1, 2, 0, 0),
-        1.67,
+        pytest.approx(5 / 3),
         (1, 2, 1, 0),
         2.0,
     )
     assert [(r.code, r.means) for r in alpha.sha_means] == [
-        ("XAA", (1.67, 2.67)),
+        ("XAA", pytest.approx((5 / 3, 8 / 3))),
         ("", (2.0, 2.25)),
     ]
     assert alpha.patterns == (
-        GovernancePattern(("green", "green", "amber"), 2, 66.7),
-        GovernancePattern(("red", "amber", "green"), 1, 33.3),
+        GovernancePattern(("green", "green", "amber"), 2, pytest.approx(200 / 3)),
+        GovernancePattern(("red", "amber", "green"), 1, pytest.approx(100 / 3)),
     )
     assert alpha.priorities == (
         PopularPriority("Smoking quitters", 3, 100.0),
-        PopularPriority("Alcohol admissions", 1, 33.3),
-        PopularPriority("Teenage pregnancy", 1, 33.3),
+        PopularPriority("Alcohol admissions", 1, pytest.approx(100 / 3)),
+        PopularPriority("Teenage pregnancy", 1, pytest.approx(100 / 3)),
     )
     assert beta.priorities == (
         PopularPriority("Alcohol admissions", 1, 100.0),
@@ -250,10 +250,7 @@ def test_distribution_chart_has_a_title_and_a_description_of_every_number():
 
     assert svg.startswith('<svg role="img" aria-label="1. Locally leading: share of PCTs')
     assert "<title>1. Locally leading: share of PCTs at each level</title>" in svg
-    assert (
-        "<desc>Level 1: Alpha 25.0%, England 50.0%; Level 2: Alpha 75.0%, England 50.0%</desc>"
-        in svg
-    )
+    assert "<desc>Level 1: Alpha 25%, England 50%; Level 2: Alpha 75%, England 50%</desc>" in svg
 
 
 @pytest.mark.django_db
@@ -268,7 +265,7 @@ def test_england_page_shows_counted_pcts_charts_and_tables(client, constructed):
     assert "4 PCTs counted" in html
     assert "1 PCT with ratings still incomplete is left out" in html
     assert html.count('<svg role="img"') == 5  # two competencies, three governance areas
-    assert "<desc>Level 1: England 25.0%; Level 2: England 50.0%;" in html
+    assert "<desc>Level 1: England 25%; Level 2: England 50%;" in html
     assert REGION.format(round_.slug, "XAA") in html
 
 
@@ -281,7 +278,7 @@ def test_sha_page_charts_compare_the_region_with_england(client, constructed):
     html = response.content.decode()
     assert response.context["summary"].sha.ods_code == "XAA"
     assert "3 PCTs counted</strong> in Alpha" in html
-    assert "<desc>Level 1: Alpha 33.3%, England 25.0%;" in html
+    assert "<desc>Level 1: Alpha 33%, England 25%;" in html
 
 
 @pytest.mark.django_db
@@ -454,3 +451,32 @@ def test_demo_unpublished_round_sha_staff_see_their_region_only(client, demo):
     assert 'href="/reports/summary/2009-10/Q30/">Summary and charts for the region</a>' in (
         table.content.decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "shown"),
+    [
+        (2.125, 2, "2.13"),
+        (1.625, 2, "1.63"),
+        (2.675, 2, "2.68"),
+        (14.473684, 0, "14"),
+        (12.5, 0, "13"),
+        (76.470588, 0, "76"),
+        (2.0, 2, "2.00"),
+    ],
+)
+def test_every_figure_is_rounded_half_up_as_floatformat_does(value, places, shown):
+    """The data walk: South East Coast's mean of 2.125 read 2.13 on its PCTs' pages and
+    2.12 in the charts' descriptions and on the summary; 22 of 152 PCTs (14.47%) read 15%
+    in the table and 14% on the chart."""
+    from django.template.defaultfilters import floatformat
+
+    from reports.numbers import fixed
+
+    assert fixed(value, places) == shown == floatformat(value, places)
+
+
+def test_signed_figures_round_the_same_way_with_their_sign():
+    from reports.numbers import signed
+
+    assert (signed(0.125, 2), signed(-0.125, 2), signed(1.25, 1)) == ("+0.13", "-0.13", "+1.3")
