@@ -436,6 +436,11 @@ def league_frame(
             round_=round_.previous, sha_codes=sha_codes if within_region else None
         )
         previous = previous[previous["complete"]]
+        if not round_.is_published():
+            # Before publication only some PCTs may be ranked (a region still scoring): like
+            # for like, last year's ranks among those PCTs (the data walk: Kingston read
+            # "up 74" against last year's England rank, and "up 27" once published).
+            previous = _ranked(previous[previous["ods_code"].isin(frame["ods_code"])])
     frame = with_progress(frame, previous)
     if sha_codes and not within_region:
         frame = frame[frame["sha"].isin(sha_codes)]

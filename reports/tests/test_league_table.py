@@ -75,6 +75,25 @@ def test_a_second_click_on_a_header_turns_the_sort_round_and_says_which_way(clie
 
 
 @pytest.mark.django_db
+def test_before_publication_the_change_compares_ranks_among_the_same_pcts(client, demo):
+    """The data walk: with the West Midlands still scoring, 135 PCTs were ranked and each
+    compared with its rank among all 152 last year."""
+    login(client, "national")
+    now = client.get(URL.format("2009-10")).context["rows"]
+    last = {r["ods_code"]: r for r in client.get(URL.format("2008-09")).context["rows"]}
+    ranked = [r for r in now if r["rank"] is not None]
+    assert 0 < len(ranked) < len(last)  # the demo: a region is still scoring
+
+    def key(ods):
+        return (last[ods]["governance"], last[ods]["total"])
+
+    for row in ranked[:: max(1, len(ranked) // 10)]:
+        better = sum(1 for r in ranked if key(r["ods_code"]) > key(row["ods_code"]))
+        assert row["previous_rank"] == better + 1, row["ods_code"]
+        assert row["rank_change"] == row["previous_rank"] - row["rank"]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(("sort", "first", "last"), [("sha", "East Midlands", "Yorkshire")])
 def test_the_table_sorts_by_region(client, demo, sort, first, last):
     rows = client.get(URL.format("2008-09") + f"?sort={sort}").context["rows"]
