@@ -79,7 +79,10 @@ def test_before_publication_the_change_compares_ranks_among_the_same_pcts(client
     """The data walk: with the West Midlands still scoring, 135 PCTs were ranked and each
     compared with its rank among all 152 last year."""
     login(client, "national")
-    now = client.get(URL.format("2009-10")).context["rows"]
+    page = client.get(URL.format("2009-10"))
+    assert "last year's ranks are counted among the PCTs ranked so far" in page.text
+    assert "counted among the PCTs ranked so far" not in client.get(URL.format("2008-09")).text
+    now = page.context["rows"]
     last = {r["ods_code"]: r for r in client.get(URL.format("2008-09")).context["rows"]}
     ranked = [r for r in now if r["rank"] is not None]
     assert 0 < len(ranked) < len(last)  # the demo: a region is still scoring
