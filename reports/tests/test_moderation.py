@@ -841,6 +841,36 @@ def test_adjust_in_place_answers_the_changed_cell_and_saves_with_history(client,
     assert list(client.get(url(region.round, region.sha)).context["messages"]) == []
 
 
+def test_adjust_in_place_refuses_a_change_sent_for_someone_else(client, region):
+    """The two-tabs walk: with a colleague signed in in another tab of the same browser, the
+    page's script sent the browser's current token and the change was recorded under the
+    colleague's name. The script sends whom the page was served to."""
+    rating = c1_rating(region.assessments[0])  # level 2
+    first, colleague = staff_of(region.sha), staff_of(region.sha)
+    colleague.first_name, colleague.last_name = "Cora", "Colleague"
+    colleague.save()
+    client.force_login(colleague)  # signed in last, in another tab
+
+    response = client.post(
+        url(region.round, region.sha, f"adjust/{rating.pk}/") + "?inplace=1",
+        {"value": "3", "reason": "Typed in tab A.", "version": "1", "signed_in_as": first.pk},
+        headers={"accept": "application/json"},
+    )
+
+    assert response.status_code == 409
+    assert response.json()["message"] == (
+        "PCT 0, 1. Competency 1: not changed. This browser is now signed in as Cora Colleague "
+        "(someone signed in in another tab): the change would be recorded under that name. "
+        "Your choice and reason are kept: sign in again as yourself in another tab and save "
+        "again, or reload the page to work as Cora Colleague."
+    )
+    rating.refresh_from_db()
+    assert rating.level == 2
+    assert not RatingChange.objects.exists()
+    page = client.get(url(region.round, region.sha)).content.decode()
+    assert f'data-signed-in-as="{colleague.pk}"' in page
+
+
 def test_setting_a_rating_back_to_the_panels_value_says_so(client, region):
     """The SHA walk read "now 2 (the panel's 2 is kept)"."""
     rating = c1_rating(region.assessments[0])  # level 2

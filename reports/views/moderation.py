@@ -245,6 +245,26 @@ def _fragment(
     )
 
 
+class SignedInAsSomeoneElse(Exception):
+    pass
+
+
+def _check_signed_in_as(request) -> None:
+    """The page's script sends who it was served to (``signed_in_as``): since it sends the
+    browser's current security token (to survive signing in again), someone else signing
+    in in another tab would otherwise have the change recorded under their name (the
+    two-tabs walk)."""
+    sent = request.POST.get("signed_in_as", "")
+    if sent and sent != str(request.user.pk):
+        name = request.user.get_full_name() or request.user.get_username()
+        raise SignedInAsSomeoneElse(
+            f"This browser is now signed in as {name} (someone signed in in another tab): "
+            f"the change would be recorded under that name. Your choice and reason are "
+            f"kept: sign in again as yourself in another tab and save again, or reload the "
+            f"page to work as {name}."
+        )
+
+
 @require_POST
 @moderation_access
 def adjust(request, region: RegionRound, rating_id: int):
@@ -262,6 +282,7 @@ def adjust(request, region: RegionRound, rating_id: int):
         version = 0  # a stale or missing version: the service answers with the current value
     panel_value = rating.panel_value
     try:
+        _check_signed_in_as(request)
         agreed_rating_moderate(
             rating=rating,
             value=request.POST.get("value", ""),
@@ -269,6 +290,9 @@ def adjust(request, region: RegionRound, rating_id: int):
             by=request.user,
             expected_version=version,
         )
+    except SignedInAsSomeoneElse as exc:
+        ok, status = False, 409
+        message = f"{where}: not changed. {exc}"
     except ConflictError:
         ok, status = False, 409
         rating = _region_rating(region, rating_id)  # as it is now

@@ -6,6 +6,9 @@
 (function () {
   "use strict";
   if (!window.fetch || !window.FormData) return;
+  // Who the page was served to: the server refuses a change sent for someone else (it
+  // would be recorded under the name of whoever signed in last in another tab).
+  var signedInAs = document.currentScript ? document.currentScript.getAttribute("data-signed-in-as") : null;
 
   // The cell shows the stored rating; the form takes its version, so that saving again
   // knowingly replaces a colleague's change. The moderator's own choice stays chosen unless
@@ -59,6 +62,7 @@
     // session ended) replaces the one the page was served with.
     var token = (document.cookie.match(/(?:^|; )csrftoken=([^;]*)/) || [])[1];
     if (token) body.set("csrfmiddlewaretoken", decodeURIComponent(token));
+    if (signedInAs) body.set("signed_in_as", signedInAs);
     fetch(form.action + "?inplace=1", {
       method: "POST",
       body: body,
@@ -66,13 +70,21 @@
       headers: { Accept: "application/json" }
     })
       .then(function (response) {
+        var copy = response.clone();  // read as text when it is not JSON
         return response.json().then(function (data) { return data; }, function () {
           if (response.redirected && response.url.indexOf("/accounts/login/") !== -1) {
             // The session ended: fetch followed the redirect to the login page.
             return { ok: false, message: "Not saved: you have been signed out. Sign in again in another tab, then press Save here again: your choice and reason are kept below." };
           }
           if (response.status === 403) {
-            return { ok: false, message: "Not saved: this browser's session has ended or its cookies were cleared. Sign in again in another tab, then press Save here again: your choice and reason are kept below." };
+            // Refused by the security token (the session ended, the cookies were cleared) or
+            // by a permission (an account that may only read): the page says which.
+            return copy.text().then(function (page) {
+              if (page.indexOf("You cannot change this") !== -1) {  // templates/403.html
+                return { ok: false, message: "Not saved: the account now signed in in this browser may see this page but not change it (did someone sign in as another user in another tab?)." };
+              }
+              return { ok: false, message: "Not saved: this browser's session has ended or its cookies were cleared. Sign in again in another tab, then press Save here again: your choice and reason are kept below." };
+            });
           }
           if (response.status === 404) {
             return { ok: false, message: "Not saved: the account now signed in in this browser may not change this rating (did someone sign in as another user in another tab?)." };

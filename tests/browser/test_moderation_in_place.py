@@ -94,6 +94,46 @@ def test_a_save_after_the_session_ended_says_so_and_works_once_signed_in_again(
     assert str(rating.level) == new_level
 
 
+def test_a_save_after_someone_else_signed_in_in_another_tab_is_refused(
+    page, live_server, demo_data
+):
+    """The two-tabs walk: a colleague signing in in another tab had the change recorded
+    under the colleague's name; the national team signing in got "your session has ended"."""
+    from django.conf import settings
+
+    from assessments.models import Role, StrategicHealthAuthority
+    from tests.factories import RoleFactory
+
+    colleague = RoleFactory(
+        kind=Role.Kind.SHA_STAFF, sha=StrategicHealthAuthority.objects.get(ods_code="Q30")
+    ).user
+    colleague.set_password(settings.DEMO_PASSWORD)
+    colleague.save()
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5ND", competency__number=7
+    )
+    new_level = "2" if rating.level != 2 else "3"
+    log_in(page, "moderator.q30")
+    page.goto("/reports/moderation/2009-10/Q30/")
+    cell = page.locator(f"#rating-{rating.pk}")
+    cell.get_by_text("Adjust").click()
+    cell.locator("select[name=value]").select_option(new_level)
+    cell.locator("input[name=reason]").fill("Typed by moderator.q30.")
+    other = page.context.new_page()
+    log_in(other, colleague.username)
+
+    cell.get_by_role("button", name="Save the change").click()
+
+    live = page.locator(f"#live-{rating.pk}")
+    expect(live).to_contain_text("not changed. This browser is now signed in as")
+    expect(cell.locator("input[name=reason]")).to_have_value("Typed by moderator.q30.")
+    assert not RatingChange.objects.filter(changed_by=colleague).exists()
+    log_in(other, "national")  # may read the page, not change it
+    cell.get_by_role("button", name="Save the change").click()
+    expect(live).to_contain_text("may see this page but not change it")
+    other.close()
+
+
 def test_an_adjustment_in_place_shows_the_flags_it_raises_as_a_reload_would(
     page, live_server, demo_data
 ):
