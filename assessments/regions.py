@@ -14,14 +14,14 @@ A confirmation e-mails the region's boards that their window is open; a send-bac
 the region's SHA staff with the comment (``assessments.notices``, queued on commit).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.exceptions import TransitionError
+from assessments.exceptions import ConflictError, TransitionError
 from assessments.history import region_review_change_row
 from assessments.models import (
     AgreedRating,
@@ -149,17 +149,40 @@ def add_working_days(start, days: int):
 
 
 @transaction.atomic
+def _check_sign_off_seen(
+    review: RegionReview, sha: StrategicHealthAuthority, seen: datetime | None
+) -> None:
+    """Refused (``ConflictError``) when the region was signed off again since the national
+    team looked at it (``seen``: the sign-off time its page showed): sent back in another
+    window, moderated again and signed off, it is not the region that was checked (the
+    two-tabs walk confirmed such a region from a stale page)."""
+    if seen is not None and review.signed_off_at != seen:
+        raise ConflictError(
+            f"{sha.name} was signed off again since you looked at it "
+            f"(it was sent back and moderated again): nothing was changed. The page shows "
+            "it as it is now: check it again.",
+            current=review,
+        )
+
+
 def region_confirm(
-    *, round_: AssessmentRound, sha: StrategicHealthAuthority, by: AbstractBaseUser
+    *,
+    round_: AssessmentRound,
+    sha: StrategicHealthAuthority,
+    by: AbstractBaseUser,
+    signed_off_seen: datetime | None = None,
 ) -> RegionReview:
     """The national team confirms a signed-off region: its assessments move to the
-    factual-accuracy check, whose window closes after the round's number of working days."""
+    factual-accuracy check, whose window closes after the round's number of working days.
+    ``signed_off_seen``: the sign-off the decision was made on (see
+    :func:`_check_sign_off_seen`)."""
     review = region_review_for(round_=round_, sha=sha)
     if review.status != RegionReview.Status.SIGNED_OFF:
         raise TransitionError(
             f"Only a signed-off region can be confirmed; {sha.name} is at "
             f"{review.get_status_display().lower()}."
         )
+    _check_sign_off_seen(review, sha, signed_off_seen)
     for assessment in Assessment.objects.filter(
         round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK
     ).select_related("round"):
@@ -179,10 +202,15 @@ def region_confirm(
 
 @transaction.atomic
 def region_send_back(
-    *, round_: AssessmentRound, sha: StrategicHealthAuthority, by: AbstractBaseUser, comment: str
+    *,
+    round_: AssessmentRound,
+    sha: StrategicHealthAuthority,
+    by: AbstractBaseUser,
+    comment: str,
+    signed_off_seen: datetime | None = None,
 ) -> RegionReview:
     """The national team sends a signed-off region back to moderation, with a comment its
-    staff will see."""
+    staff will see (``signed_off_seen``: as for :func:`region_confirm`)."""
     comment = (comment or "").strip()
     if not visible(comment):
         raise ValidationError("Say why the region is sent back: its staff read the comment.")
@@ -192,6 +220,7 @@ def region_send_back(
             f"Only a signed-off region can be sent back; {sha.name} is at "
             f"{review.get_status_display().lower()}."
         )
+    _check_sign_off_seen(review, sha, signed_off_seen)
     for assessment in Assessment.objects.filter(
         round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK
     ).select_related("round"):

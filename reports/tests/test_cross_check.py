@@ -1,13 +1,14 @@
 """The national cross-check: confirm or send back a region, and who may."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from assessments.exceptions import TransitionError
+from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, RegionReview, Role, Stage, StrategicHealthAuthority
 from assessments.regions import add_working_days, region_confirm, region_send_back, region_sign_off
 from reports.moderation import Flag, moderation, round_flags
@@ -135,7 +136,11 @@ def test_send_back_shows_the_comment_first_then_acts_on_confirm(client, signed_o
     assert (empty.status_code, empty.context["error"]["message"]) == (200, message)
     assert f'<a href="#c-{sha.ods_code}">{message}</a>' in page and "<title>Error: " in page
     assert f'aria-describedby="c-{sha.ods_code}_error"' in page
-    assert check.context["carry"] == [("decision", "send_back"), ("comment", "C5 looks generous.")]
+    assert check.context["carry"] == [
+        ("decision", "send_back"),
+        ("comment", "C5 looks generous."),
+        ("signed_off", ""),
+    ]
     assert check.context["told"].startswith(f"The staff of {sha.name} are e-mailed your comment")
     assert RegionReview.objects.get().status == "signed_off"
     client.post(decide, {"decision": "send_back", "comment": "C5 looks generous.", "confirm": "1"})
@@ -163,6 +168,44 @@ def test_a_stale_pages_decision_is_refused_before_any_check_page(client, signed_
             "is. Your comment, not sent: \u201cToo late.\u201d"
         ]
     assert RegionReview.objects.get().status == "confirmed"
+
+
+def test_a_decision_on_a_sign_off_since_sent_back_and_made_again_is_refused(client, signed_off):
+    """The two-tabs walk: a "Confirm" check page left open while another tab sent the region
+    back, and its staff moderated again and signed off, confirmed the new sign-off unseen."""
+    round_, sha = signed_off
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    decide = f"/reports/cross-check/{round_.slug}/{sha.ods_code}/"
+    page = client.get(f"/reports/cross-check/{round_.slug}/").content.decode()
+    seen = re.search(r'name="signed_off" value="([0-9.]+)"', page).group(1)
+    check = client.post(decide, {"decision": "confirm", "signed_off": seen})
+    assert dict(check.context["carry"])["signed_off"] == seen
+    staff = UserFactory()
+    region_send_back(round_=round_, sha=sha, by=staff, comment="Another look, please.")
+    region_sign_off(round_=round_, sha=sha, by=staff)  # moderated again, signed off again
+
+    stale = client.post(decide, dict(check.context["carry"]) | {"confirm": "1"}, follow=True)
+
+    assert [str(m) for m in stale.context["messages"]] == [
+        f"Nothing was changed: {sha.name} was signed off again since you looked at it (it was "
+        "sent back and moderated again). The page shows it as it is now: check it again."
+    ]
+    assert RegionReview.objects.get().status == "signed_off"
+    # A send-back from such a page gives its comment back.
+    again = client.post(
+        decide, {"decision": "send_back", "comment": "Why C5?", "signed_off": seen}, follow=True
+    )
+    assert str(next(iter(again.context["messages"]))).endswith(
+        "Your comment, not sent: \u201cWhy C5?\u201d"
+    )
+    # The service refuses it too, in case both pages are sent at once.
+    with pytest.raises(ConflictError):
+        region_confirm(
+            round_=round_,
+            sha=sha,
+            by=staff,
+            signed_off_seen=datetime.datetime(2001, 1, 1, tzinfo=datetime.UTC),
+        )
 
 
 def test_go_back_from_the_send_back_check_keeps_the_comment(client, signed_off):

@@ -1,7 +1,7 @@
 """The national team's pages: the cross-check (all SHAs side by side; confirm a region or send
 it back) and the round's publication time."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,9 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments.access import RegionRound, region_round, round_by_slug, view_access
 from assessments.confirmation import confirmation_page, confirmed, keep_typed, typed_back
-from assessments.exceptions import TransitionError, form_add_refusal, refusal_messages
+from assessments.exceptions import (
+    ConflictError,
+    TransitionError,
+    form_add_refusal,
+    refusal_messages,
+)
 from assessments.factual_accuracy import held_back_assessments, round_set_window
-from assessments.models import Assessment, AssessmentRound, RoundChange, Stage
+from assessments.models import Assessment, AssessmentRound, RegionReview, RoundChange, Stage
 from assessments.publication import (
     publication_withdraw,
     region_windows,
@@ -84,6 +89,22 @@ def decide(request, region: RegionRound):
     back = reverse("reports:cross_check", args=[round_.slug])
     confirming = request.POST.get("decision") == "confirm"
     comment = request.POST.get("comment", "").strip()
+    seen = _signed_off_seen(request)
+    not_sent = f" Your comment, not sent: \u201c{comment}\u201d" if visible(comment) else ""
+    signed_off = (
+        RegionReview.objects.filter(round=round_, sha=sha)
+        .values_list("signed_off_at", flat=True)
+        .first()
+    )
+    if seen is not None and signed_off != seen:
+        # A page from before a send-back and a new sign-off: look at the region again.
+        messages.error(
+            request,
+            f"Nothing was changed: {sha.name} was signed off again since you looked at it "
+            "(it was sent back and moderated again). The page shows it as it is now: check "
+            "it again." + not_sent,
+        )
+        return redirect(f"{back}#decide-{sha.ods_code}")
     if not confirmed(request):
         if not confirming and not visible(comment):
             return _cross_check_page(
@@ -105,9 +126,8 @@ def decide(request, region: RegionRound):
                 request,
                 f"Nothing was changed: no assessment of {sha.name} is at the national "
                 "cross-check now, so there is nothing to confirm or send back. The page shows "
-                "where the region is."
+                "where the region is." + not_sent,
                 # The region has no comment box now: the comment is given back here.
-                + (f" Your comment, not sent: \u201c{comment}\u201d" if visible(comment) else ""),
             )
             return redirect(back)
         if confirming:
@@ -126,7 +146,7 @@ def decide(request, region: RegionRound):
                 f"The staff of {sha.name} see the region as confirmed.",
                 button=f"Confirm {sha.name}",
                 back=f"{back}#decide-{sha.ods_code}",
-                carry={"decision": "confirm"},
+                carry={"decision": "confirm", "signed_off": request.POST.get("signed_off", "")},
             )
         return confirmation_page(
             request,
@@ -140,27 +160,46 @@ def decide(request, region: RegionRound):
             "on their moderation page.",
             button=f"Confirm and send {sha.name} back",
             back=f"{back}#c-{sha.ods_code}",
-            carry={"decision": "send_back", "comment": comment},
+            carry={
+                "decision": "send_back",
+                "comment": comment,
+                "signed_off": request.POST.get("signed_off", ""),
+            },
             danger=True,
         )
     try:
         if confirming:
-            region_confirm(round_=round_, sha=sha, by=request.user)
+            region_confirm(round_=round_, sha=sha, by=request.user, signed_off_seen=seen)
             messages.success(
                 request,
                 f"{sha.name} confirmed: its boards may now check their drafts. Each board "
                 "with an account has been e-mailed, and sees its draft on its home page.",
             )
         else:
-            region_send_back(round_=round_, sha=sha, by=request.user, comment=comment)
+            region_send_back(
+                round_=round_, sha=sha, by=request.user, comment=comment, signed_off_seen=seen
+            )
             messages.success(
                 request,
                 f"{sha.name} sent back to regional moderation. Its staff have been e-mailed "
                 "your comment and see it on their moderation page.",
             )
+    except ConflictError as exc:
+        messages.error(request, str(exc) + not_sent)
+        return redirect(f"{back}#decide-{sha.ods_code}")
     except (ValidationError, TransitionError) as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
     return redirect(back)
+
+
+def _signed_off_seen(request) -> datetime | None:
+    """The region's sign-off time as the page the decision was made on showed it (its
+    ``signed_off`` field, ``U.u``: seconds and microseconds), or None if not sent."""
+    seconds, _, micro = request.POST.get("signed_off", "").partition(".")
+    try:
+        return datetime.fromtimestamp(int(seconds), tz=UTC).replace(microsecond=int(micro or 0))
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 @require_POST
