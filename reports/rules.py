@@ -84,6 +84,10 @@ rules.add_perm(
 # Factual-accuracy comments (object: the assessment): the board comments during its
 # window (the service checks the clock); the PCT's SHA staff answer.
 rules.add_perm("reports.comment_on_draft", is_board_of & may_see_own_draft)
+# Sending a comment (object: the assessment): whoever may read the report, and its board
+# at any time, so that a comment sent just after the window closed is answered with what
+# was typed rather than 404 (``reports.views.pct.comment``).
+rules.add_perm("reports.send_comment", may_read_pct_report | is_board_of)
 rules.add_perm("reports.answer_comments", is_sha_staff_for)
 # A PCT's development plan (object: the assessment): written by its SHA's staff.
 rules.add_perm("reports.plan_development", is_sha_staff_for)

@@ -257,12 +257,25 @@ def test_comment_after_the_window_is_refused_with_the_closing_date(client, confi
         login(client, "board.5nd")  # sessions end after two idle hours
         response = client.post(
             PAGE.format("5nd", "2009-10") + "comments/",
-            {"rating": target.pk, "comment": "Late."},
+            {"rating": target.pk, "comment": "Late, and long:\nsecond line."},
             follow=True,
         )
+        page = client.get(PAGE.format("5nd", "2009-10"))
 
     assert not FactualAccuracyComment.objects.filter(assessment__round__slug="2009-10").exists()
-    assert response.status_code == 404  # the window is closed and nothing holds it back
+    # The two-tabs walk: a bare 404, the words lost. Refused with them given back; the
+    # draft itself stays hidden (the window is closed and nothing holds it back).
+    html = response.content.decode()
+    closes = timezone.localtime(confirmed_north_east.factual_accuracy_closes)
+    assert response.status_code == 200
+    assert "<h1>Your comment was not sent</h1>" in html
+    assert (
+        f"The factual-accuracy window of County Durham closed on {closes:%-d %B %Y at %H:%M}."
+        in (html)
+    )
+    assert "Late, and long:<br>second line." in html
+    assert 'data-test="comment-form"' not in html and "Rank" not in html
+    assert page.status_code == 404
 
 
 def test_unanswered_comment_holds_back_only_that_pct_after_publication(

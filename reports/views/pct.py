@@ -9,7 +9,7 @@ on items here, and the region's SHA staff answer (403 for those who may see but 
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -117,8 +117,16 @@ def _pct_page(request, assessment: Assessment, *, comment_form=None, answer=None
 
 
 @require_POST
-@view_access("reports.view_pct_report", lookup=assessment_by_pct, change="reports.comment_on_draft")
+@view_access("reports.send_comment", lookup=assessment_by_pct)
 def comment(request, assessment: Assessment):
+    """A board's factual-accuracy comment. Sent after its window closed (the board no longer
+    sees its draft), it is refused with what was typed given back, on a page of its own
+    (the two-tabs walk: a bare 404, and the words lost). Anyone else who may read the
+    report may not comment (403)."""
+    if not request.user.has_perm("reports.view_pct_report", assessment):
+        return _comment_not_sent(request, assessment)  # only its board gets here
+    if not request.user.has_perm("reports.comment_on_draft", assessment):
+        raise PermissionDenied("You may see this but not change it.")
     ratings = AgreedRating.objects.filter(assessment=assessment).select_related(
         "competency", "area", "sub_indicator__area"
     )
@@ -145,6 +153,21 @@ def comment(request, assessment: Assessment):
             f"Comment sent: SHA staff will answer it. {HOLD_BACK_RULE}",
         )
     return redirect(_page(assessment) + "#factual-accuracy")
+
+
+def _comment_not_sent(request, assessment: Assessment):
+    window = window_for(assessment)
+    closed = (
+        f"The factual-accuracy window of {assessment.pct.name} closed on "
+        f"{timezone.localtime(window.closes):%-d %B %Y at %H:%M}."
+        if window.closes
+        else f"{assessment.pct.name}'s draft results are not open for comments now."
+    )
+    return render(
+        request,
+        "reports/comment_unsent.html",
+        {"assessment": assessment, "closed": closed, "text": request.POST.get("comment", "")},
+    )
 
 
 @require_POST
