@@ -238,6 +238,19 @@ def comment_raise(
         raise ValidationError(
             {"comment": f"Keep the comment under {COMMENT_MAX_CHARS} characters."}
         )
+    same = (
+        FactualAccuracyComment.objects.filter(assessment=assessment, rating=rating, comment=text)
+        .order_by("raised_at")
+        .first()
+    )
+    if same is not None:  # sent again from a page brought back by Back (the two-tabs walk)
+        raise ValidationError(
+            {
+                "comment": "This comment was sent already, on "
+                f"{timezone.localtime(same.raised_at):%-d %B %Y at %H:%M}: it is listed above. "
+                "Nothing was sent again."
+            }
+        )
     raised = FactualAccuracyComment(
         assessment=assessment, rating=rating, comment=text, raised_by=by
     )

@@ -129,6 +129,32 @@ def test_comment_refused_before_the_check(at_check):
         )
 
 
+def test_the_same_comment_sent_again_is_refused(at_check):
+    """The two-tabs walk: Back after "Comment sent" showed the form filled in, and Send made
+    a second, identical comment, each holding the PCT back."""
+    board = UserFactory()
+    comment_raise(
+        assessment=at_check.assessment, rating=at_check, comment="Wrong year.", by=board, now=NOW
+    )
+
+    with pytest.raises(ValidationError) as excinfo:
+        comment_raise(
+            assessment=at_check.assessment,
+            rating=at_check,
+            comment="  Wrong year. ",
+            by=board,
+            now=NOW,
+        )
+
+    assert excinfo.value.message_dict["comment"][0].startswith("This comment was sent already")
+    assert FactualAccuracyComment.objects.count() == 1
+    # Another item, or other words, are another comment.
+    comment_raise(
+        assessment=at_check.assessment, rating=None, comment="Wrong year.", by=board, now=NOW
+    )
+    assert FactualAccuracyComment.objects.count() == 2
+
+
 def test_empty_comment_refused(at_check):
     with pytest.raises(ValidationError) as excinfo:
         comment_raise(
