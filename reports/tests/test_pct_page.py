@@ -205,6 +205,60 @@ def test_board_comments_and_staff_answer_with_a_changed_rating(
     )
 
 
+def test_an_answer_whose_effect_changed_since_its_check_page_is_checked_again(
+    client, confirmed_north_east
+):
+    """The two-tabs walk: a check page made before the publication time (and before another
+    comment was answered) said only "the board is e-mailed"; confirming it published the
+    PCT into the live tables."""
+    comment = held_back_after_publication(2)
+    AssessmentRound.objects.filter(slug="2009-10").update(published_at=None)
+    client.force_login(demo_user("moderator.q30"))
+    address = PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/"
+    check = client.post(address, {f"c{comment.pk}-response": "Checked: it stands."})
+    assert dict(check.context["carry"])["publishes"] == "0"
+    AssessmentRound.objects.filter(slug="2009-10").update(
+        published_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+
+    again = client.post(address, dict(check.context["carry"]) | {"confirm": "1"})
+
+    comment.refresh_from_db()
+    assert comment.response == ""  # nothing sent
+    assert [str(m) for m in again.context["messages"]] == [
+        "Nothing was sent: what this answer does has changed since you checked it. Check it "
+        "again below."
+    ]
+    assert "its results are published at once" in " ".join(again.context["happens"])
+    assert dict(again.context["carry"])["publishes"] == "1"
+
+
+def test_an_answer_to_a_comment_answered_meanwhile_gives_its_words_back(
+    client, confirmed_north_east, send_answer
+):
+    """The two-tabs walk: the second answer was refused and its words were on the page
+    nowhere (an answered comment has no answer box)."""
+    comment = FactualAccuracyComment.objects.create(
+        assessment=Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10"),
+        rating=rating("5ND", "2009-10", 1),
+        comment="Wrong.",
+        raised_by=demo_user("board.5nd"),
+    )
+    client.force_login(demo_user("moderator.q30"))
+    address = PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/"
+    stale = client.post(address, {f"c{comment.pk}-response": "Tab B: amber stands."})
+    send_answer(client, comment, {"response": "Tab A: agreed."})
+
+    refused = client.post(address, dict(stale.context["carry"]) | {"confirm": "1"}, follow=True)
+
+    assert [str(m) for m in refused.context["messages"]][-1] == (
+        "Answer not saved. This comment has already been answered. Your answer, not sent: "
+        "\u201cTab B: amber stands.\u201d"
+    )
+    comment.refresh_from_db()
+    assert comment.response == "Tab A: agreed."
+
+
 def test_staff_of_another_region_cannot_answer(client, confirmed_north_east):
     comment = FactualAccuracyComment.objects.create(
         assessment=Assessment.objects.get(pct__ods_code="5ND", round__slug="2009-10"),

@@ -192,6 +192,16 @@ def answer(request, assessment: Assessment, comment_id: int):
     value = form.cleaned_data.get("value") or None
     if not confirmed(request):
         return _answer_check(request, assessment, raised, form)
+    carried = request.POST.get("publishes")
+    if carried is not None and carried != ("1" if _answer_publishes(assessment, raised) else "0"):
+        # The round was published, or another comment answered, since the check page: what
+        # this answer does changed (the two-tabs walk: it published the PCT unannounced).
+        messages.error(
+            request,
+            "Nothing was sent: what this answer does has changed since you checked it. Check "
+            "it again below.",
+        )
+        return _answer_check(request, assessment, raised, form)
     try:
         comment_answer(
             comment=raised,
@@ -201,7 +211,17 @@ def answer(request, assessment: Assessment, comment_id: int):
             expected_version=checked_version(request) if raised.rating is not None else None,
         )
     except (ValidationError, TransitionError, ConflictError) as exc:
-        messages.error(request, f"Answer not saved. {' '.join(refusal_messages(exc))}")
+        raised.refresh_from_db(fields=["response"])
+        messages.error(
+            request,
+            f"Answer not saved. {' '.join(refusal_messages(exc))}"
+            # Answered meanwhile: the comment has no answer box now, so the words come back here.
+            + (
+                f" Your answer, not sent: \u201c{form.cleaned_data['response']}\u201d"
+                if raised.response
+                else ""
+            ),
+        )
         return _pct_page(request, assessment, answer=(raised.pk, form))
     published = (
         Assessment.objects.filter(pk=assessment.pk, stage=Stage.PUBLISHED).exists()
@@ -234,11 +254,7 @@ def _answer_check(request, assessment: Assessment, raised: FactualAccuracyCommen
             f"{item_label(rating.item)} changes from {labels.get(str(rating.value), rating.value)}"
             f" to {labels[value]}; your answer is the reason, in its history."
         )
-    last = (
-        not FactualAccuracyComment.objects.filter(assessment=assessment, response="")
-        .exclude(pk=raised.pk)
-        .exists()
-    )
+    last = _last_unanswered(assessment, raised)
     told = "The board is e-mailed the answer, and sees it on its results page."
     if last and released_on_answer(assessment):
         published = timezone.localtime(round_.published_at)
@@ -270,8 +286,23 @@ def _answer_check(request, assessment: Assessment, raised: FactualAccuracyCommen
             f"{prefix}-response": response,
             f"{prefix}-value": value,
             "version": str(rating.version) if rating is not None else "",
+            "publishes": "1" if _answer_publishes(assessment, raised) else "0",
         },
     )
+
+
+def _last_unanswered(assessment: Assessment, raised: FactualAccuracyComment) -> bool:
+    return (
+        not FactualAccuracyComment.objects.filter(assessment=assessment, response="")
+        .exclude(pk=raised.pk)
+        .exists()
+    )
+
+
+def _answer_publishes(assessment: Assessment, raised: FactualAccuracyComment) -> bool:
+    """Whether answering ``raised`` publishes the PCT's results at once: the board's last
+    unanswered comment, after the round's publication time."""
+    return _last_unanswered(assessment, raised) and released_on_answer(assessment)
 
 
 @require_http_methods(["GET", "POST"])
