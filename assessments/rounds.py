@@ -404,19 +404,35 @@ def timetable_errors(dates: dict[str, date | None]) -> dict[str, str]:
 
 
 @transaction.atomic
+def timetable_version(round_: AssessmentRound) -> int:
+    """How many times the round's timetable (its deadlines and window length) has changed:
+    the version a timetable page is made from."""
+    fields = [*TIMETABLE_FIELDS, "factual_accuracy_working_days"]
+    return RoundChange.objects.filter(round=round_, field__in=fields).count()
+
+
 def round_set_timetable(
-    *, round_: AssessmentRound, dates: dict[str, date | None], working_days: int, by
+    *,
+    round_: AssessmentRound,
+    dates: dict[str, date | None],
+    working_days: int,
+    by,
+    expected_version: int | None = None,
 ) -> AssessmentRound:
     """Set the round's deadlines (``TIMETABLE_FIELDS``; each on or after the one before)
     and the boards' factual-accuracy working days; one ``RoundChange`` per changed value.
     Refused (``TransitionError``) once the round has a publication time: the timetable is
-    then the record of the year, as the name is."""
+    then the record of the year, as the name is. ``ConflictError`` when the timetable is no
+    longer at ``expected_version`` (:func:`timetable_version`): saved in another window
+    since, and a page from before would blank or undo that save (the two-tabs walk)."""
     from assessments.factual_accuracy import WINDOW_DAYS_MAX
 
     if round_.published_at is not None:
         raise TransitionError(
             f"{round_.name} has a publication time: its timetable can no longer change."
         )
+    if expected_version is not None and timetable_version(round_) != expected_version:
+        raise ConflictError("The timetable changed since the page was opened.", current=round_)
     errors: dict[str, str] = {}
     if not 1 <= working_days <= WINDOW_DAYS_MAX:
         errors["factual_accuracy_working_days"] = (

@@ -93,6 +93,9 @@ class TimetableForm(_Form):
         },
         help_text="How long each board has to comment on its draft results.",
     )
+    # The timetable's version the page was made from (assessments.rounds.timetable_version);
+    # missing (an old page): not checked.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

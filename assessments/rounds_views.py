@@ -42,6 +42,7 @@ from assessments.rounds import (
     round_set_timetable,
     rounds_overview,
     sha_open_counts,
+    timetable_version,
 )
 from assessments.rounds_forms import (
     CompetencyForm,
@@ -205,6 +206,7 @@ def round_timetable(request, round_: AssessmentRound):
         return redirect(_detail_url(round_))
     initial = {f: getattr(round_, f) for f in TIMETABLE_FIELDS}
     initial["factual_accuracy_working_days"] = round_.factual_accuracy_working_days
+    initial["version"] = timetable_version(round_)
     form = TimetableForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -213,6 +215,11 @@ def round_timetable(request, round_: AssessmentRound):
                 dates=form.dates,
                 working_days=form.cleaned_data["factual_accuracy_working_days"],
                 by=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except ConflictError:  # saved in another window: the dates typed here stay
+            form = kept_on_conflict(
+                TimetableForm, request.POST, version=timetable_version(round_), what="The timetable"
             )
         except ValidationError as exc:
             form_add_refusal(form, exc)

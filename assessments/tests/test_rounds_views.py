@@ -248,6 +248,40 @@ def test_round_timetable_saves_dates_in_order(client, new_round, national):
     assert "self_assessment_due" not in history
 
 
+def test_a_timetable_page_from_before_a_save_elsewhere_keeps_its_dates_and_saves_nothing(
+    client, new_round, national
+):
+    """The two-tabs walk: a stale tab's save blanked the deadlines saved from another."""
+    client.force_login(national)
+    stale = client.get("/rounds/2010-11/timetable/").context["form"]["version"].value()
+    client.post(
+        "/rounds/2010-11/timetable/",
+        {"version": stale, "scoring_due": "2011-01-10", "factual_accuracy_working_days": "10"},
+    )
+
+    refused = client.post(
+        "/rounds/2010-11/timetable/",
+        {"version": stale, "publication_due": "2011-03-01", "factual_accuracy_working_days": "10"},
+    )
+
+    new_round.refresh_from_db()
+    assert (str(new_round.scoring_due), new_round.publication_due) == ("2011-01-10", None)
+    form = refused.context["form"]
+    assert form.non_field_errors()[0].startswith("The timetable changed since you opened")
+    assert form["publication_due"].value() == "2011-03-01"  # kept
+    assert form["version"].value() == str(stale + 1)  # saving again replaces knowingly
+    client.post(
+        "/rounds/2010-11/timetable/",
+        {
+            "version": stale + 1,
+            "publication_due": "2011-03-01",
+            "factual_accuracy_working_days": "10",
+        },
+    )
+    new_round.refresh_from_db()
+    assert str(new_round.publication_due) == "2011-03-01"
+
+
 def test_a_timetable_already_past_is_saved_with_a_warning_naming_the_dates(
     client, new_round, national
 ):

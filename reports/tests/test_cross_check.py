@@ -268,6 +268,28 @@ def test_national_team_sets_the_window_for_regions_confirmed_later(
     )
 
 
+def test_a_window_length_from_a_page_before_another_change_is_refused(client, signed_off):
+    """The two-tabs walk: a stale tab (showing 10) set 5 over the 15 just set in another."""
+    round_, _sha = signed_off
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    address = f"/reports/cross-check/{round_.slug}/window/"
+    client.post(address, {"working_days": "15", "was": "10"})
+
+    refused = client.post(address, {"working_days": "5", "was": "10"})
+
+    round_.refresh_from_db()
+    assert round_.factual_accuracy_working_days == 15
+    assert refused.context["error"]["message"] == (
+        "Factual-accuracy window: changed from 10 to 15 working days since you opened this "
+        "page (in another window); your 5 was not saved. Save again to replace it."
+    )
+    page = refused.content.decode()
+    assert 'value="5"' in page and 'name="was" value="15"' in page
+    client.post(address, {"working_days": "5", "was": "15"})
+    round_.refresh_from_db()
+    assert round_.factual_accuracy_working_days == 5
+
+
 def test_window_is_404_for_sha_staff(client, signed_off):
     round_, sha = signed_off
     client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user)

@@ -220,6 +220,16 @@ def window(request, round_: AssessmentRound):
             if raw
             else "Factual-accuracy window: enter a number of working days, from 1 to 30."
         )
+    was = request.POST.get("was", "").strip()
+    current = round_.factual_accuracy_working_days
+    if was and was != str(current) and days != current:
+        # A page from before a change made in another window (the two-tabs walk: its value
+        # replaced the newer one unseen). The page now shows the value that was set.
+        return refused(
+            f"Factual-accuracy window: changed from {was} to {current} working days since "
+            f"you opened this page (in another window); your {days} was not saved. Save "
+            "again to replace it."
+        )
     try:
         round_set_window(round_=round_, working_days=days, by=request.user)
     except ValidationError as exc:
