@@ -78,6 +78,9 @@ class PanelSeatsForm(forms.Form):
             cleaned[seat_field_name(t)]
             for t in self.seat_types
             if cleaned.get(seat_field_name(t)) is not None
+            # a posted id the database cannot hold is nobody's (the bad-input walk: a
+            # 20-digit id was an OverflowError, a 500)
+            and 0 < cleaned[seat_field_name(t)] < 2**63
         }
         found = Person.objects.select_related("sha", "pct", "external_organisation").in_bulk(ids)
         people = {}
@@ -88,7 +91,7 @@ class PanelSeatsForm(forms.Form):
             if self.is_bound and name not in self.data:
                 continue  # not posted at all (not "Nobody yet"): the seat keeps its holder
             pk = cleaned[name]
-            if pk is not None and pk not in found:
+            if pk is not None and pk not in found:  # an id past the database's is none too
                 self.add_error(name, f"Seat {seat_type.number}: there is no such person.")
                 continue
             people[seat_type.number] = found.get(pk) if pk is not None else None

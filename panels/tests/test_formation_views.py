@@ -131,6 +131,19 @@ def test_formation_panel_refuses_an_ineligible_person_posted_directly(client):
     assert holders(region) == {n: None for n in range(1, 6)}  # nothing saved
 
 
+@pytest.mark.parametrize("posted", ["99999999999999999999", "-1", "0"])
+def test_formation_panel_refuses_an_id_that_is_nobody_posted_directly(client, posted):
+    """The bad-input walk: a 20-digit id was an OverflowError (a 500) on SQLite."""
+    region = build_region()
+    client.force_login(staff_of(region.sha_a))
+
+    response = client.post(url(region, "formation"), seats_post(region, seat_2=posted))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"seat_2": ["Seat 2: there is no such person."]}
+    assert not any(holders(region).values())  # nothing saved
+
+
 def test_formation_panel_second_of_two_saves_keeps_the_seats_chosen(client):
     region = build_region()
     client.force_login(staff_of(region.sha_a))
