@@ -597,7 +597,7 @@ def test_go_back_from_the_excuse_check_keeps_the_reason_typed(client):
         'id="reason-3" name="reason" required placeholder="Reason" value="On leave &lt;until&gt; May."'
         in page
     )
-    assert 'id="reason-2" name="reason" required placeholder="Reason">' in page
+    assert 'id="reason-2" name="reason" required placeholder="Reason" maxlength="1000">' in page
 
 
 def test_excusing_without_a_reason_names_the_member_in_an_error_summary_linked_to_the_field(
@@ -618,6 +618,24 @@ def test_excusing_without_a_reason_names_the_member_in_an_error_summary_linked_t
     message = f"Seat 3 ({seat.seat_type.name}): give the reason {seat.person} could not take part."
     assert f'<a href="#reason-3">{escape(message)}</a>' in page
     assert 'is-invalid" aria-invalid="true" aria-describedby="reason-3_error"' in page
+    assert Seat.objects.get(pk=seat.pk).absence_reason == ""
+
+
+def test_a_reason_too_long_says_so_and_comes_back_as_typed(client):
+    """The bad-input walk: 1,200 characters read "give the reason", and the box came back
+    empty."""
+    panel = build_scoring_panel()
+    client.force_login(panel.chair.person.user)
+    seat = panel.seats[2]
+    typed = "Away on leave. " * 80  # 1,200 characters
+
+    response = client.post(url(panel, "seats/3/absent"), {"reason": typed})
+
+    page = response.content.decode()
+    message = f"Seat 3 ({seat.seat_type.name}): Keep the reason to 1000 characters (it has 1199)."
+    assert f'<a href="#reason-3">{escape(message)}</a>' in page
+    assert "Keep the reason to 1000 characters (it has 1199).</p>" in page
+    assert f'value="{typed}"' in page
     assert Seat.objects.get(pk=seat.pk).absence_reason == ""
 
 

@@ -30,6 +30,7 @@ from assessments.exceptions import (
     refusal_messages,
 )
 from assessments.models import Assessment, EvidenceDocument, Stage
+from assessments.text import visible
 from assessments.views import evidence_file_response
 from panels.access import panel_assessment, panel_document
 from panels.forms.scoring import AbsenceForm, ConsensusForm, ScoringForm
@@ -432,6 +433,23 @@ def close_consensus(request, assessment: Assessment):
     return redirect(back)
 
 
+def _absence_refused(seat: Seat, form: AbsenceForm) -> tuple[int, str, str, str]:
+    """``(seat number, the summary's message, the field's message, the reason as typed)``
+    for a refused excuse: a blank reason, or one too long or holding a NUL (the bad-input
+    walk: 1,200 characters read "give the reason", and the box came back empty)."""
+    where = f"Seat {seat.seat_type.number} ({seat.seat_type.name})"
+    typed = form.data.get("reason", "")
+    if not visible(typed):
+        return (
+            seat.seat_type.number,
+            f"{where}: give the reason {seat.person} could not take part.",
+            "Give the reason.",
+            "",
+        )
+    problem = " ".join(form.errors.get("reason", []))
+    return seat.seat_type.number, f"{where}: {problem}", problem, typed.replace("\x00", "")
+
+
 @require_POST
 @view_access("panels.record_consensus", lookup=panel_assessment)
 def mark_absent(request, assessment: Assessment, number: int):
@@ -456,11 +474,7 @@ def mark_absent(request, assessment: Assessment, number: int):
             form=ConsensusForm(rows=view.rows, initial={"version": assessment.panel.version}),
             seat=own,
             is_chair=True,  # the permission above
-            absence=(
-                seat.seat_type.number,
-                f"Seat {seat.seat_type.number} ({seat.seat_type.name}): give the reason "
-                f"{seat.person} could not take part.",
-            ),
+            absence=_absence_refused(seat, form),
         )
     reason = form.cleaned_data["reason"]
     if not confirmed(request):
