@@ -33,6 +33,7 @@ from assessments.models import PCTChange, PrimaryCareTrust, Standing, StrategicH
 from assessments.reference import (
     PCT_COLUMNS,
     ReferenceDataError,
+    closed_on_problem,
     ods_code_parse,
     pct_row_check,
     read_csv_text,
@@ -101,6 +102,8 @@ def pct_update(
     """Rename, move, retype, close (``closed_on``: the first day it is closed) or reopen
     (``closed_on=None``) a PCT; returns how many fields changed, each with its history row.
     Its assessments in rounds already open are kept as they are."""
+    if closed_on is not None and (problem := closed_on_problem(closed_on)):
+        raise ValidationError({"closed_on": problem[0].upper() + problem[1:] + "."})
     new = {"name": _name(name), "sha": sha, "org_type": org_type, "closed_on": closed_on}
     changed = []
     for field, value in new.items():

@@ -140,7 +140,8 @@ def pcts_file_preview(request):
     return render(
         request,
         "organisations/preview.html",
-        {"plan": plan, "filename": filename, "text": text},
+        # A file with errors: the corrected one is chosen here (as for board accounts).
+        {"plan": plan, "filename": filename, "text": text, "file_form": PctFileForm()},
     )
 
 
@@ -160,7 +161,7 @@ def pcts_file_confirm(request):
             request,
             "organisations/preview.html",
             {"plan": pcts_file_plan(text=text, filename=filename), "filename": filename,
-             "text": text},
+             "text": text, "file_form": PctFileForm()},
         )  # fmt: skip
     except ValidationError as exc:
         messages.error(request, "Nothing was written: " + " ".join(exc.messages))

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from assessments.models import (
     OutcomeIndicator,
@@ -126,6 +127,23 @@ def pct_row_parse(
     return values
 
 
+NAME_MAX = PrimaryCareTrust._meta.get_field("name").max_length
+CLOSED_FROM = date(1990, 1, 1)  # as a round's first year (assessments.rounds.FIRST_YEAR)
+CLOSED_YEARS_AHEAD = 10
+
+
+def closed_on_problem(closed_on: date) -> str | None:
+    """Why ``closed_on`` cannot be a PCT's closing date (0001-01-01 and 9999-12-31 were
+    saved: the bad-input walk), or None."""
+    last = date(timezone.localdate().year + CLOSED_YEARS_AHEAD, 12, 31)
+    if CLOSED_FROM <= closed_on <= last:
+        return None
+    return (
+        f"{closed_on.isoformat()} is not a date a PCT could close: give one from "
+        f"{CLOSED_FROM:%Y} to {last:%Y}"
+    )
+
+
 def pct_row_check(
     source, number: int, row: dict[str, str], shas: dict[str, StrategicHealthAuthority]
 ) -> tuple[dict, list[ReferenceDataError]]:
@@ -137,28 +155,39 @@ def pct_row_check(
         problems.append(ReferenceDataError(source, f"row {number}, column {column}", message))
 
     values: dict = {}
-    try:
-        values["ods_code"] = ods_code_parse(row["ods_code"])
-    except ValueError as exc:
-        problem("ods_code", str(exc))
-    values["name"] = (row["name"] or "").strip()
-    if not values["name"]:
-        problem("name", "the name is empty")
-    try:
-        sha_code = ods_code_parse(row["sha_ods_code"])
-    except ValueError as exc:
-        problem("sha_ods_code", str(exc))
-    else:
-        if sha_code in shas:
-            values["sha"] = shas[sha_code]
+    # A short row's missing cells are None: said as such, not as "None is not an ODS code".
+    for column in PCT_COLUMNS:
+        if row.get(column) is None:
+            problem(column, "missing: the row has fewer values than the header has columns")
+    given = [c for c in PCT_COLUMNS if row.get(c) is not None]
+    if "ods_code" in given:
+        try:
+            values["ods_code"] = ods_code_parse(row["ods_code"])
+        except ValueError as exc:
+            problem("ods_code", str(exc))
+    if "name" in given:
+        values["name"] = row["name"].strip()
+        if not values["name"]:
+            problem("name", "the name is empty")
+        elif len(values["name"]) > NAME_MAX:
+            problem("name", f"{len(values['name'])} characters: a name has at most {NAME_MAX}")
+    if "org_type" in given:  # the columns in the header's order
+        raw_type = row["org_type"].strip()
+        org_type = {name.lower(): value for name, value in ORG_TYPES.items()}.get(raw_type.lower())
+        if org_type is None:
+            problem("org_type", f"{raw_type!r} is not one of {', '.join(ORG_TYPES)}")
+        values["org_type"] = org_type
+    if "sha_ods_code" in given:
+        try:
+            sha_code = ods_code_parse(row["sha_ods_code"])
+        except ValueError as exc:
+            problem("sha_ods_code", str(exc))
         else:
-            problem("sha_ods_code", f"no SHA has the ODS code {sha_code}")
-    raw_type = (row["org_type"] or "").strip()
-    org_type = {name.lower(): value for name, value in ORG_TYPES.items()}.get(raw_type.lower())
-    if org_type is None:
-        problem("org_type", f"{raw_type!r} is not one of {', '.join(ORG_TYPES)}")
+            if sha_code in shas:
+                values["sha"] = shas[sha_code]
+            else:
+                problem("sha_ods_code", f"no SHA has the ODS code {sha_code}")
     values |= {
-        "org_type": org_type,
         "ons_code": (row.get("ons_code_2012") or "").strip(),
         "code_confidence": (row.get("code_confidence") or "confirmed").strip(),
     }
@@ -171,6 +200,9 @@ def pct_row_check(
                 "closed_on",
                 f"{raw_closed!r} is not a date: write it as YYYY-MM-DD, e.g. 2011-03-31",
             )
+        else:
+            if message := closed_on_problem(values["closed_on"]):
+                problem("closed_on", message)
     return values, problems
 
 

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from assessments.models import Assessment, PCTChange, PrimaryCareTrust, Role
 from assessments.organisations import (
@@ -145,13 +146,56 @@ def test_file_plan_names_every_problem_of_a_row_at_once(shas):
         "pcts.csv: row 2, column ods_code: '' is not an ODS code: three letters or digits, "
         "such as 5PG",
         "pcts.csv: row 2, column name: the name is empty",
-        "pcts.csv: row 2, column sha_ods_code: no SHA has the ODS code Q99",
+        # in the header's order (the bad-input walk found them out of it)
         "pcts.csv: row 2, column org_type: 'Trust' is not one of PCT, Care Trust, Care Trust Plus",
+        "pcts.csv: row 2, column sha_ods_code: no SHA has the ODS code Q99",
     ]
     lower = pcts_file_plan(
         text=HEADER + "5ZY,Lower case,care trust,Q30,North East\n", filename="p.csv"
     )
     assert (lower.errors, [c.ods_code for c in lower.changes]) == ([], ["5ZY"])
+
+
+def test_file_plan_refuses_what_applying_would_refuse_naming_row_and_column(shas):
+    """The bad-input walk: a 101-character name passed the preview and failed on applying,
+    naming no row; a short row said "None is not an ODS code"; 0001-01-01 was a closing
+    date."""
+    text = (
+        "ods_code,name,org_type,sha_ods_code,closed_on\n"
+        f"5ZA,{'N' * 101},PCT,Q30,\n"
+        "5ZB,Short row\n"
+        "5ZC,Old,PCT,Q30,0001-01-01\n"
+    )
+
+    plan = pcts_file_plan(text=text, filename="pcts.csv")
+
+    assert plan.errors == [
+        "pcts.csv: row 2, column name: 101 characters: a name has at most 100",
+        "pcts.csv: row 3, column org_type: missing: the row has fewer values than the header "
+        "has columns",
+        "pcts.csv: row 3, column sha_ods_code: missing: the row has fewer values than the "
+        "header has columns",
+        "pcts.csv: row 4, column closed_on: 0001-01-01 is not a date a PCT could close: give "
+        f"one from 1990 to {timezone.localdate().year + 10}",
+    ]
+
+
+def test_a_closing_date_out_of_range_is_refused_on_the_pcts_page(client, shas, national):
+    pct = PCTFactory(ods_code="5ND", name="Durham", sha=shas[0])
+    client.force_login(national)
+
+    response = client.post(
+        "/organisations/5ND/",
+        {"name": "Durham", "sha": shas[0].pk, "org_type": "pct", "closed_on": "9999-12-31"},
+    )
+
+    assert (
+        response.context["form"]
+        .errors["closed_on"][0]
+        .startswith("9999-12-31 is not a date a PCT could close")
+    )
+    pct.refresh_from_db()
+    assert pct.closed_on is None
 
 
 def test_file_apply_is_all_or_nothing_and_checks_the_preview(shas, national):
@@ -262,6 +306,10 @@ def test_file_preview_names_an_unknown_sha_and_writes_nothing(client, shas, nati
 
     assert "pcts.csv: row 2, column sha_ods_code: no SHA has the ODS code Q99" in (response.text)
     assert 'data-test="confirm"' not in response.text
+    # the corrected file is chosen here (the bad-input walk: back to the list to do it)
+    assert 'data-test="file-form"' in response.text and 'action="/organisations/file/"' in (
+        response.text
+    )
     assert PrimaryCareTrust.objects.count() == 0
 
 
