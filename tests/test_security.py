@@ -306,6 +306,31 @@ def test_opening_an_address_that_only_takes_a_form_says_what_to_do(client):
 
 
 @pytest.mark.django_db
+def test_a_form_sent_to_a_page_that_takes_none_says_nothing_was_saved(client):
+    """The bad-input walk: a POST to a page that only answers GET was a blank 405."""
+    client.force_login(UserFactory())
+
+    response = client.post("/rounds/", {"name": "x"})
+
+    page = response.content.decode()
+    assert response.status_code == 405 and response["Allow"]
+    assert "<h1>This page takes no form</h1>" in page
+    assert "was not saved" in page
+
+
+@pytest.mark.django_db
+def test_a_request_too_large_to_read_gets_the_sites_page(client):
+    """The bad-input walk: more than 1,000 fields (or 2.5 MB of text) got Django's bare
+    "Bad Request (400)"."""
+    response = client.post("/accounts/login/", {f"f{n}": "x" for n in range(1001)})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "<h1>The request could not be read</h1>" in page
+    assert "Nothing was saved." in page
+
+
+@pytest.mark.django_db
 def test_a_form_posted_after_the_session_ended_is_said_not_saved_on_the_login_page(client):
     """The panel walk: without JavaScript, the consensus typed before the session ended was
     silently replaced by the stored one after signing in again."""

@@ -79,7 +79,8 @@ class FormOnlyAddressMiddleware:
     """A browser that opens an address which only takes a form (a POST-only view answers
     405 with an empty body) gets a page saying why and what to do, not a blank one. It
     happens after signing in again: the login page sends the user on to the address the
-    expired form was posted to, with a GET."""
+    expired form was posted to, with a GET. A form sent to a page that only answers GET
+    gets a page saying nothing was saved."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -88,11 +89,14 @@ class FormOnlyAddressMiddleware:
         response = self.get_response(request)
         if (
             response.status_code == 405
-            and request.method == "GET"
+            and request.method != "HEAD"
             and not response.streaming
             and not response.content
         ):
-            page = render(request, "405.html", status=405)
+            # A GET of a form's address, or a form sent to a page that takes none (the
+            # bad-input walk: both were blank).
+            template = "405.html" if request.method == "GET" else "405_form.html"
+            page = render(request, template, status=405)
             page["Allow"] = response.get("Allow", "")
             return page
         return response
