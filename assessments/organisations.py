@@ -56,10 +56,18 @@ def _record(pct, field, old, new, by, note="") -> None:
     change.save()
 
 
-def _name(raw: str) -> str:
+def _name(raw: str, *, not_of: str = "") -> str:
+    """The PCT name typed, its spaces tidied; refused if empty or another PCT's (the
+    bad-input walk: three PCTs were called "Birmingham East and North"). ``not_of``: the
+    ODS code of the PCT being renamed."""
     name = " ".join((raw or "").split())
     if not name:
         raise ValidationError({"name": "Give the PCT's name."})
+    other = PrimaryCareTrust.objects.filter(name__iexact=name).exclude(ods_code=not_of).first()
+    if other is not None:
+        raise ValidationError(
+            {"name": f"{other.ods_code} is already called {other.name}: give another name."}
+        )
     return name
 
 
@@ -104,7 +112,12 @@ def pct_update(
     Its assessments in rounds already open are kept as they are."""
     if closed_on is not None and (problem := closed_on_problem(closed_on)):
         raise ValidationError({"closed_on": problem[0].upper() + problem[1:] + "."})
-    new = {"name": _name(name), "sha": sha, "org_type": org_type, "closed_on": closed_on}
+    new = {
+        "name": _name(name, not_of=pct.ods_code),
+        "sha": sha,
+        "org_type": org_type,
+        "closed_on": closed_on,
+    }
     changed = []
     for field, value in new.items():
         old = getattr(pct, field)
@@ -175,6 +188,8 @@ def pcts_file_plan(*, text: str, filename: str) -> PctFilePlan:
     changes: list[PlannedChange] = []
     wanted: dict[str, dict] = {}
     seen: dict[str, int] = {}
+    # Each name once: in the file, and among the PCTs the file leaves as they are.
+    named = {p.name.casefold(): (p.ods_code, None) for p in existing.values()}
     for number, row in rows:
         values, problems = pct_row_check(filename, number, row, shas)
         if problems:  # every problem of the row at once, not one per upload
@@ -188,6 +203,15 @@ def pcts_file_plan(*, text: str, filename: str) -> PctFilePlan:
             )
             continue
         seen[code] = number
+        holder, in_row = named.get(values["name"].casefold(), (code, None))
+        if holder != code:
+            where = f"row {in_row}" if in_row else "the PCTs already here"
+            errors.append(
+                f"{filename}: row {number}, column name: {values['name']} is already the name "
+                f"of {holder} ({where})"
+            )
+            continue
+        named[values["name"].casefold()] = (code, number)
         pct = existing.get(code)
         found: list[PlannedChange] = []
         if pct is None:

@@ -81,12 +81,18 @@ TIMETABLE_FIELDS = {
 NAME_REQUIRED = "Give the round a name, e.g. World Class Commissioning assurance 2010/11."
 
 
-def _name_checked(raw: str) -> str:
+def _name_checked(raw: str, *, not_of: str = "") -> str:
     """The round's name as boards and the public read it, or ``ValidationError`` (key
-    ``name``)."""
-    name = (raw or "").strip()
+    ``name``): not empty, and not another round's (the bad-input walk made two rounds
+    called "… 2009/10"; ``not_of``: the slug of the round being renamed)."""
+    name = " ".join((raw or "").split())
     if not name:
         raise ValidationError({"name": NAME_REQUIRED})
+    other = AssessmentRound.objects.filter(name__iexact=name).exclude(slug=not_of).first()
+    if other is not None:
+        raise ValidationError(
+            {"name": f"Round {other.slug} is already called {other.name}: give another name."}
+        )
     if has_controls(name):
         raise ValidationError(
             {
@@ -309,7 +315,7 @@ def round_rename(*, round_: AssessmentRound, name: str, by) -> AssessmentRound:
     """The round's name as boards and the public read it, with its history row; refused
     once the round has a publication time (the published reports carry the name). Its
     figures get a new version: kept pages and reports show the new name."""
-    name = _name_checked(name)
+    name = _name_checked(name, not_of=round_.slug)
     if round_.published_at is not None:
         raise TransitionError(
             f"{round_.name} has a publication time: its name can no longer change."

@@ -198,6 +198,43 @@ def test_a_closing_date_out_of_range_is_refused_on_the_pcts_page(client, shas, n
     assert pct.closed_on is None
 
 
+def test_a_name_is_one_pcts_only(shas, national):
+    """The bad-input walk: three PCTs were called "Birmingham East and North"."""
+    PCTFactory(ods_code="5PG", name="Birmingham East and North", sha=shas[0])
+    other = PCTFactory(ods_code="5PH", name="Other", sha=shas[0])
+
+    with pytest.raises(ValidationError) as created:
+        pct_create(
+            ods_code="5ZZ", name=" birmingham east  and north ", sha=shas[0], org_type="pct",
+            by=national,
+        )  # fmt: skip
+    with pytest.raises(ValidationError) as renamed:
+        pct_update(
+            pct=other, name="Birmingham East and North", sha=shas[0], org_type="pct",
+            closed_on=None, by=national,
+        )  # fmt: skip
+    plan = pcts_file_plan(
+        text=HEADER
+        + "5ZA,New,PCT,Q30,\n5ZB,NEW,PCT,Q30,\n5ZC,Birmingham East and North,PCT,Q30,\n",
+        filename="p.csv",
+    )
+
+    message = "5PG is already called Birmingham East and North: give another name."
+    assert created.value.message_dict == renamed.value.message_dict == {"name": [message]}
+    assert plan.errors == [
+        "p.csv: row 3, column name: NEW is already the name of 5ZA (row 2)",
+        "p.csv: row 4, column name: Birmingham East and North is already the name of 5PG (the "
+        "PCTs already here)",
+    ]
+    # Its own name, unchanged, is no clash.
+    assert (
+        pct_update(
+            pct=other, name="Other", sha=shas[0], org_type="pct", closed_on=None, by=national
+        )
+        == 0
+    )
+
+
 def test_file_apply_is_all_or_nothing_and_checks_the_preview(shas, national):
     PCTFactory(ods_code="5ND", name="Durham", sha=shas[0])
     text = HEADER + "5ND,County Durham,PCT,Q30,\n5ZZ,Newtown,PCT,Q34,\n"

@@ -103,6 +103,20 @@ def test_round_create_refuses_consecutive_years_no_round_could_run_in(last_year,
     assert AssessmentRound.objects.count() == 1
 
 
+def test_a_round_name_is_one_rounds_only(last_year, national):
+    """The bad-input walk: a second round was called "… 2009/10" too."""
+    taken = last_year.name
+
+    with pytest.raises(ValidationError) as created:
+        round_create(
+            slug="2010-11", name=f" {taken.upper()} ", source=framework_source("2009-10"), by=None
+        )
+
+    message = f"Round {last_year.slug} is already called {taken}: give another name."
+    assert created.value.message_dict == {"name": [message]}
+    assert round_rename(round_=last_year, name=taken, by=national).name == taken  # its own
+
+
 @pytest.mark.parametrize(
     "name", ["A\x07bell", "WCC assurance\u202e 2010/11", "WCC\u200b assurance 2010/11"]
 )
