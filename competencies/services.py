@@ -131,6 +131,20 @@ def competency_update(
     framework_check_editable(competency.framework)
     changes: list[tuple[str, str, str]] = []
     short_name = _required(short_name, "short_name", "short name")
+    other = (
+        Competency.objects.filter(
+            framework_id=competency.framework_id, short_name__iexact=short_name
+        )
+        .exclude(pk=competency.pk)
+        .first()
+    )
+    if other is not None:  # the bad-input walk: two competencies had one short name
+        raise ValidationError(
+            {
+                "short_name": f"Competency {other.number} is already called {other.short_name}: "
+                "give another short name."
+            }
+        )
     statement = _required(statement, "statement", "competency statement")
     for field, new in (("short_name", short_name), ("statement", statement)):
         old = getattr(competency, field)
@@ -154,6 +168,25 @@ def competency_update(
 AREA_FIELDS = ("description", "green_meaning", "amber_meaning", "red_meaning")
 
 
+def _sub_indicator_names_check(sub_indicators: list[tuple[SubIndicator | None, str, str]]):
+    """Each of an area's sub-indicators has a name of its own (the bad-input walk: three
+    were called "Evidence base"); ``ValidationError`` on the field of each repeat."""
+    first: dict[str, int | None] = {}
+    errors = {}
+    for sub, name, _description in sub_indicators:
+        key = " ".join((name or "").split()).casefold()
+        if not key:
+            continue
+        if key in first:
+            which = f"sub-indicator {first[key]}" if first[key] else "the new sub-indicator"
+            field = f"sub_{sub.number}_name" if sub is not None else "new_name"
+            errors[field] = f"{name.strip()} is already the name of {which}: give another name."
+        else:
+            first[key] = sub.number if sub is not None else None
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def governance_area_update(
     *,
@@ -165,6 +198,7 @@ def governance_area_update(
     (``sub_indicators``: ``(existing or None for a new one, name, description)``; a new
     one with no name is skipped). Returns ``(what, old, new)`` for each change."""
     framework_check_editable(area.framework)
+    _sub_indicator_names_check(sub_indicators)
     changes: list[tuple[str, str, str]] = []
     for field in AREA_FIELDS:
         new = (values.get(field) or "").strip()

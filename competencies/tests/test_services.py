@@ -127,3 +127,43 @@ def test_governance_area_update_changes_meanings_and_adds_a_sub_indicator(source
         (1, "Historical financial management"),
         (2, "Robust planning assumptions"),
     ]
+
+
+def test_names_within_a_framework_are_each_ones_own(source):
+    """The bad-input walk: competency 1 took competency 2's short name, and an area had
+    three sub-indicators called "Evidence base"."""
+    from django.core.exceptions import ValidationError
+
+    first, second = Competency.objects.filter(framework=source).order_by("number")
+    area = GovernanceArea.objects.get(framework=source, code="finance")
+    existing = area.sub_indicators.get()
+    meanings = {"green_meaning": "G.", "amber_meaning": "A.", "red_meaning": "R."}
+
+    with pytest.raises(ValidationError) as competency:
+        competency_update(
+            competency=first,
+            short_name=f" {second.short_name.upper()} ",
+            statement=first.statement,
+            levels={d.level: d.descriptor for d in first.levels.all()},
+        )
+    with pytest.raises(ValidationError) as sub:
+        governance_area_update(
+            area=area,
+            values=meanings,
+            sub_indicators=[
+                (existing, "Evidence base", ""),
+                (None, "evidence  BASE", ""),
+            ],
+        )
+
+    assert competency.value.message_dict == {
+        "short_name": [
+            f"Competency 2 is already called {second.short_name}: give another short name."
+        ]
+    }
+    assert sub.value.message_dict == {
+        "new_name": ["evidence  BASE is already the name of sub-indicator 1: give another name."]
+    }
+    assert area.sub_indicators.count() == 1
+    existing.refresh_from_db()
+    assert existing.name == "Historical financial management"
