@@ -29,9 +29,14 @@ def refusal_messages(exc: Exception) -> list[str]:
 
 def form_add_refusal(form, exc) -> None:
     """A service's ``ValidationError`` on a form: messages keyed by a field of the form on
-    that field (so the error summary links to it), any others at the top."""
+    that field (so the error summary links to it) unless the form refused that field
+    already, any others at the top."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
+            if field in form.fields and field in form.errors:
+                # The field's own error says what is wrong; the service read it as blank
+                # (the bad-input walk: "enter the baseline" under "at most 20 characters").
+                continue
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
