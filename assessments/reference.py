@@ -27,6 +27,19 @@ ORG_TYPES = {
 PCT_COLUMNS = ["ods_code", "name", "org_type", "sha_ods_code"]
 
 
+SEMICOLONS = (
+    "the values are separated by semicolons (;), not commas: save the file as CSV with "
+    'commas (in Excel, "CSV UTF-8 (Comma delimited)")'
+)
+
+
+def semicolon_separated(header: list[str]) -> bool:
+    """Whether a CSV header read with commas is one column of names joined by semicolons,
+    as a spreadsheet set to a European locale saves it (the bad-input walk: every column
+    was then reported missing, without saying why)."""
+    return len(header) == 1 and header[0].count(";") >= 1
+
+
 def read_csv_text(text: str, *, source, required: list[str]) -> list[tuple[int, dict[str, str]]]:
     """Rows numbered as a spreadsheet shows them (the header is row 1, blank lines count),
     each a dict by the header's names; the one CSV reader of reference files and of the
@@ -38,6 +51,8 @@ def read_csv_text(text: str, *, source, required: list[str]) -> list[tuple[int, 
         header = next(reader, [])
         read = reader.line_num
         missing = [c for c in required if c not in header]
+        if missing and semicolon_separated(header):
+            raise ReferenceDataError(source, "header", SEMICOLONS)
         if missing:
             raise ReferenceDataError(source, "header", f"missing column(s): {', '.join(missing)}")
         # A blank line is a blank row of the spreadsheet: counted, not read. A short row's

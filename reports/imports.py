@@ -20,7 +20,7 @@ from django.db import transaction
 
 from assessments.evidence_files import check_office_content
 from assessments.models import AgreedRating, Assessment, AssessmentRound, RatingChange, Stage
-from assessments.reference import csv_problem
+from assessments.reference import SEMICOLONS, csv_problem, semicolon_separated
 from assessments.services import agreed_rating_adjust, agreed_rating_record
 from assessments.standings import standings_deferred
 from competencies.models import item_field, item_value, value_field
@@ -85,6 +85,8 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
         if not rows:
             raise ImportRefused([f"{filename}: the file is empty."])
         header, body = [h.strip() for h in rows[0]], rows[1:]
+        if semicolon_separated(header):
+            raise ImportRefused([f"{filename}: {SEMICOLONS}."])
         longer = [
             f"{filename}: row {number}: {len(row)} values under a header of {len(header)} "
             "columns; the values past the header would be lost."

@@ -428,6 +428,11 @@ def test_a_file_that_is_not_one_is_refused_on_the_list_page(client, world):
     )
 
     assert missing == ["boards.csv: header: missing column(s): full_name, email"]
+    semicolons = _upload(client, "ods_code;full_name;email\n5AB;Zoe;z@e.org\n")
+    assert semicolons.context["plan"].errors == [
+        "boards.csv: header: the values are separated by semicolons (;), not commas: save the "
+        'file as CSV with commas (in Excel, "CSV UTF-8 (Comma delimited)")'
+    ]
     assert latin1.status_code == 200 and "not UTF-8 text" in latin1.content.decode()
     assert "The file was not read" in latin1.content.decode()
 

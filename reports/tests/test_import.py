@@ -209,6 +209,10 @@ def test_unknown_round_and_unreadable_file(demo, tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(CommandError, match=r"notes.txt: use a .csv or .xlsx file."):
         run(tmp_path / "notes.txt", "2009-10")
+    # the bad-input walk: a semicolon-separated file read as 16 missing columns
+    (tmp_path / "semi.csv").write_text("ods_code;pct;c1\n5PG;Birmingham;3\n")
+    with pytest.raises(CommandError, match=r"semi.csv: the values are separated by semicolons"):
+        run(tmp_path / "semi.csv", "2009-10")
 
 
 @pytest.mark.django_db
