@@ -377,6 +377,22 @@ class DevelopmentPriorityForm(MarksInvalid):
         return not any(self.cleaned_data.get(n) for n in ("competency", "support", "action"))
 
 
+class _DevelopmentPriorities(forms.BaseFormSet):
+    # Django's own words are for developers ("tampered with… file a bug report"; the
+    # bad-input walk): the page's words instead.
+    default_error_messages = {
+        "missing_management_form": "The page was sent without its list of priorities (an "
+        "old or altered copy of the page): nothing was saved. Reload the page and enter the "
+        "plan again.",
+        "too_many_forms": "A plan has at most %(num)d priorities: remove some.",
+    }
+
+
 DevelopmentPriorityFormSet = forms.formset_factory(
-    DevelopmentPriorityForm, extra=0, min_num=0, max_num=12, validate_max=True
+    DevelopmentPriorityForm,
+    formset=_DevelopmentPriorities,
+    extra=0,
+    min_num=0,
+    max_num=12,
+    validate_max=True,
 )

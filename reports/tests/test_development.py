@@ -457,6 +457,19 @@ def test_a_review_date_far_from_now_or_before_the_round_is_refused(client, demo,
     )
 
 
+def test_a_page_sent_without_its_list_of_priorities_says_so_in_the_pages_words(client, demo):
+    """The bad-input walk: Django's "tampered with… file a bug report" was shown."""
+    client.force_login(demo_user("moderator.q30"))
+
+    response = client.post(
+        PLAN.format("2009-10", "5nd"), {"owner": "O", "review_date": "2010-01-01"}
+    )
+
+    page = response.content.decode()
+    assert "The page was sent without its list of priorities" in page
+    assert "tampered" not in page and "bug report" not in page
+
+
 def test_a_bad_priority_is_marked_on_its_row_and_linked_from_the_summary(client, demo):
     """The moderation walk: "choose the supplier" and "already in the plan" were listed
     unlinked, twice, with the rows unmarked."""
