@@ -66,7 +66,7 @@ def test_open_round_for_every_sha_by_default(world):
     [
         (
             ["--round", "2009-10", "--copy-framework-from", "2009-10"],
-            "A round 2009-10 already exists: choose another year. Nothing was written.",
+            "--round: A round 2009-10 already exists: choose another year. Nothing was written.",
         ),
         (
             ["--round", "2010-11", "--copy-framework-from", "1999-00"],
@@ -78,8 +78,13 @@ def test_open_round_for_every_sha_by_default(world):
         ),
         (
             ["--round", "2010-12", "--copy-framework-from", "2009-10"],
-            "'2010-12' is not a round: write two consecutive years as YYYY-YY, for example "
-            "2010-11. Nothing was written.",
+            "--round: '2010-12' is not a round: write two consecutive years as YYYY-YY, for "
+            "example 2010-11. Nothing was written.",
+        ),
+        (  # the bad-input walk: the message did not name --name
+            ["--round", "2010-11", "--copy-framework-from", "2009-10", "--name", "W" * 201],
+            "--name: Ensure this value has at most 100 characters (it has 201). Nothing was "
+            "written.",
         ),
     ],
 )

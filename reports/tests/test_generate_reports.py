@@ -65,8 +65,12 @@ def test_generate_reports_writes_a_draft_per_pct_with_agreed_ratings(round_with_
 def test_generate_reports_refuses_an_unknown_round_or_pct(round_with_two_pcts):
     round_, media = round_with_two_pcts
 
-    with pytest.raises(CommandError, match="Unknown round '1999-00'"):
+    with pytest.raises(
+        CommandError, match=rf"Unknown round '1999-00' \(known rounds: {round_.slug}\)"
+    ):
         call_command("generate_reports", "--round", "1999-00", "--workers", "1")
+    with pytest.raises(CommandError, match="--pct: give ODS codes"):  # the bad-input walk
+        call_command("generate_reports", "--round", round_.slug, "--pct", " ", "--workers", "1")
     gamma = round_.assessments.get(pct__name="Gamma").pct.ods_code
     with pytest.raises(CommandError, match=f"for: {gamma}, ZZZ"):
         call_command(

@@ -202,7 +202,9 @@ def test_a_file_of_many_bad_rows_lists_the_first_hundred(demo, tmp_path):
 
 @pytest.mark.django_db
 def test_unknown_round_and_unreadable_file(demo, tmp_path):
-    with pytest.raises(CommandError, match="Unknown round '1999-00'"):
+    with pytest.raises(
+        CommandError, match=r"Unknown round '1999-00' \(known rounds: 2008-09, 2009-10\)"
+    ):
         run(tmp_path / "x.csv", "1999-00")
     with pytest.raises(CommandError, match="Cannot read"):
         run(tmp_path / "missing.csv", "2009-10")

@@ -56,8 +56,12 @@ class Command(BaseCommand):
                 slug=options["round"], name=options["name"], source=source, shas=shas, by=None
             )
         except ValidationError as exc:
+            # Each problem names its option (the bad-input walk: a name too long did not).
+            options_of = {"name": "--name", "slug": "--round", "sha": "--sha"}
             problems = "; ".join(
-                message for messages in exc.message_dict.values() for message in messages
+                f"{options_of[field]}: {message}" if field in options_of else message
+                for field, messages in exc.message_dict.items()
+                for message in messages
             )
             raise CommandError(f"{problems} Nothing was written.") from None
         self.stdout.write(

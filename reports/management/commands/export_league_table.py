@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from assessments.management.options import round_option
 from assessments.models import AssessmentRound, StrategicHealthAuthority
 from competencies.vocabulary import AREA_CODES
 
@@ -37,14 +38,9 @@ class Command(BaseCommand):
         from reports.exports import column_widths, csv_pieces, xlsx_file
         from reports.tables import competency_columns, league_frame, with_extras
 
-        round_ = (
-            AssessmentRound.objects.select_related("framework", "previous")
-            .filter(slug=options["round"])
-            .first()
+        round_ = round_option(
+            options["round"], AssessmentRound.objects.select_related("framework", "previous")
         )
-        if round_ is None:
-            known = ", ".join(AssessmentRound.objects.values_list("slug", flat=True)) or "none"
-            raise CommandError(f"Unknown round {options['round']!r} (known rounds: {known}).")
         sha = (options["sha"] or "").strip().upper() or None
         if sha and not StrategicHealthAuthority.objects.filter(ods_code=sha).exists():
             raise CommandError(f"Unknown SHA {options['sha']!r}: use an ODS code from Q30 to Q39.")

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from assessments.models import Assessment, AssessmentRound
+from assessments.management.options import round_option
+from assessments.models import Assessment
 from reports.storage import reportable_assessments
 
 # Each worker is a process of its own with Django loaded (about 150 MB): more than a machine
@@ -62,13 +63,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        round_ = AssessmentRound.objects.filter(slug=options["round"]).first()
-        if round_ is None:
-            raise CommandError(f"Unknown round {options['round']!r}.")
+        round_ = round_option(options["round"])
         if not 1 <= options["workers"] <= WORKERS_MAX:
             raise CommandError(f"--workers must be from 1 to {WORKERS_MAX}.")
         assessments = reportable_assessments(round_=round_)
-        wanted = [code.upper() for code in options["pct"]]
+        wanted = [code.strip().upper() for code in options["pct"]]
+        if any(not code for code in wanted):
+            raise CommandError("--pct: give ODS codes, such as --pct 5PG 5C4 (one was empty).")
         if wanted:
             found = set(
                 assessments.filter(pct__ods_code__in=wanted).values_list("pct__ods_code", flat=True)

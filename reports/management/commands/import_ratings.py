@@ -5,6 +5,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from assessments.management.options import round_option
 from assessments.models import AssessmentRound
 
 # A file of thousands of bad rows would print thousands of lines: the first are enough to
@@ -29,13 +30,7 @@ class Command(BaseCommand):
         from reports.imports import ImportRefused, apply_import, plan_import, read_table
 
         path: Path = options["file"]
-        round_ = (
-            AssessmentRound.objects.select_related("framework")
-            .filter(slug=options["round"])
-            .first()
-        )
-        if round_ is None:
-            raise CommandError(f"Unknown round {options['round']!r}.")
+        round_ = round_option(options["round"], AssessmentRound.objects.select_related("framework"))
         try:
             content = path.read_bytes()
         except OSError as exc:
