@@ -166,3 +166,19 @@ def test_an_address_gets_three_set_password_emails_an_hour(
         (302, "/accounts/password_reset/done/")
     }
     assert [m.to for m in mail.outbox] == [["rachel@example.org"]] * 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("", "Enter the e-mail address of your account."),
+        ("not-an-address", "Enter an e-mail address such as name@example.nhs.uk."),
+        ("a" * 250 + "@example.org", "Enter an e-mail address of at most 254 characters."),
+    ],
+)
+def test_the_password_reset_form_says_one_thing_in_its_own_words(client, email, message):
+    """The bad-input walk: "This field is required.", and two errors for a long address."""
+    response = client.post("/accounts/password_reset/", {"email": email})
+
+    assert response.context["form"].errors == {"email": [message]}

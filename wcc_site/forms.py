@@ -32,6 +32,23 @@ class WccPasswordResetForm(PasswordResetForm):
       the same either way, so it tells nobody whether the address has an account.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The GOV.UK words, one message each (the bad-input walk: "This field is required.",
+        # and two errors for an address too long).
+        self.fields["email"].error_messages |= {
+            "required": "Enter the e-mail address of your account.",
+            "invalid": "Enter an e-mail address such as name@example.nhs.uk.",
+            "max_length": "Enter an e-mail address of at most %(limit_value)d characters.",
+        }
+
+    def clean(self):
+        data = super().clean()
+        errors = self.errors.get("email")
+        if errors and len(errors) > 1:  # too long, and so not valid either: the first says it
+            self.errors["email"] = self.error_class(errors[:1])
+        return data
+
     def get_users(self, email):
         user_model = get_user_model()
         email_field = user_model.get_email_field_name()
