@@ -171,6 +171,9 @@ def test_the_sub_indicators_xlsx_is_sent_from_a_file(client, demo):
             "?format=xlsx&sha=Q34&sub_indicators=1&rationales=1",
             "league-table-2008-09-Q34-sub-indicators-rationales.xlsx",
         ),
+        # the data walk: sorted files were named as the table in rank order
+        ("national", "?format=csv&sort=c3", "league-table-2008-09-by-c3.csv"),
+        ("national", "?format=csv&sort=-pct", "league-table-2008-09-by-pct-reversed.csv"),
     ],
 )
 def test_a_files_name_says_what_it_holds(client, demo, username, query, name):

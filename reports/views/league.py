@@ -88,7 +88,7 @@ def league_rows(request, round_: AssessmentRound, columns: list[str]):
 
 
 def _file_name(round_, info, fmt: str, *, sub_indicators: bool, rationales: bool) -> str:
-    """``league-table-2009-10-Q34-no-red-sub-indicators.csv``: what the file holds, so that
+    """``league-table-2009-10-Q34-no-red-by-c3-sub-indicators.csv``: what the file holds, so that
     two different downloads never share a name. SHA codes upper case, as CONTRACTS.md
     writes codes; "ranked-in-region" when the ranks are the region's own."""
     parts = ["league-table", round_.slug, *(info["sha_codes"] or [])]
@@ -96,6 +96,9 @@ def _file_name(round_, info, fmt: str, *, sub_indicators: bool, rationales: bool
         parts.append("ranked-in-region")
     if info["pattern"]:
         parts.append(info["pattern"])
+    sort = info.get("sort", "rank")
+    if sort != "rank":  # the rows' order is part of what the file holds (the data walk)
+        parts.append(f"by-{sort.removeprefix('-')}" + ("-reversed" if sort.startswith("-") else ""))
     parts += ["sub-indicators"] * sub_indicators + ["rationales"] * rationales
     return (
         "-".join(slugify(p) if p not in (info["sha_codes"] or []) else p.upper() for p in parts)
