@@ -26,7 +26,7 @@ from assessments.boards import (
     board_shas,
 )
 from assessments.boards_forms import BoardFileForm, BoardsFilterForm
-from assessments.kept_files import forget_file, keep_file, kept_file
+from assessments.kept_files import forget_file, upload_then_preview
 from assessments.models import PrimaryCareTrust, Role
 from assessments.paging import page_of, paging_context
 from assessments.role_accounts import RoleScope
@@ -80,20 +80,21 @@ def _list_page(request, *, file_form: BoardFileForm):
 def board_file_preview(request):
     """What a file of board members would do, row by row (or every error in it): the
     upload (POST) is kept in the session and shown by GET (``assessments.kept_files``)."""
-    if request.method == "POST":
-        form = BoardFileForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return _list_page(request, file_form=form)
-        filename, text = form.cleaned_data["file"]
-        keep_file(request, FILE, filename=filename, text=text)
-        return redirect(reverse("boards:file_preview"))
-    kept = kept_file(request, FILE)
-    if kept is None:
-        messages.info(request, NO_FILE)
-        return redirect(reverse("boards:list") + "#file-h")
-    filename, text = kept
-    plan = board_file_plan(user=request.user, text=text, filename=filename)
-    return _preview(request, plan, filename, text)
+    return upload_then_preview(
+        request,
+        FILE,
+        form=BoardFileForm(request.POST, request.FILES) if request.method == "POST" else None,
+        here=reverse("boards:file_preview"),
+        back=reverse("boards:list") + "#file-h",
+        missing=NO_FILE,
+        refused=lambda form: _list_page(request, file_form=form),
+        show=lambda filename, text: _preview(
+            request,
+            board_file_plan(user=request.user, text=text, filename=filename),
+            filename,
+            text,
+        ),
+    )
 
 
 def _preview(request, plan, filename: str, text: str):

@@ -6,7 +6,11 @@ the preview instead of Chromium's "Confirm Form Resubmission" (the SHA walk), an
 sends the file again. The confirmation forgets it, so that Back after confirming says the
 file was dealt with rather than previewing it again."""
 
-from django.http import HttpRequest
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 
 def _key(kind: str) -> str:
@@ -28,3 +32,31 @@ def kept_file(request: HttpRequest, kind: str) -> tuple[str, str] | None:
 
 def forget_file(request: HttpRequest, kind: str) -> None:
     request.session.pop(_key(kind), None)
+
+
+def upload_then_preview(
+    request: HttpRequest,
+    kind: str,
+    *,
+    form,
+    here: str,
+    back: str,
+    missing: str,
+    refused: Callable[..., HttpResponse],
+    show: Callable[[str, str], HttpResponse],
+) -> HttpResponse:
+    """The upload and its preview at one address: a POST of ``form`` (bound, with a
+    ``file`` field cleaned to ``(filename, text)``) keeps the file and redirects to
+    ``here``, or answers ``refused(form)``; a GET answers ``show(filename, text)`` for the
+    kept file, or sends the user to ``back`` saying ``missing`` (after confirming, say)."""
+    if request.method == "POST":
+        if not form.is_valid():
+            return refused(form)
+        filename, text = form.cleaned_data["file"]
+        keep_file(request, kind, filename=filename, text=text)
+        return redirect(here)
+    kept = kept_file(request, kind)
+    if kept is None:
+        messages.info(request, missing)
+        return redirect(back)
+    return show(*kept)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments.access import pct_by_code, view_access
 from assessments.exceptions import form_add_refusal
-from assessments.kept_files import forget_file, keep_file, kept_file
+from assessments.kept_files import forget_file, upload_then_preview
 from assessments.models import PrimaryCareTrust
 from assessments.organisations import (
     PlanChangedError,
@@ -124,23 +124,24 @@ def pct_edit(request, pct: PrimaryCareTrust):
 def pcts_file_preview(request):
     """The upload (POST) is kept in the session and previewed by GET
     (``assessments.kept_files``): Back and reload never send the file again."""
-    if request.method == "POST":
-        form = PctFileForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return _list_page(request, file_form=form)
-        filename, text = form.cleaned_data["file"]
-        keep_file(request, FILE, filename=filename, text=text)
-        return redirect(reverse("organisations:file_preview"))
-    kept = kept_file(request, FILE)
-    if kept is None:
-        messages.info(request, "No file of PCTs is waiting to be checked: choose one below.")
-        return redirect(reverse("organisations:list") + "#file-h")
-    filename, text = kept
+    return upload_then_preview(
+        request,
+        FILE,
+        form=PctFileForm(request.POST, request.FILES) if request.method == "POST" else None,
+        here=reverse("organisations:file_preview"),
+        back=reverse("organisations:list") + "#file-h",
+        missing="No file of PCTs is waiting to be checked: choose one below.",
+        refused=lambda form: _list_page(request, file_form=form),
+        show=lambda filename, text: _preview(request, filename, text),
+    )
+
+
+def _preview(request, filename: str, text: str):
+    # A file with errors: the corrected one is chosen here (as for board accounts).
     plan = pcts_file_plan(text=text, filename=filename)
     return render(
         request,
         "organisations/preview.html",
-        # A file with errors: the corrected one is chosen here (as for board accounts).
         {"plan": plan, "filename": filename, "text": text, "file_form": PctFileForm()},
     )
 
@@ -157,12 +158,7 @@ def pcts_file_confirm(request):
         )  # fmt: skip
     except PlanChangedError as exc:
         messages.error(request, str(exc))
-        return render(
-            request,
-            "organisations/preview.html",
-            {"plan": pcts_file_plan(text=text, filename=filename), "filename": filename,
-             "text": text, "file_form": PctFileForm()},
-        )  # fmt: skip
+        return _preview(request, filename, text)
     except ValidationError as exc:
         messages.error(request, "Nothing was written: " + " ".join(exc.messages))
         return redirect(reverse("organisations:list"))
