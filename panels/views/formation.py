@@ -36,6 +36,7 @@ from panels.access import panel_assessment
 from panels.eligibility import SEAT_CHANGE_STAGES
 from panels.forms.formation import PanelSeatsForm, seat_field_name
 from panels.forms.lookup import PctLookupForm
+from panels.models import SeatType
 from panels.selectors import (
     FormationCounts,
     assessment_history,
@@ -314,13 +315,13 @@ def _typed_seats_key(assessment: Assessment) -> str:
     return f"seats:{assessment.pk}"
 
 
-def _unsaved_choices(request, assessment: Assessment, changes) -> list[str]:
+def _unsaved_choices(request, assessment: Assessment, changes) -> dict[SeatType, str]:
     """The seats chosen on the panel's page and not saved, posted with the copy (its button
-    belongs to the seats form), that the copy would not keep: one sentence each for the
-    check page. They are kept for its "Go back" (the SHA walk lost them there)."""
+    belongs to the seats form), that the copy would not keep: the name chosen, by seat.
+    They are kept for the check page's "Go back" (the SHA walk lost them there)."""
     page = formation_page(assessment=assessment)
     copied = {seat.seat_type.number: new for seat, new in changes}
-    typed, said = {}, []
+    typed, unsaved = {}, {}
     for seat_type in page.seat_types:
         name = seat_field_name(seat_type)
         if name not in request.POST:
@@ -332,38 +333,45 @@ def _unsaved_choices(request, assessment: Assessment, changes) -> list[str]:
         if value in (_pk(saved), _pk(after)):
             continue  # not changed on the page, or changed to whom the copy seats
         chosen = next((p for p in page.eligible.get(seat_type.number, []) if _pk(p) == value), None)
-        said.append(
-            f"Seat {seat_type.number} ({seat_type.name}): your choice of "
-            f"{chosen.full_name if chosen else 'nobody'}, not saved, is not kept."
-        )
-    if said:
+        unsaved[seat_type] = chosen.full_name if chosen else "nobody"
+    if unsaved:
         keep_typed(request, _typed_seats_key(assessment), **typed)
-    return said
+    return unsaved
 
 
-def _copy_check(request, assessment: Assessment, changes, *, unsaved=(), back: str):
+def _copy_check(request, assessment: Assessment, changes, *, unsaved=None, back: str):
     """The check page naming each seat that copying last year's panel would change: saved
     holders replaced (or the seat left empty), and empty seats filled (the SHA walk: seats 4
     and 5 were filled without being named); and each choice made on the page and not saved
-    that the copy would not keep."""
+    that the copy would not keep (``unsaved``), said with its seat."""
     previous = assessment.round.previous
+    unsaved = dict(unsaved or {})
+
+    def where(seat_type) -> str:
+        return f"Seat {seat_type.number} ({seat_type.name}): "
+
+    def lost(seat_type) -> str:
+        return f"your choice of {unsaved.pop(seat_type)}, not saved, is not kept."
 
     def said(seat, new) -> str:
-        where = f"Seat {seat.seat_type.number} ({seat.seat_type.name}): "
         if seat.person is None:
-            return where + f"empty, is filled by {new.full_name}."
-        return (
-            where
-            + seat.person.full_name
-            + (f" is replaced by {new.full_name}." if new else " is left empty.")
-        )
+            line = where(seat.seat_type) + f"empty, is filled by {new.full_name}."
+        else:
+            line = (
+                where(seat.seat_type)
+                + seat.person.full_name
+                + (f" is replaced by {new.full_name}." if new else " is left empty.")
+            )
+        if seat.seat_type in unsaved:
+            line += " Y" + lost(seat.seat_type)[1:]
+        return line
 
+    lines = {seat.seat_type.number: said(seat, new) for seat, new in changes}
+    lines |= {t.number: where(t) + lost(t) for t in list(unsaved)}  # seats the copy leaves
     return confirmation_page(
         request,
         title=f"Copy the panel of {previous.slug} over the seats already chosen?",
-        happens=[said(seat, new) for seat, new in changes]
-        + list(unsaved)
-        + ["The other seats keep their holders."],
+        happens=[lines[n] for n in sorted(lines)] + ["The other seats keep their holders."],
         told="Nobody is told: members are e-mailed when scoring opens.",
         button=f"Confirm and copy the panel of {previous.slug}",
         back=back,
