@@ -96,15 +96,29 @@ def decide(request, region: RegionRound):
         .values_list("signed_off_at", flat=True)
         .first()
     )
-    if seen is not None and signed_off != seen:
-        # A page from before a send-back and a new sign-off: look at the region again.
-        messages.error(
+
+    def stale(message: str):
+        # A page from before a send-back and a new sign-off: the page as it is now, with
+        # the refusal in its error summary (linked to the region's decision, or to its
+        # comment, which is given back in its box), answered 200 so that focus goes there
+        # (the accessibility walk: a message above the place scrolled to, unread).
+        return _cross_check_page(
             request,
+            round_,
+            error={
+                "field": f"c-{sha.ods_code}" if visible(comment) else f"decide-{sha.ods_code}",
+                "sha": sha.ods_code if visible(comment) else "",
+                "message": message,
+            },
+            typed={"sha": sha.ods_code, "comment": comment},
+        )
+
+    if seen is not None and signed_off != seen:
+        return stale(
             f"Nothing was changed: {sha.name} was signed off again since you looked at it "
             "(it was sent back and moderated again). The page shows it as it is now: check "
-            "it again." + not_sent,
+            "it again."
         )
-        return redirect(f"{back}#decide-{sha.ods_code}")
     if not confirmed(request):
         if not confirming and not visible(comment):
             return _cross_check_page(
@@ -185,8 +199,7 @@ def decide(request, region: RegionRound):
                 "your comment and see it on their moderation page.",
             )
     except ConflictError as exc:
-        messages.error(request, str(exc) + not_sent)
-        return redirect(f"{back}#decide-{sha.ods_code}")
+        return stale(str(exc))
     except (ValidationError, TransitionError) as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
     return redirect(back)
