@@ -151,7 +151,7 @@ class AbsenceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=1000,
         error_messages={
-            "max_length": "Keep the reason to %(limit_value)d characters (it has %(show_value)d).",
+            "max_length": "Keep the reason to 1,000 characters or fewer (it has %(show_value)d).",
             "null_characters_not_allowed": "The reason holds a character that is not text "
             "(NUL): type it again.",
         },

@@ -632,10 +632,10 @@ def test_a_reason_too_long_says_so_and_comes_back_as_typed(client):
     response = client.post(url(panel, "seats/3/absent"), {"reason": typed})
 
     page = response.content.decode()
-    message = f"Seat 3 ({seat.seat_type.name}): Keep the reason to 1000 characters (it has 1199)."
+    message = f"Seat 3 ({seat.seat_type.name}): Keep the reason to 1,000 characters or fewer (it has 1199)."
     assert f'<a href="#reason-3">{escape(message)}</a>' in page
-    assert "Keep the reason to 1000 characters (it has 1199).</p>" in page
-    assert f'value="{typed}"' in page
+    assert "Keep the reason to 1,000 characters or fewer (it has 1199).</p>" in page
+    assert f'maxlength="1000">{typed}</textarea>' in page  # in a box that shows it
     assert Seat.objects.get(pk=seat.pk).absence_reason == ""
 
 
