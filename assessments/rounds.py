@@ -417,6 +417,14 @@ def timetable_version(round_: AssessmentRound) -> int:
     return RoundChange.objects.filter(round=round_, field__in=fields).count()
 
 
+def timetable_changes_since(round_: AssessmentRound, version: int) -> dict[str, str]:
+    """The timetable's fields changed since ``version`` (:func:`timetable_version`), each
+    with its value now as stored (``""``: cleared), for a page from before them to say."""
+    fields = [*TIMETABLE_FIELDS, "factual_accuracy_working_days"]
+    rows = RoundChange.objects.filter(round=round_, field__in=fields).order_by("pk")[version:]
+    return {row.field: row.new_value for row in rows}
+
+
 def round_set_timetable(
     *,
     round_: AssessmentRound,

@@ -42,6 +42,7 @@ from assessments.rounds import (
     round_set_timetable,
     rounds_overview,
     sha_open_counts,
+    timetable_changes_since,
     timetable_version,
 )
 from assessments.rounds_forms import (
@@ -218,9 +219,18 @@ def round_timetable(request, round_: AssessmentRound):
                 expected_version=form.cleaned_data["version"],
             )
         except ConflictError:  # saved in another window: the dates typed here stay
+            seen = form.cleaned_data["version"]
             form = kept_on_conflict(
                 TimetableForm, request.POST, version=timetable_version(round_), what="The timetable"
             )
+            # Each field changed meanwhile says so (the accessibility walk: "Save again"
+            # quietly undid a colleague's date the page did not show).
+            for field, now in timetable_changes_since(round_, seen).items():
+                form.add_error(
+                    field,
+                    f"{form.fields[field].label}: changed to {now or 'nothing'} in another "
+                    "window since you opened this page. Saving replaces it with what is here.",
+                )
         except ValidationError as exc:
             form_add_refusal(form, exc)
         except TransitionError as exc:  # published meanwhile

@@ -268,6 +268,11 @@ def test_a_timetable_page_from_before_a_save_elsewhere_keeps_its_dates_and_saves
     assert (str(new_round.scoring_due), new_round.publication_due) == ("2011-01-10", None)
     form = refused.context["form"]
     assert form.non_field_errors()[0].startswith("The timetable changed since you opened")
+    # the field changed meanwhile says so (the accessibility walk: saving again undid it)
+    assert form.errors["scoring_due"] == [
+        "Scoring deadline: changed to 2011-01-10 in another window since you opened this "
+        "page. Saving replaces it with what is here."
+    ]
     assert form["publication_due"].value() == "2011-03-01"  # kept
     assert form["version"].value() == str(stale + 1)  # saving again replaces knowingly
     client.post(
