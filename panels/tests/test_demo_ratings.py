@@ -24,6 +24,10 @@ def test_every_seed_gives_ratings_with_the_published_leaders(seed):
 
     one = shape.year_one(codes, seed=seed)
     two = shape.year_two(one, scored, seed=seed)
+    # the West Midlands' year two, as seed_demo and demo_advance make it (seed 2010 failed
+    # here: Birmingham East and North tied the third leader)
+    rest = shape.year_two_rest(one, [c for c in codes if c not in two], scored=two)
+    two = two | rest
 
     def leaders(ratings):
         return sorted(ratings, key=lambda c: (ratings[c].governance, ratings[c].total))[::-1][:3]
