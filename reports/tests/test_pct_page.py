@@ -238,6 +238,28 @@ def test_an_answer_whose_effect_changed_since_its_check_page_is_checked_again(
     assert dict(again.context["carry"])["publishes"] == "1"
 
 
+def test_an_answer_after_the_publication_time_before_its_notices_says_it_publishes(
+    client, confirmed_north_east
+):
+    """The re-test walk: past the publication time, before the notices went, the last
+    answer put the PCT into the live tables while its check page said nothing of it."""
+    comment = held_back_after_publication(2)
+    AssessmentRound.objects.filter(slug="2009-10").update(publication_notified_at=None)
+    client.force_login(demo_user("moderator.q30"))
+
+    check = client.post(
+        PAGE.format("5nd", "2009-10") + f"comments/{comment.pk}/answer/",
+        {f"c{comment.pk}-response": "Checked: it stands."},
+    )
+
+    assert dict(check.context["carry"])["publishes"] == "1"
+    assert check.context["happens"][-1].endswith(
+        "County Durham's results join the league table and England's figures at once, and "
+        "the ranks of other PCTs change with them."
+    )
+    assert "publication notices, still to be sent" in check.context["told"]
+
+
 def test_an_answer_to_a_comment_answered_meanwhile_gives_its_words_back(
     client, confirmed_north_east, send_answer
 ):
@@ -255,11 +277,18 @@ def test_an_answer_to_a_comment_answered_meanwhile_gives_its_words_back(
     send_answer(client, comment, {"response": "Tab A: agreed."})
 
     refused = client.post(address, dict(stale.context["carry"]) | {"confirm": "1"}, follow=True)
+    # and an answer typed in a tab from before gets no check page (the re-test walk)
+    at_once = client.post(address, {f"c{comment.pk}-response": "Tab C: red."}, follow=True)
 
-    assert [str(m) for m in refused.context["messages"]][-1] == (
+    message = (
         "Answer not saved. This comment has already been answered. Your answer, not sent: "
-        "\u201cTab B: amber stands.\u201d"
+        "\u201c{}\u201d"
     )
+    assert [str(m) for m in refused.context["messages"]][-1] == message.format(
+        "Tab B: amber stands."
+    )
+    assert "happens" not in at_once.context
+    assert [str(m) for m in at_once.context["messages"]][-1] == message.format("Tab C: red.")
     comment.refresh_from_db()
     assert comment.response == "Tab A: agreed."
 

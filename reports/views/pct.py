@@ -190,6 +190,13 @@ def answer(request, assessment: Assessment, comment_id: int):
     if not form.is_valid():
         return _pct_page(request, assessment, answer=(raised.pk, form))
     value = form.cleaned_data.get("value") or None
+    if raised.response:  # answered in another tab: refused at once, not on its check page
+        messages.error(
+            request,
+            "Answer not saved. This comment has already been answered. Your answer, not sent: "
+            f"\u201c{form.cleaned_data['response']}\u201d",
+        )
+        return _pct_page(request, assessment, answer=(raised.pk, form))
     if not confirmed(request):
         return _answer_check(request, assessment, raised, form)
     carried = request.POST.get("publishes")
@@ -256,7 +263,19 @@ def _answer_check(request, assessment: Assessment, raised: FactualAccuracyCommen
         )
     last = _last_unanswered(assessment, raised)
     told = "The board is e-mailed the answer, and sees it on its results page."
-    if last and released_on_answer(assessment):
+    if last and round_.is_published() and not released_on_answer(assessment):
+        # Past the publication time, before its notices went (the re-test walk): the
+        # tables take the PCT at once; the notices still to go tell its board.
+        happens.append(
+            f"This is the board's last unanswered comment. {round_.name} is published: "
+            f"{pct.name}'s results join the league table and England's figures at once, and "
+            "the ranks of other PCTs change with them."
+        )
+        told = (
+            "The board is e-mailed the answer; the round's publication notices, still to be "
+            "sent, tell it that its results are published."
+        )
+    elif last and released_on_answer(assessment):
         published = timezone.localtime(round_.published_at)
         happens.append(
             f"This is the board's last unanswered comment. {round_.name} was published on "
@@ -301,8 +320,8 @@ def _last_unanswered(assessment: Assessment, raised: FactualAccuracyComment) -> 
 
 def _answer_publishes(assessment: Assessment, raised: FactualAccuracyComment) -> bool:
     """Whether answering ``raised`` publishes the PCT's results at once: the board's last
-    unanswered comment, after the round's publication time."""
-    return _last_unanswered(assessment, raised) and released_on_answer(assessment)
+    unanswered comment, after the round's publication time (its notices sent or not)."""
+    return _last_unanswered(assessment, raised) and assessment.round.is_published()
 
 
 @require_http_methods(["GET", "POST"])
