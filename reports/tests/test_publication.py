@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 import pytest
 import time_machine
@@ -352,6 +353,36 @@ def test_withdrawal_takes_the_round_offline_and_tells_the_boards(
     assert "Reason: Wrong file." in mailoutbox[0].body
     client.logout()
     assert client.get("/reports/league-table/2009-10/").status_code == 404
+
+
+def test_a_withdrawal_checked_on_an_earlier_publication_is_refused(
+    client, ready_round, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The concurrency walk: a withdraw check page left open while another tab withdrew and
+    published again took the new publication offline, and e-mailed every board again."""
+    first = _publish(ready_round)
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    page = client.get("/reports/publication/2009-10/").content.decode()
+    seen = re.search(r'name="published" value="([0-9.]+)"', page).group(1)
+    check = client.post(
+        "/reports/publication/2009-10/withdraw/", {"reason": "Stale tab.", "published": seen}
+    )
+    assert dict(check.context["carry"])["published"] == seen
+    again = first + datetime.timedelta(minutes=5)
+    AssessmentRound.objects.filter(pk=ready_round.pk).update(published_at=again)  # B's doing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post(
+            "/reports/publication/2009-10/withdraw/",
+            dict(check.context["carry"]) | {"confirm": "1"},
+        )
+
+    ready_round.refresh_from_db()
+    assert ready_round.published_at == again
+    assert refused.context["form"].errors["reason"][0].startswith(
+        "Nothing was withdrawn: the publication you looked at was withdrawn and"
+    )
+    assert mailoutbox == []
 
 
 def test_withdrawal_of_an_unpublished_round_is_refused(ready_round):

@@ -89,7 +89,7 @@ def decide(request, region: RegionRound):
     back = reverse("reports:cross_check", args=[round_.slug])
     confirming = request.POST.get("decision") == "confirm"
     comment = request.POST.get("comment", "").strip()
-    seen = _signed_off_seen(request)
+    seen = _time_seen(request, "signed_off")
     not_sent = f" Your comment, not sent: \u201c{comment}\u201d" if visible(comment) else ""
     signed_off = (
         RegionReview.objects.filter(round=round_, sha=sha)
@@ -205,10 +205,11 @@ def decide(request, region: RegionRound):
     return redirect(back)
 
 
-def _signed_off_seen(request) -> datetime | None:
-    """The region's sign-off time as the page the decision was made on showed it (its
-    ``signed_off`` field, ``U.u``: seconds and microseconds), or None if not sent."""
-    seconds, _, micro = request.POST.get("signed_off", "").partition(".")
+def _time_seen(request, field: str) -> datetime | None:
+    """A time as the page the decision was made on showed it (its ``field``, ``U.u``:
+    seconds and microseconds): a region's sign-off, a round's publication. None if not
+    sent."""
+    seconds, _, micro = request.POST.get(field, "").partition(".")
     try:
         return datetime.fromtimestamp(int(seconds), tz=UTC).replace(microsecond=int(micro or 0))
     except (ValueError, OverflowError, OSError):
@@ -408,6 +409,18 @@ def withdraw(request, round_: AssessmentRound):
     if not form.is_valid():
         return _publication_page(request, round_, withdraw_form=form)
     reason = form.cleaned_data["reason"].strip()
+    seen = _time_seen(request, "published")
+    if seen is not None and seen != round_.published_at:
+        # A page from before a withdrawal and a new publication (the concurrency walk: it
+        # took the newer publication offline with its reason, and e-mailed every board).
+        form.add_error(
+            "reason",
+            f"Nothing was withdrawn: the publication you looked at was withdrawn and "
+            f"{round_.name} published again since, at "
+            f"{timezone.localtime(round_.published_at):%-d %B %Y, %H:%M}. Check it, then "
+            "withdraw again if you still mean to.",
+        )
+        return _publication_page(request, round_, withdraw_form=form)
     if not confirmed(request):
         keep_typed(request, f"withdraw:{round_.slug}", reason=reason)
         boards = withdrawal_pct_count(round_=round_)
@@ -425,7 +438,7 @@ def withdraw(request, round_: AssessmentRound):
             "with the reason.",
             button="Confirm and withdraw publication",
             back=_publication_url(round_),
-            carry={"reason": reason},
+            carry={"reason": reason, "published": request.POST.get("published", "")},
             danger=True,
             context={
                 "undo_note": "To publish again later, set a new publication time on this "
