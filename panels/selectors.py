@@ -913,3 +913,9 @@ def _panel_view(
         self_assessment=self_assessment,
         evidence=evidence,
     )
+
+
+def person_version(person: Person) -> int:
+    """How many times the person was added, edited, invited, deactivated or reactivated:
+    the version an edit page is made from (``person_update``'s ``expected_version``)."""
+    return PersonChange.objects.filter(person=person).count()

@@ -14,7 +14,7 @@ from crispy_forms.layout import Div, Layout, Submit
 from django import forms
 
 from panels.models import JobRole, Person
-from panels.selectors import Organisations
+from panels.selectors import Organisations, person_version
 
 # The list's one PCT option when the PCTs are too many to list (``Organisations.pcts`` None).
 PCT_BY_CODE = "pct-by-code"
@@ -29,6 +29,9 @@ def organisation_key(person: Person) -> str:
 
 
 class PersonForm(forms.Form):
+    # The person's details as the edit page showed them (panels.selectors.person_version);
+    # not on the page that adds someone.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     full_name = forms.CharField(
         label="Full name",
         max_length=200,
@@ -106,6 +109,7 @@ class PersonForm(forms.Form):
         if not by_code:
             del self.fields["pct_code"]
         self.helper.layout = Layout(
+            "version",
             "full_name",
             "email",
             "organisation",
@@ -124,6 +128,7 @@ class PersonForm(forms.Form):
             "pct_code": person.pct.ods_code if person.pct_id is not None else "",
             "job_role": person.job_role,
             "job_title": person.job_title,
+            "version": person_version(person),
         }
 
     def clean(self):

@@ -23,10 +23,11 @@ from assessments.accounts import (
     name_parts,
     username_for,
 )
+from assessments.exceptions import ConflictError
 from assessments.models import PrimaryCareTrust, Role, StrategicHealthAuthority
 from assessments.text import has_controls
 from panels.models import ExternalOrganisation, Person, PersonChange
-from panels.selectors import account_serves_beyond_panels
+from panels.selectors import account_serves_beyond_panels, person_version
 
 __all__ = [
     "external_organisation_create",
@@ -132,9 +133,15 @@ def person_update(
     pct: PrimaryCareTrust | None = None,
     external_organisation: ExternalOrganisation | None = None,
     by: AbstractBaseUser | None,
+    expected_version: int | None = None,
 ) -> Person:
     """Change a person's details; their account's e-mail address follows theirs. Writes a
-    ``PersonChange`` naming the fields that changed (nothing when none did)."""
+    ``PersonChange`` naming the fields that changed (nothing when none did).
+    ``ConflictError`` when the person is no longer at ``expected_version``
+    (:func:`person_version`): changed in another window since the page was opened, whose
+    change this one would undo unseen (the concurrency walk)."""
+    if expected_version is not None and person_version(person) != expected_version:
+        raise ConflictError(f"{person.full_name}'s details changed.", current=person)
     new = {
         "full_name": _name_checked(full_name),
         "email": email.strip(),
@@ -155,6 +162,21 @@ def person_update(
                 {"email": ["This person has an account: their e-mail address is needed."]}
             )
         _email_free(email=person.email, person=person)
+        account = (
+            email_in_use(person.email, exclude_pk=person.user_id)
+            if person.user_id is not None and person.email
+            else None
+        )
+        if account is not None:  # the concurrency walk: a takeover through a shared address
+            raise ValidationError(
+                {
+                    "email": [
+                        f"The e-mail address {person.email} is the account "
+                        f"{account.get_username()}'s: two accounts may not share one, since "
+                        "each gets set-password links at it."
+                    ]
+                }
+            )
     person.full_clean()
     person.save(
         update_fields=[

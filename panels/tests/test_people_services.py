@@ -93,6 +93,29 @@ def test_username_for_is_plain_and_free():
     assert username_for("Dr. Ann Lee OBE") == "ann.lee"
 
 
+def test_a_persons_address_may_not_become_another_accounts():
+    """The concurrency walk: a panel member's address changed to a board's account's; a
+    password reset for it then sent both accounts' links to the board's mailbox."""
+    UserFactory(username="board.5pg", email="board.5pg@example.nhs.uk")
+    person = PersonFactory(email="old@example.org", user=UserFactory(email="old@example.org"))
+
+    with pytest.raises(ValidationError) as refused:
+        person_update(
+            person=person,
+            full_name=person.full_name,
+            email="BOARD.5pg@example.nhs.uk",
+            job_role=person.job_role,
+            pct=person.pct,
+            by=None,
+        )
+
+    assert refused.value.message_dict["email"][0].startswith(
+        "The e-mail address BOARD.5pg@example.nhs.uk is the account board.5pg's"
+    )
+    person.user.refresh_from_db()
+    assert person.user.email == "old@example.org"
+
+
 def test_person_update_carries_the_email_to_the_account():
     person = PersonFactory(email="old@example.org", user=UserFactory(email="old@example.org"))
 

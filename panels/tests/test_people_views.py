@@ -252,6 +252,31 @@ def test_person_edit_saves_and_writes_what_changed(client, world):
     ]
 
 
+def test_a_person_edit_from_before_another_windows_save_is_refused_keeping_it(client, world):
+    """The concurrency walk: tab B's e-mail change put back the name tab A had just
+    changed, and said "saved"."""
+    ann = world["ann"]
+    client.force_login(world["staff_a"])
+    url = f"/people/{ann.pk}/edit/"
+    stale = client.get(url).context["form"]["version"].value()
+    fields = {
+        "full_name": ann.full_name,
+        "email": "ann@example.nhs.uk",
+        "organisation": f"pct-{world['pct_a'].pk}",
+        "job_role": ann.job_role,
+        "job_title": ann.job_title,
+    }
+    client.post(url, fields | {"version": stale, "full_name": "Ann Renamed"})
+
+    refused = client.post(url, fields | {"version": stale, "email": "ann.b@example.nhs.uk"})
+
+    ann.refresh_from_db()
+    assert (ann.full_name, ann.email) == ("Ann Renamed", "ann@example.nhs.uk")
+    form = refused.context["form"]
+    assert form.non_field_errors()[0].startswith("Ann Renamed's details changed since you opened")
+    assert form["email"].value() == "ann.b@example.nhs.uk"  # kept, to save again
+
+
 @pytest.mark.parametrize("url", ["/people/{pk}/", "/people/{pk}/edit/"])
 def test_person_pages_are_404_for_other_regions_staff_and_a_panel_member(client, world, url):
     for user in (world["staff_b"], world["member"]):

@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import view_access
-from assessments.exceptions import refusal_messages
+from assessments.exceptions import ConflictError, kept_on_conflict, refusal_messages
 from assessments.paging import page_of, paging_context
 from assessments.selectors import user_scope
 from panels.access import people_visible_to, person_by_pk
@@ -32,6 +32,7 @@ from panels.selectors import (
     person_history,
     person_row,
     person_seats,
+    person_version,
     seats_at_work,
 )
 from panels.services.people import (
@@ -181,7 +182,21 @@ def person_edit(request, person: Person):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            person_update(person=person, **form.service_arguments(), by=request.user)
+            person_update(
+                person=person,
+                **form.service_arguments(),
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except ConflictError:  # changed in another window: what was typed here stays
+            form = kept_on_conflict(
+                PersonForm,
+                request.POST,
+                version=person_version(person),
+                what=f"{person.full_name}'s details",
+                organisations=organisations,
+                submit="Save changes",
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

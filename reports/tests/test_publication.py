@@ -379,8 +379,10 @@ def test_a_withdrawal_checked_on_an_earlier_publication_is_refused(
 
     ready_round.refresh_from_db()
     assert ready_round.published_at == again
-    assert refused.context["form"].errors["reason"][0].startswith(
-        "Nothing was withdrawn: the publication you looked at was withdrawn and"
+    assert (
+        refused.context["form"]
+        .errors["reason"][0]
+        .startswith("Nothing was withdrawn: the publication you looked at was withdrawn and")
     )
     assert mailoutbox == []
 
