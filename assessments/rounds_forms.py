@@ -71,6 +71,8 @@ class RoundNameForm(_Form):
         max_length=100,
         error_messages={"required": NAME_REQUIRED},
     )
+    # The name the page showed: a rename from another window since is not undone unseen.
+    was = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, slug: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -130,9 +130,25 @@ def round_name(request, round_: AssessmentRound):
             request, f"{round_.name} has a publication time: its name can no longer change."
         )
         return redirect(_detail_url(round_))
-    form = RoundNameForm(request.POST or None, initial={"name": round_.name}, slug=round_.slug)
+    form = RoundNameForm(
+        request.POST or None, initial={"name": round_.name, "was": round_.name}, slug=round_.slug
+    )
     if request.method == "POST" and form.is_valid():
         old = round_.name
+        was = form.cleaned_data["was"]
+        if was and was != old and form.cleaned_data["name"] != old:
+            # Renamed in another window since the page was opened (the concurrency walk):
+            # the name typed here is kept; saving again replaces the other.
+            data = request.POST.copy()
+            data["was"] = old
+            form = RoundNameForm(data, slug=round_.slug)
+            form.is_valid()
+            form.add_error(
+                "name",
+                f"Renamed {old} in another window since you opened this page: yours was not "
+                "saved. Save again to replace it.",
+            )
+            return render(request, "rounds/name.html", {"round": round_, "form": form})
         try:
             round_rename(round_=round_, name=form.cleaned_data["name"], by=request.user)
         except ValidationError as exc:

@@ -209,6 +209,28 @@ def test_round_name_is_corrected_with_its_history_row(client, new_round, nationa
     assert "Renamed 2010-11: World Class Commissioning assurance 2010/11." in page
 
 
+def test_a_rename_from_before_another_windows_rename_is_refused_keeping_it(
+    client, new_round, national
+):
+    """The concurrency walk: the last of two tabs' renames won, unseen."""
+    client.force_login(national)
+    client.post("/rounds/2010-11/name/", {"name": "Tab A's name", "was": "WCC 2010/11"})
+
+    refused = client.post("/rounds/2010-11/name/", {"name": "Tab B's name", "was": "WCC 2010/11"})
+
+    new_round.refresh_from_db()
+    assert new_round.name == "Tab A's name"
+    form = refused.context["form"]
+    assert form.errors["name"] == [
+        "Renamed Tab A's name in another window since you opened this page: yours was not "
+        "saved. Save again to replace it."
+    ]
+    assert (form["name"].value(), form["was"].value()) == ("Tab B's name", "Tab A's name")
+    client.post("/rounds/2010-11/name/", {"name": "Tab B's name", "was": "Tab A's name"})
+    new_round.refresh_from_db()
+    assert new_round.name == "Tab B's name"
+
+
 def test_round_name_is_fixed_once_the_round_has_a_publication_time(client, new_round, national):
     new_round.published_at = timezone.now()
     new_round.save(update_fields=["published_at"])
