@@ -401,10 +401,15 @@ def test_a_stale_or_tampered_confirmation_is_refused(demo, client, tamper):
     assert response.redirect_chain == [(URL, 302)]
     assert flashed(response) == [
         "Nothing was imported: this preview has expired or is no longer the latest upload."
-        " Upload the file again."
+        " Confirm the latest preview, or upload the file again."
     ]
     assert snapshot() == before
-    assert STASH_KEY not in client.session
+    if tamper is None:  # the latest preview (another tab's) is still there to confirm
+        assert client.session[STASH_KEY]["sha256"] != token
+        client.post(CONFIRM, {"token": client.session[STASH_KEY]["sha256"]})
+        assert snapshot() != before
+    else:
+        assert STASH_KEY not in client.session
 
 
 @pytest.mark.django_db

@@ -81,13 +81,16 @@ def _stash(request, *, round_: AssessmentRound, filename: str, content: bytes, c
     return digest
 
 
-def _unstash(request, *, round_: AssessmentRound) -> tuple[str, bytes, list] | None:
-    """``(filename, content, plan)`` of the previewed upload this confirmation names, or
-    None when it is missing, expired, of another round or does not match its hash."""
+def _unstash(
+    request, *, round_: AssessmentRound, token: str | None = None
+) -> tuple[str, bytes, list] | None:
+    """``(filename, content, plan)`` of the previewed upload this confirmation names (or
+    ``token`` names), or None when it is missing, expired, of another round or does not
+    match its hash."""
     stash = request.session.get(STASH_KEY)
     if not isinstance(stash, dict) or stash.get("round") != round_.slug:
         return None
-    token = request.POST.get("token", "")
+    token = request.POST.get("token", "") if token is None else token
     try:
         age = timezone.now() - datetime.fromisoformat(stash["uploaded_at"])
         content = base64.b64decode(stash["content"], validate=True)
@@ -173,11 +176,16 @@ def import_ratings_confirm(request, round_: AssessmentRound):
         return redirect(_url(round_))
     stashed = _unstash(request, round_=round_)
     if stashed is None:
-        request.session.pop(STASH_KEY, None)
+        # The latest upload's preview (in another tab) stays confirmable: refusing an older
+        # one must not drop it (the concurrency walk). An unusable one goes.
+        latest = request.session.get(STASH_KEY)
+        latest_token = latest.get("sha256", "") if isinstance(latest, dict) else ""
+        if _unstash(request, round_=round_, token=str(latest_token)) is None:
+            request.session.pop(STASH_KEY, None)
         messages.error(
             request,
             "Nothing was imported: this preview has expired or is no longer the latest"
-            " upload. Upload the file again.",
+            " upload. Confirm the latest preview, or upload the file again.",
         )
         return redirect(_url(round_))
     filename, content, previewed_plan = stashed
