@@ -344,6 +344,25 @@ def test_person_invite_makes_the_account_and_mails_a_link_that_works(
     )
 
 
+def test_an_invite_from_a_page_before_another_windows_invite_sends_nothing(
+    client, world, django_capture_on_commit_callbacks
+):
+    """The concurrency walk: a second tab's Invite sent a second e-mail, said as the first."""
+    ann = world["ann"]
+    client.force_login(world["staff_a"])
+    page = client.get(f"/people/{ann.pk}/").content.decode()
+    seen = re.search(r'name="version" value="(\d+)"', page).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/people/{ann.pk}/invite/", {"version": seen})
+        stale = client.post(f"/people/{ann.pk}/invite/", {"version": seen}, follow=True)
+
+    assert [m.to for m in mail.outbox] == [["ann@example.nhs.uk"]]
+    assert [str(m) for m in stale.context["messages"]][-1] == (
+        "Nothing was sent: Ann Alpha was invited or changed in another window since you opened "
+        "this page. It shows them as they are now."
+    )
+
+
 def test_person_invite_links_the_account_already_using_their_address(client, world):
     """No second account for the same person: their place on the list joins the account
     (a board member's, say) that already uses their address."""

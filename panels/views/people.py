@@ -147,13 +147,15 @@ def organisation_add(request):
 @view_access("panels.view_person", lookup=person_by_pk)
 def person_detail(request, person: Person):
     row = person_row(person)
+    history = list(person_history(person=person))
     return render(
         request,
         "panels/person_detail.html",
         {
             "person": person,
             "row": row,
-            "history": list(person_history(person=person)),
+            "history": history,
+            "version": len(history),  # = person_version: every change is in the history
             "seats": [
                 (seat, request.user.has_perm("panels.view_panel", seat.panel.assessment))
                 for seat in person_seats(person=person)
@@ -209,6 +211,19 @@ def person_edit(request, person: Person):
 @require_POST
 @view_access("panels.view_person", lookup=person_by_pk, change="panels.invite_person")
 def person_invite_view(request, person: Person):
+    try:
+        seen = int(request.POST.get("version", ""))
+    except ValueError:
+        seen = None
+    if seen is not None and seen != person_version(person):
+        # Invited (or changed) in another window since the page was opened (the concurrency
+        # walk: a second invitation e-mail, said as the first).
+        messages.error(
+            request,
+            f"Nothing was sent: {person.full_name} was invited or changed in another window "
+            "since you opened this page. It shows them as they are now.",
+        )
+        return redirect(_detail(person))
     try:
         invitation = person_invite(person=person, by=request.user)
     except ValidationError as exc:
