@@ -164,7 +164,9 @@ def pcts_file_confirm(request):
         return redirect(reverse("organisations:list"))
     forget_file(request, FILE)
     messages.success(
-        request, f"Loaded {filename}: {len(plan.changes)} change(s) to {len(plan.rows)} PCT(s)."
+        request,
+        f"Loaded {filename}: {len(plan.changes)} change{'s' if len(plan.changes) != 1 else ''} "
+        f"to {len(plan.rows)} PCT{'s' if len(plan.rows) != 1 else ''}.",
     )
     return redirect(reverse("organisations:list"))
 

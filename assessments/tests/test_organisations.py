@@ -330,7 +330,7 @@ def test_file_preview_then_confirm(client, shas, national):
     back = client.get("/organisations/file/", follow=True)  # Back, after confirming
     assert back.redirect_chain == [("/organisations/#file-h", 302)]
     assert [str(m) for m in back.context["messages"]] == [
-        "Loaded pcts.csv: 1 change(s) to 1 PCT(s).",  # the confirmation's, not followed here
+        "Loaded pcts.csv: 1 change to 1 PCT.",  # the confirmation's, not followed here
         "No file of PCTs is waiting to be checked: choose one below.",
     ]
 
