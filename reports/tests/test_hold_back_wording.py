@@ -26,7 +26,9 @@ def test_flash_and_section_state_the_same_hold_back_rule(client, demo):
     )
     client.force_login(demo_user("board.5nd"))
 
-    response = client.post(PAGE + "comments/", {"rating": target.pk, "comment": "Wrong date."})
+    response = client.post(
+        PAGE + "comments/", {"rating": target.pk, "comment": "Wrong date.", "confirm": "1"}
+    )
 
     flash = [str(m) for m in get_messages(response.wsgi_request)]
     page = html.unescape(client.get(PAGE).content.decode())

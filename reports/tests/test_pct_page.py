@@ -167,7 +167,11 @@ def test_board_comments_and_staff_answer_with_a_changed_rating(
 
     client.post(
         PAGE.format("5nd", "2009-10") + "comments/",
-        {"rating": target.pk, "comment": "Our market review was published in March."},
+        {
+            "rating": target.pk,
+            "comment": "Our market review was published in March.",
+            "confirm": "1",
+        },
     )
 
     comment = FactualAccuracyComment.objects.get(assessment__round__slug="2009-10")
@@ -461,12 +465,34 @@ def test_page_before_the_panel_has_agreed_says_so(client, demo):
     assert "()" not in page
 
 
+def test_a_comment_is_checked_before_it_is_sent(client, confirmed_north_east):
+    """The accessibility walk: a comment, which cannot be withdrawn and holds the results
+    back, was sent at the first press."""
+    login(client, "board.5nd")
+    target = rating("5ND", "2009-10", 2)
+    page = PAGE.format("5nd", "2009-10")
+
+    check = client.post(page + "comments/", {"rating": target.pk, "comment": "The 2008 figure."})
+
+    assert check.context["button"] == "Confirm and send the comment"
+    assert check.context["happens"][0].endswith(": \u201cThe 2008 figure.\u201d")
+    assert "cannot be withdrawn" in check.context["happens"][1]
+    assert not FactualAccuracyComment.objects.filter(assessment__round__slug="2009-10").exists()
+    back = client.get(page)  # "Go back": the comment as typed
+    assert back.context["comment_form"]["comment"].value() == "The 2008 figure."
+    assert back.context["comment_form"]["rating"].value() == str(target.pk)
+    client.post(page + "comments/", dict(check.context["carry"]) | {"confirm": "1"})
+    assert FactualAccuracyComment.objects.get(assessment__round__slug="2009-10").comment == (
+        "The 2008 figure."
+    )
+
+
 def test_board_comments_on_its_draft_as_a_whole(client, confirmed_north_east):
     login(client, "board.5nd")
 
     client.post(
         PAGE.format("5nd", "2009-10") + "comments/",
-        {"rating": "0", "comment": "Our name is misspelt on the cover."},
+        {"rating": "0", "comment": "Our name is misspelt on the cover.", "confirm": "1"},
     )
 
     comment = FactualAccuracyComment.objects.get(assessment__round__slug="2009-10")
@@ -590,7 +616,11 @@ def test_a_stale_tabs_comment_after_no_comments_says_so_and_keeps_the_text(
 
     response = client.post(
         PAGE.format("5nd", "2009-10") + "comments/",
-        {"rating": rating("5ND", "2009-10", 2).pk, "comment": "Line one.\nThe 2008 figure."},
+        {
+            "rating": rating("5ND", "2009-10", 2).pk,
+            "comment": "Line one.\nThe 2008 figure.",
+            "confirm": "1",
+        },
     )
 
     page = response.content.decode()

@@ -194,7 +194,11 @@ def test_board_comments_on_a_sub_indicator_and_staff_change_it(
 
     client.post(
         PAGE.format("5nd", "2009-10") + "comments/",
-        {"rating": target.pk, "comment": "Our base case was balanced in the March plan."},
+        {
+            "rating": target.pk,
+            "comment": "Our base case was balanced in the March plan.",
+            "confirm": "1",
+        },
     )
     comment = target.assessment.factual_accuracy_comments.get()
     login(client, "moderator.q30")

@@ -101,7 +101,14 @@ def _pct_page(request, assessment: Assessment, *, comment_form=None, answer=None
                 )
                 for c in comments
             ],
-            "comment_form": (comment_form or FactualAccuracyCommentForm(ratings=rated))
+            "comment_form": (
+                comment_form
+                or FactualAccuracyCommentForm(
+                    ratings=rated,
+                    # Back from the comment's check page: the comment as typed.
+                    initial=typed_back(request, f"comment:{assessment.pk}"),
+                )
+            )
             if may_comment
             else None,
             "page_has_errors": bool(
@@ -134,6 +141,8 @@ def comment(request, assessment: Assessment):
     form = FactualAccuracyCommentForm(request.POST, ratings=rated)
     if not form.is_valid():
         return _pct_page(request, assessment, comment_form=form)
+    if not confirmed(request):
+        return _comment_check(request, assessment, form)
     try:
         comment_raise(
             assessment=assessment,
@@ -153,6 +162,40 @@ def comment(request, assessment: Assessment):
             f"Comment sent: SHA staff will answer it. {HOLD_BACK_RULE}",
         )
     return redirect(_page(assessment) + "#factual-accuracy")
+
+
+def _comment_check(request, assessment: Assessment, form):
+    """The check page of a comment: it cannot be withdrawn once sent, and until answered it
+    holds the results back (the accessibility walk: it was sent at the first press). "Go
+    back" keeps what was typed (in the session, and in the browser's copy of the form)."""
+    pct, sha = assessment.pct, assessment.pct.sha
+    rating, text = form.cleaned_data["rating"], form.cleaned_data["comment"]
+    item = item_label(rating.item) if rating is not None else "The draft as a whole"
+    keep_typed(
+        request,
+        f"comment:{assessment.pk}",
+        rating=request.POST.get("rating", ""),
+        comment=request.POST.get("comment", ""),
+    )
+    return confirmation_page(
+        request,
+        title=f"Send this comment on the draft results of {pct.name}?",
+        happens=[
+            f"{item}: \u201c{text}\u201d",
+            f"The staff of {sha.name} answer it on the results page, and change the rating "
+            "if the comment is right. A comment cannot be withdrawn once sent.",
+            HOLD_BACK_RULE,
+        ],
+        told=f"The staff of {sha.name} find it on their home page, among the comments to "
+        "answer. You are e-mailed their answer.",
+        button="Confirm and send the comment",
+        back=_page(assessment) + "#factual-accuracy",
+        carry={
+            "rating": request.POST.get("rating", ""),
+            "comment": text,
+            "version": request.POST.get("version", ""),
+        },
+    )
 
 
 def _comment_not_sent(request, assessment: Assessment):

@@ -82,6 +82,7 @@ def test_moderator_adjusts_a_rating_and_signs_off_the_region(page, live_server, 
         "Our procurement capability review was completed in March."
     )
     form.get_by_role("button", name="Send the comment").click()
+    page.get_by_role("button", name="Confirm and send the comment").click()  # its check page
     expect(page.get_by_text("Comment sent")).to_be_visible()
     page.reload()  # sent: the browser's copy is dropped
     expect(page.locator("[data-test=restored]")).to_have_count(0)
