@@ -25,6 +25,7 @@ from assessments.models import (
 )
 from assessments.regions import region_confirm, region_sign_off
 from assessments.standings import figures_changed
+from competencies.selectors import item_label
 from tests.mail import given_up
 from tests.users import demo_user
 
@@ -366,6 +367,7 @@ def test_comment_after_the_window_is_refused_with_the_closing_date(client, confi
         in (html)
     )
     assert "Late, and long:<br>second line." in html
+    assert f'data-test="unsent-item"><strong>{item_label(target.item)}</strong>' in html
     assert 'data-test="comment-form"' not in html and "Rank" not in html
     assert page.status_code == 404
 

@@ -206,10 +206,28 @@ def _comment_not_sent(request, assessment: Assessment):
         if window.closes
         else f"{assessment.pct.name}'s draft results are not open for comments now."
     )
+    # The item it was about too, so that it can be passed on whole (the accessibility walk).
+    try:
+        chosen = int(request.POST.get("rating", ""))
+    except ValueError:
+        chosen = None
+    rating = (
+        AgreedRating.objects.select_related("competency", "area", "sub_indicator__area")
+        .filter(assessment=assessment, pk=chosen)
+        .first()
+        if chosen
+        else None
+    )
+    item = item_label(rating.item) if rating is not None else "The draft as a whole"
     return render(
         request,
         "reports/comment_unsent.html",
-        {"assessment": assessment, "closed": closed, "text": request.POST.get("comment", "")},
+        {
+            "assessment": assessment,
+            "closed": closed,
+            "text": request.POST.get("comment", ""),
+            "item": item if chosen is not None else "",
+        },
     )
 
 
