@@ -131,6 +131,9 @@ _LETTERS_AFTER = frozenset(
         "JP",
         "QC",
         "KC",
+        "MP",
+        "MEP",
+        "MSP",
     ]
 )
 

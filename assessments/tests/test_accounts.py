@@ -142,6 +142,7 @@ def test_name_parts_keeps_the_last_word_as_the_last_name(full_name, parts):
         ("Reilly, Dr Siobhan", ("Siobhan", "Reilly")),
         ("Prof. Ann Lee OBE FRCP", ("Ann", "Lee")),
         ("Ann Lee, MBE", ("Ann", "Lee")),
+        ("Mr. Ed Miliband MP", ("Ed", "Miliband")),  # the re-test walk: ed.mp
         ("Ma Long", ("Ma", "Long")),  # a name, not letters after one
         ("Anna Ma", ("Anna", "Ma")),
         ("Dr", ("Dr", "")),
