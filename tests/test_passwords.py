@@ -182,3 +182,6 @@ def test_the_password_reset_form_says_one_thing_in_its_own_words(client, email, 
     response = client.post("/accounts/password_reset/", {"email": email})
 
     assert response.context["form"].errors == {"email": [message]}
+    # the re-test walk: the summary's first line read "Password reset." (the view's title)
+    assert "Password reset.</p>" not in response.content.decode()
+    assert "No link was sent.</p>" in response.content.decode()
