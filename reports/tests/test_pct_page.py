@@ -600,6 +600,9 @@ def test_comment_without_an_item_is_shown_again_with_the_error_summary(
         "a whole.</a></li>" in page
     )
     assert 'aria-invalid="true"' in page
+    # at the top of the page, above its heading (the accessibility walk: far below it)
+    assert page.index('id="comment-error-summary"') < page.index("<h1>")
+    assert page.count('id="comment-error-summary"') == 1
     assert response.context["comment_form"]["comment"].value() == "Typed, and kept."
     assert FactualAccuracyComment.objects.count() == before
 

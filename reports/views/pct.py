@@ -117,6 +117,7 @@ def _pct_page(request, assessment: Assessment, *, comment_form=None, answer=None
                 or (answer is not None and answer[1].errors)
             ),
             "may_answer": may_answer,
+            "answer_form": answer[1] if answer is not None and answer[1].errors else None,
             "unsent": unsent,
             "inside": inside,
         },
