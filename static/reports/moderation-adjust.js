@@ -97,14 +97,22 @@
         recount(data.counts);
         say(live, data.message, data.ok);
         var details = form.closest("details");
+        var reason = form.querySelector('input[name="reason"]');
         if (data.ok) {
-          form.querySelector('input[name="reason"]').value = "";
+          reason.value = "";
+          reason.removeAttribute("aria-invalid");
+          reason.removeAttribute("aria-describedby");
           if (details) { details.open = false; details.querySelector("summary").focus(); }
         } else if (details) {
           details.open = true;  // the choice and the reason stay in view, to save again
-          // Focus was on the Save button, disabled while it sent (so lost to the page):
-          // back on the reason, the field to put right or save again from.
-          form.querySelector('input[name="reason"]').focus();
+          // The refusal describes the field (read again with it), as the page without
+          // script marks it; then focus, which was on the Save button, disabled while it
+          // sent (so lost to the page), goes back to the reason, and the message is
+          // brought into view beside it (the accessibility walk: above the viewport).
+          reason.setAttribute("aria-invalid", "true");
+          reason.setAttribute("aria-describedby", live.id);
+          reason.focus();
+          if (live.scrollIntoView) { live.scrollIntoView({ block: "nearest", inline: "nearest" }); }
         }
       })
       .catch(function () { say(live, "Not saved: no answer from the server. Check the connection and try again.", false); })
