@@ -56,7 +56,8 @@ def table(ods_codes: list[str], changed: dict | None = None, slug: str = "2009-1
 
 
 def upload(client, content: bytes, name: str = "t.csv", url: str = URL):
-    return client.post(url, {"file": SimpleUploadedFile(name, content)})
+    """The upload, and its preview: kept in the session and shown by GET (followed)."""
+    return client.post(url, {"file": SimpleUploadedFile(name, content)}, follow=True)
 
 
 def snapshot():
@@ -143,7 +144,10 @@ def test_exported_xlsx_uploaded_back_changes_nothing(demo, client):
 
     assert (response.context["changes"], response.context["errors"]) == ([], [])
     assert b'data-test="no-changes"' in response.content
-    assert STASH_KEY not in client.session
+    # only this upload is kept (the earlier one, with a change, is replaced), and it has
+    # nothing to confirm
+    assert response.context["token"] == ""
+    assert client.session[STASH_KEY]["filename"] == "table.xlsx"
 
 
 @pytest.mark.django_db
@@ -278,7 +282,7 @@ def test_a_file_with_errors_lists_them_all_and_writes_nothing(demo, client):
     ]
     assert response.context["changes"] == []
     assert b'data-test="confirm"' not in response.content
-    assert STASH_KEY not in client.session
+    assert response.context["token"] == ""  # nothing to confirm
     assert snapshot() == before
 
 
@@ -450,6 +454,25 @@ def test_cancel_forgets_the_upload(demo, client):
 
 
 @pytest.mark.django_db
+def test_the_preview_is_shown_by_get_so_that_back_and_reload_never_post_the_file(demo, client):
+    """As for the board-accounts and PCT files: Back after confirming showed Chromium's
+    "Confirm Form Resubmission" (the preview was the upload's POST answer)."""
+    c4 = current("5NX", "c4")
+    client.force_login(demo_user("national"))
+    content = table(["5NX"], {("5NX", "c4"): other_value(c4.level)})
+
+    posted = client.post(URL, {"file": SimpleUploadedFile("t.csv", content)})
+
+    assert (posted.status_code, posted["Location"]) == (302, URL + "?preview=1")
+    preview = client.get(URL + "?preview=1")
+    assert client.get(URL + "?preview=1").context["token"] == preview.context["token"]  # reload
+    client.post(CONFIRM, {"token": preview.context["token"]}, follow=True)
+    back = client.get(URL + "?preview=1", follow=True)  # Back, after confirming
+    assert back.redirect_chain == [(URL, 302)]
+    assert flashed(back)[-1] == "No file is waiting to be checked: choose one below."
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("rows", [1, 3])
 def test_preview_query_count_does_not_grow(demo, client, django_assert_num_queries, rows):
     ods_codes = ["5NX", "5N1", "5N4"][:rows]
@@ -459,7 +482,9 @@ def test_preview_query_count_does_not_grow(demo, client, django_assert_num_queri
     client.force_login(demo_user("national"))
     file = SimpleUploadedFile("t.csv", content)
 
+    client.post(URL, {"file": file})  # kept, then previewed by GET
+
     with django_assert_num_queries(12):
-        response = client.post(URL, {"file": file})
+        response = client.get(URL + "?preview=1")
 
     assert len(response.context["changes"]) == rows

@@ -141,27 +141,44 @@ def _url(round_: AssessmentRound) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 @import_access
 def import_ratings(request, round_: AssessmentRound):
-    """The upload form (GET); the preview of an uploaded file (POST). Writes no rating."""
+    """The upload form (GET); an upload (POST), kept in the session and shown by GET at
+    ``?preview=1`` (post/redirect/get: Back and reload never send the file again, as for
+    the board-accounts and PCT files). Writes no rating."""
     if request.method != "POST":
+        if request.GET.get("preview") == "1":
+            return _kept_preview(request, round_)
         return _page(request, round_, RatingsImportForm())
     form = RatingsImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, round_, form)
     data = form.cleaned_data
-    filename, content = data["filename"], data["content"]
-    changes, errors = _plan(
-        round_=round_,
-        user=request.user,
+    # Only the latest upload can be confirmed: it replaces any other.
+    _stash(request, round_=round_, filename=data["filename"], content=data["content"], changes=[])
+    return redirect(_url(round_) + "?preview=1")
+
+
+def _kept_preview(request, round_: AssessmentRound):
+    """The preview of the kept upload, planned now; the plan shown is kept with it, for
+    the confirmation to compare. None kept (confirmed, expired): back to the form."""
+    stash = request.session.get(STASH_KEY)
+    token = stash.get("sha256", "") if isinstance(stash, dict) else ""
+    kept = _unstash(request, round_=round_, token=str(token))
+    if kept is None:
+        request.session.pop(STASH_KEY, None)
+        messages.info(request, "No file is waiting to be checked: choose one below.")
+        return redirect(_url(round_))
+    filename, content, _plan_before = kept
+    changes, errors = _plan(round_=round_, user=request.user, filename=filename, content=content)
+    stash["plan"] = _signature(changes)
+    request.session[STASH_KEY] = stash
+    return _preview(
+        request,
+        round_,
         filename=filename,
-        content=content,
-        table=(data["header"], data["rows"]),
+        changes=changes,
+        errors=errors,
+        token=token if changes and not errors else "",
     )
-    # Only the latest upload can be confirmed, and only if it would change something.
-    request.session.pop(STASH_KEY, None)
-    token = ""
-    if changes:
-        token = _stash(request, round_=round_, filename=filename, content=content, changes=changes)
-    return _preview(request, round_, filename=filename, changes=changes, errors=errors, token=token)
 
 
 @require_POST
