@@ -421,7 +421,9 @@ def timetable_changes_since(round_: AssessmentRound, version: int) -> dict[str, 
     """The timetable's fields changed since ``version`` (:func:`timetable_version`), each
     with its value now as stored (``""``: cleared), for a page from before them to say."""
     fields = [*TIMETABLE_FIELDS, "factual_accuracy_working_days"]
-    rows = RoundChange.objects.filter(round=round_, field__in=fields).order_by("pk")[version:]
+    rows = RoundChange.objects.filter(round=round_, field__in=fields).order_by("pk")[
+        max(version, 0) :  # a posted version is not trusted to be one
+    ]
     return {row.field: row.new_value for row in rows}
 
 

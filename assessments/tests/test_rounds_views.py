@@ -309,6 +309,23 @@ def test_a_timetable_page_from_before_a_save_elsewhere_keeps_its_dates_and_saves
     assert str(new_round.publication_due) == "2011-03-01"
 
 
+@pytest.mark.parametrize("version", ["-1", "99999"])
+def test_a_timetable_posted_with_a_version_that_is_none_is_refused_not_a_500(
+    client, new_round, national, version
+):
+    client.force_login(national)
+
+    response = client.post(
+        "/rounds/2010-11/timetable/",
+        {"version": version, "scoring_due": "2011-01-10", "factual_accuracy_working_days": "10"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()[0].startswith("The timetable changed")
+    new_round.refresh_from_db()
+    assert new_round.scoring_due is None
+
+
 def test_a_timetable_already_past_is_saved_with_a_warning_naming_the_dates(
     client, new_round, national
 ):
