@@ -119,6 +119,16 @@
       .then(function () { button.disabled = false; });
   });
 
+  // A box opened near the edge of the grid's scrolling area (at 320 px, most of them) is
+  // brought into view whole, so that its choice, reason and Save are not scrolled out of
+  // sight. "toggle" does not bubble, hence the capture.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.matches || !details.matches("details.mod-adjust[open]")) return;
+    var form = details.querySelector("form");
+    if (form && form.scrollIntoView) form.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }, true);
+
   // An open box floats over the cells below it. Escape closes it (focus back on its
   // pencil), and so does focus leaving it, so that it never hides where the focus went
   // (WCAG 2.4.11). What was chosen and typed in it stays, closed.

@@ -195,3 +195,44 @@ def test_an_open_adjust_box_closes_on_escape_and_when_focus_leaves_it(page, live
     page.keyboard.press("Tab")  # past the box's last control, to the next cell's
 
     expect(box).not_to_have_attribute("open", "")
+
+
+def test_an_adjust_box_opened_on_a_phone_is_brought_into_view_whole(page, live_server, demo_data):
+    """The accessibility walk, at 320 px: a box opened in the grid's last column sat partly
+    outside the grid's scrolling area, its Save button out of sight."""
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5ND", competency__number=11
+    )
+    page.set_viewport_size({"width": 320, "height": 640})
+    log_in(page, "moderator.q30")
+    page.goto("/reports/moderation/2009-10/Q30/")
+    cell = page.locator(f"#rating-{rating.pk}")
+    cell.locator("summary").scroll_into_view_if_needed()
+    # The cell at the foot of the screen: the box opens below it, out of sight.
+    cell.evaluate("c => window.scrollBy(0, c.getBoundingClientRect().bottom - innerHeight + 2)")
+    cell.locator("summary").click()
+    expect(cell.locator("details")).to_have_attribute("open", "")
+    expect(cell.get_by_role("button", name="Save the change")).to_be_visible()
+
+    def outside():
+        return cell.locator("form").evaluate(
+            """form => {
+                let box = form.parentElement;
+                while (box && !/(auto|scroll)/.test(getComputedStyle(box).overflowX)) {
+                    box = box.parentElement;
+                }
+                const area = box ? box.getBoundingClientRect()
+                    : {left: 0, right: innerWidth, top: 0, bottom: innerHeight};
+                const r = form.getBoundingClientRect();
+                // Whole pixels: the grid's cells have fractional widths.
+                return [area.left - r.left, r.right - area.right, -r.top, r.bottom - innerHeight]
+                    .map(d => Math.max(0, Math.round(d)));
+            }"""
+        )
+
+    # The page scrolls smoothly (Bootstrap's scroll-behavior): wait for it to settle.
+    for _ in range(20):
+        if outside() == [0, 0, 0, 0]:
+            break
+        page.wait_for_timeout(100)
+    assert outside() == [0, 0, 0, 0]
