@@ -34,6 +34,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -596,7 +597,7 @@ def round_open(*, round_: AssessmentRound, shas, by: AbstractBaseUser | None) ->
         round_=round_,
         field="opened",
         old="",
-        new=_short(f"{len(pcts)} PCTs in {', '.join(codes)}"),
+        new=_short(f"{len(pcts)} PCT{pluralize(len(pcts))} in {', '.join(codes)}"),
         by=by,
     )
     recipients: dict[int, list[str]] = {}
@@ -692,6 +693,16 @@ CHANGE_LABELS = {
     "factual_accuracy_working_days": "Factual-accuracy window (working days)",
     **{field: label[0].upper() + label[1:] for field, label in TIMETABLE_FIELDS.items()},
 }
+
+
+def round_last_opening(*, round_: AssessmentRound) -> RoundChange | None:
+    """The round's latest opening (who opened it for which PCTs, and when), or None."""
+    return (
+        RoundChange.objects.filter(round=round_, field="opened")
+        .select_related("changed_by")
+        .order_by("-pk")
+        .first()
+    )
 
 
 def round_history(*, round_: AssessmentRound) -> list[tuple[RoundChange, str]]:

@@ -35,6 +35,7 @@ from assessments.rounds import (
     round_discard,
     round_discard_refusal,
     round_history,
+    round_last_opening,
     round_open,
     round_open_plan,
     round_progress,
@@ -276,6 +277,18 @@ def round_timetable(request, round_: AssessmentRound):
     return render(request, "rounds/timetable.html", {"round": round_, "form": form})
 
 
+def _nothing_to_open(round_: AssessmentRound, shas) -> str:
+    names = ", ".join(sha.name for sha in shas)
+    said = f"Nothing was opened: every open PCT of {names} had already started {round_.slug}."
+    last = round_last_opening(round_=round_)
+    if last is None:
+        return said
+    by = last.changed_by
+    who = (by.get_full_name() or by.get_username()) if by else "the open_round command"
+    when = f"{timezone.localtime(last.changed_at):%-d %B %Y at %H:%M}"
+    return f"{said} It was last opened by {who} on {when} ({last.new_value})."
+
+
 @require_http_methods(["GET", "POST"])
 @view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
 def round_open_view(request, round_: AssessmentRound):
@@ -294,6 +307,11 @@ def round_open_view(request, round_: AssessmentRound):
             except (ValidationError, TransitionError) as exc:
                 messages.error(request, " ".join(refusal_messages(exc)))
                 return redirect(reverse("rounds:open", args=[round_.slug]))
+            if not opened.assessments:
+                # Opened meanwhile from another window or by a colleague (the concurrency
+                # walk): say so and by whom, rather than "0 PCTs in 0 SHAs started".
+                messages.info(request, _nothing_to_open(round_, shas))
+                return redirect(_detail_url(round_))
             request.session[OPENED_KEY] = {
                 "round": round_.slug,
                 "assessments": opened.assessments,

@@ -480,6 +480,29 @@ def test_round_opened_names_the_first_untold_pcts_and_counts_them_all(
     assert "The first 2 of the 3, by name." in done.text
 
 
+def test_a_stale_check_page_confirmed_after_a_colleague_opened_says_who_did(
+    client, new_round, national
+):
+    """The concurrency walk: confirming a second time read "0 PCTs in 0 SHAs started"."""
+    north = SHAFactory(ods_code="Q30", name="North East")
+    PCTFactory(sha=north, name="A")
+    colleague = UserFactory(first_name="Ada", last_name="Lovelace")
+    client.force_login(national)
+    round_open(round_=new_round, shas=[north], by=colleague)
+
+    done = client.post(
+        "/rounds/2010-11/open/", {"shas": [north.pk], "action": "confirm"}, follow=True
+    )
+
+    assert done.redirect_chain == [("/rounds/2010-11/", 302)]
+    assert "0 PCTs" not in done.text
+    assert (
+        "Nothing was opened: every open PCT of North East had already started 2010-11. "
+        "It was last opened by Ada Lovelace on "
+    ) in done.text
+    assert "(1 PCT in Q30)." in done.text
+
+
 def test_round_open_page_says_per_sha_what_would_start(client, new_round, national):
     north, west = SHAFactory(ods_code="Q30", name="North East"), SHAFactory(ods_code="Q34")
     PCTFactory(sha=north)
