@@ -695,6 +695,24 @@ CHANGE_LABELS = {
 }
 
 
+def round_discarded(*, slug: str) -> LogEntry | None:
+    """The record of the round ``slug``'s discarding (who, when), if it was discarded and
+    has not been created again since."""
+    if AssessmentRound.objects.filter(slug=slug).exists():
+        return None
+    return (
+        LogEntry.objects.filter(
+            action_flag=DELETION,
+            content_type__app_label="assessments",
+            content_type__model="assessmentround",
+            change_message__startswith=f"Discarded round {slug} ",
+        )
+        .select_related("user")
+        .order_by("-action_time", "-pk")
+        .first()
+    )
+
+
 def round_last_opening(*, round_: AssessmentRound) -> RoundChange | None:
     """The round's latest opening (who opened it for which PCTs, and when), or None."""
     return (

@@ -7,8 +7,11 @@ everyone else gets 404. Each view checks access, validates a form, calls one ser
 ``assessments.rounds`` and redirects or renders.
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +37,7 @@ from assessments.rounds import (
     round_create,
     round_discard,
     round_discard_refusal,
+    round_discarded,
     round_history,
     round_last_opening,
     round_open,
@@ -61,6 +65,51 @@ VIEW = "assessments.view_rounds"
 MANAGE = "assessments.manage_rounds"
 OPENED_KEY = "assessments.round_opened"
 UNTOLD_NAMED = 50
+
+
+# Posted fields that are the page's own, not typed by the user.
+NOT_TYPED = frozenset({"csrfmiddlewaretoken", "action", "version", "was", "signed_in_as"})
+
+
+def typed_kept_if_discarded(form_class):
+    """A form posted to a round discarded meanwhile (by a colleague, or in another window)
+    gets a page saying who discarded it and when, with what was typed on it, where it got
+    the site's bare 404 and the typing was lost (the concurrency walk). Only the national
+    team (who may discard rounds) is told; anyone else gets the 404 as before."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, round_slug, **kwargs):
+            try:
+                return view(request, *args, round_slug=round_slug, **kwargs)
+            except Http404:
+                if request.method != "POST" or not request.user.has_perm(MANAGE):
+                    raise
+                discarded = round_discarded(slug=round_slug)
+                if discarded is None:
+                    raise
+            labels = {name: field.label for name, field in form_class.base_fields.items()}
+            if form_class is TimetableForm:
+                labels.update(
+                    {f: label[0].upper() + label[1:] for f, label in TIMETABLE_FIELDS.items()}
+                )
+            typed = [
+                (labels.get(name) or name.replace("_", " ").capitalize(), value)
+                for name, value in request.POST.items()
+                if name not in NOT_TYPED and value.strip()
+            ]
+            by = discarded.user
+            context = {
+                "slug": round_slug,
+                "by": by.get_full_name() or by.get_username(),
+                "when": discarded.action_time,
+                "typed": typed,
+            }
+            return render(request, "rounds/discarded.html", context, status=410)
+
+        return wrapped
+
+    return decorator
 
 
 def _detail_url(round_: AssessmentRound) -> str:
@@ -123,6 +172,7 @@ def round_detail(request, round_: AssessmentRound):
 
 
 @require_http_methods(["GET", "POST"])
+@typed_kept_if_discarded(RoundNameForm)
 @view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
 def round_name(request, round_: AssessmentRound):
     """Correct the round's name until it has a publication time."""
@@ -215,6 +265,7 @@ def round_discard_view(request, round_: AssessmentRound):
 
 
 @require_http_methods(["GET", "POST"])
+@typed_kept_if_discarded(TimetableForm)
 @view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
 def round_timetable(request, round_: AssessmentRound):
     if round_.published_at is not None:
@@ -416,6 +467,7 @@ def _item_page(request, found: RoundItem, form_class, save, template: str, **for
 
 
 @require_http_methods(["GET", "POST"])
+@typed_kept_if_discarded(CompetencyForm)
 @view_access(VIEW, lookup=round_competency, change=MANAGE)
 def competency_edit(request, found: RoundItem):
     return _item_page(
@@ -437,6 +489,7 @@ def competency_edit(request, found: RoundItem):
 
 
 @require_http_methods(["GET", "POST"])
+@typed_kept_if_discarded(GovernanceAreaForm)
 @view_access(VIEW, lookup=round_area, change=MANAGE)
 def area_edit(request, found: RoundItem):
     return _item_page(

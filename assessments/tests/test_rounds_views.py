@@ -12,6 +12,7 @@ from assessments.rounds import (
     framework_item_version,
     framework_source,
     round_create,
+    round_discard,
     round_open,
     round_rename,
 )
@@ -789,3 +790,42 @@ def test_the_round_list_says_published_once_the_time_has_come(client, last_year,
     }
 
     assert states == {"2010-11": "Publication set", "2009-10": "Published"}
+
+
+def test_a_form_posted_to_a_round_discarded_meanwhile_keeps_what_was_typed(
+    client, new_round, national
+):
+    """The concurrency walk: a timetable saved after another tab discarded the round got the
+    site's 404, and the dates were lost."""
+    colleague = UserFactory(first_name="Ada", last_name="Lovelace")
+    RoleFactory(kind=Role.Kind.NATIONAL, user=colleague)
+    round_discard(round_=new_round, by=colleague)
+    client.force_login(national)
+
+    timetable = client.post(
+        "/rounds/2010-11/timetable/",
+        {
+            "self_assessment_due": "2010-06-30",
+            "factual_accuracy_working_days": "10",
+            "version": "0",
+        },
+    )
+    name = client.post("/rounds/2010-11/name/", {"name": "WCC <2010/11>", "was": "x"})
+
+    assert (timetable.status_code, name.status_code) == (410, 410)
+    assert "Nothing was saved: 2010-11 was discarded" in timetable.text
+    assert "Ada Lovelace discarded the round 2010-11 on " in timetable.text
+    assert "<dt>Self-assessment deadline</dt>" in timetable.text
+    assert ">2010-06-30</dd>" in timetable.text
+    assert ">10</dd>" in timetable.text
+    assert "version" not in timetable.text.split("What you typed")[1].lower()
+    assert escape("WCC <2010/11>") in name.text
+
+
+def test_a_discarded_round_is_a_plain_404_to_others_and_on_reading(client, new_round, national):
+    round_discard(round_=new_round, by=national)
+    client.force_login(sha_staff())
+    assert client.post("/rounds/2010-11/name/", {"name": "x"}).status_code == 404
+    client.force_login(national)
+    assert client.get("/rounds/2010-11/timetable/").status_code == 404
+    assert client.post("/rounds/2099-00/name/", {"name": "x"}).status_code == 404
