@@ -38,7 +38,7 @@ from assessments.models import (
     RegionReview,
     Stage,
 )
-from assessments.services import agreed_rating_adjust, round_change_record
+from assessments.services import agreed_rating_adjust_recorded, round_change_record
 from assessments.standings import figures_changed
 from assessments.text import visible
 
@@ -330,7 +330,8 @@ def comment_answer(
                 if rating.competency_id
                 else f"from {rating.value} to {value}"
             )
-            agreed_rating_adjust(
+            # The history row written, which the board reads with the answer.
+            _rating, locked.rating_change = agreed_rating_adjust_recorded(
                 rating=rating,
                 value=value,
                 reason=text,
@@ -338,10 +339,6 @@ def comment_answer(
                 expected_version=rating.version if expected_version is None else expected_version,
                 source=RatingChange.Source.FACTUAL_ACCURACY,
             )
-            # The history row just written, which the board reads with the answer.
-            locked.rating_change = RatingChange.objects.filter(
-                assessment_id=locked.assessment_id, source=RatingChange.Source.FACTUAL_ACCURACY
-            ).latest("pk")
     locked.response = text
     locked.responded_by = by
     locked.responded_at = timezone.now()

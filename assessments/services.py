@@ -299,6 +299,27 @@ def agreed_rating_adjust(
     rating has moved on, ``ConflictError``. Writes a ``ModerationAdjustment`` and a
     ``RatingChange``.
     """
+    return agreed_rating_adjust_recorded(
+        rating=rating,
+        value=value,
+        reason=reason,
+        by=by,
+        expected_version=expected_version,
+        source=source,
+    )[0]
+
+
+def agreed_rating_adjust_recorded(
+    *,
+    rating: AgreedRating,
+    value: int | str,
+    reason: str,
+    by: AbstractBaseUser,
+    expected_version: int,
+    source: str = RatingChange.Source.MODERATION,
+) -> tuple[AgreedRating, RatingChange]:
+    """``agreed_rating_adjust``, also giving the history row it wrote (an answer to a
+    board's comment links it, for the board to read with the answer)."""
     if source not in _ADJUSTMENT_SOURCES:
         raise ValueError(f"{str(source)!r} is not a source of a change after consensus.")
     stage = Assessment.objects.values_list("stage", flat=True).get(pk=rating.assessment_id)
@@ -355,7 +376,7 @@ def agreed_rating_adjust(
         rating_changed(assessment_id=rating.assessment_id)
     # The caller's copy becomes current only once everything is stored.
     rating.level, rating.light, rating.version = level, light, new_version
-    return rating
+    return rating, history
 
 
 # --- The board's self-assessment and evidence ---------------------------------------------
