@@ -39,6 +39,7 @@ from panels.forms.lookup import PctLookupForm
 from panels.models import SeatType
 from panels.selectors import (
     FormationCounts,
+    FormationPage,
     assessment_history,
     formation_counts,
     formation_index,
@@ -278,20 +279,24 @@ def copy_previous(request, assessment: Assessment):
         expected = checked_version(request)
         typed_back(request, _typed_seats_key(assessment))  # the copy replaces them
     else:
+        page = formation_page(assessment=assessment)
         changes = copy_changes(assessment=assessment)
-        unsaved = _unsaved_choices(request, assessment, changes)
+        unsaved = _unsaved_choices(request, assessment, page, changes)
         # A saved holder goes, or a choice made on the page and not saved yet.
         if unsaved or any(seat.person is not None for seat, _new in changes):
-            return _copy_check(request, assessment, changes, unsaved=unsaved, back=back)
+            return _copy_check(
+                request, assessment, changes, version=page.version, unsaved=unsaved, back=back
+            )
     try:
         result = panel_copy_previous(
             assessment=assessment, by=request.user, expected_version=expected
         )
     except ConflictError as exc:
         messages.error(request, str(exc))
+        version = formation_page(assessment=assessment).version
         changes = copy_changes(assessment=assessment)
         if any(seat.person is not None for seat, _new in changes):
-            return _copy_check(request, assessment, changes, back=back)
+            return _copy_check(request, assessment, changes, version=version, back=back)
     except (TransitionError, ValidationError) as exc:
         for message in refusal_messages(exc):
             messages.error(request, message)
@@ -315,11 +320,12 @@ def _typed_seats_key(assessment: Assessment) -> str:
     return f"seats:{assessment.pk}"
 
 
-def _unsaved_choices(request, assessment: Assessment, changes) -> dict[SeatType, str]:
+def _unsaved_choices(
+    request, assessment: Assessment, page: FormationPage, changes
+) -> dict[SeatType, str]:
     """The seats chosen on the panel's page and not saved, posted with the copy (its button
     belongs to the seats form), that the copy would not keep: the name chosen, by seat.
     They are kept for the check page's "Go back" (the SHA walk lost them there)."""
-    page = formation_page(assessment=assessment)
     copied = {seat.seat_type.number: new for seat, new in changes}
     typed, unsaved = {}, {}
     for seat_type in page.seat_types:
@@ -339,11 +345,12 @@ def _unsaved_choices(request, assessment: Assessment, changes) -> dict[SeatType,
     return unsaved
 
 
-def _copy_check(request, assessment: Assessment, changes, *, unsaved=None, back: str):
+def _copy_check(request, assessment: Assessment, changes, *, version: int, unsaved=None, back: str):
     """The check page naming each seat that copying last year's panel would change: saved
     holders replaced (or the seat left empty), and empty seats filled (the SHA walk: seats 4
     and 5 were filled without being named); and each choice made on the page and not saved
-    that the copy would not keep (``unsaved``), said with its seat."""
+    that the copy would not keep (``unsaved``), said with its seat. ``version``: the
+    panel's, as the changes were read."""
     previous = assessment.round.previous
     unsaved = dict(unsaved or {})
 
@@ -377,7 +384,7 @@ def _copy_check(request, assessment: Assessment, changes, *, unsaved=None, back:
         back=back,
         carry={
             "next": request.POST.get("next", ""),
-            "version": str(formation_page(assessment=assessment).version),
+            "version": str(version),
         },
     )
 
