@@ -515,6 +515,35 @@ def sha_open_counts(*, round_: AssessmentRound) -> dict[int, tuple[int, int]]:
 
 
 @dataclass(frozen=True)
+class NotOpened:
+    """The open PCTs a round has not reached: its SHAs' names with their counts."""
+
+    shas: list[tuple[str, int]]
+
+    @property
+    def pcts(self) -> int:
+        return sum(n for _name, n in self.shas)
+
+    def __bool__(self) -> bool:
+        return bool(self.shas)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} ({n} PCT{pluralize(n)})" for name, n in self.shas)
+
+
+def round_not_opened(*, round_: AssessmentRound) -> NotOpened:
+    """The SHAs with open PCTs that have no assessment in ``round_`` (a round opened for
+    some SHAs only), by name; one query. Publishing then leaves them out of the year."""
+    rows = (
+        pcts_to_open(round_=round_, shas=StrategicHealthAuthority.objects.all())
+        .values_list("sha__name")
+        .annotate(n=Count("pk"))
+        .order_by("sha__name")
+    )
+    return NotOpened(shas=[(name, n) for name, n in rows])
+
+
+@dataclass(frozen=True)
 class OpenPlan:
     """What opening ``round`` for ``shas`` would do: shown on the check page."""
 

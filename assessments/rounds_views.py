@@ -328,6 +328,17 @@ def round_timetable(request, round_: AssessmentRound):
     return render(request, "rounds/timetable.html", {"round": round_, "form": form})
 
 
+def _ints(values) -> list[int]:
+    """The values that are whole numbers (ids in a query string), others left out."""
+    found = []
+    for value in values:
+        try:
+            found.append(int(value))
+        except ValueError:
+            continue
+    return found
+
+
 def _nothing_to_open(round_: AssessmentRound, shas) -> str:
     names = ", ".join(sha.name for sha in shas)
     said = f"Nothing was opened: every open PCT of {names} had already started {round_.slug}."
@@ -343,12 +354,17 @@ def _nothing_to_open(round_: AssessmentRound, shas) -> str:
 @require_http_methods(["GET", "POST"])
 @view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
 def round_open_view(request, round_: AssessmentRound):
-    """Choose the SHAs, check what will happen, then confirm (GOV.UK check answers)."""
+    """Choose the SHAs, check what will happen, then confirm (GOV.UK check answers). The
+    check page's "Change the SHAs" comes back with the SHAs chosen (``?shas=``)."""
+    if round_.published_at is not None:
+        # Said before any choice, rather than refused after the check page (the real-year walk).
+        return render(request, "rounds/open.html", {"round": round_, "closed": True})
     counts = sha_open_counts(round_=round_)
+    chosen = [pk for pk in _ints(request.GET.getlist("shas")) if pk in counts]
     form = OpenRoundForm(
         request.POST or None,
         counts=counts,
-        initial={"shas": [sha_id for sha_id, (waiting, _n) in counts.items() if waiting]},
+        initial={"shas": chosen or [sha_id for sha_id, (waiting, _n) in counts.items() if waiting]},
     )
     if request.method == "POST" and form.is_valid():
         shas = form.cleaned_data["shas"]

@@ -311,8 +311,10 @@ def test_national_sees_regions_to_cross_check_windows_closing_and_rounds_to_publ
     RegionReviewFactory(
         round=round_, sha=west, status=RegionReview.Status.CONFIRMED, factual_accuracy_closes=closes
     )
+    pcts = [PCTFactory(), PCTFactory()]  # every round opened for both: none to open
     later = AssessmentRoundFactory()
-    AssessmentFactory(round=later, stage=Stage.MODERATION)  # open: not a round to open
+    for pct in pcts:
+        AssessmentFactory(round=later, pct=pct, stage=Stage.MODERATION)
     RegionReviewFactory(  # closes in three weeks: not yet
         round=later,
         sha=west,
@@ -320,9 +322,9 @@ def test_national_sees_regions_to_cross_check_windows_closing_and_rounds_to_publ
         factual_accuracy_closes=timezone.now() + datetime.timedelta(days=21),
     )
     ready = AssessmentRoundFactory(slug="2008-09", name="Round 2008-09")
-    for _i in range(2):
-        AssessmentFactory(round=ready, stage=Stage.FACTUAL_ACCURACY)
-    AssessmentFactory(round=round_, stage=Stage.MODERATION)  # 2009-10 is not ready
+    for pct in pcts:
+        AssessmentFactory(round=ready, pct=pct, stage=Stage.FACTUAL_ACCURACY)
+        AssessmentFactory(round=round_, pct=pct, stage=Stage.MODERATION)  # 2009-10: not ready
     client.force_login(national_user())
 
     response = client.get("/")
@@ -385,11 +387,43 @@ def test_national_team_is_asked_to_create_the_first_round_then_to_open_it(client
     }
 
 
+def test_national_is_told_of_a_round_opened_for_some_shas_until_its_publication_time(client):
+    """The real-year walk published one SHA's 9 PCTs as "England", never told of the rest."""
+    opened, other = SHAFactory(), SHAFactory()
+    round_ = AssessmentRoundFactory(slug="2010-11", name="Round 2010-11")
+    AssessmentFactory(round=round_, pct=PCTFactory(sha=opened), stage=Stage.MODERATION)
+    PCTFactory(sha=other)
+    PCTFactory(sha=other)
+    PCTFactory(sha=other, closed_on=TODAY)  # closed: not waiting
+    client.force_login(national_user())
+
+    before = queues(client.get("/"))
+    round_.published_at = timezone.now() + datetime.timedelta(days=3)
+    round_.save()
+    after = queues(client.get("/"))
+
+    assert before == {
+        "to-open": [
+            (
+                "Round 2010-11",
+                "/rounds/2010-11/open/",
+                "open for some SHAs only: 2 PCTs not started. Open it for them before setting "
+                "a publication time, or they are not assessed this year",
+                False,
+            )
+        ]
+    }
+    assert after == {}
+
+
 @pytest.mark.parametrize("n", [1, 3])
 def test_national_queues_query_count(client, django_assert_num_queries, n):
+    pct = PCTFactory()
+    partial = AssessmentRoundFactory(slug="2098-99")  # opened, one PCT not started
+    AssessmentFactory(round=partial, pct=PCTFactory())
     for _i in range(n):
         round_ = AssessmentRoundFactory()
-        AssessmentFactory(round=round_, stage=Stage.FACTUAL_ACCURACY)
+        AssessmentFactory(round=round_, pct=pct, stage=Stage.FACTUAL_ACCURACY)
         RegionReviewFactory(round=round_, status=RegionReview.Status.SIGNED_OFF)
         RegionReviewFactory(
             round=round_, factual_accuracy_closes=timezone.now() + datetime.timedelta(hours=2)
@@ -401,7 +435,8 @@ def test_national_queues_query_count(client, django_assert_num_queries, n):
         response = client.get("/")
 
     assert {q.key: q.count for q in response.context["queues"]} == {
-        "to-open": 1,
+        # The created round, and every opened round: each lacks one of the two PCTs.
+        "to-open": 1 + 1 + n,
         "cross-check": n,
         "closing": n,
         "publish": n,

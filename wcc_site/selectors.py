@@ -17,7 +17,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +39,7 @@ from assessments.models import (
     AssessmentRound,
     FactualAccuracyComment,
     FactualAccuracyConfirmation,
+    PrimaryCareTrust,
     RegionReview,
     Role,
     Stage,
@@ -465,12 +477,35 @@ def national_queues(*, now: datetime.datetime | None = None) -> list[Queue]:
 
 
 def _rounds_to_open() -> list[QueueItem]:
-    """Rounds created but not opened (no PCT started), or on a new installation the first
-    round to create. One query: the rounds are a handful, one a year."""
+    """Rounds created but not opened (no PCT started), rounds opened for some SHAs only
+    and not yet given a publication time (the real-year walk published one SHA's PCTs as
+    "England" unwarned), or on a new installation the first round to create. One query:
+    the rounds are a handful, one a year."""
+    today = timezone.localdate()
+    is_open = Q(closed_on__isnull=True) | Q(closed_on__gt=today)
+    open_pcts = Subquery(
+        PrimaryCareTrust.objects.filter(is_open)
+        .order_by()
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
     rounds = list(
-        AssessmentRound.objects.annotate(pcts=Count("assessments"))
+        AssessmentRound.objects.annotate(
+            pcts=Count("assessments"),
+            open_started=Count(
+                "assessments",
+                filter=Q(assessments__pct__closed_on__isnull=True)
+                | Q(assessments__pct__closed_on__gt=today),
+            ),
+            open_pcts=open_pcts,
+        )
         .order_by("slug")
-        .values_list("slug", "name", "opened_at", "pcts")
+        .values_list(
+            "slug", "name", "opened_at", "published_at", "pcts", "open_started", "open_pcts"
+        )
     )
     if not rounds:
         return [
@@ -481,15 +516,26 @@ def _rounds_to_open() -> list[QueueItem]:
                 "then open it for the SHAs",
             )
         ]
-    return [
-        QueueItem(
-            label=name,
-            url=reverse("rounds:detail", args=[slug]),
-            detail="created, not yet open: check its framework and timetable, then open it",
+    items = []
+    for slug, name, opened_at, published_at, pcts, started, open_total in rounds:
+        if opened_at is None and not pcts:
+            detail = "created, not yet open: check its framework and timetable, then open it"
+        elif published_at is None and pcts and (open_total or 0) > started:
+            waiting = open_total - started
+            detail = (
+                f"open for some SHAs only: {_plural(waiting, 'PCT')} not started. Open it "
+                "for them before setting a publication time, or they are not assessed this year"
+            )
+        else:
+            continue
+        items.append(
+            QueueItem(
+                label=name,
+                url=reverse("rounds:open" if pcts else "rounds:detail", args=[slug]),
+                detail=detail,
+            )
         )
-        for slug, name, opened_at, pcts in rounds
-        if opened_at is None and not pcts
-    ]
+    return items
 
 
 # --- PCT boards ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The rounds pages: who may do what, creating, the timetable, opening, the framework."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -829,3 +830,33 @@ def test_a_discarded_round_is_a_plain_404_to_others_and_on_reading(client, new_r
     client.force_login(national)
     assert client.get("/rounds/2010-11/timetable/").status_code == 404
     assert client.post("/rounds/2099-00/name/", {"name": "x"}).status_code == 404
+
+
+def test_change_the_shas_from_the_check_page_keeps_those_chosen(client, new_round, national):
+    """The real-year walk: Go back re-ticked every SHA, one Continue from opening all."""
+    north, south = SHAFactory(ods_code="Q30"), SHAFactory(ods_code="Q38")
+    PCTFactory(sha=north)
+    PCTFactory(sha=south)
+    client.force_login(national)
+
+    check = client.post("/rounds/2010-11/open/", {"shas": [south.pk], "action": "check"})
+    back = re.search(r'href="([^"]+)" data-test="change-shas"', check.text).group(1)
+    form = client.get(back.replace("&amp;", "&")).context["form"]
+
+    assert back == f"/rounds/2010-11/open/?shas={south.pk}"
+    assert form["shas"].value() == [south.pk]
+    assert client.get("/rounds/2010-11/open/?shas=x&shas=99999").context["form"][
+        "shas"
+    ].value() == sorted([north.pk, south.pk])
+
+
+def test_a_round_with_a_publication_time_says_so_before_any_choice(client, new_round, national):
+    SHAFactory(ods_code="Q30")
+    new_round.published_at = timezone.now() + datetime.timedelta(days=5)
+    new_round.save()
+    client.force_login(national)
+
+    page = client.get("/rounds/2010-11/open/")
+
+    assert "it can no longer be opened for more SHAs" in page.text
+    assert 'data-test="open-form"' not in page.text

@@ -459,3 +459,41 @@ def test_notices_say_so_when_no_round_has_a_publication_time():
     call_command("send_publication_notices", stdout=out)
 
     assert out.getvalue() == "No round has a publication time: no notices to send.\n"
+
+
+def test_a_round_opened_for_some_shas_says_who_is_left_out_before_the_time_is_set(
+    client, ready_round
+):
+    """The real-year walk: 9 PCTs of one SHA were published as England, unwarned."""
+    left = SHAFactory(name="North East")
+    PCTFactory(sha=left)
+    PCTFactory(sha=left)
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    when = timezone.localtime(timezone.now() + datetime.timedelta(days=2))
+
+    page = client.get("/reports/publication/2009-10/")
+    check = client.post(
+        "/reports/publication/2009-10/", {"published_at": when.strftime("%Y-%m-%dT%H:%M")}
+    )
+
+    assert "2 PCTs of England are not in this round" in page.text
+    assert "2009-10 has not been opened for: North East (2 PCTs)." in page.text
+    assert 'href="/rounds/2009-10/open/"' in page.text
+    assert (
+        "The round can no longer be opened for more SHAs: 2 PCTs not in it (North East "
+        "(2 PCTs)) will not be assessed this year, and the published figures for England "
+        "will count only the PCTs assessed."
+    ) in check.context["happens"]
+
+
+def test_a_round_opened_everywhere_has_no_such_warning(client, ready_round):
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    when = timezone.localtime(timezone.now() + datetime.timedelta(days=2))
+
+    page = client.get("/reports/publication/2009-10/")
+    check = client.post(
+        "/reports/publication/2009-10/", {"published_at": when.strftime("%Y-%m-%dT%H:%M")}
+    )
+
+    assert 'data-test="not-opened"' not in page.text
+    assert not any("no longer be opened" in line for line in check.context["happens"])

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -30,6 +31,7 @@ from assessments.publication import (
     withdrawal_pct_count,
 )
 from assessments.regions import region_confirm, region_send_back
+from assessments.rounds import round_not_opened
 from assessments.text import visible
 from reports.forms import PublicationForm, WithdrawForm
 
@@ -301,6 +303,7 @@ def _publication_page(request, round_: AssessmentRound, *, form=None, withdraw_f
             "form": withdraw_form if published else form,
             "reviews": region_windows(round_),
             "held_back": held_back,
+            "not_opened": None if published else round_not_opened(round_=round_),
             "withdrawals": [
                 (change, _as_written(change.old_value))
                 for change in RoundChange.objects.filter(
@@ -324,6 +327,19 @@ def _stored_time(round_: AssessmentRound) -> str:
     """The stored publication time as the check page carries it, to be compared when it is
     confirmed: a colleague's change in between is not replaced unseen."""
     return round_.published_at.isoformat() if round_.published_at else ""
+
+
+def _not_opened_said(round_: AssessmentRound) -> list[str]:
+    """The check page's line for a round opened for some SHAs only (the real-year walk
+    published 9 PCTs of one SHA as "England", with no word of the other 143)."""
+    missing = round_not_opened(round_=round_)
+    if not missing:
+        return []
+    return [
+        f"The round can no longer be opened for more SHAs: {missing.pcts} "
+        f"PCT{pluralize(missing.pcts)} not in it ({missing}) will not be assessed this year, "
+        "and the published figures for England will count only the PCTs assessed."
+    ]
 
 
 def _back_with(round_: AssessmentRound, **typed) -> str:
@@ -377,6 +393,7 @@ def publication(request, round_: AssessmentRound):
                     "summaries, PCT pages and each board's final report.",
                     "Once that time has passed, publication is final: the time can no "
                     "longer be moved; only Withdraw publication takes the results offline.",
+                    *_not_opened_said(round_),
                 ],
                 told="Nobody now. After the publication time, send_publication_notices "
                 "e-mails each PCT board once with its links.",
