@@ -227,3 +227,56 @@ def test_cache_from_url_unknown_scheme_is_refused_without_echoing_a_password():
 
 def test_default_cache_is_local_memory():
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_smtp_and_file_mail_settings_come_from_the_environment(tmp_path):
+    """The walks could not point the file backend at a folder, nor SMTP at a server with a
+    login: none of these were read."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "wcc_site.settings",
+        "DEBUG": "1",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path),
+        "EMAIL_HOST": "smtp.example.org",
+        "EMAIL_PORT": "587",
+        "EMAIL_HOST_USER": "wcc",
+        "EMAIL_HOST_PASSWORD": "secret",
+        "EMAIL_USE_TLS": "yes",
+    }
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "from django.core.mail import send_mail; "
+        "print(s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL); "
+        "send_mail('Hello', 'Body', None, ['a@example.org'])"
+    )
+
+    result = run_python("-c", script, env=env)
+
+    assert result.stdout.strip() == "smtp.example.org 587 wcc True False"
+    assert [p.suffix for p in tmp_path.iterdir()] == [".log"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"},
+            "The file e-mail backend needs EMAIL_FILE_PATH: the folder to write to.",
+        ),
+        (
+            {"EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"},
+            "Set EMAIL_USE_TLS (STARTTLS, port 587) or EMAIL_USE_SSL (465), not both.",
+        ),
+    ],
+)
+def test_mail_settings_that_cannot_work_are_refused_at_start(env, message):
+    result = run_python(
+        "-c",
+        "import django; django.setup()",
+        env={"DJANGO_SETTINGS_MODULE": "wcc_site.settings", "DEBUG": "1", **env},
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"django.core.exceptions.ImproperlyConfigured: {message}"
+    )
