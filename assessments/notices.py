@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from assessments.factual_accuracy import unanswered_comments
 from assessments.mail import Message, mail_enqueue
-from assessments.models import Assessment, RegionReview, Role, Stage
+from assessments.models import Assessment, FactualAccuracyComment, RegionReview, Role, Stage
 
 
 def _absolute(path: str) -> str:
@@ -46,6 +46,11 @@ def _board_messages(template: str, review: RegionReview, assessments) -> list[Me
         .filter(assessment__in=list(by_pct.values()))
         .values_list("assessment__pct_id", flat=True)
     )
+    commented = Counter(
+        FactualAccuracyComment.objects.filter(assessment__in=list(by_pct.values())).values_list(
+            "assessment__pct_id", flat=True
+        )
+    )
     messages = []
     for role in roles:
         if not role.user.email:
@@ -61,6 +66,7 @@ def _board_messages(template: str, review: RegionReview, assessments) -> list[Me
             if review.factual_accuracy_closes
             else None,
             "unanswered": unanswered[role.pct_id],
+            "commented": commented[role.pct_id],
             "results_url": _absolute(reverse("reports:pct_page", args=[ods, slug])),
             "pdf_url": _absolute(reverse("reports:pct_pdf", args=[ods, slug])),
         }

@@ -120,8 +120,15 @@ def test_the_daily_run_tells_boards_once_when_their_window_has_closed(
     assert "window closed" not in again
     assert sorted(m.to for m in mailoutbox) == [[b.email] for b in boards]
     by_board = {m.to[0]: m.body for m in mailoutbox}
-    assert "Every comment you made has been answered." in by_board[boards[0].email]
+    # The walk of year two: all 152 boards read "Every comment you made has been answered",
+    # and a link to the draft that is hidden from them until publication.
+    assert "Every comment" not in by_board[boards[0].email]
+    assert (
+        "Your results will be published with everyone else's at the publication time. Until "
+        "then your draft is no longer shown; from then on your results and your report are at:"
+    ) in " ".join(by_board[boards[0].email].split())
     assert "1 of your comments is still waiting" in by_board[boards[1].email]
+    assert "(you can read them until your results are published)" in by_board[boards[1].email]
     assert RegionReview.objects.get(pk=review.pk).closed_notice_sent_at is not None
 
 
@@ -140,3 +147,23 @@ def test_windows_of_a_round_already_announced_are_left_alone(
 
     assert mailoutbox == []
     assert "window closed" not in output
+
+
+def test_a_board_whose_comments_were_all_answered_is_told_so_when_its_window_closes(
+    region, mailoutbox, django_capture_on_commit_callbacks
+):
+    round_, sha, assessments, boards, _staff = region
+    signed_off(region)
+    with django_capture_on_commit_callbacks(execute=True):
+        review = region_confirm(round_=round_, sha=sha, by=UserFactory())
+    FactualAccuracyCommentFactory(
+        assessment=assessments[0], raised_by=boards[0], response="Corrected."
+    )
+    mailoutbox.clear()
+
+    with time_machine.travel(review.factual_accuracy_closes + timedelta(hours=1), tick=False):
+        run(django_capture_on_commit_callbacks)
+
+    body = " ".join({m.to[0]: m.body for m in mailoutbox}[boards[0].email].split())
+    assert "Every comment you made has been answered. Your results will be published" in body
+    assert "from then on your results, the answers and your report are at:" in body
