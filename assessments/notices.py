@@ -102,6 +102,7 @@ def sent_back_notices(*, review: RegionReview) -> int:
                 "round": review.round,
                 "sha": review.sha,
                 "user": role.user,
+                "today": timezone.localdate(),
                 "moderation_url": url,
             },
             role.user.email,

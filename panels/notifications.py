@@ -18,6 +18,7 @@ import logging
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.mail import Message, mail_enqueue
 from assessments.models import Assessment
@@ -61,6 +62,8 @@ def _context(seat: Seat, assessment: Assessment) -> dict:
         "pct": assessment.pct,
         "round": assessment.round,
         "deadline": assessment.round.scoring_due,
+        "consensus_due": assessment.round.consensus_due,
+        "today": timezone.localdate(),
         "score_url": _panel_url("panels:score", assessment),
         "panel_url": _panel_url("panels:panel_detail", assessment),
         "consensus_url": _panel_url("panels:consensus", assessment),

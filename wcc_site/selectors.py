@@ -435,6 +435,8 @@ def national_queues(*, now: datetime.datetime | None = None) -> list[Queue]:
                 if review.signed_off_at
                 else ""
             ),
+            due=review.round.cross_check_due,
+            overdue=_is_overdue(review.round.cross_check_due),
         )
         for review in RegionReview.objects.filter(status=RegionReview.Status.SIGNED_OFF)
         .select_related("round", "sha")

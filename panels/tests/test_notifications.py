@@ -39,7 +39,12 @@ def test_notify_scoring_opened_writes_to_every_seat_holder(
     first = mailoutbox[0]
     assert first.subject == (f"Scoring is open: Assessed PCT ({ods}), {region.round.name}")
     assert "Dear Ann Chair," in first.body
-    assert "by Friday 27 November 2009" in first.body
+    # The demo's dates are past: the e-mail says so (the year-two walk: members were asked
+    # to score "by" a date already gone).
+    assert (
+        "as soon as you can: the round's scoring deadline, Friday 27 November 2009, has passed."
+        in " ".join(first.body.split())
+    )
     assert f"https://wcc.example.nhs.uk/panels/{region.round.slug}/{ods}/score/" in first.body
     assert "seat 1: Local SHA director (chair) (you chair the panel)" in first.body
     assert "(you chair the panel)" not in mailoutbox[1].body
@@ -100,3 +105,30 @@ def test_notify_all_submitted_writes_to_the_chair_only(
         f"All members have submitted: Assessed PCT ({region.pct.ods_code}), {region.round.name}"
     )
     assert f"/panels/{region.round.slug}/{region.pct.ods_code}/consensus/" in mailoutbox[0].body
+
+
+def test_scoring_opened_before_the_deadline_gives_it(
+    region, mailoutbox, django_capture_on_commit_callbacks
+):
+    due = timezone.localdate() + datetime.timedelta(days=10)
+    region.round.scoring_due = due
+    region.round.save(update_fields=["scoring_due"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_scoring_opened(assessment=region.assessment)
+
+    assert f"at hand, by {due:%A %-d %B %Y}." in " ".join(mailoutbox[0].body.split())
+    assert "World Class Commissioning assurance panel" not in mailoutbox[0].body
+
+
+def test_the_chair_is_given_the_consensus_deadline(
+    region, mailoutbox, django_capture_on_commit_callbacks
+):
+    due = timezone.localdate() + datetime.timedelta(days=7)
+    region.round.consensus_due = due
+    region.round.save(update_fields=["consensus_due"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_all_submitted(assessment=region.assessment)
+
+    assert f"and close consensus (by {due:%A %-d %B %Y}):" in " ".join(mailoutbox[0].body.split())
