@@ -549,6 +549,35 @@ def test_a_held_back_boards_draft_after_publication_shows_its_own_points_and_tot
     assert "To be published" not in cover
 
 
+def test_a_draft_with_a_comment_before_publication_is_not_said_held_back(confirmed_north_east):
+    """The year-two walk: while the window ran and no time was set, the draft's cover said
+    "Held back from publication", where the page gives the rule (unanswered at the time)."""
+    from reports.pct_report import pct_report
+    from reports.pdf import render_pct_html
+
+    assessment = Assessment.objects.select_related(
+        "round__framework", "round__previous", "pct__sha"
+    ).get(pct__ods_code="5ND", round__slug="2009-10")
+    FactualAccuracyComment.objects.create(
+        assessment=assessment,
+        rating=rating("5ND", "2009-10", 1),
+        comment="Wrong.",
+        raised_by=demo_user("board.5nd"),
+    )
+    unset = render_pct_html(pct_report(assessment=assessment))
+    when = timezone.now() + datetime.timedelta(days=9)
+    AssessmentRound.objects.filter(slug="2009-10").update(published_at=when)
+    assessment.round.refresh_from_db()
+    set_ = render_pct_html(pct_report(assessment=assessment))
+
+    assert "Held back" not in unset + set_
+    assert "Publication date not set; a factual-accuracy comment awaits an answer" in unset
+    assert (
+        f"To be published {timezone.localtime(when):%-d %B %Y}, unless a factual-accuracy "
+        "comment is still unanswered then"
+    ) in set_
+
+
 def test_answer_that_releases_a_held_back_pct_is_saved_when_the_mail_server_fails(
     client,
     confirmed_north_east,
