@@ -1212,14 +1212,20 @@ def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float]
 
     columns = competency_columns(round_)
     figures = cross_check_figures(round_=round_, columns=columns)
-    moves = pd.DataFrame(
-        list(
-            ModerationAdjustment.objects.filter(rating__assessment__round=round_).values_list(
-                "rating__assessment__pct__sha__ods_code", "old_value", "new_value"
-            )
-        ),
-        columns=["sha", "old", "new"],
-    )
+    # Each rating's net move: the value before its first adjustment against its value after
+    # the last, so that a rating adjusted three times counts once (the scale walk read
+    # "2 up, 1 down" for one rating moved up twice and down once), and one moved back to
+    # where it was not at all, as the moderation page counts adjusted ratings.
+    net: dict[int, list[str]] = {}
+    for rating_id, sha_code, old, new in (
+        ModerationAdjustment.objects.filter(rating__assessment__round=round_)
+        .order_by("pk")
+        .values_list(
+            "rating_id", "rating__assessment__pct__sha__ods_code", "old_value", "new_value"
+        )
+    ):
+        net.setdefault(rating_id, [sha_code, old, new])[2] = new
+    moves = pd.DataFrame(list(net.values()), columns=["sha", "old", "new"])
     reviews = {r.sha_id: r for r in RegionReview.objects.filter(round=round_)}
     stages: dict[str, dict[int, int]] = {}
     for row in (
@@ -1233,14 +1239,16 @@ def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float]
     rows = []
     for sha in StrategicHealthAuthority.objects.order_by("name"):
         mine = moves[moves["sha"] == sha.ods_code]
-        up = sum(_rank(new) > _rank(old) for old, new in zip(mine["old"], mine["new"], strict=True))
+        pairs = list(zip(mine["old"], mine["new"], strict=True))
+        up = sum(_rank(new) > _rank(old) for old, new in pairs)
+        down = sum(_rank(new) < _rank(old) for old, new in pairs)
         rows.append(
             ShaRow(
                 sha,
                 figures.means.get(sha.ods_code, no_means),
                 reviews.get(sha.pk),
                 up,
-                len(mine) - up,
+                down,
                 figures.pcts.get(sha.ods_code, 0),
                 figures.flags.get(sha.ods_code, no_flags),
                 stages.get(sha.ods_code, {}),

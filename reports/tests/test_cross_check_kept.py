@@ -71,6 +71,28 @@ def test_kept_page_shows_an_adjustment_in_means_and_flags_on_the_next_request(
     assert (after.moved_up, after.moved_down) == (1, 1)
 
 
+def test_moderation_counts_each_rating_once_by_its_net_move(national, world):
+    """The scale walk: one rating adjusted red → green → amber → green read "2 up, 1 down"
+    where the moderation page said one rating adjusted."""
+    sha = SHAFactory()
+    assessments = [add_pct(world, sha, lights=("red", "red", "amber")) for _n in range(2)]
+    staff = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user
+    strategy = AgreedRating.objects.get(assessment=assessments[0], area__code="strategy")
+    for version, value in enumerate(("green", "amber", "green"), start=1):
+        agreed_rating_adjust(
+            rating=strategy, value=value, reason="Evidence.", by=staff, expected_version=version
+        )
+    back = AgreedRating.objects.get(assessment=assessments[1], competency__number=1)
+    for version, value in enumerate((back.level + 1, back.level), start=1):  # and back again
+        agreed_rating_adjust(
+            rating=back, value=value, reason="Evidence.", by=staff, expected_version=version
+        )
+
+    row = page(national, world)[sha.ods_code]
+
+    assert (row.moved_up, row.moved_down) == (1, 0)
+
+
 def test_kept_page_shows_a_members_scores_saved_again_on_the_next_request(national, world):
     sha = SHAFactory()
     panel = PanelFactory(assessment=add_pct(world, sha, stage=Stage.SCORING))
