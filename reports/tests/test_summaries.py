@@ -264,6 +264,8 @@ def test_england_page_shows_counted_pcts_charts_and_tables(client, constructed):
     assert response.context["summary"].pcts == 4
     assert "4 PCTs counted" in html
     assert "1 PCT with ratings still incomplete is left out" in html
+    # Published: every PCT has its ratings (the scale walk asked for PCTs with none yet).
+    assert "has not agreed any rating yet" not in html
     assert html.count('<svg role="img"') == 5  # two competencies, three governance areas
     assert "<desc>Level 1: England 25%; Level 2: England 50%;" in html
     assert REGION.format(round_.slug, "XAA") in html
@@ -480,3 +482,15 @@ def test_signed_figures_round_the_same_way_with_their_sign():
     from reports.numbers import signed
 
     assert (signed(0.125, 2), signed(-0.125, 2), signed(1.25, 1)) == ("+0.13", "-0.13", "+1.3")
+
+
+@pytest.mark.django_db
+def test_before_publication_the_summary_says_pcts_without_ratings_are_not_counted(client):
+    round_ = make_round(published=False)
+    sha = SHAFactory()
+    rate(round_, PCTFactory(sha=sha), (2, 2), ("green", "amber", "red"))
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    html = client.get(ENGLAND.format(round_.slug)).content.decode()
+
+    assert "PCTs whose panel has not agreed any rating yet are not counted either." in html
