@@ -58,6 +58,8 @@ def test_pct_page_shows_each_agreed_sub_indicator_under_its_area(client, demo):
         row = page.split(f'data-test="item-{rating.sub_indicator.code}"')[1].split("</tr>")[0]
         assert f'<span class="light-{rating.light}">{rating.light.capitalize()}</span>' in row
         assert rating.rationale in row
+        # The year-two walk: the "Last year" cell was blank, where competency 11's says why.
+        assert '<td data-label="Last year"><span class="wcc-muted">not compared' in row
     self_rated = SelfAssessmentRating.objects.get(
         self_assessment__assessment__pct__ods_code="5ND",
         self_assessment__assessment__round__slug="2009-10",
