@@ -82,6 +82,10 @@ def test_before_publication_the_change_compares_ranks_among_the_same_pcts(client
     page = client.get(URL.format("2009-10"))
     assert "last year's ranks are counted among the PCTs ranked so far" in page.text
     assert "counted among the PCTs ranked so far" not in client.get(URL.format("2008-09")).text
+    # The year-two walk: "(+4)" beside a Total up 6 (competency 11, new) was explained only
+    # in the folded "How the ranking works".
+    assert 'data-test="change-note">Change: places gained' in page.text
+    assert 'data-test="change-note"' not in client.get(URL.format("2008-09")).text
     now = page.context["rows"]
     last = {r["ods_code"]: r for r in client.get(URL.format("2008-09")).context["rows"]}
     ranked = [r for r in now if r["rank"] is not None]
