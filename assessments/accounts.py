@@ -204,7 +204,19 @@ def _history(*, user, action: str, by) -> None:
     row.save()
 
 
-def _send_invitation(*, user, by, again: bool) -> Invitation:
+@dataclass(frozen=True)
+class Purpose:
+    """What an invitation is for, said in its e-mail (the real-year walk: every invitation
+    read the same, naming neither the role nor the organisation): ``role``, "the board of
+    Berkshire East"; ``does``, what its pages are for; ``waiting``, lines for work already
+    waiting (a self-assessment open, with its deadline and address)."""
+
+    role: str = ""
+    does: str = ""
+    waiting: tuple[str, ...] = ()
+
+
+def _send_invitation(*, user, by, again: bool, purpose: Purpose | None = None) -> Invitation:
     link = invitation_link(user)
     context = {
         "user": user,
@@ -213,6 +225,7 @@ def _send_invitation(*, user, by, again: bool) -> Invitation:
         "by": by,
         "again": again,
         "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        "purpose": purpose or Purpose(),
     }
     subject = render_to_string("email/invitation_subject.txt", context).strip()
     body = render_to_string("email/invitation.txt", context)
@@ -228,8 +241,10 @@ def account_invite(
     first_name: str = "",
     last_name: str = "",
     by: AbstractBaseUser | None,
+    purpose: Purpose | None = None,
 ) -> Invitation:
-    """Create an account without a usable password and e-mail its owner a set-password link.
+    """Create an account without a usable password and e-mail its owner a set-password link
+    (saying what it is for: ``purpose``).
 
     Refused (``ValidationError`` keyed by ``username`` or ``email``) when the username is
     taken (in any case), the e-mail address is invalid or already used by another account.
@@ -261,11 +276,13 @@ def account_invite(
     user.full_clean()
     user.save()
     _history(user=user, action=AccountChange.Action.INVITED, by=by)
-    return _send_invitation(user=user, by=by, again=False)
+    return _send_invitation(user=user, by=by, again=False, purpose=purpose)
 
 
 @transaction.atomic
-def account_reinvite(*, user: AbstractBaseUser, by: AbstractBaseUser | None) -> Invitation:
+def account_reinvite(
+    *, user: AbstractBaseUser, by: AbstractBaseUser | None, purpose: Purpose | None = None
+) -> Invitation:
     """Send a fresh set-password link to an account whose password was never set.
 
     Refused when the account already has a password (its owner uses "Forgotten your
@@ -279,7 +296,7 @@ def account_reinvite(*, user: AbstractBaseUser, by: AbstractBaseUser | None) -> 
     if not user.is_active:
         raise ValidationError(f"The account {user.get_username()} is deactivated.")
     _history(user=user, action=AccountChange.Action.REINVITED, by=by)
-    return _send_invitation(user=user, by=by, again=True)
+    return _send_invitation(user=user, by=by, again=True, purpose=purpose)
 
 
 @transaction.atomic

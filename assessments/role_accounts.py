@@ -27,8 +27,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from assessments.accounts import (
+    Purpose,
     account_invite,
     account_reinvite,
     email_in_use,
@@ -40,9 +42,11 @@ from assessments.accounts import (
 from assessments.mail import mail_enqueue
 from assessments.models import (
     AccountChange,
+    Assessment,
     PrimaryCareTrust,
     Role,
     RoleChange,
+    Stage,
     StrategicHealthAuthority,
 )
 from assessments.separation import board_conflict_finders
@@ -132,8 +136,42 @@ class RoleAccess:
     link_sent: bool
 
 
+def waiting_for(scope: RoleScope) -> tuple[str, ...]:
+    """Work already waiting for a new member of ``scope``, said in their e-mail: for a
+    board, each round's self-assessment open for its PCT, with its deadline and address
+    (the real-year walk: a board invited after the round opened was told nothing of it)."""
+    if scope.pct is None:
+        return ()
+    lines = []
+    for assessment in Assessment.objects.filter(
+        pct=scope.pct, stage=Stage.SELF_ASSESSMENT
+    ).select_related("round"):
+        round_ = assessment.round
+        due = (
+            f", due {round_.self_assessment_due:%A %-d %B %Y}" if round_.self_assessment_due else ""
+        )
+        url = settings.SITE_URL.rstrip("/") + reverse(
+            "assessments:self_assessment", args=[round_.slug, scope.pct.ods_code]
+        )
+        lines.append(
+            f"{scope.pct.name}'s self-assessment for {round_.name} is open{due}. Once your "
+            f"password is set, it is at:\n{url}"
+        )
+    return tuple(lines)
+
+
+def purpose_of(scope: RoleScope) -> Purpose:
+    return Purpose(role=scope.group, does=scope.does, waiting=waiting_for(scope))
+
+
 def _tell_of_access(*, user, scope: RoleScope, by) -> None:
-    context = {"user": user, "scope": scope, "by": by, "site_url": settings.SITE_URL}
+    context = {
+        "user": user,
+        "scope": scope,
+        "by": by,
+        "site_url": settings.SITE_URL,
+        "waiting": waiting_for(scope),
+    }
     subject = render_to_string("email/role_access_subject.txt", context).strip()
     body = render_to_string("email/role_access.txt", context)
     mail_enqueue(messages=[(subject, body, None, [user.email])])
@@ -244,6 +282,7 @@ def role_invite(
             first_name=first_name,
             last_name=last_name,
             by=by,
+            purpose=purpose_of(scope),
         )
         role_grant(user=invitation.user, kind=scope.kind, sha=scope.sha, pct=pct, by=by)
         return RoleAccess(user=invitation.user, made=True, link_sent=True)
@@ -268,7 +307,7 @@ def role_invite(
     if user.has_usable_password():
         _tell_of_access(user=user, scope=scope, by=by)
         return RoleAccess(user=user, made=False, link_sent=False)
-    account_reinvite(user=user, by=by)  # they never set a password: a fresh link
+    account_reinvite(user=user, by=by, purpose=purpose_of(scope))  # never set a password
     return RoleAccess(user=user, made=False, link_sent=True)
 
 

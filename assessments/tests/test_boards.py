@@ -12,10 +12,17 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from assessments.models import AccountChange, Role, RoleChange
+from assessments.models import AccountChange, Role, RoleChange, Stage
 from assessments.role_accounts import RoleScope, role_invite, role_remove
 from assessments.selectors import user_scope
-from tests.factories import PCTFactory, RoleFactory, SHAFactory, UserFactory
+from tests.factories import (
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    PCTFactory,
+    RoleFactory,
+    SHAFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +76,40 @@ def test_inviting_someone_new_makes_an_account_with_the_board_role_and_mails_the
     assert list(AccountChange.objects.values_list("user", "action")) == [(user.pk, "invited")]
     assert [m.to for m in mail.outbox] == [["dana@example.nhs.uk"]]
     assert "https://wcc.example.org/accounts/reset/" in mail.outbox[0].body
+
+
+def test_an_invitation_says_what_it_is_for_and_the_self_assessment_waiting(
+    django_capture_on_commit_callbacks, world, settings
+):
+    """The real-year walk: every invitation read the same, naming neither the role nor the
+    PCT, and a board invited after the round opened was told nothing of its
+    self-assessment."""
+    settings.SITE_URL = "https://wcc.example.org"
+    due = datetime.date(2010, 12, 14)
+    round_ = AssessmentRoundFactory(slug="2010-11", name="WCC 2010/11", self_assessment_due=due)
+    AssessmentFactory(round=round_, pct=world["pct_a2"], stage=Stage.SELF_ASSESSMENT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(world["pct_a2"], world["staff_a"])
+        role_invite(
+            scope=RoleScope.staff(world["alpha"]),
+            full_name="Sam Okafor",
+            email="sam@example.nhs.uk",
+            by=world["national"],
+        )
+
+    board, staff = (" ".join(m.body.split()) for m in mail.outbox)
+    assert (
+        "You are one of the board of Another Alpha PCT: you will work on its self-assessment, "
+        "its factual-accuracy check and its rating reports."
+    ) in board
+    assert (
+        "Another Alpha PCT's self-assessment for WCC 2010/11 is open, due Tuesday 14 December "
+        "2010. Once your password is set, it is at: "
+        "https://wcc.example.org/assessments/2010-11/5AB/self-assessment/"
+    ) in board
+    assert "You are one of the staff of SHA Alpha: you will work on its panel formation" in staff
+    assert "self-assessment for" not in staff
 
 
 def test_an_existing_account_is_given_the_role_and_told_not_duplicated(

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from assessments.accounts import (
     Invitation,
+    Purpose,
     account_deactivate,
     account_invite,
     account_reactivate,
@@ -38,6 +39,13 @@ __all__ = [
     "person_update",
     "username_for",
 ]
+
+# What a panel member's invitation says the account is for.
+PANEL_MEMBER = Purpose(
+    role="the members of the assurance review panels",
+    does="the panels you sit on: scoring each PCT on your own, and the panel's consensus if "
+    "you chair it",
+)
 
 
 def external_organisation_create(*, name: str, sector: str, country: str) -> ExternalOrganisation:
@@ -220,7 +228,7 @@ def person_invite(
         raise ValidationError(f"{person.full_name} is deactivated: reactivate them first.")
     account = email_in_use(person.email) if person.user_id is None and person.email else None
     if person.user_id is not None:
-        invitation = account_reinvite(user=person.user, by=by)
+        invitation = account_reinvite(user=person.user, by=by, purpose=PANEL_MEMBER)
         note = "Sent a new link to set a password."
     elif account is not None:
         # Their address already has an account (a board member's, say): it becomes theirs
@@ -238,7 +246,7 @@ def person_invite(
         if account.has_usable_password():
             invitation = Invitation(user=account, link="")
         else:
-            invitation = account_reinvite(user=account, by=by)
+            invitation = account_reinvite(user=account, by=by, purpose=PANEL_MEMBER)
         note = f"Linked to the existing account {account.get_username()}."
     else:
         if not person.email:
@@ -252,6 +260,7 @@ def person_invite(
             first_name=first_name,
             last_name=last_name,
             by=by,
+            purpose=PANEL_MEMBER,
         )
         person.user = invitation.user
         person.save(update_fields=["user"])

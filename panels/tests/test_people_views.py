@@ -327,6 +327,10 @@ def test_person_invite_makes_the_account_and_mails_a_link_that_works(
     assert ann.user.has_usable_password() is False
     assert response.context["row"].status == "Invited"
     assert [m.to for m in mail.outbox] == [["ann@example.nhs.uk"]]
+    assert (
+        "You are one of the members of the assurance review panels: you will work on the "
+        "panels you sit on"
+    ) in " ".join(mail.outbox[0].body.split())
     assert list(ann.changes.values_list("action", flat=True)) == ["invited"]
     assert list(AccountChange.objects.values_list("action", "changed_by")) == [
         ("invited", world["staff_a"].pk)

@@ -21,6 +21,7 @@ from django.db import transaction
 from assessments.accounts import account_invite, email_in_use, name_parts, role_grant
 from assessments.mail import mail_sent_at_once
 from assessments.models import PrimaryCareTrust, Role, StrategicHealthAuthority
+from assessments.role_accounts import RoleScope, purpose_of
 from assessments.text import has_controls
 from panels.models import ExternalOrganisation, JobRole
 from panels.services.people import person_create, person_invite
@@ -158,6 +159,7 @@ class Command(BaseCommand):
             first_name=first_name,
             last_name=last_name,
             by=None,
+            purpose=purpose_of(RoleScope(kind, sha=sha, pct=pct)),
         )
         role_grant(user=invitation.user, kind=kind, sha=sha, pct=pct, by=None)
         return invitation
