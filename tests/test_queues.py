@@ -72,10 +72,10 @@ def sha_work(sha, round_, n: int) -> None:
             seat_type=SeatTypeFactory(number=1),
             person=None,
         )
-    other_round = AssessmentRoundFactory()
+    other_round = AssessmentRoundFactory(opened_at=timezone.now())
     for _i in range(n):
         RegionReviewFactory(round=other_round, sha=sha, status=RegionReview.Status.SENT_BACK)
-        other_round = AssessmentRoundFactory()
+        other_round = AssessmentRoundFactory(opened_at=timezone.now())
 
 
 def test_sha_staff_see_each_kind_of_waiting_work_with_links(client):
@@ -198,13 +198,41 @@ def test_nothing_waiting_says_so(client):
     )
 
 
+def test_sha_staff_are_asked_for_board_accounts_while_a_created_round_waits_to_open(client):
+    """The real-year walk: between the round's creation and its opening the SHA's home said
+    "Nothing is waiting for you", though its opening e-mails only boards with an account."""
+    sha = SHAFactory(name="South Central", ods_code="Q38")
+    PCTFactory(sha=sha)
+    PCTFactory(sha=sha)
+    PCTFactory(sha=sha, closed_on=TODAY)  # closed: no board to give an account
+    RoleFactory(kind=Role.Kind.PCT_BOARD, pct=PCTFactory(sha=sha))  # has one
+    PCTFactory(sha=SHAFactory())  # another region's
+    round_ = AssessmentRoundFactory(slug="2010-11", name="Round 2010-11")
+    client.force_login(staff_of(sha))
+
+    waiting = queues(client.get("/"))
+    AssessmentFactory(round=round_, pct=PCTFactory(sha=sha))  # opened
+    opened = queues(client.get("/"))
+
+    assert waiting["before-opening"] == [
+        (
+            "South Central: 2 PCTs with no board account",
+            "/boards/?without=on&sha=Q38",
+            "Round 2010-11 is not open yet: its opening e-mails each PCT's board members, so "
+            "give these boards an account first",
+            False,
+        )
+    ]
+    assert "before-opening" not in opened
+
+
 @pytest.mark.parametrize("n", [1, 3])
 def test_sha_staff_queues_query_count(client, django_assert_num_queries, n):
     sha = SHAFactory()
     sha_work(sha, AssessmentRoundFactory(), n)
     client.force_login(staff_of(sha))
 
-    with django_assert_num_queries(10):  # 5 + five SHA staff queues
+    with django_assert_num_queries(11):  # 5 + six SHA staff queues
         response = client.get("/")
 
     counts = {queue.key: queue.count for queue in response.context["queues"]}

@@ -164,9 +164,9 @@ def _comment_item(comment: FactualAccuracyComment) -> QueueItem:
 
 def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
     """Comments to answer, PCTs to moderate, panels to form, boards to give an account (at
-    self-assessment with nobody to act for them) and regions sent back, for the staff of
-    these SHAs: the first ``LIST_LIMIT`` of each round and region, the whole count, and
-    links to the rest. Five queries."""
+    self-assessment with nobody to act for them, or before a created round opens) and
+    regions sent back, for the staff of these SHAs: the first ``LIST_LIMIT`` of each round
+    and region, the whole count, and links to the rest. Six queries."""
     sha_ids = list(sha_ids)
     comment_rows = list(
         first_of_each(
@@ -295,6 +295,36 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
         more_url=lambda a: reverse("boards:list") + f"?without=on&sha={a.pct.sha.ods_code}",
     )
 
+    # Before a round opens: the region's open PCTs that nobody can act for, whose boards
+    # its opening e-mail would miss (the real-year walk: the SHA's home said nothing to do
+    # until the round had opened). One row per region, while a created round waits.
+    today = timezone.localdate()
+    waiting_round = AssessmentRound.objects.filter(
+        opened_at__isnull=True, published_at__isnull=True
+    ).filter(~Exists(Assessment.objects.filter(round=OuterRef("pk"))))
+    before_opening = [
+        QueueItem(
+            label=f"{row['sha__name']}: {_plural(row['n'], 'PCT')} with no board account",
+            url=reverse("boards:list") + f"?without=on&sha={row['sha__ods_code']}",
+            detail=f"{row['round_name']} is not open yet: its opening e-mails each PCT's "
+            "board members, so give these boards an account first",
+        )
+        for row in PrimaryCareTrust.objects.filter(sha_id__in=sha_ids)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))
+        .filter(
+            ~Exists(
+                Role.objects.filter(
+                    kind=Role.Kind.PCT_BOARD, pct=OuterRef("pk"), user__is_active=True
+                )
+            )
+        )
+        .annotate(round_name=Subquery(waiting_round.order_by("slug").values("name")[:1]))
+        .filter(round_name__isnull=False)
+        .values("sha__name", "sha__ods_code", "round_name")
+        .annotate(n=Count("pk"))
+        .order_by("sha__name")
+    ]
+
     # One per round and region: grows with the rounds, not with the PCTs.
     sent_back = [
         QueueItem(
@@ -318,6 +348,7 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
         Queue("moderate", "PCTs to moderate", moderate, moderate_total, moderate_more),
         Queue("form", "Panels to form", form, form_total, form_more),
         Queue("boards", "Boards to give an account", boards, boards_total, boards_more),
+        Queue("before-opening", "Board accounts before the round opens", before_opening),
         Queue("sent-back", "Regions sent back", sent_back),
     ]
 
