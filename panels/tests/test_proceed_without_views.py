@@ -216,3 +216,26 @@ def test_formation_page_has_no_link_once_past_self_assessment(region):
     response = client_for(staff_of(region.sha_a)).get(url(region, "formation"))
 
     assert "proceed-without-self-assessment" not in text(response)
+
+
+@time_machine.travel(AFTER)
+def test_consensus_page_says_the_sha_proceeded_without_the_self_assessment(region):
+    from assessments.proceeding import assessment_proceed_without_self_assessment
+    from tests.factories.panels import PanelFactory
+
+    staff = staff_of(region.sha_a)
+    assessment_proceed_without_self_assessment(
+        assessment=region.assessment, by=staff, reason="No board account", expected_version=1
+    )
+    region.assessment.refresh_from_db()
+    region.assessment.stage = Stage.CONSENSUS
+    region.assessment.save()
+    PanelFactory(assessment=region.assessment)
+
+    response = client_for(staff).get(url(region, "consensus"))
+
+    assert response.context["view"].proceeded_without.reason == "No board account"
+    assert (
+        "The board did not submit a self-assessment: the SHA proceeded without it on "
+        "5 October 2009 (No board account)."
+    ) in text(response)
