@@ -434,7 +434,7 @@ def test_home_sha_staff_query_count(client, django_assert_num_queries, n):
         AssessmentFactory(pct=PCTFactory(sha=sha))
     client.force_login(staff_of(sha))
 
-    with django_assert_num_queries(10):  # 5 + five SHA staff queues
+    with django_assert_num_queries(11):  # 5 + six SHA staff queues (with self-assessments overdue)
         response = client.get("/")
 
     assert len(texts(response, "pct", within="region")) == n
