@@ -31,8 +31,10 @@ def stage_change_row(
     by: AbstractBaseUser | None,
     note: str = "",
     changed_at: datetime | None = None,
+    without_self_assessment: bool = False,
 ) -> StageChange:
-    """An unsaved ``StageChange``: ``assessment`` moved from ``from_stage`` to ``to_stage``."""
+    """An unsaved ``StageChange``: ``assessment`` moved from ``from_stage`` to ``to_stage``
+    (``without_self_assessment``: on from self-assessment though the board never submitted)."""
     return StageChange(
         assessment=assessment,
         from_stage=from_stage,
@@ -40,6 +42,7 @@ def stage_change_row(
         changed_by=by,
         changed_at=changed_at or timezone.now(),
         note=note,
+        without_self_assessment=without_self_assessment,
     )
 
 

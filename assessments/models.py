@@ -240,6 +240,9 @@ class StageChange(models.Model):
     )
     changed_at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True)
+    # SHA staff moved the assessment on without the board's self-assessment (the note is
+    # their reason): ``assessments.proceeding.assessment_proceed_without_self_assessment``.
+    without_self_assessment = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["changed_at", "pk"]

@@ -1,5 +1,6 @@
 """E-mail about a region's review: its boards' factual-accuracy window opening and closing,
-and the national team sending the region back to its SHA staff.
+the national team sending the region back to its SHA staff, and SHA staff proceeding to
+a PCT's panel without its board's self-assessment (``assessments.proceeding``).
 
 ``region_confirm`` and ``region_send_back`` (``assessments.regions``) call these inside
 their transaction; ``window_closed_notices_send`` is run daily by ``send_reminders``,
@@ -23,6 +24,7 @@ from django.utils import timezone
 from assessments.factual_accuracy import unanswered_comments
 from assessments.mail import Message, mail_enqueue
 from assessments.models import Assessment, FactualAccuracyComment, RegionReview, Role, Stage
+from assessments.selectors import board_members_to_tell
 
 
 def _absolute(path: str) -> str:
@@ -176,5 +178,31 @@ def comment_answered_send(*, comment, changed: str = "") -> int:
             _render("comment_answered", context, role.user.email)
             for role in roles
             if role.user.email and role.user.is_active
+        ]
+    )
+
+
+def proceeded_without_notices(*, assessment: Assessment, change) -> int:
+    """Tell the PCT's board members that its panel proceeds without their self-assessment,
+    why (``change.note``) and who decided (``change``: the stage change written). Call
+    inside the transaction that moved the assessment on."""
+    decided_by = change.changed_by
+    context = {
+        "round": assessment.round,
+        "sha": assessment.pct.sha,
+        "pct": assessment.pct,
+        "reason": change.note,
+        "decided_by": (decided_by.get_full_name() or decided_by.username) if decided_by else "",
+        "when": timezone.localtime(change.changed_at),
+        "page_url": _absolute(
+            reverse(
+                "assessments:self_assessment", args=[assessment.round.slug, assessment.pct.ods_code]
+            )
+        ),
+    }
+    return mail_enqueue(
+        messages=[
+            _render("proceeded_without", {**context, "user": user}, user.email)
+            for user in board_members_to_tell(assessment=assessment)
         ]
     )

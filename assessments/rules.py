@@ -90,6 +90,10 @@ rules.add_perm("assessments.view_pct", is_national | is_sha_staff_for | is_board
 # ``panels`` defines: this app never needs to know who sits on a panel.
 rules.add_perm("assessments.edit_self_assessment", is_board_of)
 rules.add_perm("assessments.view_evidence", is_national | is_sha_staff_for | is_board_of)
+# A board that never submits would hold up its region: past the round's deadline the people
+# who form the PCT's panel (its SHA's staff, and the national team, as ``panels.form_panel``)
+# may move it on to panel formation without the self-assessment (object: the assessment).
+rules.add_perm("assessments.proceed_without_self_assessment", is_national | is_sha_staff_for)
 # Pages for any signed-in user that list only their own work (no object), and pages for
 # everyone (login, help, the health check).
 rules.add_perm("assessments.signed_in", rules.is_authenticated)

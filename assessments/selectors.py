@@ -21,6 +21,7 @@ from assessments.models import (
     SelfAssessment,
     SelfAssessmentRating,
     Stage,
+    StageChange,
 )
 
 _SCOPE_CACHE = "_wcc_scope"
@@ -267,3 +268,25 @@ def priorities_in_order(assessment: Assessment) -> QuerySet[LocalOutcomePriority
         .select_related("indicator")
         .order_by("pk")
     )
+
+
+def stage_without_self_assessment(*, assessment: Assessment) -> StageChange | None:
+    """The stage change by which SHA staff proceeded without the board's self-assessment
+    (with who did it), or None if they did not."""
+    return (
+        StageChange.objects.filter(assessment=assessment, without_self_assessment=True)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+
+
+def board_members_to_tell(*, assessment: Assessment) -> list:
+    """The PCT's board members an e-mail about its assessment reaches: active accounts with
+    an e-mail address, by username."""
+    roles = (
+        Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct_id=assessment.pct_id)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return [role.user for role in roles if role.user.email and role.user.is_active]

@@ -121,8 +121,10 @@ def assessment_advance(
     to_stage: int,
     by: AbstractBaseUser | None,
     note: str = "",
+    without_self_assessment: bool = False,
 ) -> Assessment:
-    """Move ``assessment`` to ``to_stage`` and write a ``StageChange``.
+    """Move ``assessment`` to ``to_stage`` and write a ``StageChange`` (``note`` and
+    ``without_self_assessment`` are the row's).
 
     The caller's copy must be current: its ``version`` is checked against the stored one
     (``ConflictError`` if someone else changed the assessment first). Allowed: the next
@@ -138,7 +140,12 @@ def assessment_advance(
     to_stage = Stage(to_stage)
 
     change = stage_change_row(
-        assessment=assessment, from_stage=from_stage, to_stage=to_stage, by=by, note=note
+        assessment=assessment,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        by=by,
+        note=note,
+        without_self_assessment=without_self_assessment,
     )
     change.full_clean()
 

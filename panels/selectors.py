@@ -1,10 +1,11 @@
 """Reads for the panels app: querysets with their joins already applied."""
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from assessments.models import (
     AgreedRating,
@@ -436,10 +437,20 @@ def panel_members_with_accounts(*, round_slug: str, ods: str) -> QuerySet[Seat]:
 
 def assessment_for_panel(*, round_slug: str, ods: str) -> Assessment | None:
     """The assessment of a round and PCT (ODS code case-insensitive), with its round's
-    framework and previous round, its PCT and SHA, and its panel."""
+    framework and previous round, its PCT and SHA, its panel, and when and why SHA staff
+    proceeded without its self-assessment (``without_sa_at``, ``without_sa_note``)."""
+    waiver = StageChange.objects.filter(
+        assessment=OuterRef("pk"), without_self_assessment=True
+    ).order_by("-changed_at", "-pk")
     return (
         Assessment.objects.select_related(
             "round__framework", "round__previous", "pct__sha", "panel"
+        )
+        # SHA staff proceeded without the board's self-assessment: when and why, for the
+        # panel's pages (``PanelView.proceeded_without``), in the same query.
+        .annotate(
+            without_sa_at=Subquery(waiver.values("changed_at")[:1]),
+            without_sa_note=Subquery(waiver.values("note")[:1]),
         )
         .filter(round__slug=round_slug, pct__ods_code=ods.upper())
         .first()
@@ -769,6 +780,14 @@ class ItemRow:
         return (self.spread or 0) >= 2
 
 
+@dataclass(frozen=True)
+class ProceededWithout:
+    """SHA staff proceeded to the panel without the board's self-assessment: when, and why."""
+
+    when: datetime.datetime
+    reason: str
+
+
 @dataclass
 class PanelView:
     assessment: Assessment
@@ -776,6 +795,9 @@ class PanelView:
     rows: list[ItemRow]
     self_assessment: SelfAssessment | None
     evidence: list[EvidenceDocument]
+    # With no submitted self-assessment: the stage change by which SHA staff proceeded
+    # without it (when, who, why: its note), if they did.
+    proceeded_without: ProceededWithout | None = None
 
     @property
     def done(self) -> int:
@@ -912,6 +934,10 @@ def _panel_view(
         rows=rows,
         self_assessment=self_assessment,
         evidence=evidence,
+        # Read with the assessment by ``assessment_for_panel`` (no query of its own).
+        proceeded_without=None
+        if self_assessment or getattr(assessment, "without_sa_at", None) is None
+        else ProceededWithout(when=assessment.without_sa_at, reason=assessment.without_sa_note),
     )
 
 

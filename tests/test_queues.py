@@ -232,7 +232,7 @@ def test_sha_staff_queues_query_count(client, django_assert_num_queries, n):
     sha_work(sha, AssessmentRoundFactory(), n)
     client.force_login(staff_of(sha))
 
-    with django_assert_num_queries(11):  # 5 + six SHA staff queues
+    with django_assert_num_queries(12):  # 5 + seven SHA staff queues
         response = client.get("/")
 
     counts = {queue.key: queue.count for queue in response.context["queues"]}
@@ -604,3 +604,50 @@ def test_sha_staff_are_asked_to_give_boards_nobody_can_act_for_an_account(client
         ("Alone PCT", f"/boards/{orphan.pct.ods_code}/"),
         ("Gone PCT", f"/boards/{gone.pct.ods_code}/"),
     ]
+
+
+# --- SHA staff: self-assessments overdue ---------------------------------------------------
+
+
+def test_self_assessment_past_its_deadline_is_listed_to_proceed_without(client):
+    sha = SHAFactory()
+    late = AssessmentRoundFactory(
+        slug="2009-10", name="Round 2009-10", self_assessment_due=datetime.date(2009, 9, 30)
+    )
+    AssessmentFactory(round=late, pct=PCTFactory(sha=sha, name="Walsall PCT", ods_code="5M1"))
+    due_later = AssessmentRoundFactory(
+        slug="2010-11", self_assessment_due=timezone.localdate() + datetime.timedelta(days=1)
+    )
+    AssessmentFactory(round=due_later, pct=PCTFactory(sha=sha))  # not overdue yet
+    AssessmentFactory(round=AssessmentRoundFactory(slug="2011-12"), pct=PCTFactory(sha=sha))
+    AssessmentFactory(round=late, pct=PCTFactory(sha=SHAFactory()))  # another region's
+    client.force_login(staff_of(sha))
+
+    response = client.get("/")
+
+    assert queues(response)["overdue"] == [
+        (
+            "Walsall PCT",
+            "/panels/2009-10/5M1/proceed-without-self-assessment/",
+            "Round 2009-10: the board has not submitted; proceed without it",
+            True,
+        )
+    ]
+    assert "Self-assessments overdue" in response.content.decode()
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_sha_staff_queues_query_count_with_self_assessments_overdue(
+    client, django_assert_num_queries, n
+):
+    sha = SHAFactory()
+    round_ = AssessmentRoundFactory(self_assessment_due=datetime.date(2009, 9, 30))
+    for _ in range(n):
+        AssessmentFactory(round=round_, pct=PCTFactory(sha=sha), stage=Stage.SELF_ASSESSMENT)
+    client.force_login(staff_of(sha))
+
+    with django_assert_num_queries(12):  # 5 + seven SHA staff queues
+        response = client.get("/")
+
+    counts = {queue.key: queue.count for queue in response.context["queues"]}
+    assert counts == {"overdue": n, "boards": n}

@@ -164,9 +164,10 @@ def _comment_item(comment: FactualAccuracyComment) -> QueueItem:
 
 def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
     """Comments to answer, PCTs to moderate, panels to form, boards to give an account (at
-    self-assessment with nobody to act for them, or before a created round opens) and
-    regions sent back, for the staff of these SHAs: the first ``LIST_LIMIT`` of each round
-    and region, the whole count, and links to the rest. Six queries."""
+    self-assessment with nobody to act for them, or before a created round opens),
+    self-assessments overdue (to proceed without) and regions sent back, for the staff of
+    these SHAs: the first ``LIST_LIMIT`` of each round and region, the whole count, and
+    links to the rest. Seven queries."""
     sha_ids = list(sha_ids)
     comment_rows = list(
         first_of_each(
@@ -325,6 +326,45 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
         .order_by("sha__name")
     ]
 
+    # A PCT at self-assessment past its round's deadline: its board has not submitted, and
+    # its staff may proceed to the panel without the self-assessment (issue: one late board
+    # held up the whole round). A round with no deadline is never overdue.
+    overdue_rows = list(
+        first_of_each(
+            Assessment.objects.filter(
+                pct__sha_id__in=sha_ids,
+                stage=Stage.SELF_ASSESSMENT,
+                round__self_assessment_due__lt=timezone.localdate(),
+            )
+            .select_related("round", "pct__sha")
+            .only(*_ITEM_FIELDS, "round__self_assessment_due"),
+            partition=["round_id", "pct__sha_id"],
+            order_by=["pct__name", "pk"],
+            group_order=["-round__slug", "pct__sha__name"],
+        )
+    )
+    overdue = [
+        QueueItem(
+            label=assessment.pct.name,
+            url=reverse(
+                "panels:proceed_without_self_assessment",
+                args=[assessment.round.slug, assessment.pct.ods_code],
+            ),
+            detail=f"{assessment.round.name}: the board has not submitted; proceed without it",
+            due=assessment.round.self_assessment_due,
+            overdue=True,
+        )
+        for assessment in overdue_rows
+    ]
+    overdue_total, overdue_more = _shortened(
+        overdue_rows,
+        key=lambda a: (a.round_id, a.pct.sha_id),
+        more_label=lambda a, n: f"All {n:,} overdue in {_region_round(a)}, on panel formation",
+        more_url=lambda a: (
+            reverse("panels:formation_region", args=[a.round.slug]) + f"?sha={a.pct.sha.ods_code}"
+        ),
+    )
+
     # One per round and region: grows with the rounds, not with the PCTs.
     sent_back = [
         QueueItem(
@@ -349,6 +389,7 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
         Queue("form", "Panels to form", form, form_total, form_more),
         Queue("boards", "Boards to give an account", boards, boards_total, boards_more),
         Queue("before-opening", "Board accounts before the round opens", before_opening),
+        Queue("overdue", "Self-assessments overdue", overdue, overdue_total, overdue_more),
         Queue("sent-back", "Regions sent back", sent_back),
     ]
 

@@ -11,6 +11,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 
+from assessments.form_errors import VisibleTextField
+from assessments.proceeding import REASON_MAX_CHARS
 from panels.models import Person, Seat, SeatType
 
 
@@ -97,3 +99,29 @@ class PanelSeatsForm(forms.Form):
             people[seat_type.number] = found.get(pk) if pk is not None else None
         cleaned["people"] = people
         return cleaned
+
+
+class ProceedWithoutForm(forms.Form):
+    """The reason SHA staff proceed to a PCT's panel without its board's self-assessment
+    (``assessments.proceeding``), and the assessment's version the page was made from."""
+
+    reason = VisibleTextField(
+        label="Reason",
+        help_text="Why the panel proceeds without the board's self-assessment. The board is e-mailed it; the panel and the history show it.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=REASON_MAX_CHARS,
+        error_messages={
+            "required": "Give the reason for proceeding without the board's self-assessment.",
+            "max_length": f"Keep the reason to {REASON_MAX_CHARS:,} characters or fewer "
+            "(it has %(show_value)d).",
+            "null_characters_not_allowed": "The reason holds a character that is not text "
+            "(NUL): type it again.",
+        },
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True

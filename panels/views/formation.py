@@ -31,10 +31,15 @@ from assessments.exceptions import (
     refusal_messages,
 )
 from assessments.models import Assessment, AssessmentRound, Stage
-from assessments.selectors import user_scope
+from assessments.proceeding import (
+    assessment_proceed_without_check,
+    assessment_proceed_without_self_assessment,
+    deadline_passed,
+)
+from assessments.selectors import board_members_to_tell, user_scope
 from panels.access import panel_assessment
 from panels.eligibility import SEAT_CHANGE_STAGES
-from panels.forms.formation import PanelSeatsForm, seat_field_name
+from panels.forms.formation import PanelSeatsForm, ProceedWithoutForm, seat_field_name
 from panels.forms.lookup import PctLookupForm
 from panels.models import SeatType
 from panels.selectors import (
@@ -242,6 +247,10 @@ def _formation_response(
             "filled": sum(1 for s in page.seats.values() if s.person_id is not None),
             "can_open_scoring": assessment.stage == Stage.PANEL_FORMATION,
             "summary_title": summary_title,
+            # A board that has not submitted: past the deadline, the panel may proceed.
+            "may_proceed_without": assessment.stage == Stage.SELF_ASSESSMENT
+            and request.user.has_perm("assessments.proceed_without_self_assessment", assessment),
+            "self_assessment_overdue": deadline_passed(assessment.round),
         },
     )
 
@@ -480,11 +489,115 @@ def history(request, assessment: Assessment):
     )
 
 
+def _proceed_page(request, assessment: Assessment, form, *, summary_title=""):
+    return render(
+        request,
+        "panels/proceed_without.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "due": assessment.round.self_assessment_due,
+            "summary_title": summary_title or "Nothing has changed",
+        },
+    )
+
+
+def _proceed_check(request, assessment: Assessment, *, reason: str, version: int, back: str):
+    """The check page: what proceeding without the self-assessment does, who is told."""
+    due = assessment.round.self_assessment_due
+    name = assessment.pct.name
+    told = board_members_to_tell(assessment=assessment)
+    return confirmation_page(
+        request,
+        title=f"Proceed to the panel of {name} without its board's self-assessment?",
+        happens=[
+            (
+                f"The self-assessment deadline of {assessment.round.name} was {due:%-d %B %Y}, "
+                "and the board has not submitted."
+                if due
+                else f"No self-assessment deadline was set for {assessment.round.name}, and "
+                "the board has not submitted."
+            ),
+            f"{name} moves on to panel formation, with your reason in its history: {reason}",
+            "The board can no longer submit or change its self-assessment; a draft it "
+            "started is kept, unsubmitted, and the panel does not see it.",
+            "The panel's scoring and consensus pages say that the SHA proceeded without the "
+            "self-assessment, when and why.",
+        ],
+        told=(
+            f"The board's members ({', '.join(u.get_full_name() or u.username for u in told)}) "
+            "are e-mailed your reason and your name."
+            if told
+            else "Nobody: the board has no active account with an e-mail address."
+        ),
+        button="Confirm and proceed without the self-assessment",
+        back=back,
+        carry={"reason": reason, "version": str(version)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access("assessments.proceed_without_self_assessment", lookup=panel_assessment)
+def proceed_without_self_assessment(request, assessment: Assessment):
+    """Move a PCT whose board has not submitted on to panel formation, past the deadline:
+    the reason (GET, and again after "Go back"), a check page, then the change."""
+    formation = _url("panels:formation_panel", assessment)
+    key = f"proceed-without:{assessment.pk}"
+    try:
+        assessment_proceed_without_check(assessment=assessment)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(formation)
+    if request.method == "GET":
+        typed = typed_back(request, key)
+        form = ProceedWithoutForm(
+            initial={"reason": typed.get("reason", ""), "version": assessment.version}
+        )
+        return _proceed_page(request, assessment, form)
+    form = ProceedWithoutForm(request.POST)
+    if not form.is_valid():
+        return _proceed_page(request, assessment, form)
+    reason = form.cleaned_data["reason"]
+    version = form.cleaned_data["version"] or 0
+    if not confirmed(request):
+        keep_typed(request, key, reason=reason)
+        return _proceed_check(
+            request, assessment, reason=reason, version=version, back=request.path
+        )
+    try:
+        assessment_proceed_without_self_assessment(
+            assessment=assessment, by=request.user, reason=reason, expected_version=version
+        )
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(formation)
+    except ConflictError as exc:  # the reason stays typed: check again and confirm
+        form = ProceedWithoutForm(initial={"reason": reason, "version": exc.current.version})
+        form.is_valid()
+        messages.error(request, str(exc))
+        return _proceed_page(request, assessment, form)
+    except ValidationError as exc:
+        form_add_refusal(form, exc)
+        return _proceed_page(request, assessment, form)
+    typed_back(request, key)
+    messages.success(
+        request,
+        f"{assessment.pct.name} is at panel formation without its board's self-assessment; "
+        "the board has been e-mailed.",
+    )
+    return redirect(formation)
+
+
 urlpatterns = [
     re_path(rf"^{ROUND}/formation/$", formation_region, name="formation_region"),
     re_path(rf"^{ROUND}/{ODS}/formation/$", formation_panel, name="formation_panel"),
     re_path(rf"^{ROUND}/{ODS}/copy-previous/$", copy_previous, name="copy_previous"),
     re_path(rf"^{ROUND}/{ODS}/open-scoring/$", open_scoring, name="open_scoring"),
     re_path(rf"^{ROUND}/{ODS}/history/$", history, name="history"),
+    re_path(
+        rf"^{ROUND}/{ODS}/proceed-without-self-assessment/$",
+        proceed_without_self_assessment,
+        name="proceed_without_self_assessment",
+    ),
     re_path(rf"^{ROUND}/{ODS}/$", panel_detail, name="panel_detail"),
 ]
