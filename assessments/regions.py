@@ -34,7 +34,7 @@ from assessments.models import (
     StrategicHealthAuthority,
 )
 from assessments.notices import sent_back_notices, window_opened_notices
-from assessments.services import agreed_rating_adjust, assessment_advance
+from assessments.services import agreed_rating_adjust, assessments_advance
 from assessments.text import visible
 
 
@@ -113,11 +113,12 @@ def region_sign_off(
     or confirmed."""
     review = region_review_for(round_=round_, sha=sha)
     assessments = region_sign_off_check(round_=round_, sha=sha, review=review)
-    for assessment in assessments:
-        if assessment.stage == Stage.MODERATION:
-            assessment_advance(
-                assessment=assessment, to_stage=Stage.CROSS_CHECK, by=by, note="Region signed off."
-            )
+    assessments_advance(
+        assessments=[a for a in assessments if a.stage == Stage.MODERATION],
+        to_stage=Stage.CROSS_CHECK,
+        by=by,
+        note="Region signed off.",
+    )
     now = timezone.now()
     review.status = RegionReview.Status.SIGNED_OFF
     review.signed_off_by, review.signed_off_at = by, now
@@ -148,7 +149,6 @@ def add_working_days(start, days: int):
     return current
 
 
-@transaction.atomic
 def _check_sign_off_seen(
     review: RegionReview, sha: StrategicHealthAuthority, seen: datetime | None
 ) -> None:
@@ -165,6 +165,7 @@ def _check_sign_off_seen(
         )
 
 
+@transaction.atomic
 def region_confirm(
     *,
     round_: AssessmentRound,
@@ -183,12 +184,14 @@ def region_confirm(
             f"{review.get_status_display().lower()}."
         )
     _check_sign_off_seen(review, sha, signed_off_seen)
-    for assessment in Assessment.objects.filter(
-        round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK
-    ).select_related("round"):
-        assessment_advance(
-            assessment=assessment, to_stage=Stage.FACTUAL_ACCURACY, by=by, note="Region confirmed."
-        )
+    assessments_advance(
+        assessments=list(
+            Assessment.objects.filter(round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK)
+        ),
+        to_stage=Stage.FACTUAL_ACCURACY,
+        by=by,
+        note="Region confirmed.",
+    )
     now = timezone.now()
     review.status = RegionReview.Status.CONFIRMED
     review.decided_by, review.decided_at = by, now
@@ -221,12 +224,14 @@ def region_send_back(
             f"{review.get_status_display().lower()}."
         )
     _check_sign_off_seen(review, sha, signed_off_seen)
-    for assessment in Assessment.objects.filter(
-        round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK
-    ).select_related("round"):
-        assessment_advance(
-            assessment=assessment, to_stage=Stage.MODERATION, by=by, note=f"Sent back: {comment}"
-        )
+    assessments_advance(
+        assessments=list(
+            Assessment.objects.filter(round=round_, pct__sha=sha, stage=Stage.CROSS_CHECK)
+        ),
+        to_stage=Stage.MODERATION,
+        by=by,
+        note=f"Sent back: {comment}",
+    )
     now = timezone.now()
     review.status = RegionReview.Status.SENT_BACK
     review.national_comment = comment

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from assessments.concurrency import claim
@@ -50,6 +51,7 @@ from assessments.models import (
     SelfAssessment,
     SelfAssessmentRating,
     Stage,
+    StageChange,
 )
 from assessments.selectors import priorities_in_order
 from assessments.standings import figures_changed, rating_changed
@@ -171,6 +173,69 @@ def assessment_advance(
     return assessment
 
 
+@transaction.atomic
+def assessments_advance(
+    *,
+    assessments: list[Assessment],
+    to_stage: int,
+    by: AbstractBaseUser | None,
+    note: str = "",
+) -> int:
+    """``assessment_advance`` for many assessments at once (a region's sign-off or
+    confirmation: 1,000 PCTs and more), in three queries rather than three each: every
+    assessment must be at the same stage, at the version given (``ConflictError`` naming
+    the first one changed meanwhile, and nothing written). Returns how many moved."""
+    if not assessments:
+        return 0
+    stages = {a.stage for a in assessments}
+    if len(stages) != 1:
+        raise TransitionError("Assessments moved together must be at the same stage.")
+    from_stage = stages.pop()
+    if to_stage not in _TRANSITIONS.get(from_stage, frozenset()):
+        raise TransitionError(
+            f"An assessment cannot move from {_stage_label(from_stage)} to "
+            f"{_stage_label(to_stage)}."
+        )
+    to_stage = Stage(to_stage)
+    now = timezone.now()
+    changes = [
+        stage_change_row(
+            assessment=a, from_stage=from_stage, to_stage=to_stage, by=by, note=note, changed_at=now
+        )
+        for a in assessments
+    ]
+    if changes:
+        changes[0].full_clean()  # the rows differ only by assessment
+    versions = {a.pk: a.version for a in assessments}
+    current = dict(
+        Assessment.objects.select_for_update()
+        .filter(pk__in=list(versions))
+        .values_list("pk", "version")
+    )
+    stale = [a for a in assessments if current.get(a.pk) != versions[a.pk]]
+    if stale:
+        fresh = Assessment.objects.select_related("pct", "round").get(pk=stale[0].pk)
+        raise ConflictError(
+            f"{fresh} was changed by someone else (it is now at {fresh.get_stage_display()}); "
+            "reload it and try again.",
+            current=fresh,
+        )
+    moved = Assessment.objects.filter(pk__in=list(versions), stage=from_stage).update(
+        stage=to_stage, version=F("version") + 1
+    )
+    if moved != len(versions):  # moved meanwhile (SQLite takes no row locks): undo it all
+        raise ConflictError(
+            "Some of these PCTs were moved on by someone else meanwhile: nothing was changed. "
+            "Reload the page and try again.",
+            current=None,
+        )
+    StageChange.objects.bulk_create(changes)
+    for a in assessments:
+        a.stage, a.version = to_stage, a.version + 1
+    return len(assessments)
+
+
+# --- Agreed ratings ---------------------------------------------------------------------
 # --- Agreed ratings ---------------------------------------------------------------------
 
 
