@@ -234,7 +234,6 @@ def _seats_set(
     return panel
 
 
-@transaction.atomic
 def _previous_seats(assessment: Assessment) -> list[Seat]:
     """Last round's filled seats of the same PCT, by seat number."""
     return list(
@@ -298,6 +297,7 @@ def copy_changes(*, assessment: Assessment) -> list[tuple[Seat, Person | None]]:
     ]
 
 
+@transaction.atomic
 def panel_copy_previous(
     *,
     assessment: Assessment,

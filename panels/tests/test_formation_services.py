@@ -196,6 +196,18 @@ def test_panel_copy_previous_copies_the_eligible_and_reports_the_others():
     ]
 
 
+def test_panel_copy_previous_refused_as_stale_writes_nothing_not_even_the_panel():
+    """Its @transaction.atomic had slipped onto the helper above it: a copy refused after
+    making the panel left the empty panel behind."""
+    region = build_region()
+    region.last_years_panel()
+
+    with pytest.raises(ConflictError):
+        panel_copy_previous(assessment=region.assessment, by=UserFactory(), expected_version=7)
+
+    assert not Panel.objects.filter(assessment=region.assessment).exists()
+
+
 def test_panel_copy_previous_refused_without_a_previous_round():
     region = build_region()
 
