@@ -381,6 +381,7 @@ def agreed_rating_adjust(
     )[0]
 
 
+@transaction.atomic
 def agreed_rating_adjust_recorded(
     *,
     rating: AgreedRating,
