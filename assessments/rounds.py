@@ -62,7 +62,7 @@ from competencies.services import (
     governance_area_update,
 )
 
-SLUG_RE = re.compile(r"^(\d{4})-(\d{2})$")
+SLUG_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # ASCII digits: a URL slug
 # A round's first year: from before World Class Commissioning (2008) to ten years ahead, so
 # that a typed 9999-00 or 0001-02 is refused rather than listed first or last for ever.
 FIRST_YEAR = 1990

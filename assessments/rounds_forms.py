@@ -111,6 +111,17 @@ class TimetableForm(_Form):
         }
         self.fields = {**dates, **self.fields}
 
+    def clean_factual_accuracy_working_days(self):
+        # int() reads Arabic-Indic digits as a number; the ratings import and every other
+        # number here take the digits 0 to 9 only.
+        raw = str(self.data.get(self.add_prefix("factual_accuracy_working_days"), ""))
+        if not raw.strip().isascii():
+            raise forms.ValidationError(
+                f"Enter a whole number of working days, from 1 to {WINDOW_DAYS_MAX}, with "
+                "the digits 0 to 9."
+            )
+        return self.cleaned_data["factual_accuracy_working_days"]
+
     @property
     def dates(self) -> dict:
         return {field: self.cleaned_data.get(field) for field in TIMETABLE_FIELDS}

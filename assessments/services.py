@@ -517,7 +517,7 @@ class PriorityInput:
     number: int = 0  # the row's number on the page (0: its position in the list)
 
 
-_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # ASCII digits, as stored and shown
 _PRIORITY_FIELDS = ("baseline_year", "baseline", "target_year", "target")
 
 
@@ -533,6 +533,8 @@ def _number(raw: str) -> tuple[Decimal | None, str]:
     """A plain decimal number with at most two decimals, below 100 million, or None and
     what is wrong with it ("is not a number", "has more than two decimal places"...)."""
     text = (raw or "").strip()
+    if not text.isascii():  # Decimal reads Arabic-Indic digits as a number: not kept as typed
+        return None, "is not a number: write it with the digits 0 to 9, such as 12.5"
     if "e" in text.lower():  # Decimal reads "1e3" as 1000: not what a board writes
         return None, "is not a number: write it out in figures, such as 1000"
     try:

@@ -451,3 +451,25 @@ def test_priorities_keep_the_order_the_board_gave_them(assessment, board, indica
     )
     assert [p.indicator for p in saved] == list(reversed(given))
     assert OutcomePriorityChange.objects.filter(assessment=assessment).count() == 2
+
+
+def test_numbers_and_years_take_the_digits_0_to_9_only(assessment, board, indicators):
+    """Arabic-Indic digits were read as numbers here (and stored as typed), where the
+    ratings import refuses them."""
+    arabic_12 = "\u0661\u0662"
+    with pytest.raises(ValidationError) as refused:
+        outcome_priorities_save(
+            assessment=assessment,
+            priorities=[
+                row(indicators[0], baseline=arabic_12),
+                row(indicators[1], baseline_year="\u0662\u0660\u0660\u0667-08"),
+            ],
+            by=board,
+            expected_version=0,
+        )
+
+    assert refused.value.message_dict["p1_baseline"] == [
+        f"Priority 1: the baseline {arabic_12!r} is not a number: write it with the digits 0 "
+        "to 9, such as 12.5."
+    ]
+    assert "p2_baseline_year" in refused.value.message_dict

@@ -79,7 +79,12 @@ def test_round_create_refuses_a_duplicate_slug_naming_it(last_year, national):
     assert RoundChange.objects.count() == 0
 
 
-@pytest.mark.parametrize("slug", ["2010-12", "2010", "10-11", "2010-1", "2099-00x"])
+@pytest.mark.parametrize(
+    # The last: 2010-11 in Arabic-Indic digits, which \d matched and int() read, making a
+    # round no URL could reach.
+    "slug",
+    ["2010-12", "2010", "10-11", "2010-1", "2099-00x", "\u0662\u0660\u0661\u0660-\u0661\u0661"],
+)
 def test_round_create_refuses_a_slug_that_is_not_two_consecutive_years(last_year, slug):
     with pytest.raises(ValidationError) as excinfo:
         round_create(slug=slug, name="X", source=framework_source("2009-10"), by=None)

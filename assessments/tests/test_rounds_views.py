@@ -860,3 +860,15 @@ def test_a_round_with_a_publication_time_says_so_before_any_choice(client, new_r
 
     assert "it can no longer be opened for more SHAs" in page.text
     assert 'data-test="open-form"' not in page.text
+
+
+def test_the_window_length_takes_the_digits_0_to_9_only(client, new_round, national):
+    client.force_login(national)
+
+    response = client.post(
+        "/rounds/2010-11/timetable/", {"factual_accuracy_working_days": "\u0661\u0660"}
+    )
+
+    assert response.context["form"].errors["factual_accuracy_working_days"] == [
+        "Enter a whole number of working days, from 1 to 30, with the digits 0 to 9."
+    ]
