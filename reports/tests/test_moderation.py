@@ -949,6 +949,71 @@ def test_adjust_without_script_comes_back_at_the_rating_with_the_message_beside_
     )
 
 
+def test_adjust_page_shows_the_ratings_form_and_saves_from_it(client, region):
+    """A rating's own page has its adjust form, posting to the grid's adjust URL."""
+    rating = c1_rating(region.assessments[0])  # level 2
+    client.force_login(staff_of(region.sha))
+    own = f"/reports/moderation/2009-10/{region.sha.ods_code}/adjust/{rating.pk}/form/"
+    adjust = f"/reports/moderation/2009-10/{region.sha.ods_code}/adjust/{rating.pk}/"
+
+    response = client.get(own)
+
+    page = response.content.decode()
+    form = page.split('data-test="adjust-page-form">')[1].split("</form>")[0]
+    assert (
+        response.status_code,
+        f'<form method="post" action="{adjust}" class="mod-adjust__form"' in form,
+        '<input type="hidden" name="version" value="1">' in form,
+        '<option value="2" selected>Level 2</option>' in form,
+        f'<input class="form-control form-control-sm mb-1" id="r{rating.pk}" name="reason"'
+        " required>" in form,
+        'name="csrfmiddlewaretoken"' in form,
+        "<title>Adjust PCT 0: 1. Competency 1" in page,
+    ) == (200, True, True, True, True, True, True)
+
+    saved = client.post(adjust, {"value": "3", "reason": "Evidence.", "version": "1"})
+
+    rating.refresh_from_db()
+    assert (saved.status_code, saved["Location"], rating.level) == (
+        302,
+        f"/reports/moderation/2009-10/{region.sha.ods_code}/?page=1&adjusted={rating.pk}"
+        f"#rating-{rating.pk}",
+        3,
+    )
+
+
+def test_adjust_page_is_403_for_the_national_team_and_404_outside_the_region(client, region):
+    rating = c1_rating(region.assessments[0])
+    own = url(region.round, region.sha, f"adjust/{rating.pk}/form/")
+    other_region = url(region.round, SHAFactory(), f"adjust/{rating.pk}/form/")
+    statuses = []
+    for user in [staff_of(region.sha), RoleFactory(kind=Role.Kind.NATIONAL).user]:
+        client.force_login(user)
+        statuses.append(client.get(own).status_code)
+    for user in outsiders(region.sha):
+        client.force_login(user)
+        statuses.append(client.get(own).status_code)
+    client.force_login(staff_of(region.sha))
+    statuses.append(client.get(other_region).status_code)  # the rating is not of that region
+
+    assert statuses == [200, 403, 404, 404, 404, 404]
+
+
+def test_adjust_page_of_a_pct_not_at_moderation_has_no_form(client, region):
+    rating = c1_rating(region.assessments[1])
+    Assessment.objects.filter(pk=region.assessments[1].pk).update(stage=Stage.SCORING)
+    client.force_login(staff_of(region.sha))
+
+    response = client.get(url(region.round, region.sha, f"adjust/{rating.pk}/form/"))
+
+    page = response.content.decode()
+    assert (response.status_code, '<form method="post" action="/reports/moderation/' in page) == (
+        200,
+        False,
+    )
+    assert "PCT 1 is not at regional moderation" in page
+
+
 def test_adjust_refused_without_script_comes_back_open_as_typed(client, region):
     rating = c1_rating(region.assessments[0])
     client.force_login(staff_of(region.sha))
