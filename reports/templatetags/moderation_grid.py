@@ -1,10 +1,13 @@
 """The moderation grid's rows, rendered in Python.
 
-A page of the grid has up to 25 PCTs x 14 items, each cell with its value, flags and an
-adjust form; as template includes and loops that was thousands of node renders per page
-and most of its time. The HTML is the one the template wrote (the page's script and tests
-rely on its ids, classes and ``data-`` attributes), built here once per cell with every
-user-supplied text escaped.
+A page of the grid has up to 25 PCTs x 14 items, each cell with its value, flags, an adjust
+trigger and its live region; as template includes and loops that was thousands of node
+renders per page and most of its time. The adjust form is on the page once, in a
+``<template>`` (``moderation_adjust_templates``), which the page's script copies into a
+cell when its trigger is opened: a form in every cell made the region's moderator's page
+4.5 times the size of the national team's, slow to parse and lay out. The page's script and
+tests rely on the ids, classes and ``data-`` attributes written here, once per cell, with
+every user-supplied text escaped.
 """
 
 from html import escape  # the standard library's, as Django's escape uses, without its lazy wrapper
@@ -127,13 +130,18 @@ class _Grid:
         self.sha_code = data.sha.ods_code
         self.can_moderate = bool(context.get("can_moderate"))
         self.adjusted = context.get("adjusted") or {}
-        self.csrf = csrf_input(context.get("request"))
-        # One reverse for the page; each form's action differs only by the rating's id.
+        self.request = context.get("request")
+        # One reverse for the page; each URL differs only by the rating's id.
         sample = reverse("reports:moderation_adjust", args=[self.slug, self.sha_code, 0])
         self.adjust_head, _zero, self.adjust_tail = sample.rpartition("/0/")
+        sample = reverse("reports:moderation_adjust_page", args=[self.slug, self.sha_code, 0])
+        self.page_head, _zero, self.page_tail = sample.rpartition("/0/")
 
     def adjust_url(self, rating_id: int) -> str:
         return f"{self.adjust_head}/{rating_id}/{self.adjust_tail}"
+
+    def page_url(self, rating_id: int) -> str:
+        return f"{self.page_head}/{rating_id}/{self.page_tail}"
 
     def row(self, row) -> str:
         pct = row.assessment.pct
@@ -188,30 +196,43 @@ class _Grid:
         return "".join(html)
 
     def adjust(self, r, name: str, label: str) -> str:
-        """The cell's adjust form and live region. A refused adjustment comes back open, as
-        typed (at the version now stored)."""
+        """The cell's adjust trigger and live region. The form itself is the page's
+        ``<template>`` (``moderation_adjust_templates``), built in the cell by the page's
+        script when the trigger is first opened; without script the trigger opens a link
+        to the rating's own page. A refused adjustment without script comes back with its
+        form here, open, as typed (at the version now stored)."""
+        summary = (
+            '<summary title="Adjust"><span aria-hidden="true">✎</span>'
+            f'<span class="mod-adjust__label">Adjust {name}: {escape(label)}</span></summary>'
+        )
         mine = self.adjusted.get("id") == r.pk
         live_class = f" mod-live--{escape(self.adjusted['level'])}" if mine else ""
         message = escape(self.adjusted["message"]) if mine else ""
         typed_value = self.adjusted.get("value", "") if mine else ""
         typed_reason = self.adjusted.get("reason", "") if mine else ""
         refused = mine and self.adjusted.get("level") == "error"
-        is_open = " open" if typed_value or typed_reason or refused else ""
-        form = adjust_form_html(
-            action=self.adjust_url(r.pk),
-            csrf=self.csrf,
-            options=value_options_html(r, typed_value),
-            what=f"<strong>{name}</strong>: {escape(label)}",
-            pk=r.pk,
-            version=r.version,
-            typed_reason=typed_reason,
-            refused=refused,
-        )
+        if typed_value or typed_reason or refused:
+            form = adjust_form_html(
+                action=self.adjust_url(r.pk),
+                csrf=csrf_input(self.request),
+                options=value_options_html(r, typed_value),
+                what=f"<strong>{name}</strong>: {escape(label)}",
+                pk=r.pk,
+                version=r.version,
+                typed_reason=typed_reason,
+                refused=refused,
+            )
+            box = f'<details class="mod-adjust" open>{summary}{form}</details>'
+        else:
+            kind = "level" if r.competency_id else "light"
+            box = (
+                f'<details class="mod-adjust" data-rating="{r.pk}" data-version="{r.version}"'
+                f' data-kind="{kind}" data-value="{escape(str(r.value))}">{summary}'
+                f'<a class="mod-adjust__page" href="{self.page_url(r.pk)}">'
+                "Open the form on its own page</a></details>"
+            )
         return (
-            f' <details class="mod-adjust"{is_open}><summary title="Adjust">'
-            '<span aria-hidden="true">✎</span>'
-            f'<span class="mod-adjust__label">Adjust {name}: {escape(label)}</span></summary>'
-            f"{form}</details>"
+            f" {box}"
             f' <span class="mod-live{live_class}" role="status" id="live-{r.pk}"'
             f' data-test="live">{message}</span>'
         )
@@ -222,3 +243,19 @@ def moderation_grid_rows(context, rows) -> SafeString:
     """The ``<tr>`` of each row of the page (``reports.moderation.RatingRow``)."""
     grid = _Grid(context)
     return mark_safe("".join(grid.row(row) for row in rows))  # noqa: S308 (escaped above)
+
+
+@register.simple_tag(takes_context=True)
+def moderation_adjust_templates(context) -> SafeString:
+    """The adjust form once for the page (its security token once), and the options of
+    each kind of value: the page's script fills a cell's box from them."""
+    sample = reverse(
+        "reports:moderation_adjust",
+        args=[context["data"].round.slug, context["data"].sha.ods_code, 0],
+    )
+    form = adjust_form_html(action=sample, csrf=csrf_input(context.get("request")), options="")
+    return mark_safe(  # noqa: S308 (escaped in adjust_form_html)
+        f'<template id="mod-adjust-form">{form}</template>'
+        f'<template id="mod-adjust-level">{_options(_LEVEL_CHOICES, "")}</template>'
+        f'<template id="mod-adjust-light">{_options(Light.choices, "")}</template>'
+    )
