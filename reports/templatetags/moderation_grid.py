@@ -1,10 +1,13 @@
 """The moderation grid's rows, rendered in Python.
 
-A page of the grid has up to 25 PCTs x 14 items, each cell with its value, flags and an
-adjust form; as template includes and loops that was thousands of node renders per page
-and most of its time. The HTML is the one the template wrote (the page's script and tests
-rely on its ids, classes and ``data-`` attributes), built here once per cell with every
-user-supplied text escaped.
+A page of the grid has up to 25 PCTs x 14 items, each cell with its value, flags, an adjust
+trigger and its live region; as template includes and loops that was thousands of node
+renders per page and most of its time. The adjust form is on the page once, in a
+``<template>`` (``moderation_adjust_templates``), which the page's script copies into a
+cell when its trigger is opened: a form in every cell made the region's moderator's page
+4.5 times the size of the national team's, slow to parse and lay out. The page's script and
+tests rely on the ids, classes and ``data-`` attributes written here, once per cell, with
+every user-supplied text escaped.
 """
 
 from html import escape  # the standard library's, as Django's escape uses, without its lazy wrapper
@@ -45,21 +48,17 @@ def _options(values: list[tuple[str, str]], chosen: str) -> str:
 
 
 # The <option>s of each choice with each value selected: a handful, made once per process.
-_LEVEL_OPTIONS = {
-    str(chosen): _options([(str(level), f"Level {level}") for level in LEVELS], str(chosen))
-    for chosen in LEVELS
-}
+_LEVEL_CHOICES = [(str(level), f"Level {level}") for level in LEVELS]
+_LEVEL_OPTIONS = {str(chosen): _options(_LEVEL_CHOICES, str(chosen)) for chosen in LEVELS}
 _LIGHT_OPTIONS = {chosen: _options(Light.choices, chosen) for chosen in Light.values}
 
 
-def _select_options(rating, typed: str = "") -> str:
+def value_options_html(rating, typed: str = "") -> str:
     """The choice's options, the rating's value selected (or ``typed``, a value the
     moderator chose in a refused adjustment)."""
     if rating.competency_id:
         chosen = typed if typed in _LEVEL_OPTIONS else str(rating.level)
-        return _LEVEL_OPTIONS.get(chosen) or _options(
-            [(str(level), f"Level {level}") for level in LEVELS], chosen
-        )
+        return _LEVEL_OPTIONS.get(chosen) or _options(_LEVEL_CHOICES, chosen)
     chosen = typed if typed in _LIGHT_OPTIONS else rating.light
     return _LIGHT_OPTIONS.get(chosen) or _options(Light.choices, chosen)
 
@@ -74,6 +73,54 @@ def flag_mark_html(flags) -> str:
     )
 
 
+def adjust_form_html(
+    *,
+    action: str,
+    csrf: str,
+    options: str,
+    what: str = "",
+    pk: int | None = None,
+    version: int | None = None,
+    typed_reason: str = "",
+    refused: bool = False,
+) -> str:
+    """The adjust form of one rating (``what``: its PCT and item, as HTML), as a refused
+    adjustment's cell, the rating's own page and the page's ``<template>`` show it. Without
+    ``pk`` (the template) the script fills in the ids, the version and ``what``."""
+    ids = f' data-inplace="{pk}"' if pk is not None else ""
+    v_id = f' id="v{pk}"' if pk is not None else ""
+    r_id = f' id="r{pk}"' if pk is not None else ""
+    v_for = f' for="v{pk}"' if pk is not None else ""
+    r_for = f' for="r{pk}"' if pk is not None else ""
+    reason = f' value="{escape(typed_reason)}"' if typed_reason else ""
+    if refused:  # the field the page's error summary links to, marked
+        reason += f' aria-invalid="true" aria-describedby="live-{pk}"'
+    invalid = " is-invalid" if refused else ""
+    return (
+        f'<form method="post" action="{escape(action)}" class="mod-adjust__form"{ids} novalidate>'
+        f"{csrf}"
+        f'<input type="hidden" name="version" value="{"" if version is None else version}">'
+        f'<p class="small mb-1" data-what>{what}</p>'
+        f'<label class="form-label small mb-0"{v_for}>New value</label>'
+        f'<select class="form-select form-select-sm mb-1"{v_id} name="value">{options}</select>'
+        f'<label class="form-label small mb-0"{r_for}>Reason (required)</label>'
+        f'<input class="form-control form-control-sm mb-1{invalid}"{r_id} name="reason"'
+        f"{reason} required>"
+        '<button type="submit" class="btn btn-sm btn-primary">Save the change</button>'
+        "</form>"
+    )
+
+
+def csrf_input(request) -> str:
+    token = get_token(request) if request is not None else ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
+
+
+def what_html(name: str, label: str) -> str:
+    """The PCT (bold) and the item an adjust form is about."""
+    return f"<strong>{escape(name)}</strong>: {escape(label)}"
+
+
 class _Grid:
     """What every cell of a page shares: computed once per render, not once per cell."""
 
@@ -83,15 +130,18 @@ class _Grid:
         self.sha_code = data.sha.ods_code
         self.can_moderate = bool(context.get("can_moderate"))
         self.adjusted = context.get("adjusted") or {}
-        request = context.get("request")
-        token = get_token(request) if request is not None else ""
-        self.csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
-        # One reverse for the page; each form's action differs only by the rating's id.
+        self.request = context.get("request")
+        # One reverse for the page; each URL differs only by the rating's id.
         sample = reverse("reports:moderation_adjust", args=[self.slug, self.sha_code, 0])
         self.adjust_head, _zero, self.adjust_tail = sample.rpartition("/0/")
+        sample = reverse("reports:moderation_adjust_page", args=[self.slug, self.sha_code, 0])
+        self.page_head, _zero, self.page_tail = sample.rpartition("/0/")
 
     def adjust_url(self, rating_id: int) -> str:
         return f"{self.adjust_head}/{rating_id}/{self.adjust_tail}"
+
+    def page_url(self, rating_id: int) -> str:
+        return f"{self.page_head}/{rating_id}/{self.page_tail}"
 
     def row(self, row) -> str:
         pct = row.assessment.pct
@@ -141,41 +191,51 @@ class _Grid:
         if cell.flags:
             html.append(flag_mark_html(cell.flags))
         if adjustable:
-            label = escape(cell.label)
-            mine = self.adjusted.get("id") == r.pk
-            live_class = f" mod-live--{escape(self.adjusted['level'])}" if mine else ""
-            message = escape(self.adjusted["message"]) if mine else ""
-            # A refused adjustment comes back open, as typed (at the version now stored).
-            typed_value = self.adjusted.get("value", "") if mine else ""
-            typed_reason = self.adjusted.get("reason", "") if mine else ""
-            options = _select_options(r, typed_value)
-            refused = mine and self.adjusted.get("level") == "error"
-            is_open = " open" if typed_value or typed_reason or refused else ""
-            reason = f' value="{escape(typed_reason)}"' if typed_reason else ""
-            if refused:  # the field the page's error summary links to, marked
-                reason += f' aria-invalid="true" aria-describedby="live-{r.pk}"'
-            invalid = " is-invalid" if refused else ""
-            html.append(
-                f' <details class="mod-adjust"{is_open}><summary title="Adjust">'
-                '<span aria-hidden="true">✎'
-                f'</span><span class="mod-adjust__label">Adjust {name}: {label}</span></summary>'
-                f'<form method="post" action="{self.adjust_url(r.pk)}" class="mod-adjust__form"'
-                f' data-inplace="{r.pk}" novalidate>{self.csrf}'
-                f'<input type="hidden" name="version" value="{r.version}">'
-                f'<p class="small mb-1"><strong>{name}</strong>: {label}</p>'
-                f'<label class="form-label small mb-0" for="v{r.pk}">New value</label>'
-                f'<select class="form-select form-select-sm mb-1" id="v{r.pk}" name="value">'
-                f"{options}</select>"
-                f'<label class="form-label small mb-0" for="r{r.pk}">Reason (required)</label>'
-                f'<input class="form-control form-control-sm mb-1{invalid}" id="r{r.pk}" name="reason"'
-                f"{reason} required>"
-                '<button type="submit" class="btn btn-sm btn-primary">Save the change</button>'
-                "</form></details>"
-                f' <span class="mod-live{live_class}" role="status" id="live-{r.pk}"'
-                f' data-test="live">{message}</span>'
-            )
+            html.append(self.adjust(r, name, cell.label))
         html.append("</td>")
         return "".join(html)
+
+    def adjust(self, r, name: str, label: str) -> str:
+        """The cell's adjust trigger and live region. The form itself is the page's
+        ``<template>`` (``moderation_adjust_templates``), built in the cell by the page's
+        script when the trigger is first opened; without script the trigger opens a link
+        to the rating's own page. A refused adjustment without script comes back with its
+        form here, open, as typed (at the version now stored)."""
+        summary = (
+            '<summary title="Adjust"><span aria-hidden="true">✎</span>'
+            f'<span class="mod-adjust__label">Adjust {name}: {escape(label)}</span></summary>'
+        )
+        mine = self.adjusted.get("id") == r.pk
+        live_class = f" mod-live--{escape(self.adjusted['level'])}" if mine else ""
+        message = escape(self.adjusted["message"]) if mine else ""
+        typed_value = self.adjusted.get("value", "") if mine else ""
+        typed_reason = self.adjusted.get("reason", "") if mine else ""
+        refused = mine and self.adjusted.get("level") == "error"
+        if typed_value or typed_reason or refused:
+            form = adjust_form_html(
+                action=self.adjust_url(r.pk),
+                csrf=csrf_input(self.request),
+                options=value_options_html(r, typed_value),
+                what=f"<strong>{name}</strong>: {escape(label)}",
+                pk=r.pk,
+                version=r.version,
+                typed_reason=typed_reason,
+                refused=refused,
+            )
+            box = f'<details class="mod-adjust" open>{summary}{form}</details>'
+        else:
+            kind = "level" if r.competency_id else "light"
+            box = (
+                f'<details class="mod-adjust" data-rating="{r.pk}" data-version="{r.version}"'
+                f' data-kind="{kind}" data-value="{escape(str(r.value))}">{summary}'
+                f'<a class="mod-adjust__page" href="{self.page_url(r.pk)}">'
+                "Open the form on its own page</a></details>"
+            )
+        return (
+            f" {box}"
+            f' <span class="mod-live{live_class}" role="status" id="live-{r.pk}"'
+            f' data-test="live">{message}</span>'
+        )
 
 
 @register.simple_tag(takes_context=True)
@@ -183,3 +243,19 @@ def moderation_grid_rows(context, rows) -> SafeString:
     """The ``<tr>`` of each row of the page (``reports.moderation.RatingRow``)."""
     grid = _Grid(context)
     return mark_safe("".join(grid.row(row) for row in rows))  # noqa: S308 (escaped above)
+
+
+@register.simple_tag(takes_context=True)
+def moderation_adjust_templates(context) -> SafeString:
+    """The adjust form once for the page (its security token once), and the options of
+    each kind of value: the page's script fills a cell's box from them."""
+    sample = reverse(
+        "reports:moderation_adjust",
+        args=[context["data"].round.slug, context["data"].sha.ods_code, 0],
+    )
+    form = adjust_form_html(action=sample, csrf=csrf_input(context.get("request")), options="")
+    return mark_safe(  # noqa: S308 (escaped in adjust_form_html)
+        f'<template id="mod-adjust-form">{form}</template>'
+        f'<template id="mod-adjust-level">{_options(_LEVEL_CHOICES, "")}</template>'
+        f'<template id="mod-adjust-light">{_options(Light.choices, "")}</template>'
+    )

@@ -720,21 +720,36 @@ def test_page_wires_the_grid_to_its_progress_url(client, region):
     assert "reports/progress-grid.js" in page
 
 
-def test_page_offers_the_vocabulary_with_each_current_value_selected(client, region):
+def test_page_offers_the_vocabulary_with_each_current_value_chosen(client, region):
+    """Each cell names its rating's kind of value and the value now stored; the page's
+    script builds the form from the page's one form and the options of that kind."""
     client.force_login(staff_of(region.sha))
 
     page = client.get(url(region.round, region.sha)).content.decode()
 
-    selects = re.findall(r'<select [^>]*name="value">(.*?)</select>', page)
-    options = [
-        re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', s) for s in selects
-    ]
-    assert len(selects) == 3 * 6
-    assert [sum(bool(chosen) for _v, chosen, _l in o) for o in options] == [1] * (3 * 6)
-    assert sorted({tuple((v, label) for v, _c, label in o) for o in options}) == [
-        (("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3"), ("4", "Level 4")),
-        (("green", "Green"), ("amber", "Amber"), ("red", "Red")),
-    ]
+    boxes = re.findall(
+        r'<details class="mod-adjust" data-rating="(\d+)" data-version="1"'
+        r' data-kind="(level|light)" data-value="([^"]*)">',
+        page,
+    )
+    templates = dict(re.findall(r'<template id="mod-adjust-(level|light)">(.*?)</template>', page))
+    options = {
+        kind: re.findall(r'<option value="([^"]*)">([^<]*)</option>', html)
+        for kind, html in templates.items()
+    }
+    stored = AgreedRating.objects.filter(
+        assessment__in=region.assessments, sub_indicator__isnull=True
+    )
+    assert sorted(boxes) == sorted(
+        (str(r.pk), "level", str(r.level)) if r.competency_id else (str(r.pk), "light", r.light)
+        for r in stored
+    )
+    assert len(boxes) == 3 * 6
+    assert options == {
+        "level": [("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3"), ("4", "Level 4")],
+        "light": [("green", "Green"), ("amber", "Amber"), ("red", "Red")],
+    }
+    assert page.count('<select class="form-select form-select-sm mb-1" name="value">') == 1
 
 
 # --- Links, unanswered comments, adjusting in place ---------------------------------------------
@@ -949,6 +964,75 @@ def test_adjust_without_script_comes_back_at_the_rating_with_the_message_beside_
     )
 
 
+def test_adjust_without_script_opens_the_ratings_own_page_and_saves_from_it(client, region):
+    """Without script a cell's trigger opens a link to the rating's own page, with the form
+    the script would build in the cell; it posts to the grid's adjust URL."""
+    rating = c1_rating(region.assessments[0])  # level 2
+    client.force_login(staff_of(region.sha))
+    grid = client.get(url(region.round, region.sha)).content.decode()
+    cell = grid.split(f'id="rating-{rating.pk}"')[1].split("</td>")[0]
+    own = f"/reports/moderation/2009-10/{region.sha.ods_code}/adjust/{rating.pk}/form/"
+    adjust = f"/reports/moderation/2009-10/{region.sha.ods_code}/adjust/{rating.pk}/"
+
+    response = client.get(own)
+
+    page = response.content.decode()
+    form = page.split('data-test="adjust-page-form">')[1].split("</form>")[0]
+    assert (
+        response.status_code,
+        f'<a class="mod-adjust__page" href="{own}">' in cell,
+        f'<form method="post" action="{adjust}" class="mod-adjust__form"' in form,
+        '<input type="hidden" name="version" value="1">' in form,
+        '<option value="2" selected>Level 2</option>' in form,
+        f'<input class="form-control form-control-sm mb-1" id="r{rating.pk}" name="reason"'
+        " required>" in form,
+        'name="csrfmiddlewaretoken"' in form,
+        "<title>Adjust PCT 0: 1. Competency 1" in page,
+    ) == (200, True, True, True, True, True, True, True)
+
+    saved = client.post(adjust, {"value": "3", "reason": "Evidence.", "version": "1"})
+
+    rating.refresh_from_db()
+    assert (saved.status_code, saved["Location"], rating.level) == (
+        302,
+        f"/reports/moderation/2009-10/{region.sha.ods_code}/?page=1&adjusted={rating.pk}"
+        f"#rating-{rating.pk}",
+        3,
+    )
+
+
+def test_adjust_page_is_403_for_the_national_team_and_404_outside_the_region(client, region):
+    rating = c1_rating(region.assessments[0])
+    own = url(region.round, region.sha, f"adjust/{rating.pk}/form/")
+    other_region = url(region.round, SHAFactory(), f"adjust/{rating.pk}/form/")
+    statuses = []
+    for user in [staff_of(region.sha), RoleFactory(kind=Role.Kind.NATIONAL).user]:
+        client.force_login(user)
+        statuses.append(client.get(own).status_code)
+    for user in outsiders(region.sha):
+        client.force_login(user)
+        statuses.append(client.get(own).status_code)
+    client.force_login(staff_of(region.sha))
+    statuses.append(client.get(other_region).status_code)  # the rating is not of that region
+
+    assert statuses == [200, 403, 404, 404, 404, 404]
+
+
+def test_adjust_page_of_a_pct_not_at_moderation_has_no_form(client, region):
+    rating = c1_rating(region.assessments[1])
+    Assessment.objects.filter(pk=region.assessments[1].pk).update(stage=Stage.SCORING)
+    client.force_login(staff_of(region.sha))
+
+    response = client.get(url(region.round, region.sha, f"adjust/{rating.pk}/form/"))
+
+    page = response.content.decode()
+    assert (response.status_code, '<form method="post" action="/reports/moderation/' in page) == (
+        200,
+        False,
+    )
+    assert "PCT 1 is not at regional moderation" in page
+
+
 def test_adjust_refused_without_script_comes_back_open_as_typed(client, region):
     rating = c1_rating(region.assessments[0])
     client.force_login(staff_of(region.sha))
@@ -967,7 +1051,7 @@ def test_adjust_refused_without_script_comes_back_open_as_typed(client, region):
     # Once shown, it is not shown again: a reload has the form closed and empty.
     again = client.get(stale["Location"]).content.decode()
     cell = again.split(f'id="rating-{rating.pk}"')[1].split("</td>")[0]
-    assert '<details class="mod-adjust">' in cell and "Typed" not in cell
+    assert '<details class="mod-adjust" data-rating=' in cell and "Typed" not in cell
 
     client.post(adjust, {"value": "2", "reason": "", "version": "2"})  # no reason given
     cell = client.get(stale["Location"]).content.decode().split(f'id="rating-{rating.pk}"')[1]

@@ -34,7 +34,14 @@ from assessments.models import StrategicHealthAuthority as SHA
 from assessments.regions import agreed_rating_moderate, region_sign_off, region_sign_off_check
 from panels.forms.lookup import PctLookupForm
 from reports.kept import Kept
-from reports.templatetags.moderation_grid import flag_mark_html, rating_value_html
+from reports.templatetags.moderation_grid import (
+    adjust_form_html,
+    csrf_input,
+    flag_mark_html,
+    rating_value_html,
+    value_options_html,
+    what_html,
+)
 
 PAGE_SIZE = 25  # PCTs per page of the ratings grid: a screenful or two, 350 cells at most
 
@@ -46,6 +53,14 @@ _PARTS: Kept[dict] = Kept("moderation page parts", size=32)
 # national team gets 403); anyone else 404.
 moderation_access = view_access(
     "reports.moderate_region", lookup=region_round, change="reports.change_moderation"
+)
+# A rating's own adjust page is nothing but its form: the adjust POST's permission for
+# every method (the national team gets 403).
+adjust_page_access = view_access(
+    "reports.moderate_region",
+    lookup=region_round,
+    change="reports.change_moderation",
+    change_always=True,
 )
 
 
@@ -265,6 +280,43 @@ def _check_signed_in_as(request) -> None:
         )
 
 
+@require_safe
+@adjust_page_access
+def adjust_page(request, region: RegionRound, rating_id: int):
+    """One rating's adjust form on a page of its own: the grid's trigger links here when the
+    page's script does not run (the script builds the form in the cell). The form posts to
+    ``adjust``, which answers as for the grid's form."""
+    rating = _region_rating(region, rating_id)
+    if rating is None:
+        raise Http404("No such rating.")
+    round_, sha = region.round, region.sha
+    pct = rating.assessment.pct
+    form = None
+    if rating.assessment.stage == Stage.MODERATION:
+        form = adjust_form_html(
+            action=reverse(
+                "reports:moderation_adjust", args=[round_.slug, sha.ods_code, rating.pk]
+            ),
+            csrf=csrf_input(request),
+            options=value_options_html(rating),
+            what=what_html(pct.name, str(rating.item)),
+            pk=rating.pk,
+            version=rating.version,
+        )
+    return render(
+        request,
+        "reports/moderation_adjust.html",
+        {
+            "region": region,
+            "rating": rating,
+            "pct": pct,
+            "value_html": rating_value_html(rating),
+            "adjust_form": form,
+            "back": f"{_page(round_, sha)}?pct={pct.ods_code}",
+        },
+    )
+
+
 @require_POST
 @moderation_access
 def adjust(request, region: RegionRound, rating_id: int):
@@ -384,6 +436,11 @@ urlpatterns = [
         "reports/moderation/<slug:round_slug>/<str:sha_code>/adjust/<int:rating_id>/",
         adjust,
         name="moderation_adjust",
+    ),
+    path(
+        "reports/moderation/<slug:round_slug>/<str:sha_code>/adjust/<int:rating_id>/form/",
+        adjust_page,
+        name="moderation_adjust_page",
     ),
     path(
         "reports/moderation/<slug:round_slug>/<str:sha_code>/sign-off/",

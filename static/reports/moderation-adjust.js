@@ -1,5 +1,8 @@
-// The moderation page's adjust forms, in place: each form posts with fetch and asks for
-// JSON; the answer (the cell's new value with the panel's kept value, its version and the
+// The moderation page's adjust forms, in place. A cell holds only its trigger (a
+// <details>), the rating's id, version, kind and value as data attributes, and a link to
+// the rating's own adjust page (for a browser without script); when the trigger is first
+// opened, the form is copied into it from the page's <template id="mod-adjust-form">
+// (reports/templatetags/moderation_grid.py). Each form posts with fetch and asks for JSON; the answer (the cell's new value with the panel's kept value, its version and the
 // message) replaces the cell's value and the message is shown in the cell's live region,
 // where the moderator is looking. Without this script the form posts and the page comes
 // back at the rating with the message beside it.
@@ -119,13 +122,47 @@
       .then(function () { button.disabled = false; });
   });
 
+  // The cell's form, from the page's templates: the rating's ids, version and current
+  // value filled in, the link to its own page replaced. Once per cell: what is chosen and
+  // typed in it stays when it closes.
+  function build(details) {
+    var data = details.dataset;
+    var form = document.getElementById("mod-adjust-form");
+    var options = document.getElementById("mod-adjust-" + data.kind);
+    if (!data.rating || !form || !options) return null;
+    var pk = data.rating;
+    form = form.content.firstElementChild.cloneNode(true);
+    form.action = form.getAttribute("action").replace(/\/0\/$/, "/" + pk + "/");
+    form.dataset.inplace = pk;
+    form.querySelector('input[name="version"]').value = data.version;
+    var select = form.querySelector('select[name="value"]');
+    var reason = form.querySelector('input[name="reason"]');
+    var labels = form.querySelectorAll("label");
+    select.appendChild(options.content.cloneNode(true));
+    select.value = data.value;
+    select.id = "v" + pk;
+    reason.id = "r" + pk;
+    labels[0].htmlFor = select.id;
+    labels[1].htmlFor = reason.id;
+    // What it is about: the row's PCT (bold) and the item, as the trigger names them.
+    var pct = details.closest("tr").querySelector('[data-test="pct-link"]').textContent;
+    var name = details.querySelector(".mod-adjust__label").textContent;
+    var what = form.querySelector("[data-what]");
+    what.appendChild(document.createElement("strong")).textContent = pct;
+    what.appendChild(document.createTextNode(": " + name.slice(("Adjust " + pct + ": ").length)));
+    var link = details.querySelector(".mod-adjust__page");
+    if (link) link.remove();
+    details.appendChild(form);
+    return form;
+  }
+
   // A box opened near the edge of the grid's scrolling area (at 320 px, most of them) is
   // brought into view whole, so that its choice, reason and Save are not scrolled out of
   // sight. "toggle" does not bubble, hence the capture.
   document.addEventListener("toggle", function (event) {
     var details = event.target;
     if (!details.matches || !details.matches("details.mod-adjust[open]")) return;
-    var form = details.querySelector("form");
+    var form = details.querySelector("form") || build(details);
     if (form && form.scrollIntoView) form.scrollIntoView({ block: "nearest", inline: "nearest" });
   }, true);
 

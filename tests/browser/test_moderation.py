@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from assessments.models import AgreedRating, Assessment, ModerationAdjustment, Stage
-from tests.browser.conftest import log_in
+from tests.browser.conftest import TIMEOUT_MS, log_in
 
 
 def test_moderator_adjusts_a_rating_and_signs_off_the_region(page, live_server, demo_data):
@@ -105,3 +105,46 @@ def test_moderator_adjusts_a_rating_and_signs_off_the_region(page, live_server, 
     log_in(page, "board.5pg")
     assert page.goto("/reports/pct/5pg/2009-10.pdf").status == 404
     assert page.goto("/reports/league-table/2009-10/").status == 404
+
+
+def test_moderator_adjusts_a_rating_without_javascript_on_its_own_page(
+    browser, live_server, demo_data
+):
+    """Without script a cell's trigger opens a link to the rating's own page: its form
+    saves, and the grid comes back with the new value and the message beside it; a refusal
+    comes back with the cell's form open, as typed, the error summary linked to the reason."""
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5ND", competency__number=7
+    )
+    new_level = "2" if rating.level != 2 else "3"
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    log_in(page, "moderator.q30")
+    page.goto("/reports/moderation/2009-10/Q30/")
+    cell = page.locator(f"#rating-{rating.pk}")
+    cell.get_by_text("Adjust").click()
+    cell.get_by_role("link", name="Open the form on its own page").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Adjust {rating.assessment.pct.name}: {rating.item}"
+    )
+    page.get_by_label("New value").select_option(new_level)
+    page.get_by_label("Reason (required)").fill("Consistent with the region's evidence.")
+    page.get_by_role("button", name="Save the change").click()
+
+    expect(page.locator(f"#live-{rating.pk}")).to_contain_text(f": now {new_level} ")
+    expect(cell.locator("[data-test=value]")).to_have_text(f"{new_level} (panel: {rating.level})")
+
+    cell.get_by_text("Adjust").click()
+    cell.get_by_role("link", name="Open the form on its own page").click()
+    page.get_by_label("New value").select_option(str(rating.level))
+    page.get_by_role("button", name="Save the change").click()  # no reason given
+
+    expect(cell.locator("details")).to_have_attribute("open", "")
+    expect(cell.locator("select[name=value]")).to_have_value(str(rating.level))
+    expect(cell.locator("input[name=reason]")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"[data-test=error-summary] a[href='#r{rating.pk}']")).to_contain_text(
+        "not changed."
+    )
+    context.close()
