@@ -45,10 +45,12 @@
     });
   }
 
+  // ``ok``: true (saved), false (refused), or null while saving: neither mark, so that
+  // nobody (nor a test) reads "Saving…" as done.
   function say(live, text, ok) {
     live.textContent = text;
-    live.classList.toggle("mod-live--success", ok);
-    live.classList.toggle("mod-live--error", !ok);
+    live.classList.toggle("mod-live--success", ok === true);
+    live.classList.toggle("mod-live--error", ok === false);
   }
 
   document.addEventListener("submit", function (event) {
@@ -59,7 +61,7 @@
     var live = document.getElementById("live-" + form.dataset.inplace);
     var button = form.querySelector('button[type="submit"]');
     button.disabled = true;
-    say(live, "Saving…", true);
+    say(live, "Saving…", null);
     var body = new FormData(form);
     // The browser's current security token: signing in again (in another tab, after the
     // session ended) replaces the one the page was served with.
