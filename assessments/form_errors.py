@@ -14,7 +14,21 @@ from django import forms
 from assessments.text import visible
 
 
-class MarksInvalid(forms.Form):
+class NoTruncation(forms.Form):
+    """A form whose fields never cut what is typed or pasted: Django gives a field with a
+    ``max_length`` the HTML ``maxlength``, with which the browser drops the rest silently
+    (the accessibility walk: a 1,200-character reason kept its first 1,000 without a word).
+    The length is checked on the server instead, whose message says the limit, with the
+    whole text given back. Taken off as each field is rendered, so that fields a form adds
+    in its ``__init__`` are covered too."""
+
+    def __getitem__(self, name):
+        bound = super().__getitem__(name)
+        bound.field.widget.attrs.pop("maxlength", None)
+        return bound
+
+
+class MarksInvalid(NoTruncation):
     """A form whose fields are laid out by hand (``includes/field_error.html``; crispy marks
     its own): each field with an error, from validation or from a service's refusal put on
     it later (``form_add_refusal``), gets Bootstrap's ``is-invalid``. (The GET filter

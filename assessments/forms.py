@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from assessments.form_errors import MarksInvalid, VisibleTextField
+from assessments.form_errors import MarksInvalid, NoTruncation, VisibleTextField
 from assessments.models import (
     AssessmentRound,
     DevelopmentPriority,
@@ -179,7 +179,7 @@ class SelfAssessmentForm(MarksInvalid):
         }
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(NoTruncation):
     """A document of evidence. Its fields sit outside the self-assessment's ``<form>`` but
     post with it (``form="self-assessment"``), so an upload saves the typed answers first."""
 
@@ -209,7 +209,7 @@ class EvidenceForm(forms.Form):
         self.helper.disable_csrf = True
 
 
-class FactualAccuracyCommentForm(forms.Form):
+class FactualAccuracyCommentForm(NoTruncation):
     """The board's comment on one item of its draft results."""
 
     GENERAL = 0  # the choice for a comment on the draft as a whole
@@ -248,7 +248,7 @@ class FactualAccuracyCommentForm(forms.Form):
         return None if chosen == self.GENERAL else self.ratings_[chosen]
 
 
-class FactualAccuracyAnswerForm(forms.Form):
+class FactualAccuracyAnswerForm(NoTruncation):
     """SHA staff's answer to a comment, and optionally a changed rating (the answer is the
     reason for it)."""
 
@@ -277,7 +277,7 @@ class FactualAccuracyAnswerForm(forms.Form):
             ]
 
 
-class DevelopmentPlanForm(forms.Form):
+class DevelopmentPlanForm(NoTruncation):
     """The plan's owner, review date and summary; its priorities are a formset."""
 
     owner = forms.CharField(

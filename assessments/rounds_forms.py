@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from assessments.factual_accuracy import WINDOW_DAYS_MAX
+from assessments.form_errors import NoTruncation
 from assessments.models import StrategicHealthAuthority
 from assessments.rounds import (
     NAME_REQUIRED,
@@ -17,7 +18,7 @@ from assessments.rounds import (
 from competencies.models import LEVELS, Competency, GovernanceArea
 
 
-class _Form(forms.Form):
+class _Form(NoTruncation):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()

@@ -6,7 +6,7 @@ from pathlib import Path
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from assessments.form_errors import MarksInvalid, VisibleTextField
+from assessments.form_errors import MarksInvalid, NoTruncation, VisibleTextField
 
 # A whole round's league table with every rationale is about 0.9 MB (the 2009-10 demo); the
 # file waits in the session between preview and confirm, so the limit is kept small.
@@ -14,7 +14,7 @@ IMPORT_MAX_BYTES = 2 * 1024 * 1024
 IMPORT_SUFFIXES = (".csv", ".xlsx")
 
 
-class RatingsImportForm(forms.Form):
+class RatingsImportForm(NoTruncation):
     """A CSV or XLSX file in the league-table columns, checked to be readable as a table.
 
     ``cleaned_data`` then holds ``filename`` (the name without any path), ``content`` (the

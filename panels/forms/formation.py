@@ -11,7 +11,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 
-from assessments.form_errors import VisibleTextField
+from assessments.form_errors import NoTruncation, VisibleTextField
 from assessments.proceeding import REASON_MAX_CHARS
 from panels.models import Person, Seat, SeatType
 
@@ -101,13 +101,15 @@ class PanelSeatsForm(forms.Form):
         return cleaned
 
 
-class ProceedWithoutForm(forms.Form):
+class ProceedWithoutForm(NoTruncation):
     """The reason SHA staff proceed to a PCT's panel without its board's self-assessment
     (``assessments.proceeding``), and the assessment's version the page was made from."""
 
     reason = VisibleTextField(
         label="Reason",
-        help_text="Why the panel proceeds without the board's self-assessment. The board is e-mailed it; the panel and the history show it.",
+        help_text="Why the panel proceeds without the board's self-assessment, in at most "
+        f"{REASON_MAX_CHARS:,} characters. The board is e-mailed it; the panel and the history "
+        "show it.",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=REASON_MAX_CHARS,
         error_messages={

@@ -3,8 +3,10 @@ name or part of one (here in panels, which reports may import)."""
 
 from django import forms
 
+from assessments.form_errors import NoTruncation
 
-class PctLookupForm(forms.Form):
+
+class PctLookupForm(NoTruncation):
     """Resolves the text against ``pcts`` (entries with ``ods_code`` and ``name``, in the
     list's order) so that the page can jump to the page of the list holding it.
 

@@ -13,6 +13,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Submit
 from django import forms
 
+from assessments.form_errors import NoTruncation
 from panels.models import JobRole, Person
 from panels.selectors import Organisations, person_version
 
@@ -28,7 +29,7 @@ def organisation_key(person: Person) -> str:
     return f"ext-{person.external_organisation_id}"
 
 
-class PersonForm(forms.Form):
+class PersonForm(NoTruncation):
     # The person's details as the edit page showed them (panels.selectors.person_version);
     # not on the page that adds someone.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -167,7 +168,7 @@ class PersonForm(forms.Form):
         }
 
 
-class ExternalOrganisationForm(forms.Form):
+class ExternalOrganisationForm(NoTruncation):
     name = forms.CharField(label="Name", max_length=200)
     sector = forms.CharField(
         label="Sector",
@@ -189,7 +190,7 @@ class ExternalOrganisationForm(forms.Form):
         )
 
 
-class PeopleFilterForm(forms.Form):
+class PeopleFilterForm(NoTruncation):
     """The people list's search (GET): part of a name, an e-mail address, an organisation's
     name or a PCT's ODS code. ``search()`` is what is valid (too long a text searches for
     nothing, and the page shows why in its error summary); ``query()`` the same as a query

@@ -100,7 +100,7 @@ def test_proceed_blank_reason_shows_the_error_summary_linked_to_the_field(region
             "Reason: Give the reason for proceeding without the board's self-assessment.",
         )
     ]
-    assert "<title>Error: " in response.content.decode()
+    assert "<title>Error: Proceed without" in response.content.decode()  # once, not twice
     assert StageChange.objects.count() == 0
 
 
@@ -239,3 +239,20 @@ def test_consensus_page_says_the_sha_proceeded_without_the_self_assessment(regio
         "The board did not submit a self-assessment: the SHA proceeded without it on "
         "5 October 2009 (No board account)."
     ) in text(response)
+
+
+@time_machine.travel(AFTER)
+def test_the_reason_box_cuts_nothing_and_says_its_limit(region):
+    """The accessibility walk: maxlength kept a pasted reason's first 1,000 characters
+    without a word."""
+    client = client_for(staff_of(region.sha_a))
+
+    page = client.get(url(region))
+    refused = client.post(url(region), {"reason": "x" * 1200, "version": 1})
+
+    assert "maxlength" not in page.content.decode()
+    assert "in at most 1,000 characters" in text(page)
+    assert refused.context["form"].errors["reason"] == [
+        "Keep the reason to 1,000 characters or fewer (it has 1200)."
+    ]
+    assert "x" * 1200 in refused.content.decode()

@@ -477,11 +477,11 @@ def test_a_round_opened_for_some_shas_says_who_is_left_out_before_the_time_is_se
     )
 
     assert "2 PCTs of England are not in this round" in page.text
-    assert "2009-10 has not been opened for: North East (2 PCTs)." in page.text
+    assert "Open PCTs with no assessment in 2009-10, by SHA: North East (2 PCTs)." in page.text
     assert 'href="/rounds/2009-10/open/"' in page.text
     assert (
-        "The round can no longer be opened for more SHAs: 2 PCTs not in it (North East "
-        "(2 PCTs)) will not be assessed this year, and the published figures for England "
+        "The round can no longer be opened for more SHAs. Not in it, so not assessed this "
+        "year: 2 open PCTs, by SHA North East (2 PCTs). The published figures for England "
         "will count only the PCTs assessed."
     ) in check.context["happens"]
 
@@ -497,3 +497,18 @@ def test_a_round_opened_everywhere_has_no_such_warning(client, ready_round):
 
     assert 'data-test="not-opened"' not in page.text
     assert not any("no longer be opened" in line for line in check.context["happens"])
+
+
+def test_once_the_time_is_set_the_warning_no_longer_offers_to_open_the_round(client, ready_round):
+    """The accessibility walk: the page still said "open the round for them first", a link
+    to a page that says it can no longer open."""
+    PCTFactory(sha=SHAFactory(name="North East"))
+    ready_round.published_at = timezone.now() + datetime.timedelta(days=2)
+    ready_round.save()
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    page = client.get("/reports/publication/2009-10/").text
+
+    assert "1 PCT of England is not in this round" in page
+    assert "With a publication time set, the round can no longer be opened for it" in page
+    assert 'href="/rounds/2009-10/open/"' not in page

@@ -336,9 +336,9 @@ def _not_opened_said(round_: AssessmentRound) -> list[str]:
     if not missing:
         return []
     return [
-        f"The round can no longer be opened for more SHAs: {missing.pcts} "
-        f"PCT{pluralize(missing.pcts)} not in it ({missing}) will not be assessed this year, "
-        "and the published figures for England will count only the PCTs assessed."
+        "The round can no longer be opened for more SHAs. Not in it, so not assessed this "
+        f"year: {missing.pcts} open PCT{pluralize(missing.pcts)}, by SHA {missing}. The "
+        "published figures for England will count only the PCTs assessed."
     ]
 
 

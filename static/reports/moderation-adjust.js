@@ -103,21 +103,36 @@
         say(live, data.message, data.ok);
         var details = form.closest("details");
         var reason = form.querySelector('input[name="reason"]');
+        // The refusal's message in the box too, above the reason: the cell's status line
+        // is as narrow as its column (80 px at 320 px wide, the message squeezed into a
+        // dozen lines partly above the screen: the accessibility walk).
+        var inBox = form.querySelector(".mod-adjust__error");
         if (data.ok) {
           reason.value = "";
           reason.removeAttribute("aria-invalid");
           reason.removeAttribute("aria-describedby");
+          if (inBox) inBox.remove();
           if (details) { details.open = false; details.querySelector("summary").focus(); }
+          // The confirmation where the moderator looks, also on a small screen.
+          if (live.scrollIntoView) { live.scrollIntoView({ block: "nearest", inline: "nearest" }); }
         } else if (details) {
           details.open = true;  // the choice and the reason stay in view, to save again
+          if (!inBox) {
+            inBox = document.createElement("p");
+            inBox.className = "mod-adjust__error";
+            inBox.id = "error-" + form.dataset.inplace;
+            var label = form.querySelector('label[for="' + reason.id + '"]');
+            form.insertBefore(inBox, label || reason);
+          }
+          inBox.textContent = data.message;
           // The refusal describes the field (read again with it), as the page without
           // script marks it; then focus, which was on the Save button, disabled while it
-          // sent (so lost to the page), goes back to the reason, and the message is
-          // brought into view beside it (the accessibility walk: above the viewport).
+          // sent (so lost to the page), goes back to the reason, and the box is brought
+          // into view whole.
           reason.setAttribute("aria-invalid", "true");
-          reason.setAttribute("aria-describedby", live.id);
+          reason.setAttribute("aria-describedby", inBox.id);
           reason.focus();
-          if (live.scrollIntoView) { live.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+          if (form.scrollIntoView) { form.scrollIntoView({ block: "nearest", inline: "nearest" }); }
         }
       })
       .catch(function () { say(live, "Not saved: no answer from the server. Check the connection and try again.", false); })

@@ -127,9 +127,13 @@ def test_a_save_after_someone_else_signed_in_in_another_tab_is_refused(
     live = page.locator(f"#live-{rating.pk}")
     expect(live).to_contain_text("not changed. This browser is now signed in as")
     expect(cell.locator("input[name=reason]")).to_have_value("Typed by moderator.q30.")
-    # the refusal describes the field, as without script (the accessibility walk)
+    # the refusal describes the field, as without script (the accessibility walk), from
+    # inside the box, where it is readable on a phone (the second accessibility walk)
     expect(cell.locator("input[name=reason]")).to_have_attribute(
-        "aria-describedby", f"live-{rating.pk}"
+        "aria-describedby", f"error-{rating.pk}"
+    )
+    expect(cell.locator(f"#error-{rating.pk}")).to_contain_text(
+        "not changed. This browser is now signed in as"
     )
     expect(cell.locator("input[name=reason]")).to_be_focused()
     assert not RatingChange.objects.filter(changed_by=colleague).exists()
