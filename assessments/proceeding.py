@@ -42,9 +42,11 @@ _LINE_CONTROLS = frozenset("\n\r\t")
 
 def deadline_passed(round_: AssessmentRound, today: datetime.date | None = None) -> bool:
     """Whether SHA staff may proceed without a self-assessment of ``round_``: its deadline
-    has passed (the day after it), or none was set."""
+    was set and has passed (from the day after it). A round with no deadline never does:
+    the boards were given no date to miss (the walk of today's fixes: staff proceeded a
+    minute after the round opened, and the board was told its deadline had passed)."""
     due = round_.self_assessment_due
-    return due is None or due < (today or timezone.localdate())
+    return due is not None and due < (today or timezone.localdate())
 
 
 def _check_reason(reason: str) -> str:
@@ -70,17 +72,34 @@ def _check_reason(reason: str) -> str:
 def assessment_proceed_without_check(*, assessment: Assessment) -> None:
     """Refuse (``TransitionError``, saying why) unless ``assessment`` (its round loaded) may
     proceed without its self-assessment now: at self-assessment, not submitted, and past the
-    round's deadline (or none set). The check page asks it before showing what will happen."""
-    if assessment.stage != Assessment.Stage.SELF_ASSESSMENT:
-        raise TransitionError(
-            f"{assessment.pct.name} is at {assessment.get_stage_display()}, not self-assessment: "
-            "there is no self-assessment to proceed without."
-        )
+    round's deadline (which must be set). The check page asks it before showing what will
+    happen."""
+    name = assessment.pct.name
     if SelfAssessment.objects.filter(
         assessment=assessment, status=SelfAssessment.Status.SUBMITTED
     ).exists():
         raise TransitionError(
-            f"The board of {assessment.pct.name} has submitted its self-assessment."
+            f"The board of {name} has submitted its self-assessment: {name} is at "
+            f"{assessment.get_stage_display()}, with it."
+        )
+    if assessment.stage != Assessment.Stage.SELF_ASSESSMENT:
+        done = stage_without_self_assessment(assessment=assessment)
+        if done is not None:
+            by = done.changed_by
+            who = (by.get_full_name() or by.get_username()) if by else "SHA staff"
+            raise TransitionError(
+                f"{name} has already moved on without its board's self-assessment: {who} "
+                f"did it on {timezone.localtime(done.changed_at):%-d %B %Y at %H:%M}."
+            )
+        raise TransitionError(
+            f"{name} is at {assessment.get_stage_display()}, not self-assessment: "
+            "there is no self-assessment to proceed without."
+        )
+    if assessment.round.self_assessment_due is None:
+        raise TransitionError(
+            f"{assessment.round.name} has no self-assessment deadline: the boards were given "
+            "no date to miss. The national team sets one on the round's timetable; once it "
+            "has passed, you may proceed without a board's self-assessment."
         )
     if not deadline_passed(assessment.round):
         raise TransitionError(
@@ -95,7 +114,7 @@ def assessment_proceed_without_self_assessment(
     *, assessment: Assessment, by: AbstractBaseUser, reason: str, expected_version: int
 ) -> StageChange:
     """Move ``assessment`` from self-assessment to panel formation though its board has not
-    submitted, once the round's self-assessment deadline has passed (or none was set).
+    submitted, once the round's self-assessment deadline has passed.
 
     ``expected_version`` is the assessment's version the user saw (``ConflictError`` if it
     changed meanwhile, e.g. the board submitted). ``reason`` is required, at most

@@ -136,7 +136,7 @@ class RoleAccess:
     link_sent: bool
 
 
-def waiting_for(scope: RoleScope) -> tuple[str, ...]:
+def waiting_for(scope: RoleScope, *, new_account: bool = True) -> tuple[str, ...]:
     """Work already waiting for a new member of ``scope``, said in their e-mail: for a
     board, each round's self-assessment open for its PCT, with its deadline and address
     (the real-year walk: a board invited after the round opened was told nothing of it)."""
@@ -153,9 +153,9 @@ def waiting_for(scope: RoleScope) -> tuple[str, ...]:
         url = settings.SITE_URL.rstrip("/") + reverse(
             "assessments:self_assessment", args=[round_.slug, scope.pct.ods_code]
         )
+        where = "Once your password is set, it is at" if new_account else "It is at"
         lines.append(
-            f"{scope.pct.name}'s self-assessment for {round_.name} is open{due}. Once your "
-            f"password is set, it is at:\n{url}"
+            f"{scope.pct.name}'s self-assessment for {round_.name} is open{due}. {where}:\n{url}"
         )
     return tuple(lines)
 
@@ -170,7 +170,7 @@ def _tell_of_access(*, user, scope: RoleScope, by) -> None:
         "scope": scope,
         "by": by,
         "site_url": settings.SITE_URL,
-        "waiting": waiting_for(scope),
+        "waiting": waiting_for(scope, new_account=False),  # they log in as usual
     }
     subject = render_to_string("email/role_access_subject.txt", context).strip()
     body = render_to_string("email/role_access.txt", context)

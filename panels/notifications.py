@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.mail import Message, mail_enqueue
-from assessments.models import Assessment
+from assessments.models import Assessment, SelfAssessment
 from panels.models import Seat
 
 logger = logging.getLogger("wcc.panels")
@@ -71,13 +71,19 @@ def _context(seat: Seat, assessment: Assessment) -> dict:
 
 
 def _send(template: str, seats: list[Seat], assessment: Assessment) -> int:
+    # Whether the board submitted a self-assessment (SHA staff may proceed without one):
+    # the e-mail does not send members looking for one that is not there.
+    self_assessed = SelfAssessment.objects.filter(
+        assessment=assessment, status=SelfAssessment.Status.SUBMITTED
+    ).exists()
     messages = []
     for seat in seats:
         to = recipient(seat)
         if to is None:
             logger.warning("No e-mail address for %s (%s): not told", seat.person, template)
             continue
-        messages.append(_message(template, _context(seat, assessment), to))
+        context = _context(seat, assessment) | {"self_assessed": self_assessed}
+        messages.append(_message(template, context, to))
     return mail_enqueue(messages=messages)
 
 

@@ -72,10 +72,10 @@ def sha_work(sha, round_, n: int) -> None:
             seat_type=SeatTypeFactory(number=1),
             person=None,
         )
-    other_round = AssessmentRoundFactory(opened_at=timezone.now())
-    for _i in range(n):
-        RegionReviewFactory(round=other_round, sha=sha, status=RegionReview.Status.SENT_BACK)
+    for _i in range(n):  # rounds opened for the region, sent back after moderation
         other_round = AssessmentRoundFactory(opened_at=timezone.now())
+        AssessmentFactory(round=other_round, pct=PCTFactory(sha=sha), stage=Stage.CROSS_CHECK)
+        RegionReviewFactory(round=other_round, sha=sha, status=RegionReview.Status.SENT_BACK)
 
 
 def test_sha_staff_see_each_kind_of_waiting_work_with_links(client):
@@ -211,18 +211,21 @@ def test_sha_staff_are_asked_for_board_accounts_while_a_created_round_waits_to_o
     client.force_login(staff_of(sha))
 
     waiting = queues(client.get("/"))
-    AssessmentFactory(round=round_, pct=PCTFactory(sha=sha))  # opened
+    AssessmentFactory(round=round_, pct=PCTFactory(sha=SHAFactory()))  # opened elsewhere
+    elsewhere = queues(client.get("/"))
+    AssessmentFactory(round=round_, pct=PCTFactory(sha=sha))  # opened for the region
     opened = queues(client.get("/"))
 
     assert waiting["before-opening"] == [
         (
             "South Central: 2 PCTs with no board account",
             "/boards/?without=on&sha=Q38",
-            "Round 2010-11 is not open yet: its opening e-mails each PCT's board members, so "
-            "give these boards an account first",
+            "Round 2010-11 is not open for them yet: its opening e-mails each PCT's board "
+            "members, so give these boards an account first",
             False,
         )
     ]
+    assert elsewhere["before-opening"] == waiting["before-opening"]
     assert "before-opening" not in opened
 
 

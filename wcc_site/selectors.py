@@ -300,15 +300,22 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
     # its opening e-mail would miss (the real-year walk: the SHA's home said nothing to do
     # until the round had opened). One row per region, while a created round waits.
     today = timezone.localdate()
-    waiting_round = AssessmentRound.objects.filter(
-        opened_at__isnull=True, published_at__isnull=True
-    ).filter(~Exists(Assessment.objects.filter(round=OuterRef("pk"))))
+    # A round without a publication time not yet opened for this PCT's region: not opened
+    # at all, or for other SHAs only (the walk of today's fixes: the item went as soon as
+    # the round opened anywhere, and regions still to open were not asked for).
+    waiting_round = AssessmentRound.objects.filter(published_at__isnull=True).filter(
+        ~Exists(
+            Assessment.objects.filter(
+                round=OuterRef("pk"), pct__sha_id=OuterRef(OuterRef("sha_id"))
+            )
+        )
+    )
     before_opening = [
         QueueItem(
             label=f"{row['sha__name']}: {_plural(row['n'], 'PCT')} with no board account",
             url=reverse("boards:list") + f"?without=on&sha={row['sha__ods_code']}",
-            detail=f"{row['round_name']} is not open yet: its opening e-mails each PCT's "
-            "board members, so give these boards an account first",
+            detail=f"{row['round_name']} is not open for them yet: its opening e-mails each "
+            "PCT's board members, so give these boards an account first",
         )
         for row in PrimaryCareTrust.objects.filter(sha_id__in=sha_ids)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))

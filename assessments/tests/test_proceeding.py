@@ -8,8 +8,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from assessments.exceptions import ConflictError, TransitionError
-from assessments.models import Role, SelfAssessment, Stage, StageChange
+from assessments.models import Assessment, Role, SelfAssessment, Stage, StageChange
 from assessments.proceeding import (
+    assessment_proceed_without_check,
     assessment_proceed_without_self_assessment,
     deadline_passed,
 )
@@ -108,14 +109,17 @@ def test_proceed_without_refused_until_the_deadline_has_passed(overdue, staff):
     assert StageChange.objects.filter(assessment=overdue).count() == 0
 
 
-def test_proceed_without_allowed_when_no_deadline_was_set(assessment):
+def test_proceed_without_refused_when_no_deadline_was_set(assessment):
+    """The walk of today's fixes: with no deadline, staff proceeded a minute after the round
+    opened, and the board was told its deadline had passed."""
     staff = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=assessment.pct.sha).user
     assert assessment.round.self_assessment_due is None
 
-    _proceed(assessment, staff)
+    with pytest.raises(TransitionError, match="has no self-assessment deadline"):
+        _proceed(assessment, staff)
 
     assessment.refresh_from_db()
-    assert assessment.stage == Stage.PANEL_FORMATION
+    assert assessment.stage == Stage.SELF_ASSESSMENT
 
 
 def test_deadline_passed_the_day_after():
@@ -183,3 +187,19 @@ def test_proceed_without_keeps_line_breaks_of_a_reason(overdue, staff):
     change = _proceed(overdue, staff, reason="x" * 990 + "\r\nNo board")
 
     assert change.note == "x" * 990 + "\r\nNo board"
+
+
+@time_machine.travel(AFTER)
+def test_proceeding_twice_says_who_already_did_it(overdue, staff):
+    """The walk of today's fixes: a second tab's confirmation read "there is no
+    self-assessment to proceed without"."""
+    _proceed(overdue, staff)
+    stale = Assessment.objects.select_related("round", "pct").get(pk=overdue.pk)
+
+    with pytest.raises(TransitionError) as refused:
+        assessment_proceed_without_check(assessment=stale)
+
+    assert str(refused.value) == (
+        f"{overdue.pct.name} has already moved on without its board's self-assessment: "
+        "Sam Lee did it on 5 October 2009 at 13:00."
+    )

@@ -43,8 +43,8 @@ __all__ = [
 # What a panel member's invitation says the account is for.
 PANEL_MEMBER = Purpose(
     role="the members of the assurance review panels",
-    does="the panels you sit on: scoring each PCT on your own, and the panel's consensus if "
-    "you chair it",
+    does="the panels you sit on (scoring each PCT on your own, and the panel's consensus if "
+    "you chair it)",
 )
 
 

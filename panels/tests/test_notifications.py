@@ -117,7 +117,13 @@ def test_scoring_opened_before_the_deadline_gives_it(
     with django_capture_on_commit_callbacks(execute=True):
         notify_scoring_opened(assessment=region.assessment)
 
-    assert f"at hand, by {due:%A %-d %B %Y}." in " ".join(mailoutbox[0].body.split())
+    body = " ".join(mailoutbox[0].body.split())
+    assert f", by {due:%A %-d %B %Y}." in body
+    # The builder's board submitted nothing: members are not sent looking for it.
+    assert (
+        "with the PCT's evidence at hand (its board did not submit a self-assessment: the SHA "
+        "proceeded without it)"
+    ) in body
     assert "World Class Commissioning assurance panel" not in mailoutbox[0].body
 
 

@@ -55,13 +55,18 @@ def test_proceed_page_shows_the_reason_form_and_the_deadline(region):
 
 
 @time_machine.travel(AFTER)
-def test_proceed_page_says_when_no_deadline_was_set(region):
+def test_without_a_deadline_the_formation_page_says_why_it_cannot_proceed(region):
     region.round.self_assessment_due = None
     region.round.save()
+    client = client_for(staff_of(region.sha_a))
 
-    response = client_for(staff_of(region.sha_a)).get(url(region))
+    refused = client.get(url(region), follow=True)
+    formation = client.get(url(region, "formation"))
 
-    assert "No self-assessment deadline was set for Round 2009-10" in text(response)
+    assert refused.redirect_chain == [(url(region, "formation"), 302)]
+    assert "has no self-assessment deadline: the boards were given no date to miss" in text(refused)
+    assert "proceed-without-self-assessment/" not in formation.content.decode()
+    assert "has no self-assessment deadline: once the national team sets one" in text(formation)
 
 
 @time_machine.travel(AFTER)

@@ -511,13 +511,8 @@ def _proceed_check(request, assessment: Assessment, *, reason: str, version: int
         request,
         title=f"Proceed to the panel of {name} without its board's self-assessment?",
         happens=[
-            (
-                f"The self-assessment deadline of {assessment.round.name} was {due:%-d %B %Y}, "
-                "and the board has not submitted."
-                if due
-                else f"No self-assessment deadline was set for {assessment.round.name}, and "
-                "the board has not submitted."
-            ),
+            f"The self-assessment deadline of {assessment.round.name} was {due:%-d %B %Y}, "
+            "and the board has not submitted.",
             f"{name} moves on to panel formation, with your reason in its history: {reason}",
             "The board can no longer submit or change its self-assessment; a draft it "
             "started is kept, unsubmitted, and the panel does not see it.",
