@@ -28,7 +28,11 @@ from assessments.exceptions import (
 )
 from assessments.forms import EvidenceForm, SelfAssessmentForm
 from assessments.models import Assessment, EvidenceDocument, Stage
-from assessments.selectors import outcome_indicators, self_assessment_detail
+from assessments.selectors import (
+    outcome_indicators,
+    self_assessment_detail,
+    stage_without_self_assessment,
+)
 from assessments.services import (
     evidence_delete,
     evidence_upload,
@@ -156,6 +160,11 @@ def _self_assessment_page(request, assessment, *, detail, form, editable, eviden
             "form": form,
             "editable": editable,
             "evidence_form": evidence_form,
+            # SHA staff moved the PCT on without this self-assessment: when, who and why,
+            # for the board reading its closed draft (the walk of today's fixes).
+            "proceeded": None
+            if detail.submitted or assessment.stage == Stage.SELF_ASSESSMENT
+            else stage_without_self_assessment(assessment=assessment),
             # One error summary at the top, in page order: the upload, then the answers.
             "summary_forms": [f for f in (evidence_form, form) if f is not None],
         },

@@ -261,3 +261,25 @@ def test_the_reason_box_cuts_nothing_and_says_its_limit(region):
         "Keep the reason to 1,000 characters or fewer (it has 1200)."
     ]
     assert "x" * 1200 in refused.content.decode()
+
+
+@time_machine.travel(AFTER)
+def test_the_board_reads_on_its_closed_draft_who_proceeded_without_it_and_why(region):
+    """The walk of today's fixes: the board's home still offered "Draft: continue", and the
+    page said only that the assessment was at panel formation."""
+    from assessments.models import SelfAssessment
+
+    SelfAssessment.objects.create(assessment=region.assessment)
+    staff = client_for(staff_of(region.sha_a))
+    staff.post(url(region), {"reason": "No answer to two reminders.", "version": 1, "confirm": "1"})
+    board = client_for(RoleFactory(kind=Role.Kind.PCT_BOARD, pct=region.pct).user)
+
+    page = text(
+        board.get(f"/assessments/{region.round.slug}/{region.pct.ods_code}/self-assessment/")
+    )
+    home = text(board.get("/"))
+
+    assert "The self-assessment is closed, not submitted:" in page
+    assert "Their reason: No answer to two reminders." in page
+    assert "Draft: continue" not in home
+    assert "Not submitted: view" in home
