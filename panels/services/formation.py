@@ -287,6 +287,11 @@ def copy_changes(*, assessment: Assessment) -> list[tuple[Seat, Person | None]]:
     if panel is None or round_.previous_id is None:
         return []
     seats = _seats(panel)
+    # A seat type the panel has no row for yet (``panel_ensure`` adds it, empty, as the
+    # copy begins): listed as the empty seat it will be, not left out.
+    have = {seat.seat_type_id for seat in seats}
+    seats += [Seat(panel=panel, seat_type=t) for t in SeatType.objects.exclude(pk__in=have)]
+    seats.sort(key=lambda seat: seat.seat_type.number)
     current = {seat.seat_type.number: seat.person for seat in seats}
     previous_seats = _previous_seats(assessment)
     wanted, _skipped = _copy_plan(assessment, previous_seats, current)
