@@ -193,6 +193,11 @@ def proceeded_without_notices(*, assessment: Assessment, change) -> int:
         "pct": assessment.pct,
         "reason": change.note,
         "decided_by": (decided_by.get_full_name() or decided_by.username) if decided_by else "",
+        # Who moved it on: the PCT's SHA, or the national team (the walk of today's fixes:
+        # "West Midlands has moved Dudley…", then "Decided by National Assurance Team").
+        "mover": "the national assurance team"
+        if decided_by is not None and decided_by.roles.filter(kind=Role.Kind.NATIONAL).exists()
+        else assessment.pct.sha.name,
         "when": timezone.localtime(change.changed_at),
         "page_url": _absolute(
             reverse(

@@ -75,6 +75,7 @@ def test_proceed_without_emails_the_board_once_on_commit(
     body = mailoutbox[0].body
     assert "The board has no account." in body
     assert "Decided by Sam Lee on 5 October 2009." in body
+    assert f"so {overdue.pct.sha.name} has moved {overdue.pct.name} on" in " ".join(body.split())
     assert mailoutbox[0].subject == (
         f"Round 2009-10: the panel of {overdue.pct.name} proceeds without your self-assessment"
     )

@@ -173,13 +173,19 @@ def test_proceed_confirm_moves_on_and_returns_to_formation(
 
 
 @time_machine.travel(AFTER)
-def test_proceed_confirm_by_the_national_team(region):
+def test_proceed_confirm_by_the_national_team(
+    region, mailoutbox, django_capture_on_commit_callbacks
+):
     client = client_for(RoleFactory(kind=Role.Kind.NATIONAL).user)
 
-    client.post(url(region), {"reason": "Late", "version": 1, "confirm": "1"})
+    RoleFactory(kind=Role.Kind.PCT_BOARD, pct=region.pct, user__email="board@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url(region), {"reason": "Late", "version": 1, "confirm": "1"})
 
     region.assessment.refresh_from_db()
     assert region.assessment.stage == Stage.PANEL_FORMATION
+    # The walk of today's fixes: it read "<the SHA> has moved…", decided by the national team.
+    assert "so the national assurance team has moved" in " ".join(mailoutbox[0].body.split())
 
 
 @time_machine.travel(AFTER)
@@ -189,7 +195,11 @@ def test_proceed_confirm_on_a_stale_version_keeps_the_reason(region):
     response = client.post(url(region), {"reason": "Late", "version": 99, "confirm": "1"})
 
     assert response.templates[0].name == "panels/proceed_without.html"
-    assert response.context["form"].initial["reason"] == "Late"
+    assert response.context["form"]["reason"].value() == "Late"
+    # In the error summary, linked to the reason (it was only a message above the page).
+    ((link, message),) = summary_entries(response.context["form"])
+    assert (link, "was changed by someone else" in message) == ("#id_reason", True)
+    assert 'name="version" value="1"' in response.content.decode()  # now stored: confirm again
     region.assessment.refresh_from_db()
     assert region.assessment.stage == Stage.SELF_ASSESSMENT
 

@@ -567,9 +567,11 @@ def proceed_without_self_assessment(request, assessment: Assessment):
         messages.error(request, str(exc))
         return redirect(formation)
     except ConflictError as exc:  # the reason stays typed: check again and confirm
-        form = ProceedWithoutForm(initial={"reason": reason, "version": exc.current.version})
+        # Bound, at the version now stored, with the refusal in the error summary (linked
+        # to the reason, which is what is confirmed again).
+        form = ProceedWithoutForm({"reason": reason, "version": exc.current.version})
         form.is_valid()
-        messages.error(request, str(exc))
+        form.add_error("reason", str(exc))
         return _proceed_page(request, assessment, form)
     except ValidationError as exc:
         form_add_refusal(form, exc)
