@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from crispy_forms.helper import FormHelper
 from django import forms
 
+from assessments.form_errors import NoTruncation
 from assessments.organisations_forms import PctFileForm, PctFilterForm
 from assessments.role_accounts import FULL_NAME_MAX
 
@@ -42,7 +43,7 @@ class BoardsFilterForm(PctFilterForm):
         return query
 
 
-class RoleMemberForm(forms.Form):
+class RoleMemberForm(NoTruncation):
     """Someone to give a role: their name and e-mail address (``role_invite``)."""
 
     full_name = forms.CharField(

@@ -5,12 +5,13 @@ from urllib.parse import urlencode
 from crispy_forms.helper import FormHelper
 from django import forms
 
+from assessments.form_errors import NoTruncation
 from assessments.models import PrimaryCareTrust, StrategicHealthAuthority
 
 MAX_FILE_BYTES = 1_048_576  # a file of every PCT in England is about 20 kB
 
 
-class _Form(forms.Form):
+class _Form(NoTruncation):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
@@ -73,7 +74,7 @@ class PctFileForm(_Form):
             ) from None
 
 
-class PctFilterForm(forms.Form):
+class PctFilterForm(NoTruncation):
     """The filters of the PCT list (GET): one SHA by its ODS code (empty: every region) and
     an ODS code or part of a name. ``shas``: the SHAs for the select, read once by the view,
     so that checking the choice reads nothing more. A lower-case code (``q36``) is taken.

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.template import loader
 
+from assessments.form_errors import NoTruncation
 from assessments.mail import mail_enqueue
 
 logger = logging.getLogger("wcc.accounts")
@@ -19,7 +20,7 @@ logger = logging.getLogger("wcc.accounts")
 RESET_MAILS_PER_HOUR = 3
 
 
-class WccPasswordResetForm(PasswordResetForm):
+class WccPasswordResetForm(NoTruncation, PasswordResetForm):
     """Django's "forgotten your password?" form, with two changes:
 
     - the e-mail goes through ``assessments.mail.mail_enqueue`` like every other message,

@@ -10,7 +10,7 @@ off crispy's own ``<form>`` tag and error summary, which the pages draw once at 
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from assessments.form_errors import VisibleTextField
+from assessments.form_errors import NoTruncation, VisibleTextField
 from competencies.forms import level_choices, light_choices
 from competencies.models import value_field
 from competencies.selectors import item_label
@@ -145,7 +145,7 @@ class ConsensusForm(_ItemForm):
         }
 
 
-class AbsenceForm(forms.Form):
+class AbsenceForm(NoTruncation):
     reason = VisibleTextField(
         label="Why the member could not take part",
         widget=forms.Textarea(attrs={"rows": 2}),
