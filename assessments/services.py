@@ -116,6 +116,27 @@ def _stage_label(value: int) -> str:
 # --- Stage changes ----------------------------------------------------------------------
 
 
+def _checked_transition(from_stage: int, to_stage: int) -> Stage:
+    """``to_stage`` as a ``Stage``, or ``TransitionError`` naming both stages unless an
+    assessment may move there from ``from_stage``."""
+    if to_stage not in _TRANSITIONS.get(from_stage, frozenset()):
+        raise TransitionError(
+            f"An assessment cannot move from {_stage_label(from_stage)} to "
+            f"{_stage_label(to_stage)}."
+        )
+    return Stage(to_stage)
+
+
+def _stage_conflict(pk: int) -> ConflictError:
+    """The refusal of a stage change when the assessment ``pk`` moved on meanwhile."""
+    current = Assessment.objects.select_related("pct", "round").get(pk=pk)
+    return ConflictError(
+        f"{current} was changed by someone else (it is now at "
+        f"{current.get_stage_display()}); reload it and try again.",
+        current=current,
+    )
+
+
 @transaction.atomic
 def assessment_advance(
     *,
@@ -134,12 +155,7 @@ def assessment_advance(
     ``TransitionError`` naming both stages.
     """
     from_stage = assessment.stage
-    if to_stage not in _TRANSITIONS.get(from_stage, frozenset()):
-        raise TransitionError(
-            f"An assessment cannot move from {_stage_label(from_stage)} to "
-            f"{_stage_label(to_stage)}."
-        )
-    to_stage = Stage(to_stage)
+    to_stage = _checked_transition(from_stage, to_stage)
 
     change = stage_change_row(
         assessment=assessment,
@@ -151,19 +167,11 @@ def assessment_advance(
     )
     change.full_clean()
 
-    def conflict() -> ConflictError:
-        current = Assessment.objects.select_related("pct", "round").get(pk=assessment.pk)
-        return ConflictError(
-            f"{current} was changed by someone else (it is now at "
-            f"{current.get_stage_display()}); reload it and try again.",
-            current=current,
-        )
-
     new_version = claim(
         Assessment,
         pk=assessment.pk,
         expected_version=assessment.version,
-        conflict=conflict,
+        conflict=lambda: _stage_conflict(assessment.pk),
         stage=to_stage,
     )
     change.save()
@@ -191,12 +199,7 @@ def assessments_advance(
     if len(stages) != 1:
         raise TransitionError("Assessments moved together must be at the same stage.")
     from_stage = stages.pop()
-    if to_stage not in _TRANSITIONS.get(from_stage, frozenset()):
-        raise TransitionError(
-            f"An assessment cannot move from {_stage_label(from_stage)} to "
-            f"{_stage_label(to_stage)}."
-        )
-    to_stage = Stage(to_stage)
+    to_stage = _checked_transition(from_stage, to_stage)
     now = timezone.now()
     changes = [
         stage_change_row(
@@ -214,12 +217,7 @@ def assessments_advance(
     )
     stale = [a for a in assessments if current.get(a.pk) != versions[a.pk]]
     if stale:
-        fresh = Assessment.objects.select_related("pct", "round").get(pk=stale[0].pk)
-        raise ConflictError(
-            f"{fresh} was changed by someone else (it is now at {fresh.get_stage_display()}); "
-            "reload it and try again.",
-            current=fresh,
-        )
+        raise _stage_conflict(stale[0].pk)
     moved = Assessment.objects.filter(pk__in=list(versions), stage=from_stage).update(
         stage=to_stage, version=F("version") + 1
     )
@@ -235,7 +233,6 @@ def assessments_advance(
     return len(assessments)
 
 
-# --- Agreed ratings ---------------------------------------------------------------------
 # --- Agreed ratings ---------------------------------------------------------------------
 
 
