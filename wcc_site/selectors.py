@@ -193,13 +193,9 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
     )
 
     moderate_rows = list(
-        first_of_each(
-            Assessment.objects.filter(pct__sha_id__in=sha_ids, stage=Stage.MODERATION)
-            .select_related("round", "pct__sha")
-            .only(*_ITEM_FIELDS, "round__moderation_due"),
-            partition=["round_id", "pct__sha_id"],
-            order_by=["pct__name", "pk"],
-            group_order=["-round__slug", "pct__sha__name"],
+        _first_pcts_of_each_round_and_region(
+            Assessment.objects.filter(pct__sha_id__in=sha_ids, stage=Stage.MODERATION),
+            "round__moderation_due",
         )
     )
     moderate = [
@@ -223,13 +219,9 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
     # since leaves one to fill again), or, once full, scoring to open.
     to_fill = Q(person__isnull=True) | Q(person__is_active=False)
     form_rows = list(
-        first_of_each(
-            Assessment.objects.filter(pct__sha_id__in=sha_ids, stage=Stage.PANEL_FORMATION)
-            .select_related("round", "pct__sha")
-            .only(*_ITEM_FIELDS, "round__panel_formation_due"),
-            partition=["round_id", "pct__sha_id"],
-            order_by=["pct__name", "pk"],
-            group_order=["-round__slug", "pct__sha__name"],
+        _first_pcts_of_each_round_and_region(
+            Assessment.objects.filter(pct__sha_id__in=sha_ids, stage=Stage.PANEL_FORMATION),
+            "round__panel_formation_due",
         ).annotate(
             seats=Subquery(_seat_count(), output_field=IntegerField()),
             empty=Subquery(_seat_count(to_fill), output_field=IntegerField()),
@@ -269,14 +261,11 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
         Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct=OuterRef("pct"), user__is_active=True)
     )
     board_rows = list(
-        first_of_each(
-            Assessment.objects.filter(pct__sha_id__in=sha_ids, stage=Stage.SELF_ASSESSMENT)
-            .filter(no_board)
-            .select_related("round", "pct__sha")
-            .only(*_ITEM_FIELDS, "round__self_assessment_due"),
-            partition=["round_id", "pct__sha_id"],
-            order_by=["pct__name", "pk"],
-            group_order=["-round__slug", "pct__sha__name"],
+        _first_pcts_of_each_round_and_region(
+            Assessment.objects.filter(
+                no_board, pct__sha_id__in=sha_ids, stage=Stage.SELF_ASSESSMENT
+            ),
+            "round__self_assessment_due",
         )
     )
     boards = [
@@ -337,17 +326,13 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
     # its staff may proceed to the panel without the self-assessment (issue: one late board
     # held up the whole round). A round with no deadline is never overdue.
     overdue_rows = list(
-        first_of_each(
+        _first_pcts_of_each_round_and_region(
             Assessment.objects.filter(
                 pct__sha_id__in=sha_ids,
                 stage=Stage.SELF_ASSESSMENT,
                 round__self_assessment_due__lt=timezone.localdate(),
-            )
-            .select_related("round", "pct__sha")
-            .only(*_ITEM_FIELDS, "round__self_assessment_due"),
-            partition=["round_id", "pct__sha_id"],
-            order_by=["pct__name", "pk"],
-            group_order=["-round__slug", "pct__sha__name"],
+            ),
+            "round__self_assessment_due",
         )
     )
     overdue = [
@@ -399,6 +384,18 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
         Queue("overdue", "Self-assessments overdue", overdue, overdue_total, overdue_more),
         Queue("sent-back", "Regions sent back", sent_back),
     ]
+
+
+def _first_pcts_of_each_round_and_region(assessments: QuerySet, due: str) -> QuerySet:
+    """The first PCTs by name of each round and region of ``assessments`` (newest round
+    first), with their counts (``first_of_each``), reading what a queue item and its "more"
+    link show and the round's deadline ``due``: the SHA staff's queues of assessments."""
+    return first_of_each(
+        assessments.select_related("round", "pct__sha").only(*_ITEM_FIELDS, due),
+        partition=["round_id", "pct__sha_id"],
+        order_by=["pct__name", "pk"],
+        group_order=["-round__slug", "pct__sha__name"],
+    )
 
 
 # What an assessment's queue item and "more" link read: the windows sort every row of the
