@@ -505,15 +505,9 @@ def test_board_comments_on_its_draft_as_a_whole(client, confirmed_north_east):
     assert f"c{comment.pk}-value" not in page  # nothing to re-rate: an answer only
 
 
-def test_a_held_back_boards_draft_after_publication_shows_its_own_points_and_total(
-    client, confirmed_north_east
-):
-    """The public walk: past the publication time, the held-back board's draft said "The
-    panel has not agreed its ratings yet" with "— of 6", and its PDF "To be published" on a
-    date gone by."""
-    from reports.pct_report import pct_report
-    from reports.pdf import render_pct_html
-
+def _county_durham_commented() -> Assessment:
+    """County Durham's 2009-10 assessment (as a report reads it), with an unanswered comment
+    of its board's on competency 1."""
     assessment = Assessment.objects.select_related(
         "round__framework", "round__previous", "pct__sha"
     ).get(pct__ods_code="5ND", round__slug="2009-10")
@@ -523,6 +517,19 @@ def test_a_held_back_boards_draft_after_publication_shows_its_own_points_and_tot
         comment="Wrong.",
         raised_by=demo_user("board.5nd"),
     )
+    return assessment
+
+
+def test_a_held_back_boards_draft_after_publication_shows_its_own_points_and_total(
+    client, confirmed_north_east
+):
+    """The public walk: past the publication time, the held-back board's draft said "The
+    panel has not agreed its ratings yet" with "— of 6", and its PDF "To be published" on a
+    date gone by."""
+    from reports.pct_report import pct_report
+    from reports.pdf import render_pct_html
+
+    assessment = _county_durham_commented()
     AssessmentRound.objects.filter(slug="2009-10").update(
         published_at=timezone.now() - datetime.timedelta(hours=1)
     )
@@ -555,15 +562,7 @@ def test_a_draft_with_a_comment_before_publication_is_not_said_held_back(confirm
     from reports.pct_report import pct_report
     from reports.pdf import render_pct_html
 
-    assessment = Assessment.objects.select_related(
-        "round__framework", "round__previous", "pct__sha"
-    ).get(pct__ods_code="5ND", round__slug="2009-10")
-    FactualAccuracyComment.objects.create(
-        assessment=assessment,
-        rating=rating("5ND", "2009-10", 1),
-        comment="Wrong.",
-        raised_by=demo_user("board.5nd"),
-    )
+    assessment = _county_durham_commented()
     unset = render_pct_html(pct_report(assessment=assessment))
     when = timezone.now() + datetime.timedelta(days=9)
     AssessmentRound.objects.filter(slug="2009-10").update(published_at=when)
