@@ -724,22 +724,22 @@ CHANGE_LABELS = {
 }
 
 
-def round_discarded(*, slug: str) -> LogEntry | None:
+def round_discarded(*, slug: str, typed_on: int | None = None) -> LogEntry | None:
     """The record of the round ``slug``'s discarding (who, when), if it was discarded and
-    has not been created again since."""
-    if AssessmentRound.objects.filter(slug=slug).exists():
+    has not been created again since; or, given ``typed_on`` (the round a form was typed
+    on), if that round was discarded even though another was created with its slug since."""
+    current = AssessmentRound.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    if current is not None and typed_on in (None, current):
         return None
-    return (
-        LogEntry.objects.filter(
-            action_flag=DELETION,
-            content_type__app_label="assessments",
-            content_type__model="assessmentround",
-            change_message__startswith=f"Discarded round {slug} ",
-        )
-        .select_related("user")
-        .order_by("-action_time", "-pk")
-        .first()
+    discards = LogEntry.objects.filter(
+        action_flag=DELETION,
+        content_type__app_label="assessments",
+        content_type__model="assessmentround",
+        change_message__startswith=f"Discarded round {slug} ",
     )
+    if current is not None:
+        discards = discards.filter(object_id=str(typed_on))
+    return discards.select_related("user").order_by("-action_time", "-pk").first()
 
 
 def round_last_opening(*, round_: AssessmentRound) -> RoundChange | None:

@@ -7,6 +7,7 @@ everyone else gets 404. Each view checks access, validates a form, calls one ser
 ``assessments.rounds`` and redirects or renders.
 """
 
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -68,26 +69,39 @@ UNTOLD_NAMED = 50
 
 
 # Posted fields that are the page's own, not typed by the user.
-NOT_TYPED = frozenset({"csrfmiddlewaretoken", "action", "version", "was", "signed_in_as"})
+NOT_TYPED = frozenset(
+    {"csrfmiddlewaretoken", "action", "version", "was", "signed_in_as", "typed_on"}
+)
+TYPED_ON_RE = re.compile(r"[0-9]{1,18}")
 
 
 def typed_kept_if_discarded(form_class):
     """A form posted to a round discarded meanwhile (by a colleague, or in another window)
     gets a page saying who discarded it and when, with what was typed on it, where it got
     the site's bare 404 and the typing was lost (the concurrency walk). Only the national
-    team (who may discard rounds) is told; anyone else gets the 404 as before."""
+    team (who may discard rounds) is told; anyone else gets the 404 as before.
+
+    The page's form names the round it was typed on (``typed_on``), so that a round
+    discarded and then created again with the same slug does not take what was typed for
+    the first (the re-test walk: a timetable tab left open saved into the new round)."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, round_slug, **kwargs):
-            try:
-                return view(request, *args, round_slug=round_slug, **kwargs)
-            except Http404:
-                if request.method != "POST" or not request.user.has_perm(MANAGE):
-                    raise
-                discarded = round_discarded(slug=round_slug)
-                if discarded is None:
-                    raise
+            posted = request.method == "POST" and request.user.has_perm(MANAGE)
+            typed_on = request.POST.get("typed_on", "") if posted else ""
+            discarded = (
+                round_discarded(slug=round_slug, typed_on=int(typed_on))
+                if TYPED_ON_RE.fullmatch(typed_on)
+                else None
+            )
+            if discarded is None:
+                try:
+                    return view(request, *args, round_slug=round_slug, **kwargs)
+                except Http404:
+                    discarded = round_discarded(slug=round_slug) if posted else None
+                    if discarded is None:
+                        raise
             labels = {name: field.label for name, field in form_class.base_fields.items()}
             if form_class is TimetableForm:
                 labels.update(
@@ -104,6 +118,7 @@ def typed_kept_if_discarded(form_class):
                 "by": by.get_full_name() or by.get_username(),
                 "when": discarded.action_time,
                 "typed": typed,
+                "recreated": AssessmentRound.objects.filter(slug=round_slug).exists(),
             }
             return render(request, "rounds/discarded.html", context, status=410)
 

@@ -823,6 +823,39 @@ def test_a_form_posted_to_a_round_discarded_meanwhile_keeps_what_was_typed(
     assert escape("WCC <2010/11>") in name.text
 
 
+def test_a_form_typed_on_a_discarded_round_is_not_saved_into_one_created_again(
+    client, new_round, national
+):
+    """The re-test walk: a timetable tab left open on a round that was discarded and then
+    created again with the same slug saved its dates into the new round."""
+    typed_on = new_round.pk
+    round_discard(round_=new_round, by=national)
+    again = AssessmentRoundFactory(slug="2010-11", name="WCC 2010/11")
+    client.force_login(national)
+    dates = {"self_assessment_due": "2010-06-30", "factual_accuracy_working_days": "10"}
+
+    stale = client.post(
+        "/rounds/2010-11/timetable/", {**dates, "version": "0", "typed_on": str(typed_on)}
+    )
+    renamed = client.post(
+        "/rounds/2010-11/name/", {"name": "Old tab", "was": "x", "typed_on": str(typed_on)}
+    )
+    again.refresh_from_db()
+
+    assert (stale.status_code, renamed.status_code) == (410, 410)
+    assert "A new round 2010-11 has been created since" in stale.text
+    assert ">2010-06-30</dd>" in stale.text
+    assert (again.self_assessment_due, again.name) == (None, "WCC 2010/11")
+    page = client.get("/rounds/2010-11/timetable/")
+    assert f'name="typed_on" value="{again.pk}"' in page.text
+    fresh = client.post(
+        "/rounds/2010-11/timetable/", {**dates, "version": "0", "typed_on": str(again.pk)}
+    )
+    assert fresh.status_code == 302
+    again.refresh_from_db()
+    assert str(again.self_assessment_due) == "2010-06-30"
+
+
 def test_a_discarded_round_is_a_plain_404_to_others_and_on_reading(client, new_round, national):
     round_discard(round_=new_round, by=national)
     client.force_login(sha_staff())
