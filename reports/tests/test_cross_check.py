@@ -431,3 +431,24 @@ def test_a_round_with_no_pct_rated_yet_shows_no_mean_rather_than_nan(client):
     england = response.content.decode().split('<th scope="row">England</th>')[1].split("</tr>")[0]
     assert response.context["england"] == {"c1": None}
     assert "nan" not in england and "—" in england
+
+
+def test_a_region_sent_back_then_confirmed_shows_the_comment_as_the_send_backs(client, signed_off):
+    """Walk N: the status column showed the old send-back comment beside "Confirmed" as if
+    the confirmation had said it."""
+    round_, sha = signed_off
+    staff = UserFactory()
+    region_send_back(round_=round_, sha=sha, by=staff, comment="Another look at c6, please.")
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    sent_back = client.get(f"/reports/cross-check/{round_.slug}/").content.decode()
+    region_sign_off(round_=round_, sha=sha, by=staff)
+    region_confirm(round_=round_, sha=sha, by=UserFactory())
+
+    page = client.get(f"/reports/cross-check/{round_.slug}/").content.decode()
+
+    def status(text):
+        return text.split('data-test="region-status">')[1].split("</td>")[0]
+
+    assert "Sent back before" not in status(sent_back)
+    assert "Another look at c6, please." in status(sent_back)
+    assert "Sent back before: Another look at c6, please." in status(page)

@@ -421,6 +421,26 @@ def test_page_shows_the_national_teams_comment_when_sent_back(client, region):
     assert "Sign off North East" in page
 
 
+def test_a_confirmed_region_does_not_show_its_send_back_comment_as_the_confirmations(
+    client, region
+):
+    """Walk N: "Confirmed by the national team ... Comment: <the send-back's comment>" read
+    as if the confirmation had said it."""
+    RegionReviewFactory(
+        round=region.round,
+        sha=region.sha,
+        status=RegionReview.Status.CONFIRMED,
+        national_comment="Competency 6 looks generous in three PCTs.",
+    )
+    client.force_login(staff_of(region.sha))
+
+    page = client.get(url(region.round, region.sha)).content.decode()
+    banner = page.split('data-test="confirmed"')[1].split("</div>")[0]
+
+    assert "Comment:" not in banner
+    assert "It had been sent back before, with the comment: Competency 6 looks generous" in banner
+
+
 def test_page_lists_earlier_decisions_on_the_region(client, region):
     review = RegionReviewFactory(
         round=region.round, sha=region.sha, status=RegionReview.Status.SIGNED_OFF
