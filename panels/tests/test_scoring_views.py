@@ -816,6 +816,36 @@ def test_after_moderation_the_chair_sees_the_panels_value_and_what_moderation_ch
     assert "moderated to" not in agreed[1]
     assert 'data-test="moderation-changes"' in page
     assert "Out of line with the region&#x27;s evidence." in page
+    assert "changed 1 of the panel's agreed rating." in page
+    # Walk N: an adjustment made by mistake and undone counted as two more changes.
+    rating.refresh_from_db()
+    agreed_rating_moderate(
+        rating=rating,
+        value=1 if panel_level != 1 else 2,
+        reason="Wrong one.",
+        by=moderator,
+        expected_version=rating.version,
+    )
+    rating.refresh_from_db()
+    agreed_rating_moderate(
+        rating=rating,
+        value=panel_level % 4 + 1,
+        reason="Undo.",
+        by=moderator,
+        expected_version=rating.version,
+    )
+    again = client.get(url(panel, "consensus")).content.decode()
+    assert "changed 1 of the panel's agreed rating (3 adjustments in all" in again
+    rating.refresh_from_db()
+    agreed_rating_moderate(
+        rating=rating,
+        value=panel_level,
+        reason="Back.",
+        by=moderator,
+        expected_version=rating.version,
+    )
+    undone = client.get(url(panel, "consensus")).content.decode()
+    assert "made 4 adjustments and undid them: every rating is as the panel agreed" in undone
 
 
 def test_an_excused_member_reads_excused_and_a_late_one_overdue_on_their_pages(client):

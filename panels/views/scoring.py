@@ -313,6 +313,9 @@ def _consensus_page(
     editable = is_chair and assessment.stage == Stage.CONSENSUS
     # The chair sees members' scores only once they have submitted their own.
     show_scores = not is_chair or (seat is not None and seat.submitted_at is not None)
+    moderated = (
+        moderation_changes(view) if show_scores and assessment.stage > Stage.CONSENSUS else []
+    )
     return render(
         request,
         "panels/consensus.html",
@@ -329,10 +332,11 @@ def _consensus_page(
                 and assessment.round.consensus_due is not None
                 and assessment.round.consensus_due < timezone.localdate()
             ),
-            "moderated": (
-                moderation_changes(view)
-                if show_scores and assessment.stage > Stage.CONSENSUS
-                else []
+            "moderated": moderated,
+            # Ratings that differ from the panel's now: an adjustment made by mistake and put
+            # back lists two rows above and changes none (walk N: "changed 3" for one).
+            "moderated_now": len(
+                {row.agreed.pk for row, _ in moderated if row.agreed.is_moderated}
             ),
             "absence_form": AbsenceForm(),
             "can_excuse": is_chair and assessment.stage == Stage.SCORING,
