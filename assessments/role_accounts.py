@@ -330,15 +330,33 @@ def role_remove_refusal(*, role: Role, by: AbstractBaseUser | None) -> str | Non
     return None
 
 
+def role_remove_cancels_link(*, role: Role) -> bool:
+    """Whether taking ``role`` away also cancels the account's link to set a password: it
+    never set one and holds no other role (walk N: after "Remove access", the link sent to
+    a wrong address still made a working account, with no access, for whoever had it)."""
+    user = role.user
+    return (
+        not user.has_usable_password()
+        and not Role.objects.filter(user=user).exclude(pk=role.pk).exists()
+    )
+
+
 @transaction.atomic
-def role_remove(*, role: Role, by: AbstractBaseUser | None) -> None:
+def role_remove(*, role: Role, by: AbstractBaseUser | None) -> bool:
     """Take ``role`` away (its account, other roles and seats stay); refused
     (``ValidationError``) as ``role_remove_refusal`` says. Writes a ``RoleChange`` (taken
-    away)."""
+    away). Where ``role_remove_cancels_link``, a new unusable password makes the link
+    e-mailed to the account stop working (Django's token is made from the password's hash).
+    Returns whether it did."""
     refusal = role_remove_refusal(role=role, by=by)
     if refusal is not None:
         raise ValidationError(refusal)
+    cancels = role_remove_cancels_link(role=role)
     role_revoke(role=role, by=by)
+    if cancels:
+        role.user.set_unusable_password()
+        role.user.save(update_fields=["password"])
+    return cancels
 
 
 # --- Reading ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from assessments.role_accounts import (
     role_history,
     role_invite,
     role_remove,
+    role_remove_cancels_link,
     role_remove_refusal,
 )
 
@@ -111,16 +112,27 @@ def remove(request, scope: RoleScope, role: Role | None, *, back: str, context: 
         return redirect(back)
     if request.method == "POST":
         try:
-            role_remove(role=role, by=request.user)
+            cancelled = role_remove(role=role, by=request.user)
         except ValidationError as exc:
             for message in refusal_messages(exc):
                 messages.error(request, message)
         else:
-            messages.success(request, f"{_name(role.user)} is no longer one of {scope.group}.")
+            messages.success(
+                request,
+                f"{_name(role.user)} is no longer one of {scope.group}."
+                + (" The link e-mailed to them no longer works." if cancelled else ""),
+            )
         return redirect(back)
     others = scope.roles().exclude(pk=role.pk).filter(user__is_active=True)
     return render(
         request,
         "roles/remove.html",
-        {"role": role, "scope": scope, "back": back, "last": not others.exists(), **context},
+        {
+            "role": role,
+            "scope": scope,
+            "back": back,
+            "last": not others.exists(),
+            "cancels_link": role_remove_cancels_link(role=role),
+            **context,
+        },
     )

@@ -5,6 +5,7 @@ Personas: staff of SHA Alpha (may, for Alpha's PCTs), staff of SHA Beta (same ro
 region), the national team, and the board of an Alpha PCT (may not)."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -196,6 +197,33 @@ def test_removing_access_takes_the_role_and_keeps_the_account(world):
     ]
     with pytest.raises(ValidationError, match="cannot take away your own access"):
         role_remove(role=Role.objects.get(user=world["staff_a"]), by=world["staff_a"])
+
+
+def test_removing_an_invited_boards_access_cancels_the_link_it_was_sent(
+    client, world, django_capture_on_commit_callbacks
+):
+    """Walk N: after "Remove access", the link sent to a wrong address still set a password
+    and made a working account, with no access, for whoever had the e-mail."""
+    with django_capture_on_commit_callbacks(execute=True):
+        access = _invite(world["pct_a"], world["staff_a"], email="wrong@example.org")
+    link = re.search(r"/accounts/reset/[^/\s]+/[^/\s]+/", mail.outbox[-1].body).group(0)
+    assert client.get(link, follow=True).context["validlink"] is True
+    role = Role.objects.get(user=access.user, kind=BOARD)
+    client.force_login(world["staff_a"])
+
+    check = client.get(f"/boards/5AA/{access.user.pk}/remove/").content.decode()
+    done = client.post(f"/boards/5AA/{access.user.pk}/remove/", follow=True).content.decode()
+
+    assert "the link to set one, e-mailed to wrong@example.org, stops working" in check
+    assert "The link e-mailed to them no longer works." in done
+    assert not Role.objects.filter(pk=role.pk).exists()
+    client.logout()
+    assert client.get(link, follow=True).context["validlink"] is False
+    # An account with another role keeps its link, and one with a password its password.
+    other = _invite(world["pct_a2"], world["staff_a"], email="two@example.org").user
+    RoleFactory(kind=BOARD, pct=world["pct_a"], user=other)
+    assert role_remove(role=Role.objects.get(user=other, pct=world["pct_a"]), by=None) is False
+    assert role_remove(role=Role.objects.get(user=world["board_a"]), by=None) is False
 
 
 # --- The pages ----------------------------------------------------------------------------
