@@ -106,7 +106,7 @@ def test_deactivating_a_seat_holder_names_the_panels_it_holds_up(client):
     person = region.people[2]
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
 
-    response = client.post(f"/people/{person.pk}/deactivate/", follow=True)
+    response = client.post(f"/people/{person.pk}/deactivate/", {"confirm": "1"}, follow=True)
 
     warning = [str(m) for m in response.context["messages"]][-1]
     assert warning.startswith(f"{person.full_name} sits on panels still at work: ")
@@ -114,12 +114,33 @@ def test_deactivating_a_seat_holder_names_the_panels_it_holds_up(client):
     assert "until its chair excuses them" in warning
 
 
+def test_deactivating_asks_first_saying_what_follows(client):
+    """Walk N: the button deactivated at once; what it meant was said only afterwards."""
+    region = build_region(stage=Stage.SCORING)
+    region.seated()
+    person = region.people[2]
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    check = client.post(f"/people/{person.pk}/deactivate/")
+
+    page = check.content.decode()
+    assert check.status_code == 200
+    assert f"Deactivate {person.full_name}?" in page
+    assert "They can no longer log in" in page
+    assert f"{region.pct.name} 2009-10 (seat 2, scoring)" in page
+    assert "Nobody is e-mailed." in page
+    person.refresh_from_db()
+    assert person.is_active
+
+
 def test_deactivating_someone_with_no_panel_at_work_says_nothing_more(client):
     region = build_region(stage=Stage.MODERATION)
     region.seated()
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
 
-    response = client.post(f"/people/{region.people[2].pk}/deactivate/", follow=True)
+    response = client.post(
+        f"/people/{region.people[2].pk}/deactivate/", {"confirm": "1"}, follow=True
+    )
 
     assert [m.level_tag for m in response.context["messages"]] == ["success"]
 

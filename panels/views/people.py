@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import view_access
+from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import ConflictError, kept_on_conflict, refusal_messages
 from assessments.paging import page_of, paging_context
 from assessments.selectors import user_scope
@@ -245,6 +246,33 @@ def person_invite_view(request, person: Person):
 @require_POST
 @view_access("panels.view_person", lookup=person_by_pk, change="panels.change_person")
 def person_deactivate_view(request, person: Person):
+    """The person page's button asks first (a check page saying what follows, walk N: it
+    was said only afterwards); the confirming POST deactivates."""
+    if not confirmed(request):
+        if person.user_id is None:
+            login = "They have no account to log in with."
+        elif account_serves_beyond_panels(person):
+            login = (
+                f"Their account ({person.user.get_username()}) keeps its other access and can "
+                "still log in."
+            )
+        else:
+            login = f"They can no longer log in ({person.user.get_username()})."
+        at_work = seats_at_work(person)
+        return confirmation_page(
+            request,
+            title=f"Deactivate {person.full_name}?",
+            happens=[
+                "They can no longer be given a new seat; the seats they hold stay theirs.",
+                login,
+                *([_held_up(person, at_work)] if at_work else []),
+                "You can reactivate them later from their page.",
+            ],
+            told="Nobody is e-mailed.",
+            button=f"Confirm and deactivate {person.full_name}",
+            back=_detail(person),
+            danger=True,
+        )
     try:
         person_deactivate(person=person, by=request.user)
     except ValidationError as exc:
