@@ -869,6 +869,21 @@ def test_an_excused_member_reads_excused_and_a_late_one_overdue_on_their_pages(c
     assert all('data-test="overdue"' in page for page in late)
 
 
+def test_the_chairs_page_says_a_member_who_has_not_submitted_was_deactivated(client):
+    """Walk N: a deactivated member read as just "Not yet submitted"."""
+    from panels.models import Person
+
+    panel = build_scoring_panel()
+    Person.objects.filter(pk=panel.seats[3].person.pk).update(is_active=False)
+    client.force_login(panel.chair.person.user)
+
+    page = client.get(url(panel, "consensus")).content.decode()
+
+    members = page.split('data-test="members"')[1].split("</table>")[0]
+    assert members.count('data-test="deactivated"') == 1
+    assert f"{panel.seats[3].person} was deactivated on the people list." in members
+
+
 def test_the_consensus_page_of_a_pct_with_no_panel_yet_is_404_not_500(client):
     """The phone walk: the moderation page linked Dudley's consensus page while Dudley was
     still at self-assessment, and the page failed on the missing panel."""
