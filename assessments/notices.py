@@ -1,6 +1,7 @@
 """E-mail about a region's review: its boards' factual-accuracy window opening and closing,
 the national team sending the region back to its SHA staff, and SHA staff proceeding to
-a PCT's panel without its board's self-assessment (``assessments.proceeding``).
+a PCT's panel without its board's self-assessment (``assessments.proceeding``); and about
+a deadline of an opened round changed, to those who work to it (``assessments.deadlines``).
 
 ``region_confirm`` and ``region_send_back`` (``assessments.regions``) call these inside
 their transaction; ``window_closed_notices_send`` is run daily by ``send_reminders``,
@@ -21,9 +22,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.deadlines import Work
 from assessments.factual_accuracy import unanswered_comments
 from assessments.mail import Message, mail_enqueue
-from assessments.models import Assessment, FactualAccuracyComment, RegionReview, Role, Stage
+from assessments.models import (
+    Assessment,
+    FactualAccuracyComment,
+    RegionReview,
+    Role,
+    SelfAssessment,
+    Stage,
+)
 from assessments.selectors import board_members_to_tell
 
 
@@ -211,3 +220,105 @@ def proceeded_without_notices(*, assessment: Assessment, change) -> int:
             for user in board_members_to_tell(assessment=assessment)
         ]
     )
+
+
+# --- A deadline of an opened round changed (``round_set_timetable``) -----------------------
+
+
+def _deadline_work(round_, fields) -> list[Work]:
+    """This app's part of ``assessments.deadlines``: the boards still to submit their
+    self-assessment, the SHA staff of regions still forming panels or moderating, and the
+    national team while any assessment is still to reach it. Up to four queries."""
+    assessments = Assessment.objects.filter(round=round_)
+    work: list[Work] = []
+    if "self_assessment_due" in fields:
+        roles = (
+            Role.objects.filter(
+                kind=Role.Kind.PCT_BOARD,
+                pct__assessments__in=assessments.filter(stage=Stage.SELF_ASSESSMENT).exclude(
+                    self_assessment__status=SelfAssessment.Status.SUBMITTED
+                ),
+            )
+            .select_related("user", "pct")
+            .order_by("pct__name", "user__username")
+        )
+        work += [
+            Work(
+                role.user,
+                "self_assessment_due",
+                f"the self-assessment of {role.pct.name}",
+                reverse("assessments:self_assessment", args=[round_.slug, role.pct.ods_code]),
+            )
+            for role in roles
+        ]
+    staff_fields = {
+        "panel_formation_due": (Stage.PANEL_FORMATION, "panels:formation_region", "panels of"),
+        "moderation_due": (Stage.MODERATION, None, "moderation of"),
+    }
+    for field, (until, url_name, doing) in staff_fields.items():
+        if field not in fields:
+            continue
+        roles = (
+            Role.objects.filter(
+                kind=Role.Kind.SHA_STAFF,
+                sha__pcts__assessments__in=assessments.filter(stage__lte=until),
+            )
+            .distinct()
+            .select_related("user", "sha")
+            .order_by("sha__name", "user__username")
+        )
+        for role in roles:
+            path = (
+                reverse(url_name, args=[round_.slug])
+                if url_name
+                else reverse("reports:moderation", args=[round_.slug, role.sha.ods_code])
+            )
+            work.append(Work(role.user, field, f"the {doing} {role.sha.name}", path))
+    if "cross_check_due" in fields and assessments.filter(stage__lte=Stage.CROSS_CHECK).exists():
+        roles = Role.objects.filter(kind=Role.Kind.NATIONAL).select_related("user")
+        path = reverse("reports:cross_check", args=[round_.slug])
+        work += [
+            Work(role.user, "cross_check_due", "the national cross-check", path)
+            for role in roles.order_by("user__username")
+        ]
+    return work
+
+
+def deadline_changed_notices(*, round_, changed: list[tuple[str, object, object]], by) -> int:
+    """Tell everyone who works to a changed deadline of ``round_`` (``changed``: ``(field,
+    old, new)`` of ``TIMETABLE_FIELDS``), one e-mail each listing their changed deadlines
+    and what each is for. Nobody is told of the target publication date, which only the
+    national team works to. Call inside the saving transaction; returns how many e-mails."""
+    from assessments.deadlines import deadline_finders
+    from assessments.rounds import TIMETABLE_FIELDS
+
+    dates = {field: (old, new) for field, old, new in changed if field in TIMETABLE_FIELDS}
+    dates.pop("publication_due", None)
+    if not dates:
+        return 0
+    work = _deadline_work(round_, dates)
+    for finder in deadline_finders:
+        work += list(finder(round_, dates))
+    by_user: dict[int, tuple[object, str, dict[str, list[Work]]]] = {}
+    for item in work:
+        address = item.address or item.user.email
+        if not (address and item.user.is_active):
+            continue
+        _user, _address, fields = by_user.setdefault(item.user.pk, (item.user, address, {}))
+        if item not in fields.setdefault(item.field, []):
+            fields[item.field].append(item)
+    name = (by.get_full_name() or by.get_username()) if by is not None else "The national team"
+    messages = []
+    for user, address, fields in by_user.values():
+        changes = [
+            {
+                "label": TIMETABLE_FIELDS[field],
+                "old": dates[field][0],
+                "new": dates[field][1],
+                "items": [(item.what, _absolute(item.path)) for item in items],
+            }
+            for field, items in sorted(fields.items(), key=lambda kv: list(dates).index(kv[0]))
+        ]
+        context = {"round": round_, "user": user, "by": name, "changes": changes}
+        messages.append(_render("deadline_changed", context, address))
+    return mail_enqueue(messages=messages)

@@ -410,7 +410,6 @@ def timetable_errors(dates: dict[str, date | None]) -> dict[str, str]:
     return errors
 
 
-@transaction.atomic
 def timetable_version(round_: AssessmentRound) -> int:
     """How many times the round's timetable (its deadlines and window length) has changed:
     the version a timetable page is made from."""
@@ -428,6 +427,7 @@ def timetable_changes_since(round_: AssessmentRound, version: int) -> dict[str, 
     return {row.field: row.new_value for row in rows}
 
 
+@transaction.atomic
 def round_set_timetable(
     *,
     round_: AssessmentRound,
@@ -435,13 +435,16 @@ def round_set_timetable(
     working_days: int,
     by,
     expected_version: int | None = None,
-) -> AssessmentRound:
+) -> int:
     """Set the round's deadlines (``TIMETABLE_FIELDS``; each on or after the one before)
     and the boards' factual-accuracy working days; one ``RoundChange`` per changed value.
     Refused (``TransitionError``) once the round has a publication time: the timetable is
     then the record of the year, as the name is. ``ConflictError`` when the timetable is no
     longer at ``expected_version`` (:func:`timetable_version`): saved in another window
-    since, and a page from before would blank or undo that save (the two-tabs walk)."""
+    since, and a page from before would blank or undo that save (the two-tabs walk).
+
+    Everyone who still works to a changed deadline of an opened round is e-mailed
+    (``assessments.notices.deadline_changed_notices``); returns how many."""
     from assessments.factual_accuracy import WINDOW_DAYS_MAX
 
     if round_.published_at is not None:
@@ -470,12 +473,16 @@ def round_set_timetable(
         )
         round_.factual_accuracy_working_days = working_days
     if not changed:
-        return round_
+        return 0
     round_.full_clean()
     round_.save(update_fields=[field for field, _old, _new in changed])
     for field, old, new in changed:
         round_change_record(round_=round_, field=field, old=old, new=new, by=by)
-    return round_
+    from assessments.notices import deadline_changed_notices
+
+    # Those who still work to a changed deadline are told (walk N: nobody was); before the
+    # round opens nobody works to it yet, and nobody is found.
+    return deadline_changed_notices(round_=round_, changed=changed, by=by)
 
 
 # --- Opening --------------------------------------------------------------------------

@@ -294,7 +294,7 @@ def round_timetable(request, round_: AssessmentRound):
     form = TimetableForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            round_set_timetable(
+            told = round_set_timetable(
                 round_=round_,
                 dates=form.dates,
                 working_days=form.cleaned_data["factual_accuracy_working_days"],
@@ -320,7 +320,16 @@ def round_timetable(request, round_: AssessmentRound):
             messages.error(request, str(exc))
             return redirect(_detail_url(round_))
         else:
-            messages.success(request, f"Saved the timetable of {round_.slug}.")
+            messages.success(
+                request,
+                f"Saved the timetable of {round_.slug}."
+                + (
+                    f" E-mailed {told} {'person' if told == 1 else 'people'} who still work to "
+                    "a changed deadline."
+                    if told
+                    else ""
+                ),
+            )
             today = timezone.localdate()
             past = [label for field, label in TIMETABLE_FIELDS.items()
                     if form.dates.get(field) and form.dates[field] < today]  # fmt: skip

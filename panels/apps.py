@@ -12,3 +12,9 @@ class PanelsConfig(AppConfig):
         from panels.eligibility import seated_on_panels
 
         board_conflict_finder_add(seated_on_panels)
+        # And the members and chairs who work to the scoring and consensus deadlines are
+        # told when the national team changes one (``assessments.deadlines``).
+        from assessments.deadlines import deadline_finder_add
+        from panels.notifications import deadline_work
+
+        deadline_finder_add(deadline_work)

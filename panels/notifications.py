@@ -148,3 +148,48 @@ def notify_all_submitted(*, assessment: Assessment) -> int:
     assessment = _with_round(assessment)
     chairs = list(_held_seats(assessment).filter(seat_type__is_chair=True))
     return _send("all_submitted", chairs, assessment)
+
+
+def deadline_work(round_, fields) -> list:
+    """This app's part of ``assessments.deadlines``: the members still to submit their
+    scores (panels not past scoring, not excused) work to the scoring deadline, and each
+    panel's chair (seat 1) to the consensus deadline until consensus closes. Up to two
+    queries."""
+    from assessments.deadlines import Work
+    from assessments.models import Stage
+
+    seats = (
+        Seat.objects.filter(panel__assessment__round=round_, person__user__isnull=False)
+        .select_related("person__user", "panel__assessment__pct", "panel__assessment__round")
+        .order_by("panel__assessment__pct__name", "seat_type__number")
+    )
+    work = []
+    if "scoring_due" in fields:
+        for seat in seats.filter(
+            panel__assessment__stage__lte=Stage.SCORING, submitted_at__isnull=True
+        ).exclude(absence_reason__gt=""):
+            assessment = seat.panel.assessment
+            work.append(
+                Work(
+                    seat.person.user,
+                    "scoring_due",
+                    f"your scores for {assessment.pct.name}",
+                    reverse("panels:score", args=[round_.slug, assessment.pct.ods_code]),
+                    recipient(seat) or "",
+                )
+            )
+    if "consensus_due" in fields:
+        for seat in seats.filter(
+            panel__assessment__stage__lte=Stage.CONSENSUS, seat_type__number=1
+        ):
+            assessment = seat.panel.assessment
+            work.append(
+                Work(
+                    seat.person.user,
+                    "consensus_due",
+                    f"the consensus of {assessment.pct.name}'s panel, which you chair",
+                    reverse("panels:consensus", args=[round_.slug, assessment.pct.ods_code]),
+                    recipient(seat) or "",
+                )
+            )
+    return work
