@@ -7,6 +7,7 @@ from django import forms
 
 from assessments.form_errors import NoTruncation
 from assessments.models import PrimaryCareTrust, StrategicHealthAuthority
+from assessments.reference import not_utf8_csv
 
 MAX_FILE_BYTES = 1_048_576  # a file of every PCT in England is about 20 kB
 
@@ -66,12 +67,12 @@ class PctFileForm(_Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError("The file is larger than 1 MB: is it the right file?")
+        content = upload.read()
         try:
-            return upload.name, upload.read().decode("utf-8")
+            return upload.name, content.decode("utf-8")
         except UnicodeDecodeError:
-            raise forms.ValidationError(
-                "The file is not UTF-8 text: save it as CSV (UTF-8) and try again."
-            ) from None
+            problem = not_utf8_csv(content)
+            raise forms.ValidationError(problem[0].upper() + problem[1:] + ".") from None
 
 
 class PctFilterForm(NoTruncation):

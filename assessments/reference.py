@@ -33,6 +33,27 @@ SEMICOLONS = (
 )
 
 
+def not_utf8_csv(content: bytes) -> str:
+    """Why ``content``, which is not UTF-8 text, cannot be read as a CSV, and what to do,
+    in words a spreadsheet user acts on (walk M: "not a UTF-8 CSV file" for a PDF, a
+    workbook and a file Excel saved as plain "CSV" alike)."""
+    save = 'save it from the spreadsheet as "CSV UTF-8 (Comma delimited)" and try again'
+    if content.startswith(b"%PDF"):
+        return f"the file is a PDF, not a table: open the table itself and {save}"
+    if content.startswith(b"PK\x03\x04"):
+        return f"the file is an Excel workbook (or another zipped file), not a CSV: {save}"
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return f'the file is UTF-16 text (Excel\'s "Unicode Text"): {save}'
+    try:
+        content.decode("cp1252")
+    except UnicodeDecodeError:
+        return f"the file is not text: {save}"
+    return (
+        'the file is not UTF-8 text; it looks saved as plain "CSV", which writes letters '
+        f"such as \u00eb or \u00a3 in another character set: {save}"
+    )
+
+
 def semicolon_separated(header: list[str]) -> bool:
     """Whether a CSV header read with commas is one column of names joined by semicolons,
     as a spreadsheet set to a European locale saves it (the bad-input walk: every column

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from assessments.evidence_files import check_office_content
 from assessments.models import AgreedRating, Assessment, AssessmentRound, RatingChange, Stage
-from assessments.reference import SEMICOLONS, csv_problem, semicolon_separated
+from assessments.reference import SEMICOLONS, csv_problem, not_utf8_csv, semicolon_separated
 from assessments.services import agreed_rating_adjust, agreed_rating_record
 from assessments.standings import standings_deferred
 from competencies.models import item_field, item_value, value_field
@@ -65,6 +65,15 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+class Records(list):
+    """``read_table``'s rows, one dict each, and ``numbers``: the row each came from, as a
+    spreadsheet numbers it (the header is row 1; blank rows count)."""
+
+    def __init__(self, records: list[dict[str, str]], *, numbers: list[int]):
+        super().__init__(records)
+        self.numbers = numbers
+
+
 def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
     """The header and rows of a CSV or XLSX file, every cell as text, without the
     apostrophe ``reports.exports`` puts before a CSV cell that looks like a formula."""
@@ -74,7 +83,7 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ImportRefused([f"{filename}: not a UTF-8 CSV file."]) from None
+            raise ImportRefused([f"{filename}: {not_utf8_csv(content)}."]) from None
         # strict: a quote left open is an error, not the rest of the file read as one cell
         reader = csv.reader(io.StringIO(text), strict=True)
         rows: list[list[str]] = []
@@ -84,7 +93,7 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
             raise ImportRefused([f"{filename}: row {len(rows) + 1}: {csv_problem(exc)}."]) from None
         if not rows:
             raise ImportRefused([f"{filename}: the file is empty."])
-        header, body = [h.strip() for h in rows[0]], rows[1:]
+        header, body = [h.strip().lower() for h in rows[0]], rows[1:]
         if semicolon_separated(header):
             raise ImportRefused([f"{filename}: {SEMICOLONS}."])
         longer = [
@@ -101,9 +110,8 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
         except ValidationError as exc:
             raise ImportRefused(exc.messages) from None
         try:
-            sheet = pd.read_excel(
-                io.BytesIO(content), header=None, dtype=str, keep_default_na=False
-            )
+            book = pd.ExcelFile(io.BytesIO(content))
+            sheet = pd.read_excel(book, sheet_name=0, header=None, dtype=str, keep_default_na=False)
         except Exception:  # openpyxl raises many kinds for a damaged file
             raise ImportRefused(
                 [
@@ -111,9 +119,20 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
                     "it again as an Excel workbook (.xlsx), or use the CSV."
                 ]
             ) from None
+        first = book.sheet_names[0]
+        # Only the first sheet is read (walk M: a notes sheet before the table read as "no
+        # rows under the header"): a workbook of several says so when that sheet is no table.
+        elsewhere = (
+            f" Only the first sheet, \u201c{first}\u201d, is read: move the table to the first "
+            "sheet."
+            if len(book.sheet_names) > 1
+            else ""
+        )
         if sheet.empty:
-            raise ImportRefused([f"{filename}: the file is empty."])
-        header = [str(h).strip() for h in sheet.iloc[0].tolist()]
+            raise ImportRefused([f"{filename}: the file is empty.{elsewhere}"])
+        header = [str(h).strip().lower() for h in sheet.iloc[0].tolist()]
+        if elsewhere and "ods_code" not in header:
+            raise ImportRefused([f"{filename}: no column ods_code in the first row.{elsewhere}"])
         body = sheet.iloc[1:].values.tolist()
         # A sheet is as wide as its widest row: values under no header are refused, as
         # in a CSV, rather than read as a column named "".
@@ -131,11 +150,20 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
         body = [[cell for i, cell in enumerate(row) if i not in unnamed] for row in body]
     else:
         raise ImportRefused([f"{filename}: use a .csv or .xlsx file."])
-    records = [
-        {column: unescape(str(cell)).strip() for column, cell in zip(header, row, strict=False)}
-        for row in body
+    # Blank rows are skipped, but each record keeps the row a spreadsheet shows it on (walk
+    # M: after a blank row, errors named the row above the one at fault).
+    kept = [
+        (number, row)
+        for number, row in enumerate(body, start=2)
         if any(str(cell).strip() for cell in row)
     ]
+    records = Records(
+        [
+            {column: unescape(str(cell)).strip() for column, cell in zip(header, row, strict=False)}
+            for _number, row in kept
+        ],
+        numbers=[number for number, _row in kept],
+    )
     if not records:
         raise ImportRefused([f"{filename}: no rows under the header: nothing to import."])
     return header, records
@@ -211,7 +239,8 @@ def plan_import(
     }
     changes: list[Change] = []
     rows_of: dict[str, int] = {}
-    for number, row in enumerate(rows, start=2):
+    numbers = getattr(rows, "numbers", range(2, len(rows) + 2))
+    for number, row in zip(numbers, rows, strict=True):
         ods = row.get("ods_code", "").upper()
         assessment = assessments.get(ods)
         if assessment is None:

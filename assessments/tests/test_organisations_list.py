@@ -195,7 +195,11 @@ def test_file_preview_refuses_a_file_that_is_not_utf8_showing_the_list(national_
     response = national_client.post("/organisations/file/", {"file": upload})
 
     assert response.context["file_form"].errors == {
-        "file": ["The file is not UTF-8 text: save it as CSV (UTF-8) and try again."]
+        "file": [
+            'The file is not UTF-8 text; it looks saved as plain "CSV", which writes letters '
+            "such as \u00eb or \u00a3 in another character set: save it from the spreadsheet "
+            'as "CSV UTF-8 (Comma delimited)" and try again.'
+        ]
     }
     assert "<strong>No organisations</strong> in England." in response.text
     assert "There are no PCTs yet" in response.text

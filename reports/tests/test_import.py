@@ -158,6 +158,59 @@ def test_bad_files_are_refused_whole_with_the_rule(demo, tmp_path, slug, row, re
 
 
 @pytest.mark.django_db
+def test_rows_are_named_as_a_spreadsheet_shows_them_after_blank_rows(demo, tmp_path):
+    """Walk M: with blank rows above it, an error named a valid row above the one at fault
+    (in CSV and XLSX, on the page and the command alike)."""
+    import openpyxl
+
+    path = export(tmp_path, "2009-10")
+    lines = path.read_text().splitlines()
+    ods = lines[3].split(",")[1]
+    lines[3] = lines[3].replace(ods, "ZZZ", 1)  # the third PCT's row is wrong
+    lines[2:2] = ["", ",,,,"]  # two blank rows above it: it is now row 6
+    path.write_text("\n".join(lines) + "\n")
+    book_path = export(tmp_path, "2009-10", "table.xlsx")
+    book = openpyxl.load_workbook(book_path)
+    sheet = book.active
+    sheet.cell(row=4, column=2).value = "ZZZ"
+    sheet.insert_rows(2, amount=2)  # row 4 becomes row 6
+    book.save(book_path)
+
+    for target in (path, book_path):
+        with pytest.raises(CommandError) as excinfo:
+            run(target, "2009-10")
+        assert (
+            f"{target.name}: row 6, column ods_code: 'ZZZ' — no PCT with this ODS code is "
+            "assessed in 2009-10"
+        ) in str(excinfo.value).splitlines()
+
+
+@pytest.mark.django_db
+def test_headers_in_capitals_are_read_and_a_notes_sheet_first_is_named(demo, tmp_path):
+    """Walk M: RANK,ODS_CODE,... gave some 33 errors; a workbook whose first sheet held notes
+    said "no rows under the header" without saying that only the first sheet is read."""
+    import openpyxl
+
+    path = export(tmp_path, "2009-10")
+    lines = path.read_text().splitlines()
+    lines[0] = lines[0].upper()
+    path.write_text("\n".join(lines) + "\n")
+    assert "Imported 0 change(s)" in run(path, "2009-10")
+
+    book_path = export(tmp_path, "2009-10", "table.xlsx")
+    book = openpyxl.load_workbook(book_path)
+    notes = book.create_sheet("Notes", 0)
+    notes["A1"] = "Ratings after the regional calibration meeting."
+    book.save(book_path)
+    with pytest.raises(CommandError) as excinfo:
+        run(book_path, "2009-10")
+    assert str(excinfo.value).splitlines()[-1] == (
+        "table.xlsx: no column ods_code in the first row. Only the first sheet, "
+        "\u201cNotes\u201d, is read: move the table to the first sheet."
+    )
+
+
+@pytest.mark.django_db
 def test_a_pct_still_scoring_is_refused_for_its_stage_alone(demo, tmp_path):
     """The real-year walk: rows of PCTs at self-assessment were first refused for 224
     missing rationales, and only then for their stage, said as "no longer"."""

@@ -156,7 +156,26 @@ def test_exported_xlsx_uploaded_back_changes_nothing(demo, client):
     [
         ("notes.txt", b"ods_code\n5NX\n", "notes.txt: use a .csv or .xlsx file."),
         ("t.xlsx", b"not a spreadsheet", "t.xlsx: the content is not an XLSX file."),
-        ("t.csv", "ods_code\n\xe9\n".encode("latin-1"), "t.csv: not a UTF-8 CSV file."),
+        (
+            "t.csv",
+            "ods_code\n\xe9\n".encode("latin-1"),
+            't.csv: the file is not UTF-8 text; it looks saved as plain "CSV", which writes '
+            "letters such as \u00eb or \u00a3 in another character set: save it from the "
+            'spreadsheet as "CSV UTF-8 (Comma delimited)" and try again.',
+        ),
+        # The bad-input walk: a PDF and a workbook named .csv were "not a UTF-8 CSV file".
+        (
+            "t.csv",
+            b"%PDF-1.4\n\xe2\xe3\xcf\xd3\n",
+            "t.csv: the file is a PDF, not a table: open the table itself and save it from the "
+            'spreadsheet as "CSV UTF-8 (Comma delimited)" and try again.',
+        ),
+        (
+            "t.csv",
+            b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\x81",
+            "t.csv: the file is an Excel workbook (or another zipped file), not a CSV: save it "
+            'from the spreadsheet as "CSV UTF-8 (Comma delimited)" and try again.',
+        ),
         # The bad-input walk: a 500 (csv's field size limit) on a 150 kB file.
         (
             "t.csv",
