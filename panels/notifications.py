@@ -1,6 +1,7 @@
 """E-mail to panel members: scoring has opened, the daily reminder (a digest of the scores
-due and overdue, and for a chair the members who are late: ``panels.reminders``), and the
-chair's notice that every member has submitted.
+due and overdue, and for a chair the members who are late: ``panels.reminders``), the
+chair's notice that every member has submitted, and a member replaced while scoring (the
+new holder, the old one and the chair are told).
 
 Messages are plain text rendered here from ``templates/email/`` (``<name>_subject.txt``
 and ``<name>.txt``); ``assessments.mail.mail_enqueue`` queues each one for the task worker
@@ -148,3 +149,47 @@ def notify_all_submitted(*, assessment: Assessment) -> int:
     assessment = _with_round(assessment)
     chairs = list(_held_seats(assessment).filter(seat_type__is_chair=True))
     return _send("all_submitted", chairs, assessment)
+
+
+def _by_name(by) -> str:
+    if by is None:
+        return "SHA staff"
+    return by.get_full_name() or by.get_username()
+
+
+def notify_seat_replaced(*, assessment: Assessment, seat: Seat, old_person, by, reason: str) -> int:
+    """A member replaced while scoring (``seat`` holds the new one): the new holder is told
+    they joined the panel (scoring is open, the deadline, the link), the old holder that
+    they are no longer on it (by whom, why), and the chair, when the seat is not the
+    chair's own, who now holds it."""
+    assessment = _with_round(assessment)
+    context = {
+        "old_person": old_person,
+        "new_person": seat.person,
+        "by_name": _by_name(by),
+        "reason": reason,
+    }
+    messages = []
+    for template, person, whose in (
+        ("seat_replaced_new", seat.person, seat),
+        ("seat_replaced_old", old_person, seat),
+    ):
+        to = person_address(person) if person is not None else None
+        if to is None:
+            logger.warning("No e-mail address for %s (%s): not told", person, template)
+            continue
+        messages.append(_message(template, _context(whose, assessment) | context, to))
+    if not seat.seat_type.is_chair:
+        for chair in _held_seats(assessment).filter(seat_type__is_chair=True):
+            to = recipient(chair)
+            if to is None:
+                logger.warning("No e-mail address for %s (seat_replaced_chair)", chair.person)
+                continue
+            messages.append(
+                _message(
+                    "seat_replaced_chair",
+                    _context(seat, assessment) | context | {"chair": chair.person},
+                    to,
+                )
+            )
+    return mail_enqueue(messages=messages)
