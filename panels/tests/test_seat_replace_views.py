@@ -2,6 +2,7 @@
 (``panels.views.formation.replace_seat``): the Replace actions, the page and its errors,
 the check page, "Go back", the confirmation, the conflict and the personas."""
 
+import datetime
 import re
 
 import pytest
@@ -172,6 +173,25 @@ def test_replace_with_an_ineligible_person_shows_the_rule_beside_the_choice(regi
     assert SeatChange.objects.count() == 0
 
 
+def test_replace_page_for_a_seat_nobody_else_may_take_says_how_to_add_someone(region):
+    response = client_for(staff_of(region.sha_a)).get(url(region, "seats/1/replace"))
+
+    assert "Nobody else is eligible for seat 1 on this panel yet." in text(response)
+    assert 'href="/people/"' in text(response)
+
+
+def test_replace_check_page_says_a_passed_deadline_has_passed(region):
+    region.round.scoring_due = timezone.localdate() - datetime.timedelta(days=3)
+    region.round.save(update_fields=["scoring_due"])
+
+    response = client_for(staff_of(region.sha_a)).post(url(region), posted(region))
+
+    assert response.context["happens"][2] == (
+        "Nia Newcomer starts with an empty scoring page and is asked to score as soon as they "
+        f"can: the round's scoring deadline, {region.round.scoring_due:%-d %B %Y}, has passed."
+    )
+
+
 def test_replace_check_page_says_what_happens_and_who_is_told(region):
     region.round.scoring_due = timezone.localdate().replace(year=2031)
     region.round.save(update_fields=["scoring_due"])
@@ -185,6 +205,10 @@ def test_replace_check_page_says_what_happens_and_who_is_told(region):
     assert happens[0] == (
         f"Nia Newcomer takes seat 2 ({seat(region).seat_type.name}) in place of Bob Medic, "
         "with your reason in the panel's history: Bob Medic left the NHS"
+    )
+    assert happens[2] == (
+        "Nia Newcomer starts with an empty scoring page and is asked to score by "
+        f"{region.round.scoring_due:%-d %B %Y}."
     )
     assert happens[1] == (
         "Bob Medic's draft scores on 3 items are deleted, and cannot be brought back."
@@ -217,8 +241,8 @@ def test_replace_confirmed_replaces_and_says_who_was_told(
 
     assert response.redirect_chain == [(url(region, "formation"), 302)]
     assert (
-        "Nia Newcomer now holds seat 2 on the panel of Assessed PCT in place of Bob Medic; "
-        "they, Bob Medic and the chair have been e-mailed."
+        "Nia Newcomer now holds seat 2 on the panel of Assessed PCT in place of Bob Medic. "
+        "Both, and the chair, have been e-mailed."
     ) in text(response)
     assert (seat(region).person, MemberScore.objects.count()) == (region.newcomer, 0)
     change = SeatChange.objects.get()

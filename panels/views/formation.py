@@ -12,6 +12,7 @@ from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import re_path, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -607,6 +608,7 @@ def _replace_page(request, assessment: Assessment, seat: Seat, form, *, summary_
             "seat": seat,
             "form": form,
             "drafts": draft_scores_count(seat),
+            "offered": len(form.fields["person"].widget.choices) - 1,  # but "Choose someone"
             "summary_title": summary_title or "Nobody was replaced",
         },
     )
@@ -615,6 +617,15 @@ def _replace_page(request, assessment: Assessment, seat: Seat, form, *, summary_
 def _replace_form(data, assessment: Assessment, seat: Seat) -> ReplaceSeatForm:
     eligible = list(eligible_people(seat_type=seat.seat_type, assessment=assessment))
     return ReplaceSeatForm(data, eligible=eligible, holder=seat.person)
+
+
+def _scoring_due(due) -> str:
+    """When a member joining a scoring panel is asked to score by (as their e-mail says)."""
+    if due is None:
+        return "as soon as they can (the round has no scoring deadline)."
+    if due < timezone.localdate():
+        return f"as soon as they can: the round's scoring deadline, {due:%-d %B %Y}, has passed."
+    return f"by {due:%-d %B %Y}."
 
 
 def _replace_check(request, assessment: Assessment, seat: Seat, form, *, back: str):
@@ -651,8 +662,8 @@ def _replace_check(request, assessment: Assessment, seat: Seat, form, *, back: s
                 if drafts
                 else f"{old.full_name} has saved no draft scores; nothing of theirs is kept."
             ),
-            f"{new.full_name} starts with an empty scoring page"
-            + (f" and is asked to score by {due:%-d %B %Y}." if due else "."),
+            f"{new.full_name} starts with an empty scoring page and is asked to score "
+            + _scoring_due(due),
             f"{old.full_name} can no longer open the panel's pages.",
         ],
         told=" ".join(told),
@@ -748,9 +759,12 @@ def replace_seat(request, assessment: Assessment, number: int):
     messages.success(
         request,
         f"{person.full_name} now holds seat {number} on the panel of {assessment.pct.name} in "
-        f"place of {seat.person.full_name}; they, {seat.person.full_name}"
-        + ("" if seat.seat_type.is_chair else " and the chair")
-        + " have been e-mailed.",
+        f"place of {seat.person.full_name}. "
+        + (
+            "Both have been e-mailed."
+            if seat.seat_type.is_chair
+            else "Both, and the chair, have been e-mailed."
+        ),
     )
     return redirect(formation)
 
