@@ -278,3 +278,27 @@ def test_history_page_shows_the_replacement_with_its_reason(region):
         ("Bob Medic", "Nia Newcomer", "Replaced while scoring", "Bob Medic left the NHS")
     ]
     assert "Replaced while scoring" in text(response)
+
+
+def test_after_replacement_the_old_holder_loses_the_scoring_page_and_the_new_one_has_it(region):
+    client_for(staff_of(region.sha_a)).post(url(region), posted(region, confirm="1"))
+
+    old = client_for(region.people[2].user).get(url(region, "score"))
+    new = client_for(region.newcomer.user).get(url(region, "score"))
+
+    assert (old.status_code, new.templates[0].name) == (404, "panels/scoring.html")
+
+
+@pytest.mark.parametrize("people", [1, 3])
+def test_replace_page_queries_do_not_grow_with_the_people_offered(
+    region, client, django_assert_num_queries, people
+):
+    for n in range(people - 1):
+        person(JobRole.PEC_CHAIR, pct=region.other_pct_a, name=f"Pec Chair {n}")
+    client.force_login(staff_of(region.sha_a))
+    client.get(url(region, "formation"))  # the session and the user are loaded once
+
+    with django_assert_num_queries(7):
+        response = client.get(url(region))
+
+    assert len(response.context["form"].fields["person"].widget.choices) == people + 1
