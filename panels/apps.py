@@ -15,6 +15,6 @@ class PanelsConfig(AppConfig):
         # And the members and chairs who work to the scoring and consensus deadlines are
         # told when the national team changes one (``assessments.deadlines``).
         from assessments.deadlines import deadline_finder_add
-        from panels.notifications import deadline_work
+        from panels.selectors import deadline_work
 
         deadline_finder_add(deadline_work)

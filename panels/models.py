@@ -231,13 +231,16 @@ class SeatChange(models.Model):
     """History: each change of who holds a seat, or of whether they take part.
 
     Written only by ``panels.services`` (formation, copying last year's panel, the chair
-    excusing a member), in the transaction of the change; ``Seat`` keeps the current state.
+    excusing a member, SHA staff replacing a member who has not submitted while scoring),
+    in the transaction of the change; ``Seat`` keeps the current state. ``note`` holds the
+    reason given for an excuse or a replacement.
     """
 
     class How(models.TextChoices):
         FORMATION = "formation", "Set by panel formation"
         COPIED = "copied", "Copied from last year's panel"
         EXCUSED = "excused", "Excused by the chair"
+        REPLACED = "replaced", "Replaced while scoring"
 
     seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="changes")
     how = models.CharField(max_length=20, choices=How.choices)

@@ -1,6 +1,7 @@
 """E-mail to panel members: scoring has opened, the daily reminder (a digest of the scores
-due and overdue, and for a chair the members who are late: ``panels.reminders``), and the
-chair's notice that every member has submitted.
+due and overdue, and for a chair the members who are late: ``panels.reminders``), the
+chair's notice that every member has submitted, and a member replaced while scoring (the
+new holder, the old one and the chair are told).
 
 Messages are plain text rendered here from ``templates/email/`` (``<name>_subject.txt``
 and ``<name>.txt``); ``assessments.mail.mail_enqueue`` queues each one for the task worker
@@ -23,6 +24,7 @@ from django.utils import timezone
 from assessments.mail import Message, mail_enqueue
 from assessments.models import Assessment, SelfAssessment
 from panels.models import Seat
+from panels.selectors import person_address, recipient
 
 logger = logging.getLogger("wcc.panels")
 
@@ -31,17 +33,6 @@ DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 def absolute_url(path: str) -> str:
     return getattr(settings, "SITE_URL", DEFAULT_SITE_URL).rstrip("/") + path
-
-
-def recipient(seat: Seat) -> str | None:
-    """The seat holder's address: the person's own, else their user account's."""
-    return person_address(seat.person) if seat.person is not None else None
-
-
-def person_address(person) -> str | None:
-    """A person's address: their own, else their user account's."""
-    address = person.email or (person.user.email if person.user_id else "")
-    return address or None
 
 
 def _panel_url(name: str, assessment: Assessment) -> str:
@@ -150,46 +141,45 @@ def notify_all_submitted(*, assessment: Assessment) -> int:
     return _send("all_submitted", chairs, assessment)
 
 
-def deadline_work(round_, fields) -> list:
-    """This app's part of ``assessments.deadlines``: the members still to submit their
-    scores (panels not past scoring, not excused) work to the scoring deadline, and each
-    panel's chair (seat 1) to the consensus deadline until consensus closes. Up to two
-    queries."""
-    from assessments.deadlines import Work
-    from assessments.models import Stage
+def _by_name(by) -> str:
+    if by is None:
+        return "SHA staff"
+    return by.get_full_name() or by.get_username()
 
-    seats = (
-        Seat.objects.filter(panel__assessment__round=round_, person__user__isnull=False)
-        .select_related("person__user", "panel__assessment__pct", "panel__assessment__round")
-        .order_by("panel__assessment__pct__name", "seat_type__number")
-    )
-    work = []
-    if "scoring_due" in fields:
-        for seat in seats.filter(
-            panel__assessment__stage__lte=Stage.SCORING, submitted_at__isnull=True
-        ).exclude(absence_reason__gt=""):
-            assessment = seat.panel.assessment
-            work.append(
-                Work(
-                    seat.person.user,
-                    "scoring_due",
-                    f"your scores for {assessment.pct.name}",
-                    reverse("panels:score", args=[round_.slug, assessment.pct.ods_code]),
-                    recipient(seat) or "",
+
+def notify_seat_replaced(*, assessment: Assessment, seat: Seat, old_person, by, reason: str) -> int:
+    """A member replaced while scoring (``seat`` holds the new one): the new holder is told
+    they joined the panel (scoring is open, the deadline, the link), the old holder that
+    they are no longer on it (by whom, why), and the chair, when the seat is not the
+    chair's own, who now holds it."""
+    assessment = _with_round(assessment)
+    context = {
+        "old_person": old_person,
+        "new_person": seat.person,
+        "by_name": _by_name(by),
+        "reason": reason,
+    }
+    messages = []
+    for template, person, whose in (
+        ("seat_replaced_new", seat.person, seat),
+        ("seat_replaced_old", old_person, seat),
+    ):
+        to = person_address(person) if person is not None else None
+        if to is None:
+            logger.warning("No e-mail address for %s (%s): not told", person, template)
+            continue
+        messages.append(_message(template, _context(whose, assessment) | context, to))
+    if not seat.seat_type.is_chair:
+        for chair in _held_seats(assessment).filter(seat_type__is_chair=True):
+            to = recipient(chair)
+            if to is None:
+                logger.warning("No e-mail address for %s (seat_replaced_chair)", chair.person)
+                continue
+            messages.append(
+                _message(
+                    "seat_replaced_chair",
+                    _context(seat, assessment) | context | {"chair": chair.person},
+                    to,
                 )
             )
-    if "consensus_due" in fields:
-        for seat in seats.filter(
-            panel__assessment__stage__lte=Stage.CONSENSUS, seat_type__number=1
-        ):
-            assessment = seat.panel.assessment
-            work.append(
-                Work(
-                    seat.person.user,
-                    "consensus_due",
-                    f"the consensus of {assessment.pct.name}'s panel, which you chair",
-                    reverse("panels:consensus", args=[round_.slug, assessment.pct.ods_code]),
-                    recipient(seat) or "",
-                )
-            )
-    return work
+    return mail_enqueue(messages=messages)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.urls import reverse
 
 from assessments.models import (
     AgreedRating,
@@ -945,3 +946,58 @@ def person_version(person: Person) -> int:
     """How many times the person was added, edited, invited, deactivated or reactivated:
     the version an edit page is made from (``person_update``'s ``expected_version``)."""
     return PersonChange.objects.filter(person=person).count()
+
+
+def recipient(seat: Seat) -> str | None:
+    """The seat holder's address: the person's own, else their user account's."""
+    return person_address(seat.person) if seat.person is not None else None
+
+
+def person_address(person) -> str | None:
+    """A person's address: their own, else their user account's."""
+    address = person.email or (person.user.email if person.user_id else "")
+    return address or None
+
+
+def deadline_work(round_, fields) -> list:
+    """This app's part of ``assessments.deadlines``: the members still to submit their
+    scores (panels not past scoring, not excused) work to the scoring deadline, and each
+    panel's chair (seat 1) to the consensus deadline until consensus closes. Up to two
+    queries."""
+    from assessments.deadlines import Work
+
+    seats = (
+        Seat.objects.filter(panel__assessment__round=round_, person__user__isnull=False)
+        .select_related("person__user", "panel__assessment__pct", "panel__assessment__round")
+        .order_by("panel__assessment__pct__name", "seat_type__number")
+    )
+    work = []
+    if "scoring_due" in fields:
+        for seat in seats.filter(
+            panel__assessment__stage__lte=Stage.SCORING, submitted_at__isnull=True
+        ).exclude(absence_reason__gt=""):
+            assessment = seat.panel.assessment
+            work.append(
+                Work(
+                    seat.person.user,
+                    "scoring_due",
+                    f"your scores for {assessment.pct.name}",
+                    reverse("panels:score", args=[round_.slug, assessment.pct.ods_code]),
+                    recipient(seat) or "",
+                )
+            )
+    if "consensus_due" in fields:
+        for seat in seats.filter(
+            panel__assessment__stage__lte=Stage.CONSENSUS, seat_type__number=1
+        ):
+            assessment = seat.panel.assessment
+            work.append(
+                Work(
+                    seat.person.user,
+                    "consensus_due",
+                    f"the consensus of {assessment.pct.name}'s panel, which you chair",
+                    reverse("panels:consensus", args=[round_.slug, assessment.pct.ods_code]),
+                    recipient(seat) or "",
+                )
+            )
+    return work

@@ -6,6 +6,7 @@ Imports inside functions count: a lazy import is still a dependency.
 """
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,26 @@ def test_app_code_imports_no_app_to_its_right(app):
     known = {(path, imported) for path, imported in KNOWN_OFFENDERS if path.startswith(f"{app}/")}
 
     assert violations(app, tests=False) == known
+
+
+def test_loading_the_apps_binds_no_task_backend_before_the_settings_are_final():
+    """An app's ``ready`` that imported ``panels.notifications`` (the deadline finder, first
+    written there) loaded ``assessments.mail``, whose task is bound to the backend of the
+    settings of that moment: in parallel runs, two dozen tests then queued their e-mail in
+    the database instead of sending it. Registries (``assessments.separation``,
+    ``assessments.deadlines``) are filled from modules that bind none."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys, django; "
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'wcc_site.settings'); "
+        "django.setup(); "
+        "print(sorted(m for m in ('assessments.mail', 'panels.notifications', "
+        "'assessments.notices') if m in sys.modules))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    out = subprocess.run(  # noqa: S603 (our own interpreter and a fixed script)
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "[]"

@@ -15,6 +15,12 @@ History: opening scoring writes a ``StageChange`` (through ``assessment_advance`
 change of a seat's holder writes a ``SeatChange`` (who, when, before and after, and how:
 formation or copied from last year) in the same transaction; it moves the panel's version
 and is logged (``wcc.panels``) too.
+
+Replacing a member while scoring (``seat_replace``): the one change of holder allowed once
+scoring has opened, for a seat whose holder has neither submitted nor been excused (a
+member who left, or the wrong holder, the chair's seat included). The same seat rules
+apply; the old holder's draft scores are deleted, the new holder starts empty, and the
+change is a ``SeatChange`` (how: replaced while scoring) with the reason given.
 """
 
 from __future__ import annotations
@@ -25,14 +31,17 @@ from dataclasses import dataclass, field
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, Stage
+from assessments.proceeding import REASON_MAX_CHARS
 from assessments.services import assessment_advance
+from assessments.text import visible
 from panels.eligibility import SEAT_CHANGE_STAGES, Refusal, inactive_refusal, seat_refusals
-from panels.models import Panel, Person, Seat, SeatChange, SeatType
-from panels.notifications import notify_scoring_opened
+from panels.models import MemberScore, Panel, Person, Seat, SeatChange, SeatType
+from panels.notifications import notify_scoring_opened, notify_seat_replaced
 from panels.services.history import seat_change_row
 
 __all__ = [
@@ -43,6 +52,8 @@ __all__ = [
     "panel_open_scoring",
     "panel_open_scoring_check",
     "panel_seats_set",
+    "seat_replace",
+    "seat_replace_check",
 ]
 
 logger = logging.getLogger("wcc.panels")
@@ -431,3 +442,171 @@ def panel_open_scoring(
     )
     notify_scoring_opened(assessment=assessment)  # queued once this commits
     return assessment
+
+
+# --- Replacing a member while scoring ------------------------------------------------------
+
+
+def replace_refused_why(seat: Seat) -> str:
+    """Why the seat's holder may not be replaced now, or "" if they may: a member who has
+    submitted or was excused keeps the seat (their part is done)."""
+    if seat.person_id is None:
+        return f"Seat {seat.seat_type.number} ({seat.seat_type.name}) is empty."
+    if seat.submitted_at is not None:
+        return (
+            f"{seat.person} submitted their scores on "
+            f"{timezone.localdate(seat.submitted_at):%-d %B %Y}: a seat "
+            "whose scores are in cannot be replaced."
+        )
+    if seat.absence_reason:
+        return (
+            f"The chair excused {seat.person} from the panel: the seat is done with, so it "
+            "cannot be replaced."
+        )
+    return ""
+
+
+def _replace_seat(seat: Seat) -> tuple[Assessment, Seat, list[Seat]]:
+    """The assessment (its stage read now), the seat as stored now and its panel's other
+    seats; refused with a ``TransitionError`` unless the assessment is at scoring."""
+    assessment = Assessment.objects.select_related("pct__sha", "round").get(
+        pk=Panel.objects.values_list("assessment_id", flat=True).get(pk=seat.panel_id)
+    )
+    if assessment.stage != Stage.SCORING:
+        raise TransitionError(
+            "A member can be replaced only while the panel is scoring; the assessment of "
+            f"{assessment.pct} is at {assessment.get_stage_display()}."
+        )
+    seats = _seats(seat.panel)
+    current = next(s for s in seats if s.pk == seat.pk)
+    return assessment, current, [s for s in seats if s.pk != seat.pk]
+
+
+def draft_scores_count(seat: Seat) -> int:
+    """How many items the seat's holder has a draft score or note on (what replacing the
+    holder deletes)."""
+    return (
+        MemberScore.objects.filter(seat=seat)
+        .exclude(level__isnull=True, light="", notes_for_board="", internal_notes="")
+        .count()
+    )
+
+
+def seat_replace_check(*, seat: Seat, person: Person | None, reason: str) -> Seat:
+    """Whether ``person`` may replace the holder of ``seat`` now, for ``reason``: the seat
+    as stored now, or refused: ``TransitionError`` unless scoring; ``ValidationError`` for
+    a seat submitted or excused, a missing or too long reason, no one chosen or the holder
+    chosen again; ``SeatRefused`` (keyed ``seat_<number>``) when the seat rules refuse the
+    person, or they have no account or were deactivated. Writes nothing: the check page asks
+    it before ``seat_replace`` asks it again."""
+    return _replace_checked(seat=seat, person=person, reason=reason)[1]
+
+
+def _replace_checked(*, seat: Seat, person: Person | None, reason: str) -> tuple[Assessment, Seat]:
+    assessment, current, others = _replace_seat(seat)
+    why = replace_refused_why(current)
+    if why:
+        raise ValidationError(why)
+    errors = {}
+    if not visible(reason):
+        errors["reason"] = ["Give the reason for replacing the member."]
+    elif len(reason) > REASON_MAX_CHARS:
+        errors["reason"] = [f"Keep the reason to {REASON_MAX_CHARS:,} characters or fewer."]
+    if person is None:
+        errors["person"] = ["Choose who takes the seat."]
+    elif person.pk == current.person_id:
+        errors["person"] = [f"{person} holds this seat already: choose someone else."]
+    if errors:
+        raise ValidationError(errors)
+    seat_type = current.seat_type
+    reasons = seat_refusals(
+        seat_type=seat_type, person=person, assessment=assessment, other_seats=others
+    )
+    inactive = inactive_refusal(seat_type=seat_type, person=person)
+    if inactive is not None:
+        reasons.append(inactive)
+    if person.user_id is None:
+        reasons.append(
+            Refusal(
+                "no-account",
+                f"Seat {seat_type.number} ({seat_type.name}): {person.full_name} has no "
+                "account yet and could not log in to score; invite them on the people pages "
+                "first.",
+            )
+        )
+    if reasons:
+        raise SeatRefused({seat_type.number: reasons})
+    return assessment, current
+
+
+def _replace_conflict(seat: Seat) -> ConflictError:
+    return ConflictError(
+        "This panel or seat was changed by someone else since you opened it (its holder "
+        "saved scores, or a seat was changed): nothing was replaced. Check the seat below "
+        "and confirm again.",
+        current=Seat.objects.select_related("panel").get(pk=seat.pk),
+    )
+
+
+@transaction.atomic
+def seat_replace(
+    *,
+    seat: Seat,
+    person: Person,
+    reason: str,
+    by: AbstractBaseUser | None,
+    expected_seat_version: int,
+    expected_panel_version: int,
+) -> Seat:
+    """Replace the holder of ``seat`` with ``person`` while the panel is scoring.
+
+    Refused as ``seat_replace_check`` refuses, and with a ``ConflictError`` when the seat or
+    the panel is no longer at the version the user saw (the holder saved a draft, or
+    someone changed the panel since). Deletes the old holder's draft scores (the new holder
+    starts empty), moves the seat's version on (the old holder's open scoring page goes
+    stale) and the panel's, writes a ``SeatChange`` (how: replaced while scoring, the reason
+    as its note) and e-mails the new holder, the old one and, for another seat than the
+    chair's, the chair, once this commits.
+    """
+    reason = reason.strip()
+    assessment, current = _replace_checked(seat=seat, person=person, reason=reason)
+    claim(
+        Panel,
+        pk=current.panel_id,
+        expected_version=expected_panel_version,
+        conflict=lambda: _replace_conflict(current),
+    )
+    claim(
+        Seat,
+        pk=current.pk,
+        expected_version=expected_seat_version,
+        conflict=lambda: _replace_conflict(current),
+        person=person,
+    )
+    old = current.person
+    drafts, _by_model = MemberScore.objects.filter(seat=current).delete()
+    current.person = person
+    current.version = expected_seat_version + 1
+    history = seat_change_row(
+        seat=current,
+        how=SeatChange.How.REPLACED,
+        old_person=old,
+        new_person=person,
+        by=by,
+        note=reason,
+    )
+    history.full_clean()
+    history.save()
+    logger.info(
+        "Panel %s seat %s replaced while scoring: %s -> %s (by %s; %s draft scores deleted)",
+        assessment,
+        current.seat_type.number,
+        old,
+        person,
+        by,
+        drafts,
+    )
+    notify_seat_replaced(  # queued once this commits
+        assessment=assessment, seat=current, old_person=old, by=by, reason=reason
+    )
+    return current

@@ -12,6 +12,7 @@ from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import re_path, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -41,11 +42,13 @@ from panels.access import panel_assessment
 from panels.eligibility import SEAT_CHANGE_STAGES
 from panels.forms.formation import PanelSeatsForm, ProceedWithoutForm, seat_field_name
 from panels.forms.lookup import PctLookupForm
-from panels.models import SeatType
+from panels.forms.replacement import ReplaceSeatForm
+from panels.models import Seat, SeatType
 from panels.selectors import (
     FormationCounts,
     FormationPage,
     assessment_history,
+    eligible_people,
     formation_counts,
     formation_index,
     formation_overview,
@@ -54,12 +57,17 @@ from panels.selectors import (
     seats_with_people,
 )
 from panels.services.formation import (
+    SeatRefused,
     copy_changes,
+    draft_scores_count,
     panel_copy_previous,
     panel_ensure,
     panel_open_scoring,
     panel_open_scoring_check,
     panel_seats_set,
+    replace_refused_why,
+    seat_replace,
+    seat_replace_check,
 )
 
 ODS = r"(?P<ods>[A-Za-z0-9]{3})"
@@ -244,6 +252,12 @@ def _formation_response(
             "page": page,
             "form": form,
             "editable": assessment.stage in SEAT_CHANGE_STAGES,
+            # While scoring, each seat whose holder has not submitted may be replaced.
+            "replaceable": {
+                number: replace_refused_why(seat)
+                for number, seat in page.seats.items()
+                if assessment.stage == Stage.SCORING
+            },
             "filled": sum(1 for s in page.seats.values() if s.person_id is not None),
             "can_open_scoring": assessment.stage == Stage.PANEL_FORMATION,
             "summary_title": summary_title,
@@ -585,12 +599,187 @@ def proceed_without_self_assessment(request, assessment: Assessment):
     return redirect(formation)
 
 
+def _replace_page(request, assessment: Assessment, seat: Seat, form, *, summary_title=""):
+    return render(
+        request,
+        "panels/replace_seat.html",
+        {
+            "assessment": assessment,
+            "seat": seat,
+            "form": form,
+            "drafts": draft_scores_count(seat),
+            "offered": len(form.fields["person"].widget.choices) - 1,  # but "Choose someone"
+            "summary_title": summary_title or "Nobody was replaced",
+        },
+    )
+
+
+def _replace_form(data, assessment: Assessment, seat: Seat) -> ReplaceSeatForm:
+    eligible = list(eligible_people(seat_type=seat.seat_type, assessment=assessment))
+    return ReplaceSeatForm(data, eligible=eligible, holder=seat.person)
+
+
+def _scoring_due(due) -> str:
+    """When a member joining a scoring panel is asked to score by (as their e-mail says)."""
+    if due is None:
+        return "as soon as they can (the round has no scoring deadline)."
+    if due < timezone.localdate():
+        return f"as soon as they can: the round's scoring deadline, {due:%-d %B %Y}, has passed."
+    return f"by {due:%-d %B %Y}."
+
+
+def _replace_check(request, assessment: Assessment, seat: Seat, form, *, back: str):
+    """The check page: who goes, who comes, what happens to the drafts, who is told."""
+    new, old, reason = form.cleaned_data["person"], seat.person, form.cleaned_data["reason"]
+    drafts = draft_scores_count(seat)
+    due = assessment.round.scoring_due
+    where = f"seat {seat.seat_type.number} ({seat.seat_type.name})"
+    told = [f"{new.full_name} is e-mailed that they joined the panel, scoring is open"]
+    told[0] += f", the deadline ({due:%-d %B %Y})" if due else ""
+    told[0] += " and the link to their scoring page."
+    told.append(
+        f"{old.full_name} is e-mailed that they are no longer on the panel, by whom and why."
+    )
+    if not seat.seat_type.is_chair:
+        chair = next(
+            (
+                s.person
+                for s in seats_with_people().filter(panel=seat.panel, seat_type__is_chair=True)
+            ),
+            None,
+        )
+        if chair is not None:
+            told.append(f"{chair.full_name}, the chair, is e-mailed who replaces whom and why.")
+    return confirmation_page(
+        request,
+        title=f"Replace {old.full_name} with {new.full_name} on the panel of {assessment.pct.name}?",
+        happens=[
+            f"{new.full_name} takes {where} in place of {old.full_name}, with your reason in "
+            f"the panel's history: {reason}",
+            (
+                f"{old.full_name}'s draft scores on {drafts} item{'s' if drafts != 1 else ''} "
+                "are deleted, and cannot be brought back."
+                if drafts
+                else f"{old.full_name} has saved no draft scores; nothing of theirs is kept."
+            ),
+            f"{new.full_name} starts with an empty scoring page and is asked to score "
+            + _scoring_due(due),
+            f"{old.full_name} can no longer open the panel's pages.",
+        ],
+        told=" ".join(told),
+        button=f"Confirm and replace {old.full_name}",
+        back=back,
+        carry={
+            "person": str(new.pk),
+            "reason": reason,
+            "seat_version": str(form.cleaned_data["seat_version"] or 0),
+            "panel_version": str(form.cleaned_data["panel_version"] or 0),
+        },
+        danger=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access("panels.form_panel", lookup=panel_assessment)
+def replace_seat(request, assessment: Assessment, number: int):
+    """Replace a member who has not submitted, while the panel is scoring: who and why
+    (GET, and again after "Go back"), a check page, then the change."""
+    formation = _url("panels:formation_panel", assessment)
+    seat = (
+        seats_with_people()
+        .select_related("panel", "person__user")
+        .filter(panel__assessment=assessment, seat_type__number=number)
+        .first()
+    )
+    if seat is None:
+        raise Http404("No such seat.")
+    key = f"replace-seat:{seat.pk}"
+    why = replace_refused_why(seat)
+    if assessment.stage != Stage.SCORING or why:
+        messages.error(
+            request,
+            why
+            or f"A member can be replaced only while the panel is scoring; the assessment "
+            f"of {assessment.pct.name} is at {assessment.get_stage_display()}.",
+        )
+        return redirect(formation)
+    if request.method == "GET":
+        typed = typed_back(request, key)
+        form = _replace_form(None, assessment, seat)
+        form.initial = {
+            "person": typed.get("person", ""),
+            "reason": typed.get("reason", ""),
+            "seat_version": seat.version,
+            "panel_version": seat.panel.version,
+        }
+        return _replace_page(request, assessment, seat, form)
+    form = _replace_form(request.POST, assessment, seat)
+    if not form.is_valid():
+        return _replace_page(request, assessment, seat, form)
+    person, reason = form.cleaned_data["person"], form.cleaned_data["reason"]
+    try:
+        if not confirmed(request):
+            seat_replace_check(seat=seat, person=person, reason=reason)
+            keep_typed(request, key, person=str(person.pk), reason=reason)
+            return _replace_check(request, assessment, seat, form, back=request.path)
+        seat_replace(
+            seat=seat,
+            person=person,
+            reason=reason,
+            by=request.user,
+            expected_seat_version=form.cleaned_data["seat_version"] or 0,
+            expected_panel_version=form.cleaned_data["panel_version"] or 0,
+        )
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(formation)
+    except ConflictError as exc:  # what was typed stays: check the seat again and confirm
+        current = exc.current
+        form = _replace_form(
+            {
+                "person": str(person.pk),
+                "reason": reason,
+                "seat_version": current.version,
+                "panel_version": current.panel.version,
+            },
+            assessment,
+            seat,
+        )
+        form.is_valid()
+        form.add_error(None, str(exc))
+        return _replace_page(request, assessment, seat, form)
+    except SeatRefused as exc:  # the seat rules: beside the person chosen
+        for message in exc.messages:
+            form.add_error("person", message)
+        return _replace_page(request, assessment, seat, form)
+    except ValidationError as exc:
+        form_add_refusal(form, exc)
+        return _replace_page(request, assessment, seat, form)
+    typed_back(request, key)
+    messages.success(
+        request,
+        f"{person.full_name} now holds seat {number} on the panel of {assessment.pct.name} in "
+        f"place of {seat.person.full_name}. "
+        + (
+            "Both have been e-mailed."
+            if seat.seat_type.is_chair
+            else "Both, and the chair, have been e-mailed."
+        ),
+    )
+    return redirect(formation)
+
+
 urlpatterns = [
     re_path(rf"^{ROUND}/formation/$", formation_region, name="formation_region"),
     re_path(rf"^{ROUND}/{ODS}/formation/$", formation_panel, name="formation_panel"),
     re_path(rf"^{ROUND}/{ODS}/copy-previous/$", copy_previous, name="copy_previous"),
     re_path(rf"^{ROUND}/{ODS}/open-scoring/$", open_scoring, name="open_scoring"),
     re_path(rf"^{ROUND}/{ODS}/history/$", history, name="history"),
+    re_path(
+        rf"^{ROUND}/{ODS}/seats/(?P<number>[0-9]{{1,2}})/replace/$",
+        replace_seat,
+        name="replace_seat",
+    ),
     re_path(
         rf"^{ROUND}/{ODS}/proceed-without-self-assessment/$",
         proceed_without_self_assessment,
