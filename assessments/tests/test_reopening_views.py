@@ -349,6 +349,17 @@ def test_the_board_sees_the_reason_above_its_form_and_can_change_it(submitted, s
     assert page.index('data-test="sent-back"') < page.index('id="self-assessment"')
 
 
+def test_staff_read_the_reason_as_said_to_the_board(submitted, staff):
+    client = client_for(staff)
+    client.post(url(submitted), {"reason": REASON, "version": submitted.version, "confirm": "1"})
+
+    page = text(client.get(page_url(submitted)))
+
+    assert f'data-test="sent-back-reason">{REASON}</blockquote>' in page
+    assert "The board's answers and evidence are kept for it to correct and submit again" in page
+    assert "Your answers and evidence are kept" not in page
+
+
 @time_machine.travel(AFTER)
 def test_the_board_home_lists_the_self_assessment_as_waiting_again(submitted, staff, board):
     home_before = text(client_for(board).get("/"))
