@@ -15,6 +15,7 @@ from assessments.models import (
     LocalOutcomePriority,
     Supplier,
 )
+from assessments.reopening import REASON_MAX_CHARS as SEND_BACK_REASON_MAX_CHARS
 from assessments.services import PriorityInput
 from competencies.forms import value_choices
 from competencies.models import Competency, SubIndicator, value_field
@@ -396,3 +397,30 @@ DevelopmentPriorityFormSet = forms.formset_factory(
     max_num=12,
     validate_max=True,
 )
+
+
+class SendBackForm(NoTruncation):
+    """What the board should correct, as SHA staff send its submitted self-assessment back
+    (``assessments.reopening``), and the assessment's version the page was made from."""
+
+    reason = VisibleTextField(
+        label="What the board should correct",
+        help_text=f"At most {SEND_BACK_REASON_MAX_CHARS:,} characters. The board is e-mailed "
+        "it and sees it above its self-assessment; the assessment's history keeps it.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=SEND_BACK_REASON_MAX_CHARS,
+        error_messages={
+            "required": "Say what the board should correct.",
+            "max_length": f"Keep the reason to {SEND_BACK_REASON_MAX_CHARS:,} characters or "
+            "fewer (it has %(show_value)d).",
+            "null_characters_not_allowed": "The reason holds a character that is not text "
+            "(NUL): type it again.",
+        },
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True

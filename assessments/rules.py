@@ -94,6 +94,10 @@ rules.add_perm("assessments.view_evidence", is_national | is_sha_staff_for | is_
 # who form the PCT's panel (its SHA's staff, and the national team, as ``panels.form_panel``)
 # may move it on to panel formation without the self-assessment (object: the assessment).
 rules.add_perm("assessments.proceed_without_self_assessment", is_national | is_sha_staff_for)
+# A board that submitted a wrong level or the wrong file cannot correct it: before scoring
+# opens, the same people may send its self-assessment back to it (``assessments.reopening``;
+# object: the assessment).
+rules.add_perm("assessments.send_back_self_assessment", is_national | is_sha_staff_for)
 # Pages for any signed-in user that list only their own work (no object), and pages for
 # everyone (login, help, the health check).
 rules.add_perm("assessments.signed_in", rules.is_authenticated)

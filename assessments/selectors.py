@@ -281,6 +281,22 @@ def stage_without_self_assessment(*, assessment: Assessment) -> StageChange | No
     )
 
 
+def self_assessment_sent_back(*, assessment: Assessment) -> StageChange | None:
+    """The latest stage change by which SHA staff sent the board's submitted self-assessment
+    back to it (``assessments.reopening``; its note is what the board should correct), with
+    who did it; None if it was never sent back."""
+    return (
+        StageChange.objects.filter(
+            assessment=assessment,
+            from_stage=Assessment.Stage.PANEL_FORMATION,
+            to_stage=Assessment.Stage.SELF_ASSESSMENT,
+        )
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+
+
 def board_members_to_tell(*, assessment: Assessment) -> list:
     """The PCT's board members an e-mail about its assessment reaches: active accounts with
     an e-mail address, by username."""

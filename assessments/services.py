@@ -99,6 +99,11 @@ _TRANSITIONS: dict[Stage, frozenset[Stage]] = {
 _TRANSITIONS[Stage.CROSS_CHECK] |= {Stage.MODERATION}
 # Withdrawing a round's publication (``assessments.publication.publication_withdraw``).
 _TRANSITIONS[Stage.PUBLISHED] |= {Stage.FACTUAL_ACCURACY}
+# SHA staff sending a submitted self-assessment back to its board, before scoring opens
+# (``assessments.reopening.self_assessment_send_back``). Not in ``_TRANSITIONS``: only that
+# service makes this move (it passes ``send_back=True``, after checking that the board had
+# submitted and putting the self-assessment back to draft); any other caller is refused.
+_SEND_BACK = (Stage.PANEL_FORMATION, Stage.SELF_ASSESSMENT)
 
 
 def allowed_transitions(stage: int) -> list[Stage]:
@@ -116,10 +121,14 @@ def _stage_label(value: int) -> str:
 # --- Stage changes ----------------------------------------------------------------------
 
 
-def _checked_transition(from_stage: int, to_stage: int) -> Stage:
+def _checked_transition(from_stage: int, to_stage: int, *, send_back: bool = False) -> Stage:
     """``to_stage`` as a ``Stage``, or ``TransitionError`` naming both stages unless an
-    assessment may move there from ``from_stage``."""
-    if to_stage not in _TRANSITIONS.get(from_stage, frozenset()):
+    assessment may move there from ``from_stage`` (``send_back``: the self-assessment's
+    way back, ``_SEND_BACK``, is allowed too)."""
+    allowed = _TRANSITIONS.get(from_stage, frozenset())
+    if send_back and from_stage == _SEND_BACK[0]:
+        allowed = allowed | {_SEND_BACK[1]}
+    if to_stage not in allowed:
         raise TransitionError(
             f"An assessment cannot move from {_stage_label(from_stage)} to "
             f"{_stage_label(to_stage)}."
@@ -145,6 +154,7 @@ def assessment_advance(
     by: AbstractBaseUser | None,
     note: str = "",
     without_self_assessment: bool = False,
+    send_back: bool = False,
 ) -> Assessment:
     """Move ``assessment`` to ``to_stage`` and write a ``StageChange`` (``note`` and
     ``without_self_assessment`` are the row's).
@@ -152,10 +162,12 @@ def assessment_advance(
     The caller's copy must be current: its ``version`` is checked against the stored one
     (``ConflictError`` if someone else changed the assessment first). Allowed: the next
     stage in order, and cross-check back to moderation; anything else is a
-    ``TransitionError`` naming both stages.
+    ``TransitionError`` naming both stages. ``send_back`` is for
+    ``assessments.reopening.self_assessment_send_back`` only: panel formation back to
+    self-assessment.
     """
     from_stage = assessment.stage
-    to_stage = _checked_transition(from_stage, to_stage)
+    to_stage = _checked_transition(from_stage, to_stage, send_back=send_back)
 
     change = stage_change_row(
         assessment=assessment,

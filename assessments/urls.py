@@ -1,8 +1,9 @@
-"""URLs of the assessments app: the board's self-assessment and its evidence."""
+"""URLs of the assessments app: the board's self-assessment and its evidence, and SHA
+staff sending a submitted self-assessment back to the board."""
 
 from django.urls import path
 
-from assessments import views
+from assessments import reopening_views, views
 
 app_name = "assessments"
 
@@ -16,6 +17,11 @@ urlpatterns = [
         "assessments/<slug:round_slug>/<str:ods>/evidence/",
         views.evidence_upload_view,
         name="evidence_upload",
+    ),
+    path(
+        "assessments/<slug:round_slug>/<str:ods>/self-assessment/send-back/",
+        reopening_views.send_back,
+        name="send_back_self_assessment",
     ),
     path("assessments/evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
     path(

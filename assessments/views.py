@@ -28,9 +28,11 @@ from assessments.exceptions import (
 )
 from assessments.forms import EvidenceForm, SelfAssessmentForm
 from assessments.models import Assessment, EvidenceDocument, Stage
+from assessments.proceeding import deadline_passed
 from assessments.selectors import (
     outcome_indicators,
     self_assessment_detail,
+    self_assessment_sent_back,
     stage_without_self_assessment,
 )
 from assessments.services import (
@@ -165,6 +167,17 @@ def _self_assessment_page(request, assessment, *, detail, form, editable, eviden
             "proceeded": None
             if detail.submitted or assessment.stage == Stage.SELF_ASSESSMENT
             else stage_without_self_assessment(assessment=assessment),
+            # SHA staff sent the submitted self-assessment back: who, when and what to
+            # correct, above the form (``assessments.reopening``).
+            "sent_back": self_assessment_sent_back(assessment=assessment)
+            if detail.self_assessment is not None
+            and not detail.submitted
+            and assessment.stage == Stage.SELF_ASSESSMENT
+            else None,
+            "self_assessment_overdue": deadline_passed(assessment.round),
+            "may_send_back": detail.submitted
+            and assessment.stage == Stage.PANEL_FORMATION
+            and request.user.has_perm("assessments.send_back_self_assessment", assessment),
             # One error summary at the top, in page order: the upload, then the answers.
             "summary_forms": [f for f in (evidence_form, form) if f is not None],
         },
@@ -211,9 +224,22 @@ def _self_assessment_check_page(
             "missing": missing,
             "blocked": bool(missing),
             "overall": data.get("commentary", ""),
+            # The documents go with the answers: a wrong file is seen before it is sent.
+            "evidence": [
+                (document, _stored_size(document))
+                for document in assessment.evidence.order_by("uploaded_at", "pk")
+            ],
         },
         field=CONFIRMED_FIELD,
     )
+
+
+def _stored_size(document: EvidenceDocument) -> int | None:
+    """The size in bytes of ``document``'s stored file; None when the file is missing."""
+    try:
+        return document.file.size
+    except (FileNotFoundError, OSError):
+        return None
 
 
 def _kept_on_conflict(request, assessment: Assessment, items, indicators):

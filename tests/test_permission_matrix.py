@@ -148,6 +148,7 @@ MATRIX: dict[str, dict] = {
     "assessments:self_assessment": row("302 404 404 404 404 200 | 200 404 200 404", "302 404 404 404 404 403"),
     "assessments:evidence_upload": row("302 405 405 405 405 405 | 405 405 405 405", "302 404 404 404 404 404"),
     "assessments:evidence_download": row("302 404 404 404 404 200 | 200 404 200 404", "302 405 405 405 405 405"),
+    "assessments:send_back_self_assessment": row("302 404 404 404 404 302 | 302 404 404 404", "302 404 404 404 404 302"),
     "assessments:evidence_delete": row("302 405 405 405 405 405 | 405 405 405 405", "302 404 404 404 404 404"),
 }
 # fmt: on
