@@ -26,7 +26,7 @@ class RatingsImportForm(NoTruncation):
         help_text="CSV or XLSX in the league table's columns (as the league table downloads it),",
     )
     reason = VisibleTextField(
-        label="Why the published ratings are corrected",
+        label="Reason for the correction",
         help_text="The reason of every rating the file changes: the public PCT pages, the "
         "feedback reports and the e-mail to each board whose ratings change show it.",
         max_length=2000,
@@ -44,7 +44,8 @@ class RatingsImportForm(NoTruncation):
         if correction:
             self.fields["reason"].required = True
             self.fields["reason"].error_messages["required"] = (
-                "Enter why the published ratings are corrected: the boards are told it."
+                "Reason for the correction: say why the published ratings are corrected (the "
+                "boards are told it)."
             )
         else:
             del self.fields["reason"]

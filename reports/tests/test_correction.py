@@ -146,7 +146,10 @@ def test_import_on_a_withdrawn_round_requires_a_reason_and_keeps_what_was_typed(
     refused = _upload(client, content, "   ")
 
     assert refused.context["form"].errors == {
-        "reason": ["Enter why the published ratings are corrected: the boards are told it."]
+        "reason": [
+            "Reason for the correction: say why the published ratings are corrected (the "
+            "boards are told it)."
+        ]
     }
     assert b'href="#id_reason"' in refused.content  # the error summary links to the field
     assert STASH_KEY not in client.session
@@ -164,6 +167,7 @@ def test_import_reason_is_shown_on_the_check_page_and_stored_as_each_change_reas
     client.post(CONFIRM, {"token": preview.context["token"]})
 
     assert preview.context["reason"] == REASON
+    assert preview.context["form"]["reason"].value() == REASON  # offered again for another file
     assert b'data-test="reason"' in preview.content
     assert REASON.replace("'", "&#x27;").encode() in preview.content
     change = RatingChange.objects.filter(assessment__pct__ods_code="5PG").order_by("-pk").first()

@@ -117,10 +117,13 @@ def _unstash(
     return filename, content, plan, reason
 
 
-def _form(round_: AssessmentRound, *args) -> RatingsImportForm:
+def _form(round_: AssessmentRound, *args, reason: str = "") -> RatingsImportForm:
     """The upload form; on a round whose publication was withdrawn, with its required
-    reason (the corrected ratings' reason)."""
-    return RatingsImportForm(*args, correction=round_.is_withdrawn())
+    reason (the corrected ratings' reason: ``reason``, the one typed with the previewed
+    file, is offered again for another upload)."""
+    return RatingsImportForm(
+        *args, correction=round_.is_withdrawn(), initial={"reason": reason} if reason else None
+    )
 
 
 def _page(request, round_: AssessmentRound, form, **preview):
@@ -149,7 +152,7 @@ def _preview(
     return _page(
         request,
         round_,
-        _form(round_),
+        _form(round_, reason=reason),
         previewed=True,
         filename=filename,
         reason=reason,
