@@ -167,6 +167,13 @@ class AssessmentRound(models.Model):
     published_at = models.DateTimeField(
         null=True, blank=True, help_text="Results are embargoed until this time."
     )
+    first_published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the results were first published: follows the publication time until "
+        "the round is first published, then never moves (a withdrawal and a corrected "
+        "republication keep it).",
+    )
     publication_notified_at = models.DateTimeField(
         null=True, blank=True, help_text="When the boards were told their results are out."
     )
@@ -190,6 +197,26 @@ class AssessmentRound(models.Model):
     def is_published(self, now=None) -> bool:
         """Publication is on the clock: no job has to run for results to appear."""
         return self.published_at is not None and self.published_at <= (now or timezone.now())
+
+    def is_withdrawn(self, now=None) -> bool:
+        """Published once and now offline (``publication_withdraw``), until it is published
+        again: changes then are corrections, each with its reason."""
+        now = now or timezone.now()
+        return (
+            self.first_published_at is not None
+            and self.first_published_at <= now
+            and not self.is_published(now)
+        )
+
+    @property
+    def corrected(self) -> bool:
+        """Republished after a withdrawal: its pages say "Published <first date>; corrected
+        <new date>" (``templates/includes/published_on.html``)."""
+        return (
+            self.published_at is not None
+            and self.first_published_at is not None
+            and self.first_published_at != self.published_at
+        )
 
 
 class Stage(models.IntegerChoices):

@@ -13,6 +13,8 @@ only tells the boards afterwards, once, and moves the assessments' stage to publ
 factual-accuracy comment is left out of both until the comment is answered.
 """
 
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,8 +32,10 @@ from assessments.models import (
     Assessment,
     AssessmentRound,
     FactualAccuracyConfirmation,
+    RatingChange,
     RegionReview,
     Role,
+    RoundChange,
     Stage,
 )
 from assessments.services import assessment_advance, round_change_record
@@ -153,8 +158,13 @@ def round_set_publication(
     round_publication_check(round_=round_, published_at=published_at)
     old = round_.published_at
     round_.published_at = published_at
+    if round_.first_published_at is None or round_.first_published_at == old:
+        # Never published yet: the first publication is this time (moved with it until it
+        # passes). Republished after a withdrawal: the first publication date stays, and
+        # the pages say "Published <first date>; corrected <new date>".
+        round_.first_published_at = published_at
     round_.full_clean()
-    round_.save(update_fields=["published_at"])
+    round_.save(update_fields=["published_at", "first_published_at"])
     round_change_record(round_=round_, field="published_at", old=old, new=published_at, by=by)
     figures_changed(round_ids=[round_.pk])
     return round_
@@ -190,8 +200,10 @@ def publication_withdraw(*, round_: AssessmentRound, reason: str, by: AbstractBa
     old = round_.published_at
     round_.published_at = None
     round_.publication_notified_at = None
+    # The first publication date is kept through the withdrawal and any republication.
+    round_.first_published_at = round_.first_published_at or old
     round_.full_clean()
-    round_.save(update_fields=["published_at", "publication_notified_at"])
+    round_.save(update_fields=["published_at", "publication_notified_at", "first_published_at"])
     figures_changed(round_ids=[round_.pk])
     change = round_change_record(
         round_=round_, field="published_at", old=old, new="withdrawn", by=by, reason=reason
@@ -244,7 +256,16 @@ def publication_notices_send(*, round_: AssessmentRound, now: datetime | None = 
         .exclude(pct_id__in=held_back.values("pct_id"))
         .select_related("user", "pct")
     )
-    messages = [_notice(locked, role) for role in roles if role.user.email]
+    # Republished after a withdrawal: a board whose agreed ratings changed since is told
+    # that its results were corrected, each change and why; the others get the usual notice.
+    corrections = corrections_since_withdrawal(round_=locked) if locked.corrected else {}
+    messages = [
+        _corrected_notice(locked, role, corrections[role.pct_id])
+        if role.pct_id in corrections
+        else _notice(locked, role)
+        for role in roles
+        if role.user.email
+    ]
     locked.publication_notified_at = now
     locked.save(update_fields=["publication_notified_at"])
     # The results are public already (on the clock); the stages now say so too.
@@ -257,6 +278,86 @@ def publication_notices_send(*, round_: AssessmentRound, now: datetime | None = 
             assessment=assessment, to_stage=Stage.PUBLISHED, by=None, note="Round published."
         )
     return mail_enqueue(messages=messages)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One agreed rating of a PCT changed since its round's publication was withdrawn: from
+    its value then to its value now, and why (each change's reason, in order)."""
+
+    item: str
+    old: str
+    new: str
+    reasons: tuple[str, ...]
+
+
+# The history of agreed ratings (not of self-assessments or members' scores).
+_NOT_AGREED = (RatingChange.Source.SELF_ASSESSMENT, RatingChange.Source.MEMBER_SCORE)
+
+
+def corrections_since_withdrawal(*, round_: AssessmentRound) -> dict[int, list[Correction]]:
+    """By PCT id, the agreed ratings of ``round_`` changed since its last withdrawal (a
+    rating changed and changed back is left out); empty if it was never withdrawn. Two
+    queries."""
+    withdrawn_at = (
+        RoundChange.objects.filter(round=round_, field="published_at", new_value="withdrawn")
+        .order_by("-changed_at", "-pk")
+        .values_list("changed_at", flat=True)
+        .first()
+    )
+    if withdrawn_at is None:
+        return {}
+    from competencies.selectors import item_label
+
+    rows = (
+        RatingChange.objects.filter(assessment__round=round_, changed_at__gte=withdrawn_at)
+        .exclude(source__in=_NOT_AGREED)
+        .select_related("assessment", "competency", "area", "sub_indicator__area")
+        .order_by("changed_at", "pk")
+    )
+    net: dict[tuple, list] = {}  # (pct, item) -> [label, first old, last new, reasons]
+    for row in rows:
+        key = (row.assessment.pct_id, row.competency_id, row.area_id, row.sub_indicator_id)
+        item = row.sub_indicator or row.competency or row.area
+        entry = net.setdefault(key, [item_label(item), row.old_value, row.new_value, []])
+        entry[2] = row.new_value
+        if row.note and row.note not in entry[3]:
+            entry[3].append(row.note)
+    corrections: dict[int, list[Correction]] = {}
+    for (pct_id, *_item), (label, old, new, reasons) in net.items():
+        if old != new:
+            corrections.setdefault(pct_id, []).append(
+                Correction(label, _shown(old), _shown(new), tuple(reasons))
+            )
+    return corrections
+
+
+def _shown(value: str) -> str:
+    """A value as history stores it ("3", "amber", "") as a board reads it."""
+    if re.fullmatch(r"[0-9]+", value):
+        return f"level {value}"
+    return value or "(none)"
+
+
+def _corrected_notice(
+    round_: AssessmentRound, role: Role, corrections: list[Correction]
+) -> Message:
+    """A board's "your results are corrected": published first on one date, withdrawn,
+    published again with these changes of its PCT's agreed ratings."""
+    context = {
+        "round": round_,
+        "pct": role.pct,
+        "first": timezone.localtime(round_.first_published_at),
+        "published": timezone.localtime(round_.published_at),
+        "corrections": corrections,
+        "pdf_url": settings.SITE_URL
+        + reverse("reports:pct_pdf", args=[role.pct.ods_code, round_.slug]),
+        "results_url": settings.SITE_URL
+        + reverse("reports:pct_page", args=[role.pct.ods_code, round_.slug]),
+    }
+    subject = " ".join(render_to_string("email/results_corrected_subject.txt", context).split())
+    body = render_to_string("email/results_corrected.txt", context)
+    return subject, body, settings.DEFAULT_FROM_EMAIL, [role.user.email]
 
 
 def released_notice_send(*, assessment: Assessment, by: AbstractBaseUser) -> int:
@@ -320,6 +421,13 @@ def _notice(round_: AssessmentRound, role: Role, *, held_back: bool = False) -> 
     table = reverse("reports:league_table", args=[round_.slug])
     published = timezone.localtime(round_.published_at)
     when = f"The results of {round_.name} were published on {published:%-d %B %Y at %H:%M}."
+    if round_.corrected and not held_back:
+        first = timezone.localtime(round_.first_published_at)
+        when = (
+            f"The results of {round_.name}, first published on {first:%-d %B %Y}, were "
+            f"withdrawn, corrected and published again on {published:%-d %B %Y at %H:%M}. "
+            f"The ratings of {role.pct.name} did not change."
+        )
     if held_back:
         when += (
             f" Those of {role.pct.name} were held back by a factual-accuracy comment until "

@@ -25,10 +25,30 @@ class RatingsImportForm(NoTruncation):
         label="File of agreed ratings",
         help_text="CSV or XLSX in the league table's columns (as the league table downloads it),",
     )
+    reason = VisibleTextField(
+        label="Reason for the correction",
+        help_text="The reason of every rating the file changes: the public PCT pages, the "
+        "feedback reports and the e-mail to each board whose ratings change show it.",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Keep the reason to %(limit_value)d characters."},
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, correction: bool = False, **kwargs):
+        """``correction``: the round's publication was withdrawn, so a reason is required
+        (it replaces "Imported from <file>" as each changed rating's reason); otherwise the
+        form has no reason field."""
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text += f" up to {_size(IMPORT_MAX_BYTES)}."
+        if correction:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = (
+                "Reason for the correction: say why the published ratings are corrected (the "
+                "boards are told it)."
+            )
+        else:
+            del self.fields["reason"]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -331,14 +331,16 @@ def plan_import(
 
 
 @transaction.atomic
-def apply_import(*, changes: list[Change], by, filename: str) -> int:
-    """Write the planned changes through assessments' services; returns how many."""
+def apply_import(*, changes: list[Change], by, filename: str, reason: str = "") -> int:
+    """Write the planned changes through assessments' services; returns how many.
+    ``reason``: why (a correction of a withdrawn publication must say), each changed
+    rating's reason; without one, "Imported from <file>"."""
     with standings_deferred():  # each PCT's standing rewritten once, after its changes
-        _apply(changes, by=by, filename=filename)
+        _apply(changes, by=by, reason=reason.strip() or f"Imported from {filename}")
     return len(changes)
 
 
-def _apply(changes: list[Change], *, by, filename: str) -> None:
+def _apply(changes: list[Change], *, by, reason: str) -> None:
     for change in changes:
         assessment = change.assessment
         if assessment.stage == Stage.CONSENSUS:
@@ -360,7 +362,7 @@ def _apply(changes: list[Change], *, by, filename: str) -> None:
             agreed_rating_adjust(
                 rating=rating,
                 value=change.new,
-                reason=f"Imported from {filename}",
+                reason=reason,
                 by=by,
                 expected_version=rating.version,
                 source=RatingChange.Source.IMPORT,

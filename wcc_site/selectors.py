@@ -689,8 +689,7 @@ def board_queues(*, pct_ids: Iterable[int], now: datetime.datetime | None = None
         QueueItem(
             label=f"{assessment.pct.name}: {assessment.round.name}",
             url=reverse("reports:pct_page", args=[assessment.pct.ods_code, assessment.round.slug]),
-            detail="results published on "
-            f"{timezone.localtime(assessment.round.published_at):%-d %B %Y}: your report",
+            detail=_results_news(assessment.round),
         )
         for assessment in Assessment.objects.filter(
             pct_id__in=pct_ids,
@@ -707,6 +706,17 @@ def board_queues(*, pct_ids: Iterable[int], now: datetime.datetime | None = None
         Queue("board-comments", "Comments awaiting an answer", comments),
         Queue("results", "Results published", published),
     ]
+
+
+def _results_news(round_: AssessmentRound) -> str:
+    """A board's line for its published results; a round republished after a withdrawal is
+    not news of a first publication: its line says when it was first published and
+    corrected."""
+    published = f"{timezone.localtime(round_.published_at):%-d %B %Y}"
+    if round_.corrected:
+        first = f"{timezone.localtime(round_.first_published_at):%-d %B %Y}"
+        return f"results published on {first}, corrected on {published}: your corrected report"
+    return f"results published on {published}: your report"
 
 
 # --- The SHA staff's region ---------------------------------------------------------------

@@ -92,6 +92,7 @@ ROUNDS = {
         "moderation_due": date(2009, 1, 16),
         "cross_check_due": date(2009, 1, 31),
         "published_at": datetime(2009, 2, 17, 9, 30, tzinfo=LONDON),
+        "first_published_at": datetime(2009, 2, 17, 9, 30, tzinfo=LONDON),
         "publication_notified_at": datetime(2009, 2, 17, 9, 35, tzinfo=LONDON),
     },
     "2009-10": {

@@ -68,11 +68,20 @@ def _signature(changes) -> list[list]:
     return [[c.assessment.pct.ods_code, c.item.code, c.old, c.new, c.rationale] for c in changes]
 
 
-def _stash(request, *, round_: AssessmentRound, filename: str, content: bytes, changes) -> str:
+def _stash(
+    request,
+    *,
+    round_: AssessmentRound,
+    filename: str,
+    content: bytes,
+    changes,
+    reason: str = "",
+) -> str:
     digest = hashlib.sha256(content).hexdigest()
     request.session[STASH_KEY] = {
         "round": round_.slug,
         "filename": filename,
+        "reason": reason,
         "content": base64.b64encode(content).decode("ascii"),
         "sha256": digest,
         "uploaded_at": timezone.now().isoformat(),
@@ -83,8 +92,8 @@ def _stash(request, *, round_: AssessmentRound, filename: str, content: bytes, c
 
 def _unstash(
     request, *, round_: AssessmentRound, token: str | None = None
-) -> tuple[str, bytes, list] | None:
-    """``(filename, content, plan)`` of the previewed upload this confirmation names (or
+) -> tuple[str, bytes, list, str] | None:
+    """``(filename, content, plan, reason)`` of the previewed upload this confirmation names (or
     ``token`` names), or None when it is missing, expired, of another round or does not
     match its hash."""
     stash = request.session.get(STASH_KEY)
@@ -95,6 +104,7 @@ def _unstash(
         age = timezone.now() - datetime.fromisoformat(stash["uploaded_at"])
         content = base64.b64decode(stash["content"], validate=True)
         filename, plan, digest = stash["filename"], stash["plan"], stash["sha256"]
+        reason = str(stash.get("reason", ""))
     except (KeyError, TypeError, ValueError, binascii.Error):
         return None
     if (
@@ -104,7 +114,16 @@ def _unstash(
         or not timedelta(0) <= age <= STASH_MAX_AGE
     ):
         return None
-    return filename, content, plan
+    return filename, content, plan, reason
+
+
+def _form(round_: AssessmentRound, *args, reason: str = "") -> RatingsImportForm:
+    """The upload form; on a round whose publication was withdrawn, with its required
+    reason (the corrected ratings' reason: ``reason``, the one typed with the previewed
+    file, is offered again for another upload)."""
+    return RatingsImportForm(
+        *args, correction=round_.is_withdrawn(), initial={"reason": reason} if reason else None
+    )
 
 
 def _page(request, round_: AssessmentRound, form, **preview):
@@ -120,13 +139,23 @@ def _page(request, round_: AssessmentRound, form, **preview):
     )
 
 
-def _preview(request, round_: AssessmentRound, *, filename: str, changes, errors, token: str):
+def _preview(
+    request,
+    round_: AssessmentRound,
+    *,
+    filename: str,
+    changes,
+    errors,
+    token: str,
+    reason: str = "",
+):
     return _page(
         request,
         round_,
-        RatingsImportForm(),
+        _form(round_, reason=reason),
         previewed=True,
         filename=filename,
+        reason=reason,
         changes=changes,
         errors=errors,
         token=token,
@@ -147,13 +176,20 @@ def import_ratings(request, round_: AssessmentRound):
     if request.method != "POST":
         if request.GET.get("preview") == "1":
             return _kept_preview(request, round_)
-        return _page(request, round_, RatingsImportForm())
-    form = RatingsImportForm(request.POST, request.FILES)
+        return _page(request, round_, _form(round_))
+    form = _form(round_, request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, round_, form)
     data = form.cleaned_data
     # Only the latest upload can be confirmed: it replaces any other.
-    _stash(request, round_=round_, filename=data["filename"], content=data["content"], changes=[])
+    _stash(
+        request,
+        round_=round_,
+        filename=data["filename"],
+        content=data["content"],
+        changes=[],
+        reason=data.get("reason", ""),
+    )
     return redirect(_url(round_) + "?preview=1")
 
 
@@ -167,8 +203,11 @@ def _kept_preview(request, round_: AssessmentRound):
         request.session.pop(STASH_KEY, None)
         messages.info(request, "No file is waiting to be checked: choose one below.")
         return redirect(_url(round_))
-    filename, content, _plan_before = kept
+    filename, content, _plan_before, reason = kept
     changes, errors = _plan(round_=round_, user=request.user, filename=filename, content=content)
+    if round_.is_withdrawn() and not reason:
+        # Uploaded before the withdrawal, when no reason was asked: upload it again with one.
+        errors = [*errors, _NO_REASON]
     stash["plan"] = _signature(changes)
     request.session[STASH_KEY] = stash
     return _preview(
@@ -178,7 +217,14 @@ def _kept_preview(request, round_: AssessmentRound):
         changes=changes,
         errors=errors,
         token=token if changes and not errors else "",
+        reason=reason,
     )
+
+
+_NO_REASON = (
+    "The publication of this round was withdrawn since the file was uploaded: upload it again "
+    "with the reason for the correction."
+)
 
 
 @require_POST
@@ -205,15 +251,22 @@ def import_ratings_confirm(request, round_: AssessmentRound):
             " upload. Confirm the latest preview, or upload the file again.",
         )
         return redirect(_url(round_))
-    filename, content, previewed_plan = stashed
+    filename, content, previewed_plan, reason = stashed
     changes, errors = _plan(round_=round_, user=request.user, content=content, filename=filename)
+    if round_.is_withdrawn() and not reason:
+        errors = [*errors, _NO_REASON]
     if errors or _signature(changes) != previewed_plan:
         token = ""
         if errors:
             request.session.pop(STASH_KEY, None)
         else:
             token = _stash(
-                request, round_=round_, filename=filename, content=content, changes=changes
+                request,
+                round_=round_,
+                filename=filename,
+                content=content,
+                changes=changes,
+                reason=reason,
             )
         messages.error(
             request,
@@ -221,11 +274,17 @@ def import_ratings_confirm(request, round_: AssessmentRound):
             " new preview below" + (" and confirm again." if token else "."),
         )
         return _preview(
-            request, round_, filename=filename, changes=changes, errors=errors, token=token
+            request,
+            round_,
+            filename=filename,
+            changes=changes,
+            errors=errors,
+            token=token,
+            reason=reason,
         )
     request.session.pop(STASH_KEY, None)
     try:
-        applied = apply_import(changes=changes, by=request.user, filename=filename)
+        applied = apply_import(changes=changes, by=request.user, filename=filename, reason=reason)
     except (ValidationError, TransitionError, ConflictError) as exc:
         # A change made at the same moment: the transaction is rolled back whole.
         problems = " ".join(refusal_messages(exc))

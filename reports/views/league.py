@@ -301,7 +301,11 @@ _OPEN_DATA: Kept[bytes] = Kept("open data", size=8, shared=True)
 @view_access("reports.view_open_data", lookup=round_by_slug, public=True)
 def open_data(request, round_: AssessmentRound):
     content = _OPEN_DATA.for_round(
-        round_, lambda: _open_data(round_), round_.published_at, round_.illustrative
+        round_,
+        lambda: _open_data(round_),
+        round_.published_at,
+        round_.first_published_at,
+        round_.illustrative,
     )
     return HttpResponse(content, content_type="application/json")
 
@@ -327,7 +331,14 @@ def _open_data(round_: AssessmentRound) -> bytes:
         }
         for row in frame.to_dict("records")
     ]
-    body = {"round": round_.slug, "published_at": round_.published_at.isoformat()}
+    # ``published_at`` is the latest publication (a correction's, after a withdrawal);
+    # ``first_published_at`` the first, which a correction keeps.
+    first = round_.first_published_at or round_.published_at
+    body = {
+        "round": round_.slug,
+        "published_at": round_.published_at.isoformat(),
+        "first_published_at": first.isoformat(),
+    }
     if round_.illustrative:  # invented for the demo: say so in the data too (DOMAIN.md)
         body["illustrative"] = "Illustrative data: invented for the demo."
     return json.dumps({**body, "results": results}, cls=DjangoJSONEncoder, indent=1).encode()
