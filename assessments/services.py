@@ -60,6 +60,7 @@ from competencies.models import Competency, GovernanceArea, SubIndicator, item_f
 
 __all__ = [
     "ADJUSTABLE_STAGES",
+    "ADJUST_REASON_MAX_CHARS",
     "ConflictError",
     "TransitionError",
     "agreed_rating_adjust",
@@ -78,6 +79,8 @@ __all__ = [
 Item = Competency | GovernanceArea | SubIndicator
 
 # Stages at which an agreed rating may be changed after consensus, always with a reason.
+# The longest reason an adjustment of an agreed rating takes (the board reads it).
+ADJUST_REASON_MAX_CHARS = 2000
 ADJUSTABLE_STAGES = frozenset({Stage.MODERATION, Stage.CROSS_CHECK, Stage.FACTUAL_ACCURACY})
 
 # Sources of a change after consensus (``RatingChange.Source``).
@@ -416,6 +419,13 @@ def agreed_rating_adjust_recorded(
         raise ValidationError({"reason": "Give the reason for the change."})
     if "\x00" in reason:
         raise ValidationError({"reason": "Write the reason without control characters."})
+    if len(reason) > ADJUST_REASON_MAX_CHARS:  # walk L: 100,000 characters were taken
+        raise ValidationError(
+            {
+                "reason": f"Keep the reason to {ADJUST_REASON_MAX_CHARS:,} characters or fewer "
+                f"(it has {len(reason):,}): the board reads it beside the rating."
+            }
+        )
     if rating.version != expected_version:
         raise _conflict(rating)
     old = _as_text(rating.level, rating.light)

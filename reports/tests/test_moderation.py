@@ -1079,6 +1079,31 @@ def test_adjust_refused_without_script_comes_back_open_as_typed(client, region):
     assert '<option value="2" selected>Level 2</option>' in cell.split("</td>")[0]
 
 
+def test_a_reason_longer_than_the_limit_is_refused_and_comes_back_whole(client, region):
+    """Walk L: 100,000 characters were taken as a reason the board then read; one of 4,503
+    refused without script came back cut to 4,000."""
+    rating = c1_rating(region.assessments[0])
+    client.force_login(staff_of(region.sha))
+    adjust = url(region.round, region.sha, f"adjust/{rating.pk}/")
+    reason = "x" * 4502 + "Z"
+
+    refused = client.post(adjust, {"value": "4", "reason": reason, "version": "1"})
+    page = client.get(refused["Location"]).content.decode()
+    script = client.post(
+        adjust,
+        {"value": "4", "reason": reason, "version": "1"},
+        HTTP_ACCEPT="application/json",
+    )
+
+    cell = page.split(f'id="rating-{rating.pk}"')[1].split("</td>")[0]
+    assert "Keep the reason to 2,000 characters or fewer (it has 4,503)" in cell
+    assert f'name="reason" value="{reason}"' in cell
+    assert script.status_code == 422
+    assert "Keep the reason to 2,000 characters or fewer" in script.json()["message"]
+    rating.refresh_from_db()
+    assert rating.version == 1
+
+
 # --- Statistics and flags kept per process, never stale -------------------------------------
 
 

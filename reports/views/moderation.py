@@ -32,6 +32,7 @@ from assessments.models import (
 )
 from assessments.models import StrategicHealthAuthority as SHA
 from assessments.regions import agreed_rating_moderate, region_sign_off, region_sign_off_check
+from assessments.services import ADJUST_REASON_MAX_CHARS
 from panels.forms.lookup import PctLookupForm
 from reports.kept import Kept
 from reports.templatetags.moderation_grid import (
@@ -165,7 +166,9 @@ def _moderation(region: RegionRound):
 
 # A refused adjustment without script: what was typed, for the page it redirects to.
 TYPED_KEY = "moderation_adjust_typed"
-TYPED_REASON_MAX = 4000
+# Kept far past the longest reason taken (ADJUST_REASON_MAX_CHARS), so that a reason refused
+# for its length comes back whole to be shortened (walk L: one of 4,503 came back cut).
+TYPED_REASON_MAX = 20 * ADJUST_REASON_MAX_CHARS
 
 
 def _adjusted(request) -> dict | None:
@@ -369,13 +372,16 @@ def adjust(request, region: RegionRound, rating_id: int):
     if _wants_fragment(request):
         data = _moderation(region) if ok else None  # the figures of the new version
         return _fragment(rating, ok=ok, message=message, status=status, data=data)
+    typed_reason = request.POST.get("reason", "")
+    if not ok and len(typed_reason) > TYPED_REASON_MAX:
+        message += f" Only the first {TYPED_REASON_MAX:,} characters of your reason are kept below."
     (messages.success if ok else messages.error)(request, message)
     if not ok:
         # Nothing typed is lost: the page shows this cell's form open again, as typed.
         request.session[TYPED_KEY] = {
             "id": rating.pk,
             "value": request.POST.get("value", "")[:20],
-            "reason": request.POST.get("reason", "")[:TYPED_REASON_MAX],
+            "reason": typed_reason[:TYPED_REASON_MAX],
         }
     ods = rating.assessment.pct.ods_code
     codes = [pct.ods_code for pct in _moderation(region).ordered]
