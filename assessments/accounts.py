@@ -286,7 +286,9 @@ def account_reinvite(
     """Send a fresh set-password link to an account whose password was never set.
 
     Refused when the account already has a password (its owner uses "Forgotten your
-    password?") or is deactivated. Writes an ``AccountChange`` (invited again).
+    password?") or is deactivated. Writes an ``AccountChange`` (invited again). Links sent
+    before stop working (walk L: a link re-sent, often because the first went astray, left
+    the first one working): a new unusable password changes what Django's token is made of.
     """
     if user.has_usable_password():
         raise ValidationError(
@@ -295,6 +297,8 @@ def account_reinvite(
         )
     if not user.is_active:
         raise ValidationError(f"The account {user.get_username()} is deactivated.")
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
     _history(user=user, action=AccountChange.Action.REINVITED, by=by)
     return _send_invitation(user=user, by=by, again=True, purpose=purpose)
 

@@ -73,6 +73,25 @@ def test_account_reinvite_refuses_an_account_with_a_password():
     assert AccountChange.objects.count() == 0
 
 
+def test_a_new_link_ends_the_links_sent_before(django_capture_on_commit_callbacks):
+    """Walk L: the first link still set a password after a new one was sent (and after
+    access was removed), though the e-mail says a link works once."""
+    from django.contrib.auth.tokens import default_token_generator
+
+    first = account_invite(username="jo.bloggs", email="jo@example.org", by=None)
+    token = first.link.rstrip("/").rsplit("/", 1)[1]
+    user = User.objects.get(pk=first.user.pk)
+    assert default_token_generator.check_token(user, token)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = account_reinvite(user=user, by=None)
+
+    user.refresh_from_db()
+    assert not default_token_generator.check_token(user, token)
+    assert default_token_generator.check_token(user, again.link.rstrip("/").rsplit("/", 1)[1])
+    assert "Any link sent to you before no longer works." in mail.outbox[-1].body
+
+
 def test_account_deactivate_closes_the_account_with_a_history_row():
     user, by = UserFactory(), UserFactory()
 
