@@ -265,10 +265,7 @@ def account_invite(
     else:
         other = email_in_use(email)
         if other is not None:
-            errors["email"] = [
-                f"The e-mail address {email} is already used by another account "
-                f"({other.get_username()})."
-            ]
+            errors["email"] = [f"The e-mail address {email} is already used by another account."]
     if errors:
         raise ValidationError(errors)
     user = user_model(username=username, email=email, first_name=first_name, last_name=last_name)

@@ -216,13 +216,10 @@ def board_file_plan(*, user, text: str, filename: str) -> BoardFilePlan:
         seen[key] = number
         account = accounts.get(email.lower())
         if account is not None and not account.is_active:
-            errors.append(
-                f"{where}, column email: the account that uses {email} "
-                f"({account.get_username()}) is deactivated"
-            )
+            errors.append(f"{where}, column email: the account that uses {email} is deactivated")
             continue
         if account is not None and (why := refused.get((account.pk, pct.pk))):
-            errors.append(f"{where}, column email: {email} ({account.get_username()}) {why}")
+            errors.append(f"{where}, column email: {email} {why}")
             continue
         first = new.setdefault(email.lower(), (number, full_name)) if account is None else None
         if first is not None and first[0] != number and first[1].casefold() != full_name.casefold():

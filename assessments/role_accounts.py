@@ -225,9 +225,11 @@ def board_refusals(
         for pct_id in pct_ids:
             refusals.setdefault(
                 (role.user_id, pct_id),
-                f"is one of {RoleScope.of(role).group}, who assess PCTs: the same account "
-                "cannot also act for a PCT's board. Use the person's other address, or take "
-                "that access away first.",
+                # Not which team or region (walk L: SHA staff learnt another region's
+                # usernames and roles by trying addresses).
+                "is the address of an account that assesses PCTs (SHA staff or the national "
+                "assurance team): the same account cannot also act for a PCT's board. Use the "
+                "person's other address.",
             )
     for finder in board_conflict_finders:
         for pair, why in finder(user_ids, pct_ids).items():
@@ -240,13 +242,11 @@ def _separation_refusal(*, user, email: str, scope: RoleScope) -> str | None:
     staff or the national team, an account that acts for a board."""
     if scope.pct is not None:
         why = board_refusals([user], [scope.pct]).get((user.pk, scope.pct.pk))
-        return None if why is None else f"{email} ({user.get_username()}) {why}"
-    held = Role.objects.filter(user=user).select_related("sha", "pct")
-    if boards := [role for role in held if role.kind == Role.Kind.PCT_BOARD]:
+        return None if why is None else f"{email} {why}"
+    if Role.objects.filter(user=user, kind=Role.Kind.PCT_BOARD).exists():
         return (
-            f"{email} ({user.get_username()}) acts for {RoleScope.of(boards[0]).group}: the "
-            "same account cannot also assess PCTs. Use the person's other address, or take "
-            "that access away first."
+            f"{email} is the address of an account that acts for a PCT's board: the same "
+            "account cannot also assess PCTs. Use the person's other address."
         )
     return None
 
@@ -294,7 +294,7 @@ def role_invite(
         raise ValidationError(
             {
                 "email": [
-                    f"The account that uses {email} ({user.get_username()}) is "
+                    f"The account that uses {email} is "
                     "deactivated. Reactivate it on the people pages first, or use "
                     "another address."
                 ]

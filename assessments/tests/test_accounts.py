@@ -44,7 +44,7 @@ def test_account_invite_makes_an_account_without_a_password_and_mails_the_link(
     ("username", "email", "key", "message"),
     [
         ("Taken", "new@example.org", "username", "The username “Taken” is already taken."),
-        ("new", "TAKEN@example.org", "email", "already used by another account (taken)"),
+        ("new", "TAKEN@example.org", "email", "already used by another account."),
         ("new", "not-an-address", "email", "“not-an-address” is not a valid e-mail address."),
     ],
 )

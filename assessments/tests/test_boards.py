@@ -153,7 +153,7 @@ def test_an_existing_account_without_a_password_gets_a_fresh_link(
         ("Dana", "", "email", "Enter their e-mail address."),
         ("Dana", "not-an-address", "email", "Enter an e-mail address in the right form"),
         ("Dana", "board.5aa@example.org", "email", "is already one of the board of Alpha PCT"),
-        ("Dana", "gone@example.nhs.uk", "email", "(gone) is deactivated"),
+        ("Dana", "gone@example.nhs.uk", "email", "uses gone@example.nhs.uk is deactivated"),
     ],
 )
 def test_refusals_name_the_field_and_write_nothing(
@@ -571,12 +571,13 @@ def test_those_who_assess_and_those_assessed_are_kept_apart(world):
         )
 
     assert (
-        "who assess PCTs: the same account cannot also act for a PCT's board"
+        "is the address of an account that assesses PCTs (SHA staff or the national "
+        "assurance team): the same account cannot also act for a PCT's board"
         in (as_board.value.message_dict["email"][0])
     )
     assert (
-        "acts for the board of Alpha PCT: the same account cannot also assess PCTs"
-        in (as_staff.value.message_dict["email"][0])
+        "is the address of an account that acts for a PCT's board: the same account cannot "
+        "also assess PCTs" in (as_staff.value.message_dict["email"][0])
     )
     assert RoleChange.objects.count() == 0
 
@@ -631,9 +632,10 @@ def test_a_file_refuses_at_the_preview_what_confirming_would_refuse(client, worl
     errors = _upload(client, text).context["plan"].errors
 
     assert errors == [
-        f"boards.csv: row 3, column email: staff.b@example.nhs.uk ({world['staff_b'].username}) "
-        "is one of the staff of SHA Beta, who assess PCTs: the same account cannot also act "
-        "for a PCT's board. Use the person's other address, or take that access away first.",
+        # Neither the account's username nor its region (walk L).
+        "boards.csv: row 3, column email: staff.b@example.nhs.uk is the address of an account "
+        "that assesses PCTs (SHA staff or the national assurance team): the same account "
+        "cannot also act for a PCT's board. Use the person's other address.",
         "boards.csv: row 4, column full_name: Enter their name without control characters, "
         "direction marks or invisible characters (such as NUL, a right-to-left override or "
         "a zero-width space).",

@@ -85,6 +85,12 @@ def _email_free(*, email: str, person: Person) -> None:
         raise ValidationError(
             {"email": [f"The e-mail address {email} is already used by another account."]}
         )
+    # An account of nobody on the list may hold the person's place only where inviting
+    # would take it: said now, not at the invitation (walk L: such people stayed on the
+    # list, never to be invited).
+    refusal = _link_refusal(person, account) if account is not None else ""
+    if refusal:
+        raise ValidationError({"email": [refusal]})
 
 
 def _name_checked(full_name: str) -> str:
@@ -179,9 +185,8 @@ def person_update(
             raise ValidationError(
                 {
                     "email": [
-                        f"The e-mail address {person.email} is the account "
-                        f"{account.get_username()}'s: two accounts may not share one, since "
-                        "each gets set-password links at it."
+                        f"The e-mail address {person.email} is another account's: two "
+                        "accounts may not share one, since each gets set-password links at it."
                     ]
                 }
             )
@@ -275,22 +280,24 @@ def _link_refusal(person: Person, account) -> str:
     cross-check the panels, never sits on one; SHA staff or a board's account is linked
     only to a person of that same SHA or PCT, so that the list does not hand one
     organisation's account to a person said to be of another."""
-    username = account.get_username()
+    # Neither the account's username nor whose it is (walk L: SHA staff learnt another
+    # region's accounts by trying addresses).
     for role in Role.objects.filter(user=account).select_related("sha", "pct"):
         if role.kind == Role.Kind.NATIONAL:
             return (
-                f"{person.email} is the address of {username}, of the national assurance "
+                f"{person.email} is the address of an account of the national assurance "
                 "team, who cross-check the panels: that account cannot sit on a panel. Use "
                 "the person's own address."
             )
-        if role.kind == Role.Kind.SHA_STAFF:
-            held, same = f"one of the staff of {role.sha.name}", person.sha_id == role.sha_id
-        else:
-            held, same = f"of the board of {role.pct.name}", person.pct_id == role.pct_id
+        same = (
+            person.sha_id == role.sha_id
+            if role.kind == Role.Kind.SHA_STAFF
+            else person.pct_id == role.pct_id
+        )
         if not same:
             return (
-                f"{person.email} is the address of {username}, {held}, but "
-                f"{person.full_name} is listed with {person.organisation}: use the person's "
+                f"{person.email} is the address of an account of another organisation than "
+                f"{person.organisation}, where {person.full_name} is listed: use the person's "
                 "own address, or correct their organisation."
             )
     return ""

@@ -55,7 +55,7 @@ def test_a_member_seated_on_the_pcts_panel_is_refused_its_board(seated):
         _invite(seated["pct"], seated["staff"])
 
     assert refused.value.message_dict["email"] == [
-        "janet@example.org (janet) sits on the panel of Alpha PCT for 2043-44 (seat 2, "
+        "janet@example.org sits on the panel of Alpha PCT for 2043-44 (seat 2, "
         "Clinician): nobody may act for the board of a PCT whose panel they sit on."
     ]
     assert not Role.objects.filter(user=seated["janet"], kind=BOARD).exists()
@@ -83,7 +83,7 @@ def test_a_file_names_the_row_of_a_seated_member_and_does_nothing(client, seated
     plan = preview.context["plan"]
     assert plan.invites == []
     assert plan.errors == [
-        "b.csv: row 3, column email: janet@example.org (janet) sits on the panel of Alpha PCT "
+        "b.csv: row 3, column email: janet@example.org sits on the panel of Alpha PCT "
         "for 2043-44 (seat 2, Clinician): nobody may act for the board of a PCT whose panel "
         "they sit on."
     ]

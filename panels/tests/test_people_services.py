@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from assessments.models import AccountChange
-from panels.models import PersonChange, Seat
+from panels.models import Person, PersonChange, Seat
 from panels.services.people import (
     person_create,
     person_deactivate,
@@ -110,10 +110,35 @@ def test_a_persons_address_may_not_become_another_accounts():
         )
 
     assert refused.value.message_dict["email"][0].startswith(
-        "The e-mail address BOARD.5pg@example.nhs.uk is the account board.5pg's"
+        "The e-mail address BOARD.5pg@example.nhs.uk is another account's"
     )
     person.user.refresh_from_db()
     assert person.user.email == "old@example.org"
+
+
+def test_adding_a_person_with_another_organisations_account_address_is_refused_at_once():
+    """Walk L: SHA staff added people with the national team's or another region's staff
+    address; only the invitation refused, and the people stayed on the list, never to be
+    invited. The refusal names neither the account nor its region."""
+    from assessments.models import Role
+    from tests.factories import RoleFactory, SHAFactory
+
+    other = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=SHAFactory(name="SHA Beta")).user
+    national = RoleFactory(kind=Role.Kind.NATIONAL).user
+    pct = PCTFactory(name="Alpha PCT")
+
+    for account, says in (
+        (other, "of another organisation than Alpha PCT"),
+        (national, "of the national assurance team"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            person_create(
+                full_name="Ann Alpha", email=account.email, job_role="clinician", pct=pct, by=None
+            )
+        message = refused.value.message_dict["email"][0]
+        assert says in message
+        assert f"{account.get_username()}," not in message and "SHA Beta" not in message
+    assert not Person.objects.filter(full_name="Ann Alpha").exists()
 
 
 def test_person_update_carries_the_email_to_the_account():

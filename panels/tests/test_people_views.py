@@ -409,8 +409,8 @@ def test_person_deactivate_and_reactivate_close_and_open_the_account(client, wor
     ("holder", "linked", "message"),
     [
         ("national", False, "of the national assurance team, who cross-check the panels"),
-        ("staff_b", False, "one of the staff of SHA Beta, but Ann Alpha is listed with Alpha PCT"),
-        ("board_b", False, "of the board of Beta PCT, but Ann Alpha is listed with Alpha PCT"),
+        ("staff_b", False, "of another organisation than Alpha PCT, where Ann Alpha is listed"),
+        ("board_b", False, "of another organisation than Alpha PCT, where Ann Alpha is listed"),
         ("board_a", True, ""),
     ],
 )
