@@ -243,10 +243,26 @@ def _separation_refusal(*, user, email: str, scope: RoleScope) -> str | None:
     if scope.pct is not None:
         why = board_refusals([user], [scope.pct]).get((user.pk, scope.pct.pk))
         return None if why is None else f"{email} {why}"
-    if Role.objects.filter(user=user, kind=Role.Kind.PCT_BOARD).exists():
+    kinds = set(Role.objects.filter(user=user).values_list("kind", flat=True))
+    if Role.Kind.PCT_BOARD in kinds:
         return (
             f"{email} is the address of an account that acts for a PCT's board: the same "
             "account cannot also assess PCTs. Use the person's other address."
+        )
+    # The national team confirms or sends back what a region's staff signed off: one account
+    # may not do both (walk L: the national team made itself, unwarned, staff of a region).
+    other = Role.Kind.SHA_STAFF if scope.kind == Role.Kind.NATIONAL else Role.Kind.NATIONAL
+    if other in kinds:
+        return (
+            f"{email} is the address of an account of "
+            + (
+                "an SHA's staff, whose regions' moderation the national team cross-checks"
+                if other == Role.Kind.SHA_STAFF
+                else "the national assurance team, which cross-checks the regions' moderation"
+            )
+            + ": the same account cannot also be "
+            + ("one of the national team." if other == Role.Kind.SHA_STAFF else "a region's staff.")
+            + " Use the person's other address."
         )
     return None
 

@@ -48,21 +48,45 @@ def test_the_national_team_invites_staff_of_an_sha(
 def test_an_existing_account_joins_the_national_team_and_is_told(
     client, world, django_capture_on_commit_callbacks
 ):
+    member = UserFactory(email="member@example.nhs.uk")  # a panel member's, say: no role
     with django_capture_on_commit_callbacks(execute=True):
         role_invite(
             scope=RoleScope.national(),
             full_name="Whoever",
-            email=world["staff_a"].email,
+            email=member.email,
             by=world["national"],
         )
 
-    assert user_scope(User.objects.get(pk=world["staff_a"].pk)).is_national
+    assert user_scope(User.objects.get(pk=member.pk)).is_national
     assert [m.subject for m in mail.outbox] == [
         "You are now one of the national assurance team in WCC Assurance"
     ]
     assert "rounds, organisations, the national cross-check and publication" in (
         mail.outbox[0].body
     )
+
+
+def test_one_account_is_not_both_the_national_team_and_a_regions_staff(world):
+    """Walk L: the national team made itself (and one SHA's staff) staff of another SHA with
+    no warning; it then confirms what that region signs off."""
+    with pytest.raises(ValidationError) as as_national:
+        role_invite(
+            scope=RoleScope.national(),
+            full_name="Whoever",
+            email=world["staff_a"].email,
+            by=world["national"],
+        )
+    with pytest.raises(ValidationError) as as_staff:
+        role_invite(
+            scope=RoleScope.staff(world["beta"]),
+            full_name="Whoever",
+            email=world["national"].email,
+            by=world["national"],
+        )
+
+    assert "an SHA's staff" in as_national.value.message_dict["email"][0]
+    assert "cannot also be a region's staff" in as_staff.value.message_dict["email"][0]
+    assert not user_scope(world["staff_a"]).is_national
 
 
 def test_the_list_counts_each_group(client, world):
