@@ -349,7 +349,11 @@ def round_timetable(request, round_: AssessmentRound):
                     "be reminded or overdue for years: check the year.",
                 )
             return redirect(_detail_url(round_))
-    return render(request, "rounds/timetable.html", {"round": round_, "form": form})
+    # Opened: the seeded demo's rounds have assessments but no opening time.
+    opened = round_.opened_at is not None or round_.assessments.exists()
+    return render(
+        request, "rounds/timetable.html", {"round": round_, "form": form, "opened": opened}
+    )
 
 
 def _ints(values) -> list[int]:

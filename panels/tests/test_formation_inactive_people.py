@@ -129,6 +129,7 @@ def test_deactivating_asks_first_saying_what_follows(client):
     assert "They can no longer log in" in page
     assert f"{region.pct.name} 2009-10 (seat 2, scoring)" in page
     assert "Nobody is e-mailed." in page
+    assert "You can reactivate them later" in page and "cannot be undone" not in page
     person.refresh_from_db()
     assert person.is_active
 

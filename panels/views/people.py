@@ -266,12 +266,12 @@ def person_deactivate_view(request, person: Person):
                 "They can no longer be given a new seat; the seats they hold stay theirs.",
                 login,
                 *([_held_up(person, at_work)] if at_work else []),
-                "You can reactivate them later from their page.",
             ],
             told="Nobody is e-mailed.",
             button=f"Confirm and deactivate {person.full_name}",
             back=_detail(person),
             danger=True,
+            context={"undo_note": "You can reactivate them later from their page."},
         )
     try:
         person_deactivate(person=person, by=request.user)
