@@ -11,7 +11,7 @@ label) so that a message already naming the item is not prefixed again.
 
 from django import forms
 
-from assessments.text import visible
+from assessments.text import REASON_MAX_CHARS, visible
 
 
 class NoTruncation(forms.Form):
@@ -58,6 +58,27 @@ class VisibleTextField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return value if visible(value) else self.empty_value
+
+
+def reason_field(
+    *, label: str, help_text: str, missing: str, limit: int = REASON_MAX_CHARS
+) -> VisibleTextField:
+    """A reason typed in a box of four lines: required (``missing`` says what to give), at
+    most ``limit`` characters (the message says how many it has), with the messages the
+    services' ``assessments.text.checked_reason`` gives."""
+    return VisibleTextField(
+        label=label,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=limit,
+        error_messages={
+            "required": missing,
+            "max_length": f"Keep the reason to {limit:,} characters or fewer "
+            "(it has %(show_value)d).",
+            "null_characters_not_allowed": "The reason holds a character that is not text "
+            "(NUL): type it again.",
+        },
+    )
 
 
 def field_anchor(bound_field: forms.BoundField) -> str:

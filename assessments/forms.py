@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from assessments.form_errors import MarksInvalid, NoTruncation, VisibleTextField
+from assessments.form_errors import MarksInvalid, NoTruncation, VisibleTextField, reason_field
 from assessments.models import (
     AssessmentRound,
     DevelopmentPriority,
@@ -15,8 +15,8 @@ from assessments.models import (
     LocalOutcomePriority,
     Supplier,
 )
-from assessments.reopening import REASON_MAX_CHARS as SEND_BACK_REASON_MAX_CHARS
 from assessments.services import PriorityInput
+from assessments.text import REASON_MAX_CHARS
 from competencies.forms import value_choices
 from competencies.models import Competency, SubIndicator, value_field
 from competencies.selectors import item_label
@@ -403,19 +403,11 @@ class SendBackForm(NoTruncation):
     """What the board should correct, as SHA staff send its submitted self-assessment back
     (``assessments.reopening``), and the assessment's version the page was made from."""
 
-    reason = VisibleTextField(
+    reason = reason_field(
         label="What the board should correct",
-        help_text=f"At most {SEND_BACK_REASON_MAX_CHARS:,} characters. The board is e-mailed "
-        "it and sees it above its self-assessment; the assessment's history keeps it.",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=SEND_BACK_REASON_MAX_CHARS,
-        error_messages={
-            "required": "Say what the board should correct.",
-            "max_length": f"Keep the reason to {SEND_BACK_REASON_MAX_CHARS:,} characters or "
-            "fewer (it has %(show_value)d).",
-            "null_characters_not_allowed": "The reason holds a character that is not text "
-            "(NUL): type it again.",
-        },
+        help_text=f"At most {REASON_MAX_CHARS:,} characters. The board is e-mailed it and sees "
+        "it above its self-assessment; the assessment's history keeps it.",
+        missing="Say what the board should correct.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -13,10 +13,8 @@ self-assessment), and the panel's pages say that the SHA proceeded without it, w
 from __future__ import annotations
 
 import datetime
-import unicodedata
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,7 +23,7 @@ from assessments.models import Assessment, AssessmentRound, SelfAssessment, Stag
 from assessments.notices import proceeded_without_notices
 from assessments.selectors import stage_without_self_assessment
 from assessments.services import assessment_advance
-from assessments.text import visible
+from assessments.text import REASON_MAX_CHARS, checked_reason
 
 __all__ = [
     "REASON_MAX_CHARS",
@@ -33,11 +31,6 @@ __all__ = [
     "assessment_proceed_without_self_assessment",
     "deadline_passed",
 ]
-
-REASON_MAX_CHARS = 1000
-# A reason is typed in a textarea: its line breaks (and tabs) are text; any other control
-# character (NUL, a bell) is not.
-_LINE_CONTROLS = frozenset("\n\r\t")
 
 
 def deadline_passed(round_: AssessmentRound, today: datetime.date | None = None) -> bool:
@@ -50,23 +43,9 @@ def deadline_passed(round_: AssessmentRound, today: datetime.date | None = None)
 
 
 def _check_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not visible(reason):
-        raise ValidationError(
-            {"reason": "Give the reason for proceeding without the board's self-assessment."}
-        )
-    if any(unicodedata.category(c) == "Cc" and c not in _LINE_CONTROLS for c in reason):
-        raise ValidationError(
-            {"reason": "The reason holds a character that is not text: type it again."}
-        )
-    if len(reason) > REASON_MAX_CHARS:
-        raise ValidationError(
-            {
-                "reason": f"Keep the reason to {REASON_MAX_CHARS:,} characters or fewer "
-                f"(it has {len(reason):,})."
-            }
-        )
-    return reason
+    return checked_reason(
+        reason, missing="Give the reason for proceeding without the board's self-assessment."
+    )
 
 
 def assessment_proceed_without_check(*, assessment: Assessment) -> None:

@@ -15,11 +15,8 @@ the board's page shows the reason above the form (``self_assessment_sent_back``)
 
 from __future__ import annotations
 
-import unicodedata
-
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -36,7 +33,7 @@ from assessments.selectors import (
     stage_without_self_assessment,
 )
 from assessments.services import assessment_advance
-from assessments.text import visible
+from assessments.text import REASON_MAX_CHARS, checked_reason
 
 __all__ = [
     "REASON_MAX_CHARS",
@@ -44,28 +41,9 @@ __all__ = [
     "self_assessment_send_back_check",
 ]
 
-REASON_MAX_CHARS = 1000
-# A reason is typed in a textarea: its line breaks (and tabs) are text; any other control
-# character (NUL, a bell) is not.
-_LINE_CONTROLS = frozenset("\n\r\t")
-
 
 def _check_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not visible(reason):
-        raise ValidationError({"reason": "Say what the board should correct."})
-    if any(unicodedata.category(c) == "Cc" and c not in _LINE_CONTROLS for c in reason):
-        raise ValidationError(
-            {"reason": "The reason holds a character that is not text: type it again."}
-        )
-    if len(reason) > REASON_MAX_CHARS:
-        raise ValidationError(
-            {
-                "reason": f"Keep the reason to {REASON_MAX_CHARS:,} characters or fewer "
-                f"(it has {len(reason):,})."
-            }
-        )
-    return reason
+    return checked_reason(reason, missing="Say what the board should correct.")
 
 
 def _who(user: AbstractBaseUser | None) -> str:

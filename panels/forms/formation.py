@@ -11,8 +11,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 
-from assessments.form_errors import NoTruncation, VisibleTextField
-from assessments.proceeding import REASON_MAX_CHARS
+from assessments.form_errors import NoTruncation, reason_field
+from assessments.text import REASON_MAX_CHARS
 from panels.models import Person, Seat, SeatType
 
 
@@ -105,20 +105,12 @@ class ProceedWithoutForm(NoTruncation):
     """The reason SHA staff proceed to a PCT's panel without its board's self-assessment
     (``assessments.proceeding``), and the assessment's version the page was made from."""
 
-    reason = VisibleTextField(
+    reason = reason_field(
         label="Reason",
         help_text="Why the panel proceeds without the board's self-assessment, in at most "
         f"{REASON_MAX_CHARS:,} characters. The board is e-mailed it; the panel and the history "
         "show it.",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=REASON_MAX_CHARS,
-        error_messages={
-            "required": "Give the reason for proceeding without the board's self-assessment.",
-            "max_length": f"Keep the reason to {REASON_MAX_CHARS:,} characters or fewer "
-            "(it has %(show_value)d).",
-            "null_characters_not_allowed": "The reason holds a character that is not text "
-            "(NUL): type it again.",
-        },
+        missing="Give the reason for proceeding without the board's self-assessment.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

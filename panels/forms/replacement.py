@@ -5,8 +5,8 @@ and the versions of the seat and the panel the page was made from."""
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from assessments.form_errors import NoTruncation, VisibleTextField
-from assessments.proceeding import REASON_MAX_CHARS
+from assessments.form_errors import NoTruncation, reason_field
+from assessments.text import REASON_MAX_CHARS
 from panels.forms.formation import person_label
 from panels.models import Person
 
@@ -19,20 +19,12 @@ class ReplaceSeatForm(NoTruncation):
             "invalid": "Choose who takes the seat from the list.",
         },
     )
-    reason = VisibleTextField(
+    reason = reason_field(
         label="Reason",
         help_text="Why the member is replaced, in at most "
         f"{REASON_MAX_CHARS:,} characters. The member replaced and the chair are e-mailed it; "
         "the panel's history shows it.",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=REASON_MAX_CHARS,
-        error_messages={
-            "required": "Give the reason for replacing the member.",
-            "max_length": f"Keep the reason to {REASON_MAX_CHARS:,} characters or fewer "
-            "(it has %(show_value)d).",
-            "null_characters_not_allowed": "The reason holds a character that is not text "
-            "(NUL): type it again.",
-        },
+        missing="Give the reason for replacing the member.",
     )
     seat_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     panel_version = forms.IntegerField(widget=forms.HiddenInput, required=False)

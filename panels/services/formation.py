@@ -36,9 +36,8 @@ from django.utils import timezone
 from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, Stage
-from assessments.proceeding import REASON_MAX_CHARS
 from assessments.services import assessment_advance
-from assessments.text import visible
+from assessments.text import REASON_MAX_CHARS, visible
 from panels.eligibility import SEAT_CHANGE_STAGES, Refusal, inactive_refusal, seat_refusals
 from panels.models import MemberScore, Panel, Person, Seat, SeatChange, SeatType
 from panels.notifications import notify_scoring_opened, notify_seat_replaced
