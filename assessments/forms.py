@@ -399,7 +399,21 @@ DevelopmentPriorityFormSet = forms.formset_factory(
 )
 
 
-class SendBackForm(NoTruncation):
+class ReasonForm(NoTruncation):
+    """A reason (the subclass's ``reason``: ``reason_field``) and the assessment's version
+    the page was made from, inside the page's own form tag: the pages of a step others are
+    told of (sending a self-assessment back, proceeding without one)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class SendBackForm(ReasonForm):
     """What the board should correct, as SHA staff send its submitted self-assessment back
     (``assessments.reopening``), and the assessment's version the page was made from."""
 
@@ -409,10 +423,3 @@ class SendBackForm(NoTruncation):
         "it above its self-assessment; the assessment's history keeps it.",
         missing="Say what the board should correct.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True

@@ -11,7 +11,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 
-from assessments.form_errors import NoTruncation, reason_field
+from assessments.form_errors import reason_field
+from assessments.forms import ReasonForm
 from assessments.text import REASON_MAX_CHARS
 from panels.models import Person, Seat, SeatType
 
@@ -101,7 +102,7 @@ class PanelSeatsForm(forms.Form):
         return cleaned
 
 
-class ProceedWithoutForm(NoTruncation):
+class ProceedWithoutForm(ReasonForm):
     """The reason SHA staff proceed to a PCT's panel without its board's self-assessment
     (``assessments.proceeding``), and the assessment's version the page was made from."""
 
@@ -112,10 +113,3 @@ class ProceedWithoutForm(NoTruncation):
         "show it.",
         missing="Give the reason for proceeding without the board's self-assessment.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
