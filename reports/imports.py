@@ -11,6 +11,8 @@ changes nothing.
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,6 +148,9 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
         ]
         if longer:
             raise ImportRefused(longer)
+        unsaved = _formulas_without_values(content, filename, header, body)
+        if unsaved:
+            raise ImportRefused(unsaved)
         header = [name for name in header if name]
         body = [[cell for i, cell in enumerate(row) if i not in unnamed] for row in body]
     else:
@@ -167,6 +172,51 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str,
     if not records:
         raise ImportRefused([f"{filename}: no rows under the header: nothing to import."])
     return header, records
+
+
+def _has_formulas(content: bytes) -> bool:
+    """Whether any sheet of the workbook holds a formula (an ``<f>`` element): read from
+    the zip, so that a file of values (the league table's own export) is not parsed again."""
+    with zipfile.ZipFile(io.BytesIO(content)) as book:
+        return any(
+            re.search(rb"<(?:\w+:)?f[ >]", book.read(name))
+            for name in book.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+
+
+def _formulas_without_values(
+    content: bytes, filename: str, header: list[str], body: list[list]
+) -> list[str]:
+    """The cells of the first sheet that hold a formula whose value was never saved (a
+    workbook written by a program, not saved by a spreadsheet), which read as empty (walk
+    M: "column c1: '' — a level is a whole number"). Read again only when a cell is empty."""
+    if not any(str(cell) == "" for row in body for cell in row) or not _has_formulas(content):
+        return []
+    import openpyxl
+
+    def rows(data_only: bool):
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+        return book.worksheets[0].iter_rows(min_row=2, values_only=True)
+
+    found = []
+    # A formula's saved value, or None where none was saved (a saved "" stays "").
+    for number, (row, saved) in enumerate(zip(rows(False), rows(True), strict=False), start=2):
+        for index, value in enumerate(row):
+            if not (isinstance(value, str) and value.startswith("=")):
+                continue
+            if index >= len(saved) or saved[index] is None:
+                column = (
+                    header[index]
+                    if index < len(header) and header[index]
+                    else (_column_letter(index))
+                )
+                found.append(
+                    f"{filename}: row {number}, column {column}: {value!r} — a formula whose "
+                    "value was never saved: open the file in a spreadsheet and save it, or "
+                    "paste the values in place of the formulas."
+                )
+    return found
 
 
 def plan_import(

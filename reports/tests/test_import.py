@@ -211,6 +211,28 @@ def test_headers_in_capitals_are_read_and_a_notes_sheet_first_is_named(demo, tmp
 
 
 @pytest.mark.django_db
+def test_a_formula_whose_value_was_never_saved_is_named_as_such(demo, tmp_path):
+    """Walk M: a workbook written by a program (formulas, no saved values) read its
+    formulas as empty: "column c1: '' — a level is a whole number from 1 to 4"."""
+    import openpyxl
+
+    book_path = export(tmp_path, "2009-10", "table.xlsx")
+    book = openpyxl.load_workbook(book_path)
+    sheet = book.active
+    column = [cell.value for cell in sheet[1]].index("c1") + 1
+    sheet.cell(row=3, column=column).value = "=1+2"
+    book.save(book_path)
+
+    with pytest.raises(CommandError) as excinfo:
+        run(book_path, "2009-10")
+
+    assert str(excinfo.value).splitlines()[1:] == [
+        "table.xlsx: row 3, column c1: '=1+2' — a formula whose value was never saved: open "
+        "the file in a spreadsheet and save it, or paste the values in place of the formulas."
+    ]
+
+
+@pytest.mark.django_db
 def test_a_pct_still_scoring_is_refused_for_its_stage_alone(demo, tmp_path):
     """The real-year walk: rows of PCTs at self-assessment were first refused for 224
     missing rationales, and only then for their stage, said as "no longer"."""
