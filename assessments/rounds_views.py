@@ -615,8 +615,9 @@ def _take_back_check(request, round_: AssessmentRound, shas, reason: str):
         )
     if plan.kept:
         happens.append(
-            f"{len(plan.kept)} PCT{'s' * (len(plan.kept) != 1)} stay in the round: someone has "
-            "acted on them (named below, with why)."
+            f"{len(plan.kept)} PCT{'s' * (len(plan.kept) != 1)} "
+            f"stay{'s' * (len(plan.kept) == 1)} in the round: someone has acted on "
+            f"{'it' if len(plan.kept) == 1 else 'them'} (named below, with why)."
         )
     if plan.empties_round:
         happens.append(
@@ -714,7 +715,13 @@ def round_take_back_view(request, round_: AssessmentRound):
                 f"Took back the opening of {round_.slug} for {taken.assessments} "
                 f"PCT{'s' * (taken.assessments != 1)} in {taken.shas} "
                 f"SHA{'s' * (taken.shas != 1)}. {told}"
-                + (f" {taken.kept} PCT{'s' * (taken.kept != 1)} stay." if taken.kept else "")
+                + (
+                    f" {taken.kept} PCT{'s' * (taken.kept != 1)} "
+                    f"stay{'s' * (taken.kept == 1)} in the round: someone has acted on "
+                    f"{'it' if taken.kept == 1 else 'them'}."
+                    if taken.kept
+                    else ""
+                )
                 + (
                     f" No PCT is left: {round_.slug} is no longer open and may be discarded."
                     if taken.closed

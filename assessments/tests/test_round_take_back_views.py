@@ -74,6 +74,7 @@ def test_the_check_page_names_who_leaves_who_stays_and_who_is_told(client, opene
     assert [a.pct.name for a in check.context["plan"].removed] == ["Alpha"]
     assert "1 PCT in 1 SHA leaves 2010-11" in check.text
     assert "Its board has uploaded evidence." in check.text
+    assert "1 PCT stays in the round: someone has acted on it (named below" in check.text
     assert (
         "The 1 board member (active, with an e-mail address) of the PCTs that leave are "
         "e-mailed" in check.text
