@@ -25,6 +25,7 @@ Every change writes its ``RoundChange`` row in the same transaction. Refusals ar
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,7 +34,7 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -44,15 +45,21 @@ from assessments.mail import Message, mail_enqueue
 from assessments.models import (
     Assessment,
     AssessmentRound,
+    EvidenceDocument,
+    FactualAccuracyComment,
+    LocalOutcomePriority,
     PrimaryCareTrust,
     Role,
     RoundChange,
+    SelfAssessment,
+    SelfAssessmentRating,
     Stage,
+    StageChange,
     StrategicHealthAuthority,
 )
 from assessments.services import round_change_record
 from assessments.standings import figures_changed
-from assessments.text import has_controls
+from assessments.text import has_controls, visible
 from competencies.models import Competency, FrameworkVersion, GovernanceArea, SubIndicator
 from competencies.services import (
     FrameworkLockedError,
@@ -763,3 +770,267 @@ def round_history(*, round_: AssessmentRound) -> list[tuple[RoundChange, str]]:
     """The round's changes, oldest first, each with what its field is called."""
     changes = RoundChange.objects.filter(round=round_).select_related("changed_by")
     return [(change, CHANGE_LABELS.get(change.field, change.field)) for change in changes]
+
+
+# --- Taking back an opening -----------------------------------------------------------
+#
+# A round opened for the wrong SHA (walk N: East of England's 14 boards were e-mailed that
+# their self-assessment had opened) can be taken back for the PCTs nobody has acted on yet:
+# their assessments go, and their boards are told it was a mistake. An assessment that
+# anyone has touched (its board, its SHA, a panel) keeps its history, and is named with why.
+
+TAKE_BACK_REASON_MAX_CHARS = 1000
+TAKE_BACK_REASON_REQUIRED = (
+    "Give the reason for taking back the opening: the boards' e-mail quotes it."
+)
+_REASON_LINE_CONTROLS = frozenset("\n\r\t")
+
+
+@dataclass(frozen=True)
+class TakeBackPlan:
+    """What taking back ``round``'s opening for ``shas`` would do: the assessments that
+    would go (``removed``) and those that stay, each with why (``kept``)."""
+
+    round: AssessmentRound
+    shas: list[StrategicHealthAuthority]
+    removed: list[Assessment]
+    kept: list[tuple[Assessment, str]]
+    boards: int  # board members (active, with an address) of the removed PCTs
+
+    @property
+    def sha_count(self) -> int:
+        return len({a.pct.sha_id for a in self.removed})
+
+    @property
+    def empties_round(self) -> bool:
+        """Whether no assessment of the round would be left (it becomes not yet open)."""
+        return (
+            bool(self.removed)
+            and not (
+                Assessment.objects.filter(round=self.round).exclude(
+                    pk__in=[a.pk for a in self.removed]
+                )
+            ).exists()
+        )
+
+
+def _acted_on(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """``assessments`` annotated with each sign that someone has acted on one: a boolean
+    per sign (one query in all). Panels are reached by relation name only: this app does
+    not import ``panels``."""
+    mine = {"assessment": OuterRef("pk")}
+    return assessments.annotate(
+        tb_submitted=Exists(
+            SelfAssessment.objects.filter(**mine, status=SelfAssessment.Status.SUBMITTED)
+        ),
+        tb_saved=Exists(SelfAssessment.objects.filter(**mine).exclude(commentary=""))
+        | Exists(
+            SelfAssessmentRating.objects.filter(self_assessment__assessment=OuterRef("pk")).filter(
+                Q(level__isnull=False) | ~Q(light="") | ~Q(commentary="")
+            )
+        ),
+        tb_evidence=Exists(EvidenceDocument.objects.filter(**mine)),
+        tb_priorities=Exists(LocalOutcomePriority.objects.filter(**mine)),
+        tb_seat=Exists(
+            Assessment.objects.filter(pk=OuterRef("pk"), panel__seats__person__isnull=False)
+        ),
+        tb_comment=Exists(FactualAccuracyComment.objects.filter(**mine)),
+        tb_moved=Exists(StageChange.objects.filter(**mine)),
+    )
+
+
+def _kept_because(assessment: Assessment) -> str:
+    """Why ``assessment`` (annotated by ``_acted_on``) cannot be taken back, or ""."""
+    reasons = []
+    if assessment.stage != Stage.SELF_ASSESSMENT:
+        reasons.append(f"it is at {assessment.get_stage_display()}, past self-assessment")
+    elif assessment.tb_moved:
+        reasons.append("it has moved between stages (its history is kept)")
+    if assessment.tb_submitted:
+        reasons.append("its board has submitted its self-assessment")
+    elif assessment.tb_saved:
+        reasons.append("its board has saved ratings or text in its self-assessment")
+    if assessment.tb_evidence:
+        reasons.append("its board has uploaded evidence")
+    if assessment.tb_priorities:
+        reasons.append("its board has chosen local outcome priorities")
+    if assessment.tb_seat:
+        reasons.append("a seat of its panel is filled")
+    if assessment.tb_comment:
+        reasons.append("it has a comment")
+    return "; ".join(reasons)
+
+
+def shas_to_take_back(*, round_: AssessmentRound) -> QuerySet[StrategicHealthAuthority]:
+    """The SHAs with assessments in ``round_`` (those a take-back may name), each with
+    ``assessment_count``; one query."""
+    return (
+        StrategicHealthAuthority.objects.filter(pcts__assessments__round=round_)
+        .annotate(assessment_count=Count("pcts__assessments"))
+        .order_by("ods_code")
+    )
+
+
+def _board_addresses(pct_ids) -> dict[int, list[str]]:
+    """Per PCT id, the addresses of its board members who are told: active, with one."""
+    found: dict[int, set[str]] = {}
+    roles = Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct_id__in=pct_ids).select_related("user")
+    for role in roles:
+        if role.user.email and role.user.is_active:
+            found.setdefault(role.pct_id, set()).add(role.user.email)
+    return {pct_id: sorted(addresses) for pct_id, addresses in found.items()}
+
+
+def round_take_back_plan(*, round_: AssessmentRound, shas) -> TakeBackPlan:
+    """What ``round_take_back`` would do for ``shas`` now: shown on the check page."""
+    shas = list(shas)
+    assessments = _acted_on(
+        Assessment.objects.filter(round=round_, pct__sha__in=shas)
+        .select_related("pct__sha")
+        .order_by("pct__sha__name", "pct__name")
+    )
+    removed: list[Assessment] = []
+    kept: list[tuple[Assessment, str]] = []
+    for assessment in assessments:
+        why = _kept_because(assessment)
+        if why:
+            kept.append((assessment, why))
+        else:
+            removed.append(assessment)
+    addresses = _board_addresses([a.pct_id for a in removed])
+    return TakeBackPlan(
+        round=round_,
+        shas=shas,
+        removed=removed,
+        kept=kept,
+        boards=sum(len(found) for found in addresses.values()),
+    )
+
+
+def _take_back_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not visible(reason):
+        raise ValidationError({"reason": TAKE_BACK_REASON_REQUIRED})
+    if any(unicodedata.category(c) == "Cc" and c not in _REASON_LINE_CONTROLS for c in reason):
+        raise ValidationError(
+            {"reason": "The reason holds a character that is not text: type it again."}
+        )
+    if len(reason) > TAKE_BACK_REASON_MAX_CHARS:
+        raise ValidationError(
+            {
+                "reason": f"Keep the reason to {TAKE_BACK_REASON_MAX_CHARS:,} characters or "
+                f"fewer (it has {len(reason):,})."
+            }
+        )
+    return reason
+
+
+@dataclass(frozen=True)
+class TakenBack:
+    assessments: int
+    shas: int
+    messages: int
+    kept: int
+    # The round has no assessment left: it is as if never opened, and may be discarded.
+    closed: bool
+    # The PCTs whose board was not told: no active board member with an e-mail address.
+    untold: tuple[str, ...] = ()
+
+
+def _taken_back_message(
+    round_: AssessmentRound, pct: PrimaryCareTrust, by_name: str, reason: str, to: str
+) -> Message:
+    context = {"round": round_, "pct": pct, "by": by_name, "reason": reason}
+    subject = " ".join(render_to_string("email/round_taken_back_subject.txt", context).split())
+    return (subject, render_to_string("email/round_taken_back.txt", context), None, [to])
+
+
+@transaction.atomic
+def round_take_back(
+    *,
+    round_: AssessmentRound,
+    shas,
+    reason: str,
+    by: AbstractBaseUser | None,
+    expected: list[int] | None = None,
+) -> TakenBack:
+    """Take back the opening of ``round_`` for the PCTs of ``shas`` that nobody has acted
+    on (``round_take_back_plan``): their assessments go, with their empty panels, seats and
+    self-assessment rows; the others stay. Writes the round's history row (field
+    ``opened``, with ``reason``, required) and e-mails each board member (active, with an
+    address) of those PCTs that it was a mistake, once this commits. If no assessment of
+    the round is left, ``opened_at`` is cleared: the round is as if never opened, and may be
+    discarded; its framework stays fixed.
+
+    ``expected``: the ids of the assessments the check page named; ``ConflictError`` if
+    another set would go now (a board started, or a colleague opened or took back,
+    meanwhile). ``TransitionError`` for a round with a publication time or nothing to take
+    back; ``ValidationError`` (keys ``shas``, ``reason``) for bad input."""
+    reason = _take_back_reason(reason)
+    shas = list(shas)
+    if not shas:
+        raise ValidationError({"shas": "Choose at least one SHA."})
+    round_ = AssessmentRound.objects.select_for_update().get(pk=round_.pk)
+    if round_.published_at is not None:
+        raise TransitionError(
+            f"{round_.name} has a publication time: its opening can no longer be taken back."
+        )
+    # The assessments are locked before they are judged: a board saving meanwhile waits.
+    list(
+        Assessment.objects.select_for_update()
+        .filter(round=round_, pct__sha__in=shas)
+        .values_list("pk", flat=True)
+    )
+    plan = round_take_back_plan(round_=round_, shas=shas)
+    ids = sorted(a.pk for a in plan.removed)
+    if expected is not None and ids != sorted(set(expected)):
+        raise ConflictError(
+            f"{round_.slug} changed since the check page: a board may have started, or a "
+            "colleague opened or took back PCTs. Nothing was changed: check again.",
+            current=plan,
+        )
+    if not ids:
+        names = ", ".join(sha.name for sha in shas)
+        raise TransitionError(
+            f"Nothing to take back in {names}: "
+            + (
+                "every assessment there has been acted on, and keeps its history."
+                if plan.kept
+                else f"no PCT there has an assessment in {round_.slug}."
+            )
+        )
+    addresses = _board_addresses([a.pct_id for a in plan.removed])
+    by_name = (by.get_full_name() or by.get_username()) if by else "the national assurance team"
+    messages = [
+        _taken_back_message(round_, a.pct, by_name, reason, address)
+        for a in plan.removed
+        for address in addresses.get(a.pct_id, ())
+    ]
+    codes = sorted({a.pct.sha.ods_code for a in plan.removed})
+    count = len(ids)
+    Assessment.objects.filter(pk__in=ids).delete()
+    closed = not Assessment.objects.filter(round=round_).exists()
+    if closed:
+        round_.opened_at = None
+        round_.full_clean()
+        round_.save(update_fields=["opened_at"])
+    what = f"{count} PCT{pluralize(count)} in {', '.join(codes)}"
+    round_change_record(
+        round_=round_,
+        field="opened",
+        old=_short(what),
+        new="taken back; the round is not open" if closed else "taken back",
+        by=by,
+        reason=reason,
+    )
+    figures_changed(round_ids=[round_.pk])
+    queued = mail_enqueue(messages=messages)
+    untold = tuple(sorted(a.pct.name for a in plan.removed if a.pct_id not in addresses))
+    return TakenBack(
+        assessments=count,
+        shas=len(codes),
+        messages=queued,
+        kept=len(plan.kept),
+        closed=closed,
+        untold=untold,
+    )

@@ -10,6 +10,8 @@ everyone else gets 404. Each view checks access, validates a form, calls one ser
 import re
 from functools import wraps
 
+from crispy_forms.helper import FormHelper
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -19,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.access import RoundItem, round_area, round_by_slug, round_competency, view_access
-from assessments.confirmation import confirmation_page, confirmed
+from assessments.confirmation import confirmation_page, confirmed, keep_typed, typed_back
 from assessments.exceptions import (
     ConflictError,
     TransitionError,
@@ -27,8 +29,11 @@ from assessments.exceptions import (
     kept_on_conflict,
     refusal_messages,
 )
+from assessments.form_errors import NoTruncation
 from assessments.models import AssessmentRound, Stage
 from assessments.rounds import (
+    TAKE_BACK_REASON_MAX_CHARS,
+    TAKE_BACK_REASON_REQUIRED,
     TIMETABLE_FIELDS,
     framework_is_used,
     framework_item_version,
@@ -46,8 +51,11 @@ from assessments.rounds import (
     round_progress,
     round_rename,
     round_set_timetable,
+    round_take_back,
+    round_take_back_plan,
     rounds_overview,
     sha_open_counts,
+    shas_to_take_back,
     timetable_changes_since,
     timetable_version,
 )
@@ -550,4 +558,183 @@ def area_edit(request, found: RoundItem):
         ),
         "rounds/framework_item.html",
         area=found.item,
+    )
+
+
+# --- Taking back an opening (the national team only) ------------------------------------
+
+
+class TakeBackForm(NoTruncation):
+    """The SHAs whose opening is taken back, among ``shas`` (those with assessments in the
+    round, each with ``assessment_count``), and the reason their boards are told. (Here,
+    beside its only view, rather than in ``rounds_forms``.)"""
+
+    shas = forms.ModelMultipleChoiceField(
+        label="Take back the opening for these SHAs",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one SHA."},
+        help_text="Only PCTs that nobody has acted on are taken out; the others are named "
+        "on the next page, with why they stay.",
+    )
+    reason = forms.CharField(
+        label="Why the opening is taken back",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=TAKE_BACK_REASON_MAX_CHARS,
+        error_messages={
+            "required": TAKE_BACK_REASON_REQUIRED,
+            "max_length": f"Keep the reason to {TAKE_BACK_REASON_MAX_CHARS:,} characters or "
+            "fewer (it has %(show_value)s).",
+        },
+        help_text="Quoted in the e-mail to each of their boards, and kept in the round's history.",
+    )
+
+    def __init__(self, *args, shas, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["shas"]
+        field.queryset = shas
+        field.label_from_instance = lambda sha: (
+            f"{sha.name} ({sha.ods_code}): {sha.assessment_count} "
+            f"PCT{'s' * (sha.assessment_count != 1)} in the round"
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+def _take_back_url(round_: AssessmentRound) -> str:
+    return reverse("rounds:take_back", args=[round_.slug])
+
+
+def _take_back_check(request, round_: AssessmentRound, shas, reason: str):
+    plan = round_take_back_plan(round_=round_, shas=shas)
+    keep_typed(request, f"take-back:{round_.slug}", reason=reason)
+    removed = len(plan.removed)
+    happens = []
+    if removed:
+        happens.append(
+            f"{removed} PCT{'s' * (removed != 1)} in {plan.sha_count} "
+            f"SHA{'s' * (plan.sha_count != 1)} leave{'s' * (removed == 1)} {round_.slug}: "
+            "their assessments are deleted, with any empty panel, seats and self-assessment."
+        )
+    if plan.kept:
+        happens.append(
+            f"{len(plan.kept)} PCT{'s' * (len(plan.kept) != 1)} "
+            f"stay{'s' * (len(plan.kept) == 1)} in the round: someone has acted on "
+            f"{'it' if len(plan.kept) == 1 else 'them'} (named below, with why)."
+        )
+    if plan.empties_round:
+        happens.append(
+            f"No PCT is left in {round_.slug}: it is no longer open, and may then be "
+            "discarded. Its framework stays fixed."
+        )
+    happens.append("The round's history records it: who, when, which SHAs and your reason.")
+    told = (
+        f"The {plan.boards} board member{'s' * (plan.boards != 1)} (active, with an e-mail "
+        f"address) of the PCTs that leave are e-mailed that the self-assessment was opened by "
+        "mistake and withdrawn, by you, with your reason."
+        if plan.boards
+        else "Nobody: no PCT that leaves has a board member with an e-mail address."
+    )
+    chosen = "&".join(f"shas={sha.pk}" for sha in plan.shas)
+    return confirmation_page(
+        request,
+        title=f"Take back the opening of {round_.name} ({round_.slug})?",
+        happens=happens
+        if removed
+        else ["Nothing would change: every PCT of the SHAs you chose has been acted on."],
+        told=told if removed else "Nobody.",
+        button=f"Confirm and take back {removed} PCT{'s' * (removed != 1)}",
+        back=f"{_take_back_url(round_)}?{chosen}",
+        carry=[
+            *[("shas", str(sha.pk)) for sha in plan.shas],
+            ("reason", reason),
+            *[("expected", str(a.pk)) for a in plan.removed],
+        ],
+        danger=True,
+        template="rounds/take_back_check.html",
+        context={
+            "round": round_,
+            "plan": plan,
+            "reason": reason,
+            "blocked": not removed,
+            "undo_note": "You may open the round for these SHAs again later; the e-mails "
+            "cannot be recalled.",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(MANAGE, lookup=round_by_slug)
+def round_take_back_view(request, round_: AssessmentRound):
+    """Take back the opening of an unpublished round for chosen SHAs (a round opened for
+    the wrong SHA): choose the SHAs and give the reason, check which PCTs leave and which
+    stay (and why) and who is told, then confirm. Only the national team: anyone else gets
+    404, SHA staff too (unlike the round's other pages)."""
+    if round_.published_at is not None:
+        return render(request, "rounds/take_back.html", {"round": round_, "closed": True})
+    shas = shas_to_take_back(round_=round_)
+    if request.method == "POST":
+        form = TakeBackForm(request.POST, shas=shas)
+    else:
+        chosen = _ints(request.GET.getlist("shas"))
+        form = TakeBackForm(
+            shas=shas,
+            initial={
+                "shas": [sha.pk for sha in shas if sha.pk in chosen],
+                **typed_back(request, f"take-back:{round_.slug}"),
+            },
+        )
+    if request.method == "POST" and form.is_valid():
+        chosen_shas = list(form.cleaned_data["shas"])
+        reason = form.cleaned_data["reason"]
+        if not confirmed(request):
+            return _take_back_check(request, round_, chosen_shas, reason)
+        try:
+            taken = round_take_back(
+                round_=round_,
+                shas=chosen_shas,
+                reason=reason,
+                by=request.user,
+                expected=_ints(request.POST.getlist("expected")),
+            )
+        except ValidationError as exc:
+            form_add_refusal(form, exc)
+        except ConflictError as exc:
+            messages.error(request, str(exc))
+            return _take_back_check(request, round_, chosen_shas, reason)
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+            return redirect(_detail_url(round_))
+        else:
+            told = (
+                f"E-mailed {taken.messages} board member{'s' * (taken.messages != 1)}."
+                if taken.messages
+                else "Nobody was e-mailed: no board member with an e-mail address."
+            )
+            if taken.untold:
+                told += f" Not told (no board address): {', '.join(taken.untold[:UNTOLD_NAMED])}."
+            messages.success(
+                request,
+                f"Took back the opening of {round_.slug} for {taken.assessments} "
+                f"PCT{'s' * (taken.assessments != 1)} in {taken.shas} "
+                f"SHA{'s' * (taken.shas != 1)}. {told}"
+                + (
+                    f" {taken.kept} PCT{'s' * (taken.kept != 1)} "
+                    f"stay{'s' * (taken.kept == 1)} in the round: someone has acted on "
+                    f"{'it' if taken.kept == 1 else 'them'}."
+                    if taken.kept
+                    else ""
+                )
+                + (
+                    f" No PCT is left: {round_.slug} is no longer open and may be discarded."
+                    if taken.closed
+                    else ""
+                ),
+            )
+            return redirect(_detail_url(round_))
+    return render(
+        request,
+        "rounds/take_back.html",
+        {"round": round_, "form": form, "nothing": not shas},
     )

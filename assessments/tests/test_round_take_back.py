@@ -1,0 +1,257 @@
+"""Taking back a round's opening (``assessments.rounds.round_take_back``): which PCTs
+leave and which stay (and why), the history row, the boards' e-mail, the refusals."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from assessments.exceptions import ConflictError, TransitionError
+from assessments.models import Assessment, AssessmentRound, Role, RoundChange, SelfAssessment
+from assessments.rounds import (
+    framework_source,
+    round_create,
+    round_discard,
+    round_discard_refusal,
+    round_open,
+    round_take_back,
+    round_take_back_plan,
+)
+from panels.models import Panel, Seat
+from tests.factories import (
+    AssessmentRoundFactory,
+    CompetencyFactory,
+    EvidenceDocumentFactory,
+    FactualAccuracyCommentFactory,
+    FrameworkFactory,
+    LocalOutcomePriorityFactory,
+    PanelFactory,
+    PCTFactory,
+    RoleFactory,
+    SeatFactory,
+    SelfAssessmentFactory,
+    SelfAssessmentRatingFactory,
+    SHAFactory,
+    StageChangeFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+REASON = "Opened for East of England by mistake: it was meant for the East Midlands."
+
+
+@pytest.fixture
+def national():
+    return RoleFactory(
+        kind=Role.Kind.NATIONAL, user=UserFactory(first_name="Nia", last_name="Jones")
+    ).user
+
+
+@pytest.fixture
+def east():
+    return SHAFactory(ods_code="Q35", name="East of England")
+
+
+@pytest.fixture
+def west():
+    return SHAFactory(ods_code="Q34", name="West Midlands")
+
+
+@pytest.fixture
+def opened(national, east, west):
+    """Round 2010-11 opened for East of England (PCTs A, B, C) and West Midlands (W)."""
+    framework = FrameworkFactory(slug="2009-10")
+    CompetencyFactory(framework=framework, number=1)
+    AssessmentRoundFactory(slug="2009-10", framework=framework)
+    round_ = round_create(
+        slug="2010-11", name="WCC 2010/11", source=framework_source("2009-10"), by=national
+    )
+    for name in ("A", "B", "C"):
+        pct = PCTFactory(sha=east, name=name, ods_code=f"5{name}A")
+        RoleFactory(kind=Role.Kind.PCT_BOARD, pct=pct, user=UserFactory(email=f"{name}@x.org"))
+    PCTFactory(sha=west, name="W", ods_code="5WA")
+    round_open(round_=round_, shas=[east, west], by=national)
+    return round_
+
+
+def _assessment(round_, name):
+    return Assessment.objects.get(round=round_, pct__name=name)
+
+
+def test_take_back_removes_untouched_pcts_writes_history_and_tells_boards(
+    opened, national, east, mailoutbox, django_capture_on_commit_callbacks
+):
+    RoleFactory(  # not told: inactive, or no address
+        kind=Role.Kind.PCT_BOARD,
+        pct=_assessment(opened, "A").pct,
+        user=UserFactory(email="gone@x.org", is_active=False),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = round_take_back(round_=opened, shas=[east], reason=REASON, by=national)
+
+    assert (taken.assessments, taken.shas, taken.messages, taken.kept, taken.closed) == (
+        3,
+        1,
+        3,
+        0,
+        False,
+    )
+    assert list(Assessment.objects.filter(round=opened).values_list("pct__name", flat=True)) == [
+        "W"
+    ]
+    change = RoundChange.objects.filter(round=opened).order_by("-pk").first()
+    assert (change.field, change.old_value, change.new_value, change.reason, change.changed_by) == (
+        "opened",
+        "3 PCTs in Q35",
+        "taken back",
+        REASON,
+        national,
+    )
+    assert sorted(m.to[0] for m in mailoutbox) == ["A@x.org", "B@x.org", "C@x.org"]
+    mail = next(m for m in mailoutbox if m.to == ["A@x.org"])
+    assert mail.subject == (
+        "WCC 2010/11: the self-assessment of A was opened by mistake and has been withdrawn"
+    )
+    assert "Nia Jones of the national assurance team has now withdrawn it" in mail.body
+    assert REASON in mail.body
+    assert "Nothing is needed from you" in mail.body
+    opened.refresh_from_db()
+    assert opened.opened_at is not None
+
+
+@pytest.mark.parametrize(
+    ("touch", "why"),
+    [
+        (lambda a: SelfAssessmentRatingFactory(self_assessment__assessment=a), "saved ratings"),
+        (lambda a: SelfAssessmentFactory(assessment=a, commentary="Our view."), "saved ratings"),
+        (
+            lambda a: SelfAssessmentFactory(
+                assessment=a, status=SelfAssessment.Status.SUBMITTED, submitted_at=timezone.now()
+            ),
+            "has submitted its self-assessment",
+        ),
+        (lambda a: EvidenceDocumentFactory(assessment=a), "uploaded evidence"),
+        (lambda a: LocalOutcomePriorityFactory(assessment=a), "local outcome priorities"),
+        (lambda a: SeatFactory(panel__assessment=a), "a seat of its panel is filled"),
+        (lambda a: FactualAccuracyCommentFactory(assessment=a), "it has a comment"),
+        (lambda a: StageChangeFactory(assessment=a), "moved between stages"),
+    ],
+)
+def test_take_back_keeps_an_assessment_someone_acted_on_naming_why(
+    opened, national, east, touch, why
+):
+    touch(_assessment(opened, "A"))
+
+    plan = round_take_back_plan(round_=opened, shas=[east])
+    taken = round_take_back(round_=opened, shas=[east], reason=REASON, by=national)
+
+    assert [(a.pct.name, why in reason) for a, reason in plan.kept] == [("A", True)]
+    assert (taken.assessments, taken.kept) == (2, 1)
+    assert list(
+        Assessment.objects.filter(round=opened, pct__sha=east).values_list("pct__name", flat=True)
+    ) == ["A"]
+
+
+def test_take_back_keeps_an_assessment_past_self_assessment(opened, national, east):
+    a = _assessment(opened, "A")
+    Assessment.objects.filter(pk=a.pk).update(stage=Assessment.Stage.PANEL_FORMATION)
+
+    plan = round_take_back_plan(round_=opened, shas=[east])
+
+    assert [(x.pct.name, why) for x, why in plan.kept] == [
+        ("A", "it is at Panel formation, past self-assessment")
+    ]
+    assert [x.pct.name for x in plan.removed] == ["B", "C"]
+
+
+def test_take_back_deletes_empty_panels_seats_and_self_assessments(opened, national, east):
+    a = _assessment(opened, "A")
+    SelfAssessmentFactory(assessment=a)  # opened, nothing typed
+    SelfAssessmentRatingFactory(self_assessment=a.self_assessment, level=None, commentary="")
+    SeatFactory(panel=PanelFactory(assessment=a), person=None)
+
+    taken = round_take_back(round_=opened, shas=[east], reason=REASON, by=national)
+
+    assert taken.assessments == 3
+    assert not SelfAssessment.objects.filter(assessment__round=opened).exists()
+    assert not Panel.objects.filter(assessment__round=opened).exists()
+    assert not Seat.objects.filter(panel__assessment__round=opened).exists()
+
+
+def test_taking_back_every_pct_closes_the_round_and_lets_it_be_discarded(
+    opened, national, east, west
+):
+    taken = round_take_back(round_=opened, shas=[east, west], reason=REASON, by=national)
+
+    opened.refresh_from_db()
+    assert (taken.assessments, taken.closed, opened.opened_at) == (4, True, None)
+    change = RoundChange.objects.filter(round=opened).order_by("-pk").first()
+    assert (change.old_value, change.new_value) == (
+        "4 PCTs in Q34, Q35",
+        "taken back; the round is not open",
+    )
+    assert round_discard_refusal(opened) is None
+    round_discard(round_=opened, by=national)
+    assert not AssessmentRound.objects.filter(slug="2010-11").exists()
+
+
+def test_take_back_refuses_a_blank_reason_and_no_sha(opened, national, east):
+    with pytest.raises(ValidationError) as blank:
+        round_take_back(round_=opened, shas=[east], reason=" \u200b ", by=national)
+    with pytest.raises(ValidationError) as none:
+        round_take_back(round_=opened, shas=[], reason=REASON, by=national)
+
+    assert blank.value.message_dict == {
+        "reason": ["Give the reason for taking back the opening: the boards' e-mail quotes it."]
+    }
+    assert none.value.message_dict == {"shas": ["Choose at least one SHA."]}
+    assert Assessment.objects.filter(round=opened).count() == 4
+
+
+def test_take_back_refuses_a_published_round(opened, national, east):
+    AssessmentRound.objects.filter(pk=opened.pk).update(published_at=timezone.now())
+    opened.refresh_from_db()
+
+    with pytest.raises(TransitionError, match="has a publication time"):
+        round_take_back(round_=opened, shas=[east], reason=REASON, by=national)
+    assert Assessment.objects.filter(round=opened).count() == 4
+
+
+def test_take_back_refuses_when_nothing_can_go_saying_why(opened, national, east):
+    for name in ("A", "B", "C"):
+        EvidenceDocumentFactory(assessment=_assessment(opened, name))
+    other = SHAFactory(ods_code="Q36")
+
+    with pytest.raises(TransitionError) as acted:
+        round_take_back(round_=opened, shas=[east], reason=REASON, by=national)
+    with pytest.raises(TransitionError) as absent:
+        round_take_back(round_=opened, shas=[other], reason=REASON, by=national)
+
+    assert str(acted.value) == (
+        "Nothing to take back in East of England: every assessment there has been acted on, "
+        "and keeps its history."
+    )
+    assert "no PCT there has an assessment in 2010-11" in str(absent.value)
+    assert RoundChange.objects.filter(round=opened, new_value__startswith="taken back").count() == 0
+
+
+def test_take_back_refuses_what_changed_since_the_check_page(
+    opened, national, east, mailoutbox, django_capture_on_commit_callbacks
+):
+    plan = round_take_back_plan(round_=opened, shas=[east])
+    EvidenceDocumentFactory(assessment=_assessment(opened, "B"))  # the board started meanwhile
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(ConflictError, match="changed since the check page"),
+    ):
+        round_take_back(
+            round_=opened,
+            shas=[east],
+            reason=REASON,
+            by=national,
+            expected=[a.pk for a in plan.removed],
+        )
+
+    assert Assessment.objects.filter(round=opened).count() == 4
+    assert mailoutbox == []

@@ -1,0 +1,206 @@
+"""The "Take back the opening" pages of a round: choose the SHAs and the reason, the
+check page (who leaves, who stays and why, who is told), confirming; the national team
+only."""
+
+import re
+
+import pytest
+from django.utils import timezone
+from django.utils.html import escape
+
+from assessments.models import Assessment, AssessmentRound, Role, RoundChange
+from assessments.rounds import framework_source, round_create, round_open
+from tests.factories import (
+    AssessmentRoundFactory,
+    CompetencyFactory,
+    EvidenceDocumentFactory,
+    FrameworkFactory,
+    PCTFactory,
+    RoleFactory,
+    SHAFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+URL = "/rounds/2010-11/take-back/"
+REASON = "Opened for the wrong SHA: East Midlands was meant."
+
+
+@pytest.fixture
+def national():
+    return RoleFactory(kind=Role.Kind.NATIONAL).user
+
+
+@pytest.fixture
+def east():
+    return SHAFactory(ods_code="Q35", name="East of England")
+
+
+@pytest.fixture
+def opened(national, east):
+    framework = FrameworkFactory(slug="2009-10")
+    CompetencyFactory(framework=framework, number=1)
+    AssessmentRoundFactory(slug="2009-10", framework=framework)
+    round_ = round_create(
+        slug="2010-11", name="WCC 2010/11", source=framework_source("2009-10"), by=national
+    )
+    for name in ("Alpha", "Beta"):
+        pct = PCTFactory(sha=east, name=name)
+        RoleFactory(kind=Role.Kind.PCT_BOARD, pct=pct, user=UserFactory(email=f"{name}@x.org"))
+    SHAFactory(ods_code="Q36", name="East Midlands")  # no assessment: not offered
+    round_open(round_=round_, shas=[east], by=national)
+    return round_
+
+
+def test_the_page_offers_only_shas_with_assessments(client, opened, national, east):
+    client.force_login(national)
+
+    page = client.get(URL)
+
+    assert page.status_code == 200
+    labels = re.findall(r'<label for="id_shas_[0-9]+"[^>]*>\s*([^<]+)', page.text)
+    assert [label.strip() for label in labels] == ["East of England (Q35): 2 PCTs in the round"]
+    assert "East Midlands" not in page.text
+
+
+def test_the_check_page_names_who_leaves_who_stays_and_who_is_told(client, opened, national, east):
+    EvidenceDocumentFactory(assessment=Assessment.objects.get(round=opened, pct__name="Beta"))
+    client.force_login(national)
+
+    check = client.post(URL, {"shas": [east.pk], "reason": REASON})
+
+    assert check.templates[0].name == "rounds/take_back_check.html"
+    assert [a.pct.name for a in check.context["plan"].removed] == ["Alpha"]
+    assert "1 PCT in 1 SHA leaves 2010-11" in check.text
+    assert "Its board has uploaded evidence." in check.text
+    assert "1 PCT stays in the round: someone has acted on it (named below" in check.text
+    assert (
+        "The 1 board member (active, with an e-mail address) of the PCTs that leave are "
+        "e-mailed" in check.text
+    )
+    assert escape(REASON) in check.text
+    assert "This cannot be undone" not in check.text
+    assert Assessment.objects.filter(round=opened).count() == 2  # nothing changed yet
+
+
+def test_confirming_takes_back_and_says_who_was_told(
+    client, opened, national, east, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(national)
+    check = client.post(URL, {"shas": [east.pk], "reason": REASON})
+    expected = [str(a.pk) for a in check.context["plan"].removed]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            URL,
+            {"shas": [east.pk], "reason": REASON, "expected": expected, "confirm": "1"},
+            follow=True,
+        )
+
+    assert done.redirect_chain == [("/rounds/2010-11/", 302)]
+    assert (
+        "Took back the opening of 2010-11 for 2 PCTs in 1 SHA. E-mailed 2 board members. "
+        "No PCT is left: 2010-11 is no longer open and may be discarded."
+    ) in done.text
+    assert f"Reason: {escape(REASON)}" in done.text
+    assert "Discard this round" in done.text
+    assert not Assessment.objects.filter(round=opened).exists()
+    assert sorted(m.to[0] for m in mailoutbox) == ["Alpha@x.org", "Beta@x.org"]
+    assert RoundChange.objects.filter(round=opened, new_value__startswith="taken back").count() == 1
+
+
+def test_a_check_page_gone_stale_is_shown_again_and_nothing_is_taken(
+    client, opened, national, east, mailoutbox
+):
+    client.force_login(national)
+    check = client.post(URL, {"shas": [east.pk], "reason": REASON})
+    expected = [str(a.pk) for a in check.context["plan"].removed]
+    EvidenceDocumentFactory(assessment=Assessment.objects.get(round=opened, pct__name="Alpha"))
+
+    again = client.post(
+        URL, {"shas": [east.pk], "reason": REASON, "expected": expected, "confirm": "1"}
+    )
+
+    assert "changed since the check page" in again.text
+    assert [a.pct.name for a in again.context["plan"].removed] == ["Beta"]
+    assert Assessment.objects.filter(round=opened).count() == 2
+    assert mailoutbox == []
+
+
+def test_a_missing_reason_is_refused_with_the_choice_kept(client, opened, national, east):
+    client.force_login(national)
+
+    page = client.post(URL, {"shas": [east.pk], "reason": "  "})
+
+    assert page.templates[0].name == "rounds/take_back.html"
+    assert "There is a problem" in page.text
+    assert (
+        '<a href="#id_reason">Why the opening is taken back: Give the reason for taking back '
+        "the opening" in page.text
+    )
+    assert re.search(rf'value="{east.pk}"[^>]*checked', page.text)
+    assert Assessment.objects.filter(round=opened).count() == 2
+
+
+def test_a_reason_over_the_limit_is_refused_and_kept_whole(client, opened, national, east):
+    client.force_login(national)
+    long = "x" * 1001
+
+    page = client.post(URL, {"shas": [east.pk], "reason": long})
+
+    assert "Keep the reason to 1,000 characters or fewer (it has 1001)." in page.text
+    assert long in page.text
+    assert 'maxlength="1000"' not in page.text
+
+
+def test_go_back_from_the_check_page_keeps_the_reason(client, opened, national, east):
+    client.force_login(national)
+    client.post(URL, {"shas": [east.pk], "reason": REASON})
+
+    back = client.get(f"{URL}?shas={east.pk}")
+
+    assert escape(REASON) in back.text
+    assert re.search(rf'value="{east.pk}"[^>]*checked', back.text)
+
+
+def test_a_published_round_says_its_opening_can_no_longer_be_taken_back(client, opened, national):
+    AssessmentRound.objects.filter(pk=opened.pk).update(published_at=timezone.now())
+    client.force_login(national)
+
+    page = client.get(URL)
+
+    assert "its opening can no longer be taken back" in page.text
+    assert 'name="shas"' not in page.text
+
+
+@pytest.mark.parametrize("kind", [Role.Kind.SHA_STAFF, Role.Kind.PCT_BOARD, None])
+def test_everyone_but_the_national_team_gets_404(client, opened, east, kind):
+    if kind == Role.Kind.SHA_STAFF:
+        user = RoleFactory(kind=kind, sha=east).user  # the SHA of the round's PCTs
+    elif kind == Role.Kind.PCT_BOARD:
+        user = Role.objects.filter(kind=kind).first().user
+    else:
+        user = UserFactory()
+    client.force_login(user)
+
+    get = client.get(URL)
+    post = client.post(URL, {"shas": [east.pk], "reason": REASON, "confirm": "1"})
+
+    assert (get.status_code, post.status_code) == (404, 404)
+    assert Assessment.objects.filter(round=opened).count() == 2
+
+
+def test_the_round_page_links_to_take_back_and_the_open_check_no_longer_says_never(
+    client, opened, national, east
+):
+    client.force_login(national)
+    SHAFactory(ods_code="Q37")
+    PCTFactory(sha=east, name="Gamma")
+
+    detail = client.get("/rounds/2010-11/")
+    check = client.post("/rounds/2010-11/open/", {"shas": [east.pk], "action": "check"})
+
+    assert f'href="{URL}" data-test="take-back-link"' in detail.text
+    assert "This cannot be undone" not in check.text
+    assert "can be taken back for PCTs whose boards have not started" in check.text
