@@ -25,7 +25,6 @@ Every change writes its ``RoundChange`` row in the same transaction. Refusals ar
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -59,7 +58,7 @@ from assessments.models import (
 )
 from assessments.services import round_change_record
 from assessments.standings import figures_changed
-from assessments.text import has_controls, visible
+from assessments.text import REASON_MAX_CHARS, checked_reason, has_controls
 from competencies.models import Competency, FrameworkVersion, GovernanceArea, SubIndicator
 from competencies.services import (
     FrameworkLockedError,
@@ -760,6 +759,7 @@ def round_last_opening(*, round_: AssessmentRound) -> RoundChange | None:
     """The round's latest opening (who opened it for which PCTs, and when), or None."""
     return (
         RoundChange.objects.filter(round=round_, field="opened")
+        .exclude(new_value__startswith="taken back")
         .select_related("changed_by")
         .order_by("-pk")
         .first()
@@ -779,11 +779,10 @@ def round_history(*, round_: AssessmentRound) -> list[tuple[RoundChange, str]]:
 # their assessments go, and their boards are told it was a mistake. An assessment that
 # anyone has touched (its board, its SHA, a panel) keeps its history, and is named with why.
 
-TAKE_BACK_REASON_MAX_CHARS = 1000
+TAKE_BACK_REASON_MAX_CHARS = REASON_MAX_CHARS
 TAKE_BACK_REASON_REQUIRED = (
     "Give the reason for taking back the opening: the boards' e-mail quotes it."
 )
-_REASON_LINE_CONTROLS = frozenset("\n\r\t")
 
 
 @dataclass(frozen=True)
@@ -908,21 +907,9 @@ def round_take_back_plan(*, round_: AssessmentRound, shas) -> TakeBackPlan:
 
 
 def _take_back_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not visible(reason):
-        raise ValidationError({"reason": TAKE_BACK_REASON_REQUIRED})
-    if any(unicodedata.category(c) == "Cc" and c not in _REASON_LINE_CONTROLS for c in reason):
-        raise ValidationError(
-            {"reason": "The reason holds a character that is not text: type it again."}
-        )
-    if len(reason) > TAKE_BACK_REASON_MAX_CHARS:
-        raise ValidationError(
-            {
-                "reason": f"Keep the reason to {TAKE_BACK_REASON_MAX_CHARS:,} characters or "
-                f"fewer (it has {len(reason):,})."
-            }
-        )
-    return reason
+    return checked_reason(
+        reason, missing=TAKE_BACK_REASON_REQUIRED, limit=TAKE_BACK_REASON_MAX_CHARS
+    )
 
 
 @dataclass(frozen=True)

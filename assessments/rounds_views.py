@@ -29,7 +29,7 @@ from assessments.exceptions import (
     kept_on_conflict,
     refusal_messages,
 )
-from assessments.form_errors import NoTruncation
+from assessments.form_errors import NoTruncation, reason_field
 from assessments.models import AssessmentRound, Stage
 from assessments.rounds import (
     TAKE_BACK_REASON_MAX_CHARS,
@@ -577,16 +577,11 @@ class TakeBackForm(NoTruncation):
         help_text="Only PCTs that nobody has acted on are taken out; the others are named "
         "on the next page, with why they stay.",
     )
-    reason = forms.CharField(
+    reason = reason_field(
         label="Why the opening is taken back",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=TAKE_BACK_REASON_MAX_CHARS,
-        error_messages={
-            "required": TAKE_BACK_REASON_REQUIRED,
-            "max_length": f"Keep the reason to {TAKE_BACK_REASON_MAX_CHARS:,} characters or "
-            "fewer (it has %(show_value)s).",
-        },
         help_text="Quoted in the e-mail to each of their boards, and kept in the round's history.",
+        missing=TAKE_BACK_REASON_REQUIRED,
+        limit=TAKE_BACK_REASON_MAX_CHARS,
     )
 
     def __init__(self, *args, shas, **kwargs):

@@ -1,5 +1,6 @@
 """Taking back a round's opening (``assessments.rounds.round_take_back``): which PCTs
-leave and which stay (and why), the history row, the boards' e-mail, the refusals."""
+leave and which stay (and why), the history row, the boards' e-mail, the refusals. (Here
+in panels, since it checks that empty panels and seats go too.)"""
 
 import pytest
 from django.core.exceptions import ValidationError
