@@ -118,6 +118,10 @@ def test_take_back_removes_untouched_pcts_writes_history_and_tells_boards(
     assert "Nothing is needed from you" in mail.body
     opened.refresh_from_db()
     assert opened.opened_at is not None
+    # "Opened by whom, when" (a second opening with nothing to open) is the opening's.
+    from assessments.rounds import round_last_opening
+
+    assert round_last_opening(round_=opened).new_value != "taken back"
 
 
 @pytest.mark.parametrize(
