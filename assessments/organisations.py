@@ -19,7 +19,9 @@ Every change writes a ``PCTChange`` row in its transaction.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -176,10 +178,48 @@ class PctFilePlan:
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()
 
 
+def _pct_file_rows(text: str, filename: str) -> tuple[list[tuple[int, dict]], dict[int, str]]:
+    """The file's rows as ``read_csv_text`` reads them, and the error of each row with more
+    values than the header, by row number. Such a row is left out rather than ending the
+    reading, so that the other rows' errors are listed with it (walk M: "row 10: 5 values
+    under a header of 4 columns" hid the file's four other errors); the board file and the
+    ratings import list them all too. ``ReferenceDataError`` for what stops the whole file
+    (a missing column, a broken quote)."""
+    try:
+        return read_csv_text(text, source=filename, required=PCT_COLUMNS), {}
+    except ReferenceDataError as first:
+        try:  # read as read_csv_text reads it: numbered as a spreadsheet numbers the rows
+            records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True))
+        except csv.Error:
+            raise first from None
+        header = records[0] if records else []
+        long_rows = {
+            number: str(
+                ReferenceDataError(
+                    filename,
+                    f"row {number}",
+                    f"{len(values)} values under a header of {len(header)} columns; the "
+                    "values past the header would be lost",
+                )
+            )
+            for number, values in enumerate(records[1:], start=2)
+            if any(value.strip() for value in values[len(header) :])
+        }
+        if not long_rows:
+            raise
+    # The file again without those rows: each becomes a blank row, so that the others keep
+    # their numbers.
+    kept = io.StringIO()
+    writer = csv.writer(kept)
+    for number, values in enumerate(records, start=1):
+        writer.writerow([] if number in long_rows else values)
+    return read_csv_text(kept.getvalue(), source=filename, required=PCT_COLUMNS), long_rows
+
+
 def pcts_file_plan(*, text: str, filename: str) -> PctFilePlan:
     """What loading ``text`` would change, or every error in it; writes nothing."""
     try:
-        rows = read_csv_text(text, source=filename, required=PCT_COLUMNS)
+        rows, long_rows = _pct_file_rows(text, filename)
     except ReferenceDataError as exc:
         return PctFilePlan(changes=[], errors=[str(exc)], rows={})
     shas = {sha.ods_code: sha for sha in StrategicHealthAuthority.objects.all()}
@@ -191,6 +231,7 @@ def pcts_file_plan(*, text: str, filename: str) -> PctFilePlan:
     # Each name once: in the file, and among the PCTs the file leaves as they are.
     named = {p.name.casefold(): (p.ods_code, None) for p in existing.values()}
     for number, row in rows:
+        errors.extend(long_rows.pop(n) for n in sorted(long_rows) if n < number)
         values, problems = pct_row_check(filename, number, row, shas)
         if problems:  # every problem of the row at once, not one per upload
             errors.extend(str(problem) for problem in problems)
@@ -244,6 +285,7 @@ def pcts_file_plan(*, text: str, filename: str) -> PctFilePlan:
         if found:
             changes.extend(found)
             wanted[code] = values
+    errors.extend(long_rows[n] for n in sorted(long_rows))  # after the last row read
     if errors:
         return PctFilePlan(changes=[], errors=errors, rows={})
     return PctFilePlan(changes=changes, errors=[], rows=wanted)

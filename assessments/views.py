@@ -80,6 +80,12 @@ def self_assessment(request, assessment: Assessment):
             "commentary": detail.self_assessment.commentary if detail.self_assessment else "",
         },
     )
+    if request.method == "POST" and not editable:
+        # Only its board may post here (``change``), so the self-assessment is closed: said
+        # for every action, as the service refuses a draft save, not the posted form's
+        # errors (walk M: a forged submit after SHA staff proceeded without it).
+        messages.error(request, _closed_message(assessment, submitted=detail.submitted))
+        return redirect(_self_assessment_url(assessment))
     if request.method == "POST":
         posted = SelfAssessmentForm(
             request.POST, items=items, ratings=detail.ratings, indicators=indicators
@@ -129,6 +135,14 @@ def self_assessment(request, assessment: Assessment):
         editable=editable,
         evidence_form=EvidenceForm() if editable else None,
     )
+
+
+def _closed_message(assessment: Assessment, *, submitted: bool) -> str:
+    """Why a post to a closed self-assessment changed nothing, in the words of the service's
+    refusal (``assessments.services.self_assessment_save``)."""
+    if assessment.stage != Stage.SELF_ASSESSMENT:
+        return f"The self-assessment is closed: this assessment is at {assessment.get_stage_display()}."
+    return "The self-assessment has been submitted and can no longer change."
 
 
 def _save(request, assessment: Assessment, form: SelfAssessmentForm, *, submit: bool = False):

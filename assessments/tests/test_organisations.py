@@ -135,6 +135,60 @@ def test_file_plan_names_every_bad_row(shas):
     assert plan.changes == []
 
 
+def test_file_plan_names_a_row_past_the_header_with_every_other_error(shas):
+    """Walk M: a row with more values than the header was the only error shown; the file's
+    four other errors appeared once it was removed."""
+    text = HEADER + (
+        "5N,Short,PCT,Q30,North East\n"
+        "5ZZ,Unknown SHA,PCT,Q99,Nowhere\n"
+        "5ZW,Too many,PCT,Q30,North East,extra\n"
+        "\n"
+        '5ZV,"Quoted, with a comma",PCT,Q30,North East\n'
+        "5ZY,Bad type,Trust,Q30,North East\n"
+        "5ZX,,PCT,Q30,North East\n"
+        "5ZU,Last too many,PCT,Q30,North East,,more\n"
+    )
+
+    plan = pcts_file_plan(text=text, filename="pcts.csv")
+
+    assert plan.errors == [
+        "pcts.csv: row 2, column ods_code: '5N' is not an ODS code: three letters or digits, "
+        "such as 5PG",
+        "pcts.csv: row 3, column sha_ods_code: no SHA has the ODS code Q99",
+        "pcts.csv: row 4: 6 values under a header of 5 columns; the values past the header "
+        "would be lost",
+        "pcts.csv: row 7, column org_type: 'Trust' is not one of PCT, Care Trust, Care Trust Plus",
+        "pcts.csv: row 8, column name: the name is empty",
+        "pcts.csv: row 9: 7 values under a header of 5 columns; the values past the header "
+        "would be lost",
+    ]
+    assert plan.changes == []
+
+
+def test_file_plan_of_a_file_with_a_missing_column_says_only_that(shas):
+    text = "ods_code,name,org_type\n5ZW,Too many,PCT,Q30\n5N,Short,PCT\n"
+
+    plan = pcts_file_plan(text=text, filename="pcts.csv")
+
+    assert plan.errors == ["pcts.csv: header: missing column(s): sha_ods_code"]
+
+
+def test_file_preview_shows_a_row_past_the_header_with_the_other_errors(client, shas, national):
+    client.force_login(national)
+    text = HEADER + "5ZW,Too many,PCT,Q30,North East,extra\n5ZZ,New,PCT,Q99,\n"
+    upload = SimpleUploadedFile("pcts.csv", text.encode())
+
+    response = client.post("/organisations/file/", {"file": upload}, follow=True)
+
+    assert response.context["plan"].errors == [
+        "pcts.csv: row 2: 6 values under a header of 5 columns; the values past the header "
+        "would be lost",
+        "pcts.csv: row 3, column sha_ods_code: no SHA has the ODS code Q99",
+    ]
+    assert "pcts.csv: row 3, column sha_ods_code: no SHA has the ODS code Q99" in response.text
+    assert PrimaryCareTrust.objects.count() == 0
+
+
 def test_file_plan_names_every_problem_of_a_row_at_once(shas):
     """The ops walk: a row with an empty name and SHA Q99 showed the name only, and Q99 once
     the name was put right; a type in lower case was refused."""

@@ -112,7 +112,7 @@ def test_sha_staff_read_rounds_but_change_nothing(client, new_round, url, status
 
     assert response.status_code == status
     if status == 403:  # the site's page, saying why, not the browser's bare "Forbidden"
-        assert "You cannot change this" in response.content.decode()
+        assert "You cannot use this page" in response.content.decode()
     if url in POST_URLS:
         assert client.post(url, {"name": "x"}).status_code == 403
 

@@ -780,3 +780,41 @@ def test_check_page_names_each_sub_indicator_and_shows_its_light(client, assessm
     assert "<dt>1. Locally leading the NHS</dt>" in html
     assert '<span class="wcc-level">2</span>' in html
     assert "<dt>1. </dt>" not in html
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"version": "1", "action": "submit"},
+        {"version": "1", "action": "submit", "confirm": "on", "confirmed": "1"},
+        {"action": "save"},
+        {},
+    ],
+    ids=["submit", "confirmed submit", "draft save", "no action"],
+)
+def test_a_post_to_a_closed_self_assessment_says_it_is_closed_whatever_the_action(
+    client, assessment, frameworks, data
+):
+    """Walk M: a forged submit after SHA staff proceeded without the self-assessment showed
+    the form's errors ("Version: This field is required. ...") instead of saying it is
+    closed, as a draft save did."""
+    board = board_of(assessment.pct)
+    self_assessment_save(
+        assessment=assessment,
+        values={},
+        commentary="Half done.",
+        by=board,
+        expected_version=0,
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(stage=Stage.PANEL_FORMATION)
+    client.force_login(board)
+
+    response = client.post(url(assessment), data, follow=True)
+
+    assert messages_of(response) == [
+        "The self-assessment is closed: this assessment is at Panel formation."
+    ]
+    assert response.context["form"].errors == {}
+    saved = SelfAssessment.objects.get()
+    assert (saved.version, saved.status, saved.commentary) == (1, "draft", "Half done.")
+    assert SelfAssessmentRating.objects.exclude(level=None).count() == 0

@@ -155,7 +155,72 @@ def test_create_user_says_every_argument_wrong_on_its_own_at_once():
         "--email: “bad” is not a valid e-mail address.",
         "--sha: no SHA has the ODS code “Q99”.",
         "--pct: no PCT has the ODS code “ZZZ”.",
+        "--sha, --pct or --organisation: a panel member belongs to exactly one organisation; "
+        "give one of them.",
     ]
+
+
+def test_create_user_says_a_bad_username_with_a_missing_organisation():
+    """Walk L/M: without a role, only the missing organisation was said; the bad username
+    only once that was fixed."""
+    with pytest.raises(CommandError) as exc:
+        _run("--username", "bad name!", "--email", "new@example.org")
+
+    assert str(exc.value).splitlines() == [
+        "--username: Enter a valid username. This value may contain only letters, numbers, "
+        "and @/./+/-/_ characters.",
+        "--sha, --pct or --organisation: a panel member belongs to exactly one organisation; "
+        "give one of them.",
+    ]
+    assert User.objects.count() == 0
+
+
+def test_create_user_says_every_problem_of_a_role_s_arguments_at_once():
+    ExternalOrganisationFactory(name="King's Fund")
+
+    with pytest.raises(CommandError) as exc:
+        _run(
+            "--username",
+            "bad name!",
+            "--email",
+            "bad",
+            "--role",
+            "board",
+            "--sha",
+            "Q99",
+            "--organisation",
+            "King's Fund",
+        )
+
+    assert str(exc.value).splitlines() == [
+        "--username: Enter a valid username. This value may contain only letters, numbers, "
+        "and @/./+/-/_ characters.",
+        "--email: “bad” is not a valid e-mail address.",
+        "--sha: no SHA has the ODS code “Q99”.",
+        "--pct: --role board needs --pct CODE.",
+        "--sha: not used with --role board.",
+        "--organisation: not used with --role board.",
+    ]
+    assert User.objects.count() == 0
+
+
+def test_create_user_says_every_problem_of_a_panel_member_s_arguments_at_once():
+    with pytest.raises(CommandError) as exc:
+        _run(
+            "--username",
+            "x" * 151,
+            "--email",
+            "new@example.org",
+            "--organisation",
+            "Nowhere",
+            "--job-role",
+            "cook",
+        )
+
+    lines = str(exc.value).splitlines()
+    assert lines[0].startswith("--username: Ensure this value has at most 150 characters")
+    assert [line.split(":")[0] for line in lines[1:]] == ["--organisation", "--job-role"]
+    assert Person.objects.count() == 0
 
 
 @pytest.mark.parametrize(

@@ -143,3 +143,30 @@ def test_generate_reports_takes_pcts_after_one_flag_or_repeated(round_with_two_p
             stderr=io.StringIO(),
         )
         assert out.getvalue().startswith("2 report(s) in "), args
+
+
+def test_generate_reports_fails_for_a_round_with_nothing_agreed_and_says_why(settings, tmp_path):
+    """Walk M: a round-wide run with no agreed ratings said "0 report(s) ... 0 rendered" and
+    exited 0, where naming a PCT of that round failed clearly."""
+    settings.MEDIA_ROOT = tmp_path
+    round_ = AssessmentRoundFactory(slug="2010-11")
+    for stage in (Stage.SELF_ASSESSMENT, Stage.SELF_ASSESSMENT, Stage.SCORING):
+        AssessmentFactory(round=round_, stage=stage)
+
+    with pytest.raises(CommandError) as exc:
+        call_command("generate_reports", "--round", "2010-11", "--workers", "1")
+
+    assert str(exc.value) == (
+        "No reports to make for 2010-11: no PCT of the round has agreed ratings yet (its "
+        "PCTs' assessments are at Self-assessment (2), Scoring (1)). A report is made once a "
+        "PCT's panel has agreed ratings."
+    )
+    assert not (tmp_path / "reports").exists()
+
+
+def test_generate_reports_fails_for_a_round_without_pcts(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    AssessmentRoundFactory(slug="2010-11")
+
+    with pytest.raises(CommandError, match=r"no PCT of the round has agreed ratings yet \(the "):
+        call_command("generate_reports", "--round", "2010-11", "--workers", "1")

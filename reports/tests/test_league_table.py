@@ -425,3 +425,35 @@ def test_a_change_is_said_in_words(change, total, spoken):
     from reports.tables import _change_spoken
 
     assert _change_spoken(change, total) == spoken
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("asked", "kind"), [("CSV", "text/csv"), ("Xlsx", "spreadsheetml")])
+def test_format_is_read_in_any_case(client, demo, asked, kind):
+    """Walk M: ``?format=CSV`` was a 404 for everyone, although codes are read in any case
+    elsewhere."""
+    response = client.get(URL.format("2008-09") + f"?format={asked}")
+
+    assert response.status_code == 200
+    assert kind in response["Content-Type"]
+
+
+@pytest.mark.django_db
+def test_unknown_format_says_which_formats_there_are_on_the_404_page(client, demo, settings):
+    """Walk M: with DEBUG off the reader saw only "Page not found", not the view's words."""
+    settings.DEBUG = False
+
+    response = client.get(URL.format("2008-09") + "?format=pdf")
+
+    assert response.status_code == 404
+    assert "<p>Unknown format: use csv or xlsx.</p>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_404_without_words_of_its_own_says_only_page_not_found(client, demo, settings):
+    settings.DEBUG = False
+
+    page = client.get("/no-such-address/").content.decode()
+
+    assert "Resolver404" not in page
+    assert "Page not found" in page

@@ -236,8 +236,9 @@ def _filter_query(info) -> str:
 def league_table(request, round_: AssessmentRound):
     from reports.tables import PATTERNS, competency_key
 
-    fmt = request.GET.get("format", "")
-    if fmt and fmt not in ("csv", "xlsx"):
+    # Any case, as codes are elsewhere (walk M: ``?format=CSV`` was a 404 for everyone).
+    fmt = request.GET.get("format", "").strip().lower()
+    if fmt and fmt not in CONTENT_TYPES:
         raise Http404("Unknown format: use csv or xlsx.")
     key = competency_key(round_)
     league, info = league_rows(request, round_, [code for code, _name in key])

@@ -13,6 +13,7 @@ Bad input: a message naming the argument, a non-zero exit status, and nothing wr
 (one transaction). It lives in ``panels`` because a panel member is a ``Person``.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
@@ -53,6 +54,20 @@ def _refusal(exc: ValidationError) -> CommandError:
     return CommandError("\n".join(lines))
 
 
+def _username_problems(username: str) -> list[str]:
+    """What is wrong with ``--username`` on its own, by the account model's own rules
+    (whether it is taken is said by ``account_invite``, with the e-mail address)."""
+    field = get_user_model()._meta.get_field("username")
+    username = username.strip()
+    if not username:
+        return ["--username: Enter a username."]
+    try:
+        field.run_validators(username)
+    except ValidationError as exc:
+        return [f"--username: {message}" for message in exc.messages]
+    return []
+
+
 class Command(BaseCommand):
     help = "Create an account without a usable password and send its owner a set-password link."
 
@@ -82,7 +97,7 @@ class Command(BaseCommand):
         role = options["role"]
         # Every argument that is wrong on its own is said at once (the ops walk was told of
         # a missing organisation, and of the bad e-mail address only once that was fixed).
-        problems = []
+        problems = _username_problems(options["username"])
         if role is not None and role not in ROLES:
             problems.append(
                 f"--role: unknown role “{role}”; use one of: {', '.join(ROLES)} "
@@ -107,12 +122,22 @@ class Command(BaseCommand):
             pct = self._pct(options["pct"])
         except CommandError as exc:
             problems.append(str(exc))
+        # The arguments that must go together, with every problem above (the L/M walk: a
+        # bad username was said only once the missing organisation had been given).
+        organisation = None
+        if role is None:
+            organisation, more = self._member_arguments(options)
+            problems += more
+        elif role in ROLES:
+            problems += self._role_arguments(options, ROLES[role])
         if problems:
             raise CommandError("\n".join(problems))
         try:
             with transaction.atomic():
                 if role is None:
-                    invitation = self._panel_member(options, sha=sha, pct=pct)
+                    invitation = self._panel_member(
+                        options, sha=sha, pct=pct, organisation=organisation
+                    )
                 else:
                     invitation = self._with_role(options, ROLES[role], sha=sha, pct=pct)
         except ValidationError as exc:
@@ -142,16 +167,51 @@ class Command(BaseCommand):
             raise CommandError(f"--pct: no PCT has the ODS code “{code}”.")
         return pct
 
-    def _with_role(self, options, kind, *, sha, pct):
+    def _role_arguments(self, options, kind) -> list[str]:
+        """What is wrong with the organisation arguments of an account with a role."""
+        problems = []
         needs = {Role.Kind.SHA_STAFF: "--sha", Role.Kind.PCT_BOARD: "--pct"}.get(kind)
-        given = [name for name, value in (("--sha", sha), ("--pct", pct)) if value is not None]
+        given = [name for name in ("--sha", "--pct") if options[name[2:]] is not None]
         if needs and needs not in given:
-            raise CommandError(f"{needs}: --role {options['role']} needs {needs} CODE.")
-        extra = [name for name in given if name != needs]
-        if extra:
-            raise CommandError(f"{extra[0]}: not used with --role {options['role']}.")
+            problems.append(f"{needs}: --role {options['role']} needs {needs} CODE.")
+        problems += [
+            f"{name}: not used with --role {options['role']}." for name in given if name != needs
+        ]
         if options["organisation"]:
-            raise CommandError(f"--organisation: not used with --role {options['role']}.")
+            problems.append(f"--organisation: not used with --role {options['role']}.")
+        return problems
+
+    def _member_arguments(self, options) -> tuple[ExternalOrganisation | None, list[str]]:
+        """A panel member's organisation outside the NHS (if named) and what is wrong with
+        the arguments of a panel member."""
+        problems, organisation = [], None
+        if options["organisation"]:
+            organisation = ExternalOrganisation.objects.filter(
+                name__iexact=options["organisation"].strip()
+            ).first()
+            if organisation is None:
+                problems.append(
+                    f"--organisation: no organisation outside the NHS is called "
+                    f"“{options['organisation']}”. The national team adds one at "
+                    "/people/organisations/add/ (People, then Add an organisation outside "
+                    "the NHS)."
+                )
+        # The arguments given, found or not (one not found is said above).
+        given = [name for name in ("sha", "pct", "organisation") if options[name] is not None]
+        if len(given) != 1:
+            problems.append(
+                "--sha, --pct or --organisation: a panel member belongs to exactly one "
+                "organisation; give one of them."
+            )
+        if options["job_role"] not in JobRole.values:
+            problems.append(
+                f"--job-role: unknown job role “{options['job_role']}”; use one of: "
+                + ", ".join(JobRole.values)
+                + "."
+            )
+        return organisation, problems
+
+    def _with_role(self, options, kind, *, sha, pct):
         first_name, last_name = name_parts(options["full_name"] or "")
         invitation = account_invite(
             username=options["username"],
@@ -164,31 +224,7 @@ class Command(BaseCommand):
         role_grant(user=invitation.user, kind=kind, sha=sha, pct=pct, by=None)
         return invitation
 
-    def _panel_member(self, options, *, sha, pct):
-        organisation = None
-        if options["organisation"]:
-            organisation = ExternalOrganisation.objects.filter(
-                name__iexact=options["organisation"].strip()
-            ).first()
-            if organisation is None:
-                raise CommandError(
-                    f"--organisation: no organisation outside the NHS is called "
-                    f"“{options['organisation']}”. The national team adds one at "
-                    "/people/organisations/add/ (People, then Add an organisation outside "
-                    "the NHS)."
-                )
-        given = [v for v in (sha, pct, organisation) if v is not None]
-        if len(given) != 1:
-            raise CommandError(
-                "--sha, --pct or --organisation: a panel member belongs to exactly one "
-                "organisation; give one of them."
-            )
-        if options["job_role"] not in JobRole.values:
-            raise CommandError(
-                f"--job-role: unknown job role “{options['job_role']}”; use one of: "
-                + ", ".join(JobRole.values)
-                + "."
-            )
+    def _panel_member(self, options, *, sha, pct, organisation):
         taken = email_in_use(options["email"])
         if taken is not None:  # the command makes an account: it never links to another
             raise CommandError(

@@ -9,6 +9,7 @@ does.
 """
 
 import os
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from assessments.management.options import round_option
-from assessments.models import Assessment
+from assessments.models import Assessment, Stage
 from reports.storage import reportable_assessments
 
 # Each worker is a process of its own with Django loaded (about 150 MB): more than a machine
@@ -41,6 +42,22 @@ def _worker_setup() -> None:
     import django
 
     django.setup()
+
+
+def _nothing_to_make(round_) -> str:
+    """Why a round has no report yet: no PCT has agreed ratings, and where its PCTs are
+    (walk M: such a run said "0 report(s) ... 0 rendered" and exited 0)."""
+    stages = Counter(Assessment.objects.filter(round=round_).values_list("stage", flat=True))
+    where = (
+        "its PCTs' assessments are at "
+        + ", ".join(f"{Stage(stage).label} ({count})" for stage, count in sorted(stages.items()))
+        if stages
+        else "the round has no PCTs yet"
+    )
+    return (
+        f"No reports to make for {round_.slug}: no PCT of the round has agreed ratings yet "
+        f"({where}). A report is made once a PCT's panel has agreed ratings."
+    )
 
 
 class Command(BaseCommand):
@@ -81,6 +98,8 @@ class Command(BaseCommand):
                 )
             assessments = assessments.filter(pct__ods_code__in=wanted)
         ids = list(assessments.order_by("pct__name").values_list("pk", flat=True))
+        if not ids:  # only a round-wide run: named PCTs were each found above
+            raise CommandError(_nothing_to_make(round_))
         total = len(ids)
         done = rendered = 0
         self._progress(0, total)
