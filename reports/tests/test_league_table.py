@@ -209,6 +209,20 @@ def test_unpublished_table_is_404_outside_the_process(client, demo, username):
 
 
 @pytest.mark.django_db
+def test_an_unpublished_round_reads_as_one_that_does_not_exist(client, demo, settings):
+    """Now that a 404 page shows a view's own words, an unpublished round must not say
+    "No such league table." where a round that does not exist says nothing."""
+    settings.DEBUG = False
+    login(client, "board.5nd")
+
+    def body(slug):
+        page = client.get(URL.format(slug)).content.decode()
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+    assert body("2009-10") == body("2031-32")
+
+
+@pytest.mark.django_db
 def test_unpublished_table_for_sha_staff_is_their_region_ranked_within_it(client, demo):
     login(client, "moderator.q30")
 

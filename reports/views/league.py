@@ -52,7 +52,7 @@ def _scope(request, round_: AssessmentRound) -> tuple[list[str] | None, bool, bo
         return ([requested] if requested else None), False, staff_rationales
     own = sorted(regions_visible_to(user).values_list("ods_code", flat=True))
     if not own or (requested and requested not in own):
-        raise Http404("No such league table.")
+        raise Http404("Not found.")  # as for a round that does not exist: no hint of one
     return ([requested] if requested else own), True, True
 
 
