@@ -136,6 +136,12 @@ class _Grid:
         self.adjust_head, _zero, self.adjust_tail = sample.rpartition("/0/")
         sample = reverse("reports:moderation_adjust_page", args=[self.slug, self.sha_code, 0])
         self.page_head, _zero, self.page_tail = sample.rpartition("/0/")
+        self.subs_sample = reverse(
+            "reports:moderation_sub_indicators", args=[self.slug, self.sha_code, "-o-", "-a-"]
+        )
+
+    def subs_url(self, ods_code: str, area_code: str) -> str:
+        return self.subs_sample.replace("/-o-/", f"/{ods_code}/").replace("/-a-/", f"/{area_code}/")
 
     def adjust_url(self, rating_id: int) -> str:
         return f"{self.adjust_head}/{rating_id}/{self.adjust_tail}"
@@ -169,10 +175,11 @@ class _Grid:
             + f"{flags}</th>"
         )
         adjustable = self.can_moderate and row.adjustable
-        cells = "".join(self.cell(cell, name, adjustable) for cell in row.cells)
+        ods = escape(pct.ods_code)
+        cells = "".join(self.cell(cell, name, adjustable, ods) for cell in row.cells)
         return f"{head}{cells}</tr>"
 
-    def cell(self, cell, name: str, adjustable: bool) -> str:
+    def cell(self, cell, name: str, adjustable: bool, ods: str = "") -> str:
         r = cell.rating
         classes = "mod-cell"
         if cell.flags:
@@ -192,6 +199,12 @@ class _Grid:
             html.append(flag_mark_html(cell.flags))
         if adjustable:
             html.append(self.adjust(r, name, cell.label))
+        if r.has_subs:  # an area's sub-indicators: on a page of their own, not in the grid
+            html.append(
+                f' <a class="mod-subs small" href="{self.subs_url(ods, escape(cell.item))}"'
+                ' data-test="sub-indicators-link">Sub-indicators<span class="visually-hidden">'
+                f" of {name}: {escape(cell.label)}</span></a>"
+            )
         html.append("</td>")
         return "".join(html)
 
