@@ -137,11 +137,11 @@ class _Grid:
         sample = reverse("reports:moderation_adjust_page", args=[self.slug, self.sha_code, 0])
         self.page_head, _zero, self.page_tail = sample.rpartition("/0/")
         self.subs_sample = reverse(
-            "reports:moderation_sub_indicators", args=[self.slug, self.sha_code, "-o-", "-a-"]
+            "reports:moderation_sub_indicators", args=[self.slug, self.sha_code, "-o-"]
         )
 
-    def subs_url(self, ods_code: str, area_code: str) -> str:
-        return self.subs_sample.replace("/-o-/", f"/{ods_code}/").replace("/-a-/", f"/{area_code}/")
+    def subs_url(self, ods_code: str) -> str:
+        return self.subs_sample.replace("/-o-/", f"/{ods_code}/")
 
     def adjust_url(self, rating_id: int) -> str:
         return f"{self.adjust_head}/{rating_id}/{self.adjust_tail}"
@@ -172,14 +172,20 @@ class _Grid:
                 if row.assessment.stage >= Stage.SCORING
                 else ""
             )
+            + (  # its sub-indicator lights: on a page of their own, not in the grid
+                f' <a class="small" href="{self.subs_url(escape(pct.ods_code))}"'
+                ' data-test="sub-indicators-link">sub-indicators<span class="visually-hidden">'
+                f" of {name}</span></a>"
+                if any(cell.rating and cell.rating.has_subs for cell in row.cells)
+                else ""
+            )
             + f"{flags}</th>"
         )
         adjustable = self.can_moderate and row.adjustable
-        ods = escape(pct.ods_code)
-        cells = "".join(self.cell(cell, name, adjustable, ods) for cell in row.cells)
+        cells = "".join(self.cell(cell, name, adjustable) for cell in row.cells)
         return f"{head}{cells}</tr>"
 
-    def cell(self, cell, name: str, adjustable: bool, ods: str = "") -> str:
+    def cell(self, cell, name: str, adjustable: bool) -> str:
         r = cell.rating
         classes = "mod-cell"
         if cell.flags:
@@ -199,12 +205,6 @@ class _Grid:
             html.append(flag_mark_html(cell.flags))
         if adjustable:
             html.append(self.adjust(r, name, cell.label))
-        if r.has_subs:  # an area's sub-indicators: on a page of their own, not in the grid
-            html.append(
-                f' <a class="mod-subs small" href="{self.subs_url(ods, escape(cell.item))}"'
-                ' data-test="sub-indicators-link">Sub-indicators<span class="visually-hidden">'
-                f" of {name}: {escape(cell.label)}</span></a>"
-            )
         html.append("</td>")
         return "".join(html)
 

@@ -34,7 +34,6 @@ from assessments.models import (
 from assessments.models import StrategicHealthAuthority as SHA
 from assessments.regions import agreed_rating_moderate, region_sign_off, region_sign_off_check
 from assessments.services import ADJUST_REASON_MAX_CHARS
-from competencies.models import GovernanceArea
 from panels.forms.lookup import PctLookupForm
 from reports.kept import Kept
 from reports.templatetags.moderation_grid import (
@@ -336,31 +335,30 @@ def adjust_page(request, region: RegionRound, rating_id: int):
     )
 
 
-def _subs_page(round_: AssessmentRound, sha: SHA, ods_code: str, area_code: str) -> str:
-    return reverse(
-        "reports:moderation_sub_indicators", args=[round_.slug, sha.ods_code, ods_code, area_code]
-    )
+def _subs_page(round_: AssessmentRound, sha: SHA, ods_code: str, area_code: str = "") -> str:
+    """The PCT's sub-indicators page (at one area's, with ``area_code``)."""
+    page = reverse("reports:moderation_sub_indicators", args=[round_.slug, sha.ods_code, ods_code])
+    return f"{page}#{area_code}" if area_code else page
 
 
 @require_safe
 @moderation_access
-def sub_indicators_page(request, region: RegionRound, ods: str, area_code: str):
-    """A PCT's agreed sub-indicator lights of one governance area, each with its adjust
-    form for the region's staff while the PCT is at regional moderation: the grid's area
-    cell links here, so that sub-indicators do not widen the grid. Each form posts to
-    ``adjust``, which comes back here (``?adjusted=`` as for the grid)."""
+def sub_indicators_page(request, region: RegionRound, ods: str):
+    """A PCT's agreed sub-indicator lights, by governance area, each with its adjust form
+    for the region's staff while the PCT is at regional moderation: the grid's row links
+    here, so that sub-indicators do not widen the grid. Each form posts to ``adjust``,
+    which comes back here (``?adjusted=`` as for the grid)."""
     round_, sha = region.round, region.sha
     assessment = (
         Assessment.objects.select_related("pct")
         .filter(round=round_, pct__sha=sha, pct__ods_code__iexact=ods)
         .first()
     )
-    area = GovernanceArea.objects.filter(framework_id=round_.framework_id, code=area_code).first()
-    if assessment is None or area is None:
-        raise Http404("No such PCT or governance area in this region's round.")
+    if assessment is None:
+        raise Http404("No such PCT in this region's round.")
     pct = assessment.pct
     ratings = list(
-        AgreedRating.objects.filter(assessment=assessment, sub_indicator__area=area)
+        AgreedRating.objects.filter(assessment=assessment, sub_indicator__isnull=False)
         .select_related("sub_indicator__area")
         .prefetch_related(
             Prefetch(
@@ -368,17 +366,27 @@ def sub_indicators_page(request, region: RegionRound, ods: str, area_code: str):
                 queryset=ModerationAdjustment.objects.select_related("adjusted_by"),
             )
         )
-        .order_by("sub_indicator__number")
+        .order_by("sub_indicator__area__position", "sub_indicator__number")
     )
-    area_rating = AgreedRating.objects.filter(assessment=assessment, area=area).first()
+    area_ratings = {
+        r.area_id: r for r in AgreedRating.objects.filter(assessment=assessment, area__isnull=False)
+    }
     adjustable = (
         request.user.has_perm("reports.change_moderation", region)
         and assessment.stage == Stage.MODERATION
     )
     adjusted = _adjusted(request) or {}
     refused = adjusted.get("level") == "error"
-    rows = []
+    areas: dict[int, dict] = {}
     for rating in ratings:
+        area = rating.sub_indicator.area
+        if area.pk not in areas:
+            area_rating = area_ratings.get(area.pk)
+            areas[area.pk] = {
+                "area": area,
+                "value_html": rating_value_html(area_rating) if area_rating else "",
+                "rows": [],
+            }
         mine = adjusted.get("id") == rating.pk
         form = None
         if adjustable:
@@ -395,7 +403,7 @@ def sub_indicators_page(request, region: RegionRound, ods: str, area_code: str):
                 refused=mine and refused,
             )
         adjustments = list(rating.adjustments.all())
-        rows.append(
+        areas[area.pk]["rows"].append(
             {
                 "rating": rating,
                 "label": f"{rating.sub_indicator.number}. {rating.sub_indicator.name}",
@@ -412,10 +420,7 @@ def sub_indicators_page(request, region: RegionRound, ods: str, area_code: str):
         {
             "region": region,
             "pct": pct,
-            "area": area,
-            "area_rating": area_rating,
-            "area_value_html": rating_value_html(area_rating) if area_rating else "",
-            "rows": rows,
+            "areas": list(areas.values()),
             "adjustable": adjustable,
             "at_moderation": assessment.stage == Stage.MODERATION,
             "messages_in_summary": refused,
@@ -490,7 +495,7 @@ def adjust(request, region: RegionRound, rating_id: int):
         }
     ods = rating.assessment.pct.ods_code
     if rating.sub_indicator_id:  # not in the grid: back to the area's sub-indicators
-        subs = _subs_page(round_, sha, ods, rating.sub_indicator.area.code)
+        subs = _subs_page(round_, sha, ods)
         return redirect(f"{subs}?adjusted={rating.pk}#rating-{rating.pk}")
     codes = [pct.ods_code for pct in _moderation(region).ordered]
     number = _page_number(codes.index(ods)) if ods in codes else 1
@@ -557,8 +562,7 @@ urlpatterns = [
         name="moderation_adjust_page",
     ),
     path(
-        "reports/moderation/<slug:round_slug>/<str:sha_code>/pct/<str:ods>/<str:area_code>/"
-        "sub-indicators/",
+        "reports/moderation/<slug:round_slug>/<str:sha_code>/pct/<str:ods>/sub-indicators/",
         sub_indicators_page,
         name="moderation_sub_indicators",
     ),
