@@ -173,7 +173,7 @@ class _Grid:
                 else ""
             )
             + (  # its sub-indicator lights: on a page of their own, not in the grid
-                f' <a class="small" href="{self.subs_url(escape(pct.ods_code))}"'
+                f' <a class="small text-nowrap" href="{self.subs_url(escape(pct.ods_code))}"'
                 ' data-test="sub-indicators-link">sub-indicators<span class="visually-hidden">'
                 f" of {name}</span></a>"
                 if any(cell.rating and cell.rating.has_subs for cell in row.cells)
