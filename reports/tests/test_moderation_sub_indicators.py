@@ -255,3 +255,50 @@ def test_sub_indicators_page_query_count_does_not_grow_with_sub_indicators(
         response = client.get(address)
 
     assert [len(group["rows"]) for group in response.context["areas"]] == [n]
+
+
+@pytest.mark.parametrize("pcts", [1, 3])
+def test_grid_query_count_does_not_grow_with_pcts_that_have_sub_indicators(
+    client, django_assert_num_queries, world, pcts
+):
+    sha = SHAFactory()
+    finance = next(area for area in world.areas if area.code == "finance")
+    subs = [SubIndicatorFactory(area=finance, number=n) for n in (1, 2, 3)]
+    for _n in range(pcts):
+        assessment = add_pct(world, sha)
+        for sub in subs:
+            AgreedRatingFactory(assessment=assessment, sub_indicator=sub, light="amber")
+    client.force_login(staff_of(sha))
+
+    with django_assert_num_queries(18):  # as without sub-indicators (test_moderation.py)
+        response = client.get(url(world.round, sha))
+
+    page = response.content.decode()
+    assert (page.count('data-test="sub-indicators-link"'), page.count('class="mod-adjust"')) == (
+        pcts,
+        pcts * 6,  # the grid's 6 items (3 areas, 3 competencies): none for a sub-indicator
+    )
+
+
+def test_adjust_a_sub_indicator_on_a_stale_page_keeps_what_was_typed(client, region):
+    rating = sub_rating(region)
+    client.force_login(staff_of(region.sha))
+    first = {"value": "amber", "reason": "First look.", "version": "1"}
+    client.post(url(region.round, region.sha, f"adjust/{rating.pk}/"), first, follow=True)
+
+    response = client.post(
+        url(region.round, region.sha, f"adjust/{rating.pk}/"),
+        {"value": "red", "reason": "Second look, on an old page.", "version": "1"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert [str(m) for m in response.context["messages"]] == [
+        "PCT 0, Financial management: Factor 1: not changed. Someone else changed it since you "
+        "opened the page (it is now amber). Your choice and reason are kept: save again to "
+        "replace it."
+    ]
+    assert sub_rating(region).light == "amber"
+    assert 'value="Second look, on an old page."' in page
+    assert '<option value="red" selected>' in page
+    assert f'name="version" value="{sub_rating(region).version}"' in page
