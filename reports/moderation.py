@@ -1012,8 +1012,8 @@ class GridRating(NamedTuple):
 
 def grid_ratings(*, assessment_ids: list[int]) -> list[GridRating]:
     """The agreed ratings (sub-indicators left out) of a page of the grid, in one query; an
-    area's says whether the PCT has agreed lights of its sub-indicators (the cell links to
-    them: they do not widen the grid)."""
+    area's says whether the PCT has agreed lights of its sub-indicators (the PCT's row then
+    links to their page: they do not widen the grid)."""
     subs = AgreedRating.objects.filter(
         assessment_id=OuterRef("assessment_id"), sub_indicator__area_id=OuterRef("area_id")
     )
