@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, Max, Q, Sum, Value
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum, Value
 from django.utils import timezone
 
 from assessments.models import (
@@ -995,6 +995,7 @@ class GridRating(NamedTuple):
     panel_level: int | None
     panel_light: str
     version: int
+    has_subs: bool = False  # an area's: the PCT has agreed lights of its sub-indicators
 
     @property
     def value(self) -> int | str:
@@ -1010,20 +1011,28 @@ class GridRating(NamedTuple):
 
 
 def grid_ratings(*, assessment_ids: list[int]) -> list[GridRating]:
-    """The agreed ratings (sub-indicators left out) of a page of the grid, in one query."""
-    rows = AgreedRating.objects.filter(
-        assessment_id__in=assessment_ids, sub_indicator__isnull=True
-    ).values_list(
-        "pk",
-        "assessment_id",
-        "competency__number",
-        "area__code",
-        "competency_id",
-        "level",
-        "light",
-        "panel_level",
-        "panel_light",
-        "version",
+    """The agreed ratings (sub-indicators left out) of a page of the grid, in one query; an
+    area's says whether the PCT has agreed lights of its sub-indicators (the PCT's row then
+    links to their page: they do not widen the grid)."""
+    subs = AgreedRating.objects.filter(
+        assessment_id=OuterRef("assessment_id"), sub_indicator__area_id=OuterRef("area_id")
+    )
+    rows = (
+        AgreedRating.objects.filter(assessment_id__in=assessment_ids, sub_indicator__isnull=True)
+        .annotate(has_subs=Exists(subs))
+        .values_list(
+            "pk",
+            "assessment_id",
+            "competency__number",
+            "area__code",
+            "competency_id",
+            "level",
+            "light",
+            "panel_level",
+            "panel_light",
+            "version",
+            "has_subs",
+        )
     )
     return [
         GridRating(pk, assessment, competency_code(number) if number else area, *rest)

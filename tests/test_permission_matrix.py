@@ -131,6 +131,7 @@ MATRIX: dict[str, dict] = {
     "reports:moderation_progress": row("302 404 404 404 404 200 | 200 404 404 404", "302 405 405 405 405 405"),
     "reports:moderation_adjust": row("302 405 405 405 405 405 | 405 405 405 405", "302 404 404 404 404 403"),
     "reports:moderation_adjust_page": row("302 404 404 404 404 403 | 200 404 404 404", "302 405 405 405 405 405"),
+    "reports:moderation_sub_indicators": row("302 404 404 404 404 200 | 200 404 404 404", "302 405 405 405 405 405"),
     "reports:moderation_sign_off": row("302 405 405 405 405 405 | 405 405 405 405", "302 404 404 404 404 403"),
     "reports:cross_check": row("302 404 404 404 404 200 | 404 404 404 404", "302 405 405 405 405 405"),
     "reports:cross_check_window": row("302 405 405 405 405 405 | 405 405 405 405", "302 404 404 404 404 302"),

@@ -136,6 +136,12 @@ class _Grid:
         self.adjust_head, _zero, self.adjust_tail = sample.rpartition("/0/")
         sample = reverse("reports:moderation_adjust_page", args=[self.slug, self.sha_code, 0])
         self.page_head, _zero, self.page_tail = sample.rpartition("/0/")
+        self.subs_sample = reverse(
+            "reports:moderation_sub_indicators", args=[self.slug, self.sha_code, "-o-"]
+        )
+
+    def subs_url(self, ods_code: str) -> str:
+        return self.subs_sample.replace("/-o-/", f"/{ods_code}/")
 
     def adjust_url(self, rating_id: int) -> str:
         return f"{self.adjust_head}/{rating_id}/{self.adjust_tail}"
@@ -164,6 +170,13 @@ class _Grid:
                 ' data-test="consensus-link">consensus<span class="visually-hidden">'
                 f" of {name}'s panel</span></a>"
                 if row.assessment.stage >= Stage.SCORING
+                else ""
+            )
+            + (  # its sub-indicator lights: on a page of their own, not in the grid
+                f' <a class="small text-nowrap" href="{self.subs_url(escape(pct.ods_code))}"'
+                ' data-test="sub-indicators-link">sub-indicators<span class="visually-hidden">'
+                f" of {name}</span></a>"
+                if any(cell.rating and cell.rating.has_subs for cell in row.cells)
                 else ""
             )
             + f"{flags}</th>"

@@ -26,6 +26,7 @@ from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
+    ModerationAdjustment,
     RegionReview,
     RegionReviewChange,
     Stage,
@@ -218,7 +219,9 @@ def moderation_progress(request, region: RegionRound):
 
 def _region_rating(region: RegionRound, rating_id: int) -> AgreedRating | None:
     return (
-        AgreedRating.objects.select_related("assessment__pct", "competency", "area")
+        AgreedRating.objects.select_related(
+            "assessment__pct", "competency", "area", "sub_indicator__area"
+        )
         .filter(pk=rating_id, assessment__round=region.round, assessment__pct__sha=region.sha)
         .first()
     )
@@ -306,6 +309,8 @@ def adjust_page(request, region: RegionRound, rating_id: int):
             pk=rating.pk,
             version=rating.version,
         )
+    area = rating.area or (rating.sub_indicator.area if rating.sub_indicator_id else None)
+    subs_url = _subs_page(round_, sha, pct.ods_code, area.code) if area else None
     return render(
         request,
         "reports/moderation_adjust.html",
@@ -315,6 +320,111 @@ def adjust_page(request, region: RegionRound, rating_id: int):
             "pct": pct,
             "value_html": rating_value_html(rating),
             "adjust_form": form,
+            "back": f"{_page(round_, sha)}?pct={pct.ods_code}",
+            # an area's page offers its sub-indicators; a sub-indicator's leads back to them
+            "area": area,
+            "subs_url": subs_url,
+            "subs_count": (
+                AgreedRating.objects.filter(
+                    assessment_id=rating.assessment_id, sub_indicator__area=area
+                ).count()
+                if rating.area_id
+                else 0
+            ),
+        },
+    )
+
+
+def _subs_page(round_: AssessmentRound, sha: SHA, ods_code: str, area_code: str = "") -> str:
+    """The PCT's sub-indicators page (at one area's, with ``area_code``)."""
+    page = reverse("reports:moderation_sub_indicators", args=[round_.slug, sha.ods_code, ods_code])
+    return f"{page}#{area_code}" if area_code else page
+
+
+@require_safe
+@moderation_access
+def sub_indicators_page(request, region: RegionRound, ods: str):
+    """A PCT's agreed sub-indicator lights, by governance area, each with its adjust form
+    for the region's staff while the PCT is at regional moderation: the grid's row links
+    here, so that sub-indicators do not widen the grid. Each form posts to ``adjust``,
+    which comes back here (``?adjusted=`` as for the grid)."""
+    round_, sha = region.round, region.sha
+    assessment = (
+        Assessment.objects.select_related("pct")
+        .filter(round=round_, pct__sha=sha, pct__ods_code__iexact=ods)
+        .first()
+    )
+    if assessment is None:
+        raise Http404("No such PCT in this region's round.")
+    pct = assessment.pct
+    ratings = list(
+        AgreedRating.objects.filter(assessment=assessment, sub_indicator__isnull=False)
+        .select_related("sub_indicator__area")
+        .prefetch_related(
+            Prefetch(
+                "adjustments",
+                queryset=ModerationAdjustment.objects.select_related("adjusted_by"),
+            )
+        )
+        .order_by("sub_indicator__area__position", "sub_indicator__number")
+    )
+    area_ratings = {
+        r.area_id: r for r in AgreedRating.objects.filter(assessment=assessment, area__isnull=False)
+    }
+    adjustable = (
+        request.user.has_perm("reports.change_moderation", region)
+        and assessment.stage == Stage.MODERATION
+    )
+    adjusted = _adjusted(request) or {}
+    refused = adjusted.get("level") == "error"
+    areas: dict[int, dict] = {}
+    for rating in ratings:
+        area = rating.sub_indicator.area
+        if area.pk not in areas:
+            area_rating = area_ratings.get(area.pk)
+            areas[area.pk] = {
+                "area": area,
+                "value_html": rating_value_html(area_rating) if area_rating else "",
+                "rows": [],
+            }
+        mine = adjusted.get("id") == rating.pk
+        form = None
+        if adjustable:
+            form = adjust_form_html(
+                action=reverse(
+                    "reports:moderation_adjust", args=[round_.slug, sha.ods_code, rating.pk]
+                ),
+                csrf=csrf_input(request),
+                options=value_options_html(rating, adjusted.get("value", "") if mine else ""),
+                what=what_html(pct.name, str(rating.item)),
+                pk=rating.pk,
+                version=rating.version,
+                typed_reason=adjusted.get("reason", "") if mine else "",
+                refused=mine and refused,
+            )
+        adjustments = list(rating.adjustments.all())
+        areas[area.pk]["rows"].append(
+            {
+                "rating": rating,
+                "label": f"{rating.sub_indicator.number}. {rating.sub_indicator.name}",
+                "value_html": rating_value_html(rating),
+                "last": adjustments[-1] if adjustments else None,
+                "form": form,
+                "message": adjusted["message"] if mine else "",
+                "level": adjusted["level"] if mine else "",
+            }
+        )
+    return render(
+        request,
+        "reports/moderation_sub_indicators.html",
+        {
+            "region": region,
+            "pct": pct,
+            "areas": list(areas.values()),
+            "adjustable": adjustable,
+            "at_moderation": assessment.stage == Stage.MODERATION,
+            "messages_in_summary": refused,
+            "adjust_entry": (f"#r{adjusted['id']}", adjusted["message"]) if refused else None,
             "back": f"{_page(round_, sha)}?pct={pct.ods_code}",
         },
     )
@@ -384,6 +494,9 @@ def adjust(request, region: RegionRound, rating_id: int):
             "reason": typed_reason[:TYPED_REASON_MAX],
         }
     ods = rating.assessment.pct.ods_code
+    if rating.sub_indicator_id:  # not in the grid: back to the area's sub-indicators
+        subs = _subs_page(round_, sha, ods)
+        return redirect(f"{subs}?adjusted={rating.pk}#rating-{rating.pk}")
     codes = [pct.ods_code for pct in _moderation(region).ordered]
     number = _page_number(codes.index(ods)) if ods in codes else 1
     return redirect(_page(round_, sha) + f"?page={number}&adjusted={rating.pk}#rating-{rating.pk}")
@@ -447,6 +560,11 @@ urlpatterns = [
         "reports/moderation/<slug:round_slug>/<str:sha_code>/adjust/<int:rating_id>/form/",
         adjust_page,
         name="moderation_adjust_page",
+    ),
+    path(
+        "reports/moderation/<slug:round_slug>/<str:sha_code>/pct/<str:ods>/sub-indicators/",
+        sub_indicators_page,
+        name="moderation_sub_indicators",
     ),
     path(
         "reports/moderation/<slug:round_slug>/<str:sha_code>/sign-off/",
