@@ -224,6 +224,12 @@ def test_every_page_says_published_first_and_corrected(demo, client):
     assert wording.search(pdf)
     assert REASON.replace("'", "&#x27;") in pages["/reports/pct/5PG/2008-09/"]
     assert REASON.replace("'", "&#x27;") in pdf
+    # Walk R: the change read "Changed at factual-accuracy check", the stage the withdrawal
+    # had put the assessment back to.
+    today = f"{timezone.localdate():%-d %B %Y}"
+    for page in (pages["/reports/pct/5PG/2008-09/"], pdf):
+        assert f"Corrected after publication on {today}" in page
+        assert "Changed at factual-accuracy check" not in page
     assert (data["published_at"], data["first_published_at"]) == (
         new.isoformat(),
         FIRST.isoformat(),
