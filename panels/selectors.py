@@ -961,7 +961,7 @@ def person_address(person) -> str | None:
 
 def deadline_work(round_, fields) -> list:
     """This app's part of ``assessments.deadlines``: the members still to submit their
-    scores (panels not past scoring, not excused) work to the scoring deadline, and each
+    scores (panels scoring, not excused) work to the scoring deadline, and each
     panel's chair (seat 1) to the consensus deadline until consensus closes. Up to two
     queries."""
     from assessments.deadlines import Work
@@ -973,8 +973,10 @@ def deadline_work(round_, fields) -> list:
     )
     work = []
     if "scoring_due" in fields:
+        # Panels scoring now: a panel still forming has no scoring page to link to yet
+        # (walk R: Coventry's, at panel formation, was listed), and is told when it opens.
         for seat in seats.filter(
-            panel__assessment__stage__lte=Stage.SCORING, submitted_at__isnull=True
+            panel__assessment__stage=Stage.SCORING, submitted_at__isnull=True
         ).exclude(absence_reason__gt=""):
             assessment = seat.panel.assessment
             work.append(

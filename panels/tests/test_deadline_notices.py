@@ -173,3 +173,16 @@ def test_the_timetable_page_says_who_is_told_and_how_many_were(
         "deadline."
     )
     assert len(mail.outbox) == 3
+
+
+def test_members_of_a_panel_still_forming_are_not_told_of_the_scoring_deadline(
+    django_capture_on_commit_callbacks,
+):
+    """Walk R: a chair's e-mail listed Coventry's panel, at panel formation, whose scoring
+    page says scoring is not open; it is told when scoring opens."""
+    forming = build_scoring_panel(stage=Stage.PANEL_FORMATION)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        told = _set(forming.assessment.round, UserFactory(), scoring_due=D(2010, 3, 19))
+
+    assert (told, mail.outbox) == (0, [])
