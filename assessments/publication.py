@@ -229,12 +229,13 @@ def _withdrawal_notice(
 ) -> Message:
     return (
         f"{round_.name}: the published results are withdrawn",
+        f"Dear board of {role.pct.name},\n\n"
         f"The results of {round_.name}, published on {_when(old)}, were withdrawn by the "
         f"national assurance team on {_when(when)}.\n\n"
         f"Reason: {reason}\n\n"
         f"The league table, open data, PCT pages and feedback reports of {round_.name}, "
         f"including {role.pct.name}'s, are offline until the round is published again; "
-        "you will be e-mailed then.\n",
+        "you will be e-mailed then.\n\nWCC Assurance\n",
         settings.DEFAULT_FROM_EMAIL,
         [role.user.email],
     )

@@ -351,6 +351,9 @@ def test_withdrawal_takes_the_round_offline_and_tells_the_boards(
         Role.objects.filter(kind=Role.Kind.PCT_BOARD).values_list("user__email", flat=True)
     )
     assert "Reason: Wrong file." in mailoutbox[0].body
+    # Walk R: the only e-mail without a greeting or a signature.
+    assert mailoutbox[0].body.startswith("Dear board of ")
+    assert mailoutbox[0].body.rstrip().endswith("WCC Assurance")
     client.logout()
     assert client.get("/reports/league-table/2009-10/").status_code == 404
 
