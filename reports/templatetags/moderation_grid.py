@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from assessments.models import Stage
+from assessments.services import ADJUST_REASON_MAX_CHARS
 from competencies.vocabulary import LEVELS, Light
 
 register = template.Library()
@@ -103,7 +104,8 @@ def adjust_form_html(
         f'<p class="small mb-1" data-what>{what}</p>'
         f'<label class="form-label small mb-0"{v_for}>New value</label>'
         f'<select class="form-select form-select-sm mb-1"{v_id} name="value">{options}</select>'
-        f'<label class="form-label small mb-0"{r_for}>Reason (required)</label>'
+        f'<label class="form-label small mb-0"{r_for}>Reason (required, up to '
+        f"{ADJUST_REASON_MAX_CHARS:,} characters)</label>"
         f'<input class="form-control form-control-sm mb-1{invalid}"{r_id} name="reason"'
         f"{reason} required>"
         '<button type="submit" class="btn btn-sm btn-primary">Save the change</button>'

@@ -130,7 +130,7 @@ def test_moderator_adjusts_a_rating_without_javascript_on_its_own_page(
         f"Adjust {rating.assessment.pct.name}: {rating.item}"
     )
     page.get_by_label("New value").select_option(new_level)
-    page.get_by_label("Reason (required)").fill("Consistent with the region's evidence.")
+    page.get_by_label("Reason (required").fill("Consistent with the region's evidence.")
     page.get_by_role("button", name="Save the change").click()
 
     expect(page.locator(f"#live-{rating.pk}")).to_contain_text(f": now {new_level} ")
