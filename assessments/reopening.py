@@ -173,3 +173,28 @@ def _tell_the_board(*, assessment: Assessment, change: StageChange) -> int:
         body = render_to_string("email/self_assessment_sent_back.txt", mail)
         messages.append((subject, body, None, [user.email]))
     return mail_enqueue(messages=messages)
+
+
+def resubmitted_notice(*, assessment: Assessment) -> int:
+    """Tell whoever sent the self-assessment back that the board has submitted it again
+    (walk R: nobody was told, and the staff waiting to open scoring had to look). Called by
+    ``self_assessment_submit`` in its transaction; queued once it commits. 0 if it was never
+    sent back, or its sender has no address or was deactivated."""
+    sent = self_assessment_sent_back(assessment=assessment)
+    staff = sent.changed_by if sent is not None else None
+    if staff is None or not staff.email or not staff.is_active:
+        return 0
+    path = reverse("panels:formation_panel", args=[assessment.round.slug, assessment.pct.ods_code])
+    context = {
+        "round": assessment.round,
+        "pct": assessment.pct,
+        "user": staff,
+        "sent": timezone.localtime(sent.changed_at),
+        "reason": sent.note,
+        "formation_url": settings.SITE_URL.rstrip("/") + path,
+    }
+    subject = " ".join(
+        render_to_string("email/self_assessment_resubmitted_subject.txt", context).split()
+    )
+    body = render_to_string("email/self_assessment_resubmitted.txt", context)
+    return mail_enqueue(messages=[(subject, body, None, [staff.email])])

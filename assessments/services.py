@@ -855,6 +855,9 @@ def self_assessment_submit(
     assessment_advance(
         assessment=fresh, to_stage=Stage.PANEL_FORMATION, by=by, note="Self-assessment submitted."
     )
+    from assessments.reopening import resubmitted_notice  # it imports this module
+
+    resubmitted_notice(assessment=fresh)  # whoever sent it back, if anyone
     assessment.stage, assessment.version = fresh.stage, fresh.version
     return self_assessment
 

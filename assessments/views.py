@@ -116,10 +116,20 @@ def self_assessment(request, assessment: Assessment):
                     return _self_assessment_check_page(
                         request, assessment, version=saved.version, form=posted
                     )
+                sent = (
+                    self_assessment_sent_back(assessment=assessment) if posted.submitting else None
+                )
+                sender = sent.changed_by if sent is not None else None
                 messages.success(
                     request,
-                    "Self-assessment submitted: it now goes to your panel. Nobody was "
-                    f"e-mailed; the staff of {assessment.pct.sha.name} see it at panel formation."
+                    "Self-assessment submitted: it now goes to your panel. "
+                    + (
+                        f"{sender.get_full_name() or sender.get_username()}, who sent it back, "
+                        "is e-mailed that it is back."
+                        if sender is not None and sender.email and sender.is_active
+                        else "Nobody was e-mailed; the staff of "
+                        f"{assessment.pct.sha.name} see it at panel formation."
+                    )
                     if posted.submitting
                     else "Draft saved. You can come back and finish at any time.",
                 )

@@ -323,6 +323,29 @@ def test_the_board_can_submit_the_sent_back_self_assessment_unchanged(submitted,
     assert Assessment.objects.get(pk=submitted.pk).stage == Stage.PANEL_FORMATION
 
 
+def test_resubmitting_tells_whoever_sent_it_back(
+    submitted, staff, board, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Walk R: nobody was told when the board submitted again; the staff waiting to open
+    scoring had to look."""
+    _send_back(submitted, staff)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        self_assessment_submit(
+            assessment=submitted,
+            by=board,
+            expected_version=SelfAssessment.objects.get().version,
+        )
+
+    assert [m.to for m in mailoutbox] == [[staff.email]]
+    assert mailoutbox[0].subject == (
+        f"{submitted.pct.name} has submitted its self-assessment again: Round 2009-10"
+    )
+    assert REASON in mailoutbox[0].body
+    assert "/panels/2009-10/5PG/formation/" in mailoutbox[0].body
+
+
 # --- The board's e-mail ----------------------------------------------------------------------
 
 
