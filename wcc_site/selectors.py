@@ -43,6 +43,7 @@ from assessments.models import (
     RegionReview,
     Role,
     Stage,
+    StageChange,
 )
 from assessments.regions import add_working_days
 from panels.models import Seat
@@ -634,6 +635,16 @@ def board_queues(*, pct_ids: Iterable[int], now: datetime.datetime | None = None
         Assessment.objects.filter(pct_id__in=pct_ids, stage=Stage.SELF_ASSESSMENT)
         .exclude(self_assessment__status="submitted")
         .select_related("round", "pct")
+        # Sent back by SHA staff to correct (walk R: it read as any self-assessment due).
+        .annotate(
+            sent_back=Exists(
+                StageChange.objects.filter(
+                    assessment=OuterRef("pk"),
+                    from_stage=Stage.PANEL_FORMATION,
+                    to_stage=Stage.SELF_ASSESSMENT,
+                )
+            )
+        )
         .order_by("round__self_assessment_due", "-round__slug", "pct__name")
     ):
         deadline = assessment.round.self_assessment_due
@@ -644,7 +655,9 @@ def board_queues(*, pct_ids: Iterable[int], now: datetime.datetime | None = None
                     "assessments:self_assessment",
                     args=[assessment.round.slug, assessment.pct.ods_code],
                 ),
-                detail="self-assessment to submit",
+                detail="self-assessment sent back to you to correct and submit again"
+                if assessment.sent_back
+                else "self-assessment to submit",
                 due=deadline,
                 overdue=_is_overdue(deadline),
             )

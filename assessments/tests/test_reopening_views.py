@@ -372,7 +372,8 @@ def test_the_board_home_lists_the_self_assessment_as_waiting_again(submitted, st
     item = f"{submitted.pct.name}: Round 2009-10"
     assert "self-assessment to submit" not in home_before
     assert item in home_after
-    assert "self-assessment to submit" in home_after
+    # Walk R: it read as any self-assessment due.
+    assert "self-assessment sent back to you to correct and submit again" in home_after
     assert "Draft: continue" in home_after
 
 
