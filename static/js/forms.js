@@ -176,10 +176,19 @@
         box.setAttribute("role", "region");
         box.setAttribute("aria-label", (label ? label.textContent.trim() + ": " : "") + "scrolls sideways");
         box.setAttribute("data-scroll-region", "");
+        // Seen as well as heard (walk R: at 390 px the last columns, a "Deactivated" tag
+        // among them, were hidden with nothing to say there was more).
+        var hint = document.createElement("p");
+        hint.className = "wcc-scroll-hint";
+        hint.setAttribute("aria-hidden", "true");
+        hint.textContent = "Scroll sideways to see every column \u2192";
+        box.parentNode.insertBefore(hint, box);
       } else if (!scrolls && box.hasAttribute("data-scroll-region")) {
         ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (name) {
           box.removeAttribute(name);
         });
+        var old = box.previousElementSibling;
+        if (old && old.classList.contains("wcc-scroll-hint")) { old.remove(); }
       }
     });
   }

@@ -208,6 +208,12 @@ UNREACHABLE_BOXES = """() => [...document.querySelectorAll('.table-responsive, .
     && !box.querySelector('.table-responsive, .wcc-scroll') && !box.hasAttribute('tabindex'))
   .map((box) => (box.querySelector('caption, h2, h3') || box).textContent.trim().slice(0, 40))"""
 
+# Each box that scrolls sideways without a visible hint before it that there is more.
+UNHINTED_BOXES = """() => [...document.querySelectorAll('[data-scroll-region]')]
+  .filter((box) => !(box.previousElementSibling
+    && box.previousElementSibling.classList.contains('wcc-scroll-hint')))
+  .map((box) => (box.querySelector('caption, h2, h3') || box).textContent.trim().slice(0, 40))"""
+
 
 def test_pages_fit_a_phone_and_their_sideways_boxes_are_reachable(browser, live_server, demo_data):
     """At 390 px no page is wider than the screen (a wide table scrolls in its box), and
@@ -234,6 +240,10 @@ def test_pages_fit_a_phone_and_their_sideways_boxes_are_reachable(browser, live_
             problems += [
                 f"{username} {url}: a box scrolls sideways out of reach: {box}"
                 for box in page.evaluate(UNREACHABLE_BOXES)
+            ]
+            problems += [  # walk R: the last columns were hidden with no sign of them
+                f"{username} {url}: a box scrolls sideways with nothing saying so: {box}"
+                for box in page.evaluate(UNHINTED_BOXES)
             ]
             violations = axe.run(page).response["violations"]
             problems += _describe(
