@@ -284,22 +284,20 @@ def _deadline_work(round_, fields) -> list[Work]:
     return work
 
 
-def deadline_changed_notices(*, round_, changed: list[tuple[str, object, object]], by) -> int:
-    """Tell everyone who works to a changed deadline of ``round_`` (``changed``: ``(field,
-    old, new)`` of ``TIMETABLE_FIELDS``), one e-mail each listing their changed deadlines
-    and what each is for. Nobody is told of the target publication date, which only the
-    national team works to. Call inside the saving transaction; returns how many e-mails."""
+def _deadline_audience(round_, changed):
+    """``(dates, by_user)``: the changed deadlines that someone works to (``field: (old,
+    new)``), and per account told, ``(user, address, {field: [Work]})``."""
     from assessments.deadlines import deadline_finders
     from assessments.rounds import TIMETABLE_FIELDS
 
     dates = {field: (old, new) for field, old, new in changed if field in TIMETABLE_FIELDS}
     dates.pop("publication_due", None)
+    by_user: dict[int, tuple[object, str, dict[str, list[Work]]]] = {}
     if not dates:
-        return 0
+        return dates, by_user
     work = _deadline_work(round_, dates)
     for finder in deadline_finders:
         work += list(finder(round_, dates))
-    by_user: dict[int, tuple[object, str, dict[str, list[Work]]]] = {}
     for item in work:
         address = item.address or item.user.email
         if not (address and item.user.is_active):
@@ -307,6 +305,23 @@ def deadline_changed_notices(*, round_, changed: list[tuple[str, object, object]
         _user, _address, fields = by_user.setdefault(item.user.pk, (item.user, address, {}))
         if item not in fields.setdefault(item.field, []):
             fields[item.field].append(item)
+    return dates, by_user
+
+
+def deadline_change_audience(*, round_, changed: list[tuple[str, object, object]]) -> int:
+    """How many people ``deadline_changed_notices`` would e-mail for ``changed`` (the
+    timetable's check page says it before saving). Writes nothing."""
+    return len(_deadline_audience(round_, changed)[1])
+
+
+def deadline_changed_notices(*, round_, changed: list[tuple[str, object, object]], by) -> int:
+    """Tell everyone who works to a changed deadline of ``round_`` (``changed``: ``(field,
+    old, new)`` of ``TIMETABLE_FIELDS``), one e-mail each listing their changed deadlines
+    and what each is for. Nobody is told of the target publication date, which only the
+    national team works to. Call inside the saving transaction; returns how many e-mails."""
+    from assessments.rounds import TIMETABLE_FIELDS
+
+    dates, by_user = _deadline_audience(round_, changed)
     name = (by.get_full_name() or by.get_username()) if by is not None else "The national team"
     messages = []
     for user, address, fields in by_user.values():

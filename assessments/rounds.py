@@ -433,6 +433,51 @@ def timetable_changes_since(round_: AssessmentRound, version: int) -> dict[str, 
     return {row.field: row.new_value for row in rows}
 
 
+def timetable_changes(
+    *, round_: AssessmentRound, dates: dict[str, date | None], working_days: int
+) -> list[tuple[str, object, object]]:
+    """``(field, old, new)`` for each value of the timetable that ``dates`` and
+    ``working_days`` would change (what the check page lists; nothing is written)."""
+    changed: list[tuple[str, object, object]] = [
+        (field, getattr(round_, field), dates.get(field))
+        for field in TIMETABLE_FIELDS
+        if getattr(round_, field) != dates.get(field)
+    ]
+    if round_.factual_accuracy_working_days != working_days:
+        changed.append(
+            ("factual_accuracy_working_days", round_.factual_accuracy_working_days, working_days)
+        )
+    return changed
+
+
+def round_timetable_check(
+    *,
+    round_: AssessmentRound,
+    dates: dict[str, date | None],
+    working_days: int,
+    expected_version: int | None = None,
+) -> list[tuple[str, object, object]]:
+    """Refuse as ``round_set_timetable`` would, writing nothing; else what it would change
+    (``timetable_changes``): the check page asks it before saying who will be e-mailed."""
+    from assessments.factual_accuracy import WINDOW_DAYS_MAX
+
+    if round_.published_at is not None:
+        raise TransitionError(
+            f"{round_.name} has a publication time: its timetable can no longer change."
+        )
+    if expected_version is not None and timetable_version(round_) != expected_version:
+        raise ConflictError("The timetable changed since the page was opened.", current=round_)
+    errors: dict[str, str] = {}
+    if not 1 <= working_days <= WINDOW_DAYS_MAX:
+        errors["factual_accuracy_working_days"] = (
+            f"Give between 1 and {WINDOW_DAYS_MAX} working days."
+        )
+    errors |= timetable_errors(dates)
+    if errors:
+        raise ValidationError(errors)
+    return timetable_changes(round_=round_, dates=dates, working_days=working_days)
+
+
 @transaction.atomic
 def round_set_timetable(
     *,
@@ -451,35 +496,13 @@ def round_set_timetable(
 
     Everyone who still works to a changed deadline of an opened round is e-mailed
     (``assessments.notices.deadline_changed_notices``); returns how many."""
-    from assessments.factual_accuracy import WINDOW_DAYS_MAX
-
-    if round_.published_at is not None:
-        raise TransitionError(
-            f"{round_.name} has a publication time: its timetable can no longer change."
-        )
-    if expected_version is not None and timetable_version(round_) != expected_version:
-        raise ConflictError("The timetable changed since the page was opened.", current=round_)
-    errors: dict[str, str] = {}
-    if not 1 <= working_days <= WINDOW_DAYS_MAX:
-        errors["factual_accuracy_working_days"] = (
-            f"Give between 1 and {WINDOW_DAYS_MAX} working days."
-        )
-    errors |= timetable_errors(dates)
-    if errors:
-        raise ValidationError(errors)
-    changed = []
-    for field in TIMETABLE_FIELDS:
-        old, new = getattr(round_, field), dates.get(field)
-        if old != new:
-            setattr(round_, field, new)
-            changed.append((field, old, new))
-    if round_.factual_accuracy_working_days != working_days:
-        changed.append(
-            ("factual_accuracy_working_days", round_.factual_accuracy_working_days, working_days)
-        )
-        round_.factual_accuracy_working_days = working_days
+    changed = round_timetable_check(
+        round_=round_, dates=dates, working_days=working_days, expected_version=expected_version
+    )
     if not changed:
         return 0
+    for field, _old, new in changed:
+        setattr(round_, field, new)
     round_.full_clean()
     round_.save(update_fields=[field for field, _old, _new in changed])
     for field, old, new in changed:

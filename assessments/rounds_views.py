@@ -31,6 +31,7 @@ from assessments.exceptions import (
 )
 from assessments.form_errors import NoTruncation, reason_field
 from assessments.models import AssessmentRound, Stage
+from assessments.notices import deadline_change_audience
 from assessments.rounds import (
     TAKE_BACK_REASON_MAX_CHARS,
     TAKE_BACK_REASON_REQUIRED,
@@ -53,6 +54,7 @@ from assessments.rounds import (
     round_set_timetable,
     round_take_back,
     round_take_back_plan,
+    round_timetable_check,
     rounds_overview,
     sha_open_counts,
     shas_to_take_back,
@@ -78,7 +80,7 @@ UNTOLD_NAMED = 50
 
 # Posted fields that are the page's own, not typed by the user.
 NOT_TYPED = frozenset(
-    {"csrfmiddlewaretoken", "action", "version", "was", "signed_in_as", "typed_on"}
+    {"csrfmiddlewaretoken", "action", "version", "was", "signed_in_as", "typed_on", "confirm"}
 )
 TYPED_ON_RE = re.compile(r"[0-9]{1,18}")
 
@@ -287,6 +289,37 @@ def round_discard_view(request, round_: AssessmentRound):
     )
 
 
+NOT_CARRIED = frozenset({"csrfmiddlewaretoken", "confirm"})
+
+
+def _shown(field: str, value) -> str:
+    if value is None or value == "":
+        return "not set"
+    if field == "factual_accuracy_working_days":
+        return f"{value} working days"
+    return f"{value:%-d %B %Y}"
+
+
+def _timetable_check(request, round_: AssessmentRound, changed, audience: int, typed: dict):
+    """The timetable's check page: each change, and how many are e-mailed."""
+    labels = {**TIMETABLE_FIELDS, "factual_accuracy_working_days": "factual-accuracy check"}
+    return confirmation_page(
+        request,
+        title=f"Change the timetable of {round_.name}?",
+        happens=[
+            f"The {labels[field]} becomes {_shown(field, new)} (it was {_shown(field, old)})."
+            for field, old, new in changed
+        ],
+        told=f"{audience} {'person' if audience == 1 else 'people'} who still work to a "
+        "changed deadline (boards yet to submit, members yet to score, chairs, SHA staff or "
+        "the national team) are e-mailed the new date and what it is for.",
+        button="Confirm and save the timetable",
+        back=request.path,
+        carry=typed,
+        context={"undo_note": "You can change the timetable again; each change is e-mailed."},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @typed_kept_if_discarded(TimetableForm)
 @view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
@@ -299,9 +332,26 @@ def round_timetable(request, round_: AssessmentRound):
     initial = {f: getattr(round_, f) for f in TIMETABLE_FIELDS}
     initial["factual_accuracy_working_days"] = round_.factual_accuracy_working_days
     initial["version"] = timetable_version(round_)
+    key = f"timetable:{round_.pk}"
+    if request.method == "GET":  # after the check page's "Go back": what was typed
+        initial |= typed_back(request, key)
     form = TimetableForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
+            if not confirmed(request):
+                # Who would be e-mailed is said first (walk R: 37 people were e-mailed at
+                # one press of Save); a change nobody works to is saved at once.
+                changed = round_timetable_check(
+                    round_=round_,
+                    dates=form.dates,
+                    working_days=form.cleaned_data["factual_accuracy_working_days"],
+                    expected_version=form.cleaned_data["version"],
+                )
+                audience = deadline_change_audience(round_=round_, changed=changed)
+                if audience:
+                    typed = {k: v for k, v in request.POST.items() if k not in NOT_CARRIED}
+                    keep_typed(request, key, **typed)
+                    return _timetable_check(request, round_, changed, audience, typed)
             told = round_set_timetable(
                 round_=round_,
                 dates=form.dates,

@@ -155,16 +155,24 @@ def test_the_timetable_page_says_who_is_told_and_how_many_were(
     client.force_login(year["national"])
 
     page = client.get(f"/rounds/{round_.slug}/timetable/").content.decode()
+    posted = {
+        "scoring_due": "2010-03-19",
+        "factual_accuracy_working_days": str(round_.factual_accuracy_working_days),
+        "version": "0",
+        "typed_on": str(round_.pk),
+    }
+    # Walk R: 37 people were e-mailed at one press of Save: a check page says it first.
+    check = client.post(f"/rounds/{round_.slug}/timetable/", posted)
+    assert check.status_code == 200 and mail.outbox == []
+    assert "The scoring deadline becomes 19 March 2010 (it was not set)." in check.text
+    assert "3 people who still work to a changed deadline" in check.text
+    round_.refresh_from_db()
+    assert round_.scoring_due is None
+    back = client.get(f"/rounds/{round_.slug}/timetable/").content.decode()
+    assert 'value="2010-03-19"' in back  # "Go back" shows what was typed
     with django_capture_on_commit_callbacks(execute=True):
         saved = client.post(
-            f"/rounds/{round_.slug}/timetable/",
-            {
-                "scoring_due": "2010-03-19",
-                "factual_accuracy_working_days": str(round_.factual_accuracy_working_days),
-                "version": "0",
-                "typed_on": str(round_.pk),
-            },
-            follow=True,
+            f"/rounds/{round_.slug}/timetable/", posted | {"confirm": "1"}, follow=True
         )
 
     assert "saving a changed date e-mails those who still work to it" in page
