@@ -1003,3 +1003,23 @@ def deadline_work(round_, fields) -> list:
                 )
             )
     return work
+
+
+def seat_replaced_for(*, user, round_slug: str, ods: str) -> SeatChange | None:
+    """The latest replacement that took ``user`` off the panel of ``ods`` in ``round_slug``
+    (``seat_replace``), for the page their old links show; None if there was none. One
+    query."""
+    if not user.is_authenticated:
+        return None
+    return (
+        SeatChange.objects.filter(
+            how=SeatChange.How.REPLACED,
+            old_person__user=user,
+            seat__panel__assessment__round__slug=round_slug,
+            seat__panel__assessment__pct__ods_code__iexact=ods,
+        )
+        .select_related("seat__panel__assessment__pct", "seat__panel__assessment__round")
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )

@@ -287,6 +287,18 @@ def test_after_replacement_the_old_holder_loses_the_scoring_page_and_the_new_one
     new = client_for(region.newcomer.user).get(url(region, "score"))
 
     assert (old.status_code, new.templates[0].name) == (404, "panels/scoring.html")
+    # Walk R: the old link gave the site's bare 404; it says what happened (still a 404).
+    page = old.content.decode()
+    assert "You no longer sit on the panel of" in page
+    assert "gave your seat on the panel of" in page
+    detail = f"/panels/{region.round.slug}/{region.pct.ods_code}/"
+    for where in (detail, url(region, "consensus")):
+        again = client_for(region.people[2].user).get(where)
+        assert again.status_code == 404
+        assert "You no longer sit on the panel" in again.content.decode()
+    stranger = client_for(staff_of(region.sha_b)).get(url(region, "score"))
+    assert stranger.status_code == 404
+    assert "You no longer sit on the panel" not in stranger.content.decode()
 
 
 @pytest.mark.parametrize("people", [1, 3])

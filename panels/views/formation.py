@@ -69,6 +69,7 @@ from panels.services.formation import (
     seat_replace,
     seat_replace_check,
 )
+from panels.views.scoring import replaced_member_told
 
 ODS = r"(?P<ods>[A-Za-z0-9]{3})"
 ROUND = r"(?P<round_slug>[-a-zA-Z0-9_]+)"
@@ -475,6 +476,7 @@ def _open_check(request, assessment: Assessment, *, back: str):
 
 
 @require_http_methods(["GET"])
+@replaced_member_told
 @view_access("panels.view_panel", lookup=panel_assessment)
 def panel_detail(request, assessment: Assessment):
     """The panel's members by seat, the stage and who has submitted (never their scores)."""

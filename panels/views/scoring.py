@@ -5,6 +5,8 @@ call, then a redirect with a message; refusals from the services (stage, conflic
 input) are shown on the page, and nothing is written.
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -41,6 +43,7 @@ from panels.selectors import (
     panel_view,
     scoring_form_rows,
     scoring_view,
+    seat_replaced_for,
 )
 from panels.services.scoring import (
     consensus_close,
@@ -74,7 +77,32 @@ def my_panels(request):
     return render(request, "panels/my_panels.html", {"progress": my_seats(user=request.user)})
 
 
+def replaced_member_told(view):
+    """A member replaced while scoring (``seat_replace``) who follows an old link to the
+    panel's pages is told so, where they got the site's bare 404 (walk R); the status stays
+    404. Anyone else gets the 404 as before."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            change = seat_replaced_for(
+                user=request.user,
+                round_slug=kwargs.get("round_slug", ""),
+                ods=kwargs.get("ods", ""),
+            )
+            if change is None:
+                raise
+        by = change.changed_by
+        name = (by.get_full_name() or by.get_username()) if by is not None else "SHA staff"
+        return render(request, "panels/replaced.html", {"change": change, "by": name}, status=404)
+
+    return wrapped
+
+
 @require_http_methods(["GET", "POST"])
+@replaced_member_told
 @view_access("panels.score_panel", lookup=panel_assessment)
 def score(request, assessment: Assessment):
     seat = _own_seat(request.user, assessment)
@@ -245,6 +273,7 @@ def _scores_check_page(request, assessment: Assessment, *, seat: Seat, form: Sco
 
 
 @require_http_methods(["GET", "POST"])
+@replaced_member_told
 @view_access("panels.view_consensus", lookup=panel_assessment, change="panels.record_consensus")
 def consensus(request, assessment: Assessment):
     """The chair saves agreed values and rationales as a draft, in any order and part by part;
