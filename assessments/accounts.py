@@ -26,12 +26,11 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from assessments.mail import mail_enqueue
+from assessments.mail import mail_enqueue, rendered
 from assessments.models import (
     AccountChange,
     PrimaryCareTrust,
@@ -227,9 +226,7 @@ def _send_invitation(*, user, by, again: bool, purpose: Purpose | None = None) -
         "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
         "purpose": purpose or Purpose(),
     }
-    subject = render_to_string("email/invitation_subject.txt", context).strip()
-    body = render_to_string("email/invitation.txt", context)
-    mail_enqueue(messages=[(subject, body, None, [user.email])])
+    mail_enqueue(messages=[rendered("invitation", context, user.email)])
     return Invitation(user=user, link=link)
 
 

@@ -52,6 +52,19 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 Message = tuple[str, str, str | None, list[str]]
 
 
+def rendered(
+    template: str, context: dict, to: str | list[str], sender: str | None = None
+) -> Message:
+    """The message of ``templates/email/<template>_subject.txt`` and ``<template>.txt``
+    rendered with ``context``, to ``to`` (an address, or a list), the subject on one line.
+    Every e-mail of the project is made here."""
+    from django.template.loader import render_to_string
+
+    subject = " ".join(render_to_string(f"email/{template}_subject.txt", context).split())
+    to = [to] if isinstance(to, str) else list(to)
+    return subject, render_to_string(f"email/{template}.txt", context), sender, to
+
+
 def mail_enqueue(*, messages: Iterable[Message]) -> int:
     """Queue ``messages`` to be sent, one task each, once the current transaction commits
     (at once outside a transaction). Returns how many were queued."""

@@ -18,13 +18,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.deadlines import Work
 from assessments.factual_accuracy import unanswered_comments
-from assessments.mail import Message, mail_enqueue
+from assessments.mail import Message, mail_enqueue, rendered
 from assessments.models import (
     Assessment,
     FactualAccuracyComment,
@@ -38,11 +37,6 @@ from assessments.selectors import board_members_to_tell
 
 def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
-
-
-def _render(template: str, context: dict, to: str) -> Message:
-    subject = " ".join(render_to_string(f"email/{template}_subject.txt", context).split())
-    return subject, render_to_string(f"email/{template}.txt", context), None, [to]
 
 
 def _board_messages(template: str, review: RegionReview, assessments) -> list[Message]:
@@ -81,7 +75,7 @@ def _board_messages(template: str, review: RegionReview, assessments) -> list[Me
             "results_url": _absolute(reverse("reports:pct_page", args=[ods, slug])),
             "pdf_url": _absolute(reverse("reports:pct_pdf", args=[ods, slug])),
         }
-        messages.append(_render(template, context, role.user.email))
+        messages.append(rendered(template, context, role.user.email))
     return messages
 
 
@@ -106,7 +100,7 @@ def sent_back_notices(*, review: RegionReview) -> int:
     roles = Role.objects.filter(kind=Role.Kind.SHA_STAFF, sha=review.sha).select_related("user")
     url = _absolute(reverse("reports:moderation", args=[review.round.slug, review.sha.ods_code]))
     messages = [
-        _render(
+        rendered(
             "region_sent_back",
             {
                 "review": review,
@@ -184,7 +178,7 @@ def comment_answered_send(*, comment, changed: str = "") -> int:
     )
     return mail_enqueue(
         messages=[
-            _render("comment_answered", context, role.user.email)
+            rendered("comment_answered", context, role.user.email)
             for role in roles
             if role.user.email and role.user.is_active
         ]
@@ -216,7 +210,7 @@ def proceeded_without_notices(*, assessment: Assessment, change) -> int:
     }
     return mail_enqueue(
         messages=[
-            _render("proceeded_without", {**context, "user": user}, user.email)
+            rendered("proceeded_without", {**context, "user": user}, user.email)
             for user in board_members_to_tell(assessment=assessment)
         ]
     )
@@ -335,5 +329,5 @@ def deadline_changed_notices(*, round_, changed: list[tuple[str, object, object]
             for field, items in sorted(fields.items(), key=lambda kv: list(dates).index(kv[0]))
         ]
         context = {"round": round_, "user": user, "by": name, "changes": changes}
-        messages.append(_render("deadline_changed", context, address))
+        messages.append(rendered("deadline_changed", context, address))
     return mail_enqueue(messages=messages)

@@ -22,12 +22,11 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.factual_accuracy import held_back_assessments
-from assessments.mail import Message, mail_enqueue
+from assessments.mail import Message, mail_enqueue, rendered
 from assessments.models import (
     Assessment,
     AssessmentRound,
@@ -356,9 +355,7 @@ def _corrected_notice(
         "results_url": settings.SITE_URL
         + reverse("reports:pct_page", args=[role.pct.ods_code, round_.slug]),
     }
-    subject = " ".join(render_to_string("email/results_corrected_subject.txt", context).split())
-    body = render_to_string("email/results_corrected.txt", context)
-    return subject, body, settings.DEFAULT_FROM_EMAIL, [role.user.email]
+    return rendered("results_corrected", context, role.user.email, settings.DEFAULT_FROM_EMAIL)
 
 
 def released_notice_send(*, assessment: Assessment, by: AbstractBaseUser) -> int:

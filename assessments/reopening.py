@@ -18,13 +18,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
-from assessments.mail import mail_enqueue
+from assessments.mail import mail_enqueue, rendered
 from assessments.models import Assessment, Role, SelfAssessment, StageChange
 from assessments.proceeding import deadline_passed
 from assessments.selectors import (
@@ -164,15 +163,12 @@ def _tell_the_board(*, assessment: Assessment, change: StageChange) -> int:
         "overdue": deadline_passed(round_),
         "page_url": settings.SITE_URL.rstrip("/") + path,
     }
-    messages = []
-    for user in board_members_to_tell(assessment=assessment):
-        mail = {**context, "user": user}
-        subject = " ".join(
-            render_to_string("email/self_assessment_sent_back_subject.txt", mail).split()
-        )
-        body = render_to_string("email/self_assessment_sent_back.txt", mail)
-        messages.append((subject, body, None, [user.email]))
-    return mail_enqueue(messages=messages)
+    return mail_enqueue(
+        messages=[
+            rendered("self_assessment_sent_back", {**context, "user": user}, user.email)
+            for user in board_members_to_tell(assessment=assessment)
+        ]
+    )
 
 
 def resubmitted_notice(*, assessment: Assessment) -> int:
@@ -193,8 +189,4 @@ def resubmitted_notice(*, assessment: Assessment) -> int:
         "reason": sent.note,
         "formation_url": settings.SITE_URL.rstrip("/") + path,
     }
-    subject = " ".join(
-        render_to_string("email/self_assessment_resubmitted_subject.txt", context).split()
-    )
-    body = render_to_string("email/self_assessment_resubmitted.txt", context)
-    return mail_enqueue(messages=[(subject, body, None, [staff.email])])
+    return mail_enqueue(messages=[rendered("self_assessment_resubmitted", context, staff.email)])

@@ -26,7 +26,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from assessments.accounts import (
@@ -39,7 +38,7 @@ from assessments.accounts import (
     role_revoke,
     username_for,
 )
-from assessments.mail import mail_enqueue
+from assessments.mail import mail_enqueue, rendered
 from assessments.models import (
     AccountChange,
     Assessment,
@@ -172,9 +171,7 @@ def _tell_of_access(*, user, scope: RoleScope, by) -> None:
         "site_url": settings.SITE_URL,
         "waiting": waiting_for(scope, new_account=False),  # they log in as usual
     }
-    subject = render_to_string("email/role_access_subject.txt", context).strip()
-    body = render_to_string("email/role_access.txt", context)
-    mail_enqueue(messages=[(subject, body, None, [user.email])])
+    mail_enqueue(messages=[rendered("role_access", context, user.email)])
 
 
 def name_and_email_checked(full_name: str, email: str) -> tuple[str, str]:

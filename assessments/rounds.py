@@ -35,12 +35,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.template.defaultfilters import pluralize
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.exceptions import ConflictError, TransitionError
-from assessments.mail import Message, mail_enqueue
+from assessments.mail import Message, mail_enqueue, rendered
 from assessments.models import (
     Assessment,
     AssessmentRound,
@@ -621,8 +620,7 @@ def _board_message(round_: AssessmentRound, pct: PrimaryCareTrust, to: list[str]
         "url": settings.SITE_URL
         + reverse("assessments:self_assessment", args=[round_.slug, pct.ods_code]),
     }
-    subject = " ".join(render_to_string("email/round_opened_subject.txt", context).split())
-    return (subject, render_to_string("email/round_opened.txt", context), None, to)
+    return rendered("round_opened", context, to)
 
 
 @transaction.atomic
@@ -951,8 +949,7 @@ def _taken_back_message(
     round_: AssessmentRound, pct: PrimaryCareTrust, by_name: str, reason: str, to: str
 ) -> Message:
     context = {"round": round_, "pct": pct, "by": by_name, "reason": reason}
-    subject = " ".join(render_to_string("email/round_taken_back_subject.txt", context).split())
-    return (subject, render_to_string("email/round_taken_back.txt", context), None, [to])
+    return rendered("round_taken_back", context, to)
 
 
 @transaction.atomic

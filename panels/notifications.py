@@ -17,11 +17,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.mail import Message, mail_enqueue
+from assessments.mail import mail_enqueue, rendered
 from assessments.models import Assessment, SelfAssessment
 from panels.models import Seat
 from panels.selectors import person_address, recipient
@@ -37,12 +36,6 @@ def absolute_url(path: str) -> str:
 
 def _panel_url(name: str, assessment: Assessment) -> str:
     return absolute_url(reverse(name, args=[assessment.round.slug, assessment.pct.ods_code]))
-
-
-def _message(template: str, context: dict, to: str) -> Message:
-    subject = " ".join(render_to_string(f"email/{template}_subject.txt", context).split())
-    body = render_to_string(f"email/{template}.txt", context)
-    return subject, body, None, [to]
 
 
 def _context(seat: Seat, assessment: Assessment) -> dict:
@@ -74,7 +67,7 @@ def _send(template: str, seats: list[Seat], assessment: Assessment) -> int:
             logger.warning("No e-mail address for %s (%s): not told", seat.person, template)
             continue
         context = _context(seat, assessment) | {"self_assessed": self_assessed}
-        messages.append(_message(template, context, to))
+        messages.append(rendered(template, context, to))
     return mail_enqueue(messages=messages)
 
 
@@ -131,7 +124,7 @@ def notify_scoring_digest(*, digest, today) -> int:
             for assessment, seats in digest.late
         ],
     }
-    return mail_enqueue(messages=[_message("scoring_digest", context, to)])
+    return mail_enqueue(messages=[rendered("scoring_digest", context, to)])
 
 
 def notify_all_submitted(*, assessment: Assessment) -> int:
@@ -168,7 +161,7 @@ def notify_seat_replaced(*, assessment: Assessment, seat: Seat, old_person, by, 
         if to is None:
             logger.warning("No e-mail address for %s (%s): not told", person, template)
             continue
-        messages.append(_message(template, _context(whose, assessment) | context, to))
+        messages.append(rendered(template, _context(whose, assessment) | context, to))
     if not seat.seat_type.is_chair:
         for chair in _held_seats(assessment).filter(seat_type__is_chair=True):
             to = recipient(chair)
@@ -176,7 +169,7 @@ def notify_seat_replaced(*, assessment: Assessment, seat: Seat, old_person, by, 
                 logger.warning("No e-mail address for %s (seat_replaced_chair)", chair.person)
                 continue
             messages.append(
-                _message(
+                rendered(
                     "seat_replaced_chair",
                     _context(seat, assessment) | context | {"chair": chair.person},
                     to,

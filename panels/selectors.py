@@ -1018,8 +1018,9 @@ def seat_replaced_for(*, user, round_slug: str, ods: str) -> SeatChange | None:
             seat__panel__assessment__round__slug=round_slug,
             seat__panel__assessment__pct__ods_code__iexact=ods,
         )
-        .select_related("seat__panel__assessment__pct", "seat__panel__assessment__round")
-        .select_related("changed_by")
+        .select_related(
+            "seat__panel__assessment__pct", "seat__panel__assessment__round", "changed_by"
+        )
         .order_by("-changed_at", "-pk")
         .first()
     )
