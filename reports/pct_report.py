@@ -201,7 +201,9 @@ def pct_report(*, assessment: Assessment) -> PctReport:
 
     previous_values: dict = {}
     previous_rank = None
-    if round_.previous is not None:
+    # Only a published previous round is compared (as the league table does): one withdrawn
+    # for a correction is offline, its figures with it.
+    if round_.previous is not None and round_.previous.is_published():
         before = round_figures(round_=round_.previous).rows.get(assessment.pct.ods_code)
         if before is not None:
             previous_rank = before["rank"]

@@ -316,3 +316,21 @@ def test_a_rating_changed_and_changed_back_is_no_correction(
     assert [m.subject for m in mailoutbox if m.to == ["board.5pg@example.nhs.uk"]] == [
         "World Class Commissioning assurance 2008/09: your results are published"
     ]
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_round_is_not_compared_on_the_next_rounds_pct_page(demo, client):
+    """The review: with 2008-09 withdrawn for a correction (its own pages 404) and 2009-10
+    published, 2009-10's PCT page and PDF still showed 2008-09's rank and levels."""
+    AssessmentRound.objects.filter(slug="2009-10").update(
+        published_at=timezone.now() - datetime.timedelta(hours=1),
+        publication_notified_at=timezone.now(),
+    )
+    shown = client.get("/reports/pct/5PG/2009-10/").context["report"]
+    assert shown.previous_rank is not None
+    assert any(i.has_previous for i in shown.items)
+    _withdraw()
+    assert client.get("/reports/pct/5PG/2008-09/").status_code == 404
+    report = client.get("/reports/pct/5PG/2009-10/").context["report"]
+    assert report.previous_rank is None
+    assert not any(i.has_previous or i.compared for i in report.items)
