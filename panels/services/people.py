@@ -47,6 +47,14 @@ PANEL_MEMBER = Purpose(
     "you chair it)",
 )
 
+# Why a person's address is not changed when their account does more than sit on panels.
+ACCOUNT_EMAIL_ELSEWHERE = (
+    "{name}'s account is also a PCT board member's, SHA staff's or the national team's, and "
+    "whoever has its e-mail address can reset its password, so the address is not changed "
+    "here. To move that access to a new address, remove it and invite the new address where "
+    "it is given (the board's, the SHA's or the national team's accounts page)."
+)
+
 
 def external_organisation_create(*, name: str, sector: str, country: str) -> ExternalOrganisation:
     """Add an organisation outside the NHS (an international reviewer's health system or
@@ -176,6 +184,13 @@ def person_update(
                 {"email": ["This person has an account: their e-mail address is needed."]}
             )
         _email_free(email=person.email, person=person)
+        if person.user_id is not None and account_serves_beyond_panels(person):
+            # Whoever has an account's address can reset its password: the people list may
+            # not hand a board's, SHA staff's or the national team's account to a new address
+            # (the review: SHA staff could so take over a board account of another region).
+            raise ValidationError(
+                {"email": [ACCOUNT_EMAIL_ELSEWHERE.format(name=person.full_name)]}
+            )
         account = (
             email_in_use(person.email, exclude_pk=person.user_id)
             if person.user_id is not None and person.email

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from assessments.models import AccountChange
+from assessments.models import AccountChange, Role
 from panels.models import Person, PersonChange, Seat
 from panels.services.people import (
     person_create,
@@ -13,7 +13,14 @@ from panels.services.people import (
     person_update,
     username_for,
 )
-from tests.factories import PCTFactory, PersonFactory, SeatFactory, UserFactory
+from tests.factories import (
+    PCTFactory,
+    PersonFactory,
+    RoleFactory,
+    SeatFactory,
+    SHAFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +223,57 @@ def test_person_deactivate_keeps_the_seats_they_hold():
     assert Seat.objects.get(pk=seat.pk).person == seat.person
     seat.person.refresh_from_db()
     assert seat.person.is_active is False
+
+
+@pytest.mark.parametrize(
+    "kind", [Role.Kind.PCT_BOARD, Role.Kind.SHA_STAFF, Role.Kind.NATIONAL, "administrator"]
+)
+def test_person_update_does_not_move_an_account_that_does_more_than_sit_on_panels(kind):
+    """The review: SHA staff editing a person linked to a board account (a board of another
+    region too) rewrote the account's address; a password reset there then handed them it."""
+    if kind == "administrator":
+        user = UserFactory(email="ceo@pct.example", is_staff=True)
+    else:
+        where = {
+            Role.Kind.PCT_BOARD: {"pct": PCTFactory()},
+            Role.Kind.SHA_STAFF: {"sha": SHAFactory()},
+        }
+        user = RoleFactory(
+            kind=kind, user=UserFactory(email="ceo@pct.example"), **where.get(kind, {})
+        ).user
+    person = PersonFactory(full_name="Bea Board", email="ceo@pct.example", user=user)
+
+    with pytest.raises(ValidationError) as refused:
+        person_update(
+            person=person,
+            full_name=person.full_name,
+            email="mine@staff.example",
+            job_role=person.job_role,
+            pct=person.pct,
+            by=None,
+        )
+
+    assert "Bea Board's account is also" in refused.value.message_dict["email"][0]
+    user.refresh_from_db()
+    person.refresh_from_db()
+    assert user.email == person.email == "ceo@pct.example"
+    assert PersonChange.objects.count() == 0
+
+
+def test_person_update_still_changes_the_rest_of_such_a_persons_details():
+    user = RoleFactory(
+        kind=Role.Kind.PCT_BOARD, pct=PCTFactory(), user=UserFactory(email="ceo@pct.example")
+    ).user
+    person = PersonFactory(full_name="Bea Board", email="ceo@pct.example", user=user)
+
+    person_update(
+        person=person,
+        full_name="Beatrice Board",
+        email="ceo@pct.example",
+        job_role=person.job_role,
+        pct=person.pct,
+        by=None,
+    )
+
+    person.refresh_from_db()
+    assert person.full_name == "Beatrice Board"
