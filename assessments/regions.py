@@ -140,13 +140,17 @@ def _record(
 
 
 def add_working_days(start, days: int):
-    """``start`` plus ``days`` working days (Monday to Friday), keeping the time of day."""
-    current, left = start, days
+    """``start`` plus ``days`` working days (Monday to Friday) on the UK calendar, keeping
+    the UK time of day: confirmed at 00:30 on a Monday (23:30 UTC on Sunday) counts from the
+    Monday, and a window that spans a change of the clocks closes at the same hour."""
+    local = timezone.localtime(start) if timezone.is_aware(start) else start
+    day, left = local.date(), days
     while left > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
             left -= 1
-    return current
+    end = datetime.combine(day, local.time())
+    return timezone.make_aware(end) if timezone.is_aware(start) else end
 
 
 def _check_sign_off_seen(

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import zoneinfo
 
 import pytest
 import time_machine
@@ -50,6 +51,27 @@ def test_ten_working_days_from_a_friday_end_on_the_friday_two_weeks_later():
     assert add_working_days(friday, 10) == datetime.datetime(
         2010, 2, 19, 17, 0, tzinfo=datetime.UTC
     )
+
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
+
+def test_working_days_are_counted_on_the_uk_calendar():
+    """The review: counted on UTC's calendar, a confirmation at 00:30 on a UK Monday (23:30
+    UTC on the Sunday) closed on a Saturday."""
+    monday_early = datetime.datetime(2009, 5, 31, 23, 30, tzinfo=datetime.UTC)
+
+    closes = add_working_days(monday_early, 10).astimezone(LONDON)
+
+    assert closes.strftime("%A %-d %B %H:%M") == "Monday 15 June 00:30"
+
+
+def test_working_days_keep_the_uk_time_of_day_across_the_change_of_the_clocks():
+    friday_bst = datetime.datetime(2009, 10, 16, 16, 0, tzinfo=datetime.UTC)  # 17:00 BST
+
+    closes = add_working_days(friday_bst, 10).astimezone(LONDON)
+
+    assert closes.strftime("%A %-d %B %H:%M") == "Friday 30 October 17:00"  # GMT by then
 
 
 def test_confirm_opens_the_factual_accuracy_check_with_its_window(signed_off):
