@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -407,7 +408,7 @@ def evidence_delete_view(request, assessment: Assessment, pk: int):
             happens=[
                 *(["Your answers were saved as a draft first."] if saved_draft else []),
                 f"{document.title} ({document.get_doc_type_display()}, uploaded "
-                f"{document.uploaded_at:%-d %B %Y}) is removed from the self-assessment of "
+                f"{timezone.localdate(document.uploaded_at):%-d %B %Y}) is removed from the self-assessment of "
                 f"{assessment.pct.name}, and its file is deleted. To have it back, upload it "
                 "again.",
             ],

@@ -1,6 +1,7 @@
 """Evidence documents through the pages: what may be uploaded, by whom, and who may download
 them. (The upload and delete services are tested in test_self_assessment_services.py.)"""
 
+import datetime
 import io
 import zipfile
 
@@ -344,6 +345,18 @@ def test_board_deletes_a_document_before_submission(
     assert messages_of(response) == ["Removed Five-year plan: 2009/14."]
     assert EvidenceDocument.objects.count() == 0
     assert not stored.exists()
+
+
+def test_the_remove_check_page_gives_the_uk_date_of_upload(client, board, document):
+    """The review: uploaded at 00:30 BST on 2 June (23:30 UTC on 1 June), it said 1 June."""
+    EvidenceDocument.objects.filter(pk=document.pk).update(
+        uploaded_at=datetime.datetime(2009, 6, 1, 23, 30, tzinfo=datetime.UTC)
+    )
+    client.force_login(board)
+
+    check = client.post(_delete_url(document))
+
+    assert "uploaded 2 June 2009)" in " ".join(check.context["happens"])
 
 
 def test_delete_refused_after_submission(client, assessment, board, document, media):
