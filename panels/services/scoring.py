@@ -249,9 +249,27 @@ def member_scores_save(
     return seat
 
 
+def _seat_now(seat: Seat) -> str:
+    """What a seat is now, for a conflict's message."""
+    if seat.person is None:
+        return "it is empty"
+    if seat.submitted_at is not None:
+        return f"{seat.person} holds it and has submitted their scores"
+    if seat.absence_reason:
+        return f"{seat.person} holds it and was excused already"
+    return f"{seat.person} holds it now"
+
+
 @transaction.atomic
-def seat_mark_absent(*, seat: Seat, reason: str, by: AbstractBaseUser) -> Seat:
-    """The chair records that a member could not take part (with a reason)."""
+def seat_mark_absent(
+    *, seat: Seat, reason: str, by: AbstractBaseUser, expected_version: int | None = None
+) -> Seat:
+    """The chair records that a member could not take part (with a reason).
+
+    ``expected_version``: the seat's version on the page the chair excused from (default:
+    ``seat``'s own). ``ConflictError`` when the seat changed since (its holder replaced,
+    their scores submitted or saved, another excuse): the review found that confirming
+    "Excuse Bob" excused whoever held the seat by then."""
     assessment = seat.panel.assessment
     if assessment.stage != Stage.SCORING:
         raise TransitionError(
@@ -267,9 +285,25 @@ def seat_mark_absent(*, seat: Seat, reason: str, by: AbstractBaseUser) -> Seat:
     reason = reason.strip()
     if not visible(reason):
         raise ValidationError("Give the reason the member could not take part.")
+    expected = seat.version if expected_version is None else expected_version
+
+    def conflict() -> ConflictError:
+        current = Seat.objects.select_related("person", "seat_type").get(pk=seat.pk)
+        return ConflictError(
+            f"Seat {current.seat_type.number} ({current.seat_type.name}) changed since you "
+            f"opened the page: {_seat_now(current)}. Nobody was excused: check the panel, "
+            "and excuse again if it is still needed.",
+            current=current,
+        )
+
+    seat.version = claim(
+        Seat.objects.filter(submitted_at__isnull=True, absence_reason=""),
+        pk=seat.pk,
+        expected_version=expected,
+        conflict=conflict,
+        absence_reason=reason,
+    )
     seat.absence_reason = reason
-    Seat.objects.filter(pk=seat.pk).update(absence_reason=reason, version=seat.version + 1)
-    seat.version += 1
     history = seat_change_row(
         seat=seat,
         how=SeatChange.How.EXCUSED,

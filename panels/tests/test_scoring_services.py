@@ -268,6 +268,32 @@ def test_excusing_refused(seat_index, reason, message):
     assert list(SeatChange.objects.all()) == []
 
 
+def test_excusing_a_seat_submitted_since_it_was_read_is_a_conflict():
+    """The review: the check read ``submitted_at`` on the caller's copy, then wrote the
+    excuse unconditionally: the seat ended both submitted and excused."""
+    panel = build_scoring_panel()
+    stale = Seat.objects.get(pk=panel.seats[2].pk)
+    save(panel, panel.seats[2], panel.full_scores(), submit=True)
+
+    with pytest.raises(ConflictError, match=r"has submitted their scores\. Nobody was excused"):
+        seat_mark_absent(seat=stale, reason="Away.", by=panel.chair.person.user)
+
+    assert Seat.objects.get(pk=stale.pk).absence_reason == ""
+    assert not SeatChange.objects.filter(how=SeatChange.How.EXCUSED).exists()
+
+
+def test_excusing_at_a_version_the_seat_has_left_is_a_conflict():
+    panel = build_scoring_panel()
+    seat = panel.seats[2]
+
+    with pytest.raises(ConflictError, match="holds it now"):
+        seat_mark_absent(
+            seat=seat, reason="Away.", by=panel.chair.person.user, expected_version=seat.version - 1
+        )
+
+    assert Seat.objects.get(pk=seat.pk).absence_reason == ""
+
+
 def test_excusing_a_member_writes_a_seat_change():
     panel = build_scoring_panel()
     seat = panel.seats[2]

@@ -12,7 +12,7 @@ from assessments.models import AgreedRating, Assessment, RatingChange, Role, Sta
 from panels.models import MemberScore, Seat
 from panels.services.scoring import MemberInput, member_scores_save
 from panels.tests.scoring_builders import build_scoring_panel
-from tests.factories import PCTFactory, RoleFactory, UserFactory
+from tests.factories import PCTFactory, PersonFactory, RoleFactory, UserFactory
 from tests.mail import given_up
 
 pytestmark = pytest.mark.django_db
@@ -575,13 +575,37 @@ def test_chair_excuses_a_member_from_the_consensus_page(client):
     panel = build_scoring_panel()
     client.force_login(panel.chair.person.user)
 
-    check = client.post(url(panel, "seats/3/absent"), {"reason": "On leave."})
+    version = str(panel.seats[2].version)
+    page = client.get(url(panel, "consensus")).content.decode()
+    assert f'<input type="hidden" name="version" value="{version}">' in page
 
-    assert check.context["carry"] == [("reason", "On leave.")]
+    check = client.post(url(panel, "seats/3/absent"), {"reason": "On leave.", "version": version})
+
+    assert check.context["carry"] == [("reason", "On leave."), ("version", version)]
     assert Seat.objects.get(pk=panel.seats[2].pk).absence_reason == ""
-    client.post(url(panel, "seats/3/absent"), {"reason": "On leave.", "confirm": "1"})
+    client.post(
+        url(panel, "seats/3/absent"), {"reason": "On leave.", "version": version, "confirm": "1"}
+    )
 
     assert Seat.objects.get(pk=panel.seats[2].pk).absence_reason == "On leave."
+
+
+def test_an_excuse_confirmed_after_the_seat_changed_hands_excuses_nobody(client):
+    """The review: SHA staff replaced the member between the check page and the confirm,
+    and the newcomer was excused with the reason given for the member who left."""
+    panel = build_scoring_panel()
+    seat = panel.seats[2]
+    client.force_login(panel.chair.person.user)
+    data = {"reason": "Bob is on leave.", "version": str(seat.version)}
+    client.post(url(panel, "seats/3/absent"), data)
+    newcomer = PersonFactory(full_name="Nia Newcomer")
+    Seat.objects.filter(pk=seat.pk).update(person=newcomer, version=seat.version + 1)
+
+    response = client.post(url(panel, "seats/3/absent"), {**data, "confirm": "1"}, follow=True)
+
+    assert Seat.objects.get(pk=seat.pk).absence_reason == ""
+    [message] = [str(m) for m in response.context["messages"]]
+    assert "Nia Newcomer holds it now. Nobody was excused" in message
 
 
 def test_go_back_from_the_excuse_check_keeps_the_reason_typed(client):

@@ -5,6 +5,7 @@ call, then a redirect with a message; refusals from the services (stage, conflic
 input) are shown on the page, and nothing is written.
 """
 
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -483,6 +484,12 @@ def _absence_refused(seat: Seat, form: AbsenceForm) -> tuple[int, str, str, str]
     return seat.seat_type.number, f"{where}: {problem}", problem, typed.replace("\x00", "")
 
 
+def _posted_version(request) -> int | None:
+    """The ``version`` a form posted, or None when it posted none that is a number."""
+    posted = request.POST.get("version", "")
+    return int(posted) if re.fullmatch(r"[0-9]{1,9}", posted) else None
+
+
 @require_POST
 @view_access("panels.record_consensus", lookup=panel_assessment)
 def mark_absent(request, assessment: Assessment, number: int):
@@ -510,6 +517,8 @@ def mark_absent(request, assessment: Assessment, number: int):
             absence=_absence_refused(seat, form),
         )
     reason = form.cleaned_data["reason"]
+    # The seat as the page showed it: a member replaced or done since is not excused unseen.
+    version = _posted_version(request)
     if not confirmed(request):
         keep_typed(request, f"excuse:{assessment.pk}", seat=str(number), reason=reason)
         return confirmation_page(
@@ -526,11 +535,16 @@ def mark_absent(request, assessment: Assessment, number: int):
             "chair) are e-mailed that every member is done.",
             button=f"Confirm and excuse {seat.person}",
             back=f"{back}#reason-{number}",
-            carry={"reason": reason},
+            carry={"reason": reason, "version": "" if version is None else str(version)},
         )
     try:
-        seat_mark_absent(seat=seat, reason=reason, by=request.user)
-    except (TransitionError, ValidationError) as exc:
+        seat_mark_absent(
+            seat=seat,
+            reason=reason,
+            by=request.user,
+            expected_version=seat.version if version is None else version,
+        )
+    except (TransitionError, ValidationError, ConflictError) as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
     else:
         assessment.refresh_from_db(fields=["stage"])
