@@ -37,7 +37,7 @@ from assessments.models import (
     RoundChange,
     Stage,
 )
-from assessments.services import assessment_advance, round_change_record
+from assessments.services import assessment_advance, assessments_advance, round_change_record
 from assessments.standings import figures_changed
 from assessments.text import visible
 
@@ -207,15 +207,13 @@ def publication_withdraw(*, round_: AssessmentRound, reason: str, by: AbstractBa
     change = round_change_record(
         round_=round_, field="published_at", old=old, new="withdrawn", by=by, reason=reason
     )
-    for assessment in Assessment.objects.filter(round=round_, stage=Stage.PUBLISHED).select_related(
-        "round"
-    ):
-        assessment_advance(
-            assessment=assessment,
-            to_stage=Stage.FACTUAL_ACCURACY,
-            by=by,
-            note=f"Publication withdrawn: {reason}",
-        )
+    # In a few queries whatever the number of PCTs (one by one, 10,000 took 60,000).
+    assessments_advance(
+        assessments=list(Assessment.objects.filter(round=round_, stage=Stage.PUBLISHED)),
+        to_stage=Stage.FACTUAL_ACCURACY,
+        by=by,
+        note=f"Publication withdrawn: {reason}",
+    )
     messages = [
         _withdrawal_notice(round_, role, old=old, reason=reason, when=change.changed_at)
         for role in withdrawal_board_roles(round_=round_)
@@ -269,14 +267,16 @@ def publication_notices_send(*, round_: AssessmentRound, now: datetime | None = 
     locked.publication_notified_at = now
     locked.save(update_fields=["publication_notified_at"])
     # The results are public already (on the clock); the stages now say so too.
-    for assessment in (
-        Assessment.objects.filter(round=locked, stage=Stage.FACTUAL_ACCURACY)
-        .exclude(pk__in=held_back.values("pk"))
-        .select_related("round")
-    ):
-        assessment_advance(
-            assessment=assessment, to_stage=Stage.PUBLISHED, by=None, note="Round published."
-        )
+    assessments_advance(
+        assessments=list(
+            Assessment.objects.filter(round=locked, stage=Stage.FACTUAL_ACCURACY).exclude(
+                pk__in=held_back.values("pk")
+            )
+        ),
+        to_stage=Stage.PUBLISHED,
+        by=None,
+        note="Round published.",
+    )
     return mail_enqueue(messages=messages)
 
 
