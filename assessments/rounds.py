@@ -629,6 +629,9 @@ def round_open(*, round_: AssessmentRound, shas, by: AbstractBaseUser | None) ->
     round yet, fix the round's framework, and e-mail each such PCT's board members (a
     message to each, queued once this commits). Idempotent: a second call for the
     same SHAs changes nothing and sends nothing."""
+    # Read and locked now: a publication time set since the caller read the round (a
+    # colleague's tab) is seen, and cannot be set until this opening commits.
+    round_ = AssessmentRound.objects.select_for_update().get(pk=round_.pk)
     if round_.published_at is not None:
         raise TransitionError(
             f"{round_.name} has a publication time: it cannot open for more SHAs."

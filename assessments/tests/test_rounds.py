@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from assessments.exceptions import TransitionError
 from assessments.models import Assessment, AssessmentRound, Role, RoundChange, Stage
 from assessments.rounds import (
     framework_source,
@@ -382,6 +383,20 @@ def test_round_open_again_adds_only_the_new_shas(
     assert (again.assessments, twice.assessments) == (1, 0)
     assert Assessment.objects.filter(round=new_round).count() == 2
     assert [m.to for m in mailoutbox] == [["n@example.org"], ["s@example.org"]]
+
+
+def test_round_open_reads_the_publication_time_as_stored_not_the_callers_copy(new_round, national):
+    """The review: a copy read before a colleague set the publication time opened the round
+    for more SHAs after it."""
+    stale = AssessmentRound.objects.get(pk=new_round.pk)
+    AssessmentRound.objects.filter(pk=new_round.pk).update(
+        published_at=timezone.now() + datetime.timedelta(days=30)
+    )
+
+    with pytest.raises(TransitionError, match="has a publication time"):
+        round_open(round_=stale, shas=[PCTFactory().sha], by=national)
+
+    assert not Assessment.objects.filter(round=new_round).exists()
 
 
 def test_round_open_plan_counts_pcts_shas_and_boards(new_round):
