@@ -44,6 +44,15 @@ def region_review_for(*, round_: AssessmentRound, sha: StrategicHealthAuthority)
     return review
 
 
+def _review_locked(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> RegionReview:
+    """The region's review as stored, its row locked to the end of the caller's transaction:
+    two decisions on one region (two tabs, two colleagues) are taken one after the other,
+    the second on what the first left (on PostgreSQL both read "signed off", and a region
+    could be confirmed twice, its window reset and its boards told twice)."""
+    review = region_review_for(round_=round_, sha=sha)
+    return RegionReview.objects.select_for_update().get(pk=review.pk)
+
+
 @transaction.atomic
 def agreed_rating_moderate(
     *,
@@ -111,7 +120,7 @@ def region_sign_off(
     national cross-check. Refused (``ValidationError`` naming them) while any of the
     region's assessments is at an earlier stage, or once the region is already signed off
     or confirmed."""
-    review = region_review_for(round_=round_, sha=sha)
+    review = _review_locked(round_=round_, sha=sha)
     assessments = region_sign_off_check(round_=round_, sha=sha, review=review)
     assessments_advance(
         assessments=[a for a in assessments if a.stage == Stage.MODERATION],
@@ -181,7 +190,7 @@ def region_confirm(
     factual-accuracy check, whose window closes after the round's number of working days.
     ``signed_off_seen``: the sign-off the decision was made on (see
     :func:`_check_sign_off_seen`)."""
-    review = region_review_for(round_=round_, sha=sha)
+    review = _review_locked(round_=round_, sha=sha)
     if review.status != RegionReview.Status.SIGNED_OFF:
         raise TransitionError(
             f"Only a signed-off region can be confirmed; {sha.name} is at "
@@ -221,7 +230,7 @@ def region_send_back(
     comment = (comment or "").strip()
     if not visible(comment):
         raise ValidationError("Say why the region is sent back: its staff read the comment.")
-    review = region_review_for(round_=round_, sha=sha)
+    review = _review_locked(round_=round_, sha=sha)
     if review.status != RegionReview.Status.SIGNED_OFF:
         raise TransitionError(
             f"Only a signed-off region can be sent back; {sha.name} is at "
@@ -265,7 +274,7 @@ def region_window_close(
     if not visible(reason):
         raise ValidationError("Say why the window closes early: the boards lose days.")
     now = now or timezone.now()
-    review = region_review_for(round_=round_, sha=sha)
+    review = _review_locked(round_=round_, sha=sha)
     if review.status != RegionReview.Status.CONFIRMED or review.factual_accuracy_closes is None:
         raise TransitionError(
             f"Only a confirmed region has a factual-accuracy window; {sha.name} is at "

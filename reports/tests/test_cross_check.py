@@ -7,6 +7,8 @@ import zoneinfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.exceptions import ConflictError, TransitionError
@@ -85,6 +87,26 @@ def test_confirm_opens_the_factual_accuracy_check_with_its_window(signed_off):
         2010, 2, 19, 12, 0, tzinfo=datetime.UTC
     )
     assert set(Assessment.objects.values_list("stage", flat=True)) == {Stage.FACTUAL_ACCURACY}
+
+
+@pytest.mark.skipif(
+    not connection.features.has_select_for_update,
+    reason="SQLite takes the whole database for each write (BEGIN IMMEDIATE) instead",
+)
+@pytest.mark.parametrize("decide", [region_confirm, region_send_back])
+def test_a_decision_on_a_region_locks_its_review_before_reading_it(signed_off, decide):
+    """The review: both read "signed off" unlocked, so on PostgreSQL two tabs could confirm
+    a region twice (its window reset, its boards told twice)."""
+    round_, sha = signed_off
+    extra = {"comment": "Look again."} if decide is region_send_back else {}
+
+    with CaptureQueriesContext(connection) as queries:
+        decide(round_=round_, sha=sha, by=UserFactory(), **extra)
+
+    assert any(
+        '"assessments_regionreview"' in q["sql"] and "FOR UPDATE" in q["sql"]
+        for q in queries.captured_queries
+    )
 
 
 def test_send_back_needs_a_comment_and_returns_to_moderation(signed_off):
