@@ -3,6 +3,8 @@
 again and back, the conflict, the rule that follows (``panels.rules.is_panel_chair``),
 the excuse it allows, and the e-mails."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -10,6 +12,9 @@ from django.utils import timezone
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Stage
 from panels.models import JobRole, Panel, Seat, SeatChange
+from panels.notifications import notify_all_submitted
+from panels.reminders import scoring_digests
+from panels.selectors import deadline_work
 from panels.services.formation import (
     panel_acting_chair_check,
     panel_acting_chair_set,
@@ -399,3 +404,76 @@ def test_handing_the_chair_refused_sends_no_email(
         hand(region, 1, by=staff)
 
     assert mailoutbox == []
+
+
+# --- Who the chair's notices and lists go to while someone acts ----------------------------
+
+
+def test_every_member_done_is_told_to_the_acting_chair(
+    region, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    hand(region, 3, by=staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_all_submitted(assessment=region.assessment)
+
+    assert [m.to for m in mailoutbox] == [[region.people[3].email]]
+
+
+def test_a_replacement_while_scoring_is_told_to_the_acting_chair_not_the_chair(
+    region, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    region.assessment.stage = Stage.SCORING
+    region.assessment.save(update_fields=["stage"])
+    Seat.objects.filter(panel=region.panel).update(submitted_at=None)
+    hand(region, 3, by=staff)
+    held = seat(region, 2)
+    newcomer = person(JobRole.MEDICAL_DIRECTOR, pct=region.other_pct_a, name="Nia Newcomer")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seat_replace(
+            seat=held,
+            person=newcomer,
+            reason="Left",
+            by=staff,
+            expected_seat_version=held.version,
+            expected_panel_version=panel(region).version,
+        )
+
+    assert [m.to for m in mailoutbox] == [
+        [newcomer.email],
+        [region.people[2].email],
+        [region.people[3].email],
+    ]
+
+
+def test_late_members_are_chased_to_the_acting_chair_the_chair_among_them(region, staff):
+    region.assessment.stage = Stage.SCORING
+    region.assessment.save(update_fields=["stage"])
+    region.round.scoring_due = timezone.localdate() - datetime.timedelta(days=3)
+    region.round.save(update_fields=["scoring_due"])
+    Seat.objects.filter(panel=region.panel).update(submitted_at=None)
+    Seat.objects.filter(pk__in=[seat(region, 2).pk, seat(region, 4).pk]).update(
+        submitted_at=timezone.now()
+    )
+    hand(region, 3, by=staff)
+
+    digests = {d.person.full_name: d for d in scoring_digests(today=timezone.localdate())}
+
+    late = {
+        name: [(a.pk, [s.person.full_name for s in seats]) for a, seats in d.late]
+        for name, d in digests.items()
+    }
+    assert late == {
+        "Ann Chair": [],
+        "Cat Services": [(region.assessment.pk, ["Ann Chair", "Eve Chief"])],
+        "Eve Chief": [],
+    }
+
+
+def test_the_consensus_deadline_notice_goes_to_the_acting_chair(region, staff):
+    hand(region, 3, by=staff)
+
+    work = deadline_work(region.round, {"consensus_due"})
+
+    assert [(w[0], w[1]) for w in work] == [(region.people[3].user, "consensus_due")]
