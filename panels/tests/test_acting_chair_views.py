@@ -122,7 +122,7 @@ def test_hand_page_with_an_acting_chair_offers_the_chair_back_and_says_who_acts(
         "Ann Chair again",
     ]
     assert "Acting chair: Cat Services (since " in text(response)
-    assert "because Ann Chair is ill until March)." in text(response)
+    assert "because \u201cAnn Chair is ill until March\u201d)" in text(response)
 
 
 def test_hand_page_at_moderation_redirects_with_the_stage(region):
@@ -203,6 +203,7 @@ def test_hand_check_page_says_what_happens_and_who_is_told(region):
         "the consensus page; Ann Chair is e-mailed that they no longer chair it" in page
     )
     assert "Confirm and hand the chair to Cat Services" in page
+    assert "You can hand the chair back to the chair, or to someone else" in page
     assert (panel(region).acting_chair, SeatChange.objects.count()) == (None, 0)
 
 
@@ -285,7 +286,7 @@ def test_panel_detail_says_who_acts_since_when_and_why(region):
 
     page = text(response)
     assert "Acting chair: Cat Services (since " in page
-    assert "because Ann Chair is ill until March)." in page
+    assert "because \u201cAnn Chair is ill until March\u201d)" in page
     assert re.findall(r"<th scope=\"row\">([^<]+)<strong data-test=\"acting-mark\">", page) == [
         "Cat Services "
     ]
@@ -338,3 +339,27 @@ def test_acting_chair_excuses_the_chair_while_scoring(region):
     excusable = re.findall(r"seats/([0-9])/absent/", page.content.decode())
     assert excusable == ["1", "2", "4", "5"]
     assert seat(region, 1).absence_reason == "Ill"
+
+
+def test_history_page_shows_each_hand_over_with_its_reason(region):
+    handed(region, 3)
+    panel_acting_chair_set(
+        panel=panel(region),
+        seat=None,
+        reason="Ann Chair is back",
+        by=UserFactory(),
+        expected_version=panel(region).version,
+    )
+
+    response = client_for(staff_of(region.sha_a)).get(url(region, "history"))
+
+    rows = [e for e in response.context["entries"] if e.kind == "seat"]
+    assert [(e.old, e.new, e.source, e.note) for e in rows] == [
+        ("Cat Services", "Ann Chair", "Chair handed to another member", "Ann Chair is back"),
+        (
+            "Ann Chair",
+            "Cat Services",
+            "Chair handed to another member",
+            "Ann Chair is ill until March",
+        ),
+    ]

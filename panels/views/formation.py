@@ -860,6 +860,10 @@ def _hand_check(request, assessment: Assessment, form, chair: Seat, acting: Seat
             "reason": reason,
             "version": str(form.cleaned_data["version"] or 0),
         },
+        context={
+            "undo_note": "You can hand the chair back to the chair, or to someone else, from "
+            "the same link; each hand-over is e-mailed and kept in the panel's history."
+        },
     )
 
 
