@@ -477,3 +477,31 @@ def test_the_consensus_deadline_notice_goes_to_the_acting_chair(region, staff):
     work = deadline_work(region.round, {"consensus_due"})
 
     assert [(w[0], w[1]) for w in work] == [(region.people[3].user, "consensus_due")]
+
+
+def test_a_new_holder_of_the_chairs_seat_is_not_told_they_chair_while_someone_acts(
+    region, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    region.assessment.stage = Stage.SCORING
+    region.assessment.save(update_fields=["stage"])
+    Seat.objects.filter(panel=region.panel).update(submitted_at=None)
+    hand(region, 3, by=staff)
+    held = seat(region, 1)
+    director = person(JobRole.SHA_DIRECTOR, sha=region.sha_a, name="New Director")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seat_replace(
+            seat=held,
+            person=director,
+            reason="Ann Chair left",
+            by=staff,
+            expected_seat_version=held.version,
+            expected_panel_version=panel(region).version,
+        )
+
+    assert [m.to for m in mailoutbox] == [
+        [director.email],
+        [region.people[1].email],
+        [region.people[3].email],
+    ]
+    assert "you chair the panel" not in _flat(mailoutbox[0].body)

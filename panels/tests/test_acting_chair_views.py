@@ -363,3 +363,15 @@ def test_history_page_shows_each_hand_over_with_its_reason(region):
             "Ann Chair is ill until March",
         ),
     ]
+
+
+def test_my_panels_gives_the_acting_chair_the_consensus_link(region):
+    handed(region, 3)
+    consensus = url(region, "consensus")
+
+    acting = client_for(region.people[3].user).get("/panels/mine/")
+    member = client_for(region.people[2].user).get("/panels/mine/")
+
+    assert consensus in acting.content.decode()
+    assert "(acting chair)" in text(acting)
+    assert consensus not in member.content.decode()
