@@ -159,9 +159,24 @@ class ConflictRule(models.Model):
 
 
 class Panel(models.Model):
+    """A PCT's review panel. The holder of the chair's seat chairs it, unless SHA staff
+    named an ``acting_chair`` (another of its seats, while scoring or at consensus: the
+    chair fell ill or left); then that seat's holder does everything the chair does, and
+    the chair's seat holder stays a member. Written only by ``panels.services``, which
+    keeps each hand-over in ``SeatChange`` (how: acting, on the chair's seat)."""
+
     assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="panel")
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock.")
+    acting_chair = models.ForeignKey(
+        "Seat",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="acting_for",
+        help_text="Another seat of this panel whose holder chairs it in the chair's place; "
+        "changed only by panels.services.formation.panel_acting_chair_set.",
+    )
 
     def __str__(self) -> str:
         return f"Panel for {self.assessment}"
@@ -197,6 +212,14 @@ class Seat(models.Model):
         return f"{self.seat_type} on {self.panel}: {self.person or 'vacant'}"
 
     @property
+    def presides(self) -> bool:
+        """Its holder chairs the panel now: the chair's seat while the panel has no acting
+        chair, else the acting chair's seat (``PRESIDING``). Reads ``seat_type`` and
+        ``panel``: load them with the seat."""
+        acting = self.panel.acting_chair_id
+        return self.pk == acting if acting is not None else self.seat_type.is_chair
+
+    @property
     def scoring_overdue(self) -> bool:
         """Its member still owes scores after the round's scoring deadline (not submitted,
         not excused, the panel still scoring). Reads ``panel.assessment.round``: load them
@@ -210,6 +233,13 @@ class Seat(models.Model):
             and due is not None
             and due < timezone.localdate()
         )
+
+
+# The seats whose holder chairs their panel now (``Seat.presides`` in the database): the
+# chair's seat while the panel has no acting chair, else the acting chair's seat.
+PRESIDING = Q(seat_type__is_chair=True, panel__acting_chair__isnull=True) | Q(
+    panel__acting_chair=models.F("pk")
+)
 
 
 class MemberScore(ItemRating):
@@ -231,9 +261,12 @@ class SeatChange(models.Model):
     """History: each change of who holds a seat, or of whether they take part.
 
     Written only by ``panels.services`` (formation, copying last year's panel, the chair
-    excusing a member, SHA staff replacing a member who has not submitted while scoring),
-    in the transaction of the change; ``Seat`` keeps the current state. ``note`` holds the
-    reason given for an excuse or a replacement.
+    excusing a member, SHA staff replacing a member who has not submitted while scoring,
+    SHA staff handing the chair to another member), in the transaction of the change;
+    ``Seat`` keeps the current state. ``note`` holds the reason given for an excuse, a
+    replacement or a hand-over. A hand-over is a row on the chair's seat: ``old_person``
+    who chaired until then (the chair, the first time), ``new_person`` who chairs from then
+    on (the chair again when it is handed back).
     """
 
     class How(models.TextChoices):
@@ -241,6 +274,7 @@ class SeatChange(models.Model):
         COPIED = "copied", "Copied from last year's panel"
         EXCUSED = "excused", "Excused by the chair"
         REPLACED = "replaced", "Replaced while scoring"
+        ACTING = "acting", "Chair handed to another member"
 
     seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="changes")
     how = models.CharField(max_length=20, choices=How.choices)

@@ -1,7 +1,9 @@
 """E-mail to panel members: scoring has opened, the daily reminder (a digest of the scores
 due and overdue, and for a chair the members who are late: ``panels.reminders``), the
-chair's notice that every member has submitted, and a member replaced while scoring (the
-new holder, the old one and the chair are told).
+chair's notice that every member has submitted, a member replaced while scoring (the
+new holder, the old one and the chair are told), and the chair handed to another member
+(who chairs now and who chaired until now are told). "The chair" is whoever chairs the
+panel now (``panels.models.PRESIDING``): the acting chair while there is one.
 
 Messages are plain text rendered here from ``templates/email/`` (``<name>_subject.txt``
 and ``<name>.txt``); ``assessments.mail.mail_enqueue`` queues each one for the task worker
@@ -21,8 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.mail import mail_enqueue, rendered
-from assessments.models import Assessment, SelfAssessment
-from panels.models import Seat
+from assessments.models import Assessment, SelfAssessment, Stage
+from panels.models import PRESIDING, Seat
 from panels.selectors import person_address, recipient
 
 logger = logging.getLogger("wcc.panels")
@@ -128,9 +130,10 @@ def notify_scoring_digest(*, digest, today) -> int:
 
 
 def notify_all_submitted(*, assessment: Assessment) -> int:
-    """Tell the chair that every member has submitted: consensus can start."""
+    """Tell the chair (the acting chair, while there is one) that every member has
+    submitted: consensus can start."""
     assessment = _with_round(assessment)
-    chairs = list(_held_seats(assessment).filter(seat_type__is_chair=True))
+    chairs = list(_held_seats(assessment).filter(PRESIDING))
     return _send("all_submitted", chairs, assessment)
 
 
@@ -143,8 +146,8 @@ def _by_name(by) -> str:
 def notify_seat_replaced(*, assessment: Assessment, seat: Seat, old_person, by, reason: str) -> int:
     """A member replaced while scoring (``seat`` holds the new one): the new holder is told
     they joined the panel (scoring is open, the deadline, the link), the old holder that
-    they are no longer on it (by whom, why), and the chair, when the seat is not the
-    chair's own, who now holds it."""
+    they are no longer on it (by whom, why), and whoever chairs the panel (the acting
+    chair, while there is one), when the seat is not theirs, who now holds it."""
     assessment = _with_round(assessment)
     context = {
         "old_person": old_person,
@@ -162,17 +165,51 @@ def notify_seat_replaced(*, assessment: Assessment, seat: Seat, old_person, by, 
             logger.warning("No e-mail address for %s (%s): not told", person, template)
             continue
         messages.append(rendered(template, _context(whose, assessment) | context, to))
-    if not seat.seat_type.is_chair:
-        for chair in _held_seats(assessment).filter(seat_type__is_chair=True):
-            to = recipient(chair)
-            if to is None:
-                logger.warning("No e-mail address for %s (seat_replaced_chair)", chair.person)
-                continue
-            messages.append(
-                rendered(
-                    "seat_replaced_chair",
-                    _context(seat, assessment) | context | {"chair": chair.person},
-                    to,
-                )
+    for chair in _held_seats(assessment).filter(PRESIDING).exclude(pk=seat.pk):
+        to = recipient(chair)
+        if to is None:
+            logger.warning("No e-mail address for %s (seat_replaced_chair)", chair.person)
+            continue
+        messages.append(
+            rendered(
+                "seat_replaced_chair",
+                _context(seat, assessment) | context | {"chair": chair.person},
+                to,
             )
+        )
+    return mail_enqueue(messages=messages)
+
+
+def notify_acting_chair(
+    *, assessment: Assessment, chair_seat: Seat, old_person, by, reason: str
+) -> int:
+    """The chair handed on (``chair_seat`` is the seat whose holder chairs now: the chair's
+    own when it is handed back): who chairs now is told what they now do (the link to the
+    consensus page), and ``old_person``, who chaired until now, that they no longer do,
+    who does and why."""
+    assessment = _with_round(assessment)
+    chair = (
+        Seat.objects.filter(panel_id=chair_seat.panel_id, seat_type__is_chair=True)
+        .select_related("person")
+        .first()
+    )
+    context = {
+        "old_person": old_person,
+        "new_person": chair_seat.person,
+        "chair": chair.person if chair is not None else None,
+        "back": chair_seat.seat_type.is_chair,
+        "by_name": _by_name(by),
+        "reason": reason,
+        "scoring": assessment.stage == Stage.SCORING,
+    }
+    messages = []
+    for template, person in (
+        ("acting_chair_new", chair_seat.person),
+        ("acting_chair_old", old_person),
+    ):
+        to = person_address(person) if person is not None else None
+        if to is None:
+            logger.warning("No e-mail address for %s (%s): not told", person, template)
+            continue
+        messages.append(rendered(template, _context(chair_seat, assessment) | context, to))
     return mail_enqueue(messages=messages)

@@ -6,8 +6,9 @@ every seat at scoring whose holder has neither submitted nor been excused:
 * before the deadline (when it is at most ``days`` away) the member is reminded that the
   scores are **due**;
 * after it, the member is reminded every day that they are **overdue**;
-* from ``chase_after`` days after the deadline, the panel's **chair** is told too, naming
-  the members who are late.
+* from ``chase_after`` days after the deadline, the panel's **chair** (its acting chair,
+  while there is one: ``panels.models.PRESIDING``) is told too, naming the members who
+  are late.
 
 Everything one person is to hear that day goes in **one** message (a member on four panels
 gets one message listing the four; a chair's list of late members rides along), and
@@ -24,7 +25,7 @@ from datetime import date, timedelta
 from django.db import IntegrityError, transaction
 
 from assessments.models import Assessment, Stage
-from panels.models import Person, ReminderSent, Seat
+from panels.models import PRESIDING, Person, ReminderSent, Seat
 from panels.notifications import notify_scoring_digest, person_address
 
 DEFAULT_DAYS = 3
@@ -79,6 +80,7 @@ def _open_seats(*, today: date, days: int, round_slug: str | None):
     return seats.select_related(
         "seat_type",
         "person__user",
+        "panel",
         "panel__assessment__round",
         "panel__assessment__pct",
     ).order_by(
@@ -109,14 +111,12 @@ def scoring_digests(
             digest_for(seat.person).due.append(seat)
         else:
             digest_for(seat.person).overdue.append(seat)
-            if today >= due + timedelta(days=chase_after) and not seat.seat_type.is_chair:
+            if today >= due + timedelta(days=chase_after) and not seat.presides:
                 late_by_panel[seat.panel_id].append(seat)
 
     if late_by_panel:
         chairs = (
-            Seat.objects.filter(
-                panel_id__in=late_by_panel, seat_type__is_chair=True, person__isnull=False
-            )
+            Seat.objects.filter(PRESIDING, panel_id__in=late_by_panel, person__isnull=False)
             .select_related("person__user", "panel__assessment__round", "panel__assessment__pct")
             .order_by("panel__assessment__pct__name")
         )

@@ -5,7 +5,7 @@ import rules
 from assessments.models import Assessment, EvidenceDocument
 from assessments.rules import is_national, is_sha_staff, sha_id_of
 from assessments.selectors import user_scope
-from panels.models import Panel, Person, Seat
+from panels.models import PRESIDING, Panel, Person, Seat
 
 
 def _assessment_of(obj) -> Assessment | None:
@@ -40,7 +40,16 @@ def is_seat_holder(user, obj) -> bool:
 
 @rules.predicate
 def is_panel_chair(user, obj) -> bool:
-    """Holds the chair's seat on the panel (of the assessment)."""
+    """Chairs the panel (of the assessment) now: holds the chair's seat while the panel
+    has no acting chair, or holds the acting chair's seat (``panels.models.PRESIDING``)."""
+    seats = _seats_of(user, obj)
+    return seats is not None and seats.filter(PRESIDING).exists()
+
+
+@rules.predicate
+def holds_chair_seat(user, obj) -> bool:
+    """Holds the chair's seat on the panel (of the assessment), whether or not SHA staff
+    handed the chair to another member."""
     seats = _seats_of(user, obj)
     return seats is not None and seats.filter(seat_type__is_chair=True).exists()
 
@@ -62,8 +71,12 @@ rules.add_perm("panels.score_panel", is_seat_holder)
 rules.add_perm("panels.record_consensus", is_panel_chair)
 # History of ratings: SHA staff and the national team.
 rules.add_perm("panels.view_history", is_national | is_sha_staff_for_panel)
-# The consensus page: the chair records it; SHA staff and the national team look at it.
-rules.add_perm("panels.view_consensus", is_panel_chair | is_national | is_sha_staff_for_panel)
+# The consensus page: the chair records it; SHA staff and the national team look at it, and
+# so does a chair for whom an acting chair stands in (read-only: ``record_consensus``).
+rules.add_perm(
+    "panels.view_consensus",
+    is_panel_chair | holds_chair_seat | is_national | is_sha_staff_for_panel,
+)
 # The region's list of panels to form (no object; the page lists the user's regions).
 rules.add_perm("panels.view_formation", is_national | is_sha_staff)
 

@@ -40,6 +40,7 @@ from panels.eligibility import (
     seat_types_open_to,
 )
 from panels.models import (
+    PRESIDING,
     ExternalOrganisation,
     JobRole,
     MemberScore,
@@ -543,6 +544,8 @@ def formation_page(*, assessment: Assessment) -> FormationPage:
     seats = {}
     if panel is not None:
         seats = {s.seat_type.number: s for s in seats_with_people().filter(panel=panel)}
+        for seat in seats.values():  # its panel's acting chair is read without a query
+            seat.panel = panel
     eligible = {
         t.number: list(eligible_people(seat_type=t, assessment=assessment)) for t in seat_types
     }
@@ -989,9 +992,8 @@ def deadline_work(round_, fields) -> list:
                 )
             )
     if "consensus_due" in fields:
-        for seat in seats.filter(
-            panel__assessment__stage__lte=Stage.CONSENSUS, seat_type__number=1
-        ):
+        # Whoever chairs the panel now: the acting chair, while there is one.
+        for seat in seats.filter(PRESIDING, panel__assessment__stage__lte=Stage.CONSENSUS):
             assessment = seat.panel.assessment
             work.append(
                 Work(
@@ -1003,6 +1005,52 @@ def deadline_work(round_, fields) -> list:
                 )
             )
     return work
+
+
+@dataclass(frozen=True)
+class ActingChair:
+    """Who chairs a panel in its chair's place (``Panel.acting_chair``), since when and why:
+    the latest hand-over on the chair's seat (``SeatChange``, how: acting)."""
+
+    seat_id: int
+    person: Person
+    since: datetime.datetime
+    reason: str
+    by: object  # the user who handed the chair on, or None
+
+
+def acting_chair(*, panel: Panel | None) -> ActingChair | None:
+    """The panel's acting chair, or None (no panel, or its chair chairs it): no query when
+    there is none, one when there is."""
+    if panel is None or panel.acting_chair_id is None:
+        return None
+    change = (
+        SeatChange.objects.filter(
+            how=SeatChange.How.ACTING,
+            seat__panel_id=panel.pk,
+            new_person__seats__pk=panel.acting_chair_id,
+        )
+        .select_related("new_person", "changed_by")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    if change is None:  # no hand-over recorded (an administrator's edit): who, not why
+        seat = Seat.objects.select_related("person").get(pk=panel.acting_chair_id)
+        return ActingChair(
+            seat_id=seat.pk, person=seat.person, since=panel.created_at, reason="", by=None
+        )
+    return ActingChair(
+        seat_id=panel.acting_chair_id,
+        person=change.new_person,
+        since=change.changed_at,
+        reason=change.note,
+        by=change.changed_by,
+    )
+
+
+def presiding_seats() -> QuerySet[Seat]:
+    """The seats whose holder chairs their panel now (``PRESIDING``), with their person."""
+    return Seat.objects.filter(PRESIDING).select_related("seat_type", "person__user")
 
 
 def seat_replaced_for(*, user, round_slug: str, ods: str) -> SeatChange | None:

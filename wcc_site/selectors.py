@@ -46,7 +46,7 @@ from assessments.models import (
     StageChange,
 )
 from assessments.regions import add_working_days
-from panels.models import Seat
+from panels.models import PRESIDING, Seat
 
 WINDOWS_AHEAD_WORKING_DAYS = 5  # the national team's "windows closing" look-ahead
 LIST_LIMIT = 10  # items of a long list shown on the home page, per round and region
@@ -469,11 +469,12 @@ def member_queues(*, user) -> list[Queue]:
 
 
 def chair_queues(*, user) -> list[Queue]:
-    """Consensus to hold: the panels at consensus that the user chairs. One query."""
+    """Consensus to hold: the panels at consensus that the user chairs now (as acting
+    chair too; not those handed to an acting chair: ``PRESIDING``). One query."""
     items = []
     for seat in (
         _my_seats(user)
-        .filter(panel__assessment__stage=Stage.CONSENSUS, seat_type__is_chair=True)
+        .filter(PRESIDING, panel__assessment__stage=Stage.CONSENSUS)
         .order_by("panel__assessment__round__consensus_due", "panel__assessment__pct__name")
     ):
         assessment = seat.panel.assessment

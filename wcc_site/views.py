@@ -42,7 +42,7 @@ def work_queues(*, user, scope, seats) -> list[Queue]:
         queues += sha_staff_queues(sha_ids=scope.sha_ids)
     if seats:
         queues += member_queues(user=user)
-        if any(seat.seat_type.is_chair for seat in seats):
+        if any(seat.presides for seat in seats):  # chairs a panel now, acting chair too
             queues += chair_queues(user=user)
     if scope.is_national:
         queues += national_queues()

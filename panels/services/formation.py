@@ -21,6 +21,12 @@ scoring has opened, for a seat whose holder has neither submitted nor been excus
 member who left, or the wrong holder, the chair's seat included). The same seat rules
 apply; the old holder's draft scores are deleted, the new holder starts empty, and the
 change is a ``SeatChange`` (how: replaced while scoring) with the reason given.
+
+Handing the chair to another member (``panel_acting_chair_set``): while scoring or at
+consensus, when the chair cannot go on (ill, left, deactivated), SHA staff name one of the
+panel's other current seat holders acting chair (``Panel.acting_chair``), or hand the
+chair back to the chair. No seat changes holder and no score moves; the hand-over is a
+``SeatChange`` on the chair's seat (how: acting) with the reason given.
 """
 
 from __future__ import annotations
@@ -37,15 +43,22 @@ from assessments.concurrency import claim
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, Stage
 from assessments.services import assessment_advance
-from assessments.text import REASON_MAX_CHARS, visible
+from assessments.text import REASON_MAX_CHARS, checked_reason, visible
 from panels.eligibility import SEAT_CHANGE_STAGES, Refusal, inactive_refusal, seat_refusals
 from panels.models import MemberScore, Panel, Person, Seat, SeatChange, SeatType
-from panels.notifications import notify_scoring_opened, notify_seat_replaced
+from panels.notifications import (
+    notify_acting_chair,
+    notify_scoring_opened,
+    notify_seat_replaced,
+)
 from panels.services.history import seat_change_row
 
 __all__ = [
+    "ACTING_CHAIR_STAGES",
     "CopyResult",
     "SeatRefused",
+    "panel_acting_chair_check",
+    "panel_acting_chair_set",
     "panel_copy_previous",
     "panel_ensure",
     "panel_open_scoring",
@@ -462,6 +475,11 @@ def replace_refused_why(seat: Seat) -> str:
             f"The chair excused {seat.person} from the panel: the seat is done with, so it "
             "cannot be replaced."
         )
+    if seat.panel.acting_chair_id == seat.pk:
+        return (
+            f"{seat.person} is the panel's acting chair: hand the chair to another member "
+            "first, then replace them."
+        )
     return ""
 
 
@@ -609,3 +627,145 @@ def seat_replace(
         assessment=assessment, seat=current, old_person=old, by=by, reason=reason
     )
     return current
+
+
+# --- Handing the chair to another member -----------------------------------------------------
+
+# The stages at which the chair's work can be handed on: the chair excuses members while
+# the panel scores and records consensus after.
+ACTING_CHAIR_STAGES = (Stage.SCORING, Stage.CONSENSUS)
+
+
+def _acting_conflict(panel: Panel) -> ConflictError:
+    return ConflictError(
+        "This panel was changed by someone else since you opened it (the chair was handed "
+        "on, a seat changed, or consensus was saved): the chair was not handed on. Check "
+        "the choices below and confirm again.",
+        current=Panel.objects.get(pk=panel.pk),
+    )
+
+
+def _acting_checked(
+    *, panel: Panel, seat: Seat | None, reason: str
+) -> tuple[Assessment, list[Seat], Seat, Seat]:
+    """``(assessment, seats, chair's seat, seat that will chair)`` as stored now, or refused
+    as ``panel_acting_chair_check`` says."""
+    assessment = Assessment.objects.select_related("pct__sha", "round").get(pk=panel.assessment_id)
+    if assessment.stage not in ACTING_CHAIR_STAGES:
+        raise TransitionError(
+            "The chair can be handed to another member only while the panel is scoring or at "
+            f"consensus; the assessment of {assessment.pct} is at "
+            f"{assessment.get_stage_display()}."
+        )
+    stored = Panel.objects.get(pk=panel.pk)
+    seats = _seats(stored)
+    chair_seat = next((s for s in seats if s.seat_type.is_chair), None)
+    if chair_seat is None or chair_seat.person is None:
+        raise ValidationError(
+            "The panel's chair's seat is empty: there is no chair to stand in for."
+        )
+    acting = next((s for s in seats if s.pk == stored.acting_chair_id), None)
+    errors: dict[str, list[str]] = {}
+    try:
+        checked_reason(reason, missing="Give the reason for handing the chair on.")
+    except ValidationError as exc:
+        errors |= exc.message_dict
+    target = chair_seat if seat is None else next((s for s in seats if s.pk == seat.pk), None)
+    if target is None:
+        errors["seat"] = ["That seat is not on this panel: choose one of its members."]
+    elif target.person is None:
+        errors["seat"] = [
+            f"Seat {target.seat_type.number} ({target.seat_type.name}) is empty: choose a "
+            "member who holds a seat."
+        ]
+    elif seat is not None and target.pk == chair_seat.pk:
+        errors["seat"] = [
+            f"{target.person} holds the chair's seat: to give them the chair again, choose "
+            "to hand it back to the chair."
+        ]
+    elif seat is None and acting is None:
+        errors["seat"] = [f"{chair_seat.person}, the chair, chairs the panel already."]
+    elif acting is not None and target.pk == acting.pk:
+        errors["seat"] = [f"{target.person} is the acting chair already: choose someone else."]
+    else:
+        inactive = inactive_refusal(seat_type=target.seat_type, person=target.person)
+        if inactive is not None:
+            errors["seat"] = [
+                f"{target.person.full_name} has been deactivated and cannot chair the panel."
+            ]
+        elif target.person.user_id is None:
+            errors["seat"] = [
+                f"{target.person.full_name} has no account and could not log in to chair the "
+                "panel; invite them on the people pages first."
+            ]
+    if errors:
+        raise ValidationError(errors)
+    return assessment, seats, chair_seat, target
+
+
+def panel_acting_chair_check(*, panel: Panel, seat: Seat | None, reason: str) -> Seat:
+    """Whether the holder of ``seat`` may chair ``panel`` in the chair's place now, for
+    ``reason`` (``seat`` None: hand the chair back to the chair): the seat that would
+    chair (the chair's own for None), as stored now. Refused: ``TransitionError`` unless the
+    panel is scoring or at consensus; ``ValidationError`` keyed ``seat`` for a seat not of
+    this panel, empty, the chair's own (hand it back instead), the acting chair's already,
+    or whose holder is deactivated or has no account (and for None when nobody acts for
+    the chair), keyed ``reason`` for a reason missing, too long or holding a control
+    character. Writes nothing: the check page asks it before ``panel_acting_chair_set``."""
+    return _acting_checked(panel=panel, seat=seat, reason=reason)[3]
+
+
+@transaction.atomic
+def panel_acting_chair_set(
+    *,
+    panel: Panel,
+    seat: Seat | None,
+    reason: str,
+    by: AbstractBaseUser | None,
+    expected_version: int,
+) -> Panel:
+    """Hand the chair of ``panel`` to the holder of ``seat``, another of its seats, while
+    the chair cannot go on; ``seat`` None hands it back to the chair's seat holder.
+
+    Refused as ``panel_acting_chair_check`` refuses, and with a ``ConflictError`` when the
+    panel is no longer at ``expected_version``. Seats, scores and membership stay as they
+    are; from now on ``panels.rules.is_panel_chair`` holds for the acting chair and not
+    for the chair's seat holder. Moves the panel's version on (a consensus page open in
+    the old chair's browser goes stale), writes a ``SeatChange`` on the chair's seat (how:
+    acting, from who chaired to who chairs now, the reason as its note) and e-mails who
+    chairs now and who chaired until now once this commits.
+    """
+    reason = reason.strip()
+    assessment, seats, chair_seat, target = _acting_checked(panel=panel, seat=seat, reason=reason)
+    stored = Panel.objects.get(pk=panel.pk)
+    before = next((s for s in seats if s.pk == stored.acting_chair_id), chair_seat)
+    acting = None if target.pk == chair_seat.pk else target
+    panel.version = claim(
+        Panel,
+        pk=panel.pk,
+        expected_version=expected_version,
+        conflict=lambda: _acting_conflict(panel),
+        acting_chair=acting,
+    )
+    panel.acting_chair = acting
+    history = seat_change_row(
+        seat=chair_seat,
+        how=SeatChange.How.ACTING,
+        old_person=before.person,
+        new_person=target.person,
+        by=by,
+        note=reason,
+    )
+    history.full_clean()
+    history.save()
+    logger.info(
+        "Panel %s chair handed: %s -> %s (by %s)", assessment, before.person, target.person, by
+    )
+    notify_acting_chair(  # queued once this commits
+        assessment=assessment,
+        chair_seat=target,
+        old_person=before.person,
+        by=by,
+        reason=reason,
+    )
+    return panel

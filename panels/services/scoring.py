@@ -276,9 +276,12 @@ def seat_mark_absent(
             f"Members can be excused only during scoring; this assessment is at "
             f"{assessment.get_stage_display()}."
         )
-    if seat.seat_type.is_chair:
+    if seat.presides:  # the chair's seat, or the acting chair's while there is one
         raise ValidationError(
             "The chair cannot be excused: the chair must score and record consensus."
+            if seat.seat_type.is_chair
+            else f"{seat.person} is the acting chair and cannot be excused: SHA staff can "
+            "hand the chair to another member first."
         )
     if seat.submitted_at is not None:
         raise ValidationError(f"{seat.person} has already submitted their scores.")

@@ -112,6 +112,10 @@ def test_deactivating_a_seat_holder_names_the_panels_it_holds_up(client):
     assert warning.startswith(f"{person.full_name} sits on panels still at work: ")
     assert f"{region.pct.name} 2009-10 (seat 2, scoring)" in warning
     assert "until its chair excuses them" in warning
+    assert (
+        "where they chair the panel, SHA staff can hand the chair to another member (while "
+        "scoring or at consensus)" in warning
+    )
 
 
 def test_deactivating_asks_first_saying_what_follows(client):

@@ -40,6 +40,7 @@ from assessments.proceeding import (
 from assessments.selectors import board_members_to_tell, user_scope
 from panels.access import panel_assessment
 from panels.eligibility import SEAT_CHANGE_STAGES
+from panels.forms.acting import BACK_TO_CHAIR, HandChairForm
 from panels.forms.formation import PanelSeatsForm, ProceedWithoutForm, seat_field_name
 from panels.forms.lookup import PctLookupForm
 from panels.forms.replacement import ReplaceSeatForm
@@ -47,19 +48,24 @@ from panels.models import Seat, SeatType
 from panels.selectors import (
     FormationCounts,
     FormationPage,
+    acting_chair,
     assessment_history,
     eligible_people,
     formation_counts,
     formation_index,
     formation_overview,
     formation_page,
+    presiding_seats,
     reciprocal_warnings,
     seats_with_people,
 )
 from panels.services.formation import (
+    ACTING_CHAIR_STAGES,
     SeatRefused,
     copy_changes,
     draft_scores_count,
+    panel_acting_chair_check,
+    panel_acting_chair_set,
     panel_copy_previous,
     panel_ensure,
     panel_open_scoring,
@@ -261,6 +267,11 @@ def _formation_response(
             },
             "filled": sum(1 for s in page.seats.values() if s.person_id is not None),
             "can_open_scoring": assessment.stage == Stage.PANEL_FORMATION,
+            # While scoring or at consensus, the chair can be handed to another member.
+            "may_hand_chair": assessment.stage in ACTING_CHAIR_STAGES,
+            "acting": acting_chair(panel=assessment.panel)
+            if hasattr(assessment, "panel")
+            else None,
             "summary_title": summary_title,
             # A board that has not submitted: past the deadline, the panel may proceed.
             "may_proceed_without": assessment.stage == Stage.SELF_ASSESSMENT
@@ -487,6 +498,7 @@ def panel_detail(request, assessment: Assessment):
         {
             "assessment": assessment,
             "seats": seats,
+            "acting": acting_chair(panel=getattr(assessment, "panel", None)),
             "submitted": sum(1 for s in seats if s.submitted_at is not None),
             "may_form": request.user.has_perm("panels.form_panel", assessment),
             "may_see_history": request.user.has_perm("panels.view_history", assessment),
@@ -642,16 +654,13 @@ def _replace_check(request, assessment: Assessment, seat: Seat, form, *, back: s
     told.append(
         f"{old.full_name} is e-mailed that they are no longer on the panel, by whom and why."
     )
-    if not seat.seat_type.is_chair:
-        chair = next(
-            (
-                s.person
-                for s in seats_with_people().filter(panel=seat.panel, seat_type__is_chair=True)
-            ),
-            None,
-        )
-        if chair is not None:
-            told.append(f"{chair.full_name}, the chair, is e-mailed who replaces whom and why.")
+    # Whoever chairs the panel now (the acting chair, while there is one), unless it is
+    # the seat replaced.
+    chair = next(
+        (s.person for s in presiding_seats().filter(panel=seat.panel).exclude(pk=seat.pk)), None
+    )
+    if chair is not None:
+        told.append(f"{chair.full_name}, the chair, is e-mailed who replaces whom and why.")
     return confirmation_page(
         request,
         title=f"Replace {old.full_name} with {new.full_name} on the panel of {assessment.pct.name}?",
@@ -763,10 +772,177 @@ def replace_seat(request, assessment: Assessment, number: int):
         f"{person.full_name} now holds seat {number} on the panel of {assessment.pct.name} in "
         f"place of {seat.person.full_name}. "
         + (
-            "Both have been e-mailed."
-            if seat.seat_type.is_chair
-            else "Both, and the chair, have been e-mailed."
+            "Both, and the chair, have been e-mailed."
+            if presiding_seats().filter(panel=seat.panel).exclude(pk=seat.pk).exists()
+            else "Both have been e-mailed."
         ),
+    )
+    return redirect(formation)
+
+
+# --- Handing the chair to another member ---------------------------------------------------
+
+
+def _hand_seats(assessment: Assessment) -> tuple[list[Seat], Seat | None, Seat | None]:
+    """The panel's seats with their people (and accounts), its chair's seat and its acting
+    chair's seat (None when its chair chairs it)."""
+    seats = list(
+        seats_with_people()
+        .select_related("panel", "person__user")
+        .filter(panel__assessment=assessment)
+    )
+    chair = next((s for s in seats if s.seat_type.is_chair), None)
+    acting = next((s for s in seats if s.pk == s.panel.acting_chair_id), None)
+    return seats, chair, acting
+
+
+def _hand_form(data, seats, chair, acting, **kwargs) -> HandChairForm:
+    return HandChairForm(data, seats=seats, chair=chair, acting=acting, **kwargs)
+
+
+def _hand_page(request, assessment: Assessment, form, chair, acting, *, summary_title=""):
+    return render(
+        request,
+        "panels/hand_chair.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "chair": chair,
+            "acting": acting_chair(panel=chair.panel) if acting is not None else None,
+            "summary_title": summary_title or "The chair was not handed on",
+        },
+    )
+
+
+def _hand_check(request, assessment: Assessment, form, chair: Seat, acting: Seat | None):
+    """The check page: who chairs from now on, what stays as it is, who is told."""
+    target, reason = form.cleaned_data["seat"], form.cleaned_data["reason"]
+    before = (acting or chair).person.full_name
+    chair_name = chair.person.full_name
+    name = assessment.pct.name
+    if target is None:
+        title = f"Hand the chair of the panel of {name} back to {chair_name}?"
+        happens = [
+            f"{chair_name} chairs the panel of {name} again, in place of {before}, with your "
+            f"reason in the panel's history: {reason}",
+            f"{before} stays a member of the panel, as before, and no longer chairs it.",
+        ]
+        new = chair_name
+    else:
+        new = target.person.full_name
+        title = f"Hand the chair of the panel of {name} to {new}?"
+        happens = [
+            f"{new} (seat {target.seat_type.number}, {target.seat_type.name}) chairs the panel "
+            f"of {name} in place of {before}, with your reason in the panel's history: {reason}",
+            f"{new} records the panel's consensus and closes it"
+            + (
+                ", and excuses members who cannot take part while it scores"
+                if assessment.stage == Stage.SCORING
+                else ""
+            )
+            + f"; {before} can still open the consensus page, but no longer change it.",
+        ]
+    happens.append(
+        "No seat changes holder and no score moves: the chair's submitted scores stay the "
+        "chair's, and the panel's members, reports and PDF are as before."
+    )
+    return confirmation_page(
+        request,
+        title=title,
+        happens=happens,
+        told=f"{new} is e-mailed that they chair the panel, what they now do and the link to "
+        f"the consensus page; {before} is e-mailed that they no longer chair it, who does "
+        "and why.",
+        button=f"Confirm and hand the chair to {new}",
+        back=request.path,
+        carry={
+            "seat": BACK_TO_CHAIR if target is None else str(target.pk),
+            "reason": reason,
+            "version": str(form.cleaned_data["version"] or 0),
+        },
+        context={
+            "undo_note": "You can hand the chair back to the chair, or to someone else, from "
+            "the same link; each hand-over is e-mailed and kept in the panel's history."
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access("panels.form_panel", lookup=panel_assessment)
+def hand_chair(request, assessment: Assessment):
+    """Name an acting chair (or hand the chair back to the chair) while the panel is scoring
+    or at consensus: who and why (GET, and again after "Go back"), a check page, then the
+    change."""
+    formation = _url("panels:formation_panel", assessment)
+    seats, chair, acting = _hand_seats(assessment)
+    if assessment.stage not in ACTING_CHAIR_STAGES or chair is None or chair.person is None:
+        messages.error(
+            request,
+            "The chair can be handed to another member only while the panel is scoring or at "
+            f"consensus; the assessment of {assessment.pct.name} is at "
+            f"{assessment.get_stage_display()}."
+            if assessment.stage not in ACTING_CHAIR_STAGES
+            else "The panel's chair's seat is empty: there is no chair to stand in for.",
+        )
+        return redirect(formation)
+    key = f"hand-chair:{assessment.pk}"
+    if request.method == "GET":
+        typed = typed_back(request, key)
+        form = _hand_form(
+            None,
+            seats,
+            chair,
+            acting,
+            initial={
+                "seat": typed.get("seat", ""),
+                "reason": typed.get("reason", ""),
+                "version": chair.panel.version,
+            },
+        )
+        return _hand_page(request, assessment, form, chair, acting)
+    form = _hand_form(request.POST, seats, chair, acting)
+    if not form.is_valid():
+        return _hand_page(request, assessment, form, chair, acting)
+    target, reason = form.cleaned_data["seat"], form.cleaned_data["reason"]
+    try:
+        if not confirmed(request):
+            panel_acting_chair_check(panel=chair.panel, seat=target, reason=reason)
+            keep_typed(request, key, seat=request.POST["seat"], reason=reason)
+            return _hand_check(request, assessment, form, chair, acting)
+        panel_acting_chair_set(
+            panel=chair.panel,
+            seat=target,
+            reason=reason,
+            by=request.user,
+            expected_version=form.cleaned_data["version"] or 0,
+        )
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect(formation)
+    except ConflictError as exc:  # what was typed stays: check the choices again, confirm
+        seats, chair, acting = _hand_seats(assessment)
+        form = _hand_form(
+            {"seat": request.POST["seat"], "reason": reason, "version": exc.current.version},
+            seats,
+            chair,
+            acting,
+        )
+        form.is_valid()
+        form.add_error(None, str(exc))
+        return _hand_page(request, assessment, form, chair, acting)
+    except ValidationError as exc:
+        form_add_refusal(form, exc)
+        return _hand_page(request, assessment, form, chair, acting)
+    typed_back(request, key)
+    new = chair.person if target is None else target.person
+    messages.success(
+        request,
+        (
+            f"{new.full_name} chairs the panel of {assessment.pct.name} again."
+            if target is None
+            else f"{new.full_name} is now the acting chair of the panel of {assessment.pct.name}."
+        )
+        + f" {new.full_name} and {(acting or chair).person.full_name} have been e-mailed.",
     )
     return redirect(formation)
 
@@ -782,6 +958,7 @@ urlpatterns = [
         replace_seat,
         name="replace_seat",
     ),
+    re_path(rf"^{ROUND}/{ODS}/chair/hand/$", hand_chair, name="hand_chair"),
     re_path(
         rf"^{ROUND}/{ODS}/proceed-without-self-assessment/$",
         proceed_without_self_assessment,

@@ -309,7 +309,8 @@ def _held_up(person: Person, seats) -> str:
         f"{person.full_name} sits on panels still at work: {panels}. A panel being formed "
         "cannot open scoring until someone else takes the seat; a panel scoring or at "
         "consensus waits for them until its chair excuses them or SHA staff replace them (while "
-        "scoring, from the panel's formation page)."
+        "scoring); where they chair the panel, SHA staff can hand the chair to another member "
+        "(while scoring or at consensus). Both are done from the panel's formation page."
     )
 
 

@@ -39,6 +39,7 @@ from panels.access import panel_assessment, panel_document
 from panels.forms.scoring import AbsenceForm, ConsensusForm, ScoringForm
 from panels.models import Seat
 from panels.selectors import (
+    acting_chair,
     moderation_changes,
     my_seats,
     panel_view,
@@ -341,8 +342,17 @@ def _consensus_page(
     """The consensus page; ``absence`` (``(seat number, message)``) is a refused excuse,
     its message in an error summary linked to that seat's reason field."""
     editable = is_chair and assessment.stage == Stage.CONSENSUS
-    # The chair sees members' scores only once they have submitted their own.
-    show_scores = not is_chair or (seat is not None and seat.submitted_at is not None)
+    # The chair sees members' scores only once they have submitted their own (an acting
+    # chair excused from scoring, once every member is done).
+    show_scores = (
+        not is_chair
+        or (seat is not None and seat.submitted_at is not None)
+        or (seat is not None and bool(seat.absence_reason) and assessment.stage >= Stage.CONSENSUS)
+    )
+    # SHA staff handed the chair to another member: who, since when, why. The chair's seat
+    # holder sees the page read-only, and is told why.
+    acting = acting_chair(panel=assessment.panel)
+    chair_seat = next((s for s in view.seats if s.seat_type.is_chair), None)
     moderated = (
         moderation_changes(view) if show_scores and assessment.stage > Stage.CONSENSUS else []
     )
@@ -354,6 +364,14 @@ def _consensus_page(
             "view": view,
             "form": form,
             "is_chair": is_chair,
+            "acting": acting,
+            "old_chair": acting is not None
+            and not is_chair
+            and chair_seat is not None
+            and chair_seat.person is not None
+            and chair_seat.person.user_id == request.user.pk,
+            # The seat that chairs (never excused): the acting chair's, else the chair's.
+            "presiding_id": acting.seat_id if acting else getattr(chair_seat, "pk", None),
             "editable": editable,
             "show_scores": show_scores,
             "gaps": view.consensus_gaps if editable else [],

@@ -1,0 +1,377 @@
+"""Handing a panel's chair to another member, from the panel's formation page
+(``panels.views.formation.hand_chair``): the link, the page and its errors, the check page,
+"Go back", the confirmation, the conflict, the personas, and what the panel's pages say
+afterwards (the consensus page read-only for the chair)."""
+
+import html
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from assessments.form_errors import summary_entries
+from assessments.models import Role, Stage
+from panels.models import Panel, Seat, SeatChange
+from panels.services.formation import panel_acting_chair_set
+from panels.tests.formation_builders import build_region
+from tests.factories import RoleFactory, SHAFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def region():
+    region = build_region(stage=Stage.CONSENSUS)
+    region.panel = region.seated()
+    Seat.objects.filter(panel=region.panel).update(submitted_at=timezone.now())
+    return region
+
+
+def url(region, page="chair/hand"):
+    return f"/panels/{region.round.slug}/{region.pct.ods_code}/" + (f"{page}/" if page else "")
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def staff_of(sha):
+    return RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha, user__first_name="Sam").user
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", html.unescape(response.content.decode()))
+
+
+def seat(region, number) -> Seat:
+    return Seat.objects.get(panel=region.panel, seat_type__number=number)
+
+
+def panel(region) -> Panel:
+    return Panel.objects.get(pk=region.panel.pk)
+
+
+def posted(region, number=3, **extra) -> dict:
+    return {
+        "seat": str(seat(region, number).pk),
+        "reason": "Ann Chair is ill until March",
+        "version": str(panel(region).version),
+        **extra,
+    }
+
+
+def handed(region, number=3, reason="Ann Chair is ill until March"):
+    return panel_acting_chair_set(
+        panel=panel(region),
+        seat=seat(region, number),
+        reason=reason,
+        by=UserFactory(),
+        expected_version=panel(region).version,
+    )
+
+
+@pytest.mark.parametrize("stage", [Stage.SCORING, Stage.CONSENSUS])
+def test_formation_page_links_to_hand_the_chair_by_the_chairs_seat(region, stage):
+    region.assessment.stage = stage
+    region.assessment.save(update_fields=["stage"])
+
+    response = client_for(staff_of(region.sha_a)).get(url(region, "formation"))
+
+    links = re.findall(r'data-test="hand-chair" href="([^"]+)"', response.content.decode())
+    assert links == [url(region)]
+    row = re.search(r'data-test="seat-1">(.*?)</tr>', text(response)).group(1)
+    assert "Hand the chair to another member" in row
+
+
+def test_formation_page_at_moderation_offers_no_hand_over(region):
+    region.assessment.stage = Stage.MODERATION
+    region.assessment.save(update_fields=["stage"])
+
+    response = client_for(staff_of(region.sha_a)).get(url(region, "formation"))
+
+    assert "chair/hand" not in response.content.decode()
+
+
+def test_hand_page_offers_the_other_members(region):
+    response = client_for(staff_of(region.sha_a)).get(url(region))
+
+    assert response.templates[0].name == "panels/hand_chair.html"
+    labels = [label for _value, label in response.context["form"].fields["seat"].choices]
+    assert [label.split(",")[0] for label in labels] == [
+        "Bob Medic",
+        "Cat Services",
+        "Dan Outside",
+        "Eve Chief",
+    ]
+    assert "Ann Chair holds the chair's seat" in text(response)
+
+
+def test_hand_page_with_an_acting_chair_offers_the_chair_back_and_says_who_acts(region):
+    handed(region, 3)
+
+    response = client_for(staff_of(region.sha_a)).get(url(region))
+
+    labels = [label for _value, label in response.context["form"].fields["seat"].choices]
+    assert [label.split(",")[0] for label in labels] == [
+        "Bob Medic",
+        "Dan Outside",
+        "Eve Chief",
+        "Ann Chair again",
+    ]
+    assert "Acting chair: Cat Services (since " in text(response)
+    assert "because \u201cAnn Chair is ill until March\u201d)" in text(response)
+
+
+def test_hand_page_at_moderation_redirects_with_the_stage(region):
+    region.assessment.stage = Stage.MODERATION
+    region.assessment.save(update_fields=["stage"])
+
+    response = client_for(staff_of(region.sha_a)).get(url(region), follow=True)
+
+    assert response.redirect_chain == [(url(region, "formation"), 302)]
+    assert "only while the panel is scoring or at consensus" in text(response)
+
+
+def test_hand_page_is_not_found_for_another_regions_staff_and_members(region):
+    for user in (
+        staff_of(region.sha_b),
+        staff_of(SHAFactory()),
+        region.people[1].user,
+        region.people[3].user,
+    ):
+        client = client_for(user)
+        assert client.get(url(region)).status_code == 404
+        assert client.post(url(region), posted(region, confirm="1")).status_code == 404
+    assert (panel(region).acting_chair, SeatChange.objects.count()) == (None, 0)
+
+
+def test_hand_page_sends_the_logged_out_to_login(region):
+    response = Client().get(url(region))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_hand_without_a_choice_or_reason_shows_the_errors_linked_and_keeps_the_typing(region):
+    response = client_for(staff_of(region.sha_a)).post(
+        url(region), {"seat": "", "reason": "", "version": str(panel(region).version)}
+    )
+
+    assert response.templates[0].name == "panels/hand_chair.html"
+    assert summary_entries(response.context["form"]) == [
+        ("#id_seat_0", "Who chairs the panel: Choose who chairs the panel."),
+        ("#id_reason", "Reason: Give the reason for handing the chair on."),
+    ]
+    assert "<title>Error: " in response.content.decode()
+
+    typed = client_for(staff_of(region.sha_a)).post(url(region), posted(region, reason=""))
+    assert typed.context["form"]["seat"].value() == str(seat(region, 3).pk)
+
+
+def test_hand_to_a_deactivated_member_shows_why_beside_the_choice(region):
+    holder = region.people[3]
+    holder.is_active = False
+    holder.save(update_fields=["is_active"])
+
+    response = client_for(staff_of(region.sha_a)).post(url(region), posted(region))
+
+    assert response.context["form"].errors["seat"] == [
+        "Cat Services has been deactivated and cannot chair the panel."
+    ]
+    assert "Ann Chair is ill until March" in text(response)
+
+
+def test_hand_check_page_says_what_happens_and_who_is_told(region):
+    response = client_for(staff_of(region.sha_a)).post(url(region), posted(region))
+
+    page = text(response)
+    assert response.templates[0].name == "confirm.html"
+    assert "Hand the chair of the panel of Assessed PCT to Cat Services?" in page
+    assert (
+        "Cat Services (seat 3, " in page
+        and "chairs the panel of Assessed PCT in place of Ann Chair, with your reason in the "
+        "panel's history: Ann Chair is ill until March"
+        in page
+    )
+    assert "Ann Chair can still open the consensus page, but no longer change it." in page
+    assert "the chair's submitted scores stay the chair's" in page
+    assert (
+        "Cat Services is e-mailed that they chair the panel, what they now do and the link to "
+        "the consensus page; Ann Chair is e-mailed that they no longer chair it" in page
+    )
+    assert "Confirm and hand the chair to Cat Services" in page
+    assert "You can hand the chair back to the chair, or to someone else" in page
+    assert (panel(region).acting_chair, SeatChange.objects.count()) == (None, 0)
+
+
+def test_hand_go_back_shows_what_was_typed(region):
+    client = client_for(staff_of(region.sha_a))
+    client.post(url(region), posted(region, reason="Typed before going back"))
+
+    response = client.get(url(region))
+
+    form = response.context["form"]
+    assert (form["seat"].value(), form["reason"].value()) == (
+        str(seat(region, 3).pk),
+        "Typed before going back",
+    )
+
+
+def test_hand_confirmed_names_the_acting_chair_and_says_who_was_told(
+    region, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = client_for(staff_of(region.sha_a))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(region), posted(region, confirm="1"), follow=True)
+
+    assert response.redirect_chain == [(url(region, "formation"), 302)]
+    page = text(response)
+    assert (
+        "Cat Services is now the acting chair of the panel of Assessed PCT. Cat Services and "
+        "Ann Chair have been e-mailed."
+    ) in page
+    assert "Acting chair: Cat Services (since " in page
+    assert panel(region).acting_chair == seat(region, 3)
+    change = SeatChange.objects.get()
+    assert (change.how, change.note) == (SeatChange.How.ACTING, "Ann Chair is ill until March")
+    assert [m.to for m in mailoutbox] == [[region.people[3].email], [region.people[1].email]]
+
+
+def test_hand_back_to_the_chair_confirmed(region):
+    handed(region, 3)
+    data = posted(region, confirm="1", reason="Ann Chair is back")
+    data["seat"] = "chair"
+
+    response = client_for(staff_of(region.sha_a)).post(url(region), data, follow=True)
+
+    assert "Ann Chair chairs the panel of Assessed PCT again." in text(response)
+    assert "Acting chair:" not in text(response)
+    assert panel(region).acting_chair is None
+
+
+def test_hand_confirmed_on_a_stale_panel_keeps_the_typing_and_asks_again(region):
+    data = posted(region, confirm="1", reason="Kept after the conflict")
+    Panel.objects.filter(pk=region.panel.pk).update(version=panel(region).version + 1)
+
+    response = client_for(staff_of(region.sha_a)).post(url(region), data)
+
+    assert response.templates[0].name == "panels/hand_chair.html"
+    assert summary_entries(response.context["form"])[0][1].startswith(
+        "This panel was changed by someone else since you opened it"
+    )
+    assert response.context["form"]["version"].value() == panel(region).version
+    assert "Kept after the conflict" in text(response)
+    assert (panel(region).acting_chair, SeatChange.objects.count()) == (None, 0)
+
+
+def test_national_team_may_hand_the_chair(region):
+    client = client_for(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    client.post(url(region), posted(region, confirm="1"))
+
+    assert panel(region).acting_chair == seat(region, 3)
+
+
+# --- The panel's pages afterwards ----------------------------------------------------------
+
+
+def test_panel_detail_says_who_acts_since_when_and_why(region):
+    handed(region, 3)
+
+    response = client_for(region.people[2].user).get(url(region, ""))
+
+    page = text(response)
+    assert "Acting chair: Cat Services (since " in page
+    assert "because \u201cAnn Chair is ill until March\u201d)" in page
+    assert re.findall(r"<th scope=\"row\">([^<]+)<strong data-test=\"acting-mark\">", page) == [
+        "Cat Services "
+    ]
+
+
+def test_consensus_page_is_read_only_for_the_old_chair_and_says_why(region):
+    handed(region, 3)
+
+    response = client_for(region.people[1].user).get(url(region, "consensus"))
+
+    assert response.status_code == 200
+    assert (response.context["is_chair"], response.context["editable"]) == (False, False)
+    page = text(response)
+    assert "Acting chair: Cat Services (since " in page
+    assert (
+        "You hold the chair's seat, but no longer chair this panel: this page is read-only" in page
+    )
+
+
+def test_consensus_page_is_editable_for_the_acting_chair(region):
+    handed(region, 3)
+
+    response = client_for(region.people[3].user).get(url(region, "consensus"))
+
+    assert (response.context["is_chair"], response.context["editable"]) == (True, True)
+    assert "You hold the chair's seat" not in text(response)
+    assert "Acting chair: Cat Services (since " in text(response)
+
+
+def test_old_chair_cannot_save_or_close_consensus(region):
+    handed(region, 3)
+    client = client_for(region.people[1].user)
+
+    saved = client.post(url(region, "consensus"), {"version": str(panel(region).version)})
+    closed = client.post(url(region, "consensus/close"), {"version": "1", "confirm": "1"})
+
+    assert (saved.status_code, closed.status_code) == (403, 404)
+
+
+def test_acting_chair_excuses_the_chair_while_scoring(region):
+    region.assessment.stage = Stage.SCORING
+    region.assessment.save(update_fields=["stage"])
+    Seat.objects.filter(panel=region.panel).update(submitted_at=None)
+    handed(region, 3)
+    client = client_for(region.people[3].user)
+
+    page = client.get(url(region, "consensus"))
+    client.post(url(region, "seats/1/absent"), {"reason": "Ill", "confirm": "1"})
+
+    excusable = re.findall(r"seats/([0-9])/absent/", page.content.decode())
+    assert excusable == ["1", "2", "4", "5"]
+    assert seat(region, 1).absence_reason == "Ill"
+
+
+def test_history_page_shows_each_hand_over_with_its_reason(region):
+    handed(region, 3)
+    panel_acting_chair_set(
+        panel=panel(region),
+        seat=None,
+        reason="Ann Chair is back",
+        by=UserFactory(),
+        expected_version=panel(region).version,
+    )
+
+    response = client_for(staff_of(region.sha_a)).get(url(region, "history"))
+
+    rows = [e for e in response.context["entries"] if e.kind == "seat"]
+    assert [(e.old, e.new, e.source, e.note) for e in rows] == [
+        ("Cat Services", "Ann Chair", "Chair handed to another member", "Ann Chair is back"),
+        (
+            "Ann Chair",
+            "Cat Services",
+            "Chair handed to another member",
+            "Ann Chair is ill until March",
+        ),
+    ]
+
+
+def test_my_panels_gives_the_acting_chair_the_consensus_link(region):
+    handed(region, 3)
+    consensus = url(region, "consensus")
+
+    acting = client_for(region.people[3].user).get("/panels/mine/")
+    member = client_for(region.people[2].user).get("/panels/mine/")
+
+    assert consensus in acting.content.decode()
+    assert "(acting chair)" in text(acting)
+    assert consensus not in member.content.decode()
