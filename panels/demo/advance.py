@@ -48,7 +48,7 @@ from competencies.vocabulary import Light
 from panels.demo.ratings import Ratings, year_two_rest
 from panels.demo.seed import SCORING_SHA
 from panels.demo.texts import Texts
-from panels.models import MemberScore, Panel, Seat, SeatType
+from panels.models import PRESIDING, MemberScore, Panel, Seat, SeatType
 from panels.selectors import eligible_people
 from panels.services.formation import panel_ensure, panel_open_scoring, panel_seats_set
 from panels.services.scoring import (
@@ -371,7 +371,7 @@ def _agree(assessments: list[Assessment], round_: AssessmentRound) -> None:
         settled = _pattern(assessment, items, targets) if target is not None else {}
         panel = Panel.objects.get(assessment=assessment)
         chair = (
-            Seat.objects.filter(panel=panel, seat_type__is_chair=True)
+            Seat.objects.filter(PRESIDING, panel=panel)  # the acting chair's, when there is one
             .select_related("person__user")
             .get()
             .person.user
