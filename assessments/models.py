@@ -210,7 +210,7 @@ class AssessmentRound(models.Model):
 
     @property
     def corrected(self) -> bool:
-        """Republished after a withdrawal: its pages say "Published <first date>; corrected
+        """Republished after a withdrawal: its pages say "Published <first date>; republished
         <new date>" (``templates/includes/published_on.html``)."""
         return (
             self.published_at is not None

@@ -160,7 +160,7 @@ def round_set_publication(
     if round_.first_published_at is None or round_.first_published_at == old:
         # Never published yet: the first publication is this time (moved with it until it
         # passes). Republished after a withdrawal: the first publication date stays, and
-        # the pages say "Published <first date>; corrected <new date>".
+        # the pages say "Published <first date>; republished <new date>".
         round_.first_published_at = published_at
     round_.full_clean()
     round_.save(update_fields=["published_at", "first_published_at"])
@@ -423,7 +423,7 @@ def _notice(round_: AssessmentRound, role: Role, *, held_back: bool = False) -> 
         first = timezone.localtime(round_.first_published_at)
         when = (
             f"The results of {round_.name}, first published on {first:%-d %B %Y}, were "
-            f"withdrawn, corrected and published again on {published:%-d %B %Y at %H:%M}. "
+            f"withdrawn and published again on {published:%-d %B %Y at %H:%M}. "
             f"The ratings of {role.pct.name} did not change."
         )
     if held_back:

@@ -725,11 +725,11 @@ def board_queues(*, pct_ids: Iterable[int], now: datetime.datetime | None = None
 def _results_news(round_: AssessmentRound) -> str:
     """A board's line for its published results; a round republished after a withdrawal is
     not news of a first publication: its line says when it was first published and
-    corrected."""
+    republished."""
     published = f"{timezone.localtime(round_.published_at):%-d %B %Y}"
     if round_.corrected:
         first = f"{timezone.localtime(round_.first_published_at):%-d %B %Y}"
-        return f"results published on {first}, corrected on {published}: your corrected report"
+        return f"results published on {first}, republished on {published}: your report"
     return f"results published on {published}: your report"
 
 

@@ -1,6 +1,6 @@
 """A correction after publication: the national team withdraws a published round, imports
 corrected ratings with a reason, and publishes it again. The first publication date is
-kept, every page says "Published <first>; corrected <new>", the changed ratings carry the
+kept, every page says "Published <first>; republished <new>", the changed ratings carry the
 reason typed, and each board whose ratings changed is told what changed and why.
 
 Built on the seeded demo: 2008-09 was published on 17 February 2009; 5PG is Birmingham
@@ -193,12 +193,12 @@ def test_import_on_a_round_never_published_asks_no_reason(demo, client):
 
 
 @pytest.mark.django_db
-def test_every_page_says_published_first_and_corrected(demo, client):
+def test_every_page_says_published_first_and_republished(demo, client):
     _correct_c1(client)
     client.logout()
     new = timezone.now() + datetime.timedelta(hours=1)
     _republish(new)
-    corrected = f"17 February 2009; corrected {timezone.localtime(new):%-d %B %Y}"
+    corrected = f"17 February 2009; republished {timezone.localtime(new):%-d %B %Y}"
     wording = re.compile(f"Published (on )?{corrected}")
     assessment = Assessment.objects.select_related("round", "pct__sha").get(
         round__slug="2008-09", pct__ods_code="5PG"
@@ -245,12 +245,12 @@ def test_a_round_published_once_says_only_published(demo, client):
     data = json.loads(client.get("/api/results/2008-09.json").content)
 
     published = re.compile("Published (on )?17 February 2009[.]")
-    assert [(bool(published.search(p)), "corrected" in p) for p in pages] == [(True, False)] * 3
+    assert [(bool(published.search(p)), "republished" in p) for p in pages] == [(True, False)] * 3
     assert data["first_published_at"] == data["published_at"] == FIRST.isoformat()
 
 
 @pytest.mark.django_db
-def test_board_home_presents_a_corrected_round_as_corrected(demo, client):
+def test_board_home_presents_a_republished_round_as_republished(demo, client):
     _correct_c1(client)
     new = timezone.now() + datetime.timedelta(hours=1)
     _republish(new)
@@ -261,8 +261,8 @@ def test_board_home_presents_a_corrected_round_as_corrected(demo, client):
 
     [results] = [q for q in home.context["queues"] if q.key == "results"]
     assert [item.detail for item in results.items] == [
-        f"results published on 17 February 2009, corrected on "
-        f"{timezone.localtime(new):%-d %B %Y}: your corrected report"
+        f"results published on 17 February 2009, republished on "
+        f"{timezone.localtime(new):%-d %B %Y}: your report"
     ]
 
 
@@ -292,6 +292,7 @@ def test_republication_tells_changed_boards_what_changed_and_others_the_usual(
         "World Class Commissioning assurance 2008/09: your results are published"
     )
     assert "first published on 17 February 2009" in unchanged.body
+    assert "were withdrawn and published again on " in unchanged.body  # not "corrected"
     assert "The ratings of Hull Teaching did not change." in unchanged.body
     assert [s for s in by_board if by_board[s].subject.endswith("corrected")] == [
         "board.5pg@example.nhs.uk"
