@@ -204,9 +204,10 @@ def pct_report(*, assessment: Assessment) -> PctReport:
     # Only a published previous round is compared (as the league table does): one withdrawn
     # for a correction is offline, its figures with it.
     if round_.previous is not None and round_.previous.is_published():
-        before = round_figures(round_=round_.previous).rows.get(assessment.pct.ods_code)
+        then = round_figures(round_=round_.previous)
+        before = then.rows.get(assessment.pct.ods_code)
         if before is not None:
-            previous_rank = before["rank"]
+            previous_rank = then.rank_among(assessment.pct.ods_code, figures)
             previous_values = {
                 column: value
                 for column, value in before.items()

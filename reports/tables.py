@@ -436,11 +436,11 @@ def league_frame(
             round_=round_.previous, sha_codes=sha_codes if within_region else None
         )
         previous = previous[previous["complete"]]
-        if not round_.is_published():
-            # Before publication only some PCTs may be ranked (a region still scoring): like
-            # for like, last year's ranks among those PCTs (the data walk: Kingston read
-            # "up 74" against last year's England rank, and "up 27" once published).
-            previous = _ranked(previous[previous["ods_code"].isin(frame["ods_code"])])
+        # Like for like: last year's ranks among the PCTs ranked now. Before publication a
+        # region may still be scoring (the data walk: Kingston read "up 74" against last
+        # year's England rank); a round opened for some SHAs stays so once published (walk
+        # V: 16 PCTs of one SHA read "up 100 places" against last year's 152).
+        previous = _ranked(previous[previous["ods_code"].isin(frame["ods_code"])])
     frame = with_progress(frame, previous)
     if sha_codes and not within_region:
         frame = frame[frame["sha"].isin(sha_codes)]
@@ -656,6 +656,21 @@ class RoundFigures:
         if sha in self.regions:
             return self.regions[sha]
         return {c: float("nan") for c in self.england}
+
+    def rank_among(self, ods_code: str, others: "RoundFigures") -> int | None:
+        """The rank ``ods_code`` had here among only the PCTs ranked in ``others`` (another
+        round's figures), as ``league_frame`` ranks the previous round: a round of 16 PCTs
+        compared with last year's 152 read "rank 1 of 16 (last year 101)" (walk V). None if
+        it was not ranked here. Equal PCTs share a rank, as in the league table."""
+        mine = (self.rows.get(ods_code) or {}).get("rank")
+        if mine is None:
+            return None
+        ahead = 0
+        for code, row in others.rows.items():
+            then = self.rows.get(code)
+            if row["rank"] is not None and then is not None and then["rank"] is not None:
+                ahead += then["rank"] < mine
+        return ahead + 1
 
 
 _ROUND_FIGURES: Kept[RoundFigures] = Kept("round figures", size=16, shared=True)

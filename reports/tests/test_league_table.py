@@ -80,8 +80,8 @@ def test_before_publication_the_change_compares_ranks_among_the_same_pcts(client
     compared with its rank among all 152 last year."""
     login(client, "national")
     page = client.get(URL.format("2009-10"))
-    assert "last year's ranks are counted among the PCTs ranked so far" in page.text
-    assert "counted among the PCTs ranked so far" not in client.get(URL.format("2008-09")).text
+    assert "Last year's ranks are counted among the PCTs ranked here so far" in page.text
+    assert "counted among the PCTs ranked here" not in client.get(URL.format("2008-09")).text
     # The year-two walk: "(+4)" beside a Total up 6 (competency 11, new) was explained only
     # in the folded "How the ranking works".
     assert 'data-test="change-note">Change: places gained' in page.text
@@ -98,6 +98,29 @@ def test_before_publication_the_change_compares_ranks_among_the_same_pcts(client
         better = sum(1 for r in ranked if key(r["ods_code"]) > key(row["ods_code"]))
         assert row["previous_rank"] == better + 1, row["ods_code"]
         assert row["rank_change"] == row["previous_rank"] - row["rank"]
+
+
+@pytest.mark.django_db
+def test_once_published_a_partial_round_still_compares_ranks_among_the_same_pcts(client, demo):
+    """Walk V: a round of one SHA's 16 PCTs, published, read "up 100 places" and "last year
+    101" against last year's ranks among 152. The PCT page agrees with the table."""
+    published = timezone.now() - timedelta(hours=1)
+    AssessmentRound.objects.filter(slug="2009-10").update(
+        published_at=published, first_published_at=published, publication_notified_at=published
+    )
+    now = client.get(URL.format("2009-10")).context["rows"]
+    last = {r["ods_code"]: r for r in client.get(URL.format("2008-09")).context["rows"]}
+    ranked = [r for r in now if r["rank"] is not None]
+    assert 0 < len(ranked) < len(last)  # the demo: a region is still scoring
+
+    def key(ods):
+        return (last[ods]["governance"], last[ods]["total"])
+
+    for row in ranked[:: max(1, len(ranked) // 10)]:
+        better = sum(1 for r in ranked if key(r["ods_code"]) > key(row["ods_code"]))
+        assert row["previous_rank"] == better + 1, row["ods_code"]
+        report = client.get(f"/reports/pct/{row['ods_code']}/2009-10/").context["report"]
+        assert report.previous_rank == row["previous_rank"], row["ods_code"]
 
 
 @pytest.mark.django_db
