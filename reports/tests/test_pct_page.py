@@ -690,7 +690,8 @@ def test_an_answer_that_would_publish_a_held_back_pct_says_so_first_and_tells_na
     )
     assert happens[1].endswith(
         f"changes from Level {target.level} to Level {new_level}; your answer is the reason, "
-        "in its history."
+        "in its history, and is shown beside the change on County Durham's results page and "
+        "feedback report, which are public once its results are published."
     )
     assert (
         "its results are published at once, and the league table, England's figures and "

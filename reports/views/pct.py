@@ -319,9 +319,11 @@ def _answer_check(request, assessment: Assessment, raised: FactualAccuracyCommen
     rating = raised.rating
     if rating is not None and value and str(value) != str(rating.value):
         labels = dict(form.fields["value"].choices)  # "Level 3", "Green"
-        happens.append(
+        happens.append(  # walk V: staff thought only the board would read the reason
             f"{item_label(rating.item)} changes from {labels.get(str(rating.value), rating.value)}"
-            f" to {labels[value]}; your answer is the reason, in its history."
+            f" to {labels[value]}; your answer is the reason, in its history, and is shown "
+            f"beside the change on {pct.name}'s results page and feedback report, which are "
+            "public once its results are published."
         )
     last = _last_unanswered(assessment, raised)
     told = "The board is e-mailed the answer, and sees it on its results page."
