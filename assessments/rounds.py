@@ -617,6 +617,7 @@ def _board_message(round_: AssessmentRound, pct: PrimaryCareTrust, to: list[str]
     context = {
         "round": round_,
         "pct": pct,
+        "today": timezone.localdate(),  # a round opened late says its deadline has passed
         "url": settings.SITE_URL
         + reverse("assessments:self_assessment", args=[round_.slug, pct.ods_code]),
     }

@@ -342,6 +342,32 @@ def test_round_open_writes_to_each_board_member_on_their_own(
     assert sorted(m.to for m in mailoutbox) == [["chair@example.org"], ["clerk@example.org"]]
 
 
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        (10, "Please submit the board's agreed self-assessment by "),
+        (-1, "The round's deadline for the self-assessment, "),
+    ],
+)
+def test_round_open_says_whether_the_self_assessment_deadline_has_passed(
+    new_round, national, mailoutbox, django_capture_on_commit_callbacks, days, said
+):
+    """Walk V: opened after its deadline, the e-mail asked the board to submit "by" a day
+    gone."""
+    due = timezone.localdate() + datetime.timedelta(days=days)
+    AssessmentRound.objects.filter(pk=new_round.pk).update(self_assessment_due=due)
+    new_round.refresh_from_db()
+    north = SHAFactory(ods_code="Q30")
+    _board(PCTFactory(sha=north, name="A"), "chair@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        round_open(round_=new_round, shas=[north], by=national)
+
+    [message] = mailoutbox
+    assert said in message.body
+    assert ("has passed" in message.body) is (days < 0)
+
+
 def test_round_open_for_chosen_shas_creates_exactly_those_assessments_and_mails_each_board(
     new_round, national, mailoutbox, django_capture_on_commit_callbacks
 ):
