@@ -160,7 +160,8 @@ def decide(request, region: RegionRound):
                 told="Each board with an account is e-mailed that its draft results are "
                 "ready and until when it may comment; it also finds them on its home page. "
                 f"The staff of {sha.name} see the region as confirmed.",
-                button=f"Confirm {sha.name}",
+                # Not the words of the button that led here (walk V): what confirming does.
+                button=f"Confirm and open the factual-accuracy check for {sha.name}",
                 back=f"{back}#decide-{sha.ods_code}",
                 carry={"decision": "confirm", "signed_off": request.POST.get("signed_off", "")},
             )

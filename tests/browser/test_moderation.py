@@ -48,7 +48,9 @@ def test_moderator_adjusts_a_rating_and_signs_off_the_region(page, live_server, 
     expect(page.locator("[data-test=confirmation] h1")).to_have_text(
         "Confirm North East for World Class Commissioning assurance 2009/10?"
     )
-    page.get_by_role("button", name="Confirm North East").click()
+    page.get_by_role(
+        "button", name="Confirm and open the factual-accuracy check for North East"
+    ).click()
     expect(page.get_by_text("North East confirmed")).to_be_visible()
 
     # A North East board now sees its own draft; Birmingham's board sees nothing of 2009-10.
