@@ -18,6 +18,7 @@ from assessments.models import (
     OutcomeIndicator,
     PrimaryCareTrust,
     Role,
+    RoundChange,
     SelfAssessment,
     SelfAssessmentRating,
     Stage,
@@ -306,3 +307,32 @@ def board_members_to_tell(*, assessment: Assessment) -> list:
         .order_by("user__username")
     )
     return [role.user for role in roles if role.user.email and role.user.is_active]
+
+
+def opening_taken_back_for(*, user, round_slug: str, ods: str) -> RoundChange | None:
+    """The take-back (``assessments.rounds.round_take_back``) that took the assessment of
+    ``ods`` in ``round_slug`` away, for a board member of that PCT following the link of the
+    e-mail that said the round had opened (walk V: they got a bare "Page not found"); None
+    for anyone else, or while the PCT has an assessment in the round. Two queries at most."""
+    if not user.is_authenticated:
+        return None
+    role = (
+        Role.objects.filter(user=user, kind=Role.Kind.PCT_BOARD, pct__ods_code=ods.upper())
+        .select_related("pct__sha")
+        .first()
+    )
+    if role is None:
+        return None
+    taken_back = (
+        RoundChange.objects.filter(
+            round__slug=round_slug,
+            field="opened",
+            new_value__startswith="taken back",
+            old_value__contains=role.pct.sha.ods_code,
+        )
+        .exclude(round__assessments__pct=role.pct)
+        .select_related("round", "changed_by")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    return taken_back

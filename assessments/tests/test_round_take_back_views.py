@@ -110,6 +110,31 @@ def test_confirming_takes_back_and_says_who_was_told(
     assert RoundChange.objects.filter(round=opened, new_value__startswith="taken back").count() == 1
 
 
+def test_a_board_following_its_old_link_is_told_the_opening_was_taken_back(
+    client, opened, national, east
+):
+    """Walk V: the link in the boards' first e-mail gave a bare "Page not found"."""
+    client.force_login(national)
+    check = client.post(URL, {"shas": [east.pk], "reason": REASON})
+    expected = [str(a.pk) for a in check.context["plan"].removed]
+    client.post(URL, {"shas": [east.pk], "reason": REASON, "expected": expected, "confirm": "1"})
+    alpha = Role.objects.get(kind=Role.Kind.PCT_BOARD, pct__name="Alpha")
+    link = f"/assessments/2010-11/{alpha.pct.ods_code}/self-assessment/"
+
+    client.force_login(alpha.user)
+    page = client.get(link)
+
+    assert page.status_code == 404
+    today = f"{timezone.localdate():%-d %B %Y}"
+    assert (
+        f"WCC 2010/11 is not open for your PCT: the national team took back its opening on "
+        f"{today}, saying: \u201c{escape(REASON)}\u201d." in page.text
+    )
+    client.force_login(UserFactory())  # anyone else: the bare 404, nothing of the reason
+    assert client.get(link).status_code == 404
+    assert escape(REASON) not in client.get(link).text
+
+
 def test_a_check_page_gone_stale_is_shown_again_and_nothing_is_taken(
     client, opened, national, east, mailoutbox
 ):
