@@ -9,10 +9,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Func, Prefetch, QuerySet, Subquery
 
 from assessments.models import (
     Assessment,
+    AssessmentRound,
     EvidenceDocument,
     LocalOutcomePriority,
     OutcomeIndicator,
@@ -23,6 +24,7 @@ from assessments.models import (
     SelfAssessmentRating,
     Stage,
     StageChange,
+    StrategicHealthAuthority,
 )
 
 _SCOPE_CACHE = "_wcc_scope"
@@ -336,3 +338,21 @@ def opening_taken_back_for(*, user, round_slug: str, ods: str) -> RoundChange | 
         .first()
     )
     return taken_back
+
+
+def rounds_with_coverage(rounds: QuerySet[AssessmentRound]) -> list[AssessmentRound]:
+    """``rounds``, each with ``pcts_assessed`` and ``shas_assessed`` (its assessments and the
+    SHAs they are in) and ``partial`` (opened for some SHAs only, so that its figures for
+    "England" count those SHAs' PCTs: walk V read "every PCT ranked" and "Summary for
+    England" over one SHA's 16 PCTs). One query."""
+    every_sha = StrategicHealthAuthority.objects.order_by().values(n=Func("pk", function="COUNT"))
+    rounds = list(
+        rounds.annotate(
+            pcts_assessed=Count("assessments", distinct=True),
+            shas_assessed=Count("assessments__pct__sha", distinct=True),
+            sha_count=Subquery(every_sha),
+        )
+    )
+    for round_ in rounds:
+        round_.partial = 0 < round_.shas_assessed < round_.sha_count
+    return rounds

@@ -20,7 +20,12 @@ from django.views.generic import TemplateView
 from assessments.access import rounds_visible_to, view_access
 from assessments.factual_accuracy import report_is_draft, windows_prefetch
 from assessments.models import Stage
-from assessments.selectors import board_pcts, national_overview, user_scope
+from assessments.selectors import (
+    board_pcts,
+    national_overview,
+    rounds_with_coverage,
+    user_scope,
+)
 from panels.selectors import panel_members_with_accounts, seats_for_user
 from wcc_site.forms import WccAuthenticationForm, WccPasswordResetForm
 from wcc_site.selectors import (
@@ -95,7 +100,7 @@ class HomeView(TemplateView):
         user = self.request.user
         if not user.is_authenticated:
             # Only what everyone may see: the published rounds (nothing under embargo).
-            context["rounds"] = list(rounds_visible_to(user))
+            context["rounds"] = rounds_with_coverage(rounds_visible_to(user))
             return context
         scope = user_scope(user)
         seats = list(seats_for_user(user))

@@ -175,6 +175,22 @@ def test_home_logged_out_is_the_public_front_page_with_published_rounds_only(
     assert texts(response, "login-link") == ["Log in"]
 
 
+def test_a_round_opened_for_some_shas_says_so_on_the_front_page(client):
+    """Walk V: one SHA's 16 PCTs read "every PCT ranked" and "Summary for England"."""
+    past = timezone.now() - datetime.timedelta(days=1)
+    round_ = AssessmentRoundFactory(slug="2010-11", name="Round 2010-11", published_at=past)
+    west = SHAFactory(name="West Midlands")
+    for _ in range(2):
+        AssessmentFactory(round=round_, pct=PCTFactory(sha=west), stage=Stage.PUBLISHED)
+    SHAFactory(name="North East")  # not opened
+
+    [text] = texts(client.get("/"), "published-round")
+
+    assert "This round assessed the 2 PCTs of 1 of England's 2 SHAs only" in text
+    assert "League table 2010-11 : the 2 PCTs assessed ranked by governance" in text
+    assert "Summary 2010-11 :" in text and "beside all the PCTs assessed" in text
+
+
 def test_home_logged_out_with_nothing_published_says_so(client):
     AssessmentRoundFactory(slug="2009-10", published_at=None)
 
