@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from assessments.concurrency import claim
@@ -452,6 +453,10 @@ def panel_open_scoring(
         by=by,
         note="Scoring opened: every seat is filled.",
     )
+    # The panel's version moves on: a seats form saved from a page opened before (its
+    # check of the stage read before this commits, on PostgreSQL) is refused as stale,
+    # rather than changing a seat after scoring opened (the review).
+    Panel.objects.filter(assessment=assessment).update(version=F("version") + 1)
     notify_scoring_opened(assessment=assessment)  # queued once this commits
     return assessment
 

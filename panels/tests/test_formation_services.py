@@ -266,6 +266,18 @@ def test_panel_open_scoring_advances_and_writes_history(django_capture_on_commit
     assert len(callbacks) == 1
 
 
+def test_opening_scoring_makes_a_seats_form_opened_before_it_stale():
+    """The review: the panel's version stayed, so a seats save begun before scoring opened
+    (on PostgreSQL, past its stage check) could still change a seat after."""
+    region = build_region()
+    panel = region.seated()
+    before = Panel.objects.get(pk=panel.pk).version
+
+    panel_open_scoring(assessment=region.assessment, by=UserFactory())
+
+    assert Panel.objects.get(pk=panel.pk).version == before + 1
+
+
 def test_panel_open_scoring_refused_while_a_seat_is_empty():
     region = build_region()
     panel = region.seated()
