@@ -31,7 +31,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from assessments.models import PCTChange, PrimaryCareTrust, Standing, StrategicHealthAuthority
+from assessments.models import (
+    AssessmentRound,
+    PCTChange,
+    PrimaryCareTrust,
+    Standing,
+    StrategicHealthAuthority,
+)
 from assessments.reference import (
     PCT_COLUMNS,
     ReferenceDataError,
@@ -140,6 +146,63 @@ def pct_update(
             )
         )
     return len(changed)
+
+
+@dataclass(frozen=True)
+class PctEdit:
+    """One field a change on the PCT's page would change: ``name``, ``sha`` (an SHA),
+    ``org_type`` (its value) or ``closed_on`` (a date or ``None``)."""
+
+    field: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
+class PctEditPlan:
+    """What saving the PCT's page would change, and the rounds the PCT has an assessment
+    in (by slug), which those changes reach."""
+
+    edits: list[PctEdit]
+    rounds: list[AssessmentRound]
+
+    @property
+    def signature(self) -> str:
+        """A digest of the changes from what the PCT is now, so that confirming a check
+        page saves only what it showed (another change meanwhile shows it again)."""
+        data = [[e.field, *(getattr(v, "ods_code", v) for v in (e.old, e.new))] for e in self.edits]
+        return hashlib.sha256(json.dumps(data, default=str).encode()).hexdigest()
+
+
+def pct_update_plan(
+    *,
+    pct: PrimaryCareTrust,
+    name: str,
+    sha: StrategicHealthAuthority,
+    org_type: str,
+    closed_on: date | None,
+) -> PctEditPlan:
+    """What ``pct_update`` with these values would change, writing nothing; the same
+    ``ValidationError`` it would raise (a name another PCT has, a closing date out of
+    range), so that the check page never offers what saving would refuse. Two queries: the
+    name's owner, the PCT's rounds."""
+    if closed_on is not None and (problem := closed_on_problem(closed_on)):
+        raise ValidationError({"closed_on": problem[0].upper() + problem[1:] + "."})
+    new = {
+        "name": _name(name, not_of=pct.ods_code),
+        "sha": sha,
+        "org_type": org_type,
+        "closed_on": closed_on,
+    }
+    edits = [
+        PctEdit(field, getattr(pct, field), value)
+        for field, value in new.items()
+        if getattr(pct, field) != value
+    ]
+    rounds = (
+        list(AssessmentRound.objects.filter(assessments__pct=pct).order_by("slug")) if edits else []
+    )
+    return PctEditPlan(edits=edits, rounds=rounds)
 
 
 # --- A file of PCTs -------------------------------------------------------------------

@@ -14,17 +14,22 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import pct_by_code, view_access
+from assessments.confirmation import confirmation_page, confirmed, keep_typed, typed_back
 from assessments.exceptions import form_add_refusal
 from assessments.kept_files import forget_file, upload_then_preview
-from assessments.models import PrimaryCareTrust
+from assessments.models import AssessmentRound, PrimaryCareTrust
 from assessments.organisations import (
+    PctEdit,
+    PctEditPlan,
     PlanChangedError,
     organisations_overview,
     pct_create,
     pct_update,
+    pct_update_plan,
     pcts_file_apply,
     pcts_file_plan,
     sha_options,
@@ -92,30 +97,163 @@ def pct_new(request):
     return render(request, "organisations/pct.html", {"form": form, "pct": None})
 
 
-@require_http_methods(["GET", "POST"])
-@view_access(MANAGE, lookup=pct_by_code)
-def pct_edit(request, pct: PrimaryCareTrust):
-    form = PctForm(request.POST or None, pct=pct)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            changed = pct_update(
-                pct=pct,
-                name=data["name"],
-                sha=data["sha"],
-                org_type=data["org_type"],
-                closed_on=data["closed_on"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            form_add_refusal(form, exc)
-        else:
-            messages.success(request, f"Saved {pct.name} ({pct.ods_code}): {changed} change(s).")
-            return redirect(reverse("organisations:list"))
+def _pct_page(request, pct: PrimaryCareTrust, form: PctForm):
     return render(
         request,
         "organisations/pct.html",
         {"form": form, "pct": pct, "history": pct.changes.select_related("changed_by")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(MANAGE, lookup=pct_by_code)
+def pct_edit(request, pct: PrimaryCareTrust):
+    """A PCT's details. A change to one with an assessment (any round) is checked first:
+    its name, SHA, type and closing date reach the pages and figures of every round it is
+    in, published ones included. "Go back" from the check page shows what was typed."""
+    typed_key = f"pct:{pct.ods_code}"
+    if request.method == "GET":
+        form = PctForm(pct=pct)
+        form.initial.update(typed_back(request, typed_key))
+        return _pct_page(request, pct, form)
+    form = PctForm(request.POST, pct=pct)
+    if not form.is_valid():
+        return _pct_page(request, pct, form)
+    data = form.cleaned_data
+    values = {
+        "name": data["name"],
+        "sha": data["sha"],
+        "org_type": data["org_type"],
+        "closed_on": data["closed_on"],
+    }
+    try:
+        plan = pct_update_plan(pct=pct, **values)
+        if plan.rounds and not confirmed(request):
+            return _edit_check(request, pct, form, plan)
+        if plan.rounds and request.POST.get("signature") != plan.signature:
+            messages.error(
+                request,
+                f"Nothing was saved: {pct.ods_code} has changed since you checked. Check the "
+                "changes again below.",
+            )
+            return _edit_check(request, pct, form, plan)
+        pct_update(pct=pct, **values, by=request.user)
+    except ValidationError as exc:
+        form_add_refusal(form, exc)
+        return _pct_page(request, pct, form)
+    typed_back(request, typed_key)  # saved: the page shows the PCT as it is now
+    said = "; ".join(_edit_said(edit) for edit in plan.edits) or "nothing changed"
+    messages.success(request, f"Saved {pct.name} ({pct.ods_code}): {said}.")
+    return redirect(reverse("organisations:list"))
+
+
+def _shown(field: str, value) -> str:
+    """A PCT field's value as the pages say it."""
+    if field == "sha":
+        return value.name
+    if field == "org_type":
+        return PrimaryCareTrust.OrgType(value).label
+    if field == "closed_on":
+        return f"{value:%-d %B %Y}" if value else "open"
+    return value
+
+
+EDIT_LABELS = {"name": "name", "sha": "SHA", "org_type": "type", "closed_on": "closed from"}
+
+
+def _edit_said(edit: PctEdit) -> str:
+    """``name Dudley to NHS Dudley``: one change, for the check page and the message."""
+    return (
+        f"{EDIT_LABELS[edit.field]} {_shown(edit.field, edit.old)} to "
+        f"{_shown(edit.field, edit.new)}"
+    )
+
+
+def _slugs(rounds: list[AssessmentRound], *, now) -> str:
+    """``2008-09 (published) and 2009-10``."""
+    names = [r.slug + (" (published)" if _published(r, now) else "") for r in rounds]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _published(round_: AssessmentRound, now) -> bool:
+    return round_.first_published_at is not None and round_.first_published_at <= now
+
+
+def _edit_follows(pct: PrimaryCareTrust, edit: PctEdit, rounds: list[AssessmentRound]) -> str:
+    """What one change does to the rounds the PCT is in, in words."""
+    now = timezone.now()
+    published = [r for r in rounds if _published(r, now)]
+    running = [r for r in rounds if not _published(r, now)]
+    every = _slugs(rounds, now=now)
+    if edit.field == "name":
+        if not published:
+            return (
+                f"The PCT pages, feedback reports and files of {every} show the new name from "
+                "now on; none of them is published yet."
+            )
+        return (
+            "The league tables, open data, files, PCT pages and feedback reports of every "
+            f"round, published ones included ({', '.join(r.slug for r in published)}), show "
+            "the new name from now on; pages of rounds published before today say it was "
+            f"called {edit.old} then."
+        )
+    if edit.field == "sha":
+        moved = (
+            f"Its results in {every} move from the figures of {edit.old.name} to those of "
+            f"{edit.new.name}: the SHA means its PCT pages compare with, and the region's "
+            "tables and files."
+        )
+        if running:
+            moved += (
+                f" Its assessment in {_slugs(running, now=now)} goes to the staff of "
+                f"{edit.new.name}, for its panel and moderation."
+            )
+        return moved
+    if edit.field == "org_type":
+        return f"The PCT pages, feedback reports and files of {every} show the new type."
+    # The closing date.
+    if edit.new is None:
+        return (
+            f"Rounds opened from now on include {pct.ods_code} again; its assessments in "
+            f"{every} stay as they are."
+        )
+    closes = f"{edit.new:%-d %B %Y}"
+    stays = (
+        f"It is in {_slugs(running, now=now)}, still running: its assessment there stays and "
+        "goes on to publication."
+        if running
+        else f"Its assessments in {every} stay as they are."
+    )
+    kept = (
+        f" Its published results ({', '.join(r.slug for r in published)}) stay published."
+        if published
+        else ""
+    )
+    return f"{stays}{kept} Rounds opened from {closes} on will not include it."
+
+
+def _edit_check(request, pct: PrimaryCareTrust, form: PctForm, plan: PctEditPlan):
+    """The check page of a change to a PCT with assessments: each change, old to new, and
+    what follows for the rounds it is in. What was typed is kept for "Go back" and carried
+    with the confirmation, with the plan's signature."""
+    typed = {name: form.data.get(name, "") for name in ("name", "sha", "org_type", "closed_on")}
+    keep_typed(request, f"pct:{pct.ods_code}", **typed)
+    return confirmation_page(
+        request,
+        title=f"Save these changes to {pct.name} ({pct.ods_code})?",
+        happens=[
+            f"{_edit_said(edit)[0].upper()}{_edit_said(edit)[1:]}. "
+            f"{_edit_follows(pct, edit, plan.rounds)}"
+            for edit in plan.edits
+        ],
+        told="Nobody is e-mailed. The change is kept in the PCT's history on its page, with "
+        "your name.",
+        button="Confirm and save the changes",
+        back=request.path,
+        carry={**typed, "signature": plan.signature},
+        context={
+            "undo_note": "You can change the PCT again later; every change is kept in its history."
+        },
     )
 
 

@@ -10,6 +10,7 @@ mean when it differs from it by more than a quarter of a level, "similar" otherw
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from assessments.factual_accuracy import is_held_back, report_is_draft
 from assessments.models import (
@@ -19,6 +20,7 @@ from assessments.models import (
     DevelopmentPriority,
     LocalOutcomePriority,
     ModerationAdjustment,
+    PCTChange,
     SelfAssessmentRating,
 )
 from assessments.selectors import priorities_in_order
@@ -138,6 +140,9 @@ class PctReport:
     plan: DevelopmentPlan | None
     seats: list
     held_back: bool = False  # an unanswered factual-accuracy comment holds it back
+    # The PCT's name when the round was first published, if it has been renamed since
+    # (the page and PDF say "Called <name> when these results were published"); else "".
+    name_then: str = ""
 
     @property
     def is_draft(self) -> bool:
@@ -273,7 +278,27 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         plan=plan,
         seats=seats,
         held_back=held_back,
+        name_then=_name_then(assessment),
     )
+
+
+def _name_then(assessment: Assessment) -> str:
+    """The PCT's name when its round was first published, if it has been renamed since;
+    "" otherwise. One query, and only for a round already published: the old value of the
+    first rename after publication (``PCTChange``) is the name the published results bore.
+    (Not the latest rename's: after two renames that would be the name in between.) A PCT
+    renamed and then renamed back says nothing."""
+    first = assessment.round.first_published_at
+    if first is None or first > timezone.now():
+        return ""
+    change = (
+        PCTChange.objects.filter(pct=assessment.pct, field="name", changed_at__gt=first)
+        .order_by("changed_at", "pk")
+        .first()
+    )
+    if change is None or change.old_value == assessment.pct.name:
+        return ""
+    return change.old_value
 
 
 def _own_figures(items, ratings) -> tuple[int | None, int | None]:

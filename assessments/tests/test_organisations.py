@@ -12,6 +12,7 @@ from assessments.organisations import (
     PlanChangedError,
     pct_create,
     pct_update,
+    pct_update_plan,
     pcts_file_apply,
     pcts_file_plan,
 )
@@ -417,3 +418,171 @@ def test_organisations_list_queries_do_not_grow(
         response = client.get("/organisations/")
 
     assert len(response.context["pcts"]) == pcts
+
+
+# --- A change to a PCT with assessments is checked first -----------------------------
+
+EDIT = "/organisations/5PE/"
+
+
+@pytest.fixture
+def dudley(shas):
+    """Dudley (5PE) in West Midlands, assessed in 2008-09 (published in February 2009)
+    and in 2009-10 (still running)."""
+    pct = PCTFactory(ods_code="5PE", name="Dudley", sha=shas[1])
+    published = AssessmentRoundFactory(
+        slug="2008-09",
+        published_at=datetime.datetime(2009, 2, 17, 9, tzinfo=datetime.UTC),
+        first_published_at=datetime.datetime(2009, 2, 17, 9, tzinfo=datetime.UTC),
+    )
+    AssessmentFactory(pct=pct, round=published)
+    AssessmentFactory(pct=pct, round=AssessmentRoundFactory(slug="2009-10"))
+    return pct
+
+
+def typed(shas, **changes):
+    values = {"name": "Dudley", "sha": str(shas[1].pk), "org_type": "pct", "closed_on": ""}
+    return {**values, **changes}
+
+
+def test_a_rename_of_an_assessed_pct_shows_a_check_page_and_changes_nothing(
+    client, shas, national, dudley
+):
+    client.force_login(national)
+
+    response = client.post(EDIT, typed(shas, name="NHS  Dudley"))
+
+    assert response.templates[0].name == "confirm.html"
+    assert response.context["title"] == "Save these changes to Dudley (5PE)?"
+    assert response.context["happens"] == [
+        "Name Dudley to NHS Dudley. The league tables, open data, files, PCT pages and "
+        "feedback reports of every round, published ones included (2008-09), show the new "
+        "name from now on; pages of rounds published before today say it was called Dudley "
+        "then."
+    ]
+    carried = dict(response.context["carry"])
+    assert {k: v for k, v in carried.items() if k != "signature"} == typed(shas, name="NHS  Dudley")
+    dudley.refresh_from_db()
+    assert dudley.name == "Dudley"
+    assert not PCTChange.objects.exists()
+
+
+def test_go_back_from_the_check_page_shows_what_was_typed(client, shas, national, dudley):
+    client.force_login(national)
+    client.post(EDIT, typed(shas, name="NHS Dudley", org_type="care_trust"))
+
+    page = client.get(EDIT)
+
+    form = page.context["form"]
+    assert (form["name"].value(), form["org_type"].value()) == ("NHS Dudley", "care_trust")
+    # Once: opened again, the page shows the PCT as it is.
+    assert client.get(EDIT).context["form"]["name"].value() == "Dudley"
+
+
+def test_confirming_the_check_page_saves_with_its_history_row(client, shas, national, dudley):
+    client.force_login(national)
+    check = client.post(EDIT, typed(shas, name="NHS Dudley"))
+
+    response = client.post(EDIT, {**dict(check.context["carry"]), "confirm": "1"}, follow=True)
+
+    dudley.refresh_from_db()
+    assert dudley.name == "NHS Dudley"
+    assert list(PCTChange.objects.values_list("field", "old_value", "new_value", "changed_by")) == [
+        ("name", "Dudley", "NHS Dudley", national.pk)
+    ]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Saved NHS Dudley (5PE): name Dudley to NHS Dudley."
+    ]
+    # Saved: the page no longer offers what was typed on the check page.
+    assert client.get(EDIT).context["form"]["name"].value() == "NHS Dudley"
+
+
+def test_a_confirmation_after_another_change_meanwhile_is_checked_again(
+    client, shas, national, dudley
+):
+    client.force_login(national)
+    check = client.post(EDIT, typed(shas, name="NHS Dudley"))
+    pct_update(
+        pct=PrimaryCareTrust.objects.get(pk=dudley.pk), name="Dudley", sha=shas[0],
+        org_type="pct", closed_on=None, by=national,
+    )  # fmt: skip
+
+    response = client.post(EDIT, {**dict(check.context["carry"]), "confirm": "1"})
+
+    assert response.templates[0].name == "confirm.html"
+    assert [str(m) for m in response.context["messages"]] == [
+        "Nothing was saved: 5PE has changed since you checked. Check the changes again below."
+    ]
+    assert [line.split(".")[0] for line in response.context["happens"]] == [
+        "Name Dudley to NHS Dudley",
+        "SHA North East to WM",
+    ]
+    dudley.refresh_from_db()
+    assert (dudley.name, dudley.sha) == ("Dudley", shas[0])
+
+
+def test_the_check_page_says_what_closing_and_moving_do_to_each_round(
+    client, shas, national, dudley
+):
+    client.force_login(national)
+
+    response = client.post(
+        EDIT, typed(shas, sha=str(shas[0].pk), org_type="care_trust", closed_on="2010-04-01")
+    )
+
+    assert response.context["happens"] == [
+        "SHA WM to North East. Its results in 2008-09 (published) and 2009-10 move from the "
+        "figures of WM to those of North East: the SHA means its PCT pages compare with, and "
+        "the region's tables and files. Its assessment in 2009-10 goes to the staff of North "
+        "East, for its panel and moderation.",
+        "Type Primary care trust to Care trust. The PCT pages, feedback reports and files of "
+        "2008-09 (published) and 2009-10 show the new type.",
+        "Closed from open to 1 April 2010. It is in 2009-10, still running: its assessment "
+        "there stays and goes on to publication. Its published results (2008-09) stay "
+        "published. Rounds opened from 1 April 2010 on will not include it.",
+    ]
+    dudley.refresh_from_db()
+    assert (dudley.sha, dudley.closed_on) == (shas[1], None)
+
+
+def test_a_name_another_pct_has_is_refused_before_the_check_page(client, shas, national, dudley):
+    PCTFactory(ods_code="5PG", name="Birmingham East and North", sha=shas[1])
+    client.force_login(national)
+
+    response = client.post(EDIT, typed(shas, name="Birmingham East and North"))
+
+    assert response.templates[0].name == "organisations/pct.html"
+    assert response.context["form"].errors == {
+        "name": ["5PG is already called Birmingham East and North: give another name."]
+    }
+    assert response.context["form"]["name"].value() == "Birmingham East and North"
+
+
+def test_a_pct_with_no_assessment_saves_at_once(client, shas, national):
+    PCTFactory(ods_code="5PE", name="Dudley", sha=shas[1])
+    client.force_login(national)
+
+    response = client.post(EDIT, typed(shas, name="NHS Dudley"))
+
+    assert response.status_code == 302
+    assert list(PCTChange.objects.values_list("field", "new_value")) == [("name", "NHS Dudley")]
+
+
+def test_pct_update_plan_lists_the_changes_and_the_rounds_and_writes_nothing(
+    shas, national, dudley
+):
+    plan = pct_update_plan(
+        pct=dudley, name=" NHS Dudley ", sha=shas[1], org_type="pct",
+        closed_on=datetime.date(2011, 4, 1),
+    )  # fmt: skip
+    unchanged = pct_update_plan(
+        pct=dudley, name="Dudley", sha=shas[1], org_type="pct", closed_on=None
+    )
+
+    assert [(e.field, e.old, e.new) for e in plan.edits] == [
+        ("name", "Dudley", "NHS Dudley"),
+        ("closed_on", None, datetime.date(2011, 4, 1)),
+    ]
+    assert [r.slug for r in plan.rounds] == ["2008-09", "2009-10"]
+    assert (unchanged.edits, unchanged.rounds) == ([], [])
+    assert not PCTChange.objects.exists()

@@ -19,10 +19,12 @@ from assessments.models import (
     DevelopmentPlan,
     FactualAccuracyComment,
     ModerationAdjustment,
+    PrimaryCareTrust,
     RatingChange,
     Stage,
     StrategicHealthAuthority,
 )
+from assessments.organisations import pct_update
 from assessments.regions import region_confirm, region_sign_off
 from assessments.standings import figures_changed
 from competencies.selectors import item_label
@@ -32,6 +34,8 @@ from tests.users import demo_user
 pytestmark = pytest.mark.django_db
 
 PAGE = "/reports/pct/{}/{}/"
+# A published page read by its board: 18, and one for the name the PCT had then.
+PUBLISHED_QUERIES = 19
 
 
 def login(client, username):
@@ -770,3 +774,75 @@ def test_the_summary_says_why_a_held_back_pct_is_not_counted(client, confirmed_n
         "answered."
     )
     assert said in england and said in north_east
+
+
+# --- A PCT renamed after its round was published ---------------------------------------
+
+
+def rename(ods: str, *names: str) -> None:
+    """The national team renames the PCT ``ods`` to each of ``names`` in turn (now, after
+    2008-09 was published)."""
+    pct = PrimaryCareTrust.objects.select_related("sha").get(ods_code=ods)
+    for name in names:
+        pct_update(
+            pct=pct, name=name, sha=pct.sha, org_type=pct.org_type, closed_on=pct.closed_on,
+            by=demo_user("national"),
+        )  # fmt: skip
+
+
+def test_a_published_page_says_what_a_renamed_pct_was_called_then(client, demo):
+    rename("5PG", "NHS Birmingham East and North")
+    login(client, "board.5pg")
+
+    response = client.get(PAGE.format("5pg", "2008-09"))
+
+    page = response.content.decode()
+    assert response.context["report"].name_then == "Birmingham East and North"
+    assert "<h1>NHS Birmingham East and North</h1>" in page
+    assert re.findall(r'data-test="name-then">([^<]+)<', page) == [
+        "Called Birmingham East and North when these results were published."
+    ]
+
+
+def test_a_page_of_a_pct_not_renamed_since_publication_says_nothing_of_its_name(client, demo):
+    login(client, "national")
+
+    published = client.get(PAGE.format("5pg", "2008-09"))
+    rename("5PG", "NHS Birmingham East and North")
+    running = client.get(PAGE.format("5pg", "2009-10"))  # not published: no "then"
+
+    assert published.context["report"].name_then == running.context["report"].name_then == ""
+    assert 'data-test="name-then"' not in published.text + running.text
+
+
+def test_after_two_renames_the_page_gives_the_name_at_publication(client, demo):
+    rename("5PG", "NHS Birmingham East", "NHS Birmingham East and North")
+    login(client, "board.5pg")
+
+    response = client.get(PAGE.format("5pg", "2008-09"))
+
+    assert response.context["report"].name_then == "Birmingham East and North"
+
+
+def test_a_pct_renamed_and_renamed_back_says_nothing(client, demo):
+    rename("5PG", "NHS Birmingham East and North", "Birmingham East and North")
+    login(client, "board.5pg")
+
+    response = client.get(PAGE.format("5pg", "2008-09"))
+
+    assert response.context["report"].name_then == ""
+
+
+@pytest.mark.parametrize("renames", [0, 1, 3])
+def test_published_page_reads_the_name_then_in_one_query(
+    client, demo, django_assert_num_queries, renames
+):
+    """One query more than before the name then was shown (18), whatever the number of
+    renames; none for a round not published (``test_page_queries_do_not_grow_with_comments``
+    keeps its count)."""
+    rename("5PG", *[f"NHS Birmingham {n}" for n in range(renames)])
+    login(client, "board.5pg")
+    client.get(PAGE.format("5pg", "2008-09"))  # warm caches (framework items, figures)
+
+    with django_assert_num_queries(PUBLISHED_QUERIES):
+        client.get(PAGE.format("5pg", "2008-09"))

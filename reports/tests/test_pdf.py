@@ -240,3 +240,23 @@ def test_a_long_unbroken_word_wraps_and_typed_lines_are_kept(client, demo):
     assert word not in text  # broken over lines within the margins, not one clipped line
     assert word in text.replace("\n", "")
     assert "First paragraph.\n" in text  # the typed break is kept
+
+
+@pytest.mark.django_db
+def test_a_report_of_a_pct_renamed_since_publication_says_what_it_was_called(client, demo):
+    from assessments.models import PrimaryCareTrust
+    from assessments.organisations import pct_update
+
+    pct = PrimaryCareTrust.objects.select_related("sha").get(ods_code="5PG")
+    pct_update(
+        pct=pct, name="NHS Birmingham East and North", sha=pct.sha, org_type=pct.org_type,
+        closed_on=None, by=get_user_model().objects.get(username="national"),
+    )  # fmt: skip
+    login(client, "board.5pg")
+
+    text = squash(pdf_text(client.get(URL.format("5pg", "2008-09"))))
+
+    assert (
+        "WCC Assurance World Class Commissioning assurance NHS Birmingham East and North "
+        "Called Birmingham East and North when these results were published." in text
+    )
