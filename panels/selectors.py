@@ -1072,3 +1072,88 @@ def seat_replaced_for(*, user, round_slug: str, ods: str) -> SeatChange | None:
         .order_by("-changed_at", "-pk")
         .first()
     )
+
+
+# --- A member deactivated while their panels are at work ------------------------------------
+
+# The stages at which a panel waits for each member's scores (or their excuse).
+WAITING_STAGES = (Stage.SCORING, Stage.CONSENSUS)
+
+# A seat that holds its panel up: its holder is deactivated and has neither submitted nor
+# been excused, while the panel scores or is at consensus (a path from ``Seat``).
+HELD_UP = Q(
+    person__is_active=False,
+    submitted_at__isnull=True,
+    absence_reason="",
+    panel__assessment__stage__in=WAITING_STAGES,
+)
+
+
+@dataclass
+class DeactivationTold:
+    """Who is e-mailed when ``person`` is deactivated (``notify_person_deactivated``): each
+    chair (whoever chairs now, the acting chair too) of a panel scoring or at consensus on
+    which ``person`` holds a seat not submitted nor excused, with those seats (a chair with
+    no e-mail address is left out); and, for the panels ``person`` chairs themselves, the
+    region's SHA staff (active, with an address), who hand the chair on, with those
+    seats. Each list is by name."""
+
+    chairs: list[tuple[Person, list[Seat]]] = field(default_factory=list)
+    staff: list[tuple[object, list[Seat]]] = field(default_factory=list)  # (user, seats)
+
+    @property
+    def names(self) -> list[str]:
+        return [p.full_name for p, _seats in self.chairs] + [
+            u.get_full_name() or u.get_username() for u, _seats in self.staff
+        ]
+
+
+def deactivation_told(*, person: Person) -> DeactivationTold:
+    """:class:`DeactivationTold` for ``person`` (whether already deactivated or not): three
+    queries at most, whatever the number of panels."""
+    seats = list(
+        Seat.objects.filter(
+            person=person,
+            submitted_at__isnull=True,
+            absence_reason="",
+            panel__assessment__stage__in=WAITING_STAGES,
+        )
+        .select_related("seat_type", "panel__assessment__round", "panel__assessment__pct__sha")
+        .order_by("panel__assessment__round__slug", "panel__assessment__pct__name", "pk")
+    )
+    if not seats:
+        return DeactivationTold()
+    presiding = {
+        s.panel_id: s
+        for s in Seat.objects.filter(
+            PRESIDING, panel_id__in=[s.panel_id for s in seats]
+        ).select_related("person__user")
+    }
+    by_chair: dict[int, tuple[Person, list[Seat]]] = {}
+    for_staff: list[Seat] = []
+    for seat in seats:
+        chair = presiding.get(seat.panel_id)
+        if chair is None or chair.pk == seat.pk:  # they chair it: SHA staff hand it on
+            for_staff.append(seat)
+        elif chair.person is not None and person_address(chair.person) is not None:
+            by_chair.setdefault(chair.person_id, (chair.person, []))[1].append(seat)
+    told = DeactivationTold(
+        chairs=sorted(by_chair.values(), key=lambda c: (c[0].full_name, c[0].pk))
+    )
+    if for_staff:
+        by_user: dict[int, tuple[object, list[Seat]]] = {}
+        roles = (
+            Role.objects.filter(
+                kind=Role.Kind.SHA_STAFF,
+                sha_id__in={s.panel.assessment.pct.sha_id for s in for_staff},
+                user__is_active=True,
+            )
+            .exclude(user__email="")
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name", "user__username")
+        )
+        for role in roles:
+            entry = by_user.setdefault(role.user_id, (role.user, []))
+            entry[1].extend(s for s in for_staff if s.panel.assessment.pct.sha_id == role.sha_id)
+        told.staff = list(by_user.values())
+    return told
