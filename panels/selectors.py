@@ -269,6 +269,12 @@ class FormationRow:
         return bool(self.seats) and self.filled == self.size
 
     @property
+    def held_up(self) -> set[int]:
+        """The seats (pks) whose holder was deactivated and has neither submitted nor been
+        excused while the panel scores or is at consensus: the panel waits for them."""
+        return held_up_seats(self.seats, self.assessment.stage)
+
+    @property
     def can_change_seats(self) -> bool:
         return self.assessment.stage in SEAT_CHANGE_STAGES
 
@@ -1087,6 +1093,23 @@ HELD_UP = Q(
     absence_reason="",
     panel__assessment__stage__in=WAITING_STAGES,
 )
+
+
+def seat_held_up(seat: Seat, stage: int) -> bool:
+    """``HELD_UP`` for a seat loaded with its person, its panel's assessment at ``stage``:
+    no query."""
+    return (
+        stage in WAITING_STAGES
+        and seat.person is not None
+        and not seat.person.is_active
+        and seat.submitted_at is None
+        and not seat.absence_reason
+    )
+
+
+def held_up_seats(seats: Iterable[Seat], stage: int) -> set[int]:
+    """The pks of those of ``seats`` (of one panel, at ``stage``) that hold it up."""
+    return {seat.pk for seat in seats if seat_held_up(seat, stage)}
 
 
 @dataclass
