@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from assessments.models import (
@@ -474,13 +475,14 @@ class HistoryEntry:
     new: str
     source: str
     note: str
-    kind: str  # "rating", "stage" or "seat"
+    kind: str  # "rating", "stage", "seat" or "person" (a holder deactivated)
     change: str = ""  # said in words where "old → new" would not say it (an excused member)
 
 
 def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
-    """Every rating change, stage change and seat change of the assessment, newest first:
-    three queries."""
+    """Every rating change, stage change and seat change of the assessment, and each
+    holder of one of its panel's seats deactivated while the panel was at work (with the
+    reason), newest first: four queries."""
     entries = [
         HistoryEntry(
             when=change.changed_at,
@@ -529,8 +531,60 @@ def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
             "changed_by", "seat__seat_type", "old_person", "new_person"
         )
     ]
+    entries += [
+        HistoryEntry(
+            when=change.changed_at,
+            who=change.changed_by,
+            item=f"Seat {change.seat_number}: {change.seat_name}",
+            old="",
+            new="",
+            source="Deactivated on the people list",
+            note=change.note,
+            kind="person",
+            change=f"{change.person.full_name} deactivated",
+        )
+        for change in _deactivations_at_work(assessment)
+    ]
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
+
+
+def _deactivations_at_work(assessment: Assessment) -> QuerySet[PersonChange]:
+    """The deactivations (``PersonChange``) of the holders of a seat of the assessment's
+    panel while the panel was at work: after it was formed, while the assessment was at
+    consensus or before, and while they held the seat (they hold it still, or were
+    replaced after it). Each with ``seat_number`` and ``seat_name``: one query."""
+    held = Seat.objects.filter(panel__assessment=assessment, person=OuterRef("person"))
+    left = SeatChange.objects.filter(
+        seat__panel__assessment=assessment,
+        old_person=OuterRef("person"),
+        changed_at__gte=OuterRef("changed_at"),
+    ).order_by("changed_at", "pk")
+    stage_then = (
+        StageChange.objects.filter(assessment=assessment, changed_at__lte=OuterRef("changed_at"))
+        .order_by("-changed_at", "-pk")
+        .values("to_stage")[:1]
+    )
+    formed = Panel.objects.filter(assessment=assessment).values("created_at")[:1]
+    return (
+        PersonChange.objects.filter(
+            action=PersonChange.Action.DEACTIVATED, changed_at__gte=Subquery(formed)
+        )
+        .filter(Exists(held) | Exists(left))
+        .annotate(
+            stage_then=Subquery(stage_then),
+            seat_number=Coalesce(
+                Subquery(held.values("seat_type__number")[:1]),
+                Subquery(left.values("seat__seat_type__number")[:1]),
+            ),
+            seat_name=Coalesce(
+                Subquery(held.values("seat_type__name")[:1]),
+                Subquery(left.values("seat__seat_type__name")[:1]),
+            ),
+        )
+        .filter(Q(stage_then__isnull=True) | Q(stage_then__lte=Stage.CONSENSUS))
+        .select_related("person", "changed_by")
+    )
 
 
 @dataclass

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from assessments.models import Role, Stage
 from panels.models import Panel, Person, PersonChange, Seat
+from panels.selectors import assessment_history
 from panels.services.people import person_deactivate
 from panels.tests.formation_builders import build_region
 from tests.factories import RoleFactory, UserFactory
@@ -53,6 +54,10 @@ def test_person_deactivate_keeps_the_reason_as_the_history_note(region, staff):
         "Left the NHS in June.",
         staff,
     )
+    shown = [e for e in assessment_history(assessment=region.assessment) if e.kind == "person"]
+    assert [(e.change, e.note, e.who) for e in shown] == [
+        ("Bob Medic deactivated", "Left the NHS in June.", staff)
+    ]
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\u200b", "x" * 1001])
