@@ -228,7 +228,7 @@ class DeactivateForm(NoTruncation):
         label="Reason",
         help_text=f"Why they are deactivated (left the NHS, long-term illness), in at most "
         f"{REASON_MAX_CHARS:,} characters. Their history and that of each panel they sit on "
-        "show it; the people e-mailed below are told it.",
+        "show it; those named above as e-mailed are told it.",
         missing=DEACTIVATE_REASON_MISSING,
     )
 

@@ -305,12 +305,13 @@ def _deactivation_told(person: Person) -> str:
             f"they wait for {person.full_name}, with your reason: they can excuse them."
         )
     if told.staff:
-        chaired = _and(
-            sorted({seat.panel.assessment.pct.name for _u, seats in told.staff for seat in seats})
+        pcts = sorted(
+            {seat.panel.assessment.pct.name for _u, seats in told.staff for seat in seats}
         )
+        chaired = ("the panel of " if len(pcts) == 1 else "the panels of ") + _and(pcts)
         names = _and([u.get_full_name() or u.get_username() for u, _seats in told.staff])
         lines.append(
-            f"{person.full_name} chairs the panel of {chaired}: the region's SHA staff "
+            f"{person.full_name} chairs {chaired}: the region's SHA staff "
             f"({names}) are e-mailed, with your reason, to hand the chair to another member."
         )
     if not lines:
