@@ -213,3 +213,52 @@ def notify_acting_chair(
             continue
         messages.append(rendered(template, _context(chair_seat, assessment) | context, to))
     return mail_enqueue(messages=messages)
+
+
+def notify_person_deactivated(*, person, told, by, reason: str, kept: bool) -> int:
+    """``person`` deactivated on the people list while panels wait for their scores
+    (``told``: ``panels.selectors.deactivation_told``): each chair is e-mailed once,
+    listing the panels they chair that wait for ``person`` (excuse them, or ask SHA staff
+    to replace them while scoring); for the panels ``person`` chairs, the region's SHA
+    staff are e-mailed instead, to hand the chair to another member. ``kept``: the
+    account keeps other access and can still log in."""
+
+    def panels(seats: list[Seat]) -> list[dict]:
+        return [
+            {
+                "seat": seat,
+                "assessment": seat.panel.assessment,
+                "pct": seat.panel.assessment.pct,
+                "round": seat.panel.assessment.round,
+                "scoring": seat.panel.assessment.stage == Stage.SCORING,
+                "consensus_url": _panel_url("panels:consensus", seat.panel.assessment),
+                "formation_url": _panel_url("panels:formation_panel", seat.panel.assessment),
+                "hand_chair_url": _panel_url("panels:hand_chair", seat.panel.assessment),
+            }
+            for seat in seats
+        ]
+
+    context = {"person": person, "by_name": _by_name(by), "reason": reason, "kept": kept}
+    messages = []
+    for chair, seats in told.chairs:
+        to = person_address(chair)
+        if to is None:  # deactivation_told leaves them out: said here for safety
+            logger.warning("No e-mail address for %s (person_deactivated_chair)", chair)
+            continue
+        messages.append(
+            rendered(
+                "person_deactivated_chair",
+                context | {"chair": chair, "panels": panels(seats)},
+                to,
+            )
+        )
+    for user, seats in told.staff:
+        messages.append(
+            rendered(
+                "person_deactivated_staff",
+                context
+                | {"name": user.get_full_name() or user.get_username(), "panels": panels(seats)},
+                user.email,
+            )
+        )
+    return mail_enqueue(messages=messages)

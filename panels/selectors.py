@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from assessments.models import (
@@ -269,6 +270,12 @@ class FormationRow:
         return bool(self.seats) and self.filled == self.size
 
     @property
+    def held_up(self) -> set[int]:
+        """The seats (pks) whose holder was deactivated and has neither submitted nor been
+        excused while the panel scores or is at consensus: the panel waits for them."""
+        return held_up_seats(self.seats, self.assessment.stage)
+
+    @property
     def can_change_seats(self) -> bool:
         return self.assessment.stage in SEAT_CHANGE_STAGES
 
@@ -468,13 +475,14 @@ class HistoryEntry:
     new: str
     source: str
     note: str
-    kind: str  # "rating", "stage" or "seat"
+    kind: str  # "rating", "stage", "seat" or "person" (a holder deactivated)
     change: str = ""  # said in words where "old → new" would not say it (an excused member)
 
 
 def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
-    """Every rating change, stage change and seat change of the assessment, newest first:
-    three queries."""
+    """Every rating change, stage change and seat change of the assessment, and each
+    holder of one of its panel's seats deactivated while the panel was at work (with the
+    reason), newest first: four queries."""
     entries = [
         HistoryEntry(
             when=change.changed_at,
@@ -523,8 +531,60 @@ def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
             "changed_by", "seat__seat_type", "old_person", "new_person"
         )
     ]
+    entries += [
+        HistoryEntry(
+            when=change.changed_at,
+            who=change.changed_by,
+            item=f"Seat {change.seat_number}: {change.seat_name}",
+            old="",
+            new="",
+            source="Deactivated on the people list",
+            note=change.note,
+            kind="person",
+            change=f"{change.person.full_name} deactivated",
+        )
+        for change in _deactivations_at_work(assessment)
+    ]
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
+
+
+def _deactivations_at_work(assessment: Assessment) -> QuerySet[PersonChange]:
+    """The deactivations (``PersonChange``) of the holders of a seat of the assessment's
+    panel while the panel was at work: after it was formed, while the assessment was at
+    consensus or before, and while they held the seat (they hold it still, or were
+    replaced after it). Each with ``seat_number`` and ``seat_name``: one query."""
+    held = Seat.objects.filter(panel__assessment=assessment, person=OuterRef("person"))
+    left = SeatChange.objects.filter(
+        seat__panel__assessment=assessment,
+        old_person=OuterRef("person"),
+        changed_at__gte=OuterRef("changed_at"),
+    ).order_by("changed_at", "pk")
+    stage_then = (
+        StageChange.objects.filter(assessment=assessment, changed_at__lte=OuterRef("changed_at"))
+        .order_by("-changed_at", "-pk")
+        .values("to_stage")[:1]
+    )
+    formed = Panel.objects.filter(assessment=assessment).values("created_at")[:1]
+    return (
+        PersonChange.objects.filter(
+            action=PersonChange.Action.DEACTIVATED, changed_at__gte=Subquery(formed)
+        )
+        .filter(Exists(held) | Exists(left))
+        .annotate(
+            stage_then=Subquery(stage_then),
+            seat_number=Coalesce(
+                Subquery(held.values("seat_type__number")[:1]),
+                Subquery(left.values("seat__seat_type__number")[:1]),
+            ),
+            seat_name=Coalesce(
+                Subquery(held.values("seat_type__name")[:1]),
+                Subquery(left.values("seat__seat_type__name")[:1]),
+            ),
+        )
+        .filter(Q(stage_then__isnull=True) | Q(stage_then__lte=Stage.CONSENSUS))
+        .select_related("person", "changed_by")
+    )
 
 
 @dataclass
@@ -1072,3 +1132,105 @@ def seat_replaced_for(*, user, round_slug: str, ods: str) -> SeatChange | None:
         .order_by("-changed_at", "-pk")
         .first()
     )
+
+
+# --- A member deactivated while their panels are at work ------------------------------------
+
+# The stages at which a panel waits for each member's scores (or their excuse).
+WAITING_STAGES = (Stage.SCORING, Stage.CONSENSUS)
+
+# A seat that holds its panel up: its holder is deactivated and has neither submitted nor
+# been excused, while the panel scores or is at consensus (a path from ``Seat``).
+HELD_UP = Q(
+    person__is_active=False,
+    submitted_at__isnull=True,
+    absence_reason="",
+    panel__assessment__stage__in=WAITING_STAGES,
+)
+
+
+def seat_held_up(seat: Seat, stage: int) -> bool:
+    """``HELD_UP`` for a seat loaded with its person, its panel's assessment at ``stage``:
+    no query."""
+    return (
+        stage in WAITING_STAGES
+        and seat.person is not None
+        and not seat.person.is_active
+        and seat.submitted_at is None
+        and not seat.absence_reason
+    )
+
+
+def held_up_seats(seats: Iterable[Seat], stage: int) -> set[int]:
+    """The pks of those of ``seats`` (of one panel, at ``stage``) that hold it up."""
+    return {seat.pk for seat in seats if seat_held_up(seat, stage)}
+
+
+@dataclass
+class DeactivationTold:
+    """Who is e-mailed when ``person`` is deactivated (``notify_person_deactivated``): each
+    chair (whoever chairs now, the acting chair too) of a panel scoring or at consensus on
+    which ``person`` holds a seat not submitted nor excused, with those seats (a chair with
+    no e-mail address is left out); and, for the panels ``person`` chairs themselves, the
+    region's SHA staff (active, with an address), who hand the chair on, with those
+    seats. Each list is by name."""
+
+    chairs: list[tuple[Person, list[Seat]]] = field(default_factory=list)
+    staff: list[tuple[object, list[Seat]]] = field(default_factory=list)  # (user, seats)
+
+    @property
+    def names(self) -> list[str]:
+        return [p.full_name for p, _seats in self.chairs] + [
+            u.get_full_name() or u.get_username() for u, _seats in self.staff
+        ]
+
+
+def deactivation_told(*, person: Person) -> DeactivationTold:
+    """:class:`DeactivationTold` for ``person`` (whether already deactivated or not): three
+    queries at most, whatever the number of panels."""
+    seats = list(
+        Seat.objects.filter(
+            person=person,
+            submitted_at__isnull=True,
+            absence_reason="",
+            panel__assessment__stage__in=WAITING_STAGES,
+        )
+        .select_related("seat_type", "panel__assessment__round", "panel__assessment__pct__sha")
+        .order_by("panel__assessment__round__slug", "panel__assessment__pct__name", "pk")
+    )
+    if not seats:
+        return DeactivationTold()
+    presiding = {
+        s.panel_id: s
+        for s in Seat.objects.filter(
+            PRESIDING, panel_id__in=[s.panel_id for s in seats]
+        ).select_related("person__user")
+    }
+    by_chair: dict[int, tuple[Person, list[Seat]]] = {}
+    for_staff: list[Seat] = []
+    for seat in seats:
+        chair = presiding.get(seat.panel_id)
+        if chair is None or chair.pk == seat.pk:  # they chair it: SHA staff hand it on
+            for_staff.append(seat)
+        elif chair.person is not None and person_address(chair.person) is not None:
+            by_chair.setdefault(chair.person_id, (chair.person, []))[1].append(seat)
+    told = DeactivationTold(
+        chairs=sorted(by_chair.values(), key=lambda c: (c[0].full_name, c[0].pk))
+    )
+    if for_staff:
+        by_user: dict[int, tuple[object, list[Seat]]] = {}
+        roles = (
+            Role.objects.filter(
+                kind=Role.Kind.SHA_STAFF,
+                sha_id__in={s.panel.assessment.pct.sha_id for s in for_staff},
+                user__is_active=True,
+            )
+            .exclude(user__email="")
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name", "user__username")
+        )
+        for role in roles:
+            entry = by_user.setdefault(role.user_id, (role.user, []))
+            entry[1].extend(s for s in for_staff if s.panel.assessment.pct.sha_id == role.sha_id)
+        told.staff = list(by_user.values())
+    return told

@@ -235,7 +235,7 @@ def test_sha_staff_queues_query_count(client, django_assert_num_queries, n):
     sha_work(sha, AssessmentRoundFactory(), n)
     client.force_login(staff_of(sha))
 
-    with django_assert_num_queries(12):  # 5 + seven SHA staff queues
+    with django_assert_num_queries(13):  # 5 + eight SHA staff queues
         response = client.get("/")
 
     counts = {queue.key: queue.count for queue in response.context["queues"]}
@@ -320,7 +320,7 @@ def test_member_and_chair_queues_query_count(client, django_assert_num_queries, 
         seat(user, AssessmentFactory(stage=Stage.CONSENSUS), number=1, is_chair=True)
     client.force_login(user)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):  # the member's queue, the chair's two
         response = client.get("/")
 
     assert {q.key: q.count for q in response.context["queues"]} == {"scores": n, "consensus": n}
@@ -649,7 +649,7 @@ def test_sha_staff_queues_query_count_with_self_assessments_overdue(
         AssessmentFactory(round=round_, pct=PCTFactory(sha=sha), stage=Stage.SELF_ASSESSMENT)
     client.force_login(staff_of(sha))
 
-    with django_assert_num_queries(12):  # 5 + seven SHA staff queues
+    with django_assert_num_queries(13):  # 5 + eight SHA staff queues
         response = client.get("/")
 
     counts = {queue.key: queue.count for queue in response.context["queues"]}

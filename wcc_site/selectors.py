@@ -47,6 +47,7 @@ from assessments.models import (
 )
 from assessments.regions import add_working_days
 from panels.models import PRESIDING, Seat
+from panels.selectors import HELD_UP
 
 WINDOWS_AHEAD_WORKING_DAYS = 5  # the national team's "windows closing" look-ahead
 LIST_LIMIT = 10  # items of a long list shown on the home page, per round and region
@@ -166,9 +167,10 @@ def _comment_item(comment: FactualAccuracyComment) -> QueueItem:
 def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
     """Comments to answer, PCTs to moderate, panels to form, boards to give an account (at
     self-assessment with nobody to act for them, or before a created round opens),
+    panels waiting for a member deactivated since (``panels.selectors.HELD_UP``),
     self-assessments overdue (to proceed without) and regions sent back, for the staff of
     these SHAs: the first ``LIST_LIMIT`` of each round and region, the whole count, and
-    links to the rest. Seven queries."""
+    links to the rest. Eight queries."""
     sha_ids = list(sha_ids)
     comment_rows = list(
         first_of_each(
@@ -358,6 +360,35 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
         ),
     )
 
+    # Panels scoring or at consensus that wait for a member deactivated since, who has
+    # neither submitted nor been excused (the tester's walk: five panels waited for someone
+    # who could no longer log in, and no list said so).
+    held_rows = list(
+        first_of_each(
+            Seat.objects.filter(HELD_UP, panel__assessment__pct__sha_id__in=sha_ids).select_related(
+                "seat_type",
+                "person",
+                "panel__assessment__round",
+                "panel__assessment__pct__sha",
+            ),
+            partition=["panel__assessment__round_id", "panel__assessment__pct__sha_id"],
+            order_by=["panel__assessment__pct__name", "seat_type__number"],
+            group_order=["-panel__assessment__round__slug", "panel__assessment__pct__sha__name"],
+        )
+    )
+    held_up = [_held_up_for_staff(seat) for seat in held_rows]
+    held_total, held_more = _shortened(
+        held_rows,
+        key=lambda s: (s.panel.assessment.round_id, s.panel.assessment.pct.sha_id),
+        more_label=lambda s, n: (
+            f"All {n:,} on panel formation for {_region_round(s.panel.assessment)}"
+        ),
+        more_url=lambda s: (
+            reverse("panels:formation_region", args=[s.panel.assessment.round.slug])
+            + f"?sha={s.panel.assessment.pct.sha.ods_code}"
+        ),
+    )
+
     # One per round and region: grows with the rounds, not with the PCTs.
     sent_back = [
         QueueItem(
@@ -380,6 +411,13 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
         Queue("comments", "Comments to answer", comments, comments_total, comments_more),
         Queue("moderate", "PCTs to moderate", moderate, moderate_total, moderate_more),
         Queue("form", "Panels to form", form, form_total, form_more),
+        Queue(
+            "held-up",
+            "Panels waiting for a deactivated member",
+            held_up,
+            held_total,
+            held_more,
+        ),
         Queue("boards", "Boards to give an account", boards, boards_total, boards_more),
         Queue("before-opening", "Board accounts before the round opens", before_opening),
         Queue("overdue", "Self-assessments overdue", overdue, overdue_total, overdue_more),
@@ -430,6 +468,29 @@ def _seat_count(*conditions: Q) -> QuerySet:
     )
 
 
+def _held_up_for_staff(seat: Seat) -> QueueItem:
+    """A panel waiting for a deactivated member, as SHA staff act on it: hand the chair on
+    (they chair it), replace them (while scoring), or, at consensus, leave the chair to
+    excuse them."""
+    assessment = seat.panel.assessment
+    args = [assessment.round.slug, assessment.pct.ods_code]
+    if seat.presides:
+        url, todo = reverse("panels:hand_chair", args=args), "hand the chair to another member"
+    elif assessment.stage == Stage.SCORING:
+        url = reverse("panels:replace_seat", args=[*args, seat.seat_type.number])
+        todo = "replace them (or the chair excuses them)"
+    else:
+        url, todo = (
+            reverse("panels:formation_panel", args=args),
+            "at consensus: the chair excuses them",
+        )
+    return QueueItem(
+        label=f"Panel of {assessment.pct.name}: {seat.person.full_name} was deactivated",
+        url=url,
+        detail=f"{assessment.round.name}, seat {seat.seat_type.number}: {todo}",
+    )
+
+
 def _is_overdue(due: datetime.date | None, today: datetime.date | None = None) -> bool:
     return due is not None and due < (today or timezone.localdate())
 
@@ -470,7 +531,9 @@ def member_queues(*, user) -> list[Queue]:
 
 def chair_queues(*, user) -> list[Queue]:
     """Consensus to hold: the panels at consensus that the user chairs now (as acting
-    chair too; not those handed to an acting chair: ``PRESIDING``). One query."""
+    chair too; not those handed to an acting chair: ``PRESIDING``); and the panels they
+    chair, scoring or at consensus, that wait for a member deactivated since
+    (``panels.selectors.HELD_UP``). Two queries."""
     items = []
     for seat in (
         _my_seats(user)
@@ -490,7 +553,35 @@ def chair_queues(*, user) -> list[Queue]:
                 overdue=_is_overdue(due),
             )
         )
-    return [Queue("consensus", "Consensus to hold", items)]
+    # The panels they chair that wait for a member deactivated since (not submitted, not
+    # excused): the chair excuses them.
+    presided = Seat.objects.filter(PRESIDING, person__user=user).values("panel_id")
+    held_up = [
+        QueueItem(
+            label=f"Panel of {seat.panel.assessment.pct.name}: {seat.person.full_name} was "
+            "deactivated",
+            url=reverse(
+                "panels:consensus",
+                args=[seat.panel.assessment.round.slug, seat.panel.assessment.pct.ods_code],
+            ),
+            detail=f"{seat.panel.assessment.round.name}, seat {seat.seat_type.number}: excuse them"
+            + (
+                " (or SHA staff replace them)"
+                if seat.panel.assessment.stage == Stage.SCORING
+                else ""
+            ),
+        )
+        for seat in Seat.objects.filter(HELD_UP, panel_id__in=presided)
+        .exclude(person__user=user)
+        .select_related("seat_type", "person", "panel__assessment__round", "panel__assessment__pct")
+        .order_by(
+            "panel__assessment__round__slug", "panel__assessment__pct__name", "seat_type__number"
+        )
+    ]
+    return [
+        Queue("consensus", "Consensus to hold", items),
+        Queue("chair-held-up", "Panels waiting for a deactivated member", held_up),
+    ]
 
 
 # --- National team ------------------------------------------------------------------------

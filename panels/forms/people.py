@@ -13,9 +13,11 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Submit
 from django import forms
 
-from assessments.form_errors import NoTruncation
+from assessments.form_errors import NoTruncation, reason_field
+from assessments.text import REASON_MAX_CHARS
 from panels.models import JobRole, Person
 from panels.selectors import Organisations, person_version
+from panels.services.people import DEACTIVATE_REASON_MISSING
 
 # The list's one PCT option when the PCTs are too many to list (``Organisations.pcts`` None).
 PCT_BY_CODE = "pct-by-code"
@@ -216,3 +218,22 @@ class PeopleFilterForm(NoTruncation):
 
     def query(self) -> str:
         return urlencode({"q": search}) if (search := self.search()) else ""
+
+
+class DeactivateForm(NoTruncation):
+    """Why a person is deactivated: asked on the check page of the deactivation, kept in
+    their history and shown in that of each panel they sit on."""
+
+    reason = reason_field(
+        label="Reason",
+        help_text=f"Why they are deactivated (left the NHS, long-term illness), in at most "
+        f"{REASON_MAX_CHARS:,} characters. Their history and that of each panel they sit on "
+        "show it; those named above as e-mailed are told it.",
+        missing=DEACTIVATE_REASON_MISSING,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True

@@ -2,9 +2,10 @@
 
 Each service writes a ``PersonChange`` in its transaction. Inviting makes the person's
 account through ``assessments.accounts.account_invite`` (the one way any account is
-made), so the person is e-mailed a link to set their password. Deactivating closes the
-account and stops the person being offered for new seats (``panels.selectors``) or
-accepted into one (``panels.services.formation``); the seats they hold stay theirs.
+made), so the person is e-mailed a link to set their password. Deactivating (with a
+reason) closes the account and stops the person being offered for new seats
+(``panels.selectors``) or accepted into one (``panels.services.formation``); the seats
+they hold stay theirs, and the chairs of the panels that wait for them are e-mailed.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from assessments.accounts import (
 )
 from assessments.exceptions import ConflictError
 from assessments.models import PrimaryCareTrust, Role, StrategicHealthAuthority
-from assessments.text import has_controls
+from assessments.text import checked_reason, has_controls
 from panels.models import ExternalOrganisation, Person, PersonChange
-from panels.selectors import account_serves_beyond_panels, person_version
+from panels.notifications import notify_person_deactivated
+from panels.selectors import account_serves_beyond_panels, deactivation_told, person_version
 
 __all__ = [
     "external_organisation_create",
@@ -318,21 +320,36 @@ def _link_refusal(person: Person, account) -> str:
     return ""
 
 
+# What the deactivate page asks for when no reason is given.
+DEACTIVATE_REASON_MISSING = "Give the reason for deactivating them."
+
+
 @transaction.atomic
-def person_deactivate(*, person: Person, by: AbstractBaseUser | None) -> Person:
+def person_deactivate(*, person: Person, reason: str, by: AbstractBaseUser | None) -> Person:
     """No longer offered for new seats, and their account (if any) can no longer log in,
     unless it is also the national team's, SHA staff's or a board's: the people list only
     takes the person off it then (the account's roles are removed on their own pages).
-    The seats they hold stay theirs. Refused if already deactivated."""
+    The seats they hold stay theirs. ``reason`` is kept as the ``PersonChange`` note (the
+    account kept, if it is, said after it), which the history of each panel they sit on
+    shows. Each chair of a panel scoring or at consensus that now waits for them is
+    e-mailed once, with the reason; where they chair it themselves, the region's SHA staff
+    are (``notify_person_deactivated``), once the change commits. Refused if already
+    deactivated, or with no reason."""
     if not person.is_active:
         raise ValidationError(f"{person.full_name} is already deactivated.")
+    reason = checked_reason(reason, missing=DEACTIVATE_REASON_MISSING)
     person.is_active = False
     person.save(update_fields=["is_active"])
     kept = account_serves_beyond_panels(person)
     if person.user_id is not None and not kept:
         account_deactivate(user=person.user, by=by)
-    note = f"Account {person.user.get_username()} kept: it holds other roles." if kept else ""
+    note = reason
+    if kept:
+        note += f"\n\nAccount {person.user.get_username()} kept: it holds other roles."
     _history(person=person, action=PersonChange.Action.DEACTIVATED, by=by, note=note)
+    notify_person_deactivated(
+        person=person, told=deactivation_told(person=person), by=by, reason=reason, kept=kept
+    )
     return person
 
 

@@ -215,7 +215,7 @@ def test_handing_the_chair_refused_to_the_acting_chair_again(region, staff):
 
 
 def test_handing_the_chair_refused_for_a_deactivated_holder(region, staff):
-    person_deactivate(person=region.people[3], by=staff)
+    person_deactivate(person=region.people[3], reason="Left the NHS.", by=staff)
 
     with pytest.raises(ValidationError) as refused:
         hand(region, 3, by=staff)

@@ -106,7 +106,9 @@ def test_deactivating_a_seat_holder_names_the_panels_it_holds_up(client):
     person = region.people[2]
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
 
-    response = client.post(f"/people/{person.pk}/deactivate/", {"confirm": "1"}, follow=True)
+    response = client.post(
+        f"/people/{person.pk}/deactivate/", {"confirm": "1", "reason": "Left the NHS."}, follow=True
+    )
 
     warning = [str(m) for m in response.context["messages"]][-1]
     assert warning.startswith(f"{person.full_name} sits on panels still at work: ")
@@ -132,7 +134,11 @@ def test_deactivating_asks_first_saying_what_follows(client):
     assert f"Deactivate {person.full_name}?" in page
     assert "They can no longer log in" in page
     assert f"{region.pct.name} 2009-10 (seat 2, scoring)" in page
-    assert "Nobody is e-mailed." in page
+    assert check.context["told"] == (
+        f"Ann Chair, who chairs the panel of {region.pct.name}, is e-mailed that it waits for "
+        f"{person.full_name}, with your reason: they can excuse them."
+    )
+    assert 'name="reason"' in page
     assert "You can reactivate them later" in page and "cannot be undone" not in page
     person.refresh_from_db()
     assert person.is_active
@@ -144,7 +150,9 @@ def test_deactivating_someone_with_no_panel_at_work_says_nothing_more(client):
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
 
     response = client.post(
-        f"/people/{region.people[2].pk}/deactivate/", {"confirm": "1"}, follow=True
+        f"/people/{region.people[2].pk}/deactivate/",
+        {"confirm": "1", "reason": "Left the NHS."},
+        follow=True,
     )
 
     assert [m.level_tag for m in response.context["messages"]] == ["success"]

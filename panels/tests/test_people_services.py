@@ -218,7 +218,7 @@ def test_person_invite_refused_once_the_password_is_set():
 def test_person_deactivate_keeps_the_seats_they_hold():
     seat = SeatFactory()
 
-    person_deactivate(person=seat.person, by=None)
+    person_deactivate(person=seat.person, reason="Left the NHS.", by=None)
 
     assert Seat.objects.get(pk=seat.pk).person == seat.person
     seat.person.refresh_from_db()

@@ -390,7 +390,7 @@ def test_person_deactivate_and_reactivate_close_and_open_the_account(client, wor
     meg = Person.objects.get(full_name="Meg Member")
     client.force_login(world["national"])
 
-    client.post(f"/people/{meg.pk}/deactivate/", {"confirm": "1"})
+    client.post(f"/people/{meg.pk}/deactivate/", {"confirm": "1", "reason": "Left the NHS."})
     meg.refresh_from_db()
     meg.user.refresh_from_db()
     assert (meg.is_active, meg.user.is_active) == (False, False)
@@ -463,7 +463,9 @@ def test_deactivating_a_person_never_locks_out_an_account_with_other_roles(clien
     client.force_login(world["staff_a"])
 
     page = client.get(f"/people/{ann.pk}/")
-    response = client.post(f"/people/{ann.pk}/deactivate/", {"confirm": "1"}, follow=True)
+    response = client.post(
+        f"/people/{ann.pk}/deactivate/", {"confirm": "1", "reason": "Left the NHS."}, follow=True
+    )
 
     assert "their account keeps its other access and can still log in" in page.text
     holder.refresh_from_db()
@@ -476,7 +478,7 @@ def test_deactivating_a_person_never_locks_out_an_account_with_other_roles(clien
         "they hold are unchanged."
     ]
     assert PersonChange.objects.get(action="deactivated").note == (
-        f"Account {holder.get_username()} kept: it holds other roles."
+        f"Left the NHS.\n\nAccount {holder.get_username()} kept: it holds other roles."
     )
     client.post(f"/people/{ann.pk}/reactivate/")
     holder.refresh_from_db()
@@ -499,7 +501,7 @@ def test_a_person_without_an_address_is_told_to_add_one_not_offered_invite(clien
 def test_person_invite_refused_for_a_deactivated_person(client, world):
     ann = world["ann"]
     client.force_login(world["staff_a"])
-    client.post(f"/people/{ann.pk}/deactivate/", {"confirm": "1"})
+    client.post(f"/people/{ann.pk}/deactivate/", {"confirm": "1", "reason": "Left the NHS."})
 
     response = client.post(f"/people/{ann.pk}/invite/", follow=True)
 

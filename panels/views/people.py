@@ -19,14 +19,25 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import view_access
 from assessments.confirmation import confirmation_page, confirmed
-from assessments.exceptions import ConflictError, kept_on_conflict, refusal_messages
+from assessments.exceptions import (
+    ConflictError,
+    form_add_refusal,
+    kept_on_conflict,
+    refusal_messages,
+)
 from assessments.paging import page_of, paging_context
 from assessments.selectors import user_scope
 from panels.access import people_visible_to, person_by_pk
-from panels.forms.people import ExternalOrganisationForm, PeopleFilterForm, PersonForm
+from panels.forms.people import (
+    DeactivateForm,
+    ExternalOrganisationForm,
+    PeopleFilterForm,
+    PersonForm,
+)
 from panels.models import Person
 from panels.selectors import (
     account_serves_beyond_panels,
+    deactivation_told,
     organisations_for,
     people_matching,
     people_rows,
@@ -243,57 +254,118 @@ def person_invite_view(request, person: Person):
     return redirect(_detail(person))
 
 
+def _deactivate_check(request, person: Person, form: DeactivateForm):
+    """The check page of a deactivation: what happens, who is e-mailed (by name), and the
+    reason asked for; shown again, with what was typed, when the reason is refused."""
+    if person.user_id is None:
+        login = "They have no account to log in with."
+    elif account_serves_beyond_panels(person):
+        login = (
+            f"Their account ({person.user.get_username()}) keeps its other access and can "
+            "still log in."
+        )
+    else:
+        login = f"They can no longer log in ({person.user.get_username()})."
+    at_work = seats_at_work(person)
+    return confirmation_page(
+        request,
+        title=f"Deactivate {person.full_name}?",
+        happens=[
+            "They can no longer be given a new seat; the seats they hold stay theirs.",
+            login,
+            *([_held_up(person, at_work)] if at_work else []),
+            "Your reason is kept in their history and shown in the history of each panel "
+            "they sit on that is still at work.",
+        ],
+        told=_deactivation_told(person),
+        button=f"Confirm and deactivate {person.full_name}",
+        back=_detail(person),
+        danger=True,
+        template="panels/person_deactivate.html",
+        context={
+            "undo_note": "You can reactivate them later from their page.",
+            "form": form,
+            "person": person,
+            "summary_title": f"{person.full_name} was not deactivated",
+        },
+    )
+
+
+def _deactivation_told(person: Person) -> str:
+    """Who the check page says will be e-mailed (``deactivation_told``)."""
+    told = deactivation_told(person=person)
+    lines = []
+    for chair, seats in told.chairs:
+        pcts = _and(sorted({seat.panel.assessment.pct.name for seat in seats}))
+        lines.append(
+            f"{chair.full_name}, who chairs the panel of {pcts}, is e-mailed that it waits for "
+            f"{person.full_name}, with your reason: they can excuse them."
+            if len(seats) == 1
+            else f"{chair.full_name}, who chairs the panels of {pcts}, is e-mailed once that "
+            f"they wait for {person.full_name}, with your reason: they can excuse them."
+        )
+    if told.staff:
+        pcts = sorted(
+            {seat.panel.assessment.pct.name for _u, seats in told.staff for seat in seats}
+        )
+        chaired = ("the panel of " if len(pcts) == 1 else "the panels of ") + _and(pcts)
+        names = _and([u.get_full_name() or u.get_username() for u, _seats in told.staff])
+        lines.append(
+            f"{person.full_name} chairs {chaired}: the region's SHA staff "
+            f"({names}) are e-mailed, with your reason, to hand the chair to another member."
+        )
+    if not lines:
+        return "Nobody is e-mailed: no panel scoring or at consensus waits for them."
+    return " ".join(lines)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 @require_POST
 @view_access("panels.view_person", lookup=person_by_pk, change="panels.change_person")
 def person_deactivate_view(request, person: Person):
-    """The person page's button asks first (a check page saying what follows, walk N: it
-    was said only afterwards); the confirming POST deactivates."""
+    """The person page's button asks first: a check page saying what follows and who is
+    e-mailed, with the reason to give (walk N: what it meant was said only afterwards);
+    the confirming POST, with a reason, deactivates."""
+    if not person.is_active:
+        messages.error(request, f"{person.full_name} is already deactivated.")
+        return redirect(_detail(person))
     if not confirmed(request):
-        if person.user_id is None:
-            login = "They have no account to log in with."
-        elif account_serves_beyond_panels(person):
-            login = (
-                f"Their account ({person.user.get_username()}) keeps its other access and can "
-                "still log in."
-            )
-        else:
-            login = f"They can no longer log in ({person.user.get_username()})."
-        at_work = seats_at_work(person)
-        return confirmation_page(
-            request,
-            title=f"Deactivate {person.full_name}?",
-            happens=[
-                "They can no longer be given a new seat; the seats they hold stay theirs.",
-                login,
-                *([_held_up(person, at_work)] if at_work else []),
-            ],
-            told="Nobody is e-mailed.",
-            button=f"Confirm and deactivate {person.full_name}",
-            back=_detail(person),
-            danger=True,
-            context={"undo_note": "You can reactivate them later from their page."},
-        )
+        return _deactivate_check(request, person, DeactivateForm())
+    form = DeactivateForm(request.POST)
+    if not form.is_valid():  # what was typed stays, with why it was refused
+        return _deactivate_check(request, person, form)
+    told = deactivation_told(person=person)
     try:
-        person_deactivate(person=person, by=request.user)
+        person_deactivate(person=person, reason=form.cleaned_data["reason"], by=request.user)
     except ValidationError as exc:
-        for message in refusal_messages(exc):
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            f"{person.full_name} is deactivated: they can no longer be given a new seat. "
-            + (
-                f"Their account ({person.user.get_username()}) can still log in, since it also "
-                "holds the national team's, SHA staff's or a board's access; that is removed "
-                "on its own page. "
-                if account_serves_beyond_panels(person)
-                else "They can no longer log in. "
-            )
-            + "The seats they hold are unchanged.",
+        form_add_refusal(form, exc)
+        return _deactivate_check(request, person, form)
+    e_mailed = [p.full_name for p, _seats in told.chairs] + [
+        u.get_full_name() or u.get_username() for u, _seats in told.staff
+    ]
+    messages.success(
+        request,
+        f"{person.full_name} is deactivated: they can no longer be given a new seat. "
+        + (
+            f"Their account ({person.user.get_username()}) can still log in, since it also "
+            "holds the national team's, SHA staff's or a board's access; that is removed "
+            "on its own page. "
+            if account_serves_beyond_panels(person)
+            else "They can no longer log in. "
         )
-        at_work = seats_at_work(person)
-        if at_work:
-            messages.warning(request, _held_up(person, at_work))
+        + "The seats they hold are unchanged."
+        + (
+            f" {_and(e_mailed)} {'has' if len(e_mailed) == 1 else 'have'} been e-mailed."
+            if e_mailed
+            else ""
+        ),
+    )
+    at_work = seats_at_work(person)
+    if at_work:
+        messages.warning(request, _held_up(person, at_work))
     return redirect(_detail(person))
 
 
@@ -310,7 +382,8 @@ def _held_up(person: Person, seats) -> str:
         "cannot open scoring until someone else takes the seat; a panel scoring or at "
         "consensus waits for them until its chair excuses them or SHA staff replace them (while "
         "scoring); where they chair the panel, SHA staff can hand the chair to another member "
-        "(while scoring or at consensus). Both are done from the panel's formation page."
+        "(while scoring or at consensus), from the panel's formation page; the chair excuses a "
+        "member on the panel's consensus page."
     )
 
 
