@@ -6,7 +6,13 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from assessments.models import FactualAccuracyConfirmation, RegionReview, Role, Stage
+from assessments.models import (
+    FactualAccuracyConfirmation,
+    RegionReview,
+    Role,
+    Stage,
+    StageChange,
+)
 from assessments.selectors import user_scope
 from tests.factories import (
     AgreedRatingFactory,
@@ -637,6 +643,28 @@ def test_self_assessment_past_its_deadline_is_listed_to_proceed_without(client):
         )
     ]
     assert "Self-assessments overdue" in response.content.decode()
+
+
+def test_a_self_assessment_sent_back_and_overdue_says_it_was_sent_back(client):
+    """Walk U: after SHA staff sent Coventry's back, the list read "the board has not
+    submitted; proceed without it"."""
+    sha = SHAFactory()
+    late = AssessmentRoundFactory(
+        slug="2009-10", name="Round 2009-10", self_assessment_due=datetime.date(2009, 9, 30)
+    )
+    back = AssessmentFactory(round=late, pct=PCTFactory(sha=sha, name="Coventry PCT"))
+    StageChange.objects.create(
+        assessment=back, from_stage=Stage.PANEL_FORMATION, to_stage=Stage.SELF_ASSESSMENT
+    )
+    client.force_login(staff_of(sha))
+
+    [(label, _url, detail, _overdue)] = queues(client.get("/"))["overdue"]
+
+    assert (label, detail) == (
+        "Coventry PCT",
+        "Round 2009-10: sent back to the board to correct, not yet submitted again; proceed "
+        "without it if it does not come",
+    )
 
 
 @pytest.mark.parametrize("n", [1, 3])

@@ -334,6 +334,17 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
                 pct__sha_id__in=sha_ids,
                 stage=Stage.SELF_ASSESSMENT,
                 round__self_assessment_due__lt=timezone.localdate(),
+            ).annotate(
+                # Sent back to the board to correct (``assessments.reopening``): it did
+                # submit, and is waited for again (walk U: the list offered to proceed
+                # without it as if it never had).
+                sent_back=Exists(
+                    StageChange.objects.filter(
+                        assessment=OuterRef("pk"),
+                        from_stage=Stage.PANEL_FORMATION,
+                        to_stage=Stage.SELF_ASSESSMENT,
+                    )
+                )
             ),
             "round__self_assessment_due",
         )
@@ -345,7 +356,13 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
                 "panels:proceed_without_self_assessment",
                 args=[assessment.round.slug, assessment.pct.ods_code],
             ),
-            detail=f"{assessment.round.name}: the board has not submitted; proceed without it",
+            detail=f"{assessment.round.name}: "
+            + (
+                "sent back to the board to correct, not yet submitted again; proceed without "
+                "it if it does not come"
+                if assessment.sent_back
+                else "the board has not submitted; proceed without it"
+            ),
             due=assessment.round.self_assessment_due,
             overdue=True,
         )
