@@ -119,6 +119,29 @@ def view_access(
     return decorator
 
 
+def explained_404(explain: Callable):
+    """A view whose 404 is explained to those it concerns: on the view's ``Http404``,
+    ``explain(request, round_slug=…, ods=…)`` (the URL's keyword arguments) returns a page
+    to answer with (its status 404), raises ``Http404`` with its own words, or returns None
+    for the bare 404 as before. For old links: a replaced panel member's, a board's after
+    the round's opening was taken back."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except Http404:
+                answer = explain(request, **kwargs)
+                if answer is None:
+                    raise
+            return answer
+
+        return wrapped
+
+    return decorator
+
+
 # --- Lookups: an object from the URL, or None ------------------------------------------
 
 

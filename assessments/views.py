@@ -5,7 +5,6 @@ edits; its SHA's staff and the national team read; everyone else gets 404. The P
 panel reads the self-assessment and evidence on its own pages (``panels``).
 """
 
-from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments.access import assessment_by_pct, document_by_pk, view_access
+from assessments.access import assessment_by_pct, document_by_pk, explained_404, view_access
 from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import (
     ConflictError,
@@ -61,35 +60,23 @@ def _self_assessment_url(assessment: Assessment) -> str:
     )
 
 
-def taken_back_told(view):
+def _taken_back_told(request, *, round_slug: str = "", ods: str = "", **_kwargs) -> None:
     """A board member who follows the link of a round's opening taken back since for their
     PCT (``round_take_back``) is told so, with when and why, where they got the bare 404
     (walk V); the status stays 404. Anyone else gets the 404 as before."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except Http404:
-            change = opening_taken_back_for(
-                user=request.user,
-                round_slug=kwargs.get("round_slug", ""),
-                ods=kwargs.get("ods", ""),
-            )
-            if change is None:
-                raise
-        raise Http404(
-            f"{change.round.name} is not open for your PCT: the national team took back its "
-            f"opening on {timezone.localdate(change.changed_at):%-d %B %Y}, saying: "
-            f"\u201c{change.reason}\u201d. Your board was e-mailed about it; there is nothing to "
-            "do until the round opens for your PCT."
-        )
-
-    return wrapped
+    change = opening_taken_back_for(user=request.user, round_slug=round_slug, ods=ods)
+    if change is None:
+        return None
+    raise Http404(
+        f"{change.round.name} is not open for your PCT: the national team took back its "
+        f"opening on {timezone.localdate(change.changed_at):%-d %B %Y}, saying: "
+        f"\u201c{change.reason}\u201d. Your board was e-mailed about it; there is nothing to "
+        "do until the round opens for your PCT."
+    )
 
 
 @require_http_methods(["GET", "POST"])
-@taken_back_told
+@explained_404(_taken_back_told)
 @view_access(
     "assessments.view_evidence",
     lookup=assessment_by_pct,

@@ -6,7 +6,6 @@ input) are shown on the page, and nothing is written.
 """
 
 import re
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,7 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments.access import view_access
+from assessments.access import explained_404, view_access
 from assessments.confirmation import (
     checked_version,
     confirmation_page,
@@ -79,28 +78,19 @@ def my_panels(request):
     return render(request, "panels/my_panels.html", {"progress": my_seats(user=request.user)})
 
 
-def replaced_member_told(view):
+def _replaced_member_told(request, *, round_slug: str = "", ods: str = "", **_kwargs):
     """A member replaced while scoring (``seat_replace``) who follows an old link to the
     panel's pages is told so, where they got the site's bare 404 (walk R); the status stays
     404. Anyone else gets the 404 as before."""
+    change = seat_replaced_for(user=request.user, round_slug=round_slug, ods=ods)
+    if change is None:
+        return None
+    by = change.changed_by
+    name = (by.get_full_name() or by.get_username()) if by is not None else "SHA staff"
+    return render(request, "panels/replaced.html", {"change": change, "by": name}, status=404)
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except Http404:
-            change = seat_replaced_for(
-                user=request.user,
-                round_slug=kwargs.get("round_slug", ""),
-                ods=kwargs.get("ods", ""),
-            )
-            if change is None:
-                raise
-        by = change.changed_by
-        name = (by.get_full_name() or by.get_username()) if by is not None else "SHA staff"
-        return render(request, "panels/replaced.html", {"change": change, "by": name}, status=404)
 
-    return wrapped
+replaced_member_told = explained_404(_replaced_member_told)
 
 
 @require_http_methods(["GET", "POST"])
