@@ -791,8 +791,13 @@ def round_last_opening(*, round_: AssessmentRound) -> RoundChange | None:
 
 
 def round_history(*, round_: AssessmentRound) -> list[tuple[RoundChange, str]]:
-    """The round's changes, oldest first, each with what its field is called."""
-    changes = RoundChange.objects.filter(round=round_).select_related("changed_by")
+    """The round's changes, newest first (as a panel's history), each with what its field is
+    called."""
+    changes = (
+        RoundChange.objects.filter(round=round_)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")
+    )
     return [(change, CHANGE_LABELS.get(change.field, change.field)) for change in changes]
 
 
