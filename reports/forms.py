@@ -83,8 +83,8 @@ class ImportReasonForm(NoTruncation):
 
     reason = VisibleTextField(
         label="Reason for the change",
-        help_text="The reason of every rating below that changes: each board reads it beside "
-        "its rating on its PCT page.",
+        help_text="The reason of each rating the import changes (listed above): each board reads it "
+        "beside its rating on its PCT page.",
         max_length=IMPORT_REASON_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
