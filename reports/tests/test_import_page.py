@@ -491,6 +491,7 @@ def test_confirm_refuses_a_plan_that_changed_since_the_preview(demo, client):
         " preview below and confirm again."
     ]
     assert snapshot() == before
+    assert response.context["reason_form"]["reason"].value() == REASON  # typed, kept
 
     client.post(CONFIRM, {"reason": REASON, "token": response.context["token"]})
 
