@@ -308,10 +308,12 @@ def deadline_change_audience(*, round_, changed: list[tuple[str, object, object]
     return len(_deadline_audience(round_, changed)[1])
 
 
-def deadline_changed_notices(*, round_, changed: list[tuple[str, object, object]], by) -> int:
+def deadline_changed_notices(
+    *, round_, changed: list[tuple[str, object, object]], by, reason: str = ""
+) -> int:
     """Tell everyone who works to a changed deadline of ``round_`` (``changed``: ``(field,
     old, new)`` of ``TIMETABLE_FIELDS``), one e-mail each listing their changed deadlines
-    and what each is for. Nobody is told of the target publication date, which only the
+    and what each is for, and ``reason`` (why) when given. Nobody is told of the target publication date, which only the
     national team works to. Call inside the saving transaction; returns how many e-mails."""
     from assessments.rounds import TIMETABLE_FIELDS
 
@@ -328,6 +330,6 @@ def deadline_changed_notices(*, round_, changed: list[tuple[str, object, object]
             }
             for field, items in sorted(fields.items(), key=lambda kv: list(dates).index(kv[0]))
         ]
-        context = {"round": round_, "user": user, "by": name, "changes": changes}
+        context = {"round": round_, "user": user, "by": name, "changes": changes, "reason": reason}
         messages.append(rendered("deadline_changed", context, address))
     return mail_enqueue(messages=messages)

@@ -57,7 +57,7 @@ from assessments.models import (
 )
 from assessments.services import round_change_record
 from assessments.standings import figures_changed
-from assessments.text import REASON_MAX_CHARS, checked_reason, has_controls
+from assessments.text import REASON_MAX_CHARS, checked_reason, has_controls, visible
 from competencies.models import Competency, FrameworkVersion, GovernanceArea, SubIndicator
 from competencies.services import (
     FrameworkLockedError,
@@ -477,6 +477,10 @@ def round_timetable_check(
     return timetable_changes(round_=round_, dates=dates, working_days=working_days)
 
 
+# Why the timetable changed: optional, quoted in the e-mail to those who work to it.
+TIMETABLE_REASON_MAX_CHARS = REASON_MAX_CHARS
+
+
 @transaction.atomic
 def round_set_timetable(
     *,
@@ -485,9 +489,12 @@ def round_set_timetable(
     working_days: int,
     by,
     expected_version: int | None = None,
+    reason: str = "",
 ) -> int:
     """Set the round's deadlines (``TIMETABLE_FIELDS``; each on or after the one before)
-    and the boards' factual-accuracy working days; one ``RoundChange`` per changed value.
+    and the boards' factual-accuracy working days; one ``RoundChange`` per changed value,
+    each with ``reason`` (optional: why, told to those e-mailed; ``ValidationError`` keyed
+    ``reason`` when longer than ``TIMETABLE_REASON_MAX_CHARS`` or not text).
     Refused (``TransitionError``) once the round has a publication time: the timetable is
     then the record of the year, as the name is. ``ConflictError`` when the timetable is no
     longer at ``expected_version`` (:func:`timetable_version`): saved in another window
@@ -495,6 +502,10 @@ def round_set_timetable(
 
     Everyone who still works to a changed deadline of an opened round is e-mailed
     (``assessments.notices.deadline_changed_notices``); returns how many."""
+    if visible(reason or ""):
+        reason = checked_reason(reason, missing="", limit=TIMETABLE_REASON_MAX_CHARS)
+    else:
+        reason = ""
     changed = round_timetable_check(
         round_=round_, dates=dates, working_days=working_days, expected_version=expected_version
     )
@@ -505,12 +516,13 @@ def round_set_timetable(
     round_.full_clean()
     round_.save(update_fields=[field for field, _old, _new in changed])
     for field, old, new in changed:
-        round_change_record(round_=round_, field=field, old=old, new=new, by=by)
+        round_change_record(round_=round_, field=field, old=old, new=new, by=by, reason=reason)
     from assessments.notices import deadline_changed_notices
 
-    # Those who still work to a changed deadline are told (walk N: nobody was); before the
-    # round opens nobody works to it yet, and nobody is found.
-    return deadline_changed_notices(round_=round_, changed=changed, by=by)
+    # Those who still work to a changed deadline are told (walk N: nobody was), with the
+    # reason when one is given (the trail walk: they were told the dates, never why);
+    # before the round opens nobody works to it yet, and nobody is found.
+    return deadline_changed_notices(round_=round_, changed=changed, by=by, reason=reason)
 
 
 # --- Opening --------------------------------------------------------------------------
@@ -792,8 +804,13 @@ def round_last_opening(*, round_: AssessmentRound) -> RoundChange | None:
 
 
 def round_history(*, round_: AssessmentRound) -> list[tuple[RoundChange, str]]:
-    """The round's changes, oldest first, each with what its field is called."""
-    changes = RoundChange.objects.filter(round=round_).select_related("changed_by")
+    """The round's changes, newest first (as a panel's history), each with what its field is
+    called."""
+    changes = (
+        RoundChange.objects.filter(round=round_)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")
+    )
     return [(change, CHANGE_LABELS.get(change.field, change.field)) for change in changes]
 
 

@@ -6,15 +6,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from assessments.factual_accuracy import WINDOW_DAYS_MAX
-from assessments.form_errors import NoTruncation
+from assessments.form_errors import NoTruncation, reason_field
 from assessments.models import StrategicHealthAuthority
 from assessments.rounds import (
     NAME_REQUIRED,
     TIMETABLE_FIELDS,
+    TIMETABLE_REASON_MAX_CHARS,
     framework_sources,
     round_slug_clean,
     timetable_errors,
 )
+from assessments.text import checked_reason
 from competencies.models import LEVELS, Competency, GovernanceArea
 
 
@@ -134,6 +136,32 @@ class TimetableForm(_Form):
         for field, message in timetable_errors(self.dates).items():
             self.add_error(field, message)
         return cleaned
+
+
+class TimetableReasonForm(_Form):
+    """The timetable's check page, when the change is e-mailed (an opened round): why, if
+    the national team says; kept in the round's history and quoted in the e-mail."""
+
+    reason = reason_field(
+        label="Reason for the change (told to those e-mailed)",
+        help_text="Optional. Quoted in the e-mail about the new dates, and kept in the "
+        "round's history.",
+        missing="",
+        limit=TIMETABLE_REASON_MAX_CHARS,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = False
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"]
+        if not reason:
+            return ""
+        try:  # the service's own check (a control character), said on the field
+            return checked_reason(reason, missing="", limit=TIMETABLE_REASON_MAX_CHARS)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["reason"]) from None
 
 
 class OpenRoundForm(_Form):

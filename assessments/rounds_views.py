@@ -68,6 +68,7 @@ from assessments.rounds_forms import (
     RoundCreateForm,
     RoundNameForm,
     TimetableForm,
+    TimetableReasonForm,
 )
 from competencies.models import Competency, GovernanceArea
 from competencies.services import FrameworkLockedError
@@ -289,7 +290,7 @@ def round_discard_view(request, round_: AssessmentRound):
     )
 
 
-NOT_CARRIED = frozenset({"csrfmiddlewaretoken", "confirm"})
+NOT_CARRIED = frozenset({"csrfmiddlewaretoken", "confirm", "reason"})
 
 
 def _shown(field: str, value) -> str:
@@ -300,8 +301,16 @@ def _shown(field: str, value) -> str:
     return f"{value:%-d %B %Y}"
 
 
-def _timetable_check(request, round_: AssessmentRound, changed, audience: int, typed: dict):
-    """The timetable's check page: each change, and how many are e-mailed."""
+def _timetable_check(
+    request,
+    round_: AssessmentRound,
+    changed,
+    audience: int,
+    typed: dict,
+    reason_form: TimetableReasonForm | None = None,
+):
+    """The timetable's check page: each change, how many are e-mailed, and the reason
+    for the change they may be told (``reason_form``; bound when it was refused)."""
     labels = {**TIMETABLE_FIELDS, "factual_accuracy_working_days": "factual-accuracy check"}
     return confirmation_page(
         request,
@@ -316,7 +325,13 @@ def _timetable_check(request, round_: AssessmentRound, changed, audience: int, t
         button="Confirm and save the timetable",
         back=request.path,
         carry=typed,
-        context={"undo_note": "You can change the timetable again; each change is e-mailed."},
+        template="rounds/timetable_check.html",
+        context={
+            "undo_note": "You can change the timetable again; each change is e-mailed.",
+            "reason_form": reason_form or TimetableReasonForm(),
+            # The confirm button is the reason's form's (rounds/timetable_check.html).
+            "blocked": True,
+        },
     )
 
 
@@ -337,7 +352,19 @@ def round_timetable(request, round_: AssessmentRound):
         initial |= typed_back(request, key)
     form = TimetableForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        reason_form = TimetableReasonForm(request.POST)
         try:
+            if confirmed(request) and not reason_form.is_valid():
+                # The reason typed on the check page is refused: the page again, with it.
+                changed = round_timetable_check(
+                    round_=round_,
+                    dates=form.dates,
+                    working_days=form.cleaned_data["factual_accuracy_working_days"],
+                    expected_version=form.cleaned_data["version"],
+                )
+                audience = deadline_change_audience(round_=round_, changed=changed)
+                typed = {k: v for k, v in request.POST.items() if k not in NOT_CARRIED}
+                return _timetable_check(request, round_, changed, audience, typed, reason_form)
             if not confirmed(request):
                 # Who would be e-mailed is said first (walk R: 37 people were e-mailed at
                 # one press of Save); a change nobody works to is saved at once.
@@ -358,6 +385,7 @@ def round_timetable(request, round_: AssessmentRound):
                 working_days=form.cleaned_data["factual_accuracy_working_days"],
                 by=request.user,
                 expected_version=form.cleaned_data["version"],
+                reason=reason_form.cleaned_data.get("reason", "") if confirmed(request) else "",
             )
         except ConflictError:  # saved in another window: the dates typed here stay
             seen = form.cleaned_data["version"]

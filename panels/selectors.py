@@ -917,6 +917,45 @@ def moderation_changes(view: PanelView) -> list[tuple[ItemRow, ModerationAdjustm
     return [(rows[a.rating_id], a) for a in adjustments.order_by("adjusted_at", "pk")]
 
 
+@dataclass(frozen=True)
+class ModerationTally:
+    """What regional moderation itself did to the panel's agreed ratings (``changed``
+    ratings it left differing from the panel's value, in ``adjustments`` adjustments), and
+    how many ``later`` changes followed at the national cross-check, the factual-accuracy
+    check or after publication (walk: an answer to a board's factual-accuracy comment was
+    counted, and headed, as a moderation change)."""
+
+    changed: int
+    adjustments: int
+    later: int
+
+
+def moderation_tally(
+    changes: list[tuple[ItemRow, ModerationAdjustment]],
+    *,
+    first_published_at: datetime.datetime | None,
+) -> ModerationTally:
+    """Count ``moderation_changes`` by stage, without a query. An adjustment made after the
+    round's first publication (a withdrawn round corrected) is a correction whatever stage
+    its assessment went back to, as ``reports/adjustment_label.html`` labels it."""
+
+    def at_moderation(adjustment: ModerationAdjustment) -> bool:
+        corrected = first_published_at is not None and adjustment.adjusted_at > first_published_at
+        return adjustment.stage == Stage.MODERATION and not corrected
+
+    ours = [adjustment for _, adjustment in changes if at_moderation(adjustment)]
+    first: dict[int, str] = {}
+    last: dict[int, str] = {}
+    for adjustment in ours:  # oldest first: from the panel's value to moderation's last
+        first.setdefault(adjustment.rating_id, adjustment.old_value)
+        last[adjustment.rating_id] = adjustment.new_value
+    return ModerationTally(
+        changed=sum(1 for pk, value in last.items() if value != first[pk]),
+        adjustments=len(ours),
+        later=len(changes) - len(ours),
+    )
+
+
 def panel_view(*, assessment: Assessment, seat: Seat | None = None) -> PanelView:
     """Everything the consensus page shows, in a fixed number of queries (ten): every
     member's scores, the self-assessment, the evidence, the agreed ratings.

@@ -12,6 +12,8 @@ from assessments.form_errors import MarksInvalid, NoTruncation, VisibleTextField
 # file waits in the session between preview and confirm, so the limit is kept small.
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
 IMPORT_SUFFIXES = (".csv", ".xlsx")
+# An import's reason (a correction's, or a change after consensus): each changed rating's.
+IMPORT_REASON_MAX_CHARS = 2000
 
 
 class RatingsImportForm(NoTruncation):
@@ -29,7 +31,7 @@ class RatingsImportForm(NoTruncation):
         label="Reason for the correction",
         help_text="The reason of every rating the file changes: the public PCT pages, the "
         "feedback reports and the e-mail to each board whose ratings change show it.",
-        max_length=2000,
+        max_length=IMPORT_REASON_MAX_CHARS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": "Keep the reason to %(limit_value)d characters."},
@@ -72,6 +74,31 @@ class RatingsImportForm(NoTruncation):
             raise forms.ValidationError(exc.errors, code="unreadable") from None
         self.cleaned_data.update(filename=filename, content=content, header=header, rows=rows)
         return upload
+
+
+class ImportReasonForm(NoTruncation):
+    """The import check page's reason, when the file changes agreed ratings at or after
+    regional moderation (``reports.imports.needing_reason``): each changed rating's reason,
+    which its board reads beside the new value (walk: "Imported from walkU-import.csv")."""
+
+    reason = VisibleTextField(
+        label="Reason for the change",
+        help_text="The reason of each rating the import changes (listed above): each board reads it "
+        "beside its rating on its PCT page.",
+        max_length=IMPORT_REASON_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Reason for the change: say why these agreed ratings change (each "
+            "board reads it beside its rating).",
+            "max_length": "Keep the reason to %(limit_value)d characters.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # inside the check page's confirm form
+        self.helper.disable_csrf = True
 
 
 def _size(n: int) -> str:

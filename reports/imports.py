@@ -380,13 +380,31 @@ def plan_import(
     return changes
 
 
+def needing_reason(changes: list[Change]) -> list[Change]:
+    """The changes that adjust an agreed rating after consensus (at regional moderation or
+    any later stage, a withdrawn round's correction included): the import must say why, and
+    each board reads it beside its rating (walk: the file's name, "Imported from
+    walkU-import.csv", was all the board read). A panel's ratings at consensus need none."""
+    return [c for c in changes if c.old != c.new and c.assessment.stage != Stage.CONSENSUS]
+
+
+NO_REASON = (
+    "Give the reason for the change: the file changes agreed ratings after panel consensus, "
+    "and each board reads the reason beside its rating."
+)
+
+
 @transaction.atomic
 def apply_import(*, changes: list[Change], by, filename: str, reason: str = "") -> int:
     """Write the planned changes through assessments' services; returns how many.
-    ``reason``: why (a correction of a withdrawn publication must say), each changed
-    rating's reason; without one, "Imported from <file>"."""
+    ``reason``: why, each changed rating's reason; required (``ValidationError`` on
+    ``reason``, nothing written) when any change is ``needing_reason``. ``filename`` names
+    the file in the refusal."""
+    reason = reason.strip()
+    if not reason and needing_reason(changes):
+        raise ValidationError({"reason": f"{filename}: {NO_REASON}"})
     with standings_deferred():  # each PCT's standing rewritten once, after its changes
-        _apply(changes, by=by, reason=reason.strip() or f"Imported from {filename}")
+        _apply(changes, by=by, reason=reason)
     return len(changes)
 
 

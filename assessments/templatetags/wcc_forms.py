@@ -1,4 +1,5 @@
-"""Template filters of the error pattern (see ``assessments.form_errors``)."""
+"""Template filters of the error pattern (see ``assessments.form_errors``) and of the
+names people read on history rows (``person_name``)."""
 
 from django import template
 
@@ -24,3 +25,13 @@ def error_summary(form) -> list[tuple[str, str]]:
             entries += summary_entries(each, row=number)
         return entries
     return summary_entries(form)
+
+
+@register.filter
+def person_name(user, fallback: str = "") -> str:
+    """The name people read for ``user`` on a history row: the account's full name, its
+    username when it has none, ``fallback`` when there is no account (a change made from
+    the command line): ``{{ change.changed_by|person_name:"command line" }}``."""
+    if user is None:
+        return fallback
+    return user.get_full_name() or user.get_username()

@@ -361,6 +361,23 @@ def test_pct_page_renames_and_closes(client, shas, national):
     ]
 
 
+def test_pct_page_history_names_who_changed_it(client, shas, national):
+    """The trail walk: the organisation page's history showed the username, not the name."""
+    PCTFactory(ods_code="5ND", name="Durham", sha=shas[0])
+    national.first_name, national.last_name = "Nadia", "Okafor"
+    national.save(update_fields=["first_name", "last_name"])
+    client.force_login(national)
+    client.post(
+        "/organisations/5nd/", {"name": "County Durham", "sha": shas[0].pk, "org_type": "pct"}
+    )
+
+    page = client.get("/organisations/5ND/").text
+
+    history = page.split('data-test="history"')[1].split("</ul>")[0]
+    assert "Durham → County Durham (Nadia Okafor)" in history
+    assert national.username not in history
+
+
 def test_file_preview_then_confirm(client, shas, national):
     PCTFactory(ods_code="5ND", name="Durham", sha=shas[0])
     client.force_login(national)

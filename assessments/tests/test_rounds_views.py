@@ -211,6 +211,26 @@ def test_round_name_is_corrected_with_its_history_row(client, new_round, nationa
     assert "Renamed 2010-11: World Class Commissioning assurance 2010/11." in page
 
 
+def test_round_history_names_people_newest_first(client, new_round, national):
+    """The trail walk: the round's history read "(national)", the username, where the
+    panel histories name people; and it listed oldest first where they say newest first."""
+    national.first_name, national.last_name = "Nadia", "Okafor"
+    national.save(update_fields=["first_name", "last_name"])
+    nameless = RoleFactory(kind=Role.Kind.NATIONAL, user__username="ops.national").user
+    round_rename(round_=new_round, name="WCC assurance 2010/11", by=national)
+    round_rename(round_=new_round, name="World Class Commissioning 2010/11", by=nameless)
+    client.force_login(national)
+
+    page = client.get("/rounds/2010-11/").text
+
+    rows = re.findall(r"<li>[^<]*</li>", page.split('data-test="history"')[1].split("</ul>")[0])
+    assert [row.split(" — ")[1] for row in rows[:2]] == [
+        "Name: WCC assurance 2010/11 → World Class Commissioning 2010/11 (ops.national)</li>",
+        "Name: WCC 2010/11 → WCC assurance 2010/11 (Nadia Okafor)</li>",
+    ]
+    assert "newest first" in page.split('data-test="history-order"')[1].split("</p>")[0]
+
+
 def test_a_rename_from_before_another_windows_rename_is_refused_keeping_it(
     client, new_round, national
 ):

@@ -183,6 +183,57 @@ def test_the_timetable_page_says_who_is_told_and_how_many_were(
     assert len(mail.outbox) == 3
 
 
+def test_the_timetable_check_page_asks_why_and_tells_it_to_those_emailed(
+    client, year, django_capture_on_commit_callbacks
+):
+    """The trail walk: an opened round's deadlines changed, and those e-mailed, and the
+    round's history, were never told why."""
+    from django.utils import timezone
+
+    from assessments.models import RoundChange
+
+    round_ = year["round"]
+    round_.opened_at = timezone.now()
+    round_.save()
+    client.force_login(year["national"])
+    posted = {
+        "scoring_due": "2010-03-19",
+        "factual_accuracy_working_days": str(round_.factual_accuracy_working_days),
+        "version": "0",
+        "typed_on": str(round_.pk),
+    }
+    address = f"/rounds/{round_.slug}/timetable/"
+    reason = "The panel days moved after the snow."
+
+    check = client.post(address, posted)
+    refused = client.post(address, posted | {"confirm": "1", "reason": "x" * 1001})
+    round_.refresh_from_db()
+    unsaved = (round_.scoring_due, len(mail.outbox))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(address, posted | {"confirm": "1", "reason": f" {reason} "})
+
+    assert 'name="reason"' in check.text
+    assert "Reason for the change (told to those e-mailed)" in check.text
+    assert refused.status_code == 200
+    assert refused.context["reason_form"].errors == {
+        "reason": ["Keep the reason to 1,000 characters or fewer (it has 1001)."]
+    }
+    assert 'href="#id_reason"' in refused.text and "x" * 1001 in refused.text
+    assert "<title>Error: " in refused.text
+    assert unsaved == (None, 0)
+    change = RoundChange.objects.get(round=round_, field="scoring_due")
+    assert (change.new_value, change.reason) == ("2010-03-19", reason)
+    assert len(mail.outbox) == 3
+    assert all(f"The reason given:\n\n{reason}\n" in m.body for m in mail.outbox)
+
+
+def test_a_timetable_change_without_a_reason_says_none(year, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _set(year["round"], year["national"], scoring_due=D(2010, 3, 19))
+
+    assert mail.outbox and all("reason" not in m.body for m in mail.outbox)
+
+
 def test_members_of_a_panel_still_forming_are_not_told_of_the_scoring_deadline(
     django_capture_on_commit_callbacks,
 ):

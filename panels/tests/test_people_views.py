@@ -142,6 +142,30 @@ def test_person_add_for_staff_adds_a_person_of_their_region_with_history(client,
     ]
 
 
+def test_person_page_history_names_who_made_each_change(client, world):
+    """The trail walk: the person page's history read "Added moderator.q34", the username."""
+    staff = world["staff_a"]
+    staff.first_name, staff.last_name = "Sam", "Staff"
+    staff.save(update_fields=["first_name", "last_name"])
+    client.force_login(staff)
+    client.post(
+        "/people/add/",
+        {
+            "full_name": "Dee Doctor",
+            "organisation": f"pct-{world['pct_a'].pk}",
+            "job_role": JobRole.MEDICAL_DIRECTOR,
+        },
+    )
+    person = Person.objects.get(full_name="Dee Doctor")
+
+    page = client.get(f"/people/{person.pk}/").text
+
+    history = page.split('data-test="history"')[1].split("</table>")[0]
+    cells = re.findall(r"<td>([^<]*)</td>", history)
+    assert cells[1:3] == ["Added", "Sam Staff"]
+    assert staff.username not in history
+
+
 def test_person_add_offers_staff_only_their_regions_organisations(client, world):
     client.force_login(world["staff_a"])
 

@@ -872,6 +872,56 @@ def test_after_moderation_the_chair_sees_the_panels_value_and_what_moderation_ch
     assert "made 4 adjustments and undid them: every rating is as the panel agreed" in undone
 
 
+def test_the_consensus_page_labels_each_change_after_consensus_by_its_stage(client):
+    """The trail walk: a rating changed by answering a board's factual-accuracy comment was
+    listed under "Changed at regional moderation" and counted as moderation's change."""
+    from assessments.regions import agreed_rating_moderate
+    from assessments.services import agreed_rating_adjust
+    from panels.services.scoring import consensus_close, consensus_record
+
+    panel = build_scoring_panel()
+    for seat in panel.seats:
+        submit(panel, seat, level=2)
+    Assessment.objects.filter(pk=panel.assessment.pk).update(stage=Stage.CONSENSUS)
+    panel.panel.assessment.refresh_from_db()
+    chair = panel.chair.person.user
+    consensus_record(panel=panel.panel, values=panel.agreed(), by=chair, expected_version=1)
+    consensus_close(assessment=Assessment.objects.get(pk=panel.assessment.pk), by=chair)
+    first, second = AgreedRating.objects.filter(
+        assessment=panel.assessment, competency__number__in=(1, 2)
+    ).order_by("competency__number")
+    moderator = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=panel.assessment.pct.sha).user
+    agreed_rating_moderate(
+        rating=first,
+        value=first.level % 4 + 1,
+        reason="Out of line.",
+        by=moderator,
+        expected_version=first.version,
+    )
+    Assessment.objects.filter(pk=panel.assessment.pk).update(stage=Stage.FACTUAL_ACCURACY)
+    agreed_rating_adjust(
+        rating=second,
+        value=second.level % 4 + 1,
+        reason="The board's comment: the plan was approved in March.",
+        by=moderator,
+        expected_version=second.version,
+        source=RatingChange.Source.FACTUAL_ACCURACY,
+    )
+    client.force_login(chair)
+
+    page = client.get(url(panel, "consensus")).content.decode()
+
+    section = page.split('data-test="moderation-changes"')[1].split("</section>")[0]
+    assert "Changed at regional moderation</h2>" not in section
+    assert [label.strip() for label in re.findall(r'data-test="stage">([^<]*)<', section)] == [
+        "Changed at regional moderation",
+        "Changed at factual-accuracy check",
+    ]
+    count = section.split('data-test="moderated-count">')[1].split("</p>")[0]
+    assert "changed 1 of the panel's agreed rating." in count
+    assert "1 change came later, at the stage named below." in count
+
+
 def test_an_excused_member_reads_excused_and_a_late_one_overdue_on_their_pages(client):
     """The panel walk: an excused member's home said "Not submitted"; the deadline was
     marked overdue on the home page's queue only."""

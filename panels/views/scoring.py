@@ -40,6 +40,7 @@ from panels.models import Seat
 from panels.selectors import (
     acting_chair,
     moderation_changes,
+    moderation_tally,
     my_seats,
     panel_view,
     scoring_form_rows,
@@ -371,10 +372,10 @@ def _consensus_page(
                 and assessment.round.consensus_due < timezone.localdate()
             ),
             "moderated": moderated,
-            # Ratings that differ from the panel's now: an adjustment made by mistake and put
-            # back lists two rows above and changes none (walk N: "changed 3" for one).
-            "moderated_now": len(
-                {row.agreed.pk for row, _ in moderated if row.agreed.is_moderated}
+            # What moderation itself changed (an adjustment made by mistake and put back
+            # changes none: walk N), apart from the later stages' changes.
+            "tally": moderation_tally(
+                moderated, first_published_at=assessment.round.first_published_at
             ),
             "absence_form": AbsenceForm(),
             "can_excuse": is_chair and assessment.stage == Stage.SCORING,

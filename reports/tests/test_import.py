@@ -70,12 +70,15 @@ def test_a_change_at_moderation_goes_through_the_adjust_path(demo, tmp_path):
 
     dry = run(path, "2009-10", "--dry-run")
     assert AgreedRating.objects.get(pk=rating.pk).level == 3
-    run(path, "2009-10")
+    run(path, "2009-10", "--reason", "Moderated against the region's evidence.")
 
     rating.refresh_from_db()
     assert "5NX Hull Teaching, c4: 3 → 2" in dry
     assert (rating.level, rating.panel_level) == (2, 3)
-    assert ModerationAdjustment.objects.get(rating=rating).reason == "Imported from table.csv"
+    assert (
+        ModerationAdjustment.objects.get(rating=rating).reason
+        == "Moderated against the region's evidence."
+    )
     assert RatingChange.objects.filter(source="import", assessment=rating.assessment).count() == 1
 
 
@@ -355,3 +358,47 @@ def test_rationales_that_look_like_formulas_round_trip(client, demo, tmp_path, n
         )
         == before
     )
+
+
+@pytest.mark.django_db
+def test_a_change_after_consensus_needs_a_reason_and_nothing_is_written_without(demo, tmp_path):
+    """The trail walk: at regional moderation the import recorded "Imported from
+    walkU-import.csv" as the reason the board read."""
+    path = export(tmp_path, "2009-10")
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5NX", competency__number=4
+    )
+    edit(path, 2, (",6,33", ",6,32"))
+    edit(path, 2, ("green,green,green,3,3,3,3", "green,green,green,3,3,3,2"))
+
+    dry = run(path, "2009-10", "--dry-run")
+    with pytest.raises(CommandError) as refused:
+        run(path, "2009-10", "--reason", "   ")
+
+    assert "1 of them need --reason." in dry
+    assert str(refused.value) == (
+        "Nothing was imported: 1 change(s) are to agreed ratings after panel consensus. Give "
+        "--reason: each board reads it beside its rating."
+    )
+    rating.refresh_from_db()
+    assert (rating.level, ModerationAdjustment.objects.filter(rating=rating).count()) == (3, 0)
+
+
+@pytest.mark.django_db
+def test_a_change_at_consensus_is_imported_without_a_reason_as_before(demo, tmp_path):
+    from assessments.models import Assessment, Stage
+
+    path = export(tmp_path, "2009-10")
+    rating = AgreedRating.objects.get(
+        assessment__round__slug="2009-10", assessment__pct__ods_code="5NX", competency__number=4
+    )
+    Assessment.objects.filter(pk=rating.assessment_id).update(stage=Stage.CONSENSUS)
+    edit(path, 2, (",6,33", ",6,32"))
+    edit(path, 2, ("green,green,green,3,3,3,3", "green,green,green,3,3,3,2"))
+
+    output = run(path, "2009-10")
+
+    rating.refresh_from_db()
+    assert "Imported 1 change(s) from table.csv." in output
+    assert (rating.level, rating.panel_level) == (2, 2)
+    assert ModerationAdjustment.objects.filter(rating=rating).count() == 0

@@ -20,6 +20,8 @@ from tests.users import demo_user
 
 URL = "/reports/import/2009-10/"
 CONFIRM = "/reports/import/2009-10/confirm/"
+# Changes at regional moderation say why on the check page (each board reads it).
+REASON = "Aligned with the region's evidence after the moderation meeting."
 
 
 def other_value(value):
@@ -112,7 +114,7 @@ def test_confirm_applies_the_previewed_changes_through_the_services(demo, client
     token = upload(client, content).context["token"]
     changes_before = RatingChange.objects.count()
 
-    response = client.post(CONFIRM, {"token": token}, follow=True)
+    response = client.post(CONFIRM, {"reason": REASON, "token": token}, follow=True)
 
     assert response.redirect_chain == [(URL, 302)]
     assert flashed(response) == ["Imported t.csv: 2 ratings changed."]
@@ -130,7 +132,7 @@ def test_confirm_applies_the_previewed_changes_through_the_services(demo, client
         ModerationAdjustment.objects.filter(rating__in=[c4, strategy])
         .order_by("rating__pk")
         .values_list("reason", flat=True)
-    ) == ["Imported from t.csv", "Imported from t.csv"]
+    ) == [REASON, REASON]
     assert STASH_KEY not in client.session
 
 
@@ -323,11 +325,46 @@ def test_sha_staff_import_their_own_region_only(demo, client):
     assert snapshot() == before
 
     own = upload(client, table(["5NX"], {("5NX", "c4"): other_value(c4.level)}))
-    client.post(CONFIRM, {"token": own.context["token"]})
+    client.post(CONFIRM, {"reason": REASON, "token": own.context["token"]})
 
     c4.refresh_from_db()
     assert shown(own) == [f"5NX Hull Teaching, c4: {c4.panel_level} → {c4.level}"]
     assert c4.level == other_value(c4.panel_level)
+
+
+@pytest.mark.django_db
+def test_changes_at_moderation_ask_why_on_the_check_page_and_keep_what_was_typed(demo, client):
+    """The trail walk: SHA staff importing their region at regional moderation left
+    "Imported from walkU-import.csv" as the reason each board read on its PCT page."""
+    c4 = current("5NX", "c4")
+    client.force_login(demo_user("moderator.q32"))
+    preview = upload(client, table(["5NX"], {("5NX", "c4"): other_value(c4.level)}))
+    token = preview.context["token"]
+    before = snapshot()
+
+    blank = client.post(CONFIRM, {"token": token, "reason": " "})
+    long = client.post(CONFIRM, {"token": token, "reason": "x" * 2001})
+    kept = snapshot()
+    client.post(CONFIRM, {"token": token, "reason": REASON})
+
+    assert b'data-test="reason-field"' in preview.content
+    assert blank.status_code == 200
+    assert blank.context["reason_form"].errors == {
+        "reason": [
+            "Reason for the change: say why these agreed ratings change (each board reads it "
+            "beside its rating)."
+        ]
+    }
+    assert b'href="#id_reason"' in blank.content  # the error summary links to the field
+    assert "<title>Error: Import agreed ratings" in blank.text
+    assert long.context["reason_form"].errors == {"reason": ["Keep the reason to 2000 characters."]}
+    assert "x" * 2001 in long.text  # given back whole
+    assert kept == before
+    c4.refresh_from_db()
+    assert c4.level == other_value(c4.panel_level)
+    assert list(
+        ModerationAdjustment.objects.filter(rating=c4).values_list("reason", flat=True)
+    ) == [REASON]
 
 
 @pytest.mark.django_db
@@ -348,7 +385,7 @@ def test_who_may_open_the_import_page(demo, client, username, allowed):
     posted = upload(
         client, table(["5NX"], {("5NX", "c4"): other_value(current("5NX", "c4").level)})
     )
-    confirmed = client.post(CONFIRM, {"token": "x"})
+    confirmed = client.post(CONFIRM, {"reason": REASON, "token": "x"})
     league = client.get("/reports/league-table/2008-09/")
 
     if allowed:
@@ -419,7 +456,7 @@ def test_a_stale_or_tampered_confirmation_is_refused(demo, client, tamper):
         session.save()
     before = snapshot()
 
-    response = client.post(CONFIRM, {"token": token}, follow=True)
+    response = client.post(CONFIRM, {"reason": REASON, "token": token}, follow=True)
 
     assert response.redirect_chain == [(URL, 302)]
     assert flashed(response) == [
@@ -429,7 +466,7 @@ def test_a_stale_or_tampered_confirmation_is_refused(demo, client, tamper):
     assert snapshot() == before
     if tamper is None:  # the latest preview (another tab's) is still there to confirm
         assert client.session[STASH_KEY]["sha256"] != token
-        client.post(CONFIRM, {"token": client.session[STASH_KEY]["sha256"]})
+        client.post(CONFIRM, {"reason": REASON, "token": client.session[STASH_KEY]["sha256"]})
         assert snapshot() != before
     else:
         assert STASH_KEY not in client.session
@@ -446,7 +483,7 @@ def test_confirm_refuses_a_plan_that_changed_since_the_preview(demo, client):
     AgreedRating.objects.filter(pk=c4.pk).update(level=meanwhile)
     before = snapshot()
 
-    response = client.post(CONFIRM, {"token": token})
+    response = client.post(CONFIRM, {"reason": REASON, "token": token})
 
     assert shown(response) == [f"5NX Hull Teaching, c4: {meanwhile} → {wanted}"]
     assert flashed(response) == [
@@ -454,8 +491,9 @@ def test_confirm_refuses_a_plan_that_changed_since_the_preview(demo, client):
         " preview below and confirm again."
     ]
     assert snapshot() == before
+    assert response.context["reason_form"]["reason"].value() == REASON  # typed, kept
 
-    client.post(CONFIRM, {"token": response.context["token"]})
+    client.post(CONFIRM, {"reason": REASON, "token": response.context["token"]})
 
     c4.refresh_from_db()
     assert c4.level == wanted
@@ -485,7 +523,7 @@ def test_the_preview_is_shown_by_get_so_that_back_and_reload_never_post_the_file
     assert (posted.status_code, posted["Location"]) == (302, URL + "?preview=1")
     preview = client.get(URL + "?preview=1")
     assert client.get(URL + "?preview=1").context["token"] == preview.context["token"]  # reload
-    client.post(CONFIRM, {"token": preview.context["token"]}, follow=True)
+    client.post(CONFIRM, {"reason": REASON, "token": preview.context["token"]}, follow=True)
     back = client.get(URL + "?preview=1", follow=True)  # Back, after confirming
     assert back.redirect_chain == [(URL, 302)]
     assert flashed(back)[-1] == "No file is waiting to be checked: choose one below."

@@ -31,7 +31,7 @@ from assessments.access import round_by_slug, view_access
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
 from assessments.models import AssessmentRound
 from assessments.selectors import user_scope
-from reports.forms import RatingsImportForm
+from reports.forms import ImportReasonForm, RatingsImportForm
 
 # reports.imports (and with it pandas) is imported inside the functions, not at start-up.
 STASH_KEY = "reports.ratings_import"
@@ -148,7 +148,14 @@ def _preview(
     errors,
     token: str,
     reason: str = "",
+    reason_form: ImportReasonForm | None = None,
 ):
+    """The check page. Changes after consensus (``needing_reason``) with no reason typed
+    with the upload (a withdrawn round's correction) ask for it here, in ``reason_form``
+    beside the confirm button: it becomes each changed rating's reason."""
+    from reports.imports import needing_reason
+
+    asks_reason = bool(needing_reason(changes)) and not reason
     return _page(
         request,
         round_,
@@ -160,6 +167,7 @@ def _preview(
         errors=errors,
         token=token,
         pcts=len({c.assessment.pk for c in changes}),
+        reason_form=(reason_form or ImportReasonForm()) if asks_reason else None,
     )
 
 
@@ -231,7 +239,7 @@ _NO_REASON = (
 @import_access
 def import_ratings_confirm(request, round_: AssessmentRound):
     """Apply the previewed upload, re-planned from its stored content; or cancel it."""
-    from reports.imports import apply_import
+    from reports.imports import apply_import, needing_reason
 
     if "cancel" in request.POST:
         request.session.pop(STASH_KEY, None)
@@ -253,6 +261,8 @@ def import_ratings_confirm(request, round_: AssessmentRound):
         return redirect(_url(round_))
     filename, content, previewed_plan, reason = stashed
     changes, errors = _plan(round_=round_, user=request.user, content=content, filename=filename)
+    # The reason typed on this check page (changes after consensus), given back as typed.
+    typed = ImportReasonForm(initial={"reason": request.POST.get("reason", "")})
     if round_.is_withdrawn() and not reason:
         errors = [*errors, _NO_REASON]
     if errors or _signature(changes) != previewed_plan:
@@ -281,7 +291,21 @@ def import_ratings_confirm(request, round_: AssessmentRound):
             errors=errors,
             token=token,
             reason=reason,
+            reason_form=typed,
         )
+    if needing_reason(changes) and not reason:
+        form = ImportReasonForm(request.POST)
+        if not form.is_valid():  # nothing written; the upload stays, to confirm with a reason
+            return _preview(
+                request,
+                round_,
+                filename=filename,
+                changes=changes,
+                errors=errors,
+                token=request.POST.get("token", ""),
+                reason_form=form,
+            )
+        reason = form.cleaned_data["reason"]
     request.session.pop(STASH_KEY, None)
     try:
         applied = apply_import(changes=changes, by=request.user, filename=filename, reason=reason)

@@ -1,4 +1,7 @@
-"""``import_ratings FILE --round SLUG [--dry-run]``: agreed ratings from CSV or XLSX."""
+"""``import_ratings FILE --round SLUG [--reason TEXT] [--dry-run]``: agreed ratings from CSV
+or XLSX. ``--reason`` is required when the file changes agreed ratings at or after regional
+moderation (``reports.imports.needing_reason``): each changed rating's reason, which its
+board reads."""
 
 from pathlib import Path
 
@@ -23,11 +26,24 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--round", required=True, help="The round's slug, e.g. 2009-10.")
         parser.add_argument(
+            "--reason",
+            default="",
+            help="Why the ratings change: each changed rating's reason, which its board reads. "
+            "Required when the file changes agreed ratings at or after regional moderation.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="List the changes, write nothing."
         )
 
     def handle(self, *args, **options):
-        from reports.imports import ImportRefused, apply_import, plan_import, read_table
+        from reports.forms import IMPORT_REASON_MAX_CHARS
+        from reports.imports import (
+            ImportRefused,
+            apply_import,
+            needing_reason,
+            plan_import,
+            read_table,
+        )
 
         path: Path = options["file"]
         round_ = round_option(options["round"], AssessmentRound.objects.select_related("framework"))
@@ -48,16 +64,29 @@ class Command(BaseCommand):
             ) from None
         for change in changes:
             self.stdout.write(f"  {change}")
+        reason = options["reason"].strip()
+        if len(reason) > IMPORT_REASON_MAX_CHARS:  # the web form's limit
+            raise CommandError(
+                f"Nothing was imported: keep --reason to {IMPORT_REASON_MAX_CHARS:,} characters "
+                f"(it has {len(reason):,})."
+            )
+        adjusted = len(needing_reason(changes))
         if options["dry_run"]:
             self.stdout.write(
                 f"Dry run: {len(changes)} change(s) would be made; nothing was written."
+                + (f" {adjusted} of them need --reason." if adjusted and not reason else "")
             )
             return
+        if adjusted and not reason:
+            raise CommandError(
+                f"Nothing was imported: {adjusted} change(s) are to agreed ratings after panel "
+                "consensus. Give --reason: each board reads it beside its rating."
+            )
         # History names who changed a rating: from the command line, an inactive account
         # standing for the import itself.
         by, _created = get_user_model().objects.get_or_create(
             username="import.command",
             defaults={"first_name": "Command-line", "last_name": "import", "is_active": False},
         )
-        applied = apply_import(changes=changes, by=by, filename=path.name)
+        applied = apply_import(changes=changes, by=by, filename=path.name, reason=reason)
         self.stdout.write(self.style.SUCCESS(f"Imported {applied} change(s) from {path.name}."))
