@@ -450,7 +450,7 @@ def test_home_sha_staff_query_count(client, django_assert_num_queries, n):
         AssessmentFactory(pct=PCTFactory(sha=sha))
     client.force_login(staff_of(sha))
 
-    with django_assert_num_queries(12):  # 5 + seven SHA staff queues
+    with django_assert_num_queries(13):  # 5 + eight SHA staff queues
         response = client.get("/")
 
     assert len(texts(response, "pct", within="region")) == n
