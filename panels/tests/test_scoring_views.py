@@ -840,7 +840,7 @@ def test_after_moderation_the_chair_sees_the_panels_value_and_what_moderation_ch
     assert "moderated to" not in agreed[1]
     assert 'data-test="moderation-changes"' in page
     assert "Out of line with the region&#x27;s evidence." in page
-    assert "changed 1 of the panel's agreed rating." in page
+    assert "changed 1 of the panel's agreed ratings." in page
     # Walk N: an adjustment made by mistake and undone counted as two more changes.
     rating.refresh_from_db()
     agreed_rating_moderate(
@@ -859,7 +859,7 @@ def test_after_moderation_the_chair_sees_the_panels_value_and_what_moderation_ch
         expected_version=rating.version,
     )
     again = client.get(url(panel, "consensus")).content.decode()
-    assert "changed 1 of the panel's agreed rating (3 adjustments in all" in again
+    assert "changed 1 of the panel's agreed ratings (3 adjustments in all" in again
     rating.refresh_from_db()
     agreed_rating_moderate(
         rating=rating,
@@ -918,7 +918,7 @@ def test_the_consensus_page_labels_each_change_after_consensus_by_its_stage(clie
         "Changed at factual-accuracy check",
     ]
     count = section.split('data-test="moderated-count">')[1].split("</p>")[0]
-    assert "changed 1 of the panel's agreed rating." in count
+    assert "changed 1 of the panel's agreed ratings." in count
     assert "1 change came later, at the stage named below." in count
 
 
