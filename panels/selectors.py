@@ -1178,26 +1178,29 @@ def seat_replaced_for(*, user, round_slug: str, ods: str) -> SeatChange | None:
 # The stages at which a panel waits for each member's scores (or their excuse).
 WAITING_STAGES = (Stage.SCORING, Stage.CONSENSUS)
 
-# A seat that holds its panel up: its holder is deactivated and has neither submitted nor
-# been excused, while the panel scores or is at consensus (a path from ``Seat``).
+# A seat that holds its panel up: its holder is deactivated, while the panel scores or is
+# at consensus, and has neither submitted nor been excused, or chairs the panel (only the
+# chair records consensus: walk W found a chair deactivated at consensus, their scores in,
+# neither marked nor told). A path from ``Seat``.
 HELD_UP = Q(
+    Q(submitted_at__isnull=True, absence_reason="") | PRESIDING,
     person__is_active=False,
-    submitted_at__isnull=True,
-    absence_reason="",
     panel__assessment__stage__in=WAITING_STAGES,
 )
 
 
-def seat_held_up(seat: Seat, stage: int) -> bool:
-    """``HELD_UP`` for a seat loaded with its person, its panel's assessment at ``stage``:
-    no query."""
-    return (
-        stage in WAITING_STAGES
-        and seat.person is not None
-        and not seat.person.is_active
-        and seat.submitted_at is None
-        and not seat.absence_reason
-    )
+def seat_held_up(seat: Seat, stage: int, presides: bool | None = None) -> bool:
+    """``HELD_UP`` for a seat loaded with its person and its type, its panel's assessment at
+    ``stage``: no query. ``presides``: whether its holder chairs the panel now (``Seat.presides``,
+    read from its panel when the seat was loaded with it; else the chair's seat is taken to
+    chair it)."""
+    if stage not in WAITING_STAGES or seat.person is None or seat.person.is_active:
+        return False
+    if seat.submitted_at is None and not seat.absence_reason:
+        return True
+    if presides is None:
+        presides = seat.presides if Seat.panel.is_cached(seat) else seat.seat_type.is_chair
+    return presides
 
 
 def held_up_seats(seats: Iterable[Seat], stage: int) -> set[int]:
@@ -1229,9 +1232,8 @@ def deactivation_told(*, person: Person) -> DeactivationTold:
     queries at most, whatever the number of panels."""
     seats = list(
         Seat.objects.filter(
+            Q(submitted_at__isnull=True, absence_reason="") | PRESIDING,
             person=person,
-            submitted_at__isnull=True,
-            absence_reason="",
             panel__assessment__stage__in=WAITING_STAGES,
         )
         .select_related("seat_type", "panel__assessment__round", "panel__assessment__pct__sha")

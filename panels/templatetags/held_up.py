@@ -2,7 +2,9 @@
 who was deactivated (``panels.selectors.seat_held_up``: not submitted, not excused, the
 panel scoring or at consensus), read from the seat and person already loaded: no query.
 ``seat|presiding:acting``, whether its holder chairs the panel now, given the panel's
-acting chair (``panels.selectors.acting_chair``, or None), without loading its panel."""
+acting chair (``panels.selectors.acting_chair``, or None), without loading its panel.
+``{% seat_waits seat stage acting as waits %}``: ``held_up`` for a chair too, who holds the
+panel up once deactivated even with their scores in (only the chair records consensus)."""
 
 from django import template
 
@@ -21,3 +23,8 @@ def presiding(seat, acting) -> bool:
     if acting is not None:
         return seat.pk == acting.seat_id
     return seat.seat_type.is_chair
+
+
+@register.simple_tag
+def seat_waits(seat, stage, acting) -> bool:
+    return seat is not None and seat_held_up(seat, stage, presides=presiding(seat, acting))

@@ -243,3 +243,33 @@ def test_deactivating_someone_already_deactivated_is_refused_without_a_check_pag
 
     assert [str(m) for m in response.context["messages"]] == ["Bob Medic is already deactivated."]
     assert PersonChange.objects.count() == 1
+
+
+def test_a_chair_deactivated_at_consensus_with_scores_in_still_holds_the_panel_up(
+    region, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Walk W: the chair's scores were in, so the check page said nobody waited for them
+    and nobody was e-mailed, though only the chair records consensus."""
+    region.assessment.stage = Stage.CONSENSUS
+    region.assessment.save(update_fields=["stage"])
+    Seat.objects.filter(panel=region.panel).update(submitted_at=timezone.now())
+    mine = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=region.sha_a).user
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deactivate(region.people[1], by=staff)
+
+    assert [m.to for m in mailoutbox] == [[mine.email]]
+    assert "hand the chair of 1 panel to another member" in mailoutbox[0].subject
+
+
+def test_a_member_deactivated_at_consensus_with_scores_in_holds_nothing_up(
+    region, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    region.assessment.stage = Stage.CONSENSUS
+    region.assessment.save(update_fields=["stage"])
+    Seat.objects.filter(panel=region.panel).update(submitted_at=timezone.now())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deactivate(region.people[2], by=staff)
+
+    assert mailoutbox == []

@@ -225,3 +225,32 @@ def test_formation_list_queries_do_not_grow_with_deactivated_members(
         page = text(client.get(f"/panels/{region.round.slug}/formation/"))
 
     assert page.count('data-test="deactivated"') == 2 * panels
+
+
+def test_a_chair_deactivated_at_consensus_with_scores_in_is_marked_and_listed(
+    client, region, django_assert_num_queries
+):
+    """Walk W: their scores in, the chair deactivated at consensus was marked nowhere and
+    listed on no home page, though only the chair records consensus."""
+    at(region, Stage.CONSENSUS)
+    Seat.objects.filter(panel=region.panel).update(submitted_at=timezone.now())
+    off(region.people[1], region.people[2])  # the chair, and a member whose part is done
+    staff = staff_of(region.sha_a)
+    client.force_login(staff)
+
+    with django_assert_num_queries(13):
+        formation = client.get(url(region, "formation"))
+    panel = client.get(url(region))
+    home = {q.key: q for q in client.get("/").context["queues"]}
+
+    assert marks(formation) == [
+        "Ann Chair was deactivated on the people list and chairs the panel (only the chair "
+        "records consensus): the panel waits for them. Hand the chair to another member."
+    ]
+    assert marks(panel) == [
+        "The panel waits for them: only the chair records consensus; hand the chair to "
+        "another member."
+    ]
+    assert [i.label for i in home["held-up"].items] == [
+        f"Panel of {region.pct.name}: Ann Chair was deactivated"
+    ]
