@@ -194,8 +194,8 @@ def _edit_follows(pct: PrimaryCareTrust, edit: PctEdit, rounds: list[AssessmentR
         return (
             "The league tables, open data, files, PCT pages and feedback reports of every "
             f"round, published ones included ({', '.join(r.slug for r in published)}), show "
-            "the new name from now on; pages of rounds published before today say it was "
-            f"called {edit.old} then."
+            "the new name from now on; the PCT pages and feedback reports of rounds published "
+            "before today say what it was called when they were published."
         )
     if edit.field == "sha":
         moved = (

@@ -67,10 +67,12 @@ def _taken_back_told(request, *, round_slug: str = "", ods: str = "", **_kwargs)
     change = opening_taken_back_for(user=request.user, round_slug=round_slug, ods=ods)
     if change is None:
         return None
+    reason = change.reason.strip()
+    stop = "" if reason[-1:] in ".!?" else "."  # walk W: "…pilot only.”."
     raise Http404(
         f"{change.round.name} is not open for your PCT: the national team took back its "
         f"opening on {timezone.localdate(change.changed_at):%-d %B %Y}, saying: "
-        f"\u201c{change.reason}\u201d. Your board was e-mailed about it; there is nothing to "
+        f"\u201c{reason}\u201d{stop} Your board was e-mailed about it; there is nothing to "
         "do until the round opens for your PCT."
     )
 

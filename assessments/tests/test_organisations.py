@@ -474,8 +474,8 @@ def test_a_rename_of_an_assessed_pct_shows_a_check_page_and_changes_nothing(
     assert response.context["happens"] == [
         "Name Dudley to NHS Dudley. The league tables, open data, files, PCT pages and "
         "feedback reports of every round, published ones included (2008-09), show the new "
-        "name from now on; pages of rounds published before today say it was called Dudley "
-        "then."
+        "name from now on; the PCT pages and feedback reports of rounds published before "
+        "today say what it was called when they were published."
     ]
     carried = dict(response.context["carry"])
     assert {k: v for k, v in carried.items() if k != "signature"} == typed(shas, name="NHS  Dudley")

@@ -128,7 +128,7 @@ def test_a_board_following_its_old_link_is_told_the_opening_was_taken_back(
     today = f"{timezone.localdate():%-d %B %Y}"
     assert (
         f"WCC 2010/11 is not open for your PCT: the national team took back its opening on "
-        f"{today}, saying: \u201c{escape(REASON)}\u201d." in page.text
+        f"{today}, saying: \u201c{escape(REASON)}\u201d Your board was e-mailed" in page.text
     )
     client.force_login(UserFactory())  # anyone else: the bare 404, nothing of the reason
     assert client.get(link).status_code == 404
