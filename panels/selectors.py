@@ -1275,3 +1275,30 @@ def deactivation_told(*, person: Person) -> DeactivationTold:
             entry[1].extend(s for s in for_staff if s.panel.assessment.pct.sha_id == role.sha_id)
         told.staff = list(by_user.values())
     return told
+
+
+def chair_handed_from(*, user, round_slug: str, ods: str) -> SeatChange | None:
+    """The latest hand-over of the chair of the panel of ``ods`` in ``round_slug`` away
+    from ``user`` (``panel_acting_chair_set``), while they no longer chair it: for the page
+    their open consensus page's save shows (walk W: a bare 404, and nothing said of what
+    they had typed). None otherwise. Two queries at most."""
+    if not user.is_authenticated:
+        return None
+    change = (
+        SeatChange.objects.filter(
+            how=SeatChange.How.ACTING,
+            old_person__user=user,
+            seat__panel__assessment__round__slug=round_slug,
+            seat__panel__assessment__pct__ods_code__iexact=ods,
+        )
+        .select_related(
+            "seat__panel__assessment__pct", "seat__panel__assessment__round", "new_person"
+        )
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    if change is None:
+        return None
+    chairs_now = Seat.objects.filter(PRESIDING, panel_id=change.seat.panel_id, person__user=user)
+    return None if chairs_now.exists() else change

@@ -326,6 +326,44 @@ def test_old_chair_cannot_save_or_close_consensus(region):
     assert (saved.status_code, closed.status_code) == (403, 404)
 
 
+def test_an_acting_chair_whose_chair_was_handed_on_is_told_and_given_back_what_was_typed(
+    region,
+):
+    """Walk W: the acting chair's save after SHA staff handed the chair back answered a
+    bare 404, and the agreed values and rationales typed were lost."""
+    handed(region, 3)
+    client = client_for(region.people[3].user)
+    version = str(panel(region).version)
+    panel_acting_chair_set(
+        panel=panel(region),
+        seat=None,
+        reason="Ann Chair is back",
+        by=UserFactory(first_name="Sam", last_name="Staff"),
+        expected_version=panel(region).version,
+    )
+
+    saved = client.post(
+        url(region, "consensus"),
+        {"version": version, "c1": "3", "c1_rationale": "Strong <plan> evidence.", "c2": ""},
+    )
+    excused = client.post(url(region, "seats/4/absent"), {"reason": "Ill", "confirm": "1"})
+
+    assert (saved.status_code, excused.status_code) == (404, 404)
+    page = text(saved)
+    assert (
+        "Sam Staff handed the chair of the panel of "
+        f"{region.pct.name} ({region.round.name}) to Ann Chair on" in page
+    )
+    assert "saying: “Ann Chair is back”" in page
+    assert "Nothing was saved." in page
+    assert "<td>c1</td><td>3</td><td>Strong &lt;plan&gt; evidence.</td>" in saved.content.decode()
+    assert "You no longer chair the panel of" in text(excused)
+    assert seat(region, 4).absence_reason == ""
+    # Anyone else still gets the bare 404.
+    other = client_for(region.people[2].user).post(url(region, "seats/4/absent"), {"reason": "x"})
+    assert other.status_code == 404 and "You no longer chair" not in text(other)
+
+
 def test_acting_chair_excuses_the_chair_while_scoring(region):
     region.assessment.stage = Stage.SCORING
     region.assessment.save(update_fields=["stage"])

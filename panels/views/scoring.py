@@ -39,6 +39,7 @@ from panels.forms.scoring import AbsenceForm, ConsensusForm, ScoringForm
 from panels.models import Seat
 from panels.selectors import (
     acting_chair,
+    chair_handed_from,
     moderation_changes,
     moderation_tally,
     my_seats,
@@ -92,6 +93,36 @@ def _replaced_member_told(request, *, round_slug: str = "", ods: str = "", **_kw
 
 
 replaced_member_told = explained_404(_replaced_member_told)
+
+
+def _chair_handed_told(request, *, round_slug: str = "", ods: str = "", **_kwargs):
+    """Whoever chaired a panel until SHA staff handed the chair on, and follows their open
+    consensus page (or saves it), is told who chairs it now, since when and why, and given
+    back what they had typed, for the new chair (walk W: a bare 404, everything lost); the
+    status stays 404. Anyone else gets the 404 as before."""
+    change = chair_handed_from(user=request.user, round_slug=round_slug, ods=ods)
+    if change is None:
+        return None
+    by = change.changed_by
+    typed = [
+        (key.removesuffix("_rationale"), request.POST.get(key.removesuffix("_rationale"), ""), text)
+        for key, text in request.POST.items()
+        if key.endswith("_rationale")
+    ]
+    return render(
+        request,
+        "panels/chair_handed.html",
+        {
+            "change": change,
+            "by": (by.get_full_name() or by.get_username()) if by is not None else "SHA staff",
+            "posted": request.method == "POST",
+            "typed": [(code, value, text) for code, value, text in typed if value or text.strip()],
+        },
+        status=404,
+    )
+
+
+chair_handed_told = explained_404(_chair_handed_told)
 
 
 @require_http_methods(["GET", "POST"])
@@ -267,6 +298,7 @@ def _scores_check_page(request, assessment: Assessment, *, seat: Seat, form: Sco
 
 @require_http_methods(["GET", "POST"])
 @replaced_member_told
+@chair_handed_told
 @view_access("panels.view_consensus", lookup=panel_assessment, change="panels.record_consensus")
 def consensus(request, assessment: Assessment):
     """The chair saves agreed values and rationales as a draft, in any order and part by part;
@@ -500,6 +532,7 @@ def _posted_version(request) -> int | None:
 
 
 @require_POST
+@chair_handed_told
 @view_access("panels.record_consensus", lookup=panel_assessment)
 def mark_absent(request, assessment: Assessment, number: int):
     """Excuse a member, with a reason: the first POST shows what will happen; the
