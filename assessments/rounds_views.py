@@ -507,7 +507,11 @@ def round_open_view(request, round_: AssessmentRound):
         return render(
             request,
             "rounds/open_check.html",
-            {"round": round_, "plan": round_open_plan(round_=round_, shas=shas)},
+            {
+                "round": round_,
+                "plan": round_open_plan(round_=round_, shas=shas),
+                "today": timezone.localdate(),
+            },
         )
     return render(request, "rounds/open.html", {"round": round_, "form": form})
 

@@ -444,6 +444,24 @@ def test_creating_a_round_with_nothing_typed_says_what_to_enter(client, last_yea
     }
 
 
+def test_round_open_check_says_when_the_self_assessment_deadline_has_passed(
+    client, new_round, national
+):
+    """Walk W: the check page gave the date as a deadline to come; the e-mail said it had
+    passed."""
+    AssessmentRound.objects.filter(pk=new_round.pk).update(
+        self_assessment_due=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    north = SHAFactory(ods_code="Q30")
+    PCTFactory(sha=north)
+    client.force_login(national)
+
+    check = client.post("/rounds/2010-11/open/", {"shas": [north.pk], "action": "check"})
+
+    assert "has passed:</strong> the e-mail says so" in check.text
+    assert "The e-mail gives their self-assessment deadline" not in check.text
+
+
 def test_round_open_checks_then_opens_and_confirms(
     client, new_round, national, mailoutbox, django_capture_on_commit_callbacks
 ):
