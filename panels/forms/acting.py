@@ -12,6 +12,16 @@ from panels.models import Seat
 BACK_TO_CHAIR = "chair"  # the choice that hands the chair back to the chair's seat holder
 
 
+def _cannot(seat: Seat) -> str:
+    """Said beside a choice the service would refuse (walk W: a deactivated chair was
+    offered the chair back, and refused only after Continue)."""
+    if not seat.person.is_active:
+        return " (deactivated: cannot chair)"
+    if seat.person.user_id is None:
+        return " (no account yet: cannot chair)"
+    return ""
+
+
 class HandChairForm(NoTruncation):
     seat = forms.ChoiceField(
         label="Who chairs the panel",
@@ -38,12 +48,18 @@ class HandChairForm(NoTruncation):
         super().__init__(*args, **kwargs)
         self.seats = {str(s.pk): s for s in seats}
         choices = [
-            (str(s.pk), f"{s.person.full_name}, seat {s.seat_type.number} ({s.seat_type.name})")
+            (
+                str(s.pk),
+                f"{s.person.full_name}, seat {s.seat_type.number} ({s.seat_type.name})"
+                + _cannot(s),
+            )
             for s in seats
             if s.person is not None and s.pk != chair.pk and (acting is None or s.pk != acting.pk)
         ]
         if acting is not None and chair.person is not None:
-            choices.append((BACK_TO_CHAIR, f"{chair.person.full_name} again, the chair"))
+            choices.append(
+                (BACK_TO_CHAIR, f"{chair.person.full_name} again, the chair" + _cannot(chair))
+            )
         self.fields["seat"].choices = choices
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from assessments.form_errors import summary_entries
 from assessments.models import Role, Stage
-from panels.models import Panel, Seat, SeatChange
+from panels.models import Panel, Person, Seat, SeatChange
 from panels.services.formation import panel_acting_chair_set
 from panels.tests.formation_builders import build_region
 from tests.factories import RoleFactory, SHAFactory, UserFactory
@@ -413,3 +413,13 @@ def test_my_panels_gives_the_acting_chair_the_consensus_link(region):
     assert consensus in acting.content.decode()
     assert "(acting chair)" in text(acting)
     assert consensus not in member.content.decode()
+
+
+def test_a_member_who_may_not_chair_is_said_so_beside_their_name(region):
+    """Walk W: a deactivated chair was offered the chair back, refused only after Continue."""
+    handed(region, 3)
+    Person.objects.filter(pk=region.people[1].pk).update(is_active=False)
+
+    page = text(client_for(staff_of(region.sha_a)).get(url(region)))
+
+    assert "Ann Chair again, the chair (deactivated: cannot chair)" in page
