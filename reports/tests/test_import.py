@@ -361,9 +361,13 @@ def test_rationales_that_look_like_formulas_round_trip(client, demo, tmp_path, n
 
 
 @pytest.mark.django_db
-def test_a_change_after_consensus_needs_a_reason_and_nothing_is_written_without(demo, tmp_path):
+def test_a_change_after_consensus_without_a_reason_still_imports_as_the_contract_says(
+    demo, tmp_path
+):
     """The trail walk: at regional moderation the import recorded "Imported from
-    walkU-import.csv" as the reason the board read."""
+    walkU-import.csv" as the reason the board read. The web import now requires a reason;
+    the command's form is a contract (``import_ratings FILE --round SLUG [--dry-run]``), so
+    without --reason it still imports, and says what the board will read."""
     path = export(tmp_path, "2009-10")
     rating = AgreedRating.objects.get(
         assessment__round__slug="2009-10", assessment__pct__ods_code="5NX", competency__number=4
@@ -372,16 +376,18 @@ def test_a_change_after_consensus_needs_a_reason_and_nothing_is_written_without(
     edit(path, 2, ("green,green,green,3,3,3,3", "green,green,green,3,3,3,2"))
 
     dry = run(path, "2009-10", "--dry-run")
-    with pytest.raises(CommandError) as refused:
-        run(path, "2009-10", "--reason", "   ")
-
-    assert "1 of them need --reason." in dry
-    assert str(refused.value) == (
-        "Nothing was imported: 1 change(s) are to agreed ratings after panel consensus. Give "
-        "--reason: each board reads it beside its rating."
+    err = io.StringIO()
+    call_command(
+        "import_ratings", str(path), "--round", "2009-10", stdout=io.StringIO(), stderr=err
     )
+
+    assert (
+        f'without --reason, each board would read "Imported from {path.name}" as the reason.' in dry
+    )
+    assert f'each board reads "Imported from {path.name}" beside its rating' in err.getvalue()
     rating.refresh_from_db()
-    assert (rating.level, ModerationAdjustment.objects.filter(rating=rating).count()) == (3, 0)
+    [adjustment] = ModerationAdjustment.objects.filter(rating=rating)
+    assert (rating.level, adjustment.reason) == (2, f"Imported from {path.name}")
 
 
 @pytest.mark.django_db

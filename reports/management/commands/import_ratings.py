@@ -1,7 +1,9 @@
 """``import_ratings FILE --round SLUG [--reason TEXT] [--dry-run]``: agreed ratings from CSV
-or XLSX. ``--reason`` is required when the file changes agreed ratings at or after regional
-moderation (``reports.imports.needing_reason``): each changed rating's reason, which its
-board reads."""
+or XLSX. ``--reason`` is each changed rating's reason, which its board reads, where the file
+changes agreed ratings at or after regional moderation (``reports.imports.needing_reason``).
+Without it such a file still imports, as the command always did (its form is a contract:
+shared/CONTRACTS.md), with "Imported from <file>" as the reason, and a warning says so; the
+web import requires a reason."""
 
 from pathlib import Path
 
@@ -74,13 +76,20 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write(
                 f"Dry run: {len(changes)} change(s) would be made; nothing was written."
-                + (f" {adjusted} of them need --reason." if adjusted and not reason else "")
+                + (
+                    f" {adjusted} of them change agreed ratings after panel consensus: without "
+                    f'--reason, each board would read "Imported from {path.name}" as the reason.'
+                    if adjusted and not reason
+                    else ""
+                )
             )
             return
         if adjusted and not reason:
-            raise CommandError(
-                f"Nothing was imported: {adjusted} change(s) are to agreed ratings after panel "
-                "consensus. Give --reason: each board reads it beside its rating."
+            reason = f"Imported from {path.name}"
+            self.stderr.write(
+                f"Warning: {adjusted} change(s) are to agreed ratings after panel consensus, "
+                f'with no --reason: each board reads "{reason}" beside its rating. Give '
+                "--reason to say why."
             )
         # History names who changed a rating: from the command line, an inactive account
         # standing for the import itself.
