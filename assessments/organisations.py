@@ -104,6 +104,20 @@ def pct_create(
     return pct
 
 
+def _checked_edit(pct: PrimaryCareTrust, *, name: str, sha, org_type, closed_on) -> dict:
+    """A PCT's fields as ``pct_update`` would write them, or its ``ValidationError`` (a
+    name another PCT has, a closing date out of range): the check page's plan asks the
+    same."""
+    if closed_on is not None and (problem := closed_on_problem(closed_on)):
+        raise ValidationError({"closed_on": problem[0].upper() + problem[1:] + "."})
+    return {
+        "name": _name(name, not_of=pct.ods_code),
+        "sha": sha,
+        "org_type": org_type,
+        "closed_on": closed_on,
+    }
+
+
 @transaction.atomic
 def pct_update(
     *,
@@ -118,14 +132,7 @@ def pct_update(
     """Rename, move, retype, close (``closed_on``: the first day it is closed) or reopen
     (``closed_on=None``) a PCT; returns how many fields changed, each with its history row.
     Its assessments in rounds already open are kept as they are."""
-    if closed_on is not None and (problem := closed_on_problem(closed_on)):
-        raise ValidationError({"closed_on": problem[0].upper() + problem[1:] + "."})
-    new = {
-        "name": _name(name, not_of=pct.ods_code),
-        "sha": sha,
-        "org_type": org_type,
-        "closed_on": closed_on,
-    }
+    new = _checked_edit(pct, name=name, sha=sha, org_type=org_type, closed_on=closed_on)
     changed = []
     for field, value in new.items():
         old = getattr(pct, field)
@@ -186,14 +193,7 @@ def pct_update_plan(
     ``ValidationError`` it would raise (a name another PCT has, a closing date out of
     range), so that the check page never offers what saving would refuse. Two queries: the
     name's owner, the PCT's rounds."""
-    if closed_on is not None and (problem := closed_on_problem(closed_on)):
-        raise ValidationError({"closed_on": problem[0].upper() + problem[1:] + "."})
-    new = {
-        "name": _name(name, not_of=pct.ods_code),
-        "sha": sha,
-        "org_type": org_type,
-        "closed_on": closed_on,
-    }
+    new = _checked_edit(pct, name=name, sha=sha, org_type=org_type, closed_on=closed_on)
     edits = [
         PctEdit(field, getattr(pct, field), value)
         for field, value in new.items()

@@ -1156,17 +1156,27 @@ def seat_replaced_for(*, user, round_slug: str, ods: str) -> SeatChange | None:
     """The latest replacement that took ``user`` off the panel of ``ods`` in ``round_slug``
     (``seat_replace``), for the page their old links show; None if there was none. One
     query."""
+    return _latest_change_from(user, round_slug, ods, SeatChange.How.REPLACED)
+
+
+def _latest_change_from(user, round_slug: str, ods: str, how: str) -> SeatChange | None:
+    """The latest ``SeatChange`` of kind ``how`` on the panel of ``ods`` in ``round_slug``
+    that took something from ``user`` (``old_person``), with what its page shows; one
+    query (none for an anonymous visitor)."""
     if not user.is_authenticated:
         return None
     return (
         SeatChange.objects.filter(
-            how=SeatChange.How.REPLACED,
+            how=how,
             old_person__user=user,
             seat__panel__assessment__round__slug=round_slug,
             seat__panel__assessment__pct__ods_code__iexact=ods,
         )
         .select_related(
-            "seat__panel__assessment__pct", "seat__panel__assessment__round", "changed_by"
+            "seat__panel__assessment__pct",
+            "seat__panel__assessment__round",
+            "changed_by",
+            "new_person",
         )
         .order_by("-changed_at", "-pk")
         .first()
@@ -1282,22 +1292,7 @@ def chair_handed_from(*, user, round_slug: str, ods: str) -> SeatChange | None:
     from ``user`` (``panel_acting_chair_set``), while they no longer chair it: for the page
     their open consensus page's save shows (walk W: a bare 404, and nothing said of what
     they had typed). None otherwise. Two queries at most."""
-    if not user.is_authenticated:
-        return None
-    change = (
-        SeatChange.objects.filter(
-            how=SeatChange.How.ACTING,
-            old_person__user=user,
-            seat__panel__assessment__round__slug=round_slug,
-            seat__panel__assessment__pct__ods_code__iexact=ods,
-        )
-        .select_related(
-            "seat__panel__assessment__pct", "seat__panel__assessment__round", "new_person"
-        )
-        .select_related("changed_by")
-        .order_by("-changed_at", "-pk")
-        .first()
-    )
+    change = _latest_change_from(user, round_slug, ods, SeatChange.How.ACTING)
     if change is None:
         return None
     chairs_now = Seat.objects.filter(PRESIDING, panel_id=change.seat.panel_id, person__user=user)
