@@ -354,18 +354,9 @@ def round_timetable(request, round_: AssessmentRound):
     if request.method == "POST" and form.is_valid():
         reason_form = TimetableReasonForm(request.POST)
         try:
-            if confirmed(request) and not reason_form.is_valid():
-                # The reason typed on the check page is refused: the page again, with it.
-                changed = round_timetable_check(
-                    round_=round_,
-                    dates=form.dates,
-                    working_days=form.cleaned_data["factual_accuracy_working_days"],
-                    expected_version=form.cleaned_data["version"],
-                )
-                audience = deadline_change_audience(round_=round_, changed=changed)
-                typed = {k: v for k, v in request.POST.items() if k not in NOT_CARRIED}
-                return _timetable_check(request, round_, changed, audience, typed, reason_form)
-            if not confirmed(request):
+            # The reason typed on the check page is refused: the check page again, with it.
+            reason_refused = confirmed(request) and not reason_form.is_valid()
+            if reason_refused or not confirmed(request):
                 # Who would be e-mailed is said first (walk R: 37 people were e-mailed at
                 # one press of Save); a change nobody works to is saved at once.
                 changed = round_timetable_check(
@@ -375,8 +366,10 @@ def round_timetable(request, round_: AssessmentRound):
                     expected_version=form.cleaned_data["version"],
                 )
                 audience = deadline_change_audience(round_=round_, changed=changed)
+                typed = {k: v for k, v in request.POST.items() if k not in NOT_CARRIED}
+                if reason_refused:
+                    return _timetable_check(request, round_, changed, audience, typed, reason_form)
                 if audience:
-                    typed = {k: v for k, v in request.POST.items() if k not in NOT_CARRIED}
                     keep_typed(request, key, **typed)
                     return _timetable_check(request, round_, changed, audience, typed)
             told = round_set_timetable(
