@@ -9,7 +9,9 @@ The page is ``templates/confirm.html``; a page that lists answers (a long form's
 it and fills its ``answers`` block.
 """
 
+import secrets
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,17 +24,53 @@ def confirmed(request: HttpRequest, field: str = CONFIRM_FIELD) -> bool:
     return request.POST.get(field, "") not in ("", "0")
 
 
-def keep_typed(request: HttpRequest, page: str, **typed: str) -> None:
+# How many check pages' typed values a page keeps at once (tabs open on the same form).
+TYPED_KEPT = 5
+TYPED_PARAM = "typed"  # the "Go back" address's token of what was typed
+
+
+def keep_typed(request: HttpRequest, page: str, **typed: str) -> str:
     """Keep what was typed on ``page`` (a key such as ``cross-check:2009-10``) for when the
     check page's "Go back" returns there: in the session, not the address, since a comment
     of a few thousand characters makes an address the server refuses (gunicorn's request
-    line stops at 4,094 bytes)."""
-    request.session[f"typed:{page}"] = typed
+    line stops at 4,094 bytes). Kept under a token of its own, which the check page's "Go
+    back" address carries (``confirmation_page`` adds it): another tab's fresh page of the
+    same form shows what is stored, not this tab's unconfirmed values, and two tabs' "Go
+    back" each restore their own (walk W). Returns the token."""
+    token = secrets.token_urlsafe(8)
+    kept = dict(request.session.get(f"typed:{page}") or {})
+    kept[token] = typed
+    request.session[f"typed:{page}"] = dict(list(kept.items())[-TYPED_KEPT:])
+    request._typed_token = token
+    return token
 
 
 def typed_back(request: HttpRequest, page: str) -> dict[str, str]:
-    """What ``keep_typed`` kept for ``page``, once: the page shows it again, then forgets."""
-    return request.session.pop(f"typed:{page}", {})
+    """What ``keep_typed`` kept for ``page``, once, on the "Go back" address that carries its
+    token (a GET): the page shows it again, then forgets it. Any other request (a fresh
+    page, the form's own POST) gets nothing; a POST forgets all that was kept for ``page``
+    (called once the change is saved)."""
+    key = f"typed:{page}"
+    if request.method != "GET":
+        request.session.pop(key, None)
+        return {}
+    kept = dict(request.session.get(key) or {})
+    typed = kept.pop(request.GET.get(TYPED_PARAM, ""), None)
+    if typed is None:
+        return {}
+    request.session[key] = kept
+    return typed
+
+
+def with_typed_token(request: HttpRequest, url: str) -> str:
+    """``url`` with the token of what ``keep_typed`` kept in this request, if anything, as
+    its query's ``typed`` (before any ``#fragment``)."""
+    token = getattr(request, "_typed_token", "")
+    if not token:
+        return url
+    address, hash_, fragment = url.partition("#")
+    joiner = "&" if "?" in address else "?"
+    return f"{address}{joiner}{urlencode({TYPED_PARAM: token})}{hash_}{fragment}"
 
 
 def checked_version(request: HttpRequest) -> int:
@@ -74,7 +112,7 @@ def confirmation_page(
             "happens": list(happens),
             "told": told,
             "button": button,
-            "back": back,
+            "back": with_typed_token(request, back),
             "action": action or request.path,
             "carry": items,
             "danger": danger,

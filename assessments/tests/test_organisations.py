@@ -486,9 +486,11 @@ def test_a_rename_of_an_assessed_pct_shows_a_check_page_and_changes_nothing(
 
 def test_go_back_from_the_check_page_shows_what_was_typed(client, shas, national, dudley):
     client.force_login(national)
-    client.post(EDIT, typed(shas, name="NHS Dudley", org_type="care_trust"))
+    check = client.post(EDIT, typed(shas, name="NHS Dudley", org_type="care_trust"))
+    # Walk W: a fresh page (another tab) showed these unconfirmed values as the PCT's.
+    assert client.get(EDIT).context["form"]["name"].value() == "Dudley"
 
-    page = client.get(EDIT)
+    page = client.get(check.context["back"])
 
     form = page.context["form"]
     assert (form["name"].value(), form["org_type"].value()) == ("NHS Dudley", "care_trust")

@@ -217,9 +217,9 @@ def test_send_back_check_page_says_nobody_is_told_without_a_board_account(assess
 
 def test_go_back_from_the_check_page_keeps_the_reason(submitted, staff):
     client = client_for(staff)
-    client.post(url(submitted), {"reason": REASON, "version": submitted.version})
+    check = client.post(url(submitted), {"reason": REASON, "version": submitted.version})
 
-    back = client.get(url(submitted))
+    back = client.get(check.context["back"])
 
     assert back.context["form"].initial["reason"] == REASON
     assert f"> {REASON}</textarea>" in text(back)

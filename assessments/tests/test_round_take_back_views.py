@@ -181,9 +181,9 @@ def test_a_reason_over_the_limit_is_refused_and_kept_whole(client, opened, natio
 
 def test_go_back_from_the_check_page_keeps_the_reason(client, opened, national, east):
     client.force_login(national)
-    client.post(URL, {"shas": [east.pk], "reason": REASON})
+    check = client.post(URL, {"shas": [east.pk], "reason": REASON})
 
-    back = client.get(f"{URL}?shas={east.pk}")
+    back = client.get(check.context["back"])
 
     assert escape(REASON) in back.text
     assert re.search(rf'value="{east.pk}"[^>]*checked', back.text)

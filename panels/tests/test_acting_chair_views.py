@@ -209,9 +209,9 @@ def test_hand_check_page_says_what_happens_and_who_is_told(region):
 
 def test_hand_go_back_shows_what_was_typed(region):
     client = client_for(staff_of(region.sha_a))
-    client.post(url(region), posted(region, reason="Typed before going back"))
+    check = client.post(url(region), posted(region, reason="Typed before going back"))
 
-    response = client.get(url(region))
+    response = client.get(check.context["back"])
 
     form = response.context["form"]
     assert (form["seat"].value(), form["reason"].value()) == (

@@ -367,7 +367,8 @@ def test_copy_previous_names_seats_chosen_and_not_saved_and_go_back_shows_them(c
         "Bob Medic. Your choice of Yan Typed, not saved, is not kept."
     )
     assert holders(region)[2] == chosen  # asking changes nothing
-    back = client.get(url(region, "formation"))  # "Go back"
+    assert client.get(url(region, "formation")).context["form"]["seat_2"].value() == chosen.pk
+    back = client.get(check.context["back"])  # "Go back"
     assert back.context["form"]["seat_2"].value() == str(typed.pk)
     assert client.get(url(region, "formation")).context["form"]["seat_2"].value() == chosen.pk
     # Confirmed, the copy replaces them: a later visit shows the copy, not the old choice.

@@ -221,9 +221,9 @@ def test_replace_check_page_says_what_happens_and_who_is_told(region):
 
 def test_replace_go_back_shows_what_was_typed(region):
     client = client_for(staff_of(region.sha_a))
-    client.post(url(region), posted(region, reason="Typed before going back"))
+    check = client.post(url(region), posted(region, reason="Typed before going back"))
 
-    response = client.get(url(region))
+    response = client.get(check.context["back"])
 
     assert response.context["form"].initial["reason"] == "Typed before going back"
     assert response.context["form"].initial["person"] == str(region.newcomer.pk)

@@ -484,7 +484,8 @@ def test_a_comment_is_checked_before_it_is_sent(client, confirmed_north_east):
     assert check.context["happens"][0].endswith(": \u201cThe 2008 figure.\u201d")
     assert "cannot be withdrawn" in check.context["happens"][1]
     assert not FactualAccuracyComment.objects.filter(assessment__round__slug="2009-10").exists()
-    back = client.get(page)  # "Go back": the comment as typed
+    assert client.get(page).context["comment_form"]["comment"].value() is None  # a fresh page
+    back = client.get(check.context["back"])  # "Go back": the comment as typed
     assert back.context["comment_form"]["comment"].value() == "The 2008 figure."
     assert back.context["comment_form"]["rating"].value() == str(target.pk)
     client.post(page + "comments/", dict(check.context["carry"]) | {"confirm": "1"})
@@ -705,7 +706,7 @@ def test_an_answer_that_would_publish_a_held_back_pct_says_so_first_and_tells_na
     comment.refresh_from_db()
     assert comment.response == ""  # asking changes nothing
     # "Go back": the answer as typed, on the page.
-    back = client.get(PAGE.format("5nd", "2009-10"))
+    back = client.get(check.context["back"])
     (form,) = [f for c, f in back.context["comments"] if c.pk == comment.pk]
     assert form["response"].value() == typed["response"]
 
