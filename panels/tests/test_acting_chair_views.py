@@ -423,3 +423,19 @@ def test_a_member_who_may_not_chair_is_said_so_beside_their_name(region):
     page = text(client_for(staff_of(region.sha_a)).get(url(region)))
 
     assert "Ann Chair again, the chair (deactivated: cannot chair)" in page
+
+
+def test_a_choice_handed_the_chair_in_another_tab_meanwhile_says_so(region):
+    """Walk W: the refusal read only "Choose who chairs the panel from the list"."""
+    client = client_for(staff_of(region.sha_a))
+    stale = posted(region, 3)
+    handed(region, 3)  # another tab, first
+
+    response = client.post(url(region), stale)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["seat"] == [
+        "Cat Services chairs the panel already: the chair was handed to them since you "
+        "opened this page. Choose someone else, or leave it."
+    ]
+    assert SeatChange.objects.filter(how=SeatChange.How.ACTING).count() == 1

@@ -902,6 +902,15 @@ def hand_chair(request, assessment: Assessment):
         return _hand_page(request, assessment, form, chair, acting)
     form = _hand_form(request.POST, seats, chair, acting)
     if not form.is_valid():
+        if acting is not None and request.POST.get("seat") == str(acting.pk):
+            # Handed to them in another tab since this page was opened (walk W: the page
+            # said only "Choose who chairs the panel from the list").
+            form.errors["seat"] = form.error_class(
+                [
+                    f"{acting.person.full_name} chairs the panel already: the chair was handed "
+                    "to them since you opened this page. Choose someone else, or leave it."
+                ]
+            )
         return _hand_page(request, assessment, form, chair, acting)
     target, reason = form.cleaned_data["seat"], form.cleaned_data["reason"]
     try:
