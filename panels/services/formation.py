@@ -52,7 +52,7 @@ from panels.notifications import (
     notify_scoring_opened,
     notify_seat_replaced,
 )
-from panels.services.history import seat_change_row
+from panels.services.history import seat_change_record
 
 __all__ = [
     "ACTING_CHAIR_STAGES",
@@ -244,9 +244,7 @@ def _seats_set(
         seat.version += 1
         seat.full_clean()
         seat.save(update_fields=["person", "submitted_at", "version"])
-        history = seat_change_row(seat=seat, how=how, old_person=old, new_person=person, by=by)
-        history.full_clean()
-        history.save()
+        seat_change_record(seat=seat, how=how, old_person=old, new_person=person, by=by)
         logger.info(
             "Panel %s seat %s: %s -> %s (by %s)",
             assessment,
@@ -609,7 +607,7 @@ def seat_replace(
     drafts, _by_model = MemberScore.objects.filter(seat=current).delete()
     current.person = person
     current.version = expected_seat_version + 1
-    history = seat_change_row(
+    seat_change_record(
         seat=current,
         how=SeatChange.How.REPLACED,
         old_person=old,
@@ -617,8 +615,6 @@ def seat_replace(
         by=by,
         note=reason,
     )
-    history.full_clean()
-    history.save()
     logger.info(
         "Panel %s seat %s replaced while scoring: %s -> %s (by %s; %s draft scores deleted)",
         assessment,
@@ -753,7 +749,7 @@ def panel_acting_chair_set(
         acting_chair=acting,
     )
     panel.acting_chair = acting
-    history = seat_change_row(
+    seat_change_record(
         seat=chair_seat,
         how=SeatChange.How.ACTING,
         old_person=before.person,
@@ -761,8 +757,6 @@ def panel_acting_chair_set(
         by=by,
         note=reason,
     )
-    history.full_clean()
-    history.save()
     logger.info(
         "Panel %s chair handed: %s -> %s (by %s)", assessment, before.person, target.person, by
     )

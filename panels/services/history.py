@@ -35,3 +35,12 @@ def seat_change_row(
         changed_at=changed_at or timezone.now(),
         note=note,
     )
+
+
+def seat_change_record(**row) -> SeatChange:
+    """``seat_change_row(**row)``, checked and saved in the caller's transaction: the history
+    row every seat service writes (formation, replacing, excusing, handing the chair on)."""
+    change = seat_change_row(**row)
+    change.full_clean()
+    change.save()
+    return change

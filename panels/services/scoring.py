@@ -41,7 +41,7 @@ from competencies.models import (
 from competencies.selectors import item_label, rated_items
 from panels.models import MemberScore, Panel, Seat, SeatChange
 from panels.selectors import panel_view
-from panels.services.history import seat_change_row
+from panels.services.history import seat_change_record
 
 Item = Competency | GovernanceArea | SubIndicator
 
@@ -307,7 +307,7 @@ def seat_mark_absent(
         absence_reason=reason,
     )
     seat.absence_reason = reason
-    history = seat_change_row(
+    seat_change_record(
         seat=seat,
         how=SeatChange.How.EXCUSED,
         old_person=seat.person,
@@ -315,8 +315,6 @@ def seat_mark_absent(
         by=by,
         note=reason,
     )
-    history.full_clean()
-    history.save()
     _move_to_consensus_if_ready(assessment=assessment, by=by)
     return seat
 
