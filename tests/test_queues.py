@@ -458,8 +458,10 @@ def test_national_queues_query_count(client, django_assert_num_queries, n):
     pct = PCTFactory()
     partial = AssessmentRoundFactory(slug="2098-99")  # opened, one PCT not started
     AssessmentFactory(round=partial, pct=PCTFactory())
-    for _i in range(n):
-        round_ = AssessmentRoundFactory()
+    for i in range(n):
+        # Slugs of its own: the factory's sequence reaches "2098-99" after enough rounds in
+        # one process, and get_or_create then gave back the partial round (a CI run).
+        round_ = AssessmentRoundFactory(slug=f"{2080 + i}-{81 + i}")
         AssessmentFactory(round=round_, pct=pct, stage=Stage.FACTUAL_ACCURACY)
         RegionReviewFactory(round=round_, status=RegionReview.Status.SIGNED_OFF)
         RegionReviewFactory(
