@@ -64,6 +64,7 @@ from competencies.services import (
     competency_update,
     framework_copy,
     framework_lock,
+    framework_unlock,
     governance_area_update,
 )
 
@@ -854,6 +855,11 @@ class TakeBackPlan:
             ).exists()
         )
 
+    @property
+    def frees_framework(self) -> bool:
+        """Whether emptying the round would make its framework editable again."""
+        return self.empties_round and _framework_frees(self.round)
+
 
 def _acted_on(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
     """``assessments`` annotated with each sign that someone has acted on one: a boolean
@@ -964,6 +970,25 @@ class TakenBack:
     closed: bool
     # The PCTs whose board was not told: no active board member with an e-mail address.
     untold: tuple[str, ...] = ()
+    # The round was closed and its framework, used by no other opened round, unlocked.
+    framework_unlocked: bool = False
+
+
+def _framework_frees(round_: AssessmentRound) -> bool:
+    """Whether taking back the whole opening of ``round_`` frees its framework: no other
+    round using it is open (or published), so nothing was rated under its words."""
+    return not (
+        AssessmentRound.objects.filter(framework_id=round_.framework_id, opened_at__isnull=False)
+        .exclude(pk=round_.pk)
+        .exists()
+    )
+
+
+def _framework_freed(round_: AssessmentRound) -> bool:
+    """Unlock the framework of ``round_``, taken back in full, if ``_framework_frees``."""
+    if not _framework_frees(round_):
+        return False
+    return framework_unlock(framework=round_.framework)
 
 
 def _taken_back_message(
@@ -988,7 +1013,7 @@ def round_take_back(
     ``opened``, with ``reason``, required) and e-mails each board member (active, with an
     address) of those PCTs that it was a mistake, once this commits. If no assessment of
     the round is left, ``opened_at`` is cleared: the round is as if never opened, and may be
-    discarded; its framework stays fixed.
+    discarded, and its framework can be edited again unless another opened round uses it.
 
     ``expected``: the ids of the assessments the check page named; ``ConflictError`` if
     another set would go now (a board started, or a colleague opened or took back,
@@ -1038,16 +1063,23 @@ def round_take_back(
     count = len(ids)
     Assessment.objects.filter(pk__in=ids).delete()
     closed = not Assessment.objects.filter(round=round_).exists()
+    unlocked = False
     if closed:
         round_.opened_at = None
         round_.full_clean()
         round_.save(update_fields=["opened_at"])
+        unlocked = _framework_freed(round_)
     what = f"{count} PCT{pluralize(count)} in {', '.join(codes)}"
     round_change_record(
         round_=round_,
         field="opened",
         old=_short(what),
-        new="taken back; the round is not open" if closed else "taken back",
+        new=(
+            "taken back; the round is not open"
+            + ("; its framework can be edited again" if unlocked else "")
+            if closed
+            else "taken back"
+        ),
         by=by,
         reason=reason,
     )
@@ -1061,4 +1093,5 @@ def round_take_back(
         kept=len(plan.kept),
         closed=closed,
         untold=untold,
+        framework_unlocked=unlocked,
     )

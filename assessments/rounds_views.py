@@ -696,7 +696,14 @@ def _take_back_check(request, round_: AssessmentRound, shas, reason: str):
     if plan.empties_round:
         happens.append(
             f"No PCT is left in {round_.slug}: it is no longer open, and may then be "
-            "discarded. Its framework stays fixed."
+            "discarded. "
+            + (
+                f"Its framework, {round_.framework.name}, can be edited again: nothing was "
+                "rated under its words."
+                if plan.frees_framework
+                else f"Its framework, {round_.framework.name}, stays fixed: another round "
+                "using it has opened."
+            )
         )
     happens.append("The round's history records it: who, when, which SHAs and your reason.")
     told = (
@@ -799,6 +806,11 @@ def round_take_back_view(request, round_: AssessmentRound):
                 + (
                     f" No PCT is left: {round_.slug} is no longer open and may be discarded."
                     if taken.closed
+                    else ""
+                )
+                + (
+                    f" Its framework, {round_.framework.name}, can be edited again."
+                    if taken.framework_unlocked
                     else ""
                 ),
             )

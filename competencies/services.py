@@ -3,7 +3,8 @@
 A framework version is edited only until a round using it opens; then
 ``framework_lock`` fixes it (``FrameworkVersion.locked_at``) and every edit here is
 refused with ``FrameworkLockedError``, so that ratings stay readable under the words they
-were scored with. This app knows nothing of rounds: ``assessments.rounds`` decides when to
+were scored with. ``framework_unlock`` frees it again when the caller knows nothing was rated under it
+(an opening taken back in full). This app knows nothing of rounds: ``assessments.rounds`` decides when to
 lock, and writes the history of each edit.
 """
 
@@ -113,6 +114,18 @@ def framework_lock(*, framework: FrameworkVersion) -> FrameworkVersion:
             locked_at=framework.locked_at
         )
     return framework
+
+
+@transaction.atomic
+def framework_unlock(*, framework: FrameworkVersion) -> bool:
+    """Make ``framework`` editable again; returns whether it was fixed. Only for a framework
+    nothing was rated under: the caller (``assessments.rounds``, which knows the rounds)
+    calls it when the opening of every round using it was taken back in full."""
+    unlocked = FrameworkVersion.objects.filter(pk=framework.pk, locked_at__isnull=False).update(
+        locked_at=None
+    )
+    framework.locked_at = None
+    return bool(unlocked)
 
 
 def _required(value: str, field: str, what: str) -> str:

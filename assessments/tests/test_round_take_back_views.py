@@ -84,6 +84,20 @@ def test_the_check_page_names_who_leaves_who_stays_and_who_is_told(client, opene
     assert Assessment.objects.filter(round=opened).count() == 2  # nothing changed yet
 
 
+def test_the_check_page_of_a_whole_take_back_says_the_framework_can_be_edited_again(
+    client, opened, national, east
+):
+    client.force_login(national)
+
+    check = client.post(URL, {"shas": [east.pk], "reason": REASON})
+
+    assert (
+        "No PCT is left in 2010-11: it is no longer open, and may then be discarded. "
+        f"Its framework, {escape(opened.framework.name)}, can be edited again: nothing was "
+        "rated under its words."
+    ) in check.text
+
+
 def test_confirming_takes_back_and_says_who_was_told(
     client, opened, national, east, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -101,7 +115,8 @@ def test_confirming_takes_back_and_says_who_was_told(
     assert done.redirect_chain == [("/rounds/2010-11/", 302)]
     assert (
         "Took back the opening of 2010-11 for 2 PCTs in 1 SHA. E-mailed 2 board members. "
-        "No PCT is left: 2010-11 is no longer open and may be discarded."
+        "No PCT is left: 2010-11 is no longer open and may be discarded. "
+        f"Its framework, {escape(opened.framework.name)}, can be edited again."
     ) in done.text
     assert f"Reason: {escape(REASON)}" in done.text
     assert "Discard this round" in done.text

@@ -17,6 +17,7 @@ from assessments.rounds import (
     round_take_back,
     round_take_back_plan,
 )
+from competencies.services import FrameworkLockedError, competency_update
 from panels.models import Panel, Seat
 from tests.factories import (
     AssessmentRoundFactory,
@@ -38,6 +39,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+LEVELS = {1: "One", 2: "Two", 3: "Three", 4: "Four"}
 REASON = "Opened for East of England by mistake: it was meant for the East Midlands."
 
 
@@ -193,8 +195,9 @@ def test_taking_back_every_pct_closes_the_round_and_lets_it_be_discarded(
     change = RoundChange.objects.filter(round=opened).order_by("-pk").first()
     assert (change.old_value, change.new_value) == (
         "4 PCTs in Q34, Q35",
-        "taken back; the round is not open",
+        "taken back; the round is not open; its framework can be edited again",
     )
+    assert taken.framework_unlocked
     assert round_discard_refusal(opened) is None
     round_discard(round_=opened, by=national)
     assert not AssessmentRound.objects.filter(slug="2010-11").exists()
@@ -260,3 +263,50 @@ def test_take_back_refuses_what_changed_since_the_check_page(
 
     assert Assessment.objects.filter(round=opened).count() == 4
     assert mailoutbox == []
+
+
+def test_taking_back_every_pct_frees_the_framework_for_editing(opened, national, east, west):
+    """Nothing was rated under the words of a round whose whole opening was taken back: its
+    framework can be edited again (an opening is often taken back to mend the wording)."""
+    framework = opened.framework
+    competency = framework.competencies.get()
+    with pytest.raises(FrameworkLockedError):
+        competency_update(competency=competency, short_name="New", statement="S", levels=LEVELS)
+    plan = round_take_back_plan(round_=opened, shas=[east, west])
+    assert plan.frees_framework
+
+    round_take_back(round_=opened, shas=[east, west], reason=REASON, by=national)
+
+    framework.refresh_from_db()
+    assert framework.locked_at is None
+    competency.refresh_from_db()
+    competency_update(competency=competency, short_name="New", statement="S", levels=LEVELS)
+    competency.refresh_from_db()
+    assert competency.short_name == "New"
+
+
+def test_a_partial_take_back_keeps_the_framework_fixed(opened, national, east):
+    plan = round_take_back_plan(round_=opened, shas=[east])
+    assert not plan.frees_framework
+
+    taken = round_take_back(round_=opened, shas=[east], reason=REASON, by=national)
+
+    opened.framework.refresh_from_db()
+    assert (taken.framework_unlocked, opened.framework.locked_at is not None) == (False, True)
+
+
+def test_the_framework_stays_fixed_while_another_opened_round_uses_it(opened, national, east, west):
+    other = AssessmentRoundFactory(
+        slug="2011-12", framework=opened.framework, opened_at=timezone.now()
+    )
+    assert other.framework_id == opened.framework_id
+    plan = round_take_back_plan(round_=opened, shas=[east, west])
+    assert plan.empties_round and not plan.frees_framework
+
+    taken = round_take_back(round_=opened, shas=[east, west], reason=REASON, by=national)
+
+    opened.framework.refresh_from_db()
+    assert taken.closed and not taken.framework_unlocked
+    assert opened.framework.locked_at is not None
+    change = RoundChange.objects.filter(round=opened).order_by("-pk").first()
+    assert change.new_value == "taken back; the round is not open"
