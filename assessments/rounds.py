@@ -985,7 +985,10 @@ def _framework_frees(round_: AssessmentRound) -> bool:
 
 
 def _framework_freed(round_: AssessmentRound) -> bool:
-    """Unlock the framework of ``round_``, taken back in full, if ``_framework_frees``."""
+    """Unlock the framework of ``round_``, taken back in full, if ``_framework_frees``.
+    The framework's row is locked first: another round opening with it meanwhile fixes it
+    (``framework_lock``) either before this looks, and is seen, or after this commits."""
+    list(FrameworkVersion.objects.select_for_update().filter(pk=round_.framework_id))
     if not _framework_frees(round_):
         return False
     return framework_unlock(framework=round_.framework)
