@@ -107,12 +107,16 @@ def framework_copy(*, source: FrameworkVersion, slug: str, name: str) -> Framewo
 
 @transaction.atomic
 def framework_lock(*, framework: FrameworkVersion) -> FrameworkVersion:
-    """Fix ``framework`` for good (a round using it has opened); a no-op if already fixed."""
-    if framework.locked_at is None:
-        framework.locked_at = timezone.now()
-        FrameworkVersion.objects.filter(pk=framework.pk, locked_at__isnull=True).update(
-            locked_at=framework.locked_at
-        )
+    """Fix ``framework`` (a round using it has opened); a no-op if already fixed. The
+    update is made whatever the copy in hand says: a copy read as fixed may have been freed
+    since (``framework_unlock``) by a take-back that had not seen this opening."""
+    now = timezone.now()
+    if FrameworkVersion.objects.filter(pk=framework.pk, locked_at__isnull=True).update(
+        locked_at=now
+    ):
+        framework.locked_at = now
+    elif framework.locked_at is None:
+        framework.refresh_from_db(fields=["locked_at"])
     return framework
 
 
