@@ -62,6 +62,12 @@ def typed_back(request: HttpRequest, page: str) -> dict[str, str]:
     return typed
 
 
+def forget_typed(request: HttpRequest, page: str) -> None:
+    """Forget all that ``keep_typed`` kept for ``page``: called once the change is saved, so
+    a "Go back" from an old check page cannot bring back what was already acted on."""
+    request.session.pop(f"typed:{page}", None)
+
+
 def with_typed_token(request: HttpRequest, url: str) -> str:
     """``url`` with the token of what ``keep_typed`` kept in this request, if anything, as
     its query's ``typed`` (before any ``#fragment``)."""

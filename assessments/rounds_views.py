@@ -21,7 +21,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.access import RoundItem, round_area, round_by_slug, round_competency, view_access
-from assessments.confirmation import confirmation_page, confirmed, keep_typed, typed_back
+from assessments.confirmation import (
+    confirmation_page,
+    confirmed,
+    forget_typed,
+    keep_typed,
+    typed_back,
+)
 from assessments.exceptions import (
     ConflictError,
     TransitionError,
@@ -399,6 +405,7 @@ def round_timetable(request, round_: AssessmentRound):
             messages.error(request, str(exc))
             return redirect(_detail_url(round_))
         else:
+            forget_typed(request, key)
             messages.success(
                 request,
                 f"Saved the timetable of {round_.slug}."
@@ -784,6 +791,7 @@ def round_take_back_view(request, round_: AssessmentRound):
             messages.error(request, str(exc))
             return redirect(_detail_url(round_))
         else:
+            forget_typed(request, f"take-back:{round_.slug}")
             told = (
                 f"E-mailed {taken.messages} board member{'s' * (taken.messages != 1)}."
                 if taken.messages

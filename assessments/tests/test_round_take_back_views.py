@@ -104,6 +104,7 @@ def test_confirming_takes_back_and_says_who_was_told(
     client.force_login(national)
     check = client.post(URL, {"shas": [east.pk], "reason": REASON})
     expected = [str(a.pk) for a in check.context["plan"].removed]
+    kept_for_go_back = "typed:take-back:2010-11" in client.session
 
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(
@@ -120,6 +121,8 @@ def test_confirming_takes_back_and_says_who_was_told(
     ) in done.text
     assert f"Reason: {escape(REASON)}" in done.text
     assert "Discard this round" in done.text
+    # What the check page kept for its "Go back" is forgotten once done (review X).
+    assert kept_for_go_back and "typed:take-back:2010-11" not in client.session
     assert not Assessment.objects.filter(round=opened).exists()
     assert sorted(m.to[0] for m in mailoutbox) == ["Alpha@x.org", "Beta@x.org"]
     assert RoundChange.objects.filter(round=opened, new_value__startswith="taken back").count() == 1

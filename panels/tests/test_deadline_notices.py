@@ -206,6 +206,7 @@ def test_the_timetable_check_page_asks_why_and_tells_it_to_those_emailed(
     reason = "The panel days moved after the snow."
 
     check = client.post(address, posted)
+    kept_for_go_back = f"typed:timetable:{round_.pk}" in client.session
     refused = client.post(address, posted | {"confirm": "1", "reason": "x" * 1001})
     round_.refresh_from_db()
     unsaved = (round_.scoring_due, len(mail.outbox))
@@ -225,6 +226,8 @@ def test_the_timetable_check_page_asks_why_and_tells_it_to_those_emailed(
     assert (change.new_value, change.reason) == ("2010-03-19", reason)
     assert len(mail.outbox) == 3
     assert all(f"The reason given:\n\n{reason}\n" in m.body for m in mail.outbox)
+    # What the check page kept for its "Go back" is forgotten once saved (review X).
+    assert kept_for_go_back and f"typed:timetable:{round_.pk}" not in client.session
 
 
 def test_a_timetable_change_without_a_reason_says_none(year, django_capture_on_commit_callbacks):
