@@ -317,7 +317,7 @@ def account_reactivate(*, user: AbstractBaseUser, by: AbstractBaseUser | None) -
     _history(user=user, action=AccountChange.Action.REACTIVATED, by=by)
 
 
-def _role_history(*, role: Role, action: str, by) -> None:
+def _role_history(*, role: Role, action: str, by, reason: str = "") -> None:
     row = RoleChange(
         user_id=role.user_id,
         action=action,
@@ -325,6 +325,7 @@ def _role_history(*, role: Role, action: str, by) -> None:
         sha_id=role.sha_id,
         pct_id=role.pct_id,
         changed_by=by,
+        reason=reason,
     )
     row.full_clean()
     row.save()
@@ -350,7 +351,8 @@ def role_grant(
 
 
 @transaction.atomic
-def role_revoke(*, role: Role, by: AbstractBaseUser | None) -> None:
-    """Take a role away. Writes a ``RoleChange`` (taken away) before deleting the role."""
-    _role_history(role=role, action=RoleChange.Action.REVOKED, by=by)
+def role_revoke(*, role: Role, by: AbstractBaseUser | None, reason: str = "") -> None:
+    """Take a role away. Writes a ``RoleChange`` (taken away, with ``reason`` when given)
+    before deleting the role."""
+    _role_history(role=role, action=RoleChange.Action.REVOKED, by=by, reason=reason)
     role.delete()

@@ -7,9 +7,10 @@ from urllib.parse import urlencode
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from assessments.form_errors import NoTruncation
+from assessments.form_errors import NoTruncation, reason_field
 from assessments.organisations_forms import PctFileForm, PctFilterForm
-from assessments.role_accounts import FULL_NAME_MAX
+from assessments.role_accounts import FULL_NAME_MAX, REMOVE_REASON_MISSING
+from assessments.text import REASON_MAX_CHARS
 
 
 class BoardsFilterForm(PctFilterForm):
@@ -68,6 +69,24 @@ class RoleMemberForm(NoTruncation):
         super().__init__(*args, **kwargs)
         self.fields["full_name"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
         self.fields["email"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class RemoveReasonForm(NoTruncation):
+    """Why a board account's access is taken away: asked on the check page of the removal,
+    kept in the board's access history (walk U: it kept who and when, never why)."""
+
+    reason = reason_field(
+        label="Reason",
+        help_text=f"Why they no longer act for the board (left the board, a wrong address), "
+        f"in at most {REASON_MAX_CHARS:,} characters. The board's access history shows it.",
+        missing=REMOVE_REASON_MISSING,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

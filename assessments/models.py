@@ -818,6 +818,9 @@ class RoleChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     changed_at = models.DateTimeField(default=timezone.now)
+    # Why the access was taken away, asked on the check page of a board account's removal
+    # (walk U: the history said who took it, never why); empty for access given.
+    reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-changed_at", "-pk"]

@@ -417,6 +417,12 @@ def organisations_overview(
     return pcts
 
 
+def pct_history(*, pct: PrimaryCareTrust) -> QuerySet[PCTChange]:
+    """The PCT's changes, newest first, as the round and panel histories list theirs
+    (walk W: this one alone read oldest first), with who made each. One query."""
+    return pct.changes.select_related("changed_by").order_by("-changed_at", "-pk")
+
+
 def sha_options() -> list[StrategicHealthAuthority]:
     """The SHAs by name, for a filter's select (one query)."""
     return list(StrategicHealthAuthority.objects.order_by("name"))

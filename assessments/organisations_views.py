@@ -28,6 +28,7 @@ from assessments.organisations import (
     PlanChangedError,
     organisations_overview,
     pct_create,
+    pct_history,
     pct_update,
     pct_update_plan,
     pcts_file_apply,
@@ -101,7 +102,7 @@ def _pct_page(request, pct: PrimaryCareTrust, form: PctForm):
     return render(
         request,
         "organisations/pct.html",
-        {"form": form, "pct": pct, "history": pct.changes.select_related("changed_by")},
+        {"form": form, "pct": pct, "history": pct_history(pct=pct)},
     )
 
 

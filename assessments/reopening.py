@@ -157,7 +157,7 @@ def _tell_the_board(*, assessment: Assessment, change: StageChange) -> int:
         "sent_by": _who(by),
         "sender": "the national assurance team"
         if by is not None and by.roles.filter(kind=Role.Kind.NATIONAL).exists()
-        else assessment.pct.sha.name,
+        else f"the {assessment.pct.sha.name} SHA",
         "when": timezone.localtime(change.changed_at),
         "due": round_.self_assessment_due,
         "overdue": deadline_passed(round_),

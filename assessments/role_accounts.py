@@ -49,7 +49,7 @@ from assessments.models import (
     StrategicHealthAuthority,
 )
 from assessments.separation import board_conflict_finders
-from assessments.text import has_controls
+from assessments.text import checked_reason, has_controls
 
 __all__ = [
     "FULL_NAME_MAX",
@@ -324,6 +324,10 @@ def role_invite(
     return RoleAccess(user=user, made=False, link_sent=True)
 
 
+# What the check page of a board account's removal asks when no reason is given.
+REMOVE_REASON_MISSING = "Give the reason for removing their access."
+
+
 def role_remove_refusal(*, role: Role, by: AbstractBaseUser | None) -> str | None:
     """Why ``by`` may not take ``role`` away, or None: not one's own role (a colleague does
     it), nor the last active account of the national team (no one could give it back from
@@ -355,17 +359,20 @@ def role_remove_cancels_link(*, role: Role) -> bool:
 
 
 @transaction.atomic
-def role_remove(*, role: Role, by: AbstractBaseUser | None) -> bool:
+def role_remove(*, role: Role, by: AbstractBaseUser | None, reason: str = "") -> bool:
     """Take ``role`` away (its account, other roles and seats stay); refused
-    (``ValidationError``) as ``role_remove_refusal`` says. Writes a ``RoleChange`` (taken
-    away). Where ``role_remove_cancels_link``, a new unusable password makes the link
-    e-mailed to the account stop working (Django's token is made from the password's hash).
-    Returns whether it did."""
+    (``ValidationError``) as ``role_remove_refusal`` says, and a board's access without a
+    reason (``checked_reason``: keyed ``reason``). Writes a ``RoleChange`` (taken away) that
+    keeps the reason. Where ``role_remove_cancels_link``, a new unusable password makes the
+    link e-mailed to the account stop working (Django's token is made from the password's
+    hash). Returns whether it did."""
     refusal = role_remove_refusal(role=role, by=by)
     if refusal is not None:
         raise ValidationError(refusal)
+    if role.kind == Role.Kind.PCT_BOARD or reason:
+        reason = checked_reason(reason, missing=REMOVE_REASON_MISSING)
     cancels = role_remove_cancels_link(role=role)
-    role_revoke(role=role, by=by)
+    role_revoke(role=role, by=by, reason=reason)
     if cancels:
         role.user.set_unusable_password()
         role.user.save(update_fields=["password"])

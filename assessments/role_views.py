@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from assessments.accounts import account_reinvite
-from assessments.boards_forms import RoleMemberForm
+from assessments.boards_forms import RemoveReasonForm, RoleMemberForm
 from assessments.exceptions import form_add_refusal, refusal_messages
 from assessments.models import Role
 from assessments.role_accounts import (
@@ -103,17 +103,30 @@ def new_link(request, scope: RoleScope, role: Role | None, *, back: str):
 
 def remove(request, scope: RoleScope, role: Role | None, *, back: str, context: dict):
     """GET asks (a check page), POST takes the role away (``role_remove``); ``role`` None:
-    the account is not one of ``scope`` (``not_in_group``)."""
+    the account is not one of ``scope`` (``not_in_group``). A board's check page asks the
+    reason (``RemoveReasonForm``), kept in its history; a POST without one shows the page
+    again with what was typed and why it was refused."""
     if role is None:
         return not_in_group(request, scope, back=back)
     refusal = role_remove_refusal(role=role, by=request.user)
     if refusal is not None:  # said before asking, not after
         messages.error(request, refusal)
         return redirect(back)
+    asks_reason = role.kind == Role.Kind.PCT_BOARD
+    form = RemoveReasonForm(request.POST or None) if asks_reason else None
     if request.method == "POST":
+        if form is not None and not form.is_valid():
+            return _remove_check(request, scope, role, back=back, context=context, form=form)
         try:
-            cancelled = role_remove(role=role, by=request.user)
+            cancelled = role_remove(
+                role=role,
+                by=request.user,
+                reason=form.cleaned_data["reason"] if form is not None else "",
+            )
         except ValidationError as exc:
+            if form is not None and "reason" in getattr(exc, "error_dict", {}):
+                form_add_refusal(form, exc)
+                return _remove_check(request, scope, role, back=back, context=context, form=form)
             for message in refusal_messages(exc):
                 messages.error(request, message)
         else:
@@ -123,6 +136,10 @@ def remove(request, scope: RoleScope, role: Role | None, *, back: str, context: 
                 + (" The link e-mailed to them no longer works." if cancelled else ""),
             )
         return redirect(back)
+    return _remove_check(request, scope, role, back=back, context=context, form=form)
+
+
+def _remove_check(request, scope: RoleScope, role: Role, *, back: str, context: dict, form):
     others = scope.roles().exclude(pk=role.pk).filter(user__is_active=True)
     return render(
         request,
@@ -133,6 +150,7 @@ def remove(request, scope: RoleScope, role: Role | None, *, back: str, context: 
             "back": back,
             "last": not others.exists(),
             "cancels_link": role_remove_cancels_link(role=role),
+            "form": form,
             **context,
         },
     )

@@ -12,6 +12,7 @@ from django.template import loader
 
 from assessments.form_errors import NoTruncation
 from assessments.mail import mail_enqueue
+from wcc_site.login import deactivated_message, deactivated_user
 
 logger = logging.getLogger("wcc.accounts")
 
@@ -99,11 +100,25 @@ class WccAuthenticationForm(AuthenticationForm):
 
     def clean(self):
         """A wrong username or password is said on the username, which the error summary
-        links to (the accessibility walk: an unlinked message, neither field marked)."""
+        links to (the accessibility walk: an unlinked message, neither field marked).
+
+        A deactivated account given its right password is told so, with the date and whom
+        to ask (walk W: it read as a mistyped password). Only then: a wrong password still
+        reads as any other, so the page says nothing of which accounts exist, and the
+        attempt has already been counted by django-axes (``user_login_failed``) as every
+        failed login is. Nothing is checked once axes has locked the username out."""
         try:
             return super().clean()
         except ValidationError as exc:
             if exc.code != "invalid_login":
                 raise
+            deactivated = None
+            if not getattr(self.request, "axes_locked_out", False):
+                deactivated = deactivated_user(
+                    username=self.cleaned_data.get("username", ""),
+                    password=self.cleaned_data.get("password", ""),
+                )
+            if deactivated is not None:
+                exc = ValidationError(deactivated_message(deactivated), code="deactivated")
             self.add_error("username", exc)
             return self.cleaned_data

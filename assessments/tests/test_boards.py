@@ -187,13 +187,13 @@ def test_a_closed_pct_has_no_board_to_give_access_to(world):
 def test_removing_access_takes_the_role_and_keeps_the_account(world):
     role = Role.objects.get(user=world["board_a"], kind=BOARD)
 
-    role_remove(role=role, by=world["staff_a"])
+    role_remove(role=role, by=world["staff_a"], reason="  Left the board in May.  ")
 
     assert not Role.objects.filter(pk=role.pk).exists()
     world["board_a"].refresh_from_db()
     assert world["board_a"].is_active
-    assert list(RoleChange.objects.values_list("action", "pct", "changed_by")) == [
-        ("revoked", world["pct_a"].pk, world["staff_a"].pk)
+    assert list(RoleChange.objects.values_list("action", "pct", "changed_by", "reason")) == [
+        ("revoked", world["pct_a"].pk, world["staff_a"].pk, "Left the board in May.")
     ]
     with pytest.raises(ValidationError, match="cannot take away your own access"):
         role_remove(role=Role.objects.get(user=world["staff_a"]), by=world["staff_a"])
@@ -212,7 +212,9 @@ def test_removing_an_invited_boards_access_cancels_the_link_it_was_sent(
     client.force_login(world["staff_a"])
 
     check = client.get(f"/boards/5AA/{access.user.pk}/remove/").content.decode()
-    done = client.post(f"/boards/5AA/{access.user.pk}/remove/", follow=True).content.decode()
+    done = client.post(
+        f"/boards/5AA/{access.user.pk}/remove/", {"reason": "A wrong address."}, follow=True
+    ).content.decode()
 
     assert "the link to set one, e-mailed to wrong@example.org, stops working" in check
     assert "The link e-mailed to them no longer works." in done
@@ -222,8 +224,13 @@ def test_removing_an_invited_boards_access_cancels_the_link_it_was_sent(
     # An account with another role keeps its link, and one with a password its password.
     other = _invite(world["pct_a2"], world["staff_a"], email="two@example.org").user
     RoleFactory(kind=BOARD, pct=world["pct_a"], user=other)
-    assert role_remove(role=Role.objects.get(user=other, pct=world["pct_a"]), by=None) is False
-    assert role_remove(role=Role.objects.get(user=world["board_a"]), by=None) is False
+    assert (
+        role_remove(role=Role.objects.get(user=other, pct=world["pct_a"]), by=None, reason="Moved")
+        is False
+    )
+    assert (
+        role_remove(role=Role.objects.get(user=world["board_a"]), by=None, reason="Moved") is False
+    )
 
 
 # --- The pages ----------------------------------------------------------------------------
@@ -335,7 +342,7 @@ def test_a_new_link_and_removing_access_from_the_pct_page(
     confirm = client.get(f"/boards/5AA/{waiting.pk}/remove/")
     assert "Remove access" in confirm.content.decode()
     assert Role.objects.filter(user=waiting, kind=BOARD).exists()  # asking changes nothing
-    response = client.post(f"/boards/5AA/{waiting.pk}/remove/")
+    response = client.post(f"/boards/5AA/{waiting.pk}/remove/", {"reason": "Never joined."})
     assert response["Location"] == "/boards/5AA/"
     assert not Role.objects.filter(user=waiting, kind=BOARD).exists()
 
@@ -591,6 +598,65 @@ def test_another_regions_code_in_the_filter_is_said_so_beside_a_list_to_choose_f
     assert "“Q35” is not a region whose board accounts you keep." in page
     assert 'id="id_sha"' in page  # the summary's link has its field
     assert _codes(response) == ["5AA", "5AB"]
+
+
+def test_removing_a_boards_access_without_a_reason_is_refused_and_changes_nothing(world):
+    role = Role.objects.get(user=world["board_a"], kind=BOARD)
+
+    with pytest.raises(ValidationError) as refused:
+        role_remove(role=role, by=world["staff_a"], reason=" \u200b ")
+
+    assert refused.value.message_dict == {"reason": ["Give the reason for removing their access."]}
+    assert (Role.objects.filter(pk=role.pk).exists(), RoleChange.objects.exists()) == (True, False)
+
+
+def test_the_removal_check_page_asks_the_reason_and_a_refusal_keeps_what_was_typed(client, world):
+    """Walk U: taking a board member's access away kept no reason."""
+    url = f"/boards/5AA/{world['board_a'].pk}/remove/"
+    client.force_login(world["staff_a"])
+    check = client.get(url).content.decode()
+    assert 'name="reason"' in check
+
+    refused = client.post(url, {"reason": "x" * 1001})
+
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert refused.context["form"].errors == {
+        "reason": ["Keep the reason to 1,000 characters or fewer (it has 1001)."]
+    }
+    assert '<a href="#id_reason">Reason: Keep the reason to 1,000 characters' in page
+    assert "x" * 1001 in page  # what was typed is kept
+    assert Role.objects.filter(user=world["board_a"], kind=BOARD).exists()
+
+    empty = client.post(url, {"reason": ""})
+    assert empty.context["form"].errors == {
+        "reason": ["Give the reason for removing their access."]
+    }
+    assert not RoleChange.objects.exists()
+
+
+def test_the_reason_for_a_removal_is_kept_and_shown_in_the_boards_history(client, world):
+    client.force_login(world["staff_a"])
+
+    response = client.post(
+        f"/boards/5AA/{world['board_a'].pk}/remove/",
+        {"reason": "Left the board on 1 May.\nHer successor is invited."},
+    )
+
+    assert response["Location"] == "/boards/5AA/"
+    assert list(RoleChange.objects.values_list("action", "user", "changed_by", "reason")) == [
+        (
+            "revoked",
+            world["board_a"].pk,
+            world["staff_a"].pk,
+            "Left the board on 1 May.\nHer successor is invited.",
+        )
+    ]
+    history = client.get("/boards/5AA/").content.decode()
+    assert (
+        '<td data-test="reason">Left the board on 1 May.<br>Her successor is invited.</td>'
+        in history
+    )
 
 
 def test_removing_the_last_account_of_a_board_says_what_follows(client, world):

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -356,9 +357,28 @@ def test_pct_page_renames_and_closes(client, shas, national):
     assert (pct.name, pct.closed_on) == ("County Durham", datetime.date(2011, 4, 1))
     page = client.get("/organisations/5ND/")
     assert [(c.field, c.new_value) for c in page.context["history"]] == [
-        ("name", "County Durham"),
         ("closed_on", "2011-04-01"),
+        ("name", "County Durham"),
     ]
+
+
+def test_pct_page_history_lists_newest_first(client, shas, national):
+    """Walk W: the round and panel histories list newest first, this one read oldest first."""
+    PCTFactory(ods_code="5ND", name="Durham", sha=shas[0])
+    client.force_login(national)
+    for day, name in ((1, "County Durham"), (2, "County Durham PCT"), (3, "Durham PCT")):
+        with time_machine.travel(datetime.datetime(2026, 3, day, 9, tzinfo=datetime.UTC)):
+            client.post("/organisations/5nd/", {"name": name, "sha": shas[0].pk, "org_type": "pct"})
+
+    page = client.get("/organisations/5ND/")
+
+    assert [(c.old_value, c.new_value) for c in page.context["history"]] == [
+        ("County Durham PCT", "Durham PCT"),
+        ("County Durham", "County Durham PCT"),
+        ("Durham", "County Durham"),
+    ]
+    history = page.text.split('data-test="history"')[1].split("</ul>")[0]
+    assert history.index("3 Mar 2026") < history.index("2 Mar 2026") < history.index("1 Mar 2026")
 
 
 def test_pct_page_history_names_who_changed_it(client, shas, national):

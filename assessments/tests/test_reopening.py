@@ -370,7 +370,7 @@ def test_send_back_emails_the_board_once_on_commit(
     )
     body = " ".join(mailoutbox[0].body.split())
     assert (
-        f"Sam Lee ({submitted.pct.sha.name}) has sent the self-assessment of "
+        f"Sam Lee of the {submitted.pct.sha.name} SHA has sent the self-assessment of "
         f"{submitted.pct.name} for Round 2009-10 back to the board"
     ) in body
     assert f"What to correct: {REASON}" in body
@@ -392,7 +392,7 @@ def test_send_back_email_past_the_deadline_asks_to_resubmit_promptly(
         _send_back(submitted, national.user)
 
     body = " ".join(mailoutbox[0].body.split())
-    assert "Nia Ode (the national assurance team) has sent" in body
+    assert "Nia Ode of the national assurance team has sent" in body
     assert (
         "The self-assessment deadline (30 September 2009) has passed: please resubmit promptly."
         in body

@@ -178,6 +178,7 @@ def person_update(
     changed = [name for name, value in new.items() if getattr(person, name) != value]
     if not changed:
         return person
+    was = _details(person)
     for name, value in new.items():
         setattr(person, name, value)
     if "email" in changed:
@@ -223,14 +224,43 @@ def person_update(
         user = person.user
         user.email = person.email
         user.save(update_fields=["email"])
-    labels = [str(Person._meta.get_field(name).verbose_name) for name in changed]
+    now = _details(person)
     _history(
         person=person,
         action=PersonChange.Action.EDITED,
         by=by,
-        note="Changed: " + ", ".join(labels) + ".",
+        note="\n".join(
+            f"{label}: {was[label] or NONE} -> {now[label] or NONE}"
+            for label in DETAIL_LABELS
+            if was[label] != now[label]
+        ),
     )
     return person
+
+
+# How an edit's history row names each detail, in the order of the form; an empty value
+# reads as NONE (walk U: the row said only which fields changed, so the old address, name
+# or organisation was lost).
+DETAIL_LABELS = ("Name", "E-mail address", "Organisation", "Job role", "Job title")
+NONE = "(none)"
+
+
+def _details(person: Person) -> dict[str, str]:
+    """The person's details as the history row of an edit writes them, by label."""
+    organisation = person.sha or person.pct or person.external_organisation
+    return dict(
+        zip(
+            DETAIL_LABELS,
+            (
+                person.full_name,
+                person.email,
+                str(organisation) if organisation is not None else "",
+                person.get_job_role_display(),
+                person.job_title,
+            ),
+            strict=True,
+        )
+    )
 
 
 @transaction.atomic

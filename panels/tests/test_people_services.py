@@ -162,7 +162,34 @@ def test_person_update_carries_the_email_to_the_account():
 
     person.user.refresh_from_db()
     assert person.user.email == "new@example.org"
-    assert list(person.changes.values_list("note", flat=True)) == ["Changed: email."]
+    assert list(person.changes.values_list("note", flat=True)) == [
+        "E-mail address: old@example.org -> new@example.org"
+    ]
+
+
+def test_person_update_history_keeps_the_old_and_new_values_of_what_changed():
+    """Walk U: the row said only "Changed: full name, email.", so the old ones were lost."""
+    old_pct, new_pct = PCTFactory(name="Dudley PCT"), PCTFactory(name="Walsall PCT")
+    person = PersonFactory(full_name="Janet Richards", email="", pct=old_pct, job_title="CE")
+
+    person_update(
+        person=person,
+        full_name="Janet Smith",
+        email="janet.smith@example.nhs.uk",
+        job_role=person.job_role,
+        job_title="CE",
+        pct=new_pct,
+        by=None,
+    )
+
+    assert list(person.changes.values_list("action", "note")) == [
+        (
+            "edited",
+            "Name: Janet Richards -> Janet Smith\n"
+            "E-mail address: (none) -> janet.smith@example.nhs.uk\n"
+            "Organisation: Dudley PCT -> Walsall PCT",
+        )
+    ]
 
 
 def test_person_update_with_nothing_changed_writes_no_history():

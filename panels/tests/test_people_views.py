@@ -272,8 +272,34 @@ def test_person_edit_saves_and_writes_what_changed(client, world):
     assert response["Location"] == f"/people/{ann.pk}/"
     assert (ann.job_role, ann.job_title) == ("pec_chair", "PEC chair")
     assert list(ann.changes.values_list("action", "note")) == [
-        ("edited", "Changed: job role, job title.")
+        (
+            "edited",
+            "Job role: Chief executive -> Professional executive committee chair\n"
+            "Job title: (none) -> PEC chair",
+        )
     ]
+
+
+def test_person_page_history_shows_the_old_and_new_name_and_address(client, world):
+    ann = world["ann"]
+    client.force_login(world["staff_a"])
+    client.post(
+        f"/people/{ann.pk}/edit/",
+        {
+            "full_name": "Ann Beta",
+            "email": "ann.beta@example.nhs.uk",
+            "organisation": f"pct-{world['pct_a'].pk}",
+            "job_role": ann.job_role,
+            "job_title": "",
+        },
+    )
+
+    page = client.get(f"/people/{ann.pk}/").content.decode()
+
+    assert (
+        "Name: Ann Alpha -&gt; Ann Beta<br>"
+        "E-mail address: ann@example.nhs.uk -&gt; ann.beta@example.nhs.uk"
+    ) in page
 
 
 def test_a_person_edit_from_before_another_windows_save_is_refused_keeping_it(client, world):
