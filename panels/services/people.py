@@ -230,7 +230,7 @@ def person_update(
         action=PersonChange.Action.EDITED,
         by=by,
         note="\n".join(
-            f"{label}: {was[label] or NONE} -> {now[label] or NONE}"
+            f"{label}: {was[label] or NONE} → {now[label] or NONE}"
             for label in DETAIL_LABELS
             if was[label] != now[label]
         ),
@@ -242,7 +242,7 @@ def person_update(
 # reads as NONE (walk U: the row said only which fields changed, so the old address, name
 # or organisation was lost).
 DETAIL_LABELS = ("Name", "E-mail address", "Organisation", "Job role", "Job title")
-NONE = "(none)"
+NONE = "—"
 
 
 def _details(person: Person) -> dict[str, str]:

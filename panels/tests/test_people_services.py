@@ -163,7 +163,7 @@ def test_person_update_carries_the_email_to_the_account():
     person.user.refresh_from_db()
     assert person.user.email == "new@example.org"
     assert list(person.changes.values_list("note", flat=True)) == [
-        "E-mail address: old@example.org -> new@example.org"
+        "E-mail address: old@example.org → new@example.org"
     ]
 
 
@@ -185,9 +185,9 @@ def test_person_update_history_keeps_the_old_and_new_values_of_what_changed():
     assert list(person.changes.values_list("action", "note")) == [
         (
             "edited",
-            "Name: Janet Richards -> Janet Smith\n"
-            "E-mail address: (none) -> janet.smith@example.nhs.uk\n"
-            "Organisation: Dudley PCT -> Walsall PCT",
+            "Name: Janet Richards → Janet Smith\n"
+            "E-mail address: — → janet.smith@example.nhs.uk\n"
+            "Organisation: Dudley PCT → Walsall PCT",
         )
     ]
 

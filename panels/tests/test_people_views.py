@@ -274,8 +274,8 @@ def test_person_edit_saves_and_writes_what_changed(client, world):
     assert list(ann.changes.values_list("action", "note")) == [
         (
             "edited",
-            "Job role: Chief executive -> Professional executive committee chair\n"
-            "Job title: (none) -> PEC chair",
+            "Job role: Chief executive → Professional executive committee chair\n"
+            "Job title: — → PEC chair",
         )
     ]
 
@@ -297,8 +297,7 @@ def test_person_page_history_shows_the_old_and_new_name_and_address(client, worl
     page = client.get(f"/people/{ann.pk}/").content.decode()
 
     assert (
-        "Name: Ann Alpha -&gt; Ann Beta<br>"
-        "E-mail address: ann@example.nhs.uk -&gt; ann.beta@example.nhs.uk"
+        "Name: Ann Alpha → Ann Beta<br>E-mail address: ann@example.nhs.uk → ann.beta@example.nhs.uk"
     ) in page
 
 
