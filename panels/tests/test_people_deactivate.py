@@ -9,9 +9,9 @@ from django.utils import timezone
 from assessments.models import Role, Stage
 from panels.models import Panel, Person, PersonChange, Seat
 from panels.selectors import assessment_history
-from panels.services.people import person_deactivate
+from panels.services.people import person_deactivate, person_reactivate
 from panels.tests.formation_builders import build_region
-from tests.factories import RoleFactory, UserFactory
+from tests.factories import PersonFactory, RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -273,3 +273,25 @@ def test_a_member_deactivated_at_consensus_with_scores_in_holds_nothing_up(
         deactivate(region.people[2], by=staff)
 
     assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_two_confirmations_from_copies_read_before_deactivate_once(mailoutbox):
+    """Review X: the 'already deactivated' check read the copy the view loaded, so two
+    confirmations (a double click, two tabs) wrote two history rows and sent the e-mails
+    twice. The second is now refused, and reactivating likewise."""
+    person = PersonFactory(full_name="Bob Medic")
+    first, second = Person.objects.get(pk=person.pk), Person.objects.get(pk=person.pk)
+
+    person_deactivate(person=first, reason="Left the NHS.", by=None)
+    with pytest.raises(ValidationError, match="Bob Medic is already deactivated"):
+        person_deactivate(person=second, reason="Left the NHS.", by=None)
+    again_first, again_second = (Person.objects.get(pk=person.pk) for _ in range(2))
+    person_reactivate(person=again_first, by=None)
+    with pytest.raises(ValidationError, match="Bob Medic is already active"):
+        person_reactivate(person=again_second, by=None)
+
+    actions = list(
+        PersonChange.objects.filter(person=person).order_by("pk").values_list("action", flat=True)
+    )
+    assert actions == [PersonChange.Action.DEACTIVATED, PersonChange.Action.REACTIVATED]
