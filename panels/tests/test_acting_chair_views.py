@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from assessments.form_errors import summary_entries
-from assessments.models import Role, Stage
+from assessments.models import AgreedRating, Assessment, RatingChange, Role, Stage
 from panels.models import Panel, Person, Seat, SeatChange
 from panels.services.formation import panel_acting_chair_set
 from panels.tests.formation_builders import build_region
@@ -324,6 +324,51 @@ def test_old_chair_cannot_save_or_close_consensus(region):
     closed = client.post(url(region, "consensus/close"), {"version": "1", "confirm": "1"})
 
     assert (saved.status_code, closed.status_code) == (403, 404)
+    assert Assessment.objects.get(pk=region.assessment.pk).stage == Stage.CONSENSUS
+    assert "You no longer chair the panel of" in text(closed)
+
+
+def test_old_chair_saving_a_page_opened_before_the_hand_over_is_told_and_given_back_the_typing(
+    region,
+):
+    """Walk W: the chair's save from a consensus page opened before SHA staff handed the
+    chair to another member answered a bare 403 "You cannot change this", and every agreed
+    value and rationale typed was lost; so did "Record" on a member's excuse."""
+    client = client_for(region.people[1].user)
+    version = str(panel(region).version)
+    panel_acting_chair_set(
+        panel=panel(region),
+        seat=seat(region, 3),
+        reason="Ann Chair is ill until March",
+        by=UserFactory(first_name="Sam", last_name="Staff"),
+        expected_version=panel(region).version,
+    )
+    history = SeatChange.objects.count()
+
+    saved = client.post(
+        url(region, "consensus"),
+        {"version": version, "c1": "3", "c1_rationale": "Strong <plan> evidence.", "c2": ""},
+    )
+    excused = client.post(url(region, "seats/4/absent"), {"reason": "Ill", "confirm": "1"})
+
+    assert (saved.status_code, excused.status_code) == (403, 404)
+    page = text(saved)
+    assert (
+        "Sam Staff handed the chair of the panel of "
+        f"{region.pct.name} ({region.round.name}) to Cat Services on" in page
+    )
+    assert "saying: “Ann Chair is ill until March”" in page
+    assert "Cat Services records the panel's consensus and excuses members from now on." in page
+    assert "Nothing was saved." in page
+    assert "<td>c1</td><td>3</td><td>Strong &lt;plan&gt; evidence.</td>" in saved.content.decode()
+    assert "You no longer chair the panel of" in text(excused)
+    assert AgreedRating.objects.filter(assessment=region.assessment).count() == 0
+    assert RatingChange.objects.filter(assessment=region.assessment).count() == 0
+    assert seat(region, 4).absence_reason == ""
+    assert SeatChange.objects.count() == history
+    # A member who never chaired still gets the bare 404.
+    other = client_for(region.people[2].user).post(url(region, "consensus"), {"version": version})
+    assert other.status_code == 404 and "You no longer chair" not in text(other)
 
 
 def test_an_acting_chair_whose_chair_was_handed_on_is_told_and_given_back_what_was_typed(
