@@ -437,15 +437,29 @@ def test_history_page_shows_each_hand_over_with_its_reason(region):
     response = client_for(staff_of(region.sha_a)).get(url(region, "history"))
 
     rows = [e for e in response.context["entries"] if e.kind == "seat"]
-    assert [(e.old, e.new, e.source, e.note) for e in rows] == [
-        ("Cat Services", "Ann Chair", "Chair handed to another member", "Ann Chair is back"),
+    assert [(e.item, e.change, e.source, e.note) for e in rows] == [
         (
-            "Ann Chair",
-            "Cat Services",
+            "The panel's chair",
+            "Chair handed from Cat Services back to Ann Chair, who holds the chair's seat; "
+            "seats unchanged",
+            "Chair handed back",
+            "Ann Chair is back",
+        ),
+        (
+            "The panel's chair",
+            "Chair handed from Ann Chair to Cat Services, as acting chair; seats unchanged",
             "Chair handed to another member",
             "Ann Chair is ill until March",
         ),
     ]
+    # Walk W: it read "Seat 1: ... | Ann Chair -> Cat Services", as if Cat took Ann's seat.
+    page = text(response)
+    assert (
+        '<th scope="row">The panel\'s chair</th> <td>Chair handed from Ann Chair to Cat '
+        "Services, as acting chair; seats unchanged</td> <td>Chair handed to another "
+        "member</td> <td>Ann Chair is ill until March</td>" in page
+    )
+    assert "Ann Chair → Cat Services" not in page
 
 
 def test_my_panels_gives_the_acting_chair_the_consensus_link(region):
