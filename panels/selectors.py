@@ -1317,8 +1317,35 @@ def chair_handed_from(*, user, round_slug: str, ods: str) -> SeatChange | None:
     """The latest hand-over of the chair of the panel of ``ods`` in ``round_slug`` away
     from ``user`` (``panel_acting_chair_set``), while they no longer chair it: for the page
     their open consensus page's save shows (walk W: a bare 404, and nothing said of what
-    they had typed). None otherwise. Two queries at most."""
-    change = _latest_change_from(user, round_slug, ods, SeatChange.How.ACTING)
+    they had typed). None otherwise. Two queries at most.
+
+    The latest hand-over of that panel's chair, not the one from ``user``: after a second
+    hand-over (from the acting chair to a third member) it names who chairs now, where the
+    first named the acting chair who no longer does."""
+    if not user.is_authenticated:
+        return None
+    change = (
+        SeatChange.objects.filter(
+            Exists(
+                SeatChange.objects.filter(
+                    how=SeatChange.How.ACTING,
+                    seat__panel_id=OuterRef("seat__panel_id"),
+                    old_person__user=user,
+                )
+            ),
+            how=SeatChange.How.ACTING,
+            seat__panel__assessment__round__slug=round_slug,
+            seat__panel__assessment__pct__ods_code__iexact=ods,
+        )
+        .select_related(
+            "seat__panel__assessment__pct",
+            "seat__panel__assessment__round",
+            "changed_by",
+            "new_person",
+        )
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
     if change is None:
         return None
     chairs_now = Seat.objects.filter(PRESIDING, panel_id=change.seat.panel_id, person__user=user)

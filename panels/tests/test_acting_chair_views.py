@@ -409,6 +409,26 @@ def test_an_acting_chair_whose_chair_was_handed_on_is_told_and_given_back_what_w
     assert other.status_code == 404 and "You no longer chair" not in text(other)
 
 
+def test_the_chair_told_after_a_second_hand_over_reads_who_chairs_now(region):
+    """The chair was handed to Cat Services, then from her to Dan Outside: the chair's save
+    from a page opened before both names Dan, who chairs now, not Cat."""
+    client = client_for(region.people[1].user)
+    version = str(panel(region).version)
+    handed(region, 3)
+    handed(region, 4, reason="Cat Services is away too")
+
+    saved = client.post(url(region, "consensus"), {"version": version, "c1": "2"})
+    acting_before = client_for(region.people[3].user).post(
+        url(region, "consensus"), {"version": version}
+    )
+
+    assert (saved.status_code, acting_before.status_code) == (403, 404)
+    for page in (text(saved), text(acting_before)):
+        assert f"({region.round.name}) to Dan Outside on" in page
+        assert "saying: “Cat Services is away too”" in page
+        assert "to Cat Services" not in page
+
+
 def test_acting_chair_excuses_the_chair_while_scoring(region):
     region.assessment.stage = Stage.SCORING
     region.assessment.save(update_fields=["stage"])
