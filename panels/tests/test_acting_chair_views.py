@@ -362,6 +362,11 @@ def test_old_chair_saving_a_page_opened_before_the_hand_over_is_told_and_given_b
     assert "Nothing was saved." in page
     assert "<td>c1</td><td>3</td><td>Strong &lt;plan&gt; evidence.</td>" in saved.content.decode()
     assert "You no longer chair the panel of" in text(excused)
+    assert "What you had typed is below, to pass on to Cat Services." in text(excused)
+    assert (
+        '<p data-test="typed-excuse">You were excusing Dan Outside (seat 4: '
+        f"{seat(region, 4).seat_type.name}), with the reason: “Ill”</p>"
+    ) in text(excused)
     assert AgreedRating.objects.filter(assessment=region.assessment).count() == 0
     assert RatingChange.objects.filter(assessment=region.assessment).count() == 0
     assert seat(region, 4).absence_reason == ""

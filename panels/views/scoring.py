@@ -97,7 +97,13 @@ replaced_member_told = explained_404(_replaced_member_told)
 
 
 def _chair_handed_told(
-    request, *, round_slug: str = "", ods: str = "", status: int = 404, **_kwargs
+    request,
+    *,
+    round_slug: str = "",
+    ods: str = "",
+    number: int | None = None,
+    status: int = 404,
+    **_kwargs,
 ):
     """Whoever chaired a panel until SHA staff handed the chair on, and follows their open
     consensus page (or saves it), is told who chairs it now, since when and why, and given
@@ -112,6 +118,15 @@ def _chair_handed_told(
         for key, text in request.POST.items()
         if key.endswith("_rationale")
     ]
+    # From "Record" on a member's excuse (``mark_absent``): the member, and the reason typed.
+    reason = request.POST.get("reason", "").strip() if number is not None else ""
+    excusing = (
+        Seat.objects.select_related("seat_type", "person")
+        .filter(panel_id=change.seat.panel_id, seat_type__number=number)
+        .first()
+        if reason
+        else None
+    )
     return render(
         request,
         "panels/chair_handed.html",
@@ -120,6 +135,8 @@ def _chair_handed_told(
             "by": (by.get_full_name() or by.get_username()) if by is not None else "SHA staff",
             "posted": request.method == "POST",
             "typed": [(code, value, text) for code, value, text in typed if value or text.strip()],
+            "excusing": excusing,
+            "reason": reason,
         },
         status=status,
     )
