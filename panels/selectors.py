@@ -479,6 +479,30 @@ class HistoryEntry:
     change: str = ""  # said in words where "old → new" would not say it (an excused member)
 
 
+def _chair_handed_entry(change: SeatChange) -> HistoryEntry:
+    """A hand-over of the chair (``panel_acting_chair_set``) as what happened: the chair
+    handed from one member to another, as acting chair or back to the chair's seat holder,
+    every seat unchanged. Stored on the chair's seat as from who chaired to who chairs now,
+    which "Seat 1: ... | old -> new" read as a change of the seat's holder (walk W)."""
+    back = change.new_person_id is not None and change.new_person_id == change.seat.person_id
+    to = (
+        f"back to {change.new_person}, who holds the chair's seat"
+        if back
+        else f"to {change.new_person}, as acting chair"
+    )
+    return HistoryEntry(
+        when=change.changed_at,
+        who=change.changed_by,
+        item="The panel's chair",
+        old=str(change.old_person or ""),
+        new=str(change.new_person or ""),
+        source="Chair handed back" if back else change.get_how_display(),
+        note=change.note,
+        kind="seat",
+        change=f"Chair handed from {change.old_person} {to}; seats unchanged",
+    )
+
+
 def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
     """Every rating change, stage change and seat change of the assessment, and each
     holder of one of its panel's seats deactivated while the panel was at work (with the
@@ -512,7 +536,9 @@ def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
         for change in StageChange.objects.filter(assessment=assessment).select_related("changed_by")
     ]
     entries += [
-        HistoryEntry(
+        _chair_handed_entry(change)
+        if change.how == SeatChange.How.ACTING
+        else HistoryEntry(
             when=change.changed_at,
             who=change.changed_by,
             item=str(change.seat.seat_type),
@@ -1291,8 +1317,35 @@ def chair_handed_from(*, user, round_slug: str, ods: str) -> SeatChange | None:
     """The latest hand-over of the chair of the panel of ``ods`` in ``round_slug`` away
     from ``user`` (``panel_acting_chair_set``), while they no longer chair it: for the page
     their open consensus page's save shows (walk W: a bare 404, and nothing said of what
-    they had typed). None otherwise. Two queries at most."""
-    change = _latest_change_from(user, round_slug, ods, SeatChange.How.ACTING)
+    they had typed). None otherwise. Two queries at most.
+
+    The latest hand-over of that panel's chair, not the one from ``user``: after a second
+    hand-over (from the acting chair to a third member) it names who chairs now, where the
+    first named the acting chair who no longer does."""
+    if not user.is_authenticated:
+        return None
+    change = (
+        SeatChange.objects.filter(
+            Exists(
+                SeatChange.objects.filter(
+                    how=SeatChange.How.ACTING,
+                    seat__panel_id=OuterRef("seat__panel_id"),
+                    old_person__user=user,
+                )
+            ),
+            how=SeatChange.How.ACTING,
+            seat__panel__assessment__round__slug=round_slug,
+            seat__panel__assessment__pct__ods_code__iexact=ods,
+        )
+        .select_related(
+            "seat__panel__assessment__pct",
+            "seat__panel__assessment__round",
+            "changed_by",
+            "new_person",
+        )
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
     if change is None:
         return None
     chairs_now = Seat.objects.filter(PRESIDING, panel_id=change.seat.panel_id, person__user=user)

@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from assessments.factual_accuracy import unanswered_comments_of_regions
 from assessments.models import (
@@ -46,7 +47,7 @@ from assessments.models import (
     StageChange,
 )
 from assessments.regions import add_working_days
-from panels.models import PRESIDING, Seat
+from panels.models import PRESIDING, Seat, SeatChange
 from panels.selectors import HELD_UP
 
 WINDOWS_AHEAD_WORKING_DAYS = 5  # the national team's "windows closing" look-ahead
@@ -546,30 +547,63 @@ def member_queues(*, user) -> list[Queue]:
     return [Queue("scores", "Scores due", items)]
 
 
+def _acting_since(seat: Seat) -> str:
+    """The words ", acting chair since 7 December 2026 (why)" for the acting chair's seat
+    (read from its ``acting_since`` and ``acting_reason`` annotations), else ""."""
+    if seat.panel.acting_chair_id != seat.pk or seat.acting_since is None:
+        return ""
+    since = date_format(timezone.localtime(seat.acting_since), "j F Y")
+    why = f" ({seat.acting_reason})" if seat.acting_reason else ""
+    return f", acting chair since {since}{why}"
+
+
 def chair_queues(*, user) -> list[Queue]:
     """Consensus to hold: the panels at consensus that the user chairs now (as acting
-    chair too; not those handed to an acting chair: ``PRESIDING``); and the panels they
-    chair, scoring or at consensus, that wait for a member deactivated since
-    (``panels.selectors.HELD_UP``). Two queries."""
-    items = []
+    chair too; not those handed to an acting chair: ``PRESIDING``), the acting chair's
+    said so, since when and why; the panels still scoring whose chair SHA staff handed to
+    the user (walk W: only "Scores due" said anything of them), with what that means while
+    members score; and the panels they chair, scoring or at consensus, that wait for a
+    member deactivated since (``panels.selectors.HELD_UP``). Two queries."""
+    items, acting = [], []
+    # The latest hand-over of the chair to the seat's holder (``panel_acting_chair_set``
+    # writes it on the chair's seat): when, and why, read in the same query.
+    handed = SeatChange.objects.filter(
+        how=SeatChange.How.ACTING,
+        seat__panel_id=OuterRef("panel_id"),
+        new_person_id=OuterRef("person_id"),
+    ).order_by("-changed_at", "-pk")
     for seat in (
         _my_seats(user)
-        .filter(PRESIDING, panel__assessment__stage=Stage.CONSENSUS)
+        .filter(PRESIDING, panel__assessment__stage__in=[Stage.SCORING, Stage.CONSENSUS])
+        .annotate(
+            acting_since=Subquery(handed.values("changed_at")[:1]),
+            acting_reason=Subquery(handed.values("note")[:1]),
+        )
         .order_by("panel__assessment__round__consensus_due", "panel__assessment__pct__name")
     ):
         assessment = seat.panel.assessment
+        url = reverse("panels:consensus", args=[assessment.round.slug, assessment.pct.ods_code])
         due = assessment.round.consensus_due
-        items.append(
-            QueueItem(
-                label=assessment.pct.name,
-                url=reverse(
-                    "panels:consensus", args=[assessment.round.slug, assessment.pct.ods_code]
-                ),
-                detail=assessment.round.name,
-                due=due,
-                overdue=_is_overdue(due),
+        if assessment.stage == Stage.CONSENSUS:
+            items.append(
+                QueueItem(
+                    label=assessment.pct.name,
+                    url=url,
+                    detail=assessment.round.name + _acting_since(seat),
+                    due=due,
+                    overdue=_is_overdue(due),
+                )
             )
-        )
+        elif seat.panel.acting_chair_id == seat.pk:  # scoring: the chair handed to them
+            acting.append(
+                QueueItem(
+                    label=assessment.pct.name,
+                    url=url,
+                    detail=f"{assessment.round.name}{_acting_since(seat)}. While members "
+                    "score, you may excuse a member who cannot take part; once scoring "
+                    "ends, you record the panel's consensus.",
+                )
+            )
     # The panels they chair that wait for a member deactivated since (not submitted, not
     # excused): the chair excuses them.
     presided = Seat.objects.filter(PRESIDING, person__user=user).values("panel_id")
@@ -596,6 +630,7 @@ def chair_queues(*, user) -> list[Queue]:
         )
     ]
     return [
+        Queue("acting-chair", "Panels you chair as acting chair", acting),
         Queue("consensus", "Consensus to hold", items),
         Queue("chair-held-up", "Panels waiting for a deactivated member", held_up),
     ]

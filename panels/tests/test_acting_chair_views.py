@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from assessments.form_errors import summary_entries
-from assessments.models import Role, Stage
+from assessments.models import AgreedRating, Assessment, RatingChange, Role, Stage
 from panels.models import Panel, Person, Seat, SeatChange
 from panels.services.formation import panel_acting_chair_set
 from panels.tests.formation_builders import build_region
@@ -324,6 +324,56 @@ def test_old_chair_cannot_save_or_close_consensus(region):
     closed = client.post(url(region, "consensus/close"), {"version": "1", "confirm": "1"})
 
     assert (saved.status_code, closed.status_code) == (403, 404)
+    assert Assessment.objects.get(pk=region.assessment.pk).stage == Stage.CONSENSUS
+    assert "You no longer chair the panel of" in text(closed)
+
+
+def test_old_chair_saving_a_page_opened_before_the_hand_over_is_told_and_given_back_the_typing(
+    region,
+):
+    """Walk W: the chair's save from a consensus page opened before SHA staff handed the
+    chair to another member answered a bare 403 "You cannot change this", and every agreed
+    value and rationale typed was lost; so did "Record" on a member's excuse."""
+    client = client_for(region.people[1].user)
+    version = str(panel(region).version)
+    panel_acting_chair_set(
+        panel=panel(region),
+        seat=seat(region, 3),
+        reason="Ann Chair is ill until March",
+        by=UserFactory(first_name="Sam", last_name="Staff"),
+        expected_version=panel(region).version,
+    )
+    history = SeatChange.objects.count()
+
+    saved = client.post(
+        url(region, "consensus"),
+        {"version": version, "c1": "3", "c1_rationale": "Strong <plan> evidence.", "c2": ""},
+    )
+    excused = client.post(url(region, "seats/4/absent"), {"reason": "Ill", "confirm": "1"})
+
+    assert (saved.status_code, excused.status_code) == (403, 404)
+    page = text(saved)
+    assert (
+        "Sam Staff handed the chair of the panel of "
+        f"{region.pct.name} ({region.round.name}) to Cat Services on" in page
+    )
+    assert "saying: “Ann Chair is ill until March”" in page
+    assert "Cat Services records the panel's consensus and excuses members from now on." in page
+    assert "Nothing was saved." in page
+    assert "<td>c1</td><td>3</td><td>Strong &lt;plan&gt; evidence.</td>" in saved.content.decode()
+    assert "You no longer chair the panel of" in text(excused)
+    assert "What you had typed is below, to pass on to Cat Services." in text(excused)
+    assert (
+        '<p data-test="typed-excuse">You were excusing Dan Outside (seat 4: '
+        f"{seat(region, 4).seat_type.name}), with the reason: “Ill”</p>"
+    ) in text(excused)
+    assert AgreedRating.objects.filter(assessment=region.assessment).count() == 0
+    assert RatingChange.objects.filter(assessment=region.assessment).count() == 0
+    assert seat(region, 4).absence_reason == ""
+    assert SeatChange.objects.count() == history
+    # A member who never chaired still gets the bare 404.
+    other = client_for(region.people[2].user).post(url(region, "consensus"), {"version": version})
+    assert other.status_code == 404 and "You no longer chair" not in text(other)
 
 
 def test_an_acting_chair_whose_chair_was_handed_on_is_told_and_given_back_what_was_typed(
@@ -364,6 +414,26 @@ def test_an_acting_chair_whose_chair_was_handed_on_is_told_and_given_back_what_w
     assert other.status_code == 404 and "You no longer chair" not in text(other)
 
 
+def test_the_chair_told_after_a_second_hand_over_reads_who_chairs_now(region):
+    """The chair was handed to Cat Services, then from her to Dan Outside: the chair's save
+    from a page opened before both names Dan, who chairs now, not Cat."""
+    client = client_for(region.people[1].user)
+    version = str(panel(region).version)
+    handed(region, 3)
+    handed(region, 4, reason="Cat Services is away too")
+
+    saved = client.post(url(region, "consensus"), {"version": version, "c1": "2"})
+    acting_before = client_for(region.people[3].user).post(
+        url(region, "consensus"), {"version": version}
+    )
+
+    assert (saved.status_code, acting_before.status_code) == (403, 404)
+    for page in (text(saved), text(acting_before)):
+        assert f"({region.round.name}) to Dan Outside on" in page
+        assert "saying: “Cat Services is away too”" in page
+        assert "to Cat Services" not in page
+
+
 def test_acting_chair_excuses_the_chair_while_scoring(region):
     region.assessment.stage = Stage.SCORING
     region.assessment.save(update_fields=["stage"])
@@ -392,15 +462,29 @@ def test_history_page_shows_each_hand_over_with_its_reason(region):
     response = client_for(staff_of(region.sha_a)).get(url(region, "history"))
 
     rows = [e for e in response.context["entries"] if e.kind == "seat"]
-    assert [(e.old, e.new, e.source, e.note) for e in rows] == [
-        ("Cat Services", "Ann Chair", "Chair handed to another member", "Ann Chair is back"),
+    assert [(e.item, e.change, e.source, e.note) for e in rows] == [
         (
-            "Ann Chair",
-            "Cat Services",
+            "The panel's chair",
+            "Chair handed from Cat Services back to Ann Chair, who holds the chair's seat; "
+            "seats unchanged",
+            "Chair handed back",
+            "Ann Chair is back",
+        ),
+        (
+            "The panel's chair",
+            "Chair handed from Ann Chair to Cat Services, as acting chair; seats unchanged",
             "Chair handed to another member",
             "Ann Chair is ill until March",
         ),
     ]
+    # Walk W: it read "Seat 1: ... | Ann Chair -> Cat Services", as if Cat took Ann's seat.
+    page = text(response)
+    assert (
+        '<th scope="row">The panel\'s chair</th> <td>Chair handed from Ann Chair to Cat '
+        "Services, as acting chair; seats unchanged</td> <td>Chair handed to another "
+        "member</td> <td>Ann Chair is ill until March</td>" in page
+    )
+    assert "Ann Chair → Cat Services" not in page
 
 
 def test_my_panels_gives_the_acting_chair_the_consensus_link(region):

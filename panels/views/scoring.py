@@ -6,9 +6,10 @@ input) are shown on the page, and nothing is written.
 """
 
 import re
+from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -95,11 +96,19 @@ def _replaced_member_told(request, *, round_slug: str = "", ods: str = "", **_kw
 replaced_member_told = explained_404(_replaced_member_told)
 
 
-def _chair_handed_told(request, *, round_slug: str = "", ods: str = "", **_kwargs):
+def _chair_handed_told(
+    request,
+    *,
+    round_slug: str = "",
+    ods: str = "",
+    number: int | None = None,
+    status: int = 404,
+    **_kwargs,
+):
     """Whoever chaired a panel until SHA staff handed the chair on, and follows their open
     consensus page (or saves it), is told who chairs it now, since when and why, and given
-    back what they had typed, for the new chair (walk W: a bare 404, everything lost); the
-    status stays 404. Anyone else gets the 404 as before."""
+    back what they had typed, for the new chair (walk W: a bare 404 or 403, everything
+    lost); the status stays the refusal's. Anyone else gets the refusal as before."""
     change = chair_handed_from(user=request.user, round_slug=round_slug, ods=ods)
     if change is None:
         return None
@@ -109,6 +118,15 @@ def _chair_handed_told(request, *, round_slug: str = "", ods: str = "", **_kwarg
         for key, text in request.POST.items()
         if key.endswith("_rationale")
     ]
+    # From "Record" on a member's excuse (``mark_absent``): the member, and the reason typed.
+    reason = request.POST.get("reason", "").strip() if number is not None else ""
+    excusing = (
+        Seat.objects.select_related("seat_type", "person")
+        .filter(panel_id=change.seat.panel_id, seat_type__number=number)
+        .first()
+        if reason
+        else None
+    )
     return render(
         request,
         "panels/chair_handed.html",
@@ -117,12 +135,31 @@ def _chair_handed_told(request, *, round_slug: str = "", ods: str = "", **_kwarg
             "by": (by.get_full_name() or by.get_username()) if by is not None else "SHA staff",
             "posted": request.method == "POST",
             "typed": [(code, value, text) for code, value, text in typed if value or text.strip()],
+            "excusing": excusing,
+            "reason": reason,
         },
-        status=404,
+        status=status,
     )
 
 
-chair_handed_told = explained_404(_chair_handed_told)
+def chair_handed_told(view):
+    """``explained_404(_chair_handed_told)``, and the same page for the 403 of a view's
+    change permission: the chair's seat holder may still see the consensus page (read-only)
+    after a hand-over, so their save from a page opened before it is refused with a 403,
+    not a 404 (walk W: "You cannot change this", the typing lost)."""
+    explained = explained_404(_chair_handed_told)(view)
+
+    @wraps(explained)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return explained(request, *args, **kwargs)
+        except PermissionDenied:
+            answer = _chair_handed_told(request, status=403, **kwargs)
+            if answer is None:
+                raise
+            return answer
+
+    return wrapped
 
 
 @require_http_methods(["GET", "POST"])
@@ -478,6 +515,7 @@ def _close_check(request, assessment: Assessment):
 
 
 @require_POST
+@chair_handed_told
 @view_access("panels.record_consensus", lookup=panel_assessment)
 def close_consensus(request, assessment: Assessment):
     """Close consensus: the first POST shows what will happen (or what is missing); the
