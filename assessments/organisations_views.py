@@ -199,11 +199,29 @@ def _edit_follows(pct: PrimaryCareTrust, edit: PctEdit, rounds: list[AssessmentR
             "before today say what it was called when they were published."
         )
     if edit.field == "sha":
-        moved = (
-            f"Its results in {every} move from the figures of {edit.old.name} to those of "
-            f"{edit.new.name}: the SHA means its PCT pages compare with, and the region's "
-            "tables and files."
-        )
+        if not published:
+            moved = (
+                f"Its results in {every} move from the figures of {edit.old.name} to those of "
+                f"{edit.new.name}: the SHA means its PCT pages compare with, and the region's "
+                "tables and files."
+            )
+        else:
+            # The PCT pages and feedback reports of a published round keep the SHA the PCT
+            # was in then, and its means as published (``reports.pct_report``).
+            moved = (
+                "The league tables, open data and files of every round, published ones "
+                f"included ({', '.join(r.slug for r in published)}), list it under "
+                f"{edit.new.name} from now on; the PCT pages and feedback reports of rounds "
+                f"published before today say it was in {edit.old.name} when they were "
+                f"published, and compare it with the {edit.old.name} mean they were published "
+                "with."
+            )
+            if running:
+                moved += (
+                    f" Its results in {_slugs(running, now=now)} move from the figures of "
+                    f"{edit.old.name} to those of {edit.new.name}: the SHA means its PCT pages "
+                    "compare with, and the region's tables and files."
+                )
         if running:
             moved += (
                 f" Its assessment in {_slugs(running, now=now)} goes to the staff of "

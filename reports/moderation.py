@@ -20,9 +20,22 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
+from assessments.factual_accuracy import not_held_back
 from assessments.models import (
     AgreedRating,
     Assessment,
@@ -268,9 +281,34 @@ class ItemStats:
         return self.z is not None and abs(self.z) >= Z_THRESHOLD
 
 
+def released(round_: AssessmentRound) -> Q | None:
+    """The assessments of ``round_`` at the factual-accuracy check that are published all
+    the same: once the round's publication time has passed, every one that no unanswered
+    comment holds back is public (the public pages show its results), though its stage
+    moves on only when ``send_publication_notices`` runs. ``None`` before that time."""
+    if not round_.is_published():
+        return None
+    return Q(stage=Stage.FACTUAL_ACCURACY) & not_held_back()
+
+
+def shown_stage(round_: AssessmentRound):
+    """The stage the stage grids show of each assessment of ``round_``, as an expression
+    of the same query (no query per row): "Published" for the ``released`` ones, else
+    its stage."""
+    condition = released(round_)
+    if condition is None:
+        return F("stage")
+    return Case(
+        When(condition, then=Value(int(Stage.PUBLISHED))),
+        default=F("stage"),
+        output_field=IntegerField(),
+    )
+
+
 class PctEntry(NamedTuple):
     """One PCT of the region in the round: enough to order, count and find it without
-    loading every assessment of a large region as an object."""
+    loading every assessment of a large region as an object. ``stage``: the stage the
+    grids show (``shown_stage``)."""
 
     assessment_id: int
     ods_code: str
@@ -971,8 +1009,9 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
     pcts = [
         PctEntry(*row)
         for row in Assessment.objects.filter(round=round_, pct__sha=sha)
+        .annotate(shown=shown_stage(round_))
         .order_by("pct__name", "pk")
-        .values_list("pk", "pct__ods_code", "pct__name", "stage")
+        .values_list("pk", "pct__ods_code", "pct__name", "shown")
     ]
     items = [
         (code, code.upper() if code in columns else names[code], names[code])
@@ -1237,12 +1276,21 @@ def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float]
     moves = pd.DataFrame(list(net.values()), columns=["sha", "old", "new"])
     reviews = {r.sha_id: r for r in RegionReview.objects.filter(round=round_)}
     stages: dict[str, dict[int, int]] = {}
+    condition = released(round_)
     for row in (
         Assessment.objects.filter(round=round_)
         .values("pct__sha__ods_code", "stage")
-        .annotate(n=Count("pk"))
+        .annotate(
+            n=Count("pk"),
+            # Published on the clock, still at the check until the notices are sent.
+            **({} if condition is None else {"published": Count("pk", filter=condition)}),
+        )
     ):
-        stages.setdefault(row["pct__sha__ods_code"], {})[row["stage"]] = row["n"]
+        counts = stages.setdefault(row["pct__sha__ods_code"], {})
+        published = row.get("published", 0)
+        counts[row["stage"]] = counts.get(row["stage"], 0) + row["n"] - published
+        if published:
+            counts[int(Stage.PUBLISHED)] = counts.get(int(Stage.PUBLISHED), 0) + published
     no_means = [(column, None, "") for column in columns]
     no_flags = dict.fromkeys(RULES, 0)
     rows = []

@@ -9,7 +9,7 @@ mean when it differs from it by more than a quarter of a level, "similar" otherw
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from assessments.factual_accuracy import is_held_back, report_is_draft
@@ -22,6 +22,7 @@ from assessments.models import (
     ModerationAdjustment,
     PCTChange,
     SelfAssessmentRating,
+    StrategicHealthAuthority,
 )
 from assessments.selectors import priorities_in_order
 from competencies.models import (
@@ -143,6 +144,15 @@ class PctReport:
     # The PCT's name when the round was first published, if it has been renamed since
     # (the page and PDF say "Called <name> when these results were published"); else "".
     name_then: str = ""
+    # The name of the SHA the PCT was in when the round was first published, if it has
+    # moved since ("In <SHA> when these results were published"); else "". Its SHA means
+    # are that SHA's, as published.
+    sha_then: str = ""
+
+    @property
+    def sha_name(self) -> str:
+        """The SHA the comparisons are with: the one the PCT was in at publication."""
+        return self.sha_then or self.assessment.pct.sha.name
 
     @property
     def is_draft(self) -> bool:
@@ -168,7 +178,10 @@ def pct_report(*, assessment: Assessment) -> PctReport:
     """The report of ``assessment`` (with ``round__framework``, ``round__previous`` and
     ``pct__sha`` loaded). A fixed number of queries, whatever the size of the round: what
     it needs of the whole round (ranks, means of England and of the SHA, last year's row)
-    is read from ``round_figures``, kept per version, not computed for each report."""
+    is read from ``round_figures``, kept per version, not computed for each report. A
+    published round compares the PCT with the SHA it was in when the round was first
+    published, and with that SHA's means as published (its PCTs then), whatever moved since
+    (``_published_then``, one query, the one that reads its name then)."""
     from reports.tables import round_figures  # pandas only when a report is built
 
     round_ = assessment.round
@@ -199,8 +212,11 @@ def pct_report(*, assessment: Assessment) -> PctReport:
             sub = rating.sub_indicator
             subs_by_area.setdefault(sub.area_id, {})[sub.pk] = sub
     figures = round_figures(round_=round_)
+    at_publication = _published_then(assessment)
     england, region = (
-        ({}, {}) if draft else (figures.england, figures.region(assessment.pct.sha.ods_code))
+        ({}, {})
+        if draft
+        else (figures.england, _region_then(figures, at_publication.moves, at_publication.sha_code))
     )
     row = figures.rows.get(assessment.pct.ods_code)
 
@@ -278,27 +294,87 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         plan=plan,
         seats=seats,
         held_back=held_back,
-        name_then=_name_then(assessment),
+        name_then=at_publication.name,
+        sha_then=at_publication.sha_name,
     )
 
 
-def _name_then(assessment: Assessment) -> str:
-    """The PCT's name when its round was first published, if it has been renamed since;
-    "" otherwise. One query, and only for a round already published: the old value of the
-    first rename after publication (``PCTChange``) is the name the published results bore.
-    (Not the latest rename's: after two renames that would be the name in between.) A PCT
-    renamed and then renamed back says nothing."""
+@dataclass(frozen=True)
+class PublishedThen:
+    """What had changed about the PCTs since the round was first published.
+
+    ``name``: the PCT's name then, if it has been renamed since (else ""); ``sha_code`` and
+    ``sha_name``: the SHA it was in then (its code always; its name only if it has moved
+    since, else ""); ``moves``: the SHA code then of each of the round's PCTs that has moved
+    since, by ODS code."""
+
+    sha_code: str
+    name: str = ""
+    sha_name: str = ""
+    moves: dict[str, str] = field(default_factory=dict)
+
+
+def _published_then(assessment: Assessment) -> PublishedThen:
+    """The PCT's name and SHA when its round was first published, and the SHAs then of the
+    round's PCTs moved since. One query, and only for a round already published: the old
+    value of the first rename or move after publication (``PCTChange``) is the name or SHA
+    the published results bore (not the latest change's: after two, that would be the one
+    in between). A PCT renamed or moved and then changed back says nothing."""
+    pct = assessment.pct
+    now = PublishedThen(sha_code=pct.sha.ods_code)
     first = assessment.round.first_published_at
     if first is None or first > timezone.now():
-        return ""
-    change = (
-        PCTChange.objects.filter(pct=assessment.pct, field="name", changed_at__gt=first)
+        return now
+    in_round = Assessment.objects.filter(round_id=assessment.round_id).values("pct_id")
+    changes = (
+        PCTChange.objects.filter(changed_at__gt=first)
+        .filter(Q(pct=pct, field="name") | Q(field="sha", pct_id__in=in_round))
+        .annotate(
+            sha_name=Subquery(
+                StrategicHealthAuthority.objects.filter(ods_code=OuterRef("old_value")).values(
+                    "name"
+                )[:1]
+            )
+        )
         .order_by("changed_at", "pk")
-        .first()
+        .values_list("pct_id", "pct__ods_code", "field", "old_value", "sha_name")
     )
-    if change is None or change.old_value == assessment.pct.name:
-        return ""
-    return change.old_value
+    name, sha_then, moves = "", None, {}
+    for pct_id, ods_code, field_, old_value, sha_name in changes:
+        if field_ == "name":
+            name = name or old_value
+        elif ods_code not in moves:  # the first move after publication: the SHA then
+            moves[ods_code] = old_value
+            if pct_id == pct.pk:
+                sha_then = (old_value, sha_name or old_value)
+    if name == pct.name:
+        name = ""
+    if sha_then is None or sha_then[0] == pct.sha.ods_code:
+        return PublishedThen(sha_code=pct.sha.ods_code, name=name, moves=moves)
+    return PublishedThen(sha_code=sha_then[0], name=name, sha_name=sha_then[1], moves=moves)
+
+
+def _region_then(figures, moves: dict[str, str], sha: str) -> dict[str, float]:
+    """The mean level of each competency over the PCTs ranked in ``sha`` when the round
+    was published, as ``RoundFigures.regions`` has it for the PCTs in it now: the kept
+    figures themselves when no PCT has moved into or out of it since (``moves``: the SHA
+    then of each PCT moved since publication), otherwise from the kept rows, with no query."""
+    touched = any(
+        then == sha or (figures.rows.get(code) or {}).get("sha") == sha
+        for code, then in moves.items()
+    )
+    if not touched:
+        return figures.region(sha)
+    members = [
+        row
+        for code, row in figures.rows.items()
+        if row["complete"] and moves.get(code, row["sha"]) == sha
+    ]
+    means = {}
+    for column in figures.england:
+        values = [float(row[column]) for row in members if row.get(column) is not None]
+        means[column] = sum(values) / len(values) if values else float("nan")
+    return means
 
 
 def _own_figures(items, ratings) -> tuple[int | None, int | None]:
@@ -347,5 +423,5 @@ def profile_chart_svg(report: PctReport) -> str:
         england=tuple(i.england_mean for i in items),
         title=f"{pct.name}: competency levels against SHA and England means",
         pct_name=pct.name,
-        sha_name=f"{pct.sha.name} mean",
+        sha_name=f"{report.sha_name} mean",
     )

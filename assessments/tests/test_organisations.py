@@ -570,10 +570,13 @@ def test_the_check_page_says_what_closing_and_moving_do_to_each_round(
     )
 
     assert response.context["happens"] == [
-        "SHA WM to North East. Its results in 2008-09 (published) and 2009-10 move from the "
-        "figures of WM to those of North East: the SHA means its PCT pages compare with, and "
-        "the region's tables and files. Its assessment in 2009-10 goes to the staff of North "
-        "East, for its panel and moderation.",
+        "SHA WM to North East. The league tables, open data and files of every round, "
+        "published ones included (2008-09), list it under North East from now on; the PCT "
+        "pages and feedback reports of rounds published before today say it was in WM when "
+        "they were published, and compare it with the WM mean they were published with. Its "
+        "results in 2009-10 move from the figures of WM to those of North East: the SHA means "
+        "its PCT pages compare with, and the region's tables and files. Its assessment in "
+        "2009-10 goes to the staff of North East, for its panel and moderation.",
         "Type Primary care trust to Care trust. The PCT pages, feedback reports and files of "
         "2008-09 (published) and 2009-10 show the new type.",
         "Closed from open to 1 April 2010. It is in 2009-10, still running: its assessment "
@@ -582,6 +585,23 @@ def test_the_check_page_says_what_closing_and_moving_do_to_each_round(
     ]
     dudley.refresh_from_db()
     assert (dudley.sha, dudley.closed_on) == (shas[1], None)
+
+
+def test_the_check_page_of_a_move_in_running_rounds_only_says_its_figures_move(
+    client, shas, national
+):
+    pct = PCTFactory(ods_code="5PE", name="Dudley", sha=shas[1])
+    AssessmentFactory(pct=pct, round=AssessmentRoundFactory(slug="2009-10"))
+    client.force_login(national)
+
+    response = client.post(EDIT, typed(shas, sha=str(shas[0].pk)))
+
+    assert response.context["happens"] == [
+        "SHA WM to North East. Its results in 2009-10 move from the figures of WM to those of "
+        "North East: the SHA means its PCT pages compare with, and the region's tables and "
+        "files. Its assessment in 2009-10 goes to the staff of North East, for its panel and "
+        "moderation."
+    ]
 
 
 def test_a_name_another_pct_has_is_refused_before_the_check_page(client, shas, national, dudley):

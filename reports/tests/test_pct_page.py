@@ -847,3 +847,112 @@ def test_published_page_reads_the_name_then_in_one_query(
 
     with django_assert_num_queries(PUBLISHED_QUERIES):
         client.get(PAGE.format("5pg", "2008-09"))
+
+
+# --- A PCT moved to another SHA after its round was published --------------------------
+
+
+def move(ods: str, *sha_codes: str) -> None:
+    """The national team moves the PCT ``ods`` to each SHA of ``sha_codes`` in turn (now,
+    after 2008-09 was published)."""
+    pct = PrimaryCareTrust.objects.select_related("sha").get(ods_code=ods)
+    for code in sha_codes:
+        pct_update(
+            pct=pct, name=pct.name, sha=StrategicHealthAuthority.objects.get(ods_code=code),
+            org_type=pct.org_type, closed_on=pct.closed_on, by=demo_user("national"),
+        )  # fmt: skip
+
+
+def sha_means(response) -> list[float]:
+    return [i.sha_mean for i in response.context["report"].competencies]
+
+
+def test_a_published_page_of_a_moved_pct_compares_with_its_sha_then_as_published(client, demo):
+    login(client, "national")
+    before = client.get(PAGE.format("5pe", "2008-09"))
+    east_before = client.get(PAGE.format("5pc", "2008-09"))  # Leicester City, East Midlands
+    west_before = client.get(PAGE.format("5ph", "2008-09"))  # North Staffordshire
+    move("5PE", "Q33")  # Dudley: West Midlands to East Midlands
+
+    after = client.get(PAGE.format("5pe", "2008-09"))
+    east_after = client.get(PAGE.format("5pc", "2008-09"))
+    west_after = client.get(PAGE.format("5ph", "2008-09"))
+
+    page = after.content.decode()
+    report = after.context["report"]
+    assert (report.sha_then, report.sha_name) == ("West Midlands", "West Midlands")
+    assert re.findall(r'data-test="sha-then">([^<]+)<', page) == [
+        "In West Midlands when these results were published."
+    ]
+    assert " 5PE · East Midlands · " in page  # the lead names the SHA it is in now
+    assert "West Midlands mean</th>" in page and "East Midlands mean" not in page
+    assert "of the PCTs of West Midlands, the SHA 5PE was in when these results" in page
+    # The means it was published with: West Midlands with Dudley in it, and East Midlands
+    # without it, on Dudley's page and on the pages of the other PCTs of both alike.
+    assert sha_means(after) == pytest.approx(sha_means(before))
+    assert sha_means(west_after) == pytest.approx(sha_means(west_before))
+    assert sha_means(east_after) == pytest.approx(sha_means(east_before))
+    assert sha_means(after) != pytest.approx(sha_means(east_after))
+    assert 'data-test="sha-then"' not in east_after.text
+
+
+def test_a_running_round_of_a_moved_pct_compares_with_its_sha_now(client, demo):
+    move("5PE", "Q33")
+    login(client, "national")
+
+    response = client.get(PAGE.format("5pe", "2009-10"))
+
+    assert (response.context["report"].sha_then, response.context["report"].sha_name) == (
+        "",
+        "East Midlands",
+    )
+    assert 'data-test="sha-then"' not in response.text
+
+
+def test_after_two_moves_the_page_gives_the_sha_at_publication(client, demo):
+    login(client, "national")
+    before = client.get(PAGE.format("5pe", "2008-09"))
+    move("5PE", "Q33", "Q30")
+
+    response = client.get(PAGE.format("5pe", "2008-09"))
+
+    assert response.context["report"].sha_then == "West Midlands"
+    assert sha_means(response) == pytest.approx(sha_means(before))
+
+
+def test_a_pct_moved_and_moved_back_says_nothing_and_keeps_its_means(client, demo):
+    login(client, "national")
+    before = client.get(PAGE.format("5pe", "2008-09"))
+    move("5PE", "Q33", "Q34")
+
+    response = client.get(PAGE.format("5pe", "2008-09"))
+
+    assert response.context["report"].sha_then == ""
+    assert sha_means(response) == pytest.approx(sha_means(before))
+
+
+def test_the_league_table_lists_a_moved_pct_under_its_sha_now(client, demo):
+    move("5PE", "Q33")
+    league = "/reports/league-table/2008-09/?sha={}"
+
+    east, west = client.get(league.format("Q33")), client.get(league.format("Q34"))
+
+    assert ("Dudley" in east.text, "Dudley" in west.text) == (True, False)
+
+
+@pytest.mark.parametrize("moves", [0, 1, 3])
+def test_published_page_of_a_moved_pct_keeps_its_query_count(
+    client, demo, django_assert_num_queries, moves
+):
+    """The SHA then is read by the same query as the name then: no query more, whatever
+    the number of moves (of this PCT and of others) and with a rename besides."""
+    move("5PG", *["Q33", "Q30", "Q33"][:moves])
+    move("5PE", *["Q33"][: min(moves, 1)])
+    rename("5PG", *["NHS Birmingham East and North"][: min(moves, 1)])
+    login(client, "board.5pg")
+    client.get(PAGE.format("5pg", "2008-09"))  # warm caches (framework items, figures)
+
+    with django_assert_num_queries(PUBLISHED_QUERIES):
+        response = client.get(PAGE.format("5pg", "2008-09"))
+
+    assert response.context["report"].sha_then == ("West Midlands" if moves else "")

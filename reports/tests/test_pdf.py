@@ -260,3 +260,28 @@ def test_a_report_of_a_pct_renamed_since_publication_says_what_it_was_called(cli
         "WCC Assurance World Class Commissioning assurance NHS Birmingham East and North "
         "Called Birmingham East and North when these results were published." in text
     )
+
+
+@pytest.mark.django_db
+def test_a_report_of_a_pct_moved_since_publication_says_its_sha_then_and_compares_with_it(
+    client, demo
+):
+    from assessments.models import PrimaryCareTrust, StrategicHealthAuthority
+    from assessments.organisations import pct_update
+
+    pct = PrimaryCareTrust.objects.select_related("sha").get(ods_code="5PE")
+    pct_update(
+        pct=pct, name=pct.name, sha=StrategicHealthAuthority.objects.get(ods_code="Q33"),
+        org_type=pct.org_type, closed_on=None,
+        by=get_user_model().objects.get(username="national"),
+    )  # fmt: skip
+    login(client, "board.5pe")
+
+    text = squash(pdf_text(client.get(URL.format("5pe", "2008-09"))))
+
+    assert (
+        "Dudley In West Midlands when these results were published. Primary care trust · 5PE "
+        "East Midlands strategic health authority" in text
+    )
+    assert "West Midlands mean" in text
+    assert "East Midlands mean" not in text

@@ -201,12 +201,16 @@ def _adjusted(request) -> dict | None:
 @require_safe
 @moderation_access
 def moderation_progress(request, region: RegionRound):
-    """The region's PCTs and their stages, for the live progress grid (one query)."""
+    """The region's PCTs and their stages as the grid shows them (``shown_stage``), for
+    the live progress grid (one query)."""
+    from reports.moderation import shown_stage  # pandas on first use
+
     round_, sha = region.round, region.sha
     rows = (
         Assessment.objects.filter(round=round_, pct__sha=sha)
+        .annotate(shown=shown_stage(round_))
         .order_by("pct__name")
-        .values_list("pct__ods_code", "stage")
+        .values_list("pct__ods_code", "shown")
     )
     return JsonResponse(
         {
