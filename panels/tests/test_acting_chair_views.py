@@ -523,3 +523,33 @@ def test_a_choice_handed_the_chair_in_another_tab_meanwhile_says_so(region):
         "opened this page. Choose someone else, or leave it."
     ]
     assert SeatChange.objects.filter(how=SeatChange.How.ACTING).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_chair_handed_on_while_scoring_sees_no_scores_on_the_consensus_page_until_submitting(
+    client,
+):
+    """Review X: once an acting chair is named while the panel scores, the chair's seat
+    holder is a member who still scores; their consensus page (read-only) showed every
+    submitted member's scores and notes before they had scored themselves."""
+    from panels.tests.scoring_builders import build_scoring_panel
+    from panels.tests.test_scoring_views import submit, url
+
+    built = build_scoring_panel()
+    submit(built, built.seats[1], notes="Secret view of seat")
+    panel_acting_chair_set(
+        panel=Panel.objects.get(pk=built.panel.pk),
+        seat=Seat.objects.get(pk=built.seats[2].pk),
+        reason="Chair ill",
+        by=UserFactory(),
+        expected_version=Panel.objects.get(pk=built.panel.pk).version,
+    )
+    client.force_login(built.chair.person.user)
+
+    before = client.get(url(built, "consensus"))
+    submit(built, built.chair, notes="The chair's own")
+    after = client.get(url(built, "consensus"))
+
+    assert before.status_code == 200 and not before.context["show_scores"]
+    assert "Secret view of seat 2" not in before.text
+    assert after.context["show_scores"] and "Secret view of seat 2" in after.text

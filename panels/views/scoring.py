@@ -402,12 +402,18 @@ def _consensus_page(
     """The consensus page; ``absence`` (``(seat number, message)``) is a refused excuse,
     its message in an error summary linked to that seat's reason field."""
     editable = is_chair and assessment.stage == Stage.CONSENSUS
-    # The chair sees members' scores only once they have submitted their own (an acting
-    # chair excused from scoring, once every member is done).
+    # A seat holder (the chair, an acting chair, or the chair for whom one stands in) sees
+    # members' scores only once they have submitted their own, or were excused and every
+    # member is done: the chair handed on while scoring still scores, and read the others'
+    # scores here before scoring (review X). SHA staff and the national team hold no seat.
+    own = seat or next(
+        (s for s in view.seats if s.person is not None and s.person.user_id == request.user.pk),
+        None,
+    )
     show_scores = (
-        not is_chair
-        or (seat is not None and seat.submitted_at is not None)
-        or (seat is not None and bool(seat.absence_reason) and assessment.stage >= Stage.CONSENSUS)
+        own is None
+        or own.submitted_at is not None
+        or (bool(own.absence_reason) and assessment.stage >= Stage.CONSENSUS)
     )
     # SHA staff handed the chair to another member: who, since when, why. The chair's seat
     # holder sees the page read-only, and is told why.
