@@ -26,7 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -946,8 +946,30 @@ def evidence_upload(
         sha256=digest,
     )
     document.full_clean()
-    document.save()
+    # The file goes to storage first (the name it is given there is what the row keeps),
+    # then the row. If anything after the store fails (the row's insert refused, a
+    # colleague's change in between), this transaction does not commit: the stored file is
+    # deleted through the storage's own API (S3 in production), so that no file is left
+    # with no row pointing to it.
+    document.file.save(file.name, file, save=False)
+    try:
+        with transaction.atomic():  # a savepoint: a refused insert leaves the rest usable
+            document.save()
+    except DatabaseError as exc:
+        _stored_file_forget(document.file)
+        raise ValidationError(
+            f"{file.name} was not uploaded: it could not be saved just now, so nothing was "
+            "kept. Choose the file and upload it again."
+        ) from exc
+    except BaseException:
+        _stored_file_forget(document.file)
+        raise
     return document
+
+
+def _stored_file_forget(stored) -> None:
+    """Delete a file stored by a transaction that will not commit (its row never was)."""
+    stored.storage.delete(stored.name)
 
 
 @transaction.atomic
