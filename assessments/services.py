@@ -19,7 +19,6 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from assessments.exceptions import ConflictError, TransitionError
 from assessments.history import (
     moderation_adjustment_row,
     rating_change_row,
+    round_change_row,
     stage_change_row,
 )
 from assessments.models import (
@@ -993,20 +993,7 @@ def round_change_record(
 ) -> RoundChange:
     """The history row of a change to a round's setting (in the caller's transaction);
     ``by`` is None for a change made from the command line."""
-
-    def text(value) -> str:
-        if isinstance(value, datetime):
-            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-        return "" if value is None else str(value)
-
-    change = RoundChange(
-        round=round_,
-        field=field,
-        old_value=text(old),
-        new_value=text(new),
-        changed_by=by,
-        reason=reason,
-    )
+    change = round_change_row(round_=round_, field=field, old=old, new=new, by=by, reason=reason)
     change.full_clean()
     change.save()
     return change
