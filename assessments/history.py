@@ -15,10 +15,12 @@ from django.utils import timezone
 from assessments.models import (
     AgreedRating,
     Assessment,
+    AssessmentRound,
     ModerationAdjustment,
     RatingChange,
     RegionReview,
     RegionReviewChange,
+    RoundChange,
     StageChange,
 )
 
@@ -107,4 +109,34 @@ def region_review_change_row(
         decided_by=by,
         decided_at=decided_at or timezone.now(),
         comment=comment,
+    )
+
+
+def round_change_row(
+    *,
+    round_: AssessmentRound,
+    field: str,
+    old,
+    new,
+    by: AbstractBaseUser | None,
+    reason: str = "",
+    changed_at: datetime | None = None,
+) -> RoundChange:
+    """An unsaved ``RoundChange``: ``field`` of ``round_`` went from ``old`` to ``new``
+    (a time written as UK time, ``2009-02-17 09:30``; None as blank). ``by`` is None for a
+    change made from the command line."""
+
+    def text(value) -> str:
+        if isinstance(value, datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return "" if value is None else str(value)
+
+    return RoundChange(
+        round=round_,
+        field=field,
+        old_value=text(old),
+        new_value=text(new),
+        changed_by=by,
+        reason=reason,
+        changed_at=changed_at or timezone.now(),
     )

@@ -19,14 +19,13 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -36,6 +35,7 @@ from assessments.exceptions import ConflictError, TransitionError
 from assessments.history import (
     moderation_adjustment_row,
     rating_change_row,
+    round_change_row,
     stage_change_row,
 )
 from assessments.models import (
@@ -946,8 +946,30 @@ def evidence_upload(
         sha256=digest,
     )
     document.full_clean()
-    document.save()
+    # The file goes to storage first (the name it is given there is what the row keeps),
+    # then the row. If anything after the store fails (the row's insert refused, a
+    # colleague's change in between), this transaction does not commit: the stored file is
+    # deleted through the storage's own API (S3 in production), so that no file is left
+    # with no row pointing to it.
+    document.file.save(file.name, file, save=False)
+    try:
+        with transaction.atomic():  # a savepoint: a refused insert leaves the rest usable
+            document.save()
+    except DatabaseError as exc:
+        _stored_file_forget(document.file)
+        raise ValidationError(
+            f"{file.name} was not uploaded: it could not be saved just now, so nothing was "
+            "kept. Choose the file and upload it again."
+        ) from exc
+    except BaseException:
+        _stored_file_forget(document.file)
+        raise
     return document
+
+
+def _stored_file_forget(stored) -> None:
+    """Delete a file stored by a transaction that will not commit (its row never was)."""
+    stored.storage.delete(stored.name)
 
 
 @transaction.atomic
@@ -971,20 +993,7 @@ def round_change_record(
 ) -> RoundChange:
     """The history row of a change to a round's setting (in the caller's transaction);
     ``by`` is None for a change made from the command line."""
-
-    def text(value) -> str:
-        if isinstance(value, datetime):
-            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-        return "" if value is None else str(value)
-
-    change = RoundChange(
-        round=round_,
-        field=field,
-        old_value=text(old),
-        new_value=text(new),
-        changed_by=by,
-        reason=reason,
-    )
+    change = round_change_row(round_=round_, field=field, old=old, new=new, by=by, reason=reason)
     change.full_clean()
     change.save()
     return change

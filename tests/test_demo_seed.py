@@ -1,9 +1,11 @@
 """The demo reproduces what was reported of both years (DOMAIN.md), and keeps its own rules."""
 
+import datetime
 import io
 import json
 import statistics
 from collections import Counter, defaultdict
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,20 +15,26 @@ from django.http import HttpRequest
 from assessments.models import (
     AgreedRating,
     Assessment,
+    AssessmentRound,
     DevelopmentPlan,
     DevelopmentPlanChange,
     LocalOutcomePriority,
     ModerationAdjustment,
     RatingChange,
+    RegionReview,
+    RegionReviewChange,
     Role,
+    RoundChange,
     SelfAssessment,
     SelfAssessmentRating,
+    StageChange,
 )
 from competencies.models import LIGHT_POINTS
 from panels.demo.texts import TEXTS_PATH, Texts
 from panels.models import MemberScore, Panel, Seat
 from reports.ranking import rank_rows
 
+LONDON = ZoneInfo("Europe/London")
 POPULAR = {
     "smoking",
     "alcohol_admissions",
@@ -537,7 +545,39 @@ def test_seed_demo_is_idempotent_for_a_seed(demo):
             key=str,
         ), get_user_model().objects.count()
 
-    first = snapshot()
+    def history():
+        """The demo rounds' history rows, as the pages list them (no duplicates on reseed)."""
+        return (
+            sorted(
+                StageChange.objects.values_list(
+                    "assessment__round__slug",
+                    "assessment__pct__ods_code",
+                    "to_stage",
+                    "changed_by__username",
+                    "note",
+                    "changed_at",
+                ),
+                key=str,
+            ),
+            sorted(
+                RegionReviewChange.objects.values_list(
+                    "review__round__slug",
+                    "review__sha__ods_code",
+                    "decision",
+                    "decided_by__username",
+                    "decided_at",
+                ),
+                key=str,
+            ),
+            sorted(
+                RoundChange.objects.values_list(
+                    "round__slug", "field", "old_value", "new_value", "changed_by__username"
+                ),
+                key=str,
+            ),
+        )
+
+    first, first_history = snapshot(), history()
     # The SHA walk: once staff had given a board account (from a file), its history rows
     # named moderator.q34 and the reset failed on Django's PROTECT.
     from assessments.accounts import account_invite, role_grant
@@ -561,6 +601,10 @@ def test_seed_demo_is_idempotent_for_a_seed(demo):
 
     assert snapshot()[0] == first[0]
     assert snapshot()[1] == first[1] + 1  # the account given stays, its history unnamed
+    # The history is written anew, not added to: stage changes, year one's 20 decisions on
+    # its regions and its publication time, each once.
+    assert history() == first_history
+    assert [len(rows) for rows in first_history] == [152 * 7 + 135 * 4 + 15 * 2 + 1, 20, 1]
 
 
 @pytest.mark.django_db
@@ -596,3 +640,119 @@ def test_demo_year_two_self_assessments_rate_every_sub_indicator(demo):
     )
 
     assert counts == {"2009-10": 152 * 16}
+
+
+# --- Year one's sign-off, cross-check and publication history (walk U) -------------------
+
+
+@pytest.mark.django_db
+def test_demo_year_one_regions_were_signed_off_and_confirmed_with_their_history(demo):
+    """The walk: 2008-09 was published, but its regions' pages showed no sign-off or
+    cross-check decision."""
+    history = list(
+        RegionReviewChange.objects.filter(review__round__slug="2008-09")
+        .order_by("review__sha__ods_code", "decided_at")
+        .values_list("review__sha__ods_code", "decision", "decided_by__username", "decided_at")
+    )
+    signed_off = datetime.datetime(2009, 1, 16, 16, tzinfo=LONDON)
+    confirmed = datetime.datetime(2009, 1, 31, 12, tzinfo=LONDON)
+
+    assert history == [
+        row
+        for n in range(30, 40)
+        for row in (
+            (f"Q{n}", "signed_off", f"moderator.q{n}", signed_off),
+            (f"Q{n}", "confirmed", "national", confirmed),
+        )
+    ]
+    # The reviews say the same as their history; 2009-10 has no decision yet.
+    assert set(
+        RegionReview.objects.filter(round__slug="2008-09").values_list(
+            "signed_off_at", "decided_at", "decided_by__username"
+        )
+    ) == {(signed_off, confirmed, "national")}
+    assert not RegionReviewChange.objects.filter(review__round__slug="2009-10").exists()
+
+
+@pytest.mark.django_db
+def test_demo_year_one_stage_history_names_who_signed_off_and_confirmed(demo):
+    rows = StageChange.objects.filter(
+        assessment__round__slug="2008-09", to_stage__gte=Assessment.Stage.CROSS_CHECK
+    ).values_list(
+        "to_stage", "assessment__pct__sha__ods_code", "changed_by__username", "note", "changed_at"
+    )
+    seen = Counter(
+        (to_stage, (by or "").replace(sha.lower(), "<sha>"), note, at)
+        for to_stage, sha, by, note, at in rows
+    )
+
+    assert seen == {
+        (
+            Assessment.Stage.CROSS_CHECK,
+            "moderator.<sha>",
+            "Region signed off.",
+            datetime.datetime(2009, 1, 16, 16, tzinfo=LONDON),
+        ): 152,
+        (
+            Assessment.Stage.FACTUAL_ACCURACY,
+            "national",
+            "Region confirmed.",
+            datetime.datetime(2009, 1, 31, 12, tzinfo=LONDON),
+        ): 152,
+        (
+            Assessment.Stage.PUBLISHED,
+            "",
+            "Round published.",
+            datetime.datetime(2009, 2, 17, 9, 35, tzinfo=LONDON),
+        ): 152,
+    }
+
+
+@pytest.mark.django_db
+def test_demo_year_one_round_history_shows_its_publication_set_by_the_national_team(demo, client):
+    client.force_login(get_user_model().objects.get(username="national"))
+
+    page = client.get("/rounds/2008-09/")
+
+    assert [
+        (change.field, change.old_value, change.new_value, change.changed_by.username, label)
+        for change, label in page.context["history"]
+    ] == [("published_at", "", "2009-02-17 09:30", "national", "Publication time")]
+    assert page.context["history"][0][0].changed_at == datetime.datetime(
+        2009, 2, 2, 11, tzinfo=LONDON
+    )
+
+
+@pytest.mark.django_db
+def test_demo_year_one_history_has_the_shape_the_services_write(demo):
+    """The seed writes year one's rows itself (the services refuse times in the past): the
+    same region taken through ``region_sign_off`` and ``region_confirm`` in 2009-10 writes
+    rows of the same decisions, people and notes."""
+    from assessments.regions import region_confirm, region_sign_off
+
+    users = get_user_model().objects
+    year_two = AssessmentRound.objects.get(slug="2009-10")
+    north_east = RegionReview.objects.get(round=year_two, sha__ods_code="Q30").sha
+    region_sign_off(round_=year_two, sha=north_east, by=users.get(username="moderator.q30"))
+    region_confirm(round_=year_two, sha=north_east, by=users.get(username="national"))
+
+    def decisions(slug):
+        return list(
+            RegionReviewChange.objects.filter(
+                review__round__slug=slug, review__sha=north_east
+            ).values_list("decision", "decided_by__username", "comment")
+        )
+
+    def stages(slug):
+        return sorted(
+            set(
+                StageChange.objects.filter(
+                    assessment__round__slug=slug,
+                    assessment__pct__sha=north_east,
+                    to_stage__in=[Assessment.Stage.CROSS_CHECK, Assessment.Stage.FACTUAL_ACCURACY],
+                ).values_list("from_stage", "to_stage", "changed_by__username", "note")
+            )
+        )
+
+    assert decisions("2008-09") == decisions("2009-10")
+    assert stages("2008-09") == stages("2009-10")

@@ -8,6 +8,7 @@ import zipfile
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 
 from assessments.form_errors import summary_entries
 from assessments.models import EvidenceDocument, Role
@@ -571,3 +572,29 @@ def test_a_stale_windows_remove_of_a_document_already_removed_says_so(client, bo
         "That document is no longer in the self-assessment: it was removed, perhaps in "
         "another window. Nothing was changed."
     ]
+
+
+def test_an_upload_whose_row_is_refused_after_the_store_is_refused_on_the_page_and_leaves_no_file(
+    client, assessment, board, media, monkeypatch
+):
+    """The review: the transaction rolled back after the file went to storage left the file
+    with no row; the board saw a server error."""
+
+    def refuse(*args, **kwargs):
+        raise IntegrityError("database is locked")
+
+    monkeypatch.setattr(EvidenceDocument, "_do_insert", refuse)
+    client.force_login(board)
+
+    response = post_file(client, assessment, "plan.pdf", PDF, title="Five-year plan")
+
+    assert upload_errors(response) == [
+        (
+            "#id_file",
+            "File: plan.pdf was not uploaded: it could not be saved just now, so nothing was "
+            "kept. Choose the file and upload it again.",
+        )
+    ]
+    assert response.context["evidence_form"]["title"].value() == "Five-year plan"
+    assert EvidenceDocument.objects.count() == 0
+    assert [p for p in media.rglob("*") if p.is_file()] == []

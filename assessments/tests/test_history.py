@@ -8,12 +8,14 @@ from assessments.history import (
     moderation_adjustment_row,
     rating_change_row,
     region_review_change_row,
+    round_change_row,
     stage_change_row,
 )
 from assessments.models import RatingChange, RegionReviewChange, Stage
 from tests.factories import (
     AgreedRatingFactory,
     AssessmentFactory,
+    AssessmentRoundFactory,
     CompetencyFactory,
     RegionReviewFactory,
     UserFactory,
@@ -104,4 +106,42 @@ def test_region_review_change_row_is_valid():
         RegionReviewChange.Decision.SENT_BACK,
         user,
         "Why?",
+    )
+
+
+def test_round_change_row_writes_times_as_uk_time_and_keeps_the_given_time():
+    round_, user = AssessmentRoundFactory(), UserFactory()
+    published = datetime(2009, 2, 17, 9, 30, tzinfo=UTC)  # 09:30 GMT in February
+
+    row = round_change_row(
+        round_=round_, field="published_at", old=None, new=published, by=user, changed_at=WHEN
+    )
+    row.full_clean()
+
+    assert (row.round, row.field, row.old_value, row.new_value, row.changed_by) == (
+        round_,
+        "published_at",
+        "",
+        "2009-02-17 09:30",
+        user,
+    )
+    assert row.changed_at == WHEN
+
+
+def test_round_change_row_written_by_the_service_is_the_same_shape():
+    """``round_change_record`` (the services') saves the row this builds."""
+    from assessments.services import round_change_record
+
+    round_, user = AssessmentRoundFactory(), UserFactory()
+    summer = datetime(2009, 6, 1, 8, 0, tzinfo=UTC)  # 09:00 BST
+
+    saved = round_change_record(
+        round_=round_, field="published_at", old=None, new=summer, by=user, reason="Why"
+    )
+
+    assert (saved.pk is not None, saved.old_value, saved.new_value, saved.reason) == (
+        True,
+        "",
+        "2009-06-01 09:00",
+        "Why",
     )

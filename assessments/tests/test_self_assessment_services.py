@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import (
@@ -561,3 +562,62 @@ def test_a_very_long_file_name_is_stored_shortened_and_titled_by_its_start(
     assert document.title == name[:200]
     assert len(document.file.name) <= 100 and document.file.name.endswith(".pdf")
     assert document.file.name.startswith("evidence/")
+
+
+def _insert_refused(monkeypatch, error):
+    """The row's insert fails after its file went to storage (the failure the review
+    named: the transaction rolled back, the file left behind with no row)."""
+
+    def refuse(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(EvidenceDocument, "_do_insert", refuse)
+
+
+def test_an_upload_whose_row_is_refused_deletes_the_file_it_stored(
+    assessment, board, media, monkeypatch
+):
+    _insert_refused(monkeypatch, IntegrityError("database is locked"))
+
+    with pytest.raises(ValidationError) as excinfo:
+        upload(assessment, board)
+
+    assert excinfo.value.messages == [
+        "plan.pdf was not uploaded: it could not be saved just now, so nothing was kept. "
+        "Choose the file and upload it again."
+    ]
+    assert (EvidenceDocument.objects.count(), [p for p in media.rglob("*") if p.is_file()]) == (
+        0,
+        [],
+    )
+
+
+def test_an_upload_failing_otherwise_after_the_store_deletes_the_file_and_says_why(
+    assessment, board, media, monkeypatch
+):
+    refusal = ConflictError("The self-assessment was saved elsewhere meanwhile.", current=None)
+    _insert_refused(monkeypatch, refusal)
+
+    with pytest.raises(ConflictError) as excinfo:
+        upload(assessment, board)
+
+    assert excinfo.value is refusal
+    assert (EvidenceDocument.objects.count(), [p for p in media.rglob("*") if p.is_file()]) == (
+        0,
+        [],
+    )
+
+
+def test_an_upload_after_a_refused_one_is_stored_under_its_own_name(
+    assessment, board, media, monkeypatch
+):
+    """The deleted file's name is free again: the next upload is not renamed plan_xxxx.pdf."""
+    with monkeypatch.context() as patch:
+        _insert_refused(patch, IntegrityError("database is locked"))
+        with pytest.raises(ValidationError):
+            upload(assessment, board)
+
+    document = upload(assessment, board)
+
+    assert [p.name for p in media.rglob("*") if p.is_file()] == ["plan.pdf"]
+    assert (media / document.file.name).read_bytes() == PDF

@@ -37,6 +37,8 @@ from assessments.development import plan_description
 from assessments.history import (
     moderation_adjustment_row,
     rating_change_row,
+    region_review_change_row,
+    round_change_row,
     stage_change_row,
 )
 from assessments.models import (
@@ -53,6 +55,7 @@ from assessments.models import (
     PrimaryCareTrust,
     RatingChange,
     RegionReview,
+    RegionReviewChange,
     Role,
     SelfAssessment,
     SelfAssessmentRating,
@@ -106,6 +109,20 @@ ROUNDS = {
         "published_at": None,
     },
 }
+# Year one's regional sign-off (every SHA on the moderation deadline), the national
+# cross-check (the calibration of 31 January 2009, DOMAIN.md) and the publication time set
+# by the national team once every region was confirmed: the times of the rows the
+# services write for each (``assessments.regions``, ``assessments.publication``).
+YEAR_ONE_SIGNED_OFF = datetime(2009, 1, 16, 16, tzinfo=LONDON)
+YEAR_ONE_CONFIRMED = datetime(2009, 1, 31, 12, tzinfo=LONDON)
+YEAR_ONE_PUBLICATION_SET = datetime(2009, 2, 2, 11, tzinfo=LONDON)
+# The notes the services give the stage changes they make (region_sign_off,
+# region_confirm, publication_notices_send).
+SIGNED_OFF_NOTE, CONFIRMED_NOTE, PUBLISHED_NOTE = (
+    "Region signed off.",
+    "Region confirmed.",
+    "Round published.",
+)
 POPULAR_INDICATORS = {
     "smoking": 0.8,
     "alcohol_admissions": 0.7,
@@ -352,8 +369,19 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
         Stage.CROSS_CHECK: "moderation_due",
         Stage.FACTUAL_ACCURACY: "cross_check_due",
     }
+    # Year one went through regional sign-off (by each SHA's staff), the national
+    # cross-check (by the national team) and publication (the notices' job, nobody): those
+    # stage changes are written as the services write them, by, when and with their note.
+    users = get_user_model().objects
+    national = users.get(username="national")
+    staff = {u.username: u for u in users.filter(username__startswith="moderator.")}
+    year_one_steps = {
+        Stage.CROSS_CHECK: (YEAR_ONE_SIGNED_OFF, SIGNED_OFF_NOTE),
+        Stage.FACTUAL_ACCURACY: (YEAR_ONE_CONFIRMED, CONFIRMED_NOTE),
+        Stage.PUBLISHED: (ROUNDS["2008-09"]["publication_notified_at"], PUBLISHED_NOTE),
+    }
     changes = []
-    for (slug, _code), a in assessments.items():
+    for (slug, code), a in assessments.items():
         previous_stage = Stage.SELF_ASSESSMENT
         for stage in Stage:
             if stage <= Stage.SELF_ASSESSMENT or stage > a.stage:
@@ -363,12 +391,20 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
                 if stage == Stage.PUBLISHED
                 else _on(ROUNDS[slug][stage_dates[stage]], 17)
             )
+            by, note = None, ""
+            if slug == "2008-09" and stage in year_one_steps:
+                when, note = year_one_steps[stage]
+                by = {
+                    Stage.CROSS_CHECK: staff[f"moderator.{pcts[code].sha.ods_code.lower()}"],
+                    Stage.FACTUAL_ACCURACY: national,
+                }.get(stage)
             changes.append(
                 stage_change_row(
                     assessment=a,
                     from_stage=previous_stage,
                     to_stage=stage,
-                    by=None,
+                    by=by,
+                    note=note,
                     changed_at=when,
                 )
             )
@@ -408,6 +444,11 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
 
 
 def _regions(rounds, shas, b) -> None:
+    """Each region's review of each round; in year one signed off by its staff and confirmed
+    by the national team, each decision in the review's history, and the round's
+    publication time set by the national team in the round's history, as
+    ``region_sign_off``, ``region_confirm`` and ``round_set_publication`` write them (the
+    services themselves refuse times in the past)."""
     national = get_user_model().objects.get(username="national")
     staff = {
         u.username: u for u in get_user_model().objects.filter(username__startswith="moderator.")
@@ -422,9 +463,9 @@ def _regions(rounds, shas, b) -> None:
                         sha=sha,
                         status=RegionReview.Status.CONFIRMED,
                         signed_off_by=staff[f"moderator.{code.lower()}"],
-                        signed_off_at=_on(date(2009, 1, 16), 16),
+                        signed_off_at=YEAR_ONE_SIGNED_OFF,
                         decided_by=national,
-                        decided_at=_on(date(2009, 1, 31), 12),
+                        decided_at=YEAR_ONE_CONFIRMED,
                         factual_accuracy_closes=_on(date(2009, 2, 13), 17),
                     )
                 )
@@ -433,6 +474,36 @@ def _regions(rounds, shas, b) -> None:
                     RegionReview(round=rnd, sha=sha, status=RegionReview.Status.MODERATING)
                 )
     RegionReview.objects.bulk_create(reviews)
+    year_one = rounds["2008-09"]
+    decisions = []
+    for review in RegionReview.objects.filter(round=year_one).select_related(
+        "signed_off_by", "decided_by"
+    ):
+        decisions += [
+            region_review_change_row(
+                review=review,
+                decision=RegionReviewChange.Decision.SIGNED_OFF,
+                by=review.signed_off_by,
+                decided_at=review.signed_off_at,
+            ),
+            region_review_change_row(
+                review=review,
+                decision=RegionReviewChange.Decision.CONFIRMED,
+                by=review.decided_by,
+                decided_at=review.decided_at,
+            ),
+        ]
+    RegionReviewChange.objects.bulk_create(decisions)
+    published = round_change_row(
+        round_=year_one,
+        field="published_at",
+        old=None,
+        new=year_one.published_at,
+        by=national,
+        changed_at=YEAR_ONE_PUBLICATION_SET,
+    )
+    published.full_clean()
+    published.save()
 
 
 def _self_assessments(b, assessments, agreed, expected, items, pcts, shas) -> dict[str, int]:

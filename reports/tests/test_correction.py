@@ -105,9 +105,11 @@ def test_first_publication_date_is_kept_through_withdrawal_and_republication(dem
     with time_machine.travel(new + datetime.timedelta(minutes=1), tick=False):
         assert republished.corrected is True
         assert republished.is_withdrawn() is False
+    # The demo's own publication time (set by the national team in February 2009), then
+    # the withdrawal, then the new time.
     assert list(
         republished.changes.filter(field="published_at").values_list("new_value", flat=True)
-    ) == ["withdrawn", f"{timezone.localtime(new):%Y-%m-%d %H:%M}"]
+    ) == ["2009-02-17 09:30", "withdrawn", f"{timezone.localtime(new):%Y-%m-%d %H:%M}"]
 
 
 @pytest.mark.django_db

@@ -47,6 +47,12 @@ def signed_off():
     return round_, sha
 
 
+def seen_on_page(client, round_) -> str:
+    """The sign-off time the cross-check page carries in its decision forms (``U.u``)."""
+    page = client.get(f"/reports/cross-check/{round_.slug}/").content.decode()
+    return re.search(r'name="signed_off" value="([0-9.]+)"', page).group(1)
+
+
 def test_ten_working_days_from_a_friday_end_on_the_friday_two_weeks_later():
     friday = datetime.datetime(2010, 2, 5, 17, 0, tzinfo=datetime.UTC)
 
@@ -148,8 +154,10 @@ def test_page_and_decisions_for_the_national_team_only(client, signed_off):
         )
     client.force_login(national)
     page = client.get(f"/reports/cross-check/{round_.slug}/")
+    seen = seen_on_page(client, round_)
     check = client.post(
-        f"/reports/cross-check/{round_.slug}/{sha.ods_code}/", {"decision": "confirm"}
+        f"/reports/cross-check/{round_.slug}/{sha.ods_code}/",
+        {"decision": "confirm", "signed_off": seen},
     )
 
     assert (page.status_code, check.templates[0].name) == (200, "confirm.html")
@@ -158,7 +166,7 @@ def test_page_and_decisions_for_the_national_team_only(client, signed_off):
     assert RegionReview.objects.get().status == "signed_off"
     client.post(
         f"/reports/cross-check/{round_.slug}/{sha.ods_code}/",
-        {"decision": "confirm", "confirm": "1"},
+        {"decision": "confirm", "confirm": "1", "signed_off": seen},
     )
 
     assert RegionReview.objects.get().status == "confirmed"
@@ -168,12 +176,19 @@ def test_send_back_shows_the_comment_first_then_acts_on_confirm(client, signed_o
     round_, sha = signed_off
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
     decide = f"/reports/cross-check/{round_.slug}/{sha.ods_code}/"
+    seen = seen_on_page(client, round_)
 
-    empty = client.post(decide, {"decision": "send_back", "comment": " "}, follow=True)
+    empty = client.post(
+        decide, {"decision": "send_back", "comment": " ", "signed_off": seen}, follow=True
+    )
     # invisible characters only are no comment either (the verify walk: a blank check page)
-    invisible = client.post(decide, {"decision": "send_back", "comment": "\u200b\u00a0"})
+    invisible = client.post(
+        decide, {"decision": "send_back", "comment": "\u200b\u00a0", "signed_off": seen}
+    )
     assert invisible.context["error"]["field"] == f"c-{sha.ods_code}"
-    check = client.post(decide, {"decision": "send_back", "comment": "C5 looks generous."})
+    check = client.post(
+        decide, {"decision": "send_back", "comment": "C5 looks generous.", "signed_off": seen}
+    )
 
     message = f"Say why {sha.name} is sent back: its staff read the comment."
     page = empty.content.decode()
@@ -183,11 +198,11 @@ def test_send_back_shows_the_comment_first_then_acts_on_confirm(client, signed_o
     assert check.context["carry"] == [
         ("decision", "send_back"),
         ("comment", "C5 looks generous."),
-        ("signed_off", ""),
+        ("signed_off", seen),
     ]
     assert check.context["told"].startswith(f"The staff of {sha.name} are e-mailed your comment")
     assert RegionReview.objects.get().status == "signed_off"
-    client.post(decide, {"decision": "send_back", "comment": "C5 looks generous.", "confirm": "1"})
+    client.post(decide, dict(check.context["carry"]) | {"confirm": "1"})
 
     review = RegionReview.objects.get()
     assert (review.status, review.national_comment) == ("sent_back", "C5 looks generous.")
@@ -200,10 +215,15 @@ def test_a_stale_pages_decision_is_refused_before_any_check_page(client, signed_
     national = RoleFactory(kind=Role.Kind.NATIONAL).user
     client.force_login(national)
     decide = f"/reports/cross-check/{round_.slug}/{sha.ods_code}/"
-    client.post(decide, {"decision": "confirm", "confirm": "1"}, follow=True)
+    seen = seen_on_page(client, round_)
+    client.post(decide, {"decision": "confirm", "confirm": "1", "signed_off": seen}, follow=True)
 
     for decision in ("send_back", "confirm"):
-        stale = client.post(decide, {"decision": decision, "comment": "Too late."}, follow=True)
+        stale = client.post(
+            decide,
+            {"decision": decision, "comment": "Too late.", "signed_off": seen},
+            follow=True,
+        )
 
         assert "happens" not in stale.context
         assert [str(m) for m in stale.context["messages"]] == [
@@ -259,6 +279,56 @@ def test_a_decision_on_a_sign_off_since_sent_back_and_made_again_is_refused(clie
         )
 
 
+@pytest.mark.parametrize("sent", [None, "", "yesterday", "12.34.56", "99999999999999999999"])
+@pytest.mark.parametrize("confirming", [False, True])
+def test_a_decision_without_a_readable_sign_off_time_is_refused_as_stale(
+    client, signed_off, sent, confirming
+):
+    """The review: a form without the "signed off at" field (a very old page, or forged)
+    skipped the stale-page guard and confirmed, on the check page and on confirming."""
+    round_, sha = signed_off
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    posted = {"decision": "confirm"} | ({"confirm": "1"} if confirming else {})
+    if sent is not None:
+        posted["signed_off"] = sent
+
+    stale = client.post(f"/reports/cross-check/{round_.slug}/{sha.ods_code}/", posted)
+
+    assert (stale.status_code, stale.context["error"]) == (
+        200,
+        {
+            "field": f"decide-{sha.ods_code}",
+            "sha": "",
+            "message": f"Nothing was changed: the page you decided on did not say which "
+            f"sign-off of {sha.name} you looked at, so it may be out of date. The page shows "
+            "it as it is now: check it again.",
+        },
+    )
+    assert "<title>Error: " in stale.content.decode()
+    assert RegionReview.objects.get().status == "signed_off"
+    assert set(Assessment.objects.values_list("stage", flat=True)) == {Stage.CROSS_CHECK}
+
+
+def test_a_send_back_without_a_sign_off_time_is_refused_and_gives_the_comment_back(
+    client, signed_off
+):
+    round_, sha = signed_off
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    stale = client.post(
+        f"/reports/cross-check/{round_.slug}/{sha.ods_code}/",
+        {"decision": "send_back", "comment": "Why C5?", "confirm": "1"},
+    )
+
+    assert stale.context["error"]["field"] == f"c-{sha.ods_code}"
+    assert stale.context["error"]["message"].startswith(
+        "Nothing was changed: the page you decided on did not say which sign-off"
+    )
+    assert 'name="comment" rows="3">Why C5?</textarea>' in stale.content.decode()
+    review = RegionReview.objects.get()
+    assert (review.status, review.national_comment) == ("signed_off", "")
+
+
 def test_go_back_from_the_send_back_check_keeps_the_comment(client, signed_off):
     """The keyboard walk: "Go back" came back to an empty comment box."""
     round_, sha = signed_off
@@ -268,7 +338,7 @@ def test_go_back_from_the_send_back_check_keeps_the_comment(client, signed_off):
 
     check = client.post(
         f"/reports/cross-check/{round_.slug}/{sha.ods_code}/",
-        {"decision": "send_back", "comment": comment},
+        {"decision": "send_back", "comment": comment, "signed_off": seen_on_page(client, round_)},
     )
     back = client.get(check.context["back"])
 

@@ -115,7 +115,15 @@ def decide(request, region: RegionRound):
             typed={"sha": sha.ods_code, "comment": comment},
         )
 
-    if seen is not None and signed_off != seen:
+    if seen is None:
+        # A page without the sign-off it was made on (a very old page, or a forged post):
+        # nothing says it is not stale, so it is refused as one, never confirmed unseen.
+        return stale(
+            f"Nothing was changed: the page you decided on did not say which sign-off of "
+            f"{sha.name} you looked at, so it may be out of date. The page shows it as it is "
+            "now: check it again."
+        )
+    if signed_off != seen:
         return stale(
             f"Nothing was changed: {sha.name} was signed off again since you looked at it "
             "(it was sent back and moderated again). The page shows it as it is now: check "
@@ -211,7 +219,7 @@ def decide(request, region: RegionRound):
 def _time_seen(request, field: str) -> datetime | None:
     """A time as the page the decision was made on showed it (its ``field``, ``U.u``:
     seconds and microseconds): a region's sign-off, a round's publication. None if not
-    sent."""
+    sent or not such a time (the cross-check refuses that as a stale page)."""
     seconds, _, micro = request.POST.get(field, "").partition(".")
     try:
         return datetime.fromtimestamp(int(seconds), tz=UTC).replace(microsecond=int(micro or 0))
