@@ -22,6 +22,7 @@ from assessments.confirmation import (
     checked_version,
     confirmation_page,
     confirmed,
+    forget_typed,
     keep_typed,
     typed_back,
 )
@@ -633,6 +634,7 @@ def mark_absent(request, assessment: Assessment, number: int):
     except (TransitionError, ValidationError, ConflictError) as exc:
         messages.error(request, " ".join(refusal_messages(exc)))
     else:
+        forget_typed(request, f"excuse:{assessment.pk}")
         assessment.refresh_from_db(fields=["stage"])
         moved = assessment.stage == Stage.CONSENSUS
         messages.success(

@@ -202,10 +202,13 @@ def test_send_back_shows_the_comment_first_then_acts_on_confirm(client, signed_o
     ]
     assert check.context["told"].startswith(f"The staff of {sha.name} are e-mailed your comment")
     assert RegionReview.objects.get().status == "signed_off"
+    kept = f"typed:cross-check:{round_.slug}" in client.session
     client.post(decide, dict(check.context["carry"]) | {"confirm": "1"})
 
     review = RegionReview.objects.get()
     assert (review.status, review.national_comment) == ("sent_back", "C5 looks generous.")
+    # What the check page kept for "Go back" is forgotten once sent (review X).
+    assert kept and f"typed:cross-check:{round_.slug}" not in client.session
 
 
 def test_a_stale_pages_decision_is_refused_before_any_check_page(client, signed_off):

@@ -488,10 +488,15 @@ def test_a_comment_is_checked_before_it_is_sent(client, confirmed_north_east):
     back = client.get(check.context["back"])  # "Go back": the comment as typed
     assert back.context["comment_form"]["comment"].value() == "The 2008 figure."
     assert back.context["comment_form"]["rating"].value() == str(target.pk)
-    client.post(page + "comments/", dict(check.context["carry"]) | {"confirm": "1"})
+    again = client.post(page + "comments/", {"rating": target.pk, "comment": "The 2008 figure."})
+    key = f"typed:comment:{target.assessment_id}"
+    kept = key in client.session
+    client.post(page + "comments/", dict(again.context["carry"]) | {"confirm": "1"})
     assert FactualAccuracyComment.objects.get(assessment__round__slug="2009-10").comment == (
         "The 2008 figure."
     )
+    # What the check page kept for "Go back" is forgotten once sent (review X).
+    assert kept and key not in client.session
 
 
 def test_board_comments_on_its_draft_as_a_whole(client, confirmed_north_east):

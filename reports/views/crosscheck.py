@@ -14,7 +14,13 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import RegionRound, region_round, round_by_slug, view_access
-from assessments.confirmation import confirmation_page, confirmed, keep_typed, typed_back
+from assessments.confirmation import (
+    confirmation_page,
+    confirmed,
+    forget_typed,
+    keep_typed,
+    typed_back,
+)
 from assessments.exceptions import (
     ConflictError,
     TransitionError,
@@ -204,6 +210,7 @@ def decide(request, region: RegionRound):
             region_send_back(
                 round_=round_, sha=sha, by=request.user, comment=comment, signed_off_seen=seen
             )
+            forget_typed(request, f"cross-check:{round_.slug}")
             messages.success(
                 request,
                 f"{sha.name} sent back to regional moderation. Its staff have been e-mailed "
@@ -476,6 +483,7 @@ def withdraw(request, round_: AssessmentRound):
     except ValidationError as exc:
         form_add_refusal(form, ValidationError({"reason": exc.messages}))
         return _publication_page(request, round_, withdraw_form=form)
+    forget_typed(request, f"withdraw:{round_.slug}")
     messages.success(
         request,
         f"The publication of {round_.name} is withdrawn: its results are offline. "

@@ -21,6 +21,7 @@ from assessments.confirmation import (
     checked_version,
     confirmation_page,
     confirmed,
+    forget_typed,
     keep_typed,
     typed_back,
 )
@@ -158,6 +159,7 @@ def comment(request, assessment: Assessment):
         unsent = (form.cleaned_data["comment"], " ".join(refusal_messages(exc)))
         return _pct_page(request, assessment, unsent=unsent)
     else:
+        forget_typed(request, f"comment:{assessment.pk}")
         messages.success(
             request,
             f"Comment sent: SHA staff will answer it. {HOLD_BACK_RULE}",
@@ -292,6 +294,7 @@ def answer(request, assessment: Assessment, comment_id: int):
             ),
         )
         return _pct_page(request, assessment, answer=(raised.pk, form))
+    forget_typed(request, f"answer:{raised.pk}")
     published = (
         Assessment.objects.filter(pk=assessment.pk, stage=Stage.PUBLISHED).exists()
         and assessment.stage != Stage.PUBLISHED
