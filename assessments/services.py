@@ -25,7 +25,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -955,13 +955,15 @@ def evidence_upload(
     try:
         with transaction.atomic():  # a savepoint: a refused insert leaves the rest usable
             document.save()
-    except DatabaseError as exc:
+    except IntegrityError as exc:  # the insert refused: said on the form
         _stored_file_forget(document.file)
         raise ValidationError(
             f"{file.name} was not uploaded: it could not be saved just now, so nothing was "
             "kept. Choose the file and upload it again."
         ) from exc
     except BaseException:
+        # Anything else (a database locked for a moment, which the request is tried again
+        # for, or for good, a 503) goes on as it was, the file removed all the same.
         _stored_file_forget(document.file)
         raise
     return document
