@@ -1,5 +1,6 @@
 """Forms of the board and staff accounts pages (``assessments.boards_views``,
-``assessments.staff_views``): the board list's filters and the invitation. Each validates
+``assessments.staff_views``): the board list's filters, the invitation and the reason for
+a removal. Each validates
 and converts input; ``assessments.role_accounts`` decides."""
 
 from urllib.parse import urlencode
@@ -75,18 +76,22 @@ class RoleMemberForm(NoTruncation):
 
 
 class RemoveReasonForm(NoTruncation):
-    """Why a board account's access is taken away: asked on the check page of the removal,
-    kept in the board's access history (walk U: it kept who and when, never why)."""
+    """Why an account's access is taken away (a board's, an SHA's staff's or the national
+    team's): asked on the check page of the removal, kept in the group's access history
+    (walk U: it kept who and when, never why). ``group``: the group, as the help says it."""
 
     reason = reason_field(
         label="Reason",
-        help_text=f"Why they no longer act for the board (left the board, a wrong address), "
-        f"in at most {REASON_MAX_CHARS:,} characters. The board's access history shows it.",
+        help_text="",
         missing=REMOVE_REASON_MISSING,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, group: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = (
+            f"Why they are no longer one of {group} (they left, a wrong address), in at most "
+            f"{REASON_MAX_CHARS:,} characters. The access history of {group} shows it."
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -324,7 +324,7 @@ def role_invite(
     return RoleAccess(user=user, made=False, link_sent=True)
 
 
-# What the check page of a board account's removal asks when no reason is given.
+# What the check page of a removal asks when no reason is given.
 REMOVE_REASON_MISSING = "Give the reason for removing their access."
 
 
@@ -359,18 +359,17 @@ def role_remove_cancels_link(*, role: Role) -> bool:
 
 
 @transaction.atomic
-def role_remove(*, role: Role, by: AbstractBaseUser | None, reason: str = "") -> bool:
+def role_remove(*, role: Role, by: AbstractBaseUser | None, reason: str) -> bool:
     """Take ``role`` away (its account, other roles and seats stay); refused
-    (``ValidationError``) as ``role_remove_refusal`` says, and a board's access without a
-    reason (``checked_reason``: keyed ``reason``). Writes a ``RoleChange`` (taken away) that
-    keeps the reason. Where ``role_remove_cancels_link``, a new unusable password makes the
+    (``ValidationError``) as ``role_remove_refusal`` says, and without a reason, whatever
+    the group (``checked_reason``: keyed ``reason``). Writes a ``RoleChange`` (taken away)
+    that keeps the reason. Where ``role_remove_cancels_link``, a new unusable password makes the
     link e-mailed to the account stop working (Django's token is made from the password's
     hash). Returns whether it did."""
     refusal = role_remove_refusal(role=role, by=by)
     if refusal is not None:
         raise ValidationError(refusal)
-    if role.kind == Role.Kind.PCT_BOARD or reason:
-        reason = checked_reason(reason, missing=REMOVE_REASON_MISSING)
+    reason = checked_reason(reason, missing=REMOVE_REASON_MISSING)
     cancels = role_remove_cancels_link(role=role)
     role_revoke(role=role, by=by, reason=reason)
     if cancels:

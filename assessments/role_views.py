@@ -103,28 +103,24 @@ def new_link(request, scope: RoleScope, role: Role | None, *, back: str):
 
 def remove(request, scope: RoleScope, role: Role | None, *, back: str, context: dict):
     """GET asks (a check page), POST takes the role away (``role_remove``); ``role`` None:
-    the account is not one of ``scope`` (``not_in_group``). A board's check page asks the
-    reason (``RemoveReasonForm``), kept in its history; a POST without one shows the page
-    again with what was typed and why it was refused."""
+    the account is not one of ``scope`` (``not_in_group``). The check page asks the reason
+    (``RemoveReasonForm``) of every removal, a board's, an SHA's staff's or the national
+    team's, kept in the group's history; a POST without one shows the page again with what
+    was typed and why it was refused."""
     if role is None:
         return not_in_group(request, scope, back=back)
     refusal = role_remove_refusal(role=role, by=request.user)
     if refusal is not None:  # said before asking, not after
         messages.error(request, refusal)
         return redirect(back)
-    asks_reason = role.kind == Role.Kind.PCT_BOARD
-    form = RemoveReasonForm(request.POST or None) if asks_reason else None
+    form = RemoveReasonForm(request.POST or None, group=scope.group)
     if request.method == "POST":
-        if form is not None and not form.is_valid():
+        if not form.is_valid():
             return _remove_check(request, scope, role, back=back, context=context, form=form)
         try:
-            cancelled = role_remove(
-                role=role,
-                by=request.user,
-                reason=form.cleaned_data["reason"] if form is not None else "",
-            )
+            cancelled = role_remove(role=role, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            if form is not None and "reason" in getattr(exc, "error_dict", {}):
+            if "reason" in getattr(exc, "error_dict", {}):
                 form_add_refusal(form, exc)
                 return _remove_check(request, scope, role, back=back, context=context, form=form)
             for message in refusal_messages(exc):

@@ -196,7 +196,9 @@ def test_removing_access_takes_the_role_and_keeps_the_account(world):
         ("revoked", world["pct_a"].pk, world["staff_a"].pk, "Left the board in May.")
     ]
     with pytest.raises(ValidationError, match="cannot take away your own access"):
-        role_remove(role=Role.objects.get(user=world["staff_a"]), by=world["staff_a"])
+        role_remove(
+            role=Role.objects.get(user=world["staff_a"]), by=world["staff_a"], reason="Mine."
+        )
 
 
 def test_removing_an_invited_boards_access_cancels_the_link_it_was_sent(

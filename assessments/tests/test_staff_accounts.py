@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from assessments.form_errors import summary_entries
 from assessments.models import Role, RoleChange
 from assessments.role_accounts import RoleScope, role_invite, role_remove
 from assessments.selectors import user_scope
@@ -116,9 +117,9 @@ def test_staff_pages_are_404_to_sha_staff(client, world, path):
 def test_nobody_removes_their_own_access_nor_the_last_national_account(client, world):
     me = Role.objects.get(user=world["national"])
     with pytest.raises(ValidationError, match="cannot take away your own access"):
-        role_remove(role=me, by=world["national"])
+        role_remove(role=me, by=world["national"], reason="Leaving.")
     with pytest.raises(ValidationError, match="last active account"):
-        role_remove(role=me, by=None)
+        role_remove(role=me, by=None, reason="Leaving.")
 
     client.force_login(world["national"])
     response = client.get(f"/staff/national/{world['national'].pk}/remove/", follow=True)
@@ -132,11 +133,13 @@ def test_removing_an_sha_staff_role_after_the_check_page(client, world):
     path = f"/staff/Q34/{world['staff_a'].pk}/remove/"
 
     assert "Remove" in client.get(path).content.decode()
-    response = client.post(path)
+    response = client.post(path, {"reason": "Moved to another region."})
 
     assert response["Location"] == "/staff/Q34/"
     assert not Role.objects.filter(user=world["staff_a"]).exists()
-    assert RoleChange.objects.get().action == RoleChange.Action.REVOKED
+    assert list(RoleChange.objects.values_list("action", "reason")) == [
+        (RoleChange.Action.REVOKED, "Moved to another region.")
+    ]
     again = client.get(path, follow=True)  # the role is gone: a stale tab's link says so
     assert again.redirect_chain == [("/staff/Q34/", 302)]
     assert "That account is not one of the staff of " in again.content.decode()
@@ -153,3 +156,73 @@ def test_a_staff_role_of_another_sha_is_not_one_of_this_ones(client, world):
         response = client.get(path)
         assert response.status_code == 302 and response["Location"] != path
     assert Role.objects.filter(user=world["staff_a"]).exists()
+
+
+@pytest.fixture(params=["staff", "national"])
+def removal(request, world):
+    """One removal of each kind the staff pages make: an SHA's staff member, a member of
+    the national team (another than the one who removes)."""
+    if request.param == "staff":
+        return {"user": world["staff_a"], "group": "/staff/Q34/", "name": "the staff of SHA Alpha"}
+    colleague = RoleFactory(kind=Role.Kind.NATIONAL).user
+    return {"user": colleague, "group": "/staff/national/", "name": "the national assurance team"}
+
+
+def test_removing_staff_or_national_access_without_a_reason_is_refused(world, removal):
+    role = Role.objects.get(user=removal["user"])
+
+    with pytest.raises(ValidationError) as refused:
+        role_remove(role=role, by=world["national"], reason=" \u200b ")
+
+    assert refused.value.message_dict == {"reason": ["Give the reason for removing their access."]}
+    assert (Role.objects.filter(pk=role.pk).exists(), RoleChange.objects.count()) == (True, 0)
+
+
+def test_the_staff_removal_check_page_asks_the_reason_and_a_refusal_keeps_what_was_typed(
+    client, world, removal
+):
+    """People builder's left-out: only a board's removal asked why."""
+    client.force_login(world["national"])
+    url = f"{removal['group']}{removal['user'].pk}/remove/"
+
+    check = client.get(url).content.decode()
+    empty = client.post(url, {"reason": "  "})
+    long = client.post(url, {"reason": "y" * 1001})
+
+    assert 'name="reason"' in check
+    assert f"Why they are no longer one of {removal['name']}" in check
+    assert f"Your reason is kept in the history of {removal['name']}" in check
+    assert summary_entries(empty.context["form"]) == [
+        ("#id_reason", "Reason: Give the reason for removing their access.")
+    ]
+    assert "Their access was not removed" in empty.content.decode()
+    assert summary_entries(long.context["form"]) == [
+        ("#id_reason", "Reason: Keep the reason to 1,000 characters or fewer (it has 1001).")
+    ]
+    assert "y" * 1001 + "</textarea>" in long.content.decode()  # what was typed is kept
+    assert Role.objects.filter(user=removal["user"]).exists()
+    assert RoleChange.objects.count() == 0
+
+
+def test_the_reason_for_a_staff_removal_is_kept_and_shown_in_the_groups_history(
+    client, world, removal
+):
+    client.force_login(world["national"])
+
+    response = client.post(
+        f"{removal['group']}{removal['user'].pk}/remove/",
+        {"reason": "Left the NHS in June.\nA successor is invited."},
+    )
+
+    assert response["Location"] == removal["group"]
+    assert list(RoleChange.objects.values_list("action", "user", "changed_by", "reason")) == [
+        (
+            RoleChange.Action.REVOKED,
+            removal["user"].pk,
+            world["national"].pk,
+            "Left the NHS in June.\nA successor is invited.",
+        )
+    ]
+    assert not Role.objects.filter(user=removal["user"]).exists()
+    history = client.get(removal["group"]).content.decode()
+    assert '<td data-test="reason">Left the NHS in June.<br>A successor is invited.</td>' in history

@@ -2,6 +2,8 @@
 (``panels.services.people.person_deactivate`` and its check page): the reason asked and
 kept, and the chairs (or, for a chair, the region's SHA staff) e-mailed once each."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -177,6 +179,27 @@ def test_the_check_page_asks_a_reason_and_names_who_is_emailed(client, region):
     )
     region.people[2].refresh_from_db()
     assert region.people[2].is_active
+
+
+def test_the_check_page_is_confirm_html_with_the_reason_inside_its_form(client, region):
+    """The check page extends the shared confirm.html (it copied its markup), filling its
+    fields block: the reason is sent with the confirmation, and a refusal's error summary
+    comes before the heading."""
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    refused = client.post(f"/people/{region.people[2].pk}/deactivate/", {"confirm": "1"})
+
+    page = refused.content.decode()
+    names = [template.name for template in refused.templates]
+    assert names[:3] == ["panels/person_deactivate.html", "confirm.html", "base.html"]
+    [form] = re.findall(
+        r'<form method="post" action="/people/[0-9]+/deactivate/".*?</form>', page, re.S
+    )
+    assert 'data-test="deactivate-form"' in form
+    assert form.index('name="reason"') < form.index('name="confirm" value="1"')
+    assert form.index('name="confirm" value="1"') < form.index('data-test="confirm"')
+    assert page.index('data-test="error-summary"') < page.index("<h1>Deactivate Bob Medic?</h1>")
+    assert page.count('data-test="confirmation"') == 1
 
 
 def test_the_check_page_of_a_chair_names_the_regions_staff(client, region):

@@ -185,6 +185,12 @@ def _publish(round_, *, hours_ago=1):
     return when
 
 
+def _seen(client) -> str:
+    """The publication the withdrawal form of the page shows (its hidden ``published``)."""
+    page = client.get("/reports/publication/2009-10/").content.decode()
+    return re.search(r'name="published" value="([0-9.]+)"', page).group(1)
+
+
 @pytest.mark.parametrize("days", [-3, 1, 30])
 def test_publication_time_cannot_move_once_published(ready_round, days):
     published = _publish(ready_round)
@@ -310,7 +316,10 @@ def test_withdrawal_without_a_reason_is_refused_on_its_field_and_go_back_keeps_i
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
 
     empty = client.post("/reports/publication/2009-10/withdraw/", {"reason": "  "})
-    check = client.post("/reports/publication/2009-10/withdraw/", {"reason": "Wrong file."})
+    check = client.post(
+        "/reports/publication/2009-10/withdraw/",
+        {"reason": "Wrong file.", "published": _seen(client)},
+    )
 
     assert summary_entries(empty.context["form"]) == [
         (
@@ -331,13 +340,17 @@ def test_withdrawal_takes_the_round_offline_and_tells_the_boards(
     national = RoleFactory(kind=Role.Kind.NATIONAL).user
     client.force_login(national)
 
-    first = client.post("/reports/publication/2009-10/withdraw/", {"reason": "Wrong file."})
+    seen = _seen(client)
+    first = client.post(
+        "/reports/publication/2009-10/withdraw/", {"reason": "Wrong file.", "published": seen}
+    )
 
     assert first.context["told"] == "The boards of 2 PCTs will be e-mailed, with the reason."
     assert AssessmentRound.objects.get(pk=ready_round.pk).published_at == published
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            "/reports/publication/2009-10/withdraw/", {"reason": "Wrong file.", "confirm": "1"}
+            "/reports/publication/2009-10/withdraw/",
+            {"reason": "Wrong file.", "published": seen, "confirm": "1"},
         )
 
     ready_round.refresh_from_db()
@@ -390,6 +403,44 @@ def test_a_withdrawal_checked_on_an_earlier_publication_is_refused(
         .startswith("Nothing was withdrawn: the publication you looked at was withdrawn and")
     )
     assert mailoutbox == []
+
+
+@pytest.mark.parametrize("seen", [None, "", "yesterday", "99999999999999999999.0"])
+@pytest.mark.parametrize("confirm", [False, True])
+def test_a_withdrawal_from_a_page_that_does_not_say_its_publication_is_refused_as_stale(
+    client, ready_round, mailoutbox, django_capture_on_commit_callbacks, seen, confirm
+):
+    """Review: without its hidden ``published`` (an old page, a forged post) the stale guard
+    was skipped, and the withdrawal went ahead on a publication nobody looked at."""
+    published = _publish(ready_round)
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    data = {"reason": "Wrong file, typed once."}
+    if seen is not None:
+        data["published"] = seen
+    if confirm:
+        data["confirm"] = "1"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post("/reports/publication/2009-10/withdraw/", data)
+
+    ready_round.refresh_from_db()
+    assert (ready_round.published_at, list(ready_round.changes.all()), mailoutbox) == (
+        published,
+        [],
+        [],
+    )
+    assert refused.templates[0].name == "reports/publication.html"  # not the check page
+    assert summary_entries(refused.context["form"]) == [
+        (
+            "#id_reason",
+            "Why the publication is withdrawn (the boards read this): Nothing was withdrawn: "
+            "the page you withdrew from did not say which publication of "
+            f"{ready_round.name} you looked at, so it may be out of date. It is published on "
+            f"{timezone.localtime(published):%-d %B %Y, %H:%M}. Check it, then withdraw again "
+            "if you still mean to.",
+        )
+    ]
+    assert "Wrong file, typed once.</textarea>" in refused.content.decode()
 
 
 def test_withdrawal_of_an_unpublished_round_is_refused(ready_round):

@@ -443,7 +443,19 @@ def withdraw(request, round_: AssessmentRound):
         return _publication_page(request, round_, withdraw_form=form)
     reason = form.cleaned_data["reason"].strip()
     seen = _time_seen(request, "published")
-    if seen is not None and seen != round_.published_at:
+    if seen is None:
+        # A page without the publication it was made on (a very old page, or a forged
+        # post): nothing says it is not stale, so it is refused as one (as the cross-check's
+        # decision is), never withdrawn unseen. The reason typed stays in its box.
+        form.add_error(
+            "reason",
+            f"Nothing was withdrawn: the page you withdrew from did not say which publication "
+            f"of {round_.name} you looked at, so it may be out of date. It is published on "
+            f"{timezone.localtime(round_.published_at):%-d %B %Y, %H:%M}. Check it, then "
+            "withdraw again if you still mean to.",
+        )
+        return _publication_page(request, round_, withdraw_form=form)
+    if seen != round_.published_at:
         # A page from before a withdrawal and a new publication (the concurrency walk: it
         # took the newer publication offline with its reason, and e-mailed every board).
         form.add_error(
