@@ -192,6 +192,7 @@ def test_the_staff_removal_check_page_asks_the_reason_and_a_refusal_keeps_what_w
     assert 'name="reason"' in check
     assert f"Why they are no longer one of {removal['name']}" in check
     assert f"Your reason is kept in the history of {removal['name']}" in check
+    assert "<strong>Nobody is e-mailed</strong>" in check  # walk Y: the page did not say
     assert summary_entries(empty.context["form"]) == [
         ("#id_reason", "Reason: Give the reason for removing their access.")
     ]
