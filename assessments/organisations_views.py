@@ -148,7 +148,20 @@ def pct_edit(request, pct: PrimaryCareTrust):
         return _pct_page(request, pct, form)
     typed_back(request, typed_key)  # saved: the page shows the PCT as it is now
     said = "; ".join(_edit_said(edit) for edit in plan.edits) or "nothing changed"
-    messages.success(request, f"Saved {pct.name} ({pct.ods_code}): {said}.")
+    told = (
+        [
+            _staff(users, sha)
+            for sha, users in (
+                (plan.move.old, plan.move.old_staff),
+                (plan.move.new, plan.move.new_staff),
+            )
+            if users
+        ]
+        if plan.move is not None
+        else []
+    )
+    e_mailed = f" E-mailed {' and '.join(told)}." if told else ""
+    messages.success(request, f"Saved {pct.name} ({pct.ods_code}): {said}.{e_mailed}")
     return redirect(reverse("organisations:list"))
 
 
@@ -306,8 +319,9 @@ def _edit_check(request, pct: PrimaryCareTrust, form: PctForm, plan: PctEditPlan
 
 
 def _staff(users: list, sha) -> str:
-    """``the 3 staff of West Midlands``, for the check page."""
-    return f"the {len(users)} staff of {sha.name}" if users else ""
+    """``3 members of the SHA staff of West Midlands``, for the check page and the message."""
+    count = len(users)
+    return f"{count} member{'' if count == 1 else 's'} of the SHA staff of {sha.name}"
 
 
 def _told(move: PctMove | None) -> str:
@@ -319,20 +333,19 @@ def _told(move: PctMove | None) -> str:
     told = []
     if move.old_staff:
         told.append(
-            f"{_staff(move.old_staff, move.old)} (SHA staff), that the PCT and its assessment "
-            "have left them"
+            f"{_staff(move.old_staff, move.old)}, that the PCT and its assessment have left them"
         )
     if move.new_staff:
         told.append(
-            f"{_staff(move.new_staff, move.new)} (SHA staff), that they now form, moderate "
-            "and sign off its assessment, with its stage, its panel's chair and a link"
+            f"{_staff(move.new_staff, move.new)}, that they now form, moderate and sign off "
+            "its assessment, with its stage, its panel's chair and a link"
         )
     nobody = [
         f"{sha.name} has no active staff with an e-mail address: nobody there is told."
         for sha, users in ((move.old, move.old_staff), (move.new, move.new_staff))
         if not users
     ]
-    said = f"E-mailed once you confirm: {' and '.join(told)}." if told else ""
+    said = f"E-mailed once you confirm: {'; and '.join(told)}." if told else ""
     return " ".join([said, *nobody, kept]).strip()
 
 

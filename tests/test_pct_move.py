@@ -207,10 +207,10 @@ def test_the_check_page_says_who_works_on_the_assessment_and_who_is_e_mailed(reg
         "keeps its members and their scores; Ann Chair (SHA Alpha) still chairs it."
     ]
     assert response.context["told"] == (
-        "E-mailed once you confirm: the 1 staff of SHA Alpha (SHA staff), that the PCT and its "
-        "assessment have left them and the 1 staff of SHA Beta (SHA staff), that they now "
-        "form, moderate and sign off its assessment, with its stage, its panel's chair and a "
-        "link. The change is kept in the PCT's history on its page, with your name."
+        "E-mailed once you confirm: 1 member of the SHA staff of SHA Alpha, that the PCT and "
+        "its assessment have left them; and 1 member of the SHA staff of SHA Beta, that they "
+        "now form, moderate and sign off its assessment, with its stage, its panel's chair and "
+        "a link. The change is kept in the PCT's history on its page, with your name."
     )
     assert PrimaryCareTrust.objects.get(pk=region.pct.pk).sha == region.sha_a
 
@@ -228,8 +228,8 @@ def test_the_check_page_at_moderation_says_whose_sign_off_covers_it(region, nati
         "their reasons."
     )
     assert response.context["told"] == (
-        "E-mailed once you confirm: the 1 staff of SHA Alpha (SHA staff), that the PCT and its "
-        "assessment have left them. SHA Beta has no active staff with an e-mail address: "
+        "E-mailed once you confirm: 1 member of the SHA staff of SHA Alpha, that the PCT and "
+        "its assessment have left them. SHA Beta has no active staff with an e-mail address: "
         "nobody there is told. The change is kept in the PCT's history on its page, with your "
         "name."
     )
@@ -242,9 +242,14 @@ def test_confirming_the_move_saves_and_e_mails_both_shas(
     check = client.post(edit_url(region), typed(region, region.sha_b))
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(edit_url(region), {**dict(check.context["carry"]), "confirm": "1"})
+        response = client.post(
+            edit_url(region), {**dict(check.context["carry"]), "confirm": "1"}, follow=True
+        )
 
-    assert response.status_code == 302
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Saved Assessed PCT ({region.pct.ods_code}): SHA SHA Alpha to SHA Beta. E-mailed 1 "
+        "member of the SHA staff of SHA Alpha and 1 member of the SHA staff of SHA Beta."
+    ]
     assert PrimaryCareTrust.objects.get(pk=region.pct.pk).sha == region.sha_b
     assert sorted(m.to[0] for m in mailoutbox) == ["beth@example.nhs.uk", "quentin@example.nhs.uk"]
 
