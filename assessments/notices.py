@@ -333,3 +333,51 @@ def deadline_changed_notices(
         context = {"round": round_, "user": user, "by": name, "changes": changes, "reason": reason}
         messages.append(rendered("deadline_changed", context, address))
     return mail_enqueue(messages=messages)
+
+
+# --- A PCT moved to another SHA while an assessment is at work (``pct_update``) ------------
+
+
+def _moving_link(item, sha) -> str:
+    """Where the new SHA's staff pick the assessment up: their moderation page from
+    regional moderation on, else the panel's page, or its formation page before it has a
+    panel."""
+    round_slug, ods = item.round.slug, item.assessment.pct.ods_code
+    if item.stage >= Stage.MODERATION:
+        return _absolute(reverse("reports:moderation", args=[round_slug, sha.ods_code]))
+    name = "panels:panel_detail" if item.has_panel else "panels:formation_panel"
+    return _absolute(reverse(name, args=[round_slug, ods]))
+
+
+def pct_moved_notices(*, pct, move, by) -> int:
+    """A PCT moved to another SHA while assessments of it are at work (``move``:
+    ``assessments.organisations.PctMove``): the old SHA's staff are told that the PCT and
+    its assessments have left them (who works on them now, that their pages are no longer
+    theirs), the new SHA's that they now form, moderate and sign them off: each one's stage,
+    its panel's chair, a link. Active staff with an address only. Call inside the
+    transaction of the move: queued once it commits."""
+    context = {
+        "pct": pct,
+        "old": move.old,
+        "new": move.new,
+        "by_name": (by.get_full_name() or by.get_username()) if by is not None else "",
+        "when": timezone.localtime(),
+        "moving": [
+            {
+                "item": item,
+                "link": _moving_link(item, move.new),
+                "moderating": item.stage >= Stage.MODERATION,
+            }
+            for item in move.moving
+        ],
+        "home_url": _absolute(reverse("home")),
+    }
+    messages = [
+        rendered(template, {**context, "user": user}, user.email)
+        for template, users in (
+            ("pct_moved_old", move.old_staff),
+            ("pct_moved_new", move.new_staff),
+        )
+        for user in users
+    ]
+    return mail_enqueue(messages=messages)

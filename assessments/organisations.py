@@ -15,6 +15,15 @@ absence. To close a PCT through a file, give it a date in an optional ``closed_o
 numbers it, column, value, rule) and a file with any error changes nothing.
 
 Every change writes a ``PCTChange`` row in its transaction.
+
+**A move to another SHA while an assessment is at work** (a round not yet published) takes
+that assessment to the new SHA's staff: they form, moderate and sign it off from then on,
+and the old SHA's staff lose access (whoever of them follows an old link is told where it
+went: ``pct_moved_away_for``). Its panel keeps its members and scores. A move is refused
+while it would change figures a region has signed off: an assessment past regional
+moderation (its old region signed off, or confirmed nationally), or a new region already
+signed off or confirmed in that round (``pct_move_refusal``). Both SHAs' staff are e-mailed
+once the move commits (``assessments.notices.pct_moved_notices``).
 """
 
 from __future__ import annotations
@@ -30,14 +39,20 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from assessments.models import (
+    Assessment,
     AssessmentRound,
     PCTChange,
     PrimaryCareTrust,
+    RegionReview,
+    Role,
+    Stage,
     Standing,
     StrategicHealthAuthority,
 )
+from assessments.notices import pct_moved_notices
 from assessments.reference import (
     PCT_COLUMNS,
     ReferenceDataError,
@@ -104,10 +119,179 @@ def pct_create(
     return pct
 
 
+# --- A move to another SHA while an assessment is at work ------------------------------
+
+
+@dataclass(frozen=True)
+class MovingAssessment:
+    """An assessment of the PCT in a round not yet published, which a move takes to the new
+    SHA's staff: its stage, and who chairs its panel now (``chair``: the acting chair while
+    there is one; "" with no panel or a vacant chair; ``chair_sha``: the chair's SHA, if
+    they are SHA staff)."""
+
+    assessment: Assessment
+    has_panel: bool
+    chair: str
+    chair_sha: str
+
+    @property
+    def round(self) -> AssessmentRound:
+        return self.assessment.round
+
+    @property
+    def stage(self) -> Stage:
+        return Stage(self.assessment.stage)
+
+
+def _at_work(pct: PrimaryCareTrust) -> list[MovingAssessment]:
+    """The PCT's assessments in rounds not yet published, by round, with their panel's
+    chair. Two queries. (The panel's tables are read through the assessment's relations:
+    this app does not import ``panels``.)"""
+    now = timezone.now()
+    assessments = list(
+        Assessment.objects.filter(pct=pct)
+        .filter(Q(round__first_published_at__isnull=True) | Q(round__first_published_at__gt=now))
+        .select_related("round", "pct__sha")
+        .order_by("round__slug")
+    )
+    chairs = {
+        pk: (acting or chair or "", acting_sha if acting else chair_sha)
+        for pk, chair, chair_sha, acting, acting_sha in Assessment.objects.filter(
+            pk__in=[a.pk for a in assessments], panel__seats__seat_type__is_chair=True
+        ).values_list(
+            "pk",
+            "panel__seats__person__full_name",
+            "panel__seats__person__sha__name",
+            "panel__acting_chair__person__full_name",
+            "panel__acting_chair__person__sha__name",
+        )
+    }
+    return [
+        MovingAssessment(
+            assessment=a,
+            has_panel=a.pk in chairs,
+            chair=chairs.get(a.pk, ("", ""))[0],
+            chair_sha=chairs.get(a.pk, ("", ""))[1] or "",
+        )
+        for a in assessments
+    ]
+
+
+def pct_move_refusal(
+    *, pct: PrimaryCareTrust, sha: StrategicHealthAuthority, moving: list[MovingAssessment]
+) -> str:
+    """Why ``pct`` may not move to ``sha`` now, or "": a move that would silently change
+    figures a region signed off is refused. An assessment past regional moderation was
+    signed off by its region (and perhaps confirmed nationally): the national team sends
+    that region back first, which returns it to moderation. A region already signed off or
+    confirmed in a round would take in a PCT its sign-off never covered. Once the round is
+    published the move is allowed again (its published pages keep the SHA of then). One
+    query."""
+    old = pct.sha
+    for item in moving:
+        if Stage.CROSS_CHECK <= item.stage < Stage.PUBLISHED:
+            done = (
+                f"{old.name} signed it off"
+                if item.stage == Stage.CROSS_CHECK
+                else f"{old.name} signed it off and the national team confirmed it"
+            )
+            return (
+                f"{pct.name} cannot move to {sha.name} now: its assessment in "
+                f"{item.round.slug} is at {item.stage.label} ({done}), and moving it would "
+                f"change figures {old.name} signed off. "
+                + (
+                    f"Send {old.name} back at the cross-check first (its assessments return "
+                    "to regional moderation), then move it."
+                    if item.stage == Stage.CROSS_CHECK
+                    else f"Move it once {item.round.slug} is published."
+                )
+            )
+    reviews = RegionReview.objects.filter(
+        sha=sha,
+        round_id__in=[item.round.pk for item in moving],
+        status__in=[RegionReview.Status.SIGNED_OFF, RegionReview.Status.CONFIRMED],
+    ).select_related("round")
+    for review in reviews.order_by("round__slug"):
+        return (
+            f"{pct.name} cannot move to {sha.name} now: {sha.name} is "
+            f"{review.get_status_display().lower()} in {review.round.slug}, and taking "
+            f"{pct.name} in would change the figures it signed off. "
+            + (
+                f"Send {sha.name} back at the cross-check first, then move it."
+                if review.status == RegionReview.Status.SIGNED_OFF
+                else f"Move it once {review.round.slug} is published."
+            )
+        )
+    return ""
+
+
+def sha_staff_to_tell(*, sha: StrategicHealthAuthority) -> list:
+    """The active staff of ``sha`` with an e-mail address, by username (one query)."""
+    roles = Role.objects.filter(
+        kind=Role.Kind.SHA_STAFF, sha=sha, user__is_active=True
+    ).select_related("user")
+    return [role.user for role in roles.order_by("user__username") if role.user.email]
+
+
+@dataclass(frozen=True)
+class PctMove:
+    """A move of a PCT with assessments at work: what the check page says and the e-mails
+    tell. ``old_staff``, ``new_staff``: those e-mailed."""
+
+    old: StrategicHealthAuthority
+    new: StrategicHealthAuthority
+    moving: list[MovingAssessment]
+    old_staff: list
+    new_staff: list
+
+
+def _move(pct: PrimaryCareTrust, sha: StrategicHealthAuthority) -> PctMove | None:
+    """The move of ``pct`` to ``sha``, or its ``ValidationError`` (``pct_move_refusal``);
+    None when it is no move or nothing of it is at work."""
+    if sha == pct.sha:
+        return None
+    moving = _at_work(pct)
+    if not moving:
+        return None
+    if refusal := pct_move_refusal(pct=pct, sha=sha, moving=moving):
+        raise ValidationError({"sha": refusal})
+    return PctMove(
+        old=pct.sha,
+        new=sha,
+        moving=moving,
+        old_staff=sha_staff_to_tell(sha=pct.sha),
+        new_staff=sha_staff_to_tell(sha=sha),
+    )
+
+
+def pct_moved_away_for(*, user, ods: str) -> PCTChange | None:
+    """The move that took the PCT ``ods`` out of an SHA whose staff ``user`` is, and not
+    into another of theirs, for the page that tells them where it went; None for anyone
+    else (so that they get the bare 404). Two queries."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    shas = set(
+        Role.objects.filter(user=user, kind=Role.Kind.SHA_STAFF).values_list(
+            "sha__ods_code", flat=True
+        )
+    )
+    if not shas:
+        return None
+    change = (
+        PCTChange.objects.filter(pct__ods_code=(ods or "").upper(), field="sha")
+        .select_related("pct__sha", "changed_by")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    if change is None or change.old_value not in shas or change.pct.sha.ods_code in shas:
+        return None
+    return change
+
+
 def _checked_edit(pct: PrimaryCareTrust, *, name: str, sha, org_type, closed_on) -> dict:
     """A PCT's fields as ``pct_update`` would write them, or its ``ValidationError`` (a
-    name another PCT has, a closing date out of range): the check page's plan asks the
-    same."""
+    name another PCT has, a closing date out of range, a move that would change a
+    signed-off region's figures): the check page's plan asks the same."""
     if closed_on is not None and (problem := closed_on_problem(closed_on)):
         raise ValidationError({"closed_on": problem[0].upper() + problem[1:] + "."})
     return {
@@ -131,8 +315,12 @@ def pct_update(
 ) -> int:
     """Rename, move, retype, close (``closed_on``: the first day it is closed) or reopen
     (``closed_on=None``) a PCT; returns how many fields changed, each with its history row.
-    Its assessments in rounds already open are kept as they are."""
+    Its assessments in rounds already open are kept as they are; a move takes those at work
+    to the new SHA's staff (refused, ``ValidationError`` on ``sha``, where it would change a
+    signed-off region's figures: ``pct_move_refusal``), and both SHAs' staff are e-mailed
+    once it commits."""
     new = _checked_edit(pct, name=name, sha=sha, org_type=org_type, closed_on=closed_on)
+    move = _move(pct, new["sha"])
     changed = []
     for field, value in new.items():
         old = getattr(pct, field)
@@ -152,6 +340,8 @@ def pct_update(
                 "round_id", flat=True
             )
         )
+    if move is not None:
+        pct_moved_notices(pct=pct, move=move, by=by)
     return len(changed)
 
 
@@ -168,10 +358,12 @@ class PctEdit:
 @dataclass(frozen=True)
 class PctEditPlan:
     """What saving the PCT's page would change, and the rounds the PCT has an assessment
-    in (by slug), which those changes reach."""
+    in (by slug), which those changes reach; ``move``: a move to another SHA while an
+    assessment is at work (who works on it from then on, who is e-mailed)."""
 
     edits: list[PctEdit]
     rounds: list[AssessmentRound]
+    move: PctMove | None = None
 
     @property
     def signature(self) -> str:
@@ -191,9 +383,12 @@ def pct_update_plan(
 ) -> PctEditPlan:
     """What ``pct_update`` with these values would change, writing nothing; the same
     ``ValidationError`` it would raise (a name another PCT has, a closing date out of
-    range), so that the check page never offers what saving would refuse. Two queries: the
-    name's owner, the PCT's rounds."""
+    range, a move that would change a signed-off region's figures), so that the check page
+    never offers what saving would refuse. Two queries (the name's owner, the PCT's
+    rounds), and for a move six more (its assessments at work, their chairs, the regions'
+    sign-offs, each SHA's staff)."""
     new = _checked_edit(pct, name=name, sha=sha, org_type=org_type, closed_on=closed_on)
+    move = _move(pct, new["sha"])
     edits = [
         PctEdit(field, getattr(pct, field), value)
         for field, value in new.items()
@@ -202,7 +397,7 @@ def pct_update_plan(
     rounds = (
         list(AssessmentRound.objects.filter(assessments__pct=pct).order_by("slug")) if edits else []
     )
-    return PctEditPlan(edits=edits, rounds=rounds)
+    return PctEditPlan(edits=edits, rounds=rounds, move=move)
 
 
 # --- A file of PCTs -------------------------------------------------------------------

@@ -12,23 +12,27 @@ applies it only if the plan is unchanged, so what is written is exactly what was
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments.access import pct_by_code, view_access
+from assessments.access import explained_404, pct_by_code, view_access
 from assessments.confirmation import confirmation_page, confirmed, keep_typed, typed_back
 from assessments.exceptions import form_add_refusal
 from assessments.kept_files import forget_file, upload_then_preview
-from assessments.models import AssessmentRound, PrimaryCareTrust
+from assessments.models import AssessmentRound, PrimaryCareTrust, Stage
 from assessments.organisations import (
+    MovingAssessment,
     PctEdit,
     PctEditPlan,
+    PctMove,
     PlanChangedError,
     organisations_overview,
     pct_create,
     pct_history,
+    pct_moved_away_for,
     pct_update,
     pct_update_plan,
     pcts_file_apply,
@@ -144,7 +148,20 @@ def pct_edit(request, pct: PrimaryCareTrust):
         return _pct_page(request, pct, form)
     typed_back(request, typed_key)  # saved: the page shows the PCT as it is now
     said = "; ".join(_edit_said(edit) for edit in plan.edits) or "nothing changed"
-    messages.success(request, f"Saved {pct.name} ({pct.ods_code}): {said}.")
+    told = (
+        [
+            _staff(users, sha)
+            for sha, users in (
+                (plan.move.old, plan.move.old_staff),
+                (plan.move.new, plan.move.new_staff),
+            )
+            if users
+        ]
+        if plan.move is not None
+        else []
+    )
+    e_mailed = f" E-mailed {' and '.join(told)}." if told else ""
+    messages.success(request, f"Saved {pct.name} ({pct.ods_code}): {said}.{e_mailed}")
     return redirect(reverse("organisations:list"))
 
 
@@ -180,7 +197,36 @@ def _published(round_: AssessmentRound, now) -> bool:
     return round_.first_published_at is not None and round_.first_published_at <= now
 
 
-def _edit_follows(pct: PrimaryCareTrust, edit: PctEdit, rounds: list[AssessmentRound]) -> str:
+def _moving_said(move: PctMove, item: MovingAssessment) -> str:
+    """What a move does to one assessment at work: who works on it from now on, its panel,
+    and the old SHA's staff's access."""
+    old, new = move.old.name, move.new.name
+    said = (
+        f"Its assessment in {item.round.slug}, at {item.stage.label}, goes to the staff of "
+        f"{new}: from now on they form its panel, moderate it and sign it off, and the staff "
+        f"of {old} lose access to it (an old link tells them where it went)."
+    )
+    if not item.has_panel:
+        said += f" Its panel is not formed yet: {new} forms it."
+    else:
+        chair = f"{item.chair} ({item.chair_sha})" if item.chair_sha else item.chair
+        said += " Its panel keeps its members and their scores" + (
+            f"; {chair} still chairs it." if item.chair else "; its chair's seat is empty."
+        )
+    if item.stage == Stage.MODERATION:
+        said += (
+            f" It leaves {old}'s regional moderation for {new}'s, whose sign-off will cover "
+            f"it; any moderation changes {old} made to it are kept, with their reasons."
+        )
+    return said
+
+
+def _edit_follows(
+    pct: PrimaryCareTrust,
+    edit: PctEdit,
+    rounds: list[AssessmentRound],
+    move: PctMove | None = None,
+) -> str:
     """What one change does to the rounds the PCT is in, in words."""
     now = timezone.now()
     published = [r for r in rounds if _published(r, now)]
@@ -222,11 +268,8 @@ def _edit_follows(pct: PrimaryCareTrust, edit: PctEdit, rounds: list[AssessmentR
                     f"{edit.old.name} to those of {edit.new.name}: the SHA means its PCT pages "
                     "compare with, and the region's tables and files."
                 )
-        if running:
-            moved += (
-                f" Its assessment in {_slugs(running, now=now)} goes to the staff of "
-                f"{edit.new.name}, for its panel and moderation."
-            )
+        if move is not None:
+            moved += "".join(f" {_moving_said(move, item)}" for item in move.moving)
         return moved
     if edit.field == "org_type":
         return f"The PCT pages, feedback reports and files of {every} show the new type."
@@ -262,11 +305,10 @@ def _edit_check(request, pct: PrimaryCareTrust, form: PctForm, plan: PctEditPlan
         title=f"Save these changes to {pct.name} ({pct.ods_code})?",
         happens=[
             f"{_edit_said(edit)[0].upper()}{_edit_said(edit)[1:]}. "
-            f"{_edit_follows(pct, edit, plan.rounds)}"
+            f"{_edit_follows(pct, edit, plan.rounds, plan.move)}"
             for edit in plan.edits
         ],
-        told="Nobody is e-mailed. The change is kept in the PCT's history on its page, with "
-        "your name.",
+        told=_told(plan.move),
         button="Confirm and save the changes",
         back=request.path,
         carry={**typed, "signature": plan.signature},
@@ -274,6 +316,37 @@ def _edit_check(request, pct: PrimaryCareTrust, form: PctForm, plan: PctEditPlan
             "undo_note": "You can change the PCT again later; every change is kept in its history."
         },
     )
+
+
+def _staff(users: list, sha) -> str:
+    """``3 members of the SHA staff of West Midlands``, for the check page and the message."""
+    count = len(users)
+    return f"{count} member{'' if count == 1 else 's'} of the SHA staff of {sha.name}"
+
+
+def _told(move: PctMove | None) -> str:
+    """Who the check page says is e-mailed: the staff of both SHAs (those with an address
+    and an active account), by count and role, and what each is told."""
+    kept = "The change is kept in the PCT's history on its page, with your name."
+    if move is None:
+        return f"Nobody is e-mailed. {kept}"
+    told = []
+    if move.old_staff:
+        told.append(
+            f"{_staff(move.old_staff, move.old)}, that the PCT and its assessment have left them"
+        )
+    if move.new_staff:
+        told.append(
+            f"{_staff(move.new_staff, move.new)}, that they now form, moderate and sign off "
+            "its assessment, with its stage, its panel's chair and a link"
+        )
+    nobody = [
+        f"{sha.name} has no active staff with an e-mail address: nobody there is told."
+        for sha, users in ((move.old, move.old_staff), (move.new, move.new_staff))
+        if not users
+    ]
+    said = f"E-mailed once you confirm: {'; and '.join(told)}." if told else ""
+    return " ".join([said, *nobody, kept]).strip()
 
 
 @require_http_methods(["GET", "POST"])
@@ -326,6 +399,37 @@ def pcts_file_confirm(request):
         f"to {len(plan.rows)} PCT{'s' if len(plan.rows) != 1 else ''}.",
     )
     return redirect(reverse("organisations:list"))
+
+
+# --- Old links of the staff of an SHA a PCT moved away from -------------------------------
+
+
+def _moved_away_told(request, *, ods: str = "", **_kwargs) -> None:
+    """The staff of the SHA a PCT moved away from (``pct_update``), following an old link
+    to its assessment's pages, are told where it went, when and by whom, where they got the
+    bare 404 (walk W); the status stays 404. Anyone else gets the 404 as before."""
+    change = pct_moved_away_for(user=request.user, ods=ods)
+    if change is None:
+        return None
+    by = change.changed_by
+    name = (by.get_full_name() or by.get_username()) if by is not None else "the command line"
+    pct, sha = change.pct, change.pct.sha.name
+    raise Http404(
+        f"{pct.name} moved to {sha} on {timezone.localdate(change.changed_at):%-d %B %Y} "
+        f"(by {name}): its {sha} staff deal with it now."
+    )
+
+
+moved_away_told = explained_404(_moved_away_told)
+
+
+def moved_away_told_in(patterns: list) -> list:
+    """``patterns`` with each view of a PCT's pages (a route naming ``ods``) wrapped in
+    ``moved_away_told``; its access declaration is kept (``functools.wraps``)."""
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern) and "ods" in pattern.pattern.regex.groupindex:
+            pattern.callback = moved_away_told(pattern.callback)
+    return patterns
 
 
 app_name = "organisations"

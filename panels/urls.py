@@ -5,8 +5,10 @@ Panel formation (SHA staff) lives in ``panels.views.formation``; scoring and con
 PCTs by ODS code, as everywhere else (CONTRACTS.md).
 """
 
+from assessments.organisations_views import moved_away_told_in
 from panels.views import formation, scoring
 
 app_name = "panels"
 
-urlpatterns = [*scoring.urlpatterns, *formation.urlpatterns]
+# The staff of an SHA a PCT moved away from are told where its panel went.
+urlpatterns = moved_away_told_in([*scoring.urlpatterns, *formation.urlpatterns])

@@ -4,6 +4,7 @@ Mounted at the site's root, because the contracted addresses (CONTRACTS.md) star
 both ``reports/`` and ``api/``.
 """
 
+from assessments.organisations_views import moved_away_told_in
 from reports.views import (
     batch,
     crosscheck,
@@ -20,8 +21,8 @@ app_name = "reports"
 
 urlpatterns = [
     *league.urlpatterns,
-    *pdf.urlpatterns,
-    *pct.urlpatterns,
+    # The staff of an SHA a PCT moved away from are told where its draft results went.
+    *moved_away_told_in([*pdf.urlpatterns, *pct.urlpatterns]),
     *moderation.urlpatterns,
     *crosscheck.urlpatterns,
     *imports.urlpatterns,

@@ -576,7 +576,9 @@ def test_the_check_page_says_what_closing_and_moving_do_to_each_round(
         "they were published, and compare it with the WM mean they were published with. Its "
         "results in 2009-10 move from the figures of WM to those of North East: the SHA means "
         "its PCT pages compare with, and the region's tables and files. Its assessment in "
-        "2009-10 goes to the staff of North East, for its panel and moderation.",
+        "2009-10, at Self-assessment, goes to the staff of North East: from now on they form "
+        "its panel, moderate it and sign it off, and the staff of WM lose access to it (an old "
+        "link tells them where it went). Its panel is not formed yet: North East forms it.",
         "Type Primary care trust to Care trust. The PCT pages, feedback reports and files of "
         "2008-09 (published) and 2009-10 show the new type.",
         "Closed from open to 1 April 2010. It is in 2009-10, still running: its assessment "
@@ -599,9 +601,17 @@ def test_the_check_page_of_a_move_in_running_rounds_only_says_its_figures_move(
     assert response.context["happens"] == [
         "SHA WM to North East. Its results in 2009-10 move from the figures of WM to those of "
         "North East: the SHA means its PCT pages compare with, and the region's tables and "
-        "files. Its assessment in 2009-10 goes to the staff of North East, for its panel and "
-        "moderation."
+        "files. Its assessment in 2009-10, at Self-assessment, goes to the staff of North "
+        "East: from now on they form its panel, moderate it and sign it off, and the staff of "
+        "WM lose access to it (an old link tells them where it went). Its panel is not formed "
+        "yet: North East forms it."
     ]
+    # Neither SHA has staff here: the check page says so.
+    assert response.context["told"] == (
+        "WM has no active staff with an e-mail address: nobody there is told. North East has "
+        "no active staff with an e-mail address: nobody there is told. The change is kept in "
+        "the PCT's history on its page, with your name."
+    )
 
 
 def test_a_name_another_pct_has_is_refused_before_the_check_page(client, shas, national, dudley):
