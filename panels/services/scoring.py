@@ -379,22 +379,27 @@ def consensus_close(
             f"Consensus can be closed only at panel consensus; this assessment is at "
             f"{assessment.get_stage_display()}."
         )
-    if expected_version is not None:
-        panel = Panel.objects.select_for_update().get(assessment=assessment)
-        if panel.version != expected_version:
-            raise ConflictError(
-                "The agreed ratings changed since you checked them (saved in another "
-                "window): consensus is not closed. Check them below again.",
-                current=panel,
-            )
+    panel = Panel.objects.select_for_update().filter(assessment=assessment).first()
+    if expected_version is not None and (panel is None or panel.version != expected_version):
+        raise ConflictError(
+            "The agreed ratings changed since you checked them (saved in another "
+            "window): consensus is not closed. Check them below again.",
+            current=panel,
+        )
     gaps = panel_view(assessment=assessment).consensus_gap_fields
     if gaps:
         # Keyed by the consensus form's field (``c5`` for a value, ``c5_rationale`` for a
         # rationale), so that each missing thing is its own message, linked to its item.
         raise ValidationError(gaps)
-    return assessment_advance(
+    advanced = assessment_advance(
         assessment=assessment,
         to_stage=Stage.MODERATION,
         by=by,
         note="Consensus closed by the chair.",
     )
+    # The panel's version moves on, as with its other writes (consensus saved, the chair
+    # handed on, a seat changed): a page made before the close (a hand-over's check page)
+    # is stale once it has happened (the races review).
+    if panel is not None:
+        _claim(Panel, panel, panel.version, "The panel")
+    return advanced
