@@ -269,7 +269,16 @@ def seat_mark_absent(
     ``expected_version``: the seat's version on the page the chair excused from (default:
     ``seat``'s own). ``ConflictError`` when the seat changed since (its holder replaced,
     their scores submitted or saved, another excuse): the review found that confirming
-    "Excuse Bob" excused whoever held the seat by then."""
+    "Excuse Bob" excused whoever held the seat by then.
+
+    Who chairs, and the stage, are read from the panel as stored, its row locked, not from
+    the copy the page loaded: a hand-over to this seat committed meanwhile would otherwise
+    let the new acting chair be excused (the races review)."""
+    seat.panel = (
+        Panel.objects.select_for_update(of=("self",))
+        .select_related("assessment")
+        .get(pk=seat.panel_id)
+    )
     assessment = seat.panel.assessment
     if assessment.stage != Stage.SCORING:
         raise TransitionError(
