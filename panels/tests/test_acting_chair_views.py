@@ -3,6 +3,7 @@
 "Go back", the confirmation, the conflict, the personas, and what the panel's pages say
 afterwards (the consensus page read-only for the chair)."""
 
+import datetime
 import html
 import re
 
@@ -495,8 +496,31 @@ def test_my_panels_gives_the_acting_chair_the_consensus_link(region):
     member = client_for(region.people[2].user).get("/panels/mine/")
 
     assert consensus in acting.content.decode()
-    assert "(acting chair)" in text(acting)
+    assert "(acting chair since " in text(acting)
     assert consensus not in member.content.decode()
+
+
+def test_my_panels_says_since_when_the_acting_chair_chairs(region):
+    """The races brief: 'My panels' said "(acting chair)" without since when, as the home
+    page says it; the latest hand-over to them is the date."""
+    handed(region, 3)
+    handed(region, 5, reason="Cat Services is away")
+    handed(region, 3, reason="Cat Services is back")
+    first, _away, latest = SeatChange.objects.filter(how=SeatChange.How.ACTING).order_by("pk")
+    SeatChange.objects.filter(pk=first.pk).update(
+        changed_at=datetime.datetime(2009, 11, 3, 10, tzinfo=datetime.UTC)
+    )
+    SeatChange.objects.filter(pk=latest.pk).update(
+        changed_at=datetime.datetime(2009, 11, 20, 10, tzinfo=datetime.UTC)
+    )
+
+    acting = text(client_for(region.people[3].user).get("/panels/mine/"))
+    member = text(client_for(region.people[5].user).get("/panels/mine/"))
+
+    assert re.findall(r'<strong data-test="acting-mark">(.*?)</strong>', acting) == [
+        '(acting chair since <time datetime="2009-11-20">20 November 2009</time>)'
+    ]
+    assert 'data-test="acting-mark"' not in member
 
 
 def test_a_member_who_may_not_chair_is_said_so_beside_their_name(region):
