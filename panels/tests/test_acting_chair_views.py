@@ -16,7 +16,14 @@ from assessments.models import AgreedRating, Assessment, RatingChange, Role, Sta
 from panels.models import Panel, Person, Seat, SeatChange
 from panels.services.formation import panel_acting_chair_set
 from panels.tests.formation_builders import build_region
-from tests.factories import RoleFactory, SHAFactory, UserFactory
+from tests.factories import (
+    CompetencyFactory,
+    GovernanceAreaFactory,
+    RoleFactory,
+    SHAFactory,
+    SubIndicatorFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -413,6 +420,69 @@ def test_an_acting_chair_whose_chair_was_handed_on_is_told_and_given_back_what_w
     # Anyone else still gets the bare 404.
     other = client_for(region.people[2].user).post(url(region, "seats/4/absent"), {"reason": "x"})
     assert other.status_code == 404 and "You no longer chair" not in text(other)
+
+
+def _framework_items(region):
+    framework = region.round.framework
+    CompetencyFactory(framework=framework, number=1, short_name="Locally leading the NHS")
+    CompetencyFactory(framework=framework, number=2, short_name="Working with community partners")
+    GovernanceAreaFactory(framework=framework, code="strategy", name="Strategy", position=1)
+    finance = GovernanceAreaFactory(
+        framework=framework, code="finance", name="Financial management", position=2
+    )
+    SubIndicatorFactory(area=finance, number=3, name="Robust financial management")
+
+
+def test_the_typing_given_back_names_each_item_as_the_consensus_page_does(region):
+    """The races brief: the agreed values given back were labelled by their form codes
+    ("c1", "finance_3"), which the chair never saw on the consensus page."""
+    _framework_items(region)
+    client = client_for(region.people[1].user)
+    version = str(panel(region).version)
+    handed(region, 3)
+
+    saved = client.post(
+        url(region, "consensus"),
+        {
+            "version": version,
+            "c1": "3",
+            "c1_rationale": "Strong plan.",
+            "c2": "",
+            "c2_rationale": "",
+            "finance_3": "amber",
+            "finance_3_rationale": "Thin reserves.",
+            "strategy": "green",
+            "strategy_rationale": "",
+        },
+    )
+
+    assert saved.status_code == 403
+    assert re.findall(
+        r"<tr><td>([^<]*)</td><td>([^<]*)</td>",
+        saved.content.decode().split('data-test="typed"')[1],
+    ) == [
+        ("1. Locally leading the NHS", "3"),
+        ("Financial management: Robust financial management", "amber"),
+        ("Strategy", "green"),
+    ]
+
+
+@pytest.mark.parametrize("typed", [1, 3])
+def test_the_typing_given_back_reads_the_items_in_queries_that_do_not_grow(
+    region, typed, django_assert_num_queries
+):
+    _framework_items(region)
+    client = client_for(region.people[1].user)
+    version = str(panel(region).version)
+    handed(region, 3)
+    codes = ["c1", "c2", "strategy"][:typed]
+    data = {"version": version} | {code: "" for code in codes}
+    data |= {f"{code}_rationale": f"Typed for {code}." for code in codes}
+
+    with django_assert_num_queries(14):
+        saved = client.post(url(region, "consensus"), data)
+
+    assert saved.content.decode().count("<td>Typed for ") == typed
 
 
 def test_the_chair_told_after_a_second_hand_over_reads_who_chairs_now(region):
