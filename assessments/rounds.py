@@ -502,11 +502,18 @@ def round_set_timetable(
     since, and a page from before would blank or undo that save (the two-tabs walk).
 
     Everyone who still works to a changed deadline of an opened round is e-mailed
-    (``assessments.notices.deadline_changed_notices``); returns how many."""
+    (``assessments.notices.deadline_changed_notices``); returns how many.
+
+    The round's row is locked before anything is checked, and what is checked (the
+    publication time, the version, the dates to compare) is read from it as stored, not
+    from the caller's copy: the version is a count of history rows, which two saves from
+    the same page could otherwise both read before either wrote its rows (the review)."""
     if visible(reason or ""):
         reason = checked_reason(reason, missing="", limit=TIMETABLE_REASON_MAX_CHARS)
     else:
         reason = ""
+    caller = round_
+    round_ = AssessmentRound.objects.select_for_update().get(pk=caller.pk)
     changed = round_timetable_check(
         round_=round_, dates=dates, working_days=working_days, expected_version=expected_version
     )
@@ -514,6 +521,7 @@ def round_set_timetable(
         return 0
     for field, _old, new in changed:
         setattr(round_, field, new)
+        setattr(caller, field, new)
     round_.full_clean()
     round_.save(update_fields=[field for field, _old, _new in changed])
     for field, old, new in changed:

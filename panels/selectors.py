@@ -794,7 +794,16 @@ class SeatProgress:
 
 
 def my_seats(*, user) -> list[SeatProgress]:
-    """The user's seats, newest round first, with how many items each has scored. 2 queries."""
+    """The user's seats, newest round first, with how many items each has scored and, as
+    ``acting_since``, when the chair was last handed to the seat's holder (for the acting
+    chair's seat to say since when, as the home page does; ``None`` if never). 2 queries."""
+    # The latest hand-over of the chair to the seat's holder (``panel_acting_chair_set``
+    # writes it on the chair's seat), read in the same query as the seats.
+    handed = SeatChange.objects.filter(
+        how=SeatChange.How.ACTING,
+        seat__panel_id=OuterRef("panel_id"),
+        new_person_id=OuterRef("person_id"),
+    ).order_by("-changed_at", "-pk")
     seats = list(
         Seat.objects.filter(person__user=user)
         .select_related("seat_type", "panel__assessment__round", "panel__assessment__pct__sha")
@@ -802,7 +811,8 @@ def my_seats(*, user) -> list[SeatProgress]:
             scored=Count(
                 "scores",
                 filter=Q(scores__level__isnull=False) | ~Q(scores__light=""),
-            )
+            ),
+            acting_since=Subquery(handed.values("changed_at")[:1]),
         )
         .order_by("-panel__assessment__round__slug", "panel__assessment__pct__name")
     )

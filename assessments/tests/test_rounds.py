@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from assessments.exceptions import TransitionError
+from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import Assessment, AssessmentRound, Role, RoundChange, Stage
 from assessments.rounds import (
     framework_source,
@@ -17,6 +17,7 @@ from assessments.rounds import (
     round_open_plan,
     round_rename,
     round_set_timetable,
+    timetable_version,
 )
 from competencies.models import Competency, FrameworkVersion, GovernanceArea
 from competencies.services import FrameworkLockedError
@@ -30,6 +31,7 @@ from tests.factories import (
     SHAFactory,
     UserFactory,
 )
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -318,6 +320,77 @@ def test_round_set_timetable_clears_a_date_set_before(last_year, national):
         "",
     )
     assert str(change).endswith("publication_due 2011-02-15 → —")
+
+
+def test_round_set_timetable_reads_the_publication_time_as_stored_not_the_callers_copy(
+    last_year, national
+):
+    """The races review: a timetable page opened before the publication time was set
+    could still change the dates of a round by then published."""
+    stale = AssessmentRound.objects.get(pk=last_year.pk)
+    version = timetable_version(stale)
+    AssessmentRound.objects.filter(pk=last_year.pk).update(published_at=timezone.now())
+
+    with pytest.raises(TransitionError, match="has a publication time"):
+        round_set_timetable(
+            round_=stale,
+            dates={"scoring_due": datetime.date(2009, 11, 29)},
+            working_days=10,
+            by=national,
+            expected_version=version,
+        )
+
+    last_year.refresh_from_db()
+    assert last_year.scoring_due is None
+    assert not RoundChange.objects.exists()
+
+
+def test_round_set_timetable_compares_with_the_dates_as_stored_not_the_callers_copy(
+    last_year, national
+):
+    """Two copies read before either saved: the second saving the same date writes no
+    second change from "nothing" (the history would say the date was set twice)."""
+    first, second = (AssessmentRound.objects.get(pk=last_year.pk) for _ in range(2))
+    dates = {"scoring_due": datetime.date(2009, 11, 29)}
+    round_set_timetable(round_=first, dates=dates, working_days=10, by=national)
+
+    again = round_set_timetable(round_=second, dates=dates, working_days=10, by=national)
+
+    assert again == 0
+    assert list(RoundChange.objects.values_list("field", "old_value", "new_value")) == [
+        ("scoring_due", "", "2009-11-29")
+    ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_timetable_saves_from_the_same_page_at_once_save_one_and_refuse_the_other(
+    last_year, national
+):
+    """The races review: the version is a count of history rows, read without a lock, so
+    two saves from pages of the same version both passed the check; the second now waits
+    for the first's lock on the round, counts its rows and is refused."""
+    version = timetable_version(last_year)
+    first, second = (AssessmentRound.objects.get(pk=last_year.pk) for _ in range(2))
+
+    def save(round_, day):
+        return lambda: round_set_timetable(
+            round_=round_,
+            dates={"scoring_due": datetime.date(2009, 11, day)},
+            working_days=10,
+            by=national,
+            expected_version=version,
+        )
+
+    one, two = race(save(first, 20), save(second, 29))
+
+    assert (one.value, one.error) == (0, None)
+    assert type(two.error) is ConflictError
+    last_year.refresh_from_db()
+    assert last_year.scoring_due == datetime.date(2009, 11, 20)
+    assert list(RoundChange.objects.values_list("field", "old_value", "new_value")) == [
+        ("scoring_due", "", "2009-11-20")
+    ]
 
 
 @pytest.fixture

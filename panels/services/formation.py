@@ -737,6 +737,12 @@ def panel_acting_chair_set(
     chairs now and who chaired until now once this commits.
     """
     reason = reason.strip()
+    # The panel's row, then its assessment's (the order consensus_close takes them), are
+    # locked before the stage is checked: read unlocked, the check could pass while
+    # consensus closed, and name an acting chair of a panel gone on to moderation (the
+    # races review). consensus_close moves the panel's version on as well.
+    Panel.objects.select_for_update().filter(pk=panel.pk).first()
+    Assessment.objects.select_for_update().filter(pk=panel.assessment_id).first()
     assessment, seats, chair_seat, target = _acting_checked(panel=panel, seat=seat, reason=reason)
     stored = Panel.objects.get(pk=panel.pk)
     before = next((s for s in seats if s.pk == stored.acting_chair_id), chair_seat)

@@ -269,7 +269,16 @@ def seat_mark_absent(
     ``expected_version``: the seat's version on the page the chair excused from (default:
     ``seat``'s own). ``ConflictError`` when the seat changed since (its holder replaced,
     their scores submitted or saved, another excuse): the review found that confirming
-    "Excuse Bob" excused whoever held the seat by then."""
+    "Excuse Bob" excused whoever held the seat by then.
+
+    Who chairs, and the stage, are read from the panel as stored, its row locked, not from
+    the copy the page loaded: a hand-over to this seat committed meanwhile would otherwise
+    let the new acting chair be excused (the races review)."""
+    seat.panel = (
+        Panel.objects.select_for_update(of=("self",))
+        .select_related("assessment")
+        .get(pk=seat.panel_id)
+    )
     assessment = seat.panel.assessment
     if assessment.stage != Stage.SCORING:
         raise TransitionError(
@@ -379,22 +388,27 @@ def consensus_close(
             f"Consensus can be closed only at panel consensus; this assessment is at "
             f"{assessment.get_stage_display()}."
         )
-    if expected_version is not None:
-        panel = Panel.objects.select_for_update().get(assessment=assessment)
-        if panel.version != expected_version:
-            raise ConflictError(
-                "The agreed ratings changed since you checked them (saved in another "
-                "window): consensus is not closed. Check them below again.",
-                current=panel,
-            )
+    panel = Panel.objects.select_for_update().filter(assessment=assessment).first()
+    if expected_version is not None and (panel is None or panel.version != expected_version):
+        raise ConflictError(
+            "The agreed ratings changed since you checked them (saved in another "
+            "window): consensus is not closed. Check them below again.",
+            current=panel,
+        )
     gaps = panel_view(assessment=assessment).consensus_gap_fields
     if gaps:
         # Keyed by the consensus form's field (``c5`` for a value, ``c5_rationale`` for a
         # rationale), so that each missing thing is its own message, linked to its item.
         raise ValidationError(gaps)
-    return assessment_advance(
+    advanced = assessment_advance(
         assessment=assessment,
         to_stage=Stage.MODERATION,
         by=by,
         note="Consensus closed by the chair.",
     )
+    # The panel's version moves on, as with its other writes (consensus saved, the chair
+    # handed on, a seat changed): a page made before the close (a hand-over's check page)
+    # is stale once it has happened (the races review).
+    if panel is not None:
+        _claim(Panel, panel, panel.version, "The panel")
+    return advanced

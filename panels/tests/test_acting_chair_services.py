@@ -323,6 +323,25 @@ def test_acting_chair_may_excuse_the_chair_but_not_be_excused(region, staff):
     assert seat(region, 3).absence_reason == ""
 
 
+def test_an_excuse_from_a_page_loaded_before_a_hand_over_to_that_seat_is_refused(region, staff):
+    """The races review: the excuse checked who chairs on the panel its page had loaded,
+    so an excuse confirmed after the chair was handed to that very seat excused the new
+    acting chair, leaving the panel with nobody able to record consensus."""
+    region.assessment.stage = Stage.SCORING
+    region.assessment.save(update_fields=["stage"])
+    Seat.objects.filter(panel=region.panel).update(submitted_at=None)
+    loaded = seat(region, 3)  # the chair's excuse page, opened before the hand-over
+    hand(region, 3, by=staff)
+
+    with pytest.raises(ValidationError, match="Cat Services is the acting chair and cannot"):
+        seat_mark_absent(
+            seat=loaded, reason="Away", by=region.people[1].user, expected_version=loaded.version
+        )
+
+    assert seat(region, 3).absence_reason == ""
+    assert not SeatChange.objects.filter(how=SeatChange.How.EXCUSED).exists()
+
+
 def test_the_acting_chair_cannot_be_replaced_while_acting(region, staff):
     region.assessment.stage = Stage.SCORING
     region.assessment.save(update_fields=["stage"])

@@ -3,6 +3,7 @@
 "Go back", the confirmation, the conflict, the personas, and what the panel's pages say
 afterwards (the consensus page read-only for the chair)."""
 
+import datetime
 import html
 import re
 
@@ -15,7 +16,14 @@ from assessments.models import AgreedRating, Assessment, RatingChange, Role, Sta
 from panels.models import Panel, Person, Seat, SeatChange
 from panels.services.formation import panel_acting_chair_set
 from panels.tests.formation_builders import build_region
-from tests.factories import RoleFactory, SHAFactory, UserFactory
+from tests.factories import (
+    CompetencyFactory,
+    GovernanceAreaFactory,
+    RoleFactory,
+    SHAFactory,
+    SubIndicatorFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -414,6 +422,69 @@ def test_an_acting_chair_whose_chair_was_handed_on_is_told_and_given_back_what_w
     assert other.status_code == 404 and "You no longer chair" not in text(other)
 
 
+def _framework_items(region):
+    framework = region.round.framework
+    CompetencyFactory(framework=framework, number=1, short_name="Locally leading the NHS")
+    CompetencyFactory(framework=framework, number=2, short_name="Working with community partners")
+    GovernanceAreaFactory(framework=framework, code="strategy", name="Strategy", position=1)
+    finance = GovernanceAreaFactory(
+        framework=framework, code="finance", name="Financial management", position=2
+    )
+    SubIndicatorFactory(area=finance, number=3, name="Robust financial management")
+
+
+def test_the_typing_given_back_names_each_item_as_the_consensus_page_does(region):
+    """The races brief: the agreed values given back were labelled by their form codes
+    ("c1", "finance_3"), which the chair never saw on the consensus page."""
+    _framework_items(region)
+    client = client_for(region.people[1].user)
+    version = str(panel(region).version)
+    handed(region, 3)
+
+    saved = client.post(
+        url(region, "consensus"),
+        {
+            "version": version,
+            "c1": "3",
+            "c1_rationale": "Strong plan.",
+            "c2": "",
+            "c2_rationale": "",
+            "finance_3": "amber",
+            "finance_3_rationale": "Thin reserves.",
+            "strategy": "green",
+            "strategy_rationale": "",
+        },
+    )
+
+    assert saved.status_code == 403
+    assert re.findall(
+        r"<tr><td>([^<]*)</td><td>([^<]*)</td>",
+        saved.content.decode().split('data-test="typed"')[1],
+    ) == [
+        ("1. Locally leading the NHS", "3"),
+        ("Financial management: Robust financial management", "amber"),
+        ("Strategy", "green"),
+    ]
+
+
+@pytest.mark.parametrize("typed", [1, 3])
+def test_the_typing_given_back_reads_the_items_in_queries_that_do_not_grow(
+    region, typed, django_assert_num_queries
+):
+    _framework_items(region)
+    client = client_for(region.people[1].user)
+    version = str(panel(region).version)
+    handed(region, 3)
+    codes = ["c1", "c2", "strategy"][:typed]
+    data = {"version": version} | {code: "" for code in codes}
+    data |= {f"{code}_rationale": f"Typed for {code}." for code in codes}
+
+    with django_assert_num_queries(14):
+        saved = client.post(url(region, "consensus"), data)
+
+    assert saved.content.decode().count("<td>Typed for ") == typed
+
+
 def test_the_chair_told_after_a_second_hand_over_reads_who_chairs_now(region):
     """The chair was handed to Cat Services, then from her to Dan Outside: the chair's save
     from a page opened before both names Dan, who chairs now, not Cat."""
@@ -495,8 +566,31 @@ def test_my_panels_gives_the_acting_chair_the_consensus_link(region):
     member = client_for(region.people[2].user).get("/panels/mine/")
 
     assert consensus in acting.content.decode()
-    assert "(acting chair)" in text(acting)
+    assert "(acting chair since " in text(acting)
     assert consensus not in member.content.decode()
+
+
+def test_my_panels_says_since_when_the_acting_chair_chairs(region):
+    """The races brief: 'My panels' said "(acting chair)" without since when, as the home
+    page says it; the latest hand-over to them is the date."""
+    handed(region, 3)
+    handed(region, 5, reason="Cat Services is away")
+    handed(region, 3, reason="Cat Services is back")
+    first, _away, latest = SeatChange.objects.filter(how=SeatChange.How.ACTING).order_by("pk")
+    SeatChange.objects.filter(pk=first.pk).update(
+        changed_at=datetime.datetime(2009, 11, 3, 10, tzinfo=datetime.UTC)
+    )
+    SeatChange.objects.filter(pk=latest.pk).update(
+        changed_at=datetime.datetime(2009, 11, 20, 10, tzinfo=datetime.UTC)
+    )
+
+    acting = text(client_for(region.people[3].user).get("/panels/mine/"))
+    member = text(client_for(region.people[5].user).get("/panels/mine/"))
+
+    assert re.findall(r'<strong data-test="acting-mark">(.*?)</strong>', acting) == [
+        '(acting chair since <time datetime="2009-11-20">20 November 2009</time>)'
+    ]
+    assert 'data-test="acting-mark"' not in member
 
 
 def test_a_member_who_may_not_chair_is_said_so_beside_their_name(region):

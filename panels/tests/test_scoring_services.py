@@ -8,6 +8,7 @@ from assessments.exceptions import ConflictError, TransitionError
 from assessments.models import AgreedRating, Assessment, RatingChange, Stage
 from panels.models import MemberScore, Panel, Seat, SeatChange
 from panels.selectors import assessment_history
+from panels.services.formation import panel_acting_chair_set
 from panels.services.scoring import (
     AgreedInput,
     MemberInput,
@@ -17,6 +18,8 @@ from panels.services.scoring import (
     seat_mark_absent,
 )
 from panels.tests.scoring_builders import build_scoring_panel
+from tests.factories import UserFactory
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -479,3 +482,56 @@ def test_consensus_close_moves_to_moderation():
     )
 
     assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.MODERATION
+
+
+def test_consensus_close_moves_the_panel_version_on():
+    """The races review: closing consensus left the panel's version as it was, so a page
+    made before the close (a hand-over's check page) was not stale after it."""
+    panel = build_scoring_panel()
+    submit_all(panel)
+    consensus_record(
+        panel=panel.panel, values=panel.agreed(), by=panel.chair.person.user, expected_version=1
+    )
+    before = Panel.objects.get(pk=panel.panel.pk).version
+
+    consensus_close(
+        assessment=Assessment.objects.get(pk=panel.assessment.pk),
+        by=panel.chair.person.user,
+        expected_version=before,
+    )
+
+    assert Panel.objects.get(pk=panel.panel.pk).version == before + 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_hand_over_racing_the_close_of_consensus_is_refused():
+    """The races review: the hand-over read the stage without a lock, so it passed while
+    consensus was closing and named an acting chair of a panel gone on to moderation."""
+    panel = build_scoring_panel()
+    submit_all(panel)
+    consensus_record(
+        panel=panel.panel, values=panel.agreed(), by=panel.chair.person.user, expected_version=1
+    )
+    stored = Panel.objects.get(pk=panel.panel.pk)
+    assessment = Assessment.objects.get(pk=panel.assessment.pk)
+    staff = UserFactory()
+
+    closing, handing = race(
+        lambda: consensus_close(
+            assessment=assessment, by=panel.chair.person.user, expected_version=stored.version
+        ),
+        lambda: panel_acting_chair_set(
+            panel=stored,
+            seat=panel.seats[2],
+            reason="The chair is ill",
+            by=staff,
+            expected_version=stored.version,
+        ),
+    )
+
+    assert closing.error is None
+    assert type(handing.error) is TransitionError
+    assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.MODERATION
+    assert Panel.objects.get(pk=panel.panel.pk).acting_chair is None
+    assert not SeatChange.objects.filter(how=SeatChange.How.ACTING).exists()

@@ -9,7 +9,8 @@ from django.utils.html import escape
 
 from assessments.form_errors import summary_entries
 from assessments.models import AgreedRating, Assessment, RatingChange, Role, Stage
-from panels.models import MemberScore, Seat
+from panels.models import MemberScore, Panel, Seat
+from panels.services.formation import panel_acting_chair_set
 from panels.services.scoring import MemberInput, member_scores_save
 from panels.tests.scoring_builders import build_scoring_panel
 from tests.factories import PCTFactory, PersonFactory, RoleFactory, UserFactory
@@ -314,6 +315,32 @@ def test_my_panels_query_count_does_not_grow(client, django_assert_num_queries, 
         response = client.get("/panels/mine/")
 
     assert len(response.context["progress"]) == panels
+
+
+@pytest.mark.parametrize("panels", [1, 3])
+def test_my_panels_query_count_does_not_grow_with_acting_chairs(
+    client, django_assert_num_queries, panels
+):
+    """Each acting chair's seat says since when without a query of its own."""
+    built = [
+        build_scoring_panel(slug=f"20{10 + n}-{11 + n}", pct=PCTFactory()) for n in range(panels)
+    ]
+    person = built[0].seats[1].person
+    for scoring in built:
+        Seat.objects.filter(pk=scoring.seats[1].pk).update(person=person)
+        panel_acting_chair_set(
+            panel=Panel.objects.get(pk=scoring.panel.pk),
+            seat=Seat.objects.get(pk=scoring.seats[1].pk),
+            reason="The chair is ill",
+            by=UserFactory(),
+            expected_version=Panel.objects.get(pk=scoring.panel.pk).version,
+        )
+    client.force_login(person.user)
+
+    with django_assert_num_queries(5):
+        response = client.get("/panels/mine/")
+
+    assert response.content.decode().count("(acting chair since <time") == panels
 
 
 # --- Consensus ------------------------------------------------------------------------

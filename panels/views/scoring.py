@@ -36,6 +36,7 @@ from assessments.exceptions import (
 from assessments.models import Assessment, EvidenceDocument, Stage
 from assessments.text import visible
 from assessments.views import evidence_file_response
+from competencies.selectors import item_label, rated_items
 from panels.access import panel_assessment, panel_document
 from panels.forms.scoring import AbsenceForm, ConsensusForm, ScoringForm
 from panels.models import Seat
@@ -114,6 +115,7 @@ def _chair_handed_told(
     if change is None:
         return None
     by = change.changed_by
+    assessment = change.seat.panel.assessment
     typed = [
         (key.removesuffix("_rationale"), request.POST.get(key.removesuffix("_rationale"), ""), text)
         for key, text in request.POST.items()
@@ -128,6 +130,15 @@ def _chair_handed_told(
         if reason
         else None
     )
+    typed = [(code, value, text) for code, value, text in typed if value or text.strip()]
+    # Each item typed is named as the consensus page names it ("1. Locally leading the
+    # NHS", "Strategy"), not by its form code ("c1"): the framework's items are read once
+    # (a few queries however many were typed), a code of none of them shown as posted.
+    labels = (
+        {item.code: item_label(item) for item in rated_items(assessment.round.framework)}
+        if typed
+        else {}
+    )
     return render(
         request,
         "panels/chair_handed.html",
@@ -135,7 +146,7 @@ def _chair_handed_told(
             "change": change,
             "by": (by.get_full_name() or by.get_username()) if by is not None else "SHA staff",
             "posted": request.method == "POST",
-            "typed": [(code, value, text) for code, value, text in typed if value or text.strip()],
+            "typed": [(labels.get(code, code), value, text) for code, value, text in typed],
             "excusing": excusing,
             "reason": reason,
         },
