@@ -24,7 +24,19 @@ from datetime import datetime
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from assessments.exceptions import TransitionError
@@ -77,6 +89,37 @@ def not_held_back(outer: str = "pk") -> Q:
     """A filter keeping assessments (or, with ``outer="assessment_id"``, rows pointing at
     one) that no unanswered comment holds back."""
     return ~Q(Exists(unanswered_comments().filter(assessment=OuterRef(outer))))
+
+
+def released(round_: AssessmentRound | None = None, *, now: datetime | None = None) -> Q | None:
+    """The assessments at the factual-accuracy check that are published all the same: once
+    their round's publication time has passed, every one that no unanswered comment holds
+    back is public (the public pages show its results), though its stage moves on only when
+    ``send_publication_notices`` runs.
+
+    Of one round (``round_``): ``None`` before its publication time. Of any round (no
+    ``round_``, for a page that lists several): the condition reads each assessment's
+    round's publication time, in the same query."""
+    now = now or timezone.now()
+    if round_ is None:
+        return Q(stage=Stage.FACTUAL_ACCURACY, round__published_at__lte=now) & not_held_back()
+    if not round_.is_published(now):
+        return None
+    return Q(stage=Stage.FACTUAL_ACCURACY) & not_held_back()
+
+
+def shown_stage(round_: AssessmentRound | None = None, *, now: datetime | None = None):
+    """The stage every page shows of an assessment (of ``round_``, or of any round), as an
+    expression of the same query (no query per row): Published for the ``released`` ones,
+    else its stage. Annotate it and read or count it in place of ``stage``."""
+    condition = released(round_, now=now)
+    if condition is None:
+        return F("stage")
+    return Case(
+        When(condition, then=Value(int(Stage.PUBLISHED))),
+        default=F("stage"),
+        output_field=IntegerField(),
+    )
 
 
 def held_back_assessments(*, round_: AssessmentRound) -> QuerySet[Assessment]:

@@ -39,6 +39,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.exceptions import ConflictError, TransitionError
+from assessments.factual_accuracy import shown_stage
 from assessments.mail import Message, mail_enqueue, rendered
 from assessments.models import (
     Assessment,
@@ -754,12 +755,15 @@ class RegionProgress:
 
 
 def round_progress(*, round_: AssessmentRound) -> list[RegionProgress]:
-    """How many of the round's PCTs stand at each stage, per SHA: one aggregate query."""
+    """How many of the round's PCTs stand at each stage, per SHA: one aggregate query. The
+    stage is the one shown (``shown_stage``): Published once the publication time has passed,
+    for those at the factual-accuracy check that no unanswered comment holds back."""
     rows = (
         Assessment.objects.filter(round=round_)
-        .values("pct__sha__ods_code", "pct__sha__name", "stage")
+        .annotate(shown=shown_stage(round_))
+        .values("pct__sha__ods_code", "pct__sha__name", "shown")
         .annotate(n=Count("pk"))
-        .order_by("pct__sha__name", "stage")
+        .order_by("pct__sha__name", "shown")
     )
     stages = list(Stage)
     regions: dict[str, RegionProgress] = {}
@@ -767,7 +771,7 @@ def round_progress(*, round_: AssessmentRound) -> list[RegionProgress]:
         code = row["pct__sha__ods_code"]
         if code not in regions:
             regions[code] = RegionProgress(code, row["pct__sha__name"], [0] * len(stages))
-        regions[code].counts[stages.index(Stage(row["stage"]))] += row["n"]
+        regions[code].counts[stages.index(Stage(row["shown"]))] += row["n"]
     return list(regions.values())
 
 

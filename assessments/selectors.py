@@ -189,14 +189,17 @@ class NationalRound:
 
 
 def national_overview() -> list[NationalRound]:
-    """England by SHA and stage, per round (newest first): one aggregate query in total."""
+    """England by SHA and stage, per round (newest first): one aggregate query in total.
+    The stage is the one shown (``shown_stage``): Published once a round's publication time
+    has passed, for those at the factual-accuracy check that no comment holds back."""
+    from assessments.factual_accuracy import shown_stage  # it imports services, which imports this
+
     stages = list(Stage)
     rows = (
-        Assessment.objects.values(
-            "round__slug", "round__name", "pct__sha__ods_code", "pct__sha__name", "stage"
-        )
+        Assessment.objects.annotate(shown=shown_stage())
+        .values("round__slug", "round__name", "pct__sha__ods_code", "pct__sha__name", "shown")
         .annotate(n=Count("pk"))
-        .order_by("-round__slug", "pct__sha__name", "pct__sha__ods_code", "stage")
+        .order_by("-round__slug", "pct__sha__name", "pct__sha__ods_code", "shown")
     )
     overview = []
     for (slug, name), round_rows in groupby(
@@ -206,7 +209,7 @@ def national_overview() -> list[NationalRound]:
         for (code, sha_name), sha_rows in groupby(
             round_rows, key=lambda r: (r["pct__sha__ods_code"], r["pct__sha__name"])
         ):
-            by_stage = {r["stage"]: r["n"] for r in sha_rows}
+            by_stage = {r["shown"]: r["n"] for r in sha_rows}
             table.append(ShaStageRow(code, sha_name, [by_stage.get(s, 0) for s in stages]))
         overview.append(NationalRound(slug, name, table))
     return overview

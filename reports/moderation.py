@@ -21,21 +21,17 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from django.db.models import (
-    Case,
     Count,
     Exists,
-    F,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     Sum,
     Value,
-    When,
 )
 from django.utils import timezone
 
-from assessments.factual_accuracy import not_held_back
+from assessments.factual_accuracy import released, shown_stage
 from assessments.models import (
     AgreedRating,
     Assessment,
@@ -279,30 +275,6 @@ class ItemStats:
     @property
     def flagged(self) -> bool:
         return self.z is not None and abs(self.z) >= Z_THRESHOLD
-
-
-def released(round_: AssessmentRound) -> Q | None:
-    """The assessments of ``round_`` at the factual-accuracy check that are published all
-    the same: once the round's publication time has passed, every one that no unanswered
-    comment holds back is public (the public pages show its results), though its stage
-    moves on only when ``send_publication_notices`` runs. ``None`` before that time."""
-    if not round_.is_published():
-        return None
-    return Q(stage=Stage.FACTUAL_ACCURACY) & not_held_back()
-
-
-def shown_stage(round_: AssessmentRound):
-    """The stage the stage grids show of each assessment of ``round_``, as an expression
-    of the same query (no query per row): "Published" for the ``released`` ones, else
-    its stage."""
-    condition = released(round_)
-    if condition is None:
-        return F("stage")
-    return Case(
-        When(condition, then=Value(int(Stage.PUBLISHED))),
-        default=F("stage"),
-        output_field=IntegerField(),
-    )
 
 
 class PctEntry(NamedTuple):

@@ -602,9 +602,10 @@ def test_seed_demo_is_idempotent_for_a_seed(demo):
     assert snapshot()[0] == first[0]
     assert snapshot()[1] == first[1] + 1  # the account given stays, its history unnamed
     # The history is written anew, not added to: stage changes, year one's 20 decisions on
-    # its regions and its publication time, each once.
+    # its regions, each round's creation and opening and year one's publication time, each
+    # once.
     assert history() == first_history
-    assert [len(rows) for rows in first_history] == [152 * 7 + 135 * 4 + 15 * 2 + 1, 20, 1]
+    assert [len(rows) for rows in first_history] == [152 * 7 + 135 * 4 + 15 * 2 + 1, 20, 2 * 2 + 1]
 
 
 @pytest.mark.django_db
@@ -717,10 +718,87 @@ def test_demo_year_one_round_history_shows_its_publication_set_by_the_national_t
     assert [
         (change.field, change.old_value, change.new_value, change.changed_by.username, label)
         for change, label in page.context["history"]
-    ] == [("published_at", "", "2009-02-17 09:30", "national", "Publication time")]
-    assert page.context["history"][0][0].changed_at == datetime.datetime(
-        2009, 2, 2, 11, tzinfo=LONDON
+    ] == [
+        ("published_at", "", "2009-02-17 09:30", "national", "Publication time"),
+        ("opened", "", f"152 PCTs in {SHA_CODES}", "national", "Opened"),
+        ("created", "", "framework 2008-09", "national", "Created"),
+    ]
+    assert [change.changed_at for change, _label in page.context["history"]] == [
+        datetime.datetime(2009, 2, 2, 11, tzinfo=LONDON),
+        datetime.datetime(2008, 7, 1, 9, tzinfo=LONDON),
+        datetime.datetime(2008, 6, 2, 10, tzinfo=LONDON),
+    ]
+
+
+SHA_CODES = "Q30, Q31, Q32, Q33, Q34, Q35, Q36, Q37, Q38, Q39"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("slug", "opened", "since"),
+    [
+        ("2008-09", datetime.datetime(2008, 7, 1, 9, tzinfo=LONDON), "1 July 2008"),
+        ("2009-10", datetime.datetime(2009, 7, 1, 9, tzinfo=LONDON), "1 July 2009"),
+    ],
+)
+def test_demo_rounds_were_created_and_opened_by_the_national_team(
+    demo, client, slug, opened, since
+):
+    """Walk U: the round's page read "Open since before this record was kept" and its
+    history began with the publication time."""
+    client.force_login(get_user_model().objects.get(username="national"))
+
+    page = client.get(f"/rounds/{slug}/")
+
+    assert page.context["round"].opened_at == opened
+    assert f"Open since {since}: 152 PCTs in the round." in page.content.decode()
+    first = [
+        (change.field, change.new_value, change.changed_by.username, change.changed_at)
+        for change, _label in page.context["history"]
+    ][-2:]
+
+    assert first[0] == ("opened", f"152 PCTs in {SHA_CODES}", "national", opened)
+    assert first[1][:3] == ("created", f"framework {slug}", "national")
+    assert first[1][3] < opened
+
+
+@pytest.mark.django_db
+def test_demo_year_two_stage_history_names_who_moved_each_stage(demo):
+    """Walk U: 2009-10's stage changes named nobody. The board submits, SHA staff of its
+    region open scoring, the chair (the last to submit) and then closes consensus, each
+    with the note the service writes."""
+    rows = StageChange.objects.filter(assessment__round__slug="2009-10").values_list(
+        "to_stage",
+        "assessment__pct__ods_code",
+        "assessment__pct__sha__ods_code",
+        "changed_by__username",
+        "note",
     )
+    chairs = dict(
+        Seat.objects.filter(
+            panel__assessment__round__slug="2009-10", seat_type__number=1
+        ).values_list("panel__assessment__pct__ods_code", "person__user__username")
+    )
+    seen = Counter()
+    for to_stage, pct, sha, by, note in rows:
+        who = {
+            by: "other",
+            f"board.{pct.lower()}": "board",
+            f"moderator.{sha.lower()}": "staff",
+            chairs.get(pct): "chair",
+        }[by]
+        seen[(to_stage, who, note)] += 1
+    Stage = Assessment.Stage
+
+    assert seen == {
+        (Stage.PANEL_FORMATION, "board", "Self-assessment submitted."): 151,
+        (Stage.SCORING, "staff", "Scoring opened: every seat is filled."): 150,
+        (Stage.CONSENSUS, "chair", "Every member has submitted (or was excused by the chair)."): (
+            135
+        ),
+        (Stage.MODERATION, "chair", "Consensus closed by the chair."): 135,
+    }
+    assert None not in chairs.values()
 
 
 @pytest.mark.django_db

@@ -34,7 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from assessments.factual_accuracy import unanswered_comments_of_regions
+from assessments.factual_accuracy import shown_stage, unanswered_comments_of_regions
 from assessments.models import (
     Assessment,
     AssessmentRound,
@@ -932,10 +932,13 @@ def region_rounds(*, sha_ids: Iterable[int], limit: int = LIST_LIMIT) -> list[Re
     values, not models: the windows sort every row of the region, and narrow rows sort in
     half the time (13 ms against 31 ms for 2,062 rows)."""
     block = [F("round_id"), F("pct__sha_id")]
-    by_stage = [*block, F("stage")]
-    in_order = [F("stage").asc(), F("pct__name").asc()]
+    # The stage shown: Published once the round's publication time has passed, for every
+    # assessment at the factual-accuracy check that no unanswered comment holds back.
+    by_stage = [*block, F("shown")]
+    in_order = [F("shown").asc(), F("pct__name").asc()]
     rows = (
         Assessment.objects.filter(pct__sha_id__in=list(sha_ids))
+        .annotate(shown=shown_stage())
         .annotate(
             place=Window(RowNumber(), partition_by=block, order_by=in_order),
             block_total=Window(Count("pk"), partition_by=block),
@@ -952,7 +955,7 @@ def region_rounds(*, sha_ids: Iterable[int], limit: int = LIST_LIMIT) -> list[Re
             "pct__sha__name",
             "pct__name",
             "pct__ods_code",
-            "stage",
+            "shown",
             "place",
             "block_total",
             "stage_place",
@@ -971,12 +974,12 @@ def region_rounds(*, sha_ids: Iterable[int], limit: int = LIST_LIMIT) -> list[Re
                 sha_code=first["pct__sha__ods_code"],
                 sha_name=first["pct__sha__name"],
                 stage_counts=[
-                    StageCount(Stage(r["stage"]), r["stage_total"])
-                    for r in sorted(group, key=lambda r: r["stage"])
+                    StageCount(Stage(r["shown"]), r["stage_total"])
+                    for r in sorted(group, key=lambda r: r["shown"])
                     if r["stage_place"] == 1
                 ],
                 pcts=[
-                    RegionPct(r["pct__name"], r["pct__ods_code"], Stage(r["stage"]))
+                    RegionPct(r["pct__name"], r["pct__ods_code"], Stage(r["shown"]))
                     for r in group
                     if r["place"] <= limit
                 ],

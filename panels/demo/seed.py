@@ -57,6 +57,7 @@ from assessments.models import (
     RegionReview,
     RegionReviewChange,
     Role,
+    RoundChange,
     SelfAssessment,
     SelfAssessmentRating,
     StageChange,
@@ -94,6 +95,7 @@ ROUNDS = {
         "consensus_due": date(2008, 12, 12),
         "moderation_due": date(2009, 1, 16),
         "cross_check_due": date(2009, 1, 31),
+        "opened_at": datetime(2008, 7, 1, 9, tzinfo=LONDON),
         "published_at": datetime(2009, 2, 17, 9, 30, tzinfo=LONDON),
         "first_published_at": datetime(2009, 2, 17, 9, 30, tzinfo=LONDON),
         "publication_notified_at": datetime(2009, 2, 17, 9, 35, tzinfo=LONDON),
@@ -106,9 +108,24 @@ ROUNDS = {
         "consensus_due": date(2009, 12, 11),
         "moderation_due": date(2010, 1, 15),
         "cross_check_due": date(2010, 1, 29),
+        "opened_at": datetime(2009, 7, 1, 9, tzinfo=LONDON),
         "published_at": None,
     },
 }
+# When the national team created each round (its framework checked, its timetable set)
+# before opening it for every SHA at ``opened_at``: the round's first two history rows, as
+# ``round_create`` and ``round_open`` write them.
+CREATED_AT = {
+    "2008-09": datetime(2008, 6, 2, 10, tzinfo=LONDON),
+    "2009-10": datetime(2009, 6, 1, 10, tzinfo=LONDON),
+}
+# The notes the services give the stage changes before moderation (self_assessment_submit,
+# panel_open_scoring, a member's last submission, consensus_close), and who makes each:
+# the board, SHA staff, the chair (the chair's seat submits last in the demo), the chair.
+SUBMITTED_NOTE = "Self-assessment submitted."
+SCORING_NOTE = "Scoring opened: every seat is filled."
+ALL_SUBMITTED_NOTE = "Every member has submitted (or was excused by the chair)."
+CONSENSUS_NOTE = "Consensus closed by the chair."
 # Year one's regional sign-off (every SHA on the moderation deadline), the national
 # cross-check (the calibration of 31 January 2009, DOMAIN.md) and the publication time set
 # by the national team once every region was confirmed: the times of the rows the
@@ -295,6 +312,36 @@ class _Builder:
             previous = made[slug]
         return made
 
+    def round_history(self, rounds, pcts) -> None:
+        """Each round's creation and opening by the national team, as ``round_create`` and
+        ``round_open`` record them (the services act now, not on the demo's dates)."""
+        national = get_user_model().objects.get(username="national")
+        codes = ", ".join(sorted({p.sha.ods_code for p in pcts.values()}))
+        n = len(pcts)
+        rows = []
+        for slug, rnd in rounds.items():
+            rows += [
+                round_change_row(
+                    round_=rnd,
+                    field="created",
+                    old="",
+                    new=f"framework {rnd.framework.slug}",
+                    by=national,
+                    changed_at=CREATED_AT[slug],
+                ),
+                round_change_row(
+                    round_=rnd,
+                    field="opened",
+                    old="",
+                    new=f"{n} PCT{'s' if n != 1 else ''} in {codes}",
+                    by=national,
+                    changed_at=rnd.opened_at,
+                ),
+            ]
+        for row in rows:
+            row.full_clean()
+        RoundChange.objects.bulk_create(rows)
+
 
 def _stage_for(slug: str, sha_code: str, code: str) -> int:
     if slug == "2008-09":
@@ -326,6 +373,7 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
     pcts = {p.ods_code: p for p in PrimaryCareTrust.objects.select_related("sha")}
     b.users_and_roles(shas, pcts)
     rounds = b.rounds()
+    b.round_history(rounds, pcts)
     cast = cast_panels(
         seed=seed,
         shas={c: s.name for c, s in shas.items()},
@@ -380,8 +428,26 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
         Stage.FACTUAL_ACCURACY: (YEAR_ONE_CONFIRMED, CONFIRMED_NOTE),
         Stage.PUBLISHED: (ROUNDS["2008-09"]["publication_notified_at"], PUBLISHED_NOTE),
     }
+    # Before moderation, in both rounds: the board submits, SHA staff open scoring once
+    # every seat is filled, the chair's own submission (the last) moves it to consensus
+    # and the chair closes consensus.
+    boards = {u.username: u for u in users.filter(username__startswith="board.")}
+    chairs = users.in_bulk({people[seats[1]].user_id for seats in cast.seats.values()})
+    early_steps = {
+        Stage.PANEL_FORMATION: SUBMITTED_NOTE,
+        Stage.SCORING: SCORING_NOTE,
+        Stage.CONSENSUS: ALL_SUBMITTED_NOTE,
+        Stage.MODERATION: CONSENSUS_NOTE,
+    }
     changes = []
     for (slug, code), a in assessments.items():
+        chair = chairs.get(people[cast.seats[(slug, code)][1]].user_id)
+        early_by = {
+            Stage.PANEL_FORMATION: boards[f"board.{code.lower()}"],
+            Stage.SCORING: staff[f"moderator.{pcts[code].sha.ods_code.lower()}"],
+            Stage.CONSENSUS: chair,
+            Stage.MODERATION: chair,
+        }
         previous_stage = Stage.SELF_ASSESSMENT
         for stage in Stage:
             if stage <= Stage.SELF_ASSESSMENT or stage > a.stage:
@@ -391,7 +457,7 @@ def demo_seed(*, seed: int = DEFAULT_SEED, password: str, fixtures=FIXTURES_DIR)
                 if stage == Stage.PUBLISHED
                 else _on(ROUNDS[slug][stage_dates[stage]], 17)
             )
-            by, note = None, ""
+            by, note = early_by.get(stage), early_steps.get(stage, "")
             if slug == "2008-09" and stage in year_one_steps:
                 when, note = year_one_steps[stage]
                 by = {

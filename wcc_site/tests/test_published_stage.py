@@ -1,0 +1,153 @@
+"""Once a round's publication time has passed, the stage lists and counts say Published
+for each PCT at the factual-accuracy check that no unanswered comment holds back, though
+the stored stage moves on only when the publication notices are sent (walk U): the SHA
+staff's home, the national home and the round's page, as the moderation grid does."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from assessments.models import Assessment, AssessmentRound, Role, Stage
+from assessments.tests.test_views_home import rows, texts
+from tests.factories import (
+    AssessmentFactory,
+    AssessmentRoundFactory,
+    FactualAccuracyCommentFactory,
+    PCTFactory,
+    RoleFactory,
+    SHAFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def at_check():
+    """Three PCTs of West Midlands (Q34) at the factual-accuracy check of 2009-10, the third
+    (PCT 2) held back by an unanswered comment, and one of them published in 2008-09."""
+    sha = SHAFactory(name="West Midlands", ods_code="Q34")
+    round_ = AssessmentRoundFactory(slug="2009-10", name="2009-10")
+    pcts = [PCTFactory(sha=sha, name=f"PCT {n}", ods_code=f"P0{n}") for n in range(3)]
+    assessments = [
+        AssessmentFactory(round=round_, pct=pct, stage=Stage.FACTUAL_ACCURACY) for pct in pcts
+    ]
+    FactualAccuracyCommentFactory(assessment=assessments[2])
+    AssessmentFactory(
+        round=AssessmentRoundFactory(slug="2008-09", name="2008-09"),
+        pct=pcts[0],
+        stage=Stage.PUBLISHED,
+    )
+    return round_, sha
+
+
+def publish(round_: AssessmentRound, *, minutes: int) -> None:
+    """The round's publication time ``minutes`` from now (negative: passed), its notices
+    not sent, so that no assessment's stage has moved."""
+    AssessmentRound.objects.filter(pk=round_.pk).update(
+        published_at=timezone.now() + datetime.timedelta(minutes=minutes),
+        publication_notified_at=None,
+    )
+
+
+def staff_home(client, sha):
+    client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user)
+    response = client.get("/")
+    return texts(response, "stage-count", within="region"), rows(response, "region")
+
+
+def national_home(client):
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    response = client.get("/")
+    return rows(response, "national"), texts(response, "totals-row", within="national")
+
+
+def round_page(client, round_):
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    return rows(client.get(f"/rounds/{round_.slug}/"), "progress")
+
+
+def test_the_staff_home_says_published_once_the_publication_time_has_passed(client, at_check):
+    round_, sha = at_check
+    publish(round_, minutes=-5)
+
+    counts, pcts = staff_home(client, sha)
+
+    # 2009-10 first (newest), the held-back PCT still at the check and listed first.
+    assert counts == ["Factual-accuracy check: 1", "Published: 2", "Published: 1"]
+    assert pcts == [
+        ["PCT 2", "P02", "Factual-accuracy check"],
+        ["PCT 0", "P00", "Published"],
+        ["PCT 1", "P01", "Published"],
+        ["PCT 0", "P00", "Published"],
+    ]
+    # What the page says, not the stored stage: it moves when the notices are sent.
+    assert (
+        sorted(Assessment.objects.filter(round=round_).values_list("stage", flat=True))
+        == [Stage.FACTUAL_ACCURACY] * 3
+    )
+
+
+def test_the_staff_home_says_factual_accuracy_check_before_the_publication_time(client, at_check):
+    round_, sha = at_check
+    publish(round_, minutes=5)
+
+    counts, pcts = staff_home(client, sha)
+
+    assert counts == ["Factual-accuracy check: 3", "Published: 1"]
+    assert [stage for _name, _ods, stage in pcts[:3]] == ["Factual-accuracy check"] * 3
+
+
+def test_the_national_home_counts_published_once_the_publication_time_has_passed(client, at_check):
+    round_, _sha = at_check
+    publish(round_, minutes=-5)
+
+    table, totals = national_home(client)
+
+    assert table == [
+        ["West Midlands Q34", "0", "0", "0", "0", "0", "0", "1", "2", "3"],
+        ["West Midlands Q34", "0", "0", "0", "0", "0", "0", "0", "1", "1"],
+    ]
+    assert totals == ["England 0 0 0 0 0 0 1 2 3", "England 0 0 0 0 0 0 0 1 1"]
+
+
+def test_the_national_home_counts_the_check_before_the_publication_time(client, at_check):
+    round_, _sha = at_check
+    publish(round_, minutes=5)
+
+    table, _totals = national_home(client)
+
+    assert table[0] == ["West Midlands Q34", "0", "0", "0", "0", "0", "0", "3", "0", "3"]
+
+
+def test_the_round_page_counts_published_once_the_publication_time_has_passed(client, at_check):
+    round_, _sha = at_check
+    publish(round_, minutes=-5)
+
+    assert round_page(client, round_) == [
+        ["West Midlands Q34", "·", "·", "·", "·", "·", "·", "1", "2", "3"]
+    ]
+
+
+def test_the_round_page_counts_the_check_before_the_publication_time(client, at_check):
+    round_, _sha = at_check
+    publish(round_, minutes=5)
+
+    assert round_page(client, round_) == [
+        ["West Midlands Q34", "·", "·", "·", "·", "·", "·", "3", "·", "3"]
+    ]
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_the_published_staff_home_adds_no_query_per_pct(client, django_assert_num_queries, n):
+    sha = SHAFactory()
+    round_ = AssessmentRoundFactory()
+    for _ in range(n):
+        AssessmentFactory(round=round_, pct=PCTFactory(sha=sha), stage=Stage.FACTUAL_ACCURACY)
+    publish(round_, minutes=-5)
+    client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user)
+
+    with django_assert_num_queries(13):  # as before the publication time
+        response = client.get("/")
+
+    assert texts(response, "stage-count", within="region") == [f"Published: {n}"]
