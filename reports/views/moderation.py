@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 from assessments.access import RegionRound, region_round, view_access
 from assessments.confirmation import confirmation_page, confirmed
 from assessments.exceptions import ConflictError, TransitionError, refusal_messages
-from assessments.factual_accuracy import unanswered_comments_of_regions
+from assessments.factual_accuracy import shown_stage, unanswered_comments_of_regions
 from assessments.models import (
     AgreedRating,
     Assessment,
@@ -203,8 +203,6 @@ def _adjusted(request) -> dict | None:
 def moderation_progress(request, region: RegionRound):
     """The region's PCTs and their stages as the grid shows them (``shown_stage``), for
     the live progress grid (one query)."""
-    from reports.moderation import shown_stage  # pandas on first use
-
     round_, sha = region.round, region.sha
     rows = (
         Assessment.objects.filter(round=round_, pct__sha=sha)
