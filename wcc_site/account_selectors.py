@@ -61,7 +61,10 @@ def account_summary(user: AbstractBaseUser) -> AccountSummary:
     ]
     person = person_of(user)
     sha = account_sha(user)
-    if sha is not None:
+    if any(role.kind in (kinds.NATIONAL, kinds.SHA_STAFF) for role in held):
+        # Their accounts are the national team's to manage (the staff accounts pages).
+        email_by = "the national assurance team"
+    elif sha is not None:
         email_by = f"the staff of the {sha.name} SHA"
     elif person is not None:
         email_by = "the staff of the SHA whose panels you sit on"

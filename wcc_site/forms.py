@@ -165,6 +165,7 @@ class WccPasswordChangeForm(NewPasswordMixin, PasswordChangeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Your current password"
         self.fields["old_password"].error_messages["required"] = "Enter your current password."
         self.error_messages = {
             **self.error_messages,
