@@ -178,7 +178,7 @@ class AccountNameForm(NoTruncation):
 
     full_name = forms.CharField(
         label="Your full name",
-        max_length=200,
+        max_length=150,  # what an account's first name holds (a one-word name is all first name)
         help_text="As colleagues know you, such as Siobhan Reilly: panels and histories show it.",
         error_messages={
             "required": "Enter your full name.",

@@ -226,7 +226,9 @@ def person_update(
         # split as the invitation splits it (walk Y: "Welcome, <old name>" after an edit).
         user = person.user
         user.email = person.email
-        user.first_name, user.last_name = name_parts(person.full_name)
+        first, last = name_parts(person.full_name)
+        # The account's names hold 150 characters each; the people list keeps the whole.
+        user.first_name, user.last_name = first[:150], last[:150]
         user.save(update_fields=["email", "first_name", "last_name"])
     if person.user_id is not None and "email" in changed and was["E-mail address"]:
         notify_email_changed(person=person, old_email=was["E-mail address"], by=by)

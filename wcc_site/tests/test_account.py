@@ -425,6 +425,19 @@ def test_a_refused_name_is_shown_as_typed(client):
     assert not AccountChange.objects.filter(user=user).exists()
 
 
+def test_a_name_too_long_is_refused_and_kept(client):
+    user = UserFactory(username="nat", first_name="Nat", last_name="Team")
+    client.force_login(user)
+    typed = "N" * 151
+
+    response = client.post("/accounts/you/name/", {"full_name": typed})
+
+    assert response.context["form"].errors == {
+        "full_name": ["Enter a name of at most 150 characters."]
+    }
+    assert f'value="{typed}"' in response.content.decode()
+
+
 # 5. SHA staff editing a person
 
 
