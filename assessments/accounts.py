@@ -6,7 +6,7 @@ Nobody is given a password. Every account is made by :func:`account_invite` (the
 e-mailed a link to Django's own set-password page (``password_reset_confirm``), built with
 the password-reset token machinery (``default_token_generator``) and ``SITE_URL``. The
 link works until the password is set or ``PASSWORD_RESET_TIMEOUT`` passes (three days by
-default); inviting the person again sends a fresh one. The e-mail leaves through
+default; the e-mail gives the time, :func:`link_expires_at`); inviting the person again sends a fresh one. The e-mail leaves through
 ``assessments.mail.mail_enqueue``, once the transaction commits.
 
 Roles change only through :func:`role_grant` and :func:`role_revoke`, each writing a
@@ -16,9 +16,12 @@ and reactivated here too, each writing an ``AccountChange`` row.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -27,8 +30,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import base36_to_int, urlsafe_base64_encode
 
 from assessments.mail import mail_enqueue, rendered
 from assessments.models import (
@@ -38,16 +42,20 @@ from assessments.models import (
     RoleChange,
     StrategicHealthAuthority,
 )
-from assessments.text import ascii_letters
+from assessments.text import ascii_letters, has_controls
 
 __all__ = [
     "Invitation",
     "account_deactivate",
     "account_invite",
+    "account_password_set",
     "account_reactivate",
     "account_reinvite",
+    "account_rename",
     "email_in_use",
     "invitation_link",
+    "link_expires_at",
+    "link_expiry_words",
     "name_parts",
     "role_grant",
     "role_revoke",
@@ -71,6 +79,30 @@ def invitation_link(user: AbstractBaseUser) -> str:
         },
     )
     return f"{settings.SITE_URL}{path}"
+
+
+# Django's token generator counts seconds from here (``PasswordResetTokenGenerator._num_seconds``).
+_TOKEN_EPOCH = datetime.datetime(2001, 1, 1, tzinfo=datetime.UTC)
+
+
+def link_expires_at(token: str | None = None) -> datetime.datetime:
+    """When a set-password link stops working: ``PASSWORD_RESET_TIMEOUT`` after the time
+    its ``token`` was made (read from the token, as Django's token generator checks it),
+    or after now for a link being made."""
+    made = timezone.now()
+    stamp = (token or "").partition("-")[0]
+    if re.fullmatch(r"[0-9a-z]{1,13}", stamp):
+        made = _TOKEN_EPOCH + datetime.timedelta(seconds=base36_to_int(stamp))
+    return made + datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+
+
+def link_expiry_words(when: datetime.datetime) -> str:
+    """ "10:45pm on Thursday 10 December 2026 (UK time)", in Europe/London whatever the
+    site's time zone (the e-mails and pages say when a link stops working, walk Y)."""
+    local = when.astimezone(ZoneInfo("Europe/London"))
+    hour = local.hour % 12 or 12
+    noon = "am" if local.hour < 12 else "pm"
+    return f"{hour}:{local:%M}{noon} on {local:%A} {local.day} {local:%B %Y} (UK time)"
 
 
 def email_in_use(email: str, *, exclude_pk: int | None = None):
@@ -197,8 +229,8 @@ def username_for(full_name: str) -> str:
     return candidate
 
 
-def _history(*, user, action: str, by) -> None:
-    row = AccountChange(user=user, action=action, changed_by=by)
+def _history(*, user, action: str, by, note: str = "") -> None:
+    row = AccountChange(user=user, action=action, changed_by=by, note=note)
     row.full_clean()
     row.save()
 
@@ -223,7 +255,7 @@ def _send_invitation(*, user, by, again: bool, purpose: Purpose | None = None) -
         "site_url": settings.SITE_URL,
         "by": by,
         "again": again,
-        "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        "expires": link_expiry_words(link_expires_at()),
         "purpose": purpose or Purpose(),
     }
     mail_enqueue(messages=[rendered("invitation", context, user.email)])
@@ -315,6 +347,50 @@ def account_reactivate(*, user: AbstractBaseUser, by: AbstractBaseUser | None) -
     user.is_active = True
     user.save(update_fields=["is_active"])
     _history(user=user, action=AccountChange.Action.REACTIVATED, by=by)
+
+
+@transaction.atomic
+def account_password_set(*, user: AbstractBaseUser, password: str) -> None:
+    """The account's owner sets its password (an invitation or reset link, or the
+    change-password page; the form has checked it). Refused for a deactivated account (walk
+    Y: its invitation link still set one). Ends a django-axes lock-out of its username:
+    the link proved the owner, and the new password must work at once (walk Y: a reset
+    left the account locked for the cool-off). Writes an ``AccountChange`` (password set)."""
+    if not user.is_active:
+        raise ValidationError(f"The account {user.get_username()} is deactivated.")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    axes_reset(username=user.get_username())
+    _history(user=user, action=AccountChange.Action.PASSWORD_SET, by=user)
+
+
+@transaction.atomic
+def account_rename(*, user: AbstractBaseUser, full_name: str, by: AbstractBaseUser | None) -> None:
+    """Change the name of an account of nobody on the people list (a board member's, SHA
+    staff's, the national team's): its first and last names, split as the invitation
+    splits them (:func:`name_parts`). Writes an ``AccountChange`` (renamed) giving the old
+    and the new name; nothing when the name is the same."""
+    full_name = full_name.strip()
+    if not full_name or has_controls(full_name):
+        raise ValidationError(
+            {
+                "full_name": "Enter your name without control characters, direction marks or "
+                "invisible characters."
+            }
+        )
+    first, last = name_parts(full_name)
+    was = user.get_full_name()
+    if (user.first_name, user.last_name) == (first, last):
+        return
+    user.first_name, user.last_name = first, last
+    user.full_clean()
+    user.save(update_fields=["first_name", "last_name"])
+    _history(
+        user=user,
+        action=AccountChange.Action.RENAMED,
+        by=by,
+        note=f"{was or '—'} → {user.get_full_name()}",
+    )
 
 
 def _role_history(*, role: Role, action: str, by, reason: str = "") -> None:

@@ -835,9 +835,11 @@ class RoleChange(models.Model):
 
 
 class AccountChange(models.Model):
-    """History: an account invited (or invited again), deactivated or reactivated.
+    """History: an account invited (or invited again), deactivated, reactivated, renamed by
+    its owner (``note``: the old and new name), or its password set by its owner (through a
+    link or the change-password page).
 
-    Written only by ``assessments.accounts``, in the transaction of the change.
+        Written only by ``assessments.accounts``, in the transaction of the change.
     """
 
     class Action(models.TextChoices):
@@ -845,6 +847,8 @@ class AccountChange(models.Model):
         REINVITED = "reinvited", "Invited again"
         DEACTIVATED = "deactivated", "Deactivated"
         REACTIVATED = "reactivated", "Reactivated"
+        RENAMED = "renamed", "Name changed"
+        PASSWORD_SET = "password_set", "Password set"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_changes"
@@ -854,6 +858,7 @@ class AccountChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     changed_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-changed_at", "-pk"]

@@ -262,3 +262,19 @@ def notify_person_deactivated(*, person, told, by, reason: str, kept: bool) -> i
             )
         )
     return mail_enqueue(messages=messages)
+
+
+def notify_email_changed(*, person, old_email: str, by) -> int:
+    """A person's address changed on the people list (and so their account's, where their
+    set-password links now go): the old address is told the new one and by whom, so that
+    an unexpected change is noticed by whoever still reads it (walk Y)."""
+    if not old_email:
+        return 0
+    context = {
+        "person": person,
+        "old_email": old_email,
+        "by_name": _by_name(by),
+        "has_account": person.user_id is not None,
+        "site_url": settings.SITE_URL,
+    }
+    return mail_enqueue(messages=[rendered("email_changed", context, old_email)])

@@ -25,6 +25,7 @@ def test_help_page_covers_every_role(client):
         "Everyone: the published results",
         "Check before you confirm",
         "Nothing lost, nothing overwritten",
+        "Your account",
     ]
 
 

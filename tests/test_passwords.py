@@ -100,9 +100,9 @@ def test_set_password_shows_errors_in_a_summary_linked_to_the_field(
     assert response.status_code == 200
     assert "<title>Error: Set your password " in page
     assert 'data-test="error-summary"' in page
-    assert '<a href="#id_new_password2">New password confirmation: This password is too short.' in (
-        page
-    )
+    # On the new password field, not its confirmation (walk Y).
+    assert '<a href="#id_new_password1">New password: This password is too short.' in page
+    assert '<a href="#id_new_password2">' not in page
 
 
 def test_a_used_link_says_so(client):

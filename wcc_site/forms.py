@@ -1,15 +1,22 @@
-"""Forms of the site's own pages: Django's login, and its password reset sending through the
-task queue."""
+"""Forms of the site's own pages: Django's login, its password reset sending through the
+task queue, setting and changing a password, and a person's own name."""
 
 import hashlib
 import logging
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.template import loader
 
+from assessments.accounts import link_expires_at, link_expiry_words
 from assessments.form_errors import NoTruncation
 from assessments.mail import mail_enqueue
 from wcc_site.login import deactivated_message, deactivated_user
@@ -67,6 +74,8 @@ class WccPasswordResetForm(NoTruncation, PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
+        # When the link stops working, in the e-mail (walk Y: it gave no duration).
+        context = {**context, "expires": link_expiry_words(link_expires_at(context.get("token")))}
         key = "password-reset:" + hashlib.sha256(to_email.lower().encode()).hexdigest()
         cache.add(key, 0, timeout=3600)
         try:
@@ -122,3 +131,57 @@ class WccAuthenticationForm(AuthenticationForm):
                 exc = ValidationError(deactivated_message(deactivated), code="deactivated")
             self.add_error("username", exc)
             return self.cleaned_data
+
+
+class NewPasswordMixin:
+    """The new password's strength errors on the new password field, which the error summary
+    then links to (walk Y: Django puts them on the confirmation field); a mismatch stays on
+    the confirmation. GOV.UK words for a blank field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].error_messages["required"] = "Enter your new password."
+        self.fields["new_password2"].error_messages["required"] = (
+            "Enter your new password again, to confirm it."
+        )
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        password = self.cleaned_data.get("new_password1")
+        if password:
+            try:
+                password_validation.validate_password(password, self.user)
+            except ValidationError as error:
+                self.add_error("new_password1", error)
+        return forms.Form.clean(self)
+
+
+class WccSetPasswordForm(NewPasswordMixin, SetPasswordForm):
+    """The set-password page of an invitation or reset link."""
+
+
+class WccPasswordChangeForm(NewPasswordMixin, PasswordChangeForm):
+    """The signed-in person's "Change your password" page."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Your current password"
+        self.fields["old_password"].error_messages["required"] = "Enter your current password."
+        self.error_messages = {
+            **self.error_messages,
+            "password_incorrect": "Enter your current password: the one given is not it.",
+        }
+
+
+class AccountNameForm(NoTruncation):
+    """A person's own name, as the people list and the site show it."""
+
+    full_name = forms.CharField(
+        label="Your full name",
+        max_length=150,  # what an account's first name holds (a one-word name is all first name)
+        help_text="As colleagues know you, such as Siobhan Reilly: panels and histories show it.",
+        error_messages={
+            "required": "Enter your full name.",
+            "max_length": "Enter a name of at most %(limit_value)d characters.",
+        },
+    )

@@ -6,6 +6,14 @@ The site's own pages are in ``wcc_site.views``, the one place that sees every ap
 from django.contrib import admin
 from django.urls import include, path
 
+from wcc_site.account import (
+    AccountView,
+    WccPasswordChangeDoneView,
+    WccPasswordChangeView,
+    WccPasswordResetConfirmView,
+    WccPasswordResetDoneView,
+    account_name_view,
+)
 from wcc_site.views import (
     HelpView,
     HomeView,
@@ -22,6 +30,24 @@ urlpatterns = [
     path("help/", HelpView.as_view(), name="help"),
     path("accounts/login/", WccLoginView.as_view(), name="login"),
     path("accounts/password_reset/", WccPasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password_reset/done/",
+        WccPasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        WccPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/password_change/", WccPasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password_change/done/",
+        WccPasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/you/", AccountView.as_view(), name="account"),
+    path("accounts/you/name/", account_name_view, name="account_name"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("panels/", include("panels.urls")),

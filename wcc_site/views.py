@@ -27,6 +27,7 @@ from assessments.selectors import (
     user_scope,
 )
 from panels.selectors import panel_members_with_accounts, seats_for_user
+from wcc_site.account_selectors import listed_as, person_of
 from wcc_site.forms import WccAuthenticationForm, WccPasswordResetForm
 from wcc_site.selectors import (
     Queue,
@@ -126,6 +127,10 @@ class HomeView(TemplateView):
             has_work=scope.has_role or bool(seats),
             queues=work_queues(user=user, scope=scope, seats=seats),
         )
+        if not context["has_work"]:
+            # On the people list with no seat yet is not "no role" (walk Y: a new panel
+            # member was told to ask for access).
+            context["listed"] = listed_as(person_of(user))
         return context
 
 

@@ -29,7 +29,7 @@ from assessments.exceptions import ConflictError
 from assessments.models import PrimaryCareTrust, Role, StrategicHealthAuthority
 from assessments.text import checked_reason, has_controls
 from panels.models import ExternalOrganisation, Person, PersonChange
-from panels.notifications import notify_person_deactivated
+from panels.notifications import notify_email_changed, notify_person_deactivated
 from panels.selectors import account_serves_beyond_panels, deactivation_told, person_version
 
 __all__ = [
@@ -159,7 +159,8 @@ def person_update(
     by: AbstractBaseUser | None,
     expected_version: int | None = None,
 ) -> Person:
-    """Change a person's details; their account's e-mail address follows theirs. Writes a
+    """Change a person's details; their account's e-mail address and name follow theirs, and
+    a changed address's old one is told (``notify_email_changed``). Writes a
     ``PersonChange`` naming the fields that changed (nothing when none did).
     ``ConflictError`` when the person is no longer at ``expected_version``
     (:func:`person_version`): changed in another window since the page was opened, whose
@@ -220,10 +221,17 @@ def person_update(
             "external_organisation",
         ]
     )
-    if person.user_id is not None and "email" in changed:
+    if person.user_id is not None and {"email", "full_name"} & set(changed):
+        # The account follows: its address (where its set-password links go) and its name,
+        # split as the invitation splits it (walk Y: "Welcome, <old name>" after an edit).
         user = person.user
         user.email = person.email
-        user.save(update_fields=["email"])
+        first, last = name_parts(person.full_name)
+        # The account's names hold 150 characters each; the people list keeps the whole.
+        user.first_name, user.last_name = first[:150], last[:150]
+        user.save(update_fields=["email", "first_name", "last_name"])
+    if person.user_id is not None and "email" in changed and was["E-mail address"]:
+        notify_email_changed(person=person, old_email=was["E-mail address"], by=by)
     now = _details(person)
     _history(
         person=person,

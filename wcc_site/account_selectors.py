@@ -1,0 +1,75 @@
+"""What the "Your account" page and the home page of a person with no seat yet read about
+the signed-in user: their roles and seats in words, their place on the people list, and
+who looks after their account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from assessments.models import Role
+from panels.models import Person
+from panels.selectors import seats_for_user
+from wcc_site.login import account_sha
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    person: Person | None
+    roles: list[str]  # "Staff of the West Midlands SHA", one line each
+    seats: list[str]  # "Seat 2 (...) on the Dudley PCT panel, 2009-10"
+    listed: str  # "the panel members of the West Midlands SHA" or "": not on the list
+    email_by: str  # who changes the e-mail address
+
+
+def person_of(user: AbstractBaseUser) -> Person | None:
+    """The user's person on the people list (with their SHA or PCT's), or None."""
+    return Person.objects.filter(user=user).select_related("sha", "pct__sha").first()
+
+
+def listed_as(person: Person | None) -> str:
+    """Whose list of panel members the person is on: "the panel members of the West
+    Midlands SHA", or "the national pool of panel members from outside the NHS" for a
+    person of an organisation outside the NHS (shared by every SHA); "" for nobody."""
+    if person is None:
+        return ""
+    sha = person.sha or (person.pct.sha if person.pct_id else None)
+    if sha is None:
+        return "the national pool of panel members from outside the NHS"
+    return f"the panel members of the {sha.name} SHA"
+
+
+def account_summary(user: AbstractBaseUser) -> AccountSummary:
+    """The user's account in words, in a fixed number of queries."""
+    roles = []
+    kinds = Role.Kind
+    order = [kinds.NATIONAL, kinds.SHA_STAFF, kinds.PCT_BOARD]  # as the home page's sections
+    held = Role.objects.filter(user=user).select_related("sha", "pct").order_by("pk")
+    for role in sorted(held, key=lambda r: order.index(r.kind)):
+        if role.kind == kinds.NATIONAL:
+            roles.append("Member of the national assurance team")
+        elif role.kind == kinds.SHA_STAFF:
+            roles.append(f"Staff of the {role.sha.name} SHA")
+        else:
+            roles.append(f"Board of {role.pct.name}")
+    seats = [
+        f"Seat {seat.seat_type.number} ({seat.seat_type.name}"
+        f"{', chair' if seat.seat_type.is_chair else ''}) on the "
+        f"{seat.panel.assessment.pct.name} panel, {seat.panel.assessment.round.name}"
+        for seat in seats_for_user(user)
+    ]
+    person = person_of(user)
+    sha = account_sha(user)
+    if any(role.kind in (kinds.NATIONAL, kinds.SHA_STAFF) for role in held):
+        # Their accounts are the national team's to manage (the staff accounts pages).
+        email_by = "the national assurance team"
+    elif sha is not None:
+        email_by = f"the staff of the {sha.name} SHA"
+    elif person is not None:
+        email_by = "the staff of the SHA whose panels you sit on"
+    else:
+        email_by = "the national assurance team"
+    return AccountSummary(
+        person=person, roles=roles, seats=seats, listed=listed_as(person), email_by=email_by
+    )

@@ -1,0 +1,490 @@
+"""A person's own account, from invitation to leaving (walk Y): a deactivated person's
+link sets nothing, a set password ends a lock-out, "Your account" and its name change,
+the home page of a panel member with no seat yet, and until when each link works."""
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import urlparse
+
+import pytest
+import time_machine
+from axes.models import AccessAttempt
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.test import Client
+
+from assessments.accounts import account_deactivate, link_expires_at, link_expiry_words
+from assessments.models import AccountChange, Role
+from panels.models import PersonChange
+from panels.services.people import person_deactivate, person_invite, person_update
+from tests.factories import (
+    ExternalOrganisationFactory,
+    PCTFactory,
+    PersonFactory,
+    RoleFactory,
+    SHAFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+NEW = "quiet harbour lamp 7"
+LOCKED = "Too many failed attempts: try again in 15 minutes or reset your password."
+# 22:40 UTC on Monday 7 December 2026 (GMT: the same in London); links last three days.
+NOW = datetime(2026, 12, 7, 22, 40, tzinfo=UTC)
+
+
+def _path(link: str) -> str:
+    return urlparse(link).path
+
+
+def _mailed_link(body: str) -> str:
+    return re.search(r"https?://\S+(/accounts/reset/\S+/)", body).group(1)
+
+
+def _set_password(client, path: str, password: str = NEW):
+    landing = client.get(path, follow=True)
+    return landing, client.post(
+        landing.redirect_chain[-1][0] if landing.redirect_chain else path,
+        {"new_password1": password, "new_password2": password},
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reset_counts():
+    """The reset e-mails sent to an address are counted in the cache: left for no other test."""
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def west_midlands():
+    return SHAFactory(name="West Midlands")
+
+
+@pytest.fixture
+def ruth(west_midlands, django_capture_on_commit_callbacks):
+    """Ruth, a panel member of a West Midlands PCT, invited from the people list."""
+    person = PersonFactory(
+        full_name="Ruth Okafor", email="ruth@example.org", pct=PCTFactory(sha=west_midlands)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = person_invite(person=person, by=UserFactory(first_name="Sam"))
+    person.refresh_from_db()
+    return person, _path(invitation.link)
+
+
+# 1. A deactivated person's invitation link
+
+
+def test_deactivated_persons_link_says_why_and_sets_nothing(client, ruth):
+    person, path = ruth
+    with time_machine.travel(NOW, tick=False):
+        person_deactivate(person=person, reason="Left the PCT.", by=UserFactory())
+
+        landing, response = _set_password(client, path)
+
+    page = landing.content.decode()
+    assert "<h1>This link no longer works</h1>" in page
+    assert (
+        "This account was deactivated on 7 December 2026. If you need it again, ask the "
+        "staff of the West Midlands SHA."
+    ) in page
+    assert 'name="new_password1"' not in page
+    assert "<h1>This link no longer works</h1>" in response.content.decode()
+    user = get_user_model().objects.get(pk=person.user_id)
+    assert user.has_usable_password() is False
+    assert not AccountChange.objects.filter(user=user, action=AccountChange.Action.PASSWORD_SET)
+
+
+def test_deactivated_while_the_form_is_open_sets_nothing(client, ruth):
+    person, path = ruth
+    landing = client.get(path, follow=True)
+    form_path = landing.redirect_chain[-1][0]
+    account_deactivate(user=person.user, by=None)
+
+    response = client.post(form_path, {"new_password1": NEW, "new_password2": NEW})
+
+    assert response.status_code == 200
+    assert "<h1>This link no longer works</h1>" in response.content.decode()
+    person.user.refresh_from_db()
+    assert person.user.has_usable_password() is False
+
+
+def test_a_made_up_link_to_a_deactivated_account_says_nothing_of_it(client):
+    UserFactory(username="gone", is_active=False)
+    uid = get_user_model().objects.get(username="gone").pk
+
+    response = client.get(f"/accounts/reset/{_b64(uid)}/forged-token/", follow=True)
+
+    page = response.content.decode()
+    assert "<h1>This link does not work</h1>" in page
+    assert "deactivated" not in page
+
+
+def _b64(pk: int) -> str:
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    return urlsafe_base64_encode(force_bytes(pk))
+
+
+def test_an_active_persons_link_sets_the_password_with_its_history_row(client, ruth):
+    person, path = ruth
+
+    _, response = _set_password(client, path)
+
+    assert response["Location"] == "/accounts/reset/done/"
+    assert Client().login(request=HttpRequest(), username=person.user.username, password=NEW)
+    assert list(
+        AccountChange.objects.filter(user=person.user).values_list("action", flat=True)
+    ) == [
+        AccountChange.Action.PASSWORD_SET,
+        AccountChange.Action.INVITED,
+    ]
+
+
+# 2. A set password ends a django-axes lock-out
+
+
+def test_a_reset_ends_the_lock_out_and_the_new_password_works_at_once(
+    client, django_capture_on_commit_callbacks
+):
+    UserFactory(username="jo", email="jo@example.org")
+    for _ in range(10):
+        client.post("/accounts/login/", {"username": "jo", "password": "wrong"})
+    locked = client.post("/accounts/login/", {"username": "jo", "password": "pass-for-tests"})
+    assert (locked.status_code, locked.context["locked_out"]) == (429, LOCKED)
+    assert AccessAttempt.objects.filter(username="jo").count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password_reset/", {"email": "jo@example.org"})
+    _set_password(client, _mailed_link(mail.outbox[-1].body))
+    response = client.post("/accounts/login/", {"username": "jo", "password": NEW})
+
+    assert AccessAttempt.objects.filter(username="jo").count() == 0
+    assert (response.status_code, response["Location"]) == (302, "/")
+
+
+def test_a_set_password_leaves_other_usernames_locked(client, ruth):
+    _person, path = ruth
+    for _ in range(10):
+        client.post("/accounts/login/", {"username": "someone.else", "password": "wrong"})
+
+    _set_password(client, path)
+
+    assert AccessAttempt.objects.filter(username="someone.else").count() == 1
+
+
+# 6. Strength errors on the new password field
+
+
+def test_change_password_puts_strength_errors_on_the_new_password(client):
+    client.force_login(UserFactory(username="jo"))
+
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": "pass-for-tests", "new_password1": "123", "new_password2": "123"},
+    )
+
+    form = response.context["form"]
+    assert set(form.errors) == {"new_password1"}
+    assert "This password is too short." in " ".join(form.errors["new_password1"])
+    page = response.content.decode()
+    assert "<title>Error: Change your password " in page
+    assert '<a href="#id_new_password1">New password: This password is too short.' in page
+
+
+def test_change_password_keeps_a_mismatch_on_the_confirmation(client):
+    client.force_login(UserFactory(username="jo"))
+
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": "pass-for-tests", "new_password1": NEW, "new_password2": NEW + "x"},
+    )
+
+    assert list(response.context["form"].errors) == ["new_password2"]
+
+
+def test_change_password_changes_it_and_stays_signed_in(client):
+    user = UserFactory(username="jo")
+    client.force_login(user)
+
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": "pass-for-tests", "new_password1": NEW, "new_password2": NEW},
+        follow=True,
+    )
+
+    assert "<h1>Your password is changed</h1>" in response.content.decode()
+    assert response.wsgi_request.user == user
+    user.refresh_from_db()
+    assert user.check_password(NEW) is True
+    assert AccountChange.objects.filter(user=user).get().action == "password_set"
+
+
+def test_change_password_refuses_a_wrong_current_password(client):
+    user = UserFactory(username="jo")
+    client.force_login(user)
+
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": "wrong", "new_password1": NEW, "new_password2": NEW},
+    )
+
+    assert response.context["form"].errors == {
+        "old_password": ["Enter your current password: the one given is not it."]
+    }
+    user.refresh_from_db()
+    assert user.check_password("pass-for-tests") is True
+
+
+# 7. Until when a link works
+
+
+def test_invitation_gives_the_date_and_time_its_link_stops_working(
+    west_midlands, django_capture_on_commit_callbacks
+):
+    person = PersonFactory(full_name="Ruth Okafor", email="ruth@example.org")
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        person_invite(person=person, by=None)
+
+    assert (
+        "the link works once, until 10:40pm on Thursday 10 December 2026 (UK time)"
+        in mail.outbox[-1].body
+    )
+
+
+def test_reset_email_and_pages_give_the_date_and_time_the_link_stops_working(
+    client, django_capture_on_commit_callbacks
+):
+    UserFactory(username="jo", email="jo@example.org")
+    with time_machine.travel(NOW, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/accounts/password_reset/", {"email": "jo@example.org"}, follow=True
+            )
+        landing = client.get(_mailed_link(mail.outbox[-1].body), follow=True)
+
+    until = "10:40pm on Thursday 10 December 2026 (UK time)"
+    assert f"the link works once, until {until}" in mail.outbox[-1].body
+    assert f"The link works once, until {until}." in response.content.decode()
+    assert f"This link works until {until}." in landing.content.decode()
+
+
+def test_link_expiry_is_said_in_london_time_in_summer():
+    summer = datetime(2026, 6, 1, 8, 5, tzinfo=UTC)
+
+    assert link_expiry_words(summer) == "9:05am on Monday 1 June 2026 (UK time)"
+    with time_machine.travel(summer, tick=False):
+        assert link_expires_at() == datetime(2026, 6, 4, 8, 5, tzinfo=UTC)
+
+
+# 4. A panel member with no seat yet
+
+
+def test_panel_member_with_no_seat_is_told_they_are_on_the_list(client, west_midlands):
+    user = UserFactory(username="ruth")
+    PersonFactory(user=user, pct=PCTFactory(sha=west_midlands))
+    client.force_login(user)
+
+    page = client.get("/").content.decode()
+
+    assert 'data-test="no-role"' not in page
+    assert (
+        "You are on the list of the panel members of the West Midlands SHA, but no panel has "
+        "given you a seat yet"
+    ) in page
+    assert "SHA staff will e-mail you when they give you a seat on a panel" in page
+
+
+def test_person_of_an_outside_organisation_is_on_the_national_pool(client):
+    user = UserFactory(username="kp")
+    PersonFactory(user=user, pct=None, external_organisation=ExternalOrganisationFactory())
+    client.force_login(user)
+
+    page = client.get("/").content.decode()
+
+    assert "the national pool of panel members from outside the NHS" in page
+
+
+def test_account_on_no_list_still_has_no_role(client):
+    client.force_login(UserFactory(username="nobody"))
+
+    page = client.get("/").content.decode()
+
+    assert 'data-test="no-role"' in page
+    assert 'data-test="no-seat"' not in page
+
+
+# 3. Your account
+
+
+def test_header_links_to_your_account_for_the_signed_in_only(client):
+    assert 'data-test="account-link"' not in client.get("/help/").content.decode()
+    client.force_login(UserFactory())
+
+    assert 'href="/accounts/you/" data-test="account-link">Your account</a>' in (
+        client.get("/help/").content.decode()
+    )
+
+
+def test_your_account_says_roles_and_whom_to_ask_for_the_address(client, west_midlands):
+    user = UserFactory(username="sam", first_name="Sam", last_name="Staff")
+    RoleFactory(user=user, kind=Role.Kind.SHA_STAFF, sha=west_midlands, pct=None)
+    board = PCTFactory(name="Dudley PCT", sha=west_midlands)
+    RoleFactory(user=user, kind=Role.Kind.PCT_BOARD, sha=None, pct=board)
+    client.force_login(user)
+
+    response = client.get("/accounts/you/")
+
+    summary = response.context["account"]
+    assert summary.roles == ["Staff of the West Midlands SHA", "Board of Dudley PCT"]
+    assert summary.email_by == "the national assurance team"  # who manage staff accounts
+    page = response.content.decode()
+    assert '<td data-test="account-username">sam</td>' in page
+    assert "only the national assurance team can change it" in page
+
+
+def test_a_board_members_address_is_changed_by_their_shas_staff(client, west_midlands):
+    user = UserFactory(username="bo")
+    pct = PCTFactory(name="Dudley PCT", sha=west_midlands)
+    RoleFactory(user=user, kind=Role.Kind.PCT_BOARD, sha=None, pct=pct)
+    client.force_login(user)
+
+    summary = client.get("/accounts/you/").context["account"]
+
+    assert (summary.roles, summary.email_by) == (
+        ["Board of Dudley PCT"],
+        "the staff of the West Midlands SHA",
+    )
+
+
+def test_your_account_lists_a_listed_persons_place(client, west_midlands):
+    user = UserFactory(username="ruth")
+    PersonFactory(full_name="Ruth Okafor", user=user, pct=PCTFactory(sha=west_midlands))
+    client.force_login(user)
+
+    summary = client.get("/accounts/you/").context["account"]
+
+    assert (summary.roles, summary.seats, summary.listed) == (
+        [],
+        [],
+        "the panel members of the West Midlands SHA",
+    )
+
+
+def test_listed_person_changes_their_name_on_the_list_and_account(client, west_midlands):
+    user = UserFactory(username="ruth", first_name="Ruth", last_name="Okafor")
+    person = PersonFactory(
+        full_name="Ruth Okafor", email=user.email, user=user, pct=PCTFactory(sha=west_midlands)
+    )
+    client.force_login(user)
+
+    response = client.post("/accounts/you/name/", {"full_name": "Dr Ruth Adeyemi"})
+
+    assert response["Location"] == "/accounts/you/"
+    person.refresh_from_db()
+    user.refresh_from_db()
+    assert person.full_name == "Dr Ruth Adeyemi"
+    assert (user.first_name, user.last_name) == ("Ruth", "Adeyemi")
+    change = PersonChange.objects.filter(person=person).get()
+    assert (change.action, change.changed_by, change.note) == (
+        "edited",
+        user,
+        "Name: Ruth Okafor → Dr Ruth Adeyemi",
+    )
+
+
+def test_account_on_no_list_changes_its_name_with_an_account_history_row(client):
+    user = UserFactory(username="nat", first_name="Nat", last_name="Team")
+    client.force_login(user)
+
+    client.post("/accounts/you/name/", {"full_name": "Natalie Teamwork"})
+
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Natalie", "Teamwork")
+    change = AccountChange.objects.filter(user=user).get()
+    assert (change.action, change.note) == ("renamed", "Nat Team → Natalie Teamwork")
+
+
+def test_a_refused_name_is_shown_as_typed(client):
+    user = UserFactory(username="nat", first_name="Nat", last_name="Team")
+    client.force_login(user)
+    typed = "Nat\u202eTeam"
+
+    response = client.post("/accounts/you/name/", {"full_name": typed})
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["full_name"]
+    assert f'value="{typed}"' in response.content.decode()
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Nat", "Team")
+    assert not AccountChange.objects.filter(user=user).exists()
+
+
+def test_a_name_too_long_is_refused_and_kept(client):
+    user = UserFactory(username="nat", first_name="Nat", last_name="Team")
+    client.force_login(user)
+    typed = "N" * 151
+
+    response = client.post("/accounts/you/name/", {"full_name": typed})
+
+    assert response.context["form"].errors == {
+        "full_name": ["Enter a name of at most 150 characters."]
+    }
+    assert f'value="{typed}"' in response.content.decode()
+
+
+# 5. SHA staff editing a person
+
+
+def _edit(person, **changes):
+    details = {
+        "full_name": person.full_name,
+        "email": person.email,
+        "job_role": person.job_role,
+        "job_title": person.job_title,
+        "sha": person.sha,
+        "pct": person.pct,
+        "external_organisation": person.external_organisation,
+    } | changes
+    return person_update(
+        person=person, by=UserFactory(first_name="Sam", last_name="Staff"), **details
+    )
+
+
+def test_editing_a_persons_name_renames_their_account(ruth):
+    person, _ = ruth
+
+    _edit(person, full_name="Ruth Adeyemi-Okafor, OBE")
+
+    person.user.refresh_from_db()
+    assert (person.user.first_name, person.user.last_name) == ("Ruth", "Adeyemi-Okafor")
+
+
+def test_changing_a_persons_address_tells_the_old_one(ruth, django_capture_on_commit_callbacks):
+    person, _ = ruth
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit(person, email="ruth.new@example.org")
+
+    assert [m.to for m in mail.outbox] == [["ruth@example.org"]]
+    assert mail.outbox[0].subject == "Your e-mail address on WCC Assurance was changed"
+    assert "was changed to ruth.new@example.org by Sam Staff" in mail.outbox[0].body
+    person.user.refresh_from_db()
+    assert person.user.email == "ruth.new@example.org"
+
+
+def test_changing_the_address_of_a_person_without_an_account_tells_nobody(
+    django_capture_on_commit_callbacks,
+):
+    person = PersonFactory(email="old@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit(person, email="new@example.org")
+
+    assert mail.outbox == []
