@@ -839,7 +839,7 @@ class AccountChange(models.Model):
     its owner (``note``: the old and new name), or its password set by its owner (through a
     link or the change-password page).
 
-        Written only by ``assessments.accounts``, in the transaction of the change.
+    Written only by ``assessments.accounts``, in the transaction of the change.
     """
 
     class Action(models.TextChoices):
