@@ -888,6 +888,13 @@ class PCTChange(models.Model):
     def __str__(self) -> str:
         return f"{self.pct.ods_code}: {self.field} {self.old_value or '—'} → {self.new_value}"
 
+    @property
+    def field_label(self) -> str:
+        """The kind of change as the PCT's history names it ("SHA", "Closed from")."""
+        from assessments.organisations import PCT_CHANGE_LABELS
+
+        return PCT_CHANGE_LABELS.get(self.field, self.field)
+
 
 # --- The read model: what the reports read of a round's agreed ratings ---------------------
 

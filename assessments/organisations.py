@@ -38,7 +38,18 @@ from datetime import date
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessments.models import (
@@ -612,10 +623,41 @@ def organisations_overview(
     return pcts
 
 
+# How the PCT's history names each kind of change (``PCTChange.field``).
+PCT_CHANGE_LABELS = {
+    "added": "Added",
+    "name": "Name",
+    "sha": "SHA",
+    "org_type": "Type",
+    "closed_on": "Closed from",
+}
+
+
+def _shown(value: str):
+    """``PCTChange.old_value`` or ``new_value`` as people read it: an SHA's name for its
+    code, a type's label for its code, else as stored (an expression: no query per row)."""
+    sha_name = StrategicHealthAuthority.objects.filter(ods_code=OuterRef(value)).values("name")[:1]
+    return Case(
+        When(field="sha", then=Coalesce(Subquery(sha_name), F(value))),
+        *(
+            When(**{"field": "org_type", value: code}, then=Value(str(label)))
+            for code, label in OrgType.choices
+        ),
+        default=F(value),
+        output_field=CharField(),
+    )
+
+
 def pct_history(*, pct: PrimaryCareTrust) -> QuerySet[PCTChange]:
     """The PCT's changes, newest first, as the round and panel histories list theirs
-    (walk W: this one alone read oldest first), with who made each. One query."""
-    return pct.changes.select_related("changed_by").order_by("-changed_at", "-pk")
+    (walk W: this one alone read oldest first), with who made each, and each value as
+    people read it (``old_shown``, ``new_shown``: the SHA's name, the type's label; walk Z:
+    "sha: Q34 → Q33"). One query."""
+    return (
+        pct.changes.select_related("changed_by")
+        .annotate(old_shown=_shown("old_value"), new_shown=_shown("new_value"))
+        .order_by("-changed_at", "-pk")
+    )
 
 
 def sha_options() -> list[StrategicHealthAuthority]:

@@ -655,3 +655,22 @@ def test_pct_update_plan_lists_the_changes_and_the_rounds_and_writes_nothing(
     assert [r.slug for r in plan.rounds] == ["2008-09", "2009-10"]
     assert (unchanged.edits, unchanged.rounds) == ([], [])
     assert not PCTChange.objects.exists()
+
+
+def test_pct_page_history_names_each_change_as_people_read_it(client, shas, national):
+    """Walk Z: the history read "sha: Q34 → Q30" and "org_type: pct → care_trust" where the
+    check page had said "SHA WM to North East"; one query whatever the number of rows."""
+    PCTFactory(ods_code="5ND", name="Durham", sha=shas[1])
+    client.force_login(national)
+    client.post(
+        "/organisations/5nd/",
+        {"name": "County Durham", "sha": shas[0].pk, "org_type": "care_trust", "confirm": "1"},
+    )
+
+    page = client.get("/organisations/5ND/").text
+
+    history = page.split('data-test="history"')[1].split("</ul>")[0]
+    assert "SHA: WM → North East" in history
+    assert "Type: Primary care trust → Care trust" in history
+    assert "Name: Durham → County Durham" in history
+    assert "Q34" not in history and "org_type" not in history
