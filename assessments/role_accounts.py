@@ -243,8 +243,10 @@ def _separation_refusal(*, user, email: str, scope: RoleScope) -> str | None:
     kinds = set(Role.objects.filter(user=user).values_list("kind", flat=True))
     if Role.Kind.PCT_BOARD in kinds:
         return (
-            f"{email} is the address of an account that acts for a PCT's board: the same "
-            "account cannot also assess PCTs. Use the person's other address."
+            f"{email} is the address of an account that acts for a PCT's board: SHA staff "
+            "and the national team moderate the PCTs' ratings, the boards' own included, so "
+            "the same account cannot do both (sitting on panels of other PCTs is allowed). "
+            "Use the person's other address."
         )
     # The national team confirms or sends back what a region's staff signed off: one account
     # may not do both (walk L: the national team made itself, unwarned, staff of a region).

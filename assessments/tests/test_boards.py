@@ -584,9 +584,13 @@ def test_those_who_assess_and_those_assessed_are_kept_apart(world):
         "assurance team): the same account cannot also act for a PCT's board"
         in (as_board.value.message_dict["email"][0])
     )
+    # Walk Y: "cannot also assess PCTs" read as wrong to a panel member, who assesses
+    # other PCTs too; it is moderating that a board's account may not do.
     assert (
-        "is the address of an account that acts for a PCT's board: the same account cannot "
-        "also assess PCTs" in (as_staff.value.message_dict["email"][0])
+        "is the address of an account that acts for a PCT's board: SHA staff and the national "
+        "team moderate the PCTs' ratings, the boards' own included, so the same account cannot "
+        "do both (sitting on panels of other PCTs is allowed)"
+        in (as_staff.value.message_dict["email"][0])
     )
     assert RoleChange.objects.count() == 0
 
