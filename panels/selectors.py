@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from assessments.factual_accuracy import shown_stage
 from assessments.models import (
     AgreedRating,
     Assessment,
@@ -54,6 +55,16 @@ from panels.models import (
 )
 
 
+def _panel_stage_shown() -> Subquery:
+    """The stage a seat's panel's assessment shows (``assessments.factual_accuracy.
+    shown_stage``: Published from the publication time), for the seat's query."""
+    return Subquery(
+        Assessment.objects.filter(pk=OuterRef("panel__assessment_id"))
+        .annotate(shown=shown_stage())
+        .values("shown")[:1]
+    )
+
+
 def seats_for_user(user) -> QuerySet[Seat]:
     """The seats the user's person holds, newest round first, then by PCT name.
 
@@ -68,6 +79,7 @@ def seats_for_user(user) -> QuerySet[Seat]:
             "panel__assessment__pct__sha",
             "seat_type",
         )
+        .annotate(shown_stage=_panel_stage_shown())
         .order_by("-panel__assessment__round__slug", "panel__assessment__pct__name")
     )
 
@@ -813,6 +825,7 @@ def my_seats(*, user) -> list[SeatProgress]:
                 filter=Q(scores__level__isnull=False) | ~Q(scores__light=""),
             ),
             acting_since=Subquery(handed.values("changed_at")[:1]),
+            shown_stage=_panel_stage_shown(),
         )
         .order_by("-panel__assessment__round__slug", "panel__assessment__pct__name")
     )

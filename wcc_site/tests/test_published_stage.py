@@ -4,6 +4,7 @@ the stored stage moves on only when the publication notices are sent (walk U): t
 staff's home, the national home and the round's page, as the moderation grid does."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -151,3 +152,27 @@ def test_the_published_staff_home_adds_no_query_per_pct(client, django_assert_nu
         response = client.get("/")
 
     assert texts(response, "stage-count", within="region") == [f"Published: {n}"]
+
+
+def test_a_members_seats_say_published_once_the_publication_time_has_passed(client, at_check):
+    """Walk Z: the chair's 'My panels' still read 'Factual-accuracy check' after the
+    publication time, on the home page and /panels/mine/; a held-back PCT still does."""
+    from tests.factories import PanelFactory, PersonFactory, SeatFactory, UserFactory
+
+    round_, _sha = at_check
+    person = PersonFactory(user=UserFactory())
+    for assessment in Assessment.objects.filter(round=round_).order_by("pct__name"):
+        SeatFactory(panel=PanelFactory(assessment=assessment), person=person)
+    client.force_login(person.user)
+
+    def stages(address):
+        page = client.get(address).text
+        return re.findall(r'<span class="wcc-tag[^"]*">([^<]+)</span>', page)
+
+    before = (stages("/"), stages("/panels/mine/"))
+    publish(round_, minutes=-5)
+    after = (stages("/"), stages("/panels/mine/"))
+
+    assert before == (["Factual-accuracy check"] * 3, ["Factual-accuracy check"] * 3)
+    shown = ["Published", "Published", "Factual-accuracy check"]  # PCT 2 held back
+    assert after == (shown, shown)
