@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from competencies.models import (
     Competency,
@@ -254,6 +255,24 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pct} — {self.round.slug}"
+
+    @cached_property
+    def stage_shown(self) -> Stage:
+        """The stage as pages show it: Published once the round's publication time has
+        passed for an assessment at the factual-accuracy check that no unanswered comment
+        holds back, though ``stage`` moves on only when the publication notices are sent.
+        Read from the ``shown_stage`` annotation of a list's query
+        (``assessments.factual_accuracy.shown_stage``), else worked out here: one query,
+        only at the check of a round past its publication time."""
+        shown = getattr(self, "shown_stage", None)
+        if shown is not None:
+            return Stage(shown)
+        if self.stage == Stage.FACTUAL_ACCURACY and self.round.is_published():
+            from assessments.factual_accuracy import is_held_back
+
+            if not is_held_back(self):
+                return Stage.PUBLISHED
+        return Stage(self.stage)
 
 
 class StageChange(models.Model):

@@ -8,6 +8,7 @@ everyone else gets 404. Each view checks access, validates a form, calls one ser
 """
 
 import re
+from datetime import date
 from functools import wraps
 
 from crispy_forms.helper import FormHelper
@@ -341,6 +342,16 @@ def _timetable_check(
     )
 
 
+def _date_words(stored: str) -> str:
+    """A timetable value as the history stores it (``2009-12-18``) in words ("18 December
+    2009"), as the pages give dates (walk AA: a refusal read the ISO date); other values
+    (a number of working days, nothing) as they are."""
+    try:
+        return f"{date.fromisoformat(stored):%-d %B %Y}"
+    except ValueError:
+        return stored
+
+
 @require_http_methods(["GET", "POST"])
 @typed_kept_if_discarded(TimetableForm)
 @view_access(VIEW, lookup=round_by_slug, change=MANAGE, change_always=True)
@@ -396,8 +407,9 @@ def round_timetable(request, round_: AssessmentRound):
             for field, now in timetable_changes_since(round_, seen).items():
                 form.add_error(
                     field,
-                    f"{form.fields[field].label}: changed to {now or 'nothing'} in another "
-                    "window since you opened this page. Saving replaces it with what is here.",
+                    f"{form.fields[field].label}: changed to {_date_words(now) or 'nothing'} "
+                    "in another window since you opened this page. Saving replaces it with "
+                    "what is here.",
                 )
         except ValidationError as exc:
             form_add_refusal(form, exc)

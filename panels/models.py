@@ -226,7 +226,7 @@ class Seat(models.Model):
         ``shown_stage`` with the seat by ``panels.selectors.seats_for_user`` and
         ``my_seats``), else as stored."""
         shown = getattr(self, "shown_stage", None)
-        return Assessment.Stage(shown if shown is not None else self.panel.assessment.stage)
+        return Assessment.Stage(shown) if shown is not None else self.panel.assessment.stage_shown
 
     @property
     def scoring_overdue(self) -> bool:

@@ -150,6 +150,7 @@ def formation_assessments(
     return (
         assessments.select_related("round", "pct__sha", "panel")
         .prefetch_related(Prefetch("panel__seats", queryset=seats_with_people()))
+        .annotate(shown_stage=shown_stage(round))
         .order_by("pct__sha__name", "pct__sha_id", "pct__name")
     )
 

@@ -54,9 +54,11 @@ def account_summary(user: AbstractBaseUser) -> AccountSummary:
         else:
             roles.append(f"Board of {role.pct.name}")
     seats = [
-        f"Seat {seat.seat_type.number} ({seat.seat_type.name}"
-        f"{', chair' if seat.seat_type.is_chair else ''}) on the "
-        f"{seat.panel.assessment.pct.name} panel, {seat.panel.assessment.round.name}"
+        # The chair's seat type says so in its name ("Local SHA director (chair)"): not
+        # twice (walk AA: "Seat 1 (Local SHA director (chair), chair)").
+        f"Seat {seat.seat_type.number}: {seat.seat_type.name}"
+        f"{' (chair)' if seat.seat_type.is_chair and 'chair' not in seat.seat_type.name else ''}"
+        f", on the {seat.panel.assessment.pct.name} panel, {seat.panel.assessment.round.name}"
         for seat in seats_for_user(user)
     ]
     person = person_of(user)

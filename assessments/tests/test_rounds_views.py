@@ -314,7 +314,7 @@ def test_a_timetable_page_from_before_a_save_elsewhere_keeps_its_dates_and_saves
     assert form.non_field_errors()[0].startswith("The timetable changed since you opened")
     # the field changed meanwhile says so (the accessibility walk: saving again undid it)
     assert form.errors["scoring_due"] == [
-        "Scoring deadline: changed to 2011-01-10 in another window since you opened this "
+        "Scoring deadline: changed to 10 January 2011 in another window since you opened this "
         "page. Saving replaces it with what is here."
     ]
     assert form["publication_due"].value() == "2011-03-01"  # kept

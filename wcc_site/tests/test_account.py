@@ -488,3 +488,24 @@ def test_changing_the_address_of_a_person_without_an_account_tells_nobody(
         _edit(person, email="new@example.org")
 
     assert mail.outbox == []
+
+
+def test_your_account_names_a_chairs_seat_once(client, west_midlands):
+    """Walk AA: "Seat 1 (Local SHA director (chair), chair) on the ... panel"."""
+    from tests.factories import AssessmentFactory, PanelFactory, SeatFactory, SeatTypeFactory
+
+    user = UserFactory(username="michael")
+    person = PersonFactory(full_name="Michael Harrison", user=user)
+    panel = PanelFactory(
+        assessment=AssessmentFactory(pct=PCTFactory(sha=west_midlands, name="Dudley PCT"))
+    )
+    chair = SeatTypeFactory(number=1, name="Local SHA director (chair)", is_chair=True)
+    SeatFactory(panel=panel, seat_type=chair, person=person)
+    client.force_login(user)
+
+    seats = client.get("/accounts/you/").context["account"].seats
+
+    assert seats == [
+        f"Seat 1: Local SHA director (chair), on the Dudley PCT panel, "
+        f"{panel.assessment.round.name}"
+    ]

@@ -176,3 +176,27 @@ def test_a_members_seats_say_published_once_the_publication_time_has_passed(clie
     assert before == (["Factual-accuracy check"] * 3, ["Factual-accuracy check"] * 3)
     shown = ["Published", "Published", "Factual-accuracy check"]  # PCT 2 held back
     assert after == (shown, shown)
+
+
+def test_the_panel_pages_say_published_once_the_publication_time_has_passed(client, at_check):
+    """Walk AA: the panel page, its consensus page and the region's formation list still
+    read 'Factual-accuracy check' for published PCTs; a held-back PCT still does."""
+    from tests.factories import PanelFactory, PersonFactory, SeatFactory, UserFactory
+
+    round_, sha = at_check
+    person = PersonFactory(user=UserFactory())
+    for assessment in Assessment.objects.filter(round=round_):
+        SeatFactory(panel=PanelFactory(assessment=assessment), person=person)
+    staff = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user
+    publish(round_, minutes=-5)
+
+    def tags(user, address):
+        client.force_login(user)
+        page = client.get(address).text
+        return re.findall(r'<span class="wcc-tag[^"]*">([^<]+)</span>', page)
+
+    assert tags(person.user, "/panels/2009-10/P00/")[0] == "Published"
+    assert tags(person.user, "/panels/2009-10/P02/")[0] == "Factual-accuracy check"
+    assert tags(staff, "/panels/2009-10/P00/formation/")[0] == "Published"
+    region = tags(staff, f"/panels/2009-10/formation/?sha={sha.ods_code}")
+    assert sorted(region) == ["Factual-accuracy check", "Published", "Published"]
