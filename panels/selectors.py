@@ -1215,10 +1215,16 @@ def _latest_change_from(user, round_slug: str, ods: str, how: str) -> SeatChange
     query (none for an anonymous visitor)."""
     if not user.is_authenticated:
         return None
+    return _latest_on_panel(
+        SeatChange.objects.filter(how=how, old_person__user=user), round_slug, ods
+    )
+
+
+def _latest_on_panel(changes: QuerySet[SeatChange], round_slug: str, ods: str):
+    """The latest of ``changes`` on the panel of ``ods`` in ``round_slug``, with what the
+    pages that tell of it show (its PCT, round, who made it, who it went to); one query."""
     return (
-        SeatChange.objects.filter(
-            how=how,
-            old_person__user=user,
+        changes.filter(
             seat__panel__assessment__round__slug=round_slug,
             seat__panel__assessment__pct__ods_code__iexact=ods,
         )
@@ -1348,27 +1354,13 @@ def chair_handed_from(*, user, round_slug: str, ods: str) -> SeatChange | None:
     first named the acting chair who no longer does."""
     if not user.is_authenticated:
         return None
-    change = (
-        SeatChange.objects.filter(
-            Exists(
-                SeatChange.objects.filter(
-                    how=SeatChange.How.ACTING,
-                    seat__panel_id=OuterRef("seat__panel_id"),
-                    old_person__user=user,
-                )
-            ),
-            how=SeatChange.How.ACTING,
-            seat__panel__assessment__round__slug=round_slug,
-            seat__panel__assessment__pct__ods_code__iexact=ods,
-        )
-        .select_related(
-            "seat__panel__assessment__pct",
-            "seat__panel__assessment__round",
-            "changed_by",
-            "new_person",
-        )
-        .order_by("-changed_at", "-pk")
-        .first()
+    handed_from_user = SeatChange.objects.filter(
+        how=SeatChange.How.ACTING, seat__panel_id=OuterRef("seat__panel_id"), old_person__user=user
+    )
+    change = _latest_on_panel(
+        SeatChange.objects.filter(Exists(handed_from_user), how=SeatChange.How.ACTING),
+        round_slug,
+        ods,
     )
     if change is None:
         return None
