@@ -737,10 +737,11 @@ def seats_at_work(person: Person) -> list[Seat]:
 
 def person_seats(*, person: Person) -> list[Seat]:
     """The seats ``person`` holds, newest round first, with their panel's assessment,
-    round, PCT and SHA (one query)."""
+    round, PCT and SHA, and the stage it shows (``Seat.stage_shown``; one query)."""
     return list(
         Seat.objects.filter(person=person)
         .select_related("seat_type", "panel__assessment__round", "panel__assessment__pct__sha")
+        .annotate(shown_stage=_panel_stage_shown())
         .order_by("-panel__assessment__round__slug", "panel__assessment__pct__name")
     )
 

@@ -200,3 +200,7 @@ def test_the_panel_pages_say_published_once_the_publication_time_has_passed(clie
     assert tags(staff, "/panels/2009-10/P00/formation/")[0] == "Published"
     region = tags(staff, f"/panels/2009-10/formation/?sha={sha.ods_code}")
     assert sorted(region) == ["Factual-accuracy check", "Published", "Published"]
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+    person_page = client.get(f"/people/{person.pk}/").text
+    stages = re.findall(r"<td>(Published|Factual-accuracy check)</td>", person_page)
+    assert sorted(stages) == ["Factual-accuracy check", "Published", "Published"]
