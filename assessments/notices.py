@@ -31,6 +31,7 @@ from assessments.models import (
     Role,
     SelfAssessment,
     Stage,
+    StrategicHealthAuthority,
 )
 from assessments.selectors import board_members_to_tell
 
@@ -95,9 +96,18 @@ def window_opened_notices(*, review: RegionReview) -> int:
     )
 
 
+def sha_staff_to_tell(*, sha: StrategicHealthAuthority) -> list:
+    """The active staff of ``sha`` with an e-mail address, by username (one query): those
+    the notices to a region's staff go to."""
+    roles = Role.objects.filter(
+        kind=Role.Kind.SHA_STAFF, sha=sha, user__is_active=True
+    ).select_related("user")
+    return [role.user for role in roles.order_by("user__username") if role.user.email]
+
+
 def sent_back_notices(*, review: RegionReview) -> int:
-    """Tell the region's SHA staff that the national team sent it back, with the comment."""
-    roles = Role.objects.filter(kind=Role.Kind.SHA_STAFF, sha=review.sha).select_related("user")
+    """Tell the region's SHA staff (active, with an address: ``sha_staff_to_tell``) that
+    the national team sent it back, with the comment."""
     url = _absolute(reverse("reports:moderation", args=[review.round.slug, review.sha.ods_code]))
     messages = [
         rendered(
@@ -106,14 +116,13 @@ def sent_back_notices(*, review: RegionReview) -> int:
                 "review": review,
                 "round": review.round,
                 "sha": review.sha,
-                "user": role.user,
+                "user": user,
                 "today": timezone.localdate(),
                 "moderation_url": url,
             },
-            role.user.email,
+            user.email,
         )
-        for role in roles.order_by("user__username")
-        if role.user.email
+        for user in sha_staff_to_tell(sha=review.sha)
     ]
     return mail_enqueue(messages=messages)
 

@@ -63,7 +63,7 @@ from assessments.models import (
     Standing,
     StrategicHealthAuthority,
 )
-from assessments.notices import pct_moved_notices
+from assessments.notices import pct_moved_notices, sha_staff_to_tell
 from assessments.reference import (
     PCT_COLUMNS,
     ReferenceDataError,
@@ -234,14 +234,6 @@ def pct_move_refusal(
             )
         )
     return ""
-
-
-def sha_staff_to_tell(*, sha: StrategicHealthAuthority) -> list:
-    """The active staff of ``sha`` with an e-mail address, by username (one query)."""
-    roles = Role.objects.filter(
-        kind=Role.Kind.SHA_STAFF, sha=sha, user__is_active=True
-    ).select_related("user")
-    return [role.user for role in roles.order_by("user__username") if role.user.email]
 
 
 @dataclass(frozen=True)

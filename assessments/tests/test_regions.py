@@ -333,3 +333,25 @@ def test_a_region_moved_together_is_refused_whole_if_one_pct_changed_meanwhile(r
 
     assert stages() == [Stage.MODERATION] * 3
     assert not StageChange.objects.exists()
+
+
+def test_a_send_back_tells_the_regions_active_staff_with_an_address_only(
+    region, django_capture_on_commit_callbacks, mailoutbox
+):
+    """The last read: the send-back e-mailed every staff account of the region, deactivated
+    ones too, where the other notices to a region's staff (a PCT moved) skip them; both now
+    read ``sha_staff_to_tell``."""
+    from assessments.models import Role
+    from tests.factories import RoleFactory
+
+    round_, sha, _assessments = region
+    for email, active in (("on@x.org", True), ("gone@x.org", False), ("", True)):
+        RoleFactory(
+            kind=Role.Kind.SHA_STAFF, sha=sha, user=UserFactory(email=email, is_active=active)
+        )
+    region_sign_off(round_=round_, sha=sha, by=UserFactory())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        region_send_back(round_=round_, sha=sha, by=UserFactory(), comment="C5 looks generous.")
+
+    assert [m.to for m in mailoutbox] == [["on@x.org"]]
