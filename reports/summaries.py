@@ -14,13 +14,14 @@ still being scored or moderated would skew the picture); the page says how many.
 from dataclasses import dataclass, replace
 
 import pandas as pd
+from django.db.models import Q
 
 from assessments.factual_accuracy import held_back_assessments
 from assessments.models import AssessmentRound, LocalOutcomePriority, StrategicHealthAuthority
 from competencies.models import GovernanceArea
 from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, competency_code
 from reports.kept import Kept
-from reports.tables import AREAS, ratings_frame
+from reports.tables import AREAS, ratings_frame, shas_when_published
 
 LIGHTS = tuple(Light.values)
 TOP_PRIORITIES = 10  # how many outcome priorities the summary lists
@@ -101,6 +102,8 @@ class RoundSummary:
     sha_means: tuple[MeansRow, ...]  # England: every SHA, then England; an SHA: it, then England
     priorities: tuple[PopularPriority, ...]
     patterns: tuple[GovernancePattern, ...]
+    # PCTs counted in the SHA they were in at publication, moved since: (name, then, now)
+    moved: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def scope_name(self) -> str:
@@ -218,6 +221,19 @@ def _round_summary(
     names = {competency_code(number): f"{number}. {name}" for number, name in numbered}
 
     frame = ratings_frame(round_=round_)
+    moved = shas_when_published(round_)
+    moved_rows = ()
+    if moved:  # a published round's regions are those it was published with
+        then = frame["ods_code"].map(moved)
+        was = frame[then.notna()]
+        moved_rows = tuple(
+            (row.pct, moved[row.ods_code][1], row.sha_name)
+            for row in was.itertuples()
+            if sha is None or sha.ods_code in (moved[row.ods_code][0], row.sha)
+        )
+        frame = frame.assign(
+            sha=then.str[0].fillna(frame["sha"]), sha_name=then.str[1].fillna(frame["sha_name"])
+        )
     england = frame[frame["complete"]]
     if sha is not None:
         in_scope = frame[frame["sha"] == sha.ods_code]
@@ -254,8 +270,10 @@ def _round_summary(
     sha_means = (*regions, _means_row(england, columns, "", "England"))
 
     priority_rows = LocalOutcomePriority.objects.filter(assessment__round=round_)
-    if sha is not None:
-        priority_rows = priority_rows.filter(assessment__pct__sha=sha)
+    if sha is not None:  # with the PCTs moved out since publication (``ours`` counts)
+        priority_rows = priority_rows.filter(
+            Q(assessment__pct__sha=sha) | Q(assessment__pct__ods_code__in=list(moved))
+        )
     priorities = popular_priorities(
         list(priority_rows.values_list("indicator__name", "assessment__pct__ods_code")),
         set(ours["ods_code"]),
@@ -274,6 +292,7 @@ def _round_summary(
         sha_means=sha_means,
         priorities=priorities,
         patterns=governance_patterns(ours),
+        moved=tuple(sorted(moved_rows)),
     )
 
 

@@ -16,9 +16,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.db.models import OuterRef, Subquery
 
 from assessments.factual_accuracy import not_held_back
-from assessments.models import AgreedRating, Assessment, AssessmentRound, Standing
+from assessments.models import (
+    AgreedRating,
+    Assessment,
+    AssessmentRound,
+    PCTChange,
+    Standing,
+    StrategicHealthAuthority,
+)
 from assessments.standings import changed_between, figures_versions
 from competencies.models import SubIndicator
 from competencies.vocabulary import (
@@ -70,6 +78,41 @@ def competency_key(round_: AssessmentRound) -> list[tuple[str, str]]:
 _FRAMES: Kept = Kept("ratings frames", size=16, shared=True)
 # Beyond this many changed assessments, reading the whole round again is as quick.
 PATCH_LIMIT = 200
+
+
+def shas_when_published(round_: AssessmentRound) -> dict[str, tuple[str, str]]:
+    """The SHA (code, name) each of the round's PCTs was in when the round was first
+    published, for those moved to another SHA since (by ODS code): the old value of the
+    first move after that time. One query for a published round, none otherwise; a PCT
+    moved and moved back is left out. The published figures grouped by SHA (summaries, a
+    PCT page's SHA mean) keep the SHAs they were published with."""
+    first = round_.first_published_at
+    if first is None or not round_.is_published():
+        return {}
+    rows = (
+        PCTChange.objects.filter(
+            field="sha",
+            changed_at__gt=first,
+            pct_id__in=Assessment.objects.filter(round=round_).values("pct_id"),
+        )
+        .annotate(
+            sha_name=Subquery(
+                StrategicHealthAuthority.objects.filter(ods_code=OuterRef("old_value")).values(
+                    "name"
+                )[:1]
+            )
+        )
+        .order_by("changed_at", "pk")
+        .values_list("pct__ods_code", "pct__sha__ods_code", "old_value", "sha_name")
+    )
+    then: dict[str, tuple[str, str]] = {}
+    moved_back = set()
+    for ods_code, sha_now, old_value, sha_name in rows:
+        if ods_code not in then:  # the first move after publication: the SHA then
+            then[ods_code] = (old_value, sha_name or old_value)
+            if old_value == sha_now:
+                moved_back.add(ods_code)
+    return {code: sha for code, sha in then.items() if code not in moved_back}
 
 
 def forget_frames() -> None:

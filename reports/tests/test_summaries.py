@@ -27,6 +27,7 @@ from tests.factories import (
     RoleFactory,
     SHAFactory,
 )
+from tests.users import demo_user
 
 ENGLAND = "/reports/summary/{}/"
 REGION = "/reports/summary/{}/{}/"
@@ -428,6 +429,45 @@ def test_demo_league_table_links_to_the_summary(client, demo):
     response = client.get("/reports/league-table/2008-09/")
 
     assert 'href="/reports/summary/2008-09/">Summary and charts</a>' in response.content.decode()
+
+
+def _sha_row(summary, code):
+    (row,) = [r for r in summary.sha_means if r.code == code]
+    return row
+
+
+@pytest.mark.django_db
+def test_demo_a_pct_moved_after_publication_stays_in_its_sha_then(client, demo):
+    """Review AB: the summaries of a published round group its PCTs by the SHA each was in
+    when the results were published, as its own page does; the move is said, not hidden."""
+    from reports.tests.test_pct_page import move, sha_means
+
+    client.force_login(demo_user("national"))
+    england, east, west = (
+        ENGLAND.format("2008-09"),
+        REGION.format("2008-09", "Q33"),
+        REGION.format("2008-09", "Q34"),
+    )
+    before = {url: client.get(url).context["summary"] for url in (england, east, west)}
+    leicester = sha_means(client.get("/reports/pct/5pc/2008-09/"))  # an East Midlands PCT
+
+    move("5PE", "Q33")  # Dudley: West Midlands to East Midlands, after publication
+
+    after = {url: client.get(url) for url in (england, east, west)}
+    summaries = {url: response.context["summary"] for url, response in after.items()}
+    for code in ("Q33", "Q34"):
+        assert _sha_row(summaries[england], code) == _sha_row(before[england], code)
+    assert _sha_row(summaries[east], "Q33") == _sha_row(before[east], "Q33")
+    assert summaries[west].pcts == before[west].pcts == 17
+    assert summaries[east].pcts == before[east].pcts
+    assert sha_means(client.get("/reports/pct/5pc/2008-09/")) == leicester  # the same means
+    said = (
+        "Dudley is counted in West Midlands, where it was when these results were published;"
+        " it has moved to East Midlands since."
+    )
+    for url in (england, east, west):
+        assert said in after[url].content.decode()
+    assert "moved to" not in client.get(REGION.format("2008-09", "Q30")).content.decode()
 
 
 @pytest.mark.django_db
