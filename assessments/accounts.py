@@ -81,8 +81,10 @@ def invitation_link(user: AbstractBaseUser) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-# Django's token generator counts seconds from here (``PasswordResetTokenGenerator._num_seconds``).
-_TOKEN_EPOCH = datetime.datetime(2001, 1, 1, tzinfo=datetime.UTC)
+# Django's token generator counts seconds from here (``PasswordResetTokenGenerator._num_seconds``),
+# on the process's wall clock: ``datetime.now()``, naive, in TIME_ZONE (which Django sets
+# as the process's TZ), so an hour off UTC in summer time.
+_TOKEN_EPOCH = datetime.datetime(2001, 1, 1)  # noqa: DTZ001 (naive, as Django's)
 
 
 def link_expires_at(token: str | None = None) -> datetime.datetime:
@@ -92,7 +94,8 @@ def link_expires_at(token: str | None = None) -> datetime.datetime:
     made = timezone.now()
     stamp = (token or "").partition("-")[0]
     if re.fullmatch(r"[0-9a-z]{1,13}", stamp):
-        made = _TOKEN_EPOCH + datetime.timedelta(seconds=base36_to_int(stamp))
+        wall_clock = _TOKEN_EPOCH + datetime.timedelta(seconds=base36_to_int(stamp))
+        made = timezone.make_aware(wall_clock, timezone.get_default_timezone())
     return made + datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
 
 

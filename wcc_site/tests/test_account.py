@@ -3,13 +3,16 @@ link sets nothing, a set password ends a lock-out, "Your account" and its name c
 the home page of a panel member with no seat yet, and until when each link works."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -34,6 +37,7 @@ NEW = "quiet harbour lamp 7"
 LOCKED = "Too many failed attempts: try again in 15 minutes or reset your password."
 # 22:40 UTC on Monday 7 December 2026 (GMT: the same in London); links last three days.
 NOW = datetime(2026, 12, 7, 22, 40, tzinfo=UTC)
+LONDON = ZoneInfo("Europe/London")
 
 
 def _path(link: str) -> str:
@@ -280,6 +284,27 @@ def test_link_expiry_is_said_in_london_time_in_summer():
     assert link_expiry_words(summer) == "9:05am on Monday 1 June 2026 (UK time)"
     with time_machine.travel(summer, tick=False):
         assert link_expires_at() == datetime(2026, 6, 4, 8, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "made",
+    [NOW.astimezone(LONDON), datetime(2026, 7, 1, 12, 0, tzinfo=LONDON)],
+    ids=["winter", "summer"],
+)
+def test_a_links_end_read_from_its_token_is_when_django_stops_taking_it(made):
+    """Review AB: Django's token counts seconds on the local wall clock, an hour ahead of
+    UTC in summer; the end said on the page and in the e-mail is the end Django keeps.
+    (time_machine moves the local wall clock only when given a ZoneInfo time.)"""
+    user = UserFactory()
+    with time_machine.travel(made, tick=False):
+        token = default_token_generator.make_token(user)
+    ends = link_expires_at(token)
+
+    assert ends == made + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    with time_machine.travel(ends - timedelta(minutes=1), tick=False):
+        assert default_token_generator.check_token(user, token)
+    with time_machine.travel(ends + timedelta(minutes=1), tick=False):
+        assert not default_token_generator.check_token(user, token)
 
 
 # 4. A panel member with no seat yet
