@@ -28,6 +28,7 @@ from assessments.boards import (
 from assessments.boards_forms import BoardFileForm, BoardsFilterForm
 from assessments.kept_files import forget_file, upload_then_preview
 from assessments.models import PrimaryCareTrust, Role
+from assessments.organisations_views import moved_away_told_in
 from assessments.paging import page_of, paging_context
 from assessments.role_accounts import RoleScope
 from assessments.role_views import group_page, new_link, remove
@@ -194,11 +195,14 @@ def board_remove(request, pct: PrimaryCareTrust, pk: int):
     )
 
 
-urlpatterns = [
-    path("", board_list, name="list"),
-    path("file/", board_file_preview, name="file_preview"),
-    path("file/confirm/", board_file_confirm, name="file_confirm"),
-    path("<str:ods>/", board_pct, name="pct"),
-    path("<str:ods>/<int:pk>/new-link/", board_reinvite, name="reinvite"),
-    path("<str:ods>/<int:pk>/remove/", board_remove, name="remove"),
-]
+# The staff of an SHA a PCT moved away from are told where its board's page went.
+urlpatterns = moved_away_told_in(
+    [
+        path("", board_list, name="list"),
+        path("file/", board_file_preview, name="file_preview"),
+        path("file/confirm/", board_file_confirm, name="file_confirm"),
+        path("<str:ods>/", board_pct, name="pct"),
+        path("<str:ods>/<int:pk>/new-link/", board_reinvite, name="reinvite"),
+        path("<str:ods>/<int:pk>/remove/", board_remove, name="remove"),
+    ]
+)

@@ -21,12 +21,13 @@ app_name = "reports"
 
 urlpatterns = [
     *league.urlpatterns,
-    # The staff of an SHA a PCT moved away from are told where its draft results went.
-    *moved_away_told_in([*pdf.urlpatterns, *pct.urlpatterns]),
-    *moderation.urlpatterns,
+    # The staff of an SHA a PCT moved away from are told where its pages went (each route
+    # naming a PCT: its results, its sub-indicators at moderation, its development plan).
+    *moved_away_told_in(
+        [*pdf.urlpatterns, *pct.urlpatterns, *moderation.urlpatterns, *development.urlpatterns]
+    ),
     *crosscheck.urlpatterns,
     *imports.urlpatterns,
     *summaries.urlpatterns,
-    *development.urlpatterns,
     *batch.urlpatterns,
 ]

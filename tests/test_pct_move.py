@@ -293,6 +293,30 @@ def test_the_old_shas_staff_following_an_old_link_are_told_where_it_went(region,
         assert "moved to" not in text(bare)
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "/reports/moderation/{round}/{sha}/pct/{ods}/sub-indicators/",
+        "/reports/development/{round}/{ods}/",
+        "/boards/{ods}/",
+    ],
+)
+def test_the_old_shas_other_pages_of_the_pct_are_explained_too(region, national, link):
+    """Review AB: the pages of the PCT outside the panels' (its sub-indicators at
+    moderation, its development plan, its board's accounts) gave the bare 404."""
+    url = link.format(round=region.round.slug, ods=region.pct.ods_code, sha=region.sha_a.ods_code)
+    assert client_for(region.old_staff[0]).get(url).status_code == 200
+    move(region, national)
+
+    told = client_for(region.old_staff[0]).get(url)
+
+    assert told.status_code == 404
+    assert "Assessed PCT moved to SHA Beta on" in text(told)
+    bare = client_for(UserFactory()).get(url)
+    assert bare.status_code in (302, 404)  # the log-in page or the bare 404
+    assert "moved to" not in text(bare)
+
+
 def test_the_self_assessment_link_is_explained_too(region, national):
     move(region, national)
     link = f"/assessments/2009-10/{region.pct.ods_code}/self-assessment/"
