@@ -367,7 +367,11 @@ def role_remove(*, role: Role, by: AbstractBaseUser | None, reason: str) -> bool
     the group (``checked_reason``: keyed ``reason``). Writes a ``RoleChange`` (taken away)
     that keeps the reason. Where ``role_remove_cancels_link``, a new unusable password makes the
     link e-mailed to the account stop working (Django's token is made from the password's
-    hash). Returns whether it did."""
+    hash). Returns whether it did. Taking a national-team role locks the team's roles
+    first, so that two colleagues removing each other at once cannot both pass the "last
+    active account" check: the second waits, then counts without the first's."""
+    if role.kind == Role.Kind.NATIONAL:
+        list(RoleScope.national().roles().select_for_update().values_list("pk", flat=True))
     refusal = role_remove_refusal(role=role, by=by)
     if refusal is not None:
         raise ValidationError(refusal)

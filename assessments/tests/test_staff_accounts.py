@@ -11,6 +11,7 @@ from assessments.models import Role, RoleChange
 from assessments.role_accounts import RoleScope, role_invite, role_remove
 from assessments.selectors import user_scope
 from tests.factories import RoleFactory, SHAFactory, UserFactory
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +103,25 @@ def test_the_list_counts_each_group(client, world):
         ("Q34", 1),
         ("Q35", None),
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_of_the_national_team_removing_each_other_at_once_leave_one():
+    """Review AB: the "last active account" check counted without a lock, so two
+    colleagues taking each other's access at once could leave the team with nobody. The
+    second now waits for the first's lock on the team's roles and is refused."""
+    ann, bob = (RoleFactory(kind=Role.Kind.NATIONAL) for _ in range(2))
+
+    def remove(role, by):
+        return lambda: role_remove(role=role, by=by, reason="Leaving the team.")
+
+    one, two = race(remove(bob, ann.user), remove(ann, bob.user))
+
+    assert (one.value, one.error) == (False, None)
+    assert type(two.error) is ValidationError
+    assert "last active account" in str(two.error)
+    assert list(Role.objects.filter(kind=Role.Kind.NATIONAL)) == [ann]
 
 
 @pytest.mark.parametrize("path", ["/staff/", "/staff/national/", "/staff/Q34/"])
