@@ -7,6 +7,7 @@ by), and against its own previous round. A level counts as "better" or "worse" t
 mean when it differs from it by more than a quarter of a level, "similar" otherwise.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Prefetch, Q, Subquery
@@ -22,6 +23,7 @@ from assessments.models import (
     ModerationAdjustment,
     PCTChange,
     SelfAssessmentRating,
+    Stage,
     StrategicHealthAuthority,
 )
 from assessments.selectors import priorities_in_order
@@ -254,13 +256,17 @@ def pct_report(*, assessment: Assessment) -> PctReport:
                 rating=rating,
                 meaning=meaning,
                 self_value=self_values.get(key),
-                adjustments=list(rating.adjustments.all()) if rating else [],
+                adjustments=adjustments_read(rating, round_.first_published_at),
                 england_mean=england.get(item.code) if is_competency else None,
                 sha_mean=region.get(item.code) if is_competency else None,
                 previous_value=previous_values.get(item.code),
                 has_previous=item.code in previous_values,
                 compared=bool(previous_values),
-                subs=[] if is_competency else _sub_items(subs_by_area, item, ratings, self_values),
+                subs=[]
+                if is_competency
+                else _sub_items(
+                    subs_by_area, item, ratings, self_values, round_.first_published_at
+                ),
             )
         )
 
@@ -377,6 +383,31 @@ def _region_then(figures, moves: dict[str, str], sha: str) -> dict[str, float]:
     return means
 
 
+def adjustments_read(
+    rating: AgreedRating | None, first: datetime.datetime | None
+) -> list[ModerationAdjustment]:
+    """The changes to an agreed rating that its report shows (``adjustments_shown``);
+    ``first``: the round's first publication time; ``adjustments`` prefetched, in order."""
+    return [] if rating is None else adjustments_shown(list(rating.adjustments.all()), first)
+
+
+def adjustments_shown(
+    adjustments: list[ModerationAdjustment], first: datetime.datetime | None
+) -> list[ModerationAdjustment]:
+    """Of a rating's changes after consensus (oldest first), those its report shows: every
+    one, except those made before the board saw its draft (at moderation or the
+    cross-check) that ended back at the panel's value. A moderator who changed a rating by
+    mistake and put it back changed nothing the board or the public reads (walk AC); the
+    panel's history keeps both."""
+    undone = 0
+    for number, adjustment in enumerate(adjustments, start=1):
+        if adjustment.stage >= Stage.FACTUAL_ACCURACY or (first and adjustment.adjusted_at > first):
+            break  # the board saw the draft: from here every change is its to read
+        if adjustment.new_value == adjustments[0].old_value:
+            undone = number
+    return adjustments[undone:]
+
+
 def _own_figures(items, ratings) -> tuple[int | None, int | None]:
     """The competency total and governance points of an assessment's own agreed ratings,
     each ``None`` until every item of its kind is agreed."""
@@ -392,7 +423,7 @@ def _own_figures(items, ratings) -> tuple[int | None, int | None]:
     return total, governance
 
 
-def _sub_items(subs_by_area, area, ratings, self_values) -> list[ReportItem]:
+def _sub_items(subs_by_area, area, ratings, self_values, first) -> list[ReportItem]:
     """The area's rated sub-indicators in their order, each with its light and meaning."""
     out = []
     for sub in sorted(subs_by_area.get(area.pk, {}).values(), key=lambda s: s.number):
@@ -404,7 +435,7 @@ def _sub_items(subs_by_area, area, ratings, self_values) -> list[ReportItem]:
                 rating=rating,
                 meaning=sub.meaning(rating.light) if rating else "",
                 self_value=self_values.get(key),
-                adjustments=list(rating.adjustments.all()) if rating else [],
+                adjustments=adjustments_read(rating, first),
             )
         )
     return out
