@@ -7,6 +7,7 @@ by), and against its own previous round. A level counts as "better" or "worse" t
 mean when it differs from it by more than a quarter of a level, "similar" otherwise.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Prefetch, Q, Subquery
@@ -148,6 +149,10 @@ class PctReport:
     # moved since ("In <SHA> when these results were published"); else "". Its SHA means
     # are that SHA's, as published.
     sha_then: str = ""
+    # When it moved into the SHA it is in now, if it has moved since publication: the page
+    # and PDF say it once, "in <SHA then> when these results were published (<SHA now>
+    # since <date>)".
+    moved_on: datetime.datetime | None = None
 
     @property
     def sha_name(self) -> str:
@@ -296,6 +301,7 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         held_back=held_back,
         name_then=at_publication.name,
         sha_then=at_publication.sha_name,
+        moved_on=at_publication.moved_on,
     )
 
 
@@ -306,12 +312,14 @@ class PublishedThen:
     ``name``: the PCT's name then, if it has been renamed since (else ""); ``sha_code`` and
     ``sha_name``: the SHA it was in then (its code always; its name only if it has moved
     since, else ""); ``moves``: the SHA code then of each of the round's PCTs that has moved
-    since, by ODS code."""
+    since, by ODS code; ``moved_on``: when it moved into its SHA now, if it has moved since."""
 
     sha_code: str
     name: str = ""
     sha_name: str = ""
     moves: dict[str, str] = field(default_factory=dict)
+    # When it moved into the SHA it is in now (its last move), if it has moved since.
+    moved_on: datetime.datetime | None = None
 
 
 def _published_then(assessment: Assessment) -> PublishedThen:
@@ -337,13 +345,16 @@ def _published_then(assessment: Assessment) -> PublishedThen:
             )
         )
         .order_by("changed_at", "pk")
-        .values_list("pct_id", "pct__ods_code", "field", "old_value", "sha_name")
+        .values_list("pct_id", "pct__ods_code", "field", "old_value", "sha_name", "changed_at")
     )
-    name, sha_then, moves = "", None, {}
-    for pct_id, ods_code, field_, old_value, sha_name in changes:
+    name, sha_then, moves, moved_on = "", None, {}, None
+    for pct_id, ods_code, field_, old_value, sha_name, changed_at in changes:
         if field_ == "name":
             name = name or old_value
-        elif ods_code not in moves:  # the first move after publication: the SHA then
+            continue
+        if pct_id == pct.pk:
+            moved_on = changed_at  # the last move: into the SHA it is in now
+        if ods_code not in moves:  # the first move after publication: the SHA then
             moves[ods_code] = old_value
             if pct_id == pct.pk:
                 sha_then = (old_value, sha_name or old_value)
@@ -351,7 +362,9 @@ def _published_then(assessment: Assessment) -> PublishedThen:
         name = ""
     if sha_then is None or sha_then[0] == pct.sha.ods_code:
         return PublishedThen(sha_code=pct.sha.ods_code, name=name, moves=moves)
-    return PublishedThen(sha_code=sha_then[0], name=name, sha_name=sha_then[1], moves=moves)
+    return PublishedThen(
+        sha_code=sha_then[0], name=name, sha_name=sha_then[1], moves=moves, moved_on=moved_on
+    )
 
 
 def sha_id_when_published(assessment: Assessment) -> int | None:
