@@ -319,3 +319,65 @@ def test_pct_moved_away_for_only_the_old_shas_staff(region, national):
     assert pct_moved_away_for(user=region.new_staff[0], ods=ods).new_value == (
         region.sha_a.ods_code
     )
+
+
+# --- A file of PCTs that moves one (its preview says what applying would refuse) -----------
+
+
+def file_preview(region, national, sha):
+    """The preview of a file moving the assessed PCT to ``sha``, as the national team sees it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    row = f"{region.pct.ods_code},Assessed PCT,PCT,{sha.ods_code},\n"
+    upload = SimpleUploadedFile(
+        "pcts.csv", ("ods_code,name,org_type,sha_ods_code,sha_name\n" + row).encode()
+    )
+    return client_for(national).post("/organisations/file/", {"file": upload}, follow=True)
+
+
+def test_a_file_moving_a_pct_past_its_sign_off_shows_the_refusal_on_its_row(region, national):
+    region.assessment.stage = Stage.CROSS_CHECK
+    region.assessment.save()
+
+    response = file_preview(region, national, region.sha_b)
+
+    page = text(response)
+    refusal = (
+        "Assessed PCT cannot move to SHA Beta now: its assessment in 2009-10 is at National "
+        "cross-check (SHA Alpha signed it off), and moving it would change figures SHA Alpha "
+        "signed off. Send SHA Alpha back at the cross-check first (its assessments return to "
+        "regional moderation), then move it."
+    )
+    assert [c.refusal for c in response.context["plan"].changes] == [refusal]
+    assert f'data-test="refusal"><strong>Will be refused:</strong> {refusal}</p>' in page
+    # Said at the top, linked to its row; no confirm button, the corrected file below.
+    assert "<title>Error: Preview of pcts.csv" in page
+    assert f'<a href="#refused-2">Row 2: {region.pct.ods_code} cannot move to SHA Beta' in page
+    assert 'id="refused-2"' in page
+    assert 'data-test="confirm"' not in page and 'data-test="file-form"' in page
+    assert PrimaryCareTrust.objects.get(pk=region.pct.pk).sha == region.sha_a
+
+
+def test_a_file_moving_a_pct_into_a_signed_off_region_shows_that_refusal(region, national):
+    RegionReviewFactory(round=region.round, sha=region.sha_b, status="signed_off")
+
+    response = file_preview(region, national, region.sha_b)
+
+    assert (
+        response.context["plan"]
+        .refused[0]
+        .refusal.startswith(
+            "Assessed PCT cannot move to SHA Beta now: SHA Beta is signed off, awaiting national "
+            "cross-check in 2009-10"
+        )
+    )
+    assert 'data-test="confirm"' not in response.text
+
+
+def test_a_file_with_an_allowed_move_is_confirmed_as_before(region, national):
+    response = file_preview(region, national, region.sha_b)
+
+    assert [(c.kind, c.refusal) for c in response.context["plan"].changes] == [("move", "")]
+    assert 'data-test="confirm"' in response.text
+    assert 'data-test="refusal"' not in response.text
+    assert 'data-test="refused"' not in response.text
