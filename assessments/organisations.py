@@ -29,6 +29,7 @@ once the move commits (``assessments.notices.pct_moved_notices``).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -413,6 +414,9 @@ class PlannedChange:
     kind: str  # "add", "rename", "move", "type", "close", "reopen"
     old: str
     new: str
+    # A move applying the file would refuse (``pct_move_refusal``): why, for the preview's
+    # row, so that nobody confirms a file that will be refused. Not part of the signature.
+    refusal: str = ""
 
     @property
     def label(self) -> str:
@@ -431,6 +435,11 @@ class PctFilePlan:
     changes: list[PlannedChange]
     errors: list[str]
     rows: dict[str, dict]  # ODS code → the row's values, for the rows that change anything
+
+    @property
+    def refused(self) -> list[PlannedChange]:
+        """The moves applying the file would refuse: while there is one, nothing is applied."""
+        return [change for change in self.changes if change.refusal]
 
     @property
     def signature(self) -> str:
@@ -549,7 +558,28 @@ def pcts_file_plan(*, text: str, filename: str) -> PctFilePlan:
     errors.extend(long_rows[n] for n in sorted(long_rows))  # after the last row read
     if errors:
         return PctFilePlan(changes=[], errors=errors, rows={})
-    return PctFilePlan(changes=changes, errors=[], rows=wanted)
+    return PctFilePlan(changes=_with_refusals(changes, existing, wanted), errors=[], rows=wanted)
+
+
+def _with_refusals(
+    changes: list[PlannedChange], existing: dict[str, PrimaryCareTrust], wanted: dict[str, dict]
+) -> list[PlannedChange]:
+    """The changes, each move that applying would refuse with its reason (walk Z: the file
+    was confirmed, then refused). At most three queries for each PCT the file moves
+    (``_at_work``, ``pct_move_refusal``), none for the other rows: a file moves a handful
+    of PCTs, and a move with nothing at work is never refused."""
+    out = []
+    for change in changes:
+        if change.kind == "move":
+            pct = existing[change.ods_code]
+            moving = _at_work(pct)
+            if moving:
+                refusal = pct_move_refusal(
+                    pct=pct, sha=wanted[change.ods_code]["sha"], moving=moving
+                )
+                change = dataclasses.replace(change, refusal=refusal)
+        out.append(change)
+    return out
 
 
 class PlanChangedError(ValueError):

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import explained_404, pct_by_code, view_access
@@ -221,6 +222,40 @@ def _moving_said(move: PctMove, item: MovingAssessment) -> str:
     return said
 
 
+def _possessive(name: str) -> str:
+    """``East Midlands'``, ``SHA Beta's``."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def _chair_stays(pct: PrimaryCareTrust, move: PctMove | None) -> list[str]:
+    """For each moving assessment whose panel is chaired by a director of the old SHA (seat
+    1 is the PCT's own SHA's director), a line saying so, with a link to where the new
+    SHA's staff hand the chair on (walk Z): the hand-over page while the panel scores or
+    is at consensus, its formation page (replace the seat) before."""
+    if move is None:
+        return []
+    lines = []
+    for item in move.moving:
+        if not item.chair or item.chair_sha != move.old.name:
+            continue
+        scoring = item.stage in (Stage.SCORING, Stage.CONSENSUS)
+        where = "panels:hand_chair" if scoring else "panels:formation_panel"
+        lines.append(
+            format_html(
+                "{} ({}) will still chair the panel of a PCT now in {}; {} staff can hand the "
+                'chair on at <a href="{}" data-test="hand-chair">{}</a>.',
+                item.chair,
+                item.chair_sha,
+                move.new.name,
+                _possessive(move.new.name),
+                reverse(where, args=[item.round.slug, pct.ods_code]),
+                f"the {item.round.slug} panel's "
+                + ("hand-over page" if scoring else "formation page (replace the chair's seat)"),
+            )
+        )
+    return lines
+
+
 def _edit_follows(
     pct: PrimaryCareTrust,
     edit: PctEdit,
@@ -307,7 +342,8 @@ def _edit_check(request, pct: PrimaryCareTrust, form: PctForm, plan: PctEditPlan
             f"{_edit_said(edit)[0].upper()}{_edit_said(edit)[1:]}. "
             f"{_edit_follows(pct, edit, plan.rounds, plan.move)}"
             for edit in plan.edits
-        ],
+        ]
+        + _chair_stays(pct, plan.move),
         told=_told(plan.move),
         button="Confirm and save the changes",
         back=request.path,

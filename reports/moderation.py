@@ -13,9 +13,11 @@ agreed-rating change) plus a fingerprint of the panels' seats and the self-asses
 these changes computes them again.
 """
 
+import datetime
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -26,6 +28,7 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
 )
@@ -36,6 +39,7 @@ from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
+    PCTChange,
     SelfAssessment,
     SelfAssessmentRating,
     Stage,
@@ -292,6 +296,55 @@ class PctEntry(NamedTuple):
         return Stage(self.stage).label
 
 
+class RegionMove(NamedTuple):
+    """A PCT of the round moved out of the region or into it while the round ran: the
+    moderation page says so above its grid, which would otherwise drop (or gain) the PCT
+    silently. ``left``: it moved out (to ``other``); else it joined (from ``other``)."""
+
+    name: str
+    ods_code: str
+    left: bool
+    other: str  # the other SHA's name
+    on: datetime.datetime
+
+
+def region_moves(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> list[RegionMove]:
+    """The moves of the round's PCTs out of ``sha`` or into it since the round opened (and
+    before it was first published: later moves leave the moderation as it was), oldest
+    first, read from the PCT change history in one query."""
+    changes = PCTChange.objects.filter(
+        Q(old_value=sha.ods_code) | Q(new_value=sha.ods_code),
+        field="sha",
+        pct_id__in=Assessment.objects.filter(round=round_).values("pct_id"),
+    )
+    if round_.opened_at is not None:
+        changes = changes.filter(changed_at__gte=round_.opened_at)
+    if round_.first_published_at is not None:
+        changes = changes.filter(changed_at__lt=round_.first_published_at)
+
+    def name_of(value: str) -> Subquery:
+        shas = StrategicHealthAuthority.objects.filter(ods_code=OuterRef(value))
+        return Subquery(shas.values("name")[:1])
+
+    rows = (
+        changes.annotate(old_name=name_of("old_value"), new_name=name_of("new_value"))
+        .order_by("changed_at", "pk")
+        .values_list(
+            "pct__name", "pct__ods_code", "old_value", "old_name", "new_name", "changed_at"
+        )
+    )
+    return [
+        RegionMove(
+            name=name,
+            ods_code=ods_code,
+            left=old_value == sha.ods_code,
+            other=(new_name if old_value == sha.ods_code else old_name) or "",
+            on=changed_at,
+        )
+        for name, ods_code, old_value, old_name, new_name, changed_at in rows
+    ]
+
+
 @dataclass(frozen=True)
 class RegionFigures:
     """What the page derives from the round's figures, the region's members' scores and
@@ -313,6 +366,11 @@ class Moderation:
     figures: RegionFigures
     pcts: list[PctEntry]  # the region's assessments, by PCT name
     items: list[tuple[str, str, str]] = field(default_factory=list)  # (code, short, name)
+
+    @cached_property
+    def moves(self) -> list[RegionMove]:
+        """The round's PCTs moved out of the region or into it meanwhile (one query)."""
+        return region_moves(round_=self.round, sha=self.sha)
 
     @property
     def competency_stats(self) -> list[ItemStats]:
@@ -969,7 +1027,8 @@ def moderation(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> Mod
     """Everything the regional moderation page shows about the whole region: four queries
     (the round's competencies, the figures version, the inputs' fingerprint, the region's
     PCTs and stages) when the statistics and flags are kept, five more when they are
-    computed (``region_figures``), whatever the number of PCTs."""
+    computed (``region_figures``), whatever the number of PCTs; the page reads one more,
+    the PCTs moved into or out of the region meanwhile (``Moderation.moves``)."""
     numbered = list(
         round_.framework.competencies.order_by("number").values_list("number", "short_name")
     )

@@ -150,6 +150,10 @@ class PctReport:
     # moved since ("In <SHA> when these results were published"); else "". Its SHA means
     # are that SHA's, as published.
     sha_then: str = ""
+    # When it moved into the SHA it is in now, if it has moved since publication: the page
+    # and PDF say it once, "in <SHA then> when these results were published (<SHA now>
+    # since <date>)".
+    moved_on: datetime.datetime | None = None
 
     @property
     def sha_name(self) -> str:
@@ -302,6 +306,7 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         held_back=held_back,
         name_then=at_publication.name,
         sha_then=at_publication.sha_name,
+        moved_on=at_publication.moved_on,
     )
 
 
@@ -312,12 +317,14 @@ class PublishedThen:
     ``name``: the PCT's name then, if it has been renamed since (else ""); ``sha_code`` and
     ``sha_name``: the SHA it was in then (its code always; its name only if it has moved
     since, else ""); ``moves``: the SHA code then of each of the round's PCTs that has moved
-    since, by ODS code."""
+    since, by ODS code; ``moved_on``: when it moved into its SHA now, if it has moved since."""
 
     sha_code: str
     name: str = ""
     sha_name: str = ""
     moves: dict[str, str] = field(default_factory=dict)
+    # When it moved into the SHA it is in now (its last move), if it has moved since.
+    moved_on: datetime.datetime | None = None
 
 
 def _published_then(assessment: Assessment) -> PublishedThen:
@@ -343,13 +350,16 @@ def _published_then(assessment: Assessment) -> PublishedThen:
             )
         )
         .order_by("changed_at", "pk")
-        .values_list("pct_id", "pct__ods_code", "field", "old_value", "sha_name")
+        .values_list("pct_id", "pct__ods_code", "field", "old_value", "sha_name", "changed_at")
     )
-    name, sha_then, moves = "", None, {}
-    for pct_id, ods_code, field_, old_value, sha_name in changes:
+    name, sha_then, moves, moved_on = "", None, {}, None
+    for pct_id, ods_code, field_, old_value, sha_name, changed_at in changes:
         if field_ == "name":
             name = name or old_value
-        elif ods_code not in moves:  # the first move after publication: the SHA then
+            continue
+        if pct_id == pct.pk:
+            moved_on = changed_at  # the last move: into the SHA it is in now
+        if ods_code not in moves:  # the first move after publication: the SHA then
             moves[ods_code] = old_value
             if pct_id == pct.pk:
                 sha_then = (old_value, sha_name or old_value)
@@ -357,7 +367,40 @@ def _published_then(assessment: Assessment) -> PublishedThen:
         name = ""
     if sha_then is None or sha_then[0] == pct.sha.ods_code:
         return PublishedThen(sha_code=pct.sha.ods_code, name=name, moves=moves)
-    return PublishedThen(sha_code=sha_then[0], name=name, sha_name=sha_then[1], moves=moves)
+    return PublishedThen(
+        sha_code=sha_then[0], name=name, sha_name=sha_then[1], moves=moves, moved_on=moved_on
+    )
+
+
+def sha_id_when_published(assessment: Assessment) -> int | None:
+    """The pk of the SHA the PCT was in when its round was first published, if it has
+    moved since (the old value of its first move after publication, as ``_published_then``
+    reads it); ``None`` if it has not moved since, or the round is not published. One query
+    on the PCT's own change history, kept on the assessment for the rest of the request
+    (``reports.rules.was_staff_when_published`` asks it more than once a page)."""
+    cached = getattr(assessment, "_sha_id_when_published", False)
+    if cached is not False:
+        return cached
+    first = assessment.round.first_published_at
+    sha_id = None
+    if first is not None and first <= timezone.now():
+        sha_id = (
+            PCTChange.objects.filter(pct_id=assessment.pct_id, field="sha", changed_at__gt=first)
+            .order_by("changed_at", "pk")
+            .annotate(
+                sha_id=Subquery(
+                    StrategicHealthAuthority.objects.filter(ods_code=OuterRef("old_value")).values(
+                        "pk"
+                    )[:1]
+                )
+            )
+            .values_list("sha_id", flat=True)
+            .first()
+        )
+    if sha_id == assessment.pct.sha_id:  # moved and moved back: in its SHA now
+        sha_id = None
+    assessment._sha_id_when_published = sha_id
+    return sha_id
 
 
 def _region_then(figures, moves: dict[str, str], sha: str) -> dict[str, float]:

@@ -22,6 +22,8 @@ from assessments.rules import (
     is_sha_staff,
     is_sha_staff_for,
 )
+from assessments.selectors import user_scope
+from reports.pct_report import sha_id_when_published
 
 
 def _round_of(obj) -> AssessmentRound | None:
@@ -64,15 +66,31 @@ def is_held_back(user, obj) -> bool:
     return isinstance(obj, Assessment) and assessment_is_held_back(obj)
 
 
+@rules.predicate
+def was_staff_when_published(user, obj) -> bool:
+    """Staff of the SHA the PCT was in when the round was first published, if it has moved
+    since: the region that moderated and signed off those results (walk Z). Asked last, so
+    its one query (the PCT's own move history, ``sha_id_when_published``) runs only for
+    another SHA's staff reading a published report, once a request."""
+    if not isinstance(obj, Assessment):
+        return False
+    scope = user_scope(user)
+    return bool(scope.sha_ids) and scope.is_staff_of(sha_id_when_published(obj))
+
+
 # A PCT's feedback report and page (object: the assessment): the national team and the
 # PCT's SHA staff at any time; its board after publication (unless held back by an
 # unanswered factual-accuracy comment), or its own draft during its factual-accuracy
-# window (and while held back); nobody else.
+# window (and while held back); if the PCT has moved since the round was first published,
+# the staff of the SHA it was in then, who moderated and signed off those results, while
+# the round is published and not held back (an unpublished round, or one published after
+# the move, is the current SHA's only); nobody else.
 may_read_pct_report = (
     is_national
     | is_sha_staff_for
     | (is_board_of & round_is_published & ~is_held_back)
     | (is_board_of & may_see_own_draft)
+    | (is_sha_staff & round_is_published & ~is_held_back & was_staff_when_published)
 )
 rules.add_perm("reports.view_pct_report", may_read_pct_report)
 # A PCT's results page (object: the assessment): whoever may read its report, and after

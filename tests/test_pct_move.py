@@ -13,10 +13,12 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import PCTChange, PrimaryCareTrust, RegionReview, Role, Stage
 from assessments.organisations import pct_moved_away_for, pct_update, pct_update_plan
+from panels.models import Seat
 from panels.tests.formation_builders import build_region
 from tests.factories import RegionReviewFactory, RoleFactory, SHAFactory, UserFactory
 
@@ -198,13 +200,18 @@ def test_the_check_page_says_who_works_on_the_assessment_and_who_is_e_mailed(reg
     response = client_for(national).post(edit_url(region), typed(region, region.sha_b))
 
     assert response.templates[0].name == "confirm.html"
-    assert response.context["happens"] == [
+    assert [html.unescape(line) for line in response.context["happens"]] == [
         "SHA SHA Alpha to SHA Beta. Its results in 2009-10 move from the figures of SHA Alpha "
         "to those of SHA Beta: the SHA means its PCT pages compare with, and the region's "
         "tables and files. Its assessment in 2009-10, at Panel consensus, goes to the staff of "
         "SHA Beta: from now on they form its panel, moderate it and sign it off, and the staff "
         "of SHA Alpha lose access to it (an old link tells them where it went). Its panel "
-        "keeps its members and their scores; Ann Chair (SHA Alpha) still chairs it."
+        "keeps its members and their scores; Ann Chair (SHA Alpha) still chairs it.",
+        # Walk Z: the chair is SHA Alpha's director; SHA Beta's staff may hand it on.
+        "Ann Chair (SHA Alpha) will still chair the panel of a PCT now in SHA Beta; SHA Beta's "
+        'staff can hand the chair on at <a href="'
+        + reverse("panels:hand_chair", args=["2009-10", region.pct.ods_code])
+        + '" data-test="hand-chair">the 2009-10 panel\'s hand-over page</a>.',
     ]
     assert response.context["told"] == (
         "E-mailed once you confirm: 1 member of the SHA staff of SHA Alpha, that the PCT and "
@@ -343,3 +350,95 @@ def test_pct_moved_away_for_only_the_old_shas_staff(region, national):
     assert pct_moved_away_for(user=region.new_staff[0], ods=ods).new_value == (
         region.sha_a.ods_code
     )
+
+
+def test_the_check_page_links_the_formation_page_for_a_chair_of_a_panel_being_formed(
+    region, national
+):
+    region.assessment.stage = Stage.PANEL_FORMATION
+    region.assessment.save()
+
+    response = client_for(national).post(edit_url(region), typed(region, region.sha_b))
+
+    formation = reverse("panels:formation_panel", args=["2009-10", region.pct.ods_code])
+    assert html.unescape(response.context["happens"][1]) == (
+        "Ann Chair (SHA Alpha) will still chair the panel of a PCT now in SHA Beta; SHA Beta's "
+        f'staff can hand the chair on at <a href="{formation}" data-test="hand-chair">the '
+        "2009-10 panel's formation page (replace the chair's seat)</a>."
+    )
+    assert f'<a href="{formation}" data-test="hand-chair">' in response.text  # a link
+
+
+def test_the_check_page_says_nothing_of_a_chair_from_another_sha(region, national):
+    gamma = SHAFactory(name="SHA Gamma")
+    chair = Seat.objects.select_related("person").get(panel=region.panel, seat_type__is_chair=True)
+    chair.person.sha = gamma
+    chair.person.save()
+
+    response = client_for(national).post(edit_url(region), typed(region, region.sha_b))
+
+    assert len(response.context["happens"]) == 1
+    assert response.context["happens"][0].endswith("Ann Chair (SHA Gamma) still chairs it.")
+    assert 'data-test="hand-chair"' not in response.text
+
+
+# --- A file of PCTs that moves one (its preview says what applying would refuse) -----------
+
+
+def file_preview(region, national, sha):
+    """The preview of a file moving the assessed PCT to ``sha``, as the national team sees it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    row = f"{region.pct.ods_code},Assessed PCT,PCT,{sha.ods_code},\n"
+    upload = SimpleUploadedFile(
+        "pcts.csv", ("ods_code,name,org_type,sha_ods_code,sha_name\n" + row).encode()
+    )
+    return client_for(national).post("/organisations/file/", {"file": upload}, follow=True)
+
+
+def test_a_file_moving_a_pct_past_its_sign_off_shows_the_refusal_on_its_row(region, national):
+    region.assessment.stage = Stage.CROSS_CHECK
+    region.assessment.save()
+
+    response = file_preview(region, national, region.sha_b)
+
+    page = text(response)
+    refusal = (
+        "Assessed PCT cannot move to SHA Beta now: its assessment in 2009-10 is at National "
+        "cross-check (SHA Alpha signed it off), and moving it would change figures SHA Alpha "
+        "signed off. Send SHA Alpha back at the cross-check first (its assessments return to "
+        "regional moderation), then move it."
+    )
+    assert [c.refusal for c in response.context["plan"].changes] == [refusal]
+    assert f'data-test="refusal"><strong>Will be refused:</strong> {refusal}</p>' in page
+    # Said at the top, linked to its row; no confirm button, the corrected file below.
+    assert "<title>Error: Preview of pcts.csv" in page
+    assert f'<a href="#refused-2">Row 2: {region.pct.ods_code} cannot move to SHA Beta' in page
+    assert 'id="refused-2"' in page
+    assert 'data-test="confirm"' not in page and 'data-test="file-form"' in page
+    assert PrimaryCareTrust.objects.get(pk=region.pct.pk).sha == region.sha_a
+
+
+def test_a_file_moving_a_pct_into_a_signed_off_region_shows_that_refusal(region, national):
+    RegionReviewFactory(round=region.round, sha=region.sha_b, status="signed_off")
+
+    response = file_preview(region, national, region.sha_b)
+
+    assert (
+        response.context["plan"]
+        .refused[0]
+        .refusal.startswith(
+            "Assessed PCT cannot move to SHA Beta now: SHA Beta is signed off, awaiting national "
+            "cross-check in 2009-10"
+        )
+    )
+    assert 'data-test="confirm"' not in response.text
+
+
+def test_a_file_with_an_allowed_move_is_confirmed_as_before(region, national):
+    response = file_preview(region, national, region.sha_b)
+
+    assert [(c.kind, c.refusal) for c in response.context["plan"].changes] == [("move", "")]
+    assert 'data-test="confirm"' in response.text
+    assert 'data-test="refusal"' not in response.text
+    assert 'data-test="refused"' not in response.text

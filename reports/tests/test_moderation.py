@@ -493,7 +493,7 @@ def test_page_query_count_does_not_grow_with_pcts_or_shas(
     RegionReviewFactory(round=world.round, sha=regions[0])
     client.force_login(staff_of(regions[0]))
 
-    with django_assert_num_queries(19):  # 17 + the review's decisions + unanswered comments
+    with django_assert_num_queries(20):  # 18 + the review's decisions + unanswered comments
         response = client.get(url(world.round, regions[0]))
 
     assert len(response.context["rows"]) == pcts
@@ -508,7 +508,7 @@ def test_page_query_count_does_not_grow_with_decisions(
         RegionReviewChangeFactory(review=review)
     client.force_login(staff_of(region.sha))
 
-    with django_assert_num_queries(19):  # 17 + the review's decisions + unanswered comments
+    with django_assert_num_queries(20):  # 18 + the review's decisions + unanswered comments
         response = client.get(url(region.round, region.sha))
 
     assert len(response.context["review"].changes.all()) == decisions
@@ -830,7 +830,7 @@ def test_page_query_count_does_not_grow_with_comments(
         FactualAccuracyCommentFactory(assessment=assessment, rating=c1_rating(assessment))
     client.force_login(staff_of(region.sha))
 
-    with django_assert_num_queries(18):  # no review yet, so no decisions to prefetch
+    with django_assert_num_queries(19):  # no review yet, so no decisions to prefetch
         response = client.get(url(region.round, region.sha))
 
     assert len(response.context["unanswered"]) == comments
@@ -1166,7 +1166,7 @@ def test_page_shows_an_adjustment_in_statistics_and_cell_on_the_next_request(
     )
     # The in-place answer computed the new version's figures (it sends the region's counts):
     # the page reads them as kept, whatever the number of PCTs.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):  # 13 + the region's moved PCTs
         response = client.get(url(region.round, region.sha))
 
     after = response.context["data"].competency_stats[0]
@@ -1348,9 +1348,9 @@ def test_page_query_count_is_the_same_for_a_small_and_a_larger_region(
         add_self_assessment(world, assessment, (3, 2, 2))
     client.force_login(staff_of(sha))
 
-    with django_assert_num_queries(18):  # statistics and flags computed
+    with django_assert_num_queries(19):  # statistics and flags computed
         client.get(url(world.round, sha))
-    with django_assert_num_queries(13):  # kept: five fewer
+    with django_assert_num_queries(14):  # kept: five fewer
         response = client.get(url(world.round, sha) + "?page=1")
 
     assert len(response.context["rows"]) == min(pcts, 25)

@@ -19,6 +19,7 @@ from assessments.models import (
     DevelopmentPlan,
     FactualAccuracyComment,
     ModerationAdjustment,
+    PCTChange,
     PrimaryCareTrust,
     RatingChange,
     Stage,
@@ -886,10 +887,16 @@ def test_a_published_page_of_a_moved_pct_compares_with_its_sha_then_as_published
     page = after.content.decode()
     report = after.context["report"]
     assert (report.sha_then, report.sha_name) == ("West Midlands", "West Midlands")
-    assert re.findall(r'data-test="sha-then">([^<]+)<', page) == [
-        "In West Midlands when these results were published."
+    # Said once in the lead, the SHA then and the SHA now (walk Z).
+    assert re.findall(r'class="wcc-lead">([^<]+)<span data-test="sha-then">([^<]+)<', page) == [
+        (
+            "Primary care trust 5PE · ",
+            "in West Midlands when these results were published (East Midlands since "
+            f"{timezone.localdate():%-d %B %Y})",
+        )
     ]
-    assert " 5PE · East Midlands · " in page  # the lead names the SHA it is in now
+    assert "East Midlands · " not in page
+    assert "In West Midlands when" not in page
     assert "West Midlands mean</th>" in page and "East Midlands mean" not in page
     assert "of the PCTs of West Midlands, the SHA 5PE was in when these results" in page
     # The means it was published with: West Midlands with Dudley in it, and East Midlands
@@ -923,6 +930,10 @@ def test_after_two_moves_the_page_gives_the_sha_at_publication(client, demo):
 
     assert response.context["report"].sha_then == "West Midlands"
     assert sha_means(response) == pytest.approx(sha_means(before))
+    # "(North East since ...)": the date of the last move, into the SHA it is in now.
+    moves = PCTChange.objects.filter(pct__ods_code="5PE", field="sha").order_by("changed_at")
+    assert response.context["report"].moved_on == moves.last().changed_at
+    assert "(North East since " in response.text
 
 
 def test_a_pct_moved_and_moved_back_says_nothing_and_keeps_its_means(client, demo):

@@ -280,9 +280,12 @@ def test_a_report_of_a_pct_moved_since_publication_says_its_sha_then_and_compare
 
     text = squash(pdf_text(client.get(URL.format("5pe", "2008-09"))))
 
+    # Said once (walk Z), no longer a line of its own above "East Midlands".
     assert (
-        "Dudley In West Midlands when these results were published. Primary care trust · 5PE "
-        "East Midlands strategic health authority" in text
+        "Dudley Primary care trust · 5PE In West Midlands strategic health authority when "
+        "these results were published (East Midlands since "
+        f"{timezone.localdate():%-d %B %Y})" in text
     )
+    assert "East Midlands strategic health authority" not in text
     assert "West Midlands mean" in text
     assert "East Midlands mean" not in text

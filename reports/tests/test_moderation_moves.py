@@ -1,0 +1,104 @@
+"""Walk Z: a PCT moved to another SHA while the round runs leaves the old SHA's moderation
+grid. The page says so above the grid, in both regions: "Dudley (5PE) moved to East
+Midlands on ...: its moderation and sign-off are theirs now." and "... joined from West
+Midlands on ..." (``reports.moderation.region_moves``, one query)."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from assessments.models import AssessmentRound, PCTChange, PrimaryCareTrust
+from assessments.models import StrategicHealthAuthority as SHA
+from assessments.organisations import pct_update
+from reports.moderation import region_moves
+from tests.users import demo_user
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/reports/moderation/{}/{}/"
+
+
+def move(ods: str, *codes: str) -> None:
+    pct = PrimaryCareTrust.objects.select_related("sha").get(ods_code=ods)
+    for code in codes:
+        pct_update(
+            pct=pct, name=pct.name, sha=SHA.objects.get(ods_code=code), org_type=pct.org_type,
+            closed_on=pct.closed_on, by=demo_user("national"),
+        )  # fmt: skip
+
+
+def moved_lines(client, username: str, sha: str, slug: str = "2009-10") -> list[str]:
+    client.force_login(demo_user(username))
+    response = client.get(PAGE.format(slug, sha))
+    assert response.status_code == 200
+    return [
+        " ".join(line.split())
+        for line in response.text.split('data-test="moved">')[1:]
+        for line in [line.split("</p>")[0]]
+    ]
+
+
+def today() -> str:
+    return f"{timezone.localdate():%-d %B %Y}"
+
+
+def test_the_old_shas_page_says_where_the_pct_went_and_the_new_one_where_it_came_from(client, demo):
+    move("5PE", "Q33")
+
+    west = moved_lines(client, "moderator.q34", "Q34")
+    east = moved_lines(client, "moderator.q33", "Q33")
+    elsewhere = moved_lines(client, "moderator.q30", "Q30")
+
+    assert west == [
+        f"Dudley (5PE) moved to East Midlands on {today()}: its moderation and sign-off are "
+        "theirs now."
+    ]
+    assert east == [f"Dudley (5PE) joined from West Midlands on {today()}."]
+    assert elsewhere == []
+
+
+def test_no_line_without_a_move(client, demo):
+    assert moved_lines(client, "moderator.q34", "Q34") == []
+
+
+def test_a_move_before_the_round_opened_or_after_publication_is_not_the_rounds(demo):
+    """2008-09 was published before the move: its moderation stayed West Midlands'. A move
+    before 2009-10 opened came before any of its moderation."""
+    move("5PE", "Q33")
+    round_ = AssessmentRound.objects.get(slug="2009-10")
+    west = SHA.objects.get(ods_code="Q34")
+
+    published = region_moves(round_=AssessmentRound.objects.get(slug="2008-09"), sha=west)
+    PCTChange.objects.filter(pct__ods_code="5PE", field="sha").update(
+        changed_at=round_.opened_at - datetime.timedelta(days=1)
+    )
+    before = region_moves(round_=round_, sha=west)
+
+    assert (published, before) == ([], [])
+
+
+def test_a_pct_moved_away_and_back_reads_both_moves_in_order(demo):
+    move("5PE", "Q33", "Q34")
+
+    moves = region_moves(
+        round_=AssessmentRound.objects.get(slug="2009-10"), sha=SHA.objects.get(ods_code="Q34")
+    )
+
+    assert [(m.ods_code, m.left, m.other) for m in moves] == [
+        ("5PE", True, "East Midlands"),
+        ("5PE", False, "East Midlands"),
+    ]
+
+
+@pytest.mark.parametrize("moved", [1, 3])
+def test_the_moves_are_read_in_one_query(demo, django_assert_num_queries, moved):
+    for ods in ["5PE", "5MD", "5CN"][:moved]:
+        move(ods, "Q33")
+    round_ = AssessmentRound.objects.get(slug="2009-10")
+    east = SHA.objects.get(ods_code="Q33")
+
+    with django_assert_num_queries(1):
+        moves = region_moves(round_=round_, sha=east)
+
+    assert [(m.left, m.other) for m in moves] == [(False, "West Midlands")] * moved
