@@ -374,33 +374,19 @@ def _published_then(assessment: Assessment) -> PublishedThen:
 
 def sha_id_when_published(assessment: Assessment) -> int | None:
     """The pk of the SHA the PCT was in when its round was first published, if it has
-    moved since (the old value of its first move after publication, as ``_published_then``
-    reads it); ``None`` if it has not moved since, or the round is not published. One query
-    on the PCT's own change history, kept on the assessment for the rest of the request
-    (``reports.rules.was_staff_when_published`` asks it more than once a page)."""
+    moved since (``reports.tables.shas_when_published``); ``None`` if it has not moved
+    since, or the round is not published. One query on the PCT's own change history, kept
+    on the assessment for the rest of the request (``reports.rules.was_staff_when_published``
+    asks it more than once a page)."""
+    from reports.tables import shas_when_published  # pandas only when a report is built
+
     cached = getattr(assessment, "_sha_id_when_published", False)
     if cached is not False:
         return cached
-    first = assessment.round.first_published_at
-    sha_id = None
-    if first is not None and first <= timezone.now():
-        sha_id = (
-            PCTChange.objects.filter(pct_id=assessment.pct_id, field="sha", changed_at__gt=first)
-            .order_by("changed_at", "pk")
-            .annotate(
-                sha_id=Subquery(
-                    StrategicHealthAuthority.objects.filter(ods_code=OuterRef("old_value")).values(
-                        "pk"
-                    )[:1]
-                )
-            )
-            .values_list("sha_id", flat=True)
-            .first()
-        )
-    if sha_id == assessment.pct.sha_id:  # moved and moved back: in its SHA now
-        sha_id = None
-    assessment._sha_id_when_published = sha_id
-    return sha_id
+    moved = shas_when_published(assessment.round, pct_id=assessment.pct_id)
+    then = next(iter(moved.values()), None)
+    assessment._sha_id_when_published = then.pk if then is not None else None
+    return assessment._sha_id_when_published
 
 
 def _region_then(figures, moves: dict[str, str], sha: str) -> dict[str, float]:

@@ -227,12 +227,15 @@ def _round_summary(
         then = frame["ods_code"].map(moved)
         was = frame[then.notna()]
         moved_rows = tuple(
-            (row.pct, moved[row.ods_code][1], row.sha_name)
+            (row.pct, moved[row.ods_code].name, row.sha_name)
             for row in was.itertuples()
-            if sha is None or sha.ods_code in (moved[row.ods_code][0], row.sha)
+            if sha is None or sha.ods_code in (moved[row.ods_code].code, row.sha)
         )
         frame = frame.assign(
-            sha=then.str[0].fillna(frame["sha"]), sha_name=then.str[1].fillna(frame["sha_name"])
+            sha=frame["ods_code"].map({c: m.code for c, m in moved.items()}).fillna(frame["sha"]),
+            sha_name=frame["ods_code"]
+            .map({c: m.name for c, m in moved.items()})
+            .fillna(frame["sha_name"]),
         )
     england = frame[frame["complete"]]
     if sha is not None:
