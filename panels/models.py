@@ -15,7 +15,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from assessments.models import Assessment, PrimaryCareTrust, StrategicHealthAuthority
+from assessments.models import (
+    Assessment,
+    PrimaryCareTrust,
+    ShownStage,
+    StrategicHealthAuthority,
+)
 from competencies.models import ItemRating, item_unique_constraints
 
 
@@ -226,7 +231,7 @@ class Seat(models.Model):
         ``shown_stage`` with the seat by ``panels.selectors.seats_for_user`` and
         ``my_seats``), else as stored."""
         shown = getattr(self, "shown_stage", None)
-        return Assessment.Stage(shown) if shown is not None else self.panel.assessment.stage_shown
+        return ShownStage(shown) if shown is not None else self.panel.assessment.stage_shown
 
     @property
     def scoring_overdue(self) -> bool:

@@ -43,6 +43,7 @@ from assessments.models import (
     PrimaryCareTrust,
     RegionReview,
     Role,
+    ShownStage,
     Stage,
     StageChange,
 )
@@ -974,12 +975,12 @@ def region_rounds(*, sha_ids: Iterable[int], limit: int = LIST_LIMIT) -> list[Re
                 sha_code=first["pct__sha__ods_code"],
                 sha_name=first["pct__sha__name"],
                 stage_counts=[
-                    StageCount(Stage(r["shown"]), r["stage_total"])
+                    StageCount(ShownStage(r["shown"]), r["stage_total"])
                     for r in sorted(group, key=lambda r: r["shown"])
                     if r["stage_place"] == 1
                 ],
                 pcts=[
-                    RegionPct(r["pct__name"], r["pct__ods_code"], Stage(r["shown"]))
+                    RegionPct(r["pct__name"], r["pct__ods_code"], ShownStage(r["shown"]))
                     for r in group
                     if r["place"] <= limit
                 ],
