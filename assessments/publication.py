@@ -221,6 +221,22 @@ def publication_withdraw(*, round_: AssessmentRound, reason: str, by: AbstractBa
     return mail_enqueue(messages=messages)
 
 
+def was_published_at(*, round_: AssessmentRound, when: datetime) -> bool:
+    """Whether ``when`` is an earlier publication time of ``round_``, withdrawn since: its
+    first publication time, or the time a withdrawal took offline (its history row's old
+    value, kept to the minute). A page showing such a time is stale; a time that is none
+    of them was never shown by any page (a forged or mangled form). One query at most."""
+    if round_.first_published_at is not None and when == round_.first_published_at:
+        return True
+    return RoundChange.objects.filter(
+        round=round_,
+        field="published_at",
+        new_value="withdrawn",
+        # as ``assessments.history.round_change_row`` writes a time
+        old_value=timezone.localtime(when).strftime("%Y-%m-%d %H:%M"),
+    ).exists()
+
+
 def _withdrawal_notice(
     round_: AssessmentRound, role: Role, *, old: datetime, reason: str, when: datetime
 ) -> Message:
