@@ -250,7 +250,7 @@ ShownStage = models.IntegerChoices(
 )
 
 
-def shown_stages(*, published: bool) -> list:
+def shown_stages(*, published: bool) -> list["ShownStage"]:
     """The columns of a count by stage (``ShownStage``): Held back only once the round's
     publication time has passed, so that before it nothing changes."""
     return [stage for stage in ShownStage if published or stage != ShownStage.HELD_BACK]

@@ -934,7 +934,8 @@ def region_rounds(*, sha_ids: Iterable[int], limit: int = LIST_LIMIT) -> list[Re
     half the time (13 ms against 31 ms for 2,062 rows)."""
     block = [F("round_id"), F("pct__sha_id")]
     # The stage shown: Published once the round's publication time has passed, for every
-    # assessment at the factual-accuracy check that no unanswered comment holds back.
+    # assessment at the factual-accuracy check that no unanswered comment holds back, Held
+    # back for the others there (``ShownStage``).
     by_stage = [*block, F("shown")]
     in_order = [F("shown").asc(), F("pct__name").asc()]
     rows = (
