@@ -125,7 +125,9 @@ def test_the_grids_say_factual_accuracy_check_before_the_publication_time(client
     publish(round_, minutes=5)
 
     current, totals, status, live = grid(client, round_, sha)
+    cross_check = client.get("/reports/cross-check/2009-10/").content.decode()
 
+    assert '<td data-test="region-status">Factual-accuracy check<' in cross_check
     assert current == ["Factual-accuracy check"] * 3
     assert (totals["70"], totals["80"]) == ("3", "0")
     assert "75" not in totals  # no Held back column before the publication time

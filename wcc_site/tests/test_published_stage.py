@@ -198,12 +198,18 @@ def test_the_panel_pages_say_published_once_the_publication_time_has_passed(clie
     for assessment in Assessment.objects.filter(round=round_):
         SeatFactory(panel=PanelFactory(assessment=assessment), person=person)
     staff = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user
-    publish(round_, minutes=-5)
 
     def tags(user, address):
         client.force_login(user)
         page = client.get(address).text
         return re.findall(r'<span class="wcc-tag[^"]*">([^<]+)</span>', page)
+
+    publish(round_, minutes=5)
+    for ods in ("P00", "P02"):  # before the publication time: both at the check
+        assert tags(person.user, f"/panels/2009-10/{ods}/")[0] == "Factual-accuracy check"
+    region = tags(staff, f"/panels/2009-10/formation/?sha={sha.ods_code}")
+    assert region == ["Factual-accuracy check"] * 3
+    publish(round_, minutes=-5)
 
     assert tags(person.user, "/panels/2009-10/P00/")[0] == "Published"
     assert tags(person.user, "/panels/2009-10/P02/")[0] == HELD
