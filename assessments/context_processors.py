@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from assessments.models import Stage
+from assessments.models import ShownStage, Stage
 from assessments.selectors import EMPTY_SCOPE, user_scope
 from competencies.vocabulary import LEVELS, Light
 
@@ -20,4 +20,4 @@ def vocabulary(request):
     """The domain's names for templates: ``Stage`` (compare ``assessment.stage`` with
     ``Stage.SCORING``, never with the number behind it), ``Light`` and ``LEVELS`` (offer
     ``Light.choices`` and ``LEVELS``, never a hand-written list)."""
-    return {"Stage": Stage, "Light": Light, "LEVELS": LEVELS}
+    return {"Stage": Stage, "ShownStage": ShownStage, "Light": Light, "LEVELS": LEVELS}

@@ -48,6 +48,7 @@ from assessments.models import (
     FactualAccuracyConfirmation,
     RatingChange,
     RegionReview,
+    ShownStage,
     Stage,
 )
 from assessments.services import agreed_rating_adjust_recorded, round_change_record
@@ -85,10 +86,16 @@ def unanswered_comments_of_regions(
     ).order_by("raised_at", "pk")
 
 
+def held_back(outer: str = "pk") -> Q:
+    """A filter keeping assessments (or, with ``outer="assessment_id"``, rows pointing at
+    one) that an unanswered comment holds back: the opposite of ``not_held_back``."""
+    return Q(Exists(unanswered_comments().filter(assessment=OuterRef(outer))))
+
+
 def not_held_back(outer: str = "pk") -> Q:
     """A filter keeping assessments (or, with ``outer="assessment_id"``, rows pointing at
     one) that no unanswered comment holds back."""
-    return ~Q(Exists(unanswered_comments().filter(assessment=OuterRef(outer))))
+    return ~held_back(outer)
 
 
 def released(round_: AssessmentRound | None = None, *, now: datetime | None = None) -> Q | None:
@@ -111,12 +118,21 @@ def released(round_: AssessmentRound | None = None, *, now: datetime | None = No
 def shown_stage(round_: AssessmentRound | None = None, *, now: datetime | None = None):
     """The stage every page shows of an assessment (of ``round_``, or of any round), as an
     expression of the same query (no query per row): Published for the ``released`` ones,
-    else its stage. Annotate it and read or count it in place of ``stage``."""
+    Held back (``ShownStage.HELD_BACK``) for the others at the check once their round's
+    publication time has passed, else its stage. Annotate it, read it as a ``ShownStage``
+    and count it in place of ``stage``."""
+    now = now or timezone.now()
     condition = released(round_, now=now)
     if condition is None:
         return F("stage")
+    # Past the publication time: at the check and not released, an unanswered comment
+    # holds it back (the second ``When`` is read only where the first is false).
+    at_check = Q(stage=Stage.FACTUAL_ACCURACY)
+    if round_ is None:
+        at_check &= Q(round__published_at__lte=now)
     return Case(
-        When(condition, then=Value(int(Stage.PUBLISHED))),
+        When(condition, then=Value(int(ShownStage.PUBLISHED))),
+        When(at_check, then=Value(int(ShownStage.HELD_BACK))),
         default=F("stage"),
         output_field=IntegerField(),
     )

@@ -233,6 +233,29 @@ class Stage(models.IntegerChoices):
     PUBLISHED = 80, "Published"
 
 
+# Staff, panel members and the board read this of a PCT held back after its round's
+# publication time by a comment still to answer (``assessments.factual_accuracy``).
+HELD_BACK_LABEL = "Held back: a comment to answer"
+
+# The stage as pages show it (``Assessment.stage_shown``): the stages, and, between the
+# check and Published, a PCT held back past the publication time. Display only: no field
+# stores it, so ``Stage`` and its constraint stay as they are.
+ShownStage = models.IntegerChoices(
+    "ShownStage",
+    [
+        *((stage.name, (stage.value, stage.label)) for stage in Stage if stage < Stage.PUBLISHED),
+        ("HELD_BACK", (75, HELD_BACK_LABEL)),
+        ("PUBLISHED", (int(Stage.PUBLISHED), Stage.PUBLISHED.label)),
+    ],
+)
+
+
+def shown_stages(*, published: bool) -> list["ShownStage"]:
+    """The columns of a count by stage (``ShownStage``): Held back only once the round's
+    publication time has passed, so that before it nothing changes."""
+    return [stage for stage in ShownStage if published or stage != ShownStage.HELD_BACK]
+
+
 class Assessment(models.Model):
     """One PCT in one round. Change ``stage`` only through ``assessment_advance``."""
 
@@ -257,22 +280,22 @@ class Assessment(models.Model):
         return f"{self.pct} — {self.round.slug}"
 
     @cached_property
-    def stage_shown(self) -> Stage:
+    def stage_shown(self) -> "ShownStage":
         """The stage as pages show it: Published once the round's publication time has
         passed for an assessment at the factual-accuracy check that no unanswered comment
-        holds back, though ``stage`` moves on only when the publication notices are sent.
-        Read from the ``shown_stage`` annotation of a list's query
-        (``assessments.factual_accuracy.shown_stage``), else worked out here: one query,
-        only at the check of a round past its publication time."""
+        holds back, though ``stage`` moves on only when the publication notices are sent;
+        Held back for one that a comment holds back then. Read from the ``shown_stage``
+        annotation of a list's query (``assessments.factual_accuracy.shown_stage``), else
+        worked out here: one query, only at the check of a round past its publication
+        time."""
         shown = getattr(self, "shown_stage", None)
         if shown is not None:
-            return Stage(shown)
+            return ShownStage(shown)
         if self.stage == Stage.FACTUAL_ACCURACY and self.round.is_published():
             from assessments.factual_accuracy import is_held_back
 
-            if not is_held_back(self):
-                return Stage.PUBLISHED
-        return Stage(self.stage)
+            return ShownStage.HELD_BACK if is_held_back(self) else ShownStage.PUBLISHED
+        return ShownStage(self.stage)
 
 
 class StageChange(models.Model):

@@ -221,6 +221,22 @@ def publication_withdraw(*, round_: AssessmentRound, reason: str, by: AbstractBa
     return mail_enqueue(messages=messages)
 
 
+def was_published_at(*, round_: AssessmentRound, when: datetime) -> bool:
+    """Whether ``when`` is an earlier publication time of ``round_``, withdrawn since: its
+    first publication time, or the time a withdrawal took offline (its history row's old
+    value, kept to the minute). A page showing such a time is stale; a time that is none
+    of them was never shown by any page (a forged or mangled form). One query at most."""
+    if round_.first_published_at is not None and when == round_.first_published_at:
+        return True
+    return RoundChange.objects.filter(
+        round=round_,
+        field="published_at",
+        new_value="withdrawn",
+        # as ``assessments.history.round_change_row`` writes a time
+        old_value=timezone.localtime(when).strftime("%Y-%m-%d %H:%M"),
+    ).exists()
+
+
 def _withdrawal_notice(
     round_: AssessmentRound, role: Role, *, old: datetime, reason: str, when: datetime
 ) -> Message:
@@ -414,18 +430,21 @@ def _joined_notice(round_: AssessmentRound, assessment: Assessment, email: str) 
 
 def _notice(round_: AssessmentRound, role: Role, *, held_back: bool = False) -> Message:
     """A board's "your results are published"; ``held_back``: they joined the published
-    results late, once the board's last factual-accuracy comment was answered."""
+    results late, once the board's last factual-accuracy comment was answered. Of a round
+    withdrawn and published again, it says when it was first published and again (a
+    held-back board's, too: its own results were held back until now)."""
     pdf = reverse("reports:pct_pdf", args=[role.pct.ods_code, round_.slug])
     table = reverse("reports:league_table", args=[round_.slug])
     published = timezone.localtime(round_.published_at)
     when = f"The results of {round_.name} were published on {published:%-d %B %Y at %H:%M}."
-    if round_.corrected and not held_back:
+    if round_.corrected:
         first = timezone.localtime(round_.first_published_at)
         when = (
             f"The results of {round_.name}, first published on {first:%-d %B %Y}, were "
-            f"withdrawn and published again on {published:%-d %B %Y at %H:%M}. "
-            f"The ratings of {role.pct.name} did not change."
+            f"withdrawn and published again on {published:%-d %B %Y at %H:%M}."
         )
+        if not held_back:
+            when += f" The ratings of {role.pct.name} did not change."
     if held_back:
         when += (
             f" Those of {role.pct.name} were held back by a factual-accuracy comment until "

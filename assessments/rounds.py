@@ -52,9 +52,11 @@ from assessments.models import (
     RoundChange,
     SelfAssessment,
     SelfAssessmentRating,
+    ShownStage,
     Stage,
     StageChange,
     StrategicHealthAuthority,
+    shown_stages,
 )
 from assessments.services import round_change_record
 from assessments.standings import figures_changed
@@ -747,17 +749,24 @@ def rounds_overview() -> QuerySet[AssessmentRound]:
 class RegionProgress:
     sha_code: str
     sha_name: str
-    counts: list[int]  # one per ``Stage``, in order
+    counts: list[int]  # one per stage of ``round_stages``, in order
 
     @property
     def total(self) -> int:
         return sum(self.counts)
 
 
+def round_stages(round_: AssessmentRound) -> list[ShownStage]:
+    """The columns of ``round_progress``: Held back too once the publication time has
+    passed."""
+    return shown_stages(published=round_.is_published())
+
+
 def round_progress(*, round_: AssessmentRound) -> list[RegionProgress]:
     """How many of the round's PCTs stand at each stage, per SHA: one aggregate query. The
     stage is the one shown (``shown_stage``): Published once the publication time has passed,
-    for those at the factual-accuracy check that no unanswered comment holds back."""
+    for those at the factual-accuracy check that no unanswered comment holds back, Held
+    back for the others there."""
     rows = (
         Assessment.objects.filter(round=round_)
         .annotate(shown=shown_stage(round_))
@@ -765,13 +774,13 @@ def round_progress(*, round_: AssessmentRound) -> list[RegionProgress]:
         .annotate(n=Count("pk"))
         .order_by("pct__sha__name", "shown")
     )
-    stages = list(Stage)
+    stages = round_stages(round_)
     regions: dict[str, RegionProgress] = {}
     for row in rows:
         code = row["pct__sha__ods_code"]
         if code not in regions:
             regions[code] = RegionProgress(code, row["pct__sha__name"], [0] * len(stages))
-        regions[code].counts[stages.index(Stage(row["shown"]))] += row["n"]
+        regions[code].counts[stages.index(ShownStage(row["shown"]))] += row["n"]
     return list(regions.values())
 
 

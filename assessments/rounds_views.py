@@ -37,7 +37,7 @@ from assessments.exceptions import (
     refusal_messages,
 )
 from assessments.form_errors import NoTruncation, reason_field
-from assessments.models import AssessmentRound, Stage
+from assessments.models import AssessmentRound
 from assessments.notices import deadline_change_audience
 from assessments.rounds import (
     TAKE_BACK_REASON_MAX_CHARS,
@@ -59,6 +59,7 @@ from assessments.rounds import (
     round_progress,
     round_rename,
     round_set_timetable,
+    round_stages,
     round_take_back,
     round_take_back_plan,
     round_timetable_check,
@@ -194,7 +195,7 @@ def round_detail(request, round_: AssessmentRound):
         {
             "round": round_,
             "timetable": [(label, getattr(round_, f)) for f, label in TIMETABLE_FIELDS.items()],
-            "stages": list(Stage),
+            "stages": round_stages(round_),
             "progress": progress,
             "total": sum(region.total for region in progress),
             "history": round_history(round_=round_),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.db.models import Count, Func, Prefetch, QuerySet, Subquery
+from django.utils import timezone
 
 from assessments.models import (
     Assessment,
@@ -22,9 +23,11 @@ from assessments.models import (
     RoundChange,
     SelfAssessment,
     SelfAssessmentRating,
+    ShownStage,
     Stage,
     StageChange,
     StrategicHealthAuthority,
+    shown_stages,
 )
 
 _SCOPE_CACHE = "_wcc_scope"
@@ -166,7 +169,7 @@ def board_pcts(*, pct_ids: frozenset[int]) -> QuerySet[PrimaryCareTrust]:
 class ShaStageRow:
     sha_code: str
     sha_name: str
-    counts: list[int]  # one per stage of ``Stage``, in order
+    counts: list[int]  # one per stage of its ``NationalRound.stages``, in order
 
     @property
     def total(self) -> int:
@@ -178,6 +181,7 @@ class NationalRound:
     round_slug: str
     round_name: str
     rows: list[ShaStageRow]
+    stages: list[ShownStage]  # the columns: Held back too once the round is published
 
     @property
     def stage_totals(self) -> list[int]:
@@ -191,27 +195,36 @@ class NationalRound:
 def national_overview() -> list[NationalRound]:
     """England by SHA and stage, per round (newest first): one aggregate query in total.
     The stage is the one shown (``shown_stage``): Published once a round's publication time
-    has passed, for those at the factual-accuracy check that no comment holds back."""
+    has passed, for those at the factual-accuracy check that no comment holds back, Held
+    back for the others there (a column of its own once the round is published)."""
     from assessments.factual_accuracy import shown_stage  # it imports services, which imports this
 
-    stages = list(Stage)
+    now = timezone.now()
     rows = (
-        Assessment.objects.annotate(shown=shown_stage())
-        .values("round__slug", "round__name", "pct__sha__ods_code", "pct__sha__name", "shown")
+        Assessment.objects.annotate(shown=shown_stage(now=now))
+        .values(
+            "round__slug",
+            "round__name",
+            "round__published_at",
+            "pct__sha__ods_code",
+            "pct__sha__name",
+            "shown",
+        )
         .annotate(n=Count("pk"))
         .order_by("-round__slug", "pct__sha__name", "pct__sha__ods_code", "shown")
     )
     overview = []
-    for (slug, name), round_rows in groupby(
-        rows, key=lambda r: (r["round__slug"], r["round__name"])
+    for (slug, name, published_at), round_rows in groupby(
+        rows, key=lambda r: (r["round__slug"], r["round__name"], r["round__published_at"])
     ):
+        stages = shown_stages(published=published_at is not None and published_at <= now)
         table = []
         for (code, sha_name), sha_rows in groupby(
             round_rows, key=lambda r: (r["pct__sha__ods_code"], r["pct__sha__name"])
         ):
             by_stage = {r["shown"]: r["n"] for r in sha_rows}
             table.append(ShaStageRow(code, sha_name, [by_stage.get(s, 0) for s in stages]))
-        overview.append(NationalRound(slug, name, table))
+        overview.append(NationalRound(slug, name, table, stages))
     return overview
 
 

@@ -15,7 +15,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from assessments.models import Assessment, PrimaryCareTrust, StrategicHealthAuthority
+from assessments.models import (
+    Assessment,
+    PrimaryCareTrust,
+    ShownStage,
+    StrategicHealthAuthority,
+)
 from competencies.models import ItemRating, item_unique_constraints
 
 
@@ -220,13 +225,13 @@ class Seat(models.Model):
         return self.pk == acting if acting is not None else self.seat_type.is_chair
 
     @property
-    def stage_shown(self) -> "Assessment.Stage":
+    def stage_shown(self) -> ShownStage:
         """The stage of the panel's assessment as pages show it: Published once the round's
-        publication time has passed and no comment holds it back (``shown_stage``, read as
-        ``shown_stage`` with the seat by ``panels.selectors.seats_for_user`` and
-        ``my_seats``), else as stored."""
+        publication time has passed and no comment holds it back, Held back while one does
+        (``shown_stage``, read as ``shown_stage`` with the seat by
+        ``panels.selectors.seats_for_user`` and ``my_seats``), else as stored."""
         shown = getattr(self, "shown_stage", None)
-        return Assessment.Stage(shown) if shown is not None else self.panel.assessment.stage_shown
+        return ShownStage(shown) if shown is not None else self.panel.assessment.stage_shown
 
     @property
     def scoring_overdue(self) -> bool:

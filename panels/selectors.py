@@ -57,7 +57,8 @@ from panels.models import (
 
 def _panel_stage_shown() -> Subquery:
     """The stage a seat's panel's assessment shows (``assessments.factual_accuracy.
-    shown_stage``: Published from the publication time), for the seat's query."""
+    shown_stage``: Published from the publication time, or Held back by a comment), for the
+    seat's query."""
     return Subquery(
         Assessment.objects.filter(pk=OuterRef("panel__assessment_id"))
         .annotate(shown=shown_stage())

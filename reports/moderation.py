@@ -34,7 +34,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from assessments.factual_accuracy import released, shown_stage
+from assessments.factual_accuracy import shown_stage
 from assessments.models import (
     AgreedRating,
     Assessment,
@@ -42,8 +42,10 @@ from assessments.models import (
     PCTChange,
     SelfAssessment,
     SelfAssessmentRating,
+    ShownStage,
     Stage,
     StrategicHealthAuthority,
+    shown_stages,
 )
 from assessments.standings import figures_versions
 from competencies.models import GovernanceArea
@@ -293,7 +295,7 @@ class PctEntry(NamedTuple):
 
     @property
     def stage_label(self) -> str:
-        return Stage(self.stage).label
+        return ShownStage(self.stage).label
 
 
 class RegionMove(NamedTuple):
@@ -407,8 +409,13 @@ class Moderation:
         }
 
     @property
-    def stage_counts(self) -> list[tuple[Stage, int]]:
-        return [(stage, sum(p.stage == stage for p in self.pcts)) for stage in Stage]
+    def stages(self) -> list[ShownStage]:
+        """The grid's columns: Held back too once the round's publication time has passed."""
+        return shown_stages(published=self.round.is_published())
+
+    @property
+    def stage_counts(self) -> list[tuple[ShownStage, int]]:
+        return [(stage, sum(p.stage == stage for p in self.pcts)) for stage in self.stages]
 
     @property
     def flags_by_rule(self) -> dict[str, list[Flag]]:
@@ -1206,9 +1213,9 @@ def region_stage(stages: dict[int, int]) -> str:
     if not present:
         return "No assessments"
     if len(present) == 1:
-        return Stage(present[0][0]).label
+        return ShownStage(present[0][0]).label
     total = sum(n for _stage, n in present)
-    return ", ".join(f"{Stage(stage).label} ({n} of {total})" for stage, n in present)
+    return ", ".join(f"{ShownStage(stage).label} ({n} of {total})" for stage, n in present)
 
 
 @dataclass(frozen=True)
@@ -1307,21 +1314,15 @@ def cross_check(*, round_: AssessmentRound) -> tuple[list[str], dict[str, float]
     moves = pd.DataFrame(list(net.values()), columns=["sha", "old", "new"])
     reviews = {r.sha_id: r for r in RegionReview.objects.filter(round=round_)}
     stages: dict[str, dict[int, int]] = {}
-    condition = released(round_)
-    for row in (
+    # Published on the clock (still at the check until the notices are sent), or Held back.
+    for code, shown, n in (
         Assessment.objects.filter(round=round_)
-        .values("pct__sha__ods_code", "stage")
-        .annotate(
-            n=Count("pk"),
-            # Published on the clock, still at the check until the notices are sent.
-            **({} if condition is None else {"published": Count("pk", filter=condition)}),
-        )
+        .annotate(shown=shown_stage(round_))
+        .values("pct__sha__ods_code", "shown")
+        .annotate(n=Count("pk"))
+        .values_list("pct__sha__ods_code", "shown", "n")
     ):
-        counts = stages.setdefault(row["pct__sha__ods_code"], {})
-        published = row.get("published", 0)
-        counts[row["stage"]] = counts.get(row["stage"], 0) + row["n"] - published
-        if published:
-            counts[int(Stage.PUBLISHED)] = counts.get(int(Stage.PUBLISHED), 0) + published
+        stages.setdefault(code, {})[shown] = n
     no_means = [(column, None, "") for column in columns]
     no_flags = dict.fromkeys(RULES, 0)
     rows = []

@@ -120,7 +120,6 @@ class HomeView(TemplateView):
         context.update(
             scope=scope,
             seats=seats,
-            stages=list(Stage),
             region=region_rounds(sha_ids=scope.sha_ids) if scope.is_sha_staff else [],
             board=board,
             national=national_overview() if scope.is_national else [],

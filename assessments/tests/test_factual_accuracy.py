@@ -315,3 +315,61 @@ def test_held_back_board_is_told_when_its_last_comment_is_answered(
     )
     assessment.refresh_from_db()
     assert assessment.stage == Stage.PUBLISHED
+
+
+def test_held_back_board_released_after_a_corrected_republication_is_told_both_dates(
+    at_check, django_capture_on_commit_callbacks
+):
+    """Walk AA: a PCT held back in a round withdrawn and published again got the ordinary
+    "published on <date>" notice, as if the round had been published once."""
+    assessment = at_check.assessment
+    RoleFactory(
+        kind=Role.Kind.PCT_BOARD, pct=assessment.pct, user=UserFactory(email="board@example.org")
+    )
+    comment = FactualAccuracyCommentFactory(assessment=assessment, rating=at_check)
+    round_ = assessment.round
+    first = datetime.datetime(2009, 2, 17, 9, 30, tzinfo=datetime.UTC)  # GMT in winter
+    again = datetime.datetime(2009, 3, 2, 10, 15, tzinfo=datetime.UTC)  # GMT in winter
+    round_.first_published_at, round_.published_at = first, again
+    round_.save(update_fields=["first_published_at", "published_at"])
+    with django_capture_on_commit_callbacks(execute=True):
+        publication_notices_send(round_=round_)
+    assert mail.outbox == []  # held back
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_answer(comment=comment, response="Checked.", by=UserFactory())
+
+    body = mail.outbox[1].body
+    assert mail.outbox[1].subject == f"{round_.name}: your results are published"
+    assert (
+        f"The results of {round_.name}, first published on 17 February 2009, were withdrawn "
+        f"and published again on 2 March 2009 at 10:15. Those of {assessment.pct.name} were "
+        "held back by a factual-accuracy comment until it was answered; they are published "
+        "now."
+    ) in " ".join(body.split())
+    assert "did not change" not in body  # the answer may have changed its ratings
+
+
+def test_held_back_board_released_after_a_single_publication_is_told_one_date(
+    at_check, django_capture_on_commit_callbacks
+):
+    assessment = at_check.assessment
+    RoleFactory(
+        kind=Role.Kind.PCT_BOARD, pct=assessment.pct, user=UserFactory(email="board@example.org")
+    )
+    comment = FactualAccuracyCommentFactory(assessment=assessment, rating=at_check)
+    round_ = assessment.round
+    round_.published_at = datetime.datetime(
+        2009, 3, 2, 10, 15, tzinfo=datetime.UTC
+    )  # GMT in winter
+    round_.save(update_fields=["published_at"])
+    with django_capture_on_commit_callbacks(execute=True):
+        publication_notices_send(round_=round_)
+        comment_answer(comment=comment, response="Checked.", by=UserFactory())
+
+    body = " ".join(mail.outbox[-1].body.split())
+    assert (
+        f"The results of {round_.name} were published on 2 March 2009 at 10:15. Those of "
+        f"{assessment.pct.name} were held back" in body
+    )
+    assert "withdrawn" not in body

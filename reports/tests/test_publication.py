@@ -15,8 +15,9 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from assessments.form_errors import summary_entries
+from assessments.history import round_change_row
 from assessments.models import AssessmentRound, Role, Stage, StageChange
-from assessments.publication import round_set_publication
+from assessments.publication import publication_withdraw, round_set_publication
 from tests.factories import (
     AssessmentFactory,
     AssessmentRoundFactory,
@@ -386,8 +387,10 @@ def test_a_withdrawal_checked_on_an_earlier_publication_is_refused(
         "/reports/publication/2009-10/withdraw/", {"reason": "Stale tab.", "published": seen}
     )
     assert dict(check.context["carry"])["published"] == seen
+    # B's doing: withdrawn (its history row keeps the time) and published again.
+    publication_withdraw(round_=ready_round, reason="B's withdrawal.", by=UserFactory())
     again = first + datetime.timedelta(minutes=5)
-    AssessmentRound.objects.filter(pk=ready_round.pk).update(published_at=again)  # B's doing
+    AssessmentRound.objects.filter(pk=ready_round.pk).update(published_at=again)
 
     with django_capture_on_commit_callbacks(execute=True):
         refused = client.post(
@@ -441,6 +444,80 @@ def test_a_withdrawal_from_a_page_that_does_not_say_its_publication_is_refused_a
         )
     ]
     assert "Wrong file, typed once.</textarea>" in refused.content.decode()
+
+
+def _withdraw_posting(client, round_, seen: str, *, confirm: bool):
+    data = {"reason": "Wrong file, typed once.", "published": seen}
+    if confirm:
+        data["confirm"] = "1"
+    return client.post(f"/reports/publication/{round_.slug}/withdraw/", data)
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_a_withdrawal_naming_a_time_the_round_was_never_published_at_says_so(
+    client, ready_round, mailoutbox, django_capture_on_commit_callbacks, confirm
+):
+    """Walk AA: a forged ``published`` (a time the round was never published at) was refused
+    as "withdrawn and published again since", which never happened."""
+    published = _publish(ready_round)
+    # Once withdrawn and published again: neither earlier time is the one forged.
+    first = published - datetime.timedelta(days=2)
+    AssessmentRound.objects.filter(pk=ready_round.pk).update(first_published_at=first)
+    # the history row a withdrawal writes
+    round_change_row(
+        round_=ready_round, field="published_at", old=first, new="withdrawn", by=UserFactory()
+    ).save()
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = _withdraw_posting(client, ready_round, "1234567890.000000", confirm=confirm)
+
+    ready_round.refresh_from_db()
+    assert (ready_round.published_at, ready_round.changes.count(), mailoutbox) == (
+        published,
+        1,
+        [],
+    )
+    assert refused.templates[0].name == "reports/publication.html"
+    assert summary_entries(refused.context["form"]) == [
+        (
+            "#id_reason",
+            "Why the publication is withdrawn (the boards read this): Nothing was withdrawn: "
+            f"the page did not say which publication of {ready_round.name} you looked at. "
+            "Open the publication page again.",
+        )
+    ]
+    assert "published again since" not in refused.content.decode()
+    assert "Wrong file, typed once.</textarea>" in refused.content.decode()
+
+
+@pytest.mark.parametrize("earlier", ["first", "withdrawn"])
+def test_a_withdrawal_naming_an_earlier_publication_says_it_was_published_again(
+    client, ready_round, mailoutbox, earlier
+):
+    """The round's first publication time, or one a withdrawal took offline (kept to the
+    minute in its history row), is a real earlier publication: the page was stale."""
+    published = _publish(ready_round)
+    first = published - datetime.timedelta(days=2)
+    between = published - datetime.timedelta(days=1)
+    AssessmentRound.objects.filter(pk=ready_round.pk).update(first_published_at=first)
+    for old in (first, between):
+        round_change_row(
+            round_=ready_round, field="published_at", old=old, new="withdrawn", by=UserFactory()
+        ).save()
+    seen = first if earlier == "first" else between
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    refused = _withdraw_posting(client, ready_round, f"{seen.timestamp():.6f}", confirm=True)
+
+    assert refused.context["form"].errors["reason"] == [
+        f"Nothing was withdrawn: the publication you looked at was withdrawn and "
+        f"{ready_round.name} published again since, at "
+        f"{timezone.localtime(published):%-d %B %Y, %H:%M}. Check it, then withdraw again if "
+        "you still mean to."
+    ]
+    assert AssessmentRound.objects.get(pk=ready_round.pk).published_at == published
+    assert mailoutbox == []
 
 
 def test_withdrawal_of_an_unpublished_round_is_refused(ready_round):

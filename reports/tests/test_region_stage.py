@@ -73,13 +73,23 @@ def publish(round_: AssessmentRound, *, minutes: int) -> None:
     )
 
 
+def grid_page(client, round_, sha) -> str:
+    return client.get(f"/reports/moderation/{round_.slug}/{sha.ods_code}/").content.decode()
+
+
 def grid(client, round_, sha) -> tuple[list[str], dict[str, str], str, dict]:
     """The moderation page's current stage of each row, its totals by stage value, its
     region status, and the live grid's stages by ODS code."""
     page = client.get(f"/reports/moderation/{round_.slug}/{sha.ods_code}/").content.decode()
     progress = client.get(f"/reports/moderation/{round_.slug}/{sha.ods_code}/progress.json")
     return (
-        re.findall(r'data-test="current">([^<]+)<', page),
+        # a held-back PCT's stage links to the comments to answer: its text, as the others
+        [
+            text if not link else f"{text} -> {link}"
+            for link, text in re.findall(
+                r'data-test="current">(?:<a href="([^"]*)">)?([^<]+)<', page
+            )
+        ],
         dict(re.findall(r'data-count="([0-9]+)">([0-9]+)<', page)),
         re.findall(r'data-test="review-status">([^<]+)<', page)[0],
         {a["ods_code"]: a["stage"] for a in progress.json()["assessments"]},
@@ -94,14 +104,18 @@ def test_the_grids_say_published_once_the_publication_time_has_passed(client, at
     current, totals, status, live = grid(client, round_, sha)
     cross_check = client.get("/reports/cross-check/2009-10/").content.decode()
 
-    # The held-back PCT is not published: it stays at the check.
-    assert current == ["Published", "Published", "Factual-accuracy check"]
-    assert (totals["70"], totals["80"]) == ("1", "2")
-    assert status == "Factual-accuracy check (1 of 3), Published (2 of 3)"
-    assert live == {codes[0]: 80, codes[1]: 80, codes[2]: 70}
-    assert '<td data-test="region-status">Factual-accuracy check (1 of 3), Published (2 of 3)' in (
-        cross_check
-    )
+    # The held-back PCT is not published: it reads Held back (walk AA), linked to the
+    # comments to answer, and counts in a column of its own.
+    held = "Held back: a comment to answer"
+    assert current == ["Published", "Published", f"{held} -> #unanswered-heading"]
+    assert (totals["70"], totals["75"], totals["80"]) == ("0", "1", "2")
+    assert status == f"{held} (1 of 3), Published (2 of 3)"
+    assert live == {codes[0]: 80, codes[1]: 80, codes[2]: 75}
+    assert f'<td data-test="region-status">{held} (1 of 3), Published (2 of 3)' in cross_check
+    # A published row is not ticked as having passed Held back: only the check is ticked.
+    page = grid_page(client, round_, sha)
+    published_row = re.search(rf'data-ods="{codes[0]}">(.*?)</tr>', page).group(1)
+    assert published_row.count("mod-stage--done") == 7
     # Only what the grids say: the stages move when the notices are sent.
     assert sorted(a.stage for a in type(assessments[0]).objects.filter(round=round_)) == [70] * 3
 
@@ -111,9 +125,12 @@ def test_the_grids_say_factual_accuracy_check_before_the_publication_time(client
     publish(round_, minutes=5)
 
     current, totals, status, live = grid(client, round_, sha)
+    cross_check = client.get("/reports/cross-check/2009-10/").content.decode()
 
+    assert '<td data-test="region-status">Factual-accuracy check<' in cross_check
     assert current == ["Factual-accuracy check"] * 3
     assert (totals["70"], totals["80"]) == ("3", "0")
+    assert "75" not in totals  # no Held back column before the publication time
     assert status == "Factual-accuracy check"
     assert sorted(live.values()) == [70, 70, 70]
 

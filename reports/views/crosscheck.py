@@ -34,6 +34,7 @@ from assessments.publication import (
     region_windows,
     round_publication_check,
     round_set_publication,
+    was_published_at,
     withdrawal_pct_count,
 )
 from assessments.regions import region_confirm, region_send_back
@@ -453,6 +454,15 @@ def withdraw(request, round_: AssessmentRound):
             f"of {round_.name} you looked at, so it may be out of date. It is published on "
             f"{timezone.localtime(round_.published_at):%-d %B %Y, %H:%M}. Check it, then "
             "withdraw again if you still mean to.",
+        )
+        return _publication_page(request, round_, withdraw_form=form)
+    if seen != round_.published_at and not was_published_at(round_=round_, when=seen):
+        # A time the round was never published at (walk AA: a forged post read "withdrawn
+        # and published again since", which never happened). The reason typed stays.
+        form.add_error(
+            "reason",
+            "Nothing was withdrawn: the page did not say which publication of "
+            f"{round_.name} you looked at. Open the publication page again.",
         )
         return _publication_page(request, round_, withdraw_form=form)
     if seen != round_.published_at:

@@ -139,7 +139,7 @@ def moderation_page(request, region: RegionRound):
                 if review and status != RegionReview.Status.MODERATING
                 else region_stage({stage.value: n for stage, n in data.stage_counts})
             ),
-            "stages": list(Stage),
+            "stages": data.stages,
             "can_moderate": can_moderate,
             "can_sign_off": can_moderate
             and status in (RegionReview.Status.MODERATING, RegionReview.Status.SENT_BACK),

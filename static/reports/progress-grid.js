@@ -5,6 +5,9 @@
   var grid = document.getElementById("progress-grid");
   if (!grid || !window.fetch) return;
   var stages = grid.dataset.stages.split(",").map(Number);
+  // Held back (after the publication time): a link to the comments to answer, and never
+  // ticked as a stage passed (a published PCT was not held back).
+  var heldBack = Number(grid.dataset.heldBack);
   var labels = Array.prototype.map.call(grid.querySelectorAll("thead th"), function (th) {
     return th.textContent;
   }).slice(1);
@@ -19,8 +22,16 @@
       if (stage === value) {
         cell.className += " mod-stage--current";
         cell.setAttribute("data-test", "current");
-        cell.textContent = labels[i];
-      } else if (stage > value) {
+        if (value === heldBack) {
+          cell.innerHTML = "";
+          var link = document.createElement("a");
+          link.href = "#unanswered-heading";
+          link.textContent = labels[i];
+          cell.appendChild(link);
+        } else {
+          cell.textContent = labels[i];
+        }
+      } else if (stage > value && value !== heldBack) {
         cell.className += " mod-stage--done";
         cell.innerHTML = '<span aria-hidden="true">✓</span><span class="visually-hidden">done</span>';
       } else {

@@ -1,7 +1,9 @@
 """Once a round's publication time has passed, the stage lists and counts say Published
 for each PCT at the factual-accuracy check that no unanswered comment holds back, though
-the stored stage moves on only when the publication notices are sent (walk U): the SHA
-staff's home, the national home and the round's page, as the moderation grid does."""
+the stored stage moves on only when the publication notices are sent (walk U), and "Held
+back: a comment to answer" for one that a comment holds back, counted under a Held back
+column of its own (walk AA): the SHA staff's home, the national home and the round's page,
+as the moderation grid does."""
 
 import datetime
 import re
@@ -21,6 +23,8 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+HELD = "Held back: a comment to answer"
 
 
 @pytest.fixture
@@ -74,14 +78,18 @@ def test_the_staff_home_says_published_once_the_publication_time_has_passed(clie
 
     counts, pcts = staff_home(client, sha)
 
-    # 2009-10 first (newest), the held-back PCT still at the check and listed first.
-    assert counts == ["Factual-accuracy check: 1", "Published: 2", "Published: 1"]
+    # 2009-10 first (newest), the held-back PCT listed first.
+    assert counts == [f"{HELD}: 1", "Published: 2", "Published: 1"]
     assert pcts == [
-        ["PCT 2", "P02", "Factual-accuracy check"],
+        ["PCT 2", "P02", f"{HELD} (the comments to answer, on the moderation page)"],
         ["PCT 0", "P00", "Published"],
         ["PCT 1", "P01", "Published"],
         ["PCT 0", "P00", "Published"],
     ]
+    # Staff's link to the comments to answer, on the region's moderation page.
+    cells = re.findall(r'data-test="region-stage">(.*?)</td>', client.get("/").text, re.S)
+    assert '<a href="/reports/moderation/2009-10/Q34/#unanswered-heading">' in cells[0]
+    assert all("<a " not in cell for cell in cells[1:])
     # What the page says, not the stored stage: it moves when the notices are sent.
     assert (
         sorted(Assessment.objects.filter(round=round_).values_list("stage", flat=True))
@@ -105,11 +113,13 @@ def test_the_national_home_counts_published_once_the_publication_time_has_passed
 
     table, totals = national_home(client)
 
+    # 2009-10 gains a Held back column (before Published); 2008-09, never given a
+    # publication time here, has none.
     assert table == [
-        ["West Midlands Q34", "0", "0", "0", "0", "0", "0", "1", "2", "3"],
+        ["West Midlands Q34", "0", "0", "0", "0", "0", "0", "0", "1", "2", "3"],
         ["West Midlands Q34", "0", "0", "0", "0", "0", "0", "0", "1", "1"],
     ]
-    assert totals == ["England 0 0 0 0 0 0 1 2 3", "England 0 0 0 0 0 0 0 1 1"]
+    assert totals == ["England 0 0 0 0 0 0 0 1 2 3", "England 0 0 0 0 0 0 0 1 1"]
 
 
 def test_the_national_home_counts_the_check_before_the_publication_time(client, at_check):
@@ -126,7 +136,7 @@ def test_the_round_page_counts_published_once_the_publication_time_has_passed(cl
     publish(round_, minutes=-5)
 
     assert round_page(client, round_) == [
-        ["West Midlands Q34", "·", "·", "·", "·", "·", "·", "1", "2", "3"]
+        ["West Midlands Q34", "·", "·", "·", "·", "·", "·", "·", "1", "2", "3"]
     ]
 
 
@@ -174,7 +184,7 @@ def test_a_members_seats_say_published_once_the_publication_time_has_passed(clie
     after = (stages("/"), stages("/panels/mine/"))
 
     assert before == (["Factual-accuracy check"] * 3, ["Factual-accuracy check"] * 3)
-    shown = ["Published", "Published", "Factual-accuracy check"]  # PCT 2 held back
+    shown = ["Published", "Published", HELD]  # PCT 2 held back
     assert after == (shown, shown)
 
 
@@ -188,19 +198,25 @@ def test_the_panel_pages_say_published_once_the_publication_time_has_passed(clie
     for assessment in Assessment.objects.filter(round=round_):
         SeatFactory(panel=PanelFactory(assessment=assessment), person=person)
     staff = RoleFactory(kind=Role.Kind.SHA_STAFF, sha=sha).user
-    publish(round_, minutes=-5)
 
     def tags(user, address):
         client.force_login(user)
         page = client.get(address).text
         return re.findall(r'<span class="wcc-tag[^"]*">([^<]+)</span>', page)
 
+    publish(round_, minutes=5)
+    for ods in ("P00", "P02"):  # before the publication time: both at the check
+        assert tags(person.user, f"/panels/2009-10/{ods}/")[0] == "Factual-accuracy check"
+    region = tags(staff, f"/panels/2009-10/formation/?sha={sha.ods_code}")
+    assert region == ["Factual-accuracy check"] * 3
+    publish(round_, minutes=-5)
+
     assert tags(person.user, "/panels/2009-10/P00/")[0] == "Published"
-    assert tags(person.user, "/panels/2009-10/P02/")[0] == "Factual-accuracy check"
+    assert tags(person.user, "/panels/2009-10/P02/")[0] == HELD
     assert tags(staff, "/panels/2009-10/P00/formation/")[0] == "Published"
     region = tags(staff, f"/panels/2009-10/formation/?sha={sha.ods_code}")
-    assert sorted(region) == ["Factual-accuracy check", "Published", "Published"]
+    assert sorted(region) == [HELD, "Published", "Published"]
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
     person_page = client.get(f"/people/{person.pk}/").text
-    stages = re.findall(r"<td>(Published|Factual-accuracy check)</td>", person_page)
-    assert sorted(stages) == ["Factual-accuracy check", "Published", "Published"]
+    stages = re.findall(rf"<td>(Published|Factual-accuracy check|{HELD})</td>", person_page)
+    assert sorted(stages) == [HELD, "Published", "Published"]
