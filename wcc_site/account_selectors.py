@@ -4,12 +4,13 @@ who looks after their account."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from assessments.models import Role
-from panels.models import Person
+from panels.models import Person, Seat
 from panels.selectors import seats_for_user
 from wcc_site.login import account_sha
 
@@ -18,7 +19,7 @@ from wcc_site.login import account_sha
 class AccountSummary:
     person: Person | None
     roles: list[str]  # "Staff of the West Midlands SHA", one line each
-    seats: list[str]  # "Seat 2 (...) on the Dudley PCT panel, 2009-10"
+    seats: list[str]  # "Seat 2 (...), on the Dudley PCT panel, 2009-10": ``seat_words``
     listed: str  # "the panel members of the West Midlands SHA" or "": not on the list
     email_by: str  # who changes the e-mail address
 
@@ -40,6 +41,29 @@ def listed_as(person: Person | None) -> str:
     return f"the panel members of the {sha.name} SHA"
 
 
+# A chair's seat type names the chair in brackets ("Local SHA director (chair)"): the seat's
+# words say "Chair" first instead, so that no bracket sits inside another (walk AA: "Seat 1
+# (Local SHA director (chair), chair) on the ... panel").
+_CHAIR_IN_NAME = re.compile(r"\s*\(chair\)\s*$", re.IGNORECASE)
+
+
+def seat_words(seat: Seat) -> str:
+    """ "Chair, seat 1 (Local SHA director), on the Birmingham East and North panel, <round>";
+    "Acting chair, seat 3 (...)" for the seat that chairs while the chair cannot; "Seat 2
+    (...)" for any other. Reads the seat's panel, assessment, PCT, round and seat type,
+    which ``seats_for_user`` brings in its one query."""
+    seat_type = seat.seat_type
+    name = _CHAIR_IN_NAME.sub("", seat_type.name) if seat_type.is_chair else seat_type.name
+    chairs = "Chair" if seat_type.is_chair else "Acting chair"
+    who = f"{chairs}, seat" if seat.presides else "Seat"
+    standing_in = "; an acting chair stands in" if seat_type.is_chair and not seat.presides else ""
+    assessment = seat.panel.assessment
+    return (
+        f"{who} {seat_type.number} ({name}{standing_in}), on the {assessment.pct.name} panel, "
+        f"{assessment.round.name}"
+    )
+
+
 def account_summary(user: AbstractBaseUser) -> AccountSummary:
     """The user's account in words, in a fixed number of queries."""
     roles = []
@@ -53,14 +77,7 @@ def account_summary(user: AbstractBaseUser) -> AccountSummary:
             roles.append(f"Staff of the {role.sha.name} SHA")
         else:
             roles.append(f"Board of {role.pct.name}")
-    seats = [
-        # The chair's seat type says so in its name ("Local SHA director (chair)"): not
-        # twice (walk AA: "Seat 1 (Local SHA director (chair), chair)").
-        f"Seat {seat.seat_type.number}: {seat.seat_type.name}"
-        f"{' (chair)' if seat.seat_type.is_chair and 'chair' not in seat.seat_type.name else ''}"
-        f", on the {seat.panel.assessment.pct.name} panel, {seat.panel.assessment.round.name}"
-        for seat in seats_for_user(user)
-    ]
+    seats = [seat_words(seat) for seat in seats_for_user(user)]
     person = person_of(user)
     sha = account_sha(user)
     if any(role.kind in (kinds.NATIONAL, kinds.SHA_STAFF) for role in held):

@@ -27,6 +27,7 @@ from tests.factories import (
     SHAFactory,
     UserFactory,
 )
+from wcc_site.account_selectors import account_summary
 
 pytestmark = pytest.mark.django_db
 
@@ -491,7 +492,9 @@ def test_changing_the_address_of_a_person_without_an_account_tells_nobody(
 
 
 def test_your_account_names_a_chairs_seat_once(client, west_midlands):
-    """Walk AA: "Seat 1 (Local SHA director (chair), chair) on the ... panel"."""
+    """Walk AA: "Seat 1 (Local SHA director (chair), chair) on the ... panel"; then "Seat 1:
+    Local SHA director (chair), on ...": the chair is said first, with no bracket in a
+    bracket."""
     from tests.factories import AssessmentFactory, PanelFactory, SeatFactory, SeatTypeFactory
 
     user = UserFactory(username="michael")
@@ -506,6 +509,55 @@ def test_your_account_names_a_chairs_seat_once(client, west_midlands):
     seats = client.get("/accounts/you/").context["account"].seats
 
     assert seats == [
-        f"Seat 1: Local SHA director (chair), on the Dudley PCT panel, "
+        f"Chair, seat 1 (Local SHA director), on the Dudley PCT panel, "
+        f"{panel.assessment.round.name}"
+    ]
+
+
+def test_your_account_names_an_acting_chair_and_the_chair_it_stands_in_for(west_midlands):
+    from tests.factories import AssessmentFactory, PanelFactory, SeatFactory, SeatTypeFactory
+
+    user = UserFactory(username="michael")
+    person = PersonFactory(full_name="Michael Harrison", user=user)
+    dudley = PanelFactory(
+        assessment=AssessmentFactory(pct=PCTFactory(sha=west_midlands, name="Dudley PCT"))
+    )
+    chair = SeatTypeFactory(number=1, name="Local SHA director (chair)", is_chair=True)
+    pec = SeatTypeFactory(number=2, name="PEC chair or medical director of another PCT")
+    SeatFactory(panel=dudley, seat_type=chair, person=person)
+    walsall = PanelFactory(
+        assessment=AssessmentFactory(
+            pct=PCTFactory(sha=west_midlands, name="Walsall PCT"), round=dudley.assessment.round
+        )
+    )
+    walsall.acting_chair = SeatFactory(panel=walsall, seat_type=pec, person=person)
+    walsall.save(update_fields=["acting_chair"])
+    dudley.acting_chair = SeatFactory(panel=dudley, seat_type=pec)
+    dudley.save(update_fields=["acting_chair"])
+    round_name = dudley.assessment.round.name
+
+    seats = account_summary(user).seats
+
+    assert seats == [
+        f"Seat 1 (Local SHA director; an acting chair stands in), on the Dudley PCT panel, "
+        f"{round_name}",
+        f"Acting chair, seat 2 (PEC chair or medical director of another PCT), on the Walsall "
+        f"PCT panel, {round_name}",
+    ]
+
+
+def test_your_account_names_a_members_seat_without_the_chair(west_midlands):
+    from tests.factories import AssessmentFactory, PanelFactory, SeatFactory, SeatTypeFactory
+
+    user = UserFactory(username="janet")
+    person = PersonFactory(full_name="Janet Richards", user=user)
+    panel = PanelFactory(
+        assessment=AssessmentFactory(pct=PCTFactory(sha=west_midlands, name="Dudley PCT"))
+    )
+    pec = SeatTypeFactory(number=2, name="PEC chair or medical director of another PCT")
+    SeatFactory(panel=panel, seat_type=pec, person=person)
+
+    assert account_summary(user).seats == [
+        f"Seat 2 (PEC chair or medical director of another PCT), on the Dudley PCT panel, "
         f"{panel.assessment.round.name}"
     ]
