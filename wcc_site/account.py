@@ -27,7 +27,7 @@ from django.views.generic import TemplateView
 
 from assessments.access import view_access
 from assessments.accounts import account_password_set, link_expires_at, link_expiry_words
-from wcc_site.account_selectors import account_summary
+from wcc_site.account_selectors import account_summary, link_failure
 from wcc_site.forms import AccountNameForm, WccPasswordChangeForm, WccSetPasswordForm
 from wcc_site.login import deactivated_message
 from wcc_site.services import account_name_change
@@ -74,7 +74,10 @@ class WccPasswordResetDoneView(PasswordResetDoneView):
 class WccPasswordResetConfirmView(PasswordResetConfirmView):
     """The set-password page of an invitation or reset link. A deactivated account's link
     says it no longer works and whom to ask, and sets nothing (walk Y); the page says until
-    when the link works; the password is set by ``account_password_set``."""
+    when the link works; the password is set by ``account_password_set``. A link of an
+    invitation that no longer works says why when the invitation's history can tell
+    (``link_failure``: replaced by a newer link, used, withdrawn), else "used already or
+    has expired"."""
 
     form_class = WccSetPasswordForm
 
@@ -88,7 +91,17 @@ class WccPasswordResetConfirmView(PasswordResetConfirmView):
         elif self.validlink:
             token = self.request.session.get(INTERNAL_RESET_SESSION_TOKEN)
             context["expires"] = link_expiry_words(link_expires_at(token))
+        elif self.user is not None:
+            context["why"] = link_failure(self.user, self._token_presented())
         return context
+
+    def _token_presented(self) -> str | None:
+        """The token of the link that was followed: in the address, or (on the form's own
+        address, after the redirect) the one kept in the session."""
+        token = self.kwargs.get("token")
+        if token == self.reset_url_token:
+            return self.request.session.get(INTERNAL_RESET_SESSION_TOKEN)
+        return token
 
     def form_valid(self, form):
         if self._deactivated():

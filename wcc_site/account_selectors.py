@@ -1,6 +1,6 @@
 """What the "Your account" page and the home page of a person with no seat yet read about
 the signed-in user: their roles and seats in words, their place on the people list, and
-who looks after their account."""
+who looks after their account; and why an invitation's link no longer works."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils import timezone
+from django.utils.formats import date_format
 
-from assessments.models import Role
+from assessments.accounts import link_digest, link_expires_at, link_expiry_words
+from assessments.models import AccountChange, Role, RoleChange
 from panels.models import Person, Seat
 from panels.selectors import seats_for_user
-from wcc_site.login import account_sha
+from wcc_site.login import account_sha, deactivated_message
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,76 @@ def account_summary(user: AbstractBaseUser) -> AccountSummary:
     return AccountSummary(
         person=person, roles=roles, seats=seats, listed=listed_as(person), email_by=email_by
     )
+
+
+def _day(when) -> str:
+    return date_format(timezone.localtime(when), "j F Y")
+
+
+def link_failure(user: AbstractBaseUser, token: str | None) -> str | None:
+    """Why an invitation's link to set a password no longer works, said to whoever holds
+    it (walk Y: every such link read "used already or has expired"): None unless ``token``
+    is one an invitation sent (its ``AccountChange.link_digest``), so that a made-up link
+    learns nothing of the account. In order: the account deactivated since; a newer link
+    sent (to the same address: named; to another: not); a password set since; the access it
+    was for taken away (which cancels the link, ``role_remove``); the account's address
+    changed since; the link's three days passed."""
+    if not token:
+        return None
+    invitations = AccountChange.objects.filter(
+        user=user, action__in=[AccountChange.Action.INVITED, AccountChange.Action.REINVITED]
+    )
+    sent = invitations.filter(link_digest=link_digest(token)).order_by("-pk").first()
+    if sent is None:
+        return None
+    if not user.is_active:
+        return deactivated_message(user)
+    newer = invitations.filter(pk__gt=sent.pk).order_by("-pk").first()
+    if newer is not None:
+        if newer.sent_to and newer.sent_to.lower() == sent.sent_to.lower():
+            return (
+                f"A newer link was sent to {newer.sent_to} on {_day(newer.changed_at)}: use "
+                "the link in that e-mail."
+            )
+        return (
+            f"A newer link was sent on {_day(newer.changed_at)}, to another address: ask "
+            "whoever invited you if it has not reached you."
+        )
+    password_set = (
+        AccountChange.objects.filter(
+            user=user, action=AccountChange.Action.PASSWORD_SET, pk__gt=sent.pk
+        )
+        .order_by("pk")
+        .first()
+    )
+    if password_set is not None:
+        return (
+            f"This link was used: the password of this account was set on "
+            f"{_day(password_set.changed_at)}. Log in with it, or use “Forgotten your "
+            "password?” on the log-in page."
+        )
+    removed = (
+        RoleChange.objects.filter(
+            user=user, action=RoleChange.Action.REVOKED, changed_at__gte=sent.changed_at
+        )
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    if removed is not None and not Role.objects.filter(user=user).exists():
+        return (
+            f"The invitation was withdrawn on {_day(removed.changed_at)}: the access it was "
+            "for was taken away. If you need it, ask whoever invited you."
+        )
+    if sent.sent_to and user.email.lower() != sent.sent_to.lower():
+        return (
+            f"This link was sent to {sent.sent_to}, and the account's e-mail address has "
+            "changed since: a link works only while the address it went to is the account's. "
+            "Ask whoever invited you for a new one."
+        )
+    expires = link_expires_at(token)
+    if expires <= timezone.now():
+        return (
+            f"This link stopped working at {link_expiry_words(expires)}: ask whoever invited "
+            "you for a new one, or use “Forgotten your password?” on the log-in page."
+        )
+    return None

@@ -561,3 +561,157 @@ def test_your_account_names_a_members_seat_without_the_chair(west_midlands):
         f"Seat 2 (PEC chair or medical director of another PCT), on the Dudley PCT panel, "
         f"{panel.assessment.round.name}"
     ]
+
+
+# A link that no longer works says why, to whoever holds it (walk Y)
+
+GENERIC = "The link to set your password has been used already or has expired."
+
+
+def _link_page(client, path: str) -> str:
+    return client.get(path, follow=True).content.decode()
+
+
+def test_a_replaced_link_names_the_newer_ones_address_and_date(client, ruth):
+    person, old = ruth
+    with time_machine.travel(NOW, tick=False):
+        new = _path(person_invite(person=person, by=UserFactory()).link)
+
+        page = _link_page(client, old)
+
+    assert "<h1>This link does not work</h1>" in page
+    assert (
+        "A newer link was sent to ruth@example.org on 7 December 2026: use the link in that e-mail."
+    ) in page
+    assert GENERIC not in page
+    assert 'name="new_password1"' in _link_page(Client(), new)
+
+
+def test_a_link_replaced_while_its_form_was_open_says_so_and_sets_nothing(client, ruth):
+    person, old = ruth
+    form_path = client.get(old, follow=True).redirect_chain[-1][0]
+    with time_machine.travel(NOW, tick=False):
+        person_invite(person=person, by=UserFactory())
+
+        response = client.post(form_path, {"new_password1": NEW, "new_password2": NEW})
+
+    assert "A newer link was sent to ruth@example.org on 7 December 2026" in (
+        response.content.decode()
+    )
+    person.user.refresh_from_db()
+    assert person.user.has_usable_password() is False
+
+
+def test_a_link_replaced_at_another_address_does_not_name_it(client, ruth):
+    person, old = ruth
+    with time_machine.travel(NOW, tick=False):
+        person_update(
+            person=person,
+            full_name=person.full_name,
+            email="ruth.new@example.org",
+            job_role=person.job_role,
+            pct=person.pct,
+            by=UserFactory(),
+        )
+        person_invite(person=person, by=UserFactory())
+
+        page = _link_page(client, old)
+
+    assert (
+        "A newer link was sent on 7 December 2026, to another address: ask whoever invited "
+        "you if it has not reached you."
+    ) in page
+    assert "ruth.new@example.org" not in page
+
+
+def test_a_link_of_an_account_whose_address_changed_says_so(client, ruth):
+    person, old = ruth
+    person_update(
+        person=person,
+        full_name=person.full_name,
+        email="ruth.new@example.org",
+        job_role=person.job_role,
+        pct=person.pct,
+        by=UserFactory(),
+    )
+
+    page = _link_page(client, old)
+
+    assert (
+        "This link was sent to ruth@example.org, and the account&#x27;s e-mail address has "
+        "changed since"
+    ) in page
+    assert "ruth.new@example.org" not in page
+
+
+def test_a_used_link_says_when_the_password_was_set(client, ruth):
+    _, path = ruth
+    with time_machine.travel(NOW, tick=False):
+        _set_password(client, path)
+
+        page = _link_page(Client(), path)
+
+    assert ("This link was used: the password of this account was set on 7 December 2026.") in page
+
+
+def test_a_withdrawn_invitations_link_says_so(client, django_capture_on_commit_callbacks):
+    from assessments.role_accounts import RoleScope, role_invite, role_remove
+
+    pct = PCTFactory(name="Dudley PCT")
+    national = UserFactory()
+    with time_machine.travel(NOW, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            role_invite(
+                scope=RoleScope.board(pct),
+                full_name="Amir Shah",
+                email="amir@example.org",
+                by=national,
+            )
+        path = _mailed_link(mail.outbox[-1].body)
+        role = Role.objects.get(user__email="amir@example.org", pct=pct)
+        role_remove(role=role, by=national, reason="Wrong address typed.")
+
+        page = _link_page(client, path)
+
+    assert (
+        "The invitation was withdrawn on 7 December 2026: the access it was for was taken "
+        "away. If you need it, ask whoever invited you."
+    ) in page
+
+
+def test_an_expired_link_says_when_it_stopped_working(client, ruth):
+    _, path = ruth
+    expired = link_expiry_words(link_expires_at(path.rstrip("/").rsplit("/", 1)[1]))
+
+    with time_machine.travel(datetime(2030, 1, 1, tzinfo=UTC)):
+        page = _link_page(client, path)
+
+    assert f"This link stopped working at {expired}: ask whoever invited you" in page
+
+
+def test_a_made_up_link_to_a_reinvited_account_says_nothing_of_it(client, ruth):
+    person, old = ruth
+    person_invite(person=person, by=UserFactory())
+    stamp = old.rstrip("/").rsplit("/", 1)[1].partition("-")[0]
+
+    page = _link_page(client, f"/accounts/reset/{_b64(person.user_id)}/{stamp}-{'0' * 32}/")
+
+    assert GENERIC in page
+    assert "ruth@example.org" not in page
+    assert "newer link" not in page
+
+
+def test_an_invitations_history_row_keeps_its_links_digest_and_address(ruth):
+    from assessments.accounts import link_digest
+
+    person, path = ruth
+    token = path.rstrip("/").rsplit("/", 1)[1]
+
+    row = AccountChange.objects.get(user=person.user)
+
+    assert (row.action, row.link_digest, row.sent_to) == (
+        AccountChange.Action.INVITED,
+        link_digest(token),
+        "ruth@example.org",
+    )
+    assert token not in row.link_digest
