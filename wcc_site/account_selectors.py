@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 
 from assessments.accounts import link_digest, link_expires_at, link_expiry_words
 from assessments.models import AccountChange, Role, RoleChange
-from panels.models import Person, Seat
+from panels.models import Person, PersonChange, Seat
 from panels.selectors import seats_for_user
 from wcc_site.login import account_sha, deactivated_message
 
@@ -95,6 +95,32 @@ def account_summary(user: AbstractBaseUser) -> AccountSummary:
     return AccountSummary(
         person=person, roles=roles, seats=seats, listed=listed_as(person), email_by=email_by
     )
+
+
+def own_name(user: AbstractBaseUser, person: Person | None) -> str:
+    """The name the user's account page shows and their name page starts from: their
+    person's on the people list, else their account's."""
+    return person.full_name if person is not None else user.get_full_name()
+
+
+def name_changed_by(user: AbstractBaseUser, person: Person | None) -> tuple[object, object]:
+    """Who last changed the user's name, and when, from its history (the person's edit that
+    changed their name, else the account's renaming): ``(None, None)`` when none says."""
+    if person is not None:
+        row = (
+            PersonChange.objects.filter(
+                person=person, action=PersonChange.Action.EDITED, note__startswith="Name: "
+            )
+            .select_related("changed_by")
+            .first()
+        )
+    else:
+        row = (
+            AccountChange.objects.filter(user=user, action=AccountChange.Action.RENAMED)
+            .select_related("changed_by")
+            .first()
+        )
+    return (row.changed_by, row.changed_at) if row is not None else (None, None)
 
 
 def _day(when) -> str:

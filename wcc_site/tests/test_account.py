@@ -715,3 +715,89 @@ def test_an_invitations_history_row_keeps_its_links_digest_and_address(ruth):
         "ruth@example.org",
     )
     assert token not in row.link_digest
+
+
+# One's own name change refuses a stale page
+
+
+def test_the_name_page_carries_the_name_it_showed(client):
+    user = UserFactory(username="nat", first_name="Nat", last_name="Team")
+    client.force_login(user)
+
+    form = client.get("/accounts/you/name/").context["form"]
+
+    assert (form["full_name"].value(), form["seen_name"].value()) == ("Nat Team", "Nat Team")
+
+
+def test_a_name_renamed_by_staff_since_the_page_opened_is_not_overwritten(client, west_midlands):
+    user = UserFactory(username="ruth", first_name="Ruth", last_name="Okafor")
+    person = PersonFactory(
+        full_name="Ruth Okafor", email=user.email, user=user, pct=PCTFactory(sha=west_midlands)
+    )
+    client.force_login(user)
+    with time_machine.travel(NOW, tick=False):
+        _edit(person, full_name="Ruth Okafor-Bell")  # SHA staff, Sam Staff, meanwhile
+
+    response = client.post(
+        "/accounts/you/name/", {"full_name": "Dr Ruth Adeyemi", "seen_name": "Ruth Okafor"}
+    )
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors == {
+        "full_name": [
+            "Your name was changed to “Ruth Okafor-Bell” on 7 December 2026 at 22:40 by Sam "
+            "Staff, since you opened this page. “Dr Ruth Adeyemi” was not saved. Save again "
+            "to replace “Ruth Okafor-Bell” with it, or cancel to keep “Ruth Okafor-Bell”."
+        ]
+    }
+    page = response.content.decode()
+    assert 'value="Dr Ruth Adeyemi"' in page
+    assert 'name="seen_name" value="Ruth Okafor-Bell"' in page
+    person.refresh_from_db()
+    assert person.full_name == "Ruth Okafor-Bell"
+    assert PersonChange.objects.filter(person=person).count() == 1
+
+
+def test_saving_again_after_the_refusal_replaces_the_name(client, west_midlands):
+    user = UserFactory(username="ruth", first_name="Ruth", last_name="Okafor")
+    person = PersonFactory(
+        full_name="Ruth Okafor", email=user.email, user=user, pct=PCTFactory(sha=west_midlands)
+    )
+    client.force_login(user)
+    _edit(person, full_name="Ruth Okafor-Bell")
+    client.post("/accounts/you/name/", {"full_name": "Ruth Adeyemi", "seen_name": "Ruth Okafor"})
+
+    response = client.post(
+        "/accounts/you/name/", {"full_name": "Ruth Adeyemi", "seen_name": "Ruth Okafor-Bell"}
+    )
+
+    assert response["Location"] == "/accounts/you/"
+    person.refresh_from_db()
+    assert person.full_name == "Ruth Adeyemi"
+    assert PersonChange.objects.filter(person=person).first().note == (
+        "Name: Ruth Okafor-Bell → Ruth Adeyemi"
+    )
+
+
+def test_a_name_changed_in_another_window_says_it_was_you(client):
+    user = UserFactory(username="nat", first_name="Nat", last_name="Team")
+    client.force_login(user)
+    with time_machine.travel(NOW, tick=False):
+        client.post("/accounts/you/name/", {"full_name": "Natalie Team", "seen_name": "Nat Team"})
+
+    response = client.post(
+        "/accounts/you/name/", {"full_name": "Nathan Team", "seen_name": "Nat Team"}
+    )
+
+    assert (
+        response.context["form"]
+        .errors["full_name"][0]
+        .startswith(
+            "Your name was changed to “Natalie Team” on 7 December 2026 at 22:40 by you in another "
+            "window or browser, since you opened this page. “Nathan Team” was not saved."
+        )
+    )
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Natalie", "Team")
+    assert AccountChange.objects.filter(user=user).count() == 1
