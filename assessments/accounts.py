@@ -17,6 +17,7 @@ and reactivated here too, each writing an ``AccountChange`` row.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -54,6 +55,7 @@ __all__ = [
     "account_rename",
     "email_in_use",
     "invitation_link",
+    "link_digest",
     "link_expires_at",
     "link_expiry_words",
     "name_parts",
@@ -69,16 +71,23 @@ class Invitation:
     link: str
 
 
-def invitation_link(user: AbstractBaseUser) -> str:
-    """The absolute address of the user's set-password page (Django's reset confirm)."""
+def invitation_link(user: AbstractBaseUser, token: str | None = None) -> str:
+    """The absolute address of the user's set-password page (Django's reset confirm), with
+    ``token`` (a fresh one when not given)."""
     path = reverse(
         "password_reset_confirm",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
+            "token": token or default_token_generator.make_token(user),
         },
     )
     return f"{settings.SITE_URL}{path}"
+
+
+def link_digest(token: str) -> str:
+    """What an invitation's history row keeps of its link's token (``AccountChange.
+    link_digest``): its SHA-256, from which the token cannot be made again."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # Django's token generator counts seconds from here (``PasswordResetTokenGenerator._num_seconds``),
@@ -232,8 +241,10 @@ def username_for(full_name: str) -> str:
     return candidate
 
 
-def _history(*, user, action: str, by, note: str = "") -> None:
+def _history(*, user, action: str, by, note: str = "", token: str = "") -> None:
     row = AccountChange(user=user, action=action, changed_by=by, note=note)
+    if token:  # an invitation: which link it sent, and where
+        row.link_digest, row.sent_to = link_digest(token), user.email
     row.full_clean()
     row.save()
 
@@ -250,8 +261,10 @@ class Purpose:
     waiting: tuple[str, ...] = ()
 
 
-def _send_invitation(*, user, by, again: bool, purpose: Purpose | None = None) -> Invitation:
-    link = invitation_link(user)
+def _send_invitation(
+    *, user, by, again: bool, purpose: Purpose | None = None, token: str
+) -> Invitation:
+    link = invitation_link(user, token)
     context = {
         "user": user,
         "link": link,
@@ -304,8 +317,9 @@ def account_invite(
     user.set_unusable_password()
     user.full_clean()
     user.save()
-    _history(user=user, action=AccountChange.Action.INVITED, by=by)
-    return _send_invitation(user=user, by=by, again=False, purpose=purpose)
+    token = default_token_generator.make_token(user)
+    _history(user=user, action=AccountChange.Action.INVITED, by=by, token=token)
+    return _send_invitation(user=user, by=by, again=False, purpose=purpose, token=token)
 
 
 @transaction.atomic
@@ -328,8 +342,9 @@ def account_reinvite(
         raise ValidationError(f"The account {user.get_username()} is deactivated.")
     user.set_unusable_password()
     user.save(update_fields=["password"])
-    _history(user=user, action=AccountChange.Action.REINVITED, by=by)
-    return _send_invitation(user=user, by=by, again=True, purpose=purpose)
+    token = default_token_generator.make_token(user)
+    _history(user=user, action=AccountChange.Action.REINVITED, by=by, token=token)
+    return _send_invitation(user=user, by=by, again=True, purpose=purpose, token=token)
 
 
 @transaction.atomic

@@ -901,6 +901,12 @@ class AccountChange(models.Model):
     )
     changed_at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True)
+    # An invitation's link (invited, invited again): the SHA-256 of its token, and the address
+    # it went to. A link that no longer works is matched to the row that sent it, so that its
+    # page can say why (replaced by a newer one, used, withdrawn) to whoever holds it and to
+    # nobody else: the digest tells nothing of the token, and a made-up link matches no row.
+    link_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    sent_to = models.EmailField(blank=True)
 
     class Meta:
         ordering = ["-changed_at", "-pk"]

@@ -6,9 +6,11 @@ states its own permissions and lookups; these take the group (``RoleScope``) it 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 
 from assessments.accounts import account_reinvite
 from assessments.boards_forms import RemoveReasonForm, RoleMemberForm
+from assessments.confirmation import confirmation_page
 from assessments.exceptions import form_add_refusal, refusal_messages
 from assessments.models import Role
 from assessments.role_accounts import (
@@ -136,17 +138,59 @@ def remove(request, scope: RoleScope, role: Role | None, *, back: str, context: 
 
 
 def _remove_check(request, scope: RoleScope, role: Role, *, back: str, context: dict, form):
-    others = scope.roles().exclude(pk=role.pk).filter(user__is_active=True)
-    return render(
+    """The check page of a removal, on the shared check page (``confirm.html``, as a
+    person's deactivation): what will happen (the last account of the group first, and the
+    link it cancels), that nobody is e-mailed, and the reason asked inside its form."""
+    user = role.user
+    name = _name(user)
+    last = not scope.roles().exclude(pk=role.pk).filter(user__is_active=True).exists()
+    if scope.pct is not None:
+        follows = (
+            "Nobody will then be able to act for the board: it will not be told when a round "
+            "opens, nor be able to fill in its self-assessment or check its draft."
+        )
+    else:
+        follows = "Nobody will then hold this role."
+    happens = [
+        *(
+            [
+                format_html(
+                    "<strong>They are the last account of {}.</strong> {}", scope.group, follows
+                )
+            ]
+            if last
+            else []
+        ),
+        f"They will no longer see the pages of {scope.group}: {scope.does}. Their account "
+        "stays, with any other access it has (another board or region, seats on panels).",
+        *(
+            [
+                f"They have not set a password yet: the link to set one, e-mailed to "
+                f"{user.email or 'them'}, stops working."
+            ]
+            if role_remove_cancels_link(role=role)
+            else []
+        ),
+        f"Your reason is kept in the history of {scope.group}, with your name.",
+    ]
+    return confirmation_page(
         request,
-        "roles/remove.html",
-        {
+        title=f"Remove {name} from {scope.group}?",
+        happens=happens,
+        told=format_html(
+            "<strong>Nobody is e-mailed</strong>, {} included: tell them yourself if they "
+            "should know.",
+            name,
+        ),
+        button="Confirm and remove access",
+        back=back,
+        danger=True,
+        template="roles/remove.html",
+        context={
             "role": role,
             "scope": scope,
-            "back": back,
-            "last": not others.exists(),
-            "cancels_link": role_remove_cancels_link(role=role),
             "form": form,
+            "undo_note": "You can invite them again later.",
             **context,
         },
     )

@@ -1,24 +1,28 @@
 """What the "Your account" page and the home page of a person with no seat yet read about
 the signed-in user: their roles and seats in words, their place on the people list, and
-who looks after their account."""
+who looks after their account; and why an invitation's link no longer works."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils import timezone
+from django.utils.formats import date_format
 
-from assessments.models import Role
-from panels.models import Person
+from assessments.accounts import link_digest, link_expires_at, link_expiry_words
+from assessments.models import AccountChange, Role, RoleChange
+from panels.models import Person, PersonChange, Seat
 from panels.selectors import seats_for_user
-from wcc_site.login import account_sha
+from wcc_site.login import account_sha, deactivated_message
 
 
 @dataclass(frozen=True)
 class AccountSummary:
     person: Person | None
     roles: list[str]  # "Staff of the West Midlands SHA", one line each
-    seats: list[str]  # "Seat 2 (...) on the Dudley PCT panel, 2009-10"
+    seats: list[str]  # "Seat 2 (...), on the Dudley PCT panel, 2009-10": ``seat_words``
     listed: str  # "the panel members of the West Midlands SHA" or "": not on the list
     email_by: str  # who changes the e-mail address
 
@@ -40,6 +44,29 @@ def listed_as(person: Person | None) -> str:
     return f"the panel members of the {sha.name} SHA"
 
 
+# A chair's seat type names the chair in brackets ("Local SHA director (chair)"): the seat's
+# words say "Chair" first instead, so that no bracket sits inside another (walk AA: "Seat 1
+# (Local SHA director (chair), chair) on the ... panel").
+_CHAIR_IN_NAME = re.compile(r"\s*\(chair\)\s*$", re.IGNORECASE)
+
+
+def seat_words(seat: Seat) -> str:
+    """ "Chair, seat 1 (Local SHA director), on the Birmingham East and North panel, <round>";
+    "Acting chair, seat 3 (...)" for the seat that chairs while the chair cannot; "Seat 2
+    (...)" for any other. Reads the seat's panel, assessment, PCT, round and seat type,
+    which ``seats_for_user`` brings in its one query."""
+    seat_type = seat.seat_type
+    name = _CHAIR_IN_NAME.sub("", seat_type.name) if seat_type.is_chair else seat_type.name
+    chairs = "Chair" if seat_type.is_chair else "Acting chair"
+    who = f"{chairs}, seat" if seat.presides else "Seat"
+    standing_in = "; an acting chair stands in" if seat_type.is_chair and not seat.presides else ""
+    assessment = seat.panel.assessment
+    return (
+        f"{who} {seat_type.number} ({name}{standing_in}), on the {assessment.pct.name} panel, "
+        f"{assessment.round.name}"
+    )
+
+
 def account_summary(user: AbstractBaseUser) -> AccountSummary:
     """The user's account in words, in a fixed number of queries."""
     roles = []
@@ -53,14 +80,7 @@ def account_summary(user: AbstractBaseUser) -> AccountSummary:
             roles.append(f"Staff of the {role.sha.name} SHA")
         else:
             roles.append(f"Board of {role.pct.name}")
-    seats = [
-        # The chair's seat type says so in its name ("Local SHA director (chair)"): not
-        # twice (walk AA: "Seat 1 (Local SHA director (chair), chair)").
-        f"Seat {seat.seat_type.number}: {seat.seat_type.name}"
-        f"{' (chair)' if seat.seat_type.is_chair and 'chair' not in seat.seat_type.name else ''}"
-        f", on the {seat.panel.assessment.pct.name} panel, {seat.panel.assessment.round.name}"
-        for seat in seats_for_user(user)
-    ]
+    seats = [seat_words(seat) for seat in seats_for_user(user)]
     person = person_of(user)
     sha = account_sha(user)
     if any(role.kind in (kinds.NATIONAL, kinds.SHA_STAFF) for role in held):
@@ -75,3 +95,102 @@ def account_summary(user: AbstractBaseUser) -> AccountSummary:
     return AccountSummary(
         person=person, roles=roles, seats=seats, listed=listed_as(person), email_by=email_by
     )
+
+
+def own_name(user: AbstractBaseUser, person: Person | None) -> str:
+    """The name the user's account page shows and their name page starts from: their
+    person's on the people list, else their account's."""
+    return person.full_name if person is not None else user.get_full_name()
+
+
+def name_changed_by(user: AbstractBaseUser, person: Person | None) -> tuple[object, object]:
+    """Who last changed the user's name, and when, from its history (the person's edit that
+    changed their name, else the account's renaming): ``(None, None)`` when none says."""
+    if person is not None:
+        row = (
+            PersonChange.objects.filter(
+                person=person, action=PersonChange.Action.EDITED, note__startswith="Name: "
+            )
+            .select_related("changed_by")
+            .first()
+        )
+    else:
+        row = (
+            AccountChange.objects.filter(user=user, action=AccountChange.Action.RENAMED)
+            .select_related("changed_by")
+            .first()
+        )
+    return (row.changed_by, row.changed_at) if row is not None else (None, None)
+
+
+def _day(when) -> str:
+    return date_format(timezone.localtime(when), "j F Y")
+
+
+def link_failure(user: AbstractBaseUser, token: str | None) -> str | None:
+    """Why an invitation's link to set a password no longer works, said to whoever holds
+    it (walk Y: every such link read "used already or has expired"): None unless ``token``
+    is one an invitation sent (its ``AccountChange.link_digest``), so that a made-up link
+    learns nothing of the account. In order: the account deactivated since; a newer link
+    sent (to the same address: named; to another: not); a password set since; the access it
+    was for taken away (which cancels the link, ``role_remove``); the account's address
+    changed since; the link's three days passed."""
+    if not token:
+        return None
+    invitations = AccountChange.objects.filter(
+        user=user, action__in=[AccountChange.Action.INVITED, AccountChange.Action.REINVITED]
+    )
+    sent = invitations.filter(link_digest=link_digest(token)).order_by("-pk").first()
+    if sent is None:
+        return None
+    if not user.is_active:
+        return deactivated_message(user)
+    newer = invitations.filter(pk__gt=sent.pk).order_by("-pk").first()
+    if newer is not None:
+        if newer.sent_to and newer.sent_to.lower() == sent.sent_to.lower():
+            return (
+                f"A newer link was sent to {newer.sent_to} on {_day(newer.changed_at)}: use "
+                "the link in that e-mail."
+            )
+        return (
+            f"A newer link was sent on {_day(newer.changed_at)}, to another address: ask "
+            "whoever invited you if it has not reached you."
+        )
+    password_set = (
+        AccountChange.objects.filter(
+            user=user, action=AccountChange.Action.PASSWORD_SET, pk__gt=sent.pk
+        )
+        .order_by("pk")
+        .first()
+    )
+    if password_set is not None:
+        return (
+            f"This link was used: the password of this account was set on "
+            f"{_day(password_set.changed_at)}. Log in with it, or use “Forgotten your "
+            "password?” on the log-in page."
+        )
+    removed = (
+        RoleChange.objects.filter(
+            user=user, action=RoleChange.Action.REVOKED, changed_at__gte=sent.changed_at
+        )
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    if removed is not None and not Role.objects.filter(user=user).exists():
+        return (
+            f"The invitation was withdrawn on {_day(removed.changed_at)}: the access it was "
+            "for was taken away. If you need it, ask whoever invited you."
+        )
+    if sent.sent_to and user.email.lower() != sent.sent_to.lower():
+        return (
+            f"This link was sent to {sent.sent_to}, and the account's e-mail address has "
+            "changed since: a link works only while the address it went to is the account's. "
+            "Ask whoever invited you for a new one."
+        )
+    expires = link_expires_at(token)
+    if expires <= timezone.now():
+        return (
+            f"This link stopped working at {link_expiry_words(expires)}: ask whoever invited "
+            "you for a new one, or use “Forgotten your password?” on the log-in page."
+        )
+    return None

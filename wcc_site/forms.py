@@ -185,3 +185,10 @@ class AccountNameForm(NoTruncation):
             "max_length": "Enter a name of at most %(limit_value)d characters.",
         },
     )
+    # The name the page showed when it was made: saving over a name changed since (another
+    # window, or SHA staff editing the person) is refused (``account_name_change``).
+    seen_name = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+
+    def clean_seen_name(self) -> str | None:
+        """None when the page carried none (a page made before this field was added)."""
+        return self.cleaned_data["seen_name"] if "seen_name" in self.data else None

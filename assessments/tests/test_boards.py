@@ -765,3 +765,18 @@ def test_a_refused_uploads_page_links_back_to_the_list(client, world):
 
     assert "Choose a CSV file to upload." in page
     assert 'href="/boards/?page=2#pcts-h"' in page and 'href="?page=' not in page
+
+
+def test_the_removal_check_page_of_a_boards_last_account_says_so_first(client, world):
+    client.force_login(world["staff_a"])
+
+    response = client.get(f"/boards/5AA/{world['board_a'].pk}/remove/")
+
+    happens = response.context["happens"]
+    assert happens[0] == (
+        "<strong>They are the last account of the board of Alpha PCT.</strong> Nobody will "
+        "then be able to act for the board: it will not be told when a round opens, nor be "
+        "able to fill in its self-assessment or check its draft."
+    )
+    assert len(happens) == 3
+    assert 'data-test="confirmation"' in response.content.decode()

@@ -247,3 +247,26 @@ def test_the_reason_for_a_staff_removal_is_kept_and_shown_in_the_groups_history(
     assert not Role.objects.filter(user=removal["user"]).exists()
     history = client.get(removal["group"]).content.decode()
     assert '<td data-test="reason">Left the NHS in June.<br>A successor is invited.</td>' in history
+
+
+def test_the_staff_removal_check_page_is_the_shared_check_page(client, world, removal):
+    """Built on confirm.html (its what will happen, who will be told, confirm and go back),
+    as a person's deactivation is."""
+    client.force_login(world["national"])
+    url = f"{removal['group']}{removal['user'].pk}/remove/"
+
+    response = client.get(url)
+
+    page = response.content.decode()
+    assert response.context["title"] == (
+        f"Remove {removal['user'].get_full_name() or removal['user'].get_username()} from "
+        f"{removal['name']}?"
+    )
+    assert response.context["happens"][-1] == (
+        f"Your reason is kept in the history of {removal['name']}, with your name."
+    )
+    assert 'data-test="confirmation"' in page
+    assert '<form method="post" action="' + url + '" novalidate data-test="remove-form">' in page
+    assert f'<a href="{removal["group"]}" class="btn btn-link btn-lg" data-test="go-back">' in page
+    assert "You can invite them again later. Nothing has changed yet." in page
+    assert Role.objects.filter(user=removal["user"]).exists()

@@ -195,10 +195,10 @@ def test_no_serious_or_critical_axe_violations(browser, live_server, demo_data):
 
 PHONE_PAGES = [
     (None, ["/reports/pct/5PG/2008-09/", "/reports/league-table/2008-09/"]),
-    ("board.5pg", ["/"]),
+    ("board.5pg", ["/", "/accounts/you/"]),
     ("national", ["/rounds/", "/boards/", "/boards/5PG/", "/staff/national/", "/organisations/"]),
     ("moderator.q34", ["/panels/2009-10/5MD/", "/reports/moderation/2009-10/Q34/"]),
-    ("chair.q34", ["/", "/panels/2009-10/5PG/consensus/", "/panels/mine/"]),
+    ("chair.q34", ["/", "/panels/2009-10/5PG/consensus/", "/panels/mine/", "/accounts/you/"]),
 ]
 
 # Each box that scrolls sideways and has no scrolling box inside it: its tabindex (links in

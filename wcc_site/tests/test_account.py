@@ -30,6 +30,7 @@ from tests.factories import (
     SHAFactory,
     UserFactory,
 )
+from wcc_site.account_selectors import account_summary
 
 pytestmark = pytest.mark.django_db
 
@@ -516,7 +517,9 @@ def test_changing_the_address_of_a_person_without_an_account_tells_nobody(
 
 
 def test_your_account_names_a_chairs_seat_once(client, west_midlands):
-    """Walk AA: "Seat 1 (Local SHA director (chair), chair) on the ... panel"."""
+    """Walk AA: "Seat 1 (Local SHA director (chair), chair) on the ... panel"; then "Seat 1:
+    Local SHA director (chair), on ...": the chair is said first, with no bracket in a
+    bracket."""
     from tests.factories import AssessmentFactory, PanelFactory, SeatFactory, SeatTypeFactory
 
     user = UserFactory(username="michael")
@@ -531,6 +534,295 @@ def test_your_account_names_a_chairs_seat_once(client, west_midlands):
     seats = client.get("/accounts/you/").context["account"].seats
 
     assert seats == [
-        f"Seat 1: Local SHA director (chair), on the Dudley PCT panel, "
+        f"Chair, seat 1 (Local SHA director), on the Dudley PCT panel, "
         f"{panel.assessment.round.name}"
     ]
+
+
+def test_your_account_names_an_acting_chair_and_the_chair_it_stands_in_for(west_midlands):
+    from tests.factories import AssessmentFactory, PanelFactory, SeatFactory, SeatTypeFactory
+
+    user = UserFactory(username="michael")
+    person = PersonFactory(full_name="Michael Harrison", user=user)
+    dudley = PanelFactory(
+        assessment=AssessmentFactory(pct=PCTFactory(sha=west_midlands, name="Dudley PCT"))
+    )
+    chair = SeatTypeFactory(number=1, name="Local SHA director (chair)", is_chair=True)
+    pec = SeatTypeFactory(number=2, name="PEC chair or medical director of another PCT")
+    SeatFactory(panel=dudley, seat_type=chair, person=person)
+    walsall = PanelFactory(
+        assessment=AssessmentFactory(
+            pct=PCTFactory(sha=west_midlands, name="Walsall PCT"), round=dudley.assessment.round
+        )
+    )
+    walsall.acting_chair = SeatFactory(panel=walsall, seat_type=pec, person=person)
+    walsall.save(update_fields=["acting_chair"])
+    dudley.acting_chair = SeatFactory(panel=dudley, seat_type=pec)
+    dudley.save(update_fields=["acting_chair"])
+    round_name = dudley.assessment.round.name
+
+    seats = account_summary(user).seats
+
+    assert seats == [
+        f"Seat 1 (Local SHA director; an acting chair stands in), on the Dudley PCT panel, "
+        f"{round_name}",
+        f"Acting chair, seat 2 (PEC chair or medical director of another PCT), on the Walsall "
+        f"PCT panel, {round_name}",
+    ]
+
+
+def test_your_account_names_a_members_seat_without_the_chair(west_midlands):
+    from tests.factories import AssessmentFactory, PanelFactory, SeatFactory, SeatTypeFactory
+
+    user = UserFactory(username="janet")
+    person = PersonFactory(full_name="Janet Richards", user=user)
+    panel = PanelFactory(
+        assessment=AssessmentFactory(pct=PCTFactory(sha=west_midlands, name="Dudley PCT"))
+    )
+    pec = SeatTypeFactory(number=2, name="PEC chair or medical director of another PCT")
+    SeatFactory(panel=panel, seat_type=pec, person=person)
+
+    assert account_summary(user).seats == [
+        f"Seat 2 (PEC chair or medical director of another PCT), on the Dudley PCT panel, "
+        f"{panel.assessment.round.name}"
+    ]
+
+
+# A link that no longer works says why, to whoever holds it (walk Y)
+
+GENERIC = "The link to set your password has been used already or has expired."
+
+
+def _link_page(client, path: str) -> str:
+    return client.get(path, follow=True).content.decode()
+
+
+def test_a_replaced_link_names_the_newer_ones_address_and_date(client, ruth):
+    person, old = ruth
+    with time_machine.travel(NOW, tick=False):
+        new = _path(person_invite(person=person, by=UserFactory()).link)
+
+        page = _link_page(client, old)
+
+    assert "<h1>This link does not work</h1>" in page
+    assert (
+        "A newer link was sent to ruth@example.org on 7 December 2026: use the link in that e-mail."
+    ) in page
+    assert GENERIC not in page
+    assert 'name="new_password1"' in _link_page(Client(), new)
+
+
+def test_a_link_replaced_while_its_form_was_open_says_so_and_sets_nothing(client, ruth):
+    person, old = ruth
+    form_path = client.get(old, follow=True).redirect_chain[-1][0]
+    with time_machine.travel(NOW, tick=False):
+        person_invite(person=person, by=UserFactory())
+
+        response = client.post(form_path, {"new_password1": NEW, "new_password2": NEW})
+
+    assert "A newer link was sent to ruth@example.org on 7 December 2026" in (
+        response.content.decode()
+    )
+    person.user.refresh_from_db()
+    assert person.user.has_usable_password() is False
+
+
+def test_a_link_replaced_at_another_address_does_not_name_it(client, ruth):
+    person, old = ruth
+    with time_machine.travel(NOW, tick=False):
+        person_update(
+            person=person,
+            full_name=person.full_name,
+            email="ruth.new@example.org",
+            job_role=person.job_role,
+            pct=person.pct,
+            by=UserFactory(),
+        )
+        person_invite(person=person, by=UserFactory())
+
+        page = _link_page(client, old)
+
+    assert (
+        "A newer link was sent on 7 December 2026, to another address: ask whoever invited "
+        "you if it has not reached you."
+    ) in page
+    assert "ruth.new@example.org" not in page
+
+
+def test_a_link_of_an_account_whose_address_changed_says_so(client, ruth):
+    person, old = ruth
+    person_update(
+        person=person,
+        full_name=person.full_name,
+        email="ruth.new@example.org",
+        job_role=person.job_role,
+        pct=person.pct,
+        by=UserFactory(),
+    )
+
+    page = _link_page(client, old)
+
+    assert (
+        "This link was sent to ruth@example.org, and the account&#x27;s e-mail address has "
+        "changed since"
+    ) in page
+    assert "ruth.new@example.org" not in page
+
+
+def test_a_used_link_says_when_the_password_was_set(client, ruth):
+    _, path = ruth
+    with time_machine.travel(NOW, tick=False):
+        _set_password(client, path)
+
+        page = _link_page(Client(), path)
+
+    assert ("This link was used: the password of this account was set on 7 December 2026.") in page
+
+
+def test_a_withdrawn_invitations_link_says_so(client, django_capture_on_commit_callbacks):
+    from assessments.role_accounts import RoleScope, role_invite, role_remove
+
+    pct = PCTFactory(name="Dudley PCT")
+    national = UserFactory()
+    with time_machine.travel(NOW, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            role_invite(
+                scope=RoleScope.board(pct),
+                full_name="Amir Shah",
+                email="amir@example.org",
+                by=national,
+            )
+        path = _mailed_link(mail.outbox[-1].body)
+        role = Role.objects.get(user__email="amir@example.org", pct=pct)
+        role_remove(role=role, by=national, reason="Wrong address typed.")
+
+        page = _link_page(client, path)
+
+    assert (
+        "The invitation was withdrawn on 7 December 2026: the access it was for was taken "
+        "away. If you need it, ask whoever invited you."
+    ) in page
+
+
+def test_an_expired_link_says_when_it_stopped_working(client, ruth):
+    _, path = ruth
+    expired = link_expiry_words(link_expires_at(path.rstrip("/").rsplit("/", 1)[1]))
+
+    with time_machine.travel(datetime(2030, 1, 1, tzinfo=UTC)):
+        page = _link_page(client, path)
+
+    assert f"This link stopped working at {expired}: ask whoever invited you" in page
+
+
+def test_a_made_up_link_to_a_reinvited_account_says_nothing_of_it(client, ruth):
+    person, old = ruth
+    person_invite(person=person, by=UserFactory())
+    stamp = old.rstrip("/").rsplit("/", 1)[1].partition("-")[0]
+
+    page = _link_page(client, f"/accounts/reset/{_b64(person.user_id)}/{stamp}-{'0' * 32}/")
+
+    assert GENERIC in page
+    assert "ruth@example.org" not in page
+    assert "newer link" not in page
+
+
+def test_an_invitations_history_row_keeps_its_links_digest_and_address(ruth):
+    from assessments.accounts import link_digest
+
+    person, path = ruth
+    token = path.rstrip("/").rsplit("/", 1)[1]
+
+    row = AccountChange.objects.get(user=person.user)
+
+    assert (row.action, row.link_digest, row.sent_to) == (
+        AccountChange.Action.INVITED,
+        link_digest(token),
+        "ruth@example.org",
+    )
+    assert token not in row.link_digest
+
+
+# One's own name change refuses a stale page
+
+
+def test_the_name_page_carries_the_name_it_showed(client):
+    user = UserFactory(username="nat", first_name="Nat", last_name="Team")
+    client.force_login(user)
+
+    form = client.get("/accounts/you/name/").context["form"]
+
+    assert (form["full_name"].value(), form["seen_name"].value()) == ("Nat Team", "Nat Team")
+
+
+def test_a_name_renamed_by_staff_since_the_page_opened_is_not_overwritten(client, west_midlands):
+    user = UserFactory(username="ruth", first_name="Ruth", last_name="Okafor")
+    person = PersonFactory(
+        full_name="Ruth Okafor", email=user.email, user=user, pct=PCTFactory(sha=west_midlands)
+    )
+    client.force_login(user)
+    with time_machine.travel(NOW, tick=False):
+        _edit(person, full_name="Ruth Okafor-Bell")  # SHA staff, Sam Staff, meanwhile
+
+    response = client.post(
+        "/accounts/you/name/", {"full_name": "Dr Ruth Adeyemi", "seen_name": "Ruth Okafor"}
+    )
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors == {
+        "full_name": [
+            "Your name was changed to “Ruth Okafor-Bell” on 7 December 2026 at 22:40 by Sam "
+            "Staff, since you opened this page. “Dr Ruth Adeyemi” was not saved. Save again "
+            "to replace “Ruth Okafor-Bell” with it, or cancel to keep “Ruth Okafor-Bell”."
+        ]
+    }
+    page = response.content.decode()
+    assert 'value="Dr Ruth Adeyemi"' in page
+    assert 'name="seen_name" value="Ruth Okafor-Bell"' in page
+    person.refresh_from_db()
+    assert person.full_name == "Ruth Okafor-Bell"
+    assert PersonChange.objects.filter(person=person).count() == 1
+
+
+def test_saving_again_after_the_refusal_replaces_the_name(client, west_midlands):
+    user = UserFactory(username="ruth", first_name="Ruth", last_name="Okafor")
+    person = PersonFactory(
+        full_name="Ruth Okafor", email=user.email, user=user, pct=PCTFactory(sha=west_midlands)
+    )
+    client.force_login(user)
+    _edit(person, full_name="Ruth Okafor-Bell")
+    client.post("/accounts/you/name/", {"full_name": "Ruth Adeyemi", "seen_name": "Ruth Okafor"})
+
+    response = client.post(
+        "/accounts/you/name/", {"full_name": "Ruth Adeyemi", "seen_name": "Ruth Okafor-Bell"}
+    )
+
+    assert response["Location"] == "/accounts/you/"
+    person.refresh_from_db()
+    assert person.full_name == "Ruth Adeyemi"
+    assert PersonChange.objects.filter(person=person).first().note == (
+        "Name: Ruth Okafor-Bell → Ruth Adeyemi"
+    )
+
+
+def test_a_name_changed_in_another_window_says_it_was_you(client):
+    user = UserFactory(username="nat", first_name="Nat", last_name="Team")
+    client.force_login(user)
+    with time_machine.travel(NOW, tick=False):
+        client.post("/accounts/you/name/", {"full_name": "Natalie Team", "seen_name": "Nat Team"})
+
+    response = client.post(
+        "/accounts/you/name/", {"full_name": "Nathan Team", "seen_name": "Nat Team"}
+    )
+
+    assert (
+        response.context["form"]
+        .errors["full_name"][0]
+        .startswith(
+            "Your name was changed to “Natalie Team” on 7 December 2026 at 22:40 by you in another "
+            "window or browser, since you opened this page. “Nathan Team” was not saved."
+        )
+    )
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Natalie", "Team")
+    assert AccountChange.objects.filter(user=user).count() == 1
