@@ -442,6 +442,9 @@ def evidence_delete_view(request, assessment: Assessment, pk: int):
                 f"{timezone.localdate(document.uploaded_at):%-d %B %Y}) is removed from the self-assessment of "
                 f"{assessment.pct.name}, and its file is deleted. To have it back, upload it "
                 "again.",
+                "The removal is kept in the evidence's history (your name, the time, the "
+                "document and its file), which your panel, your SHA's staff and the national "
+                "team see.",
             ],
             told="Nobody is told.",
             button=f"Confirm and remove {document.title}",

@@ -189,6 +189,19 @@ def test_a_removal_whose_history_row_fails_removes_nothing(assessment, board, me
     assert [p.name for p in files_in(media)] == ["strategy.pdf"]
 
 
+def test_the_remove_check_page_says_the_removal_is_kept_in_the_history(client, assessment, board):
+    document = upload(assessment, board)
+    client.force_login(board)
+
+    check = client.post(f"/assessments/{assessment.round.slug}/5PG/evidence/{document.pk}/delete/")
+
+    assert check.context["happens"][-1] == (
+        "The removal is kept in the evidence's history (your name, the time, the document "
+        "and its file), which your panel, your SHA's staff and the national team see."
+    )
+    assert [row[1] for row in history_rows()] == ["added"]  # asking records nothing
+
+
 # --- A failed COMMIT leaves no file ------------------------------------------------------------
 
 
