@@ -6,7 +6,7 @@ transaction; an admin form would do none of that. So:
 
 - History (``StageChange``, ``RatingChange``, ``ModerationAdjustment``,
   ``RegionReviewChange``, ``DevelopmentPlanChange``, ``RoundChange``,
-  ``OutcomePriorityChange``) is read-only: history must not be rewritten.
+  ``OutcomePriorityChange``, ``EvidenceChange``) is read-only: history must not be rewritten.
 - Rows written only by services are read-only (``ReadOnlyAdminMixin``, defined here once
   and used by ``panels.admin`` too): agreed ratings (``assessments.services``), region
   reviews (``assessments.regions``), factual-accuracy comments
@@ -41,6 +41,7 @@ from assessments.models import (
     DevelopmentPlan,
     DevelopmentPlanChange,
     DevelopmentPriority,
+    EvidenceChange,
     EvidenceDocument,
     FactualAccuracyComment,
     FactualAccuracyConfirmation,
@@ -247,6 +248,15 @@ class EvidenceDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = [*ASSESSMENT, "uploaded_by"]
     search_fields = ["title", "assessment__pct__ods_code", "assessment__pct__name"]
     autocomplete_fields = ["assessment", "uploaded_by"]
+
+
+@admin.register(EvidenceChange)
+class EvidenceChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "assessment", "action", "title", "stored_name", "size", "by"]
+    list_filter = ["action", "doc_type", "assessment__round"]
+    list_select_related = [*ASSESSMENT, "by"]
+    search_fields = ["title", "stored_name", "assessment__pct__ods_code", "assessment__pct__name"]
+    date_hierarchy = "at"
 
 
 # --- Agreed ratings and their history -----------------------------------------------------

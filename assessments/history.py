@@ -16,6 +16,8 @@ from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
+    EvidenceChange,
+    EvidenceDocument,
     ModerationAdjustment,
     RatingChange,
     RegionReview,
@@ -139,4 +141,28 @@ def round_change_row(
         changed_by=by,
         reason=reason,
         changed_at=changed_at or timezone.now(),
+    )
+
+
+def evidence_change_row(
+    *,
+    document: EvidenceDocument,
+    action: str,
+    by: AbstractBaseUser | None,
+    size: int | None,
+    at: datetime | None = None,
+) -> EvidenceChange:
+    """An unsaved ``EvidenceChange``: ``by`` uploaded (``action`` "added") or removed
+    ``document``, whose stored file is ``size`` bytes (None if unknown). The document's
+    title, type, stored name and SHA-256 are copied, so the row outlives it."""
+    return EvidenceChange(
+        assessment_id=document.assessment_id,
+        action=action,
+        doc_type=document.doc_type,
+        title=document.title,
+        stored_name=document.file.name,
+        size=size,
+        sha256=document.sha256,
+        by=by,
+        at=at or timezone.now(),
     )

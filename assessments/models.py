@@ -388,6 +388,55 @@ class EvidenceDocument(models.Model):
         return self.title
 
 
+class EvidenceChange(models.Model):
+    """History: each evidence document added to or removed from a self-assessment, by whom
+    and when, with what the document was (its title, type, stored file, size and SHA-256),
+    so that the row outlives the document it describes.
+
+    Written only by ``assessments.services.evidence_upload`` and ``evidence_delete``, in the
+    transaction of the change. Kept from migration 0021 on
+    (``assessments.evidence.HISTORY_KEPT_FROM``): nothing earlier was recorded.
+    """
+
+    class Action(models.TextChoices):
+        ADDED = "added", "Uploaded"
+        REMOVED = "removed", "Removed"
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="evidence_changes"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    doc_type = models.CharField("type", max_length=30, choices=EvidenceDocument.DocType.choices)
+    title = models.CharField(max_length=200)
+    stored_name = models.CharField(
+        max_length=100, help_text="The file's name in storage (``evidence/<year>/<name>``)."
+    )
+    size = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="In bytes; empty when the stored file was missing."
+    )
+    sha256 = models.CharField(max_length=64, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=["added", "removed"]), name="evidence_change_action_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.title} {self.get_action_display().lower()}"
+
+    @property
+    def filename(self) -> str:
+        """The stored file's own name, without its folder (``strategy.pdf``)."""
+        return self.stored_name.rsplit("/", 1)[-1]
+
+
 class AgreedRating(ItemRating):
     """The panel's agreed level or light for one item, with the rationale the board reads.
 

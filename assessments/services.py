@@ -33,6 +33,7 @@ from assessments.concurrency import claim
 from assessments.evidence_files import check_evidence_content
 from assessments.exceptions import ConflictError, TransitionError
 from assessments.history import (
+    evidence_change_row,
     moderation_adjustment_row,
     rating_change_row,
     round_change_row,
@@ -42,6 +43,7 @@ from assessments.models import (
     AgreedRating,
     Assessment,
     AssessmentRound,
+    EvidenceChange,
     EvidenceDocument,
     LocalOutcomePriority,
     OutcomeIndicator,
@@ -909,7 +911,6 @@ def _size(n: int) -> str:
 STORED_NAME_MAX = 80
 
 
-@transaction.atomic
 def evidence_upload(
     *,
     assessment: Assessment,
@@ -919,8 +920,46 @@ def evidence_upload(
     by: AbstractBaseUser,
     max_bytes: int | None = None,
 ) -> EvidenceDocument:
-    """Add an evidence document while the self-assessment is open. ``max_bytes`` defaults to
-    ``settings.EVIDENCE_MAX_BYTES`` (read at call time)."""
+    """Add an evidence document while the self-assessment is open, with its history row
+    (``EvidenceChange``, uploaded). ``max_bytes`` defaults to ``settings.EVIDENCE_MAX_BYTES``
+    (read at call time).
+
+    The file goes to storage before its row. Called outside any transaction, this
+    function's transaction is the outermost one: if anything fails after the store, the
+    COMMIT included ("database is locked" at commit), the stored file is deleted and the
+    error raised as it was, so no file is left with no row. Called inside the caller's
+    transaction, the COMMIT is the caller's: a failure inside this function still deletes
+    the file, but if the caller's transaction then fails to commit (or a later write of
+    the caller fails), the caller must delete the stored file itself with
+    ``evidence_upload_undo(document=...)``, as ``assessments.views.evidence_upload_view``
+    does."""
+    stored = []  # the file stored, once it is
+    try:
+        with transaction.atomic():
+            document = _evidence_upload(
+                assessment=assessment,
+                doc_type=doc_type,
+                title=title,
+                file=file,
+                by=by,
+                max_bytes=max_bytes,
+                stored=stored,
+            )
+    except BaseException:
+        # Anything after the store (a refused insert, said on the form; a database locked
+        # for a moment, which the request is tried again for, or for good, a 503; the
+        # COMMIT itself) goes on as it was, the stored file removed all the same.
+        for file_stored in stored:
+            _stored_file_forget(file_stored)
+        raise
+    return document
+
+
+def _evidence_upload(
+    *, assessment, doc_type, title, file, by, max_bytes, stored: list
+) -> EvidenceDocument:
+    """``evidence_upload``'s body, in its transaction: the stored file is appended to
+    ``stored`` as soon as it is in storage."""
     _self_assessment_open(assessment, SelfAssessment.objects.filter(assessment=assessment).first())
     if max_bytes is None:
         max_bytes = settings.EVIDENCE_MAX_BYTES
@@ -946,42 +985,69 @@ def evidence_upload(
         sha256=digest,
     )
     document.full_clean()
+    size = file.size
     # The file goes to storage first (the name it is given there is what the row keeps),
-    # then the row. If anything after the store fails (the row's insert refused, a
-    # colleague's change in between), this transaction does not commit: the stored file is
-    # deleted through the storage's own API (S3 in production), so that no file is left
-    # with no row pointing to it.
+    # then the row and its history row.
     document.file.save(file.name, file, save=False)
+    stored.append(document.file)
     try:
         with transaction.atomic():  # a savepoint: a refused insert leaves the rest usable
             document.save()
+            change = evidence_change_row(
+                document=document,
+                action=EvidenceChange.Action.ADDED,
+                by=by,
+                size=size,
+                at=document.uploaded_at,
+            )
+            change.full_clean()
+            change.save()
     except IntegrityError as exc:  # the insert refused: said on the form
-        _stored_file_forget(document.file)
         raise ValidationError(
             f"{file.name} was not uploaded: it could not be saved just now, so nothing was "
             "kept. Choose the file and upload it again."
         ) from exc
-    except BaseException:
-        # Anything else (a database locked for a moment, which the request is tried again
-        # for, or for good, a 503) goes on as it was, the file removed all the same.
-        _stored_file_forget(document.file)
-        raise
     return document
 
 
+def evidence_upload_undo(*, document: EvidenceDocument) -> None:
+    """Delete the file ``evidence_upload`` stored for ``document`` when the caller's
+    transaction, in which it was uploaded, did not commit (its row never was)."""
+    _stored_file_forget(document.file)
+
+
 def _stored_file_forget(stored) -> None:
-    """Delete a file stored by a transaction that will not commit (its row never was)."""
+    """Delete a file stored by a transaction that will not commit (its row never was),
+    through the storage's own API (S3 in production)."""
     stored.storage.delete(stored.name)
 
 
 @transaction.atomic
 def evidence_delete(*, document: EvidenceDocument, by: AbstractBaseUser) -> None:
-    """Remove an evidence document while the self-assessment is open (file and row)."""
+    """Remove an evidence document while the self-assessment is open (file and row), with
+    its history row (``EvidenceChange``, removed: what the document was, who removed it and
+    when). The file is deleted once the transaction commits."""
     assessment = document.assessment
     _self_assessment_open(assessment, SelfAssessment.objects.filter(assessment=assessment).first())
     stored = document.file
+    change = evidence_change_row(
+        document=document,
+        action=EvidenceChange.Action.REMOVED,
+        by=by,
+        size=_stored_size(stored),
+    )
+    change.full_clean()
+    change.save()  # first: a refused history row leaves the document as it was
     document.delete()
     transaction.on_commit(lambda: stored.delete(save=False))
+
+
+def _stored_size(stored) -> int | None:
+    """The size in bytes of a stored file; None when it is missing from storage."""
+    try:
+        return stored.size
+    except (FileNotFoundError, OSError, ValueError):  # ValueError: no file name at all
+        return None
 
 
 def round_change_record(

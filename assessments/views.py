@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments.access import assessment_by_pct, document_by_pk, explained_404, view_access
 from assessments.confirmation import confirmation_page, confirmed
+from assessments.evidence import HISTORY_KEPT_FROM, evidence_history
 from assessments.exceptions import (
     ConflictError,
     TransitionError,
@@ -40,6 +41,7 @@ from assessments.selectors import (
 from assessments.services import (
     evidence_delete,
     evidence_upload,
+    evidence_upload_undo,
     outcome_priorities_check,
     self_assessment_save,
 )
@@ -206,6 +208,9 @@ def _self_assessment_page(request, assessment, *, detail, form, editable, eviden
             "form": form,
             "editable": editable,
             "evidence_form": evidence_form,
+            # Each upload and removal, newest first: one query.
+            "evidence_changes": evidence_history(assessment=assessment),
+            "evidence_history_from": HISTORY_KEPT_FROM,
             # SHA staff moved the PCT on without this self-assessment: when, who and why,
             # for the board reading its closed draft (the walk of today's fixes).
             "proceeded": None
@@ -324,7 +329,7 @@ def evidence_upload_view(request, assessment: Assessment):
         return _page_as_typed(request, assessment, draft=draft, evidence_form=evidence_form)
     # One transaction: a refused upload leaves the draft unsaved too (the page shows both
     # as typed), so the version on the page stays the one the next save expects.
-    failed = draft
+    failed, document = draft, None
     try:
         with transaction.atomic():
             if draft is not None:
@@ -358,6 +363,13 @@ def evidence_upload_view(request, assessment: Assessment):
         else:
             form_add_refusal(draft, exc)
         return _page_as_typed(request, assessment, draft=draft, evidence_form=evidence_form)
+    except BaseException:
+        # The file was stored and its row written, then this transaction did not commit
+        # ("database is locked" at COMMIT): the file goes too, so none is left without its
+        # row, and the error goes on as it was (tried again, or the 503 page).
+        if document is not None:
+            evidence_upload_undo(document=document)
+        raise
     saved_draft = draft is not None
     messages.success(
         request,
@@ -430,6 +442,9 @@ def evidence_delete_view(request, assessment: Assessment, pk: int):
                 f"{timezone.localdate(document.uploaded_at):%-d %B %Y}) is removed from the self-assessment of "
                 f"{assessment.pct.name}, and its file is deleted. To have it back, upload it "
                 "again.",
+                "The removal is kept in the evidence's history (your name, the time, the "
+                "document and its file), which your panel, your SHA's staff and the national "
+                "team see.",
             ],
             told="Nobody is told.",
             button=f"Confirm and remove {document.title}",

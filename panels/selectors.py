@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from assessments.evidence import evidence_history
 from assessments.factual_accuracy import shown_stage
 from assessments.models import (
     AgreedRating,
@@ -489,7 +490,9 @@ class HistoryEntry:
     new: str
     source: str
     note: str
-    kind: str  # "rating", "stage", "seat" or "person" (a holder deactivated)
+    # "rating", "stage", "seat", "person" (a holder deactivated) or "evidence" (a document
+    # uploaded or removed)
+    kind: str
     change: str = ""  # said in words where "old → new" would not say it (an excused member)
 
 
@@ -520,7 +523,8 @@ def _chair_handed_entry(change: SeatChange) -> HistoryEntry:
 def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
     """Every rating change, stage change and seat change of the assessment, and each
     holder of one of its panel's seats deactivated while the panel was at work (with the
-    reason), newest first: four queries."""
+    reason), and each upload and removal of the board's evidence, newest first: five
+    queries."""
     entries = [
         HistoryEntry(
             when=change.changed_at,
@@ -584,6 +588,20 @@ def assessment_history(*, assessment: Assessment) -> list[HistoryEntry]:
             change=f"{change.person.full_name} deactivated",
         )
         for change in _deactivations_at_work(assessment)
+    ]
+    entries += [
+        HistoryEntry(
+            when=change.at,
+            who=change.by,
+            item=f"Evidence: {change.get_doc_type_display()}",
+            old="",
+            new="",
+            source="The board's evidence",
+            note="",
+            kind="evidence",
+            change=f"{change.get_action_display()} \u201c{change.title}\u201d ({change.filename})",
+        )
+        for change in evidence_history(assessment=assessment)
     ]
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries

@@ -34,6 +34,7 @@ from tests.factories import (
     DevelopmentPlanChangeFactory,
     DevelopmentPlanFactory,
     DevelopmentPriorityFactory,
+    EvidenceChangeFactory,
     EvidenceDocumentFactory,
     ExternalOrganisationFactory,
     FactualAccuracyCommentFactory,
@@ -107,6 +108,7 @@ BUILDERS = {
     "assessments.SelfAssessment": SelfAssessmentFactory,
     "assessments.SelfAssessmentRating": SelfAssessmentRatingFactory,
     "assessments.EvidenceDocument": EvidenceDocumentFactory,
+    "assessments.EvidenceChange": EvidenceChangeFactory,
     "assessments.AgreedRating": _agreed_rating,
     "assessments.Standing": lambda: _agreed_rating().assessment.standing,
     "assessments.FiguresVersion": lambda: FiguresVersion.objects.get(
@@ -180,6 +182,7 @@ READ_ONLY = {
     "assessments.SelfAssessment",
     "assessments.SelfAssessmentRating",
     "assessments.EvidenceDocument",
+    "assessments.EvidenceChange",
     "assessments.DevelopmentPlan",
     "assessments.DevelopmentPriority",
     "assessments.LocalOutcomePriority",

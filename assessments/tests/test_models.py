@@ -14,6 +14,7 @@ from assessments.models import (
     Assessment,
     AssessmentRound,
     DevelopmentPriority,
+    EvidenceChange,
     LocalOutcomePriority,
     ModerationAdjustment,
     PrimaryCareTrust,
@@ -31,6 +32,7 @@ from tests.factories import (
     AssessmentRoundFactory,
     CompetencyFactory,
     DevelopmentPlanFactory,
+    EvidenceChangeFactory,
     GovernanceAreaFactory,
     OutcomeIndicatorFactory,
     PCTFactory,
@@ -70,6 +72,7 @@ TESTED_CONSTRAINTS = {
     "region_review_one_per_sha_round",
     "outcome_priority_unique_indicator",
     "priority_buy_names_supplier",
+    "evidence_change_action_known",
 }
 
 
@@ -244,6 +247,23 @@ def test_assessment_unknown_stage_is_refused(stage):
         lambda: Assessment.objects.create(round=assessment_round, pct=pct, stage=stage),
         "assessment_stage_known",
     )
+
+
+@pytest.mark.parametrize("action", ["", "replaced", "Added"])
+def test_evidence_change_unknown_action_is_refused(action):
+    assessment = AssessmentFactory()
+
+    refused(
+        lambda: EvidenceChangeFactory(assessment=assessment, action=action),
+        "evidence_change_action_known",
+    )
+
+
+@pytest.mark.parametrize("action", ["added", "removed"])
+def test_evidence_change_known_action_is_accepted(action):
+    change = EvidenceChangeFactory(action=action)
+
+    assert EvidenceChange.objects.get(pk=change.pk).action == action
 
 
 @pytest.mark.parametrize("stage", list(Stage), ids=lambda s: s.name)

@@ -332,7 +332,7 @@ def test_self_assessment_page_query_count_does_not_grow_with_priorities(
     )
     client.force_login(board)
 
-    with django_assert_num_queries(14):  # 14: whether the draft was sent back (reopening)
+    with django_assert_num_queries(15):  # whether sent back (reopening); the evidence history
         response = client.get(_url(assessment))
 
     assert [p.indicator.code for p in response.context["detail"].priorities] == [

@@ -624,11 +624,12 @@ def test_board_page_query_count_does_not_grow_with_documents(
         )
     client.force_login(board)
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(url(assessment))
 
     assert response.context["editable"] is True
     assert len(response.context["detail"].evidence) == documents
+    assert len(response.context["evidence_changes"]) == documents
 
 
 @pytest.mark.parametrize("documents", [1, 3])
@@ -654,10 +655,11 @@ def test_read_only_page_query_count_does_not_grow_with_documents(
     )
     client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=assessment.pct.sha).user)
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(url(assessment))
 
     assert len(response.context["detail"].evidence) == documents
+    assert len(response.context["evidence_changes"]) == documents
 
 
 # --- The home page ----------------------------------------------------------------------------
@@ -756,8 +758,9 @@ def test_board_page_query_count_does_not_grow_with_rated_sub_indicators(
     )
     client.force_login(board)
 
-    # 14: a draft's page also asks whether SHA staff sent it back (and why).
-    with django_assert_num_queries(14):
+    # 15: a draft's page also asks whether SHA staff sent it back (and why); one more for
+    # the history of the evidence.
+    with django_assert_num_queries(15):
         response = client.get(url(assessment))
 
     assert sorted(

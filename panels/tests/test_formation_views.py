@@ -732,7 +732,7 @@ def test_history_queries_do_not_grow_with_changes(client, django_assert_num_quer
         SeatChangeFactory(seat=seats[i], old_person=None, new_person=region.people[i + 1])
     client.force_login(staff_of(region.sha_a))
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(url(region, "history"))
 
     assert len(response.context["entries"]) == 3 * changes

@@ -146,7 +146,7 @@ def test_history_queries_do_not_grow_with_deactivated_holders(
         deactivated(region.people[n], when=at(3))
     client.force_login(RoleFactory(kind=Role.Kind.SHA_STAFF, sha=region.sha_a).user)
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(f"/panels/{region.round.slug}/{region.pct.ods_code}/history/")
 
     assert [e.kind for e in response.context["entries"]].count("person") == people

@@ -207,5 +207,5 @@ def test_score_page_query_count_does_not_grow_with_sub_indicators(
     panel = build_scoring_panel(sub_indicators=subs)
     client.force_login(panel.chair.person.user)
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         client.get(url(panel, "score"))

@@ -737,7 +737,7 @@ def test_score_page_query_count_does_not_grow(client, django_assert_num_queries,
         submit(panel, seat)
     client.force_login(panel.chair.person.user)
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         client.get(url(panel, "score"))
 
 
@@ -750,7 +750,7 @@ def test_score_page_after_submitting_shows_the_panel_in_as_many_queries(
         submit(panel, seat)
     client.force_login(panel.chair.person.user)
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get(url(panel, "score"))
 
     first = response.context["view"].rows[0]
@@ -792,7 +792,7 @@ def test_score_page_query_count_is_the_same_for_ten_and_eleven_competencies(
     panel = build_scoring_panel(competencies=competencies, sub_indicators=2)
     client.force_login(panel.seats[1].person.user)
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get(url(panel, "score"))
 
     assert len(response.context["form"].rows) == competencies + 3 + 2

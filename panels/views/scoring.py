@@ -26,6 +26,7 @@ from assessments.confirmation import (
     keep_typed,
     typed_back,
 )
+from assessments.evidence import HISTORY_KEPT_FROM, evidence_history
 from assessments.exceptions import (
     ConflictError,
     TransitionError,
@@ -303,6 +304,10 @@ def _scoring_page(
             "editable": editable,
             "show_panel": seat.submitted_at is not None,
             "summary_title": summary_title or "Nothing was saved",
+            # Each upload and removal of the evidence, newest first (one query): a removal
+            # after the panel started reading is what it needs to know.
+            "evidence_changes": evidence_history(assessment=assessment),
+            "evidence_history_from": HISTORY_KEPT_FROM,
         },
     )
 

@@ -8,6 +8,7 @@ from tests.factories.assessments import (  # noqa: F401
     DevelopmentPlanChangeFactory,
     DevelopmentPlanFactory,
     DevelopmentPriorityFactory,
+    EvidenceChangeFactory,
     EvidenceDocumentFactory,
     FactualAccuracyCommentFactory,
     FactualAccuracyConfirmationFactory,

@@ -11,6 +11,7 @@ from assessments.models import (
     DevelopmentPlan,
     DevelopmentPlanChange,
     DevelopmentPriority,
+    EvidenceChange,
     EvidenceDocument,
     FactualAccuracyComment,
     FactualAccuracyConfirmation,
@@ -181,6 +182,21 @@ class EvidenceDocumentFactory(factory.django.DjangoModelFactory):
     doc_type = EvidenceDocument.DocType.STRATEGIC_PLAN
     title = factory.Sequence(lambda n: f"Strategic plan {n}")
     file = factory.LazyAttribute(lambda o: f"evidence/2009/{o.title.replace(' ', '-')}.pdf")
+
+
+class EvidenceChangeFactory(factory.django.DjangoModelFactory):
+    """A history row of an evidence document uploaded (no document or file behind it)."""
+
+    class Meta:
+        model = EvidenceChange
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    action = EvidenceChange.Action.ADDED
+    doc_type = EvidenceDocument.DocType.STRATEGIC_PLAN
+    title = factory.Sequence(lambda n: f"Strategic plan {n}")
+    stored_name = factory.LazyAttribute(lambda o: f"evidence/2009/{o.title.replace(' ', '-')}.pdf")
+    size = 1024
+    sha256 = "0" * 64
 
 
 def _agreed_competency_rating():
