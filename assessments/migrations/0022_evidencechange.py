@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0020_account_change_renamed_password_set'),
+        ('assessments', '0021_account_change_link_digest'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
