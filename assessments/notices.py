@@ -43,7 +43,7 @@ def _absolute(path: str) -> str:
 def _board_messages(template: str, review: RegionReview, assessments) -> list[Message]:
     by_pct = {a.pct_id: a for a in assessments}
     roles = (
-        Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct_id__in=by_pct)
+        Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct_id__in=by_pct, user__is_active=True)
         .select_related("user", "pct")
         .order_by("pct__name", "user__username")
     )

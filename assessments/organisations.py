@@ -156,13 +156,13 @@ class MovingAssessment:
 
 
 def _at_work(pct: PrimaryCareTrust) -> list[MovingAssessment]:
-    """The PCT's assessments in rounds not yet published, by round, with their panel's
-    chair. Two queries. (The panel's tables are read through the assessment's relations:
-    this app does not import ``panels``.)"""
+    """The PCT's assessments in rounds not published now (never yet, or withdrawn to be
+    corrected), by round, with their panel's chair. Two queries. (The panel's tables are
+    read through the assessment's relations: this app does not import ``panels``.)"""
     now = timezone.now()
     assessments = list(
         Assessment.objects.filter(pct=pct)
-        .filter(Q(round__first_published_at__isnull=True) | Q(round__first_published_at__gt=now))
+        .filter(Q(round__published_at__isnull=True) | Q(round__published_at__gt=now))
         .select_related("round", "pct__sha")
         .order_by("round__slug")
     )

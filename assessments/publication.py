@@ -172,7 +172,9 @@ def round_set_publication(
 def withdrawal_board_roles(*, round_: AssessmentRound):
     """The board accounts told when ``round_``'s publication is withdrawn (with an e-mail)."""
     return (
-        Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct__assessments__round=round_)
+        Role.objects.filter(
+            kind=Role.Kind.PCT_BOARD, pct__assessments__round=round_, user__is_active=True
+        )
         .exclude(user__email="")
         .select_related("user", "pct")
         .order_by("pct__name", "pk")
@@ -266,7 +268,9 @@ def publication_notices_send(*, round_: AssessmentRound, now: datetime | None = 
     # board is not told (``comment_answer`` tells it once the last comment is answered).
     held_back = held_back_assessments(round_=locked)
     roles = (
-        Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct__assessments__round=locked)
+        Role.objects.filter(
+            kind=Role.Kind.PCT_BOARD, pct__assessments__round=locked, user__is_active=True
+        )
         .exclude(pct_id__in=held_back.values("pct_id"))
         .select_related("user", "pct")
     )
@@ -389,9 +393,9 @@ def released_notice_send(*, assessment: Assessment, by: AbstractBaseUser) -> int
         by=by,
         note="Published: the last factual-accuracy comment was answered.",
     )
-    roles = Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct_id=assessment.pct_id).select_related(
-        "user", "pct"
-    )
+    roles = Role.objects.filter(
+        kind=Role.Kind.PCT_BOARD, pct_id=assessment.pct_id, user__is_active=True
+    ).select_related("user", "pct")
     messages = [_notice(round_, role, held_back=True) for role in roles if role.user.email]
     national = Role.objects.filter(kind=Role.Kind.NATIONAL, user__is_active=True).select_related(
         "user"

@@ -619,7 +619,7 @@ class OpenPlan:
 def round_open_plan(*, round_: AssessmentRound, shas) -> OpenPlan:
     pcts = list(pcts_to_open(round_=round_, shas=shas))
     boards = (
-        Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct__in=pcts)
+        Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct__in=pcts, user__is_active=True)
         .exclude(user__email="")
         .values("pct_id")
         .distinct()
@@ -692,7 +692,8 @@ def round_open(*, round_: AssessmentRound, shas, by: AbstractBaseUser | None) ->
         by=by,
     )
     recipients: dict[int, list[str]] = {}
-    for role in Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct__in=pcts).select_related("user"):
+    boards = Role.objects.filter(kind=Role.Kind.PCT_BOARD, pct__in=pcts, user__is_active=True)
+    for role in boards.select_related("user"):
         if role.user.email:
             recipients.setdefault(role.pct_id, []).append(role.user.email)
     # One message to each board member: nobody sees who else was written to.

@@ -7,6 +7,7 @@ what happens to each assessment at work and who is e-mailed, a move that would c
 signed-off region's figures is refused, both SHAs' staff are e-mailed once it commits, and
 the old SHA's staff following an old link are told where it went (404 for anyone else)."""
 
+import datetime
 import html
 import re
 
@@ -442,3 +443,28 @@ def test_a_file_with_an_allowed_move_is_confirmed_as_before(region, national):
     assert 'data-test="confirm"' in response.text
     assert 'data-test="refusal"' not in response.text
     assert 'data-test="refused"' not in response.text
+
+
+def test_a_move_while_the_rounds_publication_is_withdrawn_is_refused_as_before_it(
+    region, national, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Review AB: a round withdrawn to be corrected is not published: its PCT at the
+    factual-accuracy check is at work, so moving it is refused as before the first
+    publication (it went through, and nobody was told)."""
+    region.assessment.stage = Stage.FACTUAL_ACCURACY
+    region.assessment.save()
+    round_ = region.round
+    round_.first_published_at = timezone.now() - datetime.timedelta(days=2)
+    round_.published_at = None  # withdrawn: offline until published again
+    round_.save()
+    assert round_.is_withdrawn() and not round_.is_published()
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(ValidationError) as refused,
+    ):
+        move(region, national)
+
+    assert f"once {round_.slug} is published" in " ".join(refused.value.messages)
+    assert PrimaryCareTrust.objects.get(pk=region.pct.pk).sha == region.sha_a
+    assert mailoutbox == []
