@@ -34,7 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from assessments.factual_accuracy import shown_stage, unanswered_comments_of_regions
+from assessments.factual_accuracy import released, shown_stage, unanswered_comments_of_regions
 from assessments.models import (
     Assessment,
     AssessmentRound,
@@ -850,8 +850,9 @@ def board_queues(*, pct_ids: Iterable[int], now: datetime.datetime | None = None
             detail=_results_news(assessment.round),
         )
         for assessment in Assessment.objects.filter(
+            # Out from the publication time, before the notices move the stage on (review AB)
+            Q(stage=Stage.PUBLISHED) | released(now=now),
             pct_id__in=pct_ids,
-            stage=Stage.PUBLISHED,
             round__published_at__lte=now,
             round__published_at__gt=now - RESULTS_NEWS_FOR,
         )

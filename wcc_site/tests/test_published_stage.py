@@ -220,3 +220,32 @@ def test_the_panel_pages_say_published_once_the_publication_time_has_passed(clie
     person_page = client.get(f"/people/{person.pk}/").text
     stages = re.findall(rf"<td>(Published|Factual-accuracy check|{HELD})</td>", person_page)
     assert sorted(stages) == [HELD, "Published", "Published"]
+
+
+@pytest.mark.django_db
+def test_the_boards_results_queue_lists_its_results_from_the_publication_time():
+    """Review AB: every list read Published from the publication time, but the board's
+    "Results published" queue waited for the notices job to move the stored stage."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assessments.models import Stage
+    from tests.factories import (
+        AssessmentFactory,
+        AssessmentRoundFactory,
+        FactualAccuracyCommentFactory,
+    )
+    from wcc_site.selectors import board_queues
+
+    past = timezone.now() - timedelta(hours=2)
+    round_ = AssessmentRoundFactory(slug="2034-35", published_at=past, first_published_at=past)
+    out, held = (AssessmentFactory(round=round_, stage=Stage.FACTUAL_ACCURACY) for _ in range(2))
+    FactualAccuracyCommentFactory(assessment=held)  # unanswered: held back, not out
+
+    def results(assessment):
+        queues = {q.key: q for q in board_queues(pct_ids=[assessment.pct_id])}
+        return [item.label for item in queues["results"].items]
+
+    assert results(out) == [f"{out.pct.name}: {round_.name}"]
+    assert results(held) == []
