@@ -365,11 +365,14 @@ def round_discard(*, round_: AssessmentRound, by: AbstractBaseUser) -> Assessmen
     following = AssessmentRound.objects.filter(previous=round_).first()
     framework = round_.framework
     slug, label = round_.slug, str(round_)
+    opened = RoundChange.objects.filter(round=round_, field="opened").exists()
     LogEntry.objects.log_actions(
         user_id=by.pk,
         queryset=[round_],
         action_flag=DELETION,
-        change_message=f"Discarded round {slug} (never opened), with its framework copy.",
+        change_message=f"Discarded round {slug} "
+        + ("(opened, then wholly taken back)" if opened else "(never opened)")
+        + ", with its framework copy.",
         single_object=True,
     )
     round_.delete()
@@ -1010,6 +1013,42 @@ def round_take_back_plan(*, round_: AssessmentRound, shas=(), pcts=()) -> TakeBa
         kept=kept,
         boards=sum(len(found) for found in addresses.values()),
         staff=_staff_to_tell(removed),
+    )
+
+
+OPENED_COUNT_RE = re.compile(r"^([0-9]+) PCTs? in ")  # an "opened" history value
+
+
+def _on_dates(changes: list[RoundChange]) -> str:
+    days = list(dict.fromkeys(f"{timezone.localdate(c.changed_at):%-d %B %Y}" for c in changes))
+    return days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1]
+
+
+def round_opening_taken_back(*, round_: AssessmentRound) -> str:
+    """For a round opened and then wholly taken back (so that it may be discarded), what
+    its history rows (field ``opened``) say happened: "It was opened for 3 PCTs on 5 May
+    2010 and taken back on 6 May 2010 (their reason); their boards were told both times."
+    "" for a round never opened. One query."""
+    changes = list(
+        RoundChange.objects.filter(round=round_, field="opened").order_by("changed_at", "pk")
+    )
+    backs = [c for c in changes if c.new_value.startswith("taken back")]
+    openings = [c for c in changes if c not in backs]
+    if not openings:
+        return ""
+    count = 0
+    for change in openings:
+        found = OPENED_COUNT_RE.match(change.new_value)
+        count += int(found.group(1)) if found else 0
+    said = f"It was opened for {count} PCT{pluralize(count)} on {_on_dates(openings)}"
+    if not backs:
+        return said + "."
+    reasons = "; ".join(dict.fromkeys(" ".join(c.reason.split()) for c in backs if c.reason))
+    times = "both times" if len(changes) == 2 else "each time"
+    return (
+        f"{said} and taken back on {_on_dates(backs)}"
+        + (f" ({reasons})" if reasons else "")
+        + f"; their boards were told {times}."
     )
 
 

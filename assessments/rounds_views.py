@@ -57,6 +57,7 @@ from assessments.rounds import (
     round_last_opening,
     round_open,
     round_open_plan,
+    round_opening_taken_back,
     round_progress,
     round_rename,
     round_set_timetable,
@@ -282,7 +283,11 @@ def round_discard_view(request, round_: AssessmentRound):
         title=f"Discard {round_.name} ({round_.slug})?",
         happens=[
             f"The round {round_.slug}, its copy of the framework (with any wording changed in "
-            "it) and its timetable are deleted. No PCT has started it and nobody was told.",
+            "it) and its timetable are deleted. "
+            + (
+                round_opening_taken_back(round_=round_)
+                or "No PCT has started it and nobody was told."
+            ),
             *(
                 [
                     f"{following.slug}, which is compared with {round_.slug}, is compared with the "

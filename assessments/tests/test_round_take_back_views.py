@@ -347,3 +347,73 @@ def test_the_listed_pcts_take_the_same_queries_whatever_their_number(
 
     with django_assert_num_queries(7):
         client.get(f"{URL}?sha={east.ods_code}")
+
+
+def test_the_discard_page_of_a_round_opened_and_wholly_taken_back_says_so(
+    client, opened, national, east
+):
+    """Walk AC: it said "No PCT has started it and nobody was told" of a round whose
+    boards were e-mailed twice."""
+    from django.contrib.admin.models import LogEntry
+
+    client.force_login(national)
+    check = client.post(URL, {"shas": [east.pk], "reason": MERGED})
+    expected = [str(a.pk) for a in check.context["plan"].removed]
+    client.post(URL, {"shas": [east.pk], "reason": MERGED, "expected": expected, "confirm": "1"})
+    today = f"{timezone.localdate():%-d %B %Y}"
+
+    page = client.get("/rounds/2010-11/discard/")
+    client.post("/rounds/2010-11/discard/", {"confirm": "1"})
+
+    assert page.context["happens"] == [
+        "The round 2010-11, its copy of the framework (with any wording changed in it) and its "
+        f"timetable are deleted. It was opened for 2 PCTs on {today} and taken back on {today} "
+        f"({MERGED}); their boards were told both times."
+    ]
+    assert "nobody was told" not in page.text
+    assert LogEntry.objects.get().change_message == (
+        "Discarded round 2010-11 (opened, then wholly taken back), with its framework copy."
+    )
+
+
+def test_the_discard_page_of_a_round_never_opened_says_nobody_was_told(client, opened, national):
+    round_create(
+        slug="2011-12", name="WCC 2011/12", source=framework_source("2010-11"), by=national
+    )
+    client.force_login(national)
+
+    page = client.get("/rounds/2011-12/discard/")
+
+    assert page.context["happens"][0].endswith(
+        "are deleted. No PCT has started it and nobody was told."
+    )
+
+
+def test_a_round_opened_twice_and_taken_back_twice_names_each_time(national, east):
+    from assessments.rounds import round_opening_taken_back
+
+    framework = FrameworkFactory(slug="2009-10")
+    AssessmentRoundFactory(slug="2009-10", framework=framework)
+    round_ = round_create(
+        slug="2010-11", name="WCC 2010/11", source=framework_source("2009-10"), by=national
+    )
+    RoundChange.objects.create(round=round_, field="opened", new_value="3 PCTs in Q35")
+    RoundChange.objects.create(
+        round=round_, field="opened", old_value="3 PCTs in Q35", new_value="taken back", reason="A"
+    )
+    RoundChange.objects.create(round=round_, field="opened", new_value="1 PCT in Q36")
+    RoundChange.objects.create(
+        round=round_,
+        field="opened",
+        old_value="1 PCT in Q36: 5AB",
+        new_value="taken back; the round is not open",
+        reason="B",
+    )
+    today = f"{timezone.localdate():%-d %B %Y}"
+
+    said = round_opening_taken_back(round_=round_)
+
+    assert said == (
+        f"It was opened for 4 PCTs on {today} and taken back on {today} (A; B); their boards "
+        "were told each time."
+    )
