@@ -969,6 +969,18 @@ def take_back_choices(
     return [(assessment, _kept_because(assessment)) for assessment in assessments]
 
 
+def rounds_to_take_back_from(*, pct: PrimaryCareTrust) -> list[AssessmentRound]:
+    """The rounds, by slug, whose opening could still be taken back for ``pct``: no
+    publication time, and nobody has acted on its assessment there (``_kept_because``);
+    one query. A PCT's closing check page links to their take-back pages."""
+    assessments = _acted_on(
+        Assessment.objects.filter(pct=pct, round__published_at__isnull=True)
+        .select_related("round")
+        .order_by("round__slug")
+    )
+    return [a.round for a in assessments if not _kept_because(a)]
+
+
 def _board_addresses(pct_ids) -> dict[int, list[str]]:
     """Per PCT id, the addresses of its board members who are told: active, with one."""
     found: dict[int, set[str]] = {}
