@@ -707,7 +707,8 @@ class TakeBackForm(NoTruncation):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.errors and not cleaned.get("pcts") and not cleaned.get("shas"):
+        chosen_bad = "pcts" in self.errors or "shas" in self.errors
+        if not chosen_bad and not cleaned.get("pcts") and not cleaned.get("shas"):
             self.add_error("shas", TAKE_BACK_CHOOSE)
         return cleaned
 
@@ -735,8 +736,8 @@ def _take_back_told(plan) -> str:
     untold = [sha.name for sha, users in plan.staff.items() if not users]
     staff = (
         f" {_people(plan.staff_count, 'member')} of SHA staff (active, with an e-mail "
-        "address) get one e-mail each listing their SHA's PCTs that leave, with your reason "
-        f"({'; '.join(told)})."
+        f"address) {'gets one e-mail' if plan.staff_count == 1 else 'get one e-mail each'} "
+        f"listing their SHA's PCTs that leave, with your reason ({'; '.join(told)})."
         if told
         else ""
     )

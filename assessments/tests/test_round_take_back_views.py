@@ -336,6 +336,14 @@ def test_choosing_neither_pct_nor_sha_is_refused_with_the_reason_kept(client, op
     assert Assessment.objects.filter(round=opened).count() == 2
 
 
+def test_choosing_nothing_and_giving_no_reason_names_both(client, opened, national):
+    client.force_login(national)
+
+    page = client.post(URL, {"reason": ""})
+
+    assert re.findall(r'<li><a href="(#id_[a-z_0-9]+)">', page.text) == ["#id_shas_0", "#id_reason"]
+
+
 @pytest.mark.parametrize("pcts", [1, 3])
 def test_the_listed_pcts_take_the_same_queries_whatever_their_number(
     client, opened, national, east, pcts, django_assert_num_queries
