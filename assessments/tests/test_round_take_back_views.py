@@ -425,3 +425,15 @@ def test_a_round_opened_twice_and_taken_back_twice_names_each_time(national, eas
         f"It was opened for 4 PCTs on {today} and taken back on {today} (A; B); their boards "
         "were told each time."
     )
+
+
+def test_the_check_page_counts_one_member_of_staff_in_the_singular(client, opened, national, east):
+    RoleFactory(kind=Role.Kind.SHA_STAFF, sha=east, user=UserFactory(email="s1@sha.org"))
+    client.force_login(national)
+
+    check = client.post(URL, {"shas": [east.pk], "reason": MERGED})
+
+    assert check.context["told"].endswith(
+        "1 member of SHA staff (active, with an e-mail address) gets one e-mail listing their "
+        "SHA's PCTs that leave, with your reason (1 of East of England)."
+    )
