@@ -45,6 +45,7 @@ from assessments.mail import Message, mail_enqueue, rendered
 from assessments.models import (
     Assessment,
     AssessmentRound,
+    EvidenceChange,
     EvidenceDocument,
     FactualAccuracyComment,
     LocalOutcomePriority,
@@ -914,7 +915,9 @@ def _acted_on(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
                 Q(level__isnull=False) | ~Q(light="") | ~Q(commentary="")
             )
         ),
-        tb_evidence=Exists(EvidenceDocument.objects.filter(**mine)),
+        # uploaded, even if removed since: its history is kept (``EvidenceChange``)
+        tb_evidence=Exists(EvidenceDocument.objects.filter(**mine))
+        | Exists(EvidenceChange.objects.filter(**mine)),
         tb_priorities=Exists(LocalOutcomePriority.objects.filter(**mine)),
         tb_seat=Exists(
             Assessment.objects.filter(pk=OuterRef("pk"), panel__seats__person__isnull=False)

@@ -437,3 +437,36 @@ def test_the_check_page_counts_one_member_of_staff_in_the_singular(client, opene
         "1 member of SHA staff (active, with an e-mail address) gets one e-mail listing their "
         "SHA's PCTs that leave, with your reason (1 of East of England)."
     )
+
+
+def test_one_pcts_take_back_is_told_to_its_board_only(client, opened, national, east):
+    """Takeback2's left-out: the old-link message matched a take-back by the SHA's code,
+    so a board of the same SHA whose PCT never had an assessment read another PCT's."""
+    from assessments.rounds import round_take_back
+
+    alpha = Role.objects.get(kind=Role.Kind.PCT_BOARD, pct__name="Alpha")
+    gamma = RoleFactory(kind=Role.Kind.PCT_BOARD, pct=PCTFactory(sha=east, name="Gamma"))
+    round_take_back(round_=opened, pcts=[alpha.pct], reason=REASON, by=national)
+
+    def page(role):
+        client.force_login(role.user)
+        return client.get(f"/assessments/2010-11/{role.pct.ods_code}/self-assessment/")
+
+    assert "took back its opening" in page(alpha).text
+    assert page(gamma).status_code == 404
+    assert "took back its opening" not in page(gamma).text
+
+
+@pytest.mark.parametrize(
+    ("what", "covered"),
+    [
+        ("2 PCTs in Q35: 5AA, 5AB", True),
+        ("1 PCT in Q35: 5AB", False),
+        ("2 PCTs in Q35", True),  # a row from before the PCTs' codes were kept
+        ("40 PCTs in Q35: 5AB, 5AC, 5AD, …", True),  # cut short: it may
+    ],
+)
+def test_whether_a_take_back_row_covers_a_pct(what, covered):
+    from assessments.selectors import _took_back
+
+    assert _took_back(what, "5AA") is covered

@@ -22,6 +22,7 @@ from panels.models import Panel, Seat
 from tests.factories import (
     AssessmentRoundFactory,
     CompetencyFactory,
+    EvidenceChangeFactory,
     EvidenceDocumentFactory,
     FactualAccuracyCommentFactory,
     FrameworkFactory,
@@ -227,6 +228,8 @@ def test_the_plan_takes_a_few_queries_whatever_the_number_of_pcts(
             "has submitted its self-assessment",
         ),
         (lambda a: EvidenceDocumentFactory(assessment=a), "uploaded evidence"),
+        # uploaded and removed since: the evidence's history is the board's work too
+        (lambda a: EvidenceChangeFactory(assessment=a), "uploaded evidence"),
         (lambda a: LocalOutcomePriorityFactory(assessment=a), "local outcome priorities"),
         (lambda a: SeatFactory(panel__assessment=a), "a seat of its panel is filled"),
         (lambda a: FactualAccuracyCommentFactory(assessment=a), "it has a comment"),
