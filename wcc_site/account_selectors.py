@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils import timezone
 
 from assessments.models import Role
 from panels.models import Person
-from panels.selectors import seats_for_user
+from panels.selectors import last_replaced, seats_for_user
 from wcc_site.login import account_sha
 
 
@@ -21,6 +22,7 @@ class AccountSummary:
     seats: list[str]  # "Seat 2 (...) on the Dudley PCT panel, 2009-10"
     listed: str  # "the panel members of the West Midlands SHA" or "": not on the list
     email_by: str  # who changes the e-mail address
+    replaced: str = ""  # "you were replaced on the panel of ..." (``replaced_from``) or ""
 
 
 def person_of(user: AbstractBaseUser) -> Person | None:
@@ -38,6 +40,23 @@ def listed_as(person: Person | None) -> str:
     if sha is None:
         return "the national pool of panel members from outside the NHS"
     return f"the panel members of the {sha.name} SHA"
+
+
+def replaced_from(person: Person | None) -> str:
+    """How a person who held a seat and holds none now was taken off the latest one:
+    "you were replaced on the panel of Brighton and Hove City (2010-11) on 8 December
+    2026", or "" for a person never taken off a seat (walk AC: a member replaced was told
+    no panel had given them a seat yet). One query."""
+    change = last_replaced(person=person)
+    if change is None:
+        return ""
+    assessment = change.seat.panel.assessment
+    how = "replaced" if change.new_person_id is not None else "taken off"
+    when = timezone.localdate(change.changed_at)
+    return (
+        f"you were {how} on the panel of {assessment.pct.name} ({assessment.round.slug}) "
+        f"on {when:%-d %B %Y}"
+    )
 
 
 def account_summary(user: AbstractBaseUser) -> AccountSummary:
@@ -73,5 +92,10 @@ def account_summary(user: AbstractBaseUser) -> AccountSummary:
     else:
         email_by = "the national assurance team"
     return AccountSummary(
-        person=person, roles=roles, seats=seats, listed=listed_as(person), email_by=email_by
+        person=person,
+        roles=roles,
+        seats=seats,
+        listed=listed_as(person),
+        email_by=email_by,
+        replaced="" if seats else replaced_from(person),
     )
