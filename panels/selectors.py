@@ -1500,6 +1500,23 @@ def seats_made_ineligible(*, person: Person, changed: Person) -> list[SeatConfli
     return found
 
 
+def person_seat_conflicts(*, person: Person) -> list[SeatConflict]:
+    """The seats ``person`` holds on panels not yet at moderation that they may no longer
+    hold (``seat_conflict``), by round then PCT. One query."""
+    seats = (
+        Seat.objects.filter(person=person, panel__assessment__stage__in=CONFLICT_STAGES)
+        .select_related("seat_type", "panel__assessment__pct", "panel__assessment__round")
+        .order_by("panel__assessment__round__slug", "panel__assessment__pct__name")
+    )
+    found = []
+    for seat in seats:
+        assessment = seat.panel.assessment
+        why = seat_conflict(seat=seat, assessment=assessment, person=person)
+        if why:
+            found.append(SeatConflict(seat=seat, assessment=assessment, why=why))
+    return found
+
+
 def last_replaced(*, person: Person | None) -> SeatChange | None:
     """The latest change that took ``person`` off a seat (excused is not one: they keep it),
     with the seat's panel's PCT and round: one query. None for a person never taken off."""

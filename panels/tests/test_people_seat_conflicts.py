@@ -15,7 +15,7 @@ import pytest
 from django.core import mail
 
 from assessments.models import Role, Stage
-from panels.models import JobRole, PersonChange
+from panels.models import JobRole, Panel, PersonChange, Seat
 from panels.services.people import SeatsMadeIneligible, person_update
 from panels.tests.formation_builders import build_region
 from tests.factories import PCTFactory, RoleFactory
@@ -203,6 +203,23 @@ def test_confirming_the_check_page_saves_and_records_the_conflict(client, region
     ]
 
 
+def test_after_confirming_the_person_page_says_what_is_left_to_do(client, region):
+    cat = region.people[3]
+    client.force_login(region.staff)
+    check = client.post(edit_url(cat), fields(cat, organisation=f"pct-{region.pct.pk}"))
+
+    response = client.post(
+        edit_url(cat), dict(check.context["carry"]) | {"confirm": "1"}, follow=True
+    )
+
+    page = text(response)
+    assert (
+        "Seat 3 (Director of adult or children's services of another PCT) on the panel of "
+        f"Assessed PCT (2009-10): {RULE} Choose someone else for seat 3."
+    ) in page
+    assert f"No longer eligible {RULE}" in page
+
+
 def test_go_back_from_the_check_page_shows_what_was_typed(client, region):
     cat = region.people[3]
     client.force_login(region.staff)
@@ -362,3 +379,29 @@ def test_a_new_address_of_someone_with_a_password_sends_no_invitation(
     assert "no longer works" not in text(response)
     assert [m.to for m in mail.outbox if m.to == ["cat.services@example.nhs.uk"]] == []
     assert list(cat.changes.values_list("action", flat=True)) == ["edited"]
+
+
+@pytest.mark.parametrize("panels", [1, 3])
+def test_the_person_page_reads_the_flags_in_its_own_queries(
+    client, region, django_assert_num_queries, panels
+):
+    cat = region.people[3]
+    for n in range(panels - 1):
+        assessment = region.assessment_in(
+            region.round, pct=PCTFactory(sha=region.sha_a, name=f"Other PCT {n}")
+        )
+        Seat.objects.create(
+            panel=Panel.objects.create(assessment=assessment),
+            seat_type=region.seat_types[3],
+            person=cat,
+        )
+    moved(region)
+    client.force_login(region.staff)
+
+    with django_assert_num_queries(8):
+        response = client.get(f"/people/{cat.pk}/")
+
+    assert [conflict for _seat, _may_see, conflict in response.context["seats"]] == [
+        RULE,
+        *[""] * (panels - 1),
+    ]

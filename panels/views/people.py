@@ -49,8 +49,10 @@ from panels.selectors import (
     people_rows,
     person_history,
     person_row,
+    person_seat_conflicts,
     person_seats,
     person_version,
+    seat_conflict,
     seats_at_work,
 )
 from panels.services.people import (
@@ -177,7 +179,12 @@ def person_detail(request, person: Person):
             "history": history,
             "version": len(history),  # = person_version: every change is in the history
             "seats": [
-                (seat, request.user.has_perm("panels.view_panel", seat.panel.assessment))
+                (
+                    seat,
+                    request.user.has_perm("panels.view_panel", seat.panel.assessment),
+                    # A seat they may no longer hold (walk AC: the page listed it unmarked).
+                    seat_conflict(seat=seat, assessment=seat.panel.assessment, person=person),
+                )
                 for seat in person_seats(person=person)
             ],
             "may_change": request.user.has_perm("panels.change_person", person),
@@ -240,6 +247,10 @@ def person_edit(request, person: Person):
                     f"sent to {person.email}."
                 )
             messages.success(request, saved)
+            if confirmed(request):  # saved though it made conflicts: what is left to do
+                for conflict in person_seat_conflicts(person=person):
+                    todo, _url = conflict.todo
+                    messages.warning(request, f"{conflict.where}: {conflict.why} {todo}.")
             _no_seat_warning(request, person)
             return redirect(_detail(person))
     return render(request, "panels/person_form.html", {"form": form, "person": person})
@@ -257,9 +268,8 @@ def _conflict_check(request, person: Person, key: str, conflicts):
     keep_typed(request, key, **{name: value for name, value in carry})
     return confirmation_page(
         request,
-        title=f"Save the changes to {person.full_name}, though they sit on "
-        + ("a panel" if len(conflicts) == 1 else "panels")
-        + " they may no longer sit on?",
+        title=f"Save the changes to {person.full_name}? They could then no longer sit in "
+        + ("a seat they hold" if len(conflicts) == 1 else f"{len(conflicts)} seats they hold"),
         happens=[
             "The changes are saved and kept in their history, with each seat below that "
             "is now a conflict.",
