@@ -51,10 +51,10 @@ def replaced_from(person: Person | None) -> str:
     if change is None:
         return ""
     assessment = change.seat.panel.assessment
-    how = "replaced" if change.new_person_id is not None else "taken off"
+    how = "replaced on" if change.new_person_id is not None else "taken off"
     when = timezone.localdate(change.changed_at)
     return (
-        f"you were {how} on the panel of {assessment.pct.name} ({assessment.round.slug}) "
+        f"you were {how} the panel of {assessment.pct.name} ({assessment.round.slug}) "
         f"on {when:%-d %B %Y}"
     )
 

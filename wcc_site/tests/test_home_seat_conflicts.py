@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Role, Stage
-from panels.models import JobRole, Panel, Seat
+from panels.models import JobRole, Panel, Seat, SeatChange
 from panels.services.formation import panel_seats_set
 from panels.tests.formation_builders import build_region, person
-from tests.factories import PCTFactory, RoleFactory
+from tests.factories import PCTFactory, RoleFactory, SeatChangeFactory
+from wcc_site.account_selectors import replaced_from
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +74,42 @@ def test_a_replaced_members_account_page_says_so(client, region):
         "On the list of the panel members of the SHA Alpha SHA: you no longer sit on any panel "
         f"(you were replaced on the panel of Assessed PCT (2009-10) on {today()})"
     ) in text(response)
+
+
+def test_a_member_whose_seat_was_emptied_is_told_they_were_taken_off(client, region):
+    panel_seats_set(
+        panel=region.panel, people={3: None}, by=region.staff, expected_version=region.panel.version
+    )
+    client.force_login(region.people[3].user)
+
+    response = client.get("/")
+
+    assert (
+        "You no longer sit on any panel: you were taken off the panel of Assessed PCT "
+        f"(2009-10) on {today()}."
+    ) in text(response)
+
+
+def test_handing_the_chair_on_or_excusing_is_not_a_replacement(region):
+    """The chair handing the chair to another member (old: the chair, new: the acting
+    chair), or a member excused, keeps their seat: not "replaced"."""
+    seat_1 = region.panel.seats.get(seat_type__number=1)
+    seat_3 = region.panel.seats.get(seat_type__number=3)
+    SeatChangeFactory(
+        seat=seat_1,
+        how=SeatChange.How.ACTING,
+        old_person=region.people[1],
+        new_person=region.people[2],
+    )
+    SeatChangeFactory(
+        seat=seat_3,
+        how=SeatChange.How.EXCUSED,
+        old_person=region.people[3],
+        new_person=region.people[3],
+    )
+
+    assert replaced_from(region.people[1]) == ""
+    assert replaced_from(region.people[3]) == ""
 
 
 def test_a_member_never_seated_is_still_told_no_panel_gave_them_one(client, region):
