@@ -492,17 +492,34 @@ def test_editing_a_persons_name_renames_their_account(ruth):
 
 
 def test_changing_a_persons_address_tells_the_old_one(ruth, django_capture_on_commit_callbacks):
-    person, _ = ruth
+    """Ruth has not set a password yet: the link at her old address stopped working with the
+    change, so a new invitation goes to the new one (walk AC)."""
+    person, old_link = ruth
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit(person, email="ruth.new@example.org")
+
+    assert [m.to for m in mail.outbox] == [["ruth@example.org"], ["ruth.new@example.org"]]
+    assert mail.outbox[0].subject == "Your e-mail address on WCC Assurance was changed"
+    assert "was changed to ruth.new@example.org by Sam Staff" in mail.outbox[0].body
+    new_link = _path(_mailed_link(mail.outbox[1].body))
+    assert new_link != old_link
+    person.user.refresh_from_db()
+    assert person.user.email == "ruth.new@example.org"
+
+
+def test_changing_the_address_of_a_person_with_a_password_sends_no_invitation(
+    ruth, client, django_capture_on_commit_callbacks
+):
+    person, link = ruth
+    _set_password(client, link)
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         _edit(person, email="ruth.new@example.org")
 
     assert [m.to for m in mail.outbox] == [["ruth@example.org"]]
-    assert mail.outbox[0].subject == "Your e-mail address on WCC Assurance was changed"
-    assert "was changed to ruth.new@example.org by Sam Staff" in mail.outbox[0].body
-    person.user.refresh_from_db()
-    assert person.user.email == "ruth.new@example.org"
 
 
 def test_changing_the_address_of_a_person_without_an_account_tells_nobody(
