@@ -17,6 +17,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.test import Client
+from django.utils import timezone
 
 from assessments.accounts import account_deactivate, link_expires_at, link_expiry_words
 from assessments.models import AccountChange, Role
@@ -666,7 +667,7 @@ def test_a_link_replaced_at_another_address_does_not_name_it(client, ruth):
     assert "ruth.new@example.org" not in page
 
 
-def test_a_link_of_an_account_whose_address_changed_says_so(client, ruth):
+def test_a_link_of_an_account_whose_address_was_corrected_points_to_the_new_link(client, ruth):
     person, old = ruth
     person_update(
         person=person,
@@ -679,9 +680,10 @@ def test_a_link_of_an_account_whose_address_changed_says_so(client, ruth):
 
     page = _link_page(client, old)
 
+    # The correction sent a new invitation to the new address (walk AC), which the old
+    # link's page points to without naming it.
     assert (
-        "This link was sent to ruth@example.org, and the account&#x27;s e-mail address has "
-        "changed since"
+        f"A newer link was sent on {timezone.localdate():%-d %B %Y}, to another address"
     ) in page
     assert "ruth.new@example.org" not in page
 
