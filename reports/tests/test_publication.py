@@ -87,7 +87,7 @@ def test_the_publication_page_names_the_regions_it_waits_for(client, ready_round
     """Walk AC: a region not yet confirmed, which blocks the publication time, was named
     only in the refusal once a time was tried."""
     late = SHAFactory(name="Late SHA")
-    for n in range(2):
+    for _n in range(2):
         AssessmentFactory(round=ready_round, pct=PCTFactory(sha=late), stage=Stage.MODERATION)
     client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
 
