@@ -476,7 +476,8 @@ def role_email_change(*, role: Role, email: str, was: str, by: AbstractBaseUser 
     :func:`role_email_checked` says, and when the address is no longer ``was`` (changed
     in another window since the check page was shown: the new one is checked again).
     The account row is locked first, so two corrections at once cannot both pass that
-    check. The username, password and roles stay. ``account_email_change`` writes the
+    check; and when the role was taken away meanwhile (not keyed). The username, password
+    and roles stay. ``account_email_change`` writes the
     history and e-mails: a new link at the new address (the old one stops working) for an
     account whose password was never set, else a notice to the old address. Returns
     whether a new link was sent."""
@@ -490,6 +491,11 @@ def role_email_change(*, role: Role, email: str, was: str, by: AbstractBaseUser 
                     "it: nothing was changed. Check the new address below and confirm again."
                 ]
             }
+        )
+    if not Role.objects.filter(pk=role.pk).exists():  # taken away since the check page
+        raise ValidationError(
+            f"{user.get_username()} is no longer one of {RoleScope.of(role).group}: its "
+            "access was taken away since the page was loaded. Nothing was changed."
         )
     email = role_email_checked(role=role, email=email, by=by)
     return account_email_change(

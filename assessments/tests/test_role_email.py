@@ -351,3 +351,16 @@ def test_an_account_not_of_the_group_is_sent_back_to_the_group(client, world):
 
     assert response["Location"] == "/staff/Q37/"
     assert not AccountChange.objects.exists()
+
+
+def test_an_account_whose_access_was_taken_away_meanwhile_is_refused(world):
+    board = world["board_a"]
+    role = _role(board, Role.Kind.PCT_BOARD)
+    Role.objects.filter(pk=role.pk).delete()  # a colleague's removal, since the check page
+
+    with pytest.raises(ValidationError) as exc:
+        role_email_change(role=role, email="new@alpha.nhs.uk", was=board.email, by=board)
+
+    assert "is no longer one of the board of Alpha PCT" in exc.value.messages[0]
+    board.refresh_from_db()
+    assert board.email == "board.5aa@example.org"
