@@ -25,7 +25,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from assessments.accounts import (
@@ -557,7 +557,10 @@ def role_history(scope: RoleScope) -> list[RoleChange | AccountChange]:
     corrected = list(
         AccountChange.objects.filter(
             action=AccountChange.Action.EMAIL_CHANGED,
-            user_id__in=scope.changes().values("user_id"),
+        )
+        .filter(
+            Q(user_id__in=scope.roles().values("user_id"))
+            | Q(user_id__in=scope.changes().values("user_id"))
         )
         .select_related("user", "changed_by")
         .order_by("-changed_at", "-pk")[:HISTORY_SHOWN]

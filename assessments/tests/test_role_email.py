@@ -364,3 +364,31 @@ def test_an_account_whose_access_was_taken_away_meanwhile_is_refused(world):
     assert "is no longer one of the board of Alpha PCT" in exc.value.messages[0]
     board.refresh_from_db()
     assert board.email == "board.5aa@example.org"
+
+
+@pytest.mark.parametrize("accounts", [1, 3])
+def test_the_group_page_reads_the_same_queries_whatever_its_accounts_and_corrections(
+    client, world, django_assert_num_queries, accounts
+):
+    # Accounts given their role without a history row (as the demo's are): their
+    # corrections are shown all the same.
+    users = [
+        RoleFactory(kind=Role.Kind.PCT_BOARD, pct=world["pct_a"]).user for _ in range(accounts)
+    ]
+    for n, user in enumerate(users):
+        role_email_change(
+            role=_role(user, Role.Kind.PCT_BOARD),
+            email=f"new{n}@alpha.nhs.uk",
+            was=user.email,
+            by=world["staff_a"],
+        )
+    client.force_login(world["staff_a"])
+
+    # session, user, roles, the PCT, its accounts, their invitations, the access history,
+    # the addresses corrected
+    with django_assert_num_queries(8):
+        history = client.get("/boards/5AA/").context["history"]
+
+    assert [(row.user, row.note) for row in reversed(history)] == [
+        (user, f"{user.username}@example.org → new{n}@alpha.nhs.uk") for n, user in enumerate(users)
+    ]
