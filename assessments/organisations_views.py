@@ -16,7 +16,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import explained_404, pct_by_code, view_access
@@ -42,6 +43,7 @@ from assessments.organisations import (
 )
 from assessments.organisations_forms import PctFileForm, PctFilterForm, PctForm
 from assessments.paging import page_of, paging_context
+from assessments.rounds import rounds_to_take_back_from
 
 MANAGE = "assessments.manage_organisations"
 FILE = "organisations"  # the kept file's kind (assessments.kept_files)
@@ -326,7 +328,29 @@ def _edit_follows(
         if published
         else ""
     )
-    return f"{stays}{kept} Rounds opened from {closes} on will not include it."
+    said = f"{stays}{kept} Rounds opened from {closes} on will not include it."
+    # Walk AC: a merged PCT nobody had started stayed in its round with no way out but
+    # taking back its whole SHA: point to taking back its opening alone, while it can be.
+    takeable = rounds_to_take_back_from(pct=pct) if running else []
+    if not takeable:
+        return said
+    return format_html(
+        "{}{}",
+        said,
+        format_html_join(
+            "",
+            ' If it will not be assessed, <a href="{}?pcts={}" data-test="take-back-pct">take '
+            "back its opening in {}</a>.",
+            ((reverse("rounds:take_back", args=[r.slug]), pct.pk, r.slug) for r in takeable),
+        ),
+    )
+
+
+def _happens_line(said: str, follows: str) -> str:
+    """``said. follows``; kept safe when ``follows`` carries a link (a closing's take-back)."""
+    if isinstance(follows, SafeString):
+        return format_html("{}. {}", said, follows)
+    return f"{said}. {follows}"
 
 
 def _edit_check(request, pct: PrimaryCareTrust, form: PctForm, plan: PctEditPlan):
@@ -339,8 +363,10 @@ def _edit_check(request, pct: PrimaryCareTrust, form: PctForm, plan: PctEditPlan
         request,
         title=f"Save these changes to {pct.name} ({pct.ods_code})?",
         happens=[
-            f"{_edit_said(edit)[0].upper()}{_edit_said(edit)[1:]}. "
-            f"{_edit_follows(pct, edit, plan.rounds, plan.move)}"
+            _happens_line(
+                f"{_edit_said(edit)[0].upper()}{_edit_said(edit)[1:]}",
+                _edit_follows(pct, edit, plan.rounds, plan.move),
+            )
             for edit in plan.edits
         ]
         + _chair_stays(pct, plan.move),

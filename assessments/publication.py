@@ -76,17 +76,9 @@ def round_publication_check(
             f"Choose a publication time within {PUBLICATION_HORIZON.days // 365} years: "
             f"{_when(published_at)} is further off than any round's results would wait."
         )
-    behind = (
-        Assessment.objects.filter(round=round_, stage__lt=Stage.FACTUAL_ACCURACY)
-        .values("pct__sha__name")
-        .annotate(pcts=Count("pk"))
-        .order_by("pct__sha__name")
-    )
+    behind = regions_behind(round_)
     if behind:
-        regions = [
-            f"{row['pct__sha__name']} ({row['pcts']} PCT{'s' if row['pcts'] != 1 else ''})"
-            for row in behind
-        ]
+        regions = [f"{name} ({pcts} PCT{'s' if pcts != 1 else ''})" for name, pcts in behind]
         raise ValidationError(
             "Every region must be confirmed at the national cross-check first; not yet "
             f"confirmed: {', '.join(regions)}."
@@ -106,6 +98,18 @@ def round_publication_check(
             )
             + f", so the earliest publication time is {_when(_next_minute(closes))}."
         )
+
+
+def regions_behind(round_: AssessmentRound) -> list[tuple[str, int]]:
+    """The SHAs with PCTs not yet past the national cross-check, by name, with how many:
+    the regions a publication time waits for. One query."""
+    return list(
+        Assessment.objects.filter(round=round_, stage__lt=Stage.FACTUAL_ACCURACY)
+        .values("pct__sha__name")
+        .annotate(pcts=Count("pk"))
+        .order_by("pct__sha__name")
+        .values_list("pct__sha__name", "pcts")
+    )
 
 
 def region_windows(round_: AssessmentRound) -> list[RegionReview]:

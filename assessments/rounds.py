@@ -24,6 +24,7 @@ Every change writes its ``RoundChange`` row in the same transaction. Refusals ar
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -44,6 +45,7 @@ from assessments.mail import Message, mail_enqueue, rendered
 from assessments.models import (
     Assessment,
     AssessmentRound,
+    EvidenceChange,
     EvidenceDocument,
     FactualAccuracyComment,
     LocalOutcomePriority,
@@ -58,6 +60,7 @@ from assessments.models import (
     StrategicHealthAuthority,
     shown_stages,
 )
+from assessments.notices import sha_staff_to_tell
 from assessments.services import round_change_record
 from assessments.standings import figures_changed
 from assessments.text import REASON_MAX_CHARS, checked_reason, has_controls, visible
@@ -365,11 +368,14 @@ def round_discard(*, round_: AssessmentRound, by: AbstractBaseUser) -> Assessmen
     following = AssessmentRound.objects.filter(previous=round_).first()
     framework = round_.framework
     slug, label = round_.slug, str(round_)
+    opened = RoundChange.objects.filter(round=round_, field="opened").exists()
     LogEntry.objects.log_actions(
         user_id=by.pk,
         queryset=[round_],
         action_flag=DELETION,
-        change_message=f"Discarded round {slug} (never opened), with its framework copy.",
+        change_message=f"Discarded round {slug} "
+        + ("(opened, then wholly taken back)" if opened else "(never opened)")
+        + ", with its framework copy.",
         single_object=True,
     )
     round_.delete()
@@ -840,30 +846,41 @@ def round_history(*, round_: AssessmentRound) -> list[tuple[RoundChange, str]]:
 # --- Taking back an opening -----------------------------------------------------------
 #
 # A round opened for the wrong SHA (walk N: East of England's 14 boards were e-mailed that
-# their self-assessment had opened) can be taken back for the PCTs nobody has acted on yet:
-# their assessments go, and their boards are told it was a mistake. An assessment that
-# anyone has touched (its board, its SHA, a panel) keeps its history, and is named with why.
+# their self-assessment had opened), or for a PCT that will not be assessed this year after
+# all (walk AC: a merged PCT nobody had started), can be taken back for chosen PCTs, or
+# whole SHAs, that nobody has acted on yet: their assessments go, and their boards and
+# their SHAs' staff are told why, in the reason's words. An assessment that anyone has
+# touched (its board, its SHA, a panel) keeps its history, and is named with why.
 
 TAKE_BACK_REASON_MAX_CHARS = REASON_MAX_CHARS
 TAKE_BACK_REASON_REQUIRED = (
     "Give the reason for taking back the opening: the boards' e-mail quotes it."
 )
+TAKE_BACK_CHOOSE = "Choose at least one PCT or SHA."
 
 
 @dataclass(frozen=True)
 class TakeBackPlan:
-    """What taking back ``round``'s opening for ``shas`` would do: the assessments that
-    would go (``removed``) and those that stay, each with why (``kept``)."""
+    """What taking back ``round``'s opening for ``pcts`` and the PCTs of ``shas`` would do:
+    the assessments that would go (``removed``) and those that stay, each with why
+    (``kept``), and who would be e-mailed."""
 
     round: AssessmentRound
     shas: list[StrategicHealthAuthority]
     removed: list[Assessment]
     kept: list[tuple[Assessment, str]]
     boards: int  # board members (active, with an address) of the removed PCTs
+    pcts: list[PrimaryCareTrust] = dataclasses.field(default_factory=list)
+    # Per SHA of the removed PCTs (by name): its active staff with an address.
+    staff: dict[StrategicHealthAuthority, list] = dataclasses.field(default_factory=dict)
 
     @property
     def sha_count(self) -> int:
         return len({a.pct.sha_id for a in self.removed})
+
+    @property
+    def staff_count(self) -> int:
+        return sum(len(users) for users in self.staff.values())
 
     @property
     def empties_round(self) -> bool:
@@ -898,7 +915,9 @@ def _acted_on(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
                 Q(level__isnull=False) | ~Q(light="") | ~Q(commentary="")
             )
         ),
-        tb_evidence=Exists(EvidenceDocument.objects.filter(**mine)),
+        # uploaded, even if removed since: its history is kept (``EvidenceChange``)
+        tb_evidence=Exists(EvidenceDocument.objects.filter(**mine))
+        | Exists(EvidenceChange.objects.filter(**mine)),
         tb_priorities=Exists(LocalOutcomePriority.objects.filter(**mine)),
         tb_seat=Exists(
             Assessment.objects.filter(pk=OuterRef("pk"), panel__seats__person__isnull=False)
@@ -940,6 +959,41 @@ def shas_to_take_back(*, round_: AssessmentRound) -> QuerySet[StrategicHealthAut
     )
 
 
+def pcts_to_take_back(*, round_: AssessmentRound) -> QuerySet[PrimaryCareTrust]:
+    """The PCTs with an assessment in ``round_`` (those a take-back may name)."""
+    return PrimaryCareTrust.objects.filter(assessments__round=round_).order_by("name")
+
+
+def take_back_choices(
+    *, round_: AssessmentRound, sha: StrategicHealthAuthority | None = None, pct_ids=()
+) -> list[tuple[Assessment, str]]:
+    """The assessments of ``round_`` offered one by one on the take-back page: those of the
+    PCTs of ``sha`` and of ``pct_ids``, by SHA and name, each with why it cannot go
+    (``_kept_because``, "" if it can); one query whatever their number."""
+    wanted = Q(pct_id__in=list(pct_ids))
+    if sha is not None:
+        wanted |= Q(pct__sha=sha)
+    assessments = _acted_on(
+        Assessment.objects.filter(round=round_)
+        .filter(wanted)
+        .select_related("pct__sha")
+        .order_by("pct__sha__name", "pct__name")
+    )
+    return [(assessment, _kept_because(assessment)) for assessment in assessments]
+
+
+def rounds_to_take_back_from(*, pct: PrimaryCareTrust) -> list[AssessmentRound]:
+    """The rounds, by slug, whose opening could still be taken back for ``pct``: no
+    publication time, and nobody has acted on its assessment there (``_kept_because``);
+    one query. A PCT's closing check page links to their take-back pages."""
+    assessments = _acted_on(
+        Assessment.objects.filter(pct=pct, round__published_at__isnull=True)
+        .select_related("round")
+        .order_by("round__slug")
+    )
+    return [a.round for a in assessments if not _kept_because(a)]
+
+
 def _board_addresses(pct_ids) -> dict[int, list[str]]:
     """Per PCT id, the addresses of its board members who are told: active, with one."""
     found: dict[int, set[str]] = {}
@@ -950,11 +1004,20 @@ def _board_addresses(pct_ids) -> dict[int, list[str]]:
     return {pct_id: sorted(addresses) for pct_id, addresses in found.items()}
 
 
-def round_take_back_plan(*, round_: AssessmentRound, shas) -> TakeBackPlan:
-    """What ``round_take_back`` would do for ``shas`` now: shown on the check page."""
-    shas = list(shas)
+def _staff_to_tell(removed: list[Assessment]) -> dict[StrategicHealthAuthority, list]:
+    """Per SHA of the ``removed`` assessments' PCTs, by name: its staff who are told
+    (``sha_staff_to_tell``); a query per SHA (ten at most), none per PCT."""
+    shas = {a.pct.sha_id: a.pct.sha for a in removed}
+    return {sha: sha_staff_to_tell(sha=sha) for sha in sorted(shas.values(), key=lambda s: s.name)}
+
+
+def round_take_back_plan(*, round_: AssessmentRound, shas=(), pcts=()) -> TakeBackPlan:
+    """What ``round_take_back`` would do for ``pcts`` and the PCTs of ``shas`` now: shown on
+    the check page. A few queries, whatever the number of PCTs."""
+    shas, pcts = list(shas), list(pcts)
     assessments = _acted_on(
-        Assessment.objects.filter(round=round_, pct__sha__in=shas)
+        Assessment.objects.filter(round=round_)
+        .filter(Q(pct__sha__in=shas) | Q(pct__in=pcts))
         .select_related("pct__sha")
         .order_by("pct__sha__name", "pct__name")
     )
@@ -970,9 +1033,47 @@ def round_take_back_plan(*, round_: AssessmentRound, shas) -> TakeBackPlan:
     return TakeBackPlan(
         round=round_,
         shas=shas,
+        pcts=pcts,
         removed=removed,
         kept=kept,
         boards=sum(len(found) for found in addresses.values()),
+        staff=_staff_to_tell(removed),
+    )
+
+
+OPENED_COUNT_RE = re.compile(r"^([0-9]+) PCTs? in ")  # an "opened" history value
+
+
+def _on_dates(changes: list[RoundChange]) -> str:
+    days = list(dict.fromkeys(f"{timezone.localdate(c.changed_at):%-d %B %Y}" for c in changes))
+    return days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1]
+
+
+def round_opening_taken_back(*, round_: AssessmentRound) -> str:
+    """For a round opened and then wholly taken back (so that it may be discarded), what
+    its history rows (field ``opened``) say happened: "It was opened for 3 PCTs on 5 May
+    2010 and taken back on 6 May 2010 (their reason); their boards were told both times."
+    "" for a round never opened. One query."""
+    changes = list(
+        RoundChange.objects.filter(round=round_, field="opened").order_by("changed_at", "pk")
+    )
+    backs = [c for c in changes if c.new_value.startswith("taken back")]
+    openings = [c for c in changes if c not in backs]
+    if not openings:
+        return ""
+    count = 0
+    for change in openings:
+        found = OPENED_COUNT_RE.match(change.new_value)
+        count += int(found.group(1)) if found else 0
+    said = f"It was opened for {count} PCT{pluralize(count)} on {_on_dates(openings)}"
+    if not backs:
+        return said + "."
+    reasons = "; ".join(dict.fromkeys(" ".join(c.reason.split()) for c in backs if c.reason))
+    times = "both times" if len(changes) == 2 else "each time"
+    return (
+        f"{said} and taken back on {_on_dates(backs)}"
+        + (f" ({reasons})" if reasons else "")
+        + f"; their boards were told {times}."
     )
 
 
@@ -994,6 +1095,8 @@ class TakenBack:
     untold: tuple[str, ...] = ()
     # The round was closed and its framework, used by no other opened round, unlocked.
     framework_unlocked: bool = False
+    # How many of the messages went to SHA staff (the rest to board members).
+    staff: int = 0
 
 
 def _framework_frees(round_: AssessmentRound) -> bool:
@@ -1019,35 +1122,74 @@ def _framework_freed(round_: AssessmentRound) -> bool:
 def _taken_back_message(
     round_: AssessmentRound, pct: PrimaryCareTrust, by_name: str, reason: str, to: str
 ) -> Message:
-    context = {"round": round_, "pct": pct, "by": by_name, "reason": reason}
+    context = {
+        "round": round_,
+        "pct": pct,
+        "by": by_name,
+        "reason": reason,
+        "when": timezone.localdate(),
+    }
     return rendered("round_taken_back", context, to)
+
+
+def _taken_back_staff_message(
+    round_: AssessmentRound,
+    sha: StrategicHealthAuthority,
+    pcts: list[PrimaryCareTrust],
+    user,
+    by_name: str,
+    reason: str,
+) -> Message:
+    context = {
+        "round": round_,
+        "sha": sha,
+        "pcts": pcts,
+        "user": user,
+        "by": by_name,
+        "reason": reason,
+        "when": timezone.localdate(),
+        "url": settings.SITE_URL + reverse("rounds:detail", args=[round_.slug]),
+    }
+    return rendered("round_taken_back_staff", context, user.email)
+
+
+def _taken_back_what(removed: list[Assessment]) -> str:
+    """The history row's ``old_value``: how many PCTs, their SHAs' codes (which a board's
+    old link looks for: ``opening_taken_back_for``), then the PCTs' codes; shortened."""
+    count = len(removed)
+    codes = sorted({a.pct.sha.ods_code for a in removed})
+    pcts = ", ".join(a.pct.ods_code for a in removed)
+    return _short(f"{count} PCT{pluralize(count)} in {', '.join(codes)}: {pcts}")
 
 
 @transaction.atomic
 def round_take_back(
     *,
     round_: AssessmentRound,
-    shas,
+    shas=(),
+    pcts=(),
     reason: str,
     by: AbstractBaseUser | None,
     expected: list[int] | None = None,
 ) -> TakenBack:
-    """Take back the opening of ``round_`` for the PCTs of ``shas`` that nobody has acted
-    on (``round_take_back_plan``): their assessments go, with their empty panels, seats and
-    self-assessment rows; the others stay. Writes the round's history row (field
-    ``opened``, with ``reason``, required) and e-mails each board member (active, with an
-    address) of those PCTs that it was a mistake, once this commits. If no assessment of
-    the round is left, ``opened_at`` is cleared: the round is as if never opened, and may be
-    discarded, and its framework can be edited again unless another opened round uses it.
+    """Take back the opening of ``round_`` for ``pcts`` and the PCTs of ``shas`` that
+    nobody has acted on (``round_take_back_plan``): their assessments go, with their empty
+    panels, seats and self-assessment rows; the others stay. Writes the round's history row
+    (field ``opened``: the PCTs taken back, with ``reason``, required). Once this commits,
+    e-mails each board member (active, with an address) of those PCTs that it will not take
+    part after all, quoting ``reason``, and the staff of each of their SHAs
+    (``sha_staff_to_tell``) one e-mail listing that SHA's PCTs taken back. If no assessment
+    of the round is left, ``opened_at`` is cleared: the round is as if never opened, and may
+    be discarded, and its framework can be edited again unless another opened round uses it.
 
     ``expected``: the ids of the assessments the check page named; ``ConflictError`` if
     another set would go now (a board started, or a colleague opened or took back,
     meanwhile). ``TransitionError`` for a round with a publication time or nothing to take
     back; ``ValidationError`` (keys ``shas``, ``reason``) for bad input."""
     reason = _take_back_reason(reason)
-    shas = list(shas)
-    if not shas:
-        raise ValidationError({"shas": "Choose at least one SHA."})
+    shas, pcts = list(shas), list(pcts)
+    if not shas and not pcts:
+        raise ValidationError({"shas": TAKE_BACK_CHOOSE})
     round_ = AssessmentRound.objects.select_for_update().get(pk=round_.pk)
     if round_.published_at is not None:
         raise TransitionError(
@@ -1056,10 +1198,11 @@ def round_take_back(
     # The assessments are locked before they are judged: a board saving meanwhile waits.
     list(
         Assessment.objects.select_for_update()
-        .filter(round=round_, pct__sha__in=shas)
+        .filter(round=round_)
+        .filter(Q(pct__sha__in=shas) | Q(pct__in=pcts))
         .values_list("pk", flat=True)
     )
-    plan = round_take_back_plan(round_=round_, shas=shas)
+    plan = round_take_back_plan(round_=round_, shas=shas, pcts=pcts)
     ids = sorted(a.pk for a in plan.removed)
     if expected is not None and ids != sorted(set(expected)):
         raise ConflictError(
@@ -1068,7 +1211,7 @@ def round_take_back(
             current=plan,
         )
     if not ids:
-        names = ", ".join(sha.name for sha in shas)
+        names = ", ".join([*(sha.name for sha in shas), *(pct.name for pct in pcts)])
         raise TransitionError(
             f"Nothing to take back in {names}: "
             + (
@@ -1084,6 +1227,18 @@ def round_take_back(
         for a in plan.removed
         for address in addresses.get(a.pct_id, ())
     ]
+    messages += [
+        _taken_back_staff_message(
+            round_,
+            sha,
+            [a.pct for a in plan.removed if a.pct.sha_id == sha.pk],
+            user,
+            by_name,
+            reason,
+        )
+        for sha, users in plan.staff.items()
+        for user in users
+    ]
     codes = sorted({a.pct.sha.ods_code for a in plan.removed})
     count = len(ids)
     Assessment.objects.filter(pk__in=ids).delete()
@@ -1094,11 +1249,10 @@ def round_take_back(
         round_.full_clean()
         round_.save(update_fields=["opened_at"])
         unlocked = _framework_freed(round_)
-    what = f"{count} PCT{pluralize(count)} in {', '.join(codes)}"
     round_change_record(
         round_=round_,
         field="opened",
-        old=_short(what),
+        old=_taken_back_what(plan.removed),
         new=(
             "taken back; the round is not open"
             + ("; its framework can be edited again" if unlocked else "")
@@ -1119,4 +1273,5 @@ def round_take_back(
         closed=closed,
         untold=untold,
         framework_unlocked=unlocked,
+        staff=plan.staff_count,
     )

@@ -11,7 +11,6 @@ import re
 from datetime import date
 from functools import wraps
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -37,15 +36,17 @@ from assessments.exceptions import (
     refusal_messages,
 )
 from assessments.form_errors import NoTruncation, reason_field
-from assessments.models import AssessmentRound
+from assessments.models import AssessmentRound, StrategicHealthAuthority
 from assessments.notices import deadline_change_audience
 from assessments.rounds import (
+    TAKE_BACK_CHOOSE,
     TAKE_BACK_REASON_MAX_CHARS,
     TAKE_BACK_REASON_REQUIRED,
     TIMETABLE_FIELDS,
     framework_is_used,
     framework_item_version,
     framework_source,
+    pcts_to_take_back,
     round_area_edit,
     round_competency_edit,
     round_create,
@@ -56,6 +57,7 @@ from assessments.rounds import (
     round_last_opening,
     round_open,
     round_open_plan,
+    round_opening_taken_back,
     round_progress,
     round_rename,
     round_set_timetable,
@@ -66,6 +68,7 @@ from assessments.rounds import (
     rounds_overview,
     sha_open_counts,
     shas_to_take_back,
+    take_back_choices,
     timetable_changes_since,
     timetable_version,
 )
@@ -281,7 +284,11 @@ def round_discard_view(request, round_: AssessmentRound):
         title=f"Discard {round_.name} ({round_.slug})?",
         happens=[
             f"The round {round_.slug}, its copy of the framework (with any wording changed in "
-            "it) and its timetable are deleted. No PCT has started it and nobody was told.",
+            "it) and its timetable are deleted. "
+            + (
+                round_opening_taken_back(round_=round_)
+                or "No PCT has started it and nobody was told."
+            ),
             *(
                 [
                     f"{following.slug}, which is compared with {round_.slug}, is compared with the "
@@ -660,44 +667,91 @@ def area_edit(request, found: RoundItem):
 
 
 class TakeBackForm(NoTruncation):
-    """The SHAs whose opening is taken back, among ``shas`` (those with assessments in the
-    round, each with ``assessment_count``), and the reason their boards are told. (Here,
-    beside its only view, rather than in ``rounds_forms``.)"""
+    """The PCTs (``pcts``, among those with an assessment in the round) and the SHAs
+    (``shas``, those with assessments, each with ``assessment_count``) whose opening is
+    taken back, at least one of either, and the reason their boards and staff are told.
+    The PCTs' ticks are drawn by the page, one table row each, with why a PCT must stay.
+    (Here, beside its only view, rather than in ``rounds_forms``.)"""
 
-    shas = forms.ModelMultipleChoiceField(
-        label="Take back the opening for these SHAs",
+    pcts = forms.ModelMultipleChoiceField(
+        label="Take back the opening for these PCTs",
         queryset=None,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one SHA."},
+    )
+    shas = forms.ModelMultipleChoiceField(
+        label="Or for every PCT of these SHAs",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text="Only PCTs that nobody has acted on are taken out; the others are named "
         "on the next page, with why they stay.",
     )
     reason = reason_field(
         label="Why the opening is taken back",
-        help_text="Quoted in the e-mail to each of their boards, and kept in the round's history.",
+        help_text="Quoted in the e-mail to each of their boards and to their SHAs' staff, and "
+        "kept in the round's history.",
         missing=TAKE_BACK_REASON_REQUIRED,
         limit=TAKE_BACK_REASON_MAX_CHARS,
     )
 
-    def __init__(self, *args, shas, **kwargs):
+    def __init__(self, *args, shas, pcts, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["pcts"].queryset = pcts
         field = self.fields["shas"]
         field.queryset = shas
+        field.summary_name = "PCT or SHA"  # the summary says the message alone
         field.label_from_instance = lambda sha: (
             f"{sha.name} ({sha.ods_code}): {sha.assessment_count} "
             f"PCT{'s' * (sha.assessment_count != 1)} in the round"
         )
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen_bad = "pcts" in self.errors or "shas" in self.errors
+        if not chosen_bad and not cleaned.get("pcts") and not cleaned.get("shas"):
+            self.add_error("shas", TAKE_BACK_CHOOSE)
+        return cleaned
 
 
 def _take_back_url(round_: AssessmentRound) -> str:
     return reverse("rounds:take_back", args=[round_.slug])
 
 
-def _take_back_check(request, round_: AssessmentRound, shas, reason: str):
-    plan = round_take_back_plan(round_=round_, shas=shas)
+def _people(count: int, one: str) -> str:
+    return f"{count} {one}{'s' * (count != 1)}"
+
+
+def _take_back_told(plan) -> str:
+    """Who confirming would e-mail: the boards and each SHA's staff, counted."""
+    if not plan.removed:
+        return "Nobody."
+    boards = (
+        f"The {_people(plan.boards, 'board member')} (active, with an e-mail address) of the "
+        f"PCTs that leave {'is' if plan.boards == 1 else 'are'} e-mailed that their PCT will "
+        "not take part after all, by your decision, quoting your reason."
+        if plan.boards
+        else "No board is e-mailed: no PCT that leaves has a board member with an e-mail address."
+    )
+    told = [f"{len(users)} of {sha.name}" for sha, users in plan.staff.items() if users]
+    untold = [sha.name for sha, users in plan.staff.items() if not users]
+    staff = (
+        f" {_people(plan.staff_count, 'member')} of SHA staff (active, with an e-mail "
+        f"address) {'gets one e-mail' if plan.staff_count == 1 else 'get one e-mail each'} "
+        f"listing their SHA's PCTs that leave, with your reason ({'; '.join(told)})."
+        if told
+        else ""
+    )
+    if untold:
+        staff += (
+            f" No staff of {', '.join(untold)} {'is' if len(untold) == 1 else 'are'} told: "
+            "none active with an e-mail address."
+        )
+    return boards + staff
+
+
+def _take_back_check(request, round_: AssessmentRound, shas, pcts, reason: str):
+    plan = round_take_back_plan(round_=round_, shas=shas, pcts=pcts)
     keep_typed(request, f"take-back:{round_.slug}", reason=reason)
     removed = len(plan.removed)
     happens = []
@@ -725,25 +779,21 @@ def _take_back_check(request, round_: AssessmentRound, shas, reason: str):
                 "using it has opened."
             )
         )
-    happens.append("The round's history records it: who, when, which SHAs and your reason.")
-    told = (
-        f"The {plan.boards} board member{'s' * (plan.boards != 1)} (active, with an e-mail "
-        f"address) of the PCTs that leave are e-mailed that the self-assessment was opened by "
-        "mistake and withdrawn, by you, with your reason."
-        if plan.boards
-        else "Nobody: no PCT that leaves has a board member with an e-mail address."
+    happens.append("The round's history records it: who, when, which PCTs and your reason.")
+    chosen = "&".join(
+        [*(f"pcts={pct.pk}" for pct in plan.pcts), *(f"shas={sha.pk}" for sha in plan.shas)]
     )
-    chosen = "&".join(f"shas={sha.pk}" for sha in plan.shas)
     return confirmation_page(
         request,
         title=f"Take back the opening of {round_.name} ({round_.slug})?",
         happens=happens
         if removed
-        else ["Nothing would change: every PCT of the SHAs you chose has been acted on."],
-        told=told if removed else "Nobody.",
+        else ["Nothing would change: every PCT you chose has been acted on."],
+        told=_take_back_told(plan),
         button=f"Confirm and take back {removed} PCT{'s' * (removed != 1)}",
         back=f"{_take_back_url(round_)}?{chosen}",
         carry=[
+            *[("pcts", str(pct.pk)) for pct in plan.pcts],
             *[("shas", str(sha.pk)) for sha in plan.shas],
             ("reason", reason),
             *[("expected", str(a.pk)) for a in plan.removed],
@@ -755,42 +805,61 @@ def _take_back_check(request, round_: AssessmentRound, shas, reason: str):
             "plan": plan,
             "reason": reason,
             "blocked": not removed,
-            "undo_note": "You may open the round for these SHAs again later; the e-mails "
+            "undo_note": "You may open the round for these PCTs again later; the e-mails "
             "cannot be recalled.",
         },
     )
 
 
+def _take_back_filter(request, shas) -> StrategicHealthAuthority | None:
+    """The SHA whose PCTs the page lists one by one: ``sha`` (its id or ODS code), posted
+    by "Show its PCTs" or in the address."""
+    data = request.POST if request.method == "POST" else request.GET
+    wanted = data.get("sha", "").strip()
+    for sha in shas:
+        if wanted and wanted.upper() in (str(sha.pk), sha.ods_code):
+            return sha
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 @view_access(MANAGE, lookup=round_by_slug)
 def round_take_back_view(request, round_: AssessmentRound):
-    """Take back the opening of an unpublished round for chosen SHAs (a round opened for
-    the wrong SHA): choose the SHAs and give the reason, check which PCTs leave and which
-    stay (and why) and who is told, then confirm. Only the national team: anyone else gets
-    404, SHA staff too (unlike the round's other pages)."""
+    """Take back the opening of an unpublished round for chosen PCTs or whole SHAs (a round
+    opened for the wrong SHA; a PCT that will not be assessed after all): list an SHA's
+    PCTs, each with its stage and whether it can go, tick PCTs or SHAs and give the reason,
+    check which PCTs leave and which stay (and why) and who is told, then confirm. Only the
+    national team: anyone else gets 404, SHA staff too (unlike the round's other pages)."""
     if round_.published_at is not None:
         return render(request, "rounds/take_back.html", {"round": round_, "closed": True})
     shas = shas_to_take_back(round_=round_)
-    if request.method == "POST":
-        form = TakeBackForm(request.POST, shas=shas)
+    pcts = pcts_to_take_back(round_=round_)
+    filtering = request.method == "POST" and request.POST.get("action") == "filter"
+    if request.method == "POST" and not filtering:
+        form = TakeBackForm(request.POST, shas=shas, pcts=pcts)
     else:
-        chosen = _ints(request.GET.getlist("shas"))
+        data = request.POST if filtering else request.GET
         form = TakeBackForm(
             shas=shas,
+            pcts=pcts,
             initial={
-                "shas": [sha.pk for sha in shas if sha.pk in chosen],
+                "shas": _ints(data.getlist("shas")),
+                "pcts": _ints(data.getlist("pcts")),
+                "reason": data.get("reason", ""),
                 **typed_back(request, f"take-back:{round_.slug}"),
             },
         )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not filtering and form.is_valid():
         chosen_shas = list(form.cleaned_data["shas"])
+        chosen_pcts = list(form.cleaned_data["pcts"])
         reason = form.cleaned_data["reason"]
         if not confirmed(request):
-            return _take_back_check(request, round_, chosen_shas, reason)
+            return _take_back_check(request, round_, chosen_shas, chosen_pcts, reason)
         try:
             taken = round_take_back(
                 round_=round_,
                 shas=chosen_shas,
+                pcts=chosen_pcts,
                 reason=reason,
                 by=request.user,
                 expected=_ints(request.POST.getlist("expected")),
@@ -799,16 +868,18 @@ def round_take_back_view(request, round_: AssessmentRound):
             form_add_refusal(form, exc)
         except ConflictError as exc:
             messages.error(request, str(exc))
-            return _take_back_check(request, round_, chosen_shas, reason)
+            return _take_back_check(request, round_, chosen_shas, chosen_pcts, reason)
         except TransitionError as exc:
             messages.error(request, str(exc))
             return redirect(_detail_url(round_))
         else:
             forget_typed(request, f"take-back:{round_.slug}")
+            boards = taken.messages - taken.staff
             told = (
-                f"E-mailed {taken.messages} board member{'s' * (taken.messages != 1)}."
+                f"E-mailed {_people(boards, 'board member')} and "
+                f"{_people(taken.staff, 'member')} of SHA staff."
                 if taken.messages
-                else "Nobody was e-mailed: no board member with an e-mail address."
+                else "Nobody was e-mailed: no board member or SHA staff with an e-mail address."
             )
             if taken.untold:
                 told += f" Not told (no board address): {', '.join(taken.untold[:UNTOLD_NAMED])}."
@@ -836,8 +907,22 @@ def round_take_back_view(request, round_: AssessmentRound):
                 ),
             )
             return redirect(_detail_url(round_))
+    shown_sha = _take_back_filter(request, shas)
+    ticked = set(_ints(form["pcts"].value() or []))
     return render(
         request,
         "rounds/take_back.html",
-        {"round": round_, "form": form, "nothing": not shas},
+        {
+            "round": round_,
+            "form": form,
+            "nothing": not shas,
+            "shas": shas,
+            "shown_sha": shown_sha,
+            "choices": [
+                (assessment, why, assessment.pct_id in ticked)
+                for assessment, why in take_back_choices(
+                    round_=round_, sha=shown_sha, pct_ids=ticked
+                )
+            ],
+        },
     )

@@ -341,7 +341,7 @@ def opening_taken_back_for(*, user, round_slug: str, ods: str) -> RoundChange | 
     )
     if role is None:
         return None
-    taken_back = (
+    candidates = (
         RoundChange.objects.filter(
             round__slug=round_slug,
             field="opened",
@@ -350,10 +350,20 @@ def opening_taken_back_for(*, user, round_slug: str, ods: str) -> RoundChange | 
         )
         .exclude(round__assessments__pct=role.pct)
         .select_related("round", "changed_by")
-        .order_by("-changed_at", "-pk")
-        .first()
+        .order_by("-changed_at", "-pk")[:20]
     )
-    return taken_back
+    return next((c for c in candidates if _took_back(c.old_value, role.pct.ods_code)), None)
+
+
+def _took_back(what: str, ods: str) -> bool:
+    """Whether a take-back's history value (``assessments.rounds._taken_back_what``: "2 PCTs
+    in Q35: 5AA, 5AB", cut at 100 characters) covers the PCT ``ods``: named after the
+    colon; or the list was cut short, or the row is older than the PCTs' codes in it (the
+    SHAs' codes only: every PCT of them nobody had acted on went), so it may."""
+    _sha_codes, colon, pcts = what.partition(": ")
+    if not colon or what.endswith("…"):
+        return True
+    return ods in {code.strip() for code in pcts.split(",")}
 
 
 def rounds_with_coverage(rounds: QuerySet[AssessmentRound]) -> list[AssessmentRound]:

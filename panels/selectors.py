@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -38,6 +38,7 @@ from competencies.selectors import item_label, rated_items
 from competencies.vocabulary import LIGHT_POINTS
 from panels.eligibility import (
     SEAT_CHANGE_STAGES,
+    affiliation_fits,
     eligibility_q,
     reciprocal_chief_executives,
     seat_types_open_to,
@@ -654,6 +655,8 @@ class FormationPage:
     eligible: dict[int, list[Person]]  # by seat number, annotated with panels_this_round
     warnings: list[ReciprocalWarning]
     version: int
+    # Seated members who may no longer sit (their organisation or job changed since).
+    conflicts: list["SeatConflict"] = field(default_factory=list)
 
 
 def formation_page(*, assessment: Assessment) -> FormationPage:
@@ -673,6 +676,7 @@ def formation_page(*, assessment: Assessment) -> FormationPage:
         eligible=eligible,
         warnings=reciprocal_warnings(round=assessment.round, pct_id=assessment.pct_id),
         version=panel.version if panel is not None else Panel._meta.get_field("version").default,
+        conflicts=seat_conflicts(seats=seats.values(), assessment=assessment),
     )
 
 
@@ -1386,3 +1390,162 @@ def chair_handed_from(*, user, round_slug: str, ods: str) -> SeatChange | None:
         return None
     chairs_now = Seat.objects.filter(PRESIDING, panel_id=change.seat.panel_id, person__user=user)
     return None if chairs_now.exists() else change
+
+
+# --- A seated member no longer eligible (their organisation or job changed since) ----------
+
+# The stages at which a seat's holder can still be changed or the panel still scores: past
+# consensus the panel's work is done, and who sat on it is history.
+CONFLICT_STAGES = (Stage.SELF_ASSESSMENT, Stage.PANEL_FORMATION, Stage.SCORING, Stage.CONSENSUS)
+
+# A seat whose holder's organisation no longer fits it, on a panel not yet at moderation:
+# they now work for the PCT assessed, or for an organisation of another kind or area than
+# the seat takes from (``panels.eligibility.affiliation_fits``). A path from ``Seat``, for
+# SHA staff's home page ("Seats to replace"); the job-role rule is read in Python
+# (``seat_conflict``), since the roles a seat takes are a JSON list.
+_AFFILIATION = SeatType.Affiliation
+NO_LONGER_ELIGIBLE = Q(
+    Q(person__pct_id=F("panel__assessment__pct_id"))
+    | Q(
+        Q(person__sha_id__isnull=True) | ~Q(person__sha_id=F("panel__assessment__pct__sha_id")),
+        seat_type__affiliation=_AFFILIATION.OWN_SHA,
+    )
+    | Q(person__pct_id__isnull=True, seat_type__affiliation=_AFFILIATION.OTHER_PCT)
+    | Q(
+        Q(person__pct_id__isnull=True) | Q(person__pct__sha_id=F("panel__assessment__pct__sha_id")),
+        seat_type__affiliation=_AFFILIATION.OTHER_SHA_PCT,
+    )
+    | Q(
+        person__external_organisation_id__isnull=True,
+        seat_type__affiliation=_AFFILIATION.OUTSIDE_NHS,
+    ),
+    person__isnull=False,
+    panel__assessment__stage__in=CONFLICT_STAGES,
+)
+
+
+def seat_conflict(*, seat: Seat, assessment: Assessment, person: Person | None = None) -> str:
+    """Why the holder of ``seat`` (or ``person``, the holder as they would be after an edit)
+    may no longer sit in it on the panel of ``assessment``, as a sentence naming the rule,
+    or "": they work for the PCT assessed, or their job or organisation is not one the seat
+    takes. No query: the seat is loaded with its type, the person with their organisation
+    (and a PCT's SHA), the assessment with its PCT. The board-role rule is not read here
+    (it is another page's change: the board accounts pages refuse it)."""
+    person = person if person is not None else seat.person
+    if person is None or assessment.stage not in CONFLICT_STAGES:
+        return ""
+    seat_type = seat.seat_type
+    if person.pct_id is not None and person.pct_id == assessment.pct_id:
+        return (
+            f"{person.full_name} now works for {assessment.pct.name}, the PCT assessed: "
+            "nobody may sit on the panel of their own organisation."
+        )
+    where = f"seat {seat_type.number} ({seat_type.name})"
+    if person.job_role not in seat_type.eligible_roles:
+        return (
+            f"{person.full_name} is now {person.get_job_role_display().lower()} of "
+            f"{person.organisation}, and {where} does not take that role: each seat "
+            "takes certain roles."
+        )
+    if not affiliation_fits(seat_type, person, assessment):
+        takes = seat_type.get_affiliation_display()
+        return (
+            f"{person.full_name} now works for {person.organisation}, and {where} takes "
+            f"someone from {takes[:1].lower() + takes[1:]}."
+        )
+    return ""
+
+
+@dataclass(frozen=True)
+class SeatConflict:
+    """A seat whose holder may no longer sit in it, and why (``seat_conflict``)."""
+
+    seat: Seat
+    assessment: Assessment
+    why: str
+
+    @property
+    def where(self) -> str:
+        seat_type, assessment = self.seat.seat_type, self.assessment
+        return (
+            f"Seat {seat_type.number} ({seat_type.name}) on the panel of {assessment.pct.name} "
+            f"({assessment.round.slug})"
+        )
+
+    @property
+    def todo(self) -> tuple[str, str]:
+        """What SHA staff do about it, and where: choose someone else while the seats are
+        being formed, replace them while scoring; at consensus only the chair can excuse
+        them (``panels.services.formation``)."""
+        args = [self.assessment.round.slug, self.assessment.pct.ods_code]
+        number = self.seat.seat_type.number
+        if self.assessment.stage in SEAT_CHANGE_STAGES:
+            url = reverse("panels:formation_panel", args=args) + f"#id_seat_{number}"
+            return f"Choose someone else for seat {number}", url
+        if self.assessment.stage == Stage.SCORING:
+            return "Replace them", reverse("panels:replace_seat", args=[*args, number])
+        return (
+            "The panel is at consensus: nobody can be replaced now; the chair can excuse them",
+            reverse("panels:consensus", args=args),
+        )
+
+
+def seat_conflicts(*, seats: Iterable[Seat], assessment: Assessment) -> list[SeatConflict]:
+    """Those of ``seats`` (one panel's, loaded as ``seats_with_people`` loads them) whose
+    holder may no longer sit in them, by seat number. No query."""
+    found = []
+    for seat in sorted(seats, key=lambda s: s.seat_type.number):
+        why = seat_conflict(seat=seat, assessment=assessment)
+        if why:
+            found.append(SeatConflict(seat=seat, assessment=assessment, why=why))
+    return found
+
+
+def seats_made_ineligible(*, person: Person, changed: Person) -> list[SeatConflict]:
+    """The seats ``person`` holds on panels not yet at moderation which ``changed`` (the
+    same person with the details of an edit, not saved) may no longer hold, though
+    ``person`` may: what the edit would make a conflict. One query."""
+    seats = (
+        Seat.objects.filter(person=person, panel__assessment__stage__in=CONFLICT_STAGES)
+        .select_related("seat_type", "panel__assessment__pct", "panel__assessment__round")
+        .order_by("panel__assessment__round__slug", "panel__assessment__pct__name")
+    )
+    found = []
+    for seat in seats:
+        assessment = seat.panel.assessment
+        why = seat_conflict(seat=seat, assessment=assessment, person=changed)
+        if why and not seat_conflict(seat=seat, assessment=assessment, person=person):
+            found.append(SeatConflict(seat=seat, assessment=assessment, why=why))
+    return found
+
+
+def person_seat_conflicts(*, person: Person) -> list[SeatConflict]:
+    """The seats ``person`` holds on panels not yet at moderation that they may no longer
+    hold (``seat_conflict``), by round then PCT. One query."""
+    seats = (
+        Seat.objects.filter(person=person, panel__assessment__stage__in=CONFLICT_STAGES)
+        .select_related("seat_type", "panel__assessment__pct", "panel__assessment__round")
+        .order_by("panel__assessment__round__slug", "panel__assessment__pct__name")
+    )
+    found = []
+    for seat in seats:
+        assessment = seat.panel.assessment
+        why = seat_conflict(seat=seat, assessment=assessment, person=person)
+        if why:
+            found.append(SeatConflict(seat=seat, assessment=assessment, why=why))
+    return found
+
+
+def last_replaced(*, person: Person | None) -> SeatChange | None:
+    """The latest change that took ``person`` off a seat (excused is not one: they keep it),
+    with the seat's panel's PCT and round: one query. None for a person never taken off."""
+    if person is None:
+        return None
+    return (
+        SeatChange.objects.filter(old_person=person)
+        .exclude(new_person=person)
+        .exclude(how__in=[SeatChange.How.EXCUSED, SeatChange.How.ACTING])
+        .select_related("seat__panel__assessment__pct", "seat__panel__assessment__round")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )

@@ -287,7 +287,13 @@ def pct_report(*, assessment: Assessment) -> PctReport:
     )
     seats = list(
         Seat.objects.filter(panel__assessment=assessment)
-        .select_related("seat_type", "person__pct", "person__sha", "person__external_organisation")
+        .select_related(
+            "panel",  # who chaired: an acting chair, if the chair's seat holder could not
+            "seat_type",
+            "person__pct",
+            "person__sha",
+            "person__external_organisation",
+        )
         .order_by("seat_type__number")
     )
     return PctReport(

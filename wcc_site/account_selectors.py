@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from assessments.accounts import link_digest, link_expires_at, link_expiry_words
 from assessments.models import AccountChange, Role, RoleChange
 from panels.models import Person, PersonChange, Seat
-from panels.selectors import seats_for_user
+from panels.selectors import last_replaced, seats_for_user
 from wcc_site.login import account_sha, deactivated_message
 
 
@@ -25,6 +25,7 @@ class AccountSummary:
     seats: list[str]  # "Seat 2 (...), on the Dudley PCT panel, 2009-10": ``seat_words``
     listed: str  # "the panel members of the West Midlands SHA" or "": not on the list
     email_by: str  # who changes the e-mail address
+    replaced: str = ""  # "you were replaced on the panel of ..." (``replaced_from``) or ""
 
 
 def person_of(user: AbstractBaseUser) -> Person | None:
@@ -67,6 +68,23 @@ def seat_words(seat: Seat) -> str:
     )
 
 
+def replaced_from(person: Person | None) -> str:
+    """How a person who held a seat and holds none now was taken off the latest one:
+    "you were replaced on the panel of Brighton and Hove City (2010-11) on 8 December
+    2026", or "" for a person never taken off a seat (walk AC: a member replaced was told
+    no panel had given them a seat yet). One query."""
+    change = last_replaced(person=person)
+    if change is None:
+        return ""
+    assessment = change.seat.panel.assessment
+    how = "replaced on" if change.new_person_id is not None else "taken off"
+    when = timezone.localdate(change.changed_at)
+    return (
+        f"you were {how} the panel of {assessment.pct.name} ({assessment.round.slug}) "
+        f"on {when:%-d %B %Y}"
+    )
+
+
 def account_summary(user: AbstractBaseUser) -> AccountSummary:
     """The user's account in words, in a fixed number of queries."""
     roles = []
@@ -93,7 +111,12 @@ def account_summary(user: AbstractBaseUser) -> AccountSummary:
     else:
         email_by = "the national assurance team"
     return AccountSummary(
-        person=person, roles=roles, seats=seats, listed=listed_as(person), email_by=email_by
+        person=person,
+        roles=roles,
+        seats=seats,
+        listed=listed_as(person),
+        email_by=email_by,
+        replaced="" if seats else replaced_from(person),
     )
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
     Exists,
     F,
@@ -27,6 +29,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
     Window,
 )
 from django.db.models.functions import RowNumber
@@ -49,7 +52,7 @@ from assessments.models import (
 )
 from assessments.regions import add_working_days
 from panels.models import PRESIDING, Seat, SeatChange
-from panels.selectors import HELD_UP
+from panels.selectors import HELD_UP, NO_LONGER_ELIGIBLE, SeatConflict, seat_conflict
 
 WINDOWS_AHEAD_WORKING_DAYS = 5  # the national team's "windows closing" look-ahead
 LIST_LIMIT = 10  # items of a long list shown on the home page, per round and region
@@ -169,7 +172,9 @@ def _comment_item(comment: FactualAccuracyComment) -> QueueItem:
 def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
     """Comments to answer, PCTs to moderate, panels to form, boards to give an account (at
     self-assessment with nobody to act for them, or before a created round opens),
-    panels waiting for a member deactivated since (``panels.selectors.HELD_UP``),
+    panels waiting for a member deactivated since (``panels.selectors.HELD_UP``), seats
+    whose holder may no longer sit in them (``panels.selectors.NO_LONGER_ELIGIBLE``: read
+    in the same query),
     self-assessments overdue (to proceed without) and regions sent back, for the staff of
     these SHAs: the first ``LIST_LIMIT`` of each round and region, the whole count, and
     links to the rest. Eight queries."""
@@ -381,23 +386,57 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
 
     # Panels scoring or at consensus that wait for a member deactivated since, who has
     # neither submitted nor been excused (the tester's walk: five panels waited for someone
-    # who could no longer log in, and no list said so).
-    held_rows = list(
+    # who could no longer log in, and no list said so); and, read in the same query, seats
+    # whose holder's organisation no longer fits them on a panel not yet at moderation
+    # (``panels.selectors.NO_LONGER_ELIGIBLE``; walk AC: a member moved to the PCT whose
+    # panel he sat on, and no list said so). ``to_replace`` tells them apart: a seat that is
+    # both is listed as held up.
+    seat_rows = list(
         first_of_each(
-            Seat.objects.filter(HELD_UP, panel__assessment__pct__sha_id__in=sha_ids).select_related(
+            Seat.objects.filter(
+                HELD_UP | NO_LONGER_ELIGIBLE, panel__assessment__pct__sha_id__in=sha_ids
+            )
+            .annotate(
+                to_replace=Case(
+                    When(HELD_UP, then=Value(False)),
+                    default=Value(True),
+                    output_field=BooleanField(),
+                )
+            )
+            .select_related(
                 "seat_type",
-                "person",
+                "person__sha",
+                "person__pct",
+                "person__external_organisation",
                 "panel__assessment__round",
                 "panel__assessment__pct__sha",
             ),
-            partition=["panel__assessment__round_id", "panel__assessment__pct__sha_id"],
+            partition=[
+                "to_replace",
+                "panel__assessment__round_id",
+                "panel__assessment__pct__sha_id",
+            ],
             order_by=["panel__assessment__pct__name", "seat_type__number"],
             group_order=["-panel__assessment__round__slug", "panel__assessment__pct__sha__name"],
         )
     )
+    held_rows = [seat for seat in seat_rows if not seat.to_replace]
     held_up = [_held_up_for_staff(seat) for seat in held_rows]
     held_total, held_more = _shortened(
         held_rows,
+        key=lambda s: (s.panel.assessment.round_id, s.panel.assessment.pct.sha_id),
+        more_label=lambda s, n: (
+            f"All {n:,} on panel formation for {_region_round(s.panel.assessment)}"
+        ),
+        more_url=lambda s: (
+            reverse("panels:formation_region", args=[s.panel.assessment.round.slug])
+            + f"?sha={s.panel.assessment.pct.sha.ods_code}"
+        ),
+    )
+    replace_rows = [seat for seat in seat_rows if seat.to_replace]
+    to_replace = [_to_replace(seat) for seat in replace_rows]
+    replace_total, replace_more = _shortened(
+        replace_rows,
         key=lambda s: (s.panel.assessment.round_id, s.panel.assessment.pct.sha_id),
         more_label=lambda s, n: (
             f"All {n:,} on panel formation for {_region_round(s.panel.assessment)}"
@@ -437,6 +476,7 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
             held_total,
             held_more,
         ),
+        Queue("to-replace", "Seats to replace", to_replace, replace_total, replace_more),
         Queue("boards", "Boards to give an account", boards, boards_total, boards_more),
         Queue("before-opening", "Board accounts before the round opens", before_opening),
         Queue("overdue", "Self-assessments overdue", overdue, overdue_total, overdue_more),
@@ -507,6 +547,21 @@ def _held_up_for_staff(seat: Seat) -> QueueItem:
         label=f"Panel of {assessment.pct.name}: {seat.person.full_name} was deactivated",
         url=url,
         detail=f"{assessment.round.name}, seat {seat.seat_type.number}: {todo}",
+    )
+
+
+def _to_replace(seat: Seat) -> QueueItem:
+    """A seat whose holder may no longer sit in it (``seat_conflict``), as SHA staff act on
+    it: choose someone else, replace them, or at consensus leave the chair to excuse them."""
+    assessment = seat.panel.assessment
+    conflict = SeatConflict(
+        seat=seat, assessment=assessment, why=seat_conflict(seat=seat, assessment=assessment)
+    )
+    todo, url = conflict.todo
+    return QueueItem(
+        label=f"Panel of {assessment.pct.name}: {seat.person.full_name} may no longer sit on it",
+        url=url,
+        detail=f"{assessment.round.name}, seat {seat.seat_type.number}: {conflict.why} {todo}.",
     )
 
 

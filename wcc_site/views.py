@@ -27,7 +27,7 @@ from assessments.selectors import (
     user_scope,
 )
 from panels.selectors import panel_members_with_accounts, seats_for_user
-from wcc_site.account_selectors import listed_as, person_of
+from wcc_site.account_selectors import listed_as, person_of, replaced_from
 from wcc_site.forms import WccAuthenticationForm, WccPasswordResetForm
 from wcc_site.selectors import (
     Queue,
@@ -129,7 +129,10 @@ class HomeView(TemplateView):
         if not context["has_work"]:
             # On the people list with no seat yet is not "no role" (walk Y: a new panel
             # member was told to ask for access).
-            context["listed"] = listed_as(person_of(user))
+            person = person_of(user)
+            context["listed"] = listed_as(person)
+            # Replaced since is not "no seat yet" (walk AC).
+            context["replaced"] = replaced_from(person) if person is not None else ""
         return context
 
 

@@ -19,15 +19,24 @@ def body(template: str, context: dict) -> str:
 
 
 def taken_back(by: str) -> str:
-    return body("round_taken_back", {"round": ROUND, "pct": PCT, "by": by, "reason": "Wrong"})
+    return body(
+        "round_taken_back",
+        {
+            "round": ROUND,
+            "pct": PCT,
+            "by": by,
+            "reason": "Wrong",
+            "when": datetime.date(2010, 10, 5),
+        },
+    )
 
 
 @pytest.mark.parametrize(
     ("by", "says"),
     [
-        ("Nadia Okafor", "in error, and Nadia Okafor of the national assurance team has now"),
-        ("National Assurance Team", "in error, and National Assurance Team has now withdrawn"),
-        ("the national assurance team", "in error, and the national assurance team has now"),
+        ("Nadia Okafor", "after all: Nadia Okafor of the national assurance team took back"),
+        ("National Assurance Team", "after all: National Assurance Team took back its opening"),
+        ("the national assurance team", "after all: the national assurance team took back its"),
     ],
 )
 def test_take_back_email_names_the_team_once(by, says):

@@ -21,6 +21,7 @@ from assessments.rounds import round_open
 from tests.factories import (
     AssessmentFactory,
     AssessmentRoundFactory,
+    EvidenceDocumentFactory,
     PCTFactory,
     RoleFactory,
     SHAFactory,
@@ -583,10 +584,37 @@ def test_the_check_page_says_what_closing_and_moving_do_to_each_round(
         "2008-09 (published) and 2009-10 show the new type.",
         "Closed from open to 1 April 2010. It is in 2009-10, still running: its assessment "
         "there stays and goes on to publication. Its published results (2008-09) stay "
-        "published. Rounds opened from 1 April 2010 on will not include it.",
+        "published. Rounds opened from 1 April 2010 on will not include it. If it will not be "
+        f'assessed, <a href="/rounds/2009-10/take-back/?pcts={dudley.pk}" '
+        'data-test="take-back-pct">take back its opening in 2009-10</a>.',
     ]
     dudley.refresh_from_db()
     assert (dudley.sha, dudley.closed_on) == (shas[1], None)
+
+
+@pytest.mark.parametrize("why", ["acted on", "publication time"])
+def test_closing_links_to_taking_back_its_opening_only_while_it_can_be(
+    client, shas, national, dudley, why
+):
+    """Walk AC: a merged PCT nobody had started had no way out of its round but taking back
+    its whole SHA's opening."""
+    running = Assessment.objects.get(pct=dudley, round__slug="2009-10")
+    client.force_login(national)
+    link = f'<a href="/rounds/2009-10/take-back/?pcts={dudley.pk}" data-test="take-back-pct">'
+    before = client.post(EDIT, typed(shas, closed_on="2010-04-01"))
+    if why == "acted on":
+        EvidenceDocumentFactory(assessment=running)
+    else:
+        running.round.published_at = timezone.now() + datetime.timedelta(days=30)
+        running.round.save(update_fields=["published_at"])
+
+    after = client.post(EDIT, typed(shas, closed_on="2010-04-01"))
+
+    assert link in before.text
+    assert "take-back" not in after.text
+    assert after.context["happens"][0].endswith(
+        "Rounds opened from 1 April 2010 on will not include it."
+    )
 
 
 def test_the_check_page_of_a_move_in_running_rounds_only_says_its_figures_move(

@@ -10,6 +10,8 @@ they hold stay theirs, and the chairs of the panels that wait for them are e-mai
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,7 +32,13 @@ from assessments.models import PrimaryCareTrust, Role, StrategicHealthAuthority
 from assessments.text import checked_reason, has_controls
 from panels.models import ExternalOrganisation, Person, PersonChange
 from panels.notifications import notify_email_changed, notify_person_deactivated
-from panels.selectors import account_serves_beyond_panels, deactivation_told, person_version
+from panels.selectors import (
+    SeatConflict,
+    account_serves_beyond_panels,
+    deactivation_told,
+    person_version,
+    seats_made_ineligible,
+)
 
 __all__ = [
     "external_organisation_create",
@@ -41,6 +49,20 @@ __all__ = [
     "person_update",
     "username_for",
 ]
+
+
+class SeatsMadeIneligible(ValidationError):
+    """An edit would leave the person in seats they may no longer hold (``conflicts``: each
+    seat and the rule): refused until confirmed (``person_update(conflicts_confirmed=True)``),
+    so that the check page names them before anything is saved."""
+
+    def __init__(self, conflicts: list[SeatConflict]):
+        self.conflicts = conflicts
+        super().__init__([conflict.why for conflict in conflicts])
+
+
+# What an edit may change that a seat's eligibility depends on (``seat_conflict``).
+ELIGIBILITY_FIELDS = frozenset({"job_role", "sha", "pct", "external_organisation"})
 
 # What a panel member's invitation says the account is for.
 PANEL_MEMBER = Purpose(
@@ -158,13 +180,22 @@ def person_update(
     external_organisation: ExternalOrganisation | None = None,
     by: AbstractBaseUser | None,
     expected_version: int | None = None,
+    conflicts_confirmed: bool = False,
 ) -> Person:
     """Change a person's details; their account's e-mail address and name follow theirs, and
     a changed address's old one is told (``notify_email_changed``). Writes a
     ``PersonChange`` naming the fields that changed (nothing when none did).
     ``ConflictError`` when the person is no longer at ``expected_version``
     (:func:`person_version`): changed in another window since the page was opened, whose
-    change this one would undo unseen (the concurrency walk)."""
+    change this one would undo unseen (the concurrency walk).
+
+    A new organisation or job role that makes a seat they hold on a panel not yet at
+    moderation one they may no longer hold (their own PCT's panel, say) is refused with
+    ``SeatsMadeIneligible`` unless ``conflicts_confirmed``; confirmed, the history row names
+    each such seat and the rule (walk AC: Mark Ellis moved to the PCT whose panel he sat
+    on, and nothing said so). A person invited who has not set a password yet whose address
+    changes is sent a new invitation at the new one (``person_invite_pending``): the link
+    at the old address stopped working with the change (walk AC)."""
     if expected_version is not None and person_version(person) != expected_version:
         raise ConflictError(f"{person.full_name}'s details changed.", current=person)
     new = {
@@ -179,6 +210,15 @@ def person_update(
     changed = [name for name, value in new.items() if getattr(person, name) != value]
     if not changed:
         return person
+    conflicts: list[SeatConflict] = []
+    if ELIGIBILITY_FIELDS & set(changed):
+        after = copy.copy(person)
+        for name, value in new.items():
+            setattr(after, name, value)
+        conflicts = seats_made_ineligible(person=person, changed=after)
+        if conflicts and not conflicts_confirmed:
+            raise SeatsMadeIneligible(conflicts)
+    reinvite = "email" in changed and person_invite_pending(person)
     was = _details(person)
     for name, value in new.items():
         setattr(person, name, value)
@@ -238,12 +278,46 @@ def person_update(
         action=PersonChange.Action.EDITED,
         by=by,
         note="\n".join(
-            f"{label}: {was[label] or NONE} → {now[label] or NONE}"
-            for label in DETAIL_LABELS
-            if was[label] != now[label]
+            [
+                *(
+                    f"{label}: {was[label] or NONE} → {now[label] or NONE}"
+                    for label in DETAIL_LABELS
+                    if was[label] != now[label]
+                ),
+                *(_conflict_line(conflict) for conflict in conflicts),
+            ]
         ),
     )
+    if reinvite and person.email:
+        account_reinvite(user=person.user, by=by, purpose=PANEL_MEMBER)
+        _history(
+            person=person,
+            action=PersonChange.Action.INVITED,
+            by=by,
+            note=f"Sent a new link to set a password to {person.email}: the link sent to "
+            f"{was['E-mail address']} stopped working when the address changed.",
+        )
     return person
+
+
+def person_invite_pending(person: Person) -> bool:
+    """Invited, the account's password not set yet, and both still active: a set-password
+    link is out, at the person's address (needs ``user`` loaded or loads it)."""
+    return (
+        person.is_active
+        and person.user_id is not None
+        and person.user.is_active
+        and not person.user.has_usable_password()
+    )
+
+
+def _conflict_line(conflict: SeatConflict) -> str:
+    """How an edit's history row names a seat it made a conflict, confirmed by ``by``."""
+    assessment, seat_type = conflict.assessment, conflict.seat.seat_type
+    return (
+        f"Confirmed though it makes a conflict: seat {seat_type.number} ({seat_type.name}) on "
+        f"the panel of {assessment.pct.name} ({assessment.round.slug}). {conflict.why}"
+    )
 
 
 # How an edit's history row names each detail, in the order of the form; an empty value

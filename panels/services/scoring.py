@@ -39,7 +39,7 @@ from competencies.models import (
     value_field,
 )
 from competencies.selectors import item_label, rated_items
-from panels.models import MemberScore, Panel, Seat, SeatChange
+from panels.models import PRESIDING, MemberScore, Panel, Seat, SeatChange
 from panels.selectors import panel_view
 from panels.services.history import seat_change_record
 
@@ -273,13 +273,19 @@ def seat_mark_absent(
 
     Who chairs, and the stage, are read from the panel as stored, its row locked, not from
     the copy the page loaded: a hand-over to this seat committed meanwhile would otherwise
-    let the new acting chair be excused (the races review)."""
+    let the new acting chair be excused (the races review), nor the former chair excuse
+    anyone once the chair was handed on (review AB): ``by`` must preside now."""
     seat.panel = (
         Panel.objects.select_for_update(of=("self",))
         .select_related("assessment")
         .get(pk=seat.panel_id)
     )
     assessment = seat.panel.assessment
+    if not Seat.objects.filter(PRESIDING, panel_id=seat.panel_id, person__user=by).exists():
+        raise ValidationError(
+            f"You no longer chair the panel of {assessment.pct.name}: nobody was excused. "
+            "Whoever chairs it now can excuse a member."
+        )
     if assessment.stage != Stage.SCORING:
         raise TransitionError(
             f"Members can be excused only during scoring; this assessment is at "

@@ -333,7 +333,8 @@ def test_an_excuse_from_a_page_loaded_before_a_hand_over_to_that_seat_is_refused
     loaded = seat(region, 3)  # the chair's excuse page, opened before the hand-over
     hand(region, 3, by=staff)
 
-    with pytest.raises(ValidationError, match="Cat Services is the acting chair and cannot"):
+    # The former chair no longer excuses anyone (review AB); the acting chair stays.
+    with pytest.raises(ValidationError, match="You no longer chair the panel"):
         seat_mark_absent(
             seat=loaded, reason="Away", by=region.people[1].user, expected_version=loaded.version
         )

@@ -22,6 +22,7 @@ from panels.models import Panel, Seat
 from tests.factories import (
     AssessmentRoundFactory,
     CompetencyFactory,
+    EvidenceChangeFactory,
     EvidenceDocumentFactory,
     FactualAccuracyCommentFactory,
     FrameworkFactory,
@@ -105,25 +106,114 @@ def test_take_back_removes_untouched_pcts_writes_history_and_tells_boards(
     change = RoundChange.objects.filter(round=opened).order_by("-pk").first()
     assert (change.field, change.old_value, change.new_value, change.reason, change.changed_by) == (
         "opened",
-        "3 PCTs in Q35",
+        "3 PCTs in Q35: 5AA, 5BA, 5CA",
         "taken back",
         REASON,
         national,
     )
     assert sorted(m.to[0] for m in mailoutbox) == ["A@x.org", "B@x.org", "C@x.org"]
     mail = next(m for m in mailoutbox if m.to == ["A@x.org"])
-    assert mail.subject == (
-        "WCC 2010/11: the self-assessment of A was opened by mistake and has been withdrawn"
-    )
-    assert "Nia Jones of the national assurance team has now withdrawn it" in mail.body
-    assert REASON in mail.body
-    assert "Nothing is needed from you" in mail.body
+    assert mail.subject == "WCC 2010/11: A will not take part after all"
+    today = f"{timezone.localdate():%-d %B %Y}"
+    assert (
+        f"A (5AA) will not take part in WCC 2010/11 after all: Nia Jones of the national "
+        f'assurance team took back its opening on {today}, saying:\n"{REASON}"\n'
+    ) in mail.body
+    assert "There was nothing saved for A in WCC 2010/11" in mail.body
+    assert "mistake" not in mail.body.replace(REASON, "")  # only the reason's own words
+    assert "sorry" not in mail.body
     opened.refresh_from_db()
     assert opened.opened_at is not None
     # "Opened by whom, when" (a second opening with nothing to open) is the opening's.
     from assessments.rounds import round_last_opening
 
     assert round_last_opening(round_=opened).new_value != "taken back"
+
+
+MERGED = "These PCTs will not be assessed this year (A has merged)"
+
+
+def test_take_back_of_one_chosen_pct_leaves_its_sha_colleagues(
+    opened, national, east, mailoutbox, django_capture_on_commit_callbacks
+):
+    a = _assessment(opened, "A")
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = round_take_back(round_=opened, pcts=[a.pct], reason=MERGED, by=national)
+
+    assert (taken.assessments, taken.shas, taken.kept) == (1, 1, 0)
+    assert sorted(Assessment.objects.filter(round=opened).values_list("pct__name", flat=True)) == [
+        "B",
+        "C",
+        "W",
+    ]
+    change = RoundChange.objects.filter(round=opened).order_by("-pk").first()
+    assert (change.old_value, change.new_value, change.reason) == (
+        "1 PCT in Q35: 5AA",
+        "taken back",
+        MERGED,
+    )
+    assert [m.to for m in mailoutbox] == [["A@x.org"]]
+    assert f'saying:\n"{MERGED}"\n' in mailoutbox[0].body
+    assert "mistake" not in mailoutbox[0].body
+
+
+def test_take_back_of_pcts_and_an_sha_together_and_the_plan_of_either(opened, national, east, west):
+    w = _assessment(opened, "W").pct
+    b = _assessment(opened, "B").pct
+
+    by_pct = round_take_back_plan(round_=opened, pcts=[b])
+    both = round_take_back_plan(round_=opened, shas=[west], pcts=[b])
+
+    assert [a.pct.name for a in by_pct.removed] == ["B"]
+    assert [a.pct.name for a in both.removed] == ["B", "W"]  # by SHA name, then PCT name
+    assert both.sha_count == 2
+    taken = round_take_back(round_=opened, shas=[west], pcts=[b], reason=MERGED, by=national)
+    assert (taken.assessments, taken.shas) == (2, 2)
+    assert not Assessment.objects.filter(round=opened, pct__in=[w, b]).exists()
+
+
+def test_take_back_tells_each_sha_staff_once_listing_its_pcts(
+    opened, national, east, west, mailoutbox, django_capture_on_commit_callbacks
+):
+    staff = RoleFactory(
+        kind=Role.Kind.SHA_STAFF, sha=east, user=UserFactory(email="east@sha.org", first_name="Eve")
+    ).user
+    RoleFactory(kind=Role.Kind.SHA_STAFF, sha=east, user=UserFactory(email=""))  # no address
+    RoleFactory(  # inactive
+        kind=Role.Kind.SHA_STAFF, sha=east, user=UserFactory(email="old@sha.org", is_active=False)
+    )
+    RoleFactory(kind=Role.Kind.SHA_STAFF, sha=west, user=UserFactory(email="west@sha.org"))
+    pcts = [_assessment(opened, name).pct for name in ("A", "B")]
+
+    plan = round_take_back_plan(round_=opened, pcts=pcts)
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = round_take_back(round_=opened, pcts=pcts, reason=MERGED, by=national)
+
+    assert {sha.ods_code: users for sha, users in plan.staff.items()} == {"Q35": [staff]}
+    assert (plan.staff_count, taken.staff, taken.messages) == (1, 1, 3)
+    to_staff = [m for m in mailoutbox if m.to == ["east@sha.org"]]
+    assert len(to_staff) == 1
+    assert to_staff[0].subject == (
+        "WCC 2010/11: the opening was taken back for 2 PCTs of East of England"
+    )
+    assert "- A (5AA)\n- B (5BA)\n" in to_staff[0].body
+    assert f'saying:\n"{MERGED}"' in to_staff[0].body
+    assert "5CA" not in to_staff[0].body
+    assert "/rounds/2010-11/" in to_staff[0].body
+    assert not [m for m in mailoutbox if m.to == ["west@sha.org"]]
+
+
+def test_the_plan_takes_a_few_queries_whatever_the_number_of_pcts(
+    opened, national, east, django_assert_num_queries
+):
+    few = [_assessment(opened, "A").pct]
+    many = [_assessment(opened, name).pct for name in ("A", "B", "C")]
+    RoleFactory(kind=Role.Kind.SHA_STAFF, sha=east, user=UserFactory(email="e@sha.org"))
+
+    with django_assert_num_queries(3):
+        round_take_back_plan(round_=opened, pcts=few)
+    with django_assert_num_queries(3):
+        round_take_back_plan(round_=opened, pcts=many)
 
 
 @pytest.mark.parametrize(
@@ -138,6 +228,8 @@ def test_take_back_removes_untouched_pcts_writes_history_and_tells_boards(
             "has submitted its self-assessment",
         ),
         (lambda a: EvidenceDocumentFactory(assessment=a), "uploaded evidence"),
+        # uploaded and removed since: the evidence's history is the board's work too
+        (lambda a: EvidenceChangeFactory(assessment=a), "uploaded evidence"),
         (lambda a: LocalOutcomePriorityFactory(assessment=a), "local outcome priorities"),
         (lambda a: SeatFactory(panel__assessment=a), "a seat of its panel is filled"),
         (lambda a: FactualAccuracyCommentFactory(assessment=a), "it has a comment"),
@@ -194,7 +286,7 @@ def test_taking_back_every_pct_closes_the_round_and_lets_it_be_discarded(
     assert (taken.assessments, taken.closed, opened.opened_at) == (4, True, None)
     change = RoundChange.objects.filter(round=opened).order_by("-pk").first()
     assert (change.old_value, change.new_value) == (
-        "4 PCTs in Q34, Q35",
+        "4 PCTs in Q34, Q35: 5AA, 5BA, 5CA, 5WA",
         "taken back; the round is not open; its framework can be edited again",
     )
     assert taken.framework_unlocked
@@ -203,16 +295,16 @@ def test_taking_back_every_pct_closes_the_round_and_lets_it_be_discarded(
     assert not AssessmentRound.objects.filter(slug="2010-11").exists()
 
 
-def test_take_back_refuses_a_blank_reason_and_no_sha(opened, national, east):
+def test_take_back_refuses_a_blank_reason_and_no_choice(opened, national, east):
     with pytest.raises(ValidationError) as blank:
         round_take_back(round_=opened, shas=[east], reason=" \u200b ", by=national)
     with pytest.raises(ValidationError) as none:
-        round_take_back(round_=opened, shas=[], reason=REASON, by=national)
+        round_take_back(round_=opened, shas=[], pcts=[], reason=REASON, by=national)
 
     assert blank.value.message_dict == {
         "reason": ["Give the reason for taking back the opening: the boards' e-mail quotes it."]
     }
-    assert none.value.message_dict == {"shas": ["Choose at least one SHA."]}
+    assert none.value.message_dict == {"shas": ["Choose at least one PCT or SHA."]}
     assert Assessment.objects.filter(round=opened).count() == 4
 
 

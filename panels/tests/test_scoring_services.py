@@ -535,3 +535,15 @@ def test_a_hand_over_racing_the_close_of_consensus_is_refused():
     assert Assessment.objects.get(pk=panel.assessment.pk).stage == Stage.MODERATION
     assert Panel.objects.get(pk=panel.panel.pk).acting_chair is None
     assert not SeatChange.objects.filter(how=SeatChange.How.ACTING).exists()
+
+
+def test_only_whoever_chairs_the_panel_now_excuses_a_member():
+    """Review AB: the excuse re-read the panel under a lock but not who chairs it, so the
+    former chair's page, confirmed after a hand-over, still excused a member."""
+    panel = build_scoring_panel()
+    member = panel.seats[2]
+
+    with pytest.raises(ValidationError, match="You no longer chair the panel"):
+        seat_mark_absent(seat=member, reason="Away.", by=panel.seats[3].person.user)
+
+    assert Seat.objects.get(pk=member.pk).absence_reason == ""

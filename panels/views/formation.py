@@ -57,6 +57,7 @@ from panels.selectors import (
     formation_page,
     presiding_seats,
     reciprocal_warnings,
+    seat_conflicts,
     seats_with_people,
 )
 from panels.services.formation import (
@@ -500,6 +501,7 @@ def panel_detail(request, assessment: Assessment):
             "seats": seats,
             "acting": acting_chair(panel=getattr(assessment, "panel", None)),
             "submitted": sum(1 for s in seats if s.submitted_at is not None),
+            "conflicts": seat_conflicts(seats=seats, assessment=assessment),
             "may_form": request.user.has_perm("panels.form_panel", assessment),
             "may_see_history": request.user.has_perm("panels.view_history", assessment),
         },

@@ -18,7 +18,13 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import view_access
-from assessments.confirmation import confirmation_page, confirmed
+from assessments.confirmation import (
+    confirmation_page,
+    confirmed,
+    forget_typed,
+    keep_typed,
+    typed_back,
+)
 from assessments.exceptions import (
     ConflictError,
     form_add_refusal,
@@ -43,15 +49,19 @@ from panels.selectors import (
     people_rows,
     person_history,
     person_row,
+    person_seat_conflicts,
     person_seats,
     person_version,
+    seat_conflict,
     seats_at_work,
 )
 from panels.services.people import (
+    SeatsMadeIneligible,
     external_organisation_create,
     person_create,
     person_deactivate,
     person_invite,
+    person_invite_pending,
     person_reactivate,
     person_update,
 )
@@ -169,7 +179,12 @@ def person_detail(request, person: Person):
             "history": history,
             "version": len(history),  # = person_version: every change is in the history
             "seats": [
-                (seat, request.user.has_perm("panels.view_panel", seat.panel.assessment))
+                (
+                    seat,
+                    request.user.has_perm("panels.view_panel", seat.panel.assessment),
+                    # A seat they may no longer hold (walk AC: the page listed it unmarked).
+                    seat_conflict(seat=seat, assessment=seat.panel.assessment, person=person),
+                )
                 for seat in person_seats(person=person)
             ],
             "may_change": request.user.has_perm("panels.change_person", person),
@@ -187,21 +202,31 @@ def person_detail(request, person: Person):
     change_always=True,
 )
 def person_edit(request, person: Person):
+    """The person's details. A change that would leave them in a seat they may no longer
+    hold (their new organisation is the PCT assessed, say) shows a check page naming each
+    seat and the rule first (walk AC); confirmed, it is saved. A new address of someone
+    invited who has not set a password yet is sent a new invitation with the change."""
     organisations = _organisations(request)
+    key = f"person-edit:{person.pk}"
+    typed = typed_back(request, key)  # back from the check page: what was typed there
     form = PersonForm(
         request.POST or None,
         organisations=organisations,
         submit="Save changes",
-        initial=PersonForm.initial_for(person),
+        initial={**PersonForm.initial_for(person), **typed},
     )
     if request.method == "POST" and form.is_valid():
+        old_email, invited = person.email, person_invite_pending(person)
         try:
             person_update(
                 person=person,
                 **form.service_arguments(),
                 by=request.user,
                 expected_version=form.cleaned_data["version"],
+                conflicts_confirmed=confirmed(request),
             )
+        except SeatsMadeIneligible as exc:
+            return _conflict_check(request, person, key, exc.conflicts)
         except ConflictError:  # changed in another window: what was typed here stays
             form = kept_on_conflict(
                 PersonForm,
@@ -214,10 +239,60 @@ def person_edit(request, person: Person):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Changes to {person.full_name} saved.")
+            forget_typed(request, key)
+            saved = f"Changes to {person.full_name} saved."
+            if invited and person.email != old_email:
+                saved += (
+                    f" The link sent to {old_email} no longer works: a new invitation has been "
+                    f"sent to {person.email}."
+                )
+            messages.success(request, saved)
+            if confirmed(request):  # saved though it made conflicts: what is left to do
+                for conflict in person_seat_conflicts(person=person):
+                    todo, _url = conflict.todo
+                    messages.warning(request, f"{conflict.where}: {conflict.why} {todo}.")
             _no_seat_warning(request, person)
             return redirect(_detail(person))
     return render(request, "panels/person_form.html", {"form": form, "person": person})
+
+
+def _conflict_check(request, person: Person, key: str, conflicts):
+    """The check page of an edit that leaves the person in seats they may no longer hold:
+    each seat, the rule and where to replace them; "Go back" shows what was typed."""
+    carry = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirm")
+        for value in values
+    ]
+    keep_typed(request, key, **{name: value for name, value in carry})
+    return confirmation_page(
+        request,
+        title=f"Save the changes to {person.full_name}? They could then no longer sit in "
+        + ("a seat they hold" if len(conflicts) == 1 else f"{len(conflicts)} seats they hold"),
+        happens=[
+            "The changes are saved and kept in their history, with each seat below that "
+            "is now a conflict.",
+            f"{person.full_name} keeps "
+            + ("the seat" if len(conflicts) == 1 else "each seat")
+            + " until you replace them: the panel's pages flag it, and it is listed on your "
+            "home page under “Seats to replace”.",
+        ],
+        told="Nobody is e-mailed about the seats now; whoever takes a seat, and the member "
+        "replaced, are e-mailed when you replace them.",
+        button="Confirm and save the changes",
+        back=_edit(person),
+        carry=carry,
+        template="panels/person_conflict.html",
+        context={"conflicts": conflicts, "person": person, "undo_note": _UNDO},
+    )
+
+
+_UNDO = "You can change their details back later from their page."
+
+
+def _edit(person: Person) -> str:
+    return reverse("people:edit", args=[person.pk])
 
 
 @require_POST

@@ -972,3 +972,24 @@ def test_published_page_of_a_moved_pct_keeps_its_query_count(
         response = client.get(PAGE.format("5pg", "2008-09"))
 
     assert response.context["report"].sha_then == ("West Midlands" if moves else "")
+
+
+def test_the_panel_list_says_who_chaired_when_an_acting_chair_stood_in(client, demo):
+    """Walk AC: the report named the chair's seat holder only, though an acting chair
+    recorded and closed the consensus."""
+    from django.utils.html import escape
+
+    from panels.models import Panel, Seat
+
+    panel = Panel.objects.get(assessment__round__slug="2008-09", assessment__pct__ods_code="5PG")
+    acting = Seat.objects.get(panel=panel, seat_type__number=3)
+    Panel.objects.filter(pk=panel.pk).update(acting_chair=acting)
+    login(client, "national")
+
+    page = client.get(PAGE.format("5pg", "2008-09")).content.decode()
+
+    said = f"{acting.person.full_name}, {acting.person.job_title}: acting chair, who chaired"
+    assert escape(said) in page
+    assert "did not chair the panel; an acting chair did" in page
+    Panel.objects.filter(pk=panel.pk).update(acting_chair=None)
+    assert "acting chair" not in client.get(PAGE.format("5pg", "2008-09")).content.decode()

@@ -83,6 +83,29 @@ def test_publication_refused_while_a_pct_is_before_its_factual_accuracy_check(re
     assert AssessmentRound.objects.get(pk=ready_round.pk).published_at is None
 
 
+def test_the_publication_page_names_the_regions_it_waits_for(client, ready_round):
+    """Walk AC: a region not yet confirmed, which blocks the publication time, was named
+    only in the refusal once a time was tried."""
+    late = SHAFactory(name="Late SHA")
+    for _n in range(2):
+        AssessmentFactory(round=ready_round, pct=PCTFactory(sha=late), stage=Stage.MODERATION)
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    page = client.get("/reports/publication/2009-10/").content.decode()
+
+    assert (
+        "<strong>Not yet confirmed at the cross-check:</strong> Late SHA (2 PCTs still before "
+        "the factual-accuracy check). The time can be set once it is confirmed"
+    ) in page
+    assert page.count('data-test="behind"') == 1
+
+
+def test_the_publication_page_names_no_region_once_all_are_confirmed(client, ready_round):
+    client.force_login(RoleFactory(kind=Role.Kind.NATIONAL).user)
+
+    assert 'data-test="behind"' not in client.get("/reports/publication/2009-10/").text
+
+
 def test_boards_are_told_once_after_the_publication_time(
     ready_round, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -32,6 +32,7 @@ from assessments.models import Assessment, AssessmentRound, RegionReview, RoundC
 from assessments.publication import (
     publication_withdraw,
     region_windows,
+    regions_behind,
     round_publication_check,
     round_set_publication,
     was_published_at,
@@ -319,6 +320,8 @@ def _publication_page(request, round_: AssessmentRound, *, form=None, withdraw_f
             "published": published,
             "form": withdraw_form if published else form,
             "reviews": region_windows(round_),
+            # The regions a publication time waits for (walk AC: named only once refused).
+            "behind": [] if published else regions_behind(round_),
             "held_back": held_back,
             "not_opened": None if published else round_not_opened(round_=round_),
             "withdrawals": [

@@ -17,6 +17,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.test import Client
+from django.utils import timezone
 
 from assessments.accounts import account_deactivate, link_expires_at, link_expiry_words
 from assessments.models import AccountChange, Role
@@ -492,17 +493,34 @@ def test_editing_a_persons_name_renames_their_account(ruth):
 
 
 def test_changing_a_persons_address_tells_the_old_one(ruth, django_capture_on_commit_callbacks):
-    person, _ = ruth
+    """Ruth has not set a password yet: the link at her old address stopped working with the
+    change, so a new invitation goes to the new one (walk AC)."""
+    person, old_link = ruth
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit(person, email="ruth.new@example.org")
+
+    assert [m.to for m in mail.outbox] == [["ruth@example.org"], ["ruth.new@example.org"]]
+    assert mail.outbox[0].subject == "Your e-mail address on WCC Assurance was changed"
+    assert "was changed to ruth.new@example.org by Sam Staff" in mail.outbox[0].body
+    new_link = _path(_mailed_link(mail.outbox[1].body))
+    assert new_link != old_link
+    person.user.refresh_from_db()
+    assert person.user.email == "ruth.new@example.org"
+
+
+def test_changing_the_address_of_a_person_with_a_password_sends_no_invitation(
+    ruth, client, django_capture_on_commit_callbacks
+):
+    person, link = ruth
+    _set_password(client, link)
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         _edit(person, email="ruth.new@example.org")
 
     assert [m.to for m in mail.outbox] == [["ruth@example.org"]]
-    assert mail.outbox[0].subject == "Your e-mail address on WCC Assurance was changed"
-    assert "was changed to ruth.new@example.org by Sam Staff" in mail.outbox[0].body
-    person.user.refresh_from_db()
-    assert person.user.email == "ruth.new@example.org"
 
 
 def test_changing_the_address_of_a_person_without_an_account_tells_nobody(
@@ -649,7 +667,7 @@ def test_a_link_replaced_at_another_address_does_not_name_it(client, ruth):
     assert "ruth.new@example.org" not in page
 
 
-def test_a_link_of_an_account_whose_address_changed_says_so(client, ruth):
+def test_a_link_of_an_account_whose_address_was_corrected_points_to_the_new_link(client, ruth):
     person, old = ruth
     person_update(
         person=person,
@@ -662,9 +680,10 @@ def test_a_link_of_an_account_whose_address_changed_says_so(client, ruth):
 
     page = _link_page(client, old)
 
+    # The correction sent a new invitation to the new address (walk AC), which the old
+    # link's page points to without naming it.
     assert (
-        "This link was sent to ruth@example.org, and the account&#x27;s e-mail address has "
-        "changed since"
+        f"A newer link was sent on {timezone.localdate():%-d %B %Y}, to another address"
     ) in page
     assert "ruth.new@example.org" not in page
 
