@@ -48,6 +48,7 @@ from assessments.text import ascii_letters, has_controls
 __all__ = [
     "Invitation",
     "account_deactivate",
+    "account_email_change",
     "account_invite",
     "account_password_set",
     "account_reactivate",
@@ -409,6 +410,41 @@ def account_rename(*, user: AbstractBaseUser, full_name: str, by: AbstractBaseUs
         by=by,
         note=f"{was or '—'} → {user.get_full_name()}",
     )
+
+
+@transaction.atomic
+def account_email_change(
+    *,
+    user: AbstractBaseUser,
+    email: str,
+    by: AbstractBaseUser | None,
+    purpose: Purpose | None = None,
+) -> bool:
+    """Correct the e-mail address of ``user`` (checked by the caller: valid, nobody else's,
+    not the same, an active account) and say so where it matters, once the transaction
+    commits. An account whose password was never set is sent a new link at the new address
+    (:func:`account_reinvite`, saying what it is for: ``purpose``): the link sent to the old
+    one stops working, Django's token being made from the address and the password's hash.
+    An account in use is left as it is, its old address told of the change and by whom
+    (as ``panels.services.people.person_update`` tells a panel member's). Writes an
+    ``AccountChange`` (e-mail address corrected, ``note``: the old and new address).
+    Returns whether a new link was sent."""
+    was = user.email
+    user.email = email
+    user.save(update_fields=["email"])
+    _history(user=user, action=AccountChange.Action.EMAIL_CHANGED, by=by, note=f"{was} → {email}")
+    if not user.has_usable_password():
+        account_reinvite(user=user, by=by, purpose=purpose)
+        return True
+    if was:
+        context = {
+            "user": user,
+            "old_email": was,
+            "by": by,
+            "site_url": settings.SITE_URL,
+        }
+        mail_enqueue(messages=[rendered("account_email_changed", context, was)])
+    return False
 
 
 def _role_history(*, role: Role, action: str, by, reason: str = "") -> None:

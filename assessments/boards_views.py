@@ -6,7 +6,8 @@ PCTs 50 a page with how many board accounts each has, filtered by region, ODS co
 name and "only PCTs with no board account" (the work left after a round opens: those
 boards were not told). A PCT's page lists its accounts and their state, invites someone
 (``assessments.role_accounts.role_invite``), sends a new link to someone who has not set
-a password yet, and takes access away after a confirmation page; its history says who
+a password yet, corrects an account's e-mail address and takes access away, each after a
+confirmation page; its history says who
 gave or took away access, and when.
 """
 
@@ -31,7 +32,7 @@ from assessments.models import PrimaryCareTrust, Role
 from assessments.organisations_views import moved_away_told_in
 from assessments.paging import page_of, paging_context
 from assessments.role_accounts import RoleScope
-from assessments.role_views import group_page, new_link, remove
+from assessments.role_views import change_email, group_page, new_link, remove
 
 app_name = "boards"
 
@@ -146,9 +147,13 @@ def _crumbs() -> list[tuple[str, str]]:
     return [("Board accounts", reverse("boards:list"))]
 
 
-def _links(role: Role) -> tuple[str, str]:
+def _links(role: Role) -> tuple[str, str, str]:
     args = [role.pct.ods_code, role.user_id]
-    return reverse("boards:reinvite", args=args), reverse("boards:remove", args=args)
+    return (
+        reverse("boards:reinvite", args=args),
+        reverse("boards:remove", args=args),
+        reverse("boards:email", args=args),
+    )
 
 
 def _pct_url(pct: PrimaryCareTrust) -> str:
@@ -195,6 +200,17 @@ def board_remove(request, pct: PrimaryCareTrust, pk: int):
     )
 
 
+@require_http_methods(["GET", "POST"])
+@view_access(MANAGE, lookup=pct_by_code)
+def board_email(request, pct: PrimaryCareTrust, pk: int):
+    """Correct the e-mail address of a board account (form, check page, change)."""
+    role = board_role(ods=pct.ods_code, pk=pk)
+    crumbs = [*_crumbs(), (pct.name, _pct_url(pct))]
+    return change_email(
+        request, RoleScope.board(pct), role, back=_pct_url(pct), context={"crumbs": crumbs}
+    )
+
+
 # The staff of an SHA a PCT moved away from are told where its board's page went.
 urlpatterns = moved_away_told_in(
     [
@@ -204,5 +220,6 @@ urlpatterns = moved_away_told_in(
         path("<str:ods>/", board_pct, name="pct"),
         path("<str:ods>/<int:pk>/new-link/", board_reinvite, name="reinvite"),
         path("<str:ods>/<int:pk>/remove/", board_remove, name="remove"),
+        path("<str:ods>/<int:pk>/email/", board_email, name="email"),
     ]
 )

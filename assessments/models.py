@@ -927,8 +927,9 @@ class RoleChange(models.Model):
 
 class AccountChange(models.Model):
     """History: an account invited (or invited again), deactivated, reactivated, renamed by
-    its owner (``note``: the old and new name), or its password set by its owner (through a
-    link or the change-password page).
+    its owner (``note``: the old and new name), its password set by its owner (through a
+    link or the change-password page), or its e-mail address corrected on a board's or
+    staff's accounts page (``note``: the old and new address).
 
     Written only by ``assessments.accounts``, in the transaction of the change.
     """
@@ -940,6 +941,7 @@ class AccountChange(models.Model):
         REACTIVATED = "reactivated", "Reactivated"
         RENAMED = "renamed", "Name changed"
         PASSWORD_SET = "password_set", "Password set"
+        EMAIL_CHANGED = "email_changed", "E-mail address corrected"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_changes"

@@ -25,11 +25,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from assessments.accounts import (
     Purpose,
+    account_email_change,
     account_invite,
     account_reinvite,
     email_in_use,
@@ -59,6 +60,8 @@ __all__ = [
     "board_refusals",
     "name_and_email_checked",
     "role_accounts",
+    "role_email_change",
+    "role_email_checked",
     "role_history",
     "role_invite",
     "role_remove",
@@ -384,6 +387,122 @@ def role_remove(*, role: Role, by: AbstractBaseUser | None, reason: str) -> bool
     return cancels
 
 
+def _new_address_checked(email: str) -> str:
+    """The new address of an account, stripped, or ``ValidationError`` keyed ``email``
+    worded as the invitation's (``name_and_email_checked``)."""
+    email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError(
+            {
+                "email": [
+                    "Enter an e-mail address in the right form, like name@example.nhs.uk."
+                    if email
+                    else "Enter their new e-mail address."
+                ]
+            }
+        ) from None
+    return email
+
+
+def _manages_every_role_of(*, user, by) -> bool:
+    """Whether ``by`` keeps every role ``user`` holds: the national team keeps all; SHA
+    staff their region's boards. Whoever has an account's address can set its password, so
+    a board member of two regions' PCTs has their address corrected by the national team,
+    not by one region's staff (who could so take the other region's board access)."""
+    if by is None:
+        return True
+    kinds = Role.objects.filter(user=by).values_list("kind", "sha_id")
+    if any(kind == Role.Kind.NATIONAL for kind, _ in kinds):
+        return True
+    regions = {sha_id for kind, sha_id in kinds if kind == Role.Kind.SHA_STAFF}
+    if user.is_staff or user.is_superuser:  # an administrator's: the national team's to do
+        return False
+    held = Role.objects.filter(user=user).values_list("kind", "pct__sha_id")
+    return bool(regions) and all(
+        kind == Role.Kind.PCT_BOARD and sha_id in regions for kind, sha_id in held
+    )
+
+
+def role_email_checked(*, role: Role, email: str, by: AbstractBaseUser | None) -> str:
+    """The new address of ``role``'s account (stripped), or ``ValidationError`` keyed
+    ``email`` saying why it may not be given: not an address, the account's own already,
+    another account's (naming nothing else of it, as the invitation's refusal), a
+    deactivated account, or an account holding access ``by`` does not keep (another
+    region's board; ``_manages_every_role_of``). Writes nothing: the form page asks it
+    before the check page, and :func:`role_email_change` again when confirmed."""
+    email = _new_address_checked(email)
+    user = role.user
+    if not user.is_active:
+        raise ValidationError(
+            {
+                "email": [
+                    f"The account {user.get_username()} is deactivated: reactivate it on the "
+                    "people pages first."
+                ]
+            }
+        )
+    if email.lower() == (user.email or "").lower():
+        raise ValidationError(
+            {"email": [f"{email} is already the account's address: enter the new one."]}
+        )
+    if email_in_use(email, exclude_pk=user.pk) is not None:
+        raise ValidationError(
+            {
+                "email": [
+                    f"The e-mail address {email} is already used by another account: two "
+                    "accounts may not share one, since each gets set-password links at it."
+                ]
+            }
+        )
+    if not _manages_every_role_of(user=user, by=by):
+        raise ValidationError(
+            {
+                "email": [
+                    "This account also has access you do not keep (the board of a PCT in "
+                    "another region, say), which its address would carry with it: ask the "
+                    "national assurance team to correct it."
+                ]
+            }
+        )
+    return email
+
+
+@transaction.atomic
+def role_email_change(*, role: Role, email: str, was: str, by: AbstractBaseUser | None) -> bool:
+    """Correct the e-mail address of ``role``'s account from ``was`` (what the check page
+    showed) to ``email``: refused (``ValidationError`` keyed ``email``, nothing written) as
+    :func:`role_email_checked` says, and when the address is no longer ``was`` (changed
+    in another window since the check page was shown: the new one is checked again).
+    The account row is locked first, so two corrections at once cannot both pass that
+    check; and when the role was taken away meanwhile (not keyed). The username, password
+    and roles stay. ``account_email_change`` writes the
+    history and e-mails: a new link at the new address (the old one stops working) for an
+    account whose password was never set, else a notice to the old address. Returns
+    whether a new link was sent."""
+    user = type(role.user).objects.select_for_update().get(pk=role.user_id)
+    role.user = user
+    if (user.email or "") != was:
+        raise ValidationError(
+            {
+                "email": [
+                    f"The account's address changed to {user.email or 'none'} since you checked "
+                    "it: nothing was changed. Check the new address below and confirm again."
+                ]
+            }
+        )
+    if not Role.objects.filter(pk=role.pk).exists():  # taken away since the check page
+        raise ValidationError(
+            f"{user.get_username()} is no longer one of {RoleScope.of(role).group}: its "
+            "access was taken away since the page was loaded. Nothing was changed."
+        )
+    email = role_email_checked(role=role, email=email, by=by)
+    return account_email_change(
+        user=user, email=email, by=by, purpose=purpose_of(RoleScope.of(role))
+    )
+
+
 # --- Reading ------------------------------------------------------------------------------
 
 
@@ -428,11 +547,26 @@ def role_accounts(scope: RoleScope) -> list[RoleAccount]:
     return [RoleAccount(role=r, user=r.user, invited_at=invited.get(r.user_id)) for r in roles]
 
 
-def role_history(scope: RoleScope) -> list[RoleChange]:
-    """The latest access given and taken away for ``scope`` (at most ``HISTORY_SHOWN``),
-    newest first, with whose and by whom. One query."""
+def role_history(scope: RoleScope) -> list[RoleChange | AccountChange]:
+    """The latest access given and taken away for ``scope``, and the e-mail addresses
+    corrected of the accounts that hold or held it (``AccountChange``, its ``note`` the
+    old and new address), at most ``HISTORY_SHOWN``, newest first, with whose and by whom.
+    Two queries."""
     changes = scope.changes().select_related("user", "changed_by")
-    return list(changes.order_by("-changed_at", "-pk")[:HISTORY_SHOWN])
+    access = list(changes.order_by("-changed_at", "-pk")[:HISTORY_SHOWN])
+    corrected = list(
+        AccountChange.objects.filter(
+            action=AccountChange.Action.EMAIL_CHANGED,
+        )
+        .filter(
+            Q(user_id__in=scope.roles().values("user_id"))
+            | Q(user_id__in=scope.changes().values("user_id"))
+        )
+        .select_related("user", "changed_by")
+        .order_by("-changed_at", "-pk")[:HISTORY_SHOWN]
+    )
+    merged = sorted([*access, *corrected], key=lambda row: row.changed_at, reverse=True)
+    return merged[:HISTORY_SHOWN]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """What the board accounts pages (``assessments.boards_views``) and the staff accounts pages
 (``assessments.staff_views``) share: one group's page (its accounts, the invitation form,
-its history), a new link, and taking access away after a check page. Each URL module
-states its own permissions and lookups; these take the group (``RoleScope``) it found."""
+its history), a new link, correcting an account's e-mail address and taking access away,
+each of the last two after a check page. Each URL module states its own permissions and
+lookups; these take the group (``RoleScope``) it found."""
 
+from crispy_forms.helper import FormHelper
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -10,12 +13,21 @@ from django.utils.html import format_html
 
 from assessments.accounts import account_reinvite
 from assessments.boards_forms import RemoveReasonForm, RoleMemberForm
-from assessments.confirmation import confirmation_page
+from assessments.confirmation import (
+    confirmation_page,
+    confirmed,
+    forget_typed,
+    keep_typed,
+    typed_back,
+)
 from assessments.exceptions import form_add_refusal, refusal_messages
+from assessments.form_errors import NoTruncation
 from assessments.models import Role
 from assessments.role_accounts import (
     RoleScope,
     role_accounts,
+    role_email_change,
+    role_email_checked,
     role_history,
     role_invite,
     role_remove,
@@ -30,7 +42,7 @@ def _name(user) -> str:
 
 def group_page(request, scope: RoleScope, *, here: str, links, context: dict):
     """The group's page (``roles/group.html``): its accounts, each with the addresses of its
-    new link and its removal (``links(role)``), the invitation form and the history. A
+    new link, its removal and its e-mail address's correction (``links(role)``), the invitation form and the history. A
     valid POST invites and redirects to ``here`` saying what was done; a refused one shows
     the form again with its errors. ``context``: the page's heading, lead and crumbs."""
     form = RoleMemberForm(request.POST or None)
@@ -191,6 +203,122 @@ def _remove_check(request, scope: RoleScope, role: Role, *, back: str, context: 
             "scope": scope,
             "form": form,
             "undo_note": "You can invite them again later.",
+            **context,
+        },
+    )
+
+
+class EmailChangeForm(NoTruncation):
+    """An account's new e-mail address (``role_email_change``), checked as the invitation's
+    (``boards_forms.RoleMemberForm``) is."""
+
+    email = forms.EmailField(
+        label="New e-mail address",
+        help_text="Links to set a password are sent here from now on.",
+        error_messages={
+            "required": "Enter their new e-mail address.",
+            "invalid": "Enter an e-mail address in the right form, like name@example.nhs.uk.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+def change_email(request, scope: RoleScope, role: Role | None, *, back: str, context: dict):
+    """Correct the e-mail address of ``role``'s account (a typo in its invitation, say): GET
+    asks the new address, its POST shows a check page (``_email_check``), whose confirming
+    POST changes it (``role_email_change``) and goes back to the group's page. A refusal,
+    on either POST, shows the form again with what was typed and why; "Go back" on the
+    check page brings back what was typed (``keep_typed``). ``role`` None: the account is
+    not one of ``scope`` (``not_in_group``)."""
+    if role is None:
+        return not_in_group(request, scope, back=back)
+    key = f"role-email:{role.user_id}"
+    typed = typed_back(request, key)
+    form = EmailChangeForm(request.POST if request.method == "POST" else typed or None)
+    # Only the check page's POST carries the address it showed: any other asks again.
+    confirming = confirmed(request) and "was" in request.POST
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        try:
+            if confirming:
+                sent = role_email_change(
+                    role=role, email=email, was=request.POST.get("was", ""), by=request.user
+                )
+            else:
+                email = role_email_checked(role=role, email=email, by=request.user)
+        except ValidationError as exc:
+            form_add_refusal(form, exc)
+        else:
+            if not confirming:
+                keep_typed(request, key, email=email)
+                return _email_check(request, scope, role, email=email, back=back, context=context)
+            forget_typed(request, key)
+            name = _name(role.user)
+            messages.success(
+                request,
+                f"{name}'s e-mail address is now {email}"
+                + (
+                    ": a new link to set a password was e-mailed there, and the link sent "
+                    "before no longer works."
+                    if sent
+                    else "; their old address was told of the change."
+                ),
+            )
+            return redirect(back)
+    return render(
+        request,
+        "roles/email.html",
+        {"scope": scope, "role": role, "form": form, "back": back, **context},
+    )
+
+
+def _email_check(request, scope: RoleScope, role: Role, *, email: str, back: str, context: dict):
+    """The check page of an address's correction (``confirm.html``): the old and the new
+    address, what becomes of the link (no password set yet) or who is told (one set), and
+    that the username and access stay. Carries the new address and the old one it was
+    checked against (a change made meanwhile is refused, ``role_email_change``)."""
+    user = role.user
+    name = _name(user)
+    old = user.email or "no address"
+    waiting = not user.has_usable_password()
+    happens = [
+        f"Their e-mail address changes from {old} to {email}. Their username, "
+        f"{user.get_username()}, stays, and so does their access.",
+        (
+            f"They have not set a password yet: the link to set one, e-mailed to {old}, "
+            f"stops working, and a new link is e-mailed to {email}."
+            if waiting
+            else "They have set a password: it stays, and nothing else changes. Links to "
+            f"set a password (“Forgotten your password?”) go to {email} from now on."
+        ),
+        f"The change is kept in the history of {scope.group}, with your name.",
+    ]
+    told = (
+        f"{email} is e-mailed the new link to set a password. Nobody else is e-mailed."
+        if waiting
+        else f"{old} is told of the change and by whom, so that a change they did not expect "
+        f"is noticed. {email} is not e-mailed."
+    )
+    return confirmation_page(
+        request,
+        title=f"Change the e-mail address of {name}?",
+        happens=happens,
+        told=told,
+        button="Confirm and change the address",
+        back=request.path,
+        carry={"email": email, "was": user.email},
+        template="roles/email_confirm.html",
+        context={
+            "role": role,
+            "scope": scope,
+            "new_email": email,
+            "undo_note": "You can correct the address again later.",
             **context,
         },
     )

@@ -3,8 +3,8 @@ is one of the national assurance team and who is staff of each SHA.
 
 The list shows the national team and every SHA with how many accounts each has in use
 and waiting for a password; each group's page lists its accounts, invites someone
-(``assessments.role_accounts.role_invite``), sends a new link and takes access away after a
-check page (never one's own, nor the national team's last account), with its history.
+(``assessments.role_accounts.role_invite``), sends a new link, corrects an account's
+e-mail address and takes access away, each of the last two after a check page (never one's own, nor the national team's last account), with its history.
 The first national account still comes from ``manage.py create_user``.
 """
 
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from assessments.access import national_role, sha_by_code, staff_role, view_access
 from assessments.models import Role, StrategicHealthAuthority
 from assessments.role_accounts import RoleScope, role_counts
-from assessments.role_views import group_page, new_link, remove
+from assessments.role_views import change_email, group_page, new_link, remove
 
 app_name = "staff"
 
@@ -48,15 +48,21 @@ def _sha_url(sha: StrategicHealthAuthority) -> str:
     return reverse("staff:sha", args=[sha.ods_code])
 
 
-def _sha_links(role: Role) -> tuple[str, str]:
+def _sha_links(role: Role) -> tuple[str, str, str]:
     args = [role.sha.ods_code, role.user_id]
-    return reverse("staff:reinvite", args=args), reverse("staff:remove", args=args)
+    return (
+        reverse("staff:reinvite", args=args),
+        reverse("staff:remove", args=args),
+        reverse("staff:email", args=args),
+    )
 
 
-def _national_links(role: Role) -> tuple[str, str]:
+def _national_links(role: Role) -> tuple[str, str, str]:
     args = [role.user_id]
-    return reverse("staff:national_reinvite", args=args), reverse(
-        "staff:national_remove", args=args
+    return (
+        reverse("staff:national_reinvite", args=args),
+        reverse("staff:national_remove", args=args),
+        reverse("staff:national_email", args=args),
     )
 
 
@@ -134,12 +140,35 @@ def national_remove(request, pk: int):
     return remove(request, RoleScope.national(), role, back=back, context={"crumbs": crumbs})
 
 
+@require_http_methods(["GET", "POST"])
+@view_access(MANAGE, lookup=sha_by_code)
+def staff_email(request, sha: StrategicHealthAuthority, pk: int):
+    """Correct the e-mail address of one of the SHA's staff (form, check page, change)."""
+    role = staff_role(sha_code=sha.ods_code, pk=pk)
+    crumbs = [*_crumbs(), (sha.name, _sha_url(sha))]
+    return change_email(
+        request, RoleScope.staff(sha), role, back=_sha_url(sha), context={"crumbs": crumbs}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@view_access(MANAGE)
+def national_email(request, pk: int):
+    """Correct the e-mail address of one of the national team (form, check page, change)."""
+    role = national_role(pk=pk)
+    crumbs = [*_crumbs(), ("National team", reverse("staff:national"))]
+    back = reverse("staff:national")
+    return change_email(request, RoleScope.national(), role, back=back, context={"crumbs": crumbs})
+
+
 urlpatterns = [
     path("", staff_list, name="list"),
     path("national/", staff_national, name="national"),
     path("national/<int:pk>/new-link/", national_reinvite, name="national_reinvite"),
     path("national/<int:pk>/remove/", national_remove, name="national_remove"),
+    path("national/<int:pk>/email/", national_email, name="national_email"),
     path("<str:sha_code>/", staff_sha, name="sha"),
     path("<str:sha_code>/<int:pk>/new-link/", staff_reinvite, name="reinvite"),
     path("<str:sha_code>/<int:pk>/remove/", staff_remove, name="remove"),
+    path("<str:sha_code>/<int:pk>/email/", staff_email, name="email"),
 ]
