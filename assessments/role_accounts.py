@@ -429,8 +429,9 @@ def role_email_checked(*, role: Role, email: str, by: AbstractBaseUser | None) -
     """The new address of ``role``'s account (stripped), or ``ValidationError`` keyed
     ``email`` saying why it may not be given: not an address, the account's own already,
     another account's (naming nothing else of it, as the invitation's refusal), a
-    deactivated account, or an account holding access ``by`` does not keep (another
-    region's board; ``_manages_every_role_of``). Writes nothing: the form page asks it
+    deactivated account, an account on the people list (corrected there), or an account
+    holding access ``by`` does not keep (another region's board; ``_manages_every_role_of``).
+    Writes nothing: the form page asks it
     before the check page, and :func:`role_email_change` again when confirmed."""
     email = _new_address_checked(email)
     user = role.user
@@ -453,6 +454,18 @@ def role_email_checked(*, role: Role, email: str, by: AbstractBaseUser | None) -
                 "email": [
                     f"The e-mail address {email} is already used by another account: two "
                     "accounts may not share one, since each gets set-password links at it."
+                ]
+            }
+        )
+    # A panel member's address lives on the people list, which the account's follows
+    # (``panels.services.people.person_update``): corrected here, the two would differ.
+    if type(user).objects.filter(pk=user.pk, person__isnull=False).exists():
+        raise ValidationError(
+            {
+                "email": [
+                    f"{user.get_full_name() or user.get_username()} is also on the people list "
+                    "(a panel member): correct the address on their page under People, which "
+                    "changes the account's too."
                 ]
             }
         )

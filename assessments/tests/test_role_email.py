@@ -194,6 +194,27 @@ def test_a_deactivated_account_is_refused(world):
     assert list(AccountChange.objects.values_list("action", flat=True)) == ["deactivated"]
 
 
+def test_an_account_on_the_people_list_is_corrected_there(world):
+    """A panel member's address lives on the people list, which the account follows:
+    corrected on the account alone, the two addresses would differ."""
+    from tests.factories import PersonFactory
+
+    board = world["board_a"]
+    PersonFactory(user=board, email=board.email, pct=world["pct_a"])
+
+    with pytest.raises(ValidationError) as exc:
+        role_email_change(
+            role=_role(board, Role.Kind.PCT_BOARD),
+            email="new@alpha.nhs.uk",
+            was=board.email,
+            by=world["national"],
+        )
+
+    assert "is also on the people list" in exc.value.error_dict["email"][0].message
+    board.refresh_from_db()
+    assert board.email != "new@alpha.nhs.uk"
+
+
 def test_a_stale_check_page_is_refused(world):
     board = world["board_a"]
 
