@@ -308,12 +308,16 @@ class RegionMove(NamedTuple):
     left: bool
     other: str  # the other SHA's name
     on: datetime.datetime
+    # after the round was first published: the region's moderation and sign-off were done
+    # with the PCT in it (its figures as published keep it there: ``shas_when_published``)
+    after_publication: bool = False
 
 
 def region_moves(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> list[RegionMove]:
-    """The moves of the round's PCTs out of ``sha`` or into it since the round opened (and
-    before it was first published: later moves leave the moderation as it was), oldest
-    first, read from the PCT change history in one query."""
+    """The moves of the round's PCTs out of ``sha`` or into it since the round opened,
+    oldest first, read from the PCT change history in one query; those after the round was
+    first published say so (walk AD: the grid of a published round dropped, or gained, the
+    PCT with no word)."""
     changes = PCTChange.objects.filter(
         Q(old_value=sha.ods_code) | Q(new_value=sha.ods_code),
         field="sha",
@@ -321,13 +325,12 @@ def region_moves(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> l
     )
     if round_.opened_at is not None:
         changes = changes.filter(changed_at__gte=round_.opened_at)
-    if round_.first_published_at is not None:
-        changes = changes.filter(changed_at__lt=round_.first_published_at)
 
     def name_of(value: str) -> Subquery:
         shas = StrategicHealthAuthority.objects.filter(ods_code=OuterRef(value))
         return Subquery(shas.values("name")[:1])
 
+    first = round_.first_published_at
     rows = (
         changes.annotate(old_name=name_of("old_value"), new_name=name_of("new_value"))
         .order_by("changed_at", "pk")
@@ -342,6 +345,7 @@ def region_moves(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> l
             left=old_value == sha.ods_code,
             other=(new_name if old_value == sha.ods_code else old_name) or "",
             on=changed_at,
+            after_publication=first is not None and changed_at > first,
         )
         for name, ods_code, old_value, old_name, new_name, changed_at in rows
     ]

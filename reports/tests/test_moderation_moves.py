@@ -62,20 +62,36 @@ def test_no_line_without_a_move(client, demo):
     assert moved_lines(client, "moderator.q34", "Q34") == []
 
 
-def test_a_move_before_the_round_opened_or_after_publication_is_not_the_rounds(demo):
-    """2008-09 was published before the move: its moderation stayed West Midlands'. A move
-    before 2009-10 opened came before any of its moderation."""
+def test_a_move_before_the_round_opened_is_not_the_rounds(demo):
+    """A move before 2009-10 opened came before any of its moderation."""
     move("5PE", "Q33")
     round_ = AssessmentRound.objects.get(slug="2009-10")
-    west = SHA.objects.get(ods_code="Q34")
-
-    published = region_moves(round_=AssessmentRound.objects.get(slug="2008-09"), sha=west)
     PCTChange.objects.filter(pct__ods_code="5PE", field="sha").update(
         changed_at=round_.opened_at - datetime.timedelta(days=1)
     )
-    before = region_moves(round_=round_, sha=west)
 
-    assert (published, before) == ([], [])
+    assert region_moves(round_=round_, sha=SHA.objects.get(ods_code="Q34")) == []
+
+
+def test_a_move_after_publication_is_said_on_both_published_pages(client, demo):
+    """Walk AD: 2008-09's West Midlands grid lost Dudley (and East Midlands' gained it)
+    with no word, though West Midlands moderated and signed it off and the published
+    figures still count it there."""
+    move("5PE", "Q33")
+
+    west = moved_lines(client, "moderator.q34", "Q34", "2008-09")
+    east = moved_lines(client, "moderator.q33", "Q33", "2008-09")
+
+    assert west == [
+        f"Dudley (5PE) moved to East Midlands on {today()}, after these results were "
+        "published: this region moderated and signed it off, and its published figures and "
+        "report still count it here, but its row is now on the page of East Midlands."
+    ]
+    assert east == [
+        f"Dudley (5PE) joined from West Midlands on {today()}, after these results were "
+        "published: West Midlands moderated and signed it off, and its published figures and "
+        "report still count it there."
+    ]
 
 
 def test_a_pct_moved_away_and_back_reads_both_moves_in_order(demo):
