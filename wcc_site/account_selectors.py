@@ -85,6 +85,35 @@ def replaced_from(person: Person | None) -> str:
     )
 
 
+def access_removed_from(user: AbstractBaseUser) -> str:
+    """For an account with no role left: the latest access taken away from it, in words
+    ("your access as the board of Dudley was removed on 8 December 2026: ask the staff of
+    the West Midlands SHA if you need it again"), or "" (walk AD: a board member whose
+    access was removed was told they had never been given a role). One query."""
+    removed = (
+        RoleChange.objects.filter(user=user, action=RoleChange.Action.REVOKED)
+        .select_related("sha", "pct__sha")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    if removed is None:
+        return ""
+    kinds = Role.Kind
+    if removed.kind == kinds.PCT_BOARD and removed.pct is not None:
+        group, ask = (
+            f"the board of {removed.pct.name}",
+            f"the staff of the {removed.pct.sha.name} SHA",
+        )
+    elif removed.kind == kinds.SHA_STAFF and removed.sha is not None:
+        group, ask = f"staff of the {removed.sha.name} SHA", "the national assurance team"
+    else:
+        group, ask = "a member of the national assurance team", "the national assurance team"
+    return (
+        f"your access as {group} was removed on {_day(removed.changed_at)}: ask {ask} if you "
+        "need it again"
+    )
+
+
 def account_summary(user: AbstractBaseUser) -> AccountSummary:
     """The user's account in words, in a fixed number of queries."""
     roles = []
@@ -154,8 +183,9 @@ def link_failure(user: AbstractBaseUser, token: str | None) -> str | None:
     """Why an invitation's link to set a password no longer works, said to whoever holds
     it (walk Y: every such link read "used already or has expired"): None unless ``token``
     is one an invitation sent (its ``AccountChange.link_digest``), so that a made-up link
-    learns nothing of the account. In order: the account deactivated since; a newer link
-    sent (to the same address: named; to another: not); a password set since; the access it
+    learns nothing of the account. In order: the account deactivated since; a password set
+    since (with this link or a newer one); a newer link sent (to the same address: named;
+    to another: not); the access it
     was for taken away (which cancels the link, ``role_remove``); the account's address
     changed since; the link's three days passed."""
     if not token:
@@ -169,6 +199,24 @@ def link_failure(user: AbstractBaseUser, token: str | None) -> str | None:
     if not user.is_active:
         return deactivated_message(user)
     newer = invitations.filter(pk__gt=sent.pk).order_by("-pk").first()
+    password_set = (
+        AccountChange.objects.filter(
+            user=user, action=AccountChange.Action.PASSWORD_SET, pk__gt=sent.pk
+        )
+        .order_by("pk")
+        .first()
+    )
+    if password_set is not None:  # first: whichever link set it, the account is in use
+        how = (
+            "This link was used: the password of this account was set"
+            if newer is None or newer.pk > password_set.pk
+            else f"A newer link was sent on {_day(newer.changed_at)}, and the password of "
+            "this account was set with it"
+        )
+        return (
+            f"{how} on {_day(password_set.changed_at)}. Log in with it, or use “Forgotten your "
+            "password?” on the log-in page."
+        )
     if newer is not None:
         if newer.sent_to and newer.sent_to.lower() == sent.sent_to.lower():
             return (
@@ -178,19 +226,6 @@ def link_failure(user: AbstractBaseUser, token: str | None) -> str | None:
         return (
             f"A newer link was sent on {_day(newer.changed_at)}, to another address: ask "
             "whoever invited you if it has not reached you."
-        )
-    password_set = (
-        AccountChange.objects.filter(
-            user=user, action=AccountChange.Action.PASSWORD_SET, pk__gt=sent.pk
-        )
-        .order_by("pk")
-        .first()
-    )
-    if password_set is not None:
-        return (
-            f"This link was used: the password of this account was set on "
-            f"{_day(password_set.changed_at)}. Log in with it, or use “Forgotten your "
-            "password?” on the log-in page."
         )
     removed = (
         RoleChange.objects.filter(

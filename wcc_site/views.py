@@ -27,7 +27,7 @@ from assessments.selectors import (
     user_scope,
 )
 from panels.selectors import panel_members_with_accounts, seats_for_user
-from wcc_site.account_selectors import listed_as, person_of, replaced_from
+from wcc_site.account_selectors import access_removed_from, listed_as, person_of, replaced_from
 from wcc_site.forms import WccAuthenticationForm, WccPasswordResetForm
 from wcc_site.selectors import (
     Queue,
@@ -133,6 +133,8 @@ class HomeView(TemplateView):
             context["listed"] = listed_as(person)
             # Replaced since is not "no seat yet" (walk AC).
             context["replaced"] = replaced_from(person) if person is not None else ""
+            # Access taken away is not "no role yet" either (walk AD).
+            context["removed"] = "" if context["listed"] else access_removed_from(user)
         return context
 
 

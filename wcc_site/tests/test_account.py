@@ -346,6 +346,27 @@ def test_account_on_no_list_still_has_no_role(client):
     assert 'data-test="no-seat"' not in page
 
 
+def test_an_account_whose_access_was_removed_is_told_so_not_that_it_never_had_a_role(client):
+    """Walk AD: a board member whose access was removed read "You have no role yet"."""
+    from assessments.role_accounts import role_remove
+
+    west = SHAFactory(name="West Midlands")
+    role = RoleFactory(kind=Role.Kind.PCT_BOARD, pct=PCTFactory(sha=west, name="Dudley"))
+    national = RoleFactory(kind=Role.Kind.NATIONAL).user
+    with time_machine.travel(NOW, tick=False):
+        role_remove(role=role, by=national, reason="Left the board.")
+    client.force_login(role.user)
+
+    page = client.get("/").content.decode()
+
+    assert 'data-test="no-role"' not in page
+    assert (
+        "Your account works, but your access as the board of Dudley was removed on 7 December "
+        "2026: ask the staff of the West Midlands SHA if you need it again"
+    ) in page
+    assert "Left the board." not in page
+
+
 # 3. Your account
 
 
@@ -686,6 +707,26 @@ def test_a_link_of_an_account_whose_address_was_corrected_points_to_the_new_link
         f"A newer link was sent on {timezone.localdate():%-d %B %Y}, to another address"
     ) in page
     assert "ruth.new@example.org" not in page
+
+
+def test_an_older_link_after_the_password_was_set_with_a_newer_one_says_so(client, ruth):
+    """Walk AD: the older link said "use the link in that e-mail" (already used), and
+    both pages said "Your password has not been set" (it had been)."""
+    person, old = ruth
+    with time_machine.travel(NOW, tick=False):
+        new = _path(person_invite(person=person, by=UserFactory()).link)
+        _set_password(client, new)
+
+        older, used = _link_page(Client(), old), _link_page(Client(), new)
+
+    assert (
+        "A newer link was sent on 7 December 2026, and the password of this account was set "
+        "with it on 7 December 2026. Log in with it"
+    ) in older
+    assert "This link was used: the password of this account was set on 7 December" in used
+    for page in (older, used):
+        assert "has not been set" not in page
+        assert "Opening this link changed nothing." in page
 
 
 def test_a_used_link_says_when_the_password_was_set(client, ruth):
