@@ -1052,7 +1052,8 @@ def _on_dates(changes: list[RoundChange]) -> str:
 def round_opening_taken_back(*, round_: AssessmentRound) -> str:
     """For a round opened and then wholly taken back (so that it may be discarded), what
     its history rows (field ``opened``) say happened: "It was opened for 3 PCTs on 5 May
-    2010 and taken back on 6 May 2010 (their reason); their boards were told both times."
+    2010 and taken back on 6 May 2010, the reason given: “…”; their boards were told both
+    times."
     "" for a round never opened. One query."""
     changes = list(
         RoundChange.objects.filter(round=round_, field="opened").order_by("changed_at", "pk")
@@ -1068,11 +1069,14 @@ def round_opening_taken_back(*, round_: AssessmentRound) -> str:
     said = f"It was opened for {count} PCT{pluralize(count)} on {_on_dates(openings)}"
     if not backs:
         return said + "."
-    reasons = "; ".join(dict.fromkeys(" ".join(c.reason.split()) for c in backs if c.reason))
+    reasons = "; ".join(
+        dict.fromkeys(f"\u201c{' '.join(c.reason.split())}\u201d" for c in backs if c.reason)
+    )
     times = "both times" if len(changes) == 2 else "each time"
+    steps = f" in {len(backs)} steps" if len(backs) > 1 else ""
     return (
-        f"{said} and taken back on {_on_dates(backs)}"
-        + (f" ({reasons})" if reasons else "")
+        f"{said} and taken back{steps} on {_on_dates(backs)}"
+        + (f", the reason{pluralize(len(backs))} given: {reasons}" if reasons else "")
         + f"; their boards were told {times}."
     )
 

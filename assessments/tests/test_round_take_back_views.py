@@ -375,8 +375,8 @@ def test_the_discard_page_of_a_round_opened_and_wholly_taken_back_says_so(
 
     assert page.context["happens"] == [
         "The round 2010-11, its copy of the framework (with any wording changed in it) and its "
-        f"timetable are deleted. It was opened for 2 PCTs on {today} and taken back on {today} "
-        f"({MERGED}); their boards were told both times."
+        f"timetable are deleted. It was opened for 2 PCTs on {today} and taken back on {today}, "
+        f"the reason given: \u201c{MERGED}\u201d; their boards were told both times."
     ]
     assert "nobody was told" not in page.text
     assert LogEntry.objects.get().change_message == (
@@ -422,8 +422,8 @@ def test_a_round_opened_twice_and_taken_back_twice_names_each_time(national, eas
     said = round_opening_taken_back(round_=round_)
 
     assert said == (
-        f"It was opened for 4 PCTs on {today} and taken back on {today} (A; B); their boards "
-        "were told each time."
+        f"It was opened for 4 PCTs on {today} and taken back in 2 steps on {today}, the "
+        "reasons given: \u201cA\u201d; \u201cB\u201d; their boards were told each time."
     )
 
 
