@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from assessments.models import Assessment, EvidenceChange
 
-# The day migration 0021 added the record: uploads and removals before it were not kept,
+# The day migration 0022 added the record: uploads and removals before it were not kept,
 # and the pages say so.
 HISTORY_KEPT_FROM = date(2026, 12, 8)
 

@@ -150,12 +150,15 @@ def evidence_change_row(
     action: str,
     by: AbstractBaseUser | None,
     size: int | None,
+    file_name: str = "",
     at: datetime | None = None,
 ) -> EvidenceChange:
     """An unsaved ``EvidenceChange``: ``by`` uploaded (``action`` "added") or removed
-    ``document``, whose stored file is ``size`` bytes (None if unknown). The document's
-    title, type, stored name and SHA-256 are copied, so the row outlives it."""
+    ``document``, whose stored file is ``size`` bytes (None if unknown) and was uploaded as
+    ``file_name``. The document's title, type, stored name and SHA-256 are copied, so the
+    row outlives it."""
     return EvidenceChange(
+        file_name=file_name[: EvidenceChange._meta.get_field("file_name").max_length],
         assessment_id=document.assessment_id,
         action=action,
         doc_type=document.doc_type,

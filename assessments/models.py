@@ -394,7 +394,7 @@ class EvidenceChange(models.Model):
     so that the row outlives the document it describes.
 
     Written only by ``assessments.services.evidence_upload`` and ``evidence_delete``, in the
-    transaction of the change. Kept from migration 0021 on
+    transaction of the change. Kept from migration 0022 on
     (``assessments.evidence.HISTORY_KEPT_FROM``): nothing earlier was recorded.
     """
 
@@ -415,6 +415,12 @@ class EvidenceChange(models.Model):
         null=True, blank=True, help_text="In bytes; empty when the stored file was missing."
     )
     sha256 = models.CharField(max_length=64, blank=True)
+    file_name = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The file's name as the board uploaded it (the stored name may carry a "
+        "suffix the storage added to keep it apart from another of the same name).",
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -433,8 +439,9 @@ class EvidenceChange(models.Model):
 
     @property
     def filename(self) -> str:
-        """The stored file's own name, without its folder (``strategy.pdf``)."""
-        return self.stored_name.rsplit("/", 1)[-1]
+        """The file's name as uploaded (``strategy.pdf``; walk AD: two uploads of
+        ``fin.csv`` read "fin_gIHjCOW.csv"), else the stored file's own name."""
+        return self.file_name or self.stored_name.rsplit("/", 1)[-1]
 
 
 class AgreedRating(ItemRating):

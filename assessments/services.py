@@ -964,6 +964,7 @@ def _evidence_upload(
     if max_bytes is None:
         max_bytes = settings.EVIDENCE_MAX_BYTES
     evidence_file_check(file, max_bytes=max_bytes)
+    uploaded_as = Path(file.name).name  # its history names it so, whatever it is stored as
     digest = _sha256(file)
     same = assessment.evidence.filter(sha256=digest).first()
     if same is not None:
@@ -998,6 +999,7 @@ def _evidence_upload(
                 action=EvidenceChange.Action.ADDED,
                 by=by,
                 size=size,
+                file_name=uploaded_as,
                 at=document.uploaded_at,
             )
             change.full_clean()
@@ -1030,11 +1032,22 @@ def evidence_delete(*, document: EvidenceDocument, by: AbstractBaseUser) -> None
     assessment = document.assessment
     _self_assessment_open(assessment, SelfAssessment.objects.filter(assessment=assessment).first())
     stored = document.file
+    uploaded = (  # the name it was uploaded as, from its upload's history row
+        EvidenceChange.objects.filter(
+            assessment=assessment,
+            action=EvidenceChange.Action.ADDED,
+            stored_name=document.file.name,
+        )
+        .order_by("-at", "-pk")
+        .values_list("file_name", flat=True)
+        .first()
+    )
     change = evidence_change_row(
         document=document,
         action=EvidenceChange.Action.REMOVED,
         by=by,
         size=_stored_size(stored),
+        file_name=uploaded or "",
     )
     change.full_clean()
     change.save()  # first: a refused history row leaves the document as it was

@@ -303,6 +303,29 @@ def test_board_page_lists_uploads_and_removals_newest_first(client, assessment, 
     )
 
 
+def test_two_files_of_the_same_name_read_as_uploaded_not_as_stored(client, assessment, jane):
+    """Walk AD: the second "fin.csv" read "fin_gIHjCOW.csv", the name the storage gave it
+    to keep it apart from the first."""
+    with time_machine.travel(MARCH_12, tick=False):
+        upload(assessment, jane, name="fin.pdf", content=PDF + b"\n% one", title="Finance 1")
+    with time_machine.travel(MARCH_12 + datetime.timedelta(minutes=1), tick=False):
+        second = upload(
+            assessment, jane, name="fin.pdf", content=PDF + b"\n% two", title="Finance 2"
+        )
+    with time_machine.travel(MARCH_12 + datetime.timedelta(minutes=2), tick=False):
+        evidence_delete(document=second, by=jane)
+    client.force_login(jane)
+
+    shown = history_shown(client.get(page_url(assessment)))
+
+    assert second.file.name.rsplit("/", 1)[-1] != "fin.pdf"  # the storage renamed it
+    assert shown == [
+        f"12 March 2009, 14:04: Jane Smith removed {LDQ}Finance 2{RDQ} (fin.pdf)",
+        f"12 March 2009, 14:03: Jane Smith uploaded {LDQ}Finance 2{RDQ} (fin.pdf)",
+        f"12 March 2009, 14:02: Jane Smith uploaded {LDQ}Finance 1{RDQ} (fin.pdf)",
+    ]
+
+
 def test_sha_staff_read_the_history_of_the_evidence(client, assessment, jane):
     with time_machine.travel(MARCH_12, tick=False):
         document = upload(assessment, jane)
