@@ -5,11 +5,13 @@ SHA, board of a PCT). Panel seats are not part of it: they belong to ``panels``,
 app never imports (see ``panels.selectors.seats_for_user``).
 """
 
+import functools
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import Count, Func, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Func, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from assessments.models import (
@@ -353,6 +355,31 @@ def opening_taken_back_for(*, user, round_slug: str, ods: str) -> RoundChange | 
         .order_by("-changed_at", "-pk")[:20]
     )
     return next((c for c in candidates if _took_back(c.old_value, role.pct.ods_code)), None)
+
+
+def openings_taken_back(pcts: list[PrimaryCareTrust]) -> None:
+    """Set ``taken_back`` on each of ``pcts`` (their assessments prefetched, as
+    ``board_pcts`` gives them): the take-backs of a round's opening that took its assessment
+    away, newest first (walk AC: a board whose PCT left the round read "No assessment has
+    been opened" on its home page). One query for them all."""
+    if not pcts:
+        return
+    codes = {pct.sha.ods_code for pct in pcts}
+    rows = list(
+        RoundChange.objects.filter(field="opened", new_value__startswith="taken back")
+        .filter(functools.reduce(operator.or_, (Q(old_value__contains=c) for c in codes)))
+        .select_related("round", "changed_by")
+        .order_by("-changed_at", "-pk")
+    )
+    for pct in pcts:
+        rounds_in = {a.round_id for a in pct.assessments.all()}
+        pct.taken_back = [
+            row
+            for row in rows
+            if row.round_id not in rounds_in
+            and pct.sha.ods_code in row.old_value
+            and _took_back(row.old_value, pct.ods_code)
+        ]
 
 
 def _took_back(what: str, ods: str) -> bool:

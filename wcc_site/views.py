@@ -23,6 +23,7 @@ from assessments.models import Stage
 from assessments.selectors import (
     board_pcts,
     national_overview,
+    openings_taken_back,
     rounds_with_coverage,
     user_scope,
 )
@@ -106,6 +107,7 @@ class HomeView(TemplateView):
         scope = user_scope(user)
         seats = list(seats_for_user(user))
         board = list(board_pcts(pct_ids=scope.pct_ids)) if scope.is_pct_board else []
+        openings_taken_back(board)  # a round its PCT left says so, not "none opened yet"
         # The board's section asks each assessment's report permission, which reads the
         # factual-accuracy window of those at the check or published: read them at once.
         windows_prefetch(

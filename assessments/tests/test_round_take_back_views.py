@@ -470,3 +470,26 @@ def test_whether_a_take_back_row_covers_a_pct(what, covered):
     from assessments.selectors import _took_back
 
     assert _took_back(what, "5AA") is covered
+
+
+def test_a_boards_home_page_says_its_pct_left_the_round(client, opened, national, east):
+    """Walk AC: the home page of a board whose PCT's opening was taken back read "No
+    assessment has been opened for Hastings and Rother yet.", as if nothing had happened."""
+    from assessments.rounds import round_take_back
+
+    alpha = Role.objects.get(kind=Role.Kind.PCT_BOARD, pct__name="Alpha")
+    beta = Role.objects.get(kind=Role.Kind.PCT_BOARD, pct__name="Beta")
+    round_take_back(round_=opened, pcts=[alpha.pct], reason=REASON, by=national)
+    today = f"{timezone.localdate():%-d %B %Y}"
+
+    client.force_login(alpha.user)
+    page = client.get("/").text
+    client.force_login(beta.user)
+    other = client.get("/").text
+
+    by = national.get_full_name() or "the national assurance team"
+    said = f"Alpha is not in WCC 2010/11: {by} took back its opening on {today}"
+    assert said in page
+    assert escape(REASON) in page
+    assert "No assessment has been opened for Alpha yet" not in page
+    assert 'data-test="taken-back"' not in other  # Beta is still in the round
