@@ -94,8 +94,8 @@ def test_the_publication_page_names_the_regions_it_waits_for(client, ready_round
     page = client.get("/reports/publication/2009-10/").content.decode()
 
     assert (
-        "<strong>Not yet confirmed at the cross-check:</strong> Late SHA (2 PCTs still before "
-        "the factual-accuracy check). The time can be set once it is confirmed"
+        "<strong>Not yet confirmed at the cross-check</strong> (PCTs still before the "
+        "factual-accuracy check, by SHA): Late SHA (2). The time can be set once it is confirmed"
     ) in page
     assert page.count('data-test="behind"') == 1
 
