@@ -270,7 +270,11 @@ def person_update(
         # The account's names hold 150 characters each; the people list keeps the whole.
         user.first_name, user.last_name = first[:150], last[:150]
         user.save(update_fields=["email", "first_name", "last_name"])
-    if person.user_id is not None and "email" in changed and was["E-mail address"]:
+    # The old address is told of the change, unless the account was never taken up: then
+    # the old one was the mistyped address a stranger may hold, who must not learn the new
+    # one (review AE); the new invitation goes to the new address instead.
+    told_old = person.user_id is not None and "email" in changed and was["E-mail address"]
+    if told_old and not reinvite:
         notify_email_changed(person=person, old_email=was["E-mail address"], by=by)
     now = _details(person)
     _history(

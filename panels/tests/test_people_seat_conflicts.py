@@ -405,3 +405,20 @@ def test_the_person_page_reads_the_flags_in_its_own_queries(
         RULE,
         *[""] * (panels - 1),
     ]
+
+
+def test_a_mistyped_address_corrected_before_any_password_is_not_told_the_new_one(
+    client, region, django_capture_on_commit_callbacks
+):
+    """Review AE: the corrected address went to the mistyped one, which a stranger may hold;
+    the new invitation goes to the new address only."""
+    cat = region.people[3]
+    cat.user.set_unusable_password()
+    cat.user.save(update_fields=["password"])
+    old = cat.email
+    client.force_login(region.staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(edit_url(cat), fields(cat, email="cat.services@example.nhs.uk"), follow=True)
+    to_old = [m for m in mail.outbox if m.to == [old]]
+    assert to_old == []
+    assert any(m.to == ["cat.services@example.nhs.uk"] for m in mail.outbox)
