@@ -315,11 +315,16 @@ class RegionMove(NamedTuple):
 
 def region_moves(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> list[RegionMove]:
     """The moves of the round's PCTs out of ``sha`` or into it since the round opened,
-    oldest first, read from the PCT change history in one query; those after the round was
-    first published say so (walk AD: the grid of a published round dropped, or gained, the
-    PCT with no word)."""
+    oldest first, read from the PCT change history in one query. Before the round was first
+    published, each move is a line. After it, one line per PCT whose region then differs
+    from its region now, said on the page of the region then (which moderated and signed it
+    off, and whose published figures keep it: ``shas_when_published``) and on the page of
+    its region now; a PCT moved away and back, or only through, reads nothing (review AE:
+    each later move read as if one of its two regions had signed the PCT off)."""
+    first = round_.first_published_at
+    touching = Q(old_value=sha.ods_code) | Q(new_value=sha.ods_code)
     changes = PCTChange.objects.filter(
-        Q(old_value=sha.ods_code) | Q(new_value=sha.ods_code),
+        touching | Q(changed_at__gt=first) if first is not None else touching,
         field="sha",
         pct_id__in=Assessment.objects.filter(round=round_).values("pct_id"),
     )
@@ -330,25 +335,40 @@ def region_moves(*, round_: AssessmentRound, sha: StrategicHealthAuthority) -> l
         shas = StrategicHealthAuthority.objects.filter(ods_code=OuterRef(value))
         return Subquery(shas.values("name")[:1])
 
-    first = round_.first_published_at
     rows = (
         changes.annotate(old_name=name_of("old_value"), new_name=name_of("new_value"))
         .order_by("changed_at", "pk")
         .values_list(
-            "pct__name", "pct__ods_code", "old_value", "old_name", "new_name", "changed_at"
+            "pct__name",
+            "pct__ods_code",
+            "old_value",
+            "new_value",
+            "old_name",
+            "pct__sha__ods_code",
+            "pct__sha__name",
+            "new_name",
+            "changed_at",
         )
     )
-    return [
-        RegionMove(
-            name=name,
-            ods_code=ods_code,
-            left=old_value == sha.ods_code,
-            other=(new_name if old_value == sha.ods_code else old_name) or "",
-            on=changed_at,
-            after_publication=first is not None and changed_at > first,
-        )
-        for name, ods_code, old_value, old_name, new_name, changed_at in rows
-    ]
+    moves: list[RegionMove] = []
+    published: dict[str, list[tuple]] = {}  # the moves of each PCT after publication
+    for row in rows:
+        name, ods_code, old_value, new_value, old_name, _now, _now_name, new_name, on = row
+        if first is not None and on > first:
+            published.setdefault(ods_code, []).append(row)
+        elif sha.ods_code in (old_value, new_value):
+            left = old_value == sha.ods_code
+            other = (new_name if left else old_name) or ""
+            moves.append(RegionMove(name, ods_code, left, other, on))
+    for chain in published.values():
+        name, ods_code, then, _new, then_name, now, now_name, _new_name, on = chain[0]
+        last = chain[-1][-1]
+        if then == now or sha.ods_code not in (then, now):
+            continue
+        left = then == sha.ods_code
+        other = (now_name if left else then_name) or ""
+        moves.append(RegionMove(name, ods_code, left, other, last, after_publication=True))
+    return sorted(moves, key=lambda move: move.on)
 
 
 @dataclass(frozen=True)

@@ -88,9 +88,9 @@ def test_a_move_after_publication_is_said_on_both_published_pages(client, demo):
         "report still count it here, but its row is now on the page of East Midlands."
     ]
     assert east == [
-        f"Dudley (5PE) joined from West Midlands on {today()}, after these results were "
-        "published: West Midlands moderated and signed it off, and its published figures and "
-        "report still count it there."
+        f"Dudley (5PE) moved here on {today()}, after these results were published: West "
+        "Midlands moderated and signed it off, and its published figures and report still "
+        "count it there."
     ]
 
 
@@ -118,3 +118,25 @@ def test_the_moves_are_read_in_one_query(demo, django_assert_num_queries, moved)
         moves = region_moves(round_=round_, sha=east)
 
     assert [(m.left, m.other) for m in moves] == [(False, "West Midlands")] * moved
+
+
+def test_a_pct_moved_on_through_a_region_after_publication_is_not_said_to_be_its(client, demo):
+    """Review AE: a second move read as if the region in between had signed it off."""
+    # West Midlands (Q34) -> East Midlands (Q33) -> London (Q36), all after 2008-09 published.
+    move("5PE", "Q33", "Q36")
+    east = moved_lines(client, "moderator.q33", "Q33", "2008-09")
+    # East Midlands never moderated Dudley in 2008-09 and its published figures never
+    # counted it: yet its page says so.
+    assert east == []
+    west = moved_lines(client, "moderator.q34", "Q34", "2008-09")
+    assert len(west) == 1 and "moved to London on" in west[0]
+    london = moved_lines(client, "moderator.q36", "Q36", "2008-09")
+    assert len(london) == 1 and "West Midlands moderated and signed it off" in london[0]
+
+
+def test_a_pct_moved_away_and_back_after_publication_reads_nothing(client, demo):
+    """Review AE: a move back read as if East Midlands had signed it off."""
+    # Q34 -> Q33 -> Q34: shas_when_published leaves it out (counted in Q34, where it is).
+    move("5PE", "Q33", "Q34")
+    west = moved_lines(client, "moderator.q34", "Q34", "2008-09")
+    assert west == []
