@@ -53,6 +53,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from assessments.factual_accuracy import held_back
 from assessments.models import (
     Assessment,
     AssessmentRound,
@@ -157,12 +158,18 @@ class MovingAssessment:
 
 def _at_work(pct: PrimaryCareTrust) -> list[MovingAssessment]:
     """The PCT's assessments in rounds not published now (never yet, or withdrawn to be
-    corrected), by round, with their panel's chair. Two queries. (The panel's tables are
-    read through the assessment's relations: this app does not import ``panels``.)"""
+    corrected), or held back from a published round's results by an unanswered
+    factual-accuracy comment (its region answers it and its figures count there: review
+    AE), by round, with their panel's chair. Two queries. (The panel's tables are read
+    through the assessment's relations: this app does not import ``panels``.)"""
     now = timezone.now()
     assessments = list(
         Assessment.objects.filter(pct=pct)
-        .filter(Q(round__published_at__isnull=True) | Q(round__published_at__gt=now))
+        .filter(
+            Q(round__published_at__isnull=True)
+            | Q(round__published_at__gt=now)
+            | (Q(stage=Stage.FACTUAL_ACCURACY) & held_back())
+        )
         .select_related("round", "pct__sha")
         .order_by("round__slug")
     )
@@ -215,6 +222,9 @@ def pct_move_refusal(
                     f"Send {old.name} back at the cross-check first (its assessments return "
                     "to regional moderation), then move it."
                     if item.stage == Stage.CROSS_CHECK
+                    else "Move it once its factual-accuracy comment is answered and its "
+                    "results published."
+                    if item.round.is_published()
                     else f"Move it once {item.round.slug} is published."
                 )
             )

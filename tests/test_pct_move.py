@@ -468,3 +468,26 @@ def test_a_move_while_the_rounds_publication_is_withdrawn_is_refused_as_before_i
     assert f"once {round_.slug} is published" in " ".join(refused.value.messages)
     assert PrimaryCareTrust.objects.get(pk=region.pct.pk).sha == region.sha_a
     assert mailoutbox == []
+
+
+def test_a_move_of_a_pct_held_back_from_published_results_is_refused(region, national):
+    """Review AE: a PCT held back by an unanswered comment after its round's publication
+    moved freely; its region then, which answers the comment and whose published figures
+    count it, would have lost it."""
+    from tests.factories import FactualAccuracyCommentFactory
+
+    region.assessment.stage = Stage.FACTUAL_ACCURACY
+    region.assessment.save()
+    published = timezone.now() - datetime.timedelta(days=2)
+    round_ = region.round
+    round_.first_published_at = round_.published_at = published
+    round_.save()
+    FactualAccuracyCommentFactory(assessment=region.assessment)
+
+    with pytest.raises(ValidationError) as refused:
+        move(region, national)
+
+    assert "Move it once its factual-accuracy comment is answered" in " ".join(
+        refused.value.messages
+    )
+    assert PrimaryCareTrust.objects.get(pk=region.pct.pk).sha == region.sha_a
