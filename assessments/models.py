@@ -868,7 +868,7 @@ class RoundChange(models.Model):
 
     round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=50)
-    old_value = models.CharField(max_length=100, blank=True)
+    old_value = models.CharField(max_length=1000, blank=True)
     # Blank: a value taken away (a timetable date cleared).
     new_value = models.CharField(max_length=100, blank=True)
     reason = models.TextField(blank=True, help_text="Why, where the action needs a reason.")

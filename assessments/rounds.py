@@ -244,9 +244,9 @@ def _check_framework_editable(round_: AssessmentRound) -> None:
         )
 
 
-def _short(text: str) -> str:
+def _short(text: str, limit: int = 100) -> str:
     text = " ".join(str(text).split())
-    return text if len(text) <= 100 else text[:99] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _record_framework_changes(round_, changes, by) -> None:
@@ -1163,7 +1163,11 @@ def _taken_back_what(removed: list[Assessment]) -> str:
     count = len(removed)
     codes = sorted({a.pct.sha.ods_code for a in removed})
     pcts = ", ".join(a.pct.ods_code for a in removed)
-    return _short(f"{count} PCT{pluralize(count)} in {', '.join(codes)}: {pcts}")
+    # Up to RoundChange.old_value's length: every PCT of a take-back of up to about 190
+    # (review AE: cut at 100 characters, a PCT past the cut could not be told from one
+    # never in the round).
+    limit = RoundChange._meta.get_field("old_value").max_length
+    return _short(f"{count} PCT{pluralize(count)} in {', '.join(codes)}: {pcts}", limit)
 
 
 @transaction.atomic

@@ -384,13 +384,14 @@ def openings_taken_back(pcts: list[PrimaryCareTrust]) -> None:
 
 def _took_back(what: str, ods: str) -> bool:
     """Whether a take-back's history value (``assessments.rounds._taken_back_what``: "2 PCTs
-    in Q35: 5AA, 5AB", cut at 100 characters) covers the PCT ``ods``: named after the
-    colon; or the list was cut short, or the row is older than the PCTs' codes in it (the
-    SHAs' codes only: every PCT of them nobody had acted on went), so it may."""
+    in Q35: 5AA, 5AB") covers the PCT ``ods``: named after the colon; or the row is older
+    than the PCTs' codes in it (the SHAs' codes only: every PCT of them nobody had acted on
+    went), so it may. A list cut short (a take-back of some 190 PCTs or more) covers only
+    those it names: better no word than another PCT's take-back (review AE)."""
     _sha_codes, colon, pcts = what.partition(": ")
-    if not colon or what.endswith("…"):
+    if not colon:
         return True
-    return ods in {code.strip() for code in pcts.split(",")}
+    return ods in {code.strip() for code in pcts.removesuffix("…").split(",")}
 
 
 def rounds_with_coverage(rounds: QuerySet[AssessmentRound]) -> list[AssessmentRound]:

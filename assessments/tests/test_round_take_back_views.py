@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from django.utils.html import escape
 
-from assessments.models import Assessment, AssessmentRound, Role, RoundChange
+from assessments.models import Assessment, AssessmentRound, PrimaryCareTrust, Role, RoundChange
 from assessments.rounds import framework_source, round_create, round_open
 from tests.factories import (
     AssessmentFactory,
@@ -463,7 +463,8 @@ def test_one_pcts_take_back_is_told_to_its_board_only(client, opened, national, 
         ("2 PCTs in Q35: 5AA, 5AB", True),
         ("1 PCT in Q35: 5AB", False),
         ("2 PCTs in Q35", True),  # a row from before the PCTs' codes were kept
-        ("40 PCTs in Q35: 5AB, 5AC, 5AD, …", True),  # cut short: it may
+        ("240 PCTs in Q35: 5AB, 5AC, 5AD, …", False),  # cut short: only those it names
+        ("240 PCTs in Q35: 5AB, 5AA, 5AD, …", True),
     ],
 )
 def test_whether_a_take_back_row_covers_a_pct(what, covered):
@@ -493,3 +494,41 @@ def test_a_boards_home_page_says_its_pct_left_the_round(client, opened, national
     assert escape(REASON) in page
     assert "No assessment has been opened for Alpha yet" not in page
     assert 'data-test="taken-back"' not in other  # Beta is still in the round
+
+
+def test_a_pct_never_in_the_round_is_not_said_taken_back_after_a_large_take_back():
+    """Review AE: the history value of a take-back of 20 PCTs was cut at 100 characters,
+    and every PCT of the SHA read as taken back, one that joined it later included."""
+    from assessments.rounds import round_take_back
+    from assessments.selectors import board_pcts, openings_taken_back
+
+    national = RoleFactory(kind=Role.Kind.NATIONAL).user
+    west = SHAFactory(ods_code="Q34", name="West Midlands")
+    east = SHAFactory(ods_code="Q33", name="East Midlands")
+    framework = FrameworkFactory(slug="2009-10")
+    CompetencyFactory(framework=framework, number=1)
+    AssessmentRoundFactory(slug="2009-10", framework=framework)
+    round_ = round_create(
+        slug="2010-11", name="WCC 2010/11", source=framework_source("2009-10"), by=national
+    )
+    for n in range(20):
+        PCTFactory(sha=west, name=f"W{n:02}", ods_code=f"5{n:02}")
+    newcomer = PCTFactory(sha=east, name="Newcomer", ods_code="9ZZ")  # not opened: East
+    round_open(round_=round_, shas=[west], by=national)
+    round_take_back(round_=round_, shas=[west], reason="Opened by mistake.", by=national)
+    row = RoundChange.objects.get(round=round_, field="opened", new_value__startswith="taken")
+    assert row.old_value.endswith(", 519")  # every PCT named
+    # Newcomer moves into West Midlands afterwards (never had an assessment in 2010-11).
+    PrimaryCareTrust.objects.filter(pk=newcomer.pk).update(sha=west)
+    pcts = list(board_pcts(pct_ids=frozenset([newcomer.pk])))
+    openings_taken_back(pcts)
+    assert pcts[0].taken_back == []
+    taken = list(
+        board_pcts(
+            pct_ids=frozenset(
+                PrimaryCareTrust.objects.filter(ods_code="519").values_list("pk", flat=True)
+            )
+        )
+    )
+    openings_taken_back(taken)
+    assert [c.pk for c in taken[0].taken_back] == [row.pk]
