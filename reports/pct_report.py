@@ -199,7 +199,10 @@ def pct_report(*, assessment: Assessment) -> PctReport:
         for r in AgreedRating.objects.filter(assessment=assessment)
         .select_related("competency", "area", "sub_indicator__area")
         .prefetch_related(
-            Prefetch("adjustments", queryset=ModerationAdjustment.objects.order_by("adjusted_at"))
+            Prefetch(
+                "adjustments",
+                queryset=ModerationAdjustment.objects.order_by("adjusted_at", "pk"),
+            )
         )
     }
     self_ratings = {

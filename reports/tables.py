@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
 
 from assessments.factual_accuracy import not_held_back
 from assessments.models import (
@@ -94,12 +95,13 @@ def shas_when_published(
 ) -> dict[str, ShaThen]:
     """The SHA each of the round's PCTs (or the one PCT ``pct_id``) was in when the round
     was first published, for those moved to another SHA since, by ODS code: the old value
-    of the first move after that time. One query for a published round, none otherwise; a
+    of the first move after that time. One query for a round published once (even if
+    withdrawn since), none otherwise; a
     PCT moved and moved back is left out. The published figures grouped by SHA (summaries,
     a PCT page's SHA mean) keep the SHAs they were published with, and the staff of the SHA
     then keep the report they signed off (``reports.rules``)."""
     first = round_.first_published_at
-    if first is None or not round_.is_published():
+    if first is None or first > timezone.now():  # withdrawn since: as the PCT page reads it
         return {}
     if pct_id is not None:
         pcts = Q(pct_id=pct_id)
