@@ -1501,15 +1501,21 @@ def seat_conflicts(*, seats: Iterable[Seat], assessment: Assessment) -> list[Sea
     return found
 
 
-def seats_made_ineligible(*, person: Person, changed: Person) -> list[SeatConflict]:
-    """The seats ``person`` holds on panels not yet at moderation which ``changed`` (the
-    same person with the details of an edit, not saved) may no longer hold, though
-    ``person`` may: what the edit would make a conflict. One query."""
-    seats = (
+def _seats_before_moderation(person: Person):
+    """The seats ``person`` holds on panels not yet at moderation, with what a conflict's
+    words need, by round then PCT (one query)."""
+    return (
         Seat.objects.filter(person=person, panel__assessment__stage__in=CONFLICT_STAGES)
         .select_related("seat_type", "panel__assessment__pct", "panel__assessment__round")
         .order_by("panel__assessment__round__slug", "panel__assessment__pct__name")
     )
+
+
+def seats_made_ineligible(*, person: Person, changed: Person) -> list[SeatConflict]:
+    """The seats ``person`` holds on panels not yet at moderation which ``changed`` (the
+    same person with the details of an edit, not saved) may no longer hold, though
+    ``person`` may: what the edit would make a conflict. One query."""
+    seats = _seats_before_moderation(person)
     found = []
     for seat in seats:
         assessment = seat.panel.assessment
@@ -1522,11 +1528,7 @@ def seats_made_ineligible(*, person: Person, changed: Person) -> list[SeatConfli
 def person_seat_conflicts(*, person: Person) -> list[SeatConflict]:
     """The seats ``person`` holds on panels not yet at moderation that they may no longer
     hold (``seat_conflict``), by round then PCT. One query."""
-    seats = (
-        Seat.objects.filter(person=person, panel__assessment__stage__in=CONFLICT_STAGES)
-        .select_related("seat_type", "panel__assessment__pct", "panel__assessment__round")
-        .order_by("panel__assessment__round__slug", "panel__assessment__pct__name")
-    )
+    seats = _seats_before_moderation(person)
     found = []
     for seat in seats:
         assessment = seat.panel.assessment

@@ -422,30 +422,10 @@ def sha_staff_queues(*, sha_ids: Iterable[int]) -> list[Queue]:
     )
     held_rows = [seat for seat in seat_rows if not seat.to_replace]
     held_up = [_held_up_for_staff(seat) for seat in held_rows]
-    held_total, held_more = _shortened(
-        held_rows,
-        key=lambda s: (s.panel.assessment.round_id, s.panel.assessment.pct.sha_id),
-        more_label=lambda s, n: (
-            f"All {n:,} on panel formation for {_region_round(s.panel.assessment)}"
-        ),
-        more_url=lambda s: (
-            reverse("panels:formation_region", args=[s.panel.assessment.round.slug])
-            + f"?sha={s.panel.assessment.pct.sha.ods_code}"
-        ),
-    )
+    held_total, held_more = _seats_shortened(held_rows)
     replace_rows = [seat for seat in seat_rows if seat.to_replace]
     to_replace = [_to_replace(seat) for seat in replace_rows]
-    replace_total, replace_more = _shortened(
-        replace_rows,
-        key=lambda s: (s.panel.assessment.round_id, s.panel.assessment.pct.sha_id),
-        more_label=lambda s, n: (
-            f"All {n:,} on panel formation for {_region_round(s.panel.assessment)}"
-        ),
-        more_url=lambda s: (
-            reverse("panels:formation_region", args=[s.panel.assessment.round.slug])
-            + f"?sha={s.panel.assessment.pct.sha.ods_code}"
-        ),
-    )
+    replace_total, replace_more = _seats_shortened(replace_rows)
 
     # One per round and region: grows with the rounds, not with the PCTs.
     sent_back = [
@@ -524,6 +504,22 @@ def _seat_count(*conditions: Q) -> QuerySet:
         .values("panel__assessment")
         .annotate(n=Count("pk"))
         .values("n")
+    )
+
+
+def _seats_shortened(seats):
+    """``_shortened`` for a list of seats: the first of each round and region, and a link
+    to that region's panel formation page for the rest."""
+    return _shortened(
+        seats,
+        key=lambda s: (s.panel.assessment.round_id, s.panel.assessment.pct.sha_id),
+        more_label=lambda s, n: (
+            f"All {n:,} on panel formation for {_region_round(s.panel.assessment)}"
+        ),
+        more_url=lambda s: (
+            reverse("panels:formation_region", args=[s.panel.assessment.round.slug])
+            + f"?sha={s.panel.assessment.pct.sha.ods_code}"
+        ),
     )
 
 
