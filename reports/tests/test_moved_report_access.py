@@ -32,11 +32,12 @@ def move_dudley() -> None:
 
 
 def pdf_of(client, ods: str, slug: str) -> tuple[int, str]:
-    """The PDF's status and content type (its file read and closed)."""
+    """The PDF's status and content type, its file read to the end: the test client then
+    closes it, where ``response.close()`` would close PostgreSQL's connection under the
+    module's demo transaction (docs/testing.md)."""
     response = client.get(PDF.format(ods, slug))
     if response.status_code == 200:
-        assert response.getvalue().startswith(b"%PDF")
-    response.close()
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
     return response.status_code, response.get("Content-Type", "")
 
 
