@@ -569,7 +569,7 @@ def test_home_board_query_count(client, django_assert_num_queries, n):
         AssessmentFactory(pct=pct)
     client.force_login(user)
 
-    with django_assert_num_queries(10):  # 6 + four board queues
+    with django_assert_num_queries(11):  # 6 + four board queues + the take-backs
         response = client.get("/")
 
     assert len(texts(response, "board-pct")) == n
@@ -590,7 +590,7 @@ def test_home_board_query_count_at_the_factual_accuracy_check(client, django_ass
         )
     client.force_login(user)
 
-    with django_assert_num_queries(13):  # the page as above, and the windows in three
+    with django_assert_num_queries(14):  # the page as above, and the windows in three
         response = client.get("/")
 
     assert len(texts(response, "board-pct")) == n
