@@ -38,6 +38,7 @@ from competencies.models import (
 from competencies.selectors import framework_items
 from competencies.vocabulary import AREA_CODES, LEVELS, Light, is_competency_code
 from panels.models import Seat
+from reports.published import shas_when_published
 
 SIMILAR_WITHIN = 0.25
 
@@ -383,12 +384,10 @@ def _published_then(assessment: Assessment) -> PublishedThen:
 
 def sha_id_when_published(assessment: Assessment) -> int | None:
     """The pk of the SHA the PCT was in when its round was first published, if it has
-    moved since (``reports.tables.shas_when_published``); ``None`` if it has not moved
+    moved since (``reports.published.shas_when_published``); ``None`` if it has not moved
     since, or the round is not published. One query on the PCT's own change history, kept
     on the assessment for the rest of the request (``reports.rules.was_staff_when_published``
     asks it more than once a page)."""
-    from reports.tables import shas_when_published  # pandas only when a report is built
-
     cached = getattr(assessment, "_sha_id_when_published", False)
     if cached is not False:
         return cached

@@ -21,7 +21,8 @@ from assessments.models import AssessmentRound, LocalOutcomePriority, StrategicH
 from competencies.models import GovernanceArea
 from competencies.vocabulary import LEVELS, LIGHT_POINTS, Light, competency_code
 from reports.kept import Kept
-from reports.tables import AREAS, ratings_frame, shas_when_published
+from reports.published import shas_when_published
+from reports.tables import AREAS, ratings_frame
 
 LIGHTS = tuple(Light.values)
 TOP_PRIORITIES = 10  # how many outcome priorities the summary lists
